@@ -1,0 +1,675 @@
+//go:build ofi && cgo
+
+package ofi
+
+/*
+#cgo pkg-config: libfabric
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <rdma/fabric.h>
+#include <rdma/fi_domain.h>
+#include <rdma/fi_endpoint.h>
+#include <rdma/fi_cm.h>
+#include <rdma/fi_tagged.h>
+#include <rdma/fi_rma.h>
+#include <rdma/fi_errno.h>
+#include <rdma/fi_eq.h>
+
+static uint32_t dgo_api_version(void) { return FI_VERSION(FI_MAJOR_VERSION, FI_MINOR_VERSION); }
+
+// All hints for an RDM endpoint we can drive: we always pass a
+// struct fi_context2 per operation, and we handle every basic MR mode.
+static int dgo_getinfo(const char *prov, const char *node, const char *service,
+		       const char *domain, struct fi_info **out)
+{
+	struct fi_info *hints = fi_allocinfo();
+	int rc;
+
+	if (hints == NULL)
+		return -FI_ENOMEM;
+	hints->ep_attr->type = FI_EP_RDM;
+	hints->caps = FI_TAGGED | FI_MSG | FI_RMA | FI_READ | FI_WRITE |
+		      FI_SEND | FI_RECV | FI_REMOTE_READ | FI_REMOTE_WRITE;
+	hints->mode = FI_CONTEXT | FI_CONTEXT2;
+	hints->domain_attr->threading = FI_THREAD_SAFE;
+	hints->domain_attr->mr_mode = FI_MR_LOCAL | FI_MR_VIRT_ADDR | FI_MR_ALLOCATED |
+				      FI_MR_PROV_KEY | FI_MR_ENDPOINT;
+	if (prov != NULL && prov[0] != '\0')
+		hints->fabric_attr->prov_name = strdup(prov);
+	if (domain != NULL && domain[0] != '\0')
+		hints->domain_attr->name = strdup(domain);
+	rc = fi_getinfo(dgo_api_version(), (node && node[0]) ? node : NULL,
+			(service && service[0]) ? service : NULL,
+			(node && node[0]) ? FI_SOURCE : 0, hints, out);
+	fi_freeinfo(hints);
+	return rc;
+}
+
+static int dgo_list(struct fi_info **out)
+{
+	return fi_getinfo(dgo_api_version(), NULL, NULL, 0, NULL, out);
+}
+
+struct dgo_ep {
+	struct fi_info    *info;
+	struct fid_fabric *fabric;
+	struct fid_domain *domain;
+	struct fid_cq     *cq;
+	struct fid_av     *av;
+	struct fid_ep     *ep;
+};
+
+static void dgo_ep_close(struct dgo_ep *e)
+{
+	if (e->ep)     fi_close(&e->ep->fid);
+	if (e->av)     fi_close(&e->av->fid);
+	if (e->cq)     fi_close(&e->cq->fid);
+	if (e->domain) fi_close(&e->domain->fid);
+	if (e->fabric) fi_close(&e->fabric->fid);
+	memset(e, 0, sizeof(*e));
+}
+
+// Opens fabric, domain, CQ, AV and endpoint; *step names the failed call.
+static int dgo_ep_open(struct fi_info *info, struct dgo_ep *e, int wait, const char **step)
+{
+	struct fi_cq_attr cq_attr;
+	struct fi_av_attr av_attr;
+	int rc;
+
+	memset(e, 0, sizeof(*e));
+	e->info = info;
+	*step = "fi_fabric";
+	if ((rc = fi_fabric(info->fabric_attr, &e->fabric, NULL)) != 0) goto fail;
+	*step = "fi_domain";
+	if ((rc = fi_domain(e->fabric, info, &e->domain, NULL)) != 0) goto fail;
+	memset(&cq_attr, 0, sizeof(cq_attr));
+	cq_attr.format = FI_CQ_FORMAT_TAGGED;
+	cq_attr.wait_obj = wait ? FI_WAIT_UNSPEC : FI_WAIT_NONE;
+	*step = "fi_cq_open";
+	if ((rc = fi_cq_open(e->domain, &cq_attr, &e->cq, NULL)) != 0) goto fail;
+	memset(&av_attr, 0, sizeof(av_attr));
+	av_attr.type = FI_AV_TABLE;
+	*step = "fi_av_open";
+	if ((rc = fi_av_open(e->domain, &av_attr, &e->av, NULL)) != 0) goto fail;
+	*step = "fi_endpoint";
+	if ((rc = fi_endpoint(e->domain, info, &e->ep, NULL)) != 0) goto fail;
+	*step = "fi_ep_bind(av)";
+	if ((rc = fi_ep_bind(e->ep, &e->av->fid, 0)) != 0) goto fail;
+	*step = "fi_ep_bind(cq)";
+	if ((rc = fi_ep_bind(e->ep, &e->cq->fid, FI_TRANSMIT | FI_RECV)) != 0) goto fail;
+	*step = "fi_enable";
+	if ((rc = fi_enable(e->ep)) != 0) goto fail;
+	return 0;
+fail:
+	dgo_ep_close(e);
+	return rc;
+}
+
+static int dgo_mr_reg(struct dgo_ep *e, void *buf, size_t len, uint64_t access,
+		      uint64_t key, struct fid_mr **mr, const char **step)
+{
+	int rc;
+
+	*step = "fi_mr_reg";
+	rc = fi_mr_reg(e->domain, buf, len, access, 0, key, 0, mr, NULL);
+	if (rc != 0)
+		return rc;
+	if (e->info->domain_attr->mr_mode & FI_MR_ENDPOINT) {
+		*step = "fi_mr_bind";
+		if ((rc = fi_mr_bind(*mr, &e->ep->fid, 0)) == 0) {
+			*step = "fi_mr_enable";
+			rc = fi_mr_enable(*mr);
+		}
+		if (rc != 0) {
+			fi_close(&(*mr)->fid);
+			*mr = NULL;
+		}
+	}
+	return rc;
+}
+
+static ssize_t dgo_rma(struct fid_ep *ep, int write, void *buf, size_t len, void *desc,
+		       fi_addr_t dest, uint64_t raddr, uint64_t key, void *ctx, uint64_t flags)
+{
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct fi_rma_iov rma = { .addr = raddr, .len = len, .key = key };
+	struct fi_msg_rma msg = {
+		.msg_iov = &iov, .desc = &desc, .iov_count = 1, .addr = dest,
+		.rma_iov = &rma, .rma_iov_count = 1, .context = ctx, .data = 0,
+	};
+	return write ? fi_writemsg(ep, &msg, flags) : fi_readmsg(ep, &msg, flags);
+}
+
+// Reads one error entry; returns its context and fills errno and text.
+static void *dgo_cq_readerr(struct fid_cq *cq, int *err, char *text, size_t textlen)
+{
+	struct fi_cq_err_entry ee;
+	const char *s;
+
+	memset(&ee, 0, sizeof(ee));
+	if (fi_cq_readerr(cq, &ee, 0) < 0) {
+		*err = -1;
+		return NULL;
+	}
+	*err = ee.err;
+	s = fi_cq_strerror(cq, ee.prov_errno, ee.err_data, NULL, 0);
+	snprintf(text, textlen, "%s (provider errno %d: %s)", fi_strerror(ee.err),
+		 ee.prov_errno, s ? s : "");
+	return ee.op_context;
+}
+
+static const char *dgo_ep_type(enum fi_ep_type t)
+{
+	switch (t) {
+	case FI_EP_MSG: return "FI_EP_MSG";
+	case FI_EP_RDM: return "FI_EP_RDM";
+	case FI_EP_DGRAM: return "FI_EP_DGRAM";
+	default: return "FI_EP_UNSPEC";
+	}
+}
+*/
+import "C"
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unsafe"
+)
+
+// Backend names the implementation compiled in.
+const Backend = "libfabric"
+
+// cqBatch is how many completions one CQ read takes at most.
+const cqBatch = 64
+
+// waitTimeoutMS bounds one blocking CQ wait, so that a provider whose wait
+// object misses an event still makes progress every so often.
+const waitTimeoutMS = 100
+
+// spinWindow is how long the progress loop keeps polling after the last
+// completion before it blocks: long enough to cover a request's reply.
+const spinWindow = 200 * time.Microsecond
+
+// fiError turns a negative libfabric return code into an error naming the call.
+func fiError(call string, rc C.int) error {
+	if rc >= 0 {
+		return nil
+	}
+	return fmt.Errorf("%s: %s (%d)", call, C.GoString(C.fi_strerror(-rc)), -int(rc))
+}
+
+// Version is the libfabric runtime version, e.g. "1.17".
+func Version() string {
+	v := C.fi_version()
+	return fmt.Sprintf("%d.%d", v>>16, v&0xffff)
+}
+
+// GetInfo lists every RDM interface that libfabric offers. A provider name
+// (libfabric spelling) restricts the list; empty lists all.
+func GetInfo(provider string) ([]Info, error) {
+	var list *C.struct_fi_info
+	if rc := C.dgo_list(&list); rc != 0 {
+		if rc == -C.FI_ENODATA {
+			return nil, nil
+		}
+		return nil, fiError("fi_getinfo", rc)
+	}
+	defer C.fi_freeinfo(list)
+	var out []Info
+	for i := list; i != nil; i = i.next {
+		if i.ep_attr == nil || i.ep_attr._type != C.FI_EP_RDM {
+			continue
+		}
+		info := infoFrom(i)
+		if provider != "" && info.Provider != provider {
+			continue
+		}
+		out = append(out, info)
+	}
+	return out, nil
+}
+
+var capNames = []struct {
+	bit  C.uint64_t
+	name string
+}{
+	{C.FI_MSG, "FI_MSG"}, {C.FI_RMA, "FI_RMA"}, {C.FI_TAGGED, "FI_TAGGED"},
+	{C.FI_ATOMIC, "FI_ATOMIC"}, {C.FI_READ, "FI_READ"}, {C.FI_WRITE, "FI_WRITE"},
+	{C.FI_RECV, "FI_RECV"}, {C.FI_SEND, "FI_SEND"}, {C.FI_REMOTE_READ, "FI_REMOTE_READ"},
+	{C.FI_REMOTE_WRITE, "FI_REMOTE_WRITE"}, {C.FI_MULTI_RECV, "FI_MULTI_RECV"},
+	{C.FI_RMA_EVENT, "FI_RMA_EVENT"}, {C.FI_DIRECTED_RECV, "FI_DIRECTED_RECV"},
+	{C.FI_HMEM, "FI_HMEM"}, {C.FI_LOCAL_COMM, "FI_LOCAL_COMM"}, {C.FI_REMOTE_COMM, "FI_REMOTE_COMM"},
+}
+
+func infoFrom(i *C.struct_fi_info) Info {
+	info := Info{Caps: []string{}}
+	if i.fabric_attr != nil {
+		info.Provider = C.GoString(i.fabric_attr.prov_name)
+		info.Fabric = C.GoString(i.fabric_attr.name)
+	}
+	if i.domain_attr != nil {
+		info.Domain = C.GoString(i.domain_attr.name)
+	}
+	if i.ep_attr != nil {
+		info.EndpointType = C.GoString(C.dgo_ep_type(i.ep_attr._type))
+		info.MaxMsgSize = uint64(i.ep_attr.max_msg_size)
+	}
+	for _, c := range capNames {
+		if uint64(i.caps)&uint64(c.bit) != 0 {
+			info.Caps = append(info.Caps, c.name)
+		}
+	}
+	return info
+}
+
+// result is what the progress loop hands to the waiting caller.
+type result struct {
+	len int
+	tag uint64
+	err error
+}
+
+// op is one posted operation. Its fi_context2 lives in C memory because the
+// provider keeps the pointer until the completion.
+type op struct {
+	ctx  unsafe.Pointer
+	buf  *Buffer
+	done chan result
+}
+
+// Endpoint is an RDM endpoint with its fabric, domain, completion queue and
+// address vector. Its methods are safe for concurrent use.
+type Endpoint struct {
+	e      C.struct_dgo_ep
+	info   Info
+	mrMode C.uint64_t
+	waits  bool
+
+	mu     sync.Mutex
+	ops    map[uintptr]*op
+	closed bool
+
+	stopping atomic.Bool
+	loopDone chan struct{}
+	nextKey  atomic.Uint64
+}
+
+// Open creates an RDM endpoint as cfg describes and starts its progress loop.
+func Open(cfg Config) (*Endpoint, error) {
+	cprov, cnode := C.CString(cfg.Provider), C.CString(cfg.Node)
+	csvc, cdom := C.CString(cfg.Service), C.CString(cfg.Domain)
+	defer func() {
+		C.free(unsafe.Pointer(cprov))
+		C.free(unsafe.Pointer(cnode))
+		C.free(unsafe.Pointer(csvc))
+		C.free(unsafe.Pointer(cdom))
+	}()
+	var info *C.struct_fi_info
+	if rc := C.dgo_getinfo(cprov, cnode, csvc, cdom, &info); rc != 0 {
+		return nil, fmt.Errorf("open endpoint (%s): %w", cfg, fiError("fi_getinfo", rc))
+	}
+	// Keep only the first match; the rest of the list is not needed.
+	if info.next != nil {
+		C.fi_freeinfo(info.next)
+		info.next = nil
+	}
+	ep := &Endpoint{
+		info:     infoFrom(info),
+		mrMode:   C.uint64_t(info.domain_attr.mr_mode),
+		ops:      make(map[uintptr]*op),
+		loopDone: make(chan struct{}),
+	}
+	var step *C.char
+	// Prefer a CQ with a wait object so the progress loop sleeps when idle;
+	// fall back to polling for providers that have none.
+	rc := C.dgo_ep_open(info, &ep.e, 1, &step)
+	ep.waits = rc == 0
+	if rc != 0 {
+		rc = C.dgo_ep_open(info, &ep.e, 0, &step)
+	}
+	if rc != 0 {
+		C.fi_freeinfo(info)
+		return nil, fmt.Errorf("open endpoint (%s): %w", cfg, fiError(C.GoString(step), rc))
+	}
+	go ep.progress()
+	return ep, nil
+}
+
+// Info describes the provider and domain this endpoint uses.
+func (ep *Endpoint) Info() Info { return ep.info }
+
+// Name returns the endpoint's address, to be given to peers for InsertAddr.
+func (ep *Endpoint) Name() ([]byte, error) {
+	buf := make([]byte, 256)
+	n := C.size_t(len(buf))
+	rc := C.fi_getname(&ep.e.ep.fid, unsafe.Pointer(&buf[0]), &n)
+	if rc != 0 {
+		return nil, fiError("fi_getname", rc)
+	}
+	return buf[:n], nil
+}
+
+// InsertAddr adds a peer's address (from its Name) to the address vector.
+func (ep *Endpoint) InsertAddr(name []byte) (Addr, error) {
+	if len(name) == 0 {
+		return 0, errors.New("insert address: empty address")
+	}
+	cname := C.CBytes(name)
+	defer C.free(cname)
+	var fiAddr C.fi_addr_t
+	n := C.fi_av_insert(ep.e.av, cname, 1, &fiAddr, 0, nil)
+	if n != 1 {
+		return 0, fmt.Errorf("insert address of %d bytes: fi_av_insert inserted %d of 1", len(name), int(n))
+	}
+	return Addr(fiAddr), nil
+}
+
+// MemRegion is a Buffer registered with the endpoint's domain.
+type MemRegion struct {
+	ep  *Endpoint
+	buf *Buffer
+	mr  *C.struct_fid_mr
+}
+
+// Register registers buf for the given uses.
+func (ep *Endpoint) Register(buf *Buffer, access Access) (*MemRegion, error) {
+	if buf == nil || buf.mem == nil {
+		return nil, errors.New("register memory: buffer is nil or freed")
+	}
+	var acc C.uint64_t
+	if access&AccessLocal != 0 {
+		acc |= C.FI_SEND | C.FI_RECV | C.FI_READ | C.FI_WRITE
+	}
+	if access&AccessRemoteRead != 0 {
+		acc |= C.FI_REMOTE_READ
+	}
+	if access&AccessRemoteWrite != 0 {
+		acc |= C.FI_REMOTE_WRITE
+	}
+	var mr *C.struct_fid_mr
+	var step *C.char
+	key := C.uint64_t(ep.nextKey.Add(1))
+	rc := C.dgo_mr_reg(&ep.e, unsafe.Pointer(&buf.mem[0]), C.size_t(len(buf.mem)), acc, key, &mr, &step)
+	if rc != 0 {
+		return nil, fmt.Errorf("register %d bytes: %w", len(buf.mem), fiError(C.GoString(step), rc))
+	}
+	return &MemRegion{ep: ep, buf: buf, mr: mr}, nil
+}
+
+// Remote describes the region for a peer's RMA.
+func (m *MemRegion) Remote() RemoteBuffer {
+	rb := RemoteBuffer{Key: uint64(C.fi_mr_key(m.mr)), Len: uint64(len(m.buf.mem))}
+	if m.ep.mrMode&C.FI_MR_VIRT_ADDR != 0 {
+		rb.Addr = uint64(uintptr(unsafe.Pointer(&m.buf.mem[0])))
+	}
+	return rb
+}
+
+// Buffer is the registered memory.
+func (m *MemRegion) Buffer() *Buffer { return m.buf }
+
+// Close deregisters the region; the Buffer stays allocated.
+func (m *MemRegion) Close() error {
+	if m.mr == nil {
+		return errors.New("deregister memory: already closed")
+	}
+	if n := m.buf.inflight.Load(); n > 0 {
+		return fmt.Errorf("deregister memory: %d operations still in flight", n)
+	}
+	rc := C.fi_close(&m.mr.fid)
+	m.mr = nil
+	return fiError("fi_close(mr)", rc)
+}
+
+func (m *MemRegion) slice(what string, off, n int) (unsafe.Pointer, unsafe.Pointer, error) {
+	if m == nil || m.mr == nil || m.buf.mem == nil {
+		return nil, nil, fmt.Errorf("%s: memory region is closed", what)
+	}
+	if off < 0 || n < 0 {
+		return nil, nil, fmt.Errorf("%s: negative offset %d or length %d", what, off, n)
+	}
+	if err := checkRange(what, uint64(off), uint64(n), uint64(len(m.buf.mem))); err != nil {
+		return nil, nil, err
+	}
+	return unsafe.Pointer(&m.buf.mem[off]), C.fi_mr_desc(m.mr), nil
+}
+
+// post registers an op, calls submit with its context until the provider
+// accepts it, then waits for the completion or ctx.
+func (ep *Endpoint) post(ctx context.Context, what string, buf *Buffer, submit func(c unsafe.Pointer) C.ssize_t) (result, error) {
+	o := &op{ctx: C.calloc(1, C.sizeof_struct_fi_context2), buf: buf, done: make(chan result, 1)}
+	key := uintptr(o.ctx)
+	ep.mu.Lock()
+	if ep.closed {
+		ep.mu.Unlock()
+		C.free(o.ctx)
+		return result{}, fmt.Errorf("%s: endpoint is closed", what)
+	}
+	ep.ops[key] = o
+	ep.mu.Unlock()
+	buf.inflight.Add(1)
+
+	// -FI_EAGAIN means the provider's queues are full until progress
+	// drains them; the progress loop runs concurrently, so back off briefly.
+	backoff := time.Microsecond
+	for {
+		rc := submit(o.ctx)
+		if rc == 0 {
+			break
+		}
+		if rc != -C.FI_EAGAIN {
+			ep.forget(key)
+			return result{}, fmt.Errorf("%s: %w", what, fiError(what, C.int(rc)))
+		}
+		select {
+		case <-ctx.Done():
+			ep.forget(key)
+			return result{}, fmt.Errorf("%s: %w", what, ctx.Err())
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, time.Millisecond)
+	}
+	select {
+	case r := <-o.done:
+		if r.err != nil {
+			return r, fmt.Errorf("%s: %w", what, r.err)
+		}
+		return r, nil
+	case <-ctx.Done():
+		// The provider still owns the buffer: it stays counted in flight
+		// until the completion arrives or the endpoint closes.
+		return result{}, fmt.Errorf("%s: %w (operation still in flight)", what, ctx.Err())
+	}
+}
+
+// forget drops an op that the provider never accepted.
+func (ep *Endpoint) forget(key uintptr) {
+	ep.mu.Lock()
+	o := ep.ops[key]
+	delete(ep.ops, key)
+	ep.mu.Unlock()
+	if o != nil {
+		o.buf.inflight.Add(-1)
+		C.free(o.ctx)
+	}
+}
+
+// complete hands a completion to its op and frees the context.
+func (ep *Endpoint) complete(ctx unsafe.Pointer, r result) {
+	key := uintptr(ctx)
+	ep.mu.Lock()
+	o := ep.ops[key]
+	delete(ep.ops, key)
+	ep.mu.Unlock()
+	if o == nil {
+		return
+	}
+	o.buf.inflight.Add(-1)
+	C.free(o.ctx)
+	o.done <- r
+}
+
+// progress reads the CQ until Close; it is the only reader of the CQ.
+func (ep *Endpoint) progress() {
+	defer close(ep.loopDone)
+	entries := (*[cqBatch]C.struct_fi_cq_tagged_entry)(C.calloc(cqBatch, C.sizeof_struct_fi_cq_tagged_entry))
+	defer C.free(unsafe.Pointer(entries))
+	text := (*C.char)(C.malloc(256))
+	defer C.free(unsafe.Pointer(text))
+	lastActive := time.Now()
+	idle := time.Duration(0)
+	for !ep.stopping.Load() {
+		// Poll without blocking while traffic is recent; block in the
+		// provider's wait object only once the endpoint has gone quiet. A
+		// long cgo call holds its P until sysmon retakes it, so blocking
+		// right after a completion would delay the goroutine it woke.
+		var n C.ssize_t
+		if ep.waits && time.Since(lastActive) > spinWindow {
+			n = C.fi_cq_sread(ep.e.cq, unsafe.Pointer(entries), cqBatch, nil, waitTimeoutMS)
+		} else {
+			n = C.fi_cq_read(ep.e.cq, unsafe.Pointer(entries), cqBatch)
+		}
+		switch {
+		case n > 0:
+			idle = 0
+			for i := 0; i < int(n); i++ {
+				e := &entries[i]
+				ep.complete(e.op_context, result{len: int(e.len), tag: uint64(e.tag)})
+			}
+			lastActive = time.Now()
+			runtime.Gosched()
+		case n == -C.FI_EAVAIL:
+			var errno C.int
+			c := C.dgo_cq_readerr(ep.e.cq, &errno, text, 256)
+			if c != nil {
+				ep.complete(c, result{err: fmt.Errorf("completion error: %s", C.GoString(text))})
+			}
+		case n == -C.FI_EAGAIN || n == -C.FI_ETIMEDOUT || n == -C.FI_ECANCELED:
+			switch {
+			case time.Since(lastActive) <= spinWindow:
+				runtime.Gosched()
+			case !ep.waits:
+				// A provider without a wait object: back off to a
+				// bounded sleep so an idle endpoint costs little CPU.
+				idle = min(idle+10*time.Microsecond, time.Millisecond)
+				time.Sleep(idle)
+			}
+		default:
+			// An unexpected CQ failure: fail everything in flight rather
+			// than leave callers waiting forever.
+			ep.failAll(fiError("fi_cq_read", C.int(n)))
+			time.Sleep(time.Millisecond)
+		}
+	}
+}
+
+func (ep *Endpoint) failAll(err error) {
+	ep.mu.Lock()
+	ops := ep.ops
+	ep.ops = make(map[uintptr]*op)
+	ep.mu.Unlock()
+	for _, o := range ops {
+		o.buf.inflight.Add(-1)
+		C.free(o.ctx)
+		o.done <- result{err: err}
+	}
+}
+
+// SendTagged sends n bytes at off of a registered region to dest with tag.
+func (ep *Endpoint) SendTagged(ctx context.Context, dest Addr, tag uint64, m *MemRegion, off, n int) error {
+	p, desc, err := m.slice("fi_tsend", off, n)
+	if err != nil {
+		return err
+	}
+	_, err = ep.post(ctx, "fi_tsend", m.buf, func(c unsafe.Pointer) C.ssize_t {
+		return C.fi_tsend(ep.e.ep, p, C.size_t(n), desc, C.fi_addr_t(dest), C.uint64_t(tag), c)
+	})
+	return err
+}
+
+// RecvTagged receives one message whose tag matches tag outside the ignore
+// bits, from any peer, into [off, off+n) of a registered region.
+func (ep *Endpoint) RecvTagged(ctx context.Context, tag, ignore uint64, m *MemRegion, off, n int) (TaggedMessage, error) {
+	p, desc, err := m.slice("fi_trecv", off, n)
+	if err != nil {
+		return TaggedMessage{}, err
+	}
+	var posted unsafe.Pointer
+	r, err := ep.post(ctx, "fi_trecv", m.buf, func(c unsafe.Pointer) C.ssize_t {
+		rc := C.fi_trecv(ep.e.ep, p, C.size_t(n), desc, C.FI_ADDR_UNSPEC, C.uint64_t(tag), C.uint64_t(ignore), c)
+		if rc == 0 {
+			posted = c
+		}
+		return rc
+	})
+	if err != nil && ctx.Err() != nil && posted != nil {
+		// Ask the provider to drop the receive; its cancel completion frees
+		// the context.
+		C.fi_cancel(&ep.e.ep.fid, posted)
+	}
+	return TaggedMessage{Len: r.len, Tag: r.tag}, err
+}
+
+// Write copies [off, off+n) of local into the peer's remote buffer at roff
+// and returns when the data has reached the target's memory
+// (FI_DELIVERY_COMPLETE), not merely left this process.
+func (ep *Endpoint) Write(ctx context.Context, dest Addr, local *MemRegion, off, n int, remote RemoteBuffer, roff uint64) error {
+	return ep.rma(ctx, 1, dest, local, off, n, remote, roff)
+}
+
+// Read copies n bytes at roff of the peer's remote buffer into [off, off+n)
+// of local.
+func (ep *Endpoint) Read(ctx context.Context, dest Addr, local *MemRegion, off, n int, remote RemoteBuffer, roff uint64) error {
+	return ep.rma(ctx, 0, dest, local, off, n, remote, roff)
+}
+
+func (ep *Endpoint) rma(ctx context.Context, write C.int, dest Addr, local *MemRegion, off, n int, remote RemoteBuffer, roff uint64) error {
+	what := "fi_readmsg"
+	flags := C.uint64_t(C.FI_COMPLETION)
+	if write == 1 {
+		what = "fi_writemsg"
+		flags |= C.FI_DELIVERY_COMPLETE
+	}
+	p, desc, err := local.slice(what, off, n)
+	if err != nil {
+		return err
+	}
+	if err := checkRange(what+" (remote)", roff, uint64(n), remote.Len); err != nil {
+		return err
+	}
+	raddr := C.uint64_t(remote.Addr + roff)
+	_, err = ep.post(ctx, what, local.buf, func(c unsafe.Pointer) C.ssize_t {
+		return C.dgo_rma(ep.e.ep, write, p, C.size_t(n), desc, C.fi_addr_t(dest), raddr, C.uint64_t(remote.Key), c, flags)
+	})
+	return err
+}
+
+// Close stops the progress loop and closes the endpoint and its resources.
+// Operations still in flight fail.
+func (ep *Endpoint) Close() error {
+	ep.mu.Lock()
+	if ep.closed {
+		ep.mu.Unlock()
+		return errors.New("close endpoint: already closed")
+	}
+	ep.closed = true
+	ep.mu.Unlock()
+	ep.stopping.Store(true)
+	if ep.waits {
+		C.fi_cq_signal(ep.e.cq)
+	}
+	<-ep.loopDone
+	info := ep.e.info
+	C.dgo_ep_close(&ep.e)
+	C.fi_freeinfo(info)
+	// The provider is gone: nothing references the contexts any more.
+	ep.failAll(errors.New("endpoint closed"))
+	return nil
+}

@@ -1,0 +1,192 @@
+package ofi
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// loopback keeps the tcp provider on 127.0.0.1 and never on a real NIC.
+var loopback = Config{Provider: "tcp;ofi_rxm", Node: "127.0.0.1", Service: "0"}
+
+func openPair(t *testing.T) (a, b *Endpoint, aToB, bToA Addr) {
+	t.Helper()
+	a, err := Open(loopback)
+	if errors.Is(err, ErrNotBuilt) {
+		t.Skip("libfabric not built in (run with -tags ofi)")
+	}
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, a.Close()) })
+	b, err = Open(loopback)
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, b.Close()) })
+	aName, err := a.Name()
+	require.NoError(t, err)
+	bName, err := b.Name()
+	require.NoError(t, err)
+	aToB, err = a.InsertAddr(bName)
+	require.NoError(t, err)
+	bToA, err = b.InsertAddr(aName)
+	require.NoError(t, err)
+	return a, b, aToB, bToA
+}
+
+func region(t *testing.T, ep *Endpoint, size int, access Access) *MemRegion {
+	t.Helper()
+	buf, err := AllocBuffer(size)
+	require.NoError(t, err)
+	m, err := ep.Register(buf, access)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		require.NoError(t, m.Close())
+		require.NoError(t, buf.Free())
+	})
+	return m
+}
+
+func testCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func TestNotBuiltOrInfo(t *testing.T) {
+	infos, err := GetInfo("")
+	if Backend == "none" {
+		require.ErrorIs(t, err, ErrNotBuilt)
+		_, err = Open(loopback)
+		require.ErrorIs(t, err, ErrNotBuilt)
+		return
+	}
+	require.NoError(t, err)
+	require.NotEmpty(t, infos, "libfabric lists no RDM interface")
+	var sawLo bool
+	for _, i := range infos {
+		require.Equal(t, "FI_EP_RDM", i.EndpointType)
+		if i.Provider == "tcp;ofi_rxm" && i.Domain == "lo" {
+			sawLo = true
+			require.Contains(t, i.Caps, "FI_RMA")
+			require.Contains(t, i.Caps, "FI_TAGGED")
+		}
+	}
+	require.True(t, sawLo, "tcp;ofi_rxm on lo missing from %v", infos)
+	only, err := GetInfo("shm")
+	require.NoError(t, err)
+	for _, i := range only {
+		require.Equal(t, "shm", i.Provider)
+	}
+	require.Regexp(t, `^\d+\.\d+$`, Version())
+}
+
+func TestProviderNames(t *testing.T) {
+	require.Equal(t, "tcp;ofi_rxm", LibfabricProvider("ofi+tcp;ofi_rxm"))
+	require.Equal(t, "shm", LibfabricProvider("shm"))
+	require.Equal(t, "ofi+verbs;ofi_rxm", Info{Provider: "verbs;ofi_rxm"}.DAOSProvider())
+}
+
+func TestOpenBadProvider(t *testing.T) {
+	if Backend == "none" {
+		t.Skip("libfabric not built in")
+	}
+	_, err := Open(Config{Provider: "no-such-provider", Node: "127.0.0.1"})
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "fi_getinfo")
+}
+
+func TestTaggedMessages(t *testing.T) {
+	a, b, aToB, _ := openPair(t)
+	ctx := testCtx(t)
+	send := region(t, a, 4096, AccessLocal)
+	recv := region(t, b, 4096, AccessLocal)
+
+	for i, msg := range []string{"hello", "second message", string(bytes.Repeat([]byte{'x'}, 4096))} {
+		copy(send.Buffer().Bytes(), msg)
+		got := make(chan TaggedMessage, 1)
+		errc := make(chan error, 1)
+		go func() {
+			m, err := b.RecvTagged(ctx, 0x10+uint64(i), 0, recv, 0, 4096)
+			errc <- err
+			got <- m
+		}()
+		require.NoError(t, a.SendTagged(ctx, aToB, 0x10+uint64(i), send, 0, len(msg)))
+		require.NoError(t, <-errc)
+		m := <-got
+		require.Equal(t, len(msg), m.Len)
+		require.Equal(t, 0x10+uint64(i), m.Tag)
+		require.Equal(t, msg, string(recv.Buffer().Bytes()[:m.Len]))
+	}
+}
+
+func TestTagMatchingSkipsOtherTags(t *testing.T) {
+	a, b, aToB, _ := openPair(t)
+	ctx := testCtx(t)
+	send := region(t, a, 64, AccessLocal)
+	recvA := region(t, b, 64, AccessLocal)
+	recvB := region(t, b, 64, AccessLocal)
+	copy(send.Buffer().Bytes(), "tag-two")
+	require.NoError(t, a.SendTagged(ctx, aToB, 2, send, 0, 7))
+	copy(send.Buffer().Bytes(), "tag-one")
+	require.NoError(t, a.SendTagged(ctx, aToB, 1, send, 0, 7))
+
+	m, err := b.RecvTagged(ctx, 1, 0, recvA, 0, 64)
+	require.NoError(t, err)
+	require.Equal(t, "tag-one", string(recvA.Buffer().Bytes()[:m.Len]))
+	m, err = b.RecvTagged(ctx, 2, 0, recvB, 0, 64)
+	require.NoError(t, err)
+	require.Equal(t, "tag-two", string(recvB.Buffer().Bytes()[:m.Len]))
+}
+
+func TestRMAWriteThenReadBack1MiB(t *testing.T) {
+	const size = 1 << 20
+	a, b, aToB, _ := openPair(t)
+	ctx := testCtx(t)
+	src := region(t, a, size, AccessLocal)
+	back := region(t, a, size, AccessLocal)
+	target := region(t, b, size, AccessRemoteRead|AccessRemoteWrite|AccessLocal)
+	_, err := rand.Read(src.Buffer().Bytes())
+	require.NoError(t, err)
+
+	require.NoError(t, a.Write(ctx, aToB, src, 0, size, target.Remote(), 0))
+	// Delivery-complete: the target's memory already holds the data.
+	require.True(t, bytes.Equal(src.Buffer().Bytes(), target.Buffer().Bytes()), "target memory differs after RMA write")
+
+	require.NoError(t, a.Read(ctx, aToB, back, 0, size, target.Remote(), 0))
+	require.True(t, bytes.Equal(src.Buffer().Bytes(), back.Buffer().Bytes()), "RMA read-back differs")
+
+	// A partial write at an offset touches only its range.
+	copy(src.Buffer().Bytes()[100:], "partial")
+	require.NoError(t, a.Write(ctx, aToB, src, 100, 7, target.Remote(), 5000))
+	require.Equal(t, "partial", string(target.Buffer().Bytes()[5000:5007]))
+	require.Equal(t, src.Buffer().Bytes()[5007:size], target.Buffer().Bytes()[5007:size])
+}
+
+func TestBadArguments(t *testing.T) {
+	a, _, aToB, _ := openPair(t)
+	ctx := testCtx(t)
+	m := region(t, a, 4096, AccessLocal)
+	require.Error(t, a.SendTagged(ctx, aToB, 1, m, 4000, 200))
+	require.Error(t, a.SendTagged(ctx, aToB, 1, m, -1, 10))
+	require.Error(t, a.Write(ctx, aToB, m, 0, 4096, RemoteBuffer{Len: 100}, 0))
+	_, err := a.InsertAddr(nil)
+	require.Error(t, err)
+	_, err = a.Register(nil, AccessLocal)
+	require.Error(t, err)
+	_, err = AllocBuffer(0)
+	require.Error(t, err)
+}
+
+func TestRecvCancelledByContext(t *testing.T) {
+	_, b, _, _ := openPair(t)
+	m := region(t, b, 64, AccessLocal)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := b.RecvTagged(ctx, 99, 0, m, 0, 64)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	// The cancel completion releases the buffer shortly after.
+	require.Eventually(t, func() bool { return m.Buffer().inflight.Load() == 0 }, 5*time.Second, 5*time.Millisecond)
+}

@@ -1,0 +1,101 @@
+package ofi
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ErrNotBuilt is returned by every constructor when the package was built
+// without the `ofi` tag (or without cgo).
+var ErrNotBuilt = errors.New("libfabric support is not built in (build with -tags ofi and cgo enabled)")
+
+// Info describes one fabric interface offered by a provider, as fi_getinfo
+// reports it.
+type Info struct {
+	// Provider is libfabric's name, e.g. "tcp;ofi_rxm" or "shm".
+	Provider string `json:"provider"`
+	// Fabric is the fabric name (for tcp: the subnet).
+	Fabric string `json:"fabric"`
+	// Domain is the domain name (for tcp and verbs: the interface or device).
+	Domain string `json:"domain"`
+	// EndpointType is "FI_EP_RDM", "FI_EP_MSG" or "FI_EP_DGRAM".
+	EndpointType string `json:"endpoint_type"`
+	// Caps lists the capability flags, e.g. FI_TAGGED, FI_RMA.
+	Caps []string `json:"caps"`
+	// MaxMsgSize is the largest single message or RMA transfer in bytes.
+	MaxMsgSize uint64 `json:"max_msg_size"`
+}
+
+// DAOSProvider returns the provider as DAOS spells it in configs:
+// "ofi+" followed by libfabric's name.
+func (i Info) DAOSProvider() string { return "ofi+" + i.Provider }
+
+// LibfabricProvider turns a DAOS provider string ("ofi+tcp;ofi_rxm") into
+// libfabric's ("tcp;ofi_rxm"). Strings without the prefix pass through.
+func LibfabricProvider(daosProvider string) string {
+	return strings.TrimPrefix(daosProvider, "ofi+")
+}
+
+// Config selects the provider and local address of an endpoint.
+type Config struct {
+	// Provider in libfabric's spelling, e.g. "tcp;ofi_rxm" or "shm".
+	// Empty lets libfabric choose.
+	Provider string
+	// Node is the local address or host to bind, e.g. "127.0.0.1".
+	// Empty lets the provider choose.
+	Node string
+	// Service is the local port (or provider-specific service);
+	// empty or "0" picks an ephemeral one.
+	Service string
+	// Domain restricts the domain (interface or device), e.g. "lo".
+	Domain string
+}
+
+func (c Config) String() string {
+	return fmt.Sprintf("provider %q node %q service %q domain %q", c.Provider, c.Node, c.Service, c.Domain)
+}
+
+// Addr is a peer's index in an endpoint's address vector.
+type Addr uint64
+
+// RemoteBuffer is what a peer needs to address registered memory with RMA.
+// It is plain data, meant to travel inside RPCs.
+type RemoteBuffer struct {
+	// Addr is the base to use in RMA calls: the virtual address when the
+	// provider uses FI_MR_VIRT_ADDR, otherwise 0 (offsets).
+	Addr uint64
+	// Key is the remote protection key.
+	Key uint64
+	// Len is the registered length in bytes.
+	Len uint64
+}
+
+// Access says how registered memory may be used.
+type Access uint
+
+const (
+	// AccessRemoteRead lets peers read the buffer with RMA.
+	AccessRemoteRead Access = 1 << iota
+	// AccessRemoteWrite lets peers write the buffer with RMA.
+	AccessRemoteWrite
+	// AccessLocal lets this endpoint use the buffer as the local side of
+	// RMA and messages.
+	AccessLocal
+)
+
+// TaggedMessage is a received tagged message.
+type TaggedMessage struct {
+	// Len is the number of bytes received into the caller's buffer.
+	Len int
+	// Tag is the sender's tag.
+	Tag uint64
+}
+
+// checkRange reports whether [off, off+n) lies within a buffer of size.
+func checkRange(what string, off, n, size uint64) error {
+	if n == 0 || off > size || n > size-off {
+		return fmt.Errorf("%s: range [%d, %d) outside buffer of %d bytes", what, off, off+n, size)
+	}
+	return nil
+}

@@ -1,0 +1,151 @@
+// Package cmdutil holds what every daos-go command-line tool shares: the
+// DAOS JSON envelope for --json output, error reporting and exit codes, and
+// the `version` command. It knows nothing of any one tool's commands.
+package cmdutil
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/daos-go/daos/pkg/build"
+)
+
+// derMisc is DER_MISC, the status DAOS tools report for errors that carry
+// no DAOS code of their own.
+const derMisc = -1025
+
+// coded is implemented by errors that carry a DAOS DER_* code.
+type coded interface{ DerCode() int }
+
+// envelope is the shape of every --json reply, as DAOS tools print it.
+type envelope struct {
+	Response any     `json:"response"`
+	Error    *string `json:"error"`
+	Status   int     `json:"status"`
+}
+
+// Status is the envelope status for err: 0, the error's DER code, or DER_MISC.
+func Status(err error) int {
+	if err == nil {
+		return 0
+	}
+	var c coded
+	if errors.As(err, &c) {
+		return c.DerCode()
+	}
+	return derMisc
+}
+
+// WriteJSON prints the envelope for a response or an error, indented by two
+// spaces and followed by a newline.
+func WriteJSON(w io.Writer, response any, err error) error {
+	env := envelope{Response: response, Status: Status(err)}
+	if err != nil {
+		msg := err.Error()
+		env.Error = &msg
+		env.Response = nil
+	}
+	data, mErr := json.MarshalIndent(env, "", "  ")
+	if mErr != nil {
+		return fmt.Errorf("encode JSON reply: %w", mErr)
+	}
+	_, wErr := fmt.Fprintf(w, "%s\n", data)
+	return wErr
+}
+
+// Printer sends a command's result either as text or as the JSON envelope,
+// depending on the tool's --json flag.
+type Printer struct {
+	JSON *bool
+	Out  io.Writer
+}
+
+// Print writes response as JSON when --json is set, otherwise calls text.
+func (p Printer) Print(response any, text func(w io.Writer) error) error {
+	if p.JSON != nil && *p.JSON {
+		return WriteJSON(p.Out, response, nil)
+	}
+	return text(p.Out)
+}
+
+// NewRoot makes a tool's root command with the flags all tools share and a
+// `version` subcommand. jsonOut receives the value of -j/--json.
+func NewRoot(name, short string, jsonOut *bool) *cobra.Command {
+	root := &cobra.Command{
+		Use:           name,
+		Short:         short,
+		SilenceErrors: true, // Execute reports errors in the tool's format
+		SilenceUsage:  true,
+	}
+	root.PersistentFlags().BoolVarP(jsonOut, "json", "j", false, "print the reply as JSON")
+	root.AddCommand(VersionCommand(name, jsonOut))
+	return root
+}
+
+// VersionCommand prints the tool's version and compiled-in backends.
+func VersionCommand(name string, jsonOut *bool) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print " + name + " version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			info := build.InfoFor(name)
+			return Printer{JSON: jsonOut, Out: cmd.OutOrStdout()}.Print(info, func(w io.Writer) error {
+				_, err := fmt.Fprintln(w, info)
+				return err
+			})
+		},
+	}
+}
+
+// Execute runs root with args and returns the process exit code. Errors go
+// to stderr as "<tool>: <error>", and also as the JSON envelope on stdout
+// when --json was asked for, even if the flags themselves failed to parse.
+func Execute(root *cobra.Command, args []string, stdout, stderr io.Writer) int {
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.Execute()
+	if err == nil {
+		return 0
+	}
+	if wantsJSON(root, args) {
+		if jErr := WriteJSON(stdout, nil, err); jErr != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", root.Name(), jErr)
+		}
+	}
+	fmt.Fprintf(stderr, "%s: %v\n", root.Name(), err)
+	return 1
+}
+
+// Main is Execute on the process's own arguments and streams.
+func Main(root *cobra.Command) {
+	os.Exit(Execute(root, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// wantsJSON looks at the parsed flag first and falls back to the raw
+// arguments, since a parse error leaves the flag unset.
+func wantsJSON(root *cobra.Command, args []string) bool {
+	if f := root.PersistentFlags().Lookup("json"); f != nil && f.Value.String() == "true" {
+		return true
+	}
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if a == "--json" || a == "--json=true" {
+			return true
+		}
+		// Short flags may be grouped: -jv.
+		if len(a) > 1 && a[0] == '-' && a[1] != '-' && strings.ContainsRune(a[1:], 'j') {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,99 @@
+package cmdutil
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/spf13/cobra"
+	"github.com/stretchr/testify/require"
+
+	"github.com/daos-go/daos/pkg/build"
+)
+
+type derErr int
+
+func (e derErr) Error() string { return fmt.Sprintf("DER %d", int(e)) }
+func (e derErr) DerCode() int  { return int(e) }
+
+func run(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var jsonOut bool
+	root := NewRoot("tool", "a test tool", &jsonOut)
+	root.AddCommand(&cobra.Command{
+		Use: "fail",
+		RunE: func(*cobra.Command, []string) error {
+			return fmt.Errorf("looking up pool: %w", derErr(-1005))
+		},
+	})
+	var out, errOut bytes.Buffer
+	code = Execute(root, args, &out, &errOut)
+	return out.String(), errOut.String(), code
+}
+
+func decode(t *testing.T, s string) map[string]any {
+	t.Helper()
+	var m map[string]any
+	require.NoError(t, json.Unmarshal([]byte(s), &m), "not JSON: %q", s)
+	return m
+}
+
+func TestVersionText(t *testing.T) {
+	out, _, code := run(t, "version")
+	require.Equal(t, 0, code)
+	require.Contains(t, out, "tool version "+build.DaosVersion)
+}
+
+func TestVersionJSONEnvelope(t *testing.T) {
+	out, _, code := run(t, "-j", "version")
+	require.Equal(t, 0, code)
+	require.Regexp(t, "^{\n  \"response\": {\n", out, "two-space indented envelope")
+	require.True(t, out[len(out)-1] == '\n')
+	m := decode(t, out)
+	require.Nil(t, m["error"])
+	require.EqualValues(t, 0, m["status"])
+	resp := m["response"].(map[string]any)
+	require.Equal(t, "tool", resp["name"])
+	require.Equal(t, build.DaosVersion, resp["version"])
+}
+
+func TestErrorCarriesDerCode(t *testing.T) {
+	out, errOut, code := run(t, "--json", "fail")
+	require.Equal(t, 1, code)
+	m := decode(t, out)
+	require.Nil(t, m["response"])
+	require.EqualValues(t, -1005, m["status"])
+	require.Contains(t, m["error"], "looking up pool")
+	require.Contains(t, errOut, "tool: looking up pool")
+}
+
+func TestFlagErrorUnderJSONStillEnvelope(t *testing.T) {
+	out, errOut, code := run(t, "-j", "--no-such-flag")
+	require.Equal(t, 1, code)
+	m := decode(t, out)
+	require.EqualValues(t, -1025, m["status"])
+	require.Contains(t, m["error"], "no-such-flag")
+	require.Contains(t, errOut, "no-such-flag")
+}
+
+func TestPlainErrorNoJSON(t *testing.T) {
+	out, errOut, code := run(t, "fail")
+	require.Equal(t, 1, code)
+	require.Empty(t, out)
+	require.Equal(t, "tool: looking up pool: DER -1005\n", errOut)
+}
+
+func TestHelpExitsZero(t *testing.T) {
+	out, _, code := run(t, "--help")
+	require.Equal(t, 0, code)
+	require.Contains(t, out, "version")
+	require.Contains(t, out, "--json")
+}
+
+func TestStatus(t *testing.T) {
+	require.Equal(t, 0, Status(nil))
+	require.Equal(t, -1025, Status(errors.New("plain")))
+	require.Equal(t, -1003, Status(fmt.Errorf("wrapped: %w", derErr(-1003))))
+}
