@@ -1,0 +1,173 @@
+package pmem
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// Both are always wrapped with the call and the path; match with errors.Is.
+var (
+	// ErrClosed is returned by every call on a Mapping after Close.
+	ErrClosed = errors.New("mapping is closed")
+	// ErrOutOfRange is returned when a range does not fit inside the mapping.
+	ErrOutOfRange = errors.New("outside the mapping")
+)
+
+// region is one mapped file as seen by an implementation. Ranges passed to
+// it are already bounds-checked and non-empty.
+type region interface {
+	bytes() []byte
+	isPMem() bool
+	persist(off, n int64) error
+	copyPersist(off int64, src []byte) error
+	flush(off, n int64) error
+	drain()
+	unmap() error
+}
+
+// mapper creates and opens regions with one implementation; it lets the
+// tests and benchmarks pick an implementation regardless of the build tag.
+type mapper struct {
+	name   string
+	create func(path string, size int64) (region, error)
+	open   func(path string) (region, error)
+}
+
+// Create creates a new file of size bytes with mode 0600 and maps it. It fails
+// if the file already exists or size is not positive.
+func Create(path string, size int64) (*Mapping, error) {
+	return defaultMapper().Create(path, size)
+}
+
+// Open maps an existing, non-empty file at its current size.
+func Open(path string) (*Mapping, error) {
+	return defaultMapper().Open(path)
+}
+
+func (mp mapper) Create(path string, size int64) (*Mapping, error) {
+	if size <= 0 {
+		return nil, fmt.Errorf("pmem: create %s: size %d is not positive", path, size)
+	}
+	if int64(int(size)) != size {
+		return nil, fmt.Errorf("pmem: create %s: size %d does not fit the address space", path, size)
+	}
+	r, err := mp.create(path, size)
+	if err != nil {
+		return nil, err
+	}
+	// The mapping alone does not make the new file's size and name durable.
+	if err := syncNewFile(path); err != nil {
+		_ = r.unmap()
+		_ = os.Remove(path)
+		return nil, err
+	}
+	return &Mapping{path: path, r: r}, nil
+}
+
+func (mp mapper) Open(path string) (*Mapping, error) {
+	r, err := mp.open(path)
+	if err != nil {
+		return nil, err
+	}
+	return &Mapping{path: path, r: r}, nil
+}
+
+func syncNewFile(path string) error {
+	for _, p := range []string{path, filepath.Dir(path)} {
+		f, err := os.Open(p)
+		if err != nil {
+			return fmt.Errorf("pmem: create %s: sync: %w", path, err)
+		}
+		err = f.Sync()
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("pmem: create %s: sync %s: %w", path, p, err)
+		}
+	}
+	return nil
+}
+
+// Mapping is a file mapped read-write into memory.
+type Mapping struct {
+	path string
+	r    region // nil once closed
+}
+
+// Bytes returns the mapped memory, or nil after Close. The slice must not be
+// used after Close: the memory is gone and touching it faults.
+func (m *Mapping) Bytes() []byte {
+	if m.r == nil {
+		return nil
+	}
+	return m.r.bytes()
+}
+
+// Len returns the length of the mapping, or 0 after Close.
+func (m *Mapping) Len() int64 { return int64(len(m.Bytes())) }
+
+// Path returns the path of the mapped file.
+func (m *Mapping) Path() string { return m.path }
+
+// IsPMem reports whether the mapping is real persistent memory (see the
+// package documentation for how each backend decides). False after Close.
+func (m *Mapping) IsPMem() bool { return m.r != nil && m.r.isPMem() }
+
+// Persist makes [off, off+n) durable before returning.
+func (m *Mapping) Persist(off, n int64) error {
+	if err := m.check("persist", off, n); err != nil || n == 0 {
+		return err
+	}
+	return m.r.persist(off, n)
+}
+
+// CopyPersist copies src into the mapping at off and makes it durable.
+func (m *Mapping) CopyPersist(off int64, src []byte) error {
+	n := int64(len(src))
+	if err := m.check("copy-persist", off, n); err != nil || n == 0 {
+		return err
+	}
+	return m.r.copyPersist(off, src)
+}
+
+// Flush starts making [off, off+n) durable; it is durable once a later Drain
+// returns. Use it to batch several ranges behind one Drain.
+func (m *Mapping) Flush(off, n int64) error {
+	if err := m.check("flush", off, n); err != nil || n == 0 {
+		return err
+	}
+	return m.r.flush(off, n)
+}
+
+// Drain waits until every range flushed so far is durable. It does nothing
+// after Close.
+func (m *Mapping) Drain() {
+	if m.r != nil {
+		m.r.drain()
+	}
+}
+
+// Close unmaps the file without persisting anything. Calls after the first
+// return ErrClosed.
+func (m *Mapping) Close() error {
+	if m.r == nil {
+		return fmt.Errorf("pmem: close %s: %w", m.path, ErrClosed)
+	}
+	r := m.r
+	m.r = nil
+	// The mapping is unusable even if unmap fails, so it counts as closed.
+	return r.unmap()
+}
+
+func (m *Mapping) check(op string, off, n int64) error {
+	if m.r == nil {
+		return fmt.Errorf("pmem: %s %s: %w", op, m.path, ErrClosed)
+	}
+	size := int64(len(m.r.bytes()))
+	if off < 0 || n < 0 || off > size || n > size-off {
+		return fmt.Errorf("pmem: %s %s: range [%d, +%d) %w of %d bytes",
+			op, m.path, off, n, ErrOutOfRange, size)
+	}
+	return nil
+}
