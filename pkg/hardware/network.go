@@ -107,7 +107,7 @@ func (s NetworkScanner) Scan(ctx context.Context, provider string) (*NetworkScan
 	}
 	scan.NUMACount = len(numa)
 
-	infos, err := s.Providers(ofi.LibfabricProvider(normaliseProvider(provider)))
+	infos, err := s.Providers("")
 	if err != nil {
 		if !errors.Is(err, ofi.ErrNotBuilt) {
 			return nil, fmt.Errorf("network scan: list providers: %w", err)
@@ -116,7 +116,11 @@ func (s NetworkScanner) Scan(ctx context.Context, provider string) (*NetworkScan
 		return scan, nil
 	}
 	seen := make(map[string]bool)
+	want := ofi.LibfabricProvider(normaliseProvider(provider))
 	for prio, info := range infos {
+		if !providerMatches(want, info.Provider) {
+			continue
+		}
 		dev := info.Domain
 		if netdev, ok := byRDMA[dev]; ok {
 			dev = netdev
@@ -147,6 +151,13 @@ func normaliseProvider(p string) string {
 		return ""
 	}
 	return p
+}
+
+// providerMatches reports whether a filter in libfabric spelling selects
+// provider. A core provider selects its utility stacks too: "tcp" matches
+// "tcp;ofi_rxm", as DAOS's "ofi+tcp" does.
+func providerMatches(filter, provider string) bool {
+	return filter == "" || provider == filter || strings.HasPrefix(provider, filter+";")
 }
 
 func contains(list []string, s string) bool {

@@ -99,6 +99,15 @@ func TestScanFiltersProviderInDAOSSpelling(t *testing.T) {
 	require.Len(t, scan.Fabric, 2)
 }
 
+func TestScanCoreProviderSelectsItsStacks(t *testing.T) {
+	scan, err := fakeScanner(t, fakeInfos, nil).Scan(context.Background(), "ofi+verbs")
+	require.NoError(t, err)
+	require.Equal(t, []string{"ofi+verbs;ofi_rxm"}, scan.Providers)
+	scan, err = fakeScanner(t, fakeInfos, nil).Scan(context.Background(), "ofi+tc")
+	require.NoError(t, err)
+	require.Empty(t, scan.Providers, "a prefix that is not a whole provider name selects nothing")
+}
+
 func TestScanWithoutLibfabricStillListsInterfaces(t *testing.T) {
 	scan, err := fakeScanner(t, nil, ofi.ErrNotBuilt).Scan(context.Background(), "")
 	require.NoError(t, err)

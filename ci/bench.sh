@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs a named benchmark, measuring each figure against its baseline in the
+# same run on this machine, prints a table and ends with one
+# `ratio METRIC VALUE` line per headline figure.
+#
+#   ci/bench.sh cgo     the cgo backends against their pure-Go twins
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+name=${1:-}
+count=${BENCH_COUNT:-5}
+benchtime=${BENCH_TIME:-300ms}
+
+case "$name" in
+cgo)
+	out=$(mktemp)
+	trap 'rm -f "$out"' EXIT
+	echo "== cgo backends vs pure-Go twins (median of $count runs of $benchtime each)"
+	# -p 1: one package at a time, so the benchmarks do not share the cores.
+	if ! go test -p 1 -tags "ofi pmdk isal" -run '^$' -bench . -benchtime "$benchtime" -count "$count" \
+		./cgo/isal ./cgo/pmem ./cgo/ofi >"$out" 2>&1; then
+		cat "$out"
+		echo "bench: the benchmarks failed" >&2
+		exit 1
+	fi
+	go run ./ci/benchratio \
+		-pair crc32c_4k=BenchmarkCRC32C/size=4KiB:isal:go \
+		-pair crc32c_1m=BenchmarkCRC32C/size=1MiB:isal:go \
+		-pair crc64_4k=BenchmarkCRC64/size=4KiB:isal:go \
+		-pair crc64_1m=BenchmarkCRC64/size=1MiB:isal:go \
+		-pair rs_4p2_encode_128k=BenchmarkRSEncode4p2/cell=128KiB:isal:go \
+		-pair rs_4p2_encode_1m=BenchmarkRSEncode4p2/cell=1MiB:isal:go \
+		-pair pmem_copy_persist_4k=BenchmarkCopyPersist/size=4KiB:pmdk:go \
+		-pair pmem_copy_persist_1m=BenchmarkCopyPersist/size=1MiB:pmdk:go \
+		-pair rma_write_1m=BenchmarkRMAWrite/size=1MiB:ofi:gotcp \
+		-pair tagged_rtt_64b=BenchmarkTaggedPingPong/size=64B:ofi:gotcp \
+		<"$out"
+	;;
+*)
+	echo "usage: ci/bench.sh NAME   (NAME: cgo)" >&2
+	exit 2
+	;;
+esac

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The test command: what CI runs (.ci/run) and what developers run before a
+# push. Stops at the first failure with a non-zero exit.
+#
+#   ci/test.sh          everything below
+#   SKIP_DEPS=1 ...     skip the dependency check (offline machines)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+tags="ofi pmdk isal"
+stage() { printf '\n== %s\n' "$*"; }
+
+# gotest runs `go test -v`, keeps the verbose log, shows package results and
+# failures, and leaves the per-test counts for the closing line.
+log=$(mktemp)
+prefix=""
+trap 'rm -rf "$log" "$log.cur" ${prefix:+"$prefix"}' EXIT
+gotest() {
+	local rc=0
+	go test -v "$@" >>"$log.cur" 2>&1 || rc=$?
+	grep -E '^(ok|FAIL|--- FAIL|panic:|\s+\S+_test\.go:[0-9]+:)' "$log.cur" || true
+	cat "$log.cur" >>"$log"
+	rm -f "$log.cur"
+	return $rc
+}
+
+if [[ -z "${SKIP_DEPS:-}" ]]; then
+	stage "dependencies"
+	ci/install-deps.sh
+fi
+
+stage "format and vet"
+unformatted=$(gofmt -l $(git ls-files '*.go') 2>/dev/null || true)
+if [[ -n "$unformatted" ]]; then
+	echo "gofmt would change:"; echo "$unformatted"; exit 1
+fi
+go vet ./...
+go vet -tags "$tags" ./...
+
+stage "unit tests, pure Go (no C libraries)"
+CGO_ENABLED=0 go build ./...
+CGO_ENABLED=0 gotest -count=1 ./cgo/...
+gotest -count=1 -timeout 10m ./...
+
+stage "unit tests with libfabric, PMDK and ISA-L (tags: $tags)"
+gotest -count=1 -timeout 10m -tags "$tags" ./...
+gotest -count=1 -timeout 5m -race -tags "$tags" ./cgo/...
+
+stage "SCons build and install"
+prefix=$(mktemp -d)
+scons -Q -j2 install PREFIX="$prefix"
+
+stage "smoke: installed binaries"
+for b in daos_server daos_engine daos_agent dmg daos dfuse ddb; do
+	"$prefix/bin/$b" version | grep -q "^$b version " || { echo "$b version failed"; exit 1; }
+	"$prefix/bin/$b" --help >/dev/null || { echo "$b --help failed"; exit 1; }
+done
+for d in bin lib include etc; do
+	[[ -d "$prefix/$d" ]] || { echo "install lacks $d/"; exit 1; }
+done
+scan=$("$prefix/bin/daos_server" network scan -p ofi+tcp)
+echo "$scan"
+grep -Eq 'ofi\+tcp;ofi_rxm +.*\blo\b' <<<"$scan" || { echo "network scan did not find tcp;ofi_rxm on lo"; exit 1; }
+
+passed=$(grep -cE '^\s*--- PASS' "$log" || true)
+failed=$(grep -cE '^\s*--- FAIL' "$log" || true)
+skipped=$(grep -cE '^\s*--- SKIP' "$log" || true)
+echo
+echo "ci/test.sh: all stages passed"
+echo "tests: $passed passed, $failed failed, $skipped skipped"
