@@ -8,6 +8,9 @@ import (
 	"testing"
 )
 
+// Regions are closed with defers, before their endpoints, since the
+// benchmark function runs several times per sub-benchmark.
+
 // BenchmarkRMAWrite compares a libfabric RMA write over tcp;ofi_rxm on
 // loopback with the plainest Go equivalent: copying the same bytes through
 // a loopback TCP connection to a goroutine that reads them into a buffer.
@@ -36,7 +39,9 @@ func BenchmarkRMAWrite(b *testing.B) {
 			b.Fatal(err)
 		}
 		src := benchRegion(b, a, size, AccessLocal)
+		defer freeRegion(b, src)
 		dst := benchRegion(b, t, size, AccessRemoteWrite)
+		defer freeRegion(b, dst)
 		ctx := context.Background()
 		b.SetBytes(size)
 		b.ResetTimer()
@@ -128,10 +133,15 @@ func benchPingPongOFI(b *testing.B) {
 		b.Fatal(err)
 	}
 	am := benchRegion(b, a, 64, AccessLocal)
+	defer freeRegion(b, am)
 	tm := benchRegion(b, t, 64, AccessLocal)
+	defer freeRegion(b, tm)
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	responder := make(chan struct{})
+	// Stop the responder before the deferred Closes run.
+	defer func() { cancel(); <-responder }()
 	go func() {
+		defer close(responder)
 		for ctx.Err() == nil {
 			if _, err := t.RecvTagged(ctx, 1, 0, tm, 0, 64); err != nil {
 				return
@@ -200,9 +210,15 @@ func benchRegion(b *testing.B, ep *Endpoint, size int, access Access) *MemRegion
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() {
-		m.Close()
-		buf.Free()
-	})
 	return m
+}
+
+// freeRegion releases a benchRegion; call it before closing the endpoint.
+func freeRegion(b *testing.B, m *MemRegion) {
+	if err := m.Close(); err != nil {
+		b.Error(err)
+	}
+	if err := m.Buffer().Free(); err != nil {
+		b.Error(err)
+	}
 }

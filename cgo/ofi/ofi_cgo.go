@@ -193,6 +193,10 @@ const cqBatch = 64
 // object misses an event still makes progress every so often.
 const waitTimeoutMS = 100
 
+// cancelWait bounds how long a cancelled receive waits for the provider to
+// confirm the cancellation.
+const cancelWait = 5 * time.Second
+
 // spinWindow is how long the progress loop keeps polling after the last
 // completion before it blocks: long enough to cover a request's reply.
 const spinWindow = 200 * time.Microsecond
@@ -285,21 +289,29 @@ type op struct {
 }
 
 // Endpoint is an RDM endpoint with its fabric, domain, completion queue and
-// address vector. Its methods are safe for concurrent use.
+// address vector. Its methods are safe for concurrent use, including Close.
 type Endpoint struct {
 	e      C.struct_dgo_ep
 	info   Info
 	mrMode C.uint64_t
 	waits  bool
 
-	mu     sync.Mutex
-	ops    map[uintptr]*op
+	// life guards every C call on the endpoint's objects: callers hold it
+	// shared and check closed; Close takes it exclusively, so no call is
+	// half-way through the provider while its objects are freed.
+	life   sync.RWMutex
 	closed bool
+
+	mu  sync.Mutex // guards ops and mrs
+	ops map[uintptr]*op
+	mrs map[*MemRegion]struct{}
 
 	stopping atomic.Bool
 	loopDone chan struct{}
 	nextKey  atomic.Uint64
 }
+
+var errClosed = errors.New("endpoint is closed")
 
 // Open creates an RDM endpoint as cfg describes and starts its progress loop.
 func Open(cfg Config) (*Endpoint, error) {
@@ -324,6 +336,7 @@ func Open(cfg Config) (*Endpoint, error) {
 		info:     infoFrom(info),
 		mrMode:   C.uint64_t(info.domain_attr.mr_mode),
 		ops:      make(map[uintptr]*op),
+		mrs:      make(map[*MemRegion]struct{}),
 		loopDone: make(chan struct{}),
 	}
 	var step *C.char
@@ -342,18 +355,35 @@ func Open(cfg Config) (*Endpoint, error) {
 	return ep, nil
 }
 
+// whileOpen runs f, which may call into the provider, unless the endpoint
+// is closed.
+func (ep *Endpoint) whileOpen(what string, f func() error) error {
+	ep.life.RLock()
+	defer ep.life.RUnlock()
+	if ep.closed {
+		return fmt.Errorf("%s: %w", what, errClosed)
+	}
+	return f()
+}
+
 // Info describes the provider and domain this endpoint uses.
 func (ep *Endpoint) Info() Info { return ep.info }
 
 // Name returns the endpoint's address, to be given to peers for InsertAddr.
 func (ep *Endpoint) Name() ([]byte, error) {
 	buf := make([]byte, 256)
-	n := C.size_t(len(buf))
-	rc := C.fi_getname(&ep.e.ep.fid, unsafe.Pointer(&buf[0]), &n)
-	if rc != 0 {
-		return nil, fiError("fi_getname", rc)
+	err := ep.whileOpen("fi_getname", func() error {
+		n := C.size_t(len(buf))
+		if rc := C.fi_getname(&ep.e.ep.fid, unsafe.Pointer(&buf[0]), &n); rc != 0 {
+			return fiError("fi_getname", rc)
+		}
+		buf = buf[:n]
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return buf[:n], nil
+	return buf, nil
 }
 
 // InsertAddr adds a peer's address (from its Name) to the address vector.
@@ -361,21 +391,25 @@ func (ep *Endpoint) InsertAddr(name []byte) (Addr, error) {
 	if len(name) == 0 {
 		return 0, errors.New("insert address: empty address")
 	}
-	cname := C.CBytes(name)
-	defer C.free(cname)
 	var fiAddr C.fi_addr_t
-	n := C.fi_av_insert(ep.e.av, cname, 1, &fiAddr, 0, nil)
-	if n != 1 {
-		return 0, fmt.Errorf("insert address of %d bytes: fi_av_insert inserted %d of 1", len(name), int(n))
-	}
-	return Addr(fiAddr), nil
+	err := ep.whileOpen("fi_av_insert", func() error {
+		cname := C.CBytes(name)
+		defer C.free(cname)
+		if n := C.fi_av_insert(ep.e.av, cname, 1, &fiAddr, 0, nil); n != 1 {
+			return fmt.Errorf("insert address of %d bytes: fi_av_insert inserted %d of 1", len(name), int(n))
+		}
+		return nil
+	})
+	return Addr(fiAddr), err
 }
 
-// MemRegion is a Buffer registered with the endpoint's domain.
+// MemRegion is a Buffer registered with the endpoint's domain. Closing the
+// endpoint deregisters its regions.
 type MemRegion struct {
 	ep  *Endpoint
 	buf *Buffer
-	mr  *C.struct_fid_mr
+	mr  *C.struct_fid_mr // nil once deregistered; guarded by ep.life
+	rb  RemoteBuffer
 }
 
 // Register registers buf for the given uses.
@@ -393,41 +427,56 @@ func (ep *Endpoint) Register(buf *Buffer, access Access) (*MemRegion, error) {
 	if access&AccessRemoteWrite != 0 {
 		acc |= C.FI_REMOTE_WRITE
 	}
-	var mr *C.struct_fid_mr
-	var step *C.char
-	key := C.uint64_t(ep.nextKey.Add(1))
-	rc := C.dgo_mr_reg(&ep.e, unsafe.Pointer(&buf.mem[0]), C.size_t(len(buf.mem)), acc, key, &mr, &step)
-	if rc != 0 {
-		return nil, fmt.Errorf("register %d bytes: %w", len(buf.mem), fiError(C.GoString(step), rc))
+	m := &MemRegion{ep: ep, buf: buf}
+	err := ep.whileOpen("register memory", func() error {
+		var step *C.char
+		key := C.uint64_t(ep.nextKey.Add(1))
+		rc := C.dgo_mr_reg(&ep.e, unsafe.Pointer(&buf.mem[0]), C.size_t(len(buf.mem)), acc, key, &m.mr, &step)
+		if rc != 0 {
+			return fmt.Errorf("register %d bytes: %w", len(buf.mem), fiError(C.GoString(step), rc))
+		}
+		m.rb = RemoteBuffer{Key: uint64(C.fi_mr_key(m.mr)), Len: uint64(len(buf.mem))}
+		if ep.mrMode&C.FI_MR_VIRT_ADDR != 0 {
+			m.rb.Addr = uint64(uintptr(unsafe.Pointer(&buf.mem[0])))
+		}
+		ep.mu.Lock()
+		ep.mrs[m] = struct{}{}
+		ep.mu.Unlock()
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return &MemRegion{ep: ep, buf: buf, mr: mr}, nil
+	return m, nil
 }
 
 // Remote describes the region for a peer's RMA.
-func (m *MemRegion) Remote() RemoteBuffer {
-	rb := RemoteBuffer{Key: uint64(C.fi_mr_key(m.mr)), Len: uint64(len(m.buf.mem))}
-	if m.ep.mrMode&C.FI_MR_VIRT_ADDR != 0 {
-		rb.Addr = uint64(uintptr(unsafe.Pointer(&m.buf.mem[0])))
-	}
-	return rb
-}
+func (m *MemRegion) Remote() RemoteBuffer { return m.rb }
 
 // Buffer is the registered memory.
 func (m *MemRegion) Buffer() *Buffer { return m.buf }
 
-// Close deregisters the region; the Buffer stays allocated.
+// Close deregisters the region; the Buffer stays allocated. It waits for
+// calls that are submitting work on the endpoint (it holds the endpoint's
+// lock exclusively, which is cheap since regions are long-lived).
 func (m *MemRegion) Close() error {
-	if m.mr == nil {
-		return errors.New("deregister memory: already closed")
+	m.ep.life.Lock()
+	defer m.ep.life.Unlock()
+	if m.ep.closed || m.mr == nil {
+		return errors.New("deregister memory: already closed (or its endpoint is)")
 	}
 	if n := m.buf.inflight.Load(); n > 0 {
 		return fmt.Errorf("deregister memory: %d operations still in flight", n)
 	}
+	m.ep.mu.Lock()
+	delete(m.ep.mrs, m)
+	m.ep.mu.Unlock()
 	rc := C.fi_close(&m.mr.fid)
 	m.mr = nil
 	return fiError("fi_close(mr)", rc)
 }
 
+// slice checks a local range; call it under ep.life.
 func (m *MemRegion) slice(what string, off, n int) (unsafe.Pointer, unsafe.Pointer, error) {
 	if m == nil || m.mr == nil || m.buf.mem == nil {
 		return nil, nil, fmt.Errorf("%s: memory region is closed", what)
@@ -441,37 +490,47 @@ func (m *MemRegion) slice(what string, off, n int) (unsafe.Pointer, unsafe.Point
 	return unsafe.Pointer(&m.buf.mem[off]), C.fi_mr_desc(m.mr), nil
 }
 
-// post registers an op, calls submit with its context until the provider
-// accepts it, then waits for the completion or ctx.
-func (ep *Endpoint) post(ctx context.Context, what string, buf *Buffer, submit func(c unsafe.Pointer) C.ssize_t) (result, error) {
-	o := &op{ctx: C.calloc(1, C.sizeof_struct_fi_context2), buf: buf, done: make(chan result, 1)}
-	key := uintptr(o.ctx)
-	ep.mu.Lock()
-	if ep.closed {
-		ep.mu.Unlock()
-		C.free(o.ctx)
-		return result{}, fmt.Errorf("%s: endpoint is closed", what)
+// post registers an op, submits it until the provider accepts it, then
+// waits for its completion or ctx. When ctx ends first it also returns the
+// op, which the provider still holds, so the caller may cancel it.
+func (ep *Endpoint) post(ctx context.Context, what string, m *MemRegion, off, n int,
+	submit func(p, desc, c unsafe.Pointer) C.ssize_t) (result, *op, error) {
+	if m == nil {
+		return result{}, nil, fmt.Errorf("%s: memory region is nil", what)
 	}
-	ep.ops[key] = o
-	ep.mu.Unlock()
-	buf.inflight.Add(1)
-
+	o := &op{buf: m.buf, done: make(chan result, 1)}
 	// -FI_EAGAIN means the provider's queues are full until progress
 	// drains them; the progress loop runs concurrently, so back off briefly.
 	backoff := time.Microsecond
 	for {
-		rc := submit(o.ctx)
+		var rc C.ssize_t
+		err := ep.whileOpen(what, func() error {
+			p, desc, err := m.slice(what, off, n)
+			if err != nil {
+				return err
+			}
+			o.ctx = C.calloc(1, C.sizeof_struct_fi_context2)
+			ep.mu.Lock()
+			ep.ops[uintptr(o.ctx)] = o
+			ep.mu.Unlock()
+			m.buf.inflight.Add(1)
+			if rc = submit(p, desc, o.ctx); rc != 0 {
+				ep.forget(o.ctx)
+			}
+			return nil
+		})
+		if err != nil {
+			return result{}, nil, err
+		}
 		if rc == 0 {
 			break
 		}
 		if rc != -C.FI_EAGAIN {
-			ep.forget(key)
-			return result{}, fmt.Errorf("%s: %w", what, fiError(what, C.int(rc)))
+			return result{}, nil, fiError(what, C.int(rc))
 		}
 		select {
 		case <-ctx.Done():
-			ep.forget(key)
-			return result{}, fmt.Errorf("%s: %w", what, ctx.Err())
+			return result{}, nil, fmt.Errorf("%s: %w", what, ctx.Err())
 		case <-time.After(backoff):
 		}
 		backoff = min(2*backoff, time.Millisecond)
@@ -479,21 +538,21 @@ func (ep *Endpoint) post(ctx context.Context, what string, buf *Buffer, submit f
 	select {
 	case r := <-o.done:
 		if r.err != nil {
-			return r, fmt.Errorf("%s: %w", what, r.err)
+			return r, nil, fmt.Errorf("%s: %w", what, r.err)
 		}
-		return r, nil
+		return r, nil, nil
 	case <-ctx.Done():
 		// The provider still owns the buffer: it stays counted in flight
 		// until the completion arrives or the endpoint closes.
-		return result{}, fmt.Errorf("%s: %w (operation still in flight)", what, ctx.Err())
+		return result{}, o, fmt.Errorf("%s: %w (operation still in flight)", what, ctx.Err())
 	}
 }
 
 // forget drops an op that the provider never accepted.
-func (ep *Endpoint) forget(key uintptr) {
+func (ep *Endpoint) forget(ctx unsafe.Pointer) {
 	ep.mu.Lock()
-	o := ep.ops[key]
-	delete(ep.ops, key)
+	o := ep.ops[uintptr(ctx)]
+	delete(ep.ops, uintptr(ctx))
 	ep.mu.Unlock()
 	if o != nil {
 		o.buf.inflight.Add(-1)
@@ -503,10 +562,9 @@ func (ep *Endpoint) forget(key uintptr) {
 
 // complete hands a completion to its op and frees the context.
 func (ep *Endpoint) complete(ctx unsafe.Pointer, r result) {
-	key := uintptr(ctx)
 	ep.mu.Lock()
-	o := ep.ops[key]
-	delete(ep.ops, key)
+	o := ep.ops[uintptr(ctx)]
+	delete(ep.ops, uintptr(ctx))
 	ep.mu.Unlock()
 	if o == nil {
 		return
@@ -516,7 +574,8 @@ func (ep *Endpoint) complete(ctx unsafe.Pointer, r result) {
 	o.done <- r
 }
 
-// progress reads the CQ until Close; it is the only reader of the CQ.
+// progress reads the CQ until Close; it is the only reader of the CQ, and
+// Close waits for it to stop before freeing the CQ.
 func (ep *Endpoint) progress() {
 	defer close(ep.loopDone)
 	entries := (*[cqBatch]C.struct_fi_cq_tagged_entry)(C.calloc(cqBatch, C.sizeof_struct_fi_cq_tagged_entry))
@@ -584,11 +643,7 @@ func (ep *Endpoint) failAll(err error) {
 
 // SendTagged sends n bytes at off of a registered region to dest with tag.
 func (ep *Endpoint) SendTagged(ctx context.Context, dest Addr, tag uint64, m *MemRegion, off, n int) error {
-	p, desc, err := m.slice("fi_tsend", off, n)
-	if err != nil {
-		return err
-	}
-	_, err = ep.post(ctx, "fi_tsend", m.buf, func(c unsafe.Pointer) C.ssize_t {
+	_, _, err := ep.post(ctx, "fi_tsend", m, off, n, func(p, desc, c unsafe.Pointer) C.ssize_t {
 		return C.fi_tsend(ep.e.ep, p, C.size_t(n), desc, C.fi_addr_t(dest), C.uint64_t(tag), c)
 	})
 	return err
@@ -597,22 +652,22 @@ func (ep *Endpoint) SendTagged(ctx context.Context, dest Addr, tag uint64, m *Me
 // RecvTagged receives one message whose tag matches tag outside the ignore
 // bits, from any peer, into [off, off+n) of a registered region.
 func (ep *Endpoint) RecvTagged(ctx context.Context, tag, ignore uint64, m *MemRegion, off, n int) (TaggedMessage, error) {
-	p, desc, err := m.slice("fi_trecv", off, n)
-	if err != nil {
-		return TaggedMessage{}, err
-	}
-	var posted unsafe.Pointer
-	r, err := ep.post(ctx, "fi_trecv", m.buf, func(c unsafe.Pointer) C.ssize_t {
-		rc := C.fi_trecv(ep.e.ep, p, C.size_t(n), desc, C.FI_ADDR_UNSPEC, C.uint64_t(tag), C.uint64_t(ignore), c)
-		if rc == 0 {
-			posted = c
-		}
-		return rc
+	r, pending, err := ep.post(ctx, "fi_trecv", m, off, n, func(p, desc, c unsafe.Pointer) C.ssize_t {
+		return C.fi_trecv(ep.e.ep, p, C.size_t(n), desc, C.FI_ADDR_UNSPEC, C.uint64_t(tag), C.uint64_t(ignore), c)
 	})
-	if err != nil && ctx.Err() != nil && posted != nil {
-		// Ask the provider to drop the receive; its cancel completion frees
-		// the context.
-		C.fi_cancel(&ep.e.ep.fid, posted)
+	if pending != nil {
+		// Abandoned through ctx: ask the provider to drop the receive and
+		// wait (boundedly) for its cancel completion, so that the buffer is
+		// free again when we return. A message that raced the cancel is
+		// lost to the caller, as with any cancelled receive.
+		_ = ep.whileOpen("fi_cancel", func() error {
+			C.fi_cancel(&ep.e.ep.fid, pending.ctx)
+			return nil
+		})
+		select {
+		case <-pending.done:
+		case <-time.After(cancelWait):
+		}
 	}
 	return TaggedMessage{Len: r.len, Tag: r.tag}, err
 }
@@ -637,39 +692,52 @@ func (ep *Endpoint) rma(ctx context.Context, write C.int, dest Addr, local *MemR
 		what = "fi_writemsg"
 		flags |= C.FI_DELIVERY_COMPLETE
 	}
-	p, desc, err := local.slice(what, off, n)
-	if err != nil {
-		return err
+	if n < 0 {
+		return fmt.Errorf("%s: negative length %d", what, n)
 	}
 	if err := checkRange(what+" (remote)", roff, uint64(n), remote.Len); err != nil {
 		return err
 	}
 	raddr := C.uint64_t(remote.Addr + roff)
-	_, err = ep.post(ctx, what, local.buf, func(c unsafe.Pointer) C.ssize_t {
+	_, _, err := ep.post(ctx, what, local, off, n, func(p, desc, c unsafe.Pointer) C.ssize_t {
 		return C.dgo_rma(ep.e.ep, write, p, C.size_t(n), desc, C.fi_addr_t(dest), raddr, C.uint64_t(remote.Key), c, flags)
 	})
 	return err
 }
 
-// Close stops the progress loop and closes the endpoint and its resources.
-// Operations still in flight fail.
+// Close stops the progress loop, deregisters the endpoint's memory regions
+// and closes the endpoint and its resources. Operations still in flight
+// fail; calls made after Close return an error.
 func (ep *Endpoint) Close() error {
-	ep.mu.Lock()
+	ep.life.Lock()
 	if ep.closed {
-		ep.mu.Unlock()
+		ep.life.Unlock()
 		return errors.New("close endpoint: already closed")
 	}
+	// Holding life exclusively: every call that was inside the provider has
+	// returned, and new ones will see closed.
+	defer ep.life.Unlock()
 	ep.closed = true
-	ep.mu.Unlock()
 	ep.stopping.Store(true)
 	if ep.waits {
 		C.fi_cq_signal(ep.e.cq)
 	}
 	<-ep.loopDone
+	var errs []error
+	ep.mu.Lock()
+	for m := range ep.mrs {
+		errs = append(errs, fiError("fi_close(mr)", C.fi_close(&m.mr.fid)))
+		m.mr = nil
+	}
+	ep.mrs = nil
+	ep.mu.Unlock()
 	info := ep.e.info
 	C.dgo_ep_close(&ep.e)
 	C.fi_freeinfo(info)
 	// The provider is gone: nothing references the contexts any more.
-	ep.failAll(errors.New("endpoint closed"))
+	ep.failAll(fmt.Errorf("endpoint closed: %w", errClosed))
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("close endpoint: %w", err)
+	}
 	return nil
 }
