@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"testing"
+	"time"
 )
 
 // Regions are closed with defers, before their endpoints, since the
@@ -214,9 +215,13 @@ func benchRegion(b *testing.B, ep *Endpoint, size int, access Access) *MemRegion
 }
 
 // freeRegion releases a benchRegion; call it before closing the endpoint.
+// A send abandoned when the benchmark stopped may still be completing.
 func freeRegion(b *testing.B, m *MemRegion) {
+	for i := 0; i < 1000 && m.Buffer().InFlight() > 0; i++ {
+		time.Sleep(time.Millisecond)
+	}
 	if err := m.Close(); err != nil {
-		b.Error(err)
+		b.Errorf("region of %s: %v", m.ep.info.Domain, err)
 	}
 	if err := m.Buffer().Free(); err != nil {
 		b.Error(err)

@@ -35,6 +35,10 @@ func (b *Buffer) Bytes() []byte { return b.mem }
 // Len is the buffer's size in bytes.
 func (b *Buffer) Len() int { return len(b.mem) }
 
+// InFlight counts the operations the provider may still be using this
+// buffer for: sends and RMA abandoned through their context complete later.
+func (b *Buffer) InFlight() int64 { return b.inflight.Load() }
+
 // Free unmaps the buffer. It fails while an operation on it is in flight
 // (one abandoned through its context), since the provider may still touch it.
 func (b *Buffer) Free() error {
