@@ -193,13 +193,18 @@ const cqBatch = 64
 // object misses an event still makes progress every so often.
 const waitTimeoutMS = 100
 
+// assistWindow is how long a waiting caller polls the CQ itself: about one
+// loopback round trip on tcp;ofi_rxm, so a reply is caught without a
+// hand-off, while a long wait costs at most this much CPU.
+const assistWindow = 100 * time.Microsecond
+
 // cancelWait bounds how long a cancelled receive waits for the provider to
 // confirm the cancellation.
 const cancelWait = 5 * time.Second
 
 // spinWindow is how long the progress loop keeps polling after the last
 // completion before it blocks: long enough to cover a request's reply.
-const spinWindow = 200 * time.Microsecond
+const spinWindow = 50 * time.Microsecond
 
 // fiError turns a negative libfabric return code into an error naming the call.
 func fiError(call string, rc C.int) error {
@@ -291,7 +296,7 @@ type op struct {
 // Endpoint is an RDM endpoint with its fabric, domain, completion queue and
 // address vector. Its methods are safe for concurrent use, including Close.
 type Endpoint struct {
-	e      C.struct_dgo_ep
+	e      *C.struct_dgo_ep // in C memory: the provider's handles
 	info   Info
 	mrMode C.uint64_t
 	waits  bool
@@ -301,6 +306,11 @@ type Endpoint struct {
 	// half-way through the provider while its objects are freed.
 	life   sync.RWMutex
 	closed bool
+
+	// assistMu elects the one caller that reads the CQ while waiting;
+	// assistBuf is its buffer.
+	assistMu  sync.Mutex
+	assistBuf *cqBuf
 
 	mu  sync.Mutex // guards ops and mrs
 	ops map[uintptr]*op
@@ -333,22 +343,26 @@ func Open(cfg Config) (*Endpoint, error) {
 		info.next = nil
 	}
 	ep := &Endpoint{
-		info:     infoFrom(info),
-		mrMode:   C.uint64_t(info.domain_attr.mr_mode),
-		ops:      make(map[uintptr]*op),
-		mrs:      make(map[*MemRegion]struct{}),
-		loopDone: make(chan struct{}),
+		e:         (*C.struct_dgo_ep)(C.calloc(1, C.sizeof_struct_dgo_ep)),
+		assistBuf: newCQBuf(),
+		info:      infoFrom(info),
+		mrMode:    C.uint64_t(info.domain_attr.mr_mode),
+		ops:       make(map[uintptr]*op),
+		mrs:       make(map[*MemRegion]struct{}),
+		loopDone:  make(chan struct{}),
 	}
 	var step *C.char
 	// Prefer a CQ with a wait object so the progress loop sleeps when idle;
 	// fall back to polling for providers that have none.
-	rc := C.dgo_ep_open(info, &ep.e, 1, &step)
+	rc := C.dgo_ep_open(info, ep.e, 1, &step)
 	ep.waits = rc == 0
 	if rc != 0 {
-		rc = C.dgo_ep_open(info, &ep.e, 0, &step)
+		rc = C.dgo_ep_open(info, ep.e, 0, &step)
 	}
 	if rc != 0 {
 		C.fi_freeinfo(info)
+		C.free(unsafe.Pointer(ep.e))
+		ep.assistBuf.free()
 		return nil, fmt.Errorf("open endpoint (%s): %w", cfg, fiError(C.GoString(step), rc))
 	}
 	go ep.progress()
@@ -431,7 +445,9 @@ func (ep *Endpoint) Register(buf *Buffer, access Access) (*MemRegion, error) {
 	err := ep.whileOpen("register memory", func() error {
 		var step *C.char
 		key := C.uint64_t(ep.nextKey.Add(1))
-		rc := C.dgo_mr_reg(&ep.e, unsafe.Pointer(&buf.mem[0]), C.size_t(len(buf.mem)), acc, key, &m.mr, &step)
+		var mr *C.struct_fid_mr
+		rc := C.dgo_mr_reg(ep.e, unsafe.Pointer(&buf.mem[0]), C.size_t(len(buf.mem)), acc, key, &mr, &step)
+		m.mr = mr
 		if rc != 0 {
 			return fmt.Errorf("register %d bytes: %w", len(buf.mem), fiError(C.GoString(step), rc))
 		}
@@ -535,6 +551,7 @@ func (ep *Endpoint) post(ctx context.Context, what string, m *MemRegion, off, n 
 		}
 		backoff = min(2*backoff, time.Millisecond)
 	}
+	ep.assist(o)
 	select {
 	case r := <-o.done:
 		if r.err != nil {
@@ -574,14 +591,62 @@ func (ep *Endpoint) complete(ctx unsafe.Pointer, r result) {
 	o.done <- r
 }
 
-// progress reads the CQ until Close; it is the only reader of the CQ, and
-// Close waits for it to stop before freeing the CQ.
+// cqBuf is C memory for one reader of the CQ: the provider writes
+// completions and error text into it.
+type cqBuf struct {
+	entries *[cqBatch]C.struct_fi_cq_tagged_entry
+	text    *C.char
+}
+
+const cqTextLen = 256
+
+func newCQBuf() *cqBuf {
+	return &cqBuf{
+		entries: (*[cqBatch]C.struct_fi_cq_tagged_entry)(C.calloc(cqBatch, C.sizeof_struct_fi_cq_tagged_entry)),
+		text:    (*C.char)(C.malloc(cqTextLen)),
+	}
+}
+
+func (b *cqBuf) free() {
+	C.free(unsafe.Pointer(b.entries))
+	C.free(unsafe.Pointer(b.text))
+}
+
+// readCQ reads one batch of completions, blocking up to waitTimeoutMS when
+// asked and the CQ has a wait object, and hands each to its op. It returns
+// how many it handled, or libfabric's negative code (-FI_EAGAIN: empty).
+func (ep *Endpoint) readCQ(b *cqBuf, block bool) C.ssize_t {
+	var n C.ssize_t
+	if block && ep.waits {
+		n = C.fi_cq_sread(ep.e.cq, unsafe.Pointer(b.entries), cqBatch, nil, waitTimeoutMS)
+	} else {
+		n = C.fi_cq_read(ep.e.cq, unsafe.Pointer(b.entries), cqBatch)
+	}
+	switch {
+	case n > 0:
+		for i := 0; i < int(n); i++ {
+			e := &b.entries[i]
+			ep.complete(e.op_context, result{len: int(e.len), tag: uint64(e.tag)})
+		}
+	case n == -C.FI_EAVAIL:
+		var errno C.int
+		if c := C.dgo_cq_readerr(ep.e.cq, &errno, b.text, cqTextLen); c != nil {
+			ep.complete(c, result{err: fmt.Errorf("completion error: %s", C.GoString(b.text))})
+			return 1
+		}
+	case n == -C.FI_ETIMEDOUT || n == -C.FI_ECANCELED:
+		return -C.FI_EAGAIN
+	}
+	return n
+}
+
+// progress reads the CQ until Close, which waits for it to stop before
+// freeing the CQ. It keeps data moving for providers with manual progress
+// when no caller is waiting (the target side of RMA, unexpected messages).
 func (ep *Endpoint) progress() {
 	defer close(ep.loopDone)
-	entries := (*[cqBatch]C.struct_fi_cq_tagged_entry)(C.calloc(cqBatch, C.sizeof_struct_fi_cq_tagged_entry))
-	defer C.free(unsafe.Pointer(entries))
-	text := (*C.char)(C.malloc(256))
-	defer C.free(unsafe.Pointer(text))
+	b := newCQBuf()
+	defer b.free()
 	lastActive := time.Now()
 	idle := time.Duration(0)
 	for !ep.stopping.Load() {
@@ -589,30 +654,15 @@ func (ep *Endpoint) progress() {
 		// provider's wait object only once the endpoint has gone quiet. A
 		// long cgo call holds its P until sysmon retakes it, so blocking
 		// right after a completion would delay the goroutine it woke.
-		var n C.ssize_t
-		if ep.waits && time.Since(lastActive) > spinWindow {
-			n = C.fi_cq_sread(ep.e.cq, unsafe.Pointer(entries), cqBatch, nil, waitTimeoutMS)
-		} else {
-			n = C.fi_cq_read(ep.e.cq, unsafe.Pointer(entries), cqBatch)
-		}
+		quiet := time.Since(lastActive) > spinWindow
+		n := ep.readCQ(b, quiet)
 		switch {
 		case n > 0:
-			idle = 0
-			for i := 0; i < int(n); i++ {
-				e := &entries[i]
-				ep.complete(e.op_context, result{len: int(e.len), tag: uint64(e.tag)})
-			}
-			lastActive = time.Now()
+			lastActive, idle = time.Now(), 0
 			runtime.Gosched()
-		case n == -C.FI_EAVAIL:
-			var errno C.int
-			c := C.dgo_cq_readerr(ep.e.cq, &errno, text, 256)
-			if c != nil {
-				ep.complete(c, result{err: fmt.Errorf("completion error: %s", C.GoString(text))})
-			}
-		case n == -C.FI_EAGAIN || n == -C.FI_ETIMEDOUT || n == -C.FI_ECANCELED:
+		case n == -C.FI_EAGAIN:
 			switch {
-			case time.Since(lastActive) <= spinWindow:
+			case !quiet:
 				runtime.Gosched()
 			case !ep.waits:
 				// A provider without a wait object: back off to a
@@ -625,6 +675,27 @@ func (ep *Endpoint) progress() {
 			// than leave callers waiting forever.
 			ep.failAll(fiError("fi_cq_read", C.int(n)))
 			time.Sleep(time.Millisecond)
+		}
+	}
+}
+
+// assist lets a caller that waits for o read the CQ itself for up to
+// assistWindow, so that a quick completion reaches it without a hand-off
+// between goroutines. One caller assists at a time; the others just wait.
+func (ep *Endpoint) assist(o *op) {
+	if !ep.assistMu.TryLock() {
+		return
+	}
+	defer ep.assistMu.Unlock()
+	ep.life.RLock()
+	defer ep.life.RUnlock()
+	if ep.closed {
+		return
+	}
+	start := time.Now()
+	for len(o.done) == 0 && time.Since(start) < assistWindow {
+		if n := ep.readCQ(ep.assistBuf, false); n < 0 && n != -C.FI_EAGAIN {
+			return // progress reports the failure
 		}
 	}
 }
@@ -732,8 +803,11 @@ func (ep *Endpoint) Close() error {
 	ep.mrs = nil
 	ep.mu.Unlock()
 	info := ep.e.info
-	C.dgo_ep_close(&ep.e)
+	C.dgo_ep_close(ep.e)
 	C.fi_freeinfo(info)
+	C.free(unsafe.Pointer(ep.e))
+	ep.e = nil
+	ep.assistBuf.free()
 	// The provider is gone: nothing references the contexts any more.
 	ep.failAll(fmt.Errorf("endpoint closed: %w", errClosed))
 	if err := errors.Join(errs...); err != nil {
