@@ -221,7 +221,7 @@ func freeRegion(b *testing.B, m *MemRegion) {
 		time.Sleep(time.Millisecond)
 	}
 	if err := m.Close(); err != nil {
-		b.Errorf("region of %s: %v", m.ep.info.Domain, err)
+		b.Error(err)
 	}
 	if err := m.Buffer().Free(); err != nil {
 		b.Error(err)

@@ -321,8 +321,6 @@ type Endpoint struct {
 	nextKey  atomic.Uint64
 }
 
-var errClosed = errors.New("endpoint is closed")
-
 // Open creates an RDM endpoint as cfg describes and starts its progress loop.
 func Open(cfg Config) (*Endpoint, error) {
 	cprov, cnode := C.CString(cfg.Provider), C.CString(cfg.Node)

@@ -10,6 +10,9 @@ import (
 // without the `ofi` tag (or without cgo).
 var ErrNotBuilt = errors.New("libfabric support is not built in (build with -tags ofi and cgo enabled)")
 
+// errClosed is wrapped by every call on a closed endpoint.
+var errClosed = errors.New("endpoint is closed")
+
 // Info describes one fabric interface offered by a provider, as fi_getinfo
 // reports it.
 type Info struct {
