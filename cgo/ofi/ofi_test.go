@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
 )
 
 // loopback keeps the tcp provider on 127.0.0.1 and never on a real NIC.
@@ -244,4 +245,21 @@ func TestCloseWhileBusy(t *testing.T) {
 	_, err = a.Register(buf, AccessLocal)
 	require.ErrorIs(t, err, errClosed)
 	require.NoError(t, buf.Free(), "nothing may stay in flight after Close")
+}
+
+// An idle endpoint must sleep in the provider's wait object, not spin: a
+// spinning progress loop would use a whole core.
+func TestIdleEndpointDoesNotSpin(t *testing.T) {
+	a, b, _, _ := openPair(t)
+	_, _ = a, b
+	time.Sleep(100 * time.Millisecond) // let the spin window after setup pass
+	cpu := func() time.Duration {
+		var ru unix.Rusage
+		require.NoError(t, unix.Getrusage(unix.RUSAGE_SELF, &ru))
+		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	before := cpu()
+	time.Sleep(time.Second)
+	used := cpu() - before
+	require.Less(t, used, 200*time.Millisecond, "two idle endpoints used %v of CPU in 1s", used)
 }
