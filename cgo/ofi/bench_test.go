@@ -2,15 +2,10 @@ package ofi
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net"
 	"testing"
-	"time"
 )
-
-// Regions are closed with defers, before their endpoints, since the
-// benchmark function runs several times per sub-benchmark.
 
 // BenchmarkRMAWrite compares a libfabric RMA write over tcp;ofi_rxm on
 // loopback with the plainest Go equivalent: copying the same bytes through
@@ -18,31 +13,9 @@ import (
 func BenchmarkRMAWrite(b *testing.B) {
 	const size = 1 << 20
 	b.Run("size=1MiB/impl=ofi", func(b *testing.B) {
-		a, err := Open(loopback)
-		if errors.Is(err, ErrNotBuilt) {
-			b.Skip("libfabric not built in")
-		}
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer a.Close()
-		t, err := Open(loopback)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer t.Close()
-		name, err := t.Name()
-		if err != nil {
-			b.Fatal(err)
-		}
-		dest, err := a.InsertAddr(name)
-		if err != nil {
-			b.Fatal(err)
-		}
-		src := benchRegion(b, a, size, AccessLocal)
-		defer freeRegion(b, src)
-		dst := benchRegion(b, t, size, AccessRemoteWrite)
-		defer freeRegion(b, dst)
+		a, t, dest, _ := openPair(b)
+		src := region(b, a, size, AccessLocal)
+		dst := region(b, t, size, AccessRemoteWrite)
 		ctx := context.Background()
 		b.SetBytes(size)
 		b.ResetTimer()
@@ -53,34 +26,9 @@ func BenchmarkRMAWrite(b *testing.B) {
 		}
 	})
 	b.Run("size=1MiB/impl=gotcp", func(b *testing.B) {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer ln.Close()
 		// The receiver acknowledges each full buffer with one byte, as a
 		// delivery-complete write would.
-		go func() {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close()
-			buf := make([]byte, size)
-			for {
-				if _, err := io.ReadFull(c, buf); err != nil {
-					return
-				}
-				if _, err := c.Write([]byte{1}); err != nil {
-					return
-				}
-			}
-		}()
-		c, err := net.Dial("tcp", ln.Addr().String())
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer c.Close()
+		c := tcpEcho(b, size, 1)
 		src := make([]byte, size)
 		ack := make([]byte, 1)
 		b.SetBytes(size)
@@ -104,39 +52,9 @@ func BenchmarkTaggedPingPong(b *testing.B) {
 }
 
 func benchPingPongOFI(b *testing.B) {
-	a, err := Open(loopback)
-	if errors.Is(err, ErrNotBuilt) {
-		b.Skip("libfabric not built in")
-	}
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer a.Close()
-	t, err := Open(loopback)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer t.Close()
-	an, err := a.Name()
-	if err != nil {
-		b.Fatal(err)
-	}
-	tn, err := t.Name()
-	if err != nil {
-		b.Fatal(err)
-	}
-	toT, err := a.InsertAddr(tn)
-	if err != nil {
-		b.Fatal(err)
-	}
-	toA, err := t.InsertAddr(an)
-	if err != nil {
-		b.Fatal(err)
-	}
-	am := benchRegion(b, a, 64, AccessLocal)
-	defer freeRegion(b, am)
-	tm := benchRegion(b, t, 64, AccessLocal)
-	defer freeRegion(b, tm)
+	a, t, toT, toA := openPair(b)
+	am := region(b, a, 64, AccessLocal)
+	tm := region(b, t, 64, AccessLocal)
 	ctx, cancel := context.WithCancel(context.Background())
 	responder := make(chan struct{})
 	// Stop the responder before the deferred Closes run.
@@ -164,32 +82,7 @@ func benchPingPongOFI(b *testing.B) {
 }
 
 func benchPingPongTCP(b *testing.B) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		buf := make([]byte, 64)
-		for {
-			if _, err := io.ReadFull(c, buf); err != nil {
-				return
-			}
-			if _, err := c.Write(buf); err != nil {
-				return
-			}
-		}
-	}()
-	c, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close()
+	c := tcpEcho(b, 64, 64)
 	buf := make([]byte, 64)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -202,28 +95,34 @@ func benchPingPongTCP(b *testing.B) {
 	}
 }
 
-func benchRegion(b *testing.B, ep *Endpoint, size int, access Access) *MemRegion {
-	buf, err := AllocBuffer(size)
+// tcpEcho connects to a loopback TCP peer that reads messages of in bytes
+// and answers each with its first out bytes. Both close when b ends.
+func tcpEcho(b *testing.B, in, out int) net.Conn {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
 	}
-	m, err := ep.Register(buf, access)
+	b.Cleanup(func() { ln.Close() })
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		buf := make([]byte, in)
+		for {
+			if _, err := io.ReadFull(c, buf); err != nil {
+				return
+			}
+			if _, err := c.Write(buf[:out]); err != nil {
+				return
+			}
+		}
+	}()
+	c, err := net.Dial("tcp", ln.Addr().String())
 	if err != nil {
 		b.Fatal(err)
 	}
-	return m
-}
-
-// freeRegion releases a benchRegion; call it before closing the endpoint.
-// A send abandoned when the benchmark stopped may still be completing.
-func freeRegion(b *testing.B, m *MemRegion) {
-	for i := 0; i < 1000 && m.Buffer().InFlight() > 0; i++ {
-		time.Sleep(time.Millisecond)
-	}
-	if err := m.Close(); err != nil {
-		b.Error(err)
-	}
-	if err := m.Buffer().Free(); err != nil {
-		b.Error(err)
-	}
+	b.Cleanup(func() { c.Close() })
+	return c
 }

@@ -15,7 +15,7 @@ import (
 // loopback keeps the tcp provider on 127.0.0.1 and never on a real NIC.
 var loopback = Config{Provider: "tcp;ofi_rxm", Node: "127.0.0.1", Service: "0"}
 
-func openPair(t *testing.T) (a, b *Endpoint, aToB, bToA Addr) {
+func openPair(t testing.TB) (a, b *Endpoint, aToB, bToA Addr) {
 	t.Helper()
 	a, err := Open(loopback)
 	if errors.Is(err, ErrNotBuilt) {
@@ -37,13 +37,19 @@ func openPair(t *testing.T) (a, b *Endpoint, aToB, bToA Addr) {
 	return a, b, aToB, bToA
 }
 
-func region(t *testing.T, ep *Endpoint, size int, access Access) *MemRegion {
+// region registers a fresh buffer, released when the test ends (before the
+// endpoints, which were opened earlier). A send abandoned through its
+// context may still be completing then, so the release waits a little.
+func region(t testing.TB, ep *Endpoint, size int, access Access) *MemRegion {
 	t.Helper()
 	buf, err := AllocBuffer(size)
 	require.NoError(t, err)
 	m, err := ep.Register(buf, access)
 	require.NoError(t, err)
 	t.Cleanup(func() {
+		for i := 0; i < 1000 && buf.InFlight() > 0; i++ {
+			time.Sleep(time.Millisecond)
+		}
 		require.NoError(t, m.Close())
 		require.NoError(t, buf.Free())
 	})
