@@ -1,0 +1,231 @@
+package vos
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/daos-go/daos/pkg/daos"
+)
+
+// SetSnapshots replaces the container's list of pinned epochs (the
+// container service owns snapshots; each target is told the list).
+func (p *Pool) SetSnapshots(ctx context.Context, cont ContainerID, epochs []daos.Epoch) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c, err := p.container(cont)
+	if err != nil {
+		return fmt.Errorf("set snapshots: %w", err)
+	}
+	snaps := slices.Clone(epochs)
+	slices.Sort(snaps)
+	c.snaps = slices.Compact(snaps)
+	return nil
+}
+
+// Snapshots returns the pinned epochs, ascending.
+func (p *Pool) Snapshots(cont ContainerID) ([]daos.Epoch, error) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	c, err := p.container(cont)
+	if err != nil {
+		return nil, err
+	}
+	return slices.Clone(c.snaps), nil
+}
+
+// AggregateStats says what an aggregation removed.
+type AggregateStats struct {
+	VersionsRemoved uint64
+	KeysRemoved     uint64
+}
+
+// Aggregate removes committed versions below upTo that no view needs: the
+// views are each snapshot below upTo and the newest view below upTo. What
+// every view reads is unchanged; versions at or above upTo and uncommitted
+// ones are not touched.
+func (p *Pool) Aggregate(ctx context.Context, cont ContainerID, upTo daos.Epoch) (AggregateStats, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c, err := p.container(cont)
+	if err != nil {
+		return AggregateStats{}, fmt.Errorf("aggregate: %w", err)
+	}
+	if upTo == 0 {
+		return AggregateStats{}, nil
+	}
+	var views []view
+	for _, s := range c.snaps {
+		if s < upTo {
+			views = append(views, view{epoch: s})
+		}
+	}
+	views = append(views, view{epoch: upTo - 1})
+	var st AggregateStats
+	c.objs.Ascend(func(o *object) bool {
+		o.dkeys.Ascend(func(d *dkey) bool {
+			d.akeys.Ascend(func(a *akey) bool {
+				st.VersionsRemoved += p.aggregateAkey(a, views, o, d, upTo)
+				return true
+			})
+			return true
+		})
+		return ctx.Err() == nil
+	})
+	st.KeysRemoved = p.pruneEmpty(c)
+	if err := ctx.Err(); err != nil {
+		return st, fmt.Errorf("aggregate %s: %w", cont, err)
+	}
+	return st, nil
+}
+
+// aggregateAkey drops the akey's versions no view needs and returns how
+// many it dropped.
+func (p *Pool) aggregateAkey(a *akey, views []view, o *object, d *dkey, upTo daos.Epoch) uint64 {
+	floors := make([]daos.Epoch, len(views))
+	for i, v := range views {
+		floors[i] = v.floor(v.floor(v.floor(0, o.punches), d.punches), a.punches)
+	}
+	candidate := func(s stamp) bool { return s.tx == 0 && s.epoch < upTo }
+
+	neededSV := make(map[int]bool)
+	for i, v := range views {
+		if j := a.newestSV(v, floors[i]); j >= 0 {
+			neededSV[j] = true
+		}
+	}
+	neededArr := make(map[*arrRec]bool)
+	for i, v := range views {
+		for _, f := range visibleFragments(a.arr, v, floors[i], daos.Recx{Idx: 0, Nr: ^uint64(0)}) {
+			neededArr[f.rec] = true
+		}
+	}
+	keepArr := make([]bool, len(a.arr))
+	for i := range a.arr {
+		r := &a.arr[i]
+		keepArr[i] = !candidate(r.stamp) || neededArr[r]
+	}
+	// A punched range (record size 0) stays while it still hides something
+	// that stays.
+	for i := range a.arr {
+		if keepArr[i] || a.arr[i].rsize != 0 {
+			continue
+		}
+		for j := 0; j < i; j++ {
+			if keepArr[j] && a.arr[j].rsize != 0 && a.arr[j].epoch <= a.arr[i].epoch && a.arr[j].recx.Overlaps(a.arr[i].recx) {
+				keepArr[i] = true
+				break
+			}
+		}
+		for j := i + 1; j < len(a.arr) && !keepArr[i]; j++ {
+			if keepArr[j] && a.arr[j].rsize != 0 && a.arr[j].epoch < a.arr[i].epoch && a.arr[j].recx.Overlaps(a.arr[i].recx) {
+				keepArr[i] = true
+			}
+		}
+	}
+	removed := uint64(0)
+	svs := a.svs[:0]
+	for i, r := range a.svs {
+		if !candidate(r.stamp) || neededSV[i] {
+			svs = append(svs, r)
+			continue
+		}
+		p.releaseValue(r.val)
+		removed++
+	}
+	clear(a.svs[len(svs):])
+	a.svs = svs
+	arr := a.arr[:0]
+	for i, r := range a.arr {
+		if keepArr[i] {
+			arr = append(arr, r)
+			continue
+		}
+		p.releaseValue(r.val)
+		removed++
+	}
+	clear(a.arr[len(arr):])
+	a.arr = arr
+	return removed
+}
+
+// Discard removes everything written or punched at epochs from..to
+// (inclusive), committed or not, at every level of the container.
+func (p *Pool) Discard(ctx context.Context, cont ContainerID, from, to daos.Epoch) error {
+	if from > to {
+		return fmt.Errorf("discard: %w", daos.Errorf(daos.ErrInval, "epoch range %d..%d is empty", from, to))
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c, err := p.container(cont)
+	if err != nil {
+		return fmt.Errorf("discard: %w", err)
+	}
+	keep := func(s stamp) bool { return s.epoch < from || s.epoch > to }
+	c.objs.Ascend(func(o *object) bool {
+		o.punches = p.filterPunches(o.punches, keep)
+		o.dkeys.Ascend(func(d *dkey) bool {
+			d.punches = p.filterPunches(d.punches, keep)
+			d.akeys.Ascend(func(a *akey) bool {
+				p.filterAkey(a, keep)
+				return true
+			})
+			return true
+		})
+		return true
+	})
+	p.pruneEmpty(c)
+	return nil
+}
+
+// pruneEmpty removes keys and objects left with nothing, unless an open
+// transaction still points at them. It returns how many it removed.
+func (p *Pool) pruneEmpty(c *container) uint64 {
+	pinned := make(map[any]bool)
+	for _, t := range c.txs {
+		for o := range t.objs {
+			pinned[o] = true
+		}
+		for d := range t.dkeys {
+			pinned[d] = true
+		}
+	}
+	removed := uint64(0)
+	var deadObjs []*object
+	c.objs.Ascend(func(o *object) bool {
+		var deadDkeys []*dkey
+		o.dkeys.Ascend(func(d *dkey) bool {
+			var deadAkeys []*akey
+			d.akeys.Ascend(func(a *akey) bool {
+				if len(a.svs) == 0 && len(a.arr) == 0 && len(a.punches) == 0 && !pinned[d] {
+					deadAkeys = append(deadAkeys, a)
+				}
+				return true
+			})
+			for _, a := range deadAkeys {
+				d.akeys.Delete(a)
+				p.scmUsed -= recordOverheadBytes + uint64(len(a.name))
+				removed++
+			}
+			if d.akeys.Len() == 0 && len(d.punches) == 0 && !pinned[d] {
+				deadDkeys = append(deadDkeys, d)
+			}
+			return true
+		})
+		for _, d := range deadDkeys {
+			o.dkeys.Delete(d)
+			p.scmUsed -= recordOverheadBytes + uint64(len(d.name))
+			removed++
+		}
+		if o.dkeys.Len() == 0 && len(o.punches) == 0 && !pinned[o] {
+			deadObjs = append(deadObjs, o)
+		}
+		return true
+	})
+	for _, o := range deadObjs {
+		c.objs.Delete(o)
+		p.scmUsed -= recordOverheadBytes
+		removed++
+	}
+	return removed
+}

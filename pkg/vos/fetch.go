@@ -1,0 +1,202 @@
+package vos
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/daos-go/daos/pkg/daos"
+)
+
+// FetchOptions qualify a fetch.
+type FetchOptions struct {
+	// Flags: CondDkeyFetch, CondAkeyFetch or CondPerAkey make a missing
+	// key DER_NONEXIST instead of an empty result.
+	Flags daos.CondFlags
+	// Tx lets a transaction read its own uncommitted writes.
+	Tx TxID
+}
+
+// ExtentInfo is a written piece of an array as a read sees it.
+type ExtentInfo struct {
+	Recx  daos.Recx
+	Epoch daos.Epoch
+}
+
+// FetchResult is what a fetch found for one IOD.
+type FetchResult struct {
+	// Size is the value size (single) or record size (array); 0 when
+	// nothing is visible.
+	Size uint64
+	// Data is the value, or the requested extents back to back with holes
+	// as zeros; nil when the IOD asked for the size only (RecAny).
+	Data []byte
+	// Csums are the stored checksums: of the value, or of each stored
+	// extent that Extents came from (in Extents order).
+	Csums [][]byte
+	// Extents are the written pieces inside the requested ranges (arrays).
+	Extents []ExtentInfo
+}
+
+// Fetch reads the IODs of dkey of oid as of epoch.
+func (p *Pool) Fetch(ctx context.Context, cont ContainerID, oid daos.ObjectID, epoch daos.Epoch,
+	dkeyName []byte, iods []daos.IOD, opts FetchOptions) ([]FetchResult, error) {
+	if err := checkFetchArgs(dkeyName, iods); err != nil {
+		return nil, fmt.Errorf("fetch %s/%s dkey %q: %w", cont, oid, dkeyName, err)
+	}
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	out, err := p.fetch(ctx, cont, oid, view{epoch: epoch, tx: opts.Tx}, string(dkeyName), iods, opts.Flags)
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s/%s dkey %q: %w", cont, oid, dkeyName, err)
+	}
+	return out, nil
+}
+
+func checkFetchArgs(dkeyName []byte, iods []daos.IOD) error {
+	if err := checkKey("dkey", dkeyName); err != nil {
+		return err
+	}
+	if len(iods) == 0 || len(iods) > MaxIODs {
+		return daos.Errorf(daos.ErrInval, "%d IODs (want 1 to %d)", len(iods), MaxIODs)
+	}
+	for i := range iods {
+		if err := checkKey("akey", iods[i].Name); err != nil {
+			return err
+		}
+		switch iods[i].Type {
+		case daos.IODSingle:
+		case daos.IODArray:
+			if len(iods[i].Recxs) > MaxRecxs {
+				return daos.Errorf(daos.ErrInval, "akey %q: %d extents (at most %d)", iods[i].Name, len(iods[i].Recxs), MaxRecxs)
+			}
+			for _, r := range iods[i].Recxs {
+				if r.Nr == 0 || r.End() < r.Idx {
+					return daos.Errorf(daos.ErrInval, "akey %q: extent %s is empty or overflows", iods[i].Name, r)
+				}
+			}
+		default:
+			return daos.Errorf(daos.ErrInval, "akey %q: IOD type %d", iods[i].Name, iods[i].Type)
+		}
+	}
+	return nil
+}
+
+func (p *Pool) fetch(ctx context.Context, cont ContainerID, oid daos.ObjectID, v view, dkeyName string,
+	iods []daos.IOD, flags daos.CondFlags) ([]FetchResult, error) {
+	c, err := p.container(cont)
+	if err != nil {
+		return nil, err
+	}
+	var d *dkey
+	floor := daos.Epoch(0)
+	if o := c.object(oid, false); o != nil {
+		floor = v.floor(0, o.punches)
+		d = o.dkey(dkeyName, false)
+	}
+	if flags&daos.CondDkeyFetch != 0 && (d == nil || !d.exists(v, floor)) {
+		return nil, daos.Errorf(daos.ErrNonexist, "conditional fetch: dkey does not exist")
+	}
+	out := make([]FetchResult, len(iods))
+	for i := range iods {
+		var a *akey
+		afloor := floor
+		if d != nil {
+			a = d.akey(string(iods[i].Name), false)
+			afloor = v.floor(floor, d.punches)
+		}
+		af := flags
+		if flags&daos.CondPerAkey != 0 {
+			af = iods[i].Flags
+		}
+		if af&daos.CondAkeyFetch != 0 && (a == nil || !a.exists(v, afloor)) {
+			return nil, daos.Errorf(daos.ErrNonexist, "conditional fetch: akey %q does not exist", iods[i].Name)
+		}
+		if a == nil {
+			if iods[i].Type == daos.IODArray && iods[i].Size != daos.RecAny {
+				out[i].Data = make([]byte, totalRecords(iods[i].Recxs)*iods[i].Size)
+			}
+			continue
+		}
+		afloor = v.floor(afloor, a.punches)
+		if iods[i].Type == daos.IODSingle {
+			err = p.fetchSV(ctx, a, v, afloor, &iods[i], &out[i])
+		} else {
+			err = p.fetchArray(ctx, a, v, afloor, &iods[i], &out[i])
+		}
+		if err != nil {
+			return nil, fmt.Errorf("akey %q: %w", iods[i].Name, err)
+		}
+	}
+	return out, nil
+}
+
+func totalRecords(rs []daos.Recx) uint64 {
+	n := uint64(0)
+	for _, r := range rs {
+		n += r.Nr
+	}
+	return n
+}
+
+func (p *Pool) fetchSV(ctx context.Context, a *akey, v view, floor daos.Epoch, iod *daos.IOD, res *FetchResult) error {
+	i := a.newestSV(v, floor)
+	if i < 0 || a.svs[i].size == 0 {
+		return nil
+	}
+	r := &a.svs[i]
+	res.Size = r.size
+	if r.csum != nil {
+		res.Csums = [][]byte{r.csum}
+	}
+	if iod.Size == daos.RecAny {
+		return nil
+	}
+	if iod.Size < r.size {
+		return daos.Errorf(daos.ErrRec2big, "value of %d bytes does not fit a %d-byte buffer", r.size, iod.Size)
+	}
+	data, err := p.readValue(ctx, r.val, r.size)
+	if err != nil {
+		return err
+	}
+	res.Data = append([]byte(nil), data...)
+	return nil
+}
+
+func (p *Pool) fetchArray(ctx context.Context, a *akey, v view, floor daos.Epoch, iod *daos.IOD, res *FetchResult) error {
+	type piece struct {
+		dst  uint64 // byte offset in the output
+		frag fragment
+	}
+	var pieces []piece
+	base := uint64(0)
+	for _, want := range iod.Recxs {
+		for _, f := range visibleFragments(a.arr, v, floor, want) {
+			if res.Size == 0 {
+				res.Size = f.rec.rsize
+			} else if f.rec.rsize != res.Size {
+				return daos.Errorf(daos.ErrRecSize, "records of %d and %d bytes in one fetch", res.Size, f.rec.rsize)
+			}
+			pieces = append(pieces, piece{dst: base + (f.recx.Idx - want.Idx), frag: f})
+			res.Extents = append(res.Extents, ExtentInfo{Recx: f.recx, Epoch: f.rec.epoch})
+			res.Csums = append(res.Csums, f.rec.csum)
+		}
+		base += want.Nr
+	}
+	if iod.Size == daos.RecAny {
+		return nil
+	}
+	if res.Size != 0 && iod.Size != res.Size {
+		return daos.Errorf(daos.ErrRecSize, "asked for %d-byte records, stored %d", iod.Size, res.Size)
+	}
+	res.Data = make([]byte, base*iod.Size)
+	for _, pc := range pieces {
+		r := pc.frag.rec
+		src, err := p.readValue(ctx, r.val, r.bytes())
+		if err != nil {
+			return err
+		}
+		from := (pc.frag.recx.Idx - r.recx.Idx) * r.rsize
+		copy(res.Data[pc.dst*r.rsize:], src[from:from+pc.frag.recx.Nr*r.rsize])
+	}
+	return nil
+}

@@ -1,0 +1,247 @@
+package vos
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/google/btree"
+
+	"github.com/daos-go/daos/pkg/daos"
+)
+
+// TxID names a transaction at this target; 0 means "not in a transaction"
+// (or already committed).
+type TxID uint64
+
+// btreeDegree suits small nodes in DRAM; it is not tuned yet.
+const btreeDegree = 16
+
+// value is where a value's bytes live: inline in SCM (the index), or an
+// extent on the NVMe device.
+type value struct {
+	inline []byte
+	ext    extent
+}
+
+// extent is a byte range on the NVMe device; zero Len means none.
+type extent struct {
+	Off uint64
+	Len uint64
+}
+
+// stamp is what every version carries: its epoch and, while uncommitted,
+// its transaction.
+type stamp struct {
+	epoch daos.Epoch
+	tx    TxID
+}
+
+// svRec is one version of a single value. Size 0 is a tombstone: DAOS
+// treats an update of size 0 as removing the value.
+type svRec struct {
+	stamp
+	size uint64
+	val  value
+	csum []byte
+}
+
+// arrRec is one array extent written at one epoch. A record size of 0
+// marks a punched range: it hides older records and reads as a hole.
+type arrRec struct {
+	stamp
+	recx  daos.Recx
+	rsize uint64
+	val   value
+	csum  []byte
+}
+
+// bytes is the extent's size in bytes.
+func (r *arrRec) bytes() uint64 { return r.recx.Nr * r.rsize }
+
+type akey struct {
+	name    string
+	punches []stamp
+	svs     []svRec  // ascending epoch; one per epoch
+	arr     []arrRec // in apply order: later wins among equal epochs
+}
+
+type dkey struct {
+	name    string
+	punches []stamp
+	akeys   *btree.BTreeG[*akey]
+}
+
+type object struct {
+	oid     daos.ObjectID
+	punches []stamp
+	dkeys   *btree.BTreeG[*dkey]
+}
+
+func newObject(oid daos.ObjectID) *object {
+	return &object{oid: oid, dkeys: btree.NewG(btreeDegree, func(a, b *dkey) bool { return a.name < b.name })}
+}
+
+func newDkey(name string) *dkey {
+	return &dkey{name: name, akeys: btree.NewG(btreeDegree, func(a, b *akey) bool { return a.name < b.name })}
+}
+
+func objLess(a, b *object) bool { return a.oid.Less(b.oid) }
+
+// view is what one read sees: versions at or below epoch, committed or of
+// its own transaction.
+type view struct {
+	epoch daos.Epoch
+	tx    TxID
+}
+
+// visible reports whether a version stamped s is in the view, ignoring
+// punches.
+func (v view) visible(s stamp) bool {
+	return s.epoch <= v.epoch && (s.tx == 0 || s.tx == v.tx)
+}
+
+// floor is the newest punch in the view among punches, or base if that is
+// newer. Versions at or below the floor are hidden.
+func (v view) floor(base daos.Epoch, punches []stamp) daos.Epoch {
+	f := base
+	for _, p := range punches {
+		if p.epoch > f && v.visible(p) {
+			f = p.epoch
+		}
+	}
+	return f
+}
+
+// newestSV is the index of the newest single-value version in the view
+// above floor, or -1.
+func (a *akey) newestSV(v view, floor daos.Epoch) int {
+	for i := len(a.svs) - 1; i >= 0; i-- {
+		s := &a.svs[i]
+		if s.epoch <= floor {
+			return -1
+		}
+		if v.visible(s.stamp) {
+			return i
+		}
+	}
+	return -1
+}
+
+// exists reports whether the akey has data in the view: a non-tombstone
+// single value, or an array extent with data.
+func (a *akey) exists(v view, floor daos.Epoch) bool {
+	floor = v.floor(floor, a.punches)
+	if i := a.newestSV(v, floor); i >= 0 && a.svs[i].size > 0 {
+		return true
+	}
+	return len(visibleFragments(a.arr, v, floor, daos.Recx{Idx: 0, Nr: ^uint64(0)})) > 0
+}
+
+func (d *dkey) exists(v view, floor daos.Epoch) bool {
+	floor = v.floor(floor, d.punches)
+	found := false
+	d.akeys.Ascend(func(a *akey) bool {
+		found = a.exists(v, floor)
+		return !found
+	})
+	return found
+}
+
+func (o *object) exists(v view) bool {
+	floor := v.floor(0, o.punches)
+	found := false
+	o.dkeys.Ascend(func(d *dkey) bool {
+		found = d.exists(v, floor)
+		return !found
+	})
+	return found
+}
+
+// fragment is a visible piece of an array: records [recx) come from rec.
+type fragment struct {
+	recx daos.Recx
+	rec  *arrRec
+}
+
+// visibleFragments paints the records in the view above floor, newest
+// first, over the range want and returns the pieces that hold data, in
+// index order. Punched ranges (record size 0) hide what is below them and
+// are not returned.
+func visibleFragments(recs []arrRec, v view, floor daos.Epoch, want daos.Recx) []fragment {
+	// Candidates newest first: higher epoch, then later in apply order.
+	var cand []int
+	for i := range recs {
+		r := &recs[i]
+		if r.epoch > floor && v.visible(r.stamp) && r.recx.Overlaps(want) {
+			cand = append(cand, i)
+		}
+	}
+	if len(cand) == 0 {
+		return nil
+	}
+	sortNewestFirst(recs, cand)
+	// covered holds disjoint painted ranges in index order.
+	var covered []fragment
+	for _, i := range cand {
+		r := &recs[i]
+		lo, hi := max(r.recx.Idx, want.Idx), min(r.recx.End(), want.End())
+		for _, gap := range gaps(covered, lo, hi) {
+			covered = insertFragment(covered, fragment{recx: gap, rec: r})
+		}
+	}
+	out := covered[:0]
+	for _, f := range covered {
+		if f.rec.rsize > 0 {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// sortNewestFirst orders record indexes by epoch descending; among equal
+// epochs the later apply (higher index) wins, so it goes first.
+func sortNewestFirst(recs []arrRec, idx []int) {
+	slices.SortFunc(idx, func(a, b int) int {
+		if c := cmp.Compare(recs[b].epoch, recs[a].epoch); c != 0 {
+			return c
+		}
+		return cmp.Compare(b, a)
+	})
+}
+
+// gaps returns the parts of [lo, hi) not covered by the disjoint, sorted
+// fragments.
+func gaps(covered []fragment, lo, hi uint64) []daos.Recx {
+	var out []daos.Recx
+	cur := lo
+	for _, f := range covered {
+		if f.recx.End() <= cur {
+			continue
+		}
+		if f.recx.Idx >= hi {
+			break
+		}
+		if f.recx.Idx > cur {
+			out = append(out, daos.Recx{Idx: cur, Nr: f.recx.Idx - cur})
+		}
+		cur = max(cur, f.recx.End())
+		if cur >= hi {
+			return out
+		}
+	}
+	if cur < hi {
+		out = append(out, daos.Recx{Idx: cur, Nr: hi - cur})
+	}
+	return out
+}
+
+func insertFragment(fs []fragment, f fragment) []fragment {
+	i := 0
+	for i < len(fs) && fs[i].recx.Idx < f.recx.Idx {
+		i++
+	}
+	fs = append(fs, fragment{})
+	copy(fs[i+1:], fs[i:])
+	fs[i] = f
+	return fs
+}

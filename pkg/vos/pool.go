@@ -1,0 +1,212 @@
+package vos
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/google/btree"
+
+	"github.com/daos-go/daos/pkg/daos"
+)
+
+// ContainerID is a container's UUID.
+type ContainerID [16]byte
+
+func (c ContainerID) String() string {
+	return fmt.Sprintf("%x-%x-%x-%x-%x", c[0:4], c[4:6], c[6:8], c[8:10], c[10:16])
+}
+
+// DefaultInlineThreshold is the value size from which values go to NVMe
+// rather than SCM, as in DAOS.
+const DefaultInlineThreshold = 4096
+
+// Limits on what one call may carry; larger input is rejected, not trusted.
+const (
+	MaxKeyBytes = 64 << 10 // dkey or akey
+	MaxIODs     = 1 << 16  // akeys in one update or fetch
+	MaxRecxs    = 1 << 16  // extents in one IOD
+)
+
+// recordOverheadBytes is what the SCM accounting charges per version or
+// key on top of its inline bytes: an estimate of the index's own cost.
+const recordOverheadBytes = 64
+
+// Options sizes a pool.
+type Options struct {
+	// SCMBytes is the capacity of the SCM (metadata and small values).
+	SCMBytes uint64
+	// NVMeBytes is the capacity of the NVMe side; 0 keeps every value in
+	// SCM.
+	NVMeBytes uint64
+	// InlineThreshold: values of at least this many bytes go to NVMe when
+	// the pool has an NVMe side. 0 means DefaultInlineThreshold.
+	InlineThreshold uint64
+}
+
+// Space reports usage per tier in bytes.
+type Space struct {
+	SCMTotal, SCMUsed   uint64
+	NVMeTotal, NVMeUsed uint64
+}
+
+// Pool is one target's shard of a DAOS pool. Its methods are safe for
+// concurrent use: reads share a lock, mutations take it alone (a target
+// executes one mutation at a time, as a DAOS target's executor does).
+type Pool struct {
+	mu      sync.RWMutex
+	opts    Options
+	conts   map[ContainerID]*container
+	scmUsed uint64
+	nvme    valueStore // nil: every value inline
+}
+
+// valueStore keeps values at or above the inline threshold.
+type valueStore interface {
+	// write stores data durably in a new extent.
+	write(ctx context.Context, data []byte) (extent, error)
+	read(ctx context.Context, e extent, p []byte) error
+	// release returns an extent once no durable metadata references it.
+	release(e extent)
+	used() uint64
+}
+
+type container struct {
+	id    ContainerID
+	objs  *btree.BTreeG[*object]
+	snaps []daos.Epoch // ascending
+	txs   map[TxID]*txn
+}
+
+// NewPool makes an empty pool in DRAM.
+func NewPool(opts Options) (*Pool, error) {
+	if opts.SCMBytes == 0 {
+		return nil, daos.Errorf(daos.ErrInval, "create VOS pool: SCM size must be positive")
+	}
+	if opts.InlineThreshold == 0 {
+		opts.InlineThreshold = DefaultInlineThreshold
+	}
+	return &Pool{opts: opts, conts: make(map[ContainerID]*container)}, nil
+}
+
+// CreateContainer adds an empty container; an existing id is DER_EXIST.
+func (p *Pool) CreateContainer(ctx context.Context, id ContainerID) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, ok := p.conts[id]; ok {
+		return daos.Errorf(daos.ErrExist, "create container %s", id)
+	}
+	if err := p.chargeSCM(recordOverheadBytes); err != nil {
+		return fmt.Errorf("create container %s: %w", id, err)
+	}
+	p.conts[id] = &container{id: id, objs: btree.NewG(btreeDegree, objLess), txs: make(map[TxID]*txn)}
+	return nil
+}
+
+// DestroyContainer removes a container and everything in it, returning its
+// space. A missing id is DER_NONEXIST.
+func (p *Pool) DestroyContainer(ctx context.Context, id ContainerID) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c, ok := p.conts[id]
+	if !ok {
+		return daos.Errorf(daos.ErrNonexist, "destroy container %s", id)
+	}
+	c.objs.Ascend(func(o *object) bool {
+		p.releaseObject(o)
+		return true
+	})
+	p.scmUsed -= recordOverheadBytes
+	delete(p.conts, id)
+	return nil
+}
+
+// Containers lists the container ids in the pool, in no particular order.
+func (p *Pool) Containers() []ContainerID {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	out := make([]ContainerID, 0, len(p.conts))
+	for id := range p.conts {
+		out = append(out, id)
+	}
+	return out
+}
+
+// Space reports the pool's usage.
+func (p *Pool) Space() Space {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	s := Space{SCMTotal: p.opts.SCMBytes, SCMUsed: p.scmUsed, NVMeTotal: p.opts.NVMeBytes}
+	if p.nvme != nil {
+		s.NVMeUsed = p.nvme.used()
+	}
+	return s
+}
+
+func (p *Pool) container(id ContainerID) (*container, error) {
+	c, ok := p.conts[id]
+	if !ok {
+		return nil, daos.Errorf(daos.ErrNonexist, "container %s", id)
+	}
+	return c, nil
+}
+
+func (p *Pool) chargeSCM(n uint64) error {
+	if n > p.opts.SCMBytes-p.scmUsed {
+		return daos.Errorf(daos.ErrNospace, "need %d bytes of SCM, %d of %d free", n, p.opts.SCMBytes-p.scmUsed, p.opts.SCMBytes)
+	}
+	p.scmUsed += n
+	return nil
+}
+
+// inlineCost is what a value charges to SCM.
+func (p *Pool) inlineCost(v value) uint64 { return uint64(len(v.inline)) }
+
+// releaseValue returns a dropped version's space.
+func (p *Pool) releaseValue(v value) {
+	p.scmUsed -= recordOverheadBytes + p.inlineCost(v)
+	if v.ext.Len > 0 && p.nvme != nil {
+		p.nvme.release(v.ext)
+	}
+}
+
+func (p *Pool) releaseAkey(a *akey) {
+	for i := range a.svs {
+		p.releaseValue(a.svs[i].val)
+	}
+	for i := range a.arr {
+		p.releaseValue(a.arr[i].val)
+	}
+	p.scmUsed -= uint64(len(a.punches)) * recordOverheadBytes
+	p.scmUsed -= recordOverheadBytes + uint64(len(a.name))
+}
+
+func (p *Pool) releaseDkey(d *dkey) {
+	d.akeys.Ascend(func(a *akey) bool {
+		p.releaseAkey(a)
+		return true
+	})
+	p.scmUsed -= uint64(len(d.punches)) * recordOverheadBytes
+	p.scmUsed -= recordOverheadBytes + uint64(len(d.name))
+}
+
+func (p *Pool) releaseObject(o *object) {
+	o.dkeys.Ascend(func(d *dkey) bool {
+		p.releaseDkey(d)
+		return true
+	})
+	p.scmUsed -= uint64(len(o.punches)) * recordOverheadBytes
+	p.scmUsed -= recordOverheadBytes
+}
+
+// readValue returns a version's bytes.
+func (p *Pool) readValue(ctx context.Context, v value, size uint64) ([]byte, error) {
+	if v.ext.Len == 0 {
+		return v.inline, nil
+	}
+	buf := make([]byte, size)
+	if err := p.nvme.read(ctx, v.ext, buf); err != nil {
+		return nil, daos.Errorf(daos.ErrNvmeIo, "read %d bytes at NVMe offset %d: %v", size, v.ext.Off, err)
+	}
+	return buf, nil
+}

@@ -1,0 +1,193 @@
+package vos
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/daos-go/daos/pkg/daos"
+)
+
+// PunchOptions qualify a punch.
+type PunchOptions struct {
+	// Flags: CondPunch makes punching a key that does not exist (as of the
+	// punch's epoch) DER_NONEXIST.
+	Flags daos.CondFlags
+	// Tx makes the punch part of a transaction.
+	Tx TxID
+}
+
+// punchOp is one applied punch: of the object (no keys), of dkeys, or of
+// akeys of one dkey.
+type punchOp struct {
+	cont  ContainerID
+	oid   daos.ObjectID
+	epoch daos.Epoch
+	tx    TxID
+	dkeys []string // object punch when empty
+	akeys []string // akeys of dkeys[0] when set
+}
+
+// PunchObject hides every key of the object written at or before epoch
+// from reads at or after epoch.
+func (p *Pool) PunchObject(ctx context.Context, cont ContainerID, oid daos.ObjectID, epoch daos.Epoch, opts PunchOptions) error {
+	return p.punch(ctx, &punchOp{cont: cont, oid: oid, epoch: epoch, tx: opts.Tx}, opts.Flags)
+}
+
+// PunchDkeys punches whole dkeys of the object.
+func (p *Pool) PunchDkeys(ctx context.Context, cont ContainerID, oid daos.ObjectID, epoch daos.Epoch, dkeys [][]byte, opts PunchOptions) error {
+	if len(dkeys) == 0 {
+		return fmt.Errorf("punch dkeys of %s/%s: %w", cont, oid, daos.Errorf(daos.ErrInval, "no dkey given"))
+	}
+	op := &punchOp{cont: cont, oid: oid, epoch: epoch, tx: opts.Tx}
+	for _, k := range dkeys {
+		if err := checkKey("dkey", k); err != nil {
+			return fmt.Errorf("punch dkeys of %s/%s: %w", cont, oid, err)
+		}
+		op.dkeys = append(op.dkeys, string(k))
+	}
+	return p.punch(ctx, op, opts.Flags)
+}
+
+// PunchAkeys punches akeys of one dkey.
+func (p *Pool) PunchAkeys(ctx context.Context, cont ContainerID, oid daos.ObjectID, epoch daos.Epoch, dkeyName []byte, akeys [][]byte, opts PunchOptions) error {
+	if err := checkKey("dkey", dkeyName); err != nil {
+		return fmt.Errorf("punch akeys of %s/%s: %w", cont, oid, err)
+	}
+	if len(akeys) == 0 {
+		return fmt.Errorf("punch akeys of %s/%s: %w", cont, oid, daos.Errorf(daos.ErrInval, "no akey given"))
+	}
+	op := &punchOp{cont: cont, oid: oid, epoch: epoch, tx: opts.Tx, dkeys: []string{string(dkeyName)}}
+	for _, k := range akeys {
+		if err := checkKey("akey", k); err != nil {
+			return fmt.Errorf("punch akeys of %s/%s: %w", cont, oid, err)
+		}
+		op.akeys = append(op.akeys, string(k))
+	}
+	return p.punch(ctx, op, opts.Flags)
+}
+
+func (p *Pool) punch(ctx context.Context, op *punchOp, flags daos.CondFlags) error {
+	what := fmt.Sprintf("punch %s/%s", op.cont, op.oid)
+	if op.epoch == 0 || op.epoch == daos.EpochMax {
+		return fmt.Errorf("%s: %w", what, daos.Errorf(daos.ErrInval, "epoch %d cannot be written", op.epoch))
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c, err := p.container(op.cont)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if flags&daos.CondPunch != 0 {
+		if err := checkPunchCond(c, op); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+	}
+	if err := p.chargeSCM(punchSCMCost(c, op)); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	p.applyPunch(op)
+	return nil
+}
+
+// checkPunchCond: with CondPunch every punched key must exist.
+func checkPunchCond(c *container, op *punchOp) error {
+	v := view{epoch: op.epoch, tx: op.tx}
+	o := c.object(op.oid, false)
+	if len(op.dkeys) == 0 {
+		if o == nil || !o.exists(v) {
+			return daos.Errorf(daos.ErrNonexist, "conditional punch: object does not exist")
+		}
+		return nil
+	}
+	floor := daos.Epoch(0)
+	if o != nil {
+		floor = v.floor(0, o.punches)
+	}
+	for _, dk := range op.dkeys {
+		var d *dkey
+		if o != nil {
+			d = o.dkey(dk, false)
+		}
+		if len(op.akeys) == 0 {
+			if d == nil || !d.exists(v, floor) {
+				return daos.Errorf(daos.ErrNonexist, "conditional punch: dkey %q does not exist", dk)
+			}
+			continue
+		}
+		for _, ak := range op.akeys {
+			var a *akey
+			if d != nil {
+				a = d.akey(ak, false)
+			}
+			if a == nil || !a.exists(v, v.floor(floor, d.punches)) {
+				return daos.Errorf(daos.ErrNonexist, "conditional punch: akey %q does not exist", ak)
+			}
+		}
+	}
+	return nil
+}
+
+// punchSCMCost charges each punch record and each key it has to create.
+func punchSCMCost(c *container, op *punchOp) uint64 {
+	o := c.object(op.oid, false)
+	cost := uint64(0)
+	if o == nil {
+		cost += recordOverheadBytes
+	}
+	if len(op.dkeys) == 0 {
+		return cost + recordOverheadBytes
+	}
+	for _, dk := range op.dkeys {
+		var d *dkey
+		if o != nil {
+			d = o.dkey(dk, false)
+		}
+		if d == nil {
+			cost += recordOverheadBytes + uint64(len(dk))
+		}
+		if len(op.akeys) == 0 {
+			cost += recordOverheadBytes
+			continue
+		}
+		for _, ak := range op.akeys {
+			if d == nil || d.akey(ak, false) == nil {
+				cost += recordOverheadBytes + uint64(len(ak))
+			}
+			cost += recordOverheadBytes
+		}
+	}
+	return cost
+}
+
+// applyPunch records the punch; keys that do not exist yet are created so
+// that a write below the punch's epoch arriving later stays hidden.
+func (p *Pool) applyPunch(op *punchOp) {
+	c := p.conts[op.cont]
+	o := c.object(op.oid, true)
+	s := stamp{op.epoch, op.tx}
+	var t *txn
+	if op.tx != 0 {
+		t = c.tx(op.tx)
+	}
+	if len(op.dkeys) == 0 {
+		o.punches = append(o.punches, s)
+		if t != nil {
+			t.touch(o, nil)
+		}
+		return
+	}
+	for _, dk := range op.dkeys {
+		d := o.dkey(dk, true)
+		if t != nil {
+			t.touch(o, d)
+		}
+		if len(op.akeys) == 0 {
+			d.punches = append(d.punches, s)
+			continue
+		}
+		for _, ak := range op.akeys {
+			a := d.akey(ak, true)
+			a.punches = append(a.punches, s)
+		}
+	}
+}

@@ -1,0 +1,388 @@
+package vos
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/daos-go/daos/pkg/daos"
+)
+
+// UpdateOptions qualify an update.
+type UpdateOptions struct {
+	// Flags are DAOS condition flags (insert/update of dkey and akeys).
+	Flags daos.CondFlags
+	// Tx makes the update part of a transaction, invisible to other
+	// readers until Commit.
+	Tx TxID
+	// Csums are stored with the data and returned by Fetch: for each IOD,
+	// one checksum for a single value or one per extent for an array
+	// (nil: none).
+	Csums [][][]byte
+	// Verify, when set, checks each value (or extent) against its
+	// checksum before anything is stored; a mismatch is DER_CSUM.
+	Verify func(data, csum []byte) bool
+}
+
+// akeyUpdate is the part of an update that touches one akey.
+type akeyUpdate struct {
+	name  string
+	typ   daos.IODType
+	size  uint64      // value size, or record size for arrays
+	recxs []daos.Recx // arrays only
+	vals  []value     // one per value or extent
+	csums [][]byte    // parallel to vals; entries may be nil
+}
+
+// updateOp is one applied update: everything needed to redo it.
+type updateOp struct {
+	cont  ContainerID
+	oid   daos.ObjectID
+	epoch daos.Epoch
+	tx    TxID
+	dkey  string
+	akeys []akeyUpdate
+}
+
+// Update writes the IODs' data to dkey of oid at epoch, all or nothing.
+// data holds, per IOD, the value (single) or the extents' records back to
+// back (array). A single value or an array record size of 0 removes the
+// value or the extents.
+func (p *Pool) Update(ctx context.Context, cont ContainerID, oid daos.ObjectID, epoch daos.Epoch,
+	dkeyName []byte, iods []daos.IOD, data [][]byte, opts UpdateOptions) error {
+	op, err := buildUpdate(cont, oid, epoch, dkeyName, iods, data, opts)
+	if err != nil {
+		return fmt.Errorf("update %s/%s dkey %q: %w", cont, oid, dkeyName, err)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err := p.admitUpdate(ctx, op, iods, opts.Flags); err != nil {
+		return fmt.Errorf("update %s/%s dkey %q: %w", cont, oid, dkeyName, err)
+	}
+	p.applyUpdate(op)
+	return nil
+}
+
+// buildUpdate validates the caller's input and shapes it into an op.
+func buildUpdate(cont ContainerID, oid daos.ObjectID, epoch daos.Epoch, dkeyName []byte,
+	iods []daos.IOD, data [][]byte, opts UpdateOptions) (*updateOp, error) {
+	if epoch == 0 || epoch == daos.EpochMax {
+		return nil, daos.Errorf(daos.ErrInval, "epoch %d cannot be written", epoch)
+	}
+	if err := checkKey("dkey", dkeyName); err != nil {
+		return nil, err
+	}
+	if len(iods) == 0 || len(iods) > MaxIODs {
+		return nil, daos.Errorf(daos.ErrInval, "%d IODs (want 1 to %d)", len(iods), MaxIODs)
+	}
+	if len(data) != len(iods) {
+		return nil, daos.Errorf(daos.ErrIoInval, "%d data buffers for %d IODs", len(data), len(iods))
+	}
+	if opts.Csums != nil && len(opts.Csums) != len(iods) {
+		return nil, daos.Errorf(daos.ErrInval, "%d checksum lists for %d IODs", len(opts.Csums), len(iods))
+	}
+	op := &updateOp{cont: cont, oid: oid, epoch: epoch, tx: opts.Tx, dkey: string(dkeyName)}
+	seen := make(map[string]bool, len(iods))
+	for i := range iods {
+		var csums [][]byte
+		if opts.Csums != nil {
+			csums = opts.Csums[i]
+		}
+		au, err := buildAkeyUpdate(&iods[i], data[i], csums, opts.Verify)
+		if err != nil {
+			return nil, fmt.Errorf("akey %q: %w", iods[i].Name, err)
+		}
+		if seen[au.name] {
+			return nil, daos.Errorf(daos.ErrInval, "akey %q appears twice", iods[i].Name)
+		}
+		seen[au.name] = true
+		op.akeys = append(op.akeys, au)
+	}
+	return op, nil
+}
+
+func checkKey(what string, k []byte) error {
+	if len(k) == 0 || len(k) > MaxKeyBytes {
+		return daos.Errorf(daos.ErrInval, "%s of %d bytes (want 1 to %d)", what, len(k), MaxKeyBytes)
+	}
+	return nil
+}
+
+func buildAkeyUpdate(iod *daos.IOD, data []byte, csums [][]byte, verify func(data, csum []byte) bool) (akeyUpdate, error) {
+	if err := checkKey("akey", iod.Name); err != nil {
+		return akeyUpdate{}, err
+	}
+	au := akeyUpdate{name: string(iod.Name), typ: iod.Type, size: iod.Size}
+	switch iod.Type {
+	case daos.IODSingle:
+		if len(iod.Recxs) != 0 {
+			return au, daos.Errorf(daos.ErrInval, "single value with %d extents", len(iod.Recxs))
+		}
+		if uint64(len(data)) != iod.Size {
+			return au, daos.Errorf(daos.ErrIoInval, "value of %d bytes, IOD says %d", len(data), iod.Size)
+		}
+		if len(csums) > 1 {
+			return au, daos.Errorf(daos.ErrInval, "%d checksums for one value", len(csums))
+		}
+		au.vals = []value{{inline: data}}
+		au.csums = [][]byte{firstOrNil(csums)}
+	case daos.IODArray:
+		if len(iod.Recxs) == 0 || len(iod.Recxs) > MaxRecxs {
+			return au, daos.Errorf(daos.ErrInval, "%d extents (want 1 to %d)", len(iod.Recxs), MaxRecxs)
+		}
+		if csums != nil && len(csums) != len(iod.Recxs) {
+			return au, daos.Errorf(daos.ErrInval, "%d checksums for %d extents", len(csums), len(iod.Recxs))
+		}
+		off := uint64(0)
+		for j, r := range iod.Recxs {
+			if r.Nr == 0 || r.End() < r.Idx {
+				return au, daos.Errorf(daos.ErrInval, "extent %s is empty or overflows", r)
+			}
+			n := r.Nr * iod.Size
+			if iod.Size != 0 && n/iod.Size != r.Nr {
+				return au, daos.Errorf(daos.ErrInval, "extent %s of %d-byte records overflows", r, iod.Size)
+			}
+			if off+n > uint64(len(data)) || off+n < off {
+				return au, daos.Errorf(daos.ErrIoInval, "data of %d bytes is short of the extents", len(data))
+			}
+			au.vals = append(au.vals, value{inline: data[off : off+n]})
+			au.csums = append(au.csums, nthOrNil(csums, j))
+			off += n
+		}
+		if off != uint64(len(data)) {
+			return au, daos.Errorf(daos.ErrIoInval, "data of %d bytes, extents hold %d", len(data), off)
+		}
+		au.recxs = iod.Recxs
+	default:
+		return au, daos.Errorf(daos.ErrInval, "IOD type %d", iod.Type)
+	}
+	if verify != nil {
+		for j, v := range au.vals {
+			if au.csums[j] != nil && !verify(v.inline, au.csums[j]) {
+				return au, daos.Errorf(daos.ErrCsum, "value %d does not match its checksum", j)
+			}
+		}
+	}
+	return au, nil
+}
+
+func firstOrNil(c [][]byte) []byte { return nthOrNil(c, 0) }
+
+func nthOrNil(c [][]byte, i int) []byte {
+	if i < len(c) {
+		return c[i]
+	}
+	return nil
+}
+
+// admitUpdate checks conditions and space, and moves large values to NVMe.
+// When it fails nothing has changed.
+func (p *Pool) admitUpdate(ctx context.Context, op *updateOp, iods []daos.IOD, flags daos.CondFlags) error {
+	c, err := p.container(op.cont)
+	if err != nil {
+		return err
+	}
+	if err := checkUpdateConds(c, op, iods, flags); err != nil {
+		return err
+	}
+	cost := p.updateSCMCost(c, op)
+	if err := p.chargeSCM(cost); err != nil {
+		return err
+	}
+	if err := p.moveToNVMe(ctx, op); err != nil {
+		p.scmUsed -= cost
+		return err
+	}
+	// Inline values are copied so the caller may reuse its buffers.
+	for i := range op.akeys {
+		for j := range op.akeys[i].vals {
+			if v := &op.akeys[i].vals[j]; v.ext.Len == 0 {
+				v.inline = append([]byte(nil), v.inline...)
+			}
+		}
+	}
+	return nil
+}
+
+// moveToNVMe writes values at or above the threshold to NVMe extents.
+func (p *Pool) moveToNVMe(ctx context.Context, op *updateOp) error {
+	if p.nvme == nil {
+		return nil
+	}
+	var written []extent
+	for i := range op.akeys {
+		for j := range op.akeys[i].vals {
+			v := &op.akeys[i].vals[j]
+			if uint64(len(v.inline)) < p.opts.InlineThreshold {
+				continue
+			}
+			e, err := p.nvme.write(ctx, v.inline)
+			if err != nil {
+				for _, w := range written {
+					p.nvme.release(w)
+				}
+				return err
+			}
+			written = append(written, e)
+			v.ext = e
+		}
+	}
+	for i := range op.akeys {
+		for j := range op.akeys[i].vals {
+			if v := &op.akeys[i].vals[j]; v.ext.Len > 0 {
+				v.inline = nil
+			}
+		}
+	}
+	return nil
+}
+
+// updateSCMCost is the SCM an update will take: new keys and versions, and
+// the inline values (those below the NVMe threshold).
+func (p *Pool) updateSCMCost(c *container, op *updateOp) uint64 {
+	cost := uint64(0)
+	o, _ := c.objs.Get(&object{oid: op.oid})
+	if o == nil {
+		cost += recordOverheadBytes
+	}
+	var d *dkey
+	if o != nil {
+		d, _ = o.dkeys.Get(&dkey{name: op.dkey})
+	}
+	if d == nil {
+		cost += recordOverheadBytes + uint64(len(op.dkey))
+	}
+	for _, au := range op.akeys {
+		if d == nil || !d.akeys.Has(&akey{name: au.name}) {
+			cost += recordOverheadBytes + uint64(len(au.name))
+		}
+		for _, v := range au.vals {
+			cost += recordOverheadBytes
+			if p.nvme == nil || uint64(len(v.inline)) < p.opts.InlineThreshold {
+				cost += uint64(len(v.inline))
+			}
+		}
+	}
+	return cost
+}
+
+// checkUpdateConds applies DAOS's insert/update conditions as of the
+// update's epoch: insert needs the key absent (DER_EXIST), update needs it
+// present (DER_NONEXIST).
+func checkUpdateConds(c *container, op *updateOp, iods []daos.IOD, flags daos.CondFlags) error {
+	if flags&(daos.CondDkeyInsert|daos.CondDkeyUpdate|daos.CondAkeyInsert|daos.CondAkeyUpdate|daos.CondPerAkey) == 0 {
+		return nil
+	}
+	v := view{epoch: op.epoch, tx: op.tx}
+	o, _ := c.objs.Get(&object{oid: op.oid})
+	var d *dkey
+	floor := daos.Epoch(0)
+	if o != nil {
+		floor = v.floor(0, o.punches)
+		d, _ = o.dkeys.Get(&dkey{name: op.dkey})
+	}
+	dExists := d != nil && d.exists(v, floor)
+	if flags&daos.CondDkeyInsert != 0 && dExists {
+		return daos.Errorf(daos.ErrExist, "conditional insert: dkey exists")
+	}
+	if flags&daos.CondDkeyUpdate != 0 && !dExists {
+		return daos.Errorf(daos.ErrNonexist, "conditional update: dkey does not exist")
+	}
+	for i, au := range op.akeys {
+		af := flags
+		if flags&daos.CondPerAkey != 0 {
+			af = iods[i].Flags
+		}
+		if af&(daos.CondAkeyInsert|daos.CondAkeyUpdate) == 0 {
+			continue
+		}
+		aExists := false
+		if d != nil {
+			if a, ok := d.akeys.Get(&akey{name: au.name}); ok {
+				aExists = a.exists(v, v.floor(floor, d.punches))
+			}
+		}
+		if af&daos.CondAkeyInsert != 0 && aExists {
+			return daos.Errorf(daos.ErrExist, "conditional insert: akey %q exists", au.name)
+		}
+		if af&daos.CondAkeyUpdate != 0 && !aExists {
+			return daos.Errorf(daos.ErrNonexist, "conditional update: akey %q does not exist", au.name)
+		}
+	}
+	return nil
+}
+
+// applyUpdate adds the op's versions to the index. It cannot fail: all
+// checks were made before.
+func (p *Pool) applyUpdate(op *updateOp) {
+	c := p.conts[op.cont]
+	o := c.object(op.oid, true)
+	d := o.dkey(op.dkey, true)
+	for i := range op.akeys {
+		au := &op.akeys[i]
+		a := d.akey(au.name, true)
+		switch au.typ {
+		case daos.IODSingle:
+			p.putSV(a, svRec{stamp: stamp{op.epoch, op.tx}, size: au.size, val: au.vals[0], csum: au.csums[0]})
+		case daos.IODArray:
+			for j, r := range au.recxs {
+				a.arr = append(a.arr, arrRec{stamp: stamp{op.epoch, op.tx}, recx: r, rsize: au.size, val: au.vals[j], csum: au.csums[j]})
+			}
+		}
+	}
+	if op.tx != 0 {
+		c.tx(op.tx).touch(o, d)
+	}
+}
+
+// putSV inserts a single-value version in epoch order; a version at the
+// same epoch is replaced (the later write of one epoch wins).
+func (p *Pool) putSV(a *akey, r svRec) {
+	i := sort.Search(len(a.svs), func(i int) bool { return a.svs[i].epoch >= r.epoch })
+	if i < len(a.svs) && a.svs[i].epoch == r.epoch {
+		p.releaseValue(a.svs[i].val)
+		a.svs[i] = r
+		return
+	}
+	a.svs = append(a.svs, svRec{})
+	copy(a.svs[i+1:], a.svs[i:])
+	a.svs[i] = r
+}
+
+// object finds (or with create, makes) the object; the SCM was charged by
+// updateSCMCost.
+func (c *container) object(oid daos.ObjectID, create bool) *object {
+	if o, ok := c.objs.Get(&object{oid: oid}); ok {
+		return o
+	}
+	if !create {
+		return nil
+	}
+	o := newObject(oid)
+	c.objs.ReplaceOrInsert(o)
+	return o
+}
+
+func (o *object) dkey(name string, create bool) *dkey {
+	if d, ok := o.dkeys.Get(&dkey{name: name}); ok {
+		return d
+	}
+	if !create {
+		return nil
+	}
+	d := newDkey(name)
+	o.dkeys.ReplaceOrInsert(d)
+	return d
+}
+
+func (d *dkey) akey(name string, create bool) *akey {
+	if a, ok := d.akeys.Get(&akey{name: name}); ok {
+		return a
+	}
+	if !create {
+		return nil
+	}
+	a := &akey{name: name}
+	d.akeys.ReplaceOrInsert(a)
+	return a
+}
