@@ -43,7 +43,8 @@ type AggregateStats struct {
 // Aggregate removes committed versions below upTo that no view needs: the
 // views are each snapshot below upTo and the newest view below upTo. What
 // every view reads is unchanged; versions at or above upTo and uncommitted
-// ones are not touched.
+// ones are not touched. From then on, writes below upTo are refused with
+// DER_TX_RESTART.
 func (p *Pool) Aggregate(ctx context.Context, cont ContainerID, upTo daos.Epoch) (AggregateStats, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -54,6 +55,7 @@ func (p *Pool) Aggregate(ctx context.Context, cont ContainerID, upTo daos.Epoch)
 	if upTo == 0 {
 		return AggregateStats{}, nil
 	}
+	c.aggregated = max(c.aggregated, upTo)
 	var views []view
 	for _, s := range c.snaps {
 		if s < upTo {

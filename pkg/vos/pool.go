@@ -76,6 +76,9 @@ type container struct {
 	objs  *btree.BTreeG[*object]
 	snaps []daos.Epoch // ascending
 	txs   map[TxID]*txn
+	// aggregated: epochs below it have been aggregated, so nothing new may
+	// be written there (the versions it would be compared with are gone).
+	aggregated daos.Epoch
 }
 
 // NewPool makes an empty pool in DRAM.

@@ -77,6 +77,9 @@ func (p *Pool) punch(ctx context.Context, op *punchOp, flags daos.CondFlags) err
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
+	if err := c.checkWritable(op.epoch); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
 	if flags&daos.CondPunch != 0 {
 		if err := checkPunchCond(c, op); err != nil {
 			return fmt.Errorf("%s: %w", what, err)

@@ -3,6 +3,7 @@ package vos
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/daos-go/daos/pkg/daos"
@@ -182,6 +183,9 @@ func (p *Pool) admitUpdate(ctx context.Context, op *updateOp, iods []daos.IOD, f
 	if err != nil {
 		return err
 	}
+	if err := c.checkWritable(op.epoch); err != nil {
+		return err
+	}
 	if err := checkUpdateConds(c, op, iods, flags); err != nil {
 		return err
 	}
@@ -335,18 +339,30 @@ func (p *Pool) applyUpdate(op *updateOp) {
 	}
 }
 
-// putSV inserts a single-value version in epoch order; a version at the
-// same epoch is replaced (the later write of one epoch wins).
+// putSV inserts a single-value version after every version of the same or
+// lower epoch: among equal epochs the later write wins. A version the same
+// transaction wrote at the same epoch is replaced.
 func (p *Pool) putSV(a *akey, r svRec) {
-	i := sort.Search(len(a.svs), func(i int) bool { return a.svs[i].epoch >= r.epoch })
-	if i < len(a.svs) && a.svs[i].epoch == r.epoch {
-		p.releaseValue(a.svs[i].val)
-		a.svs[i] = r
-		return
+	lo := sort.Search(len(a.svs), func(i int) bool { return a.svs[i].epoch >= r.epoch })
+	for i := lo; i < len(a.svs) && a.svs[i].epoch == r.epoch; i++ {
+		if a.svs[i].tx == r.tx {
+			p.releaseValue(a.svs[i].val)
+			a.svs = slices.Delete(a.svs, i, i+1)
+			break
+		}
 	}
-	a.svs = append(a.svs, svRec{})
-	copy(a.svs[i+1:], a.svs[i:])
-	a.svs[i] = r
+	i := sort.Search(len(a.svs), func(i int) bool { return a.svs[i].epoch > r.epoch })
+	a.svs = slices.Insert(a.svs, i, r)
+}
+
+// checkWritable refuses writes below the aggregation boundary: the
+// versions they would be ordered against may be gone, so the writer must
+// retry at a newer epoch.
+func (c *container) checkWritable(epoch daos.Epoch) error {
+	if epoch < c.aggregated {
+		return daos.Errorf(daos.ErrTxRestart, "epoch %d is below the aggregated epoch %d", epoch, c.aggregated)
+	}
+	return nil
 }
 
 // object finds (or with create, makes) the object; the SCM was charged by

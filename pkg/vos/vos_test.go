@@ -430,3 +430,28 @@ func TestContainerLifecycle(t *testing.T) {
 	_, err := p.Fetch(ctx, ContainerID{3}, oid1, 1, []byte("d"), []daos.IOD{sv("a", "")}, FetchOptions{})
 	require.ErrorIs(t, err, daos.ErrNonexist)
 }
+
+func TestWritesBelowAggregationBoundaryRestart(t *testing.T) {
+	p := newTestPool(t)
+	putSV(t, p, 10, "d", "a", "v")
+	_, err := p.Aggregate(ctx, cid, 20)
+	require.NoError(t, err)
+	err = p.Update(ctx, cid, oid1, 19, []byte("d"), []daos.IOD{sv("a", "late")}, [][]byte{[]byte("late")}, UpdateOptions{})
+	require.ErrorIs(t, err, daos.ErrTxRestart)
+	require.ErrorIs(t, p.PunchObject(ctx, cid, oid1, 5, PunchOptions{}), daos.ErrTxRestart)
+	putSV(t, p, 20, "d", "a", "ok")
+	require.Equal(t, "ok", getSV(t, p, 20, "d", "a"))
+	// A lower bound later does not move the boundary back.
+	_, err = p.Aggregate(ctx, cid, 5)
+	require.NoError(t, err)
+	require.ErrorIs(t, p.PunchObject(ctx, cid, oid1, 19, PunchOptions{}), daos.ErrTxRestart)
+}
+
+func TestSameEpochWritesOfDifferentTransactions(t *testing.T) {
+	p := newTestPool(t)
+	putSV(t, p, 5, "d", "a", "plain")
+	require.NoError(t, p.Update(ctx, cid, oid1, 5, []byte("d"), []daos.IOD{sv("a", "tx")}, [][]byte{[]byte("tx")}, UpdateOptions{Tx: 3}))
+	require.Equal(t, "plain", getSV(t, p, 5, "d", "a"), "an uncommitted write does not replace a committed one")
+	require.NoError(t, p.Commit(ctx, cid, 3))
+	require.Equal(t, "tx", getSV(t, p, 5, "d", "a"), "once committed, the later write of the epoch wins")
+}
