@@ -13,13 +13,16 @@ import (
 func (p *Pool) SetSnapshots(ctx context.Context, cont ContainerID, epochs []daos.Epoch) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	c, err := p.container(cont)
-	if err != nil {
+	if _, err := p.container(cont); err != nil {
 		return fmt.Errorf("set snapshots: %w", err)
 	}
 	snaps := slices.Clone(epochs)
 	slices.Sort(snaps)
-	c.snaps = slices.Compact(snaps)
+	snaps = slices.Compact(snaps)
+	if err := p.record(ctx, opSetSnapshots, encodeSnapshots(cont, snaps)); err != nil {
+		return fmt.Errorf("set snapshots: %w", err)
+	}
+	p.conts[cont].snaps = snaps
 	return nil
 }
 
@@ -48,13 +51,22 @@ type AggregateStats struct {
 func (p *Pool) Aggregate(ctx context.Context, cont ContainerID, upTo daos.Epoch) (AggregateStats, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	c, err := p.container(cont)
-	if err != nil {
+	if _, err := p.container(cont); err != nil {
 		return AggregateStats{}, fmt.Errorf("aggregate: %w", err)
 	}
 	if upTo == 0 {
 		return AggregateStats{}, nil
 	}
+	if err := p.record(ctx, opAggregate, encodeContOp(contOp{cont: cont, a: upTo})); err != nil {
+		return AggregateStats{}, fmt.Errorf("aggregate %s: %w", cont, err)
+	}
+	return p.applyAggregate(cont, upTo), nil
+}
+
+// applyAggregate is deterministic in the index state, so the journal only
+// records its bound. It runs to completion once recorded.
+func (p *Pool) applyAggregate(cont ContainerID, upTo daos.Epoch) AggregateStats {
+	c := p.conts[cont]
 	c.aggregated = max(c.aggregated, upTo)
 	var views []view
 	for _, s := range c.snaps {
@@ -72,13 +84,10 @@ func (p *Pool) Aggregate(ctx context.Context, cont ContainerID, upTo daos.Epoch)
 			})
 			return true
 		})
-		return ctx.Err() == nil
+		return true
 	})
 	st.KeysRemoved = p.pruneEmpty(c)
-	if err := ctx.Err(); err != nil {
-		return st, fmt.Errorf("aggregate %s: %w", cont, err)
-	}
-	return st, nil
+	return st
 }
 
 // aggregateAkey drops the akey's versions no view needs and returns how
@@ -159,10 +168,18 @@ func (p *Pool) Discard(ctx context.Context, cont ContainerID, from, to daos.Epoc
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	c, err := p.container(cont)
-	if err != nil {
+	if _, err := p.container(cont); err != nil {
 		return fmt.Errorf("discard: %w", err)
 	}
+	if err := p.record(ctx, opDiscard, encodeContOp(contOp{cont: cont, a: from, b: to})); err != nil {
+		return fmt.Errorf("discard %s: %w", cont, err)
+	}
+	p.applyDiscard(cont, from, to)
+	return nil
+}
+
+func (p *Pool) applyDiscard(cont ContainerID, from, to daos.Epoch) {
+	c := p.conts[cont]
 	keep := func(s stamp) bool { return s.epoch < from || s.epoch > to }
 	c.objs.Ascend(func(o *object) bool {
 		o.punches = p.filterPunches(o.punches, keep)
@@ -177,7 +194,6 @@ func (p *Pool) Discard(ctx context.Context, cont ContainerID, from, to daos.Epoc
 		return true
 	})
 	p.pruneEmpty(c)
-	return nil
 }
 
 // pruneEmpty removes keys and objects left with nothing, unless an open

@@ -2,6 +2,8 @@ package vos
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -388,7 +390,12 @@ func TestModelRandomized(t *testing.T) {
 
 func runModel(t *testing.T, seed uint64, steps int) {
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	r := &modelRun{t: t, rng: rng, p: newTestPool(t), m: &model{open: map[TxID]bool{}}}
+	j := &memJournal{}
+	p, err := NewPool(Options{SCMBytes: 64 << 20})
+	require.NoError(t, err)
+	p.journal = j
+	require.NoError(t, p.CreateContainer(ctx, cid))
+	r := &modelRun{t: t, rng: rng, p: p, m: &model{open: map[TxID]bool{}}}
 	r.snaps = []daos.Epoch{daos.Epoch(5 + rng.IntN(20)), daos.Epoch(25 + rng.IntN(20))}
 	require.NoError(t, r.p.SetSnapshots(ctx, cid, r.snaps))
 	for step := 0; step < steps; step++ {
@@ -415,4 +422,34 @@ func runModel(t *testing.T, seed uint64, steps int) {
 	for i := 0; i < 50; i++ {
 		r.check(steps+i, "final")
 	}
+	// Replaying the journal into an empty pool rebuilds the same index.
+	replayed, err := NewPool(Options{SCMBytes: 64 << 20})
+	require.NoError(t, err)
+	for i, rec := range j.records {
+		require.NoError(t, replayed.replayOp(rec.typ, rec.payload), "record %d", i)
+	}
+	require.Equal(t, r.p.Space(), replayed.Space())
+	r.p = replayed
+	for i := 0; i < 50; i++ {
+		r.check(steps+50+i, "after replay")
+	}
+}
+
+type journalRecord struct {
+	typ     uint8
+	payload []byte
+}
+
+// memJournal keeps records in memory, for tests of replay.
+type memJournal struct {
+	records []journalRecord
+	failAt  int // fail the Append that would store record failAt-1 (0: never)
+}
+
+func (j *memJournal) Append(_ context.Context, typ uint8, payload []byte) error {
+	if j.failAt > 0 && len(j.records) == j.failAt-1 {
+		return errors.New("injected journal failure")
+	}
+	j.records = append(j.records, journalRecord{typ, append([]byte(nil), payload...)})
+	return nil
 }

@@ -59,6 +59,7 @@ type Pool struct {
 	conts   map[ContainerID]*container
 	scmUsed uint64
 	nvme    valueStore // nil: every value inline
+	journal Journal    // nil: nothing is durable
 }
 
 // valueStore keeps values at or above the inline threshold.
@@ -99,11 +100,19 @@ func (p *Pool) CreateContainer(ctx context.Context, id ContainerID) error {
 	if _, ok := p.conts[id]; ok {
 		return daos.Errorf(daos.ErrExist, "create container %s", id)
 	}
-	if err := p.chargeSCM(recordOverheadBytes); err != nil {
+	if err := p.haveSCM(recordOverheadBytes); err != nil {
 		return fmt.Errorf("create container %s: %w", id, err)
 	}
-	p.conts[id] = &container{id: id, objs: btree.NewG(btreeDegree, objLess), txs: make(map[TxID]*txn)}
+	if err := p.record(ctx, opCreateCont, encodeContOp(contOp{cont: id})); err != nil {
+		return fmt.Errorf("create container %s: %w", id, err)
+	}
+	p.applyCreateCont(id)
 	return nil
+}
+
+func (p *Pool) applyCreateCont(id ContainerID) {
+	p.scmUsed += recordOverheadBytes
+	p.conts[id] = &container{id: id, objs: btree.NewG(btreeDegree, objLess), txs: make(map[TxID]*txn)}
 }
 
 // DestroyContainer removes a container and everything in it, returning its
@@ -111,17 +120,24 @@ func (p *Pool) CreateContainer(ctx context.Context, id ContainerID) error {
 func (p *Pool) DestroyContainer(ctx context.Context, id ContainerID) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	c, ok := p.conts[id]
-	if !ok {
+	if _, ok := p.conts[id]; !ok {
 		return daos.Errorf(daos.ErrNonexist, "destroy container %s", id)
 	}
+	if err := p.record(ctx, opDestroyCont, encodeContOp(contOp{cont: id})); err != nil {
+		return fmt.Errorf("destroy container %s: %w", id, err)
+	}
+	p.applyDestroyCont(id)
+	return nil
+}
+
+func (p *Pool) applyDestroyCont(id ContainerID) {
+	c := p.conts[id]
 	c.objs.Ascend(func(o *object) bool {
 		p.releaseObject(o)
 		return true
 	})
 	p.scmUsed -= recordOverheadBytes
 	delete(p.conts, id)
-	return nil
 }
 
 // Containers lists the container ids in the pool, in no particular order.
@@ -154,11 +170,12 @@ func (p *Pool) container(id ContainerID) (*container, error) {
 	return c, nil
 }
 
-func (p *Pool) chargeSCM(n uint64) error {
-	if n > p.opts.SCMBytes-p.scmUsed {
-		return daos.Errorf(daos.ErrNospace, "need %d bytes of SCM, %d of %d free", n, p.opts.SCMBytes-p.scmUsed, p.opts.SCMBytes)
+// haveSCM checks that n more bytes of SCM fit; the apply that follows
+// charges them.
+func (p *Pool) haveSCM(n uint64) error {
+	if n > p.opts.SCMBytes-min(p.scmUsed, p.opts.SCMBytes) {
+		return daos.Errorf(daos.ErrNospace, "need %d bytes of SCM, %d of %d free", n, p.opts.SCMBytes-min(p.scmUsed, p.opts.SCMBytes), p.opts.SCMBytes)
 	}
-	p.scmUsed += n
 	return nil
 }
 

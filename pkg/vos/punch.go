@@ -85,7 +85,10 @@ func (p *Pool) punch(ctx context.Context, op *punchOp, flags daos.CondFlags) err
 			return fmt.Errorf("%s: %w", what, err)
 		}
 	}
-	if err := p.chargeSCM(punchSCMCost(c, op)); err != nil {
+	if err := p.haveSCM(punchSCMCost(c, op)); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if err := p.record(ctx, opPunch, encodePunch(op)); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	p.applyPunch(op)
@@ -166,6 +169,7 @@ func punchSCMCost(c *container, op *punchOp) uint64 {
 // that a write below the punch's epoch arriving later stays hidden.
 func (p *Pool) applyPunch(op *punchOp) {
 	c := p.conts[op.cont]
+	p.scmUsed += punchSCMCost(c, op)
 	o := c.object(op.oid, true)
 	s := stamp{op.epoch, op.tx}
 	var t *txn

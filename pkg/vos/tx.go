@@ -35,17 +35,24 @@ func (t *txn) touch(o *object, d *dkey) {
 func (p *Pool) Commit(ctx context.Context, cont ContainerID, id TxID) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	c, t, err := p.txOf(cont, id)
-	if err != nil {
+	if _, _, err := p.txOf(cont, id); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
-	t.each(func(s *stamp) {
+	if err := p.record(ctx, opCommit, encodeContOp(contOp{cont: cont, a: uint64(id)})); err != nil {
+		return fmt.Errorf("commit transaction %d: %w", id, err)
+	}
+	p.applyCommit(cont, id)
+	return nil
+}
+
+func (p *Pool) applyCommit(cont ContainerID, id TxID) {
+	c := p.conts[cont]
+	c.txs[id].each(func(s *stamp) {
 		if s.tx == id {
 			s.tx = 0
 		}
 	})
 	delete(c.txs, id)
-	return nil
 }
 
 // Abort removes a transaction's updates and punches as if they had never
@@ -53,10 +60,19 @@ func (p *Pool) Commit(ctx context.Context, cont ContainerID, id TxID) error {
 func (p *Pool) Abort(ctx context.Context, cont ContainerID, id TxID) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	c, t, err := p.txOf(cont, id)
-	if err != nil {
+	if _, _, err := p.txOf(cont, id); err != nil {
 		return fmt.Errorf("abort: %w", err)
 	}
+	if err := p.record(ctx, opAbort, encodeContOp(contOp{cont: cont, a: uint64(id)})); err != nil {
+		return fmt.Errorf("abort transaction %d: %w", id, err)
+	}
+	p.applyAbort(cont, id)
+	return nil
+}
+
+func (p *Pool) applyAbort(cont ContainerID, id TxID) {
+	c := p.conts[cont]
+	t := c.txs[id]
 	keep := func(s stamp) bool { return s.tx != id }
 	for o := range t.objs {
 		o.punches = p.filterPunches(o.punches, keep)
@@ -69,7 +85,6 @@ func (p *Pool) Abort(ctx context.Context, cont ContainerID, id TxID) error {
 		})
 	}
 	delete(c.txs, id)
-	return nil
 }
 
 // Transactions lists the container's open (prepared, uncommitted)

@@ -60,6 +60,10 @@ func (p *Pool) Update(ctx context.Context, cont ContainerID, oid daos.ObjectID, 
 	if err := p.admitUpdate(ctx, op, iods, opts.Flags); err != nil {
 		return fmt.Errorf("update %s/%s dkey %q: %w", cont, oid, dkeyName, err)
 	}
+	if err := p.record(ctx, opUpdate, encodeUpdate(op)); err != nil {
+		p.releaseNVMe(op)
+		return fmt.Errorf("update %s/%s dkey %q: %w", cont, oid, dkeyName, err)
+	}
 	p.applyUpdate(op)
 	return nil
 }
@@ -189,12 +193,10 @@ func (p *Pool) admitUpdate(ctx context.Context, op *updateOp, iods []daos.IOD, f
 	if err := checkUpdateConds(c, op, iods, flags); err != nil {
 		return err
 	}
-	cost := p.updateSCMCost(c, op)
-	if err := p.chargeSCM(cost); err != nil {
+	if err := p.haveSCM(p.updateSCMCost(c, op)); err != nil {
 		return err
 	}
 	if err := p.moveToNVMe(ctx, op); err != nil {
-		p.scmUsed -= cost
 		return err
 	}
 	// Inline values are copied so the caller may reuse its buffers.
@@ -241,6 +243,17 @@ func (p *Pool) moveToNVMe(ctx context.Context, op *updateOp) error {
 	return nil
 }
 
+// releaseNVMe gives back the extents of an update that was not applied.
+func (p *Pool) releaseNVMe(op *updateOp) {
+	for i := range op.akeys {
+		for _, v := range op.akeys[i].vals {
+			if v.ext.Len > 0 {
+				p.nvme.release(v.ext)
+			}
+		}
+	}
+}
+
 // updateSCMCost is the SCM an update will take: new keys and versions, and
 // the inline values (those below the NVMe threshold).
 func (p *Pool) updateSCMCost(c *container, op *updateOp) uint64 {
@@ -262,9 +275,7 @@ func (p *Pool) updateSCMCost(c *container, op *updateOp) uint64 {
 		}
 		for _, v := range au.vals {
 			cost += recordOverheadBytes
-			if p.nvme == nil || uint64(len(v.inline)) < p.opts.InlineThreshold {
-				cost += uint64(len(v.inline))
-			}
+			cost += uint64(len(v.inline)) // empty when the value went to NVMe
 		}
 	}
 	return cost
@@ -320,6 +331,7 @@ func checkUpdateConds(c *container, op *updateOp, iods []daos.IOD, flags daos.Co
 // checks were made before.
 func (p *Pool) applyUpdate(op *updateOp) {
 	c := p.conts[op.cont]
+	p.scmUsed += p.updateSCMCost(c, op)
 	o := c.object(op.oid, true)
 	d := o.dkey(op.dkey, true)
 	for i := range op.akeys {

@@ -455,3 +455,19 @@ func TestSameEpochWritesOfDifferentTransactions(t *testing.T) {
 	require.NoError(t, p.Commit(ctx, cid, 3))
 	require.Equal(t, "tx", getSV(t, p, 5, "d", "a"), "once committed, the later write of the epoch wins")
 }
+
+func TestJournalFailureChangesNothing(t *testing.T) {
+	p := newTestPool(t)
+	j := &memJournal{}
+	p.journal = j
+	putSV(t, p, 1, "d", "a", "kept")
+	used := p.Space().SCMUsed
+	j.failAt = len(j.records) + 1
+	err := p.Update(ctx, cid, oid1, 2, []byte("d"), []daos.IOD{sv("a", "lost")}, [][]byte{[]byte("lost")}, UpdateOptions{})
+	require.ErrorIs(t, err, daos.ErrIo)
+	require.ErrorIs(t, p.PunchObject(ctx, cid, oid1, 3, PunchOptions{}), daos.ErrIo)
+	require.ErrorIs(t, p.CreateContainer(ctx, ContainerID{5}), daos.ErrIo)
+	require.Equal(t, "kept", getSV(t, p, 9, "d", "a"))
+	require.Equal(t, used, p.Space().SCMUsed)
+	require.Len(t, p.Containers(), 1)
+}
