@@ -86,3 +86,44 @@ func FuzzDecodeRecords(f *testing.F) {
 		_ = p.replayOp(typ%12, payload)
 	})
 }
+
+func TestCheckpointKeepsOpenTransactions(t *testing.T) {
+	p := newTestPool(t)
+	putSV(t, p, 1, "d", "a", "base")
+	require.NoError(t, p.Update(ctx, cid, oid1, 2, []byte("d"), []daos.IOD{sv("a", "tx5")}, [][]byte{[]byte("tx5")}, UpdateOptions{Tx: 5}))
+	require.NoError(t, p.PunchDkeys(ctx, cid, oid1, 3, [][]byte{[]byte("e")}, PunchOptions{Tx: 6}))
+	ckpt := p.encodeIndex()
+
+	for _, commit := range []bool{true, false} {
+		q, err := NewPool(Options{SCMBytes: 64 << 20})
+		require.NoError(t, err)
+		require.NoError(t, q.loadIndex(ckpt))
+		txs, err := q.Transactions(cid)
+		require.NoError(t, err)
+		require.ElementsMatch(t, []TxID{5, 6}, txs)
+		if commit {
+			require.NoError(t, q.Commit(ctx, cid, 5))
+			require.Equal(t, "tx5", getSV(t, q, 9, "d", "a"))
+		} else {
+			require.NoError(t, q.Abort(ctx, cid, 5))
+			require.Equal(t, "base", getSV(t, q, 9, "d", "a"))
+		}
+	}
+}
+
+func TestCheckpointRejectsDamage(t *testing.T) {
+	p := newTestPool(t)
+	putSV(t, p, 1, "d", "a", "v")
+	putArr(t, p, 2, "x", 0, "abc")
+	ckpt := p.encodeIndex()
+	for cut := 0; cut < len(ckpt); cut++ {
+		q, err := NewPool(Options{SCMBytes: 1 << 20})
+		require.NoError(t, err)
+		require.Error(t, q.loadIndex(ckpt[:cut]), "truncated at %d", cut)
+	}
+	bad := append([]byte(nil), ckpt...)
+	bad[0] = 99 // format version
+	q, err := NewPool(Options{SCMBytes: 1 << 20})
+	require.NoError(t, err)
+	require.ErrorIs(t, q.loadIndex(bad), daos.ErrDfIncompt)
+}

@@ -429,9 +429,18 @@ func runModel(t *testing.T, seed uint64, steps int) {
 		require.NoError(t, replayed.replayOp(rec.typ, rec.payload), "record %d", i)
 	}
 	require.Equal(t, r.p.Space(), replayed.Space())
-	r.p = replayed
-	for i := 0; i < 50; i++ {
-		r.check(steps+50+i, "after replay")
+	// So does loading a checkpoint of it.
+	loaded, err := NewPool(Options{SCMBytes: 64 << 20})
+	require.NoError(t, err)
+	ckpt := replayed.encodeIndex()
+	require.NoError(t, loaded.loadIndex(ckpt))
+	require.Equal(t, r.p.Space(), loaded.Space())
+	require.Equal(t, ckpt, loaded.encodeIndex(), "a loaded checkpoint encodes to the same bytes")
+	for i, p := range []*Pool{replayed, loaded} {
+		r.p = p
+		for j := 0; j < 30; j++ {
+			r.check(steps+50+30*i+j, "after replay or checkpoint")
+		}
 	}
 }
 
