@@ -60,12 +60,14 @@ type Pool struct {
 	scmUsed uint64
 	nvme    valueStore // nil: every value inline
 	journal Journal    // nil: nothing is durable
+	store   *store     // nil: a pool in DRAM only
 }
 
 // valueStore keeps values at or above the inline threshold.
 type valueStore interface {
-	// write stores data durably in a new extent.
+	// write stores data in a new extent, durable once sync returns.
 	write(ctx context.Context, data []byte) (extent, error)
+	sync(ctx context.Context) error
 	read(ctx context.Context, e extent, p []byte) error
 	// release returns an extent once no durable metadata references it.
 	release(e extent)

@@ -210,12 +210,24 @@ func (p *Pool) admitUpdate(ctx context.Context, op *updateOp, iods []daos.IOD, f
 	return nil
 }
 
-// moveToNVMe writes values at or above the threshold to NVMe extents.
+// moveToNVMe writes values at or above the threshold to NVMe extents and
+// makes them durable, before the journal record that references them.
 func (p *Pool) moveToNVMe(ctx context.Context, op *updateOp) error {
 	if p.nvme == nil {
 		return nil
 	}
 	var written []extent
+	fail := func(err error) error {
+		for _, w := range written {
+			p.nvme.release(w)
+		}
+		for i := range op.akeys {
+			for j := range op.akeys[i].vals {
+				op.akeys[i].vals[j].ext = extent{}
+			}
+		}
+		return err
+	}
 	for i := range op.akeys {
 		for j := range op.akeys[i].vals {
 			v := &op.akeys[i].vals[j]
@@ -224,14 +236,17 @@ func (p *Pool) moveToNVMe(ctx context.Context, op *updateOp) error {
 			}
 			e, err := p.nvme.write(ctx, v.inline)
 			if err != nil {
-				for _, w := range written {
-					p.nvme.release(w)
-				}
-				return err
+				return fail(err)
 			}
 			written = append(written, e)
 			v.ext = e
 		}
+	}
+	if len(written) == 0 {
+		return nil
+	}
+	if err := p.nvme.sync(ctx); err != nil {
+		return fail(err)
 	}
 	for i := range op.akeys {
 		for j := range op.akeys[i].vals {
@@ -241,6 +256,11 @@ func (p *Pool) moveToNVMe(ctx context.Context, op *updateOp) error {
 		}
 	}
 	return nil
+}
+
+// goesToNVMe reports whether a value lives (or will live) on NVMe.
+func (p *Pool) goesToNVMe(v value) bool {
+	return v.ext.Len > 0 || (p.nvme != nil && uint64(len(v.inline)) >= p.opts.InlineThreshold)
 }
 
 // releaseNVMe gives back the extents of an update that was not applied.
@@ -275,7 +295,9 @@ func (p *Pool) updateSCMCost(c *container, op *updateOp) uint64 {
 		}
 		for _, v := range au.vals {
 			cost += recordOverheadBytes
-			cost += uint64(len(v.inline)) // empty when the value went to NVMe
+			if !p.goesToNVMe(v) {
+				cost += uint64(len(v.inline))
+			}
 		}
 	}
 	return cost

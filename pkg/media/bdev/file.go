@@ -1,0 +1,475 @@
+package bdev
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// Limits and defaults of the File engine.
+const (
+	// DefaultQueueDepth is how many requests a File has in the kernel at
+	// most; more wait for a slot.
+	DefaultQueueDepth = 8
+	// MaxQueueDepth bounds WithQueueDepth: each slot may cost a thread
+	// blocked in a system call and a bounce buffer.
+	MaxQueueDepth = 256
+	// DefaultChunkSize is the largest single system call a File issues and
+	// the size of each bounce buffer (one huge page); bigger requests are
+	// issued as consecutive chunks.
+	DefaultChunkSize = 2 << 20
+	// MaxChunkSize bounds WithChunkSize (and so each bounce buffer).
+	MaxChunkSize = 16 << 20
+)
+
+// Option tunes a File at CreateFile or OpenFile.
+type Option func(*fileConfig)
+
+type fileConfig struct {
+	queueDepth int
+	chunkSize  int
+	buffered   bool
+	// openDirect opens the file with O_DIRECT; tests replace it to play a
+	// file system that refuses the flag.
+	openDirect func(path string) (*os.File, error)
+}
+
+func openDirect(path string) (*os.File, error) {
+	return os.OpenFile(path, os.O_RDWR|syscall.O_DIRECT, 0)
+}
+
+// WithQueueDepth sets how many requests may be in the kernel at once
+// (1..MaxQueueDepth); 1 serializes the device.
+func WithQueueDepth(n int) Option { return func(c *fileConfig) { c.queueDepth = n } }
+
+// WithChunkSize sets the largest system call, a multiple of BlockSize up to
+// MaxChunkSize.
+func WithChunkSize(n int) Option { return func(c *fileConfig) { c.chunkSize = n } }
+
+// WithBuffered skips O_DIRECT and uses the page cache, as the fallback does
+// on file systems that refuse O_DIRECT.
+func WithBuffered() Option { return func(c *fileConfig) { c.buffered = true } }
+
+func newConfig(opts []Option) (fileConfig, error) {
+	cfg := fileConfig{queueDepth: DefaultQueueDepth, chunkSize: DefaultChunkSize, openDirect: openDirect}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.queueDepth < 1 || cfg.queueDepth > MaxQueueDepth {
+		return cfg, fmt.Errorf("queue depth %d outside 1..%d", cfg.queueDepth, MaxQueueDepth)
+	}
+	if cfg.chunkSize < BlockSize || cfg.chunkSize%BlockSize != 0 || cfg.chunkSize > MaxChunkSize {
+		return cfg, fmt.Errorf("chunk size %d is not a multiple of %d up to %d", cfg.chunkSize, BlockSize, MaxChunkSize)
+	}
+	return cfg, nil
+}
+
+// File is a Device backed by a file of fixed size (DAOS's "class: file"
+// emulation of NVMe). The file is locked with flock while open, so two
+// openers, in one process or two, cannot share it by mistake.
+type File struct {
+	path   string
+	f      *os.File
+	raw    syscall.RawConn
+	size   int64
+	direct bool
+	chunk  int
+	// slots is the queue: a request holds one slot from start to end, so at
+	// most cap(slots) requests are in the kernel at once. In direct mode a
+	// slot also owns a bounce buffer of chunk bytes, mapped on first use.
+	slots chan *slot
+
+	mu     sync.RWMutex // shared by requests, exclusive for Close
+	closed bool
+}
+
+var _ Device = (*File)(nil)
+
+// slot is one place in the queue and its aligned bounce buffer: buf is the
+// aligned part of the mapping mem.
+type slot struct{ mem, buf []byte }
+
+// CreateFile creates a new device file of size bytes (a positive multiple
+// of BlockSize) and opens it. The space is reserved with fallocate, or the
+// file is only extended with ftruncate where fallocate is not supported. The
+// file and its directory entry are fsynced before it is opened. It fails if
+// path exists.
+func CreateFile(path string, size int64, opts ...Option) (*File, error) {
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, fmt.Errorf("create device %s: %w", path, err)
+	}
+	if err := checkSize(size); err != nil {
+		return nil, fmt.Errorf("create device %s: %w", path, err)
+	}
+	if err := createFile(path, size); err != nil {
+		return nil, fmt.Errorf("create device %s of %d bytes: %w", path, size, err)
+	}
+	d, err := openFile(path, cfg)
+	if err != nil {
+		_ = os.Remove(path) // it is ours: we just created it
+		return nil, fmt.Errorf("create device %s: %w", path, err)
+	}
+	return d, nil
+}
+
+// OpenFile opens an existing device file; its size must be a positive
+// multiple of BlockSize.
+func OpenFile(path string, opts ...Option) (*File, error) {
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, fmt.Errorf("open device %s: %w", path, err)
+	}
+	d, err := openFile(path, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open device %s: %w", path, err)
+	}
+	return d, nil
+}
+
+// createFile makes the file durable at its full size before anyone writes to
+// it, removing it again on any failure.
+func createFile(path string, size int64) (err error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+		if err != nil {
+			_ = os.Remove(path)
+		}
+	}()
+	if err := preallocate(f, size); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	return syncDir(filepath.Dir(path))
+}
+
+// preallocate reserves the blocks so that later writes cannot fail for lack
+// of space; ftruncate is the fallback for file systems without fallocate.
+func preallocate(f *os.File, size int64) error {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var ferr error
+	if err := rc.Control(func(fd uintptr) { ferr = unix.Fallocate(int(fd), 0, 0, size) }); err != nil {
+		return err
+	}
+	if ferr == nil {
+		return nil
+	}
+	if !errors.Is(ferr, unix.EOPNOTSUPP) && !errors.Is(ferr, unix.ENOSYS) {
+		return fmt.Errorf("fallocate %d bytes: %w", size, ferr)
+	}
+	if err := f.Truncate(size); err != nil {
+		return fmt.Errorf("ftruncate to %d bytes: %w", size, err)
+	}
+	return nil
+}
+
+// syncDir makes a new directory entry durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	serr := d.Sync()
+	cerr := d.Close()
+	if serr != nil {
+		return fmt.Errorf("fsync directory %s: %w", dir, serr)
+	}
+	return cerr
+}
+
+func openFile(path string, cfg fileConfig) (*File, error) {
+	d := &File{path: path, chunk: cfg.chunkSize, slots: make(chan *slot, cfg.queueDepth)}
+	for range cfg.queueDepth {
+		d.slots <- &slot{}
+	}
+	if err := d.open(cfg); err != nil {
+		d.unmapAll()
+		return nil, err
+	}
+	return d, nil
+}
+
+// open tries O_DIRECT first and falls back to buffered I/O when the file
+// system refuses it, either at open or at the first aligned read (some
+// accept the flag and reject the I/O).
+func (d *File) open(cfg fileConfig) error {
+	if !cfg.buffered {
+		f, err := cfg.openDirect(d.path)
+		if err == nil {
+			err = d.adopt(f, true)
+			if err == nil {
+				return nil
+			}
+		}
+		if !errors.Is(err, unix.EINVAL) {
+			return err
+		}
+	}
+	f, err := os.OpenFile(d.path, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	return d.adopt(f, false)
+}
+
+// adopt locks, sizes and (in direct mode) probes an opened file; on error
+// it closes f.
+func (d *File) adopt(f *os.File, direct bool) (err error) {
+	defer func() {
+		if err != nil {
+			_ = f.Close()
+		}
+	}()
+	raw, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var lerr error
+	if err := raw.Control(func(fd uintptr) { lerr = unix.Flock(int(fd), unix.LOCK_EX|unix.LOCK_NB) }); err != nil {
+		return err
+	}
+	if lerr != nil {
+		return fmt.Errorf("lock: %w (is the device open elsewhere?)", lerr)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if err := checkSize(st.Size()); err != nil {
+		return err
+	}
+	d.f, d.raw, d.size, d.direct = f, raw, st.Size(), direct
+	if direct {
+		return d.probe()
+	}
+	return nil
+}
+
+// probe reads block 0 through a bounce buffer: EINVAL means the file system
+// does not really do O_DIRECT.
+func (d *File) probe() error {
+	s := <-d.slots // all slots are free while opening
+	defer func() { d.slots <- s }()
+	buf, err := s.buffer(d.chunk)
+	if err != nil {
+		return err
+	}
+	if _, err := d.f.ReadAt(buf[:BlockSize], 0); err != nil {
+		return fmt.Errorf("O_DIRECT probe read: %w", err)
+	}
+	return nil
+}
+
+// hugePage is the size of an x86-64 transparent huge page.
+const hugePage = 2 << 20
+
+// buffer maps the slot's bounce buffer on first use. Anonymous mappings are
+// page-aligned, which satisfies O_DIRECT, and live outside the Go heap. The
+// buffer also starts on a huge-page boundary and asks for transparent huge
+// pages: physically contiguous memory reaches the disk in fewer segments,
+// and on ext4 over a virtual disk a durable 1 MiB write took about 1.5 ms
+// instead of 1.9-2.0 ms with small pages (8 MiB: 10.5-11 ms instead of
+// 12.5-13). Without huge pages the buffer still works, with small pages.
+func (s *slot) buffer(size int) ([]byte, error) {
+	if s.buf != nil {
+		return s.buf, nil
+	}
+	span := (size + hugePage - 1) / hugePage * hugePage
+	// One huge page more than needed leaves room to align the start.
+	mem, err := unix.Mmap(-1, 0, span+hugePage, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_ANON|unix.MAP_PRIVATE)
+	if err != nil {
+		return nil, fmt.Errorf("map bounce buffer of %d bytes: %w", size, err)
+	}
+	skip := (hugePage - int(uintptr(unsafe.Pointer(unsafe.SliceData(mem)))%hugePage)) % hugePage
+	_ = unix.Madvise(mem[skip:skip+span], unix.MADV_HUGEPAGE) // advice only; refused where THP is off
+	s.mem, s.buf = mem, mem[skip:skip+size:skip+size]
+	return s.buf, nil
+}
+
+// unmapAll releases the bounce buffers; it must only run when no request
+// holds a slot.
+func (d *File) unmapAll() {
+	for range len(d.slots) {
+		s := <-d.slots
+		if s.mem != nil {
+			_ = unix.Munmap(s.mem)
+			s.mem, s.buf = nil, nil
+		}
+		d.slots <- s
+	}
+}
+
+// ReadAt implements Device.
+func (d *File) ReadAt(ctx context.Context, p []byte, off int64) error {
+	if err := checkIO("read", off, len(p), d.size); err != nil {
+		return err
+	}
+	if err := d.run(ctx, false, p, off); err != nil {
+		return fmt.Errorf("read %s at offset %d length %d: %w", d.path, off, len(p), err)
+	}
+	return nil
+}
+
+// WriteAt implements Device.
+func (d *File) WriteAt(ctx context.Context, p []byte, off int64) error {
+	if err := checkIO("write", off, len(p), d.size); err != nil {
+		return err
+	}
+	if err := d.run(ctx, true, p, off); err != nil {
+		return fmt.Errorf("write %s at offset %d length %d: %w", d.path, off, len(p), err)
+	}
+	return nil
+}
+
+// run issues a request chunk by chunk while holding one queue slot, so at
+// most queue-depth requests are in the kernel at once. Chunks are not issued
+// in parallel: on ext4 over a virtual disk, splitting a 1 MiB or 8 MiB
+// write into 64-256 KiB chunks written by up to 8 goroutines was no faster
+// than one system call (the kernel already splits large direct I/O for the
+// device), and it cost goroutines and bounce buffers.
+func (d *File) run(ctx context.Context, write bool, p []byte, off int64) error {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if d.closed {
+		return ErrClosed
+	}
+	s, err := d.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { d.slots <- s }()
+	for lo := 0; lo < len(p); lo += d.chunk {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		hi := min(lo+d.chunk, len(p))
+		if err := d.chunkIO(s, write, p[lo:hi], off+int64(lo)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// acquire waits for a queue slot or for the context to end; an ended
+// context wins even when a slot is free.
+func (d *File) acquire(ctx context.Context) (*slot, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	select {
+	case s := <-d.slots:
+		return s, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// chunkIO issues one chunk of at most the chunk size. In direct mode it
+// always copies through the slot's bounce buffer: passing block-aligned
+// caller buffers straight to the kernel was measured too and saved nothing
+// on ext4 (it was slower for 8 MiB).
+func (d *File) chunkIO(s *slot, write bool, p []byte, off int64) error {
+	if !d.direct {
+		return d.sysIO(write, p, off)
+	}
+	buf, err := s.buffer(d.chunk)
+	if err != nil {
+		return err
+	}
+	b := buf[:len(p)]
+	if write {
+		copy(b, p)
+		return d.sysIO(true, b, off)
+	}
+	if err := d.sysIO(false, b, off); err != nil {
+		return err
+	}
+	copy(p, b)
+	return nil
+}
+
+// sysIO is one pread or pwrite (os.File retries short transfers and EINTR).
+func (d *File) sysIO(write bool, p []byte, off int64) error {
+	var err error
+	if write {
+		_, err = d.f.WriteAt(p, off)
+	} else {
+		_, err = d.f.ReadAt(p, off)
+	}
+	if err != nil {
+		return fmt.Errorf("chunk at offset %d length %d: %w", off, len(p), err)
+	}
+	return nil
+}
+
+// Sync implements Device with fdatasync: O_DIRECT bypasses the page cache
+// but neither the drive's write cache nor the file system's metadata (first
+// writes to preallocated blocks change extent state), so it is needed in both
+// modes.
+func (d *File) Sync(ctx context.Context) error {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if d.closed {
+		return fmt.Errorf("sync %s: %w", d.path, ErrClosed)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("sync %s: %w", d.path, err)
+	}
+	var serr error
+	if err := d.raw.Control(func(fd uintptr) { serr = unix.Fdatasync(int(fd)) }); err != nil {
+		return fmt.Errorf("sync %s: %w", d.path, err)
+	}
+	if serr != nil {
+		return fmt.Errorf("sync %s: fdatasync: %w", d.path, serr)
+	}
+	return nil
+}
+
+// Size implements Device.
+func (d *File) Size() int64 { return d.size }
+
+// BlockSize implements Device.
+func (d *File) BlockSize() int { return BlockSize }
+
+// Direct reports whether the file is open with O_DIRECT (false: buffered
+// I/O, because the file system refused O_DIRECT or WithBuffered was given).
+func (d *File) Direct() bool { return d.direct }
+
+// Path is the file's path.
+func (d *File) Path() string { return d.path }
+
+// Close waits for requests in flight, closes the file (releasing the lock)
+// and unmaps the bounce buffers. It does not Sync. Closing twice is
+// harmless.
+func (d *File) Close() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return nil
+	}
+	d.closed = true
+	err := d.f.Close()
+	d.unmapAll()
+	if err != nil {
+		return fmt.Errorf("close device %s: %w", d.path, err)
+	}
+	return nil
+}

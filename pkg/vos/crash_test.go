@@ -1,0 +1,186 @@
+package vos
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"hash/crc32"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/daos-go/daos/pkg/daos"
+)
+
+// The crash test runs a writer in a child process (this test binary again)
+// that prints a line for every acknowledged update, kills it with SIGKILL
+// at a random moment, reopens the pool and checks that every acknowledged
+// write is there and that no value is torn or partial.
+
+const crashChildEnv = "VOS_CRASH_CHILD_DIR"
+
+// crashValue is self-describing: key, epoch and a CRC of both, padded to
+// size, so a reader can tell a whole value from a torn one.
+func crashValue(key int, epoch daos.Epoch, size int) []byte {
+	v := make([]byte, max(size, 16))
+	binary.LittleEndian.PutUint32(v[0:], uint32(key))
+	binary.LittleEndian.PutUint64(v[4:], epoch)
+	for i := 16; i < len(v); i++ {
+		v[i] = byte(uint64(key)*31 + epoch + uint64(i))
+	}
+	binary.LittleEndian.PutUint32(v[12:], crc32.ChecksumIEEE(v[16:])^uint32(key))
+	return v
+}
+
+func checkCrashValue(v []byte, key int) (daos.Epoch, error) {
+	if len(v) < 16 {
+		return 0, fmt.Errorf("value of %d bytes is too short", len(v))
+	}
+	epoch := binary.LittleEndian.Uint64(v[4:])
+	if int(binary.LittleEndian.Uint32(v)) != key || !bytes.Equal(v, crashValue(key, epoch, len(v))) {
+		return epoch, fmt.Errorf("value for key %d (claims epoch %d) is torn or misplaced", key, epoch)
+	}
+	return epoch, nil
+}
+
+const crashKeys = 64
+
+// crashSizes mixes values kept in SCM with values sent to NVMe.
+var crashSizes = []int{16, 200, 4096, 20000}
+
+func crashConfig(dir string) StoreConfig {
+	return StoreConfig{Dir: filepath.Join(dir, "scm"), LogMode: LogPMem, LogBytes: 256 << 10,
+		NVMePath: filepath.Join(dir, "nvme"), Options: Options{SCMBytes: 64 << 20, NVMeBytes: 32 << 20}}
+}
+
+// TestCrashChild is the writer; it only runs when started by the crash
+// test.
+func TestCrashChild(t *testing.T) {
+	dir := os.Getenv(crashChildEnv)
+	if dir == "" {
+		t.Skip("runs only as the crash test's child")
+	}
+	start, err := strconv.ParseUint(os.Getenv("VOS_CRASH_EPOCH"), 10, 64)
+	require.NoError(t, err)
+	p, err := Open(ctx, filepath.Join(dir, "scm"))
+	require.NoError(t, err)
+	out := bufio.NewWriter(os.Stdout)
+	rng := rand.New(rand.NewPCG(start, 7))
+	for epoch := daos.Epoch(start); ; epoch++ {
+		// Two keys per update, in one dkey: both or neither may be seen.
+		k := rng.IntN(crashKeys / 2)
+		size := crashSizes[rng.IntN(len(crashSizes))]
+		a, b := crashValue(2*k, epoch, size), crashValue(2*k+1, epoch, size)
+		iods := []daos.IOD{sv("v", string(a)), sv("w", string(b))}
+		err := p.Update(ctx, cid, oid1, epoch, []byte(strconv.Itoa(k)), iods, [][]byte{a, b}, UpdateOptions{})
+		require.NoError(t, err)
+		fmt.Fprintf(out, "ack %d %d\n", k, epoch)
+		out.Flush()
+		if epoch%97 == 0 {
+			require.NoError(t, p.Checkpoint(ctx))
+		}
+		if epoch%50 == 0 { // keep NVMe from filling up with old versions
+			_, err := p.Aggregate(ctx, cid, epoch)
+			require.NoError(t, err)
+		}
+	}
+}
+
+func TestCrashRecovery(t *testing.T) {
+	if os.Getenv(crashChildEnv) != "" {
+		t.Skip("in the child")
+	}
+	kills := 50
+	if testing.Short() {
+		kills = 5
+	}
+	if s := os.Getenv("VOS_CRASH_KILLS"); s != "" {
+		var err error
+		kills, err = strconv.Atoi(s)
+		require.NoError(t, err)
+	}
+	dir := shmDir(t)
+	p, err := Create(ctx, crashConfig(dir))
+	require.NoError(t, err)
+	require.NoError(t, p.CreateContainer(ctx, cid))
+	require.NoError(t, p.Close())
+
+	acked := map[int]daos.Epoch{} // dkey -> newest acknowledged epoch
+	next := daos.Epoch(1)
+	seed := rand.Uint64()
+	t.Logf("kill timing seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, 1))
+	for kill := 0; kill < kills; kill++ {
+		last := runCrashChild(t, dir, next, time.Duration(5+rng.IntN(60))*time.Millisecond, acked)
+		next = last + 1
+		verifyCrashPool(t, dir, acked, kill)
+	}
+	require.NotEmpty(t, acked, "the child never acknowledged a write")
+	t.Logf("%d kills, %d epochs written, %d of %d dkeys acknowledged", kills, next-1, len(acked), crashKeys/2)
+}
+
+// runCrashChild starts the writer, kills it after delay and returns the
+// newest epoch it may have used.
+func runCrashChild(t *testing.T, dir string, start daos.Epoch, delay time.Duration, acked map[int]daos.Epoch) daos.Epoch {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.v=false")
+	cmd.Env = append(os.Environ(), crashChildEnv+"="+dir, fmt.Sprintf("VOS_CRASH_EPOCH=%d", start))
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	require.NoError(t, cmd.Start())
+	timer := time.AfterFunc(delay, func() { _ = cmd.Process.Signal(syscall.SIGKILL) })
+	defer timer.Stop()
+	newest := start
+	var other strings.Builder // the child's test output, for a failure message
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) != 3 || f[0] != "ack" {
+			other.WriteString(sc.Text() + "\n")
+			continue
+		}
+		k, _ := strconv.Atoi(f[1])
+		e, _ := strconv.ParseUint(f[2], 10, 64)
+		acked[k] = max(acked[k], e)
+		newest = max(newest, e)
+	}
+	err = cmd.Wait()
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
+		t.Fatalf("child ended by itself (%v): %s%s", err, other.String(), stderr.String())
+	}
+	// The child may have written epochs past the last ack it printed.
+	return newest + 1
+}
+
+func verifyCrashPool(t *testing.T, dir string, acked map[int]daos.Epoch, kill int) {
+	p, err := Open(context.Background(), filepath.Join(dir, "scm"))
+	require.NoError(t, err, "reopen after kill %d", kill)
+	defer p.Close()
+	for k := 0; k < crashKeys/2; k++ {
+		iods := []daos.IOD{{Name: []byte("v"), Type: daos.IODSingle, Size: 1 << 20}, {Name: []byte("w"), Type: daos.IODSingle, Size: 1 << 20}}
+		res, err := p.Fetch(ctx, cid, oid1, daos.EpochMax, []byte(strconv.Itoa(k)), iods, FetchOptions{})
+		require.NoError(t, err)
+		want, wasAcked := acked[k]
+		if res[0].Data == nil && res[1].Data == nil {
+			require.False(t, wasAcked, "kill %d: dkey %d lost its acknowledged write at epoch %d", kill, k, want)
+			continue
+		}
+		ea, err := checkCrashValue(res[0].Data, 2*k)
+		require.NoError(t, err, "kill %d", kill)
+		eb, err := checkCrashValue(res[1].Data, 2*k+1)
+		require.NoError(t, err, "kill %d", kill)
+		require.Equal(t, ea, eb, "kill %d: dkey %d shows half of an update", kill, k)
+		require.GreaterOrEqual(t, ea, want, "kill %d: dkey %d went back from acknowledged epoch %d", kill, k, want)
+	}
+}
