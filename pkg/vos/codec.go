@@ -56,6 +56,7 @@ func (e *encoder) value(v value) {
 		e.u64(1)
 		e.u64(v.ext.Off)
 		e.u64(v.ext.Len)
+		e.u64(uint64(v.ext.CRC))
 		return
 	}
 	e.u64(0)
@@ -145,9 +146,11 @@ func (d *decoder) value() value {
 		return value{inline: d.bytes(maxValueBytes)}
 	case 1:
 		e := extent{Off: d.u64(), Len: d.u64()}
-		if e.Len == 0 {
+		crc := d.u64()
+		if e.Len == 0 || crc > 0xffffffff {
 			d.fail()
 		}
+		e.CRC = uint32(crc)
 		return value{ext: e}
 	default:
 		d.fail()

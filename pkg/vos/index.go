@@ -23,10 +23,13 @@ type value struct {
 	ext    extent
 }
 
-// extent is a byte range on the NVMe device; zero Len means none.
+// extent is a byte range on the NVMe device; zero Len means none. CRC is
+// the CRC-32C of the bytes, checked on every read so that damaged media
+// is reported (DER_CSUM) instead of returned.
 type extent struct {
 	Off uint64
 	Len uint64
+	CRC uint32
 }
 
 // stamp is what every version carries: its epoch and, while uncommitted,

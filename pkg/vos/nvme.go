@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/daos-go/daos/cgo/isal"
 	"github.com/daos-go/daos/pkg/daos"
 	"github.com/daos-go/daos/pkg/media/bdev"
 	"github.com/daos-go/daos/pkg/media/vea"
@@ -49,7 +50,7 @@ func (s *nvmeStore) write(ctx context.Context, data []byte) (extent, error) {
 	if err := s.alloc.Publish(e); err != nil {
 		return extent{}, daos.Errorf(daos.ErrNvmeIo, "publish extent at block %d: %v", e.Off, err)
 	}
-	return extent{Off: e.Off * s.block, Len: uint64(len(data))}, nil
+	return extent{Off: e.Off * s.block, Len: uint64(len(data)), CRC: isal.CRC32C(0, data)}, nil
 }
 
 func (s *nvmeStore) sync(ctx context.Context) error {
@@ -66,7 +67,10 @@ func (s *nvmeStore) read(ctx context.Context, e extent, p []byte) error {
 		buf = make([]byte, n)
 	}
 	if err := s.dev.ReadAt(ctx, buf, int64(e.Off)); err != nil {
-		return err
+		return daos.Errorf(daos.ErrNvmeIo, "read %d bytes at NVMe offset %d: %v", n, e.Off, err)
+	}
+	if got := isal.CRC32C(0, buf[:e.Len]); got != e.CRC {
+		return daos.Errorf(daos.ErrCsum, "NVMe extent at offset %d (%d bytes): CRC-32C %08x, index says %08x", e.Off, e.Len, got, e.CRC)
 	}
 	copy(p, buf[:min(uint64(len(p)), e.Len)])
 	return nil

@@ -228,7 +228,7 @@ func (p *Pool) readValue(ctx context.Context, v value, size uint64) ([]byte, err
 	}
 	buf := make([]byte, size)
 	if err := p.nvme.read(ctx, v.ext, buf); err != nil {
-		return nil, daos.Errorf(daos.ErrNvmeIo, "read %d bytes at NVMe offset %d: %v", size, v.ext.Off, err)
+		return nil, err
 	}
 	return buf, nil
 }

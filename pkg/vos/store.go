@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/daos-go/daos/cgo/isal"
 	"github.com/daos-go/daos/pkg/daos"
 	"github.com/daos-go/daos/pkg/media/bdev"
 	"github.com/daos-go/daos/pkg/media/wal"
@@ -62,6 +63,15 @@ type poolHeader struct {
 	InlineThreshold uint64  `json:"inline_threshold"`
 	LogMode         LogMode `json:"log_mode"`
 	NVMePath        string  `json:"nvme_path,omitempty"`
+	// CRC is the CRC-32C of the header encoded with CRC 0, so that a
+	// damaged size or path is caught rather than believed.
+	CRC uint32 `json:"crc"`
+}
+
+func (h poolHeader) crc() uint32 {
+	h.CRC = 0
+	data, _ := json.Marshal(h) // cannot fail: plain fields only
+	return isal.CRC32C(0, data)
 }
 
 // store is the durable side of a pool: journal, checkpoint and NVMe.
@@ -358,6 +368,7 @@ func (p *Pool) eachValue(f func(where string, v value) bool) {
 }
 
 func writeHeader(path string, h poolHeader) error {
+	h.CRC = h.crc()
 	data, err := json.MarshalIndent(h, "", "  ")
 	if err != nil {
 		return err
@@ -400,6 +411,9 @@ func readHeader(path string) (poolHeader, error) {
 	}
 	if err := json.Unmarshal(data, &h); err != nil || h.Magic != headerMagic {
 		return h, daos.Errorf(daos.ErrDfInval, "%s is not a VOS pool header", path)
+	}
+	if got := h.crc(); got != h.CRC {
+		return h, daos.Errorf(daos.ErrDfInval, "%s is damaged: CRC-32C %08x, stored %08x", path, got, h.CRC)
 	}
 	if h.Version != headerVersion {
 		return h, daos.Errorf(daos.ErrDfIncompt, "%s: pool format version %d, this build reads %d", path, h.Version, headerVersion)
