@@ -3,8 +3,6 @@ package vos
 import (
 	"slices"
 
-	"github.com/google/btree"
-
 	"github.com/daos-go/daos/pkg/daos"
 )
 
@@ -111,7 +109,8 @@ func (p *Pool) loadIndex(b []byte) error {
 }
 
 func (p *Pool) decodeContainer(d *decoder) *container {
-	c := &container{id: d.cont(), aggregated: d.u64(), objs: btree.NewG(btreeDegree, objLess), txs: make(map[TxID]*txn)}
+	c := newContainer(d.cont())
+	c.aggregated = d.u64()
 	p.scmUsed += recordOverheadBytes
 	ns := d.count(maxVersions, 1)
 	for i := 0; i < ns && d.err == nil; i++ {
@@ -123,7 +122,7 @@ func (p *Pool) decodeContainer(d *decoder) *container {
 	}
 	no := d.count(maxVersions, 3)
 	for i := 0; i < no && d.err == nil; i++ {
-		o := newObject(d.oid())
+		o := newObject(d.oid(), c.dkeyNodes)
 		o.punches = d.stamps()
 		p.scmUsed += recordOverheadBytes * uint64(1+len(o.punches))
 		p.decodeDkeys(d, c, o)

@@ -71,7 +71,7 @@ type akey struct {
 type dkey struct {
 	name    string
 	punches []stamp
-	akeys   *btree.BTreeG[*akey]
+	akeys   akeySet
 }
 
 type object struct {
@@ -80,13 +80,16 @@ type object struct {
 	dkeys   *btree.BTreeG[*dkey]
 }
 
-func newObject(oid daos.ObjectID) *object {
-	return &object{oid: oid, dkeys: btree.NewG(btreeDegree, func(a, b *dkey) bool { return a.name < b.name })}
+func dkeyLess(a, b *dkey) bool { return a.name < b.name }
+
+// newObject makes an object whose dkey tree takes its nodes from fl, the
+// container's free list: a free list per tree would cost more than the
+// tree itself for small objects.
+func newObject(oid daos.ObjectID, fl *btree.FreeListG[*dkey]) *object {
+	return &object{oid: oid, dkeys: btree.NewWithFreeListG(btreeDegree, dkeyLess, fl)}
 }
 
-func newDkey(name string) *dkey {
-	return &dkey{name: name, akeys: btree.NewG(btreeDegree, func(a, b *akey) bool { return a.name < b.name })}
-}
+func newDkey(name string) *dkey { return &dkey{name: name} }
 
 func objLess(a, b *object) bool { return a.oid.Less(b.oid) }
 

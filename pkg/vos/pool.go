@@ -76,6 +76,8 @@ type valueStore interface {
 
 type container struct {
 	id    ContainerID
+	// dkeyNodes is the free list shared by the container's dkey trees.
+	dkeyNodes *btree.FreeListG[*dkey]
 	objs  *btree.BTreeG[*object]
 	snaps []daos.Epoch // ascending
 	txs   map[TxID]*txn
@@ -114,7 +116,7 @@ func (p *Pool) CreateContainer(ctx context.Context, id ContainerID) error {
 
 func (p *Pool) applyCreateCont(id ContainerID) {
 	p.scmUsed += recordOverheadBytes
-	p.conts[id] = &container{id: id, objs: btree.NewG(btreeDegree, objLess), txs: make(map[TxID]*txn)}
+	p.conts[id] = newContainer(id)
 }
 
 // DestroyContainer removes a container and everything in it, returning its
@@ -162,6 +164,11 @@ func (p *Pool) Space() Space {
 		s.NVMeUsed = p.nvme.used()
 	}
 	return s
+}
+
+func newContainer(id ContainerID) *container {
+	return &container{id: id, objs: btree.NewG(btreeDegree, objLess), txs: make(map[TxID]*txn),
+		dkeyNodes: btree.NewFreeListG[*dkey](btree.DefaultFreeListSize)}
 }
 
 func (p *Pool) container(id ContainerID) (*container, error) {

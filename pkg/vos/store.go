@@ -319,6 +319,17 @@ func (p *Pool) Checkpoint(ctx context.Context) error {
 	return p.store.checkpoint(ctx)
 }
 
+// Dir is the directory holding the pool's journal and checkpoint; empty
+// for a pool in DRAM only.
+func (p *Pool) Dir() string {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if p.store == nil {
+		return ""
+	}
+	return p.store.dir
+}
+
 // Close releases the pool's storage. Everything acknowledged is already
 // durable; Close does not checkpoint.
 func (p *Pool) Close() error {

@@ -130,3 +130,5 @@ func TestStoreBadInput(t *testing.T) {
 	_, err = Create(ctx, cfg)
 	require.ErrorIs(t, err, daos.ErrExist)
 }
+
+func removeAll(d string) { os.RemoveAll(d) }

@@ -43,6 +43,10 @@ type updateOp struct {
 	tx    TxID
 	dkey  string
 	akeys []akeyUpdate
+	// scmCost, once known, saves apply from computing it again; it is not
+	// recorded (replay computes it).
+	scmCost uint64
+	costed  bool
 }
 
 // Update writes the IODs' data to dkey of oid at epoch, all or nothing.
@@ -193,7 +197,8 @@ func (p *Pool) admitUpdate(ctx context.Context, op *updateOp, iods []daos.IOD, f
 	if err := checkUpdateConds(c, op, iods, flags); err != nil {
 		return err
 	}
-	if err := p.haveSCM(p.updateSCMCost(c, op)); err != nil {
+	op.scmCost, op.costed = p.updateSCMCost(c, op), true
+	if err := p.haveSCM(op.scmCost); err != nil {
 		return err
 	}
 	if err := p.moveToNVMe(ctx, op); err != nil {
@@ -353,7 +358,10 @@ func checkUpdateConds(c *container, op *updateOp, iods []daos.IOD, flags daos.Co
 // checks were made before.
 func (p *Pool) applyUpdate(op *updateOp) {
 	c := p.conts[op.cont]
-	p.scmUsed += p.updateSCMCost(c, op)
+	if !op.costed {
+		op.scmCost = p.updateSCMCost(c, op)
+	}
+	p.scmUsed += op.scmCost
 	o := c.object(op.oid, true)
 	d := o.dkey(op.dkey, true)
 	for i := range op.akeys {
@@ -408,7 +416,7 @@ func (c *container) object(oid daos.ObjectID, create bool) *object {
 	if !create {
 		return nil
 	}
-	o := newObject(oid)
+	o := newObject(oid, c.dkeyNodes)
 	c.objs.ReplaceOrInsert(o)
 	return o
 }
@@ -426,7 +434,7 @@ func (o *object) dkey(name string, create bool) *dkey {
 }
 
 func (d *dkey) akey(name string, create bool) *akey {
-	if a, ok := d.akeys.Get(&akey{name: name}); ok {
+	if a, ok := d.akeys.getName(name); ok {
 		return a
 	}
 	if !create {

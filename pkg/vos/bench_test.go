@@ -1,0 +1,68 @@
+package vos
+
+import (
+	"encoding/binary"
+	"testing"
+
+	"github.com/daos-go/daos/pkg/daos"
+)
+
+func benchPool(b *testing.B) *Pool {
+	cfg := StoreConfig{Dir: b.TempDir(), LogMode: LogPMem, LogBytes: 256 << 20, Options: Options{SCMBytes: 4 << 30}}
+	if d := shmDirB(b); d != "" {
+		cfg.Dir = d
+	}
+	p, err := Create(ctx, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { p.Close() })
+	if err := p.CreateContainer(ctx, cid); err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
+func shmDirB(b *testing.B) string {
+	d := "/dev/shm/vos-bench-" + b.Name()
+	d = d[:min(len(d), 200)]
+	for i := range d {
+		if d[i] == '/' && i > len("/dev/shm") {
+			d = d[:i] + "_" + d[i+1:]
+		}
+	}
+	b.Cleanup(func() { removeAll(d) })
+	return d
+}
+
+func benchKey(i int) []byte { return binary.BigEndian.AppendUint64([]byte("k"), uint64(i)) }
+
+func BenchmarkUpdate64B(b *testing.B) {
+	p := benchPool(b)
+	val := make([]byte, 64)
+	iods := []daos.IOD{{Name: []byte("v"), Type: daos.IODSingle, Size: 64}}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := p.Update(ctx, cid, oid1, daos.Epoch(i+1), benchKey(i), iods, [][]byte{val}, UpdateOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkFetch64B(b *testing.B) {
+	p := benchPool(b)
+	val := make([]byte, 64)
+	iods := []daos.IOD{{Name: []byte("v"), Type: daos.IODSingle, Size: 64}}
+	const n = 10000
+	for i := 0; i < n; i++ {
+		if err := p.Update(ctx, cid, oid1, daos.Epoch(i+1), benchKey(i), iods, [][]byte{val}, UpdateOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := p.Fetch(ctx, cid, oid1, daos.EpochMax, benchKey(i%n), iods, FetchOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
