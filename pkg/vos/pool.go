@@ -75,12 +75,12 @@ type valueStore interface {
 }
 
 type container struct {
-	id    ContainerID
+	id ContainerID
 	// dkeyNodes is the free list shared by the container's dkey trees.
 	dkeyNodes *btree.FreeListG[*dkey]
-	objs  *btree.BTreeG[*object]
-	snaps []daos.Epoch // ascending
-	txs   map[TxID]*txn
+	objs      *btree.BTreeG[*object]
+	snaps     []daos.Epoch // ascending
+	txs       map[TxID]*txn
 	// aggregated: epochs below it have been aggregated, so nothing new may
 	// be written there (the versions it would be compared with are gone).
 	aggregated daos.Epoch
