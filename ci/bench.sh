@@ -4,6 +4,7 @@
 # `ratio METRIC VALUE` line per headline figure.
 #
 #   ci/bench.sh cgo     the cgo backends against their pure-Go twins
+#   ci/bench.sh vos     one VOS target against Pebble and raw file writes
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,8 +37,14 @@ cgo)
 		-pair tagged_rtt_64b=BenchmarkTaggedPingPong/size=64B:ofi:gotcp \
 		<"$out"
 	;;
+vos)
+	echo "== VOS (one target; journal on /dev/shm, NVMe file in ${TMPDIR:-/tmp}) vs Pebble and raw file writes"
+	echo "   median of ${VOS_BENCH_REPEATS:-3} runs; Pebble syncs every write, as VOS acknowledges only durable updates"
+	go run -tags "vosbench ${VOS_BENCH_TAGS:-pmdk isal}" ./ci/vosbench -repeats "${VOS_BENCH_REPEATS:-3}" \
+		-ops "${VOS_BENCH_OPS:-20000}" -restart-values "${VOS_BENCH_RESTART_VALUES:-1000000}"
+	;;
 *)
-	echo "usage: ci/bench.sh NAME   (NAME: cgo)" >&2
+	echo "usage: ci/bench.sh NAME   (NAME: cgo, vos)" >&2
 	exit 2
 	;;
 esac
