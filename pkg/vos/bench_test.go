@@ -66,3 +66,36 @@ func BenchmarkFetch64B(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkReopen200k times Open of a pool holding 200,000 small values,
+// all in the journal (no checkpoint).
+func BenchmarkReopen200k(b *testing.B) {
+	dir := shmDirB(b)
+	p, err := Create(ctx, StoreConfig{Dir: dir, LogMode: LogPMem, LogBytes: 256 << 20, Options: Options{SCMBytes: 4 << 30}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := p.CreateContainer(ctx, cid); err != nil {
+		b.Fatal(err)
+	}
+	val := make([]byte, 8)
+	iods := []daos.IOD{{Name: []byte("v"), Type: daos.IODSingle, Size: 8}}
+	for i := 0; i < 200000; i++ {
+		if err := p.Update(ctx, cid, oid1, daos.Epoch(i+1), benchKey(i), iods, [][]byte{val}, UpdateOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := p.Close(); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		q, err := Open(ctx, dir)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		q.Close()
+		b.StartTimer()
+	}
+}

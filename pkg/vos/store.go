@@ -242,16 +242,16 @@ func (st *store) replay(next wal.LSN) error {
 func (st *store) rebuildAllocator() error {
 	s, ok := st.pool.nvme.(*nvmeStore)
 	var err error
-	st.pool.eachValue(func(where string, v value) bool {
+	st.pool.eachValue(func(where func() string, v value) bool {
 		if v.ext.Len == 0 {
 			return true
 		}
 		if !ok {
-			err = daos.Errorf(daos.ErrDfInval, "%s refers to NVMe but the pool has none", where)
+			err = daos.Errorf(daos.ErrDfInval, "%s refers to NVMe but the pool has none", where())
 			return false
 		}
 		if e := s.markUsed(v.ext); e != nil {
-			err = daos.Errorf(daos.ErrDfInval, "%s: %v", where, e)
+			err = daos.Errorf(daos.ErrDfInval, "%s: %v", where(), e)
 			return false
 		}
 		return true
@@ -347,21 +347,26 @@ func (p *Pool) Close() error {
 	return nil
 }
 
-// eachValue visits every stored version's value, naming where it is.
-func (p *Pool) eachValue(f func(where string, v value) bool) {
+// eachValue visits every stored version's value; where names it, and is
+// only worth calling when something is wrong (it formats).
+func (p *Pool) eachValue(f func(where func() string, v value) bool) {
 	for _, c := range p.conts {
 		stop := false
 		c.objs.Ascend(func(o *object) bool {
 			o.dkeys.Ascend(func(d *dkey) bool {
 				d.akeys.Ascend(func(a *akey) bool {
 					for i := range a.svs {
-						if !f(fmt.Sprintf("%s/%s/%q/%q@%d", c.id, o.oid, d.name, a.name, a.svs[i].epoch), a.svs[i].val) {
+						where := func() string { return fmt.Sprintf("%s/%s/%q/%q@%d", c.id, o.oid, d.name, a.name, a.svs[i].epoch) }
+						if !f(where, a.svs[i].val) {
 							stop = true
 							return false
 						}
 					}
 					for i := range a.arr {
-						if !f(fmt.Sprintf("%s/%s/%q/%q%s@%d", c.id, o.oid, d.name, a.name, a.arr[i].recx, a.arr[i].epoch), a.arr[i].val) {
+						where := func() string {
+							return fmt.Sprintf("%s/%s/%q/%q%s@%d", c.id, o.oid, d.name, a.name, a.arr[i].recx, a.arr[i].epoch)
+						}
+						if !f(where, a.arr[i].val) {
 							stop = true
 							return false
 						}

@@ -43,10 +43,6 @@ type updateOp struct {
 	tx    TxID
 	dkey  string
 	akeys []akeyUpdate
-	// scmCost, once known, saves apply from computing it again; it is not
-	// recorded (replay computes it).
-	scmCost uint64
-	costed  bool
 }
 
 // Update writes the IODs' data to dkey of oid at epoch, all or nothing.
@@ -197,8 +193,7 @@ func (p *Pool) admitUpdate(ctx context.Context, op *updateOp, iods []daos.IOD, f
 	if err := checkUpdateConds(c, op, iods, flags); err != nil {
 		return err
 	}
-	op.scmCost, op.costed = p.updateSCMCost(c, op), true
-	if err := p.haveSCM(op.scmCost); err != nil {
+	if err := p.haveSCM(p.updateSCMCost(c, op)); err != nil {
 		return err
 	}
 	if err := p.moveToNVMe(ctx, op); err != nil {
@@ -358,15 +353,32 @@ func checkUpdateConds(c *container, op *updateOp, iods []daos.IOD, flags daos.Co
 // checks were made before.
 func (p *Pool) applyUpdate(op *updateOp) {
 	c := p.conts[op.cont]
-	if !op.costed {
-		op.scmCost = p.updateSCMCost(c, op)
+	// The SCM charge is counted while keys are found or made, with the
+	// same rules as updateSCMCost, so each key is looked up once.
+	cost := uint64(0)
+	o := c.object(op.oid, false)
+	if o == nil {
+		o = c.object(op.oid, true)
+		cost += recordOverheadBytes
 	}
-	p.scmUsed += op.scmCost
-	o := c.object(op.oid, true)
-	d := o.dkey(op.dkey, true)
+	d := o.dkey(op.dkey, false)
+	if d == nil {
+		d = o.dkey(op.dkey, true)
+		cost += recordOverheadBytes + uint64(len(op.dkey))
+	}
 	for i := range op.akeys {
 		au := &op.akeys[i]
-		a := d.akey(au.name, true)
+		a := d.akey(au.name, false)
+		if a == nil {
+			a = d.akey(au.name, true)
+			cost += recordOverheadBytes + uint64(len(au.name))
+		}
+		for _, v := range au.vals {
+			cost += recordOverheadBytes
+			if !p.goesToNVMe(v) {
+				cost += uint64(len(v.inline))
+			}
+		}
 		switch au.typ {
 		case daos.IODSingle:
 			p.putSV(a, svRec{stamp: stamp{op.epoch, op.tx}, size: au.size, val: au.vals[0], csum: au.csums[0]})
@@ -376,6 +388,7 @@ func (p *Pool) applyUpdate(op *updateOp) {
 			}
 		}
 	}
+	p.scmUsed += cost
 	if op.tx != 0 {
 		c.tx(op.tx).touch(o, d)
 	}
