@@ -2,6 +2,7 @@ package vos
 
 import (
 	"encoding/binary"
+	"runtime"
 	"testing"
 
 	"github.com/daos-go/daos/pkg/daos"
@@ -97,5 +98,34 @@ func BenchmarkReopen200k(b *testing.B) {
 		b.StopTimer()
 		q.Close()
 		b.StartTimer()
+	}
+}
+
+// BenchmarkMemoryPerValue reports the heap one small single value costs
+// (one dkey, one akey, an 8-byte value), as bytes/value.
+func BenchmarkMemoryPerValue(b *testing.B) {
+	const n = 200000
+	for i := 0; i < b.N; i++ {
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		p, err := NewPool(Options{SCMBytes: 4 << 30})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := p.CreateContainer(ctx, cid); err != nil {
+			b.Fatal(err)
+		}
+		val := make([]byte, 8)
+		iods := []daos.IOD{{Name: []byte("v"), Type: daos.IODSingle, Size: 8}}
+		for j := 0; j < n; j++ {
+			if err := p.Update(ctx, cid, oid1, daos.Epoch(j+1), benchKey(j), iods, [][]byte{val}, UpdateOptions{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/n, "bytes/value")
+		runtime.KeepAlive(p)
 	}
 }

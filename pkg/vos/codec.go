@@ -233,7 +233,15 @@ func decodeSnapshots(p []byte) (ContainerID, []daos.Epoch, error) {
 }
 
 func encodeUpdate(op *updateOp) []byte {
-	var e encoder
+	// One allocation: room for the fixed fields, keys and inline values.
+	size := 64 + len(op.dkey)
+	for i := range op.akeys {
+		size += 32 + len(op.akeys[i].name) + 20*len(op.akeys[i].recxs)
+		for j, v := range op.akeys[i].vals {
+			size += 24 + len(v.inline) + len(op.akeys[i].csums[j])
+		}
+	}
+	e := encoder{b: make([]byte, 0, size)}
 	e.cont(op.cont)
 	e.oid(op.oid)
 	e.u64(op.epoch)

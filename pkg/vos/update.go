@@ -86,8 +86,7 @@ func buildUpdate(cont ContainerID, oid daos.ObjectID, epoch daos.Epoch, dkeyName
 	if opts.Csums != nil && len(opts.Csums) != len(iods) {
 		return nil, daos.Errorf(daos.ErrInval, "%d checksum lists for %d IODs", len(opts.Csums), len(iods))
 	}
-	op := &updateOp{cont: cont, oid: oid, epoch: epoch, tx: opts.Tx, dkey: string(dkeyName)}
-	seen := make(map[string]bool, len(iods))
+	op := &updateOp{cont: cont, oid: oid, epoch: epoch, tx: opts.Tx, dkey: string(dkeyName), akeys: make([]akeyUpdate, 0, len(iods))}
 	for i := range iods {
 		var csums [][]byte
 		if opts.Csums != nil {
@@ -97,10 +96,11 @@ func buildUpdate(cont ContainerID, oid daos.ObjectID, epoch daos.Epoch, dkeyName
 		if err != nil {
 			return nil, fmt.Errorf("akey %q: %w", iods[i].Name, err)
 		}
-		if seen[au.name] {
-			return nil, daos.Errorf(daos.ErrInval, "akey %q appears twice", iods[i].Name)
+		for j := range op.akeys {
+			if op.akeys[j].name == au.name {
+				return nil, daos.Errorf(daos.ErrInval, "akey %q appears twice", iods[i].Name)
+			}
 		}
-		seen[au.name] = true
 		op.akeys = append(op.akeys, au)
 	}
 	return op, nil
@@ -278,13 +278,13 @@ func (p *Pool) releaseNVMe(op *updateOp) {
 // the inline values (those below the NVMe threshold).
 func (p *Pool) updateSCMCost(c *container, op *updateOp) uint64 {
 	cost := uint64(0)
-	o, _ := c.objs.Get(&object{oid: op.oid})
+	o := c.object(op.oid, false)
 	if o == nil {
 		cost += recordOverheadBytes
 	}
 	var d *dkey
 	if o != nil {
-		d, _ = o.dkeys.Get(&dkey{name: op.dkey})
+		d = o.dkey(op.dkey, false)
 	}
 	if d == nil {
 		cost += recordOverheadBytes + uint64(len(op.dkey))
@@ -311,12 +311,12 @@ func checkUpdateConds(c *container, op *updateOp, iods []daos.IOD, flags daos.Co
 		return nil
 	}
 	v := view{epoch: op.epoch, tx: op.tx}
-	o, _ := c.objs.Get(&object{oid: op.oid})
+	o := c.object(op.oid, false)
 	var d *dkey
 	floor := daos.Epoch(0)
 	if o != nil {
 		floor = v.floor(0, o.punches)
-		d, _ = o.dkeys.Get(&dkey{name: op.dkey})
+		d = o.dkey(op.dkey, false)
 	}
 	dExists := d != nil && d.exists(v, floor)
 	if flags&daos.CondDkeyInsert != 0 && dExists {
@@ -335,7 +335,7 @@ func checkUpdateConds(c *container, op *updateOp, iods []daos.IOD, flags daos.Co
 		}
 		aExists := false
 		if d != nil {
-			if a, ok := d.akeys.Get(&akey{name: au.name}); ok {
+			if a, ok := d.akeys.getName(au.name); ok {
 				aExists = a.exists(v, v.floor(floor, d.punches))
 			}
 		}
