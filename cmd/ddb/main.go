@@ -1,10 +1,18 @@
-// Command ddb is the DAOS debug tool for inspecting a target's VOS files.
-// For now it reports its version.
+// Command ddb is the DAOS debug tool: it opens a target's VOS pool offline
+// (the engine must not hold it) to look inside and make small repairs.
+//
+//	ddb ls     <pool-dir> [path]   what is stored at a path
+//	ddb dump   <pool-dir> <akey path>  a value or array as of an epoch
+//	ddb space  <pool-dir>          SCM, NVMe, journal and checkpoint usage
+//	ddb verify <pool-dir>          read every version, report damage
+//	ddb punch  <pool-dir> /<cont>/<oid> --write-mode   punch an object
+//
+// Paths are "/<container uuid>/<oid hi.lo>/<dkey>/<akey>"; keys are text
+// when printable, else 0x and hex.
 package main
 
 import "github.com/daos-go/daos/pkg/cmdutil"
 
 func main() {
-	var jsonOut bool
-	cmdutil.Main(cmdutil.NewRoot("ddb", "DAOS debug tool for VOS files", &jsonOut))
+	cmdutil.Main(newRoot())
 }
