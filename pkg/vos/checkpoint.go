@@ -9,7 +9,7 @@ import (
 // A checkpoint is the whole index in one record, so that a restart loads
 // it and replays only the journal records written after it.
 
-const checkpointVersion = 1
+const checkpointVersion = 2
 
 // encodeIndex serialises every container, key, punch and version.
 // Containers are written in id order so the same index gives the same
@@ -71,9 +71,8 @@ func encodeAkey(e *encoder, a *akey) {
 	for i := range a.svs {
 		r := &a.svs[i]
 		e.stamp(r.stamp)
-		e.u64(r.size)
 		e.value(r.val)
-		e.bytes(r.csum)
+		e.str(r.csum)
 	}
 	e.u64(uint64(len(a.arr)))
 	for i := range a.arr {
@@ -83,7 +82,7 @@ func encodeAkey(e *encoder, a *akey) {
 		e.u64(r.recx.Nr)
 		e.u64(r.rsize)
 		e.value(r.val)
-		e.bytes(r.csum)
+		e.str(r.csum)
 	}
 }
 
@@ -211,7 +210,7 @@ func (p *Pool) decodeAkey(d *decoder) *akey {
 	p.scmUsed += recordOverheadBytes*uint64(1+len(a.punches)) + uint64(len(a.name))
 	nsv := d.count(maxVersions, 5)
 	for i := 0; i < nsv && d.err == nil; i++ {
-		r := svRec{stamp: d.stamp(), size: d.u64(), val: d.value(), csum: nilIfEmpty(d.bytes(maxCsumBytes))}
+		r := svRec{stamp: d.stamp(), val: d.value(), csum: d.str(maxCsumBytes)}
 		p.scmUsed += recordOverheadBytes + uint64(len(r.val.inline))
 		if len(a.svs) > 0 && a.svs[len(a.svs)-1].epoch > r.epoch {
 			d.fail() // versions are stored in epoch order
@@ -220,7 +219,7 @@ func (p *Pool) decodeAkey(d *decoder) *akey {
 	}
 	narr := d.count(maxVersions, 7)
 	for i := 0; i < narr && d.err == nil; i++ {
-		r := arrRec{stamp: d.stamp(), recx: daos.Recx{Idx: d.u64(), Nr: d.u64()}, rsize: d.u64(), val: d.value(), csum: nilIfEmpty(d.bytes(maxCsumBytes))}
+		r := arrRec{stamp: d.stamp(), recx: daos.Recx{Idx: d.u64(), Nr: d.u64()}, rsize: d.u64(), val: d.value(), csum: d.str(maxCsumBytes)}
 		p.scmUsed += recordOverheadBytes + uint64(len(r.val.inline))
 		a.arr = append(a.arr, r)
 	}

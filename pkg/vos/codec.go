@@ -52,7 +52,7 @@ func (e *encoder) stamps(ss []stamp) {
 
 // value: 0 + bytes for inline, 1 + offset + length for an NVMe extent.
 func (e *encoder) value(v value) {
-	if v.ext.Len > 0 {
+	if v.ext != nil {
 		e.u64(1)
 		e.u64(v.ext.Off)
 		e.u64(v.ext.Len)
@@ -151,7 +151,7 @@ func (d *decoder) value() value {
 			d.fail()
 		}
 		e.CRC = uint32(crc)
-		return value{ext: e}
+		return value{ext: &e}
 	default:
 		d.fail()
 		return value{}

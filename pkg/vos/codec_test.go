@@ -13,7 +13,7 @@ func sampleUpdate() *updateOp {
 		akeys: []akeyUpdate{
 			{name: "s", typ: daos.IODSingle, size: 3, vals: []value{{inline: []byte("abc")}}, csums: [][]byte{[]byte("cs")}},
 			{name: "a", typ: daos.IODArray, size: 4096, recxs: []daos.Recx{{Idx: 1, Nr: 2}, {Idx: 9, Nr: 1}},
-				vals: []value{{ext: extent{Off: 8192, Len: 8192}}, {inline: make([]byte, 4096)}}, csums: [][]byte{nil, nil}},
+				vals: []value{{ext: &extent{Off: 8192, Len: 8192}}, {inline: make([]byte, 4096)}}, csums: [][]byte{nil, nil}},
 		}}
 }
 

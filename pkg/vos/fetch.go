@@ -140,21 +140,21 @@ func totalRecords(rs []daos.Recx) uint64 {
 
 func (p *Pool) fetchSV(ctx context.Context, a *akey, v view, floor daos.Epoch, iod *daos.IOD, res *FetchResult) error {
 	i := a.newestSV(v, floor)
-	if i < 0 || a.svs[i].size == 0 {
+	if i < 0 || a.svs[i].size() == 0 {
 		return nil
 	}
 	r := &a.svs[i]
-	res.Size = r.size
-	if r.csum != nil {
-		res.Csums = [][]byte{r.csum}
+	res.Size = r.size()
+	if r.csum != "" {
+		res.Csums = [][]byte{[]byte(r.csum)}
 	}
 	if iod.Size == daos.RecAny {
 		return nil
 	}
-	if iod.Size < r.size {
-		return daos.Errorf(daos.ErrRec2big, "value of %d bytes does not fit a %d-byte buffer", r.size, iod.Size)
+	if iod.Size < res.Size {
+		return daos.Errorf(daos.ErrRec2big, "value of %d bytes does not fit a %d-byte buffer", res.Size, iod.Size)
 	}
-	data, err := p.readValue(ctx, r.val, r.size)
+	data, err := p.readValue(ctx, r.val, res.Size)
 	if err != nil {
 		return err
 	}
@@ -178,7 +178,7 @@ func (p *Pool) fetchArray(ctx context.Context, a *akey, v view, floor daos.Epoch
 			}
 			pieces = append(pieces, piece{dst: base + (f.recx.Idx - want.Idx), frag: f})
 			res.Extents = append(res.Extents, ExtentInfo{Recx: f.recx, Epoch: f.rec.epoch})
-			res.Csums = append(res.Csums, f.rec.csum)
+			res.Csums = append(res.Csums, csumBytes(f.rec.csum))
 		}
 		base += want.Nr
 	}
@@ -199,4 +199,11 @@ func (p *Pool) fetchArray(ctx context.Context, a *akey, v view, floor daos.Epoch
 		copy(res.Data[pc.dst*r.rsize:], src[from:from+pc.frag.recx.Nr*r.rsize])
 	}
 	return nil
+}
+
+func csumBytes(c string) []byte {
+	if c == "" {
+		return nil
+	}
+	return []byte(c)
 }

@@ -17,10 +17,22 @@ type TxID uint64
 const btreeDegree = 16
 
 // value is where a value's bytes live: inline in SCM (the index), or an
-// extent on the NVMe device.
+// extent on the NVMe device (ext non-nil; most values are small, so the
+// extent is kept out of line).
 type value struct {
 	inline []byte
-	ext    extent
+	ext    *extent
+}
+
+// onNVMe reports whether the bytes are on the NVMe device.
+func (v value) onNVMe() bool { return v.ext != nil }
+
+// length is the value's size in bytes.
+func (v value) length() uint64 {
+	if v.ext != nil {
+		return v.ext.Len
+	}
+	return uint64(len(v.inline))
 }
 
 // extent is a byte range on the NVMe device; zero Len means none. CRC is
@@ -40,13 +52,16 @@ type stamp struct {
 }
 
 // svRec is one version of a single value. Size 0 is a tombstone: DAOS
-// treats an update of size 0 as removing the value.
+// treats an update of size 0 as removing the value. The checksum is a
+// string (immutable, two words) to keep the record at 64 bytes.
 type svRec struct {
 	stamp
-	size uint64
 	val  value
-	csum []byte
+	csum string
 }
+
+// size is the value's size; 0 for a tombstone.
+func (r *svRec) size() uint64 { return r.val.length() }
 
 // arrRec is one array extent written at one epoch. A record size of 0
 // marks a punched range: it hides older records and reads as a hole.
@@ -55,7 +70,7 @@ type arrRec struct {
 	recx  daos.Recx
 	rsize uint64
 	val   value
-	csum  []byte
+	csum  string
 }
 
 // bytes is the extent's size in bytes.
@@ -137,7 +152,7 @@ func (a *akey) newestSV(v view, floor daos.Epoch) int {
 // single value, or an array extent with data.
 func (a *akey) exists(v view, floor daos.Epoch) bool {
 	floor = v.floor(floor, a.punches)
-	if i := a.newestSV(v, floor); i >= 0 && a.svs[i].size > 0 {
+	if i := a.newestSV(v, floor); i >= 0 && a.svs[i].size() > 0 {
 		return true
 	}
 	return len(visibleFragments(a.arr, v, floor, daos.Recx{Idx: 0, Nr: ^uint64(0)})) > 0

@@ -430,18 +430,22 @@ func (a *akey) versions() []VersionInfo {
 	out := make([]VersionInfo, 0, len(a.svs)+len(a.arr))
 	for i := range a.svs {
 		r := &a.svs[i]
-		out = append(out, newVersionInfo(len(out), daos.IODSingle, r.stamp, r.size, daos.Recx{}, r.size, r.val, r.csum))
+		out = append(out, newVersionInfo(len(out), daos.IODSingle, r.stamp, r.size(), daos.Recx{}, r.size(), r.val, csumBytes(r.csum)))
 	}
 	for i := range a.arr {
 		r := &a.arr[i]
-		out = append(out, newVersionInfo(len(out), daos.IODArray, r.stamp, r.rsize, r.recx, r.bytes(), r.val, r.csum))
+		out = append(out, newVersionInfo(len(out), daos.IODArray, r.stamp, r.rsize, r.recx, r.bytes(), r.val, csumBytes(r.csum)))
 	}
 	return out
 }
 
 func newVersionInfo(index int, typ daos.IODType, s stamp, size uint64, recx daos.Recx, n uint64, v value, csum []byte) VersionInfo {
-	return VersionInfo{Index: index, Type: typ, Epoch: s.epoch, Tx: s.tx, Size: size, Recx: recx, Bytes: n,
-		OnNVMe: v.ext.Len > 0, NVMeOffset: v.ext.Off, NVMeCRC: v.ext.CRC, Csum: slices.Clone(csum)}
+	vi := VersionInfo{Index: index, Type: typ, Epoch: s.epoch, Tx: s.tx, Size: size, Recx: recx, Bytes: n,
+		OnNVMe: v.onNVMe(), Csum: slices.Clone(csum)}
+	if v.ext != nil {
+		vi.NVMeOffset, vi.NVMeCRC = v.ext.Off, v.ext.CRC
+	}
+	return vi
 }
 
 // ReadVersion returns the bytes of one stored version, named by its Index
@@ -484,12 +488,12 @@ func (p *Pool) readStored(ctx context.Context, a *akey, index int) ([]byte, erro
 	var v value
 	var want uint64
 	if index < len(a.svs) {
-		v, want = a.svs[index].val, a.svs[index].size
+		v, want = a.svs[index].val, a.svs[index].size()
 	} else {
 		r := &a.arr[index-len(a.svs)]
 		v, want = r.val, r.bytes()
 	}
-	if v.ext.Len == 0 {
+	if v.ext == nil {
 		if uint64(len(v.inline)) != want {
 			return nil, daos.Errorf(daos.ErrDfInval, "holds %d bytes inline, the index says %d", len(v.inline), want)
 		}

@@ -194,8 +194,8 @@ func (p *Pool) inlineCost(v value) uint64 { return uint64(len(v.inline)) }
 // releaseValue returns a dropped version's space.
 func (p *Pool) releaseValue(v value) {
 	p.scmUsed -= recordOverheadBytes + p.inlineCost(v)
-	if v.ext.Len > 0 && p.nvme != nil {
-		p.nvme.release(v.ext)
+	if v.ext != nil && p.nvme != nil {
+		p.nvme.release(*v.ext)
 	}
 }
 
@@ -230,11 +230,11 @@ func (p *Pool) releaseObject(o *object) {
 
 // readValue returns a version's bytes.
 func (p *Pool) readValue(ctx context.Context, v value, size uint64) ([]byte, error) {
-	if v.ext.Len == 0 {
+	if v.ext == nil {
 		return v.inline, nil
 	}
 	buf := make([]byte, size)
-	if err := p.nvme.read(ctx, v.ext, buf); err != nil {
+	if err := p.nvme.read(ctx, *v.ext, buf); err != nil {
 		return nil, err
 	}
 	return buf, nil

@@ -243,14 +243,14 @@ func (st *store) rebuildAllocator() error {
 	s, ok := st.pool.nvme.(*nvmeStore)
 	var err error
 	st.pool.eachValue(func(where func() string, v value) bool {
-		if v.ext.Len == 0 {
+		if v.ext == nil {
 			return true
 		}
 		if !ok {
 			err = daos.Errorf(daos.ErrDfInval, "%s refers to NVMe but the pool has none", where())
 			return false
 		}
-		if e := s.markUsed(v.ext); e != nil {
+		if e := s.markUsed(*v.ext); e != nil {
 			err = daos.Errorf(daos.ErrDfInval, "%s: %v", where(), e)
 			return false
 		}

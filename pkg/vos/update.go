@@ -202,7 +202,7 @@ func (p *Pool) admitUpdate(ctx context.Context, op *updateOp, iods []daos.IOD, f
 	// Inline values are copied so the caller may reuse its buffers.
 	for i := range op.akeys {
 		for j := range op.akeys[i].vals {
-			if v := &op.akeys[i].vals[j]; v.ext.Len == 0 {
+			if v := &op.akeys[i].vals[j]; v.ext == nil {
 				v.inline = append([]byte(nil), v.inline...)
 			}
 		}
@@ -223,7 +223,7 @@ func (p *Pool) moveToNVMe(ctx context.Context, op *updateOp) error {
 		}
 		for i := range op.akeys {
 			for j := range op.akeys[i].vals {
-				op.akeys[i].vals[j].ext = extent{}
+				op.akeys[i].vals[j].ext = nil
 			}
 		}
 		return err
@@ -239,7 +239,7 @@ func (p *Pool) moveToNVMe(ctx context.Context, op *updateOp) error {
 				return fail(err)
 			}
 			written = append(written, e)
-			v.ext = e
+			v.ext = &e
 		}
 	}
 	if len(written) == 0 {
@@ -250,7 +250,7 @@ func (p *Pool) moveToNVMe(ctx context.Context, op *updateOp) error {
 	}
 	for i := range op.akeys {
 		for j := range op.akeys[i].vals {
-			if v := &op.akeys[i].vals[j]; v.ext.Len > 0 {
+			if v := &op.akeys[i].vals[j]; v.ext != nil {
 				v.inline = nil
 			}
 		}
@@ -260,15 +260,15 @@ func (p *Pool) moveToNVMe(ctx context.Context, op *updateOp) error {
 
 // goesToNVMe reports whether a value lives (or will live) on NVMe.
 func (p *Pool) goesToNVMe(v value) bool {
-	return v.ext.Len > 0 || (p.nvme != nil && uint64(len(v.inline)) >= p.opts.InlineThreshold)
+	return v.ext != nil || (p.nvme != nil && uint64(len(v.inline)) >= p.opts.InlineThreshold)
 }
 
 // releaseNVMe gives back the extents of an update that was not applied.
 func (p *Pool) releaseNVMe(op *updateOp) {
 	for i := range op.akeys {
 		for _, v := range op.akeys[i].vals {
-			if v.ext.Len > 0 {
-				p.nvme.release(v.ext)
+			if v.ext != nil {
+				p.nvme.release(*v.ext)
 			}
 		}
 	}
@@ -381,10 +381,10 @@ func (p *Pool) applyUpdate(op *updateOp) {
 		}
 		switch au.typ {
 		case daos.IODSingle:
-			p.putSV(a, svRec{stamp: stamp{op.epoch, op.tx}, size: au.size, val: au.vals[0], csum: au.csums[0]})
+			p.putSV(a, svRec{stamp: stamp{op.epoch, op.tx}, val: au.vals[0], csum: string(au.csums[0])})
 		case daos.IODArray:
 			for j, r := range au.recxs {
-				a.arr = append(a.arr, arrRec{stamp: stamp{op.epoch, op.tx}, recx: r, rsize: au.size, val: au.vals[j], csum: au.csums[j]})
+				a.arr = append(a.arr, arrRec{stamp: stamp{op.epoch, op.tx}, recx: r, rsize: au.size, val: au.vals[j], csum: string(au.csums[j])})
 			}
 		}
 	}
