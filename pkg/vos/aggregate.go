@@ -95,7 +95,7 @@ func (p *Pool) applyAggregate(cont ContainerID, upTo daos.Epoch) AggregateStats 
 func (p *Pool) aggregateAkey(a *akey, views []view, o *object, d *dkey, upTo daos.Epoch) uint64 {
 	floors := make([]daos.Epoch, len(views))
 	for i, v := range views {
-		floors[i] = v.floor(v.floor(v.floor(0, o.punches), d.punches), a.punches)
+		floors[i] = v.floor(v.floor(v.floor(0, o.punches), d.punches), a.punchList())
 	}
 	candidate := func(s stamp) bool { return s.tx == 0 && s.epoch < upTo }
 
@@ -107,29 +107,29 @@ func (p *Pool) aggregateAkey(a *akey, views []view, o *object, d *dkey, upTo dao
 	}
 	neededArr := make(map[*arrRec]bool)
 	for i, v := range views {
-		for _, f := range visibleFragments(a.arr, v, floors[i], daos.Recx{Idx: 0, Nr: ^uint64(0)}) {
+		for _, f := range visibleFragments(a.extents(), v, floors[i], daos.Recx{Idx: 0, Nr: ^uint64(0)}) {
 			neededArr[f.rec] = true
 		}
 	}
-	keepArr := make([]bool, len(a.arr))
-	for i := range a.arr {
-		r := &a.arr[i]
+	keepArr := make([]bool, len(a.extents()))
+	for i := range a.extents() {
+		r := &a.extents()[i]
 		keepArr[i] = !candidate(r.stamp) || neededArr[r]
 	}
 	// A punched range (record size 0) stays while it still hides something
 	// that stays.
-	for i := range a.arr {
-		if keepArr[i] || a.arr[i].rsize != 0 {
+	for i := range a.extents() {
+		if keepArr[i] || a.extents()[i].rsize != 0 {
 			continue
 		}
 		for j := 0; j < i; j++ {
-			if keepArr[j] && a.arr[j].rsize != 0 && a.arr[j].epoch <= a.arr[i].epoch && a.arr[j].recx.Overlaps(a.arr[i].recx) {
+			if keepArr[j] && a.extents()[j].rsize != 0 && a.extents()[j].epoch <= a.extents()[i].epoch && a.extents()[j].recx.Overlaps(a.extents()[i].recx) {
 				keepArr[i] = true
 				break
 			}
 		}
-		for j := i + 1; j < len(a.arr) && !keepArr[i]; j++ {
-			if keepArr[j] && a.arr[j].rsize != 0 && a.arr[j].epoch < a.arr[i].epoch && a.arr[j].recx.Overlaps(a.arr[i].recx) {
+		for j := i + 1; j < len(a.extents()) && !keepArr[i]; j++ {
+			if keepArr[j] && a.extents()[j].rsize != 0 && a.extents()[j].epoch < a.extents()[i].epoch && a.extents()[j].recx.Overlaps(a.extents()[i].recx) {
 				keepArr[i] = true
 			}
 		}
@@ -146,8 +146,8 @@ func (p *Pool) aggregateAkey(a *akey, views []view, o *object, d *dkey, upTo dao
 	}
 	clear(a.svs[len(svs):])
 	a.svs = svs
-	arr := a.arr[:0]
-	for i, r := range a.arr {
+	arr := a.extents()[:0]
+	for i, r := range a.extents() {
 		if keepArr[i] {
 			arr = append(arr, r)
 			continue
@@ -155,8 +155,8 @@ func (p *Pool) aggregateAkey(a *akey, views []view, o *object, d *dkey, upTo dao
 		p.releaseValue(r.val)
 		removed++
 	}
-	clear(a.arr[len(arr):])
-	a.arr = arr
+	clear(a.extents()[len(arr):])
+	a.setExtents(arr)
 	return removed
 }
 
@@ -215,7 +215,7 @@ func (p *Pool) pruneEmpty(c *container) uint64 {
 		o.dkeys.Ascend(func(d *dkey) bool {
 			var deadAkeys []*akey
 			d.akeys.Ascend(func(a *akey) bool {
-				if len(a.svs) == 0 && len(a.arr) == 0 && len(a.punches) == 0 && !pinned[d] {
+				if len(a.svs) == 0 && len(a.extents()) == 0 && len(a.punchList()) == 0 && !pinned[d] {
 					deadAkeys = append(deadAkeys, a)
 				}
 				return true

@@ -66,7 +66,7 @@ func encodeContainer(e *encoder, c *container) {
 
 func encodeAkey(e *encoder, a *akey) {
 	e.str(a.name)
-	e.stamps(a.punches)
+	e.stamps(a.punchList())
 	e.u64(uint64(len(a.svs)))
 	for i := range a.svs {
 		r := &a.svs[i]
@@ -74,9 +74,9 @@ func encodeAkey(e *encoder, a *akey) {
 		e.value(r.val)
 		e.str(r.csum)
 	}
-	e.u64(uint64(len(a.arr)))
-	for i := range a.arr {
-		r := &a.arr[i]
+	e.u64(uint64(len(a.extents())))
+	for i := range a.extents() {
+		r := &a.extents()[i]
 		e.stamp(r.stamp)
 		e.u64(r.recx.Idx)
 		e.u64(r.recx.Nr)
@@ -166,14 +166,14 @@ func (c *container) relinkTransactions() bool {
 				link(s.tx, o, d)
 			}
 			d.akeys.Ascend(func(a *akey) bool {
-				for _, s := range a.punches {
+				for _, s := range a.punchList() {
 					link(s.tx, o, d)
 				}
 				for i := range a.svs {
 					link(a.svs[i].tx, o, d)
 				}
-				for i := range a.arr {
-					link(a.arr[i].tx, o, d)
+				for i := range a.extents() {
+					link(a.extents()[i].tx, o, d)
 				}
 				return true
 			})
@@ -206,8 +206,9 @@ func (p *Pool) decodeDkeys(d *decoder, c *container, o *object) {
 }
 
 func (p *Pool) decodeAkey(d *decoder) *akey {
-	a := &akey{name: d.str(MaxKeyBytes), punches: d.stamps()}
-	p.scmUsed += recordOverheadBytes*uint64(1+len(a.punches)) + uint64(len(a.name))
+	a := &akey{name: d.str(MaxKeyBytes)}
+	a.setPunches(d.stamps())
+	p.scmUsed += recordOverheadBytes*uint64(1+len(a.punchList())) + uint64(len(a.name))
 	nsv := d.count(maxVersions, 5)
 	for i := 0; i < nsv && d.err == nil; i++ {
 		r := svRec{stamp: d.stamp(), val: d.value(), csum: d.str(maxCsumBytes)}
@@ -221,7 +222,7 @@ func (p *Pool) decodeAkey(d *decoder) *akey {
 	for i := 0; i < narr && d.err == nil; i++ {
 		r := arrRec{stamp: d.stamp(), recx: daos.Recx{Idx: d.u64(), Nr: d.u64()}, rsize: d.u64(), val: d.value(), csum: d.str(maxCsumBytes)}
 		p.scmUsed += recordOverheadBytes + uint64(len(r.val.inline))
-		a.arr = append(a.arr, r)
+		a.setExtents(append(a.extents(), r))
 	}
 	return a
 }

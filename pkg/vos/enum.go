@@ -179,7 +179,7 @@ func lookupAkey(c *container, oid daos.ObjectID, dk, ak string, v view) (*akey, 
 	if a == nil {
 		return nil, 0
 	}
-	return a, v.floor(floor, a.punches)
+	return a, v.floor(floor, a.punchList())
 }
 
 // ListRecx returns up to max written pieces of an array akey as of epoch,
@@ -208,7 +208,7 @@ func (p *Pool) ListRecx(cont ContainerID, oid daos.ObjectID, epoch daos.Epoch, d
 	if a == nil {
 		return nil, 0, nil
 	}
-	frags := visibleFragments(a.arr, v, floor, daos.Recx{Idx: from, Nr: ^uint64(0) - from})
+	frags := visibleFragments(a.extents(), v, floor, daos.Recx{Idx: from, Nr: ^uint64(0) - from})
 	var out []ExtentInfo
 	rsize := uint64(0)
 	for i, f := range frags {
@@ -287,7 +287,7 @@ func (p *Pool) QueryKey(cont ContainerID, oid daos.ObjectID, epoch daos.Epoch, f
 	if flags&daos.GetRecx == 0 {
 		return res, nil
 	}
-	frags := visibleFragments(a.arr, v, v.floor(afloor, a.punches), daos.Recx{Idx: 0, Nr: ^uint64(0)})
+	frags := visibleFragments(a.extents(), v, v.floor(afloor, a.punchList()), daos.Recx{Idx: 0, Nr: ^uint64(0)})
 	if len(frags) == 0 {
 		return res, fmt.Errorf("%s: %w", what, daos.Errorf(daos.ErrNonexist, "akey %q has no array extent", a.name))
 	}

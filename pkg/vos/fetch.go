@@ -117,7 +117,7 @@ func (p *Pool) fetch(ctx context.Context, cont ContainerID, oid daos.ObjectID, v
 			}
 			continue
 		}
-		afloor = v.floor(afloor, a.punches)
+		afloor = v.floor(afloor, a.punchList())
 		if iods[i].Type == daos.IODSingle {
 			err = p.fetchSV(ctx, a, v, afloor, &iods[i], &out[i])
 		} else {
@@ -170,7 +170,7 @@ func (p *Pool) fetchArray(ctx context.Context, a *akey, v view, floor daos.Epoch
 	var pieces []piece
 	base := uint64(0)
 	for _, want := range iod.Recxs {
-		for _, f := range visibleFragments(a.arr, v, floor, want) {
+		for _, f := range visibleFragments(a.extents(), v, floor, want) {
 			if res.Size == 0 {
 				res.Size = f.rec.rsize
 			} else if f.rec.rsize != res.Size {

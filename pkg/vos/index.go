@@ -77,10 +77,58 @@ type arrRec struct {
 func (r *arrRec) bytes() uint64 { return r.recx.Nr * r.rsize }
 
 type akey struct {
-	name    string
+	name string
+	svs  []svRec // ascending epoch; same-epoch versions in apply order
+	// more holds what most akeys never have, punches and array extents,
+	// so that a single-value akey stays small.
+	more *akeyMore
+}
+
+type akeyMore struct {
 	punches []stamp
-	svs     []svRec  // ascending epoch; one per epoch
 	arr     []arrRec // in apply order: later wins among equal epochs
+}
+
+func (a *akey) punchList() []stamp {
+	if a.more == nil {
+		return nil
+	}
+	return a.more.punches
+}
+
+func (a *akey) extents() []arrRec {
+	if a.more == nil {
+		return nil
+	}
+	return a.more.arr
+}
+
+func (a *akey) setPunches(ps []stamp) {
+	if a.more == nil {
+		if len(ps) == 0 {
+			return
+		}
+		a.more = &akeyMore{}
+	}
+	a.more.punches = ps
+	a.dropEmptyMore()
+}
+
+func (a *akey) setExtents(rs []arrRec) {
+	if a.more == nil {
+		if len(rs) == 0 {
+			return
+		}
+		a.more = &akeyMore{}
+	}
+	a.more.arr = rs
+	a.dropEmptyMore()
+}
+
+func (a *akey) dropEmptyMore() {
+	if len(a.more.punches) == 0 && len(a.more.arr) == 0 {
+		a.more = nil
+	}
 }
 
 type dkey struct {
@@ -151,11 +199,11 @@ func (a *akey) newestSV(v view, floor daos.Epoch) int {
 // exists reports whether the akey has data in the view: a non-tombstone
 // single value, or an array extent with data.
 func (a *akey) exists(v view, floor daos.Epoch) bool {
-	floor = v.floor(floor, a.punches)
+	floor = v.floor(floor, a.punchList())
 	if i := a.newestSV(v, floor); i >= 0 && a.svs[i].size() > 0 {
 		return true
 	}
-	return len(visibleFragments(a.arr, v, floor, daos.Recx{Idx: 0, Nr: ^uint64(0)})) > 0
+	return len(visibleFragments(a.extents(), v, floor, daos.Recx{Idx: 0, Nr: ^uint64(0)})) > 0
 }
 
 func (d *dkey) exists(v view, floor daos.Epoch) bool {

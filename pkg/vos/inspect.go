@@ -351,7 +351,7 @@ func (p *Pool) ListAkeyInfo(cont ContainerID, oid daos.ObjectID, dkeyName []byte
 	}
 	out := make([]AkeyInfo, 0, d.akeys.Len())
 	d.akeys.Ascend(func(a *akey) bool {
-		out = append(out, AkeyInfo{Name: []byte(a.name), Singles: len(a.svs), Extents: len(a.arr), Punches: punchInfos(a.punches)})
+		out = append(out, AkeyInfo{Name: []byte(a.name), Singles: len(a.svs), Extents: len(a.extents()), Punches: punchInfos(a.punchList())})
 		return true
 	})
 	return out, nil
@@ -427,13 +427,13 @@ func (p *Pool) Versions(cont ContainerID, oid daos.ObjectID, dkeyName, akeyName 
 
 // versions describes the akey's versions; the pool's lock is held.
 func (a *akey) versions() []VersionInfo {
-	out := make([]VersionInfo, 0, len(a.svs)+len(a.arr))
+	out := make([]VersionInfo, 0, len(a.svs)+len(a.extents()))
 	for i := range a.svs {
 		r := &a.svs[i]
 		out = append(out, newVersionInfo(len(out), daos.IODSingle, r.stamp, r.size(), daos.Recx{}, r.size(), r.val, csumBytes(r.csum)))
 	}
-	for i := range a.arr {
-		r := &a.arr[i]
+	for i := range a.extents() {
+		r := &a.extents()[i]
 		out = append(out, newVersionInfo(len(out), daos.IODArray, r.stamp, r.rsize, r.recx, r.bytes(), r.val, csumBytes(r.csum)))
 	}
 	return out
@@ -464,7 +464,7 @@ func (p *Pool) ReadVersion(ctx context.Context, cont ContainerID, oid daos.Objec
 	if err != nil {
 		return nil, fmt.Errorf("read version: %w", err)
 	}
-	if index < 0 || index >= len(a.svs)+len(a.arr) || a.versionEpoch(index) != epoch {
+	if index < 0 || index >= len(a.svs)+len(a.extents()) || a.versionEpoch(index) != epoch {
 		return nil, fmt.Errorf("read version: %w", daos.Errorf(daos.ErrNonexist, "%s has no version %d at epoch %d", at, index, epoch))
 	}
 	data, err := p.readStored(ctx, a, index)
@@ -479,7 +479,7 @@ func (a *akey) versionEpoch(index int) daos.Epoch {
 	if index < len(a.svs) {
 		return a.svs[index].epoch
 	}
-	return a.arr[index-len(a.svs)].epoch
+	return a.extents()[index-len(a.svs)].epoch
 }
 
 // readStored reads the version at a valid index; the pool's lock is held.
@@ -490,7 +490,7 @@ func (p *Pool) readStored(ctx context.Context, a *akey, index int) ([]byte, erro
 	if index < len(a.svs) {
 		v, want = a.svs[index].val, a.svs[index].size()
 	} else {
-		r := &a.arr[index-len(a.svs)]
+		r := &a.extents()[index-len(a.svs)]
 		v, want = r.val, r.bytes()
 	}
 	if v.ext == nil {
@@ -609,14 +609,14 @@ func eachStamp(o *object, f func(stamp)) {
 			f(s)
 		}
 		d.akeys.Ascend(func(a *akey) bool {
-			for _, s := range a.punches {
+			for _, s := range a.punchList() {
 				f(s)
 			}
 			for i := range a.svs {
 				f(a.svs[i].stamp)
 			}
-			for i := range a.arr {
-				f(a.arr[i].stamp)
+			for i := range a.extents() {
+				f(a.extents()[i].stamp)
 			}
 			return true
 		})

@@ -203,10 +203,10 @@ func (p *Pool) releaseAkey(a *akey) {
 	for i := range a.svs {
 		p.releaseValue(a.svs[i].val)
 	}
-	for i := range a.arr {
-		p.releaseValue(a.arr[i].val)
+	for i := range a.extents() {
+		p.releaseValue(a.extents()[i].val)
 	}
-	p.scmUsed -= uint64(len(a.punches)) * recordOverheadBytes
+	p.scmUsed -= uint64(len(a.punchList())) * recordOverheadBytes
 	p.scmUsed -= recordOverheadBytes + uint64(len(a.name))
 }
 

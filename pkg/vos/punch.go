@@ -194,7 +194,7 @@ func (p *Pool) applyPunch(op *punchOp) {
 		}
 		for _, ak := range op.akeys {
 			a := d.akey(ak, true)
-			a.punches = append(a.punches, s)
+			a.setPunches(append(a.punchList(), s))
 		}
 	}
 }

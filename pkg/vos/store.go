@@ -362,11 +362,11 @@ func (p *Pool) eachValue(f func(where func() string, v value) bool) {
 							return false
 						}
 					}
-					for i := range a.arr {
+					for i := range a.extents() {
 						where := func() string {
-							return fmt.Sprintf("%s/%s/%q/%q%s@%d", c.id, o.oid, d.name, a.name, a.arr[i].recx, a.arr[i].epoch)
+							return fmt.Sprintf("%s/%s/%q/%q%s@%d", c.id, o.oid, d.name, a.name, a.extents()[i].recx, a.extents()[i].epoch)
 						}
-						if !f(where, a.arr[i].val) {
+						if !f(where, a.extents()[i].val) {
 							stop = true
 							return false
 						}

@@ -127,14 +127,14 @@ func (t *txn) each(f func(*stamp)) {
 			f(&d.punches[i])
 		}
 		d.akeys.Ascend(func(a *akey) bool {
-			for i := range a.punches {
-				f(&a.punches[i])
+			for i := range a.punchList() {
+				f(&a.punchList()[i])
 			}
 			for i := range a.svs {
 				f(&a.svs[i].stamp)
 			}
-			for i := range a.arr {
-				f(&a.arr[i].stamp)
+			for i := range a.extents() {
+				f(&a.extents()[i].stamp)
 			}
 			return true
 		})
@@ -157,7 +157,7 @@ func (p *Pool) filterPunches(ps []stamp, keep func(stamp) bool) []stamp {
 
 // filterAkey keeps the versions keep accepts and releases the others.
 func (p *Pool) filterAkey(a *akey, keep func(stamp) bool) {
-	a.punches = p.filterPunches(a.punches, keep)
+	a.setPunches(p.filterPunches(a.punchList(), keep))
 	svs := a.svs[:0]
 	for _, r := range a.svs {
 		if keep(r.stamp) {
@@ -168,14 +168,14 @@ func (p *Pool) filterAkey(a *akey, keep func(stamp) bool) {
 	}
 	clear(a.svs[len(svs):])
 	a.svs = svs
-	arr := a.arr[:0]
-	for _, r := range a.arr {
+	arr := a.extents()[:0]
+	for _, r := range a.extents() {
 		if keep(r.stamp) {
 			arr = append(arr, r)
 		} else {
 			p.releaseValue(r.val)
 		}
 	}
-	clear(a.arr[len(arr):])
-	a.arr = arr
+	clear(a.extents()[len(arr):])
+	a.setExtents(arr)
 }

@@ -384,7 +384,7 @@ func (p *Pool) applyUpdate(op *updateOp) {
 			p.putSV(a, svRec{stamp: stamp{op.epoch, op.tx}, val: au.vals[0], csum: string(au.csums[0])})
 		case daos.IODArray:
 			for j, r := range au.recxs {
-				a.arr = append(a.arr, arrRec{stamp: stamp{op.epoch, op.tx}, recx: r, rsize: au.size, val: au.vals[j], csum: string(au.csums[j])})
+				a.setExtents(append(a.extents(), arrRec{stamp: stamp{op.epoch, op.tx}, recx: r, rsize: au.size, val: au.vals[j], csum: string(au.csums[j])}))
 			}
 		}
 	}
