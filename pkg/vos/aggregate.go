@@ -95,7 +95,7 @@ func (p *Pool) applyAggregate(cont ContainerID, upTo daos.Epoch) AggregateStats 
 func (p *Pool) aggregateAkey(a *akey, views []view, o *object, d *dkey, upTo daos.Epoch) uint64 {
 	floors := make([]daos.Epoch, len(views))
 	for i, v := range views {
-		floors[i] = v.floor(v.floor(v.floor(0, o.punches), d.punches), a.punchList())
+		floors[i] = v.floor(v.floor(v.floor(0, o.punches), d.punchList()), a.punchList())
 	}
 	candidate := func(s stamp) bool { return s.tx == 0 && s.epoch < upTo }
 
@@ -184,7 +184,7 @@ func (p *Pool) applyDiscard(cont ContainerID, from, to daos.Epoch) {
 	c.objs.Ascend(func(o *object) bool {
 		o.punches = p.filterPunches(o.punches, keep)
 		o.dkeys.Ascend(func(d *dkey) bool {
-			d.punches = p.filterPunches(d.punches, keep)
+			d.setPunches(p.filterPunches(d.punchList(), keep))
 			d.akeys.Ascend(func(a *akey) bool {
 				p.filterAkey(a, keep)
 				return true
@@ -225,7 +225,7 @@ func (p *Pool) pruneEmpty(c *container) uint64 {
 				p.scmUsed -= recordOverheadBytes + uint64(len(a.name))
 				removed++
 			}
-			if d.akeys.Len() == 0 && len(d.punches) == 0 && !pinned[d] {
+			if d.akeys.Len() == 0 && len(d.punchList()) == 0 && !pinned[d] {
 				deadDkeys = append(deadDkeys, d)
 			}
 			return true

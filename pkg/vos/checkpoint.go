@@ -52,7 +52,7 @@ func encodeContainer(e *encoder, c *container) {
 		e.u64(uint64(o.dkeys.Len()))
 		o.dkeys.Ascend(func(d *dkey) bool {
 			e.str(d.name)
-			e.stamps(d.punches)
+			e.stamps(d.punchList())
 			e.u64(uint64(d.akeys.Len()))
 			d.akeys.Ascend(func(a *akey) bool {
 				encodeAkey(e, a)
@@ -162,7 +162,7 @@ func (c *container) relinkTransactions() bool {
 			link(s.tx, o, nil)
 		}
 		o.dkeys.Ascend(func(d *dkey) bool {
-			for _, s := range d.punches {
+			for _, s := range d.punchList() {
 				link(s.tx, o, d)
 			}
 			d.akeys.Ascend(func(a *akey) bool {
@@ -188,8 +188,8 @@ func (p *Pool) decodeDkeys(d *decoder, c *container, o *object) {
 	nd := d.count(maxVersions, 3)
 	for i := 0; i < nd && d.err == nil; i++ {
 		dk := newDkey(d.str(MaxKeyBytes))
-		dk.punches = d.stamps()
-		p.scmUsed += recordOverheadBytes*uint64(1+len(dk.punches)) + uint64(len(dk.name))
+		dk.setPunches(d.stamps())
+		p.scmUsed += recordOverheadBytes*uint64(1+len(dk.punchList())) + uint64(len(dk.name))
 		na := d.count(maxVersions, 3)
 		for j := 0; j < na && d.err == nil; j++ {
 			a := p.decodeAkey(d)

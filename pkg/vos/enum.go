@@ -166,7 +166,7 @@ func lookupDkey(c *container, oid daos.ObjectID, name string, v view) (*dkey, da
 	if d == nil {
 		return nil, 0
 	}
-	return d, v.floor(v.floor(0, o.punches), d.punches)
+	return d, v.floor(v.floor(0, o.punches), d.punchList())
 }
 
 // lookupAkey finds an akey and the punch floor that applies to its values.
@@ -271,7 +271,7 @@ func (p *Pool) QueryKey(cont ContainerID, oid daos.ObjectID, epoch daos.Epoch, f
 	if flags&(daos.GetAkey|daos.GetRecx) == 0 {
 		return res, nil
 	}
-	afloor := v.floor(floor, d.punches)
+	afloor := v.floor(floor, d.punchList())
 	var a *akey
 	if flags&daos.GetAkey != 0 {
 		a = extremeKey(d.akeys.Ascend, d.akeys.Descend, wantMax, func(a *akey) bool { return a.exists(v, afloor) })

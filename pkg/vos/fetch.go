@@ -102,7 +102,7 @@ func (p *Pool) fetch(ctx context.Context, cont ContainerID, oid daos.ObjectID, v
 		afloor := floor
 		if d != nil {
 			a = d.akey(string(iods[i].Name), false)
-			afloor = v.floor(floor, d.punches)
+			afloor = v.floor(floor, d.punchList())
 		}
 		af := flags
 		if flags&daos.CondPerAkey != 0 {

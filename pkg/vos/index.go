@@ -132,9 +132,28 @@ func (a *akey) dropEmptyMore() {
 }
 
 type dkey struct {
-	name    string
-	punches []stamp
-	akeys   akeySet
+	name  string
+	akeys akeySet
+	// punches is out of line: few dkeys are ever punched.
+	punches *[]stamp
+}
+
+func (d *dkey) punchList() []stamp {
+	if d.punches == nil {
+		return nil
+	}
+	return *d.punches
+}
+
+func (d *dkey) setPunches(ps []stamp) {
+	switch {
+	case len(ps) == 0:
+		d.punches = nil
+	case d.punches == nil:
+		d.punches = &ps
+	default:
+		*d.punches = ps
+	}
 }
 
 type object struct {
@@ -207,7 +226,7 @@ func (a *akey) exists(v view, floor daos.Epoch) bool {
 }
 
 func (d *dkey) exists(v view, floor daos.Epoch) bool {
-	floor = v.floor(floor, d.punches)
+	floor = v.floor(floor, d.punchList())
 	found := false
 	d.akeys.Ascend(func(a *akey) bool {
 		found = a.exists(v, floor)

@@ -310,7 +310,7 @@ func (p *Pool) ListDkeyInfo(cont ContainerID, oid daos.ObjectID) ([]DkeyInfo, er
 	}
 	out := make([]DkeyInfo, 0, o.dkeys.Len())
 	o.dkeys.Ascend(func(d *dkey) bool {
-		out = append(out, DkeyInfo{Name: []byte(d.name), Akeys: d.akeys.Len(), Punches: punchInfos(d.punches)})
+		out = append(out, DkeyInfo{Name: []byte(d.name), Akeys: d.akeys.Len(), Punches: punchInfos(d.punchList())})
 		return true
 	})
 	return out, nil
@@ -605,7 +605,7 @@ func eachStamp(o *object, f func(stamp)) {
 		f(s)
 	}
 	o.dkeys.Ascend(func(d *dkey) bool {
-		for _, s := range d.punches {
+		for _, s := range d.punchList() {
 			f(s)
 		}
 		d.akeys.Ascend(func(a *akey) bool {

@@ -215,7 +215,7 @@ func (p *Pool) releaseDkey(d *dkey) {
 		p.releaseAkey(a)
 		return true
 	})
-	p.scmUsed -= uint64(len(d.punches)) * recordOverheadBytes
+	p.scmUsed -= uint64(len(d.punchList())) * recordOverheadBytes
 	p.scmUsed -= recordOverheadBytes + uint64(len(d.name))
 }
 

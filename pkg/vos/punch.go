@@ -125,7 +125,7 @@ func checkPunchCond(c *container, op *punchOp) error {
 			if d != nil {
 				a = d.akey(ak, false)
 			}
-			if a == nil || !a.exists(v, v.floor(floor, d.punches)) {
+			if a == nil || !a.exists(v, v.floor(floor, d.punchList())) {
 				return daos.Errorf(daos.ErrNonexist, "conditional punch: akey %q does not exist", ak)
 			}
 		}
@@ -189,7 +189,7 @@ func (p *Pool) applyPunch(op *punchOp) {
 			t.touch(o, d)
 		}
 		if len(op.akeys) == 0 {
-			d.punches = append(d.punches, s)
+			d.setPunches(append(d.punchList(), s))
 			continue
 		}
 		for _, ak := range op.akeys {

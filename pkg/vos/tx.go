@@ -78,7 +78,7 @@ func (p *Pool) applyAbort(cont ContainerID, id TxID) {
 		o.punches = p.filterPunches(o.punches, keep)
 	}
 	for d := range t.dkeys {
-		d.punches = p.filterPunches(d.punches, keep)
+		d.setPunches(p.filterPunches(d.punchList(), keep))
 		d.akeys.Ascend(func(a *akey) bool {
 			p.filterAkey(a, keep)
 			return true
@@ -123,8 +123,8 @@ func (t *txn) each(f func(*stamp)) {
 		}
 	}
 	for d := range t.dkeys {
-		for i := range d.punches {
-			f(&d.punches[i])
+		for i := range d.punchList() {
+			f(&d.punchList()[i])
 		}
 		d.akeys.Ascend(func(a *akey) bool {
 			for i := range a.punchList() {

@@ -336,7 +336,7 @@ func checkUpdateConds(c *container, op *updateOp, iods []daos.IOD, flags daos.Co
 		aExists := false
 		if d != nil {
 			if a, ok := d.akeys.getName(au.name); ok {
-				aExists = a.exists(v, v.floor(floor, d.punches))
+				aExists = a.exists(v, v.floor(floor, d.punchList()))
 			}
 		}
 		if af&daos.CondAkeyInsert != 0 && aExists {
