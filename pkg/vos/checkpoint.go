@@ -193,6 +193,7 @@ func (p *Pool) decodeDkeys(d *decoder, c *container, o *object) {
 		na := d.count(maxVersions, 3)
 		for j := 0; j < na && d.err == nil; j++ {
 			a := p.decodeAkey(d)
+			a.name = c.intern(a.name)
 			if dk.akeys.Has(a) {
 				d.fail()
 			}

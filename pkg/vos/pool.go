@@ -78,6 +78,8 @@ type container struct {
 	id ContainerID
 	// dkeyNodes is the free list shared by the container's dkey trees.
 	dkeyNodes *btree.FreeListG[*dkey]
+	// names interns akey names (see intern).
+	names map[string]string
 	objs      *btree.BTreeG[*object]
 	snaps     []daos.Epoch // ascending
 	txs       map[TxID]*txn
@@ -168,7 +170,7 @@ func (p *Pool) Space() Space {
 
 func newContainer(id ContainerID) *container {
 	return &container{id: id, objs: btree.NewG(btreeDegree, objLess), txs: make(map[TxID]*txn),
-		dkeyNodes: btree.NewFreeListG[*dkey](btree.DefaultFreeListSize)}
+		dkeyNodes: btree.NewFreeListG[*dkey](btree.DefaultFreeListSize), names: make(map[string]string)}
 }
 
 func (p *Pool) container(id ContainerID) (*container, error) {

@@ -193,7 +193,7 @@ func (p *Pool) applyPunch(op *punchOp) {
 			continue
 		}
 		for _, ak := range op.akeys {
-			a := d.akey(ak, true)
+			a := d.akey(c.intern(ak), true)
 			a.setPunches(append(a.punchList(), s))
 		}
 	}

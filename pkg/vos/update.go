@@ -370,7 +370,7 @@ func (p *Pool) applyUpdate(op *updateOp) {
 		au := &op.akeys[i]
 		a := d.akey(au.name, false)
 		if a == nil {
-			a = d.akey(au.name, true)
+			a = d.akey(c.intern(au.name), true)
 			cost += recordOverheadBytes + uint64(len(au.name))
 		}
 		for _, v := range au.vals {
@@ -444,6 +444,22 @@ func (o *object) dkey(name string, create bool) *dkey {
 	d := newDkey(name)
 	o.dkeys.ReplaceOrInsert(d)
 	return d
+}
+
+// maxInterned bounds the container's table of shared akey names: names
+// beyond it are simply not shared.
+const maxInterned = 4096
+
+// intern returns one shared copy of an akey name: the same few akey names
+// recur under millions of dkeys, and each copy would cost an allocation.
+func (c *container) intern(name string) string {
+	if s, ok := c.names[name]; ok {
+		return s
+	}
+	if len(c.names) < maxInterned {
+		c.names[name] = name
+	}
+	return name
 }
 
 func (d *dkey) akey(name string, create bool) *akey {
