@@ -80,9 +80,9 @@ type container struct {
 	dkeyNodes *btree.FreeListG[*dkey]
 	// names interns akey names (see intern).
 	names map[string]string
-	objs      *btree.BTreeG[*object]
-	snaps     []daos.Epoch // ascending
-	txs       map[TxID]*txn
+	objs  *btree.BTreeG[*object]
+	snaps []daos.Epoch // ascending
+	txs   map[TxID]*txn
 	// aggregated: epochs below it have been aggregated, so nothing new may
 	// be written there (the versions it would be compared with are gone).
 	aggregated daos.Epoch
