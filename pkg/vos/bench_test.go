@@ -129,3 +129,27 @@ func BenchmarkMemoryPerValue(b *testing.B) {
 		runtime.KeepAlive(p)
 	}
 }
+
+// BenchmarkFetchRandom64B reads random keys among 20,000, as ci/vosbench
+// does.
+func BenchmarkFetchRandom64B(b *testing.B) {
+	p := benchPool(b)
+	val := make([]byte, 64)
+	iods := []daos.IOD{{Name: []byte("v"), Type: daos.IODSingle, Size: 64}}
+	const n = 20000
+	for i := 0; i < n; i++ {
+		if err := p.Update(ctx, cid, oid1, daos.Epoch(i+1), benchKey(i), iods, [][]byte{val}, UpdateOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	keys := make([][]byte, 4096)
+	for i := range keys {
+		keys[i] = benchKey(int(uint32(i*2654435761) % n))
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := p.Fetch(ctx, cid, oid1, daos.EpochMax, keys[i%len(keys)], iods, FetchOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -43,6 +43,13 @@ type updateOp struct {
 	tx    TxID
 	dkey  string
 	akeys []akeyUpdate
+	// found caches the object and dkey that the space check looked up, so
+	// that apply, under the same lock, need not search again. Not recorded;
+	// replay searches.
+	found struct {
+		o *object
+		d *dkey
+	}
 }
 
 // Update writes the IODs' data to dkey of oid at epoch, all or nothing.
@@ -286,6 +293,7 @@ func (p *Pool) updateSCMCost(c *container, op *updateOp) uint64 {
 	if o != nil {
 		d = o.dkey(op.dkey, false)
 	}
+	op.found.o, op.found.d = o, d
 	if d == nil {
 		cost += recordOverheadBytes + uint64(len(op.dkey))
 	}
@@ -356,12 +364,17 @@ func (p *Pool) applyUpdate(op *updateOp) {
 	// The SCM charge is counted while keys are found or made, with the
 	// same rules as updateSCMCost, so each key is looked up once.
 	cost := uint64(0)
-	o := c.object(op.oid, false)
+	o, d := op.found.o, op.found.d
+	if o == nil {
+		o = c.object(op.oid, false)
+	}
 	if o == nil {
 		o = c.object(op.oid, true)
 		cost += recordOverheadBytes
 	}
-	d := o.dkey(op.dkey, false)
+	if d == nil {
+		d = o.dkey(op.dkey, false)
+	}
 	if d == nil {
 		d = o.dkey(op.dkey, true)
 		cost += recordOverheadBytes + uint64(len(op.dkey))
