@@ -168,8 +168,16 @@ func (p *Pool) Discard(ctx context.Context, cont ContainerID, from, to daos.Epoc
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if _, err := p.container(cont); err != nil {
+	c, err := p.container(cont)
+	if err != nil {
 		return fmt.Errorf("discard: %w", err)
+	}
+	if from > 1 && from < c.aggregated && !slices.Contains(c.snaps, from-1) {
+		// Aggregation dropped versions that the discarded ones shadowed;
+		// only a range that starts just after a snapshot (whose view was
+		// kept) or at or above the boundary can be undone exactly.
+		return fmt.Errorf("discard %s: %w", cont, daos.Errorf(daos.ErrInval,
+			"range %d..%d starts below the aggregated epoch %d and not just after a snapshot", from, to, c.aggregated))
 	}
 	if err := p.record(ctx, opDiscard, encodeContOp(contOp{cont: cont, a: from, b: to})); err != nil {
 		return fmt.Errorf("discard %s: %w", cont, err)
@@ -196,18 +204,12 @@ func (p *Pool) applyDiscard(cont ContainerID, from, to daos.Epoch) {
 	p.pruneEmpty(c)
 }
 
-// pruneEmpty removes keys and objects left with nothing, unless an open
-// transaction still points at them. It returns how many it removed.
+// pruneEmpty removes keys and objects left with nothing and returns how
+// many it removed. A key holding a transaction's stamp is never empty, so
+// transactions only lose references to keys they no longer own anything in
+// (the same whether the pool was replayed, loaded from a checkpoint or
+// never restarted).
 func (p *Pool) pruneEmpty(c *container) uint64 {
-	pinned := make(map[any]bool)
-	for _, t := range c.txs {
-		for o := range t.objs {
-			pinned[o] = true
-		}
-		for d := range t.dkeys {
-			pinned[d] = true
-		}
-	}
 	removed := uint64(0)
 	var deadObjs []*object
 	c.objs.Ascend(func(o *object) bool {
@@ -215,7 +217,7 @@ func (p *Pool) pruneEmpty(c *container) uint64 {
 		o.dkeys.Ascend(func(d *dkey) bool {
 			var deadAkeys []*akey
 			d.akeys.Ascend(func(a *akey) bool {
-				if len(a.svs) == 0 && len(a.extents()) == 0 && len(a.punchList()) == 0 && !pinned[d] {
+				if len(a.svs) == 0 && len(a.extents()) == 0 && len(a.punchList()) == 0 {
 					deadAkeys = append(deadAkeys, a)
 				}
 				return true
@@ -225,23 +227,29 @@ func (p *Pool) pruneEmpty(c *container) uint64 {
 				p.scmUsed -= recordOverheadBytes + uint64(len(a.name))
 				removed++
 			}
-			if d.akeys.Len() == 0 && len(d.punchList()) == 0 && !pinned[d] {
+			if d.akeys.Len() == 0 && len(d.punchList()) == 0 {
 				deadDkeys = append(deadDkeys, d)
 			}
 			return true
 		})
 		for _, d := range deadDkeys {
 			o.dkeys.Delete(d)
+			for _, t := range c.txs {
+				delete(t.dkeys, d)
+			}
 			p.scmUsed -= recordOverheadBytes + uint64(len(d.name))
 			removed++
 		}
-		if o.dkeys.Len() == 0 && len(o.punches) == 0 && !pinned[o] {
+		if o.dkeys.Len() == 0 && len(o.punches) == 0 {
 			deadObjs = append(deadObjs, o)
 		}
 		return true
 	})
 	for _, o := range deadObjs {
 		c.objs.Delete(o)
+		for _, t := range c.txs {
+			delete(t.objs, o)
+		}
 		p.scmUsed -= recordOverheadBytes
 		removed++
 	}

@@ -11,6 +11,11 @@ import (
 
 const checkpointVersion = 2
 
+// maxCount bounds counts in a checkpoint only loosely: a container may
+// hold billions of keys. What stops a corrupt count from allocating is the
+// decoder's check against the bytes that are left.
+const maxCount = 1 << 40
+
 // encodeIndex serialises every container, key, punch and version.
 // Containers are written in id order so the same index gives the same
 // bytes.
@@ -111,15 +116,15 @@ func (p *Pool) decodeContainer(d *decoder) *container {
 	c := newContainer(d.cont())
 	c.aggregated = d.u64()
 	p.scmUsed += recordOverheadBytes
-	ns := d.count(maxVersions, 1)
+	ns := d.count(maxCount, 1)
 	for i := 0; i < ns && d.err == nil; i++ {
 		c.snaps = append(c.snaps, d.u64())
 	}
-	nt := d.count(maxVersions, 1)
+	nt := d.count(maxCount, 1)
 	for i := 0; i < nt && d.err == nil; i++ {
 		c.tx(TxID(d.u64()))
 	}
-	no := d.count(maxVersions, 3)
+	no := d.count(maxCount, 3)
 	for i := 0; i < no && d.err == nil; i++ {
 		o := newObject(d.oid(), c.dkeyNodes)
 		o.punches = d.stamps()
@@ -185,12 +190,12 @@ func (c *container) relinkTransactions() bool {
 }
 
 func (p *Pool) decodeDkeys(d *decoder, c *container, o *object) {
-	nd := d.count(maxVersions, 3)
+	nd := d.count(maxCount, 3)
 	for i := 0; i < nd && d.err == nil; i++ {
 		dk := newDkey(d.str(MaxKeyBytes))
 		dk.setPunches(d.stamps())
 		p.scmUsed += recordOverheadBytes*uint64(1+len(dk.punchList())) + uint64(len(dk.name))
-		na := d.count(maxVersions, 3)
+		na := d.count(maxCount, 3)
 		for j := 0; j < na && d.err == nil; j++ {
 			a := p.decodeAkey(d)
 			a.name = c.intern(a.name)
@@ -210,7 +215,7 @@ func (p *Pool) decodeAkey(d *decoder) *akey {
 	a := &akey{name: d.str(MaxKeyBytes)}
 	a.setPunches(d.stamps())
 	p.scmUsed += recordOverheadBytes*uint64(1+len(a.punchList())) + uint64(len(a.name))
-	nsv := d.count(maxVersions, 5)
+	nsv := d.count(maxCount, 5)
 	for i := 0; i < nsv && d.err == nil; i++ {
 		r := svRec{stamp: d.stamp(), val: d.value(), csum: d.str(maxCsumBytes)}
 		p.scmUsed += recordOverheadBytes + uint64(len(r.val.inline))
@@ -219,9 +224,12 @@ func (p *Pool) decodeAkey(d *decoder) *akey {
 		}
 		a.svs = append(a.svs, r)
 	}
-	narr := d.count(maxVersions, 7)
+	narr := d.count(maxCount, 7)
 	for i := 0; i < narr && d.err == nil; i++ {
 		r := arrRec{stamp: d.stamp(), recx: daos.Recx{Idx: d.u64(), Nr: d.u64()}, rsize: d.u64(), val: d.value(), csum: d.str(maxCsumBytes)}
+		if d.err == nil && checkExtentValue(r.recx, r.rsize, r.val) != nil {
+			d.fail()
+		}
 		p.scmUsed += recordOverheadBytes + uint64(len(r.val.inline))
 		a.setExtents(append(a.extents(), r))
 	}

@@ -132,7 +132,7 @@ func (d *decoder) oid() daos.ObjectID { return daos.ObjectID{Hi: d.u64(), Lo: d.
 func (d *decoder) stamp() stamp { return stamp{epoch: d.u64(), tx: TxID(d.u64())} }
 
 func (d *decoder) stamps() []stamp {
-	n := d.count(maxVersions, 2)
+	n := d.count(maxCount, 2)
 	var out []stamp
 	for i := 0; i < n && d.err == nil; i++ {
 		out = append(out, d.stamp())
@@ -311,9 +311,27 @@ func (op *updateOp) check() error {
 			if len(au.vals) != len(au.recxs) || len(au.vals) == 0 {
 				return fmt.Errorf("akey %q: %d values for %d extents", au.name, len(au.vals), len(au.recxs))
 			}
+			for j, r := range au.recxs {
+				if err := checkExtentValue(r, au.size, au.vals[j]); err != nil {
+					return fmt.Errorf("akey %q: %w", au.name, err)
+				}
+			}
 		default:
 			return fmt.Errorf("akey %q: type %d", au.name, au.typ)
 		}
+	}
+	return nil
+}
+
+// checkExtentValue makes sure a stored array extent is well formed: not
+// empty, not wrapping, and holding exactly its records' bytes.
+func checkExtentValue(r daos.Recx, rsize uint64, v value) error {
+	if r.Nr == 0 || r.End() < r.Idx {
+		return fmt.Errorf("extent %s is empty or wraps", r)
+	}
+	n, ok := mulNoOverflow(r.Nr, rsize)
+	if !ok || v.length() != n {
+		return fmt.Errorf("extent %s of %d-byte records holds %d bytes", r, rsize, v.length())
 	}
 	return nil
 }

@@ -59,12 +59,14 @@ func checkFetchArgs(dkeyName []byte, iods []daos.IOD) error {
 	if len(iods) == 0 || len(iods) > MaxIODs {
 		return daos.Errorf(daos.ErrInval, "%d IODs (want 1 to %d)", len(iods), MaxIODs)
 	}
+	total := uint64(0) // bytes the fetch may have to return
 	for i := range iods {
 		if err := checkKey("akey", iods[i].Name); err != nil {
 			return err
 		}
 		switch iods[i].Type {
 		case daos.IODSingle:
+			// The result is as large as the stored value, not the buffer.
 		case daos.IODArray:
 			if len(iods[i].Recxs) > MaxRecxs {
 				return daos.Errorf(daos.ErrInval, "akey %q: %d extents (at most %d)", iods[i].Name, len(iods[i].Recxs), MaxRecxs)
@@ -73,12 +75,30 @@ func checkFetchArgs(dkeyName []byte, iods []daos.IOD) error {
 				if r.Nr == 0 || r.End() < r.Idx {
 					return daos.Errorf(daos.ErrInval, "akey %q: extent %s is empty or overflows", iods[i].Name, r)
 				}
+				if iods[i].Size != daos.RecAny {
+					n, ok := mulNoOverflow(r.Nr, iods[i].Size)
+					if !ok || n > MaxFetchBytes {
+						return daos.Errorf(daos.ErrInval, "akey %q: extent %s of %d-byte records exceeds %d bytes", iods[i].Name, r, iods[i].Size, MaxFetchBytes)
+					}
+					total += n
+				}
 			}
 		default:
 			return daos.Errorf(daos.ErrInval, "akey %q: IOD type %d", iods[i].Name, iods[i].Type)
 		}
+		if total > MaxFetchBytes {
+			return daos.Errorf(daos.ErrInval, "fetch of more than %d bytes", MaxFetchBytes)
+		}
 	}
 	return nil
+}
+
+// mulNoOverflow multiplies, reporting whether the product fits 64 bits.
+func mulNoOverflow(a, b uint64) (uint64, bool) {
+	if a != 0 && b > ^uint64(0)/a {
+		return 0, false
+	}
+	return a * b, true
 }
 
 func (p *Pool) fetch(ctx context.Context, cont ContainerID, oid daos.ObjectID, v view, dkeyName string,

@@ -14,16 +14,26 @@ type Journal interface {
 	Append(ctx context.Context, typ uint8, payload []byte) error
 }
 
-// record appends an operation to the journal, if the pool has one.
+// record appends an operation to the journal, if the pool has one. A
+// failed append may still have reached the medium, so the pool stops
+// taking mutations (fail-stop) and nothing the record refers to, such as
+// NVMe extents, is given back: the next open sorts out what is durable.
 func (p *Pool) record(ctx context.Context, typ uint8, payload []byte) error {
+	if p.failed != nil {
+		return p.failed
+	}
 	if p.journal == nil {
 		return nil
 	}
 	if err := p.journal.Append(ctx, typ, payload); err != nil {
+		p.failed = daos.Errorf(daos.ErrIo, "VOS pool stopped after a journal failure (reopen it): %v", err)
 		return daos.Errorf(daos.ErrIo, "record operation %d in the journal: %v", typ, err)
 	}
 	return nil
 }
+
+// usable reports why the pool takes no operations, if it does not.
+func (p *Pool) usable() error { return p.failed }
 
 // replayOp applies one journal record to the index. Records are checked as
 // they are decoded, and against the index (a record naming a container

@@ -26,6 +26,9 @@ const (
 	MaxKeyBytes = 64 << 10 // dkey or akey
 	MaxIODs     = 1 << 16  // akeys in one update or fetch
 	MaxRecxs    = 1 << 16  // extents in one IOD
+	// MaxFetchBytes bounds what one fetch may ask to return (single values
+	// larger than this cannot be stored in one update anyway).
+	MaxFetchBytes = 1 << 30
 )
 
 // recordOverheadBytes is what the SCM accounting charges per version or
@@ -61,6 +64,12 @@ type Pool struct {
 	nvme    valueStore // nil: every value inline
 	journal Journal    // nil: nothing is durable
 	store   *store     // nil: a pool in DRAM only
+	// failed, once set, is returned by every mutation: the pool is closed
+	// or stopped after a journal failure. Reads go on after a journal
+	// failure (the index holds exactly what was acknowledged) but not after
+	// Close.
+	failed error
+	closed bool
 }
 
 // valueStore keeps values at or above the inline threshold.
@@ -103,6 +112,9 @@ func NewPool(opts Options) (*Pool, error) {
 func (p *Pool) CreateContainer(ctx context.Context, id ContainerID) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if err := p.usable(); err != nil {
+		return fmt.Errorf("create container %s: %w", id, err)
+	}
 	if _, ok := p.conts[id]; ok {
 		return daos.Errorf(daos.ErrExist, "create container %s", id)
 	}
@@ -174,6 +186,9 @@ func newContainer(id ContainerID) *container {
 }
 
 func (p *Pool) container(id ContainerID) (*container, error) {
+	if p.closed {
+		return nil, p.failed
+	}
 	c, ok := p.conts[id]
 	if !ok {
 		return nil, daos.Errorf(daos.ErrNonexist, "container %s", id)

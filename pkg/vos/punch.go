@@ -35,15 +35,13 @@ func (p *Pool) PunchObject(ctx context.Context, cont ContainerID, oid daos.Objec
 
 // PunchDkeys punches whole dkeys of the object.
 func (p *Pool) PunchDkeys(ctx context.Context, cont ContainerID, oid daos.ObjectID, epoch daos.Epoch, dkeys [][]byte, opts PunchOptions) error {
-	if len(dkeys) == 0 {
-		return fmt.Errorf("punch dkeys of %s/%s: %w", cont, oid, daos.Errorf(daos.ErrInval, "no dkey given"))
+	if len(dkeys) == 0 || len(dkeys) > MaxIODs {
+		return fmt.Errorf("punch dkeys of %s/%s: %w", cont, oid, daos.Errorf(daos.ErrInval, "%d dkeys (want 1 to %d)", len(dkeys), MaxIODs))
 	}
 	op := &punchOp{cont: cont, oid: oid, epoch: epoch, tx: opts.Tx}
-	for _, k := range dkeys {
-		if err := checkKey("dkey", k); err != nil {
-			return fmt.Errorf("punch dkeys of %s/%s: %w", cont, oid, err)
-		}
-		op.dkeys = append(op.dkeys, string(k))
+	var err error
+	if op.dkeys, err = uniqueKeys("dkey", dkeys); err != nil {
+		return fmt.Errorf("punch dkeys of %s/%s: %w", cont, oid, err)
 	}
 	return p.punch(ctx, op, opts.Flags)
 }
@@ -53,17 +51,32 @@ func (p *Pool) PunchAkeys(ctx context.Context, cont ContainerID, oid daos.Object
 	if err := checkKey("dkey", dkeyName); err != nil {
 		return fmt.Errorf("punch akeys of %s/%s: %w", cont, oid, err)
 	}
-	if len(akeys) == 0 {
-		return fmt.Errorf("punch akeys of %s/%s: %w", cont, oid, daos.Errorf(daos.ErrInval, "no akey given"))
+	if len(akeys) == 0 || len(akeys) > MaxIODs {
+		return fmt.Errorf("punch akeys of %s/%s: %w", cont, oid, daos.Errorf(daos.ErrInval, "%d akeys (want 1 to %d)", len(akeys), MaxIODs))
 	}
 	op := &punchOp{cont: cont, oid: oid, epoch: epoch, tx: opts.Tx, dkeys: []string{string(dkeyName)}}
-	for _, k := range akeys {
-		if err := checkKey("akey", k); err != nil {
-			return fmt.Errorf("punch akeys of %s/%s: %w", cont, oid, err)
-		}
-		op.akeys = append(op.akeys, string(k))
+	var err error
+	if op.akeys, err = uniqueKeys("akey", akeys); err != nil {
+		return fmt.Errorf("punch akeys of %s/%s: %w", cont, oid, err)
 	}
 	return p.punch(ctx, op, opts.Flags)
+}
+
+// uniqueKeys checks keys and drops repeats (a key punched twice in one
+// call is punched once).
+func uniqueKeys(what string, keys [][]byte) ([]string, error) {
+	out := make([]string, 0, len(keys))
+	seen := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		if err := checkKey(what, k); err != nil {
+			return nil, err
+		}
+		if !seen[string(k)] {
+			seen[string(k)] = true
+			out = append(out, string(k))
+		}
+	}
+	return out, nil
 }
 
 func (p *Pool) punch(ctx context.Context, op *punchOp, flags daos.CondFlags) error {

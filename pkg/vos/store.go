@@ -142,8 +142,9 @@ func (st *store) create(ctx context.Context, cfg StoreConfig) error {
 		return err
 	}
 	if cfg.NVMePath != "" {
-		if err := os.Remove(cfg.NVMePath); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
+		// Never reuse a file that exists: it may be another pool's device.
+		if _, err := os.Stat(cfg.NVMePath); err == nil {
+			return daos.Errorf(daos.ErrExist, "NVMe file %s already exists (another pool's, or left by a failed create: remove it if so)", cfg.NVMePath)
 		}
 		dev, err := bdev.CreateFile(cfg.NVMePath, int64(cfg.NVMeBytes))
 		if err != nil {
@@ -195,9 +196,16 @@ func (st *store) open(ctx context.Context, h poolHeader) error {
 		st.dev = dev
 		st.pool.nvme = newNVMeStore(dev)
 	}
+	removeStaleTemps(st.dir)
 	next, err := st.loadCheckpoint()
 	if err != nil {
 		return err
+	}
+	// Records below the journal's base were dropped when a checkpoint was
+	// taken; a missing or older checkpoint cannot stand in for them.
+	if base := st.log.BaseLSN(); base > max(next, 1) {
+		return daos.Errorf(daos.ErrDfInval, "journal starts at record %d but the checkpoint covers only records before %d: %s is missing or stale",
+			base, max(next, 1), filepath.Join(st.dir, checkpointName))
 	}
 	if err := st.replay(next); err != nil {
 		return err
@@ -209,6 +217,15 @@ func (st *store) open(ctx context.Context, h poolHeader) error {
 		}
 	}
 	return st.rebuildAllocator()
+}
+
+// removeStaleTemps deletes checkpoint temporaries left by a crash before
+// their rename; each may be as large as the index.
+func removeStaleTemps(dir string) {
+	stale, _ := filepath.Glob(filepath.Join(dir, checkpointName+".tmp-*"))
+	for _, f := range stale {
+		_ = os.Remove(f)
+	}
 }
 
 func (st *store) loadCheckpoint() (wal.LSN, error) {
@@ -341,6 +358,7 @@ func (p *Pool) Close() error {
 	err := p.store.close()
 	p.store, p.journal, p.nvme = nil, nil, nil
 	p.conts = map[ContainerID]*container{}
+	p.failed, p.closed = daos.Errorf(daos.ErrNoHdl, "VOS pool is closed"), true
 	if err != nil {
 		return fmt.Errorf("close VOS pool: %w", err)
 	}

@@ -68,7 +68,7 @@ func (p *Pool) Update(ctx context.Context, cont ContainerID, oid daos.ObjectID, 
 		return fmt.Errorf("update %s/%s dkey %q: %w", cont, oid, dkeyName, err)
 	}
 	if err := p.record(ctx, opUpdate, encodeUpdate(op)); err != nil {
-		p.releaseNVMe(op)
+		// The record may be durable: its extents stay allocated (see record).
 		return fmt.Errorf("update %s/%s dkey %q: %w", cont, oid, dkeyName, err)
 	}
 	p.applyUpdate(op)
@@ -136,6 +136,9 @@ func buildAkeyUpdate(iod *daos.IOD, data []byte, csums [][]byte, verify func(dat
 		if len(csums) > 1 {
 			return au, daos.Errorf(daos.ErrInval, "%d checksums for one value", len(csums))
 		}
+		if len(firstOrNil(csums)) > maxCsumBytes {
+			return au, daos.Errorf(daos.ErrInval, "checksum of %d bytes (at most %d)", len(csums[0]), maxCsumBytes)
+		}
 		au.vals = []value{{inline: data}}
 		au.csums = [][]byte{firstOrNil(csums)}
 	case daos.IODArray:
@@ -158,6 +161,9 @@ func buildAkeyUpdate(iod *daos.IOD, data []byte, csums [][]byte, verify func(dat
 				return au, daos.Errorf(daos.ErrIoInval, "data of %d bytes is short of the extents", len(data))
 			}
 			au.vals = append(au.vals, value{inline: data[off : off+n]})
+			if len(nthOrNil(csums, j)) > maxCsumBytes {
+				return au, daos.Errorf(daos.ErrInval, "checksum of extent %s is %d bytes (at most %d)", r, len(csums[j]), maxCsumBytes)
+			}
 			au.csums = append(au.csums, nthOrNil(csums, j))
 			off += n
 		}
@@ -268,17 +274,6 @@ func (p *Pool) moveToNVMe(ctx context.Context, op *updateOp) error {
 // goesToNVMe reports whether a value lives (or will live) on NVMe.
 func (p *Pool) goesToNVMe(v value) bool {
 	return v.ext != nil || (p.nvme != nil && uint64(len(v.inline)) >= p.opts.InlineThreshold)
-}
-
-// releaseNVMe gives back the extents of an update that was not applied.
-func (p *Pool) releaseNVMe(op *updateOp) {
-	for i := range op.akeys {
-		for _, v := range op.akeys[i].vals {
-			if v.ext != nil {
-				p.nvme.release(*v.ext)
-			}
-		}
-	}
 }
 
 // updateSCMCost is the SCM an update will take: new keys and versions, and

@@ -373,9 +373,13 @@ func TestSnapshotsAggregateAndDiscard(t *testing.T) {
 		require.Equal(t, want, got, "view at epoch %d changed", e)
 	}
 
-	require.NoError(t, p.Discard(ctx, cid, 9, 10))
+	// Below the boundary, a discard must start just after a snapshot: the
+	// version at 8 that a read would fall back to is gone.
+	require.ErrorIs(t, p.Discard(ctx, cid, 9, 10), daos.ErrInval)
+	require.NoError(t, p.Discard(ctx, cid, 7, 10)) // rollback to snapshot 6
 	require.Equal(t, "6", getSV(t, p, daos.EpochMax, "d", "a"))
-	require.Equal(t, "abcdefgh..", getArr(t, p, daos.EpochMax, "x", 10))
+	require.Equal(t, "abcdef....", getArr(t, p, daos.EpochMax, "x", 10))
+	require.Equal(t, "FF", getArr(t, p, daos.EpochMax, "y", 2))
 	require.ErrorIs(t, p.Discard(ctx, cid, 5, 4), daos.ErrInval)
 }
 
@@ -467,7 +471,9 @@ func TestJournalFailureChangesNothing(t *testing.T) {
 	require.ErrorIs(t, err, daos.ErrIo)
 	require.ErrorIs(t, p.PunchObject(ctx, cid, oid1, 3, PunchOptions{}), daos.ErrIo)
 	require.ErrorIs(t, p.CreateContainer(ctx, ContainerID{5}), daos.ErrIo)
-	require.Equal(t, "kept", getSV(t, p, 9, "d", "a"))
+	j.failAt = 0 // the journal works again, but the pool stays stopped
+	require.ErrorIs(t, p.PunchObject(ctx, cid, oid1, 4, PunchOptions{}), daos.ErrIo)
+	require.Equal(t, "kept", getSV(t, p, 9, "d", "a"), "reads go on after a journal failure")
 	require.Equal(t, used, p.Space().SCMUsed)
 	require.Len(t, p.Containers(), 1)
 }

@@ -354,6 +354,15 @@ func (l *Log) NextLSN() LSN {
 	return l.next
 }
 
+// BaseLSN is the LSN of the current generation's first record: every LSN
+// below it was discarded by a Reset, so a recovery that starts from a
+// checkpoint must have that checkpoint cover at least up to it.
+func (l *Log) BaseLSN() LSN {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.base
+}
+
 // Used is the offset of the tail: bytes of the file in use, header included.
 func (l *Log) Used() int64 {
 	l.mu.Lock()
