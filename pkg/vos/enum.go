@@ -98,24 +98,33 @@ func (p *Pool) ListDkeys(cont ContainerID, oid daos.ObjectID, epoch daos.Epoch, 
 		return nil, nil
 	}
 	floor := v.floor(0, o.punches)
+	return pageKeys(o.dkeys.AscendGreaterOrEqual, &dkey{name: string(anchor.Key)}, anchor, max,
+		func(d *dkey) string { return d.name }, func(d *dkey) bool { return d.exists(v, floor) }), nil
+}
+
+// pageKeys walks keys from the anchor and returns up to max of those that
+// hold data, moving the anchor past them and setting EOF when the walk
+// ended before the page filled.
+func pageKeys[T any](from func(T, btree.ItemIteratorG[T]), pivot T, anchor *Anchor, max int,
+	name func(T) string, holdsData func(T) bool) [][]byte {
 	var out [][]byte
 	full := false
-	o.dkeys.AscendGreaterOrEqual(&dkey{name: string(anchor.Key)}, func(d *dkey) bool {
-		if anchor.Key != nil && d.name == string(anchor.Key) {
+	from(pivot, func(k T) bool {
+		if anchor.Key != nil && name(k) == string(anchor.Key) {
 			return true
 		}
 		if len(out) == max {
 			full = true
 			return false
 		}
-		if d.exists(v, floor) {
-			out = append(out, []byte(d.name))
-			anchor.Key = []byte(d.name)
+		if holdsData(k) {
+			out = append(out, []byte(name(k)))
+			anchor.Key = []byte(name(k))
 		}
 		return true
 	})
 	anchor.EOF = !full
-	return out, nil
+	return out
 }
 
 // ListAkeys returns up to max akeys of the dkey that hold data as of epoch,
@@ -136,24 +145,8 @@ func (p *Pool) ListAkeys(cont ContainerID, oid daos.ObjectID, epoch daos.Epoch, 
 		anchor.EOF = true
 		return nil, nil
 	}
-	var out [][]byte
-	full := false
-	d.akeys.AscendGreaterOrEqual(&akey{name: string(anchor.Key)}, func(a *akey) bool {
-		if anchor.Key != nil && a.name == string(anchor.Key) {
-			return true
-		}
-		if len(out) == max {
-			full = true
-			return false
-		}
-		if a.exists(v, floor) {
-			out = append(out, []byte(a.name))
-			anchor.Key = []byte(a.name)
-		}
-		return true
-	})
-	anchor.EOF = !full
-	return out, nil
+	return pageKeys(d.akeys.AscendGreaterOrEqual, &akey{name: string(anchor.Key)}, anchor, max,
+		func(a *akey) string { return a.name }, func(a *akey) bool { return a.exists(v, floor) }), nil
 }
 
 // lookupDkey finds a dkey and the punch floor that applies to its akeys.
