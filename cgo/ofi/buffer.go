@@ -12,9 +12,11 @@ import (
 // may keep using it after a call returns. It is page-aligned.
 type Buffer struct {
 	mem []byte
-	// inflight counts operations that libfabric may still touch; Free
-	// refuses while it is non-zero.
+	// inflight counts operations that libfabric may still touch, and regs
+	// the live registrations (through which peers may write); Free refuses
+	// while either is non-zero.
 	inflight atomic.Int64
+	regs     atomic.Int64
 }
 
 // AllocBuffer maps size bytes of zeroed memory.
@@ -47,6 +49,9 @@ func (b *Buffer) Free() error {
 	}
 	if n := b.inflight.Load(); n > 0 {
 		return fmt.Errorf("free buffer: %d operations still in flight", n)
+	}
+	if n := b.regs.Load(); n > 0 {
+		return fmt.Errorf("free buffer: still registered %d times (close its memory regions first)", n)
 	}
 	err := unix.Munmap(b.mem)
 	b.mem = nil

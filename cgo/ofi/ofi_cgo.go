@@ -143,13 +143,16 @@ static ssize_t dgo_rma(struct fid_ep *ep, int write, void *buf, size_t len, void
 }
 
 // Reads one error entry; returns its context and fills errno and text.
-static void *dgo_cq_readerr(struct fid_cq *cq, int *err, char *text, size_t textlen)
+// *rc is fi_cq_readerr's result: negative when there was no entry (another
+// reader took it first).
+static void *dgo_cq_readerr(struct fid_cq *cq, int *err, ssize_t *rc, char *text, size_t textlen)
 {
 	struct fi_cq_err_entry ee;
 	const char *s;
 
 	memset(&ee, 0, sizeof(ee));
-	if (fi_cq_readerr(cq, &ee, 0) < 0) {
+	*rc = fi_cq_readerr(cq, &ee, 0);
+	if (*rc < 0) {
 		*err = -1;
 		return NULL;
 	}
@@ -317,6 +320,7 @@ type Endpoint struct {
 	mrs map[*MemRegion]struct{}
 
 	stopping atomic.Bool
+	broken   atomic.Pointer[error] // set when the CQ fails for good
 	loopDone chan struct{}
 	nextKey  atomic.Uint64
 }
@@ -368,15 +372,21 @@ func Open(cfg Config) (*Endpoint, error) {
 }
 
 // whileOpen runs f, which may call into the provider, unless the endpoint
-// is closed.
+// is closed or its completion queue has failed.
 func (ep *Endpoint) whileOpen(what string, f func() error) error {
 	ep.life.RLock()
 	defer ep.life.RUnlock()
 	if ep.closed {
 		return fmt.Errorf("%s: %w", what, errClosed)
 	}
+	if err := ep.broken.Load(); err != nil {
+		return fmt.Errorf("%s: endpoint unusable after a completion-queue failure: %w", what, *err)
+	}
 	return f()
 }
+
+// markBroken records the first fatal completion-queue error.
+func (ep *Endpoint) markBroken(err error) { ep.broken.CompareAndSwap(nil, &err) }
 
 // Info describes the provider and domain this endpoint uses.
 func (ep *Endpoint) Info() Info { return ep.info }
@@ -455,6 +465,7 @@ func (ep *Endpoint) Register(buf *Buffer, access Access) (*MemRegion, error) {
 		}
 		ep.mu.Lock()
 		ep.mrs[m] = struct{}{}
+		buf.regs.Add(1)
 		ep.mu.Unlock()
 		return nil
 	})
@@ -484,6 +495,7 @@ func (m *MemRegion) Close() error {
 	}
 	m.ep.mu.Lock()
 	delete(m.ep.mrs, m)
+	m.buf.regs.Add(-1)
 	m.ep.mu.Unlock()
 	rc := C.fi_close(&m.mr.fid)
 	m.mr = nil
@@ -628,11 +640,19 @@ func (ep *Endpoint) readCQ(b *cqBuf, block bool) C.ssize_t {
 		}
 	case n == -C.FI_EAVAIL:
 		var errno C.int
-		if c := C.dgo_cq_readerr(ep.e.cq, &errno, b.text, cqTextLen); c != nil {
-			ep.complete(c, result{err: fmt.Errorf("completion error: %s", C.GoString(b.text))})
-			return 1
+		var rc C.ssize_t
+		c := C.dgo_cq_readerr(ep.e.cq, &errno, &rc, b.text, cqTextLen)
+		if rc < 0 {
+			// The other reader (progress loop or an assisting caller)
+			// took the entry first.
+			return -C.FI_EAGAIN
 		}
-	case n == -C.FI_ETIMEDOUT || n == -C.FI_ECANCELED:
+		if c != nil {
+			ep.complete(c, result{err: fmt.Errorf("completion error: %s", C.GoString(b.text))})
+		}
+		return 1 // an entry without a context belongs to no operation of ours
+	case n == -C.FI_ETIMEDOUT || n == -C.FI_ECANCELED || n == -C.FI_EINTR:
+		// Timeouts, cancelled waits and signals end a wait, not the CQ.
 		return -C.FI_EAGAIN
 	}
 	return n
@@ -669,9 +689,11 @@ func (ep *Endpoint) progress() {
 				time.Sleep(idle)
 			}
 		default:
-			// An unexpected CQ failure: fail everything in flight rather
-			// than leave callers waiting forever.
-			ep.failAll(fiError("fi_cq_read", C.int(n)))
+			// An unexpected CQ failure. The provider may still own the
+			// operations' contexts and buffers, so they stay as they are
+			// (waiters give up through their contexts, Close fails the
+			// rest after closing the provider); new posts are refused.
+			ep.markBroken(fiError("fi_cq_read", C.int(n)))
 			time.Sleep(time.Millisecond)
 		}
 	}
@@ -795,6 +817,7 @@ func (ep *Endpoint) Close() error {
 	var errs []error
 	ep.mu.Lock()
 	for m := range ep.mrs {
+		m.buf.regs.Add(-1)
 		errs = append(errs, fiError("fi_close(mr)", C.fi_close(&m.mr.fid)))
 		m.mr = nil
 	}

@@ -5,6 +5,8 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -268,4 +270,42 @@ func TestIdleEndpointDoesNotSpin(t *testing.T) {
 	time.Sleep(time.Second)
 	used := cpu() - before
 	require.Less(t, used, 200*time.Millisecond, "two idle endpoints used %v of CPU in 1s", used)
+}
+
+func TestFreeRefusedWhileRegistered(t *testing.T) {
+	a, _, _, _ := openPair(t)
+	buf, err := AllocBuffer(4096)
+	require.NoError(t, err)
+	m, err := a.Register(buf, AccessRemoteWrite|AccessLocal)
+	require.NoError(t, err)
+	require.ErrorContains(t, buf.Free(), "still registered", "a peer could still write into it")
+	require.NoError(t, m.Close())
+	require.NoError(t, buf.Free())
+}
+
+// Signals interrupt the progress loop's wait (EINTR); that must not be
+// taken for a failed completion queue.
+func TestSignalsDoNotFailPendingOperations(t *testing.T) {
+	_, b, _, _ := openPair(t)
+	m := region(t, b, 64, AccessLocal)
+	ctx, cancel := context.WithTimeout(context.Background(), 600*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := b.RecvTagged(ctx, 42, 0, m, 0, 64)
+		done <- err
+	}()
+	deadline := time.Now().Add(400 * time.Millisecond)
+	for time.Now().Before(deadline) {
+		tasks, _ := os.ReadDir("/proc/self/task")
+		for _, task := range tasks {
+			if tid, err := strconv.Atoi(task.Name()); err == nil {
+				_ = unix.Tgkill(os.Getpid(), tid, unix.SIGURG)
+			}
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	err := <-done
+	require.ErrorIs(t, err, context.DeadlineExceeded, "the receive must only end by its context")
+	require.Zero(t, m.Buffer().InFlight())
 }
