@@ -252,6 +252,33 @@ func checkNoNewerRecords(r reader, path string, fileBytes int64, h logHeader, sl
 		path, slotErr, first.lsn, first.gen, h.gen, dataOffset, ErrCorrupt)
 }
 
+// invalidateStale zeroes the commit word of every record of generation gen
+// past the tail that claims an LSN at or after the tail's: leftovers of a
+// batch torn by a crash. Left alone, one could chain onto a new record that
+// happens to have the same bytes as the torn one (a retried request) and
+// come back on a later replay without ever having been acknowledged.
+func invalidateStale(r reader, m medium, gen uint64, tail position, fileEnd int64) error {
+	scanEnd := min(fileEnd, tail.off+successorScanBytes)
+	var zero [8]byte
+	for off := tail.off; off < scanEnd && fileEnd-off >= recordHeaderBytes; off += recordAlignBytes {
+		b, err := r.at(off, recordHeaderBytes)
+		if err != nil {
+			return err
+		}
+		if le.Uint32(b[recMagicOff:]) != recordMagic {
+			continue
+		}
+		h, _, why := parseRecordHeader(b)
+		if why != nil || h.gen != gen || h.lsn < tail.next {
+			continue
+		}
+		if err := m.writeHeader(off, zero[:]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // openLog recovers the log on m.
 func openLog(path string, fileBytes int64, m medium) (*Log, error) {
 	r := m.newReader()
@@ -262,6 +289,11 @@ func openLog(path string, fileBytes int64, m medium) (*Log, error) {
 	rec, err := recoverLog(r, path, fileBytes, h)
 	if err != nil {
 		return nil, err
+	}
+	if rec.corrupt == nil {
+		if err := invalidateStale(r, m, h.gen, rec.tail, fileBytes); err != nil {
+			return nil, fmt.Errorf("clear stale records of %s: %w", path, err)
+		}
 	}
 	if err := m.settle(rec.tail.off); err != nil {
 		return nil, fmt.Errorf("sync %s: %w", path, err)
