@@ -173,7 +173,28 @@ func (m *fileMedium) writeHeader(off int64, b []byte) error {
 	return m.fdatasync()
 }
 
-func (m *fileMedium) settle(int64) error { return m.fdatasync() }
+// settle rewrites the first n bytes with what reading them returns, then
+// syncs. After a failed fdatasync Linux may keep the unwritten pages in the
+// page cache marked clean: a reopen in the same boot would then recover
+// records that are not on disk, and a sync alone would not write them.
+// Rewriting marks them dirty again, so the sync makes what recovery saw
+// durable.
+func (m *fileMedium) settle(n int64) error {
+	buf := make([]byte, min(n, settleChunkBytes))
+	for off := int64(0); off < n; off += int64(len(buf)) {
+		chunk := buf[:min(int64(len(buf)), n-off)]
+		if _, err := m.f.ReadAt(chunk, off); err != nil {
+			return fmt.Errorf("read %s at offset %d: %w", m.path, off, err)
+		}
+		if _, err := m.f.WriteAt(chunk, off); err != nil {
+			return fmt.Errorf("rewrite %s at offset %d: %w", m.path, off, err)
+		}
+	}
+	return m.fdatasync()
+}
+
+// settleChunkBytes is how much settle reads and rewrites at a time.
+const settleChunkBytes = 1 << 20
 
 func (m *fileMedium) newReader() reader {
 	return &fileReader{path: m.path, f: m.f, sizeBytes: m.sizeBytes}
