@@ -104,41 +104,46 @@ func TestMiddleCorruption(t *testing.T) {
 // TestStaleRecordOfSameGeneration builds the image a crash in the middle of
 // a batch can leave: record 4 torn, record 5 of the same batch intact. 4 and
 // 5 were never acknowledged; 5 must not be replayed, not now and not after a
-// new record 4 of the same size is written in front of it.
+// new record 4 is written in front of it, even one with exactly the torn
+// record's bytes (a client retrying the same request).
 func TestStaleRecordOfSameGeneration(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, be backend) {
-		tl := newTestLog(t, be, testLogBytes)
-		for i := range 3 {
-			tl.append(1, smallPayload(i))
-		}
-		require.NoError(t, tl.l.Close())
-		img, err := os.ReadFile(tl.path)
-		require.NoError(t, err)
-		offs := tl.recordOffsets(1, 4)
-		prev := le.Uint32(img[offs[3]+recCRCOff:])
-		off4 := offs[3] + recordBytes(17)
-		rec4 := encodeRecord(recordHeader{gen: 1, lsn: 4, acked: 4, prev: prev, typ: 1}, smallPayload(3))
-		rec5 := encodeRecord(recordHeader{gen: 1, lsn: 5, acked: 4, prev: le.Uint32(rec4[recCRCOff:]), typ: 1}, []byte("unacknowledged 5"))
-		mutateFile(t, tl.path, func(img []byte) {
-			copy(img[off4:], rec4)
-			copy(img[off4+int64(len(rec4)):], rec5)
-			img[off4+recordHeaderBytes] ^= 0xFF // record 4 torn
+	for name, retry := range map[string][]byte{"new payload": smallPayload(99), "identical retry": smallPayload(3)} {
+		t.Run(name, func(t *testing.T) {
+			forEachBackend(t, func(t *testing.T, be backend) {
+				tl := newTestLog(t, be, testLogBytes)
+				for i := range 3 {
+					tl.append(1, smallPayload(i))
+				}
+				require.NoError(t, tl.l.Close())
+				img, err := os.ReadFile(tl.path)
+				require.NoError(t, err)
+				offs := tl.recordOffsets(1, 4)
+				prev := le.Uint32(img[offs[3]+recCRCOff:])
+				off4 := offs[3] + recordBytes(17)
+				rec4 := encodeRecord(recordHeader{gen: 1, lsn: 4, acked: 4, prev: prev, typ: 1}, smallPayload(3))
+				rec5 := encodeRecord(recordHeader{gen: 1, lsn: 5, acked: 4, prev: le.Uint32(rec4[recCRCOff:]), typ: 1}, []byte("unacknowledged 5"))
+				mutateFile(t, tl.path, func(img []byte) {
+					copy(img[off4:], rec4)
+					copy(img[off4+int64(len(rec4)):], rec5)
+					img[off4+recordHeaderBytes] ^= 0xFF // record 4 torn
+				})
+
+				l, err := be.open(tl.path)
+				require.NoError(t, err)
+				tl.l = l
+				recs, err := replayAll(tl.l)
+				require.NoError(t, err, "a batch mate of the torn record is no evidence of damage")
+				tl.requireRecords(recs, 1, 2, 3)
+
+				require.Equal(t, LSN(4), tl.append(1, retry))
+				tl.reopen()
+				recs, err = replayAll(tl.l)
+				require.NoError(t, err)
+				tl.requireRecords(recs, 1, 2, 3, 4)
+				require.Equal(t, LSN(5), tl.l.NextLSN(), "the stale record 5 does not chain to the new 4")
+			})
 		})
-
-		l, err := be.open(tl.path)
-		require.NoError(t, err)
-		tl.l = l
-		recs, err := replayAll(tl.l)
-		require.NoError(t, err, "a batch mate of the torn record is no evidence of damage")
-		tl.requireRecords(recs, 1, 2, 3)
-
-		require.Equal(t, LSN(4), tl.append(1, smallPayload(99)))
-		tl.reopen()
-		recs, err = replayAll(tl.l)
-		require.NoError(t, err)
-		tl.requireRecords(recs, 1, 2, 3, 4)
-		require.Equal(t, LSN(5), tl.l.NextLSN(), "the stale record 5 does not chain to the new 4")
-	})
+	}
 }
 
 // TestRandomDamage flips random bytes of a log image. Whatever happens,
