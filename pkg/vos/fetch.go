@@ -43,13 +43,64 @@ func (p *Pool) Fetch(ctx context.Context, cont ContainerID, oid daos.ObjectID, e
 	if err := checkFetchArgs(dkeyName, iods); err != nil {
 		return nil, fmt.Errorf("fetch %s/%s dkey %q: %w", cont, oid, dkeyName, err)
 	}
+	var reads nvmeReads
 	p.mu.RLock()
-	defer p.mu.RUnlock()
-	out, err := p.fetch(ctx, cont, oid, view{epoch: epoch, tx: opts.Tx}, string(dkeyName), iods, opts.Flags)
-	if err != nil {
+	out, err := p.fetch(ctx, cont, oid, view{epoch: epoch, tx: opts.Tx}, string(dkeyName), iods, opts.Flags, &reads)
+	if err != nil || len(reads) == 0 {
+		p.mu.RUnlock()
+		if err != nil {
+			return nil, fmt.Errorf("fetch %s/%s dkey %q: %w", cont, oid, dkeyName, err)
+		}
+		return out, nil
+	}
+	// NVMe reads run without the pool's lock, so writers of later epochs
+	// need not wait for the device. Holding nvmeReadMu keeps the extents
+	// from being freed and reused meanwhile (releasing one takes it
+	// exclusively, which only aggregation, discard, abort and overwrites do).
+	p.nvmeReadMu.RLock()
+	nvme := p.nvme
+	p.mu.RUnlock()
+	defer p.nvmeReadMu.RUnlock()
+	if err := reads.run(ctx, nvme); err != nil {
 		return nil, fmt.Errorf("fetch %s/%s dkey %q: %w", cont, oid, dkeyName, err)
 	}
 	return out, nil
+}
+
+// nvmeRead is a value to copy from NVMe into a fetch result once the
+// pool's lock is released: bytes [from, from+len(dst)) of the extent.
+type nvmeRead struct {
+	ext  extent
+	dst  []byte
+	from uint64
+}
+
+type nvmeReads []nvmeRead
+
+// readInto fills dst with v's bytes from offset from: now if they are
+// inline, later (run) if they are on NVMe.
+func (rs *nvmeReads) readInto(v value, dst []byte, from uint64) {
+	if v.ext == nil {
+		copy(dst, v.inline[from:])
+		return
+	}
+	*rs = append(*rs, nvmeRead{ext: *v.ext, dst: dst, from: from})
+}
+
+func (rs nvmeReads) run(ctx context.Context, nvme valueStore) error {
+	for _, r := range rs {
+		buf := r.dst
+		if r.from != 0 || uint64(len(r.dst)) != r.ext.Len {
+			buf = make([]byte, r.ext.Len)
+		}
+		if err := nvme.read(ctx, r.ext, buf); err != nil {
+			return err
+		}
+		if &buf[0] != &r.dst[0] {
+			copy(r.dst, buf[r.from:])
+		}
+	}
+	return nil
 }
 
 func checkFetchArgs(dkeyName []byte, iods []daos.IOD) error {
@@ -102,7 +153,7 @@ func mulNoOverflow(a, b uint64) (uint64, bool) {
 }
 
 func (p *Pool) fetch(ctx context.Context, cont ContainerID, oid daos.ObjectID, v view, dkeyName string,
-	iods []daos.IOD, flags daos.CondFlags) ([]FetchResult, error) {
+	iods []daos.IOD, flags daos.CondFlags, reads *nvmeReads) ([]FetchResult, error) {
 	c, err := p.container(cont)
 	if err != nil {
 		return nil, err
@@ -139,9 +190,9 @@ func (p *Pool) fetch(ctx context.Context, cont ContainerID, oid daos.ObjectID, v
 		}
 		afloor = v.floor(afloor, a.punchList())
 		if iods[i].Type == daos.IODSingle {
-			err = p.fetchSV(ctx, a, v, afloor, &iods[i], &out[i])
+			err = p.fetchSV(a, v, afloor, &iods[i], &out[i], reads)
 		} else {
-			err = p.fetchArray(ctx, a, v, afloor, &iods[i], &out[i])
+			err = p.fetchArray(a, v, afloor, &iods[i], &out[i], reads)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("akey %q: %w", iods[i].Name, err)
@@ -158,7 +209,7 @@ func totalRecords(rs []daos.Recx) uint64 {
 	return n
 }
 
-func (p *Pool) fetchSV(ctx context.Context, a *akey, v view, floor daos.Epoch, iod *daos.IOD, res *FetchResult) error {
+func (p *Pool) fetchSV(a *akey, v view, floor daos.Epoch, iod *daos.IOD, res *FetchResult, reads *nvmeReads) error {
 	i := a.newestSV(v, floor)
 	if i < 0 || a.svs[i].size() == 0 {
 		return nil
@@ -174,15 +225,12 @@ func (p *Pool) fetchSV(ctx context.Context, a *akey, v view, floor daos.Epoch, i
 	if iod.Size < res.Size {
 		return daos.Errorf(daos.ErrRec2big, "value of %d bytes does not fit a %d-byte buffer", res.Size, iod.Size)
 	}
-	data, err := p.readValue(ctx, r.val, res.Size)
-	if err != nil {
-		return err
-	}
-	res.Data = append([]byte(nil), data...)
+	res.Data = make([]byte, res.Size)
+	reads.readInto(r.val, res.Data, 0)
 	return nil
 }
 
-func (p *Pool) fetchArray(ctx context.Context, a *akey, v view, floor daos.Epoch, iod *daos.IOD, res *FetchResult) error {
+func (p *Pool) fetchArray(a *akey, v view, floor daos.Epoch, iod *daos.IOD, res *FetchResult, reads *nvmeReads) error {
 	type piece struct {
 		dst  uint64 // byte offset in the output
 		frag fragment
@@ -211,12 +259,9 @@ func (p *Pool) fetchArray(ctx context.Context, a *akey, v view, floor daos.Epoch
 	res.Data = make([]byte, base*iod.Size)
 	for _, pc := range pieces {
 		r := pc.frag.rec
-		src, err := p.readValue(ctx, r.val, r.bytes())
-		if err != nil {
-			return err
-		}
 		from := (pc.frag.recx.Idx - r.recx.Idx) * r.rsize
-		copy(res.Data[pc.dst*r.rsize:], src[from:from+pc.frag.recx.Nr*r.rsize])
+		n := pc.frag.recx.Nr * r.rsize
+		reads.readInto(r.val, res.Data[pc.dst*r.rsize:pc.dst*r.rsize+n], from)
 	}
 	return nil
 }

@@ -63,7 +63,11 @@ type Pool struct {
 	scmUsed uint64
 	nvme    valueStore // nil: every value inline
 	journal Journal    // nil: nothing is durable
-	store   *store     // nil: a pool in DRAM only
+	// nvmeReadMu is held shared by fetches reading NVMe outside mu, and
+	// exclusively while extents are released, so that no extent is reused
+	// under a reader.
+	nvmeReadMu sync.RWMutex
+	store      *store // nil: a pool in DRAM only
 	// failed, once set, is returned by every mutation: the pool is closed
 	// or stopped after a journal failure. Reads go on after a journal
 	// failure (the index holds exactly what was acknowledged) but not after
@@ -212,7 +216,9 @@ func (p *Pool) inlineCost(v value) uint64 { return uint64(len(v.inline)) }
 func (p *Pool) releaseValue(v value) {
 	p.scmUsed -= recordOverheadBytes + p.inlineCost(v)
 	if v.ext != nil && p.nvme != nil {
+		p.nvmeReadMu.Lock()
 		p.nvme.release(*v.ext)
+		p.nvmeReadMu.Unlock()
 	}
 }
 

@@ -146,3 +146,53 @@ func TestPrunedKeysLeaveTransactions(t *testing.T) {
 	require.NoError(t, p.Commit(ctx, cid, 7))
 	require.NoError(t, q.Commit(ctx, cid, 7))
 }
+
+// Fetches read NVMe without the pool's lock; extents freed meanwhile (by
+// aggregation here) must not be reused under them.
+func TestNVMeReadsOutsideTheLockSeeNoReuse(t *testing.T) {
+	cfg := StoreConfig{Dir: shmDir(t), LogMode: LogPMem, LogBytes: 4 << 20, NVMePath: filepath.Join(t.TempDir(), "nvme"),
+		Options: Options{SCMBytes: 32 << 20, NVMeBytes: 1 << 20}}
+	p, err := Create(ctx, cfg)
+	require.NoError(t, err)
+	defer p.Close()
+	require.NoError(t, p.CreateContainer(ctx, cid))
+	val := func(e daos.Epoch) []byte { return bytes.Repeat([]byte{byte(e)}, 8192) }
+	put := func(e daos.Epoch) {
+		v := val(e)
+		require.NoError(t, p.Update(ctx, cid, oid1, e, []byte("d"), []daos.IOD{sv("a", string(v))}, [][]byte{v}, UpdateOptions{}))
+	}
+	put(1)
+	done := make(chan struct{})
+	errs := make(chan error, 1)
+	go func() {
+		defer close(errs)
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			res, err := p.Fetch(ctx, cid, oid1, daos.EpochMax, []byte("d"), []daos.IOD{{Name: []byte("a"), Type: daos.IODSingle, Size: 1 << 20}}, FetchOptions{})
+			if err != nil {
+				errs <- err
+				return
+			}
+			d := res[0].Data
+			if len(d) != 8192 || !bytes.Equal(d, bytes.Repeat(d[:1], 8192)) {
+				errs <- errors.New("fetch returned mixed bytes")
+				return
+			}
+		}
+	}()
+	// The 1 MiB device holds 128 values: overwriting and aggregating
+	// recycles the same extents many times over.
+	for e := daos.Epoch(2); e < 600; e++ {
+		put(e)
+		_, err := p.Aggregate(ctx, cid, e)
+		require.NoError(t, err)
+	}
+	close(done)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+}
