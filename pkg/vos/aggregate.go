@@ -49,25 +49,86 @@ type AggregateStats struct {
 // ones are not touched. From then on, writes below upTo are refused with
 // DER_TX_RESTART.
 func (p *Pool) Aggregate(ctx context.Context, cont ContainerID, upTo daos.Epoch) (AggregateStats, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if _, err := p.container(cont); err != nil {
-		return AggregateStats{}, fmt.Errorf("aggregate: %w", err)
-	}
+	var st AggregateStats
 	if upTo == 0 {
-		return AggregateStats{}, nil
+		return st, nil
 	}
-	if err := p.record(ctx, opAggregate, encodeContOp(contOp{cont: cont, a: upTo})); err != nil {
-		return AggregateStats{}, fmt.Errorf("aggregate %s: %w", cont, err)
+	// First raise the boundary, so that no write lands below it while the
+	// objects are visited.
+	p.mu.Lock()
+	_, err := p.container(cont)
+	if err == nil {
+		err = p.record(ctx, opAggregate, encodeContOp(contOp{cont: cont, a: upTo}))
 	}
-	return p.applyAggregate(cont, upTo), nil
+	if err != nil {
+		p.mu.Unlock()
+		return st, fmt.Errorf("aggregate %s: %w", cont, err)
+	}
+	p.conts[cont].aggregated = max(p.conts[cont].aggregated, upTo)
+	p.mu.Unlock()
+	// Then visit the objects a few at a time, each batch one journal record,
+	// so that readers and writers wait for one batch at most.
+	next, more := daos.ObjectID{}, true
+	for more {
+		if err := ctx.Err(); err != nil {
+			return st, fmt.Errorf("aggregate %s: %w", cont, err)
+		}
+		var s AggregateStats
+		s, next, more, err = p.aggregateBatch(ctx, cont, upTo, next)
+		if err != nil {
+			return st, fmt.Errorf("aggregate %s: %w", cont, err)
+		}
+		st.VersionsRemoved += s.VersionsRemoved
+		st.KeysRemoved += s.KeysRemoved
+	}
+	return st, nil
 }
 
-// applyAggregate is deterministic in the index state, so the journal only
-// records its bound. It runs to completion once recorded.
-func (p *Pool) applyAggregate(cont ContainerID, upTo daos.Epoch) AggregateStats {
+// aggBatchObjects is how many objects one aggregation step visits.
+const aggBatchObjects = 64
+
+// aggregateBatch aggregates up to aggBatchObjects objects from `from` on and
+// says where the next batch starts.
+func (p *Pool) aggregateBatch(ctx context.Context, cont ContainerID, upTo daos.Epoch, from daos.ObjectID) (AggregateStats, daos.ObjectID, bool, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c, err := p.container(cont)
+	if err != nil {
+		return AggregateStats{}, from, false, err // destroyed meanwhile
+	}
+	var batch []daos.ObjectID
+	c.objs.AscendGreaterOrEqual(&object{oid: from}, func(o *object) bool {
+		batch = append(batch, o.oid)
+		return len(batch) < aggBatchObjects
+	})
+	if len(batch) == 0 {
+		return AggregateStats{}, from, false, nil
+	}
+	last := batch[len(batch)-1]
+	if err := p.record(ctx, opAggregateRange, encodeAggRange(cont, upTo, batch[0], last)); err != nil {
+		return AggregateStats{}, from, false, err
+	}
+	st := p.applyAggregateRange(cont, upTo, batch[0], last)
+	next, wrapped := nextOID(last)
+	return st, next, !wrapped && len(batch) == aggBatchObjects, nil
+}
+
+// nextOID is the object id after o; wrapped is set past the last one.
+func nextOID(o daos.ObjectID) (daos.ObjectID, bool) {
+	if o.Lo != ^uint64(0) {
+		return daos.ObjectID{Hi: o.Hi, Lo: o.Lo + 1}, false
+	}
+	if o.Hi != ^uint64(0) {
+		return daos.ObjectID{Hi: o.Hi + 1}, false
+	}
+	return o, true
+}
+
+// applyAggregateRange aggregates the objects from..to (inclusive). It is
+// deterministic in the index state, so the journal only records its
+// arguments.
+func (p *Pool) applyAggregateRange(cont ContainerID, upTo daos.Epoch, from, to daos.ObjectID) AggregateStats {
 	c := p.conts[cont]
-	c.aggregated = max(c.aggregated, upTo)
 	var views []view
 	for _, s := range c.snaps {
 		if s < upTo {
@@ -76,7 +137,12 @@ func (p *Pool) applyAggregate(cont ContainerID, upTo daos.Epoch) AggregateStats 
 	}
 	views = append(views, view{epoch: upTo - 1})
 	var st AggregateStats
-	c.objs.Ascend(func(o *object) bool {
+	var objs []*object
+	c.objs.AscendGreaterOrEqual(&object{oid: from}, func(o *object) bool {
+		if to.Less(o.oid) {
+			return false
+		}
+		objs = append(objs, o)
 		o.dkeys.Ascend(func(d *dkey) bool {
 			d.akeys.Ascend(func(a *akey) bool {
 				st.VersionsRemoved += p.aggregateAkey(a, views, o, d, upTo)
@@ -86,7 +152,7 @@ func (p *Pool) applyAggregate(cont ContainerID, upTo daos.Epoch) AggregateStats 
 		})
 		return true
 	})
-	st.KeysRemoved = p.pruneEmpty(c)
+	st.KeysRemoved = p.pruneObjects(c, objs)
 	return st
 }
 
@@ -204,15 +270,25 @@ func (p *Pool) applyDiscard(cont ContainerID, from, to daos.Epoch) {
 	p.pruneEmpty(c)
 }
 
-// pruneEmpty removes keys and objects left with nothing and returns how
+// pruneEmpty prunes every object of the container (see pruneObjects).
+func (p *Pool) pruneEmpty(c *container) uint64 {
+	var objs []*object
+	c.objs.Ascend(func(o *object) bool {
+		objs = append(objs, o)
+		return true
+	})
+	return p.pruneObjects(c, objs)
+}
+
+// pruneObjects removes keys and objects left with nothing and returns how
 // many it removed. A key holding a transaction's stamp is never empty, so
 // transactions only lose references to keys they no longer own anything in
 // (the same whether the pool was replayed, loaded from a checkpoint or
 // never restarted).
-func (p *Pool) pruneEmpty(c *container) uint64 {
+func (p *Pool) pruneObjects(c *container, objs []*object) uint64 {
 	removed := uint64(0)
 	var deadObjs []*object
-	c.objs.Ascend(func(o *object) bool {
+	for _, o := range objs {
 		var deadDkeys []*dkey
 		o.dkeys.Ascend(func(d *dkey) bool {
 			var deadAkeys []*akey
@@ -243,8 +319,7 @@ func (p *Pool) pruneEmpty(c *container) uint64 {
 		if o.dkeys.Len() == 0 && len(o.punches) == 0 {
 			deadObjs = append(deadObjs, o)
 		}
-		return true
-	})
+	}
 	for _, o := range deadObjs {
 		c.objs.Delete(o)
 		for _, t := range c.txs {

@@ -175,9 +175,28 @@ const (
 	opCommit
 	opAbort
 	opSetSnapshots
-	opAggregate
+	opAggregate // raises the boundary; opAggregateRange records do the work
 	opDiscard
+	opAggregateRange
 )
+
+func encodeAggRange(cont ContainerID, upTo daos.Epoch, from, to daos.ObjectID) []byte {
+	var e encoder
+	e.cont(cont)
+	e.u64(upTo)
+	e.oid(from)
+	e.oid(to)
+	return e.b
+}
+
+func decodeAggRange(p []byte) (cont ContainerID, upTo daos.Epoch, from, to daos.ObjectID, err error) {
+	d := decoder{b: p}
+	cont, upTo, from, to = d.cont(), d.u64(), d.oid(), d.oid()
+	if err = d.finish("aggregation range"); err == nil && (upTo == 0 || to.Less(from)) {
+		err = daos.Errorf(daos.ErrDfInval, "decode aggregation range: bound %d, objects %s..%s", upTo, from, to)
+	}
+	return cont, upTo, from, to, err
+}
 
 // contOp covers the operations that name a container and up to two
 // numbers: create, destroy, commit, abort, aggregate, discard.

@@ -46,6 +46,15 @@ func (p *Pool) replayOp(typ uint8, payload []byte) error {
 			return err
 		}
 		return p.replayContOp(typ, op)
+	case opAggregateRange:
+		cont, upTo, from, to, err := decodeAggRange(payload)
+		if err != nil {
+			return err
+		}
+		if _, err := p.container(cont); err != nil {
+			return corrupt("aggregation range", err)
+		}
+		p.applyAggregateRange(cont, upTo, from, to)
 	case opSetSnapshots:
 		cont, snaps, err := decodeSnapshots(payload)
 		if err != nil {
@@ -104,7 +113,8 @@ func (p *Pool) replayContOp(typ uint8, op contOp) error {
 			p.applyAbort(op.cont, TxID(op.a))
 		}
 	case opAggregate:
-		p.applyAggregate(op.cont, op.a)
+		c := p.conts[op.cont]
+		c.aggregated = max(c.aggregated, op.a)
 	case opDiscard:
 		p.applyDiscard(op.cont, op.a, op.b)
 	}

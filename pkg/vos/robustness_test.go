@@ -196,3 +196,36 @@ func TestNVMeReadsOutsideTheLockSeeNoReuse(t *testing.T) {
 		require.NoError(t, err)
 	}
 }
+
+func TestAggregationRunsInBatchesAndReplays(t *testing.T) {
+	p := newTestPool(t)
+	j := &memJournal{}
+	p.journal = j
+	const objects = 3*aggBatchObjects + 5
+	for i := 0; i < objects; i++ {
+		oid := daos.ObjectID{Hi: 9, Lo: uint64(i)}
+		for e := daos.Epoch(1); e <= 2; e++ {
+			require.NoError(t, p.Update(ctx, cid, oid, e, []byte("d"), []daos.IOD{sv("a", "v")}, [][]byte{[]byte("v")}, UpdateOptions{}))
+		}
+	}
+	before := len(j.records)
+	st, err := p.Aggregate(ctx, cid, 10)
+	require.NoError(t, err)
+	require.Equal(t, uint64(objects), st.VersionsRemoved)
+	ranges := 0
+	for _, r := range j.records[before:] {
+		if r.typ == opAggregateRange {
+			ranges++
+		}
+	}
+	require.Equal(t, 4, ranges, "one record per batch of %d objects", aggBatchObjects)
+
+	replayed, err := NewPool(Options{SCMBytes: 64 << 20})
+	require.NoError(t, err)
+	require.NoError(t, replayed.CreateContainer(ctx, cid)) // made before the journal was attached
+	for i, rec := range j.records {
+		require.NoError(t, replayed.replayOp(rec.typ, rec.payload), "record %d", i)
+	}
+	require.Equal(t, p.Space(), replayed.Space())
+	require.Equal(t, p.encodeIndex(), replayed.encodeIndex())
+}
