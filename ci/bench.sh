@@ -39,8 +39,8 @@ cgo)
 	;;
 vos)
 	echo "== VOS (one target; journal on /dev/shm, NVMe file in ${TMPDIR:-/tmp}) vs Pebble and raw file writes"
-	echo "   median of ${VOS_BENCH_REPEATS:-3} runs; Pebble syncs every write, as VOS acknowledges only durable updates"
-	go run -tags "vosbench ${VOS_BENCH_TAGS:-pmdk isal}" ./ci/vosbench -repeats "${VOS_BENCH_REPEATS:-3}" \
+	echo "   median of ${VOS_BENCH_REPEATS:-5} runs, VOS and baseline alternating; Pebble syncs every write, as VOS acknowledges only durable updates"
+	go run -tags "vosbench ${VOS_BENCH_TAGS:-pmdk isal}" ./ci/vosbench -repeats "${VOS_BENCH_REPEATS:-5}" \
 		-ops "${VOS_BENCH_OPS:-20000}" -restart-values "${VOS_BENCH_RESTART_VALUES:-1000000}"
 	;;
 *)

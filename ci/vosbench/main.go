@@ -74,18 +74,14 @@ func main() {
 func run() error {
 	var res results
 	for _, size := range smallSize {
-		if err := median(&res, *repeats, func(r *results) error { return smallVOS(r, size) }); err != nil {
-			return fmt.Errorf("VOS %d B: %w", size, err)
-		}
-		if err := median(&res, *repeats, func(r *results) error { return smallPebble(r, size) }); err != nil {
-			return fmt.Errorf("Pebble %d B: %w", size, err)
+		vosRun := func(r *results) error { return smallVOS(r, size) }
+		pebbleRun := func(r *results) error { return smallPebble(r, size) }
+		if err := median(&res, *repeats, vosRun, pebbleRun); err != nil {
+			return fmt.Errorf("%d B values: %w", size, err)
 		}
 	}
-	if err := median(&res, *repeats, bigVOS); err != nil {
-		return fmt.Errorf("VOS 1 MiB: %w", err)
-	}
-	if err := median(&res, *repeats, bigRaw); err != nil {
-		return fmt.Errorf("raw 1 MiB: %w", err)
+	if err := median(&res, *repeats, bigVOS, bigRaw); err != nil {
+		return fmt.Errorf("1 MiB values: %w", err)
 	}
 	restart, perValue, err := restartAndMemory()
 	if err != nil {
@@ -106,20 +102,26 @@ func run() error {
 	return nil
 }
 
-// median runs f several times and keeps, per row, the run with the median
-// rate.
-func median(res *results, n int, f func(*results) error) error {
-	var runs []results
+// median runs ours and the baseline alternately, n times each, so that a
+// machine that speeds up or slows down during the run affects both alike,
+// and keeps per row the median rate.
+func median(res *results, n int, fs ...func(*results) error) error {
+	runs := make([][]results, len(fs))
 	for i := 0; i < n; i++ {
-		var r results
-		if err := f(&r); err != nil {
-			return err
+		for k, f := range fs {
+			var r results
+			if err := f(&r); err != nil {
+				return err
+			}
+			runs[k] = append(runs[k], r)
 		}
-		runs = append(runs, r)
 	}
-	for j := range runs[0].rows {
-		sort.Slice(runs, func(a, b int) bool { return runs[a].rows[j].opsPerSec < runs[b].rows[j].opsPerSec })
-		res.rows = append(res.rows, runs[len(runs)/2].rows[j])
+	for k := range fs {
+		rs := runs[k]
+		for j := range rs[0].rows {
+			sort.Slice(rs, func(a, b int) bool { return rs[a].rows[j].opsPerSec < rs[b].rows[j].opsPerSec })
+			res.rows = append(res.rows, rs[len(rs)/2].rows[j])
+		}
 	}
 	return nil
 }
