@@ -77,7 +77,7 @@ func encodeAkey(e *encoder, a *akey) {
 		r := &a.svs[i]
 		e.stamp(r.stamp)
 		e.value(r.val)
-		e.str(r.csum)
+		e.str(csumOf(r.csum))
 	}
 	e.u64(uint64(len(a.extents())))
 	for i := range a.extents() {
@@ -217,7 +217,7 @@ func (p *Pool) decodeAkey(d *decoder) *akey {
 	p.scmUsed += recordOverheadBytes*uint64(1+len(a.punchList())) + uint64(len(a.name))
 	nsv := d.count(maxCount, 5)
 	for i := 0; i < nsv && d.err == nil; i++ {
-		r := svRec{stamp: d.stamp(), val: d.value(), csum: d.str(maxCsumBytes)}
+		r := svRec{stamp: d.stamp(), val: d.value(), csum: csumPtr(d.bytes(maxCsumBytes))}
 		p.scmUsed += recordOverheadBytes + uint64(len(r.val.inline))
 		if len(a.svs) > 0 && a.svs[len(a.svs)-1].epoch > r.epoch {
 			d.fail() // versions are stored in epoch order
@@ -227,7 +227,7 @@ func (p *Pool) decodeAkey(d *decoder) *akey {
 	narr := d.count(maxCount, 7)
 	for i := 0; i < narr && d.err == nil; i++ {
 		r := arrRec{stamp: d.stamp(), recx: daos.Recx{Idx: d.u64(), Nr: d.u64()}, rsize: d.u64(), val: d.value(), csum: d.str(maxCsumBytes)}
-		if d.err == nil && checkExtentValue(r.recx, r.rsize, r.val) != nil {
+		if d.err == nil && checkExtentLen(r.recx, r.rsize, r.val.length()) != nil {
 			d.fail()
 		}
 		p.scmUsed += recordOverheadBytes + uint64(len(r.val.inline))

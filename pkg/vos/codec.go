@@ -50,17 +50,22 @@ func (e *encoder) stamps(ss []stamp) {
 	}
 }
 
-// value: 0 + bytes for inline, 1 + offset + length for an NVMe extent.
-func (e *encoder) value(v value) {
-	if v.ext != nil {
+// value: 0 + bytes for inline, 1 + offset + length + CRC for an NVMe
+// extent. Index values and operation values encode alike.
+func (e *encoder) value(v value) { e.valueParts([]byte(v.inline), v.ext) }
+
+func (e *encoder) opValue(v opValue) { e.valueParts(v.inline, v.ext) }
+
+func (e *encoder) valueParts(inline []byte, ext *extent) {
+	if ext != nil {
 		e.u64(1)
-		e.u64(v.ext.Off)
-		e.u64(v.ext.Len)
-		e.u64(uint64(v.ext.CRC))
+		e.u64(ext.Off)
+		e.u64(ext.Len)
+		e.u64(uint64(ext.CRC))
 		return
 	}
 	e.u64(0)
-	e.bytes(v.inline)
+	e.bytes(inline)
 }
 
 type decoder struct {
@@ -141,9 +146,16 @@ func (d *decoder) stamps() []stamp {
 }
 
 func (d *decoder) value() value {
+	v := d.opValue()
+	return v.stored()
+}
+
+// opValue decodes a value without copying inline bytes: they stay in the
+// record being decoded.
+func (d *decoder) opValue() opValue {
 	switch d.u64() {
 	case 0:
-		return value{inline: d.bytes(maxValueBytes)}
+		return opValue{inline: d.bytes(maxValueBytes)}
 	case 1:
 		e := extent{Off: d.u64(), Len: d.u64()}
 		crc := d.u64()
@@ -151,10 +163,10 @@ func (d *decoder) value() value {
 			d.fail()
 		}
 		e.CRC = uint32(crc)
-		return value{ext: &e}
+		return opValue{ext: &e}
 	default:
 		d.fail()
-		return value{}
+		return opValue{}
 	}
 }
 
@@ -279,7 +291,7 @@ func encodeUpdate(op *updateOp) []byte {
 		}
 		e.u64(uint64(len(au.vals)))
 		for j := range au.vals {
-			e.value(au.vals[j])
+			e.opValue(au.vals[j])
 			e.bytes(au.csums[j])
 		}
 	}
@@ -298,7 +310,7 @@ func decodeUpdate(p []byte) (*updateOp, error) {
 		}
 		nv := d.count(MaxRecxs, 2)
 		for j := 0; j < nv && d.err == nil; j++ {
-			au.vals = append(au.vals, d.value())
+			au.vals = append(au.vals, d.opValue())
 			au.csums = append(au.csums, nilIfEmpty(d.bytes(maxCsumBytes)))
 		}
 		op.akeys = append(op.akeys, au)
@@ -331,7 +343,7 @@ func (op *updateOp) check() error {
 				return fmt.Errorf("akey %q: %d values for %d extents", au.name, len(au.vals), len(au.recxs))
 			}
 			for j, r := range au.recxs {
-				if err := checkExtentValue(r, au.size, au.vals[j]); err != nil {
+				if err := checkExtentLen(r, au.size, au.vals[j].length()); err != nil {
 					return fmt.Errorf("akey %q: %w", au.name, err)
 				}
 			}
@@ -342,15 +354,15 @@ func (op *updateOp) check() error {
 	return nil
 }
 
-// checkExtentValue makes sure a stored array extent is well formed: not
+// checkExtentLen makes sure a stored array extent is well formed: not
 // empty, not wrapping, and holding exactly its records' bytes.
-func checkExtentValue(r daos.Recx, rsize uint64, v value) error {
+func checkExtentLen(r daos.Recx, rsize, length uint64) error {
 	if r.Nr == 0 || r.End() < r.Idx {
 		return fmt.Errorf("extent %s is empty or wraps", r)
 	}
 	n, ok := mulNoOverflow(r.Nr, rsize)
-	if !ok || v.length() != n {
-		return fmt.Errorf("extent %s of %d-byte records holds %d bytes", r, rsize, v.length())
+	if !ok || length != n {
+		return fmt.Errorf("extent %s of %d-byte records holds %d bytes", r, rsize, length)
 	}
 	return nil
 }

@@ -11,9 +11,9 @@ import (
 func sampleUpdate() *updateOp {
 	return &updateOp{cont: ContainerID{7}, oid: daos.ObjectID{Hi: 3, Lo: 4}, epoch: 99, tx: 5, dkey: "dk",
 		akeys: []akeyUpdate{
-			{name: "s", typ: daos.IODSingle, size: 3, vals: []value{{inline: []byte("abc")}}, csums: [][]byte{[]byte("cs")}},
+			{name: "s", typ: daos.IODSingle, size: 3, vals: []opValue{{inline: []byte("abc")}}, csums: [][]byte{[]byte("cs")}},
 			{name: "a", typ: daos.IODArray, size: 4096, recxs: []daos.Recx{{Idx: 1, Nr: 2}, {Idx: 9, Nr: 1}},
-				vals: []value{{ext: &extent{Off: 8192, Len: 8192}}, {inline: make([]byte, 4096)}}, csums: [][]byte{nil, nil}},
+				vals: []opValue{{ext: &extent{Off: 8192, Len: 8192}}, {inline: make([]byte, 4096)}}, csums: [][]byte{nil, nil}},
 		}}
 }
 

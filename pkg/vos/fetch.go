@@ -216,8 +216,8 @@ func (p *Pool) fetchSV(a *akey, v view, floor daos.Epoch, iod *daos.IOD, res *Fe
 	}
 	r := &a.svs[i]
 	res.Size = r.size()
-	if r.csum != "" {
-		res.Csums = [][]byte{[]byte(r.csum)}
+	if r.csum != nil {
+		res.Csums = [][]byte{[]byte(*r.csum)}
 	}
 	if iod.Size == daos.RecAny {
 		return nil

@@ -16,13 +16,39 @@ type TxID uint64
 // btreeDegree suits small nodes in DRAM; it is not tuned yet.
 const btreeDegree = 16
 
-// value is where a value's bytes live: inline in SCM (the index), or an
-// extent on the NVMe device (ext non-nil; most values are small, so the
-// extent is kept out of line).
+// value is where a stored value's bytes live: inline in SCM (the index; a
+// string, immutable and two words), or an extent on the NVMe device (ext
+// non-nil; most values are small, so the extent is kept out of line).
 type value struct {
+	inline string
+	ext    *extent
+}
+
+// opValue is a value in an operation on its way in: the caller's (or the
+// journal record's) bytes, or where they were written on NVMe.
+type opValue struct {
 	inline []byte
 	ext    *extent
 }
+
+// bytes returns a copy of the inline bytes; nil for an empty value.
+func (v value) bytes() []byte {
+	if v.inline == "" {
+		return nil
+	}
+	return []byte(v.inline)
+}
+
+func (v opValue) length() uint64 {
+	if v.ext != nil {
+		return v.ext.Len
+	}
+	return uint64(len(v.inline))
+}
+
+// stored is the value as the index keeps it: the bytes are copied, so the
+// caller's buffer (or the journal record) is not retained.
+func (v opValue) stored() value { return value{inline: string(v.inline), ext: v.ext} }
 
 // onNVMe reports whether the bytes are on the NVMe device.
 func (v value) onNVMe() bool { return v.ext != nil }
@@ -52,12 +78,27 @@ type stamp struct {
 }
 
 // svRec is one version of a single value. Size 0 is a tombstone: DAOS
-// treats an update of size 0 as removing the value. The checksum is a
-// string (immutable, two words) to keep the record at 64 bytes.
+// treats an update of size 0 as removing the value. The checksum, rare,
+// is behind a pointer, which keeps the record at 48 bytes.
 type svRec struct {
 	stamp
 	val  value
-	csum string
+	csum *string
+}
+
+func csumPtr(c []byte) *string {
+	if len(c) == 0 {
+		return nil
+	}
+	s := string(c)
+	return &s
+}
+
+func csumOf(c *string) string {
+	if c == nil {
+		return ""
+	}
+	return *c
 }
 
 // size is the value's size; 0 for a tombstone.

@@ -430,7 +430,7 @@ func (a *akey) versions() []VersionInfo {
 	out := make([]VersionInfo, 0, len(a.svs)+len(a.extents()))
 	for i := range a.svs {
 		r := &a.svs[i]
-		out = append(out, newVersionInfo(len(out), daos.IODSingle, r.stamp, r.size(), daos.Recx{}, r.size(), r.val, csumBytes(r.csum)))
+		out = append(out, newVersionInfo(len(out), daos.IODSingle, r.stamp, r.size(), daos.Recx{}, r.size(), r.val, csumBytes(csumOf(r.csum))))
 	}
 	for i := range a.extents() {
 		r := &a.extents()[i]
@@ -497,7 +497,7 @@ func (p *Pool) readStored(ctx context.Context, a *akey, index int) ([]byte, erro
 		if uint64(len(v.inline)) != want {
 			return nil, daos.Errorf(daos.ErrDfInval, "holds %d bytes inline, the index says %d", len(v.inline), want)
 		}
-		return v.inline, nil
+		return v.bytes(), nil
 	}
 	if v.ext.Len != want {
 		return nil, daos.Errorf(daos.ErrDfInval, "NVMe extent at offset %d holds %d bytes, the index says %d", v.ext.Off, v.ext.Len, want)

@@ -254,7 +254,7 @@ func (p *Pool) releaseObject(o *object) {
 // readValue returns a version's bytes.
 func (p *Pool) readValue(ctx context.Context, v value, size uint64) ([]byte, error) {
 	if v.ext == nil {
-		return v.inline, nil
+		return v.bytes(), nil
 	}
 	buf := make([]byte, size)
 	if err := p.nvme.read(ctx, *v.ext, buf); err != nil {

@@ -130,7 +130,7 @@ func TestClosedPoolRefusesEverything(t *testing.T) {
 
 func TestReplayRefusesArrayValueOfWrongLength(t *testing.T) {
 	op := &updateOp{cont: cid, oid: oid1, epoch: 1, dkey: "d", akeys: []akeyUpdate{{name: "x", typ: daos.IODArray, size: 4,
-		recxs: []daos.Recx{{Idx: 0, Nr: 4}}, vals: []value{{inline: []byte("ab")}}, csums: [][]byte{nil}}}}
+		recxs: []daos.Recx{{Idx: 0, Nr: 4}}, vals: []opValue{{inline: []byte("ab")}}, csums: [][]byte{nil}}}}
 	_, err := decodeUpdate(encodeUpdate(op))
 	require.ErrorIs(t, err, daos.ErrDfInval)
 }

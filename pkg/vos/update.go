@@ -31,7 +31,7 @@ type akeyUpdate struct {
 	typ   daos.IODType
 	size  uint64      // value size, or record size for arrays
 	recxs []daos.Recx // arrays only
-	vals  []value     // one per value or extent
+	vals  []opValue   // one per value or extent
 	csums [][]byte    // parallel to vals; entries may be nil
 }
 
@@ -139,7 +139,7 @@ func buildAkeyUpdate(iod *daos.IOD, data []byte, csums [][]byte, verify func(dat
 		if len(firstOrNil(csums)) > maxCsumBytes {
 			return au, daos.Errorf(daos.ErrInval, "checksum of %d bytes (at most %d)", len(csums[0]), maxCsumBytes)
 		}
-		au.vals = []value{{inline: data}}
+		au.vals = []opValue{{inline: data}}
 		au.csums = [][]byte{firstOrNil(csums)}
 	case daos.IODArray:
 		if len(iod.Recxs) == 0 || len(iod.Recxs) > MaxRecxs {
@@ -160,7 +160,7 @@ func buildAkeyUpdate(iod *daos.IOD, data []byte, csums [][]byte, verify func(dat
 			if off+n > uint64(len(data)) || off+n < off {
 				return au, daos.Errorf(daos.ErrIoInval, "data of %d bytes is short of the extents", len(data))
 			}
-			au.vals = append(au.vals, value{inline: data[off : off+n]})
+			au.vals = append(au.vals, opValue{inline: data[off : off+n]})
 			if len(nthOrNil(csums, j)) > maxCsumBytes {
 				return au, daos.Errorf(daos.ErrInval, "checksum of extent %s is %d bytes (at most %d)", r, len(csums[j]), maxCsumBytes)
 			}
@@ -211,14 +211,6 @@ func (p *Pool) admitUpdate(ctx context.Context, op *updateOp, iods []daos.IOD, f
 	}
 	if err := p.moveToNVMe(ctx, op); err != nil {
 		return err
-	}
-	// Inline values are copied so the caller may reuse its buffers.
-	for i := range op.akeys {
-		for j := range op.akeys[i].vals {
-			if v := &op.akeys[i].vals[j]; v.ext == nil {
-				v.inline = append([]byte(nil), v.inline...)
-			}
-		}
 	}
 	return nil
 }
@@ -272,7 +264,7 @@ func (p *Pool) moveToNVMe(ctx context.Context, op *updateOp) error {
 }
 
 // goesToNVMe reports whether a value lives (or will live) on NVMe.
-func (p *Pool) goesToNVMe(v value) bool {
+func (p *Pool) goesToNVMe(v opValue) bool {
 	return v.ext != nil || (p.nvme != nil && uint64(len(v.inline)) >= p.opts.InlineThreshold)
 }
 
@@ -389,10 +381,10 @@ func (p *Pool) applyUpdate(op *updateOp) {
 		}
 		switch au.typ {
 		case daos.IODSingle:
-			p.putSV(a, svRec{stamp: stamp{op.epoch, op.tx}, val: au.vals[0], csum: string(au.csums[0])})
+			p.putSV(a, svRec{stamp: stamp{op.epoch, op.tx}, val: au.vals[0].stored(), csum: csumPtr(au.csums[0])})
 		case daos.IODArray:
 			for j, r := range au.recxs {
-				a.setExtents(append(a.extents(), arrRec{stamp: stamp{op.epoch, op.tx}, recx: r, rsize: au.size, val: au.vals[j], csum: string(au.csums[j])}))
+				a.setExtents(append(a.extents(), arrRec{stamp: stamp{op.epoch, op.tx}, recx: r, rsize: au.size, val: au.vals[j].stored(), csum: string(au.csums[j])}))
 			}
 		}
 	}
