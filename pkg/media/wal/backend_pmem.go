@@ -101,24 +101,39 @@ func (p *pmemMedium) stage(off int64, header, payload []byte, n int64) error {
 	return nil
 }
 
-// commit persists the batch's bodies, then stores and persists their commit
-// words: a commit word is never durable before the bytes it vouches for.
+// commit makes the batch's records durable and valid.
+//
+// On real PMem (DAX) the bodies are persisted first and the commit words
+// after them: a commit word is never durable before the bytes it vouches
+// for, and cache lines reach the media in any order.
+//
+// Without DAX the mapping is written back by msync, page by page in any
+// order, and one msync over bodies and commit words together is enough:
+// each commit word holds the CRC of its whole record, so a word that lands
+// without its body fails verification and counts as a torn tail (no later
+// record can vouch for it: records of one batch do not, and the next batch
+// is staged only after this msync returned).
 func (p *pmemMedium) commit(batch []staged) error {
 	if len(batch) == 0 {
 		return nil
 	}
 	first, last := batch[0], batch[len(batch)-1]
 	lo, hi := first.off, last.off+last.bytes
+	b := p.m.Bytes()
+	if !p.onDAX {
+		for _, s := range batch {
+			storeCommitWord(b[s.off:], s.word)
+		}
+		if err := p.m.Persist(lo, hi-lo); err != nil {
+			return fmt.Errorf("persist records [%d, %d): %w", lo, hi, err)
+		}
+		return nil
+	}
 	if err := p.m.Persist(lo, hi-lo); err != nil {
 		return fmt.Errorf("persist records [%d, %d): %w", lo, hi, err)
 	}
-	b := p.m.Bytes()
 	for _, s := range batch {
 		storeCommitWord(b[s.off:], s.word)
-	}
-	if !p.onDAX {
-		// msync works on pages: one call over the span beats one per word.
-		return p.m.Persist(lo, last.off+commitWordBytes-lo)
 	}
 	for _, s := range batch {
 		if err := p.m.Flush(s.off, commitWordBytes); err != nil {

@@ -79,7 +79,10 @@
 // zero commit word and persisted, then its commit word (magic and CRC) is
 // stored with one aligned 8-byte store, which PMem makes power-fail atomic,
 // and persisted; a record whose commit word did not reach the medium is
-// invalid. In a file a torn write is caught by the CRC. A record is
+// invalid. On emulated PMem (msync, not DAX) one msync covers bodies and
+// commit words, since pages reach the medium in any order anyway: a commit
+// word without its body fails the CRC it carries. In a file a torn write is
+// caught by the CRC. A record is
 // acknowledged only after the sync that covers it, so every acknowledged
 // record is valid and chained to its predecessors back to the base LSN.
 //
