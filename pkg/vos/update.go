@@ -47,8 +47,9 @@ type updateOp struct {
 	// that apply, under the same lock, need not search again. Not recorded;
 	// replay searches.
 	found struct {
-		o *object
-		d *dkey
+		searched bool // o and d are what the search found, nil for absent
+		o        *object
+		d        *dkey
 	}
 }
 
@@ -280,7 +281,7 @@ func (p *Pool) updateSCMCost(c *container, op *updateOp) uint64 {
 	if o != nil {
 		d = o.dkey(op.dkey, false)
 	}
-	op.found.o, op.found.d = o, d
+	op.found.searched, op.found.o, op.found.d = true, o, d
 	if d == nil {
 		cost += recordOverheadBytes + uint64(len(op.dkey))
 	}
@@ -352,18 +353,20 @@ func (p *Pool) applyUpdate(op *updateOp) {
 	// same rules as updateSCMCost, so each key is looked up once.
 	cost := uint64(0)
 	o, d := op.found.o, op.found.d
-	if o == nil {
-		o = c.object(op.oid, false)
+	if !op.found.searched {
+		if o = c.object(op.oid, false); o != nil {
+			d = o.dkey(op.dkey, false)
+		}
 	}
+	// Absent keys were searched for already: insert without searching.
 	if o == nil {
-		o = c.object(op.oid, true)
+		o = newObject(op.oid, c.dkeyNodes)
+		c.objs.ReplaceOrInsert(o)
 		cost += recordOverheadBytes
 	}
 	if d == nil {
-		d = o.dkey(op.dkey, false)
-	}
-	if d == nil {
-		d = o.dkey(op.dkey, true)
+		d = newDkey(op.dkey)
+		o.dkeys.ReplaceOrInsert(d)
 		cost += recordOverheadBytes + uint64(len(op.dkey))
 	}
 	for i := range op.akeys {
