@@ -52,20 +52,29 @@ func (e *encoder) stamps(ss []stamp) {
 
 // value: 0 + bytes for inline, 1 + offset + length + CRC for an NVMe
 // extent. Index values and operation values encode alike.
-func (e *encoder) value(v value) { e.valueParts([]byte(v.inline), v.ext) }
-
-func (e *encoder) opValue(v opValue) { e.valueParts(v.inline, v.ext) }
-
-func (e *encoder) valueParts(inline []byte, ext *extent) {
-	if ext != nil {
-		e.u64(1)
-		e.u64(ext.Off)
-		e.u64(ext.Len)
-		e.u64(uint64(ext.CRC))
+func (e *encoder) value(v value) {
+	if v.ext != nil {
+		e.extent(v.ext)
 		return
 	}
 	e.u64(0)
-	e.bytes(inline)
+	e.str(v.inline)
+}
+
+func (e *encoder) opValue(v opValue) {
+	if v.ext != nil {
+		e.extent(v.ext)
+		return
+	}
+	e.u64(0)
+	e.bytes(v.inline)
+}
+
+func (e *encoder) extent(x *extent) {
+	e.u64(1)
+	e.u64(x.Off)
+	e.u64(x.Len)
+	e.u64(uint64(x.CRC))
 }
 
 type decoder struct {
