@@ -9,10 +9,7 @@ import (
 )
 
 func benchPool(b *testing.B) *Pool {
-	cfg := StoreConfig{Dir: b.TempDir(), LogMode: LogPMem, LogBytes: 256 << 20, Options: Options{SCMBytes: 4 << 30}}
-	if d := shmDirB(b); d != "" {
-		cfg.Dir = d
-	}
+	cfg := StoreConfig{Dir: shmDir(b), LogMode: LogPMem, LogBytes: 256 << 20, Options: Options{SCMBytes: 4 << 30}}
 	p, err := Create(ctx, cfg)
 	if err != nil {
 		b.Fatal(err)
@@ -24,16 +21,18 @@ func benchPool(b *testing.B) *Pool {
 	return p
 }
 
-func shmDirB(b *testing.B) string {
-	d := "/dev/shm/vos-bench-" + b.Name()
-	d = d[:min(len(d), 200)]
-	for i := range d {
-		if d[i] == '/' && i > len("/dev/shm") {
-			d = d[:i] + "_" + d[i+1:]
+// filledPool is a pool holding n 64-byte values, one dkey each, and the
+// IOD that reads them.
+func filledPool(b *testing.B, n int) (*Pool, []daos.IOD) {
+	p := benchPool(b)
+	val := make([]byte, 64)
+	iods := []daos.IOD{{Name: []byte("v"), Type: daos.IODSingle, Size: 64}}
+	for i := 0; i < n; i++ {
+		if err := p.Update(ctx, cid, oid1, daos.Epoch(i+1), benchKey(i), iods, [][]byte{val}, UpdateOptions{}); err != nil {
+			b.Fatal(err)
 		}
 	}
-	b.Cleanup(func() { removeAll(d) })
-	return d
+	return p, iods
 }
 
 func benchKey(i int) []byte { return binary.BigEndian.AppendUint64([]byte("k"), uint64(i)) }
@@ -51,15 +50,8 @@ func BenchmarkUpdate64B(b *testing.B) {
 }
 
 func BenchmarkFetch64B(b *testing.B) {
-	p := benchPool(b)
-	val := make([]byte, 64)
-	iods := []daos.IOD{{Name: []byte("v"), Type: daos.IODSingle, Size: 64}}
 	const n = 10000
-	for i := 0; i < n; i++ {
-		if err := p.Update(ctx, cid, oid1, daos.Epoch(i+1), benchKey(i), iods, [][]byte{val}, UpdateOptions{}); err != nil {
-			b.Fatal(err)
-		}
-	}
+	p, iods := filledPool(b, n)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if _, err := p.Fetch(ctx, cid, oid1, daos.EpochMax, benchKey(i%n), iods, FetchOptions{}); err != nil {
@@ -71,7 +63,7 @@ func BenchmarkFetch64B(b *testing.B) {
 // BenchmarkReopen200k times Open of a pool holding 200,000 small values,
 // all in the journal (no checkpoint).
 func BenchmarkReopen200k(b *testing.B) {
-	dir := shmDirB(b)
+	dir := shmDir(b)
 	p, err := Create(ctx, StoreConfig{Dir: dir, LogMode: LogPMem, LogBytes: 256 << 20, Options: Options{SCMBytes: 4 << 30}})
 	if err != nil {
 		b.Fatal(err)
@@ -133,15 +125,8 @@ func BenchmarkMemoryPerValue(b *testing.B) {
 // BenchmarkFetchRandom64B reads random keys among 20,000, as ci/vosbench
 // does.
 func BenchmarkFetchRandom64B(b *testing.B) {
-	p := benchPool(b)
-	val := make([]byte, 64)
-	iods := []daos.IOD{{Name: []byte("v"), Type: daos.IODSingle, Size: 64}}
 	const n = 20000
-	for i := 0; i < n; i++ {
-		if err := p.Update(ctx, cid, oid1, daos.Epoch(i+1), benchKey(i), iods, [][]byte{val}, UpdateOptions{}); err != nil {
-			b.Fatal(err)
-		}
-	}
+	p, iods := filledPool(b, n)
 	keys := make([][]byte, 4096)
 	for i := range keys {
 		keys[i] = benchKey(int(uint32(i*2654435761) % n))

@@ -13,7 +13,7 @@ import (
 
 // shmDir is a temporary directory on /dev/shm (emulated PMem), removed at
 // the end of the test; t.TempDir() stands in where /dev/shm is missing.
-func shmDir(t *testing.T) string {
+func shmDir(t testing.TB) string {
 	t.Helper()
 	d, err := os.MkdirTemp("/dev/shm", "vos-test-")
 	if err != nil {
@@ -130,5 +130,3 @@ func TestStoreBadInput(t *testing.T) {
 	_, err = Create(ctx, cfg)
 	require.ErrorIs(t, err, daos.ErrExist)
 }
-
-func removeAll(d string) { os.RemoveAll(d) }
