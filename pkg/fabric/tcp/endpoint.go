@@ -1,0 +1,349 @@
+package tcp
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/daos-go/daos/pkg/fabric"
+)
+
+// Driver opens "tcp" endpoints. Its zero value uses the defaults.
+type Driver struct {
+	// ChunkSize is the largest bulk chunk sent before another transfer
+	// may interleave; 0 means DefaultChunkSize.
+	ChunkSize int
+	// MaxBulkOps bounds the bulk reads and writes a session has
+	// outstanding in each direction; 0 means DefaultMaxBulkOps.
+	MaxBulkOps int
+	// HandshakeTimeout bounds connection set-up when the caller's context
+	// has no deadline, and always on the listening side; 0 means 10 s.
+	HandshakeTimeout time.Duration
+}
+
+// Defaults of Driver.
+const (
+	DefaultChunkSize  = 512 << 10
+	DefaultMaxBulkOps = 64
+)
+
+var provider = fabric.Provider{Core: "tcp"}
+
+// Name is "tcp".
+func (Driver) Name() string { return "tcp" }
+
+// Serves reports whether p is "tcp".
+func (Driver) Serves(p fabric.Provider) bool { return p == provider }
+
+// Providers is always ["tcp"]: it needs nothing beyond Go.
+func (Driver) Providers() ([]string, error) { return []string{"tcp"}, nil }
+
+func (d Driver) chunkSize() int {
+	if d.ChunkSize <= 0 {
+		return DefaultChunkSize
+	}
+	return min(d.ChunkSize, MaxChunkWire)
+}
+
+func (d Driver) maxBulkOps() int {
+	if d.MaxBulkOps <= 0 {
+		return DefaultMaxBulkOps
+	}
+	return d.MaxBulkOps
+}
+
+func (d Driver) handshakeTimeout() time.Duration {
+	if d.HandshakeTimeout <= 0 {
+		return 10 * time.Second
+	}
+	return d.HandshakeTimeout
+}
+
+// endpoint is a listening socket and the sessions made through it.
+type endpoint struct {
+	drv    Driver
+	uri    fabric.URI
+	h      fabric.Handler
+	maxMsg int
+	ln     net.Listener
+
+	mu       sync.Mutex
+	closed   bool
+	dialed   map[*session]struct{}
+	accepted map[uint64]*session // by the dialer's session id
+
+	regMu   sync.RWMutex
+	regions map[uint64]*region
+	nextKey atomic.Uint64
+
+	wg sync.WaitGroup // accept loop, readers, bulk helpers
+}
+
+// Open listens as cfg says and serves connections until Close.
+func (d Driver) Open(ctx context.Context, cfg fabric.Config, h fabric.Handler) (fabric.Endpoint, error) {
+	p, err := fabric.ParseProvider(cfg.Provider)
+	if err != nil || p != provider {
+		return nil, fmt.Errorf("tcp driver cannot open provider %q", cfg.Provider)
+	}
+	if h == nil {
+		return nil, errors.New("tcp driver: nil message handler")
+	}
+	ap, err := cfg.ListenAddr()
+	if err != nil {
+		return nil, err
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", ap.String())
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", ap, err)
+	}
+	bound, err := netip.ParseAddrPort(ln.Addr().String())
+	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("listen on %s: bound address %q: %w", ap, ln.Addr(), err)
+	}
+	ep := &endpoint{
+		drv:      d,
+		uri:      fabric.IPURI(provider, bound),
+		h:        h,
+		maxMsg:   cfg.MessageLimit(),
+		ln:       ln,
+		dialed:   map[*session]struct{}{},
+		accepted: map[uint64]*session{},
+		regions:  map[uint64]*region{},
+	}
+	ep.wg.Add(1)
+	go ep.acceptLoop()
+	return ep, nil
+}
+
+func (ep *endpoint) URI() fabric.URI { return ep.uri }
+
+func (ep *endpoint) acceptLoop() {
+	defer ep.wg.Done()
+	for {
+		c, err := ep.ln.Accept()
+		if err != nil {
+			if ep.isClosed() {
+				return
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			// Out of descriptors and the like: back off rather than spin.
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		ep.wg.Add(1)
+		go ep.serveConn(c)
+	}
+}
+
+func (ep *endpoint) isClosed() bool {
+	ep.mu.Lock()
+	defer ep.mu.Unlock()
+	return ep.closed
+}
+
+// serveConn answers a dialer's hello and then runs the connection's
+// reader in this goroutine.
+func (ep *endpoint) serveConn(c net.Conn) {
+	defer ep.wg.Done()
+	_ = c.SetDeadline(time.Now().Add(ep.drv.handshakeTimeout()))
+	buf := make([]byte, helloLen)
+	if _, err := io.ReadFull(c, buf); err != nil {
+		c.Close()
+		return
+	}
+	hi, version, err := parseHello(buf)
+	if err != nil {
+		c.Close()
+		return
+	}
+	if version != protoVersion {
+		_, _ = c.Write(encodeAnswer(answerBadVersion))
+		c.Close()
+		return
+	}
+	var s *session
+	status := byte(answerOK)
+	ep.mu.Lock()
+	switch {
+	case ep.closed:
+		status = answerClosing
+	case hi.kind == kindCtrl:
+		if _, dup := ep.accepted[hi.session]; dup {
+			status = answerUnknownSession
+			break
+		}
+		s = newSession(ep, hi.session, "tcp://"+c.RemoteAddr().String(), c)
+		ep.accepted[hi.session] = s
+	default:
+		s = ep.accepted[hi.session]
+		if s == nil || s.bulk != nil {
+			status, s = answerUnknownSession, nil
+			break
+		}
+		s.bulk = c
+		close(s.bulkReady)
+	}
+	ep.mu.Unlock()
+	if _, err := c.Write(encodeAnswer(status)); err != nil || status != answerOK {
+		c.Close()
+		if s != nil {
+			s.fail(fmt.Errorf("handshake with %s: %w", s.remote, fabric.ErrPeerLost))
+		}
+		return
+	}
+	_ = c.SetDeadline(time.Time{})
+	if hi.kind == kindCtrl {
+		s.readCtrl()
+	} else {
+		s.readBulk()
+	}
+}
+
+// Connect dials the control and bulk connections of a new session.
+func (ep *endpoint) Connect(ctx context.Context, uri fabric.URI) (fabric.Peer, error) {
+	if uri.Provider != provider {
+		return nil, fmt.Errorf("connect to %s: the tcp provider cannot reach provider %s", uri, uri.Provider)
+	}
+	ap, err := uri.AddrPort()
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", uri, err)
+	}
+	if ep.isClosed() {
+		return nil, fmt.Errorf("connect to %s: %w", uri, fabric.ErrClosed)
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, ep.drv.handshakeTimeout())
+		defer cancel()
+	}
+	id := rand.Uint64()
+	ctrl, err := ep.dial(ctx, ap, hello{kind: kindCtrl, session: id})
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", uri, err)
+	}
+	bulk, err := ep.dial(ctx, ap, hello{kind: kindBulk, session: id})
+	if err != nil {
+		ctrl.Close()
+		return nil, fmt.Errorf("connect to %s: bulk connection: %w", uri, err)
+	}
+	s := newSession(ep, id, uri.String(), ctrl)
+	s.bulk = bulk
+	close(s.bulkReady)
+	ep.mu.Lock()
+	if ep.closed {
+		ep.mu.Unlock()
+		ctrl.Close()
+		bulk.Close()
+		return nil, fmt.Errorf("connect to %s: %w", uri, fabric.ErrClosed)
+	}
+	ep.dialed[s] = struct{}{}
+	ep.wg.Add(2)
+	ep.mu.Unlock()
+	go func() { defer ep.wg.Done(); s.readCtrl() }()
+	go func() { defer ep.wg.Done(); s.readBulk() }()
+	return s, nil
+}
+
+// dial opens one connection and exchanges hellos, within ctx.
+func (ep *endpoint) dial(ctx context.Context, ap netip.AddrPort, hi hello) (net.Conn, error) {
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "tcp", ap.String())
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("dial: %w", fabric.ContextError(ctx.Err()))
+		}
+		return nil, fmt.Errorf("dial: %w: %w", fabric.ErrUnreachable, err)
+	}
+	dl, _ := ctx.Deadline()
+	_ = c.SetDeadline(dl)
+	stop := context.AfterFunc(ctx, func() { _ = c.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+	fail := func(what string, err error) (net.Conn, error) {
+		c.Close()
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("%s: %w", what, fabric.ContextError(ctx.Err()))
+		}
+		return nil, fmt.Errorf("%s: %w: %w", what, fabric.ErrUnreachable, err)
+	}
+	if _, err := c.Write(hi.encode()); err != nil {
+		return fail("send hello", err)
+	}
+	buf := make([]byte, answerLen)
+	if _, err := io.ReadFull(c, buf); err != nil {
+		return fail("read answer to hello", err)
+	}
+	status, err := parseAnswer(buf)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	switch status {
+	case answerOK:
+	case answerClosing:
+		return fail("hello", errors.New("peer endpoint is closing"))
+	default:
+		c.Close()
+		return nil, fmt.Errorf("hello refused by peer (status %d): %w", status, fabric.ErrTransport)
+	}
+	if !stop() {
+		// ctx ended just now and may have set the deadline.
+		c.Close()
+		return nil, fmt.Errorf("hello: %w", fabric.ContextError(ctx.Err()))
+	}
+	_ = c.SetDeadline(time.Time{})
+	return c, nil
+}
+
+// forget drops a failed session from the endpoint's tables.
+func (ep *endpoint) forget(s *session) {
+	ep.mu.Lock()
+	defer ep.mu.Unlock()
+	delete(ep.dialed, s)
+	if ep.accepted[s.id] == s {
+		delete(ep.accepted, s.id)
+	}
+}
+
+// Close stops listening, says goodbye on every session, fails what is in
+// flight and waits for the endpoint's goroutines.
+func (ep *endpoint) Close() error {
+	ep.mu.Lock()
+	if ep.closed {
+		ep.mu.Unlock()
+		return fmt.Errorf("close tcp endpoint %s: %w", ep.uri, fabric.ErrClosed)
+	}
+	ep.closed = true
+	var all []*session
+	for s := range ep.dialed {
+		all = append(all, s)
+	}
+	for _, s := range ep.accepted {
+		all = append(all, s)
+	}
+	ep.mu.Unlock()
+	err := ep.ln.Close()
+	for _, s := range all {
+		s.close(fmt.Errorf("local endpoint %s: %w", ep.uri, fabric.ErrClosed))
+	}
+	ep.wg.Wait()
+	if err != nil {
+		return fmt.Errorf("close tcp endpoint %s: %w", ep.uri, err)
+	}
+	return nil
+}
+
+// newBufferedReader sizes the readers of every connection.
+func newBufferedReader(c net.Conn) *bufio.Reader { return bufio.NewReaderSize(c, 64<<10) }

@@ -1,0 +1,187 @@
+package tcp
+
+import (
+	"bufio"
+	"encoding/binary"
+	"fmt"
+	"io"
+
+	"github.com/daos-go/daos/pkg/fabric"
+)
+
+// Protocol constants. A connection starts with a hello from the dialer and
+// an answer from the listener; then frames flow both ways.
+const (
+	helloMagic   = "DGOF"
+	protoVersion = 1
+	helloLen     = 16 // magic(4) version(1) kind(1) reserved(2) session(8)
+	answerLen    = 8  // magic(4) version(1) status(1) reserved(2)
+
+	kindCtrl = 1
+	kindBulk = 2
+
+	answerOK             = 0
+	answerBadVersion     = 1
+	answerUnknownSession = 2
+	answerClosing        = 3
+)
+
+// Control frames: length(4, of the payload) type(1) payload.
+const (
+	ctrlHeaderLen = 5
+	ctrlMessage   = 1 // payload: one message for the handler
+	ctrlBye       = 2 // no payload: the sender is closing this session
+)
+
+// Bulk frames: a fixed header, followed by `chunk` data bytes for the data
+// frames.
+//
+//	type(1) flags(1) reserved(2) chunk(4) op(8) key(8) off(8) n(8)
+const (
+	bulkHeaderLen = 40
+
+	bulkReadReq   = 1 // key, off (in the region), n: send me these bytes
+	bulkReadData  = 2 // off (in the transfer), chunk bytes follow; flagLast
+	bulkStatus    = 3 // n: DER code ending op (0: a write landed)
+	bulkWriteData = 4 // key, off (in the region), chunk bytes follow; flagLast
+
+	flagLast = 1
+
+	// MaxChunkWire bounds a chunk a peer may send, whatever its config.
+	MaxChunkWire = 64 << 20
+)
+
+type hello struct {
+	kind    byte
+	session uint64
+}
+
+func (h hello) encode() []byte {
+	b := make([]byte, helloLen)
+	copy(b, helloMagic)
+	b[4], b[5] = protoVersion, h.kind
+	binary.LittleEndian.PutUint64(b[8:], h.session)
+	return b
+}
+
+// parseHello checks a dialer's hello; the version is returned separately
+// so that a listener can answer a mismatch.
+func parseHello(b []byte) (hello, byte, error) {
+	if len(b) != helloLen || string(b[:4]) != helloMagic {
+		return hello{}, 0, fmt.Errorf("bad hello (not a daos-go tcp peer?): %w", fabric.ErrMalformed)
+	}
+	h := hello{kind: b[5], session: binary.LittleEndian.Uint64(b[8:])}
+	if h.kind != kindCtrl && h.kind != kindBulk {
+		return hello{}, b[4], fmt.Errorf("hello names connection kind %d: %w", h.kind, fabric.ErrMalformed)
+	}
+	return h, b[4], nil
+}
+
+func encodeAnswer(status byte) []byte {
+	b := make([]byte, answerLen)
+	copy(b, helloMagic)
+	b[4], b[5] = protoVersion, status
+	return b
+}
+
+func parseAnswer(b []byte) (byte, error) {
+	if len(b) != answerLen || string(b[:4]) != helloMagic {
+		return 0, fmt.Errorf("bad answer to hello (not a daos-go tcp endpoint?): %w", fabric.ErrMalformed)
+	}
+	if b[4] != protoVersion {
+		return 0, fmt.Errorf("peer speaks protocol version %d, we speak %d: %w", b[4], protoVersion, fabric.ErrMalformed)
+	}
+	return b[5], nil
+}
+
+func putCtrlHeader(b []byte, typ byte, n int) {
+	binary.LittleEndian.PutUint32(b, uint32(n))
+	b[4] = typ
+}
+
+// readCtrlFrame reads one control frame. It allocates at most max bytes,
+// and only after the header said so.
+func readCtrlFrame(r *bufio.Reader, max int) (byte, []byte, error) {
+	var hdr [ctrlHeaderLen]byte
+	if _, err := io.ReadFull(r, hdr[:]); err != nil {
+		return 0, nil, err
+	}
+	n := binary.LittleEndian.Uint32(hdr[:])
+	typ := hdr[4]
+	switch typ {
+	case ctrlMessage:
+		if uint64(n) > uint64(max) {
+			return 0, nil, fmt.Errorf("message frame of %d bytes exceeds the limit of %d: %w", n, max, fabric.ErrMalformed)
+		}
+	case ctrlBye:
+		if n != 0 {
+			return 0, nil, fmt.Errorf("bye frame with %d payload bytes: %w", n, fabric.ErrMalformed)
+		}
+		return typ, nil, nil
+	default:
+		return 0, nil, fmt.Errorf("control frame of unknown type %d: %w", typ, fabric.ErrMalformed)
+	}
+	msg := make([]byte, n)
+	if _, err := io.ReadFull(r, msg); err != nil {
+		return 0, nil, unexpectedEOF(err)
+	}
+	return typ, msg, nil
+}
+
+// unexpectedEOF turns an EOF inside a frame into io.ErrUnexpectedEOF.
+func unexpectedEOF(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+type bulkHeader struct {
+	typ, flags byte
+	chunk      uint32
+	op         uint64
+	key        uint64
+	off        uint64
+	n          uint64
+}
+
+func (h *bulkHeader) put(b []byte) {
+	b[0], b[1], b[2], b[3] = h.typ, h.flags, 0, 0
+	binary.LittleEndian.PutUint32(b[4:], h.chunk)
+	binary.LittleEndian.PutUint64(b[8:], h.op)
+	binary.LittleEndian.PutUint64(b[16:], h.key)
+	binary.LittleEndian.PutUint64(b[24:], h.off)
+	binary.LittleEndian.PutUint64(b[32:], h.n)
+}
+
+// parseBulkHeader decodes and checks a bulk frame header; data frames'
+// chunk sizes are bounded by MaxChunkWire.
+func parseBulkHeader(b []byte) (bulkHeader, error) {
+	h := bulkHeader{
+		typ: b[0], flags: b[1],
+		chunk: binary.LittleEndian.Uint32(b[4:]),
+		op:    binary.LittleEndian.Uint64(b[8:]),
+		key:   binary.LittleEndian.Uint64(b[16:]),
+		off:   binary.LittleEndian.Uint64(b[24:]),
+		n:     binary.LittleEndian.Uint64(b[32:]),
+	}
+	switch h.typ {
+	case bulkReadReq, bulkStatus:
+		if h.chunk != 0 {
+			return h, fmt.Errorf("bulk frame type %d carries %d data bytes: %w", h.typ, h.chunk, fabric.ErrMalformed)
+		}
+	case bulkReadData, bulkWriteData:
+		if h.chunk > MaxChunkWire {
+			return h, fmt.Errorf("bulk chunk of %d bytes exceeds %d: %w", h.chunk, MaxChunkWire, fabric.ErrMalformed)
+		}
+	default:
+		return h, fmt.Errorf("bulk frame of unknown type %d: %w", h.typ, fabric.ErrMalformed)
+	}
+	if h.flags&^flagLast != 0 {
+		return h, fmt.Errorf("bulk frame with unknown flags %#x: %w", h.flags, fabric.ErrMalformed)
+	}
+	if h.off > 1<<62 || h.n > 1<<62 {
+		return h, fmt.Errorf("bulk frame offset %d or length %d out of range: %w", h.off, h.n, fabric.ErrMalformed)
+	}
+	return h, nil
+}
