@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -36,14 +37,19 @@ func shmDir(t testing.TB) string {
 	return dir
 }
 
-func fileBackend(name string, dir func(t testing.TB) string, opts ...Option) backend {
+// fileBackend is a File on the given engine; with EngineURing the test is
+// skipped where the kernel refuses io_uring.
+func fileBackend(name string, engine Engine, dir func(t testing.TB) string, opts ...Option) backend {
+	opts = append(opts[:len(opts):len(opts)], WithEngine(engine))
 	return backend{
-		name: name,
+		name: name + "/" + engine.String(),
 		open: func(t *testing.T, size int64) Device {
+			requireEngine(t, engine)
 			d, err := CreateFile(filepath.Join(dir(t), "dev.img"), size, opts...)
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = d.Close() })
-			t.Logf("%s: direct=%v", d.Path(), d.Direct())
+			require.Equal(t, engine, d.Engine())
+			t.Logf("%s: direct=%v engine=%v", d.Path(), d.Direct(), d.Engine())
 			return d
 		},
 		reopen: func(t *testing.T, d Device) Device {
@@ -60,7 +66,7 @@ func fileBackend(name string, dir func(t testing.TB) string, opts ...Option) bac
 
 func backends() []backend {
 	tmp := func(t testing.TB) string { return t.TempDir() }
-	return []backend{
+	bs := []backend{
 		{name: "mem", open: func(t *testing.T, size int64) Device {
 			d, err := NewMem(size)
 			require.NoError(t, err)
@@ -71,11 +77,42 @@ func backends() []backend {
 			require.NoError(t, err)
 			return NewFaulty(d)
 		}},
-		fileBackend("file-tmp", tmp),
-		fileBackend("file-tmp-buffered", tmp, WithBuffered()),
-		fileBackend("file-tmp-qd1", tmp, WithQueueDepth(1), WithChunkSize(BlockSize)),
-		fileBackend("file-shm", shmDir),
 	}
+	for _, e := range []Engine{EngineURing, EngineThreads} {
+		bs = append(bs,
+			fileBackend("file-tmp", e, tmp),
+			fileBackend("file-tmp-buffered", e, tmp, WithBuffered()),
+			fileBackend("file-tmp-qd1", e, tmp, WithQueueDepth(1), WithChunkSize(BlockSize)),
+			fileBackend("file-tmp-chunk64k", e, tmp, WithChunkSize(64<<10)),
+			fileBackend("file-shm", e, shmDir),
+		)
+	}
+	return bs
+}
+
+// forEachEngine runs test once per File engine, skipping io_uring where
+// the kernel refuses it.
+func forEachEngine(t *testing.T, test func(t *testing.T, e Engine)) {
+	for _, e := range []Engine{EngineURing, EngineThreads} {
+		t.Run(e.String(), func(t *testing.T) {
+			requireEngine(t, e)
+			test(t, e)
+		})
+	}
+}
+
+// requireEngine skips the test when e is EngineURing and this kernel (or
+// its seccomp filter, or io_uring_disabled) refuses io_uring.
+func requireEngine(t testing.TB, e Engine) {
+	t.Helper()
+	if e != EngineURing {
+		return
+	}
+	r, err := newRing(4)
+	if err != nil {
+		t.Skipf("io_uring unavailable on this host, testing the threads engine only: %v", err)
+	}
+	require.NoError(t, r.close())
 }
 
 // forEach runs test against every backend.
@@ -275,11 +312,16 @@ func TestNewDeviceErrors(t *testing.T) {
 	require.NoError(t, err)
 	_, err = CreateFile(path, 1<<20)
 	require.ErrorIs(t, err, os.ErrExist, "CreateFile never reuses a file")
-	_, err = OpenFile(path)
+	start := time.Now()
+	_, err = OpenFile(path, WithLockWait(30*time.Millisecond))
 	require.ErrorContains(t, err, "lock", "a second opener is refused while the device is open")
-	require.NoError(t, d.Close())
+	require.GreaterOrEqual(t, time.Since(start), 30*time.Millisecond, "after waiting for the lock")
+	go func() {
+		time.Sleep(20 * time.Millisecond)
+		_ = d.Close()
+	}()
 	d, err = OpenFile(path)
-	require.NoError(t, err, "the lock goes with Close")
+	require.NoError(t, err, "the lock goes with Close, and the opener waits for it")
 	require.NoError(t, d.Close())
 
 	_, err = OpenFile(filepath.Join(dir, "missing"))
@@ -312,16 +354,19 @@ func TestDirectMode(t *testing.T) {
 }
 
 func TestWriteErrorNamesRequest(t *testing.T) {
-	d, err := CreateFile(filepath.Join(t.TempDir(), "dev.img"), 1<<20)
-	require.NoError(t, err)
-	defer d.Close()
-	// Shrink the file behind the device's back: the read of the tail fails
-	// in the kernel, not in the bounds check.
-	require.NoError(t, os.Truncate(d.Path(), BlockSize))
-	err = d.ReadAt(context.Background(), make([]byte, 2*BlockSize), 4*BlockSize)
-	require.Error(t, err)
-	require.Contains(t, err.Error(), "offset 16384 length 8192")
-	require.False(t, errors.Is(err, ErrRange), "the device did not know")
+	forEachEngine(t, func(t *testing.T, e Engine) {
+		d, err := CreateFile(filepath.Join(t.TempDir(), "dev.img"), 1<<20, WithEngine(e))
+		require.NoError(t, err)
+		defer d.Close()
+		// Shrink the file behind the device's back: the read of the tail
+		// fails in the kernel (end of file), not in the bounds check.
+		require.NoError(t, os.Truncate(d.Path(), BlockSize))
+		err = d.ReadAt(context.Background(), make([]byte, 2*BlockSize), 4*BlockSize)
+		require.Error(t, err)
+		require.ErrorIs(t, err, io.ErrUnexpectedEOF)
+		require.Contains(t, err.Error(), "offset 16384 length 8192")
+		require.False(t, errors.Is(err, ErrRange), "the device did not know")
+	})
 }
 
 func TestDirectRefusedFallsBack(t *testing.T) {
@@ -330,37 +375,43 @@ func TestDirectRefusedFallsBack(t *testing.T) {
 			return nil, &os.PathError{Op: "open", Path: path, Err: syscall.EINVAL}
 		}
 	}
-	path := filepath.Join(t.TempDir(), "dev.img")
-	d, err := CreateFile(path, 1<<20, refuse)
-	require.NoError(t, err)
-	defer d.Close()
-	require.False(t, d.Direct())
-	ctx := context.Background()
-	want := pattern(3, 1<<20)
-	require.NoError(t, d.WriteAt(ctx, want, 0))
-	require.NoError(t, d.Sync(ctx))
-	got := make([]byte, 1<<20)
-	require.NoError(t, d.ReadAt(ctx, got, 0))
-	require.True(t, bytes.Equal(want, got))
+	forEachEngine(t, func(t *testing.T, e Engine) {
+		path := filepath.Join(t.TempDir(), "dev.img")
+		d, err := CreateFile(path, 1<<20, refuse, WithEngine(e))
+		require.NoError(t, err)
+		defer d.Close()
+		require.False(t, d.Direct())
+		ctx := context.Background()
+		want := pattern(3, 1<<20)
+		require.NoError(t, d.WriteAt(ctx, want, 0))
+		require.NoError(t, d.Sync(ctx))
+		got := make([]byte, 1<<20)
+		require.NoError(t, d.ReadAt(ctx, got, 0))
+		require.True(t, bytes.Equal(want, got))
+		require.NoError(t, d.Close())
 
-	// Any other failure to open is reported, not papered over.
-	_, err = OpenFile(path, func(c *fileConfig) {
-		c.openDirect = func(string) (*os.File, error) { return nil, os.ErrPermission }
+		// Any other failure to open is reported, not papered over.
+		_, err = OpenFile(path, WithEngine(e), func(c *fileConfig) {
+			c.openDirect = func(string) (*os.File, error) { return nil, os.ErrPermission }
+		})
+		require.ErrorIs(t, err, os.ErrPermission)
 	})
-	require.ErrorIs(t, err, os.ErrPermission)
 }
 
 func TestQueueFullHonoursContext(t *testing.T) {
-	d, err := CreateFile(filepath.Join(t.TempDir(), "dev.img"), 1<<20, WithQueueDepth(2))
-	require.NoError(t, err)
-	defer d.Close()
-	held := []*slot{<-d.slots, <-d.slots} // two requests stuck in the kernel
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
-	defer cancel()
-	err = d.WriteAt(ctx, make([]byte, BlockSize), 0)
-	require.ErrorIs(t, err, context.DeadlineExceeded, "a full queue makes callers wait, until their context ends")
-	for _, s := range held {
-		d.slots <- s
-	}
-	require.NoError(t, d.WriteAt(context.Background(), make([]byte, BlockSize), 0))
+	forEachEngine(t, func(t *testing.T, e Engine) {
+		d, err := CreateFile(filepath.Join(t.TempDir(), "dev.img"), 1<<20, WithQueueDepth(2), WithEngine(e))
+		require.NoError(t, err)
+		defer d.Close()
+		held := []*slot{<-d.slots, <-d.slots} // two requests stuck in the kernel
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		defer cancel()
+		err = d.WriteAt(ctx, make([]byte, BlockSize), 0)
+		require.ErrorIs(t, err, context.DeadlineExceeded, "a full queue makes callers wait, until their context ends")
+		require.ErrorIs(t, d.Sync(ctx), context.DeadlineExceeded)
+		for _, s := range held {
+			d.slots <- s
+		}
+		require.NoError(t, d.WriteAt(context.Background(), make([]byte, BlockSize), 0))
+	})
 }

@@ -20,8 +20,11 @@
 //     system accepts it (ext4, xfs, tmpfs since Linux 6.6) and then copies
 //     every request through bounce buffers mapped outside the Go heap,
 //     aligned on (and advised to use) 2 MiB huge pages; otherwise it falls
-//     back to buffered I/O. Either way Sync is fdatasync. Direct reports
-//     which mode is in use.
+//     back to buffered I/O. Either way Sync has fdatasync semantics. Direct
+//     reports which mode is in use. The file is locked (flock) while open;
+//     opening waits a little for a lock held elsewhere (WithLockWait),
+//     because a process killed with io_uring requests in flight releases
+//     it only once the kernel has finished them.
 //   - Mem keeps the blocks in memory, for fast tests.
 //   - Faulty wraps any Device for tests: it fails chosen reads, writes or
 //     syncs, and simulates a power loss (Crash) by dropping or tearing, block
@@ -30,15 +33,33 @@
 // What it is not: it has no allocator (that is package vea), no checksums and
 // no metadata of its own; it never caches, reorders or merges requests.
 //
-// Known limitation: File issues I/O with plain pread/pwrite, one blocking
-// system call at a time per request, from the caller's goroutine; a queue of
-// DefaultQueueDepth slots (WithQueueDepth) bounds how many requests are in
-// the kernel at once, each costing a thread while it blocks. Linux AIO or
-// io_uring would avoid the thread per request and are not used yet. Large
-// requests are issued as consecutive chunks (WithChunkSize, the bounce
-// buffer size), not in parallel: that was measured and did not help. A
-// context can stop a request while it waits for a slot or between chunks,
-// not inside a system call.
+// File has two I/O engines (WithEngine; File.Engine says which is in
+// use):
+//
+//   - io_uring (EngineURing), driven with raw system calls, no cgo: one
+//     ring per File shared by all callers; every chunk of a request
+//     (WithChunkSize) is its own SQE, so a large request has one chunk in
+//     flight per free queue slot (WithQueueDepth); Sync is
+//     IORING_OP_FSYNC with IORING_FSYNC_DATASYNC. Callers reap for each
+//     other: one waiting caller at a time blocks in io_uring_enter, so
+//     there is no thread to wake per completion and an idle File costs no
+//     CPU. A caller whose context ends cancels its SQEs
+//     (IORING_OP_ASYNC_CANCEL) and returns once the kernel has given back
+//     every buffer.
+//   - threads (EngineThreads): pread/pwrite from the caller's goroutine,
+//     at most queue-depth requests in the kernel, each costing a blocked
+//     thread; a large request is issued chunk after chunk; a
+//     context stops a request while it waits for a slot or between chunks,
+//     not inside a system call.
+//
+// EngineAuto, the default, takes io_uring for O_DIRECT files on file
+// systems that issue such requests asynchronously (ext4, xfs), and threads
+// elsewhere: where io_uring is unavailable or disabled, on tmpfs and in
+// buffered mode, where the kernel hands every io_uring request to a worker
+// thread and pread/pwrite were measured faster (File.EngineFallback says
+// why). Both engines copy through the bounce buffers in direct mode; the
+// io_uring engine does in buffered mode too, so the kernel never holds a
+// pointer into Go memory, which can move (a waiting goroutine's stack).
 //
 // SPDK: a user-space NVMe backend would be another implementation of Device
 // (with DMA buffers from SPDK's allocator instead of the bounce pool). There
