@@ -480,8 +480,11 @@ func TestLockAfterKilledWriter(t *testing.T) {
 		cmd.Stderr = &stderr
 		require.NoError(t, cmd.Start())
 		sc := bufio.NewScanner(out)
-		require.True(t, sc.Scan(), "child did not start: %s", stderr.String())
-		require.Equal(t, "ready", sc.Text(), stderr.String())
+		if !sc.Scan() || sc.Text() != "ready" {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait() // stderr is complete only now
+			t.Fatalf("the child did not start: %q %s", sc.Text(), stderr.String())
+		}
 		time.Sleep(20 * time.Millisecond)
 		require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
 		for sc.Scan() {
