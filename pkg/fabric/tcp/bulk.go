@@ -343,6 +343,14 @@ func (s *session) readBulk() {
 	refused := map[uint64]struct{}{}
 	for {
 		if _, err := io.ReadFull(r, hdr); err != nil {
+			// A peer that closes says so on the control connection, which
+			// may still hold its last messages: let that reader finish
+			// them before the session ends.
+			select {
+			case <-s.ctrlDone:
+			case <-s.done:
+			case <-time.After(time.Second):
+			}
 			s.fail(s.lost(err))
 			return
 		}

@@ -23,6 +23,7 @@ type session struct {
 	// the dialer's second connection arrives) and never changes after.
 	bulk      net.Conn
 	bulkReady chan struct{}
+	ctrlDone  chan struct{} // closed when the control reader returns
 
 	ctrlLock writeLock
 	bulkLock writeLock
@@ -47,6 +48,7 @@ func newSession(ep *endpoint, id uint64, remote string, ctrl net.Conn) *session 
 		remote:    remote,
 		ctrl:      ctrl,
 		bulkReady: make(chan struct{}),
+		ctrlDone:  make(chan struct{}),
 		ctrlLock:  make(writeLock, 1),
 		bulkLock:  make(writeLock, 1),
 		ops:       map[uint64]*bulkOp{},
@@ -206,6 +208,7 @@ func (s *session) lost(err error) error {
 
 // readCtrl delivers the peer's messages until the connection ends.
 func (s *session) readCtrl() {
+	defer close(s.ctrlDone)
 	r := newBufferedReader(s.ctrl)
 	for {
 		typ, msg, err := readCtrlFrame(r, s.ep.maxMsg)

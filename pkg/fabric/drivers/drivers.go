@@ -1,0 +1,14 @@
+// Package drivers lists the fabric drivers compiled into this build, so
+// that callers can open any provider by name without importing each one.
+package drivers
+
+import (
+	"github.com/daos-go/daos/pkg/fabric"
+	"github.com/daos-go/daos/pkg/fabric/tcp"
+)
+
+// Default returns the drivers of this build, preferred first: today the
+// pure-Go "tcp" provider. A fresh slice each call; callers may extend it.
+func Default() []fabric.Driver {
+	return []fabric.Driver{tcp.Driver{}}
+}

@@ -1,0 +1,571 @@
+package rpc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/fabric"
+	"github.com/daos-go/daos/pkg/fabric/drivers"
+)
+
+// Config describes an Endpoint.
+type Config struct {
+	// Fabric selects the provider, interface and port.
+	Fabric fabric.Config
+	// Drivers are the fabric drivers to choose from; nil means
+	// drivers.Default().
+	Drivers []fabric.Driver
+	// Registry holds the opcodes this endpoint serves (and names the ones
+	// it calls, for messages). Listen takes a copy. Nil serves nothing.
+	Registry *Registry
+	// InlineThreshold is the size from which bulk data goes through a
+	// bulk handle instead of inline; 0 means DefaultInlineThreshold.
+	InlineThreshold int
+	// DefaultTimeout bounds calls whose context has no deadline, and
+	// requests that arrive without one; 0 means DefaultTimeout.
+	DefaultTimeout time.Duration
+	// MaxHandlers bounds the requests served at once; further requests
+	// wait (and hold back their connection). 0 means DefaultMaxHandlers.
+	MaxHandlers int
+	// Logger receives reports of dropped messages; nil discards them.
+	Logger *slog.Logger
+}
+
+// Defaults of Config.
+const (
+	DefaultTimeout     = 60 * time.Second
+	DefaultMaxHandlers = 1024
+	// DefaultAttempts bounds the attempts of an idempotent call.
+	DefaultAttempts = 3
+)
+
+// CallOptions adjust one call.
+type CallOptions struct {
+	// Idempotent allows the call to be sent again after a transport
+	// failure (peer unreachable or lost, transport error, an attempt's
+	// timeout, a server shutting down): the caller promises that running
+	// it twice does no harm. Errors returned by the handler are never
+	// retried.
+	Idempotent bool
+	// MaxAttempts bounds the attempts of an idempotent call; 0 means
+	// DefaultAttempts.
+	MaxAttempts int
+	// AttemptTimeout bounds each attempt within the call's deadline; 0
+	// lets one attempt use all of it.
+	AttemptTimeout time.Duration
+}
+
+// Endpoint is one fabric endpoint speaking the RPC protocol: it calls
+// peers and serves its registry's opcodes. Safe for concurrent use.
+type Endpoint struct {
+	fab     fabric.Endpoint
+	reg     *Registry
+	inline  int
+	timeout time.Duration
+	log     *slog.Logger
+	enc     sync.Pool // *Encoder
+
+	peersMu sync.Mutex
+	peers   map[fabric.URI]*peerSlot
+
+	callsMu sync.Mutex
+	calls   map[uint64]*pending
+	closed  bool // under callsMu: no new calls or background sends
+	nextID  atomic.Uint64
+	closing chan struct{} // closed when calls must fail
+	bg      sync.WaitGroup
+
+	servingMu sync.Mutex
+	serving   map[servingKey]context.CancelFunc
+	draining  bool
+	handlers  sync.WaitGroup
+	slots     chan struct{}
+	base      context.Context // parent of handler contexts
+	stopBase  context.CancelFunc
+
+	shutOnce sync.Once
+	shutErr  error
+}
+
+type peerSlot struct {
+	ready chan struct{}
+	p     fabric.Peer
+	err   error
+}
+
+type pending struct {
+	done chan reply
+}
+
+type reply struct {
+	h    header
+	body []byte
+}
+
+type servingKey struct {
+	from fabric.Peer
+	id   uint64
+}
+
+// errEndpointClosed fails calls in flight when their endpoint shuts down.
+var errEndpointClosed = fmt.Errorf("rpc endpoint shut down: %w", fabric.ErrClosed)
+
+// Listen opens the fabric endpoint cfg describes and starts serving.
+func Listen(ctx context.Context, cfg Config) (*Endpoint, error) {
+	e := &Endpoint{
+		reg:     cfg.Registry.clone(),
+		inline:  cfg.InlineThreshold,
+		timeout: cfg.DefaultTimeout,
+		log:     cfg.Logger,
+		peers:   map[fabric.URI]*peerSlot{},
+		calls:   map[uint64]*pending{},
+		closing: make(chan struct{}),
+		serving: map[servingKey]context.CancelFunc{},
+	}
+	if e.inline <= 0 {
+		e.inline = DefaultInlineThreshold
+	}
+	if e.timeout <= 0 {
+		e.timeout = DefaultTimeout
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	maxHandlers := cfg.MaxHandlers
+	if maxHandlers <= 0 {
+		maxHandlers = DefaultMaxHandlers
+	}
+	e.slots = make(chan struct{}, maxHandlers)
+	e.base, e.stopBase = context.WithCancel(context.Background())
+	e.enc.New = func() any { return &Encoder{buf: make([]byte, 0, 512)} }
+	ds := cfg.Drivers
+	if ds == nil {
+		ds = drivers.Default()
+	}
+	fab, err := fabric.Open(ctx, cfg.Fabric, ds, e.deliver)
+	if err != nil {
+		e.stopBase()
+		return nil, fmt.Errorf("rpc listen: %w", err)
+	}
+	e.fab = fab
+	return e, nil
+}
+
+// URI is where peers reach this endpoint.
+func (e *Endpoint) URI() fabric.URI { return e.fab.URI() }
+
+// Fabric is the underlying fabric endpoint (to register memory, say).
+func (e *Endpoint) Fabric() fabric.Endpoint { return e.fab }
+
+// InlineThreshold is the size from which bulk data goes by handle.
+func (e *Endpoint) InlineThreshold() int { return e.inline }
+
+// Call sends req to the endpoint at to as opcode op and decodes the reply
+// into resp (nil: ignore the body). It is CallWith without options.
+func (e *Endpoint) Call(ctx context.Context, to fabric.URI, op Opcode, req, resp Message) error {
+	return e.CallWith(ctx, to, op, req, resp, CallOptions{})
+}
+
+// CallWith is Call with options.
+func (e *Endpoint) CallWith(ctx context.Context, to fabric.URI, op Opcode, req, resp Message, o CallOptions) error {
+	return e.call(ctx, func() (fabric.URI, error) { return to, nil }, to.String(), op, req, resp, o)
+}
+
+// CallRank calls the rank of group g, looking its URI up at each attempt
+// so that a retry follows a map update. An unknown rank is DER_OOG.
+func (e *Endpoint) CallRank(ctx context.Context, g *fabric.Group, r fabric.Rank, op Opcode, req, resp Message, o CallOptions) error {
+	resolve := func() (fabric.URI, error) {
+		u, _, err := g.Lookup(r)
+		return u, err
+	}
+	return e.call(ctx, resolve, fmt.Sprintf("rank %d of %s", r, g.Name()), op, req, resp, o)
+}
+
+func (e *Endpoint) call(ctx context.Context, resolve func() (fabric.URI, error), target string, op Opcode, req, resp Message, o CallOptions) error {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, e.timeout)
+		defer cancel()
+	}
+	attempts := 1
+	if o.Idempotent {
+		attempts = o.MaxAttempts
+		if attempts <= 0 {
+			attempts = DefaultAttempts
+		}
+	}
+	var err error
+	backoff := 5 * time.Millisecond
+	for i := 1; ; i++ {
+		var to fabric.URI
+		if to, err = resolve(); err == nil {
+			err = e.attempt(ctx, to, op, req, resp, o.AttemptTimeout)
+		}
+		if err == nil {
+			return nil
+		}
+		if i >= attempts || ctx.Err() != nil || !retriable(err) {
+			break
+		}
+		select {
+		case <-time.After(backoff):
+		case <-ctx.Done():
+		case <-e.closing:
+		}
+		backoff = min(2*backoff, time.Second)
+	}
+	if ctx.Err() != nil && daos.Code(err) == daos.ErrUnknown {
+		err = fabric.ContextError(ctx.Err())
+	}
+	return fmt.Errorf("rpc %s to %s: %w", e.reg.Name(op), target, err)
+}
+
+// retriable reports whether an idempotent call may try again after err.
+func retriable(err error) bool {
+	var re *RemoteError
+	if errors.As(err, &re) {
+		return re.Code == daos.ErrShutdown
+	}
+	switch daos.Code(err) {
+	case daos.ErrUnreach, daos.ErrHg, daos.ErrTimedout, daos.ErrShutdown:
+		return true
+	}
+	return false
+}
+
+// attempt sends the request once and waits for its reply.
+func (e *Endpoint) attempt(ctx context.Context, to fabric.URI, op Opcode, req, resp Message, limit time.Duration) error {
+	if limit > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, limit)
+		defer cancel()
+	}
+	p, err := e.peer(ctx, to)
+	if err != nil {
+		return err
+	}
+	id := e.nextID.Add(1)
+	pc := &pending{done: make(chan reply, 1)}
+	e.callsMu.Lock()
+	if e.closed {
+		e.callsMu.Unlock()
+		return errEndpointClosed
+	}
+	e.calls[id] = pc
+	e.callsMu.Unlock()
+
+	enc := e.enc.Get().(*Encoder)
+	h := header{kind: kindRequest, id: id, op: op}
+	if dl, ok := ctx.Deadline(); ok {
+		h.timeoutUS = uint64(max(time.Until(dl).Microseconds(), 1))
+	}
+	h.encode(enc)
+	if req != nil {
+		req.EncodeRPC(enc)
+	}
+	err = p.Send(ctx, enc.Bytes())
+	e.putEncoder(enc)
+	if err != nil {
+		e.forget(id)
+		return err
+	}
+	select {
+	case r := <-pc.done:
+		if r.h.status != daos.Success && ctx.Err() != nil {
+			// The handler gave up at the same deadline; the caller's
+			// own view of it is the clearer error.
+			return fabric.ContextError(ctx.Err())
+		}
+		return e.finish(r, resp)
+	case <-ctx.Done():
+		if e.forget(id) {
+			e.sendCancel(p, id)
+			return fabric.ContextError(ctx.Err())
+		}
+	case <-p.Done():
+		if e.forget(id) {
+			return p.Err()
+		}
+	case <-e.closing:
+		if e.forget(id) {
+			return errEndpointClosed
+		}
+	}
+	// The reply won the race and is waiting.
+	return e.finish(<-pc.done, resp)
+}
+
+// forget removes a pending call; false means its reply was already taken.
+func (e *Endpoint) forget(id uint64) bool {
+	e.callsMu.Lock()
+	defer e.callsMu.Unlock()
+	if _, ok := e.calls[id]; !ok {
+		return false
+	}
+	delete(e.calls, id)
+	return true
+}
+
+func (e *Endpoint) finish(r reply, resp Message) error {
+	if r.h.status != daos.Success {
+		return &RemoteError{Code: r.h.status, Text: r.h.text}
+	}
+	if resp == nil {
+		return nil
+	}
+	d := NewDecoder(r.body)
+	if err := resp.DecodeRPC(d); err != nil {
+		return fmt.Errorf("decode reply: %w", err)
+	}
+	if err := d.Finish(); err != nil {
+		return fmt.Errorf("decode reply: %w", err)
+	}
+	return nil
+}
+
+func (e *Endpoint) putEncoder(enc *Encoder) {
+	if cap(enc.buf) > 64<<10 {
+		return // do not pin large buffers
+	}
+	enc.Reset()
+	e.enc.Put(enc)
+}
+
+// peer returns a live Peer for to, connecting once for concurrent callers.
+func (e *Endpoint) peer(ctx context.Context, to fabric.URI) (fabric.Peer, error) {
+	e.peersMu.Lock()
+	s := e.peers[to]
+	if s != nil {
+		select {
+		case <-s.ready:
+			if s.err == nil && s.p.Err() == nil {
+				e.peersMu.Unlock()
+				return s.p, nil
+			}
+			s = nil // failed or broken: connect again
+		default:
+			e.peersMu.Unlock()
+			select {
+			case <-s.ready:
+				if s.err != nil {
+					return nil, s.err
+				}
+				return s.p, nil
+			case <-ctx.Done():
+				return nil, fabric.ContextError(ctx.Err())
+			}
+		}
+	}
+	s = &peerSlot{ready: make(chan struct{})}
+	e.peers[to] = s
+	e.peersMu.Unlock()
+	s.p, s.err = e.fab.Connect(ctx, to)
+	close(s.ready)
+	if s.err != nil {
+		e.peersMu.Lock()
+		if e.peers[to] == s {
+			delete(e.peers, to)
+		}
+		e.peersMu.Unlock()
+	}
+	return s.p, s.err
+}
+
+// background runs fn unless the endpoint is closed; Shutdown waits for it.
+func (e *Endpoint) background(fn func()) {
+	e.callsMu.Lock()
+	defer e.callsMu.Unlock()
+	if e.closed {
+		return
+	}
+	e.bg.Add(1)
+	go func() {
+		defer e.bg.Done()
+		fn()
+	}()
+}
+
+// sendCancel tells the server that the caller gave up on call id.
+func (e *Endpoint) sendCancel(p fabric.Peer, id uint64) {
+	e.background(func() {
+		enc := NewEncoder(make([]byte, 0, 16))
+		(&header{kind: kindCancel, id: id}).encode(enc)
+		ctx, cancel := context.WithTimeout(e.base, time.Second)
+		defer cancel()
+		_ = p.Send(ctx, enc.Bytes())
+	})
+}
+
+// deliver is the fabric handler: it routes replies to their calls,
+// cancellations to their handlers, and requests to new handlers.
+func (e *Endpoint) deliver(from fabric.Peer, msg []byte) {
+	h, body, err := parseHeader(msg)
+	if err != nil {
+		e.log.Warn("dropping malformed message", "peer", from.String(), "err", err)
+		return
+	}
+	switch h.kind {
+	case kindReply:
+		e.callsMu.Lock()
+		pc := e.calls[h.id]
+		delete(e.calls, h.id)
+		e.callsMu.Unlock()
+		if pc != nil {
+			pc.done <- reply{h: h, body: body}
+		}
+	case kindCancel:
+		e.servingMu.Lock()
+		cancel := e.serving[servingKey{from, h.id}]
+		e.servingMu.Unlock()
+		if cancel != nil {
+			cancel()
+		}
+	case kindRequest:
+		e.dispatch(from, h, body)
+	}
+}
+
+// dispatch starts a handler for a request, waiting for a free slot.
+func (e *Endpoint) dispatch(from fabric.Peer, h header, body []byte) {
+	hd := e.reg.handler(h.op)
+	e.servingMu.Lock()
+	if e.draining || hd == nil {
+		draining := e.draining
+		e.servingMu.Unlock()
+		if draining {
+			e.replyError(from, h.id, daos.Errorf(daos.ErrShutdown, "%s: endpoint %s is shutting down", e.reg.Name(h.op), e.URI()))
+		} else {
+			e.replyError(from, h.id, daos.Errorf(daos.ErrUnreg, "%s is not served by %s", e.reg.Name(h.op), e.URI()))
+		}
+		return
+	}
+	timeout := e.timeout
+	if h.timeoutUS > 0 {
+		// A little past the caller's deadline, so that the caller's own
+		// timeout, not the handler's error, normally ends the call.
+		timeout = time.Duration(min(h.timeoutUS, uint64(1<<62)/1000)) * time.Microsecond
+		timeout += min(timeout/10, time.Second) + time.Millisecond
+	}
+	ctx, cancel := context.WithTimeout(e.base, timeout)
+	key := servingKey{from, h.id}
+	e.serving[key] = cancel
+	e.handlers.Add(1)
+	e.servingMu.Unlock()
+
+	in := &Incoming{ep: e, from: from, op: h.op, body: body}
+	select {
+	case e.slots <- struct{}{}:
+		go e.serve(ctx, key, in, hd)
+	case <-ctx.Done():
+		e.done(key)
+		e.replyError(from, h.id, fmt.Errorf("%s: waiting for a free handler: %w", e.reg.Name(h.op), fabric.ContextError(ctx.Err())))
+		e.handlers.Done()
+	}
+}
+
+// done forgets a served request and releases its context.
+func (e *Endpoint) done(key servingKey) {
+	e.servingMu.Lock()
+	cancel := e.serving[key]
+	delete(e.serving, key)
+	e.servingMu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+}
+
+func (e *Endpoint) serve(ctx context.Context, key servingKey, in *Incoming, hd Handler) {
+	defer e.handlers.Done()
+	resp, err := hd(ctx, in)
+	e.done(key)
+	<-e.slots
+	e.sendReply(in.from, key.id, resp, err)
+}
+
+// sendReply encodes and sends a reply; one that exceeds the message limit
+// is replaced by a DER_OVERFLOW error.
+func (e *Endpoint) sendReply(to fabric.Peer, id uint64, resp Message, herr error) {
+	enc := e.enc.Get().(*Encoder)
+	defer e.putEncoder(enc)
+	h := header{kind: kindReply, id: id}
+	if herr != nil {
+		h.status, h.text = errorCode(herr), herr.Error()
+	}
+	h.encode(enc)
+	if herr == nil && resp != nil {
+		resp.EncodeRPC(enc)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), e.timeout)
+	defer cancel()
+	err := to.Send(ctx, enc.Bytes())
+	if errors.Is(err, fabric.ErrTooLarge) {
+		size := enc.Len()
+		enc.Reset()
+		h.status, h.text = daos.ErrOverflow, fmt.Sprintf("reply of %d bytes is too large: %v", size, err)
+		h.encode(enc)
+		err = to.Send(ctx, enc.Bytes())
+	}
+	if err != nil {
+		e.log.Debug("reply not sent", "peer", to.String(), "id", id, "err", err)
+	}
+}
+
+// errorCode is the DER code a handler's error is reported with; context
+// errors without a code of their own become DER_TIMEDOUT or DER_CANCELED.
+func errorCode(err error) daos.Errno {
+	code := daos.Code(err)
+	if code == daos.ErrUnknown {
+		code = daos.Code(fabric.ContextError(err))
+	}
+	return code
+}
+
+// replyError answers a request that gets no handler, from a goroutine of
+// its own (deliver runs on the provider's progress goroutine).
+func (e *Endpoint) replyError(to fabric.Peer, id uint64, err error) {
+	e.background(func() { e.sendReply(to, id, nil, err) })
+}
+
+// Shutdown stops the endpoint gracefully: new requests are refused with
+// DER_SHUTDOWN, handlers in progress may finish until ctx ends (then their
+// contexts are cancelled and they are waited for), calls in flight fail
+// with an error wrapping fabric.ErrClosed (DER_CANCELED), and the fabric
+// endpoint closes. Later calls fail the same way.
+func (e *Endpoint) Shutdown(ctx context.Context) error {
+	e.shutOnce.Do(func() {
+		e.servingMu.Lock()
+		e.draining = true
+		e.servingMu.Unlock()
+		idle := make(chan struct{})
+		go func() { e.handlers.Wait(); close(idle) }()
+		select {
+		case <-idle:
+		case <-ctx.Done():
+			e.stopBase()
+			<-idle
+		}
+		e.callsMu.Lock()
+		e.closed = true
+		close(e.closing)
+		e.callsMu.Unlock()
+		if err := e.fab.Close(); err != nil {
+			e.shutErr = fmt.Errorf("rpc shutdown: %w", err)
+		}
+		e.stopBase()
+		e.bg.Wait()
+	})
+	return e.shutErr
+}
+
+// Close shuts down at once: handlers in progress are cancelled.
+func (e *Endpoint) Close() error {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return e.Shutdown(ctx)
+}

@@ -1,0 +1,119 @@
+package rpc
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/daos-go/daos/pkg/fabric"
+)
+
+// Opcode identifies an RPC. Layers above choose their own ranges.
+type Opcode uint32
+
+// Handler serves one opcode: it decodes the request from in, does the
+// work within ctx (which ends at the caller's deadline, when the caller
+// cancels, or at shutdown) and returns the reply body, or an error whose
+// DER code (daos.Code) the caller receives. A nil reply is an empty body.
+type Handler func(ctx context.Context, in *Incoming) (Message, error)
+
+// Incoming is one request being served.
+type Incoming struct {
+	ep   *Endpoint
+	from fabric.Peer
+	op   Opcode
+	body []byte
+}
+
+// Opcode is the request's opcode.
+func (in *Incoming) Opcode() Opcode { return in.op }
+
+// Peer is where the request came from.
+func (in *Incoming) Peer() fabric.Peer { return in.from }
+
+// Decode reads the request body into m; failures wrap DER_PROTO. m's byte
+// slices alias the message, which the handler owns.
+func (in *Incoming) Decode(m Message) error {
+	d := NewDecoder(in.body)
+	if err := m.DecodeRPC(d); err != nil {
+		return fmt.Errorf("decode %s request: %w", in.ep.reg.Name(in.op), err)
+	}
+	if err := d.Finish(); err != nil {
+		return fmt.Errorf("decode %s request: %w", in.ep.reg.Name(in.op), err)
+	}
+	return nil
+}
+
+// Handle adapts a function taking a decoded request to a Handler.
+func Handle[Req any, PReq interface {
+	*Req
+	Message
+}](fn func(ctx context.Context, in *Incoming, req PReq) (Message, error)) Handler {
+	return func(ctx context.Context, in *Incoming) (Message, error) {
+		req := PReq(new(Req))
+		if err := in.Decode(req); err != nil {
+			return nil, err
+		}
+		return fn(ctx, in, req)
+	}
+}
+
+type opEntry struct {
+	name string
+	h    Handler
+}
+
+// Registry maps opcodes to names and handlers. Fill it before Listen,
+// which takes a copy; it is not safe for concurrent use while being filled.
+type Registry struct {
+	ops map[Opcode]opEntry
+}
+
+// NewRegistry makes an empty registry.
+func NewRegistry() *Registry { return &Registry{ops: map[Opcode]opEntry{}} }
+
+// Register adds an opcode. A nil handler only names it (for a client's
+// error messages). An opcode registered twice is an error.
+func (r *Registry) Register(op Opcode, name string, h Handler) error {
+	if _, dup := r.ops[op]; dup {
+		return fmt.Errorf("register opcode %#x (%s): already registered as %s", uint32(op), name, r.ops[op].name)
+	}
+	if name == "" {
+		return fmt.Errorf("register opcode %#x: empty name", uint32(op))
+	}
+	r.ops[op] = opEntry{name: name, h: h}
+	return nil
+}
+
+// MustRegister is Register for static tables; it panics on a duplicate.
+func (r *Registry) MustRegister(op Opcode, name string, h Handler) {
+	if err := r.Register(op, name, h); err != nil {
+		panic(err)
+	}
+}
+
+// Name is op's name, or its number when unknown.
+func (r *Registry) Name(op Opcode) string {
+	if r != nil {
+		if e, ok := r.ops[op]; ok {
+			return e.name
+		}
+	}
+	return fmt.Sprintf("opcode %#x", uint32(op))
+}
+
+func (r *Registry) handler(op Opcode) Handler {
+	if r == nil {
+		return nil
+	}
+	return r.ops[op].h
+}
+
+func (r *Registry) clone() *Registry {
+	c := NewRegistry()
+	if r != nil {
+		for op, e := range r.ops {
+			c.ops[op] = e
+		}
+	}
+	return c
+}
