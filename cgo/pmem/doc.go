@@ -21,7 +21,12 @@
 //     Its contents are zero.
 //   - [Open] maps an existing file; it promises nothing about durability.
 //   - [Mapping.Persist] returns once [off, off+n) is durable: a cache flush
-//     and a drain on real PMem, msync(MS_SYNC) of the covering pages otherwise.
+//     and a drain on real PMem, msync(MS_SYNC) of the covering pages on a
+//     file system with a disk behind it, and nothing at all on a RAM file
+//     system (tmpfs, ramfs: DAOS's `class: ram` emulation). There the page
+//     cache is the medium: a store survives the process the moment it is
+//     made, msync finds nothing to write back, and, as with any RAM, nothing
+//     survives a power loss. [Mapping.RAMBacked] tells which case applies.
 //   - [Mapping.CopyPersist] is copy followed by Persist of the destination,
 //     done in one step so the C backend can use non-temporal stores.
 //   - [Mapping.Flush] starts making a range durable and [Mapping.Drain] waits

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"golang.org/x/sys/unix"
 )
 
 // Both are always wrapped with the call and the path; match with errors.Is.
@@ -63,7 +65,7 @@ func (mp mapper) Create(path string, size int64) (*Mapping, error) {
 		_ = os.Remove(path)
 		return nil, err
 	}
-	return &Mapping{path: path, r: r}, nil
+	return newMapping(path, r)
 }
 
 func (mp mapper) Open(path string) (*Mapping, error) {
@@ -71,7 +73,26 @@ func (mp mapper) Open(path string) (*Mapping, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Mapping{path: path, r: r}, nil
+	return newMapping(path, r)
+}
+
+func newMapping(path string, r region) (*Mapping, error) {
+	ram, err := onRAMFileSystem(path)
+	if err != nil {
+		_ = r.unmap()
+		return nil, err
+	}
+	return &Mapping{path: path, r: r, ram: ram && !r.isPMem()}, nil
+}
+
+// onRAMFileSystem reports whether path is on tmpfs or ramfs, whose pages
+// have no medium behind them to write back to.
+func onRAMFileSystem(path string) (bool, error) {
+	var st unix.Statfs_t
+	if err := unix.Statfs(path, &st); err != nil {
+		return false, fmt.Errorf("pmem: statfs %s: %w", path, err)
+	}
+	return st.Type == unix.TMPFS_MAGIC || st.Type == unix.RAMFS_MAGIC, nil
 }
 
 func syncNewFile(path string) error {
@@ -93,6 +114,10 @@ func syncNewFile(path string) error {
 type Mapping struct {
 	path string
 	r    region // nil once closed
+	// ram: the file is on tmpfs or ramfs. Its pages are the medium, so a
+	// store is as durable as it will ever be once made: msync would only
+	// walk the pages and find nothing to write back.
+	ram bool
 }
 
 // Bytes returns the mapped memory, or nil after Close. The slice must not be
@@ -114,9 +139,14 @@ func (m *Mapping) Path() string { return m.path }
 // package documentation for how each backend decides). False after Close.
 func (m *Mapping) IsPMem() bool { return m.r != nil && m.r.isPMem() }
 
+// RAMBacked reports whether the file is on a RAM file system (tmpfs,
+// ramfs), where Persist, Flush and Drain have nothing to do. False after
+// Close.
+func (m *Mapping) RAMBacked() bool { return m.r != nil && m.ram }
+
 // Persist makes [off, off+n) durable before returning.
 func (m *Mapping) Persist(off, n int64) error {
-	if err := m.check("persist", off, n); err != nil || n == 0 {
+	if err := m.check("persist", off, n); err != nil || n == 0 || m.ram {
 		return err
 	}
 	return m.r.persist(off, n)
@@ -128,13 +158,17 @@ func (m *Mapping) CopyPersist(off int64, src []byte) error {
 	if err := m.check("copy-persist", off, n); err != nil || n == 0 {
 		return err
 	}
+	if m.ram {
+		copy(m.r.bytes()[off:], src)
+		return nil
+	}
 	return m.r.copyPersist(off, src)
 }
 
 // Flush starts making [off, off+n) durable; it is durable once a later Drain
 // returns. Use it to batch several ranges behind one Drain.
 func (m *Mapping) Flush(off, n int64) error {
-	if err := m.check("flush", off, n); err != nil || n == 0 {
+	if err := m.check("flush", off, n); err != nil || n == 0 || m.ram {
 		return err
 	}
 	return m.r.flush(off, n)
@@ -143,7 +177,7 @@ func (m *Mapping) Flush(off, n int64) error {
 // Drain waits until every range flushed so far is durable. It does nothing
 // after Close.
 func (m *Mapping) Drain() {
-	if m.r != nil {
+	if m.r != nil && !m.ram {
 		m.r.drain()
 	}
 }

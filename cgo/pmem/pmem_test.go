@@ -282,3 +282,28 @@ func BenchmarkCopyPersist(b *testing.B) {
 		})
 	}
 }
+
+// TestRAMBacked: files on tmpfs need no write-back (their pages are the
+// medium); files on a disk-backed file system do.
+func TestRAMBacked(t *testing.T) {
+	for dirName, dir := range testDirs(t) {
+		want, err := onRAMFileSystem(dir)
+		require.NoError(t, err)
+		if dirName == "shm" {
+			require.True(t, want, "/dev/shm is expected to be tmpfs")
+		}
+		for _, im := range impls() {
+			path := filepath.Join(dir, im.name+".ram")
+			m, err := im.create(path, 8192)
+			require.NoError(t, err)
+			require.Equal(t, want, m.RAMBacked(), "%s on %s", im.name, dirName)
+			// Durability is trivial on RAM, but the bytes must still land.
+			require.NoError(t, m.CopyPersist(4000, pattern(300, 9)))
+			require.NoError(t, m.Close())
+			require.False(t, m.RAMBacked(), "after Close")
+			onDisk, err := os.ReadFile(path)
+			require.NoError(t, err)
+			require.Equal(t, pattern(300, 9), onDisk[4000:4300])
+		}
+	}
+}

@@ -126,7 +126,7 @@ func (p *Pool) decodeContainer(d *decoder) *container {
 	}
 	no := d.count(maxCount, 3)
 	for i := 0; i < no && d.err == nil; i++ {
-		o := newObject(d.oid(), c.dkeyNodes)
+		o := newObject(d.oid())
 		o.punches = d.stamps()
 		p.scmUsed += recordOverheadBytes * uint64(1+len(o.punches))
 		p.decodeDkeys(d, c, o)
@@ -198,7 +198,7 @@ func (p *Pool) decodeDkeys(d *decoder, c *container, o *object) {
 		na := d.count(maxCount, 3)
 		for j := 0; j < na && d.err == nil; j++ {
 			a := p.decodeAkey(d)
-			a.name = c.intern(a.name)
+			a.name = c.internOwned(a.name)
 			if dk.akeys.Has(a) {
 				d.fail()
 			}

@@ -272,8 +272,11 @@ func decodeSnapshots(p []byte) (ContainerID, []daos.Epoch, error) {
 	return c, snaps, d.finish("snapshot list")
 }
 
-func encodeUpdate(op *updateOp) []byte {
-	// One allocation: room for the fixed fields, keys and inline values.
+func encodeUpdate(op *updateOp) []byte { return appendUpdate(nil, op) }
+
+// appendUpdate encodes op into dst's storage when it is large enough (the
+// pool reuses one buffer: the journal copies what it is given).
+func appendUpdate(dst []byte, op *updateOp) []byte {
 	size := 64 + len(op.dkey)
 	for i := range op.akeys {
 		size += 32 + len(op.akeys[i].name) + 20*len(op.akeys[i].recxs)
@@ -281,7 +284,10 @@ func encodeUpdate(op *updateOp) []byte {
 			size += 24 + len(v.inline) + len(op.akeys[i].csums[j])
 		}
 	}
-	e := encoder{b: make([]byte, 0, size)}
+	if cap(dst) < size {
+		dst = make([]byte, 0, size)
+	}
+	e := encoder{b: dst[:0]}
 	e.cont(op.cont)
 	e.oid(op.oid)
 	e.u64(op.epoch)

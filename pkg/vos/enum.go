@@ -251,7 +251,12 @@ func (p *Pool) QueryKey(cont ContainerID, oid daos.ObjectID, epoch daos.Epoch, f
 	floor := v.floor(0, o.punches)
 	var d *dkey
 	if flags&daos.GetDkey != 0 {
-		d = extremeKey(o.dkeys.Ascend, o.dkeys.Descend, wantMax, func(d *dkey) bool { return d.exists(v, floor) })
+		exists := func(d *dkey) bool { return d.exists(v, floor) }
+		if o.dkeys.order == orderHash {
+			d = lexicalExtreme(o.dkeys.Ascend, wantMax, exists)
+		} else {
+			d = extremeKey(o.dkeys.Ascend, o.dkeys.Descend, wantMax, exists)
+		}
 		if d != nil {
 			res.Dkey = []byte(d.name)
 		}
@@ -290,6 +295,19 @@ func (p *Pool) QueryKey(cont ContainerID, oid daos.ObjectID, epoch daos.Epoch, f
 		res.Recx = frags[0].recx
 	}
 	return res, nil
+}
+
+// lexicalExtreme is the byte-wise greatest or least dkey that holds data,
+// for objects whose dkeys are in hash order: every dkey must be looked at.
+func lexicalExtreme(all func(btree.ItemIteratorG[*dkey]), wantMax bool, ok func(*dkey) bool) *dkey {
+	var found *dkey
+	all(func(d *dkey) bool {
+		if (found == nil || (d.name > found.name) == wantMax) && ok(d) {
+			found = d
+		}
+		return true
+	})
+	return found
 }
 
 // extremeKey walks keys from the wanted end and returns the first that

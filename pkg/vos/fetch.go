@@ -40,12 +40,12 @@ type FetchResult struct {
 // Fetch reads the IODs of dkey of oid as of epoch.
 func (p *Pool) Fetch(ctx context.Context, cont ContainerID, oid daos.ObjectID, epoch daos.Epoch,
 	dkeyName []byte, iods []daos.IOD, opts FetchOptions) ([]FetchResult, error) {
-	if err := checkFetchArgs(dkeyName, iods); err != nil {
+	if err := checkFetchArgs(oid, dkeyName, iods); err != nil {
 		return nil, fmt.Errorf("fetch %s/%s dkey %q: %w", cont, oid, dkeyName, err)
 	}
 	var reads nvmeReads
 	p.mu.RLock()
-	out, err := p.fetch(ctx, cont, oid, view{epoch: epoch, tx: opts.Tx}, string(dkeyName), iods, opts.Flags, &reads)
+	out, err := p.fetch(ctx, cont, oid, view{epoch: epoch, tx: opts.Tx}, aliasString(dkeyName), iods, opts.Flags, &reads)
 	if err != nil || len(reads) == 0 {
 		p.mu.RUnlock()
 		if err != nil {
@@ -103,8 +103,8 @@ func (rs nvmeReads) run(ctx context.Context, nvme valueStore) error {
 	return nil
 }
 
-func checkFetchArgs(dkeyName []byte, iods []daos.IOD) error {
-	if err := checkKey("dkey", dkeyName); err != nil {
+func checkFetchArgs(oid daos.ObjectID, dkeyName []byte, iods []daos.IOD) error {
+	if err := checkDkey(oid, dkeyName); err != nil {
 		return err
 	}
 	if len(iods) == 0 || len(iods) > MaxIODs {
@@ -172,7 +172,7 @@ func (p *Pool) fetch(ctx context.Context, cont ContainerID, oid daos.ObjectID, v
 		var a *akey
 		afloor := floor
 		if d != nil {
-			a = d.akey(string(iods[i].Name), false)
+			a = d.akey(aliasString(iods[i].Name), false)
 			afloor = v.floor(floor, d.punchList())
 		}
 		af := flags

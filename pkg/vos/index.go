@@ -175,42 +175,52 @@ func (a *akey) dropEmptyMore() {
 
 type dkey struct {
 	name  string
-	akeys akeySet
-	// punches is out of line: few dkeys are ever punched.
-	punches *[]stamp
+	akeys akeySet // with the dkey's punches, which few dkeys have
 }
 
-func (d *dkey) punchList() []stamp {
-	if d.punches == nil {
-		return nil
-	}
-	return *d.punches
-}
-
-func (d *dkey) setPunches(ps []stamp) {
-	switch {
-	case len(ps) == 0:
-		d.punches = nil
-	case d.punches == nil:
-		d.punches = &ps
-	default:
-		*d.punches = ps
-	}
-}
+func (d *dkey) punchList() []stamp    { return d.akeys.punches() }
+func (d *dkey) setPunches(ps []stamp) { d.akeys.setPunches(ps) }
 
 type object struct {
 	oid     daos.ObjectID
 	punches []stamp
-	dkeys   *btree.BTreeG[*dkey]
+	dkeys   dkeyTree
 }
 
-func dkeyLess(a, b *dkey) bool { return a.name < b.name }
+func newObject(oid daos.ObjectID) *object {
+	return &object{oid: oid, dkeys: newDkeyTree(dkeyOrderOf(oid))}
+}
 
-// newObject makes an object whose dkey tree takes its nodes from fl, the
-// container's free list: a free list per tree would cost more than the
-// tree itself for small objects.
-func newObject(oid daos.ObjectID, fl *btree.FreeListG[*dkey]) *object {
-	return &object{oid: oid, dkeys: btree.NewWithFreeListG(btreeDegree, dkeyLess, fl)}
+// objectSet is a container's objects: a B-tree in object id order for
+// enumeration and a map for lookups, which are far more frequent and
+// should neither search the tree nor allocate a search key.
+type objectSet struct {
+	tree *btree.BTreeG[*object]
+	byID map[daos.ObjectID]*object
+}
+
+func newObjectSet() objectSet {
+	return objectSet{tree: btree.NewG(btreeDegree, objLess), byID: make(map[daos.ObjectID]*object)}
+}
+
+func (s objectSet) Get(oid daos.ObjectID) *object { return s.byID[oid] }
+func (s objectSet) Has(o *object) bool            { return s.byID[o.oid] != nil }
+func (s objectSet) Len() int                      { return len(s.byID) }
+
+func (s objectSet) ReplaceOrInsert(o *object) {
+	s.tree.ReplaceOrInsert(o)
+	s.byID[o.oid] = o
+}
+
+func (s objectSet) Delete(o *object) {
+	s.tree.Delete(o)
+	delete(s.byID, o.oid)
+}
+
+func (s objectSet) Ascend(fn btree.ItemIteratorG[*object]) { s.tree.Ascend(fn) }
+
+func (s objectSet) AscendGreaterOrEqual(pivot *object, fn btree.ItemIteratorG[*object]) {
+	s.tree.AscendGreaterOrEqual(pivot, fn)
 }
 
 func newDkey(name string) *dkey { return &dkey{name: name} }

@@ -1,18 +1,25 @@
 package vos
 
 import (
+	"slices"
 	"sort"
 
 	"github.com/google/btree"
 )
 
-// akeySet holds a dkey's akeys in name order. Most dkeys have exactly one
-// akey, which is kept without a slice (a slice would cost its own
-// allocation for every dkey); two or more live in a sorted slice. The
-// methods mirror the B-tree's so callers treat both alike.
+// akeySet holds a dkey's akeys in name order, and the dkey's punches.
+// Most dkeys have exactly one akey and no punch: that akey is kept without
+// a slice, and everything rarer (two or more akeys, punches) goes to one
+// out-of-line struct, which keeps the dkey at 32 bytes. The methods mirror
+// the B-tree's so callers treat both alike.
 type akeySet struct {
-	one  *akey    // the only akey, when there is exactly one
-	many *[]*akey // every akey in name order, when there are two or more
+	one  *akey        // the only akey, when there is exactly one
+	more *akeySetMore // nil unless there are two or more akeys or punches
+}
+
+type akeySetMore struct {
+	many    []*akey // every akey in name order, when there are two or more
+	punches []stamp // the dkey's punches
 }
 
 // items is the set as a slice; for a single akey it is backed by one.
@@ -21,10 +28,45 @@ func (s *akeySet) items(one *[1]*akey) []*akey {
 	case s.one != nil:
 		one[0] = s.one
 		return one[:]
-	case s.many != nil:
-		return *s.many
+	case s.more != nil:
+		return s.more.many
 	default:
 		return nil
+	}
+}
+
+func (s *akeySet) punches() []stamp {
+	if s.more == nil {
+		return nil
+	}
+	return s.more.punches
+}
+
+func (s *akeySet) setPunches(ps []stamp) {
+	if s.more == nil {
+		if len(ps) == 0 {
+			return
+		}
+		s.more = &akeySetMore{}
+	}
+	s.more.punches = ps
+	s.dropEmptyMore()
+}
+
+func (s *akeySet) setMany(items []*akey) {
+	if s.more == nil {
+		if len(items) == 0 {
+			return
+		}
+		s.more = &akeySetMore{}
+	}
+	s.more.many = items
+	s.dropEmptyMore()
+}
+
+func (s *akeySet) dropEmptyMore() {
+	if len(s.more.many) == 0 && len(s.more.punches) == 0 {
+		s.more = nil
 	}
 }
 
@@ -37,11 +79,11 @@ func (s *akeySet) getName(name string) (*akey, bool) {
 	if s.one != nil {
 		return s.one, s.one.name == name
 	}
-	if s.many == nil {
+	if s.more == nil {
 		return nil, false
 	}
-	if i, ok := search(*s.many, name); ok {
-		return (*s.many)[i], true
+	if i, ok := search(s.more.many, name); ok {
+		return s.more.many[i], true
 	}
 	return nil, false
 }
@@ -59,8 +101,9 @@ func (s *akeySet) Has(a *akey) bool {
 }
 
 func (s *akeySet) ReplaceOrInsert(a *akey) {
+	var items []*akey
 	switch {
-	case s.one == nil && s.many == nil:
+	case s.one == nil && s.Len() == 0:
 		s.one = a
 		return
 	case s.one != nil:
@@ -68,19 +111,17 @@ func (s *akeySet) ReplaceOrInsert(a *akey) {
 			s.one = a
 			return
 		}
-		items := []*akey{s.one}
-		s.one, s.many = nil, &items
+		items = []*akey{s.one}
+		s.one = nil
+	default:
+		items = s.more.many
 	}
-	items := *s.many
 	i, ok := search(items, a.name)
 	if ok {
 		items[i] = a
 		return
 	}
-	items = append(items, nil)
-	copy(items[i+1:], items[i:])
-	items[i] = a
-	*s.many = items
+	s.setMany(slices.Insert(items, i, a))
 }
 
 func (s *akeySet) Delete(a *akey) {
@@ -90,31 +131,27 @@ func (s *akeySet) Delete(a *akey) {
 		}
 		return
 	}
-	if s.many == nil {
+	if s.more == nil {
 		return
 	}
-	items := *s.many
+	items := s.more.many
 	i, ok := search(items, a.name)
 	if !ok {
 		return
 	}
-	items = append(items[:i], items[i+1:]...)
-	switch len(items) {
-	case 0:
-		s.many = nil
-	case 1:
-		s.one, s.many = items[0], nil
-	default:
-		*s.many = items
+	items = slices.Delete(items, i, i+1)
+	if len(items) == 1 {
+		s.one, items = items[0], nil
 	}
+	s.setMany(items)
 }
 
 func (s *akeySet) Len() int {
 	switch {
 	case s.one != nil:
 		return 1
-	case s.many != nil:
-		return len(*s.many)
+	case s.more != nil:
+		return len(s.more.many)
 	default:
 		return 0
 	}

@@ -2,6 +2,7 @@ package vos
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -127,6 +129,8 @@ func (m *model) akeyExists(r daos.Epoch, reader TxID, oid daos.ObjectID, dk, ak 
 	return false
 }
 
+// dkeys are the dkeys holding data, in the object's order: byte order for
+// lexical objects, (hash, name) order for the default type.
 func (m *model) dkeys(r daos.Epoch, reader TxID, oid daos.ObjectID) []string {
 	var out []string
 	for _, dk := range modelDkeys {
@@ -136,6 +140,14 @@ func (m *model) dkeys(r daos.Epoch, reader TxID, oid daos.ObjectID) []string {
 				break
 			}
 		}
+	}
+	if dkeyOrderOf(oid) == orderHash {
+		slices.SortFunc(out, func(a, b string) int {
+			if c := cmp.Compare(hashKey(a), hashKey(b)); c != 0 {
+				return c
+			}
+			return strings.Compare(a, b)
+		})
 	}
 	return out
 }
@@ -179,7 +191,8 @@ func (m *model) discard(from, to daos.Epoch) {
 const modelIndexes = 48
 
 var (
-	modelOids  = []daos.ObjectID{{Hi: 1, Lo: 1}, {Hi: 1, Lo: 2}, {Hi: 2, Lo: 1}}
+	// Hash-ordered dkeys (the default type) and one lexical object.
+	modelOids  = []daos.ObjectID{{Hi: 1, Lo: 1}, {Hi: 1, Lo: 2}, {Hi: 2, Lo: 1}, {Hi: otypeDkeyLexical<<56 | 1, Lo: 3}}
 	modelDkeys = []string{"d0", "d1", "d2"}
 	modelAkeys = []string{"a0", "a1", "s0", "s1"} // a*: arrays, s*: single values
 	modelRsize = map[string]uint64{"a0": 1, "a1": 3}
@@ -343,8 +356,15 @@ func (r *modelRun) check(step int, what string) {
 		require.NoError(r.t, err, msg)
 		require.Equal(r.t, string(r.m.single(e, reader, oid, dk, ak)), string(res[0].Data), "%s akey %s", msg, ak)
 	}
-	keys, err := r.p.ListDkeys(cid, oid, e, &Anchor{}, 100, ReadOptions{Tx: reader})
-	require.NoError(r.t, err, msg)
+	// Pages of one or two keys, resumed from the anchor.
+	var keys [][]byte
+	anchor := &Anchor{}
+	for pages := 0; !anchor.EOF && pages <= len(modelDkeys); pages++ {
+		page, err := r.p.ListDkeys(cid, oid, e, anchor, 1+r.rng.IntN(2), ReadOptions{Tx: reader})
+		require.NoError(r.t, err, msg)
+		keys = append(keys, page...)
+	}
+	require.True(r.t, anchor.EOF, "%s: dkey enumeration did not end", msg)
 	require.Equal(r.t, r.m.dkeys(e, reader, oid), toStrings(keys), "%s: dkeys", msg)
 	akeys, err := r.p.ListAkeys(cid, oid, e, []byte(dk), &Anchor{}, 100, ReadOptions{Tx: reader})
 	require.NoError(r.t, err, msg)

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/google/btree"
-
 	"github.com/daos-go/daos/pkg/daos"
 )
 
@@ -57,7 +55,10 @@ type Space struct {
 // concurrent use: reads share a lock, mutations take it alone (a target
 // executes one mutation at a time, as a DAOS target's executor does).
 type Pool struct {
-	mu      sync.RWMutex
+	mu sync.RWMutex
+	// encBuf is reused for encoding updates under mu (the journal copies
+	// records), so small updates allocate no record buffer.
+	encBuf  []byte
 	opts    Options
 	conts   map[ContainerID]*container
 	scmUsed uint64
@@ -89,11 +90,9 @@ type valueStore interface {
 
 type container struct {
 	id ContainerID
-	// dkeyNodes is the free list shared by the container's dkey trees.
-	dkeyNodes *btree.FreeListG[*dkey]
 	// names interns akey names (see intern).
 	names map[string]string
-	objs  *btree.BTreeG[*object]
+	objs  objectSet
 	snaps []daos.Epoch // ascending
 	txs   map[TxID]*txn
 	// aggregated: epochs below it have been aggregated, so nothing new may
@@ -185,8 +184,7 @@ func (p *Pool) Space() Space {
 }
 
 func newContainer(id ContainerID) *container {
-	return &container{id: id, objs: btree.NewG(btreeDegree, objLess), txs: make(map[TxID]*txn),
-		dkeyNodes: btree.NewFreeListG[*dkey](btree.DefaultFreeListSize), names: make(map[string]string)}
+	return &container{id: id, objs: newObjectSet(), txs: make(map[TxID]*txn), names: make(map[string]string)}
 }
 
 func (p *Pool) container(id ContainerID) (*container, error) {

@@ -43,12 +43,17 @@ func (p *Pool) PunchDkeys(ctx context.Context, cont ContainerID, oid daos.Object
 	if op.dkeys, err = uniqueKeys("dkey", dkeys); err != nil {
 		return fmt.Errorf("punch dkeys of %s/%s: %w", cont, oid, err)
 	}
+	for _, k := range dkeys {
+		if err := checkDkey(oid, k); err != nil {
+			return fmt.Errorf("punch dkeys of %s/%s: %w", cont, oid, err)
+		}
+	}
 	return p.punch(ctx, op, opts.Flags)
 }
 
 // PunchAkeys punches akeys of one dkey.
 func (p *Pool) PunchAkeys(ctx context.Context, cont ContainerID, oid daos.ObjectID, epoch daos.Epoch, dkeyName []byte, akeys [][]byte, opts PunchOptions) error {
-	if err := checkKey("dkey", dkeyName); err != nil {
+	if err := checkDkey(oid, dkeyName); err != nil {
 		return fmt.Errorf("punch akeys of %s/%s: %w", cont, oid, err)
 	}
 	if len(akeys) == 0 || len(akeys) > MaxIODs {

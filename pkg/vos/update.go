@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
+	"unsafe"
 
 	"github.com/daos-go/daos/pkg/daos"
 )
@@ -33,9 +35,14 @@ type akeyUpdate struct {
 	recxs []daos.Recx // arrays only
 	vals  []opValue   // one per value or extent
 	csums [][]byte    // parallel to vals; entries may be nil
+	// oneVal and oneCsum back vals and csums for a single value.
+	oneVal  [1]opValue
+	oneCsum [1][]byte
 }
 
-// updateOp is one applied update: everything needed to redo it.
+// updateOp is one applied update: everything needed to redo it. Built
+// from a caller's arguments, its key names and values alias the caller's
+// buffers (valid for the call); whatever the index keeps is copied.
 type updateOp struct {
 	cont  ContainerID
 	oid   daos.ObjectID
@@ -43,6 +50,8 @@ type updateOp struct {
 	tx    TxID
 	dkey  string
 	akeys []akeyUpdate
+	// one backs akeys for the usual update of a single akey.
+	one [1]akeyUpdate
 	// found caches the object and dkey that the space check looked up, so
 	// that apply, under the same lock, need not search again. Not recorded;
 	// replay searches.
@@ -68,7 +77,11 @@ func (p *Pool) Update(ctx context.Context, cont ContainerID, oid daos.ObjectID, 
 	if err := p.admitUpdate(ctx, op, iods, opts.Flags); err != nil {
 		return fmt.Errorf("update %s/%s dkey %q: %w", cont, oid, dkeyName, err)
 	}
-	if err := p.record(ctx, opUpdate, encodeUpdate(op)); err != nil {
+	rec := appendUpdate(p.encBuf, op)
+	if cap(rec) <= maxReusedEncBuf {
+		p.encBuf = rec[:0]
+	}
+	if err := p.record(ctx, opUpdate, rec); err != nil {
 		// The record may be durable: its extents stay allocated (see record).
 		return fmt.Errorf("update %s/%s dkey %q: %w", cont, oid, dkeyName, err)
 	}
@@ -76,13 +89,16 @@ func (p *Pool) Update(ctx context.Context, cont ContainerID, oid daos.ObjectID, 
 	return nil
 }
 
+// maxReusedEncBuf bounds the record buffer a pool keeps between updates.
+const maxReusedEncBuf = 64 << 10
+
 // buildUpdate validates the caller's input and shapes it into an op.
 func buildUpdate(cont ContainerID, oid daos.ObjectID, epoch daos.Epoch, dkeyName []byte,
 	iods []daos.IOD, data [][]byte, opts UpdateOptions) (*updateOp, error) {
 	if epoch == 0 || epoch == daos.EpochMax {
 		return nil, daos.Errorf(daos.ErrInval, "epoch %d cannot be written", epoch)
 	}
-	if err := checkKey("dkey", dkeyName); err != nil {
+	if err := checkDkey(oid, dkeyName); err != nil {
 		return nil, err
 	}
 	if len(iods) == 0 || len(iods) > MaxIODs {
@@ -94,22 +110,29 @@ func buildUpdate(cont ContainerID, oid daos.ObjectID, epoch daos.Epoch, dkeyName
 	if opts.Csums != nil && len(opts.Csums) != len(iods) {
 		return nil, daos.Errorf(daos.ErrInval, "%d checksum lists for %d IODs", len(opts.Csums), len(iods))
 	}
-	op := &updateOp{cont: cont, oid: oid, epoch: epoch, tx: opts.Tx, dkey: string(dkeyName), akeys: make([]akeyUpdate, 0, len(iods))}
+	op := &updateOp{cont: cont, oid: oid, epoch: epoch, tx: opts.Tx, dkey: aliasString(dkeyName)}
+	if len(iods) == 1 {
+		op.akeys = op.one[:0]
+	} else {
+		op.akeys = make([]akeyUpdate, 0, len(iods))
+	}
 	for i := range iods {
 		var csums [][]byte
 		if opts.Csums != nil {
 			csums = opts.Csums[i]
 		}
-		au, err := buildAkeyUpdate(&iods[i], data[i], csums, opts.Verify)
-		if err != nil {
+		// Built in place: a single value's slices point into the entry,
+		// which the preallocated backing array never moves.
+		op.akeys = append(op.akeys, akeyUpdate{})
+		au := &op.akeys[len(op.akeys)-1]
+		if err := buildAkeyUpdate(au, &iods[i], data[i], csums, opts.Verify); err != nil {
 			return nil, fmt.Errorf("akey %q: %w", iods[i].Name, err)
 		}
-		for j := range op.akeys {
+		for j := range op.akeys[:i] {
 			if op.akeys[j].name == au.name {
 				return nil, daos.Errorf(daos.ErrInval, "akey %q appears twice", iods[i].Name)
 			}
 		}
-		op.akeys = append(op.akeys, au)
 	}
 	return op, nil
 }
@@ -121,68 +144,76 @@ func checkKey(what string, k []byte) error {
 	return nil
 }
 
-func buildAkeyUpdate(iod *daos.IOD, data []byte, csums [][]byte, verify func(data, csum []byte) bool) (akeyUpdate, error) {
+// aliasString views b as a string without copying. The string must not
+// outlive the call that received b, nor be kept by the index (which copies
+// the names it stores).
+func aliasString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+func buildAkeyUpdate(au *akeyUpdate, iod *daos.IOD, data []byte, csums [][]byte, verify func(data, csum []byte) bool) error {
 	if err := checkKey("akey", iod.Name); err != nil {
-		return akeyUpdate{}, err
+		return err
 	}
-	au := akeyUpdate{name: string(iod.Name), typ: iod.Type, size: iod.Size}
+	au.name, au.typ, au.size = aliasString(iod.Name), iod.Type, iod.Size
 	switch iod.Type {
 	case daos.IODSingle:
 		if len(iod.Recxs) != 0 {
-			return au, daos.Errorf(daos.ErrInval, "single value with %d extents", len(iod.Recxs))
+			return daos.Errorf(daos.ErrInval, "single value with %d extents", len(iod.Recxs))
 		}
 		if uint64(len(data)) != iod.Size {
-			return au, daos.Errorf(daos.ErrIoInval, "value of %d bytes, IOD says %d", len(data), iod.Size)
+			return daos.Errorf(daos.ErrIoInval, "value of %d bytes, IOD says %d", len(data), iod.Size)
 		}
 		if len(csums) > 1 {
-			return au, daos.Errorf(daos.ErrInval, "%d checksums for one value", len(csums))
+			return daos.Errorf(daos.ErrInval, "%d checksums for one value", len(csums))
 		}
 		if len(firstOrNil(csums)) > maxCsumBytes {
-			return au, daos.Errorf(daos.ErrInval, "checksum of %d bytes (at most %d)", len(csums[0]), maxCsumBytes)
+			return daos.Errorf(daos.ErrInval, "checksum of %d bytes (at most %d)", len(csums[0]), maxCsumBytes)
 		}
-		au.vals = []opValue{{inline: data}}
-		au.csums = [][]byte{firstOrNil(csums)}
+		au.oneVal[0] = opValue{inline: data}
+		au.oneCsum[0] = firstOrNil(csums)
+		au.vals, au.csums = au.oneVal[:], au.oneCsum[:]
 	case daos.IODArray:
 		if len(iod.Recxs) == 0 || len(iod.Recxs) > MaxRecxs {
-			return au, daos.Errorf(daos.ErrInval, "%d extents (want 1 to %d)", len(iod.Recxs), MaxRecxs)
+			return daos.Errorf(daos.ErrInval, "%d extents (want 1 to %d)", len(iod.Recxs), MaxRecxs)
 		}
 		if csums != nil && len(csums) != len(iod.Recxs) {
-			return au, daos.Errorf(daos.ErrInval, "%d checksums for %d extents", len(csums), len(iod.Recxs))
+			return daos.Errorf(daos.ErrInval, "%d checksums for %d extents", len(csums), len(iod.Recxs))
 		}
+		au.vals = make([]opValue, 0, len(iod.Recxs))
+		au.csums = make([][]byte, 0, len(iod.Recxs))
 		off := uint64(0)
 		for j, r := range iod.Recxs {
 			if r.Nr == 0 || r.End() < r.Idx {
-				return au, daos.Errorf(daos.ErrInval, "extent %s is empty or overflows", r)
+				return daos.Errorf(daos.ErrInval, "extent %s is empty or overflows", r)
 			}
 			n := r.Nr * iod.Size
 			if iod.Size != 0 && n/iod.Size != r.Nr {
-				return au, daos.Errorf(daos.ErrInval, "extent %s of %d-byte records overflows", r, iod.Size)
+				return daos.Errorf(daos.ErrInval, "extent %s of %d-byte records overflows", r, iod.Size)
 			}
 			if off+n > uint64(len(data)) || off+n < off {
-				return au, daos.Errorf(daos.ErrIoInval, "data of %d bytes is short of the extents", len(data))
+				return daos.Errorf(daos.ErrIoInval, "data of %d bytes is short of the extents", len(data))
 			}
 			au.vals = append(au.vals, opValue{inline: data[off : off+n]})
 			if len(nthOrNil(csums, j)) > maxCsumBytes {
-				return au, daos.Errorf(daos.ErrInval, "checksum of extent %s is %d bytes (at most %d)", r, len(csums[j]), maxCsumBytes)
+				return daos.Errorf(daos.ErrInval, "checksum of extent %s is %d bytes (at most %d)", r, len(csums[j]), maxCsumBytes)
 			}
 			au.csums = append(au.csums, nthOrNil(csums, j))
 			off += n
 		}
 		if off != uint64(len(data)) {
-			return au, daos.Errorf(daos.ErrIoInval, "data of %d bytes, extents hold %d", len(data), off)
+			return daos.Errorf(daos.ErrIoInval, "data of %d bytes, extents hold %d", len(data), off)
 		}
 		au.recxs = iod.Recxs
 	default:
-		return au, daos.Errorf(daos.ErrInval, "IOD type %d", iod.Type)
+		return daos.Errorf(daos.ErrInval, "IOD type %d", iod.Type)
 	}
 	if verify != nil {
 		for j, v := range au.vals {
 			if au.csums[j] != nil && !verify(v.inline, au.csums[j]) {
-				return au, daos.Errorf(daos.ErrCsum, "value %d does not match its checksum", j)
+				return daos.Errorf(daos.ErrCsum, "value %d does not match its checksum", j)
 			}
 		}
 	}
-	return au, nil
+	return nil
 }
 
 func firstOrNil(c [][]byte) []byte { return nthOrNil(c, 0) }
@@ -360,12 +391,12 @@ func (p *Pool) applyUpdate(op *updateOp) {
 	}
 	// Absent keys were searched for already: insert without searching.
 	if o == nil {
-		o = newObject(op.oid, c.dkeyNodes)
+		o = newObject(op.oid)
 		c.objs.ReplaceOrInsert(o)
 		cost += recordOverheadBytes
 	}
 	if d == nil {
-		d = newDkey(op.dkey)
+		d = newDkey(strings.Clone(op.dkey))
 		o.dkeys.ReplaceOrInsert(d)
 		cost += recordOverheadBytes + uint64(len(op.dkey))
 	}
@@ -426,19 +457,19 @@ func (c *container) checkWritable(epoch daos.Epoch) error {
 // object finds (or with create, makes) the object; the SCM was charged by
 // updateSCMCost.
 func (c *container) object(oid daos.ObjectID, create bool) *object {
-	if o, ok := c.objs.Get(&object{oid: oid}); ok {
+	if o := c.objs.Get(oid); o != nil {
 		return o
 	}
 	if !create {
 		return nil
 	}
-	o := newObject(oid, c.dkeyNodes)
+	o := newObject(oid)
 	c.objs.ReplaceOrInsert(o)
 	return o
 }
 
 func (o *object) dkey(name string, create bool) *dkey {
-	if d, ok := o.dkeys.Get(&dkey{name: name}); ok {
+	if d := o.dkeys.get(name); d != nil {
 		return d
 	}
 	if !create {
@@ -455,7 +486,17 @@ const maxInterned = 4096
 
 // intern returns one shared copy of an akey name: the same few akey names
 // recur under millions of dkeys, and each copy would cost an allocation.
+// The result never aliases name's storage.
 func (c *container) intern(name string) string {
+	if s, ok := c.names[name]; ok {
+		return s
+	}
+	return c.internOwned(strings.Clone(name))
+}
+
+// internOwned is intern for a name the caller already owns (decoded from
+// a record), which it may keep.
+func (c *container) internOwned(name string) string {
 	if s, ok := c.names[name]; ok {
 		return s
 	}

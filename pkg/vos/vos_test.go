@@ -3,6 +3,7 @@ package vos
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -14,6 +15,8 @@ var (
 	ctx  = context.Background()
 	cid  = ContainerID{1}
 	oid1 = daos.ObjectID{Hi: 1, Lo: 1}
+	// oidLexical is of type DAOS_OT_DKEY_LEXICAL: dkeys in byte order.
+	oidLexical = daos.ObjectID{Hi: otypeDkeyLexical<<56 | 1, Lo: 2}
 )
 
 func newTestPool(t *testing.T) *Pool {
@@ -247,18 +250,26 @@ func TestEnumerationPagesAndAnchors(t *testing.T) {
 		dk := string(rune('a'+i%26)) + string(rune('0'+i/10))
 		want = append(want, dk)
 		putSV(t, p, daos.Epoch(i+1), dk, "k", "v")
+		require.NoError(t, p.Update(ctx, cid, oidLexical, daos.Epoch(i+1), []byte(dk), []daos.IOD{sv("k", "v")}, [][]byte{[]byte("v")}, UpdateOptions{}))
 	}
-	var got []string
-	anchor := &Anchor{}
-	for pages := 0; !anchor.EOF; pages++ {
-		require.Less(t, pages, 20)
-		keys, err := p.ListDkeys(cid, oid1, daos.EpochMax, anchor, 4, ReadOptions{})
-		require.NoError(t, err)
-		require.LessOrEqual(t, len(keys), 4)
-		for _, k := range keys {
-			got = append(got, string(k))
+	listAll := func(oid daos.ObjectID) []string {
+		var got []string
+		anchor := &Anchor{}
+		for pages := 0; !anchor.EOF; pages++ {
+			require.Less(t, pages, 20)
+			keys, err := p.ListDkeys(cid, oid, daos.EpochMax, anchor, 4, ReadOptions{})
+			require.NoError(t, err)
+			require.LessOrEqual(t, len(keys), 4)
+			for _, k := range keys {
+				got = append(got, string(k))
+			}
 		}
+		return got
 	}
+	// The default object type keeps dkeys in hash order: every key once,
+	// in no order the caller can rely on. Lexical objects list them sorted.
+	require.ElementsMatch(t, want, listAll(oid1))
+	got := listAll(oidLexical)
 	require.ElementsMatch(t, want, got)
 	require.IsIncreasing(t, got)
 	// As of epoch 10, only the first ten dkeys exist.
@@ -292,6 +303,33 @@ func TestListAkeysAndRecx(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []ExtentInfo{{daos.Recx{Idx: 10, Nr: 1}, 3}}, exts)
 	require.True(t, anchor.EOF)
+}
+
+// TestIntegerDkeys: objects with integer dkeys (arrays among them) order
+// them as numbers, which is what the array size query depends on, and
+// take 8-byte dkeys only.
+func TestIntegerDkeys(t *testing.T) {
+	p := newTestPool(t)
+	oid := daos.ObjectID{Hi: otypeArray<<56 | 1, Lo: 9}
+	ikey := func(v uint64) []byte { return binary.LittleEndian.AppendUint64(nil, v) }
+	for i, v := range []uint64{300, 2, 1 << 40, 256, 17} {
+		require.NoError(t, p.Update(ctx, cid, oid, daos.Epoch(i+1), ikey(v), []daos.IOD{sv("k", "v")}, [][]byte{[]byte("v")}, UpdateOptions{}))
+	}
+	keys, err := p.ListDkeys(cid, oid, daos.EpochMax, &Anchor{}, 100, ReadOptions{})
+	require.NoError(t, err)
+	require.Equal(t, [][]byte{ikey(2), ikey(17), ikey(256), ikey(300), ikey(1 << 40)}, keys)
+	q, err := p.QueryKey(cid, oid, daos.EpochMax, daos.GetMax|daos.GetDkey, nil, nil, ReadOptions{})
+	require.NoError(t, err)
+	require.Equal(t, ikey(1<<40), q.Dkey)
+	q, err = p.QueryKey(cid, oid, daos.EpochMax, daos.GetMin|daos.GetDkey, nil, nil, ReadOptions{})
+	require.NoError(t, err)
+	require.Equal(t, ikey(2), q.Dkey)
+
+	err = p.Update(ctx, cid, oid, 10, []byte("short"), []daos.IOD{sv("k", "v")}, [][]byte{[]byte("v")}, UpdateOptions{})
+	require.ErrorIs(t, err, daos.ErrInval)
+	_, err = p.Fetch(ctx, cid, oid, 10, []byte("short"), []daos.IOD{sv("k", "")}, FetchOptions{})
+	require.ErrorIs(t, err, daos.ErrInval)
+	require.ErrorIs(t, p.PunchDkeys(ctx, cid, oid, 10, [][]byte{[]byte("short")}, PunchOptions{}), daos.ErrInval)
 }
 
 func TestQueryKey(t *testing.T) {

@@ -82,12 +82,6 @@ type staged struct {
 	word  uint64 // the commit word: the record's first 8 bytes, little-endian
 }
 
-// syncRound is one commit of a batch; its waiters learn the outcome from it.
-type syncRound struct {
-	done chan struct{}
-	err  error
-}
-
 // Log is the write-ahead log of one target. All methods are safe for
 // concurrent use.
 type Log struct {
@@ -110,7 +104,8 @@ type Log struct {
 	syncedTail int64  // end of the last durable record
 	pending    []staged
 	spare      []staged
-	inflight   *syncRound
+	inflight   bool          // a commit round is running (without l.mu)
+	roundDone  chan struct{} // closed when that round ends; made by the first waiter
 	failed     error // sticky: a write or sync failed, nothing can be trusted
 	corrupt    error // recovery found a bad record in the middle
 	header     [recordHeaderBytes]byte
@@ -224,15 +219,20 @@ func (l *Log) awaitDurableLocked(ctx context.Context, lsn LSN) error {
 		if l.failed != nil {
 			return l.failed
 		}
-		r := l.inflight
-		if r == nil {
+		if !l.inflight {
 			l.commitLocked()
 			continue
 		}
+		// The channel is made only when someone waits: a lone appender,
+		// the common case, commits without allocating.
+		if l.roundDone == nil {
+			l.roundDone = make(chan struct{})
+		}
+		done := l.roundDone
 		l.mu.Unlock()
 		var err error
 		select {
-		case <-r.done:
+		case <-done:
 		case <-ctx.Done():
 			err = ctx.Err()
 		}
@@ -248,8 +248,7 @@ func (l *Log) awaitDurableLocked(ctx context.Context, lsn LSN) error {
 // releases l.mu during the commit so that other appenders can stage the next
 // batch meanwhile.
 func (l *Log) commitLocked() {
-	r := &syncRound{done: make(chan struct{})}
-	l.inflight = r
+	l.inflight = true
 	batch := l.pending
 	l.pending = l.spare[:0]
 	target, targetTail := l.next, l.tail
@@ -258,18 +257,20 @@ func (l *Log) commitLocked() {
 	err := l.runCommit(batch)
 
 	l.mu.Lock()
-	l.inflight = nil
+	l.inflight = false
 	l.spare = batch[:0]
 	if err != nil {
 		// After a failed fsync the kernel may have dropped the dirty pages:
 		// nothing written since the last good sync can be trusted.
 		l.failed = fmt.Errorf("wal: %s: sync records before LSN %d (log refuses appends until reopened): %w",
 			l.path, target, err)
-		r.err = l.failed
 	} else {
 		l.synced, l.syncedTail = target, targetTail
 	}
-	close(r.done)
+	if l.roundDone != nil {
+		close(l.roundDone)
+		l.roundDone = nil
+	}
 }
 
 func (l *Log) runCommit(batch []staged) error {
