@@ -5,6 +5,7 @@
 #
 #   ci/bench.sh cgo     the cgo backends against their pure-Go twins
 #   ci/bench.sh vos     one VOS target against Pebble and raw file writes
+#   ci/bench.sh bdev    the io_uring engine of bdev.File against its pread/pwrite threads
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,8 +44,31 @@ vos)
 	go run -tags "vosbench ${VOS_BENCH_TAGS:-pmdk isal}" ./ci/vosbench -repeats "${VOS_BENCH_REPEATS:-5}" \
 		-ops "${VOS_BENCH_OPS:-20000}" -restart-values "${VOS_BENCH_RESTART_VALUES:-1000000}"
 	;;
+bdev)
+	out=$(mktemp)
+	bin=$(mktemp)
+	trap 'rm -f "$out" "$bin"' EXIT
+	echo "== bdev.File: io_uring engine vs pread/pwrite threads, O_DIRECT files in ${TMPDIR:-/tmp}"
+	echo "   median of $count runs of $benchtime each; the engines run one after the other within each run, so drift hits both"
+	go test -c -o "$bin" ./pkg/media/bdev
+	for _ in $(seq "$count"); do
+		if ! "$bin" -test.run '^$' -test.bench 'File4KRandom|FileSeqWrite1M' -test.benchtime "$benchtime" >>"$out" 2>&1; then
+			cat "$out"
+			echo "bench: the benchmarks failed" >&2
+			exit 1
+		fi
+	done
+	go run ./ci/benchratio \
+		-pair bdev_uring_4k_randwrite_qd1_vs_threads=BenchmarkFile4KRandom/op=write/qd=1:uring:threads \
+		-pair bdev_uring_4k_randread_qd1_vs_threads=BenchmarkFile4KRandom/op=read/qd=1:uring:threads \
+		-pair bdev_uring_1m_seqwrite_vs_threads=BenchmarkFileSeqWrite1M/chunk=2048KiB:uring:threads \
+		-pair bdev_uring_1m_seqwrite_256k_chunks_vs_threads=BenchmarkFileSeqWrite1M/chunk=256KiB:uring:threads \
+		-pair bdev_uring_4k_randwrite_vs_threads=BenchmarkFile4KRandom/op=write/qd=16:uring:threads \
+		-pair bdev_uring_4k_randread_vs_threads=BenchmarkFile4KRandom/op=read/qd=16:uring:threads \
+		<"$out"
+	;;
 *)
-	echo "usage: ci/bench.sh NAME   (NAME: cgo, vos)" >&2
+	echo "usage: ci/bench.sh NAME   (NAME: cgo, vos, bdev)" >&2
 	exit 2
 	;;
 esac

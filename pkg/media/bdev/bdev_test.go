@@ -83,7 +83,6 @@ func backends() []backend {
 			fileBackend("file-tmp", e, tmp),
 			fileBackend("file-tmp-buffered", e, tmp, WithBuffered()),
 			fileBackend("file-tmp-qd1", e, tmp, WithQueueDepth(1), WithChunkSize(BlockSize)),
-			fileBackend("file-tmp-chunk64k", e, tmp, WithChunkSize(64<<10)),
 			fileBackend("file-shm", e, shmDir),
 		)
 	}
