@@ -1,0 +1,70 @@
+package selftest
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/daos-go/daos/pkg/fabric"
+	"github.com/daos-go/daos/pkg/fabric/fabrictest"
+	"github.com/daos-go/daos/pkg/rpc"
+)
+
+func TestParseSizes(t *testing.T) {
+	got, err := ParseSizes("0, 64,4k,1M,2g")
+	require.NoError(t, err)
+	require.Equal(t, []int64{0, 64, 4096, 1 << 20, 2 << 30}, got)
+	_, err = ParseSizes("1x")
+	require.Error(t, err)
+	require.Equal(t, "64 B", FormatSize(64))
+	require.Equal(t, "4 KiB", FormatSize(4096))
+	require.Equal(t, "64 MiB", FormatSize(64<<20))
+}
+
+// A small plan runs end to end against an in-process echo service and the
+// raw baseline, and reports every test and the headline ratios.
+func TestExecuteSmallPlan(t *testing.T) {
+	fabrictest.NoLeaks(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	reg := rpc.NewRegistry()
+	require.NoError(t, Register(reg))
+	srv, err := rpc.Listen(ctx, rpc.Config{Fabric: fabric.Config{Provider: "tcp"}, Registry: reg})
+	require.NoError(t, err)
+	defer srv.Close()
+	raw, err := ServeRaw("127.0.0.1:0")
+	require.NoError(t, err)
+	defer raw.Close()
+	cl, err := rpc.Listen(ctx, rpc.Config{Fabric: fabric.Config{Provider: "tcp"}})
+	require.NoError(t, err)
+	defer cl.Close()
+
+	rep, err := Execute(ctx, cl, srv.URI(), Plan{
+		MessageSizes: []int64{0, 64, 5000}, BulkSizes: []int64{100, 1 << 20}, InFlight: []int{1, 16},
+		Reps: 20, BulkBytes: 4 << 20, Rounds: 2, RawAddr: raw.Addr(), Push: true,
+	})
+	require.NoError(t, err)
+	// 3 sizes x (raw + 2 inflight), no raw ping of 0 bytes, then
+	// 2 sizes x (raw + 2 dirs x 2 inflight)
+	require.Len(t, rep.Results, 3*3-1+2*5)
+	for _, r := range rep.Results {
+		require.Positive(t, r.Calls, r.Test)
+		require.LessOrEqual(t, r.MinUS, r.P50US)
+		require.LessOrEqual(t, r.P50US, r.P99US)
+	}
+	var names []string
+	for _, r := range rep.Ratios {
+		names = append(names, r.Metric)
+		require.Positive(t, r.Value, r.Metric)
+	}
+	require.Equal(t, []string{"rpc_rtt_p99_vs_tcp", "bulk_bw_16_vs_tcp", "rpc_rtt_vs_tcp", "bulk_bw_vs_tcp"}, names)
+	var out bytes.Buffer
+	require.NoError(t, rep.WriteTable(&out))
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	require.True(t, strings.HasPrefix(lines[len(lines)-1], "ratio bulk_bw_vs_tcp "), lines[len(lines)-1])
+	require.True(t, strings.HasPrefix(lines[len(lines)-2], "ratio rpc_rtt_vs_tcp "))
+}
