@@ -99,20 +99,24 @@ func hashKey(s string) uint64 {
 	return h
 }
 
-// dnodeMax is the fan-out of the dkey tree: 63 entries make a node of
-// exactly 1 KiB, one allocation size class with no slack.
-const dnodeMax = 63
+// dnodeMax is the fan-out of the dkey tree: 59 entries make a node of
+// just under 1 KiB, one allocation size class with little slack.
+const dnodeMax = 59
 
 // dnode is a node of the dkey B+tree. Leaves hold the dkeys; inner nodes
 // hold children and, for each child, a lower bound of its keys. Searches
 // compare the 64-bit order keys inside the node and look at a name only on
-// a tie. The pointers come first so the collector's scan of a node ends
-// before the order keys.
+// a tie. A leaf keeps its dkeys in slots that never move on insert or
+// delete; pos maps the i-th entry in order to its slot. Shifting pointers
+// would cost a write barrier per pointer while the collector runs, which
+// doubled the cost of an insert. The pointers come first so the
+// collector's scan of a node ends before the order keys.
 type dnode struct {
-	keys [dnodeMax]*dkey // leaves: the entries
-	in   *dinner         // nil for a leaf
-	ks   [dnodeMax]uint64
-	n    int32
+	slots [dnodeMax]*dkey // leaves: the dkeys, densely in [0, n), unordered
+	in    *dinner         // nil for a leaf
+	ks    [dnodeMax]uint64
+	pos   [dnodeMax]uint8 // leaves: the slot of each entry, in order
+	n     int32
 }
 
 // dinner is what only inner nodes have. A bound is kept as a name, not as
@@ -130,8 +134,11 @@ func (n *dnode) nameAt(i int) string {
 	if n.in != nil {
 		return n.in.bounds[i]
 	}
-	return n.keys[i].name
+	return n.slots[n.pos[i]].name
 }
+
+// dkeyAt is entry i of a leaf.
+func (n *dnode) dkeyAt(i int) *dkey { return n.slots[n.pos[i]] }
 
 // keyLess orders (order key, name) pairs.
 func keyLess(ak uint64, an string, bk uint64, bn string) bool {
@@ -195,8 +202,9 @@ func (n *dnode) insertAt(i int, e entry) {
 		copy(n.in.bounds[i+1:n.n+1], n.in.bounds[i:n.n])
 		n.in.kids[i], n.in.bounds[i] = e.kid, e.bound
 	} else {
-		copy(n.keys[i+1:n.n+1], n.keys[i:n.n])
-		n.keys[i] = e.d
+		copy(n.pos[i+1:n.n+1], n.pos[i:n.n])
+		n.pos[i] = uint8(n.n)
+		n.slots[n.n] = e.d
 	}
 	n.n++
 }
@@ -210,8 +218,19 @@ func (n *dnode) removeAt(i int) {
 		copy(n.in.bounds[i:last], n.in.bounds[i+1:n.n])
 		n.in.kids[last], n.in.bounds[last] = nil, ""
 	} else {
-		copy(n.keys[i:last], n.keys[i+1:n.n])
-		n.keys[last] = nil
+		// The last slot fills the freed one, so slots stay dense.
+		freed := n.pos[i]
+		copy(n.pos[i:last], n.pos[i+1:n.n])
+		if int(freed) != last {
+			n.slots[freed] = n.slots[last]
+			for j := 0; j < last; j++ {
+				if int(n.pos[j]) == last {
+					n.pos[j] = freed
+					break
+				}
+			}
+		}
+		n.slots[last], n.pos[last] = nil, 0
 	}
 	n.n--
 }
@@ -227,8 +246,25 @@ func (n *dnode) moveTail(at int, dst *dnode) {
 		clear(n.in.kids[at:n.n])
 		clear(n.in.bounds[at:n.n])
 	} else {
-		copy(dst.keys[dst.n:], n.keys[at:n.n])
-		clear(n.keys[at:n.n])
+		// Entries are renumbered on both sides: splits and merges are
+		// rare enough to rewrite the slots.
+		var moved [dnodeMax]*dkey
+		for j := 0; j < m; j++ {
+			moved[j] = n.dkeyAt(at + j)
+		}
+		var kept [dnodeMax]*dkey
+		for j := 0; j < at; j++ {
+			kept[j] = n.dkeyAt(j)
+		}
+		n.slots = kept
+		for j := 0; j < at; j++ {
+			n.pos[j] = uint8(j)
+		}
+		clear(n.pos[at:n.n])
+		for j := 0; j < m; j++ {
+			dst.slots[int(dst.n)+j] = moved[j]
+			dst.pos[int(dst.n)+j] = uint8(int(dst.n) + j)
+		}
 	}
 	dst.n += int32(m)
 	n.n = int32(at)
@@ -288,7 +324,7 @@ func (t *dkeyTree) get(name string) *dkey {
 		n = n.in.kids[n.child(k, name)]
 	}
 	if i := n.lowerBound(k, name); n.at(i, k, name) {
-		return n.keys[i]
+		return n.dkeyAt(i)
 	}
 	return nil
 }
@@ -314,7 +350,7 @@ func (t *dkeyTree) insert(n *dnode, k uint64, d *dkey, edge bool) *dnode {
 	if n.leaf() {
 		i := n.lowerBound(k, d.name)
 		if n.at(i, k, d.name) {
-			n.keys[i] = d
+			n.slots[n.pos[i]] = d
 			return nil
 		}
 		t.size++
@@ -401,7 +437,7 @@ func (t *dkeyTree) Ascend(fn btree.ItemIteratorG[*dkey]) {
 func ascend(n *dnode, fn btree.ItemIteratorG[*dkey]) bool {
 	for i := 0; i < int(n.n); i++ {
 		if n.leaf() {
-			if !fn(n.keys[i]) {
+			if !fn(n.dkeyAt(i)) {
 				return false
 			}
 		} else if !ascend(n.in.kids[i], fn) {
@@ -422,7 +458,7 @@ func (t *dkeyTree) AscendGreaterOrEqual(pivot *dkey, fn btree.ItemIteratorG[*dke
 func ascendFrom(n *dnode, k uint64, name string, fn btree.ItemIteratorG[*dkey]) bool {
 	if n.leaf() {
 		for i := n.lowerBound(k, name); i < int(n.n); i++ {
-			if !fn(n.keys[i]) {
+			if !fn(n.dkeyAt(i)) {
 				return false
 			}
 		}
@@ -450,7 +486,7 @@ func (t *dkeyTree) Descend(fn btree.ItemIteratorG[*dkey]) {
 func descend(n *dnode, fn btree.ItemIteratorG[*dkey]) bool {
 	for i := int(n.n) - 1; i >= 0; i-- {
 		if n.leaf() {
-			if !fn(n.keys[i]) {
+			if !fn(n.dkeyAt(i)) {
 				return false
 			}
 		} else if !descend(n.in.kids[i], fn) {

@@ -30,7 +30,7 @@ func checkTree(t *testing.T, tr *dkeyTree) []string {
 			}
 			if n.leaf() {
 				require.False(t, keyLess(n.ks[i], n.nameAt(i), lowK, lowName), "key below its bound")
-				names = append(names, n.keys[i].name)
+				names = append(names, n.dkeyAt(i).name)
 				continue
 			}
 			walk(n.in.kids[i], n.ks[i], n.in.bounds[i], false)
