@@ -6,6 +6,7 @@
 #   ci/bench.sh cgo     the cgo backends against their pure-Go twins
 #   ci/bench.sh vos     one VOS target against Pebble and raw file writes
 #   ci/bench.sh bdev    the io_uring engine of bdev.File against its pread/pwrite threads
+#   ci/bench.sh fabric  RPC round trips and bulk bandwidth (tcp provider) against raw Go TCP
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -67,8 +68,19 @@ bdev)
 		-pair bdev_uring_4k_randread_vs_threads=BenchmarkFile4KRandom/op=read/qd=16:uring:threads \
 		<"$out"
 	;;
+fabric)
+	bin=$(mktemp)
+	trap 'rm -f "$bin"' EXIT
+	rounds=${FABRIC_BENCH_ROUNDS:-5}
+	echo "== RPC (tcp provider) vs raw Go TCP on 127.0.0.1, echo server in a second process"
+	echo "   median of $rounds rounds, ours and raw TCP alternating; raw TCP: a 64-byte request/response loop and a stream copy of 1 MiB writes"
+	go build -o "$bin" ./cmd/self_test
+	"$bin" --provider tcp --compare-tcp --rounds "$rounds" \
+		--message-sizes 64 --bulk-sizes 1m --max-inflight-rpcs 1,16 \
+		--repetitions "${FABRIC_BENCH_PINGS:-5000}" --bulk-mib "${FABRIC_BENCH_BULK_MIB:-256}"
+	;;
 *)
-	echo "usage: ci/bench.sh NAME   (NAME: cgo, vos, bdev)" >&2
+	echo "usage: ci/bench.sh NAME   (NAME: cgo, vos, bdev, fabric)" >&2
 	exit 2
 	;;
 esac

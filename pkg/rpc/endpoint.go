@@ -433,7 +433,7 @@ func (e *Endpoint) deliver(from fabric.Peer, msg []byte) {
 
 // dispatch starts a handler for a request, waiting for a free slot.
 func (e *Endpoint) dispatch(from fabric.Peer, h header, body []byte) {
-	hd := e.reg.handler(h.op)
+	hd, inline := e.reg.handler(h.op)
 	e.servingMu.Lock()
 	if e.draining || hd == nil {
 		draining := e.draining
@@ -443,6 +443,15 @@ func (e *Endpoint) dispatch(from fabric.Peer, h header, body []byte) {
 		} else {
 			e.replyError(from, h.id, daos.Errorf(daos.ErrUnreg, "%s is not served by %s", e.reg.Name(h.op), e.URI()))
 		}
+		return
+	}
+	if inline {
+		e.handlers.Add(1)
+		e.servingMu.Unlock()
+		in := &Incoming{ep: e, from: from, op: h.op, body: body}
+		resp, err := hd(e.base, in)
+		e.sendReply(from, h.id, resp, err)
+		e.handlers.Done()
 		return
 	}
 	timeout := e.timeout
@@ -501,8 +510,9 @@ func (e *Endpoint) sendReply(to fabric.Peer, id uint64, resp Message, herr error
 	if herr == nil && resp != nil {
 		resp.EncodeRPC(enc)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), e.timeout)
-	defer cancel()
+	// No deadline of its own: a reply that does not fit the socket now
+	// waits for the peer, and fails when the peer or the endpoint goes.
+	ctx := context.Background()
 	err := to.Send(ctx, enc.Bytes())
 	if errors.Is(err, fabric.ErrTooLarge) {
 		size := enc.Len()

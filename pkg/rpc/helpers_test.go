@@ -29,6 +29,7 @@ const (
 	opFlaky
 	opWhoami
 	opNotServed
+	opEchoInline
 )
 
 // echoMsg carries a sequence number and data, both echoed.
@@ -164,6 +165,12 @@ func (s *testServer) registry() *Registry {
 		return &echoMsg{Data: []byte(s.name)}, nil
 	})
 	r.MustRegister(opNotServed, "not-served", nil)
+	if err := r.RegisterInline(opEchoInline, "echo-inline", Handle(func(ctx context.Context, in *Incoming, req *echoMsg) (Message, error) {
+		s.seen.Add(1)
+		return req, nil
+	})); err != nil {
+		panic(err)
+	}
 	return r
 }
 

@@ -58,8 +58,9 @@ func Handle[Req any, PReq interface {
 }
 
 type opEntry struct {
-	name string
-	h    Handler
+	name   string
+	h      Handler
+	inline bool
 }
 
 // Registry maps opcodes to names and handlers. Fill it before Listen,
@@ -84,6 +85,25 @@ func (r *Registry) Register(op Opcode, name string, h Handler) error {
 	return nil
 }
 
+// RegisterInline adds an opcode whose handler never blocks: no waiting
+// for I/O, locks held for long, bulk transfers or calls. It runs on the
+// transport's progress goroutine, as soon as the request arrives, which
+// saves a goroutine hand-off on each request (a trivial reply, or passing
+// the work to an executor that replies later, suits it). Its context has no
+// deadline and is never cancelled by the caller.
+func (r *Registry) RegisterInline(op Opcode, name string, h Handler) error {
+	if h == nil {
+		return fmt.Errorf("register opcode %#x (%s): an inline opcode needs a handler", uint32(op), name)
+	}
+	if err := r.Register(op, name, h); err != nil {
+		return err
+	}
+	e := r.ops[op]
+	e.inline = true
+	r.ops[op] = e
+	return nil
+}
+
 // MustRegister is Register for static tables; it panics on a duplicate.
 func (r *Registry) MustRegister(op Opcode, name string, h Handler) {
 	if err := r.Register(op, name, h); err != nil {
@@ -101,11 +121,12 @@ func (r *Registry) Name(op Opcode) string {
 	return fmt.Sprintf("opcode %#x", uint32(op))
 }
 
-func (r *Registry) handler(op Opcode) Handler {
+func (r *Registry) handler(op Opcode) (Handler, bool) {
 	if r == nil {
-		return nil
+		return nil, false
 	}
-	return r.ops[op].h
+	e := r.ops[op]
+	return e.h, e.inline
 }
 
 func (r *Registry) clone() *Registry {

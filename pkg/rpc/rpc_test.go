@@ -31,7 +31,11 @@ func TestCallsMatchedUnderConcurrency(t *testing.T) {
 					seq := uint64(w*each + i)
 					req := &echoMsg{Seq: seq, Data: pattern(seq, int64(seq*131%6000))}
 					var resp echoMsg
-					if err := cl.Call(ctx, srv.ep.URI(), opEcho, req, &resp); err != nil {
+					op := opEcho
+					if w%2 == 1 {
+						op = opEchoInline // half the calls are served inline
+					}
+					if err := cl.Call(ctx, srv.ep.URI(), op, req, &resp); err != nil {
 						errs <- err
 						return
 					}
@@ -345,4 +349,5 @@ func TestRegistry(t *testing.T) {
 	require.Equal(t, "one", r.Name(1))
 	require.Equal(t, "opcode 0x2", r.Name(2))
 	require.Panics(t, func() { r.MustRegister(1, "x", nil) })
+	require.Error(t, r.RegisterInline(3, "three", nil))
 }

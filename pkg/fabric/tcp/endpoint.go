@@ -31,7 +31,7 @@ type Driver struct {
 
 // Defaults of Driver.
 const (
-	DefaultChunkSize  = 512 << 10
+	DefaultChunkSize  = 1 << 20
 	DefaultMaxBulkOps = 64
 )
 
