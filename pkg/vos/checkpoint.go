@@ -192,17 +192,30 @@ func (c *container) relinkTransactions() bool {
 func (p *Pool) decodeDkeys(d *decoder, c *container, o *object) {
 	nd := d.count(maxCount, 3)
 	for i := 0; i < nd && d.err == nil; i++ {
-		dk := newDkey(d.str(MaxKeyBytes))
-		dk.setPunches(d.stamps())
-		p.scmUsed += recordOverheadBytes*uint64(1+len(dk.punchList())) + uint64(len(dk.name))
+		name, punches := d.str(MaxKeyBytes), d.stamps()
 		na := d.count(maxCount, 3)
+		var dk *dkey
+		var first *akey // decoded into the dkey's own allocation
+		if na == 1 {
+			dk, first = newDkeyWithAkey(name, "")
+		} else {
+			dk = newDkey(name)
+		}
+		dk.setPunches(punches)
+		p.scmUsed += recordOverheadBytes*uint64(1+len(dk.punchList())) + uint64(len(dk.name))
 		for j := 0; j < na && d.err == nil; j++ {
-			a := p.decodeAkey(d)
-			a.name = c.internOwned(a.name)
-			if dk.akeys.Has(a) {
-				d.fail()
+			a := first
+			if a == nil {
+				a = &akey{}
 			}
-			dk.akeys.ReplaceOrInsert(a)
+			p.decodeAkey(d, a)
+			a.name = c.internOwned(a.name)
+			if a != first {
+				if dk.akeys.Has(a) {
+					d.fail()
+				}
+				dk.akeys.ReplaceOrInsert(a)
+			}
 		}
 		if o.dkeys.Has(dk) {
 			d.fail()
@@ -211,8 +224,9 @@ func (p *Pool) decodeDkeys(d *decoder, c *container, o *object) {
 	}
 }
 
-func (p *Pool) decodeAkey(d *decoder) *akey {
-	a := &akey{name: d.str(MaxKeyBytes)}
+// decodeAkey fills a, which is empty (or has only room for versions).
+func (p *Pool) decodeAkey(d *decoder, a *akey) {
+	a.name = d.str(MaxKeyBytes)
 	a.setPunches(d.stamps())
 	p.scmUsed += recordOverheadBytes*uint64(1+len(a.punchList())) + uint64(len(a.name))
 	nsv := d.count(maxCount, 5)
@@ -233,5 +247,4 @@ func (p *Pool) decodeAkey(d *decoder) *akey {
 		p.scmUsed += recordOverheadBytes + uint64(len(r.val.inline))
 		a.setExtents(append(a.extents(), r))
 	}
-	return a
 }

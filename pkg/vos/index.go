@@ -178,6 +178,26 @@ type dkey struct {
 	akeys akeySet // with the dkey's punches, which few dkeys have
 }
 
+// dkeyBundle is a dkey allocated together with its first akey and room
+// for one single-value version: the usual new dkey (one akey, one value)
+// then costs one allocation instead of three, and a fetch finds all three
+// in adjacent memory. Later versions or akeys are allocated as usual; the
+// bundled parts stay valid as long as the dkey lives.
+type dkeyBundle struct {
+	d  dkey
+	a  akey
+	sv [1]svRec
+}
+
+// newDkeyWithAkey makes dkey name holding one empty akey aname.
+func newDkeyWithAkey(name, aname string) (*dkey, *akey) {
+	b := &dkeyBundle{}
+	b.d.name, b.a.name = name, aname
+	b.a.svs = b.sv[:0]
+	b.d.akeys.one = &b.a
+	return &b.d, &b.a
+}
+
 func (d *dkey) punchList() []stamp    { return d.akeys.punches() }
 func (d *dkey) setPunches(ps []stamp) { d.akeys.setPunches(ps) }
 

@@ -395,16 +395,23 @@ func (p *Pool) applyUpdate(op *updateOp) {
 		c.objs.ReplaceOrInsert(o)
 		cost += recordOverheadBytes
 	}
+	var made *akey // the akey made along with a new dkey
 	if d == nil {
-		d = newDkey(strings.Clone(op.dkey))
+		if len(op.akeys) == 1 {
+			d, made = newDkeyWithAkey(strings.Clone(op.dkey), c.intern(op.akeys[0].name))
+		} else {
+			d = newDkey(strings.Clone(op.dkey))
+		}
 		o.dkeys.ReplaceOrInsert(d)
 		cost += recordOverheadBytes + uint64(len(op.dkey))
 	}
 	for i := range op.akeys {
 		au := &op.akeys[i]
 		a := d.akey(au.name, false)
-		if a == nil {
-			a = d.akey(c.intern(au.name), true)
+		if a == nil || a == made {
+			if a == nil {
+				a = d.akey(c.intern(au.name), true)
+			}
 			cost += recordOverheadBytes + uint64(len(au.name))
 		}
 		for _, v := range au.vals {
