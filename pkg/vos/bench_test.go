@@ -138,3 +138,24 @@ func BenchmarkFetchRandom64B(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkListDkeys enumerates 20,000 dkeys in pages of 1,000, as
+// ci/vosbench does; one op is one key.
+func BenchmarkListDkeys(b *testing.B) {
+	const n = 20000
+	p, _ := filledPool(b, n)
+	b.ResetTimer()
+	for i := 0; i < b.N; i += n {
+		seen, anchor := 0, &Anchor{}
+		for !anchor.EOF {
+			keys, err := p.ListDkeys(cid, oid1, daos.EpochMax, anchor, 1000, ReadOptions{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			seen += len(keys)
+		}
+		if seen != n {
+			b.Fatalf("listed %d dkeys, want %d", seen, n)
+		}
+	}
+}

@@ -98,7 +98,12 @@ func (p *Pool) ListDkeys(cont ContainerID, oid daos.ObjectID, epoch daos.Epoch, 
 		return nil, nil
 	}
 	floor := v.floor(0, o.punches)
-	return pageKeys(o.dkeys.AscendGreaterOrEqual, &dkey{name: string(anchor.Key)}, anchor, max,
+	from := o.dkeys.AscendGreaterOrEqual
+	if anchor.Key == nil {
+		// In hash order the empty name is not necessarily first.
+		from = func(_ *dkey, fn btree.ItemIteratorG[*dkey]) { o.dkeys.Ascend(fn) }
+	}
+	return pageKeys(from, &dkey{name: string(anchor.Key)}, anchor, max,
 		func(d *dkey) string { return d.name }, func(d *dkey) bool { return d.exists(v, floor) }), nil
 }
 
@@ -107,23 +112,37 @@ func (p *Pool) ListDkeys(cont ContainerID, oid daos.ObjectID, epoch daos.Epoch, 
 // ended before the page filled.
 func pageKeys[T any](from func(T, btree.ItemIteratorG[T]), pivot T, anchor *Anchor, max int,
 	name func(T) string, holdsData func(T) bool) [][]byte {
-	var out [][]byte
+	var names []string
 	full := false
 	from(pivot, func(k T) bool {
 		if anchor.Key != nil && name(k) == string(anchor.Key) {
 			return true
 		}
-		if len(out) == max {
+		if len(names) == max {
 			full = true
 			return false
 		}
 		if holdsData(k) {
-			out = append(out, []byte(name(k)))
-			anchor.Key = []byte(name(k))
+			names = append(names, name(k))
 		}
 		return true
 	})
 	anchor.EOF = !full
+	if len(names) == 0 {
+		return nil
+	}
+	// The page's names share one buffer, and the anchor is set once.
+	size := 0
+	for _, n := range names {
+		size += len(n)
+	}
+	buf := make([]byte, 0, size)
+	out := make([][]byte, len(names))
+	for i, n := range names {
+		buf = append(buf, n...)
+		out[i] = buf[len(buf)-len(n) : len(buf) : len(buf)]
+	}
+	anchor.Key = []byte(names[len(names)-1])
 	return out
 }
 
