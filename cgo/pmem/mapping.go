@@ -82,7 +82,16 @@ func newMapping(path string, r region) (*Mapping, error) {
 		_ = r.unmap()
 		return nil, err
 	}
-	return &Mapping{path: path, r: r, ram: ram && !r.isPMem()}, nil
+	m := &Mapping{path: path, r: r, ram: ram && !r.isPMem()}
+	if m.ram {
+		// The pages exist already (the file is allocated up front); map
+		// them all now, so that stores do not take a page fault every
+		// 4 KiB later, on the write path. Kernels before 5.14 do not know
+		// the advice, and faulting later is only slower, so its failure
+		// is ignored.
+		_ = unix.Madvise(r.bytes(), unix.MADV_POPULATE_WRITE)
+	}
+	return m, nil
 }
 
 // onRAMFileSystem reports whether path is on tmpfs or ramfs, whose pages
