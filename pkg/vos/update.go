@@ -238,7 +238,11 @@ func (p *Pool) admitUpdate(ctx context.Context, op *updateOp, iods []daos.IOD, f
 	if err := checkUpdateConds(c, op, iods, flags); err != nil {
 		return err
 	}
-	if err := p.haveSCM(p.updateSCMCost(c, op)); err != nil {
+	cost := p.updateSCMCost(c, op)
+	if err := checkAkeyTypes(op); err != nil {
+		return err
+	}
+	if err := p.haveSCM(cost); err != nil {
 		return err
 	}
 	if err := p.moveToNVMe(ctx, op); err != nil {
@@ -328,6 +332,31 @@ func (p *Pool) updateSCMCost(c *container, op *updateOp) uint64 {
 		}
 	}
 	return cost
+}
+
+// checkAkeyTypes refuses to mix kinds in one akey: an akey that holds
+// single values takes no extents and the other way round, as in DAOS,
+// until its old kind is gone (aggregated or discarded). It uses the keys
+// updateSCMCost found.
+func checkAkeyTypes(op *updateOp) error {
+	d := op.found.d
+	if d == nil {
+		return nil
+	}
+	for i := range op.akeys {
+		au := &op.akeys[i]
+		a, ok := d.akeys.getName(au.name)
+		if !ok {
+			continue
+		}
+		if au.typ == daos.IODSingle && len(a.extents()) > 0 {
+			return daos.Errorf(daos.ErrInval, "akey %q holds array extents, not a single value", au.name)
+		}
+		if au.typ == daos.IODArray && len(a.svs) > 0 {
+			return daos.Errorf(daos.ErrInval, "akey %q holds a single value, not array extents", au.name)
+		}
+	}
+	return nil
 }
 
 // checkUpdateConds applies DAOS's insert/update conditions as of the

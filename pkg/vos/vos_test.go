@@ -515,3 +515,17 @@ func TestJournalFailureChangesNothing(t *testing.T) {
 	require.Equal(t, used, p.Space().SCMUsed)
 	require.Len(t, p.Containers(), 1)
 }
+
+// TestAkeyKindsDoNotMix: an akey holding single values refuses extents and
+// the other way round, and the refused update changes nothing.
+func TestAkeyKindsDoNotMix(t *testing.T) {
+	p := newTestPool(t)
+	putSV(t, p, 1, "d", "s", "value")
+	putArr(t, p, 1, "x", 0, "abc")
+	err := p.Update(ctx, cid, oid1, 2, []byte("d"), []daos.IOD{arr("s", 1, daos.Recx{Idx: 0, Nr: 2})}, [][]byte{[]byte("zz")}, UpdateOptions{})
+	require.ErrorIs(t, err, daos.ErrInval)
+	err = p.Update(ctx, cid, oid1, 2, []byte("d"), []daos.IOD{sv("x", "v")}, [][]byte{[]byte("v")}, UpdateOptions{})
+	require.ErrorIs(t, err, daos.ErrInval)
+	require.Equal(t, "value", getSV(t, p, 5, "d", "s"))
+	require.Equal(t, "abc", getArr(t, p, 5, "x", 3))
+}
