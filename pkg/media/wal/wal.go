@@ -106,8 +106,8 @@ type Log struct {
 	spare      []staged
 	inflight   bool          // a commit round is running (without l.mu)
 	roundDone  chan struct{} // closed when that round ends; made by the first waiter
-	failed     error // sticky: a write or sync failed, nothing can be trusted
-	corrupt    error // recovery found a bad record in the middle
+	failed     error         // sticky: a write or sync failed, nothing can be trusted
+	corrupt    error         // recovery found a bad record in the middle
 	header     [recordHeaderBytes]byte
 
 	// commits counts commit rounds, for tests and benchmarks.
