@@ -197,7 +197,7 @@ func (p *Pool) decodeDkeys(d *decoder, c *container, o *object) {
 		var dk *dkey
 		var first *akey // decoded into the dkey's own allocation
 		if na == 1 {
-			dk, first = newDkeyWithAkey(name, "")
+			dk, first, _, _ = newDkeyWithAkey(name, "", nil)
 		} else {
 			dk = newDkey(name)
 		}

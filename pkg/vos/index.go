@@ -3,6 +3,8 @@ package vos
 import (
 	"cmp"
 	"slices"
+	"strings"
+	"unsafe"
 
 	"github.com/google/btree"
 
@@ -189,13 +191,62 @@ type dkeyBundle struct {
 	sv [1]svRec
 }
 
-// newDkeyWithAkey makes dkey name holding one empty akey aname.
-func newDkeyWithAkey(name, aname string) (*dkey, *akey) {
-	b := &dkeyBundle{}
-	b.d.name, b.a.name = name, aname
+// bundleTail is a dkeyBundle followed by bytes that hold the dkey's name
+// and, when small, its first value, so that a lookup and the copy of the
+// value touch one allocation. The sizes are the allocator's size classes
+// from 144 to 240 bytes, so the tail costs no more than the two small
+// allocations it replaces. A first value kept here lives as long as the
+// dkey, even after newer versions replace it: that is why only values up
+// to maxBundledValue go here.
+type bundleTail[T any] struct {
+	dkeyBundle
+	tail T
+}
+
+// maxBundledValue is the largest first value kept in a bundle's tail.
+const maxBundledValue = 64
+
+// newDkeyWithAkey makes dkey name holding one akey aname. If first is not
+// nil, its bytes are stored with the dkey and returned as firstVal (for
+// the caller's first version); ok reports whether they were.
+func newDkeyWithAkey(name, aname string, first []byte) (d *dkey, a *akey, firstVal string, ok bool) {
+	var b *dkeyBundle
+	var tail []byte
+	switch need := len(name) + len(first); {
+	case need <= 16:
+		b, tail = withTail[[16]byte]()
+	case need <= 32:
+		b, tail = withTail[[32]byte]()
+	case need <= 48:
+		b, tail = withTail[[48]byte]()
+	case need <= 64:
+		b, tail = withTail[[64]byte]()
+	case need <= 80:
+		b, tail = withTail[[80]byte]()
+	case need <= 112:
+		b, tail = withTail[[112]byte]()
+	default:
+		b = &dkeyBundle{}
+	}
+	if tail != nil {
+		n := copy(tail, name)
+		b.d.name = unsafe.String(&tail[0], n)
+		if len(first) > 0 {
+			copy(tail[n:], first)
+			firstVal, ok = unsafe.String(&tail[n], len(first)), true
+		}
+	} else {
+		b.d.name = strings.Clone(name)
+	}
+	b.a.name = aname
 	b.a.svs = b.sv[:0]
 	b.d.akeys.one = &b.a
-	return &b.d, &b.a
+	return &b.d, &b.a, firstVal, ok
+}
+
+func withTail[T any]() (*dkeyBundle, []byte) {
+	t := &bundleTail[T]{}
+	return &t.dkeyBundle, unsafe.Slice((*byte)(unsafe.Pointer(&t.tail)), unsafe.Sizeof(t.tail))
 }
 
 func (d *dkey) punchList() []stamp    { return d.akeys.punches() }

@@ -424,10 +424,16 @@ func (p *Pool) applyUpdate(op *updateOp) {
 		c.objs.ReplaceOrInsert(o)
 		cost += recordOverheadBytes
 	}
-	var made *akey // the akey made along with a new dkey
+	var made *akey     // the akey made along with a new dkey
+	var madeVal string // its first value, stored with it
+	var madeValOK bool
 	if d == nil {
-		if len(op.akeys) == 1 {
-			d, made = newDkeyWithAkey(strings.Clone(op.dkey), c.intern(op.akeys[0].name))
+		if au := &op.akeys[0]; len(op.akeys) == 1 {
+			var first []byte
+			if v := au.vals[0]; au.typ == daos.IODSingle && v.ext == nil && len(v.inline) <= maxBundledValue {
+				first = v.inline
+			}
+			d, made, madeVal, madeValOK = newDkeyWithAkey(op.dkey, c.intern(au.name), first)
 		} else {
 			d = newDkey(strings.Clone(op.dkey))
 		}
@@ -451,7 +457,13 @@ func (p *Pool) applyUpdate(op *updateOp) {
 		}
 		switch au.typ {
 		case daos.IODSingle:
-			p.putSV(a, svRec{stamp: stamp{op.epoch, op.tx}, val: au.vals[0].stored(), csum: csumPtr(au.csums[0])})
+			var val value
+			if a == made && madeValOK {
+				val = value{inline: madeVal}
+			} else {
+				val = au.vals[0].stored()
+			}
+			p.putSV(a, svRec{stamp: stamp{op.epoch, op.tx}, val: val, csum: csumPtr(au.csums[0])})
 		case daos.IODArray:
 			for j, r := range au.recxs {
 				a.setExtents(append(a.extents(), arrRec{stamp: stamp{op.epoch, op.tx}, recx: r, rsize: au.size, val: au.vals[j].stored(), csum: string(au.csums[j])}))
