@@ -224,6 +224,16 @@ func (p *Pool) decodeDkeys(d *decoder, c *container, o *object) {
 	}
 }
 
+// decodeValue decodes a value, refusing one on NVMe when the pool has no
+// NVMe device.
+func (p *Pool) decodeValue(d *decoder) value {
+	v := d.value()
+	if v.ext != nil && p.nvme == nil {
+		d.fail()
+	}
+	return v
+}
+
 // decodeAkey fills a, which is empty (or has only room for versions).
 func (p *Pool) decodeAkey(d *decoder, a *akey) {
 	a.name = d.str(MaxKeyBytes)
@@ -231,7 +241,7 @@ func (p *Pool) decodeAkey(d *decoder, a *akey) {
 	p.scmUsed += recordOverheadBytes*uint64(1+len(a.punchList())) + uint64(len(a.name))
 	nsv := d.count(maxCount, 5)
 	for i := 0; i < nsv && d.err == nil; i++ {
-		r := svRec{stamp: d.stamp(), val: d.value(), csum: csumPtr(d.bytes(maxCsumBytes))}
+		r := svRec{stamp: d.stamp(), val: p.decodeValue(d), csum: csumPtr(d.bytes(maxCsumBytes))}
 		p.scmUsed += recordOverheadBytes + uint64(len(r.val.inline))
 		if len(a.svs) > 0 && a.svs[len(a.svs)-1].epoch > r.epoch {
 			d.fail() // versions are stored in epoch order
@@ -240,7 +250,7 @@ func (p *Pool) decodeAkey(d *decoder, a *akey) {
 	}
 	narr := d.count(maxCount, 7)
 	for i := 0; i < narr && d.err == nil; i++ {
-		r := arrRec{stamp: d.stamp(), recx: daos.Recx{Idx: d.u64(), Nr: d.u64()}, rsize: d.u64(), val: d.value(), csum: d.str(maxCsumBytes)}
+		r := arrRec{stamp: d.stamp(), recx: daos.Recx{Idx: d.u64(), Nr: d.u64()}, rsize: d.u64(), val: p.decodeValue(d), csum: d.str(maxCsumBytes)}
 		if d.err == nil && checkExtentLen(r.recx, r.rsize, r.val.length()) != nil {
 			d.fail()
 		}

@@ -305,6 +305,7 @@ func (n *dnode) put(i int, e entry, edge bool) *dnode {
 type dkeyTree struct {
 	root  *dnode
 	size  int
+	gen   uint64 // counts changes, so a finger can tell it is stale
 	order dkeyOrder
 }
 
@@ -315,18 +316,54 @@ func (t *dkeyTree) Len() int { return t.size }
 
 // get finds the dkey named name.
 func (t *dkeyTree) get(name string) *dkey {
+	d, _ := t.find(name)
+	return d
+}
+
+// finger is where find would have put the dkey it did not find: an
+// update looks a dkey up while checking space and inserts it later under
+// the same lock, and the finger saves it the second descent.
+type finger struct {
+	leaf *dnode
+	i    int
+	k    uint64
+	gen  uint64
+	// ok: the leaf has room, and no bound above it must be lowered.
+	ok bool
+}
+
+// find is get that also returns a finger when the dkey is absent.
+func (t *dkeyTree) find(name string) (*dkey, finger) {
 	if t.root == nil {
-		return nil
+		return nil, finger{}
 	}
 	k := t.order.orderKey(name)
 	n := t.root
+	ok := true
 	for !n.leaf() {
-		n = n.in.kids[n.child(k, name)]
+		ci := n.child(k, name)
+		if ci == 0 && keyLess(k, name, n.ks[0], n.in.bounds[0]) {
+			ok = false // insert lowers this bound
+		}
+		n = n.in.kids[ci]
 	}
-	if i := n.lowerBound(k, name); n.at(i, k, name) {
-		return n.dkeyAt(i)
+	i := n.lowerBound(k, name)
+	if n.at(i, k, name) {
+		return n.dkeyAt(i), finger{}
 	}
-	return nil
+	return nil, finger{leaf: n, i: i, k: k, gen: t.gen, ok: ok && n.n < dnodeMax}
+}
+
+// insertAt inserts d, which find did not find, at f if the tree has not
+// changed since and the leaf needs no split; otherwise it searches again.
+func (t *dkeyTree) insertAt(f finger, d *dkey) {
+	if !f.ok || f.gen != t.gen || t.root == nil {
+		t.ReplaceOrInsert(d)
+		return
+	}
+	f.leaf.insertAt(f.i, entry{k: f.k, d: d})
+	t.size++
+	t.gen++
 }
 
 // Has reports whether a dkey of d's name is in the tree.
@@ -334,6 +371,7 @@ func (t *dkeyTree) Has(d *dkey) bool { return t.get(d.name) != nil }
 
 // ReplaceOrInsert puts d in the tree, replacing a dkey of the same name.
 func (t *dkeyTree) ReplaceOrInsert(d *dkey) {
+	t.gen++
 	k := t.order.orderKey(d.name)
 	if t.root == nil {
 		t.root = &dnode{}
@@ -379,6 +417,7 @@ func (t *dkeyTree) Delete(d *dkey) {
 		return
 	}
 	t.size--
+	t.gen++
 	for !t.root.leaf() && t.root.n == 1 {
 		t.root = t.root.in.kids[0]
 	}

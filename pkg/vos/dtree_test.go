@@ -77,7 +77,12 @@ func TestDkeyTreeAgainstModel(t *testing.T) {
 				switch r := rng.IntN(10); {
 				case r < 6 || step < 3000:
 					d := &dkey{name: name}
-					tr.ReplaceOrInsert(d)
+					if found, at := tr.find(name); found == nil && r%2 == 0 {
+						// The finger path, as an update takes it.
+						tr.insertAt(at, d)
+					} else {
+						tr.ReplaceOrInsert(d)
+					}
 					model[name] = d
 				case r < 9:
 					tr.Delete(&dkey{name: name})
@@ -116,6 +121,21 @@ func TestDkeyTreeAgainstModel(t *testing.T) {
 			require.Nil(t, tr.root)
 		})
 	}
+}
+
+// TestFingerGoesStale: a finger taken before the tree changed is not used.
+func TestFingerGoesStale(t *testing.T) {
+	tr := newDkeyTree(orderLexical)
+	for i := 0; i < 10; i++ {
+		tr.ReplaceOrInsert(&dkey{name: fmt.Sprint("k", i*2)})
+	}
+	_, at := tr.find("k5")
+	require.True(t, at.ok)
+	tr.ReplaceOrInsert(&dkey{name: "k3"}) // moves entries in at's leaf
+	tr.insertAt(at, &dkey{name: "k5"})
+	names := checkTree(t, &tr)
+	require.True(t, slices.IsSorted(names), "%v", names)
+	require.NotNil(t, tr.get("k5"))
 }
 
 // TestDkeyTreeSequentialFill: keys inserted in order fill nodes, not half.

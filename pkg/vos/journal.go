@@ -72,6 +72,9 @@ func (p *Pool) replayOp(typ uint8, payload []byte) error {
 		if _, err := p.container(op.cont); err != nil {
 			return corrupt("update", err)
 		}
+		if p.nvme == nil && op.usesNVMe() {
+			return corrupt("update", daos.Errorf(daos.ErrDfInval, "record refers to NVMe but the pool has none"))
+		}
 		p.applyUpdate(op)
 	case opPunch:
 		op, err := decodePunch(payload)

@@ -229,3 +229,37 @@ func TestAggregationRunsInBatchesAndReplays(t *testing.T) {
 	require.Equal(t, p.Space(), replayed.Space())
 	require.Equal(t, p.encodeIndex(), replayed.encodeIndex())
 }
+
+// TestNVMeValueWithoutDevice: a journal record or checkpoint naming an
+// NVMe extent is corrupt in a pool that has no NVMe device, and is refused
+// at load rather than failing later on read.
+func TestNVMeValueWithoutDevice(t *testing.T) {
+	p, err := NewPool(Options{SCMBytes: 64 << 20})
+	require.NoError(t, err)
+	require.NoError(t, p.CreateContainer(ctx, cid))
+	op := &updateOp{cont: cid, oid: oid1, epoch: 1, dkey: "d", akeys: []akeyUpdate{{
+		name: "a", typ: daos.IODSingle, size: 4096,
+		vals: []opValue{{ext: &extent{Off: 0, Len: 4096}}}, csums: [][]byte{nil},
+	}}}
+	require.ErrorIs(t, p.replayOp(opUpdate, encodeUpdate(op)), daos.ErrDfInval)
+
+	// The same value in a checkpoint of a pool that has a device, loaded
+	// into one that has none.
+	withDev, err := NewPool(Options{SCMBytes: 64 << 20})
+	require.NoError(t, err)
+	withDev.nvme = noValueStore{}
+	require.NoError(t, withDev.CreateContainer(ctx, cid))
+	withDev.applyUpdate(op)
+	fresh, err := NewPool(Options{SCMBytes: 64 << 20})
+	require.NoError(t, err)
+	require.ErrorIs(t, fresh.loadIndex(withDev.encodeIndex()), daos.ErrDfInval)
+}
+
+// noValueStore stands in for an NVMe device that is never read.
+type noValueStore struct{}
+
+func (noValueStore) write(context.Context, []byte) (extent, error) { return extent{}, nil }
+func (noValueStore) sync(context.Context) error                    { return nil }
+func (noValueStore) read(context.Context, extent, []byte) error    { return nil }
+func (noValueStore) release(extent)                                {}
+func (noValueStore) used() uint64                                  { return 0 }

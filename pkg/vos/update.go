@@ -59,6 +59,7 @@ type updateOp struct {
 		searched bool // o and d are what the search found, nil for absent
 		o        *object
 		d        *dkey
+		at       finger // where d goes when absent
 	}
 }
 
@@ -87,6 +88,18 @@ func (p *Pool) Update(ctx context.Context, cont ContainerID, oid daos.ObjectID, 
 	}
 	p.applyUpdate(op)
 	return nil
+}
+
+// usesNVMe reports whether any value of the op is on NVMe.
+func (op *updateOp) usesNVMe() bool {
+	for i := range op.akeys {
+		for _, v := range op.akeys[i].vals {
+			if v.ext != nil {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // maxReusedEncBuf bounds the record buffer a pool keeps between updates.
@@ -313,10 +326,11 @@ func (p *Pool) updateSCMCost(c *container, op *updateOp) uint64 {
 		cost += recordOverheadBytes
 	}
 	var d *dkey
+	var at finger
 	if o != nil {
-		d = o.dkey(op.dkey, false)
+		d, at = o.dkeys.find(op.dkey)
 	}
-	op.found.searched, op.found.o, op.found.d = true, o, d
+	op.found.searched, op.found.o, op.found.d, op.found.at = true, o, d, at
 	if d == nil {
 		cost += recordOverheadBytes + uint64(len(op.dkey))
 	}
@@ -412,10 +426,10 @@ func (p *Pool) applyUpdate(op *updateOp) {
 	// The SCM charge is counted while keys are found or made, with the
 	// same rules as updateSCMCost, so each key is looked up once.
 	cost := uint64(0)
-	o, d := op.found.o, op.found.d
+	o, d, at := op.found.o, op.found.d, op.found.at
 	if !op.found.searched {
 		if o = c.object(op.oid, false); o != nil {
-			d = o.dkey(op.dkey, false)
+			d, at = o.dkeys.find(op.dkey)
 		}
 	}
 	// Absent keys were searched for already: insert without searching.
@@ -437,7 +451,7 @@ func (p *Pool) applyUpdate(op *updateOp) {
 		} else {
 			d = newDkey(strings.Clone(op.dkey))
 		}
-		o.dkeys.ReplaceOrInsert(d)
+		o.dkeys.insertAt(at, d)
 		cost += recordOverheadBytes + uint64(len(op.dkey))
 	}
 	for i := range op.akeys {
