@@ -1,6 +1,7 @@
 package wal
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -28,6 +29,43 @@ func (m memReader) at(off int64, n int) ([]byte, error) {
 	return m[off : off+int64(n)], nil
 }
 
+// scanChunkBytes is how much of the log a search for record headers reads
+// at a time.
+const scanChunkBytes = 1 << 20
+
+// nextMagic returns the first offset in [from, limit), from aligned, that
+// is aligned and holds a record's magic, or limit if none does. Scans past
+// the tail may cover tens of megabytes at every open, so the search runs
+// over large chunks with bytes.Index rather than offset by offset. The
+// caller guarantees that a header's bytes exist at every offset below
+// limit.
+func nextMagic(r reader, from, limit int64) (int64, error) {
+	var magic [4]byte
+	le.PutUint32(magic[:], recordMagic)
+	for off := from; off < limit; {
+		n := min(limit-off, scanChunkBytes)
+		// The chunk is a multiple of the alignment (but for the last), so
+		// an aligned magic never straddles two chunks; the extra bytes let
+		// one at the last candidate offset be seen.
+		b, err := r.at(off, int(n)+len(magic)-1)
+		if err != nil {
+			return 0, err
+		}
+		for i := 0; ; {
+			j := bytes.Index(b[i:], magic[:])
+			if j < 0 || int64(i+j) >= n {
+				break
+			}
+			if p := off + int64(i+j); (p-recMagicOff)%recordAlignBytes == 0 {
+				return p - recMagicOff, nil
+			}
+			i += j + 1
+		}
+		off += n
+	}
+	return limit, nil
+}
+
 // position is a point in the chain of records of one generation.
 type position struct {
 	off  int64  // where the next record starts
@@ -48,7 +86,7 @@ func walk(r reader, gen uint64, pos position, limit int64, fn func(Record) error
 			return pos, why, err
 		}
 		if fn != nil {
-			rec := Record{LSN: h.lsn, Type: h.typ, Payload: append([]byte{}, payload...)}
+			rec := Record{LSN: h.lsn, Type: h.typ, Payload: payload}
 			if err := fn(rec); err != nil {
 				return pos, nil, fmt.Errorf("LSN %d: %w", h.lsn, err)
 			}
@@ -101,13 +139,15 @@ func readRecordAt(r reader, gen uint64, pos position, limit int64) (h recordHead
 // invalid record bad is damage, not a torn tail. Records of the same batch as
 // bad, or left over from before a crash, have acked <= bad and do not count.
 func findAckedSuccessor(r reader, gen uint64, bad LSN, from, scanEnd, fileEnd int64) (position, bool, error) {
-	for off := from; off < scanEnd && fileEnd-off >= recordHeaderBytes; off += recordAlignBytes {
+	limit := min(scanEnd, fileEnd-recordHeaderBytes+1)
+	for off := from; off < limit; off += recordAlignBytes {
+		off, err := nextMagic(r, off, limit)
+		if err != nil || off >= limit {
+			return position{}, false, err
+		}
 		b, err := r.at(off, recordHeaderBytes)
 		if err != nil {
 			return position{}, false, err
-		}
-		if le.Uint32(b[recMagicOff:]) != recordMagic {
-			continue // the cheap test first: this loop may visit millions of offsets
 		}
 		h, crc, why := parseRecordHeader(b)
 		if why != nil || h.gen != gen || h.lsn <= bad || h.acked <= bad {
@@ -258,15 +298,16 @@ func checkNoNewerRecords(r reader, path string, fileBytes int64, h logHeader, sl
 // happens to have the same bytes as the torn one (a retried request) and
 // come back on a later replay without ever having been acknowledged.
 func invalidateStale(r reader, m medium, gen uint64, tail position, fileEnd int64) error {
-	scanEnd := min(fileEnd, tail.off+successorScanBytes)
+	limit := min(fileEnd, tail.off+successorScanBytes, fileEnd-recordHeaderBytes+1)
 	var zero [8]byte
-	for off := tail.off; off < scanEnd && fileEnd-off >= recordHeaderBytes; off += recordAlignBytes {
+	for off := tail.off; off < limit; off += recordAlignBytes {
+		off, err := nextMagic(r, off, limit)
+		if err != nil || off >= limit {
+			return err
+		}
 		b, err := r.at(off, recordHeaderBytes)
 		if err != nil {
 			return err
-		}
-		if le.Uint32(b[recMagicOff:]) != recordMagic {
-			continue
 		}
 		h, _, why := parseRecordHeader(b)
 		if why != nil || h.gen != gen || h.lsn < tail.next {

@@ -20,7 +20,8 @@ type LSN uint64
 type Record struct {
 	LSN  LSN
 	Type uint8 // never 0: type 0 is reserved
-	// Payload is a fresh copy that the callee may keep.
+	// Payload is valid until the callback it was handed to returns (it
+	// may be the log's own memory); copy what must be kept.
 	Payload []byte
 }
 

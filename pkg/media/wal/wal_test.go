@@ -1,6 +1,7 @@
 package wal
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -110,6 +111,7 @@ func (tl *testLog) reopen() {
 func replayAll(l *Log) ([]Record, error) {
 	var recs []Record
 	err := l.Replay(func(r Record) error {
+		r.Payload = bytes.Clone(r.Payload)
 		recs = append(recs, r)
 		return nil
 	})
