@@ -313,22 +313,36 @@ func appendUpdate(dst []byte, op *updateOp) []byte {
 	return e.b
 }
 
+// decodeUpdate decodes an update record. Like an op built from a caller's
+// arguments, the result aliases p (names, inline values, checksums): it is
+// valid while p is, and applying it copies whatever the index keeps.
 func decodeUpdate(p []byte) (*updateOp, error) {
 	d := decoder{b: p}
-	op := &updateOp{cont: d.cont(), oid: d.oid(), epoch: d.u64(), tx: TxID(d.u64()), dkey: d.str(MaxKeyBytes)}
+	op := &updateOp{cont: d.cont(), oid: d.oid(), epoch: d.u64(), tx: TxID(d.u64()), dkey: aliasString(d.bytes(MaxKeyBytes))}
 	n := d.count(MaxIODs, 4)
+	if n == 1 {
+		op.akeys = op.one[:0]
+	} else {
+		op.akeys = make([]akeyUpdate, 0, n)
+	}
 	for i := 0; i < n && d.err == nil; i++ {
-		au := akeyUpdate{name: d.str(MaxKeyBytes), typ: daos.IODType(d.u64()), size: d.u64()}
+		op.akeys = append(op.akeys, akeyUpdate{name: aliasString(d.bytes(MaxKeyBytes)), typ: daos.IODType(d.u64()), size: d.u64()})
+		au := &op.akeys[len(op.akeys)-1]
 		nr := d.count(MaxRecxs, 2)
+		if nr > 0 {
+			au.recxs = make([]daos.Recx, 0, nr)
+		}
 		for j := 0; j < nr && d.err == nil; j++ {
 			au.recxs = append(au.recxs, daos.Recx{Idx: d.u64(), Nr: d.u64()})
 		}
 		nv := d.count(MaxRecxs, 2)
+		if nv == 1 {
+			au.vals, au.csums = au.oneVal[:0], au.oneCsum[:0]
+		}
 		for j := 0; j < nv && d.err == nil; j++ {
 			au.vals = append(au.vals, d.opValue())
 			au.csums = append(au.csums, nilIfEmpty(d.bytes(maxCsumBytes)))
 		}
-		op.akeys = append(op.akeys, au)
 	}
 	if err := d.finish("update"); err != nil {
 		return nil, err

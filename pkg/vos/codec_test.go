@@ -17,11 +17,24 @@ func sampleUpdate() *updateOp {
 		}}
 }
 
+// plainUpdate is op without the arrays that may back its slices, so that
+// ops built in different ways compare by content.
+func plainUpdate(op *updateOp) *updateOp {
+	out := *op
+	out.one = [1]akeyUpdate{}
+	out.akeys = make([]akeyUpdate, len(op.akeys))
+	for i, au := range op.akeys {
+		au.oneVal, au.oneCsum = [1]opValue{}, [1][]byte{}
+		out.akeys[i] = au
+	}
+	return &out
+}
+
 func TestCodecRoundTrips(t *testing.T) {
 	up := sampleUpdate()
 	got, err := decodeUpdate(encodeUpdate(up))
 	require.NoError(t, err)
-	require.Equal(t, up, got)
+	require.Equal(t, plainUpdate(up), plainUpdate(got))
 
 	pu := &punchOp{cont: ContainerID{1}, oid: daos.ObjectID{Lo: 1}, epoch: 4, tx: 2, dkeys: []string{"d"}, akeys: []string{"x", "y"}}
 	gp, err := decodePunch(encodePunch(pu))
@@ -65,7 +78,7 @@ func FuzzDecodeRecords(f *testing.F) {
 			if op, err := decodeUpdate(payload); err == nil {
 				again, err := decodeUpdate(encodeUpdate(op))
 				require.NoError(t, err)
-				require.Equal(t, op, again)
+				require.Equal(t, plainUpdate(op), plainUpdate(again))
 			}
 		case 1:
 			if op, err := decodePunch(payload); err == nil {
