@@ -40,18 +40,37 @@ type FetchResult struct {
 // Fetch reads the IODs of dkey of oid as of epoch.
 func (p *Pool) Fetch(ctx context.Context, cont ContainerID, oid daos.ObjectID, epoch daos.Epoch,
 	dkeyName []byte, iods []daos.IOD, opts FetchOptions) ([]FetchResult, error) {
-	if err := checkFetchArgs(oid, dkeyName, iods); err != nil {
-		return nil, fmt.Errorf("fetch %s/%s dkey %q: %w", cont, oid, dkeyName, err)
+	out := make([]FetchResult, len(iods))
+	if err := p.FetchInto(ctx, cont, oid, epoch, dkeyName, iods, nil, out, opts); err != nil {
+		return nil, err
 	}
+	return out, nil
+}
+
+// FetchInto is Fetch into the caller's memory, as DAOS fetches into the
+// caller's scatter-gather lists: the results go to res (one entry per IOD,
+// overwritten), and the data of IOD i is read into bufs[i] when its
+// capacity is enough (res[i].Data then shares bufs[i]'s memory); otherwise
+// into new memory. bufs may be nil or shorter than iods.
+func (p *Pool) FetchInto(ctx context.Context, cont ContainerID, oid daos.ObjectID, epoch daos.Epoch,
+	dkeyName []byte, iods []daos.IOD, bufs [][]byte, res []FetchResult, opts FetchOptions) error {
+	if err := checkFetchArgs(oid, dkeyName, iods); err != nil {
+		return fmt.Errorf("fetch %s/%s dkey %q: %w", cont, oid, dkeyName, err)
+	}
+	if len(res) != len(iods) {
+		return fmt.Errorf("fetch %s/%s dkey %q: %w", cont, oid, dkeyName,
+			daos.Errorf(daos.ErrInval, "%d result slots for %d IODs", len(res), len(iods)))
+	}
+	clear(res)
 	var reads nvmeReads
 	p.mu.RLock()
-	out, err := p.fetch(ctx, cont, oid, view{epoch: epoch, tx: opts.Tx}, aliasString(dkeyName), iods, opts.Flags, &reads)
+	err := p.fetch(ctx, cont, oid, view{epoch: epoch, tx: opts.Tx}, aliasString(dkeyName), iods, opts.Flags, bufs, res, &reads)
 	if err != nil || len(reads) == 0 {
 		p.mu.RUnlock()
 		if err != nil {
-			return nil, fmt.Errorf("fetch %s/%s dkey %q: %w", cont, oid, dkeyName, err)
+			return fmt.Errorf("fetch %s/%s dkey %q: %w", cont, oid, dkeyName, err)
 		}
-		return out, nil
+		return nil
 	}
 	// NVMe reads run without the pool's lock, so writers of later epochs
 	// need not wait for the device. Holding nvmeReadMu keeps the extents
@@ -62,9 +81,23 @@ func (p *Pool) Fetch(ctx context.Context, cont ContainerID, oid daos.ObjectID, e
 	p.mu.RUnlock()
 	defer p.nvmeReadMu.RUnlock()
 	if err := reads.run(ctx, nvme); err != nil {
-		return nil, fmt.Errorf("fetch %s/%s dkey %q: %w", cont, oid, dkeyName, err)
+		return fmt.Errorf("fetch %s/%s dkey %q: %w", cont, oid, dkeyName, err)
 	}
-	return out, nil
+	return nil
+}
+
+// dataBuf is n bytes for IOD i's data: the caller's buffer when it has the
+// room, new memory otherwise. zero asks for the bytes to be cleared (array
+// holes read as zeros); new memory always is.
+func dataBuf(bufs [][]byte, i int, n uint64, zero bool) []byte {
+	if i < len(bufs) && uint64(cap(bufs[i])) >= n {
+		b := bufs[i][:n]
+		if zero {
+			clear(b)
+		}
+		return b
+	}
+	return make([]byte, n)
 }
 
 // nvmeRead is a value to copy from NVMe into a fetch result once the
@@ -153,10 +186,10 @@ func mulNoOverflow(a, b uint64) (uint64, bool) {
 }
 
 func (p *Pool) fetch(ctx context.Context, cont ContainerID, oid daos.ObjectID, v view, dkeyName string,
-	iods []daos.IOD, flags daos.CondFlags, reads *nvmeReads) ([]FetchResult, error) {
+	iods []daos.IOD, flags daos.CondFlags, bufs [][]byte, out []FetchResult, reads *nvmeReads) error {
 	c, err := p.container(cont)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var d *dkey
 	floor := daos.Epoch(0)
@@ -165,9 +198,8 @@ func (p *Pool) fetch(ctx context.Context, cont ContainerID, oid daos.ObjectID, v
 		d = o.dkey(dkeyName, false)
 	}
 	if flags&daos.CondDkeyFetch != 0 && (d == nil || !d.exists(v, floor)) {
-		return nil, daos.Errorf(daos.ErrNonexist, "conditional fetch: dkey does not exist")
+		return daos.Errorf(daos.ErrNonexist, "conditional fetch: dkey does not exist")
 	}
-	out := make([]FetchResult, len(iods))
 	for i := range iods {
 		var a *akey
 		afloor := floor
@@ -180,25 +212,25 @@ func (p *Pool) fetch(ctx context.Context, cont ContainerID, oid daos.ObjectID, v
 			af = iods[i].Flags
 		}
 		if af&daos.CondAkeyFetch != 0 && (a == nil || !a.exists(v, afloor)) {
-			return nil, daos.Errorf(daos.ErrNonexist, "conditional fetch: akey %q does not exist", iods[i].Name)
+			return daos.Errorf(daos.ErrNonexist, "conditional fetch: akey %q does not exist", iods[i].Name)
 		}
 		if a == nil {
 			if iods[i].Type == daos.IODArray && iods[i].Size != daos.RecAny {
-				out[i].Data = make([]byte, totalRecords(iods[i].Recxs)*iods[i].Size)
+				out[i].Data = dataBuf(bufs, i, totalRecords(iods[i].Recxs)*iods[i].Size, true)
 			}
 			continue
 		}
 		afloor = v.floor(afloor, a.punchList())
 		if iods[i].Type == daos.IODSingle {
-			err = p.fetchSV(a, v, afloor, &iods[i], &out[i], reads)
+			err = p.fetchSV(a, v, afloor, &iods[i], bufs, i, &out[i], reads)
 		} else {
-			err = p.fetchArray(a, v, afloor, &iods[i], &out[i], reads)
+			err = p.fetchArray(a, v, afloor, &iods[i], bufs, i, &out[i], reads)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("akey %q: %w", iods[i].Name, err)
+			return fmt.Errorf("akey %q: %w", iods[i].Name, err)
 		}
 	}
-	return out, nil
+	return nil
 }
 
 func totalRecords(rs []daos.Recx) uint64 {
@@ -209,7 +241,7 @@ func totalRecords(rs []daos.Recx) uint64 {
 	return n
 }
 
-func (p *Pool) fetchSV(a *akey, v view, floor daos.Epoch, iod *daos.IOD, res *FetchResult, reads *nvmeReads) error {
+func (p *Pool) fetchSV(a *akey, v view, floor daos.Epoch, iod *daos.IOD, bufs [][]byte, bi int, res *FetchResult, reads *nvmeReads) error {
 	i := a.newestSV(v, floor)
 	if i < 0 || a.svs[i].size() == 0 {
 		return nil
@@ -225,12 +257,12 @@ func (p *Pool) fetchSV(a *akey, v view, floor daos.Epoch, iod *daos.IOD, res *Fe
 	if iod.Size < res.Size {
 		return daos.Errorf(daos.ErrRec2big, "value of %d bytes does not fit a %d-byte buffer", res.Size, iod.Size)
 	}
-	res.Data = make([]byte, res.Size)
+	res.Data = dataBuf(bufs, bi, res.Size, false)
 	reads.readInto(r.val, res.Data, 0)
 	return nil
 }
 
-func (p *Pool) fetchArray(a *akey, v view, floor daos.Epoch, iod *daos.IOD, res *FetchResult, reads *nvmeReads) error {
+func (p *Pool) fetchArray(a *akey, v view, floor daos.Epoch, iod *daos.IOD, bufs [][]byte, bi int, res *FetchResult, reads *nvmeReads) error {
 	type piece struct {
 		dst  uint64 // byte offset in the output
 		frag fragment
@@ -256,7 +288,7 @@ func (p *Pool) fetchArray(a *akey, v view, floor daos.Epoch, iod *daos.IOD, res 
 	if res.Size != 0 && iod.Size != res.Size {
 		return daos.Errorf(daos.ErrRecSize, "asked for %d-byte records, stored %d", iod.Size, res.Size)
 	}
-	res.Data = make([]byte, base*iod.Size)
+	res.Data = dataBuf(bufs, bi, base*iod.Size, true)
 	for _, pc := range pieces {
 		r := pc.frag.rec
 		from := (pc.frag.recx.Idx - r.recx.Idx) * r.rsize

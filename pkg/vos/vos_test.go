@@ -529,3 +529,29 @@ func TestAkeyKindsDoNotMix(t *testing.T) {
 	require.Equal(t, "value", getSV(t, p, 5, "d", "s"))
 	require.Equal(t, "abc", getArr(t, p, 5, "x", 3))
 }
+
+// TestFetchInto: values land in the caller's buffers when they fit, array
+// holes are zeroed over whatever the buffer held, and short buffers are
+// replaced rather than overrun.
+func TestFetchInto(t *testing.T) {
+	p := newTestPool(t)
+	putSV(t, p, 1, "d", "s", "hello")
+	putArr(t, p, 1, "x", 2, "ab")
+	iods := []daos.IOD{{Name: []byte("s"), Type: daos.IODSingle, Size: 64}, arr("x", 1, daos.Recx{Idx: 0, Nr: 5})}
+	bufs := [][]byte{make([]byte, 64), bytes.Repeat([]byte{'#'}, 8)}
+	res := make([]FetchResult, 2)
+	require.NoError(t, p.FetchInto(ctx, cid, oid1, 5, []byte("d"), iods, bufs, res, FetchOptions{}))
+	require.Equal(t, "hello", string(res[0].Data))
+	require.Same(t, &bufs[0][0], &res[0].Data[0], "the value is read into the caller's buffer")
+	require.Equal(t, "\x00\x00ab\x00", string(res[1].Data))
+	require.Same(t, &bufs[1][0], &res[1].Data[0])
+
+	short := [][]byte{make([]byte, 2)}
+	res = res[:1]
+	require.NoError(t, p.FetchInto(ctx, cid, oid1, 5, []byte("d"), iods[:1], short, res, FetchOptions{}))
+	require.Equal(t, "hello", string(res[0].Data))
+	require.Equal(t, []byte{0, 0}, short[0], "a short buffer is left alone")
+
+	err := p.FetchInto(ctx, cid, oid1, 5, []byte("d"), iods, nil, res, FetchOptions{})
+	require.ErrorIs(t, err, daos.ErrInval)
+}
