@@ -159,3 +159,21 @@ func BenchmarkListDkeys(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkFetchIntoRandom64B is BenchmarkFetchRandom64B reading into a
+// reused buffer, as ci/vosbench does.
+func BenchmarkFetchIntoRandom64B(b *testing.B) {
+	const n = 20000
+	p, iods := filledPool(b, n)
+	keys := make([][]byte, 4096)
+	for i := range keys {
+		keys[i] = benchKey(int(uint32(i*2654435761) % n))
+	}
+	bufs, res := [][]byte{make([]byte, 64)}, make([]FetchResult, 1)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := p.FetchInto(ctx, cid, oid1, daos.EpochMax, keys[i%len(keys)], iods, bufs, res, FetchOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

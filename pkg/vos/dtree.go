@@ -3,6 +3,7 @@ package vos
 import (
 	"encoding/binary"
 	"math/bits"
+	"strings"
 
 	"github.com/google/btree"
 
@@ -150,31 +151,44 @@ func keyLess(ak uint64, an string, bk uint64, bn string) bool {
 
 // lowerBound is the first entry at or after (k, name).
 func (n *dnode) lowerBound(k uint64, name string) int {
-	lo, hi := 0, int(n.n)
-	for lo < hi {
-		mid := int(uint(lo+hi) >> 1)
-		if n.ks[mid] < k {
-			lo = mid + 1
-		} else {
-			hi = mid
-		}
-	}
-	for lo < int(n.n) && n.ks[lo] == k && n.nameAt(lo) < name {
-		lo++
-	}
-	return lo
+	i, _ := n.search(k, name)
+	return i
 }
 
-// at reports whether entry i is (k, name).
-func (n *dnode) at(i int, k uint64, name string) bool {
-	return i < int(n.n) && n.ks[i] == k && n.nameAt(i) == name
+// search is lowerBound that also reports whether entry i is (k, name).
+// The bisection has no data-dependent branch (the compiler turns the
+// conditional add into a move): on random keys a branch would be
+// mispredicted half the time, at every step. Names are read only on a
+// tie of order keys, and compared once each.
+func (n *dnode) search(k uint64, name string) (int, bool) {
+	cnt := int(n.n)
+	lo := 0
+	for size := cnt; size > 1; {
+		half := size / 2
+		if n.ks[lo+half-1] < k {
+			lo += half
+		}
+		size -= half
+	}
+	if lo < cnt && n.ks[lo] < k {
+		lo++
+	}
+	for ; lo < cnt && n.ks[lo] == k; lo++ {
+		switch c := strings.Compare(n.nameAt(lo), name); {
+		case c == 0:
+			return lo, true
+		case c > 0:
+			return lo, false
+		}
+	}
+	return lo, false
 }
 
 // child is the child whose range holds (k, name): the last whose bound is
 // at or below it (the first child takes everything below the others).
 func (n *dnode) child(k uint64, name string) int {
-	i := n.lowerBound(k, name)
-	if n.at(i, k, name) {
+	i, found := n.search(k, name)
+	if found {
 		return i
 	}
 	return max(i-1, 0)
@@ -347,8 +361,8 @@ func (t *dkeyTree) find(name string) (*dkey, finger) {
 		}
 		n = n.in.kids[ci]
 	}
-	i := n.lowerBound(k, name)
-	if n.at(i, k, name) {
+	i, found := n.search(k, name)
+	if found {
 		return n.dkeyAt(i), finger{}
 	}
 	return nil, finger{leaf: n, i: i, k: k, gen: t.gen, ok: ok && n.n < dnodeMax}
@@ -386,8 +400,8 @@ func (t *dkeyTree) ReplaceOrInsert(d *dkey) {
 
 func (t *dkeyTree) insert(n *dnode, k uint64, d *dkey, edge bool) *dnode {
 	if n.leaf() {
-		i := n.lowerBound(k, d.name)
-		if n.at(i, k, d.name) {
+		i, found := n.search(k, d.name)
+		if found {
 			n.slots[n.pos[i]] = d
 			return nil
 		}
@@ -431,8 +445,8 @@ func (t *dkeyTree) Delete(d *dkey) {
 // when both fit in one node.
 func (t *dkeyTree) remove(n *dnode, k uint64, name string) bool {
 	if n.leaf() {
-		i := n.lowerBound(k, name)
-		if !n.at(i, k, name) {
+		i, found := n.search(k, name)
+		if !found {
 			return false
 		}
 		n.removeAt(i)
