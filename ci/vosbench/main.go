@@ -73,9 +73,10 @@ func main() {
 
 func run() error {
 	var res results
+	keys := makeKeys(*ops)
 	for _, size := range smallSize {
-		vosRun := func(r *results) error { return smallVOS(r, size) }
-		pebbleRun := func(r *results) error { return smallPebble(r, size) }
+		vosRun := func(r *results) error { return smallVOS(r, size, keys) }
+		pebbleRun := func(r *results) error { return smallPebble(r, size, keys) }
 		if err := median(&res, *repeats, vosRun, pebbleRun); err != nil {
 			return fmt.Errorf("%d B values: %w", size, err)
 		}
@@ -137,6 +138,17 @@ func printTable(res results) {
 
 func key(i int) []byte { return binary.BigEndian.AppendUint64([]byte("k"), uint64(i)) }
 
+// makeKeys formats the small workloads' keys once, so that both stores
+// are timed on the same prepared input rather than on the harness
+// formatting a key for every call.
+func makeKeys(n int) [][]byte {
+	keys := make([][]byte, n)
+	for i := range keys {
+		keys[i] = key(i)
+	}
+	return keys
+}
+
 func newVOS(nvme bool) (*vos.Pool, func(), error) {
 	scm, err := os.MkdirTemp(*scmDir, "vosbench-scm-")
 	if err != nil {
@@ -177,7 +189,7 @@ func svIOD(size int) []daos.IOD {
 
 // smallVOS: update, fetch, enumerate, aggregate and punch n single values
 // of size bytes, one dkey each, one target.
-func smallVOS(r *results, size int) error {
+func smallVOS(r *results, size int, keys [][]byte) error {
 	p, done, err := newVOS(true)
 	if err != nil {
 		return err
@@ -189,7 +201,7 @@ func smallVOS(r *results, size int) error {
 	epoch := daos.Epoch(1)
 	start := time.Now()
 	for i := 0; i < n; i++ {
-		if err := p.Update(ctx, cont, oid, epoch, key(i), iods, [][]byte{val}, vos.UpdateOptions{}); err != nil {
+		if err := p.Update(ctx, cont, oid, epoch, keys[i], iods, [][]byte{val}, vos.UpdateOptions{}); err != nil {
 			return err
 		}
 		epoch++
@@ -203,7 +215,7 @@ func smallVOS(r *results, size int) error {
 	bufs, res := [][]byte{make([]byte, size)}, make([]vos.FetchResult, 1)
 	start = time.Now()
 	for i := 0; i < n; i++ {
-		if err := p.FetchInto(ctx, cont, oid, daos.EpochMax, key(rng.IntN(n)), iods, bufs, res, vos.FetchOptions{}); err != nil {
+		if err := p.FetchInto(ctx, cont, oid, daos.EpochMax, keys[rng.IntN(n)], iods, bufs, res, vos.FetchOptions{}); err != nil {
 			return err
 		}
 		if len(res[0].Data) != size {
@@ -228,7 +240,7 @@ func smallVOS(r *results, size int) error {
 
 	// Overwrite everything once, then aggregate the older versions away.
 	for i := 0; i < n; i++ {
-		if err := p.Update(ctx, cont, oid, epoch, key(i), iods, [][]byte{val}, vos.UpdateOptions{}); err != nil {
+		if err := p.Update(ctx, cont, oid, epoch, keys[i], iods, [][]byte{val}, vos.UpdateOptions{}); err != nil {
 			return err
 		}
 		epoch++
@@ -245,7 +257,7 @@ func smallVOS(r *results, size int) error {
 
 	start = time.Now()
 	for i := 0; i < n; i++ {
-		if err := p.PunchDkeys(ctx, cont, oid, epoch, [][]byte{key(i)}, vos.PunchOptions{}); err != nil {
+		if err := p.PunchDkeys(ctx, cont, oid, epoch, [][]byte{keys[i]}, vos.PunchOptions{}); err != nil {
 			return err
 		}
 		epoch++
@@ -256,7 +268,7 @@ func smallVOS(r *results, size int) error {
 
 // smallPebble runs the same key/value workload on Pebble, every write
 // synced as VOS acknowledges only durable updates.
-func smallPebble(r *results, size int) error {
+func smallPebble(r *results, size int, keys [][]byte) error {
 	dir, err := os.MkdirTemp(*scmDir, "vosbench-pebble-")
 	if err != nil {
 		return err
@@ -271,7 +283,7 @@ func smallPebble(r *results, size int) error {
 	val := make([]byte, size)
 	start := time.Now()
 	for i := 0; i < n; i++ {
-		if err := db.Set(key(i), val, pebble.Sync); err != nil {
+		if err := db.Set(keys[i], val, pebble.Sync); err != nil {
 			return err
 		}
 	}
@@ -280,7 +292,7 @@ func smallPebble(r *results, size int) error {
 	rng := rand.New(rand.NewPCG(1, 2))
 	start = time.Now()
 	for i := 0; i < n; i++ {
-		v, closer, err := db.Get(key(rng.IntN(n)))
+		v, closer, err := db.Get(keys[rng.IntN(n)])
 		if err != nil {
 			return err
 		}
@@ -310,7 +322,7 @@ func smallPebble(r *results, size int) error {
 
 	start = time.Now()
 	for i := 0; i < n; i++ {
-		if err := db.Delete(key(i), pebble.Sync); err != nil {
+		if err := db.Delete(keys[i], pebble.Sync); err != nil {
 			return err
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/google/btree"
@@ -268,24 +269,40 @@ func newObject(oid daos.ObjectID) *object {
 type objectSet struct {
 	tree *btree.BTreeG[*object]
 	byID map[daos.ObjectID]*object
+	// last is the object found last: I/O tends to stay on one object for
+	// a while, and checking it is cheaper than hashing the id. Readers
+	// holding the pool's read lock set it concurrently, hence atomic;
+	// Delete clears it under the write lock.
+	last *atomic.Pointer[object]
 }
 
 func newObjectSet() objectSet {
-	return objectSet{tree: btree.NewG(btreeDegree, objLess), byID: make(map[daos.ObjectID]*object)}
+	return objectSet{tree: btree.NewG(btreeDegree, objLess), byID: make(map[daos.ObjectID]*object), last: new(atomic.Pointer[object])}
 }
 
-func (s objectSet) Get(oid daos.ObjectID) *object { return s.byID[oid] }
-func (s objectSet) Has(o *object) bool            { return s.byID[o.oid] != nil }
-func (s objectSet) Len() int                      { return len(s.byID) }
+func (s objectSet) Get(oid daos.ObjectID) *object {
+	if o := s.last.Load(); o != nil && o.oid == oid {
+		return o
+	}
+	o := s.byID[oid]
+	if o != nil {
+		s.last.Store(o)
+	}
+	return o
+}
+func (s objectSet) Has(o *object) bool { return s.byID[o.oid] != nil }
+func (s objectSet) Len() int           { return len(s.byID) }
 
 func (s objectSet) ReplaceOrInsert(o *object) {
 	s.tree.ReplaceOrInsert(o)
 	s.byID[o.oid] = o
+	s.last.Store(o) // it may replace the cached one
 }
 
 func (s objectSet) Delete(o *object) {
 	s.tree.Delete(o)
 	delete(s.byID, o.oid)
+	s.last.CompareAndSwap(o, nil)
 }
 
 func (s objectSet) Ascend(fn btree.ItemIteratorG[*object]) { s.tree.Ascend(fn) }

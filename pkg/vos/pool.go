@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/daos-go/daos/pkg/daos"
 )
@@ -58,12 +59,14 @@ type Pool struct {
 	mu sync.RWMutex
 	// encBuf is reused for encoding updates under mu (the journal copies
 	// records), so small updates allocate no record buffer.
-	encBuf  []byte
-	opts    Options
-	conts   map[ContainerID]*container
-	scmUsed uint64
-	nvme    valueStore // nil: every value inline
-	journal Journal    // nil: nothing is durable
+	encBuf []byte
+	// lastCont is the container found last (see objectSet.last).
+	lastCont atomic.Pointer[container]
+	opts     Options
+	conts    map[ContainerID]*container
+	scmUsed  uint64
+	nvme     valueStore // nil: every value inline
+	journal  Journal    // nil: nothing is durable
 	// nvmeReadMu is held shared by fetches reading NVMe outside mu, and
 	// exclusively while extents are released, so that no extent is reused
 	// under a reader.
@@ -159,6 +162,7 @@ func (p *Pool) applyDestroyCont(id ContainerID) {
 	})
 	p.scmUsed -= recordOverheadBytes
 	delete(p.conts, id)
+	p.lastCont.Store(nil)
 }
 
 // Containers lists the container ids in the pool, in no particular order.
@@ -191,10 +195,14 @@ func (p *Pool) container(id ContainerID) (*container, error) {
 	if p.closed {
 		return nil, p.failed
 	}
+	if c := p.lastCont.Load(); c != nil && c.id == id {
+		return c, nil
+	}
 	c, ok := p.conts[id]
 	if !ok {
 		return nil, daos.Errorf(daos.ErrNonexist, "container %s", id)
 	}
+	p.lastCont.Store(c)
 	return c, nil
 }
 

@@ -359,6 +359,7 @@ func (p *Pool) Close() error {
 	err := p.store.close()
 	p.store, p.journal, p.nvme = nil, nil, nil
 	p.conts = map[ContainerID]*container{}
+	p.lastCont.Store(nil)
 	p.failed, p.closed = daos.Errorf(daos.ErrNoHdl, "VOS pool is closed"), true
 	if err != nil {
 		return fmt.Errorf("close VOS pool: %w", err)
