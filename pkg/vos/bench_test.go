@@ -2,6 +2,7 @@ package vos
 
 import (
 	"encoding/binary"
+	"math/rand/v2"
 	"runtime"
 	"testing"
 
@@ -160,19 +161,20 @@ func BenchmarkListDkeys(b *testing.B) {
 	}
 }
 
-// BenchmarkFetchIntoRandom64B is BenchmarkFetchRandom64B reading into a
+// BenchmarkFetchIntoRandom64B reads random keys among all 20,000 into a
 // reused buffer, as ci/vosbench does.
 func BenchmarkFetchIntoRandom64B(b *testing.B) {
 	const n = 20000
 	p, iods := filledPool(b, n)
-	keys := make([][]byte, 4096)
+	keys := make([][]byte, n)
 	for i := range keys {
-		keys[i] = benchKey(int(uint32(i*2654435761) % n))
+		keys[i] = benchKey(i)
 	}
+	rng := rand.New(rand.NewPCG(1, 2))
 	bufs, res := [][]byte{make([]byte, 64)}, make([]FetchResult, 1)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if err := p.FetchInto(ctx, cid, oid1, daos.EpochMax, keys[i%len(keys)], iods, bufs, res, FetchOptions{}); err != nil {
+		if err := p.FetchInto(ctx, cid, oid1, daos.EpochMax, keys[rng.IntN(n)], iods, bufs, res, FetchOptions{}); err != nil {
 			b.Fatal(err)
 		}
 	}

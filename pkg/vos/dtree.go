@@ -100,9 +100,18 @@ func hashKey(s string) uint64 {
 	return h
 }
 
-// dnodeMax is the fan-out of the dkey tree: 59 entries make a node of
-// just under 1 KiB, one allocation size class with little slack.
-const dnodeMax = 59
+// dnodeMax is the fan-out of the dkey tree: 55 entries, with the fences
+// and padding below, make a node of just under 1 KiB, one allocation size
+// class with little slack.
+const dnodeMax = 55
+
+// fenceBlock is how many order keys one fence covers: 8 keys are one
+// cache line.
+const fenceBlock = 8
+
+// dnodeFences is the number of fences: one per block but the last, whose
+// end is the node's end.
+const dnodeFences = (dnodeMax - 1) / fenceBlock
 
 // dnode is a node of the dkey B+tree. Leaves hold the dkeys; inner nodes
 // hold children and, for each child, a lower bound of its keys. Searches
@@ -112,12 +121,31 @@ const dnodeMax = 59
 // would cost a write barrier per pointer while the collector runs, which
 // doubled the cost of an insert. The pointers come first so the
 // collector's scan of a node ends before the order keys.
+//
+// A search reads the fences (one cache line: the last order key of each
+// block of 8), then one block of ks (one more line, ks being 64-byte
+// aligned in the 1 KiB node), where bisecting the whole of ks would read
+// five or six lines, each a likely cache miss in a large tree.
 type dnode struct {
 	slots [dnodeMax]*dkey // leaves: the dkeys, densely in [0, n), unordered
 	in    *dinner         // nil for a leaf
+	fence [dnodeFences]uint64
+	_     [64 - (dnodeMax*8+8+dnodeFences*8)%64]byte // aligns ks to a cache line
 	ks    [dnodeMax]uint64
 	pos   [dnodeMax]uint8 // leaves: the slot of each entry, in order
 	n     int32
+}
+
+// setFences recomputes the fences from block from on after ks changed
+// there. Fences of blocks not full are not read; they hold the largest key.
+func (n *dnode) setFences(from int) {
+	for j := from / fenceBlock; j < dnodeFences; j++ {
+		if last := j*fenceBlock + fenceBlock - 1; last < int(n.n) {
+			n.fence[j] = n.ks[last]
+		} else {
+			n.fence[j] = ^uint64(0)
+		}
+	}
 }
 
 // dinner is what only inner nodes have. A bound is kept as a name, not as
@@ -156,21 +184,17 @@ func (n *dnode) lowerBound(k uint64, name string) int {
 }
 
 // search is lowerBound that also reports whether entry i is (k, name).
-// The bisection has no data-dependent branch (the compiler turns the
-// conditional add into a move): on random keys a branch would be
-// mispredicted half the time, at every step. Names are read only on a
-// tie of order keys, and compared once each.
+// Names are read only on a tie of order keys, and compared once each.
 func (n *dnode) search(k uint64, name string) (int, bool) {
 	cnt := int(n.n)
-	lo := 0
-	for size := cnt; size > 1; {
-		half := size / 2
-		if n.ks[lo+half-1] < k {
-			lo += half
-		}
-		size -= half
+	// The block holding the first key at or above k: the first whose
+	// fence is at or above k (every key before it is below k).
+	b := 0
+	for b < dnodeFences && (b+1)*fenceBlock <= cnt && n.fence[b] < k {
+		b++
 	}
-	if lo < cnt && n.ks[lo] < k {
+	lo := b * fenceBlock
+	for end := min(lo+fenceBlock, cnt); lo < end && n.ks[lo] < k; {
 		lo++
 	}
 	for ; lo < cnt && n.ks[lo] == k; lo++ {
@@ -221,6 +245,7 @@ func (n *dnode) insertAt(i int, e entry) {
 		n.slots[n.n] = e.d
 	}
 	n.n++
+	n.setFences(i)
 }
 
 func (n *dnode) removeAt(i int) {
@@ -247,6 +272,7 @@ func (n *dnode) removeAt(i int) {
 		n.slots[last], n.pos[last] = nil, 0
 	}
 	n.n--
+	n.setFences(i)
 }
 
 // moveTail moves entries [at, n) to the end of dst.
@@ -282,6 +308,8 @@ func (n *dnode) moveTail(at int, dst *dnode) {
 	}
 	dst.n += int32(m)
 	n.n = int32(at)
+	n.setFences(at)
+	dst.setFences(int(dst.n) - m)
 }
 
 func (n *dnode) sibling() *dnode {

@@ -23,6 +23,13 @@ func checkTree(t *testing.T, tr *dkeyTree) []string {
 	var walk func(n *dnode, lowK uint64, lowName string, root bool)
 	walk = func(n *dnode, lowK uint64, lowName string, root bool) {
 		require.True(t, n.n > 0 || root, "empty node")
+		for j := 0; j < dnodeFences; j++ {
+			want := ^uint64(0)
+			if last := j*fenceBlock + fenceBlock - 1; last < int(n.n) {
+				want = n.ks[last]
+			}
+			require.Equal(t, want, n.fence[j], "fence %d", j)
+		}
 		for i := 0; i < int(n.n); i++ {
 			require.Equal(t, tr.order.orderKey(n.nameAt(i)), n.ks[i], "order key of %q", n.nameAt(i))
 			if i > 0 {
