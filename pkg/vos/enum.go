@@ -47,7 +47,7 @@ func (p *Pool) ListObjects(cont ContainerID, epoch daos.Epoch, anchor *Anchor, m
 	}
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	c, err := p.container(cont)
+	c, err := p.readableContainer(cont)
 	if err != nil {
 		return nil, fmt.Errorf("list objects: %w", err)
 	}
@@ -87,7 +87,7 @@ func (p *Pool) ListDkeys(cont ContainerID, oid daos.ObjectID, epoch daos.Epoch, 
 	}
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	c, err := p.container(cont)
+	c, err := p.readableContainer(cont)
 	if err != nil {
 		return nil, fmt.Errorf("list dkeys: %w", err)
 	}
@@ -154,7 +154,7 @@ func (p *Pool) ListAkeys(cont ContainerID, oid daos.ObjectID, epoch daos.Epoch, 
 	}
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	c, err := p.container(cont)
+	c, err := p.readableContainer(cont)
 	if err != nil {
 		return nil, fmt.Errorf("list akeys: %w", err)
 	}
@@ -210,7 +210,7 @@ func (p *Pool) ListRecx(cont ContainerID, oid daos.ObjectID, epoch daos.Epoch, d
 	}
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	c, err := p.container(cont)
+	c, err := p.readableContainer(cont)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list extents: %w", err)
 	}
@@ -257,7 +257,7 @@ func (p *Pool) QueryKey(cont ContainerID, oid daos.ObjectID, epoch daos.Epoch, f
 	}
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	c, err := p.container(cont)
+	c, err := p.readableContainer(cont)
 	if err != nil {
 		return QueryResult{}, fmt.Errorf("%s: %w", what, err)
 	}

@@ -65,8 +65,12 @@ func (p *Pool) FetchInto(ctx context.Context, cont ContainerID, oid daos.ObjectI
 	var reads nvmeReads
 	p.mu.RLock()
 	err := p.fetch(ctx, cont, oid, view{epoch: epoch, tx: opts.Tx}, aliasString(dkeyName), iods, opts.Flags, bufs, res, &reads)
+	sj, seen := p.pendingRead()
 	if err != nil || len(reads) == 0 {
 		p.mu.RUnlock()
+		if err == nil {
+			err = p.readBarrier(ctx, sj, seen, false)
+		}
 		if err != nil {
 			return fmt.Errorf("fetch %s/%s dkey %q: %w", cont, oid, dkeyName, err)
 		}
@@ -81,6 +85,11 @@ func (p *Pool) FetchInto(ctx context.Context, cont ContainerID, oid daos.ObjectI
 	p.mu.RUnlock()
 	defer p.nvmeReadMu.RUnlock()
 	if err := reads.run(ctx, nvme); err != nil {
+		return fmt.Errorf("fetch %s/%s dkey %q: %w", cont, oid, dkeyName, err)
+	}
+	// nvmeReadMu is still held: a writer holding the pool's lock may be
+	// waiting for it, so the barrier must not take that lock.
+	if err := p.readBarrier(ctx, sj, seen, true); err != nil {
 		return fmt.Errorf("fetch %s/%s dkey %q: %w", cont, oid, dkeyName, err)
 	}
 	return nil

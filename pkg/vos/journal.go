@@ -14,6 +14,102 @@ type Journal interface {
 	Append(ctx context.Context, typ uint8, payload []byte) error
 }
 
+// stagingJournal is a Journal that can write a record and wait for it to
+// be durable as two steps. Update uses that to apply the operation under
+// the pool's lock and wait outside it, so that concurrent updates share
+// one sync (group commit) instead of taking turns.
+type stagingJournal interface {
+	Journal
+	Stage(ctx context.Context, typ uint8, payload []byte) (uint64, error)
+	WaitDurable(ctx context.Context, lsn uint64) error
+}
+
+// stage writes an update's record without waiting for it to be durable,
+// when the journal can; lsn is 0 when the record is already durable (a
+// journal that cannot stage) or when there is no journal. The pool's lock
+// is held; the caller applies the op, unlocks and calls awaitDurable.
+func (p *Pool) stage(ctx context.Context, typ uint8, payload []byte) (sj stagingJournal, lsn uint64, err error) {
+	sj, ok := p.journal.(stagingJournal)
+	if !ok || p.failed != nil {
+		return nil, 0, p.record(ctx, typ, payload)
+	}
+	lsn, err = sj.Stage(ctx, typ, payload)
+	if err != nil {
+		p.failed = daos.Errorf(daos.ErrIo, "VOS pool stopped after a journal failure (reopen it): %v", err)
+		return nil, 0, daos.Errorf(daos.ErrIo, "record operation %d in the journal: %v", typ, err)
+	}
+	// Readers that see the applied op also see this and wait for it
+	// (readBarrier): nothing not yet durable is ever returned.
+	p.pendingLSN.Store(lsn)
+	return sj, lsn, nil
+}
+
+// awaitDurable waits, without the pool's lock, for record lsn. A journal
+// failure stops the pool; a cancelled wait only fails this call (the
+// record may still become durable, like any unacknowledged write).
+func (p *Pool) awaitDurable(ctx context.Context, sj stagingJournal, lsn uint64, readLocked bool) error {
+	if p.durableLSN.Load() > lsn {
+		return nil
+	}
+	err := sj.WaitDurable(ctx, lsn)
+	if err == nil {
+		for {
+			cur := p.durableLSN.Load()
+			if cur > lsn || p.durableLSN.CompareAndSwap(cur, lsn+1) {
+				return nil
+			}
+		}
+	}
+	if ctx.Err() != nil {
+		return daos.Errorf(daos.ErrTimedout, "wait for record %d to be durable: %v", lsn, err)
+	}
+	if !readLocked {
+		// Readers, which hold the read lock, leave this to the writer (or
+		// to the next Stage, which the journal refuses as well).
+		p.mu.Lock()
+		if p.failed == nil {
+			p.failed = daos.Errorf(daos.ErrIo, "VOS pool stopped after a journal failure (reopen it): %v", err)
+		}
+		p.mu.Unlock()
+	}
+	return daos.Errorf(daos.ErrIo, "make record %d durable: %v", lsn, err)
+}
+
+// pendingRead is what a reader holding the pool's read lock must wait for
+// before returning what it read: the last staged update it may have seen.
+func (p *Pool) pendingRead() (stagingJournal, uint64) {
+	lsn := p.pendingLSN.Load()
+	if lsn == 0 || p.durableLSN.Load() > lsn {
+		return nil, 0
+	}
+	sj, _ := p.journal.(stagingJournal)
+	return sj, lsn
+}
+
+// readBarrier waits until what pendingRead named is durable; readLocked
+// says that the caller holds a lock the pool's writers may wait for (the
+// read lock, or the NVMe read guard), so a failure must not take the
+// pool's lock to stop it.
+func (p *Pool) readBarrier(ctx context.Context, sj stagingJournal, lsn uint64, readLocked bool) error {
+	if sj == nil {
+		return nil
+	}
+	return p.awaitDurable(ctx, sj, lsn, readLocked)
+}
+
+// readableContainer is container for enumerations and queries, which
+// hold the read lock while they walk: first it waits until every update
+// they could see is durable (no update is applied while they hold the
+// lock). They take no context, so the wait, one commit round at most,
+// cannot be cancelled.
+func (p *Pool) readableContainer(id ContainerID) (*container, error) {
+	sj, lsn := p.pendingRead()
+	if err := p.readBarrier(context.Background(), sj, lsn, true); err != nil {
+		return nil, err
+	}
+	return p.container(id)
+}
+
 // record appends an operation to the journal, if the pool has one. A
 // failed append may still have reached the medium, so the pool stops
 // taking mutations (fail-stop) and nothing the record refers to, such as

@@ -60,6 +60,11 @@ type Pool struct {
 	// encBuf is reused for encoding updates under mu (the journal copies
 	// records), so small updates allocate no record buffer.
 	encBuf []byte
+	// pendingLSN is the journal record of the last update applied to the
+	// index (set under mu); durableLSN is one past the highest record
+	// known durable. Readers wait while the first is not below the second.
+	pendingLSN atomic.Uint64
+	durableLSN atomic.Uint64
 	// lastCont is the container found last (see objectSet.last).
 	lastCont atomic.Pointer[container]
 	opts     Options

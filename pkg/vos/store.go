@@ -301,6 +301,30 @@ func (st *store) Append(ctx context.Context, typ uint8, payload []byte) error {
 	return err
 }
 
+// Stage is Append without waiting for durability (see stagingJournal).
+// The pool's lock is held.
+func (st *store) Stage(ctx context.Context, typ uint8, payload []byte) (uint64, error) {
+	if st.log.Used() > st.log.Size()/4*3 {
+		if err := st.checkpoint(ctx); err != nil {
+			return 0, err
+		}
+	}
+	lsn, err := st.log.Stage(ctx, typ, payload)
+	if errors.Is(err, wal.ErrFull) {
+		if err := st.checkpoint(ctx); err != nil {
+			return 0, err
+		}
+		lsn, err = st.log.Stage(ctx, typ, payload)
+	}
+	return uint64(lsn), err
+}
+
+// WaitDurable waits for a record Stage wrote; a checkpoint taken since
+// covers it too.
+func (st *store) WaitDurable(ctx context.Context, lsn uint64) error {
+	return st.log.WaitDurable(ctx, wal.LSN(lsn))
+}
+
 // checkpoint writes the whole index and empties the journal. The pool's
 // lock is held, so no record is appended meanwhile.
 func (st *store) checkpoint(ctx context.Context) error {

@@ -74,19 +74,29 @@ func (p *Pool) Update(ctx context.Context, cont ContainerID, oid daos.ObjectID, 
 		return fmt.Errorf("update %s/%s dkey %q: %w", cont, oid, dkeyName, err)
 	}
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	if err := p.admitUpdate(ctx, op, iods, opts.Flags); err != nil {
+		p.mu.Unlock()
 		return fmt.Errorf("update %s/%s dkey %q: %w", cont, oid, dkeyName, err)
 	}
 	rec := appendUpdate(p.encBuf, op)
 	if cap(rec) <= maxReusedEncBuf {
 		p.encBuf = rec[:0]
 	}
-	if err := p.record(ctx, opUpdate, rec); err != nil {
+	sj, lsn, err := p.stage(ctx, opUpdate, rec)
+	if err != nil {
+		p.mu.Unlock()
 		// The record may be durable: its extents stay allocated (see record).
 		return fmt.Errorf("update %s/%s dkey %q: %w", cont, oid, dkeyName, err)
 	}
 	p.applyUpdate(op)
+	p.mu.Unlock()
+	// Acknowledged only once durable; other updates stage meanwhile and
+	// share the sync.
+	if sj != nil {
+		if err := p.awaitDurable(ctx, sj, lsn, false); err != nil {
+			return fmt.Errorf("update %s/%s dkey %q: %w", cont, oid, dkeyName, err)
+		}
+	}
 	return nil
 }
 

@@ -129,6 +129,46 @@ func newLog(path string, sizeBytes int64, m medium, h logHeader, rec recovered) 
 	}
 }
 
+// Stage writes one record at the tail and returns its LSN without waiting
+// for it to be durable: WaitDurable does that, and commits records staged
+// by several callers with one sync. Stage then WaitDurable is Append, with
+// the caller free to do other work in between (VOS applies the operation
+// to its index there, under its own lock, and waits outside it).
+func (l *Log) Stage(ctx context.Context, typ uint8, payload []byte) (LSN, error) {
+	if err := checkRecord(typ, payload); err != nil {
+		return 0, fmt.Errorf("wal: stage in %s: %w", l.path, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, fmt.Errorf("wal: stage in %s: %w", l.path, err)
+	}
+	payloadCRC := isal.CRC32C(0, payload)
+	l.ioMu.RLock()
+	defer l.ioMu.RUnlock()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.stageLocked(typ, payload, payloadCRC)
+}
+
+// WaitDurable returns once record lsn, staged earlier, is durable, leading
+// a commit round if none is running. A Reset to an LSN above lsn also
+// counts: the caller declared everything below it kept elsewhere.
+func (l *Log) WaitDurable(ctx context.Context, lsn LSN) error {
+	l.ioMu.RLock()
+	defer l.ioMu.RUnlock()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.synced > lsn {
+		return nil
+	}
+	if l.closed {
+		return fmt.Errorf("wal: wait for LSN %d in %s: %w", lsn, l.path, ErrClosed)
+	}
+	if lsn >= l.next {
+		return fmt.Errorf("wal: wait for LSN %d in %s: not staged (next is %d)", lsn, l.path, l.next)
+	}
+	return l.awaitDurableLocked(ctx, lsn)
+}
+
 // Append writes one record and returns its LSN once the record is durable.
 // Concurrent calls share syncs (group commit). On error the record is not
 // acknowledged; if the error came after the record was written (a cancelled
@@ -366,6 +406,10 @@ func (l *Log) BaseLSN() LSN {
 }
 
 // Used is the offset of the tail: bytes of the file in use, header included.
+// Commits is how many commit rounds (syncs) the log has run since it was
+// opened: with Appends, it tells how well group commit batches.
+func (l *Log) Commits() int64 { return l.commits.Load() }
+
 func (l *Log) Used() int64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()

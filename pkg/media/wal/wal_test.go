@@ -655,3 +655,38 @@ func TestReplayWhileAppending(t *testing.T) {
 		}
 	})
 }
+
+// TestStageThenWait: staged records become durable through WaitDurable,
+// several stagers share one commit, a record waited for after a Reset past
+// it counts as kept, and waiting for an LSN never staged is refused.
+func TestStageThenWait(t *testing.T) {
+	ctx := context.Background()
+	forEachBackend(t, func(t *testing.T, be backend) {
+		tl := newTestLog(t, be, 4<<20)
+		var staged []LSN
+		for i := range 5 {
+			lsn, err := tl.l.Stage(ctx, 1, []byte{byte(i)})
+			require.NoError(t, err)
+			staged = append(staged, lsn)
+		}
+		before := tl.l.commits.Load()
+		require.NoError(t, tl.l.WaitDurable(ctx, staged[4]))
+		require.Equal(t, before+1, tl.l.commits.Load(), "one commit covers every staged record")
+		for _, lsn := range staged {
+			require.NoError(t, tl.l.WaitDurable(ctx, lsn))
+		}
+		require.Equal(t, before+1, tl.l.commits.Load(), "durable records need no further commit")
+
+		_, err := tl.l.Stage(ctx, 1, []byte("covered by a checkpoint"))
+		require.NoError(t, err)
+		lsn := tl.l.NextLSN() - 1
+		require.NoError(t, tl.l.Reset(ctx, tl.l.NextLSN()))
+		require.NoError(t, tl.l.WaitDurable(ctx, lsn))
+
+		require.Error(t, tl.l.WaitDurable(ctx, tl.l.NextLSN()+3))
+		tl.reopen()
+		recs, err := replayAll(tl.l)
+		require.NoError(t, err)
+		require.Empty(t, recs, "the reset dropped the records below its base")
+	})
+}
