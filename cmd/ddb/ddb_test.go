@@ -30,18 +30,28 @@ var (
 type testPool struct {
 	dir, nvme string
 	cont      vos.ContainerID
+	// lastRecord is the journal offset of the last update's record.
+	lastRecord int64
 }
 
 // makePool writes single values (one on NVMe at offset 0), an array with
 // overlapping extents, an uncommitted transaction, an akey punch, a
 // removal and a binary dkey, then closes the pool so that ddb can open it.
+// The journal is a file.
 func makePool(t *testing.T) testPool {
 	t.Helper()
-	tp := testPool{dir: t.TempDir(), nvme: filepath.Join(t.TempDir(), "nvme")}
+	return makeModePool(t, vos.LogFile, t.TempDir())
+}
+
+// makeModePool is makePool with the journal in the given mode, and the
+// pool in dir.
+func makeModePool(t *testing.T, mode vos.LogMode, dir string) testPool {
+	t.Helper()
+	tp := testPool{dir: dir, nvme: filepath.Join(t.TempDir(), "nvme")}
 	var err error
 	tp.cont, err = vos.ParseContainerID(contUUID)
 	require.NoError(t, err)
-	p, err := vos.Create(ctx, vos.StoreConfig{Dir: tp.dir, LogMode: vos.LogFile, LogBytes: 1 << 20, NVMePath: tp.nvme,
+	p, err := vos.Create(ctx, vos.StoreConfig{Dir: tp.dir, LogMode: mode, LogBytes: 1 << 20, NVMePath: tp.nvme,
 		Options: vos.Options{SCMBytes: 32 << 20, NVMeBytes: 1 << 20}})
 	require.NoError(t, err)
 	defer func() { require.NoError(t, p.Close()) }()
@@ -60,6 +70,9 @@ func makePool(t *testing.T) testPool {
 	require.NoError(t, p.Update(ctx, tp.cont, oid1, 3, d, []daos.IOD{single("t", []byte("tx"))}, [][]byte{[]byte("tx")}, vos.UpdateOptions{Tx: 4}))
 	require.NoError(t, p.PunchAkeys(ctx, tp.cont, oid1, 5, d, [][]byte{[]byte("small")}, vos.PunchOptions{}))
 	require.NoError(t, p.Update(ctx, tp.cont, oid1, 6, d, []daos.IOD{single("small", nil)}, [][]byte{{}}, vos.UpdateOptions{})) // a removal
+	info, err := p.StoreInfo()
+	require.NoError(t, err)
+	tp.lastRecord = info.JournalUsed
 	require.NoError(t, p.Update(ctx, tp.cont, oid2, 8, binDkey, []daos.IOD{single("a", []byte("bin"))}, [][]byte{[]byte("bin")}, vos.UpdateOptions{}))
 	return tp
 }

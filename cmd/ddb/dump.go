@@ -56,7 +56,7 @@ The bytes go to stdout, or to --output.`,
 			if cmd.Flags().Changed("epoch") && cmd.Flags().Changed("version") {
 				return daos.Errorf(daos.ErrInval, "dump: --epoch and --version are alternatives")
 			}
-			return withPool(cmd.Context(), args[0], func(p *vos.Pool) error {
+			return withPool(cmd.Context(), args[0], readOnly, func(p *vos.Pool) error {
 				reply, err := dump(cmd.Context(), p, at, f)
 				if err != nil {
 					return fmt.Errorf("dump %s: %w", at, err)

@@ -39,7 +39,7 @@ either form.`,
 					return err
 				}
 			}
-			return withPool(cmd.Context(), args[0], func(p *vos.Pool) error {
+			return withPool(cmd.Context(), args[0], readOnly, func(p *vos.Pool) error {
 				l, err := list(p, at)
 				if err != nil {
 					return fmt.Errorf("ls %s: %w", at, err)

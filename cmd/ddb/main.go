@@ -9,6 +9,11 @@
 //
 // Paths are "/<container uuid>/<oid hi.lo>/<dkey>/<akey>"; keys are text
 // when printable, else 0x and hex.
+//
+// Every command but punch opens the pool read-only (vos.OpenReadOnly): it
+// changes no file, not even to make the repairs an ordinary open makes
+// after a crash, and sees exactly what the engine would recover. Only
+// commands given --write-mode open the pool for writing.
 package main
 
 import "github.com/daos-go/daos/pkg/cmdutil"

@@ -35,7 +35,7 @@ which nothing may be written). ddb changes a pool only with --write-mode.`,
 			if !writeMode {
 				return daos.Errorf(daos.ErrNoPerm, "punch %s: refused without --write-mode (ddb changes a pool only when told to)", at)
 			}
-			return withPool(cmd.Context(), args[0], func(p *vos.Pool) error {
+			return withPool(cmd.Context(), args[0], writable, func(p *vos.Pool) error {
 				e, err := punchObject(cmd, p, at, epoch)
 				if err != nil {
 					return fmt.Errorf("punch %s: %w", at, err)

@@ -28,10 +28,22 @@ func printer(cmd *cobra.Command, jsonOut *bool) cmdutil.Printer {
 	return cmdutil.Printer{JSON: jsonOut, Out: cmd.OutOrStdout()}
 }
 
+// access says how a command opens the pool.
+type access int
+
+const (
+	// readOnly changes no file of the pool (vos.OpenReadOnly): not even
+	// the repairs an ordinary open makes, such as invalidating the records
+	// of a batch torn by a crash.
+	readOnly access = iota
+	// writable is the ordinary open, for commands run with --write-mode.
+	writable
+)
+
 // withPool opens the pool in dir, runs f on it and closes it, reporting
 // the first failure.
-func withPool(ctx context.Context, dir string, f func(*vos.Pool) error) error {
-	p, err := openPool(ctx, dir)
+func withPool(ctx context.Context, dir string, how access, f func(*vos.Pool) error) error {
+	p, err := openPool(ctx, dir, how)
 	if err != nil {
 		return err
 	}
@@ -45,7 +57,7 @@ func withPool(ctx context.Context, dir string, f func(*vos.Pool) error) error {
 // openPool checks that dir exists before recovering the pool in it, so
 // that a mistyped path is told apart from a damaged pool. Open's own
 // errors already name the pool and the damaged file, record or offset.
-func openPool(ctx context.Context, dir string) (*vos.Pool, error) {
+func openPool(ctx context.Context, dir string, how access) (*vos.Pool, error) {
 	fi, err := os.Stat(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -55,7 +67,12 @@ func openPool(ctx context.Context, dir string) (*vos.Pool, error) {
 	case !fi.IsDir():
 		return nil, daos.Errorf(daos.ErrNonexist, "no VOS pool at %s: not a directory", dir)
 	}
-	p, err := vos.Open(ctx, dir)
+	var p *vos.Pool
+	if how == writable {
+		p, err = vos.Open(ctx, dir)
+	} else {
+		p, err = vos.OpenReadOnly(ctx, dir)
+	}
 	if errors.Is(err, syscall.EWOULDBLOCK) {
 		return nil, fmt.Errorf("%w (ddb works on offline pools: stop the engine that has it open)", err)
 	}

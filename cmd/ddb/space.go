@@ -27,7 +27,7 @@ func spaceCommand(jsonOut *bool) *cobra.Command {
 		Short: "Show SCM, NVMe, journal and checkpoint usage",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withPool(cmd.Context(), args[0], func(p *vos.Pool) error {
+			return withPool(cmd.Context(), args[0], readOnly, func(p *vos.Pool) error {
 				st, err := p.StoreInfo()
 				if err != nil {
 					return err

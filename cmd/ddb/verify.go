@@ -32,7 +32,7 @@ which checks the CRC of each NVMe extent. Each failure is printed with its
 path; any failure makes the exit code 1.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withPool(cmd.Context(), args[0], func(p *vos.Pool) error {
+			return withPool(cmd.Context(), args[0], readOnly, func(p *vos.Pool) error {
 				r := &verifyReply{Failures: []verifyFail{}}
 				var errs []error
 				checked, bad, err := p.VerifyAll(cmd.Context(), func(path string, err error) {

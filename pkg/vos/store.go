@@ -80,6 +80,8 @@ type store struct {
 	log  *wal.Log
 	dev  bdev.Device
 	pool *Pool
+	// readOnly: opened by OpenReadOnly, which writes nothing (see there).
+	readOnly bool
 }
 
 // Create makes a new durable pool in cfg.Dir (which must not hold one).
@@ -160,6 +162,10 @@ func (st *store) create(ctx context.Context, cfg StoreConfig) error {
 // Open recovers a durable pool: it loads the newest checkpoint, replays
 // the journal after it and rebuilds the NVMe allocator from the index.
 func Open(ctx context.Context, dir string) (*Pool, error) {
+	return open(ctx, dir, false)
+}
+
+func open(ctx context.Context, dir string, readOnly bool) (*Pool, error) {
 	h, err := readHeader(filepath.Join(dir, headerName))
 	if err != nil {
 		return nil, fmt.Errorf("open VOS pool in %s: %w", dir, err)
@@ -168,35 +174,49 @@ func Open(ctx context.Context, dir string) (*Pool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open VOS pool in %s: %w", dir, err)
 	}
-	st := &store{dir: dir, pool: p}
+	st := &store{dir: dir, pool: p, readOnly: readOnly}
 	if err := st.open(ctx, h); err != nil {
 		st.close()
 		return nil, fmt.Errorf("open VOS pool in %s: %w", dir, err)
 	}
 	p.attach(st)
+	if readOnly {
+		p.refuseWrites()
+	}
 	return p, nil
 }
 
 func (st *store) open(ctx context.Context, h poolHeader) error {
 	logPath := filepath.Join(st.dir, journalName)
 	var err error
-	if h.LogMode == LogPMem {
+	switch {
+	case st.readOnly:
+		// Same recovery, but the journal is only read: a torn batch's
+		// records are not invalidated and nothing is synced.
+		st.log, err = wal.OpenReadOnly(logPath)
+	case h.LogMode == LogPMem:
 		st.log, err = wal.OpenPMem(logPath)
-	} else {
+	default:
 		st.log, err = wal.OpenFile(logPath)
 	}
 	if err != nil {
 		return err
 	}
 	if h.NVMePath != "" {
-		dev, err := bdev.OpenFile(h.NVMePath)
+		var opts []bdev.Option
+		if st.readOnly {
+			opts = append(opts, bdev.WithReadOnly())
+		}
+		dev, err := bdev.OpenFile(h.NVMePath, opts...)
 		if err != nil {
 			return err
 		}
 		st.dev = dev
 		st.pool.nvme = newNVMeStore(dev)
 	}
-	removeStaleTemps(st.dir)
+	if !st.readOnly {
+		removeStaleTemps(st.dir)
+	}
 	next, err := st.loadCheckpoint()
 	if err != nil {
 		return err
@@ -210,8 +230,9 @@ func (st *store) open(ctx context.Context, h poolHeader) error {
 	if err := st.replay(next); err != nil {
 		return err
 	}
-	if st.log.NextLSN() < next {
+	if st.log.NextLSN() < next && !st.readOnly {
 		// A checkpoint was written but the journal reset did not happen.
+		// (Read-only, the records stay: replay skipped them already.)
 		if err := st.log.Reset(ctx, next); err != nil {
 			return fmt.Errorf("reset journal after checkpoint: %w", err)
 		}
@@ -328,6 +349,9 @@ func (st *store) WaitDurable(ctx context.Context, lsn uint64) error {
 // checkpoint writes the whole index and empties the journal. The pool's
 // lock is held, so no record is appended meanwhile.
 func (st *store) checkpoint(ctx context.Context) error {
+	if st.readOnly {
+		return errReadOnly(st.dir)
+	}
 	next := st.log.NextLSN()
 	if err := wal.WriteCheckpoint(filepath.Join(st.dir, checkpointName), next, st.pool.encodeIndex()); err != nil {
 		return fmt.Errorf("write checkpoint: %w", err)

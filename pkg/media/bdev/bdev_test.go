@@ -370,7 +370,7 @@ func TestWriteErrorNamesRequest(t *testing.T) {
 
 func TestDirectRefusedFallsBack(t *testing.T) {
 	refuse := func(c *fileConfig) {
-		c.openDirect = func(path string) (*os.File, error) {
+		c.openDirect = func(path string, _ int) (*os.File, error) {
 			return nil, &os.PathError{Op: "open", Path: path, Err: syscall.EINVAL}
 		}
 	}
@@ -391,7 +391,7 @@ func TestDirectRefusedFallsBack(t *testing.T) {
 
 		// Any other failure to open is reported, not papered over.
 		_, err = OpenFile(path, WithEngine(e), func(c *fileConfig) {
-			c.openDirect = func(string) (*os.File, error) { return nil, os.ErrPermission }
+			c.openDirect = func(string, int) (*os.File, error) { return nil, os.ErrPermission }
 		})
 		require.ErrorIs(t, err, os.ErrPermission)
 	})

@@ -38,6 +38,8 @@ var (
 	ErrRange = errors.New("bdev: outside the device")
 	// ErrClosed: the device was closed.
 	ErrClosed = errors.New("bdev: device closed")
+	// ErrReadOnly: a write or sync on a device opened read-only.
+	ErrReadOnly = errors.New("bdev: device opened read-only")
 	// ErrSize: a device size is not a positive multiple of BlockSize.
 	ErrSize = errors.New("bdev: size is not a positive multiple of the block size")
 )

@@ -24,7 +24,10 @@
 //     reports which mode is in use. The file is locked (flock) while open;
 //     opening waits a little for a lock held elsewhere (WithLockWait),
 //     because a process killed with io_uring requests in flight releases
-//     it only once the kernel has finished them.
+//     it only once the kernel has finished them. WithReadOnly opens the
+//     file O_RDONLY under a shared lock, for tools that only look: readers
+//     share a device, a writer and a reader exclude each other, and
+//     WriteAt and Sync fail with ErrReadOnly.
 //   - Mem keeps the blocks in memory, for fast tests.
 //   - Faulty wraps any Device for tests: it fails chosen reads, writes or
 //     syncs, and simulates a power loss (Crash) by dropping or tearing, block

@@ -48,16 +48,18 @@ type fileConfig struct {
 	chunkSize  int
 	buffered   bool
 	lockWait   time.Duration
+	readOnly   bool
 	engine     Engine
 	// uringFilter, set by tests only, rewrites io_uring results.
 	uringFilter func(kind opKind, res int32) int32
-	// openDirect opens the file with O_DIRECT; tests replace it to play a
-	// file system that refuses the flag.
-	openDirect func(path string) (*os.File, error)
+	// openDirect opens the file with O_DIRECT and flag (os.O_RDWR or
+	// os.O_RDONLY); tests replace it to play a file system that refuses
+	// the flag.
+	openDirect func(path string, flag int) (*os.File, error)
 }
 
-func openDirect(path string) (*os.File, error) {
-	return os.OpenFile(path, os.O_RDWR|syscall.O_DIRECT, 0)
+func openDirect(path string, flag int) (*os.File, error) {
+	return os.OpenFile(path, flag|syscall.O_DIRECT, 0)
 }
 
 // WithQueueDepth sets how many requests (for EngineURing: chunks) may be
@@ -71,6 +73,14 @@ func WithChunkSize(n int) Option { return func(c *fileConfig) { c.chunkSize = n 
 // WithLockWait sets how long opening waits for a lock held elsewhere before
 // failing (default DefaultLockWait; 0 fails at once).
 func WithLockWait(d time.Duration) Option { return func(c *fileConfig) { c.lockWait = d } }
+
+// WithReadOnly opens the file O_RDONLY (OpenFile only), for tools that
+// must not change a device. WriteAt and Sync then fail with an error
+// wrapping ErrReadOnly. The flock taken is shared: read-only openers do not
+// exclude each other, while an opener for writing, which needs the lock
+// alone, and a read-only one wait for each other as WithLockWait says and
+// then fail.
+func WithReadOnly() Option { return func(c *fileConfig) { c.readOnly = true } }
 
 // WithBuffered skips O_DIRECT and uses the page cache, as the fallback does
 // on file systems that refuse O_DIRECT.
@@ -102,7 +112,9 @@ type File struct {
 	raw    syscall.RawConn
 	size   int64
 	direct bool
-	chunk  int
+	// readOnly: opened with WithReadOnly; only reads are allowed.
+	readOnly bool
+	chunk    int
 	// slots is the queue. With EngineThreads a request holds one slot from
 	// start to end, so at most cap(slots) requests are in the kernel at
 	// once. With EngineURing a slot is one SQE in flight: a request holds
@@ -141,6 +153,9 @@ func CreateFile(path string, size int64, opts ...Option) (*File, error) {
 	}
 	if err := checkSize(size); err != nil {
 		return nil, fmt.Errorf("create device %s: %w", path, err)
+	}
+	if cfg.readOnly {
+		return nil, fmt.Errorf("create device %s: cannot create a device read-only: %w", path, ErrReadOnly)
 	}
 	if err := createFile(path, size); err != nil {
 		return nil, fmt.Errorf("create device %s of %d bytes: %w", path, size, err)
@@ -229,7 +244,7 @@ func syncDir(dir string) error {
 }
 
 func openFile(path string, cfg fileConfig) (*File, error) {
-	d := &File{path: path, chunk: cfg.chunkSize, slots: make(chan *slot, cfg.queueDepth)}
+	d := &File{path: path, readOnly: cfg.readOnly, chunk: cfg.chunkSize, slots: make(chan *slot, cfg.queueDepth)}
 	for i := range cfg.queueDepth {
 		d.slots <- &slot{idx: i}
 	}
@@ -249,8 +264,12 @@ func openFile(path string, cfg fileConfig) (*File, error) {
 // system refuses it, either at open or at the first aligned read (some
 // accept the flag and reject the I/O).
 func (d *File) open(cfg fileConfig) error {
+	flag := os.O_RDWR
+	if cfg.readOnly {
+		flag = os.O_RDONLY
+	}
 	if !cfg.buffered {
-		f, err := cfg.openDirect(d.path)
+		f, err := cfg.openDirect(d.path, flag)
 		if err == nil {
 			err = d.adopt(f, true, cfg.lockWait)
 			if err == nil {
@@ -261,7 +280,7 @@ func (d *File) open(cfg fileConfig) error {
 			return err
 		}
 	}
-	f, err := os.OpenFile(d.path, os.O_RDWR, 0)
+	f, err := os.OpenFile(d.path, flag, 0)
 	if err != nil {
 		return err
 	}
@@ -280,7 +299,7 @@ func (d *File) adopt(f *os.File, direct bool, lockWait time.Duration) (err error
 	if err != nil {
 		return err
 	}
-	if err := lock(raw, lockWait); err != nil {
+	if err := lock(raw, lockWait, d.readOnly); err != nil {
 		return err
 	}
 	st, err := f.Stat()
@@ -297,20 +316,25 @@ func (d *File) adopt(f *os.File, direct bool, lockWait time.Duration) (err error
 	return nil
 }
 
-// lock takes the file's exclusive flock, waiting up to wait while someone
-// else holds it.
-func lock(raw syscall.RawConn, wait time.Duration) error {
+// lock takes the file's flock, exclusive or (for a read-only opener)
+// shared, waiting up to wait while someone else holds it in a conflicting
+// mode.
+func lock(raw syscall.RawConn, wait time.Duration, shared bool) error {
+	how, holder := unix.LOCK_EX, "open elsewhere"
+	if shared {
+		how, holder = unix.LOCK_SH, "open for writing elsewhere"
+	}
 	deadline := time.Now().Add(wait)
 	for {
 		var lerr error
-		if err := raw.Control(func(fd uintptr) { lerr = unix.Flock(int(fd), unix.LOCK_EX|unix.LOCK_NB) }); err != nil {
+		if err := raw.Control(func(fd uintptr) { lerr = unix.Flock(int(fd), how|unix.LOCK_NB) }); err != nil {
 			return err
 		}
 		if lerr == nil {
 			return nil
 		}
 		if !errors.Is(lerr, unix.EWOULDBLOCK) || time.Now().After(deadline) {
-			return fmt.Errorf("lock: %w (is the device open elsewhere?)", lerr)
+			return fmt.Errorf("lock: %w (is the device %s?)", lerr, holder)
 		}
 		time.Sleep(lockPoll)
 	}
@@ -398,6 +422,9 @@ func (d *File) do(ctx context.Context, kind opKind, p []byte, off int64) error {
 	defer d.mu.RUnlock()
 	if d.closed {
 		return ErrClosed
+	}
+	if d.readOnly && kind != opRead {
+		return ErrReadOnly
 	}
 	if d.ring != nil {
 		return d.uringRun(ctx, kind, p, off)
@@ -558,6 +585,9 @@ func (d *File) BlockSize() int { return BlockSize }
 // Direct reports whether the file is open with O_DIRECT (false: buffered
 // I/O, because the file system refused O_DIRECT or WithBuffered was given).
 func (d *File) Direct() bool { return d.direct }
+
+// ReadOnly reports whether the file was opened with WithReadOnly.
+func (d *File) ReadOnly() bool { return d.readOnly }
 
 // Path is the file's path.
 func (d *File) Path() string { return d.path }

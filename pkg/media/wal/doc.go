@@ -28,6 +28,11 @@
 // an open log holds an exclusive flock on its file so that a second Log, in
 // this process or another, cannot append to it too.
 //
+// OpenReadOnly recovers either kind as the opens do but writes nothing
+// (debug tools): it reads the file with pread under a shared flock, leaves
+// a torn batch's records in place and syncs nothing; Append and Reset fail
+// with ErrReadOnly.
+//
 // # Log format
 //
 // Integers are little-endian. Checksums are CRC-32C. The file has a fixed
