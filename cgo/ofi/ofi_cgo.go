@@ -145,7 +145,7 @@ static ssize_t dgo_rma(struct fid_ep *ep, int write, void *buf, size_t len, void
 // Reads one error entry; returns its context and fills errno and text.
 // *rc is fi_cq_readerr's result: negative when there was no entry (another
 // reader took it first).
-static void *dgo_cq_readerr(struct fid_cq *cq, int *err, ssize_t *rc, char *text, size_t textlen)
+static void *dgo_cq_readerr(struct fid_cq *cq, int *err, int *prov_err, ssize_t *rc, char *text, size_t textlen)
 {
 	struct fi_cq_err_entry ee;
 	const char *s;
@@ -157,6 +157,7 @@ static void *dgo_cq_readerr(struct fid_cq *cq, int *err, ssize_t *rc, char *text
 		return NULL;
 	}
 	*err = ee.err;
+	*prov_err = ee.prov_errno;
 	s = fi_cq_strerror(cq, ee.prov_errno, ee.err_data, NULL, 0);
 	snprintf(text, textlen, "%s (provider errno %d: %s)", fi_strerror(ee.err),
 		 ee.prov_errno, s ? s : "");
@@ -294,6 +295,11 @@ type op struct {
 	ctx  unsafe.Pointer
 	buf  *Buffer
 	done chan result
+	// fn, when set, receives the completion instead of done, on the
+	// goroutine that read it once that goroutine holds no lock; true asks
+	// for the operation to be submitted again (receives only, by resubmit).
+	fn       func(result) bool
+	resubmit func() C.ssize_t
 }
 
 // Endpoint is an RDM endpoint with its fabric, domain, completion queue and
@@ -525,41 +531,8 @@ func (ep *Endpoint) post(ctx context.Context, what string, m *MemRegion, off, n 
 		return result{}, nil, fmt.Errorf("%s: memory region is nil", what)
 	}
 	o := &op{buf: m.buf, done: make(chan result, 1)}
-	// -FI_EAGAIN means the provider's queues are full until progress
-	// drains them; the progress loop runs concurrently, so back off briefly.
-	backoff := time.Microsecond
-	for {
-		var rc C.ssize_t
-		err := ep.whileOpen(what, func() error {
-			p, desc, err := m.slice(what, off, n)
-			if err != nil {
-				return err
-			}
-			o.ctx = C.calloc(1, C.sizeof_struct_fi_context2)
-			ep.mu.Lock()
-			ep.ops[uintptr(o.ctx)] = o
-			ep.mu.Unlock()
-			m.buf.inflight.Add(1)
-			if rc = submit(p, desc, o.ctx); rc != 0 {
-				ep.forget(o.ctx)
-			}
-			return nil
-		})
-		if err != nil {
-			return result{}, nil, err
-		}
-		if rc == 0 {
-			break
-		}
-		if rc != -C.FI_EAGAIN {
-			return result{}, nil, fiError(what, C.int(rc))
-		}
-		select {
-		case <-ctx.Done():
-			return result{}, nil, fmt.Errorf("%s: %w", what, ctx.Err())
-		case <-time.After(backoff):
-		}
-		backoff = min(2*backoff, time.Millisecond)
+	if err := ep.submit(ctx, what, o, m, off, n, submit); err != nil {
+		return result{}, nil, err
 	}
 	ep.assist(o)
 	select {
@@ -575,6 +548,47 @@ func (ep *Endpoint) post(ctx context.Context, what string, m *MemRegion, off, n 
 	}
 }
 
+// submit hands o to the provider, retrying while its queues are full.
+func (ep *Endpoint) submit(ctx context.Context, what string, o *op, m *MemRegion, off, n int,
+	call func(p, desc, c unsafe.Pointer) C.ssize_t) error {
+	// -FI_EAGAIN means the provider's queues are full until progress
+	// drains them; the progress loop runs concurrently, so back off briefly.
+	backoff := time.Microsecond
+	for {
+		var rc C.ssize_t
+		err := ep.whileOpen(what, func() error {
+			p, desc, err := m.slice(what, off, n)
+			if err != nil {
+				return err
+			}
+			o.ctx = C.calloc(1, C.sizeof_struct_fi_context2)
+			ep.mu.Lock()
+			ep.ops[uintptr(o.ctx)] = o
+			ep.mu.Unlock()
+			m.buf.inflight.Add(1)
+			if rc = call(p, desc, o.ctx); rc != 0 {
+				ep.forget(o.ctx)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if rc == 0 {
+			return nil
+		}
+		if rc != -C.FI_EAGAIN {
+			return fiError(what, C.int(rc))
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s: %w", what, ctx.Err())
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, time.Millisecond)
+	}
+}
+
 // forget drops an op that the provider never accepted.
 func (ep *Endpoint) forget(ctx unsafe.Pointer) {
 	ep.mu.Lock()
@@ -587,8 +601,9 @@ func (ep *Endpoint) forget(ctx unsafe.Pointer) {
 	}
 }
 
-// complete hands a completion to its op and frees the context.
-func (ep *Endpoint) complete(ctx unsafe.Pointer, r result) {
+// complete hands a completion to its op and frees the context. Ops with a
+// callback are queued in b, to run once the reader holds no lock.
+func (ep *Endpoint) complete(b *cqBuf, ctx unsafe.Pointer, r result) {
 	ep.mu.Lock()
 	o := ep.ops[uintptr(ctx)]
 	delete(ep.ops, uintptr(ctx))
@@ -597,8 +612,54 @@ func (ep *Endpoint) complete(ctx unsafe.Pointer, r result) {
 		return
 	}
 	o.buf.inflight.Add(-1)
+	if o.fn != nil {
+		b.later = append(b.later, later{o, r})
+		return
+	}
 	C.free(o.ctx)
 	o.done <- r
+}
+
+// later is a completion whose callback has not run yet.
+type later struct {
+	o *op
+	r result
+}
+
+// runLater runs the callbacks queued in b; call it holding no lock. A
+// receive whose callback asks for it is posted again with the same
+// context; if that fails, the callback hears of the failure (and its
+// answer is ignored).
+func (ep *Endpoint) runLater(b *cqBuf) {
+	for i := range b.later {
+		l := b.later[i]
+		b.later[i] = later{}
+		if !l.o.fn(l.r) || l.o.resubmit == nil || l.r.err != nil {
+			C.free(l.o.ctx)
+			continue
+		}
+		var rc C.ssize_t
+		err := ep.whileOpen("fi_trecv", func() error {
+			ep.mu.Lock()
+			ep.ops[uintptr(l.o.ctx)] = l.o
+			ep.mu.Unlock()
+			l.o.buf.inflight.Add(1)
+			if rc = l.o.resubmit(); rc != 0 {
+				ep.forget(l.o.ctx)
+			}
+			return nil
+		})
+		if err == nil && rc != 0 {
+			err = fiError("fi_trecv", C.int(rc))
+		}
+		if err != nil {
+			if rc == 0 {
+				C.free(l.o.ctx) // never resubmitted
+			}
+			l.o.fn(result{err: fmt.Errorf("post receive again: %w", err)})
+		}
+	}
+	b.later = b.later[:0]
 }
 
 // cqBuf is C memory for one reader of the CQ: the provider writes
@@ -606,6 +667,7 @@ func (ep *Endpoint) complete(ctx unsafe.Pointer, r result) {
 type cqBuf struct {
 	entries *[cqBatch]C.struct_fi_cq_tagged_entry
 	text    *C.char
+	later   []later // callbacks to run after the read
 }
 
 const cqTextLen = 256
@@ -636,19 +698,19 @@ func (ep *Endpoint) readCQ(b *cqBuf, block bool) C.ssize_t {
 	case n > 0:
 		for i := 0; i < int(n); i++ {
 			e := &b.entries[i]
-			ep.complete(e.op_context, result{len: int(e.len), tag: uint64(e.tag)})
+			ep.complete(b, e.op_context, result{len: int(e.len), tag: uint64(e.tag)})
 		}
 	case n == -C.FI_EAVAIL:
-		var errno C.int
+		var errno, provErrno C.int
 		var rc C.ssize_t
-		c := C.dgo_cq_readerr(ep.e.cq, &errno, &rc, b.text, cqTextLen)
+		c := C.dgo_cq_readerr(ep.e.cq, &errno, &provErrno, &rc, b.text, cqTextLen)
 		if rc < 0 {
 			// The other reader (progress loop or an assisting caller)
 			// took the entry first.
 			return -C.FI_EAGAIN
 		}
 		if c != nil {
-			ep.complete(c, result{err: fmt.Errorf("completion error: %s", C.GoString(b.text))})
+			ep.complete(b, c, result{err: &CompletionError{Errno: int(errno), ProvErrno: int(provErrno), Text: C.GoString(b.text)}})
 		}
 		return 1 // an entry without a context belongs to no operation of ours
 	case n == -C.FI_ETIMEDOUT || n == -C.FI_ECANCELED || n == -C.FI_EINTR:
@@ -674,6 +736,7 @@ func (ep *Endpoint) progress() {
 		// right after a completion would delay the goroutine it woke.
 		quiet := time.Since(lastActive) > spinWindow
 		n := ep.readCQ(b, quiet)
+		ep.runLater(b)
 		switch {
 		case n > 0:
 			lastActive, idle = time.Now(), 0
@@ -703,23 +766,38 @@ func (ep *Endpoint) progress() {
 // assistWindow, so that a quick completion reaches it without a hand-off
 // between goroutines. One caller assists at a time; the others just wait.
 func (ep *Endpoint) assist(o *op) {
-	if !ep.assistMu.TryLock() {
-		return
-	}
-	defer ep.assistMu.Unlock()
-	ep.life.RLock()
-	defer ep.life.RUnlock()
-	if ep.closed {
-		return
-	}
-	start := time.Now()
-	for len(o.done) == 0 && time.Since(start) < assistWindow {
-		if n := ep.readCQ(ep.assistBuf, false); n < 0 && n != -C.FI_EAGAIN {
-			return // progress reports the failure
-		}
-	}
+	ep.Poll(func() bool { return len(o.done) > 0 }, assistWindow)
 }
 
+// Poll reads the completion queue on the calling goroutine until ready
+// reports true or window has passed, running completion callbacks here, so
+// that a caller expecting a quick completion (a reply to its request) is
+// not woken by another goroutine. One goroutine polls at a time: Poll
+// returns false at once if another is polling, true once it polled.
+func (ep *Endpoint) Poll(ready func() bool, window time.Duration) bool {
+	if !ep.assistMu.TryLock() {
+		return false
+	}
+	defer ep.assistMu.Unlock()
+	start := time.Now()
+	for !ready() && time.Since(start) < window {
+		ep.life.RLock()
+		if ep.closed || ep.broken.Load() != nil {
+			ep.life.RUnlock()
+			return true
+		}
+		n := ep.readCQ(ep.assistBuf, false)
+		ep.life.RUnlock()
+		ep.runLater(ep.assistBuf)
+		if n < 0 && n != -C.FI_EAGAIN {
+			return true // progress reports the failure
+		}
+	}
+	return true
+}
+
+// failAll fails every operation still registered; call it holding no lock,
+// since callbacks run here.
 func (ep *Endpoint) failAll(err error) {
 	ep.mu.Lock()
 	ops := ep.ops
@@ -728,6 +806,10 @@ func (ep *Endpoint) failAll(err error) {
 	for _, o := range ops {
 		o.buf.inflight.Add(-1)
 		C.free(o.ctx)
+		if o.fn != nil {
+			o.fn(result{err: err})
+			continue
+		}
 		o.done <- result{err: err}
 	}
 }
@@ -761,6 +843,48 @@ func (ep *Endpoint) RecvTagged(ctx context.Context, tag, ignore uint64, m *MemRe
 		}
 	}
 	return TaggedMessage{Len: r.len, Tag: r.tag}, err
+}
+
+// PostRecv posts a receive of one message whose tag matches tag outside the
+// ignore bits into [off, off+n) of m, and returns once the provider took
+// it. Each completion calls fn on the goroutine that read it (the progress
+// loop, a Poll caller, or a caller waiting for its own operation), after
+// that goroutine released the endpoint's locks; fn may call the endpoint's
+// methods, but everything it does holds back that reader. When fn returns
+// true the receive is posted again into the same memory, which fn must be
+// done with. Receives still posted when the endpoint closes call fn with an
+// error.
+func (ep *Endpoint) PostRecv(tag, ignore uint64, m *MemRegion, off, n int, fn func(TaggedMessage, error) bool) error {
+	if m == nil || fn == nil {
+		return errors.New("post receive: nil memory region or callback")
+	}
+	o := &op{buf: m.buf}
+	o.fn = func(r result) bool { return fn(TaggedMessage{Len: r.len, Tag: r.tag}, r.err) }
+	recv := func(p, desc, c unsafe.Pointer) C.ssize_t {
+		return C.fi_trecv(ep.e.ep, p, C.size_t(n), desc, C.FI_ADDR_UNSPEC, C.uint64_t(tag), C.uint64_t(ignore), c)
+	}
+	o.resubmit = func() C.ssize_t {
+		p, desc, err := m.slice("fi_trecv", off, n)
+		if err != nil {
+			return -C.FI_EINVAL
+		}
+		return recv(p, desc, o.ctx)
+	}
+	return ep.submit(context.Background(), "fi_trecv", o, m, off, n, recv)
+}
+
+// PostSend sends [off, off+n) of m to dest with tag and returns once the
+// provider took the message; the memory stays the provider's until fn is
+// called with the outcome (as PostRecv's callbacks are). While the
+// provider's queues are full it retries until ctx ends.
+func (ep *Endpoint) PostSend(ctx context.Context, dest Addr, tag uint64, m *MemRegion, off, n int, fn func(error)) error {
+	if m == nil || fn == nil {
+		return errors.New("post send: nil memory region or callback")
+	}
+	o := &op{buf: m.buf, fn: func(r result) bool { fn(r.err); return false }}
+	return ep.submit(ctx, "fi_tsend", o, m, off, n, func(p, desc, c unsafe.Pointer) C.ssize_t {
+		return C.fi_tsend(ep.e.ep, p, C.size_t(n), desc, C.fi_addr_t(dest), C.uint64_t(tag), c)
+	})
 }
 
 // Write copies [off, off+n) of local into the peer's remote buffer at roff
@@ -805,15 +929,17 @@ func (ep *Endpoint) Close() error {
 		ep.life.Unlock()
 		return errors.New("close endpoint: already closed")
 	}
-	// Holding life exclusively: every call that was inside the provider has
-	// returned, and new ones will see closed.
-	defer ep.life.Unlock()
 	ep.closed = true
 	ep.stopping.Store(true)
 	if ep.waits {
 		C.fi_cq_signal(ep.e.cq)
 	}
+	ep.life.Unlock()
+	// The progress loop may be running callbacks that call in; they see
+	// closed. Then, holding life exclusively, every call that was inside
+	// the provider has returned.
 	<-ep.loopDone
+	ep.life.Lock()
 	var errs []error
 	ep.mu.Lock()
 	for m := range ep.mrs {
@@ -829,6 +955,7 @@ func (ep *Endpoint) Close() error {
 	C.free(unsafe.Pointer(ep.e))
 	ep.e = nil
 	ep.assistBuf.free()
+	ep.life.Unlock()
 	// The provider is gone: nothing references the contexts any more.
 	ep.failAll(fmt.Errorf("endpoint closed: %w", errClosed))
 	if err := errors.Join(errs...); err != nil {

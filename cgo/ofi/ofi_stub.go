@@ -2,7 +2,10 @@
 
 package ofi
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Backend names the implementation compiled in.
 const Backend = "none"
@@ -45,6 +48,19 @@ func (ep *Endpoint) SendTagged(ctx context.Context, dest Addr, tag uint64, m *Me
 func (ep *Endpoint) RecvTagged(ctx context.Context, tag, ignore uint64, m *MemRegion, off, n int) (TaggedMessage, error) {
 	return TaggedMessage{}, ErrNotBuilt
 }
+
+// PostRecv fails without libfabric.
+func (ep *Endpoint) PostRecv(tag, ignore uint64, m *MemRegion, off, n int, fn func(TaggedMessage, error) bool) error {
+	return ErrNotBuilt
+}
+
+// PostSend fails without libfabric.
+func (ep *Endpoint) PostSend(ctx context.Context, dest Addr, tag uint64, m *MemRegion, off, n int, fn func(error)) error {
+	return ErrNotBuilt
+}
+
+// Poll does nothing without libfabric.
+func (ep *Endpoint) Poll(ready func() bool, window time.Duration) bool { return false }
 
 // Write fails without libfabric.
 func (ep *Endpoint) Write(ctx context.Context, dest Addr, local *MemRegion, off, n int, remote RemoteBuffer, roff uint64) error {

@@ -309,3 +309,64 @@ func TestSignalsDoNotFailPendingOperations(t *testing.T) {
 	require.ErrorIs(t, err, context.DeadlineExceeded, "the receive must only end by its context")
 	require.Zero(t, m.Buffer().InFlight())
 }
+
+// TestPostedReceives posts two receives whose callbacks repost them, sends
+// more messages than are posted, and lets the sender's caller poll.
+func TestPostedReceives(t *testing.T) {
+	a, _, _, _ := openPair(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	// The receiver's posted receives stay in flight until it closes, which
+	// deregisters its memory: close it before freeing the buffer.
+	b, err := Open(loopback)
+	require.NoError(t, err)
+	buf, err := AllocBuffer(2 * 64)
+	require.NoError(t, err)
+	defer func() {
+		require.NoError(t, b.Close())
+		require.NoError(t, buf.Free())
+	}()
+	recv, err := b.Register(buf, AccessLocal)
+	require.NoError(t, err)
+	bName, err := b.Name()
+	require.NoError(t, err)
+	aToB, err := a.InsertAddr(bName)
+	require.NoError(t, err)
+	got := make(chan []byte, 16)
+	for i := 0; i < 2; i++ {
+		mem := recv.Buffer().Bytes()[i*64 : (i+1)*64]
+		require.NoError(t, b.PostRecv(5, 0, recv, i*64, 64, func(m TaggedMessage, err error) bool {
+			if err != nil {
+				return false
+			}
+			got <- append([]byte(nil), mem[:m.Len]...)
+			return true
+		}))
+	}
+	const count = 10
+	send := region(t, a, count*8, AccessLocal)
+	sent := make(chan error, count)
+	for i := 0; i < count; i++ {
+		copy(send.Buffer().Bytes()[i*8:], strconv.Itoa(i))
+		require.NoError(t, a.PostSend(ctx, aToB, 5, send, i*8, 1, func(err error) { sent <- err }))
+	}
+	for i := 0; i < count; i++ {
+		a.Poll(func() bool { return len(sent) > 0 }, time.Millisecond)
+		select {
+		case err := <-sent:
+			require.NoError(t, err)
+		case <-ctx.Done():
+			t.Fatal("send never completed")
+		}
+	}
+	seen := map[string]bool{}
+	for i := 0; i < count; i++ {
+		select {
+		case m := <-got:
+			seen[string(m)] = true
+		case <-ctx.Done():
+			t.Fatalf("%d of %d messages arrived", i, count)
+		}
+	}
+	require.Len(t, seen, count)
+}

@@ -102,3 +102,16 @@ func checkRange(what string, off, n, size uint64) error {
 	}
 	return nil
 }
+
+// CompletionError is an operation that the provider completed with an
+// error. Errno is libfabric's code (FI_E*, which match POSIX errno values
+// where POSIX has one) and ProvErrno the provider's own (for tcp;ofi_rxm
+// an errno too), so callers can tell, say, a refused connection from a bad
+// protection key.
+type CompletionError struct {
+	Errno     int
+	ProvErrno int
+	Text      string
+}
+
+func (e *CompletionError) Error() string { return "completion error: " + e.Text }

@@ -275,6 +275,9 @@ func (e *Endpoint) attempt(ctx context.Context, to fabric.URI, op Opcode, req, r
 		e.forget(id)
 		return err
 	}
+	if pp, ok := p.(poller); ok {
+		pp.Poll(func() bool { return len(pc.done) > 0 })
+	}
 	select {
 	case r := <-pc.done:
 		if r.h.status != daos.Success && ctx.Err() != nil {
@@ -299,6 +302,14 @@ func (e *Endpoint) attempt(ctx context.Context, to fabric.URI, op Opcode, req, r
 	}
 	// The reply won the race and is waiting.
 	return e.finish(<-pc.done, resp)
+}
+
+// poller is a Peer whose caller may drive the provider's progress while
+// it waits for a reply (the ofi provider reads its completion queue), so
+// that a quick reply reaches the caller without a goroutine hand-off. Poll
+// returns after a short while even when ready never reports true.
+type poller interface {
+	Poll(ready func() bool)
 }
 
 // forget removes a pending call; false means its reply was already taken.

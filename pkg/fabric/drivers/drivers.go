@@ -7,8 +7,9 @@ import (
 	"github.com/daos-go/daos/pkg/fabric/tcp"
 )
 
-// Default returns the drivers of this build, preferred first: today the
-// pure-Go "tcp" provider. A fresh slice each call; callers may extend it.
+// Default returns the drivers of this build, preferred first: the pure-Go
+// "tcp" provider, and in builds with the `ofi` tag (and cgo) the libfabric
+// one. A fresh slice each call; callers may extend it.
 func Default() []fabric.Driver {
-	return []fabric.Driver{tcp.Driver{}}
+	return append([]fabric.Driver{tcp.Driver{}}, tagged()...)
 }

@@ -1,0 +1,450 @@
+package ofi
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/daos-go/daos/cgo/ofi"
+	"github.com/daos-go/daos/pkg/fabric"
+)
+
+// Receive pool sizes.
+const (
+	// SmallSlot is the size of a small receive or send buffer, header
+	// included; larger messages use the large class.
+	SmallSlot = 8 << 10
+	// smallRecvs and largeRecvs are the receives kept posted.
+	smallRecvs = 64
+	largeRecvs = 4
+	// maxSmallSends and maxLargeSends bound the send buffers (messages
+	// the provider has not finished sending); senders wait beyond that.
+	maxSmallSends = 1024
+	maxLargeSends = 32
+	// maxStash bounds the messages a session holds while an earlier one
+	// is still arriving.
+	maxStash = 4096
+)
+
+// endpoint is one libfabric RDM endpoint and the sessions made through it.
+type endpoint struct {
+	drv    Driver
+	prov   fabric.Provider
+	uri    fabric.URI
+	name   []byte
+	h      fabric.Handler
+	maxMsg int
+	fi     *ofi.Endpoint
+
+	small, large *slab // send buffers
+	recvBufs     []*ofi.Buffer
+
+	mu       sync.Mutex
+	closed   bool
+	addrs    map[string]ofi.Addr // address vector entries by provider address
+	dialed   map[uint64]*session // by session id
+	accepted map[uint64]*session // by the dialer's session id
+	orphans  []*ofi.Buffer       // staging buffers the provider may still touch
+
+	stop chan struct{}
+	wg   sync.WaitGroup // heartbeat
+}
+
+func open(d Driver, p fabric.Provider, oc ofi.Config, maxMsg int, h fabric.Handler) (*endpoint, error) {
+	fi, err := ofi.Open(oc)
+	if err != nil {
+		return nil, fmt.Errorf("open %s endpoint: %w", p, err)
+	}
+	ep := &endpoint{
+		drv: d, prov: p, h: h, maxMsg: maxMsg, fi: fi,
+		addrs: map[string]ofi.Addr{}, dialed: map[uint64]*session{}, accepted: map[uint64]*session{},
+		stop: make(chan struct{}),
+	}
+	if err := ep.start(); err != nil {
+		ep.teardown()
+		return nil, fmt.Errorf("open %s endpoint: %w", p, err)
+	}
+	ep.wg.Add(1)
+	go ep.heartbeat()
+	return ep, nil
+}
+
+// start learns the endpoint's address and posts the receive pools.
+func (ep *endpoint) start() error {
+	name, err := ep.fi.Name()
+	if err != nil {
+		return err
+	}
+	if len(name) > maxNameLen {
+		return fmt.Errorf("provider address of %d bytes is longer than %d", len(name), maxNameLen)
+	}
+	ep.name = name
+	if ep.uri, err = uriFor(ep.prov, name); err != nil {
+		return err
+	}
+	largeSlot := pageRound(hdrLen + ep.maxMsg)
+	ep.small = newSlab(ep.fi, SmallSlot, 64, maxSmallSends)
+	ep.large = newSlab(ep.fi, largeSlot, 1, maxLargeSends)
+	if err := ep.postPool(tagSmall, SmallSlot, smallRecvs); err != nil {
+		return err
+	}
+	return ep.postPool(tagLarge, largeSlot, largeRecvs)
+}
+
+func pageRound(n int) int { return (n + 4095) &^ 4095 }
+
+// postPool posts count receives of size bytes each under tag.
+func (ep *endpoint) postPool(tag uint64, size, count int) error {
+	buf, err := ofi.AllocBuffer(size * count)
+	if err != nil {
+		return err
+	}
+	ep.recvBufs = append(ep.recvBufs, buf)
+	mr, err := ep.fi.Register(buf, ofi.AccessLocal)
+	if err != nil {
+		return err
+	}
+	for i := 0; i < count; i++ {
+		mem := buf.Bytes()[i*size : (i+1)*size]
+		err := ep.fi.PostRecv(tag, 0, mr, i*size, size, func(m ofi.TaggedMessage, err error) bool {
+			return ep.received(mem, m, err)
+		})
+		if err != nil {
+			return fmt.Errorf("post receive %d of %d: %w", i, count, err)
+		}
+	}
+	return nil
+}
+
+func (ep *endpoint) URI() fabric.URI { return ep.uri }
+
+func (ep *endpoint) isClosed() bool {
+	ep.mu.Lock()
+	defer ep.mu.Unlock()
+	return ep.closed
+}
+
+// insert returns the address vector entry for a provider address.
+func (ep *endpoint) insert(name []byte) (ofi.Addr, error) {
+	ep.mu.Lock()
+	defer ep.mu.Unlock()
+	if ep.closed {
+		return 0, fabric.ErrClosed
+	}
+	if a, ok := ep.addrs[string(name)]; ok {
+		return a, nil
+	}
+	a, err := ep.fi.InsertAddr(name)
+	if err != nil {
+		return 0, err
+	}
+	ep.addrs[string(name)] = a
+	return a, nil
+}
+
+// received handles one completed receive in mem; true posts it again.
+func (ep *endpoint) received(mem []byte, m ofi.TaggedMessage, err error) bool {
+	if err != nil {
+		// Truncated or otherwise failed receives lose one message; a
+		// closed endpoint stops reposting.
+		return !ep.isClosed()
+	}
+	msg := mem[:m.Len]
+	h, err := parseHeader(msg)
+	if err != nil {
+		return true
+	}
+	payload := msg[hdrLen:]
+	if h.typ == typHello {
+		ep.accept(h.session, payload)
+		return true
+	}
+	ep.mu.Lock()
+	var s *session
+	if h.flags&flagFromAcceptor != 0 {
+		s = ep.dialed[h.session]
+	} else {
+		s = ep.accepted[h.session]
+	}
+	ep.mu.Unlock()
+	if s == nil {
+		return true // a session that ended
+	}
+	s.heard()
+	switch h.typ {
+	case typHelloAck:
+		s.acked()
+	case typPing:
+		s.sendControl(typPong)
+	case typPong:
+	default:
+		s.arrive(h.seq, h.typ, bytes.Clone(payload))
+	}
+	return true
+}
+
+// accept makes the session a dialer's hello asks for and acknowledges it.
+func (ep *endpoint) accept(id uint64, name []byte) {
+	if len(name) == 0 || len(name) > maxNameLen {
+		return
+	}
+	addr, err := ep.insert(name)
+	if err != nil {
+		return
+	}
+	remote := "ofi-peer-" + fmt.Sprintf("%016x", id)
+	if u, err := uriFor(ep.prov, name); err == nil {
+		remote = u.String()
+	}
+	ep.mu.Lock()
+	if ep.closed || ep.accepted[id] != nil {
+		ep.mu.Unlock()
+		return
+	}
+	s := newSession(ep, id, true, addr, remote)
+	ep.accepted[id] = s
+	ep.mu.Unlock()
+	s.sendControl(typHelloAck)
+}
+
+// Connect makes a session with the endpoint at uri: a hello that the peer
+// must acknowledge within ctx.
+func (ep *endpoint) Connect(ctx context.Context, uri fabric.URI) (fabric.Peer, error) {
+	if uri.Provider != ep.prov {
+		return nil, fmt.Errorf("connect to %s: a %s endpoint cannot reach provider %s", uri, ep.prov, uri.Provider)
+	}
+	name, err := nameFor(uri)
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", uri, err)
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, ep.drv.handshakeTimeout())
+		defer cancel()
+	}
+	addr, err := ep.insert(name)
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", uri, err)
+	}
+	ep.mu.Lock()
+	if ep.closed {
+		ep.mu.Unlock()
+		return nil, fmt.Errorf("connect to %s: %w", uri, fabric.ErrClosed)
+	}
+	s := newSession(ep, rand.Uint64(), false, addr, uri.String())
+	ep.dialed[s.id] = s
+	ep.mu.Unlock()
+	if err := s.send(ctx, typHello, ep.name); err != nil {
+		s.fail(fmt.Errorf("%w: %w", fabric.ErrUnreachable, err))
+		return nil, fmt.Errorf("connect to %s: %w", uri, s.Err())
+	}
+	select {
+	case <-s.ready:
+		return s, nil
+	case <-s.done:
+		return nil, fmt.Errorf("connect to %s: %w", uri, s.Err())
+	case <-ctx.Done():
+		err := fabric.ContextError(ctx.Err())
+		s.fail(fmt.Errorf("no answer to hello: %w", err))
+		return nil, fmt.Errorf("connect to %s: no answer to hello: %w", uri, err)
+	}
+}
+
+// heartbeat pings quiet dialled sessions, and ends sessions that stayed
+// silent too long: dialled ones after DeadAfter, accepted ones (whose
+// dialers ping them) after three times that.
+func (ep *endpoint) heartbeat() {
+	defer ep.wg.Done()
+	every := ep.drv.pingInterval() / 2
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ep.stop:
+			return
+		case <-t.C:
+		}
+		now := time.Now()
+		ep.mu.Lock()
+		var all []*session
+		for _, s := range ep.dialed {
+			all = append(all, s)
+		}
+		for _, s := range ep.accepted {
+			all = append(all, s)
+		}
+		ep.mu.Unlock()
+		for _, s := range all {
+			quiet := now.Sub(time.Unix(0, s.lastHeard.Load()))
+			dead := ep.drv.deadAfter()
+			if s.acceptor {
+				dead *= 3
+			}
+			switch {
+			case quiet > dead:
+				s.fail(fmt.Errorf("peer silent for %v: %w", quiet.Round(time.Millisecond), fabric.ErrPeerLost))
+			case !s.acceptor && quiet > ep.drv.pingInterval():
+				s.sendControl(typPing)
+			}
+		}
+	}
+}
+
+// Close says goodbye on every session, fails what is in flight, and
+// closes the libfabric endpoint.
+func (ep *endpoint) Close() error {
+	ep.mu.Lock()
+	if ep.closed {
+		ep.mu.Unlock()
+		return fmt.Errorf("close %s endpoint %s: %w", ep.prov, ep.uri, fabric.ErrClosed)
+	}
+	ep.closed = true
+	var all []*session
+	for _, s := range ep.dialed {
+		all = append(all, s)
+	}
+	for _, s := range ep.accepted {
+		all = append(all, s)
+	}
+	ep.mu.Unlock()
+	close(ep.stop)
+	ep.wg.Wait()
+	var byes sync.WaitGroup
+	for _, s := range all {
+		s.close(fmt.Errorf("local endpoint %s: %w", ep.uri, fabric.ErrClosed), &byes)
+	}
+	// Give the goodbyes a moment to leave before the endpoint goes.
+	waitGroupFor(&byes, 200*time.Millisecond)
+	return ep.teardown()
+}
+
+// teardown closes the libfabric endpoint and frees the buffers.
+func (ep *endpoint) teardown() error {
+	err := ep.fi.Close()
+	var errs []error
+	if err != nil {
+		errs = append(errs, err)
+	}
+	for _, b := range ep.recvBufs {
+		errs = append(errs, b.Free())
+	}
+	if ep.small != nil {
+		errs = append(errs, ep.small.free(), ep.large.free())
+	}
+	ep.mu.Lock()
+	for _, b := range ep.orphans {
+		errs = append(errs, b.Free())
+	}
+	ep.orphans = nil
+	ep.mu.Unlock()
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("close %s endpoint %s: %w", ep.prov, ep.uri, err)
+	}
+	return nil
+}
+
+func waitGroupFor(wg *sync.WaitGroup, d time.Duration) {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(d):
+	}
+}
+
+// slab hands out fixed-size send buffers carved from registered memory,
+// growing by chunks up to a bound.
+type slab struct {
+	fi       *ofi.Endpoint
+	size     int
+	perChunk int
+	limit    int
+
+	mu     sync.Mutex
+	avail  []slot
+	total  int
+	bufs   []*ofi.Buffer
+	wakeup chan struct{} // a slot came back
+}
+
+type slot struct {
+	mr  *ofi.MemRegion
+	off int
+	mem []byte
+}
+
+func newSlab(fi *ofi.Endpoint, size, perChunk, limit int) *slab {
+	return &slab{fi: fi, size: size, perChunk: perChunk, limit: limit, wakeup: make(chan struct{}, 1)}
+}
+
+// get returns a free slot, growing the slab or waiting for one.
+func (s *slab) get(ctx context.Context) (slot, error) {
+	for {
+		s.mu.Lock()
+		if n := len(s.avail); n > 0 {
+			sl := s.avail[n-1]
+			s.avail = s.avail[:n-1]
+			s.mu.Unlock()
+			return sl, nil
+		}
+		if s.total < s.limit {
+			err := s.grow()
+			s.mu.Unlock()
+			if err != nil {
+				return slot{}, fmt.Errorf("send buffers: %w", err)
+			}
+			continue
+		}
+		s.mu.Unlock()
+		select {
+		case <-s.wakeup:
+		case <-ctx.Done():
+			return slot{}, fmt.Errorf("wait for a send buffer: %w", fabric.ContextError(ctx.Err()))
+		}
+	}
+}
+
+// grow adds a chunk of slots; call it holding mu.
+func (s *slab) grow() error {
+	buf, err := ofi.AllocBuffer(s.size * s.perChunk)
+	if err != nil {
+		return err
+	}
+	mr, err := s.fi.Register(buf, ofi.AccessLocal)
+	if err != nil {
+		_ = buf.Free()
+		return err
+	}
+	s.bufs = append(s.bufs, buf)
+	for i := 0; i < s.perChunk; i++ {
+		s.avail = append(s.avail, slot{mr: mr, off: i * s.size, mem: buf.Bytes()[i*s.size : (i+1)*s.size]})
+	}
+	s.total += s.perChunk
+	return nil
+}
+
+func (s *slab) put(sl slot) {
+	s.mu.Lock()
+	s.avail = append(s.avail, sl)
+	s.mu.Unlock()
+	select {
+	case s.wakeup <- struct{}{}:
+	default:
+	}
+}
+
+// free unmaps the slab's memory once its endpoint is closed.
+func (s *slab) free() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var errs []error
+	for _, b := range s.bufs {
+		errs = append(errs, b.Free())
+	}
+	s.bufs, s.avail = nil, nil
+	return errors.Join(errs...)
+}

@@ -1,0 +1,251 @@
+package ofi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/daos-go/daos/cgo/ofi"
+	"github.com/daos-go/daos/pkg/fabric"
+)
+
+// pollWindow is how long a caller waiting for a reply reads the completion
+// queue itself (Poll): a few loopback round trips.
+const pollWindow = 200 * time.Microsecond
+
+// session is a Peer: one side of a pair made by a dialer's Connect.
+type session struct {
+	ep       *endpoint
+	id       uint64
+	acceptor bool // this side accepted the session
+	addr     ofi.Addr
+	remote   string
+
+	sendMu sync.Mutex
+	seq    uint64 // last ordered sequence number sent; guarded by sendMu
+
+	recvMu sync.Mutex
+	next   uint64            // next ordered sequence number to deliver
+	stash  map[uint64]parked // ordered messages that overtook an earlier one
+
+	lastHeard atomic.Int64  // unix ns
+	ready     chan struct{} // dialer: closed when the hello is acknowledged
+	readyOnce sync.Once
+
+	once sync.Once
+	err  error // set before done closes
+	done chan struct{}
+}
+
+type parked struct {
+	typ byte
+	msg []byte
+}
+
+func newSession(ep *endpoint, id uint64, acceptor bool, addr ofi.Addr, remote string) *session {
+	s := &session{
+		ep: ep, id: id, acceptor: acceptor, addr: addr, remote: remote,
+		next: 1, stash: map[uint64]parked{},
+		ready: make(chan struct{}), done: make(chan struct{}),
+	}
+	s.heard()
+	return s
+}
+
+func (s *session) String() string        { return s.remote }
+func (s *session) Done() <-chan struct{} { return s.done }
+
+func (s *session) Err() error {
+	select {
+	case <-s.done:
+		return s.err
+	default:
+		return nil
+	}
+}
+
+func (s *session) heard() { s.lastHeard.Store(time.Now().UnixNano()) }
+func (s *session) acked() { s.readyOnce.Do(func() { close(s.ready) }) }
+
+// fail ends the session once, with err.
+func (s *session) fail(err error) {
+	s.once.Do(func() {
+		s.ep.mu.Lock()
+		if s.acceptor {
+			if s.ep.accepted[s.id] == s {
+				delete(s.ep.accepted, s.id)
+			}
+		} else {
+			delete(s.ep.dialed, s.id)
+		}
+		s.ep.mu.Unlock()
+		s.err = err
+		close(s.done)
+	})
+}
+
+// close says goodbye (best effort; wg counts the goodbye until it left)
+// and ends the session with err.
+func (s *session) close(err error, wg *sync.WaitGroup) {
+	if s.Err() == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		if wg != nil {
+			wg.Add(1)
+		}
+		if s.post(ctx, typBye, nil, func() {
+			if wg != nil {
+				wg.Done()
+			}
+		}) != nil && wg != nil {
+			wg.Done()
+		}
+		cancel()
+	}
+	s.fail(err)
+}
+
+// Close ends the session; the peer hears of it.
+func (s *session) Close() error {
+	if s.Err() != nil {
+		return nil
+	}
+	var wg sync.WaitGroup
+	s.close(fmt.Errorf("peer closed locally: %w", fabric.ErrClosed), &wg)
+	return nil
+}
+
+// Send transmits msg as one ordered message.
+func (s *session) Send(ctx context.Context, msg []byte) error {
+	if len(msg) > s.ep.maxMsg {
+		return fmt.Errorf("send %d bytes to %s: the limit is %d: %w", len(msg), s.remote, s.ep.maxMsg, fabric.ErrTooLarge)
+	}
+	if err := s.Err(); err != nil {
+		return fmt.Errorf("send to %s: %w", s.remote, err)
+	}
+	if err := s.send(ctx, typMsg, msg); err != nil {
+		return fmt.Errorf("send to %s: %w", s.remote, err)
+	}
+	return nil
+}
+
+// Poll lets a caller that expects a message soon (the reply to its
+// request) read the completion queue itself until ready reports true, for
+// a short while; the message is then delivered on the caller's goroutine.
+func (s *session) Poll(ready func() bool) { s.ep.fi.Poll(ready, pollWindow) }
+
+// sendControl sends an unordered control message, best effort: a failure
+// to send ends the session (see post).
+func (s *session) sendControl(typ byte) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_ = s.post(ctx, typ, nil, nil)
+}
+
+func (s *session) send(ctx context.Context, typ byte, payload []byte) error {
+	return s.post(ctx, typ, payload, nil)
+}
+
+// post copies the header and payload into a send buffer and hands it to
+// the provider; sent (if set) runs once the provider is done with it. A
+// send the provider reports as failed ends the session: the peer is gone.
+func (s *session) post(ctx context.Context, typ byte, payload []byte, sent func()) error {
+	n := hdrLen + len(payload)
+	pool, tag := s.ep.small, uint64(tagSmall)
+	if n > SmallSlot {
+		pool, tag = s.ep.large, tagLarge
+	}
+	sl, err := pool.get(ctx)
+	if err != nil {
+		return err
+	}
+	copy(sl.mem[hdrLen:], payload)
+	h := header{typ: typ, session: s.id}
+	if s.acceptor {
+		h.flags = flagFromAcceptor
+	}
+	done := func(err error) {
+		pool.put(sl)
+		if sent != nil {
+			sent()
+		}
+		if err != nil {
+			s.fail(s.lost(err))
+		}
+	}
+	s.sendMu.Lock()
+	if ordered(typ) {
+		s.seq++
+		h.seq = s.seq
+	}
+	h.put(sl.mem)
+	err = s.ep.fi.PostSend(ctx, s.addr, tag, sl.mr, sl.off, n, done)
+	s.sendMu.Unlock()
+	if err != nil {
+		pool.put(sl)
+		if ordered(typ) {
+			// The sequence number is spent: the peer would wait for it.
+			s.fail(s.lost(err))
+		}
+		if ctx.Err() != nil {
+			return fabric.ContextError(ctx.Err())
+		}
+		return s.lost(err)
+	}
+	return nil
+}
+
+// lost is the session error after a provider error.
+func (s *session) lost(err error) error {
+	if s.ep.isClosed() {
+		return fmt.Errorf("%w: %w", fabric.ErrClosed, err)
+	}
+	var ce *ofi.CompletionError
+	if errors.As(err, &ce) && !s.acceptor {
+		select {
+		case <-s.ready:
+		default:
+			return fmt.Errorf("%w: %w", fabric.ErrUnreachable, err)
+		}
+	}
+	return fmt.Errorf("%w: %w", fabric.ErrPeerLost, err)
+}
+
+// arrive delivers an ordered message in sequence order, parking it if an
+// earlier one has not completed yet.
+func (s *session) arrive(seq uint64, typ byte, msg []byte) {
+	s.recvMu.Lock()
+	defer s.recvMu.Unlock()
+	if seq != s.next {
+		if seq < s.next || len(s.stash) >= maxStash {
+			s.fail(fmt.Errorf("message %d out of sequence (expecting %d, %d parked): %w", seq, s.next, len(s.stash), fabric.ErrMalformed))
+			return
+		}
+		s.stash[seq] = parked{typ, msg}
+		return
+	}
+	s.deliver(typ, msg)
+	s.next++
+	for len(s.stash) > 0 {
+		p, ok := s.stash[s.next]
+		if !ok {
+			return
+		}
+		delete(s.stash, s.next)
+		s.deliver(p.typ, p.msg)
+		s.next++
+	}
+}
+
+func (s *session) deliver(typ byte, msg []byte) {
+	if s.Err() != nil {
+		return
+	}
+	if typ == typBye {
+		s.fail(fmt.Errorf("peer closed the session: %w", fabric.ErrPeerLost))
+		return
+	}
+	s.ep.h(s, msg)
+}
