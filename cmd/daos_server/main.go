@@ -1,6 +1,7 @@
-// Command daos_server is the DAOS storage node's control-plane server. For
-// now it reports its version and scans the network; configuration, storage
-// and engine supervision arrive with the control-plane work.
+// Command daos_server is the DAOS storage node's control-plane server. It
+// reports its version, scans the network and storage hardware, and
+// proposes a daos_server.yml; starting engines arrives with the rest of
+// the control plane.
 package main
 
 import (

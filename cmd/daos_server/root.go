@@ -11,36 +11,69 @@ import (
 	"github.com/daos-go/daos/pkg/pretty"
 )
 
-func newRoot() *cobra.Command {
+// scanners are the hardware sources the commands read; tests replace them.
+type scanners struct {
+	network  hardware.NetworkScanner
+	storage  hardware.StorageScanner
+	topology hardware.TopologyScanner
+}
+
+func defaultScanners() scanners {
+	return scanners{
+		network:  hardware.DefaultNetworkScanner(),
+		storage:  hardware.DefaultStorageScanner(),
+		topology: hardware.DefaultTopologyScanner(),
+	}
+}
+
+func newRoot() *cobra.Command { return newRootWith(defaultScanners()) }
+
+func newRootWith(sc scanners) *cobra.Command {
 	var jsonOut bool
 	root := cmdutil.NewRoot("daos_server", "DAOS storage node control-plane server", &jsonOut)
+	cf := &configFlags{}
+	root.PersistentFlags().StringVarP(&cf.path, "config", "o", "", "server config file (default "+defaultConfigPath+")")
+	root.PersistentFlags().BoolVar(&cf.ignore, "ignore-config", false, "do not read the server config file")
+
 	network := &cobra.Command{Use: "network", Short: "Inspect network interfaces and fabric providers"}
-	network.AddCommand(networkScanCommand(&jsonOut))
-	root.AddCommand(network)
+	network.AddCommand(networkScanCommand(&jsonOut, sc))
+	scm := &cobra.Command{Use: "scm", Short: "Inspect storage-class memory (PMem)"}
+	scm.AddCommand(scmScanCommand(&jsonOut, sc))
+	nvme := &cobra.Command{Use: "nvme", Short: "Inspect NVMe SSDs and block devices"}
+	nvme.AddCommand(nvmeScanCommand(&jsonOut, sc, cf))
+	storage := &cobra.Command{Use: "storage", Short: "Inspect SCM and NVMe storage (deprecated: use scm and nvme)"}
+	storage.AddCommand(storageScanCommand(&jsonOut, sc, cf))
+	cfgCmd := &cobra.Command{Use: "config", Short: "Work with daos_server.yml"}
+	cfgCmd.AddCommand(configGenerateCommand(&jsonOut, sc))
+	root.AddCommand(network, scm, nvme, storage, cfgCmd)
 	return root
 }
 
-func networkScanCommand(jsonOut *bool) *cobra.Command {
+func networkScanCommand(jsonOut *bool, sc scanners) *cobra.Command {
 	var provider string
 	cmd := &cobra.Command{
 		Use:   "scan",
 		Short: "List network interfaces and the libfabric providers that serve them",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			scan, err := hardware.DefaultNetworkScanner().Scan(cmd.Context(), provider)
+			scan, err := sc.network.Scan(cmd.Context(), provider)
 			if err != nil {
 				return err
 			}
-			host, err := os.Hostname()
-			if err != nil {
-				host = "localhost"
-			}
 			return cmdutil.Printer{JSON: jsonOut, Out: cmd.OutOrStdout()}.Print(scan, func(w io.Writer) error {
-				return pretty.NetworkScan(w, host, scan)
+				return pretty.NetworkScan(w, hostname(), scan)
 			})
 		},
 	}
 	cmd.Flags().StringVarP(&provider, "provider", "p", "all",
 		`only list this provider ("ofi+tcp;ofi_rxm", "ofi+verbs", ...) or "all"`)
 	return cmd
+}
+
+func hostname() string {
+	host, err := os.Hostname()
+	if err != nil {
+		return "localhost"
+	}
+	return host
 }
