@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -39,24 +40,54 @@ func ControlSearchPath(home string) []string {
 // exist), otherwise the first file of search that exists, otherwise the
 // defaults.
 func FindControl(explicit string, search []string) (*Control, error) {
-	if explicit != "" {
-		src, err := ReadSource(explicit)
-		if err != nil {
+	return ResolveControl(ControlFlags{ConfigPath: explicit, Search: search})
+}
+
+// ControlFlags are dmg's global flags that shape its config.
+type ControlFlags struct {
+	ConfigPath string   // -o/--config-path
+	HostList   string   // -l/--host-list: replaces the file's hostlist
+	Insecure   bool     // -i/--insecure: transport_config.allow_insecure
+	Search     []string // where to look without -o (ControlSearchPath)
+}
+
+// ResolveControl loads dmg's config as FindControl does and applies the
+// command-line flags over it.
+func ResolveControl(f ControlFlags) (*Control, error) {
+	src := Source{Name: "defaults"}
+	if f.ConfigPath != "" {
+		var err error
+		if src, err = ReadSource(f.ConfigPath); err != nil {
 			return nil, err
 		}
-		return LoadControl(src)
-	}
-	for _, p := range search {
-		src, err := ReadSource(p)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
+	} else {
+		for _, p := range f.Search {
+			found, err := ReadSource(p)
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			src = found
+			break
 		}
+	}
+	if f.Insecure {
+		src.Overrides = map[string]any{"transport_config.allow_insecure": true}
+	}
+	c, err := LoadControl(src)
+	if err != nil {
+		return nil, err
+	}
+	if f.HostList != "" {
+		hosts, err := hostlist.Addrs(f.HostList, c.Port)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("--host-list: %w", err)
 		}
-		return LoadControl(src)
+		c.HostList = hosts
 	}
-	return LoadControl(Source{Name: "defaults"})
+	return c, nil
 }
 
 // LoadControl parses and validates daos_control.yml. Host list entries may

@@ -77,3 +77,24 @@ func TestFindControl(t *testing.T) {
 	_, err = FindControl(filepath.Join(dir, "missing.yml"), search)
 	require.ErrorIs(t, err, os.ErrNotExist, "an explicit -o path must exist")
 }
+
+func TestResolveControlFlags(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "daos_control.yml")
+	require.NoError(t, os.WriteFile(file, []byte("port: 10002\nhostlist: [a, b, c]\n"), 0o644))
+
+	c, err := ResolveControl(ControlFlags{ConfigPath: file, HostList: "node[2-1]"})
+	require.EqualError(t, err, `--host-list: invalid host list: "node[2-1]": range "2-1" goes backwards`)
+	require.Nil(t, c)
+
+	c, err = ResolveControl(ControlFlags{ConfigPath: file, HostList: "node[3,1-2],node1,x:10001", Insecure: true})
+	require.NoError(t, err)
+	require.Equal(t, []string{"node1:10002", "node2:10002", "node3:10002", "x:10001"}, c.HostList,
+		"-l replaces the file's hosts; the file's port is the default")
+	require.True(t, c.Transport.AllowInsecure)
+
+	c, err = ResolveControl(ControlFlags{Search: []string{filepath.Join(dir, "none.yml"), file}})
+	require.NoError(t, err)
+	require.Equal(t, []string{"a:10002", "b:10002", "c:10002"}, c.HostList)
+	require.False(t, c.Transport.AllowInsecure)
+}
