@@ -6,8 +6,19 @@ import (
 	"github.com/jaypipes/ghw"
 )
 
-// ghwPCIDevices lists PCI functions with ghw; names come from the pci.ids
-// database when installed (Debian package pci.ids), IDs always.
+// pciDevices lists PCI functions with ghw, which names vendors and
+// products from the pci.ids database (Debian package pci.ids). ghw fails
+// when that database is missing; then the IDs are read from sysfs alone.
+func pciDevices(sysfsRoot string) func() ([]PCIDevice, error) {
+	return func() ([]PCIDevice, error) {
+		devs, err := ghwPCIDevices()
+		if err != nil {
+			return sysfsPCIDevices(sysfsRoot)
+		}
+		return devs, nil
+	}
+}
+
 func ghwPCIDevices() ([]PCIDevice, error) {
 	info, err := ghw.PCI(ghw.WithDisableWarnings())
 	if err != nil {

@@ -121,7 +121,7 @@ type StorageScanner struct {
 // DefaultStorageScanner reads the running system.
 func DefaultStorageScanner() StorageScanner {
 	return StorageScanner{
-		PCIDevices:   ghwPCIDevices,
+		PCIDevices:   pciDevices("/sys"),
 		BlockDevices: ghwBlockDevices,
 		SysfsRoot:    "/sys",
 		MountsPath:   "/proc/self/mounts",
@@ -263,6 +263,34 @@ func (s StorageScanner) nvmeController(d PCIDevice) NVMeController {
 		c.Namespaces = append(c.Namespaces, NVMeNamespace{ID: id, SizeBytes: sectors * 512, BlockDev: ns})
 	}
 	return c
+}
+
+// sysfsPCIDevices reads PCI functions from sysfs: IDs and drivers, no
+// names.
+func sysfsPCIDevices(root string) ([]PCIDevice, error) {
+	dir := filepath.Join(root, "bus", "pci", "devices")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("list PCI devices: %w", err)
+	}
+	out := make([]PCIDevice, 0, len(entries))
+	for _, e := range entries {
+		p := filepath.Join(dir, e.Name())
+		class := strings.TrimPrefix(readString(filepath.Join(p, "class")), "0x") // e.g. 010802
+		d := PCIDevice{
+			Address:  e.Name(),
+			VendorID: strings.TrimPrefix(readString(filepath.Join(p, "vendor")), "0x"),
+			DeviceID: strings.TrimPrefix(readString(filepath.Join(p, "device")), "0x"),
+		}
+		if len(class) == 6 {
+			d.ClassID, d.SubclassID, d.ProgIF = class[0:2], class[2:4], class[4:6]
+		}
+		if target, err := os.Readlink(filepath.Join(p, "driver")); err == nil {
+			d.Driver = filepath.Base(target)
+		}
+		out = append(out, d)
+	}
+	return out, nil
 }
 
 func readString(path string) string {

@@ -153,3 +153,31 @@ func TestParseMeminfo(t *testing.T) {
 	_, _, err = parseMeminfo(strings.NewReader("MemFree: 1 kB\n"))
 	require.EqualError(t, err, "no MemTotal line")
 }
+
+func TestSysfsPCIDevices(t *testing.T) {
+	sys := t.TempDir()
+	dev := "bus/pci/devices/0000:81:00.0/"
+	writeTree(t, sys, map[string]string{
+		dev + "class":  "0x010802",
+		dev + "vendor": "0x8086",
+		dev + "device": "0x0a54",
+	})
+	require.NoError(t, os.MkdirAll(filepath.Join(sys, "bus/pci/drivers/nvme"), 0o755))
+	require.NoError(t, os.Symlink("../../../bus/pci/drivers/nvme", filepath.Join(sys, dev, "driver")))
+	devs, err := sysfsPCIDevices(sys)
+	require.NoError(t, err)
+	require.Equal(t, []PCIDevice{{Address: "0000:81:00.0", ClassID: "01", SubclassID: "08", ProgIF: "02",
+		VendorID: "8086", DeviceID: "0a54", Driver: "nvme"}}, devs)
+	require.True(t, devs[0].IsNVMe())
+}
+
+func TestPCIWithoutPCIIDs(t *testing.T) {
+	if _, err := os.Stat("/sys/bus/pci/devices"); err != nil {
+		t.Skip("no sysfs PCI bus")
+	}
+	t.Setenv("PCIDB_PATH", filepath.Join(t.TempDir(), "missing-pci.ids"))
+	_, ghwErr := ghwPCIDevices()
+	devs, err := pciDevices("/sys")()
+	require.NoError(t, err, "falls back to sysfs (ghw said: %v)", ghwErr)
+	require.NotEmpty(t, devs)
+}
