@@ -75,9 +75,19 @@ fabric)
 	echo "== RPC (tcp provider) vs raw Go TCP on 127.0.0.1, echo server in a second process"
 	echo "   median of $rounds rounds, ours and raw TCP alternating; raw TCP: a 64-byte request/response loop and a stream copy of 1 MiB writes"
 	go build -o "$bin" ./cmd/self_test
-	"$bin" --provider tcp --compare-tcp --rounds "$rounds" \
-		--message-sizes 64 --bulk-sizes 1m --max-inflight-rpcs 1,16 \
-		--repetitions "${FABRIC_BENCH_PINGS:-5000}" --bulk-mib "${FABRIC_BENCH_BULK_MIB:-256}"
+	args=(--compare-tcp --rounds "$rounds" --message-sizes 64 --bulk-sizes 1m --max-inflight-rpcs 1,16
+		--repetitions "${FABRIC_BENCH_PINGS:-5000}" --bulk-mib "${FABRIC_BENCH_BULK_MIB:-256}")
+	"$bin" --provider tcp "${args[@]}"
+	# The libfabric provider, when libfabric is installed; its ratio lines
+	# are named *_ofi_vs_tcp and are printed only when measured.
+	if pkg-config --exists libfabric 2>/dev/null; then
+		echo
+		echo "== RPC (ofi+tcp;ofi_rxm provider, -tags ofi) vs raw Go TCP, same method"
+		go build -tags ofi -o "$bin" ./cmd/self_test
+		"$bin" --provider "ofi+tcp;ofi_rxm" "${args[@]}"
+	else
+		echo "libfabric not installed (pkg-config libfabric): ofi provider not measured"
+	fi
 	;;
 *)
 	echo "usage: ci/bench.sh NAME   (NAME: cgo, vos, bdev, fabric)" >&2

@@ -18,5 +18,14 @@
 // only while someone reads the completion queue, on the initiator and on the
 // target alike. Every Endpoint therefore runs one progress goroutine that
 // waits on the queue's wait object (fi_cq_sread) so that an idle endpoint
-// costs no CPU, and wakes it with fi_cq_signal when closing.
+// costs no CPU, and wakes it with fi_cq_signal when closing. A caller
+// waiting for its own operation, or one that expects a message soon (Poll),
+// reads the queue itself for a short while instead.
+//
+// Besides the blocking calls (SendTagged, RecvTagged, Read, Write) there
+// are posted ones for transports built on top: PostRecv keeps a receive
+// posted and runs a callback on whichever goroutine reads each completion
+// (with no lock held, so the callback may call in again), and PostSend
+// returns once the provider took the message and calls back when it is
+// done with the memory.
 package ofi

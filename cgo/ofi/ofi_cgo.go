@@ -436,6 +436,7 @@ func (ep *Endpoint) InsertAddr(name []byte) (Addr, error) {
 type MemRegion struct {
 	ep  *Endpoint
 	buf *Buffer
+	n   int // registered bytes, from the buffer's start
 	mr  *C.struct_fid_mr // nil once deregistered; guarded by ep.life
 	rb  RemoteBuffer
 }
@@ -444,6 +445,18 @@ type MemRegion struct {
 func (ep *Endpoint) Register(buf *Buffer, access Access) (*MemRegion, error) {
 	if buf == nil || buf.mem == nil {
 		return nil, errors.New("register memory: buffer is nil or freed")
+	}
+	return ep.RegisterPrefix(buf, len(buf.mem), access)
+}
+
+// RegisterPrefix registers the first n bytes of buf only, so that a buffer
+// reused for a smaller region exposes nothing beyond it.
+func (ep *Endpoint) RegisterPrefix(buf *Buffer, n int, access Access) (*MemRegion, error) {
+	if buf == nil || buf.mem == nil {
+		return nil, errors.New("register memory: buffer is nil or freed")
+	}
+	if n <= 0 || n > len(buf.mem) {
+		return nil, fmt.Errorf("register memory: %d bytes of a %d-byte buffer", n, len(buf.mem))
 	}
 	var acc C.uint64_t
 	if access&AccessLocal != 0 {
@@ -455,17 +468,17 @@ func (ep *Endpoint) Register(buf *Buffer, access Access) (*MemRegion, error) {
 	if access&AccessRemoteWrite != 0 {
 		acc |= C.FI_REMOTE_WRITE
 	}
-	m := &MemRegion{ep: ep, buf: buf}
+	m := &MemRegion{ep: ep, buf: buf, n: n}
 	err := ep.whileOpen("register memory", func() error {
 		var step *C.char
 		key := C.uint64_t(ep.nextKey.Add(1))
 		var mr *C.struct_fid_mr
-		rc := C.dgo_mr_reg(ep.e, unsafe.Pointer(&buf.mem[0]), C.size_t(len(buf.mem)), acc, key, &mr, &step)
+		rc := C.dgo_mr_reg(ep.e, unsafe.Pointer(&buf.mem[0]), C.size_t(n), acc, key, &mr, &step)
 		m.mr = mr
 		if rc != 0 {
-			return fmt.Errorf("register %d bytes: %w", len(buf.mem), fiError(C.GoString(step), rc))
+			return fmt.Errorf("register %d bytes: %w", n, fiError(C.GoString(step), rc))
 		}
-		m.rb = RemoteBuffer{Key: uint64(C.fi_mr_key(m.mr)), Len: uint64(len(buf.mem))}
+		m.rb = RemoteBuffer{Key: uint64(C.fi_mr_key(m.mr)), Len: uint64(n)}
 		if ep.mrMode&C.FI_MR_VIRT_ADDR != 0 {
 			m.rb.Addr = uint64(uintptr(unsafe.Pointer(&buf.mem[0])))
 		}
@@ -516,7 +529,7 @@ func (m *MemRegion) slice(what string, off, n int) (unsafe.Pointer, unsafe.Point
 	if off < 0 || n < 0 {
 		return nil, nil, fmt.Errorf("%s: negative offset %d or length %d", what, off, n)
 	}
-	if err := checkRange(what, uint64(off), uint64(n), uint64(len(m.buf.mem))); err != nil {
+	if err := checkRange(what, uint64(off), uint64(n), uint64(m.n)); err != nil {
 		return nil, nil, err
 	}
 	return unsafe.Pointer(&m.buf.mem[off]), C.fi_mr_desc(m.mr), nil

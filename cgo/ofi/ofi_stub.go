@@ -39,6 +39,11 @@ func (ep *Endpoint) Register(buf *Buffer, access Access) (*MemRegion, error) {
 	return nil, ErrNotBuilt
 }
 
+// RegisterPrefix fails without libfabric.
+func (ep *Endpoint) RegisterPrefix(buf *Buffer, n int, access Access) (*MemRegion, error) {
+	return nil, ErrNotBuilt
+}
+
 // SendTagged fails without libfabric.
 func (ep *Endpoint) SendTagged(ctx context.Context, dest Addr, tag uint64, m *MemRegion, off, n int) error {
 	return ErrNotBuilt

@@ -42,7 +42,7 @@ func (ep *endpoint) Register(segs [][]byte, access fabric.Access) (fabric.Region
 	for _, s := range segs {
 		n += int64(len(s))
 	}
-	buf, err := ofi.AllocBuffer(int(max(n, 1)))
+	buf, err := ep.stage.get(int(max(n, 1)))
 	if err != nil {
 		return nil, fmt.Errorf("register %d bytes: %w", n, err)
 	}
@@ -64,9 +64,9 @@ func (ep *endpoint) Register(segs [][]byte, access fabric.Access) (fabric.Region
 	if access&fabric.AccessRemoteWrite != 0 {
 		acc |= ofi.AccessRemoteWrite
 	}
-	mr, err := ep.fi.Register(buf, acc)
+	mr, err := ep.fi.RegisterPrefix(buf, int(max(n, 1)), acc)
 	if err != nil {
-		_ = buf.Free()
+		_ = ep.stage.put(buf)
 		if ep.isClosed() {
 			return nil, fmt.Errorf("register memory: %w", fabric.ErrClosed)
 		}
@@ -121,7 +121,7 @@ func (r *region) Close() error {
 		}
 		r.ep.mu.Unlock()
 	}
-	if err := r.buf.Free(); err != nil {
+	if err := r.ep.stage.put(r.buf); err != nil {
 		return fmt.Errorf("close memory region: %w", err)
 	}
 	return nil

@@ -40,7 +40,8 @@ type endpoint struct {
 	maxMsg int
 	fi     *ofi.Endpoint
 
-	small, large *slab // send buffers
+	small, large *slab     // send buffers
+	stage        stagePool // staging buffers of regions
 	recvBufs     []*ofi.Buffer
 
 	mu       sync.Mutex
@@ -335,6 +336,7 @@ func (ep *endpoint) teardown() error {
 	if ep.small != nil {
 		errs = append(errs, ep.small.free(), ep.large.free())
 	}
+	errs = append(errs, ep.stage.close())
 	ep.mu.Lock()
 	for _, b := range ep.orphans {
 		errs = append(errs, b.Free())

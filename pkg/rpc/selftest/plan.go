@@ -116,7 +116,7 @@ func Execute(ctx context.Context, ep *rpc.Endpoint, to fabric.URI, p Plan) (Repo
 	for _, k := range order {
 		rep.Results = append(rep.Results, medianResult(runs[k]))
 	}
-	rep.Ratios = ratios(rep.Results)
+	rep.Ratios = ratios(rep.Results, ratioInfix(to.Provider))
 	return rep, nil
 }
 
@@ -143,10 +143,19 @@ func medianResult(rs []Result) Result {
 	return out
 }
 
+// ratioInfix names the provider in ratio metrics: "" for the pure-Go tcp
+// provider (rpc_rtt_vs_tcp), "_ofi" for libfabric ones (rpc_rtt_ofi_vs_tcp).
+func ratioInfix(p fabric.Provider) string {
+	if p.OFI {
+		return "_ofi"
+	}
+	return ""
+}
+
 // ratios compares the headline figures with their baselines, when both
 // were measured: 64-byte round trips and 1 MiB transfers. The two
-// required headline ratios come last.
-func ratios(rs []Result) []Ratio {
+// required headline ratios come last. infix goes before "_vs_tcp".
+func ratios(rs []Result, infix string) []Ratio {
 	find := func(test string, size int64, inflight int) *Result {
 		for i := range rs {
 			if rs[i].Test == test && rs[i].Size == size && rs[i].InFlight == inflight {
@@ -158,16 +167,16 @@ func ratios(rs []Result) []Ratio {
 	var out, last []Ratio
 	rawPing, ping := find("raw tcp ping", 64, 1), find("rpc ping", 64, 1)
 	if rawPing != nil && ping != nil && rawPing.P50US > 0 && rawPing.P99US > 0 {
-		out = append(out, Ratio{"rpc_rtt_p99_vs_tcp", ping.P99US / rawPing.P99US, "99th percentile 64-byte round trip over raw TCP's; lower is better"})
-		last = append(last, Ratio{"rpc_rtt_vs_tcp", ping.P50US / rawPing.P50US, "median 64-byte round trip over raw TCP's; lower is better"})
+		out = append(out, Ratio{"rpc_rtt_p99" + infix + "_vs_tcp", ping.P99US / rawPing.P99US, "99th percentile 64-byte round trip over raw TCP's; lower is better"})
+		last = append(last, Ratio{"rpc_rtt" + infix + "_vs_tcp", ping.P50US / rawPing.P50US, "median 64-byte round trip over raw TCP's; lower is better"})
 	}
 	stream := find("raw tcp stream", 1<<20, 1)
 	if stream != nil && stream.MBps > 0 {
 		if b := find("bulk pull", 1<<20, 16); b != nil {
-			out = append(out, Ratio{"bulk_bw_16_vs_tcp", b.MBps / stream.MBps, "1 MiB bulk bandwidth with 16 calls in flight over a raw TCP stream's; higher is better"})
+			out = append(out, Ratio{"bulk_bw_16" + infix + "_vs_tcp", b.MBps / stream.MBps, "1 MiB bulk bandwidth with 16 calls in flight over a raw TCP stream's; higher is better"})
 		}
 		if b := find("bulk pull", 1<<20, 1); b != nil {
-			last = append(last, Ratio{"bulk_bw_vs_tcp", b.MBps / stream.MBps, "1 MiB bulk bandwidth, one call at a time, over a raw TCP stream's; higher is better"})
+			last = append(last, Ratio{"bulk_bw" + infix + "_vs_tcp", b.MBps / stream.MBps, "1 MiB bulk bandwidth, one call at a time, over a raw TCP stream's; higher is better"})
 		}
 	}
 	return append(out, last...)
