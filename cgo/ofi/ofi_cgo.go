@@ -436,7 +436,7 @@ func (ep *Endpoint) InsertAddr(name []byte) (Addr, error) {
 type MemRegion struct {
 	ep  *Endpoint
 	buf *Buffer
-	n   int // registered bytes, from the buffer's start
+	n   int              // registered bytes, from the buffer's start
 	mr  *C.struct_fid_mr // nil once deregistered; guarded by ep.life
 	rb  RemoteBuffer
 }
