@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"math/rand/v2"
@@ -13,6 +14,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -74,27 +77,61 @@ func TestCrashChild(t *testing.T) {
 	require.NoError(t, err)
 	p, err := Open(ctx, filepath.Join(dir, "scm"))
 	require.NoError(t, err)
-	out := bufio.NewWriter(os.Stdout)
-	rng := rand.New(rand.NewPCG(start, 7))
-	for epoch := daos.Epoch(start); ; epoch++ {
-		// Two keys per update, in one dkey: both or neither may be seen.
-		k := rng.IntN(crashKeys / 2)
-		size := crashSizes[rng.IntN(len(crashSizes))]
-		a, b := crashValue(2*k, epoch, size), crashValue(2*k+1, epoch, size)
-		iods := []daos.IOD{sv("v", string(a)), sv("w", string(b))}
-		err := p.Update(ctx, cid, oid1, epoch, []byte(strconv.Itoa(k)), iods, [][]byte{a, b}, UpdateOptions{})
-		require.NoError(t, err)
-		fmt.Fprintf(out, "ack %d %d\n", k, epoch)
-		out.Flush()
-		if epoch%97 == 0 {
-			require.NoError(t, p.Checkpoint(ctx))
-		}
-		if epoch%50 == 0 { // keep NVMe from filling up with old versions
-			_, err := p.Aggregate(ctx, cid, epoch)
-			require.NoError(t, err)
+	// Several writers, so that updates share journal syncs (group commit)
+	// when the kill lands; each prints its acknowledgments.
+	var (
+		outMu sync.Mutex
+		out   = bufio.NewWriter(os.Stdout)
+		epoch atomic.Uint64
+	)
+	epoch.Store(start - 1)
+	fail := func(err error) {
+		fmt.Fprintf(os.Stderr, "crash child: %v\n", err)
+		os.Exit(3)
+	}
+	writer := func(w int) {
+		rng := rand.New(rand.NewPCG(start, uint64(7+w)))
+		for n := 1; ; n++ {
+			// Two keys per update, in one dkey: both or neither may be seen.
+			e := daos.Epoch(epoch.Add(1))
+			k := rng.IntN(crashKeys / 2)
+			size := crashSizes[rng.IntN(len(crashSizes))]
+			a, b := crashValue(2*k, e, size), crashValue(2*k+1, e, size)
+			iods := []daos.IOD{sv("v", string(a)), sv("w", string(b))}
+			err := p.Update(ctx, cid, oid1, e, []byte(strconv.Itoa(k)), iods, [][]byte{a, b}, UpdateOptions{})
+			if errors.Is(err, daos.ErrTxRestart) {
+				continue // aggregation passed this epoch meanwhile: take a newer one
+			}
+			if err != nil {
+				fail(err)
+			}
+			outMu.Lock()
+			fmt.Fprintf(out, "ack %d %d\n", k, e)
+			out.Flush()
+			outMu.Unlock()
+			if w != 0 {
+				continue
+			}
+			if n%97 == 0 {
+				if err := p.Checkpoint(ctx); err != nil {
+					fail(err)
+				}
+			}
+			if n%50 == 0 { // keep NVMe from filling up with old versions
+				if _, err := p.Aggregate(ctx, cid, daos.Epoch(epoch.Load())-crashWriters); err != nil {
+					fail(err)
+				}
+			}
 		}
 	}
+	for w := 1; w < crashWriters; w++ {
+		go writer(w)
+	}
+	writer(0)
 }
+
+// crashWriters is how many goroutines of the child write at once.
+const crashWriters = 4
 
 // TestCrashRecovery kills writers of a PMem-journal pool 50 times (5 with
 // -short) and of a file-journal (MD-on-SSD) pool a fifth as often;
@@ -175,8 +212,9 @@ func runCrashChild(t *testing.T, dir string, start daos.Epoch, delay time.Durati
 	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
 		t.Fatalf("child ended by itself (%v): %s%s", err, other.String(), stderr.String())
 	}
-	// The child may have written epochs past the last ack it printed.
-	return newest + 1
+	// The child may have written epochs past the last ack it printed, one
+	// in flight per writer.
+	return newest + crashWriters
 }
 
 func verifyCrashPool(t *testing.T, dir string, acked map[int]daos.Epoch, kill int) {
