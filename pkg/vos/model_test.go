@@ -482,3 +482,15 @@ func (j *memJournal) Append(_ context.Context, typ uint8, payload []byte) error 
 	j.records = append(j.records, journalRecord{typ, append([]byte(nil), payload...)})
 	return nil
 }
+
+// Stage and WaitDurable make memJournal a stagingJournal, so that updates
+// in these tests take the path they take on a real pool; records are
+// durable as soon as they are kept.
+func (j *memJournal) Stage(ctx context.Context, typ uint8, payload []byte) (uint64, error) {
+	if err := j.Append(ctx, typ, payload); err != nil {
+		return 0, err
+	}
+	return uint64(len(j.records)), nil
+}
+
+func (j *memJournal) WaitDurable(context.Context, uint64) error { return nil }
