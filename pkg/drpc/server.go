@@ -1,0 +1,256 @@
+package drpc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/daos-go/daos/pkg/drpc/drpcpb"
+)
+
+// SocketMode is the file mode of every dRPC socket: only the owner may
+// connect.
+const SocketMode = 0o600
+
+// DefaultMaxConns bounds the connections a server serves at once.
+const DefaultMaxConns = 64
+
+// Handler serves one method. body is the request payload (owned by the
+// handler); the returned bytes are the response payload. An error makes
+// the response status FAILURE, or FAILED_UNMARSHAL_PAYLOAD when it wraps
+// ErrBadPayload.
+type Handler func(ctx context.Context, body []byte) ([]byte, error)
+
+// ServerOptions tune a Server; zero values mean the defaults.
+type ServerOptions struct {
+	MaxMessageBytes int
+	MaxConns        int
+	Logger          *slog.Logger
+}
+
+type handlerKey struct {
+	module Module
+	method Method
+}
+
+// Server accepts dRPC connections on a Unix socket and dispatches calls
+// to registered handlers. Calls on one connection are served in order;
+// connections are served concurrently.
+type Server struct {
+	path string
+	opts ServerOptions
+
+	mu       sync.Mutex
+	handlers map[handlerKey]Handler
+	modules  map[Module]bool
+	ln       *net.UnixListener
+}
+
+// NewServer makes a server for the socket at path. Nothing is created
+// until Listen.
+func NewServer(path string, opts ServerOptions) *Server {
+	if opts.MaxMessageBytes <= 0 {
+		opts.MaxMessageBytes = DefaultMaxMessageBytes
+	}
+	if opts.MaxConns <= 0 {
+		opts.MaxConns = DefaultMaxConns
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return &Server{
+		path:     path,
+		opts:     opts,
+		handlers: make(map[handlerKey]Handler),
+		modules:  make(map[Module]bool),
+	}
+}
+
+// Path is the socket's path.
+func (s *Server) Path() string { return s.path }
+
+// Register installs h for (module, method), replacing any earlier one.
+func (s *Server) Register(module Module, method Method, h Handler) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.handlers[handlerKey{module, method}] = h
+	s.modules[module] = true
+}
+
+// Listen creates the socket with mode 0600, first removing a stale socket
+// file that no process serves any more. It fails if another process is
+// serving the path or if the path is something other than a socket.
+func (s *Server) Listen(ctx context.Context) error {
+	if err := RemoveStaleSocket(ctx, s.path); err != nil {
+		return err
+	}
+	// Bind under a temporary name and rename once the mode is 0600, so
+	// the socket is never reachable with a looser mode.
+	tmp := s.path + ".tmp" + strconv.Itoa(os.Getpid())
+	_ = os.Remove(tmp)
+	ln, err := net.ListenUnix("unixpacket", &net.UnixAddr{Name: tmp, Net: "unixpacket"})
+	if err != nil {
+		return fmt.Errorf("listen on dRPC socket %s: %w", s.path, err)
+	}
+	ln.SetUnlinkOnClose(false)
+	if err := os.Chmod(tmp, SocketMode); err != nil {
+		ln.Close()
+		os.Remove(tmp)
+		return fmt.Errorf("set mode of dRPC socket %s: %w", s.path, err)
+	}
+	if err := os.Rename(tmp, s.path); err != nil {
+		ln.Close()
+		os.Remove(tmp)
+		return fmt.Errorf("create dRPC socket %s: %w", s.path, err)
+	}
+	s.mu.Lock()
+	s.ln = ln
+	s.mu.Unlock()
+	return nil
+}
+
+// Serve accepts connections until ctx ends, then closes the listener and
+// every connection, waits for their handlers to return and removes the
+// socket file. Listen must have succeeded.
+func (s *Server) Serve(ctx context.Context) error {
+	s.mu.Lock()
+	ln := s.ln
+	s.mu.Unlock()
+	if ln == nil {
+		return fmt.Errorf("serve dRPC on %s: Listen was not called", s.path)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() { ln.Close() })
+	defer stop()
+
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, s.opts.MaxConns)
+	var err error
+	for {
+		conn, aErr := ln.AcceptUnix()
+		if aErr != nil {
+			if ctx.Err() == nil {
+				err = fmt.Errorf("accept on dRPC socket %s: %w", s.path, aErr)
+			}
+			break
+		}
+		select {
+		case slots <- struct{}{}:
+		default:
+			s.opts.Logger.Warn("dRPC connection refused: too many open connections",
+				"socket", s.path, "max_conns", s.opts.MaxConns)
+			conn.Close()
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-slots }()
+			s.serveConn(ctx, conn)
+		}()
+	}
+	cancel()
+	ln.Close()
+	wg.Wait()
+	if rmErr := os.Remove(s.path); rmErr != nil && !errors.Is(rmErr, os.ErrNotExist) && err == nil {
+		err = fmt.Errorf("remove dRPC socket %s: %w", s.path, rmErr)
+	}
+	return err
+}
+
+// serveConn answers calls on one connection until the peer leaves, sends
+// something malformed, or ctx ends.
+func (s *Server) serveConn(ctx context.Context, raw *net.UnixConn) {
+	defer raw.Close()
+	stop := context.AfterFunc(ctx, func() { raw.Close() })
+	defer stop()
+	conn := newMsgConn(raw, s.opts.MaxMessageBytes)
+	for {
+		msg, err := conn.recv()
+		if err != nil {
+			if ctx.Err() == nil && !errors.Is(err, errPeerClosed) {
+				s.opts.Logger.Warn("dRPC connection dropped", "socket", s.path, "err", err)
+			}
+			return
+		}
+		resp := s.dispatch(ctx, msg)
+		out, err := proto.Marshal(resp)
+		if err != nil {
+			out, _ = proto.Marshal(&drpcpb.Response{Sequence: resp.Sequence, Status: drpcpb.Status_FAILED_MARSHAL})
+		}
+		if err := conn.send(out); err != nil {
+			if ctx.Err() == nil {
+				s.opts.Logger.Warn("dRPC response not sent", "socket", s.path, "err", err)
+			}
+			return
+		}
+	}
+}
+
+// dispatch decodes one call and runs its handler.
+func (s *Server) dispatch(ctx context.Context, msg []byte) *drpcpb.Response {
+	call := &drpcpb.Call{}
+	if err := proto.Unmarshal(msg, call); err != nil {
+		return &drpcpb.Response{Status: drpcpb.Status_FAILED_UNMARSHAL_CALL}
+	}
+	resp := &drpcpb.Response{Sequence: call.Sequence}
+	s.mu.Lock()
+	h, ok := s.handlers[handlerKey{Module(call.Module), Method(call.Method)}]
+	known := s.modules[Module(call.Module)]
+	s.mu.Unlock()
+	switch {
+	case !ok && known:
+		resp.Status = drpcpb.Status_UNKNOWN_METHOD
+	case !ok:
+		resp.Status = drpcpb.Status_UNKNOWN_MODULE
+	default:
+		body, err := h(ctx, call.Body)
+		switch {
+		case errors.Is(err, ErrBadPayload):
+			resp.Status = drpcpb.Status_FAILED_UNMARSHAL_PAYLOAD
+		case err != nil:
+			s.opts.Logger.Warn("dRPC handler failed", "module", call.Module, "method", call.Method, "err", err)
+			resp.Status = drpcpb.Status_FAILURE
+		default:
+			resp.Body = body
+		}
+	}
+	return resp
+}
+
+// RemoveStaleSocket removes the socket file at path when no process
+// accepts connections on it. A missing path is fine; a live socket or a
+// path that is not a socket is an error.
+func RemoveStaleSocket(ctx context.Context, path string) error {
+	fi, err := os.Lstat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("check dRPC socket %s: %w", path, err)
+	}
+	if fi.Mode()&os.ModeSocket == 0 {
+		return fmt.Errorf("dRPC socket path %s exists and is not a socket (%s); remove it or change socket_dir", path, fi.Mode().Type())
+	}
+	dctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	var d net.Dialer
+	if c, err := d.DialContext(dctx, "unixpacket", path); err == nil {
+		c.Close()
+		return fmt.Errorf("dRPC socket %s is in use by another process; stop it first", path)
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("remove stale dRPC socket %s: %w", path, err)
+	}
+	return nil
+}
