@@ -100,7 +100,8 @@ type peerSlot struct {
 }
 
 type pending struct {
-	done chan reply
+	r    reply         // set before done receives
+	done chan struct{} // one value once r is set
 }
 
 type reply struct {
@@ -251,7 +252,7 @@ func (e *Endpoint) attempt(ctx context.Context, to fabric.URI, op Opcode, req, r
 		return err
 	}
 	id := e.nextID.Add(1)
-	pc := &pending{done: make(chan reply, 1)}
+	pc := &pending{done: make(chan struct{}, 1)}
 	e.callsMu.Lock()
 	if e.closed {
 		e.callsMu.Unlock()
@@ -275,17 +276,16 @@ func (e *Endpoint) attempt(ctx context.Context, to fabric.URI, op Opcode, req, r
 		e.forget(id)
 		return err
 	}
-	if pp, ok := p.(poller); ok {
+	if ap, ok := p.(awaiter); ok {
+		if ap.Await(ctx, pc.done) {
+			return e.reply(ctx, pc.r, resp)
+		}
+	} else if pp, ok := p.(poller); ok {
 		pp.Poll(func() bool { return len(pc.done) > 0 })
 	}
 	select {
-	case r := <-pc.done:
-		if r.h.status != daos.Success && ctx.Err() != nil {
-			// The handler gave up at the same deadline; the caller's
-			// own view of it is the clearer error.
-			return fabric.ContextError(ctx.Err())
-		}
-		return e.finish(r, resp)
+	case <-pc.done:
+		return e.reply(ctx, pc.r, resp)
 	case <-ctx.Done():
 		if e.forget(id) {
 			e.sendCancel(p, id)
@@ -301,7 +301,28 @@ func (e *Endpoint) attempt(ctx context.Context, to fabric.URI, op Opcode, req, r
 		}
 	}
 	// The reply won the race and is waiting.
-	return e.finish(<-pc.done, resp)
+	<-pc.done
+	return e.finish(pc.r, resp)
+}
+
+// reply ends a call with its reply.
+func (e *Endpoint) reply(ctx context.Context, r reply, resp Message) error {
+	if r.h.status != daos.Success && ctx.Err() != nil {
+		// The handler gave up at the same deadline; the caller's own
+		// view of it is the clearer error.
+		return fabric.ContextError(ctx.Err())
+	}
+	return e.finish(r, resp)
+}
+
+// awaiter is a Peer whose caller may read the provider's connection
+// itself while it waits for a reply (the tcp provider): Await delivers
+// the peer's messages on the calling goroutine until ready receives, so
+// that a reply that arrives where the caller waits reaches it without a
+// goroutine hand-off. It reports whether it received from ready; false
+// when ctx or the peer ended first.
+type awaiter interface {
+	Await(ctx context.Context, ready <-chan struct{}) bool
 }
 
 // poller is a Peer whose caller may drive the provider's progress while
@@ -428,7 +449,8 @@ func (e *Endpoint) deliver(from fabric.Peer, msg []byte) {
 		delete(e.calls, h.id)
 		e.callsMu.Unlock()
 		if pc != nil {
-			pc.done <- reply{h: h, body: body}
+			pc.r = reply{h: h, body: body}
+			pc.done <- struct{}{}
 		}
 	case kindCancel:
 		e.servingMu.Lock()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,6 +30,14 @@ type session struct {
 	bulkLock writeLock
 	wbuf     []byte // control frame staging; guarded by ctrlLock
 
+	// The control connection is read by whoever holds rdTok: the
+	// background reader, or a caller waiting for a reply (Await), which
+	// then reads and delivers every frame in order until its own reply is
+	// there, with no hand-off between goroutines.
+	rdTok writeLock
+	fr    *frameReader  // guarded by rdTok
+	calls atomic.Uint64 // Awaits started; the background reader stays off while it moves
+
 	opsMu  sync.Mutex
 	ops    map[uint64]*bulkOp // transfers this side started
 	nextOp atomic.Uint64
@@ -51,6 +60,8 @@ func newSession(ep *endpoint, id uint64, remote string, ctrl net.Conn) *session 
 		ctrlDone:  make(chan struct{}),
 		ctrlLock:  make(writeLock, 1),
 		bulkLock:  make(writeLock, 1),
+		rdTok:     make(writeLock, 1),
+		fr:        newFrameReader(newBufferedReader(ctrl), ep.maxMsg),
 		ops:       map[uint64]*bulkOp{},
 		slots:     make(chan struct{}, ep.drv.maxBulkOps()),
 		done:      make(chan struct{}),
@@ -206,24 +217,109 @@ func (s *session) lost(err error) error {
 	return fmt.Errorf("%w: %w", fabric.ErrPeerLost, err)
 }
 
-// readCtrl delivers the peer's messages until the connection ends.
+// readerLinger is how long the background reader stays off the control
+// connection after a caller last read it for itself: callers that come
+// back within it find the connection free and read their replies on
+// their own goroutines. Only messages nobody waits for (a bye, a reply
+// to an abandoned call) can wait that long to be read.
+const readerLinger = time.Millisecond
+
+// readCtrl reads and delivers the peer's messages, when no caller does,
+// until the connection ends.
 func (s *session) readCtrl() {
 	defer close(s.ctrlDone)
-	r := newBufferedReader(s.ctrl)
+	t := time.NewTimer(readerLinger)
+	t.Stop()
+	defer t.Stop()
+	seen := s.calls.Load()
 	for {
-		typ, msg, err := readCtrlFrame(r, s.ep.maxMsg)
-		if err != nil {
-			if errors.Is(err, fabric.ErrMalformed) {
-				s.fail(fmt.Errorf("control connection: %w", err))
-			} else {
-				s.fail(s.lost(err))
+		if c := s.calls.Load(); c != seen {
+			seen = c
+			t.Reset(readerLinger)
+			select {
+			case <-t.C:
+			case <-s.done:
+				return
 			}
+			continue
+		}
+		select {
+		case s.rdTok <- struct{}{}:
+		case <-s.done:
 			return
 		}
-		if typ == ctrlBye {
-			s.fail(fmt.Errorf("peer closed the session: %w", fabric.ErrPeerLost))
+		if s.calls.Load() != seen {
+			s.rdTok.unlock()
+			continue
+		}
+		ok := s.readFrame()
+		s.rdTok.unlock()
+		if !ok {
 			return
 		}
-		s.ep.h(s, msg)
+	}
+}
+
+// readFrame reads one frame and delivers it; the caller holds rdTok. It
+// reports false once the session has ended. A read deadline (set to wake
+// a caller whose ctx ended) is cleared and reported as true.
+func (s *session) readFrame() bool {
+	typ, msg, err := s.fr.next()
+	if err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			// Clear first, then look at ctx: a deadline set after the
+			// check belongs to a ctx that ended after it, and will
+			// interrupt the next read.
+			_ = s.ctrl.SetReadDeadline(time.Time{})
+			return s.Err() == nil
+		}
+		if errors.Is(err, fabric.ErrMalformed) {
+			s.fail(fmt.Errorf("control connection: %w", err))
+		} else {
+			s.fail(s.lost(err))
+		}
+		return false
+	}
+	if typ == ctrlBye {
+		s.fail(fmt.Errorf("peer closed the session: %w", fabric.ErrPeerLost))
+		return false
+	}
+	s.ep.h(s, msg)
+	return true
+}
+
+// Await waits until ready can be received from, reading and delivering
+// the peer's messages on the calling goroutine while no other goroutine
+// reads them. It reports whether it received from ready; false means ctx
+// or the session ended first.
+func (s *session) Await(ctx context.Context, ready <-chan struct{}) bool {
+	s.calls.Add(1)
+	select {
+	case <-ready:
+		return true
+	default:
+	}
+	select {
+	case <-ready:
+		return true
+	case <-ctx.Done():
+		return false
+	case <-s.done:
+		return false
+	case s.rdTok <- struct{}{}:
+	}
+	defer s.rdTok.unlock()
+	stop := context.AfterFunc(ctx, func() { _ = s.ctrl.SetReadDeadline(time.Unix(1, 0)) })
+	defer stop()
+	for {
+		select {
+		case <-ready:
+			return true
+		default:
+		}
+		if ctx.Err() != nil || !s.readFrame() {
+			return false
+		}
+		s.calls.Add(1)
 	}
 }

@@ -185,3 +185,65 @@ func parseBulkHeader(b []byte) (bulkHeader, error) {
 	}
 	return h, nil
 }
+
+// frameReader reads control frames like readCtrlFrame, but an error (a
+// read deadline that interrupts a waiting caller, say) leaves the partial
+// frame in place for the next call to continue.
+type frameReader struct {
+	r     *bufio.Reader
+	max   int
+	hdr   [ctrlHeaderLen]byte
+	hn    int  // header bytes read
+	inMsg bool // header done, reading msg
+	typ   byte
+	msg   []byte
+	mn    int // payload bytes read
+}
+
+func newFrameReader(r *bufio.Reader, max int) *frameReader {
+	return &frameReader{r: r, max: max}
+}
+
+// next returns the next frame, or the error that stopped it.
+func (f *frameReader) next() (byte, []byte, error) {
+	for !f.inMsg {
+		if f.hn == ctrlHeaderLen {
+			n := binary.LittleEndian.Uint32(f.hdr[:])
+			f.typ = f.hdr[4]
+			f.hn = 0
+			switch f.typ {
+			case ctrlMessage:
+				if uint64(n) > uint64(f.max) {
+					return 0, nil, fmt.Errorf("message frame of %d bytes exceeds the limit of %d: %w", n, f.max, fabric.ErrMalformed)
+				}
+			case ctrlBye:
+				if n != 0 {
+					return 0, nil, fmt.Errorf("bye frame with %d payload bytes: %w", n, fabric.ErrMalformed)
+				}
+				return ctrlBye, nil, nil
+			default:
+				return 0, nil, fmt.Errorf("control frame of unknown type %d: %w", f.typ, fabric.ErrMalformed)
+			}
+			f.msg, f.mn, f.inMsg = make([]byte, n), 0, true
+			break
+		}
+		n, err := f.r.Read(f.hdr[f.hn:])
+		f.hn += n
+		if err != nil && f.hn < ctrlHeaderLen {
+			if f.hn > 0 {
+				err = unexpectedEOF(err)
+			}
+			return 0, nil, err
+		}
+	}
+	for f.mn < len(f.msg) {
+		n, err := f.r.Read(f.msg[f.mn:])
+		f.mn += n
+		if err != nil && f.mn < len(f.msg) {
+			return 0, nil, unexpectedEOF(err)
+		}
+	}
+	msg := f.msg
+	f.msg, f.mn, f.inMsg = nil, 0, false
+	return f.typ, msg, nil
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"slices"
 	"testing"
 	"time"
 
@@ -178,4 +179,68 @@ func FuzzBulkHeader(f *testing.F) {
 			t.Fatalf("round trip of %+v gave %+v, %v", h, h2, err)
 		}
 	})
+}
+
+// stutterReader hands out one byte per read, failing every other read
+// with errStutter, as a read deadline interrupts a waiting caller.
+type stutterReader struct {
+	data []byte
+	fail bool
+}
+
+var errStutter = errors.New("interrupted")
+
+func (r *stutterReader) Read(p []byte) (int, error) {
+	r.fail = !r.fail
+	if r.fail {
+		return 0, errStutter
+	}
+	if len(r.data) == 0 {
+		return 0, io.EOF
+	}
+	p[0] = r.data[0]
+	r.data = r.data[1:]
+	return 1, nil
+}
+
+func TestFrameReaderResumesAfterErrors(t *testing.T) {
+	var stream []byte
+	for _, m := range []string{"hello", "", "world!"} {
+		hdr := make([]byte, ctrlHeaderLen)
+		putCtrlHeader(hdr, ctrlMessage, len(m))
+		stream = append(append(stream, hdr...), m...)
+	}
+	bye := make([]byte, ctrlHeaderLen)
+	putCtrlHeader(bye, ctrlBye, 0)
+	stream = append(stream, bye...)
+	f := newFrameReader(bufio.NewReaderSize(&stutterReader{data: stream}, 16), 64)
+	var got []string
+	interrupted := 0
+	for {
+		typ, msg, err := f.next()
+		if errors.Is(err, errStutter) {
+			interrupted++
+			continue
+		}
+		if err != nil {
+			t.Fatalf("next: %v", err)
+		}
+		if typ == ctrlBye {
+			break
+		}
+		got = append(got, string(msg))
+	}
+	if want := []string{"hello", "", "world!"}; !slices.Equal(got, want) {
+		t.Fatalf("frames %q, want %q", got, want)
+	}
+	if interrupted == 0 {
+		t.Fatal("the reader was never interrupted")
+	}
+	_, _, err := f.next()
+	for errors.Is(err, errStutter) {
+		_, _, err = f.next()
+	}
+	if !errors.Is(err, io.EOF) {
+		t.Fatalf("after the last frame: %v, want EOF", err)
+	}
 }
