@@ -68,8 +68,10 @@ func (p *Pool) FetchInto(ctx context.Context, cont ContainerID, oid daos.ObjectI
 	sj, seen := p.pendingRead()
 	if err != nil || len(reads) == 0 {
 		p.mu.RUnlock()
-		if err == nil {
-			err = p.readBarrier(ctx, sj, seen, false)
+		// Errors too (a conditional fetch's DER_NONEXIST, say) may rest
+		// on what is not durable yet.
+		if berr := p.readBarrier(ctx, sj, seen, false); berr != nil {
+			err = berr
 		}
 		if err != nil {
 			return fmt.Errorf("fetch %s/%s dkey %q: %w", cont, oid, dkeyName, err)

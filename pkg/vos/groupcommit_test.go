@@ -1,9 +1,11 @@
 package vos
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -138,5 +140,96 @@ func TestReadsWaitForDurability(t *testing.T) {
 			require.NoError(t, <-fetched)
 			require.NoError(t, <-listed)
 		})
+	}
+}
+
+// TestSyncGroup: callers that arrive during a sync are covered by the next
+// one, which they share; a failed sync fails everyone after it; a waiter
+// whose context ends gives up alone.
+func TestSyncGroup(t *testing.T) {
+	var g syncGroup
+	release := make(chan struct{})
+	var calls atomic.Int64
+	slow := func(context.Context) error {
+		calls.Add(1)
+		<-release
+		return nil
+	}
+	first := make(chan error, 1)
+	go func() { first <- g.sync(ctx, slow) }()
+	for i := 0; calls.Load() == 0; i++ {
+		require.Less(t, i, 5000, "the first sync never started")
+		time.Sleep(time.Millisecond)
+	}
+	// Eight callers arrive while the first round runs.
+	var wg, ready sync.WaitGroup
+	errs := make(chan error, 8)
+	for range 8 {
+		ready.Add(1)
+		wg.Go(func() {
+			ready.Done()
+			errs <- g.sync(ctx, slow)
+		})
+	}
+	ready.Wait()
+	time.Sleep(20 * time.Millisecond) // let them reach the wait
+	cctx, cancel := context.WithCancel(ctx)
+	cancelled := make(chan error, 1)
+	go func() { cancelled <- g.sync(cctx, slow) }()
+	cancel()
+	require.ErrorIs(t, <-cancelled, context.Canceled)
+	close(release)
+	wg.Wait()
+	close(errs)
+	require.NoError(t, <-first)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	require.Equal(t, int64(2), calls.Load(), "the latecomers share one more sync")
+
+	boom := errors.New("injected sync failure")
+	require.ErrorIs(t, g.sync(ctx, func(context.Context) error { return boom }), boom)
+	require.ErrorIs(t, g.sync(ctx, func(context.Context) error { return nil }), boom, "a failed sync is sticky")
+}
+
+// TestConcurrentLargeUpdatesShareNVMeSyncs: values that go to NVMe are
+// written and synced outside the pool's lock, so concurrent updates share
+// device syncs; all of them are readable after a reopen.
+func TestConcurrentLargeUpdatesShareNVMeSyncs(t *testing.T) {
+	dir := t.TempDir()
+	p, err := Create(ctx, StoreConfig{Dir: filepath.Join(dir, "scm"), LogMode: LogFile, LogBytes: 16 << 20,
+		NVMePath: filepath.Join(dir, "nvme"), Options: Options{SCMBytes: 64 << 20, NVMeBytes: 64 << 20}})
+	require.NoError(t, err)
+	require.NoError(t, p.CreateContainer(ctx, cid))
+	const writers, each = 8, 10
+	val := func(w, i int) []byte { return bytes.Repeat([]byte{byte(w*each + i)}, 4096) }
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range each {
+				dk := fmt.Sprintf("w%d-%d", w, i)
+				if err := p.Update(ctx, cid, oid1, daos.Epoch(1+i), []byte(dk), []daos.IOD{{Name: []byte("a"), Type: daos.IODSingle, Size: 4096}}, [][]byte{val(w, i)}, UpdateOptions{}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	require.False(t, t.Failed())
+	syncs := p.nvme.(*nvmeStore).syncs.started
+	t.Logf("%d large updates, %d NVMe syncs", writers*each, syncs)
+	require.Less(t, syncs, uint64(writers*each), "concurrent updates should share NVMe syncs")
+	require.NoError(t, p.Close())
+
+	q, err := Open(ctx, filepath.Join(dir, "scm"))
+	require.NoError(t, err)
+	defer q.Close()
+	for w := range writers {
+		for i := range each {
+			res, err := q.Fetch(ctx, cid, oid1, daos.EpochMax, []byte(fmt.Sprintf("w%d-%d", w, i)), []daos.IOD{{Name: []byte("a"), Type: daos.IODSingle, Size: 4096}}, FetchOptions{})
+			require.NoError(t, err)
+			require.Equal(t, val(w, i), res[0].Data)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/daos-go/daos/cgo/isal"
 	"github.com/daos-go/daos/pkg/daos"
@@ -19,6 +20,7 @@ type nvmeStore struct {
 	dev   bdev.Device
 	alloc *vea.Allocator
 	block uint64
+	syncs syncGroup
 }
 
 func newNVMeStore(dev bdev.Device) *nvmeStore {
@@ -53,9 +55,64 @@ func (s *nvmeStore) write(ctx context.Context, data []byte) (extent, error) {
 	return extent{Off: e.Off * s.block, Len: uint64(len(data)), CRC: isal.CRC32C(0, data)}, nil
 }
 
+// sync makes every write that returned before it durable; concurrent
+// callers share device syncs.
 func (s *nvmeStore) sync(ctx context.Context) error {
-	if err := s.dev.Sync(ctx); err != nil {
+	if err := s.syncs.sync(ctx, s.dev.Sync); err != nil {
 		return daos.Errorf(daos.ErrNvmeIo, "sync NVMe: %v", err)
+	}
+	return nil
+}
+
+// syncGroup runs one device sync at a time for many callers. A caller is
+// covered by a round that starts after it arrived (its writes had returned
+// by then); one that finds a round running waits for it, then for the next.
+// A failed sync is sticky: after it the kernel may have dropped the dirty
+// pages, so a later sync that succeeds proves nothing.
+type syncGroup struct {
+	mu       sync.Mutex
+	running  bool
+	done     chan struct{} // closed when the running round ends
+	started  uint64        // rounds started
+	finished uint64        // the last round that completed
+	err      error
+}
+
+func (g *syncGroup) sync(ctx context.Context, do func(context.Context) error) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	need := g.started + 1
+	for g.finished < need {
+		if g.err != nil {
+			return g.err
+		}
+		if !g.running {
+			g.running, g.done = true, make(chan struct{})
+			g.started++
+			round := g.started
+			g.mu.Unlock()
+			// A sync once started runs to its end: its leader's cancelled
+			// context must not fail it for everyone.
+			err := do(context.WithoutCancel(ctx))
+			g.mu.Lock()
+			g.running = false
+			if err != nil {
+				g.err = err
+			} else {
+				g.finished = round
+			}
+			close(g.done)
+			continue
+		}
+		done := g.done
+		g.mu.Unlock()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			g.mu.Lock()
+			return ctx.Err()
+		}
+		g.mu.Lock()
 	}
 	return nil
 }

@@ -65,6 +65,9 @@ type Pool struct {
 	// known durable. Readers wait while the first is not below the second.
 	pendingLSN atomic.Uint64
 	durableLSN atomic.Uint64
+	// deferred, while set (under mu), collects the NVMe extents that
+	// applying a staged update releases, to be freed once it is durable.
+	deferred *[]extent
 	// lastCont is the container found last (see objectSet.last).
 	lastCont atomic.Pointer[container]
 	opts     Options
@@ -226,6 +229,12 @@ func (p *Pool) inlineCost(v value) uint64 { return uint64(len(v.inline)) }
 // releaseValue returns a dropped version's space.
 func (p *Pool) releaseValue(v value) {
 	p.scmUsed -= recordOverheadBytes + p.inlineCost(v)
+	if v.ext != nil && p.deferred != nil {
+		// The op that drops it is not durable yet (see Update): until it
+		// is, a crash brings the value back, so its bytes must stay.
+		*p.deferred = append(*p.deferred, *v.ext)
+		return
+	}
 	if v.ext != nil && p.nvme != nil {
 		p.nvmeReadMu.Lock()
 		p.nvme.release(*v.ext)

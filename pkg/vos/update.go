@@ -73,9 +73,22 @@ func (p *Pool) Update(ctx context.Context, cont ContainerID, oid daos.ObjectID, 
 	if err != nil {
 		return fmt.Errorf("update %s/%s dkey %q: %w", cont, oid, dkeyName, err)
 	}
+	written, err := p.writeLargeValues(ctx, op)
+	if err != nil {
+		return fmt.Errorf("update %s/%s dkey %q: %w", cont, oid, dkeyName, err)
+	}
 	p.mu.Lock()
 	if err := p.admitUpdate(ctx, op, iods, opts.Flags); err != nil {
+		if len(written) > 0 && p.nvme != nil {
+			releaseUnreferenced(p.nvme, written)
+		}
+		// A refusal (a condition, say) may rest on a staged update that
+		// is not durable yet: answer only once it is.
+		sj, seen := p.pendingRead()
 		p.mu.Unlock()
+		if berr := p.readBarrier(ctx, sj, seen, false); berr != nil {
+			err = berr
+		}
 		return fmt.Errorf("update %s/%s dkey %q: %w", cont, oid, dkeyName, err)
 	}
 	rec := appendUpdate(p.encBuf, op)
@@ -88,13 +101,26 @@ func (p *Pool) Update(ctx context.Context, cont ContainerID, oid daos.ObjectID, 
 		// The record may be durable: its extents stay allocated (see record).
 		return fmt.Errorf("update %s/%s dkey %q: %w", cont, oid, dkeyName, err)
 	}
+	var dropped []extent
+	if sj != nil {
+		p.deferred = &dropped
+	}
 	p.applyUpdate(op)
+	p.deferred = nil
+	nvme := p.nvme
 	p.mu.Unlock()
 	// Acknowledged only once durable; other updates stage meanwhile and
 	// share the sync.
 	if sj != nil {
 		if err := p.awaitDurable(ctx, sj, lsn, false); err != nil {
+			// The extents it dropped stay allocated: whether the record
+			// survives is for the next open to find out.
 			return fmt.Errorf("update %s/%s dkey %q: %w", cont, oid, dkeyName, err)
+		}
+		if len(dropped) > 0 && nvme != nil {
+			p.nvmeReadMu.Lock()
+			releaseUnreferenced(nvme, dropped)
+			p.nvmeReadMu.Unlock()
 		}
 	}
 	return nil
@@ -268,37 +294,71 @@ func (p *Pool) admitUpdate(ctx context.Context, op *updateOp, iods []daos.IOD, f
 	if err := p.haveSCM(cost); err != nil {
 		return err
 	}
-	if err := p.moveToNVMe(ctx, op); err != nil {
-		return err
-	}
 	return nil
 }
 
-// moveToNVMe writes values at or above the threshold to NVMe extents and
-// makes them durable, before the journal record that references them.
-func (p *Pool) moveToNVMe(ctx context.Context, op *updateOp) error {
-	if p.nvme == nil {
-		return nil
+// largeValues reports whether op has values that go to NVMe (if the pool
+// has a device).
+func (p *Pool) largeValues(op *updateOp) bool {
+	for i := range op.akeys {
+		for _, v := range op.akeys[i].vals {
+			if uint64(len(v.inline)) >= p.opts.InlineThreshold {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// writeLargeValues moves op's large values to NVMe before the update takes
+// the pool's lock: the extents are fresh and nothing references them, so
+// nothing else can see them, and concurrent updates share the device sync.
+// It returns the extents written, for the caller to release if the update
+// is then refused.
+func (p *Pool) writeLargeValues(ctx context.Context, op *updateOp) ([]extent, error) {
+	if !p.largeValues(op) {
+		return nil, nil
+	}
+	p.mu.RLock()
+	nvme, failed := p.nvme, p.failed
+	p.mu.RUnlock()
+	if failed != nil {
+		return nil, failed
+	}
+	return moveToNVMe(ctx, nvme, p.opts.InlineThreshold, op)
+}
+
+// releaseUnreferenced gives back extents written for an update that was
+// refused before its record was staged: no reader can have seen them.
+func releaseUnreferenced(nvme valueStore, written []extent) {
+	for _, w := range written {
+		nvme.release(w)
+	}
+}
+
+// moveToNVMe writes values at or above threshold to NVMe extents and makes
+// them durable, before the journal record that references them.
+func moveToNVMe(ctx context.Context, nvme valueStore, threshold uint64, op *updateOp) ([]extent, error) {
+	if nvme == nil {
+		return nil, nil
 	}
 	var written []extent
-	fail := func(err error) error {
-		for _, w := range written {
-			p.nvme.release(w)
-		}
+	fail := func(err error) ([]extent, error) {
+		releaseUnreferenced(nvme, written)
 		for i := range op.akeys {
 			for j := range op.akeys[i].vals {
 				op.akeys[i].vals[j].ext = nil
 			}
 		}
-		return err
+		return nil, err
 	}
 	for i := range op.akeys {
 		for j := range op.akeys[i].vals {
 			v := &op.akeys[i].vals[j]
-			if uint64(len(v.inline)) < p.opts.InlineThreshold {
+			if uint64(len(v.inline)) < threshold {
 				continue
 			}
-			e, err := p.nvme.write(ctx, v.inline)
+			e, err := nvme.write(ctx, v.inline)
 			if err != nil {
 				return fail(err)
 			}
@@ -307,9 +367,9 @@ func (p *Pool) moveToNVMe(ctx context.Context, op *updateOp) error {
 		}
 	}
 	if len(written) == 0 {
-		return nil
+		return nil, nil
 	}
-	if err := p.nvme.sync(ctx); err != nil {
+	if err := nvme.sync(ctx); err != nil {
 		return fail(err)
 	}
 	for i := range op.akeys {
@@ -319,7 +379,7 @@ func (p *Pool) moveToNVMe(ctx context.Context, op *updateOp) error {
 			}
 		}
 	}
-	return nil
+	return written, nil
 }
 
 // goesToNVMe reports whether a value lives (or will live) on NVMe.
