@@ -1,10 +1,57 @@
 // Command daos_engine is the data-plane engine that daos_server starts for
-// each configured engine. For now it reports its version.
+// each configured engine. daos_server runs it as
+//
+//	daos_engine -I <engine index> -d <socket_dir>
+//
+// (or with --server-socket naming daos_server's dRPC socket directly;
+// the environment variable DAOS_SERVER_SOCKET does the same). The engine
+// then fetches its configuration from the server over dRPC, checks its
+// storage, listens on <socket_dir>/daos_engine_<pid>.sock and reports
+// ready. SIGTERM or SIGINT stop it cleanly. See pkg/engine for what it
+// does and does not do yet.
 package main
 
-import "github.com/daos-go/daos/pkg/cmdutil"
+import (
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
 
-func main() {
+	"github.com/spf13/cobra"
+
+	"github.com/daos-go/daos/pkg/cmdutil"
+	"github.com/daos-go/daos/pkg/engine"
+)
+
+// serverSocketEnv names daos_server's dRPC socket when the flag is unset.
+const serverSocketEnv = "DAOS_SERVER_SOCKET"
+
+func main() { cmdutil.Main(newRoot()) }
+
+func newRoot() *cobra.Command {
 	var jsonOut bool
-	cmdutil.Main(cmdutil.NewRoot("daos_engine", "DAOS I/O engine (started by daos_server)", &jsonOut))
+	root := cmdutil.NewRoot("daos_engine", "DAOS I/O engine (started by daos_server)", &jsonOut)
+	var (
+		instance     int
+		socketDir    string
+		serverSocket string
+	)
+	root.Args = cobra.NoArgs
+	root.Flags().IntVarP(&instance, "instance", "I", 0, "index of this engine in the server's engines: list")
+	root.Flags().StringVarP(&socketDir, "socket_dir", "d", "/var/run/daos_server", "directory of daos_server's dRPC socket")
+	root.Flags().StringVar(&serverSocket, "server-socket", "", "path of daos_server's dRPC socket (default <socket_dir>/daos_server.sock, or $"+serverSocketEnv+")")
+	root.RunE = func(cmd *cobra.Command, _ []string) error {
+		if serverSocket == "" {
+			serverSocket = os.Getenv(serverSocketEnv)
+		}
+		if serverSocket == "" {
+			serverSocket = filepath.Join(socketDir, engine.ServerSocketName)
+		}
+		ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, syscall.SIGINT)
+		defer stop()
+		log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil)).With("engine", instance)
+		return engine.Run(ctx, engine.Options{Instance: instance, ServerSocket: serverSocket, Logger: log})
+	}
+	return root
 }

@@ -155,7 +155,7 @@ func (f *Formatter) prepareSCM(ctx context.Context, e Engine, autoBytes uint64, 
 		if err := os.MkdirAll(scm.ScmMount, 0o755); err != nil {
 			return fmt.Errorf("create SCM directory %s: %w", scm.ScmMount, err)
 		}
-		f.log().Warn("not running as root: class ram SCM is used as a plain directory, not a tmpfs; its size is not enforced",
+		f.log().Warn("class ram SCM is used as a plain directory, not a tmpfs (mounting needs root, or was turned off); its size is not enforced",
 			"engine", e.Index, "scm_mount", scm.ScmMount)
 		return nil
 	}

@@ -1,0 +1,241 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/daos-go/daos/pkg/control/storage"
+	"github.com/daos-go/daos/pkg/drpc"
+)
+
+// State is an engine instance's state as this server sees it. The names
+// follow DAOS's member states where they overlap.
+type State string
+
+// Instance states.
+const (
+	StateAwaitFormat State = "AwaitFormat" // no superblock yet
+	StateStopped     State = "Stopped"     // formatted, not running
+	StateStarting    State = "Starting"    // process launched, not ready
+	StateReady       State = "Ready"       // reported ready over dRPC
+	StateErrored     State = "Errored"     // died and is not restarted
+)
+
+// InstanceInfo is a snapshot of one engine instance.
+type InstanceInfo struct {
+	Index       int
+	State       State
+	PID         int
+	UUID        string
+	URI         string
+	Socket      string
+	Incarnation uint64
+	Restarts    int
+	LastExit    string
+}
+
+// instance is one engines: entry and the process running it.
+type instance struct {
+	idx     int
+	storage storage.Engine
+
+	mu          sync.Mutex
+	state       State
+	uuid        string
+	cmd         *exec.Cmd
+	pid         int
+	uri         string
+	socket      string
+	incarnation uint64
+	restarts    int
+	lastExit    string
+	client      *drpc.Client
+	// stopReq is closed to ask the supervisor to stop the engine; done is
+	// closed when the supervisor has returned. Both are nil when no
+	// supervisor runs.
+	stopReq chan struct{}
+	done    chan struct{}
+}
+
+func (in *instance) info() InstanceInfo {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return InstanceInfo{
+		Index: in.idx, State: in.state, PID: in.pid, UUID: in.uuid, URI: in.uri,
+		Socket: in.socket, Incarnation: in.incarnation, Restarts: in.restarts, LastExit: in.lastExit,
+	}
+}
+
+func (in *instance) setState(st State) {
+	in.mu.Lock()
+	in.state = st
+	in.mu.Unlock()
+}
+
+// launch starts the engine process.
+func (s *Server) launch(in *instance) (*exec.Cmd, error) {
+	cmd := exec.Command(s.opts.EngineBinary,
+		"-I", strconv.Itoa(in.idx),
+		"-d", s.cfg.SocketDir,
+		"--server-socket", s.sockPath)
+	cmd.Stdout = s.opts.EngineOutput
+	cmd.Stderr = s.opts.EngineOutput
+	cmd.Env = append(os.Environ(), in.storage.Config.EnvVars...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{
+		// The engine dies with the server, even on SIGKILL, and is out
+		// of the terminal's process group so ^C reaches only the server,
+		// which then stops the engines in order.
+		Pdeathsig: syscall.SIGKILL,
+		Setpgid:   true,
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("launch engine %d (%s): %w", in.idx, s.opts.EngineBinary, err)
+	}
+	in.mu.Lock()
+	in.cmd, in.pid, in.state = cmd, cmd.Process.Pid, StateStarting
+	in.uri, in.socket, in.incarnation = "", "", 0
+	if in.client != nil {
+		in.client.Close()
+		in.client = nil
+	}
+	in.mu.Unlock()
+	s.log.Info("engine launched", "engine", in.idx, "pid", cmd.Process.Pid)
+	return cmd, nil
+}
+
+// supervise runs the engine until stopReq is closed or ctx ends,
+// restarting it after unexpected exits.
+func (s *Server) supervise(ctx context.Context, in *instance, stopReq, done chan struct{}) {
+	defer close(done)
+	consecutive := 0
+	var lastRestart time.Time
+	for {
+		cmd, err := s.launch(in)
+		if err != nil {
+			s.log.Error("engine not started", "engine", in.idx, "err", err)
+			in.setState(StateErrored)
+			return
+		}
+		started := time.Now()
+		exited := make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+
+		var waitErr error
+		select {
+		case waitErr = <-exited:
+		case <-stopReq:
+			s.terminate(in, cmd, exited)
+			return
+		case <-ctx.Done():
+			s.terminate(in, cmd, exited)
+			return
+		}
+		status := exitStatus(cmd, waitErr)
+		in.mu.Lock()
+		in.lastExit, in.pid = status, 0
+		sock := in.socket
+		in.mu.Unlock()
+		if sock != "" {
+			// A killed engine leaves its socket file behind.
+			if err := drpc.RemoveStaleSocket(ctx, sock); err != nil {
+				s.log.Warn("engine socket not cleaned up", "engine", in.idx, "err", err)
+			}
+		}
+
+		if time.Since(started) > s.opts.StableRun {
+			consecutive = 0
+		}
+		consecutive++
+		if s.cfg.DisableEngineAutoRestart {
+			s.log.Error("engine exited unexpectedly; not restarting it (disable_engine_auto_restart is set)",
+				"engine", in.idx, "pid", cmd.Process.Pid, "status", status)
+			in.setState(StateErrored)
+			return
+		}
+		delay := s.restartDelay(consecutive, lastRestart)
+		s.log.Error("engine exited unexpectedly; restarting it", "engine", in.idx,
+			"pid", cmd.Process.Pid, "status", status, "restart_in", delay.String(), "restart", consecutive)
+		in.setState(StateErrored)
+		timer := time.NewTimer(delay)
+		select {
+		case <-timer.C:
+		case <-stopReq:
+			timer.Stop()
+			in.setState(StateStopped)
+			return
+		case <-ctx.Done():
+			timer.Stop()
+			in.setState(StateStopped)
+			return
+		}
+		lastRestart = time.Now()
+		in.mu.Lock()
+		in.restarts++
+		in.mu.Unlock()
+	}
+}
+
+// restartDelay is the exponential backoff for the n-th consecutive
+// restart, capped, and no earlier than engine_auto_restart_min_delay
+// after the previous restart.
+func (s *Server) restartDelay(n int, lastRestart time.Time) time.Duration {
+	d := s.opts.RestartBackoffMin
+	for i := 1; i < n && d < s.opts.RestartBackoffMax; i++ {
+		d *= 2
+	}
+	d = min(d, s.opts.RestartBackoffMax)
+	if !lastRestart.IsZero() {
+		minDelay := time.Duration(s.cfg.EngineAutoRestartMinDelay) * time.Second
+		if wait := time.Until(lastRestart.Add(minDelay)); wait > d {
+			d = wait
+		}
+	}
+	return d
+}
+
+// terminate stops a running engine: SIGTERM, then SIGKILL after
+// StopTimeout. It returns once the process has been reaped.
+func (s *Server) terminate(in *instance, cmd *exec.Cmd, exited <-chan error) {
+	pid := cmd.Process.Pid
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	var err error
+	select {
+	case err = <-exited:
+	case <-time.After(s.opts.StopTimeout):
+		s.log.Warn("engine did not stop after SIGTERM; killing it", "engine", in.idx, "pid", pid,
+			"waited", s.opts.StopTimeout.String())
+		_ = cmd.Process.Kill()
+		err = <-exited
+	}
+	status := exitStatus(cmd, err)
+	s.log.Info("engine stopped", "engine", in.idx, "pid", pid, "status", status)
+	in.mu.Lock()
+	in.state, in.pid, in.lastExit = StateStopped, 0, status
+	if in.client != nil {
+		in.client.Close()
+		in.client = nil
+	}
+	in.mu.Unlock()
+}
+
+// exitStatus describes how a process ended.
+func exitStatus(cmd *exec.Cmd, waitErr error) string {
+	if cmd.ProcessState != nil {
+		return cmd.ProcessState.String()
+	}
+	var ee *exec.ExitError
+	if errors.As(waitErr, &ee) {
+		return ee.String()
+	}
+	if waitErr != nil {
+		return waitErr.Error()
+	}
+	return "exited"
+}

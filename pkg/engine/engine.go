@@ -1,0 +1,209 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/daos-go/daos/pkg/control/superblock"
+	"github.com/daos-go/daos/pkg/drpc"
+	"github.com/daos-go/daos/pkg/engine/enginepb"
+)
+
+// ServerSocketName is daos_server's dRPC socket in socket_dir.
+const ServerSocketName = "daos_server.sock"
+
+// SocketPath is the dRPC socket an engine with process id pid listens on.
+func SocketPath(socketDir string, pid int) string {
+	return filepath.Join(socketDir, "daos_engine_"+strconv.Itoa(pid)+".sock")
+}
+
+// Options start an engine.
+type Options struct {
+	// Instance is the engine's index in the server's engines: list.
+	Instance int
+	// ServerSocket is the path of daos_server's dRPC socket.
+	ServerSocket string
+	// CallTimeout bounds each dRPC call to the server; 0 means 10 s.
+	CallTimeout time.Duration
+	Logger      *slog.Logger
+}
+
+// Engine is a running engine's state.
+type Engine struct {
+	opts        Options
+	cfg         *enginepb.EngineConfig
+	sb          *superblock.Superblock
+	incarnation uint64
+	pings       atomic.Uint64
+}
+
+// Run runs the engine until ctx ends (a clean stop, nil) or something
+// fails.
+func Run(ctx context.Context, opts Options) error {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.CallTimeout <= 0 {
+		opts.CallTimeout = 10 * time.Second
+	}
+	e := &Engine{opts: opts, incarnation: uint64(time.Now().UnixNano())}
+	server := drpc.NewClient(opts.ServerSocket, 0)
+	defer server.Close()
+
+	cfg, err := e.fetchConfig(ctx, server)
+	if err != nil {
+		return err
+	}
+	e.cfg = cfg
+	if e.sb, err = checkStorage(cfg); err != nil {
+		return fmt.Errorf("engine %d: %w", opts.Instance, err)
+	}
+
+	sockPath := SocketPath(cfg.SocketDir, os.Getpid())
+	srv := drpc.NewServer(sockPath, drpc.ServerOptions{Logger: opts.Logger})
+	srv.Register(drpc.ModuleMgmt, drpc.MethodPingRank, e.ping)
+	if err := srv.Listen(ctx); err != nil {
+		return fmt.Errorf("engine %d: %w", opts.Instance, err)
+	}
+	served := make(chan error, 1)
+	serveCtx, stopServing := context.WithCancel(ctx)
+	defer stopServing()
+	go func() { served <- srv.Serve(serveCtx) }()
+
+	if err := e.notifyReady(ctx, server, sockPath); err != nil {
+		stopServing()
+		<-served
+		return err
+	}
+	opts.Logger.Info("DAOS I/O Engine ready", "instance", opts.Instance, "pid", os.Getpid(),
+		"uuid", e.sb.UUID, "targets", cfg.Targets, "helpers", cfg.NrXsHelpers, "socket", sockPath)
+
+	select {
+	case <-ctx.Done():
+		<-served
+		opts.Logger.Info("engine stopping", "instance", opts.Instance)
+		return nil
+	case err := <-served:
+		return fmt.Errorf("engine %d: dRPC server stopped: %w", opts.Instance, err)
+	}
+}
+
+func (e *Engine) call(ctx context.Context, c *drpc.Client, method drpc.Method, req, resp proto.Message) error {
+	body, err := proto.Marshal(req)
+	if err != nil {
+		return fmt.Errorf("encode request %d: %w", method, err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, e.opts.CallTimeout)
+	defer cancel()
+	out, err := c.Call(ctx, drpc.ModuleSrv, method, body)
+	if err != nil {
+		return err
+	}
+	if err := proto.Unmarshal(out, resp); err != nil {
+		return fmt.Errorf("decode reply to %d: %w", method, err)
+	}
+	return nil
+}
+
+func (e *Engine) fetchConfig(ctx context.Context, c *drpc.Client) (*enginepb.EngineConfig, error) {
+	resp := &enginepb.GetEngineConfigResp{}
+	req := &enginepb.GetEngineConfigReq{InstanceIdx: uint32(e.opts.Instance), Pid: int32(os.Getpid())}
+	if err := e.call(ctx, c, drpc.MethodGetEngineConfig, req, resp); err != nil {
+		return nil, fmt.Errorf("engine %d: get configuration from daos_server: %w", e.opts.Instance, err)
+	}
+	if resp.Status != 0 || resp.Config == nil {
+		return nil, fmt.Errorf("engine %d: daos_server refused the configuration request (status %d)", e.opts.Instance, resp.Status)
+	}
+	if resp.Config.InstanceIdx != uint32(e.opts.Instance) {
+		return nil, fmt.Errorf("engine %d: daos_server sent the configuration of engine %d", e.opts.Instance, resp.Config.InstanceIdx)
+	}
+	return resp.Config, nil
+}
+
+// checkStorage reads the superblock and checks that the bdevs are there.
+func checkStorage(cfg *enginepb.EngineConfig) (*superblock.Superblock, error) {
+	sb, err := superblock.Read(cfg.SuperblockPath)
+	if err != nil {
+		return nil, fmt.Errorf("storage not formatted: %w", err)
+	}
+	if sb.System != cfg.SystemName {
+		return nil, fmt.Errorf("storage at %s was formatted for system %q, this server runs %q",
+			cfg.SuperblockPath, sb.System, cfg.SystemName)
+	}
+	for _, t := range cfg.Bdevs {
+		for _, dev := range t.Devices {
+			fi, err := os.Stat(dev)
+			if err != nil {
+				return nil, fmt.Errorf("%s bdev: %w", t.Class, err)
+			}
+			if t.Class == "file" && uint64(fi.Size()) < t.SizeBytes {
+				return nil, fmt.Errorf("file bdev %s has %d bytes, bdev_size asks for %d: reformat", dev, fi.Size(), t.SizeBytes)
+			}
+		}
+	}
+	return sb, nil
+}
+
+func (e *Engine) notifyReady(ctx context.Context, c *drpc.Client, sockPath string) error {
+	uri, err := fabricURI(e.cfg)
+	if err != nil {
+		return fmt.Errorf("engine %d: %w", e.opts.Instance, err)
+	}
+	req := &enginepb.NotifyReadyReq{
+		Uri:              uri,
+		Nctxs:            2 + e.cfg.Targets + e.cfg.NrXsHelpers,
+		DrpcListenerSock: sockPath,
+		InstanceIdx:      uint32(e.opts.Instance),
+		Ntgts:            e.cfg.Targets,
+		Incarnation:      e.incarnation,
+		Uuid:             e.sb.UUID,
+		Pid:              int32(os.Getpid()),
+	}
+	resp := &enginepb.DaosResp{}
+	if err := e.call(ctx, c, drpc.MethodNotifyReady, req, resp); err != nil {
+		return fmt.Errorf("engine %d: notify daos_server of readiness: %w", e.opts.Instance, err)
+	}
+	if resp.Status != 0 {
+		return fmt.Errorf("engine %d: daos_server rejected readiness (DER %d)", e.opts.Instance, resp.Status)
+	}
+	return nil
+}
+
+// fabricURI is the address other engines will reach this one at:
+// <provider>://<first IPv4 of fabric_iface>:<fabric_iface_port>.
+func fabricURI(cfg *enginepb.EngineConfig) (string, error) {
+	ifi, err := net.InterfaceByName(cfg.FabricIface)
+	if err != nil {
+		return "", fmt.Errorf("fabric_iface %q: %w", cfg.FabricIface, err)
+	}
+	addrs, err := ifi.Addrs()
+	if err != nil {
+		return "", fmt.Errorf("addresses of fabric_iface %q: %w", cfg.FabricIface, err)
+	}
+	for _, a := range addrs {
+		if ipn, ok := a.(*net.IPNet); ok && ipn.IP.To4() != nil {
+			return fmt.Sprintf("%s://%s", cfg.Provider, net.JoinHostPort(ipn.IP.String(), strconv.Itoa(int(cfg.FabricIfacePort)))), nil
+		}
+	}
+	return "", errors.New("fabric_iface " + cfg.FabricIface + " has no IPv4 address")
+}
+
+// ping answers MGMT PING_RANK: the engine is alive and serving dRPC.
+func (e *Engine) ping(_ context.Context, body []byte) ([]byte, error) {
+	req := &enginepb.PingRankReq{}
+	if err := proto.Unmarshal(body, req); err != nil {
+		return nil, fmt.Errorf("%w: %v", drpc.ErrBadPayload, err)
+	}
+	e.pings.Add(1)
+	return proto.Marshal(&enginepb.DaosResp{Status: 0})
+}
