@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/media/bdev"
 )
 
 // TestConcurrentUpdatesShareSyncs: updates from many goroutines on a
@@ -232,4 +233,90 @@ func TestConcurrentLargeUpdatesShareNVMeSyncs(t *testing.T) {
 			require.Equal(t, val(w, i), res[0].Data)
 		}
 	}
+}
+
+// TestDroppedExtentKeptUntilDurable: an update that replaces a value on
+// NVMe frees its extent only once its own record is durable. Before, the
+// extent could be handed to another update and overwritten; a crash before
+// the replacement was durable then brought back a value whose bytes were
+// gone.
+func TestDroppedExtentKeptUntilDurable(t *testing.T) {
+	dev, err := bdev.NewMem(1 << 20)
+	require.NoError(t, err)
+	p, err := NewPool(Options{SCMBytes: 64 << 20, NVMeBytes: 1 << 20})
+	require.NoError(t, err)
+	p.nvme = newNVMeStore(dev)
+	open := make(chan struct{})
+	close(open)
+	j := &gatedJournal{gate: open}
+	p.journal = j
+	require.NoError(t, p.CreateContainer(ctx, cid))
+	big := func(b byte) []byte { return bytes.Repeat([]byte{b}, 4096) }
+	iod := []daos.IOD{{Name: []byte("a"), Type: daos.IODSingle, Size: 4096}}
+	require.NoError(t, p.Update(ctx, cid, oid1, 1, []byte("d"), iod, [][]byte{big('x')}, UpdateOptions{}))
+	durable := len(j.records)
+
+	// From here nothing becomes durable: the replacement of d/a at the
+	// same epoch, then a new value that needs an extent.
+	j.gate = make(chan struct{})
+	done := make(chan error, 2)
+	go func() { done <- p.Update(ctx, cid, oid1, 1, []byte("d"), iod, [][]byte{big('y')}, UpdateOptions{}) }()
+	for i := 0; j.staged.Load() < 2; i++ { // the first update, then the replacement
+		require.Less(t, i, 5000, "the replacement never staged")
+		time.Sleep(time.Millisecond)
+	}
+	go func() { done <- p.Update(ctx, cid, oid1, 2, []byte("e"), iod, [][]byte{big('z')}, UpdateOptions{}) }()
+	for i := 0; j.staged.Load() < 3; i++ {
+		require.Less(t, i, 5000, "the second update never staged")
+		time.Sleep(time.Millisecond)
+	}
+
+	// Crash: recover from the durable records and the device as it is.
+	q, err := NewPool(Options{SCMBytes: 64 << 20, NVMeBytes: 1 << 20})
+	require.NoError(t, err)
+	q.nvme = newNVMeStore(dev)
+	j.mu.Lock()
+	for _, r := range j.records[:durable] {
+		require.NoError(t, q.replayOp(r.typ, r.payload))
+	}
+	j.mu.Unlock()
+	res, err := q.Fetch(ctx, cid, oid1, daos.EpochMax, []byte("d"), iod, FetchOptions{})
+	require.NoError(t, err, "the acknowledged value must survive")
+	require.Equal(t, big('x'), res[0].Data)
+
+	j.fail = errors.New("the process is gone")
+	close(j.gate)
+	require.Error(t, <-done)
+	require.Error(t, <-done)
+}
+
+// TestRefusalWaitsForWhatItRestsOn: a conditional insert refused because
+// of an update that is staged but not durable answers only once that
+// update is durable.
+func TestRefusalWaitsForWhatItRestsOn(t *testing.T) {
+	p, err := NewPool(Options{SCMBytes: 64 << 20})
+	require.NoError(t, err)
+	require.NoError(t, p.CreateContainer(ctx, cid))
+	j := &gatedJournal{gate: make(chan struct{})}
+	p.journal = j
+	first := make(chan error, 1)
+	go func() {
+		first <- p.Update(ctx, cid, oid1, 1, []byte("d"), []daos.IOD{sv("a", "v")}, [][]byte{[]byte("v")}, UpdateOptions{})
+	}()
+	for i := 0; j.staged.Load() == 0; i++ {
+		require.Less(t, i, 5000, "the update never staged")
+		time.Sleep(time.Millisecond)
+	}
+	refused := make(chan error, 1)
+	go func() {
+		refused <- p.Update(ctx, cid, oid1, 2, []byte("d"), []daos.IOD{sv("a", "w")}, [][]byte{[]byte("w")}, UpdateOptions{Flags: daos.CondDkeyInsert})
+	}()
+	select {
+	case err := <-refused:
+		t.Fatalf("refused before the update it rests on was durable: %v", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(j.gate)
+	require.NoError(t, <-first)
+	require.ErrorIs(t, <-refused, daos.ErrExist)
 }
