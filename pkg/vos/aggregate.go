@@ -13,6 +13,9 @@ import (
 func (p *Pool) SetSnapshots(ctx context.Context, cont ContainerID, epochs []daos.Epoch) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if err := p.settleStaged(ctx); err != nil {
+		return fmt.Errorf("set snapshots: %w", err)
+	}
 	if _, err := p.container(cont); err != nil {
 		return fmt.Errorf("set snapshots: %w", err)
 	}
@@ -58,6 +61,9 @@ func (p *Pool) Aggregate(ctx context.Context, cont ContainerID, upTo daos.Epoch)
 	p.mu.Lock()
 	_, err := p.container(cont)
 	if err == nil {
+		err = p.settleStaged(ctx)
+	}
+	if err == nil {
 		err = p.record(ctx, opAggregate, encodeContOp(contOp{cont: cont, a: upTo}))
 	}
 	if err != nil {
@@ -93,6 +99,9 @@ func (p *Pool) aggregateBatch(ctx context.Context, cont ContainerID, upTo daos.E
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	c, err := p.container(cont)
+	if err == nil {
+		err = p.settleStaged(ctx)
+	}
 	if err != nil {
 		return AggregateStats{}, from, false, err // destroyed meanwhile
 	}
@@ -235,6 +244,9 @@ func (p *Pool) Discard(ctx context.Context, cont ContainerID, from, to daos.Epoc
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	c, err := p.container(cont)
+	if err == nil {
+		err = p.settleStaged(ctx)
+	}
 	if err != nil {
 		return fmt.Errorf("discard: %w", err)
 	}

@@ -320,3 +320,18 @@ func TestRefusalWaitsForWhatItRestsOn(t *testing.T) {
 	require.NoError(t, <-first)
 	require.ErrorIs(t, <-refused, daos.ErrExist)
 }
+
+// TestCancelledUpdateDoesNotStopThePool: an update whose context has ended
+// fails alone; the pool goes on taking updates.
+func TestCancelledUpdateDoesNotStopThePool(t *testing.T) {
+	p, err := Create(ctx, StoreConfig{Dir: t.TempDir(), LogMode: LogFile, LogBytes: 4 << 20, Options: Options{SCMBytes: 64 << 20}})
+	require.NoError(t, err)
+	defer p.Close()
+	require.NoError(t, p.CreateContainer(ctx, cid))
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	err = p.Update(cctx, cid, oid1, 1, []byte("d"), []daos.IOD{sv("a", "v")}, [][]byte{[]byte("v")}, UpdateOptions{})
+	require.ErrorIs(t, err, daos.ErrCanceled)
+	require.ErrorIs(t, p.PunchDkeys(cctx, cid, oid1, 2, [][]byte{[]byte("d")}, PunchOptions{}), daos.ErrCanceled)
+	require.NoError(t, p.Update(ctx, cid, oid1, 3, []byte("d"), []daos.IOD{sv("a", "w")}, [][]byte{[]byte("w")}, UpdateOptions{}))
+}

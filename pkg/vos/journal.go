@@ -2,6 +2,7 @@ package vos
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/daos-go/daos/pkg/daos"
@@ -33,7 +34,12 @@ func (p *Pool) stage(ctx context.Context, typ uint8, payload []byte) (sj staging
 	if !ok || p.failed != nil {
 		return nil, 0, p.record(ctx, typ, payload)
 	}
-	lsn, err = sj.Stage(ctx, typ, payload)
+	if err := ctxError(ctx); err != nil {
+		return nil, 0, err
+	}
+	// Once begun, staging runs to its end (a checkpoint may run inside):
+	// a cancellation halfway would stop the pool for nothing.
+	lsn, err = sj.Stage(context.WithoutCancel(ctx), typ, payload)
 	if err != nil {
 		p.failed = daos.Errorf(daos.ErrIo, "VOS pool stopped after a journal failure (reopen it): %v", err)
 		return nil, 0, daos.Errorf(daos.ErrIo, "record operation %d in the journal: %v", typ, err)
@@ -97,6 +103,43 @@ func (p *Pool) readBarrier(ctx context.Context, sj stagingJournal, lsn uint64, r
 	return p.awaitDurable(ctx, sj, lsn, readLocked)
 }
 
+// ctxError is ctx's end as a DAOS error, or nil while it runs.
+func ctxError(ctx context.Context) error {
+	switch err := ctx.Err(); {
+	case err == nil:
+		return nil
+	case errors.Is(err, context.DeadlineExceeded):
+		return daos.Errorf(daos.ErrTimedout, "%v", err)
+	default:
+		return daos.Errorf(daos.ErrCanceled, "%v", err)
+	}
+}
+
+// settleStaged is called by mutations that record synchronously, right
+// after they take the pool's lock: it waits until every staged update is
+// durable, so that what they check (conditions, space, existence) rests
+// only on durable state. New updates cannot stage meanwhile (the lock is
+// held); waiting takes one commit round at most.
+func (p *Pool) settleStaged(ctx context.Context) error {
+	sj, lsn := p.pendingRead()
+	if sj == nil {
+		return nil
+	}
+	err := sj.WaitDurable(context.WithoutCancel(ctx), lsn)
+	if err != nil {
+		if p.failed == nil {
+			p.failed = daos.Errorf(daos.ErrIo, "VOS pool stopped after a journal failure (reopen it): %v", err)
+		}
+		return daos.Errorf(daos.ErrIo, "make record %d durable: %v", lsn, err)
+	}
+	for {
+		cur := p.durableLSN.Load()
+		if cur > lsn || p.durableLSN.CompareAndSwap(cur, lsn+1) {
+			return nil
+		}
+	}
+}
+
 // readableContainer is container for enumerations and queries, which
 // hold the read lock while they walk: first it waits until every update
 // they could see is durable (no update is applied while they hold the
@@ -121,7 +164,12 @@ func (p *Pool) record(ctx context.Context, typ uint8, payload []byte) error {
 	if p.journal == nil {
 		return nil
 	}
-	if err := p.journal.Append(ctx, typ, payload); err != nil {
+	if err := ctxError(ctx); err != nil {
+		return err
+	}
+	// Once begun, an append runs to its end: given up while waiting, the
+	// record could still become durable while the index never applied it.
+	if err := p.journal.Append(context.WithoutCancel(ctx), typ, payload); err != nil {
 		p.failed = daos.Errorf(daos.ErrIo, "VOS pool stopped after a journal failure (reopen it): %v", err)
 		return daos.Errorf(daos.ErrIo, "record operation %d in the journal: %v", typ, err)
 	}

@@ -81,9 +81,11 @@ type Pool struct {
 	nvmeReadMu sync.RWMutex
 	store      *store // nil: a pool in DRAM only
 	// failed, once set, is returned by every mutation: the pool is closed
-	// or stopped after a journal failure. Reads go on after a journal
-	// failure (the index holds exactly what was acknowledged) but not after
-	// Close.
+	// or stopped after a journal failure. After a failed append reads go
+	// on (the index holds exactly what was acknowledged). After a failed
+	// sync of staged updates, which the index already holds, reads that
+	// could see them fail (DER_IO) rather than return what may be lost;
+	// reopening recovers what is durable. Nothing is read after Close.
 	failed error
 	closed bool
 }
@@ -126,6 +128,9 @@ func NewPool(opts Options) (*Pool, error) {
 func (p *Pool) CreateContainer(ctx context.Context, id ContainerID) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if err := p.settleStaged(ctx); err != nil {
+		return fmt.Errorf("create container %s: %w", id, err)
+	}
 	if err := p.usable(); err != nil {
 		return fmt.Errorf("create container %s: %w", id, err)
 	}
@@ -152,6 +157,9 @@ func (p *Pool) applyCreateCont(id ContainerID) {
 func (p *Pool) DestroyContainer(ctx context.Context, id ContainerID) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if err := p.settleStaged(ctx); err != nil {
+		return fmt.Errorf("destroy container %s: %w", id, err)
+	}
 	if _, ok := p.conts[id]; !ok {
 		return daos.Errorf(daos.ErrNonexist, "destroy container %s", id)
 	}

@@ -92,6 +92,9 @@ func (p *Pool) punch(ctx context.Context, op *punchOp, flags daos.CondFlags) err
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	c, err := p.container(op.cont)
+	if err == nil {
+		err = p.settleStaged(ctx)
+	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}

@@ -35,6 +35,9 @@ func (t *txn) touch(o *object, d *dkey) {
 func (p *Pool) Commit(ctx context.Context, cont ContainerID, id TxID) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if err := p.settleStaged(ctx); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
 	if _, _, err := p.txOf(cont, id); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
@@ -60,6 +63,9 @@ func (p *Pool) applyCommit(cont ContainerID, id TxID) {
 func (p *Pool) Abort(ctx context.Context, cont ContainerID, id TxID) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if err := p.settleStaged(ctx); err != nil {
+		return fmt.Errorf("abort: %w", err)
+	}
 	if _, _, err := p.txOf(cont, id); err != nil {
 		return fmt.Errorf("abort: %w", err)
 	}

@@ -432,7 +432,10 @@ func (l *Log) Close() error {
 	l.closed = true
 	var err error
 	if len(l.pending) > 0 && l.failed == nil {
-		err = l.runCommit(l.pending)
+		if err = l.runCommit(l.pending); err == nil {
+			// Staged records waited for after Close are durable now.
+			l.synced, l.syncedTail = l.next, l.tail
+		}
 	}
 	l.pending = nil
 	if cerr := l.media.close(); cerr != nil || err != nil {

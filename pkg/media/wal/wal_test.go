@@ -690,3 +690,18 @@ func TestStageThenWait(t *testing.T) {
 		require.Empty(t, recs, "the reset dropped the records below its base")
 	})
 }
+
+// TestWaitAfterClose: a record staged before Close, which commits it, is
+// reported durable to a waiter that comes after Close.
+func TestWaitAfterClose(t *testing.T) {
+	ctx := context.Background()
+	forEachBackend(t, func(t *testing.T, be backend) {
+		tl := newTestLog(t, be, 4<<20)
+		lsn, err := tl.l.Stage(ctx, 1, []byte("staged"))
+		require.NoError(t, err)
+		require.NoError(t, tl.l.Close())
+		require.NoError(t, tl.l.WaitDurable(ctx, lsn))
+		_, err = tl.l.Stage(ctx, 1, []byte("late"))
+		require.ErrorIs(t, err, ErrClosed)
+	})
+}
