@@ -91,10 +91,19 @@ func TestCrashChild(t *testing.T) {
 	}
 	writer := func(w int) {
 		rng := rand.New(rand.NewPCG(start, uint64(7+w)))
+		var lastE daos.Epoch
+		var lastK int
 		for n := 1; ; n++ {
 			// Two keys per update, in one dkey: both or neither may be seen.
 			e := daos.Epoch(epoch.Add(1))
 			k := rng.IntN(crashKeys / 2)
+			if lastE != 0 && rng.IntN(4) == 0 {
+				// Rewrite the last update at its own epoch: the version is
+				// replaced and its NVMe extent dropped while the new record
+				// may not be durable yet.
+				e, k = lastE, lastK
+			}
+			lastE, lastK = e, k
 			size := crashSizes[rng.IntN(len(crashSizes))]
 			a, b := crashValue(2*k, e, size), crashValue(2*k+1, e, size)
 			iods := []daos.IOD{sv("v", string(a)), sv("w", string(b))}
