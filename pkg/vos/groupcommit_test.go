@@ -335,3 +335,22 @@ func TestCancelledUpdateDoesNotStopThePool(t *testing.T) {
 	require.ErrorIs(t, p.PunchDkeys(cctx, cid, oid1, 2, [][]byte{[]byte("d")}, PunchOptions{}), daos.ErrCanceled)
 	require.NoError(t, p.Update(ctx, cid, oid1, 3, []byte("d"), []daos.IOD{sv("a", "w")}, [][]byte{[]byte("w")}, UpdateOptions{}))
 }
+
+// TestCancelledLargeUpdateKeepsNoSpace: NVMe space written for an update
+// whose context ended before its record was staged is given back.
+func TestCancelledLargeUpdateKeepsNoSpace(t *testing.T) {
+	dir := t.TempDir()
+	p, err := Create(ctx, StoreConfig{Dir: filepath.Join(dir, "scm"), LogMode: LogFile, LogBytes: 4 << 20,
+		NVMePath: filepath.Join(dir, "nvme"), Options: Options{SCMBytes: 64 << 20, NVMeBytes: 16 << 20}})
+	require.NoError(t, err)
+	defer p.Close()
+	require.NoError(t, p.CreateContainer(ctx, cid))
+	before := p.Space().NVMeUsed
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	iod := []daos.IOD{{Name: []byte("a"), Type: daos.IODSingle, Size: 8192}}
+	err = p.Update(cctx, cid, oid1, 1, []byte("d"), iod, [][]byte{make([]byte, 8192)}, UpdateOptions{})
+	require.Error(t, err)
+	require.Equal(t, before, p.Space().NVMeUsed)
+	require.NoError(t, p.Update(ctx, cid, oid1, 2, []byte("d"), iod, [][]byte{make([]byte, 8192)}, UpdateOptions{}))
+}

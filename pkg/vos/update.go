@@ -2,6 +2,7 @@ package vos
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -97,8 +98,13 @@ func (p *Pool) Update(ctx context.Context, cont ContainerID, oid daos.ObjectID, 
 	}
 	sj, lsn, err := p.stage(ctx, opUpdate, rec)
 	if err != nil {
+		if len(written) > 0 && p.nvme != nil && (errors.Is(err, daos.ErrCanceled) || errors.Is(err, daos.ErrTimedout)) {
+			// The context ended before the journal was touched.
+			releaseUnreferenced(p.nvme, written)
+		}
 		p.mu.Unlock()
-		// The record may be durable: its extents stay allocated (see record).
+		// Otherwise the record may be durable: its extents stay allocated
+		// (see record).
 		return fmt.Errorf("update %s/%s dkey %q: %w", cont, oid, dkeyName, err)
 	}
 	var dropped []extent
