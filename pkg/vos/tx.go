@@ -98,7 +98,7 @@ func (p *Pool) applyAbort(cont ContainerID, id TxID) {
 func (p *Pool) Transactions(cont ContainerID) ([]TxID, error) {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	c, err := p.container(cont)
+	c, err := p.readableContainer(cont)
 	if err != nil {
 		return nil, err
 	}
