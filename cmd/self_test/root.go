@@ -36,6 +36,7 @@ type options struct {
 	inProcess    bool
 	serve        bool
 	timeout      time.Duration
+	profiles     profileFlags
 }
 
 func newRoot() *cobra.Command {
@@ -44,6 +45,15 @@ func newRoot() *cobra.Command {
 	root := cmdutil.NewRoot("self_test", "Measure RPC latency and bulk bandwidth against an echo server", &jsonOut)
 	root.Args = cobra.NoArgs
 	root.RunE = func(cmd *cobra.Command, _ []string) error {
+		stop, err := o.profiles.start()
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if perr := stop(); perr != nil {
+				fmt.Fprintln(cmd.ErrOrStderr(), "self_test:", perr)
+			}
+		}()
 		if o.serve {
 			return serve(cmd.Context(), o, cmd.InOrStdin(), cmd.OutOrStdout())
 		}
@@ -72,6 +82,7 @@ func newRoot() *cobra.Command {
 	f.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up after this long")
 	f.BoolVar(&o.serve, "serve", false, "run only the echo server (used by the second process)")
 	_ = f.MarkHidden("serve")
+	o.profiles.addFlags(root)
 	return root
 }
 
@@ -180,7 +191,8 @@ func startChild(ctx context.Context, o options) (*child, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start echo server process: %w", err)
 	}
-	cmd := exec.Command(exe, "--serve", "--provider", o.provider, "--interface", o.iface)
+	args := append([]string{"--serve", "--provider", o.provider, "--interface", o.iface}, o.profiles.childArgs()...)
+	cmd := exec.Command(exe, args...)
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
