@@ -1,0 +1,5 @@
+package ctlclient_test
+
+import "os"
+
+func chmod(path string, mode os.FileMode) error { return os.Chmod(path, mode) }

@@ -1,0 +1,153 @@
+package ctlsvc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/status"
+
+	"github.com/daos-go/daos/pkg/control/ctlconv"
+	"github.com/daos-go/daos/pkg/control/ctlpb"
+	"github.com/daos-go/daos/pkg/control/security"
+	"github.com/daos-go/daos/pkg/control/server"
+	"github.com/daos-go/daos/pkg/control/superblock"
+	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/hardware"
+)
+
+// Engines is the engine supervisor as the service uses it
+// (*server.Server).
+type Engines interface {
+	Instances() []server.InstanceInfo
+	FormatEngine(ctx context.Context, idx int, force bool) (*superblock.Superblock, error)
+}
+
+// StorageScanner scans this host's SCM and NVMe (hardware.StorageScanner).
+type StorageScanner interface {
+	ScanSCM(ctx context.Context) (*hardware.SCMScan, error)
+	ScanNVMe(ctx context.Context) (*hardware.NVMeScan, error)
+}
+
+// NetworkScanner scans this host's interfaces (hardware.NetworkScanner).
+type NetworkScanner interface {
+	Scan(ctx context.Context, provider string) (*hardware.NetworkScan, error)
+}
+
+// Service implements ctlpb.CtlSvcServer.
+type Service struct {
+	ctlpb.UnimplementedCtlSvcServer
+	System  string
+	Engines Engines
+	Storage StorageScanner
+	Network NetworkScanner
+	Logger  *slog.Logger
+}
+
+func (s *Service) log() *slog.Logger {
+	if s.Logger == nil {
+		return slog.Default()
+	}
+	return s.Logger
+}
+
+// StorageScan reports both scans; a failed half is reported as an error
+// string beside the other.
+func (s *Service) StorageScan(ctx context.Context, _ *ctlpb.StorageScanReq) (*ctlpb.StorageScanResp, error) {
+	resp := &ctlpb.StorageScanResp{}
+	scm, err := s.Storage.ScanSCM(ctx)
+	if err != nil {
+		resp.ScmError = fmt.Sprintf("scan SCM: %v", err)
+	}
+	resp.Scm = ctlconv.SCMToPB(scm)
+	nvme, err := s.Storage.ScanNVMe(ctx)
+	if err != nil {
+		resp.NvmeError = fmt.Sprintf("scan NVMe: %v", err)
+	}
+	resp.Nvme = ctlconv.NVMeToPB(nvme)
+	return resp, nil
+}
+
+// NetworkScan scans the interfaces for one provider or all.
+func (s *Service) NetworkScan(ctx context.Context, req *ctlpb.NetworkScanReq) (*ctlpb.NetworkScanResp, error) {
+	p := req.Provider
+	if p == "" {
+		p = "all"
+	}
+	scan, err := s.Network.Scan(ctx, p)
+	if err != nil {
+		return nil, status.Errorf(codes.Internal, "network scan: %v", err)
+	}
+	return ctlconv.NetworkToPB(scan), nil
+}
+
+// StorageFormat formats every engine's storage in turn and starts the
+// engines (the supervisor starts an engine as soon as it is formatted).
+// Per-engine failures are reported per engine, with their DER code.
+func (s *Service) StorageFormat(ctx context.Context, req *ctlpb.StorageFormatReq) (*ctlpb.StorageFormatResp, error) {
+	resp := &ctlpb.StorageFormatResp{}
+	for _, in := range s.Engines.Instances() {
+		r := &ctlpb.EngineFormatResult{Index: uint32(in.Index)}
+		sb, err := s.Engines.FormatEngine(ctx, in.Index, req.Force)
+		if sb != nil {
+			r.Uuid = sb.UUID
+		}
+		if err != nil {
+			r.Status, r.Error = int32(daos.Code(err).DerCode()), err.Error()
+			s.log().Warn("storage format failed", "engine", in.Index, "err", err)
+		} else {
+			s.log().Info("storage formatted", "engine", in.Index, "uuid", r.Uuid, "force", req.Force)
+		}
+		resp.Engines = append(resp.Engines, r)
+	}
+	return resp, nil
+}
+
+// HostSystemQuery reports this host's engines.
+func (s *Service) HostSystemQuery(_ context.Context, _ *ctlpb.HostSystemQueryReq) (*ctlpb.HostSystemQueryResp, error) {
+	resp := &ctlpb.HostSystemQueryResp{System: s.System}
+	for _, in := range s.Engines.Instances() {
+		resp.Engines = append(resp.Engines, &ctlpb.EngineState{
+			Index: uint32(in.Index), Uuid: in.UUID, State: string(in.State), FabricUri: in.URI,
+			Pid: int32(in.PID), Incarnation: in.Incarnation, Restarts: uint32(in.Restarts), LastExit: in.LastExit,
+		})
+	}
+	return resp, nil
+}
+
+// NewGRPCServer makes a gRPC server with the control service registered
+// and the authorisation check installed.
+func NewGRPCServer(svc *Service, creds credentials.TransportCredentials) *grpc.Server {
+	gs := grpc.NewServer(grpc.Creds(creds), grpc.UnaryInterceptor(security.UnaryAuthorizer))
+	ctlpb.RegisterCtlSvcServer(gs, svc)
+	return gs
+}
+
+// Serve serves gs on lis until ctx ends, then lets calls in flight finish
+// for up to grace before closing them.
+func Serve(ctx context.Context, gs *grpc.Server, lis net.Listener, grace time.Duration) error {
+	errc := make(chan error, 1)
+	go func() { errc <- gs.Serve(lis) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve gRPC on %s: %w", lis.Addr(), err)
+	case <-ctx.Done():
+	}
+	stopped := make(chan struct{})
+	go func() { gs.GracefulStop(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-time.After(grace):
+		gs.Stop()
+	}
+	if err := <-errc; err != nil && !errors.Is(err, grpc.ErrServerStopped) {
+		return fmt.Errorf("serve gRPC on %s: %w", lis.Addr(), err)
+	}
+	return nil
+}
