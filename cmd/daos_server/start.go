@@ -8,13 +8,19 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"net"
 	"path/filepath"
+	"strconv"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/daos-go/daos/pkg/control/config"
+	"github.com/daos-go/daos/pkg/control/ctlsvc"
+	"github.com/daos-go/daos/pkg/control/security"
 	"github.com/daos-go/daos/pkg/control/server"
+	"github.com/daos-go/daos/pkg/control/storage"
 )
 
 // startCommand is `daos_server start`: load the config, check (or with
@@ -26,6 +32,8 @@ func startCommand(cf *configFlags, sc scanners) *cobra.Command {
 		group      string
 		autoFormat bool
 		insecure   bool
+		port       int
+		ramAsDir   bool
 	)
 	cmd := &cobra.Command{
 		Use:   "start",
@@ -36,7 +44,10 @@ and restarts engines that die, with exponential backoff. SIGTERM or SIGINT
 stop all engines and then the server.
 
 The daos_engine executable is looked for next to daos_server, then on PATH.
-The gRPC control service (dmg) is not served yet.`,
+While it runs, daos_server serves the per-host gRPC control service that
+dmg calls (storage scan and format, network scan, engine query) on port
+(default 10001), with TLS unless transport_config.allow_insecure or
+--insecure.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := cf.load()
@@ -57,7 +68,14 @@ The gRPC control service (dmg) is not served yet.`,
 				log.Info("config notice", "notice", n)
 			}
 			if insecure {
-				log.Info("--insecure accepted: the gRPC control service is not served yet")
+				cfg.Transport.AllowInsecure = true
+			}
+			if port > 0 {
+				cfg.Port = port
+			}
+			creds, err := security.ServerCredentials(cfg.Transport)
+			if err != nil {
+				return fmt.Errorf("start: gRPC transport: %w", err)
 			}
 			bin, err := engineBinary()
 			if err != nil && len(cfg.Engines) > 0 {
@@ -73,16 +91,33 @@ The gRPC control service (dmg) is not served yet.`,
 					log.Warn("cannot size automatic RAM disks", "err", err)
 				}
 			}
+			if ramAsDir {
+				opts.Formatter = &storage.Formatter{Mounter: storage.SystemMounter{}, MountRAM: false, Logger: log}
+			}
 			srv, err := server.New(opts)
 			if err != nil {
 				return err
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, syscall.SIGINT)
 			defer stop()
+			lis, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(cfg.Port)))
+			if err != nil {
+				return fmt.Errorf("start: listen for gRPC on port %d: %w", cfg.Port, err)
+			}
+			svc := &ctlsvc.Service{System: cfg.Name, Engines: srv, Storage: sc.storage, Network: sc.network, Logger: log}
+			gctx, stopGRPC := context.WithCancel(context.Background())
+			served := make(chan error, 1)
+			go func() { served <- ctlsvc.Serve(gctx, ctlsvc.NewGRPCServer(svc, creds), lis, 5*time.Second) }()
 			log.Info("daos_server starting", "system", cfg.Name, "engines", len(cfg.Engines),
-				"socket", srv.SocketPath(), "pid", os.Getpid())
-			if err := srv.Run(ctx); err != nil {
-				return fmt.Errorf("daos_server: %w", err)
+				"socket", srv.SocketPath(), "grpc", lis.Addr().String(), "insecure", cfg.Transport.AllowInsecure,
+				"pid", os.Getpid())
+			runErr := srv.Run(ctx)
+			stopGRPC()
+			if gErr := <-served; gErr != nil && runErr == nil {
+				runErr = gErr
+			}
+			if runErr != nil {
+				return fmt.Errorf("daos_server: %w", runErr)
 			}
 			log.Info("daos_server stopped")
 			return nil
@@ -92,7 +127,10 @@ The gRPC control service (dmg) is not served yet.`,
 	f.StringVarP(&socketDir, "socket_dir", "d", "", "directory of the dRPC sockets (overrides socket_dir)")
 	f.StringVarP(&group, "group", "g", "", "system name (overrides name)")
 	f.BoolVar(&autoFormat, "auto-format", false, "format unformatted engine storage at start, with no dmg needed")
-	f.BoolVarP(&insecure, "insecure", "i", false, "accepted for compatibility: no gRPC service is served yet")
+	f.BoolVarP(&insecure, "insecure", "i", false, "serve gRPC without TLS (transport_config.allow_insecure)")
+	f.IntVarP(&port, "port", "p", 0, "gRPC control port (overrides port)")
+	f.BoolVar(&ramAsDir, "ram-scm-as-dir", false, "format class ram SCM as a plain directory, without mounting tmpfs (tests)")
+	_ = f.MarkHidden("ram-scm-as-dir")
 	return cmd
 }
 

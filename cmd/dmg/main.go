@@ -1,11 +1,8 @@
-// Command dmg is the DAOS administrator's tool. It talks to daos_server over
-// gRPC; for now it reports its version, and the management commands arrive
-// with the control-plane work.
+// Command dmg is the DAOS administrator's tool. It calls the gRPC control
+// service of the daos_server hosts in its host list (daos_control.yml, or
+// -l), all at once, and prints their replies grouped by host.
 package main
 
 import "github.com/daos-go/daos/pkg/cmdutil"
 
-func main() {
-	var jsonOut bool
-	cmdutil.Main(cmdutil.NewRoot("dmg", "Administrative tool for managing DAOS clusters", &jsonOut))
-}
+func main() { cmdutil.Main(newRoot()) }
