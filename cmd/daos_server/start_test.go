@@ -162,7 +162,7 @@ func TestStartSupervisesEngines(t *testing.T) {
 	sbPath := filepath.Join(dir, "scm", superblock.FileName)
 
 	logs := &syncBuffer{}
-	srv := exec.Command(filepath.Join(dir, "bin", "daos_server"), "start", "-o", cfgPath)
+	srv := exec.Command(filepath.Join(dir, "bin", "daos_server"), "start", "-o", cfgPath, "-p", fmt.Sprint(freePort(t)))
 	srv.Stdout, srv.Stderr = logs, logs
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// freePort returns a loopback TCP port nobody listens on now.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// dmgRun runs dmg with a bounded wait and returns its stdout.
+func dmgRun(t *testing.T, bin string, args ...string) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return string(out), fmt.Errorf("dmg %s: %v: %s", strings.Join(args, " "), err, stderr.String())
+	}
+	return string(out), nil
+}
+
+type queryEnvelope struct {
+	Response struct {
+		Members []struct {
+			Addr      string `json:"addr"`
+			State     string `json:"state"`
+			UUID      string `json:"uuid"`
+			FabricURI string `json:"fabric_uri"`
+			PID       int    `json:"pid"`
+		} `json:"members"`
+	} `json:"response"`
+	Error  *string `json:"error"`
+	Status int     `json:"status"`
+}
+
+// TestDmgAgainstServer runs daos_server start on unformatted storage
+// (ram SCM as a plain directory, a file bdev, insecure, a free loopback
+// port), formats it with dmg storage format, sees the engine ready with
+// dmg system query -j, scans storage, and stops the server with SIGTERM.
+func TestDmgAgainstServer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("multi-process test")
+	}
+	dir, err := os.MkdirTemp("", "dgrpc") // short: socket paths are limited
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	binDir := filepath.Join(dir, "bin")
+	buildBinaries(t, binDir)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	if out, err := exec.CommandContext(ctx, "go", "build", "-o", binDir+"/", "github.com/daos-go/daos/cmd/dmg").CombinedOutput(); err != nil {
+		t.Fatalf("build dmg: %v\n%s", err, out)
+	}
+	dmg := filepath.Join(binDir, "dmg")
+	runDir := filepath.Join(dir, "run")
+	if err := os.MkdirAll(runDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfgPath := filepath.Join(dir, "daos_server.yml")
+	if err := os.WriteFile(cfgPath, []byte(fmt.Sprintf(localConfig, dir)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	port := freePort(t)
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+
+	logs := &syncBuffer{}
+	srv := exec.Command(filepath.Join(binDir, "daos_server"), "start", "-o", cfgPath,
+		"-p", fmt.Sprint(port), "--ram-scm-as-dir")
+	srv.Stdout, srv.Stderr = logs, logs
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- srv.Wait() }()
+	var enginePID int
+	t.Cleanup(func() {
+		srv.Process.Kill()
+		if enginePID != 0 {
+			syscall.Kill(enginePID, syscall.SIGKILL)
+		}
+	})
+
+	query := func() queryEnvelope {
+		out, err := dmgRun(t, dmg, "-l", addr, "-i", "system", "query", "-j")
+		var env queryEnvelope
+		if jErr := json.Unmarshal([]byte(out), &env); jErr != nil || err != nil {
+			return queryEnvelope{}
+		}
+		return env
+	}
+	// The gRPC service comes up with the engine waiting for a format.
+	waitFor(t, 20*time.Second, "the gRPC service to answer", logs, func() bool {
+		m := query().Response.Members
+		return len(m) == 1 && m[0].State == "awaitformat"
+	})
+
+	out, err := dmgRun(t, dmg, "-l", addr, "-i", "storage", "format")
+	if err != nil {
+		t.Fatalf("%v\nserver output:\n%s", err, logs)
+	}
+	if !strings.Contains(out, "Format Summary") || !strings.Contains(out, addr) {
+		t.Fatalf("format output:\n%s", out)
+	}
+	waitFor(t, 30*time.Second, "the engine to be ready", logs, func() bool {
+		m := query().Response.Members
+		return len(m) == 1 && m[0].State == "ready"
+	})
+	env := query()
+	m := env.Response.Members[0]
+	if env.Status != 0 || env.Error != nil || m.Addr != addr || m.UUID == "" || m.PID == 0 ||
+		m.FabricURI != "ofi+tcp://127.0.0.1:31416" {
+		t.Fatalf("system query: %+v", env)
+	}
+	enginePID = m.PID
+
+	// A second format without --force is refused, per engine.
+	if out, err := dmgRun(t, dmg, "-l", addr, "-i", "storage", "format"); err == nil {
+		t.Fatalf("second format was not refused:\n%s", out)
+	}
+
+	out, err = dmgRun(t, dmg, "-l", addr, "-i", "storage", "scan")
+	if err != nil || !strings.Contains(out, "NVMe Total") || !strings.Contains(out, addr) {
+		t.Fatalf("storage scan: %v\n%s", err, out)
+	}
+	out, err = dmgRun(t, dmg, "-l", addr, "-i", "network", "scan", "-p", "ofi+tcp")
+	if err != nil || !strings.Contains(out, "lo") {
+		t.Fatalf("network scan: %v\n%s", err, out)
+	}
+
+	if err := srv.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("daos_server exited with %v; output:\n%s", err, logs)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("daos_server did not exit after SIGTERM; output:\n%s", logs)
+	}
+	waitFor(t, 5*time.Second, "the engine process to be gone", logs, func() bool { return !alive(enginePID) })
+	// Nothing listens on the port any more.
+	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+		c.Close()
+		t.Fatalf("%s still accepts connections after the server stopped", addr)
+	}
+}
