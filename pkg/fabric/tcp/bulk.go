@@ -336,7 +336,7 @@ func scatter(r io.Reader, segs [][]byte, off, n int64) error {
 
 // readBulk handles the peer's bulk frames until the connection ends.
 func (s *session) readBulk() {
-	r := newBufferedReader(s.bulk)
+	r := newBulkReader(s.bulk)
 	hdr := make([]byte, bulkHeaderLen)
 	// refused holds writes whose earlier chunk was refused, so that the
 	// peer hears of each at most once; bounded by the peer's slots.

@@ -345,5 +345,15 @@ func (ep *endpoint) Close() error {
 	return nil
 }
 
-// newBufferedReader sizes the readers of every connection.
+// newBufferedReader sizes the readers of control connections.
 func newBufferedReader(c net.Conn) *bufio.Reader { return bufio.NewReaderSize(c, 64<<10) }
+
+// bulkReadBuffer sizes the reader of bulk connections. Data chunks are
+// read straight into their destination once the buffer is empty, so
+// whatever the buffer took in with a frame header is copied a second
+// time, in user space, into memory that is usually not in the cache: a
+// small buffer keeps that to a few KiB per chunk while still taking in
+// runs of small frames (read requests, statuses) with one system call.
+const bulkReadBuffer = 4 << 10
+
+func newBulkReader(c net.Conn) *bufio.Reader { return bufio.NewReaderSize(c, bulkReadBuffer) }
