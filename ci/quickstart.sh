@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The README's first command: installs what is missing, builds, and runs the
-# main job. Today the main job is a hardware/network scan and the cgo
-# backend benchmarks; it becomes an emulated local cluster as the engine
-# lands.
+# main job: an emulated one-node system (RAM-disk SCM, file-backed NVMe)
+# brought up from the built binaries, formatted and queried with dmg, and
+# shut down (ci/localcluster.sh). The engine holds no pools yet; that comes
+# with the engine issue.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,7 +13,4 @@ echo
 echo "== build/bin/daos_server version"
 build/bin/daos_server version
 echo
-echo "== build/bin/daos_server network scan"
-build/bin/daos_server network scan
-echo
-ci/bench.sh cgo
+ci/localcluster.sh build/bin

@@ -63,6 +63,9 @@ scan=$("$prefix/bin/daos_server" network scan -p ofi+tcp)
 echo "$scan"
 grep -Eq 'ofi\+tcp;ofi_rxm +.*\blo\b' <<<"$scan" || { echo "network scan did not find tcp;ofi_rxm on lo"; exit 1; }
 
+stage "smoke: local emulated system from the installed binaries (the quickstart's main job)"
+ci/localcluster.sh "$prefix/bin"
+
 passed=$(grep -cE '^\s*--- PASS' "$log" || true)
 failed=$(grep -cE '^\s*--- FAIL' "$log" || true)
 skipped=$(grep -cE '^\s*--- SKIP' "$log" || true)

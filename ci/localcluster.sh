@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Brings up an emulated one-node DAOS system from the built binaries, drives
+# it with dmg, and takes it down again: the main job of ci/quickstart.sh.
+#
+# Storage is emulated as DAOS's `class: ram` and `class: file` do it: a RAM
+# disk for SCM (tmpfs, mounted at format time when run as root; otherwise
+# the directory is used as it is) and a file standing in for an NVMe SSD.
+# Everything lives in a temporary directory that is removed at the end.
+#
+#   ci/localcluster.sh [BIN_DIR]     (default build/bin)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bin=${1:-build/bin}
+for b in daos_server daos_engine dmg; do
+	[ -x "$bin/$b" ] || { echo "localcluster: $bin/$b is missing (build first: scons)" >&2; exit 1; }
+done
+
+work=$(mktemp -d /tmp/daos-local.XXXXXX)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+server_pid=
+cleanup() {
+	if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+		kill -TERM "$server_pid" 2>/dev/null || true
+		for _ in $(seq 1 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$server_pid" 2>/dev/null || true
+	fi
+	if mountpoint -q "$work/scm" 2>/dev/null; then umount "$work/scm" || true; fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+mkdir -p "$work/scm" "$work/run"
+cat >"$work/daos_server.yml" <<EOF
+name: daos_server
+mgmt_svc_replicas: ['localhost']
+port: $port
+provider: ofi+tcp
+socket_dir: $work/run
+transport_config:
+  allow_insecure: true
+control_log_file: $work/daos_server.log
+engines:
+  - targets: 1
+    nr_xs_helpers: 0
+    fabric_iface: lo
+    fabric_iface_port: 31416
+    log_file: $work/daos_engine.0.log
+    storage:
+      - class: ram
+        scm_mount: $work/scm
+        scm_size: 4
+      - class: file
+        bdev_list: [$work/bdev0]
+        bdev_size: 1
+EOF
+
+dmg() { "$bin/dmg" -i -l "127.0.0.1:$port" "$@"; }
+
+echo "== daos_server start (config in $work/daos_server.yml, control port $port)"
+"$bin/daos_server" start -o "$work/daos_server.yml" >"$work/server.out" 2>&1 &
+server_pid=$!
+
+# The control service answers once the server has started; bounded wait.
+up=
+for _ in $(seq 1 100); do
+	if dmg system query >/dev/null 2>&1; then up=1; break; fi
+	kill -0 "$server_pid" 2>/dev/null || break
+	sleep 0.1
+done
+if [ -z "$up" ]; then
+	echo "localcluster: daos_server did not come up; its output:" >&2
+	cat "$work/server.out" >&2
+	exit 1
+fi
+
+echo
+echo "== dmg system query (before format)"
+dmg system query
+echo
+echo "== dmg storage format"
+dmg storage format
+# The engine starts after the format; wait until it reports ready.
+ready=
+for _ in $(seq 1 100); do
+	if dmg -j system query | grep -q '"state": *"ready"'; then ready=1; break; fi
+	sleep 0.1
+done
+echo
+echo "== dmg system query"
+dmg system query
+if [ -z "$ready" ]; then
+	echo "localcluster: the engine did not become ready; server output:" >&2
+	cat "$work/server.out" >&2
+	exit 1
+fi
+echo
+echo "== dmg storage scan"
+dmg storage scan
+echo
+echo "== dmg network scan -p ofi+tcp"
+dmg network scan -p ofi+tcp
+echo
+echo "== stopping daos_server (SIGTERM)"
+kill -TERM "$server_pid"
+wait "$server_pid" || { echo "localcluster: daos_server exited with an error" >&2; cat "$work/server.out" >&2; exit 1; }
+server_pid=
+echo "localcluster: the system came up, was formatted, served dmg and shut down cleanly"
