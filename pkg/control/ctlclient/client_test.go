@@ -195,8 +195,15 @@ func TestTLS(t *testing.T) {
 	bare := ctlclient.NewWith([]string{addr}, credentials.NewTLS(&tls.Config{InsecureSkipVerify: true}))
 	res := bare.HostSystemQuery(context.Background())
 	require.Error(t, res[0].Err)
-	require.Contains(t, res[0].Err.Error(), "client certificate")
-	t.Logf("no certificate: %v", res[0].Err)
+	// With TLS 1.3 the client may finish its side of the handshake before
+	// the server checks for a certificate; the server's alert then arrives
+	// either as "certificate required" or as the connection it closed.
+	msg := res[0].Err.Error()
+	if !strings.Contains(msg, "client certificate") && !strings.Contains(msg, "broken pipe") &&
+		!strings.Contains(msg, "connection reset") && !strings.Contains(msg, "EOF") {
+		t.Fatalf("refusal of a client without a certificate says %q", msg)
+	}
+	t.Logf("no certificate: %v", msg)
 }
 
 // TestKeyMode: a key readable by others is refused with what to do.
