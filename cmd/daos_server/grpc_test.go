@@ -150,17 +150,7 @@ func TestDmgAgainstServer(t *testing.T) {
 		t.Fatalf("network scan: %v\n%s", err, out)
 	}
 
-	if err := srv.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Fatalf("daos_server exited with %v; output:\n%s", err, logs)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatalf("daos_server did not exit after SIGTERM; output:\n%s", logs)
-	}
+	stopServer(t, srv, exited, logs)
 	waitFor(t, 5*time.Second, "the engine process to be gone", logs, func() bool { return !alive(enginePID) })
 	// Nothing listens on the port any more.
 	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {

@@ -100,6 +100,23 @@ func pidOfSocket(path string) int {
 
 func alive(pid int) bool { return syscall.Kill(pid, 0) == nil }
 
+// stopServer sends SIGTERM to the server and waits (bounded) for a clean
+// exit.
+func stopServer(t *testing.T, srv *exec.Cmd, exited <-chan error, logs fmt.Stringer) {
+	t.Helper()
+	if err := srv.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("daos_server exited with %v; output:\n%s", err, logs)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("daos_server did not exit after SIGTERM; output:\n%s", logs)
+	}
+}
+
 func ping(t *testing.T, sock string) {
 	t.Helper()
 	c := drpc.NewClient(sock, 0)
@@ -223,17 +240,7 @@ func TestStartSupervisesEngines(t *testing.T) {
 	}
 
 	// SIGTERM the server: engines stop, sockets go, nothing is left.
-	if err := srv.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Fatalf("daos_server exited with %v; output:\n%s", err, logs)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatalf("daos_server did not exit after SIGTERM; output:\n%s", logs)
-	}
+	stopServer(t, srv, exited, logs)
 	waitFor(t, 5*time.Second, "the engine process to be gone", logs, func() bool { return !alive(pid2) })
 	if socks := engineSockets(runDir); len(socks) != 0 {
 		t.Fatalf("engine sockets left behind: %v", socks)
