@@ -290,3 +290,37 @@ func TestStaleSocket(t *testing.T) {
 		t.Fatal("regular file was touched")
 	}
 }
+
+func TestPeerCredentials(t *testing.T) {
+	dir, err := os.MkdirTemp("", "drpc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	s := NewServer(filepath.Join(dir, "peer.sock"), ServerOptions{})
+	s.Register(testModule, echo, func(ctx context.Context, _ []byte) ([]byte, error) {
+		p, ok := PeerFromContext(ctx)
+		if !ok {
+			return nil, errors.New("no peer")
+		}
+		return []byte(fmt.Sprintf("%d/%d/%d", p.PID, p.UID, p.GID)), nil
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := s.Listen(ctx); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	c := NewClient(s.Path(), 0)
+	defer c.Close()
+	got, err := c.Call(ctx, testModule, echo, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("%d/%d/%d", os.Getpid(), os.Getuid(), os.Getgid())
+	if string(got) != want {
+		t.Fatalf("peer = %s, want %s", got, want)
+	}
+}

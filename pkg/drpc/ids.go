@@ -36,3 +36,11 @@ const (
 	// command-line flags and environment variables.
 	MethodGetEngineConfig Method = 390
 )
+
+// Methods served by daos_agent (libdaos → agent).
+const (
+	// MethodRequestCreds is SEC_AGENT's REQUEST_CREDS.
+	MethodRequestCreds Method = 101
+	// MethodGetAttachInfo is MGMT's GET_ATTACH_INFO.
+	MethodGetAttachInfo Method = 206
+)

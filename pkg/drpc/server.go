@@ -174,6 +174,11 @@ func (s *Server) serveConn(ctx context.Context, raw *net.UnixConn) {
 	defer raw.Close()
 	stop := context.AfterFunc(ctx, func() { raw.Close() })
 	defer stop()
+	if pc, err := readPeerCred(raw); err == nil {
+		ctx = ContextWithPeer(ctx, pc)
+	} else {
+		s.opts.Logger.Warn("dRPC peer unknown", "socket", s.path, "err", err)
+	}
 	conn := newMsgConn(raw, s.opts.MaxMessageBytes)
 	for {
 		msg, err := conn.recv()
