@@ -1,0 +1,258 @@
+// Package agent is daos_agent's service: on daos_agent.sock it answers
+// libdaos's GET_ATTACH_INFO (the system's engine addresses, fetched from
+// the servers and cached) and REQUEST_CREDS (the caller's identity, read
+// from the socket and signed by the agent; see package auth).
+package agent
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/daos-go/daos/pkg/agent/agentpb"
+	"github.com/daos-go/daos/pkg/agent/auth"
+	"github.com/daos-go/daos/pkg/control/config"
+	"github.com/daos-go/daos/pkg/drpc"
+)
+
+// SocketName is the agent's socket in its runtime directory.
+const SocketName = "daos_agent.sock"
+
+// SocketDirEnv lets clients find the socket in another directory.
+const SocketDirEnv = "DAOS_AGENT_DRPC_DIR"
+
+// DER codes put in reply status fields.
+const (
+	derInval  = -1003 // DER_INVAL
+	derNoPerm = -1001 // DER_NO_PERM
+)
+
+// ClientSocketPath is where a client finds the agent: $DAOS_AGENT_DRPC_DIR
+// if set (getenv is os.Getenv in real use), else the default runtime dir.
+func ClientSocketPath(getenv func(string) string) string {
+	dir := getenv(SocketDirEnv)
+	if dir == "" {
+		dir = config.DefaultAgentRuntimeDir
+	}
+	return filepath.Join(dir, SocketName)
+}
+
+// Deps are the agent's collaborators; tests pass fakes.
+type Deps struct {
+	Querier SystemQuerier
+	Signer  *auth.Signer
+	// Scanner finds interfaces when the config lists none; nil means the
+	// hint carries no interface then.
+	Scanner NetScanner
+	Logger  *slog.Logger
+	// Now is the clock for cache expiry; nil means time.Now.
+	Now func() time.Time
+	// Hostname names this node in credentials; "" means os.Hostname.
+	Hostname string
+	// LookupUser and LookupGroup resolve ids to names; nil means os/user.
+	LookupUser  func(uid string) (*user.User, error)
+	LookupGroup func(gid string) (*user.Group, error)
+}
+
+// Agent serves daos_agent.sock.
+type Agent struct {
+	cfg   *config.Agent
+	deps  Deps
+	cache *attachCache
+	srv   *drpc.Server
+}
+
+// New makes an agent for cfg. Nothing is opened until Listen.
+func New(cfg *config.Agent, deps Deps) (*Agent, error) {
+	if deps.Querier == nil || deps.Signer == nil {
+		return nil, fmt.Errorf("create agent: a system querier and a credential signer are required")
+	}
+	if deps.Logger == nil {
+		deps.Logger = slog.New(slog.DiscardHandler)
+	}
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	if deps.Hostname == "" {
+		h, err := os.Hostname()
+		if err != nil {
+			return nil, fmt.Errorf("create agent: hostname: %w", err)
+		}
+		deps.Hostname = h
+	}
+	if deps.LookupUser == nil {
+		deps.LookupUser = user.LookupId
+	}
+	if deps.LookupGroup == nil {
+		deps.LookupGroup = user.LookupGroupId
+	}
+	a := &Agent{cfg: cfg, deps: deps}
+	a.cache = &attachCache{
+		ttl: cfg.AttachInfoExpiration(),
+		now: deps.Now,
+		fetch: func(ctx context.Context) (*SystemInfo, error) {
+			return fetchSystemInfo(ctx, deps.Querier, cfg.Name)
+		},
+	}
+	a.srv = drpc.NewServer(filepath.Join(cfg.RuntimeDir, SocketName), drpc.ServerOptions{Logger: deps.Logger})
+	a.srv.Register(drpc.ModuleMgmt, drpc.MethodGetAttachInfo, a.getAttachInfo)
+	a.srv.Register(drpc.ModuleSecAgent, drpc.MethodRequestCreds, a.requestCreds)
+	return a, nil
+}
+
+// SocketPath is where the agent listens.
+func (a *Agent) SocketPath() string { return a.srv.Path() }
+
+// Listen creates the runtime directory and the socket.
+func (a *Agent) Listen(ctx context.Context) error {
+	if err := os.MkdirAll(a.cfg.RuntimeDir, 0o755); err != nil {
+		return fmt.Errorf("create agent runtime_dir: %w", err)
+	}
+	return a.srv.Listen(ctx)
+}
+
+// Serve answers clients until ctx ends. The socket must be world
+// connectable: every local user's processes need credentials, and the
+// agent tells them apart by their kernel-reported ids.
+func (a *Agent) Serve(ctx context.Context) error {
+	if err := os.Chmod(a.SocketPath(), 0o777); err != nil {
+		return fmt.Errorf("open agent socket to all users: %w", err)
+	}
+	return a.srv.Serve(ctx)
+}
+
+func (a *Agent) getAttachInfo(ctx context.Context, body []byte) ([]byte, error) {
+	req := &agentpb.GetAttachInfoReq{}
+	if err := proto.Unmarshal(body, req); err != nil {
+		return nil, fmt.Errorf("get attach info: %w: %v", drpc.ErrBadPayload, err)
+	}
+	resp := &agentpb.GetAttachInfoResp{Sys: a.cfg.Name}
+	if req.Sys != "" && req.Sys != a.cfg.Name {
+		resp.Status = derInval
+		return proto.Marshal(resp)
+	}
+	info, err := a.cache.get(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("get attach info: %w", err)
+	}
+	for _, r := range info.Ranks {
+		resp.RankUris = append(resp.RankUris, &agentpb.RankUri{Rank: r.Rank, Uri: r.URI})
+	}
+	iface, domain := req.Interface, req.Domain
+	if iface == "" {
+		iface, domain = a.pickInterface(ctx, info.Provider)
+	}
+	resp.ClientNetHint = &agentpb.ClientNetHint{Provider: info.Provider, Interface: iface, Domain: domain}
+	return proto.Marshal(resp)
+}
+
+// pickInterface is the interface clients on this node should use: the
+// first one configured in fabric_ifaces (lowest NUMA node first), else the
+// scanner's best for the provider, else none.
+func (a *Agent) pickInterface(ctx context.Context, provider string) (iface, domain string) {
+	if len(a.cfg.FabricIfaces) > 0 {
+		numa := append([]config.AgentNUMAIfaces(nil), a.cfg.FabricIfaces...)
+		sort.SliceStable(numa, func(i, j int) bool { return numa[i].NUMANode < numa[j].NUMANode })
+		d := numa[0].Devices[0]
+		if d.Domain == "" {
+			d.Domain = d.Iface
+		}
+		return d.Iface, d.Domain
+	}
+	if a.deps.Scanner == nil {
+		return "", ""
+	}
+	scan, err := a.deps.Scanner.Scan(ctx, provider)
+	if err != nil {
+		a.deps.Logger.Warn("network scan for attach info failed", "err", err)
+		return "", ""
+	}
+	best := -1
+	for i, f := range scan.Fabric {
+		if best < 0 || f.Priority < scan.Fabric[best].Priority {
+			best = i
+		}
+	}
+	if best < 0 {
+		return "", ""
+	}
+	iface = scan.Fabric[best].Device
+	domain = iface
+	for _, ni := range scan.Interfaces {
+		if ni.Name == iface && ni.RDMADevice != "" {
+			domain = ni.RDMADevice
+		}
+	}
+	return iface, domain
+}
+
+func (a *Agent) requestCreds(ctx context.Context, body []byte) ([]byte, error) {
+	if err := proto.Unmarshal(body, &agentpb.GetCredReq{}); err != nil {
+		return nil, fmt.Errorf("request credentials: %w: %v", drpc.ErrBadPayload, err)
+	}
+	peer, ok := drpc.PeerFromContext(ctx)
+	if !ok {
+		return proto.Marshal(&agentpb.GetCredResp{Status: derNoPerm})
+	}
+	sys, err := a.identify(peer)
+	if err != nil {
+		a.deps.Logger.Warn("credential refused", "uid", peer.UID, "pid", peer.PID, "err", err)
+		return proto.Marshal(&agentpb.GetCredResp{Status: derNoPerm})
+	}
+	cred, err := a.deps.Signer.Sign(sys, a.deps.Hostname)
+	if err != nil {
+		return nil, fmt.Errorf("request credentials: %w", err)
+	}
+	return proto.Marshal(&agentpb.GetCredResp{Cred: cred})
+}
+
+// identify turns a peer's ids into names. Names carry DAOS's trailing
+// '@' (user@, group@), as in ACL principals.
+func (a *Agent) identify(p drpc.PeerCred) (*agentpb.Sys, error) {
+	uid, gid := strconv.FormatUint(uint64(p.UID), 10), strconv.FormatUint(uint64(p.GID), 10)
+	u, err := a.deps.LookupUser(uid)
+	if err != nil {
+		return nil, fmt.Errorf("look up user %s: %w", uid, err)
+	}
+	g, err := a.deps.LookupGroup(gid)
+	if err != nil {
+		return nil, fmt.Errorf("look up group %s: %w", gid, err)
+	}
+	sys := &agentpb.Sys{
+		Stamp:       uint64(a.deps.Now().Unix()),
+		Machinename: a.deps.Hostname,
+		User:        u.Username + "@",
+		Group:       g.Name + "@",
+		Uid:         p.UID,
+		Gid:         p.GID,
+	}
+	gids, err := u.GroupIds()
+	if err != nil {
+		return nil, fmt.Errorf("look up groups of user %s: %w", u.Username, err)
+	}
+	sort.Strings(gids)
+	for _, id := range gids {
+		if id == gid {
+			continue
+		}
+		n, err := strconv.ParseUint(id, 10, 32)
+		if err != nil {
+			continue
+		}
+		grp, err := a.deps.LookupGroup(id)
+		if err != nil {
+			continue // a dangling group id gives no name, and no rights
+		}
+		sys.Gids = append(sys.Gids, uint32(n))
+		sys.Groups = append(sys.Groups, grp.Name+"@")
+	}
+	return sys, nil
+}
