@@ -1,10 +1,7 @@
-// Command daos_agent runs on client nodes: it serves attach information and
-// signs credentials for libdaos. For now it reports its version.
+// Command daos_agent runs on client nodes: it serves attach information
+// and signed credentials to libdaos over daos_agent.sock.
 package main
 
 import "github.com/daos-go/daos/pkg/cmdutil"
 
-func main() {
-	var jsonOut bool
-	cmdutil.Main(cmdutil.NewRoot("daos_agent", "DAOS client agent", &jsonOut))
-}
+func main() { cmdutil.Main(newRoot()) }

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/daos-go/daos/pkg/agent"
+	"github.com/daos-go/daos/pkg/agent/auth"
+	"github.com/daos-go/daos/pkg/cmdutil"
+	"github.com/daos-go/daos/pkg/control/config"
+	"github.com/daos-go/daos/pkg/control/ctlclient"
+	"github.com/daos-go/daos/pkg/control/security"
+	"github.com/daos-go/daos/pkg/hardware"
+)
+
+// flags are daos_agent's global flags.
+type flags struct {
+	json   bool
+	config config.AgentFlags
+	debug  bool
+}
+
+// newRoot builds the command tree; `start` is also what runs with no
+// subcommand, as in DAOS.
+func newRoot() *cobra.Command {
+	f := &flags{}
+	root := cmdutil.NewRoot("daos_agent", "DAOS client agent", &f.json)
+	pf := root.PersistentFlags()
+	pf.StringVarP(&f.config.ConfigPath, "config-path", "o", "", "daos_agent.yml to read (default "+config.DefaultAgentConfigPath+")")
+	pf.BoolVarP(&f.config.Insecure, "insecure", "i", false, "talk to the servers without TLS")
+	pf.StringVarP(&f.config.RuntimeDir, "runtime_dir", "s", "", "directory for "+agent.SocketName)
+	pf.StringVarP(&f.config.LogFile, "logfile", "l", "", "log to this file instead of stderr")
+	pf.BoolVarP(&f.debug, "debug", "d", false, "log debug messages")
+	start := startCommand(f)
+	root.AddCommand(start)
+	root.Args = cobra.NoArgs
+	root.RunE = start.RunE
+	return root
+}
+
+func startCommand(f *flags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "start",
+		Short: "Serve attach info and credentials to local DAOS clients",
+		Long: `start loads daos_agent.yml and serves libdaos on <runtime_dir>/daos_agent.sock
+(clients look in $DAOS_AGENT_DRPC_DIR instead when it is set) until SIGTERM
+or SIGINT. Attach info is fetched from the servers in access_points over
+gRPC and kept for cache_expiration minutes (0: until restart). Credentials
+name the calling process's user and groups, read from the socket, and are
+signed with the Ed25519 key in credential_config.signing_key; without one
+the agent signs with a key made at start, which no server can verify.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			f.config.ConfigPathGiven = cmd.Flags().Changed("config-path")
+			return run(cmd, f)
+		},
+	}
+}
+
+func run(cmd *cobra.Command, f *flags) error {
+	cfg, err := config.ResolveAgent(f.config)
+	if err != nil {
+		return err
+	}
+	log, closeLog, err := openLog(cfg.LogFile, cmd.ErrOrStderr(), f.debug)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+
+	creds, err := security.ClientCredentials(cfg.Transport, config.ComponentAgent)
+	if err != nil {
+		return fmt.Errorf("start: gRPC transport: %w", err)
+	}
+	var signer *auth.Signer
+	if cfg.Credentials.SigningKey != "" {
+		if signer, err = auth.LoadSigner(cfg.Credentials.SigningKey); err != nil {
+			return fmt.Errorf("start: %w", err)
+		}
+	} else {
+		if signer, err = auth.GenerateSigner(); err != nil {
+			return fmt.Errorf("start: %w", err)
+		}
+		log.Warn("no credential_config.signing_key: credentials are signed with a key made now, which servers cannot verify",
+			"key_id", signer.KeyID())
+	}
+	a, err := agent.New(cfg, agent.Deps{
+		Querier: ctlclient.NewWith(cfg.AccessPoints, creds),
+		Signer:  signer,
+		Scanner: hardware.DefaultNetworkScanner(),
+		Logger:  log,
+	})
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	if err := a.Listen(ctx); err != nil {
+		return fmt.Errorf("start: %w", err)
+	}
+	log.Info("daos_agent started", "config", cfg.String(), "system", cfg.Name, "access_points", cfg.AccessPoints,
+		"socket", a.SocketPath(), "key_id", signer.KeyID(), "pid", os.Getpid())
+	if err := a.Serve(ctx); err != nil {
+		return fmt.Errorf("daos_agent: %w", err)
+	}
+	log.Info("daos_agent stopped")
+	return nil
+}
+
+// openLog logs to file, or to stderr when file is "".
+func openLog(file string, stderr io.Writer, debug bool) (*slog.Logger, func(), error) {
+	level := slog.LevelInfo
+	if debug {
+		level = slog.LevelDebug
+	}
+	w, closeFn := stderr, func() {}
+	if file != "" {
+		fh, err := os.OpenFile(file, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return nil, nil, fmt.Errorf("open log_file: %w", err)
+		}
+		w, closeFn = fh, func() { fh.Close() }
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level})), closeFn, nil
+}
