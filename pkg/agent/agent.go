@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"syscall"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -102,7 +103,16 @@ func New(cfg *config.Agent, deps Deps) (*Agent, error) {
 			return fetchSystemInfo(ctx, deps.Querier, cfg.Name)
 		},
 	}
-	a.srv = drpc.NewServer(filepath.Join(cfg.RuntimeDir, SocketName), drpc.ServerOptions{Logger: deps.Logger})
+	// Every local user can connect (the agent tells callers apart by
+	// their kernel-reported ids), so requests are small and bounded in
+	// time: nobody can hold the connection slots or much memory.
+	a.srv = drpc.NewServer(filepath.Join(cfg.RuntimeDir, SocketName), drpc.ServerOptions{
+		Logger:          deps.Logger,
+		SocketMode:      0o777,
+		MaxMessageBytes: maxRequestBytes,
+		MaxConns:        maxClientConns,
+		IdleTimeout:     clientIdleTimeout,
+	})
 	a.srv.Register(drpc.ModuleMgmt, drpc.MethodGetAttachInfo, a.getAttachInfo)
 	a.srv.Register(drpc.ModuleSecAgent, drpc.MethodRequestCreds, a.requestCreds)
 	return a, nil
@@ -111,21 +121,49 @@ func New(cfg *config.Agent, deps Deps) (*Agent, error) {
 // SocketPath is where the agent listens.
 func (a *Agent) SocketPath() string { return a.srv.Path() }
 
-// Listen creates the runtime directory and the socket.
+// Limits of the client socket.
+const (
+	maxRequestBytes   = 64 << 10
+	maxClientConns    = 256
+	clientIdleTimeout = 30 * time.Second
+)
+
+// Listen creates the runtime directory and the socket (mode 0777: every
+// local user's processes need credentials, and the agent tells them apart
+// by their kernel-reported ids). The directory must belong to the agent's
+// user and be writable by nobody else, or another user could replace the
+// socket under the clients.
 func (a *Agent) Listen(ctx context.Context) error {
 	if err := os.MkdirAll(a.cfg.RuntimeDir, 0o755); err != nil {
 		return fmt.Errorf("create agent runtime_dir: %w", err)
 	}
+	if err := checkPrivateDir(a.cfg.RuntimeDir); err != nil {
+		return err
+	}
 	return a.srv.Listen(ctx)
 }
 
-// Serve answers clients until ctx ends. The socket must be world
-// connectable: every local user's processes need credentials, and the
-// agent tells them apart by their kernel-reported ids.
-func (a *Agent) Serve(ctx context.Context) error {
-	if err := os.Chmod(a.SocketPath(), 0o777); err != nil {
-		return fmt.Errorf("open agent socket to all users: %w", err)
+// checkPrivateDir refuses a directory (not a symlink) that another user
+// owns or that group or others may write.
+func checkPrivateDir(dir string) error {
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return fmt.Errorf("check agent runtime_dir: %w", err)
 	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	switch {
+	case !fi.IsDir():
+		return fmt.Errorf("agent runtime_dir %s is not a directory (%s)", dir, fi.Mode().Type())
+	case ok && int(st.Uid) != os.Geteuid():
+		return fmt.Errorf("agent runtime_dir %s belongs to uid %d, not to the agent's uid %d", dir, st.Uid, os.Geteuid())
+	case fi.Mode().Perm()&0o022 != 0:
+		return fmt.Errorf("agent runtime_dir %s is writable by group or others (mode %v); make it 0755 or tighter", dir, fi.Mode().Perm())
+	}
+	return nil
+}
+
+// Serve answers clients until ctx ends.
+func (a *Agent) Serve(ctx context.Context) error {
 	return a.srv.Serve(ctx)
 }
 

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"os"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -34,8 +36,22 @@ type Handler func(ctx context.Context, body []byte) ([]byte, error)
 type ServerOptions struct {
 	MaxMessageBytes int
 	MaxConns        int
-	Logger          *slog.Logger
+	// SocketMode is the socket file's mode (default SocketMode). It is
+	// set before the socket appears at its path.
+	SocketMode os.FileMode
+	// IdleTimeout, if set, closes a connection that does not deliver a
+	// whole message within it (between calls, or within one): a socket
+	// that untrusted users can reach must not let them hold connection
+	// slots or half-received messages for ever.
+	IdleTimeout time.Duration
+	// WriteTimeout bounds sending a response (default 10 s), so a peer
+	// that stops reading cannot hold its slot.
+	WriteTimeout time.Duration
+	Logger       *slog.Logger
 }
+
+// DefaultWriteTimeout is ServerOptions.WriteTimeout's default.
+const DefaultWriteTimeout = 10 * time.Second
 
 type handlerKey struct {
 	module Module
@@ -63,6 +79,12 @@ func NewServer(path string, opts ServerOptions) *Server {
 	}
 	if opts.MaxConns <= 0 {
 		opts.MaxConns = DefaultMaxConns
+	}
+	if opts.SocketMode == 0 {
+		opts.SocketMode = SocketMode
+	}
+	if opts.WriteTimeout <= 0 {
+		opts.WriteTimeout = DefaultWriteTimeout
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -93,16 +115,16 @@ func (s *Server) Listen(ctx context.Context) error {
 	if err := RemoveStaleSocket(ctx, s.path); err != nil {
 		return err
 	}
-	// Bind under a temporary name and rename once the mode is 0600, so
-	// the socket is never reachable with a looser mode.
-	tmp := s.path + ".tmp" + strconv.Itoa(os.Getpid())
-	_ = os.Remove(tmp)
+	// Bind under a temporary name and rename once the mode is set, so the
+	// socket is never reachable with another mode. The name is fresh:
+	// nothing already at a guessable name is removed or followed.
+	tmp := s.path + ".tmp" + strconv.Itoa(os.Getpid()) + "." + strconv.FormatUint(rand.Uint64(), 36)
 	ln, err := net.ListenUnix("unixpacket", &net.UnixAddr{Name: tmp, Net: "unixpacket"})
 	if err != nil {
 		return fmt.Errorf("listen on dRPC socket %s: %w", s.path, err)
 	}
 	ln.SetUnlinkOnClose(false)
-	if err := os.Chmod(tmp, SocketMode); err != nil {
+	if err := os.Chmod(tmp, s.opts.SocketMode); err != nil {
 		ln.Close()
 		os.Remove(tmp)
 		return fmt.Errorf("set mode of dRPC socket %s: %w", s.path, err)
@@ -181,6 +203,9 @@ func (s *Server) serveConn(ctx context.Context, raw *net.UnixConn) {
 	}
 	conn := newMsgConn(raw, s.opts.MaxMessageBytes)
 	for {
+		if s.opts.IdleTimeout > 0 {
+			_ = raw.SetReadDeadline(time.Now().Add(s.opts.IdleTimeout))
+		}
 		msg, err := conn.recv()
 		if err != nil {
 			if ctx.Err() == nil && !errors.Is(err, errPeerClosed) {
@@ -193,6 +218,7 @@ func (s *Server) serveConn(ctx context.Context, raw *net.UnixConn) {
 		if err != nil {
 			out, _ = proto.Marshal(&drpcpb.Response{Sequence: resp.Sequence, Status: drpcpb.Status_FAILED_MARSHAL})
 		}
+		_ = raw.SetWriteDeadline(time.Now().Add(s.opts.WriteTimeout))
 		if err := conn.send(out); err != nil {
 			if ctx.Err() == nil {
 				s.opts.Logger.Warn("dRPC response not sent", "socket", s.path, "err", err)
@@ -250,9 +276,15 @@ func RemoveStaleSocket(ctx context.Context, path string) error {
 	dctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
 	var d net.Dialer
-	if c, err := d.DialContext(dctx, "unixpacket", path); err == nil {
+	c, err := d.DialContext(dctx, "unixpacket", path)
+	if err == nil {
 		c.Close()
 		return fmt.Errorf("dRPC socket %s is in use by another process; stop it first", path)
+	}
+	// Only a refused connection proves nobody serves it; anything else (a
+	// socket of another kind or owner, a full backlog) is left alone.
+	if !errors.Is(err, syscall.ECONNREFUSED) {
+		return fmt.Errorf("dRPC socket %s exists and cannot be checked (%v); remove it if it is stale", path, err)
 	}
 	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("remove stale dRPC socket %s: %w", path, err)

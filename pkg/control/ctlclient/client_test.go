@@ -170,7 +170,7 @@ func TestTLS(t *testing.T) {
 		c, err := ctlclient.New(&config.Control{HostList: []string{addr}, Transport: tr})
 		require.NoError(t, err)
 		c.Timeout = 5 * time.Second
-		res := c.HostSystemQuery(context.Background())
+		res := c.StorageScan(context.Background())
 		require.Error(t, res[0].Err)
 		for _, w := range want {
 			if strings.Contains(res[0].Err.Error(), w) {
@@ -179,8 +179,12 @@ func TestTLS(t *testing.T) {
 		}
 		t.Fatalf("error %q names none of %q", res[0].Err, want)
 	}
-	// An agent certificate may not call admin methods.
+	// An agent certificate may not call admin methods, but may query the
+	// system (attach info is built from it).
 	refused(agentT, "may not call")
+	ac, err := ctlclient.New(&config.Control{HostList: []string{addr}, Transport: agentT})
+	require.NoError(t, err)
+	require.NoError(t, ac.HostSystemQuery(context.Background())[0].Err)
 	// A certificate from another CA is refused by the server, and that
 	// CA's client does not trust our server either.
 	refused(strangerT, "not signed by our CA", "does not trust", "TLS")

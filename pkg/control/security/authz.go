@@ -20,7 +20,9 @@ var methodComponents = map[string][]config.Component{
 	"/ctl.CtlSvc/StorageScan":     {config.ComponentAdmin},
 	"/ctl.CtlSvc/StorageFormat":   {config.ComponentAdmin},
 	"/ctl.CtlSvc/NetworkScan":     {config.ComponentAdmin},
-	"/ctl.CtlSvc/HostSystemQuery": {config.ComponentAdmin},
+	// The agent builds attach info from it until the management service
+	// serves GetAttachInfo.
+	"/ctl.CtlSvc/HostSystemQuery": {config.ComponentAdmin, config.ComponentAgent},
 }
 
 // Allowed reports whether component c may call method.
