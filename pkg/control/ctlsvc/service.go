@@ -124,7 +124,8 @@ func (s *Service) HostSystemQuery(_ context.Context, _ *ctlpb.HostSystemQueryReq
 // NewGRPCServer makes a gRPC server with the control service registered
 // and the authorisation check installed.
 func NewGRPCServer(svc *Service, creds credentials.TransportCredentials) *grpc.Server {
-	gs := grpc.NewServer(grpc.Creds(creds), grpc.UnaryInterceptor(security.UnaryAuthorizer))
+	gs := grpc.NewServer(grpc.Creds(creds), grpc.UnaryInterceptor(security.UnaryAuthorizer),
+		grpc.StreamInterceptor(security.StreamAuthorizer))
 	ctlpb.RegisterCtlSvcServer(gs, svc)
 	return gs
 }
