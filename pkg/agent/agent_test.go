@@ -220,6 +220,7 @@ func TestRequestCreds(t *testing.T) {
 	require.Zero(t, resp.Status)
 
 	v := auth.NewVerifier(h.signer.PublicKey())
+	v.Now = h.clock.now // the agent stamps with the harness's clock
 	sys, err := v.Verify(resp.Cred)
 	require.NoError(t, err)
 	require.Equal(t, uint32(os.Getuid()), sys.Uid)

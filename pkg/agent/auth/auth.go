@@ -22,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -121,11 +122,21 @@ func (s *Signer) Sign(sys *agentpb.Sys, origin string) (*agentpb.Credential, err
 // Verifier checks credentials against the public keys of trusted agents.
 type Verifier struct {
 	keys map[string]ed25519.PublicKey
+	// MaxAge bounds how old a credential's stamp may be (and how far in
+	// the future, for clock skew), so that a credential seen once cannot
+	// be replayed for ever; 0 accepts any age.
+	MaxAge time.Duration
+	// Now is the clock MaxAge is measured with (time.Now if nil).
+	Now func() time.Time
 }
 
-// NewVerifier trusts credentials signed by any of keys.
+// DefaultMaxCredentialAge is the MaxAge NewVerifier sets.
+const DefaultMaxCredentialAge = 5 * time.Minute
+
+// NewVerifier trusts credentials signed by any of keys, up to
+// DefaultMaxCredentialAge old.
 func NewVerifier(keys ...ed25519.PublicKey) *Verifier {
-	v := &Verifier{keys: make(map[string]ed25519.PublicKey, len(keys))}
+	v := &Verifier{keys: make(map[string]ed25519.PublicKey, len(keys)), MaxAge: DefaultMaxCredentialAge}
 	for _, k := range keys {
 		v.keys[KeyID(k)] = k
 	}
@@ -155,6 +166,16 @@ func (v *Verifier) Verify(cred *agentpb.Credential) (*agentpb.Sys, error) {
 	sys := &agentpb.Sys{}
 	if err := proto.Unmarshal(cred.Token.Data, sys); err != nil {
 		return nil, fmt.Errorf("%w: decode token: %v", ErrInvalid, err)
+	}
+	if v.MaxAge > 0 {
+		now := time.Now
+		if v.Now != nil {
+			now = v.Now
+		}
+		stamp := time.Unix(int64(sys.Stamp), 0)
+		if age := now().Sub(stamp); age > v.MaxAge || age < -v.MaxAge {
+			return nil, fmt.Errorf("%w: credential stamped %s, %v from now (at most %v accepted)", ErrInvalid, stamp.UTC().Format(time.RFC3339), age.Round(time.Second), v.MaxAge)
+		}
 	}
 	return sys, nil
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/proto"
@@ -19,7 +20,7 @@ func TestSignVerifyTamper(t *testing.T) {
 	s, err := GenerateSigner()
 	require.NoError(t, err)
 	v := NewVerifier(s.PublicKey())
-	sys := &agentpb.Sys{User: "alice", Group: "users", Uid: 1000, Gid: 100, Machinename: "c1"}
+	sys := &agentpb.Sys{User: "alice", Group: "users", Uid: 1000, Gid: 100, Machinename: "c1", Stamp: uint64(time.Now().Unix())}
 	cred, err := s.Sign(sys, "c1")
 	require.NoError(t, err)
 	got, err := v.Verify(cred)
@@ -80,4 +81,33 @@ func TestLoadSigner(t *testing.T) {
 	require.NoError(t, os.WriteFile(junk, []byte("nope"), 0o600))
 	_, err = LoadSigner(junk)
 	require.ErrorContains(t, err, "no PEM PRIVATE KEY")
+}
+
+// TestStaleCredentialRefused: a credential older (or further in the
+// future) than MaxAge is refused, so a captured one cannot be replayed for
+// ever.
+func TestStaleCredentialRefused(t *testing.T) {
+	s, err := GenerateSigner()
+	require.NoError(t, err)
+	v := NewVerifier(s.PublicKey())
+	now := time.Unix(1_800_000_000, 0)
+	v.Now = func() time.Time { return now }
+	for _, tc := range []struct {
+		stamp time.Time
+		ok    bool
+	}{
+		{now, true},
+		{now.Add(-4 * time.Minute), true},
+		{now.Add(-6 * time.Minute), false},
+		{now.Add(6 * time.Minute), false},
+	} {
+		cred, err := s.Sign(&agentpb.Sys{User: "alice", Uid: 1000, Stamp: uint64(tc.stamp.Unix())}, "c1")
+		require.NoError(t, err)
+		_, err = v.Verify(cred)
+		if tc.ok {
+			require.NoError(t, err, "stamp %v", tc.stamp)
+		} else {
+			require.ErrorIs(t, err, ErrInvalid, "stamp %v", tc.stamp)
+		}
+	}
 }
