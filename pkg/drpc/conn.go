@@ -88,13 +88,24 @@ var errPeerClosed = errors.New("peer closed the dRPC connection")
 // watchContext makes blocking I/O on conn return once ctx ends: it sets
 // the connection's deadline to ctx's and, on cancellation, to the past.
 // The returned function must be called when the I/O is over; it reports
-// ctx's error if ctx ended the I/O.
+// whether ctx's end touched the deadline, and returns only once that is
+// finished, so a late cancellation cannot reach into the next I/O's
+// deadline.
 func watchContext(ctx context.Context, conn packetConn) (stop func() bool) {
 	deadline, _ := ctx.Deadline()
 	_ = conn.SetDeadline(deadline) // zero time means none
-	return context.AfterFunc(ctx, func() {
+	done := make(chan struct{})
+	stopWatch := context.AfterFunc(ctx, func() {
+		defer close(done)
 		_ = conn.SetDeadline(time.Unix(1, 0))
 	})
+	return func() bool {
+		if stopWatch() {
+			return false
+		}
+		<-done
+		return true
+	}
 }
 
 // isTimeout says whether err is a deadline expiry.

@@ -73,3 +73,21 @@ func TestLiveSocketOfAnotherKindIsKept(t *testing.T) {
 		t.Fatalf("the live socket is gone: %v", err)
 	}
 }
+
+// TestLateCancelDoesNotReachTheNextCall: a call's context ending just as
+// the call returns must not set a past deadline under the next call.
+func TestLateCancelDoesNotReachTheNextCall(t *testing.T) {
+	s := startServer(t)
+	c := NewClient(s.Path(), 0)
+	defer c.Close()
+	for i := range 300 {
+		ctx, cancel := context.WithCancel(context.Background())
+		if _, err := c.Call(ctx, testModule, echo, []byte("a")); err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+		go cancel() // races with the next call
+		if _, err := c.Call(context.Background(), testModule, echo, []byte("b")); err != nil {
+			t.Fatalf("call after a late cancel (%d): %v", i, err)
+		}
+	}
+}

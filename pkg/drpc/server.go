@@ -158,14 +158,27 @@ func (s *Server) Serve(ctx context.Context) error {
 	var wg sync.WaitGroup
 	slots := make(chan struct{}, s.opts.MaxConns)
 	var err error
+	backoff := 5 * time.Millisecond
 	for {
 		conn, aErr := ln.AcceptUnix()
+		if aErr != nil && ctx.Err() == nil && temporaryAcceptError(aErr) {
+			// Out of descriptors or an aborted connection: wait a little
+			// rather than stop serving everyone.
+			s.opts.Logger.Warn("dRPC accept failed; retrying", "socket", s.path, "err", aErr)
+			select {
+			case <-time.After(backoff):
+			case <-ctx.Done():
+			}
+			backoff = min(2*backoff, time.Second)
+			continue
+		}
 		if aErr != nil {
 			if ctx.Err() == nil {
 				err = fmt.Errorf("accept on dRPC socket %s: %w", s.path, aErr)
 			}
 			break
 		}
+		backoff = 5 * time.Millisecond
 		select {
 		case slots <- struct{}{}:
 		default:
@@ -188,6 +201,14 @@ func (s *Server) Serve(ctx context.Context) error {
 		err = fmt.Errorf("remove dRPC socket %s: %w", s.path, rmErr)
 	}
 	return err
+}
+
+// temporaryAcceptError reports accept errors that pass: too many open
+// files (here or system-wide), a connection aborted before it was taken,
+// or a lack of memory for it.
+func temporaryAcceptError(err error) bool {
+	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) ||
+		errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, syscall.ENOBUFS) || errors.Is(err, syscall.ENOMEM)
 }
 
 // serveConn answers calls on one connection until the peer leaves, sends
