@@ -2,6 +2,7 @@ package drpc
 
 import (
 	"context"
+	"errors"
 	"net"
 	"os"
 	"path/filepath"
@@ -89,5 +90,46 @@ func TestLateCancelDoesNotReachTheNextCall(t *testing.T) {
 		if _, err := c.Call(context.Background(), testModule, echo, []byte("b")); err != nil {
 			t.Fatalf("call after a late cancel (%d): %v", i, err)
 		}
+	}
+}
+
+// TestAllowPeer: a server refuses connections its AllowPeer rejects, and
+// serves the rest.
+func TestAllowPeer(t *testing.T) {
+	dir, err := os.MkdirTemp("", "drpc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	for _, allow := range []bool{true, false} {
+		s := NewServer(filepath.Join(dir, "p.sock"), ServerOptions{AllowPeer: func(p PeerCred) error {
+			if p.PID != int32(os.Getpid()) {
+				return errors.New("not the test process")
+			}
+			if !allow {
+				return errors.New("refused by the test")
+			}
+			return SameUser(p)
+		}})
+		s.Register(testModule, echo, func(_ context.Context, b []byte) ([]byte, error) { return b, nil })
+		ctx, cancel := context.WithCancel(context.Background())
+		if err := s.Listen(ctx); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() { defer close(done); s.Serve(ctx) }()
+		c := NewClient(s.Path(), 0)
+		cctx, ccancel := context.WithTimeout(ctx, 2*time.Second)
+		_, err := c.Call(cctx, testModule, echo, []byte("x"))
+		ccancel()
+		c.Close()
+		if allow && err != nil {
+			t.Fatalf("allowed peer refused: %v", err)
+		}
+		if !allow && err == nil {
+			t.Fatal("refused peer was served")
+		}
+		cancel()
+		<-done
 	}
 }

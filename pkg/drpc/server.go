@@ -47,7 +47,20 @@ type ServerOptions struct {
 	// WriteTimeout bounds sending a response (default 10 s), so a peer
 	// that stops reading cannot hold its slot.
 	WriteTimeout time.Duration
-	Logger       *slog.Logger
+	// AllowPeer, if set, decides from the peer's kernel-reported identity
+	// whether a connection is served; refused ones are closed at once.
+	// SameUser suits sockets only the daemon's own processes should use.
+	AllowPeer func(PeerCred) error
+	Logger    *slog.Logger
+}
+
+// SameUser allows peers running as the server's own effective uid (and
+// root), whatever the socket file's mode.
+func SameUser(p PeerCred) error {
+	if uid := uint32(os.Geteuid()); p.UID != uid && p.UID != 0 {
+		return fmt.Errorf("peer pid %d runs as uid %d, not %d", p.PID, p.UID, uid)
+	}
+	return nil
 }
 
 // DefaultWriteTimeout is ServerOptions.WriteTimeout's default.
@@ -217,10 +230,20 @@ func (s *Server) serveConn(ctx context.Context, raw *net.UnixConn) {
 	defer raw.Close()
 	stop := context.AfterFunc(ctx, func() { raw.Close() })
 	defer stop()
-	if pc, err := readPeerCred(raw); err == nil {
+	pc, err := readPeerCred(raw)
+	if err == nil {
 		ctx = ContextWithPeer(ctx, pc)
 	} else {
 		s.opts.Logger.Warn("dRPC peer unknown", "socket", s.path, "err", err)
+	}
+	if s.opts.AllowPeer != nil {
+		if err == nil {
+			err = s.opts.AllowPeer(pc)
+		}
+		if err != nil {
+			s.opts.Logger.Warn("dRPC peer refused", "socket", s.path, "err", err)
+			return
+		}
 	}
 	conn := newMsgConn(raw, s.opts.MaxMessageBytes)
 	for {

@@ -70,7 +70,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 
 	sockPath := SocketPath(cfg.SocketDir, os.Getpid())
-	srv := drpc.NewServer(sockPath, drpc.ServerOptions{Logger: opts.Logger})
+	srv := drpc.NewServer(sockPath, drpc.ServerOptions{Logger: opts.Logger, AllowPeer: drpc.SameUser})
 	srv.Register(drpc.ModuleMgmt, drpc.MethodPingRank, e.ping)
 	if err := srv.Listen(ctx); err != nil {
 		return fmt.Errorf("engine %d: %w", opts.Instance, err)

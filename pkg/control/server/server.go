@@ -132,7 +132,7 @@ func (s *Server) Run(ctx context.Context) error {
 	if err := s.writeActiveConfig(); err != nil {
 		return err
 	}
-	ds := drpc.NewServer(s.sockPath, drpc.ServerOptions{Logger: s.log})
+	ds := drpc.NewServer(s.sockPath, drpc.ServerOptions{Logger: s.log, AllowPeer: drpc.SameUser})
 	ds.Register(drpc.ModuleSrv, drpc.MethodGetEngineConfig, s.handleGetEngineConfig)
 	ds.Register(drpc.ModuleSrv, drpc.MethodNotifyReady, s.handleNotifyReady)
 	if err := ds.Listen(ctx); err != nil {
