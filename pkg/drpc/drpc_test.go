@@ -26,13 +26,19 @@ const (
 // test ends.
 func startServer(t *testing.T) *Server {
 	t.Helper()
+	return startServerWith(t, ServerOptions{})
+}
+
+// startServerWith is startServer with the given options.
+func startServerWith(t *testing.T, opts ServerOptions) *Server {
+	t.Helper()
 	// Unix socket paths are limited to 108 bytes: keep the dir short.
 	dir, err := os.MkdirTemp("", "drpc")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	s := NewServer(filepath.Join(dir, "test.sock"), ServerOptions{})
+	s := NewServer(filepath.Join(dir, "test.sock"), opts)
 	s.Register(testModule, echo, func(_ context.Context, b []byte) ([]byte, error) { return b, nil })
 	s.Register(testModule, fail, func(context.Context, []byte) ([]byte, error) { return nil, errors.New("no") })
 	s.Register(testModule, badBody, func(context.Context, []byte) ([]byte, error) {

@@ -51,7 +51,18 @@ type ServerOptions struct {
 	// whether a connection is served; refused ones are closed at once.
 	// SameUser suits sockets only the daemon's own processes should use.
 	AllowPeer func(PeerCred) error
-	Logger    *slog.Logger
+	// Observer, if set, is told of every call the server answers, after
+	// its response is built (metrics, tracing).
+	Observer CallObserver
+	Logger   *slog.Logger
+}
+
+// CallObserver is told of each answered call: its module and method as
+// the caller sent them, the response status and how long the handler
+// (or the lookup, for unknown ones) took. It must be safe for concurrent
+// use and should not block.
+type CallObserver interface {
+	ObserveCall(module Module, method Method, status drpcpb.Status, elapsed time.Duration)
 }
 
 // SameUser allows peers running as the server's own effective uid (and
@@ -257,7 +268,11 @@ func (s *Server) serveConn(ctx context.Context, raw *net.UnixConn) {
 			}
 			return
 		}
-		resp := s.dispatch(ctx, msg)
+		began := time.Now()
+		resp, module, method := s.dispatch(ctx, msg)
+		if s.opts.Observer != nil {
+			s.opts.Observer.ObserveCall(module, method, resp.Status, time.Since(began))
+		}
 		out, err := proto.Marshal(resp)
 		if err != nil {
 			out, _ = proto.Marshal(&drpcpb.Response{Sequence: resp.Sequence, Status: drpcpb.Status_FAILED_MARSHAL})
@@ -272,11 +287,12 @@ func (s *Server) serveConn(ctx context.Context, raw *net.UnixConn) {
 	}
 }
 
-// dispatch decodes one call and runs its handler.
-func (s *Server) dispatch(ctx context.Context, msg []byte) *drpcpb.Response {
+// dispatch decodes one call and runs its handler. It returns the
+// response and the call's module and method (zero when undecodable).
+func (s *Server) dispatch(ctx context.Context, msg []byte) (*drpcpb.Response, Module, Method) {
 	call := &drpcpb.Call{}
 	if err := proto.Unmarshal(msg, call); err != nil {
-		return &drpcpb.Response{Status: drpcpb.Status_FAILED_UNMARSHAL_CALL}
+		return &drpcpb.Response{Status: drpcpb.Status_FAILED_UNMARSHAL_CALL}, 0, 0
 	}
 	resp := &drpcpb.Response{Sequence: call.Sequence}
 	s.mu.Lock()
@@ -300,7 +316,7 @@ func (s *Server) dispatch(ctx context.Context, msg []byte) *drpcpb.Response {
 			resp.Body = body
 		}
 	}
-	return resp
+	return resp, Module(call.Module), Method(call.Method)
 }
 
 // RemoveStaleSocket removes the socket file at path when no process
