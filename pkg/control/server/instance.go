@@ -39,6 +39,9 @@ type InstanceInfo struct {
 	Incarnation uint64
 	Restarts    int
 	LastExit    string
+	// LastExitCode is the last process's exit code, -1 when a signal
+	// ended it; meaningful only when LastExit is set.
+	LastExitCode int
 }
 
 // instance is one engines: entry and the process running it.
@@ -56,6 +59,7 @@ type instance struct {
 	incarnation uint64
 	restarts    int
 	lastExit    string
+	lastCode    int
 	client      *drpc.Client
 	// stopReq is closed to ask the supervisor to stop the engine; done is
 	// closed when the supervisor has returned. Both are nil when no
@@ -70,6 +74,7 @@ func (in *instance) info() InstanceInfo {
 	return InstanceInfo{
 		Index: in.idx, State: in.state, PID: in.pid, UUID: in.uuid, URI: in.uri,
 		Socket: in.socket, Incarnation: in.incarnation, Restarts: in.restarts, LastExit: in.lastExit,
+		LastExitCode: in.lastCode,
 	}
 }
 
@@ -139,7 +144,7 @@ func (s *Server) supervise(ctx context.Context, in *instance, stopReq, done chan
 		}
 		status := exitStatus(cmd, waitErr)
 		in.mu.Lock()
-		in.lastExit, in.pid = status, 0
+		in.lastExit, in.lastCode, in.pid = status, exitCode(cmd), 0
 		sock := in.socket
 		in.mu.Unlock()
 		if sock != "" {
@@ -217,12 +222,21 @@ func (s *Server) terminate(in *instance, cmd *exec.Cmd, exited <-chan error) {
 	status := exitStatus(cmd, err)
 	s.log.Info("engine stopped", "engine", in.idx, "pid", pid, "status", status)
 	in.mu.Lock()
-	in.state, in.pid, in.lastExit = StateStopped, 0, status
+	in.state, in.pid, in.lastExit, in.lastCode = StateStopped, 0, status, exitCode(cmd)
 	if in.client != nil {
 		in.client.Close()
 		in.client = nil
 	}
 	in.mu.Unlock()
+}
+
+// exitCode is the process's exit code, -1 when a signal ended it or it
+// was not reaped.
+func exitCode(cmd *exec.Cmd) int {
+	if cmd.ProcessState == nil {
+		return -1
+	}
+	return cmd.ProcessState.ExitCode()
 }
 
 // exitStatus describes how a process ended.

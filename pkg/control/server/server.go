@@ -53,6 +53,9 @@ type Options struct {
 	StopTimeout time.Duration
 	// CallTimeout bounds dRPC calls to engines; default 10 s.
 	CallTimeout time.Duration
+	// DRPCObserver, if set, is told of every call served on
+	// daos_server.sock (metrics).
+	DRPCObserver drpc.CallObserver
 }
 
 // Server supervises the engines of one daos_server.
@@ -132,7 +135,8 @@ func (s *Server) Run(ctx context.Context) error {
 	if err := s.writeActiveConfig(); err != nil {
 		return err
 	}
-	ds := drpc.NewServer(s.sockPath, drpc.ServerOptions{Logger: s.log, AllowPeer: drpc.SameUser})
+	ds := drpc.NewServer(s.sockPath, drpc.ServerOptions{Logger: s.log, AllowPeer: drpc.SameUser,
+		Observer: s.opts.DRPCObserver})
 	ds.Register(drpc.ModuleSrv, drpc.MethodGetEngineConfig, s.handleGetEngineConfig)
 	ds.Register(drpc.ModuleSrv, drpc.MethodNotifyReady, s.handleNotifyReady)
 	if err := ds.Listen(ctx); err != nil {
