@@ -15,12 +15,14 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"google.golang.org/grpc"
 
 	"github.com/daos-go/daos/pkg/control/config"
 	"github.com/daos-go/daos/pkg/control/ctlsvc"
 	"github.com/daos-go/daos/pkg/control/security"
 	"github.com/daos-go/daos/pkg/control/server"
 	"github.com/daos-go/daos/pkg/control/storage"
+	"github.com/daos-go/daos/pkg/telemetry"
 )
 
 // startCommand is `daos_server start`: load the config, check (or with
@@ -94,12 +96,24 @@ dmg calls (storage scan and format, network scan, engine query) on port
 			if ramAsDir {
 				opts.Formatter = &storage.Formatter{Mounter: storage.SystemMounter{}, MountRAM: false, Logger: log}
 			}
+			metrics := telemetry.NewRegistry()
+			opts.DRPCObserver = metrics
 			srv, err := server.New(opts)
 			if err != nil {
 				return err
 			}
+			if err := metrics.WatchEngines(srv); err != nil {
+				return fmt.Errorf("start: telemetry: %w", err)
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, syscall.SIGINT)
 			defer stop()
+			var telLis net.Listener
+			if cfg.TelemetryPort > 0 {
+				if telLis, err = telemetry.Listen("", cfg.TelemetryPort); err != nil {
+					return fmt.Errorf("start: %w", err)
+				}
+				defer telLis.Close()
+			}
 			lis, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(cfg.Port)))
 			if err != nil {
 				return fmt.Errorf("start: listen for gRPC on port %d: %w", cfg.Port, err)
@@ -107,7 +121,17 @@ dmg calls (storage scan and format, network scan, engine query) on port
 			svc := &ctlsvc.Service{System: cfg.Name, Engines: srv, Storage: sc.storage, Network: sc.network, Logger: log}
 			gctx, stopGRPC := context.WithCancel(context.Background())
 			served := make(chan error, 1)
-			go func() { served <- ctlsvc.Serve(gctx, ctlsvc.NewGRPCServer(svc, creds), lis, 5*time.Second) }()
+			gs := ctlsvc.NewGRPCServer(svc, creds, grpc.ChainUnaryInterceptor(metrics.UnaryInterceptor),
+				grpc.ChainStreamInterceptor(metrics.StreamInterceptor))
+			go func() { served <- ctlsvc.Serve(gctx, gs, lis, 5*time.Second) }()
+			telServed := make(chan error, 1)
+			if telLis != nil {
+				go func() { telServed <- telemetry.Serve(gctx, telLis, metrics.Gatherer(), log) }()
+				log.Info("telemetry endpoint serving", "addr", "http://"+telLis.Addr().String()+telemetry.MetricsPath)
+			} else {
+				telServed <- nil
+				log.Info("telemetry disabled (telemetry_port is 0)")
+			}
 			log.Info("daos_server starting", "system", cfg.Name, "engines", len(cfg.Engines),
 				"socket", srv.SocketPath(), "grpc", lis.Addr().String(), "insecure", cfg.Transport.AllowInsecure,
 				"pid", os.Getpid())
@@ -115,6 +139,9 @@ dmg calls (storage scan and format, network scan, engine query) on port
 			stopGRPC()
 			if gErr := <-served; gErr != nil && runErr == nil {
 				runErr = gErr
+			}
+			if tErr := <-telServed; tErr != nil && runErr == nil {
+				runErr = tErr
 			}
 			if runErr != nil {
 				return fmt.Errorf("daos_server: %w", runErr)

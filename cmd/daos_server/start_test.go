@@ -21,6 +21,7 @@ import (
 	"github.com/daos-go/daos/pkg/control/superblock"
 	"github.com/daos-go/daos/pkg/drpc"
 	"github.com/daos-go/daos/pkg/engine/enginepb"
+	"github.com/daos-go/daos/pkg/telemetry"
 )
 
 // syncBuffer collects a child's output for failure reports.
@@ -152,7 +153,9 @@ func TestStartSupervisesEngines(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfgPath := filepath.Join(dir, "daos_server.yml")
-	if err := os.WriteFile(cfgPath, []byte(fmt.Sprintf(localConfig, dir)), 0o644); err != nil {
+	telPort := freePort(t)
+	cfgText := fmt.Sprintf(localConfig, dir) + fmt.Sprintf("\ntelemetry_port: %d\n", telPort)
+	if err := os.WriteFile(cfgPath, []byte(cfgText), 0o644); err != nil {
 		t.Fatal(err)
 	}
 
@@ -239,6 +242,34 @@ func TestStartSupervisesEngines(t *testing.T) {
 		t.Errorf("server did not report the engine's exit status; output:\n%s", logs)
 	}
 
+	// The telemetry endpoint reports the restart, the exit and the
+	// engines' NotifyReady calls.
+	url := fmt.Sprintf("http://127.0.0.1:%d%s", telPort, telemetry.MetricsPath)
+	var sets map[string]*telemetry.MetricSet
+	waitFor(t, 10*time.Second, "telemetry to show the ready, restarted engine", logs, func() bool {
+		got, err := telemetry.Scrape(context.Background(), nil, url)
+		if err != nil {
+			return false
+		}
+		sets = map[string]*telemetry.MetricSet{}
+		for _, s := range got {
+			sets[s.Name] = s
+		}
+		return metricValue(sets, "daos_server_engine_state", "state", "Ready") == 1
+	})
+	if v := metricValue(sets, "daos_server_engine_restarts_total", "engine", "0"); v != 1 {
+		t.Errorf("restarts_total %v, want 1", v)
+	}
+	if v := metricValue(sets, "daos_server_engine_last_exit_code", "engine", "0"); v != -1 {
+		t.Errorf("last_exit_code %v, want -1 (killed)", v)
+	}
+	if v := metricValue(sets, "daos_server_drpc_requests_total", "status", "SUCCESS"); v < 2 {
+		t.Errorf("dRPC calls counted %v, want at least 2 (GetEngineConfig/NotifyReady)", v)
+	}
+	if _, ok := sets["process_resident_memory_bytes"]; !ok {
+		t.Error("no process metrics")
+	}
+
 	// SIGTERM the server: engines stop, sockets go, nothing is left.
 	stopServer(t, srv, exited, logs)
 	waitFor(t, 5*time.Second, "the engine process to be gone", logs, func() bool { return !alive(pid2) })
@@ -248,4 +279,23 @@ func TestStartSupervisesEngines(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(runDir, "daos_server.sock")); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("daos_server.sock left behind: %v", err)
 	}
+}
+
+// metricValue is the sum of a metric's samples whose label key is val, or
+// -1000 when there are none.
+func metricValue(sets map[string]*telemetry.MetricSet, name, key, val string) float64 {
+	s, ok := sets[name]
+	if !ok {
+		return -1000
+	}
+	sum, found := 0.0, false
+	for _, m := range s.Metrics {
+		if m.Labels[key] == val {
+			sum, found = sum+m.Value, true
+		}
+	}
+	if !found {
+		return -1000
+	}
+	return sum
 }

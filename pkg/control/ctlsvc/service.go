@@ -123,9 +123,14 @@ func (s *Service) HostSystemQuery(_ context.Context, _ *ctlpb.HostSystemQueryReq
 
 // NewGRPCServer makes a gRPC server with the control service registered
 // and the authorisation check installed.
-func NewGRPCServer(svc *Service, creds credentials.TransportCredentials) *grpc.Server {
-	gs := grpc.NewServer(grpc.Creds(creds), grpc.UnaryInterceptor(security.UnaryAuthorizer),
-		grpc.StreamInterceptor(security.StreamAuthorizer))
+//
+// extra options are added after the authorizers; interceptors given with
+// grpc.ChainUnaryInterceptor or grpc.ChainStreamInterceptor (metrics) run
+// inside them, on authorized calls only.
+func NewGRPCServer(svc *Service, creds credentials.TransportCredentials, extra ...grpc.ServerOption) *grpc.Server {
+	opts := append([]grpc.ServerOption{grpc.Creds(creds), grpc.UnaryInterceptor(security.UnaryAuthorizer),
+		grpc.StreamInterceptor(security.StreamAuthorizer)}, extra...)
+	gs := grpc.NewServer(opts...)
 	ctlpb.RegisterCtlSvcServer(gs, svc)
 	return gs
 }
