@@ -58,7 +58,7 @@ func newRoot() *cobra.Command {
 	network.AddCommand(networkScanCommand(g))
 	system := &cobra.Command{Use: "system", Short: "Query the DAOS system"}
 	system.AddCommand(systemQueryCommand(g))
-	root.AddCommand(storage, network, system)
+	root.AddCommand(storage, network, system, telemetryCommand(g))
 	return root
 }
 
