@@ -17,7 +17,9 @@ for b in daos_server daos_engine dmg; do
 done
 
 work=$(mktemp -d /tmp/daos-local.XXXXXX)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+port=$(free_port)
+tport=$(free_port)
 server_pid=
 cleanup() {
 	if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
@@ -35,6 +37,7 @@ cat >"$work/daos_server.yml" <<EOF
 name: daos_server
 mgmt_svc_replicas: ['localhost']
 port: $port
+telemetry_port: $tport
 provider: ofi+tcp
 socket_dir: $work/run
 transport_config:
@@ -100,6 +103,9 @@ dmg storage scan
 echo
 echo "== dmg network scan -p ofi+tcp"
 dmg network scan -p ofi+tcp
+echo
+echo "== dmg telemetry metrics query -m daos_server_engine_restarts_total,daos_server_engine_state"
+"$bin/dmg" telemetry metrics query -l 127.0.0.1 -p "$tport" -m daos_server_engine_restarts_total,daos_server_engine_state
 echo
 echo "== stopping daos_server (SIGTERM)"
 kill -TERM "$server_pid"
