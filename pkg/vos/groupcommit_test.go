@@ -104,10 +104,7 @@ func TestReadsWaitForDurability(t *testing.T) {
 			go func() {
 				updated <- p.Update(ctx, cid, oid1, 1, []byte("d"), []daos.IOD{sv("a", "v")}, [][]byte{[]byte("v")}, UpdateOptions{})
 			}()
-			for i := 0; j.staged.Load() == 0; i++ {
-				require.Less(t, i, 5000, "the update never staged")
-				time.Sleep(time.Millisecond)
-			}
+			waitStaged(t, j, 1, "the update never staged")
 			fetched := make(chan error, 1)
 			listed := make(chan error, 1)
 			go func() {
@@ -261,15 +258,9 @@ func TestDroppedExtentKeptUntilDurable(t *testing.T) {
 	j.gate = make(chan struct{})
 	done := make(chan error, 2)
 	go func() { done <- p.Update(ctx, cid, oid1, 1, []byte("d"), iod, [][]byte{big('y')}, UpdateOptions{}) }()
-	for i := 0; j.staged.Load() < 2; i++ { // the first update, then the replacement
-		require.Less(t, i, 5000, "the replacement never staged")
-		time.Sleep(time.Millisecond)
-	}
+	waitStaged(t, j, 2, "the replacement never staged")
 	go func() { done <- p.Update(ctx, cid, oid1, 2, []byte("e"), iod, [][]byte{big('z')}, UpdateOptions{}) }()
-	for i := 0; j.staged.Load() < 3; i++ {
-		require.Less(t, i, 5000, "the second update never staged")
-		time.Sleep(time.Millisecond)
-	}
+	waitStaged(t, j, 3, "the second update never staged")
 
 	// Crash: recover from the durable records and the device as it is.
 	q, err := NewPool(Options{SCMBytes: 64 << 20, NVMeBytes: 1 << 20})
@@ -303,10 +294,7 @@ func TestRefusalWaitsForWhatItRestsOn(t *testing.T) {
 	go func() {
 		first <- p.Update(ctx, cid, oid1, 1, []byte("d"), []daos.IOD{sv("a", "v")}, [][]byte{[]byte("v")}, UpdateOptions{})
 	}()
-	for i := 0; j.staged.Load() == 0; i++ {
-		require.Less(t, i, 5000, "the update never staged")
-		time.Sleep(time.Millisecond)
-	}
+	waitStaged(t, j, 1, "the update never staged")
 	refused := make(chan error, 1)
 	go func() {
 		refused <- p.Update(ctx, cid, oid1, 2, []byte("d"), []daos.IOD{sv("a", "w")}, [][]byte{[]byte("w")}, UpdateOptions{Flags: daos.CondDkeyInsert})
@@ -353,4 +341,13 @@ func TestCancelledLargeUpdateKeepsNoSpace(t *testing.T) {
 	require.Error(t, err)
 	require.Equal(t, before, p.Space().NVMeUsed)
 	require.NoError(t, p.Update(ctx, cid, oid1, 2, []byte("d"), iod, [][]byte{make([]byte, 8192)}, UpdateOptions{}))
+}
+
+// waitStaged waits (bounded) until j has staged n records.
+func waitStaged(t *testing.T, j *gatedJournal, n int64, what string) {
+	t.Helper()
+	for i := 0; j.staged.Load() < n; i++ {
+		require.Less(t, i, 5000, what)
+		time.Sleep(time.Millisecond)
+	}
 }

@@ -59,12 +59,8 @@ func (p *Pool) awaitDurable(ctx context.Context, sj stagingJournal, lsn uint64, 
 	}
 	err := sj.WaitDurable(ctx, lsn)
 	if err == nil {
-		for {
-			cur := p.durableLSN.Load()
-			if cur > lsn || p.durableLSN.CompareAndSwap(cur, lsn+1) {
-				return nil
-			}
-		}
+		p.markDurable(lsn)
+		return nil
 	}
 	if ctx.Err() != nil {
 		return daos.Errorf(daos.ErrTimedout, "wait for record %d to be durable: %v", lsn, err)
@@ -132,10 +128,17 @@ func (p *Pool) settleStaged(ctx context.Context) error {
 		}
 		return daos.Errorf(daos.ErrIo, "make record %d durable: %v", lsn, err)
 	}
+	p.markDurable(lsn)
+	return nil
+}
+
+// markDurable records that every record up to lsn is durable; concurrent
+// callers may report in any order, so it only ever raises the mark.
+func (p *Pool) markDurable(lsn uint64) {
 	for {
 		cur := p.durableLSN.Load()
 		if cur > lsn || p.durableLSN.CompareAndSwap(cur, lsn+1) {
-			return nil
+			return
 		}
 	}
 }
