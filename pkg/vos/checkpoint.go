@@ -2,6 +2,7 @@ package vos
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/daos-go/daos/pkg/daos"
 )
@@ -192,14 +193,16 @@ func (c *container) relinkTransactions() bool {
 func (p *Pool) decodeDkeys(d *decoder, c *container, o *object) {
 	nd := d.count(maxCount, 3)
 	for i := 0; i < nd && d.err == nil; i++ {
-		name, punches := d.str(MaxKeyBytes), d.stamps()
+		// The name aliases the checkpoint until the dkey copies it (into
+		// its own allocation when it has one akey): one copy, not two.
+		name, punches := aliasString(d.bytes(MaxKeyBytes)), d.stamps()
 		na := d.count(maxCount, 3)
 		var dk *dkey
 		var first *akey // decoded into the dkey's own allocation
 		if na == 1 {
 			dk, first, _, _ = newDkeyWithAkey(name, "", nil)
 		} else {
-			dk = newDkey(name)
+			dk = newDkey(strings.Clone(name))
 		}
 		dk.setPunches(punches)
 		p.scmUsed += recordOverheadBytes*uint64(1+len(dk.punchList())) + uint64(len(dk.name))
