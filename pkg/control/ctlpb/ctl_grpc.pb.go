@@ -23,10 +23,13 @@ import (
 const _ = grpc.SupportPackageIsVersion7
 
 const (
-	CtlSvc_StorageScan_FullMethodName     = "/ctl.CtlSvc/StorageScan"
-	CtlSvc_StorageFormat_FullMethodName   = "/ctl.CtlSvc/StorageFormat"
-	CtlSvc_NetworkScan_FullMethodName     = "/ctl.CtlSvc/NetworkScan"
-	CtlSvc_HostSystemQuery_FullMethodName = "/ctl.CtlSvc/HostSystemQuery"
+	CtlSvc_StorageScan_FullMethodName       = "/ctl.CtlSvc/StorageScan"
+	CtlSvc_StorageFormat_FullMethodName     = "/ctl.CtlSvc/StorageFormat"
+	CtlSvc_NetworkScan_FullMethodName       = "/ctl.CtlSvc/NetworkScan"
+	CtlSvc_HostSystemQuery_FullMethodName   = "/ctl.CtlSvc/HostSystemQuery"
+	CtlSvc_PrepShutdownRanks_FullMethodName = "/ctl.CtlSvc/PrepShutdownRanks"
+	CtlSvc_StopRanks_FullMethodName         = "/ctl.CtlSvc/StopRanks"
+	CtlSvc_StartRanks_FullMethodName        = "/ctl.CtlSvc/StartRanks"
 )
 
 // CtlSvcClient is the client API for CtlSvc service.
@@ -44,6 +47,13 @@ type CtlSvcClient interface {
 	// them. It stands in for the management service's SystemQuery until
 	// that exists: there are no ranks yet, only engine indexes.
 	HostSystemQuery(ctx context.Context, in *HostSystemQueryReq, opts ...grpc.CallOption) (*HostSystemQueryResp, error)
+	// PrepShutdownRanks prepares this host's engines of the given ranks
+	// for a stop (fan-out target of the management service).
+	PrepShutdownRanks(ctx context.Context, in *RanksReq, opts ...grpc.CallOption) (*RanksResp, error)
+	// StopRanks stops this host's engines of the given ranks.
+	StopRanks(ctx context.Context, in *RanksReq, opts ...grpc.CallOption) (*RanksResp, error)
+	// StartRanks starts this host's engines of the given ranks.
+	StartRanks(ctx context.Context, in *RanksReq, opts ...grpc.CallOption) (*RanksResp, error)
 }
 
 type ctlSvcClient struct {
@@ -90,6 +100,33 @@ func (c *ctlSvcClient) HostSystemQuery(ctx context.Context, in *HostSystemQueryR
 	return out, nil
 }
 
+func (c *ctlSvcClient) PrepShutdownRanks(ctx context.Context, in *RanksReq, opts ...grpc.CallOption) (*RanksResp, error) {
+	out := new(RanksResp)
+	err := c.cc.Invoke(ctx, CtlSvc_PrepShutdownRanks_FullMethodName, in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *ctlSvcClient) StopRanks(ctx context.Context, in *RanksReq, opts ...grpc.CallOption) (*RanksResp, error) {
+	out := new(RanksResp)
+	err := c.cc.Invoke(ctx, CtlSvc_StopRanks_FullMethodName, in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *ctlSvcClient) StartRanks(ctx context.Context, in *RanksReq, opts ...grpc.CallOption) (*RanksResp, error) {
+	out := new(RanksResp)
+	err := c.cc.Invoke(ctx, CtlSvc_StartRanks_FullMethodName, in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // CtlSvcServer is the server API for CtlSvc service.
 // All implementations must embed UnimplementedCtlSvcServer
 // for forward compatibility
@@ -105,6 +142,13 @@ type CtlSvcServer interface {
 	// them. It stands in for the management service's SystemQuery until
 	// that exists: there are no ranks yet, only engine indexes.
 	HostSystemQuery(context.Context, *HostSystemQueryReq) (*HostSystemQueryResp, error)
+	// PrepShutdownRanks prepares this host's engines of the given ranks
+	// for a stop (fan-out target of the management service).
+	PrepShutdownRanks(context.Context, *RanksReq) (*RanksResp, error)
+	// StopRanks stops this host's engines of the given ranks.
+	StopRanks(context.Context, *RanksReq) (*RanksResp, error)
+	// StartRanks starts this host's engines of the given ranks.
+	StartRanks(context.Context, *RanksReq) (*RanksResp, error)
 	mustEmbedUnimplementedCtlSvcServer()
 }
 
@@ -123,6 +167,15 @@ func (UnimplementedCtlSvcServer) NetworkScan(context.Context, *NetworkScanReq) (
 }
 func (UnimplementedCtlSvcServer) HostSystemQuery(context.Context, *HostSystemQueryReq) (*HostSystemQueryResp, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method HostSystemQuery not implemented")
+}
+func (UnimplementedCtlSvcServer) PrepShutdownRanks(context.Context, *RanksReq) (*RanksResp, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method PrepShutdownRanks not implemented")
+}
+func (UnimplementedCtlSvcServer) StopRanks(context.Context, *RanksReq) (*RanksResp, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method StopRanks not implemented")
+}
+func (UnimplementedCtlSvcServer) StartRanks(context.Context, *RanksReq) (*RanksResp, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method StartRanks not implemented")
 }
 func (UnimplementedCtlSvcServer) mustEmbedUnimplementedCtlSvcServer() {}
 
@@ -209,6 +262,60 @@ func _CtlSvc_HostSystemQuery_Handler(srv interface{}, ctx context.Context, dec f
 	return interceptor(ctx, in, info, handler)
 }
 
+func _CtlSvc_PrepShutdownRanks_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RanksReq)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CtlSvcServer).PrepShutdownRanks(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CtlSvc_PrepShutdownRanks_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CtlSvcServer).PrepShutdownRanks(ctx, req.(*RanksReq))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CtlSvc_StopRanks_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RanksReq)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CtlSvcServer).StopRanks(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CtlSvc_StopRanks_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CtlSvcServer).StopRanks(ctx, req.(*RanksReq))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CtlSvc_StartRanks_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RanksReq)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CtlSvcServer).StartRanks(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CtlSvc_StartRanks_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CtlSvcServer).StartRanks(ctx, req.(*RanksReq))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // CtlSvc_ServiceDesc is the grpc.ServiceDesc for CtlSvc service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -231,6 +338,18 @@ var CtlSvc_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "HostSystemQuery",
 			Handler:    _CtlSvc_HostSystemQuery_Handler,
+		},
+		{
+			MethodName: "PrepShutdownRanks",
+			Handler:    _CtlSvc_PrepShutdownRanks_Handler,
+		},
+		{
+			MethodName: "StopRanks",
+			Handler:    _CtlSvc_StopRanks_Handler,
+		},
+		{
+			MethodName: "StartRanks",
+			Handler:    _CtlSvc_StartRanks_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

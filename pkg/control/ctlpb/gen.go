@@ -6,4 +6,4 @@
 // needs no protoc.
 package ctlpb
 
-//go:generate protoc --go_out=. --go_opt=paths=source_relative --go-grpc_out=. --go-grpc_opt=paths=source_relative ctl.proto
+//go:generate protoc -I . -I ../sharedpb --go_out=. --go_opt=paths=source_relative --go-grpc_out=. --go-grpc_opt=paths=source_relative ctl.proto
