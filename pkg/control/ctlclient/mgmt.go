@@ -1,0 +1,62 @@
+package ctlclient
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/daos-go/daos/pkg/control/mgmtpb"
+)
+
+// MgmtCall calls the management service (mgmt.MgmtSvc). Any server
+// answers it (servers that are not the leader forward to the leader), so
+// the hosts are tried in order until one is reached; an answer, including
+// a refusal, ends the search. The error names every host tried when none
+// was reached.
+func MgmtCall[T any](ctx context.Context, c *Client, timeout time.Duration,
+	fn func(context.Context, mgmtpb.MgmtSvcClient) (T, error)) (T, error) {
+	var zero T
+	if timeout <= 0 {
+		timeout = c.Timeout
+	}
+	if len(c.Hosts) == 0 {
+		return zero, errors.New("management service: no hosts to ask (set hostlist in daos_control.yml or use -l)")
+	}
+	var errs []error
+	for _, h := range c.Hosts {
+		resp, err := mgmtCallOne(ctx, c, h, timeout, fn)
+		if err == nil {
+			return resp, nil
+		}
+		if !unreached(err) || ctx.Err() != nil {
+			return zero, explain(err, timeout)
+		}
+		errs = append(errs, fmt.Errorf("%s: %w", h, explain(err, timeout)))
+	}
+	return zero, fmt.Errorf("management service: no server answered: %w", errors.Join(errs...))
+}
+
+func mgmtCallOne[T any](ctx context.Context, c *Client, host string, timeout time.Duration,
+	fn func(context.Context, mgmtpb.MgmtSvcClient) (T, error)) (T, error) {
+	var zero T
+	conn, err := grpc.NewClient(host, grpc.WithTransportCredentials(c.creds))
+	if err != nil {
+		return zero, status.Errorf(codes.Unavailable, "connect to %s: %v", host, err)
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	return fn(ctx, mgmtpb.NewMgmtSvcClient(conn))
+}
+
+// unreached tells whether err means the host never handled the call, so
+// asking another host is safe.
+func unreached(err error) bool {
+	st, ok := status.FromError(err)
+	return ok && st.Code() == codes.Unavailable
+}
