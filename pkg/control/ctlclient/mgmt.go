@@ -10,6 +10,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/daos-go/daos/pkg/control/grpcerr"
 	"github.com/daos-go/daos/pkg/control/mgmtpb"
 )
 
@@ -34,6 +35,9 @@ func MgmtCall[T any](ctx context.Context, c *Client, timeout time.Duration,
 			return resp, nil
 		}
 		if !unreached(err) || ctx.Err() != nil {
+			if coded := grpcerr.FromStatus(err); coded != err {
+				return zero, coded // a refusal with a DER code
+			}
 			return zero, explain(err, timeout)
 		}
 		errs = append(errs, fmt.Errorf("%s: %w", h, explain(err, timeout)))
