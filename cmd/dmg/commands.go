@@ -249,86 +249,9 @@ func networkScanCommand(g *globals) *cobra.Command {
 	return cmd
 }
 
-// member is one engine in `system query` output. There is no rank until
-// the management service assigns ranks.
-type member struct {
-	Addr        string `json:"addr"`
-	EngineIndex uint32 `json:"engine_index"`
-	State       string `json:"state"`
-	UUID        string `json:"uuid"`
-	FabricURI   string `json:"fabric_uri"`
-	PID         int32  `json:"pid"`
-	Incarnation uint64 `json:"incarnation"`
-	Restarts    uint32 `json:"restarts"`
-	LastExit    string `json:"last_exit,omitempty"`
-}
-
-func systemQueryCommand(g *globals) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "query",
-		Short: "Show the state of each host's engines",
-		Long: `Query asks every host in the host list for the state of its engines
-(engine index, UUID, state, fabric URI, process id). This is a per-host
-view: ranks, and a system-wide membership, come with the management
-service, which is not implemented yet.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			res := c.HostSystemQuery(cmd.Context())
-			_, errs := collect(res, func(*ctlpb.HostSystemQueryResp) string { return "" })
-			members := []member{}
-			for _, r := range res {
-				if r.Err != nil {
-					continue
-				}
-				for _, e := range r.Resp.Engines {
-					members = append(members, member{Addr: r.Host, EngineIndex: e.Index, State: strings.ToLower(e.State),
-						UUID: e.Uuid, FabricURI: e.FabricUri, PID: e.Pid, Incarnation: e.Incarnation,
-						Restarts: e.Restarts, LastExit: e.LastExit})
-				}
-			}
-			resp := map[string]any{"host_errors": errs, "members": members}
-			return output(cmd, g, resp, errs, func(w io.Writer) error {
-				if len(members) == 0 {
-					if len(errs) == 0 {
-						fmt.Fprintln(w, "No engines configured on the queried hosts.")
-					}
-					return nil
-				}
-				var rows [][]string
-				for _, m := range members {
-					pid := "-"
-					if m.PID != 0 {
-						pid = fmt.Sprint(m.PID)
-					}
-					rows = append(rows, []string{m.Addr, fmt.Sprint(m.EngineIndex), dash(m.UUID),
-						titleState(m.State), pid, dash(m.FabricURI)})
-				}
-				err := pretty.Table(w, "", []string{"Host", "Engine", "UUID", "State", "PID", "Fabric URI"}, rows)
-				fmt.Fprintln(w)
-				return err
-			})
-		},
-	}
-	return cmd
-}
-
 func dash(s string) string {
 	if s == "" {
 		return "-"
-	}
-	return s
-}
-
-// titleState prints a lowercase state in the text table's Title case.
-func titleState(s string) string {
-	for _, st := range []string{"AwaitFormat", "Stopped", "Starting", "Ready", "Errored"} {
-		if strings.EqualFold(st, s) {
-			return st
-		}
 	}
 	return s
 }

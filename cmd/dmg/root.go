@@ -20,7 +20,6 @@ type controller interface {
 	StorageScan(ctx context.Context) []ctlclient.HostResult[*ctlpb.StorageScanResp]
 	NetworkScan(ctx context.Context, provider string) []ctlclient.HostResult[*ctlpb.NetworkScanResp]
 	StorageFormat(ctx context.Context, force bool) []ctlclient.HostResult[*ctlpb.StorageFormatResp]
-	HostSystemQuery(ctx context.Context) []ctlclient.HostResult[*ctlpb.HostSystemQueryResp]
 }
 
 // globals are dmg's global flags.
@@ -31,17 +30,35 @@ type globals struct {
 	insecure   bool
 }
 
-// client loads daos_control.yml with the flags applied and makes the
-// client for its hosts.
-func (g *globals) client() (controller, error) {
-	cfg, err := config.ResolveControl(config.ControlFlags{
+// config loads daos_control.yml with the flags applied.
+func (g *globals) config() (*config.Control, error) {
+	return config.ResolveControl(config.ControlFlags{
 		ConfigPath: g.configPath, HostList: g.hostList, Insecure: g.insecure,
 		Search: config.ControlSearchPath(config.UserHome()),
 	})
+}
+
+// client makes the fan-out client for the config's hosts.
+func (g *globals) client() (controller, error) {
+	cfg, err := g.config()
 	if err != nil {
 		return nil, err
 	}
 	return ctlclient.New(cfg)
+}
+
+// mgmt makes the management service client: the config's hosts, tried in
+// order, and its system name.
+func (g *globals) mgmt() (*ctlclient.Mgmt, error) {
+	cfg, err := g.config()
+	if err != nil {
+		return nil, err
+	}
+	c, err := ctlclient.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return c.Mgmt(cfg.Name), nil
 }
 
 func newRoot() *cobra.Command {
@@ -56,9 +73,7 @@ func newRoot() *cobra.Command {
 	storage.AddCommand(storageScanCommand(g), storageFormatCommand(g))
 	network := &cobra.Command{Use: "network", Short: "Scan the servers' network interfaces"}
 	network.AddCommand(networkScanCommand(g))
-	system := &cobra.Command{Use: "system", Short: "Query the DAOS system"}
-	system.AddCommand(systemQueryCommand(g))
-	root.AddCommand(storage, network, system, telemetryCommand(g))
+	root.AddCommand(storage, network, systemCommand(g), telemetryCommand(g))
 	return root
 }
 
