@@ -38,7 +38,7 @@ func newRoot() *cobra.Command {
 	pf.StringVarP(&f.config.LogFile, "logfile", "l", "", "log to this file instead of stderr")
 	pf.BoolVarP(&f.debug, "debug", "d", false, "log debug messages")
 	start := startCommand(f)
-	root.AddCommand(start)
+	root.AddCommand(start, dumpAttachInfoCommand(f))
 	root.Args = cobra.NoArgs
 	root.RunE = start.RunE
 	return root
@@ -50,8 +50,11 @@ func startCommand(f *flags) *cobra.Command {
 		Short: "Serve attach info and credentials to local DAOS clients",
 		Long: `start loads daos_agent.yml and serves libdaos on <runtime_dir>/daos_agent.sock
 (clients look in $DAOS_AGENT_DRPC_DIR instead when it is set) until SIGTERM
-or SIGINT. Attach info is fetched from the servers in access_points over
-gRPC and kept for cache_expiration minutes (0: until restart). Credentials
+or SIGINT. Attach info is fetched from the management service through the
+servers in access_points over gRPC and kept for cache_expiration minutes
+(0: until restart; DAOS_AGENT_DISABLE_CACHE=true fetches it every time).
+Each client is given the fabric interface of its NUMA node (fabric_ifaces,
+else a network scan). Credentials
 name the calling process's user and groups, read from the socket, and are
 signed with the Ed25519 key in credential_config.signing_key; without one
 the agent signs with a key made at start, which no server can verify.`,
@@ -62,6 +65,10 @@ the agent signs with a key made at start, which no server can verify.`,
 		},
 	}
 }
+
+// disableCacheEnv turns the attach-info cache off, as in older DAOS
+// agents, until daos_agent.yml's disable_caching is read.
+const disableCacheEnv = "DAOS_AGENT_DISABLE_CACHE"
 
 func run(cmd *cobra.Command, f *flags) error {
 	cfg, err := config.ResolveAgent(f.config)
@@ -91,10 +98,11 @@ func run(cmd *cobra.Command, f *flags) error {
 			"key_id", signer.KeyID())
 	}
 	a, err := agent.New(cfg, agent.Deps{
-		Querier: ctlclient.NewWith(cfg.AccessPoints, creds),
-		Signer:  signer,
-		Scanner: hardware.DefaultNetworkScanner(),
-		Logger:  log,
+		Mgmt:         ctlclient.NewWith(cfg.AccessPoints, creds),
+		Signer:       signer,
+		Scanner:      hardware.DefaultNetworkScanner(),
+		Logger:       log,
+		DisableCache: os.Getenv(disableCacheEnv) == "true",
 	})
 	if err != nil {
 		return err

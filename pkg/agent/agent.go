@@ -1,7 +1,8 @@
 // Package agent is daos_agent's service: on daos_agent.sock it answers
-// libdaos's GET_ATTACH_INFO (the system's engine addresses, fetched from
-// the servers and cached) and REQUEST_CREDS (the caller's identity, read
-// from the socket and signed by the agent; see package auth).
+// libdaos's GET_ATTACH_INFO (the management service's attach info,
+// cached, with the fabric interface for the client's NUMA node) and
+// REQUEST_CREDS (the caller's identity, read from the socket and signed by
+// the agent; see package auth).
 package agent
 
 import (
@@ -13,6 +14,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 
@@ -21,6 +23,9 @@ import (
 	"github.com/daos-go/daos/pkg/agent/agentpb"
 	"github.com/daos-go/daos/pkg/agent/auth"
 	"github.com/daos-go/daos/pkg/control/config"
+	"github.com/daos-go/daos/pkg/control/ctlclient"
+	"github.com/daos-go/daos/pkg/control/mgmtpb"
+	"github.com/daos-go/daos/pkg/daos"
 	"github.com/daos-go/daos/pkg/drpc"
 )
 
@@ -48,14 +53,21 @@ func ClientSocketPath(getenv func(string) string) string {
 
 // Deps are the agent's collaborators; tests pass fakes.
 type Deps struct {
-	Querier SystemQuerier
-	Signer  *auth.Signer
+	// Mgmt reaches the management service through access_points.
+	Mgmt   *ctlclient.Client
+	Signer *auth.Signer
 	// Scanner finds interfaces when the config lists none; nil means the
 	// hint carries no interface then.
 	Scanner NetScanner
 	Logger  *slog.Logger
 	// Now is the clock for cache expiry; nil means time.Now.
 	Now func() time.Time
+	// DisableCache makes every attach-info request ask the management
+	// service (concurrent requests still share one call).
+	DisableCache bool
+	// NUMANodeOf finds a client process's NUMA node; nil means
+	// ProcNUMANode.
+	NUMANodeOf func(pid int32) (int, error)
 	// Hostname names this node in credentials; "" means os.Hostname.
 	Hostname string
 	// LookupUser and LookupGroup resolve ids to names; nil means os/user.
@@ -69,12 +81,16 @@ type Agent struct {
 	deps  Deps
 	cache *attachCache
 	srv   *drpc.Server
+
+	fabricMu  sync.Mutex
+	scanned   map[string][]fabricIface // by provider
+	nextIface map[int]int              // round-robin position by NUMA node
 }
 
 // New makes an agent for cfg. Nothing is opened until Listen.
 func New(cfg *config.Agent, deps Deps) (*Agent, error) {
-	if deps.Querier == nil || deps.Signer == nil {
-		return nil, fmt.Errorf("create agent: a system querier and a credential signer are required")
+	if deps.Mgmt == nil || deps.Signer == nil {
+		return nil, fmt.Errorf("create agent: a management service client and a credential signer are required")
 	}
 	if deps.Logger == nil {
 		deps.Logger = slog.New(slog.DiscardHandler)
@@ -89,6 +105,9 @@ func New(cfg *config.Agent, deps Deps) (*Agent, error) {
 		}
 		deps.Hostname = h
 	}
+	if deps.NUMANodeOf == nil {
+		deps.NUMANodeOf = ProcNUMANode
+	}
 	if deps.LookupUser == nil {
 		deps.LookupUser = user.LookupId
 	}
@@ -97,10 +116,11 @@ func New(cfg *config.Agent, deps Deps) (*Agent, error) {
 	}
 	a := &Agent{cfg: cfg, deps: deps}
 	a.cache = &attachCache{
-		ttl: cfg.AttachInfoExpiration(),
-		now: deps.Now,
-		fetch: func(ctx context.Context) (*SystemInfo, error) {
-			return fetchSystemInfo(ctx, deps.Querier, cfg.Name)
+		ttl:      cfg.AttachInfoExpiration(),
+		disabled: deps.DisableCache,
+		now:      deps.Now,
+		fetch: func(ctx context.Context) (*mgmtpb.GetAttachInfoResp, error) {
+			return FetchAttachInfo(ctx, deps.Mgmt, cfg.Name)
 		},
 	}
 	// Every local user can connect (the agent tells callers apart by
@@ -168,68 +188,67 @@ func (a *Agent) Serve(ctx context.Context) error {
 }
 
 func (a *Agent) getAttachInfo(ctx context.Context, body []byte) ([]byte, error) {
-	req := &agentpb.GetAttachInfoReq{}
+	req := &mgmtpb.GetAttachInfoReq{}
 	if err := proto.Unmarshal(body, req); err != nil {
 		return nil, fmt.Errorf("get attach info: %w: %v", drpc.ErrBadPayload, err)
 	}
-	resp := &agentpb.GetAttachInfoResp{Sys: a.cfg.Name}
+	// libdaos sends no name while it only sets up its network (DAOS
+	// skips the check then too).
 	if req.Sys != "" && req.Sys != a.cfg.Name {
-		resp.Status = derInval
-		return proto.Marshal(resp)
+		a.deps.Logger.Error(fmt.Sprintf("attach info refused: the client asks for system %q, but this agent serves system %q",
+			req.Sys, a.cfg.Name))
+		return proto.Marshal(&mgmtpb.GetAttachInfoResp{Status: derInval})
 	}
 	info, err := a.cache.get(ctx)
 	if err != nil {
+		a.deps.Logger.Error("get attach info from the management service failed", "err", err)
+		// A DER code is libdaos's to report; anything else is a
+		// failed call.
+		if code := daos.Code(err); code != daos.ErrUnknown {
+			return proto.Marshal(&mgmtpb.GetAttachInfoResp{Status: int32(code.DerCode())})
+		}
 		return nil, fmt.Errorf("get attach info: %w", err)
 	}
-	for _, r := range info.Ranks {
-		resp.RankUris = append(resp.RankUris, &agentpb.RankUri{Rank: r.Rank, Uri: r.URI})
+	resp := proto.Clone(info).(*mgmtpb.GetAttachInfoResp)
+	if resp.Sys == "" {
+		resp.Sys = a.cfg.Name
 	}
+	hint := resp.ClientNetHint
+	ifaces := a.localFabric(ctx, hint.Provider)
 	iface, domain := req.Interface, req.Domain
+	numa := a.clientNUMA(ctx)
 	if iface == "" {
-		iface, domain = a.pickInterface(ctx, info.Provider)
+		// The client's own choice stands; otherwise pick by its node.
+		if f, ok := a.pickIface(ifaces, numa); ok {
+			iface, domain = f.iface, f.domain
+		} else {
+			a.deps.Logger.Warn("no fabric interface for the client: set fabric_ifaces in daos_agent.yml",
+				"provider", hint.Provider, "numa", numa)
+		}
 	}
-	resp.ClientNetHint = &agentpb.ClientNetHint{Provider: info.Provider, Interface: iface, Domain: domain}
+	if domain == "" {
+		domain = iface
+	}
+	hint.Interface, hint.Domain = iface, domain
+	resp.NumaFabricInterfaces = numaFabricInterfaces(ifaces, hint.Provider)
+	a.deps.Logger.Debug("attach info", "numa", numa, "iface", iface, "domain", domain,
+		"provider", hint.Provider, "ranks", len(resp.RankUris))
 	return proto.Marshal(resp)
 }
 
-// pickInterface is the interface clients on this node should use: the
-// first one configured in fabric_ifaces (lowest NUMA node first), else the
-// scanner's best for the provider, else none.
-func (a *Agent) pickInterface(ctx context.Context, provider string) (iface, domain string) {
-	if len(a.cfg.FabricIfaces) > 0 {
-		numa := append([]config.AgentNUMAIfaces(nil), a.cfg.FabricIfaces...)
-		sort.SliceStable(numa, func(i, j int) bool { return numa[i].NUMANode < numa[j].NUMANode })
-		d := numa[0].Devices[0]
-		if d.Domain == "" {
-			d.Domain = d.Iface
-		}
-		return d.Iface, d.Domain
+// clientNUMA is the NUMA node the calling process runs on; 0 when it
+// cannot be told (the caller still gets an interface).
+func (a *Agent) clientNUMA(ctx context.Context) int {
+	peer, ok := drpc.PeerFromContext(ctx)
+	if !ok {
+		return 0
 	}
-	if a.deps.Scanner == nil {
-		return "", ""
-	}
-	scan, err := a.deps.Scanner.Scan(ctx, provider)
+	n, err := a.deps.NUMANodeOf(peer.PID)
 	if err != nil {
-		a.deps.Logger.Warn("network scan for attach info failed", "err", err)
-		return "", ""
+		a.deps.Logger.Debug("client NUMA node unknown, using 0", "pid", peer.PID, "err", err)
+		return 0
 	}
-	best := -1
-	for i, f := range scan.Fabric {
-		if best < 0 || f.Priority < scan.Fabric[best].Priority {
-			best = i
-		}
-	}
-	if best < 0 {
-		return "", ""
-	}
-	iface = scan.Fabric[best].Device
-	domain = iface
-	for _, ni := range scan.Interfaces {
-		if ni.Name == iface && ni.RDMADevice != "" {
-			domain = ni.RDMADevice
-		}
-	}
-	return iface, domain
+	return n
 }
 
 func (a *Agent) requestCreds(ctx context.Context, body []byte) ([]byte, error) {

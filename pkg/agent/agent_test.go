@@ -2,8 +2,8 @@ package agent
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"strconv"
@@ -12,36 +12,17 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/daos-go/daos/pkg/agent/agentpb"
 	"github.com/daos-go/daos/pkg/agent/auth"
 	"github.com/daos-go/daos/pkg/control/config"
 	"github.com/daos-go/daos/pkg/control/ctlclient"
-	"github.com/daos-go/daos/pkg/control/ctlpb"
+	"github.com/daos-go/daos/pkg/control/mgmtpb"
 	"github.com/daos-go/daos/pkg/drpc"
 	"github.com/daos-go/daos/pkg/drpc/drpcpb"
 )
-
-// fakeQuerier answers HostSystemQuery from fixed results and counts calls.
-type fakeQuerier struct {
-	mu      sync.Mutex
-	calls   int
-	results []ctlclient.HostResult[*ctlpb.HostSystemQueryResp]
-}
-
-func (f *fakeQuerier) HostSystemQuery(context.Context) []ctlclient.HostResult[*ctlpb.HostSystemQueryResp] {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.calls++
-	return f.results
-}
-
-func (f *fakeQuerier) count() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.calls
-}
 
 // fakeClock is a settable clock.
 type fakeClock struct {
@@ -61,30 +42,22 @@ func (c *fakeClock) advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-func twoHosts() []ctlclient.HostResult[*ctlpb.HostSystemQueryResp] {
-	return []ctlclient.HostResult[*ctlpb.HostSystemQueryResp]{
-		{Host: "a:10001", Resp: &ctlpb.HostSystemQueryResp{System: "daos_server", Engines: []*ctlpb.EngineState{
-			{Index: 1, FabricUri: "ofi+tcp://10.0.0.1:32416"},
-			{Index: 0, FabricUri: "ofi+tcp://10.0.0.1:31416"},
-		}}},
-		{Host: "b:10001", Err: errors.New("unreachable")},
-		{Host: "c:10001", Resp: &ctlpb.HostSystemQueryResp{System: "daos_server", Engines: []*ctlpb.EngineState{
-			{Index: 0, FabricUri: "ofi+tcp://10.0.0.3:31416"},
-			{Index: 1}, // not started
-		}}},
-	}
-}
-
 type harness struct {
 	agent  *Agent
-	q      *fakeQuerier
+	mgmt   *fakeMgmt
 	clock  *fakeClock
+	log    *syncBuffer
 	signer *auth.Signer
 	client *drpc.Client
 }
 
-func start(t *testing.T, doc string, q *fakeQuerier) *harness {
+// start runs an agent with config doc that asks m (nil: a fresh fake
+// with the default reply) and sees every client on NUMA node 1.
+func start(t *testing.T, doc string, m *fakeMgmt, opts ...func(*Deps)) *harness {
 	t.Helper()
+	if m == nil {
+		m = startMgmt(t, nil)
+	}
 	dir, err := os.MkdirTemp("", "agent") // short: socket paths are limited
 	require.NoError(t, err)
 	t.Cleanup(func() { os.RemoveAll(dir) })
@@ -94,7 +67,14 @@ func start(t *testing.T, doc string, q *fakeQuerier) *harness {
 	signer, err := auth.GenerateSigner()
 	require.NoError(t, err)
 	clock := &fakeClock{t: time.Unix(1_700_000_000, 0)}
-	a, err := New(cfg, Deps{Querier: q, Signer: signer, Now: clock.now, Hostname: "client1"})
+	log := &syncBuffer{}
+	deps := Deps{Mgmt: m.client(), Signer: signer, Now: clock.now, Hostname: "client1",
+		Logger:     slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		NUMANodeOf: func(int32) (int, error) { return 1, nil }}
+	for _, o := range opts {
+		o(&deps)
+	}
+	a, err := New(cfg, deps)
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	require.NoError(t, a.Listen(ctx))
@@ -116,10 +96,10 @@ func start(t *testing.T, doc string, q *fakeQuerier) *harness {
 			t.Error("agent did not stop")
 		}
 	})
-	return &harness{agent: a, q: q, clock: clock, signer: signer, client: c}
+	return &harness{agent: a, mgmt: m, clock: clock, log: log, signer: signer, client: c}
 }
 
-func (h *harness) attachInfo(t *testing.T, req *agentpb.GetAttachInfoReq) (*agentpb.GetAttachInfoResp, error) {
+func (h *harness) attachInfo(t *testing.T, req *mgmtpb.GetAttachInfoReq) (*mgmtpb.GetAttachInfoResp, error) {
 	t.Helper()
 	body, err := proto.Marshal(req)
 	require.NoError(t, err)
@@ -127,7 +107,7 @@ func (h *harness) attachInfo(t *testing.T, req *agentpb.GetAttachInfoReq) (*agen
 	if err != nil {
 		return nil, err
 	}
-	resp := &agentpb.GetAttachInfoResp{}
+	resp := &mgmtpb.GetAttachInfoResp{}
 	require.NoError(t, proto.Unmarshal(out, resp))
 	return resp, nil
 }
@@ -137,82 +117,11 @@ func TestClientSocketPath(t *testing.T) {
 	require.Equal(t, "/x/daos_agent.sock", ClientSocketPath(func(string) string { return "/x" }))
 }
 
-func TestAttachInfoAndCache(t *testing.T) {
-	q := &fakeQuerier{results: twoHosts()}
-	h := start(t, "cache_expiration: 2\nfabric_ifaces:\n- numa_node: 1\n  devices: [{iface: eth1}]\n- numa_node: 0\n  devices: [{iface: ib0, domain: mlx5_0}]\n", q)
-
-	resp, err := h.attachInfo(t, &agentpb.GetAttachInfoReq{Sys: "daos_server"})
-	require.NoError(t, err)
-	require.Zero(t, resp.Status)
-	require.Equal(t, "daos_server", resp.Sys)
-	var uris []string
-	for i, r := range resp.RankUris {
-		require.Equal(t, uint32(i), r.Rank)
-		uris = append(uris, r.Uri)
-	}
-	require.Equal(t, []string{"ofi+tcp://10.0.0.1:31416", "ofi+tcp://10.0.0.1:32416", "ofi+tcp://10.0.0.3:31416"}, uris)
-	require.Equal(t, "ofi+tcp", resp.ClientNetHint.Provider)
-	require.Equal(t, "ib0", resp.ClientNetHint.Interface, "lowest NUMA node's first device")
-	require.Equal(t, "mlx5_0", resp.ClientNetHint.Domain)
-	require.Equal(t, 1, q.count())
-
-	// The client's own interface choice is kept.
-	resp, err = h.attachInfo(t, &agentpb.GetAttachInfoReq{Interface: "eth9", Domain: "eth9"})
-	require.NoError(t, err)
-	require.Equal(t, "eth9", resp.ClientNetHint.Interface)
-	require.Equal(t, 1, q.count(), "cached")
-
-	h.clock.advance(119 * time.Second)
-	_, err = h.attachInfo(t, &agentpb.GetAttachInfoReq{})
-	require.NoError(t, err)
-	require.Equal(t, 1, q.count(), "still fresh before 2 minutes")
-
-	h.clock.advance(time.Second)
-	_, err = h.attachInfo(t, &agentpb.GetAttachInfoReq{})
-	require.NoError(t, err)
-	require.Equal(t, 2, q.count(), "expired after 2 minutes")
-
-	// Another system's name is refused with DER_INVAL.
-	resp, err = h.attachInfo(t, &agentpb.GetAttachInfoReq{Sys: "other"})
-	require.NoError(t, err)
-	require.Equal(t, int32(derInval), resp.Status)
-}
-
-func TestAttachInfoNeverExpires(t *testing.T) {
-	q := &fakeQuerier{results: twoHosts()}
-	h := start(t, "", q)
-	for range 3 {
-		_, err := h.attachInfo(t, &agentpb.GetAttachInfoReq{})
-		require.NoError(t, err)
-		h.clock.advance(24 * time.Hour)
-	}
-	require.Equal(t, 1, q.count())
-}
-
-func TestAttachInfoServersDown(t *testing.T) {
-	q := &fakeQuerier{results: []ctlclient.HostResult[*ctlpb.HostSystemQueryResp]{
-		{Host: "a:10001", Err: errors.New("unreachable")},
-		{Host: "b:10001", Resp: &ctlpb.HostSystemQueryResp{System: "other_sys"}},
-	}}
-	h := start(t, "", q)
-	_, err := h.attachInfo(t, &agentpb.GetAttachInfoReq{})
-	var se *drpc.StatusError
-	require.ErrorAs(t, err, &se)
-	require.Equal(t, drpcpb.Status_FAILURE, se.Status)
-	_, err = h.attachInfo(t, &agentpb.GetAttachInfoReq{})
-	require.Error(t, err, "a failure is not cached")
-	require.Equal(t, 2, q.count())
-
-	_, err = fetchSystemInfo(context.Background(), q, "daos_server")
-	require.ErrorContains(t, err, "a:10001: unreachable")
-	require.ErrorContains(t, err, `b:10001: belongs to system "other_sys"`)
-}
-
 func TestRequestCreds(t *testing.T) {
 	if _, err := lookupSelf(); err != nil {
 		t.Skipf("this uid has no user entry: %v", err)
 	}
-	h := start(t, "", &fakeQuerier{results: twoHosts()})
+	h := start(t, "", nil)
 	out, err := h.client.Call(context.Background(), drpc.ModuleSecAgent, drpc.MethodRequestCreds, nil)
 	require.NoError(t, err)
 	resp := &agentpb.GetCredResp{}
@@ -260,7 +169,7 @@ func TestRequestCredsUnknownUser(t *testing.T) {
 	require.NoError(t, err)
 	signer, err := auth.GenerateSigner()
 	require.NoError(t, err)
-	a, err := New(cfg, Deps{Querier: &fakeQuerier{}, Signer: signer, Hostname: "h"})
+	a, err := New(cfg, Deps{Mgmt: ctlclient.NewWith(nil, insecure.NewCredentials()), Signer: signer, Hostname: "h"})
 	require.NoError(t, err)
 	ctx := drpc.ContextWithPeer(context.Background(), drpc.PeerCred{UID: 4_000_000_000, GID: 4_000_000_000})
 	out, err := a.requestCreds(ctx, nil)
@@ -277,7 +186,7 @@ func TestRequestCredsUnknownUser(t *testing.T) {
 }
 
 func TestMalformedRequests(t *testing.T) {
-	h := start(t, "", &fakeQuerier{results: twoHosts()})
+	h := start(t, "", nil)
 	ctx := context.Background()
 	garbage := []byte{0xff, 0xff, 0xff, 0x07}
 	for _, m := range []struct {
@@ -308,7 +217,7 @@ func TestMalformedRequests(t *testing.T) {
 	require.Zero(t, n, "no answer to junk")
 	raw.Close()
 
-	resp, err := h.attachInfo(t, &agentpb.GetAttachInfoReq{})
+	resp, err := h.attachInfo(t, &mgmtpb.GetAttachInfoReq{})
 	require.NoError(t, err)
 	require.Len(t, resp.RankUris, 3)
 }

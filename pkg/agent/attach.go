@@ -4,21 +4,23 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	"github.com/daos-go/daos/pkg/control/ctlclient"
-	"github.com/daos-go/daos/pkg/control/ctlpb"
+	"github.com/daos-go/daos/pkg/control/mgmtpb"
+	"github.com/daos-go/daos/pkg/daos"
 	"github.com/daos-go/daos/pkg/hardware"
 )
-
-// SystemQuerier is the part of the control-plane client the agent uses to
-// learn the system's engines. *ctlclient.Client satisfies it.
-type SystemQuerier interface {
-	HostSystemQuery(ctx context.Context) []ctlclient.HostResult[*ctlpb.HostSystemQueryResp]
-}
 
 // NetScanner finds this node's fabric interfaces when daos_agent.yml has
 // no fabric_ifaces. hardware.NetworkScanner satisfies it.
@@ -26,100 +28,294 @@ type NetScanner interface {
 	Scan(ctx context.Context, provider string) (*hardware.NetworkScan, error)
 }
 
-// RankURI is one engine's fabric address.
-type RankURI struct {
-	Rank uint32
-	URI  string
+// FetchAttachInfo asks the management service, through the first access
+// point that answers, for the attach info of system sys (all ranks). The
+// reply is checked before anyone caches it: errors that libdaos should
+// see as a DAOS status wrap a daos.Errno (DER_UNREACH when no access
+// point could be reached, DER_CONTROL_INCOMPAT for another system, or
+// the code the service refused with).
+func FetchAttachInfo(ctx context.Context, c *ctlclient.Client, sys string) (*mgmtpb.GetAttachInfoResp, error) {
+	// MgmtCall only says "none answered" in prose; note here whether any
+	// host handled the call, to tell an unreachable service apart.
+	var reached atomic.Bool
+	resp, err := ctlclient.MgmtCall(ctx, c, 0, func(ctx context.Context, cl mgmtpb.MgmtSvcClient) (*mgmtpb.GetAttachInfoResp, error) {
+		r, err := cl.GetAttachInfo(ctx, &mgmtpb.GetAttachInfoReq{Sys: sys, AllRanks: true})
+		if err == nil || !connectionFailure(err) {
+			reached.Store(true)
+		}
+		return r, err
+	})
+	switch {
+	case err != nil && !reached.Load():
+		return nil, fmt.Errorf("get attach info from access points %s: %w (%w)",
+			strings.Join(c.Hosts, ","), err, daos.ErrUnreach)
+	case err != nil:
+		return nil, fmt.Errorf("get attach info: %w", err)
+	case resp == nil:
+		return nil, errors.New("get attach info: empty reply from the management service")
+	case resp.Status != 0:
+		return nil, fmt.Errorf("get attach info: the management service refused: %w", daos.FromCode(int(resp.Status)))
+	case resp.Sys != "" && resp.Sys != sys:
+		return nil, daos.Errorf(daos.ErrControlIncompat,
+			"get attach info: the access points serve system %q, but this agent's name is %q", resp.Sys, sys)
+	case resp.GetClientNetHint().GetProvider() == "":
+		return nil, errors.New("get attach info: the reply names no fabric provider")
+	case len(resp.RankUris) == 0:
+		return nil, fmt.Errorf("get attach info: system %q has no ranks with a fabric address yet", sys)
+	}
+	return resp, nil
 }
 
-// SystemInfo is what the agent learns from the servers.
-type SystemInfo struct {
-	System   string
-	Provider string
-	Ranks    []RankURI
+// connectionFailure tells whether a gRPC error means the call never got
+// to be handled: the host could not be reached or did not answer in time.
+func connectionFailure(err error) bool {
+	st, ok := status.FromError(err)
+	return ok && (st.Code() == codes.Unavailable || st.Code() == codes.DeadlineExceeded)
 }
 
-// fetchSystemInfo asks the access points for their engines.
-//
-// The management service's GetAttachInfo does not exist yet, so this uses
-// each host's HostSystemQuery instead. That reply carries no rank numbers:
-// ranks are numbered here in (host, engine index) order, which is only
-// right until the management service assigns ranks. Replace this with
-// GetAttachInfo once the service exists.
-func fetchSystemInfo(ctx context.Context, q SystemQuerier, system string) (*SystemInfo, error) {
-	results := q.HostSystemQuery(ctx)
-	info := &SystemInfo{System: system}
-	var errs []error
-	answered := false
-	for _, r := range results {
-		if r.Err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", r.Host, r.Err))
-			continue
-		}
-		if r.Resp == nil {
-			errs = append(errs, fmt.Errorf("%s: empty reply", r.Host))
-			continue
-		}
-		if r.Resp.System != "" && r.Resp.System != system {
-			errs = append(errs, fmt.Errorf("%s: belongs to system %q, not %q", r.Host, r.Resp.System, system))
-			continue
-		}
-		answered = true
-		engines := append([]*ctlpb.EngineState(nil), r.Resp.Engines...)
-		sort.Slice(engines, func(i, j int) bool { return engines[i].Index < engines[j].Index })
-		for _, e := range engines {
-			if e.FabricUri == "" {
-				continue // not started: no address yet
-			}
-			if info.Provider == "" {
-				info.Provider = providerOf(e.FabricUri)
-			}
-			info.Ranks = append(info.Ranks, RankURI{Rank: uint32(len(info.Ranks)), URI: e.FabricUri})
-		}
-	}
-	if !answered {
-		if len(errs) == 0 {
-			return nil, errors.New("query system: no access points")
-		}
-		return nil, fmt.Errorf("query system: no access point answered: %w", errors.Join(errs...))
-	}
-	if len(info.Ranks) == 0 {
-		return nil, fmt.Errorf("query system %q: no engine has a fabric address yet", system)
-	}
-	return info, nil
-}
-
-// providerOf is the provider part of a fabric URI ("ofi+tcp://a:1").
-func providerOf(uri string) string {
-	p, _, ok := strings.Cut(uri, "://")
-	if !ok {
-		return ""
-	}
-	return p
-}
-
-// attachCache keeps the last SystemInfo for ttl (0: for ever). Concurrent
-// callers on a miss share one fetch.
+// attachCache keeps the last good attach info for ttl (0: for ever).
+// Requests that miss share one fetch, which runs apart from any one
+// client's context so a client that gives up does not fail the others.
+// A failed fetch is not kept: the next request tries again.
 type attachCache struct {
-	fetch func(ctx context.Context) (*SystemInfo, error)
-	ttl   time.Duration
-	now   func() time.Time
+	fetch    func(ctx context.Context) (*mgmtpb.GetAttachInfoResp, error)
+	ttl      time.Duration
+	disabled bool // every request fetches (still shared while in flight)
+	now      func() time.Time
+	joined   func() // test hook: a request waits for a fetch
 
-	mu      sync.Mutex
-	info    *SystemInfo
-	fetched time.Time
+	mu       sync.Mutex
+	info     *mgmtpb.GetAttachInfoResp
+	fetched  time.Time
+	inflight *fetchCall
 }
 
-func (c *attachCache) get(ctx context.Context) (*SystemInfo, error) {
+type fetchCall struct {
+	done chan struct{}
+	info *mgmtpb.GetAttachInfoResp
+	err  error
+}
+
+// get returns the cached info (read-only: callers clone before changing
+// it) or waits for a fetch.
+func (c *attachCache) get(ctx context.Context) (*mgmtpb.GetAttachInfoResp, error) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.info != nil && (c.ttl == 0 || c.now().Sub(c.fetched) < c.ttl) {
-		return c.info, nil
+	if !c.disabled && c.info != nil && (c.ttl == 0 || c.now().Sub(c.fetched) < c.ttl) {
+		info := c.info
+		c.mu.Unlock()
+		return info, nil
 	}
+	call := c.inflight
+	if call == nil {
+		call = &fetchCall{done: make(chan struct{})}
+		c.inflight = call
+		go c.run(context.WithoutCancel(ctx), call)
+	}
+	c.mu.Unlock()
+	if c.joined != nil {
+		c.joined()
+	}
+	select {
+	case <-call.done:
+		return call.info, call.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (c *attachCache) run(ctx context.Context, call *fetchCall) {
 	info, err := c.fetch(ctx)
-	if err != nil {
-		return nil, err
+	c.mu.Lock()
+	if err == nil && !c.disabled {
+		c.info, c.fetched = info, c.now()
 	}
-	c.info, c.fetched = info, c.now()
-	return info, nil
+	c.inflight = nil
+	c.mu.Unlock()
+	call.info, call.err = info, err
+	close(call.done)
+}
+
+// fabricIface is one interface clients on this node may use.
+type fabricIface struct {
+	numa   int
+	iface  string
+	domain string
+}
+
+// localFabric lists this node's interfaces for provider: fabric_ifaces
+// from daos_agent.yml in its order, or else the scanner's, best first. A
+// scan is kept per provider; a failed one is not.
+func (a *Agent) localFabric(ctx context.Context, provider string) []fabricIface {
+	if len(a.cfg.FabricIfaces) > 0 {
+		var out []fabricIface
+		for _, n := range a.cfg.FabricIfaces {
+			for _, d := range n.Devices {
+				dom := d.Domain
+				if dom == "" {
+					dom = d.Iface
+				}
+				out = append(out, fabricIface{numa: n.NUMANode, iface: d.Iface, domain: dom})
+			}
+		}
+		return out
+	}
+	if a.deps.Scanner == nil {
+		return nil
+	}
+	a.fabricMu.Lock()
+	defer a.fabricMu.Unlock()
+	if ifaces, ok := a.scanned[provider]; ok {
+		return ifaces
+	}
+	scan, err := a.deps.Scanner.Scan(ctx, provider)
+	if err != nil {
+		a.deps.Logger.Warn("network scan for attach info failed", "provider", provider, "err", err)
+		return nil
+	}
+	fabric := append([]hardware.FabricInterface(nil), scan.Fabric...)
+	sort.SliceStable(fabric, func(i, j int) bool { return fabric[i].Priority < fabric[j].Priority })
+	rdma := make(map[string]string)
+	for _, ni := range scan.Interfaces {
+		rdma[ni.Name] = ni.RDMADevice
+	}
+	var out []fabricIface
+	seen := make(map[string]bool)
+	for _, f := range fabric {
+		if seen[f.Device] {
+			continue // one device may list several providers
+		}
+		seen[f.Device] = true
+		dom := rdma[f.Device]
+		if dom == "" {
+			dom = f.Device
+		}
+		out = append(out, fabricIface{numa: f.NUMANode, iface: f.Device, domain: dom})
+	}
+	if a.scanned == nil {
+		a.scanned = make(map[string][]fabricIface)
+	}
+	a.scanned[provider] = out
+	return out
+}
+
+// pickIface chooses an interface for a client on NUMA node numa: the
+// node's own interfaces in turn (spreading clients over them), or, when
+// the node has none, all interfaces in turn.
+func (a *Agent) pickIface(ifaces []fabricIface, numa int) (fabricIface, bool) {
+	var local []fabricIface
+	for _, f := range ifaces {
+		if f.numa == numa {
+			local = append(local, f)
+		}
+	}
+	key := numa
+	if len(local) == 0 {
+		local, key = ifaces, -1
+	}
+	if len(local) == 0 {
+		return fabricIface{}, false
+	}
+	a.fabricMu.Lock()
+	if a.nextIface == nil {
+		a.nextIface = make(map[int]int)
+	}
+	i := a.nextIface[key] % len(local)
+	a.nextIface[key] = i + 1
+	a.fabricMu.Unlock()
+	return local[i], true
+}
+
+// numaFabricInterfaces groups ifaces by NUMA node for the reply's
+// numa_fabric_interfaces, nodes in ascending order.
+func numaFabricInterfaces(ifaces []fabricIface, provider string) []*mgmtpb.FabricInterfaces {
+	byNode := make(map[int]*mgmtpb.FabricInterfaces)
+	var nodes []int
+	for _, f := range ifaces {
+		n, ok := byNode[f.numa]
+		if !ok {
+			n = &mgmtpb.FabricInterfaces{NumaNode: uint32(f.numa)}
+			byNode[f.numa] = n
+			nodes = append(nodes, f.numa)
+		}
+		n.Ifaces = append(n.Ifaces, &mgmtpb.FabricInterface{
+			NumaNode: uint32(f.numa), Interface: f.iface, Domain: f.domain, Provider: provider,
+		})
+	}
+	sort.Ints(nodes)
+	out := make([]*mgmtpb.FabricInterfaces, 0, len(nodes))
+	for _, n := range nodes {
+		out = append(out, byNode[n])
+	}
+	return out
+}
+
+// ProcNUMANode is the NUMA node of the CPU process pid last ran on (field
+// 39 of /proc/<pid>/stat), mapped through the nodes' cpulists in sysfs.
+// A machine without NUMA nodes in sysfs counts as node 0.
+func ProcNUMANode(pid int32) (int, error) {
+	return procNUMANode("/proc", "/sys/devices/system/node", pid)
+}
+
+func procNUMANode(procDir, nodeDir string, pid int32) (int, error) {
+	data, err := os.ReadFile(filepath.Join(procDir, strconv.Itoa(int(pid)), "stat"))
+	if err != nil {
+		return 0, fmt.Errorf("NUMA node of pid %d: %w", pid, err)
+	}
+	// The command name (field 2) is in parentheses and may hold spaces,
+	// so count fields after its closing parenthesis, which is field 3.
+	end := strings.LastIndexByte(string(data), ')')
+	if end < 0 {
+		return 0, fmt.Errorf("NUMA node of pid %d: malformed stat", pid)
+	}
+	fields := strings.Fields(string(data[end+1:]))
+	const processorField = 39
+	if len(fields) <= processorField-3 {
+		return 0, fmt.Errorf("NUMA node of pid %d: stat has no processor field", pid)
+	}
+	cpu, err := strconv.Atoi(fields[processorField-3])
+	if err != nil {
+		return 0, fmt.Errorf("NUMA node of pid %d: processor field: %w", pid, err)
+	}
+	dirs, _ := filepath.Glob(filepath.Join(nodeDir, "node[0-9]*"))
+	if len(dirs) == 0 {
+		return 0, nil
+	}
+	for _, d := range dirs {
+		node, err := strconv.Atoi(strings.TrimPrefix(filepath.Base(d), "node"))
+		if err != nil {
+			continue
+		}
+		list, err := os.ReadFile(filepath.Join(d, "cpulist"))
+		if err != nil {
+			continue
+		}
+		if cpuListHas(strings.TrimSpace(string(list)), cpu) {
+			return node, nil
+		}
+	}
+	return 0, fmt.Errorf("NUMA node of pid %d: cpu %d is in no node's cpulist", pid, cpu)
+}
+
+// cpuListHas reads a kernel cpulist ("0-3,8,10-11").
+func cpuListHas(list string, cpu int) bool {
+	for _, part := range strings.Split(list, ",") {
+		if part == "" {
+			continue
+		}
+		lo, hi, isRange := strings.Cut(part, "-")
+		l, err := strconv.Atoi(lo)
+		if err != nil {
+			continue
+		}
+		h := l
+		if isRange {
+			if h, err = strconv.Atoi(hi); err != nil {
+				continue
+			}
+		}
+		if cpu >= l && cpu <= h {
+			return true
+		}
+	}
+	return false
 }
