@@ -7,6 +7,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
 
@@ -20,9 +21,65 @@ var methodComponents = map[string][]config.Component{
 	"/ctl.CtlSvc/StorageScan":   {config.ComponentAdmin},
 	"/ctl.CtlSvc/StorageFormat": {config.ComponentAdmin},
 	"/ctl.CtlSvc/NetworkScan":   {config.ComponentAdmin},
-	// The agent builds attach info from it until the management service
-	// serves GetAttachInfo.
-	"/ctl.CtlSvc/HostSystemQuery": {config.ComponentAdmin, config.ComponentAgent},
+	// The management service leader polls hosts with it to notice dead
+	// servers and engines.
+	"/ctl.CtlSvc/HostSystemQuery":   {config.ComponentAdmin, config.ComponentServer},
+	"/ctl.CtlSvc/PrepShutdownRanks": {config.ComponentServer},
+	"/ctl.CtlSvc/StopRanks":         {config.ComponentServer},
+	"/ctl.CtlSvc/StartRanks":        {config.ComponentServer},
+
+	"/mgmt.MgmtSvc/Join":          {config.ComponentServer},
+	"/mgmt.MgmtSvc/ClusterEvent":  {config.ComponentServer},
+	"/mgmt.MgmtSvc/LeaderQuery":   {config.ComponentAdmin},
+	"/mgmt.MgmtSvc/SystemQuery":   {config.ComponentAdmin},
+	"/mgmt.MgmtSvc/SystemStop":    {config.ComponentAdmin},
+	"/mgmt.MgmtSvc/SystemStart":   {config.ComponentAdmin},
+	"/mgmt.MgmtSvc/SystemExclude": {config.ComponentAdmin},
+	"/mgmt.MgmtSvc/SystemCleanup": {config.ComponentAdmin, config.ComponentAgent},
+	"/mgmt.MgmtSvc/SystemSetAttr": {config.ComponentAdmin},
+	"/mgmt.MgmtSvc/SystemGetAttr": {config.ComponentAdmin},
+	"/mgmt.MgmtSvc/SystemSetProp": {config.ComponentAdmin},
+	"/mgmt.MgmtSvc/SystemGetProp": {config.ComponentAdmin, config.ComponentServer},
+	"/mgmt.MgmtSvc/GetAttachInfo": {config.ComponentAdmin, config.ComponentAgent},
+	"/mgmt.MgmtSvc/ListPools":     {config.ComponentAdmin},
+
+	"/RaftTransport/AppendEntries":         {config.ComponentServer},
+	"/RaftTransport/AppendEntriesPipeline": {config.ComponentServer},
+	"/RaftTransport/RequestVote":           {config.ComponentServer},
+	"/RaftTransport/TimeoutNow":            {config.ComponentServer},
+	"/RaftTransport/InstallSnapshot":       {config.ComponentServer},
+}
+
+// ForwardedForKey is the gRPC metadata key a server sets when it forwards
+// a management call to the leader: the component of the original caller,
+// which the forwarding server has already authenticated. The leader
+// honours it only from a server certificate.
+const ForwardedForKey = "daos-forwarded-for"
+
+// Caller names the component that made the call: the certificate's common
+// name, or, for a call a server forwarded, the component it was forwarded
+// for. ok is false without TLS (insecure mode: anyone is anything).
+func Caller(ctx context.Context) (c config.Component, ok bool, err error) {
+	p, found := peer.FromContext(ctx)
+	if !found {
+		return "", false, status.Error(codes.Unauthenticated, "no peer information")
+	}
+	ti, isTLS := p.AuthInfo.(credentials.TLSInfo)
+	if !isTLS {
+		return "", false, nil
+	}
+	if len(ti.State.VerifiedChains) == 0 || len(ti.State.VerifiedChains[0]) == 0 {
+		return "", true, status.Error(codes.Unauthenticated, "no verified client certificate")
+	}
+	c = config.Component(ti.State.VerifiedChains[0][0].Subject.CommonName)
+	if c == config.ComponentServer {
+		if md, found := metadata.FromIncomingContext(ctx); found {
+			if v := md.Get(ForwardedForKey); len(v) == 1 {
+				return config.Component(v[0]), true, nil
+			}
+		}
+	}
+	return c, true, nil
 }
 
 // Allowed reports whether component c may call method.
@@ -57,21 +114,13 @@ func StreamAuthorizer(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo
 // authorize checks the caller's certificate against methodComponents;
 // without TLS (insecure mode) everyone may call everything.
 func authorize(ctx context.Context, method string) error {
-	p, ok := peer.FromContext(ctx)
-	if !ok {
-		return status.Error(codes.Unauthenticated, "no peer information")
+	c, secure, err := Caller(ctx)
+	if err != nil || !secure {
+		return err // insecure transport: nothing to check
 	}
-	ti, ok := p.AuthInfo.(credentials.TLSInfo)
-	if !ok {
-		return nil // insecure transport
-	}
-	if len(ti.State.VerifiedChains) == 0 || len(ti.State.VerifiedChains[0]) == 0 {
-		return status.Error(codes.Unauthenticated, "no verified client certificate")
-	}
-	cn := ti.State.VerifiedChains[0][0].Subject.CommonName
-	if !Allowed(method, config.Component(cn)) {
+	if !Allowed(method, c) {
 		return status.Error(codes.PermissionDenied,
-			fmt.Sprintf("component %q (certificate common name) may not call %s", cn, method))
+			fmt.Sprintf("component %q (certificate common name) may not call %s", c, method))
 	}
 	return nil
 }
