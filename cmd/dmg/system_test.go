@@ -26,6 +26,8 @@ import (
 type fakeMS struct {
 	mgmtpb.UnimplementedMgmtSvcServer
 
+	addr string
+
 	mu    sync.Mutex
 	reqs  map[string]proto.Message
 	calls int
@@ -179,7 +181,7 @@ func newMSEnv(t *testing.T) *msEnv {
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	srv := grpc.NewServer()
-	ms := &fakeMS{reqs: map[string]proto.Message{}}
+	ms := &fakeMS{reqs: map[string]proto.Message{}, addr: lis.Addr().String()}
 	mgmtpb.RegisterMgmtSvcServer(srv, ms)
 	go func() { _ = srv.Serve(lis) }()
 	t.Cleanup(srv.Stop)
@@ -682,4 +684,32 @@ func TestSystemListPools(t *testing.T) {
 	require.Equal(t, -1005, decodeEnv(t, out, nil).Status)
 
 	requireRefusal(t, e, "system", "list-pools")
+}
+
+// The management service is reached through the first host that answers;
+// when none does, the error names them.
+func TestSystemHostFallback(t *testing.T) {
+	e := newMSEnv(t)
+	e.ms.query = members()
+	dead, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	deadAddr := dead.Addr().String()
+	require.NoError(t, dead.Close())
+	live := e.ms.addr
+
+	out, errOut, rc := e.dmg(t, "-l", deadAddr+","+live, "system", "query")
+	require.Equal(t, 0, rc, out+errOut)
+	require.Regexp(t, `\[0-2\]\s+Joined`, out)
+
+	_, errOut, rc = e.dmg(t, "-l", deadAddr, "system", "query")
+	require.Equal(t, 1, rc)
+	require.Contains(t, errOut, "no server answered")
+	require.Contains(t, errOut, deadAddr)
+
+	out, _, rc = e.dmg(t, "system", "--help")
+	require.Equal(t, 0, rc)
+	for _, c := range []string{"query", "stop", "start", "exclude", "clear-exclude", "leader-query", "cleanup",
+		"get-prop", "set-prop", "get-attr", "set-attr", "del-attr", "list-pools"} {
+		require.Contains(t, out, "  "+c+" ")
+	}
 }
