@@ -32,8 +32,8 @@ type NetScanner interface {
 // point that answers, for the attach info of system sys (all ranks). The
 // reply is checked before anyone caches it: errors that libdaos should
 // see as a DAOS status wrap a daos.Errno (DER_UNREACH when no access
-// point could be reached, DER_CONTROL_INCOMPAT for another system, or
-// the code the service refused with).
+// point could be reached, DER_CONTROL_INCOMPAT when the access points
+// serve another system, or the code the service refused with).
 func FetchAttachInfo(ctx context.Context, c *ctlclient.Client, sys string) (*mgmtpb.GetAttachInfoResp, error) {
 	// MgmtCall only says "none answered" in prose; note here whether any
 	// host handled the call, to tell an unreachable service apart.
@@ -49,6 +49,12 @@ func FetchAttachInfo(ctx context.Context, c *ctlclient.Client, sys string) (*mgm
 	case err != nil && !reached.Load():
 		return nil, fmt.Errorf("get attach info from access points %s: %w (%w)",
 			strings.Join(c.Hosts, ","), err, daos.ErrUnreach)
+	case errors.Is(err, daos.ErrInval):
+		// The request carries nothing but the system name, so the
+		// service refused the name: report it as DAOS does a wrong
+		// system.
+		return nil, daos.Errorf(daos.ErrControlIncompat,
+			"get attach info for system %q (the agent's name): %v", sys, err)
 	case err != nil:
 		return nil, fmt.Errorf("get attach info: %w", err)
 	case resp == nil:

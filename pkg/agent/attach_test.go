@@ -325,6 +325,17 @@ func TestAttachInfoWrongSystem(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, int32(daos.ErrControlIncompat.DerCode()), resp.Status)
 	require.Equal(t, "sysA", h.mgmt.req(0).Sys)
+
+	// A service that refuses the name (DER_INVAL, as pkg/control/mgmtsvc
+	// does) means the same.
+	m := startMgmt(t, func(int) (*mgmtpb.GetAttachInfoResp, error) {
+		return nil, grpcerr.Errorf(daos.ErrInval, "the request is for system %q, this is system %q", "sysA", "daos_server")
+	})
+	h = start(t, "name: sysA\n", m)
+	resp, err = h.attachInfo(t, &mgmtpb.GetAttachInfoReq{Sys: "sysA"})
+	require.NoError(t, err)
+	require.Equal(t, int32(daos.ErrControlIncompat.DerCode()), resp.Status)
+	require.Contains(t, h.log.String(), `this is system \"daos_server\"`)
 }
 
 func TestAttachInfoServerDown(t *testing.T) {
