@@ -52,7 +52,8 @@ func startCommand(f *flags) *cobra.Command {
 (clients look in $DAOS_AGENT_DRPC_DIR instead when it is set) until SIGTERM
 or SIGINT. Attach info is fetched from the management service through the
 servers in access_points over gRPC and kept for cache_expiration minutes
-(0: until restart; DAOS_AGENT_DISABLE_CACHE=true fetches it every time).
+(0: until restart; disable_caching: true, or DAOS_AGENT_DISABLE_CACHE=true,
+fetches it every time).
 Each client is given the fabric interface of its NUMA node (fabric_ifaces,
 else a network scan). Credentials
 name the calling process's user and groups, read from the socket, and are
@@ -102,7 +103,7 @@ func run(cmd *cobra.Command, f *flags) error {
 		Signer:       signer,
 		Scanner:      hardware.DefaultNetworkScanner(),
 		Logger:       log,
-		DisableCache: os.Getenv(disableCacheEnv) == "true",
+		DisableCache: cfg.DisableCaching || os.Getenv(disableCacheEnv) == "true",
 	})
 	if err != nil {
 		return err

@@ -29,8 +29,10 @@ type Agent struct {
 	FabricIfaces []AgentNUMAIfaces `yaml:"fabric_ifaces,omitempty"`
 	// CacheExpiration is how long, in minutes, fetched attach info is
 	// kept; 0 keeps it until the agent restarts.
-	CacheExpiration int              `yaml:"cache_expiration"`
-	Credentials     AgentCredentials `yaml:"credential_config"`
+	CacheExpiration int `yaml:"cache_expiration"`
+	// DisableCaching fetches attach info for every client request.
+	DisableCaching bool             `yaml:"disable_caching,omitempty"`
+	Credentials    AgentCredentials `yaml:"credential_config"`
 
 	// Path is the file the config was read from; empty for defaults.
 	Path string `yaml:"-"`

@@ -30,6 +30,7 @@ port: 10002
 runtime_dir: /tmp/agent
 log_file: /tmp/agent.log
 cache_expiration: 5
+disable_caching: true
 fabric_ifaces:
 - numa_node: 0
   devices:
@@ -48,6 +49,7 @@ transport_config:
 			require.Equal(t, "/tmp/agent", a.RuntimeDir)
 			require.Equal(t, "/tmp/agent.log", a.LogFile)
 			require.Equal(t, 5*time.Minute, a.AttachInfoExpiration())
+			require.True(t, a.DisableCaching)
 			require.Equal(t, []AgentNUMAIfaces{
 				{NUMANode: 0, Devices: []AgentDevice{{Iface: "eth0", Domain: "eth0"}}},
 				{NUMANode: 1, Devices: []AgentDevice{{Iface: "ib1", Domain: "mlx5_1"}}},

@@ -179,12 +179,12 @@ func TestTLS(t *testing.T) {
 		}
 		t.Fatalf("error %q names none of %q", res[0].Err, want)
 	}
-	// An agent certificate may not call admin methods, but may query the
-	// system (attach info is built from it).
+	// An agent certificate may not call admin methods, nor query hosts
+	// (it asks the management service for attach info).
 	refused(agentT, "may not call")
 	ac, err := ctlclient.New(&config.Control{HostList: []string{addr}, Transport: agentT})
 	require.NoError(t, err)
-	require.NoError(t, ac.HostSystemQuery(context.Background())[0].Err)
+	require.ErrorContains(t, ac.HostSystemQuery(context.Background())[0].Err, "may not call")
 	// A certificate from another CA is refused by the server, and that
 	// CA's client does not trust our server either.
 	refused(strangerT, "not signed by our CA", "does not trust", "TLS")

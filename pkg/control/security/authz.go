@@ -28,10 +28,12 @@ var methodComponents = map[string][]config.Component{
 	"/ctl.CtlSvc/StopRanks":         {config.ComponentServer},
 	"/ctl.CtlSvc/StartRanks":        {config.ComponentServer},
 
-	"/mgmt.MgmtSvc/Join":          {config.ComponentServer},
-	"/mgmt.MgmtSvc/ClusterEvent":  {config.ComponentServer},
-	"/mgmt.MgmtSvc/LeaderQuery":   {config.ComponentAdmin},
-	"/mgmt.MgmtSvc/SystemQuery":   {config.ComponentAdmin},
+	"/mgmt.MgmtSvc/Join":         {config.ComponentServer},
+	"/mgmt.MgmtSvc/ClusterEvent": {config.ComponentServer},
+	"/mgmt.MgmtSvc/LeaderQuery":  {config.ComponentAdmin},
+	// Servers also read the membership and the group map (daos-go's
+	// servers poll them to rejoin and to update their engines).
+	"/mgmt.MgmtSvc/SystemQuery":   {config.ComponentAdmin, config.ComponentServer},
 	"/mgmt.MgmtSvc/SystemStop":    {config.ComponentAdmin},
 	"/mgmt.MgmtSvc/SystemStart":   {config.ComponentAdmin},
 	"/mgmt.MgmtSvc/SystemExclude": {config.ComponentAdmin},
@@ -40,7 +42,7 @@ var methodComponents = map[string][]config.Component{
 	"/mgmt.MgmtSvc/SystemGetAttr": {config.ComponentAdmin},
 	"/mgmt.MgmtSvc/SystemSetProp": {config.ComponentAdmin},
 	"/mgmt.MgmtSvc/SystemGetProp": {config.ComponentAdmin, config.ComponentServer},
-	"/mgmt.MgmtSvc/GetAttachInfo": {config.ComponentAdmin, config.ComponentAgent},
+	"/mgmt.MgmtSvc/GetAttachInfo": {config.ComponentAdmin, config.ComponentAgent, config.ComponentServer},
 	"/mgmt.MgmtSvc/ListPools":     {config.ComponentAdmin},
 
 	"/RaftTransport/AppendEntries":         {config.ComponentServer},
