@@ -12,6 +12,10 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/daos-go/daos/pkg/control/ctlclient"
 )
 
 // freePort returns a loopback TCP port nobody listens on now.
@@ -47,7 +51,7 @@ type queryEnvelope struct {
 			State     string `json:"state"`
 			UUID      string `json:"uuid"`
 			FabricURI string `json:"fabric_uri"`
-			PID       int    `json:"pid"`
+			Rank      uint32 `json:"rank"`
 		} `json:"members"`
 	} `json:"response"`
 	Error  *string `json:"error"`
@@ -79,16 +83,17 @@ func TestDmgAgainstServer(t *testing.T) {
 	if err := os.MkdirAll(runDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	cfgPath := filepath.Join(dir, "daos_server.yml")
-	if err := os.WriteFile(cfgPath, []byte(fmt.Sprintf(localConfig, dir)), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	port := freePort(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	cfgPath := filepath.Join(dir, "daos_server.yml")
+	cfgText := strings.Replace(fmt.Sprintf(localConfig, dir), "port: 10001\n",
+		fmt.Sprintf("port: %d\nmgmt_svc_replicas: ['%s']\n", port, addr), 1)
+	if err := os.WriteFile(cfgPath, []byte(cfgText), 0o644); err != nil {
+		t.Fatal(err)
+	}
 
 	logs := &syncBuffer{}
-	srv := exec.Command(filepath.Join(binDir, "daos_server"), "start", "-o", cfgPath,
-		"-p", fmt.Sprint(port), "--ram-scm-as-dir")
+	srv := exec.Command(filepath.Join(binDir, "daos_server"), "start", "-o", cfgPath, "--ram-scm-as-dir")
 	srv.Stdout, srv.Stderr = logs, logs
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
@@ -111,11 +116,16 @@ func TestDmgAgainstServer(t *testing.T) {
 		}
 		return env
 	}
-	// The gRPC service comes up with the engine waiting for a format.
+	// The control service comes up with the engine waiting for a format;
+	// the management service's database lives on that storage, so there
+	// is no system to query yet.
 	waitFor(t, 20*time.Second, "the gRPC service to answer", logs, func() bool {
-		m := query().Response.Members
-		return len(m) == 1 && m[0].State == "awaitformat"
+		_, err := dmgRun(t, dmg, "-l", addr, "-i", "storage", "scan")
+		return err == nil
 	})
+	if out, err := dmgRun(t, dmg, "-l", addr, "-i", "system", "query", "-j"); err == nil {
+		t.Fatalf("system query answered before any format:\n%s", out)
+	}
 
 	out, err := dmgRun(t, dmg, "-l", addr, "-i", "storage", "format")
 	if err != nil {
@@ -124,17 +134,21 @@ func TestDmgAgainstServer(t *testing.T) {
 	if !strings.Contains(out, "Format Summary") || !strings.Contains(out, addr) {
 		t.Fatalf("format output:\n%s", out)
 	}
-	waitFor(t, 30*time.Second, "the engine to be ready", logs, func() bool {
+	waitFor(t, 30*time.Second, "the engine to join as rank 0", logs, func() bool {
 		m := query().Response.Members
-		return len(m) == 1 && m[0].State == "ready"
+		return len(m) == 1 && m[0].State == "joined" && m[0].Rank == 0
 	})
 	env := query()
 	m := env.Response.Members[0]
-	if env.Status != 0 || env.Error != nil || m.Addr != addr || m.UUID == "" || m.PID == 0 ||
+	if env.Status != 0 || env.Error != nil || m.Addr != addr || m.UUID == "" ||
 		m.FabricURI != "ofi+tcp://127.0.0.1:31416" {
 		t.Fatalf("system query: %+v", env)
 	}
-	enginePID = m.PID
+	hosts := ctlclient.NewWith([]string{addr}, insecure.NewCredentials()).HostSystemQuery(context.Background())
+	if hosts[0].Err != nil || len(hosts[0].Resp.Engines) != 1 || !hosts[0].Resp.Engines[0].Joined {
+		t.Fatalf("host query: %+v", hosts[0])
+	}
+	enginePID = int(hosts[0].Resp.Engines[0].Pid)
 
 	// A second format without --force is refused, per engine.
 	if out, err := dmgRun(t, dmg, "-l", addr, "-i", "storage", "format"); err == nil {

@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"strconv"
 	"syscall"
 	"time"
 
@@ -79,12 +78,28 @@ dmg calls (storage scan and format, network scan, engine query) on port
 			if err != nil {
 				return fmt.Errorf("start: gRPC transport: %w", err)
 			}
+			// Servers call each other (forwarded management calls, raft,
+			// rank fan-out) with the server certificate.
+			peerCreds, err := security.ClientCredentials(cfg.Transport, config.ComponentServer)
+			if err != nil {
+				return fmt.Errorf("start: gRPC transport to other servers: %w", err)
+			}
+			addr, err := resolveControlAddr(cmd.Context(), cfg)
+			if err != nil {
+				return fmt.Errorf("start: %w", err)
+			}
+			plane, err := newMgmtPlane(cfg, addr, peerCreds, log)
+			if err != nil {
+				return fmt.Errorf("start: %w", err)
+			}
+			defer plane.close()
 			bin, err := engineBinary()
 			if err != nil && len(cfg.Engines) > 0 {
 				return err
 			}
 			opts := server.Options{Config: cfg, EngineBinary: bin, AutoFormat: autoFormat, Logger: log,
-				EngineOutput: cmd.ErrOrStderr(), HostFaultDomain: cfg.FaultPath}
+				EngineOutput: cmd.ErrOrStderr(), HostFaultDomain: cfg.FaultPath,
+				MS: plane.client, ControlAddr: addr.local}
 			if opts.HostFaultDomain == "" {
 				opts.HostFaultDomain = "/" + hostname()
 			}
@@ -109,21 +124,25 @@ dmg calls (storage scan and format, network scan, engine query) on port
 			defer stop()
 			var telLis net.Listener
 			if cfg.TelemetryPort > 0 {
-				if telLis, err = telemetry.Listen("", cfg.TelemetryPort); err != nil {
+				host, _, _ := net.SplitHostPort(addr.listen)
+				if telLis, err = telemetry.Listen(host, cfg.TelemetryPort); err != nil {
 					return fmt.Errorf("start: %w", err)
 				}
 				defer telLis.Close()
 			}
-			lis, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(cfg.Port)))
+			lis, err := net.Listen("tcp", addr.listen)
 			if err != nil {
-				return fmt.Errorf("start: listen for gRPC on port %d: %w", cfg.Port, err)
+				return fmt.Errorf("start: listen for gRPC on %s: %w", addr.listen, err)
 			}
-			svc := &ctlsvc.Service{System: cfg.Name, Engines: srv, Storage: sc.storage, Network: sc.network, Logger: log}
+			svc := &ctlsvc.Service{System: cfg.Name, Engines: srv, Ranks: srv, Storage: sc.storage, Network: sc.network, Logger: log}
 			gctx, stopGRPC := context.WithCancel(context.Background())
 			served := make(chan error, 1)
-			gs := ctlsvc.NewGRPCServer(svc, creds, grpc.ChainUnaryInterceptor(metrics.UnaryInterceptor),
+			gs := ctlsvc.NewGRPCServer(svc, creds, grpc.ChainUnaryInterceptor(metrics.UnaryInterceptor, plane.svc.Forwarder),
 				grpc.ChainStreamInterceptor(metrics.StreamInterceptor))
+			plane.register(gs, peerCreds)
 			go func() { served <- ctlsvc.Serve(gctx, gs, lis, 5*time.Second) }()
+			planeDone := make(chan struct{})
+			go func() { plane.run(ctx, cfg, srv, log); close(planeDone) }()
 			telServed := make(chan error, 1)
 			if telLis != nil {
 				go func() { telServed <- telemetry.Serve(gctx, telLis, metrics.Gatherer(), log) }()
@@ -133,9 +152,11 @@ dmg calls (storage scan and format, network scan, engine query) on port
 				log.Info("telemetry disabled (telemetry_port is 0)")
 			}
 			log.Info("daos_server starting", "system", cfg.Name, "engines", len(cfg.Engines),
-				"socket", srv.SocketPath(), "grpc", lis.Addr().String(), "insecure", cfg.Transport.AllowInsecure,
+				"socket", srv.SocketPath(), "grpc", lis.Addr().String(), "control_addr", addr.local,
+				"ms_replica", addr.replica, "insecure", cfg.Transport.AllowInsecure,
 				"pid", os.Getpid())
 			runErr := srv.Run(ctx)
+			<-planeDone
 			stopGRPC()
 			if gErr := <-served; gErr != nil && runErr == nil {
 				runErr = gErr

@@ -45,6 +45,7 @@ type Engine struct {
 	sb          *superblock.Superblock
 	incarnation uint64
 	pings       atomic.Uint64
+	member      membership
 }
 
 // Run runs the engine until ctx ends (a clean stop, nil) or something
@@ -72,6 +73,7 @@ func Run(ctx context.Context, opts Options) error {
 	sockPath := SocketPath(cfg.SocketDir, os.Getpid())
 	srv := drpc.NewServer(sockPath, drpc.ServerOptions{Logger: opts.Logger, AllowPeer: drpc.SameUser})
 	srv.Register(drpc.ModuleMgmt, drpc.MethodPingRank, e.ping)
+	e.member.register(srv)
 	if err := srv.Listen(ctx); err != nil {
 		return fmt.Errorf("engine %d: %w", opts.Instance, err)
 	}

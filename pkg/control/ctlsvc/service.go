@@ -29,6 +29,17 @@ type Engines interface {
 	FormatEngine(ctx context.Context, idx int, force bool) (*superblock.Superblock, error)
 }
 
+// RankEngines acts on engines by rank, for the management service's
+// stop and start fan-out (*server.Server).
+type RankEngines interface {
+	EngineOfRank(rank uint32) (int, bool)
+	PrepShutdownEngine(ctx context.Context, idx int) error
+	StopEngine(ctx context.Context, idx int) error
+	KillEngine(ctx context.Context, idx int) error
+	StartEngine(ctx context.Context, idx int) error
+	WaitJoined(ctx context.Context, idx int) error
+}
+
 // StorageScanner scans this host's SCM and NVMe (hardware.StorageScanner).
 type StorageScanner interface {
 	ScanSCM(ctx context.Context) (*hardware.SCMScan, error)
@@ -45,6 +56,8 @@ type Service struct {
 	ctlpb.UnimplementedCtlSvcServer
 	System  string
 	Engines Engines
+	// Ranks serves Prep/Stop/StartRanks; nil leaves them unimplemented.
+	Ranks   RankEngines
 	Storage StorageScanner
 	Network NetworkScanner
 	Logger  *slog.Logger
@@ -116,6 +129,7 @@ func (s *Service) HostSystemQuery(_ context.Context, _ *ctlpb.HostSystemQueryReq
 		resp.Engines = append(resp.Engines, &ctlpb.EngineState{
 			Index: uint32(in.Index), Uuid: in.UUID, State: string(in.State), FabricUri: in.URI,
 			Pid: int32(in.PID), Incarnation: in.Incarnation, Restarts: uint32(in.Restarts), LastExit: in.LastExit,
+			Rank: in.Rank, HasRank: in.HasRank, Joined: in.Joined,
 		})
 	}
 	return resp, nil

@@ -94,6 +94,9 @@ func New(o Options) *Service {
 	return &Service{o: o, lastSeen: map[string]time.Time{}, down: map[string]bool{}}
 }
 
+// DB is the record this service reads (and its replica applies to).
+func (s *Service) DB() *system.Database { return s.o.DB }
+
 // SetReplica attaches (or, with nil, detaches) the local replica.
 func (s *Service) SetReplica(r Replica) {
 	if r == nil {
@@ -253,8 +256,14 @@ func (s *Service) GetAttachInfo(ctx context.Context, req *mgmtpb.GetAttachInfoRe
 		ClientNetHint: &mgmtpb.ClientNetHint{Provider: s.o.Provider, CrtTimeout: s.o.CrtTimeout, SrvSrxSet: -1},
 		BuildInfo:     buildInfo(s.o.Version),
 	}
+	version, group := s.o.DB.GroupMap()
+	resp.MapVersion = version
+	inMap := map[uint32]bool{}
+	for _, g := range group {
+		inMap[g.Rank] = true
+	}
 	for _, m := range s.o.DB.Members() {
-		if !inGroup(m.State) {
+		if !inMap[m.Rank] {
 			continue
 		}
 		resp.RankUris = append(resp.RankUris, &mgmtpb.GetAttachInfoResp_RankUri{Rank: m.Rank, Uri: m.URI, NumCtxs: m.Contexts})
@@ -266,11 +275,6 @@ func (s *Service) GetAttachInfo(ctx context.Context, req *mgmtpb.GetAttachInfoRe
 		}
 	}
 	return resp, nil
-}
-
-// inGroup mirrors the group map: engines clients may talk to.
-func inGroup(st system.MemberState) bool {
-	return st&(system.StateAwaitFormat|system.StateExcluded|system.StateAdminExcluded) == 0 && st != system.StateUnknown
 }
 
 func buildInfo(v string) *mgmtpb.BuildInfo {

@@ -112,7 +112,14 @@ func (s *Server) handleNotifyReady(_ context.Context, body []byte) ([]byte, erro
 	}
 	in.client = drpc.NewClient(req.DrpcListenerSock, 0)
 	in.state, in.uuid, in.uri, in.socket, in.incarnation = StateReady, sb.UUID, req.Uri, req.DrpcListenerSock, req.Incarnation
+	in.nctxs, in.joined = req.Nctxs, false
 	in.mu.Unlock()
+	s.mu.Lock()
+	runCtx := s.runCtx
+	s.mu.Unlock()
+	if s.opts.MS != nil && runCtx != nil {
+		go s.joinLoop(runCtx, in, req.Incarnation)
+	}
 	s.log.Info("engine ready", "engine", in.idx, "pid", req.Pid, "uuid", sb.UUID, "uri", req.Uri,
 		"incarnation", req.Incarnation, "socket", req.DrpcListenerSock)
 	return reply(nil)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/daos-go/daos/pkg/control/storage"
+	"github.com/daos-go/daos/pkg/control/superblock"
 	"github.com/daos-go/daos/pkg/drpc"
 )
 
@@ -38,6 +39,9 @@ type InstanceInfo struct {
 	Socket      string
 	Incarnation uint64
 	Restarts    int
+	Rank        uint32 // valid when HasRank
+	HasRank     bool
+	Joined      bool // joined the system since it last started
 	LastExit    string
 	// LastExitCode is the last process's exit code, -1 when a signal
 	// ended it; meaningful only when LastExit is set.
@@ -61,6 +65,15 @@ type instance struct {
 	lastExit    string
 	lastCode    int
 	client      *drpc.Client
+	nctxs       uint32
+	rank        uint32
+	hasRank     bool
+	joined      bool
+	forceStop   bool // the next stop kills at once
+	// formatted is closed once the instance's storage is known to be
+	// formatted.
+	formatted     chan struct{}
+	formattedOnce sync.Once
 	// stopReq is closed to ask the supervisor to stop the engine; done is
 	// closed when the supervisor has returned. Both are nil when no
 	// supervisor runs.
@@ -74,8 +87,19 @@ func (in *instance) info() InstanceInfo {
 	return InstanceInfo{
 		Index: in.idx, State: in.state, PID: in.pid, UUID: in.uuid, URI: in.uri,
 		Socket: in.socket, Incarnation: in.incarnation, Restarts: in.restarts, LastExit: in.lastExit,
-		LastExitCode: in.lastCode,
+		LastExitCode: in.lastCode, Rank: in.rank, HasRank: in.hasRank, Joined: in.joined,
 	}
+}
+
+// adopt takes identity (UUID, rank) from the instance's superblock.
+func (in *instance) adopt(sb *superblock.Superblock) {
+	in.mu.Lock()
+	in.uuid = sb.UUID
+	if sb.ValidRank && sb.Rank != nil {
+		in.rank, in.hasRank = *sb.Rank, true
+	}
+	in.mu.Unlock()
+	in.formattedOnce.Do(func() { close(in.formatted) })
 }
 
 func (in *instance) setState(st State) {
@@ -105,7 +129,7 @@ func (s *Server) launch(in *instance) (*exec.Cmd, error) {
 	}
 	in.mu.Lock()
 	in.cmd, in.pid, in.state = cmd, cmd.Process.Pid, StateStarting
-	in.uri, in.socket, in.incarnation = "", "", 0
+	in.uri, in.socket, in.incarnation, in.joined = "", "", 0, false
 	if in.client != nil {
 		in.client.Close()
 		in.client = nil
@@ -145,8 +169,12 @@ func (s *Server) supervise(ctx context.Context, in *instance, stopReq, done chan
 		status := exitStatus(cmd, waitErr)
 		in.mu.Lock()
 		in.lastExit, in.lastCode, in.pid = status, exitCode(cmd), 0
-		sock := in.socket
+		sock, rank, hasRank, inc := in.socket, in.rank, in.hasRank, in.incarnation
+		in.joined = false
 		in.mu.Unlock()
+		if hasRank && inc != 0 {
+			go s.reportDeath(rank, inc, status)
+		}
 		if sock != "" {
 			// A killed engine leaves its socket file behind.
 			if err := drpc.RemoveStaleSocket(ctx, sock); err != nil {
@@ -209,7 +237,15 @@ func (s *Server) restartDelay(n int, lastRestart time.Time) time.Duration {
 // StopTimeout. It returns once the process has been reaped.
 func (s *Server) terminate(in *instance, cmd *exec.Cmd, exited <-chan error) {
 	pid := cmd.Process.Pid
-	_ = cmd.Process.Signal(syscall.SIGTERM)
+	in.mu.Lock()
+	force := in.forceStop
+	in.forceStop = false
+	in.mu.Unlock()
+	if force {
+		_ = cmd.Process.Kill()
+	} else {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+	}
 	var err error
 	select {
 	case err = <-exited:
@@ -222,7 +258,7 @@ func (s *Server) terminate(in *instance, cmd *exec.Cmd, exited <-chan error) {
 	status := exitStatus(cmd, err)
 	s.log.Info("engine stopped", "engine", in.idx, "pid", pid, "status", status)
 	in.mu.Lock()
-	in.state, in.pid, in.lastExit, in.lastCode = StateStopped, 0, status, exitCode(cmd)
+	in.state, in.pid, in.lastExit, in.lastCode, in.joined = StateStopped, 0, status, exitCode(cmd), false
 	if in.client != nil {
 		in.client.Close()
 		in.client = nil

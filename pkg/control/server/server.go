@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/daos-go/daos/pkg/control/config"
+	"github.com/daos-go/daos/pkg/control/mgmtpb"
 	"github.com/daos-go/daos/pkg/control/storage"
 	"github.com/daos-go/daos/pkg/control/superblock"
 	"github.com/daos-go/daos/pkg/daos"
@@ -56,6 +57,19 @@ type Options struct {
 	// DRPCObserver, if set, is told of every call served on
 	// daos_server.sock (metrics).
 	DRPCObserver drpc.CallObserver
+
+	// MS reaches the management service (through any server, which
+	// forwards to the leader). With nil, engines run without joining a
+	// system (tests of supervision alone).
+	MS mgmtpb.MgmtSvcClient
+	// ControlAddr is this server's control address as other servers
+	// reach it (host:port), sent in joins.
+	ControlAddr string
+	// JoinRetry is the pause between join attempts; default 1 s.
+	JoinRetry time.Duration
+	// MembershipInterval is how often joined engines are checked against
+	// the management service's view and sent new group maps; default 1 s.
+	MembershipInterval time.Duration
 }
 
 // Server supervises the engines of one daos_server.
@@ -67,8 +81,9 @@ type Server struct {
 	sockPath  string
 	instances []*instance
 
-	mu     sync.Mutex
-	runCtx context.Context // set by Run; engines live as long as it
+	mu       sync.Mutex
+	runCtx   context.Context // set by Run; engines live as long as it
+	joinedCh chan struct{}   // closed and replaced whenever an engine joins
 }
 
 // New checks the options and builds the server's engine instances.
@@ -93,7 +108,10 @@ func New(opts Options) (*Server, error) {
 	setDefault(&opts.StableRun, time.Minute)
 	setDefault(&opts.StopTimeout, 10*time.Second)
 	setDefault(&opts.CallTimeout, 10*time.Second)
+	setDefault(&opts.JoinRetry, time.Second)
+	setDefault(&opts.MembershipInterval, time.Second)
 	s := &Server{
+		joinedCh: make(chan struct{}),
 		opts:     opts,
 		cfg:      opts.Config,
 		log:      opts.Logger,
@@ -106,9 +124,10 @@ func New(opts Options) (*Server, error) {
 	}
 	for i, e := range opts.Config.Engines {
 		s.instances = append(s.instances, &instance{
-			idx:     i,
-			storage: storage.Engine{Index: i, Config: e, ControlMetadataPath: cm},
-			state:   StateAwaitFormat,
+			idx:       i,
+			storage:   storage.Engine{Index: i, Config: e, ControlMetadataPath: cm},
+			state:     StateAwaitFormat,
+			formatted: make(chan struct{}),
 		})
 	}
 	return s, nil
@@ -152,6 +171,9 @@ func (s *Server) Run(ctx context.Context) error {
 	if len(s.instances) == 0 {
 		s.log.Info("no engines configured: running in discovery mode")
 	}
+	if s.opts.MS != nil {
+		go s.watchMembership(ctx)
+	}
 	for _, in := range s.instances {
 		if err := s.bringUp(ctx, in); err != nil {
 			s.log.Error("engine not started", "engine", in.idx, "err", err)
@@ -193,9 +215,7 @@ func (s *Server) bringUp(ctx context.Context, in *instance) error {
 		return fmt.Errorf("storage was formatted for system %q, the config says %q: reformat with force, or fix name",
 			sb.System, s.cfg.Name)
 	}
-	in.mu.Lock()
-	in.uuid = sb.UUID
-	in.mu.Unlock()
+	in.adopt(sb)
 	return s.startInstance(in)
 }
 
@@ -251,9 +271,7 @@ func (s *Server) StartEngine(ctx context.Context, idx int) error {
 	if sb == nil {
 		return daos.Errorf(daos.ErrUninit, "start engine %d: storage is not formatted", idx)
 	}
-	in.mu.Lock()
-	in.uuid = sb.UUID
-	in.mu.Unlock()
+	in.adopt(sb)
 	return s.startInstance(in)
 }
 
@@ -342,9 +360,8 @@ func (s *Server) formatInstance(ctx context.Context, in *instance, force bool) (
 	if err != nil {
 		return nil, err
 	}
-	in.mu.Lock()
-	in.uuid, in.state = sb.UUID, StateStopped
-	in.mu.Unlock()
+	in.adopt(sb)
+	in.setState(StateStopped)
 	return sb, nil
 }
 

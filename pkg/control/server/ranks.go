@@ -1,0 +1,65 @@
+package server
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/drpc"
+	"github.com/daos-go/daos/pkg/engine/enginepb"
+)
+
+// EngineOfRank finds the engine instance holding rank.
+func (s *Server) EngineOfRank(rank uint32) (int, bool) {
+	for _, in := range s.instances {
+		in.mu.Lock()
+		ok := in.hasRank && in.rank == rank
+		in.mu.Unlock()
+		if ok {
+			return in.idx, true
+		}
+	}
+	return 0, false
+}
+
+// PrepShutdownEngine asks a running engine to get ready to stop. An
+// engine that is not running is ready already.
+func (s *Server) PrepShutdownEngine(ctx context.Context, idx int) error {
+	in, err := s.instance(idx)
+	if err != nil {
+		return err
+	}
+	in.mu.Lock()
+	client, state, rank := in.client, in.state, in.rank
+	in.mu.Unlock()
+	if client == nil || state != StateReady {
+		return nil
+	}
+	if err := s.engineCall(ctx, client, drpc.MethodPrepShutdown, &enginepb.PrepShutdownReq{Rank: rank}); err != nil {
+		return fmt.Errorf("prepare engine %d for shutdown: %w", idx, err)
+	}
+	return nil
+}
+
+// KillEngine stops an engine at once (SIGKILL), as `dmg system stop
+// --force` does.
+func (s *Server) KillEngine(ctx context.Context, idx int) error {
+	in, err := s.instance(idx)
+	if err != nil {
+		return err
+	}
+	in.mu.Lock()
+	in.forceStop = in.done != nil
+	in.mu.Unlock()
+	return s.StopEngine(ctx, idx)
+}
+
+// Formatted is closed once engine idx's storage is known to be formatted
+// (at start, or by a format).
+func (s *Server) Formatted(idx int) (<-chan struct{}, error) {
+	in, err := s.instance(idx)
+	if err != nil {
+		return nil, daos.Errorf(daos.ErrNonexist, "engine %d: %v", idx, err)
+	}
+	return in.formatted, nil
+}

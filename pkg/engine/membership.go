@@ -1,0 +1,128 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/drpc"
+	"github.com/daos-go/daos/pkg/engine/enginepb"
+)
+
+// membership is what the engine knows of its place in the system: its
+// rank, whether it is set up, and the group map.
+type membership struct {
+	mu         sync.Mutex
+	rank       uint32
+	hasRank    bool
+	up         bool
+	stopping   bool
+	mapVersion uint32
+	group      map[uint32]string // rank -> fabric URI
+}
+
+// Membership is a snapshot for logs and tests.
+type Membership struct {
+	Rank       uint32
+	HasRank    bool
+	Up         bool
+	Stopping   bool
+	MapVersion uint32
+	Group      map[uint32]string
+}
+
+func (m *membership) snapshot() Membership {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	g := make(map[uint32]string, len(m.group))
+	for r, u := range m.group {
+		g[r] = u
+	}
+	return Membership{Rank: m.rank, HasRank: m.hasRank, Up: m.up, Stopping: m.stopping, MapVersion: m.mapVersion, Group: g}
+}
+
+func decode(body []byte, msg proto.Message) error {
+	if err := proto.Unmarshal(body, msg); err != nil {
+		return fmt.Errorf("%w: %v", drpc.ErrBadPayload, err)
+	}
+	return nil
+}
+
+func status(err error) ([]byte, error) {
+	if err != nil {
+		return proto.Marshal(&enginepb.DaosResp{Status: int32(daos.Code(err).DerCode())})
+	}
+	return proto.Marshal(&enginepb.DaosResp{})
+}
+
+// setRank answers MGMT SET_RANK. A rank, once set, does not change while
+// the process lives: a different one means the server is confused.
+func (m *membership) setRank(_ context.Context, body []byte) ([]byte, error) {
+	req := &enginepb.SetRankReq{}
+	if err := decode(body, req); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.hasRank && m.rank != req.Rank {
+		return status(daos.Errorf(daos.ErrInval, "engine already has rank %d, refusing %d", m.rank, req.Rank))
+	}
+	m.rank, m.hasRank = req.Rank, true
+	if req.MapVersion > m.mapVersion {
+		m.mapVersion = req.MapVersion
+	}
+	return status(nil)
+}
+
+// setUp answers MGMT SET_UP: the engine may start serving its targets.
+func (m *membership) setUp(_ context.Context, _ []byte) ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.hasRank {
+		return status(daos.Errorf(daos.ErrUninit, "set up before a rank was set"))
+	}
+	m.up = true
+	return status(nil)
+}
+
+// groupUpdate answers MGMT GROUP_UPDATE; a map older than the one held is
+// ignored (updates may arrive out of order from different servers' loops).
+func (m *membership) groupUpdate(_ context.Context, body []byte) ([]byte, error) {
+	req := &enginepb.GroupUpdateReq{}
+	if err := decode(body, req); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if req.MapVersion < m.mapVersion && m.group != nil {
+		return status(nil)
+	}
+	g := make(map[uint32]string, len(req.Engines))
+	for _, e := range req.Engines {
+		g[e.Rank] = e.Uri
+	}
+	m.group, m.mapVersion = g, req.MapVersion
+	return status(nil)
+}
+
+// prepShutdown answers MGMT PREP_SHUTDOWN: stop taking new work.
+func (m *membership) prepShutdown(_ context.Context, body []byte) ([]byte, error) {
+	req := &enginepb.PrepShutdownReq{}
+	if err := decode(body, req); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.stopping = true
+	return status(nil)
+}
+
+func (m *membership) register(srv *drpc.Server) {
+	srv.Register(drpc.ModuleMgmt, drpc.MethodSetRank, m.setRank)
+	srv.Register(drpc.ModuleMgmt, drpc.MethodSetUp, m.setUp)
+	srv.Register(drpc.ModuleMgmt, drpc.MethodGroupUpdate, m.groupUpdate)
+	srv.Register(drpc.ModuleMgmt, drpc.MethodPrepShutdown, m.prepShutdown)
+}
