@@ -67,7 +67,7 @@ server_pid=$!
 # The control service answers once the server has started; bounded wait.
 up=
 for _ in $(seq 1 100); do
-	if dmg system query >/dev/null 2>&1; then up=1; break; fi
+	if dmg storage scan >/dev/null 2>&1; then up=1; break; fi
 	kill -0 "$server_pid" 2>/dev/null || break
 	sleep 0.1
 done
@@ -77,26 +77,40 @@ if [ -z "$up" ]; then
 	exit 1
 fi
 
-echo
-echo "== dmg system query (before format)"
-dmg system query
+# wait_state STATE: bounded wait until the one rank is in STATE.
+wait_state() {
+	for _ in $(seq 1 150); do
+		if dmg -j system query 2>/dev/null | grep -q "\"state\": *\"$1\""; then return 0; fi
+		sleep 0.1
+	done
+	echo "localcluster: the rank did not become $1; server output:" >&2
+	cat "$work/server.out" >&2
+	return 1
+}
+
 echo
 echo "== dmg storage format"
 dmg storage format
-# The engine starts after the format; wait until it reports ready.
-ready=
-for _ in $(seq 1 100); do
-	if dmg -j system query | grep -q '"state": *"ready"'; then ready=1; break; fi
-	sleep 0.1
-done
+# The engine starts after the format and joins the system (the management
+# service's database lives on the freshly formatted SCM).
+wait_state joined
+echo
+echo "== dmg system query -v"
+dmg system query -v
+echo
+echo "== dmg system leader-query"
+dmg system leader-query
+echo
+echo "== dmg system stop"
+dmg system stop
+wait_state stopped
+echo
+echo "== dmg system start"
+dmg system start
+wait_state joined
 echo
 echo "== dmg system query"
 dmg system query
-if [ -z "$ready" ]; then
-	echo "localcluster: the engine did not become ready; server output:" >&2
-	cat "$work/server.out" >&2
-	exit 1
-fi
 echo
 echo "== dmg storage scan"
 dmg storage scan
@@ -111,4 +125,4 @@ echo "== stopping daos_server (SIGTERM)"
 kill -TERM "$server_pid"
 wait "$server_pid" || { echo "localcluster: daos_server exited with an error" >&2; cat "$work/server.out" >&2; exit 1; }
 server_pid=
-echo "localcluster: the system came up, was formatted, served dmg and shut down cleanly"
+echo "localcluster: the system came up, was formatted, its rank joined, stopped and started again, served dmg and shut down cleanly"
