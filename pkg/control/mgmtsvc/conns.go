@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 
 	"github.com/daos-go/daos/pkg/control/ctlpb"
 )
@@ -22,8 +24,15 @@ type Conns struct {
 }
 
 // NewConns makes a pool that dials with opts (transport credentials).
+// Reconnection backs off to at most a second: a restarted server must be
+// reachable again by the next probe or fan-out, not after gRPC's default
+// backoff of up to two minutes.
 func NewConns(opts ...grpc.DialOption) *Conns {
-	return &Conns{dial: opts, conns: map[string]*grpc.ClientConn{}}
+	all := append([]grpc.DialOption{grpc.WithConnectParams(grpc.ConnectParams{
+		Backoff:           backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: time.Second},
+		MinConnectTimeout: 2 * time.Second,
+	})}, opts...)
+	return &Conns{dial: all, conns: map[string]*grpc.ClientConn{}}
 }
 
 // Get returns the connection to addr, making it on first use.
@@ -71,13 +80,16 @@ func (c *Conns) Ranks(ctx context.Context, addr string, op RankOp, req *ctlpb.Ra
 		return nil, err
 	}
 	cl := ctlpb.NewCtlSvcClient(cc)
+	// Wait for the connection (within ctx) rather than fail at once while
+	// gRPC is between reconnection attempts.
+	ready := grpc.WaitForReady(true)
 	switch op {
 	case RankPrep:
-		return cl.PrepShutdownRanks(ctx, req)
+		return cl.PrepShutdownRanks(ctx, req, ready)
 	case RankStop:
-		return cl.StopRanks(ctx, req)
+		return cl.StopRanks(ctx, req, ready)
 	case RankStart:
-		return cl.StartRanks(ctx, req)
+		return cl.StartRanks(ctx, req, ready)
 	}
 	return nil, fmt.Errorf("unknown rank operation %q", op)
 }

@@ -36,10 +36,12 @@ func (s *Service) Forwarder(ctx context.Context, req any, info *grpc.UnaryServer
 	if r := s.replica(); r != nil && r.IsLeader() {
 		return h(ctx, req)
 	}
-	return s.forward(ctx, info.FullMethod, req)
+	return s.forward(ctx, info.FullMethod, req, h)
 }
 
-func (s *Service) forward(ctx context.Context, method string, req any) (any, error) {
+// forward sends the call on, waiting up to LeaderWait for an election;
+// if this replica wins it while the call waits, it answers itself.
+func (s *Service) forward(ctx context.Context, method string, req any, h grpc.UnaryHandler) (any, error) {
 	hops := 0
 	md, _ := metadata.FromIncomingContext(ctx)
 	if v := md.Get(hopsKey); len(v) == 1 {
@@ -63,6 +65,9 @@ func (s *Service) forward(ctx context.Context, method string, req any) (any, err
 	deadline := time.Now().Add(s.o.LeaderWait)
 	var lastErr error
 	for {
+		if r := s.replica(); r != nil && r.IsLeader() {
+			return h(ctx, req)
+		}
 		for _, target := range s.targets() {
 			cc, err := s.o.Conns.Get(target)
 			if err != nil {

@@ -1,0 +1,393 @@
+// Package systest runs emulated DAOS systems of several daos_server
+// processes on one machine, each on its own loopback address
+// (127.0.0.2, 127.0.0.3, ...) with its own RAM-directory SCM and file
+// NVMe, for the multi-process system tests and the control-plane
+// benchmark. Everything runs from binaries built into a temporary
+// directory and is removed again by Close.
+package systest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/daos-go/daos/pkg/control/ctlclient"
+)
+
+// Build builds daos_server, daos_engine and dmg into dir.
+func Build(ctx context.Context, dir string) error {
+	out, err := exec.CommandContext(ctx, "go", "build", "-o", dir+"/",
+		"github.com/daos-go/daos/cmd/daos_server", "github.com/daos-go/daos/cmd/daos_engine",
+		"github.com/daos-go/daos/cmd/dmg").CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("build binaries: %v\n%s", err, out)
+	}
+	return nil
+}
+
+// Buffer collects a process's output safely.
+type Buffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *Buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *Buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// Server is one daos_server of the cluster.
+type Server struct {
+	IP     string
+	Addr   string // control address, IP:port
+	Dir    string
+	Config string
+	Log    *Buffer
+
+	mu     sync.Mutex
+	cmd    *exec.Cmd
+	exited chan struct{}
+}
+
+// Cluster is n servers, each a management service replica.
+type Cluster struct {
+	Bin     string
+	Dir     string
+	Port    int
+	Servers []*Server
+}
+
+// New writes the configs of n servers (n odd: all are replicas) under a
+// new temporary directory; bin holds the built binaries.
+func New(bin string, n int) (*Cluster, error) {
+	dir, err := os.MkdirTemp("", "dsys") // short: socket paths are limited
+	if err != nil {
+		return nil, err
+	}
+	port, err := commonPort(n)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	c := &Cluster{Bin: bin, Dir: dir, Port: port}
+	var replicas []string
+	for i := 0; i < n; i++ {
+		ip := fmt.Sprintf("127.0.0.%d", i+2)
+		replicas = append(replicas, fmt.Sprintf("%s:%d", ip, port))
+	}
+	for i := 0; i < n; i++ {
+		s := &Server{IP: fmt.Sprintf("127.0.0.%d", i+2), Addr: replicas[i], Dir: filepath.Join(dir, fmt.Sprintf("s%d", i)), Log: &Buffer{}}
+		s.Config = filepath.Join(s.Dir, "daos_server.yml")
+		if err := os.MkdirAll(filepath.Join(s.Dir, "run"), 0o755); err != nil {
+			c.Close()
+			return nil, err
+		}
+		cfg := fmt.Sprintf(serverConfig, port, s.IP, quoteList(replicas), s.Dir, 31416+10*i, "/rack0/"+s.IP)
+		if err := os.WriteFile(s.Config, []byte(cfg), 0o644); err != nil {
+			c.Close()
+			return nil, err
+		}
+		c.Servers = append(c.Servers, s)
+	}
+	return c, nil
+}
+
+const serverConfig = `name: daos_server
+port: %d
+control_iface: %s
+mgmt_svc_replicas: %s
+provider: ofi+tcp
+socket_dir: %[4]s/run
+telemetry_port: 0
+engine_auto_restart_min_delay: 0
+transport_config:
+  allow_insecure: true
+engines:
+- targets: 1
+  nr_xs_helpers: 0
+  fabric_iface: lo
+  fabric_iface_port: %[5]d
+  storage:
+  - class: ram
+    scm_mount: %[4]s/scm
+    scm_size: 4
+  - class: file
+    bdev_list: [%[4]s/bdev0]
+    bdev_size: 1
+fault_path: %[6]s
+`
+
+func quoteList(l []string) string {
+	q := make([]string, len(l))
+	for i, s := range l {
+		q[i] = "'" + s + "'"
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}
+
+// commonPort finds a TCP port free on 127.0.0.2 .. 127.0.0.(n+1).
+func commonPort(n int) (int, error) {
+	for attempt := 0; attempt < 50; attempt++ {
+		l, err := net.Listen("tcp", "127.0.0.2:0")
+		if err != nil {
+			return 0, fmt.Errorf("find a free port: %w", err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		ok := true
+		var others []net.Listener
+		for i := 1; i < n && ok; i++ {
+			o, err := net.Listen("tcp", fmt.Sprintf("127.0.0.%d:%d", i+2, port))
+			if err != nil {
+				ok = false
+				break
+			}
+			others = append(others, o)
+		}
+		l.Close()
+		for _, o := range others {
+			o.Close()
+		}
+		if ok {
+			return port, nil
+		}
+	}
+	return 0, errors.New("no TCP port free on every server address")
+}
+
+// Start launches server i; autoFormat formats unformatted storage at start.
+func (c *Cluster) Start(i int, autoFormat bool) error {
+	s := c.Servers[i]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd != nil {
+		return fmt.Errorf("server %d is running", i)
+	}
+	args := []string{"start", "-o", s.Config, "--ram-scm-as-dir"}
+	if autoFormat {
+		args = append(args, "--auto-format")
+	}
+	cmd := exec.Command(filepath.Join(c.Bin, "daos_server"), args...)
+	fmt.Fprintf(s.Log, "---- daos_server %s ----\n", strings.Join(args, " "))
+	cmd.Stdout, cmd.Stderr = s.Log, s.Log
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start server %d: %w", i, err)
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	s.cmd, s.exited = cmd, exited
+	return nil
+}
+
+// Kill ends server i with SIGKILL (its engines die with it) and waits.
+func (c *Cluster) Kill(i int) { c.signal(i, syscall.SIGKILL) }
+
+// Stop ends server i with SIGTERM (a clean stop) and waits.
+func (c *Cluster) Stop(i int) { c.signal(i, syscall.SIGTERM) }
+
+func (c *Cluster) signal(i int, sig syscall.Signal) {
+	s := c.Servers[i]
+	s.mu.Lock()
+	cmd, exited := s.cmd, s.exited
+	s.cmd = nil
+	s.mu.Unlock()
+	if cmd == nil {
+		return
+	}
+	_ = cmd.Process.Signal(sig)
+	select {
+	case <-exited:
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Kill()
+		<-exited
+	}
+}
+
+// died reports a server that exited without being told to.
+func (c *Cluster) died() error {
+	for i, s := range c.Servers {
+		s.mu.Lock()
+		exited := s.exited
+		running := s.cmd != nil
+		s.mu.Unlock()
+		if !running {
+			continue
+		}
+		select {
+		case <-exited:
+			return fmt.Errorf("server %d (%s) exited on its own", i, s.Addr)
+		default:
+		}
+	}
+	return nil
+}
+
+// Close stops every server and removes the cluster's files.
+func (c *Cluster) Close() {
+	for i := range c.Servers {
+		c.Kill(i)
+	}
+	os.RemoveAll(c.Dir)
+}
+
+// Logs returns every server's output, for failure reports.
+func (c *Cluster) Logs() string {
+	var b strings.Builder
+	for i, s := range c.Servers {
+		fmt.Fprintf(&b, "==== server %d (%s) ====\n%s\n", i, s.Addr, s.Log)
+	}
+	return b.String()
+}
+
+// HostList is every server's address, for dmg -l.
+func (c *Cluster) HostList() string {
+	var l []string
+	for _, s := range c.Servers {
+		l = append(l, s.Addr)
+	}
+	return strings.Join(l, ",")
+}
+
+// Dmg runs dmg against the cluster (insecure) with a bounded wait.
+func (c *Cluster) Dmg(ctx context.Context, args ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	full := append([]string{"-i", "-l", c.HostList()}, args...)
+	cmd := exec.CommandContext(ctx, filepath.Join(c.Bin, "dmg"), full...)
+	var stderr Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return string(out), fmt.Errorf("dmg %s: %v: %s", strings.Join(args, " "), err, stderr.String())
+	}
+	return string(out), nil
+}
+
+// Member is one rank as `dmg system query -j` reports it.
+type Member struct {
+	Rank        uint32 `json:"rank"`
+	Addr        string `json:"addr"`
+	UUID        string `json:"uuid"`
+	State       string `json:"state"`
+	Incarnation uint64 `json:"incarnation"`
+	Info        string `json:"info"`
+	FaultDomain string `json:"fault_domain"`
+}
+
+// Query runs `dmg system query -j`.
+func (c *Cluster) Query(ctx context.Context) ([]Member, error) {
+	out, err := c.Dmg(ctx, "-j", "system", "query")
+	if err != nil {
+		return nil, err
+	}
+	var env struct {
+		Response struct {
+			Members []Member `json:"members"`
+		} `json:"response"`
+	}
+	if err := json.Unmarshal([]byte(out), &env); err != nil {
+		return nil, fmt.Errorf("decode system query: %w: %s", err, out)
+	}
+	return env.Response.Members, nil
+}
+
+// Leader runs `dmg system leader-query -j`.
+func (c *Cluster) Leader(ctx context.Context) (string, []string, error) {
+	out, err := c.Dmg(ctx, "-j", "system", "leader-query", "-N")
+	if err != nil {
+		return "", nil, err
+	}
+	var env struct {
+		Response struct {
+			Leader string   `json:"current_leader"`
+			Down   []string `json:"down_replicas"`
+		} `json:"response"`
+	}
+	if err := json.Unmarshal([]byte(out), &env); err != nil {
+		return "", nil, fmt.Errorf("decode leader query: %w: %s", err, out)
+	}
+	return env.Response.Leader, env.Response.Down, nil
+}
+
+// WaitMembers polls the system query every 50 ms until cond holds or ctx
+// ends; it returns the last members seen.
+func (c *Cluster) WaitMembers(ctx context.Context, cond func([]Member) bool) ([]Member, error) {
+	var last []Member
+	var lastErr error
+	for {
+		qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		m, err := c.Query(qctx)
+		cancel()
+		if err == nil {
+			last = m
+			if cond(m) {
+				return m, nil
+			}
+		}
+		lastErr = err
+		if err := c.died(); err != nil {
+			return last, err
+		}
+		select {
+		case <-ctx.Done():
+			return last, fmt.Errorf("members %+v (last error %v): %w", last, lastErr, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// AllIn tells whether there are n members, all in state.
+func AllIn(n int, state string) func([]Member) bool {
+	return func(ms []Member) bool {
+		if len(ms) != n {
+			return false
+		}
+		for _, m := range ms {
+			if m.State != state {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// ByAddr finds the member at addr.
+func ByAddr(ms []Member, addr string) *Member {
+	for i := range ms {
+		if ms[i].Addr == addr {
+			return &ms[i]
+		}
+	}
+	return nil
+}
+
+// Engine is server i's engine 0 as that server reports it.
+func (c *Cluster) Engine(ctx context.Context, i int) (pid int, joined bool, rank uint32, err error) {
+	res := ctlclient.NewWith([]string{c.Servers[i].Addr}, insecure.NewCredentials()).HostSystemQuery(ctx)
+	if res[0].Err != nil {
+		return 0, false, 0, res[0].Err
+	}
+	if len(res[0].Resp.Engines) == 0 {
+		return 0, false, 0, fmt.Errorf("server %d reports no engines", i)
+	}
+	e := res[0].Resp.Engines[0]
+	return int(e.Pid), e.Joined, e.Rank, nil
+}

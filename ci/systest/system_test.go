@@ -1,0 +1,166 @@
+//go:build systest
+
+package systest
+
+import (
+	"context"
+	"os"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestThreeServerSystem is the control plane's multi-process test: three
+// daos_server processes on 127.0.0.2-4, each a management service
+// replica with one engine, form a system; losing the leader's server
+// elects a new leader that still answers and reports the lost rank; the
+// restarted server rejoins with its old rank; system stop and start round
+// trip; a crashed engine is restarted by its server and rejoins.
+func TestThreeServerSystem(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	bin := t.TempDir()
+	if err := Build(ctx, bin); err != nil {
+		t.Fatal(err)
+	}
+	c, err := New(bin, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fail := func(format string, args ...any) {
+		t.Helper()
+		t.Fatalf(format+"\n%s", append(args, c.Logs())...)
+	}
+	step := func(d time.Duration) (context.Context, context.CancelFunc) { return context.WithTimeout(ctx, d) }
+
+	start := time.Now()
+	for i := range c.Servers {
+		if err := c.Start(i, true); err != nil {
+			fail("%v", err)
+		}
+	}
+	sctx, scancel := step(30 * time.Second)
+	members, err := c.WaitMembers(sctx, AllIn(3, "joined"))
+	scancel()
+	if err != nil {
+		fail("three ranks did not join: %v", err)
+	}
+	t.Logf("three servers up, all ranks joined, in %v", time.Since(start).Round(time.Millisecond))
+	rankOf := map[string]uint32{}
+	seen := map[uint32]bool{}
+	for _, m := range members {
+		rankOf[m.Addr] = m.Rank
+		seen[m.Rank] = true
+	}
+	if len(rankOf) != 3 || !seen[0] || !seen[1] || !seen[2] {
+		fail("members are not ranks 0-2 at three addresses: %+v", members)
+	}
+
+	// Lose the leader's server.
+	leader, _, err := c.Leader(ctx)
+	if err != nil {
+		fail("leader query: %v", err)
+	}
+	li := -1
+	for i, s := range c.Servers {
+		if s.Addr == leader {
+			li = i
+		}
+	}
+	if li < 0 {
+		fail("leader %q is not one of the servers", leader)
+	}
+	c.Kill(li)
+	lost := rankOf[leader]
+	sctx, scancel = step(30 * time.Second)
+	_, err = c.WaitMembers(sctx, func(ms []Member) bool {
+		m := rankOfMember(ms, lost)
+		return len(ms) == 3 && m != nil && (m.State == "unresponsive" || m.State == "excluded" || m.State == "errored")
+	})
+	scancel()
+	if err != nil {
+		fail("the lost rank %d was not reported: %v", lost, err)
+	}
+	newLeader, down, err := c.Leader(ctx)
+	if err != nil || newLeader == leader || newLeader == "" {
+		fail("no new leader after losing %s: %q, %v", leader, newLeader, err)
+	}
+	if len(down) != 1 || down[0] != leader {
+		t.Errorf("down replicas %v, want [%s]", down, leader)
+	}
+
+	// The restarted server rejoins with its old rank.
+	if err := c.Start(li, false); err != nil {
+		fail("%v", err)
+	}
+	sctx, scancel = step(30 * time.Second)
+	members, err = c.WaitMembers(sctx, AllIn(3, "joined"))
+	scancel()
+	if err != nil {
+		fail("the restarted server's rank did not rejoin: %v", err)
+	}
+	for _, m := range members {
+		if rankOf[m.Addr] != m.Rank {
+			fail("%s came back as rank %d, was %d", m.Addr, m.Rank, rankOf[m.Addr])
+		}
+	}
+
+	// system stop, then start.
+	if out, err := c.Dmg(ctx, "system", "stop"); err != nil {
+		fail("system stop: %v\n%s", err, out)
+	}
+	sctx, scancel = step(30 * time.Second)
+	_, err = c.WaitMembers(sctx, AllIn(3, "stopped"))
+	scancel()
+	if err != nil {
+		fail("ranks did not stop: %v", err)
+	}
+	for i := range c.Servers {
+		if pid, _, _, err := c.Engine(ctx, i); err != nil || pid != 0 {
+			fail("server %d still runs an engine after system stop (pid %d, %v)", i, pid, err)
+		}
+	}
+	if out, err := c.Dmg(ctx, "system", "start"); err != nil {
+		fail("system start: %v\n%s", err, out)
+	}
+	sctx, scancel = step(30 * time.Second)
+	members, err = c.WaitMembers(sctx, AllIn(3, "joined"))
+	scancel()
+	if err != nil {
+		fail("ranks did not start: %v", err)
+	}
+
+	// An engine crash: its server restarts it and it rejoins as the same
+	// rank with a new incarnation.
+	victim := 1
+	pid, _, rank, err := c.Engine(ctx, victim)
+	if err != nil || pid == 0 {
+		fail("engine of server %d: pid %d, %v", victim, pid, err)
+	}
+	before := ByAddr(members, c.Servers[victim].Addr)
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		fail("kill engine %d: %v", pid, err)
+	}
+	sctx, scancel = step(30 * time.Second)
+	_, err = c.WaitMembers(sctx, func(ms []Member) bool {
+		m := ByAddr(ms, c.Servers[victim].Addr)
+		return m != nil && m.State == "joined" && m.Incarnation != before.Incarnation && m.Rank == rank
+	})
+	scancel()
+	if err != nil {
+		fail("the crashed engine did not rejoin: %v", err)
+	}
+	if p, err := os.FindProcess(pid); err == nil && p.Signal(syscall.Signal(0)) == nil {
+		fail("the killed engine %d is still alive", pid)
+	}
+}
+
+func rankOfMember(ms []Member, r uint32) *Member {
+	for i := range ms {
+		if ms[i].Rank == r {
+			return &ms[i]
+		}
+	}
+	return nil
+}
