@@ -7,6 +7,7 @@
 #   ci/bench.sh vos     one VOS target against Pebble and raw file writes
 #   ci/bench.sh bdev    the io_uring engine of bdev.File against its pread/pwrite threads
 #   ci/bench.sh fabric  RPC round trips and bulk bandwidth (tcp provider) against raw Go TCP
+#   ci/bench.sh control three-server system bring-up and dmg system query times (`time` lines)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,6 +39,11 @@ cgo)
 		-pair rma_write_1m=BenchmarkRMAWrite/size=1MiB:ofi:gotcp \
 		-pair tagged_rtt_64b=BenchmarkTaggedPingPong/size=64B:ofi:gotcp \
 		<"$out"
+	;;
+control)
+	echo "== control plane: three daos_server processes (one engine each, all MS replicas) on 127.0.0.2-4"
+	echo "   ${CONTROL_BENCH_ROUNDS:-3} fresh bring-ups with --auto-format; ${CONTROL_BENCH_QUERIES:-30} dmg system query runs (a new process each) per round"
+	go run ./ci/controlbench -rounds "${CONTROL_BENCH_ROUNDS:-3}" -queries "${CONTROL_BENCH_QUERIES:-30}"
 	;;
 vos)
 	echo "== VOS (one target; journal on /dev/shm, NVMe file in ${TMPDIR:-/tmp}) vs Pebble and raw file writes"
@@ -90,7 +96,7 @@ fabric)
 	fi
 	;;
 *)
-	echo "usage: ci/bench.sh NAME   (NAME: cgo, vos, bdev, fabric)" >&2
+	echo "usage: ci/bench.sh NAME   (NAME: cgo, vos, bdev, fabric, control)" >&2
 	exit 2
 	;;
 esac
