@@ -10,6 +10,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/status"
 
+	"github.com/daos-go/daos/pkg/control/mgmtsvc"
 	"github.com/daos-go/daos/pkg/control/server"
 	"github.com/daos-go/daos/pkg/drpc"
 	"github.com/daos-go/daos/pkg/drpc/drpcpb"
@@ -67,6 +68,17 @@ func NewRegistry() *Registry {
 // Gatherer is the registry to serve or inspect.
 func (r *Registry) Gatherer() prometheus.Gatherer { return r.reg }
 
+// MgmtStatus reports the management service (*mgmtsvc.Service).
+type MgmtStatus interface {
+	Status() mgmtsvc.Status
+}
+
+// WatchManagement adds the management service's metrics (raft state,
+// system map version, members by state), read at each scrape.
+func (r *Registry) WatchManagement(m MgmtStatus) error {
+	return r.reg.Register(&mgmtCollector{ms: m})
+}
+
 // WatchEngines adds the engine metrics, read from e at each scrape. It
 // may be called once.
 func (r *Registry) WatchEngines(e Engines) error {
@@ -116,6 +128,59 @@ var (
 		"Exit code of the engine's last process (-1: ended by a signal).", []string{"engine"}, nil)
 )
 
+var (
+	raftStateDesc = prometheus.NewDesc(Namespace+"_ms_raft_state",
+		"1 for the raft state this server's management service replica is in.", []string{"state"}, nil)
+	raftTermDesc = prometheus.NewDesc(Namespace+"_ms_raft_term",
+		"Raft term of this server's management service replica.", nil, nil)
+	raftIndexDesc = prometheus.NewDesc(Namespace+"_ms_raft_last_index",
+		"Last raft log index of this server's management service replica.", nil, nil)
+	mapVersionDesc = prometheus.NewDesc(Namespace+"_system_map_version",
+		"System map version in this replica's copy of the membership.", nil, nil)
+	membersDesc = prometheus.NewDesc(Namespace+"_system_members",
+		"System members (ranks) by state, in this replica's copy of the membership.", []string{"state"}, nil)
+	engineRankDesc = prometheus.NewDesc(Namespace+"_engine_rank",
+		"Rank of the engine (present once the management service has assigned one).", []string{"engine"}, nil)
+	engineJoinedDesc = prometheus.NewDesc(Namespace+"_engine_joined",
+		"1 when the engine has joined the system since it last started.", []string{"engine"}, nil)
+)
+
+// raftStates and memberStates are always exported, 0 when not current,
+// so that dashboards see every series.
+var (
+	raftStates   = []string{"Follower", "Candidate", "Leader", "Shutdown"}
+	memberStates = []string{"awaitformat", "starting", "ready", "joined", "stopping", "stopped", "excluded",
+		"errored", "unresponsive", "adminexcluded", "checkerstarted"}
+)
+
+type mgmtCollector struct{ ms MgmtStatus }
+
+func (c *mgmtCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{raftStateDesc, raftTermDesc, raftIndexDesc, mapVersionDesc, membersDesc} {
+		ch <- d
+	}
+}
+
+func (c *mgmtCollector) Collect(ch chan<- prometheus.Metric) {
+	st := c.ms.Status()
+	if !st.Replica {
+		return
+	}
+	for _, s := range raftStates {
+		v := 0.0
+		if s == st.RaftState {
+			v = 1
+		}
+		ch <- prometheus.MustNewConstMetric(raftStateDesc, prometheus.GaugeValue, v, s)
+	}
+	ch <- prometheus.MustNewConstMetric(raftTermDesc, prometheus.GaugeValue, float64(st.Term))
+	ch <- prometheus.MustNewConstMetric(raftIndexDesc, prometheus.GaugeValue, float64(st.LastIndex))
+	ch <- prometheus.MustNewConstMetric(mapVersionDesc, prometheus.GaugeValue, float64(st.MapVersion))
+	for _, s := range memberStates {
+		ch <- prometheus.MustNewConstMetric(membersDesc, prometheus.GaugeValue, float64(st.Members[s]), s)
+	}
+}
+
 // engineCollector reads engine snapshots at scrape time, so the
 // supervisor needs no metric calls of its own.
 type engineCollector struct{ engines Engines }
@@ -124,6 +189,8 @@ func (c *engineCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- engineStateDesc
 	ch <- engineRestartsDesc
 	ch <- engineExitDesc
+	ch <- engineRankDesc
+	ch <- engineJoinedDesc
 }
 
 func (c *engineCollector) Collect(ch chan<- prometheus.Metric) {
@@ -140,5 +207,13 @@ func (c *engineCollector) Collect(ch chan<- prometheus.Metric) {
 		if in.LastExit != "" {
 			ch <- prometheus.MustNewConstMetric(engineExitDesc, prometheus.GaugeValue, float64(in.LastExitCode), idx)
 		}
+		if in.HasRank {
+			ch <- prometheus.MustNewConstMetric(engineRankDesc, prometheus.GaugeValue, float64(in.Rank), idx)
+		}
+		joined := 0.0
+		if in.Joined {
+			joined = 1
+		}
+		ch <- prometheus.MustNewConstMetric(engineJoinedDesc, prometheus.GaugeValue, joined, idx)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc"
 
+	"github.com/daos-go/daos/pkg/control/mgmtsvc"
 	"github.com/daos-go/daos/pkg/control/server"
 	"github.com/daos-go/daos/pkg/drpc"
 )
@@ -167,4 +168,36 @@ func freePort(t *testing.T) int {
 	require.NoError(t, err)
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
+}
+
+type fakeMgmt struct{ st mgmtsvc.Status }
+
+func (f *fakeMgmt) Status() mgmtsvc.Status { return f.st }
+
+func TestManagementMetrics(t *testing.T) {
+	ms := &fakeMgmt{}
+	eng := &fakeEngines{}
+	eng.set(server.InstanceInfo{Index: 0, State: server.StateReady, Rank: 2, HasRank: true, Joined: true})
+	reg := NewRegistry()
+	require.NoError(t, reg.WatchManagement(ms))
+	require.NoError(t, reg.WatchEngines(eng))
+	ts := httptest.NewServer(Handler(reg.Gatherer(), nil))
+	defer ts.Close()
+
+	sets := scrape(t, ts.URL+MetricsPath)
+	require.NotContains(t, sets, "daos_server_ms_raft_state", "a server without a replica reports raft state")
+	require.Equal(t, 2.0, value(t, sets, "daos_server_engine_rank", map[string]string{"engine": "0"}))
+	require.Equal(t, 1.0, value(t, sets, "daos_server_engine_joined", map[string]string{"engine": "0"}))
+
+	ms.st = mgmtsvc.Status{Replica: true, RaftState: "Leader", Term: 4, LastIndex: 17, Leader: true, MapVersion: 9,
+		Members: map[string]int{"joined": 2, "unresponsive": 1}}
+	sets = scrape(t, ts.URL+MetricsPath)
+	require.Equal(t, 1.0, value(t, sets, "daos_server_ms_raft_state", map[string]string{"state": "Leader"}))
+	require.Equal(t, 0.0, value(t, sets, "daos_server_ms_raft_state", map[string]string{"state": "Follower"}))
+	require.Equal(t, 4.0, value(t, sets, "daos_server_ms_raft_term", nil))
+	require.Equal(t, 17.0, value(t, sets, "daos_server_ms_raft_last_index", nil))
+	require.Equal(t, 9.0, value(t, sets, "daos_server_system_map_version", nil))
+	require.Equal(t, 2.0, value(t, sets, "daos_server_system_members", map[string]string{"state": "joined"}))
+	require.Equal(t, 1.0, value(t, sets, "daos_server_system_members", map[string]string{"state": "unresponsive"}))
+	require.Equal(t, 0.0, value(t, sets, "daos_server_system_members", map[string]string{"state": "excluded"}))
 }
