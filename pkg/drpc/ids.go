@@ -27,6 +27,27 @@ const (
 	MethodGroupUpdate  Method = 232
 )
 
+// MGMT pool methods served by an engine (server → engine); each carries
+// the mgmt.Pool*Req of the gRPC call it serves.
+const (
+	MethodPoolCreate       Method = 207
+	MethodPoolDestroy      Method = 208
+	MethodPoolGetACL       Method = 213
+	MethodPoolOverwriteACL Method = 215
+	MethodPoolUpdateACL    Method = 216
+	MethodPoolDeleteACL    Method = 217
+	MethodPoolQuery        Method = 223
+	MethodPoolSetProp      Method = 224
+	MethodPoolReintegrate  Method = 226
+	MethodPoolExclude      Method = 228
+	MethodPoolExtend       Method = 229
+	MethodPoolEvict        Method = 230
+	MethodPoolDrain        Method = 231
+	MethodPoolGetProp      Method = 237
+	MethodPoolUpgrade      Method = 239
+	MethodPoolQueryTargets Method = 240
+)
+
 // SRV methods served by daos_server (engine → server).
 const (
 	MethodNotifyReady  Method = 301

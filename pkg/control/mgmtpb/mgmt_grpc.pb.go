@@ -25,20 +25,36 @@ import (
 const _ = grpc.SupportPackageIsVersion7
 
 const (
-	MgmtSvc_Join_FullMethodName          = "/mgmt.MgmtSvc/Join"
-	MgmtSvc_ClusterEvent_FullMethodName  = "/mgmt.MgmtSvc/ClusterEvent"
-	MgmtSvc_LeaderQuery_FullMethodName   = "/mgmt.MgmtSvc/LeaderQuery"
-	MgmtSvc_SystemQuery_FullMethodName   = "/mgmt.MgmtSvc/SystemQuery"
-	MgmtSvc_SystemStop_FullMethodName    = "/mgmt.MgmtSvc/SystemStop"
-	MgmtSvc_SystemStart_FullMethodName   = "/mgmt.MgmtSvc/SystemStart"
-	MgmtSvc_SystemExclude_FullMethodName = "/mgmt.MgmtSvc/SystemExclude"
-	MgmtSvc_SystemCleanup_FullMethodName = "/mgmt.MgmtSvc/SystemCleanup"
-	MgmtSvc_SystemSetAttr_FullMethodName = "/mgmt.MgmtSvc/SystemSetAttr"
-	MgmtSvc_SystemGetAttr_FullMethodName = "/mgmt.MgmtSvc/SystemGetAttr"
-	MgmtSvc_SystemSetProp_FullMethodName = "/mgmt.MgmtSvc/SystemSetProp"
-	MgmtSvc_SystemGetProp_FullMethodName = "/mgmt.MgmtSvc/SystemGetProp"
-	MgmtSvc_GetAttachInfo_FullMethodName = "/mgmt.MgmtSvc/GetAttachInfo"
-	MgmtSvc_ListPools_FullMethodName     = "/mgmt.MgmtSvc/ListPools"
+	MgmtSvc_Join_FullMethodName             = "/mgmt.MgmtSvc/Join"
+	MgmtSvc_ClusterEvent_FullMethodName     = "/mgmt.MgmtSvc/ClusterEvent"
+	MgmtSvc_LeaderQuery_FullMethodName      = "/mgmt.MgmtSvc/LeaderQuery"
+	MgmtSvc_SystemQuery_FullMethodName      = "/mgmt.MgmtSvc/SystemQuery"
+	MgmtSvc_SystemStop_FullMethodName       = "/mgmt.MgmtSvc/SystemStop"
+	MgmtSvc_SystemStart_FullMethodName      = "/mgmt.MgmtSvc/SystemStart"
+	MgmtSvc_SystemExclude_FullMethodName    = "/mgmt.MgmtSvc/SystemExclude"
+	MgmtSvc_SystemCleanup_FullMethodName    = "/mgmt.MgmtSvc/SystemCleanup"
+	MgmtSvc_SystemSetAttr_FullMethodName    = "/mgmt.MgmtSvc/SystemSetAttr"
+	MgmtSvc_SystemGetAttr_FullMethodName    = "/mgmt.MgmtSvc/SystemGetAttr"
+	MgmtSvc_SystemSetProp_FullMethodName    = "/mgmt.MgmtSvc/SystemSetProp"
+	MgmtSvc_SystemGetProp_FullMethodName    = "/mgmt.MgmtSvc/SystemGetProp"
+	MgmtSvc_GetAttachInfo_FullMethodName    = "/mgmt.MgmtSvc/GetAttachInfo"
+	MgmtSvc_ListPools_FullMethodName        = "/mgmt.MgmtSvc/ListPools"
+	MgmtSvc_PoolCreate_FullMethodName       = "/mgmt.MgmtSvc/PoolCreate"
+	MgmtSvc_PoolDestroy_FullMethodName      = "/mgmt.MgmtSvc/PoolDestroy"
+	MgmtSvc_PoolEvict_FullMethodName        = "/mgmt.MgmtSvc/PoolEvict"
+	MgmtSvc_PoolExclude_FullMethodName      = "/mgmt.MgmtSvc/PoolExclude"
+	MgmtSvc_PoolDrain_FullMethodName        = "/mgmt.MgmtSvc/PoolDrain"
+	MgmtSvc_PoolExtend_FullMethodName       = "/mgmt.MgmtSvc/PoolExtend"
+	MgmtSvc_PoolReintegrate_FullMethodName  = "/mgmt.MgmtSvc/PoolReintegrate"
+	MgmtSvc_PoolQuery_FullMethodName        = "/mgmt.MgmtSvc/PoolQuery"
+	MgmtSvc_PoolQueryTarget_FullMethodName  = "/mgmt.MgmtSvc/PoolQueryTarget"
+	MgmtSvc_PoolSetProp_FullMethodName      = "/mgmt.MgmtSvc/PoolSetProp"
+	MgmtSvc_PoolGetProp_FullMethodName      = "/mgmt.MgmtSvc/PoolGetProp"
+	MgmtSvc_PoolGetACL_FullMethodName       = "/mgmt.MgmtSvc/PoolGetACL"
+	MgmtSvc_PoolOverwriteACL_FullMethodName = "/mgmt.MgmtSvc/PoolOverwriteACL"
+	MgmtSvc_PoolUpdateACL_FullMethodName    = "/mgmt.MgmtSvc/PoolUpdateACL"
+	MgmtSvc_PoolDeleteACL_FullMethodName    = "/mgmt.MgmtSvc/PoolDeleteACL"
+	MgmtSvc_PoolUpgrade_FullMethodName      = "/mgmt.MgmtSvc/PoolUpgrade"
 )
 
 // MgmtSvcClient is the client API for MgmtSvc service.
@@ -69,6 +85,24 @@ type MgmtSvcClient interface {
 	GetAttachInfo(ctx context.Context, in *GetAttachInfoReq, opts ...grpc.CallOption) (*GetAttachInfoResp, error)
 	// ListPools lists the pool directory.
 	ListPools(ctx context.Context, in *ListPoolsReq, opts ...grpc.CallOption) (*ListPoolsResp, error)
+	// Pool calls: the leader keeps the directory and forwards the rest
+	// to an engine's pool service.
+	PoolCreate(ctx context.Context, in *PoolCreateReq, opts ...grpc.CallOption) (*PoolCreateResp, error)
+	PoolDestroy(ctx context.Context, in *PoolDestroyReq, opts ...grpc.CallOption) (*PoolDestroyResp, error)
+	PoolEvict(ctx context.Context, in *PoolEvictReq, opts ...grpc.CallOption) (*PoolEvictResp, error)
+	PoolExclude(ctx context.Context, in *PoolExcludeReq, opts ...grpc.CallOption) (*PoolExcludeResp, error)
+	PoolDrain(ctx context.Context, in *PoolDrainReq, opts ...grpc.CallOption) (*PoolDrainResp, error)
+	PoolExtend(ctx context.Context, in *PoolExtendReq, opts ...grpc.CallOption) (*PoolExtendResp, error)
+	PoolReintegrate(ctx context.Context, in *PoolReintReq, opts ...grpc.CallOption) (*PoolReintResp, error)
+	PoolQuery(ctx context.Context, in *PoolQueryReq, opts ...grpc.CallOption) (*PoolQueryResp, error)
+	PoolQueryTarget(ctx context.Context, in *PoolQueryTargetReq, opts ...grpc.CallOption) (*PoolQueryTargetResp, error)
+	PoolSetProp(ctx context.Context, in *PoolSetPropReq, opts ...grpc.CallOption) (*PoolSetPropResp, error)
+	PoolGetProp(ctx context.Context, in *PoolGetPropReq, opts ...grpc.CallOption) (*PoolGetPropResp, error)
+	PoolGetACL(ctx context.Context, in *GetACLReq, opts ...grpc.CallOption) (*ACLResp, error)
+	PoolOverwriteACL(ctx context.Context, in *ModifyACLReq, opts ...grpc.CallOption) (*ACLResp, error)
+	PoolUpdateACL(ctx context.Context, in *ModifyACLReq, opts ...grpc.CallOption) (*ACLResp, error)
+	PoolDeleteACL(ctx context.Context, in *DeleteACLReq, opts ...grpc.CallOption) (*ACLResp, error)
+	PoolUpgrade(ctx context.Context, in *PoolUpgradeReq, opts ...grpc.CallOption) (*PoolUpgradeResp, error)
 }
 
 type mgmtSvcClient struct {
@@ -205,6 +239,150 @@ func (c *mgmtSvcClient) ListPools(ctx context.Context, in *ListPoolsReq, opts ..
 	return out, nil
 }
 
+func (c *mgmtSvcClient) PoolCreate(ctx context.Context, in *PoolCreateReq, opts ...grpc.CallOption) (*PoolCreateResp, error) {
+	out := new(PoolCreateResp)
+	err := c.cc.Invoke(ctx, MgmtSvc_PoolCreate_FullMethodName, in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *mgmtSvcClient) PoolDestroy(ctx context.Context, in *PoolDestroyReq, opts ...grpc.CallOption) (*PoolDestroyResp, error) {
+	out := new(PoolDestroyResp)
+	err := c.cc.Invoke(ctx, MgmtSvc_PoolDestroy_FullMethodName, in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *mgmtSvcClient) PoolEvict(ctx context.Context, in *PoolEvictReq, opts ...grpc.CallOption) (*PoolEvictResp, error) {
+	out := new(PoolEvictResp)
+	err := c.cc.Invoke(ctx, MgmtSvc_PoolEvict_FullMethodName, in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *mgmtSvcClient) PoolExclude(ctx context.Context, in *PoolExcludeReq, opts ...grpc.CallOption) (*PoolExcludeResp, error) {
+	out := new(PoolExcludeResp)
+	err := c.cc.Invoke(ctx, MgmtSvc_PoolExclude_FullMethodName, in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *mgmtSvcClient) PoolDrain(ctx context.Context, in *PoolDrainReq, opts ...grpc.CallOption) (*PoolDrainResp, error) {
+	out := new(PoolDrainResp)
+	err := c.cc.Invoke(ctx, MgmtSvc_PoolDrain_FullMethodName, in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *mgmtSvcClient) PoolExtend(ctx context.Context, in *PoolExtendReq, opts ...grpc.CallOption) (*PoolExtendResp, error) {
+	out := new(PoolExtendResp)
+	err := c.cc.Invoke(ctx, MgmtSvc_PoolExtend_FullMethodName, in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *mgmtSvcClient) PoolReintegrate(ctx context.Context, in *PoolReintReq, opts ...grpc.CallOption) (*PoolReintResp, error) {
+	out := new(PoolReintResp)
+	err := c.cc.Invoke(ctx, MgmtSvc_PoolReintegrate_FullMethodName, in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *mgmtSvcClient) PoolQuery(ctx context.Context, in *PoolQueryReq, opts ...grpc.CallOption) (*PoolQueryResp, error) {
+	out := new(PoolQueryResp)
+	err := c.cc.Invoke(ctx, MgmtSvc_PoolQuery_FullMethodName, in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *mgmtSvcClient) PoolQueryTarget(ctx context.Context, in *PoolQueryTargetReq, opts ...grpc.CallOption) (*PoolQueryTargetResp, error) {
+	out := new(PoolQueryTargetResp)
+	err := c.cc.Invoke(ctx, MgmtSvc_PoolQueryTarget_FullMethodName, in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *mgmtSvcClient) PoolSetProp(ctx context.Context, in *PoolSetPropReq, opts ...grpc.CallOption) (*PoolSetPropResp, error) {
+	out := new(PoolSetPropResp)
+	err := c.cc.Invoke(ctx, MgmtSvc_PoolSetProp_FullMethodName, in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *mgmtSvcClient) PoolGetProp(ctx context.Context, in *PoolGetPropReq, opts ...grpc.CallOption) (*PoolGetPropResp, error) {
+	out := new(PoolGetPropResp)
+	err := c.cc.Invoke(ctx, MgmtSvc_PoolGetProp_FullMethodName, in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *mgmtSvcClient) PoolGetACL(ctx context.Context, in *GetACLReq, opts ...grpc.CallOption) (*ACLResp, error) {
+	out := new(ACLResp)
+	err := c.cc.Invoke(ctx, MgmtSvc_PoolGetACL_FullMethodName, in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *mgmtSvcClient) PoolOverwriteACL(ctx context.Context, in *ModifyACLReq, opts ...grpc.CallOption) (*ACLResp, error) {
+	out := new(ACLResp)
+	err := c.cc.Invoke(ctx, MgmtSvc_PoolOverwriteACL_FullMethodName, in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *mgmtSvcClient) PoolUpdateACL(ctx context.Context, in *ModifyACLReq, opts ...grpc.CallOption) (*ACLResp, error) {
+	out := new(ACLResp)
+	err := c.cc.Invoke(ctx, MgmtSvc_PoolUpdateACL_FullMethodName, in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *mgmtSvcClient) PoolDeleteACL(ctx context.Context, in *DeleteACLReq, opts ...grpc.CallOption) (*ACLResp, error) {
+	out := new(ACLResp)
+	err := c.cc.Invoke(ctx, MgmtSvc_PoolDeleteACL_FullMethodName, in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *mgmtSvcClient) PoolUpgrade(ctx context.Context, in *PoolUpgradeReq, opts ...grpc.CallOption) (*PoolUpgradeResp, error) {
+	out := new(PoolUpgradeResp)
+	err := c.cc.Invoke(ctx, MgmtSvc_PoolUpgrade_FullMethodName, in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MgmtSvcServer is the server API for MgmtSvc service.
 // All implementations must embed UnimplementedMgmtSvcServer
 // for forward compatibility
@@ -233,6 +411,24 @@ type MgmtSvcServer interface {
 	GetAttachInfo(context.Context, *GetAttachInfoReq) (*GetAttachInfoResp, error)
 	// ListPools lists the pool directory.
 	ListPools(context.Context, *ListPoolsReq) (*ListPoolsResp, error)
+	// Pool calls: the leader keeps the directory and forwards the rest
+	// to an engine's pool service.
+	PoolCreate(context.Context, *PoolCreateReq) (*PoolCreateResp, error)
+	PoolDestroy(context.Context, *PoolDestroyReq) (*PoolDestroyResp, error)
+	PoolEvict(context.Context, *PoolEvictReq) (*PoolEvictResp, error)
+	PoolExclude(context.Context, *PoolExcludeReq) (*PoolExcludeResp, error)
+	PoolDrain(context.Context, *PoolDrainReq) (*PoolDrainResp, error)
+	PoolExtend(context.Context, *PoolExtendReq) (*PoolExtendResp, error)
+	PoolReintegrate(context.Context, *PoolReintReq) (*PoolReintResp, error)
+	PoolQuery(context.Context, *PoolQueryReq) (*PoolQueryResp, error)
+	PoolQueryTarget(context.Context, *PoolQueryTargetReq) (*PoolQueryTargetResp, error)
+	PoolSetProp(context.Context, *PoolSetPropReq) (*PoolSetPropResp, error)
+	PoolGetProp(context.Context, *PoolGetPropReq) (*PoolGetPropResp, error)
+	PoolGetACL(context.Context, *GetACLReq) (*ACLResp, error)
+	PoolOverwriteACL(context.Context, *ModifyACLReq) (*ACLResp, error)
+	PoolUpdateACL(context.Context, *ModifyACLReq) (*ACLResp, error)
+	PoolDeleteACL(context.Context, *DeleteACLReq) (*ACLResp, error)
+	PoolUpgrade(context.Context, *PoolUpgradeReq) (*PoolUpgradeResp, error)
 	mustEmbedUnimplementedMgmtSvcServer()
 }
 
@@ -281,6 +477,54 @@ func (UnimplementedMgmtSvcServer) GetAttachInfo(context.Context, *GetAttachInfoR
 }
 func (UnimplementedMgmtSvcServer) ListPools(context.Context, *ListPoolsReq) (*ListPoolsResp, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method ListPools not implemented")
+}
+func (UnimplementedMgmtSvcServer) PoolCreate(context.Context, *PoolCreateReq) (*PoolCreateResp, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method PoolCreate not implemented")
+}
+func (UnimplementedMgmtSvcServer) PoolDestroy(context.Context, *PoolDestroyReq) (*PoolDestroyResp, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method PoolDestroy not implemented")
+}
+func (UnimplementedMgmtSvcServer) PoolEvict(context.Context, *PoolEvictReq) (*PoolEvictResp, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method PoolEvict not implemented")
+}
+func (UnimplementedMgmtSvcServer) PoolExclude(context.Context, *PoolExcludeReq) (*PoolExcludeResp, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method PoolExclude not implemented")
+}
+func (UnimplementedMgmtSvcServer) PoolDrain(context.Context, *PoolDrainReq) (*PoolDrainResp, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method PoolDrain not implemented")
+}
+func (UnimplementedMgmtSvcServer) PoolExtend(context.Context, *PoolExtendReq) (*PoolExtendResp, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method PoolExtend not implemented")
+}
+func (UnimplementedMgmtSvcServer) PoolReintegrate(context.Context, *PoolReintReq) (*PoolReintResp, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method PoolReintegrate not implemented")
+}
+func (UnimplementedMgmtSvcServer) PoolQuery(context.Context, *PoolQueryReq) (*PoolQueryResp, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method PoolQuery not implemented")
+}
+func (UnimplementedMgmtSvcServer) PoolQueryTarget(context.Context, *PoolQueryTargetReq) (*PoolQueryTargetResp, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method PoolQueryTarget not implemented")
+}
+func (UnimplementedMgmtSvcServer) PoolSetProp(context.Context, *PoolSetPropReq) (*PoolSetPropResp, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method PoolSetProp not implemented")
+}
+func (UnimplementedMgmtSvcServer) PoolGetProp(context.Context, *PoolGetPropReq) (*PoolGetPropResp, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method PoolGetProp not implemented")
+}
+func (UnimplementedMgmtSvcServer) PoolGetACL(context.Context, *GetACLReq) (*ACLResp, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method PoolGetACL not implemented")
+}
+func (UnimplementedMgmtSvcServer) PoolOverwriteACL(context.Context, *ModifyACLReq) (*ACLResp, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method PoolOverwriteACL not implemented")
+}
+func (UnimplementedMgmtSvcServer) PoolUpdateACL(context.Context, *ModifyACLReq) (*ACLResp, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method PoolUpdateACL not implemented")
+}
+func (UnimplementedMgmtSvcServer) PoolDeleteACL(context.Context, *DeleteACLReq) (*ACLResp, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method PoolDeleteACL not implemented")
+}
+func (UnimplementedMgmtSvcServer) PoolUpgrade(context.Context, *PoolUpgradeReq) (*PoolUpgradeResp, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method PoolUpgrade not implemented")
 }
 func (UnimplementedMgmtSvcServer) mustEmbedUnimplementedMgmtSvcServer() {}
 
@@ -547,6 +791,294 @@ func _MgmtSvc_ListPools_Handler(srv interface{}, ctx context.Context, dec func(i
 	return interceptor(ctx, in, info, handler)
 }
 
+func _MgmtSvc_PoolCreate_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PoolCreateReq)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MgmtSvcServer).PoolCreate(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MgmtSvc_PoolCreate_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MgmtSvcServer).PoolCreate(ctx, req.(*PoolCreateReq))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MgmtSvc_PoolDestroy_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PoolDestroyReq)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MgmtSvcServer).PoolDestroy(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MgmtSvc_PoolDestroy_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MgmtSvcServer).PoolDestroy(ctx, req.(*PoolDestroyReq))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MgmtSvc_PoolEvict_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PoolEvictReq)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MgmtSvcServer).PoolEvict(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MgmtSvc_PoolEvict_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MgmtSvcServer).PoolEvict(ctx, req.(*PoolEvictReq))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MgmtSvc_PoolExclude_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PoolExcludeReq)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MgmtSvcServer).PoolExclude(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MgmtSvc_PoolExclude_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MgmtSvcServer).PoolExclude(ctx, req.(*PoolExcludeReq))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MgmtSvc_PoolDrain_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PoolDrainReq)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MgmtSvcServer).PoolDrain(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MgmtSvc_PoolDrain_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MgmtSvcServer).PoolDrain(ctx, req.(*PoolDrainReq))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MgmtSvc_PoolExtend_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PoolExtendReq)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MgmtSvcServer).PoolExtend(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MgmtSvc_PoolExtend_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MgmtSvcServer).PoolExtend(ctx, req.(*PoolExtendReq))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MgmtSvc_PoolReintegrate_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PoolReintReq)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MgmtSvcServer).PoolReintegrate(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MgmtSvc_PoolReintegrate_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MgmtSvcServer).PoolReintegrate(ctx, req.(*PoolReintReq))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MgmtSvc_PoolQuery_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PoolQueryReq)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MgmtSvcServer).PoolQuery(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MgmtSvc_PoolQuery_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MgmtSvcServer).PoolQuery(ctx, req.(*PoolQueryReq))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MgmtSvc_PoolQueryTarget_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PoolQueryTargetReq)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MgmtSvcServer).PoolQueryTarget(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MgmtSvc_PoolQueryTarget_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MgmtSvcServer).PoolQueryTarget(ctx, req.(*PoolQueryTargetReq))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MgmtSvc_PoolSetProp_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PoolSetPropReq)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MgmtSvcServer).PoolSetProp(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MgmtSvc_PoolSetProp_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MgmtSvcServer).PoolSetProp(ctx, req.(*PoolSetPropReq))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MgmtSvc_PoolGetProp_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PoolGetPropReq)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MgmtSvcServer).PoolGetProp(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MgmtSvc_PoolGetProp_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MgmtSvcServer).PoolGetProp(ctx, req.(*PoolGetPropReq))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MgmtSvc_PoolGetACL_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetACLReq)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MgmtSvcServer).PoolGetACL(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MgmtSvc_PoolGetACL_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MgmtSvcServer).PoolGetACL(ctx, req.(*GetACLReq))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MgmtSvc_PoolOverwriteACL_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ModifyACLReq)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MgmtSvcServer).PoolOverwriteACL(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MgmtSvc_PoolOverwriteACL_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MgmtSvcServer).PoolOverwriteACL(ctx, req.(*ModifyACLReq))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MgmtSvc_PoolUpdateACL_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ModifyACLReq)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MgmtSvcServer).PoolUpdateACL(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MgmtSvc_PoolUpdateACL_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MgmtSvcServer).PoolUpdateACL(ctx, req.(*ModifyACLReq))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MgmtSvc_PoolDeleteACL_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteACLReq)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MgmtSvcServer).PoolDeleteACL(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MgmtSvc_PoolDeleteACL_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MgmtSvcServer).PoolDeleteACL(ctx, req.(*DeleteACLReq))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MgmtSvc_PoolUpgrade_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PoolUpgradeReq)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MgmtSvcServer).PoolUpgrade(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MgmtSvc_PoolUpgrade_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MgmtSvcServer).PoolUpgrade(ctx, req.(*PoolUpgradeReq))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // MgmtSvc_ServiceDesc is the grpc.ServiceDesc for MgmtSvc service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -609,6 +1141,70 @@ var MgmtSvc_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListPools",
 			Handler:    _MgmtSvc_ListPools_Handler,
+		},
+		{
+			MethodName: "PoolCreate",
+			Handler:    _MgmtSvc_PoolCreate_Handler,
+		},
+		{
+			MethodName: "PoolDestroy",
+			Handler:    _MgmtSvc_PoolDestroy_Handler,
+		},
+		{
+			MethodName: "PoolEvict",
+			Handler:    _MgmtSvc_PoolEvict_Handler,
+		},
+		{
+			MethodName: "PoolExclude",
+			Handler:    _MgmtSvc_PoolExclude_Handler,
+		},
+		{
+			MethodName: "PoolDrain",
+			Handler:    _MgmtSvc_PoolDrain_Handler,
+		},
+		{
+			MethodName: "PoolExtend",
+			Handler:    _MgmtSvc_PoolExtend_Handler,
+		},
+		{
+			MethodName: "PoolReintegrate",
+			Handler:    _MgmtSvc_PoolReintegrate_Handler,
+		},
+		{
+			MethodName: "PoolQuery",
+			Handler:    _MgmtSvc_PoolQuery_Handler,
+		},
+		{
+			MethodName: "PoolQueryTarget",
+			Handler:    _MgmtSvc_PoolQueryTarget_Handler,
+		},
+		{
+			MethodName: "PoolSetProp",
+			Handler:    _MgmtSvc_PoolSetProp_Handler,
+		},
+		{
+			MethodName: "PoolGetProp",
+			Handler:    _MgmtSvc_PoolGetProp_Handler,
+		},
+		{
+			MethodName: "PoolGetACL",
+			Handler:    _MgmtSvc_PoolGetACL_Handler,
+		},
+		{
+			MethodName: "PoolOverwriteACL",
+			Handler:    _MgmtSvc_PoolOverwriteACL_Handler,
+		},
+		{
+			MethodName: "PoolUpdateACL",
+			Handler:    _MgmtSvc_PoolUpdateACL_Handler,
+		},
+		{
+			MethodName: "PoolDeleteACL",
+			Handler:    _MgmtSvc_PoolDeleteACL_Handler,
+		},
+		{
+			MethodName: "PoolUpgrade",
+			Handler:    _MgmtSvc_PoolUpgrade_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
