@@ -30,6 +30,7 @@ const (
 	CtlSvc_PrepShutdownRanks_FullMethodName = "/ctl.CtlSvc/PrepShutdownRanks"
 	CtlSvc_StopRanks_FullMethodName         = "/ctl.CtlSvc/StopRanks"
 	CtlSvc_StartRanks_FullMethodName        = "/ctl.CtlSvc/StartRanks"
+	CtlSvc_StorageUsage_FullMethodName      = "/ctl.CtlSvc/StorageUsage"
 )
 
 // CtlSvcClient is the client API for CtlSvc service.
@@ -54,6 +55,10 @@ type CtlSvcClient interface {
 	StopRanks(ctx context.Context, in *RanksReq, opts ...grpc.CallOption) (*RanksResp, error)
 	// StartRanks starts this host's engines of the given ranks.
 	StartRanks(ctx context.Context, in *RanksReq, opts ...grpc.CallOption) (*RanksResp, error)
+	// StorageUsage reports the capacity and free space of this host's
+	// engine storage tiers (what DAOS's StorageScan with usage gives
+	// `dmg storage query usage`).
+	StorageUsage(ctx context.Context, in *StorageUsageReq, opts ...grpc.CallOption) (*StorageUsageResp, error)
 }
 
 type ctlSvcClient struct {
@@ -127,6 +132,15 @@ func (c *ctlSvcClient) StartRanks(ctx context.Context, in *RanksReq, opts ...grp
 	return out, nil
 }
 
+func (c *ctlSvcClient) StorageUsage(ctx context.Context, in *StorageUsageReq, opts ...grpc.CallOption) (*StorageUsageResp, error) {
+	out := new(StorageUsageResp)
+	err := c.cc.Invoke(ctx, CtlSvc_StorageUsage_FullMethodName, in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // CtlSvcServer is the server API for CtlSvc service.
 // All implementations must embed UnimplementedCtlSvcServer
 // for forward compatibility
@@ -149,6 +163,10 @@ type CtlSvcServer interface {
 	StopRanks(context.Context, *RanksReq) (*RanksResp, error)
 	// StartRanks starts this host's engines of the given ranks.
 	StartRanks(context.Context, *RanksReq) (*RanksResp, error)
+	// StorageUsage reports the capacity and free space of this host's
+	// engine storage tiers (what DAOS's StorageScan with usage gives
+	// `dmg storage query usage`).
+	StorageUsage(context.Context, *StorageUsageReq) (*StorageUsageResp, error)
 	mustEmbedUnimplementedCtlSvcServer()
 }
 
@@ -176,6 +194,9 @@ func (UnimplementedCtlSvcServer) StopRanks(context.Context, *RanksReq) (*RanksRe
 }
 func (UnimplementedCtlSvcServer) StartRanks(context.Context, *RanksReq) (*RanksResp, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method StartRanks not implemented")
+}
+func (UnimplementedCtlSvcServer) StorageUsage(context.Context, *StorageUsageReq) (*StorageUsageResp, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method StorageUsage not implemented")
 }
 func (UnimplementedCtlSvcServer) mustEmbedUnimplementedCtlSvcServer() {}
 
@@ -316,6 +337,24 @@ func _CtlSvc_StartRanks_Handler(srv interface{}, ctx context.Context, dec func(i
 	return interceptor(ctx, in, info, handler)
 }
 
+func _CtlSvc_StorageUsage_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(StorageUsageReq)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CtlSvcServer).StorageUsage(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CtlSvc_StorageUsage_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CtlSvcServer).StorageUsage(ctx, req.(*StorageUsageReq))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // CtlSvc_ServiceDesc is the grpc.ServiceDesc for CtlSvc service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -350,6 +389,10 @@ var CtlSvc_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "StartRanks",
 			Handler:    _CtlSvc_StartRanks_Handler,
+		},
+		{
+			MethodName: "StorageUsage",
+			Handler:    _CtlSvc_StorageUsage_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

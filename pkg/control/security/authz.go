@@ -21,6 +21,7 @@ var methodComponents = map[string][]config.Component{
 	"/ctl.CtlSvc/StorageScan":   {config.ComponentAdmin},
 	"/ctl.CtlSvc/StorageFormat": {config.ComponentAdmin},
 	"/ctl.CtlSvc/NetworkScan":   {config.ComponentAdmin},
+	"/ctl.CtlSvc/StorageUsage":  {config.ComponentAdmin},
 	// The management service leader polls hosts with it to notice dead
 	// servers and engines.
 	"/ctl.CtlSvc/HostSystemQuery":   {config.ComponentAdmin, config.ComponentServer},
