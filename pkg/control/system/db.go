@@ -40,6 +40,10 @@ type PoolInfo struct {
 	Label   string   `json:"label"`
 	SvcReps []uint32 `json:"svc_reps"`
 	State   string   `json:"state"`
+	// Ranks hold the pool's targets; TierBytes is per rank, per tier.
+	Ranks        []uint32 `json:"ranks,omitempty"`
+	TierBytes    []uint64 `json:"tier_bytes,omitempty"`
+	MemFileBytes uint64   `json:"mem_file_bytes,omitempty"`
 }
 
 // NewDatabase makes an empty record.
@@ -65,6 +69,7 @@ type Command struct {
 	Join  *JoinRequest      `json:"join,omitempty"`
 	State *StateChange      `json:"state,omitempty"`
 	KV    map[string]string `json:"kv,omitempty"`
+	Pool  *PoolInfo         `json:"pool,omitempty"`
 }
 
 // Command operations.
@@ -118,6 +123,10 @@ func (db *Database) Apply(c *Command) any {
 			return err
 		}
 		maps.Copy(db.st.Props, c.KV)
+	case OpPoolAdd, OpPoolUpdate, OpPoolRemove:
+		if err := db.st.applyPool(c.Op, c.Pool); err != nil {
+			return err
+		}
 	default:
 		return daos.Errorf(daos.ErrInval, "unknown management command %q", c.Op)
 	}
