@@ -55,10 +55,12 @@ servers in access_points over gRPC and kept for cache_expiration minutes
 (0: until restart; disable_caching: true, or DAOS_AGENT_DISABLE_CACHE=true,
 fetches it every time).
 Each client is given the fabric interface of its NUMA node (fabric_ifaces,
-else a network scan). Credentials
-name the calling process's user and groups, read from the socket, and are
-signed with the Ed25519 key in credential_config.signing_key; without one
-the agent signs with a key made at start, which no server can verify.`,
+else a network scan). Credentials name the calling process's user and
+groups, read from the socket, and are signed with the agent's certificate
+key (transport_config.key), or with credential_config.signing_key when set;
+servers check them with <client_cert_dir>/agent.crt. With allow_insecure
+and no signing key they carry a digest instead, which servers accept only
+in insecure mode.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f.config.ConfigPathGiven = cmd.Flags().Changed("config-path")
@@ -86,17 +88,12 @@ func run(cmd *cobra.Command, f *flags) error {
 	if err != nil {
 		return fmt.Errorf("start: gRPC transport: %w", err)
 	}
-	var signer *auth.Signer
-	if cfg.Credentials.SigningKey != "" {
-		if signer, err = auth.LoadSigner(cfg.Credentials.SigningKey); err != nil {
-			return fmt.Errorf("start: %w", err)
-		}
-	} else {
-		if signer, err = auth.GenerateSigner(); err != nil {
-			return fmt.Errorf("start: %w", err)
-		}
-		log.Warn("no credential_config.signing_key: credentials are signed with a key made now, which servers cannot verify",
-			"key_id", signer.KeyID())
+	signer, err := credentialSigner(cfg)
+	if err != nil {
+		return fmt.Errorf("start: %w", err)
+	}
+	if signer.KeyID() == "" {
+		log.Warn("allow_insecure: credentials carry a digest, not a signature; servers accept them only in insecure mode")
 	}
 	a, err := agent.New(cfg, agent.Deps{
 		Mgmt:         ctlclient.NewWith(cfg.AccessPoints, creds),
@@ -137,4 +134,18 @@ func openLog(file string, stderr io.Writer, debug bool) (*slog.Logger, func(), e
 		w, closeFn = fh, func() { fh.Close() }
 	}
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level})), closeFn, nil
+}
+
+// credentialSigner picks the key credentials are signed with: the daos-go
+// credential_config.signing_key when set, else (as DAOS) the agent's
+// certificate key, transport_config.key; in insecure mode, with no
+// signing key, a digest instead of a signature.
+func credentialSigner(cfg *config.Agent) (*auth.Signer, error) {
+	switch {
+	case cfg.Credentials.SigningKey != "":
+		return auth.LoadSigner(cfg.Credentials.SigningKey)
+	case !cfg.Transport.AllowInsecure:
+		return auth.LoadSigner(cfg.Transport.Key)
+	}
+	return auth.NewDigestSigner(), nil
 }

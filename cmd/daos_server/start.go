@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 	"google.golang.org/grpc"
 
+	"github.com/daos-go/daos/pkg/agent/auth"
 	"github.com/daos-go/daos/pkg/control/config"
 	"github.com/daos-go/daos/pkg/control/ctlsvc"
 	"github.com/daos-go/daos/pkg/control/security"
@@ -99,7 +100,7 @@ dmg calls (storage scan and format, network scan, engine query) on port
 			}
 			opts := server.Options{Config: cfg, EngineBinary: bin, AutoFormat: autoFormat, Logger: log,
 				EngineOutput: cmd.ErrOrStderr(), HostFaultDomain: cfg.FaultPath,
-				MS: plane.client, ControlAddr: addr.local}
+				MS: plane.client, ControlAddr: addr.local, Credentials: credentialVerifier(cfg)}
 			if opts.HostFaultDomain == "" {
 				opts.HostFaultDomain = "/" + hostname()
 			}
@@ -211,4 +212,17 @@ func ramDiskBytes(ctx context.Context, cfg *config.Server, sc scanners) (uint64,
 		return 0, fmt.Errorf("read host memory: %w", err)
 	}
 	return cfg.MaxRAMDiskBytes(config.MemInfo{TotalBytes: topo.MemTotalBytes, HugepagesBytes: topo.HugepagesBytes})
+}
+
+// credentialVerifier checks client credentials as DAOS servers do: with
+// the public key of <client_cert_dir>/<origin>.crt, or, in insecure mode,
+// by digest only.
+func credentialVerifier(cfg *config.Server) *auth.Verifier {
+	v := auth.NewVerifier()
+	if cfg.Transport.AllowInsecure {
+		v.Insecure = true
+	} else {
+		v.KeyByOrigin = auth.CertDirKeys(cfg.Transport.ClientCertDir)
+	}
+	return v
 }

@@ -264,7 +264,7 @@ func (a *Agent) requestCreds(ctx context.Context, body []byte) ([]byte, error) {
 		a.deps.Logger.Warn("credential refused", "uid", peer.UID, "pid", peer.PID, "err", err)
 		return proto.Marshal(&agentpb.GetCredResp{Status: derNoPerm})
 	}
-	cred, err := a.deps.Signer.Sign(sys, a.deps.Hostname)
+	cred, err := a.deps.Signer.Sign(sys, auth.AgentOrigin)
 	if err != nil {
 		return nil, fmt.Errorf("request credentials: %w", err)
 	}

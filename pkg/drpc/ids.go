@@ -52,6 +52,9 @@ const (
 const (
 	MethodNotifyReady  Method = 301
 	MethodClusterEvent Method = 304
+	// MethodValidateCreds is SEC's VALIDATE_CREDS: an engine asks its
+	// server to check a client's credential.
+	MethodValidateCreds Method = 401
 	// MethodGetEngineConfig is a daos-go addition: an engine started by
 	// daos_server asks for its configuration instead of taking it from
 	// command-line flags and environment variables.

@@ -14,6 +14,8 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/daos-go/daos/pkg/agent/agentpb"
+	"github.com/daos-go/daos/pkg/control/config"
+	"github.com/daos-go/daos/pkg/control/security/certtest"
 )
 
 func TestSignVerifyTamper(t *testing.T) {
@@ -81,6 +83,10 @@ func TestLoadSigner(t *testing.T) {
 	require.NoError(t, os.WriteFile(junk, []byte("nope"), 0o600))
 	_, err = LoadSigner(junk)
 	require.ErrorContains(t, err, "no PEM PRIVATE KEY")
+	cert := filepath.Join(dir, "cert.pem")
+	require.NoError(t, os.WriteFile(cert, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: []byte{1}}), 0o600))
+	_, err = LoadSigner(cert)
+	require.ErrorContains(t, err, "not a private key")
 }
 
 // TestStaleCredentialRefused: a credential older (or further in the
@@ -110,4 +116,57 @@ func TestStaleCredentialRefused(t *testing.T) {
 			require.ErrorIs(t, err, ErrInvalid, "stamp %v", tc.stamp)
 		}
 	}
+}
+
+// TestCertificateKeysAndInsecure signs with an RSA certificate's key as
+// DAOS agents do (agent.key), verifies through <dir>/<origin>.crt, and
+// checks the insecure digest mode.
+func TestCertificateKeysAndInsecure(t *testing.T) {
+	ca, err := certtest.NewCA(t.TempDir())
+	require.NoError(t, err)
+	tr, err := ca.Issue(config.ComponentAgent)
+	require.NoError(t, err)
+	s, err := LoadSigner(tr.Key)
+	require.NoError(t, err)
+	dir := t.TempDir()
+	crt, err := os.ReadFile(tr.Cert)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "agent.crt"), crt, 0o644))
+
+	sys := &agentpb.Sys{User: "bob@", Uid: 1001, Stamp: uint64(time.Now().Unix())}
+	cred, err := s.Sign(sys, AgentOrigin)
+	require.NoError(t, err)
+	v := NewVerifier()
+	v.KeyByOrigin = CertDirKeys(dir)
+	got, err := v.Verify(cred)
+	require.NoError(t, err)
+	require.Equal(t, "bob@", got.User)
+
+	bad := proto.Clone(cred).(*agentpb.Credential)
+	bad.Verifier.Data[10] ^= 1
+	_, err = v.Verify(bad)
+	require.ErrorIs(t, err, ErrInvalid)
+
+	for _, origin := range []string{"nobody", "../agent", "/etc/passwd", ""} {
+		bad = proto.Clone(cred).(*agentpb.Credential)
+		bad.Origin, bad.KeyId = origin, ""
+		_, err = v.Verify(bad)
+		require.ErrorIs(t, err, ErrNoKey, "origin %q", origin)
+	}
+
+	// Insecure: digest only; a digest credential is no good to a secure
+	// server, and a changed token fails the digest.
+	d := NewDigestSigner()
+	dc, err := d.Sign(sys, AgentOrigin)
+	require.NoError(t, err)
+	_, err = v.Verify(dc)
+	require.ErrorIs(t, err, ErrInvalid)
+	iv := NewVerifier()
+	iv.Insecure = true
+	_, err = iv.Verify(dc)
+	require.NoError(t, err)
+	forged := proto.Clone(dc).(*agentpb.Credential)
+	forged.Token.Data = append(forged.Token.Data, 0)
+	_, err = iv.Verify(forged)
+	require.ErrorIs(t, err, ErrInvalid)
 }

@@ -67,6 +67,9 @@ type Options struct {
 	ControlAddr string
 	// JoinRetry is the pause between join attempts; default 1 s.
 	JoinRetry time.Duration
+	// Credentials checks client credentials for engines (SEC
+	// VALIDATE_CREDS); nil refuses them all.
+	Credentials CredVerifier
 	// MembershipInterval is how often joined engines are checked against
 	// the management service's view and sent new group maps; default 1 s.
 	MembershipInterval time.Duration
@@ -158,6 +161,7 @@ func (s *Server) Run(ctx context.Context) error {
 		Observer: s.opts.DRPCObserver})
 	ds.Register(drpc.ModuleSrv, drpc.MethodGetEngineConfig, s.handleGetEngineConfig)
 	ds.Register(drpc.ModuleSrv, drpc.MethodNotifyReady, s.handleNotifyReady)
+	ds.Register(drpc.ModuleSec, drpc.MethodValidateCreds, s.handleValidateCreds)
 	if err := ds.Listen(ctx); err != nil {
 		return fmt.Errorf("start daos_server dRPC: %w", err)
 	}
