@@ -70,7 +70,7 @@ func newRoot() *cobra.Command {
 	pf.BoolVarP(&g.insecure, "insecure", "i", false, "call without TLS (transport_config.allow_insecure)")
 
 	storage := &cobra.Command{Use: "storage", Short: "Scan and format the storage of the servers"}
-	storage.AddCommand(storageScanCommand(g), storageFormatCommand(g))
+	storage.AddCommand(storageScanCommand(g), storageFormatCommand(g), storageQueryCommand(g))
 	network := &cobra.Command{Use: "network", Short: "Scan the servers' network interfaces"}
 	network.AddCommand(networkScanCommand(g))
 	root.AddCommand(storage, network, systemCommand(g), telemetryCommand(g))

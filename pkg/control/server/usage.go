@@ -116,12 +116,13 @@ func MeasureEngine(u *EngineUsage, e storage.Engine, m storage.Mounter, autoRAM 
 		}
 		if pools == 0 {
 			tu.Free, tu.FreeKnown = tu.Total, true
-			tu.Note = join(tu.Note, "no pools: nothing is allocated")
 		} else {
 			tu.Note = join(tu.Note, fmt.Sprintf("%d pools hold space here; their NVMe allocation is not reported yet", pools))
 		}
 	}
-	if pools == 0 {
+	if pools == 0 && len(u.NVMe) > 0 {
+		u.Note = join(u.Note, "no pools, so all NVMe space is free")
+	} else if pools == 0 {
 		u.Note = join(u.Note, "no pools")
 	}
 }
