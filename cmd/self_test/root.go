@@ -76,7 +76,7 @@ func newRoot() *cobra.Command {
 	f.IntVarP(&o.reps, "repetitions", "r", 2000, "pings per size and round (and most transfers per bulk test)")
 	f.IntVar(&o.bulkMiB, "bulk-mib", 256, "MiB moved per bulk test and round")
 	f.IntVar(&o.rounds, "rounds", 3, "rounds; each figure is the median over rounds")
-	f.BoolVar(&o.compareTCP, "compare-tcp", false, "also measure raw Go TCP (ping-pong and stream copy) and print ratios")
+	f.BoolVar(&o.compareTCP, "compare-tcp", false, "also measure raw Go TCP (ping-pong and stream copy, the latter also through one buffer per call in flight) and print ratios")
 	f.BoolVar(&o.push, "push", false, "also measure bulk push (server writes the caller's memory)")
 	f.BoolVar(&o.inProcess, "in-process", false, "run the echo server in this process instead of a second one")
 	f.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up after this long")

@@ -96,6 +96,18 @@ func Execute(ctx context.Context, ep *rpc.Endpoint, to fabric.URI, p Plan) (Repo
 					return Report{}, err
 				}
 				add(r)
+				// The same stream through as many buffers as calls in
+				// flight, to tell the memory's share of their gap.
+				for _, n := range p.InFlight {
+					if n <= 1 || n > maxSpreadBuffers || size*int64(n) > MaxBulk {
+						continue
+					}
+					r, err := RawStreamSpread(ctx, p.RawAddr, size, reps, n)
+					if err != nil {
+						return Report{}, err
+					}
+					add(r)
+				}
 			}
 			dirs := []rpc.BulkDir{rpc.ToServer}
 			if p.Push {
@@ -173,6 +185,11 @@ func ratios(rs []Result, infix string) []Ratio {
 	stream := find("raw tcp stream", 1<<20, 1)
 	if stream != nil && stream.MBps > 0 {
 		if b := find("bulk pull", 1<<20, 16); b != nil {
+			// Not a goal: the raw stream through 16 buffers, as ours
+			// touches, says how much of the goal's gap is the memory's.
+			if spread := find("raw tcp stream", 1<<20, 16); spread != nil && spread.MBps > 0 {
+				out = append(out, Ratio{"bulk_bw_16" + infix + "_vs_tcp_16buf", b.MBps / spread.MBps, "1 MiB bulk bandwidth with 16 calls in flight over a raw TCP stream's through 16 buffers per side (diagnostic, not a goal); higher is better"})
+			}
 			out = append(out, Ratio{"bulk_bw_16" + infix + "_vs_tcp", b.MBps / stream.MBps, "1 MiB bulk bandwidth with 16 calls in flight over a raw TCP stream's; higher is better"})
 		}
 		if b := find("bulk pull", 1<<20, 1); b != nil {

@@ -19,10 +19,16 @@ type RawServer struct {
 }
 
 // The first byte a raw client sends picks the test; then, for echo, an
-// 8-byte size; for sink, an 8-byte chunk size.
+// 8-byte size; for sink and spread, an 8-byte chunk size. Spread is a sink
+// that lands chunks in turn in a number of buffers (8 more bytes), as
+// calls in flight land in their own buffers.
 const (
-	rawEcho = 1
-	rawSink = 2
+	rawEcho   = 1
+	rawSink   = 2
+	rawSpread = 3
+
+	// maxSpreadBuffers bounds the buffers of a spread test.
+	maxSpreadBuffers = 64
 )
 
 // ServeRaw listens on addr ("127.0.0.1:0") for baseline clients.
@@ -97,6 +103,29 @@ func serveRawConn(c net.Conn) error {
 				return err
 			}
 			left -= uint64(m)
+		}
+		_, err := c.Write([]byte{1})
+		return err
+	case rawSpread:
+		var args [16]byte
+		if _, err := io.ReadFull(c, args[:]); err != nil {
+			return err
+		}
+		left := binary.LittleEndian.Uint64(args[:8])
+		count := binary.LittleEndian.Uint64(args[8:])
+		if count == 0 || count > maxSpreadBuffers || n*count > MaxBulk || left%n != 0 {
+			return errors.New("raw baseline: spread arguments out of range")
+		}
+		bufs := make([][]byte, count)
+		bufs[0] = buf
+		for i := 1; i < len(bufs); i++ {
+			bufs[i] = make([]byte, n)
+		}
+		for i := 0; left > 0; i++ {
+			if _, err := io.ReadFull(c, bufs[i%len(bufs)]); err != nil {
+				return err
+			}
+			left -= n
 		}
 		_, err := c.Write([]byte{1})
 		return err
@@ -177,4 +206,45 @@ func RawStream(ctx context.Context, addr string, size int64, reps int) (Result, 
 		return Result{}, fmt.Errorf("raw TCP stream: %w", err)
 	}
 	return summarise("raw tcp stream", size, 1, lat, time.Since(start)), nil
+}
+
+// RawStreamSpread is RawStream with count buffers on each side, written
+// and read in turn: the memory a transfer with count calls in flight
+// touches (each call has its buffer), which the baseline's one buffer per
+// side keeps in the cache. It is not a baseline for the goals; it tells
+// how much of a gap with many calls in flight is the memory's.
+func RawStreamSpread(ctx context.Context, addr string, size int64, reps, count int) (Result, error) {
+	if size <= 0 || count <= 0 || count > maxSpreadBuffers || size*int64(count) > MaxBulk {
+		return Result{}, errors.New("raw TCP spread stream: size or buffer count out of range")
+	}
+	c, err := dialRaw(ctx, addr, rawSpread, size)
+	if err != nil {
+		return Result{}, err
+	}
+	defer c.Close()
+	stop := context.AfterFunc(ctx, func() { _ = c.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+	var args [16]byte
+	binary.LittleEndian.PutUint64(args[:8], uint64(size)*uint64(reps))
+	binary.LittleEndian.PutUint64(args[8:], uint64(count))
+	bufs := make([][]byte, count)
+	for i := range bufs {
+		bufs[i] = make([]byte, size)
+	}
+	lat := make([]time.Duration, reps)
+	start := time.Now()
+	if _, err := c.Write(args[:]); err != nil {
+		return Result{}, fmt.Errorf("raw TCP spread stream: %w", err)
+	}
+	for i := range lat {
+		t0 := time.Now()
+		if _, err := c.Write(bufs[i%count]); err != nil {
+			return Result{}, fmt.Errorf("raw TCP spread stream: %w", err)
+		}
+		lat[i] = time.Since(t0)
+	}
+	if _, err := io.ReadFull(c, args[:1]); err != nil {
+		return Result{}, fmt.Errorf("raw TCP spread stream: %w", err)
+	}
+	return summarise("raw tcp stream", size, count, lat, time.Since(start)), nil
 }

@@ -49,8 +49,8 @@ func TestExecuteSmallPlan(t *testing.T) {
 	})
 	require.NoError(t, err)
 	// 3 sizes x (raw + 2 inflight), no raw ping of 0 bytes, then
-	// 2 sizes x (raw + 2 dirs x 2 inflight)
-	require.Len(t, rep.Results, 3*3-1+2*5)
+	// 2 sizes x (raw + raw through 16 buffers + 2 dirs x 2 inflight)
+	require.Len(t, rep.Results, 3*3-1+2*6)
 	for _, r := range rep.Results {
 		require.Positive(t, r.Calls, r.Test)
 		require.LessOrEqual(t, r.MinUS, r.P50US)
@@ -61,7 +61,7 @@ func TestExecuteSmallPlan(t *testing.T) {
 		names = append(names, r.Metric)
 		require.Positive(t, r.Value, r.Metric)
 	}
-	require.Equal(t, []string{"rpc_rtt_p99_vs_tcp", "bulk_bw_16_vs_tcp", "rpc_rtt_vs_tcp", "bulk_bw_vs_tcp"}, names)
+	require.Equal(t, []string{"rpc_rtt_p99_vs_tcp", "bulk_bw_16_vs_tcp_16buf", "bulk_bw_16_vs_tcp", "rpc_rtt_vs_tcp", "bulk_bw_vs_tcp"}, names)
 	var out bytes.Buffer
 	require.NoError(t, rep.WriteTable(&out))
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
