@@ -73,7 +73,9 @@ func newRoot() *cobra.Command {
 	storage.AddCommand(storageScanCommand(g), storageFormatCommand(g), storageQueryCommand(g))
 	network := &cobra.Command{Use: "network", Short: "Scan the servers' network interfaces"}
 	network.AddCommand(networkScanCommand(g))
-	root.AddCommand(storage, network, systemCommand(g), telemetryCommand(g))
+	tel := telemetryCommand(g)
+	tel.AddCommand(telemetryConfigCommand(g))
+	root.AddCommand(storage, network, systemCommand(g), tel)
 	return root
 }
 
