@@ -75,7 +75,7 @@ func newRoot() *cobra.Command {
 	network.AddCommand(networkScanCommand(g))
 	tel := telemetryCommand(g)
 	tel.AddCommand(telemetryConfigCommand(g))
-	root.AddCommand(storage, network, systemCommand(g), tel)
+	root.AddCommand(storage, network, systemCommand(g), poolCommand(g), tel)
 	return root
 }
 

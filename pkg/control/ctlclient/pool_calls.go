@@ -1,0 +1,110 @@
+package ctlclient
+
+import (
+	"context"
+	"time"
+
+	"github.com/daos-go/daos/pkg/control/mgmtpb"
+)
+
+// PoolCreateTimeout bounds a pool create: the engines allocate and format
+// every target's share of storage before the pool service answers.
+const PoolCreateTimeout = 5 * time.Minute
+
+// statusReply is every pool reply: a DER status besides the gRPC error.
+type statusReply interface{ GetStatus() int32 }
+
+// poolCall makes one pool call and turns a non-zero reply status into an
+// error, since engines report refusals in the reply.
+func poolCall[T statusReply](ctx context.Context, m *Mgmt, what string, timeout time.Duration,
+	fn func(context.Context, mgmtpb.MgmtSvcClient) (T, error)) (T, error) {
+	var zero T
+	resp, err := MgmtCall(ctx, m.Client, timeout, fn)
+	if err != nil {
+		return zero, err
+	}
+	if resp.GetStatus() != 0 {
+		return zero, statusError(what, resp.GetStatus())
+	}
+	return resp, nil
+}
+
+// PoolCreate creates a pool; req.Uuid must be set by the caller.
+func (m *Mgmt) PoolCreate(ctx context.Context, req *mgmtpb.PoolCreateReq) (*mgmtpb.PoolCreateResp, error) {
+	req.Sys = m.System
+	return poolCall(ctx, m, "pool create", PoolCreateTimeout, func(ctx context.Context, c mgmtpb.MgmtSvcClient) (*mgmtpb.PoolCreateResp, error) {
+		return c.PoolCreate(ctx, req)
+	})
+}
+
+// PoolDestroy destroys a pool.
+func (m *Mgmt) PoolDestroy(ctx context.Context, req *mgmtpb.PoolDestroyReq) (*mgmtpb.PoolDestroyResp, error) {
+	req.Sys = m.System
+	return poolCall(ctx, m, "pool destroy", 0, func(ctx context.Context, c mgmtpb.MgmtSvcClient) (*mgmtpb.PoolDestroyResp, error) {
+		return c.PoolDestroy(ctx, req)
+	})
+}
+
+// PoolEvict closes a pool's open handles.
+func (m *Mgmt) PoolEvict(ctx context.Context, req *mgmtpb.PoolEvictReq) (*mgmtpb.PoolEvictResp, error) {
+	req.Sys = m.System
+	return poolCall(ctx, m, "pool evict", 0, func(ctx context.Context, c mgmtpb.MgmtSvcClient) (*mgmtpb.PoolEvictResp, error) {
+		return c.PoolEvict(ctx, req)
+	})
+}
+
+// PoolQuery asks a pool service for the pool's state and space.
+func (m *Mgmt) PoolQuery(ctx context.Context, req *mgmtpb.PoolQueryReq) (*mgmtpb.PoolQueryResp, error) {
+	req.Sys = m.System
+	return poolCall(ctx, m, "pool query", 0, func(ctx context.Context, c mgmtpb.MgmtSvcClient) (*mgmtpb.PoolQueryResp, error) {
+		return c.PoolQuery(ctx, req)
+	})
+}
+
+// PoolSetProp sets pool properties.
+func (m *Mgmt) PoolSetProp(ctx context.Context, req *mgmtpb.PoolSetPropReq) (*mgmtpb.PoolSetPropResp, error) {
+	req.Sys = m.System
+	return poolCall(ctx, m, "pool set-prop", 0, func(ctx context.Context, c mgmtpb.MgmtSvcClient) (*mgmtpb.PoolSetPropResp, error) {
+		return c.PoolSetProp(ctx, req)
+	})
+}
+
+// PoolGetProp reads pool properties.
+func (m *Mgmt) PoolGetProp(ctx context.Context, req *mgmtpb.PoolGetPropReq) (*mgmtpb.PoolGetPropResp, error) {
+	req.Sys = m.System
+	return poolCall(ctx, m, "pool get-prop", 0, func(ctx context.Context, c mgmtpb.MgmtSvcClient) (*mgmtpb.PoolGetPropResp, error) {
+		return c.PoolGetProp(ctx, req)
+	})
+}
+
+// PoolGetACL reads a pool's ACL.
+func (m *Mgmt) PoolGetACL(ctx context.Context, req *mgmtpb.GetACLReq) (*mgmtpb.ACLResp, error) {
+	req.Sys = m.System
+	return poolCall(ctx, m, "pool get-acl", 0, func(ctx context.Context, c mgmtpb.MgmtSvcClient) (*mgmtpb.ACLResp, error) {
+		return c.PoolGetACL(ctx, req)
+	})
+}
+
+// PoolOverwriteACL replaces a pool's ACL.
+func (m *Mgmt) PoolOverwriteACL(ctx context.Context, req *mgmtpb.ModifyACLReq) (*mgmtpb.ACLResp, error) {
+	req.Sys = m.System
+	return poolCall(ctx, m, "pool overwrite-acl", 0, func(ctx context.Context, c mgmtpb.MgmtSvcClient) (*mgmtpb.ACLResp, error) {
+		return c.PoolOverwriteACL(ctx, req)
+	})
+}
+
+// PoolUpdateACL adds or replaces entries of a pool's ACL.
+func (m *Mgmt) PoolUpdateACL(ctx context.Context, req *mgmtpb.ModifyACLReq) (*mgmtpb.ACLResp, error) {
+	req.Sys = m.System
+	return poolCall(ctx, m, "pool update-acl", 0, func(ctx context.Context, c mgmtpb.MgmtSvcClient) (*mgmtpb.ACLResp, error) {
+		return c.PoolUpdateACL(ctx, req)
+	})
+}
+
+// PoolDeleteACL removes a principal's entry from a pool's ACL.
+func (m *Mgmt) PoolDeleteACL(ctx context.Context, req *mgmtpb.DeleteACLReq) (*mgmtpb.ACLResp, error) {
+	req.Sys = m.System
+	return poolCall(ctx, m, "pool delete-acl", 0, func(ctx context.Context, c mgmtpb.MgmtSvcClient) (*mgmtpb.ACLResp, error) {
+		return c.PoolDeleteACL(ctx, req)
+	})
+}
