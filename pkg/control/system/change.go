@@ -13,6 +13,13 @@ type StateChange struct {
 	// Incarnation, when not 0, applies the change only to a member whose
 	// incarnation is not newer (events about an older process are stale).
 	Incarnation uint64 `json:"incarnation,omitempty"`
+	// Incarnations, when given, has one entry per rank: the change
+	// applies to that rank only while the member still has that
+	// incarnation (what the proposer saw; 0 matches any).
+	Incarnations []uint64 `json:"incarnations,omitempty"`
+	// From, when not 0, applies the change only to members in one of
+	// these states (what the proposer saw them in).
+	From MemberState `json:"from,omitempty"`
 	// Admin is an administrator's exclusion or its clearing: Excluding
 	// works from any state, and clearing takes AdminExcluded to Excluded.
 	Admin bool `json:"admin,omitempty"`
@@ -29,7 +36,7 @@ type StateResult struct {
 func (st *record) changeState(c *StateChange, now time.Time) []StateResult {
 	out := make([]StateResult, 0, len(c.Ranks))
 	bump := false
-	for _, r := range c.Ranks {
+	for i, r := range c.Ranks {
 		m := st.Members[r]
 		if m == nil {
 			out = append(out, StateResult{Rank: r, Reason: "not a member"})
@@ -39,6 +46,10 @@ func (st *record) changeState(c *StateChange, now time.Time) []StateResult {
 		switch {
 		case c.Incarnation != 0 && m.Incarnation > c.Incarnation:
 			res.Reason = fmt.Sprintf("the event is about incarnation %d, the rank is at %d", c.Incarnation, m.Incarnation)
+		case i < len(c.Incarnations) && c.Incarnations[i] != 0 && m.Incarnation != c.Incarnations[i]:
+			res.Reason = fmt.Sprintf("the change was for incarnation %d, the rank is at %d", c.Incarnations[i], m.Incarnation)
+		case c.From != 0 && m.State&c.From == 0:
+			res.Reason = fmt.Sprintf("the change was for a member in %s, the rank is %s", c.From, m.State)
 		case m.State == c.State:
 			res.Reason = "already " + m.State.String()
 		case c.Admin && (c.State == StateAdminExcluded || (m.State == StateAdminExcluded && c.State == StateExcluded)):

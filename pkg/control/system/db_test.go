@@ -241,3 +241,70 @@ func TestUnknownCommand(t *testing.T) {
 	_, err := DecodeCommand([]byte("not json"))
 	assert.Error(t, err)
 }
+
+func TestJoinReviewRegressions(t *testing.T) {
+	// Several excluded ranks at one address and index: a replace takes the
+	// lowest, whatever the map order (replicas must agree).
+	for i := 0; i < 50; i++ {
+		db := NewDatabase()
+		mustJoin(t, db, joinCmd("u-a", "h1:10001", 0, NilRank))
+		mustJoin(t, db, joinCmd("u-b", "h1:10001", 0, NilRank))
+		for _, r := range []uint32{0, 1} {
+			db.Apply(&Command{Op: OpState, State: &StateChange{Ranks: []uint32{r}, State: StateErrored}})
+			db.Apply(&Command{Op: OpState, State: &StateChange{Ranks: []uint32{r}, State: StateExcluded}})
+		}
+		c := joinCmd("u-new", "h1:10001", 0, NilRank)
+		c.Join.Replace = true
+		require.Equal(t, uint32(0), mustJoin(t, db, c).Member.Rank)
+	}
+
+	// A refused replace changes nothing (admin-excluded is not replaceable).
+	db := NewDatabase()
+	mustJoin(t, db, joinCmd("u-a", "h1:10001", 0, NilRank))
+	mustJoin(t, db, joinCmd("u-b", "h2:10001", 0, NilRank))
+	db.Apply(&Command{Op: OpState, State: &StateChange{Ranks: []uint32{0}, State: StateAdminExcluded, Admin: true}})
+	before, _ := db.Snapshot()
+	c := joinCmd("u-new", "h1:10001", 0, NilRank)
+	c.Join.Replace = true
+	_, refused := db.Apply(c).(error)
+	require.True(t, refused)
+	deep := joinCmd("u-new", "h1:10001", 0, NilRank)
+	deep.Join.Replace, deep.Join.FaultDomain = true, "/a/b/c"
+	db.Apply(&Command{Op: OpState, State: &StateChange{Ranks: []uint32{0}, State: StateExcluded, Admin: true}})
+	mid, _ := db.Snapshot()
+	_, refused = db.Apply(deep).(error)
+	require.True(t, refused, "a replace with a deeper fault domain was accepted")
+	after, _ := db.Snapshot()
+	assert.JSONEq(t, string(mid), string(after))
+	assert.NotEqual(t, string(before), string(mid))
+
+	// A join from an older incarnation than the member's is stale.
+	db = NewDatabase()
+	c = joinCmd("u-a", "h1:10001", 0, NilRank)
+	c.Join.Incarnation = 200
+	mustJoin(t, db, c)
+	old := joinCmd("u-a", "h1:10001", 0, 0)
+	old.Join.Incarnation, old.Join.URI = 100, "tcp://old"
+	err, _ := db.Apply(old).(error)
+	require.True(t, errors.Is(err, daos.ErrStale), "%v", err)
+	m, _ := db.Member(0)
+	assert.Equal(t, uint64(200), m.Incarnation)
+
+	// A claimed top rank does not exhaust new ranks.
+	db = NewDatabase()
+	mustJoin(t, db, joinCmd("u-top", "h1:10001", 0, NilRank-1))
+	assert.Equal(t, uint32(0), mustJoin(t, db, joinCmd("u-next", "h2:10001", 0, NilRank)).Member.Rank)
+}
+
+func TestStateChangeGuards(t *testing.T) {
+	db := NewDatabase()
+	c := joinCmd("u-a", "h1:10001", 0, NilRank)
+	c.Join.Incarnation = 7
+	mustJoin(t, db, c)
+	res := db.Apply(&Command{Op: OpState, State: &StateChange{Ranks: []uint32{0}, State: StateErrored, Incarnations: []uint64{6}}}).([]StateResult)
+	assert.False(t, res[0].Changed, "a change for another incarnation applied")
+	res = db.Apply(&Command{Op: OpState, State: &StateChange{Ranks: []uint32{0}, State: StateErrored, From: StateStopping}}).([]StateResult)
+	assert.False(t, res[0].Changed, "a change from another state applied")
+	res = db.Apply(&Command{Op: OpState, State: &StateChange{Ranks: []uint32{0}, State: StateErrored, Incarnations: []uint64{7}, From: StateJoined}}).([]StateResult)
+	assert.True(t, res[0].Changed)
+}

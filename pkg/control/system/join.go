@@ -49,13 +49,17 @@ func (st *record) join(req *JoinRequest, now time.Time) any {
 		return st.rejoin(m, req, state, now)
 	}
 	if req.Replace {
-		if m := st.replaceable(req); m != nil {
-			delete(st.Members, m.Rank)
-			m.UUID = req.UUID
-			st.Members[m.Rank] = m
-			return st.rejoin(m, req, state, now)
+		m := st.replaceable(req)
+		if m == nil {
+			return daos.Errorf(daos.ErrNonexist, "join: no excluded rank of engine %d at %s to replace", req.Index, req.Addr)
 		}
-		return daos.Errorf(daos.ErrNonexist, "join: no excluded rank of engine %d at %s to replace", req.Index, req.Addr)
+		// Check everything the rejoin would before changing the record:
+		// a refused command must change nothing.
+		if err := st.checkRejoin(m, req); err != nil {
+			return err
+		}
+		m.UUID = req.UUID
+		return st.rejoin(m, req, state, now)
 	}
 	if err := st.checkDepth(req.FaultDomain, nil); err != nil {
 		return err
@@ -72,7 +76,7 @@ func (st *record) join(req *JoinRequest, now time.Time) any {
 	if rank == NilRank {
 		return daos.Errorf(daos.ErrNospace, "join: no rank left")
 	}
-	if rank >= st.NextRank {
+	if rank >= st.NextRank && rank+1 != NilRank {
 		st.NextRank = rank + 1
 	}
 	m := &Member{Rank: rank, UUID: req.UUID}
@@ -83,6 +87,20 @@ func (st *record) join(req *JoinRequest, now time.Time) any {
 }
 
 func (st *record) rejoin(m *Member, req *JoinRequest, state MemberState, now time.Time) any {
+	if err := st.checkRejoin(m, req); err != nil {
+		return err
+	}
+	st.fill(m, req, state, now)
+	st.MapVersion++
+	return &JoinResult{Member: m.clone(), MapVersion: st.MapVersion}
+}
+
+// checkRejoin refuses a join of a known member that would be wrong: a
+// different rank or address, an administrative exclusion, a fault domain
+// of another depth, or a process older than the one that joined last (a
+// join that was delayed, e.g. in a leader change, while the engine
+// restarted and joined again).
+func (st *record) checkRejoin(m *Member, req *JoinRequest) error {
 	switch {
 	case req.Rank != NilRank && req.Rank != m.Rank:
 		return daos.Errorf(daos.ErrInval, "join: engine %s says it is rank %d, the system knows it as rank %d", req.UUID, req.Rank, m.Rank)
@@ -90,13 +108,10 @@ func (st *record) rejoin(m *Member, req *JoinRequest, state MemberState, now tim
 		return daos.Errorf(daos.ErrInval, "join: rank %d (%s) moved from %s to %s; a member's control address cannot change", m.Rank, m.UUID, m.Addr, req.Addr)
 	case m.State == StateAdminExcluded:
 		return daos.Errorf(daos.ErrNoPerm, "join: rank %d is administratively excluded; run dmg system clear-exclude --ranks=%d first", m.Rank, m.Rank)
+	case req.Incarnation != 0 && req.Incarnation < m.Incarnation:
+		return daos.Errorf(daos.ErrStale, "join: rank %d: incarnation %d is older than the %d that joined already", m.Rank, req.Incarnation, m.Incarnation)
 	}
-	if err := st.checkDepth(req.FaultDomain, m); err != nil {
-		return err
-	}
-	st.fill(m, req, state, now)
-	st.MapVersion++
-	return &JoinResult{Member: m.clone(), MapVersion: st.MapVersion}
+	return st.checkDepth(req.FaultDomain, m)
 }
 
 func (st *record) fill(m *Member, req *JoinRequest, state MemberState, now time.Time) {
@@ -116,14 +131,18 @@ func (st *record) byUUID(uuid string) *Member {
 	return nil
 }
 
+// replaceable finds the excluded member a replacing engine takes over:
+// the lowest such rank at its address and engine index (the lowest, so
+// every replica picks the same one).
 func (st *record) replaceable(req *JoinRequest) *Member {
+	var best *Member
 	for _, m := range st.Members {
-		if m.Addr == req.Addr && m.Index == req.Index && m.State&(StateExcluded|StateAdminExcluded) != 0 &&
-			(req.Rank == NilRank || req.Rank == m.Rank) {
-			return m
+		if m.Addr == req.Addr && m.Index == req.Index && m.State == StateExcluded &&
+			(req.Rank == NilRank || req.Rank == m.Rank) && (best == nil || m.Rank < best.Rank) {
+			best = m
 		}
 	}
-	return nil
+	return best
 }
 
 // checkDepth refuses a fault domain whose depth differs from the other
