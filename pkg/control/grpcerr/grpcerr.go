@@ -32,6 +32,10 @@ func ToStatus(err error) error {
 		code = codes.PermissionDenied
 	case errors.Is(err, daos.ErrTimedout):
 		code = codes.DeadlineExceeded
+	case errors.Is(err, daos.ErrNotleader):
+		// Another server may answer: callers that try the next one on
+		// Unavailable do so.
+		code = codes.Unavailable
 	}
 	st := status.New(code, err.Error())
 	if der != daos.ErrUnknown {

@@ -2,6 +2,7 @@ package mgmtsvc
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -14,8 +15,10 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 
+	"github.com/daos-go/daos/pkg/control/grpcerr"
 	"github.com/daos-go/daos/pkg/control/mgmtpb"
 	"github.com/daos-go/daos/pkg/control/security"
+	"github.com/daos-go/daos/pkg/daos"
 )
 
 const (
@@ -55,7 +58,7 @@ func (s *Service) forward(ctx context.Context, method string, req any, h grpc.Un
 		return nil, err
 	}
 	out := metadata.Pairs(hopsKey, strconv.Itoa(hops+1))
-	if c, secure, err := security.Caller(ctx); err != nil {
+	if c, secure, err := security.Caller(ctx, method); err != nil {
 		return nil, err
 	} else if secure {
 		out.Set(security.ForwardedForKey, string(c))
@@ -75,7 +78,7 @@ func (s *Service) forward(ctx context.Context, method string, req any, h grpc.Un
 				continue
 			}
 			err = cc.Invoke(fctx, method, req, reply)
-			if status.Code(err) == codes.Unavailable {
+			if status.Code(err) == codes.Unavailable || errors.Is(grpcerr.FromStatus(err), daos.ErrNotleader) {
 				lastErr = err
 				continue
 			}

@@ -222,16 +222,27 @@ func (r *Replica) Apply(ctx context.Context, c *system.Command) (any, error) {
 func (r *Replica) Barrier(ctx context.Context) error {
 	timeout := 5 * time.Second
 	if d, ok := ctx.Deadline(); ok {
-		timeout = time.Until(d)
+		// raft waits for ever on a timeout of 0 or less.
+		if timeout = time.Until(d); timeout <= 0 {
+			return daos.Errorf(daos.ErrTimedout, "management database barrier: %v", ctx.Err())
+		}
 	}
 	if err := r.raft.Barrier(timeout).Error(); err != nil {
-		if errors.Is(err, raft.ErrNotLeader) || errors.Is(err, raft.ErrLeadershipLost) {
+		switch {
+		case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrLeadershipLost):
 			return ErrNotLeader
+		case errors.Is(err, raft.ErrEnqueueTimeout):
+			return daos.Errorf(daos.ErrTimedout, "management database barrier: not done in time")
+		case errors.Is(err, raft.ErrRaftShutdown):
+			return daos.Errorf(daos.ErrShutdown, "management database barrier: the replica is shutting down")
 		}
 		return fmt.Errorf("management database barrier: %w", err)
 	}
 	return nil
 }
+
+// Term is raft's current term: a new leadership has a new term.
+func (r *Replica) Term() uint64 { return r.raft.CurrentTerm() }
 
 // Stats returns raft's counters (state, term, last index...) for
 // telemetry.

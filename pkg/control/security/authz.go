@@ -3,6 +3,7 @@ package security
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -76,10 +77,13 @@ var methodComponents = map[string][]config.Component{
 // honours it only from a server certificate.
 const ForwardedForKey = "daos-forwarded-for"
 
-// Caller names the component that made the call: the certificate's common
-// name, or, for a call a server forwarded, the component it was forwarded
-// for. ok is false without TLS (insecure mode: anyone is anything).
-func Caller(ctx context.Context) (c config.Component, ok bool, err error) {
+// Caller names the component that made a call of method: the
+// certificate's common name, or, for a management call a server
+// forwarded, the component it was forwarded for. Only management calls
+// are forwarded, so the claim is honoured on those alone, and only when
+// it names a known component. ok is false without TLS (insecure mode:
+// anyone is anything).
+func Caller(ctx context.Context, method string) (c config.Component, ok bool, err error) {
 	p, found := peer.FromContext(ctx)
 	if !found {
 		return "", false, status.Error(codes.Unauthenticated, "no peer information")
@@ -92,14 +96,22 @@ func Caller(ctx context.Context) (c config.Component, ok bool, err error) {
 		return "", true, status.Error(codes.Unauthenticated, "no verified client certificate")
 	}
 	c = config.Component(ti.State.VerifiedChains[0][0].Subject.CommonName)
-	if c == config.ComponentServer {
-		if md, found := metadata.FromIncomingContext(ctx); found {
-			if v := md.Get(ForwardedForKey); len(v) == 1 {
-				return config.Component(v[0]), true, nil
-			}
-		}
+	if c != config.ComponentServer || !strings.HasPrefix(method, "/mgmt.MgmtSvc/") {
+		return c, true, nil
 	}
-	return c, true, nil
+	md, found := metadata.FromIncomingContext(ctx)
+	if !found {
+		return c, true, nil
+	}
+	switch v := md.Get(ForwardedForKey); {
+	case len(v) == 0:
+		return c, true, nil
+	case len(v) == 1 && (v[0] == string(config.ComponentAdmin) || v[0] == string(config.ComponentAgent) ||
+		v[0] == string(config.ComponentServer)):
+		return config.Component(v[0]), true, nil
+	default:
+		return "", true, status.Errorf(codes.PermissionDenied, "forwarded call names an unknown component %q", v)
+	}
 }
 
 // Allowed reports whether component c may call method.
@@ -134,7 +146,7 @@ func StreamAuthorizer(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo
 // authorize checks the caller's certificate against methodComponents;
 // without TLS (insecure mode) everyone may call everything.
 func authorize(ctx context.Context, method string) error {
-	c, secure, err := Caller(ctx)
+	c, secure, err := Caller(ctx, method)
 	if err != nil || !secure {
 		return err // insecure transport: nothing to check
 	}
