@@ -178,6 +178,8 @@ func (p *mgmtPlane) register(gs *grpc.Server, clientCreds credentials.TransportC
 // and, on a replica, the raft replica once engine 0's storage (which
 // holds the database) is formatted.
 func (p *mgmtPlane) run(ctx context.Context, cfg *config.Server, srv *server.Server, log *slog.Logger) {
+	// The engines exist only now; the leader hands pool calls to them.
+	p.svc.SetPoolEngines(srv)
 	go p.svc.Run(ctx)
 	if !p.addr.replica {
 		<-ctx.Done()

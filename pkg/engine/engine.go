@@ -74,6 +74,7 @@ func Run(ctx context.Context, opts Options) error {
 	srv := drpc.NewServer(sockPath, drpc.ServerOptions{Logger: opts.Logger, AllowPeer: drpc.SameUser})
 	srv.Register(drpc.ModuleMgmt, drpc.MethodPingRank, e.ping)
 	e.member.register(srv)
+	e.registerPool(srv)
 	if err := srv.Listen(ctx); err != nil {
 		return fmt.Errorf("engine %d: %w", opts.Instance, err)
 	}

@@ -58,6 +58,10 @@ type Options struct {
 	UnresponsiveAfter time.Duration // default 3 s
 	LeaderWait        time.Duration // default 5 s: how long a call waits for an election
 	RankOpTimeout     time.Duration // default 30 s per host for stop/start
+
+	// PoolEngines reaches pool services (the local engine); it may also
+	// be set later with SetPoolEngines.
+	PoolEngines PoolEngines
 }
 
 // Service implements mgmtpb.MgmtSvcServer.

@@ -1,0 +1,295 @@
+package mgmtsvc
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/daos-go/daos/pkg/control/grpcerr"
+	"github.com/daos-go/daos/pkg/control/mgmtpb"
+	"github.com/daos-go/daos/pkg/control/system"
+	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/drpc"
+)
+
+const poolUUID = "11111111-2222-3333-4444-555555555555"
+
+// fakeEngine plays the local engine: it keeps each request and answers
+// with replies[method] (DER_NOSYS, like this build's engine, by default).
+type fakeEngine struct {
+	mu      sync.Mutex
+	reqs    map[drpc.Method][]byte
+	replies map[drpc.Method]proto.Message
+	err     error
+}
+
+func newFakeEngine() *fakeEngine {
+	return &fakeEngine{reqs: map[drpc.Method][]byte{}, replies: map[drpc.Method]proto.Message{}}
+}
+
+func (f *fakeEngine) CallEngine(_ context.Context, m drpc.Method, body []byte) ([]byte, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.reqs[m] = body
+	if f.err != nil {
+		return nil, f.err
+	}
+	if r, ok := f.replies[m]; ok {
+		return proto.Marshal(r)
+	}
+	return proto.Marshal(&mgmtpb.DaosResp{Status: int32(daos.ErrNosys.DerCode())})
+}
+
+func (f *fakeEngine) req(t *testing.T, m drpc.Method, into proto.Message) bool {
+	t.Helper()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	b, ok := f.reqs[m]
+	if ok {
+		require.NoError(t, proto.Unmarshal(b, into))
+	}
+	return ok
+}
+
+func labelProp(l string) *mgmtpb.PoolProperty {
+	return &mgmtpb.PoolProperty{Number: system.PoolPropLabel, Value: &mgmtpb.PoolProperty_Strval{Strval: l}}
+}
+
+func createReq(label string) *mgmtpb.PoolCreateReq {
+	return &mgmtpb.PoolCreateReq{Uuid: poolUUID, Properties: []*mgmtpb.PoolProperty{labelProp(label)},
+		TotalBytes: 30e9, TierRatio: []float64{0.06, 0.94}}
+}
+
+func derOf(err error) daos.Errno { return daos.Code(grpcerr.FromStatus(err)) }
+
+func newPoolService(t *testing.T) (*Service, *fakeEngine) {
+	s, _, h := newTestService(t)
+	joinAll(t, s, h)
+	eng := newFakeEngine()
+	s.SetPoolEngines(eng)
+	return s, eng
+}
+
+func TestPoolCreateWithoutPoolService(t *testing.T) {
+	s, eng := newPoolService(t)
+	ctx := context.Background()
+	_, err := s.PoolCreate(ctx, createReq("tank"))
+	require.Equal(t, daos.ErrNosys, derOf(err), "%v", err)
+	require.Contains(t, err.Error(), "pool service not available in this engine build")
+	require.Empty(t, s.DB().Pools(), "the Creating entry is removed")
+
+	// The engine got the plan: every available rank, per-rank sizes,
+	// three replicas (2*svc_rf+1 clamped to 3 ranks), fault domains.
+	got := &mgmtpb.PoolCreateReq{}
+	require.True(t, eng.req(t, drpc.MethodPoolCreate, got))
+	require.Equal(t, []uint32{0, 1, 2}, got.Ranks)
+	require.Equal(t, []uint64{600_000_000, 9_400_000_000}, got.TierBytes)
+	require.Zero(t, got.TotalBytes)
+	require.Equal(t, uint32(3), got.NumSvcReps)
+	require.Equal(t, uint32(3), got.NumRanks)
+	require.Equal(t, []uint32{2, 0, 3, 1, 1, 1, 1, 2, 1, 1, 3, 1, 0, 1, 2}, got.FaultDomains)
+
+	// A failed dRPC also leaves nothing behind.
+	eng.err = errors.New("connection refused")
+	_, err = s.PoolCreate(ctx, createReq("tank"))
+	require.Equal(t, daos.ErrUnreach, derOf(err), "%v", err)
+	require.Empty(t, s.DB().Pools())
+
+	// Without an engine to ask.
+	s.SetPoolEngines(nil)
+	_, err = s.PoolCreate(ctx, createReq("tank"))
+	require.Equal(t, daos.ErrUnreach, derOf(err), "%v", err)
+	require.Empty(t, s.DB().Pools())
+}
+
+func TestPoolLifecycleWithEngine(t *testing.T) {
+	s, eng := newPoolService(t)
+	ctx := context.Background()
+	eng.replies[drpc.MethodPoolCreate] = &mgmtpb.PoolCreateResp{SvcLdr: 1, SvcReps: []uint32{0, 1, 2}, TgtRanks: []uint32{0, 1, 2},
+		TierBytes: []uint64{600_000_000, 9_400_000_000}}
+	resp, err := s.PoolCreate(ctx, createReq("tank"))
+	require.NoError(t, err)
+	require.Equal(t, uint32(1), resp.SvcLdr)
+	p, err := s.DB().FindPool("tank")
+	require.NoError(t, err)
+	require.Equal(t, system.PoolReady, p.State)
+	require.Equal(t, []uint32{0, 1, 2}, p.SvcReps)
+
+	list, err := s.ListPools(ctx, &mgmtpb.ListPoolsReq{})
+	require.NoError(t, err)
+	require.Len(t, list.Pools, 1)
+	require.Equal(t, "Ready", list.Pools[0].State)
+
+	// Duplicate label or UUID: DER_EXIST before any engine call.
+	eng.mu.Lock()
+	delete(eng.reqs, drpc.MethodPoolCreate)
+	eng.mu.Unlock()
+	dup := createReq("tank")
+	dup.Uuid = "22222222-2222-3333-4444-555555555555"
+	_, err = s.PoolCreate(ctx, dup)
+	require.Equal(t, daos.ErrExist, derOf(err), "%v", err)
+	_, err = s.PoolCreate(ctx, createReq("other"))
+	require.Equal(t, daos.ErrExist, derOf(err), "%v", err)
+	require.False(t, eng.req(t, drpc.MethodPoolCreate, &mgmtpb.PoolCreateReq{}))
+
+	// Calls by label reach the engine by UUID with the service ranks.
+	eng.replies[drpc.MethodPoolQuery] = &mgmtpb.PoolQueryResp{Uuid: poolUUID, Label: "tank", TotalTargets: 12}
+	q, err := s.PoolQuery(ctx, &mgmtpb.PoolQueryReq{Id: "tank", QueryMask: 3})
+	require.NoError(t, err)
+	require.Equal(t, uint32(12), q.TotalTargets)
+	qr := &mgmtpb.PoolQueryReq{}
+	require.True(t, eng.req(t, drpc.MethodPoolQuery, qr))
+	require.Equal(t, poolUUID, qr.Id)
+	require.Equal(t, []uint32{0, 1, 2}, qr.SvcRanks)
+	require.Equal(t, uint64(3), qr.QueryMask)
+
+	_, err = s.PoolQuery(ctx, &mgmtpb.PoolQueryReq{Id: "nope"})
+	require.Equal(t, daos.ErrNonexist, derOf(err))
+	require.Contains(t, err.Error(), `"nope"`)
+
+	// Calls the engine refuses return its DER code.
+	_, err = s.PoolEvict(ctx, &mgmtpb.PoolEvictReq{Id: poolUUID})
+	require.Equal(t, daos.ErrNosys, derOf(err))
+	eng.replies[drpc.MethodPoolGetACL] = &mgmtpb.ACLResp{Status: int32(daos.ErrNoPerm.DerCode())}
+	_, err = s.PoolGetACL(ctx, &mgmtpb.GetACLReq{Id: "tank"})
+	require.Equal(t, daos.ErrNoPerm, derOf(err))
+
+	// set-prop: a new label is recorded once the pool service agrees.
+	eng.replies[drpc.MethodPoolSetProp] = &mgmtpb.PoolSetPropResp{}
+	_, err = s.PoolSetProp(ctx, &mgmtpb.PoolSetPropReq{Id: "tank", Properties: []*mgmtpb.PoolProperty{labelProp("tank2")}})
+	require.NoError(t, err)
+	_, err = s.DB().FindPool("tank2")
+	require.NoError(t, err)
+	perf := &mgmtpb.PoolProperty{Number: system.PoolPropPerfDomain, Value: &mgmtpb.PoolProperty_Numval{Numval: 3}}
+	_, err = s.PoolSetProp(ctx, &mgmtpb.PoolSetPropReq{Id: "tank2", Properties: []*mgmtpb.PoolProperty{perf}})
+	require.Equal(t, daos.ErrInval, derOf(err), "create-only")
+	_, err = s.PoolGetProp(ctx, &mgmtpb.PoolGetPropReq{Id: "tank2", Properties: []*mgmtpb.PoolProperty{{Number: 99}}})
+	require.Equal(t, daos.ErrInval, derOf(err))
+
+	// Membership changes check the ranks.
+	_, err = s.PoolExclude(ctx, &mgmtpb.PoolExcludeReq{Id: "tank2", Ranks: []uint32{7}})
+	require.Equal(t, daos.ErrInval, derOf(err))
+	_, err = s.PoolExtend(ctx, &mgmtpb.PoolExtendReq{Id: "tank2", Ranks: []uint32{1}})
+	require.Equal(t, daos.ErrInval, derOf(err))
+
+	// A refused destroy keeps the pool as it was.
+	_, err = s.PoolDestroy(ctx, &mgmtpb.PoolDestroyReq{Id: "tank2"})
+	require.Equal(t, daos.ErrNosys, derOf(err))
+	p, _ = s.DB().FindPool("tank2")
+	require.Equal(t, system.PoolReady, p.State)
+
+	eng.replies[drpc.MethodPoolDestroy] = &mgmtpb.PoolDestroyResp{}
+	_, err = s.PoolDestroy(ctx, &mgmtpb.PoolDestroyReq{Id: "tank2", Force: true})
+	require.NoError(t, err)
+	dr := &mgmtpb.PoolDestroyReq{}
+	require.True(t, eng.req(t, drpc.MethodPoolDestroy, dr))
+	require.True(t, dr.Force)
+	require.Empty(t, s.DB().Pools())
+}
+
+func TestPoolDestroyStaleCreating(t *testing.T) {
+	s, _ := newPoolService(t)
+	ctx := context.Background()
+	// An entry a failed leader left in Creating.
+	_, err := s.replica().Apply(ctx, &system.Command{Op: system.OpPoolAdd, Pool: &system.PoolInfo{UUID: poolUUID, Label: "half"}})
+	require.NoError(t, err)
+	_, err = s.PoolDestroy(ctx, &mgmtpb.PoolDestroyReq{Id: "half"})
+	require.NoError(t, err)
+	require.Empty(t, s.DB().Pools())
+
+	// One being created here is busy.
+	_, err = s.replica().Apply(ctx, &system.Command{Op: system.OpPoolAdd, Pool: &system.PoolInfo{UUID: poolUUID, Label: "half"}})
+	require.NoError(t, err)
+	creating.Store(poolUUID, true)
+	defer creating.Delete(poolUUID)
+	_, err = s.PoolDestroy(ctx, &mgmtpb.PoolDestroyReq{Id: "half"})
+	require.Equal(t, daos.ErrBusy, derOf(err))
+}
+
+func TestPoolCreatePlan(t *testing.T) {
+	s, eng := newPoolService(t)
+	ctx := context.Background()
+	stop := func(rank uint32) {
+		_, err := s.replica().Apply(ctx, &system.Command{Op: system.OpState,
+			State: &system.StateChange{Ranks: []uint32{rank}, State: system.StateStopped}})
+		require.NoError(t, err)
+	}
+	bad := func(mut func(*mgmtpb.PoolCreateReq), want daos.Errno, msg string) {
+		t.Helper()
+		r := createReq("tank")
+		mut(r)
+		_, err := s.PoolCreate(ctx, r)
+		require.Equal(t, want, derOf(err), "%v", err)
+		require.Contains(t, err.Error(), msg)
+		require.Empty(t, s.DB().Pools())
+	}
+	bad(func(r *mgmtpb.PoolCreateReq) { r.Uuid = "x" }, daos.ErrInval, "invalid pool UUID")
+	bad(func(r *mgmtpb.PoolCreateReq) { r.Properties = nil }, daos.ErrInval, "no label")
+	bad(func(r *mgmtpb.PoolCreateReq) { r.Properties = append(r.Properties, &mgmtpb.PoolProperty{Number: 99}) }, daos.ErrInval, "unknown pool property")
+	bad(func(r *mgmtpb.PoolCreateReq) { r.Ranks = []uint32{0, 9} }, daos.ErrNonexist, "rank 9 is not a member")
+	bad(func(r *mgmtpb.PoolCreateReq) { r.NumRanks = 4 }, daos.ErrInval, "4 ranks asked for, only 3")
+	bad(func(r *mgmtpb.PoolCreateReq) { r.NumRanks = 2; r.Ranks = []uint32{0} }, daos.ErrInval, "not both")
+	bad(func(r *mgmtpb.PoolCreateReq) { r.NumSvcReps = 2 }, daos.ErrInval, "must be odd")
+	bad(func(r *mgmtpb.PoolCreateReq) { r.NumSvcReps = 5 }, daos.ErrInval, "only 3 ranks")
+	bad(func(r *mgmtpb.PoolCreateReq) { r.TotalBytes = 1e6 }, daos.ErrInval, "below the minimum")
+	bad(func(r *mgmtpb.PoolCreateReq) { r.TotalBytes = 0; r.TierBytes = []uint64{1 << 30, 1 << 20} }, daos.ErrInval, "NVMe per rank is below")
+	bad(func(r *mgmtpb.PoolCreateReq) { r.TotalBytes = 0 }, daos.ErrInval, "no pool size")
+	bad(func(r *mgmtpb.PoolCreateReq) { r.TierBytes = []uint64{1 << 30} }, daos.ErrInval, "not both")
+	bad(func(r *mgmtpb.PoolCreateReq) { r.TierRatio = []float64{0.5, 0.2} }, daos.ErrInval, "add up")
+
+	stop(1)
+	bad(func(r *mgmtpb.PoolCreateReq) { r.Ranks = []uint32{1} }, daos.ErrInval, "rank 1 is Stopped")
+	// Without rank 1, two ranks are available: one replica (kept odd).
+	_, err := s.PoolCreate(ctx, createReq("tank"))
+	require.Equal(t, daos.ErrNosys, derOf(err))
+	got := &mgmtpb.PoolCreateReq{}
+	require.True(t, eng.req(t, drpc.MethodPoolCreate, got))
+	require.Equal(t, []uint32{0, 2}, got.Ranks)
+	require.Equal(t, uint32(1), got.NumSvcReps)
+	require.Equal(t, []uint64{900_000_000, 14_100_000_000}, got.TierBytes)
+
+	// Manual per-rank sizes pass through; svc_rf=0 means one replica.
+	r := createReq("tank")
+	r.TotalBytes, r.TierRatio, r.TierBytes, r.NumRanks = 0, nil, []uint64{1 << 30, 0}, 1
+	r.Properties = append(r.Properties, &mgmtpb.PoolProperty{Number: system.PoolPropSvcRedunFac, Value: &mgmtpb.PoolProperty_Numval{Numval: 0}})
+	_, _ = s.PoolCreate(ctx, r)
+	require.True(t, eng.req(t, drpc.MethodPoolCreate, got))
+	require.Equal(t, []uint32{0}, got.Ranks)
+	require.Equal(t, []uint64{1 << 30, 0}, got.TierBytes)
+	require.Equal(t, uint32(1), got.NumSvcReps)
+}
+
+func TestPoolNotLeader(t *testing.T) {
+	s, rep, _ := newTestService(t)
+	rep.mu.Lock()
+	rep.leader = false
+	rep.mu.Unlock()
+	_, err := s.PoolCreate(context.Background(), createReq("tank"))
+	require.Equal(t, daos.ErrNotleader, derOf(err))
+	_, err = s.PoolQuery(context.Background(), &mgmtpb.PoolQueryReq{Id: "tank"})
+	require.Equal(t, daos.ErrNotleader, derOf(err))
+	_, err = s.PoolQuery(context.Background(), &mgmtpb.PoolQueryReq{Id: "tank", Sys: "other"})
+	require.Error(t, err)
+}
+
+func TestSvcReplicas(t *testing.T) {
+	for _, c := range []struct {
+		asked  uint32
+		rf     uint64
+		nranks int
+		want   uint32
+	}{{0, 2, 10, 5}, {0, 2, 4, 3}, {0, 2, 3, 3}, {0, 2, 2, 1}, {0, 2, 1, 1}, {0, 4, 20, 9}, {0, 0, 5, 1}, {7, 2, 8, 7}} {
+		n, err := svcReplicaCount(c.asked, c.rf, c.nranks)
+		require.NoError(t, err)
+		require.Equal(t, c.want, n, "%+v", c)
+	}
+	members := []*system.Member{{Rank: 0, FaultDomain: "/a"}, {Rank: 1, FaultDomain: "/a"}, {Rank: 2, FaultDomain: "/b"},
+		{Rank: 3, FaultDomain: "/b"}, {Rank: 4, FaultDomain: "/c"}}
+	require.Equal(t, []uint32{0, 2, 4}, pickSvcRanks(members, []uint32{0, 1, 2, 3, 4}, 3))
+	require.Equal(t, []uint32{0, 1, 2, 3, 4}, pickSvcRanks(members, []uint32{0, 1, 2, 3, 4}, 5))
+	require.Equal(t, []uint32{2, 0, 2, 1, 1, 2, 1, 2, 2, 0, 1, 2, 3}, faultDomainTree(members, []uint32{0, 1, 2, 3}))
+}

@@ -1,0 +1,48 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/drpc"
+)
+
+func TestCallEngine(t *testing.T) {
+	dir, err := os.MkdirTemp("", "srv")
+	require.NoError(t, err)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	sock := filepath.Join(dir, "e.sock")
+	srv := drpc.NewServer(sock, drpc.ServerOptions{})
+	srv.Register(drpc.ModuleMgmt, drpc.MethodPoolQuery, func(_ context.Context, body []byte) ([]byte, error) {
+		return append([]byte("echo:"), body...), nil
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	require.NoError(t, srv.Listen(ctx))
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	stopped := &instance{idx: 0, state: StateStopped}
+	ready := &instance{idx: 1, state: StateReady, client: drpc.NewClient(sock, 0)}
+	defer ready.client.Close()
+	s := &Server{opts: Options{CallTimeout: time.Second}, instances: []*instance{stopped, ready}}
+
+	out, err := s.CallEngine(context.Background(), drpc.MethodPoolQuery, []byte("x"))
+	require.NoError(t, err)
+	require.Equal(t, "echo:x", string(out))
+
+	_, err = s.CallEngine(context.Background(), drpc.MethodPoolCreate, nil)
+	require.Error(t, err, "a method the engine does not serve")
+	require.Contains(t, err.Error(), "engine 1")
+
+	s.instances = []*instance{stopped}
+	_, err = s.CallEngine(context.Background(), drpc.MethodPoolQuery, nil)
+	require.True(t, errors.Is(err, daos.ErrUnreach), "%v", err)
+}
