@@ -70,10 +70,9 @@ func (m *membership) setRank(_ context.Context, body []byte) ([]byte, error) {
 	if m.hasRank && m.rank != req.Rank {
 		return status(daos.Errorf(daos.ErrInval, "engine already has rank %d, refusing %d", m.rank, req.Rank))
 	}
-	m.rank, m.hasRank = req.Rank, true
-	if req.MapVersion > m.mapVersion {
-		m.mapVersion = req.MapVersion
-	}
+	// The join's map version is the system's now, even if lower than
+	// one seen before (the management service's record was rebuilt).
+	m.rank, m.hasRank, m.mapVersion = req.Rank, true, req.MapVersion
 	return status(nil)
 }
 

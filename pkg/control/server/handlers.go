@@ -95,15 +95,20 @@ func (s *Server) handleNotifyReady(_ context.Context, body []byte) ([]byte, erro
 		return reply(err)
 	}
 	path := in.storage.SuperblockPath()
+	in.sbMu.Lock()
 	sb, err := superblock.Read(path)
 	if err != nil {
+		in.sbMu.Unlock()
 		return reply(daos.Errorf(daos.ErrUninit, "engine %d: %v", in.idx, err))
 	}
 	if sb.UUID != req.Uuid {
+		in.sbMu.Unlock()
 		return reply(daos.Errorf(daos.ErrInval, "engine %d reports UUID %s, its superblock says %s", in.idx, req.Uuid, sb.UUID))
 	}
 	sb.URI, sb.Incarnation = req.Uri, req.Incarnation
-	if err := superblock.Write(path, sb); err != nil {
+	err = superblock.Write(path, sb)
+	in.sbMu.Unlock()
+	if err != nil {
 		return reply(daos.Errorf(daos.ErrIo, "engine %d: %v", in.idx, err))
 	}
 	in.mu.Lock()
@@ -113,12 +118,17 @@ func (s *Server) handleNotifyReady(_ context.Context, body []byte) ([]byte, erro
 	in.client = drpc.NewClient(req.DrpcListenerSock, 0)
 	in.state, in.uuid, in.uri, in.socket, in.incarnation = StateReady, sb.UUID, req.Uri, req.DrpcListenerSock, req.Incarnation
 	in.nctxs, in.joined = req.Nctxs, false
-	in.mu.Unlock()
+	in.cancelJoinLocked()
 	s.mu.Lock()
 	runCtx := s.runCtx
 	s.mu.Unlock()
+	var jctx context.Context
 	if s.opts.MS != nil && runCtx != nil {
-		go s.joinLoop(runCtx, in, req.Incarnation)
+		jctx, in.joinCancel = context.WithCancel(runCtx)
+	}
+	in.mu.Unlock()
+	if jctx != nil {
+		go s.joinLoop(jctx, in, req.Incarnation)
 	}
 	s.log.Info("engine ready", "engine", in.idx, "pid", req.Pid, "uuid", sb.UUID, "uri", req.Uri,
 		"incarnation", req.Incarnation, "socket", req.DrpcListenerSock)

@@ -70,6 +70,11 @@ type instance struct {
 	hasRank     bool
 	joined      bool
 	forceStop   bool // the next stop kills at once
+	// joinCancel stops the join loop of the current engine process.
+	joinCancel context.CancelFunc
+	// sbMu serialises read-modify-writes of the superblock (readiness
+	// records the URI, joins record the rank).
+	sbMu sync.Mutex
 	// formatted is closed once the instance's storage is known to be
 	// formatted.
 	formatted     chan struct{}
@@ -102,6 +107,14 @@ func (in *instance) adopt(sb *superblock.Superblock) {
 	in.formattedOnce.Do(func() { close(in.formatted) })
 }
 
+// cancelJoinLocked stops a running join loop; in.mu is held.
+func (in *instance) cancelJoinLocked() {
+	if in.joinCancel != nil {
+		in.joinCancel()
+		in.joinCancel = nil
+	}
+}
+
 func (in *instance) setState(st State) {
 	in.mu.Lock()
 	in.state = st
@@ -129,7 +142,8 @@ func (s *Server) launch(in *instance) (*exec.Cmd, error) {
 	}
 	in.mu.Lock()
 	in.cmd, in.pid, in.state = cmd, cmd.Process.Pid, StateStarting
-	in.uri, in.socket, in.incarnation, in.joined = "", "", 0, false
+	in.uri, in.socket, in.incarnation, in.joined, in.forceStop = "", "", 0, false, false
+	in.cancelJoinLocked()
 	if in.client != nil {
 		in.client.Close()
 		in.client = nil
@@ -259,6 +273,7 @@ func (s *Server) terminate(in *instance, cmd *exec.Cmd, exited <-chan error) {
 	s.log.Info("engine stopped", "engine", in.idx, "pid", pid, "status", status)
 	in.mu.Lock()
 	in.state, in.pid, in.lastExit, in.lastCode, in.joined = StateStopped, 0, status, exitCode(cmd), false
+	in.cancelJoinLocked()
 	if in.client != nil {
 		in.client.Close()
 		in.client = nil

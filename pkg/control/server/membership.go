@@ -83,12 +83,8 @@ func (s *Server) joinOnce(ctx context.Context, in *instance, inc uint64) error {
 	if resp.Status != 0 {
 		return fmt.Errorf("join: %w", daos.FromCode(int(resp.Status)))
 	}
-	if !sb.ValidRank || sb.Rank == nil || *sb.Rank != resp.Rank {
-		rank := resp.Rank
-		sb.Rank, sb.ValidRank = &rank, true
-		if err := superblock.Write(path, sb); err != nil {
-			return fmt.Errorf("record rank %d in the superblock: %w", rank, err)
-		}
+	if err := s.recordRank(in, inc, resp.Rank); err != nil {
+		return err
 	}
 	if client == nil {
 		return errors.New("the engine's dRPC connection is gone")
@@ -108,6 +104,29 @@ func (s *Server) joinOnce(ctx context.Context, in *instance, inc uint64) error {
 	in.mu.Unlock()
 	s.log.Info("engine joined the system", "engine", in.idx, "rank", resp.Rank, "map_version", resp.MapVersion)
 	s.notifyJoined()
+	return nil
+}
+
+// recordRank writes the assigned rank into the superblock, unless the
+// engine this join was for is gone (a later process records its own).
+func (s *Server) recordRank(in *instance, inc uint64, rank uint32) error {
+	in.sbMu.Lock()
+	defer in.sbMu.Unlock()
+	if !in.readyAs(inc) {
+		return errors.New("the engine this join was for is no longer running")
+	}
+	path := in.storage.SuperblockPath()
+	sb, err := superblock.Read(path)
+	if err != nil {
+		return fmt.Errorf("read superblock: %w", err)
+	}
+	if sb.ValidRank && sb.Rank != nil && *sb.Rank == rank {
+		return nil
+	}
+	sb.Rank, sb.ValidRank = &rank, true
+	if err := superblock.Write(path, sb); err != nil {
+		return fmt.Errorf("record rank %d in the superblock: %w", rank, err)
+	}
 	return nil
 }
 
@@ -160,7 +179,9 @@ func (s *Server) WaitJoined(ctx context.Context, idx int) error {
 		if joined {
 			return nil
 		}
-		if state == StateErrored || state == StateAwaitFormat {
+		// An Errored engine whose supervisor still runs is waiting to be
+		// restarted; only one with no supervisor has given up.
+		if state == StateAwaitFormat || (state == StateErrored && !in.supervised()) {
 			return daos.Errorf(daos.ErrMisc, "engine %d is %s", idx, state)
 		}
 		select {
@@ -240,25 +261,41 @@ func (s *Server) checkMembers(ctx context.Context) {
 		}
 		return
 	}
+	// Engines the service counts out although they run, or no longer
+	// knows at all (its database was lost), join again.
+	lost := map[uint32]string{}
+	if absent, err := ranklist.Parse(resp.Absentranks); err == nil {
+		for _, r := range absent.Ranks() {
+			lost[r] = "absent from the membership"
+		}
+	}
 	for _, m := range resp.Members {
 		switch m.State {
 		case "errored", "unresponsive", "excluded":
-		default:
-			continue
+			lost[m.Rank] = "listed as " + m.State
 		}
-		for _, in := range joined {
-			in.mu.Lock()
-			mine := in.rank == m.Rank && in.uuid == m.Uuid && in.joined
-			inc := in.incarnation
-			if mine {
-				in.joined = false
+	}
+	for _, in := range joined {
+		in.mu.Lock()
+		why, isLost := lost[in.rank]
+		for _, m := range resp.Members {
+			if m.Rank == in.rank && m.Uuid != in.uuid {
+				why, isLost = "listed with another engine's UUID", true
 			}
-			in.mu.Unlock()
-			if mine {
-				s.log.Warn("the management service lists this engine as "+m.State+"; joining again",
-					"engine", in.idx, "rank", m.Rank, "info", m.Info)
-				go s.joinLoop(ctx, in, inc)
-			}
+		}
+		mine := isLost && in.joined
+		inc := in.incarnation
+		var jctx context.Context
+		if mine {
+			in.joined = false
+			in.cancelJoinLocked()
+			jctx, in.joinCancel = context.WithCancel(ctx)
+		}
+		in.mu.Unlock()
+		if mine {
+			s.log.Warn("the management service has lost this engine ("+why+"); joining again",
+				"engine", in.idx, "rank", in.rank)
+			go s.joinLoop(jctx, in, inc)
 		}
 	}
 }

@@ -49,7 +49,7 @@ func (s *Server) KillEngine(ctx context.Context, idx int) error {
 		return err
 	}
 	in.mu.Lock()
-	in.forceStop = in.done != nil
+	in.forceStop = in.pid != 0 // only a running process; launch clears it
 	in.mu.Unlock()
 	return s.StopEngine(ctx, idx)
 }
@@ -62,4 +62,19 @@ func (s *Server) Formatted(idx int) (<-chan struct{}, error) {
 		return nil, daos.Errorf(daos.ErrNonexist, "engine %d: %v", idx, err)
 	}
 	return in.formatted, nil
+}
+
+// supervised tells whether a supervisor goroutine runs for the instance.
+func (in *instance) supervised() bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.done == nil {
+		return false
+	}
+	select {
+	case <-in.done:
+		return false
+	default:
+		return true
+	}
 }

@@ -257,6 +257,9 @@ func (s *Server) startInstance(in *instance) error {
 		}
 	}
 	in.stopReq, in.done = make(chan struct{}), make(chan struct{})
+	// Starting from now, so a caller waiting for the engine to join does
+	// not read the previous process's Errored before the launch.
+	in.state = StateStarting
 	go s.supervise(ctx, in, in.stopReq, in.done)
 	return nil
 }
