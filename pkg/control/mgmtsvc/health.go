@@ -90,12 +90,23 @@ func (s *Service) probe(ctx context.Context, r Replica) {
 	close(answers)
 
 	now := time.Now()
-	changes := map[system.MemberState]map[string][]uint32{} // state -> info -> ranks
-	add := func(st system.MemberState, info string, rank uint32) {
-		if changes[st] == nil {
-			changes[st] = map[string][]uint32{}
+	// Each change is guarded by the incarnation and state the probe saw,
+	// so a rank that rejoined while the probe waited is left alone.
+	type change struct {
+		to   system.MemberState
+		from system.MemberState
+		info string
+	}
+	changes := map[change]*system.StateChange{}
+	add := func(to, from system.MemberState, info string, m *system.Member) {
+		k := change{to, from, info}
+		c := changes[k]
+		if c == nil {
+			c = &system.StateChange{State: to, From: from, Info: info}
+			changes[k] = c
 		}
-		changes[st][info] = append(changes[st][info], rank)
+		c.Ranks = append(c.Ranks, m.Rank)
+		c.Incarnations = append(c.Incarnations, m.Incarnation)
 	}
 	s.mu.Lock()
 	for a := range answers {
@@ -103,11 +114,14 @@ func (s *Service) probe(ctx context.Context, r Replica) {
 			s.lastSeen[a.addr] = now
 			s.down[a.addr] = false
 			for _, m := range byAddr[a.addr] {
-				if m.State&watched == 0 {
-					continue
-				}
-				if e := engineByUUID(a.resp, m.UUID); e == nil || e.State != "Ready" {
-					add(system.StateErrored, engineGone(a.addr, m, e), m.Rank)
+				e := engineByUUID(a.resp, m.UUID)
+				switch {
+				case e != nil && e.State == "Stopped" && m.State&(watched|system.StateStopping) != 0:
+					// Stopped on purpose (system stop whose record was
+					// not written, or a stop on the host itself).
+					add(system.StateStopped, m.State, "engine stopped", m)
+				case m.State&watched != 0 && (e == nil || e.State != "Ready"):
+					add(system.StateErrored, m.State, engineGone(a.addr, m, e), m)
 				}
 			}
 			continue
@@ -123,15 +137,15 @@ func (s *Service) probe(ctx context.Context, r Replica) {
 		}
 		for _, m := range byAddr[a.addr] {
 			if m.State&unresponsiveFrom != 0 {
-				add(system.StateUnresponsive, fmt.Sprintf("server %s has not answered for %v", a.addr, now.Sub(seen).Round(time.Second)), m.Rank)
+				add(system.StateUnresponsive, m.State, fmt.Sprintf("server %s has not answered for %v", a.addr, now.Sub(seen).Round(time.Second)), m)
 			}
 		}
 	}
 	s.mu.Unlock()
-	for st, byInfo := range changes {
-		for info, ranks := range byInfo {
-			s.o.Logger.Warn("members changed state", "ranks", ranks, "state", st, "why", info)
-			s.setStates(ctx, r, ranks, st, info)
+	for _, c := range changes {
+		s.o.Logger.Warn("members changed state", "ranks", c.Ranks, "state", c.State, "why", c.Info)
+		if _, err := r.Apply(ctx, &system.Command{Op: system.OpState, State: c}); err != nil {
+			s.o.Logger.Warn("could not record member states", "ranks", c.Ranks, "state", c.State, "err", err)
 		}
 	}
 }

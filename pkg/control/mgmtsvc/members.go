@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/daos-go/daos/pkg/control/ctlpb"
 	"github.com/daos-go/daos/pkg/control/grpcerr"
@@ -156,11 +157,15 @@ func (s *Service) SystemExclude(ctx context.Context, req *mgmtpb.SystemExcludeRe
 }
 
 // setStates records state changes (best effort: the caller has already
-// acted; a failure is logged).
-func (s *Service) setStates(ctx context.Context, r Replica, ranks []uint32, st system.MemberState, info string) {
+// acted; a failure is logged). It does not use the caller's context: the
+// engines have been acted on, so the record should follow even if the
+// caller gave up; the probe repairs what still fails.
+func (s *Service) setStates(_ context.Context, r Replica, ranks []uint32, st system.MemberState, info string) {
 	if len(ranks) == 0 {
 		return
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
 	if _, err := r.Apply(ctx, &system.Command{Op: system.OpState, State: &system.StateChange{Ranks: ranks, State: st, Info: info}}); err != nil {
 		s.o.Logger.Warn("could not record member states", "ranks", ranks, "state", st, "err", err)
 	}

@@ -341,3 +341,17 @@ func TestForwarding(t *testing.T) {
 	assert.Contains(t, err.Error(), "no management service leader")
 	assert.Less(t, time.Since(start), 3*time.Second)
 }
+
+func TestProbeRecordsStoppedEngines(t *testing.T) {
+	s, _, h := newTestService(t)
+	joinAll(t, s, h)
+	r := s.replica()
+	h.mu.Lock()
+	h.engines["h1:10001"][0].State = "Stopped"
+	h.mu.Unlock()
+	s.probe(context.Background(), r)
+	m, _ := s.o.DB.Member(0)
+	assert.Equal(t, system.StateStopped, m.State, "an engine stopped on purpose is not Errored")
+	m, _ = s.o.DB.Member(1)
+	assert.Equal(t, system.StateJoined, m.State)
+}
