@@ -59,6 +59,10 @@ const unresponsiveFrom = system.StateJoined | system.StateReady | system.StateSt
 // probe asks every member's server (and every replica) for its engines and
 // records engines that are not running and servers that do not answer.
 func (s *Service) probe(ctx context.Context, r Replica) {
+	// Act only on a record that has everything earlier leaders committed.
+	if _, err := s.leading(ctx); err != nil {
+		return
+	}
 	members := s.o.DB.Members()
 	byAddr := map[string][]*system.Member{}
 	for _, m := range members {

@@ -70,10 +70,11 @@ type Service struct {
 	o   Options
 	rep atomic.Pointer[replicaBox]
 
-	// barrierTerm remembers that this leadership already waited for the
-	// log to be applied, so reads after the first see everything.
-	mu       sync.Mutex
-	barrier  bool
+	// barrier remembers that this leadership (barrierTerm) already waited
+	// for the log to be applied, so reads after the first see everything.
+	mu          sync.Mutex
+	barrier     bool
+	barrierTerm uint64
 	lastSeen map[string]time.Time
 	down     map[string]bool // replica addresses failing probes
 }
@@ -124,18 +125,31 @@ func (s *Service) leading(ctx context.Context) (Replica, error) {
 	if r == nil || !r.IsLeader() {
 		return nil, grpcerr.ToStatus(daos.Errorf(daos.ErrNotleader, "this server is not the management service leader"))
 	}
+	term := termOf(r)
 	s.mu.Lock()
-	done := s.barrier
+	done := s.barrier && s.barrierTerm == term
 	s.mu.Unlock()
 	if !done {
 		if err := r.Barrier(ctx); err != nil {
 			return nil, grpcerr.ToStatus(err)
 		}
 		s.mu.Lock()
-		s.barrier = true
+		s.barrier, s.barrierTerm = true, term
 		s.mu.Unlock()
 	}
 	return r, nil
+}
+
+// termer is a replica that knows its raft term (*msdb.Replica): a
+// leadership lost and regained between two calls has a new term, and
+// needs a new barrier.
+type termer interface{ Term() uint64 }
+
+func termOf(r Replica) uint64 {
+	if t, ok := r.(termer); ok {
+		return t.Term()
+	}
+	return 0
 }
 
 // lostLeadership forgets per-leadership state.
