@@ -44,6 +44,7 @@ func poolCommand(g *globals) *cobra.Command {
 		poolUpdateACLCommand(g),
 		poolDeleteACLCommand(g),
 	)
+	pool.AddCommand(poolMembershipCommands(g)...)
 	return pool
 }
 

@@ -108,3 +108,51 @@ func (m *Mgmt) PoolDeleteACL(ctx context.Context, req *mgmtpb.DeleteACLReq) (*mg
 		return c.PoolDeleteACL(ctx, req)
 	})
 }
+
+// PoolExclude marks a pool's targets down.
+func (m *Mgmt) PoolExclude(ctx context.Context, req *mgmtpb.PoolExcludeReq) (*mgmtpb.PoolExcludeResp, error) {
+	req.Sys = m.System
+	return poolCall(ctx, m, "pool exclude", 0, func(ctx context.Context, c mgmtpb.MgmtSvcClient) (*mgmtpb.PoolExcludeResp, error) {
+		return c.PoolExclude(ctx, req)
+	})
+}
+
+// PoolDrain moves data off a pool's targets.
+func (m *Mgmt) PoolDrain(ctx context.Context, req *mgmtpb.PoolDrainReq) (*mgmtpb.PoolDrainResp, error) {
+	req.Sys = m.System
+	return poolCall(ctx, m, "pool drain", 0, func(ctx context.Context, c mgmtpb.MgmtSvcClient) (*mgmtpb.PoolDrainResp, error) {
+		return c.PoolDrain(ctx, req)
+	})
+}
+
+// PoolReintegrate brings a pool's excluded targets back.
+func (m *Mgmt) PoolReintegrate(ctx context.Context, req *mgmtpb.PoolReintReq) (*mgmtpb.PoolReintResp, error) {
+	req.Sys = m.System
+	return poolCall(ctx, m, "pool reintegrate", 0, func(ctx context.Context, c mgmtpb.MgmtSvcClient) (*mgmtpb.PoolReintResp, error) {
+		return c.PoolReintegrate(ctx, req)
+	})
+}
+
+// PoolExtend adds ranks to a pool.
+func (m *Mgmt) PoolExtend(ctx context.Context, req *mgmtpb.PoolExtendReq) (*mgmtpb.PoolExtendResp, error) {
+	req.Sys = m.System
+	return poolCall(ctx, m, "pool extend", PoolCreateTimeout, func(ctx context.Context, c mgmtpb.MgmtSvcClient) (*mgmtpb.PoolExtendResp, error) {
+		return c.PoolExtend(ctx, req)
+	})
+}
+
+// PoolUpgrade upgrades a pool's layout.
+func (m *Mgmt) PoolUpgrade(ctx context.Context, req *mgmtpb.PoolUpgradeReq) (*mgmtpb.PoolUpgradeResp, error) {
+	req.Sys = m.System
+	return poolCall(ctx, m, "pool upgrade", 0, func(ctx context.Context, c mgmtpb.MgmtSvcClient) (*mgmtpb.PoolUpgradeResp, error) {
+		return c.PoolUpgrade(ctx, req)
+	})
+}
+
+// PoolQueryTarget queries one rank's targets of a pool.
+func (m *Mgmt) PoolQueryTarget(ctx context.Context, req *mgmtpb.PoolQueryTargetReq) (*mgmtpb.PoolQueryTargetResp, error) {
+	req.Sys = m.System
+	return poolCall(ctx, m, "pool query-targets", 0, func(ctx context.Context, c mgmtpb.MgmtSvcClient) (*mgmtpb.PoolQueryTargetResp, error) {
+		return c.PoolQueryTarget(ctx, req)
+	})
+}
