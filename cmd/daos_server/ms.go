@@ -65,15 +65,24 @@ func resolveControlAddr(ctx context.Context, cfg *config.Server) (controlAddr, e
 		ca.listen = net.JoinHostPort(bound.String(), port)
 		ca.local = ca.listen
 	}
-	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
+	var firstReplica string
 	for _, r := range cfg.MgmtSvcReplicas {
 		host, rport, err := net.SplitHostPort(r)
-		if err != nil || rport != port {
-			continue
+		if err != nil {
+			return controlAddr{}, fmt.Errorf("mgmt_svc_replicas entry %q: %w", r, err)
 		}
+		// A replica that cannot be resolved would silently make this
+		// server a non-replica (and the raft group a voter short).
 		ips, err := net.DefaultResolver.LookupIP(rctx, "ip", host)
 		if err != nil {
+			return controlAddr{}, fmt.Errorf("mgmt_svc_replicas entry %q: %w", r, err)
+		}
+		if firstReplica == "" {
+			firstReplica = net.JoinHostPort(ips[0].String(), rport)
+		}
+		if rport != port {
 			continue
 		}
 		for _, ip := range ips {
@@ -84,9 +93,24 @@ func resolveControlAddr(ctx context.Context, cfg *config.Server) (controlAddr, e
 		}
 	}
 	if ca.local == "" {
-		ca.local = net.JoinHostPort(firstIPv4(), port)
+		ca.local = net.JoinHostPort(routeTo(firstReplica), port)
 	}
 	return ca, nil
+}
+
+// routeTo is the local address the host uses to reach addr (the source
+// address the management service sees), found by a UDP "connection",
+// which sends nothing. It falls back to the first non-loopback IPv4.
+func routeTo(addr string) string {
+	if addr != "" {
+		if c, err := net.Dial("udp", addr); err == nil {
+			defer c.Close()
+			if ua, ok := c.LocalAddr().(*net.UDPAddr); ok && !ua.IP.IsUnspecified() {
+				return ua.IP.String()
+			}
+		}
+	}
+	return firstIPv4()
 }
 
 // ifaceIPv4 is an interface's first IPv4 address, or the address itself
