@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/daos-go/daos/pkg/cmdutil"
+	"github.com/daos-go/daos/pkg/control/ctlclient"
 	"github.com/daos-go/daos/pkg/control/mgmtpb"
 	"github.com/daos-go/daos/pkg/control/ranklist"
 	"github.com/daos-go/daos/pkg/control/system"
@@ -222,7 +223,15 @@ func poolQueryCommand(g *globals) *cobra.Command {
 			}
 			out := poolQueryJSON(q)
 			p := cmdutil.Printer{JSON: &g.json, Out: cmd.OutOrStdout()}
-			return p.Print(out, func(w io.Writer) error { return printPoolQuery(w, q, healthOnly, showEnabled, noSelfHeal) })
+			return p.Print(out, func(w io.Writer) error {
+				if err := printPoolQuery(w, q, healthOnly, showEnabled); err != nil {
+					return err
+				}
+				if !noSelfHeal {
+					selfHealNote(cmd, ms, id, w)
+				}
+				return nil
+			})
 		},
 	}
 	cmd.Flags().BoolVarP(&healthOnly, "health-only", "t", false, "show only the health (no space)")
@@ -247,7 +256,38 @@ func poolQueryJSON(q *mgmtpb.PoolQueryResp) map[string]any {
 	return out
 }
 
-func printPoolQuery(w io.Writer, q *mgmtpb.PoolQueryResp, healthOnly, showEnabled, _ bool) error {
+// selfHealNote warns when the pool's self_heal asks for something the
+// system's self_heal switches off (pool_exclude, pool_rebuild), since
+// both must allow it. A property that cannot be read skips the check.
+func selfHealNote(cmd *cobra.Command, ms *ctlclient.Mgmt, id string, w io.Writer) {
+	sys, err := ms.SystemGetProp(cmd.Context(), []string{"self_heal"})
+	if err != nil {
+		return
+	}
+	d, err := system.LookupPoolProp("self_heal")
+	if err != nil {
+		return
+	}
+	resp, err := ms.PoolGetProp(cmd.Context(), &mgmtpb.PoolGetPropReq{Id: id, Properties: []*mgmtpb.PoolProperty{{Number: d.Number}}})
+	if err != nil || len(resp.Properties) == 0 {
+		return
+	}
+	pool := strings.Split(d.Format(resp.Properties[0]), ";")
+	sysSet := map[string]bool{}
+	for _, v := range strings.Split(sys["self_heal"], ";") {
+		sysSet[strings.TrimSpace(v)] = true
+	}
+	for _, v := range pool {
+		switch {
+		case v == "exclude" && !sysSet["pool_exclude"]:
+			fmt.Fprintf(w, "Note: pool self_heal has exclude, but the system self_heal (%s) lacks pool_exclude: targets will not be excluded automatically\n", sys["self_heal"])
+		case (v == "rebuild" || v == "delay_rebuild") && !sysSet["pool_rebuild"]:
+			fmt.Fprintf(w, "Note: pool self_heal has %s, but the system self_heal (%s) lacks pool_rebuild: rebuild will not start automatically\n", v, sys["self_heal"])
+		}
+	}
+}
+
+func printPoolQuery(w io.Writer, q *mgmtpb.PoolQueryResp, healthOnly, showEnabled bool) error {
 	fmt.Fprintf(w, "Pool %s, ntarget=%d, disabled=%d, leader=%d, version=%d, state=%s\n",
 		q.Uuid, q.TotalTargets, q.DisabledTargets, q.SvcLdr, q.Version, q.State)
 	if q.PoolLayoutVer < q.UpgradeLayoutVer {

@@ -354,6 +354,20 @@ func TestPoolQuery(t *testing.T) {
 	require.Equal(t, "Ready", js["state"])
 	require.Equal(t, "idle", js["rebuild"].(map[string]any)["state"])
 
+	// The pool's self_heal is compared with the system's.
+	e.ms.props = map[string]string{"self_heal": "exclude;pool_exclude"}
+	pm.getProp = &mgmtpb.PoolGetPropResp{Properties: []*mgmtpb.PoolProperty{
+		{Number: system.PoolPropSelfHeal, Value: &mgmtpb.PoolProperty_Numval{Numval: 3}}}}
+	out, _, rc = e.dmg(t, "pool", "query", "tank")
+	require.Equal(t, 0, rc)
+	require.Contains(t, out, "lacks pool_rebuild")
+	require.NotContains(t, out, "lacks pool_exclude")
+	e.ms.reset()
+	out, _, rc = e.dmg(t, "pool", "query", "tank", "--no-self-heal-check")
+	require.Equal(t, 0, rc)
+	require.NotContains(t, out, "Note:")
+	require.Nil(t, e.ms.req("PoolGetProp"))
+
 	_, errOut, rc = e.dmg(t, "pool", "query", "bad label")
 	require.Equal(t, 1, rc)
 	require.Contains(t, errOut, "invalid label")
