@@ -293,3 +293,15 @@ func TestSvcReplicas(t *testing.T) {
 	require.Equal(t, []uint32{0, 1, 2, 3, 4}, pickSvcRanks(members, []uint32{0, 1, 2, 3, 4}, 5))
 	require.Equal(t, []uint32{2, 0, 2, 1, 1, 2, 1, 2, 2, 0, 1, 2, 3}, faultDomainTree(members, []uint32{0, 1, 2, 3}))
 }
+
+// TestPoolRepliesForwardable: a server that does not lead can forward
+// every pool call, which needs the reply types.
+func TestPoolRepliesForwardable(t *testing.T) {
+	for _, m := range []string{"PoolCreate", "PoolDestroy", "PoolEvict", "PoolExclude", "PoolDrain", "PoolExtend",
+		"PoolReintegrate", "PoolQuery", "PoolQueryTarget", "PoolSetProp", "PoolGetProp", "PoolGetACL",
+		"PoolOverwriteACL", "PoolUpdateACL", "PoolDeleteACL", "PoolUpgrade"} {
+		r, err := newReply(methodPrefix + m)
+		require.NoError(t, err, m)
+		require.NotNil(t, r, m)
+	}
+}
