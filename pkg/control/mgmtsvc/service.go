@@ -284,7 +284,8 @@ func (s *Service) GetAttachInfo(ctx context.Context, req *mgmtpb.GetAttachInfoRe
 		if !inMap[m.Rank] {
 			continue
 		}
-		resp.RankUris = append(resp.RankUris, &mgmtpb.GetAttachInfoResp_RankUri{Rank: m.Rank, Uri: m.URI, NumCtxs: m.Contexts})
+		resp.RankUris = append(resp.RankUris, &mgmtpb.GetAttachInfoResp_RankUri{Rank: m.Rank, Uri: m.URI, NumCtxs: m.Contexts,
+			Incarnation: m.Incarnation})
 		for _, rep := range s.o.Replicas {
 			if rep == m.Addr {
 				resp.MsRanks = append(resp.MsRanks, m.Rank)

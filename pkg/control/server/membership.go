@@ -319,7 +319,7 @@ func (s *Server) pushGroupMap(ctx context.Context, pushed map[int]pushedMap) {
 	}
 	req := &enginepb.GroupUpdateReq{MapVersion: ai.MapVersion}
 	for _, r := range ai.RankUris {
-		req.Engines = append(req.Engines, &enginepb.GroupUpdateReq_Engine{Rank: r.Rank, Uri: r.Uri})
+		req.Engines = append(req.Engines, &enginepb.GroupUpdateReq_Engine{Rank: r.Rank, Uri: r.Uri, Incarnation: r.Incarnation})
 	}
 	for _, in := range joined {
 		in.mu.Lock()
