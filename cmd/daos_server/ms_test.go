@@ -2,6 +2,11 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/daos-go/daos/pkg/control/config"
@@ -47,5 +52,44 @@ func TestResolveControlAddr(t *testing.T) {
 				t.Fatalf("got %+v, want listen %s local %s replica %v", got, tc.listen, tc.local, tc.replica)
 			}
 		})
+	}
+}
+
+func TestControlLoggerAndFaultCb(t *testing.T) {
+	dir := t.TempDir()
+	logPath := filepath.Join(dir, "control.log")
+	log, closeLog, err := controlLogger(&config.Server{ControlLogFile: logPath, ControlLogMask: "ERROR", ControlLogJSON: true}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log.Info("hidden")
+	log.Error("shown", "k", "v")
+	closeLog()
+	data, _ := os.ReadFile(logPath)
+	if strings.Contains(string(data), "hidden") || !strings.Contains(string(data), `"msg":"shown"`) {
+		t.Fatalf("control log: %q", data)
+	}
+	if _, _, err := controlLogger(&config.Server{ControlLogFile: filepath.Join(dir, "no", "such", "dir.log")}, io.Discard); err == nil {
+		t.Fatal("an unwritable control_log_file was accepted")
+	}
+
+	script := func(body string) string {
+		p := filepath.Join(dir, fmt.Sprintf("cb%d.sh", len(body)))
+		if err := os.WriteFile(p, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	ctx := context.Background()
+	if fd, err := faultDomain(ctx, &config.Server{FaultCb: script("echo /rack1/node7")}); err != nil || fd != "/rack1/node7" {
+		t.Fatalf("fault_cb: %q, %v", fd, err)
+	}
+	for _, bad := range []string{"echo rack1", "echo /a//b", "exit 3", "echo"} {
+		if fd, err := faultDomain(ctx, &config.Server{FaultCb: script(bad)}); err == nil {
+			t.Fatalf("fault_cb %q accepted: %q", bad, fd)
+		}
+	}
+	if fd, _ := faultDomain(ctx, &config.Server{FaultPath: "/r/n"}); fd != "/r/n" {
+		t.Fatalf("fault_path: %q", fd)
 	}
 }

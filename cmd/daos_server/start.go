@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -65,7 +64,11 @@ dmg calls (storage scan and format, network scan, engine query) on port
 			if group != "" {
 				cfg.Name = group
 			}
-			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
+			log, closeLog, err := controlLogger(cfg, cmd.ErrOrStderr())
+			if err != nil {
+				return fmt.Errorf("start: %w", err)
+			}
+			defer closeLog()
 			for _, n := range cfg.Notices() {
 				log.Info("config notice", "notice", n)
 			}
@@ -99,10 +102,10 @@ dmg calls (storage scan and format, network scan, engine query) on port
 				return err
 			}
 			opts := server.Options{Config: cfg, EngineBinary: bin, AutoFormat: autoFormat, Logger: log,
-				EngineOutput: cmd.ErrOrStderr(), HostFaultDomain: cfg.FaultPath,
-				MS: plane.client, ControlAddr: addr.local, Credentials: credentialVerifier(cfg)}
-			if opts.HostFaultDomain == "" {
-				opts.HostFaultDomain = "/" + hostname()
+				EngineOutput: cmd.ErrOrStderr(), MS: plane.client, ControlAddr: addr.local,
+				Credentials: credentialVerifier(cfg)}
+			if opts.HostFaultDomain, err = faultDomain(cmd.Context(), cfg); err != nil {
+				return fmt.Errorf("start: %w", err)
 			}
 			if autoFormat {
 				if opts.RAMDiskBytes, err = ramDiskBytes(cmd.Context(), cfg, sc); err != nil {

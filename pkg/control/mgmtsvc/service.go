@@ -75,8 +75,8 @@ type Service struct {
 	mu          sync.Mutex
 	barrier     bool
 	barrierTerm uint64
-	lastSeen map[string]time.Time
-	down     map[string]bool // replica addresses failing probes
+	lastSeen    map[string]time.Time
+	down        map[string]bool // replica addresses failing probes
 }
 
 type replicaBox struct{ r Replica }

@@ -129,6 +129,16 @@ func (s *Server) launch(in *instance) (*exec.Cmd, error) {
 		"--server-socket", s.sockPath)
 	cmd.Stdout = s.opts.EngineOutput
 	cmd.Stderr = s.opts.EngineOutput
+	if path := in.storage.Config.LogFile; path != "" {
+		// The engine's log_file: the process gets the file itself, so
+		// the server's copy is closed once it has started.
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return nil, fmt.Errorf("launch engine %d: log_file: %w", in.idx, err)
+		}
+		defer f.Close()
+		cmd.Stdout, cmd.Stderr = f, f
+	}
 	cmd.Env = append(os.Environ(), in.storage.Config.EnvVars...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{
 		// The engine dies with the server, even on SIGKILL, and is out
