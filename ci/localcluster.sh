@@ -101,6 +101,9 @@ echo
 echo "== dmg system leader-query"
 dmg system leader-query
 echo
+echo "== dmg pool list"
+dmg pool list
+echo
 echo "== dmg system stop"
 dmg system stop
 wait_state stopped
