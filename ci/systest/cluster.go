@@ -23,7 +23,10 @@ import (
 
 	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/daos-go/daos/pkg/control/config"
 	"github.com/daos-go/daos/pkg/control/ctlclient"
+	"github.com/daos-go/daos/pkg/control/security"
+	"github.com/daos-go/daos/pkg/control/security/certtest"
 )
 
 // Build builds daos_server, daos_engine and dmg into dir.
@@ -74,11 +77,22 @@ type Cluster struct {
 	Dir     string
 	Port    int
 	Servers []*Server
+	// admin is the admin's transport when the cluster uses TLS; its
+	// daos_control.yml is controlYml.
+	admin      *config.Transport
+	controlYml string
 }
 
 // New writes the configs of n servers (n odd: all are replicas) under a
-// new temporary directory; bin holds the built binaries.
-func New(bin string, n int) (*Cluster, error) {
+// new temporary directory; bin holds the built binaries. The servers run
+// insecure.
+func New(bin string, n int) (*Cluster, error) { return newCluster(bin, n, false) }
+
+// NewTLS is New with TLS everywhere: a test CA, server certificates for
+// the servers (and raft between them), an admin certificate for dmg.
+func NewTLS(bin string, n int) (*Cluster, error) { return newCluster(bin, n, true) }
+
+func newCluster(bin string, n int, secure bool) (*Cluster, error) {
 	dir, err := os.MkdirTemp("", "dsys") // short: socket paths are limited
 	if err != nil {
 		return nil, err
@@ -89,6 +103,13 @@ func New(bin string, n int) (*Cluster, error) {
 		return nil, err
 	}
 	c := &Cluster{Bin: bin, Dir: dir, Port: port}
+	transport := "transport_config:\n  allow_insecure: true\n"
+	if secure {
+		if transport, err = c.makeCerts(); err != nil {
+			c.Close()
+			return nil, err
+		}
+	}
 	var replicas []string
 	for i := 0; i < n; i++ {
 		ip := fmt.Sprintf("127.0.0.%d", i+2)
@@ -101,7 +122,7 @@ func New(bin string, n int) (*Cluster, error) {
 			c.Close()
 			return nil, err
 		}
-		cfg := fmt.Sprintf(serverConfig, port, s.IP, quoteList(replicas), s.Dir, 31416+10*i, "/rack0/"+s.IP)
+		cfg := fmt.Sprintf(serverConfig, port, s.IP, quoteList(replicas), s.Dir, 31416+10*i, "/rack0/"+s.IP) + transport
 		if err := os.WriteFile(s.Config, []byte(cfg), 0o644); err != nil {
 			c.Close()
 			return nil, err
@@ -119,8 +140,6 @@ provider: ofi+tcp
 socket_dir: %[4]s/run
 telemetry_port: 0
 engine_auto_restart_min_delay: 0
-transport_config:
-  allow_insecure: true
 engines:
 - targets: 1
   nr_xs_helpers: 0
@@ -266,11 +285,15 @@ func (c *Cluster) HostList() string {
 	return strings.Join(l, ",")
 }
 
-// Dmg runs dmg against the cluster (insecure) with a bounded wait.
+// Dmg runs dmg against the cluster with a bounded wait: insecure, or with
+// the admin certificate under TLS.
 func (c *Cluster) Dmg(ctx context.Context, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	full := append([]string{"-i", "-l", c.HostList()}, args...)
+	if c.admin != nil {
+		full = append([]string{"-o", c.controlYml, "-l", c.HostList()}, args...)
+	}
 	cmd := exec.CommandContext(ctx, filepath.Join(c.Bin, "dmg"), full...)
 	var stderr Buffer
 	cmd.Stderr = &stderr
@@ -381,7 +404,14 @@ func ByAddr(ms []Member, addr string) *Member {
 
 // Engine is server i's engine 0 as that server reports it.
 func (c *Cluster) Engine(ctx context.Context, i int) (pid int, joined bool, rank uint32, err error) {
-	res := ctlclient.NewWith([]string{c.Servers[i].Addr}, insecure.NewCredentials()).HostSystemQuery(ctx)
+	creds := insecure.NewCredentials()
+	if c.admin != nil {
+		var err error
+		if creds, err = security.ClientCredentials(*c.admin, config.ComponentAdmin); err != nil {
+			return 0, false, 0, err
+		}
+	}
+	res := ctlclient.NewWith([]string{c.Servers[i].Addr}, creds).HostSystemQuery(ctx)
 	if res[0].Err != nil {
 		return 0, false, 0, res[0].Err
 	}
@@ -390,4 +420,45 @@ func (c *Cluster) Engine(ctx context.Context, i int) (pid int, joined bool, rank
 	}
 	e := res[0].Resp.Engines[0]
 	return int(e.Pid), e.Joined, e.Rank, nil
+}
+
+// makeCerts makes a CA with server, admin and agent certificates, writes
+// dmg's daos_control.yml, and returns the servers' transport_config.
+func (c *Cluster) makeCerts() (string, error) {
+	ca, err := certtest.NewCA(filepath.Join(c.Dir, "certs"))
+	if err != nil {
+		return "", err
+	}
+	srv, err := ca.Issue(config.ComponentServer)
+	if err != nil {
+		return "", err
+	}
+	admin, err := ca.Issue(config.ComponentAdmin)
+	if err != nil {
+		return "", err
+	}
+	agent, err := ca.Issue(config.ComponentAgent)
+	if err != nil {
+		return "", err
+	}
+	clients := filepath.Join(c.Dir, "certs", "clients")
+	if err := os.MkdirAll(clients, 0o755); err != nil {
+		return "", err
+	}
+	crt, err := os.ReadFile(agent.Cert)
+	if err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(filepath.Join(clients, "agent.crt"), crt, 0o644); err != nil {
+		return "", err
+	}
+	c.admin = &admin
+	c.controlYml = filepath.Join(c.Dir, "daos_control.yml")
+	ctl := fmt.Sprintf("name: daos_server\ntransport_config:\n  allow_insecure: false\n  ca_cert: %s\n  cert: %s\n  key: %s\n",
+		admin.CACert, admin.Cert, admin.Key)
+	if err := os.WriteFile(c.controlYml, []byte(ctl), 0o644); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("transport_config:\n  allow_insecure: false\n  ca_cert: %s\n  cert: %s\n  key: %s\n  client_cert_dir: %s\n",
+		srv.CACert, srv.Cert, srv.Key, clients), nil
 }

@@ -5,6 +5,9 @@ package systest
 import (
 	"context"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -163,4 +166,42 @@ func rankOfMember(ms []Member, r uint32) *Member {
 		}
 	}
 	return nil
+}
+
+// TestThreeServerSystemTLS brings the same system up with TLS everywhere:
+// raft, joins and forwarding between servers use server certificates,
+// dmg an admin certificate; a dmg without a certificate is refused.
+func TestThreeServerSystemTLS(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	bin := t.TempDir()
+	if err := Build(ctx, bin); err != nil {
+		t.Fatal(err)
+	}
+	c, err := NewTLS(bin, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for i := range c.Servers {
+		if err := c.Start(i, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sctx, scancel := context.WithTimeout(ctx, 30*time.Second)
+	defer scancel()
+	if _, err := c.WaitMembers(sctx, AllIn(3, "joined")); err != nil {
+		t.Fatalf("three ranks did not join under TLS: %v\n%s", err, c.Logs())
+	}
+	// Through a follower too: ask every server in turn.
+	for _, s := range c.Servers {
+		out, err := c.Dmg(ctx, "-l", s.Addr, "system", "query")
+		if err != nil || !strings.Contains(out, "Joined") {
+			t.Fatalf("system query through %s: %v\n%s", s.Addr, err, out)
+		}
+	}
+	out, err := exec.CommandContext(ctx, filepath.Join(bin, "dmg"), "-i", "-l", c.HostList(), "system", "query").CombinedOutput()
+	if err == nil {
+		t.Fatalf("a dmg without TLS was answered:\n%s", out)
+	}
 }

@@ -45,6 +45,8 @@ func TestForwardedForIsHonouredOnlyWhereForwardingHappens(t *testing.T) {
 	// Raft's messages are servers' alone.
 	assert.Equal(t, codes.PermissionDenied, status.Code(authorize(callFrom("admin"), "/RaftTransport/AppendEntries")))
 	require.NoError(t, authorize(callFrom("server"), "/RaftTransport/AppendEntries"))
+	require.NoError(t, authorize(callFrom("server"), "/RaftTransport/RequestPreVote"))
+	assert.Equal(t, codes.PermissionDenied, status.Code(authorize(callFrom("agent"), "/RaftTransport/RequestPreVote")))
 	// Insecure transport: no peer TLS, nothing checked.
 	require.NoError(t, authorize(peer.NewContext(context.Background(), &peer.Peer{}), "/ctl.CtlSvc/StorageFormat"))
 }
