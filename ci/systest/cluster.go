@@ -29,11 +29,11 @@ import (
 	"github.com/daos-go/daos/pkg/control/security/certtest"
 )
 
-// Build builds daos_server, daos_engine and dmg into dir.
+// Build builds daos_server, daos_engine, dmg and daos_agent into dir.
 func Build(ctx context.Context, dir string) error {
 	out, err := exec.CommandContext(ctx, "go", "build", "-o", dir+"/",
 		"github.com/daos-go/daos/cmd/daos_server", "github.com/daos-go/daos/cmd/daos_engine",
-		"github.com/daos-go/daos/cmd/dmg").CombinedOutput()
+		"github.com/daos-go/daos/cmd/dmg", "github.com/daos-go/daos/cmd/daos_agent").CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("build binaries: %v\n%s", err, out)
 	}
@@ -80,6 +80,7 @@ type Cluster struct {
 	// admin is the admin's transport when the cluster uses TLS; its
 	// daos_control.yml is controlYml.
 	admin      *config.Transport
+	agent      *config.Transport
 	controlYml string
 }
 
@@ -452,7 +453,7 @@ func (c *Cluster) makeCerts() (string, error) {
 	if err := os.WriteFile(filepath.Join(clients, "agent.crt"), crt, 0o644); err != nil {
 		return "", err
 	}
-	c.admin = &admin
+	c.admin, c.agent = &admin, &agent
 	c.controlYml = filepath.Join(c.Dir, "daos_control.yml")
 	ctl := fmt.Sprintf("name: daos_server\ntransport_config:\n  allow_insecure: false\n  ca_cert: %s\n  cert: %s\n  key: %s\n",
 		admin.CACert, admin.Cert, admin.Key)
@@ -461,4 +462,71 @@ func (c *Cluster) makeCerts() (string, error) {
 	}
 	return fmt.Sprintf("transport_config:\n  allow_insecure: false\n  ca_cert: %s\n  cert: %s\n  key: %s\n  client_cert_dir: %s\n",
 		srv.CACert, srv.Cert, srv.Key, clients), nil
+}
+
+// Agent is a running daos_agent.
+type Agent struct {
+	Socket string // its dRPC socket
+	Log    *Buffer
+	cmd    *exec.Cmd
+	exited chan struct{}
+}
+
+// StartAgent runs daos_agent for the cluster (with the agent certificate
+// under TLS) and waits for its socket.
+func (c *Cluster) StartAgent(ctx context.Context) (*Agent, error) {
+	dir := filepath.Join(c.Dir, "agent")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	var aps []string
+	for _, s := range c.Servers {
+		aps = append(aps, s.Addr)
+	}
+	transport := "transport_config:\n  allow_insecure: true\n"
+	if c.agent != nil {
+		transport = fmt.Sprintf("transport_config:\n  allow_insecure: false\n  ca_cert: %s\n  cert: %s\n  key: %s\n",
+			c.agent.CACert, c.agent.Cert, c.agent.Key)
+	}
+	cfg := fmt.Sprintf("name: daos_server\naccess_points: %s\nport: %d\nruntime_dir: %s\n%s", quoteList(aps), c.Port, dir, transport)
+	cfgPath := filepath.Join(dir, "daos_agent.yml")
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		return nil, err
+	}
+	a := &Agent{Socket: filepath.Join(dir, "daos_agent.sock"), Log: &Buffer{}, exited: make(chan struct{})}
+	a.cmd = exec.Command(filepath.Join(c.Bin, "daos_agent"), "-o", cfgPath, "start")
+	a.cmd.Stdout, a.cmd.Stderr = a.Log, a.Log
+	if err := a.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start daos_agent: %w", err)
+	}
+	go func() { a.cmd.Wait(); close(a.exited) }()
+	for {
+		if _, err := os.Stat(a.Socket); err == nil {
+			return a, nil
+		}
+		select {
+		case <-a.exited:
+			return nil, fmt.Errorf("daos_agent exited:\n%s", a.Log)
+		case <-ctx.Done():
+			a.Stop()
+			return nil, fmt.Errorf("daos_agent socket %s did not appear: %w\n%s", a.Socket, ctx.Err(), a.Log)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// Stop ends the agent.
+func (a *Agent) Stop() {
+	_ = a.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-a.exited:
+	case <-time.After(10 * time.Second):
+		_ = a.cmd.Process.Kill()
+		<-a.exited
+	}
+}
+
+// ServerSocket is server i's dRPC socket (daos_server.sock).
+func (c *Cluster) ServerSocket(i int) string {
+	return filepath.Join(c.Servers[i].Dir, "run", "daos_server.sock")
 }

@@ -11,6 +11,13 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/daos-go/daos/pkg/agent/agentpb"
+	"github.com/daos-go/daos/pkg/control/mgmtpb"
+	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/drpc"
 )
 
 // TestThreeServerSystem is the control plane's multi-process test: three
@@ -50,6 +57,7 @@ func TestThreeServerSystem(t *testing.T) {
 		fail("three ranks did not join: %v", err)
 	}
 	t.Logf("three servers up, all ranks joined, in %v", time.Since(start).Round(time.Millisecond))
+	checkAgent(ctx, t, c)
 	rankOf := map[string]uint32{}
 	seen := map[uint32]bool{}
 	for _, m := range members {
@@ -203,5 +211,64 @@ func TestThreeServerSystemTLS(t *testing.T) {
 	out, err := exec.CommandContext(ctx, filepath.Join(bin, "dmg"), "-i", "-l", c.HostList(), "system", "query").CombinedOutput()
 	if err == nil {
 		t.Fatalf("a dmg without TLS was answered:\n%s", out)
+	}
+	checkAgent(ctx, t, c)
+}
+
+// checkAgent runs a daos_agent against the system: attach info lists the
+// three ranks, and a credential the agent issues to this process is
+// accepted by a server's VALIDATE_CREDS (as an engine would ask), while a
+// tampered one is refused.
+func checkAgent(ctx context.Context, t *testing.T, c *Cluster) {
+	t.Helper()
+	actx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	a, err := c.StartAgent(actx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Stop()
+	cl := drpc.NewClient(a.Socket, 0)
+	defer cl.Close()
+	body, _ := proto.Marshal(&mgmtpb.GetAttachInfoReq{Sys: "daos_server", AllRanks: true})
+	out, err := cl.Call(actx, drpc.ModuleMgmt, drpc.MethodGetAttachInfo, body)
+	if err != nil {
+		t.Fatalf("attach info: %v\n%s", err, a.Log)
+	}
+	ai := &mgmtpb.GetAttachInfoResp{}
+	if err := proto.Unmarshal(out, ai); err != nil || ai.Status != 0 || len(ai.RankUris) != 3 {
+		t.Fatalf("attach info: %+v, %v\n%s", ai, err, a.Log)
+	}
+
+	body, _ = proto.Marshal(&agentpb.GetCredReq{})
+	out, err = cl.Call(actx, drpc.ModuleSecAgent, drpc.MethodRequestCreds, body)
+	if err != nil {
+		t.Fatalf("request credentials: %v", err)
+	}
+	cr := &agentpb.GetCredResp{}
+	if err := proto.Unmarshal(out, cr); err != nil || cr.Status != 0 || cr.Cred == nil {
+		t.Fatalf("credential: %+v, %v", cr, err)
+	}
+	validate := func(cred *agentpb.Credential) *agentpb.ValidateCredResp {
+		srv := drpc.NewClient(c.ServerSocket(0), 0)
+		defer srv.Close()
+		body, _ := proto.Marshal(&agentpb.ValidateCredReq{Cred: cred})
+		out, err := srv.Call(actx, drpc.ModuleSec, drpc.MethodValidateCreds, body)
+		if err != nil {
+			t.Fatalf("validate credential: %v", err)
+		}
+		resp := &agentpb.ValidateCredResp{}
+		if err := proto.Unmarshal(out, resp); err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	if r := validate(cr.Cred); r.Status != 0 || r.Token == nil {
+		t.Fatalf("the server refused the agent's credential: status %d\n%s", r.Status, c.Logs())
+	}
+	bad := proto.Clone(cr.Cred).(*agentpb.Credential)
+	bad.Verifier.Data[0] ^= 1
+	if r := validate(bad); r.Status != int32(daos.ErrNoPerm.DerCode()) {
+		t.Fatalf("a tampered credential got status %d", r.Status)
 	}
 }
