@@ -320,6 +320,13 @@ type Endpoint struct {
 	// assistBuf is its buffer.
 	assistMu  sync.Mutex
 	assistBuf *cqBuf
+	// polling is set while a caller polls (Poll). The progress loop then
+	// stands aside, parked, rather than read the same CQ on a second core:
+	// on a host short of cores the two spinners (three with the peer's)
+	// get descheduled in turn, which is where the slow round trips came
+	// from. pollEnd wakes it when the caller is done.
+	polling atomic.Bool
+	pollEnd chan struct{}
 
 	mu  sync.Mutex // guards ops and mrs
 	ops map[uintptr]*op
@@ -358,6 +365,7 @@ func Open(cfg Config) (*Endpoint, error) {
 		ops:       make(map[uintptr]*op),
 		mrs:       make(map[*MemRegion]struct{}),
 		loopDone:  make(chan struct{}),
+		pollEnd:   make(chan struct{}, 1),
 	}
 	var step *C.char
 	// Prefer a CQ with a wait object so the progress loop sleeps when idle;
@@ -743,6 +751,17 @@ func (ep *Endpoint) progress() {
 	lastActive := time.Now()
 	idle := time.Duration(0)
 	for !ep.stopping.Load() {
+		if ep.polling.Load() {
+			// The polling caller drives progress (its CQ reads run every
+			// completion's callback) for at most its window. The timer
+			// only bounds a missed wake-up.
+			select {
+			case <-ep.pollEnd:
+			case <-time.After(time.Millisecond):
+			}
+			lastActive = time.Now()
+			continue
+		}
 		// Poll without blocking while traffic is recent; block in the
 		// provider's wait object only once the endpoint has gone quiet. A
 		// long cgo call holds its P until sysmon retakes it, so blocking
@@ -786,12 +805,21 @@ func (ep *Endpoint) assist(o *op) {
 // reports true or window has passed, running completion callbacks here, so
 // that a caller expecting a quick completion (a reply to its request) is
 // not woken by another goroutine. One goroutine polls at a time: Poll
-// returns false at once if another is polling, true once it polled.
+// returns false at once if another is polling, true once it polled. The
+// progress loop waits meanwhile.
 func (ep *Endpoint) Poll(ready func() bool, window time.Duration) bool {
 	if !ep.assistMu.TryLock() {
 		return false
 	}
 	defer ep.assistMu.Unlock()
+	ep.polling.Store(true)
+	defer func() {
+		ep.polling.Store(false)
+		select {
+		case ep.pollEnd <- struct{}{}:
+		default:
+		}
+	}()
 	start := time.Now()
 	for !ready() && time.Since(start) < window {
 		ep.life.RLock()

@@ -370,3 +370,40 @@ func TestPostedReceives(t *testing.T) {
 	}
 	require.Len(t, seen, count)
 }
+
+// While a caller polls an endpoint, its progress loop stands aside: the
+// caller's CQ reads must drive the endpoint's side of transfers (here the
+// target of RMA writes, which tcp;ofi_rxm completes only when the target
+// makes progress), and the loop must take over again once polling stops.
+func TestPollStandsInForProgressLoop(t *testing.T) {
+	a, b, aToB, _ := openPair(t)
+	ctx := testCtx(t)
+	src := region(t, a, 4096, AccessLocal)
+	target := region(t, b, 4096, AccessRemoteWrite|AccessRemoteRead)
+	stop := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			b.Poll(func() bool { return false }, 2*time.Millisecond)
+		}
+	}()
+	for i := 0; i < 50; i++ {
+		src.Buffer().Bytes()[0] = byte(i)
+		require.NoError(t, a.Write(ctx, aToB, src, 0, 4096, target.Remote(), 0))
+		require.Equal(t, byte(i), target.Buffer().Bytes()[0])
+	}
+	close(stop)
+	<-stopped
+	// Nobody polls b now: its progress loop must serve the target again.
+	for i := 0; i < 5; i++ {
+		src.Buffer().Bytes()[0] = byte(0xe0 + i)
+		require.NoError(t, a.Write(ctx, aToB, src, 0, 4096, target.Remote(), 0))
+		require.Equal(t, byte(0xe0+i), target.Buffer().Bytes()[0])
+	}
+}
