@@ -448,7 +448,7 @@ with -s/--scm-size and -n/--nvme-size per rank, or, for MD-on-SSD, with
 			}
 			resp, err := ms.PoolCreate(cmd.Context(), req)
 			if err != nil {
-				return fmt.Errorf("pool create: %w", err)
+				return prefixOnce("pool create", err)
 			}
 			out := poolCreateResult{UUID: req.Uuid, SvcLdr: resp.SvcLdr, SvcReps: nonNil(resp.SvcReps),
 				TgtRanks: nonNil(resp.TgtRanks), TierBytes: resp.TierBytes, MemFileBytes: resp.MemFileBytes,
@@ -552,4 +552,13 @@ func printPoolCreate(w io.Writer, r *poolCreateResult) error {
 	}
 	_, err := fmt.Fprintln(w)
 	return err
+}
+
+// prefixOnce names the command in an error unless the server's message
+// already does.
+func prefixOnce(what string, err error) error {
+	if strings.HasPrefix(err.Error(), what+":") {
+		return err
+	}
+	return fmt.Errorf("%s: %w", what, err)
 }
