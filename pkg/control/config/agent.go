@@ -4,6 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
+	"regexp"
+	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -33,6 +37,27 @@ type Agent struct {
 	// DisableCaching fetches attach info for every client request.
 	DisableCaching bool             `yaml:"disable_caching,omitempty"`
 	Credentials    AgentCredentials `yaml:"credential_config"`
+	// ControlLogMask is the agent's log level, with the server's
+	// control_log_mask values (DISABLED, TRACE, DEBUG, INFO, NOTICE,
+	// ERROR).
+	ControlLogMask string `yaml:"control_log_mask,omitempty"`
+	// DisableAutoEvict keeps local pool handles open when the agent
+	// stops; EvictOnStart evicts this node's handles when it starts.
+	DisableAutoEvict bool `yaml:"disable_auto_evict,omitempty"`
+	EvictOnStart     bool `yaml:"enable_evict_on_start,omitempty"`
+	// ExcludeFabricIfaces and IncludeFabricIfaces filter the scanned
+	// interfaces (not fabric_ifaces); at most one may be given.
+	ExcludeFabricIfaces []string `yaml:"exclude_fabric_ifaces,omitempty"`
+	IncludeFabricIfaces []string `yaml:"include_fabric_ifaces,omitempty"`
+	// Client telemetry. TelemetryPort > 0 exports client metrics on that
+	// port; the others need TelemetryEnabled. TelemetryRetain is a
+	// duration; the *Procs keys are regular expressions over process
+	// names.
+	TelemetryPort          int    `yaml:"telemetry_port,omitempty"`
+	TelemetryEnabled       bool   `yaml:"telemetry_enabled,omitempty"`
+	TelemetryRetain        string `yaml:"telemetry_retain,omitempty"`
+	TelemetryEnabledProcs  string `yaml:"telemetry_enabled_procs,omitempty"`
+	TelemetryDisabledProcs string `yaml:"telemetry_disabled_procs,omitempty"`
 
 	// Path is the file the config was read from; empty for defaults.
 	Path string `yaml:"-"`
@@ -58,6 +83,30 @@ type AgentDevice struct {
 type AgentCredentials struct {
 	CacheExpiration string `yaml:"cache_expiration,omitempty"`
 	SigningKey      string `yaml:"signing_key,omitempty"`
+	// ClientUserMap names the users of uids that have no passwd entry
+	// on this node (containers): keys are uids or "default".
+	ClientUserMap map[string]MappedUser `yaml:"client_user_map,omitempty"`
+}
+
+// MappedUser is an entry of client_user_map: the names to put in the
+// credential of a uid the agent cannot look up.
+type MappedUser struct {
+	User   string   `yaml:"user"`
+	Group  string   `yaml:"group,omitempty"`
+	Groups []string `yaml:"groups,omitempty"`
+}
+
+// DefaultMappedUID is the client_user_map key "default".
+const DefaultMappedUID = "default"
+
+// MappedUser returns the client_user_map entry for uid: its own, else
+// "default"; ok is false when neither exists.
+func (c AgentCredentials) MappedUser(uid uint32) (MappedUser, bool) {
+	if m, ok := c.ClientUserMap[strconv.FormatUint(uint64(uid), 10)]; ok {
+		return m, true
+	}
+	m, ok := c.ClientUserMap[DefaultMappedUID]
+	return m, ok
 }
 
 // CredentialCacheExpiration parses credential_config.cache_expiration;
@@ -67,6 +116,23 @@ func (c AgentCredentials) CredentialCacheExpiration() (time.Duration, error) {
 		return 0, nil
 	}
 	return time.ParseDuration(c.CacheExpiration)
+}
+
+// Retain parses telemetry_retain (0 when unset). As in DAOS, whose
+// YAML decoder reads a bare integer into a duration as nanoseconds, a
+// number without a unit is nanoseconds.
+func (a *Agent) Retain() (time.Duration, error) {
+	return parseDuration(a.TelemetryRetain)
+}
+
+func parseDuration(s string) (time.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return time.Duration(n), nil
+	}
+	return time.ParseDuration(s)
 }
 
 // AttachInfoExpiration is cache_expiration as a duration (0: never).
@@ -120,6 +186,9 @@ func LoadAgent(src Source) (*Agent, error) {
 		"port":          DefaultControlPort,
 		"access_points": []string{"localhost"},
 		"runtime_dir":   DefaultAgentRuntimeDir,
+		// As in DAOS, the agent's control_log_mask defaults to the
+		// server's.
+		"control_log_mask": DefaultControlLogMask,
 	}
 	for k, v := range transportDefaults(ComponentAgent) {
 		defaults[k] = v
@@ -128,6 +197,9 @@ func LoadAgent(src Source) (*Agent, error) {
 	lines, err := decode(src, defaults, &cfg)
 	if err != nil {
 		return nil, err
+	}
+	if err := checkUserMapKeys(lines); err != nil {
+		return nil, locate(err, src.Name, lines)
 	}
 	if err := cfg.validate(); err != nil {
 		return nil, locate(err, src.Name, lines)
@@ -182,8 +254,132 @@ func (a *Agent) validate() *Error {
 		return keyErr("credential_config.cache_expiration",
 			"%q must be a duration such as 1m", a.Credentials.CacheExpiration)
 	}
+	if err := a.Credentials.validateUserMap(); err != nil {
+		return err
+	}
+	if !oneOf(strings.ToUpper(a.ControlLogMask), ctlLevels) {
+		return keyErr("control_log_mask", "%q is not one of %s", a.ControlLogMask, strings.Join(ctlLevels, ", "))
+	}
+	if len(a.ExcludeFabricIfaces) > 0 && len(a.IncludeFabricIfaces) > 0 {
+		return keyErr("include_fabric_ifaces", "cannot be set together with exclude_fabric_ifaces")
+	}
+	for _, k := range []struct {
+		key  string
+		list []string
+	}{{"exclude_fabric_ifaces", a.ExcludeFabricIfaces}, {"include_fabric_ifaces", a.IncludeFabricIfaces}} {
+		for i, n := range k.list {
+			if n == "" {
+				return keyErr(index(k.key, i), "must name an interface")
+			}
+		}
+	}
+	if err := a.validateTelemetry(); err != nil {
+		return err
+	}
 	if err := a.Transport.validate(); err != nil {
 		return err
+	}
+	return nil
+}
+
+// validateUserMap checks client_user_map's keys and spells each uid in
+// its canonical form, the one MappedUser looks up.
+func (c *AgentCredentials) validateUserMap() *Error {
+	if len(c.ClientUserMap) == 0 {
+		return nil
+	}
+	const mapKey = "credential_config.client_user_map"
+	uids := make([]string, 0, len(c.ClientUserMap))
+	for uid := range c.ClientUserMap {
+		uids = append(uids, uid)
+	}
+	sort.Strings(uids) // the same error each time
+	out := make(map[string]MappedUser, len(uids))
+	for _, uid := range uids {
+		m, key, canon := c.ClientUserMap[uid], join(mapKey, uid), uid
+		if uid != DefaultMappedUID {
+			// MaxUint32 is (uid_t)-1, which names no user.
+			n, err := strconv.ParseUint(uid, 10, 32)
+			if err != nil || n == math.MaxUint32 {
+				return keyErr(key, "%q is neither a uid nor %q", uid, DefaultMappedUID)
+			}
+			canon = strconv.FormatUint(n, 10)
+		}
+		if _, dup := out[canon]; dup {
+			return keyErr(key, "uid %s is mapped twice", canon)
+		}
+		if m.User == "" {
+			return keyErr(join(key, "user"), "must be set")
+		}
+		for i, g := range m.Groups {
+			if g == "" {
+				return keyErr(index(join(key, "groups"), i), "must name a group")
+			}
+		}
+		out[canon] = m
+	}
+	c.ClientUserMap = out
+	return nil
+}
+
+// checkUserMapKeys checks client_user_map's keys as the file spells them:
+// the decoder folds their case, and DAOS does not ("Default" is no key).
+func checkUserMapKeys(lines map[string]int) *Error {
+	const prefix = "credential_config.client_user_map."
+	keys := make([]string, 0, len(lines))
+	for k := range lines {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		name, ok := strings.CutPrefix(k, prefix)
+		if !ok {
+			continue
+		}
+		name, _, _ = strings.Cut(name, ".")
+		if name == DefaultMappedUID {
+			continue
+		}
+		if n, err := strconv.ParseUint(name, 10, 32); err != nil || n == math.MaxUint32 {
+			return keyErr(prefix+name, "%q is neither a uid nor %q", name, DefaultMappedUID)
+		}
+	}
+	return nil
+}
+
+// validateTelemetry applies DAOS's rules: telemetry_enabled needs a
+// port; retain and the process patterns need telemetry_enabled; only one
+// pattern may be given.
+func (a *Agent) validateTelemetry() *Error {
+	if err := checkPort("telemetry_port", a.TelemetryPort, true); err != nil {
+		return err
+	}
+	if a.TelemetryEnabled && a.TelemetryPort == 0 {
+		return keyErr("telemetry_enabled", "requires telemetry_port")
+	}
+	d, err := a.Retain()
+	if err != nil || d < 0 {
+		return keyErr("telemetry_retain", "%q must be a duration such as 10m", a.TelemetryRetain)
+	}
+	if d > 0 && !a.TelemetryEnabled {
+		return keyErr("telemetry_retain", "requires telemetry_enabled: true")
+	}
+	for _, p := range []struct{ key, re string }{
+		{"telemetry_enabled_procs", a.TelemetryEnabledProcs},
+		{"telemetry_disabled_procs", a.TelemetryDisabledProcs},
+	} {
+		if p.re == "" {
+			continue
+		}
+		if _, err := regexp.Compile(p.re); err != nil {
+			return keyErr(p.key, "%q is not a valid regular expression: %v", p.re, err)
+		}
+		if !a.TelemetryEnabled {
+			return keyErr(p.key, "requires telemetry_enabled: true")
+		}
+	}
+	if a.TelemetryEnabledProcs != "" && a.TelemetryDisabledProcs != "" {
+		return keyErr("telemetry_disabled_procs", "cannot be set together with telemetry_enabled_procs")
 	}
 	return nil
 }

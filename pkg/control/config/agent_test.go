@@ -23,7 +23,76 @@ func TestLoadAgent(t *testing.T) {
 			require.Equal(t, "/etc/daos/certs/agent.crt", a.Transport.Cert)
 			require.Equal(t, "/etc/daos/certs/agent.key", a.Transport.Key)
 			require.Zero(t, a.AttachInfoExpiration())
+			require.Equal(t, "INFO", a.ControlLogMask)
+			require.False(t, a.DisableAutoEvict)
+			require.False(t, a.EvictOnStart)
+			require.Zero(t, a.TelemetryPort)
+			require.False(t, a.TelemetryEnabled)
+			_, ok := a.Credentials.MappedUser(1000)
+			require.False(t, ok)
 		}},
+		"every DAOS key": {doc: `control_log_mask: debug
+disable_auto_evict: true
+enable_evict_on_start: yes
+exclude_fabric_ifaces: [lo, docker0]
+telemetry_port: 9192
+telemetry_enabled: true
+telemetry_retain: 1h
+telemetry_enabled_procs: ^ior$
+credential_config:
+  cache_expiration: 2m
+  client_user_map:
+    1000:
+      user: alice
+      group: users
+      groups: [proj1, proj2]
+    '01001': {user: bob}
+    default:
+      user: nobody
+      group: nogroup
+`, check: func(t *testing.T, a *Agent) {
+			require.Equal(t, "debug", a.ControlLogMask)
+			require.True(t, a.DisableAutoEvict)
+			require.True(t, a.EvictOnStart)
+			require.Equal(t, []string{"lo", "docker0"}, a.ExcludeFabricIfaces)
+			require.Empty(t, a.IncludeFabricIfaces)
+			require.Equal(t, 9192, a.TelemetryPort)
+			require.True(t, a.TelemetryEnabled)
+			d, err := a.Retain()
+			require.NoError(t, err)
+			require.Equal(t, time.Hour, d)
+			require.Equal(t, "^ior$", a.TelemetryEnabledProcs)
+			m, ok := a.Credentials.MappedUser(1000)
+			require.True(t, ok)
+			require.Equal(t, MappedUser{User: "alice", Group: "users", Groups: []string{"proj1", "proj2"}}, m)
+			m, ok = a.Credentials.MappedUser(1001)
+			require.True(t, ok, "01001 is uid 1001")
+			require.Equal(t, MappedUser{User: "bob"}, m)
+			m, ok = a.Credentials.MappedUser(7)
+			require.True(t, ok)
+			require.Equal(t, MappedUser{User: "nobody", Group: "nogroup"}, m, "default")
+		}},
+		"include ifaces and disabled procs": {doc: `include_fabric_ifaces: [ib0]
+telemetry_port: 9192
+telemetry_enabled: true
+telemetry_disabled_procs: 'dfuse|daos'
+telemetry_retain: 0
+control_log_mask: DISABLED
+`, check: func(t *testing.T, a *Agent) {
+			require.Equal(t, []string{"ib0"}, a.IncludeFabricIfaces)
+			require.Equal(t, "dfuse|daos", a.TelemetryDisabledProcs)
+			require.Equal(t, "DISABLED", a.ControlLogMask)
+		}},
+		"telemetry port alone": {doc: "telemetry_port: 9192\n", check: func(t *testing.T, a *Agent) {
+			require.Equal(t, 9192, a.TelemetryPort)
+			require.False(t, a.TelemetryEnabled)
+		}},
+		"retain in nanoseconds": {doc: "telemetry_port: 1\ntelemetry_enabled: true\ntelemetry_retain: 1000\n",
+			check: func(t *testing.T, a *Agent) {
+				d, err := a.Retain()
+				require.NoError(t, err)
+				require.Equal(t, time.Microsecond, d, "DAOS reads a bare integer as nanoseconds")
+			}},
 		"full": {doc: `name: sys1
 access_points: ['node[1-2]', 'ms:10005']
 port: 10002
@@ -87,6 +156,52 @@ transport_config:
 			err: `daos_agent.yml:1: name: "a_very_long_system_name" must be 1 to 15 characters`},
 		"secure without cert": {doc: "transport_config:\n  cert: ''\n",
 			err: `daos_agent.yml:2: transport_config.cert: must be set unless allow_insecure is true`},
+		"bad control log mask": {doc: "port: 10001\ncontrol_log_mask: LOUD\n",
+			err: `daos_agent.yml:2: control_log_mask: "LOUD" is not one of DISABLED, TRACE, DEBUG, INFO, NOTICE, ERROR`},
+		"evict not bool": {doc: "disable_auto_evict: maybe\n",
+			err: `daos_agent.yml:1: disable_auto_evict: expected true or false, got "maybe"`},
+		"include and exclude": {doc: "exclude_fabric_ifaces: [lo]\ninclude_fabric_ifaces: [eth0]\n",
+			err: `daos_agent.yml:2: include_fabric_ifaces: cannot be set together with exclude_fabric_ifaces`},
+		"exclude not list": {doc: "exclude_fabric_ifaces: lo\n",
+			err: `daos_agent.yml:1: exclude_fabric_ifaces: expected a list, got "lo"`},
+		"empty include entry": {doc: "include_fabric_ifaces: [eth0, '']\n",
+			err: `daos_agent.yml:1: include_fabric_ifaces[1]: must name an interface`},
+		"user map bad uid": {doc: "credential_config:\n  client_user_map:\n    alice: {user: alice}\n",
+			err: `daos_agent.yml:3: credential_config.client_user_map.alice: "alice" is neither a uid nor "default"`},
+		"user map Default": {doc: "credential_config:\n  client_user_map:\n    Default: {user: nobody}\n",
+			err: `daos_agent.yml:3: credential_config.client_user_map.Default: "Default" is neither a uid nor "default"`},
+		"user map negative uid": {doc: "credential_config:\n  client_user_map:\n    -1: {user: x}\n",
+			err: `credential_config.client_user_map.-1: "-1" is neither a uid nor "default"`},
+		"user map uid too big": {doc: "credential_config:\n  client_user_map:\n    4294967295: {user: x}\n",
+			err: `credential_config.client_user_map.4294967295: "4294967295" is neither a uid nor "default"`},
+		"user map twice": {doc: "credential_config:\n  client_user_map:\n    1000: {user: a}\n    '01000': {user: b}\n",
+			err: `credential_config.client_user_map.1000: uid 1000 is mapped twice`},
+		"user map without user": {doc: "credential_config:\n  client_user_map:\n    1000:\n      group: g\n",
+			err: `daos_agent.yml:3: credential_config.client_user_map.1000.user: must be set`},
+		"user map unknown key": {doc: "credential_config:\n  client_user_map:\n    1000:\n      user: a\n      uid: 0\n",
+			err: `daos_agent.yml:5: credential_config.client_user_map.1000.uid: unknown key`},
+		"user map not map": {doc: "credential_config:\n  client_user_map: [a]\n",
+			err: `daos_agent.yml:2: credential_config.client_user_map: expected a map, got a list`},
+		"user map groups not list": {doc: "credential_config:\n  client_user_map:\n    default: {user: a, groups: g}\n",
+			err: `daos_agent.yml:3: credential_config.client_user_map.default.groups: expected a list, got "g"`},
+		"telemetry port out of range": {doc: "telemetry_port: 70000\n",
+			err: `daos_agent.yml:1: telemetry_port: 70000 is not a valid port (1-65535)`},
+		"telemetry enabled without port": {doc: "telemetry_enabled: true\n",
+			err: `daos_agent.yml:1: telemetry_enabled: requires telemetry_port`},
+		"telemetry retain without enabled": {doc: "telemetry_port: 9192\ntelemetry_retain: 10m\n",
+			err: `daos_agent.yml:2: telemetry_retain: requires telemetry_enabled: true`},
+		"bad telemetry retain": {doc: "telemetry_port: 9192\ntelemetry_enabled: true\ntelemetry_retain: a while\n",
+			err: `daos_agent.yml:3: telemetry_retain: "a while" must be a duration such as 10m`},
+		"negative telemetry retain": {doc: "telemetry_port: 9192\ntelemetry_enabled: true\ntelemetry_retain: -1m\n",
+			err: `daos_agent.yml:3: telemetry_retain: "-1m" must be a duration such as 10m`},
+		"enabled procs without enabled": {doc: "telemetry_port: 9192\ntelemetry_enabled_procs: foo\n",
+			err: `daos_agent.yml:2: telemetry_enabled_procs: requires telemetry_enabled: true`},
+		"disabled procs without enabled": {doc: "telemetry_disabled_procs: foo\n",
+			err: `daos_agent.yml:1: telemetry_disabled_procs: requires telemetry_enabled: true`},
+		"bad procs regexp": {doc: "telemetry_port: 9192\ntelemetry_enabled: true\ntelemetry_enabled_procs: '*'\n",
+			err: `daos_agent.yml:3: telemetry_enabled_procs: "*" is not a valid regular expression`},
+		"both procs": {doc: "telemetry_port: 9192\ntelemetry_enabled: true\ntelemetry_enabled_procs: a\ntelemetry_disabled_procs: b\n",
+			err: `daos_agent.yml:4: telemetry_disabled_procs: cannot be set together with telemetry_enabled_procs`},
 		"bad yaml": {doc: "name: [\n", err: "daos_agent.yml: invalid YAML"},
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -63,6 +63,26 @@ func checkNode(n *yaml.Node, t reflect.Type, path string, lines map[string]int) 
 				return err
 			}
 		}
+	case reflect.Map:
+		// Maps with free-form keys (client_user_map); the caller's
+		// validation judges the keys.
+		if n.Kind != yaml.MappingNode {
+			return wrong("a map")
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Kind != yaml.ScalarNode || k.Value == "<<" {
+				return &Error{Line: k.Line, Key: path, Reason: "map keys must be plain names or numbers"}
+			}
+			key := join(path, k.Value)
+			if first, dup := lines[key]; dup {
+				return &Error{Line: k.Line, Key: key, Reason: fmt.Sprintf("given twice (first at line %d)", first)}
+			}
+			lines[key] = k.Line
+			if err := checkNode(v, t.Elem(), key, lines); err != nil {
+				return err
+			}
+		}
 	case reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
 			return wrong("a list")
