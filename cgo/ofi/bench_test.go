@@ -44,6 +44,76 @@ func BenchmarkRMAWrite(b *testing.B) {
 	})
 }
 
+// BenchmarkRMARead is the pull direction of BenchmarkRMAWrite: an RMA read
+// of 1 MiB over tcp;ofi_rxm, which a server's bulk pull is. With manual
+// progress the passive side moves the data only while its CQ is read, so
+// this is where libfabric itself bounds the ofi provider's bulk pulls.
+// The Go equivalent is a 1-byte request answered with the buffer.
+func BenchmarkRMARead(b *testing.B) {
+	const size = 1 << 20
+	b.Run("size=1MiB/impl=ofi", func(b *testing.B) {
+		a, t, dest, _ := openPair(b)
+		dst := region(b, a, size, AccessLocal)
+		src := region(b, t, size, AccessRemoteRead)
+		ctx := context.Background()
+		b.SetBytes(size)
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if err := a.Read(ctx, dest, dst, 0, size, src.Remote(), 0); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("size=1MiB/impl=gotcp", func(b *testing.B) {
+		c := tcpSource(b, size)
+		dst := make([]byte, size)
+		req := []byte{1}
+		b.SetBytes(size)
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if _, err := c.Write(req); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := io.ReadFull(c, dst); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// tcpSource connects to a loopback TCP peer that answers each 1-byte
+// request with size bytes from one buffer. Both close when b ends.
+func tcpSource(b *testing.B, size int) net.Conn {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { ln.Close() })
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		req := make([]byte, 1)
+		src := make([]byte, size)
+		for {
+			if _, err := io.ReadFull(c, req); err != nil {
+				return
+			}
+			if _, err := c.Write(src); err != nil {
+				return
+			}
+		}
+	}()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { c.Close() })
+	return c
+}
+
 // BenchmarkTaggedPingPong measures a 64-byte round trip through tagged
 // messages, against the same exchange over a plain loopback TCP connection.
 func BenchmarkTaggedPingPong(b *testing.B) {
