@@ -7,6 +7,7 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -80,6 +81,7 @@ type Agent struct {
 	cfg   *config.Agent
 	deps  Deps
 	cache *attachCache
+	creds *credCache
 	srv   *drpc.Server
 
 	fabricMu  sync.Mutex
@@ -114,7 +116,11 @@ func New(cfg *config.Agent, deps Deps) (*Agent, error) {
 	if deps.LookupGroup == nil {
 		deps.LookupGroup = user.LookupGroupId
 	}
-	a := &Agent{cfg: cfg, deps: deps}
+	ttl, _, err := credCacheTTL(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("create agent: %w", err)
+	}
+	a := &Agent{cfg: cfg, deps: deps, creds: &credCache{ttl: ttl, now: deps.Now}}
 	a.cache = &attachCache{
 		ttl:      cfg.AttachInfoExpiration(),
 		disabled: deps.DisableCache,
@@ -264,7 +270,9 @@ func (a *Agent) requestCreds(ctx context.Context, body []byte) ([]byte, error) {
 		a.deps.Logger.Warn("credential refused", "uid", peer.UID, "pid", peer.PID, "err", err)
 		return proto.Marshal(&agentpb.GetCredResp{Status: derNoPerm})
 	}
-	cred, err := a.deps.Signer.Sign(sys, auth.AgentOrigin)
+	cred, err := a.creds.get(sys, func() (*agentpb.Credential, error) {
+		return a.deps.Signer.Sign(sys, auth.AgentOrigin)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("request credentials: %w", err)
 	}
@@ -272,11 +280,20 @@ func (a *Agent) requestCreds(ctx context.Context, body []byte) ([]byte, error) {
 }
 
 // identify turns a peer's ids into names. Names carry DAOS's trailing
-// '@' (user@, group@), as in ACL principals.
+// '@' (user@, group@), as in ACL principals. A uid with no user entry
+// here (a container's) is named by credential_config.client_user_map;
+// other lookup failures (NSS down) refuse, rather than name a known
+// user after the map.
 func (a *Agent) identify(p drpc.PeerCred) (*agentpb.Sys, error) {
 	uid, gid := strconv.FormatUint(uint64(p.UID), 10), strconv.FormatUint(uint64(p.GID), 10)
 	u, err := a.deps.LookupUser(uid)
 	if err != nil {
+		var unknown user.UnknownUserIdError
+		if errors.As(err, &unknown) {
+			if m, ok := a.cfg.Credentials.MappedUser(p.UID); ok {
+				return a.mappedIdentity(p, m)
+			}
+		}
 		return nil, fmt.Errorf("look up user %s: %w", uid, err)
 	}
 	g, err := a.deps.LookupGroup(gid)

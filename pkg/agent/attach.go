@@ -149,8 +149,9 @@ type fabricIface struct {
 }
 
 // localFabric lists this node's interfaces for provider: fabric_ifaces
-// from daos_agent.yml in its order, or else the scanner's, best first. A
-// scan is kept per provider; a failed one is not.
+// from daos_agent.yml in its order, or else the scanner's, best first,
+// less exclude_fabric_ifaces or only include_fabric_ifaces. A scan is
+// kept per provider; a failed one is not.
 func (a *Agent) localFabric(ctx context.Context, provider string) []fabricIface {
 	if len(a.cfg.FabricIfaces) > 0 {
 		var out []fabricIface
@@ -186,8 +187,9 @@ func (a *Agent) localFabric(ctx context.Context, provider string) []fabricIface 
 	}
 	var out []fabricIface
 	seen := make(map[string]bool)
+	use := a.ifaceFilter()
 	for _, f := range fabric {
-		if seen[f.Device] {
+		if seen[f.Device] || !use(f.Device) {
 			continue // one device may list several providers
 		}
 		seen[f.Device] = true
@@ -197,11 +199,36 @@ func (a *Agent) localFabric(ctx context.Context, provider string) []fabricIface 
 		}
 		out = append(out, fabricIface{numa: f.NUMANode, iface: f.Device, domain: dom})
 	}
+	if len(out) == 0 && len(fabric) > 0 {
+		a.deps.Logger.Warn("the network scan found interfaces, but exclude_fabric_ifaces/include_fabric_ifaces leave none",
+			"provider", provider, "include", a.cfg.IncludeFabricIfaces, "exclude", a.cfg.ExcludeFabricIfaces)
+	}
 	if a.scanned == nil {
 		a.scanned = make(map[string][]fabricIface)
 	}
 	a.scanned[provider] = out
 	return out
+}
+
+// ifaceFilter tells whether a scanned interface may be used: the config
+// allows at most one of include_fabric_ifaces and exclude_fabric_ifaces.
+func (a *Agent) ifaceFilter() func(string) bool {
+	set := func(names []string) map[string]bool {
+		m := make(map[string]bool, len(names))
+		for _, n := range names {
+			m[n] = true
+		}
+		return m
+	}
+	switch {
+	case len(a.cfg.IncludeFabricIfaces) > 0:
+		in := set(a.cfg.IncludeFabricIfaces)
+		return func(name string) bool { return in[name] }
+	case len(a.cfg.ExcludeFabricIfaces) > 0:
+		ex := set(a.cfg.ExcludeFabricIfaces)
+		return func(name string) bool { return !ex[name] }
+	}
+	return func(string) bool { return true }
 }
 
 // pickIface chooses an interface for a client on NUMA node numa: the

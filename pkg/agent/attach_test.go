@@ -441,3 +441,29 @@ func TestProcNUMANode(t *testing.T) {
 	require.False(t, cpuListHas("0-3,8,10-11", 9))
 	require.False(t, cpuListHas("", 0))
 }
+
+func TestAttachInfoFabricIfaceFilters(t *testing.T) {
+	for name, tc := range map[string]struct {
+		doc   string
+		iface string
+		numa  int // entries in numa_fabric_interfaces
+	}{
+		"exclude":         {doc: "exclude_fabric_ifaces: [ib1]\n", iface: "eth0", numa: 1},
+		"exclude unknown": {doc: "exclude_fabric_ifaces: [lo]\n", iface: "ib1", numa: 2},
+		"include":         {doc: "include_fabric_ifaces: [eth0]\n", iface: "eth0", numa: 1},
+		"include none":    {doc: "include_fabric_ifaces: [ib7]\n"},
+		"configured ifaces win": {doc: "exclude_fabric_ifaces: [eth9]\nfabric_ifaces: [{numa_node: 1, devices: [{iface: eth9}]}]\n",
+			iface: "eth9", numa: 1},
+	} {
+		t.Run(name, func(t *testing.T) {
+			h := start(t, tc.doc, nil, func(d *Deps) { d.Scanner = &fakeScanner{} })
+			resp, err := h.attachInfo(t, &mgmtpb.GetAttachInfoReq{})
+			require.NoError(t, err)
+			require.Equal(t, tc.iface, resp.ClientNetHint.Interface)
+			require.Len(t, resp.NumaFabricInterfaces, tc.numa)
+			if tc.iface == "" {
+				require.Contains(t, h.log.String(), "leave none")
+			}
+		})
+	}
+}
