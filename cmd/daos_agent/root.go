@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -36,7 +37,7 @@ func newRoot() *cobra.Command {
 	pf.BoolVarP(&f.config.Insecure, "insecure", "i", false, "talk to the servers without TLS")
 	pf.StringVarP(&f.config.RuntimeDir, "runtime_dir", "s", "", "directory for "+agent.SocketName)
 	pf.StringVarP(&f.config.LogFile, "logfile", "l", "", "log to this file instead of stderr")
-	pf.BoolVarP(&f.debug, "debug", "d", false, "log debug messages")
+	pf.BoolVarP(&f.debug, "debug", "d", false, "log debug messages (overrides a higher control_log_mask)")
 	start := startCommand(f)
 	root.AddCommand(start, dumpAttachInfoCommand(f))
 	root.Args = cobra.NoArgs
@@ -60,7 +61,27 @@ groups, read from the socket, and are signed with the agent's certificate
 key (transport_config.key), or with credential_config.signing_key when set;
 servers check them with <client_cert_dir>/agent.crt. With allow_insecure
 and no signing key they carry a digest instead, which servers accept only
-in insecure mode.`,
+in insecure mode.
+
+Other daos_agent.yml keys:
+  control_log_mask         log level: DISABLED, TRACE, DEBUG, INFO (default),
+                           NOTICE or ERROR; -d lowers it to DEBUG.
+  credential_config:
+    cache_expiration       keep a signed credential per identity (uid, gid,
+                           groups) this long, e.g. 1m; at most 2m30s, half
+                           the 5m age past which servers refuse credentials.
+    client_user_map        names for uids with no user entry on this node
+                           (containers): {<uid>|default: {user, group,
+                           groups}}. Only names are mapped: the uid and gid
+                           in the credential stay the caller's own.
+  exclude_fabric_ifaces,   leave out, or use only, these interfaces when the
+  include_fabric_ifaces    agent scans (fabric_ifaces not set); not both.
+  disable_auto_evict,      accepted; they concern pool handles, which clients
+  enable_evict_on_start    of this build cannot open yet.
+  telemetry_port, telemetry_enabled, telemetry_retain,
+  telemetry_enabled_procs, telemetry_disabled_procs
+                           checked as DAOS does; client telemetry comes with
+                           libdaos, so no metrics endpoint is served yet.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f.config.ConfigPathGiven = cmd.Flags().Changed("config-path")
@@ -78,7 +99,7 @@ func run(cmd *cobra.Command, f *flags) error {
 	if err != nil {
 		return err
 	}
-	log, closeLog, err := openLog(cfg.LogFile, cmd.ErrOrStderr(), f.debug)
+	log, closeLog, err := openLog(cfg.LogFile, cmd.ErrOrStderr(), logLevel(cfg.ControlLogMask, f.debug))
 	if err != nil {
 		return err
 	}
@@ -110,6 +131,9 @@ func run(cmd *cobra.Command, f *flags) error {
 	if err := a.Listen(ctx); err != nil {
 		return fmt.Errorf("start: %w", err)
 	}
+	for _, n := range agent.Notices(cfg) {
+		log.Log(ctx, levelNotice, n)
+	}
 	log.Info("daos_agent started", "config", cfg.String(), "system", cfg.Name, "access_points", cfg.AccessPoints,
 		"socket", a.SocketPath(), "key_id", signer.KeyID(), "pid", os.Getpid())
 	if err := a.Serve(ctx); err != nil {
@@ -119,12 +143,53 @@ func run(cmd *cobra.Command, f *flags) error {
 	return nil
 }
 
-// openLog logs to file, or to stderr when file is "".
-func openLog(file string, stderr io.Writer, debug bool) (*slog.Logger, func(), error) {
+// levelTrace, levelNotice and levelOff place control_log_mask's TRACE,
+// NOTICE and DISABLED among slog's levels, as daos_server does.
+const (
+	levelTrace  = slog.LevelDebug - 4
+	levelNotice = slog.LevelInfo + 2
+	levelOff    = slog.LevelError + 100
+)
+
+// logLevel is control_log_mask as a slog level; -d (debug) lowers it to
+// DEBUG, and leaves TRACE.
+func logLevel(mask string, debug bool) slog.Level {
 	level := slog.LevelInfo
-	if debug {
+	switch strings.ToUpper(mask) {
+	case "DISABLED":
+		level = levelOff
+	case "TRACE":
+		level = levelTrace
+	case "DEBUG":
+		level = slog.LevelDebug
+	case "NOTICE":
+		level = levelNotice
+	case "ERROR":
+		level = slog.LevelError
+	}
+	if debug && level > slog.LevelDebug {
 		level = slog.LevelDebug
 	}
+	return level
+}
+
+// levelNames spells the TRACE and NOTICE levels by name, not as
+// DEBUG-4 and INFO+2.
+func levelNames(_ []string, a slog.Attr) slog.Attr {
+	if a.Key != slog.LevelKey {
+		return a
+	}
+	switch a.Value.Any() {
+	case levelTrace:
+		a.Value = slog.StringValue("TRACE")
+	case levelNotice:
+		a.Value = slog.StringValue("NOTICE")
+	}
+	return a
+}
+
+// openLog logs to file, or to stderr when file is "".
+func openLog(file string, stderr io.Writer, level slog.Level) (*slog.Logger, func(), error) {
 	w, closeFn := stderr, func() {}
 	if file != "" {
 		fh, err := os.OpenFile(file, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
@@ -133,7 +198,7 @@ func openLog(file string, stderr io.Writer, debug bool) (*slog.Logger, func(), e
 		}
 		w, closeFn = fh, func() { fh.Close() }
 	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level})), closeFn, nil
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level, ReplaceAttr: levelNames})), closeFn, nil
 }
 
 // credentialSigner picks the key credentials are signed with: the daos-go
