@@ -110,12 +110,10 @@ func (c AgentCredentials) MappedUser(uid uint32) (MappedUser, bool) {
 }
 
 // CredentialCacheExpiration parses credential_config.cache_expiration;
-// empty means no caching (0).
+// empty means no caching (0). A bare number is nanoseconds, as DAOS
+// reads it.
 func (c AgentCredentials) CredentialCacheExpiration() (time.Duration, error) {
-	if c.CacheExpiration == "" {
-		return 0, nil
-	}
-	return time.ParseDuration(c.CacheExpiration)
+	return parseDuration(c.CacheExpiration)
 }
 
 // Retain parses telemetry_retain (0 when unset). As in DAOS, whose

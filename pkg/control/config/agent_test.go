@@ -93,6 +93,12 @@ control_log_mask: DISABLED
 				require.NoError(t, err)
 				require.Equal(t, time.Microsecond, d, "DAOS reads a bare integer as nanoseconds")
 			}},
+		"credential cache in nanoseconds": {doc: "credential_config: {cache_expiration: 1000}\n",
+			check: func(t *testing.T, a *Agent) {
+				d, err := a.Credentials.CredentialCacheExpiration()
+				require.NoError(t, err)
+				require.Equal(t, time.Microsecond, d)
+			}},
 		"full": {doc: `name: sys1
 access_points: ['node[1-2]', 'ms:10005']
 port: 10002
