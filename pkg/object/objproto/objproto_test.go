@@ -1,0 +1,94 @@
+package objproto
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/rpc"
+)
+
+func roundTrip(t *testing.T, in, out rpc.Message) {
+	t.Helper()
+	e := rpc.NewEncoder(nil)
+	in.EncodeRPC(e)
+	d := rpc.NewDecoder(e.Bytes())
+	require.NoError(t, out.DecodeRPC(d))
+	require.NoError(t, d.Finish())
+	assert.Equal(t, in, out)
+	// Every strict prefix is refused, never a panic.
+	for n := 0; n < len(e.Bytes()); n++ {
+		d := rpc.NewDecoder(e.Bytes()[:n])
+		err := out.DecodeRPC(d)
+		if err == nil {
+			err = d.Finish()
+		}
+		require.Error(t, err, "prefix of %d bytes of %d accepted", n, len(e.Bytes()))
+	}
+}
+
+var hdr = Header{Pool: UUID{1}, Cont: UUID{2}, ContHandle: UUID{3}, MapVersion: 7, Target: 3,
+	OID: daos.ObjectID{Hi: 1 << 56, Lo: 42}, Epoch: 99, HLC: 1234, Flags: daos.CondDkeyInsert}
+
+func TestRoundTrips(t *testing.T) {
+	iods := []daos.IOD{
+		{Name: []byte("a"), Type: daos.IODSingle, Size: 5},
+		{Name: []byte("arr"), Type: daos.IODArray, Size: 1, Recxs: []daos.Recx{{Idx: 0, Nr: 3}, {Idx: 10, Nr: 2}}, Flags: daos.CondAkeyInsert},
+	}
+	roundTrip(t, &UpdateReq{Header: hdr, Dkey: []byte("d"), IODs: iods, Data: rpc.Bulk{Len: 10, Inline: []byte("helloabcde")}}, &UpdateReq{})
+	roundTrip(t, &UpdateResp{Epoch: 5, MapVersion: 2, HLC: 9}, &UpdateResp{})
+	roundTrip(t, &FetchReq{Header: hdr, Dkey: []byte("d"), IODs: iods, Data: rpc.Bulk{Len: 10}, SizeOnly: true}, &FetchReq{})
+	roundTrip(t, &FetchResp{Sizes: []uint64{5, 1}, Inline: []byte("x"), MapVersion: 2, HLC: 3}, &FetchResp{})
+	roundTrip(t, &PunchReq{Header: hdr, Kind: PunchAkeys, Dkey: []byte("d"), Keys: [][]byte{[]byte("a"), []byte("b")}}, &PunchReq{})
+	roundTrip(t, &EnumReq{Header: hdr, Kind: EnumRecxs, Dkey: []byte("d"), Akey: []byte("a"), Anchor: []byte{1, 2}, Max: 100}, &EnumReq{})
+	roundTrip(t, &EnumResp{Keys: [][]byte{[]byte("k1")}, OIDs: []daos.ObjectID{{Hi: 1, Lo: 2}},
+		Extents: []Extent{{Recx: daos.Recx{Idx: 1, Nr: 2}, Epoch: 3}}, RecordSize: 8, Anchor: []byte("z"), EOF: true, MapVersion: 4}, &EnumResp{})
+	roundTrip(t, &QueryKeyReq{Header: hdr, Query: daos.GetMax | daos.GetDkey, Dkey: []byte("d"), Akey: []byte("a")}, &QueryKeyReq{})
+	roundTrip(t, &QueryKeyResp{Dkey: []byte("d"), Akey: []byte("a"), Recx: daos.Recx{Idx: 4, Nr: 1}, MapVersion: 1}, &QueryKeyResp{})
+}
+
+func TestRejects(t *testing.T) {
+	bad := func(m, out rpc.Message, mutate func([]byte) []byte) {
+		t.Helper()
+		e := rpc.NewEncoder(nil)
+		m.EncodeRPC(e)
+		b := mutate(append([]byte(nil), e.Bytes()...))
+		d := rpc.NewDecoder(b)
+		err := out.DecodeRPC(d)
+		if err == nil {
+			err = d.Finish()
+		}
+		assert.ErrorIs(t, err, daos.ErrProto)
+	}
+	hdrLen := 16*3 + 4 + 4 + 16 + 8 + 8 + 8
+	// An IOD type byte of 9.
+	bad(&UpdateReq{Header: hdr, Dkey: []byte("d"), IODs: []daos.IOD{{Name: []byte("a"), Type: daos.IODSingle, Size: 1}}, Data: rpc.Bulk{Len: 1, Inline: []byte("x")}},
+		&UpdateReq{}, func(b []byte) []byte { b[hdrLen+2+1+2] = 9; return b })
+	// A punch kind of 0 and an enumeration kind of 9.
+	bad(&PunchReq{Header: hdr, Kind: PunchObject}, &PunchReq{}, func(b []byte) []byte { b[hdrLen] = 0; return b })
+	bad(&EnumReq{Header: hdr, Kind: EnumDkeys}, &EnumReq{}, func(b []byte) []byte { b[hdrLen] = 9; return b })
+	// A huge IOD count.
+	bad(&FetchReq{Header: hdr, Dkey: []byte("d")}, &FetchReq{}, func(b []byte) []byte {
+		return append(b[:hdrLen+2], 0xff, 0xff, 0xff, 0xff, 0x0f)
+	})
+	// Trailing garbage.
+	bad(&UpdateResp{}, &UpdateResp{}, func(b []byte) []byte { return append(b, 1) })
+}
+
+func FuzzDecode(f *testing.F) {
+	e := rpc.NewEncoder(nil)
+	(&UpdateReq{Header: hdr, Dkey: []byte("d"), IODs: []daos.IOD{{Name: []byte("a"), Type: daos.IODArray, Size: 1, Recxs: []daos.Recx{{Idx: 1, Nr: 1}}}}}).EncodeRPC(e)
+	f.Add(uint8(0), e.Bytes())
+	f.Add(uint8(3), []byte{1, 2, 3})
+	f.Fuzz(func(t *testing.T, which uint8, b []byte) {
+		msgs := []rpc.Message{&UpdateReq{}, &UpdateResp{}, &FetchReq{}, &FetchResp{}, &PunchReq{}, &EnumReq{}, &EnumResp{}, &QueryKeyReq{}, &QueryKeyResp{}}
+		m := msgs[int(which)%len(msgs)]
+		// Whatever the bytes, decoding ends in a message or an error.
+		if err := m.DecodeRPC(rpc.NewDecoder(b)); err != nil && !errors.Is(err, daos.ErrProto) {
+			t.Fatalf("decode error without DER_PROTO: %v", err)
+		}
+	})
+}
