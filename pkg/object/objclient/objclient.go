@@ -1,0 +1,134 @@
+// Package objclient sends object I/O to one shard: an engine's target
+// reached over pkg/rpc. It moves the caller's scatter-gather lists inline
+// or through a bulk handle, as pkg/rpc decides by size, and carries the
+// client's hybrid logical clock both ways. Placement (which shard holds a
+// dkey) is the caller's business.
+package objclient
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/fabric"
+	"github.com/daos-go/daos/pkg/hlc"
+	"github.com/daos-go/daos/pkg/object/objproto"
+	"github.com/daos-go/daos/pkg/rpc"
+)
+
+// Shard names a target of an engine.
+type Shard struct {
+	URI    fabric.URI
+	Target uint32
+}
+
+// Client calls shards from one endpoint.
+type Client struct {
+	EP    *rpc.Endpoint
+	Clock *hlc.Clock
+}
+
+func (c *Client) stamp(h *objproto.Header, s Shard) {
+	h.Target = s.Target
+	h.HLC = c.Clock.Now()
+}
+
+// Update writes the IODs of dkey; data holds each IOD's bytes (a single
+// value, or the array records of its extents back to back). It returns
+// the epoch the engine stamped.
+func (c *Client) Update(ctx context.Context, s Shard, h objproto.Header, dkey []byte, iods []daos.IOD, data [][]byte) (daos.Epoch, error) {
+	c.stamp(&h, s)
+	b, err := c.EP.Expose(data, rpc.ToServer)
+	if err != nil {
+		return 0, err
+	}
+	req := &objproto.UpdateReq{Header: h, Dkey: dkey, IODs: iods, Data: b.Desc()}
+	resp := &objproto.UpdateResp{}
+	err = c.EP.Call(ctx, s.URI, objproto.OpUpdate, req, resp)
+	if ferr := b.Finish(nil); err == nil {
+		err = ferr
+	}
+	if err != nil {
+		return 0, err
+	}
+	c.Clock.Update(resp.HLC)
+	return resp.Epoch, nil
+}
+
+// Fetch reads the IODs of dkey into bufs (one per IOD, each sized for the
+// IOD's data) and returns each IOD's size (0: nothing there).
+func (c *Client) Fetch(ctx context.Context, s Shard, h objproto.Header, dkey []byte, iods []daos.IOD, bufs [][]byte) ([]uint64, error) {
+	c.stamp(&h, s)
+	b, err := c.EP.Expose(bufs, rpc.FromServer)
+	if err != nil {
+		return nil, err
+	}
+	req := &objproto.FetchReq{Header: h, Dkey: dkey, IODs: iods, Data: b.Desc()}
+	resp := &objproto.FetchResp{}
+	err = c.EP.CallWith(ctx, s.URI, objproto.OpFetch, req, resp, rpc.CallOptions{Idempotent: true})
+	var inline []byte
+	if err == nil {
+		inline = resp.Inline
+	}
+	if ferr := b.Finish(inline); err == nil {
+		err = ferr
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.Clock.Update(resp.HLC)
+	if len(resp.Sizes) != len(iods) {
+		return nil, fmt.Errorf("fetch: %d sizes for %d IODs: %w", len(resp.Sizes), len(iods), daos.ErrProto)
+	}
+	return resp.Sizes, nil
+}
+
+// Sizes asks for the IODs' sizes only.
+func (c *Client) Sizes(ctx context.Context, s Shard, h objproto.Header, dkey []byte, iods []daos.IOD) ([]uint64, error) {
+	c.stamp(&h, s)
+	req := &objproto.FetchReq{Header: h, Dkey: dkey, IODs: iods, SizeOnly: true}
+	resp := &objproto.FetchResp{}
+	if err := c.EP.CallWith(ctx, s.URI, objproto.OpFetch, req, resp, rpc.CallOptions{Idempotent: true}); err != nil {
+		return nil, err
+	}
+	c.Clock.Update(resp.HLC)
+	if len(resp.Sizes) != len(iods) {
+		return nil, fmt.Errorf("fetch sizes: %d sizes for %d IODs: %w", len(resp.Sizes), len(iods), daos.ErrProto)
+	}
+	return resp.Sizes, nil
+}
+
+// Punch removes the object (kind PunchObject), dkeys, or akeys of dkey.
+func (c *Client) Punch(ctx context.Context, s Shard, h objproto.Header, kind objproto.PunchKind, dkey []byte, keys [][]byte) (daos.Epoch, error) {
+	c.stamp(&h, s)
+	resp := &objproto.UpdateResp{}
+	if err := c.EP.Call(ctx, s.URI, objproto.OpPunch, &objproto.PunchReq{Header: h, Kind: kind, Dkey: dkey, Keys: keys}, resp); err != nil {
+		return 0, err
+	}
+	c.Clock.Update(resp.HLC)
+	return resp.Epoch, nil
+}
+
+// Enumerate lists one batch of what req asks for.
+func (c *Client) Enumerate(ctx context.Context, s Shard, req objproto.EnumReq) (*objproto.EnumResp, error) {
+	c.stamp(&req.Header, s)
+	resp := &objproto.EnumResp{}
+	if err := c.EP.CallWith(ctx, s.URI, objproto.OpEnum, &req, resp, rpc.CallOptions{Idempotent: true}); err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+// QueryKey finds the greatest or least key or extent.
+func (c *Client) QueryKey(ctx context.Context, s Shard, req objproto.QueryKeyReq) (*objproto.QueryKeyResp, error) {
+	c.stamp(&req.Header, s)
+	resp := &objproto.QueryKeyResp{}
+	if err := c.EP.CallWith(ctx, s.URI, objproto.OpQueryKey, &req, resp, rpc.CallOptions{Idempotent: true}); err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+// IsStale tells whether err asks the caller to refresh its pool map.
+func IsStale(err error) bool { return errors.Is(err, daos.ErrStale) }

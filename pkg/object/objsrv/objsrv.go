@@ -1,0 +1,356 @@
+// Package objsrv serves object I/O on an engine: the handlers of
+// pkg/object/objproto's opcodes. Each request is checked (pool map
+// version, target index, sizes), stamped with the engine's hybrid logical
+// clock, and run on the executor of the target that holds the shard,
+// against that target's VOS pool.
+package objsrv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/engine/target"
+	"github.com/daos-go/daos/pkg/hlc"
+	"github.com/daos-go/daos/pkg/object/objproto"
+	"github.com/daos-go/daos/pkg/rpc"
+	"github.com/daos-go/daos/pkg/vos"
+)
+
+// Targets finds the engine's targets.
+type Targets interface {
+	Target(idx uint32) (*target.Target, error)
+}
+
+// PoolMaps reports the pool map version an engine holds for a pool, to
+// refuse requests placed with an older map (DER_STALE). ok is false when
+// the engine holds no map for the pool (no check then).
+type PoolMaps interface {
+	MapVersion(pool objproto.UUID) (version uint32, ok bool)
+}
+
+// Service is the object I/O service of one engine.
+type Service struct {
+	Targets Targets
+	Clock   *hlc.Clock
+	// Maps may be nil: no map version checks (until pool services hand
+	// engines their pools' maps).
+	Maps PoolMaps
+
+	bufs sync.Pool
+}
+
+// Register adds the object opcodes to reg.
+func (s *Service) Register(reg *rpc.Registry) error {
+	for _, op := range []struct {
+		op   rpc.Opcode
+		name string
+		h    rpc.Handler
+	}{
+		{objproto.OpUpdate, "obj_update", rpc.Handle(s.update)},
+		{objproto.OpFetch, "obj_fetch", rpc.Handle(s.fetch)},
+		{objproto.OpPunch, "obj_punch", rpc.Handle(s.punch)},
+		{objproto.OpEnum, "obj_enum", rpc.Handle(s.enum)},
+		{objproto.OpQueryKey, "obj_query_key", rpc.Handle(s.queryKey)},
+	} {
+		if err := reg.Register(op.op, op.name, op.h); err != nil {
+			return fmt.Errorf("register object service: %w", err)
+		}
+	}
+	return nil
+}
+
+// check validates the header and finds the target.
+func (s *Service) check(h *objproto.Header) (*target.Target, uint32, error) {
+	s.Clock.Update(h.HLC)
+	var version uint32
+	if s.Maps != nil {
+		if v, ok := s.Maps.MapVersion(h.Pool); ok {
+			version = v
+			if h.MapVersion < v {
+				return nil, v, daos.Errorf(daos.ErrStale, "pool map version %d is older than the engine's %d: refresh the pool map", h.MapVersion, v)
+			}
+		}
+	}
+	t, err := s.Targets.Target(h.Target)
+	if err != nil {
+		return nil, version, err
+	}
+	return t, version, nil
+}
+
+// dataLens is how many bytes each IOD's data takes: the value size for a
+// single value, records times record size for an array.
+func dataLens(iods []daos.IOD) ([]int64, int64, error) {
+	lens := make([]int64, len(iods))
+	var total int64
+	for i, iod := range iods {
+		var n uint64
+		switch iod.Type {
+		case daos.IODSingle:
+			n = iod.Size
+		case daos.IODArray:
+			var recs uint64
+			for _, r := range iod.Recxs {
+				if r.Nr > vos.MaxFetchBytes || recs+r.Nr > vos.MaxFetchBytes {
+					return nil, 0, daos.Errorf(daos.ErrInval, "IOD %q: too many records", iod.Name)
+				}
+				recs += r.Nr
+			}
+			if iod.Size != 0 && recs > vos.MaxFetchBytes/iod.Size {
+				return nil, 0, daos.Errorf(daos.ErrInval, "IOD %q: %d records of %d bytes is too much", iod.Name, recs, iod.Size)
+			}
+			n = recs * iod.Size
+		}
+		if n > vos.MaxFetchBytes || uint64(total)+n > vos.MaxFetchBytes {
+			return nil, 0, daos.Errorf(daos.ErrInval, "IODs describe more than %d bytes", vos.MaxFetchBytes)
+		}
+		lens[i] = int64(n)
+		total += int64(n)
+	}
+	return lens, total, nil
+}
+
+func (s *Service) buf(n int64) []byte {
+	if n <= 0 {
+		return nil
+	}
+	if b, ok := s.bufs.Get().(*[]byte); ok && int64(cap(*b)) >= n {
+		return (*b)[:n]
+	}
+	return make([]byte, n)
+}
+
+func (s *Service) put(b []byte) {
+	if cap(b) >= 64<<10 && cap(b) <= 16<<20 {
+		s.bufs.Put(&b)
+	}
+}
+
+func (s *Service) update(ctx context.Context, in *rpc.Incoming, req *objproto.UpdateReq) (rpc.Message, error) {
+	t, version, err := s.check(&req.Header)
+	if err != nil {
+		return nil, err
+	}
+	lens, total, err := dataLens(req.IODs)
+	if err != nil {
+		return nil, err
+	}
+	if total != req.Data.Len {
+		return nil, daos.Errorf(daos.ErrInval, "update: the IODs describe %d bytes, the request carries %d", total, req.Data.Len)
+	}
+	buf := s.buf(total)
+	defer s.put(buf)
+	if total > 0 {
+		if err := in.Pull(ctx, req.Data, [][]byte{buf}); err != nil {
+			return nil, fmt.Errorf("update: fetch the data: %w", err)
+		}
+	}
+	data := make([][]byte, len(lens))
+	off := int64(0)
+	for i, n := range lens {
+		data[i] = buf[off : off+n]
+		off += n
+	}
+	epoch := req.Epoch
+	if epoch == 0 {
+		epoch = s.Clock.Now()
+	}
+	cont := vos.ContainerID(req.Cont)
+	err = t.Exec.Run(ctx, func(ctx context.Context) error {
+		vp, err := t.Container(ctx, target.UUID(req.Pool), cont)
+		if err != nil {
+			return err
+		}
+		return vp.Update(ctx, cont, req.OID, epoch, req.Dkey, req.IODs, data, vos.UpdateOptions{Flags: req.Flags})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &objproto.UpdateResp{Epoch: epoch, MapVersion: version, HLC: s.Clock.Now()}, nil
+}
+
+func (s *Service) fetch(ctx context.Context, in *rpc.Incoming, req *objproto.FetchReq) (rpc.Message, error) {
+	t, version, err := s.check(&req.Header)
+	if err != nil {
+		return nil, err
+	}
+	lens, total, err := dataLens(req.IODs)
+	if err != nil {
+		return nil, err
+	}
+	if !req.SizeOnly && total > req.Data.Len {
+		return nil, daos.Errorf(daos.ErrInval, "fetch: the IODs describe %d bytes, the caller has room for %d", total, req.Data.Len)
+	}
+	epoch := req.Epoch
+	if epoch == 0 {
+		epoch = daos.EpochMax
+	}
+	cont := vos.ContainerID(req.Cont)
+	iods := req.IODs
+	if req.SizeOnly {
+		// Ask VOS for sizes only.
+		iods = make([]daos.IOD, len(req.IODs))
+		for i, iod := range req.IODs {
+			iods[i] = iod
+			iods[i].Size = daos.RecAny
+		}
+	}
+	res := make([]vos.FetchResult, len(iods))
+	err = t.Exec.Run(ctx, func(ctx context.Context) error {
+		vp, ok, err := t.HasContainer(target.UUID(req.Pool), cont)
+		if err != nil || !ok {
+			return err // a container never written here holds nothing
+		}
+		return vp.FetchInto(ctx, cont, req.OID, epoch, req.Dkey, iods, nil, res, vos.FetchOptions{Flags: req.Flags})
+	})
+	if err != nil {
+		return nil, err
+	}
+	resp := &objproto.FetchResp{Sizes: make([]uint64, len(res)), MapVersion: version}
+	for i, r := range res {
+		resp.Sizes[i] = r.Size
+		if req.IODs[i].Type == daos.IODSingle && req.IODs[i].Size != daos.RecAny && r.Size > req.IODs[i].Size && !req.SizeOnly {
+			return nil, daos.Errorf(daos.ErrRec2big, "fetch: akey %q holds %d bytes, the caller gave room for %d", req.IODs[i].Name, r.Size, req.IODs[i].Size)
+		}
+	}
+	if !req.SizeOnly && total > 0 {
+		// The caller's layout: each IOD's room in order, whatever it
+		// holds now (shorter single values leave the rest untouched).
+		segs := make([][]byte, 0, len(res))
+		for i, r := range res {
+			seg := r.Data
+			if int64(len(seg)) > lens[i] {
+				seg = seg[:lens[i]]
+			}
+			if int64(len(seg)) < lens[i] {
+				pad := make([]byte, lens[i])
+				copy(pad, seg)
+				seg = pad
+			}
+			segs = append(segs, seg)
+		}
+		inline, err := in.Push(ctx, rpc.Bulk{Len: req.Data.Len, Handle: req.Data.Handle, Inline: req.Data.Inline}, segs)
+		if err != nil {
+			return nil, fmt.Errorf("fetch: return the data: %w", err)
+		}
+		resp.Inline = inline
+	}
+	resp.HLC = s.Clock.Now()
+	return resp, nil
+}
+
+func (s *Service) punch(ctx context.Context, _ *rpc.Incoming, req *objproto.PunchReq) (rpc.Message, error) {
+	t, version, err := s.check(&req.Header)
+	if err != nil {
+		return nil, err
+	}
+	epoch := req.Epoch
+	if epoch == 0 {
+		epoch = s.Clock.Now()
+	}
+	cont := vos.ContainerID(req.Cont)
+	opts := vos.PunchOptions{Flags: req.Flags}
+	err = t.Exec.Run(ctx, func(ctx context.Context) error {
+		vp, err := t.Container(ctx, target.UUID(req.Pool), cont)
+		if err != nil {
+			return err
+		}
+		switch req.Kind {
+		case objproto.PunchObject:
+			return vp.PunchObject(ctx, cont, req.OID, epoch, opts)
+		case objproto.PunchDkeys:
+			return vp.PunchDkeys(ctx, cont, req.OID, epoch, req.Keys, opts)
+		default:
+			return vp.PunchAkeys(ctx, cont, req.OID, epoch, req.Dkey, req.Keys, opts)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &objproto.UpdateResp{Epoch: epoch, MapVersion: version, HLC: s.Clock.Now()}, nil
+}
+
+// maxEnum bounds one enumeration reply.
+const maxEnum = 4096
+
+func (s *Service) enum(ctx context.Context, _ *rpc.Incoming, req *objproto.EnumReq) (rpc.Message, error) {
+	t, version, err := s.check(&req.Header)
+	if err != nil {
+		return nil, err
+	}
+	max := int(req.Max)
+	if max <= 0 || max > maxEnum {
+		max = maxEnum
+	}
+	epoch := req.Epoch
+	if epoch == 0 {
+		epoch = daos.EpochMax
+	}
+	cont := vos.ContainerID(req.Cont)
+	resp := &objproto.EnumResp{MapVersion: version}
+	err = t.Exec.Run(ctx, func(ctx context.Context) error {
+		vp, ok, err := t.HasContainer(target.UUID(req.Pool), cont)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			resp.EOF = true
+			return nil
+		}
+		anchor := &vos.Anchor{Key: req.Anchor}
+		switch req.Kind {
+		case objproto.EnumObjects:
+			resp.OIDs, err = vp.ListObjects(cont, epoch, anchor, max, vos.ReadOptions{})
+		case objproto.EnumDkeys:
+			resp.Keys, err = vp.ListDkeys(cont, req.OID, epoch, anchor, max, vos.ReadOptions{})
+		case objproto.EnumAkeys:
+			resp.Keys, err = vp.ListAkeys(cont, req.OID, epoch, req.Dkey, anchor, max, vos.ReadOptions{})
+		default:
+			var exts []vos.ExtentInfo
+			exts, resp.RecordSize, err = vp.ListRecx(cont, req.OID, epoch, req.Dkey, req.Akey, anchor, max, vos.ReadOptions{})
+			for _, x := range exts {
+				resp.Extents = append(resp.Extents, objproto.Extent{Recx: x.Recx, Epoch: x.Epoch})
+			}
+		}
+		if errors.Is(err, daos.ErrNonexist) {
+			err, anchor.EOF = nil, true
+		}
+		resp.Anchor, resp.EOF = anchor.Key, anchor.EOF
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+func (s *Service) queryKey(ctx context.Context, _ *rpc.Incoming, req *objproto.QueryKeyReq) (rpc.Message, error) {
+	t, version, err := s.check(&req.Header)
+	if err != nil {
+		return nil, err
+	}
+	epoch := req.Epoch
+	if epoch == 0 {
+		epoch = daos.EpochMax
+	}
+	cont := vos.ContainerID(req.Cont)
+	var qr vos.QueryResult
+	err = t.Exec.Run(ctx, func(ctx context.Context) error {
+		vp, ok, err := t.HasContainer(target.UUID(req.Pool), cont)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return daos.Errorf(daos.ErrNonexist, "query key: the object has no data")
+		}
+		qr, err = vp.QueryKey(cont, req.OID, epoch, req.Query, req.Dkey, req.Akey, vos.ReadOptions{})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &objproto.QueryKeyResp{Dkey: qr.Dkey, Akey: qr.Akey, Recx: qr.Recx, MapVersion: version}, nil
+}

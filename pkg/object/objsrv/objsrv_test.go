@@ -1,0 +1,213 @@
+package objsrv_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/engine/target"
+	"github.com/daos-go/daos/pkg/fabric"
+	"github.com/daos-go/daos/pkg/hlc"
+	"github.com/daos-go/daos/pkg/object/objclient"
+	"github.com/daos-go/daos/pkg/object/objproto"
+	"github.com/daos-go/daos/pkg/object/objsrv"
+	"github.com/daos-go/daos/pkg/rpc"
+	"github.com/daos-go/daos/pkg/vos"
+)
+
+type targets []*target.Target
+
+func (ts targets) Target(i uint32) (*target.Target, error) {
+	if int(i) >= len(ts) {
+		return nil, daos.Errorf(daos.ErrNonexist, "no target %d", i)
+	}
+	return ts[i], nil
+}
+
+type maps map[objproto.UUID]uint32
+
+func (m maps) MapVersion(p objproto.UUID) (uint32, bool) { v, ok := m[p]; return v, ok }
+
+var pool = objproto.UUID{0xaa, 1}
+
+// engine is an in-process engine: two targets with a shard of pool each,
+// serving the object service on loopback.
+func engine(t *testing.T) (fabric.URI, targets) {
+	ctx := context.Background()
+	var ts targets
+	for i := 0; i < 2; i++ {
+		tg := target.New(target.Config{Index: i, SCMDir: t.TempDir(), NVMeDir: t.TempDir(), LogMode: vos.LogFile})
+		require.NoError(t, tg.CreateShard(ctx, target.UUID(pool), 256<<20, 256<<20))
+		t.Cleanup(func() { tg.Close() })
+		ts = append(ts, tg)
+	}
+	reg := rpc.NewRegistry()
+	svc := &objsrv.Service{Targets: ts, Clock: &hlc.Clock{}, Maps: maps{pool: 3}}
+	require.NoError(t, svc.Register(reg))
+	ep, err := rpc.Listen(ctx, rpc.Config{Fabric: fabric.Config{Provider: "tcp", Interface: "127.0.0.1"}, Registry: reg})
+	require.NoError(t, err)
+	t.Cleanup(func() { ep.Close() })
+	return ep.URI(), ts
+}
+
+func client(t *testing.T) *objclient.Client {
+	ep, err := rpc.Listen(context.Background(), rpc.Config{Fabric: fabric.Config{Provider: "tcp", Interface: "127.0.0.1"}})
+	require.NoError(t, err)
+	t.Cleanup(func() { ep.Close() })
+	return &objclient.Client{EP: ep, Clock: &hlc.Clock{}}
+}
+
+func hdr(oid uint64) objproto.Header {
+	return objproto.Header{Pool: pool, Cont: objproto.UUID{0xcc}, MapVersion: 3, OID: daos.ObjectID{Lo: oid}}
+}
+
+func single(name string, size uint64) daos.IOD {
+	return daos.IOD{Name: []byte(name), Type: daos.IODSingle, Size: size}
+}
+
+func TestUpdateFetchInlineAndBulk(t *testing.T) {
+	uri, _ := engine(t)
+	c := client(t)
+	ctx := context.Background()
+	for ti, size := range []int{5, 4095, 4096, 1 << 20} {
+		s := objclient.Shard{URI: uri, Target: uint32(ti % 2)}
+		val := bytes.Repeat([]byte{byte(ti + 1)}, size)
+		val[0], val[size-1] = 0x5a, 0xa5
+		e1, err := c.Update(ctx, s, hdr(1), []byte("d"), []daos.IOD{single("a", uint64(size))}, [][]byte{val})
+		require.NoError(t, err, "size %d", size)
+		sizes, err := c.Sizes(ctx, s, hdr(1), []byte("d"), []daos.IOD{single("a", 0)})
+		require.NoError(t, err)
+		assert.Equal(t, []uint64{uint64(size)}, sizes)
+		got := make([]byte, size)
+		sizes, err = c.Fetch(ctx, s, hdr(1), []byte("d"), []daos.IOD{single("a", uint64(size))}, [][]byte{got})
+		require.NoError(t, err)
+		assert.Equal(t, uint64(size), sizes[0])
+		assert.True(t, bytes.Equal(val, got), "size %d differs", size)
+
+		// A newer write, then a read at the first epoch sees the first.
+		val2 := bytes.Repeat([]byte{0xee}, size)
+		e2, err := c.Update(ctx, s, hdr(1), []byte("d"), []daos.IOD{single("a", uint64(size))}, [][]byte{val2})
+		require.NoError(t, err)
+		assert.Greater(t, e2, e1)
+		h := hdr(1)
+		h.Epoch = e1
+		_, err = c.Fetch(ctx, s, h, []byte("d"), []daos.IOD{single("a", uint64(size))}, [][]byte{got})
+		require.NoError(t, err)
+		assert.True(t, bytes.Equal(val, got), "read at epoch %d of size %d", e1, size)
+	}
+}
+
+func TestArraysPunchEnumerateQuery(t *testing.T) {
+	uri, _ := engine(t)
+	c := client(t)
+	ctx := context.Background()
+	s := objclient.Shard{URI: uri, Target: 1}
+	// Two extents with a hole between them; records of 4 bytes.
+	arr := daos.IOD{Name: []byte("arr"), Type: daos.IODArray, Size: 4, Recxs: []daos.Recx{{Idx: 0, Nr: 2}, {Idx: 10, Nr: 1}}}
+	_, err := c.Update(ctx, s, hdr(2), []byte("d0"), []daos.IOD{arr}, [][]byte{[]byte("aaaabbbbcccc")})
+	require.NoError(t, err)
+	read := daos.IOD{Name: []byte("arr"), Type: daos.IODArray, Size: 4, Recxs: []daos.Recx{{Idx: 0, Nr: 11}}}
+	buf := make([]byte, 44)
+	sizes, err := c.Fetch(ctx, s, hdr(2), []byte("d0"), []daos.IOD{read}, [][]byte{buf})
+	require.NoError(t, err)
+	assert.Equal(t, []uint64{4}, sizes)
+	want := append(append([]byte("aaaabbbb"), make([]byte, 32)...), "cccc"...)
+	assert.Equal(t, want, buf)
+
+	for i := 0; i < 100; i++ {
+		_, err := c.Update(ctx, s, hdr(2), []byte(fmt.Sprintf("k%03d", i)), []daos.IOD{single("v", 1)}, [][]byte{{byte(i)}})
+		require.NoError(t, err)
+	}
+	// Page through the dkeys.
+	seen := map[string]bool{}
+	req := objproto.EnumReq{Header: hdr(2), Kind: objproto.EnumDkeys, Max: 7}
+	for round := 0; round < 100; round++ {
+		resp, err := c.Enumerate(ctx, s, req)
+		require.NoError(t, err)
+		for _, k := range resp.Keys {
+			require.False(t, seen[string(k)], "dkey %q listed twice", k)
+			seen[string(k)] = true
+		}
+		if resp.EOF {
+			break
+		}
+		req.Anchor = resp.Anchor
+	}
+	assert.Len(t, seen, 101)
+	resp, err := c.Enumerate(ctx, s, objproto.EnumReq{Header: hdr(2), Kind: objproto.EnumRecxs, Dkey: []byte("d0"), Akey: []byte("arr"), Max: 10})
+	require.NoError(t, err)
+	assert.Equal(t, uint64(4), resp.RecordSize)
+	require.Len(t, resp.Extents, 2)
+	resp, err = c.Enumerate(ctx, s, objproto.EnumReq{Header: hdr(2), Kind: objproto.EnumObjects, Max: 10})
+	require.NoError(t, err)
+	assert.Equal(t, []daos.ObjectID{{Lo: 2}}, resp.OIDs)
+
+	q, err := c.QueryKey(ctx, s, objproto.QueryKeyReq{Header: hdr(2), Query: daos.GetMax | daos.GetRecx, Dkey: []byte("d0"), Akey: []byte("arr")})
+	require.NoError(t, err)
+	assert.Equal(t, daos.Recx{Idx: 10, Nr: 1}, q.Recx)
+
+	_, err = c.Punch(ctx, s, hdr(2), objproto.PunchDkeys, nil, [][]byte{[]byte("d0")})
+	require.NoError(t, err)
+	sizes, err = c.Sizes(ctx, s, hdr(2), []byte("d0"), []daos.IOD{{Name: []byte("arr"), Type: daos.IODArray, Recxs: []daos.Recx{{Idx: 0, Nr: 11}}}})
+	require.NoError(t, err)
+	assert.Equal(t, []uint64{0}, sizes, "punched dkey still has data")
+
+	// A container never written on a target reads as empty.
+	empty := hdr(2)
+	empty.Cont = objproto.UUID{0xdd}
+	sizes, err = c.Sizes(ctx, s, empty, []byte("x"), []daos.IOD{single("v", 0)})
+	require.NoError(t, err)
+	assert.Equal(t, []uint64{0}, sizes)
+}
+
+func TestRefusals(t *testing.T) {
+	uri, _ := engine(t)
+	c := client(t)
+	ctx := context.Background()
+	s := objclient.Shard{URI: uri}
+	is := func(err error, code daos.Errno) {
+		t.Helper()
+		require.Error(t, err)
+		assert.True(t, errors.Is(err, code), "want %v, got %v", code, err)
+	}
+	one := []daos.IOD{single("a", 3)}
+	data := [][]byte{[]byte("abc")}
+
+	stale := hdr(3)
+	stale.MapVersion = 2
+	_, err := c.Update(ctx, s, stale, []byte("d"), one, data)
+	is(err, daos.ErrStale)
+	assert.True(t, objclient.IsStale(err))
+
+	_, err = c.Update(ctx, objclient.Shard{URI: uri, Target: 9}, hdr(3), []byte("d"), one, data)
+	is(err, daos.ErrNonexist)
+	other := hdr(3)
+	other.Pool = objproto.UUID{0x99}
+	_, err = c.Update(ctx, s, other, []byte("d"), one, data)
+	is(err, daos.ErrNonexist)
+
+	// The IODs say 3 bytes, the data has 5.
+	_, err = c.Update(ctx, s, hdr(3), []byte("d"), one, [][]byte{[]byte("abcde")})
+	is(err, daos.ErrInval)
+	// Empty dkey, oversized akey.
+	_, err = c.Update(ctx, s, hdr(3), nil, one, data)
+	is(err, daos.ErrInval)
+	_, err = c.Update(ctx, s, hdr(3), []byte("d"), []daos.IOD{single(string(make([]byte, 70<<10)), 3)}, data)
+	require.Error(t, err)
+	// A single value larger than the room given.
+	_, err = c.Update(ctx, s, hdr(3), []byte("big"), []daos.IOD{single("a", 10)}, [][]byte{make([]byte, 10)})
+	require.NoError(t, err)
+	_, err = c.Fetch(ctx, s, hdr(3), []byte("big"), []daos.IOD{single("a", 4)}, [][]byte{make([]byte, 4)})
+	is(err, daos.ErrRec2big)
+	// Conditional insert of an existing dkey.
+	h := hdr(3)
+	h.Flags = daos.CondDkeyInsert
+	_, err = c.Update(ctx, s, h, []byte("big"), one, data)
+	is(err, daos.ErrExist)
+}
