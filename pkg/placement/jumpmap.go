@@ -164,6 +164,7 @@ type scratch struct {
 	nodeG, nodeO   counters
 	tgtG, tgtO     counters
 	cand           []int32
+	orig           []int32 // first-pass targets of the shards
 }
 
 func (v *view) getScratch() *scratch {

@@ -157,7 +157,10 @@ func ComputeLayout(m *PoolMap, oid daos.ObjectID) (*Layout, error) {
 	defer v.putScratch(s)
 	base := mix64(oid.Hi ^ mix64(oid.Lo))
 
-	orig := make([]int32, len(l.Shards))
+	if cap(s.orig) < len(l.Shards) {
+		s.orig = make([]int32, len(l.Shards))
+	}
+	orig := s.orig[:len(l.Shards)]
 	for g := 0; g < groups; g++ {
 		s.grpGen++
 		for i := 0; i < size; i++ {

@@ -291,19 +291,23 @@ type TargetRef struct {
 const AllTargets = -1
 
 // Operations on the map and the transitions each allows (CONTROL.md 7.5).
+// A target in a skip state has already been through the operation (or
+// further), so naming it again is a no-op rather than an error: repeating
+// an exclude, or excluding a rank one of whose targets is already out.
 type op struct {
 	name string
 	from State // bitmask of accepted states
 	to   State
+	skip State
 }
 
 var (
-	opExclude     = op{"exclude", StateUp | StateUpIn, StateDown}
-	opDrain       = op{"drain", StateUpIn, StateDrain}
-	opReintegrate = op{"reintegrate", StateDown | StateDownOut, StateUp}
-	opExtend      = op{"extend", StateNew, StateUp}
-	opAddIn       = op{"add-in", StateUp, StateUpIn}
-	opExcludeOut  = op{"exclude-out", StateDown | StateDrain, StateDownOut}
+	opExclude     = op{"exclude", StateUp | StateUpIn, StateDown, StateDown | StateDownOut}
+	opDrain       = op{"drain", StateUpIn, StateDrain, StateDrain | StateDown | StateDownOut}
+	opReintegrate = op{"reintegrate", StateDown | StateDownOut, StateUp, StateUp | StateUpIn}
+	opExtend      = op{"extend", StateNew, StateUp, StateUp | StateUpIn}
+	opAddIn       = op{"add-in", StateUp, StateUpIn, StateUpIn}
+	opExcludeOut  = op{"exclude-out", StateDown | StateDrain, StateDownOut, StateDownOut}
 )
 
 // Exclude marks targets dead: UP/UPIN -> DOWN.
@@ -348,9 +352,8 @@ func (m *PoolMap) RebuildDone() bool {
 }
 
 // apply checks every named target first, so an illegal transition leaves
-// the map unchanged. A target already in the destination state is left
-// alone (repeating an exclude is not an error). It bumps the version once
-// if anything changed.
+// the map unchanged. Targets the operation has already covered are left
+// alone (see op). It bumps the version once if anything changed.
 func (m *PoolMap) apply(o op, refs []TargetRef) error {
 	type tgt struct{ r, t int }
 	var todo []tgt
@@ -368,7 +371,7 @@ func (m *PoolMap) apply(o op, refs []TargetRef) error {
 		}
 		for t := lo; t < hi; t++ {
 			s := r.States[t]
-			if s == o.to {
+			if s&o.skip != 0 {
 				continue
 			}
 			if s&o.from == 0 {
