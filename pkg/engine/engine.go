@@ -2,10 +2,8 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -46,6 +44,7 @@ type Engine struct {
 	incarnation uint64
 	pings       atomic.Uint64
 	member      membership
+	dp          *dataPlane
 }
 
 // Run runs the engine until ctx ends (a clean stop, nil) or something
@@ -70,6 +69,17 @@ func Run(ctx context.Context, opts Options) error {
 		return fmt.Errorf("engine %d: %w", opts.Instance, err)
 	}
 
+	dp, err := startDataPlane(ctx, cfg, opts.Logger)
+	if err != nil {
+		return fmt.Errorf("engine %d: %w", opts.Instance, err)
+	}
+	defer func() {
+		if err := dp.close(); err != nil {
+			opts.Logger.Warn("engine data plane did not close cleanly", "err", err)
+		}
+	}()
+	e.dp = dp
+
 	sockPath := SocketPath(cfg.SocketDir, os.Getpid())
 	srv := drpc.NewServer(sockPath, drpc.ServerOptions{Logger: opts.Logger, AllowPeer: drpc.SameUser})
 	srv.Register(drpc.ModuleMgmt, drpc.MethodPingRank, e.ping)
@@ -89,7 +99,8 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	opts.Logger.Info("DAOS I/O Engine ready", "instance", opts.Instance, "pid", os.Getpid(),
-		"uuid", e.sb.UUID, "targets", cfg.Targets, "helpers", cfg.NrXsHelpers, "socket", sockPath)
+		"uuid", e.sb.UUID, "targets", cfg.Targets, "helpers", cfg.NrXsHelpers, "socket", sockPath,
+		"fabric", dp.ep.URI().String())
 
 	select {
 	case <-ctx.Done():
@@ -158,13 +169,10 @@ func checkStorage(cfg *enginepb.EngineConfig) (*superblock.Superblock, error) {
 }
 
 func (e *Engine) notifyReady(ctx context.Context, c *drpc.Client, sockPath string) error {
-	uri, err := fabricURI(e.cfg)
-	if err != nil {
-		return fmt.Errorf("engine %d: %w", e.opts.Instance, err)
-	}
 	req := &enginepb.NotifyReadyReq{
-		Uri:              uri,
-		Nctxs:            2 + e.cfg.Targets + e.cfg.NrXsHelpers,
+		Uri: e.dp.ep.URI().String(),
+		// One endpoint serves every target (requests name the target).
+		Nctxs:            1,
 		DrpcListenerSock: sockPath,
 		InstanceIdx:      uint32(e.opts.Instance),
 		Ntgts:            e.cfg.Targets,
@@ -180,25 +188,6 @@ func (e *Engine) notifyReady(ctx context.Context, c *drpc.Client, sockPath strin
 		return fmt.Errorf("engine %d: daos_server rejected readiness (DER %d)", e.opts.Instance, resp.Status)
 	}
 	return nil
-}
-
-// fabricURI is the address other engines will reach this one at:
-// <provider>://<first IPv4 of fabric_iface>:<fabric_iface_port>.
-func fabricURI(cfg *enginepb.EngineConfig) (string, error) {
-	ifi, err := net.InterfaceByName(cfg.FabricIface)
-	if err != nil {
-		return "", fmt.Errorf("fabric_iface %q: %w", cfg.FabricIface, err)
-	}
-	addrs, err := ifi.Addrs()
-	if err != nil {
-		return "", fmt.Errorf("addresses of fabric_iface %q: %w", cfg.FabricIface, err)
-	}
-	for _, a := range addrs {
-		if ipn, ok := a.(*net.IPNet); ok && ipn.IP.To4() != nil {
-			return fmt.Sprintf("%s://%s", cfg.Provider, net.JoinHostPort(ipn.IP.String(), strconv.Itoa(int(cfg.FabricIfacePort)))), nil
-		}
-	}
-	return "", errors.New("fabric_iface " + cfg.FabricIface + " has no IPv4 address")
 }
 
 // ping answers MGMT PING_RANK: the engine is alive and serving dRPC.

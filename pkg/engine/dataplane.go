@@ -1,0 +1,98 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/engine/enginepb"
+	"github.com/daos-go/daos/pkg/engine/target"
+	"github.com/daos-go/daos/pkg/fabric"
+	"github.com/daos-go/daos/pkg/hlc"
+	"github.com/daos-go/daos/pkg/object/objsrv"
+	"github.com/daos-go/daos/pkg/rpc"
+	"github.com/daos-go/daos/pkg/vos"
+)
+
+// dataPlane is what an engine serves over the fabric: its targets and the
+// services on them.
+type dataPlane struct {
+	targets []*target.Target
+	ep      *rpc.Endpoint
+	clock   *hlc.Clock
+}
+
+// Target finds target idx (objsrv.Targets).
+func (d *dataPlane) Target(idx uint32) (*target.Target, error) {
+	if int(idx) >= len(d.targets) {
+		return nil, daos.Errorf(daos.ErrNonexist, "this engine has %d targets, not %d", len(d.targets), idx+1)
+	}
+	return d.targets[idx], nil
+}
+
+// nvmeDir is where the engine keeps its shards' NVMe files: beside the
+// first file bdev. Other bdev classes need SPDK, which this build lacks:
+// shards then keep every value in SCM.
+func nvmeDir(cfg *enginepb.EngineConfig) string {
+	for _, t := range cfg.Bdevs {
+		if t.Class == "file" && len(t.Devices) > 0 {
+			return t.Devices[0] + ".pools"
+		}
+	}
+	return ""
+}
+
+// startDataPlane opens the targets' shards and listens on the fabric.
+func startDataPlane(ctx context.Context, cfg *enginepb.EngineConfig, log *slog.Logger) (*dataPlane, error) {
+	d := &dataPlane{clock: &hlc.Clock{}}
+	n := int(cfg.Targets)
+	if n <= 0 {
+		return nil, fmt.Errorf("the engine has %d targets", n)
+	}
+	for i := 0; i < n; i++ {
+		t := target.New(target.Config{Index: i, SCMDir: cfg.ScmMount, NVMeDir: nvmeDir(cfg), LogMode: vos.LogPMem})
+		if err := t.Open(ctx); err != nil {
+			d.close()
+			return nil, err
+		}
+		d.targets = append(d.targets, t)
+	}
+	reg := rpc.NewRegistry()
+	if err := (&objsrv.Service{Targets: d, Clock: d.clock}).Register(reg); err != nil {
+		d.close()
+		return nil, err
+	}
+	fc := fabric.Config{Provider: cfg.Provider, Interface: cfg.FabricIface, Port: int(cfg.FabricIfacePort)}
+	ep, err := rpc.Listen(ctx, rpc.Config{Fabric: fc, Registry: reg, Logger: log})
+	if errors.Is(err, fabric.ErrUnavailable) && isOFITCP(cfg.Provider) {
+		// Without libfabric, the pure-Go tcp provider is daos-go's
+		// emulation of ofi+tcp (same semantics, same addressing).
+		log.Warn("provider not built in; serving the fabric with daos-go's pure-Go tcp provider instead",
+			"provider", cfg.Provider, "err", err)
+		fc.Provider = "tcp"
+		ep, err = rpc.Listen(ctx, rpc.Config{Fabric: fc, Registry: reg, Logger: log})
+	}
+	if err != nil {
+		d.close()
+		return nil, fmt.Errorf("serve the fabric: %w", err)
+	}
+	d.ep = ep
+	return d, nil
+}
+
+func isOFITCP(p string) bool {
+	return p == "ofi+tcp" || p == "ofi+tcp;ofi_rxm"
+}
+
+func (d *dataPlane) close() error {
+	var errs []error
+	if d.ep != nil {
+		errs = append(errs, d.ep.Close())
+	}
+	for _, t := range d.targets {
+		errs = append(errs, t.Close())
+	}
+	return errors.Join(errs...)
+}
