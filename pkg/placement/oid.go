@@ -115,15 +115,20 @@ func GenerateOID(oid daos.ObjectID, t OType, cid ClassID, hints Hints, ps PoolSh
 	if ps.Targets < 0 || ps.Domains < 0 || ps.RdFac < 0 || ps.RdFac > 4 {
 		return oid, daos.Errorf(daos.ErrInval, "generate oid: bad pool shape %+v", ps)
 	}
+	var ord Redun
+	var grp uint16
 	if cid == OCUnknown {
-		var err error
-		if cid, err = DefaultClass(t, hints, ps); err != nil {
+		// The default class comes already resolved for this pool.
+		dc, err := DefaultClass(t, hints, ps)
+		if err != nil {
 			return oid, err
 		}
-	}
-	ord, grp, err := resolveClass(cid, ps)
-	if err != nil {
-		return oid, err
+		ord, grp = dc.Redun(), dc.Groups()
+	} else {
+		var err error
+		if ord, grp, err = resolveClass(cid, ps); err != nil {
+			return oid, err
+		}
 	}
 	hi := oid.Hi&oidUserMask | uint64(t)<<oidTypeShift | uint64(ord)<<oidRedunShift | uint64(grp)<<oidGroupShift
 	return daos.ObjectID{Hi: hi, Lo: oid.Lo}, nil
@@ -181,7 +186,8 @@ func maxGroups(size int, ps PoolShape) int {
 }
 
 // DefaultClass picks the class for cid 0 (OC_UNKNOWN) from the container's
-// redundancy factor, the object type and the hints:
+// redundancy factor, the object type and the hints. Its group count is
+// already resolved for the pool, so the id need not be in the table.
 //   - redundancy: rd_fac 0 -> no protection; rd_fac r > 0 -> r+1 replicas,
 //     or for array types (or HintRddEC) EC with r parity cells and the
 //     widest data count in {16, 8, 4, 2} whose group fits the fault domains

@@ -291,9 +291,10 @@ type TargetRef struct {
 const AllTargets = -1
 
 // Operations on the map and the transitions each allows (CONTROL.md 7.5).
-// A target in a skip state has already been through the operation (or
-// further), so naming it again is a no-op rather than an error: repeating
-// an exclude, or excluding a rank one of whose targets is already out.
+// Naming a target already in the destination state is a no-op, not an
+// error (repeating an exclude). A rank-wide reference also skips targets
+// in a skip state, which the operation has nothing to do for (excluding a
+// rank one of whose targets is already out).
 type op struct {
 	name string
 	from State // bitmask of accepted states
@@ -371,7 +372,7 @@ func (m *PoolMap) apply(o op, refs []TargetRef) error {
 		}
 		for t := lo; t < hi; t++ {
 			s := r.States[t]
-			if s&o.skip != 0 {
+			if s == o.to || (ref.Index == AllTargets && s&o.skip != 0) {
 				continue
 			}
 			if s&o.from == 0 {
