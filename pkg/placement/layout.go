@@ -27,8 +27,10 @@
 // keeps every shard whose target is usable (UPIN or UP) and, for each
 // shard on a DOWN, DOWNOUT, DRAIN target, draws a spare with the same
 // descent restricted to usable targets, against the group's remaining
-// shards (a spare joins the failed shard's fault domain when that is the
-// only domain the group has free). So when one target fails, exactly the
+// shards. Ties go to domains the object's first pass did not use, the
+// failed shard's included, so rebuild spreads over the other domains; a
+// spare joins the failed shard's domain only when that is the one the
+// group has free. So when one target fails, exactly the
 // shards on it move; when it is reintegrated they return. NEW targets are
 // not in the tree until extend makes them UP, so adding ranks moves
 // nothing until then, and extension with higher rank numbers appends to
@@ -169,6 +171,10 @@ func ComputeLayout(m *PoolMap, oid daos.ObjectID) (*Layout, error) {
 			v.record(s, t, true, true)
 		}
 	}
+	// The object counters still hold the first pass, failed shards
+	// included, so spares prefer domains the object did not use, the
+	// failed shard's among them: rebuild data spreads over the other
+	// domains instead of piling onto the failed rank's neighbours.
 	for g := 0; g < groups; g++ {
 		s.grpGen++
 		sh := l.Shards[g*size : (g+1)*size]

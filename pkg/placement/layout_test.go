@@ -159,6 +159,16 @@ func TestLayoutProperties(t *testing.T) {
 // another rank, rebuilding, and its group still spans distinct domains.
 // It returns how many moved and how many were on failed targets.
 func movement(t *testing.T, base []*Layout, m *PoolMap, failed func(Shard) bool) (moved, onFailed int) {
+	dest := map[int]int{}
+	defer func() {
+		most := 0
+		for _, n := range dest {
+			most = max(most, n)
+		}
+		if moved > 0 {
+			t.Logf("  moved shards went to %d targets: mean %.0f, most %d", len(dest), float64(moved)/float64(len(dest)), most)
+		}
+	}()
 	for _, b := range base {
 		l, err := m.Layout(b.OID)
 		require.NoError(t, err)
@@ -171,6 +181,7 @@ func movement(t *testing.T, base []*Layout, m *PoolMap, failed func(Shard) bool)
 				continue
 			}
 			moved++
+			dest[s.ID]++
 			if !failed(o) || failed(s) || s.Replaces != o.ID || s.Target < 0 {
 				t.Fatalf("shard %d moved wrongly:\n%s\n%s", i, b, l)
 			}
@@ -386,5 +397,46 @@ func BenchmarkLayout(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestLayoutConcurrent computes layouts from many goroutines while clones
+// of the map change (run with -race).
+func TestLayoutConcurrent(t *testing.T) {
+	m := testMap(t)
+	cid := Name2ID("RP_2G2")
+	want := make([]*Layout, 200)
+	for i := range want {
+		l, err := m.Layout(mustOID(t, uint64(i), OTMultiHashed, cid, m.Shape(0)))
+		require.NoError(t, err)
+		want[i] = l
+	}
+	done := make(chan error, 4)
+	for w := 0; w < 4; w++ {
+		go func() {
+			for i, wl := range want {
+				l, err := m.Layout(wl.OID)
+				if err == nil && fmt.Sprint(l.Shards) != fmt.Sprint(wl.Shards) {
+					err = fmt.Errorf("object %d: layout changed", i)
+				}
+				if err != nil {
+					done <- err
+					return
+				}
+				c := m.Clone()
+				if err := c.Exclude(TargetRef{Rank: uint32(i % 8), Index: i % 4}); err != nil {
+					done <- err
+					return
+				}
+				if _, err := c.Layout(wl.OID); err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for w := 0; w < 4; w++ {
+		require.NoError(t, <-done)
 	}
 }
