@@ -233,3 +233,22 @@ func GroupOfDkey(l *Layout, dkey []byte) int {
 	}
 	return int(DkeyHash(l.OID, dkey) % uint64(l.Groups))
 }
+
+// GroupOfDkey is the package function as a method.
+func (l *Layout) GroupOfDkey(dkey []byte) int { return GroupOfDkey(l, dkey) }
+
+// Moved lists the shard indices whose target differs between two layouts
+// of the same object (what a rebuild between the two map versions must
+// move). It returns nil when the layouts have different shapes.
+func Moved(prev, cur *Layout) []int {
+	if prev.OID != cur.OID || len(prev.Shards) != len(cur.Shards) {
+		return nil
+	}
+	var out []int
+	for i := range cur.Shards {
+		if prev.Shards[i].ID != cur.Shards[i].ID {
+			out = append(out, i)
+		}
+	}
+	return out
+}

@@ -225,6 +225,7 @@ func TestLayoutStates(t *testing.T) {
 	require.Equal(t, l0.Shards[0], l1.Shards[0])
 	require.Equal(t, l0.Shards[2], l1.Shards[2])
 	require.NotEqual(t, victim.ID, l1.Shards[1].ID)
+	require.Equal(t, []int{1}, Moved(l0, l1))
 	require.True(t, l1.Shards[1].Rebuilding)
 	require.Equal(t, StateDown, l1.Shards[1].ReplacesState)
 	spare := l1.Shards[1]
@@ -343,6 +344,7 @@ func TestGroupOfDkey(t *testing.T) {
 			k[j] = byte(i >> (8 * j))
 		}
 		require.Equal(t, int(i%8), GroupOfDkey(l, k[:]))
+		require.Equal(t, int(i%8), l.GroupOfDkey(k[:]))
 	}
 	kv := mustOID(t, 2, OTMultiHashed, Name2ID("S8"), m.Shape(0))
 	l, err = m.Layout(kv)

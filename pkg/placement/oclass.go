@@ -107,9 +107,22 @@ func (c ClassID) Groups() uint16 { return uint16(c & 0xFFFF) }
 // IsLegacy reports an id from the old flat enum (below 2^24).
 func (c ClassID) IsLegacy() bool { return c != 0 && c < 1<<RedunShift }
 
+// String is the table name, or for a resolved id outside the table (an X
+// class after GenerateOID) the name its shape would have, e.g. "EC_2P1G10";
+// else the id in hex. ID2Name is the strict lookup.
 func (c ClassID) String() string {
 	if n, ok := classByID[c]; ok {
 		return n.name
+	}
+	if a, ok := ResolvedClassAttr(c); ok && !c.IsLegacy() {
+		switch {
+		case a.Resil == ResilEC:
+			return fmt.Sprintf("EC_%dP%dG%d", a.ECData, a.ECParity, a.GroupNr)
+		case a.Replicas == 1:
+			return fmt.Sprintf("S%d", a.GroupNr)
+		default:
+			return fmt.Sprintf("RP_%dG%d", a.Replicas, a.GroupNr)
+		}
 	}
 	return fmt.Sprintf("0x%08x", uint32(c))
 }

@@ -107,6 +107,11 @@ func TestClassAttr(t *testing.T) {
 	require.False(t, ok)
 	_, ok = ResolvedClassAttr(ClassDef(7, 1))
 	require.False(t, ok)
+	require.Equal(t, "EC_4P2G7", ClassDef(RS4P2, 7).String())
+	require.Equal(t, "S7", ClassDef(RP1, 7).String())
+	require.Equal(t, "RP_3G164", ClassDef(RP3, 164).String())
+	require.Equal(t, "RP_3GX", ClassDef(RP3, GroupsX).String())
+	require.Equal(t, "0x07000001", ClassDef(7, 1).String())
 	a, ok = LookupClass(OCRPXSF)
 	require.True(t, ok)
 	require.Equal(t, 0, a.GroupSize()) // resolved per pool

@@ -98,9 +98,11 @@ type RankInfo struct {
 	States    []State // per target index
 }
 
-// PoolMap is a versioned map of ranks and their targets. It is a value the
-// pool service replicates: every change returns a new version number and
-// methods never share mutable state with clones.
+// PoolMap is a versioned map of ranks and their targets, which the pool
+// service replicates (Encode/DecodePoolMap). Every change bumps the
+// version; clones share nothing mutable. Layouts may be computed from many
+// goroutines at once, but changes must not run concurrently with anything
+// else on the same map: change a Clone and publish it instead.
 type PoolMap struct {
 	version uint32
 	ranks   []RankInfo // sorted by Rank
