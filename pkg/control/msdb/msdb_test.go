@@ -195,5 +195,5 @@ func TestOpenRefusesAStranger(t *testing.T) {
 	gs := grpc.NewServer()
 	tr := NewTransport(gs, "127.0.0.1:1")
 	_, err := Open(Config{Dir: t.TempDir(), Replicas: []string{"127.0.0.1:2"}, Transport: tr, DB: system.NewDatabase()})
-	assert.ErrorContains(t, err, "not one of the replicas")
+	assert.ErrorContains(t, err, "is not one of the members")
 }

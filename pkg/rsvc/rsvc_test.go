@@ -1,0 +1,197 @@
+package rsvc
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/raft"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/fabric"
+	"github.com/daos-go/daos/pkg/rpc"
+)
+
+// kv is a test state machine: "k=v" commands set keys.
+type kv struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+func newKV() *kv { return &kv{m: map[string]string{}} }
+
+func (s *kv) Apply(cmd []byte) any {
+	var k, v string
+	if _, err := fmt.Sscanf(string(cmd), "%s %s", &k, &v); err != nil {
+		return daos.Errorf(daos.ErrInval, "bad command %q", cmd)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.m[k] = v
+	return len(s.m)
+}
+
+func (s *kv) Snapshot() ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return json.Marshal(s.m)
+}
+
+func (s *kv) Restore(b []byte) error {
+	m := map[string]string{}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.m = m
+	s.mu.Unlock()
+	return nil
+}
+
+func (s *kv) len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.m)
+}
+
+var fast = Timing{Heartbeat: 150 * time.Millisecond, Election: 150 * time.Millisecond, LeaderLease: 100 * time.Millisecond, Commit: 20 * time.Millisecond}
+
+// engine is one endpoint with a Mux, hosting replicas of several groups.
+type engine struct {
+	ep  *rpc.Endpoint
+	mux *Mux
+	dir string
+	rep map[GroupID]*Replica
+	sm  map[GroupID]*kv
+}
+
+func newEngine(t *testing.T, port int) *engine {
+	mux := NewMux()
+	reg := rpc.NewRegistry()
+	require.NoError(t, mux.Register(reg))
+	ep, err := rpc.Listen(context.Background(), rpc.Config{Fabric: fabric.Config{Provider: "tcp", Interface: "127.0.0.1", Port: port}, Registry: reg})
+	require.NoError(t, err)
+	mux.SetEndpoint(ep)
+	return &engine{ep: ep, mux: mux, dir: t.TempDir(), rep: map[GroupID]*Replica{}, sm: map[GroupID]*kv{}}
+}
+
+func (e *engine) start(t *testing.T, g GroupID, members []Member) {
+	tr, err := e.mux.Transport(g)
+	require.NoError(t, err)
+	sm := newKV()
+	r, err := Open(Config{Dir: fmt.Sprintf("%s/%x", e.dir, g[:2]), Self: Member{ID: e.ep.URI().String(), Addr: e.ep.URI().String()},
+		Members: members, Transport: tr, Machine: sm, Timing: fast, SnapshotThreshold: 8,
+		Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	e.rep[g], e.sm[g] = r, sm
+}
+
+func (e *engine) stop() {
+	for _, r := range e.rep {
+		r.Close()
+	}
+	e.ep.Close()
+}
+
+func leaderOf(t *testing.T, es []*engine, g GroupID) *engine {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, e := range es {
+			if r := e.rep[g]; r != nil && r.IsLeader() {
+				return e
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("no leader within 10 s")
+	return nil
+}
+
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within 10 s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestGroupsOverTheFabric(t *testing.T) {
+	var es []*engine
+	var members []Member
+	for i := 0; i < 3; i++ {
+		e := newEngine(t, 0)
+		es = append(es, e)
+		members = append(members, Member{ID: e.ep.URI().String(), Addr: e.ep.URI().String()})
+	}
+	defer func() {
+		for _, e := range es {
+			e.stop()
+		}
+	}()
+	g1, g2 := GroupID{1}, GroupID{2}
+	for _, e := range es {
+		e.start(t, g1, members)
+		e.start(t, g2, members)
+	}
+	ctx := context.Background()
+	for _, g := range []GroupID{g1, g2} {
+		l := leaderOf(t, es, g)
+		for i := 0; i < 20; i++ {
+			res, err := l.rep[g].Apply(ctx, []byte(fmt.Sprintf("k%d v%d", i, i)))
+			require.NoError(t, err)
+			assert.Equal(t, i+1, res)
+		}
+		_, err := l.rep[g].Apply(ctx, []byte("nonsense"))
+		assert.True(t, errors.Is(err, daos.ErrInval), "%v", err)
+		for _, e := range es {
+			eventually(t, "followers apply", func() bool { return e.sm[g].len() == 20 })
+			if e != l {
+				_, err := e.rep[g].Apply(ctx, []byte("x y"))
+				assert.True(t, errors.Is(err, ErrNotLeader))
+			}
+		}
+	}
+
+	// Lose g1's leader: the others elect a new one and go on; the lost
+	// engine comes back on the same port and catches up (by snapshot:
+	// the threshold is 8 entries).
+	old := leaderOf(t, es, g1)
+	ap, err := old.ep.URI().AddrPort()
+	require.NoError(t, err)
+	port := int(ap.Port())
+	old.stop()
+	var rest []*engine
+	for _, e := range es {
+		if e != old {
+			rest = append(rest, e)
+		}
+	}
+	l := leaderOf(t, rest, g1)
+	require.NoError(t, l.rep[g1].Barrier(ctx))
+	for i := 20; i < 60; i++ {
+		_, err := l.rep[g1].Apply(ctx, []byte(fmt.Sprintf("k%d v%d", i, i)))
+		require.NoError(t, err)
+	}
+	back := newEngine(t, port)
+	back.dir = old.dir
+	defer back.stop()
+	back.start(t, g1, members)
+	eventually(t, "the restarted replica catches up", func() bool { return back.sm[g1].len() == 60 })
+
+	// A message for a group nobody serves is refused.
+	tr, err := back.mux.Transport(GroupID{9})
+	require.NoError(t, err)
+	err = tr.call(OpRequestVote, raft.ServerAddress(es[1].ep.URI().String()), &struct{}{}, &struct{}{}, nil, time.Second)
+	assert.True(t, errors.Is(err, daos.ErrNonexist), "%v", err)
+}
