@@ -1,0 +1,99 @@
+package poolhost
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/fabric"
+	"github.com/daos-go/daos/pkg/rpc"
+)
+
+// Client sends commands and reads to pool services, following the
+// replicas' leader hints and remembering each pool's leader.
+type Client struct {
+	EP *rpc.Endpoint
+
+	mu      sync.Mutex
+	leaders map[UUID]string
+}
+
+// Apply runs a command on pool p's service and returns its encoded result.
+func (c *Client) Apply(ctx context.Context, p UUID, replicas []string, cmd []byte) ([]byte, error) {
+	return c.call(ctx, OpPoolApply, p, replicas, cmd)
+}
+
+// Query reads from pool p's service.
+func (c *Client) Query(ctx context.Context, p UUID, replicas []string, q []byte) ([]byte, error) {
+	return c.call(ctx, OpPoolQuery, p, replicas, q)
+}
+
+func (c *Client) call(ctx context.Context, op rpc.Opcode, p UUID, replicas []string, body []byte) ([]byte, error) {
+	if len(replicas) == 0 {
+		return nil, daos.Errorf(daos.ErrInval, "pool %x: no service replicas to ask", p[:4])
+	}
+	c.mu.Lock()
+	if c.leaders == nil {
+		c.leaders = map[UUID]string{}
+	}
+	next := c.leaders[p]
+	c.mu.Unlock()
+	var lastErr error
+	notHere := 0
+	for i := 0; ; i++ {
+		if next == "" {
+			next = replicas[i%len(replicas)]
+		}
+		to := next
+		next = ""
+		uri, err := fabric.ParseURI(to)
+		if err != nil {
+			return nil, fmt.Errorf("pool service replica %q: %w", to, err)
+		}
+		resp := &ServiceResp{}
+		// Commands are not retried by the transport: one that reached a
+		// leader that then failed may have been applied.
+		err = c.EP.Call(ctx, uri, op, &ServiceReq{Pool: p, Body: body}, resp)
+		switch {
+		case err == nil && !resp.NotLeader:
+			c.mu.Lock()
+			c.leaders[p] = to
+			c.mu.Unlock()
+			return resp.Body, nil
+		case err == nil && resp.NotHere:
+			// Every replica, asked twice, hosts nothing of it: no such
+			// pool (or not here any more).
+			if notHere++; notHere >= 2*len(replicas) {
+				return nil, daos.Errorf(daos.ErrNonexist, "pool %s: none of its service replicas hosts it", fmtUUID(p))
+			}
+			lastErr = daos.Errorf(daos.ErrNonexist, "pool service replica %s does not host the pool", to)
+		case err == nil && resp.LeaderKnown && resp.LeaderURI != to:
+			next = resp.LeaderURI
+			continue
+		case err != nil && !transient(err):
+			return nil, err
+		case err != nil:
+			lastErr = err
+		default:
+			lastErr = daos.Errorf(daos.ErrNotleader, "pool service is electing a leader")
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("pool service: no leader answered: %v (last: %w)", ctx.Err(), lastErr)
+		case <-time.After(time.Duration(min(i+1, 10)) * 20 * time.Millisecond):
+		}
+	}
+}
+
+// transient errors mean another replica may answer.
+func transient(err error) bool {
+	switch daos.Code(err) {
+	case daos.ErrUnreach, daos.ErrHg, daos.ErrTimedout, daos.ErrShutdown, daos.ErrNotleader:
+		return true
+	}
+	return false
+}
+
+func fmtUUID(p UUID) string { return fmt.Sprintf("%x-%x-%x-%x-%x", p[0:4], p[4:6], p[6:8], p[8:10], p[10:]) }

@@ -1,0 +1,336 @@
+// Package poolhost hosts pools on an engine: it creates and removes a
+// pool's shards on the engine's targets, runs the engine's replica of a
+// pool's service (pkg/rsvc with raft over the fabric) and answers the
+// service's commands and reads, telling callers who leads when this
+// replica does not. It also drives pool creation across engines: shards
+// on every chosen rank, then service replicas on a few of them.
+//
+// A replica keeps its raft data in <scm_mount>/pools/<uuid>/rdb and its
+// member list beside it, so an engine restarted reopens the services it
+// hosted.
+package poolhost
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/engine/target"
+	"github.com/daos-go/daos/pkg/rpc"
+	"github.com/daos-go/daos/pkg/rsvc"
+)
+
+// Service is a pool service's state machine with its reads.
+type Service interface {
+	rsvc.StateMachine
+	// Query answers a read from the leader's state.
+	Query(q []byte) ([]byte, error)
+}
+
+// Config wires a Host to its engine.
+type Config struct {
+	SCMDir  string
+	Targets []*target.Target
+	Mux     *rsvc.Mux
+	// Self is the engine's rank (false until it has joined).
+	Self func() (uint32, bool)
+	// NewService makes an empty state machine for a pool.
+	NewService func(pool UUID) Service
+	Logger     *slog.Logger
+	Timing     rsvc.Timing
+}
+
+// Host is an engine's pool hosting.
+type Host struct {
+	cfg Config
+
+	mu    sync.Mutex
+	svcs  map[UUID]*hosted
+	rpcEP *rpc.Endpoint
+}
+
+type hosted struct {
+	rep     *rsvc.Replica
+	svc     Service
+	members []Member
+	tr      *rsvc.Transport
+}
+
+// New makes a Host.
+func New(cfg Config) *Host {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Host{cfg: cfg, svcs: map[UUID]*hosted{}}
+}
+
+// Register adds the hosting opcodes to reg.
+func (h *Host) Register(reg *rpc.Registry) error {
+	for _, op := range []struct {
+		op   rpc.Opcode
+		name string
+		h    rpc.Handler
+	}{
+		{OpTgtCreate, "pool_tgt_create", rpc.Handle(h.tgtCreate)},
+		{OpTgtDestroy, "pool_tgt_destroy", rpc.Handle(h.tgtDestroy)},
+		{OpSvcStart, "pool_svc_start", rpc.Handle(h.svcStart)},
+		{OpSvcStop, "pool_svc_stop", rpc.Handle(h.svcStop)},
+		{OpPoolApply, "pool_apply", rpc.Handle(h.apply)},
+		{OpPoolQuery, "pool_query", rpc.Handle(h.query)},
+	} {
+		if err := reg.Register(op.op, op.name, op.h); err != nil {
+			return fmt.Errorf("register pool hosting: %w", err)
+		}
+	}
+	return nil
+}
+
+// SetEndpoint gives the Host its listening endpoint (calls to other
+// engines go from it).
+func (h *Host) SetEndpoint(ep *rpc.Endpoint) {
+	h.mu.Lock()
+	h.rpcEP = ep
+	h.mu.Unlock()
+}
+
+func (h *Host) endpoint() (*rpc.Endpoint, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.rpcEP == nil {
+		return nil, daos.Errorf(daos.ErrUninit, "the engine is not serving the fabric yet")
+	}
+	return h.rpcEP, nil
+}
+
+func (h *Host) rdbDir(p UUID) string {
+	return filepath.Join(h.cfg.SCMDir, "pools", target.UUID(p).String(), "rdb")
+}
+
+func (h *Host) tgtCreate(ctx context.Context, _ *rpc.Incoming, req *TgtCreateReq) (rpc.Message, error) {
+	n := uint64(len(h.cfg.Targets))
+	if n == 0 {
+		return nil, daos.Errorf(daos.ErrInval, "this engine has no targets")
+	}
+	scm, nvme := req.SCMBytes/n, req.NVMeBytes/n
+	if scm < MinSCMPerTarget {
+		return nil, daos.Errorf(daos.ErrNospace, "pool %s: %d bytes of SCM over %d targets is %d per target, below the minimum of %d",
+			target.UUID(req.Pool), req.SCMBytes, n, scm, MinSCMPerTarget)
+	}
+	for _, t := range h.cfg.Targets {
+		if err := t.CreateShard(ctx, target.UUID(req.Pool), scm, nvme); err != nil {
+			return nil, err
+		}
+	}
+	return nil, nil
+}
+
+// MinSCMPerTarget is the least SCM a target's shard gets (DAOS's 16 MiB).
+const MinSCMPerTarget = 16 << 20
+
+func (h *Host) tgtDestroy(ctx context.Context, _ *rpc.Incoming, req *PoolReq) (rpc.Message, error) {
+	var errs []error
+	for _, t := range h.cfg.Targets {
+		errs = append(errs, t.DestroyShard(ctx, target.UUID(req.Pool)))
+	}
+	return nil, errors.Join(errs...)
+}
+
+func (h *Host) svcStart(_ context.Context, _ *rpc.Incoming, req *SvcStartReq) (rpc.Message, error) {
+	return nil, h.startReplica(req.Pool, req.Self, req.Members, true)
+}
+
+// membersFile records a replica's members for restarts.
+const membersFile = "members.json"
+
+// startReplica opens (or, when it runs already, keeps) pool p's replica.
+func (h *Host) startReplica(p UUID, self uint32, members []Member, record bool) error {
+	h.mu.Lock()
+	if _, ok := h.svcs[p]; ok {
+		h.mu.Unlock()
+		return nil
+	}
+	h.mu.Unlock()
+	var me Member
+	var rm []rsvc.Member
+	for _, m := range members {
+		id := strconv.FormatUint(uint64(m.Rank), 10)
+		rm = append(rm, rsvc.Member{ID: id, Addr: m.URI})
+		if m.Rank == self {
+			me = m
+		}
+	}
+	if me.URI == "" {
+		return daos.Errorf(daos.ErrInval, "pool %s: rank %d is not one of the service's replicas", target.UUID(p), self)
+	}
+	dir := h.rdbDir(p)
+	if record {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("pool %s service: %w", target.UUID(p), err)
+		}
+		b, _ := json.Marshal(struct {
+			Self    uint32
+			Members []Member
+		}{self, members})
+		if err := os.WriteFile(filepath.Join(dir, membersFile), b, 0o600); err != nil {
+			return fmt.Errorf("pool %s service: %w", target.UUID(p), err)
+		}
+	}
+	tr, err := h.cfg.Mux.Transport(rsvc.GroupID(p))
+	if err != nil {
+		return fmt.Errorf("pool %s service: %w", target.UUID(p), err)
+	}
+	svc := h.cfg.NewService(p)
+	rep, err := rsvc.Open(rsvc.Config{Dir: dir, DBFile: "rdb.db", Self: rsvc.Member{ID: strconv.FormatUint(uint64(self), 10), Addr: me.URI},
+		Members: rm, Transport: tr, Machine: svc, Logger: h.cfg.Logger, Timing: h.cfg.Timing})
+	if err != nil {
+		tr.Close()
+		return fmt.Errorf("pool %s service: %w", target.UUID(p), err)
+	}
+	h.mu.Lock()
+	h.svcs[p] = &hosted{rep: rep, svc: svc, members: members, tr: tr}
+	h.mu.Unlock()
+	h.cfg.Logger.Info("pool service replica started", "pool", target.UUID(p).String(), "rank", self, "replicas", len(members))
+	return nil
+}
+
+func (h *Host) svcStop(_ context.Context, _ *rpc.Incoming, req *PoolReq) (rpc.Message, error) {
+	h.mu.Lock()
+	s, ok := h.svcs[req.Pool]
+	delete(h.svcs, req.Pool)
+	h.mu.Unlock()
+	if ok {
+		s.rep.Close()
+		s.tr.Close()
+	}
+	if err := os.RemoveAll(h.rdbDir(req.Pool)); err != nil {
+		return nil, fmt.Errorf("pool %s service: %w", target.UUID(req.Pool), err)
+	}
+	return nil, nil
+}
+
+// Reopen restarts the replicas this engine hosted before a restart.
+func (h *Host) Reopen(self uint32) error {
+	pools, err := os.ReadDir(filepath.Join(h.cfg.SCMDir, "pools"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, e := range pools {
+		u, err := target.ParseUUID(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(h.rdbDir(UUID(u)), membersFile))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		var rec struct {
+			Self    uint32
+			Members []Member
+		}
+		if err == nil {
+			err = json.Unmarshal(b, &rec)
+		}
+		if err == nil && rec.Self != self {
+			err = fmt.Errorf("it was hosted as rank %d, the engine is rank %d now", rec.Self, self)
+		}
+		if err == nil {
+			err = h.startReplica(UUID(u), rec.Self, rec.Members, false)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("reopen pool %s service: %w", u, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// leading finds pool p's replica and says whether it leads; when it does
+// not, resp says who does.
+func (h *Host) leading(ctx context.Context, p UUID) (*hosted, *ServiceResp, error) {
+	h.mu.Lock()
+	s, ok := h.svcs[p]
+	h.mu.Unlock()
+	if !ok {
+		return nil, &ServiceResp{NotHere: true, NotLeader: true}, nil
+	}
+	if !s.rep.IsLeader() {
+		resp := &ServiceResp{NotLeader: true}
+		if addr, id := s.rep.Leader(); addr != "" {
+			r, _ := strconv.ParseUint(id, 10, 32)
+			resp.LeaderKnown, resp.LeaderRank, resp.LeaderURI = true, uint32(r), addr
+		}
+		return nil, resp, nil
+	}
+	if err := s.rep.Barrier(ctx); err != nil {
+		return nil, &ServiceResp{NotLeader: true}, nil
+	}
+	return s, nil, nil
+}
+
+func (h *Host) apply(ctx context.Context, _ *rpc.Incoming, req *ServiceReq) (rpc.Message, error) {
+	s, redirect, err := h.leading(ctx, req.Pool)
+	if err != nil || redirect != nil {
+		return redirect, err
+	}
+	res, err := s.rep.Apply(ctx, req.Body)
+	if errors.Is(err, rsvc.ErrNotLeader) {
+		return &ServiceResp{NotLeader: true}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	body, err := json.Marshal(res)
+	if err != nil {
+		return nil, fmt.Errorf("encode pool service result: %w", err)
+	}
+	return &ServiceResp{Body: body}, nil
+}
+
+func (h *Host) query(ctx context.Context, _ *rpc.Incoming, req *ServiceReq) (rpc.Message, error) {
+	s, redirect, err := h.leading(ctx, req.Pool)
+	if err != nil || redirect != nil {
+		return redirect, err
+	}
+	body, err := s.svc.Query(req.Body)
+	if err != nil {
+		return nil, err
+	}
+	return &ServiceResp{Body: body}, nil
+}
+
+// Close stops every replica.
+func (h *Host) Close() {
+	h.mu.Lock()
+	svcs := h.svcs
+	h.svcs = map[UUID]*hosted{}
+	h.mu.Unlock()
+	for _, s := range svcs {
+		s.rep.Close()
+		s.tr.Close()
+	}
+}
+
+// Hosted lists the pools whose service has a replica here.
+func (h *Host) Hosted() []UUID {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]UUID, 0, len(h.svcs))
+	for p := range h.svcs {
+		out = append(out, p)
+	}
+	return out
+}
+
+// cleanupTimeout bounds undoing a failed create.
+const cleanupTimeout = 30 * time.Second

@@ -1,0 +1,137 @@
+package poolhost
+
+import (
+	"github.com/daos-go/daos/pkg/rpc"
+)
+
+// Opcodes of pool hosting between engines and from clients (daos-go's
+// range 0x0500xxxx).
+const (
+	OpTgtCreate  rpc.Opcode = 0x05000001 // create a pool's shards on every target
+	OpTgtDestroy rpc.Opcode = 0x05000002 // remove them
+	OpSvcStart   rpc.Opcode = 0x05000003 // start this engine's pool service replica
+	OpSvcStop    rpc.Opcode = 0x05000004 // stop it and remove its data
+	OpPoolApply  rpc.Opcode = 0x05000005 // a command for the pool service leader
+	OpPoolQuery  rpc.Opcode = 0x05000006 // a read from the pool service leader
+)
+
+const (
+	maxBody    = 16 << 20
+	maxMembers = 1 << 10
+)
+
+// UUID is a pool's id.
+type UUID [16]byte
+
+// TgtCreateReq creates pool Pool's shards on every target of the engine:
+// the engine's share of each tier, split evenly over its targets.
+type TgtCreateReq struct {
+	Pool      UUID
+	SCMBytes  uint64 // per engine
+	NVMeBytes uint64 // per engine
+}
+
+func (m *TgtCreateReq) EncodeRPC(e *rpc.Encoder) {
+	e.PutRaw(m.Pool[:])
+	e.PutUint64(m.SCMBytes)
+	e.PutUint64(m.NVMeBytes)
+}
+
+func (m *TgtCreateReq) DecodeRPC(d *rpc.Decoder) error {
+	copy(m.Pool[:], d.Raw(16))
+	m.SCMBytes, m.NVMeBytes = d.Uint64(), d.Uint64()
+	return d.Err()
+}
+
+// PoolReq names a pool (TgtDestroy, SvcStop).
+type PoolReq struct{ Pool UUID }
+
+func (m *PoolReq) EncodeRPC(e *rpc.Encoder) { e.PutRaw(m.Pool[:]) }
+func (m *PoolReq) DecodeRPC(d *rpc.Decoder) error {
+	copy(m.Pool[:], d.Raw(16))
+	return d.Err()
+}
+
+// Member is a pool service replica: an engine's rank and fabric URI.
+type Member struct {
+	Rank uint32
+	URI  string
+}
+
+// SvcStartReq starts this engine's replica of pool Pool's service, one
+// of Members.
+type SvcStartReq struct {
+	Pool    UUID
+	Self    uint32
+	Members []Member
+}
+
+func (m *SvcStartReq) EncodeRPC(e *rpc.Encoder) {
+	e.PutRaw(m.Pool[:])
+	e.PutUint32(m.Self)
+	e.PutUvarint(uint64(len(m.Members)))
+	for _, x := range m.Members {
+		e.PutUint32(x.Rank)
+		e.PutString(x.URI)
+	}
+}
+
+func (m *SvcStartReq) DecodeRPC(d *rpc.Decoder) error {
+	copy(m.Pool[:], d.Raw(16))
+	m.Self = d.Uint32()
+	n := d.Count(maxMembers, 5)
+	if d.Err() != nil {
+		return d.Err()
+	}
+	m.Members = make([]Member, n)
+	for i := range m.Members {
+		m.Members[i] = Member{Rank: d.Uint32(), URI: d.String(1024)}
+	}
+	return d.Err()
+}
+
+// ServiceReq is a command for, or a read from, a pool's service.
+type ServiceReq struct {
+	Pool UUID
+	Body []byte
+}
+
+func (m *ServiceReq) EncodeRPC(e *rpc.Encoder) {
+	e.PutRaw(m.Pool[:])
+	e.PutBytes(m.Body)
+}
+
+func (m *ServiceReq) DecodeRPC(d *rpc.Decoder) error {
+	copy(m.Pool[:], d.Raw(16))
+	m.Body = d.Bytes(maxBody)
+	return d.Err()
+}
+
+// ServiceResp answers it: the result, or, from a replica that does not
+// lead, where the leader is (LeaderKnown false: an election is on).
+type ServiceResp struct {
+	// NotHere: this engine hosts no replica of the pool's service.
+	NotHere     bool
+	NotLeader   bool
+	LeaderKnown bool
+	LeaderRank  uint32
+	LeaderURI   string
+	Body        []byte
+}
+
+func (m *ServiceResp) EncodeRPC(e *rpc.Encoder) {
+	e.PutBool(m.NotHere)
+	e.PutBool(m.NotLeader)
+	e.PutBool(m.LeaderKnown)
+	e.PutUint32(m.LeaderRank)
+	e.PutString(m.LeaderURI)
+	e.PutBytes(m.Body)
+}
+
+func (m *ServiceResp) DecodeRPC(d *rpc.Decoder) error {
+	m.NotHere, m.NotLeader, m.LeaderKnown = d.Bool(), d.Bool(), d.Bool()
+	m.LeaderRank = d.Uint32()
+	m.LeaderURI = d.String(1024)
+	m.Body = d.Bytes(maxBody)
+	return d.Err()
+}
