@@ -96,4 +96,6 @@ func transient(err error) bool {
 	return false
 }
 
-func fmtUUID(p UUID) string { return fmt.Sprintf("%x-%x-%x-%x-%x", p[0:4], p[4:6], p[6:8], p[8:10], p[10:]) }
+func fmtUUID(p UUID) string {
+	return fmt.Sprintf("%x-%x-%x-%x-%x", p[0:4], p[4:6], p[6:8], p[8:10], p[10:])
+}
