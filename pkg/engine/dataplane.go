@@ -8,11 +8,13 @@ import (
 
 	"github.com/daos-go/daos/pkg/daos"
 	"github.com/daos-go/daos/pkg/engine/enginepb"
+	"github.com/daos-go/daos/pkg/engine/poolhost"
 	"github.com/daos-go/daos/pkg/engine/target"
 	"github.com/daos-go/daos/pkg/fabric"
 	"github.com/daos-go/daos/pkg/hlc"
 	"github.com/daos-go/daos/pkg/object/objsrv"
 	"github.com/daos-go/daos/pkg/rpc"
+	"github.com/daos-go/daos/pkg/rsvc"
 	"github.com/daos-go/daos/pkg/vos"
 )
 
@@ -22,6 +24,7 @@ type dataPlane struct {
 	targets []*target.Target
 	ep      *rpc.Endpoint
 	clock   *hlc.Clock
+	pools   *poolhost.Host
 }
 
 // Target finds target idx (objsrv.Targets).
@@ -45,7 +48,10 @@ func nvmeDir(cfg *enginepb.EngineConfig) string {
 }
 
 // startDataPlane opens the targets' shards and listens on the fabric.
-func startDataPlane(ctx context.Context, cfg *enginepb.EngineConfig, log *slog.Logger) (*dataPlane, error) {
+// newService makes pool services' state machines (nil: this engine hosts
+// no pool services).
+func startDataPlane(ctx context.Context, cfg *enginepb.EngineConfig, log *slog.Logger,
+	self func() (uint32, bool), newService func(poolhost.UUID) poolhost.Service) (*dataPlane, error) {
 	d := &dataPlane{clock: &hlc.Clock{}}
 	n := int(cfg.Targets)
 	if n <= 0 {
@@ -64,6 +70,17 @@ func startDataPlane(ctx context.Context, cfg *enginepb.EngineConfig, log *slog.L
 		d.close()
 		return nil, err
 	}
+	mux := rsvc.NewMux()
+	if err := mux.Register(reg); err != nil {
+		d.close()
+		return nil, err
+	}
+	d.pools = poolhost.New(poolhost.Config{SCMDir: cfg.ScmMount, Targets: d.targets, Mux: mux, Self: self,
+		NewService: newService, Logger: log})
+	if err := d.pools.Register(reg); err != nil {
+		d.close()
+		return nil, err
+	}
 	fc := fabric.Config{Provider: cfg.Provider, Interface: cfg.FabricIface, Port: int(cfg.FabricIfacePort)}
 	ep, err := rpc.Listen(ctx, rpc.Config{Fabric: fc, Registry: reg, Logger: log})
 	if errors.Is(err, fabric.ErrUnavailable) && isOFITCP(cfg.Provider) {
@@ -79,6 +96,8 @@ func startDataPlane(ctx context.Context, cfg *enginepb.EngineConfig, log *slog.L
 		return nil, fmt.Errorf("serve the fabric: %w", err)
 	}
 	d.ep = ep
+	mux.SetEndpoint(ep)
+	d.pools.SetEndpoint(ep)
 	return d, nil
 }
 
@@ -88,6 +107,9 @@ func isOFITCP(p string) bool {
 
 func (d *dataPlane) close() error {
 	var errs []error
+	if d.pools != nil {
+		d.pools.Close()
+	}
 	if d.ep != nil {
 		errs = append(errs, d.ep.Close())
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/daos-go/daos/pkg/control/superblock"
 	"github.com/daos-go/daos/pkg/drpc"
 	"github.com/daos-go/daos/pkg/engine/enginepb"
+	"github.com/daos-go/daos/pkg/engine/poolhost"
 )
 
 // ServerSocketName is daos_server's dRPC socket in socket_dir.
@@ -34,6 +35,9 @@ type Options struct {
 	// CallTimeout bounds each dRPC call to the server; 0 means 10 s.
 	CallTimeout time.Duration
 	Logger      *slog.Logger
+	// PoolService makes the state machine of a pool's service; nil
+	// means this engine hosts no pool services.
+	PoolService func(pool poolhost.UUID) poolhost.Service
 }
 
 // Engine is a running engine's state.
@@ -69,7 +73,7 @@ func Run(ctx context.Context, opts Options) error {
 		return fmt.Errorf("engine %d: %w", opts.Instance, err)
 	}
 
-	dp, err := startDataPlane(ctx, cfg, opts.Logger)
+	dp, err := startDataPlane(ctx, cfg, opts.Logger, e.member.self, opts.PoolService)
 	if err != nil {
 		return fmt.Errorf("engine %d: %w", opts.Instance, err)
 	}
@@ -79,6 +83,11 @@ func Run(ctx context.Context, opts Options) error {
 		}
 	}()
 	e.dp = dp
+	e.member.onRank = func(rank uint32) {
+		if err := dp.pools.Reopen(rank); err != nil {
+			opts.Logger.Error("pool services not reopened", "rank", rank, "err", err)
+		}
+	}
 
 	sockPath := SocketPath(cfg.SocketDir, os.Getpid())
 	srv := drpc.NewServer(sockPath, drpc.ServerOptions{Logger: opts.Logger, AllowPeer: drpc.SameUser})

@@ -22,6 +22,27 @@ type membership struct {
 	stopping   bool
 	mapVersion uint32
 	group      map[uint32]string // rank -> fabric URI
+	// onRank runs (in its own goroutine) when the engine first learns
+	// its rank: the pool services it hosted before a restart reopen then.
+	onRank func(rank uint32)
+}
+
+// self is the engine's rank, once set.
+func (m *membership) self() (uint32, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.rank, m.hasRank
+}
+
+// uris is the group map: every rank's fabric URI.
+func (m *membership) uris() map[uint32]string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make(map[uint32]string, len(m.group))
+	for r, u := range m.group {
+		out[r] = u
+	}
+	return out
 }
 
 // Membership is a snapshot for logs and tests.
@@ -72,7 +93,11 @@ func (m *membership) setRank(_ context.Context, body []byte) ([]byte, error) {
 	}
 	// The join's map version is the system's now, even if lower than
 	// one seen before (the management service's record was rebuilt).
+	first := !m.hasRank
 	m.rank, m.hasRank, m.mapVersion = req.Rank, true, req.MapVersion
+	if first && m.onRank != nil {
+		go m.onRank(req.Rank)
+	}
 	return status(nil)
 }
 
