@@ -12,8 +12,8 @@ import (
 )
 
 // Plan is a pool to create: its shards on Ranks (each engine's share of
-// SCM and NVMe) and its service on SvcRanks, started with Init as its
-// first command.
+// SCM and NVMe) and its service on SvcRanks, started with the command
+// Init makes from every rank's number of targets.
 type Plan struct {
 	Pool      UUID
 	Ranks     []uint32
@@ -21,7 +21,7 @@ type Plan struct {
 	SCMBytes  []uint64          // per rank, parallel to Ranks
 	NVMeBytes []uint64
 	SvcRanks  []uint32
-	Init      []byte
+	Init      func(targets map[uint32]uint32) ([]byte, error)
 }
 
 // CreatePool creates a pool across engines: shards on every rank, then
@@ -73,12 +73,24 @@ func (h *Host) CreatePool(ctx context.Context, p Plan) error {
 		})
 	}
 
-	if err := each(p.Ranks, func(i int, _ uint32, to fabric.URI) error {
-		return ep.CallWith(ctx, to, OpTgtCreate, &TgtCreateReq{Pool: p.Pool, SCMBytes: p.SCMBytes[i], NVMeBytes: p.NVMeBytes[i]},
-			nil, rpc.CallOptions{Idempotent: true})
+	var tmu sync.Mutex
+	targets := map[uint32]uint32{}
+	if err := each(p.Ranks, func(i int, r uint32, to fabric.URI) error {
+		resp := &TgtCreateResp{}
+		err := ep.CallWith(ctx, to, OpTgtCreate, &TgtCreateReq{Pool: p.Pool, SCMBytes: p.SCMBytes[i], NVMeBytes: p.NVMeBytes[i]},
+			resp, rpc.CallOptions{Idempotent: true})
+		tmu.Lock()
+		targets[r] = resp.Targets
+		tmu.Unlock()
+		return err
 	}); err != nil {
 		cleanup()
 		return fmt.Errorf("pool create: shards: %w", err)
+	}
+	init, err := p.Init(targets)
+	if err != nil {
+		cleanup()
+		return fmt.Errorf("pool create: %w", err)
 	}
 	var members []Member
 	var replicas []string
@@ -93,7 +105,7 @@ func (h *Host) CreatePool(ctx context.Context, p Plan) error {
 		cleanup()
 		return fmt.Errorf("pool create: service replicas: %w", err)
 	}
-	if _, err := (&Client{EP: ep}).Apply(ctx, p.Pool, replicas, p.Init); err != nil {
+	if _, err := (&Client{EP: ep}).Apply(ctx, p.Pool, replicas, init); err != nil {
 		cleanup()
 		return fmt.Errorf("pool create: initialise the service: %w", err)
 	}

@@ -129,7 +129,7 @@ func (h *Host) tgtCreate(ctx context.Context, _ *rpc.Incoming, req *TgtCreateReq
 			return nil, err
 		}
 	}
-	return nil, nil
+	return &TgtCreateResp{Targets: uint32(n)}, nil
 }
 
 // MinSCMPerTarget is the least SCM a target's shard gets (DAOS's 16 MiB).

@@ -68,6 +68,15 @@ func (c *counter) Query([]byte) ([]byte, error) {
 	return json.Marshal(c.total)
 }
 
+func initCmd(targets map[uint32]uint32) ([]byte, error) {
+	for r, n := range targets {
+		if n != 2 {
+			return nil, fmt.Errorf("rank %d reported %d targets", r, n)
+		}
+	}
+	return []byte("init"), nil
+}
+
 var fast = rsvc.Timing{Heartbeat: 150 * time.Millisecond, Election: 150 * time.Millisecond, LeaderLease: 100 * time.Millisecond, Commit: 20 * time.Millisecond}
 
 type testEngine struct {
@@ -127,7 +136,7 @@ func TestCreateUseFailoverReopenDestroy(t *testing.T) {
 	}()
 	pool := UUID{0x42}
 	plan := Plan{Pool: pool, Ranks: []uint32{0, 1, 2}, URIs: uris, SCMBytes: []uint64{64 << 20, 64 << 20, 64 << 20},
-		NVMeBytes: []uint64{0, 0, 0}, SvcRanks: []uint32{0, 1, 2}, Init: []byte("init")}
+		NVMeBytes: []uint64{0, 0, 0}, SvcRanks: []uint32{0, 1, 2}, Init: initCmd}
 	require.NoError(t, es[0].host.CreatePool(ctx, plan))
 	for _, e := range es {
 		for _, tg := range e.targets {
@@ -210,7 +219,7 @@ func TestCreateFailureCleansUp(t *testing.T) {
 	pool := UUID{0x43}
 	// Rank 5 has no address: the create fails and rank 0's shards go.
 	err := e.host.CreatePool(ctx, Plan{Pool: pool, Ranks: []uint32{0, 5}, URIs: map[uint32]string{0: e.ep.URI().String()},
-		SCMBytes: []uint64{64 << 20, 64 << 20}, NVMeBytes: []uint64{0, 0}, SvcRanks: []uint32{0}, Init: []byte("init")})
+		SCMBytes: []uint64{64 << 20, 64 << 20}, NVMeBytes: []uint64{0, 0}, SvcRanks: []uint32{0}, Init: initCmd})
 	require.Error(t, err)
 	assert.True(t, errors.Is(err, daos.ErrUnreach), "%v", err)
 	for _, tg := range e.targets {
@@ -219,6 +228,6 @@ func TestCreateFailureCleansUp(t *testing.T) {
 	}
 	// Too little SCM per target.
 	err = e.host.CreatePool(ctx, Plan{Pool: pool, Ranks: []uint32{0}, URIs: map[uint32]string{0: e.ep.URI().String()},
-		SCMBytes: []uint64{1 << 20}, NVMeBytes: []uint64{0}, SvcRanks: []uint32{0}, Init: []byte("init")})
+		SCMBytes: []uint64{1 << 20}, NVMeBytes: []uint64{0}, SvcRanks: []uint32{0}, Init: initCmd})
 	assert.True(t, errors.Is(err, daos.ErrNospace), "%v", err)
 }

@@ -43,6 +43,16 @@ func (m *TgtCreateReq) DecodeRPC(d *rpc.Decoder) error {
 	return d.Err()
 }
 
+// TgtCreateResp says how many targets the engine has (the pool map
+// records every rank's targets).
+type TgtCreateResp struct{ Targets uint32 }
+
+func (m *TgtCreateResp) EncodeRPC(e *rpc.Encoder) { e.PutUint32(m.Targets) }
+func (m *TgtCreateResp) DecodeRPC(d *rpc.Decoder) error {
+	m.Targets = d.Uint32()
+	return d.Err()
+}
+
 // PoolReq names a pool (TgtDestroy, SvcStop).
 type PoolReq struct{ Pool UUID }
 
