@@ -38,6 +38,9 @@ type Options struct {
 	// PoolService makes the state machine of a pool's service; nil
 	// means this engine hosts no pool services.
 	PoolService func(pool poolhost.UUID) poolhost.Service
+	// PoolInit makes a new pool service's first command; with
+	// PoolService it lets the engine create pools.
+	PoolInit PoolInit
 }
 
 // Engine is a running engine's state.

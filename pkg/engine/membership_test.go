@@ -47,3 +47,15 @@ func TestMembershipHandlers(t *testing.T) {
 	_, err := m.setRank(context.Background(), []byte{0xff, 0xff})
 	assert.Error(t, err)
 }
+
+func TestServiceRankChoice(t *testing.T) {
+	// Two domains (ids 1 and 2) of ranks 0,1 and 2,3.
+	tree := []uint32{2, 0, 2, 1, 1, 2, 1, 2, 2, 0, 1, 2, 3}
+	fd := rankDomains(tree, []uint32{0, 1, 2, 3})
+	assert.Equal(t, map[uint32]string{0: "/fd1", 1: "/fd1", 2: "/fd2", 3: "/fd2"}, fd)
+	assert.Equal(t, []uint32{0, 2, 1}, pickServiceRanks([]uint32{0, 1, 2, 3}, fd, 3))
+	assert.Equal(t, []uint32{0, 2, 1, 3}, pickServiceRanks([]uint32{0, 1, 2, 3}, fd, 9), "clamped to the ranks")
+	assert.Equal(t, []uint32{0}, pickServiceRanks([]uint32{0, 1, 2, 3}, fd, 0))
+	// A tree that cannot be read: each rank its own domain.
+	assert.Equal(t, "/rank5", rankDomains([]uint32{2, 0, 9}, []uint32{5})[5])
+}

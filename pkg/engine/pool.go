@@ -62,6 +62,10 @@ var poolMethods = []struct {
 func (e *Engine) registerPool(srv *drpc.Server) {
 	for _, pm := range poolMethods {
 		pm := pm
+		if pm.method == drpc.MethodPoolCreate && e.opts.PoolInit != nil && e.opts.PoolService != nil {
+			srv.Register(drpc.ModuleMgmt, pm.method, e.poolCreate)
+			continue
+		}
 		srv.Register(drpc.ModuleMgmt, pm.method, func(_ context.Context, body []byte) ([]byte, error) {
 			if err := decode(body, pm.req()); err != nil {
 				return nil, err
