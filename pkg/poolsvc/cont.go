@@ -1,0 +1,451 @@
+package poolsvc
+
+import (
+	"math"
+	"slices"
+	"time"
+
+	"github.com/daos-go/daos/pkg/control/system"
+	"github.com/daos-go/daos/pkg/daos"
+)
+
+// Snap is a snapshot record.
+type Snap struct {
+	Epoch uint64    `json:"epoch"`
+	Name  string    `json:"name,omitempty"`
+	Time  time.Time `json:"time"`
+}
+
+// contRec is a container's entry in the pool service.
+type contRec struct {
+	UUID string `json:"uuid"`
+	// Label is the explicit label, "" when none was given (the label
+	// property then reads container_label_not_set).
+	Label   string             `json:"label,omitempty"`
+	Owner   string             `json:"owner"`
+	Group   string             `json:"group"`
+	ACL     []string           `json:"acl"`
+	Props   map[string]Prop    `json:"props"`
+	Attrs   map[string][]byte  `json:"attrs"`
+	Handles map[string]*Handle `json:"handles"`
+	// Snaps are in epoch order.
+	Snaps []Snap `json:"snaps"`
+	// NextOID is the first object id not yet allocated.
+	NextOID uint64    `json:"next_oid"`
+	CTime   time.Time `json:"ctime"`
+}
+
+// fill makes the maps a decoded entry may lack.
+func (c *contRec) fill() {
+	if c.Props == nil {
+		c.Props = map[string]Prop{}
+	}
+	if c.Attrs == nil {
+		c.Attrs = map[string][]byte{}
+	}
+	if c.Handles == nil {
+		c.Handles = map[string]*Handle{}
+	}
+}
+
+// firstOID is the first id alloc_oids hands out; 0 stays unused so that
+// no allocation yields the nil id's low half.
+const firstOID = 1
+
+// findCont finds a container by UUID or label.
+func (t *txn) findCont(id string) (*contRec, error) {
+	if c, ok := t.r.Conts[id]; ok {
+		return c, nil
+	}
+	if id != "" && !system.IsUUID(id) {
+		for _, k := range sortedKeys(t.r.Conts) {
+			if c := t.r.Conts[k]; c.Label == id {
+				return c, nil
+			}
+		}
+	}
+	return nil, daos.Errorf(daos.ErrNonexist, "pool %s: no container %q", t.r.UUID, id)
+}
+
+// poolHandle finds the pool handle a container command comes through.
+func (t *txn) poolHandle(h string) (*Handle, error) {
+	ph, ok := t.r.Handles[h]
+	if !ok {
+		return nil, daos.Errorf(daos.ErrNoHdl, "pool %s: no pool handle %q", t.r.UUID, h)
+	}
+	return ph, nil
+}
+
+func (t *txn) labelTaken(label string, except *contRec) bool {
+	for _, c := range t.r.Conts {
+		if c != except && c.Label == label {
+			return true
+		}
+	}
+	return false
+}
+
+// ContInfo is what a container query reports.
+type ContInfo struct {
+	UUID       string            `json:"uuid"`
+	Label      string            `json:"label"`
+	Type       string            `json:"type"`
+	Owner      string            `json:"owner"`
+	Group      string            `json:"group"`
+	ACL        []string          `json:"acl"`
+	Props      map[string]string `json:"props"`
+	Status     string            `json:"status"`
+	NumHandles int               `json:"num_handles"`
+	NumSnaps   int               `json:"num_snapshots"`
+	Snapshots  []uint64          `json:"snapshots,omitempty"`
+	// AllocedOID is the highest object id allocated so far (0: none).
+	AllocedOID uint64    `json:"alloced_oid"`
+	CTime      time.Time `json:"ctime"`
+}
+
+func (c *contRec) info() *ContInfo {
+	ci := &ContInfo{UUID: c.UUID, Label: c.Props["label"].Str, Owner: c.Owner, Group: c.Group,
+		ACL: slices.Clone(c.ACL), Props: map[string]string{}, NumHandles: len(c.Handles),
+		NumSnaps: len(c.Snaps), AllocedOID: c.NextOID - firstOID, CTime: c.CTime}
+	for _, d := range contProps {
+		if p, ok := c.Props[d.Name]; ok {
+			ci.Props[d.Name] = d.Format(p)
+		}
+	}
+	ci.Type = ci.Props["layout_type"]
+	ci.Status = ci.Props["status"]
+	for _, s := range c.Snaps {
+		ci.Snapshots = append(ci.Snapshots, s.Epoch)
+	}
+	return ci
+}
+
+func (t *txn) contCreate(c *Command) (any, error) {
+	a := c.ContCreate
+	if a == nil {
+		return nil, daos.Errorf(daos.ErrInval, "cont_create command without arguments")
+	}
+	ph, err := t.poolHandle(c.PoolHandle)
+	if err != nil {
+		return nil, err
+	}
+	if ph.Flags&FlagRO != 0 || t.poolPerms(ph.Cred)&PermCreateCont == 0 {
+		return nil, daos.Errorf(daos.ErrNoPerm, "pool %s: %s may not create containers", t.r.UUID, ph.Cred.User)
+	}
+	if err := checkUUID(a.UUID, "container"); err != nil {
+		return nil, err
+	}
+	if _, ok := t.r.Conts[a.UUID]; ok {
+		return nil, daos.Errorf(daos.ErrExist, "pool %s: container %s exists", t.r.UUID, a.UUID)
+	}
+	ct := &contRec{UUID: a.UUID, Owner: a.Owner, Group: a.Group, NextOID: firstOID, CTime: t.now}
+	ct.fill()
+	for _, d := range contProps {
+		ct.Props[d.Name] = d.def(t.r.Props)
+	}
+	if a.Type != "" {
+		d, _ := LookupContProp("layout_type")
+		p, err := d.Parse(a.Type)
+		if err != nil {
+			return nil, err
+		}
+		ct.Props["layout_type"] = p
+	}
+	for _, k := range sortedKeys(a.Props) {
+		d, err := LookupContProp(k)
+		if err != nil {
+			return nil, err
+		}
+		if d.Access == ContReadOnly {
+			return nil, daos.Errorf(daos.ErrInval, "container property %s is read-only", d.Name)
+		}
+		p, err := d.Parse(a.Props[k])
+		if err != nil {
+			return nil, err
+		}
+		ct.Props[d.Name] = p
+	}
+	if a.Label != "" {
+		d, _ := LookupContProp("label")
+		p, err := d.Parse(a.Label)
+		if err != nil {
+			return nil, err
+		}
+		if l, ok := a.Props["label"]; ok && l != a.Label {
+			return nil, daos.Errorf(daos.ErrInval, "container label %q and label property %q differ", a.Label, l)
+		}
+		ct.Props["label"] = p
+	}
+	if _, given := a.Props["label"]; given || a.Label != "" {
+		ct.Label = ct.Props["label"].Str
+		if t.labelTaken(ct.Label, nil) {
+			return nil, daos.Errorf(daos.ErrExist, "pool %s: container label %q is taken", t.r.UUID, ct.Label)
+		}
+	}
+	// The creator owns the container unless told otherwise.
+	if ct.Owner == "" {
+		ct.Owner = ph.Cred.User
+	}
+	if ct.Group == "" && len(ph.Cred.Groups) > 0 {
+		ct.Group = ph.Cred.Groups[0]
+	}
+	if ct.Owner == "" {
+		ct.Owner = nobody
+	}
+	if ct.Group == "" {
+		ct.Group = nobody
+	}
+	if err := checkPrincipal(ct.Owner, "owner"); err != nil {
+		return nil, err
+	}
+	if err := checkPrincipal(ct.Group, "group"); err != nil {
+		return nil, err
+	}
+	aclIn := a.ACL
+	if aclIn == nil {
+		aclIn = DefaultContACL
+	}
+	acl, err := ParseACL(aclIn)
+	if err != nil {
+		return nil, err
+	}
+	if err := acl.Check(PermContAll, "container"); err != nil {
+		return nil, err
+	}
+	ct.ACL = acl.Strings()
+	t.r.Conts[ct.UUID] = ct
+	return ct.info(), nil
+}
+
+func (t *txn) contPerms(ct *contRec, c Cred) Perm {
+	acl, _ := ParseACL(ct.ACL)
+	return acl.Perms(c, ct.Owner, ct.Group)
+}
+
+func (t *txn) contDestroy(c *Command) error {
+	ph, err := t.poolHandle(c.PoolHandle)
+	if err != nil {
+		return err
+	}
+	ct, err := t.findCont(c.Cont)
+	if err != nil {
+		return err
+	}
+	// Deleting takes d on the pool (through a writable handle) or d on
+	// the container.
+	poolOK := ph.Flags&FlagRO == 0 && t.poolPerms(ph.Cred)&PermDelCont != 0
+	if !poolOK && t.contPerms(ct, ph.Cred)&PermDelCont == 0 {
+		return daos.Errorf(daos.ErrNoPerm, "container %s: %s may not destroy it", ct.UUID, ph.Cred.User)
+	}
+	if n := len(ct.Handles); n > 0 && !c.Force {
+		return daos.Errorf(daos.ErrBusy, "container %s has %d open handles", ct.UUID, n)
+	}
+	delete(t.r.Conts, ct.UUID)
+	return nil
+}
+
+func (t *txn) contOpen(c *Command) error {
+	ph, err := t.poolHandle(c.PoolHandle)
+	if err != nil {
+		return err
+	}
+	ct, err := t.findCont(c.Cont)
+	if err != nil {
+		return err
+	}
+	if err := checkUUID(c.Handle, "container handle"); err != nil {
+		return err
+	}
+	mode, err := accessFlags(c.Flags, FlagForce)
+	if err != nil {
+		return err
+	}
+	if retry, err := openCheck(ct.Handles, c.Handle, mode, "container "+ct.UUID); err != nil || retry {
+		return err
+	}
+	if mode != FlagRO && ph.Flags&FlagRO != 0 {
+		return daos.Errorf(daos.ErrNoPerm, "container %s: cannot open for writing through a read-only pool handle", ct.UUID)
+	}
+	if want := needPerms(mode); t.contPerms(ct, ph.Cred)&want != want {
+		return daos.Errorf(daos.ErrNoPerm, "container %s: %s may not open it %s", ct.UUID, ph.Cred.User, modeName(mode))
+	}
+	if ct.Props["status"].Num == statusUnclean && c.Flags&FlagForce == 0 {
+		return daos.Errorf(daos.ErrRf, "container %s is UNCLEAN: more fault domains failed than rd_fac allows", ct.UUID)
+	}
+	ct.Handles[c.Handle] = &Handle{UUID: c.Handle, Flags: c.Flags, Cred: ph.Cred, Machine: ph.Machine,
+		Time: t.now, PoolHandle: ph.UUID}
+	return nil
+}
+
+// contClose is idempotent, so retries are harmless.
+func (t *txn) contClose(h string) {
+	for _, ct := range t.r.Conts {
+		delete(ct.Handles, h)
+	}
+}
+
+// contByHandle finds the open container handle h.
+func (t *txn) contByHandle(h string) (*contRec, *Handle, error) {
+	for _, ct := range t.r.Conts {
+		if ch, ok := ct.Handles[h]; ok {
+			return ct, ch, nil
+		}
+	}
+	return nil, nil, daos.Errorf(daos.ErrNoHdl, "pool %s: no container handle %q", t.r.UUID, h)
+}
+
+// contForChange finds the container behind a handle that must be
+// writable and whose credential the ACL must grant perm (0: none).
+func (t *txn) contForChange(h string, perm Perm) (*contRec, error) {
+	ct, ch, err := t.contByHandle(h)
+	if err != nil {
+		return nil, err
+	}
+	if ch.Flags&FlagRO != 0 {
+		return nil, daos.Errorf(daos.ErrNoPerm, "container %s: handle %s is read-only", ct.UUID, h)
+	}
+	if perm != 0 && t.contPerms(ct, ch.Cred)&perm != perm {
+		return nil, daos.Errorf(daos.ErrNoPerm, "container %s: %s lacks permission %s", ct.UUID, ch.Cred.User, perm)
+	}
+	return ct, nil
+}
+
+func (t *txn) contSetProps(c *Command) error {
+	if len(c.Props) == 0 {
+		return daos.Errorf(daos.ErrInval, "set container properties: none given")
+	}
+	ct, err := t.contForChange(c.Handle, 0)
+	if err != nil {
+		return err
+	}
+	_, ch, _ := t.contByHandle(c.Handle)
+	perms := t.contPerms(ct, ch.Cred)
+	for _, k := range sortedKeys(c.Props) {
+		v := c.Props[k]
+		// Owner and group are changed with the o permission, the rest
+		// with T.
+		switch k {
+		case "owner", "group":
+			if perms&PermSetOwner == 0 {
+				return daos.Errorf(daos.ErrNoPerm, "container %s: %s may not change its owner", ct.UUID, ch.Cred.User)
+			}
+			if err := checkPrincipal(v, k); err != nil {
+				return err
+			}
+			if k == "owner" {
+				ct.Owner = v
+			} else {
+				ct.Group = v
+			}
+			continue
+		}
+		d, err := LookupContProp(k)
+		if err != nil {
+			return err
+		}
+		switch d.Access {
+		case ContReadOnly:
+			return daos.Errorf(daos.ErrInval, "container property %s is read-only", d.Name)
+		case ContCreateOnly:
+			return daos.Errorf(daos.ErrInval, "container property %s can only be set when the container is created", d.Name)
+		}
+		if perms&PermSetProp == 0 {
+			return daos.Errorf(daos.ErrNoPerm, "container %s: %s may not set properties", ct.UUID, ch.Cred.User)
+		}
+		p, err := d.Parse(v)
+		if err != nil {
+			return err
+		}
+		if d.Number == ContPropLabel {
+			if t.labelTaken(p.Str, ct) {
+				return daos.Errorf(daos.ErrExist, "pool %s: container label %q is taken", t.r.UUID, p.Str)
+			}
+			ct.Label = p.Str
+		}
+		ct.Props[d.Name] = p
+	}
+	return nil
+}
+
+func (t *txn) contAttrs(c *Command) error {
+	ct, err := t.contForChange(c.Handle, 0)
+	if err != nil {
+		return err
+	}
+	if c.Op == OpContSetAttrs {
+		return setAttrs(ct.Attrs, c.Attrs)
+	}
+	return delAttrs(ct.Attrs, c.Names)
+}
+
+func (t *txn) allocOIDs(c *Command) (any, error) {
+	ct, err := t.contForChange(c.Handle, 0)
+	if err != nil {
+		return nil, err
+	}
+	if c.Num == 0 {
+		return nil, daos.Errorf(daos.ErrInval, "alloc_oids: zero ids asked for")
+	}
+	if c.Num > math.MaxUint64-ct.NextOID {
+		return nil, daos.Errorf(daos.ErrOverflow, "container %s: object ids exhausted", ct.UUID)
+	}
+	first := ct.NextOID
+	ct.NextOID += c.Num
+	return first, nil
+}
+
+// maxSnapName bounds snapshot names (DAOS_SNAPSHOT_MAX_LEN is 128 with the NUL).
+const maxSnapName = 127
+
+func (t *txn) snapCreate(c *Command) error {
+	ct, err := t.contForChange(c.Handle, 0)
+	if err != nil {
+		return err
+	}
+	if c.Epoch == 0 {
+		return daos.Errorf(daos.ErrInval, "snapshot at epoch 0")
+	}
+	if len(c.Name) > maxSnapName {
+		return daos.Errorf(daos.ErrInval, "snapshot name longer than %d characters", maxSnapName)
+	}
+	for _, s := range ct.Snaps {
+		if s.Epoch == c.Epoch {
+			return daos.Errorf(daos.ErrExist, "container %s: snapshot at epoch %d exists", ct.UUID, c.Epoch)
+		}
+		if c.Name != "" && s.Name == c.Name {
+			return daos.Errorf(daos.ErrExist, "container %s: snapshot %q exists", ct.UUID, c.Name)
+		}
+	}
+	if max := ct.Props["max_snapshot"].Num; max > 0 && uint64(len(ct.Snaps)) >= max {
+		return daos.Errorf(daos.ErrNospace, "container %s: %d snapshots is the maximum", ct.UUID, max)
+	}
+	ct.Snaps = append(ct.Snaps, Snap{Epoch: c.Epoch, Name: c.Name, Time: t.now})
+	slices.SortFunc(ct.Snaps, func(a, b Snap) int {
+		switch {
+		case a.Epoch < b.Epoch:
+			return -1
+		case a.Epoch > b.Epoch:
+			return 1
+		}
+		return 0
+	})
+	return nil
+}
+
+func (t *txn) snapDestroy(c *Command) error {
+	ct, err := t.contForChange(c.Handle, 0)
+	if err != nil {
+		return err
+	}
+	if c.Epoch == 0 && c.Name == "" {
+		return daos.Errorf(daos.ErrInval, "snapshot destroy: give an epoch or a name")
+	}
+	i := slices.IndexFunc(ct.Snaps, func(s Snap) bool {
+		return (c.Epoch == 0 || s.Epoch == c.Epoch) && (c.Name == "" || s.Name == c.Name)
+	})
+	if i < 0 {
+		return daos.Errorf(daos.ErrNonexist, "container %s: no such snapshot", ct.UUID)
+	}
+	ct.Snaps = slices.Delete(ct.Snaps, i, i+1)
+	return nil
+}

@@ -1,0 +1,269 @@
+package poolsvc
+
+import (
+	"slices"
+	"time"
+
+	"github.com/daos-go/daos/pkg/control/mgmtpb"
+	"github.com/daos-go/daos/pkg/control/ranklist"
+	"github.com/daos-go/daos/pkg/control/system"
+	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/placement"
+)
+
+// PoolInfo is what `dmg pool query` and `daos pool query` print, except
+// space, which the engines report.
+type PoolInfo struct {
+	UUID       string   `json:"uuid"`
+	Label      string   `json:"label"`
+	State      string   `json:"state"`
+	Owner      string   `json:"owner"`
+	Group      string   `json:"group"`
+	MapVersion uint32   `json:"version"`
+	SvcRanks   []uint32 `json:"svc_reps"`
+	// Target counts: all, usable (UP/UPIN), excluded (DOWN/DOWNOUT),
+	// draining.
+	TotalTargets    int `json:"total_targets"`
+	ActiveTargets   int `json:"active_targets"`
+	DisabledTargets int `json:"disabled_targets"`
+	DrainingTargets int `json:"draining_targets"`
+	TotalEngines    int `json:"total_engines"`
+	// A rank is disabled when none of its targets is in the pool.
+	EnabledRanks  []uint32 `json:"enabled_ranks"`
+	DisabledRanks []uint32 `json:"disabled_ranks"`
+	// Rebuild is "busy" while targets wait for or undergo rebuild
+	// (DOWN, DRAIN, UP), else "idle".
+	Rebuild        string            `json:"rebuild_state"`
+	Handles        int               `json:"active_handles"`
+	Containers     int               `json:"containers"`
+	LayoutVersion  uint32            `json:"pool_layout_ver"`
+	UpgradeVersion uint32            `json:"upgrade_layout_ver"`
+	Props          map[string]string `json:"props"`
+	ACL            []string          `json:"acl"`
+	CTime          time.Time         `json:"ctime"`
+}
+
+func (s *State) created() error {
+	if s.st.Created == nil {
+		return daos.Errorf(daos.ErrUninit, "pool service: pool not created")
+	}
+	return nil
+}
+
+// Info reports the pool.
+func (s *State) Info() (*PoolInfo, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.created(); err != nil {
+		return nil, err
+	}
+	r := &s.st
+	pi := &PoolInfo{UUID: r.UUID, Label: r.Props["label"].Str, State: r.State, Owner: r.Owner, Group: r.Group,
+		MapVersion: s.pmap.Version(), SvcRanks: slices.Clone(r.SvcRanks), Rebuild: "idle",
+		Handles: len(r.Handles), Containers: len(r.Conts), LayoutVersion: uint32(r.Props["global_version"].Num),
+		UpgradeVersion: GlobalVersion, Props: s.propsLocked(), ACL: slices.Clone(r.ACL), CTime: r.CTime,
+		EnabledRanks: []uint32{}, DisabledRanks: []uint32{}}
+	for _, rk := range s.pmap.Ranks() {
+		pi.TotalEngines++
+		in := false
+		for _, st := range rk.States {
+			pi.TotalTargets++
+			switch st {
+			case placement.StateUp, placement.StateUpIn:
+				pi.ActiveTargets++
+			case placement.StateDown, placement.StateDownOut:
+				pi.DisabledTargets++
+			case placement.StateDrain:
+				pi.DrainingTargets++
+			}
+			switch st {
+			case placement.StateUp, placement.StateDown, placement.StateDrain:
+				pi.Rebuild = "busy"
+			}
+			in = in || st.InPool() && st != placement.StateDown
+		}
+		if in {
+			pi.EnabledRanks = append(pi.EnabledRanks, rk.Rank)
+		} else {
+			pi.DisabledRanks = append(pi.DisabledRanks, rk.Rank)
+		}
+	}
+	return pi, nil
+}
+
+// Props prints the pool's properties by dmg name as `dmg pool get-prop`
+// shows them.
+func (s *State) Props() (map[string]string, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.created(); err != nil {
+		return nil, err
+	}
+	return s.propsLocked(), nil
+}
+
+func (s *State) propsLocked() map[string]string {
+	out := map[string]string{}
+	for _, n := range system.PoolPropNames() {
+		d, _ := system.LookupPoolProp(n)
+		if d.Number == system.PoolPropSvcList {
+			out[n] = ranklist.Of(s.st.SvcRanks...).RangedString()
+			continue
+		}
+		p, ok := s.st.Props[n]
+		if !ok {
+			continue
+		}
+		w := &mgmtpb.PoolProperty{Number: d.Number}
+		if d.String {
+			w.Value = &mgmtpb.PoolProperty_Strval{Strval: p.Str}
+		} else {
+			w.Value = &mgmtpb.PoolProperty_Numval{Numval: p.Num}
+		}
+		out[n] = d.Format(w)
+	}
+	return out
+}
+
+// Prop gives one stored pool property value by dmg name.
+func (s *State) Prop(name string) (Prop, error) {
+	d, err := system.LookupPoolProp(name)
+	if err != nil {
+		return Prop{}, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	p, ok := s.st.Props[d.Name]
+	if !ok {
+		return Prop{}, daos.Errorf(daos.ErrNonexist, "pool property %s not stored", d.Name)
+	}
+	return p, nil
+}
+
+// ACL gives the pool ACL's entries, owner and group.
+func (s *State) ACL() (acl []string, owner, group string) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return slices.Clone(s.st.ACL), s.st.Owner, s.st.Group
+}
+
+// PoolMap gives a copy of the pool map (nil before create).
+func (s *State) PoolMap() *placement.PoolMap {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.pmap == nil {
+		return nil
+	}
+	return s.pmap.Clone()
+}
+
+// Handle looks up a pool handle; DER_NO_HDL if it is not open.
+func (s *State) Handle(uuid string) (*Handle, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	h, ok := s.st.Handles[uuid]
+	if !ok {
+		return nil, daos.Errorf(daos.ErrNoHdl, "no pool handle %q", uuid)
+	}
+	return h.clone(), nil
+}
+
+// Attrs gives the pool's user attributes.
+func (s *State) Attrs() map[string][]byte {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return cloneAttrs(s.st.Attrs)
+}
+
+func cloneAttrs(m map[string][]byte) map[string][]byte {
+	out := make(map[string][]byte, len(m))
+	for k, v := range m {
+		out[k] = slices.Clone(v)
+	}
+	return out
+}
+
+// reader gives the read methods the lookup helpers commands use.
+func (s *State) reader() *txn { return &txn{r: s.st, pmap: s.pmap} }
+
+// Container looks a container up by UUID or label.
+func (s *State) Container(id string) (*ContInfo, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	ct, err := s.reader().findCont(id)
+	if err != nil {
+		return nil, err
+	}
+	return ct.info(), nil
+}
+
+// Containers lists the containers in UUID order.
+func (s *State) Containers() []*ContInfo {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]*ContInfo, 0, len(s.st.Conts))
+	for _, k := range sortedKeys(s.st.Conts) {
+		out = append(out, s.st.Conts[k].info())
+	}
+	return out
+}
+
+// ContHandle looks up an open container handle and the container's UUID.
+func (s *State) ContHandle(uuid string) (*Handle, string, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	ct, h, err := s.reader().contByHandle(uuid)
+	if err != nil {
+		return nil, "", err
+	}
+	return h.clone(), ct.UUID, nil
+}
+
+// Snapshots lists a container's snapshots in epoch order.
+func (s *State) Snapshots(cont string) ([]Snap, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	ct, err := s.reader().findCont(cont)
+	if err != nil {
+		return nil, err
+	}
+	return slices.Clone(ct.Snaps), nil
+}
+
+// ContAttrs gives a container's user attributes.
+func (s *State) ContAttrs(cont string) (map[string][]byte, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	ct, err := s.reader().findCont(cont)
+	if err != nil {
+		return nil, err
+	}
+	return cloneAttrs(ct.Attrs), nil
+}
+
+// ContPerms evaluates a container's ACL for a credential (what a handle
+// opened with it may do).
+func (s *State) ContPerms(cont string, c Cred) (Perm, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	t := s.reader()
+	ct, err := t.findCont(cont)
+	if err != nil {
+		return 0, err
+	}
+	return t.contPerms(ct, c), nil
+}
+
+// PoolPerms evaluates the pool ACL for a credential.
+func (s *State) PoolPerms(c Cred) Perm {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.reader().poolPerms(c)
+}
+
+// Applied counts the commands applied (the data version).
+func (s *State) Applied() uint64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.st.Applied
+}
