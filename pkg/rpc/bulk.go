@@ -35,6 +35,9 @@ func (e *Encoder) PutBulk(b Bulk) {
 	case !b.Handle.IsZero():
 		e.PutUint8(bulkHandle)
 		e.PutHandle(b.Handle)
+		if b.Handle.Access&fabric.AccessRemoteRead != 0 {
+			e.readable = append(e.readable, b.Handle)
+		}
 	case b.Inline != nil:
 		e.PutUint8(bulkInlineData)
 		e.PutBytes(b.Inline)

@@ -22,6 +22,9 @@ type Message interface {
 // endian; lengths and counts are unsigned varints.
 type Encoder struct {
 	buf []byte
+	// readable are the bulk handles put so far that let the server read
+	// (pull): a transport may send their bytes along (eagerSender).
+	readable []fabric.BulkHandle
 }
 
 // NewEncoder appends to buf (which may be nil).
@@ -34,7 +37,11 @@ func (e *Encoder) Bytes() []byte { return e.buf }
 func (e *Encoder) Len() int { return len(e.buf) }
 
 // Reset empties the encoder, keeping its buffer.
-func (e *Encoder) Reset() { e.buf = e.buf[:0] }
+func (e *Encoder) Reset() {
+	e.buf = e.buf[:0]
+	clear(e.readable)
+	e.readable = e.readable[:0]
+}
 
 func (e *Encoder) PutUint8(v uint8)   { e.buf = append(e.buf, v) }
 func (e *Encoder) PutUint16(v uint16) { e.buf = binary.LittleEndian.AppendUint16(e.buf, v) }

@@ -15,7 +15,10 @@
 //
 // Bulk data travels inline below a threshold (4 KiB by default) and
 // otherwise through a bulk handle to the caller's registered memory, which
-// the server pulls from or pushes into with the fabric's RMA.
+// the server pulls from or pushes into with the fabric's RMA. On providers
+// that can (tcp), a request's readable regions are sent right behind it,
+// and the server's pulls of them are served from those bytes, which the
+// provider keeps until the handler returns.
 //
 // The codec never uses reflection: each message type implements Message
 // by calling the Encoder and Decoder methods field by field. Decoders bound

@@ -270,7 +270,15 @@ func (e *Endpoint) attempt(ctx context.Context, to fabric.URI, op Opcode, req, r
 	if req != nil {
 		req.EncodeRPC(enc)
 	}
-	err = p.Send(ctx, enc.Bytes())
+	if es, ok := p.(eagerSender); ok && len(enc.readable) > 0 {
+		var sent func()
+		sent, err = es.SendEager(ctx, enc.Bytes(), enc.readable)
+		if err == nil {
+			defer sent()
+		}
+	} else {
+		err = p.Send(ctx, enc.Bytes())
+	}
 	e.putEncoder(enc)
 	if err != nil {
 		e.forget(id)
@@ -331,6 +339,21 @@ type awaiter interface {
 // returns after a short while even when ready never reports true.
 type poller interface {
 	Poll(ready func() bool)
+}
+
+// eagerSender is a Peer that can send the bytes of the caller's readable
+// regions right behind a request (the tcp provider), so that the server's
+// pulls of them need no read request. The returned function is called when
+// the call has ended.
+type eagerSender interface {
+	SendEager(ctx context.Context, msg []byte, readable []fabric.BulkHandle) (func(), error)
+}
+
+// eagerTaker is a Peer that holds the eager bytes that came with the
+// request being delivered until the function TakeEager returns (nil: none)
+// is called; it must be called during the delivery.
+type eagerTaker interface {
+	TakeEager() func()
 }
 
 // forget removes a pending call; false means its reply was already taken.
@@ -466,9 +489,18 @@ func (e *Endpoint) deliver(from fabric.Peer, msg []byte) {
 
 // dispatch starts a handler for a request, waiting for a free slot.
 func (e *Endpoint) dispatch(from fabric.Peer, h header, body []byte) {
+	// The request's eager bytes stay with the provider until the handler
+	// has returned: only it can pull them.
+	release := func() {}
+	if et, ok := from.(eagerTaker); ok {
+		if r := et.TakeEager(); r != nil {
+			release = r
+		}
+	}
 	hd, inline := e.reg.handler(h.op)
 	e.servingMu.Lock()
 	if e.draining || hd == nil {
+		release()
 		draining := e.draining
 		e.servingMu.Unlock()
 		if draining {
@@ -483,6 +515,7 @@ func (e *Endpoint) dispatch(from fabric.Peer, h header, body []byte) {
 		e.servingMu.Unlock()
 		in := &Incoming{ep: e, from: from, op: h.op, body: body}
 		resp, err := hd(e.base, in)
+		release()
 		e.sendReply(from, h.id, resp, err)
 		e.handlers.Done()
 		return
@@ -503,8 +536,9 @@ func (e *Endpoint) dispatch(from fabric.Peer, h header, body []byte) {
 	in := &Incoming{ep: e, from: from, op: h.op, body: body}
 	select {
 	case e.slots <- struct{}{}:
-		go e.serve(ctx, key, in, hd)
+		go e.serve(ctx, key, in, hd, release)
 	case <-ctx.Done():
+		release()
 		e.done(key)
 		e.replyError(from, h.id, fmt.Errorf("%s: waiting for a free handler: %w", e.reg.Name(h.op), fabric.ContextError(ctx.Err())))
 		e.handlers.Done()
@@ -522,9 +556,10 @@ func (e *Endpoint) done(key servingKey) {
 	}
 }
 
-func (e *Endpoint) serve(ctx context.Context, key servingKey, in *Incoming, hd Handler) {
+func (e *Endpoint) serve(ctx context.Context, key servingKey, in *Incoming, hd Handler, release func()) {
 	defer e.handlers.Done()
 	resp, err := hd(ctx, in)
+	release()
 	e.done(key)
 	<-e.slots
 	e.sendReply(in.from, key.id, resp, err)

@@ -250,6 +250,9 @@ func (s *session) wait(ctx context.Context, op *bulkOp) error {
 }
 
 func (s *session) readOne(ctx context.Context, key uint64, roff int64, local *region, loff, n int64) error {
+	if ok, err := s.readEager(ctx, key, roff, local, loff, n); ok {
+		return err
+	}
 	op := &bulkOp{local: local, loff: loff, n: n, done: make(chan error, 1)}
 	id, err := s.start(ctx, op)
 	if err != nil {
@@ -365,6 +368,8 @@ func (s *session) readBulk() {
 				s.complete(h.op, fabric.RemoteStatus(daos.Errno(h.n)))
 			case bulkWriteData:
 				err = s.writeData(r, h, refused)
+			case bulkEagerData:
+				err = s.eagerData(r, h)
 			}
 		}
 		if err != nil {

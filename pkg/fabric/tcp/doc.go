@@ -12,6 +12,12 @@
 // the bytes back; a Write streams the bytes and the owner acknowledges the
 // last chunk. Owners validate every key, access right and range.
 //
+// A caller may also send a message with SendEager (rpc does for requests
+// naming regions the server may read): the regions' bytes follow the
+// message on the bulk connection without being asked for, up to
+// Driver.EagerLimit, and the receiver's Read of them is served from those
+// bytes (see eager.go), saving the read request's round trip.
+//
 // Goroutines: one accept loop per endpoint, one reader per connection (two
 // per session), and one short-lived goroutine per bulk read served or
 // acknowledgement sent, bounded per session. Readers never write, so two

@@ -24,6 +24,17 @@ type Driver struct {
 	// MaxBulkOps bounds the bulk reads and writes a session has
 	// outstanding in each direction; 0 means DefaultMaxBulkOps.
 	MaxBulkOps int
+	// EagerLimit is the largest region (in total per message) that a
+	// message announcing it sends right behind itself on the bulk
+	// connection, so that the peer's pull of it needs no read request;
+	// larger regions are pulled as usual. It also bounds what this side
+	// accepts per region. 0 means DefaultEagerLimit; negative disables
+	// eager pushes.
+	EagerLimit int64
+	// EagerBuffer bounds the eager bytes a session holds for pulls that
+	// have not claimed them yet; beyond it they are dropped and pulled
+	// as usual. 0 means DefaultEagerBuffer.
+	EagerBuffer int64
 	// HandshakeTimeout bounds connection set-up when the caller's context
 	// has no deadline, and always on the listening side; 0 means 10 s.
 	HandshakeTimeout time.Duration
@@ -33,6 +44,9 @@ type Driver struct {
 const (
 	DefaultChunkSize  = 1 << 20
 	DefaultMaxBulkOps = 64
+
+	DefaultEagerLimit  = 2 << 20
+	DefaultEagerBuffer = 16 << 20
 )
 
 var provider = fabric.Provider{Core: "tcp"}
@@ -58,6 +72,23 @@ func (d Driver) maxBulkOps() int {
 		return DefaultMaxBulkOps
 	}
 	return d.MaxBulkOps
+}
+
+func (d Driver) eagerLimit() int64 {
+	switch {
+	case d.EagerLimit < 0:
+		return 0
+	case d.EagerLimit == 0:
+		return DefaultEagerLimit
+	}
+	return min(d.EagerLimit, MaxEagerWire)
+}
+
+func (d Driver) eagerBuffer() int64 {
+	if d.EagerBuffer <= 0 {
+		return DefaultEagerBuffer
+	}
+	return d.EagerBuffer
 }
 
 func (d Driver) handshakeTimeout() time.Duration {

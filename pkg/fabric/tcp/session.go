@@ -44,6 +44,9 @@ type session struct {
 	slots  chan struct{} // bounds ops
 	serves atomic.Int32  // reads served for the peer right now
 
+	eager      eagerState
+	eagerTimer *time.Timer // the bulk reader's, for eagerWait
+
 	once sync.Once
 	dead bool  // set under ep.mu once failed
 	err  error // set before done closes
@@ -64,6 +67,7 @@ func newSession(ep *endpoint, id uint64, remote string, ctrl net.Conn) *session 
 		fr:        newFrameReader(newBufferedReader(ctrl), ep.maxMsg),
 		ops:       map[uint64]*bulkOp{},
 		slots:     make(chan struct{}, ep.drv.maxBulkOps()),
+		eager:     newEagerState(ep.drv.maxBulkOps()),
 		done:      make(chan struct{}),
 	}
 }
@@ -280,11 +284,23 @@ func (s *session) readFrame() bool {
 		}
 		return false
 	}
-	if typ == ctrlBye {
+	switch typ {
+	case ctrlBye:
 		s.fail(fmt.Errorf("peer closed the session: %w", fabric.ErrPeerLost))
 		return false
+	case ctrlEager:
+		if err := s.announceEager(msg); err != nil {
+			s.fail(fmt.Errorf("control connection: %w", err))
+			return false
+		}
+		return true
 	}
+	s.eager.cur, s.eager.pending = s.eager.pending, nil
 	s.ep.h(s, msg)
+	if cur := s.eager.cur; cur != nil {
+		s.eager.cur = nil
+		s.releaseEager(cur)
+	}
 	return true
 }
 

@@ -31,6 +31,8 @@ const (
 	ctrlHeaderLen = 5
 	ctrlMessage   = 1 // payload: one message for the handler
 	ctrlBye       = 2 // no payload: the sender is closing this session
+	ctrlEager     = 3 // payload id(8) key(8) n(8): the next message's region key comes eagerly
+	ctrlEagerLen  = 24
 )
 
 // Bulk frames: a fixed header, followed by `chunk` data bytes for the data
@@ -44,11 +46,17 @@ const (
 	bulkReadData  = 2 // off (in the transfer), chunk bytes follow; flagLast
 	bulkStatus    = 3 // n: DER code ending op (0: a write landed)
 	bulkWriteData = 4 // key, off (in the region), chunk bytes follow; flagLast
+	bulkEagerData = 5 // op: eager id, off (in the region), n: region size, chunk bytes follow
 
 	flagLast = 1
 
 	// MaxChunkWire bounds a chunk a peer may send, whatever its config.
 	MaxChunkWire = 64 << 20
+	// MaxEagerChunkWire bounds an eager data chunk: unclaimed chunks are
+	// buffered whole, in buffers of this size.
+	MaxEagerChunkWire = eagerChunk
+	// MaxEagerWire bounds the region an eager push may announce.
+	MaxEagerWire = 1 << 30
 )
 
 type hello struct {
@@ -118,6 +126,10 @@ func readCtrlFrame(r *bufio.Reader, max int) (byte, []byte, error) {
 			return 0, nil, fmt.Errorf("bye frame with %d payload bytes: %w", n, fabric.ErrMalformed)
 		}
 		return typ, nil, nil
+	case ctrlEager:
+		if n != ctrlEagerLen {
+			return 0, nil, fmt.Errorf("eager frame with %d payload bytes: %w", n, fabric.ErrMalformed)
+		}
 	default:
 		return 0, nil, fmt.Errorf("control frame of unknown type %d: %w", typ, fabric.ErrMalformed)
 	}
@@ -174,6 +186,13 @@ func parseBulkHeader(b []byte) (bulkHeader, error) {
 		if h.chunk > MaxChunkWire {
 			return h, fmt.Errorf("bulk chunk of %d bytes exceeds %d: %w", h.chunk, MaxChunkWire, fabric.ErrMalformed)
 		}
+	case bulkEagerData:
+		if h.chunk == 0 || h.chunk > MaxEagerChunkWire {
+			return h, fmt.Errorf("eager chunk of %d bytes (limit %d): %w", h.chunk, MaxEagerChunkWire, fabric.ErrMalformed)
+		}
+		if h.n == 0 || h.n > MaxEagerWire || h.off > h.n || uint64(h.chunk) > h.n-h.off {
+			return h, fmt.Errorf("eager chunk [%d, +%d) of a %d-byte region (limit %d): %w", h.off, h.chunk, h.n, MaxEagerWire, fabric.ErrMalformed)
+		}
 	default:
 		return h, fmt.Errorf("bulk frame of unknown type %d: %w", h.typ, fabric.ErrMalformed)
 	}
@@ -221,6 +240,10 @@ func (f *frameReader) next() (byte, []byte, error) {
 					return 0, nil, fmt.Errorf("bye frame with %d payload bytes: %w", n, fabric.ErrMalformed)
 				}
 				return ctrlBye, nil, nil
+			case ctrlEager:
+				if n != ctrlEagerLen {
+					return 0, nil, fmt.Errorf("eager frame with %d payload bytes: %w", n, fabric.ErrMalformed)
+				}
 			default:
 				return 0, nil, fmt.Errorf("control frame of unknown type %d: %w", f.typ, fabric.ErrMalformed)
 			}
@@ -246,4 +269,29 @@ func (f *frameReader) next() (byte, []byte, error) {
 	msg := f.msg
 	f.msg, f.mn, f.inMsg = nil, 0, false
 	return f.typ, msg, nil
+}
+
+type eagerAnnounce struct{ id, key, n uint64 }
+
+func (a eagerAnnounce) put(b []byte) {
+	binary.LittleEndian.PutUint64(b, a.id)
+	binary.LittleEndian.PutUint64(b[8:], a.key)
+	binary.LittleEndian.PutUint64(b[16:], a.n)
+}
+
+// parseEagerAnnounce decodes a ctrlEager payload (its length is checked by
+// the frame reader) and bounds the region size.
+func parseEagerAnnounce(b []byte) (eagerAnnounce, error) {
+	if len(b) != ctrlEagerLen {
+		return eagerAnnounce{}, fmt.Errorf("eager frame with %d payload bytes: %w", len(b), fabric.ErrMalformed)
+	}
+	a := eagerAnnounce{
+		id:  binary.LittleEndian.Uint64(b),
+		key: binary.LittleEndian.Uint64(b[8:]),
+		n:   binary.LittleEndian.Uint64(b[16:]),
+	}
+	if a.n == 0 || a.n > MaxEagerWire {
+		return a, fmt.Errorf("eager region of %d bytes (limit %d): %w", a.n, MaxEagerWire, fabric.ErrMalformed)
+	}
+	return a, nil
 }

@@ -140,6 +140,7 @@ func FuzzCtrlFrame(f *testing.F) {
 	f.Add([]byte{3, 0, 0, 0, ctrlMessage, 'a', 'b', 'c'})
 	f.Add([]byte{0, 0, 0, 0, ctrlBye})
 	f.Add([]byte{0xff, 0xff, 0xff, 0xff, ctrlMessage})
+	f.Add(append([]byte{ctrlEagerLen, 0, 0, 0, ctrlEager}, make([]byte, ctrlEagerLen)...))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		const limit = 1 << 16
 		r := bufio.NewReader(bytes.NewReader(data))
@@ -148,7 +149,7 @@ func FuzzCtrlFrame(f *testing.F) {
 			if err != nil {
 				return
 			}
-			if len(msg) > limit || (typ != ctrlMessage && typ != ctrlBye) {
+			if len(msg) > limit || (typ != ctrlMessage && typ != ctrlBye && (typ != ctrlEager || len(msg) != ctrlEagerLen)) {
 				t.Fatalf("accepted type %d with %d bytes", typ, len(msg))
 			}
 		}
@@ -161,6 +162,9 @@ func FuzzBulkHeader(f *testing.F) {
 	b := make([]byte, bulkHeaderLen)
 	(&bulkHeader{typ: bulkReadData, flags: flagLast, chunk: 10, op: 1}).put(b)
 	f.Add(b)
+	e := make([]byte, bulkHeaderLen)
+	(&bulkHeader{typ: bulkEagerData, chunk: 10, op: 1, off: 4, n: 14}).put(e)
+	f.Add(e)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) < bulkHeaderLen {
 			return
@@ -171,6 +175,9 @@ func FuzzBulkHeader(f *testing.F) {
 		}
 		if h.chunk > MaxChunkWire || h.off > 1<<62 || h.n > 1<<62 {
 			t.Fatalf("accepted out-of-range header %+v", h)
+		}
+		if h.typ == bulkEagerData && (h.chunk == 0 || h.chunk > MaxEagerChunkWire || h.n > MaxEagerWire || h.off+uint64(h.chunk) > h.n) {
+			t.Fatalf("accepted out-of-range eager header %+v", h)
 		}
 		again := make([]byte, bulkHeaderLen)
 		h.put(again)
