@@ -1,0 +1,332 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/fabric"
+	"github.com/daos-go/daos/pkg/object/objclient"
+	"github.com/daos-go/daos/pkg/object/objproto"
+	"github.com/daos-go/daos/pkg/placement"
+)
+
+// PoolView is what a client knows of a pool: its map and where ranks are.
+type PoolView struct {
+	UUID objproto.UUID
+
+	mu   sync.RWMutex
+	pm   *placement.PoolMap
+	uris map[uint32]fabric.URI
+	// refresh fetches a newer map (and rank addresses) after an engine
+	// said the client's is stale; nil: cannot refresh.
+	refresh func(ctx context.Context) (*placement.PoolMap, map[uint32]fabric.URI, error)
+}
+
+// NewPoolView makes a view from a map and rank addresses; refresh (may be
+// nil) gets newer ones.
+func NewPoolView(uuid objproto.UUID, pm *placement.PoolMap, uris map[uint32]fabric.URI,
+	refresh func(ctx context.Context) (*placement.PoolMap, map[uint32]fabric.URI, error)) *PoolView {
+	return &PoolView{UUID: uuid, pm: pm, uris: uris, refresh: refresh}
+}
+
+// Map is the current pool map.
+func (v *PoolView) Map() *placement.PoolMap {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return v.pm
+}
+
+// URIs is a copy of the rank addresses.
+func (v *PoolView) URIs() map[uint32]fabric.URI {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	out := make(map[uint32]fabric.URI, len(v.uris))
+	for r, u := range v.uris {
+		out[r] = u
+	}
+	return out
+}
+
+// SetURIs replaces the rank addresses (after a group map change).
+func (v *PoolView) SetURIs(uris map[uint32]fabric.URI) {
+	v.mu.Lock()
+	v.uris = uris
+	v.mu.Unlock()
+}
+
+func (v *PoolView) uri(rank uint32) (fabric.URI, error) {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	u, ok := v.uris[rank]
+	if !ok {
+		return fabric.URI{}, daos.Errorf(daos.ErrUnreach, "rank %d has no known address", rank)
+	}
+	return u, nil
+}
+
+// Refresh gets a newer map, if the view can.
+func (v *PoolView) Refresh(ctx context.Context) error {
+	if v.refresh == nil {
+		return daos.Errorf(daos.ErrStale, "pool map is stale and this view cannot refresh it")
+	}
+	pm, uris, err := v.refresh(ctx)
+	if err != nil {
+		return fmt.Errorf("refresh the pool map: %w", err)
+	}
+	v.mu.Lock()
+	if v.pm == nil || pm.Version() >= v.pm.Version() {
+		v.pm, v.uris = pm, uris
+	}
+	v.mu.Unlock()
+	return nil
+}
+
+// Container is an open container: the pool view, the container and the
+// open handle its I/O names.
+type Container struct {
+	Pool   *PoolView
+	UUID   objproto.UUID
+	Handle objproto.UUID
+	IO     *objclient.Client
+}
+
+// Object is an object of a container, opened for I/O.
+type Object struct {
+	c   *Container
+	oid daos.ObjectID
+
+	mu     sync.Mutex
+	layout *placement.Layout
+}
+
+// Object opens oid of c (no RPC: the layout comes from the pool map).
+func (c *Container) Object(oid daos.ObjectID) (*Object, error) {
+	o := &Object{c: c, oid: oid}
+	if _, err := o.currentLayout(); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// OID is the object's id.
+func (o *Object) OID() daos.ObjectID { return o.oid }
+
+func (o *Object) currentLayout() (*placement.Layout, error) {
+	pm := o.c.Pool.Map()
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.layout != nil && o.layout.MapVersion == pm.Version() {
+		return o.layout, nil
+	}
+	l, err := placement.ComputeLayout(pm, o.oid)
+	if err != nil {
+		return nil, fmt.Errorf("object %s: layout: %w", o.oid, err)
+	}
+	if l.GroupSize != 1 {
+		return nil, daos.Errorf(daos.ErrNosys, "object %s: class %s needs replication or erasure coding, which this build does not do yet",
+			o.oid, className(l.Class))
+	}
+	o.layout = l
+	return l, nil
+}
+
+// Layout is the object's current layout.
+func (o *Object) Layout() (*placement.Layout, error) { return o.currentLayout() }
+
+func (o *Object) header(l *placement.Layout) objproto.Header {
+	return objproto.Header{Pool: o.c.Pool.UUID, Cont: o.c.UUID, ContHandle: o.c.Handle, MapVersion: l.MapVersion, OID: o.oid}
+}
+
+// shard is where group g lives.
+func (o *Object) shard(l *placement.Layout, g int) (objclient.Shard, error) {
+	s := l.Group(g)[0]
+	if s.Target < 0 {
+		return objclient.Shard{}, daos.Errorf(daos.ErrUnreach, "object %s group %d has no usable target", o.oid, g)
+	}
+	u, err := o.c.Pool.uri(s.Rank)
+	if err != nil {
+		return objclient.Shard{}, err
+	}
+	return objclient.Shard{URI: u, Target: uint32(s.Target)}, nil
+}
+
+// withShard runs fn against the shard of group g (or of dkey when g < 0),
+// refreshing the pool map and retrying once when an engine says the map
+// is stale.
+func (o *Object) withShard(ctx context.Context, dkey []byte, g int, fn func(objproto.Header, objclient.Shard) error) error {
+	for attempt := 0; ; attempt++ {
+		l, err := o.currentLayout()
+		if err != nil {
+			return err
+		}
+		grp := g
+		if grp < 0 {
+			grp = l.GroupOfDkey(dkey)
+		}
+		s, err := o.shard(l, grp)
+		if err != nil {
+			return err
+		}
+		err = fn(o.header(l), s)
+		if !errors.Is(err, daos.ErrStale) || attempt > 0 {
+			return err
+		}
+		if rerr := o.c.Pool.Refresh(ctx); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+	}
+}
+
+// Update writes iods of dkey; data holds each IOD's bytes.
+func (o *Object) Update(ctx context.Context, dkey []byte, iods []daos.IOD, data [][]byte, flags daos.CondFlags) (daos.Epoch, error) {
+	var epoch daos.Epoch
+	err := o.withShard(ctx, dkey, -1, func(h objproto.Header, s objclient.Shard) error {
+		h.Flags = flags
+		var err error
+		epoch, err = o.c.IO.Update(ctx, s, h, dkey, iods, data)
+		return err
+	})
+	return epoch, err
+}
+
+// Fetch reads iods of dkey at epoch (EpochMax: the newest) into bufs and
+// returns each IOD's size.
+func (o *Object) Fetch(ctx context.Context, epoch daos.Epoch, dkey []byte, iods []daos.IOD, bufs [][]byte, flags daos.CondFlags) ([]uint64, error) {
+	var sizes []uint64
+	err := o.withShard(ctx, dkey, -1, func(h objproto.Header, s objclient.Shard) error {
+		h.Epoch, h.Flags = epoch, flags
+		var err error
+		sizes, err = o.c.IO.Fetch(ctx, s, h, dkey, iods, bufs)
+		return err
+	})
+	return sizes, err
+}
+
+// Sizes returns the sizes of iods of dkey (0: nothing there).
+func (o *Object) Sizes(ctx context.Context, epoch daos.Epoch, dkey []byte, iods []daos.IOD) ([]uint64, error) {
+	var sizes []uint64
+	err := o.withShard(ctx, dkey, -1, func(h objproto.Header, s objclient.Shard) error {
+		h.Epoch = epoch
+		var err error
+		sizes, err = o.c.IO.Sizes(ctx, s, h, dkey, iods)
+		return err
+	})
+	return sizes, err
+}
+
+// PunchDkeys removes dkeys (each on its own shard).
+func (o *Object) PunchDkeys(ctx context.Context, dkeys [][]byte, flags daos.CondFlags) error {
+	for _, dk := range dkeys {
+		err := o.withShard(ctx, dk, -1, func(h objproto.Header, s objclient.Shard) error {
+			h.Flags = flags
+			_, err := o.c.IO.Punch(ctx, s, h, objproto.PunchDkeys, nil, [][]byte{dk})
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// PunchAkeys removes akeys of dkey.
+func (o *Object) PunchAkeys(ctx context.Context, dkey []byte, akeys [][]byte, flags daos.CondFlags) error {
+	return o.withShard(ctx, dkey, -1, func(h objproto.Header, s objclient.Shard) error {
+		h.Flags = flags
+		_, err := o.c.IO.Punch(ctx, s, h, objproto.PunchAkeys, dkey, akeys)
+		return err
+	})
+}
+
+// Punch removes the whole object from every group.
+func (o *Object) Punch(ctx context.Context) error {
+	l, err := o.currentLayout()
+	if err != nil {
+		return err
+	}
+	// One epoch for every shard, so the object disappears at one moment.
+	epoch := o.c.IO.Clock.Now()
+	for g := 0; g < l.Groups; g++ {
+		err := o.withShard(ctx, nil, g, func(h objproto.Header, s objclient.Shard) error {
+			h.Epoch = epoch
+			_, err := o.c.IO.Punch(ctx, s, h, objproto.PunchObject, nil, nil)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Anchor resumes a dkey listing: the group reached and that group's
+// position.
+type Anchor struct {
+	Group int
+	Key   []byte
+	EOF   bool
+}
+
+// ListDkeys returns up to max dkeys after anchor, walking the groups in
+// order.
+func (o *Object) ListDkeys(ctx context.Context, epoch daos.Epoch, anchor *Anchor, max int) ([][]byte, error) {
+	l, err := o.currentLayout()
+	if err != nil {
+		return nil, err
+	}
+	var out [][]byte
+	for !anchor.EOF && len(out) < max {
+		if anchor.Group >= l.Groups {
+			anchor.EOF = true
+			break
+		}
+		var resp *objproto.EnumResp
+		err := o.withShard(ctx, nil, anchor.Group, func(h objproto.Header, s objclient.Shard) error {
+			h.Epoch = epoch
+			var err error
+			resp, err = o.c.IO.Enumerate(ctx, s, objproto.EnumReq{Header: h, Kind: objproto.EnumDkeys, Anchor: anchor.Key, Max: uint32(max - len(out))})
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, resp.Keys...)
+		anchor.Key = resp.Anchor
+		if resp.EOF {
+			anchor.Group++
+			anchor.Key = nil
+		}
+	}
+	return out, nil
+}
+
+// ListAkeys returns every akey of dkey.
+func (o *Object) ListAkeys(ctx context.Context, epoch daos.Epoch, dkey []byte) ([][]byte, error) {
+	var out [][]byte
+	var anchor []byte
+	for {
+		var resp *objproto.EnumResp
+		err := o.withShard(ctx, dkey, -1, func(h objproto.Header, s objclient.Shard) error {
+			h.Epoch = epoch
+			var err error
+			resp, err = o.c.IO.Enumerate(ctx, s, objproto.EnumReq{Header: h, Kind: objproto.EnumAkeys, Dkey: dkey, Anchor: anchor})
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, resp.Keys...)
+		if resp.EOF {
+			return out, nil
+		}
+		anchor = resp.Anchor
+	}
+}
+
+func className(id placement.ClassID) string {
+	name, _ := placement.ID2Name(id)
+	return name
+}

@@ -1,0 +1,242 @@
+package client_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"sort"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/daos-go/daos/pkg/client"
+	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/engine/target"
+	"github.com/daos-go/daos/pkg/fabric"
+	"github.com/daos-go/daos/pkg/hlc"
+	"github.com/daos-go/daos/pkg/object/objclient"
+	"github.com/daos-go/daos/pkg/object/objproto"
+	"github.com/daos-go/daos/pkg/object/objsrv"
+	"github.com/daos-go/daos/pkg/placement"
+	"github.com/daos-go/daos/pkg/rpc"
+	"github.com/daos-go/daos/pkg/vos"
+)
+
+type targets []*target.Target
+
+func (ts targets) Target(i uint32) (*target.Target, error) {
+	if int(i) >= len(ts) {
+		return nil, daos.Errorf(daos.ErrNonexist, "no target %d", i)
+	}
+	return ts[i], nil
+}
+
+var pool = objproto.UUID{0x50, 0x01}
+
+// scmDir is RAM-backed when /dev/shm exists, as an engine's SCM is.
+func scmDir(t *testing.T) string {
+	d, err := os.MkdirTemp("/dev/shm", "clienttest")
+	if err != nil {
+		return t.TempDir()
+	}
+	t.Cleanup(func() { os.RemoveAll(d) })
+	return d
+}
+
+const nranks, ntargets = 3, 4
+
+// cluster runs three in-process engines of four targets, each with a
+// shard of the pool, and returns a container view of it.
+func cluster(t *testing.T) (*client.Container, []targets) { return clusterWith(t, nil) }
+
+// clusterWith is cluster with engines that report pool map versions.
+func clusterWith(t *testing.T, maps objsrv.PoolMaps) (*client.Container, []targets) {
+	ctx := context.Background()
+	uris := map[uint32]fabric.URI{}
+	var all []targets
+	var specs []placement.RankSpec
+	for r := uint32(0); r < nranks; r++ {
+		var ts targets
+		for i := 0; i < ntargets; i++ {
+			tg := target.New(target.Config{Index: i, SCMDir: scmDir(t), LogMode: vos.LogPMem})
+			require.NoError(t, tg.CreateShard(ctx, target.UUID(pool), 128<<20, 0))
+			t.Cleanup(func() { tg.Close() })
+			ts = append(ts, tg)
+		}
+		reg := rpc.NewRegistry()
+		require.NoError(t, (&objsrv.Service{Targets: ts, Clock: &hlc.Clock{}, Maps: maps}).Register(reg))
+		ep, err := rpc.Listen(ctx, rpc.Config{Fabric: fabric.Config{Provider: "tcp", Interface: "127.0.0.1"}, Registry: reg})
+		require.NoError(t, err)
+		t.Cleanup(func() { ep.Close() })
+		uris[r] = ep.URI()
+		all = append(all, ts)
+		specs = append(specs, placement.RankSpec{Rank: r, Targets: ntargets, FaultPath: fmt.Sprintf("/node%d", r)})
+	}
+	pm, err := placement.NewPoolMap(specs)
+	require.NoError(t, err)
+	ep, err := rpc.Listen(ctx, rpc.Config{Fabric: fabric.Config{Provider: "tcp", Interface: "127.0.0.1"}})
+	require.NoError(t, err)
+	t.Cleanup(func() { ep.Close() })
+	c := &client.Container{Pool: client.NewPoolView(pool, pm, uris, nil), UUID: objproto.UUID{0xc0}, Handle: objproto.UUID{0xc1},
+		IO: &objclient.Client{EP: ep, Clock: &hlc.Clock{}}}
+	return c, all
+}
+
+func oidOf(t *testing.T, c *client.Container, class string, lo uint64) daos.ObjectID {
+	cid := placement.Name2ID(class)
+	require.NotZero(t, cid, class)
+	oid, err := placement.GenerateOID(daos.ObjectID{Lo: lo}, placement.OTMultiHashed, cid, 0, c.Pool.Map().Shape(0))
+	require.NoError(t, err)
+	return oid
+}
+
+// TestObjectsAgainstAModel runs random updates, fetches, punches and
+// listings on objects of every non-redundant class across the three
+// engines and checks each result against a map of what should be there.
+func TestObjectsAgainstAModel(t *testing.T) {
+	c, all := cluster(t)
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(7, 11))
+	type key struct {
+		obj  int
+		dkey string
+	}
+	model := map[key][]byte{}
+	var objs []*client.Object
+	for i, class := range []string{"S1", "S2", "S4", "S8", "SX"} {
+		o, err := c.Object(oidOf(t, c, class, uint64(100+i)))
+		require.NoError(t, err)
+		objs = append(objs, o)
+	}
+	iod := func(n int) []daos.IOD { return []daos.IOD{{Name: []byte("v"), Type: daos.IODSingle, Size: uint64(n)}} }
+	ops := 1000
+	if testing.Short() {
+		ops = 300
+	}
+	for i := 0; i < ops; i++ {
+		oi := rng.IntN(len(objs))
+		o := objs[oi]
+		dk := fmt.Sprintf("dkey-%d", rng.IntN(150))
+		k := key{oi, dk}
+		switch op := rng.IntN(10); {
+		case op < 5:
+			n := 1 + rng.IntN(64)
+			if rng.IntN(8) == 0 {
+				n = 4096 + rng.IntN(12000) // bulk
+			}
+			val := make([]byte, n)
+			for j := range val {
+				val[j] = byte(rng.Uint32())
+			}
+			_, err := o.Update(ctx, []byte(dk), iod(n), [][]byte{val}, 0)
+			require.NoError(t, err)
+			model[k] = val
+		case op < 8:
+			sizes, err := o.Sizes(ctx, daos.EpochMax, []byte(dk), iod(0))
+			require.NoError(t, err)
+			want := model[k]
+			require.Equal(t, uint64(len(want)), sizes[0], "size of %v", k)
+			if len(want) > 0 {
+				buf := make([]byte, len(want))
+				_, err := o.Fetch(ctx, daos.EpochMax, []byte(dk), iod(len(want)), [][]byte{buf}, 0)
+				require.NoError(t, err)
+				require.True(t, bytes.Equal(want, buf), "value of %v", k)
+			}
+		case op < 9:
+			require.NoError(t, o.PunchDkeys(ctx, [][]byte{[]byte(dk)}, 0))
+			delete(model, k)
+		default:
+			var got []string
+			anchor := &client.Anchor{}
+			for !anchor.EOF {
+				keys, err := o.ListDkeys(ctx, daos.EpochMax, anchor, 1+rng.IntN(40))
+				require.NoError(t, err)
+				for _, kk := range keys {
+					got = append(got, string(kk))
+				}
+			}
+			var want []string
+			for kk := range model {
+				if kk.obj == oi {
+					want = append(want, kk.dkey)
+				}
+			}
+			sort.Strings(got)
+			sort.Strings(want)
+			require.Equal(t, want, got, "dkeys of object %d", oi)
+		}
+	}
+	// The SX object's dkeys reached every target of every engine.
+	used := 0
+	for _, ts := range all {
+		for _, tg := range ts {
+			vp, err := tg.Shard(target.UUID(pool))
+			require.NoError(t, err)
+			if oids, err := vp.ListObjects(vos.ContainerID(c.UUID), daos.EpochMax, &vos.Anchor{}, 100, vos.ReadOptions{}); err == nil && len(oids) > 0 {
+				used++
+			}
+		}
+	}
+	assert.Equal(t, nranks*ntargets, used, "targets holding data")
+}
+
+func TestRedundantClassesAreNotDoneYet(t *testing.T) {
+	c, _ := cluster(t)
+	_, err := c.Object(oidOf(t, c, "RP_2G1", 1))
+	assert.ErrorIs(t, err, daos.ErrNosys)
+}
+
+type version uint32
+
+func (v *version) MapVersion(objproto.UUID) (uint32, bool) { return uint32(*v), true }
+
+// TestStaleMapRefreshes: engines hold a newer map than the client, which
+// refreshes when told and retries.
+func TestStaleMapRefreshes(t *testing.T) {
+	v := version(1)
+	c, _ := clusterWith(t, &v)
+	ctx := context.Background()
+	newer := c.Pool.Map().Clone()
+	require.NoError(t, newer.AddRanks([]placement.RankSpec{{Rank: 9, Targets: 4, FaultPath: "/node9"}}))
+	v = version(newer.Version())
+	refreshed := 0
+	pv := client.NewPoolView(pool, c.Pool.Map(), nil, func(context.Context) (*placement.PoolMap, map[uint32]fabric.URI, error) {
+		refreshed++
+		return newer, c.Pool.URIs(), nil
+	})
+	pv.SetURIs(c.Pool.URIs())
+	c2 := &client.Container{Pool: pv, UUID: c.UUID, Handle: c.Handle, IO: c.IO}
+	o, err := c2.Object(oidOf(t, c2, "S1", 5))
+	require.NoError(t, err)
+	_, err = o.Update(ctx, []byte("d"), []daos.IOD{{Name: []byte("a"), Type: daos.IODSingle, Size: 1}}, [][]byte{{1}}, 0)
+	require.NoError(t, err)
+	assert.Equal(t, 1, refreshed)
+	assert.Equal(t, newer.Version(), pv.Map().Version())
+
+	// A view that cannot refresh reports the staleness.
+	stale := &client.Container{Pool: client.NewPoolView(pool, c.Pool.Map(), c.Pool.URIs(), nil), UUID: c.UUID, Handle: c.Handle, IO: c.IO}
+	o, err = stale.Object(oidOf(t, stale, "S1", 5))
+	require.NoError(t, err)
+	_, err = o.Update(ctx, []byte("d"), []daos.IOD{{Name: []byte("a"), Type: daos.IODSingle, Size: 1}}, [][]byte{{1}}, 0)
+	assert.ErrorIs(t, err, daos.ErrStale)
+}
+
+func TestObjectPunch(t *testing.T) {
+	c, _ := cluster(t)
+	ctx := context.Background()
+	o, err := c.Object(oidOf(t, c, "SX", 1))
+	require.NoError(t, err)
+	for i := 0; i < 50; i++ {
+		_, err := o.Update(ctx, []byte(fmt.Sprint(i)), []daos.IOD{{Name: []byte("a"), Type: daos.IODSingle, Size: 1}}, [][]byte{{1}}, 0)
+		require.NoError(t, err)
+	}
+	require.NoError(t, o.Punch(ctx))
+	anchor := &client.Anchor{}
+	keys, err := o.ListDkeys(ctx, daos.EpochMax, anchor, 1000)
+	require.NoError(t, err)
+	assert.Empty(t, keys)
+	assert.True(t, anchor.EOF)
+}
