@@ -1,0 +1,164 @@
+package poolsvc
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/placement"
+)
+
+func TestContainers(t *testing.T) {
+	s := base(t)
+	ci, err := s.Container("c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Defaults: inherited from the pool where DAOS inherits.
+	want := map[string]string{"label": "c1", "layout_type": "POSIX", "layout_version": "1", "cksum": "off",
+		"cksum_size": "32768", "srv_cksum": "off", "rd_fac": "2", "rd_lvl": "node", "ec_cell_sz": "131072",
+		"status": "HEALTHY", "perf_domain": "root", "oclass": "auto", "chunk_size": "1048576", "rp_pda": "4294967295"}
+	for k, v := range want {
+		if ci.Props[k] != v {
+			t.Errorf("prop %s = %q, want %q", k, ci.Props[k], v)
+		}
+	}
+	if ci.Owner != "alice@" || ci.Group != "staff@" || ci.NumHandles != 2 || ci.Type != "POSIX" ||
+		!equalStrings(ci.ACL, DefaultContACL) {
+		t.Fatalf("info %+v", ci)
+	}
+
+	c2, c3 := uuid(201), uuid(202)
+	res := apply(t, s, &Command{Op: OpContCreate, PoolHandle: ph, ContCreate: &ContCreateArgs{UUID: c2,
+		Props: map[string]string{"rf": "1", "redun_lvl": "rank", "oclass": "S2", "dir_oclass": "rp_2g1",
+			"file_oclass": "EC_2P1G1", "chunk_size": "2MiB", "cksum": "crc64", "cksum_size": "64KiB",
+			"srv_cksum": "on", "ec_cell_sz": "64KiB", "compression": "lz4"},
+		Owner: "bob@", Group: "ops@", ACL: []string{"A::OWNER@:rw", "A::alice@:rwtT"}}})
+	ci = res.(*ContInfo)
+	want = map[string]string{"label": "container_label_not_set", "layout_type": "unknown", "rd_fac": "1",
+		"rd_lvl": "rank", "oclass": "S2", "dir_oclass": "RP_2G1", "file_oclass": "EC_2P1G1", "chunk_size": "2097152",
+		"cksum": "crc64", "cksum_size": "65536", "srv_cksum": "on", "ec_cell_sz": "65536", "compression": "lz4"}
+	for k, v := range want {
+		if ci.Props[k] != v {
+			t.Errorf("c2 prop %s = %q, want %q", k, ci.Props[k], v)
+		}
+	}
+	// Unlabelled containers do not clash with each other.
+	apply(t, s, &Command{Op: OpContCreate, PoolHandle: ph, ContCreate: &ContCreateArgs{UUID: c3}})
+	if l := s.Containers(); len(l) != 3 || l[0].UUID != c1 || l[2].UUID != c3 {
+		t.Fatalf("list %+v", l)
+	}
+
+	// Container ACL through a handle with A.
+	apply(t, s, &Command{Op: OpACLUpdate, Handle: ch, ACL: []string{"A::bob@:r"}},
+		&Command{Op: OpACLDelete, Handle: ch, Principal: "u:bob@"})
+
+	// Set-prop: label, owner; status back to healthy.
+	apply(t, s, &Command{Op: OpContSetProps, Handle: ch, Props: map[string]string{"label": "renamed", "owner": "carol@", "status": "healthy"}})
+	if _, err := s.Container("c1"); !errors.Is(err, daos.ErrNonexist) {
+		t.Fatalf("old label still found: %v", err)
+	}
+	if ci, err = s.Container("renamed"); err != nil || ci.UUID != c1 || ci.Owner != "carol@" {
+		t.Fatalf("renamed %+v %v", ci, err)
+	}
+	// alice is no longer the owner; the group entry gives her rwtT.
+	if p, _ := s.ContPerms(c1, alice); p != PermRead|PermWrite|PermGetProp|PermSetProp {
+		t.Fatalf("alice perms %s", p)
+	}
+
+	// Object ids: ranges never overlap and only grow.
+	var last uint64
+	for _, n := range []uint64{1, 10, 1000, 3} {
+		first := apply(t, s, &Command{Op: OpAllocOIDs, Handle: ch, Num: n}).(uint64)
+		if first <= last {
+			t.Fatalf("alloc %d gave %d after %d", n, first, last)
+		}
+		last = first + n - 1
+	}
+	if ci, _ = s.Container(c1); ci.AllocedOID != last {
+		t.Fatalf("alloced %d, want %d", ci.AllocedOID, last)
+	}
+
+	// Snapshots.
+	apply(t, s, &Command{Op: OpSnapCreate, Handle: ch, Epoch: 30, Name: "late"},
+		&Command{Op: OpSnapCreate, Handle: ch, Epoch: 10},
+		&Command{Op: OpSnapCreate, Handle: ch, Epoch: 20, Name: "mid"})
+	sn, _ := s.Snapshots(c1)
+	if len(sn) != 3 || sn[0].Epoch != 10 || sn[1].Name != "mid" || sn[2].Epoch != 30 {
+		t.Fatalf("snapshots %+v", sn)
+	}
+	apply(t, s, &Command{Op: OpSnapDestroy, Handle: ch, Name: "mid"}, &Command{Op: OpSnapDestroy, Handle: ch, Epoch: 10})
+	if sn, _ = s.Snapshots(c1); len(sn) != 1 || sn[0].Epoch != 30 {
+		t.Fatalf("snapshots after destroy %+v", sn)
+	}
+
+	// Attributes.
+	apply(t, s, &Command{Op: OpContSetAttrs, Handle: ch, Attrs: map[string][]byte{"x": []byte("1"), "y": nil}},
+		&Command{Op: OpContDelAttrs, Handle: ch, Names: []string{"y"}})
+	if at, _ := s.ContAttrs(c1); len(at) != 1 || string(at["x"]) != "1" {
+		t.Fatalf("attrs %v", at)
+	}
+
+	// Failures beyond rd_fac make c1 UNCLEAN; a forced open still works;
+	// reintegration makes it HEALTHY again.
+	all := placement.AllTargets
+	apply(t, s, &Command{Op: OpMapUpdate, MapOp: MapExclude, Targets: []placement.TargetRef{{Rank: 0, Index: all}, {Rank: 1, Index: 0}, {Rank: 2, Index: 3}}})
+	if ci, _ = s.Container(c1); ci.Status != "UNCLEAN" {
+		t.Fatalf("status %s", ci.Status)
+	}
+	// c2 counts ranks with rd_fac 1: also unclean; c3 inherited 2: unclean.
+	apply(t, s, &Command{Op: OpContOpen, PoolHandle: ph, Cont: c1, Handle: uuid(310), Flags: FlagRO | FlagForce})
+	apply(t, s, &Command{Op: OpMapUpdate, MapOp: MapReintegrate, Targets: []placement.TargetRef{{Rank: 0, Index: all}}})
+	if ci, _ = s.Container(c1); ci.Status != "HEALTHY" {
+		t.Fatalf("status after reintegration %s", ci.Status)
+	}
+
+	// Close is idempotent; destroy needs the handles gone unless forced.
+	apply(t, s, &Command{Op: OpContClose, Handle: chRO}, &Command{Op: OpContClose, Handle: chRO},
+		&Command{Op: OpContDestroy, PoolHandle: ph, Cont: c2},
+		&Command{Op: OpContDestroy, PoolHandle: ph, Cont: "renamed", Force: true})
+	if l := s.Containers(); len(l) != 1 || l[0].UUID != c3 {
+		t.Fatalf("after destroy %+v", l)
+	}
+	if _, _, err := s.ContHandle(ch); !errors.Is(err, daos.ErrNoHdl) {
+		t.Fatalf("handle of destroyed container: %v", err)
+	}
+	// A disconnect closes the container handles opened through it.
+	apply(t, s, &Command{Op: OpContOpen, PoolHandle: phRO, Cont: c3, Handle: uuid(320), Flags: FlagRO},
+		&Command{Op: OpDisconnect, Handle: phRO})
+	if ci, _ = s.Container(c3); ci.NumHandles != 0 {
+		t.Fatalf("handles after disconnect %d", ci.NumHandles)
+	}
+}
+
+func TestMachine(t *testing.T) {
+	m := NewMachine()
+	c := &Command{Op: OpCreate, Time: t0, Create: createArgs()}
+	b, err := c.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := m.Apply(b); res != nil {
+		t.Fatalf("create: %v", res)
+	}
+	if err, _ := m.Apply([]byte("{")).(error); !errors.Is(err, daos.ErrProto) {
+		t.Fatalf("garbage: %v", err)
+	}
+	sn, err := m.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m2 := NewMachine()
+	if err := m2.Restore(sn); err != nil {
+		t.Fatal(err)
+	}
+	if pi, err := m2.Info(); err != nil || pi.Label != "tank" || pi.MapVersion != 1 {
+		t.Fatalf("restored %+v %v", pi, err)
+	}
+	if err := m2.Restore([]byte(`{"map":"AAAA"}`)); err == nil {
+		t.Fatal("restore of a bad map succeeded")
+	}
+	if err := m2.Restore([]byte(`{"conts":{"x":{"uuid":"y"}}}`)); err == nil {
+		t.Fatal("restore of an inconsistent container succeeded")
+	}
+}
