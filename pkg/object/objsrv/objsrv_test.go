@@ -13,6 +13,7 @@ import (
 	"github.com/daos-go/daos/pkg/daos"
 	"github.com/daos-go/daos/pkg/engine/target"
 	"github.com/daos-go/daos/pkg/fabric"
+	"github.com/daos-go/daos/pkg/fabric/drivers"
 	"github.com/daos-go/daos/pkg/hlc"
 	"github.com/daos-go/daos/pkg/object/objclient"
 	"github.com/daos-go/daos/pkg/object/objproto"
@@ -38,7 +39,21 @@ var pool = objproto.UUID{0xaa, 1}
 
 // engine is an in-process engine: two targets with a shard of pool each,
 // serving the object service on loopback.
-func engine(t *testing.T) (fabric.URI, targets) {
+func engine(t *testing.T) (fabric.URI, targets) { return engineOn(t, "tcp") }
+
+// providers are the ones to test on: the pure-Go tcp provider, and
+// libfabric's tcp;ofi_rxm when built in.
+func providers() []string {
+	out := []string{"tcp"}
+	for _, p := range fabric.Available(drivers.Default()) {
+		if p == "ofi+tcp;ofi_rxm" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func engineOn(t *testing.T, prov string) (fabric.URI, targets) {
 	ctx := context.Background()
 	var ts targets
 	for i := 0; i < 2; i++ {
@@ -50,14 +65,16 @@ func engine(t *testing.T) (fabric.URI, targets) {
 	reg := rpc.NewRegistry()
 	svc := &objsrv.Service{Targets: ts, Clock: &hlc.Clock{}, Maps: maps{pool: 3}}
 	require.NoError(t, svc.Register(reg))
-	ep, err := rpc.Listen(ctx, rpc.Config{Fabric: fabric.Config{Provider: "tcp", Interface: "127.0.0.1"}, Registry: reg})
+	ep, err := rpc.Listen(ctx, rpc.Config{Fabric: fabric.Config{Provider: prov, Interface: "127.0.0.1"}, Registry: reg})
 	require.NoError(t, err)
 	t.Cleanup(func() { ep.Close() })
 	return ep.URI(), ts
 }
 
-func client(t *testing.T) *objclient.Client {
-	ep, err := rpc.Listen(context.Background(), rpc.Config{Fabric: fabric.Config{Provider: "tcp", Interface: "127.0.0.1"}})
+func client(t *testing.T) *objclient.Client { return clientOn(t, "tcp") }
+
+func clientOn(t *testing.T, prov string) *objclient.Client {
+	ep, err := rpc.Listen(context.Background(), rpc.Config{Fabric: fabric.Config{Provider: prov, Interface: "127.0.0.1"}})
 	require.NoError(t, err)
 	t.Cleanup(func() { ep.Close() })
 	return &objclient.Client{EP: ep, Clock: &hlc.Clock{}}
@@ -72,8 +89,14 @@ func single(name string, size uint64) daos.IOD {
 }
 
 func TestUpdateFetchInlineAndBulk(t *testing.T) {
-	uri, _ := engine(t)
-	c := client(t)
+	for _, prov := range providers() {
+		t.Run(prov, func(t *testing.T) { testUpdateFetch(t, prov) })
+	}
+}
+
+func testUpdateFetch(t *testing.T, prov string) {
+	uri, _ := engineOn(t, prov)
+	c := clientOn(t, prov)
 	ctx := context.Background()
 	for ti, size := range []int{5, 4095, 4096, 1 << 20} {
 		s := objclient.Shard{URI: uri, Target: uint32(ti % 2)}
