@@ -260,6 +260,11 @@ func (t *txn) contOpen(c *Command) error {
 	if err != nil {
 		return err
 	}
+	// Handles are looked up by UUID alone, so one may not be open on two
+	// containers.
+	if other, _, err := t.contByHandle(c.Handle); err == nil && other != ct {
+		return daos.Errorf(daos.ErrExist, "container handle %s is open on container %s", c.Handle, other.UUID)
+	}
 	if retry, err := openCheck(ct.Handles, c.Handle, mode, "container "+ct.UUID); err != nil || retry {
 		return err
 	}

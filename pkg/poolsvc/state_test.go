@@ -361,6 +361,8 @@ func TestContRefusals(t *testing.T) {
 			{Op: OpContOpen, PoolHandle: ph, Cont: c1, Handle: ch, Flags: FlagEX}},
 			cmd: &Command{Op: OpContOpen, PoolHandle: ph, Cont: c1, Handle: h, Flags: FlagRO}, want: daos.ErrBusy},
 		{name: "open same handle other flags", cmd: &Command{Op: OpContOpen, PoolHandle: ph, Cont: c1, Handle: ch, Flags: FlagRO}, want: daos.ErrExist},
+		{name: "open handle of another container", setup: []*Command{cc(nop)},
+			cmd: &Command{Op: OpContOpen, PoolHandle: ph, Cont: c2, Handle: ch, Flags: FlagRW}, want: daos.ErrExist},
 		{name: "open rw via ro pool handle", cmd: &Command{Op: OpContOpen, PoolHandle: phRO, Cont: c1, Handle: h, Flags: FlagRW}, want: daos.ErrNoPerm},
 		{name: "open no acl perm", setup: bobSetup, cmd: &Command{Op: OpContOpen, PoolHandle: bobRO, Cont: c1, Handle: h, Flags: FlagRO}, want: daos.ErrNoPerm},
 		{name: "open unclean", setup: []*Command{exclude}, cmd: &Command{Op: OpContOpen, PoolHandle: ph, Cont: c1, Handle: h, Flags: FlagRO}, want: daos.ErrRf},
