@@ -277,8 +277,8 @@ func (t *txn) contOpen(c *Command) error {
 	if ct.Props["status"].Num == statusUnclean && c.Flags&FlagForce == 0 {
 		return daos.Errorf(daos.ErrRf, "container %s is UNCLEAN: more fault domains failed than rd_fac allows", ct.UUID)
 	}
-	ct.Handles[c.Handle] = &Handle{UUID: c.Handle, Flags: c.Flags, Cred: ph.Cred, Machine: ph.Machine,
-		Time: t.now, PoolHandle: ph.UUID}
+	h := &Handle{UUID: c.Handle, Flags: c.Flags, Cred: ph.Cred, Machine: ph.Machine, Time: t.now, PoolHandle: ph.UUID}
+	ct.Handles[c.Handle] = h.clone()
 	return nil
 }
 

@@ -145,7 +145,12 @@ func (t *txn) create(a *CreateArgs) error {
 		t.r.Props["rd_fac"] = Prop{Num: maxRF}
 	}
 
-	t.r.Created = a
+	// Keep a copy: the caller's arguments must not alias the state.
+	t.r.Created = &CreateArgs{}
+	b, _ := json.Marshal(a)
+	if err := json.Unmarshal(b, t.r.Created); err != nil {
+		return daos.Errorf(daos.ErrInval, "create pool %s: %v", a.UUID, err)
+	}
 	t.r.UUID = a.UUID
 	t.r.Owner, t.r.Group = owner, group
 	t.r.ACL = acl.Strings()
@@ -285,7 +290,8 @@ func (t *txn) connect(c *Command) error {
 	if want := needPerms(mode); t.poolPerms(c.Cred)&want != want {
 		return daos.Errorf(daos.ErrNoPerm, "pool %s: %s may not connect %s", t.r.UUID, c.Cred.User, modeName(mode))
 	}
-	t.r.Handles[c.Handle] = &Handle{UUID: c.Handle, Flags: mode, Cred: c.Cred, Machine: c.Machine, Time: t.now}
+	h := &Handle{UUID: c.Handle, Flags: mode, Cred: c.Cred, Machine: c.Machine, Time: t.now}
+	t.r.Handles[c.Handle] = h.clone()
 	return nil
 }
 

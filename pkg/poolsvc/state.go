@@ -104,8 +104,8 @@ func (r *record) clone() record {
 
 // Apply executes a command and returns its result, or the error it was
 // refused with; a refused command changes nothing. Results: *ContInfo for
-// cont_create, int (handles closed) for evict and disconnect-style
-// cleanups, uint64 (first id) for alloc_oids, nil otherwise.
+// cont_create, int (pool handles closed) for evict, uint64 (the first id)
+// for alloc_oids, nil otherwise.
 func (s *State) Apply(c *Command) any {
 	s.mu.Lock()
 	defer s.mu.Unlock()
