@@ -192,6 +192,6 @@ func TestGroupsOverTheFabric(t *testing.T) {
 	// A message for a group nobody serves is refused.
 	tr, err := back.mux.Transport(GroupID{9})
 	require.NoError(t, err)
-	err = tr.call(OpRequestVote, raft.ServerAddress(es[1].ep.URI().String()), &struct{}{}, &struct{}{}, nil, time.Second)
+	err = tr.call(OpRequestVote, raft.ServerAddress(rest[0].ep.URI().String()), &struct{}{}, &struct{}{}, nil, time.Second)
 	assert.True(t, errors.Is(err, daos.ErrNonexist), "%v", err)
 }
