@@ -1,0 +1,62 @@
+package poolsvc
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/daos-go/daos/pkg/daos"
+)
+
+// Query is a read from the pool service, as it travels to the leader.
+type Query struct {
+	// What: "info", "map", "handle", "container", "containers",
+	// "snapshots".
+	What string `json:"what"`
+	// ID names the handle or container (UUID or label).
+	ID string `json:"id,omitempty"`
+}
+
+// MapReply is the pool map, encoded by pkg/placement.
+type MapReply struct {
+	Version uint32 `json:"version"`
+	Map     []byte `json:"map"`
+}
+
+// Query answers an encoded Query from the state (the hosting engine
+// calls it on the leader, after a barrier).
+func (m *Machine) Query(b []byte) ([]byte, error) {
+	var q Query
+	if err := json.Unmarshal(b, &q); err != nil {
+		return nil, daos.Errorf(daos.ErrProto, "pool service query: %v", err)
+	}
+	var out any
+	var err error
+	switch q.What {
+	case "info":
+		out, err = m.State.Info()
+	case "map":
+		pm := m.State.PoolMap()
+		if pm == nil {
+			return nil, daos.Errorf(daos.ErrUninit, "pool service: pool not created")
+		}
+		out = MapReply{Version: pm.Version(), Map: pm.Encode()}
+	case "handle":
+		out, err = m.State.Handle(q.ID)
+	case "container":
+		out, err = m.State.Container(q.ID)
+	case "containers":
+		out = m.State.Containers()
+	case "snapshots":
+		out, err = m.State.Snapshots(q.ID)
+	default:
+		return nil, daos.Errorf(daos.ErrInval, "pool service query %q: unknown", q.What)
+	}
+	if err != nil {
+		return nil, err
+	}
+	res, err := json.Marshal(out)
+	if err != nil {
+		return nil, fmt.Errorf("pool service query %s: %w", q.What, err)
+	}
+	return res, nil
+}
