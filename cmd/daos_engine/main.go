@@ -51,7 +51,8 @@ func newRoot() *cobra.Command {
 		ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, syscall.SIGINT)
 		defer stop()
 		log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil)).With("engine", instance)
-		return engine.Run(ctx, engine.Options{Instance: instance, ServerSocket: serverSocket, Logger: log})
+		return engine.Run(ctx, engine.Options{Instance: instance, ServerSocket: serverSocket, Logger: log,
+			PoolService: poolService, PoolInit: poolInit})
 	}
 	return root
 }

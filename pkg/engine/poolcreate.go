@@ -32,7 +32,11 @@ func (e *Engine) poolCreate(ctx context.Context, body []byte) ([]byte, error) {
 	}
 	fail := func(err error) ([]byte, error) {
 		e.opts.Logger.Warn("pool create failed", "pool", req.Uuid, "err", err)
-		return proto.Marshal(&mgmtpb.PoolCreateResp{Status: int32(daos.Code(err).DerCode())})
+		code := daos.Code(err)
+		if code == daos.ErrUnknown {
+			code = daos.ErrMisc
+		}
+		return proto.Marshal(&mgmtpb.PoolCreateResp{Status: int32(code.DerCode())})
 	}
 	u, err := target.ParseUUID(req.Uuid)
 	if err != nil {

@@ -119,7 +119,8 @@ func (h *Host) tgtCreate(ctx context.Context, _ *rpc.Incoming, req *TgtCreateReq
 	if n == 0 {
 		return nil, daos.Errorf(daos.ErrInval, "this engine has no targets")
 	}
-	scm, nvme := req.SCMBytes/n, req.NVMeBytes/n
+	// Whole blocks of the devices' 4 KiB.
+	scm, nvme := req.SCMBytes/n&^(blockSize-1), req.NVMeBytes/n&^(blockSize-1)
 	if scm < MinSCMPerTarget {
 		return nil, daos.Errorf(daos.ErrNospace, "pool %s: %d bytes of SCM over %d targets is %d per target, below the minimum of %d",
 			target.UUID(req.Pool), req.SCMBytes, n, scm, MinSCMPerTarget)
@@ -131,6 +132,9 @@ func (h *Host) tgtCreate(ctx context.Context, _ *rpc.Incoming, req *TgtCreateReq
 	}
 	return &TgtCreateResp{Targets: uint32(n)}, nil
 }
+
+// blockSize aligns each target's share.
+const blockSize = 4096
 
 // MinSCMPerTarget is the least SCM a target's shard gets (DAOS's 16 MiB).
 const MinSCMPerTarget = 16 << 20
