@@ -62,9 +62,15 @@ var poolMethods = []struct {
 func (e *Engine) registerPool(srv *drpc.Server) {
 	for _, pm := range poolMethods {
 		pm := pm
-		if pm.method == drpc.MethodPoolCreate && e.opts.PoolInit != nil && e.opts.PoolService != nil {
-			srv.Register(drpc.ModuleMgmt, pm.method, e.poolCreate)
-			continue
+		if e.opts.PoolInit != nil && e.opts.PoolService != nil {
+			if h, ok := map[drpc.Method]drpc.Handler{
+				drpc.MethodPoolCreate:  e.poolCreate,
+				drpc.MethodPoolQuery:   e.poolQuery,
+				drpc.MethodPoolDestroy: e.poolDestroy,
+			}[pm.method]; ok {
+				srv.Register(drpc.ModuleMgmt, pm.method, h)
+				continue
+			}
 		}
 		srv.Register(drpc.ModuleMgmt, pm.method, func(_ context.Context, body []byte) ([]byte, error) {
 			if err := decode(body, pm.req()); err != nil {

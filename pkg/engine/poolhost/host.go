@@ -24,6 +24,7 @@ import (
 
 	"github.com/daos-go/daos/pkg/daos"
 	"github.com/daos-go/daos/pkg/engine/target"
+	"github.com/daos-go/daos/pkg/fabric"
 	"github.com/daos-go/daos/pkg/rpc"
 	"github.com/daos-go/daos/pkg/rsvc"
 )
@@ -85,6 +86,7 @@ func (h *Host) Register(reg *rpc.Registry) error {
 		{OpSvcStop, "pool_svc_stop", rpc.Handle(h.svcStop)},
 		{OpPoolApply, "pool_apply", rpc.Handle(h.apply)},
 		{OpPoolQuery, "pool_query", rpc.Handle(h.query)},
+		{OpTgtQuery, "pool_tgt_query", rpc.Handle(h.tgtQuery)},
 	} {
 		if err := reg.Register(op.op, op.name, op.h); err != nil {
 			return fmt.Errorf("register pool hosting: %w", err)
@@ -139,11 +141,54 @@ const blockSize = 4096
 // MinSCMPerTarget is the least SCM a target's shard gets (DAOS's 16 MiB).
 const MinSCMPerTarget = 16 << 20
 
+func (h *Host) tgtQuery(_ context.Context, _ *rpc.Incoming, req *PoolReq) (rpc.Message, error) {
+	resp := &TgtQueryResp{}
+	for _, t := range h.cfg.Targets {
+		vp, err := t.Shard(target.UUID(req.Pool))
+		if err != nil {
+			return nil, err
+		}
+		sp := vp.Space()
+		resp.Targets = append(resp.Targets, TargetSpace{SCMTotal: sp.SCMTotal, SCMFree: sp.SCMTotal - min(sp.SCMUsed, sp.SCMTotal),
+			NVMeTotal: sp.NVMeTotal, NVMeFree: sp.NVMeTotal - min(sp.NVMeUsed, sp.NVMeTotal)})
+	}
+	return resp, nil
+}
+
+// Space asks every rank for the space of pool p's shards.
+func (h *Host) Space(ctx context.Context, p UUID, ranks []uint32, uris map[uint32]string) ([]TargetSpace, error) {
+	ep, err := h.endpoint()
+	if err != nil {
+		return nil, err
+	}
+	var out []TargetSpace
+	for _, r := range ranks {
+		s, ok := uris[r]
+		if !ok {
+			return nil, daos.Errorf(daos.ErrUnreach, "rank %d has no known address", r)
+		}
+		to, err := fabric.ParseURI(s)
+		if err != nil {
+			return nil, err
+		}
+		resp := &TgtQueryResp{}
+		if err := ep.CallWith(ctx, to, OpTgtQuery, &PoolReq{Pool: p}, resp, rpc.CallOptions{Idempotent: true}); err != nil {
+			return nil, fmt.Errorf("rank %d: %w", r, err)
+		}
+		out = append(out, resp.Targets...)
+	}
+	return out, nil
+}
+
 func (h *Host) tgtDestroy(ctx context.Context, _ *rpc.Incoming, req *PoolReq) (rpc.Message, error) {
 	var errs []error
 	for _, t := range h.cfg.Targets {
 		errs = append(errs, t.DestroyShard(ctx, target.UUID(req.Pool)))
 	}
+	// The pool's directory goes too once nothing is left in it (the
+	// service's data, if this engine hosted a replica, is removed by
+	// SvcStop first).
+	_ = os.Remove(filepath.Join(h.cfg.SCMDir, "pools", target.UUID(req.Pool).String()))
 	return nil, errors.Join(errs...)
 }
 

@@ -13,6 +13,7 @@ const (
 	OpSvcStop    rpc.Opcode = 0x05000004 // stop it and remove its data
 	OpPoolApply  rpc.Opcode = 0x05000005 // a command for the pool service leader
 	OpPoolQuery  rpc.Opcode = 0x05000006 // a read from the pool service leader
+	OpTgtQuery   rpc.Opcode = 0x05000007 // space of a pool's shards on an engine
 )
 
 const (
@@ -143,5 +144,36 @@ func (m *ServiceResp) DecodeRPC(d *rpc.Decoder) error {
 	m.LeaderRank = d.Uint32()
 	m.LeaderURI = d.String(1024)
 	m.Body = d.Bytes(maxBody)
+	return d.Err()
+}
+
+// TargetSpace is one shard's space in bytes.
+type TargetSpace struct {
+	SCMTotal, SCMFree, NVMeTotal, NVMeFree uint64
+}
+
+// TgtQueryResp is the space of a pool's shards on every target of an
+// engine.
+type TgtQueryResp struct{ Targets []TargetSpace }
+
+func (m *TgtQueryResp) EncodeRPC(e *rpc.Encoder) {
+	e.PutUvarint(uint64(len(m.Targets)))
+	for _, t := range m.Targets {
+		e.PutUint64(t.SCMTotal)
+		e.PutUint64(t.SCMFree)
+		e.PutUint64(t.NVMeTotal)
+		e.PutUint64(t.NVMeFree)
+	}
+}
+
+func (m *TgtQueryResp) DecodeRPC(d *rpc.Decoder) error {
+	n := d.Count(maxMembers, 32)
+	if d.Err() != nil {
+		return d.Err()
+	}
+	m.Targets = make([]TargetSpace, n)
+	for i := range m.Targets {
+		m.Targets[i] = TargetSpace{SCMTotal: d.Uint64(), SCMFree: d.Uint64(), NVMeTotal: d.Uint64(), NVMeFree: d.Uint64()}
+	}
 	return d.Err()
 }

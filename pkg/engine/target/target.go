@@ -179,6 +179,9 @@ func (t *Target) DestroyShard(_ context.Context, p UUID) error {
 			return fmt.Errorf("target %d: remove shard of pool %s: %w", t.cfg.Index, p, err)
 		}
 	}
+	if nv := t.nvmePath(p); nv != "" {
+		_ = os.Remove(filepath.Dir(nv)) // the pool's NVMe directory, once empty
+	}
 	return nil
 }
 
