@@ -5,6 +5,8 @@ package systest
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,9 +18,13 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/daos-go/daos/pkg/agent/agentpb"
+	"github.com/daos-go/daos/pkg/client"
 	"github.com/daos-go/daos/pkg/control/mgmtpb"
 	"github.com/daos-go/daos/pkg/daos"
 	"github.com/daos-go/daos/pkg/drpc"
+	"github.com/daos-go/daos/pkg/fabric"
+	"github.com/daos-go/daos/pkg/placement"
+	"github.com/daos-go/daos/pkg/rpc"
 )
 
 // TestThreeServerSystem is the control plane's multi-process test: three
@@ -374,5 +380,165 @@ func TestPoolsOnThreeServers(t *testing.T) {
 		if left, _ := filepath.Glob(filepath.Join(s.Dir, "scm", "pools", "*")); len(left) > 0 {
 			t.Errorf("server %d still has %v", i, left)
 		}
+	}
+}
+
+// TestClientOnThreeServers is the data path end to end across processes:
+// a client with a credential from daos_agent connects to a pool created
+// by dmg, creates and opens a container, writes and reads objects whose
+// dkeys spread over the three engines, and the pool refuses to be
+// destroyed while connected unless forced.
+func TestClientOnThreeServers(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	bin := t.TempDir()
+	if err := Build(ctx, bin); err != nil {
+		t.Fatal(err)
+	}
+	c, err := New(bin, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for i := range c.Servers {
+		if err := c.Start(i, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sctx, scancel := context.WithTimeout(ctx, 30*time.Second)
+	defer scancel()
+	if _, err := c.WaitMembers(sctx, AllIn(3, "joined")); err != nil {
+		t.Fatalf("ranks did not join: %v\n%s", err, c.Logs())
+	}
+	var out string
+	for try := 0; ; try++ {
+		out, err = c.Dmg(ctx, "pool", "create", "-s", "256MiB", "-n", "1GiB", "--nsvc", "3", "tank")
+		if err == nil || try == 20 {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("pool create: %v\n%s\n%s", err, out, c.Logs())
+	}
+
+	// A client process's view: attach info and a credential from the agent.
+	actx, acancel := context.WithTimeout(ctx, 20*time.Second)
+	defer acancel()
+	a, err := c.StartAgent(actx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Stop()
+	ac := drpc.NewClient(a.Socket, 0)
+	defer ac.Close()
+	body, _ := proto.Marshal(&mgmtpb.GetAttachInfoReq{Sys: "daos_server", AllRanks: true})
+	raw, err := ac.Call(actx, drpc.ModuleMgmt, drpc.MethodGetAttachInfo, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ai := &mgmtpb.GetAttachInfoResp{}
+	if err := proto.Unmarshal(raw, ai); err != nil || len(ai.RankUris) != 3 {
+		t.Fatalf("attach info: %+v %v", ai, err)
+	}
+	body, _ = proto.Marshal(&agentpb.GetCredReq{})
+	raw, err = ac.Call(actx, drpc.ModuleSecAgent, drpc.MethodRequestCreds, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cr := &agentpb.GetCredResp{}
+	if err := proto.Unmarshal(raw, cr); err != nil || cr.Cred == nil {
+		t.Fatalf("credential: %+v %v", cr, err)
+	}
+	cred, _ := proto.Marshal(cr.Cred)
+
+	ep, err := rpc.Listen(ctx, rpc.Config{Fabric: fabric.Config{Provider: "tcp", Interface: "127.0.0.1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ep.Close()
+	engine, err := fabric.ParseURI(ai.RankUris[0].Uri)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := client.New(ep)
+	pool, err := cl.Connect(ctx, engine, "tank", client.RW, cred, "")
+	if err != nil {
+		t.Fatalf("connect: %v\n%s", err, c.Logs())
+	}
+	if _, err := cl.Connect(ctx, engine, "nosuchpool", client.RW, cred, ""); !errors.Is(err, daos.ErrNonexist) {
+		t.Errorf("connect to an unknown pool: %v", err)
+	}
+	bad := proto.Clone(cr.Cred).(*agentpb.Credential)
+	bad.Verifier.Data[0] ^= 1
+	badCred, _ := proto.Marshal(bad)
+	if _, err := cl.Connect(ctx, engine, "tank", client.RW, badCred, ""); !errors.Is(err, daos.ErrNoPerm) {
+		t.Errorf("connect with a tampered credential: %v", err)
+	}
+	info, err := pool.Query(ctx)
+	if err != nil || info.TotalTargets != 3 || info.Handles != 1 {
+		t.Fatalf("pool query: %+v %v", info, err)
+	}
+	if _, err := pool.CreateContainer(ctx, "c1", "POSIX", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.CreateContainer(ctx, "c1", "POSIX", nil); !errors.Is(err, daos.ErrExist) {
+		t.Errorf("duplicate container label: %v", err)
+	}
+	cont, err := pool.OpenContainer(ctx, "c1", client.RW)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := cont.AllocOIDs(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oid, err := placement.GenerateOID(daos.ObjectID{Lo: first}, placement.OTMultiHashed, placement.Name2ID("SX"), 0, pool.View.Map().Shape(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj, err := cont.Object(oid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 60; i++ {
+		val := []byte(fmt.Sprintf("value %d %s", i, strings.Repeat("x", i*97)))
+		if _, err := obj.Update(ctx, []byte(fmt.Sprint("k", i)), []daos.IOD{{Name: []byte("a"), Type: daos.IODSingle, Size: uint64(len(val))}}, [][]byte{val}, 0); err != nil {
+			t.Fatalf("update %d: %v", i, err)
+		}
+	}
+	for i := 0; i < 60; i++ {
+		want := []byte(fmt.Sprintf("value %d %s", i, strings.Repeat("x", i*97)))
+		got := make([]byte, len(want))
+		if _, err := obj.Fetch(ctx, daos.EpochMax, []byte(fmt.Sprint("k", i)), []daos.IOD{{Name: []byte("a"), Type: daos.IODSingle, Size: uint64(len(want))}}, [][]byte{got}, 0); err != nil || string(got) != string(want) {
+			t.Fatalf("fetch %d: %v", i, err)
+		}
+	}
+	anchor := &client.Anchor{}
+	keys, err := obj.ListDkeys(ctx, daos.EpochMax, anchor, 1000)
+	if err != nil || len(keys) != 60 {
+		t.Fatalf("list dkeys: %d keys, %v", len(keys), err)
+	}
+	l, _ := obj.Layout()
+	ranks := map[uint32]bool{}
+	for _, s := range l.Shards {
+		ranks[s.Rank] = true
+	}
+	if len(ranks) != 3 {
+		t.Errorf("the SX object's shards use ranks %v, not all three", ranks)
+	}
+
+	// Connected: destroy is refused unless forced.
+	if out, err := c.Dmg(ctx, "pool", "destroy", "tank"); err == nil {
+		t.Fatalf("pool destroy while connected succeeded:\n%s", out)
+	}
+	if err := cont.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := pool.Disconnect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := c.Dmg(ctx, "pool", "destroy", "--recursive", "tank"); err != nil {
+		t.Fatalf("pool destroy: %v\n%s", err, out)
 	}
 }

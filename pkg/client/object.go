@@ -11,6 +11,7 @@ import (
 	"github.com/daos-go/daos/pkg/object/objclient"
 	"github.com/daos-go/daos/pkg/object/objproto"
 	"github.com/daos-go/daos/pkg/placement"
+	"github.com/daos-go/daos/pkg/poolsvc"
 )
 
 // PoolView is what a client knows of a pool: its map and where ranks are.
@@ -91,6 +92,10 @@ type Container struct {
 	UUID   objproto.UUID
 	Handle objproto.UUID
 	IO     *objclient.Client
+	// Info is the container as it was when opened (nil for views made
+	// by hand).
+	Info *poolsvc.ContInfo
+	pool *Pool
 }
 
 // Object is an object of a container, opened for I/O.

@@ -52,6 +52,9 @@ const (
 const (
 	MethodNotifyReady  Method = 301
 	MethodClusterEvent Method = 304
+	// MethodPoolFindByLabel is SRV's POOL_FIND_BYLABEL: an engine asks
+	// its server for a pool's UUID and service replicas.
+	MethodPoolFindByLabel Method = 305
 	// MethodValidateCreds is SEC's VALIDATE_CREDS: an engine asks its
 	// server to check a client's credential.
 	MethodValidateCreds Method = 401

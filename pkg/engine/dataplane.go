@@ -51,7 +51,8 @@ func nvmeDir(cfg *enginepb.EngineConfig) string {
 // newService makes pool services' state machines (nil: this engine hosts
 // no pool services).
 func startDataPlane(ctx context.Context, cfg *enginepb.EngineConfig, log *slog.Logger,
-	self func() (uint32, bool), newService func(poolhost.UUID) poolhost.Service) (*dataPlane, error) {
+	self func() (uint32, bool), newService func(poolhost.UUID) poolhost.Service,
+	extra func(*rpc.Registry) error) (*dataPlane, error) {
 	d := &dataPlane{clock: &hlc.Clock{}}
 	n := int(cfg.Targets)
 	if n <= 0 {
@@ -80,6 +81,12 @@ func startDataPlane(ctx context.Context, cfg *enginepb.EngineConfig, log *slog.L
 	if err := d.pools.Register(reg); err != nil {
 		d.close()
 		return nil, err
+	}
+	if extra != nil {
+		if err := extra(reg); err != nil {
+			d.close()
+			return nil, err
+		}
 	}
 	fc := fabric.Config{Provider: cfg.Provider, Interface: cfg.FabricIface, Port: int(cfg.FabricIfacePort)}
 	ep, err := rpc.Listen(ctx, rpc.Config{Fabric: fc, Registry: reg, Logger: log})

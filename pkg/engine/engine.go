@@ -16,6 +16,7 @@ import (
 	"github.com/daos-go/daos/pkg/drpc"
 	"github.com/daos-go/daos/pkg/engine/enginepb"
 	"github.com/daos-go/daos/pkg/engine/poolhost"
+	"github.com/daos-go/daos/pkg/rpc"
 )
 
 // ServerSocketName is daos_server's dRPC socket in socket_dir.
@@ -52,6 +53,7 @@ type Engine struct {
 	pings       atomic.Uint64
 	member      membership
 	dp          *dataPlane
+	server      *drpc.Client // this engine's daos_server
 }
 
 // Run runs the engine until ctx ends (a clean stop, nil) or something
@@ -66,6 +68,7 @@ func Run(ctx context.Context, opts Options) error {
 	e := &Engine{opts: opts, incarnation: uint64(time.Now().UnixNano())}
 	server := drpc.NewClient(opts.ServerSocket, 0)
 	defer server.Close()
+	e.server = server
 
 	cfg, err := e.fetchConfig(ctx, server)
 	if err != nil {
@@ -76,7 +79,9 @@ func Run(ctx context.Context, opts Options) error {
 		return fmt.Errorf("engine %d: %w", opts.Instance, err)
 	}
 
-	dp, err := startDataPlane(ctx, cfg, opts.Logger, e.member.self, opts.PoolService)
+	dp, err := startDataPlane(ctx, cfg, opts.Logger, e.member.self, opts.PoolService, func(reg *rpc.Registry) error {
+		return reg.Register(poolhost.OpConnect, "pool_connect", rpc.Handle(e.connect))
+	})
 	if err != nil {
 		return fmt.Errorf("engine %d: %w", opts.Instance, err)
 	}

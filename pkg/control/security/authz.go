@@ -45,7 +45,8 @@ var methodComponents = map[string][]config.Component{
 	"/mgmt.MgmtSvc/SystemSetProp": {config.ComponentAdmin},
 	"/mgmt.MgmtSvc/SystemGetProp": {config.ComponentAdmin, config.ComponentServer},
 	"/mgmt.MgmtSvc/GetAttachInfo": {config.ComponentAdmin, config.ComponentAgent, config.ComponentServer},
-	"/mgmt.MgmtSvc/ListPools":     {config.ComponentAdmin},
+	// Servers look pools up for engines (clients connecting by label).
+	"/mgmt.MgmtSvc/ListPools": {config.ComponentAdmin, config.ComponentServer},
 
 	"/mgmt.MgmtSvc/PoolCreate":       {config.ComponentAdmin},
 	"/mgmt.MgmtSvc/PoolDestroy":      {config.ComponentAdmin},

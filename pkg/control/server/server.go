@@ -162,6 +162,7 @@ func (s *Server) Run(ctx context.Context) error {
 	ds.Register(drpc.ModuleSrv, drpc.MethodGetEngineConfig, s.handleGetEngineConfig)
 	ds.Register(drpc.ModuleSrv, drpc.MethodNotifyReady, s.handleNotifyReady)
 	ds.Register(drpc.ModuleSec, drpc.MethodValidateCreds, s.handleValidateCreds)
+	ds.Register(drpc.ModuleSrv, drpc.MethodPoolFindByLabel, s.handlePoolFind)
 	if err := ds.Listen(ctx); err != nil {
 		return fmt.Errorf("start daos_server dRPC: %w", err)
 	}

@@ -770,6 +770,118 @@ func (x *GetEngineConfigResp) GetConfig() *EngineConfig {
 	return nil
 }
 
+// PoolFindReq asks the server for a pool by label or UUID (SRV
+// POOL_FIND_BYLABEL; DAOS's srv.PoolFindByLabelReq).
+type PoolFindReq struct {
+	state         protoimpl.MessageState
+	sizeCache     protoimpl.SizeCache
+	unknownFields protoimpl.UnknownFields
+
+	Label string `protobuf:"bytes,1,opt,name=label,proto3" json:"label,omitempty"`
+}
+
+func (x *PoolFindReq) Reset() {
+	*x = PoolFindReq{}
+	if protoimpl.UnsafeEnabled {
+		mi := &file_engine_proto_msgTypes[10]
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		ms.StoreMessageInfo(mi)
+	}
+}
+
+func (x *PoolFindReq) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PoolFindReq) ProtoMessage() {}
+
+func (x *PoolFindReq) ProtoReflect() protoreflect.Message {
+	mi := &file_engine_proto_msgTypes[10]
+	if protoimpl.UnsafeEnabled && x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PoolFindReq.ProtoReflect.Descriptor instead.
+func (*PoolFindReq) Descriptor() ([]byte, []int) {
+	return file_engine_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *PoolFindReq) GetLabel() string {
+	if x != nil {
+		return x.Label
+	}
+	return ""
+}
+
+type PoolFindResp struct {
+	state         protoimpl.MessageState
+	sizeCache     protoimpl.SizeCache
+	unknownFields protoimpl.UnknownFields
+
+	Status  int32    `protobuf:"varint,1,opt,name=status,proto3" json:"status,omitempty"`
+	Uuid    string   `protobuf:"bytes,2,opt,name=uuid,proto3" json:"uuid,omitempty"`
+	Svcreps []uint32 `protobuf:"varint,3,rep,packed,name=svcreps,proto3" json:"svcreps,omitempty"`
+}
+
+func (x *PoolFindResp) Reset() {
+	*x = PoolFindResp{}
+	if protoimpl.UnsafeEnabled {
+		mi := &file_engine_proto_msgTypes[11]
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		ms.StoreMessageInfo(mi)
+	}
+}
+
+func (x *PoolFindResp) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PoolFindResp) ProtoMessage() {}
+
+func (x *PoolFindResp) ProtoReflect() protoreflect.Message {
+	mi := &file_engine_proto_msgTypes[11]
+	if protoimpl.UnsafeEnabled && x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PoolFindResp.ProtoReflect.Descriptor instead.
+func (*PoolFindResp) Descriptor() ([]byte, []int) {
+	return file_engine_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *PoolFindResp) GetStatus() int32 {
+	if x != nil {
+		return x.Status
+	}
+	return 0
+}
+
+func (x *PoolFindResp) GetUuid() string {
+	if x != nil {
+		return x.Uuid
+	}
+	return ""
+}
+
+func (x *PoolFindResp) GetSvcreps() []uint32 {
+	if x != nil {
+		return x.Svcreps
+	}
+	return nil
+}
+
 type GroupUpdateReq_Engine struct {
 	state         protoimpl.MessageState
 	sizeCache     protoimpl.SizeCache
@@ -783,7 +895,7 @@ type GroupUpdateReq_Engine struct {
 func (x *GroupUpdateReq_Engine) Reset() {
 	*x = GroupUpdateReq_Engine{}
 	if protoimpl.UnsafeEnabled {
-		mi := &file_engine_proto_msgTypes[10]
+		mi := &file_engine_proto_msgTypes[12]
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		ms.StoreMessageInfo(mi)
 	}
@@ -796,7 +908,7 @@ func (x *GroupUpdateReq_Engine) String() string {
 func (*GroupUpdateReq_Engine) ProtoMessage() {}
 
 func (x *GroupUpdateReq_Engine) ProtoReflect() protoreflect.Message {
-	mi := &file_engine_proto_msgTypes[10]
+	mi := &file_engine_proto_msgTypes[12]
 	if protoimpl.UnsafeEnabled && x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -933,11 +1045,18 @@ var file_engine_proto_rawDesc = []byte{
 	0x18, 0x01, 0x20, 0x01, 0x28, 0x05, 0x52, 0x06, 0x73, 0x74, 0x61, 0x74, 0x75, 0x73, 0x12, 0x2c,
 	0x0a, 0x06, 0x63, 0x6f, 0x6e, 0x66, 0x69, 0x67, 0x18, 0x02, 0x20, 0x01, 0x28, 0x0b, 0x32, 0x14,
 	0x2e, 0x65, 0x6e, 0x67, 0x69, 0x6e, 0x65, 0x2e, 0x45, 0x6e, 0x67, 0x69, 0x6e, 0x65, 0x43, 0x6f,
-	0x6e, 0x66, 0x69, 0x67, 0x52, 0x06, 0x63, 0x6f, 0x6e, 0x66, 0x69, 0x67, 0x42, 0x2d, 0x5a, 0x2b,
-	0x67, 0x69, 0x74, 0x68, 0x75, 0x62, 0x2e, 0x63, 0x6f, 0x6d, 0x2f, 0x64, 0x61, 0x6f, 0x73, 0x2d,
-	0x67, 0x6f, 0x2f, 0x64, 0x61, 0x6f, 0x73, 0x2f, 0x70, 0x6b, 0x67, 0x2f, 0x65, 0x6e, 0x67, 0x69,
-	0x6e, 0x65, 0x2f, 0x65, 0x6e, 0x67, 0x69, 0x6e, 0x65, 0x70, 0x62, 0x62, 0x06, 0x70, 0x72, 0x6f,
-	0x74, 0x6f, 0x33,
+	0x6e, 0x66, 0x69, 0x67, 0x52, 0x06, 0x63, 0x6f, 0x6e, 0x66, 0x69, 0x67, 0x22, 0x23, 0x0a, 0x0b,
+	0x50, 0x6f, 0x6f, 0x6c, 0x46, 0x69, 0x6e, 0x64, 0x52, 0x65, 0x71, 0x12, 0x14, 0x0a, 0x05, 0x6c,
+	0x61, 0x62, 0x65, 0x6c, 0x18, 0x01, 0x20, 0x01, 0x28, 0x09, 0x52, 0x05, 0x6c, 0x61, 0x62, 0x65,
+	0x6c, 0x22, 0x54, 0x0a, 0x0c, 0x50, 0x6f, 0x6f, 0x6c, 0x46, 0x69, 0x6e, 0x64, 0x52, 0x65, 0x73,
+	0x70, 0x12, 0x16, 0x0a, 0x06, 0x73, 0x74, 0x61, 0x74, 0x75, 0x73, 0x18, 0x01, 0x20, 0x01, 0x28,
+	0x05, 0x52, 0x06, 0x73, 0x74, 0x61, 0x74, 0x75, 0x73, 0x12, 0x12, 0x0a, 0x04, 0x75, 0x75, 0x69,
+	0x64, 0x18, 0x02, 0x20, 0x01, 0x28, 0x09, 0x52, 0x04, 0x75, 0x75, 0x69, 0x64, 0x12, 0x18, 0x0a,
+	0x07, 0x73, 0x76, 0x63, 0x72, 0x65, 0x70, 0x73, 0x18, 0x03, 0x20, 0x03, 0x28, 0x0d, 0x52, 0x07,
+	0x73, 0x76, 0x63, 0x72, 0x65, 0x70, 0x73, 0x42, 0x2d, 0x5a, 0x2b, 0x67, 0x69, 0x74, 0x68, 0x75,
+	0x62, 0x2e, 0x63, 0x6f, 0x6d, 0x2f, 0x64, 0x61, 0x6f, 0x73, 0x2d, 0x67, 0x6f, 0x2f, 0x64, 0x61,
+	0x6f, 0x73, 0x2f, 0x70, 0x6b, 0x67, 0x2f, 0x65, 0x6e, 0x67, 0x69, 0x6e, 0x65, 0x2f, 0x65, 0x6e,
+	0x67, 0x69, 0x6e, 0x65, 0x70, 0x62, 0x62, 0x06, 0x70, 0x72, 0x6f, 0x74, 0x6f, 0x33,
 }
 
 var (
@@ -952,7 +1071,7 @@ func file_engine_proto_rawDescGZIP() []byte {
 	return file_engine_proto_rawDescData
 }
 
-var file_engine_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_engine_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_engine_proto_goTypes = []interface{}{
 	(*DaosResp)(nil),              // 0: engine.DaosResp
 	(*NotifyReadyReq)(nil),        // 1: engine.NotifyReadyReq
@@ -964,10 +1083,12 @@ var file_engine_proto_goTypes = []interface{}{
 	(*BdevTier)(nil),              // 7: engine.BdevTier
 	(*EngineConfig)(nil),          // 8: engine.EngineConfig
 	(*GetEngineConfigResp)(nil),   // 9: engine.GetEngineConfigResp
-	(*GroupUpdateReq_Engine)(nil), // 10: engine.GroupUpdateReq.Engine
+	(*PoolFindReq)(nil),           // 10: engine.PoolFindReq
+	(*PoolFindResp)(nil),          // 11: engine.PoolFindResp
+	(*GroupUpdateReq_Engine)(nil), // 12: engine.GroupUpdateReq.Engine
 }
 var file_engine_proto_depIdxs = []int32{
-	10, // 0: engine.GroupUpdateReq.engines:type_name -> engine.GroupUpdateReq.Engine
+	12, // 0: engine.GroupUpdateReq.engines:type_name -> engine.GroupUpdateReq.Engine
 	7,  // 1: engine.EngineConfig.bdevs:type_name -> engine.BdevTier
 	8,  // 2: engine.GetEngineConfigResp.config:type_name -> engine.EngineConfig
 	3,  // [3:3] is the sub-list for method output_type
@@ -1104,6 +1225,30 @@ func file_engine_proto_init() {
 			}
 		}
 		file_engine_proto_msgTypes[10].Exporter = func(v interface{}, i int) interface{} {
+			switch v := v.(*PoolFindReq); i {
+			case 0:
+				return &v.state
+			case 1:
+				return &v.sizeCache
+			case 2:
+				return &v.unknownFields
+			default:
+				return nil
+			}
+		}
+		file_engine_proto_msgTypes[11].Exporter = func(v interface{}, i int) interface{} {
+			switch v := v.(*PoolFindResp); i {
+			case 0:
+				return &v.state
+			case 1:
+				return &v.sizeCache
+			case 2:
+				return &v.unknownFields
+			default:
+				return nil
+			}
+		}
+		file_engine_proto_msgTypes[12].Exporter = func(v interface{}, i int) interface{} {
 			switch v := v.(*GroupUpdateReq_Engine); i {
 			case 0:
 				return &v.state
@@ -1122,7 +1267,7 @@ func file_engine_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: file_engine_proto_rawDesc,
 			NumEnums:      0,
-			NumMessages:   11,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

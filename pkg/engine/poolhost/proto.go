@@ -14,6 +14,7 @@ const (
 	OpPoolApply  rpc.Opcode = 0x05000005 // a command for the pool service leader
 	OpPoolQuery  rpc.Opcode = 0x05000006 // a read from the pool service leader
 	OpTgtQuery   rpc.Opcode = 0x05000007 // space of a pool's shards on an engine
+	OpConnect    rpc.Opcode = 0x05000008 // a client connects to a pool
 )
 
 const (
@@ -175,5 +176,78 @@ func (m *TgtQueryResp) DecodeRPC(d *rpc.Decoder) error {
 	for i := range m.Targets {
 		m.Targets[i] = TargetSpace{SCMTotal: d.Uint64(), SCMFree: d.Uint64(), NVMeTotal: d.Uint64(), NVMeFree: d.Uint64()}
 	}
+	return d.Err()
+}
+
+// ConnectReq is a client's pool connect: the pool by label or UUID, the
+// new handle, DAOS_PC_* flags, the credential daos_agent signed for the
+// client (agentpb.Credential, encoded) and the client's machine name.
+type ConnectReq struct {
+	Pool    string
+	Handle  UUID
+	Flags   uint64
+	Cred    []byte
+	Machine string
+}
+
+func (m *ConnectReq) EncodeRPC(e *rpc.Encoder) {
+	e.PutString(m.Pool)
+	e.PutRaw(m.Handle[:])
+	e.PutUint64(m.Flags)
+	e.PutBytes(m.Cred)
+	e.PutString(m.Machine)
+}
+
+func (m *ConnectReq) DecodeRPC(d *rpc.Decoder) error {
+	m.Pool = d.String(128)
+	copy(m.Handle[:], d.Raw(16))
+	m.Flags = d.Uint64()
+	m.Cred = d.Bytes(64 << 10)
+	m.Machine = d.String(256)
+	return d.Err()
+}
+
+// ConnectResp gives the client what it needs to use the pool: its UUID,
+// service replicas with their addresses, and the pool map (encoded by
+// pkg/placement) with every rank's address.
+type ConnectResp struct {
+	Pool     UUID
+	SvcRanks []Member
+	Map      []byte
+	Ranks    []Member
+}
+
+func putMembers(e *rpc.Encoder, ms []Member) {
+	e.PutUvarint(uint64(len(ms)))
+	for _, x := range ms {
+		e.PutUint32(x.Rank)
+		e.PutString(x.URI)
+	}
+}
+
+func membersFrom(d *rpc.Decoder) []Member {
+	n := d.Count(maxMembers*64, 5)
+	if d.Err() != nil {
+		return nil
+	}
+	out := make([]Member, n)
+	for i := range out {
+		out[i] = Member{Rank: d.Uint32(), URI: d.String(1024)}
+	}
+	return out
+}
+
+func (m *ConnectResp) EncodeRPC(e *rpc.Encoder) {
+	e.PutRaw(m.Pool[:])
+	putMembers(e, m.SvcRanks)
+	e.PutBytes(m.Map)
+	putMembers(e, m.Ranks)
+}
+
+func (m *ConnectResp) DecodeRPC(d *rpc.Decoder) error {
+	copy(m.Pool[:], d.Raw(16))
+	m.SvcRanks = membersFrom(d)
+	m.Map = d.Bytes(maxBody)
+	m.Ranks = membersFrom(d)
 	return d.Err()
 }
