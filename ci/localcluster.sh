@@ -55,7 +55,7 @@ engines:
         scm_size: 4
       - class: file
         bdev_list: [$work/bdev0]
-        bdev_size: 1
+        bdev_size: 2
 EOF
 
 dmg() { "$bin/dmg" -i -l "127.0.0.1:$port" "$@"; }
@@ -101,8 +101,24 @@ echo
 echo "== dmg system leader-query"
 dmg system leader-query
 echo
+echo "== dmg pool create -s 256MiB -n 1GiB tank"
+# The engine learns the group map within a second of joining; a create
+# before that is refused cleanly, so retry briefly.
+created=
+for _ in $(seq 1 20); do
+	if dmg pool create -s 256MiB -n 1GiB tank; then created=1; break; fi
+	sleep 0.5
+done
+[ -n "$created" ] || { echo "localcluster: pool create failed; server output:" >&2; cat "$work/server.out" >&2; exit 1; }
+echo
+echo "== dmg pool query tank"
+dmg pool query tank
+echo
 echo "== dmg pool list"
 dmg pool list
+echo
+echo "== dmg pool destroy tank"
+dmg pool destroy tank
 echo
 echo "== dmg system stop"
 dmg system stop
@@ -128,4 +144,4 @@ echo "== stopping daos_server (SIGTERM)"
 kill -TERM "$server_pid"
 wait "$server_pid" || { echo "localcluster: daos_server exited with an error" >&2; cat "$work/server.out" >&2; exit 1; }
 server_pid=
-echo "localcluster: the system came up, was formatted, its rank joined, stopped and started again, served dmg and shut down cleanly"
+echo "localcluster: the system came up, was formatted, its rank joined, a pool was created, queried and destroyed, the rank stopped and started again, and the system shut down cleanly"
