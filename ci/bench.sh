@@ -8,6 +8,7 @@
 #   ci/bench.sh bdev    the io_uring engine of bdev.File against its pread/pwrite threads
 #   ci/bench.sh fabric  RPC round trips and bulk bandwidth (tcp provider) against raw Go TCP
 #   ci/bench.sh control three-server system bring-up and dmg system query times (`time` lines)
+#   ci/bench.sh e2e     client I/O on a three-server cluster against raw loopback TCP
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,6 +40,14 @@ cgo)
 		-pair rma_write_1m=BenchmarkRMAWrite/size=1MiB:ofi:gotcp \
 		-pair tagged_rtt_64b=BenchmarkTaggedPingPong/size=64B:ofi:gotcp \
 		<"$out"
+	;;
+e2e)
+	echo "== end to end: pkg/client on three daos_server processes (127.0.0.2-4, one engine of 4 targets each)"
+	echo "   against raw loopback TCP measured in the same run; ${E2E_BENCH_MIB:-256} MiB of 1 MiB I/O, ${E2E_BENCH_OPS:-4000} 4 KiB ops, 16 in flight"
+	# The cluster's SCM is RAM, as DAOS's class ram is: its directories go
+	# to /dev/shm when there is one.
+	if [ -d /dev/shm ] && [ -z "${TMPDIR:-}" ]; then export TMPDIR=/dev/shm; fi
+	go run ./ci/e2ebench -mib "${E2E_BENCH_MIB:-256}" -ops "${E2E_BENCH_OPS:-4000}" -lat "${E2E_BENCH_LAT:-1000}"
 	;;
 control)
 	echo "== control plane: three daos_server processes (one engine each, all MS replicas) on 127.0.0.2-4"
@@ -96,7 +105,7 @@ fabric)
 	fi
 	;;
 *)
-	echo "usage: ci/bench.sh NAME   (NAME: cgo, vos, bdev, fabric, control)" >&2
+	echo "usage: ci/bench.sh NAME   (NAME: cgo, vos, bdev, fabric, control, e2e)" >&2
 	exit 2
 	;;
 esac

@@ -87,13 +87,16 @@ type Cluster struct {
 // New writes the configs of n servers (n odd: all are replicas) under a
 // new temporary directory; bin holds the built binaries. The servers run
 // insecure.
-func New(bin string, n int) (*Cluster, error) { return newCluster(bin, n, false) }
+func New(bin string, n int) (*Cluster, error) { return newCluster(bin, n, false, 1) }
+
+// NewTargets is New with engines of targets targets each.
+func NewTargets(bin string, n, targets int) (*Cluster, error) { return newCluster(bin, n, false, targets) }
 
 // NewTLS is New with TLS everywhere: a test CA, server certificates for
 // the servers (and raft between them), an admin certificate for dmg.
-func NewTLS(bin string, n int) (*Cluster, error) { return newCluster(bin, n, true) }
+func NewTLS(bin string, n int) (*Cluster, error) { return newCluster(bin, n, true, 1) }
 
-func newCluster(bin string, n int, secure bool) (*Cluster, error) {
+func newCluster(bin string, n int, secure bool, targets int) (*Cluster, error) {
 	dir, err := os.MkdirTemp("", "dsys") // short: socket paths are limited
 	if err != nil {
 		return nil, err
@@ -123,7 +126,7 @@ func newCluster(bin string, n int, secure bool) (*Cluster, error) {
 			c.Close()
 			return nil, err
 		}
-		cfg := fmt.Sprintf(serverConfig, port, s.IP, quoteList(replicas), s.Dir, 31416+10*i, "/rack0/"+s.IP) + transport
+		cfg := fmt.Sprintf(serverConfig, port, s.IP, quoteList(replicas), s.Dir, 31416+10*i, "/rack0/"+s.IP, targets) + transport
 		if err := os.WriteFile(s.Config, []byte(cfg), 0o644); err != nil {
 			c.Close()
 			return nil, err
@@ -142,7 +145,7 @@ socket_dir: %[4]s/run
 telemetry_port: 0
 engine_auto_restart_min_delay: 0
 engines:
-- targets: 1
+- targets: %[7]d
   nr_xs_helpers: 0
   fabric_iface: lo
   fabric_iface_port: %[5]d
@@ -152,7 +155,7 @@ engines:
     scm_size: 4
   - class: file
     bdev_list: [%[4]s/bdev0]
-    bdev_size: 1
+    bdev_size: 8
 fault_path: %[6]s
 `
 

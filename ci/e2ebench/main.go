@@ -1,0 +1,310 @@
+// Command e2ebench measures the data path end to end on this machine: a
+// client process (this one) with an agent-signed credential connects to
+// a pool on three daos_server processes (127.0.0.2-4, one engine of four
+// targets each, RAM-directory SCM, file NVMe) and writes and reads
+// through pkg/client, against raw loopback TCP measured in the same run
+// (a stream copy and a request/response loop). Run by `ci/bench.sh e2e`.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/daos-go/daos/ci/systest"
+	"github.com/daos-go/daos/pkg/agent/agentpb"
+	"github.com/daos-go/daos/pkg/client"
+	"github.com/daos-go/daos/pkg/control/mgmtpb"
+	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/drpc"
+	"github.com/daos-go/daos/pkg/fabric"
+	"github.com/daos-go/daos/pkg/placement"
+	"github.com/daos-go/daos/pkg/rpc"
+	"github.com/daos-go/daos/pkg/rpc/selftest"
+)
+
+func main() {
+	mib := flag.Int("mib", 256, "MiB written and read in the 1 MiB tests")
+	ops := flag.Int("ops", 4000, "operations in the 4 KiB rate tests")
+	lat := flag.Int("lat", 1000, "operations in the 4 KiB latency test")
+	flag.Parse()
+	if err := run(*mib, *ops, *lat); err != nil {
+		fmt.Fprintln(os.Stderr, "e2ebench:", err)
+		os.Exit(1)
+	}
+}
+
+const inflight = 16
+
+func run(mib, ops, latOps int) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+	bin, err := os.MkdirTemp("", "e2ebench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(bin)
+	if err := systest.Build(ctx, bin); err != nil {
+		return err
+	}
+	c, err := systest.NewTargets(bin, 3, 4)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	for i := range c.Servers {
+		if err := c.Start(i, true); err != nil {
+			return err
+		}
+	}
+	wctx, wcancel := context.WithTimeout(ctx, time.Minute)
+	defer wcancel()
+	if _, err := c.WaitMembers(wctx, systest.AllIn(3, "joined")); err != nil {
+		return fmt.Errorf("ranks did not join: %w\n%s", err, c.Logs())
+	}
+	var out string
+	for try := 0; ; try++ {
+		out, err = c.Dmg(ctx, "pool", "create", "-s", "1GiB", "-n", "6GiB", "--nsvc", "3", "bench")
+		if err == nil || try == 20 {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if err != nil {
+		return fmt.Errorf("pool create: %w\n%s", err, out)
+	}
+	a, err := c.StartAgent(ctx)
+	if err != nil {
+		return err
+	}
+	defer a.Stop()
+	pool, ep, err := connect(ctx, a.Socket)
+	if err != nil {
+		return fmt.Errorf("connect: %w\n%s", err, c.Logs())
+	}
+	defer ep.Close()
+	if _, err := pool.CreateContainer(ctx, "bench", "POSIX", nil); err != nil {
+		return err
+	}
+	cont, err := pool.OpenContainer(ctx, "bench", client.RW)
+	if err != nil {
+		return err
+	}
+	oid := func(lo uint64, class string) (*client.Object, error) {
+		id, err := placement.GenerateOID(daos.ObjectID{Lo: lo}, placement.OTMultiHashed, placement.Name2ID(class), 0, pool.View.Map().Shape(0))
+		if err != nil {
+			return nil, err
+		}
+		return cont.Object(id)
+	}
+	big, err := oid(1, "SX")
+	if err != nil {
+		return err
+	}
+	small, err := oid(2, "SX")
+	if err != nil {
+		return err
+	}
+
+	raw, err := selftest.ServeRaw("127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	defer raw.Close()
+
+	type row struct {
+		name        string
+		ours, base  float64
+		unit        string
+		higherIsBad bool
+	}
+	var rows []row
+
+	// 1 MiB array writes and reads: one akey of 1-byte records per dkey
+	// (as DAOS arrays are stored), 16 in flight.
+	const oneMiB = 1 << 20
+	arr := func(i int) ([]byte, []daos.IOD) {
+		return []byte(fmt.Sprint("chunk", i)), []daos.IOD{{Name: []byte("0"), Type: daos.IODArray, Size: 1, Recxs: []daos.Recx{{Idx: 0, Nr: oneMiB}}}}
+	}
+	bufs := make([][]byte, inflight)
+	for i := range bufs {
+		bufs[i] = make([]byte, oneMiB)
+		for j := range bufs[i] {
+			bufs[i][j] = byte(i + j)
+		}
+	}
+	wsecs, err := parallel(ctx, mib, func(ctx context.Context, w, i int) error {
+		dk, iods := arr(i)
+		_, err := big.Update(ctx, dk, iods, [][]byte{bufs[w]}, 0)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("1 MiB writes: %w", err)
+	}
+	rsecs, err := parallel(ctx, mib, func(ctx context.Context, w, i int) error {
+		dk, iods := arr(i)
+		_, err := big.Fetch(ctx, daos.EpochMax, dk, iods, [][]byte{bufs[w]}, 0)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("1 MiB reads: %w", err)
+	}
+	stream, err := selftest.RawStream(ctx, raw.Addr(), oneMiB, mib)
+	if err != nil {
+		return err
+	}
+	mbps := func(secs float64, n int) float64 { return float64(n) * oneMiB / secs / 1e6 }
+	rows = append(rows, row{"1 MiB array write, 16 in flight (MB/s)", mbps(wsecs, mib), stream.MBps, "MB/s", false},
+		row{"1 MiB array read, 16 in flight (MB/s)", mbps(rsecs, mib), stream.MBps, "MB/s", false})
+
+	// 4 KiB single values: update and fetch rates with 16 in flight.
+	val := func(w int) []byte { return bufs[w][:4096] }
+	one := []daos.IOD{{Name: []byte("v"), Type: daos.IODSingle, Size: 4096}}
+	usecs, err := parallel(ctx, ops, func(ctx context.Context, w, i int) error {
+		_, err := small.Update(ctx, []byte(fmt.Sprint("k", i)), one, [][]byte{val(w)}, 0)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("4 KiB updates: %w", err)
+	}
+	fsecs, err := parallel(ctx, ops, func(ctx context.Context, w, i int) error {
+		_, err := small.Fetch(ctx, daos.EpochMax, []byte(fmt.Sprint("k", i)), one, [][]byte{val(w)}, 0)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("4 KiB fetches: %w", err)
+	}
+	rawRate, err := rawPingRate(ctx, raw.Addr(), 4096, ops)
+	if err != nil {
+		return err
+	}
+	rows = append(rows, row{"4 KiB update, 16 in flight (ops/s)", float64(ops) / usecs, rawRate, "ops/s", false},
+		row{"4 KiB fetch, 16 in flight (ops/s)", float64(ops) / fsecs, rawRate, "ops/s", false})
+
+	// One 4 KiB update at a time: median latency.
+	var lats []time.Duration
+	for i := 0; i < latOps; i++ {
+		t0 := time.Now()
+		if _, err := small.Update(ctx, []byte(fmt.Sprint("lat", i%100)), one, [][]byte{val(0)}, 0); err != nil {
+			return err
+		}
+		lats = append(lats, time.Since(t0))
+	}
+	slices.Sort(lats)
+	ping, err := selftest.RawPing(ctx, raw.Addr(), 4096, latOps)
+	if err != nil {
+		return err
+	}
+	rows = append(rows, row{"4 KiB update latency, median (µs)", float64(lats[len(lats)/2].Microseconds()), ping.P50US, "µs", true})
+
+	fmt.Printf("%-42s %14s %14s %8s\n", "test", "daos-go", "raw TCP", "ratio")
+	for _, r := range rows {
+		fmt.Printf("%-42s %14.1f %14.1f %8.3f\n", r.name, r.ours, r.base, r.ours/r.base)
+	}
+	fmt.Printf("\nratio e2e_1m_write_vs_tcp %.3f\n", rows[0].ours/rows[0].base)
+	fmt.Printf("ratio e2e_1m_read_vs_tcp %.3f\n", rows[1].ours/rows[1].base)
+	fmt.Printf("ratio e2e_4k_iops_vs_tcp %.3f\n", min(rows[2].ours, rows[3].ours)/rows[2].base)
+	fmt.Printf("ratio e2e_4k_lat_vs_tcp %.3f\n", rows[4].ours/rows[4].base)
+	_ = cont.Close(ctx)
+	_ = pool.Disconnect(ctx)
+	return nil
+}
+
+// parallel runs n operations over 16 workers and returns the seconds
+// taken.
+func parallel(ctx context.Context, n int, op func(ctx context.Context, worker, i int) error) (float64, error) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make([]error, inflight)
+	start := time.Now()
+	for w := 0; w < inflight; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				if err := op(ctx, w, i); err != nil {
+					errs[w] = err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, e := range errs {
+		if e != nil {
+			return 0, e
+		}
+	}
+	return time.Since(start).Seconds(), nil
+}
+
+// rawPingRate is the request/response rate of 16 plain connections.
+func rawPingRate(ctx context.Context, addr string, size int64, n int) (float64, error) {
+	var wg sync.WaitGroup
+	errs := make([]error, inflight)
+	start := time.Now()
+	for w := 0; w < inflight; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[w] = selftest.RawPing(ctx, addr, size, n/inflight)
+		}()
+	}
+	wg.Wait()
+	for _, e := range errs {
+		if e != nil {
+			return 0, e
+		}
+	}
+	return float64(n/inflight*inflight) / time.Since(start).Seconds(), nil
+}
+
+// connect attaches through the agent and connects to pool "bench".
+func connect(ctx context.Context, sock string) (*client.Pool, *rpc.Endpoint, error) {
+	ac := drpc.NewClient(sock, 0)
+	defer ac.Close()
+	body, _ := proto.Marshal(&mgmtpb.GetAttachInfoReq{Sys: "daos_server", AllRanks: true})
+	raw, err := ac.Call(ctx, drpc.ModuleMgmt, drpc.MethodGetAttachInfo, body)
+	if err != nil {
+		return nil, nil, err
+	}
+	ai := &mgmtpb.GetAttachInfoResp{}
+	if err := proto.Unmarshal(raw, ai); err != nil || len(ai.RankUris) == 0 {
+		return nil, nil, fmt.Errorf("attach info: %v", err)
+	}
+	body, _ = proto.Marshal(&agentpb.GetCredReq{})
+	raw, err = ac.Call(ctx, drpc.ModuleSecAgent, drpc.MethodRequestCreds, body)
+	if err != nil {
+		return nil, nil, err
+	}
+	cr := &agentpb.GetCredResp{}
+	if err := proto.Unmarshal(raw, cr); err != nil || cr.Cred == nil {
+		return nil, nil, fmt.Errorf("credential: %v", err)
+	}
+	cred, _ := proto.Marshal(cr.Cred)
+	engine, err := fabric.ParseURI(ai.RankUris[0].Uri)
+	if err != nil {
+		return nil, nil, err
+	}
+	ep, err := rpc.Listen(ctx, rpc.Config{Fabric: fabric.Config{Provider: engine.Provider.String(), Interface: "127.0.0.1"}})
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := client.New(ep).Connect(ctx, engine, "bench", client.RW, cred, "")
+	if err != nil {
+		ep.Close()
+		return nil, nil, err
+	}
+	return p, ep, nil
+}
