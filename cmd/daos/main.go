@@ -1,11 +1,8 @@
 // Command daos is the DAOS user's tool for pools, containers and file
-// systems. For now it reports its version; its commands arrive with the
-// client work.
+// systems. It reaches the system the way libdaos does: attach info and a
+// credential from daos_agent, then the engines over the fabric.
 package main
 
 import "github.com/daos-go/daos/pkg/cmdutil"
 
-func main() {
-	var jsonOut bool
-	cmdutil.Main(cmdutil.NewRoot("daos", "Command to manage DAOS pools, containers and objects", &jsonOut))
-}
+func main() { cmdutil.Main(newRoot(liveConnect)) }

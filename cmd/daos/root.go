@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/daos-go/daos/pkg/client"
+	"github.com/daos-go/daos/pkg/client/agentclient"
+	"github.com/daos-go/daos/pkg/cmdutil"
+	"github.com/daos-go/daos/pkg/control/system"
+	"github.com/daos-go/daos/pkg/engine/target"
+	"github.com/daos-go/daos/pkg/poolsvc"
+)
+
+// opTimeout bounds one command's work on the system, so a dead engine
+// does not hang the tool.
+const opTimeout = 2 * time.Minute
+
+// poolHandle is what the commands do with a connected pool; tests
+// substitute a fake.
+type poolHandle interface {
+	UUID() string
+	Query(ctx context.Context) (*poolsvc.PoolInfo, error)
+	ListContainers(ctx context.Context) ([]*poolsvc.ContInfo, error)
+	CreateContainer(ctx context.Context, label, typ string, props map[string]string) (*poolsvc.ContInfo, error)
+	DestroyContainer(ctx context.Context, id string, force bool) error
+	QueryContainer(ctx context.Context, id string) (*poolsvc.ContInfo, error)
+	Disconnect(ctx context.Context) error
+}
+
+// connector connects to a pool of system sys; done releases what the
+// connection needed (the agent session) after Disconnect.
+type connector func(ctx context.Context, sys, pool string, flags uint64) (p poolHandle, done func(), err error)
+
+// globals are daos's global flags and its way to the system.
+type globals struct {
+	json    bool
+	debug   bool
+	verbose bool
+	sysName string
+	connect connector
+}
+
+func newRoot(connect connector) *cobra.Command {
+	g := &globals{connect: connect}
+	root := cmdutil.NewRoot("daos", "Command to manage DAOS pools, containers and objects", &g.json)
+	pf := root.PersistentFlags()
+	pf.BoolVar(&g.debug, "debug", false, "enable debug output")
+	pf.BoolVar(&g.verbose, "verbose", false, "enable verbose output")
+	pf.StringVarP(&g.sysName, "sys-name", "G", agentclient.DefaultSystem, "DAOS system name")
+	root.AddCommand(poolCommand(g), containerCommand(g))
+	return root
+}
+
+// withPool connects to pool with flags, runs fn and disconnects, keeping
+// fn's error first.
+func (g *globals) withPool(cmd *cobra.Command, pool string, flags uint64, fn func(ctx context.Context, p poolHandle) error) error {
+	ctx, cancel := context.WithTimeout(cmd.Context(), opTimeout)
+	defer cancel()
+	p, done, err := g.connect(ctx, g.sysName, pool, flags)
+	if err != nil {
+		return err
+	}
+	defer done()
+	err = fn(ctx, p)
+	if dErr := p.Disconnect(ctx); err == nil {
+		err = dErr
+	}
+	return err
+}
+
+// checkID checks a <label|UUID> argument before anything is asked.
+func checkID(what, id string) (string, error) {
+	id = strings.TrimSpace(id)
+	if id == "" {
+		return "", fmt.Errorf("give the %s's label or UUID", what)
+	}
+	if system.IsUUID(id) {
+		return id, nil
+	}
+	if err := system.CheckPoolLabel(id); err != nil {
+		return "", fmt.Errorf("%s %q: %w", what, id, err)
+	}
+	return id, nil
+}
+
+// liveConnect is the real connector: through daos_agent to the engines.
+func liveConnect(ctx context.Context, sys, pool string, flags uint64) (poolHandle, func(), error) {
+	s, err := agentclient.Attach(ctx, sys)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := s.Connect(ctx, pool, flags)
+	if err != nil {
+		s.Close()
+		return nil, nil, err
+	}
+	return livePool{p}, func() { s.Close() }, nil
+}
+
+// livePool adds what the tool needs to a connected pool.
+type livePool struct{ *client.Pool }
+
+func (p livePool) UUID() string { return target.UUID(p.Pool.UUID).String() }
+
+// QueryContainer opens the container read-only for its info, as daos
+// container query does.
+func (p livePool) QueryContainer(ctx context.Context, id string) (*poolsvc.ContInfo, error) {
+	c, err := p.OpenContainer(ctx, id, client.RO)
+	if err != nil {
+		return nil, err
+	}
+	info := c.Info
+	if err := c.Close(ctx); err != nil {
+		return nil, err
+	}
+	return info, nil
+}
