@@ -33,7 +33,7 @@ import (
 func Build(ctx context.Context, dir string) error {
 	out, err := exec.CommandContext(ctx, "go", "build", "-o", dir+"/",
 		"github.com/daos-go/daos/cmd/daos_server", "github.com/daos-go/daos/cmd/daos_engine",
-		"github.com/daos-go/daos/cmd/dmg", "github.com/daos-go/daos/cmd/daos_agent").CombinedOutput()
+		"github.com/daos-go/daos/cmd/dmg", "github.com/daos-go/daos/cmd/daos_agent", "github.com/daos-go/daos/cmd/daos").CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("build binaries: %v\n%s", err, out)
 	}

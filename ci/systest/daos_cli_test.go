@@ -1,0 +1,193 @@
+//go:build systest
+
+package systest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// cliReply is the daos tool's JSON envelope.
+type cliReply struct {
+	Response json.RawMessage `json:"response"`
+	Error    *string         `json:"error"`
+	Status   int             `json:"status"`
+}
+
+// TestDaosCLIOnThreeServers runs the daos tool as a user would, with
+// only daos_agent's socket to go by: containers made, listed, queried and
+// destroyed on a pool that dmg created, and the pool queried, in text and
+// JSON, with DAOS error codes in the JSON replies.
+func TestDaosCLIOnThreeServers(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	bin := t.TempDir()
+	if err := Build(ctx, bin); err != nil {
+		t.Fatal(err)
+	}
+	c, err := New(bin, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for i := range c.Servers {
+		if err := c.Start(i, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sctx, scancel := context.WithTimeout(ctx, 30*time.Second)
+	defer scancel()
+	if _, err := c.WaitMembers(sctx, AllIn(3, "joined")); err != nil {
+		t.Fatalf("ranks did not join: %v\n%s", err, c.Logs())
+	}
+	var out string
+	for try := 0; ; try++ {
+		out, err = c.Dmg(ctx, "pool", "create", "-s", "256MiB", "-n", "1GiB", "tank")
+		if err == nil || try == 20 {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("pool create: %v\n%s\n%s", err, out, c.Logs())
+	}
+	actx, acancel := context.WithTimeout(ctx, 20*time.Second)
+	defer acancel()
+	a, err := c.StartAgent(actx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Stop()
+
+	daosCmd := func(dir string, args ...string) (stdout, stderr string, err error) {
+		cctx, ccancel := context.WithTimeout(ctx, time.Minute)
+		defer ccancel()
+		cmd := exec.CommandContext(cctx, filepath.Join(bin, "daos"), args...)
+		cmd.Env = append(os.Environ(), "DAOS_AGENT_DRPC_DIR="+dir)
+		var o, e bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &o, &e
+		err = cmd.Run()
+		return o.String(), e.String(), err
+	}
+	agentDir := filepath.Dir(a.Socket)
+	run := func(args ...string) string {
+		t.Helper()
+		o, e, err := daosCmd(agentDir, args...)
+		if err != nil {
+			t.Fatalf("daos %s: %v\n%s%s\n%s", strings.Join(args, " "), err, o, e, c.Logs())
+		}
+		return o
+	}
+	runJSON := func(wantStatus int, out any, args ...string) cliReply {
+		t.Helper()
+		o, e, err := daosCmd(agentDir, append(args, "-j")...)
+		var r cliReply
+		if jErr := json.Unmarshal([]byte(o), &r); jErr != nil {
+			t.Fatalf("daos %s -j: not a JSON reply (%v, %v):\n%s%s", strings.Join(args, " "), jErr, err, o, e)
+		}
+		if r.Status != wantStatus || (err == nil) != (wantStatus == 0) {
+			t.Fatalf("daos %s -j: status %d (exit %v), want %d:\n%s%s", strings.Join(args, " "), r.Status, err, wantStatus, o, e)
+		}
+		if out != nil {
+			if err := json.Unmarshal(r.Response, out); err != nil {
+				t.Fatalf("daos %s -j: response: %v\n%s", strings.Join(args, " "), err, o)
+			}
+		}
+		return r
+	}
+
+	// Without an agent the tool says where it looked.
+	_, e, err := daosCmd(t.TempDir(), "pool", "query", "tank")
+	if err == nil || !strings.Contains(e, "daos_agent not reachable at") {
+		t.Errorf("no agent: %v %s", err, e)
+	}
+
+	o := run("pool", "query", "tank")
+	if !strings.Contains(o, "ntarget=") || !strings.Contains(o, "state=Ready") || !strings.Contains(o, "Pool label: tank") {
+		t.Errorf("pool query:\n%s", o)
+	}
+	var pi struct {
+		UUID         string `json:"uuid"`
+		Label        string `json:"label"`
+		TotalTargets int    `json:"total_targets"`
+		TotalEngines int    `json:"total_engines"`
+	}
+	runJSON(0, &pi, "pool", "query", "tank")
+	if pi.Label != "tank" || pi.TotalEngines != 3 || pi.TotalTargets == 0 || pi.UUID == "" {
+		t.Errorf("pool query -j: %+v", pi)
+	}
+	runJSON(-1005, nil, "pool", "query", "nosuchpool")
+
+	o = run("container", "create", "tank", "c1", "--type", "posix", "-z", "4MiB", "--properties", "rd_fac:0")
+	if !strings.Contains(o, "Successfully created container") || !strings.Contains(o, "POSIX") {
+		t.Errorf("container create:\n%s", o)
+	}
+	var ci struct {
+		PoolUUID  string `json:"pool_uuid"`
+		UUID      string `json:"container_uuid"`
+		Label     string `json:"container_label"`
+		Type      string `json:"container_type"`
+		ChunkSize uint64 `json:"chunk_size"`
+	}
+	runJSON(0, &ci, "cont", "create", "tank", "c2", "-t", "HDF5")
+	if ci.Label != "c2" || ci.Type != "HDF5" || ci.PoolUUID != pi.UUID || ci.UUID == "" {
+		t.Errorf("container create -j: %+v", ci)
+	}
+	c2 := ci.UUID
+	runJSON(-1004, nil, "container", "create", "tank", "c1") // DER_EXIST
+	runJSON(-1003, nil, "container", "create", "tank", "c3", "--properties", "nosuch:1")
+
+	o = run("pool", "list-containers", "tank")
+	if !strings.Contains(o, "c1") || !strings.Contains(o, "c2") {
+		t.Errorf("pool list-containers:\n%s", o)
+	}
+	var list []struct {
+		Label string `json:"container_label"`
+	}
+	runJSON(0, &list, "container", "list", "tank")
+	if len(list) != 2 {
+		t.Errorf("container list -j: %+v", list)
+	}
+
+	o = run("container", "query", "tank", "c1")
+	if !strings.Contains(o, "Container Label") || !strings.Contains(o, "c1") || !strings.Contains(o, "4 MiB") {
+		t.Errorf("container query:\n%s", o)
+	}
+	runJSON(0, &ci, "container", "query", "tank", c2)
+	if ci.Label != "c2" || ci.Type != "HDF5" {
+		t.Errorf("container query -j by UUID: %+v", ci)
+	}
+	var props []struct{ Name, Value string }
+	runJSON(0, &props, "container", "get-prop", "tank", "c1", "layout_type,chunk_size")
+	if len(props) != 2 || props[0].Value != "POSIX" || props[1].Value != "4194304" {
+		t.Errorf("container get-prop -j: %+v", props)
+	}
+	runJSON(-1005, nil, "container", "query", "tank", "nosuch")
+
+	o = run("container", "destroy", "tank", "c1")
+	if !strings.Contains(o, "Successfully destroyed container c1") {
+		t.Errorf("container destroy:\n%s", o)
+	}
+	runJSON(0, nil, "container", "destroy", "tank", c2, "--force")
+	runJSON(-1005, nil, "container", "destroy", "tank", "c1")
+	runJSON(0, &list, "container", "list", "tank")
+	if len(list) != 0 {
+		t.Errorf("containers left: %+v", list)
+	}
+	// Every command disconnected: the pool has no handles left.
+	var after struct {
+		Handles    int `json:"active_handles"`
+		Containers int `json:"containers"`
+	}
+	runJSON(0, &after, "pool", "query", "tank")
+	if after.Handles != 1 || after.Containers != 0 {
+		t.Errorf("pool after: %+v (want only the query's own handle)", after)
+	}
+}
