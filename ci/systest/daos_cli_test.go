@@ -83,6 +83,7 @@ func TestDaosCLIOnThreeServers(t *testing.T) {
 		if err != nil {
 			t.Fatalf("daos %s: %v\n%s%s\n%s", strings.Join(args, " "), err, o, e, c.Logs())
 		}
+		t.Logf("daos %s:\n%s", strings.Join(args, " "), o)
 		return o
 	}
 	runJSON := func(wantStatus int, out any, args ...string) cliReply {
