@@ -89,3 +89,20 @@ func TestAttach(t *testing.T) {
 		t.Errorf("credentials asked: %d, want one per call", creds)
 	}
 }
+
+func TestUnreachable(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want bool
+	}{
+		{daos.Errorf(daos.ErrUnreach, "rank 1"), true},
+		{daos.Errorf(daos.ErrTimedout, "call"), true},
+		{errors.New("dial tcp: connection refused"), true},
+		{daos.Errorf(daos.ErrNonexist, "no pool"), false},
+		{daos.Errorf(daos.ErrNoPerm, "credential"), false},
+	} {
+		if got := unreachable(c.err); got != c.want {
+			t.Errorf("unreachable(%v) = %v, want %v", c.err, got, c.want)
+		}
+	}
+}
