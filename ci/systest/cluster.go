@@ -90,7 +90,9 @@ type Cluster struct {
 func New(bin string, n int) (*Cluster, error) { return newCluster(bin, n, false, 1) }
 
 // NewTargets is New with engines of targets targets each.
-func NewTargets(bin string, n, targets int) (*Cluster, error) { return newCluster(bin, n, false, targets) }
+func NewTargets(bin string, n, targets int) (*Cluster, error) {
+	return newCluster(bin, n, false, targets)
+}
 
 // NewTLS is New with TLS everywhere: a test CA, server certificates for
 // the servers (and raft between them), an admin certificate for dmg.
