@@ -9,6 +9,8 @@ package hlc
 import (
 	"sync/atomic"
 	"time"
+
+	"github.com/daos-go/daos/pkg/daos"
 )
 
 // logicalBits is the width of the event counter.
@@ -51,9 +53,28 @@ func (c *Clock) Now() uint64 {
 	}
 }
 
+// MaxOffset is how far ahead of this clock's physical time a received
+// stamp may be. A peer further ahead (a wrong clock, or a forged stamp)
+// would drag every clock it talks to forward and stamp writes that hide
+// later ones, so its stamps are refused (DAOS's DER_HLC_SYNC).
+const MaxOffset = time.Second
+
+// Check refuses a received stamp too far ahead of physical time.
+func (c *Clock) Check(received uint64) error {
+	if limit := c.physical() + uint64(MaxOffset); received > limit {
+		return daos.Errorf(daos.ErrHlcSync, "clock stamp %d is %v ahead of this clock (at most %v accepted)",
+			received, time.Duration(received-c.physical()).Round(time.Millisecond), MaxOffset)
+	}
+	return nil
+}
+
 // Update moves the clock past a received stamp and returns the clock's
-// new reading (a stamp greater than both).
+// new reading (a stamp greater than both). Stamps that Check refuses are
+// ignored.
 func (c *Clock) Update(received uint64) uint64 {
+	if c.Check(received) != nil {
+		return c.Now()
+	}
 	for {
 		last := c.last.Load()
 		if received <= last {

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/daos-go/daos/pkg/daos"
 )
 
 func TestMonotonicAndCausal(t *testing.T) {
@@ -15,14 +17,20 @@ func TestMonotonicAndCausal(t *testing.T) {
 	assert.Greater(t, b, a, "same physical tick still advances")
 	assert.Equal(t, frozen.UnixNano()&^logicalMask, int64(a&^logicalMask))
 
-	// A stamp from a clock running ahead moves this one past it.
-	ahead := uint64(frozen.Add(time.Hour).UnixNano())
+	// A stamp too far ahead is refused and does not move the clock.
+	far := uint64(frozen.Add(time.Hour).UnixNano())
+	assert.ErrorIs(t, c.Check(far), daos.ErrHlcSync)
+	assert.Less(t, c.Update(far), far)
+	assert.ErrorIs(t, c.Check(^uint64(0)-2), daos.ErrHlcSync)
+
+	// A stamp from a clock running a little ahead moves this one past it.
+	ahead := uint64(frozen.Add(500 * time.Millisecond).UnixNano())
 	got := c.Update(ahead)
 	assert.Greater(t, got, ahead)
 	assert.Greater(t, c.Now(), got)
 	// An old stamp changes nothing but still yields a fresh reading.
 	assert.Greater(t, c.Update(5), got)
-	assert.WithinDuration(t, frozen.Add(time.Hour), Time(c.Last()), time.Millisecond)
+	assert.WithinDuration(t, frozen.Add(500*time.Millisecond), Time(c.Last()), time.Millisecond)
 }
 
 func TestConcurrentStampsAreUnique(t *testing.T) {
