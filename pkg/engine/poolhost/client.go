@@ -2,6 +2,7 @@ package poolhost
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -21,16 +22,26 @@ type Client struct {
 }
 
 // Apply runs a command on pool p's service and returns its encoded result.
+// A command is sent again only when a replica answered that it does not
+// lead (or does not host the pool), or the replica could not be reached
+// at all: after a timeout or a lost reply it may have been applied, and
+// running it twice would not be the same (a second container create
+// would fail, object ids would be allocated twice).
 func (c *Client) Apply(ctx context.Context, p UUID, replicas []string, cmd []byte) ([]byte, error) {
-	return c.call(ctx, OpPoolApply, p, replicas, cmd)
+	return c.call(ctx, OpPoolApply, p, replicas, cmd, false)
 }
 
-// Query reads from pool p's service.
+// Query reads from pool p's service; reads are retried on any transport
+// failure.
 func (c *Client) Query(ctx context.Context, p UUID, replicas []string, q []byte) ([]byte, error) {
-	return c.call(ctx, OpPoolQuery, p, replicas, q)
+	return c.call(ctx, OpPoolQuery, p, replicas, q, true)
 }
 
-func (c *Client) call(ctx context.Context, op rpc.Opcode, p UUID, replicas []string, body []byte) ([]byte, error) {
+// attemptTimeout bounds one attempt, so a replica whose host is gone
+// costs seconds, not the caller's whole deadline.
+const attemptTimeout = 5 * time.Second
+
+func (c *Client) call(ctx context.Context, op rpc.Opcode, p UUID, replicas []string, body []byte, idempotent bool) ([]byte, error) {
 	if len(replicas) == 0 {
 		return nil, daos.Errorf(daos.ErrInval, "pool %x: no service replicas to ask", p[:4])
 	}
@@ -53,9 +64,9 @@ func (c *Client) call(ctx context.Context, op rpc.Opcode, p UUID, replicas []str
 			return nil, fmt.Errorf("pool service replica %q: %w", to, err)
 		}
 		resp := &ServiceResp{}
-		// Commands are not retried by the transport: one that reached a
-		// leader that then failed may have been applied.
-		err = c.EP.Call(ctx, uri, op, &ServiceReq{Pool: p, Body: body}, resp)
+		actx, cancel := context.WithTimeout(ctx, attemptTimeout)
+		err = c.EP.Call(actx, uri, op, &ServiceReq{Pool: p, Body: body}, resp)
+		cancel()
 		switch {
 		case err == nil && !resp.NotLeader:
 			c.mu.Lock()
@@ -72,12 +83,18 @@ func (c *Client) call(ctx context.Context, op rpc.Opcode, p UUID, replicas []str
 		case err == nil && resp.LeaderKnown && resp.LeaderURI != to:
 			next = resp.LeaderURI
 			continue
-		case err != nil && !transient(err):
-			return nil, err
-		case err != nil:
-			lastErr = err
-		default:
+		case err == nil:
 			lastErr = daos.Errorf(daos.ErrNotleader, "pool service is electing a leader")
+		default:
+			c.mu.Lock()
+			if c.leaders[p] == to {
+				delete(c.leaders, p) // do not start with a replica that failed
+			}
+			c.mu.Unlock()
+			if !retriable(err, idempotent) {
+				return nil, err
+			}
+			lastErr = err
 		}
 		select {
 		case <-ctx.Done():
@@ -85,6 +102,15 @@ func (c *Client) call(ctx context.Context, op rpc.Opcode, p UUID, replicas []str
 		case <-time.After(time.Duration(min(i+1, 10)) * 20 * time.Millisecond):
 		}
 	}
+}
+
+// retriable tells whether a failed call may be sent to another replica.
+func retriable(err error, idempotent bool) bool {
+	if idempotent {
+		return transient(err)
+	}
+	// Unreachable means the request was never delivered.
+	return daos.Code(err) == daos.ErrUnreach && !errors.Is(err, context.DeadlineExceeded)
 }
 
 // transient errors mean another replica may answer.
