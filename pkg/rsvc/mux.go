@@ -33,6 +33,8 @@ const (
 	maxRaftMessage  = 64 << 20 // one AppendEntries batch
 	maxSnapshotSize = 1 << 30
 	callTimeout     = 10 * time.Second
+	// maxInlineBody is the largest body sent inside the message.
+	maxInlineBody = 256 << 10
 	snapshotTimeout = 2 * time.Minute
 )
 
@@ -141,6 +143,15 @@ func (m *Mux) serve(ctx context.Context, in *rpc.Incoming, req *raftMsg) (rpc.Me
 	t, ok := m.group(req.Group)
 	if !ok {
 		return nil, daos.Errorf(daos.ErrNonexist, "no raft group %x here", req.Group)
+	}
+	if len(req.Body) == 0 && req.Data.Len > 0 && in.Opcode() != OpInstallSnapshot {
+		if req.Data.Len > maxRaftMessage {
+			return nil, daos.Errorf(daos.ErrProto, "raft message of %d bytes, more than %d", req.Data.Len, maxRaftMessage)
+		}
+		req.Body = make([]byte, req.Data.Len)
+		if err := in.Pull(ctx, req.Data, [][]byte{req.Body}); err != nil {
+			return nil, fmt.Errorf("fetch raft message: %w", err)
+		}
 	}
 	var cmd any
 	var reader io.Reader
@@ -293,8 +304,15 @@ func (t *Transport) call(op rpc.Opcode, target raft.ServerAddress, req, resp any
 	}
 	msg := &raftMsg{Group: t.group, Body: body}
 	var cb *rpc.ClientBulk
-	if snapshot != nil {
-		if cb, err = ep.Expose([][]byte{snapshot}, rpc.ToServer); err != nil {
+	bulk := snapshot
+	if snapshot == nil && len(body) > maxInlineBody {
+		// A batch of large entries would not fit in one message: the
+		// body travels by bulk (a message must stay under the fabric's
+		// limit, or raft would resend the same batch for ever).
+		bulk, msg.Body = body, nil
+	}
+	if bulk != nil {
+		if cb, err = ep.Expose([][]byte{bulk}, rpc.ToServer); err != nil {
 			return err
 		}
 		msg.Data = cb.Desc()

@@ -7,6 +7,7 @@
 package rsvc
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -150,7 +151,7 @@ func Open(cfg Config) (*Replica, error) {
 			servers = append(servers, raft.Server{Suffrage: raft.Voter, ID: raft.ServerID(m.ID), Address: raft.ServerAddress(m.Addr)})
 		}
 		if err := r.BootstrapCluster(raft.Configuration{Servers: servers}).Error(); err != nil && !errors.Is(err, raft.ErrCantBootstrap) {
-			r.Shutdown()
+			_ = r.Shutdown().Error()
 			store.Close()
 			return nil, fmt.Errorf("bootstrap replica group: %w", err)
 		}
@@ -196,8 +197,17 @@ func (r *Replica) Apply(ctx context.Context, cmd []byte) (any, error) {
 		}
 	}
 	f := r.raft.Apply(cmd, timeout)
-	if err := f.Error(); err != nil {
-		return nil, mapErr("replicated command", err)
+	// raft bounds only the queueing by timeout; the wait for the commit
+	// is bounded here, so a stalled group cannot pin the caller.
+	done := make(chan error, 1)
+	go func() { done <- f.Error() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			return nil, mapErr("replicated command", err)
+		}
+	case <-ctx.Done():
+		return nil, daos.Errorf(daos.ErrTimedout, "replicated command: not committed in time: %v", ctx.Err())
 	}
 	res := f.Response()
 	if err, ok := res.(error); ok {
@@ -298,6 +308,10 @@ func (w slogWriter) Write(p []byte) (int, error) {
 	for len(p) > 0 && (p[len(p)-1] == '\n' || p[len(p)-1] == '\r') {
 		p = p[:len(p)-1]
 	}
-	w.l.Info(string(p), "component", "raft")
+	level := slog.LevelWarn // hclog is set to pass warnings and errors only
+	if bytes.Contains(p, []byte("[ERROR]")) {
+		level = slog.LevelError
+	}
+	w.l.Log(context.Background(), level, string(p), "component", "raft")
 	return n, nil
 }

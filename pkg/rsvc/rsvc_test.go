@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -194,4 +195,51 @@ func TestGroupsOverTheFabric(t *testing.T) {
 	require.NoError(t, err)
 	err = tr.call(OpRequestVote, raft.ServerAddress(rest[0].ep.URI().String()), &struct{}{}, &struct{}{}, nil, time.Second)
 	assert.True(t, errors.Is(err, daos.ErrNonexist), "%v", err)
+}
+
+// TestLargeCommands: a batch of entries larger than one fabric message
+// still replicates (it travels by bulk), and Apply honours its deadline.
+func TestLargeCommands(t *testing.T) {
+	var es []*engine
+	var members []Member
+	for i := 0; i < 3; i++ {
+		e := newEngine(t, 0)
+		es = append(es, e)
+		members = append(members, Member{ID: e.ep.URI().String(), Addr: e.ep.URI().String()})
+	}
+	defer func() {
+		for _, e := range es {
+			e.stop()
+		}
+	}()
+	g := GroupID{7}
+	for _, e := range es {
+		e.start(t, g, members)
+	}
+	l := leaderOf(t, es, g)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	val := strings.Repeat("v", 400<<10)
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = l.rep[g].Apply(ctx, []byte(fmt.Sprintf("k%d %s", i, val)))
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		require.NoError(t, err)
+	}
+	for _, e := range es {
+		eventually(t, "large entries replicate", func() bool { return e.sm[g].len() == 4 })
+	}
+	// A deadline already past is refused at once.
+	past, pcancel := context.WithTimeout(context.Background(), time.Nanosecond)
+	defer pcancel()
+	time.Sleep(time.Millisecond)
+	_, err := l.rep[g].Apply(past, []byte("x y"))
+	assert.True(t, errors.Is(err, daos.ErrTimedout), "%v", err)
 }
