@@ -61,7 +61,7 @@ func (e *Engine) serviceApply(ctx context.Context, p poolhost.UUID, svcRanks []u
 	if err != nil {
 		return err
 	}
-	_, err = (&poolhost.Client{EP: e.dp.ep}).Apply(ctx, p, replicas, body)
+	_, err = (&poolhost.Client{EP: e.dp.ep}).AdminApply(ctx, p, replicas, body)
 	return err
 }
 

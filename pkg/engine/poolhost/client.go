@@ -31,6 +31,12 @@ func (c *Client) Apply(ctx context.Context, p UUID, replicas []string, cmd []byt
 	return c.call(ctx, OpPoolApply, p, replicas, cmd, false)
 }
 
+// AdminApply is Apply for engines acting for the control plane (commands
+// clients may not send).
+func (c *Client) AdminApply(ctx context.Context, p UUID, replicas []string, cmd []byte) ([]byte, error) {
+	return c.call(ctx, OpPoolAdmin, p, replicas, cmd, false)
+}
+
 // Query reads from pool p's service; reads are retried on any transport
 // failure.
 func (c *Client) Query(ctx context.Context, p UUID, replicas []string, q []byte) ([]byte, error) {

@@ -105,7 +105,7 @@ func (h *Host) CreatePool(ctx context.Context, p Plan) error {
 		cleanup()
 		return fmt.Errorf("pool create: service replicas: %w", err)
 	}
-	if _, err := (&Client{EP: ep}).Apply(ctx, p.Pool, replicas, init); err != nil {
+	if _, err := (&Client{EP: ep}).AdminApply(ctx, p.Pool, replicas, init); err != nil {
 		cleanup()
 		return fmt.Errorf("pool create: initialise the service: %w", err)
 	}

@@ -34,6 +34,9 @@ type Service interface {
 	rsvc.StateMachine
 	// Query answers a read from the leader's state.
 	Query(q []byte) ([]byte, error)
+	// Admit checks a command a client sent directly and returns what to
+	// apply (or refuses it): clients may only act through their handles.
+	Admit(cmd []byte) ([]byte, error)
 }
 
 // Config wires a Host to its engine.
@@ -85,6 +88,7 @@ func (h *Host) Register(reg *rpc.Registry) error {
 		{OpSvcStart, "pool_svc_start", rpc.Handle(h.svcStart)},
 		{OpSvcStop, "pool_svc_stop", rpc.Handle(h.svcStop)},
 		{OpPoolApply, "pool_apply", rpc.Handle(h.apply)},
+		{OpPoolAdmin, "pool_admin", rpc.Handle(h.admin)},
 		{OpPoolQuery, "pool_query", rpc.Handle(h.query)},
 		{OpTgtQuery, "pool_tgt_query", rpc.Handle(h.tgtQuery)},
 	} {
@@ -327,23 +331,40 @@ func (h *Host) leading(ctx context.Context, p UUID) (*hosted, *ServiceResp, erro
 	return s, nil, nil
 }
 
+// apply serves a client's command: the service admits it first.
 func (h *Host) apply(ctx context.Context, _ *rpc.Incoming, req *ServiceReq) (rpc.Message, error) {
+	return h.run(ctx, req, true)
+}
+
+// admin serves a command from an engine acting for the control plane or
+// for a checked connect.
+func (h *Host) admin(ctx context.Context, _ *rpc.Incoming, req *ServiceReq) (rpc.Message, error) {
+	return h.run(ctx, req, false)
+}
+
+func (h *Host) run(ctx context.Context, req *ServiceReq, client bool) (rpc.Message, error) {
 	s, redirect, err := h.leading(ctx, req.Pool)
 	if err != nil || redirect != nil {
 		return redirect, err
 	}
-	res, err := s.rep.Apply(ctx, req.Body)
+	body := req.Body
+	if client {
+		if body, err = s.svc.Admit(body); err != nil {
+			return nil, err
+		}
+	}
+	res, err := s.rep.Apply(ctx, body)
 	if errors.Is(err, rsvc.ErrNotLeader) {
 		return &ServiceResp{NotLeader: true}, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	body, err := json.Marshal(res)
+	out, err := json.Marshal(res)
 	if err != nil {
 		return nil, fmt.Errorf("encode pool service result: %w", err)
 	}
-	return &ServiceResp{Body: body}, nil
+	return &ServiceResp{Body: out}, nil
 }
 
 func (h *Host) query(ctx context.Context, _ *rpc.Incoming, req *ServiceReq) (rpc.Message, error) {

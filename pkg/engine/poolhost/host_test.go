@@ -62,6 +62,13 @@ func (c *counter) Restore(b []byte) error {
 	c.mu.Unlock()
 	return nil
 }
+func (c *counter) Admit(b []byte) ([]byte, error) {
+	if string(b) == "init" {
+		return nil, daos.Errorf(daos.ErrNoPerm, "clients may not init")
+	}
+	return b, nil
+}
+
 func (c *counter) Query([]byte) ([]byte, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -154,6 +161,8 @@ func TestCreateUseFailoverReopenDestroy(t *testing.T) {
 	}
 	_, err := cl.Apply(ctx, pool, replicas, []byte("x"))
 	assert.True(t, errors.Is(err, daos.ErrInval), "%v", err)
+	_, err = cl.Apply(ctx, pool, replicas, []byte("init"))
+	assert.True(t, errors.Is(err, daos.ErrNoPerm), "a client sent an admin command: %v", err)
 
 	// Stop the leader's engine: the others elect a new leader and go on.
 	var leader *testEngine

@@ -11,10 +11,11 @@ const (
 	OpTgtDestroy rpc.Opcode = 0x05000002 // remove them
 	OpSvcStart   rpc.Opcode = 0x05000003 // start this engine's pool service replica
 	OpSvcStop    rpc.Opcode = 0x05000004 // stop it and remove its data
-	OpPoolApply  rpc.Opcode = 0x05000005 // a command for the pool service leader
+	OpPoolApply  rpc.Opcode = 0x05000005 // a client's command for the pool service leader
 	OpPoolQuery  rpc.Opcode = 0x05000006 // a read from the pool service leader
 	OpTgtQuery   rpc.Opcode = 0x05000007 // space of a pool's shards on an engine
 	OpConnect    rpc.Opcode = 0x05000008 // a client connects to a pool
+	OpPoolAdmin  rpc.Opcode = 0x05000009 // an engine's command for the pool service leader
 )
 
 const (

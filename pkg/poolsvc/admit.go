@@ -1,0 +1,35 @@
+package poolsvc
+
+import (
+	"github.com/daos-go/daos/pkg/daos"
+)
+
+// clientOps are the commands a client may send to the pool service
+// directly; each acts through a pool or container handle the client
+// holds, which the state checks. Everything else (create, connect, pool
+// properties, owner, ACL, attributes, map changes, destroy, evict) comes
+// from engines acting for the control plane or for a checked connect.
+var clientOps = map[string]bool{
+	OpDisconnect: true, OpContCreate: true, OpContDestroy: true, OpContOpen: true, OpContClose: true,
+	OpContSetProps: true, OpContSetAttrs: true, OpContDelAttrs: true, OpAllocOIDs: true,
+	OpSnapCreate: true, OpSnapDestroy: true,
+}
+
+// Admit checks a command a client sent and returns what the service
+// applies: only client operations, and with no identity of the client's
+// own making: a credential or owner comes from the handle the command
+// names (its checked connect), never from the request.
+func (m *Machine) Admit(b []byte) ([]byte, error) {
+	c, err := DecodeCommand(b)
+	if err != nil {
+		return nil, daos.Errorf(daos.ErrProto, "%v", err)
+	}
+	if !clientOps[c.Op] {
+		return nil, daos.Errorf(daos.ErrNoPerm, "pool service: %q is not a client operation", c.Op)
+	}
+	c.Cred, c.Machine, c.Owner, c.Group = Cred{}, "", "", ""
+	if c.ContCreate != nil {
+		c.ContCreate.Owner, c.ContCreate.Group = "", ""
+	}
+	return c.Encode()
+}
