@@ -28,6 +28,9 @@ func (s *Server) handlePoolFind(ctx context.Context, body []byte) ([]byte, error
 	if s.opts.MS == nil {
 		return reply(daos.Errorf(daos.ErrNosys, "this server is not part of a system"))
 	}
+	if strings.TrimSpace(req.Label) == "" {
+		return reply(daos.Errorf(daos.ErrInval, "no pool label or UUID given"))
+	}
 	ctx, cancel := context.WithTimeout(ctx, s.opts.CallTimeout)
 	defer cancel()
 	resp, err := s.opts.MS.ListPools(ctx, &mgmtpb.ListPoolsReq{Sys: s.cfg.Name})
