@@ -56,9 +56,11 @@ type Config struct {
 type Host struct {
 	cfg Config
 
-	mu    sync.Mutex
-	svcs  map[UUID]*hosted
-	rpcEP *rpc.Endpoint
+	mu       sync.Mutex
+	svcs     map[UUID]*hosted
+	starting map[UUID]bool
+	closed   bool
+	rpcEP    *rpc.Endpoint
 }
 
 type hosted struct {
@@ -205,12 +207,32 @@ const membersFile = "members.json"
 
 // startReplica opens (or, when it runs already, keeps) pool p's replica.
 func (h *Host) startReplica(p UUID, self uint32, members []Member, record bool) error {
+	// One start at a time per pool: a second one (a retried or
+	// concurrent request) waits for the first and then finds it running,
+	// instead of failing and sending its creator into cleanup.
 	h.mu.Lock()
+	for h.starting[p] {
+		h.mu.Unlock()
+		time.Sleep(10 * time.Millisecond)
+		h.mu.Lock()
+	}
 	if _, ok := h.svcs[p]; ok {
 		h.mu.Unlock()
 		return nil
 	}
+	if h.starting == nil {
+		h.starting = map[UUID]bool{}
+	}
+	h.starting[p] = true
 	h.mu.Unlock()
+	defer func() {
+		h.mu.Lock()
+		delete(h.starting, p)
+		h.mu.Unlock()
+	}()
+	if mine, ok := h.cfg.Self(); ok && mine != self {
+		return daos.Errorf(daos.ErrInval, "pool %s: asked to be rank %d's replica, this engine is rank %d", target.UUID(p), self, mine)
+	}
 	var me Member
 	var rm []rsvc.Member
 	for _, m := range members {
@@ -236,6 +258,12 @@ func (h *Host) startReplica(p UUID, self uint32, members []Member, record bool) 
 			return fmt.Errorf("pool %s service: %w", target.UUID(p), err)
 		}
 	}
+	h.mu.Lock()
+	closed := h.closed
+	h.mu.Unlock()
+	if closed {
+		return daos.Errorf(daos.ErrShutdown, "pool %s service: the engine is stopping", target.UUID(p))
+	}
 	tr, err := h.cfg.Mux.Transport(rsvc.GroupID(p))
 	if err != nil {
 		return fmt.Errorf("pool %s service: %w", target.UUID(p), err)
@@ -248,6 +276,12 @@ func (h *Host) startReplica(p UUID, self uint32, members []Member, record bool) 
 		return fmt.Errorf("pool %s service: %w", target.UUID(p), err)
 	}
 	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		rep.Close()
+		tr.Close()
+		return daos.Errorf(daos.ErrShutdown, "pool %s service: the engine is stopping", target.UUID(p))
+	}
 	h.svcs[p] = &hosted{rep: rep, svc: svc, members: members, tr: tr}
 	h.mu.Unlock()
 	h.cfg.Logger.Info("pool service replica started", "pool", target.UUID(p).String(), "rank", self, "replicas", len(members))
@@ -382,6 +416,7 @@ func (h *Host) query(ctx context.Context, _ *rpc.Incoming, req *ServiceReq) (rpc
 // Close stops every replica.
 func (h *Host) Close() {
 	h.mu.Lock()
+	h.closed = true
 	svcs := h.svcs
 	h.svcs = map[UUID]*hosted{}
 	h.mu.Unlock()
