@@ -30,8 +30,10 @@ const (
 
 // Limits of raft messages over the fabric.
 const (
+	// A peer decides how much a handler allocates for its message or
+	// snapshot: bound both (services' states are small).
 	maxRaftMessage  = 64 << 20 // one AppendEntries batch
-	maxSnapshotSize = 1 << 30
+	maxSnapshotSize = 64 << 20
 	callTimeout     = 10 * time.Second
 	// maxInlineBody is the largest body sent inside the message.
 	maxInlineBody = 256 << 10
