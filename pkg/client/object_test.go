@@ -36,6 +36,17 @@ func (ts targets) Target(i uint32) (*target.Target, error) {
 
 var pool = objproto.UUID{0x50, 0x01}
 
+// openHandles is the engines' view of the pool service: container 0xc0 is
+// open for writing through handle 0xc1.
+type openHandles struct{}
+
+func (openHandles) ContHandle(_ context.Context, p, h objproto.UUID) (objproto.UUID, bool, error) {
+	if p != pool || h != (objproto.UUID{0xc1}) {
+		return objproto.UUID{}, false, daos.Errorf(daos.ErrNoHdl, "no container handle")
+	}
+	return objproto.UUID{0xc0}, true, nil
+}
+
 // scmDir is RAM-backed when /dev/shm exists, as an engine's SCM is.
 func scmDir(t *testing.T) string {
 	d, err := os.MkdirTemp("/dev/shm", "clienttest")
@@ -67,7 +78,7 @@ func clusterWith(t *testing.T, maps objsrv.PoolMaps) (*client.Container, []targe
 			ts = append(ts, tg)
 		}
 		reg := rpc.NewRegistry()
-		require.NoError(t, (&objsrv.Service{Targets: ts, Clock: &hlc.Clock{}, Maps: maps}).Register(reg))
+		require.NoError(t, (&objsrv.Service{Targets: ts, Clock: &hlc.Clock{}, Maps: maps, Handles: openHandles{}}).Register(reg))
 		ep, err := rpc.Listen(ctx, rpc.Config{Fabric: fabric.Config{Provider: "tcp", Interface: "127.0.0.1"}, Registry: reg})
 		require.NoError(t, err)
 		t.Cleanup(func() { ep.Close() })

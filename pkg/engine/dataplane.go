@@ -49,10 +49,10 @@ func nvmeDir(cfg *enginepb.EngineConfig) string {
 
 // startDataPlane opens the targets' shards and listens on the fabric.
 // newService makes pool services' state machines (nil: this engine hosts
-// no pool services).
+// no pool services); handles checks object I/O's container handles.
 func startDataPlane(ctx context.Context, cfg *enginepb.EngineConfig, log *slog.Logger,
 	self func() (uint32, bool), newService func(poolhost.UUID) poolhost.Service,
-	extra func(*rpc.Registry) error) (*dataPlane, error) {
+	handles objsrv.Handles, extra func(*rpc.Registry) error) (*dataPlane, error) {
 	d := &dataPlane{clock: &hlc.Clock{}}
 	n := int(cfg.Targets)
 	if n <= 0 {
@@ -67,7 +67,7 @@ func startDataPlane(ctx context.Context, cfg *enginepb.EngineConfig, log *slog.L
 		d.targets = append(d.targets, t)
 	}
 	reg := rpc.NewRegistry()
-	if err := (&objsrv.Service{Targets: d, Clock: d.clock}).Register(reg); err != nil {
+	if err := (&objsrv.Service{Targets: d, Clock: d.clock, Handles: handles}).Register(reg); err != nil {
 		d.close()
 		return nil, err
 	}

@@ -79,7 +79,7 @@ func Run(ctx context.Context, opts Options) error {
 		return fmt.Errorf("engine %d: %w", opts.Instance, err)
 	}
 
-	dp, err := startDataPlane(ctx, cfg, opts.Logger, e.member.self, opts.PoolService, func(reg *rpc.Registry) error {
+	dp, err := startDataPlane(ctx, cfg, opts.Logger, e.member.self, opts.PoolService, newHandleCache(engineHandles{e}), func(reg *rpc.Registry) error {
 		return reg.Register(poolhost.OpConnect, "pool_connect", rpc.Handle(e.connect))
 	})
 	if err != nil {

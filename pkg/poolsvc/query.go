@@ -9,8 +9,8 @@ import (
 
 // Query is a read from the pool service, as it travels to the leader.
 type Query struct {
-	// What: "info", "map", "handle", "container", "containers",
-	// "snapshots".
+	// What: "info", "map", "handle", "cont_handle", "container",
+	// "containers", "snapshots".
 	What string `json:"what"`
 	// ID names the handle or container (UUID or label).
 	ID string `json:"id,omitempty"`
@@ -20,6 +20,14 @@ type Query struct {
 type MapReply struct {
 	Version uint32 `json:"version"`
 	Map     []byte `json:"map"`
+}
+
+// ContHandleReply answers a "cont_handle" query: an open container
+// handle and the container it is open on ("handle" finds pool handles
+// only, which live apart from container handles).
+type ContHandleReply struct {
+	Handle *Handle `json:"handle"`
+	Cont   string  `json:"cont"`
 }
 
 // Query answers an encoded Query from the state (the hosting engine
@@ -42,6 +50,10 @@ func (m *Machine) Query(b []byte) ([]byte, error) {
 		out = MapReply{Version: pm.Version(), Map: pm.Encode()}
 	case "handle":
 		out, err = m.State.Handle(q.ID)
+	case "cont_handle":
+		var r ContHandleReply
+		r.Handle, r.Cont, err = m.State.ContHandle(q.ID)
+		out = r
 	case "container":
 		out, err = m.State.Container(q.ID)
 	case "containers":

@@ -50,6 +50,8 @@ func TestQuery(t *testing.T) {
 	assert.Equal(t, "[]", string(out))
 	_, err = q("container", "nope")
 	assert.True(t, errors.Is(err, daos.ErrNonexist), "%v", err)
+	_, err = q("cont_handle", "66666666-2222-3333-4444-555555555555")
+	assert.True(t, errors.Is(err, daos.ErrNoHdl), "%v", err)
 	_, err = q("bogus", "")
 	assert.True(t, errors.Is(err, daos.ErrInval))
 	_, err = m.Query([]byte("{"))

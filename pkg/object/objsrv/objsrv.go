@@ -31,10 +31,21 @@ type PoolMaps interface {
 	MapVersion(pool objproto.UUID) (version uint32, ok bool)
 }
 
+// Handles resolves container handles, so that only clients that opened
+// a container do I/O on it. ContHandle gives the container that handle is open
+// on in pool, and whether it was opened for writing (RW or EX); an
+// unknown handle is DER_NO_HDL.
+type Handles interface {
+	ContHandle(ctx context.Context, pool, handle objproto.UUID) (cont objproto.UUID, write bool, err error)
+}
+
 // Service is the object I/O service of one engine.
 type Service struct {
 	Targets Targets
 	Clock   *hlc.Clock
+	// Handles is required: without it every request is refused, so a
+	// forgotten field fails closed rather than skipping the check.
+	Handles Handles
 	// Maps may be nil: no map version checks (until pool services hand
 	// engines their pools' maps).
 	Maps PoolMaps
@@ -62,8 +73,9 @@ func (s *Service) Register(reg *rpc.Registry) error {
 	return nil
 }
 
-// check validates the header and finds the target.
-func (s *Service) check(h *objproto.Header) (*target.Target, uint32, error) {
+// check validates the header, that its container handle is open on its
+// container (and writable when write is set), and finds the target.
+func (s *Service) check(ctx context.Context, h *objproto.Header, write bool) (*target.Target, uint32, error) {
 	s.Clock.Update(h.HLC)
 	var version uint32
 	if s.Maps != nil {
@@ -74,12 +86,34 @@ func (s *Service) check(h *objproto.Header) (*target.Target, uint32, error) {
 			}
 		}
 	}
+	if err := s.checkHandle(ctx, h, write); err != nil {
+		return nil, version, err
+	}
 	t, err := s.Targets.Target(h.Target)
 	if err != nil {
 		return nil, version, err
 	}
 	return t, version, nil
 }
+
+func (s *Service) checkHandle(ctx context.Context, h *objproto.Header, write bool) error {
+	if s.Handles == nil {
+		return daos.Errorf(daos.ErrNoHdl, "this engine cannot check container handles")
+	}
+	cont, writable, err := s.Handles.ContHandle(ctx, h.Pool, h.ContHandle)
+	if err != nil {
+		return fmt.Errorf("container handle %s: %w", uuidString(h.ContHandle), err)
+	}
+	if cont != h.Cont {
+		return daos.Errorf(daos.ErrNoHdl, "container handle %s is not open on container %s", uuidString(h.ContHandle), uuidString(h.Cont))
+	}
+	if write && !writable {
+		return daos.Errorf(daos.ErrNoPerm, "container handle %s is read-only", uuidString(h.ContHandle))
+	}
+	return nil
+}
+
+func uuidString(u objproto.UUID) string { return target.UUID(u).String() }
 
 // dataLens is how many bytes each IOD's data takes: the value size for a
 // single value, records times record size for an array.
@@ -130,7 +164,7 @@ func (s *Service) put(b []byte) {
 }
 
 func (s *Service) update(ctx context.Context, in *rpc.Incoming, req *objproto.UpdateReq) (rpc.Message, error) {
-	t, version, err := s.check(&req.Header)
+	t, version, err := s.check(ctx, &req.Header, true)
 	if err != nil {
 		return nil, err
 	}
@@ -173,7 +207,7 @@ func (s *Service) update(ctx context.Context, in *rpc.Incoming, req *objproto.Up
 }
 
 func (s *Service) fetch(ctx context.Context, in *rpc.Incoming, req *objproto.FetchReq) (rpc.Message, error) {
-	t, version, err := s.check(&req.Header)
+	t, version, err := s.check(ctx, &req.Header, false)
 	if err != nil {
 		return nil, err
 	}
@@ -243,7 +277,7 @@ func (s *Service) fetch(ctx context.Context, in *rpc.Incoming, req *objproto.Fet
 }
 
 func (s *Service) punch(ctx context.Context, _ *rpc.Incoming, req *objproto.PunchReq) (rpc.Message, error) {
-	t, version, err := s.check(&req.Header)
+	t, version, err := s.check(ctx, &req.Header, true)
 	if err != nil {
 		return nil, err
 	}
@@ -273,11 +307,57 @@ func (s *Service) punch(ctx context.Context, _ *rpc.Incoming, req *objproto.Punc
 	return &objproto.UpdateResp{Epoch: epoch, MapVersion: version, HLC: s.Clock.Now()}, nil
 }
 
-// maxEnum bounds one enumeration reply.
-const maxEnum = 4096
+// maxEnum bounds one enumeration reply's entries, maxEnumBytes its keys'
+// bytes: 4096 keys of up to 64 KiB would not fit a reply (about 1 MiB).
+const (
+	maxEnum      = 4096
+	maxEnumBytes = 512 << 10
+)
+
+// pageKeys lists up to max keys after anchor whose bytes add up to at most
+// maxEnumBytes, leaving the anchor on the last key returned. list is VOS's
+// listing; it is asked for a few keys at a time so long keys are not all
+// read only to be dropped.
+func pageKeys(anchor *vos.Anchor, max int, list func(a *vos.Anchor, n int) ([][]byte, error)) ([][]byte, error) {
+	var out [][]byte
+	size := 0
+	ask := min(max, 16)
+	for {
+		from := anchor.Key
+		keys, err := list(anchor, ask)
+		if err != nil {
+			return out, err
+		}
+		for i, k := range keys {
+			if size+len(k) > maxEnumBytes {
+				if len(out) == 0 {
+					return nil, daos.Errorf(daos.ErrKey2big, "key of %d bytes does not fit an enumeration reply of %d", len(k), maxEnumBytes)
+				}
+				// Resume after the last key included.
+				last := from
+				if i > 0 {
+					last = keys[i-1]
+				}
+				anchor.Key, anchor.EOF = last, false
+				return out, nil
+			}
+			out = append(out, k)
+			size += len(k)
+		}
+		if anchor.EOF || len(out) >= max {
+			return out, nil
+		}
+		// Ask for as many more as the bytes left would hold at the mean
+		// key size so far.
+		ask = max - len(out)
+		if size > 0 {
+			ask = min(ask, (maxEnumBytes-size)*len(out)/size+1)
+		}
+	}
+}
 
 func (s *Service) enum(ctx context.Context, _ *rpc.Incoming, req *objproto.EnumReq) (rpc.Message, error) {
-	t, version, err := s.check(&req.Header)
+	t, version, err := s.check(ctx, &req.Header, false)
 	if err != nil {
 		return nil, err
 	}
@@ -305,9 +385,13 @@ func (s *Service) enum(ctx context.Context, _ *rpc.Incoming, req *objproto.EnumR
 		case objproto.EnumObjects:
 			resp.OIDs, err = vp.ListObjects(cont, epoch, anchor, max, vos.ReadOptions{})
 		case objproto.EnumDkeys:
-			resp.Keys, err = vp.ListDkeys(cont, req.OID, epoch, anchor, max, vos.ReadOptions{})
+			resp.Keys, err = pageKeys(anchor, max, func(a *vos.Anchor, n int) ([][]byte, error) {
+				return vp.ListDkeys(cont, req.OID, epoch, a, n, vos.ReadOptions{})
+			})
 		case objproto.EnumAkeys:
-			resp.Keys, err = vp.ListAkeys(cont, req.OID, epoch, req.Dkey, anchor, max, vos.ReadOptions{})
+			resp.Keys, err = pageKeys(anchor, max, func(a *vos.Anchor, n int) ([][]byte, error) {
+				return vp.ListAkeys(cont, req.OID, epoch, req.Dkey, a, n, vos.ReadOptions{})
+			})
 		default:
 			var exts []vos.ExtentInfo
 			exts, resp.RecordSize, err = vp.ListRecx(cont, req.OID, epoch, req.Dkey, req.Akey, anchor, max, vos.ReadOptions{})
@@ -328,7 +412,7 @@ func (s *Service) enum(ctx context.Context, _ *rpc.Incoming, req *objproto.EnumR
 }
 
 func (s *Service) queryKey(ctx context.Context, _ *rpc.Incoming, req *objproto.QueryKeyReq) (rpc.Message, error) {
-	t, version, err := s.check(&req.Header)
+	t, version, err := s.check(ctx, &req.Header, false)
 	if err != nil {
 		return nil, err
 	}

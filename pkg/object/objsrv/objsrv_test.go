@@ -37,6 +37,32 @@ func (m maps) MapVersion(p objproto.UUID) (uint32, bool) { v, ok := m[p]; return
 
 var pool = objproto.UUID{0xaa, 1}
 
+// Container handles the test engines know: rw and ro are open on
+// container 0xcc, other on 0xdd.
+var (
+	rw    = objproto.UUID{0x11}
+	ro    = objproto.UUID{0x12}
+	other = objproto.UUID{0x13}
+)
+
+type openHandle struct {
+	cont  objproto.UUID
+	write bool
+}
+
+// handles is a fake pool service's open container handles of pool.
+type handles map[objproto.UUID]openHandle
+
+func (hs handles) ContHandle(_ context.Context, p, h objproto.UUID) (objproto.UUID, bool, error) {
+	oh, ok := hs[h]
+	if p != pool || !ok {
+		return objproto.UUID{}, false, daos.Errorf(daos.ErrNoHdl, "no container handle")
+	}
+	return oh.cont, oh.write, nil
+}
+
+var testHandles = handles{rw: {objproto.UUID{0xcc}, true}, ro: {objproto.UUID{0xcc}, false}, other: {objproto.UUID{0xdd}, true}}
+
 // engine is an in-process engine: two targets with a shard of pool each,
 // serving the object service on loopback.
 func engine(t *testing.T) (fabric.URI, targets) { return engineOn(t, "tcp") }
@@ -63,7 +89,7 @@ func engineOn(t *testing.T, prov string) (fabric.URI, targets) {
 		ts = append(ts, tg)
 	}
 	reg := rpc.NewRegistry()
-	svc := &objsrv.Service{Targets: ts, Clock: &hlc.Clock{}, Maps: maps{pool: 3}}
+	svc := &objsrv.Service{Targets: ts, Clock: &hlc.Clock{}, Maps: maps{pool: 3}, Handles: testHandles}
 	require.NoError(t, svc.Register(reg))
 	ep, err := rpc.Listen(ctx, rpc.Config{Fabric: fabric.Config{Provider: prov, Interface: "127.0.0.1"}, Registry: reg})
 	require.NoError(t, err)
@@ -81,7 +107,7 @@ func clientOn(t *testing.T, prov string) *objclient.Client {
 }
 
 func hdr(oid uint64) objproto.Header {
-	return objproto.Header{Pool: pool, Cont: objproto.UUID{0xcc}, MapVersion: 3, OID: daos.ObjectID{Lo: oid}}
+	return objproto.Header{Pool: pool, Cont: objproto.UUID{0xcc}, ContHandle: rw, MapVersion: 3, OID: daos.ObjectID{Lo: oid}}
 }
 
 func single(name string, size uint64) daos.IOD {
@@ -183,7 +209,7 @@ func TestArraysPunchEnumerateQuery(t *testing.T) {
 
 	// A container never written on a target reads as empty.
 	empty := hdr(2)
-	empty.Cont = objproto.UUID{0xdd}
+	empty.Cont, empty.ContHandle = objproto.UUID{0xdd}, other
 	sizes, err = c.Sizes(ctx, s, empty, []byte("x"), []daos.IOD{single("v", 0)})
 	require.NoError(t, err)
 	assert.Equal(t, []uint64{0}, sizes)
@@ -213,7 +239,7 @@ func TestRefusals(t *testing.T) {
 	other := hdr(3)
 	other.Pool = objproto.UUID{0x99}
 	_, err = c.Update(ctx, s, other, []byte("d"), one, data)
-	is(err, daos.ErrNonexist)
+	is(err, daos.ErrNoHdl) // the handle is of another pool
 
 	// The IODs say 3 bytes, the data has 5.
 	_, err = c.Update(ctx, s, hdr(3), []byte("d"), one, [][]byte{[]byte("abcde")})
@@ -233,4 +259,108 @@ func TestRefusals(t *testing.T) {
 	h.Flags = daos.CondDkeyInsert
 	_, err = c.Update(ctx, s, h, []byte("big"), one, data)
 	is(err, daos.ErrExist)
+}
+
+func TestHandleChecks(t *testing.T) {
+	uri, _ := engine(t)
+	c := client(t)
+	ctx := context.Background()
+	s := objclient.Shard{URI: uri}
+	is := func(err error, code daos.Errno) {
+		t.Helper()
+		require.Error(t, err)
+		assert.True(t, errors.Is(err, code), "want %v, got %v", code, err)
+	}
+	one := []daos.IOD{single("a", 3)}
+	data := [][]byte{[]byte("abc")}
+	_, err := c.Update(ctx, s, hdr(4), []byte("d"), one, data)
+	require.NoError(t, err)
+
+	unknown := hdr(4)
+	unknown.ContHandle = objproto.UUID{0x77}
+	_, err = c.Update(ctx, s, unknown, []byte("d"), one, data)
+	is(err, daos.ErrNoHdl)
+	_, err = c.Fetch(ctx, s, unknown, []byte("d"), one, [][]byte{make([]byte, 3)})
+	is(err, daos.ErrNoHdl)
+	_, err = c.Enumerate(ctx, s, objproto.EnumReq{Header: unknown, Kind: objproto.EnumDkeys})
+	is(err, daos.ErrNoHdl)
+	_, err = c.QueryKey(ctx, s, objproto.QueryKeyReq{Header: unknown, Query: daos.GetMax | daos.GetDkey})
+	is(err, daos.ErrNoHdl)
+
+	// A handle open on another container does not open this one.
+	wrong := hdr(4)
+	wrong.ContHandle = other
+	_, err = c.Fetch(ctx, s, wrong, []byte("d"), one, [][]byte{make([]byte, 3)})
+	is(err, daos.ErrNoHdl)
+	_, err = c.Punch(ctx, s, wrong, objproto.PunchObject, nil, nil)
+	is(err, daos.ErrNoHdl)
+
+	// A read-only handle reads but does not write.
+	rdonly := hdr(4)
+	rdonly.ContHandle = ro
+	got := make([]byte, 3)
+	_, err = c.Fetch(ctx, s, rdonly, []byte("d"), one, [][]byte{got})
+	require.NoError(t, err)
+	assert.Equal(t, "abc", string(got))
+	_, err = c.Update(ctx, s, rdonly, []byte("d"), one, data)
+	is(err, daos.ErrNoPerm)
+	_, err = c.Punch(ctx, s, rdonly, objproto.PunchObject, nil, nil)
+	is(err, daos.ErrNoPerm)
+
+	// An engine without a handle checker refuses everything.
+	reg := rpc.NewRegistry()
+	require.NoError(t, (&objsrv.Service{Targets: targets{}, Clock: &hlc.Clock{}}).Register(reg))
+	ep, err := rpc.Listen(ctx, rpc.Config{Fabric: fabric.Config{Provider: "tcp", Interface: "127.0.0.1"}, Registry: reg})
+	require.NoError(t, err)
+	t.Cleanup(func() { ep.Close() })
+	_, err = c.Fetch(ctx, objclient.Shard{URI: ep.URI()}, hdr(4), []byte("d"), one, [][]byte{got})
+	is(err, daos.ErrNoHdl)
+}
+
+func TestEnumerateLongKeys(t *testing.T) {
+	uri, _ := engine(t)
+	c := client(t)
+	ctx := context.Background()
+	s := objclient.Shard{URI: uri}
+	// 40 dkeys and 40 akeys of 60 KiB each: 2.4 MiB, more than one reply
+	// holds.
+	const n = 40
+	key := func(i int) []byte {
+		k := bytes.Repeat([]byte{'k'}, 60<<10)
+		copy(k, fmt.Sprintf("%03d", i))
+		return k
+	}
+	for i := 0; i < n; i++ {
+		_, err := c.Update(ctx, s, hdr(5), key(i), []daos.IOD{single("v", 1)}, [][]byte{{byte(i)}})
+		require.NoError(t, err)
+		_, err = c.Update(ctx, s, hdr(5), []byte("d"), []daos.IOD{single(string(key(i)), 1)}, [][]byte{{byte(i)}})
+		require.NoError(t, err)
+	}
+	for _, kind := range []objproto.EnumKind{objproto.EnumDkeys, objproto.EnumAkeys} {
+		seen := map[string]bool{}
+		req := objproto.EnumReq{Header: hdr(5), Kind: kind, Dkey: []byte("d")}
+		pages := 0
+		for ; pages < 100; pages++ {
+			resp, err := c.Enumerate(ctx, s, req)
+			require.NoError(t, err)
+			size := 0
+			for _, k := range resp.Keys {
+				require.False(t, seen[string(k)], "key %.3q listed twice", k)
+				seen[string(k)] = true
+				size += len(k)
+			}
+			assert.LessOrEqual(t, size, 1<<20)
+			if resp.EOF {
+				break
+			}
+			require.NotEmpty(t, resp.Keys, "a page made no progress")
+			req.Anchor = resp.Anchor
+		}
+		want := n
+		if kind == objproto.EnumDkeys {
+			want++ // "d"
+		}
+		assert.Len(t, seen, want, "kind %v", kind)
+		assert.Greater(t, pages, 1, "kind %v fit one page", kind)
+	}
 }

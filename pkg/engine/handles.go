@@ -1,0 +1,213 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/drpc"
+	"github.com/daos-go/daos/pkg/engine/enginepb"
+	"github.com/daos-go/daos/pkg/engine/poolhost"
+	"github.com/daos-go/daos/pkg/engine/target"
+	"github.com/daos-go/daos/pkg/object/objproto"
+	"github.com/daos-go/daos/pkg/poolsvc"
+)
+
+// Container handle cache bounds. A handle closed (or a pool disconnected)
+// at the pool service keeps working for object I/O on an engine that
+// cached it for up to handleTTL: engines are not told of closes, so the
+// TTL is how long a closed handle may linger. Unknown handles are
+// remembered only briefly, so a handle opened just after a refusal
+// works at once, and failures to reach the service are not remembered.
+const (
+	handleTTL    = 30 * time.Second
+	noHandleTTL  = time.Second
+	maxHandles   = 16384
+	handleLookup = 10 * time.Second
+)
+
+// handleService is how the cache reaches pools' services: find gives a
+// pool's service ranks, contHandle asks those replicas about a handle.
+type handleService interface {
+	find(ctx context.Context, pool objproto.UUID) (svcRanks []uint32, err error)
+	contHandle(ctx context.Context, pool objproto.UUID, svcRanks []uint32, handle objproto.UUID) (*poolsvc.ContHandleReply, error)
+}
+
+type handleKey struct{ pool, handle objproto.UUID }
+
+type handleEntry struct {
+	cont    objproto.UUID
+	write   bool
+	err     error // DER_NO_HDL, cached briefly
+	expires time.Time
+	// done is closed when a lookup in flight ends (nil once it has):
+	// concurrent requests for a new handle share one lookup.
+	done chan struct{}
+}
+
+type svcEntry struct {
+	ranks   []uint32
+	expires time.Time
+}
+
+// handleCache answers objsrv's container handle checks (objsrv.Handles)
+// from the pools' services, caching the answers per (pool, handle).
+type handleCache struct {
+	svc handleService
+	now func() time.Time
+
+	mu      sync.Mutex
+	entries map[handleKey]*handleEntry
+	svcs    map[objproto.UUID]svcEntry
+}
+
+func newHandleCache(svc handleService) *handleCache {
+	return &handleCache{svc: svc, now: time.Now, entries: map[handleKey]*handleEntry{}, svcs: map[objproto.UUID]svcEntry{}}
+}
+
+// ContHandle gives the container that handle is open on and whether it may
+// write (objsrv.Handles).
+func (c *handleCache) ContHandle(ctx context.Context, pool, handle objproto.UUID) (objproto.UUID, bool, error) {
+	k := handleKey{pool, handle}
+	for {
+		c.mu.Lock()
+		e, ok := c.entries[k]
+		if ok && e.done == nil && c.now().Before(e.expires) {
+			c.mu.Unlock()
+			return e.cont, e.write, e.err
+		}
+		if ok && e.done != nil {
+			done := e.done
+			c.mu.Unlock()
+			select {
+			case <-done:
+				continue
+			case <-ctx.Done():
+				return objproto.UUID{}, false, ctx.Err()
+			}
+		}
+		e = &handleEntry{done: make(chan struct{})}
+		c.makeRoom()
+		c.entries[k] = e
+		c.mu.Unlock()
+
+		cont, write, err := c.lookup(ctx, pool, handle)
+		c.mu.Lock()
+		close(e.done)
+		e.done = nil
+		switch {
+		case err == nil:
+			e.cont, e.write, e.expires = cont, write, c.now().Add(handleTTL)
+		case errors.Is(err, daos.ErrNoHdl):
+			e.err, e.expires = err, c.now().Add(noHandleTTL)
+		default:
+			// Not an answer about the handle: ask again next time.
+			delete(c.entries, k)
+		}
+		c.mu.Unlock()
+		return cont, write, err
+	}
+}
+
+// makeRoom keeps the cache under maxHandles: expired entries go first,
+// then any settled ones (they are only a cache).
+func (c *handleCache) makeRoom() {
+	if len(c.entries) < maxHandles {
+		return
+	}
+	now := c.now()
+	for k, e := range c.entries {
+		if e.done == nil && !now.Before(e.expires) {
+			delete(c.entries, k)
+		}
+	}
+	for k, e := range c.entries {
+		if len(c.entries) < maxHandles {
+			break
+		}
+		if e.done == nil {
+			delete(c.entries, k)
+		}
+	}
+	if len(c.svcs) >= maxHandles {
+		clear(c.svcs)
+	}
+}
+
+func (c *handleCache) lookup(ctx context.Context, pool, handle objproto.UUID) (objproto.UUID, bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, handleLookup)
+	defer cancel()
+	ranks, err := c.svcRanks(ctx, pool)
+	if err != nil {
+		return objproto.UUID{}, false, err
+	}
+	r, err := c.svc.contHandle(ctx, pool, ranks, handle)
+	if err != nil {
+		if !errors.Is(err, daos.ErrNoHdl) {
+			// The service may have moved: find it again next time.
+			c.mu.Lock()
+			delete(c.svcs, pool)
+			c.mu.Unlock()
+		}
+		return objproto.UUID{}, false, err
+	}
+	if r.Handle == nil {
+		return objproto.UUID{}, false, daos.Errorf(daos.ErrProto, "pool service answered no container handle")
+	}
+	u, err := target.ParseUUID(r.Cont)
+	if err != nil {
+		return objproto.UUID{}, false, daos.Errorf(daos.ErrProto, "pool service answered container %q: %v", r.Cont, err)
+	}
+	return objproto.UUID(u), r.Handle.Flags&(poolsvc.FlagRW|poolsvc.FlagEX) != 0, nil
+}
+
+// svcRanks finds pool's service replicas, remembered as long as handles.
+func (c *handleCache) svcRanks(ctx context.Context, pool objproto.UUID) ([]uint32, error) {
+	c.mu.Lock()
+	s, ok := c.svcs[pool]
+	c.mu.Unlock()
+	if ok && c.now().Before(s.expires) {
+		return s.ranks, nil
+	}
+	ranks, err := c.svc.find(ctx, pool)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.svcs[pool] = svcEntry{ranks: ranks, expires: c.now().Add(handleTTL)}
+	c.mu.Unlock()
+	return ranks, nil
+}
+
+// engineHandles reaches pool services for the cache: this engine's
+// server finds a pool's service (POOL_FIND_BYLABEL matches UUIDs too),
+// and the replicas answer a "cont_handle" query.
+type engineHandles struct{ e *Engine }
+
+func (h engineHandles) find(ctx context.Context, pool objproto.UUID) ([]uint32, error) {
+	find := &enginepb.PoolFindResp{}
+	id := target.UUID(pool).String()
+	if err := h.e.srvCall(ctx, drpc.ModuleSrv, drpc.MethodPoolFindByLabel, &enginepb.PoolFindReq{Label: id}, find); err != nil {
+		return nil, err
+	}
+	if find.Status != 0 {
+		err := daos.FromCode(int(find.Status))
+		if errors.Is(err, daos.ErrNonexist) {
+			// No such pool: no handle of it is open.
+			return nil, daos.Errorf(daos.ErrNoHdl, "pool %s: %v", id, err)
+		}
+		return nil, err
+	}
+	return find.Svcreps, nil
+}
+
+func (h engineHandles) contHandle(ctx context.Context, pool objproto.UUID, svcRanks []uint32, handle objproto.UUID) (*poolsvc.ContHandleReply, error) {
+	r := &poolsvc.ContHandleReply{}
+	q := poolsvc.Query{What: "cont_handle", ID: target.UUID(handle).String()}
+	if err := h.e.serviceQuery(ctx, poolhost.UUID(pool), svcRanks, q, r); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
