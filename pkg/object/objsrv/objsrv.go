@@ -76,6 +76,16 @@ func (s *Service) Register(reg *rpc.Registry) error {
 // check validates the header, that its container handle is open on its
 // container (and writable when write is set), and finds the target.
 func (s *Service) check(ctx context.Context, h *objproto.Header, write bool) (*target.Target, uint32, error) {
+	// A sender's clock (or a write's explicit epoch) far ahead of this
+	// engine's would stamp writes that hide every later one.
+	if err := s.Clock.Check(h.HLC); err != nil {
+		return nil, 0, err
+	}
+	if write && h.Epoch != 0 {
+		if err := s.Clock.Check(h.Epoch); err != nil {
+			return nil, 0, err
+		}
+	}
 	s.Clock.Update(h.HLC)
 	var version uint32
 	if s.Maps != nil {

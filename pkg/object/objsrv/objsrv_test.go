@@ -364,3 +364,14 @@ func TestEnumerateLongKeys(t *testing.T) {
 		assert.Greater(t, pages, 1, "kind %v fit one page", kind)
 	}
 }
+
+func TestClockRefusals(t *testing.T) {
+	uri, _ := engine(t)
+	c := client(t)
+	ctx := context.Background()
+	s := objclient.Shard{URI: uri}
+	h := hdr(9)
+	h.Epoch = ^uint64(0) - 5 // a write stamped near the end of time
+	_, err := c.Update(ctx, s, h, []byte("d"), []daos.IOD{single("a", 1)}, [][]byte{{1}})
+	assert.True(t, errors.Is(err, daos.ErrHlcSync), "%v", err)
+}
