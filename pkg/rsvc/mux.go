@@ -36,7 +36,7 @@ const (
 	maxSnapshotSize = 64 << 20
 	callTimeout     = 10 * time.Second
 	// maxInlineBody is the largest body sent inside the message.
-	maxInlineBody = 256 << 10
+	maxInlineBody   = 256 << 10
 	snapshotTimeout = 2 * time.Minute
 )
 
