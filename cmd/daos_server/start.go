@@ -127,6 +127,9 @@ dmg calls (storage scan and format, network scan, engine query) on port
 			if err := metrics.WatchManagement(plane.svc); err != nil {
 				return fmt.Errorf("start: telemetry: %w", err)
 			}
+			if err := metrics.WatchEngineIO(srv); err != nil {
+				return fmt.Errorf("start: telemetry: %w", err)
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, syscall.SIGINT)
 			defer stop()
 			var telLis net.Listener

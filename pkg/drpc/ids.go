@@ -62,6 +62,9 @@ const (
 	// daos_server asks for its configuration instead of taking it from
 	// command-line flags and environment variables.
 	MethodGetEngineConfig Method = 390
+	// MethodGetMetrics is a daos-go addition: daos_server reads an
+	// engine's I/O counters for its Prometheus endpoint.
+	MethodGetMetrics Method = 391
 )
 
 // Methods served by daos_agent (libdaos → agent).

@@ -8,6 +8,7 @@ import (
 
 	"github.com/daos-go/daos/pkg/daos"
 	"github.com/daos-go/daos/pkg/engine/enginepb"
+	"github.com/daos-go/daos/pkg/engine/iostats"
 	"github.com/daos-go/daos/pkg/engine/poolhost"
 	"github.com/daos-go/daos/pkg/engine/target"
 	"github.com/daos-go/daos/pkg/fabric"
@@ -25,6 +26,7 @@ type dataPlane struct {
 	ep      *rpc.Endpoint
 	clock   *hlc.Clock
 	pools   *poolhost.Host
+	stats   *iostats.Stats
 }
 
 // Target finds target idx (objsrv.Targets).
@@ -66,8 +68,9 @@ func startDataPlane(ctx context.Context, cfg *enginepb.EngineConfig, log *slog.L
 		}
 		d.targets = append(d.targets, t)
 	}
+	d.stats = iostats.New(len(d.targets))
 	reg := rpc.NewRegistry()
-	if err := (&objsrv.Service{Targets: d, Clock: d.clock, Handles: handles}).Register(reg); err != nil {
+	if err := (&objsrv.Service{Targets: d, Clock: d.clock, Handles: handles, Metrics: d.stats}).Register(reg); err != nil {
 		d.close()
 		return nil, err
 	}
@@ -124,4 +127,23 @@ func (d *dataPlane) close() error {
 		errs = append(errs, t.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// metrics is the data plane's counters and its shards' space.
+func (d *dataPlane) metrics() *enginepb.MetricsResp {
+	resp := &enginepb.MetricsResp{}
+	resp.BoundsS, resp.Ops = d.stats.Snapshot()
+	for _, t := range d.targets {
+		for _, p := range t.Pools() {
+			vp, err := t.Shard(p)
+			if err != nil {
+				continue // destroyed meanwhile
+			}
+			sp := vp.Space()
+			resp.Shards = append(resp.Shards, &enginepb.ShardSpace{Pool: p.String(), Target: uint32(t.Index()),
+				ScmTotal: sp.SCMTotal, ScmFree: sp.SCMTotal - min(sp.SCMUsed, sp.SCMTotal),
+				NvmeTotal: sp.NVMeTotal, NvmeFree: sp.NVMeTotal - min(sp.NVMeUsed, sp.NVMeTotal)})
+		}
+	}
+	return resp
 }

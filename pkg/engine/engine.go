@@ -101,6 +101,9 @@ func Run(ctx context.Context, opts Options) error {
 	srv := drpc.NewServer(sockPath, drpc.ServerOptions{Logger: opts.Logger, AllowPeer: drpc.SameUser})
 	srv.Register(drpc.ModuleMgmt, drpc.MethodPingRank, e.ping)
 	e.member.register(srv)
+	srv.Register(drpc.ModuleMgmt, drpc.MethodGetMetrics, func(context.Context, []byte) ([]byte, error) {
+		return proto.Marshal(dp.metrics())
+	})
 	e.registerPool(srv)
 	if err := srv.Listen(ctx); err != nil {
 		return fmt.Errorf("engine %d: %w", opts.Instance, err)

@@ -14,6 +14,7 @@ import (
 	"github.com/daos-go/daos/pkg/control/server"
 	"github.com/daos-go/daos/pkg/drpc"
 	"github.com/daos-go/daos/pkg/drpc/drpcpb"
+	"github.com/daos-go/daos/pkg/engine/enginepb"
 )
 
 // Namespace prefixes daos_server's own metrics.
@@ -77,6 +78,18 @@ type MgmtStatus interface {
 // system map version, members by state), read at each scrape.
 func (r *Registry) WatchManagement(m MgmtStatus) error {
 	return r.reg.Register(&mgmtCollector{ms: m})
+}
+
+// EngineIO reads engines' I/O counters (*server.Server).
+type EngineIO interface {
+	Instances() []server.InstanceInfo
+	EngineMetrics(ctx context.Context, idx int) (*enginepb.MetricsResp, error)
+}
+
+// WatchEngineIO adds the engines' I/O and pool space metrics, read from
+// every ready engine at each scrape.
+func (r *Registry) WatchEngineIO(e EngineIO) error {
+	return r.reg.Register(&ioCollector{engines: e})
 }
 
 // WatchEngines adds the engine metrics, read from e at each scrape. It
@@ -178,6 +191,75 @@ func (c *mgmtCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(mapVersionDesc, prometheus.GaugeValue, float64(st.MapVersion))
 	for _, s := range memberStates {
 		ch <- prometheus.MustNewConstMetric(membersDesc, prometheus.GaugeValue, float64(st.Members[s]), s)
+	}
+}
+
+var (
+	ioOpsDesc = prometheus.NewDesc("engine_io_ops_total",
+		"Object I/O requests served, by rank, target and operation.", []string{"rank", "target", "op"}, nil)
+	ioErrorsDesc = prometheus.NewDesc("engine_io_errors_total",
+		"Object I/O requests that failed, by rank, target and operation.", []string{"rank", "target", "op"}, nil)
+	ioBytesDesc = prometheus.NewDesc("engine_io_bytes_total",
+		"Bytes of object data moved, by rank, target and operation.", []string{"rank", "target", "op"}, nil)
+	ioLatencyDesc = prometheus.NewDesc("engine_io_latency_seconds",
+		"Time to serve object I/O requests, by rank, target and operation.", []string{"rank", "target", "op"}, nil)
+	poolSpaceDesc = prometheus.NewDesc("engine_pool_space_bytes",
+		"Space of each pool's shard on each target, by tier (scm, nvme) and kind (total, free).",
+		[]string{"rank", "target", "pool", "tier", "kind"}, nil)
+)
+
+// ioScrapeTimeout bounds asking one engine for its counters.
+const ioScrapeTimeout = 2 * time.Second
+
+type ioCollector struct{ engines EngineIO }
+
+func (c *ioCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{ioOpsDesc, ioErrorsDesc, ioBytesDesc, ioLatencyDesc, poolSpaceDesc} {
+		ch <- d
+	}
+}
+
+func (c *ioCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, in := range c.engines.Instances() {
+		if in.State != server.StateReady {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), ioScrapeTimeout)
+		m, err := c.engines.EngineMetrics(ctx, in.Index)
+		cancel()
+		if err != nil {
+			continue // the engine's own state metrics tell why
+		}
+		rank := "engine" + strconv.Itoa(in.Index)
+		if in.HasRank {
+			rank = strconv.FormatUint(uint64(in.Rank), 10)
+		}
+		for _, o := range m.Ops {
+			tgt := strconv.FormatUint(uint64(o.Target), 10)
+			ch <- prometheus.MustNewConstMetric(ioOpsDesc, prometheus.CounterValue, float64(o.Count), rank, tgt, o.Op)
+			ch <- prometheus.MustNewConstMetric(ioErrorsDesc, prometheus.CounterValue, float64(o.Errors), rank, tgt, o.Op)
+			ch <- prometheus.MustNewConstMetric(ioBytesDesc, prometheus.CounterValue, float64(o.Bytes), rank, tgt, o.Op)
+			buckets := map[float64]uint64{}
+			var cum uint64
+			for i, b := range m.BoundsS {
+				if i < len(o.Buckets) {
+					cum += o.Buckets[i]
+				}
+				buckets[b] = cum
+			}
+			if h, err := prometheus.NewConstHistogram(ioLatencyDesc, o.Count, float64(o.LatencySumNs)/1e9, buckets, rank, tgt, o.Op); err == nil {
+				ch <- h
+			}
+		}
+		for _, sp := range m.Shards {
+			tgt := strconv.FormatUint(uint64(sp.Target), 10)
+			for _, v := range []struct {
+				tier, kind string
+				val        uint64
+			}{{"scm", "total", sp.ScmTotal}, {"scm", "free", sp.ScmFree}, {"nvme", "total", sp.NvmeTotal}, {"nvme", "free", sp.NvmeFree}} {
+				ch <- prometheus.MustNewConstMetric(poolSpaceDesc, prometheus.GaugeValue, float64(v.val), rank, tgt, sp.Pool, v.tier, v.kind)
+			}
+		}
 	}
 }
 

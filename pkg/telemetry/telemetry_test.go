@@ -17,6 +17,7 @@ import (
 	"github.com/daos-go/daos/pkg/control/mgmtsvc"
 	"github.com/daos-go/daos/pkg/control/server"
 	"github.com/daos-go/daos/pkg/drpc"
+	"github.com/daos-go/daos/pkg/engine/enginepb"
 )
 
 // fakeEngines is a settable engine snapshot.
@@ -200,4 +201,31 @@ func TestManagementMetrics(t *testing.T) {
 	require.Equal(t, 2.0, value(t, sets, "daos_server_system_members", map[string]string{"state": "joined"}))
 	require.Equal(t, 1.0, value(t, sets, "daos_server_system_members", map[string]string{"state": "unresponsive"}))
 	require.Equal(t, 0.0, value(t, sets, "daos_server_system_members", map[string]string{"state": "excluded"}))
+}
+
+type fakeIO struct{ fakeEngines }
+
+func (f *fakeIO) EngineMetrics(context.Context, int) (*enginepb.MetricsResp, error) {
+	return &enginepb.MetricsResp{
+		BoundsS: []float64{0.001, 0.01},
+		Ops:     []*enginepb.OpStats{{Target: 2, Op: "update", Count: 5, Errors: 1, Bytes: 20480, LatencySumNs: 5e6, Buckets: []uint64{3, 1, 1}}},
+		Shards:  []*enginepb.ShardSpace{{Pool: "p1", Target: 2, ScmTotal: 100, ScmFree: 60, NvmeTotal: 1000, NvmeFree: 900}},
+	}, nil
+}
+
+func TestEngineIOMetrics(t *testing.T) {
+	io := &fakeIO{}
+	io.set(server.InstanceInfo{Index: 0, State: server.StateReady, Rank: 4, HasRank: true},
+		server.InstanceInfo{Index: 1, State: server.StateStopped})
+	reg := NewRegistry()
+	require.NoError(t, reg.WatchEngineIO(io))
+	ts := httptest.NewServer(Handler(reg.Gatherer(), nil))
+	defer ts.Close()
+	sets := scrape(t, ts.URL+MetricsPath)
+	labels := map[string]string{"rank": "4", "target": "2", "op": "update"}
+	require.Equal(t, 5.0, value(t, sets, "engine_io_ops_total", labels))
+	require.Equal(t, 1.0, value(t, sets, "engine_io_errors_total", labels))
+	require.Equal(t, 20480.0, value(t, sets, "engine_io_bytes_total", labels))
+	require.Contains(t, sets, "engine_io_latency_seconds")
+	require.Equal(t, 60.0, value(t, sets, "engine_pool_space_bytes", map[string]string{"pool": "p1", "tier": "scm", "kind": "free"}))
 }

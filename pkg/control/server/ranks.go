@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/daos-go/daos/pkg/daos"
 	"github.com/daos-go/daos/pkg/drpc"
 	"github.com/daos-go/daos/pkg/engine/enginepb"
@@ -77,4 +79,27 @@ func (in *instance) supervised() bool {
 	default:
 		return true
 	}
+}
+
+// EngineMetrics reads a ready engine's I/O counters and shard space.
+func (s *Server) EngineMetrics(ctx context.Context, idx int) (*enginepb.MetricsResp, error) {
+	in, err := s.instance(idx)
+	if err != nil {
+		return nil, err
+	}
+	in.mu.Lock()
+	client, state := in.client, in.state
+	in.mu.Unlock()
+	if client == nil || state != StateReady {
+		return nil, daos.Errorf(daos.ErrUnreach, "engine %d is not ready", idx)
+	}
+	out, err := client.Call(ctx, drpc.ModuleMgmt, drpc.MethodGetMetrics, nil)
+	if err != nil {
+		return nil, fmt.Errorf("engine %d metrics: %w", idx, err)
+	}
+	resp := &enginepb.MetricsResp{}
+	if err := proto.Unmarshal(out, resp); err != nil {
+		return nil, fmt.Errorf("engine %d metrics: %w", idx, err)
+	}
+	return resp, nil
 }

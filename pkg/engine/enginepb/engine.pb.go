@@ -882,6 +882,303 @@ func (x *PoolFindResp) GetSvcreps() []uint32 {
 	return nil
 }
 
+// MetricsReq asks an engine for its I/O counters (MGMT GET_METRICS, a
+// daos-go method): daos_server exports them to Prometheus.
+type MetricsReq struct {
+	state         protoimpl.MessageState
+	sizeCache     protoimpl.SizeCache
+	unknownFields protoimpl.UnknownFields
+}
+
+func (x *MetricsReq) Reset() {
+	*x = MetricsReq{}
+	if protoimpl.UnsafeEnabled {
+		mi := &file_engine_proto_msgTypes[12]
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		ms.StoreMessageInfo(mi)
+	}
+}
+
+func (x *MetricsReq) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MetricsReq) ProtoMessage() {}
+
+func (x *MetricsReq) ProtoReflect() protoreflect.Message {
+	mi := &file_engine_proto_msgTypes[12]
+	if protoimpl.UnsafeEnabled && x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MetricsReq.ProtoReflect.Descriptor instead.
+func (*MetricsReq) Descriptor() ([]byte, []int) {
+	return file_engine_proto_rawDescGZIP(), []int{12}
+}
+
+// OpStats is one target's counters for one operation.
+type OpStats struct {
+	state         protoimpl.MessageState
+	sizeCache     protoimpl.SizeCache
+	unknownFields protoimpl.UnknownFields
+
+	Target       uint32 `protobuf:"varint,1,opt,name=target,proto3" json:"target,omitempty"`
+	Op           string `protobuf:"bytes,2,opt,name=op,proto3" json:"op,omitempty"`
+	Count        uint64 `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"`
+	Errors       uint64 `protobuf:"varint,4,opt,name=errors,proto3" json:"errors,omitempty"`
+	Bytes        uint64 `protobuf:"varint,5,opt,name=bytes,proto3" json:"bytes,omitempty"`
+	LatencySumNs uint64 `protobuf:"varint,6,opt,name=latency_sum_ns,json=latencySumNs,proto3" json:"latency_sum_ns,omitempty"`
+	// buckets[i] counts calls of at most bounds_s[i] seconds (not
+	// cumulative); the last entry counts the slower ones.
+	Buckets []uint64 `protobuf:"varint,7,rep,packed,name=buckets,proto3" json:"buckets,omitempty"`
+}
+
+func (x *OpStats) Reset() {
+	*x = OpStats{}
+	if protoimpl.UnsafeEnabled {
+		mi := &file_engine_proto_msgTypes[13]
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		ms.StoreMessageInfo(mi)
+	}
+}
+
+func (x *OpStats) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OpStats) ProtoMessage() {}
+
+func (x *OpStats) ProtoReflect() protoreflect.Message {
+	mi := &file_engine_proto_msgTypes[13]
+	if protoimpl.UnsafeEnabled && x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OpStats.ProtoReflect.Descriptor instead.
+func (*OpStats) Descriptor() ([]byte, []int) {
+	return file_engine_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *OpStats) GetTarget() uint32 {
+	if x != nil {
+		return x.Target
+	}
+	return 0
+}
+
+func (x *OpStats) GetOp() string {
+	if x != nil {
+		return x.Op
+	}
+	return ""
+}
+
+func (x *OpStats) GetCount() uint64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *OpStats) GetErrors() uint64 {
+	if x != nil {
+		return x.Errors
+	}
+	return 0
+}
+
+func (x *OpStats) GetBytes() uint64 {
+	if x != nil {
+		return x.Bytes
+	}
+	return 0
+}
+
+func (x *OpStats) GetLatencySumNs() uint64 {
+	if x != nil {
+		return x.LatencySumNs
+	}
+	return 0
+}
+
+func (x *OpStats) GetBuckets() []uint64 {
+	if x != nil {
+		return x.Buckets
+	}
+	return nil
+}
+
+// ShardSpace is one target's shard of a pool.
+type ShardSpace struct {
+	state         protoimpl.MessageState
+	sizeCache     protoimpl.SizeCache
+	unknownFields protoimpl.UnknownFields
+
+	Pool      string `protobuf:"bytes,1,opt,name=pool,proto3" json:"pool,omitempty"`
+	Target    uint32 `protobuf:"varint,2,opt,name=target,proto3" json:"target,omitempty"`
+	ScmTotal  uint64 `protobuf:"varint,3,opt,name=scm_total,json=scmTotal,proto3" json:"scm_total,omitempty"`
+	ScmFree   uint64 `protobuf:"varint,4,opt,name=scm_free,json=scmFree,proto3" json:"scm_free,omitempty"`
+	NvmeTotal uint64 `protobuf:"varint,5,opt,name=nvme_total,json=nvmeTotal,proto3" json:"nvme_total,omitempty"`
+	NvmeFree  uint64 `protobuf:"varint,6,opt,name=nvme_free,json=nvmeFree,proto3" json:"nvme_free,omitempty"`
+}
+
+func (x *ShardSpace) Reset() {
+	*x = ShardSpace{}
+	if protoimpl.UnsafeEnabled {
+		mi := &file_engine_proto_msgTypes[14]
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		ms.StoreMessageInfo(mi)
+	}
+}
+
+func (x *ShardSpace) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ShardSpace) ProtoMessage() {}
+
+func (x *ShardSpace) ProtoReflect() protoreflect.Message {
+	mi := &file_engine_proto_msgTypes[14]
+	if protoimpl.UnsafeEnabled && x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ShardSpace.ProtoReflect.Descriptor instead.
+func (*ShardSpace) Descriptor() ([]byte, []int) {
+	return file_engine_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *ShardSpace) GetPool() string {
+	if x != nil {
+		return x.Pool
+	}
+	return ""
+}
+
+func (x *ShardSpace) GetTarget() uint32 {
+	if x != nil {
+		return x.Target
+	}
+	return 0
+}
+
+func (x *ShardSpace) GetScmTotal() uint64 {
+	if x != nil {
+		return x.ScmTotal
+	}
+	return 0
+}
+
+func (x *ShardSpace) GetScmFree() uint64 {
+	if x != nil {
+		return x.ScmFree
+	}
+	return 0
+}
+
+func (x *ShardSpace) GetNvmeTotal() uint64 {
+	if x != nil {
+		return x.NvmeTotal
+	}
+	return 0
+}
+
+func (x *ShardSpace) GetNvmeFree() uint64 {
+	if x != nil {
+		return x.NvmeFree
+	}
+	return 0
+}
+
+type MetricsResp struct {
+	state         protoimpl.MessageState
+	sizeCache     protoimpl.SizeCache
+	unknownFields protoimpl.UnknownFields
+
+	BoundsS     []float64     `protobuf:"fixed64,1,rep,packed,name=bounds_s,json=boundsS,proto3" json:"bounds_s,omitempty"`
+	Ops         []*OpStats    `protobuf:"bytes,2,rep,name=ops,proto3" json:"ops,omitempty"`
+	Shards      []*ShardSpace `protobuf:"bytes,3,rep,name=shards,proto3" json:"shards,omitempty"`
+	PoolHandles uint64        `protobuf:"varint,4,opt,name=pool_handles,json=poolHandles,proto3" json:"pool_handles,omitempty"`
+}
+
+func (x *MetricsResp) Reset() {
+	*x = MetricsResp{}
+	if protoimpl.UnsafeEnabled {
+		mi := &file_engine_proto_msgTypes[15]
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		ms.StoreMessageInfo(mi)
+	}
+}
+
+func (x *MetricsResp) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MetricsResp) ProtoMessage() {}
+
+func (x *MetricsResp) ProtoReflect() protoreflect.Message {
+	mi := &file_engine_proto_msgTypes[15]
+	if protoimpl.UnsafeEnabled && x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MetricsResp.ProtoReflect.Descriptor instead.
+func (*MetricsResp) Descriptor() ([]byte, []int) {
+	return file_engine_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *MetricsResp) GetBoundsS() []float64 {
+	if x != nil {
+		return x.BoundsS
+	}
+	return nil
+}
+
+func (x *MetricsResp) GetOps() []*OpStats {
+	if x != nil {
+		return x.Ops
+	}
+	return nil
+}
+
+func (x *MetricsResp) GetShards() []*ShardSpace {
+	if x != nil {
+		return x.Shards
+	}
+	return nil
+}
+
+func (x *MetricsResp) GetPoolHandles() uint64 {
+	if x != nil {
+		return x.PoolHandles
+	}
+	return 0
+}
+
 type GroupUpdateReq_Engine struct {
 	state         protoimpl.MessageState
 	sizeCache     protoimpl.SizeCache
@@ -895,7 +1192,7 @@ type GroupUpdateReq_Engine struct {
 func (x *GroupUpdateReq_Engine) Reset() {
 	*x = GroupUpdateReq_Engine{}
 	if protoimpl.UnsafeEnabled {
-		mi := &file_engine_proto_msgTypes[12]
+		mi := &file_engine_proto_msgTypes[16]
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		ms.StoreMessageInfo(mi)
 	}
@@ -908,7 +1205,7 @@ func (x *GroupUpdateReq_Engine) String() string {
 func (*GroupUpdateReq_Engine) ProtoMessage() {}
 
 func (x *GroupUpdateReq_Engine) ProtoReflect() protoreflect.Message {
-	mi := &file_engine_proto_msgTypes[12]
+	mi := &file_engine_proto_msgTypes[16]
 	if protoimpl.UnsafeEnabled && x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1053,10 +1350,43 @@ var file_engine_proto_rawDesc = []byte{
 	0x05, 0x52, 0x06, 0x73, 0x74, 0x61, 0x74, 0x75, 0x73, 0x12, 0x12, 0x0a, 0x04, 0x75, 0x75, 0x69,
 	0x64, 0x18, 0x02, 0x20, 0x01, 0x28, 0x09, 0x52, 0x04, 0x75, 0x75, 0x69, 0x64, 0x12, 0x18, 0x0a,
 	0x07, 0x73, 0x76, 0x63, 0x72, 0x65, 0x70, 0x73, 0x18, 0x03, 0x20, 0x03, 0x28, 0x0d, 0x52, 0x07,
-	0x73, 0x76, 0x63, 0x72, 0x65, 0x70, 0x73, 0x42, 0x2d, 0x5a, 0x2b, 0x67, 0x69, 0x74, 0x68, 0x75,
-	0x62, 0x2e, 0x63, 0x6f, 0x6d, 0x2f, 0x64, 0x61, 0x6f, 0x73, 0x2d, 0x67, 0x6f, 0x2f, 0x64, 0x61,
-	0x6f, 0x73, 0x2f, 0x70, 0x6b, 0x67, 0x2f, 0x65, 0x6e, 0x67, 0x69, 0x6e, 0x65, 0x2f, 0x65, 0x6e,
-	0x67, 0x69, 0x6e, 0x65, 0x70, 0x62, 0x62, 0x06, 0x70, 0x72, 0x6f, 0x74, 0x6f, 0x33,
+	0x73, 0x76, 0x63, 0x72, 0x65, 0x70, 0x73, 0x22, 0x0c, 0x0a, 0x0a, 0x4d, 0x65, 0x74, 0x72, 0x69,
+	0x63, 0x73, 0x52, 0x65, 0x71, 0x22, 0xb5, 0x01, 0x0a, 0x07, 0x4f, 0x70, 0x53, 0x74, 0x61, 0x74,
+	0x73, 0x12, 0x16, 0x0a, 0x06, 0x74, 0x61, 0x72, 0x67, 0x65, 0x74, 0x18, 0x01, 0x20, 0x01, 0x28,
+	0x0d, 0x52, 0x06, 0x74, 0x61, 0x72, 0x67, 0x65, 0x74, 0x12, 0x0e, 0x0a, 0x02, 0x6f, 0x70, 0x18,
+	0x02, 0x20, 0x01, 0x28, 0x09, 0x52, 0x02, 0x6f, 0x70, 0x12, 0x14, 0x0a, 0x05, 0x63, 0x6f, 0x75,
+	0x6e, 0x74, 0x18, 0x03, 0x20, 0x01, 0x28, 0x04, 0x52, 0x05, 0x63, 0x6f, 0x75, 0x6e, 0x74, 0x12,
+	0x16, 0x0a, 0x06, 0x65, 0x72, 0x72, 0x6f, 0x72, 0x73, 0x18, 0x04, 0x20, 0x01, 0x28, 0x04, 0x52,
+	0x06, 0x65, 0x72, 0x72, 0x6f, 0x72, 0x73, 0x12, 0x14, 0x0a, 0x05, 0x62, 0x79, 0x74, 0x65, 0x73,
+	0x18, 0x05, 0x20, 0x01, 0x28, 0x04, 0x52, 0x05, 0x62, 0x79, 0x74, 0x65, 0x73, 0x12, 0x24, 0x0a,
+	0x0e, 0x6c, 0x61, 0x74, 0x65, 0x6e, 0x63, 0x79, 0x5f, 0x73, 0x75, 0x6d, 0x5f, 0x6e, 0x73, 0x18,
+	0x06, 0x20, 0x01, 0x28, 0x04, 0x52, 0x0c, 0x6c, 0x61, 0x74, 0x65, 0x6e, 0x63, 0x79, 0x53, 0x75,
+	0x6d, 0x4e, 0x73, 0x12, 0x18, 0x0a, 0x07, 0x62, 0x75, 0x63, 0x6b, 0x65, 0x74, 0x73, 0x18, 0x07,
+	0x20, 0x03, 0x28, 0x04, 0x52, 0x07, 0x62, 0x75, 0x63, 0x6b, 0x65, 0x74, 0x73, 0x22, 0xac, 0x01,
+	0x0a, 0x0a, 0x53, 0x68, 0x61, 0x72, 0x64, 0x53, 0x70, 0x61, 0x63, 0x65, 0x12, 0x12, 0x0a, 0x04,
+	0x70, 0x6f, 0x6f, 0x6c, 0x18, 0x01, 0x20, 0x01, 0x28, 0x09, 0x52, 0x04, 0x70, 0x6f, 0x6f, 0x6c,
+	0x12, 0x16, 0x0a, 0x06, 0x74, 0x61, 0x72, 0x67, 0x65, 0x74, 0x18, 0x02, 0x20, 0x01, 0x28, 0x0d,
+	0x52, 0x06, 0x74, 0x61, 0x72, 0x67, 0x65, 0x74, 0x12, 0x1b, 0x0a, 0x09, 0x73, 0x63, 0x6d, 0x5f,
+	0x74, 0x6f, 0x74, 0x61, 0x6c, 0x18, 0x03, 0x20, 0x01, 0x28, 0x04, 0x52, 0x08, 0x73, 0x63, 0x6d,
+	0x54, 0x6f, 0x74, 0x61, 0x6c, 0x12, 0x19, 0x0a, 0x08, 0x73, 0x63, 0x6d, 0x5f, 0x66, 0x72, 0x65,
+	0x65, 0x18, 0x04, 0x20, 0x01, 0x28, 0x04, 0x52, 0x07, 0x73, 0x63, 0x6d, 0x46, 0x72, 0x65, 0x65,
+	0x12, 0x1d, 0x0a, 0x0a, 0x6e, 0x76, 0x6d, 0x65, 0x5f, 0x74, 0x6f, 0x74, 0x61, 0x6c, 0x18, 0x05,
+	0x20, 0x01, 0x28, 0x04, 0x52, 0x09, 0x6e, 0x76, 0x6d, 0x65, 0x54, 0x6f, 0x74, 0x61, 0x6c, 0x12,
+	0x1b, 0x0a, 0x09, 0x6e, 0x76, 0x6d, 0x65, 0x5f, 0x66, 0x72, 0x65, 0x65, 0x18, 0x06, 0x20, 0x01,
+	0x28, 0x04, 0x52, 0x08, 0x6e, 0x76, 0x6d, 0x65, 0x46, 0x72, 0x65, 0x65, 0x22, 0x9a, 0x01, 0x0a,
+	0x0b, 0x4d, 0x65, 0x74, 0x72, 0x69, 0x63, 0x73, 0x52, 0x65, 0x73, 0x70, 0x12, 0x19, 0x0a, 0x08,
+	0x62, 0x6f, 0x75, 0x6e, 0x64, 0x73, 0x5f, 0x73, 0x18, 0x01, 0x20, 0x03, 0x28, 0x01, 0x52, 0x07,
+	0x62, 0x6f, 0x75, 0x6e, 0x64, 0x73, 0x53, 0x12, 0x21, 0x0a, 0x03, 0x6f, 0x70, 0x73, 0x18, 0x02,
+	0x20, 0x03, 0x28, 0x0b, 0x32, 0x0f, 0x2e, 0x65, 0x6e, 0x67, 0x69, 0x6e, 0x65, 0x2e, 0x4f, 0x70,
+	0x53, 0x74, 0x61, 0x74, 0x73, 0x52, 0x03, 0x6f, 0x70, 0x73, 0x12, 0x2a, 0x0a, 0x06, 0x73, 0x68,
+	0x61, 0x72, 0x64, 0x73, 0x18, 0x03, 0x20, 0x03, 0x28, 0x0b, 0x32, 0x12, 0x2e, 0x65, 0x6e, 0x67,
+	0x69, 0x6e, 0x65, 0x2e, 0x53, 0x68, 0x61, 0x72, 0x64, 0x53, 0x70, 0x61, 0x63, 0x65, 0x52, 0x06,
+	0x73, 0x68, 0x61, 0x72, 0x64, 0x73, 0x12, 0x21, 0x0a, 0x0c, 0x70, 0x6f, 0x6f, 0x6c, 0x5f, 0x68,
+	0x61, 0x6e, 0x64, 0x6c, 0x65, 0x73, 0x18, 0x04, 0x20, 0x01, 0x28, 0x04, 0x52, 0x0b, 0x70, 0x6f,
+	0x6f, 0x6c, 0x48, 0x61, 0x6e, 0x64, 0x6c, 0x65, 0x73, 0x42, 0x2d, 0x5a, 0x2b, 0x67, 0x69, 0x74,
+	0x68, 0x75, 0x62, 0x2e, 0x63, 0x6f, 0x6d, 0x2f, 0x64, 0x61, 0x6f, 0x73, 0x2d, 0x67, 0x6f, 0x2f,
+	0x64, 0x61, 0x6f, 0x73, 0x2f, 0x70, 0x6b, 0x67, 0x2f, 0x65, 0x6e, 0x67, 0x69, 0x6e, 0x65, 0x2f,
+	0x65, 0x6e, 0x67, 0x69, 0x6e, 0x65, 0x70, 0x62, 0x62, 0x06, 0x70, 0x72, 0x6f, 0x74, 0x6f, 0x33,
 }
 
 var (
@@ -1071,7 +1401,7 @@ func file_engine_proto_rawDescGZIP() []byte {
 	return file_engine_proto_rawDescData
 }
 
-var file_engine_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_engine_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_engine_proto_goTypes = []interface{}{
 	(*DaosResp)(nil),              // 0: engine.DaosResp
 	(*NotifyReadyReq)(nil),        // 1: engine.NotifyReadyReq
@@ -1085,17 +1415,23 @@ var file_engine_proto_goTypes = []interface{}{
 	(*GetEngineConfigResp)(nil),   // 9: engine.GetEngineConfigResp
 	(*PoolFindReq)(nil),           // 10: engine.PoolFindReq
 	(*PoolFindResp)(nil),          // 11: engine.PoolFindResp
-	(*GroupUpdateReq_Engine)(nil), // 12: engine.GroupUpdateReq.Engine
+	(*MetricsReq)(nil),            // 12: engine.MetricsReq
+	(*OpStats)(nil),               // 13: engine.OpStats
+	(*ShardSpace)(nil),            // 14: engine.ShardSpace
+	(*MetricsResp)(nil),           // 15: engine.MetricsResp
+	(*GroupUpdateReq_Engine)(nil), // 16: engine.GroupUpdateReq.Engine
 }
 var file_engine_proto_depIdxs = []int32{
-	12, // 0: engine.GroupUpdateReq.engines:type_name -> engine.GroupUpdateReq.Engine
+	16, // 0: engine.GroupUpdateReq.engines:type_name -> engine.GroupUpdateReq.Engine
 	7,  // 1: engine.EngineConfig.bdevs:type_name -> engine.BdevTier
 	8,  // 2: engine.GetEngineConfigResp.config:type_name -> engine.EngineConfig
-	3,  // [3:3] is the sub-list for method output_type
-	3,  // [3:3] is the sub-list for method input_type
-	3,  // [3:3] is the sub-list for extension type_name
-	3,  // [3:3] is the sub-list for extension extendee
-	0,  // [0:3] is the sub-list for field type_name
+	13, // 3: engine.MetricsResp.ops:type_name -> engine.OpStats
+	14, // 4: engine.MetricsResp.shards:type_name -> engine.ShardSpace
+	5,  // [5:5] is the sub-list for method output_type
+	5,  // [5:5] is the sub-list for method input_type
+	5,  // [5:5] is the sub-list for extension type_name
+	5,  // [5:5] is the sub-list for extension extendee
+	0,  // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_engine_proto_init() }
@@ -1249,6 +1585,54 @@ func file_engine_proto_init() {
 			}
 		}
 		file_engine_proto_msgTypes[12].Exporter = func(v interface{}, i int) interface{} {
+			switch v := v.(*MetricsReq); i {
+			case 0:
+				return &v.state
+			case 1:
+				return &v.sizeCache
+			case 2:
+				return &v.unknownFields
+			default:
+				return nil
+			}
+		}
+		file_engine_proto_msgTypes[13].Exporter = func(v interface{}, i int) interface{} {
+			switch v := v.(*OpStats); i {
+			case 0:
+				return &v.state
+			case 1:
+				return &v.sizeCache
+			case 2:
+				return &v.unknownFields
+			default:
+				return nil
+			}
+		}
+		file_engine_proto_msgTypes[14].Exporter = func(v interface{}, i int) interface{} {
+			switch v := v.(*ShardSpace); i {
+			case 0:
+				return &v.state
+			case 1:
+				return &v.sizeCache
+			case 2:
+				return &v.unknownFields
+			default:
+				return nil
+			}
+		}
+		file_engine_proto_msgTypes[15].Exporter = func(v interface{}, i int) interface{} {
+			switch v := v.(*MetricsResp); i {
+			case 0:
+				return &v.state
+			case 1:
+				return &v.sizeCache
+			case 2:
+				return &v.unknownFields
+			default:
+				return nil
+			}
+		}
+		file_engine_proto_msgTypes[16].Exporter = func(v interface{}, i int) interface{} {
 			switch v := v.(*GroupUpdateReq_Engine); i {
 			case 0:
 				return &v.state
@@ -1267,7 +1651,7 @@ func file_engine_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: file_engine_proto_rawDesc,
 			NumEnums:      0,
-			NumMessages:   13,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/daos-go/daos/pkg/daos"
 	"github.com/daos-go/daos/pkg/engine/target"
@@ -39,6 +40,25 @@ type Handles interface {
 	ContHandle(ctx context.Context, pool, handle objproto.UUID) (cont objproto.UUID, write bool, err error)
 }
 
+// Metrics receives one observation per request served (iostats.Stats).
+type Metrics interface {
+	Observe(target uint32, op string, bytes int64, d time.Duration, err error)
+}
+
+// observed wraps a handler so that every call is counted under op.
+func observed[R any](s *Service, op string, h func(context.Context, *rpc.Incoming, *R) (rpc.Message, error),
+	what func(*R) (uint32, int64)) func(context.Context, *rpc.Incoming, *R) (rpc.Message, error) {
+	return func(ctx context.Context, in *rpc.Incoming, req *R) (rpc.Message, error) {
+		start := time.Now()
+		resp, err := h(ctx, in, req)
+		if s.Metrics != nil {
+			tgt, n := what(req)
+			s.Metrics.Observe(tgt, op, n, time.Since(start), err)
+		}
+		return resp, err
+	}
+}
+
 // Service is the object I/O service of one engine.
 type Service struct {
 	Targets Targets
@@ -49,6 +69,8 @@ type Service struct {
 	// Maps may be nil: no map version checks (until pool services hand
 	// engines their pools' maps).
 	Maps PoolMaps
+	// Metrics may be nil: nothing counted.
+	Metrics Metrics
 
 	bufs sync.Pool
 }
@@ -60,11 +82,16 @@ func (s *Service) Register(reg *rpc.Registry) error {
 		name string
 		h    rpc.Handler
 	}{
-		{objproto.OpUpdate, "obj_update", rpc.Handle(s.update)},
-		{objproto.OpFetch, "obj_fetch", rpc.Handle(s.fetch)},
-		{objproto.OpPunch, "obj_punch", rpc.Handle(s.punch)},
-		{objproto.OpEnum, "obj_enum", rpc.Handle(s.enum)},
-		{objproto.OpQueryKey, "obj_query_key", rpc.Handle(s.queryKey)},
+		{objproto.OpUpdate, "obj_update", rpc.Handle(observed(s, "update", s.update,
+			func(r *objproto.UpdateReq) (uint32, int64) { return r.Target, r.Data.Len }))},
+		{objproto.OpFetch, "obj_fetch", rpc.Handle(observed(s, "fetch", s.fetch,
+			func(r *objproto.FetchReq) (uint32, int64) { return r.Target, r.Data.Len }))},
+		{objproto.OpPunch, "obj_punch", rpc.Handle(observed(s, "punch", s.punch,
+			func(r *objproto.PunchReq) (uint32, int64) { return r.Target, 0 }))},
+		{objproto.OpEnum, "obj_enum", rpc.Handle(observed(s, "enumerate", s.enum,
+			func(r *objproto.EnumReq) (uint32, int64) { return r.Target, 0 }))},
+		{objproto.OpQueryKey, "obj_query_key", rpc.Handle(observed(s, "query_key", s.queryKey,
+			func(r *objproto.QueryKeyReq) (uint32, int64) { return r.Target, 0 }))},
 	} {
 		if err := reg.Register(op.op, op.name, op.h); err != nil {
 			return fmt.Errorf("register object service: %w", err)
