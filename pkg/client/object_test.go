@@ -48,7 +48,7 @@ func (openHandles) ContHandle(_ context.Context, p, h objproto.UUID) (objproto.U
 }
 
 // scmDir is RAM-backed when /dev/shm exists, as an engine's SCM is.
-func scmDir(t *testing.T) string {
+func scmDir(t testing.TB) string {
 	d, err := os.MkdirTemp("/dev/shm", "clienttest")
 	if err != nil {
 		return t.TempDir()
@@ -61,10 +61,10 @@ const nranks, ntargets = 3, 4
 
 // cluster runs three in-process engines of four targets, each with a
 // shard of the pool, and returns a container view of it.
-func cluster(t *testing.T) (*client.Container, []targets) { return clusterWith(t, nil) }
+func cluster(t testing.TB) (*client.Container, []targets) { return clusterWith(t, nil) }
 
 // clusterWith is cluster with engines that report pool map versions.
-func clusterWith(t *testing.T, maps objsrv.PoolMaps) (*client.Container, []targets) {
+func clusterWith(t testing.TB, maps objsrv.PoolMaps) (*client.Container, []targets) {
 	ctx := context.Background()
 	uris := map[uint32]fabric.URI{}
 	var all []targets
@@ -96,7 +96,7 @@ func clusterWith(t *testing.T, maps objsrv.PoolMaps) (*client.Container, []targe
 	return c, all
 }
 
-func oidOf(t *testing.T, c *client.Container, class string, lo uint64) daos.ObjectID {
+func oidOf(t testing.TB, c *client.Container, class string, lo uint64) daos.ObjectID {
 	cid := placement.Name2ID(class)
 	require.NotZero(t, cid, class)
 	oid, err := placement.GenerateOID(daos.ObjectID{Lo: lo}, placement.OTMultiHashed, cid, 0, c.Pool.Map().Shape(0))
