@@ -1,7 +1,9 @@
 package client
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync"
@@ -334,4 +336,77 @@ func (o *Object) ListAkeys(ctx context.Context, epoch daos.Epoch, dkey []byte) (
 func className(id placement.ClassID) string {
 	name, _ := placement.ID2Name(id)
 	return name
+}
+
+// KeyQuery is what QueryKey found: the dkey, akey and extent (each as
+// asked for, else as given).
+type KeyQuery struct {
+	Dkey []byte
+	Akey []byte
+	Recx daos.Recx
+}
+
+// queryGroup runs a key query on the shard of group g.
+func (o *Object) queryGroup(ctx context.Context, g int, epoch daos.Epoch, flags daos.QueryFlags, dkey, akey []byte) (*objproto.QueryKeyResp, error) {
+	var resp *objproto.QueryKeyResp
+	err := o.withShard(ctx, dkey, g, func(h objproto.Header, s objclient.Shard) error {
+		h.Epoch = epoch
+		var err error
+		resp, err = o.c.IO.QueryKey(ctx, s, objproto.QueryKeyReq{Header: h, Query: flags, Dkey: dkey, Akey: akey})
+		return err
+	})
+	return resp, err
+}
+
+// QueryKey is daos_obj_query_key: the greatest (GetMax) or least (GetMin)
+// dkey (GetDkey), akey of it (GetAkey) and extent of that akey (GetRecx).
+// A dkey query asks every group, since dkeys are spread over them, and
+// keeps the extreme answer (integer dkeys compare as numbers); without
+// GetDkey only dkey's group is asked. Nothing anywhere is DER_NONEXIST.
+func (o *Object) QueryKey(ctx context.Context, epoch daos.Epoch, flags daos.QueryFlags, dkey, akey []byte) (KeyQuery, error) {
+	if flags&daos.GetDkey == 0 {
+		resp, err := o.queryGroup(ctx, -1, epoch, flags, dkey, akey)
+		if err != nil {
+			return KeyQuery{}, err
+		}
+		return KeyQuery{Dkey: resp.Dkey, Akey: resp.Akey, Recx: resp.Recx}, nil
+	}
+	l, err := o.currentLayout()
+	if err != nil {
+		return KeyQuery{}, err
+	}
+	intKeys := placement.OIDType(o.oid).DkeyIsUint64()
+	var best *objproto.QueryKeyResp
+	for g := 0; g < l.Groups; g++ {
+		resp, err := o.queryGroup(ctx, g, epoch, flags, nil, akey)
+		if errors.Is(err, daos.ErrNonexist) {
+			continue
+		}
+		if err != nil {
+			return KeyQuery{}, err
+		}
+		if best == nil || (compareDkeys(resp.Dkey, best.Dkey, intKeys) > 0) == (flags&daos.GetMax != 0) {
+			best = resp
+		}
+	}
+	if best == nil {
+		return KeyQuery{}, daos.Errorf(daos.ErrNonexist, "object %s: no key found", o.oid)
+	}
+	return KeyQuery{Dkey: best.Dkey, Akey: best.Akey, Recx: best.Recx}, nil
+}
+
+// compareDkeys orders dkeys as VOS does: 8-byte little-endian integers by
+// value for integer-dkey types, else bytewise.
+func compareDkeys(a, b []byte, intKeys bool) int {
+	if intKeys && len(a) == 8 && len(b) == 8 {
+		x, y := binary.LittleEndian.Uint64(a), binary.LittleEndian.Uint64(b)
+		switch {
+		case x < y:
+			return -1
+		case x > y:
+			return 1
+		}
+		return 0
+	}
+	return bytes.Compare(a, b)
 }
