@@ -76,7 +76,7 @@ func TestExecutorBoundsConcurrency(t *testing.T) {
 	x := NewExecutor(3)
 	var running, peak atomic.Int64
 	var wg sync.WaitGroup
-	for i := 0; i < 20; i++ {
+	for i := 0; i < 15; i++ { // 3 running and 12 waiting: none refused
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -96,7 +96,7 @@ func TestExecutorBoundsConcurrency(t *testing.T) {
 	}
 	wg.Wait()
 	assert.LessOrEqual(t, peak.Load(), int64(3))
-	assert.Equal(t, uint64(20), x.Done.Load())
+	assert.Equal(t, uint64(15), x.Done.Load())
 
 	// A full executor makes a caller with a deadline give up.
 	block := make(chan struct{})
@@ -107,5 +107,21 @@ func TestExecutorBoundsConcurrency(t *testing.T) {
 	defer cancel()
 	err := full.Run(ctx, func(context.Context) error { return nil })
 	assert.True(t, errors.Is(err, daos.ErrTimedout), "%v", err)
+
+	// Beyond 4 waiters per slot, a target answers DER_BUSY at once.
+	var waiters sync.WaitGroup
+	for i := 0; i < 4; i++ {
+		waiters.Add(1)
+		go func() {
+			defer waiters.Done()
+			_ = full.Run(context.Background(), func(context.Context) error { return nil })
+		}()
+	}
+	for full.waiting.Load() < 4 {
+		time.Sleep(time.Millisecond)
+	}
+	err = full.Run(context.Background(), func(context.Context) error { return nil })
+	assert.True(t, errors.Is(err, daos.ErrBusy), "%v", err)
 	close(block)
+	waiters.Wait()
 }
