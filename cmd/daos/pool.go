@@ -17,7 +17,7 @@ import (
 // poolCommand is the `daos pool` group.
 func poolCommand(g *globals) *cobra.Command {
 	pool := &cobra.Command{Use: "pool", Short: "Query pools and list their containers"}
-	pool.AddCommand(poolQueryCommand(g), poolListContainersCommand(g))
+	pool.AddCommand(poolQueryCommand(g), poolListContainersCommand(g), poolAutotestCommand(g))
 	return pool
 }
 

@@ -1,0 +1,72 @@
+//go:build systest
+
+package systest
+
+import (
+	"context"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestPoolAutotest runs `daos pool autotest` against a pool on three
+// servers: connect, container, layouts, small and large object I/O,
+// verification and cleanup, all through daos_agent.
+func TestPoolAutotest(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	bin := t.TempDir()
+	if err := Build(ctx, bin); err != nil {
+		t.Fatal(err)
+	}
+	c, err := New(bin, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for i := range c.Servers {
+		if err := c.Start(i, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sctx, scancel := context.WithTimeout(ctx, 30*time.Second)
+	defer scancel()
+	if _, err := c.WaitMembers(sctx, AllIn(3, "joined")); err != nil {
+		t.Fatalf("ranks did not join: %v\n%s", err, c.Logs())
+	}
+	var out string
+	for try := 0; ; try++ {
+		out, err = c.Dmg(ctx, "pool", "create", "-s", "256MiB", "-n", "1GiB", "--nsvc", "3", "tank")
+		if err == nil || try == 20 {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("pool create: %v\n%s", err, out)
+	}
+	a, err := c.StartAgent(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Stop()
+	cmd := exec.CommandContext(ctx, filepath.Join(bin, "daos"), "pool", "autotest", "-S", "tank")
+	cmd.Env = append(cmd.Environ(), "DAOS_AGENT_DRPC_DIR="+filepath.Dir(a.Socket))
+	b, err := cmd.CombinedOutput()
+	res := string(b)
+	if err != nil || !strings.Contains(res, "All steps passed.") {
+		t.Fatalf("autotest: %v\n%s\n%s", err, res, c.Logs())
+	}
+	for _, want := range []string{"Connecting to pool", "Doing 10K small writes", "Verifying data", "Disconnecting from pool"} {
+		if !strings.Contains(res, want) {
+			t.Errorf("autotest output lacks %q:\n%s", want, res)
+		}
+	}
+	t.Logf("autotest:\n%s", res)
+	// It left nothing behind: no container, no handle.
+	if out, err := c.Dmg(ctx, "pool", "destroy", "tank"); err != nil {
+		t.Fatalf("pool destroy after autotest: %v\n%s", err, out)
+	}
+}
