@@ -195,6 +195,11 @@ func TestArraySizeAndPunch(t *testing.T) {
 	assert.Equal(t, uint64(10), getSize())
 	require.NoError(t, a.WriteAt(ctx, 12, []byte{7}))
 	assert.Equal(t, uint64(13), getSize())
+	// A size query of one cell sees that cell only (the read probe and
+	// SetSize rely on it).
+	assert.True(t, written(t, ctx, a, 9))
+	assert.False(t, written(t, ctx, a, 11))
+	assert.True(t, written(t, ctx, a, 12))
 
 	// Punching the tail shrinks the size to the highest cell left, even
 	// when whole chunks and the top of a chunk go.
@@ -219,6 +224,34 @@ func TestArraySizeAndPunch(t *testing.T) {
 	assert.Zero(t, getSize())
 	_, err = c.OpenArray(ctx, a.Object().OID())
 	require.NoError(t, err)
+}
+
+func TestQueryKey(t *testing.T) {
+	c, _ := cluster(t)
+	ctx := context.Background()
+	iod := []daos.IOD{{Name: []byte("a"), Type: daos.IODArray, Size: 1, Recxs: []daos.Recx{{Idx: 3, Nr: 2}}}}
+
+	// Integer dkeys over every group: the extremes are numeric.
+	o, err := c.Object(typedOID(t, c, "SX", placement.OTDkeyUint64, 1))
+	require.NoError(t, err)
+	_, err = o.QueryKey(ctx, daos.EpochMax, daos.GetMax|daos.GetDkey, nil, nil)
+	assert.ErrorIs(t, err, daos.ErrNonexist)
+	for _, d := range []uint64{7, 300, 256, 2, 41} {
+		_, err := o.Update(ctx, binary.LittleEndian.AppendUint64(nil, d), iod, [][]byte{{1, 2}}, 0)
+		require.NoError(t, err)
+	}
+	q, err := o.QueryKey(ctx, daos.EpochMax, daos.GetMax|daos.GetDkey|daos.GetRecx, nil, []byte("a"))
+	require.NoError(t, err)
+	assert.Equal(t, uint64(300), binary.LittleEndian.Uint64(q.Dkey))
+	assert.Equal(t, daos.Recx{Idx: 3, Nr: 2}, q.Recx)
+	q, err = o.QueryKey(ctx, daos.EpochMax, daos.GetMin|daos.GetDkey, nil, nil)
+	require.NoError(t, err)
+	assert.Equal(t, uint64(2), binary.LittleEndian.Uint64(q.Dkey))
+
+	// Without GetDkey only the given dkey's group is asked.
+	q, err = o.QueryKey(ctx, daos.EpochMax, daos.GetMax|daos.GetAkey, binary.LittleEndian.AppendUint64(nil, 41), nil)
+	require.NoError(t, err)
+	assert.Equal(t, []byte("a"), q.Akey)
 }
 
 // TestArrayAgainstAModel runs random writes, reads, truncations,
