@@ -6,11 +6,12 @@ import (
 
 // clientOps are the commands a client may send to the pool service
 // directly; each acts through a pool or container handle the client
-// holds, which the state checks. Everything else (create, connect, pool
-// properties, owner, ACL, attributes, map changes, destroy, evict) comes
-// from engines acting for the control plane or for a checked connect.
+// holds, which the state checks (pool attributes need a pool handle
+// connected for writing). Everything else (create, connect, pool
+// properties, owner, ACL, map changes, destroy, evict) comes from engines
+// acting for the control plane or for a checked connect.
 var clientOps = map[string]bool{
-	OpDisconnect: true, OpContCreate: true, OpContDestroy: true, OpContOpen: true, OpContClose: true,
+	OpSetAttrs: true, OpDelAttrs: true, OpDisconnect: true, OpContCreate: true, OpContDestroy: true, OpContOpen: true, OpContClose: true,
 	OpContSetProps: true, OpContSetAttrs: true, OpContDelAttrs: true, OpAllocOIDs: true,
 	OpSnapCreate: true, OpSnapDestroy: true,
 }
@@ -26,6 +27,9 @@ func (m *Machine) Admit(b []byte) ([]byte, error) {
 	}
 	if !clientOps[c.Op] {
 		return nil, daos.Errorf(daos.ErrNoPerm, "pool service: %q is not a client operation", c.Op)
+	}
+	if handleBoundOps[c.Op] && c.Handle == "" {
+		return nil, daos.Errorf(daos.ErrNoHdl, "pool service: %q from a client must name its pool handle", c.Op)
 	}
 	c.Cred, c.Machine, c.Owner, c.Group = Cred{}, "", "", ""
 	if c.ContCreate != nil {

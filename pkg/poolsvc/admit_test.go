@@ -11,7 +11,7 @@ import (
 
 func TestAdmit(t *testing.T) {
 	m := NewMachine()
-	for _, op := range []string{OpCreate, OpConnect, OpEvict, OpSetProps, OpSetOwner, OpSetAttrs, OpACLOverwrite,
+	for _, op := range []string{OpCreate, OpConnect, OpEvict, OpSetProps, OpSetOwner, OpACLOverwrite,
 		OpACLUpdate, OpACLDelete, OpMapUpdate, OpDestroyBegin, "bogus"} {
 		b, _ := (&Command{Op: op}).Encode()
 		_, err := m.Admit(b)

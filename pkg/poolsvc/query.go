@@ -10,7 +10,8 @@ import (
 // Query is a read from the pool service, as it travels to the leader.
 type Query struct {
 	// What: "info", "map", "handle", "cont_handle", "container",
-	// "containers", "snapshots".
+	// "containers", "snapshots", "attrs" (the pool's user attributes),
+	// "cont_attrs" (container ID's).
 	What string `json:"what"`
 	// ID names the handle or container (UUID or label).
 	ID string `json:"id,omitempty"`
@@ -60,6 +61,10 @@ func (m *Machine) Query(b []byte) ([]byte, error) {
 		out = m.State.Containers()
 	case "snapshots":
 		out, err = m.State.Snapshots(q.ID)
+	case "attrs":
+		out, err = m.State.PoolAttrs()
+	case "cont_attrs":
+		out, err = m.State.ContAttrs(q.ID)
 	default:
 		return nil, daos.Errorf(daos.ErrInval, "pool service query %q: unknown", q.What)
 	}

@@ -156,10 +156,8 @@ func (t *txn) apply(c *Command) (any, error) {
 		return nil, t.setProps(c.Props)
 	case OpSetOwner:
 		return nil, t.setOwner(c.Owner, c.Group)
-	case OpSetAttrs:
-		return nil, setAttrs(t.r.Attrs, c.Attrs)
-	case OpDelAttrs:
-		return nil, delAttrs(t.r.Attrs, c.Names)
+	case OpSetAttrs, OpDelAttrs:
+		return nil, t.poolAttrs(c)
 	case OpACLOverwrite, OpACLUpdate, OpACLDelete:
 		return nil, t.aclChange(c)
 	case OpMapUpdate:
