@@ -1,0 +1,86 @@
+package client
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/poolsvc"
+)
+
+// Snapshots (daos_cont_create_snap, daos_cont_list_snap,
+// daos_cont_destroy_snap). The pool service records them; the epoch is
+// taken from this client's hybrid logical clock, which is past every
+// epoch the client has written at or been told of.
+
+// CreateSnap takes a snapshot of the container now, optionally named,
+// and returns its epoch. The container must be open for writing.
+func (c *Container) CreateSnap(ctx context.Context, name string) (daos.Epoch, error) {
+	p, err := c.service()
+	if err != nil {
+		return 0, fmt.Errorf("container %s create-snap: %w", c.uuid(), err)
+	}
+	epoch := p.c.Clock.Now()
+	if err := p.apply(ctx, &poolsvc.Command{Op: poolsvc.OpSnapCreate, Handle: uuidString(c.Handle), Epoch: epoch, Name: name}, nil); err != nil {
+		return 0, fmt.Errorf("container %s create-snap: %w", c.uuid(), err)
+	}
+	return epoch, nil
+}
+
+// ListSnaps lists the container's snapshots in epoch order.
+func (c *Container) ListSnaps(ctx context.Context) ([]poolsvc.Snap, error) {
+	p, err := c.service()
+	if err != nil {
+		return nil, fmt.Errorf("container %s list-snaps: %w", c.uuid(), err)
+	}
+	var out []poolsvc.Snap
+	if err := p.query(ctx, poolsvc.Query{What: "snapshots", ID: c.uuid()}, &out); err != nil {
+		return nil, fmt.Errorf("container %s list-snaps: %w", c.uuid(), err)
+	}
+	return out, nil
+}
+
+// DestroySnap destroys one snapshot, found by epoch, by name, or by
+// both (then both must match); DER_NONEXIST when there is none.
+func (c *Container) DestroySnap(ctx context.Context, epoch daos.Epoch, name string) error {
+	p, err := c.service()
+	if err == nil && epoch == 0 && name == "" {
+		err = daos.Errorf(daos.ErrInval, "give a snapshot epoch or name")
+	}
+	if err == nil {
+		err = p.apply(ctx, &poolsvc.Command{Op: poolsvc.OpSnapDestroy, Handle: uuidString(c.Handle), Epoch: epoch, Name: name}, nil)
+	}
+	if err != nil {
+		return fmt.Errorf("container %s destroy-snap: %w", c.uuid(), err)
+	}
+	return nil
+}
+
+// DestroySnapRange destroys every snapshot with an epoch in [lo, hi], as
+// daos_cont_destroy_snap does with an epoch range, and returns the epochs
+// destroyed. An empty range or one holding no snapshot is DER_NONEXIST.
+func (c *Container) DestroySnapRange(ctx context.Context, lo, hi daos.Epoch) ([]daos.Epoch, error) {
+	if lo > hi {
+		return nil, fmt.Errorf("container %s destroy-snap: %w", c.uuid(),
+			daos.Errorf(daos.ErrInval, "epoch range %d-%d is empty", lo, hi))
+	}
+	snaps, err := c.ListSnaps(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var done []daos.Epoch
+	for _, s := range snaps {
+		if s.Epoch < lo || s.Epoch > hi {
+			continue
+		}
+		if err := c.DestroySnap(ctx, s.Epoch, ""); err != nil {
+			return done, err
+		}
+		done = append(done, s.Epoch)
+	}
+	if len(done) == 0 {
+		return nil, fmt.Errorf("container %s destroy-snap: %w", c.uuid(),
+			daos.Errorf(daos.ErrNonexist, "no snapshot in epoch range %d-%d", lo, hi))
+	}
+	return done, nil
+}
