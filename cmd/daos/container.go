@@ -64,7 +64,9 @@ func newContInfo(pool string, c *poolsvc.ContInfo) *contInfo {
 func containerCommand(g *globals) *cobra.Command {
 	cont := &cobra.Command{Use: "container", Aliases: []string{"cont"}, Short: "Create, query and destroy containers"}
 	cont.AddCommand(contCreateCommand(g), listContainersCommand(g, "list <pool>", []string{"ls"}),
-		contQueryCommand(g), contDestroyCommand(g), contGetPropCommand(g))
+		contQueryCommand(g), contDestroyCommand(g), contGetPropCommand(g), contSetPropCommand(g),
+		contCreateSnapCommand(g), contListSnapsCommand(g), contDestroySnapCommand(g))
+	cont.AddCommand(attrCommands(g, contScope)...)
 	return cont
 }
 
@@ -430,4 +432,83 @@ func printContList(w io.Writer, conts []*contInfo, verbose bool) error {
 		rows = append(rows, row)
 	}
 	return pretty.Table(w, "", header, rows)
+}
+
+// parseSetProps reads set-prop's name:value[,name:value] and accepts only
+// what DAOS lets change on an existing container (label, status); the
+// rest is refused naming the property and why.
+func parseSetProps(s string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, item := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(item, ":")
+		if !ok || strings.TrimSpace(k) == "" {
+			return nil, daos.Errorf(daos.ErrInval, "property %q: want name:value", item)
+		}
+		k = strings.ToLower(strings.TrimSpace(k))
+		switch k {
+		case "owner", "group":
+			return nil, daos.Errorf(daos.ErrInval, "container property %s: change it with daos container set-owner", k)
+		case "acl":
+			return nil, daos.Errorf(daos.ErrInval, "container property acl: change it with daos container overwrite-acl/update-acl/delete-acl")
+		}
+		d, err := poolsvc.LookupContProp(k)
+		if err != nil {
+			return nil, err
+		}
+		switch d.Access {
+		case poolsvc.ContReadOnly:
+			return nil, daos.Errorf(daos.ErrInval, "container property %s is read-only", d.Name)
+		case poolsvc.ContCreateOnly:
+			return nil, daos.Errorf(daos.ErrInval, "container property %s can only be set when the container is created", d.Name)
+		}
+		if _, err := d.Parse(v); err != nil {
+			return nil, err
+		}
+		if _, dup := out[d.Name]; dup {
+			return nil, daos.Errorf(daos.ErrInval, "container property %s given twice", d.Name)
+		}
+		out[d.Name] = strings.TrimSpace(v)
+	}
+	return out, nil
+}
+
+// contSetPropCommand is `daos container set-prop <pool> <cont> k:v[,k:v]`.
+func contSetPropCommand(g *globals) *cobra.Command {
+	var propFlag string
+	cmd := &cobra.Command{
+		Use:   "set-prop <pool> <container> name:value[,name:value]",
+		Short: "Change container properties (label, status:healthy)",
+		Args:  cobra.RangeArgs(2, 3),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			pool, cont, err := contArgs(args)
+			if err != nil {
+				return err
+			}
+			spec := propFlag
+			if len(args) == 3 {
+				if spec != "" {
+					return daos.Errorf(daos.ErrInval, "properties given both as an argument and with --properties")
+				}
+				spec = args[2]
+			}
+			if strings.TrimSpace(spec) == "" {
+				return daos.Errorf(daos.ErrInval, "no properties given: want name:value[,name:value]")
+			}
+			props, err := parseSetProps(spec)
+			if err != nil {
+				return err
+			}
+			return g.withCont(cmd, pool, cont, true, func(ctx context.Context, _ poolHandle, c contHandle) error {
+				if err := c.SetProps(ctx, props); err != nil {
+					return err
+				}
+				return cmdutil.Printer{JSON: &g.json, Out: cmd.OutOrStdout()}.Print(nil, func(w io.Writer) error {
+					_, err := fmt.Fprintf(w, "Properties were successfully set on container %s\n", cont)
+					return err
+				})
+			})
+		},
+	}
+	cmd.Flags().StringVar(&propFlag, "properties", "", "properties to set, name:value,name:value")
+	return cmd
 }

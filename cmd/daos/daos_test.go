@@ -27,6 +27,9 @@ type fakePool struct {
 	disconnected bool
 	done         bool
 	connectErr   error
+	attrs        map[string][]byte
+	cont         *fakeCont // the container OpenCont opens, made on first use
+	openErr      error
 }
 
 func (f *fakePool) connect(_ context.Context, sys, pool string, flags uint64) (poolHandle, func(), error) {

@@ -16,8 +16,9 @@ import (
 
 // poolCommand is the `daos pool` group.
 func poolCommand(g *globals) *cobra.Command {
-	pool := &cobra.Command{Use: "pool", Short: "Query pools and list their containers"}
+	pool := &cobra.Command{Use: "pool", Short: "Query pools, list their containers, manage their attributes"}
 	pool.AddCommand(poolQueryCommand(g), poolListContainersCommand(g), poolAutotestCommand(g))
+	pool.AddCommand(attrCommands(g, poolScope)...)
 	return pool
 }
 

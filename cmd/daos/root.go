@@ -12,7 +12,9 @@ import (
 	"github.com/daos-go/daos/pkg/client/agentclient"
 	"github.com/daos-go/daos/pkg/cmdutil"
 	"github.com/daos-go/daos/pkg/control/system"
+	"github.com/daos-go/daos/pkg/daos"
 	"github.com/daos-go/daos/pkg/engine/target"
+	"github.com/daos-go/daos/pkg/placement"
 	"github.com/daos-go/daos/pkg/poolsvc"
 )
 
@@ -29,7 +31,32 @@ type poolHandle interface {
 	CreateContainer(ctx context.Context, label, typ string, props map[string]string) (*poolsvc.ContInfo, error)
 	DestroyContainer(ctx context.Context, id string, force bool) error
 	QueryContainer(ctx context.Context, id string) (*poolsvc.ContInfo, error)
+	// OpenCont opens a container (label or UUID) with client.RO or RW.
+	OpenCont(ctx context.Context, id string, flags uint64) (contHandle, error)
 	Disconnect(ctx context.Context) error
+	attrOps
+}
+
+// attrOps are the user-attribute calls pools and containers share.
+type attrOps interface {
+	SetAttrs(ctx context.Context, attrs map[string][]byte) error
+	GetAttrs(ctx context.Context, names ...string) (map[string][]byte, error)
+	DelAttrs(ctx context.Context, names ...string) error
+	ListAttrs(ctx context.Context) ([]string, error)
+}
+
+// contHandle is what the commands do with an open container.
+type contHandle interface {
+	attrOps
+	UUIDString() string
+	SetProps(ctx context.Context, props map[string]string) error
+	CreateSnap(ctx context.Context, name string) (daos.Epoch, error)
+	ListSnaps(ctx context.Context) ([]poolsvc.Snap, error)
+	DestroySnap(ctx context.Context, epoch daos.Epoch, name string) error
+	DestroySnapRange(ctx context.Context, lo, hi daos.Epoch) ([]daos.Epoch, error)
+	// ObjectLayout computes an object's layout over the current pool map.
+	ObjectLayout(oid daos.ObjectID) (*placement.Layout, error)
+	Close(ctx context.Context) error
 }
 
 // connector connects to a pool of system sys; done releases what the
@@ -52,7 +79,7 @@ func newRoot(connect connector) *cobra.Command {
 	pf.BoolVar(&g.debug, "debug", false, "enable debug output")
 	pf.BoolVar(&g.verbose, "verbose", false, "enable verbose output")
 	pf.StringVarP(&g.sysName, "sys-name", "G", agentclient.DefaultSystem, "DAOS system name")
-	root.AddCommand(poolCommand(g), containerCommand(g))
+	root.AddCommand(poolCommand(g), containerCommand(g), objectCommand(g))
 	return root
 }
 
@@ -119,4 +146,46 @@ func (p livePool) QueryContainer(ctx context.Context, id string) (*poolsvc.ContI
 		return nil, err
 	}
 	return info, nil
+}
+
+// OpenCont opens a container for the container and object commands.
+func (p livePool) OpenCont(ctx context.Context, id string, flags uint64) (contHandle, error) {
+	c, err := p.OpenContainer(ctx, id, flags)
+	if err != nil {
+		return nil, err
+	}
+	return liveCont{c}, nil
+}
+
+// liveCont adds what the tool needs to an open container.
+type liveCont struct{ *client.Container }
+
+func (c liveCont) UUIDString() string { return target.UUID(c.UUID).String() }
+
+// ObjectLayout places any class, redundant ones included: the layout is
+// the pool map's answer, whatever this build can do I/O on.
+func (c liveCont) ObjectLayout(oid daos.ObjectID) (*placement.Layout, error) {
+	return placement.ComputeLayout(c.Pool.Map(), oid)
+}
+
+// withCont connects to pool, opens cont (RW when write, else RO; the pool
+// is connected the same way), runs fn, and closes both, keeping fn's
+// error first.
+func (g *globals) withCont(cmd *cobra.Command, pool, cont string, write bool,
+	fn func(ctx context.Context, p poolHandle, c contHandle) error) error {
+	flags := client.RO
+	if write {
+		flags = client.RW
+	}
+	return g.withPool(cmd, pool, flags, func(ctx context.Context, p poolHandle) error {
+		c, err := p.OpenCont(ctx, cont, flags)
+		if err != nil {
+			return err
+		}
+		err = fn(ctx, p, c)
+		if cErr := c.Close(ctx); err == nil {
+			err = cErr
+		}
+		return err
+	})
 }
