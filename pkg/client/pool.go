@@ -47,6 +47,11 @@ type Pool struct {
 	Handle   objproto.UUID
 	View     *PoolView
 	replicas []string
+	// Flags are the connect flags (RO, RW, EX).
+	Flags uint64
+	// imported: made by PoolFromGlobal from another process's handle,
+	// which that process owns (see share.go).
+	imported bool
 }
 
 func newUUID() objproto.UUID {
@@ -72,7 +77,7 @@ func (c *Client) Connect(ctx context.Context, engine fabric.URI, pool string, fl
 	if err != nil {
 		return nil, fmt.Errorf("connect to pool %q: %w", pool, err)
 	}
-	p := &Pool{c: c, UUID: objproto.UUID(resp.Pool), Handle: h}
+	p := &Pool{c: c, UUID: objproto.UUID(resp.Pool), Handle: h, Flags: flags}
 	for _, m := range resp.SvcRanks {
 		p.replicas = append(p.replicas, m.URI)
 	}
@@ -151,8 +156,13 @@ func (p *Pool) Query(ctx context.Context) (*poolsvc.PoolInfo, error) {
 	return info, nil
 }
 
-// Disconnect closes the pool handle.
+// Disconnect closes the pool handle. On a handle received through
+// PoolFromGlobal it only drops this process's copy: the handle belongs to
+// the process that connected.
 func (p *Pool) Disconnect(ctx context.Context) error {
+	if p.imported {
+		return nil
+	}
 	if err := p.apply(ctx, &poolsvc.Command{Op: poolsvc.OpDisconnect, Handle: uuidString(p.Handle)}, nil); err != nil {
 		return fmt.Errorf("pool disconnect: %w", err)
 	}
@@ -202,12 +212,16 @@ func (p *Pool) OpenContainer(ctx context.Context, id string, flags uint64) (*Con
 	if err != nil {
 		return nil, err
 	}
-	return &Container{Pool: p.View, UUID: objproto.UUID(u), Handle: h, IO: p.c.io, pool: p, Info: info}, nil
+	ct := &Container{Pool: p.View, UUID: objproto.UUID(u), Handle: h, IO: p.c.io, pool: p, Info: info}
+	setContState(ct, contState{flags: flags})
+	return ct, nil
 }
 
-// Close closes an open container.
+// Close closes an open container. On a handle received through
+// ContainerFromGlobal it only drops this process's copy: the handle
+// belongs to the process that opened it.
 func (c *Container) Close(ctx context.Context) error {
-	if c.pool == nil {
+	if c.pool == nil || c.Imported() {
 		return nil
 	}
 	if err := c.pool.apply(ctx, &poolsvc.Command{Op: poolsvc.OpContClose, Handle: uuidString(c.Handle)}, nil); err != nil {
