@@ -19,6 +19,11 @@ gotest() {
 	local rc=0
 	go test -v "$@" >>"$log.cur" 2>&1 || rc=$?
 	grep -E '^(ok|FAIL|--- FAIL|panic:|\s+\S+_test\.go:[0-9]+:)' "$log.cur" || true
+	if [[ $rc -ne 0 ]]; then
+		# The failures in full: everything but the per-test progress lines.
+		echo "-- output of the failed run (progress lines left out):"
+		grep -vE '^(=== (RUN|PAUSE|CONT|NAME)|\s*--- (PASS|SKIP))' "$log.cur" | tail -300 || true
+	fi
 	cat "$log.cur" >>"$log"
 	rm -f "$log.cur"
 	return $rc
