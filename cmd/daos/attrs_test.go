@@ -433,6 +433,17 @@ func TestObjectQuery(t *testing.T) {
 		t.Errorf("replicated layout: %s", out)
 	}
 
+	// SX resolves to every target: S12 on three ranks of four.
+	sx, err := placement.GenerateOID(daos.ObjectID{Lo: 9}, placement.OTMultiHashed, placement.Name2ID("SX"), 0, cont.pm.Shape(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _, code = run(t, f, "object", "query", "tank", "c1", sx.String(), "-j")
+	l = objLayout{}
+	if e := decode(t, out); code != 0 || json.Unmarshal(e.Response, &l) != nil || l.Class != "S12" || l.Groups != 12 {
+		t.Errorf("SX layout: %s", out)
+	}
+
 	for _, c := range []struct{ oid, want string }{
 		{"12", "want HI.LO"}, {"a.1", "high part"}, {"1.-1", "low part"}, {"0.0", "nil id"},
 	} {

@@ -44,8 +44,9 @@ type objLayout struct {
 }
 
 func newObjLayout(l *placement.Layout) *objLayout {
-	name, _ := placement.ID2Name(l.Class)
-	out := &objLayout{OID: l.OID.String(), Version: l.MapVersion, Class: name, Groups: l.Groups, GroupSize: l.GroupSize}
+	// The class the oid carries, resolved: SX generated on 12 targets
+	// reads back as S12.
+	out := &objLayout{OID: l.OID.String(), Version: l.MapVersion, Class: l.Class.String(), Groups: l.Groups, GroupSize: l.GroupSize}
 	for g := 0; g < l.Groups; g++ {
 		sp := shardPlaces{Replicas: []replicaPlace{}}
 		for _, sh := range l.Group(g) {
