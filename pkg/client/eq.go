@@ -1,0 +1,421 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/daos-go/daos/pkg/daos"
+)
+
+// Event queues (daos_eq_* and daos_event_*).
+//
+// The caller makes an EQ and events bound to it, launches operations on
+// the events and harvests completed events with Poll. Any client
+// operation can run asynchronously: Launch takes a function of a context,
+// which runs on its own goroutine; the function's error becomes the
+// event's result. One goroutine can keep thousands of operations in
+// flight and poll them.
+//
+// Memory: an EQ holds its running events and its completed, unpolled
+// events; nothing else grows. Events are the caller's and are reused
+// after completion without being made again (as DAOS events are caller
+// memory); Poll fills a slice the caller provides.
+//
+// Life of an event: Ready, Launch → Running, the function returns →
+// Completed (Aborted if it was aborted), Poll or Test harvests it →
+// Ready again (its Err stays readable until the next Launch). Launching an
+// event that is running or completed but not yet harvested is refused
+// with DER_BUSY, so one event never has two results pending.
+
+// EventStatus is daos_ev_status_t.
+type EventStatus int
+
+// Event states, numbered as daos_ev_status_t.
+const (
+	EventReady     EventStatus = 0
+	EventRunning   EventStatus = 1
+	EventCompleted EventStatus = 2
+	EventAborted   EventStatus = 3
+)
+
+func (s EventStatus) String() string {
+	switch s {
+	case EventReady:
+		return "ready"
+	case EventRunning:
+		return "running"
+	case EventCompleted:
+		return "completed"
+	case EventAborted:
+		return "aborted"
+	}
+	return fmt.Sprintf("EventStatus(%d)", int(s))
+}
+
+// Poll timeouts (DAOS_EQ_WAIT, DAOS_EQ_NOWAIT).
+const (
+	EQWait   time.Duration = -1
+	EQNoWait time.Duration = 0
+)
+
+// EQQuery selects what EQ.Query counts (daos_eq_query_t).
+type EQQuery int
+
+// Query selections, numbered as daos_eq_query_t.
+const (
+	EQQueryCompleted EQQuery = 1
+	EQQueryWaiting   EQQuery = 2
+	EQQueryAll       EQQuery = 3
+)
+
+// EQ is an event queue.
+type EQ struct {
+	mu        sync.Mutex
+	running   map[*Event]struct{}
+	completed []*Event // in completion order, unpolled
+	// changed is closed (and replaced) whenever an event completes or the
+	// EQ is destroyed, waking pollers.
+	changed   chan struct{}
+	destroyed bool
+}
+
+// NewEQ makes an event queue (daos_eq_create).
+func NewEQ() *EQ {
+	return &EQ{running: map[*Event]struct{}{}, changed: make(chan struct{})}
+}
+
+// Event is one asynchronous operation slot.
+type Event struct {
+	eq *EQ         // nil: a standalone event
+	mu *sync.Mutex // eq.mu, or own for a standalone event
+
+	status  EventStatus
+	err     error
+	aborted bool
+	cancel  context.CancelFunc
+	done    chan struct{} // closed when the current launch completes
+	fini    bool
+}
+
+// NewEvent makes an event bound to eq (daos_event_init); eq nil makes a
+// standalone event, observed with Test only.
+func NewEvent(eq *EQ) (*Event, error) {
+	ev := &Event{eq: eq}
+	if eq == nil {
+		ev.mu = &sync.Mutex{}
+		return ev, nil
+	}
+	eq.mu.Lock()
+	defer eq.mu.Unlock()
+	if eq.destroyed {
+		return nil, daos.Errorf(daos.ErrNonexist, "event init: event queue destroyed")
+	}
+	ev.mu = &eq.mu
+	return ev, nil
+}
+
+// NewEvent makes an event bound to eq.
+func (eq *EQ) NewEvent() (*Event, error) { return NewEvent(eq) }
+
+// Launch makes an event on eq and launches fn on it.
+func (eq *EQ) Launch(ctx context.Context, fn func(context.Context) error) (*Event, error) {
+	ev, err := NewEvent(eq)
+	if err != nil {
+		return nil, err
+	}
+	if err := ev.Launch(ctx, fn); err != nil {
+		return nil, err
+	}
+	return ev, nil
+}
+
+// Launch runs fn asynchronously on the event. fn gets a context that
+// Abort (and a forced EQ destroy) cancels; fn must return once it is
+// cancelled. A running or unharvested event is DER_BUSY; a finalised one
+// DER_NO_HDL; one whose EQ was destroyed DER_NONEXIST.
+func (ev *Event) Launch(ctx context.Context, fn func(context.Context) error) error {
+	if fn == nil {
+		return daos.Errorf(daos.ErrInval, "event launch: no operation")
+	}
+	ev.mu.Lock()
+	switch {
+	case ev.fini:
+		ev.mu.Unlock()
+		return daos.Errorf(daos.ErrNoHdl, "event launch: event finalised")
+	case ev.eq != nil && ev.eq.destroyed:
+		ev.mu.Unlock()
+		return daos.Errorf(daos.ErrNonexist, "event launch: event queue destroyed")
+	case ev.status != EventReady:
+		st := ev.status
+		ev.mu.Unlock()
+		return daos.Errorf(daos.ErrBusy, "event launch: event is %s", st)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	ev.status, ev.err, ev.aborted, ev.cancel = EventRunning, nil, false, cancel
+	done := make(chan struct{})
+	ev.done = done
+	if ev.eq != nil {
+		ev.eq.running[ev] = struct{}{}
+	}
+	ev.mu.Unlock()
+	go ev.run(cctx, fn, done)
+	return nil
+}
+
+func (ev *Event) run(ctx context.Context, fn func(context.Context) error, done chan struct{}) {
+	err := fn(ctx)
+	ev.mu.Lock()
+	ev.cancel()
+	ev.cancel = nil
+	ev.status = EventCompleted
+	if ev.aborted {
+		ev.status = EventAborted
+		if err == nil || errors.Is(err, context.Canceled) {
+			err = daos.Errorf(daos.ErrCanceled, "event aborted")
+		} else if !errors.Is(err, daos.ErrCanceled) {
+			err = fmt.Errorf("%w (event aborted: %w)", err, daos.ErrCanceled)
+		}
+	}
+	ev.err = err
+	if eq := ev.eq; eq != nil {
+		delete(eq.running, ev)
+		if !eq.destroyed {
+			eq.completed = append(eq.completed, ev)
+		} else {
+			ev.status = EventReady // nothing will harvest it
+		}
+		close(eq.changed)
+		eq.changed = make(chan struct{})
+	}
+	close(done)
+	ev.mu.Unlock()
+}
+
+// Status is the event's state.
+func (ev *Event) Status() EventStatus {
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	return ev.status
+}
+
+// Err is the result of the event's last completed operation (nil before
+// it completes); it stays until the event is launched again.
+func (ev *Event) Err() error {
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	if ev.status == EventRunning {
+		return nil
+	}
+	return ev.err
+}
+
+// Abort cancels the event's running operation (daos_event_abort): its
+// context is cancelled and it completes with DER_CANCELED. An event not
+// running is DER_INVAL.
+func (ev *Event) Abort() error {
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	if ev.status != EventRunning {
+		return daos.Errorf(daos.ErrInval, "event abort: event is %s", ev.status)
+	}
+	ev.aborted = true
+	ev.cancel()
+	return nil
+}
+
+// Test tells whether the event has completed (daos_event_test), waiting up
+// to timeout (EQWait: until it does, EQNoWait: not at all) or until ctx
+// ends. A completed event is harvested: it leaves its EQ's completed list
+// (Poll will not return it) and becomes Ready; its result is Err. An
+// event never launched (or already harvested) reports true at once.
+func (ev *Event) Test(ctx context.Context, timeout time.Duration) (bool, error) {
+	ev.mu.Lock()
+	if ev.status != EventRunning {
+		ev.harvestLocked()
+		ev.mu.Unlock()
+		return true, nil
+	}
+	done := ev.done
+	ev.mu.Unlock()
+	if timeout != EQNoWait {
+		var tc <-chan time.Time
+		if timeout > 0 {
+			t := time.NewTimer(timeout)
+			defer t.Stop()
+			tc = t.C
+		}
+		select {
+		case <-done:
+		case <-tc:
+		case <-ctx.Done():
+			return false, daos.Errorf(daos.ErrCanceled, "event test: %v", ctx.Err())
+		}
+	}
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	if ev.status == EventRunning || ev.done != done {
+		return false, nil
+	}
+	ev.harvestLocked()
+	return true, nil
+}
+
+// harvestLocked takes a completed event off its EQ's completed list.
+func (ev *Event) harvestLocked() {
+	if ev.status != EventCompleted && ev.status != EventAborted {
+		return
+	}
+	ev.status = EventReady
+	if eq := ev.eq; eq != nil {
+		for i, e := range eq.completed {
+			if e == ev {
+				copy(eq.completed[i:], eq.completed[i+1:])
+				eq.completed[len(eq.completed)-1] = nil
+				eq.completed = eq.completed[:len(eq.completed)-1]
+				break
+			}
+		}
+	}
+}
+
+// Fini detaches the event from its EQ (daos_event_fini): DER_BUSY while
+// it runs; a completed, unharvested event is taken off the EQ. A
+// finalised event cannot be launched again.
+func (ev *Event) Fini() error {
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	if ev.status == EventRunning {
+		return daos.Errorf(daos.ErrBusy, "event fini: event is running")
+	}
+	ev.harvestLocked()
+	ev.fini = true
+	return nil
+}
+
+// Poll harvests up to len(evs) completed events into evs, in completion
+// order, and returns how many (daos_eq_poll). Harvested events are Ready
+// again, each with its result in Err. With none completed it waits up to
+// timeout (EQWait: until one completes, EQNoWait: not at all) or until
+// ctx ends; with waitRunning it returns 0 at once when nothing is in
+// flight either. An empty evs is DER_INVAL, a destroyed EQ DER_NONEXIST.
+func (eq *EQ) Poll(ctx context.Context, waitRunning bool, timeout time.Duration, evs []*Event) (int, error) {
+	if len(evs) == 0 {
+		return 0, daos.Errorf(daos.ErrInval, "eq poll: no room for events")
+	}
+	var tc <-chan time.Time
+	if timeout > 0 {
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		tc = t.C
+	}
+	for {
+		eq.mu.Lock()
+		if eq.destroyed {
+			eq.mu.Unlock()
+			return 0, daos.Errorf(daos.ErrNonexist, "eq poll: event queue destroyed")
+		}
+		n := copy(evs, eq.completed)
+		if n > 0 {
+			for _, ev := range evs[:n] {
+				ev.status = EventReady
+			}
+			rest := copy(eq.completed, eq.completed[n:])
+			clear(eq.completed[rest:])
+			eq.completed = eq.completed[:rest]
+			eq.mu.Unlock()
+			return n, nil
+		}
+		if (waitRunning && len(eq.running) == 0) || timeout == EQNoWait {
+			eq.mu.Unlock()
+			return 0, nil
+		}
+		changed := eq.changed
+		eq.mu.Unlock()
+		select {
+		case <-changed:
+		case <-tc:
+			return 0, nil
+		case <-ctx.Done():
+			return 0, daos.Errorf(daos.ErrCanceled, "eq poll: %v", ctx.Err())
+		}
+	}
+}
+
+// Query counts the EQ's events (daos_eq_query): completed and unpolled,
+// in flight, or both.
+func (eq *EQ) Query(what EQQuery) int {
+	eq.mu.Lock()
+	defer eq.mu.Unlock()
+	n := 0
+	if what&EQQueryCompleted != 0 {
+		n += len(eq.completed)
+	}
+	if what&EQQueryWaiting != 0 {
+		n += len(eq.running)
+	}
+	return n
+}
+
+// Destroy ends the EQ (daos_eq_destroy). With events in flight or
+// completed and unpolled it is refused with DER_BUSY unless force, which
+// aborts the running events, waits for their operations to return and
+// drops the unpolled ones. A destroyed EQ is DER_NONEXIST.
+func (eq *EQ) Destroy(force bool) error {
+	eq.mu.Lock()
+	if eq.destroyed {
+		eq.mu.Unlock()
+		return daos.Errorf(daos.ErrNonexist, "eq destroy: already destroyed")
+	}
+	if !force && (len(eq.running) > 0 || len(eq.completed) > 0) {
+		r, c := len(eq.running), len(eq.completed)
+		eq.mu.Unlock()
+		return daos.Errorf(daos.ErrBusy, "eq destroy: %d events in flight, %d completed and not polled", r, c)
+	}
+	eq.destroyed = true
+	var wait []chan struct{}
+	for ev := range eq.running {
+		ev.aborted = true
+		ev.cancel()
+		wait = append(wait, ev.done)
+	}
+	for _, ev := range eq.completed {
+		ev.status = EventReady
+	}
+	clear(eq.completed)
+	eq.completed = nil
+	close(eq.changed)
+	eq.changed = make(chan struct{})
+	eq.mu.Unlock()
+	for _, d := range wait {
+		<-d
+	}
+	return nil
+}
+
+// Update launches o.Update on the event; the epoch, when epoch is not
+// nil, is stored before the event completes.
+func (ev *Event) Update(ctx context.Context, o *Object, dkey []byte, iods []daos.IOD, data [][]byte, flags daos.CondFlags, epoch *daos.Epoch) error {
+	return ev.Launch(ctx, func(ctx context.Context) error {
+		e, err := o.Update(ctx, dkey, iods, data, flags)
+		if epoch != nil {
+			*epoch = e
+		}
+		return err
+	})
+}
+
+// Fetch launches o.Fetch on the event; each IOD's size lands in sizes
+// (when not nil, at least len(iods) long) before the event completes.
+func (ev *Event) Fetch(ctx context.Context, o *Object, epoch daos.Epoch, dkey []byte, iods []daos.IOD, bufs [][]byte, flags daos.CondFlags, sizes []uint64) error {
+	if sizes != nil && len(sizes) < len(iods) {
+		return daos.Errorf(daos.ErrInval, "event fetch: %d sizes for %d iods", len(sizes), len(iods))
+	}
+	return ev.Launch(ctx, func(ctx context.Context) error {
+		s, err := o.Fetch(ctx, epoch, dkey, iods, bufs, flags)
+		copy(sizes, s)
+		return err
+	})
+}
