@@ -6,12 +6,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/placement"
 )
 
 // cliReply is the daos tool's JSON envelope.
@@ -172,6 +176,8 @@ func TestDaosCLIOnThreeServers(t *testing.T) {
 	}
 	runJSON(-1005, nil, "container", "query", "tank", "nosuch")
 
+	checkAttrsPropsSnapsObjects(t, run, runJSON)
+
 	o = run("container", "destroy", "tank", "c1")
 	if !strings.Contains(o, "Successfully destroyed container c1") {
 		t.Errorf("container destroy:\n%s", o)
@@ -191,4 +197,139 @@ func TestDaosCLIOnThreeServers(t *testing.T) {
 	if after.Handles != 1 || after.Containers != 0 {
 		t.Errorf("pool after: %+v (want only the query's own handle)", after)
 	}
+}
+
+// checkAttrsPropsSnapsObjects runs the attribute, set-prop, snapshot and
+// object layout commands against pool tank and its container c1.
+func checkAttrsPropsSnapsObjects(t *testing.T, run func(args ...string) string,
+	runJSON func(wantStatus int, out any, args ...string) cliReply) {
+	t.Helper()
+	type attr struct {
+		Name  string `json:"name"`
+		Value []byte `json:"value"`
+	}
+	// Pool attributes, through a pool handle connected RW.
+	run("pool", "set-attr", "tank", "owner.team", "storage")
+	runJSON(0, nil, "pool", "set-attr", "tank", "note", "two words")
+	o := run("pool", "get-attr", "tank", "owner.team")
+	if !strings.Contains(o, "storage") {
+		t.Errorf("pool get-attr:\n%s", o)
+	}
+	var attrs []attr
+	runJSON(0, &attrs, "pool", "list-attr", "tank", "-V")
+	if len(attrs) != 2 || attrs[0].Name != "note" || string(attrs[0].Value) != "two words" || string(attrs[1].Value) != "storage" {
+		t.Errorf("pool list-attr -V -j: %+v", attrs)
+	}
+	runJSON(-1005, nil, "pool", "get-attr", "tank", "nosuch")
+	runJSON(0, nil, "pool", "del-attr", "tank", "note")
+	attrs = nil
+	runJSON(0, &attrs, "pool", "list-attr", "tank")
+	if len(attrs) != 1 || attrs[0].Name != "owner.team" {
+		t.Errorf("pool list-attr after del-attr: %+v", attrs)
+	}
+	runJSON(-1005, nil, "pool", "del-attr", "tank", "note")
+
+	// Container attributes.
+	run("container", "set-attr", "tank", "c1", "k1", "v1")
+	attrs = nil
+	runJSON(0, &attrs, "container", "get-attr", "tank", "c1", "k1")
+	if len(attrs) != 1 || string(attrs[0].Value) != "v1" {
+		t.Errorf("container get-attr -j: %+v", attrs)
+	}
+	o = run("container", "list-attr", "tank", "c1")
+	if !strings.Contains(o, "k1") {
+		t.Errorf("container list-attr:\n%s", o)
+	}
+	run("container", "del-attr", "tank", "c1", "k1")
+	runJSON(-1005, nil, "container", "get-attr", "tank", "c1", "k1")
+
+	// set-prop: the label changes; a create-only property is refused.
+	run("container", "set-prop", "tank", "c1", "label:c1renamed")
+	var props []struct{ Name, Value string }
+	runJSON(0, &props, "container", "get-prop", "tank", "c1renamed", "label")
+	if len(props) != 1 || props[0].Value != "c1renamed" {
+		t.Errorf("label after set-prop: %+v", props)
+	}
+	r := runJSON(-1003, nil, "container", "set-prop", "tank", "c1renamed", "rd_fac:1")
+	if r.Error == nil || !strings.Contains(*r.Error, "rd_fac") {
+		t.Errorf("set-prop rd_fac: %+v", r)
+	}
+	run("container", "set-prop", "tank", "c1renamed", "label:c1,status:healthy")
+
+	// Snapshots.
+	type snap struct {
+		Epoch uint64 `json:"epoch"`
+		Name  string `json:"name"`
+	}
+	var s1, s2, s3 snap
+	runJSON(0, &s1, "container", "create-snap", "tank", "c1")
+	runJSON(0, &s2, "container", "create-snap", "tank", "c1", "--snap", "named")
+	o = run("container", "create-snap", "tank", "c1")
+	if !strings.Contains(o, "has been created") {
+		t.Errorf("create-snap:\n%s", o)
+	}
+	runJSON(-1004, nil, "container", "create-snap", "tank", "c1", "-s", "named")
+	var snaps []snap
+	runJSON(0, &snaps, "container", "list-snaps", "tank", "c1")
+	if len(snaps) != 3 || snaps[0].Epoch != s1.Epoch || snaps[1] != s2 || s2.Name != "named" || !(s1.Epoch < s2.Epoch) {
+		t.Fatalf("list-snaps -j: %+v (created %+v %+v)", snaps, s1, s2)
+	}
+	s3 = snaps[2]
+	runJSON(0, nil, "container", "destroy-snap", "tank", "c1", "-s", "named")
+	run("container", "destroy-snap", "tank", "c1", "--epc", fmt.Sprintf("%#x", s1.Epoch))
+	runJSON(-1005, nil, "container", "destroy-snap", "tank", "c1", "-e", fmt.Sprint(s1.Epoch))
+	var destroyed struct {
+		Epochs []uint64 `json:"epochs"`
+	}
+	runJSON(0, &destroyed, "container", "destroy-snap", "tank", "c1", "-r", fmt.Sprintf("%d-%d", s1.Epoch, s3.Epoch))
+	if len(destroyed.Epochs) != 1 || destroyed.Epochs[0] != s3.Epoch {
+		t.Errorf("destroy-snap --epcrange: %+v", destroyed)
+	}
+	snaps = nil
+	runJSON(0, &snaps, "container", "list-snaps", "tank", "c1")
+	if len(snaps) != 0 {
+		t.Errorf("snapshots left: %+v", snaps)
+	}
+
+	// Object layouts: an SX object spreads over every engine's target
+	// (its class reads back resolved, as S3), an S1 object sits on one.
+	shape := placement.PoolShape{Targets: 3, Domains: 3}
+	type layout struct {
+		OID    string `json:"oid"`
+		Class  string `json:"class"`
+		Groups int    `json:"groups"`
+		Shards []struct {
+			Replicas []struct {
+				Rank   uint32 `json:"rank"`
+				Target int    `json:"target"`
+			} `json:"replicas"`
+		} `json:"shards"`
+	}
+	sx, err := placement.GenerateOID(daos.ObjectID{Lo: 1}, placement.OTMultiHashed, placement.Name2ID("SX"), 0, shape)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var l layout
+	runJSON(0, &l, "object", "query", "tank", "c1", sx.String())
+	ranks := map[uint32]bool{}
+	for _, sh := range l.Shards {
+		for _, rp := range sh.Replicas {
+			ranks[rp.Rank] = true
+			if rp.Target != 0 {
+				t.Errorf("object query: target %d on one-target engines", rp.Target)
+			}
+		}
+	}
+	if l.OID != sx.String() || l.Class != "S3" || l.Groups != 3 || len(l.Shards) != 3 || len(ranks) != 3 {
+		t.Errorf("object query SX -j: %+v", l)
+	}
+	s1oid, err := placement.GenerateOID(daos.ObjectID{Lo: 2}, placement.OTMultiHashed, placement.Name2ID("S1"), 0, shape)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o = run("object", "query", "tank", "c1", s1oid.String())
+	if !strings.Contains(o, "class S1 grp_nr: 1") || !strings.Contains(o, "replica 0: rank ") {
+		t.Errorf("object query S1:\n%s", o)
+	}
+	runJSON(-1003, nil, "object", "query", "tank", "c1", "not-an-oid")
 }
