@@ -196,6 +196,9 @@ func (p *Pool) Local2Global() ([]byte, error) {
 	if pm == nil {
 		return nil, daos.Errorf(daos.ErrNoHdl, "pool local2global: handle has no pool map")
 	}
+	if p.Flags&(RO|RW|EX) == 0 || p.Flags&^(RO|RW|EX) != 0 {
+		return nil, daos.Errorf(daos.ErrInval, "pool local2global: connect flags %#x are not one of RO, RW, EX", p.Flags)
+	}
 	uris := p.View.URIs()
 	ranks := make([]uint32, 0, len(uris))
 	for r := range uris {

@@ -269,6 +269,11 @@ func TestShareMalformedBlobs(t *testing.T) {
 	assert.False(t, ct.Imported())
 	assert.True(t, ct2.Imported())
 
+	// A handle without valid connect flags is refused at the sender.
+	noFlags := &Pool{UUID: p.UUID, Handle: p.Handle, View: p.View}
+	_, err = noFlags.Local2Global()
+	requireInval(t, err, "connect flags")
+
 	// Every truncation.
 	for n := 0; n < len(pb); n++ {
 		_, err := c.PoolFromGlobal(pb[:n])
