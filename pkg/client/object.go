@@ -98,6 +98,11 @@ type Container struct {
 	// by hand).
 	Info *poolsvc.ContInfo
 	pool *Pool
+	// flags are the open flags (RO, RW, EX); 0 for views made by hand.
+	flags uint64
+	// imported: received from another process (ContainerFromGlobal), so
+	// Close must not close the handle at the pool service.
+	imported bool
 }
 
 // Object is an object of a container, opened for I/O.

@@ -213,7 +213,7 @@ func (p *Pool) OpenContainer(ctx context.Context, id string, flags uint64) (*Con
 		return nil, err
 	}
 	ct := &Container{Pool: p.View, UUID: objproto.UUID(u), Handle: h, IO: p.c.io, pool: p, Info: info}
-	setContState(ct, contState{flags: flags})
+	ct.flags = flags
 	return ct, nil
 }
 

@@ -4,11 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
-	"runtime"
 	"slices"
 	"sort"
-	"sync"
-	"weak"
 
 	"github.com/daos-go/daos/pkg/daos"
 	"github.com/daos-go/daos/pkg/engine/target"
@@ -292,51 +289,13 @@ func (c *Client) PoolFromGlobal(blob []byte) (*Pool, error) {
 	return p, nil
 }
 
-// contState is what the client keeps about a container handle beyond the
-// Container struct: its open flags and whether it was received from
-// another process (then Close must not close it at the pool service).
-type contState struct {
-	flags    uint64
-	imported bool
-}
-
-// contStates is keyed by weak pointers, so an entry goes away with its
-// Container even when nobody closes it.
-var contStates struct {
-	sync.Mutex
-	m map[weak.Pointer[Container]]contState
-}
-
-func setContState(c *Container, st contState) {
-	wp := weak.Make(c)
-	contStates.Lock()
-	defer contStates.Unlock()
-	if contStates.m == nil {
-		contStates.m = map[weak.Pointer[Container]]contState{}
-	}
-	if _, ok := contStates.m[wp]; !ok {
-		runtime.AddCleanup(c, func(wp weak.Pointer[Container]) {
-			contStates.Lock()
-			delete(contStates.m, wp)
-			contStates.Unlock()
-		}, wp)
-	}
-	contStates.m[wp] = st
-}
-
-func getContState(c *Container) contState {
-	contStates.Lock()
-	defer contStates.Unlock()
-	return contStates.m[weak.Make(c)]
-}
-
 // OpenFlags are the flags the container was opened with (RO, RW, EX); 0
 // for a Container built by hand.
-func (c *Container) OpenFlags() uint64 { return getContState(c).flags }
+func (c *Container) OpenFlags() uint64 { return c.flags }
 
 // Imported tells whether the container handle came from another process
 // through ContainerFromGlobal.
-func (c *Container) Imported() bool { return getContState(c).imported }
+func (c *Container) Imported() bool { return c.imported }
 
 // Local2Global encodes the container handle for another process
 // (daos_cont_local2global): container and handle UUIDs, open flags and
@@ -420,6 +379,6 @@ func (p *Pool) ContainerFromGlobal(blob []byte) (*Container, error) {
 	info.UUID = target.UUID(cont).String()
 	info.Status = info.Props["status"]
 	ct := &Container{Pool: p.View, UUID: cont, Handle: handle, IO: p.c.io, Info: info, pool: p}
-	setContState(ct, contState{flags: flags, imported: true})
+	ct.flags, ct.imported = flags, true
 	return ct, nil
 }

@@ -86,7 +86,7 @@ func shareCluster(t *testing.T) (*Pool, *Container) {
 	ct := &Container{Pool: p.View, UUID: shareCont, Handle: shareHandle, IO: c.io, pool: p,
 		Info: &poolsvc.ContInfo{UUID: target.UUID(shareCont).String(), Label: "shared", Type: "POSIX",
 			Props: map[string]string{"layout_type": "POSIX", "label": "shared", "chunk_size": "1048576", "oclass": "SX"}}}
-	setContState(ct, contState{flags: RW})
+	ct.flags = RW
 	return p, ct
 }
 
