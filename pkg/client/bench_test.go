@@ -3,6 +3,8 @@ package client_test
 import (
 	"context"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/daos-go/daos/pkg/daos"
@@ -26,4 +28,40 @@ func BenchmarkUpdate4K(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkWrite1M16 is 1 MiB array extents written 16 at a time to an
+// SX object on in-process engines (the e2e bandwidth test's path without
+// the processes).
+func BenchmarkWrite1M16(b *testing.B) {
+	c, _ := clusterOf(b, nil, 512<<20)
+	o, err := c.Object(oidOf(b, c, "SX", 5))
+	if err != nil {
+		b.Fatal(err)
+	}
+	const n = 1 << 20
+	iod := []daos.IOD{{Name: []byte("0"), Type: daos.IODArray, Size: 1, Recxs: []daos.Recx{{Idx: 0, Nr: n}}}}
+	ctx := context.Background()
+	var next atomic.Int64
+	b.SetBytes(n)
+	b.ResetTimer()
+	var wg sync.WaitGroup
+	for w := 0; w < 16; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			val := make([]byte, n)
+			for {
+				i := next.Add(1)
+				if i > int64(b.N) {
+					return
+				}
+				if _, err := o.Update(ctx, []byte(fmt.Sprint("chunk", i%256)), iod, [][]byte{val}, 0); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }

@@ -65,6 +65,13 @@ func cluster(t testing.TB) (*client.Container, []targets) { return clusterWith(t
 
 // clusterWith is cluster with engines that report pool map versions.
 func clusterWith(t testing.TB, maps objsrv.PoolMaps) (*client.Container, []targets) {
+	return clusterOf(t, maps, 0)
+}
+
+// clusterOf is cluster with pool map versions and, when nvme is not zero,
+// shards of that much emulated NVMe (a file in RAM) beside their SCM, so
+// large values go to the NVMe as on a real engine.
+func clusterOf(t testing.TB, maps objsrv.PoolMaps, nvme uint64) (*client.Container, []targets) {
 	ctx := context.Background()
 	uris := map[uint32]fabric.URI{}
 	var all []targets
@@ -72,8 +79,12 @@ func clusterWith(t testing.TB, maps objsrv.PoolMaps) (*client.Container, []targe
 	for r := uint32(0); r < nranks; r++ {
 		var ts targets
 		for i := 0; i < ntargets; i++ {
-			tg := target.New(target.Config{Index: i, SCMDir: scmDir(t), LogMode: vos.LogPMem})
-			require.NoError(t, tg.CreateShard(ctx, target.UUID(pool), 128<<20, 0))
+			cfg := target.Config{Index: i, SCMDir: scmDir(t), LogMode: vos.LogPMem}
+			if nvme != 0 {
+				cfg.NVMeDir = scmDir(t)
+			}
+			tg := target.New(cfg)
+			require.NoError(t, tg.CreateShard(ctx, target.UUID(pool), 128<<20, nvme))
 			t.Cleanup(func() { tg.Close() })
 			ts = append(ts, tg)
 		}

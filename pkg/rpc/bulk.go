@@ -110,9 +110,17 @@ func totalLen(segs [][]byte) int64 {
 // it (FromServer); otherwise the segments are registered for the server's
 // RMA. Call Finish once the call has returned, whatever its outcome.
 func (e *Endpoint) Expose(segs [][]byte, dir BulkDir) (*ClientBulk, error) {
+	return e.ExposeInline(segs, dir, e.inline)
+}
+
+// ExposeInline is Expose with the caller's own inline threshold: a
+// protocol whose requests carry small payloads anyway (object I/O) may
+// send more inline than the endpoint's default. The peer must accept
+// inline data of that size.
+func (e *Endpoint) ExposeInline(segs [][]byte, dir BulkDir, threshold int) (*ClientBulk, error) {
 	b := &ClientBulk{segs: segs, dir: dir}
 	n := totalLen(segs)
-	if n < int64(e.inline) {
+	if n < int64(threshold) {
 		b.desc.Len = n
 		if dir == ToServer {
 			b.desc.Inline = make([]byte, 0, n)

@@ -1,6 +1,6 @@
 // Package objclient sends object I/O to one shard: an engine's target
 // reached over pkg/rpc. It moves the caller's scatter-gather lists inline
-// or through a bulk handle, as pkg/rpc decides by size, and carries the
+// or through a bulk handle, by size, and carries the
 // client's hybrid logical clock both ways. Placement (which shard holds a
 // dkey) is the caller's business.
 package objclient
@@ -27,6 +27,23 @@ type Shard struct {
 type Client struct {
 	EP    *rpc.Endpoint
 	Clock *hlc.Clock
+	// Inline is the data size from which values go by bulk handle rather
+	// than inside the request or reply; 0 means DefaultInline.
+	Inline int
+}
+
+// DefaultInline lets values below 16 KiB travel inside the RPC: a bulk
+// transfer costs a round trip of its own (on tcp) or a registration and an
+// RMA (on ofi), more than copying a few KiB into the message. Engines
+// accept up to objproto.MaxInlineBytes.
+const DefaultInline = 16 << 10
+
+func (c *Client) expose(segs [][]byte, dir rpc.BulkDir) (*rpc.ClientBulk, error) {
+	t := c.Inline
+	if t <= 0 {
+		t = DefaultInline
+	}
+	return c.EP.ExposeInline(segs, dir, min(t, objproto.MaxInlineBytes))
 }
 
 func (c *Client) stamp(h *objproto.Header, s Shard) {
@@ -39,7 +56,7 @@ func (c *Client) stamp(h *objproto.Header, s Shard) {
 // the epoch the engine stamped.
 func (c *Client) Update(ctx context.Context, s Shard, h objproto.Header, dkey []byte, iods []daos.IOD, data [][]byte) (daos.Epoch, error) {
 	c.stamp(&h, s)
-	b, err := c.EP.Expose(data, rpc.ToServer)
+	b, err := c.expose(data, rpc.ToServer)
 	if err != nil {
 		return 0, err
 	}
@@ -60,7 +77,7 @@ func (c *Client) Update(ctx context.Context, s Shard, h objproto.Header, dkey []
 // IOD's data) and returns each IOD's size (0: nothing there).
 func (c *Client) Fetch(ctx context.Context, s Shard, h objproto.Header, dkey []byte, iods []daos.IOD, bufs [][]byte) ([]uint64, error) {
 	c.stamp(&h, s)
-	b, err := c.EP.Expose(bufs, rpc.FromServer)
+	b, err := c.expose(bufs, rpc.FromServer)
 	if err != nil {
 		return nil, err
 	}
