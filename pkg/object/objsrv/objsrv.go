@@ -272,8 +272,16 @@ func (s *Service) fetch(ctx context.Context, in *rpc.Incoming, req *objproto.Fet
 	res := make([]vos.FetchResult, len(iods))
 	err = t.Exec.Run(ctx, func(ctx context.Context) error {
 		vp, ok, err := t.HasContainer(target.UUID(req.Pool), cont)
-		if err != nil || !ok {
-			return err // a container never written here holds nothing
+		if err != nil {
+			return err
+		}
+		if !ok {
+			// A container never written here holds nothing, so a fetch
+			// conditional on a key finds none, as VOS would say.
+			if daos.CondFlags(req.Flags)&(daos.CondDkeyFetch|daos.CondAkeyFetch) != 0 {
+				return daos.Errorf(daos.ErrNonexist, "fetch: dkey %q does not exist", req.Dkey)
+			}
+			return nil
 		}
 		return vp.FetchInto(ctx, cont, req.OID, epoch, req.Dkey, iods, nil, res, vos.FetchOptions{Flags: req.Flags})
 	})

@@ -259,6 +259,22 @@ func TestRefusals(t *testing.T) {
 	h.Flags = daos.CondDkeyInsert
 	_, err = c.Update(ctx, s, h, []byte("big"), one, data)
 	is(err, daos.ErrExist)
+	// Conditional fetches on a target that never held the container
+	// find nothing, as on one that did.
+	for _, tgt := range []uint32{0, 1} {
+		for _, f := range []daos.CondFlags{daos.CondDkeyFetch, daos.CondAkeyFetch} {
+			h := hdr(3)
+			h.Cont, h.ContHandle, h.Flags = objproto.UUID{0xdd}, objproto.UUID{0x13}, f // handle "other"
+			_, err = c.Fetch(ctx, objclient.Shard{URI: uri, Target: tgt}, h, []byte("nope"), one, [][]byte{make([]byte, 3)})
+			is(err, daos.ErrNonexist)
+			_, err = c.Sizes(ctx, objclient.Shard{URI: uri, Target: tgt}, h, []byte("nope"), one)
+			is(err, daos.ErrNonexist)
+		}
+	}
+	h = hdr(3)
+	h.Flags = daos.CondDkeyFetch
+	_, err = c.Sizes(ctx, s, h, []byte("nope"), one)
+	is(err, daos.ErrNonexist)
 }
 
 func TestHandleChecks(t *testing.T) {
