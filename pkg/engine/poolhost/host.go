@@ -50,6 +50,14 @@ type Config struct {
 	NewService func(pool UUID) Service
 	Logger     *slog.Logger
 	Timing     rsvc.Timing
+	// MapOf reads a service's pool map version and ranks, for the
+	// leader to push the version to those ranks' engines (mapdist.go);
+	// nil: no distribution.
+	MapOf func(Service) (version uint32, ranks []uint32, ok bool)
+	// RankURIs is every rank's fabric URI (pushes go there).
+	RankURIs func() map[uint32]string
+	// MapDistInterval is how often a leader checks its pushes; 0: 500 ms.
+	MapDistInterval time.Duration
 }
 
 // Host is an engine's pool hosting.
@@ -61,6 +69,7 @@ type Host struct {
 	starting map[UUID]bool
 	closed   bool
 	rpcEP    *rpc.Endpoint
+	maps     MapVersions
 }
 
 type hosted struct {
@@ -68,6 +77,7 @@ type hosted struct {
 	svc     Service
 	members []Member
 	tr      *rsvc.Transport
+	dist    *distributor
 }
 
 // New makes a Host.
@@ -93,6 +103,8 @@ func (h *Host) Register(reg *rpc.Registry) error {
 		{OpPoolAdmin, "pool_admin", rpc.Handle(h.admin)},
 		{OpPoolQuery, "pool_query", rpc.Handle(h.query)},
 		{OpTgtQuery, "pool_tgt_query", rpc.Handle(h.tgtQuery)},
+		{OpMapDist, "pool_map_dist", rpc.Handle(h.mapDist)},
+		{OpMapVersion, "pool_map_version", rpc.Handle(h.mapVersion)},
 	} {
 		if err := reg.Register(op.op, op.name, op.h); err != nil {
 			return fmt.Errorf("register pool hosting: %w", err)
@@ -195,6 +207,7 @@ func (h *Host) tgtDestroy(ctx context.Context, _ *rpc.Incoming, req *PoolReq) (r
 	// service's data, if this engine hosted a replica, is removed by
 	// SvcStop first).
 	_ = os.Remove(filepath.Join(h.cfg.SCMDir, "pools", target.UUID(req.Pool).String()))
+	h.maps.Forget(req.Pool)
 	return nil, errors.Join(errs...)
 }
 
@@ -282,7 +295,9 @@ func (h *Host) startReplica(p UUID, self uint32, members []Member, record bool) 
 		tr.Close()
 		return daos.Errorf(daos.ErrShutdown, "pool %s service: the engine is stopping", target.UUID(p))
 	}
-	h.svcs[p] = &hosted{rep: rep, svc: svc, members: members, tr: tr}
+	s := &hosted{rep: rep, svc: svc, members: members, tr: tr}
+	h.svcs[p] = s
+	h.startDist(p, s)
 	h.mu.Unlock()
 	h.cfg.Logger.Info("pool service replica started", "pool", target.UUID(p).String(), "rank", self, "replicas", len(members))
 	return nil
@@ -294,6 +309,7 @@ func (h *Host) svcStop(_ context.Context, _ *rpc.Incoming, req *PoolReq) (rpc.Me
 	delete(h.svcs, req.Pool)
 	h.mu.Unlock()
 	if ok {
+		s.dist.close()
 		s.rep.Close()
 		s.tr.Close()
 	}
@@ -394,6 +410,7 @@ func (h *Host) run(ctx context.Context, req *ServiceReq, client bool) (rpc.Messa
 	if err != nil {
 		return nil, err
 	}
+	s.dist.poke() // the command may have changed the pool map
 	out, err := json.Marshal(res)
 	if err != nil {
 		return nil, fmt.Errorf("encode pool service result: %w", err)
@@ -421,6 +438,7 @@ func (h *Host) Close() {
 	h.svcs = map[UUID]*hosted{}
 	h.mu.Unlock()
 	for _, s := range svcs {
+		s.dist.close()
 		s.rep.Close()
 		s.tr.Close()
 	}
