@@ -63,11 +63,11 @@ func (e *Engine) registerPool(srv *drpc.Server) {
 	for _, pm := range poolMethods {
 		pm := pm
 		if e.opts.PoolInit != nil && e.opts.PoolService != nil {
-			if h, ok := map[drpc.Method]drpc.Handler{
-				drpc.MethodPoolCreate:  e.poolCreate,
-				drpc.MethodPoolQuery:   e.poolQuery,
-				drpc.MethodPoolDestroy: e.poolDestroy,
-			}[pm.method]; ok {
+			handlers := e.poolAdminMethods() // poolmgmt.go
+			handlers[drpc.MethodPoolCreate] = e.poolCreate
+			handlers[drpc.MethodPoolQuery] = e.poolQuery
+			handlers[drpc.MethodPoolDestroy] = e.poolDestroy
+			if h, ok := handlers[pm.method]; ok {
 				srv.Register(drpc.ModuleMgmt, pm.method, h)
 				continue
 			}

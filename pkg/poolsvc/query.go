@@ -9,7 +9,8 @@ import (
 
 // Query is a read from the pool service, as it travels to the leader.
 type Query struct {
-	// What: "info", "map", "handle", "cont_handle", "container",
+	// What: "info", "props" (stored pool properties as they travel on
+	// the wire, by dmg name, svc_list included), "map", "handle", "cont_handle", "container",
 	// "containers", "snapshots", "attrs" (the pool's user attributes),
 	// "cont_attrs" (container ID's).
 	What string `json:"what"`
@@ -43,6 +44,8 @@ func (m *Machine) Query(b []byte) ([]byte, error) {
 	switch q.What {
 	case "info":
 		out, err = m.State.Info()
+	case "props":
+		out, err = m.State.WireProps()
 	case "map":
 		pm := m.State.PoolMap()
 		if pm == nil {

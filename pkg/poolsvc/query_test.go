@@ -45,6 +45,20 @@ func TestQuery(t *testing.T) {
 	assert.Equal(t, 8, pm.NumTargets())
 	assert.Equal(t, mr.Version, pm.Version())
 
+	for _, tc := range []struct {
+		name string
+		want Prop
+	}{
+		{"label", Prop{Str: "tank"}},
+		{"svc_list", Prop{Str: "[0]"}},
+	} {
+		out, err = q("props", "")
+		require.NoError(t, err)
+		var props map[string]Prop
+		require.NoError(t, json.Unmarshal(out, &props))
+		assert.Equal(t, tc.want, props[tc.name], tc.name)
+	}
+
 	out, err = q("containers", "")
 	require.NoError(t, err)
 	assert.Equal(t, "[]", string(out))

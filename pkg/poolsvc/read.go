@@ -125,6 +125,23 @@ func (s *State) propsLocked() map[string]string {
 	return out
 }
 
+// WireProps gives the stored pool properties by dmg name as their raw
+// values (numbers, strings), with svc_list as its ranged rank list: what
+// `dmg pool get-prop` receives.
+func (s *State) WireProps() (map[string]Prop, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.created(); err != nil {
+		return nil, err
+	}
+	out := make(map[string]Prop, len(s.st.Props)+1)
+	for k, v := range s.st.Props {
+		out[k] = v
+	}
+	out["svc_list"] = Prop{Str: ranklist.Of(s.st.SvcRanks...).RangedString()}
+	return out, nil
+}
+
 // Prop gives one stored pool property value by dmg name.
 func (s *State) Prop(name string) (Prop, error) {
 	d, err := system.LookupPoolProp(name)
