@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"math/rand/v2"
 	"runtime"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/daos-go/daos/pkg/daos"
@@ -178,4 +180,47 @@ func BenchmarkFetchIntoRandom64B(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkUpdate1MNVMe16 is 1 MiB array extents written by 16 goroutines
+// to a pool whose large values go to emulated NVMe (a file in RAM): the
+// VOS share of the e2e bandwidth test.
+func BenchmarkUpdate1MNVMe16(b *testing.B) {
+	dir := shmDir(b)
+	cfg := StoreConfig{Dir: dir, LogMode: LogPMem, LogBytes: 64 << 20, NVMePath: dir + "/nvme",
+		Options: Options{SCMBytes: 256 << 20, NVMeBytes: 2 << 30}}
+	p, err := Create(ctx, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { p.Close() })
+	if err := p.CreateContainer(ctx, cid); err != nil {
+		b.Fatal(err)
+	}
+	const n = 1 << 20
+	iods := []daos.IOD{{Name: []byte("0"), Type: daos.IODArray, Size: 1, Recxs: []daos.Recx{{Idx: 0, Nr: n}}}}
+	var next atomic.Int64
+	b.SetBytes(n)
+	b.ResetTimer()
+	var wg sync.WaitGroup
+	for w := 0; w < 16; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			val := make([]byte, n)
+			for {
+				i := next.Add(1)
+				if i > int64(b.N) {
+					return
+				}
+				// Rewrites of 1024 dkeys: the space of older versions is
+				// not reclaimed here, so stay within the device.
+				if err := p.Update(ctx, cid, oid1, daos.Epoch(i), benchKey(int(i%1024)), iods, [][]byte{val}, UpdateOptions{}); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
