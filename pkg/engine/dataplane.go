@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 
 	"github.com/daos-go/daos/pkg/daos"
 	"github.com/daos-go/daos/pkg/engine/enginepb"
@@ -26,7 +27,25 @@ type dataPlane struct {
 	ep      *rpc.Endpoint
 	clock   *hlc.Clock
 	pools   *poolhost.Host
+	maps    *poolMaps
 	stats   *iostats.Stats
+	uris    atomic.Pointer[func() map[uint32]string]
+}
+
+// setMapSources tells pool map distribution (maps.go) every rank's
+// fabric URI (where a leader pushes versions) and how to find a pool's
+// service replicas (whom the engine asks); until then the engine neither
+// pushes nor asks.
+func (d *dataPlane) setMapSources(uris func() map[uint32]string, findSvc func(context.Context, poolhost.UUID) ([]string, error)) {
+	d.uris.Store(&uris)
+	d.maps.setFind(findSvc)
+}
+
+func (d *dataPlane) rankURIs() map[uint32]string {
+	if f := d.uris.Load(); f != nil && *f != nil {
+		return (*f)()
+	}
+	return nil
 }
 
 // Target finds target idx (objsrv.Targets).
@@ -52,6 +71,7 @@ func nvmeDir(cfg *enginepb.EngineConfig) string {
 // startDataPlane opens the targets' shards and listens on the fabric.
 // newService makes pool services' state machines (nil: this engine hosts
 // no pool services); handles checks object I/O's container handles.
+// Pool map distribution needs setMapSources too.
 func startDataPlane(ctx context.Context, cfg *enginepb.EngineConfig, log *slog.Logger,
 	self func() (uint32, bool), newService func(poolhost.UUID) poolhost.Service,
 	handles objsrv.Handles, extra func(*rpc.Registry) error) (*dataPlane, error) {
@@ -70,17 +90,18 @@ func startDataPlane(ctx context.Context, cfg *enginepb.EngineConfig, log *slog.L
 	}
 	d.stats = iostats.New(len(d.targets))
 	reg := rpc.NewRegistry()
-	if err := (&objsrv.Service{Targets: d, Clock: d.clock, Handles: handles, Metrics: d.stats}).Register(reg); err != nil {
+	mux := rsvc.NewMux()
+	d.pools = poolhost.New(poolhost.Config{SCMDir: cfg.ScmMount, Targets: d.targets, Mux: mux, Self: self,
+		NewService: newService, Logger: log, MapOf: serviceMap, RankURIs: d.rankURIs})
+	d.maps = newPoolMaps(d.pools, log)
+	if err := (&objsrv.Service{Targets: d, Clock: d.clock, Handles: handles, Metrics: d.stats, Maps: d.maps}).Register(reg); err != nil {
 		d.close()
 		return nil, err
 	}
-	mux := rsvc.NewMux()
 	if err := mux.Register(reg); err != nil {
 		d.close()
 		return nil, err
 	}
-	d.pools = poolhost.New(poolhost.Config{SCMDir: cfg.ScmMount, Targets: d.targets, Mux: mux, Self: self,
-		NewService: newService, Logger: log})
 	if err := d.pools.Register(reg); err != nil {
 		d.close()
 		return nil, err
@@ -117,6 +138,9 @@ func isOFITCP(p string) bool {
 
 func (d *dataPlane) close() error {
 	var errs []error
+	if d.maps != nil {
+		d.maps.close()
+	}
 	if d.pools != nil {
 		d.pools.Close()
 	}
@@ -146,4 +170,15 @@ func (d *dataPlane) metrics() *enginepb.MetricsResp {
 		}
 	}
 	return resp
+}
+
+// learnMaps asks the services of the pools with shards here for their
+// map versions (in the background), as after a restart.
+func (d *dataPlane) learnMaps() {
+	if len(d.targets) == 0 {
+		return
+	}
+	for _, p := range d.targets[0].Pools() {
+		d.maps.learn(poolhost.UUID(p))
+	}
 }

@@ -91,10 +91,12 @@ func Run(ctx context.Context, opts Options) error {
 		}
 	}()
 	e.dp = dp
+	dp.setMapSources(e.member.uris, e.poolServiceURIs)
 	e.member.onRank = func(rank uint32) {
 		if err := dp.pools.Reopen(rank); err != nil {
 			opts.Logger.Error("pool services not reopened", "rank", rank, "err", err)
 		}
+		dp.learnMaps()
 	}
 
 	sockPath := SocketPath(cfg.SocketDir, os.Getpid())

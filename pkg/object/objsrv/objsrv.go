@@ -32,6 +32,14 @@ type PoolMaps interface {
 	MapVersion(pool objproto.UUID) (version uint32, ok bool)
 }
 
+// MapLearner is a PoolMaps that hears of requests placed with a newer
+// map than the engine's, or for a pool it holds no version of: the
+// engine missed a version and may go and learn it. The request is served
+// (the sender's map came from the pool service); NewerMap must not block.
+type MapLearner interface {
+	NewerMap(pool objproto.UUID, version uint32)
+}
+
 // Handles resolves container handles, so that only clients that opened
 // a container do I/O on it. ContHandle gives the container that handle is open
 // on in pool, and whether it was opened for writing (RW or EX); an
@@ -66,8 +74,7 @@ type Service struct {
 	// Handles is required: without it every request is refused, so a
 	// forgotten field fails closed rather than skipping the check.
 	Handles Handles
-	// Maps may be nil: no map version checks (until pool services hand
-	// engines their pools' maps).
+	// Maps may be nil: no map version checks.
 	Maps PoolMaps
 	// Metrics may be nil: nothing counted.
 	Metrics Metrics
@@ -116,11 +123,15 @@ func (s *Service) check(ctx context.Context, h *objproto.Header, write bool) (*t
 	s.Clock.Update(h.HLC)
 	var version uint32
 	if s.Maps != nil {
-		if v, ok := s.Maps.MapVersion(h.Pool); ok {
+		v, ok := s.Maps.MapVersion(h.Pool)
+		if ok {
 			version = v
 			if h.MapVersion < v {
 				return nil, v, daos.Errorf(daos.ErrStale, "pool map version %d is older than the engine's %d: refresh the pool map", h.MapVersion, v)
 			}
+		}
+		if l, isLearner := s.Maps.(MapLearner); isLearner && (!ok || h.MapVersion > v) {
+			l.NewerMap(h.Pool, h.MapVersion)
 		}
 	}
 	if err := s.checkHandle(ctx, h, write); err != nil {
