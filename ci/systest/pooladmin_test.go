@@ -1,0 +1,275 @@
+//go:build systest
+
+package systest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/daos-go/daos/pkg/agent/agentpb"
+	"github.com/daos-go/daos/pkg/client"
+	"github.com/daos-go/daos/pkg/control/mgmtpb"
+	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/drpc"
+	"github.com/daos-go/daos/pkg/fabric"
+	"github.com/daos-go/daos/pkg/placement"
+	"github.com/daos-go/daos/pkg/rpc"
+)
+
+// TestPoolAdminOnThreeServers runs dmg's pool administration commands
+// against three servers (two targets per engine): properties (a label
+// change, then the pool found by its new label; a read-only property
+// refused), the ACL (a principal's entry appears and goes), eviction (a
+// client's handles close: its I/O fails with DER_NO_HDL once the engines'
+// 30 s handle caches let go), exclusion of one target (pool query shows
+// it disabled and a newer map; query-targets shows it down) and its
+// reintegration (up, waiting for a rebuild this build does not run).
+func TestPoolAdminOnThreeServers(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	bin := t.TempDir()
+	if err := Build(ctx, bin); err != nil {
+		t.Fatal(err)
+	}
+	c, err := NewTargets(bin, 3, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for i := range c.Servers {
+		if err := c.Start(i, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sctx, scancel := context.WithTimeout(ctx, 30*time.Second)
+	defer scancel()
+	if _, err := c.WaitMembers(sctx, AllIn(3, "joined")); err != nil {
+		t.Fatalf("ranks did not join: %v\n%s", err, c.Logs())
+	}
+	var out string
+	for try := 0; ; try++ {
+		out, err = c.Dmg(ctx, "pool", "create", "-s", "256MiB", "-n", "1GiB", "--nsvc", "3", "tank")
+		if err == nil || try == 20 {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("pool create: %v\n%s\n%s", err, out, c.Logs())
+	}
+	dmg := func(args ...string) string {
+		t.Helper()
+		out, err := c.Dmg(ctx, args...)
+		if err != nil {
+			t.Fatalf("%v\n%s\n%s", err, out, c.Logs())
+		}
+		t.Logf("dmg %s:\n%s", strings.Join(args, " "), out)
+		return out
+	}
+
+	// Properties.
+	props := func(pool string, names ...string) map[string]string {
+		t.Helper()
+		var r struct {
+			Response []struct {
+				Name  string `json:"name"`
+				Value string `json:"value"`
+			} `json:"response"`
+		}
+		out := dmg(append([]string{"-j", "pool", "get-prop", pool}, names...)...)
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			t.Fatalf("get-prop -j: %v\n%s", err, out)
+		}
+		m := map[string]string{}
+		for _, p := range r.Response {
+			m[p.Name] = p.Value
+		}
+		return m
+	}
+	if p := props("tank"); p["label"] != "tank" || p["svc_list"] != "[0-2]" || p["rd_fac"] == "" {
+		t.Fatalf("get-prop: %v", p)
+	}
+	if out := dmg("pool", "get-prop", "tank", "label"); !strings.Contains(out, "tank") || !strings.Contains(out, "pool label (label)") {
+		t.Fatalf("get-prop label:\n%s", out)
+	}
+	dmg("pool", "set-prop", "tank", "label:lake,rd_fac:1")
+	if p := props("lake", "label", "rd_fac"); p["label"] != "lake" || p["rd_fac"] != "1" {
+		t.Fatalf("get-prop after set-prop: %v", p)
+	}
+	if out, err := c.Dmg(ctx, "pool", "query", "lake"); err != nil || !strings.Contains(out, "ntarget=6") {
+		t.Fatalf("query by the new label: %v\n%s", err, out)
+	}
+	if out, err := c.Dmg(ctx, "pool", "query", "tank"); err == nil {
+		t.Fatalf("query by the old label succeeded:\n%s", out)
+	}
+	if out, err := c.Dmg(ctx, "pool", "set-prop", "lake", "global_version:9"); err == nil || !strings.Contains(err.Error(), "read-only") {
+		t.Fatalf("set-prop of a read-only property: %v\n%s", err, out)
+	}
+
+	// ACL.
+	if out := dmg("pool", "get-acl", "lake"); !strings.Contains(out, "A::OWNER@:rw") || strings.Contains(out, "bob@") {
+		t.Fatalf("get-acl:\n%s", out)
+	}
+	if out := dmg("pool", "update-acl", "lake", "-e", "A::bob@:r"); !strings.Contains(out, "A::bob@:r") {
+		t.Fatalf("update-acl:\n%s", out)
+	}
+	if out := dmg("pool", "get-acl", "lake"); !strings.Contains(out, "A::bob@:r") {
+		t.Fatalf("get-acl after update:\n%s", out)
+	}
+	dmg("pool", "delete-acl", "lake", "-p", "u:bob@")
+	if out := dmg("pool", "get-acl", "lake"); strings.Contains(out, "bob@") || !strings.Contains(out, "A::OWNER@:rw") {
+		t.Fatalf("get-acl after delete:\n%s", out)
+	}
+	if out, err := c.Dmg(ctx, "pool", "delete-acl", "lake", "-p", "u:bob@"); err == nil || !strings.Contains(err.Error(), "DER_NONEXIST") {
+		t.Fatalf("delete of an absent entry: %v\n%s", err, out)
+	}
+
+	// Evict a client's handles.
+	actx, acancel := context.WithTimeout(ctx, 20*time.Second)
+	defer acancel()
+	a, err := c.StartAgent(actx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Stop()
+	ac := drpc.NewClient(a.Socket, 0)
+	defer ac.Close()
+	body, _ := proto.Marshal(&mgmtpb.GetAttachInfoReq{Sys: "daos_server", AllRanks: true})
+	raw, err := ac.Call(actx, drpc.ModuleMgmt, drpc.MethodGetAttachInfo, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ai := &mgmtpb.GetAttachInfoResp{}
+	if err := proto.Unmarshal(raw, ai); err != nil || len(ai.RankUris) != 3 {
+		t.Fatalf("attach info: %+v %v", ai, err)
+	}
+	body, _ = proto.Marshal(&agentpb.GetCredReq{})
+	raw, err = ac.Call(actx, drpc.ModuleSecAgent, drpc.MethodRequestCreds, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cr := &agentpb.GetCredResp{}
+	if err := proto.Unmarshal(raw, cr); err != nil || cr.Cred == nil {
+		t.Fatalf("credential: %+v %v", cr, err)
+	}
+	cred, _ := proto.Marshal(cr.Cred)
+	ep, err := rpc.Listen(ctx, rpc.Config{Fabric: fabric.Config{Provider: "tcp", Interface: "127.0.0.1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ep.Close()
+	engine, err := fabric.ParseURI(ai.RankUris[0].Uri)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := client.New(ep)
+	pool, err := cl.Connect(ctx, engine, "lake", client.RW, cred, "")
+	if err != nil {
+		t.Fatalf("connect: %v\n%s", err, c.Logs())
+	}
+	if _, err := pool.CreateContainer(ctx, "c1", "POSIX", nil); err != nil {
+		t.Fatal(err)
+	}
+	cont, err := pool.OpenContainer(ctx, "c1", client.RW)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := cont.AllocOIDs(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oid, err := placement.GenerateOID(daos.ObjectID{Lo: first}, placement.OTMultiHashed, placement.Name2ID("SX"), 0, pool.View.Map().Shape(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj, err := cont.Object(oid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	update := func(i int) error {
+		val := []byte("value " + strconv.Itoa(i))
+		_, err := obj.Update(ctx, []byte("k"+strconv.Itoa(i%8)), []daos.IOD{{Name: []byte("a"), Type: daos.IODSingle, Size: uint64(len(val))}}, [][]byte{val}, 0)
+		return err
+	}
+	for i := 0; i < 8; i++ {
+		if err := update(i); err != nil {
+			t.Fatalf("update before evict: %v", err)
+		}
+	}
+	if info, err := pool.Query(ctx); err != nil || info.Handles != 1 {
+		t.Fatalf("pool query before evict: %+v %v", info, err)
+	}
+	if out := dmg("pool", "evict", "lake"); !strings.Contains(out, "succeeded") {
+		t.Fatalf("evict:\n%s", out)
+	}
+	evicted := time.Now()
+	pool2, err := cl.Connect(ctx, engine, "lake", client.RO, cred, "")
+	if err != nil {
+		t.Fatalf("connect after evict: %v", err)
+	}
+	if info, err := pool2.Query(ctx); err != nil || info.Handles != 1 {
+		t.Fatalf("pool query after evict: %+v %v (want only the new handle)", info, err)
+	}
+	// Engines keep container handles cached for up to 30 s; after that
+	// the evicted handle's I/O is refused.
+	var ioErr error
+	for i := 0; time.Since(evicted) < 50*time.Second; i++ {
+		if ioErr = update(i); ioErr != nil {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if !errors.Is(ioErr, daos.ErrNoHdl) {
+		t.Fatalf("I/O through an evicted handle %s after the evict: %v, want DER_NO_HDL", time.Since(evicted).Round(time.Second), ioErr)
+	}
+	t.Logf("I/O through the evicted handle refused %s after the evict: %v", time.Since(evicted).Round(time.Second), ioErr)
+
+	// Exclude one target, then reintegrate it.
+	version := regexp.MustCompile(`version=(\d+)`)
+	query := func() (string, int) {
+		t.Helper()
+		out := dmg("pool", "query", "lake")
+		m := version.FindStringSubmatch(out)
+		if m == nil {
+			t.Fatalf("no map version in pool query:\n%s", out)
+		}
+		v, _ := strconv.Atoi(m[1])
+		return out, v
+	}
+	before, v0 := query()
+	if !strings.Contains(before, "disabled=0") {
+		t.Fatalf("pool query before exclude:\n%s", before)
+	}
+	if out := dmg("pool", "exclude", "lake", "--ranks", "2", "--target-idx", "1"); !strings.Contains(out, "Exclude command succeeded") {
+		t.Fatalf("exclude:\n%s", out)
+	}
+	after, v1 := query()
+	if !strings.Contains(after, "ntarget=6, disabled=1") || v1 <= v0 {
+		t.Fatalf("pool query after exclude (version %d before):\n%s", v0, after)
+	}
+	tq := dmg("pool", "query-targets", "lake", "--rank", "2")
+	if !strings.Contains(tq, "state up_in") || !strings.Contains(tq, "state down\n") || !strings.Contains(tq, "Total size") {
+		t.Fatalf("query-targets after exclude:\n%s", tq)
+	}
+	if out := dmg("pool", "reintegrate", "lake", "--ranks", "2", "--target-idx", "1"); !strings.Contains(out, "Reintegration command succeeded") {
+		t.Fatalf("reintegrate:\n%s", out)
+	}
+	reint, v2 := query()
+	if !strings.Contains(reint, "disabled=0") || v2 <= v1 {
+		t.Fatalf("pool query after reintegrate (version %d before):\n%s", v1, reint)
+	}
+	if tq := dmg("pool", "query-targets", "lake", "--rank", "2", "--target-idx", "1"); !strings.Contains(tq, "state up\n") {
+		t.Fatalf("query-targets after reintegrate (UP until a rebuild):\n%s", tq)
+	}
+	if out, err := c.Dmg(ctx, "pool", "extend", "lake", "--ranks", "1"); err == nil {
+		t.Fatalf("extend of a rank already in the pool succeeded:\n%s", out)
+	}
+}
