@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The README's first command: installs what is missing, builds, and runs the
-# main job: an emulated one-node system (RAM-disk SCM, file-backed NVMe)
-# brought up from the built binaries, formatted and queried with dmg, and
-# shut down (ci/localcluster.sh). The engine holds no pools yet; that comes
-# with the engine issue.
+# main job (ci/localcluster.sh): an emulated three-server DAOS system on
+# 127.0.0.2-4 (RAM-disk SCM, file-backed NVMe, ofi+tcp), formatted, with a
+# daos_agent, a pool and a container, checked with daos pool autotest, and
+# LEFT RUNNING; the last lines say how to use it and how to stop it
+# (ci/localcluster.sh stop). Run again, it reuses a healthy system or
+# replaces a broken or outdated one, and says which.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,4 +15,4 @@ echo
 echo "== build/bin/daos_server version"
 build/bin/daos_server version
 echo
-ci/localcluster.sh build/bin
+ci/localcluster.sh start build/bin

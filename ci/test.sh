@@ -73,7 +73,8 @@ echo "$scan"
 grep -Eq 'ofi\+tcp;ofi_rxm +.*\blo\b' <<<"$scan" || { echo "network scan did not find tcp;ofi_rxm on lo"; exit 1; }
 
 stage "smoke: local emulated system from the installed binaries (the quickstart's main job)"
-ci/localcluster.sh "$prefix/bin"
+DAOS_GO_CLUSTER_DIR="$prefix/cluster" ci/localcluster.sh start "$prefix/bin"
+DAOS_GO_CLUSTER_DIR="$prefix/cluster" ci/localcluster.sh stop
 
 passed=$(grep -cE '^\s*--- PASS' "$log" || true)
 failed=$(grep -cE '^\s*--- FAIL' "$log" || true)
