@@ -33,7 +33,12 @@ func BenchmarkUpdate4K(b *testing.B) {
 // BenchmarkWrite1M16 is 1 MiB array extents written 16 at a time to an
 // SX object on in-process engines (the e2e bandwidth test's path without
 // the processes).
-func BenchmarkWrite1M16(b *testing.B) {
+func BenchmarkWrite1M16(b *testing.B) { benchWrite1M(b, 16) }
+
+// BenchmarkWrite1M1 is BenchmarkWrite1M16 one at a time.
+func BenchmarkWrite1M1(b *testing.B) { benchWrite1M(b, 1) }
+
+func benchWrite1M(b *testing.B, inflight int) {
 	c, _ := clusterOf(b, nil, 512<<20)
 	o, err := c.Object(oidOf(b, c, "SX", 5))
 	if err != nil {
@@ -46,7 +51,7 @@ func BenchmarkWrite1M16(b *testing.B) {
 	b.SetBytes(n)
 	b.ResetTimer()
 	var wg sync.WaitGroup
-	for w := 0; w < 16; w++ {
+	for w := 0; w < inflight; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

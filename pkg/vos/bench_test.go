@@ -185,7 +185,12 @@ func BenchmarkFetchIntoRandom64B(b *testing.B) {
 // BenchmarkUpdate1MNVMe16 is 1 MiB array extents written by 16 goroutines
 // to a pool whose large values go to emulated NVMe (a file in RAM): the
 // VOS share of the e2e bandwidth test.
-func BenchmarkUpdate1MNVMe16(b *testing.B) {
+func BenchmarkUpdate1MNVMe16(b *testing.B) { benchUpdate1MNVMe(b, 16) }
+
+// BenchmarkUpdate1MNVMe1 is BenchmarkUpdate1MNVMe16 one at a time.
+func BenchmarkUpdate1MNVMe1(b *testing.B) { benchUpdate1MNVMe(b, 1) }
+
+func benchUpdate1MNVMe(b *testing.B, inflight int) {
 	dir := shmDir(b)
 	cfg := StoreConfig{Dir: dir, LogMode: LogPMem, LogBytes: 64 << 20, NVMePath: dir + "/nvme",
 		Options: Options{SCMBytes: 256 << 20, NVMeBytes: 2 << 30}}
@@ -203,7 +208,7 @@ func BenchmarkUpdate1MNVMe16(b *testing.B) {
 	b.SetBytes(n)
 	b.ResetTimer()
 	var wg sync.WaitGroup
-	for w := 0; w < 16; w++ {
+	for w := 0; w < inflight; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
