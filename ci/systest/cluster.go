@@ -128,7 +128,12 @@ func newCluster(bin string, n int, secure bool, targets int) (*Cluster, error) {
 			c.Close()
 			return nil, err
 		}
-		cfg := fmt.Sprintf(serverConfig, port, s.IP, quoteList(replicas), s.Dir, 31416+10*i, "/rack0/"+s.IP, targets) + transport
+		fport, err := freePort()
+		if err != nil {
+			c.Close()
+			return nil, err
+		}
+		cfg := fmt.Sprintf(serverConfig, port, s.IP, quoteList(replicas), s.Dir, fport, "/rack0/"+s.IP, targets) + transport
 		if err := os.WriteFile(s.Config, []byte(cfg), 0o644); err != nil {
 			c.Close()
 			return nil, err
@@ -167,6 +172,18 @@ func quoteList(l []string) string {
 		q[i] = "'" + s + "'"
 	}
 	return "[" + strings.Join(q, ", ") + "]"
+}
+
+// freePort finds a port free on the loopback interface for an engine's
+// fabric endpoint (engines on lo listen on 127.0.0.1), so that clusters of
+// tests running at once do not collide.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("find a free fabric port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // commonPort finds a TCP port free on 127.0.0.2 .. 127.0.0.(n+1).
