@@ -48,7 +48,7 @@ func (e *Engine) poolAdminMethods() map[drpc.Method]drpc.Handler {
 		drpc.MethodPoolReintegrate:  e.poolReintegrate,
 		drpc.MethodPoolQueryTargets: e.poolQueryTargets,
 		drpc.MethodPoolExtend:       e.poolNotSupported("extend", func() proto.Message { return &mgmtpb.PoolExtendReq{} }, func(st int32) proto.Message { return &mgmtpb.PoolExtendResp{Status: st} }),
-		drpc.MethodPoolUpgrade:      e.poolNotSupported("upgrade", func() proto.Message { return &mgmtpb.PoolUpgradeReq{} }, func(st int32) proto.Message { return &mgmtpb.PoolUpgradeResp{Status: st} }),
+		drpc.MethodPoolUpgrade:      e.poolUpgrade,
 	}
 }
 
@@ -467,6 +467,32 @@ func (e *Engine) poolQueryTargets(ctx context.Context, body []byte) ([]byte, err
 		resp.Infos = append(resp.Infos, info)
 	}
 	return proto.Marshal(resp)
+}
+
+// poolUpgrade answers MGMT POOL_UPGRADE. Every pool this build creates
+// has the latest layout (global_version = poolsvc.GlobalVersion), so a
+// pool already there succeeds with nothing to do; converting an older
+// layout is not supported (DER_NOTSUPPORTED).
+func (e *Engine) poolUpgrade(ctx context.Context, body []byte) ([]byte, error) {
+	req := &mgmtpb.PoolUpgradeReq{}
+	if err := decode(body, req); err != nil {
+		return nil, err
+	}
+	a, ctx, cancel, err := e.startAdmin(ctx, req.Id, req.SvcRanks)
+	defer cancel()
+	var info poolsvc.PoolInfo
+	if err == nil {
+		err = a.query(ctx, "info", &info)
+	}
+	if err == nil && info.LayoutVersion < info.UpgradeVersion {
+		err = daos.Errorf(daos.ErrNotsupported, "pool upgrade from layout version %d to %d is not supported by this engine build",
+			info.LayoutVersion, info.UpgradeVersion)
+	}
+	if err != nil {
+		return proto.Marshal(&mgmtpb.PoolUpgradeResp{Status: e.failed("upgrade", req.Id, err)})
+	}
+	e.opts.Logger.Info("pool upgrade: layout already current", "pool", req.Id, "layout_version", info.LayoutVersion)
+	return proto.Marshal(&mgmtpb.PoolUpgradeResp{})
 }
 
 // poolNotSupported refuses a pool command this build does not carry out

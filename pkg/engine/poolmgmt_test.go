@@ -305,9 +305,12 @@ func TestPoolAdminMethods(t *testing.T) {
 		xr := &mgmtpb.PoolExtendResp{}
 		callPool(t, e0, drpc.MethodPoolExtend, &mgmtpb.PoolExtendReq{Id: testPool, Ranks: []uint32{2}}, xr)
 		assert.Equal(t, der(daos.ErrNotsupported), xr.Status)
+		// The pool has the latest layout: nothing to upgrade.
 		ur := &mgmtpb.PoolUpgradeResp{}
-		callPool(t, e0, drpc.MethodPoolUpgrade, &mgmtpb.PoolUpgradeReq{Id: testPool}, ur)
-		assert.Equal(t, der(daos.ErrNotsupported), ur.Status)
+		callPool(t, e0, drpc.MethodPoolUpgrade, &mgmtpb.PoolUpgradeReq{Id: testPool, SvcRanks: svc}, ur)
+		assert.Zero(t, ur.Status)
+		q := query(e0)
+		assert.Equal(t, q.UpgradeLayoutVer, q.PoolLayoutVer)
 		gr := &mgmtpb.PoolGetPropResp{}
 		callPool(t, e0, drpc.MethodPoolGetProp, &mgmtpb.PoolGetPropReq{Id: "not-a-uuid"}, gr)
 		assert.Equal(t, der(daos.ErrInval), gr.Status)
