@@ -31,7 +31,8 @@ import (
 // client's handles close: its I/O fails with DER_NO_HDL once the engines'
 // 30 s handle caches let go), exclusion of one target (pool query shows
 // it disabled and a newer map; query-targets shows it down) and its
-// reintegration (up, waiting for a rebuild this build does not run).
+// reintegration (up, waiting for a rebuild this build does not run);
+// upgrade of a pool already at the latest layout.
 func TestPoolAdminOnThreeServers(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -268,6 +269,9 @@ func TestPoolAdminOnThreeServers(t *testing.T) {
 	}
 	if tq := dmg("pool", "query-targets", "lake", "--rank", "2", "--target-idx", "1"); !strings.Contains(tq, "state up\n") {
 		t.Fatalf("query-targets after reintegrate (UP until a rebuild):\n%s", tq)
+	}
+	if out := dmg("pool", "upgrade", "lake"); !strings.Contains(out, "succeeded") {
+		t.Fatalf("upgrade of a pool at the latest layout:\n%s", out)
 	}
 	if out, err := c.Dmg(ctx, "pool", "extend", "lake", "--ranks", "1"); err == nil {
 		t.Fatalf("extend of a rank already in the pool succeeded:\n%s", out)
