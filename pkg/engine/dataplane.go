@@ -169,6 +169,12 @@ func (d *dataPlane) metrics() *enginepb.MetricsResp {
 				NvmeTotal: sp.NVMeTotal, NvmeFree: sp.NVMeTotal - min(sp.NVMeUsed, sp.NVMeTotal)})
 		}
 	}
+	if d.pools != nil {
+		for _, st := range d.pools.Stats() {
+			resp.Services = append(resp.Services, &enginepb.PoolService{Pool: target.UUID(st.Pool).String(),
+				Handles: uint64(st.Handles), Containers: uint64(st.Containers), MapVersion: st.MapVersion})
+		}
+	}
 	return resp
 }
 

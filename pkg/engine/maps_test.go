@@ -202,4 +202,24 @@ func TestStaleMapEndToEnd(t *testing.T) {
 	assert.Equal(t, int32(2), refreshes.Load(), "served without a refresh")
 	waitEngines(v2)
 	assert.Greater(t, asked[s.Rank].Load(), before, "the engine asked the service")
+
+	// Telemetry: the leading replica's engine alone reports the pool
+	// service's gauges, with the map version the engines hold.
+	var reports []*enginepb.PoolService
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		reports = reports[:0]
+		for _, dp := range dps {
+			reports = append(reports, dp.metrics().Services...)
+		}
+		// A loaded machine may be between leaders for a moment.
+		if len(reports) == 1 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	require.Len(t, reports, 1, "one leader reports the pool")
+	assert.Equal(t, "5a1e0000-0000-0000-0000-000000000000", reports[0].Pool)
+	assert.Equal(t, v2, reports[0].MapVersion)
+	assert.Zero(t, reports[0].Handles, "nobody connected through the service")
+	assert.Zero(t, reports[0].Containers)
 }

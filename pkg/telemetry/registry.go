@@ -206,6 +206,12 @@ var (
 	poolSpaceDesc = prometheus.NewDesc("engine_pool_space_bytes",
 		"Space of each pool's shard on each target, by tier (scm, nvme) and kind (total, free).",
 		[]string{"rank", "target", "pool", "tier", "kind"}, nil)
+	poolHandlesDesc = prometheus.NewDesc("engine_pool_handles",
+		"Open pool handles, reported by the rank whose replica leads the pool service.", []string{"rank", "pool"}, nil)
+	poolContainersDesc = prometheus.NewDesc("engine_pool_containers",
+		"Containers of the pool, reported by the rank whose replica leads the pool service.", []string{"rank", "pool"}, nil)
+	poolMapVersionDesc = prometheus.NewDesc("engine_pool_map_version",
+		"The pool map's version, reported by the rank whose replica leads the pool service.", []string{"rank", "pool"}, nil)
 )
 
 // ioScrapeTimeout bounds asking one engine for its counters.
@@ -214,7 +220,8 @@ const ioScrapeTimeout = 2 * time.Second
 type ioCollector struct{ engines EngineIO }
 
 func (c *ioCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{ioOpsDesc, ioErrorsDesc, ioBytesDesc, ioLatencyDesc, poolSpaceDesc} {
+	for _, d := range []*prometheus.Desc{ioOpsDesc, ioErrorsDesc, ioBytesDesc, ioLatencyDesc, poolSpaceDesc,
+		poolHandlesDesc, poolContainersDesc, poolMapVersionDesc} {
 		ch <- d
 	}
 }
@@ -259,6 +266,11 @@ func (c *ioCollector) Collect(ch chan<- prometheus.Metric) {
 			}{{"scm", "total", sp.ScmTotal}, {"scm", "free", sp.ScmFree}, {"nvme", "total", sp.NvmeTotal}, {"nvme", "free", sp.NvmeFree}} {
 				ch <- prometheus.MustNewConstMetric(poolSpaceDesc, prometheus.GaugeValue, float64(v.val), rank, tgt, sp.Pool, v.tier, v.kind)
 			}
+		}
+		for _, ps := range m.Services {
+			ch <- prometheus.MustNewConstMetric(poolHandlesDesc, prometheus.GaugeValue, float64(ps.Handles), rank, ps.Pool)
+			ch <- prometheus.MustNewConstMetric(poolContainersDesc, prometheus.GaugeValue, float64(ps.Containers), rank, ps.Pool)
+			ch <- prometheus.MustNewConstMetric(poolMapVersionDesc, prometheus.GaugeValue, float64(ps.MapVersion), rank, ps.Pool)
 		}
 	}
 }

@@ -1,0 +1,50 @@
+package poolhost
+
+import (
+	"encoding/json"
+	"sort"
+)
+
+// ServiceStat is what a leading pool service replica reports to telemetry.
+type ServiceStat struct {
+	Pool       UUID
+	Handles    int
+	Containers int
+	MapVersion uint32
+}
+
+// infoQuery is the pool service read ("info") the statistics come from.
+var infoQuery = []byte(`{"what":"info"}`)
+
+// Stats reports the pools whose service this engine leads, in pool order;
+// followers report nothing, so each pool is counted once in a system.
+// A replica that cannot answer (stopping, not created yet) is left out.
+func (h *Host) Stats() []ServiceStat {
+	h.mu.Lock()
+	svcs := make(map[UUID]*hosted, len(h.svcs))
+	for p, s := range h.svcs {
+		svcs[p] = s
+	}
+	h.mu.Unlock()
+	var out []ServiceStat
+	for p, s := range svcs {
+		if !s.rep.IsLeader() {
+			continue
+		}
+		b, err := s.svc.Query(infoQuery)
+		if err != nil {
+			continue
+		}
+		var info struct {
+			Handles    int    `json:"active_handles"`
+			Containers int    `json:"containers"`
+			MapVersion uint32 `json:"version"`
+		}
+		if json.Unmarshal(b, &info) != nil {
+			continue
+		}
+		out = append(out, ServiceStat{Pool: p, Handles: info.Handles, Containers: info.Containers, MapVersion: info.MapVersion})
+	}
+	sort.Slice(out, func(i, j int) bool { return string(out[i].Pool[:]) < string(out[j].Pool[:]) })
+	return out
+}
