@@ -91,6 +91,7 @@ func (m *Mux) Transport(g GroupID) (*Transport, error) {
 	}
 	t := &Transport{mux: m, group: g, local: raft.ServerAddress(ep.URI().String()),
 		consumer: make(chan raft.RPC), closed: make(chan struct{})}
+	t.calls, t.abort = context.WithCancel(context.Background())
 	m.groups[g] = t
 	return t, nil
 }
@@ -246,6 +247,11 @@ type Transport struct {
 	heartbeat atomic.Pointer[func(raft.RPC)]
 	closed    chan struct{}
 	closeOnce sync.Once
+	// calls ends this group's outgoing calls: raft waits for its
+	// replication goroutines before it closes the transport, and one
+	// blocked on a dead peer would hold a shutdown for a call's timeout.
+	calls context.Context
+	abort context.CancelFunc
 }
 
 var (
@@ -281,9 +287,14 @@ func (t *Transport) SetHeartbeatHandler(cb func(raft.RPC)) {
 	t.heartbeat.Store(&cb)
 }
 
+// Abort fails this group's calls in flight and any later ones at once
+// (a replica shutting down calls it before stopping raft).
+func (t *Transport) Abort() { t.abort() }
+
 // Close implements raft.WithClose: the group stops taking messages.
 func (t *Transport) Close() error {
 	t.closeOnce.Do(func() {
+		t.abort()
 		close(t.closed)
 		t.mux.mu.Lock()
 		if t.mux.groups[t.group] == t {
@@ -319,7 +330,7 @@ func (t *Transport) call(op rpc.Opcode, target raft.ServerAddress, req, resp any
 		}
 		msg.Data = cb.Desc()
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	ctx, cancel := context.WithTimeout(t.calls, timeout)
 	defer cancel()
 	out := &raftMsg{}
 	err = ep.Call(ctx, uri, op, msg, out)

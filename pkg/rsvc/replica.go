@@ -246,6 +246,11 @@ func mapErr(what string, err error) error {
 // Close stops the replica and its store.
 func (r *Replica) Close() error {
 	r.closeOnce.Do(func() {
+		// Calls blocked on a dead peer would hold the shutdown until
+		// they time out.
+		if a, ok := r.cfg.Transport.(interface{ Abort() }); ok {
+			a.Abort()
+		}
 		err := r.raft.Shutdown().Error()
 		if cerr := r.store.Close(); err == nil {
 			err = cerr

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -261,4 +262,40 @@ func TestLargeCommands(t *testing.T) {
 	time.Sleep(time.Millisecond)
 	_, err := l.rep[g].Apply(past, []byte("x y"))
 	assert.True(t, errors.Is(err, daos.ErrTimedout), "%v", err)
+}
+
+// TestCloseDoesNotWaitForDeadPeers: a replica whose peers take calls and
+// never answer (a hung host) closes at once, not after its calls to them
+// time out.
+func TestCloseDoesNotWaitForDeadPeers(t *testing.T) {
+	e := newEngine(t, 0)
+	defer e.stop()
+	self := e.ep.URI().String()
+	members := []Member{{ID: self, Addr: self}}
+	for i := 0; i < 2; i++ {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		defer l.Close()
+		go func() {
+			for {
+				c, err := l.Accept()
+				if err != nil {
+					return
+				}
+				defer c.Close() // held open, never answered
+			}
+		}()
+		port := l.Addr().(*net.TCPAddr).Port
+		ap, err := e.ep.URI().AddrPort()
+		require.NoError(t, err)
+		addr := strings.Replace(self, ap.String(), fmt.Sprintf("127.0.0.1:%d", port), 1)
+		members = append(members, Member{ID: addr, Addr: addr})
+	}
+	g := GroupID{0xde, 0xad}
+	e.start(t, g, members)
+	// Let it stand for election: its vote requests hang on the peers.
+	time.Sleep(3 * fast.Election)
+	start := time.Now()
+	require.NoError(t, e.rep[g].Close())
+	assert.Less(t, time.Since(start), 2*time.Second, "close waited for calls to hung peers")
 }
