@@ -14,6 +14,7 @@ import (
 	"github.com/daos-go/daos/pkg/engine/target"
 	"github.com/daos-go/daos/pkg/fabric"
 	"github.com/daos-go/daos/pkg/hlc"
+	"github.com/daos-go/daos/pkg/object/objproto"
 	"github.com/daos-go/daos/pkg/object/objsrv"
 	"github.com/daos-go/daos/pkg/rpc"
 	"github.com/daos-go/daos/pkg/rsvc"
@@ -91,8 +92,19 @@ func startDataPlane(ctx context.Context, cfg *enginepb.EngineConfig, log *slog.L
 	d.stats = iostats.New(len(d.targets))
 	reg := rpc.NewRegistry()
 	mux := rsvc.NewMux()
-	d.pools = poolhost.New(poolhost.Config{SCMDir: cfg.ScmMount, Targets: d.targets, Mux: mux, Self: self,
-		NewService: newService, Logger: log, MapOf: serviceMap, RankURIs: d.rankURIs})
+	pcfg := poolhost.Config{SCMDir: cfg.ScmMount, Targets: d.targets, Mux: mux, Self: self,
+		NewService: newService, Logger: log, MapOf: serviceMap, RankURIs: d.rankURIs}
+	if rv, ok := handles.(handleRevoker); ok {
+		// Pool service leaders revoke closed handles here at once.
+		pcfg.OnRevoke = func(pool poolhost.UUID, hs []poolhost.UUID) {
+			ids := make([]objproto.UUID, len(hs))
+			for i, h := range hs {
+				ids[i] = objproto.UUID(h)
+			}
+			rv.revoke(objproto.UUID(pool), ids)
+		}
+	}
+	d.pools = poolhost.New(pcfg)
 	d.maps = newPoolMaps(d.pools, log)
 	if err := (&objsrv.Service{Targets: d, Clock: d.clock, Handles: handles, Metrics: d.stats, Maps: d.maps}).Register(reg); err != nil {
 		d.close()
@@ -130,6 +142,11 @@ func startDataPlane(ctx context.Context, cfg *enginepb.EngineConfig, log *slog.L
 	mux.SetEndpoint(ep)
 	d.pools.SetEndpoint(ep)
 	return d, nil
+}
+
+// handleRevoker is a handle cache closed handles can be dropped from.
+type handleRevoker interface {
+	revoke(pool objproto.UUID, handles []objproto.UUID)
 }
 
 func isOFITCP(p string) bool {

@@ -15,12 +15,15 @@ import (
 	"github.com/daos-go/daos/pkg/poolsvc"
 )
 
-// Container handle cache bounds. A handle closed (or a pool disconnected)
-// at the pool service keeps working for object I/O on an engine that
-// cached it for up to handleTTL: engines are not told of closes, so the
-// TTL is how long a closed handle may linger. Unknown handles are
-// remembered only briefly, so a handle opened just after a refusal
-// works at once, and failures to reach the service are not remembered.
+// Container handle cache bounds. When the pool service closes container
+// handles (container close, pool disconnect, evict, forced destroy), its
+// leader names them to every engine of the pool before it answers
+// (poolhost, revoke.go) and the engines drop them at once (revoke), so
+// the next I/O through them fails with DER_NO_HDL. handleTTL only bounds
+// how long a closed handle may linger on an engine the leader could not
+// reach in time. Unknown handles are remembered only briefly, so a
+// handle opened just after a refusal works at once, and failures to
+// reach the service are not remembered.
 const (
 	handleTTL    = 30 * time.Second
 	noHandleTTL  = time.Second
@@ -45,6 +48,9 @@ type handleEntry struct {
 	// done is closed when a lookup in flight ends (nil once it has):
 	// concurrent requests for a new handle share one lookup.
 	done chan struct{}
+	// revoked: the handle was closed while the lookup was in flight, so
+	// its answer is not kept.
+	revoked bool
 }
 
 type svcEntry struct {
@@ -98,6 +104,11 @@ func (c *handleCache) ContHandle(ctx context.Context, pool, handle objproto.UUID
 		close(e.done)
 		e.done = nil
 		switch {
+		case e.revoked:
+			// Closed meanwhile: the answer may predate the close.
+			if c.entries[k] == e {
+				delete(c.entries, k)
+			}
 		case err == nil:
 			e.cont, e.write, e.expires = cont, write, c.now().Add(handleTTL)
 		case errors.Is(err, daos.ErrNoHdl):
@@ -108,6 +119,27 @@ func (c *handleCache) ContHandle(ctx context.Context, pool, handle objproto.UUID
 		}
 		c.mu.Unlock()
 		return cont, write, err
+	}
+}
+
+// revoke drops closed container handles of pool (told by the pool
+// service's leader): the next check of each asks the service again,
+// which answers DER_NO_HDL. A lookup in flight keeps its answer for its
+// own callers but not in the cache.
+func (c *handleCache) revoke(pool objproto.UUID, handles []objproto.UUID) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, h := range handles {
+		k := handleKey{pool, h}
+		e, ok := c.entries[k]
+		if !ok {
+			continue
+		}
+		if e.done != nil {
+			e.revoked = true
+			continue
+		}
+		delete(c.entries, k)
 	}
 }
 

@@ -26,11 +26,11 @@ import (
 // admin command) or query, and the outcome into the reply's DER status.
 //
 // Evicted handles: the pool service forgets the pool handles and the
-// container handles opened under them at once, but engines cache
-// container handles for object I/O for up to handleTTL (30 s) and are not
-// told of closes, so a client's I/O through an evicted handle may still
-// succeed on an engine for up to 30 s; after that it fails with
-// DER_NO_HDL.
+// container handles opened under them at once, and its leader tells every
+// engine of the pool which container handles closed before it answers
+// (poolhost, revoke.go), so I/O through them fails with DER_NO_HDL from
+// then on. An engine the leader cannot reach within a second keeps them
+// until its handle cache expires (handleTTL, 30 s); the leader logs it.
 
 // poolAdminMethods are the handlers poolmgmt.go provides, for the table
 // in pool.go.
@@ -297,8 +297,7 @@ func (e *Engine) poolEvict(ctx context.Context, body []byte) ([]byte, error) {
 			return fail(err)
 		}
 	}
-	e.opts.Logger.Info("pool handles evicted", "pool", req.Id, "count", count, "machine", req.Machine,
-		"note", fmt.Sprintf("engines may accept evicted container handles for up to %s (handle cache)", handleTTL))
+	e.opts.Logger.Info("pool handles evicted", "pool", req.Id, "count", count, "machine", req.Machine)
 	return proto.Marshal(&mgmtpb.PoolEvictResp{Count: count})
 }
 

@@ -58,6 +58,9 @@ type Config struct {
 	RankURIs func() map[uint32]string
 	// MapDistInterval is how often a leader checks its pushes; 0: 500 ms.
 	MapDistInterval time.Duration
+	// OnRevoke drops closed container handles of a pool from the
+	// engine's handle cache (revoke.go); nil: the engine caches none.
+	OnRevoke func(pool UUID, handles []UUID)
 }
 
 // Host is an engine's pool hosting.
@@ -105,6 +108,7 @@ func (h *Host) Register(reg *rpc.Registry) error {
 		{OpTgtQuery, "pool_tgt_query", rpc.Handle(h.tgtQuery)},
 		{OpMapDist, "pool_map_dist", rpc.Handle(h.mapDist)},
 		{OpMapVersion, "pool_map_version", rpc.Handle(h.mapVersion)},
+		{OpHdlRevoke, "pool_hdl_revoke", rpc.Handle(h.hdlRevoke)},
 	} {
 		if err := reg.Register(op.op, op.name, op.h); err != nil {
 			return fmt.Errorf("register pool hosting: %w", err)
@@ -411,6 +415,12 @@ func (h *Host) run(ctx context.Context, req *ServiceReq, client bool) (rpc.Messa
 		return nil, err
 	}
 	s.dist.poke() // the command may have changed the pool map
+	if c, ok := res.(Closer); ok {
+		// Closed container handles stop working on every engine before
+		// the sender hears the command succeeded (revoke.go).
+		h.revoke(ctx, req.Pool, s, c.ClosedContHandles())
+		res = c.Result()
+	}
 	out, err := json.Marshal(res)
 	if err != nil {
 		return nil, fmt.Errorf("encode pool service result: %w", err)
