@@ -47,7 +47,7 @@ func (e *Engine) poolAdminMethods() map[drpc.Method]drpc.Handler {
 		drpc.MethodPoolDrain:        e.poolDrain,
 		drpc.MethodPoolReintegrate:  e.poolReintegrate,
 		drpc.MethodPoolQueryTargets: e.poolQueryTargets,
-		drpc.MethodPoolExtend:       e.poolNotSupported("extend", func() proto.Message { return &mgmtpb.PoolExtendReq{} }, func(st int32) proto.Message { return &mgmtpb.PoolExtendResp{Status: st} }),
+		drpc.MethodPoolExtend:       e.poolExtend,
 		drpc.MethodPoolUpgrade:      e.poolUpgrade,
 	}
 }
@@ -468,6 +468,114 @@ func (e *Engine) poolQueryTargets(ctx context.Context, body []byte) ([]byte, err
 	return proto.Marshal(resp)
 }
 
+// poolExtend answers MGMT POOL_EXTEND: the ranks, which must not hold
+// the pool yet, get shards of the same size per rank as the pool's
+// existing ranks (read from one of them; the request's tier_bytes when
+// none answers), then the pool map gains their targets, NEW and at once
+// UP in one new version, which the service pushes to the pool's engines.
+// DAOS would then rebuild onto them and mark them UPIN; rebuild is not
+// implemented yet, so they stay UP and hold only data written after the
+// extend. A failure removes the shards made.
+func (e *Engine) poolExtend(ctx context.Context, body []byte) ([]byte, error) {
+	req := &mgmtpb.PoolExtendReq{}
+	if err := decode(body, req); err != nil {
+		return nil, err
+	}
+	fail := func(err error) ([]byte, error) {
+		return proto.Marshal(&mgmtpb.PoolExtendResp{Status: e.failed("extend", req.Id, err)})
+	}
+	a, ctx, cancel, err := e.startAdmin(ctx, req.Id, req.SvcRanks)
+	defer cancel()
+	if err != nil {
+		return fail(err)
+	}
+	if len(req.Ranks) == 0 {
+		return fail(daos.Errorf(daos.ErrInval, "pool extend: no ranks given"))
+	}
+	var mr poolsvc.MapReply
+	if err := a.query(ctx, "map", &mr); err != nil {
+		return fail(err)
+	}
+	pm, err := placement.DecodePoolMap(mr.Map)
+	if err != nil {
+		return fail(daos.Errorf(daos.ErrProto, "pool map: %v", err))
+	}
+	// Refused before any shard is made: cleaning up after a rank that
+	// already holds the pool would remove its shards.
+	in := map[uint32]bool{}
+	var existing []uint32
+	for _, r := range pm.Ranks() {
+		in[r.Rank] = true
+		existing = append(existing, r.Rank)
+	}
+	seen := map[uint32]bool{}
+	for _, r := range req.Ranks {
+		if in[r] {
+			return fail(daos.Errorf(daos.ErrExist, "pool extend: rank %d already holds pool %s", r, req.Id))
+		}
+		if seen[r] {
+			return fail(daos.Errorf(daos.ErrInval, "pool extend: rank %d given twice", r))
+		}
+		seen[r] = true
+	}
+	uris := e.member.uris()
+	scm, nvme, err := e.rankShare(ctx, a.pool, existing, uris)
+	if err != nil {
+		if len(req.TierBytes) == 0 {
+			return fail(fmt.Errorf("pool extend: size of the existing ranks' shards: %w", err))
+		}
+		scm, nvme = req.TierBytes[0], 0
+		if len(req.TierBytes) > 1 {
+			nvme = req.TierBytes[1]
+		}
+	}
+	fd := rankDomains(req.FaultDomains, req.Ranks)
+	var replicas []string
+	for _, r := range a.svc {
+		if u, ok := uris[r]; ok {
+			replicas = append(replicas, u)
+		}
+	}
+	plan := poolhost.ExtendPlan{Pool: a.pool, Ranks: req.Ranks, URIs: uris, SCMBytes: scm, NVMeBytes: nvme, Replicas: replicas,
+		Command: func(targets map[uint32]uint32) ([]byte, error) {
+			c := &poolsvc.Command{Op: poolsvc.OpMapUpdate, MapOp: poolsvc.MapExtend, Time: time.Now().UTC()}
+			for _, r := range req.Ranks {
+				c.NewRanks = append(c.NewRanks, placement.RankSpec{Rank: r, Targets: int(targets[r]), FaultPath: fd[r]})
+			}
+			return c.Encode()
+		}}
+	if err := e.dp.pools.ExtendPool(ctx, plan); err != nil {
+		return fail(err)
+	}
+	var info poolsvc.PoolInfo
+	if err := a.query(ctx, "info", &info); err != nil {
+		e.opts.Logger.Warn("pool extend: done, but the pool's map version could not be read", "pool", req.Id, "err", err)
+	}
+	e.opts.Logger.Info("pool extended: new targets UP; rebuild (moving data onto them) is not implemented yet, so they stay UP, not UPIN",
+		"pool", req.Id, "ranks", req.Ranks, "scm_per_rank", scm, "nvme_per_rank", nvme, "map_version", info.MapVersion,
+		"total_targets", info.TotalTargets)
+	return proto.Marshal(&mgmtpb.PoolExtendResp{TierBytes: []uint64{scm, nvme}})
+}
+
+// rankShare is the SCM and NVMe one rank of the pool holds (the sum of
+// its shards), read from the first of ranks that answers.
+func (e *Engine) rankShare(ctx context.Context, p poolhost.UUID, ranks []uint32, uris map[uint32]string) (scm, nvme uint64, err error) {
+	err = daos.Errorf(daos.ErrNonexist, "the pool has no ranks")
+	for _, r := range ranks {
+		var space []poolhost.TargetSpace
+		space, err = e.dp.pools.Space(ctx, p, []uint32{r}, uris)
+		if err != nil {
+			continue
+		}
+		for _, t := range space {
+			scm += t.SCMTotal
+			nvme += t.NVMeTotal
+		}
+		return scm, nvme, nil
+	}
+	return 0, 0, err
+}
+
 // poolUpgrade answers MGMT POOL_UPGRADE. Every pool this build creates
 // has the latest layout (global_version = poolsvc.GlobalVersion), so a
 // pool already there succeeds with nothing to do; converting an older
@@ -492,16 +600,4 @@ func (e *Engine) poolUpgrade(ctx context.Context, body []byte) ([]byte, error) {
 	}
 	e.opts.Logger.Info("pool upgrade: layout already current", "pool", req.Id, "layout_version", info.LayoutVersion)
 	return proto.Marshal(&mgmtpb.PoolUpgradeResp{})
-}
-
-// poolNotSupported refuses a pool command this build does not carry out
-// yet with DER_NOTSUPPORTED, naming it.
-func (e *Engine) poolNotSupported(what string, req func() proto.Message, resp func(int32) proto.Message) drpc.Handler {
-	return func(_ context.Context, body []byte) ([]byte, error) {
-		if err := decode(body, req()); err != nil {
-			return nil, err
-		}
-		e.opts.Logger.Warn("refusing pool "+what+": not supported by this engine build", "method", what)
-		return proto.Marshal(resp(int32(daos.ErrNotsupported.DerCode())))
-	}
 }
