@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -32,7 +33,8 @@ import (
 // engine), exclusion of one target (pool query shows
 // it disabled and a newer map; query-targets shows it down) and its
 // reintegration (up, waiting for a rebuild this build does not run);
-// upgrade of a pool already at the latest layout.
+// upgrade of a pool already at the latest layout; extend by a fourth
+// server's rank (8 targets, the new ones up).
 func TestPoolAdminOnThreeServers(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -40,12 +42,26 @@ func TestPoolAdminOnThreeServers(t *testing.T) {
 	if err := Build(ctx, bin); err != nil {
 		t.Fatal(err)
 	}
-	c, err := NewTargets(bin, 3, 2)
+	// A fourth server starts only at the end, for pool extend.
+	c, err := NewTargets(bin, 4, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	for i := range c.Servers {
+	// Three management service replicas (their number must be odd): the
+	// fourth server is not one.
+	reps := regexp.MustCompile(`(?m)^mgmt_svc_replicas: .*$`)
+	line := "mgmt_svc_replicas: " + quoteList([]string{c.Servers[0].Addr, c.Servers[1].Addr, c.Servers[2].Addr})
+	for _, s := range c.Servers {
+		b, err := os.ReadFile(s.Config)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(s.Config, reps.ReplaceAll(b, []byte(line)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 3 {
 		if err := c.Start(i, true); err != nil {
 			t.Fatal(err)
 		}
@@ -273,4 +289,34 @@ func TestPoolAdminOnThreeServers(t *testing.T) {
 	if out, err := c.Dmg(ctx, "pool", "extend", "lake", "--ranks", "1"); err == nil {
 		t.Fatalf("extend of a rank already in the pool succeeded:\n%s", out)
 	}
+
+	// Extend by a fourth server's rank: its targets join the pool, UP
+	// (no rebuild yet), in a newer map.
+	if err := c.Start(3, true); err != nil {
+		t.Fatal(err)
+	}
+	jctx, jcancel := context.WithTimeout(ctx, 30*time.Second)
+	defer jcancel()
+	if _, err := c.WaitMembers(jctx, AllIn(4, "joined")); err != nil {
+		t.Fatalf("fourth rank did not join: %v\n%s", err, c.Logs())
+	}
+	// The engines learn rank 3's address from the next group map.
+	for try := 0; ; try++ {
+		out, err = c.Dmg(ctx, "pool", "extend", "lake", "--ranks", "3")
+		if err == nil || try == 20 {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if err != nil || !strings.Contains(out, "Extend command succeeded") {
+		t.Fatalf("extend: %v\n%s\n%s", err, out, c.Logs())
+	}
+	t.Logf("dmg pool extend lake --ranks 3:\n%s", out)
+	ext, v3 := query()
+	if !strings.Contains(ext, "ntarget=8, disabled=0") || v3 <= v2 {
+		t.Fatalf("pool query after extend (version %d before):\n%s", v2, ext)
+	}
+	// (query-targets of rank 3 waits for the management service to
+	// record the pool's new ranks: its pool directory still lists the
+	// ranks of the create.)
 }
