@@ -543,6 +543,22 @@ func (e *Engine) poolExtend(ctx context.Context, body []byte) ([]byte, error) {
 				c.NewRanks = append(c.NewRanks, placement.RankSpec{Rank: r, Targets: int(targets[r]), FaultPath: fd[r]})
 			}
 			return c.Encode()
+		},
+		Applied: func(ctx context.Context) bool {
+			var mr poolsvc.MapReply
+			if err := a.query(ctx, "map", &mr); err != nil {
+				return false
+			}
+			pm, err := placement.DecodePoolMap(mr.Map)
+			if err != nil {
+				return false
+			}
+			for _, r := range req.Ranks {
+				if _, err := pm.TargetState(r, 0); err != nil {
+					return false
+				}
+			}
+			return true
 		}}
 	if err := e.dp.pools.ExtendPool(ctx, plan); err != nil {
 		return fail(err)

@@ -22,6 +22,10 @@ type ExtendPlan struct {
 	NVMeBytes uint64
 	Replicas  []string // the service replicas' URIs
 	Command   func(targets map[uint32]uint32) ([]byte, error)
+	// Applied, when set, tells whether the command took effect after
+	// all when sending it failed (a timeout or a lost reply): the new
+	// ranks' shards are then kept, since the pool map names them.
+	Applied func(ctx context.Context) bool
 }
 
 // ExtendPool creates pool p's shards on the plan's ranks and applies the
@@ -99,6 +103,19 @@ func (h *Host) ExtendPool(ctx context.Context, p ExtendPlan) error {
 		return fmt.Errorf("pool extend: %w", err)
 	}
 	if _, err := (&Client{EP: ep}).AdminApply(ctx, p.Pool, p.Replicas, cmd); err != nil {
+		// A refusal by the service is final; a transport failure or a
+		// timeout leaves the outcome unknown.
+		unknown := transient(err) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
+		if unknown && p.Applied != nil {
+			actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+			applied := p.Applied(actx)
+			cancel()
+			if applied {
+				h.cfg.Logger.Warn("pool extend: the map command's reply was lost, but the map holds the new ranks",
+					"pool", fmtUUID(p.Pool), "err", err)
+				return nil
+			}
+		}
 		cleanup()
 		return fmt.Errorf("pool extend: pool map: %w", err)
 	}
