@@ -70,3 +70,45 @@ func benchWrite1M(b *testing.B, inflight int) {
 	}
 	wg.Wait()
 }
+
+// BenchmarkRead1M16 is 1 MiB array extents read 16 at a time from an SX
+// object on in-process engines (the e2e read test's path without the
+// processes); 256 extents are written first.
+func BenchmarkRead1M16(b *testing.B) {
+	c, _ := clusterOf(b, nil, 512<<20)
+	o, err := c.Object(oidOf(b, c, "SX", 6))
+	if err != nil {
+		b.Fatal(err)
+	}
+	const n = 1 << 20
+	iod := []daos.IOD{{Name: []byte("0"), Type: daos.IODArray, Size: 1, Recxs: []daos.Recx{{Idx: 0, Nr: n}}}}
+	ctx := context.Background()
+	val := make([]byte, n)
+	for i := 0; i < 256; i++ {
+		if _, err := o.Update(ctx, []byte(fmt.Sprint("chunk", i)), iod, [][]byte{val}, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var next atomic.Int64
+	b.SetBytes(n)
+	b.ResetTimer()
+	var wg sync.WaitGroup
+	for w := 0; w < 16; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]byte, n)
+			for {
+				i := next.Add(1)
+				if i > int64(b.N) {
+					return
+				}
+				if _, err := o.Fetch(ctx, daos.EpochMax, []byte(fmt.Sprint("chunk", i%256)), iod, [][]byte{buf}, 0); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}

@@ -555,3 +555,40 @@ func TestFetchInto(t *testing.T) {
 	err := p.FetchInto(ctx, cid, oid1, 5, []byte("d"), iods, nil, res, FetchOptions{})
 	require.ErrorIs(t, err, daos.ErrInval)
 }
+
+// TestFetchIntoDirtyHoles: only an array's holes are cleared in the
+// caller's buffer (the pieces overwrite the rest), so a buffer full of
+// garbage reads exactly as new memory does, with overlapping writes,
+// several extents per IOD and holes at both ends and between them.
+func TestFetchIntoDirtyHoles(t *testing.T) {
+	p := newTestPool(t)
+	putArr(t, p, 1, "x", 3, "aaaaaa")
+	putArr(t, p, 2, "x", 5, "bb")
+	putArr(t, p, 3, "x", 14, "cc")
+	putArr(t, p, 4, "x", 20, "dddd")
+	iods := []daos.IOD{arr("x", 1, daos.Recx{Idx: 0, Nr: 12}, daos.Recx{Idx: 13, Nr: 4}, daos.Recx{Idx: 19, Nr: 9})}
+	want := make([]FetchResult, 1)
+	require.NoError(t, p.FetchInto(ctx, cid, oid1, 10, []byte("d"), iods, nil, want, FetchOptions{}))
+	require.Equal(t, "\x00\x00\x00aabbaa\x00\x00\x00"+"\x00cc\x00"+"\x00dddd\x00\x00\x00\x00", string(want[0].Data))
+	for _, epoch := range []daos.Epoch{1, 2, 3, 10} {
+		clean := make([]FetchResult, 1)
+		require.NoError(t, p.FetchInto(ctx, cid, oid1, epoch, []byte("d"), iods, nil, clean, FetchOptions{}))
+		dirty := [][]byte{bytes.Repeat([]byte{'#'}, 25)}
+		got := make([]FetchResult, 1)
+		require.NoError(t, p.FetchInto(ctx, cid, oid1, epoch, []byte("d"), iods, dirty, got, FetchOptions{}))
+		require.Same(t, &dirty[0][0], &got[0].Data[0])
+		require.Equal(t, clean[0].Data, got[0].Data, "epoch %d", epoch)
+	}
+}
+
+func TestClearHoles(t *testing.T) {
+	b := bytes.Repeat([]byte{'#'}, 12)
+	clearHoles(b, []span{{8, 2}, {2, 3}, {3, 1}})
+	require.Equal(t, "\x00\x00###\x00\x00\x00##\x00\x00", string(b))
+	b = bytes.Repeat([]byte{'#'}, 4)
+	clearHoles(b, nil)
+	require.Equal(t, make([]byte, 4), b)
+	b = bytes.Repeat([]byte{'#'}, 4)
+	clearHoles(b, []span{{0, 4}})
+	require.Equal(t, "####", string(b))
+}

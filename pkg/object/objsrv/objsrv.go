@@ -205,8 +205,11 @@ func (s *Service) buf(n int64) []byte {
 	return make([]byte, n)
 }
 
+// minPooled is the smallest buffer worth keeping in the pool.
+const minPooled = 64 << 10
+
 func (s *Service) put(b []byte) {
-	if cap(b) >= 64<<10 && cap(b) <= 16<<20 {
+	if cap(b) >= minPooled && cap(b) <= 16<<20 {
 		s.bufs.Put(&b)
 	}
 }
@@ -281,6 +284,21 @@ func (s *Service) fetch(ctx context.Context, in *rpc.Incoming, req *objproto.Fet
 		}
 	}
 	res := make([]vos.FetchResult, len(iods))
+	// Large reads go into pooled memory rather than a new buffer per
+	// call (1 MiB array reads otherwise allocate, and zero, 1 MiB each
+	// and drive the collector). The data is copied out (inline reply) or
+	// written to the caller (bulk push) before the handler returns.
+	var bufs [][]byte
+	if !req.SizeOnly && total >= minPooled {
+		buf := s.buf(total)
+		defer s.put(buf)
+		bufs = make([][]byte, len(lens))
+		off := int64(0)
+		for i, n := range lens {
+			bufs[i] = buf[off : off+n : off+n]
+			off += n
+		}
+	}
 	err = t.Exec.Run(ctx, func(ctx context.Context) error {
 		vp, ok, err := t.HasContainer(target.UUID(req.Pool), cont)
 		if err != nil {
@@ -294,7 +312,7 @@ func (s *Service) fetch(ctx context.Context, in *rpc.Incoming, req *objproto.Fet
 			}
 			return nil
 		}
-		return vp.FetchInto(ctx, cont, req.OID, epoch, req.Dkey, iods, nil, res, vos.FetchOptions{Flags: req.Flags})
+		return vp.FetchInto(ctx, cont, req.OID, epoch, req.Dkey, iods, bufs, res, vos.FetchOptions{Flags: req.Flags})
 	})
 	if err != nil {
 		return nil, err
