@@ -615,7 +615,7 @@ func (s *Service) PoolReintegrate(ctx context.Context, req *mgmtpb.PoolReintReq)
 // PoolExtend adds ranks, which must be available members not yet in the
 // pool.
 func (s *Service) PoolExtend(ctx context.Context, req *mgmtpb.PoolExtendReq) (*mgmtpb.PoolExtendResp, error) {
-	_, p, err := s.findPool(ctx, req.Sys, req.Id)
+	r, p, err := s.findPool(ctx, req.Sys, req.Id)
 	if err != nil {
 		return nil, err
 	}
@@ -630,7 +630,25 @@ func (s *Service) PoolExtend(ctx context.Context, req *mgmtpb.PoolExtendReq) (*m
 			return nil, grpcerr.Errorf(daos.ErrInval, "pool extend: rank %d already holds pool %s", r, p.Label)
 		}
 	}
-	return route(ctx, s, "pool extend", drpc.MethodPoolExtend, withPool(req, p), &mgmtpb.PoolExtendResp{})
+	ereq := withPool(req, p)
+	// The new ranks' place in the fault-domain tree, as at create.
+	ereq.FaultDomains = faultDomainTree(s.o.DB.Members(), req.Ranks)
+	resp, err := route(ctx, s, "pool extend", drpc.MethodPoolExtend, ereq, &mgmtpb.PoolExtendResp{})
+	if err != nil {
+		return nil, err
+	}
+	// The directory's entry now names the new ranks too, so that later
+	// commands (query-targets, destroy) reach them.
+	for _, rk := range req.Ranks {
+		if !slices.Contains(p.Ranks, rk) {
+			p.Ranks = append(p.Ranks, rk)
+		}
+	}
+	slices.Sort(p.Ranks)
+	if err := s.poolCmd(ctx, r, system.OpPoolUpdate, p); err != nil {
+		return nil, grpcerr.ToStatus(fmt.Errorf("pool extend: record the new ranks: %w", err))
+	}
+	return resp, nil
 }
 
 // PoolUpgrade upgrades the pool's layout.

@@ -305,3 +305,34 @@ func TestPoolRepliesForwardable(t *testing.T) {
 		require.NotNil(t, r, m)
 	}
 }
+
+// TestPoolExtendRecordsRanks: a successful extend adds the new ranks to
+// the directory's entry (so query-targets and destroy reach them) and
+// sends the engine the new ranks' fault domains; a refused one changes
+// nothing.
+func TestPoolExtendRecordsRanks(t *testing.T) {
+	s, eng := newPoolService(t)
+	ctx := context.Background()
+	req := createReq("lake")
+	req.Ranks = []uint32{0, 1}
+	eng.replies[drpc.MethodPoolCreate] = &mgmtpb.PoolCreateResp{SvcReps: []uint32{0}, TgtRanks: []uint32{0, 1},
+		TierBytes: []uint64{600_000_000, 9_400_000_000}}
+	_, err := s.PoolCreate(ctx, req)
+	require.NoError(t, err)
+
+	eng.replies[drpc.MethodPoolExtend] = &mgmtpb.PoolExtendResp{Status: int32(daos.ErrNospace.DerCode())}
+	_, err = s.PoolExtend(ctx, &mgmtpb.PoolExtendReq{Id: "lake", Ranks: []uint32{2}})
+	require.Equal(t, daos.ErrNospace, derOf(err))
+	p, _ := s.DB().FindPool("lake")
+	require.Equal(t, []uint32{0, 1}, p.Ranks)
+
+	eng.replies[drpc.MethodPoolExtend] = &mgmtpb.PoolExtendResp{}
+	_, err = s.PoolExtend(ctx, &mgmtpb.PoolExtendReq{Id: "lake", Ranks: []uint32{2}})
+	require.NoError(t, err)
+	got := &mgmtpb.PoolExtendReq{}
+	require.True(t, eng.req(t, drpc.MethodPoolExtend, got))
+	require.Equal(t, []uint32{2}, got.Ranks)
+	require.NotEmpty(t, got.FaultDomains)
+	p, _ = s.DB().FindPool("lake")
+	require.Equal(t, []uint32{0, 1, 2}, p.Ranks)
+}
