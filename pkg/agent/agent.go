@@ -141,6 +141,7 @@ func New(cfg *config.Agent, deps Deps) (*Agent, error) {
 	})
 	a.srv.Register(drpc.ModuleMgmt, drpc.MethodGetAttachInfo, a.getAttachInfo)
 	a.srv.Register(drpc.ModuleSecAgent, drpc.MethodRequestCreds, a.requestCreds)
+	a.srv.Register(drpc.ModuleMgmt, MethodListPools, a.listPools)
 	return a, nil
 }
 
