@@ -70,16 +70,21 @@ type globals struct {
 	verbose bool
 	sysName string
 	connect connector
+	attach  attacher
 }
 
-func newRoot(connect connector) *cobra.Command {
-	g := &globals{connect: connect}
+func newRoot(connect connector) *cobra.Command { return newRootWith(connect, liveAttach) }
+
+// newRootWith is newRoot with its way to the agent for the commands that
+// ask it directly (pool list, system query).
+func newRootWith(connect connector, attach attacher) *cobra.Command {
+	g := &globals{connect: connect, attach: attach}
 	root := cmdutil.NewRoot("daos", "Command to manage DAOS pools, containers and objects", &g.json)
 	pf := root.PersistentFlags()
 	pf.BoolVar(&g.debug, "debug", false, "enable debug output")
 	pf.BoolVar(&g.verbose, "verbose", false, "enable verbose output")
 	pf.StringVarP(&g.sysName, "sys-name", "G", agentclient.DefaultSystem, "DAOS system name")
-	root.AddCommand(poolCommand(g), containerCommand(g), objectCommand(g))
+	root.AddCommand(poolCommand(g), containerCommand(g), objectCommand(g), systemCommand(g))
 	return root
 }
 
