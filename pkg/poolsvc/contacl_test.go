@@ -1,0 +1,156 @@
+package poolsvc
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/daos-go/daos/pkg/daos"
+)
+
+var (
+	carol = Cred{User: "carol@", Groups: []string{"staff@"}} // in the owner group: rwtT on c1
+	phC   = uuid(110)                                        // carol's RW pool handle
+	chC   = uuid(310)                                        // carol's RW handle on c1
+)
+
+// withCarol is base plus carol's RW handles on the pool and on c1.
+func withCarol(t *testing.T) *State {
+	s := base(t)
+	apply(t, s, &Command{Op: OpConnect, Handle: phC, Flags: FlagRW, Cred: carol},
+		&Command{Op: OpContOpen, PoolHandle: phC, Cont: "c1", Handle: chC, Flags: FlagRW})
+	return s
+}
+
+func TestContACLRefusals(t *testing.T) {
+	runRefusals(t, withCarol, []refusal{
+		{name: "overwrite without a handle", cmd: &Command{Op: OpContACLOverwrite, ACL: []string{"A::OWNER@:rw"}}, want: daos.ErrNoHdl},
+		{name: "update through a pool handle", cmd: &Command{Op: OpContACLUpdate, Handle: ph, ACL: []string{"A::bob@:r"}}, want: daos.ErrNoHdl},
+		{name: "update through a read-only handle", cmd: &Command{Op: OpContACLUpdate, Handle: chRO, ACL: []string{"A::bob@:r"}}, want: daos.ErrNoPerm},
+		{name: "update without A", cmd: &Command{Op: OpContACLUpdate, Handle: chC, ACL: []string{"A::bob@:r"}}, want: daos.ErrNoPerm},
+		{name: "update with nothing", cmd: &Command{Op: OpContACLUpdate, Handle: ch}, want: daos.ErrInval},
+		{name: "update with a bad ACE", cmd: &Command{Op: OpContACLUpdate, Handle: ch, ACL: []string{"A::bob@:rz"}}, want: daos.ErrInval},
+		{name: "update with a pool-only permission", cmd: &Command{Op: OpContACLUpdate, Handle: ch, ACL: []string{"A::bob@:c"}}, want: daos.ErrInval},
+		{name: "delete a missing principal", cmd: &Command{Op: OpContACLDelete, Handle: ch, Principal: "u:bob@"}, want: daos.ErrNonexist},
+		{name: "delete no principal", cmd: &Command{Op: OpContACLDelete, Handle: ch}, want: daos.ErrInval},
+		{name: "delete without A", cmd: &Command{Op: OpContACLDelete, Handle: chC, Principal: "GROUP@"}, want: daos.ErrNoPerm},
+		{name: "overwrite after losing A", setup: []*Command{{Op: OpContACLOverwrite, Handle: ch, ACL: []string{"A::OWNER@:rw"}}},
+			cmd: &Command{Op: OpContACLOverwrite, Handle: ch, ACL: []string{"A::OWNER@:rwA"}}, want: daos.ErrNoPerm},
+		{name: "set owner without o", cmd: &Command{Op: OpContSetOwner, Handle: chC, Props: map[string]string{"owner": "carol@"}}, want: daos.ErrNoPerm},
+		{name: "set owner read-only", cmd: &Command{Op: OpContSetOwner, Handle: chRO, Props: map[string]string{"owner": "carol@"}}, want: daos.ErrNoPerm},
+		{name: "set owner no handle", cmd: &Command{Op: OpContSetOwner, Props: map[string]string{"owner": "carol@"}}, want: daos.ErrNoHdl},
+		{name: "set owner nothing", cmd: &Command{Op: OpContSetOwner, Handle: ch}, want: daos.ErrInval},
+		{name: "set owner bad name", cmd: &Command{Op: OpContSetOwner, Handle: ch, Props: map[string]string{"owner": "carol"}}, want: daos.ErrInval},
+		{name: "set owner other key", cmd: &Command{Op: OpContSetOwner, Handle: ch, Props: map[string]string{"label": "x"}}, want: daos.ErrInval},
+		{name: "set owner unknown handle", cmd: &Command{Op: OpContSetOwner, Handle: uuid(999), Props: map[string]string{"group": "g@"}}, want: daos.ErrNoHdl},
+	})
+}
+
+func TestContACLChanges(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		cmds      []*Command
+		wantACL   []string
+		wantOwner string
+		wantGroup string
+	}{
+		{name: "update adds and replaces",
+			cmds:    []*Command{{Op: OpContACLUpdate, ACL: []string{"A::bob@:r", "A:G:GROUP@:rwtTa"}}},
+			wantACL: []string{"A::OWNER@:rwdtTaAo", "A::bob@:r", "A:G:GROUP@:rwtTa"}, wantOwner: "alice@", wantGroup: "staff@"},
+		{name: "overwrite",
+			cmds:    []*Command{{Op: OpContACLOverwrite, ACL: []string{"A::OWNER@:rwaA", "A::EVERYONE@:r"}}},
+			wantACL: []string{"A::OWNER@:rwaA", "A::EVERYONE@:r"}, wantOwner: "alice@", wantGroup: "staff@"},
+		{name: "delete",
+			cmds:    []*Command{{Op: OpContACLDelete, Principal: "GROUP@"}},
+			wantACL: []string{"A::OWNER@:rwdtTaAo"}, wantOwner: "alice@", wantGroup: "staff@"},
+		{name: "owner and group",
+			cmds:    []*Command{{Op: OpContSetOwner, Props: map[string]string{"owner": "bob@", "group": "ops@"}}},
+			wantACL: DefaultContACL, wantOwner: "bob@", wantGroup: "ops@"},
+		{name: "group only",
+			cmds:    []*Command{{Op: OpContSetOwner, Props: map[string]string{"group": "ops@"}}},
+			wantACL: DefaultContACL, wantOwner: "alice@", wantGroup: "ops@"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := withCarol(t)
+			for _, c := range tc.cmds {
+				c.Handle = ch
+			}
+			apply(t, s, tc.cmds...)
+			ci, err := s.Container("c1")
+			require.NoError(t, err)
+			assert.Equal(t, tc.wantACL, ci.ACL)
+			assert.Equal(t, tc.wantOwner, ci.Owner)
+			assert.Equal(t, tc.wantGroup, ci.Group)
+			// Alice reads it through her handle while she keeps a.
+			got, err := s.ContACL(chRO)
+			if tc.wantOwner != "alice@" {
+				assert.ErrorIs(t, err, daos.ErrNoPerm, "alice gave c1 away")
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, ContACLReply{Cont: c1, ACL: tc.wantACL, Owner: tc.wantOwner, Group: tc.wantGroup}, *got)
+		})
+	}
+}
+
+func TestContACLOwnershipMoves(t *testing.T) {
+	// Alice gives c1 to carol: carol's handle now gets OWNER@'s
+	// permissions and may change the ACL; alice's handle only GROUP@'s.
+	s := withCarol(t)
+	apply(t, s, &Command{Op: OpContSetOwner, Handle: ch, Props: map[string]string{"owner": "carol@"}},
+		&Command{Op: OpContACLUpdate, Handle: chC, ACL: []string{"A::bob@:r"}})
+	res := s.Apply(&Command{Op: OpContACLDelete, Handle: ch, Principal: "u:bob@", Time: t0})
+	assert.ErrorIs(t, res.(error), daos.ErrNoPerm)
+}
+
+func TestQueryContACL(t *testing.T) {
+	m := NewMachine()
+	for _, c := range []*Command{
+		{Op: OpCreate, Create: createArgs()},
+		{Op: OpConnect, Handle: ph, Flags: FlagRW, Cred: alice},
+		{Op: OpConnect, Handle: phC, Flags: FlagRW, Cred: carol},
+		{Op: OpContCreate, PoolHandle: ph, ContCreate: &ContCreateArgs{UUID: c1, Label: "c1"}},
+		{Op: OpContOpen, PoolHandle: ph, Cont: "c1", Handle: ch, Flags: FlagRW},
+		{Op: OpContOpen, PoolHandle: phC, Cont: "c1", Handle: chC, Flags: FlagRO},
+	} {
+		c.Time = t0
+		b, _ := c.Encode()
+		if err, ok := m.Apply(b).(error); ok {
+			t.Fatalf("%s: %v", c.Op, err)
+		}
+	}
+	q := func(id string) ([]byte, error) {
+		b, _ := json.Marshal(Query{What: "cont_acl", ID: id})
+		return m.Query(b)
+	}
+	out, err := q(ch)
+	require.NoError(t, err)
+	var r ContACLReply
+	require.NoError(t, json.Unmarshal(out, &r))
+	assert.Equal(t, ContACLReply{Cont: c1, ACL: DefaultContACL, Owner: "alice@", Group: "staff@"}, r)
+	_, err = q(chC)
+	assert.ErrorIs(t, err, daos.ErrNoPerm, "carol's GROUP@ entry has no a")
+	_, err = q(ph)
+	assert.ErrorIs(t, err, daos.ErrNoHdl)
+}
+
+func TestAdmitContACL(t *testing.T) {
+	m := NewMachine()
+	for _, op := range []string{OpContACLOverwrite, OpContACLUpdate, OpContACLDelete, OpContSetOwner} {
+		b, _ := (&Command{Op: op, Handle: ch, Cred: alice, Owner: "mallory@", Props: map[string]string{"owner": "bob@"}}).Encode()
+		out, err := m.Admit(b)
+		require.NoError(t, err, op)
+		c, err := DecodeCommand(out)
+		require.NoError(t, err)
+		assert.Equal(t, ch, c.Handle)
+		assert.Equal(t, Cred{}, c.Cred)
+		assert.Empty(t, c.Owner)
+		assert.Equal(t, "bob@", c.Props["owner"])
+	}
+	// The pool's own ACL stays the admin's.
+	b, _ := (&Command{Op: OpACLUpdate, Handle: ch, ACL: []string{"A::bob@:r"}}).Encode()
+	_, err := m.Admit(b)
+	assert.ErrorIs(t, err, daos.ErrNoPerm)
+}
