@@ -17,42 +17,14 @@ import (
 func TestPoolAutotest(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	bin := t.TempDir()
-	if err := Build(ctx, bin); err != nil {
-		t.Fatal(err)
-	}
-	c, err := New(bin, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	for i := range c.Servers {
-		if err := c.Start(i, true); err != nil {
-			t.Fatal(err)
-		}
-	}
-	sctx, scancel := context.WithTimeout(ctx, 30*time.Second)
-	defer scancel()
-	if _, err := c.WaitMembers(sctx, AllIn(3, "joined")); err != nil {
-		t.Fatalf("ranks did not join: %v\n%s", err, c.Logs())
-	}
-	var out string
-	for try := 0; ; try++ {
-		out, err = c.Dmg(ctx, "pool", "create", "-s", "256MiB", "-n", "1GiB", "--nsvc", "3", "tank")
-		if err == nil || try == 20 {
-			break
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
-	if err != nil {
-		t.Fatalf("pool create: %v\n%s", err, out)
-	}
+	c := startCluster(ctx, t, 3, 1)
+	createPool(ctx, t, c, "-s", "256MiB", "-n", "1GiB", "--nsvc", "3", "tank")
 	a, err := c.StartAgent(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer a.Stop()
-	cmd := exec.CommandContext(ctx, filepath.Join(bin, "daos"), "pool", "autotest", "-S", "tank")
+	cmd := exec.CommandContext(ctx, filepath.Join(c.Bin, "daos"), "pool", "autotest", "-S", "tank")
 	cmd.Env = append(cmd.Environ(), "DAOS_AGENT_DRPC_DIR="+filepath.Dir(a.Socket))
 	b, err := cmd.CombinedOutput()
 	res := string(b)

@@ -15,64 +15,13 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/daos-go/daos/pkg/agent/agentpb"
 	"github.com/daos-go/daos/pkg/client"
-	"github.com/daos-go/daos/pkg/control/mgmtpb"
 	"github.com/daos-go/daos/pkg/daos"
 	"github.com/daos-go/daos/pkg/drpc"
 	"github.com/daos-go/daos/pkg/engine"
 	"github.com/daos-go/daos/pkg/engine/enginepb"
-	"github.com/daos-go/daos/pkg/fabric"
 	"github.com/daos-go/daos/pkg/placement"
-	"github.com/daos-go/daos/pkg/rpc"
 )
-
-// clientOf is a client process's view of the cluster: attach info and a
-// credential from the agent, an endpoint of its own.
-type clientOf struct {
-	cl     *client.Client
-	engine fabric.URI
-	cred   []byte
-}
-
-func newClient(ctx context.Context, t *testing.T, a *Agent) *clientOf {
-	t.Helper()
-	ac := drpc.NewClient(a.Socket, 0)
-	defer ac.Close()
-	body, _ := proto.Marshal(&mgmtpb.GetAttachInfoReq{Sys: "daos_server", AllRanks: true})
-	raw, err := ac.Call(ctx, drpc.ModuleMgmt, drpc.MethodGetAttachInfo, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ai := &mgmtpb.GetAttachInfoResp{}
-	if err := proto.Unmarshal(raw, ai); err != nil || len(ai.RankUris) == 0 {
-		t.Fatalf("attach info: %+v %v", ai, err)
-	}
-	body, _ = proto.Marshal(&agentpb.GetCredReq{})
-	raw, err = ac.Call(ctx, drpc.ModuleSecAgent, drpc.MethodRequestCreds, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cr := &agentpb.GetCredResp{}
-	if err := proto.Unmarshal(raw, cr); err != nil || cr.Cred == nil {
-		t.Fatalf("credential: %+v %v", cr, err)
-	}
-	cred, _ := proto.Marshal(cr.Cred)
-	eng, err := fabric.ParseURI(ai.RankUris[0].Uri)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ep, err := rpc.Listen(ctx, rpc.Config{Fabric: fabric.Config{Provider: eng.Provider.String(), Interface: "127.0.0.1"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ep.Close() })
-	return &clientOf{cl: client.New(ep), engine: eng, cred: cred}
-}
-
-func (c *clientOf) connect(ctx context.Context, pool string, flags uint64) (*client.Pool, error) {
-	return c.cl.Connect(ctx, c.engine, pool, flags, c.cred, "")
-}
 
 // engineOps reads server i's engine's per-target update counts over its
 // dRPC socket (what daos_server exports as engine_io_ops_total).
@@ -110,36 +59,8 @@ func engineOps(ctx context.Context, c *Cluster, i int) (map[uint32]uint64, error
 func TestEndToEndOnThreeServers(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	bin := t.TempDir()
-	if err := Build(ctx, bin); err != nil {
-		t.Fatal(err)
-	}
-	c, err := NewTargets(bin, 3, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	for i := range c.Servers {
-		if err := c.Start(i, true); err != nil {
-			t.Fatal(err)
-		}
-	}
-	sctx, scancel := context.WithTimeout(ctx, 30*time.Second)
-	defer scancel()
-	if _, err := c.WaitMembers(sctx, AllIn(3, "joined")); err != nil {
-		t.Fatalf("ranks did not join: %v\n%s", err, c.Logs())
-	}
-	var out string
-	for try := 0; ; try++ {
-		out, err = c.Dmg(ctx, "pool", "create", "-s", "256MiB", "-n", "1GiB", "--nsvc", "3", "e2e")
-		if err == nil || try == 20 {
-			break
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
-	if err != nil {
-		t.Fatalf("pool create: %v\n%s\n%s", err, out, c.Logs())
-	}
+	c := startCluster(ctx, t, 3, 4)
+	createPool(ctx, t, c, "-s", "256MiB", "-n", "1GiB", "--nsvc", "3", "e2e")
 	if out, err := c.Dmg(ctx, "pool", "create", "-s", "256MiB", "e2e"); err == nil {
 		t.Errorf("a second pool labelled e2e was created:\n%s", out)
 	}

@@ -13,16 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
-	"github.com/daos-go/daos/pkg/agent/agentpb"
 	"github.com/daos-go/daos/pkg/client"
-	"github.com/daos-go/daos/pkg/control/mgmtpb"
 	"github.com/daos-go/daos/pkg/daos"
-	"github.com/daos-go/daos/pkg/drpc"
-	"github.com/daos-go/daos/pkg/fabric"
 	"github.com/daos-go/daos/pkg/placement"
-	"github.com/daos-go/daos/pkg/rpc"
 )
 
 // TestPoolAdminOnThreeServers runs dmg's pool administration commands
@@ -66,22 +59,8 @@ func TestPoolAdminOnThreeServers(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	sctx, scancel := context.WithTimeout(ctx, 30*time.Second)
-	defer scancel()
-	if _, err := c.WaitMembers(sctx, AllIn(3, "joined")); err != nil {
-		t.Fatalf("ranks did not join: %v\n%s", err, c.Logs())
-	}
-	var out string
-	for try := 0; ; try++ {
-		out, err = c.Dmg(ctx, "pool", "create", "-s", "256MiB", "-n", "1GiB", "--nsvc", "3", "tank")
-		if err == nil || try == 20 {
-			break
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
-	if err != nil {
-		t.Fatalf("pool create: %v\n%s\n%s", err, out, c.Logs())
-	}
+	waitJoined(ctx, t, c, 3)
+	createPool(ctx, t, c, "-s", "256MiB", "-n", "1GiB", "--nsvc", "3", "tank")
 	dmg := func(args ...string) string {
 		t.Helper()
 		out, err := c.Dmg(ctx, args...)
@@ -157,38 +136,11 @@ func TestPoolAdminOnThreeServers(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Stop()
-	ac := drpc.NewClient(a.Socket, 0)
-	defer ac.Close()
-	body, _ := proto.Marshal(&mgmtpb.GetAttachInfoReq{Sys: "daos_server", AllRanks: true})
-	raw, err := ac.Call(actx, drpc.ModuleMgmt, drpc.MethodGetAttachInfo, body)
-	if err != nil {
-		t.Fatal(err)
+	cli := newClient(actx, t, a)
+	if cli.ranks != 3 {
+		t.Fatalf("attach info names %d ranks, not 3", cli.ranks)
 	}
-	ai := &mgmtpb.GetAttachInfoResp{}
-	if err := proto.Unmarshal(raw, ai); err != nil || len(ai.RankUris) != 3 {
-		t.Fatalf("attach info: %+v %v", ai, err)
-	}
-	body, _ = proto.Marshal(&agentpb.GetCredReq{})
-	raw, err = ac.Call(actx, drpc.ModuleSecAgent, drpc.MethodRequestCreds, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cr := &agentpb.GetCredResp{}
-	if err := proto.Unmarshal(raw, cr); err != nil || cr.Cred == nil {
-		t.Fatalf("credential: %+v %v", cr, err)
-	}
-	cred, _ := proto.Marshal(cr.Cred)
-	ep, err := rpc.Listen(ctx, rpc.Config{Fabric: fabric.Config{Provider: "tcp", Interface: "127.0.0.1"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ep.Close()
-	engine, err := fabric.ParseURI(ai.RankUris[0].Uri)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cl := client.New(ep)
-	pool, err := cl.Connect(ctx, engine, "lake", client.RW, cred, "")
+	pool, err := cli.connect(ctx, "lake", client.RW)
 	if err != nil {
 		t.Fatalf("connect: %v\n%s", err, c.Logs())
 	}
@@ -228,7 +180,7 @@ func TestPoolAdminOnThreeServers(t *testing.T) {
 		t.Fatalf("evict:\n%s", out)
 	}
 	evicted := time.Now()
-	pool2, err := cl.Connect(ctx, engine, "lake", client.RO, cred, "")
+	pool2, err := cli.connect(ctx, "lake", client.RO)
 	if err != nil {
 		t.Fatalf("connect after evict: %v", err)
 	}
@@ -301,6 +253,7 @@ func TestPoolAdminOnThreeServers(t *testing.T) {
 		t.Fatalf("fourth rank did not join: %v\n%s", err, c.Logs())
 	}
 	// The engines learn rank 3's address from the next group map.
+	var out string
 	for try := 0; ; try++ {
 		out, err = c.Dmg(ctx, "pool", "extend", "lake", "--ranks", "3")
 		if err == nil || try == 20 {

@@ -287,38 +287,8 @@ func checkAgent(ctx context.Context, t *testing.T, c *Cluster) {
 func TestPoolsOnThreeServers(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	bin := t.TempDir()
-	if err := Build(ctx, bin); err != nil {
-		t.Fatal(err)
-	}
-	c, err := New(bin, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	for i := range c.Servers {
-		if err := c.Start(i, true); err != nil {
-			t.Fatal(err)
-		}
-	}
-	sctx, scancel := context.WithTimeout(ctx, 30*time.Second)
-	defer scancel()
-	if _, err := c.WaitMembers(sctx, AllIn(3, "joined")); err != nil {
-		t.Fatalf("ranks did not join: %v\n%s", err, c.Logs())
-	}
-	// The engines learn each other's addresses from group updates (once
-	// a second); a create before that fails cleanly and is retried.
-	var out string
-	for try := 0; ; try++ {
-		out, err = c.Dmg(ctx, "-j", "pool", "create", "-s", "256MiB", "-n", "1GiB", "--nsvc", "3", "tank")
-		if err == nil || try == 20 {
-			break
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
-	if err != nil {
-		t.Fatalf("pool create: %v\n%s\n%s", err, out, c.Logs())
-	}
+	c := startCluster(ctx, t, 3, 1)
+	out := createPool(ctx, t, c, "-j", "-s", "256MiB", "-n", "1GiB", "--nsvc", "3", "tank")
 	var created struct {
 		Response struct {
 			UUID     string   `json:"uuid"`
@@ -391,36 +361,8 @@ func TestPoolsOnThreeServers(t *testing.T) {
 func TestClientOnThreeServers(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	bin := t.TempDir()
-	if err := Build(ctx, bin); err != nil {
-		t.Fatal(err)
-	}
-	c, err := New(bin, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	for i := range c.Servers {
-		if err := c.Start(i, true); err != nil {
-			t.Fatal(err)
-		}
-	}
-	sctx, scancel := context.WithTimeout(ctx, 30*time.Second)
-	defer scancel()
-	if _, err := c.WaitMembers(sctx, AllIn(3, "joined")); err != nil {
-		t.Fatalf("ranks did not join: %v\n%s", err, c.Logs())
-	}
-	var out string
-	for try := 0; ; try++ {
-		out, err = c.Dmg(ctx, "pool", "create", "-s", "256MiB", "-n", "1GiB", "--nsvc", "3", "tank")
-		if err == nil || try == 20 {
-			break
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
-	if err != nil {
-		t.Fatalf("pool create: %v\n%s\n%s", err, out, c.Logs())
-	}
+	c := startCluster(ctx, t, 3, 1)
+	createPool(ctx, t, c, "-s", "256MiB", "-n", "1GiB", "--nsvc", "3", "tank")
 
 	// A client process's view: attach info and a credential from the agent.
 	actx, acancel := context.WithTimeout(ctx, 20*time.Second)
