@@ -248,9 +248,10 @@ func (e *Engine) aclChange(ctx context.Context, id string, svc []uint32, c *pool
 // poolEvict answers MGMT POOL_EVICT: every pool handle (or the named
 // handles, or one machine's) is closed with the container handles opened
 // under it. With destroy set the pool is also marked as being destroyed
-// (refused while handles stay open unless force_destroy). Engines'
-// handle caches keep evicted container handles usable for object I/O for
-// up to handleTTL.
+// (refused while handles stay open unless force_destroy). The pool
+// service tells the pool's engines which container handles went before it
+// replies; an engine it cannot reach keeps them until its cache entry
+// expires (handleTTL).
 func (e *Engine) poolEvict(ctx context.Context, body []byte) ([]byte, error) {
 	req := &mgmtpb.PoolEvictReq{}
 	if err := decode(body, req); err != nil {
