@@ -203,6 +203,9 @@ var (
 		"Bytes of object data moved, by rank, target and operation.", []string{"rank", "target", "op"}, nil)
 	ioLatencyDesc = prometheus.NewDesc("engine_io_latency_seconds",
 		"Time to serve object I/O requests, by rank, target and operation.", []string{"rank", "target", "op"}, nil)
+	ioSizeLatencyDesc = prometheus.NewDesc("engine_io_size_latency_seconds",
+		"Time to serve object I/O requests that moved data, by rank, target, operation and request size class (256B ... 4MB, GT4MB).",
+		[]string{"rank", "target", "op", "size"}, nil)
 	poolSpaceDesc = prometheus.NewDesc("engine_pool_space_bytes",
 		"Space of each pool's shard on each target, by tier (scm, nvme) and kind (total, free).",
 		[]string{"rank", "target", "pool", "tier", "kind"}, nil)
@@ -220,7 +223,7 @@ const ioScrapeTimeout = 2 * time.Second
 type ioCollector struct{ engines EngineIO }
 
 func (c *ioCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{ioOpsDesc, ioErrorsDesc, ioBytesDesc, ioLatencyDesc, poolSpaceDesc,
+	for _, d := range []*prometheus.Desc{ioOpsDesc, ioErrorsDesc, ioBytesDesc, ioLatencyDesc, ioSizeLatencyDesc, poolSpaceDesc,
 		poolHandlesDesc, poolContainersDesc, poolMapVersionDesc} {
 		ch <- d
 	}
@@ -246,16 +249,15 @@ func (c *ioCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(ioOpsDesc, prometheus.CounterValue, float64(o.Count), rank, tgt, o.Op)
 			ch <- prometheus.MustNewConstMetric(ioErrorsDesc, prometheus.CounterValue, float64(o.Errors), rank, tgt, o.Op)
 			ch <- prometheus.MustNewConstMetric(ioBytesDesc, prometheus.CounterValue, float64(o.Bytes), rank, tgt, o.Op)
-			buckets := map[float64]uint64{}
-			var cum uint64
-			for i, b := range m.BoundsS {
-				if i < len(o.Buckets) {
-					cum += o.Buckets[i]
-				}
-				buckets[b] = cum
-			}
-			if h, err := prometheus.NewConstHistogram(ioLatencyDesc, o.Count, float64(o.LatencySumNs)/1e9, buckets, rank, tgt, o.Op); err == nil {
+			if h, err := prometheus.NewConstHistogram(ioLatencyDesc, o.Count, float64(o.LatencySumNs)/1e9,
+				cumulative(m.BoundsS, o.Buckets), rank, tgt, o.Op); err == nil {
 				ch <- h
+			}
+			for _, sz := range o.BySize {
+				if h, err := prometheus.NewConstHistogram(ioSizeLatencyDesc, sz.Count, float64(sz.LatencySumNs)/1e9,
+					cumulative(m.BoundsS, sz.Buckets), rank, tgt, o.Op, sz.Size); err == nil {
+					ch <- h
+				}
 			}
 		}
 		for _, sp := range m.Shards {
@@ -273,6 +275,20 @@ func (c *ioCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(poolMapVersionDesc, prometheus.GaugeValue, float64(ps.MapVersion), rank, ps.Pool)
 		}
 	}
+}
+
+// cumulative turns an engine's per-bucket counts into Prometheus's
+// cumulative buckets keyed by upper bound.
+func cumulative(bounds []float64, counts []uint64) map[float64]uint64 {
+	out := make(map[float64]uint64, len(bounds))
+	var cum uint64
+	for i, b := range bounds {
+		if i < len(counts) {
+			cum += counts[i]
+		}
+		out[b] = cum
+	}
+	return out
 }
 
 // engineCollector reads engine snapshots at scrape time, so the

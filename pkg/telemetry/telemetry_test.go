@@ -207,8 +207,9 @@ type fakeIO struct{ fakeEngines }
 
 func (f *fakeIO) EngineMetrics(context.Context, int) (*enginepb.MetricsResp, error) {
 	return &enginepb.MetricsResp{
-		BoundsS:  []float64{0.001, 0.01},
-		Ops:      []*enginepb.OpStats{{Target: 2, Op: "update", Count: 5, Errors: 1, Bytes: 20480, LatencySumNs: 5e6, Buckets: []uint64{3, 1, 1}}},
+		BoundsS: []float64{0.001, 0.01},
+		Ops: []*enginepb.OpStats{{Target: 2, Op: "update", Count: 5, Errors: 1, Bytes: 20480, LatencySumNs: 5e6, Buckets: []uint64{3, 1, 1},
+			BySize: []*enginepb.SizeLatency{{Size: "4KB", Count: 5, LatencySumNs: 5e6, Buckets: []uint64{3, 1, 1}}}}},
 		Shards:   []*enginepb.ShardSpace{{Pool: "p1", Target: 2, ScmTotal: 100, ScmFree: 60, NvmeTotal: 1000, NvmeFree: 900}},
 		Services: []*enginepb.PoolService{{Pool: "p1", Handles: 3, Containers: 7, MapVersion: 2}},
 	}, nil
@@ -228,6 +229,14 @@ func TestEngineIOMetrics(t *testing.T) {
 	require.Equal(t, 1.0, value(t, sets, "engine_io_errors_total", labels))
 	require.Equal(t, 20480.0, value(t, sets, "engine_io_bytes_total", labels))
 	require.Contains(t, sets, "engine_io_latency_seconds")
+	sized := sets["engine_io_size_latency_seconds"]
+	require.NotNil(t, sized)
+	require.Len(t, sized.Metrics, 1)
+	m := sized.Metrics[0]
+	require.Equal(t, map[string]string{"rank": "4", "target": "2", "op": "update", "size": "4KB"}, m.Labels)
+	require.NotNil(t, m.Count)
+	require.Equal(t, uint64(5), *m.Count)
+	require.Equal(t, uint64(4), m.Buckets["0.01"], "3, then 1 more by 10 ms")
 	require.Equal(t, 60.0, value(t, sets, "engine_pool_space_bytes", map[string]string{"pool": "p1", "tier": "scm", "kind": "free"}))
 	svc := map[string]string{"rank": "4", "pool": "p1"}
 	require.Equal(t, 3.0, value(t, sets, "engine_pool_handles", svc))

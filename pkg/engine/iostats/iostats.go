@@ -21,10 +21,40 @@ var Bounds = [nbounds]time.Duration{
 
 const nbounds = 11
 
+// histogram is a latency histogram over Bounds.
+type histogram struct {
+	count   uint64
+	sum     time.Duration
+	buckets [nbounds + 1]uint64
+}
+
+func (h *histogram) observe(d time.Duration) {
+	h.count++
+	h.sum += d
+	h.buckets[sort.Search(len(Bounds), func(i int) bool { return d <= Bounds[i] })]++
+}
+
+// SizeClasses name the request size classes as DAOS's I/O latency
+// metrics do: a class holds sizes up to its name, the last the larger.
+var SizeClasses = [nsizes]string{"256B", "512B", "1KB", "2KB", "4KB", "8KB", "16KB", "32KB", "64KB", "128KB",
+	"256KB", "512KB", "1MB", "2MB", "4MB", "GT4MB"}
+
+const nsizes = 16
+
+// sizeClass is the index of the class of n bytes (n > 0).
+func sizeClass(n int64) int {
+	c := 0
+	for limit := int64(256); c < nsizes-1 && n > limit; limit *= 2 {
+		c++
+	}
+	return c
+}
+
 type opStats struct {
 	count, errors, bytes uint64
 	sum                  time.Duration
 	buckets              [nbounds + 1]uint64
+	bySize               [nsizes]histogram
 }
 
 type targetStats struct {
@@ -69,6 +99,9 @@ func (s *Stats) Observe(target uint32, op string, bytes int64, d time.Duration, 
 	o.sum += d
 	i := sort.Search(len(Bounds), func(i int) bool { return d <= Bounds[i] })
 	o.buckets[i]++
+	if bytes > 0 {
+		o.bySize[sizeClass(bytes)].observe(d)
+	}
 }
 
 // Snapshot copies the counters.
@@ -86,8 +119,15 @@ func (s *Stats) Snapshot() (bounds []float64, ops []*enginepb.OpStats) {
 		sort.Strings(names)
 		for _, name := range names {
 			o := t.ops[name]
-			ops = append(ops, &enginepb.OpStats{Target: uint32(ti), Op: name, Count: o.count, Errors: o.errors,
-				Bytes: o.bytes, LatencySumNs: uint64(o.sum.Nanoseconds()), Buckets: append([]uint64(nil), o.buckets[:]...)})
+			st := &enginepb.OpStats{Target: uint32(ti), Op: name, Count: o.count, Errors: o.errors,
+				Bytes: o.bytes, LatencySumNs: uint64(o.sum.Nanoseconds()), Buckets: append([]uint64(nil), o.buckets[:]...)}
+			for c := range o.bySize {
+				if h := &o.bySize[c]; h.count > 0 {
+					st.BySize = append(st.BySize, &enginepb.SizeLatency{Size: SizeClasses[c], Count: h.count,
+						LatencySumNs: uint64(h.sum.Nanoseconds()), Buckets: append([]uint64(nil), h.buckets[:]...)})
+				}
+			}
+			ops = append(ops, st)
 		}
 		t.mu.Unlock()
 	}
