@@ -105,6 +105,7 @@ type fakeCont struct {
 	snaps  []poolsvc.Snap
 	next   daos.Epoch
 	pm     *placement.PoolMap
+	acl    *client.ContACL // made on first use (acl_test.go)
 }
 
 func newFakeCont() *fakeCont {

@@ -65,7 +65,8 @@ func containerCommand(g *globals) *cobra.Command {
 	cont := &cobra.Command{Use: "container", Aliases: []string{"cont"}, Short: "Create, query and destroy containers"}
 	cont.AddCommand(contCreateCommand(g), listContainersCommand(g, "list <pool>", []string{"ls"}),
 		contQueryCommand(g), contDestroyCommand(g), contGetPropCommand(g), contSetPropCommand(g),
-		contCreateSnapCommand(g), contListSnapsCommand(g), contDestroySnapCommand(g))
+		contCreateSnapCommand(g), contListSnapsCommand(g), contDestroySnapCommand(g),
+		contGetACLCommand(g), contOverwriteACLCommand(g), contUpdateACLCommand(g), contDeleteACLCommand(g), contSetOwnerCommand(g))
 	cont.AddCommand(attrCommands(g, contScope)...)
 	return cont
 }
@@ -220,9 +221,10 @@ func contArgs(args []string) (pool, cont string, err error) {
 // contQueryCommand is `daos container query <pool> <cont>`.
 func contQueryCommand(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use:   "query <pool> <container>",
-		Short: "Query a container",
-		Args:  cobra.ExactArgs(2),
+		Use:     "query <pool> <container>",
+		Aliases: []string{"stat"},
+		Short:   "Query a container",
+		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			pool, cont, err := contArgs(args)
 			if err != nil {

@@ -1,0 +1,193 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/daos-go/daos/pkg/client"
+	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/poolsvc"
+)
+
+// The fake container keeps its ACL with poolsvc's own ACL rules.
+func (c *fakeCont) aclState() *client.ContACL {
+	if c.acl == nil {
+		c.acl = &client.ContACL{Cont: c.UUIDString(), ACL: append([]string(nil), poolsvc.DefaultContACL...),
+			Owner: "alice@", Group: "staff@"}
+	}
+	return c.acl
+}
+func (c *fakeCont) GetACL(context.Context) (*client.ContACL, error) {
+	a := *c.aclState()
+	return &a, nil
+}
+func (c *fakeCont) change(f func(poolsvc.ACL) (poolsvc.ACL, error)) error {
+	if c.flags&client.RW == 0 {
+		return daos.Errorf(daos.ErrNoPerm, "read-only handle")
+	}
+	acl, err := poolsvc.ParseACL(c.aclState().ACL)
+	if err != nil {
+		return err
+	}
+	if acl, err = f(acl); err != nil {
+		return err
+	}
+	c.acl.ACL = acl.Strings()
+	return nil
+}
+func (c *fakeCont) OverwriteACL(_ context.Context, e []string) error {
+	return c.change(func(poolsvc.ACL) (poolsvc.ACL, error) { return poolsvc.ParseACL(e) })
+}
+func (c *fakeCont) UpdateACL(_ context.Context, e []string) error {
+	return c.change(func(a poolsvc.ACL) (poolsvc.ACL, error) {
+		add, err := poolsvc.ParseACL(e)
+		return a.Update(add), err
+	})
+}
+func (c *fakeCont) DeleteACL(_ context.Context, p string) error {
+	return c.change(func(a poolsvc.ACL) (poolsvc.ACL, error) { return a.Delete(p) })
+}
+func (c *fakeCont) SetOwner(_ context.Context, owner, group string) error {
+	return c.change(func(a poolsvc.ACL) (poolsvc.ACL, error) {
+		if owner != "" {
+			c.acl.Owner = owner
+		}
+		if group != "" {
+			c.acl.Group = group
+		}
+		return a, nil
+	})
+}
+
+func TestContainerACLCommands(t *testing.T) {
+	f := &fakePool{}
+	out, errOut, code := run(t, f, "container", "get-acl", "tank", "c1")
+	if code != 0 || f.flags != client.RO || !f.cont.closed || !f.disconnected {
+		t.Fatalf("get-acl: %d %s %s", code, out, errOut)
+	}
+	if out != "# Entries:\nA::OWNER@:rwdtTaAo\nA:G:GROUP@:rwtT\n" {
+		t.Errorf("get-acl: %q", out)
+	}
+	out, _, _ = run(t, f, "container", "get-acl", "tank", "c1", "-V")
+	if !strings.HasPrefix(out, "# Owner: alice@\n# Owner Group: staff@\n# Entries:\n") {
+		t.Errorf("get-acl -V: %q", out)
+	}
+
+	dir := t.TempDir()
+	outFile := filepath.Join(dir, "acl.txt")
+	out, _, code = run(t, f, "container", "get-acl", "tank", "c1", "-O", outFile)
+	b, _ := os.ReadFile(outFile)
+	if code != 0 || !strings.Contains(out, outFile) || !strings.Contains(string(b), "A::OWNER@:rwdtTaAo") {
+		t.Errorf("get-acl -O: %d %q %q", code, out, b)
+	}
+	out, _, code = run(t, f, "-j", "container", "get-acl", "tank", "c1", "-O", outFile)
+	if e := decode(t, out); code == 0 || e.Error == nil || !strings.Contains(*e.Error, "--force") {
+		t.Errorf("an existing outfile without -f: %s", out)
+	}
+	if _, _, code = run(t, f, "container", "get-acl", "tank", "c1", "-O", outFile, "-f"); code != 0 {
+		t.Errorf("-f overwrites")
+	}
+
+	// update-acl by entry, then by file; the answer is the new ACL.
+	out, errOut, code = run(t, f, "container", "update-acl", "tank", "c1", "-e", "A::bob@:rw")
+	if code != 0 || f.flags != client.RW || !strings.Contains(out, "A::bob@:rw\n") {
+		t.Fatalf("update-acl -e: %d %s %s", code, out, errOut)
+	}
+	aclFile := filepath.Join(dir, "new.acl")
+	os.WriteFile(aclFile, []byte("# comment\n\nA:G:ops@:r\nA::OWNER@:rwaAo\n"), 0o644)
+	out, _, code = run(t, f, "-j", "container", "update-acl", "tank", "c1", "--acl-file", aclFile)
+	var got aclInfo
+	if e := decode(t, out); code != 0 || json.Unmarshal(e.Response, &got) != nil {
+		t.Fatalf("update-acl -f: %s", out)
+	}
+	if strings.Join(got.ACL, " ") != "A::OWNER@:rwaAo A::bob@:rw A:G:GROUP@:rwtT A:G:ops@:r" || got.Owner != "alice@" {
+		t.Errorf("update-acl -f: %+v", got)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"update-acl", "tank", "c1"}, "-e/--entry or -f/--acl-file"},
+		{[]string{"update-acl", "tank", "c1", "-e", "A::bob@:rw", "-f", aclFile}, "not both"},
+		{[]string{"update-acl", "tank", "c1", "-e", "A::bob@:rz"}, "--entry"},
+		{[]string{"overwrite-acl", "tank", "c1"}, "acl-file"},
+		{[]string{"overwrite-acl", "tank", "c1", "-f", filepath.Join(dir, "nosuch")}, "--acl-file"},
+		{[]string{"delete-acl", "tank", "c1"}, "principal"},
+		{[]string{"delete-acl", "tank", "c1", "-P", "bob@"}, `--principal "bob@"`},
+		{[]string{"delete-acl", "tank", "c1", "-P", "u:nobody@"}, "no ACE for principal"},
+		{[]string{"set-owner", "tank", "c1"}, "give a new owner"},
+		{[]string{"set-owner", "tank", "c1", "-u", "bob", "--uid", "0", "--no-check"}, "not both"},
+		{[]string{"get-acl", "tank", "bad/label"}, "container"},
+	} {
+		out, _, code := run(t, f, append([]string{"-j", "container"}, tc.args...)...)
+		if e := decode(t, out); code == 0 || e.Error == nil || !strings.Contains(*e.Error, tc.want) {
+			t.Errorf("%v: want an error naming %q, got %s", tc.args, tc.want, out)
+		}
+	}
+	bad := filepath.Join(dir, "bad.acl")
+	os.WriteFile(bad, []byte("A::OWNER@:rw\nA::bob@:rq\n"), 0o644)
+	out, _, _ = run(t, f, "-j", "container", "replace", "tank", "c1", "-f", bad)
+	if e := decode(t, out); e.Error == nil || !strings.Contains(*e.Error, "line 2") {
+		t.Errorf("a bad line is named: %s", out)
+	}
+
+	out, _, code = run(t, f, "container", "overwrite-acl", "tank", "c1", "-f", aclFile)
+	if code != 0 || out != "# Entries:\nA::OWNER@:rwaAo\nA:G:ops@:r\n" {
+		t.Errorf("overwrite-acl: %d %q", code, out)
+	}
+	out, _, code = run(t, f, "container", "delete-acl", "tank", "c1", "-P", "g:ops@")
+	if code != 0 || out != "# Entries:\nA::OWNER@:rwaAo\n" {
+		t.Errorf("delete-acl: %d %q", code, out)
+	}
+}
+
+func TestContainerSetOwner(t *testing.T) {
+	saved := ownerLookup
+	t.Cleanup(func() { ownerLookup = saved })
+	ownerLookup.user = func(n string) error {
+		if n == "bob" {
+			return nil
+		}
+		return user.UnknownUserError(n)
+	}
+	ownerLookup.group = func(n string) error {
+		if n == "ops" {
+			return nil
+		}
+		return user.UnknownGroupError(n)
+	}
+	ownerLookup.userByID = func(id string) (string, error) {
+		if id == "1001" {
+			return "bob", nil
+		}
+		return "", errors.New("no such uid")
+	}
+	f := &fakePool{}
+	out, errOut, code := run(t, f, "container", "set-owner", "tank", "c1", "-u", "bob", "-g", "ops")
+	if code != 0 || f.flags != client.RW || !strings.Contains(out, "Successfully set owner") {
+		t.Fatalf("set-owner: %d %s %s", code, out, errOut)
+	}
+	if a := f.cont.acl; a.Owner != "bob@" || a.Group != "ops@" {
+		t.Errorf("owner %s group %s", a.Owner, a.Group)
+	}
+	out, _, code = run(t, f, "-j", "container", "chown", "tank", "c1", "-u", "carol")
+	if e := decode(t, out); code == 0 || e.Error == nil || !strings.Contains(*e.Error, `--user "carol" is not known`) {
+		t.Errorf("unknown user: %s", out)
+	}
+	if _, _, code = run(t, f, "container", "chown", "tank", "c1", "-u", "carol@example", "--no-check"); code != 0 || f.cont.acl.Owner != "carol@example" {
+		t.Errorf("--no-check: %d %s", code, f.cont.acl.Owner)
+	}
+	if _, _, code = run(t, f, "container", "chown", "tank", "c1", "--uid", "1001"); code != 0 || f.cont.acl.Owner != "bob@" || f.cont.acl.Group != "ops@" {
+		t.Errorf("--uid: %d %+v", code, f.cont.acl)
+	}
+	out, _, _ = run(t, f, "-j", "container", "chown", "tank", "c1", "--uid", "7")
+	if e := decode(t, out); e.Error == nil || !strings.Contains(*e.Error, "--user id 7") {
+		t.Errorf("unknown uid: %s", out)
+	}
+}
