@@ -70,6 +70,8 @@ func (m *Machine) Query(b []byte) ([]byte, error) {
 		out, err = m.State.ContAttrs(q.ID)
 	case "cont_acl":
 		out, err = m.State.ContACL(q.ID)
+	case "targets":
+		out, err = m.State.RankTargets(q.ID)
 	default:
 		return nil, daos.Errorf(daos.ErrInval, "pool service query %q: unknown", q.What)
 	}
