@@ -17,7 +17,7 @@ import (
 // poolCommand is the `daos pool` group.
 func poolCommand(g *globals) *cobra.Command {
 	pool := &cobra.Command{Use: "pool", Short: "Query pools, list their containers, manage their attributes"}
-	pool.AddCommand(poolListCommand(g), poolQueryCommand(g), poolListContainersCommand(g), poolAutotestCommand(g))
+	pool.AddCommand(poolListCommand(g), poolQueryCommand(g), poolQueryTargetsCommand(g), poolListContainersCommand(g), poolAutotestCommand(g))
 	pool.AddCommand(attrCommands(g, poolScope)...)
 	return pool
 }
