@@ -37,6 +37,21 @@ func TestPoolAutotest(t *testing.T) {
 		}
 	}
 	t.Logf("autotest:\n%s", res)
+
+	// daos_perf in a container of its own: 4 KiB single values and 1 MiB
+	// array records written, read back and checked.
+	for _, args := range [][]string{
+		{"-P", "tank", "-d", "64", "-r", "4", "-s", "4K", "-R", "U;p V;p"},
+		{"-P", "tank", "-d", "16", "-r", "1", "-s", "1M", "-A", "-R", "U;p V;p"},
+	} {
+		cmd := exec.CommandContext(ctx, filepath.Join(c.Bin, "daos_perf"), args...)
+		cmd.Env = append(cmd.Environ(), "DAOS_AGENT_DRPC_DIR="+filepath.Dir(a.Socket))
+		b, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(b), "update") || !strings.Contains(string(b), "verify") {
+			t.Fatalf("daos_perf %v: %v\n%s\n%s", args, err, b, c.Logs())
+		}
+		t.Logf("daos_perf %v:\n%s", args, b)
+	}
 	// It left nothing behind: no container, no handle.
 	if out, err := c.Dmg(ctx, "pool", "destroy", "tank"); err != nil {
 		t.Fatalf("pool destroy after autotest: %v\n%s", err, out)

@@ -29,11 +29,13 @@ import (
 	"github.com/daos-go/daos/pkg/control/security/certtest"
 )
 
-// Build builds daos_server, daos_engine, dmg and daos_agent into dir.
+// Build builds daos_server, daos_engine, dmg, daos_agent, daos and
+// daos_perf into dir.
 func Build(ctx context.Context, dir string) error {
 	out, err := exec.CommandContext(ctx, "go", "build", "-o", dir+"/",
 		"github.com/daos-go/daos/cmd/daos_server", "github.com/daos-go/daos/cmd/daos_engine",
-		"github.com/daos-go/daos/cmd/dmg", "github.com/daos-go/daos/cmd/daos_agent", "github.com/daos-go/daos/cmd/daos").CombinedOutput()
+		"github.com/daos-go/daos/cmd/dmg", "github.com/daos-go/daos/cmd/daos_agent", "github.com/daos-go/daos/cmd/daos",
+		"github.com/daos-go/daos/cmd/daos_perf").CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("build binaries: %v\n%s", err, out)
 	}
