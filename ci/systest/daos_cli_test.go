@@ -177,6 +177,7 @@ func TestDaosCLIOnThreeServers(t *testing.T) {
 	runJSON(-1005, nil, "container", "query", "tank", "nosuch")
 
 	checkAttrsPropsSnapsObjects(t, run, runJSON)
+	checkListsTargetsACLs(t, run, runJSON, pi.UUID, c2)
 
 	o = run("container", "destroy", "tank", "c1")
 	if !strings.Contains(o, "Successfully destroyed container c1") {
@@ -332,4 +333,115 @@ func checkAttrsPropsSnapsObjects(t *testing.T, run func(args ...string) string,
 		t.Errorf("object query S1:\n%s", o)
 	}
 	runJSON(-1003, nil, "object", "query", "tank", "c1", "not-an-oid")
+}
+
+// checkListsTargetsACLs runs pool list, system query, version,
+// query-targets, container stat, the container ACL and owner commands and
+// list-objects against pool tank (uuid) on three one-target engines and
+// its containers c1 and c2 (by UUID).
+func checkListsTargetsACLs(t *testing.T, run func(args ...string) string,
+	runJSON func(wantStatus int, out any, args ...string) cliReply, uuid, c2 string) {
+	t.Helper()
+	// The pools this user can access, queried, and without a query.
+	o := run("pool", "list")
+	if !strings.Contains(o, "tank") || !strings.Contains(o, "Ready") {
+		t.Errorf("pool list:\n%s", o)
+	}
+	var pools []struct {
+		UUID         string   `json:"uuid"`
+		Label        string   `json:"label"`
+		SvcReps      []uint32 `json:"svc_reps"`
+		TotalTargets int      `json:"total_targets"`
+	}
+	runJSON(0, &pools, "pool", "list", "-v")
+	if len(pools) != 1 || pools[0].UUID != uuid || pools[0].Label != "tank" || pools[0].TotalTargets != 3 || len(pools[0].SvcReps) == 0 {
+		t.Errorf("pool list -v -j: %+v", pools)
+	}
+	o = run("pool", "list", "--no-query")
+	if !strings.Contains(o, uuid) {
+		t.Errorf("pool list -n:\n%s", o)
+	}
+
+	var sys struct {
+		Name  string `json:"system_name"`
+		Ranks []struct {
+			Rank uint32 `json:"rank"`
+			URI  string `json:"uri"`
+		} `json:"rank_uris"`
+	}
+	runJSON(0, &sys, "system", "query")
+	if sys.Name == "" || len(sys.Ranks) != 3 || sys.Ranks[0].URI == "" || sys.Ranks[2].Rank != 2 {
+		t.Errorf("system query -j: %+v", sys)
+	}
+	if o = run("version"); !strings.Contains(o, "daos") {
+		t.Errorf("version: %q", o)
+	}
+
+	// Target states from the pool service.
+	var tgts []struct {
+		Rank  uint32 `json:"rank"`
+		Index uint32 `json:"target_idx"`
+		State string `json:"state"`
+	}
+	runJSON(0, &tgts, "pool", "query-targets", "tank", "--rank", "1")
+	if len(tgts) != 1 || tgts[0].Rank != 1 || tgts[0].State != "UPIN" {
+		t.Errorf("pool query-targets -j: %+v", tgts)
+	}
+	o = run("pool", "query-targets", "tank", "--rank", "2", "--target-idx", "0")
+	if !strings.Contains(o, "rank 2, target index 0") || !strings.Contains(o, "State: UPIN") {
+		t.Errorf("pool query-targets:\n%s", o)
+	}
+	runJSON(-1005, nil, "pool", "query-targets", "tank", "--rank", "9")
+	runJSON(-1005, nil, "pool", "query-targets", "tank", "--rank", "0", "--target-idx", "1")
+
+	if q, s := run("container", "query", "tank", "c1"), run("container", "stat", "tank", "c1"); q != s {
+		t.Errorf("container stat differs from query:\n%s\n%s", q, s)
+	}
+
+	// Container ACLs through the owner's container handle.
+	type acl struct {
+		ACL   []string `json:"acl"`
+		Owner string   `json:"owner_user"`
+		Group string   `json:"owner_group"`
+	}
+	var a acl
+	runJSON(0, &a, "container", "get-acl", "tank", "c1")
+	if strings.Join(a.ACL, " ") != "A::OWNER@:rwdtTaAo A:G:GROUP@:rwtT" || a.Owner == "" {
+		t.Errorf("get-acl -j: %+v", a)
+	}
+	runJSON(0, &a, "container", "update-acl", "tank", "c1", "-e", "A::EVERYONE@:r")
+	if len(a.ACL) != 3 || a.ACL[2] != "A::EVERYONE@:r" {
+		t.Errorf("update-acl -j: %+v", a)
+	}
+	runJSON(-1003, nil, "container", "update-acl", "tank", "c1", "-e", "A::EVERYONE@:rq")
+	o = run("container", "delete-acl", "tank", "c1", "-P", "EVERYONE@")
+	if strings.Contains(o, "EVERYONE@") {
+		t.Errorf("delete-acl:\n%s", o)
+	}
+	runJSON(-1005, nil, "container", "delete-acl", "tank", "c1", "-P", "EVERYONE@")
+	file := filepath.Join(t.TempDir(), "c1.acl")
+	if err := os.WriteFile(file, []byte("# c1\nA::OWNER@:rwdtTaAo\nA:G:GROUP@:r\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	runJSON(0, &a, "container", "overwrite-acl", "tank", "c1", "-f", file)
+	if strings.Join(a.ACL, " ") != "A::OWNER@:rwdtTaAo A:G:GROUP@:r" {
+		t.Errorf("overwrite-acl -j: %+v", a)
+	}
+	o = run("container", "get-acl", "tank", "c1", "-V")
+	if !strings.Contains(o, "# Owner: "+a.Owner) || !strings.Contains(o, "A:G:GROUP@:r\n") {
+		t.Errorf("get-acl -V:\n%s", o)
+	}
+	// The owner group changes; the owner keeps its rights.
+	run("container", "set-owner", "tank", c2, "-g", "systest-group@", "--no-check")
+	runJSON(0, &a, "container", "get-acl", "tank", c2)
+	if a.Group != "systest-group@" {
+		t.Errorf("set-owner -g: %+v", a)
+	}
+
+	// An empty container lists no objects on any engine.
+	var oids []string
+	runJSON(0, &oids, "container", "list-objects", "tank", "c1")
+	if len(oids) != 0 {
+		t.Errorf("list-objects: %v", oids)
+	}
 }
