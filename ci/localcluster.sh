@@ -11,8 +11,9 @@
 # `ram` kept as a directory on the RAM disk /dev/shm (a plain directory when
 # there is none), NVMe is class `file` (sparse files); provider ofi+tcp.
 # Then: dmg storage format, the three ranks join, daos_agent, a pool (dmg
-# pool create), a container (daos container create), daos pool autotest and
-# a short timed I/O run. A fresh system also goes through the checks of CI:
+# pool create), a container (daos container create), daos pool autotest,
+# and a short throughput run with daos_perf (4 KiB and 1 MiB I/O, 16 in
+# flight, everything read back and checked). A fresh system also goes through the checks of CI:
 # leader query, storage scan, network scan, telemetry, and a system
 # stop/start round trip.
 #
@@ -116,6 +117,7 @@ Use it:
   $BIN/daos pool query $pool
   $BIN/daos container list $pool
   $BIN/daos pool autotest $pool
+  $BIN/daos_perf -P $pool -C 16 -d 64 -r 1 -s 1M -A -R "U;p F;p"
 Stop it and remove its files:
   $stopcmd
 EOF
@@ -148,7 +150,7 @@ fi
 [ "${1:-}" = start ] && shift
 bin=${1:-build/bin}
 bin=$(cd "$bin" && pwd)
-for b in daos_server daos_engine dmg daos_agent daos; do
+for b in daos_server daos_engine dmg daos_agent daos daos_perf; do
 	[ -x "$bin/$b" ] || { say "localcluster: $bin/$b is missing (build first: scons)" >&2; exit 1; }
 done
 
@@ -462,6 +464,14 @@ for s in d["steps"]:
 print("All steps passed.")
 EOF
 rm -f "$res"
+
+# The short throughput run: daos_perf in a container of its own, 16
+# operations in flight from this client, every value read back checked.
+step "daos_perf -P $pool: 4 KiB single values (1024) and 1 MiB array records (64), 16 in flight"
+DAOS_AGENT_DRPC_DIR=$dir/agent timeout 120 "$bin/daos_perf" -P "$pool" -C 16 -d 256 -r 4 -s 4K -R "U;p F;p V" ||
+	die "daos_perf (4 KiB) failed"
+DAOS_AGENT_DRPC_DIR=$dir/agent timeout 120 "$bin/daos_perf" -P "$pool" -C 16 -d 64 -r 1 -s 1M -A -R "U;p F;p V" ||
+	die "daos_perf (1 MiB) failed"
 
 ok=1
 step "done in $(elapsed) s: $([ -n "$reuse" ] && echo "reused the running system" || echo "brought up a new system"); data path: $fabric_in_use"

@@ -61,7 +61,7 @@ prefix=$(mktemp -d)
 scons -Q -j2 install PREFIX="$prefix"
 
 stage "smoke: installed binaries"
-for b in daos_server daos_engine daos_agent dmg daos dfuse ddb; do
+for b in daos_server daos_engine daos_agent dmg daos daos_perf dfuse ddb; do
 	"$prefix/bin/$b" version | grep -q "^$b version " || { echo "$b version failed"; exit 1; }
 	"$prefix/bin/$b" --help >/dev/null || { echo "$b --help failed"; exit 1; }
 done
