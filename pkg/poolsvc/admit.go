@@ -14,7 +14,7 @@ var clientOps = map[string]bool{
 	OpSetAttrs: true, OpDelAttrs: true, OpDisconnect: true, OpContCreate: true, OpContDestroy: true, OpContOpen: true, OpContClose: true,
 	OpContSetProps: true, OpContSetAttrs: true, OpContDelAttrs: true, OpAllocOIDs: true,
 	OpSnapCreate: true, OpSnapDestroy: true,
-	OpContACLOverwrite: true, OpContACLUpdate: true, OpContACLDelete: true, OpContSetOwner: true,
+	OpContACLOverwrite: true, OpContACLUpdate: true, OpContACLDelete: true, OpContSetOwner: true, OpContEvict: true,
 }
 
 // Admit checks a command a client sent and returns what the service

@@ -171,6 +171,9 @@ func (t *txn) apply(c *Command) (any, error) {
 	if ok, err := t.applyContACL(c); ok {
 		return nil, err
 	}
+	if c.Op == OpContEvict {
+		return t.contEvict(c)
+	}
 	switch c.Op {
 	case OpContCreate:
 		return t.contCreate(c)
