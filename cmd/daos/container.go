@@ -66,7 +66,7 @@ func containerCommand(g *globals) *cobra.Command {
 	cont.AddCommand(contCreateCommand(g), listContainersCommand(g, "list <pool>", []string{"ls"}),
 		contQueryCommand(g), contDestroyCommand(g), contGetPropCommand(g), contSetPropCommand(g),
 		contCreateSnapCommand(g), contListSnapsCommand(g), contDestroySnapCommand(g),
-		contGetACLCommand(g), contOverwriteACLCommand(g), contUpdateACLCommand(g), contDeleteACLCommand(g), contSetOwnerCommand(g), contListObjectsCommand(g))
+		contGetACLCommand(g), contOverwriteACLCommand(g), contUpdateACLCommand(g), contDeleteACLCommand(g), contSetOwnerCommand(g), contListObjectsCommand(g), contEvictCommand(g))
 	cont.AddCommand(attrCommands(g, contScope)...)
 	return cont
 }
