@@ -444,4 +444,12 @@ func checkListsTargetsACLs(t *testing.T, run func(args ...string) string,
 	if len(oids) != 0 {
 		t.Errorf("list-objects: %v", oids)
 	}
+
+	// Evict through the owner's handle (it keeps its own open), then
+	// the container is still usable by a new handle.
+	if o = run("container", "evict", "tank", "c1"); !strings.Contains(o, "Evicted this user's handles") {
+		t.Errorf("container evict:\n%s", o)
+	}
+	runJSON(0, nil, "container", "evict", "tank", "c1", "--all")
+	runJSON(0, &oids, "container", "list-objects", "tank", "c1")
 }
