@@ -20,8 +20,11 @@ const maxCount = 1 << 40
 // encodeIndex serialises every container, key, punch and version.
 // Containers are written in id order so the same index gives the same
 // bytes.
-func (p *Pool) encodeIndex() []byte {
-	var e encoder
+func (p *Pool) encodeIndex() []byte { return p.appendIndex(nil) }
+
+// appendIndex is encodeIndex appended to b.
+func (p *Pool) appendIndex(b []byte) []byte {
+	e := encoder{b: b}
 	e.u64(checkpointVersion)
 	ids := make([]ContainerID, 0, len(p.conts))
 	for id := range p.conts {

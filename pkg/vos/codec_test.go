@@ -1,7 +1,10 @@
 package vos
 
 import (
+	"fmt"
+	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/require"
 
@@ -139,4 +142,23 @@ func TestCheckpointRejectsDamage(t *testing.T) {
 	q, err := NewPool(Options{SCMBytes: 1 << 20})
 	require.NoError(t, err)
 	require.ErrorIs(t, q.loadIndex(bad), daos.ErrDfIncompt)
+}
+
+// TestAppendIndexIntoSizedBuffer: the checkpoint encoded into a buffer
+// sized ahead of time (too small, exact, larger) is the same bytes as
+// encodeIndex, and the buffer's memory is used when it has the room.
+func TestAppendIndexIntoSizedBuffer(t *testing.T) {
+	p := newTestPool(t)
+	for i := 0; i < 50; i++ {
+		putSV(t, p, daos.Epoch(i+1), fmt.Sprint("d", i%7), "a", strings.Repeat("v", i))
+	}
+	want := p.encodeIndex()
+	for _, c := range []int{0, 10, len(want), 2 * len(want)} {
+		buf := make([]byte, 0, c)
+		got := p.appendIndex(buf)
+		require.Equal(t, want, got, "capacity %d", c)
+		if c >= len(want) {
+			require.Same(t, unsafe.SliceData(buf[:1]), unsafe.SliceData(got), "capacity %d: no new memory", c)
+		}
+	}
 }
