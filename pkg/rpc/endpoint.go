@@ -86,6 +86,8 @@ type Endpoint struct {
 	draining  bool
 	handlers  sync.WaitGroup
 	slots     chan struct{}
+	jobs      chan serveJob   // to idle handler goroutines
+	spawned   atomic.Int64    // handler goroutines started
 	base      context.Context // parent of handler contexts
 	stopBase  context.CancelFunc
 
@@ -143,6 +145,7 @@ func Listen(ctx context.Context, cfg Config) (*Endpoint, error) {
 		maxHandlers = DefaultMaxHandlers
 	}
 	e.slots = make(chan struct{}, maxHandlers)
+	e.jobs = make(chan serveJob)
 	e.base, e.stopBase = context.WithCancel(context.Background())
 	e.enc.New = func() any { return &Encoder{buf: make([]byte, 0, 512)} }
 	ds := cfg.Drivers
@@ -536,7 +539,13 @@ func (e *Endpoint) dispatch(from fabric.Peer, h header, body []byte) {
 	in := &Incoming{ep: e, from: from, op: h.op, body: body}
 	select {
 	case e.slots <- struct{}{}:
-		go e.serve(ctx, key, in, hd, release)
+		j := serveJob{ctx: ctx, key: key, in: in, hd: hd, release: release}
+		select {
+		case e.jobs <- j:
+		default:
+			e.spawned.Add(1)
+			go e.handlerLoop(j)
+		}
 	case <-ctx.Done():
 		release()
 		e.done(key)
@@ -553,6 +562,38 @@ func (e *Endpoint) done(key servingKey) {
 	e.servingMu.Unlock()
 	if cancel != nil {
 		cancel()
+	}
+}
+
+// serveJob is a request handed to a handler goroutine.
+type serveJob struct {
+	ctx     context.Context
+	key     servingKey
+	in      *Incoming
+	hd      Handler
+	release func()
+}
+
+// handlerIdle is how long a handler goroutine waits for another request
+// before it ends.
+const handlerIdle = 5 * time.Second
+
+// handlerLoop serves j, then further requests while they keep coming.
+// Handler goroutines are reused because a new one starts with a small
+// stack that the object I/O path grows (by copying) on every request.
+func (e *Endpoint) handlerLoop(j serveJob) {
+	idle := time.NewTimer(handlerIdle)
+	defer idle.Stop()
+	for {
+		e.serve(j.ctx, j.key, j.in, j.hd, j.release)
+		idle.Reset(handlerIdle)
+		select {
+		case j = <-e.jobs:
+		case <-idle.C:
+			return
+		case <-e.base.Done():
+			return
+		}
 	}
 }
 

@@ -80,10 +80,16 @@ func providers() []string {
 }
 
 func engineOn(t *testing.T, prov string) (fabric.URI, targets) {
+	return engineWith(t, prov, t.TempDir, vos.LogFile)
+}
+
+// engineWith is engineOn with the targets' directories and journal mode
+// chosen by the caller (benchmarks use RAM, as an engine's SCM is).
+func engineWith(t testing.TB, prov string, dir func() string, mode vos.LogMode) (fabric.URI, targets) {
 	ctx := context.Background()
 	var ts targets
 	for i := 0; i < 2; i++ {
-		tg := target.New(target.Config{Index: i, SCMDir: t.TempDir(), NVMeDir: t.TempDir(), LogMode: vos.LogFile})
+		tg := target.New(target.Config{Index: i, SCMDir: dir(), NVMeDir: dir(), LogMode: mode})
 		require.NoError(t, tg.CreateShard(ctx, target.UUID(pool), 256<<20, 256<<20))
 		t.Cleanup(func() { tg.Close() })
 		ts = append(ts, tg)
@@ -99,7 +105,7 @@ func engineOn(t *testing.T, prov string) (fabric.URI, targets) {
 
 func client(t *testing.T) *objclient.Client { return clientOn(t, "tcp") }
 
-func clientOn(t *testing.T, prov string) *objclient.Client {
+func clientOn(t testing.TB, prov string) *objclient.Client {
 	ep, err := rpc.Listen(context.Background(), rpc.Config{Fabric: fabric.Config{Provider: prov, Interface: "127.0.0.1"}})
 	require.NoError(t, err)
 	t.Cleanup(func() { ep.Close() })
