@@ -110,6 +110,7 @@ func TestEndToEndOnThreeServers(t *testing.T) {
 	}
 
 	checkKVAndArray(ctx, t, pool, cont)
+	checkStaleMap(ctx, t, c, pool, cont)
 
 	// A second container, then the pool goes (forced, recursive) while it
 	// is open: its I/O and a new open fail cleanly.
@@ -350,5 +351,61 @@ func checkKVAndArray(ctx context.Context, t *testing.T, pool *client.Pool, cont 
 	}
 	if _, err := cont.OpenArray(ctx, arrOID); !errors.Is(err, daos.ErrNonexist) {
 		t.Errorf("open of a destroyed array: %v", err)
+	}
+}
+
+// checkStaleMap: a target is excluded behind the client's back (dmg pool
+// exclude); the engines learn the new map version, the client's next I/O
+// is refused as stale, and the client refreshes its map and goes on
+// without the caller seeing it: every new value written after the
+// exclusion reads back, and the client now holds the newer map.
+func checkStaleMap(ctx context.Context, t *testing.T, c *Cluster, pool *client.Pool, cont *client.Container) {
+	v0 := pool.View.Map().Version()
+	if out, err := c.Dmg(ctx, "pool", "exclude", "e2e", "--ranks", "2", "--target-idx", "3"); err != nil {
+		t.Fatalf("pool exclude: %v\n%s", err, out)
+	}
+	o, err := cont.Object(classOID(t, pool, "SX", 800))
+	if err != nil {
+		t.Fatal(err)
+	}
+	iod := []daos.IOD{{Name: []byte("a"), Type: daos.IODSingle, Size: 8}}
+	// The engines hear of the new version within moments: write until
+	// the client has been told its map is stale.
+	deadline := time.Now().Add(20 * time.Second)
+	i := 0
+	for ; pool.View.Map().Version() == v0; i++ {
+		if time.Now().After(deadline) {
+			t.Fatalf("after 20 s of I/O the client still holds map version %d", v0)
+		}
+		if _, err := o.Update(ctx, []byte(fmt.Sprint("s", i)), iod, [][]byte{[]byte(fmt.Sprintf("%08d", i))}, 0); err != nil {
+			t.Fatalf("update %d across the map change: %v", i, err)
+		}
+	}
+	n := i + 64
+	for ; i < n; i++ {
+		if _, err := o.Update(ctx, []byte(fmt.Sprint("s", i)), iod, [][]byte{[]byte(fmt.Sprintf("%08d", i))}, 0); err != nil {
+			t.Fatalf("update %d after the map change: %v", i, err)
+		}
+	}
+	// Values written with the new map all read back (those written
+	// before it to the excluded target are lost: these classes keep one
+	// copy, and rebuild is for redundant ones).
+	l, err := o.Layout()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sh := range l.Shards {
+		if sh.Rank == 2 && sh.Target == 3 {
+			t.Errorf("the layout after the exclusion still uses rank 2 target 3")
+		}
+	}
+	buf := make([]byte, 8)
+	for j := n - 64; j < n; j++ {
+		if _, err := o.Fetch(ctx, daos.EpochMax, []byte(fmt.Sprint("s", j)), iod, [][]byte{buf}, 0); err != nil || string(buf) != fmt.Sprintf("%08d", j) {
+			t.Fatalf("fetch %d after the map change: %q %v", j, buf, err)
+		}
+	}
+	if v := pool.View.Map().Version(); v <= v0 {
+		t.Errorf("client map version %d, not above %d", v, v0)
 	}
 }
