@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -34,9 +35,23 @@ func main() {
 	mib := flag.Int("mib", 256, "MiB written and read in the 1 MiB tests")
 	ops := flag.Int("ops", 4000, "operations in the 4 KiB rate tests")
 	lat := flag.Int("lat", 1000, "operations in the 4 KiB latency test")
+	cpuProfile := flag.String("cpuprofile", "", "write the client's CPU profile to this file")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "e2ebench:", err)
+			os.Exit(1)
+		}
+		defer f.Close()
+		defer pprof.StopCPUProfile()
+	}
 	if err := run(*mib, *ops, *lat); err != nil {
 		fmt.Fprintln(os.Stderr, "e2ebench:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
@@ -59,6 +74,14 @@ func run(mib, ops, latOps int) error {
 		return err
 	}
 	defer c.Close()
+	// Stop the servers cleanly first, so that engines end their runs as
+	// they would in production (and write the CPU profiles a developer
+	// may have asked for with DAOS_GO_ENGINE_CPUPROFILE).
+	defer func() {
+		for i := range c.Servers {
+			c.Stop(i)
+		}
+	}()
 	for i := range c.Servers {
 		if err := c.Start(i, true); err != nil {
 			return err

@@ -12,10 +12,12 @@
 package main
 
 import (
+	"fmt"
 	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -26,6 +28,29 @@ import (
 
 // serverSocketEnv names daos_server's dRPC socket when the flag is unset.
 const serverSocketEnv = "DAOS_SERVER_SOCKET"
+
+// cpuProfileEnv names a directory where the engine writes a CPU profile of
+// its whole run (engine-<pid>.prof), for developers measuring the data path
+// across processes; daos_server passes its environment on to engines.
+const cpuProfileEnv = "DAOS_GO_ENGINE_CPUPROFILE"
+
+// profile starts a CPU profile when cpuProfileEnv asks for one and
+// returns what stops it.
+func profile() (func(), error) {
+	dir := os.Getenv(cpuProfileEnv)
+	if dir == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(filepath.Join(dir, fmt.Sprintf("engine-%d.prof", os.Getpid())))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", cpuProfileEnv, err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", cpuProfileEnv, err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
 
 func main() { cmdutil.Main(newRoot()) }
 
@@ -48,6 +73,11 @@ func newRoot() *cobra.Command {
 		if serverSocket == "" {
 			serverSocket = filepath.Join(socketDir, engine.ServerSocketName)
 		}
+		stopProfile, err := profile()
+		if err != nil {
+			return err
+		}
+		defer stopProfile()
 		ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, syscall.SIGINT)
 		defer stop()
 		log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil)).With("engine", instance)
