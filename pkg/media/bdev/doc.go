@@ -64,6 +64,16 @@
 // io_uring engine does in buffered mode too, so the kernel never holds a
 // pointer into Go memory, which can move (a waiting goroutine's stack).
 //
+// Zero-copy writes: File is a Mapper. MapWrite hands out a View, a slice
+// of a MAP_SHARED mapping of the file, so that data can land in the
+// device's memory straight from where it comes from (a socket) instead of
+// being copied once more by WriteAt. View.Flush makes it durable: nothing
+// on a RAM file system (tmpfs, ramfs: RAMBacked), whose page cache is the
+// medium, as for the journal on /dev/shm; msync(MS_SYNC) of the view's
+// pages elsewhere (a failed msync is sticky for later Flushes and Syncs).
+// A View outlives Close safely (the mapping goes with the last Release),
+// but cannot be flushed after it.
+//
 // SPDK: a user-space NVMe backend would be another implementation of Device
 // (with DMA buffers from SPDK's allocator instead of the bounce pool). There
 // is no SPDK code in this package.

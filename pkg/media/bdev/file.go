@@ -128,6 +128,11 @@ type File struct {
 	ring     *uringEngine
 	fallback error
 
+	// ram: the file is on tmpfs or ramfs (see RAMBacked).
+	ram bool
+	// mapping backs MapWrite's views.
+	mapping fileMap
+
 	mu     sync.RWMutex // shared by requests, exclusive for Close
 	closed bool
 }
@@ -309,7 +314,11 @@ func (d *File) adopt(f *os.File, direct bool, lockWait time.Duration) (err error
 	if err := checkSize(st.Size()); err != nil {
 		return err
 	}
-	d.f, d.raw, d.size, d.direct = f, raw, st.Size(), direct
+	ram, err := onRAMFileSystem(f)
+	if err != nil {
+		return err
+	}
+	d.f, d.raw, d.size, d.direct, d.ram = f, raw, st.Size(), direct, ram
 	if direct {
 		return d.probe()
 	}
@@ -558,6 +567,14 @@ func (d *File) sysIO(write bool, p []byte, off int64) error {
 // once its data is in the kernel's hands, so the writes Sync covers have
 // completed before the fdatasync is issued.
 func (d *File) Sync(ctx context.Context) error {
+	// A failed msync of a view may have dropped dirty pages that a
+	// successful fdatasync would not report.
+	d.mapping.mu.Lock()
+	werr := d.mapping.wbErr
+	d.mapping.mu.Unlock()
+	if werr != nil {
+		return fmt.Errorf("sync %s: %w", d.path, werr)
+	}
 	if err := d.do(ctx, opSync, nil, 0); err != nil {
 		return fmt.Errorf("sync %s: %w", d.path, err)
 	}
@@ -597,7 +614,9 @@ func (d *File) Path() string { return d.path }
 
 // Close waits for requests in flight (new ones fail with ErrClosed), stops
 // the io_uring engine and releases its ring, closes the file (releasing the
-// lock) and unmaps the bounce buffers. It does not Sync. Closing twice is
+// lock) and unmaps the bounce buffers, and the MapWrite mapping once its
+// last View is released (views fail to Flush from now on). It does not
+// Sync. Closing twice is
 // harmless.
 func (d *File) Close() error {
 	d.mu.Lock()
@@ -615,6 +634,9 @@ func (d *File) Close() error {
 	}
 	err := d.f.Close()
 	d.unmapAll()
+	if merr := d.closeMapping(); err == nil {
+		err = merr
+	}
 	if err != nil {
 		return fmt.Errorf("close device %s: %w", d.path, err)
 	}
