@@ -317,3 +317,55 @@ func TestPoolAdminMethods(t *testing.T) {
 		assert.Equal(t, der(daos.ErrInval), gr.Status)
 	})
 }
+
+// TestPoolDestroyResume: a destroy that fails part way (one rank out of
+// reach) says it went past its point of no return; resumed with the
+// pool's ranks once the rank is back, it removes every replica and shard
+// without the pool service, which lost its quorum.
+func TestPoolDestroyResume(t *testing.T) {
+	engines := startPoolEngines(t, 3)
+	e0 := engines[0]
+	cr := &mgmtpb.PoolCreateResp{}
+	callPool(t, e0, drpc.MethodPoolCreate, &mgmtpb.PoolCreateReq{Uuid: testPool, Ranks: []uint32{0, 1, 2},
+		TierBytes: []uint64{64 << 20}, NumSvcReps: 3, User: "alice@", UserGroup: "staff@"}, cr)
+	require.Zero(t, cr.Status)
+	require.Len(t, cr.SvcReps, 3)
+
+	destroy := func(req *mgmtpb.PoolDestroyReq) *mgmtpb.PoolDestroyResp {
+		t.Helper()
+		body, err := proto.Marshal(req)
+		require.NoError(t, err)
+		out, err := e0.poolDestroy(context.Background(), body)
+		require.NoError(t, err)
+		resp := &mgmtpb.PoolDestroyResp{}
+		require.NoError(t, proto.Unmarshal(out, resp))
+		return resp
+	}
+	// Rank 2 is out of reach for this engine.
+	real := e0.member.group[2]
+	e0.member.mu.Lock()
+	e0.member.group[2] = "tcp://127.0.0.1:1"
+	e0.member.mu.Unlock()
+	resp := destroy(&mgmtpb.PoolDestroyReq{Id: testPool, SvcRanks: cr.SvcReps})
+	require.Equal(t, der(daos.ErrUnreach), resp.Status)
+	require.True(t, resp.Begun)
+	for _, e := range engines[:2] {
+		assert.Empty(t, e.dp.pools.Hosted(), "rank %d still hosts a replica", e.member.rank)
+	}
+	require.NotEmpty(t, engines[2].dp.pools.Hosted(), "the unreachable rank kept its replica")
+
+	e0.member.mu.Lock()
+	e0.member.group[2] = real
+	e0.member.mu.Unlock()
+	resp = destroy(&mgmtpb.PoolDestroyReq{Id: testPool, SvcRanks: cr.SvcReps, Resume: true, Ranks: []uint32{0, 1, 2}})
+	require.Zero(t, resp.Status)
+	for _, e := range engines {
+		assert.Empty(t, e.dp.pools.Hosted(), "rank %d still hosts a replica", e.member.rank)
+		for _, tg := range e.dp.targets {
+			assert.Empty(t, tg.Pools(), "rank %d target %d still has a shard", e.member.rank, tg.Index())
+		}
+	}
+	// Once more: nothing left, nothing to fail on.
+	resp = destroy(&mgmtpb.PoolDestroyReq{Id: testPool, SvcRanks: cr.SvcReps, Resume: true, Ranks: []uint32{0, 1, 2}})
+	require.Zero(t, resp.Status)
+}

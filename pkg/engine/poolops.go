@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -157,8 +158,40 @@ func (e *Engine) poolDestroy(ctx context.Context, body []byte) ([]byte, error) {
 	p := poolhost.UUID(u)
 	ctx, cancel := context.WithTimeout(ctx, poolOpTimeout)
 	defer cancel()
+	uris := e.member.uris()
+	// teardown removes the service replicas and shards; past the service's
+	// destroy_begin a failure leaves a destroy to resume, not to undo.
+	teardown := func(ranks, svcRanks []uint32) ([]byte, error) {
+		if err := e.dp.pools.DestroyPool(ctx, p, ranks, svcRanks, uris); err != nil {
+			e.opts.Logger.Warn("pool destroy failed past its point of no return; run it again to finish", "pool", req.Id, "err", err)
+			return proto.Marshal(&mgmtpb.PoolDestroyResp{Status: derOf(err), Begun: true})
+		}
+		e.opts.Logger.Info("pool destroyed", "pool", req.Id)
+		return proto.Marshal(&mgmtpb.PoolDestroyResp{})
+	}
+	// Whatever is left, on every rank this engine knows: removing a
+	// shard or replica that is not there is not an error.
+	everywhere := func() ([]byte, error) {
+		var all []uint32
+		for r := range uris {
+			all = append(all, r)
+		}
+		slices.Sort(all)
+		return teardown(all, slices.Clone(req.SvcRanks))
+	}
+	if req.Resume {
+		if len(req.Ranks) > 0 {
+			return teardown(slices.Clone(req.Ranks), slices.Clone(req.SvcRanks))
+		}
+		return everywhere()
+	}
 	var info poolsvc.PoolInfo
 	if err := e.serviceQuery(ctx, p, req.SvcRanks, poolsvc.Query{What: "info"}, &info); err != nil {
+		if errors.Is(err, daos.ErrNonexist) {
+			// No replica hosts the service any more (a destroy that
+			// stopped them all and then failed): finish it.
+			return everywhere()
+		}
 		return fail(err)
 	}
 	if info.Containers > 0 && !req.Recursive && !req.Force {
@@ -168,10 +201,5 @@ func (e *Engine) poolDestroy(ctx context.Context, body []byte) ([]byte, error) {
 	if err := e.serviceApply(ctx, p, req.SvcRanks, cmd); err != nil {
 		return fail(err)
 	}
-	ranks := append(slices.Clone(info.EnabledRanks), info.DisabledRanks...)
-	if err := e.dp.pools.DestroyPool(ctx, p, ranks, info.SvcRanks, e.member.uris()); err != nil {
-		return fail(err)
-	}
-	e.opts.Logger.Info("pool destroyed", "pool", req.Id)
-	return proto.Marshal(&mgmtpb.PoolDestroyResp{})
+	return teardown(append(slices.Clone(info.EnabledRanks), info.DisabledRanks...), info.SvcRanks)
 }

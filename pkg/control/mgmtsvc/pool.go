@@ -425,10 +425,21 @@ func (s *Service) PoolDestroy(ctx context.Context, req *mgmtpb.PoolDestroyReq) (
 	}
 	ereq := proto.Clone(req).(*mgmtpb.PoolDestroyReq)
 	ereq.Id, ereq.SvcRanks = p.UUID, p.SvcReps
-	err = s.callPool(ctx, "pool destroy", drpc.MethodPoolDestroy, ereq, &mgmtpb.PoolDestroyResp{})
+	if prev == system.PoolDestroying {
+		// A destroy failed past its point of no return: the engine
+		// finishes it without the pool service, which may be gone.
+		ereq.Resume, ereq.Ranks = true, p.Ranks
+	}
+	eresp := &mgmtpb.PoolDestroyResp{}
+	err = s.callPool(ctx, "pool destroy", drpc.MethodPoolDestroy, ereq, eresp)
 	stale := prev == system.PoolCreating && (errors.Is(err, daos.ErrNosys) || errors.Is(err, daos.ErrNonexist))
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
+	if err != nil && (eresp.Begun || prev == system.PoolDestroying) {
+		// Left Destroying: the next destroy resumes it.
+		s.o.Logger.Warn("pool destroy failed part way; run it again to finish", "uuid", p.UUID, "err", err)
+		return nil, grpcerr.ToStatus(fmt.Errorf("%w (the pool is left Destroying: run the destroy again to finish it)", err))
+	}
 	if err != nil && !stale {
 		p.State = prev
 		if uerr := s.poolCmd(cctx, r, system.OpPoolUpdate, p); uerr != nil {

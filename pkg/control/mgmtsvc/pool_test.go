@@ -336,3 +336,49 @@ func TestPoolExtendRecordsRanks(t *testing.T) {
 	p, _ = s.DB().FindPool("lake")
 	require.Equal(t, []uint32{0, 1, 2}, p.Ranks)
 }
+
+// TestPoolDestroyResumes: a destroy refused before its point of no return
+// leaves the pool as it was; one that failed after it leaves the pool
+// Destroying, and the next destroy asks the engine to finish it (resume,
+// with the pool's ranks) and drops the entry.
+func TestPoolDestroyResumes(t *testing.T) {
+	s, eng := newPoolService(t)
+	ctx := context.Background()
+	eng.replies[drpc.MethodPoolCreate] = &mgmtpb.PoolCreateResp{SvcReps: []uint32{0, 1, 2}, TgtRanks: []uint32{0, 1, 2},
+		TierBytes: []uint64{600_000_000, 9_400_000_000}}
+	_, err := s.PoolCreate(ctx, createReq("tank"))
+	require.NoError(t, err)
+
+	eng.replies[drpc.MethodPoolDestroy] = &mgmtpb.PoolDestroyResp{Status: int32(daos.ErrBusy.DerCode())}
+	_, err = s.PoolDestroy(ctx, &mgmtpb.PoolDestroyReq{Id: "tank"})
+	require.Equal(t, daos.ErrBusy, derOf(err))
+	p, _ := s.DB().FindPool("tank")
+	require.Equal(t, system.PoolReady, p.State, "a refusal changes nothing")
+
+	eng.replies[drpc.MethodPoolDestroy] = &mgmtpb.PoolDestroyResp{Status: int32(daos.ErrUnreach.DerCode()), Begun: true}
+	_, err = s.PoolDestroy(ctx, &mgmtpb.PoolDestroyReq{Id: "tank"})
+	require.Equal(t, daos.ErrUnreach, derOf(err))
+	require.Contains(t, err.Error(), "run the destroy again")
+	p, _ = s.DB().FindPool("tank")
+	require.Equal(t, system.PoolDestroying, p.State)
+	first := &mgmtpb.PoolDestroyReq{}
+	require.True(t, eng.req(t, drpc.MethodPoolDestroy, first))
+	require.False(t, first.Resume)
+
+	// Resumed, and failing again: still Destroying.
+	eng.replies[drpc.MethodPoolDestroy] = &mgmtpb.PoolDestroyResp{Status: int32(daos.ErrUnreach.DerCode())}
+	_, err = s.PoolDestroy(ctx, &mgmtpb.PoolDestroyReq{Id: "tank"})
+	require.Equal(t, daos.ErrUnreach, derOf(err))
+	p, _ = s.DB().FindPool("tank")
+	require.Equal(t, system.PoolDestroying, p.State)
+
+	eng.replies[drpc.MethodPoolDestroy] = &mgmtpb.PoolDestroyResp{}
+	_, err = s.PoolDestroy(ctx, &mgmtpb.PoolDestroyReq{Id: "tank"})
+	require.NoError(t, err)
+	resumed := &mgmtpb.PoolDestroyReq{}
+	require.True(t, eng.req(t, drpc.MethodPoolDestroy, resumed))
+	require.True(t, resumed.Resume)
+	require.Equal(t, []uint32{0, 1, 2}, resumed.Ranks)
+	require.Equal(t, []uint32{0, 1, 2}, resumed.SvcRanks)
+	require.Empty(t, s.DB().Pools())
+}
