@@ -107,7 +107,15 @@ func TestCrashChild(t *testing.T) {
 			size := crashSizes[rng.IntN(len(crashSizes))]
 			a, b := crashValue(2*k, e, size), crashValue(2*k+1, e, size)
 			iods := []daos.IOD{sv("v", string(a)), sv("w", string(b))}
-			err := p.Update(ctx, cid, oid1, e, []byte(strconv.Itoa(k)), iods, [][]byte{a, b}, UpdateOptions{})
+			var err error
+			if rng.IntN(2) == 0 {
+				err = p.Update(ctx, cid, oid1, e, []byte(strconv.Itoa(k)), iods, [][]byte{a, b}, UpdateOptions{})
+			} else {
+				// The two-phase update: the data is stored in place (the
+				// device's mapped memory for the large values), and the
+				// kill may land between the two phases.
+				err = beginCopyCommit(p, e, []byte(strconv.Itoa(k)), iods, append(a, b...))
+			}
 			if errors.Is(err, daos.ErrTxRestart) {
 				continue // aggregation passed this epoch meanwhile: take a newer one
 			}
@@ -246,4 +254,17 @@ func verifyCrashPool(t *testing.T, dir string, acked map[int]daos.Epoch, kill in
 		require.Equal(t, ea, eb, "kill %d: dkey %d shows half of an update", kill, k)
 		require.GreaterOrEqual(t, ea, want, "kill %d: dkey %d went back from acknowledged epoch %d", kill, k, want)
 	}
+}
+
+// beginCopyCommit is an update through BeginUpdate and Commit.
+func beginCopyCommit(p *Pool, e daos.Epoch, dkey []byte, iods []daos.IOD, data []byte) error {
+	u, err := p.BeginUpdate(ctx, cid, oid1, e, dkey, iods, UpdateOptions{})
+	if err != nil {
+		return err
+	}
+	defer u.Abort()
+	for _, s := range u.Segments() {
+		data = data[copy(s, data):]
+	}
+	return u.Commit(ctx)
 }

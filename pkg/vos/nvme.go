@@ -33,12 +33,9 @@ func (s *nvmeStore) blocks(n uint64) uint64 { return (n + s.block - 1) / s.block
 // write stores data in a new extent; it is durable after sync.
 func (s *nvmeStore) write(ctx context.Context, data []byte) (extent, error) {
 	nb := s.blocks(uint64(len(data)))
-	e, err := s.alloc.Reserve(nb)
+	e, err := s.reserve(nb)
 	if err != nil {
-		if errors.Is(err, vea.ErrNoSpace) {
-			return extent{}, daos.Errorf(daos.ErrNospace, "need %d blocks of NVMe, %d free", nb, s.alloc.FreeBlocks())
-		}
-		return extent{}, daos.Errorf(daos.ErrNvmeIo, "reserve %d blocks: %v", nb, err)
+		return extent{}, err
 	}
 	buf := data
 	if uint64(len(data))%s.block != 0 {
@@ -53,6 +50,59 @@ func (s *nvmeStore) write(ctx context.Context, data []byte) (extent, error) {
 		return extent{}, daos.Errorf(daos.ErrNvmeIo, "publish extent at block %d: %v", e.Off, err)
 	}
 	return extent{Off: e.Off * s.block, Len: uint64(len(data)), CRC: isal.CRC32C(0, data)}, nil
+}
+
+func (s *nvmeStore) reserve(nb uint64) (vea.Extent, error) {
+	e, err := s.alloc.Reserve(nb)
+	if err != nil {
+		if errors.Is(err, vea.ErrNoSpace) {
+			return vea.Extent{}, daos.Errorf(daos.ErrNospace, "need %d blocks of NVMe, %d free", nb, s.alloc.FreeBlocks())
+		}
+		return vea.Extent{}, daos.Errorf(daos.ErrNvmeIo, "reserve %d blocks: %v", nb, err)
+	}
+	return e, nil
+}
+
+// mapper is the device as a Mapper, or nil when it cannot be written
+// through memory.
+func (s *nvmeStore) mapper() bdev.Mapper {
+	m, _ := s.dev.(bdev.Mapper)
+	return m
+}
+
+// reservation is a new extent whose bytes the caller of BeginUpdate
+// writes in place, through a view of the device.
+type reservation struct {
+	ext  vea.Extent
+	view *bdev.View
+	data []byte // the value's bytes: the start of the view
+}
+
+// reserveView reserves an extent for n bytes and maps it for writing. The
+// tail of its last block is zeroed, as write pads it.
+func (s *nvmeStore) reserveView(m bdev.Mapper, n uint64) (reservation, error) {
+	nb := s.blocks(n)
+	e, err := s.reserve(nb)
+	if err != nil {
+		return reservation{}, err
+	}
+	v, err := m.MapWrite(int64(e.Off*s.block), int(nb*s.block))
+	if err != nil {
+		_ = s.alloc.Cancel(e)
+		return reservation{}, daos.Errorf(daos.ErrNvmeIo, "map %d blocks at block %d: %v", nb, e.Off, err)
+	}
+	b := v.Bytes()
+	clear(b[n:])
+	return reservation{ext: e, view: v, data: b[:n:n]}, nil
+}
+
+// cancel gives a reservation back: nothing references it.
+func (s *nvmeStore) cancel(r *reservation) {
+	if r.view != nil {
+		r.view.Release()
+		r.view = nil
+	}
+	_ = s.alloc.Cancel(r.ext)
 }
 
 // sync makes every write that returned before it durable; concurrent

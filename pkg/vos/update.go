@@ -70,7 +70,7 @@ type updateOp struct {
 // value or the extents.
 func (p *Pool) Update(ctx context.Context, cont ContainerID, oid daos.ObjectID, epoch daos.Epoch,
 	dkeyName []byte, iods []daos.IOD, data [][]byte, opts UpdateOptions) error {
-	op, err := buildUpdate(cont, oid, epoch, dkeyName, iods, data, opts)
+	op, err := buildUpdate(cont, oid, epoch, dkeyName, iods, data, opts, nil)
 	if err != nil {
 		return fmt.Errorf("update %s/%s dkey %q: %w", cont, oid, dkeyName, err)
 	}
@@ -78,8 +78,18 @@ func (p *Pool) Update(ctx context.Context, cont ContainerID, oid daos.ObjectID, 
 	if err != nil {
 		return fmt.Errorf("update %s/%s dkey %q: %w", cont, oid, dkeyName, err)
 	}
+	if err := p.commitUpdate(ctx, op, iods, opts.Flags, written); err != nil {
+		return fmt.Errorf("update %s/%s dkey %q: %w", cont, oid, dkeyName, err)
+	}
+	return nil
+}
+
+// commitUpdate admits, stages and applies an op whose large values are
+// already durable on NVMe (written: their extents, released here if the
+// update is refused), and waits until its record is durable.
+func (p *Pool) commitUpdate(ctx context.Context, op *updateOp, iods []daos.IOD, flags daos.CondFlags, written []extent) error {
 	p.mu.Lock()
-	if err := p.admitUpdate(ctx, op, iods, opts.Flags); err != nil {
+	if err := p.admitUpdate(ctx, op, iods, flags); err != nil {
 		if len(written) > 0 && p.nvme != nil {
 			releaseUnreferenced(p.nvme, written)
 		}
@@ -90,7 +100,7 @@ func (p *Pool) Update(ctx context.Context, cont ContainerID, oid daos.ObjectID, 
 		if berr := p.readBarrier(ctx, sj, seen, false); berr != nil {
 			err = berr
 		}
-		return fmt.Errorf("update %s/%s dkey %q: %w", cont, oid, dkeyName, err)
+		return err
 	}
 	rec := appendUpdate(p.encBuf, op)
 	if cap(rec) <= maxReusedEncBuf {
@@ -105,7 +115,7 @@ func (p *Pool) Update(ctx context.Context, cont ContainerID, oid daos.ObjectID, 
 		p.mu.Unlock()
 		// Otherwise the record may be durable: its extents stay allocated
 		// (see record).
-		return fmt.Errorf("update %s/%s dkey %q: %w", cont, oid, dkeyName, err)
+		return err
 	}
 	var dropped []extent
 	if sj != nil {
@@ -121,7 +131,7 @@ func (p *Pool) Update(ctx context.Context, cont ContainerID, oid daos.ObjectID, 
 		if err := p.awaitDurable(ctx, sj, lsn, false); err != nil {
 			// The extents it dropped stay allocated: whether the record
 			// survives is for the next open to find out.
-			return fmt.Errorf("update %s/%s dkey %q: %w", cont, oid, dkeyName, err)
+			return err
 		}
 		if len(dropped) > 0 && nvme != nil {
 			p.nvmeReadMu.Lock()
@@ -147,9 +157,12 @@ func (op *updateOp) usesNVMe() bool {
 // maxReusedEncBuf bounds the record buffer a pool keeps between updates.
 const maxReusedEncBuf = 64 << 10
 
-// buildUpdate validates the caller's input and shapes it into an op.
+// buildUpdate validates the caller's input and shapes it into an op. With
+// alloc set, data is nil and each value's bytes are alloc's answer for its
+// length (BeginUpdate: the caller fills them later, so checksums are
+// verified at Commit instead).
 func buildUpdate(cont ContainerID, oid daos.ObjectID, epoch daos.Epoch, dkeyName []byte,
-	iods []daos.IOD, data [][]byte, opts UpdateOptions) (*updateOp, error) {
+	iods []daos.IOD, data [][]byte, opts UpdateOptions, alloc func(n uint64) ([]byte, error)) (*updateOp, error) {
 	if epoch == 0 || epoch == daos.EpochMax {
 		return nil, daos.Errorf(daos.ErrInval, "epoch %d cannot be written", epoch)
 	}
@@ -159,7 +172,7 @@ func buildUpdate(cont ContainerID, oid daos.ObjectID, epoch daos.Epoch, dkeyName
 	if len(iods) == 0 || len(iods) > MaxIODs {
 		return nil, daos.Errorf(daos.ErrInval, "%d IODs (want 1 to %d)", len(iods), MaxIODs)
 	}
-	if len(data) != len(iods) {
+	if alloc == nil && len(data) != len(iods) {
 		return nil, daos.Errorf(daos.ErrIoInval, "%d data buffers for %d IODs", len(data), len(iods))
 	}
 	if opts.Csums != nil && len(opts.Csums) != len(iods) {
@@ -180,7 +193,14 @@ func buildUpdate(cont ContainerID, oid daos.ObjectID, epoch daos.Epoch, dkeyName
 		// which the preallocated backing array never moves.
 		op.akeys = append(op.akeys, akeyUpdate{})
 		au := &op.akeys[len(op.akeys)-1]
-		if err := buildAkeyUpdate(au, &iods[i], data[i], csums, opts.Verify); err != nil {
+		var di []byte
+		verify := opts.Verify
+		if alloc == nil {
+			di = data[i]
+		} else {
+			verify = nil
+		}
+		if err := buildAkeyUpdate(au, &iods[i], di, csums, verify, alloc); err != nil {
 			return nil, fmt.Errorf("akey %q: %w", iods[i].Name, err)
 		}
 		for j := range op.akeys[:i] {
@@ -204,7 +224,8 @@ func checkKey(what string, k []byte) error {
 // the names it stores).
 func aliasString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
-func buildAkeyUpdate(au *akeyUpdate, iod *daos.IOD, data []byte, csums [][]byte, verify func(data, csum []byte) bool) error {
+func buildAkeyUpdate(au *akeyUpdate, iod *daos.IOD, data []byte, csums [][]byte, verify func(data, csum []byte) bool,
+	alloc func(n uint64) ([]byte, error)) error {
 	if err := checkKey("akey", iod.Name); err != nil {
 		return err
 	}
@@ -214,14 +235,20 @@ func buildAkeyUpdate(au *akeyUpdate, iod *daos.IOD, data []byte, csums [][]byte,
 		if len(iod.Recxs) != 0 {
 			return daos.Errorf(daos.ErrInval, "single value with %d extents", len(iod.Recxs))
 		}
-		if uint64(len(data)) != iod.Size {
-			return daos.Errorf(daos.ErrIoInval, "value of %d bytes, IOD says %d", len(data), iod.Size)
-		}
 		if len(csums) > 1 {
 			return daos.Errorf(daos.ErrInval, "%d checksums for one value", len(csums))
 		}
 		if len(firstOrNil(csums)) > maxCsumBytes {
 			return daos.Errorf(daos.ErrInval, "checksum of %d bytes (at most %d)", len(csums[0]), maxCsumBytes)
+		}
+		if alloc != nil {
+			var err error
+			if data, err = alloc(iod.Size); err != nil {
+				return err
+			}
+		}
+		if uint64(len(data)) != iod.Size {
+			return daos.Errorf(daos.ErrIoInval, "value of %d bytes, IOD says %d", len(data), iod.Size)
 		}
 		au.oneVal[0] = opValue{inline: data}
 		au.oneCsum[0] = firstOrNil(csums)
@@ -244,17 +271,26 @@ func buildAkeyUpdate(au *akeyUpdate, iod *daos.IOD, data []byte, csums [][]byte,
 			if iod.Size != 0 && n/iod.Size != r.Nr {
 				return daos.Errorf(daos.ErrInval, "extent %s of %d-byte records overflows", r, iod.Size)
 			}
-			if off+n > uint64(len(data)) || off+n < off {
-				return daos.Errorf(daos.ErrIoInval, "data of %d bytes is short of the extents", len(data))
-			}
-			au.vals = append(au.vals, opValue{inline: data[off : off+n]})
 			if len(nthOrNil(csums, j)) > maxCsumBytes {
 				return daos.Errorf(daos.ErrInval, "checksum of extent %s is %d bytes (at most %d)", r, len(csums[j]), maxCsumBytes)
 			}
+			var seg []byte
+			if alloc != nil {
+				var err error
+				if seg, err = alloc(n); err != nil {
+					return err
+				}
+			} else {
+				if off+n > uint64(len(data)) || off+n < off {
+					return daos.Errorf(daos.ErrIoInval, "data of %d bytes is short of the extents", len(data))
+				}
+				seg = data[off : off+n]
+			}
+			au.vals = append(au.vals, opValue{inline: seg})
 			au.csums = append(au.csums, nthOrNil(csums, j))
 			off += n
 		}
-		if off != uint64(len(data)) {
+		if alloc == nil && off != uint64(len(data)) {
 			return daos.Errorf(daos.ErrIoInval, "data of %d bytes, extents hold %d", len(data), off)
 		}
 		au.recxs = iod.Recxs
