@@ -50,6 +50,9 @@ type Options struct {
 type Space struct {
 	SCMTotal, SCMUsed   uint64
 	NVMeTotal, NVMeUsed uint64
+	// NVMeReserved is held by updates begun (BeginUpdate) and not yet
+	// committed or aborted; not part of NVMeUsed.
+	NVMeReserved uint64
 }
 
 // Pool is one target's shard of a DAOS pool. Its methods are safe for
@@ -199,6 +202,9 @@ func (p *Pool) Space() Space {
 	s := Space{SCMTotal: p.opts.SCMBytes, SCMUsed: p.scmUsed, NVMeTotal: p.opts.NVMeBytes}
 	if p.nvme != nil {
 		s.NVMeUsed = p.nvme.used()
+		if ns, ok := p.nvme.(*nvmeStore); ok {
+			s.NVMeReserved = ns.alloc.ReservedBlocks() * ns.block
+		}
 	}
 	return s
 }

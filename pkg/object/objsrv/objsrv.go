@@ -226,6 +226,18 @@ func (s *Service) update(ctx context.Context, in *rpc.Incoming, req *objproto.Up
 	if total != req.Data.Len {
 		return nil, daos.Errorf(daos.ErrInval, "update: the IODs describe %d bytes, the request carries %d", total, req.Data.Len)
 	}
+	epoch := req.Epoch
+	if epoch == 0 {
+		epoch = s.Clock.Now()
+	}
+	if total >= ZeroCopyMin {
+		if done, err := s.updateInPlace(ctx, in, req, t, epoch); done || err != nil {
+			if err != nil {
+				return nil, err
+			}
+			return &objproto.UpdateResp{Epoch: epoch, MapVersion: version, HLC: s.Clock.Now()}, nil
+		}
+	}
 	buf := s.buf(total)
 	defer s.put(buf)
 	if total > 0 {
@@ -239,10 +251,6 @@ func (s *Service) update(ctx context.Context, in *rpc.Incoming, req *objproto.Up
 		data[i] = buf[off : off+n]
 		off += n
 	}
-	epoch := req.Epoch
-	if epoch == 0 {
-		epoch = s.Clock.Now()
-	}
 	cont := vos.ContainerID(req.Cont)
 	err = t.Exec.Run(ctx, func(ctx context.Context) error {
 		vp, err := t.Container(ctx, target.UUID(req.Pool), cont)
@@ -255,6 +263,47 @@ func (s *Service) update(ctx context.Context, in *rpc.Incoming, req *objproto.Up
 		return nil, err
 	}
 	return &objproto.UpdateResp{Epoch: epoch, MapVersion: version, HLC: s.Clock.Now()}, nil
+}
+
+// ZeroCopyMin is the update size from which the data is pulled straight
+// into the NVMe device's memory (VOS's two-phase update) when the
+// target's pool can take it; smaller updates go through a pooled buffer,
+// whose extra copy costs less than the reservation.
+const ZeroCopyMin = 64 << 10
+
+// updateInPlace is the update as DAOS does it (vos_update_begin, bulk
+// transfer into the reserved media, vos_update_end): VOS reserves the
+// extents and hands out their memory, the bulk lands there, and the commit
+// runs on the target's executor. done is false, with nothing done, when
+// the target's pool cannot take the data in place (no NVMe that can be
+// mapped): the caller then takes the buffered path.
+func (s *Service) updateInPlace(ctx context.Context, in *rpc.Incoming, req *objproto.UpdateReq, t *target.Target, epoch daos.Epoch) (bool, error) {
+	cont := vos.ContainerID(req.Cont)
+	var u *vos.PendingUpdate
+	err := t.Exec.Run(ctx, func(ctx context.Context) error {
+		vp, err := t.Container(ctx, target.UUID(req.Pool), cont)
+		if err != nil {
+			return err
+		}
+		if !vp.ZeroCopyUpdates() {
+			return nil
+		}
+		u, err = vp.BeginUpdate(ctx, cont, req.OID, epoch, req.Dkey, req.IODs, vos.UpdateOptions{Flags: req.Flags})
+		return err
+	})
+	if err != nil {
+		return true, err
+	}
+	if u == nil {
+		return false, nil
+	}
+	// Whatever fails from here, the reservations go back (Abort does
+	// nothing after Commit).
+	defer u.Abort()
+	if err := in.Pull(ctx, req.Data, u.Segments()); err != nil {
+		return true, fmt.Errorf("update: fetch the data: %w", err)
+	}
+	return true, t.Exec.Run(ctx, u.Commit)
 }
 
 func (s *Service) fetch(ctx context.Context, in *rpc.Incoming, req *objproto.FetchReq) (rpc.Message, error) {

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"os"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -433,5 +435,78 @@ func TestLargeFetchesReuseNoStaleBytes(t *testing.T) {
 		copy(want[n/4:], full[:n/2])
 		require.True(t, bytes.Equal(want, arrGot), "round %d: the holes read as zeros", round)
 		require.True(t, bytes.Equal(bytes.Repeat([]byte{1}, 100), svGot[:100]), "round %d", round)
+	}
+}
+
+// TestLargeUpdateInPlace: updates of ZeroCopyMin and more are pulled
+// straight into the NVMe extents VOS reserved (the two-phase update) and
+// read back byte for byte, for single values and arrays, on a RAM-backed
+// NVMe file and on the test's temporary directory; an update whose pull
+// fails leaves no NVMe space used or reserved.
+func TestLargeUpdateInPlace(t *testing.T) {
+	shm := func() string {
+		d, err := os.MkdirTemp("/dev/shm", "objsrv-test-")
+		if err != nil {
+			return t.TempDir()
+		}
+		t.Cleanup(func() { os.RemoveAll(d) })
+		return d
+	}
+	for name, dir := range map[string]func() string{"shm": shm, "temp": t.TempDir} {
+		t.Run(name, func(t *testing.T) {
+			uri, ts := engineWith(t, "tcp", dir, vos.LogFile)
+			c := client(t)
+			ctx := context.Background()
+			s := objclient.Shard{URI: uri, Target: 0}
+			vp, err := ts[0].Shard(target.UUID(pool))
+			require.NoError(t, err)
+			require.True(t, vp.ZeroCopyUpdates())
+			rnd := rand.New(rand.NewPCG(1, 2))
+			fill := func(n int) []byte {
+				b := make([]byte, n)
+				for i := range b {
+					b[i] = byte(rnd.Uint32())
+				}
+				return b
+			}
+			big, odd := fill(1<<20), fill(objsrv.ZeroCopyMin+123)
+			_, err = c.Update(ctx, s, hdr(7), []byte("d"), []daos.IOD{single("a", uint64(len(big))), single("b", uint64(len(odd)))}, [][]byte{big, odd})
+			require.NoError(t, err)
+			used := vp.Space().NVMeUsed
+			require.Equal(t, uint64(256+17)*4096, used)
+			got := [][]byte{make([]byte, len(big)), make([]byte, len(odd))}
+			_, err = c.Fetch(ctx, s, hdr(7), []byte("d"), []daos.IOD{single("a", uint64(len(big))), single("b", uint64(len(odd)))}, got)
+			require.NoError(t, err)
+			require.True(t, bytes.Equal(big, got[0]) && bytes.Equal(odd, got[1]), "read back differs")
+
+			// An array of three extents, one of them small.
+			recs := fill(100 + 70000 + 200000)
+			aiod := daos.IOD{Name: []byte("x"), Type: daos.IODArray, Size: 1, Recxs: []daos.Recx{{Idx: 0, Nr: 100}, {Idx: 1000, Nr: 70000}, {Idx: 100000, Nr: 200000}}}
+			_, err = c.Update(ctx, s, hdr(7), []byte("e"), []daos.IOD{aiod}, [][]byte{recs})
+			require.NoError(t, err)
+			agot := [][]byte{make([]byte, len(recs))}
+			_, err = c.Fetch(ctx, s, hdr(7), []byte("e"), []daos.IOD{aiod}, agot)
+			require.NoError(t, err)
+			require.True(t, bytes.Equal(recs, agot[0]), "array read back differs")
+			used = vp.Space().NVMeUsed
+
+			// A pull that fails: the caller's memory is withdrawn before
+			// the server reads it.
+			b, err := c.EP.Expose([][]byte{big}, rpc.ToServer)
+			require.NoError(t, err)
+			desc := b.Desc()
+			require.NoError(t, b.Finish(nil))
+			h := hdr(8)
+			h.HLC = c.Clock.Now()
+			req := &objproto.UpdateReq{Header: h, Dkey: []byte("d"), IODs: []daos.IOD{single("a", uint64(len(big)))}, Data: desc}
+			err = c.EP.Call(ctx, uri, objproto.OpUpdate, req, &objproto.UpdateResp{})
+			require.ErrorContains(t, err, "fetch the data")
+			sp := vp.Space()
+			require.Equal(t, used, sp.NVMeUsed)
+			require.Zero(t, sp.NVMeReserved)
+			sizes, err := c.Sizes(ctx, s, hdr(8), []byte("d"), []daos.IOD{single("a", 0)})
+			require.NoError(t, err)
+			require.Equal(t, []uint64{0}, sizes)
+		})
 	}
 }
