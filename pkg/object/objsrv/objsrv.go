@@ -226,11 +226,13 @@ func (s *Service) update(ctx context.Context, in *rpc.Incoming, req *objproto.Up
 	if total != req.Data.Len {
 		return nil, daos.Errorf(daos.ErrInval, "update: the IODs describe %d bytes, the request carries %d", total, req.Data.Len)
 	}
-	epoch := req.Epoch
-	if epoch == 0 {
-		epoch = s.Clock.Now()
-	}
 	if total >= ZeroCopyMin {
+		// The epoch is taken before the data arrives (VOS checks it at
+		// Begin), as DAOS stamps an update when its handler starts.
+		epoch := req.Epoch
+		if epoch == 0 {
+			epoch = s.Clock.Now()
+		}
 		if done, err := s.updateInPlace(ctx, in, req, t, epoch); done || err != nil {
 			if err != nil {
 				return nil, err
@@ -250,6 +252,10 @@ func (s *Service) update(ctx context.Context, in *rpc.Incoming, req *objproto.Up
 	for i, n := range lens {
 		data[i] = buf[off : off+n]
 		off += n
+	}
+	epoch := req.Epoch
+	if epoch == 0 {
+		epoch = s.Clock.Now()
 	}
 	cont := vos.ContainerID(req.Cont)
 	err = t.Exec.Run(ctx, func(ctx context.Context) error {
