@@ -152,7 +152,9 @@ func (st *store) create(ctx context.Context, cfg StoreConfig) error {
 		if _, err := os.Stat(cfg.NVMePath); err == nil {
 			return daos.Errorf(daos.ErrExist, "NVMe file %s already exists (another pool's, or left by a failed create: remove it if so)", cfg.NVMePath)
 		}
-		dev, err := bdev.CreateFile(cfg.NVMePath, int64(cfg.NVMeBytes))
+		// Prefaulted: BeginUpdate's views of a RAM-backed device then
+		// take no page faults (see bdev.WithPrefault).
+		dev, err := bdev.CreateFile(cfg.NVMePath, int64(cfg.NVMeBytes), bdev.WithPrefault())
 		if err != nil {
 			return err
 		}
@@ -207,7 +209,7 @@ func (st *store) open(ctx context.Context, h poolHeader) error {
 		return err
 	}
 	if h.NVMePath != "" {
-		var opts []bdev.Option
+		opts := []bdev.Option{bdev.WithPrefault()}
 		if st.readOnly {
 			opts = append(opts, bdev.WithReadOnly())
 		}

@@ -49,6 +49,7 @@ type fileConfig struct {
 	buffered   bool
 	lockWait   time.Duration
 	readOnly   bool
+	prefault   bool
 	engine     Engine
 	// uringFilter, set by tests only, rewrites io_uring results.
 	uringFilter func(kind opKind, res int32) int32
@@ -261,6 +262,9 @@ func openFile(path string, cfg fileConfig) (*File, error) {
 		_ = d.f.Close()
 		d.unmapAll()
 		return nil, err
+	}
+	if cfg.prefault {
+		d.prefault()
 	}
 	return d, nil
 }

@@ -242,3 +242,34 @@ func BenchmarkMapWrite1M(b *testing.B) {
 		}
 	})
 }
+
+func TestPrefault(t *testing.T) {
+	for name, dir := range mapDirs {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(dir(t), "dev.img")
+			d, err := CreateFile(path, 64*BlockSize, WithPrefault())
+			require.NoError(t, err)
+			d.mapping.mu.Lock()
+			mapped := d.mapping.mem != nil
+			d.mapping.mu.Unlock()
+			require.Equal(t, d.RAMBacked(), mapped, "mapped at open exactly when RAM-backed")
+			v, err := d.MapWrite(8*BlockSize, 3*BlockSize)
+			require.NoError(t, err)
+			copy(v.Bytes(), mpattern(3*BlockSize, 5))
+			require.NoError(t, v.Flush(ctx))
+			v.Release()
+			require.NoError(t, d.Close())
+			d.mapping.mu.Lock()
+			require.Nil(t, d.mapping.mem)
+			d.mapping.mu.Unlock()
+
+			r, err := OpenFile(path, WithPrefault(), WithReadOnly())
+			require.NoError(t, err)
+			defer r.Close()
+			require.Nil(t, r.mapping.mem, "read-only files are not mapped")
+			got := make([]byte, 3*BlockSize)
+			require.NoError(t, r.ReadAt(ctx, got, 8*BlockSize))
+			require.Equal(t, mpattern(3*BlockSize, 5), got)
+		})
+	}
+}
