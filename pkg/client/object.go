@@ -107,20 +107,62 @@ type Container struct {
 
 // Object is an object of a container, opened for I/O.
 type Object struct {
-	c   *Container
-	oid daos.ObjectID
+	c    *Container
+	oid  daos.ObjectID
+	mode uint32
 
 	mu     sync.Mutex
 	layout *placement.Layout
 }
 
-// Object opens oid of c (no RPC: the layout comes from the pool map).
+// Object open modes (daos_obj_open's DAOS_OO_*): read-only or read-write,
+// exclusive, and I/O pattern hints.
+const (
+	OORO     uint32 = 2
+	OORW     uint32 = 4
+	OOExcl   uint32 = 8
+	OOIORand uint32 = 16
+	OOIOSeq  uint32 = 32
+)
+
+// Object opens oid of c with the container's own access: read-write when
+// the container is open for writing, else read-only (no RPC: the layout
+// comes from the pool map).
 func (c *Container) Object(oid daos.ObjectID) (*Object, error) {
-	o := &Object{c: c, oid: oid}
+	if c.flags != 0 && c.flags&(RW|EX) == 0 {
+		return c.OpenObject(oid, OORO)
+	}
+	return c.OpenObject(oid, OORW)
+}
+
+// OpenObject opens oid with a mode (daos_obj_open): OORO or OORW, maybe
+// with OOExcl and one I/O hint. Writing through a read-only object, or
+// opening one for writing in a container opened read-only, is DER_NO_PERM.
+func (c *Container) OpenObject(oid daos.ObjectID, mode uint32) (*Object, error) {
+	access := mode & (OORO | OORW)
+	switch {
+	case mode&^(OORO|OORW|OOExcl|OOIORand|OOIOSeq) != 0:
+		return nil, daos.Errorf(daos.ErrInval, "object %s: unknown open mode bits %#x", oid, mode&^(OORO|OORW|OOExcl|OOIORand|OOIOSeq))
+	case access == 0 || access == OORO|OORW:
+		return nil, daos.Errorf(daos.ErrInval, "object %s: open mode %#x must be read-only or read-write", oid, mode)
+	case mode&OOIORand != 0 && mode&OOIOSeq != 0:
+		return nil, daos.Errorf(daos.ErrInval, "object %s: open mode %#x gives both I/O hints", oid, mode)
+	case access == OORW && c.flags != 0 && c.flags&(RW|EX) == 0:
+		return nil, daos.Errorf(daos.ErrNoPerm, "object %s: the container is open read-only", oid)
+	}
+	o := &Object{c: c, oid: oid, mode: mode}
 	if _, err := o.currentLayout(); err != nil {
 		return nil, err
 	}
 	return o, nil
+}
+
+// writable refuses writes through a read-only object.
+func (o *Object) writable() error {
+	if o.mode&OORW == 0 {
+		return daos.Errorf(daos.ErrNoPerm, "object %s is open read-only", o.oid)
+	}
+	return nil
 }
 
 // OID is the object's id.
@@ -194,6 +236,9 @@ func (o *Object) withShard(ctx context.Context, dkey []byte, g int, fn func(objp
 
 // Update writes iods of dkey; data holds each IOD's bytes.
 func (o *Object) Update(ctx context.Context, dkey []byte, iods []daos.IOD, data [][]byte, flags daos.CondFlags) (daos.Epoch, error) {
+	if err := o.writable(); err != nil {
+		return 0, err
+	}
 	var epoch daos.Epoch
 	err := o.withShard(ctx, dkey, -1, func(h objproto.Header, s objclient.Shard) error {
 		h.Flags = flags
@@ -231,6 +276,9 @@ func (o *Object) Sizes(ctx context.Context, epoch daos.Epoch, dkey []byte, iods 
 
 // PunchDkeys removes dkeys (each on its own shard).
 func (o *Object) PunchDkeys(ctx context.Context, dkeys [][]byte, flags daos.CondFlags) error {
+	if err := o.writable(); err != nil {
+		return err
+	}
 	for _, dk := range dkeys {
 		err := o.withShard(ctx, dk, -1, func(h objproto.Header, s objclient.Shard) error {
 			h.Flags = flags
@@ -246,6 +294,9 @@ func (o *Object) PunchDkeys(ctx context.Context, dkeys [][]byte, flags daos.Cond
 
 // PunchAkeys removes akeys of dkey.
 func (o *Object) PunchAkeys(ctx context.Context, dkey []byte, akeys [][]byte, flags daos.CondFlags) error {
+	if err := o.writable(); err != nil {
+		return err
+	}
 	return o.withShard(ctx, dkey, -1, func(h objproto.Header, s objclient.Shard) error {
 		h.Flags = flags
 		_, err := o.c.IO.Punch(ctx, s, h, objproto.PunchAkeys, dkey, akeys)
@@ -255,6 +306,9 @@ func (o *Object) PunchAkeys(ctx context.Context, dkey []byte, akeys [][]byte, fl
 
 // Punch removes the whole object from every group.
 func (o *Object) Punch(ctx context.Context) error {
+	if err := o.writable(); err != nil {
+		return err
+	}
 	l, err := o.currentLayout()
 	if err != nil {
 		return err

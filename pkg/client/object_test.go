@@ -262,3 +262,34 @@ func TestObjectPunch(t *testing.T) {
 	assert.Empty(t, keys)
 	assert.True(t, anchor.EOF)
 }
+
+// TestObjectOpenModes: daos_obj_open's modes: bad combinations are
+// DER_INVAL, writes through a read-only object DER_NO_PERM (nothing
+// reaches an engine), reads work; a read-only container opens objects
+// read-only and refuses read-write ones.
+func TestObjectOpenModes(t *testing.T) {
+	c, _ := cluster(t)
+	ctx := context.Background()
+	oid := oidOf(t, c, "S1", 77)
+	for _, mode := range []uint32{0, client.OORO | client.OORW, client.OORW | client.OOIORand | client.OOIOSeq, client.OORW | 1 << 9} {
+		_, err := c.OpenObject(oid, mode)
+		assert.ErrorIs(t, err, daos.ErrInval, "mode %#x", mode)
+	}
+	rw, err := c.OpenObject(oid, client.OORW|client.OOExcl|client.OOIOSeq)
+	require.NoError(t, err)
+	iod := []daos.IOD{{Name: []byte("a"), Type: daos.IODSingle, Size: 3}}
+	_, err = rw.Update(ctx, []byte("d"), iod, [][]byte{[]byte("abc")}, 0)
+	require.NoError(t, err)
+
+	ro, err := c.OpenObject(oid, client.OORO)
+	require.NoError(t, err)
+	_, err = ro.Update(ctx, []byte("d"), iod, [][]byte{[]byte("xyz")}, 0)
+	assert.ErrorIs(t, err, daos.ErrNoPerm)
+	assert.ErrorIs(t, ro.PunchDkeys(ctx, [][]byte{[]byte("d")}, 0), daos.ErrNoPerm)
+	assert.ErrorIs(t, ro.PunchAkeys(ctx, []byte("d"), [][]byte{[]byte("a")}, 0), daos.ErrNoPerm)
+	assert.ErrorIs(t, ro.Punch(ctx), daos.ErrNoPerm)
+	buf := make([]byte, 3)
+	_, err = ro.Fetch(ctx, daos.EpochMax, []byte("d"), iod, [][]byte{buf}, 0)
+	require.NoError(t, err)
+	assert.Equal(t, "abc", string(buf), "the refused writes changed nothing")
+}
