@@ -271,7 +271,7 @@ func TestObjectOpenModes(t *testing.T) {
 	c, _ := cluster(t)
 	ctx := context.Background()
 	oid := oidOf(t, c, "S1", 77)
-	for _, mode := range []uint32{0, client.OORO | client.OORW, client.OORW | client.OOIORand | client.OOIOSeq, client.OORW | 1 << 9} {
+	for _, mode := range []uint32{0, client.OORO | client.OORW, client.OORW | client.OOIORand | client.OOIOSeq, client.OORW | 1<<9} {
 		_, err := c.OpenObject(oid, mode)
 		assert.ErrorIs(t, err, daos.ErrInval, "mode %#x", mode)
 	}
