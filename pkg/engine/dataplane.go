@@ -188,8 +188,12 @@ func (d *dataPlane) metrics() *enginepb.MetricsResp {
 	}
 	if d.pools != nil {
 		for _, st := range d.pools.Stats() {
-			resp.Services = append(resp.Services, &enginepb.PoolService{Pool: target.UUID(st.Pool).String(),
-				Handles: uint64(st.Handles), Containers: uint64(st.Containers), MapVersion: st.MapVersion})
+			ps := &enginepb.PoolService{Pool: target.UUID(st.Pool).String(),
+				Handles: uint64(st.Handles), Containers: uint64(st.Containers), MapVersion: st.MapVersion}
+			for _, c := range st.Open {
+				ps.ContainersOpen = append(ps.ContainersOpen, &enginepb.ContainerStat{Uuid: c.UUID, Label: c.Label, Handles: uint64(c.Handles)})
+			}
+			resp.Services = append(resp.Services, ps)
 		}
 	}
 	return resp

@@ -227,10 +227,26 @@ func TestHandleRevocation(t *testing.T) {
 	_, ch2 := f.open(2, "node2", false)
 	f.warm(ch1)
 	f.warm(ch2)
+	// Telemetry: the leader's engine reports the container's handles.
+	contHandles := func() uint64 {
+		var n uint64
+		for _, e := range f.engines {
+			for _, ps := range e.dp.metrics().Services {
+				for _, c := range ps.ContainersOpen {
+					if c.Label == "c1" && c.Uuid == target.UUID(revokeCont).String() {
+						n += c.Handles
+					}
+				}
+			}
+		}
+		return n
+	}
+	assert.Equal(t, uint64(2), contHandles())
 
 	// Container close, as a client sends it.
 	f.client(&poolsvc.Command{Op: poolsvc.OpContClose, Handle: target.UUID(ch1).String()})
 	f.assertRevoked(ch1, "cont_close")
+	assert.Equal(t, uint64(1), contHandles())
 	require.NoError(t, f.update(ch2, "other"), "another handle still works")
 
 	// Pool disconnect closes the container handles under it.

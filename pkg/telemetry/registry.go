@@ -213,6 +213,8 @@ var (
 		"Open pool handles, reported by the rank whose replica leads the pool service.", []string{"rank", "pool"}, nil)
 	poolContainersDesc = prometheus.NewDesc("engine_pool_containers",
 		"Containers of the pool, reported by the rank whose replica leads the pool service.", []string{"rank", "pool"}, nil)
+	contHandlesDesc = prometheus.NewDesc("engine_container_handles",
+		"Open handles of each container, reported by the rank whose replica leads the pool service.", []string{"rank", "pool", "container", "label"}, nil)
 	poolMapVersionDesc = prometheus.NewDesc("engine_pool_map_version",
 		"The pool map's version, reported by the rank whose replica leads the pool service.", []string{"rank", "pool"}, nil)
 )
@@ -224,7 +226,7 @@ type ioCollector struct{ engines EngineIO }
 
 func (c *ioCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{ioOpsDesc, ioErrorsDesc, ioBytesDesc, ioLatencyDesc, ioSizeLatencyDesc, poolSpaceDesc,
-		poolHandlesDesc, poolContainersDesc, poolMapVersionDesc} {
+		poolHandlesDesc, poolContainersDesc, poolMapVersionDesc, contHandlesDesc} {
 		ch <- d
 	}
 }
@@ -273,6 +275,9 @@ func (c *ioCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(poolHandlesDesc, prometheus.GaugeValue, float64(ps.Handles), rank, ps.Pool)
 			ch <- prometheus.MustNewConstMetric(poolContainersDesc, prometheus.GaugeValue, float64(ps.Containers), rank, ps.Pool)
 			ch <- prometheus.MustNewConstMetric(poolMapVersionDesc, prometheus.GaugeValue, float64(ps.MapVersion), rank, ps.Pool)
+			for _, c := range ps.ContainersOpen {
+				ch <- prometheus.MustNewConstMetric(contHandlesDesc, prometheus.GaugeValue, float64(c.Handles), rank, ps.Pool, c.Uuid, c.Label)
+			}
 		}
 	}
 }

@@ -210,8 +210,9 @@ func (f *fakeIO) EngineMetrics(context.Context, int) (*enginepb.MetricsResp, err
 		BoundsS: []float64{0.001, 0.01},
 		Ops: []*enginepb.OpStats{{Target: 2, Op: "update", Count: 5, Errors: 1, Bytes: 20480, LatencySumNs: 5e6, Buckets: []uint64{3, 1, 1},
 			BySize: []*enginepb.SizeLatency{{Size: "4KB", Count: 5, LatencySumNs: 5e6, Buckets: []uint64{3, 1, 1}}}}},
-		Shards:   []*enginepb.ShardSpace{{Pool: "p1", Target: 2, ScmTotal: 100, ScmFree: 60, NvmeTotal: 1000, NvmeFree: 900}},
-		Services: []*enginepb.PoolService{{Pool: "p1", Handles: 3, Containers: 7, MapVersion: 2}},
+		Shards: []*enginepb.ShardSpace{{Pool: "p1", Target: 2, ScmTotal: 100, ScmFree: 60, NvmeTotal: 1000, NvmeFree: 900}},
+		Services: []*enginepb.PoolService{{Pool: "p1", Handles: 3, Containers: 7, MapVersion: 2,
+			ContainersOpen: []*enginepb.ContainerStat{{Uuid: "c1", Label: "bench", Handles: 2}}}},
 	}, nil
 }
 
@@ -242,4 +243,5 @@ func TestEngineIOMetrics(t *testing.T) {
 	require.Equal(t, 3.0, value(t, sets, "engine_pool_handles", svc))
 	require.Equal(t, 7.0, value(t, sets, "engine_pool_containers", svc))
 	require.Equal(t, 2.0, value(t, sets, "engine_pool_map_version", svc))
+	require.Equal(t, 2.0, value(t, sets, "engine_container_handles", map[string]string{"pool": "p1", "container": "c1", "label": "bench"}))
 }

@@ -11,10 +11,21 @@ type ServiceStat struct {
 	Handles    int
 	Containers int
 	MapVersion uint32
+	// Open is each container's open handles.
+	Open []ContainerStat
 }
 
-// infoQuery is the pool service read ("info") the statistics come from.
-var infoQuery = []byte(`{"what":"info"}`)
+// ContainerStat is one container's open handles.
+type ContainerStat struct {
+	UUID, Label string
+	Handles     int
+}
+
+// The pool service reads the statistics come from.
+var (
+	infoQuery       = []byte(`{"what":"info"}`)
+	containersQuery = []byte(`{"what":"containers"}`)
+)
 
 // Stats reports the pools whose service this engine leads, in pool order;
 // followers report nothing, so each pool is counted once in a system.
@@ -43,7 +54,20 @@ func (h *Host) Stats() []ServiceStat {
 		if json.Unmarshal(b, &info) != nil {
 			continue
 		}
-		out = append(out, ServiceStat{Pool: p, Handles: info.Handles, Containers: info.Containers, MapVersion: info.MapVersion})
+		st := ServiceStat{Pool: p, Handles: info.Handles, Containers: info.Containers, MapVersion: info.MapVersion}
+		if b, err := s.svc.Query(containersQuery); err == nil {
+			var conts []struct {
+				UUID       string `json:"uuid"`
+				Label      string `json:"label"`
+				NumHandles int    `json:"num_handles"`
+			}
+			if json.Unmarshal(b, &conts) == nil {
+				for _, c := range conts {
+					st.Open = append(st.Open, ContainerStat{UUID: c.UUID, Label: c.Label, Handles: c.NumHandles})
+				}
+			}
+		}
+		out = append(out, st)
 	}
 	sort.Slice(out, func(i, j int) bool { return string(out[i].Pool[:]) < string(out[j].Pool[:]) })
 	return out
