@@ -362,13 +362,27 @@ func (h *Host) Reopen(self uint32) error {
 	return errors.Join(errs...)
 }
 
+// hasReplicaData tells whether pool p's replica data (its member list,
+// written when it started and removed by SvcStop) is on this engine.
+func (h *Host) hasReplicaData(p UUID) bool {
+	_, err := os.Stat(filepath.Join(h.rdbDir(p), membersFile))
+	return err == nil
+}
+
 // leading finds pool p's replica and says whether it leads; when it does
-// not, resp says who does.
+// not, resp says who does. NotHere is said only when this engine holds no
+// replica data of the pool at all.
 func (h *Host) leading(ctx context.Context, p UUID) (*hosted, *ServiceResp, error) {
 	h.mu.Lock()
 	s, ok := h.svcs[p]
+	starting := h.starting[p]
 	h.mu.Unlock()
 	if !ok {
+		if starting || h.hasReplicaData(p) {
+			// A replica of it lives here but is not open (starting, or
+			// not reopened yet after a restart): not "no such pool".
+			return nil, &ServiceResp{NotLeader: true}, nil
+		}
 		return nil, &ServiceResp{NotHere: true, NotLeader: true}, nil
 	}
 	if !s.rep.IsLeader() {
