@@ -36,6 +36,8 @@ type fileMap struct {
 	mem    []byte // nil until the first MapWrite, and again once unmapped
 	views  int    // views not yet released
 	closed bool   // the File is closed: unmap with the last view
+	// populated: WithPrefault faulted every page in, so views need not.
+	populated bool
 	// wbErr is the first failed msync: the kernel may have dropped the
 	// dirty pages it could not write, so a later msync that succeeds
 	// proves nothing, and every later Flush fails with it.
@@ -71,7 +73,9 @@ func (d *File) prefault() {
 		return
 	}
 	m.mem = mem
-	_ = unix.Madvise(mem, unix.MADV_POPULATE_WRITE) // advice: kernels before 5.14 refuse it
+	// Advice: kernels before 5.14 refuse it, and views then populate
+	// their own pages.
+	m.populated = unix.Madvise(mem, unix.MADV_POPULATE_WRITE) == nil
 }
 
 // onRAMFileSystem reports whether f is on tmpfs or ramfs, whose pages have
@@ -132,7 +136,7 @@ func (d *File) MapWrite(off int64, n int) (*View, error) {
 		m.mem = mem
 	}
 	b := m.mem[off : off+int64(n) : off+int64(n)]
-	if d.ram {
+	if d.ram && !m.populated {
 		// The file's pages exist (it was preallocated); map them in one
 		// call rather than with a page fault every 4 KiB of the copy into
 		// them. Advice only: kernels before 5.14 refuse it, and faulting

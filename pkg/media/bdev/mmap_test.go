@@ -250,9 +250,10 @@ func TestPrefault(t *testing.T) {
 			d, err := CreateFile(path, 64*BlockSize, WithPrefault())
 			require.NoError(t, err)
 			d.mapping.mu.Lock()
-			mapped := d.mapping.mem != nil
+			mapped, populated := d.mapping.mem != nil, d.mapping.populated
 			d.mapping.mu.Unlock()
 			require.Equal(t, d.RAMBacked(), mapped, "mapped at open exactly when RAM-backed")
+			require.Equal(t, d.RAMBacked(), populated, "populated at open exactly when RAM-backed")
 			v, err := d.MapWrite(8*BlockSize, 3*BlockSize)
 			require.NoError(t, err)
 			copy(v.Bytes(), mpattern(3*BlockSize, 5))
