@@ -369,3 +369,39 @@ func TestPoolDestroyResume(t *testing.T) {
 	resp = destroy(&mgmtpb.PoolDestroyReq{Id: testPool, SvcRanks: cr.SvcReps, Resume: true, Ranks: []uint32{0, 1, 2}})
 	require.Zero(t, resp.Status)
 }
+
+// TestPoolDestroyResumeOfLivePool: a resumed destroy (the management
+// service found the pool Destroying: a concurrent destroy still checking,
+// or one whose refusal could not be recorded) of a pool whose service
+// answers and never began destroying keeps the service's checks: with a
+// handle open and no force it is refused, and nothing is torn down.
+func TestPoolDestroyResumeOfLivePool(t *testing.T) {
+	engines := startPoolEngines(t, 1)
+	e0 := engines[0]
+	cr := &mgmtpb.PoolCreateResp{}
+	callPool(t, e0, drpc.MethodPoolCreate, &mgmtpb.PoolCreateReq{Uuid: testPool, Ranks: []uint32{0},
+		TierBytes: []uint64{64 << 20}, NumSvcReps: 1, User: "alice@", UserGroup: "staff@"}, cr)
+	require.Zero(t, cr.Status)
+	a, ctx, cancel, err := e0.startAdmin(context.Background(), testPool, cr.SvcReps)
+	require.NoError(t, err)
+	defer cancel()
+	_, err = a.apply(ctx, &poolsvc.Command{Op: poolsvc.OpConnect, Handle: "aaaaaaaa-0000-0000-0000-000000000001",
+		Flags: poolsvc.FlagRW, Cred: poolsvc.Cred{User: "alice@"}, Machine: "node1"})
+	require.NoError(t, err)
+
+	body, err := proto.Marshal(&mgmtpb.PoolDestroyReq{Id: testPool, SvcRanks: cr.SvcReps, Resume: true, Ranks: []uint32{0}})
+	require.NoError(t, err)
+	out, err := e0.poolDestroy(context.Background(), body)
+	require.NoError(t, err)
+	resp := &mgmtpb.PoolDestroyResp{}
+	require.NoError(t, proto.Unmarshal(out, resp))
+	assert.Equal(t, der(daos.ErrBusy), resp.Status)
+	assert.False(t, resp.Begun)
+	assert.NotEmpty(t, e0.dp.pools.Hosted(), "the pool service was stopped")
+	for _, tg := range e0.dp.targets {
+		assert.NotEmpty(t, tg.Pools(), "target %d lost its shard", tg.Index())
+	}
+	var info poolsvc.PoolInfo
+	require.NoError(t, a.query(ctx, "info", &info))
+	assert.Equal(t, 1, info.Handles)
+}

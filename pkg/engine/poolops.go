@@ -21,6 +21,11 @@ import (
 // poolOpTimeout bounds a pool query or destroy across engines.
 const poolOpTimeout = time.Minute
 
+// resumeProbeTimeout bounds how long a resumed destroy asks the pool
+// service whether it began destroying (a service without a quorum never
+// answers).
+const resumeProbeTimeout = 5 * time.Second
+
 // derOf is err's DER code, DER_MISC when it carries none.
 func derOf(err error) int32 {
 	code := daos.Code(err)
@@ -179,14 +184,24 @@ func (e *Engine) poolDestroy(ctx context.Context, body []byte) ([]byte, error) {
 		slices.Sort(all)
 		return teardown(all, slices.Clone(req.SvcRanks))
 	}
-	if req.Resume {
-		if len(req.Ranks) > 0 {
-			return teardown(slices.Clone(req.Ranks), slices.Clone(req.SvcRanks))
-		}
-		return everywhere()
-	}
 	var info poolsvc.PoolInfo
-	if err := e.serviceQuery(ctx, p, req.SvcRanks, poolsvc.Query{What: "info"}, &info); err != nil {
+	if req.Resume {
+		// The management service found the pool Destroying, which a
+		// destroy still checking, or one refused whose state could not
+		// be restored, leaves too: a service that answers and has not
+		// begun destroying keeps its checks (the normal path below).
+		// Gone, without a quorum, or past destroy_begin: finish the
+		// teardown without it.
+		qctx, qcancel := context.WithTimeout(ctx, resumeProbeTimeout)
+		err := e.serviceQuery(qctx, p, req.SvcRanks, poolsvc.Query{What: "info"}, &info)
+		qcancel()
+		if err != nil || info.State == poolsvc.StateDestroying {
+			if len(req.Ranks) > 0 {
+				return teardown(slices.Clone(req.Ranks), slices.Clone(req.SvcRanks))
+			}
+			return everywhere()
+		}
+	} else if err := e.serviceQuery(ctx, p, req.SvcRanks, poolsvc.Query{What: "info"}, &info); err != nil {
 		if errors.Is(err, daos.ErrNonexist) {
 			// No replica hosts the service any more (a destroy that
 			// stopped them all and then failed): finish it.
