@@ -105,7 +105,7 @@ func startDataPlane(ctx context.Context, cfg *enginepb.EngineConfig, log *slog.L
 		}
 	}
 	d.pools = poolhost.New(pcfg)
-	d.maps = newPoolMaps(d.pools, log)
+	d.maps = newPoolMaps(d.pools, log, d.hasShard)
 	if err := (&objsrv.Service{Targets: d, Clock: d.clock, Handles: handles, Metrics: d.stats, Maps: d.maps}).Register(reg); err != nil {
 		d.close()
 		return nil, err
@@ -142,6 +142,15 @@ func startDataPlane(ctx context.Context, cfg *enginepb.EngineConfig, log *slog.L
 	mux.SetEndpoint(ep)
 	d.pools.SetEndpoint(ep)
 	return d, nil
+}
+
+// hasShard tells whether the engine's targets hold a shard of pool p.
+func (d *dataPlane) hasShard(p poolhost.UUID) bool {
+	if len(d.targets) == 0 {
+		return false
+	}
+	_, err := d.targets[0].Shard(target.UUID(p))
+	return err == nil
 }
 
 // handleRevoker is a handle cache closed handles can be dropped from.

@@ -36,7 +36,11 @@ type poolMaps struct {
 	wg     sync.WaitGroup
 	mu     sync.Mutex
 	// find gives pool p's service replicas' URIs (nil: no asking).
-	find  func(ctx context.Context, p poolhost.UUID) ([]string, error)
+	find func(ctx context.Context, p poolhost.UUID) ([]string, error)
+	// local tells whether the engine holds a shard of pool p: only such
+	// pools are asked about (any client can name any pool, and I/O to
+	// a pool without a shard here fails anyway).
+	local func(p poolhost.UUID) bool
 	asked map[poolhost.UUID]time.Time // when the last ask started
 	busy  map[poolhost.UUID]bool
 }
@@ -48,9 +52,9 @@ const (
 	askTimeout = 10 * time.Second
 )
 
-func newPoolMaps(host *poolhost.Host, log *slog.Logger) *poolMaps {
+func newPoolMaps(host *poolhost.Host, log *slog.Logger, local func(poolhost.UUID) bool) *poolMaps {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &poolMaps{versions: host.Maps(), host: host, log: log, ctx: ctx, cancel: cancel,
+	return &poolMaps{versions: host.Maps(), host: host, log: log, ctx: ctx, cancel: cancel, local: local,
 		asked: map[poolhost.UUID]time.Time{}, busy: map[poolhost.UUID]bool{}}
 }
 
@@ -65,6 +69,9 @@ func (m *poolMaps) NewerMap(pool objproto.UUID, _ uint32) { m.learn(poolhost.UUI
 
 // learn asks pool p's service for its map version in the background.
 func (m *poolMaps) learn(p poolhost.UUID) {
+	if m.local != nil && !m.local(p) {
+		return
+	}
 	m.mu.Lock()
 	find := m.find
 	if find == nil || m.busy[p] || time.Since(m.asked[p]) < askInterval || m.ctx.Err() != nil {
