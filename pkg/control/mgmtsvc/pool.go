@@ -649,7 +649,13 @@ func (s *Service) PoolExtend(ctx context.Context, req *mgmtpb.PoolExtendReq) (*m
 		return nil, err
 	}
 	// The directory's entry now names the new ranks too, so that later
-	// commands (query-targets, destroy) reach them.
+	// commands (query-targets, destroy) reach them. The entry is read
+	// again: it may have changed while the engine worked (a label set,
+	// a destroy begun), and writing back the copy read before would undo
+	// that.
+	if p, err = s.o.DB.FindPool(p.UUID); err != nil {
+		return nil, grpcerr.ToStatus(fmt.Errorf("pool extend: record the new ranks: %w", err))
+	}
 	for _, rk := range req.Ranks {
 		if !slices.Contains(p.Ranks, rk) {
 			p.Ranks = append(p.Ranks, rk)
