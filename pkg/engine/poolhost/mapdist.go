@@ -95,11 +95,25 @@ func (m *MapVersions) Forget(p UUID) {
 	m.mu.Unlock()
 }
 
+// hasShard tells whether the engine's targets hold a shard of pool p.
+func (h *Host) hasShard(p UUID) bool {
+	if len(h.cfg.Targets) == 0 {
+		return false
+	}
+	_, err := h.cfg.Targets[0].Shard(target.UUID(p))
+	return err == nil
+}
+
 // Maps is the engine's pool map versions (pushed by pool service leaders
 // or learned otherwise).
 func (h *Host) Maps() *MapVersions { return &h.maps }
 
 func (h *Host) mapDist(_ context.Context, _ *rpc.Incoming, req *MapDistReq) (rpc.Message, error) {
+	if !h.hasShard(req.Pool) {
+		// Nothing of the pool here (any peer can send this): nothing
+		// to keep, and no version to acknowledge.
+		return &MapDistResp{}, nil
+	}
 	old, _ := h.maps.Version(req.Pool)
 	v := h.maps.Learn(req.Pool, req.Version)
 	if v != old {
