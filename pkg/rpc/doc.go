@@ -20,6 +20,12 @@
 // and the server's pulls of them are served from those bytes, which the
 // provider keeps until the handler returns.
 //
+// Opcodes registered with RegisterInternal are engine-only: an endpoint
+// serves them only on sessions whose caller proved the system's peer key
+// (SetPeerKey) in a challenge-response exchange the caller's endpoint runs
+// by itself on each session it opens; other sessions get DER_NO_PERM
+// before the request is decoded (auth.go).
+//
 // The codec never uses reflection: each message type implements Message
 // by calling the Encoder and Decoder methods field by field. Decoders bound
 // every length by a limit and by the bytes actually present, so a peer's

@@ -35,6 +35,8 @@ type Config struct {
 	MaxHandlers int
 	// Logger receives reports of dropped messages; nil discards them.
 	Logger *slog.Logger
+	// PeerKey is the system's peer key (see SetPeerKey); nil: none yet.
+	PeerKey []byte
 }
 
 // Defaults of Config.
@@ -93,12 +95,22 @@ type Endpoint struct {
 
 	shutOnce sync.Once
 	shutErr  error
+
+	// Peer authentication (auth.go).
+	keyMu      sync.Mutex // serialises SetPeerKey
+	keyGen     uint64     // under keyMu
+	key        atomic.Pointer[peerKey]
+	authMu     sync.Mutex
+	auth       map[fabric.Peer]*sessAuth // sessions that asked for a challenge
+	refused    atomic.Uint64
+	refusedLog atomic.Int64 // unix ns of the last refusal warning
 }
 
 type peerSlot struct {
 	ready chan struct{}
 	p     fabric.Peer
 	err   error
+	auth  dialAuth
 }
 
 type pending struct {
@@ -130,6 +142,10 @@ func Listen(ctx context.Context, cfg Config) (*Endpoint, error) {
 		calls:   map[uint64]*pending{},
 		closing: make(chan struct{}),
 		serving: map[servingKey]context.CancelFunc{},
+		auth:    map[fabric.Peer]*sessAuth{},
+	}
+	if err := e.SetPeerKey(cfg.PeerKey); err != nil {
+		return nil, fmt.Errorf("rpc listen: %w", err)
 	}
 	if e.inline <= 0 {
 		e.inline = DefaultInlineThreshold
@@ -250,10 +266,24 @@ func (e *Endpoint) attempt(ctx context.Context, to fabric.URI, op Opcode, req, r
 		ctx, cancel = context.WithTimeout(ctx, limit)
 		defer cancel()
 	}
-	p, err := e.peer(ctx, to)
+	s, err := e.peer(ctx, to)
 	if err != nil {
 		return err
 	}
+	e.authenticate(ctx, s, to, false)
+	err = e.roundTrip(ctx, s.p, op, req, resp)
+	if isUnauthenticated(err) && e.authenticate(ctx, s, to, true) {
+		// The server lost our proof (its key changed, or it had none
+		// when we proved): the request was refused unread, so sending it
+		// again after a new proof is safe.
+		err = e.roundTrip(ctx, s.p, op, req, resp)
+	}
+	return err
+}
+
+// roundTrip sends one request on p and waits for its reply.
+func (e *Endpoint) roundTrip(ctx context.Context, p fabric.Peer, op Opcode, req, resp Message) error {
+	var err error
 	id := e.nextID.Add(1)
 	pc := &pending{done: make(chan struct{}, 1)}
 	e.callsMu.Lock()
@@ -395,8 +425,9 @@ func (e *Endpoint) putEncoder(enc *Encoder) {
 	e.enc.Put(enc)
 }
 
-// peer returns a live Peer for to, connecting once for concurrent callers.
-func (e *Endpoint) peer(ctx context.Context, to fabric.URI) (fabric.Peer, error) {
+// peer returns the slot of a live Peer for to, connecting once for
+// concurrent callers.
+func (e *Endpoint) peer(ctx context.Context, to fabric.URI) (*peerSlot, error) {
 	e.peersMu.Lock()
 	s := e.peers[to]
 	if s != nil {
@@ -404,7 +435,7 @@ func (e *Endpoint) peer(ctx context.Context, to fabric.URI) (fabric.Peer, error)
 		case <-s.ready:
 			if s.err == nil && s.p.Err() == nil {
 				e.peersMu.Unlock()
-				return s.p, nil
+				return s, nil
 			}
 			s = nil // failed or broken: connect again
 		default:
@@ -414,7 +445,7 @@ func (e *Endpoint) peer(ctx context.Context, to fabric.URI) (fabric.Peer, error)
 				if s.err != nil {
 					return nil, s.err
 				}
-				return s.p, nil
+				return s, nil
 			case <-ctx.Done():
 				return nil, fabric.ContextError(ctx.Err())
 			}
@@ -431,8 +462,9 @@ func (e *Endpoint) peer(ctx context.Context, to fabric.URI) (fabric.Peer, error)
 			delete(e.peers, to)
 		}
 		e.peersMu.Unlock()
+		return nil, s.err
 	}
-	return s.p, s.err
+	return s, nil
 }
 
 // background runs fn unless the endpoint is closed; Shutdown waits for it.
@@ -500,7 +532,19 @@ func (e *Endpoint) dispatch(from fabric.Peer, h header, body []byte) {
 			release = r
 		}
 	}
-	hd, inline := e.reg.handler(h.op)
+	if h.op >= reservedOps {
+		release()
+		e.serveAuth(from, h, body)
+		return
+	}
+	hd, inline, internal := e.reg.handler(h.op)
+	if internal && !e.trusted(from) {
+		// Before anything reads the body: an untrusted peer's request
+		// for an engine-only opcode gets no further.
+		release()
+		e.refuse(from, h)
+		return
+	}
 	e.servingMu.Lock()
 	if e.draining || hd == nil {
 		release()

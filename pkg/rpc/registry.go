@@ -58,9 +58,10 @@ func Handle[Req any, PReq interface {
 }
 
 type opEntry struct {
-	name   string
-	h      Handler
-	inline bool
+	name     string
+	h        Handler
+	inline   bool
+	internal bool
 }
 
 // Registry maps opcodes to names and handlers. Fill it before Listen,
@@ -81,8 +82,33 @@ func (r *Registry) Register(op Opcode, name string, h Handler) error {
 	if name == "" {
 		return fmt.Errorf("register opcode %#x: empty name", uint32(op))
 	}
+	if op >= reservedOps {
+		return fmt.Errorf("register opcode %#x (%s): the range from %#x is the rpc package's own", uint32(op), name, uint32(reservedOps))
+	}
 	r.ops[op] = opEntry{name: name, h: h}
 	return nil
+}
+
+// RegisterInternal adds an opcode only engines may send: the endpoint
+// serves it only on sessions whose caller proved the system's peer key
+// (see Endpoint.SetPeerKey), and refuses it on any other with
+// DER_NO_PERM before the handler runs or the body is decoded.
+func (r *Registry) RegisterInternal(op Opcode, name string, h Handler) error {
+	if h == nil {
+		return fmt.Errorf("register opcode %#x (%s): an internal opcode needs a handler", uint32(op), name)
+	}
+	if err := r.Register(op, name, h); err != nil {
+		return err
+	}
+	e := r.ops[op]
+	e.internal = true
+	r.ops[op] = e
+	return nil
+}
+
+// Internal reports whether op was registered with RegisterInternal.
+func (r *Registry) Internal(op Opcode) bool {
+	return r != nil && r.ops[op].internal
 }
 
 // RegisterInline adds an opcode whose handler never blocks: no waiting
@@ -118,15 +144,21 @@ func (r *Registry) Name(op Opcode) string {
 			return e.name
 		}
 	}
+	switch op {
+	case opAuthChallenge:
+		return "rpc_auth_challenge"
+	case opAuthProve:
+		return "rpc_auth_prove"
+	}
 	return fmt.Sprintf("opcode %#x", uint32(op))
 }
 
-func (r *Registry) handler(op Opcode) (Handler, bool) {
+func (r *Registry) handler(op Opcode) (h Handler, inline, internal bool) {
 	if r == nil {
-		return nil, false
+		return nil, false, false
 	}
 	e := r.ops[op]
-	return e.h, e.inline
+	return e.h, e.inline, e.internal
 }
 
 func (r *Registry) clone() *Registry {
