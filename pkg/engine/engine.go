@@ -91,6 +91,7 @@ func Run(ctx context.Context, opts Options) error {
 		}
 	}()
 	e.dp = dp
+	e.member.onKey = dp.ep.SetPeerKey
 	dp.setMapSources(e.member.uris, e.poolServiceURIs)
 	e.member.onRank = func(rank uint32) {
 		if err := dp.pools.Reopen(rank); err != nil {

@@ -27,6 +27,7 @@ func TestNewerMapOfForeignPoolIgnored(t *testing.T) {
 	dp, err := startDataPlane(ctx, cfg, log, func() (uint32, bool) { return 0, true },
 		func(poolhost.UUID) poolhost.Service { return poolsvc.NewMachine() }, anyHandle{}, nil)
 	require.NoError(t, err)
+	require.NoError(t, dp.ep.SetPeerKey(testPeerKey))
 	t.Cleanup(func() { assert.NoError(t, dp.close()) })
 	var asked atomic.Int32
 	dp.setMapSources(func() map[uint32]string { return nil }, func(context.Context, poolhost.UUID) ([]string, error) {

@@ -59,6 +59,7 @@ func TestStaleMapEndToEnd(t *testing.T) {
 		dp, err := startDataPlane(ctx, cfg, log, func() (uint32, bool) { return rank, true },
 			func(poolhost.UUID) poolhost.Service { return poolsvc.NewMachine() }, anyHandle{}, nil)
 		require.NoError(t, err)
+		require.NoError(t, dp.ep.SetPeerKey(testPeerKey))
 		t.Cleanup(func() { assert.NoError(t, dp.close()) })
 		dps = append(dps, dp)
 		group[r] = dp.ep.URI().String()
@@ -85,7 +86,8 @@ func TestStaleMapEndToEnd(t *testing.T) {
 		}}
 	require.NoError(t, dps[0].pools.CreatePool(ctx, plan))
 
-	cep, err := rpc.Listen(ctx, rpc.Config{Fabric: fabric.Config{Provider: "tcp", Interface: "127.0.0.1"}})
+	// The test acts for engines (AdminApply): it holds their key.
+	cep, err := rpc.Listen(ctx, rpc.Config{Fabric: fabric.Config{Provider: "tcp", Interface: "127.0.0.1"}, PeerKey: testPeerKey})
 	require.NoError(t, err)
 	t.Cleanup(func() { cep.Close() })
 	svc := &poolhost.Client{EP: cep}

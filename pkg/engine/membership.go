@@ -25,6 +25,9 @@ type membership struct {
 	// onRank runs (in its own goroutine) when the engine first learns
 	// its rank: the pool services it hosted before a restart reopen then.
 	onRank func(rank uint32)
+	// onKey receives the system's peer key of each join (the fabric
+	// endpoint proves it to other engines); nil: nobody needs it.
+	onKey func(key []byte) error
 }
 
 // self is the engine's rank, once set.
@@ -90,6 +93,13 @@ func (m *membership) setRank(_ context.Context, body []byte) ([]byte, error) {
 	defer m.mu.Unlock()
 	if m.hasRank && m.rank != req.Rank {
 		return status(daos.Errorf(daos.ErrInval, "engine already has rank %d, refusing %d", m.rank, req.Rank))
+	}
+	if len(req.SystemKey) != 0 && m.onKey != nil {
+		// Before the rank: engines that learn it may call this one at
+		// once, and it must already trust them.
+		if err := m.onKey(req.SystemKey); err != nil {
+			return status(daos.Errorf(daos.ErrInval, "system key of the join: %v", err))
+		}
 	}
 	// The join's map version is the system's now, even if lower than
 	// one seen before (the management service's record was rebuilt).

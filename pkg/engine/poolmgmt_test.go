@@ -38,6 +38,7 @@ func startPoolEngines(t *testing.T, n int) []*Engine {
 		e.member.rank, e.member.hasRank, e.member.up = uint32(r), true, true
 		dp, err := startDataPlane(ctx, cfg, log, e.member.self, e.opts.PoolService, nil, nil)
 		require.NoError(t, err)
+		require.NoError(t, dp.ep.SetPeerKey(testPeerKey))
 		t.Cleanup(func() { require.NoError(t, dp.close()) })
 		e.dp = dp
 		group[uint32(r)] = dp.ep.URI().String()

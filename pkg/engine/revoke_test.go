@@ -61,6 +61,7 @@ func startHandleEngines(t *testing.T, n int, svc []uint32) []handleEngine {
 		cache := newHandleCache(fixedSvc{engineHandles{e}, svc})
 		dp, err := startDataPlane(ctx, cfg, log, e.member.self, e.opts.PoolService, cache, nil)
 		require.NoError(t, err)
+		require.NoError(t, dp.ep.SetPeerKey(testPeerKey))
 		t.Cleanup(func() { require.NoError(t, dp.close()) })
 		e.dp = dp
 		group[uint32(r)] = dp.ep.URI().String()
@@ -107,7 +108,8 @@ func newRevokeFixture(t *testing.T, ctx context.Context, n int) *revokeFixture {
 	require.Equal(t, svcRanks, cr.SvcReps)
 	u, err := target.ParseUUID(testPool)
 	require.NoError(t, err)
-	cep, err := rpc.Listen(ctx, rpc.Config{Fabric: fabric.Config{Provider: "tcp", Interface: "127.0.0.1"}})
+	// The test acts for engines (AdminApply): it holds their key.
+	cep, err := rpc.Listen(ctx, rpc.Config{Fabric: fabric.Config{Provider: "tcp", Interface: "127.0.0.1"}, PeerKey: testPeerKey})
 	require.NoError(t, err)
 	t.Cleanup(func() { cep.Close() })
 	f := &revokeFixture{t: t, ctx: ctx, engines: engines, pool: poolhost.UUID(u),

@@ -57,7 +57,8 @@ type Mux struct {
 // NewMux makes an empty Mux.
 func NewMux() *Mux { return &Mux{groups: map[GroupID]*Transport{}} }
 
-// Register adds raft's opcodes to reg.
+// Register adds raft's opcodes to reg, as internal ones: only engines
+// that proved the system's peer key may vote or append to a group's log.
 func (m *Mux) Register(reg *rpc.Registry) error {
 	for _, op := range []struct {
 		op   rpc.Opcode
@@ -67,7 +68,7 @@ func (m *Mux) Register(reg *rpc.Registry) error {
 		{OpRequestPreVote, "raft_request_pre_vote"}, {OpTimeoutNow, "raft_timeout_now"},
 		{OpInstallSnapshot, "raft_install_snapshot"},
 	} {
-		if err := reg.Register(op.op, op.name, rpc.Handle(m.serve)); err != nil {
+		if err := reg.RegisterInternal(op.op, op.name, rpc.Handle(m.serve)); err != nil {
 			return fmt.Errorf("register raft transport: %w", err)
 		}
 	}

@@ -80,7 +80,7 @@ func newEngine(t *testing.T, port int) *engine {
 	mux := NewMux()
 	reg := rpc.NewRegistry()
 	require.NoError(t, mux.Register(reg))
-	ep, err := rpc.Listen(context.Background(), rpc.Config{Fabric: fabric.Config{Provider: "tcp", Interface: "127.0.0.1", Port: port}, Registry: reg})
+	ep, err := rpc.Listen(context.Background(), rpc.Config{Fabric: fabric.Config{Provider: "tcp", Interface: "127.0.0.1", Port: port}, Registry: reg, PeerKey: testPeerKey})
 	require.NoError(t, err)
 	mux.SetEndpoint(ep)
 	return &engine{ep: ep, mux: mux, dir: t.TempDir(), rep: map[GroupID]*Replica{}, sm: map[GroupID]*kv{}}

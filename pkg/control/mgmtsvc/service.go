@@ -2,6 +2,7 @@ package mgmtsvc
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -194,10 +195,14 @@ func (s *Service) Join(ctx context.Context, req *mgmtpb.JoinReq) (*mgmtpb.JoinRe
 		return nil, err
 	}
 	jr := res.(*system.JoinResult)
+	key, err := s.systemKey(ctx, r)
+	if err != nil {
+		return nil, err
+	}
 	s.o.Logger.Info("engine joined", "rank", jr.Member.Rank, "uuid", jr.Member.UUID, "addr", jr.Member.Addr,
 		"new", jr.Created, "map_version", jr.MapVersion)
 	resp := &mgmtpb.JoinResp{Rank: jr.Member.Rank, MapVersion: jr.MapVersion, FaultDomain: jr.Member.FaultDomain,
-		DataVersion: s.o.DB.DataVersion()}
+		DataVersion: s.o.DB.DataVersion(), SystemKey: key}
 	if req.CheckMode {
 		resp.State = mgmtpb.JoinResp_CHECK
 	}
@@ -205,6 +210,27 @@ func (s *Service) Join(ctx context.Context, req *mgmtpb.JoinReq) (*mgmtpb.JoinRe
 		resp.PoolUuids = append(resp.PoolUuids, p.UUID)
 	}
 	return resp, nil
+}
+
+// systemKey returns the system's peer key, making it first if the
+// record has none yet (the first join of a new system). Every replica
+// then holds the same bytes, persisted with the rest of the record.
+func (s *Service) systemKey(ctx context.Context, r Replica) ([]byte, error) {
+	if key := s.o.DB.SystemKey(); len(key) != 0 {
+		return key, nil
+	}
+	key := make([]byte, system.SystemKeyLen)
+	if _, err := rand.Read(key); err != nil {
+		return nil, grpcerr.ToStatus(fmt.Errorf("make the system key: %w", err))
+	}
+	if _, err := s.apply(ctx, r, &system.Command{Op: system.OpInitKey, Key: key}); err != nil {
+		return nil, err
+	}
+	// A concurrent first join may have won: the record's key is the one.
+	if key = s.o.DB.SystemKey(); len(key) == 0 {
+		return nil, grpcerr.ToStatus(daos.Errorf(daos.ErrUninit, "the system key was set but is not in the record"))
+	}
+	return key, nil
 }
 
 // LeaderQuery names the leader and the replicas; DownReplicas are those

@@ -91,6 +91,7 @@ func (s *Server) joinOnce(ctx context.Context, in *instance, inc uint64) error {
 	}
 	if err := s.engineCall(ctx, client, drpc.MethodSetRank, &enginepb.SetRankReq{
 		Rank: resp.Rank, MapVersion: resp.MapVersion, PoolUuids: resp.PoolUuids, DataVersion: resp.DataVersion,
+		SystemKey: resp.SystemKey,
 	}); err != nil {
 		return fmt.Errorf("set rank %d: %w", resp.Rank, err)
 	}

@@ -32,6 +32,8 @@ type record struct {
 	Pools      map[string]*PoolInfo `json:"pools"`
 	// Applied counts applied commands (the data version clients see).
 	Applied uint64 `json:"applied"`
+	// SystemKey is the engines' peer key (see SystemKey); set once.
+	SystemKey []byte `json:"system_key,omitempty"`
 }
 
 // PoolInfo is a pool directory entry.
@@ -70,6 +72,8 @@ type Command struct {
 	State *StateChange      `json:"state,omitempty"`
 	KV    map[string]string `json:"kv,omitempty"`
 	Pool  *PoolInfo         `json:"pool,omitempty"`
+	// Key is OpInitKey's key; the proposer draws it, so replicas agree.
+	Key []byte `json:"key,omitempty"`
 }
 
 // Command operations.
@@ -78,7 +82,13 @@ const (
 	OpState    = "state"
 	OpSetAttrs = "set_attrs"
 	OpSetProps = "set_props"
+	// OpInitKey sets the system key unless one is set: the first wins,
+	// so concurrent proposers end up with the same key.
+	OpInitKey = "init_system_key"
 )
+
+// SystemKeyLen is the size of the system key.
+const SystemKeyLen = 32
 
 // Encode serializes c for the log.
 func (c *Command) Encode() ([]byte, error) { return json.Marshal(c) }
@@ -123,6 +133,14 @@ func (db *Database) Apply(c *Command) any {
 			return err
 		}
 		maps.Copy(db.st.Props, c.KV)
+	case OpInitKey:
+		if len(c.Key) != SystemKeyLen {
+			return daos.Errorf(daos.ErrInval, "system key of %d bytes, want %d", len(c.Key), SystemKeyLen)
+		}
+		if len(db.st.SystemKey) != 0 {
+			return nil // kept: a key never changes
+		}
+		db.st.SystemKey = slices.Clone(c.Key)
 	case OpPoolAdd, OpPoolUpdate, OpPoolRemove:
 		if err := db.st.applyPool(c.Op, c.Pool); err != nil {
 			return err
@@ -158,6 +176,15 @@ func (db *Database) Restore(b []byte) error {
 	db.st = st
 	db.mu.Unlock()
 	return nil
+}
+
+// SystemKey is a copy of the key engines prove to each other before
+// sending engine-only opcodes (pkg/rpc peer authentication), nil until
+// OpInitKey sets it. It is a secret: it goes only to joining servers.
+func (db *Database) SystemKey() []byte {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	return slices.Clone(db.st.SystemKey)
 }
 
 // MapVersion is the system map version.

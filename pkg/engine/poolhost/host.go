@@ -91,26 +91,36 @@ func New(cfg Config) *Host {
 	return &Host{cfg: cfg, svcs: map[UUID]*hosted{}}
 }
 
-// Register adds the hosting opcodes to reg.
+// Register adds the hosting opcodes to reg. Those only engines send are
+// internal: served only to sessions that proved the system's peer key,
+// since their handlers trust the caller (OpPoolAdmin runs what the
+// forwarding engine checked, OpTgtDestroy removes data at once, ...).
+// Clients send only OpPoolApply and OpPoolQuery, whose commands the pool
+// service checks against the sender's handle itself.
 func (h *Host) Register(reg *rpc.Registry) error {
 	for _, op := range []struct {
-		op   rpc.Opcode
-		name string
-		h    rpc.Handler
+		op       rpc.Opcode
+		name     string
+		h        rpc.Handler
+		internal bool
 	}{
-		{OpTgtCreate, "pool_tgt_create", rpc.Handle(h.tgtCreate)},
-		{OpTgtDestroy, "pool_tgt_destroy", rpc.Handle(h.tgtDestroy)},
-		{OpSvcStart, "pool_svc_start", rpc.Handle(h.svcStart)},
-		{OpSvcStop, "pool_svc_stop", rpc.Handle(h.svcStop)},
-		{OpPoolApply, "pool_apply", rpc.Handle(h.apply)},
-		{OpPoolAdmin, "pool_admin", rpc.Handle(h.admin)},
-		{OpPoolQuery, "pool_query", rpc.Handle(h.query)},
-		{OpTgtQuery, "pool_tgt_query", rpc.Handle(h.tgtQuery)},
-		{OpMapDist, "pool_map_dist", rpc.Handle(h.mapDist)},
-		{OpMapVersion, "pool_map_version", rpc.Handle(h.mapVersion)},
-		{OpHdlRevoke, "pool_hdl_revoke", rpc.Handle(h.hdlRevoke)},
+		{OpTgtCreate, "pool_tgt_create", rpc.Handle(h.tgtCreate), true},
+		{OpTgtDestroy, "pool_tgt_destroy", rpc.Handle(h.tgtDestroy), true},
+		{OpSvcStart, "pool_svc_start", rpc.Handle(h.svcStart), true},
+		{OpSvcStop, "pool_svc_stop", rpc.Handle(h.svcStop), true},
+		{OpPoolApply, "pool_apply", rpc.Handle(h.apply), false},
+		{OpPoolAdmin, "pool_admin", rpc.Handle(h.admin), true},
+		{OpPoolQuery, "pool_query", rpc.Handle(h.query), false},
+		{OpTgtQuery, "pool_tgt_query", rpc.Handle(h.tgtQuery), true},
+		{OpMapDist, "pool_map_dist", rpc.Handle(h.mapDist), true},
+		{OpMapVersion, "pool_map_version", rpc.Handle(h.mapVersion), true},
+		{OpHdlRevoke, "pool_hdl_revoke", rpc.Handle(h.hdlRevoke), true},
 	} {
-		if err := reg.Register(op.op, op.name, op.h); err != nil {
+		register := reg.Register
+		if op.internal {
+			register = reg.RegisterInternal
+		}
+		if err := register(op.op, op.name, op.h); err != nil {
 			return fmt.Errorf("register pool hosting: %w", err)
 		}
 	}

@@ -74,7 +74,7 @@ func (c *mapCluster) start(t *testing.T, rank uint32, scm string, port int) *tes
 	reg := rpc.NewRegistry()
 	require.NoError(t, mux.Register(reg))
 	require.NoError(t, e.host.Register(reg))
-	ep, err := rpc.Listen(context.Background(), rpc.Config{Fabric: fabric.Config{Provider: "tcp", Interface: "127.0.0.1", Port: port}, Registry: reg})
+	ep, err := rpc.Listen(context.Background(), rpc.Config{Fabric: fabric.Config{Provider: "tcp", Interface: "127.0.0.1", Port: port}, Registry: reg, PeerKey: testPeerKey})
 	require.NoError(t, err)
 	mux.SetEndpoint(ep)
 	e.host.SetEndpoint(ep)

@@ -123,7 +123,7 @@ func TestRevokeBeforeReply(t *testing.T) {
 		reg := rpc.NewRegistry()
 		require.NoError(t, mux.Register(reg))
 		require.NoError(t, h.Register(reg))
-		ep, err := rpc.Listen(ctx, rpc.Config{Fabric: fabric.Config{Provider: "tcp", Interface: "127.0.0.1"}, Registry: reg})
+		ep, err := rpc.Listen(ctx, rpc.Config{Fabric: fabric.Config{Provider: "tcp", Interface: "127.0.0.1"}, Registry: reg, PeerKey: testPeerKey})
 		require.NoError(t, err)
 		mux.SetEndpoint(ep)
 		h.SetEndpoint(ep)
