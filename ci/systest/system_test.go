@@ -22,6 +22,7 @@ import (
 	"github.com/daos-go/daos/pkg/control/mgmtpb"
 	"github.com/daos-go/daos/pkg/daos"
 	"github.com/daos-go/daos/pkg/drpc"
+	"github.com/daos-go/daos/pkg/engine/poolhost"
 	"github.com/daos-go/daos/pkg/fabric"
 	"github.com/daos-go/daos/pkg/placement"
 	"github.com/daos-go/daos/pkg/rpc"
@@ -416,6 +417,19 @@ func TestClientOnThreeServers(t *testing.T) {
 	badCred, _ := proto.Marshal(bad)
 	if _, err := cl.Connect(ctx, engine, "tank", client.RW, badCred, ""); !errors.Is(err, daos.ErrNoPerm) {
 		t.Errorf("connect with a tampered credential: %v", err)
+	}
+	// Engines' own opcodes are refused to a client (it holds no system
+	// key), and change nothing: the query below still sees every target.
+	for _, ru := range ai.RankUris {
+		u, err := fabric.ParseURI(ru.Uri)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, op := range []rpc.Opcode{poolhost.OpTgtDestroy, poolhost.OpSvcStop} {
+			if err := ep.Call(ctx, u, op, &poolhost.PoolReq{Pool: poolhost.UUID(pool.UUID)}, nil); !errors.Is(err, daos.ErrNoPerm) {
+				t.Errorf("opcode %#x from a client to rank %d: %v", op, ru.Rank, err)
+			}
+		}
 	}
 	info, err := pool.Query(ctx)
 	if err != nil || info.TotalTargets != 3 || info.Handles != 1 {
