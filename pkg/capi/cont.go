@@ -1,0 +1,168 @@
+package capi
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/daos-go/daos/pkg/client"
+	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/placement"
+	"github.com/daos-go/daos/pkg/poolsvc"
+)
+
+// Container open flags (DAOS_COO_*).
+const (
+	ContRO = 1 << 0
+	ContRW = 1 << 1
+	ContEX = 1 << 2
+)
+
+// container is what a container handle holds.
+type container struct {
+	c    *client.Container
+	pool *pool
+}
+
+// ContCreate is daos_cont_create(_with_label): label may be empty; props
+// are container properties by their daos CLI names (layout_type gives the
+// container type). It returns the new container's UUID.
+func (l *Lib) ContCreate(ctx context.Context, poh uint64, label string, props map[string]string) (string, error) {
+	p, err := lookup[*pool](l, poh, "pool")
+	if err != nil {
+		return "", err
+	}
+	props = cloneProps(props)
+	typ := props["layout_type"]
+	delete(props, "layout_type")
+	if label == "" {
+		label = props["label"]
+	}
+	delete(props, "label")
+	info, err := p.p.CreateContainer(ctx, label, typ, props)
+	if err != nil {
+		return "", err
+	}
+	return info.UUID, nil
+}
+
+func cloneProps(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// ContOpen is daos_cont_open: id is a label or a UUID string.
+func (l *Lib) ContOpen(ctx context.Context, poh uint64, id string, flags uint32) (uint64, *poolsvc.ContInfo, error) {
+	p, err := lookup[*pool](l, poh, "pool")
+	if err != nil {
+		return 0, nil, err
+	}
+	if id == "" {
+		return 0, nil, daos.Errorf(daos.ErrInval, "container open: no label or UUID")
+	}
+	if flags&(ContRO|ContRW|ContEX) == 0 {
+		return 0, nil, daos.Errorf(daos.ErrInval, "container open: flags %#x carry none of DAOS_COO_RO, DAOS_COO_RW, DAOS_COO_EX", flags)
+	}
+	c, err := p.p.OpenContainer(ctx, id, uint64(flags))
+	if err != nil {
+		return 0, nil, err
+	}
+	h, err := l.add(&container{c: c, pool: p})
+	if err != nil {
+		_ = c.Close(ctx)
+		return 0, nil, err
+	}
+	return h, c.Info, nil
+}
+
+// ContClose is daos_cont_close; objects still open make it DER_BUSY.
+func (l *Lib) ContClose(ctx context.Context, coh uint64) error {
+	l.mu.Lock()
+	c, err := lookupLocked[*container](l, coh, "container")
+	if err != nil {
+		l.mu.Unlock()
+		return err
+	}
+	for _, v := range l.handles {
+		if o, ok := v.(*object); ok && o.cont == c {
+			l.mu.Unlock()
+			return daos.Errorf(daos.ErrBusy, "container close: objects are still open through the handle")
+		}
+	}
+	delete(l.handles, coh)
+	l.mu.Unlock()
+	return c.c.Close(ctx)
+}
+
+// ContDestroy is daos_cont_destroy.
+func (l *Lib) ContDestroy(ctx context.Context, poh uint64, id string, force bool) error {
+	p, err := lookup[*pool](l, poh, "pool")
+	if err != nil {
+		return err
+	}
+	if id == "" {
+		return daos.Errorf(daos.ErrInval, "container destroy: no label or UUID")
+	}
+	return p.p.DestroyContainer(ctx, id, force)
+}
+
+// ContQuery is daos_cont_query's information.
+func (l *Lib) ContQuery(ctx context.Context, coh uint64) (*poolsvc.ContInfo, error) {
+	c, err := lookup[*container](l, coh, "container")
+	if err != nil {
+		return nil, err
+	}
+	return c.c.Query(ctx)
+}
+
+// ContLocal2Global is daos_cont_local2global's blob.
+func (l *Lib) ContLocal2Global(coh uint64) ([]byte, error) {
+	c, err := lookup[*container](l, coh, "container")
+	if err != nil {
+		return nil, err
+	}
+	return c.c.Local2Global()
+}
+
+// ContGlobal2Local is daos_cont_global2local through this process's pool
+// handle poh.
+func (l *Lib) ContGlobal2Local(poh uint64, blob []byte) (uint64, error) {
+	p, err := lookup[*pool](l, poh, "pool")
+	if err != nil {
+		return 0, err
+	}
+	c, err := p.p.ContainerFromGlobal(blob)
+	if err != nil {
+		return 0, err
+	}
+	return l.add(&container{c: c, pool: p})
+}
+
+// GenerateOID is daos_obj_generate_oid for container coh: the pool's
+// current shape and the container's redundancy factor resolve "X" group
+// counts and the default class, so every process of a job that asks with
+// the same arguments gets the same id.
+func (l *Lib) GenerateOID(coh uint64, oid daos.ObjectID, t placement.OType, cid placement.ClassID, hints placement.Hints) (daos.ObjectID, error) {
+	c, err := lookup[*container](l, coh, "container")
+	if err != nil {
+		return oid, err
+	}
+	rf := 0
+	if c.c.Info != nil {
+		if v, ok := c.c.Info.Props["rd_fac"]; ok {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return oid, daos.Errorf(daos.ErrInval, "container property rd_fac %q: %v", v, err)
+			}
+			rf = n
+		}
+	}
+	out, err := placement.GenerateOID(oid, t, cid, hints, c.c.Pool.Map().Shape(rf))
+	if err != nil {
+		return oid, fmt.Errorf("generate oid: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,124 @@
+package capi
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/daos-go/daos/pkg/client"
+	"github.com/daos-go/daos/pkg/client/agentclient"
+	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/poolsvc"
+)
+
+// session is an attachment to one system, as the pool functions use it.
+type session interface {
+	System() string
+	Connect(ctx context.Context, pool string, flags uint64) (*client.Pool, error)
+	PoolFromGlobal(blob []byte) (*client.Pool, error)
+	Close() error
+}
+
+type agentSession struct{ s *agentclient.Session }
+
+func (a agentSession) System() string { return a.s.Sys }
+func (a agentSession) Connect(ctx context.Context, pool string, flags uint64) (*client.Pool, error) {
+	return a.s.Connect(ctx, pool, flags)
+}
+func (a agentSession) PoolFromGlobal(blob []byte) (*client.Pool, error) {
+	return a.s.Client.PoolFromGlobal(blob)
+}
+func (a agentSession) Close() error { return a.s.Close() }
+
+// Pool connect flags (DAOS_PC_*).
+const (
+	PoolRO = 1
+	PoolRW = 2
+	PoolEX = 4
+)
+
+// pool is what a pool handle holds.
+type pool struct {
+	p *client.Pool
+}
+
+// PoolConnect is daos_pool_connect: pool is a label or a UUID string, sys
+// the system name ("" for the default).
+func (l *Lib) PoolConnect(ctx context.Context, id, sys string, flags uint32) (uint64, error) {
+	if id == "" {
+		return 0, daos.Errorf(daos.ErrInval, "pool connect: no pool label or UUID")
+	}
+	switch flags {
+	case PoolRO, PoolRW, PoolEX:
+	default:
+		return 0, daos.Errorf(daos.ErrInval, "pool connect: flags %#x: want exactly one of DAOS_PC_RO, DAOS_PC_RW, DAOS_PC_EX", flags)
+	}
+	s, err := l.session(ctx, sys)
+	if err != nil {
+		return 0, err
+	}
+	p, err := s.Connect(ctx, id, uint64(flags))
+	if err != nil {
+		return 0, fmt.Errorf("pool connect %q: %w", id, err)
+	}
+	h, err := l.add(&pool{p: p})
+	if err != nil {
+		_ = p.Disconnect(ctx)
+		return 0, err
+	}
+	return h, nil
+}
+
+// PoolDisconnect is daos_pool_disconnect. Containers still open through
+// the handle make it DER_BUSY, as in DAOS.
+func (l *Lib) PoolDisconnect(ctx context.Context, h uint64) error {
+	l.mu.Lock()
+	p, err := lookupLocked[*pool](l, h, "pool")
+	if err != nil {
+		l.mu.Unlock()
+		return err
+	}
+	for _, v := range l.handles {
+		if c, ok := v.(*container); ok && c.pool == p {
+			l.mu.Unlock()
+			return daos.Errorf(daos.ErrBusy, "pool disconnect: containers are still open through the handle")
+		}
+	}
+	delete(l.handles, h)
+	l.mu.Unlock()
+	if err := p.p.Disconnect(ctx); err != nil {
+		return fmt.Errorf("pool disconnect: %w", err)
+	}
+	return nil
+}
+
+// PoolQuery is daos_pool_query's information.
+func (l *Lib) PoolQuery(ctx context.Context, h uint64) (*poolsvc.PoolInfo, error) {
+	p, err := lookup[*pool](l, h, "pool")
+	if err != nil {
+		return nil, err
+	}
+	return p.p.Query(ctx)
+}
+
+// PoolLocal2Global is daos_pool_local2global's blob.
+func (l *Lib) PoolLocal2Global(h uint64) ([]byte, error) {
+	p, err := lookup[*pool](l, h, "pool")
+	if err != nil {
+		return nil, err
+	}
+	return p.p.Local2Global()
+}
+
+// PoolGlobal2Local is daos_pool_global2local: a handle for another
+// process's connection, usable without asking the pool service.
+func (l *Lib) PoolGlobal2Local(ctx context.Context, blob []byte) (uint64, error) {
+	s, err := l.session(ctx, "")
+	if err != nil {
+		return 0, err
+	}
+	p, err := s.PoolFromGlobal(blob)
+	if err != nil {
+		return 0, err
+	}
+	return l.add(&pool{p: p})
+}
