@@ -1,0 +1,180 @@
+/*
+ * DFS: a POSIX namespace (directories, files, symlinks) stored in a DAOS
+ * container. Unlike the daos_* calls, dfs_* calls return 0 or a positive
+ * errno, and so does ev_error of their events.
+ *
+ * The caller includes <fcntl.h> for the O_* flags these calls take.
+ */
+#ifndef DAOS_FS_H
+#define DAOS_FS_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <dirent.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <uuid/uuid.h>
+
+#include <daos.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Opaque: created and freed only by the library. */
+typedef struct dfs dfs_t;
+typedef struct dfs_obj dfs_obj_t;
+
+/* NAME_MAX and PATH_MAX on Linux, spelled out so the header does not
+ * depend on feature macros. */
+#define DFS_MAX_NAME		255
+#define DFS_MAX_PATH		4096
+#define DFS_MAX_FSIZE		(~0ULL)
+#define DFS_DEFAULT_CHUNK_SIZE	1048576
+#define DFS_MAX_XATTR_NAME	255
+#define DFS_MAX_XATTR_LEN	65536
+
+#define DAOS_SUPER_MAGIC	0xDA05AD10
+
+/* Consistency modes (dfs_attr_t.da_mode, dfs_mount flags). */
+#define DFS_RELAXED		0
+#define DFS_BALANCED		4
+
+/* Mount access modes: O_RDONLY and O_RDWR on Linux. */
+#define DFS_RDONLY		0
+#define DFS_RDWR		2
+
+/* Which attributes a set-attributes call changes. */
+#define DFS_SET_ATTR_MODE	(1 << 0)
+#define DFS_SET_ATTR_ATIME	(1 << 1)
+#define DFS_SET_ATTR_MTIME	(1 << 2)
+#define DFS_SET_ATTR_SIZE	(1 << 3)
+#define DFS_SET_ATTR_UID	(1 << 4)
+#define DFS_SET_ATTR_GID	(1 << 5)
+
+/* Container-wide defaults, given at create and returned by dfs_query. */
+typedef struct {
+	uint64_t		da_id;		/* reserved */
+	daos_size_t		da_chunk_size;	/* 0: 1 MiB */
+	daos_oclass_id_t	da_oclass_id;	/* files and dirs; 0: auto */
+	daos_prop_t		*da_props;	/* extra container properties */
+	uint32_t		da_mode;	/* DFS_RELAXED or DFS_BALANCED */
+	daos_oclass_id_t	da_dir_oclass_id;
+	daos_oclass_id_t	da_file_oclass_id;
+	char			da_hints[DAOS_CONT_HINT_MAX_LEN];
+} dfs_attr_t;
+
+/* A list of byte ranges of a file. */
+typedef struct {
+	daos_size_t	 iod_nr;
+	daos_range_t	*iod_rgs;
+} dfs_iod_t;
+
+typedef struct {
+	daos_oclass_id_t	doi_oclass_id;
+	daos_size_t		doi_chunk_size;
+	daos_oclass_id_t	doi_dir_oclass_id;
+	daos_oclass_id_t	doi_file_oclass_id;
+	daos_obj_id_t		doi_oid;
+} dfs_obj_info_t;
+
+/* Reference counted; init also initialises the DAOS library. */
+int dfs_init(void);
+int dfs_fini(void);
+
+/* Connect to pool, open (with O_CREAT: create if missing) container and
+ * mount, caching pool and container handles by name. Needs dfs_init;
+ * release with dfs_disconnect. */
+int dfs_connect(const char *pool, const char *sys, const char *cont,
+		int flags, dfs_attr_t *attr, dfs_t **dfs);
+int dfs_disconnect(dfs_t *dfs);
+
+/* Create a POSIX container. uuid, coh and dfs are optional outputs (dfs
+ * needs coh); attr NULL takes the defaults. */
+int dfs_cont_create(daos_handle_t poh, uuid_t *uuid, dfs_attr_t *attr,
+		    daos_handle_t *coh, dfs_t **dfs);
+int dfs_cont_create_with_label(daos_handle_t poh, const char *label,
+			       dfs_attr_t *attr, uuid_t *uuid,
+			       daos_handle_t *coh, dfs_t **dfs);
+
+/* flags: O_RDONLY or O_RDWR, optionally | DFS_BALANCED. The pool and
+ * container handles must stay open until dfs_umount. */
+int dfs_mount(daos_handle_t poh, daos_handle_t coh, int flags, dfs_t **dfs);
+int dfs_umount(dfs_t *dfs);
+int dfs_query(dfs_t *dfs, dfs_attr_t *attr);
+
+/* Extra references on the mount's pool and container handles; while
+ * held, dfs_umount fails with EBUSY. */
+int dfs_pool_get(dfs_t *dfs, daos_handle_t *poh);
+int dfs_pool_put(dfs_t *dfs, daos_handle_t poh);
+int dfs_cont_get(dfs_t *dfs, daos_handle_t *coh);
+int dfs_cont_put(dfs_t *dfs, daos_handle_t coh);
+
+/* Mount sharing: glob->iov_buf NULL asks for the size; a buffer too
+ * small gives ENOBUFS. flags 0 keeps the sender's access mode. */
+int dfs_local2global(dfs_t *dfs, d_iov_t *glob);
+int dfs_global2local(daos_handle_t poh, daos_handle_t coh, int flags,
+		     d_iov_t glob, dfs_t **dfs);
+
+/* An absolute path prefix removed from paths given to dfs_lookup; NULL
+ * clears it. */
+int dfs_set_prefix(dfs_t *dfs, const char *prefix);
+
+/* Resolve an absolute path; mode and stbuf are optional outputs. Release
+ * the object with dfs_release. */
+int dfs_lookup(dfs_t *dfs, const char *path, int flags, dfs_obj_t **obj,
+	       mode_t *mode, struct stat *stbuf);
+/* One path component under parent (NULL: the root). */
+int dfs_lookup_rel(dfs_t *dfs, dfs_obj_t *parent, const char *name,
+		   int flags, dfs_obj_t **obj, mode_t *mode,
+		   struct stat *stbuf);
+
+/* Open or create name under parent. The type comes from mode & S_IFMT;
+ * cid and chunk_size apply only on create (0: inherited defaults);
+ * value is a symlink's target. */
+int dfs_open(dfs_t *dfs, dfs_obj_t *parent, const char *name, mode_t mode,
+	     int flags, daos_oclass_id_t cid, daos_size_t chunk_size,
+	     const char *value, dfs_obj_t **obj);
+int dfs_release(dfs_obj_t *obj);
+
+/* Object sharing, for files and directories. */
+int dfs_obj_local2global(dfs_t *dfs, dfs_obj_t *obj, d_iov_t *glob);
+int dfs_obj_global2local(dfs_t *dfs, int flags, d_iov_t glob,
+			 dfs_obj_t **obj);
+
+/* Read into the sgl's iovs (iov_len bytes each) from off; *read_size is
+ * what the file held there, 0 at or past its end. */
+int dfs_read(dfs_t *dfs, dfs_obj_t *obj, d_sg_list_t *sgl, daos_off_t off,
+	     daos_size_t *read_size, daos_event_t *ev);
+/* Write the iovs' iov_len bytes, in order, at off. */
+int dfs_write(dfs_t *dfs, dfs_obj_t *obj, d_sg_list_t *sgl, daos_off_t off,
+	      daos_event_t *ev);
+int dfs_get_size(dfs_t *dfs, dfs_obj_t *obj, daos_size_t *size);
+
+/* S_IFDIR is added to mode; cid 0 takes the container's default. */
+int dfs_mkdir(dfs_t *dfs, dfs_obj_t *parent, const char *name, mode_t mode,
+	      daos_oclass_id_t cid);
+/* A non-empty directory needs force (then removed recursively); oid is
+ * an optional output. */
+int dfs_remove(dfs_t *dfs, dfs_obj_t *parent, const char *name, bool force,
+	       daos_obj_id_t *oid);
+/* Rename, replacing an existing target; oid gets the replaced object. */
+int dfs_move(dfs_t *dfs, dfs_obj_t *parent, const char *name,
+	     dfs_obj_t *new_parent, const char *new_name, daos_obj_id_t *oid);
+/* name NULL with a root (or NULL) parent: the root itself. */
+int dfs_stat(dfs_t *dfs, dfs_obj_t *parent, const char *name,
+	     struct stat *stbuf);
+/* mask: F_OK or R_OK | W_OK | X_OK, checked against the real ids. */
+int dfs_access(dfs_t *dfs, dfs_obj_t *parent, const char *name, int mask);
+int dfs_sync(dfs_t *dfs);
+
+/* Up to *nr entries of dir from anchor (zeroed to start), only d_name
+ * filled; *nr is set to the count and the anchor reaches EOF at the end. */
+int dfs_readdir(dfs_t *dfs, dfs_obj_t *obj, daos_anchor_t *anchor,
+		uint32_t *nr, struct dirent *dirs);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DAOS_FS_H */
