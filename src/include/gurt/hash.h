@@ -60,7 +60,8 @@ enum d_hash_feats {
 int d_hash_table_create(uint32_t feats, uint32_t bits, void *priv,
 			d_hash_table_ops_t *hops,
 			struct d_hash_table **htable_pp);
-/* -DER_BUSY while records remain unless force, which deletes them all. */
+/* -DER_BUSY while records remain unless force, which deletes them all
+ * as d_hash_rec_delete does. */
 int d_hash_table_destroy(struct d_hash_table *htable, bool force);
 void *d_hash_table_priv(struct d_hash_table *htable);
 
@@ -79,12 +80,16 @@ d_list_t *d_hash_rec_find_insert(struct d_hash_table *htable,
  * it; -DER_INVAL without hop_key_init and hop_rec_hash. */
 int d_hash_rec_insert_anonym(struct d_hash_table *htable, d_list_t *link,
 			     void *arg);
-/* Unlink the record with this key, dropping the table's reference;
- * true if one was found. */
+/* Unlink the record with this key and drop the table's reference (an
+ * EPHEMERAL table holds none, so there the record is freed at once);
+ * true if one was found. d_hash_table_destroy with force does this to
+ * every record. */
 bool d_hash_rec_delete(struct d_hash_table *htable, const void *key,
 		       unsigned int ksize);
 bool d_hash_rec_delete_at(struct d_hash_table *htable, d_list_t *link);
 void d_hash_rec_addref(struct d_hash_table *htable, d_list_t *link);
+/* When hop_rec_decref reports the last reference, the record is
+ * unlinked (if still linked) and then hop_rec_free is called. */
 void d_hash_rec_decref(struct d_hash_table *htable, d_list_t *link);
 int d_hash_rec_ndecref(struct d_hash_table *htable, int count,
 		       d_list_t *link);
