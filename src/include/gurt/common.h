@@ -26,7 +26,9 @@ extern "C" {
 	((type *)((char *)(ptr) - offsetof(type, member)))
 #endif
 
+#ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
 
 /* djb2 over exactly len bytes (not NUL-terminated): seed 5381,
  * h = h * 33 + byte, modulo 2^32. */
