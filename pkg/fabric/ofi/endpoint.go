@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -236,7 +235,7 @@ func (ep *endpoint) Connect(ctx context.Context, uri fabric.URI) (fabric.Peer, e
 		ep.mu.Unlock()
 		return nil, fmt.Errorf("connect to %s: %w", uri, fabric.ErrClosed)
 	}
-	s := newSession(ep, rand.Uint64(), false, addr, uri.String())
+	s := newSession(ep, fabric.NewSessionID(), false, addr, uri.String())
 	ep.dialed[s.id] = s
 	ep.mu.Unlock()
 	if err := s.send(ctx, typHello, ep.name); err != nil {

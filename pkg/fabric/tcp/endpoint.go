@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"net/netip"
 	"sync"
@@ -260,7 +259,7 @@ func (ep *endpoint) Connect(ctx context.Context, uri fabric.URI) (fabric.Peer, e
 		ctx, cancel = context.WithTimeout(ctx, ep.drv.handshakeTimeout())
 		defer cancel()
 	}
-	id := rand.Uint64()
+	id := fabric.NewSessionID()
 	ctrl, err := ep.dial(ctx, ap, hello{kind: kindCtrl, session: id})
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s: %w", uri, err)
