@@ -70,12 +70,19 @@ func (l *Lib) ContOpen(ctx context.Context, poh uint64, id string, flags uint32)
 	if err != nil {
 		return 0, nil, err
 	}
+	// The information as of the open, this handle included (what the
+	// container had when it was looked up does not count it).
+	info, err := c.Query(ctx)
+	if err != nil {
+		_ = c.Close(ctx)
+		return 0, nil, err
+	}
 	h, err := l.add(&container{c: c, pool: p})
 	if err != nil {
 		_ = c.Close(ctx)
 		return 0, nil, err
 	}
-	return h, c.Info, nil
+	return h, info, nil
 }
 
 // ContClose is daos_cont_close; objects still open make it DER_BUSY.

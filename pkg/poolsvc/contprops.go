@@ -187,6 +187,17 @@ func LookupContProp(name string) (*ContPropDef, error) {
 	return nil, daos.Errorf(daos.ErrInval, "unknown container property %q (known: %s)", name, strings.Join(ContPropNames(), ", "))
 }
 
+// LookupContPropNumber finds a container property by its DAOS_PROP_CO_*
+// number, as C callers name properties.
+func LookupContPropNumber(n uint32) (*ContPropDef, error) {
+	for _, d := range contProps {
+		if d.Number == n && n != 0 {
+			return d, nil
+		}
+	}
+	return nil, daos.Errorf(daos.ErrNotsupported, "container property number %#x is not supported", n)
+}
+
 // Parse checks a value for the property and gives what is stored.
 func (d *ContPropDef) Parse(value string) (Prop, error) {
 	v := strings.TrimSpace(value)

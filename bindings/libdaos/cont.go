@@ -1,0 +1,168 @@
+package main
+
+/*
+#include <daos.h>
+*/
+import "C"
+
+import (
+	"context"
+	"unsafe"
+
+	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/poolsvc"
+)
+
+// props turns C container properties into the names and values the
+// container service takes (as `daos container create --properties`).
+func props(in *C.daos_prop_t) (map[string]string, error) {
+	out := map[string]string{}
+	if in == nil || in.dpp_nr == 0 {
+		return out, nil
+	}
+	if in.dpp_entries == nil {
+		return nil, inval("properties: %d entries but a NULL entry array", in.dpp_nr)
+	}
+	for _, e := range unsafe.Slice(in.dpp_entries, int(in.dpp_nr)) {
+		if e.dpe_flags&C.DAOS_PROP_ENTRY_NOT_SET != 0 {
+			continue
+		}
+		d, err := poolsvc.LookupContPropNumber(uint32(e.dpe_type))
+		if err != nil {
+			return nil, err
+		}
+		// The value union: a number, or a string pointer.
+		raw := *(*C.uint64_t)(unsafe.Pointer(&e.anon0))
+		var v string
+		if d.String {
+			p := *(**C.char)(unsafe.Pointer(&e.anon0))
+			if p == nil {
+				return nil, inval("property %s: NULL string", d.Name)
+			}
+			v = C.GoString(p)
+		} else {
+			v = d.Format(poolsvc.Prop{Num: uint64(raw)})
+		}
+		out[d.Name] = v
+	}
+	return out, nil
+}
+
+func contInfo(out *C.daos_cont_info_t, ci *poolsvc.ContInfo) error {
+	*out = C.daos_cont_info_t{}
+	if err := setUUID(&out.ci_uuid, ci.UUID); err != nil {
+		return err
+	}
+	out.ci_nhandles = C.uint32_t(ci.NumHandles)
+	out.ci_nsnapshots = C.uint32_t(ci.NumSnaps)
+	for _, s := range ci.Snapshots {
+		if C.daos_epoch_t(s) > out.ci_lsnapshot {
+			out.ci_lsnapshot = C.daos_epoch_t(s)
+		}
+	}
+	return nil
+}
+
+func contCreate(poh C.uint64_t, label string, cprops *C.daos_prop_t, uuid *C.uuid_t, ev *C.daos_event_t) C.int {
+	ps, err := props(cprops)
+	if err != nil {
+		return rc(err)
+	}
+	return run(ev, func(ctx context.Context) error {
+		id, err := lib.ContCreate(ctx, uint64(poh), label, ps)
+		if err != nil || uuid == nil {
+			return err
+		}
+		return setUUID(uuid, id)
+	})
+}
+
+//export dgo_cont_create
+func dgo_cont_create(poh C.uint64_t, uuid *C.uuid_t, cprops *C.daos_prop_t, ev *C.daos_event_t) C.int {
+	return contCreate(poh, "", cprops, uuid, ev)
+}
+
+//export dgo_cont_create_with_label
+func dgo_cont_create_with_label(poh C.uint64_t, label *C.char, cprops *C.daos_prop_t, uuid *C.uuid_t, ev *C.daos_event_t) C.int {
+	if label == nil {
+		return rc(inval("container create: NULL label"))
+	}
+	l := C.GoString(label)
+	if l == "" {
+		return rc(inval("container create: empty label"))
+	}
+	return contCreate(poh, l, cprops, uuid, ev)
+}
+
+//export dgo_cont_open
+func dgo_cont_open(poh C.uint64_t, cont *C.char, flags C.uint, coh *C.daos_handle_t, info *C.daos_cont_info_t, ev *C.daos_event_t) C.int {
+	if cont == nil || coh == nil {
+		return rc(inval("container open: NULL container or handle"))
+	}
+	id := C.GoString(cont)
+	return run(ev, func(ctx context.Context) error {
+		h, ci, err := lib.ContOpen(ctx, uint64(poh), id, uint32(flags))
+		if err != nil {
+			return err
+		}
+		if info != nil {
+			if err := contInfo(info, ci); err != nil {
+				_ = lib.ContClose(ctx, h)
+				return err
+			}
+		}
+		setHandle(coh, h)
+		return nil
+	})
+}
+
+//export dgo_cont_close
+func dgo_cont_close(coh C.uint64_t, ev *C.daos_event_t) C.int {
+	return run(ev, func(ctx context.Context) error { return lib.ContClose(ctx, uint64(coh)) })
+}
+
+//export dgo_cont_destroy
+func dgo_cont_destroy(poh C.uint64_t, cont *C.char, force C.int, ev *C.daos_event_t) C.int {
+	if cont == nil {
+		return rc(inval("container destroy: NULL container"))
+	}
+	id := C.GoString(cont)
+	return run(ev, func(ctx context.Context) error { return lib.ContDestroy(ctx, uint64(poh), id, force != 0) })
+}
+
+//export dgo_cont_query
+func dgo_cont_query(coh C.uint64_t, info *C.daos_cont_info_t, cprops *C.daos_prop_t, ev *C.daos_event_t) C.int {
+	if cprops != nil {
+		return rc(daos.Errorf(daos.ErrNotsupported, "container query: properties are not supported yet (pass NULL)"))
+	}
+	return run(ev, func(ctx context.Context) error {
+		ci, err := lib.ContQuery(ctx, uint64(coh))
+		if err != nil || info == nil {
+			return err
+		}
+		return contInfo(info, ci)
+	})
+}
+
+//export dgo_cont_local2global
+func dgo_cont_local2global(coh C.uint64_t, glob *C.d_iov_t) C.int {
+	blob, err := lib.ContLocal2Global(uint64(coh))
+	return toGlobal(glob, blob, err)
+}
+
+//export dgo_cont_global2local
+func dgo_cont_global2local(poh C.uint64_t, glob C.d_iov_t, coh *C.daos_handle_t) C.int {
+	if coh == nil {
+		return rc(inval("container global2local: NULL handle"))
+	}
+	blob, err := fromGlobal(glob)
+	if err != nil {
+		return rc(err)
+	}
+	h, err := lib.ContGlobal2Local(uint64(poh), blob)
+	if err != nil {
+		return rc(err)
+	}
+	setHandle(coh, h)
+	return 0
+}

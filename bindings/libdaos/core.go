@@ -1,0 +1,89 @@
+package main
+
+/*
+#cgo CFLAGS: -I${SRCDIR}/../../src/include -I${SRCDIR}/../../src/client
+#include <daos.h>
+*/
+import "C"
+
+import (
+	"context"
+	"unsafe"
+
+	"github.com/daos-go/daos/pkg/capi"
+	"github.com/daos-go/daos/pkg/daos"
+)
+
+// lib is the process's library state: the C ABI is process-wide by
+// definition (daos_init takes no context), so this is its one global.
+var lib = capi.New()
+
+// rc is the C return value for err.
+func rc(err error) C.int { return C.int(capi.Code(err)) }
+
+// inval is a -DER_INVAL return for a bad argument named by what.
+func inval(format string, args ...any) error { return daos.Errorf(daos.ErrInval, format, args...) }
+
+// The C event's private space holds a marker and our id for the event, so
+// that a daos_event_t is found again from the caller's pointer alone.
+const evMarker = 0x31746e6576656f67 // "goevent1", little endian
+
+func evPrivate(ev *C.daos_event_t) *[20]uint64 {
+	return (*[20]uint64)(unsafe.Pointer(&ev.ev_private))
+}
+
+func evID(ev *C.daos_event_t) uint64 {
+	if p := evPrivate(ev); p[0] == evMarker {
+		return p[1]
+	}
+	return 0
+}
+
+// run runs op: at once when ev is NULL (the call's return value is its
+// result), else on the event, whose ev_error gets the result before the
+// event completes. op must have copied every argument it needs that the
+// API does not keep in use until completion (strings, arrays of
+// descriptors) before run is called.
+func run(ev *C.daos_event_t, op func(ctx context.Context) error) C.int {
+	if ev == nil {
+		return rc(op(context.Background()))
+	}
+	err := lib.Launch(unsafe.Pointer(ev), evID(ev), func(ctx context.Context) error {
+		err := op(ctx)
+		ev.ev_error = rc(err)
+		return err
+	})
+	return rc(err)
+}
+
+// cookie is a handle's value.
+func cookie(h C.daos_handle_t) uint64 { return uint64(h.cookie) }
+
+// setHandle stores h in the caller's handle.
+func setHandle(out *C.daos_handle_t, h uint64) { out.cookie = C.uint64_t(h) }
+
+// goBytes copies n bytes at p; NULL with n > 0 is an error.
+func goBytes(p unsafe.Pointer, n C.size_t, what string) ([]byte, error) {
+	if n == 0 {
+		return nil, nil
+	}
+	if p == nil {
+		return nil, inval("%s: NULL buffer of %d bytes", what, n)
+	}
+	return C.GoBytes(p, C.int(n)), nil
+}
+
+// cBytes is the caller's memory at p as a slice (no copy): for buffers the
+// API keeps in use until the call completes.
+func cBytes(p unsafe.Pointer, n C.size_t) []byte {
+	if n == 0 || p == nil {
+		return nil
+	}
+	return unsafe.Slice((*byte)(p), int(n))
+}
+
+//export dgo_init
+func dgo_init() C.int { return rc(lib.Init(context.Background())) }
+
+//export dgo_fini
+func dgo_fini() C.int { return rc(lib.Fini(context.Background())) }

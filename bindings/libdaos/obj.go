@@ -1,0 +1,412 @@
+package main
+
+/*
+#include <daos.h>
+*/
+import "C"
+
+import (
+	"context"
+	"unsafe"
+
+	"github.com/daos-go/daos/pkg/client"
+	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/placement"
+)
+
+// maxKey bounds dkeys and akeys from C: DAOS refuses longer keys too.
+const maxKey = 64 << 10
+
+func oidFrom(oid C.daos_obj_id_t) daos.ObjectID {
+	return daos.ObjectID{Lo: uint64(oid.lo), Hi: uint64(oid.hi)}
+}
+
+// key copies a dkey or akey.
+func key(k *C.daos_key_t, what string) ([]byte, error) {
+	if k == nil {
+		return nil, inval("%s: NULL key", what)
+	}
+	if k.iov_len == 0 {
+		return nil, inval("%s: empty key", what)
+	}
+	if k.iov_len > maxKey {
+		return nil, daos.Errorf(daos.ErrKey2big, "%s: key of %d bytes (the limit is %d)", what, k.iov_len, maxKey)
+	}
+	if k.iov_len > k.iov_buf_len {
+		return nil, inval("%s: key length %d over its buffer's %d", what, k.iov_len, k.iov_buf_len)
+	}
+	return goBytes(k.iov_buf, k.iov_len, what)
+}
+
+// iods copies nr C IODs; perAkey says the call's flags ask for each IOD's
+// own conditions (iod_flags is left uninitialised by callers otherwise).
+func iods(nr C.uint, in *C.daos_iod_t, perAkey bool) ([]daos.IOD, []C.daos_iod_t, error) {
+	if nr == 0 {
+		return nil, nil, inval("no IODs")
+	}
+	if in == nil {
+		return nil, nil, inval("NULL IOD array for %d IODs", nr)
+	}
+	cs := unsafe.Slice(in, int(nr))
+	out := make([]daos.IOD, nr)
+	for i := range cs {
+		c := &cs[i]
+		name, err := key(&c.iod_name, "IOD akey")
+		if err != nil {
+			return nil, nil, err
+		}
+		d := daos.IOD{Name: name, Size: uint64(c.iod_size)}
+		if perAkey {
+			d.Flags = daos.CondFlags(c.iod_flags)
+		}
+		switch c.iod_type {
+		case C.DAOS_IOD_SINGLE:
+			d.Type = daos.IODSingle
+		case C.DAOS_IOD_ARRAY:
+			d.Type = daos.IODArray
+			if c.iod_nr > 0 && c.iod_recxs == nil {
+				return nil, nil, inval("IOD %d: %d extents but a NULL extent array", i, c.iod_nr)
+			}
+			for _, r := range unsafe.Slice(c.iod_recxs, int(c.iod_nr)) {
+				d.Recxs = append(d.Recxs, daos.Recx{Idx: uint64(r.rx_idx), Nr: uint64(r.rx_nr)})
+			}
+		default:
+			return nil, nil, inval("IOD %d: type %d is neither DAOS_IOD_SINGLE nor DAOS_IOD_ARRAY", i, c.iod_type)
+		}
+		out[i] = d
+	}
+	return out, cs, nil
+}
+
+// iovs is an sg list's iovs (empty for a NULL list).
+func iovs(s *C.d_sg_list_t) ([]C.d_iov_t, error) {
+	if s == nil || s.sg_nr == 0 {
+		return nil, nil
+	}
+	if s.sg_iovs == nil {
+		return nil, inval("sg list of %d iovs with NULL iovs", s.sg_nr)
+	}
+	return unsafe.Slice(s.sg_iovs, int(s.sg_nr)), nil
+}
+
+// gather is the bytes an sg list holds for a write: each iov's iov_len
+// bytes in order. One iov is used in place; several are copied together,
+// as the object layer takes one buffer per IOD.
+func gather(s *C.d_sg_list_t) ([]byte, error) {
+	vs, err := iovs(s)
+	if err != nil {
+		return nil, err
+	}
+	for i := range vs {
+		if vs[i].iov_len > vs[i].iov_buf_len || (vs[i].iov_buf == nil && vs[i].iov_len > 0) {
+			return nil, inval("iov %d: %d bytes in a buffer of %d", i, vs[i].iov_len, vs[i].iov_buf_len)
+		}
+	}
+	if len(vs) == 1 {
+		return cBytes(vs[0].iov_buf, vs[0].iov_len), nil
+	}
+	var out []byte
+	for i := range vs {
+		out = append(out, cBytes(vs[i].iov_buf, vs[i].iov_len)...)
+	}
+	return out, nil
+}
+
+// scatterBuf is where a read for one sg list lands: the iov's own memory
+// when there is one iov, else a buffer scattered into the iovs afterwards.
+func scatterBuf(vs []C.d_iov_t) []byte {
+	if len(vs) == 1 {
+		return cBytes(vs[0].iov_buf, vs[0].iov_buf_len)
+	}
+	n := 0
+	for i := range vs {
+		n += int(vs[i].iov_buf_len)
+	}
+	return make([]byte, n)
+}
+
+// scatter records that n bytes were read into the sg list (copying them
+// from buf unless it is the single iov's own memory): iov_len of each iov
+// and sg_nr_out.
+func scatter(s *C.d_sg_list_t, vs []C.d_iov_t, buf []byte, n uint64) {
+	left := n
+	used := 0
+	for i := range vs {
+		take := min(left, uint64(vs[i].iov_buf_len))
+		if len(vs) > 1 && take > 0 {
+			copy(cBytes(vs[i].iov_buf, C.size_t(take)), buf[n-left:])
+		}
+		vs[i].iov_len = C.size_t(take)
+		left -= take
+		if take > 0 {
+			used = i + 1
+		}
+	}
+	s.sg_nr_out = C.uint32_t(used)
+}
+
+//export dgo_obj_generate_oid
+func dgo_obj_generate_oid(coh C.uint64_t, oid *C.daos_obj_id_t, typ C.int, cid C.uint32_t, hints C.uint16_t, args C.uint32_t) C.int {
+	if oid == nil {
+		return rc(inval("generate oid: NULL oid"))
+	}
+	_ = args // reserved in DAOS
+	out, err := lib.GenerateOID(uint64(coh), oidFrom(*oid), placement.OType(typ), placement.ClassID(cid), placement.Hints(hints))
+	if err != nil {
+		return rc(err)
+	}
+	oid.lo, oid.hi = C.uint64_t(out.Lo), C.uint64_t(out.Hi)
+	return 0
+}
+
+//export dgo_obj_open
+func dgo_obj_open(coh C.uint64_t, oid C.daos_obj_id_t, mode C.uint, oh *C.daos_handle_t, ev *C.daos_event_t) C.int {
+	if oh == nil {
+		return rc(inval("object open: NULL handle"))
+	}
+	return run(ev, func(context.Context) error {
+		h, err := lib.ObjOpen(uint64(coh), oidFrom(oid), uint32(mode))
+		if err != nil {
+			return err
+		}
+		setHandle(oh, h)
+		return nil
+	})
+}
+
+//export dgo_obj_close
+func dgo_obj_close(oh C.uint64_t, ev *C.daos_event_t) C.int {
+	return run(ev, func(context.Context) error { return lib.ObjClose(uint64(oh)) })
+}
+
+// noTx refuses transactions: until they exist, only DAOS_TX_NONE is valid.
+func noTx(th C.uint64_t) error {
+	if th != 0 {
+		return daos.Errorf(daos.ErrNoHdl, "transaction handle %#x: transactions are not supported yet (use DAOS_TX_NONE)", uint64(th))
+	}
+	return nil
+}
+
+//export dgo_obj_update
+func dgo_obj_update(oh, th C.uint64_t, flags C.uint64_t, dkey *C.daos_key_t, nr C.uint, ciods *C.daos_iod_t, sgls *C.d_sg_list_t, ev *C.daos_event_t) C.int {
+	o, err := lib.Object(uint64(oh))
+	if err == nil {
+		err = noTx(th)
+	}
+	if err != nil {
+		return rc(err)
+	}
+	dk, err := key(dkey, "update dkey")
+	if err != nil {
+		return rc(err)
+	}
+	ds, _, err := iods(nr, ciods, daos.CondFlags(flags)&daos.CondPerAkey != 0)
+	if err != nil {
+		return rc(err)
+	}
+	if sgls == nil {
+		return rc(inval("update: NULL sg lists"))
+	}
+	data := make([][]byte, nr)
+	for i, s := range unsafe.Slice(sgls, int(nr)) {
+		if data[i], err = gather(&s); err != nil {
+			return rc(err)
+		}
+	}
+	return run(ev, func(ctx context.Context) error {
+		_, err := o.Update(ctx, dk, ds, data, daos.CondFlags(flags))
+		return err
+	})
+}
+
+//export dgo_obj_fetch
+func dgo_obj_fetch(oh, th C.uint64_t, flags C.uint64_t, dkey *C.daos_key_t, nr C.uint, ciods *C.daos_iod_t, sgls *C.d_sg_list_t, ioms *C.daos_iom_t, ev *C.daos_event_t) C.int {
+	o, err := lib.Object(uint64(oh))
+	if err == nil {
+		err = noTx(th)
+	}
+	if err != nil {
+		return rc(err)
+	}
+	if ioms != nil {
+		return rc(daos.Errorf(daos.ErrNosys, "fetch: I/O maps are not supported yet (pass NULL)"))
+	}
+	dk, err := key(dkey, "fetch dkey")
+	if err != nil {
+		return rc(err)
+	}
+	ds, cs, err := iods(nr, ciods, daos.CondFlags(flags)&daos.CondPerAkey != 0)
+	if err != nil {
+		return rc(err)
+	}
+	if sgls == nil {
+		// A size query.
+		return run(ev, func(ctx context.Context) error {
+			sizes, err := o.Sizes(ctx, daos.EpochMax, dk, ds)
+			for i := range sizes {
+				cs[i].iod_size = C.daos_size_t(sizes[i])
+			}
+			return err
+		})
+	}
+	sl := unsafe.Slice(sgls, int(nr))
+	vs := make([][]C.d_iov_t, nr)
+	bufs := make([][]byte, nr)
+	for i := range sl {
+		if vs[i], err = iovs(&sl[i]); err != nil {
+			return rc(err)
+		}
+		bufs[i] = scatterBuf(vs[i])
+		// A known record size that does not fit the buffer is refused
+		// before asking, as DAOS does.
+		if need := ioBytes(ds[i], ds[i].Size); need > uint64(len(bufs[i])) {
+			return rc(daos.Errorf(daos.ErrRec2big, "fetch: IOD %d needs %d bytes, its sg list holds %d", i, need, len(bufs[i])))
+		}
+	}
+	return run(ev, func(ctx context.Context) error {
+		if err := resolveAnySizes(ctx, o, dk, ds, cs, bufs); err != nil {
+			return err
+		}
+		sizes, err := o.Fetch(ctx, daos.EpochMax, dk, ds, bufs, daos.CondFlags(flags))
+		if err != nil {
+			return err
+		}
+		for i := range ds {
+			cs[i].iod_size = C.daos_size_t(sizes[i])
+			scatter(&sl[i], vs[i], bufs[i], min(ioBytes(ds[i], sizes[i]), uint64(len(bufs[i]))))
+		}
+		return nil
+	})
+}
+
+// resolveAnySizes asks for the sizes of IODs fetched with DAOS_REC_ANY
+// into a buffer (the object layer reads data only for a known size), and
+// refuses with DER_REC2BIG, the size reported in iod_size, what does not
+// fit.
+func resolveAnySizes(ctx context.Context, o *client.Object, dk []byte, ds []daos.IOD, cs []C.daos_iod_t, bufs [][]byte) error {
+	var any []int
+	for i := range ds {
+		if ds[i].Size == 0 {
+			any = append(any, i)
+		}
+	}
+	if len(any) == 0 {
+		return nil
+	}
+	q := make([]daos.IOD, len(any))
+	for j, i := range any {
+		q[j] = ds[i]
+	}
+	sizes, err := o.Sizes(ctx, daos.EpochMax, dk, q)
+	if err != nil {
+		return err
+	}
+	for j, i := range any {
+		ds[i].Size = sizes[j]
+		cs[i].iod_size = C.daos_size_t(sizes[j])
+		if need := ioBytes(ds[i], sizes[j]); need > uint64(len(bufs[i])) {
+			return daos.Errorf(daos.ErrRec2big, "fetch: IOD %d holds %d bytes, its sg list %d", i, need, len(bufs[i]))
+		}
+	}
+	return nil
+}
+
+// ioBytes is how many bytes an IOD moves with records of size bytes.
+func ioBytes(d daos.IOD, size uint64) uint64 {
+	if d.Type != daos.IODArray {
+		return size
+	}
+	var n uint64
+	for _, r := range d.Recxs {
+		n += r.Nr * size
+	}
+	return n
+}
+
+//export dgo_obj_punch
+func dgo_obj_punch(oh, th C.uint64_t, flags C.uint64_t, ev *C.daos_event_t) C.int {
+	o, err := lib.Object(uint64(oh))
+	if err == nil {
+		err = noTx(th)
+	}
+	if err != nil {
+		return rc(err)
+	}
+	return run(ev, func(ctx context.Context) error { return o.Punch(ctx) })
+}
+
+// keys copies nr keys.
+func keys(nr C.uint, in *C.daos_key_t, what string) ([][]byte, error) {
+	if nr == 0 || in == nil {
+		return nil, inval("%s: no keys", what)
+	}
+	out := make([][]byte, nr)
+	for i, k := range unsafe.Slice(in, int(nr)) {
+		var err error
+		if out[i], err = key(&k, what); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+//export dgo_obj_punch_dkeys
+func dgo_obj_punch_dkeys(oh, th C.uint64_t, flags C.uint64_t, nr C.uint, dkeys *C.daos_key_t, ev *C.daos_event_t) C.int {
+	o, err := lib.Object(uint64(oh))
+	if err == nil {
+		err = noTx(th)
+	}
+	if err != nil {
+		return rc(err)
+	}
+	ks, err := keys(nr, dkeys, "punch dkeys")
+	if err != nil {
+		return rc(err)
+	}
+	return run(ev, func(ctx context.Context) error { return o.PunchDkeys(ctx, ks, daos.CondFlags(flags)) })
+}
+
+//export dgo_obj_punch_akeys
+func dgo_obj_punch_akeys(oh, th C.uint64_t, flags C.uint64_t, dkey *C.daos_key_t, nr C.uint, akeys *C.daos_key_t, ev *C.daos_event_t) C.int {
+	o, err := lib.Object(uint64(oh))
+	if err == nil {
+		err = noTx(th)
+	}
+	if err != nil {
+		return rc(err)
+	}
+	dk, err := key(dkey, "punch akeys dkey")
+	if err != nil {
+		return rc(err)
+	}
+	ks, err := keys(nr, akeys, "punch akeys")
+	if err != nil {
+		return rc(err)
+	}
+	return run(ev, func(ctx context.Context) error { return o.PunchAkeys(ctx, dk, ks, daos.CondFlags(flags)) })
+}
+
+//export dgo_oclass_name2id
+func dgo_oclass_name2id(name *C.char) C.int {
+	if name == nil {
+		return 0
+	}
+	return C.int(placement.Name2ID(C.GoString(name)))
+}
+
+//export dgo_oclass_id2name
+func dgo_oclass_id2name(id C.uint32_t, buf *C.char) C.int {
+	name, ok := placement.ID2Name(placement.ClassID(id))
+	if !ok {
+		name = "UNKNOWN"
+	}
+	if buf != nil {
+		out := unsafe.Slice((*byte)(unsafe.Pointer(buf)), C.MAX_OBJ_CLASS_NAME_LEN+1)
+		n := copy(out[:C.MAX_OBJ_CLASS_NAME_LEN], name)
+		out[n] = 0
+	}
+	if !ok {
+		return -1
+	}
+	return 0
+}

@@ -1,0 +1,151 @@
+package main
+
+/*
+#include <daos.h>
+*/
+import "C"
+
+import (
+	"context"
+	"unsafe"
+
+	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/engine/target"
+	"github.com/daos-go/daos/pkg/poolsvc"
+)
+
+// setUUID writes a UUID string into a uuid_t.
+func setUUID(out *C.uuid_t, s string) error {
+	u, err := target.ParseUUID(s)
+	if err != nil {
+		return daos.Errorf(daos.ErrProto, "service sent a bad UUID %q: %v", s, err)
+	}
+	copy(unsafe.Slice((*byte)(unsafe.Pointer(out)), 16), u[:])
+	return nil
+}
+
+// poolInfo fills what daos_pool_info_t holds of the service's answer.
+// Space per tier is not known to the pool service yet: DPI_SPACE asks
+// are answered with zeros in ps_space and said so in pi_bits (the bit is
+// cleared), so a caller can tell "unknown" from "empty".
+func poolInfo(out *C.daos_pool_info_t, pi *poolsvc.PoolInfo) error {
+	want := out.pi_bits
+	*out = C.daos_pool_info_t{}
+	if err := setUUID(&out.pi_uuid, pi.UUID); err != nil {
+		return err
+	}
+	out.pi_ntargets = C.uint32_t(pi.TotalTargets)
+	out.pi_nnodes = C.uint32_t(pi.TotalEngines)
+	out.pi_ndisabled = C.uint32_t(pi.DisabledTargets)
+	out.pi_map_ver = C.uint32_t(pi.MapVersion)
+	if len(pi.SvcRanks) > 0 {
+		out.pi_leader = C.uint32_t(pi.SvcRanks[0])
+	}
+	out.pi_bits = want &^ C.DPI_SPACE
+	out.pi_space.ps_ntargets = C.uint32_t(pi.ActiveTargets)
+	out.pi_rebuild_st.rs_version = C.uint32_t(pi.MapVersion)
+	return nil
+}
+
+//export dgo_pool_connect
+func dgo_pool_connect(pool, sys *C.char, flags C.uint, poh *C.daos_handle_t, info *C.daos_pool_info_t, ev *C.daos_event_t) C.int {
+	if pool == nil || poh == nil {
+		return rc(inval("pool connect: NULL pool or handle"))
+	}
+	id, system := C.GoString(pool), ""
+	if sys != nil {
+		system = C.GoString(sys)
+	}
+	return run(ev, func(ctx context.Context) error {
+		h, err := lib.PoolConnect(ctx, id, system, uint32(flags))
+		if err != nil {
+			return err
+		}
+		if info != nil {
+			pi, err := lib.PoolQuery(ctx, h)
+			if err == nil {
+				err = poolInfo(info, pi)
+			}
+			if err != nil {
+				_ = lib.PoolDisconnect(ctx, h)
+				return err
+			}
+		}
+		setHandle(poh, h)
+		return nil
+	})
+}
+
+//export dgo_pool_disconnect
+func dgo_pool_disconnect(poh C.uint64_t, ev *C.daos_event_t) C.int {
+	return run(ev, func(ctx context.Context) error { return lib.PoolDisconnect(ctx, uint64(poh)) })
+}
+
+//export dgo_pool_query
+func dgo_pool_query(poh C.uint64_t, ranks **C.d_rank_list_t, info *C.daos_pool_info_t, props *C.daos_prop_t, ev *C.daos_event_t) C.int {
+	if ranks != nil || props != nil {
+		return rc(daos.Errorf(daos.ErrNotsupported, "pool query: rank lists and properties are not supported yet (pass NULL)"))
+	}
+	return run(ev, func(ctx context.Context) error {
+		pi, err := lib.PoolQuery(ctx, uint64(poh))
+		if err != nil || info == nil {
+			return err
+		}
+		return poolInfo(info, pi)
+	})
+}
+
+// toGlobal answers a local2global call: with a NULL buffer the blob's size
+// in iov_buf_len, else the blob (DER_TRUNC with the size when it does not
+// fit).
+func toGlobal(glob *C.d_iov_t, blob []byte, err error) C.int {
+	if glob == nil {
+		return rc(inval("local2global: NULL iov"))
+	}
+	if err != nil {
+		return rc(err)
+	}
+	if glob.iov_buf == nil {
+		glob.iov_buf_len = C.size_t(len(blob))
+		glob.iov_len = 0
+		return 0
+	}
+	if int(glob.iov_buf_len) < len(blob) {
+		glob.iov_buf_len = C.size_t(len(blob))
+		return rc(daos.Errorf(daos.ErrTrunc, "local2global: buffer of %d bytes for %d", glob.iov_buf_len, len(blob)))
+	}
+	copy(cBytes(glob.iov_buf, C.size_t(len(blob))), blob)
+	glob.iov_len = C.size_t(len(blob))
+	return 0
+}
+
+// fromGlobal is the blob a global2local call was given.
+func fromGlobal(glob C.d_iov_t) ([]byte, error) {
+	if glob.iov_buf == nil || glob.iov_len == 0 || glob.iov_len > glob.iov_buf_len {
+		return nil, inval("global2local: empty or inconsistent iov (%d bytes in a buffer of %d)", glob.iov_len, glob.iov_buf_len)
+	}
+	return goBytes(glob.iov_buf, glob.iov_len, "global2local")
+}
+
+//export dgo_pool_local2global
+func dgo_pool_local2global(poh C.uint64_t, glob *C.d_iov_t) C.int {
+	blob, err := lib.PoolLocal2Global(uint64(poh))
+	return toGlobal(glob, blob, err)
+}
+
+//export dgo_pool_global2local
+func dgo_pool_global2local(glob C.d_iov_t, poh *C.daos_handle_t) C.int {
+	if poh == nil {
+		return rc(inval("pool global2local: NULL handle"))
+	}
+	blob, err := fromGlobal(glob)
+	if err != nil {
+		return rc(err)
+	}
+	h, err := lib.PoolGlobal2Local(context.Background(), blob)
+	if err != nil {
+		return rc(err)
+	}
+	setHandle(poh, h)
+	return 0
+}

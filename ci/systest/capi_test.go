@@ -1,0 +1,61 @@
+//go:build systest
+
+package systest
+
+import (
+	"context"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestCAPIOnThreeServers builds libdaos and the cmocka test
+// src/tests/daos_api_test.c against it, as an application would
+// (-ldaos, our headers), and runs it against three servers: forked
+// children that each init and write, init/fini counting, pools,
+// containers, object I/O, 64 events in flight, handle sharing, and the
+// error codes of bad arguments.
+func TestCAPIOnThreeServers(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	work := t.TempDir()
+	libdir := filepath.Join(work, "lib64")
+	inc, err := BuildLibdaos(ctx, libdir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testBin := filepath.Join(work, "daos_api_test")
+	root := filepath.Dir(inc)
+	cc := exec.CommandContext(ctx, "gcc", "-std=gnu11", "-Wall", "-Wextra", "-Werror", "-I", inc,
+		"-o", testBin, filepath.Join(root, "tests", "daos_api_test.c"),
+		"-L", libdir, "-Wl,-rpath,"+libdir, "-ldaos", "-lcmocka", "-luuid")
+	if out, err := cc.CombinedOutput(); err != nil {
+		t.Fatalf("compile daos_api_test: %v\n%s", err, out)
+	}
+
+	c := startCluster(ctx, t, 3, 4)
+	createPool(ctx, t, c, "-s", "512MiB", "-n", "1GiB", "capi")
+	a, err := c.StartAgent(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Stop()
+	env := "DAOS_AGENT_DRPC_DIR=" + filepath.Dir(a.Socket)
+	// The forked children open this container: they start before the
+	// parent may call DAOS, so the parent cannot make it itself.
+	mk := exec.CommandContext(ctx, filepath.Join(c.Bin, "daos"), "container", "create", "capi", "forked")
+	mk.Env = append(mk.Environ(), env)
+	if out, err := mk.CombinedOutput(); err != nil {
+		t.Fatalf("container create: %v\n%s", err, out)
+	}
+	run := exec.CommandContext(ctx, testBin)
+	run.Env = append(run.Environ(), env, "DAOS_POOL=capi")
+	out, err := run.CombinedOutput()
+	res := string(out)
+	t.Logf("daos_api_test:\n%s", res)
+	if err != nil || !strings.Contains(res, "[  PASSED  ] 11 test(s).") {
+		t.Fatalf("daos_api_test: %v\n%s", err, c.Logs())
+	}
+}

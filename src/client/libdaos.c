@@ -1,0 +1,370 @@
+/*
+ * libdaos.so.2: the public daos_* entry points. Each forwards to the Go
+ * core (libdaos_core.so, built from bindings/libdaos), which is loaded
+ * with dlopen on the first daos_init rather than linked: a Go runtime
+ * started at program load does not survive fork(), and benchmarks fork
+ * their jobs before those call DAOS.
+ *
+ * The core is found at $DAOS_GO_CORE if set, else next to this library
+ * as daos-go/libdaos_core.so.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <libgen.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <daos.h>
+
+#include "dgo_ops.h"
+
+static const struct dgo_ops *dgo;
+static pthread_mutex_t dgo_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* core_path finds the core: the environment's choice, or the file next
+ * to the library this function lives in. */
+static int
+core_path(char *buf, size_t len)
+{
+	const char *env = getenv("DAOS_GO_CORE");
+	Dl_info     info;
+	char        self[PATH_MAX];
+
+	if (env != NULL && env[0] != '\0') {
+		if ((size_t)snprintf(buf, len, "%s", env) >= len)
+			return -1;
+		return 0;
+	}
+	if (dladdr((void *)core_path, &info) == 0 || info.dli_fname == NULL)
+		return -1;
+	if ((size_t)snprintf(self, sizeof(self), "%s", info.dli_fname) >= sizeof(self))
+		return -1;
+	if ((size_t)snprintf(buf, len, "%s/daos-go/libdaos_core.so", dirname(self)) >= len)
+		return -1;
+	return 0;
+}
+
+/* load_core loads the core once; failures are reported on stderr, since
+ * the caller only sees a DER code. */
+static int
+load_core(void)
+{
+	char                   path[PATH_MAX];
+	void                  *h;
+	const struct dgo_ops  *ops;
+	int                    rc = 0;
+
+	pthread_mutex_lock(&dgo_lock);
+	if (__atomic_load_n(&dgo, __ATOMIC_ACQUIRE) != NULL)
+		goto out;
+	if (core_path(path, sizeof(path)) != 0) {
+		fprintf(stderr, "libdaos: cannot find the daos-go core next to libdaos (set DAOS_GO_CORE)\n");
+		rc = -DER_MISC;
+		goto out;
+	}
+	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (h == NULL) {
+		fprintf(stderr, "libdaos: cannot load the daos-go core %s: %s\n", path, dlerror());
+		rc = -DER_MISC;
+		goto out;
+	}
+	ops = dlsym(h, "dgo_ops");
+	if (ops == NULL || ops->version != DGO_OPS_VERSION) {
+		fprintf(stderr, "libdaos: %s is not a daos-go core for this library (table version %u, want %u)\n",
+			path, ops == NULL ? 0 : ops->version, DGO_OPS_VERSION);
+		rc = -DER_MISC;
+		goto out;
+	}
+	__atomic_store_n(&dgo, ops, __ATOMIC_RELEASE);
+out:
+	pthread_mutex_unlock(&dgo_lock);
+	return rc;
+}
+
+/* CORE(o) binds o to the loaded core, or returns -DER_UNINIT: nothing but
+ * daos_init loads it. */
+#define CORE(o)                                                          \
+	const struct dgo_ops *o = __atomic_load_n(&dgo, __ATOMIC_ACQUIRE); \
+	if (o == NULL)                                                   \
+		return -DER_UNINIT
+
+int
+daos_init(void)
+{
+	int rc = load_core();
+
+	if (rc != 0)
+		return rc;
+	return dgo->init();
+}
+
+int
+daos_fini(void)
+{
+	CORE(o);
+	return o->fini();
+}
+
+/* Event queues and events. */
+
+int
+daos_eq_create(daos_handle_t *eqh)
+{
+	CORE(o);
+	return o->eq_create(eqh);
+}
+
+int
+daos_eq_destroy(daos_handle_t eqh, int flags)
+{
+	CORE(o);
+	return o->eq_destroy(eqh.cookie, flags);
+}
+
+int
+daos_eq_poll(daos_handle_t eqh, int wait_running, int64_t timeout, unsigned int n,
+	     daos_event_t **events)
+{
+	CORE(o);
+	return o->eq_poll(eqh.cookie, wait_running, timeout, n, events);
+}
+
+int
+daos_eq_query(daos_handle_t eqh, daos_eq_query_t query, unsigned int n, daos_event_t **events)
+{
+	CORE(o);
+	return o->eq_query(eqh.cookie, (int)query, n, events);
+}
+
+int
+daos_event_init(daos_event_t *ev, daos_handle_t eqh, daos_event_t *parent)
+{
+	CORE(o);
+	return o->event_init(ev, eqh.cookie, parent);
+}
+
+int
+daos_event_fini(daos_event_t *ev)
+{
+	CORE(o);
+	return o->event_fini(ev);
+}
+
+int
+daos_event_test(daos_event_t *ev, int64_t timeout, bool *flag)
+{
+	CORE(o);
+	return o->event_test(ev, timeout, flag);
+}
+
+int
+daos_event_abort(daos_event_t *ev)
+{
+	CORE(o);
+	return o->event_abort(ev);
+}
+
+/* Pools. daos_pool_connect is daos_pool_connect2 through the header's
+ * rename; the plain name is exported too, for binaries built against
+ * headers without the rename. */
+
+int
+daos_pool_connect(const char *pool, const char *sys, unsigned int flags, daos_handle_t *poh,
+		  daos_pool_info_t *info, daos_event_t *ev)
+{
+	CORE(o);
+	return o->pool_connect((char *)pool, (char *)sys, flags, poh, info, ev);
+}
+
+int
+daos_pool_disconnect(daos_handle_t poh, daos_event_t *ev)
+{
+	CORE(o);
+	return o->pool_disconnect(poh.cookie, ev);
+}
+
+int
+daos_pool_query(daos_handle_t poh, d_rank_list_t **ranks, daos_pool_info_t *info,
+		daos_prop_t *pool_prop, daos_event_t *ev)
+{
+	CORE(o);
+	return o->pool_query(poh.cookie, ranks, info, pool_prop, ev);
+}
+
+int
+daos_pool_local2global(daos_handle_t poh, d_iov_t *glob)
+{
+	CORE(o);
+	return o->pool_local2global(poh.cookie, glob);
+}
+
+int
+daos_pool_global2local(d_iov_t glob, daos_handle_t *poh)
+{
+	CORE(o);
+	return o->pool_global2local(glob, poh);
+}
+
+/* Containers. */
+
+int
+daos_cont_create(daos_handle_t poh, uuid_t *uuid, daos_prop_t *cont_prop, daos_event_t *ev)
+{
+	CORE(o);
+	return o->cont_create(poh.cookie, uuid, cont_prop, ev);
+}
+
+int
+daos_cont_create_with_label(daos_handle_t poh, const char *label, daos_prop_t *cont_prop,
+			    uuid_t *uuid, daos_event_t *ev)
+{
+	CORE(o);
+	return o->cont_create_with_label(poh.cookie, (char *)label, cont_prop, uuid, ev);
+}
+
+int
+daos_cont_open(daos_handle_t poh, const char *cont, unsigned int flags, daos_handle_t *coh,
+	       daos_cont_info_t *info, daos_event_t *ev)
+{
+	CORE(o);
+	return o->cont_open(poh.cookie, (char *)cont, flags, coh, info, ev);
+}
+
+int
+daos_cont_close(daos_handle_t coh, daos_event_t *ev)
+{
+	CORE(o);
+	return o->cont_close(coh.cookie, ev);
+}
+
+int
+daos_cont_destroy(daos_handle_t poh, const char *cont, int force, daos_event_t *ev)
+{
+	CORE(o);
+	return o->cont_destroy(poh.cookie, (char *)cont, force, ev);
+}
+
+int
+daos_cont_query(daos_handle_t coh, daos_cont_info_t *info, daos_prop_t *cont_prop,
+		daos_event_t *ev)
+{
+	CORE(o);
+	return o->cont_query(coh.cookie, info, cont_prop, ev);
+}
+
+int
+daos_cont_local2global(daos_handle_t coh, d_iov_t *glob)
+{
+	CORE(o);
+	return o->cont_local2global(coh.cookie, glob);
+}
+
+int
+daos_cont_global2local(daos_handle_t poh, d_iov_t glob, daos_handle_t *coh)
+{
+	CORE(o);
+	return o->cont_global2local(poh.cookie, glob, coh);
+}
+
+/* Object classes and ids. */
+
+int
+daos_oclass_name2id(const char *name)
+{
+	CORE(o);
+	return o->oclass_name2id((char *)name);
+}
+
+int
+daos_oclass_id2name(daos_oclass_id_t oc_id, char *name)
+{
+	CORE(o);
+	return o->oclass_id2name(oc_id, name);
+}
+
+int
+daos_obj_generate_oid(daos_handle_t coh, daos_obj_id_t *oid, enum daos_otype_t type,
+		      daos_oclass_id_t cid, daos_oclass_hints_t hints, uint32_t args)
+{
+	CORE(o);
+	return o->obj_generate_oid(coh.cookie, oid, (int)type, cid, hints, args);
+}
+
+/* Objects. */
+
+int
+daos_obj_open(daos_handle_t coh, daos_obj_id_t oid, unsigned int mode, daos_handle_t *oh,
+	      daos_event_t *ev)
+{
+	CORE(o);
+	return o->obj_open(coh.cookie, oid, mode, oh, ev);
+}
+
+int
+daos_obj_close(daos_handle_t oh, daos_event_t *ev)
+{
+	CORE(o);
+	return o->obj_close(oh.cookie, ev);
+}
+
+int
+daos_obj_punch(daos_handle_t oh, daos_handle_t th, uint64_t flags, daos_event_t *ev)
+{
+	CORE(o);
+	return o->obj_punch(oh.cookie, th.cookie, flags, ev);
+}
+
+int
+daos_obj_punch_dkeys(daos_handle_t oh, daos_handle_t th, uint64_t flags, unsigned int nr,
+		     daos_key_t *dkeys, daos_event_t *ev)
+{
+	CORE(o);
+	return o->obj_punch_dkeys(oh.cookie, th.cookie, flags, nr, dkeys, ev);
+}
+
+int
+daos_obj_punch_akeys(daos_handle_t oh, daos_handle_t th, uint64_t flags, daos_key_t *dkey,
+		     unsigned int nr, daos_key_t *akeys, daos_event_t *ev)
+{
+	CORE(o);
+	return o->obj_punch_akeys(oh.cookie, th.cookie, flags, dkey, nr, akeys, ev);
+}
+
+int
+daos_obj_update(daos_handle_t oh, daos_handle_t th, uint64_t flags, daos_key_t *dkey,
+		unsigned int nr, daos_iod_t *iods, d_sg_list_t *sgls, daos_event_t *ev)
+{
+	CORE(o);
+	return o->obj_update(oh.cookie, th.cookie, flags, dkey, nr, iods, sgls, ev);
+}
+
+int
+daos_obj_fetch(daos_handle_t oh, daos_handle_t th, uint64_t flags, daos_key_t *dkey,
+	       unsigned int nr, daos_iod_t *iods, d_sg_list_t *sgls, daos_iom_t *ioms,
+	       daos_event_t *ev)
+{
+	CORE(o);
+	return o->obj_fetch(oh.cookie, th.cookie, flags, dkey, nr, iods, sgls, ioms, ev);
+}
+
+/* The renamed entry points under their plain names too (ABI.md 0.1). */
+#undef daos_pool_connect
+#undef daos_cont_create
+#undef daos_cont_open
+#undef daos_cont_destroy
+#undef daos_obj_generate_oid
+int daos_pool_connect(const char *, const char *, unsigned int, daos_handle_t *,
+		      daos_pool_info_t *, daos_event_t *)
+	__attribute__((weak, alias("daos_pool_connect2")));
+int daos_cont_create(daos_handle_t, uuid_t *, daos_prop_t *, daos_event_t *)
+	__attribute__((weak, alias("daos_cont_create2")));
+int daos_cont_open(daos_handle_t, const char *, unsigned int, daos_handle_t *,
+		   daos_cont_info_t *, daos_event_t *) __attribute__((weak, alias("daos_cont_open2")));
+int daos_cont_destroy(daos_handle_t, const char *, int, daos_event_t *)
+	__attribute__((weak, alias("daos_cont_destroy2")));
+int daos_obj_generate_oid(daos_handle_t, daos_obj_id_t *, enum daos_otype_t, daos_oclass_id_t,
+			  daos_oclass_hints_t, uint32_t)
+	__attribute__((weak, alias("daos_obj_generate_oid2")));

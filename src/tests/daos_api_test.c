@@ -1,0 +1,512 @@
+/*
+ * daos_api_test: the libdaos C API against a running system, as an
+ * application sees it (cmocka). Needs a daos_agent (DAOS_AGENT_DRPC_DIR)
+ * and a pool whose label is in $DAOS_POOL; creates and destroys its own
+ * containers.
+ *
+ * The fork test runs first on purpose: the process must not have loaded
+ * the Go core before it forks (see src/client/libdaos.c).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <daos.h>
+
+static const char *pool_label;
+
+static char cont_label[64];
+static daos_handle_t poh, coh;
+
+#define NCHILD 4
+
+/* Children fork before the parent ever initialises DAOS, then each runs a
+ * whole client: init, connect, open, write its own dkey, fini. */
+static void
+test_fork_then_init(void **state)
+{
+	pid_t pids[NCHILD];
+	int   i;
+
+	(void)state;
+	for (i = 0; i < NCHILD; i++) {
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			daos_handle_t ph, ch, oh;
+			daos_obj_id_t oid = {.lo = 77, .hi = 0};
+			d_iov_t       dkey, iov;
+			d_sg_list_t   sgl;
+			daos_iod_t    iod;
+			char          dk[32], val[32];
+			const char   *step = "init";
+			int           rc;
+
+			alarm(60);
+			rc = daos_init();
+			if (rc == 0) {
+				step = "pool connect";
+				rc = daos_pool_connect(pool_label, NULL, DAOS_PC_RW, &ph, NULL, NULL);
+			}
+			if (rc == 0) {
+				step = "container open";
+				rc = daos_cont_open(ph, "forked", DAOS_COO_RW, &ch, NULL, NULL);
+			}
+			if (rc == 0) {
+				step = "generate oid";
+				rc = daos_obj_generate_oid(ch, &oid, DAOS_OT_MULTI_HASHED, OC_S1, 0, 0);
+			}
+			if (rc == 0) {
+				step = "object open";
+				rc = daos_obj_open(ch, oid, DAOS_OO_RW, &oh, NULL);
+			}
+			if (rc == 0) {
+				step = "update";
+				snprintf(dk, sizeof(dk), "child%d", i);
+				snprintf(val, sizeof(val), "written by child %d", i);
+				d_iov_set(&dkey, dk, strlen(dk));
+				d_iov_set(&iov, val, strlen(val) + 1);
+				sgl = (d_sg_list_t){.sg_nr = 1, .sg_iovs = &iov};
+				memset(&iod, 0, sizeof(iod));
+				d_iov_set(&iod.iod_name, "a", 1);
+				iod.iod_type = DAOS_IOD_SINGLE;
+				iod.iod_size = strlen(val) + 1;
+				iod.iod_nr = 1;
+				rc = daos_obj_update(oh, DAOS_TX_NONE, 0, &dkey, 1, &iod, &sgl, NULL);
+			}
+			if (rc == 0) {
+				step = "object close";
+				rc = daos_obj_close(oh, NULL);
+			}
+			if (rc == 0) {
+				step = "container close";
+				rc = daos_cont_close(ch, NULL);
+			}
+			if (rc == 0) {
+				step = "pool disconnect";
+				rc = daos_pool_disconnect(ph, NULL);
+			}
+			if (rc == 0) {
+				step = "fini";
+				rc = daos_fini();
+			}
+			if (rc != 0)
+				fprintf(stderr, "child %d: %s: " DF_RC "\n", i, step, DP_RC(rc));
+			_exit(rc == 0 ? 0 : 1);
+		}
+	}
+	for (i = 0; i < NCHILD; i++) {
+		int status = 0;
+
+		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+}
+
+static void
+test_uninitialised(void **state)
+{
+	daos_handle_t h;
+
+	(void)state;
+	assert_int_equal(daos_fini(), -DER_UNINIT);
+	assert_int_equal(daos_pool_connect(pool_label, NULL, DAOS_PC_RW, &h, NULL, NULL), -DER_UNINIT);
+	assert_int_equal(daos_eq_create(&h), -DER_UNINIT);
+}
+
+static void
+test_init_counts(void **state)
+{
+	(void)state;
+	assert_int_equal(daos_init(), 0);
+	assert_int_equal(daos_init(), 0);
+	assert_int_equal(daos_fini(), 0);
+	/* Still initialised once. */
+	assert_int_equal(daos_oclass_name2id("SX"), OC_SX);
+}
+
+static void
+test_oclass(void **state)
+{
+	char name[MAX_OBJ_CLASS_NAME_LEN + 1];
+
+	(void)state;
+	assert_int_equal(daos_oclass_name2id("S1"), OC_S1);
+	assert_int_equal(daos_oclass_name2id("SX"), 0x0100FFFF);
+	assert_int_equal(daos_oclass_name2id("RP_3GX"), 0x0900FFFF);
+	assert_int_equal(daos_oclass_name2id("EC_2P1GX"), 0x2000FFFF);
+	assert_int_equal(daos_oclass_name2id("sx"), 0);
+	assert_int_equal(daos_oclass_name2id("NO_SUCH_CLASS"), 0);
+	assert_int_equal(daos_oclass_name2id(NULL), 0);
+	assert_int_equal(daos_oclass_id2name(OC_S1, name), 0);
+	assert_string_equal(name, "S1");
+	assert_int_equal(daos_oclass_id2name(0x12345, name), -1);
+}
+
+static void
+test_pool(void **state)
+{
+	daos_pool_info_t info;
+	daos_handle_t    h;
+	uuid_t           zero = {0};
+
+	(void)state;
+	assert_int_equal(daos_pool_connect("no_such_pool", NULL, DAOS_PC_RW, &h, NULL, NULL),
+			 -DER_NONEXIST);
+	assert_int_equal(daos_pool_connect(pool_label, NULL, 0, &h, NULL, NULL), -DER_INVAL);
+	assert_int_equal(daos_pool_connect(pool_label, NULL, DAOS_PC_RW, NULL, NULL, NULL),
+			 -DER_INVAL);
+	assert_int_equal(daos_pool_connect(NULL, NULL, DAOS_PC_RW, &h, NULL, NULL), -DER_INVAL);
+
+	memset(&info, 0xa5, sizeof(info));
+	info.pi_bits = DPI_ALL;
+	assert_int_equal(daos_pool_connect(pool_label, NULL, DAOS_PC_RW, &poh, &info, NULL), 0);
+	assert_true(daos_handle_is_valid(poh));
+	assert_memory_not_equal(info.pi_uuid, zero, sizeof(uuid_t));
+	assert_int_equal(info.pi_ntargets, 12);
+	assert_int_equal(info.pi_nnodes, 3);
+	assert_int_equal(info.pi_ndisabled, 0);
+	assert_true(info.pi_map_ver >= 1);
+
+	memset(&info, 0, sizeof(info));
+	assert_int_equal(daos_pool_query(poh, NULL, &info, NULL, NULL), 0);
+	assert_int_equal(info.pi_ntargets, 12);
+	assert_int_equal(daos_pool_query(DAOS_HDL_INVAL, NULL, &info, NULL, NULL), -DER_NO_HDL);
+	assert_int_equal(daos_pool_disconnect(DAOS_HDL_INVAL, NULL), -DER_NO_HDL);
+}
+
+static void
+test_cont(void **state)
+{
+	daos_cont_info_t info;
+	uuid_t           uuid;
+	daos_handle_t    h;
+
+	(void)state;
+	snprintf(cont_label, sizeof(cont_label), "capi_%d", (int)getpid());
+	assert_int_equal(daos_cont_create_with_label(poh, cont_label, NULL, &uuid, NULL), 0);
+	assert_int_equal(daos_cont_create_with_label(poh, cont_label, NULL, NULL, NULL), -DER_EXIST);
+	assert_int_equal(daos_cont_create_with_label(poh, NULL, NULL, NULL, NULL), -DER_INVAL);
+	assert_int_equal(daos_cont_open(poh, "no_such_cont", DAOS_COO_RW, &h, NULL, NULL),
+			 -DER_NONEXIST);
+	assert_int_equal(daos_cont_open(poh, cont_label, 0, &h, NULL, NULL), -DER_INVAL);
+	assert_int_equal(daos_cont_open(coh, cont_label, DAOS_COO_RW, &h, NULL, NULL), -DER_NO_HDL);
+
+	assert_int_equal(daos_cont_open(poh, cont_label, DAOS_COO_RW, &coh, &info, NULL), 0);
+	assert_memory_equal(info.ci_uuid, uuid, sizeof(uuid_t));
+	assert_true(info.ci_nhandles >= 1);
+	memset(&info, 0, sizeof(info));
+	assert_int_equal(daos_cont_query(coh, &info, NULL, NULL), 0);
+	assert_memory_equal(info.ci_uuid, uuid, sizeof(uuid_t));
+	/* Disconnecting while a container is open is refused. */
+	assert_int_equal(daos_pool_disconnect(poh, NULL), -DER_BUSY);
+}
+
+/* A single value and an array extent under one dkey, read back; a size
+ * query; errors for bad handles and descriptors. */
+static void
+test_obj_io(void **state)
+{
+	daos_obj_id_t oid = {.lo = 1, .hi = 0};
+	daos_handle_t oh;
+	d_iov_t       dkey, iovs[2];
+	d_sg_list_t   sgls[2];
+	daos_iod_t    iods[2];
+	daos_recx_t   recx = {.rx_idx = 10, .rx_nr = 1000};
+	char          single[100], arr[1000], back1[100], back2[1000];
+	int           i;
+
+	(void)state;
+	assert_int_equal(daos_obj_generate_oid(coh, &oid, DAOS_OT_MULTI_HASHED, OC_SX, 0, 0), 0);
+	assert_int_equal(daos_obj_id2type(oid), DAOS_OT_MULTI_HASHED);
+	assert_int_equal(daos_obj_id2class(oid) >> OC_REDUN_SHIFT, OR_RP_1);
+	assert_int_equal(oid.lo, 1);
+	assert_int_equal(daos_obj_generate_oid(DAOS_HDL_INVAL, &oid, DAOS_OT_MULTI_HASHED, OC_SX, 0, 0),
+			 -DER_NO_HDL);
+	assert_int_equal(daos_obj_open(coh, oid, DAOS_OO_RW, &oh, NULL), 0);
+
+	for (i = 0; i < 100; i++)
+		single[i] = (char)(i * 7);
+	for (i = 0; i < 1000; i++)
+		arr[i] = (char)(i * 13 + 1);
+	d_iov_set(&dkey, "dkey0", 5);
+	memset(iods, 0, sizeof(iods));
+	d_iov_set(&iods[0].iod_name, "single", 6);
+	iods[0].iod_type = DAOS_IOD_SINGLE;
+	iods[0].iod_size = sizeof(single);
+	iods[0].iod_nr = 1;
+	d_iov_set(&iods[1].iod_name, "array", 5);
+	iods[1].iod_type = DAOS_IOD_ARRAY;
+	iods[1].iod_size = 1;
+	iods[1].iod_nr = 1;
+	iods[1].iod_recxs = &recx;
+	d_iov_set(&iovs[0], single, sizeof(single));
+	d_iov_set(&iovs[1], arr, sizeof(arr));
+	sgls[0] = (d_sg_list_t){.sg_nr = 1, .sg_iovs = &iovs[0]};
+	sgls[1] = (d_sg_list_t){.sg_nr = 1, .sg_iovs = &iovs[1]};
+	assert_int_equal(daos_obj_update(oh, DAOS_TX_NONE, 0, &dkey, 2, iods, sgls, NULL), 0);
+
+	/* Size query: no sg lists, DAOS_REC_ANY. */
+	iods[0].iod_size = DAOS_REC_ANY;
+	assert_int_equal(daos_obj_fetch(oh, DAOS_TX_NONE, 0, &dkey, 1, iods, NULL, NULL, NULL), 0);
+	assert_int_equal(iods[0].iod_size, sizeof(single));
+
+	memset(back1, 0, sizeof(back1));
+	memset(back2, 0, sizeof(back2));
+	d_iov_set(&iovs[0], back1, sizeof(back1));
+	iovs[0].iov_len = 0;
+	d_iov_set(&iovs[1], back2, sizeof(back2));
+	iovs[1].iov_len = 0;
+	sgls[0].sg_nr_out = sgls[1].sg_nr_out = 99;
+	assert_int_equal(daos_obj_fetch(oh, DAOS_TX_NONE, 0, &dkey, 2, iods, sgls, NULL, NULL), 0);
+	assert_memory_equal(back1, single, sizeof(single));
+	assert_memory_equal(back2, arr, sizeof(arr));
+	assert_int_equal(iovs[0].iov_len, sizeof(single));
+	assert_int_equal(sgls[0].sg_nr_out, 1);
+	assert_int_equal(iovs[1].iov_len, sizeof(arr));
+
+	/* A value larger than the buffer. */
+	iovs[0].iov_buf_len = 10;
+	assert_int_equal(daos_obj_fetch(oh, DAOS_TX_NONE, 0, &dkey, 1, iods, sgls, NULL, NULL),
+			 -DER_REC2BIG);
+	iods[0].iod_size = DAOS_REC_ANY;
+	assert_int_equal(daos_obj_fetch(oh, DAOS_TX_NONE, 0, &dkey, 1, iods, sgls, NULL, NULL),
+			 -DER_REC2BIG);
+	iovs[0].iov_buf_len = sizeof(back1);
+
+	/* Bad arguments. */
+	assert_int_equal(daos_obj_update(DAOS_HDL_INVAL, DAOS_TX_NONE, 0, &dkey, 1, iods, sgls, NULL),
+			 -DER_NO_HDL);
+	assert_int_equal(daos_obj_update(coh, DAOS_TX_NONE, 0, &dkey, 1, iods, sgls, NULL),
+			 -DER_NO_HDL);
+	assert_int_equal(daos_obj_update(oh, DAOS_TX_NONE, 0, NULL, 1, iods, sgls, NULL), -DER_INVAL);
+	assert_int_equal(daos_obj_update(oh, DAOS_TX_NONE, 0, &dkey, 0, iods, sgls, NULL), -DER_INVAL);
+	assert_int_equal(daos_obj_update(oh, DAOS_TX_NONE, 0, &dkey, 1, NULL, sgls, NULL), -DER_INVAL);
+	iods[0].iod_type = 7;
+	assert_int_equal(daos_obj_update(oh, DAOS_TX_NONE, 0, &dkey, 1, iods, sgls, NULL), -DER_INVAL);
+	iods[0].iod_type = DAOS_IOD_SINGLE;
+
+	/* Punch the dkey: the value is gone. */
+	assert_int_equal(daos_obj_punch_dkeys(oh, DAOS_TX_NONE, 0, 1, &dkey, NULL), 0);
+	iods[0].iod_size = DAOS_REC_ANY;
+	assert_int_equal(daos_obj_fetch(oh, DAOS_TX_NONE, 0, &dkey, 1, iods, NULL, NULL, NULL), 0);
+	assert_int_equal(iods[0].iod_size, 0);
+
+	/* Closing the container with an object open is refused. */
+	assert_int_equal(daos_cont_close(coh, NULL), -DER_BUSY);
+	assert_int_equal(daos_obj_close(oh, NULL), 0);
+	assert_int_equal(daos_obj_close(oh, NULL), -DER_NO_HDL);
+}
+
+#define NEV 64
+
+/* 64 updates in flight on one event queue, then 64 fetches; every value
+ * read back. */
+static void
+test_async(void **state)
+{
+	static daos_event_t evs[NEV];
+	static char         vals[NEV][64], back[NEV][64], dks[NEV][16];
+	static d_iov_t      dkeys[NEV], iovs[NEV];
+	static d_sg_list_t  sgls[NEV];
+	static daos_iod_t   iods[NEV];
+	daos_event_t       *done[NEV];
+	daos_obj_id_t       oid = {.lo = 2, .hi = 0};
+	daos_handle_t       eqh, oh, ch;
+	int                 i, n, got, pass;
+
+	(void)state;
+	assert_int_equal(daos_obj_generate_oid(coh, &oid, DAOS_OT_MULTI_HASHED, OC_SX, 0, 0), 0);
+	assert_int_equal(daos_obj_open(coh, oid, DAOS_OO_RW, &oh, NULL), 0);
+	assert_int_equal(daos_eq_create(&eqh), 0);
+	assert_int_equal(daos_eq_poll(eqh, 0, 0, 0, done), -DER_INVAL);
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < NEV; i++) {
+			assert_int_equal(daos_event_init(&evs[i], eqh, NULL), 0);
+			snprintf(dks[i], sizeof(dks[i]), "async%d", i);
+			d_iov_set(&dkeys[i], dks[i], strlen(dks[i]));
+			memset(&iods[i], 0, sizeof(iods[i]));
+			d_iov_set(&iods[i].iod_name, "v", 1);
+			iods[i].iod_type = DAOS_IOD_SINGLE;
+			iods[i].iod_size = sizeof(vals[i]);
+			iods[i].iod_nr = 1;
+			if (pass == 0) {
+				memset(vals[i], 'a' + i % 26, sizeof(vals[i]));
+				snprintf(vals[i], sizeof(vals[i]), "value %d", i);
+				d_iov_set(&iovs[i], vals[i], sizeof(vals[i]));
+			} else {
+				memset(back[i], 0, sizeof(back[i]));
+				d_iov_set(&iovs[i], back[i], sizeof(back[i]));
+			}
+			sgls[i] = (d_sg_list_t){.sg_nr = 1, .sg_iovs = &iovs[i]};
+			if (pass == 0)
+				assert_int_equal(daos_obj_update(oh, DAOS_TX_NONE, 0, &dkeys[i], 1, &iods[i],
+								 &sgls[i], &evs[i]), 0);
+			else
+				assert_int_equal(daos_obj_fetch(oh, DAOS_TX_NONE, 0, &dkeys[i], 1, &iods[i],
+								&sgls[i], NULL, &evs[i]), 0);
+		}
+		/* A running event cannot be finalised, nor its queue destroyed. */
+		assert_int_equal(daos_eq_destroy(eqh, 0), -DER_BUSY);
+		for (got = 0; got < NEV; got += n) {
+			n = daos_eq_poll(eqh, 1, DAOS_EQ_WAIT, NEV, done);
+			assert_true(n > 0);
+			for (i = 0; i < n; i++) {
+				assert_true(done[i] >= &evs[0] && done[i] < &evs[NEV]);
+				assert_int_equal(done[i]->ev_error, 0);
+			}
+		}
+		assert_int_equal(daos_eq_poll(eqh, 1, DAOS_EQ_WAIT, NEV, done), 0);
+		for (i = 0; i < NEV; i++)
+			assert_int_equal(daos_event_fini(&evs[i]), 0);
+	}
+	for (i = 0; i < NEV; i++)
+		assert_memory_equal(back[i], vals[i], sizeof(vals[i]));
+	assert_int_equal(daos_obj_close(oh, NULL), 0);
+
+	/* An async error lands in ev_error. */
+	assert_int_equal(daos_event_init(&evs[0], eqh, NULL), 0);
+	assert_int_equal(daos_cont_open(poh, "no_such_cont", DAOS_COO_RW, &ch, NULL, &evs[0]), 0);
+	assert_int_equal(daos_eq_poll(eqh, 1, DAOS_EQ_WAIT, 1, done), 1);
+	assert_ptr_equal(done[0], &evs[0]);
+	assert_int_equal(evs[0].ev_error, -DER_NONEXIST);
+	assert_int_equal(daos_event_fini(&evs[0]), 0);
+	assert_int_equal(daos_eq_destroy(eqh, 0), 0);
+	assert_int_equal(daos_eq_destroy(eqh, 0), -DER_NONEXIST);
+}
+
+/* Pool and container handles shared as bytes, used from "another
+ * process" (here: the same one, through fresh handles). */
+static void
+test_handle_sharing(void **state)
+{
+	d_iov_t       pg = {0}, cg = {0};
+	daos_handle_t p2, c2, oh;
+	daos_obj_id_t oid = {.lo = 2, .hi = 0};
+	d_iov_t       dkey, iov;
+	d_sg_list_t   sgl;
+	daos_iod_t    iod;
+	char          back[64];
+
+	(void)state;
+	assert_int_equal(daos_pool_local2global(poh, &pg), 0);
+	assert_true(pg.iov_buf_len > 0);
+	pg.iov_buf = malloc(pg.iov_buf_len);
+	pg.iov_len = pg.iov_buf_len;
+	pg.iov_buf_len = 1;
+	assert_int_equal(daos_pool_local2global(poh, &pg), -DER_TRUNC);
+	pg.iov_buf_len = pg.iov_len;
+	assert_int_equal(daos_pool_local2global(poh, &pg), 0);
+	assert_int_equal(daos_cont_local2global(coh, &cg), 0);
+	cg.iov_buf = malloc(cg.iov_buf_len);
+	cg.iov_len = cg.iov_buf_len;
+	assert_int_equal(daos_cont_local2global(coh, &cg), 0);
+
+	assert_int_equal(daos_pool_global2local(pg, &p2), 0);
+	assert_int_equal(daos_cont_global2local(p2, cg, &c2), 0);
+	assert_int_equal(daos_obj_generate_oid(c2, &oid, DAOS_OT_MULTI_HASHED, OC_SX, 0, 0), 0);
+	assert_int_equal(daos_obj_open(c2, oid, DAOS_OO_RO, &oh, NULL), 0);
+	d_iov_set(&dkey, "async5", 6);
+	memset(&iod, 0, sizeof(iod));
+	d_iov_set(&iod.iod_name, "v", 1);
+	iod.iod_type = DAOS_IOD_SINGLE;
+	iod.iod_size = sizeof(back);
+	iod.iod_nr = 1;
+	d_iov_set(&iov, back, sizeof(back));
+	sgl = (d_sg_list_t){.sg_nr = 1, .sg_iovs = &iov};
+	assert_int_equal(daos_obj_fetch(oh, DAOS_TX_NONE, 0, &dkey, 1, &iod, &sgl, NULL, NULL), 0);
+	assert_string_equal(back, "value 5");
+	/* Read-only object: writes are refused. */
+	assert_int_equal(daos_obj_update(oh, DAOS_TX_NONE, 0, &dkey, 1, &iod, &sgl, NULL), -DER_NO_PERM);
+	assert_int_equal(daos_obj_close(oh, NULL), 0);
+	assert_int_equal(daos_cont_close(c2, NULL), 0);
+	assert_int_equal(daos_pool_disconnect(p2, NULL), 0);
+
+	/* A damaged blob is refused. */
+	((char *)cg.iov_buf)[cg.iov_len / 2] ^= 0x55;
+	assert_int_equal(daos_cont_global2local(poh, cg, &c2), -DER_INVAL);
+	free(pg.iov_buf);
+	free(cg.iov_buf);
+}
+
+/* The forked children's writes are all there. */
+static void
+test_forked_writes(void **state)
+{
+	daos_handle_t ch, oh;
+	daos_obj_id_t oid = {.lo = 77, .hi = 0};
+	int           i;
+
+	(void)state;
+	assert_int_equal(daos_cont_open(poh, "forked", DAOS_COO_RO, &ch, NULL, NULL), 0);
+	assert_int_equal(daos_obj_generate_oid(ch, &oid, DAOS_OT_MULTI_HASHED, OC_S1, 0, 0), 0);
+	assert_int_equal(daos_obj_open(ch, oid, DAOS_OO_RO, &oh, NULL), 0);
+	for (i = 0; i < NCHILD; i++) {
+		char        dk[32], want[32], back[32] = {0};
+		d_iov_t     dkey, iov;
+		d_sg_list_t sgl;
+		daos_iod_t  iod;
+
+		snprintf(dk, sizeof(dk), "child%d", i);
+		snprintf(want, sizeof(want), "written by child %d", i);
+		d_iov_set(&dkey, dk, strlen(dk));
+		memset(&iod, 0, sizeof(iod));
+		d_iov_set(&iod.iod_name, "a", 1);
+		iod.iod_type = DAOS_IOD_SINGLE;
+		iod.iod_size = DAOS_REC_ANY;
+		iod.iod_nr = 1;
+		d_iov_set(&iov, back, sizeof(back));
+		sgl = (d_sg_list_t){.sg_nr = 1, .sg_iovs = &iov};
+		assert_int_equal(daos_obj_fetch(oh, DAOS_TX_NONE, 0, &dkey, 1, &iod, &sgl, NULL, NULL), 0);
+		assert_int_equal(iod.iod_size, strlen(want) + 1);
+		assert_string_equal(back, want);
+	}
+	assert_int_equal(daos_obj_close(oh, NULL), 0);
+	assert_int_equal(daos_cont_close(ch, NULL), 0);
+}
+
+static void
+test_teardown(void **state)
+{
+	(void)state;
+	assert_int_equal(daos_cont_close(coh, NULL), 0);
+	assert_int_equal(daos_cont_destroy(poh, cont_label, 0, NULL), 0);
+	assert_int_equal(daos_cont_open(poh, cont_label, DAOS_COO_RW, &coh, NULL, NULL), -DER_NONEXIST);
+	assert_int_equal(daos_pool_disconnect(poh, NULL), 0);
+	assert_int_equal(daos_fini(), 0);
+	assert_int_equal(daos_fini(), -DER_UNINIT);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_fork_then_init),
+	    cmocka_unit_test(test_uninitialised),
+	    cmocka_unit_test(test_init_counts),
+	    cmocka_unit_test(test_oclass),
+	    cmocka_unit_test(test_pool),
+	    cmocka_unit_test(test_cont),
+	    cmocka_unit_test(test_obj_io),
+	    cmocka_unit_test(test_async),
+	    cmocka_unit_test(test_handle_sharing),
+	    cmocka_unit_test(test_forked_writes),
+	    cmocka_unit_test(test_teardown),
+	};
+
+	pool_label = getenv("DAOS_POOL");
+	if (pool_label == NULL) {
+		fprintf(stderr, "daos_api_test: set DAOS_POOL to a pool's label\n");
+		return 2;
+	}
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
