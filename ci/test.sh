@@ -60,12 +60,15 @@ stage "SCons build and install"
 prefix=$(mktemp -d)
 scons -Q -j2 install PREFIX="$prefix"
 
+stage "IOR's configure probes against the installed prefix"
+ci/iorprobe.sh "$prefix"
+
 stage "smoke: installed binaries"
 for b in daos_server daos_engine daos_agent dmg daos daos_perf dfuse ddb; do
 	"$prefix/bin/$b" version | grep -q "^$b version " || { echo "$b version failed"; exit 1; }
 	"$prefix/bin/$b" --help >/dev/null || { echo "$b --help failed"; exit 1; }
 done
-for d in bin lib include etc; do
+for d in bin lib64 include etc; do
 	[[ -d "$prefix/$d" ]] || { echo "install lacks $d/"; exit 1; }
 done
 scan=$("$prefix/bin/daos_server" network scan -p ofi+tcp)
@@ -74,6 +77,10 @@ grep -Eq 'ofi\+tcp;ofi_rxm +.*\blo\b' <<<"$scan" || { echo "network scan did not
 
 stage "smoke: local emulated system from the installed binaries (the quickstart's main job)"
 DAOS_GO_CLUSTER_DIR="$prefix/cluster" ci/localcluster.sh start "$prefix/bin"
+
+stage "C API test (built by SCons, installed) against the local system"
+DAOS_AGENT_DRPC_DIR="$prefix/cluster/agent" "$prefix/bin/daos" container create tank forked
+DAOS_AGENT_DRPC_DIR="$prefix/cluster/agent" DAOS_POOL=tank DAOS_POOL_TARGETS=12 "$prefix/bin/daos_api_test"
 DAOS_GO_CLUSTER_DIR="$prefix/cluster" ci/localcluster.sh stop
 
 passed=$(grep -cE '^\s*--- PASS' "$log" || true)

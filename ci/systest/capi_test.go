@@ -51,7 +51,7 @@ func TestCAPIOnThreeServers(t *testing.T) {
 		t.Fatalf("container create: %v\n%s", err, out)
 	}
 	run := exec.CommandContext(ctx, testBin)
-	run.Env = append(run.Environ(), env, "DAOS_POOL=capi")
+	run.Env = append(run.Environ(), env, "DAOS_POOL=capi", "DAOS_POOL_TARGETS=12")
 	out, err := run.CombinedOutput()
 	res := string(out)
 	t.Logf("daos_api_test:\n%s", res)

@@ -49,10 +49,14 @@ func BuildLibdaos(ctx context.Context, libdir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	client, err := filepath.Glob(filepath.Join(root, "src", "client", "*.c"))
+	if err != nil {
+		return "", err
+	}
 	args := append([]string{"-std=gnu11", "-O2", "-g", "-Wall", "-Wextra", "-Werror", "-fPIC", "-shared",
 		"-I", inc, "-I", filepath.Join(root, "src", "client"),
-		"-o", filepath.Join(libdir, "libdaos.so.2"), "-Wl,-soname,libdaos.so.2",
-		filepath.Join(root, "src", "client", "libdaos.c")}, srcs...)
+		"-o", filepath.Join(libdir, "libdaos.so.2"), "-Wl,-soname,libdaos.so.2"}, client...)
+	args = append(args, srcs...)
 	args = append(args, "-ldl", "-lpthread", "-luuid")
 	if out, err := exec.CommandContext(ctx, "gcc", args...).CombinedOutput(); err != nil {
 		return "", fmt.Errorf("build libdaos.so.2: %v\n%s", err, out)

@@ -1,8 +1,10 @@
 /*
  * daos_api_test: the libdaos C API against a running system, as an
  * application sees it (cmocka). Needs a daos_agent (DAOS_AGENT_DRPC_DIR)
- * and a pool whose label is in $DAOS_POOL; creates and destroys its own
- * containers.
+ * and a pool whose label is in $DAOS_POOL (with $DAOS_POOL_TARGETS
+ * targets, when set), holding a container labelled "forked" (the forked
+ * children open it before the parent may call DAOS); creates and destroys
+ * its other containers itself.
  *
  * The fork test runs first on purpose: the process must not have loaded
  * the Go core before it forks (see src/client/libdaos.c).
@@ -22,6 +24,7 @@
 #include <daos.h>
 
 static const char *pool_label;
+static unsigned int pool_targets; /* $DAOS_POOL_TARGETS, 0: not checked */
 
 static char cont_label[64];
 static daos_handle_t poh, coh;
@@ -172,14 +175,16 @@ test_pool(void **state)
 	assert_int_equal(daos_pool_connect(pool_label, NULL, DAOS_PC_RW, &poh, &info, NULL), 0);
 	assert_true(daos_handle_is_valid(poh));
 	assert_memory_not_equal(info.pi_uuid, zero, sizeof(uuid_t));
-	assert_int_equal(info.pi_ntargets, 12);
-	assert_int_equal(info.pi_nnodes, 3);
+	if (pool_targets != 0)
+		assert_int_equal(info.pi_ntargets, pool_targets);
+	assert_true(info.pi_ntargets > 0);
+	assert_true(info.pi_nnodes > 0);
 	assert_int_equal(info.pi_ndisabled, 0);
 	assert_true(info.pi_map_ver >= 1);
 
 	memset(&info, 0, sizeof(info));
 	assert_int_equal(daos_pool_query(poh, NULL, &info, NULL, NULL), 0);
-	assert_int_equal(info.pi_ntargets, 12);
+	assert_true(info.pi_ntargets > 0);
 	assert_int_equal(daos_pool_query(DAOS_HDL_INVAL, NULL, &info, NULL, NULL), -DER_NO_HDL);
 	assert_int_equal(daos_pool_disconnect(DAOS_HDL_INVAL, NULL), -DER_NO_HDL);
 }
@@ -503,6 +508,8 @@ main(void)
 	    cmocka_unit_test(test_teardown),
 	};
 
+	if (getenv("DAOS_POOL_TARGETS") != NULL)
+		pool_targets = (unsigned int)atoi(getenv("DAOS_POOL_TARGETS"));
 	pool_label = getenv("DAOS_POOL");
 	if (pool_label == NULL) {
 		fprintf(stderr, "daos_api_test: set DAOS_POOL to a pool's label\n");

@@ -72,7 +72,7 @@ func AttachAt(ctx context.Context, path, sys string) (*Session, error) {
 		s.agent.Close()
 		return nil, daos.Errorf(daos.ErrUnreach, "attach info for system %s lists no engines", sys)
 	}
-	ep, err := listen(ctx, info.GetClientNetHint())
+	ep, err := listen(ctx, info.GetClientNetHint(), s.engines[0].Provider.String())
 	if err != nil {
 		s.agent.Close()
 		return nil, fmt.Errorf("open the client fabric endpoint: %w", err)
@@ -180,12 +180,13 @@ func (s *Session) Close() error {
 	return err
 }
 
-// listen opens the client's endpoint with the agent's hint. Without
-// libfabric, ofi+tcp is served by the pure-Go tcp provider (the engines
-// do the same), so a client falls back to it too.
-func listen(ctx context.Context, hint *mgmtpb.ClientNetHint) (*rpc.Endpoint, error) {
+// listen opens the client's endpoint with the agent's hint, but with the
+// provider the engines' addresses name (served): engines without
+// libfabric serve ofi+tcp with the pure-Go tcp provider, and a client that
+// has libfabric must then use tcp as well to reach them.
+func listen(ctx context.Context, hint *mgmtpb.ClientNetHint, served string) (*rpc.Endpoint, error) {
 	fc := fabric.Config{Provider: hint.GetProvider(), Interface: hint.GetInterface()}
-	if fc.Provider == "" {
+	if served == "tcp" || fc.Provider == "" {
 		fc.Provider = "tcp"
 	}
 	if fc.Interface == "" {

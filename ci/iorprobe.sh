@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Checks that an installed prefix passes the probes IOR's configure makes
+# for its DFS backend (ABI.md 3.1), each of which silently drops DFS when it
+# fails, and that a program using what IOR's aiori-DFS.c uses links with
+# IOR's library list.
+#
+#   ci/iorprobe.sh PREFIX
+set -euo pipefail
+prefix=${1:?usage: ci/iorprobe.sh PREFIX}
+if [[ -d "$prefix/lib/x86_64-linux-gnu" ]]; then libdir=$prefix/lib/x86_64-linux-gnu; else libdir=$prefix/lib64; fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cc() { gcc -I"$prefix/include" -L"$libdir" -Wl,--enable-new-dtags -Wl,-rpath="$libdir" "$@"; }
+fail() { echo "iorprobe: $*" >&2; exit 1; }
+
+# AC_CHECK_HEADERS: each header after autoconf's default includes.
+for h in gurt/common.h daos.h; do
+	printf '#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n#include <stdint.h>\n#include <unistd.h>\n#include <%s>\nint main(void) { return 0; }\n' "$h" >"$work/h.c"
+	cc -c -o "$work/h.o" "$work/h.c" || fail "header $h does not compile on its own"
+done
+# AC_CHECK_LIB: a call through an undeclared prototype, as autoconf writes it.
+for pair in gurt:d_hash_murmur64 uuid:uuid_generate daos:daos_init dfs:dfs_mkdir; do
+	lib=${pair%%:*} sym=${pair#*:}
+	printf 'char %s (void);\nint main (void) { return %s (); }\n' "$sym" "$sym" >"$work/l.c"
+	cc -o "$work/l" "$work/l.c" -l"$lib" 2>"$work/err" || { cat "$work/err"; fail "-l$lib lacks $sym"; }
+done
+# What aiori-DFS.c calls, linked as IOR's Makefile links it.
+cat >"$work/dfs.c" <<'C'
+#include <gurt/common.h>
+#include <gurt/hash.h>
+#include <daos.h>
+#include <daos_fs.h>
+#include <fcntl.h>
+void *refs[] = {
+	(void *)daos_init, (void *)daos_fini, (void *)daos_oclass_name2id, (void *)daos_pool_connect,
+	(void *)daos_pool_disconnect, (void *)daos_pool_local2global, (void *)daos_pool_global2local,
+	(void *)daos_pool_query, (void *)daos_cont_open, (void *)daos_cont_close, (void *)daos_cont_destroy,
+	(void *)daos_cont_local2global, (void *)daos_cont_global2local,
+	(void *)dfs_cont_create_with_label, (void *)dfs_mount, (void *)dfs_umount, (void *)dfs_local2global,
+	(void *)dfs_global2local, (void *)dfs_set_prefix, (void *)dfs_obj_local2global,
+	(void *)dfs_obj_global2local, (void *)dfs_lookup, (void *)dfs_open, (void *)dfs_release,
+	(void *)dfs_read, (void *)dfs_write, (void *)dfs_sync, (void *)dfs_remove, (void *)dfs_get_size,
+	(void *)dfs_mkdir, (void *)dfs_move, (void *)dfs_access, (void *)dfs_stat,
+	(void *)d_hash_table_create, (void *)d_hash_table_destroy, (void *)d_hash_rec_find,
+	(void *)d_hash_rec_insert, (void *)d_hash_rec_first, (void *)d_hash_rec_decref,
+	(void *)d_hash_string_u32,
+};
+int main(void) { return refs[0] == 0; }
+C
+cc -o "$work/dfs" "$work/dfs.c" -lgurt -ldaos_common -ldaos -ldfs -luuid -lm || fail "IOR's DFS backend does not link"
+for sym in daos_pool_connect2 daos_cont_open2 daos_cont_destroy2; do
+	nm -u "$work/dfs" | grep -qw "$sym" || fail "the renamed entry point $sym is not what a program built against our headers calls"
+done
+# One library behind all the names (one Go runtime, loaded later).
+needed=$(readelf -d "$work/dfs" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | sort -u | tr '\n' ' ')
+grep -qw libdaos.so.2 <<<"$needed" || fail "the program does not need libdaos.so.2 (needs: $needed)"
+for l in $needed; do
+	case $l in libdaos.so.2|libuuid.so.1|libc.so.6|libm.so.6) ;; *) fail "unexpected NEEDED $l (needs: $needed)";; esac
+done
+echo "iorprobe: $prefix passes IOR's configure probes; aiori-DFS links against $libdir (needs: $needed)"
