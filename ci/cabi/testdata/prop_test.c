@@ -1,0 +1,410 @@
+/*
+ * cmocka tests of src/client/prop.c (daos_prop_*), built with the address
+ * and undefined-behaviour sanitizers by prop_test.go so that a value an
+ * entry owns but nobody frees shows up as a leak at exit.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <daos_errno.h>
+#include <daos_prop.h>
+#include <gurt/common.h>
+
+static void
+test_alloc_free(void **state)
+{
+	daos_prop_t *p;
+	uint32_t     i;
+
+	(void)state;
+	p = daos_prop_alloc(0);
+	assert_non_null(p);
+	assert_int_equal(p->dpp_nr, 0);
+	assert_null(p->dpp_entries);
+	assert_null(daos_prop_entry_get(p, DAOS_PROP_CO_LABEL));
+	daos_prop_free(p);
+
+	p = daos_prop_alloc(7);
+	assert_non_null(p);
+	assert_int_equal(p->dpp_nr, 7);
+	for (i = 0; i < 7; i++) {
+		assert_int_equal(p->dpp_entries[i].dpe_type, 0);
+		assert_int_equal(p->dpp_entries[i].dpe_flags, 0);
+		assert_int_equal(p->dpp_entries[i].dpe_val, 0);
+	}
+	daos_prop_free(p);
+
+	/* A count no property list needs is refused, not attempted. */
+	assert_null(daos_prop_alloc(UINT32_MAX));
+	assert_null(daos_prop_alloc(1u << 20));
+
+	daos_prop_free(NULL);
+	daos_prop_fini(NULL);
+}
+
+/* Strings and blobs the entries own are released by free and fini (the
+ * sanitizer's leak check at exit is the assertion). */
+static void
+test_owned_values_freed(void **state)
+{
+	daos_prop_t   *p;
+	daos_prop_t    onstack;
+	d_rank_list_t *ranks;
+	unsigned char  acl[40];
+
+	(void)state;
+	memset(acl, 0xa5, sizeof(acl));
+	p = daos_prop_alloc(5);
+	assert_non_null(p);
+	p->dpp_entries[0].dpe_type = DAOS_PROP_PO_LABEL;
+	p->dpp_entries[1].dpe_type = DAOS_PROP_PO_OWNER;
+	p->dpp_entries[2].dpe_type = DAOS_PROP_PO_ACL;
+	p->dpp_entries[3].dpe_type = DAOS_PROP_PO_SVC_LIST;
+	p->dpp_entries[4].dpe_type = DAOS_PROP_PO_SPACE_RB;
+	assert_int_equal(daos_prop_set_str(p, DAOS_PROP_PO_LABEL, "pool_a", 6), 0);
+	/* Replacing a value releases the old one. */
+	assert_int_equal(daos_prop_set_str(p, DAOS_PROP_PO_LABEL, "pool_b", 64), 0);
+	assert_string_equal(p->dpp_entries[0].dpe_str, "pool_b");
+	assert_int_equal(daos_prop_set_str(p, DAOS_PROP_PO_OWNER, "root@", 5), 0);
+	assert_int_equal(daos_prop_set_ptr(p, DAOS_PROP_PO_ACL, acl, sizeof(acl)), 0);
+	assert_ptr_not_equal(p->dpp_entries[2].dpe_val_ptr, acl);
+	assert_memory_equal(p->dpp_entries[2].dpe_val_ptr, acl, sizeof(acl));
+	assert_int_equal(daos_prop_set_ptr(p, DAOS_PROP_PO_ACL, acl, 8), 0);
+
+	ranks = d_rank_list_alloc(3);
+	assert_non_null(ranks);
+	ranks->rl_ranks[0] = 4;
+	ranks->rl_ranks[2] = 9;
+	assert_int_equal(daos_prop_set_ptr(p, DAOS_PROP_PO_SVC_LIST, ranks, 0), 0);
+	d_rank_list_free(ranks);
+	ranks = p->dpp_entries[3].dpe_val_ptr;
+	assert_int_equal(ranks->rl_nr, 3);
+	assert_int_equal(ranks->rl_ranks[2], 9);
+	p->dpp_entries[4].dpe_val = 10;
+	daos_prop_free(p);
+
+	/* fini keeps the caller's struct but releases the rest. */
+	memset(&onstack, 0, sizeof(onstack));
+	onstack.dpp_nr = 1;
+	onstack.dpp_entries = calloc(1, sizeof(*onstack.dpp_entries));
+	assert_non_null(onstack.dpp_entries);
+	onstack.dpp_entries[0].dpe_type = DAOS_PROP_CO_OWNER_GROUP;
+	assert_int_equal(daos_prop_set_str(&onstack, DAOS_PROP_CO_OWNER_GROUP,
+					   "admins@", 7), 0);
+	daos_prop_fini(&onstack);
+	assert_int_equal(onstack.dpp_nr, 0);
+	assert_null(onstack.dpp_entries);
+
+	/* A value the application allocated and assigned itself is freed
+	 * like DAOS frees it. */
+	p = daos_prop_alloc(2);
+	assert_non_null(p);
+	p->dpp_entries[0].dpe_type = DAOS_PROP_CO_ACL;
+	p->dpp_entries[0].dpe_val_ptr = malloc(24);
+	p->dpp_entries[1].dpe_type = DAOS_PROP_CO_LABEL;
+	p->dpp_entries[1].dpe_str = strdup("raw_label");
+	daos_prop_free(p);
+}
+
+static void
+test_entry_get(void **state)
+{
+	daos_prop_t *p;
+
+	(void)state;
+	p = daos_prop_alloc(3);
+	assert_non_null(p);
+	p->dpp_entries[0].dpe_type = DAOS_PROP_CO_LAYOUT_TYPE;
+	p->dpp_entries[1].dpe_type = DAOS_PROP_CO_CSUM;
+	p->dpp_entries[2].dpe_type = DAOS_PROP_CO_LABEL;
+	assert_ptr_equal(daos_prop_entry_get(p, DAOS_PROP_CO_CSUM), &p->dpp_entries[1]);
+	assert_ptr_equal(daos_prop_entry_get(p, DAOS_PROP_CO_LABEL), &p->dpp_entries[2]);
+	assert_null(daos_prop_entry_get(p, DAOS_PROP_CO_ACL));
+	assert_null(daos_prop_entry_get(p, DAOS_PROP_PO_LABEL));
+	assert_null(daos_prop_entry_get(NULL, DAOS_PROP_CO_CSUM));
+	daos_prop_free(p);
+}
+
+static void
+test_set_str_limits(void **state)
+{
+	daos_prop_t *p;
+	char	     label[DAOS_PROP_LABEL_MAX_LEN + 2];
+	char	     owner[DAOS_ACL_MAX_PRINCIPAL_LEN + 2];
+
+	(void)state;
+	p = daos_prop_alloc(3);
+	assert_non_null(p);
+	p->dpp_entries[0].dpe_type = DAOS_PROP_CO_LABEL;
+	p->dpp_entries[1].dpe_type = DAOS_PROP_CO_OWNER;
+	p->dpp_entries[2].dpe_type = DAOS_PROP_CO_REDUN_FAC;
+
+	memset(label, 'x', sizeof(label) - 1);
+	label[sizeof(label) - 1] = '\0';
+	assert_int_equal(daos_prop_set_str(p, DAOS_PROP_CO_LABEL, label, sizeof(label)),
+			 -DER_INVAL);
+	assert_null(p->dpp_entries[0].dpe_str);
+	label[DAOS_PROP_LABEL_MAX_LEN] = '\0';
+	assert_int_equal(daos_prop_set_str(p, DAOS_PROP_CO_LABEL, label, sizeof(label)), 0);
+	assert_int_equal(strlen(p->dpp_entries[0].dpe_str), DAOS_PROP_LABEL_MAX_LEN);
+
+	/* len bounds the copy; the source need not end within it. */
+	assert_int_equal(daos_prop_set_str(p, DAOS_PROP_CO_LABEL, "abcdef", 3), 0);
+	assert_string_equal(p->dpp_entries[0].dpe_str, "abc");
+
+	/* A failed set keeps the old value. */
+	assert_int_equal(daos_prop_set_str(p, DAOS_PROP_CO_LABEL, NULL, 4), -DER_INVAL);
+	assert_int_equal(daos_prop_set_str(p, DAOS_PROP_CO_LABEL, "", 1), -DER_INVAL);
+	assert_int_equal(daos_prop_set_str(p, DAOS_PROP_CO_LABEL, "abc", 0), -DER_INVAL);
+	assert_int_equal(daos_prop_set_str(p, DAOS_PROP_CO_LABEL, "bad label", 9), -DER_INVAL);
+	assert_int_equal(daos_prop_set_str(p, DAOS_PROP_CO_LABEL,
+					   "12345678-1234-1234-1234-123456789abc", 36),
+			 -DER_INVAL);
+	assert_string_equal(p->dpp_entries[0].dpe_str, "abc");
+
+	memset(owner, 'o', sizeof(owner) - 1);
+	owner[sizeof(owner) - 1] = '\0';
+	assert_int_equal(daos_prop_set_str(p, DAOS_PROP_CO_OWNER, owner, sizeof(owner)),
+			 -DER_INVAL);
+	owner[DAOS_ACL_MAX_PRINCIPAL_LEN] = '\0';
+	assert_int_equal(daos_prop_set_str(p, DAOS_PROP_CO_OWNER, owner, sizeof(owner)), 0);
+
+	/* Wrong kind, missing entry, NULL list. */
+	assert_int_equal(daos_prop_set_str(p, DAOS_PROP_CO_REDUN_FAC, "x", 1), -DER_INVAL);
+	assert_int_equal(daos_prop_set_str(p, DAOS_PROP_CO_OWNER_GROUP, "g@", 2),
+			 -DER_NONEXIST);
+	assert_int_equal(daos_prop_set_str(NULL, DAOS_PROP_CO_LABEL, "x", 1), -DER_INVAL);
+	assert_int_equal(daos_prop_entry_set_str(NULL, "x", 1), -DER_INVAL);
+
+	assert_int_equal(daos_prop_set_ptr(p, DAOS_PROP_CO_LABEL, "x", 2), -DER_INVAL);
+	assert_int_equal(daos_prop_set_ptr(p, DAOS_PROP_CO_ACL, "x", 2), -DER_NONEXIST);
+	daos_prop_free(p);
+
+	p = daos_prop_alloc(1);
+	assert_non_null(p);
+	p->dpp_entries[0].dpe_type = DAOS_PROP_CO_ACL;
+	assert_int_equal(daos_prop_set_ptr(p, DAOS_PROP_CO_ACL, "x", 0), -DER_INVAL);
+	assert_int_equal(daos_prop_set_ptr(p, DAOS_PROP_CO_ACL, NULL, 4), -DER_INVAL);
+	/* A set clears "not set". */
+	p->dpp_entries[0].dpe_flags = DAOS_PROP_ENTRY_NOT_SET;
+	assert_false(daos_prop_is_set(&p->dpp_entries[0]));
+	assert_int_equal(daos_prop_entry_set_ptr(&p->dpp_entries[0], "acl", 4), 0);
+	assert_true(daos_prop_is_set(&p->dpp_entries[0]));
+	daos_prop_free(p);
+}
+
+/* A container list with one entry of every value kind. */
+static daos_prop_t *
+cont_sample(void)
+{
+	daos_prop_t *p = daos_prop_alloc(5);
+
+	assert_non_null(p);
+	p->dpp_entries[0].dpe_type = DAOS_PROP_CO_LABEL;
+	p->dpp_entries[1].dpe_type = DAOS_PROP_CO_OWNER;
+	p->dpp_entries[2].dpe_type = DAOS_PROP_CO_ACL;
+	p->dpp_entries[3].dpe_type = DAOS_PROP_CO_LAYOUT_TYPE;
+	p->dpp_entries[3].dpe_val = DAOS_PROP_CO_LAYOUT_POSIX;
+	p->dpp_entries[4].dpe_type = DAOS_PROP_CO_ROOTS;
+	assert_int_equal(daos_prop_set_str(p, DAOS_PROP_CO_LABEL, "cont1", 5), 0);
+	assert_int_equal(daos_prop_set_str(p, DAOS_PROP_CO_OWNER, "alice@", 6), 0);
+	assert_int_equal(daos_prop_set_ptr(p, DAOS_PROP_CO_ACL, "ACLBYTES", 8), 0);
+	assert_int_equal(daos_prop_set_ptr(p, DAOS_PROP_CO_ROOTS,
+					   "0123456789abcdef0123456789abcdef", 32), 0);
+	return p;
+}
+
+/* Changes every owned value of a cont_sample list in place. */
+static void
+scribble(daos_prop_t *p)
+{
+	p->dpp_entries[0].dpe_str[0] = 'X';
+	p->dpp_entries[1].dpe_str[0] = 'X';
+	memset(p->dpp_entries[2].dpe_val_ptr, 'X', 8);
+	p->dpp_entries[3].dpe_val = DAOS_PROP_CO_LAYOUT_HDF5;
+	memset(p->dpp_entries[4].dpe_val_ptr, 'X', 32);
+}
+
+static void
+check_sample(daos_prop_t *p)
+{
+	struct daos_prop_entry *e;
+
+	e = daos_prop_entry_get(p, DAOS_PROP_CO_LABEL);
+	assert_non_null(e);
+	assert_string_equal(e->dpe_str, "cont1");
+	e = daos_prop_entry_get(p, DAOS_PROP_CO_OWNER);
+	assert_non_null(e);
+	assert_string_equal(e->dpe_str, "alice@");
+	e = daos_prop_entry_get(p, DAOS_PROP_CO_ACL);
+	assert_non_null(e);
+	assert_memory_equal(e->dpe_val_ptr, "ACLBYTES", 8);
+	e = daos_prop_entry_get(p, DAOS_PROP_CO_LAYOUT_TYPE);
+	assert_non_null(e);
+	assert_int_equal(e->dpe_val, DAOS_PROP_CO_LAYOUT_POSIX);
+	e = daos_prop_entry_get(p, DAOS_PROP_CO_ROOTS);
+	assert_non_null(e);
+	assert_memory_equal(e->dpe_val_ptr, "0123456789abcdef0123456789abcdef", 32);
+}
+
+static void
+test_copy(void **state)
+{
+	daos_prop_t *src, *dst, *small;
+	uint32_t     i;
+
+	(void)state;
+	src = cont_sample();
+	/* dst in another order, with an entry src lacks and an old label. */
+	dst = daos_prop_alloc(6);
+	assert_non_null(dst);
+	for (i = 0; i < 5; i++)
+		dst->dpp_entries[4 - i].dpe_type = src->dpp_entries[i].dpe_type;
+	dst->dpp_entries[5].dpe_type = DAOS_PROP_CO_CSUM;
+	dst->dpp_entries[5].dpe_val = DAOS_PROP_CO_CSUM_CRC32;
+	assert_int_equal(daos_prop_set_str(dst, DAOS_PROP_CO_LABEL, "old", 3), 0);
+
+	assert_int_equal(daos_prop_copy(dst, src), 0);
+	check_sample(dst);
+	assert_int_equal(dst->dpp_entries[5].dpe_val, DAOS_PROP_CO_CSUM_CRC32);
+	assert_ptr_not_equal(daos_prop_entry_get(dst, DAOS_PROP_CO_LABEL)->dpe_str,
+			     src->dpp_entries[0].dpe_str);
+	scribble(src);
+	check_sample(dst);
+
+	/* Copying onto itself is harmless. */
+	assert_int_equal(daos_prop_copy(dst, dst), 0);
+	check_sample(dst);
+
+	/* src entries need a slot in dst; dst is unchanged on failure. */
+	small = daos_prop_alloc(1);
+	assert_non_null(small);
+	small->dpp_entries[0].dpe_type = DAOS_PROP_CO_LABEL;
+	assert_int_equal(daos_prop_copy(small, dst), -DER_NONEXIST);
+	assert_null(small->dpp_entries[0].dpe_str);
+	assert_int_equal(daos_prop_copy(dst, small), 0);
+	assert_null(daos_prop_entry_get(dst, DAOS_PROP_CO_LABEL)->dpe_str);
+
+	assert_int_equal(daos_prop_copy(NULL, src), -DER_INVAL);
+	assert_int_equal(daos_prop_copy(dst, NULL), -DER_INVAL);
+
+	/* A blob the application assigned has no known size to copy. */
+	small->dpp_entries[0].dpe_type = DAOS_PROP_CO_ACL;
+	small->dpp_entries[0].dpe_val_ptr = malloc(16);
+	assert_int_equal(daos_prop_copy(dst, small), -DER_NOTSUPPORTED);
+	assert_memory_equal(daos_prop_entry_get(dst, DAOS_PROP_CO_ACL)->dpe_val_ptr,
+			    "ACLBYTES", 8);
+
+	daos_prop_free(small);
+	daos_prop_free(src);
+	daos_prop_free(dst);
+}
+
+static void
+test_dup(void **state)
+{
+	daos_prop_t   *src, *dup, *pool;
+	d_rank_list_t *ranks;
+
+	(void)state;
+	src = cont_sample();
+	dup = daos_prop_dup(src, false, true);
+	assert_non_null(dup);
+	assert_int_equal(dup->dpp_nr, src->dpp_nr);
+	check_sample(dup);
+	scribble(src);
+	check_sample(dup);
+	daos_prop_free(dup);
+
+	/* Container types are not pool types, and the reverse. */
+	assert_null(daos_prop_dup(src, true, false));
+	assert_null(daos_prop_dup(src, true, true));
+	/* An unknown layout is not valid input, but is accepted as the
+	 * service's output. */
+	src->dpp_entries[3].dpe_val = 999;
+	assert_null(daos_prop_dup(src, false, true));
+	dup = daos_prop_dup(src, false, false);
+	assert_non_null(dup);
+	daos_prop_free(dup);
+	daos_prop_free(src);
+
+	pool = daos_prop_alloc(3);
+	assert_non_null(pool);
+	pool->dpp_entries[0].dpe_type = DAOS_PROP_PO_LABEL;
+	pool->dpp_entries[1].dpe_type = DAOS_PROP_PO_SVC_LIST;
+	pool->dpp_entries[2].dpe_type = DAOS_PROP_PO_SPACE_RB;
+	pool->dpp_entries[2].dpe_val = 5;
+	assert_int_equal(daos_prop_set_str(pool, DAOS_PROP_PO_LABEL, "tank", 4), 0);
+	ranks = d_rank_list_alloc(2);
+	assert_non_null(ranks);
+	ranks->rl_ranks[0] = 1;
+	ranks->rl_ranks[1] = 2;
+	assert_int_equal(daos_prop_set_ptr(pool, DAOS_PROP_PO_SVC_LIST, ranks,
+					   sizeof(*ranks)), 0);
+	d_rank_list_free(ranks);
+
+	assert_null(daos_prop_dup(pool, false, false));
+	dup = daos_prop_dup(pool, true, true);
+	assert_non_null(dup);
+	ranks = pool->dpp_entries[1].dpe_val_ptr;
+	ranks->rl_ranks[0] = 77;
+	ranks = daos_prop_entry_get(dup, DAOS_PROP_PO_SVC_LIST)->dpe_val_ptr;
+	assert_ptr_not_equal(ranks, pool->dpp_entries[1].dpe_val_ptr);
+	assert_int_equal(ranks->rl_nr, 2);
+	assert_int_equal(ranks->rl_ranks[0], 1);
+	assert_string_equal(daos_prop_entry_get(dup, DAOS_PROP_PO_LABEL)->dpe_str, "tank");
+	daos_prop_free(dup);
+
+	/* Out-of-range values are refused only as input. */
+	pool->dpp_entries[2].dpe_val = 101;
+	assert_null(daos_prop_dup(pool, true, true));
+	dup = daos_prop_dup(pool, true, false);
+	assert_non_null(dup);
+	daos_prop_free(dup);
+	/* Unless the entry is marked not set. */
+	pool->dpp_entries[2].dpe_flags = DAOS_PROP_ENTRY_NOT_SET;
+	dup = daos_prop_dup(pool, true, true);
+	assert_non_null(dup);
+	daos_prop_free(dup);
+
+	/* Type 10 is the dropped pool property; repeats are ambiguous. */
+	pool->dpp_entries[2].dpe_type = 10;
+	assert_null(daos_prop_dup(pool, true, false));
+	pool->dpp_entries[2].dpe_type = DAOS_PROP_PO_LABEL;
+	assert_null(daos_prop_dup(pool, true, false));
+	pool->dpp_entries[2].dpe_type = DAOS_PROP_PO_MAX;
+	assert_null(daos_prop_dup(pool, true, false));
+	pool->dpp_entries[2].dpe_type = DAOS_PROP_PO_MIN;
+	assert_null(daos_prop_dup(pool, true, false));
+	daos_prop_free(pool);
+
+	assert_null(daos_prop_dup(NULL, true, false));
+	pool = daos_prop_alloc(0);
+	assert_non_null(pool);
+	dup = daos_prop_dup(pool, false, true);
+	assert_non_null(dup);
+	assert_int_equal(dup->dpp_nr, 0);
+	daos_prop_free(dup);
+	daos_prop_free(pool);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_alloc_free),
+		cmocka_unit_test(test_owned_values_freed),
+		cmocka_unit_test(test_entry_get),
+		cmocka_unit_test(test_set_str_limits),
+		cmocka_unit_test(test_copy),
+		cmocka_unit_test(test_dup),
+	};
+
+	return cmocka_run_group_tests_name("daos_prop", tests, NULL, NULL);
+}

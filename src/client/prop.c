@@ -1,0 +1,514 @@
+/*
+ * daos_prop_*: pool and container property lists (daos_prop.h), pure C so
+ * they work before daos_init and never need the Go core.
+ *
+ * What an entry owns, by type:
+ *  - strings (labels, owners, owner groups): a NUL-terminated copy in
+ *    dpe_str, released with free();
+ *  - DAOS_PROP_PO_SVC_LIST: a d_rank_list_t with its own rank array,
+ *    released with d_rank_list_free();
+ *  - ACLs and DAOS_PROP_CO_ROOTS: an opaque blob in dpe_val_ptr, released
+ *    with free(). The headers give no size for these (struct daos_acl is
+ *    opaque), so the blobs this file allocates record their size in a
+ *    small registry keyed by address; a blob an application assigned to
+ *    dpe_val_ptr itself is still freed, but cannot be copied
+ *    (-DER_NOTSUPPORTED) since its length is unknown.
+ *  - every other type: the integer dpe_val, nothing to release.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <daos_errno.h>
+#include <daos_prop.h>
+#include <gurt/common.h>
+
+/* More entries than there are property types would only hold
+ * duplicates; the bound keeps a garbage count from becoming a huge
+ * allocation. */
+#define PROP_ENTRIES_MAX	128
+
+enum val_kind {
+	VAL_NUM,
+	VAL_STR,
+	VAL_RANKS,
+	VAL_BLOB,
+};
+
+static enum val_kind
+kind_of(uint32_t type)
+{
+	switch (type) {
+	case DAOS_PROP_PO_LABEL:
+	case DAOS_PROP_PO_OWNER:
+	case DAOS_PROP_PO_OWNER_GROUP:
+	case DAOS_PROP_CO_LABEL:
+	case DAOS_PROP_CO_OWNER:
+	case DAOS_PROP_CO_OWNER_GROUP:
+		return VAL_STR;
+	case DAOS_PROP_PO_SVC_LIST:
+		return VAL_RANKS;
+	case DAOS_PROP_PO_ACL:
+	case DAOS_PROP_CO_ACL:
+	case DAOS_PROP_CO_ROOTS:
+		return VAL_BLOB;
+	default:
+		return VAL_NUM;
+	}
+}
+
+static bool
+is_label(uint32_t type)
+{
+	return type == DAOS_PROP_PO_LABEL || type == DAOS_PROP_CO_LABEL;
+}
+
+/* Is s, n characters long, an acceptable value for string type? Labels
+ * follow daos_label_is_valid; owners are principal names. */
+static bool
+str_ok(uint32_t type, const char *s, size_t n)
+{
+	if (is_label(type))
+		return n <= DAOS_PROP_LABEL_MAX_LEN && daos_label_is_valid(s);
+	return n > 0 && n <= DAOS_ACL_MAX_PRINCIPAL_LEN;
+}
+
+static bool
+is_pool_type(uint32_t type)
+{
+	/* 10 was a property DAOS dropped; its number is not reused. */
+	return type > DAOS_PROP_PO_MIN && type < DAOS_PROP_PO_MAX && type != 10;
+}
+
+static bool
+is_cont_type(uint32_t type)
+{
+	return type > DAOS_PROP_CO_MIN && type < DAOS_PROP_CO_MAX;
+}
+
+/* ---- blob registry: sizes of the opaque values this file allocated ---- */
+
+struct blob {
+	const void	*addr;
+	size_t		 len;
+};
+
+static pthread_mutex_t	 blob_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct blob	*blobs;
+static size_t		 blob_nr;
+static size_t		 blob_cap;
+
+/* A linear scan: a process holds few property blobs at a time. */
+static size_t
+blob_find_locked(const void *addr)
+{
+	size_t i;
+
+	for (i = 0; i < blob_nr; i++)
+		if (blobs[i].addr == addr)
+			return i;
+	return blob_nr;
+}
+
+static void *
+blob_new(const void *src, size_t len)
+{
+	void *p = malloc(len);
+
+	if (p == NULL)
+		return NULL;
+	memcpy(p, src, len);
+
+	pthread_mutex_lock(&blob_lock);
+	if (blob_nr == blob_cap) {
+		size_t	     cap = blob_cap == 0 ? 16 : blob_cap * 2;
+		struct blob *nb = realloc(blobs, cap * sizeof(*nb));
+
+		if (nb == NULL) {
+			pthread_mutex_unlock(&blob_lock);
+			free(p);
+			return NULL;
+		}
+		blobs = nb;
+		blob_cap = cap;
+	}
+	blobs[blob_nr].addr = p;
+	blobs[blob_nr].len = len;
+	blob_nr++;
+	pthread_mutex_unlock(&blob_lock);
+	return p;
+}
+
+static bool
+blob_size(const void *addr, size_t *len)
+{
+	size_t i;
+	bool   found;
+
+	pthread_mutex_lock(&blob_lock);
+	i = blob_find_locked(addr);
+	found = i < blob_nr;
+	if (found)
+		*len = blobs[i].len;
+	pthread_mutex_unlock(&blob_lock);
+	return found;
+}
+
+static void
+blob_free(void *addr)
+{
+	size_t i;
+
+	if (addr == NULL)
+		return;
+	pthread_mutex_lock(&blob_lock);
+	i = blob_find_locked(addr);
+	if (i < blob_nr) {
+		blobs[i] = blobs[--blob_nr];
+		/* Give the table back when idle so leak checkers stay quiet. */
+		if (blob_nr == 0) {
+			free(blobs);
+			blobs = NULL;
+			blob_cap = 0;
+		}
+	}
+	pthread_mutex_unlock(&blob_lock);
+	free(addr);
+}
+
+/* ---- values ---- */
+
+static bool
+ranks_ok(const d_rank_list_t *l)
+{
+	return l->rl_nr == 0 || l->rl_ranks != NULL;
+}
+
+static d_rank_list_t *
+ranks_dup(const d_rank_list_t *src)
+{
+	d_rank_list_t *dst;
+
+	dst = d_rank_list_alloc(src->rl_nr);
+	if (dst != NULL && src->rl_nr > 0)
+		memcpy(dst->rl_ranks, src->rl_ranks,
+		       src->rl_nr * sizeof(*src->rl_ranks));
+	return dst;
+}
+
+/* Releases what the entry owns and clears its value. */
+static void
+entry_release(struct daos_prop_entry *e)
+{
+	switch (kind_of(e->dpe_type)) {
+	case VAL_STR:
+		free(e->dpe_str);
+		break;
+	case VAL_RANKS:
+		d_rank_list_free(e->dpe_val_ptr);
+		break;
+	case VAL_BLOB:
+		blob_free(e->dpe_val_ptr);
+		break;
+	case VAL_NUM:
+		break;
+	}
+	e->dpe_val = 0;
+}
+
+/* Makes out a deep copy of in's value (type, flags and value); out owns
+ * nothing yet. 0 or -DER_*. */
+static int
+entry_dup(struct daos_prop_entry *out, const struct daos_prop_entry *in)
+{
+	size_t len;
+
+	*out = *in;
+	switch (kind_of(in->dpe_type)) {
+	case VAL_NUM:
+		return 0;
+	case VAL_STR:
+		if (in->dpe_str == NULL)
+			return 0;
+		out->dpe_str = strdup(in->dpe_str);
+		return out->dpe_str == NULL ? -DER_NOMEM : 0;
+	case VAL_RANKS:
+		if (in->dpe_val_ptr == NULL)
+			return 0;
+		out->dpe_val_ptr = NULL;
+		if (!ranks_ok(in->dpe_val_ptr))
+			return -DER_INVAL;
+		out->dpe_val_ptr = ranks_dup(in->dpe_val_ptr);
+		return out->dpe_val_ptr == NULL ? -DER_NOMEM : 0;
+	case VAL_BLOB:
+		if (in->dpe_val_ptr == NULL)
+			return 0;
+		out->dpe_val_ptr = NULL;
+		if (!blob_size(in->dpe_val_ptr, &len))
+			return -DER_NOTSUPPORTED;
+		out->dpe_val_ptr = blob_new(in->dpe_val_ptr, len);
+		return out->dpe_val_ptr == NULL ? -DER_NOMEM : 0;
+	}
+	return -DER_INVAL;
+}
+
+static bool
+entries_ok(const daos_prop_t *prop)
+{
+	return prop->dpp_nr == 0 || prop->dpp_entries != NULL;
+}
+
+daos_prop_t *
+daos_prop_alloc(uint32_t entries_nr)
+{
+	daos_prop_t *prop;
+
+	if (entries_nr > PROP_ENTRIES_MAX)
+		return NULL;
+	prop = calloc(1, sizeof(*prop));
+	if (prop == NULL)
+		return NULL;
+	if (entries_nr > 0) {
+		prop->dpp_entries = calloc(entries_nr,
+					   sizeof(*prop->dpp_entries));
+		if (prop->dpp_entries == NULL) {
+			free(prop);
+			return NULL;
+		}
+	}
+	prop->dpp_nr = entries_nr;
+	return prop;
+}
+
+void
+daos_prop_fini(daos_prop_t *prop)
+{
+	uint32_t i;
+
+	if (prop == NULL)
+		return;
+	if (prop->dpp_entries != NULL) {
+		for (i = 0; i < prop->dpp_nr; i++)
+			entry_release(&prop->dpp_entries[i]);
+		free(prop->dpp_entries);
+	}
+	prop->dpp_entries = NULL;
+	prop->dpp_nr = 0;
+}
+
+void
+daos_prop_free(daos_prop_t *prop)
+{
+	if (prop == NULL)
+		return;
+	daos_prop_fini(prop);
+	free(prop);
+}
+
+struct daos_prop_entry *
+daos_prop_entry_get(daos_prop_t *prop, uint32_t type)
+{
+	uint32_t i;
+
+	if (prop == NULL || prop->dpp_entries == NULL)
+		return NULL;
+	for (i = 0; i < prop->dpp_nr; i++)
+		if (prop->dpp_entries[i].dpe_type == type)
+			return &prop->dpp_entries[i];
+	return NULL;
+}
+
+int
+daos_prop_copy(daos_prop_t *dst, daos_prop_t *src)
+{
+	struct daos_prop_entry *tmp;
+	uint32_t		i;
+	int			rc = 0;
+
+	if (dst == NULL || src == NULL || !entries_ok(dst) || !entries_ok(src))
+		return -DER_INVAL;
+	if (src->dpp_nr == 0)
+		return 0;
+
+	/* Every src entry needs a slot before dst is touched, so a failure
+	 * leaves dst as it was. */
+	for (i = 0; i < src->dpp_nr; i++)
+		if (daos_prop_entry_get(dst, src->dpp_entries[i].dpe_type) == NULL)
+			return -DER_NONEXIST;
+
+	/* Copy first, then swap in: dst may be src, and a NOMEM midway must
+	 * not leave dst half replaced. */
+	tmp = calloc(src->dpp_nr, sizeof(*tmp));
+	if (tmp == NULL)
+		return -DER_NOMEM;
+	for (i = 0; i < src->dpp_nr; i++) {
+		rc = entry_dup(&tmp[i], &src->dpp_entries[i]);
+		if (rc != 0)
+			break;
+	}
+	if (rc != 0) {
+		while (i-- > 0)
+			entry_release(&tmp[i]);
+		free(tmp);
+		return rc;
+	}
+	for (i = 0; i < src->dpp_nr; i++) {
+		struct daos_prop_entry *d = daos_prop_entry_get(dst, tmp[i].dpe_type);
+
+		/* A repeated type in src: the later entry wins and the earlier
+		 * copy is released here. */
+		entry_release(d);
+		*d = tmp[i];
+	}
+	free(tmp);
+	return 0;
+}
+
+/* Checks an entry's value as a caller would supply it. */
+static bool
+input_ok(const struct daos_prop_entry *e)
+{
+	if (e->dpe_flags & DAOS_PROP_ENTRY_NOT_SET)
+		return true;
+	switch (e->dpe_type) {
+	case DAOS_PROP_CO_LAYOUT_TYPE:
+		return e->dpe_val <= DAOS_PROP_CO_LAYOUT_METEO;
+	case DAOS_PROP_CO_CSUM:
+		return e->dpe_val <= DAOS_PROP_CO_CSUM_ADLER32;
+	case DAOS_PROP_CO_REDUN_FAC:
+		return e->dpe_val <= DAOS_PROP_CO_REDUN_RF4;
+	case DAOS_PROP_PO_SPACE_RB:
+		return e->dpe_val <= 100;
+	default:
+		break;
+	}
+	if (kind_of(e->dpe_type) == VAL_STR)
+		return e->dpe_str != NULL &&
+		       str_ok(e->dpe_type, e->dpe_str,
+			      strnlen(e->dpe_str, DAOS_ACL_MAX_PRINCIPAL_LEN + 1));
+	return true;
+}
+
+daos_prop_t *
+daos_prop_dup(daos_prop_t *prop, bool pool, bool input)
+{
+	daos_prop_t *dup;
+	uint32_t     i, j;
+
+	if (prop == NULL || !entries_ok(prop) || prop->dpp_nr > PROP_ENTRIES_MAX)
+		return NULL;
+	for (i = 0; i < prop->dpp_nr; i++) {
+		const struct daos_prop_entry *e = &prop->dpp_entries[i];
+
+		if (pool ? !is_pool_type(e->dpe_type) : !is_cont_type(e->dpe_type))
+			return NULL;
+		/* A repeated type would make entry_get see only the first. */
+		for (j = 0; j < i; j++)
+			if (prop->dpp_entries[j].dpe_type == e->dpe_type)
+				return NULL;
+		if (input && !input_ok(e))
+			return NULL;
+	}
+
+	dup = daos_prop_alloc(prop->dpp_nr);
+	if (dup == NULL)
+		return NULL;
+	for (i = 0; i < prop->dpp_nr; i++) {
+		if (entry_dup(&dup->dpp_entries[i], &prop->dpp_entries[i]) != 0) {
+			/* entry_dup left the failed entry owning nothing;
+			 * free the copies made so far with it. */
+			dup->dpp_nr = i + 1;
+			daos_prop_free(dup);
+			return NULL;
+		}
+	}
+	return dup;
+}
+
+int
+daos_prop_entry_set_str(struct daos_prop_entry *entry, const char *str,
+			daos_size_t len)
+{
+	size_t n;
+	char  *s;
+
+	if (entry == NULL || str == NULL || kind_of(entry->dpe_type) != VAL_STR)
+		return -DER_INVAL;
+	/* Measure at most one past any limit: str need not be terminated
+	 * within len, and a huge len must not make us scan far. */
+	n = strnlen(str, len < DAOS_ACL_MAX_PRINCIPAL_LEN + 1 ?
+			 (size_t)len : DAOS_ACL_MAX_PRINCIPAL_LEN + 1);
+	if (n > (is_label(entry->dpe_type) ? DAOS_PROP_LABEL_MAX_LEN :
+					       DAOS_ACL_MAX_PRINCIPAL_LEN))
+		return -DER_INVAL;
+	s = strndup(str, n);
+	if (s == NULL)
+		return -DER_NOMEM;
+	if (!str_ok(entry->dpe_type, s, n)) {
+		free(s);
+		return -DER_INVAL;
+	}
+	entry_release(entry);
+	entry->dpe_str = s;
+	entry->dpe_flags &= ~DAOS_PROP_ENTRY_NOT_SET;
+	return 0;
+}
+
+int
+daos_prop_entry_set_ptr(struct daos_prop_entry *entry, const void *ptr,
+			daos_size_t size)
+{
+	void *p;
+
+	if (entry == NULL || ptr == NULL)
+		return -DER_INVAL;
+	switch (kind_of(entry->dpe_type)) {
+	case VAL_RANKS:
+		/* The rank list says its own size; size is not needed. */
+		if (!ranks_ok(ptr))
+			return -DER_INVAL;
+		p = ranks_dup(ptr);
+		break;
+	case VAL_BLOB:
+		if (size == 0)
+			return -DER_INVAL;
+		p = blob_new(ptr, (size_t)size);
+		break;
+	default:
+		return -DER_INVAL;
+	}
+	if (p == NULL)
+		return -DER_NOMEM;
+	entry_release(entry);
+	entry->dpe_val_ptr = p;
+	entry->dpe_flags &= ~DAOS_PROP_ENTRY_NOT_SET;
+	return 0;
+}
+
+int
+daos_prop_set_str(daos_prop_t *prop, uint32_t type, const char *str,
+		  daos_size_t len)
+{
+	struct daos_prop_entry *e;
+
+	if (prop == NULL || str == NULL)
+		return -DER_INVAL;
+	e = daos_prop_entry_get(prop, type);
+	if (e == NULL)
+		return -DER_NONEXIST;
+	return daos_prop_entry_set_str(e, str, len);
+}
+
+int
+daos_prop_set_ptr(daos_prop_t *prop, uint32_t type, const void *ptr,
+		  daos_size_t size)
+{
+	struct daos_prop_entry *e;
+
+	if (prop == NULL || ptr == NULL)
+		return -DER_INVAL;
+	e = daos_prop_entry_get(prop, type);
+	if (e == NULL)
+		return -DER_NONEXIST;
+	return daos_prop_entry_set_ptr(e, ptr, size);
+}
