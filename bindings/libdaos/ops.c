@@ -1,9 +1,22 @@
-/* The core's table of entry points (see src/client/dgo_ops.h). */
+/* The core's table of entry points (see src/client/dgo_ops.h; generated
+ * by src/client/gen_ops.py). */
 #include "_cgo_export.h"
 #include "dgo_ops.h"
 
 const struct dgo_ops dgo_ops = {
 	.version = DGO_OPS_VERSION,
+	.array_create = dgo_array_create,
+	.array_open = dgo_array_open,
+	.array_open_with_attr = dgo_array_open_with_attr,
+	.array_close = dgo_array_close,
+	.array_get_attr = dgo_array_get_attr,
+	.array_write = dgo_array_write,
+	.array_read = dgo_array_read,
+	.array_get_size = dgo_array_get_size,
+	.array_set_size = dgo_array_set_size,
+	.array_stat = dgo_array_stat,
+	.array_punch = dgo_array_punch,
+	.array_destroy = dgo_array_destroy,
 	.cont_create = dgo_cont_create,
 	.cont_create_with_label = dgo_cont_create_with_label,
 	.cont_open = dgo_cont_open,
@@ -22,6 +35,15 @@ const struct dgo_ops dgo_ops = {
 	.event_fini = dgo_event_fini,
 	.event_test = dgo_event_test,
 	.event_abort = dgo_event_abort,
+	.kv_open = dgo_kv_open,
+	.kv_close = dgo_kv_close,
+	.kv_destroy = dgo_kv_destroy,
+	.kv_put = dgo_kv_put,
+	.kv_get = dgo_kv_get,
+	.kv_remove = dgo_kv_remove,
+	.kv_list = dgo_kv_list,
+	.obj_list_dkey = dgo_obj_list_dkey,
+	.obj_list_akey = dgo_obj_list_akey,
 	.obj_generate_oid = dgo_obj_generate_oid,
 	.obj_open = dgo_obj_open,
 	.obj_close = dgo_obj_close,

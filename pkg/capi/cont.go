@@ -94,7 +94,16 @@ func (l *Lib) ContClose(ctx context.Context, coh uint64) error {
 		return err
 	}
 	for _, v := range l.handles {
-		if o, ok := v.(*object); ok && o.cont == c {
+		var parent *container
+		switch o := v.(type) {
+		case *object:
+			parent = o.cont
+		case *kvHandle:
+			parent = o.cont
+		case *arrayHandle:
+			parent = o.cont
+		}
+		if parent == c {
 			l.mu.Unlock()
 			return daos.Errorf(daos.ErrBusy, "container close: objects are still open through the handle")
 		}

@@ -1,11 +1,12 @@
 /*
  * The table of entry points the Go core (bindings/libdaos, loaded with
- * dlopen) hands the C layer of libdaos. Private: not installed.
+ * dlopen) hands the C layer of libdaos. Private: not installed. Generated
+ * by src/client/gen_ops.py from the core's cgo export header.
  *
  * The prototypes are the ones cgo generates for the core's exports (no
  * const: cgo cannot export const-qualified parameters), so the C layer
  * casts const away when it forwards. Handles travel as their cookies.
- * Bump DGO_OPS_VERSION whenever an entry is added, removed or changed:
+ * DGO_OPS_VERSION changes whenever an entry is added, removed or changed:
  * the C layer refuses a core built for another table.
  */
 #ifndef DGO_OPS_H
@@ -14,10 +15,22 @@
 #include <stdbool.h>
 #include <daos.h>
 
-#define DGO_OPS_VERSION 1
+#define DGO_OPS_VERSION 2
 
 struct dgo_ops {
 	uint32_t version;
+	int (*array_create)(uint64_t coh, daos_obj_id_t oid, uint64_t th, daos_size_t cell, daos_size_t chunk, daos_handle_t* oh, daos_event_t* ev);
+	int (*array_open)(uint64_t coh, daos_obj_id_t oid, uint64_t th, unsigned int mode, daos_size_t* cell, daos_size_t* chunk, daos_handle_t* oh, daos_event_t* ev);
+	int (*array_open_with_attr)(uint64_t coh, daos_obj_id_t oid, uint64_t th, unsigned int mode, daos_size_t cell, daos_size_t chunk, daos_handle_t* oh, daos_event_t* ev);
+	int (*array_close)(uint64_t oh, daos_event_t* ev);
+	int (*array_get_attr)(uint64_t oh, daos_size_t* chunk, daos_size_t* cell);
+	int (*array_write)(uint64_t oh, uint64_t th, daos_array_iod_t* iod, d_sg_list_t* sgl, daos_event_t* ev);
+	int (*array_read)(uint64_t oh, uint64_t th, daos_array_iod_t* iod, d_sg_list_t* sgl, daos_event_t* ev);
+	int (*array_get_size)(uint64_t oh, uint64_t th, daos_size_t* size, daos_event_t* ev);
+	int (*array_set_size)(uint64_t oh, uint64_t th, daos_size_t size, daos_event_t* ev);
+	int (*array_stat)(uint64_t oh, uint64_t th, daos_array_stbuf_t* st, daos_event_t* ev);
+	int (*array_punch)(uint64_t oh, uint64_t th, daos_array_iod_t* iod, daos_event_t* ev);
+	int (*array_destroy)(uint64_t oh, uint64_t th, daos_event_t* ev);
 	int (*cont_create)(uint64_t poh, uuid_t* uuid, daos_prop_t* cprops, daos_event_t* ev);
 	int (*cont_create_with_label)(uint64_t poh, char* label, daos_prop_t* cprops, uuid_t* uuid, daos_event_t* ev);
 	int (*cont_open)(uint64_t poh, char* cont, unsigned int flags, daos_handle_t* coh, daos_cont_info_t* info, daos_event_t* ev);
@@ -36,6 +49,15 @@ struct dgo_ops {
 	int (*event_fini)(daos_event_t* ev);
 	int (*event_test)(daos_event_t* ev, int64_t timeoutUS, bool* flag);
 	int (*event_abort)(daos_event_t* ev);
+	int (*kv_open)(uint64_t coh, daos_obj_id_t oid, unsigned int mode, daos_handle_t* oh, daos_event_t* ev);
+	int (*kv_close)(uint64_t oh, daos_event_t* ev);
+	int (*kv_destroy)(uint64_t oh, uint64_t th, daos_event_t* ev);
+	int (*kv_put)(uint64_t oh, uint64_t th, uint64_t flags, char* ckey, daos_size_t size, void* buf, daos_event_t* ev);
+	int (*kv_get)(uint64_t oh, uint64_t th, uint64_t flags, char* ckey, daos_size_t* size, void* buf, daos_event_t* ev);
+	int (*kv_remove)(uint64_t oh, uint64_t th, uint64_t flags, char* ckey, daos_event_t* ev);
+	int (*kv_list)(uint64_t oh, uint64_t th, uint32_t* nr, daos_key_desc_t* kds, d_sg_list_t* sgl, daos_anchor_t* anchor, daos_event_t* ev);
+	int (*obj_list_dkey)(uint64_t oh, uint64_t th, uint32_t* nr, daos_key_desc_t* kds, d_sg_list_t* sgl, daos_anchor_t* anchor, daos_event_t* ev);
+	int (*obj_list_akey)(uint64_t oh, uint64_t th, daos_key_t* dkey, uint32_t* nr, daos_key_desc_t* kds, d_sg_list_t* sgl, daos_anchor_t* anchor, daos_event_t* ev);
 	int (*obj_generate_oid)(uint64_t coh, daos_obj_id_t* oid, int typ, uint32_t cid, uint16_t hints, uint32_t args);
 	int (*obj_open)(uint64_t coh, daos_obj_id_t oid, unsigned int mode, daos_handle_t* oh, daos_event_t* ev);
 	int (*obj_close)(uint64_t oh, daos_event_t* ev);

@@ -350,6 +350,170 @@ daos_obj_fetch(daos_handle_t oh, daos_handle_t th, uint64_t flags, daos_key_t *d
 	return o->obj_fetch(oh.cookie, th.cookie, flags, dkey, nr, iods, sgls, ioms, ev);
 }
 
+int
+daos_obj_list_dkey(daos_handle_t oh, daos_handle_t th, uint32_t *nr, daos_key_desc_t *kds,
+		   d_sg_list_t *sgl, daos_anchor_t *anchor, daos_event_t *ev)
+{
+	CORE(o);
+	return o->obj_list_dkey(oh.cookie, th.cookie, nr, kds, sgl, anchor, ev);
+}
+
+int
+daos_obj_list_akey(daos_handle_t oh, daos_handle_t th, daos_key_t *dkey, uint32_t *nr,
+		   daos_key_desc_t *kds, d_sg_list_t *sgl, daos_anchor_t *anchor, daos_event_t *ev)
+{
+	CORE(o);
+	return o->obj_list_akey(oh.cookie, th.cookie, dkey, nr, kds, sgl, anchor, ev);
+}
+
+/* Flat KV objects. */
+
+int
+daos_kv_open(daos_handle_t coh, daos_obj_id_t oid, unsigned int mode, daos_handle_t *oh,
+	     daos_event_t *ev)
+{
+	CORE(o);
+	return o->kv_open(coh.cookie, oid, mode, oh, ev);
+}
+
+int
+daos_kv_close(daos_handle_t oh, daos_event_t *ev)
+{
+	CORE(o);
+	return o->kv_close(oh.cookie, ev);
+}
+
+int
+daos_kv_destroy(daos_handle_t oh, daos_handle_t th, daos_event_t *ev)
+{
+	CORE(o);
+	return o->kv_destroy(oh.cookie, th.cookie, ev);
+}
+
+int
+daos_kv_put(daos_handle_t oh, daos_handle_t th, uint64_t flags, const char *key, daos_size_t size,
+	    const void *buf, daos_event_t *ev)
+{
+	CORE(o);
+	return o->kv_put(oh.cookie, th.cookie, flags, (char *)key, size, (void *)buf, ev);
+}
+
+int
+daos_kv_get(daos_handle_t oh, daos_handle_t th, uint64_t flags, const char *key, daos_size_t *size,
+	    void *buf, daos_event_t *ev)
+{
+	CORE(o);
+	return o->kv_get(oh.cookie, th.cookie, flags, (char *)key, size, buf, ev);
+}
+
+int
+daos_kv_remove(daos_handle_t oh, daos_handle_t th, uint64_t flags, const char *key, daos_event_t *ev)
+{
+	CORE(o);
+	return o->kv_remove(oh.cookie, th.cookie, flags, (char *)key, ev);
+}
+
+int
+daos_kv_list(daos_handle_t oh, daos_handle_t th, uint32_t *nr, daos_key_desc_t *kds,
+	     d_sg_list_t *sgl, daos_anchor_t *anchor, daos_event_t *ev)
+{
+	CORE(o);
+	return o->kv_list(oh.cookie, th.cookie, nr, kds, sgl, anchor, ev);
+}
+
+/* Arrays. */
+
+int
+daos_array_create(daos_handle_t coh, daos_obj_id_t oid, daos_handle_t th, daos_size_t cell_size,
+		  daos_size_t chunk_size, daos_handle_t *oh, daos_event_t *ev)
+{
+	CORE(o);
+	return o->array_create(coh.cookie, oid, th.cookie, cell_size, chunk_size, oh, ev);
+}
+
+int
+daos_array_open(daos_handle_t coh, daos_obj_id_t oid, daos_handle_t th, unsigned int mode,
+		daos_size_t *cell_size, daos_size_t *chunk_size, daos_handle_t *oh, daos_event_t *ev)
+{
+	CORE(o);
+	return o->array_open(coh.cookie, oid, th.cookie, mode, cell_size, chunk_size, oh, ev);
+}
+
+int
+daos_array_open_with_attr(daos_handle_t coh, daos_obj_id_t oid, daos_handle_t th,
+			  unsigned int mode, daos_size_t cell_size, daos_size_t chunk_size,
+			  daos_handle_t *oh, daos_event_t *ev)
+{
+	CORE(o);
+	return o->array_open_with_attr(coh.cookie, oid, th.cookie, mode, cell_size, chunk_size, oh,
+				       ev);
+}
+
+int
+daos_array_close(daos_handle_t oh, daos_event_t *ev)
+{
+	CORE(o);
+	return o->array_close(oh.cookie, ev);
+}
+
+int
+daos_array_get_attr(daos_handle_t oh, daos_size_t *chunk_size, daos_size_t *cell_size)
+{
+	CORE(o);
+	return o->array_get_attr(oh.cookie, chunk_size, cell_size);
+}
+
+int
+daos_array_read(daos_handle_t oh, daos_handle_t th, daos_array_iod_t *iod, d_sg_list_t *sgl,
+		daos_event_t *ev)
+{
+	CORE(o);
+	return o->array_read(oh.cookie, th.cookie, iod, sgl, ev);
+}
+
+int
+daos_array_write(daos_handle_t oh, daos_handle_t th, daos_array_iod_t *iod, d_sg_list_t *sgl,
+		 daos_event_t *ev)
+{
+	CORE(o);
+	return o->array_write(oh.cookie, th.cookie, iod, sgl, ev);
+}
+
+int
+daos_array_get_size(daos_handle_t oh, daos_handle_t th, daos_size_t *size, daos_event_t *ev)
+{
+	CORE(o);
+	return o->array_get_size(oh.cookie, th.cookie, size, ev);
+}
+
+int
+daos_array_set_size(daos_handle_t oh, daos_handle_t th, daos_size_t size, daos_event_t *ev)
+{
+	CORE(o);
+	return o->array_set_size(oh.cookie, th.cookie, size, ev);
+}
+
+int
+daos_array_stat(daos_handle_t oh, daos_handle_t th, daos_array_stbuf_t *stbuf, daos_event_t *ev)
+{
+	CORE(o);
+	return o->array_stat(oh.cookie, th.cookie, stbuf, ev);
+}
+
+int
+daos_array_punch(daos_handle_t oh, daos_handle_t th, daos_array_iod_t *iod, daos_event_t *ev)
+{
+	CORE(o);
+	return o->array_punch(oh.cookie, th.cookie, iod, ev);
+}
+
+int
+daos_array_destroy(daos_handle_t oh, daos_handle_t th, daos_event_t *ev)
+{
+	CORE(o);
+	return o->array_destroy(oh.cookie, th.cookie, ev);
+}
+
 /* The renamed entry points under their plain names too (ABI.md 0.1). */
 #undef daos_pool_connect
 #undef daos_cont_create

@@ -479,6 +479,283 @@ test_forked_writes(void **state)
 	assert_int_equal(daos_cont_close(ch, NULL), 0);
 }
 
+/* Single-value update of dkey/akey with val (a C string, NUL included). */
+static void
+put_value(daos_handle_t oh, const char *dk, const char *ak, const char *val)
+{
+	d_iov_t     dkey, iov;
+	d_sg_list_t sgl;
+	daos_iod_t  iod;
+
+	d_iov_set(&dkey, (void *)dk, strlen(dk));
+	memset(&iod, 0, sizeof(iod));
+	d_iov_set(&iod.iod_name, (void *)ak, strlen(ak));
+	iod.iod_type = DAOS_IOD_SINGLE;
+	iod.iod_size = strlen(val) + 1;
+	iod.iod_nr = 1;
+	d_iov_set(&iov, (void *)val, strlen(val) + 1);
+	sgl = (d_sg_list_t){.sg_nr = 1, .sg_iovs = &iov};
+	assert_int_equal(daos_obj_update(oh, DAOS_TX_NONE, 0, &dkey, 1, &iod, &sgl, NULL), 0);
+}
+
+#define NKEYS 50
+
+/* Dkey and akey listing in pages: every key exactly once, a long key
+ * included, and DER_KEY2BIG with the length needed. */
+static void
+test_list(void **state)
+{
+	daos_obj_id_t   oid = {.lo = 3, .hi = 0};
+	daos_handle_t   oh;
+	daos_anchor_t   anchor = {0};
+	daos_key_desc_t kds[7];
+	char            buf[300], longkey[151], dk[32], seen[NKEYS + 1] = {0};
+	d_iov_t         iov, dkey;
+	d_sg_list_t     sgl = {.sg_nr = 1, .sg_iovs = &iov};
+	uint32_t        nr;
+	int             i, total = 0, pages = 0, akeys = 0;
+
+	(void)state;
+	assert_int_equal(daos_obj_generate_oid(coh, &oid, DAOS_OT_MULTI_LEXICAL, OC_SX, 0, 0), 0);
+	assert_int_equal(daos_obj_open(coh, oid, DAOS_OO_RW, &oh, NULL), 0);
+	for (i = 0; i < NKEYS; i++) {
+		snprintf(dk, sizeof(dk), "key-%03d", i);
+		put_value(oh, dk, "a", "v");
+	}
+	memset(longkey, 'L', sizeof(longkey) - 1);
+	longkey[sizeof(longkey) - 1] = '\0';
+	put_value(oh, longkey, "a", "v");
+	for (i = 0; i < 5; i++) {
+		char ak[8];
+
+		snprintf(ak, sizeof(ak), "ak%d", i);
+		put_value(oh, "key-000", ak, "v");
+	}
+
+	/* The smallest key does not fit 3 bytes. */
+	d_iov_set(&iov, buf, 3);
+	nr = 7;
+	assert_int_equal(daos_obj_list_dkey(oh, DAOS_TX_NONE, &nr, kds, &sgl, &anchor, NULL),
+			 -DER_KEY2BIG);
+	assert_true(kds[0].kd_key_len >= 7);
+	assert_false(daos_anchor_is_eof(&anchor));
+
+	while (!daos_anchor_is_eof(&anchor)) {
+		char *p = buf;
+
+		assert_true(++pages < 100);
+		nr = 7;
+		d_iov_set(&iov, buf, sizeof(buf));
+		assert_int_equal(daos_obj_list_dkey(oh, DAOS_TX_NONE, &nr, kds, &sgl, &anchor, NULL), 0);
+		assert_true(nr <= 7);
+		for (i = 0; i < (int)nr; i++) {
+			if (kds[i].kd_key_len == 150) {
+				assert_memory_equal(p, longkey, 150);
+				assert_int_equal(seen[NKEYS], 0);
+				seen[NKEYS] = 1;
+			} else {
+				int k;
+
+				assert_int_equal(kds[i].kd_key_len, 7);
+				assert_int_equal(memcmp(p, "key-", 4), 0);
+				k = (p[4] - '0') * 100 + (p[5] - '0') * 10 + (p[6] - '0');
+				assert_true(k >= 0 && k < NKEYS);
+				assert_int_equal(seen[k], 0);
+				seen[k] = 1;
+			}
+			p += kds[i].kd_key_len;
+			total++;
+		}
+	}
+	assert_int_equal(total, NKEYS + 1);
+
+	memset(&anchor, 0, sizeof(anchor));
+	d_iov_set(&dkey, "key-000", 7);
+	while (!daos_anchor_is_eof(&anchor)) {
+		nr = 2;
+		d_iov_set(&iov, buf, sizeof(buf));
+		assert_int_equal(daos_obj_list_akey(oh, DAOS_TX_NONE, &dkey, &nr, kds, &sgl, &anchor, NULL),
+				 0);
+		assert_true(nr <= 2);
+		akeys += nr;
+		assert_true(akeys <= 6);
+	}
+	assert_int_equal(akeys, 6); /* "a" and ak0..ak4 */
+
+	/* An anchor this library did not make is refused. */
+	memset(&anchor, 0, sizeof(anchor));
+	anchor.da_type = 9;
+	nr = 7;
+	assert_int_equal(daos_obj_list_dkey(oh, DAOS_TX_NONE, &nr, kds, &sgl, &anchor, NULL), -DER_INVAL);
+	assert_int_equal(daos_obj_close(oh, NULL), 0);
+}
+
+/* The flat KV API: put, get (size query, too small, missing), remove,
+ * list, read-only handles, destroy. */
+static void
+test_kv(void **state)
+{
+	daos_obj_id_t   oid = {.lo = 4, .hi = 0}, plain = {.lo = 5, .hi = 0};
+	daos_handle_t   kh, ro;
+	daos_anchor_t   anchor = {0};
+	daos_key_desc_t kds[32];
+	char            key[32], val[64], back[64], buf[1024];
+	d_iov_t         iov;
+	d_sg_list_t     sgl = {.sg_nr = 1, .sg_iovs = &iov};
+	daos_size_t     size;
+	uint32_t        nr;
+	int             i, total = 0;
+
+	(void)state;
+	assert_int_equal(daos_obj_generate_oid(coh, &oid, DAOS_OT_KV_HASHED, OC_SX, 0, 0), 0);
+	assert_int_equal(daos_obj_generate_oid(coh, &plain, DAOS_OT_MULTI_HASHED, OC_S1, 0, 0), 0);
+	assert_int_equal(daos_kv_open(coh, plain, DAOS_OO_RW, &kh, NULL), -DER_INVAL);
+	assert_int_equal(daos_kv_open(coh, oid, DAOS_OO_RW, &kh, NULL), 0);
+	for (i = 0; i < 20; i++) {
+		snprintf(key, sizeof(key), "kv-key-%d", i);
+		snprintf(val, sizeof(val), "the value of key %d", i);
+		assert_int_equal(daos_kv_put(kh, DAOS_TX_NONE, 0, key, strlen(val) + 1, val, NULL), 0);
+	}
+	assert_int_equal(daos_kv_put(kh, DAOS_TX_NONE, 0, NULL, 1, "x", NULL), -DER_INVAL);
+
+	size = 0;
+	assert_int_equal(daos_kv_get(kh, DAOS_TX_NONE, 0, "kv-key-7", &size, NULL, NULL), 0);
+	assert_int_equal(size, strlen("the value of key 7") + 1);
+	size = sizeof(back);
+	assert_int_equal(daos_kv_get(kh, DAOS_TX_NONE, 0, "kv-key-7", &size, back, NULL), 0);
+	assert_string_equal(back, "the value of key 7");
+	size = 4;
+	assert_int_equal(daos_kv_get(kh, DAOS_TX_NONE, 0, "kv-key-7", &size, back, NULL), -DER_REC2BIG);
+	assert_int_equal(size, strlen("the value of key 7") + 1);
+	size = sizeof(back);
+	assert_int_equal(daos_kv_get(kh, DAOS_TX_NONE, 0, "no-such-key", &size, back, NULL), 0);
+	assert_int_equal(size, 0);
+	size = sizeof(back);
+	assert_int_equal(daos_kv_get(kh, DAOS_TX_NONE, DAOS_COND_KEY_GET, "no-such-key", &size, back, NULL),
+			 -DER_NONEXIST);
+	assert_int_equal(daos_kv_get(kh, DAOS_TX_NONE, 0, "kv-key-7", NULL, back, NULL), -DER_INVAL);
+
+	assert_int_equal(daos_kv_remove(kh, DAOS_TX_NONE, 0, "kv-key-3", NULL), 0);
+	size = sizeof(back);
+	assert_int_equal(daos_kv_get(kh, DAOS_TX_NONE, 0, "kv-key-3", &size, back, NULL), 0);
+	assert_int_equal(size, 0);
+
+	while (!daos_anchor_is_eof(&anchor)) {
+		nr = 32;
+		d_iov_set(&iov, buf, sizeof(buf));
+		assert_int_equal(daos_kv_list(kh, DAOS_TX_NONE, &nr, kds, &sgl, &anchor, NULL), 0);
+		total += nr;
+		assert_true(total <= 19);
+	}
+	assert_int_equal(total, 19);
+
+	/* A read-only handle reads but does not write. */
+	assert_int_equal(daos_kv_open(coh, oid, DAOS_OO_RO, &ro, NULL), 0);
+	size = sizeof(back);
+	assert_int_equal(daos_kv_get(ro, DAOS_TX_NONE, 0, "kv-key-9", &size, back, NULL), 0);
+	assert_string_equal(back, "the value of key 9");
+	assert_int_equal(daos_kv_put(ro, DAOS_TX_NONE, 0, "k", 1, "x", NULL), -DER_NO_PERM);
+	assert_int_equal(daos_kv_close(ro, NULL), 0);
+
+	assert_int_equal(daos_kv_destroy(kh, DAOS_TX_NONE, NULL), 0);
+	size = sizeof(back);
+	assert_int_equal(daos_kv_get(kh, DAOS_TX_NONE, 0, "kv-key-9", &size, back, NULL), 0);
+	assert_int_equal(size, 0);
+	assert_int_equal(daos_kv_close(kh, NULL), 0);
+	assert_int_equal(daos_kv_close(kh, NULL), -DER_NO_HDL);
+}
+
+#define ARR_BYTES (3 << 20)
+
+/* The Array API: create, write across chunks from two iovs, size, holes,
+ * short reads, punch, set_size, stat, reopen with the stored attributes,
+ * destroy. */
+static void
+test_array(void **state)
+{
+	daos_obj_id_t      oid = {.lo = 6, .hi = 0};
+	daos_handle_t      ah, ah2;
+	daos_array_iod_t   iod;
+	daos_range_t       rg;
+	daos_array_stbuf_t st;
+	daos_size_t        size, cell, chunk;
+	d_iov_t            iovs[2];
+	d_sg_list_t        sgl = {.sg_nr = 2, .sg_iovs = iovs};
+	char              *data, *back, zeros[100] = {0};
+	int                i;
+
+	(void)state;
+	data = malloc(ARR_BYTES);
+	back = malloc(ARR_BYTES);
+	assert_non_null(data);
+	assert_non_null(back);
+	for (i = 0; i < ARR_BYTES; i++)
+		data[i] = (char)(i * 31 + i / 4093);
+	assert_int_equal(daos_array_generate_oid(coh, &oid, true, OC_SX, 0, 0), 0);
+	assert_int_equal(daos_obj_id2type(oid), DAOS_OT_ARRAY);
+	assert_int_equal(daos_array_create(coh, oid, DAOS_TX_NONE, 0, 1 << 20, &ah, NULL), -DER_INVAL);
+	assert_int_equal(daos_array_create(coh, oid, DAOS_TX_NONE, 1, 1 << 20, &ah, NULL), 0);
+
+	rg = (daos_range_t){.rg_idx = 100, .rg_len = ARR_BYTES};
+	iod = (daos_array_iod_t){.arr_nr = 1, .arr_rgs = &rg};
+	d_iov_set(&iovs[0], data, 12345);
+	d_iov_set(&iovs[1], data + 12345, ARR_BYTES - 12345);
+	assert_int_equal(daos_array_write(ah, DAOS_TX_NONE, &iod, &sgl, NULL), 0);
+	assert_int_equal(daos_array_get_size(ah, DAOS_TX_NONE, &size, NULL), 0);
+	assert_int_equal(size, 100 + ARR_BYTES);
+
+	/* Read back whole, through another handle opened with the stored sizes. */
+	assert_int_equal(daos_array_open(coh, oid, DAOS_TX_NONE, DAOS_OO_RO, &cell, &chunk, &ah2, NULL), 0);
+	assert_int_equal(cell, 1);
+	assert_int_equal(chunk, 1 << 20);
+	assert_int_equal(daos_array_get_attr(ah2, &chunk, &cell), 0);
+	assert_int_equal(chunk, 1 << 20);
+	memset(back, 0x55, ARR_BYTES);
+	d_iov_set(&iovs[0], back, ARR_BYTES / 2);
+	d_iov_set(&iovs[1], back + ARR_BYTES / 2, ARR_BYTES / 2);
+	assert_int_equal(daos_array_read(ah2, DAOS_TX_NONE, &iod, &sgl, NULL), 0);
+	assert_memory_equal(back, data, ARR_BYTES);
+	assert_int_equal(iod.arr_nr_read, ARR_BYTES);
+	assert_int_equal(iod.arr_nr_short_read, 0);
+	assert_int_equal(daos_array_write(ah2, DAOS_TX_NONE, &iod, &sgl, NULL), -DER_NO_PERM);
+
+	/* The hole below offset 100 reads as zeros; a read past the end is short. */
+	rg = (daos_range_t){.rg_idx = 0, .rg_len = 100};
+	memset(back, 0x55, 100);
+	d_iov_set(&iovs[0], back, 100);
+	sgl.sg_nr = 1;
+	assert_int_equal(daos_array_read(ah, DAOS_TX_NONE, &iod, &sgl, NULL), 0);
+	assert_memory_equal(back, zeros, 100);
+	rg = (daos_range_t){.rg_idx = 100 + ARR_BYTES - 50, .rg_len = 100};
+	assert_int_equal(daos_array_read(ah, DAOS_TX_NONE, &iod, &sgl, NULL), 0);
+	assert_memory_equal(back, data + ARR_BYTES - 50, 50);
+	assert_int_equal(iod.arr_nr_read, 50);
+	assert_int_equal(iod.arr_nr_short_read, 50);
+
+	/* Punch 1000 cells in the middle: zeros there, size unchanged. */
+	rg = (daos_range_t){.rg_idx = 100 + 500000, .rg_len = 1000};
+	assert_int_equal(daos_array_punch(ah, DAOS_TX_NONE, &iod, NULL), 0);
+	memset(back, 0x55, 1000);
+	d_iov_set(&iovs[0], back, 1000);
+	assert_int_equal(daos_array_read(ah, DAOS_TX_NONE, &iod, &sgl, NULL), 0);
+	for (i = 0; i < 1000; i++)
+		assert_int_equal(back[i], 0);
+	assert_int_equal(daos_array_get_size(ah, DAOS_TX_NONE, &size, NULL), 0);
+	assert_int_equal(size, 100 + ARR_BYTES);
+
+	assert_int_equal(daos_array_set_size(ah, DAOS_TX_NONE, 4096, NULL), 0);
+	assert_int_equal(daos_array_stat(ah, DAOS_TX_NONE, &st, NULL), 0);
+	assert_int_equal(st.st_size, 4096);
+
+	assert_int_equal(daos_array_close(ah2, NULL), 0);
+	assert_int_equal(daos_array_destroy(ah, DAOS_TX_NONE, NULL), 0);
+	assert_int_equal(daos_array_get_size(ah, DAOS_TX_NONE, &size, NULL), 0);
+	assert_int_equal(size, 0);
+	assert_int_equal(daos_array_close(ah, NULL), 0);
+	free(data);
+	free(back);
+}
+
 static void
 test_teardown(void **state)
 {
@@ -505,6 +782,9 @@ main(void)
 	    cmocka_unit_test(test_async),
 	    cmocka_unit_test(test_handle_sharing),
 	    cmocka_unit_test(test_forked_writes),
+	    cmocka_unit_test(test_list),
+	    cmocka_unit_test(test_kv),
+	    cmocka_unit_test(test_array),
 	    cmocka_unit_test(test_teardown),
 	};
 

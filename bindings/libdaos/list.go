@@ -1,0 +1,171 @@
+package main
+
+/*
+#include <daos.h>
+*/
+import "C"
+
+import (
+	"context"
+	"encoding/binary"
+	"unsafe"
+
+	"github.com/daos-go/daos/pkg/capi"
+	"github.com/daos-go/daos/pkg/client"
+	"github.com/daos-go/daos/pkg/daos"
+)
+
+// daos_anchor_t's private bytes (da_buf) hold a capi.Anchor: the length
+// of the key kept (2 bytes), whether it is a long key's prefix (1 byte),
+// a spare byte, then the key (up to capi.AnchorInline bytes) or the long
+// key's digest followed by its prefix. da_shard holds the group.
+const (
+	anchorKeyAt    = 4
+	anchorPrefixAt = anchorKeyAt + 32
+)
+
+func anchorBuf(a *C.daos_anchor_t) []byte {
+	return unsafe.Slice((*byte)(unsafe.Pointer(&a.da_buf[0])), C.DAOS_ANCHOR_BUF_MAX)
+}
+
+func readAnchor(a *C.daos_anchor_t) (capi.Anchor, error) {
+	switch a.da_type {
+	case C.DAOS_ANCHOR_TYPE_ZERO:
+		return capi.Anchor{}, nil
+	case C.DAOS_ANCHOR_TYPE_EOF:
+		return capi.Anchor{EOF: true}, nil
+	case C.DAOS_ANCHOR_TYPE_KEY:
+	default:
+		return capi.Anchor{}, inval("anchor of type %d: not one this library made", a.da_type)
+	}
+	b := anchorBuf(a)
+	n := int(binary.LittleEndian.Uint16(b))
+	out := capi.Anchor{Group: int(a.da_shard), Long: b[2] == 1}
+	switch {
+	case !out.Long && n <= capi.AnchorInline:
+		out.Key = append([]byte{}, b[anchorKeyAt:anchorKeyAt+n]...)
+	case out.Long && n == capi.AnchorPrefix:
+		copy(out.Sum[:], b[anchorKeyAt:anchorPrefixAt])
+		out.Key = append([]byte{}, b[anchorPrefixAt:anchorPrefixAt+n]...)
+	default:
+		return capi.Anchor{}, inval("anchor holds a key of %d bytes: damaged", n)
+	}
+	return out, nil
+}
+
+func writeAnchor(a *C.daos_anchor_t, in capi.Anchor) {
+	if in.EOF {
+		a.da_type = C.DAOS_ANCHOR_TYPE_EOF
+		return
+	}
+	b := anchorBuf(a)
+	clear(b)
+	a.da_type = C.DAOS_ANCHOR_TYPE_KEY
+	a.da_shard = C.uint16_t(in.Group)
+	binary.LittleEndian.PutUint16(b, uint16(len(in.Key)))
+	if in.Long {
+		b[2] = 1
+		copy(b[anchorKeyAt:], in.Sum[:])
+		copy(b[anchorPrefixAt:], in.Key)
+		return
+	}
+	copy(b[anchorKeyAt:], in.Key)
+}
+
+// listArgs checks a listing's outputs: nr keys at most, their lengths in
+// kds, their bytes packed into sgl's first iov.
+func listArgs(nr *C.uint32_t, kds *C.daos_key_desc_t, sgl *C.d_sg_list_t, anchor *C.daos_anchor_t) ([]C.daos_key_desc_t, []byte, *C.d_iov_t, error) {
+	if nr == nil || kds == nil || sgl == nil || anchor == nil {
+		return nil, nil, nil, inval("list: NULL nr, kds, sg list or anchor")
+	}
+	if *nr == 0 {
+		return nil, nil, nil, inval("list: room for 0 keys")
+	}
+	vs, err := iovs(sgl)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if len(vs) == 0 {
+		return nil, nil, nil, inval("list: sg list without an iov")
+	}
+	return unsafe.Slice(kds, int(*nr)), cBytes(vs[0].iov_buf, vs[0].iov_buf_len), &vs[0], nil
+}
+
+// listOut writes a page of keys.
+func listOut(res capi.Listing, err error, nr *C.uint32_t, kds []C.daos_key_desc_t, buf []byte, iov *C.d_iov_t, sgl *C.d_sg_list_t, anchor *C.daos_anchor_t) error {
+	if daos.Code(err) == daos.ErrKey2big {
+		kds[0].kd_key_len = C.daos_size_t(res.Need)
+		*nr = 0
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	off := 0
+	for i, k := range res.Keys {
+		off += copy(buf[off:], k)
+		kds[i].kd_key_len = C.daos_size_t(len(k))
+		kds[i].kd_val_type = 0
+	}
+	iov.iov_len = C.size_t(off)
+	sgl.sg_nr_out = 1
+	*nr = C.uint32_t(len(res.Keys))
+	writeAnchor(anchor, res.Next)
+	return nil
+}
+
+func listDkeys(ev *C.daos_event_t, o *client.Object, nr *C.uint32_t, kds *C.daos_key_desc_t, sgl *C.d_sg_list_t, anchor *C.daos_anchor_t) C.int {
+	ks, buf, iov, err := listArgs(nr, kds, sgl, anchor)
+	if err != nil {
+		return rc(err)
+	}
+	a, err := readAnchor(anchor)
+	if err != nil {
+		return rc(err)
+	}
+	max := int(*nr)
+	return run(ev, func(ctx context.Context) error {
+		res, err := capi.ListDkeys(ctx, o, a, max, len(buf))
+		return listOut(res, err, nr, ks, buf, iov, sgl, anchor)
+	})
+}
+
+//export dgo_obj_list_dkey
+func dgo_obj_list_dkey(oh, th C.uint64_t, nr *C.uint32_t, kds *C.daos_key_desc_t, sgl *C.d_sg_list_t, anchor *C.daos_anchor_t, ev *C.daos_event_t) C.int {
+	o, err := lib.Object(uint64(oh))
+	if err == nil {
+		err = noTx(th)
+	}
+	if err != nil {
+		return rc(err)
+	}
+	return listDkeys(ev, o, nr, kds, sgl, anchor)
+}
+
+//export dgo_obj_list_akey
+func dgo_obj_list_akey(oh, th C.uint64_t, dkey *C.daos_key_t, nr *C.uint32_t, kds *C.daos_key_desc_t, sgl *C.d_sg_list_t, anchor *C.daos_anchor_t, ev *C.daos_event_t) C.int {
+	o, err := lib.Object(uint64(oh))
+	if err == nil {
+		err = noTx(th)
+	}
+	if err != nil {
+		return rc(err)
+	}
+	dk, err := key(dkey, "list akeys dkey")
+	if err != nil {
+		return rc(err)
+	}
+	ks, buf, iov, err := listArgs(nr, kds, sgl, anchor)
+	if err != nil {
+		return rc(err)
+	}
+	a, err := readAnchor(anchor)
+	if err != nil {
+		return rc(err)
+	}
+	max := int(*nr)
+	return run(ev, func(ctx context.Context) error {
+		res, err := capi.ListAkeys(ctx, o, dk, a, max, len(buf))
+		return listOut(res, err, nr, ks, buf, iov, sgl, anchor)
+	})
+}
