@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/media/bdev"
 )
 
 // FetchOptions qualify a fetch.
@@ -56,6 +57,76 @@ func (p *Pool) Fetch(ctx context.Context, cont ContainerID, oid daos.ObjectID, e
 // into new memory. bufs may be nil or shorter than iods.
 func (p *Pool) FetchInto(ctx context.Context, cont ContainerID, oid daos.ObjectID, epoch daos.Epoch,
 	dkeyName []byte, iods []daos.IOD, bufs [][]byte, res []FetchResult, opts FetchOptions) error {
+	return p.fetchInto(ctx, cont, oid, epoch, dkeyName, iods, bufs, res, opts, nil)
+}
+
+// MappedFetch is a fetch whose values on NVMe were not copied: its
+// segments are slices of the device's mapped memory (as DAOS's
+// vos_fetch_begin hands out the media's addresses for a bulk transfer),
+// kept from reuse until End. Use it only to pass the data on (a bulk
+// push), and never write to the segments: some are the stored values.
+type MappedFetch struct {
+	res   []FetchResult
+	nvme  valueStore // the store pinned; nil: nothing pinned
+	reads nvmeReads  // what is pinned
+	views []*bdev.View
+	segs  [][][]byte // per IOD; nil: res[i].Data
+	ended bool
+}
+
+// BeginFetch is FetchInto for a caller that passes the data on: where the
+// pool's NVMe device is RAM-backed and mapped, the values on it are handed
+// out in place (their CRCs checked as reads check them) rather than read
+// into bufs, and res[i].Data is nil for the IODs that have some; the data
+// of IOD i is then Segments(i). Elsewhere it reads as FetchInto does, and
+// Segments(i) is res[i].Data. Call End once done with the segments,
+// whatever happened meanwhile; until then the extents the fetch found
+// stay allocated (punches, overwrites and aggregation go on, and free
+// them at End), and Close waits.
+func (p *Pool) BeginFetch(ctx context.Context, cont ContainerID, oid daos.ObjectID, epoch daos.Epoch,
+	dkeyName []byte, iods []daos.IOD, bufs [][]byte, res []FetchResult, opts FetchOptions) (*MappedFetch, error) {
+	f := &MappedFetch{res: res}
+	if err := p.fetchInto(ctx, cont, oid, epoch, dkeyName, iods, bufs, res, opts, f); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// Segments is IOD i's data, as FetchResult.Data would hold it back to
+// back (holes as zeros); nil when it has none. Valid until End.
+func (f *MappedFetch) Segments(i int) [][]byte {
+	if f.segs != nil && f.segs[i] != nil {
+		return f.segs[i]
+	}
+	if f.res[i].Data == nil {
+		return nil
+	}
+	return [][]byte{f.res[i].Data}
+}
+
+// ZeroCopy reports whether some segments are the device's memory.
+func (f *MappedFetch) ZeroCopy() bool { return len(f.views) > 0 }
+
+// End gives the device memory back: the extents the fetch found may be
+// reused from now on. Ending twice is harmless.
+func (f *MappedFetch) End() {
+	if f.ended {
+		return
+	}
+	f.ended = true
+	for _, v := range f.views {
+		v.Release()
+	}
+	f.views, f.segs = nil, nil
+	if f.nvme != nil {
+		f.nvme.unpin(f.reads)
+		f.nvme, f.reads = nil, nil
+	}
+}
+
+// fetchInto is FetchInto, or BeginFetch when mf is not nil.
+func (p *Pool) fetchInto(ctx context.Context, cont ContainerID, oid daos.ObjectID, epoch daos.Epoch,
+	dkeyName []byte, iods []daos.IOD, bufs [][]byte, res []FetchResult, opts FetchOptions, mf *MappedFetch) error {
 	if err := checkFetchArgs(oid, dkeyName, iods); err != nil {
 		return fmt.Errorf("fetch %s/%s dkey %q: %w", cont, oid, dkeyName, err)
 	}
@@ -80,21 +151,79 @@ func (p *Pool) FetchInto(ctx context.Context, cont ContainerID, oid daos.ObjectI
 		}
 		return nil
 	}
-	// NVMe reads run without the pool's lock, so writers of later epochs
-	// need not wait for the device. Holding nvmeReadMu keeps the extents
-	// from being freed and reused meanwhile (releasing one takes it
-	// exclusively, which only aggregation, discard, abort and overwrites do).
-	p.nvmeReadMu.RLock()
+	// NVMe is read without the pool's lock, so writers of later epochs
+	// need not wait for the device (nor, for a mapped fetch, for the
+	// network). The pin, taken while the index still references the
+	// extents found, keeps them from being reused until it ends.
 	nvme := p.nvme
+	nvme.pin(reads)
 	p.mu.RUnlock()
-	defer p.nvmeReadMu.RUnlock()
-	if err := reads.run(ctx, nvme); err != nil {
+	var m bdev.ReadMapper
+	if mf != nil {
+		m = nvme.readMapper()
+	}
+	if m == nil {
+		err = reads.run(ctx, nvme)
+		nvme.unpin(reads)
+	} else {
+		mf.nvme, mf.reads = nvme, reads
+		err = mf.mapReads(nvme, m, reads)
+	}
+	if err == nil {
+		// Nothing a writer waits for is held now (a pin blocks no one).
+		err = p.readBarrier(ctx, sj, seen, false)
+	}
+	if err != nil {
+		if mf != nil {
+			mf.End()
+		}
 		return fmt.Errorf("fetch %s/%s dkey %q: %w", cont, oid, dkeyName, err)
 	}
-	// nvmeReadMu is still held: a writer holding the pool's lock may be
-	// waiting for it, so the barrier must not take that lock.
-	if err := p.readBarrier(ctx, sj, seen, true); err != nil {
-		return fmt.Errorf("fetch %s/%s dkey %q: %w", cont, oid, dkeyName, err)
+	return nil
+}
+
+// mapReads makes the segments of the IODs that have values on NVMe: their
+// result buffers (inline values, holes) around the mapped extents. The
+// views go to f, to be released by End.
+func (f *MappedFetch) mapReads(nvme valueStore, m bdev.ReadMapper, reads nvmeReads) error {
+	slices.SortFunc(reads, func(x, y nvmeRead) int {
+		return cmp.Or(cmp.Compare(x.iod, y.iod), cmp.Compare(x.off, y.off))
+	})
+	mapped := make(map[uint64][]byte, len(reads)) // extent offset: its bytes
+	f.segs = make([][][]byte, len(f.res))
+	for k := 0; k < len(reads); {
+		i := reads[k].iod
+		buf := f.res[i].Data
+		var segs [][]byte
+		at := uint64(0)
+		for ; k < len(reads) && reads[k].iod == i; k++ {
+			r := &reads[k]
+			b, ok := mapped[r.ext.Off]
+			if !ok {
+				v, vb, err := nvme.mapRead(m, r.ext)
+				if err != nil {
+					return err
+				}
+				f.views = append(f.views, v)
+				b, mapped[r.ext.Off] = vb, vb
+			}
+			n := uint64(len(r.dst))
+			if r.off < at || r.from+n > uint64(len(b)) {
+				// The index gave overlapping pieces, or one past its
+				// extent: never hand out bytes that are not the value.
+				return daos.Errorf(daos.ErrIo, "IOD %d: piece at byte %d (%d bytes from %d of a %d-byte extent) overlaps or overruns", i, r.off, n, r.from, len(b))
+			}
+			if r.off > at {
+				segs = append(segs, buf[at:r.off])
+			}
+			segs = append(segs, b[r.from:r.from+n:r.from+n])
+			at = r.off + n
+		}
+		if at < uint64(len(buf)) {
+			segs = append(segs, buf[at:])
+		}
+		f.segs[i] = segs
+		f.res[i].Data = nil
 	}
 	return nil
 }
@@ -115,22 +244,26 @@ func dataBuf(bufs [][]byte, i int, n uint64, zero bool) []byte {
 
 // nvmeRead is a value to copy from NVMe into a fetch result once the
 // pool's lock is released: bytes [from, from+len(dst)) of the extent.
+// iod and off place dst in the results: IOD iod's data at byte off.
 type nvmeRead struct {
 	ext  extent
 	dst  []byte
 	from uint64
+	iod  int
+	off  uint64
 }
 
 type nvmeReads []nvmeRead
 
-// readInto fills dst with v's bytes from offset from: now if they are
-// inline, later (run) if they are on NVMe.
-func (rs *nvmeReads) readInto(v value, dst []byte, from uint64) {
+// readInto fills dst, bytes [off, off+len(dst)) of IOD iod's data, with
+// v's bytes from offset from: now if they are inline, later (run or
+// mapReads) if they are on NVMe.
+func (rs *nvmeReads) readInto(v value, dst []byte, from uint64, iod int, off uint64) {
 	if v.ext == nil {
 		copy(dst, v.inline[from:])
 		return
 	}
-	*rs = append(*rs, nvmeRead{ext: *v.ext, dst: dst, from: from})
+	*rs = append(*rs, nvmeRead{ext: *v.ext, dst: dst, from: from, iod: iod, off: off})
 }
 
 func (rs nvmeReads) run(ctx context.Context, nvme valueStore) error {
@@ -271,7 +404,7 @@ func (p *Pool) fetchSV(a *akey, v view, floor daos.Epoch, iod *daos.IOD, bufs []
 		return daos.Errorf(daos.ErrRec2big, "value of %d bytes does not fit a %d-byte buffer", res.Size, iod.Size)
 	}
 	res.Data = dataBuf(bufs, bi, res.Size, false)
-	reads.readInto(r.val, res.Data, 0)
+	reads.readInto(r.val, res.Data, 0, bi, 0)
 	return nil
 }
 
@@ -310,7 +443,7 @@ func (p *Pool) fetchArray(a *akey, v view, floor daos.Epoch, iod *daos.IOD, bufs
 		r := pc.frag.rec
 		from := (pc.frag.recx.Idx - r.recx.Idx) * r.rsize
 		n := pc.frag.recx.Nr * r.rsize
-		reads.readInto(r.val, res.Data[pc.dst*r.rsize:pc.dst*r.rsize+n], from)
+		reads.readInto(r.val, res.Data[pc.dst*r.rsize:pc.dst*r.rsize+n], from, bi, pc.dst*r.rsize)
 		spans = append(spans, span{pc.dst * r.rsize, n})
 	}
 	clearHoles(res.Data, spans)

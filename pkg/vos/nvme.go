@@ -17,15 +17,18 @@ import (
 // rebuilt from the extents the recovered index references, so a crash can
 // neither leak nor double-allocate space.
 type nvmeStore struct {
-	dev   bdev.Device
-	alloc *vea.Allocator
-	block uint64
-	syncs syncGroup
+	dev     bdev.Device
+	alloc   *vea.Allocator
+	block   uint64
+	syncs   syncGroup
+	readers readers
 }
 
 func newNVMeStore(dev bdev.Device) *nvmeStore {
 	block := uint64(dev.BlockSize())
-	return &nvmeStore{dev: dev, alloc: vea.New(uint64(dev.Size()) / block), block: block}
+	s := &nvmeStore{dev: dev, alloc: vea.New(uint64(dev.Size()) / block), block: block}
+	s.readers.idle.L = &s.readers.mu
+	return s
 }
 
 func (s *nvmeStore) blocks(n uint64) uint64 { return (n + s.block - 1) / s.block }
@@ -183,15 +186,132 @@ func (s *nvmeStore) read(ctx context.Context, e extent, p []byte) error {
 	return nil
 }
 
+// readMapper is the device as a ReadMapper when reads may hand out its
+// memory: only where that memory is the medium (a RAM-backed file). On
+// other file systems a mapped read would fault pages in from the medium
+// one by one and rely on the kernel keeping them coherent with direct
+// writes, so reads there copy.
+func (s *nvmeStore) readMapper() bdev.ReadMapper {
+	m, ok := s.dev.(bdev.ReadMapper)
+	if !ok || !m.RAMBacked() {
+		return nil
+	}
+	return m
+}
+
+// mapRead maps extent e for reading and checks its CRC as read does. The
+// caller holds a pin (see readers) until it has released the view.
+func (s *nvmeStore) mapRead(m bdev.ReadMapper, e extent) (*bdev.View, []byte, error) {
+	v, err := m.MapRead(int64(e.Off), int(e.Len))
+	if err != nil {
+		return nil, nil, daos.Errorf(daos.ErrNvmeIo, "map %d bytes at NVMe offset %d: %v", e.Len, e.Off, err)
+	}
+	b := v.Bytes()
+	if got := isal.CRC32C(0, b); got != e.CRC {
+		v.Release()
+		return nil, nil, daos.Errorf(daos.ErrCsum, "NVMe extent at offset %d (%d bytes): CRC-32C %08x, index says %08x", e.Off, e.Len, got, e.CRC)
+	}
+	return v, b, nil
+}
+
 func (s *nvmeStore) blockExtent(e extent) vea.Extent {
 	return vea.Extent{Off: e.Off / s.block, Len: s.blocks(e.Len)}
 }
 
-// release returns an extent no durable metadata references any more.
+// release returns an extent no durable metadata references any more,
+// once no read that may have found it in the index is left (see readers).
 func (s *nvmeStore) release(e extent) {
+	s.readers.free(s.alloc, e.Off, s.blockExtent(e))
+}
+
+// pin marks the extents of rs as read, under the pool's lock (while the
+// index still references them): until unpin, none of them is reused.
+func (s *nvmeStore) pin(rs nvmeReads) { s.readers.pin(rs) }
+
+func (s *nvmeStore) unpin(rs nvmeReads) { s.readers.unpin(s.alloc, rs) }
+
+func (s *nvmeStore) drain() { s.readers.drain() }
+
+// readers holds back the reuse of extents that reads may still touch.
+// Reads (a pread, or a push from mapped device memory, which may take as
+// long as the network does) find extents in the index under the pool's
+// lock and use them after it; an extent the index drops meanwhile is
+// freed when the last read of it ends. Reads never block a release, so a
+// slow client cannot stall the writers, and hold back only what they read.
+type readers struct {
+	mu     sync.Mutex
+	pinned map[uint64]pinned // by byte offset
+	idle   sync.Cond         // signalled when pinned empties (L: mu)
+}
+
+type pinned struct {
+	reads    int
+	released bool // dropped from the index: free at the last unpin
+	ext      vea.Extent
+}
+
+func (r *readers) pin(rs nvmeReads) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.pinned == nil {
+		r.pinned = make(map[uint64]pinned)
+	}
+	for i := range rs {
+		pn := r.pinned[rs[i].ext.Off]
+		pn.reads++
+		r.pinned[rs[i].ext.Off] = pn
+	}
+}
+
+func (r *readers) unpin(alloc *vea.Allocator, rs nvmeReads) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := range rs {
+		off := rs[i].ext.Off
+		pn, ok := r.pinned[off]
+		if !ok {
+			panic(fmt.Sprintf("vos: unpin of NVMe offset %d, which is not pinned", off))
+		}
+		if pn.reads--; pn.reads > 0 {
+			r.pinned[off] = pn
+			continue
+		}
+		if pn.released {
+			freeExtent(alloc, pn.ext)
+		}
+		delete(r.pinned, off)
+	}
+	if len(r.pinned) == 0 {
+		r.idle.Broadcast()
+	}
+}
+
+func (r *readers) free(alloc *vea.Allocator, off uint64, e vea.Extent) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if pn, ok := r.pinned[off]; ok {
+		pn.released, pn.ext = true, e
+		r.pinned[off] = pn
+		return
+	}
+	freeExtent(alloc, e)
+}
+
+// drain waits until no read is in flight; the pool's close calls it
+// before the device goes (a mapped push could otherwise see the extent
+// reused by whoever opens the pool next).
+func (r *readers) drain() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for len(r.pinned) > 0 {
+		r.idle.Wait()
+	}
+}
+
+func freeExtent(alloc *vea.Allocator, e vea.Extent) {
 	// An error means the index and allocator disagree, which the open-time
 	// rebuild would also catch; nothing better can be done here.
-	_ = s.alloc.Free(s.blockExtent(e))
+	_ = alloc.Free(e)
 }
 
 func (s *nvmeStore) used() uint64 { return s.alloc.UsedBlocks() * s.block }

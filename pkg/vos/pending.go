@@ -242,5 +242,13 @@ func (p *Pool) ZeroCopyUpdates() bool {
 	return ns.mapperOrNil() != nil
 }
 
+// ZeroCopyFetches reports whether BeginFetch hands out the NVMe device's
+// memory rather than copies (the pool has a RAM-backed, mappable device).
+func (p *Pool) ZeroCopyFetches() bool {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.nvme != nil && p.nvme.readMapper() != nil
+}
+
 // InlineThresholdBytes is the value size from which values go to NVMe.
 func (p *Pool) InlineThresholdBytes() uint64 { return p.opts.InlineThreshold }

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/media/bdev"
 )
 
 // ContainerID is a container's UUID.
@@ -78,11 +79,7 @@ type Pool struct {
 	scmUsed  uint64
 	nvme     valueStore // nil: every value inline
 	journal  Journal    // nil: nothing is durable
-	// nvmeReadMu is held shared by fetches reading NVMe outside mu, and
-	// exclusively while extents are released, so that no extent is reused
-	// under a reader.
-	nvmeReadMu sync.RWMutex
-	store      *store // nil: a pool in DRAM only
+	store    *store     // nil: a pool in DRAM only
 	// failed, once set, is returned by every mutation: the pool is closed
 	// or stopped after a journal failure. After a failed append reads go
 	// on (the index holds exactly what was acknowledged). After a failed
@@ -99,9 +96,20 @@ type valueStore interface {
 	write(ctx context.Context, data []byte) (extent, error)
 	sync(ctx context.Context) error
 	read(ctx context.Context, e extent, p []byte) error
-	// release returns an extent once no durable metadata references it.
+	// release returns an extent once no durable metadata references it;
+	// it is reused only after the reads pinned before (pin) have ended.
 	release(e extent)
 	used() uint64
+	// pin and unpin bracket a read of extents found in the index (pin
+	// under the pool's lock); see readers.
+	pin(rs nvmeReads)
+	unpin(rs nvmeReads)
+	// readMapper is the device when reads may use its memory in place,
+	// else nil.
+	readMapper() bdev.ReadMapper
+	mapRead(m bdev.ReadMapper, e extent) (*bdev.View, []byte, error)
+	// drain waits until no read is pinned.
+	drain()
 }
 
 type container struct {
@@ -250,9 +258,7 @@ func (p *Pool) releaseValue(v value) {
 		return
 	}
 	if v.ext != nil && p.nvme != nil {
-		p.nvmeReadMu.Lock()
 		p.nvme.release(*v.ext)
-		p.nvmeReadMu.Unlock()
 	}
 }
 

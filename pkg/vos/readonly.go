@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/media/bdev"
 )
 
 // OpenReadOnly recovers a durable pool as Open does, from the same
@@ -58,3 +59,7 @@ type readOnlyValues struct {
 func (v readOnlyValues) write(context.Context, []byte) (extent, error) { return extent{}, v.err }
 
 func (v readOnlyValues) sync(context.Context) error { return v.err }
+
+// readMapper is nil: the device is open read-only, and its shared mapping
+// would be writable.
+func (v readOnlyValues) readMapper() bdev.ReadMapper { return nil }

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/media/bdev"
 )
 
 // failingJournal stores the record and then reports a failure, as a log
@@ -263,3 +264,10 @@ func (noValueStore) sync(context.Context) error                    { return nil 
 func (noValueStore) read(context.Context, extent, []byte) error    { return nil }
 func (noValueStore) release(extent)                                {}
 func (noValueStore) used() uint64                                  { return 0 }
+func (noValueStore) pin(nvmeReads)                                 {}
+func (noValueStore) unpin(nvmeReads)                               {}
+func (noValueStore) readMapper() bdev.ReadMapper                   { return nil }
+func (noValueStore) drain()                                        {}
+func (noValueStore) mapRead(bdev.ReadMapper, extent) (*bdev.View, []byte, error) {
+	return nil, nil, nil
+}

@@ -414,6 +414,11 @@ func (p *Pool) Close() error {
 	if p.store == nil {
 		return nil
 	}
+	if p.nvme != nil {
+		// Mapped fetches may still push extents: the device (and their
+		// space, should the pool be opened again) waits for them.
+		p.nvme.drain()
+	}
 	err := p.store.close()
 	p.store, p.journal, p.nvme = nil, nil, nil
 	p.conts = map[ContainerID]*container{}

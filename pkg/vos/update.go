@@ -134,9 +134,7 @@ func (p *Pool) commitUpdate(ctx context.Context, op *updateOp, iods []daos.IOD, 
 			return err
 		}
 		if len(dropped) > 0 && nvme != nil {
-			p.nvmeReadMu.Lock()
 			releaseUnreferenced(nvme, dropped)
-			p.nvmeReadMu.Unlock()
 		}
 	}
 	return nil

@@ -72,7 +72,9 @@
 // medium, as for the journal on /dev/shm; msync(MS_SYNC) of the view's
 // pages elsewhere (a failed msync is sticky for later Flushes and Syncs).
 // A View outlives Close safely (the mapping goes with the last Release),
-// but cannot be flushed after it.
+// but cannot be flushed after it. MapRead (ReadMapper) hands out views of
+// the same mapping for reading in place: a bulk push straight from the
+// device's memory.
 //
 // SPDK: a user-space NVMe backend would be another implementation of Device
 // (with DMA buffers from SPDK's allocator instead of the bounce pool). There

@@ -105,6 +105,12 @@ func (d *File) RAMBacked() bool { return d.ram }
 // same blocks through a view and WriteAt at once is undefined, as two
 // concurrent writes are.
 func (d *File) MapWrite(off int64, n int) (*View, error) {
+	return d.mapView(off, n, true)
+}
+
+// mapView is MapWrite, or MapRead when write is false (no pages are
+// populated for writing then).
+func (d *File) mapView(off int64, n int, write bool) (*View, error) {
 	if n <= 0 || off%BlockSize != 0 || off < 0 || off > d.size || int64(n) > d.size-off {
 		if n <= 0 || off%BlockSize != 0 {
 			return nil, fmt.Errorf("map %s at offset %d length %d: %w (block size %d)", d.path, off, n, ErrAlign, BlockSize)
@@ -117,7 +123,8 @@ func (d *File) MapWrite(off int64, n int) (*View, error) {
 		return nil, fmt.Errorf("map %s: %w", d.path, ErrClosed)
 	}
 	if d.readOnly {
-		return nil, fmt.Errorf("map %s for writing: %w", d.path, ErrReadOnly)
+		// The shared mapping is writable, which a read-only file refuses.
+		return nil, fmt.Errorf("map %s: %w", d.path, ErrReadOnly)
 	}
 	m := &d.mapping
 	m.mu.Lock()
@@ -136,7 +143,7 @@ func (d *File) MapWrite(off int64, n int) (*View, error) {
 		m.mem = mem
 	}
 	b := m.mem[off : off+int64(n) : off+int64(n)]
-	if d.ram && !m.populated {
+	if write && d.ram && !m.populated {
 		// The file's pages exist (it was preallocated); map them in one
 		// call rather than with a page fault every 4 KiB of the copy into
 		// them. Advice only: kernels before 5.14 refuse it, and faulting
@@ -145,6 +152,30 @@ func (d *File) MapWrite(off int64, n int) (*View, error) {
 	}
 	m.views++
 	return &View{d: d, b: b, off: off}, nil
+}
+
+// ReadMapper is a Device whose blocks can be read in place through memory:
+// a zero-copy reader (VOS's mapped fetch) hands slices of a View to a bulk
+// push instead of reading them into a buffer first.
+type ReadMapper interface {
+	Device
+	// MapRead returns a view of the n bytes at off (block aligned, inside
+	// the device) for reading only. Release it when done.
+	MapRead(off int64, n int) (*View, error)
+	// RAMBacked is as for Mapper.
+	RAMBacked() bool
+}
+
+var _ ReadMapper = (*File)(nil)
+
+// MapRead implements ReadMapper with the same shared mapping as MapWrite
+// (so it refuses the same devices: read-only or closed). The view's bytes
+// must only be read. They are what WriteAt and views stored; on a RAM
+// file system the page cache is the medium, so that holds however the
+// file was written, while elsewhere a direct write's coherence with the
+// mapping rests on the kernel invalidating cached pages.
+func (d *File) MapRead(off int64, n int) (*View, error) {
+	return d.mapView(off, n, false)
 }
 
 // pageSpan is the page-aligned part of mem covering [off, off+n).
@@ -176,8 +207,8 @@ func (d *File) closeMapping() error {
 	return m.unmapLocked()
 }
 
-// View is a writable window on some of a device's blocks (see
-// File.MapWrite). Its methods are safe for concurrent use, but the bytes
+// View is a window on some of a device's blocks (see File.MapWrite and
+// File.MapRead). Its methods are safe for concurrent use, but the bytes
 // are the caller's to synchronise.
 type View struct {
 	d   *File

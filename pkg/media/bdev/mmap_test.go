@@ -274,3 +274,54 @@ func TestPrefault(t *testing.T) {
 		})
 	}
 }
+
+func TestMapReadSeesWrites(t *testing.T) {
+	for name, dir := range mapDirs {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(dir(t), "dev.img")
+			d, err := CreateFile(path, 1<<20, WithPrefault())
+			require.NoError(t, err)
+			// Written by WriteAt (a buffered update) and by a view (an
+			// in-place update): a read view sees both.
+			require.NoError(t, d.WriteAt(ctx, mpattern(4*BlockSize, 1), 2*BlockSize))
+			w, err := d.MapWrite(8*BlockSize, 3*BlockSize)
+			require.NoError(t, err)
+			copy(w.Bytes(), mpattern(3*BlockSize, 2))
+			require.NoError(t, w.Flush(ctx))
+			w.Release()
+			r, err := d.MapRead(2*BlockSize, 4*BlockSize-5)
+			require.NoError(t, err)
+			require.Equal(t, mpattern(4*BlockSize, 1)[:4*BlockSize-5], r.Bytes())
+			r2, err := d.MapRead(8*BlockSize, 3*BlockSize)
+			require.NoError(t, err)
+			require.Equal(t, mpattern(3*BlockSize, 2), r2.Bytes())
+			r2.Release()
+			// A view outlives Close: its memory stays mapped until released.
+			require.NoError(t, d.Close())
+			require.Equal(t, mpattern(4*BlockSize, 1)[:4*BlockSize-5], r.Bytes())
+			r.Release()
+			_, err = d.MapRead(0, BlockSize)
+			require.ErrorIs(t, err, ErrClosed)
+
+			// Misaligned or outside the device: refused.
+			g, err := OpenFile(path)
+			require.NoError(t, err)
+			defer g.Close()
+			_, err = g.MapRead(100, BlockSize)
+			require.ErrorIs(t, err, ErrAlign)
+			_, err = g.MapRead(1<<20-BlockSize, 2*BlockSize)
+			require.ErrorIs(t, err, ErrRange)
+		})
+	}
+	// A read-only device has no writable shared mapping: refused, the
+	// caller reads instead.
+	path := filepath.Join(t.TempDir(), "ro.img")
+	d, err := CreateFile(path, 1<<20)
+	require.NoError(t, err)
+	require.NoError(t, d.Close())
+	ro, err := OpenFile(path, WithReadOnly())
+	require.NoError(t, err)
+	defer ro.Close()
+	_, err = ro.MapRead(0, BlockSize)
+	require.ErrorIs(t, err, ErrReadOnly)
+}

@@ -354,6 +354,15 @@ func (s *Service) fetch(ctx context.Context, in *rpc.Incoming, req *objproto.Fet
 			off += n
 		}
 	}
+	// Large reads are pushed from the device's memory where VOS can hand
+	// it out (BeginFetch), saving the copy into the buffer; the extents
+	// stay pinned until the push is over, whatever its outcome.
+	var mf *vos.MappedFetch
+	defer func() {
+		if mf != nil {
+			mf.End()
+		}
+	}()
 	err = t.Exec.Run(ctx, func(ctx context.Context) error {
 		vp, ok, err := t.HasContainer(target.UUID(req.Pool), cont)
 		if err != nil {
@@ -366,6 +375,10 @@ func (s *Service) fetch(ctx context.Context, in *rpc.Incoming, req *objproto.Fet
 				return daos.Errorf(daos.ErrNonexist, "fetch: dkey %q does not exist", req.Dkey)
 			}
 			return nil
+		}
+		if !req.SizeOnly && total >= ZeroCopyMin {
+			mf, err = vp.BeginFetch(ctx, cont, req.OID, epoch, req.Dkey, iods, bufs, res, vos.FetchOptions{Flags: req.Flags})
+			return err
 		}
 		return vp.FetchInto(ctx, cont, req.OID, epoch, req.Dkey, iods, bufs, res, vos.FetchOptions{Flags: req.Flags})
 	})
@@ -384,16 +397,11 @@ func (s *Service) fetch(ctx context.Context, in *rpc.Incoming, req *objproto.Fet
 		// holds now (shorter single values leave the rest untouched).
 		segs := make([][]byte, 0, len(res))
 		for i, r := range res {
-			seg := r.Data
-			if int64(len(seg)) > lens[i] {
-				seg = seg[:lens[i]]
+			data := [][]byte{r.Data}
+			if mf != nil {
+				data = mf.Segments(i)
 			}
-			if int64(len(seg)) < lens[i] {
-				pad := make([]byte, lens[i])
-				copy(pad, seg)
-				seg = pad
-			}
-			segs = append(segs, seg)
+			segs = appendSized(segs, data, lens[i])
 		}
 		inline, err := in.Push(ctx, rpc.Bulk{Len: req.Data.Len, Handle: req.Data.Handle, Inline: req.Data.Inline}, segs)
 		if err != nil {
@@ -403,6 +411,31 @@ func (s *Service) fetch(ctx context.Context, in *rpc.Incoming, req *objproto.Fet
 	}
 	resp.HLC = s.Clock.Now()
 	return resp, nil
+}
+
+// zeros pads the data of short values; it is only ever read.
+var zeros = make([]byte, 64<<10)
+
+// appendSized appends data, cut or padded with zeros to n bytes, to segs.
+func appendSized(segs, data [][]byte, n int64) [][]byte {
+	for _, d := range data {
+		if n == 0 {
+			break
+		}
+		if int64(len(d)) > n {
+			d = d[:n]
+		}
+		if len(d) > 0 {
+			segs = append(segs, d)
+		}
+		n -= int64(len(d))
+	}
+	for n > 0 {
+		z := zeros[:min(n, int64(len(zeros)))]
+		segs = append(segs, z)
+		n -= int64(len(z))
+	}
+	return segs
 }
 
 func (s *Service) punch(ctx context.Context, _ *rpc.Incoming, req *objproto.PunchReq) (rpc.Message, error) {

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -507,6 +509,116 @@ func TestLargeUpdateInPlace(t *testing.T) {
 			sizes, err := c.Sizes(ctx, s, hdr(8), []byte("d"), []daos.IOD{single("a", 0)})
 			require.NoError(t, err)
 			require.Equal(t, []uint64{0}, sizes)
+		})
+	}
+}
+
+// TestLargeFetchFromDeviceMemory: fetches of ZeroCopyMin and more are
+// pushed from the NVMe device's memory where VOS hands it out (a
+// RAM-backed device) and copied elsewhere; both read back byte for byte
+// single values (one shorter than the caller's room) and arrays with
+// holes, sub-ranges and odd offsets, into caller memory full of other
+// bytes. A fetch whose push fails (the caller's memory is gone) leaves
+// nothing pinned: the target closes at once.
+func TestLargeFetchFromDeviceMemory(t *testing.T) {
+	shm := func() string {
+		d, err := os.MkdirTemp("/dev/shm", "objsrv-test-")
+		if err != nil {
+			return t.TempDir()
+		}
+		t.Cleanup(func() { os.RemoveAll(d) })
+		return d
+	}
+	for name, dir := range map[string]func() string{"shm": shm, "temp": t.TempDir} {
+		t.Run(name, func(t *testing.T) {
+			uri, ts := engineWith(t, "tcp", dir, vos.LogFile)
+			c := client(t)
+			ctx := context.Background()
+			s := objclient.Shard{URI: uri, Target: 0}
+			vp, err := ts[0].Shard(target.UUID(pool))
+			require.NoError(t, err)
+			t.Logf("zero-copy fetches: %v", vp.ZeroCopyFetches())
+			if name == "shm" && !strings.HasPrefix(vp.Dir(), "/dev/shm") {
+				t.Log("no /dev/shm here")
+			} else if name == "shm" {
+				require.True(t, vp.ZeroCopyFetches())
+			}
+			rnd := rand.New(rand.NewPCG(3, 4))
+			fill := func(n int) []byte {
+				b := make([]byte, n)
+				for i := range b {
+					b[i] = byte(rnd.Uint32())
+				}
+				return b
+			}
+			// A single value of an odd size, and 3-byte records: a small
+			// extent, two large ones, and a later one over parts of both.
+			const rs = 3
+			sv := fill(1<<20 + 77)
+			model := make([]byte, 400000*rs) // the array as stored, holes as zeros
+			put := func(epoch daos.Epoch, recx daos.Recx) {
+				data := fill(int(recx.Nr * rs))
+				iod := daos.IOD{Name: []byte("x"), Type: daos.IODArray, Size: rs, Recxs: []daos.Recx{recx}}
+				h := hdr(9)
+				h.Epoch = epoch
+				_, err := c.Update(ctx, s, h, []byte("d"), []daos.IOD{iod}, [][]byte{data})
+				require.NoError(t, err)
+				copy(model[recx.Idx*rs:], data)
+			}
+			_, err = c.Update(ctx, s, hdr(9), []byte("d"), []daos.IOD{single("v", uint64(len(sv)))}, [][]byte{sv})
+			require.NoError(t, err)
+			put(0, daos.Recx{Idx: 0, Nr: 100})
+			put(0, daos.Recx{Idx: 1000, Nr: 70000})
+			put(0, daos.Recx{Idx: 100000, Nr: 200000})
+			put(0, daos.Recx{Idx: 60001, Nr: 50001})
+
+			for _, recxs := range [][]daos.Recx{
+				{{Idx: 0, Nr: 400000}},
+				{{Idx: 1001, Nr: 33333}},
+				{{Idx: 99999, Nr: 70001}, {Idx: 7, Nr: 5}, {Idx: 60000, Nr: 3}, {Idx: 299999, Nr: 30000}},
+				{{Idx: 350000, Nr: 40000}}, // all hole
+			} {
+				var want []byte
+				for _, r := range recxs {
+					want = append(want, model[r.Idx*rs:r.End()*rs]...)
+				}
+				svRoom := len(sv) + 333
+				got := [][]byte{bytes.Repeat([]byte{0x77}, len(want)), bytes.Repeat([]byte{0x77}, svRoom)}
+				iods := []daos.IOD{{Name: []byte("x"), Type: daos.IODArray, Size: rs, Recxs: recxs}, single("v", uint64(svRoom))}
+				sizes, err := c.Fetch(ctx, s, hdr(9), []byte("d"), iods, got)
+				require.NoError(t, err)
+				require.Equal(t, uint64(len(sv)), sizes[1])
+				require.True(t, bytes.Equal(want, got[0]), "array %v differs", recxs)
+				require.True(t, bytes.Equal(sv, got[1][:len(sv)]), "single value differs")
+				require.True(t, bytes.Equal(make([]byte, 333), got[1][len(sv):]), "room past the value reads as zeros")
+			}
+
+			// A push that fails: the caller's memory is withdrawn before
+			// the server writes it.
+			b, err := c.EP.Expose([][]byte{make([]byte, len(sv))}, rpc.FromServer)
+			require.NoError(t, err)
+			desc := b.Desc()
+			require.NoError(t, b.Finish(nil))
+			h := hdr(9)
+			h.HLC = c.Clock.Now()
+			req := &objproto.FetchReq{Header: h, Dkey: []byte("d"), IODs: []daos.IOD{single("v", uint64(len(sv)))}, Data: desc}
+			err = c.EP.Call(ctx, uri, objproto.OpFetch, req, &objproto.FetchResp{})
+			require.ErrorContains(t, err, "return the data")
+			// Space freed by an overwrite and aggregation is not held back.
+			used := vp.Space().NVMeUsed
+			_, err = c.Update(ctx, s, hdr(9), []byte("d"), []daos.IOD{single("v", uint64(len(sv)))}, [][]byte{sv})
+			require.NoError(t, err)
+			_, err = vp.Aggregate(ctx, vos.ContainerID{0xcc}, daos.EpochMax-1)
+			require.NoError(t, err)
+			require.Equal(t, used, vp.Space().NVMeUsed)
+			closed := make(chan error, 1)
+			go func() { closed <- ts[0].Close() }()
+			select {
+			case err := <-closed:
+				require.NoError(t, err)
+			case <-time.After(5 * time.Second):
+				t.Fatal("closing the target hangs after a failed push")
+			}
 		})
 	}
 }
