@@ -9,7 +9,6 @@ import (
 	"context"
 	"unsafe"
 
-	"github.com/daos-go/daos/pkg/daos"
 	"github.com/daos-go/daos/pkg/poolsvc"
 )
 
@@ -132,15 +131,20 @@ func dgo_cont_destroy(poh C.uint64_t, cont *C.char, force C.int, ev *C.daos_even
 
 //export dgo_cont_query
 func dgo_cont_query(coh C.uint64_t, info *C.daos_cont_info_t, cprops *C.daos_prop_t, ev *C.daos_event_t) C.int {
-	if cprops != nil {
-		return rc(daos.Errorf(daos.ErrNotsupported, "container query: properties are not supported yet (pass NULL)"))
-	}
 	return run(ev, func(ctx context.Context) error {
 		ci, err := lib.ContQuery(ctx, uint64(coh))
-		if err != nil || info == nil {
+		if err != nil {
 			return err
 		}
-		return contInfo(info, ci)
+		if info != nil {
+			if err := contInfo(info, ci); err != nil {
+				return err
+			}
+		}
+		if cprops != nil {
+			return queryProps(cprops, ci)
+		}
+		return nil
 	})
 }
 

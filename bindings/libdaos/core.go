@@ -2,6 +2,7 @@ package main
 
 /*
 #cgo CFLAGS: -I${SRCDIR}/../../src/include -I${SRCDIR}/../../src/client
+#include <stdlib.h>
 #include <daos.h>
 */
 import "C"
@@ -16,7 +17,18 @@ import (
 
 // lib is the process's library state: the C ABI is process-wide by
 // definition (daos_init takes no context), so this is its one global.
-var lib = capi.New()
+var lib = capi.New(cGetenv)
+
+// cGetenv reads the C environment, which the program may have changed
+// since the core was loaded.
+func cGetenv(name string) string {
+	n := C.CString(name)
+	defer C.free(unsafe.Pointer(n))
+	if v := C.getenv(n); v != nil {
+		return C.GoString(v)
+	}
+	return ""
+}
 
 // rc is the C return value for err.
 func rc(err error) C.int { return C.int(capi.Code(err)) }

@@ -182,3 +182,13 @@ func (l *Lib) GenerateOID(coh uint64, oid daos.ObjectID, t placement.OType, cid 
 	}
 	return out, nil
 }
+
+// Container is the open container behind coh, for the calls that only
+// forward to it (attributes, properties, snapshots, object ids).
+func (l *Lib) Container(coh uint64) (*client.Container, error) {
+	c, err := lookup[*container](l, coh, "container")
+	if err != nil {
+		return nil, err
+	}
+	return c.c, nil
+}

@@ -1,7 +1,9 @@
 package capi
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 
 	"github.com/daos-go/daos/pkg/client"
 	"github.com/daos-go/daos/pkg/daos"
@@ -123,4 +125,49 @@ func (l *Lib) Array(oh uint64, write bool) (*client.Array, error) {
 		return nil, daos.Errorf(daos.ErrNoPerm, "array is open read-only")
 	}
 	return h.a, nil
+}
+
+// arrayBlobMagic starts an array handle's global form.
+var arrayBlobMagic = [4]byte{'D', 'G', 'A', '1'}
+
+// ArrayLocal2Global is daos_array_local2global: the object id and the
+// cell and chunk sizes, which is all another process needs to open the
+// same array through its own container handle.
+func (l *Lib) ArrayLocal2Global(oh uint64) ([]byte, error) {
+	h, err := lookup[*arrayHandle](l, oh, "array")
+	if err != nil {
+		return nil, err
+	}
+	b := append([]byte{}, arrayBlobMagic[:]...)
+	oid := h.a.Object().OID()
+	b = binary.LittleEndian.AppendUint64(b, oid.Lo)
+	b = binary.LittleEndian.AppendUint64(b, oid.Hi)
+	b = binary.LittleEndian.AppendUint64(b, h.a.CellSize())
+	b = binary.LittleEndian.AppendUint64(b, h.a.ChunkSize())
+	return b, nil
+}
+
+// ArrayGlobal2Local is daos_array_global2local through container coh.
+func (l *Lib) ArrayGlobal2Local(coh uint64, blob []byte, mode uint32) (uint64, error) {
+	if len(blob) != 36 || !bytes.Equal(blob[:4], arrayBlobMagic[:]) {
+		return 0, daos.Errorf(daos.ErrInval, "array global2local: not an array handle's global form (%d bytes)", len(blob))
+	}
+	u := func(i int) uint64 { return binary.LittleEndian.Uint64(blob[4+8*i:]) }
+	oid := daos.ObjectID{Lo: u(0), Hi: u(1)}
+	if u(2) == 0 || u(3) == 0 {
+		return 0, daos.Errorf(daos.ErrInval, "array global2local: cell size %d, chunk size %d", u(2), u(3))
+	}
+	c, err := lookup[*container](l, coh, "container")
+	if err != nil {
+		return 0, err
+	}
+	ro, err := checkMode(c, oid, mode)
+	if err != nil {
+		return 0, err
+	}
+	a, err := c.c.SharedArray(oid, u(2), u(3))
+	if err != nil {
+		return 0, err
+	}
+	return l.add(&arrayHandle{a: a, cont: c, ro: ro})
 }

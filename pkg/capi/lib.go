@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/daos-go/daos/pkg/agent"
 	"github.com/daos-go/daos/pkg/client/agentclient"
 	"github.com/daos-go/daos/pkg/daos"
 )
@@ -30,10 +31,13 @@ type Lib struct {
 	nextEv   uint64
 }
 
-// New makes the library state; nothing is attached until Init.
-func New() *Lib {
+// New makes the library state; nothing is attached until Init. getenv
+// reads the process's environment when attaching: a C program may set
+// DAOS_AGENT_DRPC_DIR at any time, and Go's own copy of the environment
+// (taken when the core was loaded) would not see it.
+func New(getenv func(string) string) *Lib {
 	return newLib(func(ctx context.Context, sys string) (session, error) {
-		s, err := agentclient.Attach(ctx, sys)
+		s, err := agentclient.AttachAt(ctx, agent.ClientSocketPath(getenv), sys)
 		if err != nil {
 			return nil, err
 		}

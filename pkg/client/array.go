@@ -135,6 +135,18 @@ func (c *Container) OpenArrayWithAttr(oid daos.ObjectID, cellSize, chunkSize uin
 	return c.newArray(oid, cellSize, chunkSize)
 }
 
+// SharedArray is an array of any array type whose sizes came from the
+// process that opened it (daos_array_global2local): nothing is read.
+func (c *Container) SharedArray(oid daos.ObjectID, cellSize, chunkSize uint64) (*Array, error) {
+	if !placement.OIDType(oid).IsArray() && placement.OIDType(oid) != placement.OTArrayAttr {
+		return nil, daos.Errorf(daos.ErrInval, "object %s is of type %d, not an array type", oid, placement.OIDType(oid))
+	}
+	if cellSize == 0 || chunkSize == 0 {
+		return nil, daos.Errorf(daos.ErrInval, "array cell size %d, chunk size %d: both must be positive", cellSize, chunkSize)
+	}
+	return c.newArray(oid, cellSize, chunkSize)
+}
+
 func (c *Container) newArray(oid daos.ObjectID, cellSize, chunkSize uint64) (*Array, error) {
 	o, err := c.Object(oid)
 	if err != nil {

@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <daos.h>
 
-#define DGO_OPS_VERSION 2
+#define DGO_OPS_VERSION 3
 
 struct dgo_ops {
 	uint32_t version;
@@ -39,6 +39,18 @@ struct dgo_ops {
 	int (*cont_query)(uint64_t coh, daos_cont_info_t* info, daos_prop_t* cprops, daos_event_t* ev);
 	int (*cont_local2global)(uint64_t coh, d_iov_t* glob);
 	int (*cont_global2local)(uint64_t poh, d_iov_t glob, daos_handle_t* coh);
+	int (*cont_set_prop)(uint64_t coh, daos_prop_t* cprops, daos_event_t* ev);
+	int (*cont_list_attr)(uint64_t coh, char* buf, size_t* size, daos_event_t* ev);
+	int (*cont_get_attr)(uint64_t coh, int n, char** names, void** bufs, size_t* sizes, daos_event_t* ev);
+	int (*cont_set_attr)(uint64_t coh, int n, char** names, void** vals, size_t* sizes, daos_event_t* ev);
+	int (*cont_del_attr)(uint64_t coh, int n, char** names, daos_event_t* ev);
+	int (*cont_alloc_oids)(uint64_t coh, daos_size_t num, uint64_t* oid, daos_event_t* ev);
+	int (*cont_create_snap)(uint64_t coh, daos_epoch_t* epoch, char* name, daos_event_t* ev);
+	int (*cont_list_snap)(uint64_t coh, int* nr, daos_epoch_t* epochs, char** names, daos_anchor_t* anchor, daos_event_t* ev);
+	int (*cont_destroy_snap)(uint64_t coh, daos_epoch_range_t epr, daos_event_t* ev);
+	int (*array_local2global)(uint64_t oh, d_iov_t* glob);
+	int (*array_global2local)(uint64_t coh, d_iov_t glob, unsigned int mode, daos_handle_t* oh);
+	int (*obj_query_key)(uint64_t oh, uint64_t th, uint64_t flags, daos_key_t* dkey, daos_key_t* akey, daos_recx_t* recx, daos_event_t* ev);
 	int (*init)(void);
 	int (*fini)(void);
 	int (*eq_create)(daos_handle_t* eqh);

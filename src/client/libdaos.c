@@ -514,6 +514,108 @@ daos_array_destroy(daos_handle_t oh, daos_handle_t th, daos_event_t *ev)
 	return o->array_destroy(oh.cookie, th.cookie, ev);
 }
 
+/* Container properties, attributes, object ids and snapshots. */
+
+int
+daos_cont_set_prop(daos_handle_t coh, daos_prop_t *prop, daos_event_t *ev)
+{
+	CORE(o);
+	return o->cont_set_prop(coh.cookie, prop, ev);
+}
+
+int
+daos_cont_list_attr(daos_handle_t coh, char *buffer, size_t *size, daos_event_t *ev)
+{
+	CORE(o);
+	return o->cont_list_attr(coh.cookie, buffer, size, ev);
+}
+
+int
+daos_cont_get_attr(daos_handle_t coh, int n, char const *const names[], void *const buffers[],
+		   size_t sizes[], daos_event_t *ev)
+{
+	CORE(o);
+	return o->cont_get_attr(coh.cookie, n, (char **)names, (void **)buffers, sizes, ev);
+}
+
+int
+daos_cont_set_attr(daos_handle_t coh, int n, char const *const names[], void const *const values[],
+		   size_t const sizes[], daos_event_t *ev)
+{
+	CORE(o);
+	return o->cont_set_attr(coh.cookie, n, (char **)names, (void **)values, (size_t *)sizes, ev);
+}
+
+int
+daos_cont_del_attr(daos_handle_t coh, int n, char const *const names[], daos_event_t *ev)
+{
+	CORE(o);
+	return o->cont_del_attr(coh.cookie, n, (char **)names, ev);
+}
+
+int
+daos_cont_alloc_oids(daos_handle_t coh, daos_size_t num_oids, uint64_t *oid, daos_event_t *ev)
+{
+	CORE(o);
+	return o->cont_alloc_oids(coh.cookie, num_oids, oid, ev);
+}
+
+int
+daos_cont_create_snap(daos_handle_t coh, daos_epoch_t *epoch, char *name, daos_event_t *ev)
+{
+	CORE(o);
+	return o->cont_create_snap(coh.cookie, epoch, name, ev);
+}
+
+int
+daos_cont_list_snap(daos_handle_t coh, int *nr, daos_epoch_t *epochs, char **names,
+		    daos_anchor_t *anchor, daos_event_t *ev)
+{
+	CORE(o);
+	return o->cont_list_snap(coh.cookie, nr, epochs, names, anchor, ev);
+}
+
+int
+daos_cont_destroy_snap(daos_handle_t coh, daos_epoch_range_t epr, daos_event_t *ev)
+{
+	CORE(o);
+	return o->cont_destroy_snap(coh.cookie, epr, ev);
+}
+
+int
+daos_array_local2global(daos_handle_t oh, d_iov_t *glob)
+{
+	CORE(o);
+	return o->array_local2global(oh.cookie, glob);
+}
+
+int
+daos_array_global2local(daos_handle_t coh, d_iov_t glob, unsigned int mode, daos_handle_t *oh)
+{
+	CORE(o);
+	return o->array_global2local(coh.cookie, glob, mode, oh);
+}
+
+int
+daos_obj_query_key(daos_handle_t oh, daos_handle_t th, uint64_t flags, daos_key_t *dkey,
+		   daos_key_t *akey, daos_recx_t *recx, daos_event_t *ev)
+{
+	CORE(o);
+	return o->obj_query_key(oh.cookie, th.cookie, flags, dkey, akey, recx, ev);
+}
+
+/* Classes are built in: as in DAOS, registering one is not implemented. */
+int
+daos_obj_register_class(daos_handle_t coh, daos_oclass_id_t cid, struct daos_oclass_attr *cattr,
+			daos_event_t *ev)
+{
+	(void)coh;
+	(void)cid;
+	(void)cattr;
+	(void)ev;
+	return -DER_NOSYS;
+}
+
 /* The renamed entry points under their plain names too (ABI.md 0.1). */
 #undef daos_pool_connect
 #undef daos_cont_create

@@ -126,6 +126,26 @@ test_uninitialised(void **state)
 	assert_int_equal(daos_eq_create(&h), -DER_UNINIT);
 }
 
+/* No agent where the environment points: init says so, and stays
+ * uninitialised. */
+static void
+test_init_without_agent(void **state)
+{
+	char *saved = getenv("DAOS_AGENT_DRPC_DIR");
+
+	(void)state;
+	saved = saved ? strdup(saved) : NULL;
+	setenv("DAOS_AGENT_DRPC_DIR", "/nonexistent/daos_agent", 1);
+	assert_int_equal(daos_init(), -DER_AGENT_COMM);
+	assert_int_equal(daos_fini(), -DER_UNINIT);
+	if (saved != NULL) {
+		setenv("DAOS_AGENT_DRPC_DIR", saved, 1);
+		free(saved);
+	} else {
+		unsetenv("DAOS_AGENT_DRPC_DIR");
+	}
+}
+
 static void
 test_init_counts(void **state)
 {
@@ -756,6 +776,172 @@ test_array(void **state)
 	free(back);
 }
 
+/* Attributes, properties, object id ranges and snapshots of a container. */
+static void
+test_cont_extras(void **state)
+{
+	const char *const names[] = {"color", "shape"};
+	const void *const vals[] = {"blue", "round"};
+	const size_t      vsizes[] = {5, 6};
+	void             *bufs[2];
+	size_t            sizes[2];
+	char              b0[16], b1[2], list[64];
+	size_t            lsize;
+	daos_prop_t      *prop;
+	struct daos_prop_entry *e;
+	uint64_t          first, second;
+	daos_epoch_t      snap, epochs[4];
+	daos_epoch_range_t epr;
+	int               nr;
+
+	(void)state;
+	assert_int_equal(daos_cont_set_attr(coh, 2, names, vals, vsizes, NULL), 0);
+	bufs[0] = b0;
+	bufs[1] = b1;
+	sizes[0] = sizeof(b0);
+	sizes[1] = sizeof(b1);
+	assert_int_equal(daos_cont_get_attr(coh, 2, names, bufs, sizes, NULL), 0);
+	assert_string_equal(b0, "blue");
+	assert_int_equal(sizes[0], 5);
+	assert_int_equal(sizes[1], 6); /* the whole size, though only 2 bytes fit */
+	assert_memory_equal(b1, "ro", 2);
+	lsize = sizeof(list);
+	assert_int_equal(daos_cont_list_attr(coh, list, &lsize, NULL), 0);
+	assert_int_equal(lsize, strlen("color") + 1 + strlen("shape") + 1);
+	assert_int_equal(daos_cont_del_attr(coh, 1, names, NULL), 0);
+	lsize = 0;
+	assert_int_equal(daos_cont_list_attr(coh, NULL, &lsize, NULL), 0);
+	assert_int_equal(lsize, strlen("shape") + 1);
+	assert_int_equal(daos_cont_set_attr(coh, 0, names, vals, vsizes, NULL), -DER_INVAL);
+
+	/* A label change, read back through a query of that property. */
+	prop = daos_prop_alloc(1);
+	assert_non_null(prop);
+	prop->dpp_entries[0].dpe_type = DAOS_PROP_CO_LABEL;
+	assert_int_equal(daos_prop_set_str(prop, DAOS_PROP_CO_LABEL, "capi_relabelled", 15), 0);
+	assert_int_equal(daos_cont_set_prop(coh, prop, NULL), 0);
+	daos_prop_free(prop);
+	prop = daos_prop_alloc(2);
+	prop->dpp_entries[0].dpe_type = DAOS_PROP_CO_LABEL;
+	prop->dpp_entries[1].dpe_type = DAOS_PROP_CO_REDUN_FAC;
+	assert_int_equal(daos_cont_query(coh, NULL, prop, NULL), 0);
+	assert_string_equal(prop->dpp_entries[0].dpe_str, "capi_relabelled");
+	assert_true(prop->dpp_entries[1].dpe_val <= 4);
+	daos_prop_free(prop);
+	/* An empty list asks for every property. */
+	prop = daos_prop_alloc(0);
+	assert_int_equal(daos_cont_query(coh, NULL, prop, NULL), 0);
+	assert_true(prop->dpp_nr > 5);
+	e = daos_prop_entry_get(prop, DAOS_PROP_CO_LABEL);
+	assert_non_null(e);
+	assert_string_equal(e->dpe_str, "capi_relabelled");
+	daos_prop_free(prop);
+	/* Back to the label teardown uses. */
+	prop = daos_prop_alloc(1);
+	prop->dpp_entries[0].dpe_type = DAOS_PROP_CO_LABEL;
+	assert_int_equal(daos_prop_set_str(prop, DAOS_PROP_CO_LABEL, cont_label, strlen(cont_label)), 0);
+	assert_int_equal(daos_cont_set_prop(coh, prop, NULL), 0);
+	daos_prop_free(prop);
+
+	assert_int_equal(daos_cont_alloc_oids(coh, 10, &first, NULL), 0);
+	assert_int_equal(daos_cont_alloc_oids(coh, 1, &second, NULL), 0);
+	assert_true(second >= first + 10);
+
+	assert_int_equal(daos_cont_create_snap(coh, &snap, NULL, NULL), 0);
+	assert_true(snap > 0);
+	nr = 4;
+	assert_int_equal(daos_cont_list_snap(coh, &nr, epochs, NULL, NULL, NULL), 0);
+	assert_int_equal(nr, 1);
+	assert_int_equal(epochs[0], snap);
+	epr.epr_lo = epr.epr_hi = snap;
+	assert_int_equal(daos_cont_destroy_snap(coh, epr, NULL), 0);
+	assert_int_equal(daos_cont_destroy_snap(coh, epr, NULL), -DER_NONEXIST);
+	nr = 4;
+	assert_int_equal(daos_cont_list_snap(coh, &nr, epochs, NULL, NULL, NULL), 0);
+	assert_int_equal(nr, 0);
+	assert_int_equal(daos_obj_register_class(coh, OC_S1, NULL, NULL), -DER_NOSYS);
+	assert_int_equal(daos_tx_open(coh, NULL, 0, NULL), -DER_NOSYS);
+}
+
+/* The greatest integer dkey and the extent of an array akey under it. */
+static void
+test_query_key(void **state)
+{
+	daos_obj_id_t oid = {.lo = 7, .hi = 0};
+	daos_handle_t oh;
+	uint64_t      dks[3] = {5, 900, 42}, got = 0;
+	d_iov_t       dkey, akey, iov;
+	d_sg_list_t   sgl = {.sg_nr = 1, .sg_iovs = &iov};
+	daos_iod_t    iod;
+	daos_recx_t   recx = {.rx_idx = 1000, .rx_nr = 24}, out;
+	char          data[24] = "twenty-four bytes here!", ak[8];
+	int           i;
+
+	(void)state;
+	assert_int_equal(daos_obj_generate_oid(coh, &oid, DAOS_OT_DKEY_UINT64, OC_SX, 0, 0), 0);
+	assert_int_equal(daos_obj_open(coh, oid, DAOS_OO_RW, &oh, NULL), 0);
+	for (i = 0; i < 3; i++) {
+		d_iov_set(&dkey, &dks[i], sizeof(uint64_t));
+		memset(&iod, 0, sizeof(iod));
+		d_iov_set(&iod.iod_name, "arr", 3);
+		iod.iod_type = DAOS_IOD_ARRAY;
+		iod.iod_size = 1;
+		iod.iod_nr = 1;
+		iod.iod_recxs = &recx;
+		d_iov_set(&iov, data, sizeof(data));
+		assert_int_equal(daos_obj_update(oh, DAOS_TX_NONE, 0, &dkey, 1, &iod, &sgl, NULL), 0);
+	}
+	d_iov_set(&dkey, &got, sizeof(got));
+	d_iov_set(&akey, ak, sizeof(ak));
+	memset(&out, 0, sizeof(out));
+	assert_int_equal(daos_obj_query_key(oh, DAOS_TX_NONE, DAOS_GET_DKEY | DAOS_GET_MAX, &dkey, NULL,
+					    NULL, NULL), 0);
+	assert_int_equal(got, 900);
+	d_iov_set(&dkey, &dks[0], sizeof(uint64_t));
+	d_iov_set(&akey, "arr", 3);
+	assert_int_equal(daos_obj_query_key(oh, DAOS_TX_NONE, DAOS_GET_RECX | DAOS_GET_MAX, &dkey, &akey,
+					    &out, NULL), 0);
+	assert_int_equal(out.rx_idx + out.rx_nr, 1024);
+	assert_int_equal(daos_obj_close(oh, NULL), 0);
+}
+
+/* An array handle shared as bytes opens the same array. */
+static void
+test_array_sharing(void **state)
+{
+	daos_obj_id_t    oid = {.lo = 8, .hi = 0};
+	daos_handle_t    ah, ah2;
+	d_iov_t          glob = {0}, iov;
+	d_sg_list_t      sgl = {.sg_nr = 1, .sg_iovs = &iov};
+	daos_array_iod_t iod;
+	daos_range_t     rg = {.rg_idx = 0, .rg_len = 8};
+	daos_size_t      cell, chunk;
+	char             data[64] = "eight cells of 8 bytes each, sixty-four bytes, ok!!", back[64];
+
+	(void)state;
+	assert_int_equal(daos_array_generate_oid(coh, &oid, true, OC_SX, 0, 0), 0);
+	assert_int_equal(daos_array_create(coh, oid, DAOS_TX_NONE, 8, 4096, &ah, NULL), 0);
+	iod = (daos_array_iod_t){.arr_nr = 1, .arr_rgs = &rg};
+	d_iov_set(&iov, data, sizeof(data));
+	assert_int_equal(daos_array_write(ah, DAOS_TX_NONE, &iod, &sgl, NULL), 0);
+	assert_int_equal(daos_array_local2global(ah, &glob), 0);
+	glob.iov_buf = malloc(glob.iov_buf_len);
+	glob.iov_len = glob.iov_buf_len;
+	assert_int_equal(daos_array_local2global(ah, &glob), 0);
+	assert_int_equal(daos_array_global2local(coh, glob, DAOS_OO_RO, &ah2), 0);
+	assert_int_equal(daos_array_get_attr(ah2, &chunk, &cell), 0);
+	assert_int_equal(cell, 8);
+	assert_int_equal(chunk, 4096);
+	d_iov_set(&iov, back, sizeof(back));
+	assert_int_equal(daos_array_read(ah2, DAOS_TX_NONE, &iod, &sgl, NULL), 0);
+	assert_memory_equal(back, data, sizeof(data));
+	((char *)glob.iov_buf)[0] ^= 1;
+	assert_int_equal(daos_array_global2local(coh, glob, DAOS_OO_RO, &ah2), -DER_INVAL);
+	free(glob.iov_buf);
+	assert_int_equal(daos_array_close(ah2, NULL), 0);
+	assert_int_equal(daos_array_close(ah, NULL), 0);
+}
+
 static void
 test_teardown(void **state)
 {
@@ -774,6 +960,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_fork_then_init),
 	    cmocka_unit_test(test_uninitialised),
+	    cmocka_unit_test(test_init_without_agent),
 	    cmocka_unit_test(test_init_counts),
 	    cmocka_unit_test(test_oclass),
 	    cmocka_unit_test(test_pool),
@@ -785,6 +972,9 @@ main(void)
 	    cmocka_unit_test(test_list),
 	    cmocka_unit_test(test_kv),
 	    cmocka_unit_test(test_array),
+	    cmocka_unit_test(test_cont_extras),
+	    cmocka_unit_test(test_query_key),
+	    cmocka_unit_test(test_array_sharing),
 	    cmocka_unit_test(test_teardown),
 	};
 

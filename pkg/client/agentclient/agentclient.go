@@ -84,7 +84,7 @@ func AttachAt(ctx context.Context, path, sys string) (*Session, error) {
 }
 
 func (s *Session) unreachable(err error) error {
-	return fmt.Errorf("daos_agent not reachable at %s: %w", s.socket, err)
+	return fmt.Errorf("daos_agent not reachable at %s: %w (%w)", s.socket, err, daos.ErrAgentComm)
 }
 
 // call is one dRPC exchange with the agent; a failure to reach it says so.

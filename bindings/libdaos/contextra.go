@@ -1,0 +1,410 @@
+package main
+
+/*
+#include <stdlib.h>
+#include <daos.h>
+*/
+import "C"
+
+import (
+	"context"
+	"sort"
+	"unsafe"
+
+	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/poolsvc"
+)
+
+// Container properties that are not in the container service's catalogue
+// but in the container record itself.
+const (
+	propOwner      = 0x100d
+	propOwnerGroup = 0x100e
+)
+
+// fillProp sets one entry from the container's information; entries the
+// library cannot report are marked not set.
+func fillProp(e *C.struct_daos_prop_entry, ci *poolsvc.ContInfo) error {
+	val := (*C.uint64_t)(unsafe.Pointer(&e.anon0))
+	str := (**C.char)(unsafe.Pointer(&e.anon0))
+	setStr := func(s string) {
+		if *str != nil {
+			C.free(unsafe.Pointer(*str))
+		}
+		*str = C.CString(s) // freed by daos_prop_free, with free()
+	}
+	e.dpe_flags &^= C.DAOS_PROP_ENTRY_NOT_SET
+	switch uint32(e.dpe_type) {
+	case propOwner:
+		setStr(ci.Owner)
+		return nil
+	case propOwnerGroup:
+		setStr(ci.Group)
+		return nil
+	}
+	d, err := poolsvc.LookupContPropNumber(uint32(e.dpe_type))
+	if err != nil {
+		e.dpe_flags |= C.DAOS_PROP_ENTRY_NOT_SET
+		return nil
+	}
+	v, ok := ci.Props[d.Name]
+	if !ok {
+		e.dpe_flags |= C.DAOS_PROP_ENTRY_NOT_SET
+		return nil
+	}
+	if d.String {
+		setStr(v)
+		return nil
+	}
+	p, err := d.Parse(v)
+	if err != nil {
+		// Values the service reports but would not take back (read-only
+		// ones such as the status) are numbers or known words.
+		e.dpe_flags |= C.DAOS_PROP_ENTRY_NOT_SET
+		return nil
+	}
+	*val = C.uint64_t(p.Num)
+	return nil
+}
+
+// queryProps answers daos_cont_query's property list: the entries asked
+// for, or every property when the list has none (entries allocated with
+// calloc, as daos_prop_free expects).
+func queryProps(out *C.daos_prop_t, ci *poolsvc.ContInfo) error {
+	if out.dpp_nr == 0 {
+		var types []uint32
+		for name := range ci.Props {
+			if d, err := poolsvc.LookupContProp(name); err == nil && d.Number != 0 {
+				types = append(types, d.Number)
+			}
+		}
+		types = append(types, propOwner, propOwnerGroup)
+		sort.Slice(types, func(i, j int) bool { return types[i] < types[j] })
+		es := (*C.struct_daos_prop_entry)(C.calloc(C.size_t(len(types)), C.size_t(unsafe.Sizeof(C.struct_daos_prop_entry{}))))
+		if es == nil {
+			return daos.Errorf(daos.ErrNomem, "container query: properties")
+		}
+		entries := unsafe.Slice(es, len(types))
+		for i := range entries {
+			entries[i].dpe_type = C.uint32_t(types[i])
+		}
+		out.dpp_entries, out.dpp_nr = es, C.uint32_t(len(types))
+	}
+	if out.dpp_entries == nil {
+		return inval("container query: %d properties but a NULL entry array", out.dpp_nr)
+	}
+	entries := unsafe.Slice(out.dpp_entries, int(out.dpp_nr))
+	for i := range entries {
+		if err := fillProp(&entries[i], ci); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+//export dgo_cont_set_prop
+func dgo_cont_set_prop(coh C.uint64_t, cprops *C.daos_prop_t, ev *C.daos_event_t) C.int {
+	c, err := lib.Container(uint64(coh))
+	if err != nil {
+		return rc(err)
+	}
+	if cprops == nil || cprops.dpp_nr == 0 {
+		return rc(inval("container set-prop: no properties"))
+	}
+	ps, err := props(cprops)
+	if err != nil {
+		return rc(err)
+	}
+	return run(ev, func(ctx context.Context) error { return c.SetProps(ctx, ps) })
+}
+
+// cStrings copies n C strings.
+func cStrings(n C.int, names **C.char, what string) ([]string, error) {
+	if n <= 0 || names == nil {
+		return nil, inval("%s: no names", what)
+	}
+	out := make([]string, n)
+	for i, p := range unsafe.Slice(names, int(n)) {
+		if p == nil {
+			return nil, inval("%s: name %d is NULL", what, i)
+		}
+		out[i] = C.GoString(p)
+	}
+	return out, nil
+}
+
+//export dgo_cont_list_attr
+func dgo_cont_list_attr(coh C.uint64_t, buf *C.char, size *C.size_t, ev *C.daos_event_t) C.int {
+	c, err := lib.Container(uint64(coh))
+	if err != nil {
+		return rc(err)
+	}
+	if size == nil {
+		return rc(inval("container list-attr: NULL size"))
+	}
+	room := int(*size)
+	if buf == nil {
+		room = 0
+	}
+	return run(ev, func(ctx context.Context) error {
+		names, err := c.ListAttrs(ctx)
+		if err != nil {
+			return err
+		}
+		// Names are packed NUL-terminated as long as they fit whole;
+		// *size is what all of them need.
+		out := cBytes(unsafe.Pointer(buf), C.size_t(room))
+		need, off := 0, 0
+		for _, n := range names {
+			need += len(n) + 1
+			if off+len(n)+1 <= room {
+				off += copy(out[off:], n)
+				out[off] = 0
+				off++
+			}
+		}
+		*size = C.size_t(need)
+		return nil
+	})
+}
+
+//export dgo_cont_get_attr
+func dgo_cont_get_attr(coh C.uint64_t, n C.int, names **C.char, bufs *unsafe.Pointer, sizes *C.size_t, ev *C.daos_event_t) C.int {
+	c, err := lib.Container(uint64(coh))
+	if err != nil {
+		return rc(err)
+	}
+	ns, err := cStrings(n, names, "container get-attr")
+	if err != nil {
+		return rc(err)
+	}
+	if bufs == nil || sizes == nil {
+		return rc(inval("container get-attr: NULL buffers or sizes"))
+	}
+	bs, ss := unsafe.Slice(bufs, int(n)), unsafe.Slice(sizes, int(n))
+	return run(ev, func(ctx context.Context) error {
+		got, err := c.GetAttrs(ctx, ns...)
+		if err != nil {
+			return err
+		}
+		// Each value is copied as far as its buffer goes; sizes[i] is
+		// the value's whole size (a NULL buffer asks for the size only).
+		for i, name := range ns {
+			v := got[name]
+			if bs[i] != nil {
+				copy(cBytes(bs[i], ss[i]), v)
+			}
+			ss[i] = C.size_t(len(v))
+		}
+		return nil
+	})
+}
+
+//export dgo_cont_set_attr
+func dgo_cont_set_attr(coh C.uint64_t, n C.int, names **C.char, vals *unsafe.Pointer, sizes *C.size_t, ev *C.daos_event_t) C.int {
+	c, err := lib.Container(uint64(coh))
+	if err != nil {
+		return rc(err)
+	}
+	ns, err := cStrings(n, names, "container set-attr")
+	if err != nil {
+		return rc(err)
+	}
+	if vals == nil || sizes == nil {
+		return rc(inval("container set-attr: NULL values or sizes"))
+	}
+	attrs := make(map[string][]byte, n)
+	vs, ss := unsafe.Slice(vals, int(n)), unsafe.Slice(sizes, int(n))
+	for i, name := range ns {
+		if ss[i] == 0 || vs[i] == nil {
+			return rc(inval("container set-attr %q: empty value", name))
+		}
+		attrs[name] = C.GoBytes(vs[i], C.int(ss[i]))
+	}
+	return run(ev, func(ctx context.Context) error { return c.SetAttrs(ctx, attrs) })
+}
+
+//export dgo_cont_del_attr
+func dgo_cont_del_attr(coh C.uint64_t, n C.int, names **C.char, ev *C.daos_event_t) C.int {
+	c, err := lib.Container(uint64(coh))
+	if err != nil {
+		return rc(err)
+	}
+	ns, err := cStrings(n, names, "container del-attr")
+	if err != nil {
+		return rc(err)
+	}
+	return run(ev, func(ctx context.Context) error { return c.DelAttrs(ctx, ns...) })
+}
+
+//export dgo_cont_alloc_oids
+func dgo_cont_alloc_oids(coh C.uint64_t, num C.daos_size_t, oid *C.uint64_t, ev *C.daos_event_t) C.int {
+	c, err := lib.Container(uint64(coh))
+	if err != nil {
+		return rc(err)
+	}
+	if oid == nil || num == 0 {
+		return rc(inval("container alloc-oids: NULL oid or 0 ids"))
+	}
+	return run(ev, func(ctx context.Context) error {
+		first, err := c.AllocOIDs(ctx, uint64(num))
+		if err == nil {
+			*oid = C.uint64_t(first)
+		}
+		return err
+	})
+}
+
+//export dgo_cont_create_snap
+func dgo_cont_create_snap(coh C.uint64_t, epoch *C.daos_epoch_t, name *C.char, ev *C.daos_event_t) C.int {
+	c, err := lib.Container(uint64(coh))
+	if err != nil {
+		return rc(err)
+	}
+	var n string
+	if name != nil {
+		n = C.GoString(name)
+	}
+	return run(ev, func(ctx context.Context) error {
+		e, err := c.CreateSnap(ctx, n)
+		if err == nil && epoch != nil {
+			*epoch = C.daos_epoch_t(e)
+		}
+		return err
+	})
+}
+
+//export dgo_cont_list_snap
+func dgo_cont_list_snap(coh C.uint64_t, nr *C.int, epochs *C.daos_epoch_t, names **C.char, anchor *C.daos_anchor_t, ev *C.daos_event_t) C.int {
+	c, err := lib.Container(uint64(coh))
+	if err != nil {
+		return rc(err)
+	}
+	if nr == nil || *nr < 0 {
+		return rc(inval("container list-snap: NULL or negative count"))
+	}
+	if names != nil {
+		// Their buffers' sizes are not part of the call.
+		return rc(daos.Errorf(daos.ErrNotsupported, "container list-snap: names are not returned (pass NULL)"))
+	}
+	room := int(*nr)
+	if epochs == nil {
+		room = 0
+	}
+	return run(ev, func(ctx context.Context) error {
+		snaps, err := c.ListSnaps(ctx)
+		if err != nil {
+			return err
+		}
+		out := unsafe.Slice(epochs, room)
+		for i := 0; i < len(snaps) && i < room; i++ {
+			out[i] = C.daos_epoch_t(snaps[i].Epoch)
+		}
+		*nr = C.int(len(snaps))
+		if anchor != nil {
+			anchor.da_type = C.DAOS_ANCHOR_TYPE_EOF
+		}
+		return nil
+	})
+}
+
+//export dgo_cont_destroy_snap
+func dgo_cont_destroy_snap(coh C.uint64_t, epr C.daos_epoch_range_t, ev *C.daos_event_t) C.int {
+	c, err := lib.Container(uint64(coh))
+	if err != nil {
+		return rc(err)
+	}
+	if epr.epr_lo > epr.epr_hi {
+		return rc(inval("container destroy-snap: range [%d, %d] is empty", epr.epr_lo, epr.epr_hi))
+	}
+	return run(ev, func(ctx context.Context) error {
+		gone, err := c.DestroySnapRange(ctx, uint64(epr.epr_lo), uint64(epr.epr_hi))
+		if err == nil && len(gone) == 0 {
+			return daos.Errorf(daos.ErrNonexist, "container destroy-snap: no snapshot in [%d, %d]", epr.epr_lo, epr.epr_hi)
+		}
+		return err
+	})
+}
+
+//export dgo_array_local2global
+func dgo_array_local2global(oh C.uint64_t, glob *C.d_iov_t) C.int {
+	blob, err := lib.ArrayLocal2Global(uint64(oh))
+	return toGlobal(glob, blob, err)
+}
+
+//export dgo_array_global2local
+func dgo_array_global2local(coh C.uint64_t, glob C.d_iov_t, mode C.uint, oh *C.daos_handle_t) C.int {
+	if oh == nil {
+		return rc(inval("array global2local: NULL handle"))
+	}
+	blob, err := fromGlobal(glob)
+	if err != nil {
+		return rc(err)
+	}
+	h, err := lib.ArrayGlobal2Local(uint64(coh), blob, uint32(mode))
+	if err != nil {
+		return rc(err)
+	}
+	setHandle(oh, h)
+	return 0
+}
+
+//export dgo_obj_query_key
+func dgo_obj_query_key(oh, th C.uint64_t, flags C.uint64_t, dkey, akey *C.daos_key_t, recx *C.daos_recx_t, ev *C.daos_event_t) C.int {
+	o, err := lib.Object(uint64(oh))
+	if err == nil {
+		err = noTx(th)
+	}
+	if err != nil {
+		return rc(err)
+	}
+	f := daos.QueryFlags(flags)
+	// DAOS_GET_DKEY returns the dkey into dkey's buffer; otherwise dkey
+	// names the one to look in. Likewise for akeys.
+	var dk, ak []byte
+	if f&daos.GetDkey == 0 {
+		if dk, err = key(dkey, "query key dkey"); err != nil {
+			return rc(err)
+		}
+	} else if dkey == nil {
+		return rc(inval("query key: DAOS_GET_DKEY without a dkey buffer"))
+	}
+	if f&daos.GetAkey == 0 && f&daos.GetRecx != 0 {
+		if ak, err = key(akey, "query key akey"); err != nil {
+			return rc(err)
+		}
+	} else if f&daos.GetAkey != 0 && akey == nil {
+		return rc(inval("query key: DAOS_GET_AKEY without an akey buffer"))
+	}
+	if f&daos.GetRecx != 0 && recx == nil {
+		return rc(inval("query key: DAOS_GET_RECX without a recx"))
+	}
+	return run(ev, func(ctx context.Context) error {
+		q, err := o.QueryKey(ctx, daos.EpochMax, f, dk, ak)
+		if err != nil {
+			return err
+		}
+		put := func(k *C.daos_key_t, v []byte) error {
+			if uint64(len(v)) > uint64(k.iov_buf_len) {
+				return daos.Errorf(daos.ErrKey2big, "query key: a key of %d bytes in a buffer of %d", len(v), k.iov_buf_len)
+			}
+			copy(cBytes(k.iov_buf, k.iov_buf_len), v)
+			k.iov_len = C.size_t(len(v))
+			return nil
+		}
+		if f&daos.GetDkey != 0 {
+			if err := put(dkey, q.Dkey); err != nil {
+				return err
+			}
+		}
+		if f&daos.GetAkey != 0 {
+			if err := put(akey, q.Akey); err != nil {
+				return err
+			}
+		}
+		if f&daos.GetRecx != 0 {
+			recx.rx_idx, recx.rx_nr = C.uint64_t(q.Recx.Idx), C.uint64_t(q.Recx.Nr)
+		}
+		return nil
+	})
+}
