@@ -81,6 +81,7 @@ DAOS_GO_CLUSTER_DIR="$prefix/cluster" ci/localcluster.sh start "$prefix/bin"
 stage "C API test (built by SCons, installed) against the local system"
 DAOS_AGENT_DRPC_DIR="$prefix/cluster/agent" "$prefix/bin/daos" container create tank forked
 DAOS_AGENT_DRPC_DIR="$prefix/cluster/agent" DAOS_POOL=tank DAOS_POOL_TARGETS=12 "$prefix/bin/daos_api_test"
+DAOS_AGENT_DRPC_DIR="$prefix/cluster/agent" DAOS_POOL=tank "$prefix/bin/daos_share_test" 4
 DAOS_GO_CLUSTER_DIR="$prefix/cluster" ci/localcluster.sh stop
 
 passed=$(grep -cE '^\s*--- PASS' "$log" || true)

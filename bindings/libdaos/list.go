@@ -125,7 +125,7 @@ func listDkeys(ev *C.daos_event_t, o *client.Object, nr *C.uint32_t, kds *C.daos
 	}
 	max := int(*nr)
 	return run(ev, func(ctx context.Context) error {
-		res, err := capi.ListDkeys(ctx, o, a, max, len(buf))
+		res, err := lib.ListDkeys(ctx, o, a, max, len(buf))
 		return listOut(res, err, nr, ks, buf, iov, sgl, anchor)
 	})
 }
@@ -165,7 +165,7 @@ func dgo_obj_list_akey(oh, th C.uint64_t, dkey *C.daos_key_t, nr *C.uint32_t, kd
 	}
 	max := int(*nr)
 	return run(ev, func(ctx context.Context) error {
-		res, err := capi.ListAkeys(ctx, o, dk, a, max, len(buf))
+		res, err := lib.ListAkeys(ctx, o, dk, a, max, len(buf))
 		return listOut(res, err, nr, ks, buf, iov, sgl, anchor)
 	})
 }

@@ -16,7 +16,8 @@ import (
 // (-ldaos, our headers), and runs it against three servers: forked
 // children that each init and write, init/fini counting, pools,
 // containers, object I/O, 64 events in flight, handle sharing, and the
-// error codes of bad arguments.
+// error codes of bad arguments; then daos_share_test, five processes
+// sharing pool and container handles as an MPI job does.
 func TestCAPIOnThreeServers(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -26,14 +27,16 @@ func TestCAPIOnThreeServers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	testBin := filepath.Join(work, "daos_api_test")
 	root := filepath.Dir(inc)
-	cc := exec.CommandContext(ctx, "gcc", "-std=gnu11", "-Wall", "-Wextra", "-Werror", "-I", inc,
-		"-o", testBin, filepath.Join(root, "tests", "daos_api_test.c"),
-		"-L", libdir, "-Wl,-rpath,"+libdir, "-ldaos", "-lcmocka", "-luuid")
-	if out, err := cc.CombinedOutput(); err != nil {
-		t.Fatalf("compile daos_api_test: %v\n%s", err, out)
+	for _, name := range []string{"daos_api_test", "daos_share_test"} {
+		cc := exec.CommandContext(ctx, "gcc", "-std=gnu11", "-Wall", "-Wextra", "-Werror", "-I", inc,
+			"-o", filepath.Join(work, name), filepath.Join(root, "tests", name+".c"),
+			"-L", libdir, "-Wl,-rpath,"+libdir, "-ldaos", "-lcmocka", "-luuid")
+		if out, err := cc.CombinedOutput(); err != nil {
+			t.Fatalf("compile %s: %v\n%s", name, err, out)
+		}
 	}
+	testBin := filepath.Join(work, "daos_api_test")
 
 	c := startCluster(ctx, t, 3, 4)
 	createPool(ctx, t, c, "-s", "512MiB", "-n", "1GiB", "capi")
@@ -58,4 +61,13 @@ func TestCAPIOnThreeServers(t *testing.T) {
 	if err != nil || !strings.Contains(res, "[  PASSED  ] 18 test(s).") {
 		t.Fatalf("daos_api_test: %v\n%s", err, c.Logs())
 	}
+
+	// Five processes sharing handles as an MPI job does.
+	share := exec.CommandContext(ctx, filepath.Join(work, "daos_share_test"), "5")
+	share.Env = append(share.Environ(), env, "DAOS_POOL=capi")
+	out, err = share.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "5 ranks shared pool and container handles") {
+		t.Fatalf("daos_share_test: %v\n%s\n%s", err, out, c.Logs())
+	}
+	t.Logf("%s", out)
 }

@@ -29,6 +29,7 @@ type Lib struct {
 	next     uint64
 	events   map[uint64]*event // by the id kept in the C event
 	nextEv   uint64
+	longKeys longKeyMemory
 }
 
 // New makes the library state; nothing is attached until Init. getenv

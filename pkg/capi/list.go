@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"sync"
 
 	"github.com/daos-go/daos/pkg/client"
 	"github.com/daos-go/daos/pkg/daos"
@@ -11,10 +12,10 @@ import (
 
 // Anchor is a key listing's position in the form daos_anchor_t can hold
 // (104 private bytes): the group reached and the last key returned there.
-// A key too long to keep is kept as a prefix and a digest; listing resumes
-// after the prefix and skips the keys up to the one with that digest
-// (every key after the prefix and up to the whole key starts with the
-// prefix, keys being in byte order).
+// A key too long to keep there is kept by this process (longKeys), and the
+// anchor holds its digest (and a prefix, for people reading dumps). Keys
+// are in hash order in most objects, so a prefix alone cannot say where
+// to resume.
 type Anchor struct {
 	Group int
 	Key   []byte // nil at the start
@@ -30,11 +31,62 @@ const (
 	AnchorPrefix = 68
 )
 
-func anchorAt(group int, key []byte) Anchor {
+func (l *Lib) anchorAt(group int, key []byte) Anchor {
 	if len(key) <= AnchorInline {
 		return Anchor{Group: group, Key: bytes.Clone(key)}
 	}
-	return Anchor{Group: group, Key: bytes.Clone(key[:AnchorPrefix]), Long: true, Sum: sha256.Sum256(key)}
+	sum := sha256.Sum256(key)
+	l.longKeys.remember(sum, key)
+	return Anchor{Group: group, Key: bytes.Clone(key[:AnchorPrefix]), Long: true, Sum: sum}
+}
+
+// resume is the key an anchor names, from this process's memory of long
+// keys when it holds a digest.
+func (l *Lib) resume(a Anchor) ([]byte, error) {
+	if !a.Long {
+		return a.Key, nil
+	}
+	k, ok := l.longKeys.recall(a.Sum)
+	if !ok {
+		return nil, daos.Errorf(daos.ErrInval, "list: the anchor names a key of more than %d bytes this process no longer remembers (it keeps the last %d)", AnchorInline, maxLongKeys)
+	}
+	return k, nil
+}
+
+// maxLongKeys bounds the long keys anchors refer to: one per listing in
+// progress is enough, and a listing that is dropped leaves one behind.
+const maxLongKeys = 4096
+
+// longKeyMemory maps digests to the long keys anchors ended on, forgetting
+// the oldest beyond maxLongKeys.
+type longKeyMemory struct {
+	mu    sync.Mutex
+	keys  map[[sha256.Size]byte][]byte
+	order [][sha256.Size]byte
+}
+
+func (m *longKeyMemory) remember(sum [sha256.Size]byte, key []byte) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.keys == nil {
+		m.keys = map[[sha256.Size]byte][]byte{}
+	}
+	if _, ok := m.keys[sum]; ok {
+		return
+	}
+	if len(m.order) >= maxLongKeys {
+		delete(m.keys, m.order[0])
+		m.order = m.order[1:]
+	}
+	m.keys[sum] = bytes.Clone(key)
+	m.order = append(m.order, sum)
+}
+
+func (m *longKeyMemory) recall(sum [sha256.Size]byte) ([]byte, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k, ok := m.keys[sum]
+	return k, ok
 }
 
 // Listing is one page of keys.
@@ -48,19 +100,22 @@ type Listing struct {
 
 // ListDkeys lists up to max dkeys of o after a whose bytes add up to at
 // most room (daos_obj_list_dkey, daos_kv_list).
-func ListDkeys(ctx context.Context, o *client.Object, a Anchor, max, room int) (Listing, error) {
+func (l *Lib) ListDkeys(ctx context.Context, o *client.Object, a Anchor, max, room int) (Listing, error) {
 	if a.EOF {
 		return Listing{Next: a}, nil
 	}
 	if max <= 0 {
 		return Listing{}, daos.Errorf(daos.ErrInval, "list: room for %d keys", max)
 	}
-	l, err := o.Layout()
+	lay, err := o.Layout()
 	if err != nil {
 		return Listing{}, err
 	}
-	ca := &client.Anchor{Group: a.Group, Key: a.Key}
-	skipping := a.Long
+	from, err := l.resume(a)
+	if err != nil {
+		return Listing{}, err
+	}
+	ca := &client.Anchor{Group: a.Group, Key: from}
 	out := Listing{Next: a}
 	used := 0
 	for {
@@ -69,13 +124,6 @@ func ListDkeys(ctx context.Context, o *client.Object, a Anchor, max, room int) (
 			return Listing{}, err
 		}
 		for _, k := range keys {
-			if skipping {
-				if bytes.HasPrefix(k, a.Key) {
-					skipping = sha256.Sum256(k) != a.Sum
-					continue
-				}
-				skipping = false
-			}
 			if used+len(k) > room {
 				if len(out.Keys) == 0 {
 					return Listing{Next: a, Need: len(k)}, daos.Errorf(daos.ErrKey2big, "list: a key of %d bytes does not fit %d", len(k), room)
@@ -84,7 +132,7 @@ func ListDkeys(ctx context.Context, o *client.Object, a Anchor, max, room int) (
 			}
 			out.Keys = append(out.Keys, k)
 			used += len(k)
-			out.Next = anchorAt(l.GroupOfDkey(k), k)
+			out.Next = l.anchorAt(lay.GroupOfDkey(k), k)
 			if len(out.Keys) == max {
 				return out, nil
 			}
@@ -99,7 +147,7 @@ func ListDkeys(ctx context.Context, o *client.Object, a Anchor, max, room int) (
 // ListAkeys is ListDkeys for the akeys of dkey (daos_obj_list_akey). The
 // akeys of a dkey live on one shard and come whole; the anchor is where
 // the previous page ended among them.
-func ListAkeys(ctx context.Context, o *client.Object, dkey []byte, a Anchor, max, room int) (Listing, error) {
+func (l *Lib) ListAkeys(ctx context.Context, o *client.Object, dkey []byte, a Anchor, max, room int) (Listing, error) {
 	if a.EOF {
 		return Listing{Next: a}, nil
 	}
@@ -112,25 +160,18 @@ func ListAkeys(ctx context.Context, o *client.Object, dkey []byte, a Anchor, max
 	}
 	start := 0
 	if a.Key != nil {
-		// Resume after the anchor's key; keys are in order, so the first
-		// key past it is where to go on if it was removed meanwhile.
-		start = len(all)
+		// Resume after the anchor's key. The akeys come whole in the
+		// engine's order, which is not byte order for hashed keys: if the
+		// key is gone, the listing cannot tell what it has returned.
+		start = -1
 		for i, k := range all {
-			if a.Long && bytes.HasPrefix(k, a.Key) {
-				if sha256.Sum256(k) == a.Sum {
-					start = i + 1
-					break
-				}
-				continue
-			}
-			if !a.Long && bytes.Equal(k, a.Key) {
+			if (a.Long && sha256.Sum256(k) == a.Sum) || (!a.Long && bytes.Equal(k, a.Key)) {
 				start = i + 1
 				break
 			}
-			if bytes.Compare(k, a.Key) > 0 {
-				start = i
-				break
-			}
+		}
+		if start < 0 {
+			return Listing{}, daos.Errorf(daos.ErrInval, "list akeys: the anchor's akey was removed during the listing; start again")
 		}
 	}
 	out := Listing{Next: a}
@@ -144,7 +185,7 @@ func ListAkeys(ctx context.Context, o *client.Object, dkey []byte, a Anchor, max
 		}
 		out.Keys = append(out.Keys, k)
 		used += len(k)
-		out.Next = anchorAt(0, k)
+		out.Next = l.anchorAt(0, k)
 		if len(out.Keys) == max {
 			if start+len(out.Keys) == len(all) {
 				out.Next = Anchor{EOF: true}

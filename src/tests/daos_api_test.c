@@ -602,6 +602,39 @@ test_list(void **state)
 	}
 	assert_int_equal(akeys, 6); /* "a" and ak0..ak4 */
 
+	/* Long keys in hash order, one per page: each listed once. */
+	{
+		daos_obj_id_t hoid = {.lo = 9, .hi = 0};
+		daos_handle_t hh;
+		char          lk[102];
+		int           found[5] = {0}, n = 0;
+
+		assert_int_equal(daos_obj_generate_oid(coh, &hoid, DAOS_OT_MULTI_HASHED, OC_SX, 0, 0), 0);
+		assert_int_equal(daos_obj_open(coh, hoid, DAOS_OO_RW, &hh, NULL), 0);
+		memset(lk, 'L', 100);
+		lk[101] = '\0';
+		for (i = 0; i < 5; i++) {
+			lk[100] = (char)('0' + i);
+			put_value(hh, lk, "a", "v");
+		}
+		memset(&anchor, 0, sizeof(anchor));
+		while (!daos_anchor_is_eof(&anchor)) {
+			nr = 7;
+			d_iov_set(&iov, buf, 128);
+			assert_int_equal(daos_obj_list_dkey(hh, DAOS_TX_NONE, &nr, kds, &sgl, &anchor, NULL), 0);
+			assert_true(nr <= 1);
+			if (nr == 1) {
+				assert_int_equal(kds[0].kd_key_len, 101);
+				assert_int_equal(found[buf[100] - '0'], 0);
+				found[buf[100] - '0'] = 1;
+				n++;
+			}
+			assert_true(n <= 5);
+		}
+		assert_int_equal(n, 5);
+		assert_int_equal(daos_obj_close(hh, NULL), 0);
+	}
+
 	/* An anchor this library did not make is refused. */
 	memset(&anchor, 0, sizeof(anchor));
 	anchor.da_type = 9;
