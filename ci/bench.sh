@@ -9,6 +9,7 @@
 #   ci/bench.sh fabric  RPC round trips and bulk bandwidth (tcp provider) against raw Go TCP
 #   ci/bench.sh control three-server system bring-up and dmg system query times (`time` lines)
 #   ci/bench.sh e2e     client I/O on a three-server cluster against raw loopback TCP
+#   ci/bench.sh capi    the libdaos C API (a C program with events) against pkg/client
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -48,6 +49,15 @@ e2e)
 	# to /dev/shm when there is one.
 	if [ -d /dev/shm ] && [ -z "${TMPDIR:-}" ]; then export TMPDIR=/dev/shm; fi
 	go run ./ci/e2ebench -mib "${E2E_BENCH_MIB:-256}" -ops "${E2E_BENCH_OPS:-4000}" -lat "${E2E_BENCH_LAT:-1000}"
+	;;
+capi)
+	echo "== C API: a C program linked with -ldaos (one event queue, 16 events in flight) against pkg/client (16 goroutines),"
+	echo "   and pkg/client through its own event queue (\"Go events\"), on three daos_server processes (127.0.0.2-4, one"
+	echo "   engine of 4 targets each): same objects, keys, sizes; ${CAPI_BENCH_OPS:-6000} 4 KiB ops and ${CAPI_BENCH_MIB:-256} MiB of 1 MiB I/O per"
+	echo "   side and round, each side a fresh process; median of ${CAPI_BENCH_ROUNDS:-5} rounds, the side that goes first rotating"
+	# RAM-backed cluster directories, as for e2e.
+	if [ -d /dev/shm ] && [ -z "${TMPDIR:-}" ]; then export TMPDIR=/dev/shm; fi
+	go run ./ci/capibench -ops "${CAPI_BENCH_OPS:-6000}" -mib "${CAPI_BENCH_MIB:-256}" -rounds "${CAPI_BENCH_ROUNDS:-5}" -go-events
 	;;
 control)
 	echo "== control plane: three daos_server processes (one engine each, all MS replicas) on 127.0.0.2-4"
@@ -105,7 +115,7 @@ fabric)
 	fi
 	;;
 *)
-	echo "usage: ci/bench.sh NAME   (NAME: cgo, vos, bdev, fabric, control, e2e)" >&2
+	echo "usage: ci/bench.sh NAME   (NAME: cgo, vos, bdev, fabric, control, e2e, capi)" >&2
 	exit 2
 	;;
 esac
