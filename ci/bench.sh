@@ -51,13 +51,18 @@ e2e)
 	go run ./ci/e2ebench -mib "${E2E_BENCH_MIB:-256}" -ops "${E2E_BENCH_OPS:-4000}" -lat "${E2E_BENCH_LAT:-1000}"
 	;;
 capi)
-	echo "== C API: a C program linked with -ldaos (one event queue, 16 events in flight) against pkg/client (16 goroutines),"
-	echo "   and pkg/client through its own event queue (\"Go events\"), on three daos_server processes (127.0.0.2-4, one"
-	echo "   engine of 4 targets each): same objects, keys, sizes; ${CAPI_BENCH_OPS:-6000} 4 KiB ops and ${CAPI_BENCH_MIB:-256} MiB of 1 MiB I/O per"
-	echo "   side and round, each side a fresh process; median of ${CAPI_BENCH_ROUNDS:-5} rounds, the side that goes first rotating"
+	# CAPI_BENCH_GO_EVENTS=1 adds a third side: pkg/client driven through
+	# its own event queue as the C program drives libdaos's, which tells
+	# the event machinery's cost apart from the C ABI's.
+	goev=()
+	if [ -n "${CAPI_BENCH_GO_EVENTS:-}" ]; then goev=(-go-events); fi
+	echo "== C API: a C program linked with -ldaos (one event queue, 16 events in flight) against pkg/client (16 goroutines)"
+	echo "   on three daos_server processes (127.0.0.2-4, one engine of 4 targets each): same objects, keys and sizes;"
+	echo "   ${CAPI_BENCH_OPS:-6000} 4 KiB ops and ${CAPI_BENCH_MIB:-256} MiB of 1 MiB I/O per side and round, each side a fresh process;"
+	echo "   median of ${CAPI_BENCH_ROUNDS:-7} rounds, the side that goes first rotating"
 	# RAM-backed cluster directories, as for e2e.
 	if [ -d /dev/shm ] && [ -z "${TMPDIR:-}" ]; then export TMPDIR=/dev/shm; fi
-	go run ./ci/capibench -ops "${CAPI_BENCH_OPS:-6000}" -mib "${CAPI_BENCH_MIB:-256}" -rounds "${CAPI_BENCH_ROUNDS:-5}" -go-events
+	go run ./ci/capibench -ops "${CAPI_BENCH_OPS:-6000}" -mib "${CAPI_BENCH_MIB:-256}" -rounds "${CAPI_BENCH_ROUNDS:-7}" ${goev[@]+"${goev[@]}"}
 	;;
 control)
 	echo "== control plane: three daos_server processes (one engine each, all MS replicas) on 127.0.0.2-4"

@@ -49,10 +49,8 @@ var phases = []string{"update4k", "fetch4k", "write1m", "read1m"}
 
 func main() {
 	ops := flag.Int("ops", 6000, "4 KiB operations per phase, side and round")
-	// 256 MiB: every side of every round writes new objects, and five
-	// rounds of three sides must fit the pool's 6 GiB of NVMe.
 	mib := flag.Int("mib", 256, "MiB written and read per side and round in the 1 MiB phases")
-	rounds := flag.Int("rounds", 5, "rounds; each runs every side once, the order rotating")
+	rounds := flag.Int("rounds", 7, "rounds; each runs every side once, the order rotating")
 	goEvents := flag.Bool("go-events", false, "also run the Go client through its event queue, as the C program uses libdaos's")
 	events := flag.Bool("events", false, "internal: with -go-side, drive the operations through an event queue")
 	spin := flag.Bool("spin", false, "the C program polls without waiting (to attribute its cost; applications wait)")
@@ -132,10 +130,19 @@ func run(ops, mib, rounds int, spin, goEvents bool) error {
 	if _, err := c.WaitMembers(wctx, systest.AllIn(3, "joined")); err != nil {
 		return fmt.Errorf("ranks did not join: %w\n%s", err, c.Logs())
 	}
+	// Every side of every round writes new objects (nothing is
+	// overwritten or reclaimed), so the pool's NVMe must hold all of it;
+	// each server's emulated device has 8 GB.
+	nsides := 2
+	if goEvents {
+		nsides = 3
+	}
+	written := float64(rounds*nsides) * (float64(mib) + float64(ops)*4096/oneMiB) / 1024
+	nvme := max(6, int(written*1.25)+1)
 	var out string
 	// Pool creation can race the last rank's join settling; retry briefly.
 	for try := 0; ; try++ {
-		out, err = c.Dmg(ctx, "pool", "create", "-s", "1GiB", "-n", "6GiB", "--nsvc", "3", "bench")
+		out, err = c.Dmg(ctx, "pool", "create", "-s", "1GiB", "-n", fmt.Sprintf("%dGiB", nvme), "--nsvc", "3", "bench")
 		if err == nil || try == 20 {
 			break
 		}
