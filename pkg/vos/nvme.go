@@ -35,6 +35,13 @@ func (s *nvmeStore) blocks(n uint64) uint64 { return (n + s.block - 1) / s.block
 
 // write stores data in a new extent; it is durable after sync.
 func (s *nvmeStore) write(ctx context.Context, data []byte) (extent, error) {
+	if m := s.mapper(); m != nil && m.RAMBacked() {
+		e, err := s.writeMapped(m, data)
+		if err == nil || errors.Is(err, daos.ErrNospace) {
+			return e, err
+		}
+		// The mapping was refused: the device still takes writes.
+	}
 	nb := s.blocks(uint64(len(data)))
 	e, err := s.reserve(nb)
 	if err != nil {
@@ -53,6 +60,23 @@ func (s *nvmeStore) write(ctx context.Context, data []byte) (extent, error) {
 		return extent{}, daos.Errorf(daos.ErrNvmeIo, "publish extent at block %d: %v", e.Off, err)
 	}
 	return extent{Off: e.Off * s.block, Len: uint64(len(data)), CRC: isal.CRC32C(0, data)}, nil
+}
+
+// writeMapped is write on a RAM-backed device: a copy into the mapping,
+// whose pages are the medium. A pwrite would store the same bytes, but
+// (the file being open O_DIRECT) also unmap the pages from the mapping,
+// which mapped fetches of the value would then fault back in one by one.
+func (s *nvmeStore) writeMapped(m bdev.Mapper, data []byte) (extent, error) {
+	r, err := s.reserveView(m, uint64(len(data)))
+	if err != nil {
+		return extent{}, err
+	}
+	copy(r.data, data)
+	r.view.Release()
+	if err := s.alloc.Publish(r.ext); err != nil {
+		return extent{}, daos.Errorf(daos.ErrNvmeIo, "publish extent at block %d: %v", r.ext.Off, err)
+	}
+	return extent{Off: r.ext.Off * s.block, Len: uint64(len(data)), CRC: isal.CRC32C(0, data)}, nil
 }
 
 func (s *nvmeStore) reserve(nb uint64) (vea.Extent, error) {
