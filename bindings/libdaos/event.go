@@ -2,11 +2,16 @@ package main
 
 /*
 #include <daos.h>
+
+typedef void (*dgo_notify_fn)(void);
+
+static void dgo_call_notify(dgo_notify_fn f) { f(); }
 */
 import "C"
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -14,12 +19,29 @@ import (
 	"github.com/daos-go/daos/pkg/daos"
 )
 
+// eqNotify is the C layer's function to call when an event completes: it
+// waits in C for completions in daos_eq_poll (a C thread waiting inside Go
+// costs a thread handoff per completion), set once at load.
+var eqNotify atomic.Pointer[[0]byte]
+
+//export dgo_set_notify
+func dgo_set_notify(f C.dgo_notify_fn) C.int {
+	eqNotify.Store((*[0]byte)(unsafe.Pointer(f)))
+	return 0
+}
+
+func notifyC() {
+	if f := eqNotify.Load(); f != nil {
+		C.dgo_call_notify(C.dgo_notify_fn(unsafe.Pointer(f)))
+	}
+}
+
 //export dgo_eq_create
 func dgo_eq_create(eqh *C.daos_handle_t) C.int {
 	if eqh == nil {
 		return rc(inval("eq create: NULL handle"))
 	}
-	h, err := lib.EQCreate()
+	h, err := lib.EQCreate(notifyC)
 	if err != nil {
 		return rc(err)
 	}

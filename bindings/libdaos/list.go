@@ -169,3 +169,63 @@ func dgo_obj_list_akey(oh, th C.uint64_t, dkey *C.daos_key_t, nr *C.uint32_t, kd
 		return listOut(res, err, nr, ks, buf, iov, sgl, anchor)
 	})
 }
+
+//export dgo_obj_list_recx
+func dgo_obj_list_recx(oh, th C.uint64_t, dkey, akey *C.daos_key_t, size *C.daos_size_t, nr *C.uint32_t, recxs *C.daos_recx_t, eprs *C.daos_epoch_range_t, anchor *C.daos_anchor_t, incr C.bool, ev *C.daos_event_t) C.int {
+	o, err := lib.Object(uint64(oh))
+	if err == nil {
+		err = noTx(th)
+	}
+	if err != nil {
+		return rc(err)
+	}
+	if !incr {
+		return rc(daos.Errorf(daos.ErrNotsupported, "list recx: only increasing order is supported"))
+	}
+	dk, err := key(dkey, "list recx dkey")
+	if err != nil {
+		return rc(err)
+	}
+	ak, err := key(akey, "list recx akey")
+	if err != nil {
+		return rc(err)
+	}
+	if nr == nil || *nr == 0 || recxs == nil || anchor == nil {
+		return rc(inval("list recx: NULL or empty nr, NULL recxs or anchor"))
+	}
+	a, err := readAnchor(anchor)
+	if err != nil {
+		return rc(err)
+	}
+	if a.Long {
+		return rc(inval("list recx: not an extent listing's anchor"))
+	}
+	max := int(*nr)
+	return run(ev, func(ctx context.Context) error {
+		if a.EOF {
+			*nr = 0
+			return nil
+		}
+		page, err := o.ListRecx(ctx, daos.EpochMax, dk, ak, a.Key, max)
+		if err != nil {
+			return err
+		}
+		out := unsafe.Slice(recxs, max)
+		var eo []C.daos_epoch_range_t
+		if eprs != nil {
+			eo = unsafe.Slice(eprs, max)
+		}
+		for i, x := range page.Extents {
+			out[i].rx_idx, out[i].rx_nr = C.uint64_t(x.Recx.Idx), C.uint64_t(x.Recx.Nr)
+			if eo != nil {
+				eo[i].epr_lo, eo[i].epr_hi = C.daos_epoch_t(x.Epoch), C.DAOS_EPOCH_MAX
+			}
+		}
+		*nr = C.uint32_t(len(page.Extents))
+		if size != nil {
+			*size = C.daos_size_t(page.RecordSize)
+		}
+		writeAnchor(anchor, capi.Anchor{Key: page.Anchor, EOF: page.EOF})
+		return nil
+	})
+}

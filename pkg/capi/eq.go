@@ -31,9 +31,10 @@ type Polled struct {
 	Err error
 }
 
-// EQCreate is daos_eq_create.
-func (l *Lib) EQCreate() (uint64, error) {
-	return l.add(&eventQueue{q: client.NewEQ(), byEv: map[*client.Event]*event{}})
+// EQCreate is daos_eq_create; notify (may be nil) is called whenever one
+// of the queue's events completes or the queue is destroyed.
+func (l *Lib) EQCreate(notify func()) (uint64, error) {
+	return l.add(&eventQueue{q: client.NewEQNotify(notify), byEv: map[*client.Event]*event{}})
 }
 
 // EQDestroy is daos_eq_destroy: DER_BUSY with events in flight or not yet

@@ -54,7 +54,7 @@ func TestInitFiniCounts(t *testing.T) {
 	ctx := context.Background()
 	l, s, attaches := fakeLib(t)
 	requireCode(t, daos.ErrUninit, l.Fini(ctx))
-	_, err := l.EQCreate()
+	_, err := l.EQCreate(nil)
 	requireCode(t, daos.ErrUninit, err)
 
 	require.NoError(t, l.Init(ctx))
@@ -62,7 +62,7 @@ func TestInitFiniCounts(t *testing.T) {
 	require.EqualValues(t, 1, attaches.Load(), "a second daos_init must not attach again")
 	require.NoError(t, l.Fini(ctx))
 	require.Zero(t, s.closes.Load(), "the session must live until the last daos_fini")
-	eq, err := l.EQCreate()
+	eq, err := l.EQCreate(nil)
 	require.NoError(t, err)
 	require.NoError(t, l.Fini(ctx))
 	require.EqualValues(t, 1, s.closes.Load())
@@ -88,7 +88,7 @@ func TestHandlesAreTyped(t *testing.T) {
 	l, _, _ := fakeLib(t)
 	require.NoError(t, l.Init(ctx))
 	defer l.Fini(ctx)
-	eq, err := l.EQCreate()
+	eq, err := l.EQCreate(nil)
 	require.NoError(t, err)
 	require.NotZero(t, eq)
 	// An event queue handle is no pool, container or object handle.
@@ -135,7 +135,7 @@ func TestEventsThroughAQueue(t *testing.T) {
 	l, _, _ := fakeLib(t)
 	require.NoError(t, l.Init(ctx))
 	defer l.Fini(ctx)
-	eq, err := l.EQCreate()
+	eq, err := l.EQCreate(nil)
 	require.NoError(t, err)
 
 	const n = 64

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/gopool"
 )
 
 // Event queues (daos_eq_* and daos_event_*).
@@ -80,11 +81,23 @@ type EQ struct {
 	// EQ is destroyed, waking pollers.
 	changed   chan struct{}
 	destroyed bool
+	// notify, when set, is also told of those changes (outside the lock),
+	// for pollers that wait elsewhere (libdaos waits in C).
+	notify func()
+	// workers run the operations: goroutines are reused across events.
+	workers *gopool.Pool
 }
 
+// eqIdle is how long an EQ keeps an idle operation goroutine.
+const eqIdle = 5 * time.Second
+
 // NewEQ makes an event queue (daos_eq_create).
-func NewEQ() *EQ {
-	return &EQ{running: map[*Event]struct{}{}, changed: make(chan struct{})}
+func NewEQ() *EQ { return NewEQNotify(nil) }
+
+// NewEQNotify makes an event queue that calls notify whenever an event
+// completes or the queue is destroyed.
+func NewEQNotify(notify func()) *EQ {
+	return &EQ{running: map[*Event]struct{}{}, changed: make(chan struct{}), notify: notify, workers: gopool.New(eqIdle)}
 }
 
 // Event is one asynchronous operation slot.
@@ -161,7 +174,11 @@ func (ev *Event) Launch(ctx context.Context, fn func(context.Context) error) err
 		ev.eq.running[ev] = struct{}{}
 	}
 	ev.mu.Unlock()
-	go ev.run(cctx, fn, done)
+	if ev.eq != nil {
+		ev.eq.workers.Go(func() { ev.run(cctx, fn, done) })
+	} else {
+		go ev.run(cctx, fn, done)
+	}
 	return nil
 }
 
@@ -192,6 +209,9 @@ func (ev *Event) run(ctx context.Context, fn func(context.Context) error, done c
 	}
 	close(done)
 	ev.mu.Unlock()
+	if ev.eq != nil && ev.eq.notify != nil {
+		ev.eq.notify()
+	}
 }
 
 // Status is the event's state.
@@ -391,6 +411,9 @@ func (eq *EQ) Destroy(force bool) error {
 	eq.mu.Unlock()
 	for _, d := range wait {
 		<-d
+	}
+	if eq.notify != nil {
+		eq.notify()
 	}
 	return nil
 }

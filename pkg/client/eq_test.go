@@ -278,3 +278,33 @@ func TestEventLifecycle(t *testing.T) {
 	assert.NoError(t, solo.Err())
 	require.NoError(t, eq.Destroy(false))
 }
+
+// TestEQNotify checks that a queue made with a notify function calls it
+// once per completed event, after the event can be polled, and when the
+// queue is destroyed.
+func TestEQNotify(t *testing.T) {
+	var calls atomic.Int32
+	var eq *client.EQ
+	pollable := make(chan int, 16)
+	eq = client.NewEQNotify(func() {
+		calls.Add(1)
+		pollable <- eq.Query(client.EQQueryCompleted)
+	})
+	const n = 10
+	for i := 0; i < n; i++ {
+		_, err := eq.Launch(context.Background(), func(context.Context) error { return nil })
+		require.NoError(t, err)
+	}
+	for i := 0; i < n; i++ {
+		select {
+		case c := <-pollable:
+			require.GreaterOrEqual(t, c, 1, "notified before the event could be polled")
+		case <-time.After(5 * time.Second):
+			t.Fatal("no notification")
+		}
+	}
+	pollAll(t, eq, n)
+	require.EqualValues(t, n, calls.Load())
+	require.NoError(t, eq.Destroy(false))
+	require.EqualValues(t, n+1, calls.Load())
+}

@@ -392,6 +392,36 @@ func (o *Object) ListAkeys(ctx context.Context, epoch daos.Epoch, dkey []byte) (
 	}
 }
 
+// RecxPage is one page of an akey's array extents (daos_obj_list_recx).
+type RecxPage struct {
+	Extents    []objproto.Extent
+	RecordSize uint64
+	// Anchor resumes after the page (opaque, at most 8 bytes); EOF says
+	// there is nothing more.
+	Anchor []byte
+	EOF    bool
+}
+
+// ListRecx returns up to max extents of akey under dkey after anchor (nil:
+// from the start), in increasing index order.
+func (o *Object) ListRecx(ctx context.Context, epoch daos.Epoch, dkey, akey, anchor []byte, max int) (RecxPage, error) {
+	if max <= 0 {
+		return RecxPage{}, daos.Errorf(daos.ErrInval, "list recx: room for %d extents", max)
+	}
+	var resp *objproto.EnumResp
+	err := o.withShard(ctx, dkey, -1, func(h objproto.Header, s objclient.Shard) error {
+		h.Epoch = epoch
+		var err error
+		resp, err = o.c.IO.Enumerate(ctx, s, objproto.EnumReq{Header: h, Kind: objproto.EnumRecxs,
+			Dkey: dkey, Akey: akey, Anchor: anchor, Max: uint32(max)})
+		return err
+	})
+	if err != nil {
+		return RecxPage{}, err
+	}
+	return RecxPage{Extents: resp.Extents, RecordSize: resp.RecordSize, Anchor: resp.Anchor, EOF: resp.EOF}, nil
+}
+
 func className(id placement.ClassID) string {
 	name, _ := placement.ID2Name(id)
 	return name

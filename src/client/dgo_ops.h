@@ -15,7 +15,10 @@
 #include <stdbool.h>
 #include <daos.h>
 
-#define DGO_OPS_VERSION 3
+#define DGO_OPS_VERSION 5
+
+/* What the core calls when an event completes (set with set_notify). */
+typedef void (*dgo_notify_fn)(void);
 
 struct dgo_ops {
 	uint32_t version;
@@ -53,6 +56,7 @@ struct dgo_ops {
 	int (*obj_query_key)(uint64_t oh, uint64_t th, uint64_t flags, daos_key_t* dkey, daos_key_t* akey, daos_recx_t* recx, daos_event_t* ev);
 	int (*init)(void);
 	int (*fini)(void);
+	int (*set_notify)(dgo_notify_fn f);
 	int (*eq_create)(daos_handle_t* eqh);
 	int (*eq_destroy)(uint64_t eqh, int flags);
 	int (*eq_poll)(uint64_t eqh, int waitRunning, int64_t timeoutUS, unsigned int n, daos_event_t** evs);
@@ -70,6 +74,7 @@ struct dgo_ops {
 	int (*kv_list)(uint64_t oh, uint64_t th, uint32_t* nr, daos_key_desc_t* kds, d_sg_list_t* sgl, daos_anchor_t* anchor, daos_event_t* ev);
 	int (*obj_list_dkey)(uint64_t oh, uint64_t th, uint32_t* nr, daos_key_desc_t* kds, d_sg_list_t* sgl, daos_anchor_t* anchor, daos_event_t* ev);
 	int (*obj_list_akey)(uint64_t oh, uint64_t th, daos_key_t* dkey, uint32_t* nr, daos_key_desc_t* kds, d_sg_list_t* sgl, daos_anchor_t* anchor, daos_event_t* ev);
+	int (*obj_list_recx)(uint64_t oh, uint64_t th, daos_key_t* dkey, daos_key_t* akey, daos_size_t* size, uint32_t* nr, daos_recx_t* recxs, daos_epoch_range_t* eprs, daos_anchor_t* anchor, bool incr, daos_event_t* ev);
 	int (*obj_generate_oid)(uint64_t coh, daos_obj_id_t* oid, int typ, uint32_t cid, uint16_t hints, uint32_t args);
 	int (*obj_open)(uint64_t coh, daos_obj_id_t oid, unsigned int mode, daos_handle_t* oh, daos_event_t* ev);
 	int (*obj_close)(uint64_t oh, daos_event_t* ev);

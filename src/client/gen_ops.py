@@ -31,6 +31,9 @@ HEADER = """/*
 
 #define DGO_OPS_VERSION %d
 
+/* What the core calls when an event completes (set with set_notify). */
+typedef void (*dgo_notify_fn)(void);
+
 struct dgo_ops {
 \tuint32_t version;
 %s

@@ -10,12 +10,14 @@
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <errno.h>
 #include <libgen.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <daos.h>
 
@@ -23,6 +25,34 @@
 
 static const struct dgo_ops *dgo;
 static pthread_mutex_t dgo_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Completions, counted: daos_eq_poll waits here, in C, rather than inside
+ * the Go core, where a C thread blocked on a channel costs a thread
+ * handoff for every completion. One count for every queue: a completion
+ * on another queue only costs a waiter a look. */
+static pthread_mutex_t eq_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t  eq_cond;
+static uint64_t        eq_completions;
+
+static void
+eq_completed(void)
+{
+	pthread_mutex_lock(&eq_lock);
+	eq_completions++;
+	pthread_cond_broadcast(&eq_cond);
+	pthread_mutex_unlock(&eq_lock);
+}
+
+static uint64_t
+eq_count(void)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&eq_lock);
+	n = eq_completions;
+	pthread_mutex_unlock(&eq_lock);
+	return n;
+}
 
 /* core_path finds the core: the environment's choice, or the file next
  * to the library this function lives in. */
@@ -78,6 +108,15 @@ load_core(void)
 		rc = -DER_MISC;
 		goto out;
 	}
+	{
+		pthread_condattr_t attr;
+
+		pthread_condattr_init(&attr);
+		pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+		pthread_cond_init(&eq_cond, &attr);
+		pthread_condattr_destroy(&attr);
+	}
+	ops->set_notify(eq_completed);
 	__atomic_store_n(&dgo, ops, __ATOMIC_RELEASE);
 out:
 	pthread_mutex_unlock(&dgo_lock);
@@ -124,12 +163,49 @@ daos_eq_destroy(daos_handle_t eqh, int flags)
 	return o->eq_destroy(eqh.cookie, flags);
 }
 
+/* daos_eq_poll harvests without waiting in the core and, when there is
+ * nothing yet, waits here for the core to report a completion. */
 int
 daos_eq_poll(daos_handle_t eqh, int wait_running, int64_t timeout, unsigned int n,
 	     daos_event_t **events)
 {
+	struct timespec deadline;
+	uint64_t        seen;
+	int             rc;
+
 	CORE(o);
-	return o->eq_poll(eqh.cookie, wait_running, timeout, n, events);
+	if (timeout > 0) {
+		clock_gettime(CLOCK_MONOTONIC, &deadline);
+		deadline.tv_sec += timeout / 1000000;
+		deadline.tv_nsec += (timeout % 1000000) * 1000;
+		if (deadline.tv_nsec >= 1000000000) {
+			deadline.tv_sec++;
+			deadline.tv_nsec -= 1000000000;
+		}
+	}
+	for (;;) {
+		/* Read the count first: a completion after it wakes the wait. */
+		seen = eq_count();
+		rc = o->eq_poll(eqh.cookie, wait_running, DAOS_EQ_NOWAIT, n, events);
+		if (rc != 0 || timeout == DAOS_EQ_NOWAIT)
+			return rc;
+		if (wait_running) {
+			rc = o->eq_query(eqh.cookie, DAOS_EQR_WAITING, 0, NULL);
+			if (rc <= 0)
+				return rc; /* nothing in flight (or an error) */
+		}
+		pthread_mutex_lock(&eq_lock);
+		while (eq_completions == seen) {
+			if (timeout < 0) {
+				pthread_cond_wait(&eq_cond, &eq_lock);
+			} else if (pthread_cond_timedwait(&eq_cond, &eq_lock, &deadline) == ETIMEDOUT) {
+				pthread_mutex_unlock(&eq_lock);
+				/* One last look: something may have completed just now. */
+				return o->eq_poll(eqh.cookie, wait_running, DAOS_EQ_NOWAIT, n, events);
+			}
+		}
+		pthread_mutex_unlock(&eq_lock);
+	}
 }
 
 int
@@ -602,6 +678,16 @@ daos_obj_query_key(daos_handle_t oh, daos_handle_t th, uint64_t flags, daos_key_
 {
 	CORE(o);
 	return o->obj_query_key(oh.cookie, th.cookie, flags, dkey, akey, recx, ev);
+}
+
+int
+daos_obj_list_recx(daos_handle_t oh, daos_handle_t th, daos_key_t *dkey, daos_key_t *akey,
+		   daos_size_t *size, uint32_t *nr, daos_recx_t *recxs, daos_epoch_range_t *eprs,
+		   daos_anchor_t *anchor, bool incr_order, daos_event_t *ev)
+{
+	CORE(o);
+	return o->obj_list_recx(oh.cookie, th.cookie, dkey, akey, size, nr, recxs, eprs, anchor,
+				incr_order, ev);
 }
 
 /* Classes are built in: as in DAOS, registering one is not implemented. */

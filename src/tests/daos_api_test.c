@@ -935,6 +935,48 @@ test_query_key(void **state)
 	assert_int_equal(daos_obj_query_key(oh, DAOS_TX_NONE, DAOS_GET_RECX | DAOS_GET_MAX, &dkey, &akey,
 					    &out, NULL), 0);
 	assert_int_equal(out.rx_idx + out.rx_nr, 1024);
+
+	/* The extents of that akey, two at a time: [0,4) [10,14) [20,24) and
+	 * the one written above at 1000, in increasing order. */
+	{
+		daos_recx_t   got[2], rx[3];
+		daos_anchor_t anchor = {0};
+		daos_size_t   rsize = 0;
+		uint32_t      nr;
+		uint64_t      seen[8];
+		int           n = 0, j;
+
+		for (i = 0; i < 3; i++) {
+			rx[i] = (daos_recx_t){.rx_idx = (uint64_t)i * 10, .rx_nr = 4};
+			memset(&iod, 0, sizeof(iod));
+			d_iov_set(&iod.iod_name, "arr", 3);
+			iod.iod_type = DAOS_IOD_ARRAY;
+			iod.iod_size = 1;
+			iod.iod_nr = 1;
+			iod.iod_recxs = &rx[i];
+			d_iov_set(&iov, data, 4);
+			assert_int_equal(daos_obj_update(oh, DAOS_TX_NONE, 0, &dkey, 1, &iod, &sgl, NULL), 0);
+		}
+		while (!daos_anchor_is_eof(&anchor)) {
+			nr = 2;
+			assert_int_equal(daos_obj_list_recx(oh, DAOS_TX_NONE, &dkey, &akey, &rsize, &nr, got,
+							    NULL, &anchor, true, NULL), 0);
+			for (j = 0; j < (int)nr; j++) {
+				assert_true(n < 8);
+				seen[n++] = got[j].rx_idx;
+			}
+		}
+		assert_int_equal(rsize, 1);
+		assert_int_equal(n, 4);
+		assert_int_equal(seen[0], 0);
+		assert_int_equal(seen[1], 10);
+		assert_int_equal(seen[2], 20);
+		assert_int_equal(seen[3], 1000);
+		nr = 2;
+		memset(&anchor, 0, sizeof(anchor));
+		assert_int_equal(daos_obj_list_recx(oh, DAOS_TX_NONE, &dkey, &akey, &rsize, &nr, got, NULL,
+						    &anchor, false, NULL), -DER_NOTSUPPORTED);
+	}
 	assert_int_equal(daos_obj_close(oh, NULL), 0);
 }
 
