@@ -19,23 +19,15 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 	"unicode/utf8"
 
-	"google.golang.org/protobuf/proto"
-
+	"github.com/daos-go/daos/ci/benchutil"
 	"github.com/daos-go/daos/ci/systest"
-	"github.com/daos-go/daos/pkg/agent/agentpb"
 	"github.com/daos-go/daos/pkg/client"
-	"github.com/daos-go/daos/pkg/control/mgmtpb"
 	"github.com/daos-go/daos/pkg/daos"
-	"github.com/daos-go/daos/pkg/drpc"
-	"github.com/daos-go/daos/pkg/fabric"
 	"github.com/daos-go/daos/pkg/placement"
-	"github.com/daos-go/daos/pkg/rpc"
 )
 
 // inflight is the queue depth of both sides.
@@ -319,11 +311,11 @@ func side(ctx context.Context, what string, env []string, lo uint64, prog string
 func goClient(sock string, lo uint64, ops, mib int, events bool) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	pool, ep, err := connect(ctx, sock, "bench")
+	pool, sess, err := benchutil.Connect(ctx, sock, "bench")
 	if err != nil {
 		return err
 	}
-	defer ep.Close()
+	defer sess.Close()
 	defer pool.Disconnect(ctx)
 	cont, err := pool.OpenContainer(ctx, "capi", client.RW)
 	if err != nil {
@@ -377,7 +369,9 @@ func goClient(sock string, lo uint64, ops, mib int, events bool) error {
 		if strings.HasSuffix(p, "1m") {
 			n = mib
 		}
-		run := parallel
+		run := func(ctx context.Context, n int, op func(ctx context.Context, worker, i int) error) (float64, error) {
+			return benchutil.Parallel(ctx, n, inflight, op)
+		}
 		if events {
 			run = withEvents
 		}
@@ -448,76 +442,4 @@ func withEvents(ctx context.Context, n int, op func(ctx context.Context, worker,
 		}
 	}
 	return time.Since(start).Seconds(), nil
-}
-
-// parallel runs operations 0..n-1 over inflight goroutines, each taking
-// the next index as it finishes one (the Go counterpart of relaunching a
-// polled event), and returns the seconds taken.
-func parallel(ctx context.Context, n int, op func(ctx context.Context, worker, i int) error) (float64, error) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	errs := make([]error, inflight)
-	start := time.Now()
-	for w := 0; w < inflight; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				if err := op(ctx, w, i); err != nil {
-					errs[w] = err
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	for _, e := range errs {
-		if e != nil {
-			return 0, e
-		}
-	}
-	return time.Since(start).Seconds(), nil
-}
-
-// connect attaches through the agent (rank URIs and a signed credential,
-// as libdaos does inside the C program) and connects to pool label.
-func connect(ctx context.Context, sock, label string) (*client.Pool, *rpc.Endpoint, error) {
-	ac := drpc.NewClient(sock, 0)
-	defer ac.Close()
-	body, _ := proto.Marshal(&mgmtpb.GetAttachInfoReq{Sys: "daos_server", AllRanks: true})
-	raw, err := ac.Call(ctx, drpc.ModuleMgmt, drpc.MethodGetAttachInfo, body)
-	if err != nil {
-		return nil, nil, err
-	}
-	ai := &mgmtpb.GetAttachInfoResp{}
-	if err := proto.Unmarshal(raw, ai); err != nil || len(ai.RankUris) == 0 {
-		return nil, nil, fmt.Errorf("attach info: %v", err)
-	}
-	body, _ = proto.Marshal(&agentpb.GetCredReq{})
-	if raw, err = ac.Call(ctx, drpc.ModuleSecAgent, drpc.MethodRequestCreds, body); err != nil {
-		return nil, nil, err
-	}
-	cr := &agentpb.GetCredResp{}
-	if err := proto.Unmarshal(raw, cr); err != nil || cr.Cred == nil {
-		return nil, nil, fmt.Errorf("credential: %v", err)
-	}
-	cred, _ := proto.Marshal(cr.Cred)
-	engine, err := fabric.ParseURI(ai.RankUris[0].Uri)
-	if err != nil {
-		return nil, nil, err
-	}
-	ep, err := rpc.Listen(ctx, rpc.Config{Fabric: fabric.Config{Provider: engine.Provider.String(), Interface: "127.0.0.1"}})
-	if err != nil {
-		return nil, nil, err
-	}
-	p, err := client.New(ep).Connect(ctx, engine, label, client.RW, cred, "")
-	if err != nil {
-		ep.Close()
-		return nil, nil, err
-	}
-	return p, ep, nil
 }

@@ -14,20 +14,13 @@ import (
 	"runtime/pprof"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
+	"github.com/daos-go/daos/ci/benchutil"
 	"github.com/daos-go/daos/ci/systest"
-	"github.com/daos-go/daos/pkg/agent/agentpb"
 	"github.com/daos-go/daos/pkg/client"
-	"github.com/daos-go/daos/pkg/control/mgmtpb"
 	"github.com/daos-go/daos/pkg/daos"
-	"github.com/daos-go/daos/pkg/drpc"
-	"github.com/daos-go/daos/pkg/fabric"
 	"github.com/daos-go/daos/pkg/placement"
-	"github.com/daos-go/daos/pkg/rpc"
 	"github.com/daos-go/daos/pkg/rpc/selftest"
 )
 
@@ -108,11 +101,11 @@ func run(mib, ops, latOps int) error {
 		return err
 	}
 	defer a.Stop()
-	pool, ep, err := connect(ctx, a.Socket)
+	pool, sess, err := benchutil.Connect(ctx, a.Socket, "bench")
 	if err != nil {
 		return fmt.Errorf("connect: %w\n%s", err, c.Logs())
 	}
-	defer ep.Close()
+	defer sess.Close()
 	if _, err := pool.CreateContainer(ctx, "bench", "POSIX", nil); err != nil {
 		return err
 	}
@@ -163,7 +156,7 @@ func run(mib, ops, latOps int) error {
 			bufs[i][j] = byte(i + j)
 		}
 	}
-	wsecs, err := parallel(ctx, mib, func(ctx context.Context, w, i int) error {
+	wsecs, err := benchutil.Parallel(ctx, mib, inflight, func(ctx context.Context, w, i int) error {
 		dk, iods := arr(i)
 		_, err := big.Update(ctx, dk, iods, [][]byte{bufs[w]}, 0)
 		return err
@@ -171,7 +164,7 @@ func run(mib, ops, latOps int) error {
 	if err != nil {
 		return fmt.Errorf("1 MiB writes: %w", err)
 	}
-	rsecs, err := parallel(ctx, mib, func(ctx context.Context, w, i int) error {
+	rsecs, err := benchutil.Parallel(ctx, mib, inflight, func(ctx context.Context, w, i int) error {
 		dk, iods := arr(i)
 		_, err := big.Fetch(ctx, daos.EpochMax, dk, iods, [][]byte{bufs[w]}, 0)
 		return err
@@ -190,14 +183,14 @@ func run(mib, ops, latOps int) error {
 	// 4 KiB single values: update and fetch rates with 16 in flight.
 	val := func(w int) []byte { return bufs[w][:4096] }
 	one := []daos.IOD{{Name: []byte("v"), Type: daos.IODSingle, Size: 4096}}
-	usecs, err := parallel(ctx, ops, func(ctx context.Context, w, i int) error {
+	usecs, err := benchutil.Parallel(ctx, ops, inflight, func(ctx context.Context, w, i int) error {
 		_, err := small.Update(ctx, []byte(fmt.Sprint("k", i)), one, [][]byte{val(w)}, 0)
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("4 KiB updates: %w", err)
 	}
-	fsecs, err := parallel(ctx, ops, func(ctx context.Context, w, i int) error {
+	fsecs, err := benchutil.Parallel(ctx, ops, inflight, func(ctx context.Context, w, i int) error {
 		_, err := small.Fetch(ctx, daos.EpochMax, []byte(fmt.Sprint("k", i)), one, [][]byte{val(w)}, 0)
 		return err
 	})
@@ -240,38 +233,6 @@ func run(mib, ops, latOps int) error {
 	return nil
 }
 
-// parallel runs n operations over 16 workers and returns the seconds
-// taken.
-func parallel(ctx context.Context, n int, op func(ctx context.Context, worker, i int) error) (float64, error) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	errs := make([]error, inflight)
-	start := time.Now()
-	for w := 0; w < inflight; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				if err := op(ctx, w, i); err != nil {
-					errs[w] = err
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	for _, e := range errs {
-		if e != nil {
-			return 0, e
-		}
-	}
-	return time.Since(start).Seconds(), nil
-}
-
 // rawPingRate is the request/response rate of 16 plain connections.
 func rawPingRate(ctx context.Context, addr string, size int64, n int) (float64, error) {
 	var wg sync.WaitGroup
@@ -291,43 +252,4 @@ func rawPingRate(ctx context.Context, addr string, size int64, n int) (float64, 
 		}
 	}
 	return float64(n/inflight*inflight) / time.Since(start).Seconds(), nil
-}
-
-// connect attaches through the agent and connects to pool "bench".
-func connect(ctx context.Context, sock string) (*client.Pool, *rpc.Endpoint, error) {
-	ac := drpc.NewClient(sock, 0)
-	defer ac.Close()
-	body, _ := proto.Marshal(&mgmtpb.GetAttachInfoReq{Sys: "daos_server", AllRanks: true})
-	raw, err := ac.Call(ctx, drpc.ModuleMgmt, drpc.MethodGetAttachInfo, body)
-	if err != nil {
-		return nil, nil, err
-	}
-	ai := &mgmtpb.GetAttachInfoResp{}
-	if err := proto.Unmarshal(raw, ai); err != nil || len(ai.RankUris) == 0 {
-		return nil, nil, fmt.Errorf("attach info: %v", err)
-	}
-	body, _ = proto.Marshal(&agentpb.GetCredReq{})
-	raw, err = ac.Call(ctx, drpc.ModuleSecAgent, drpc.MethodRequestCreds, body)
-	if err != nil {
-		return nil, nil, err
-	}
-	cr := &agentpb.GetCredResp{}
-	if err := proto.Unmarshal(raw, cr); err != nil || cr.Cred == nil {
-		return nil, nil, fmt.Errorf("credential: %v", err)
-	}
-	cred, _ := proto.Marshal(cr.Cred)
-	engine, err := fabric.ParseURI(ai.RankUris[0].Uri)
-	if err != nil {
-		return nil, nil, err
-	}
-	ep, err := rpc.Listen(ctx, rpc.Config{Fabric: fabric.Config{Provider: engine.Provider.String(), Interface: "127.0.0.1"}})
-	if err != nil {
-		return nil, nil, err
-	}
-	p, err := client.New(ep).Connect(ctx, engine, "bench", client.RW, cred, "")
-	if err != nil {
-		ep.Close()
-		return nil, nil, err
-	}
-	return p, ep, nil
 }
