@@ -134,10 +134,7 @@ func sgBufs(sgl *C.d_sg_list_t, read bool) ([][]byte, error) {
 
 //export dgo_array_write
 func dgo_array_write(oh, th C.uint64_t, iod *C.daos_array_iod_t, sgl *C.d_sg_list_t, ev *C.daos_event_t) C.int {
-	a, err := lib.Array(uint64(oh), true)
-	if err == nil {
-		err = noTx(th)
-	}
+	a, err := arrayIO(oh, th, true)
 	if err != nil {
 		return rc(err)
 	}
@@ -154,10 +151,7 @@ func dgo_array_write(oh, th C.uint64_t, iod *C.daos_array_iod_t, sgl *C.d_sg_lis
 
 //export dgo_array_read
 func dgo_array_read(oh, th C.uint64_t, iod *C.daos_array_iod_t, sgl *C.d_sg_list_t, ev *C.daos_event_t) C.int {
-	a, err := lib.Array(uint64(oh), false)
-	if err == nil {
-		err = noTx(th)
-	}
+	a, err := arrayIO(oh, th, false)
 	if err != nil {
 		return rc(err)
 	}
@@ -213,10 +207,7 @@ func trim(bufs [][]byte, n uint64) [][]byte {
 
 //export dgo_array_get_size
 func dgo_array_get_size(oh, th C.uint64_t, size *C.daos_size_t, ev *C.daos_event_t) C.int {
-	a, err := lib.Array(uint64(oh), false)
-	if err == nil {
-		err = noTx(th)
-	}
+	a, err := arrayIO(oh, th, false)
 	if err != nil {
 		return rc(err)
 	}
@@ -234,10 +225,7 @@ func dgo_array_get_size(oh, th C.uint64_t, size *C.daos_size_t, ev *C.daos_event
 
 //export dgo_array_set_size
 func dgo_array_set_size(oh, th C.uint64_t, size C.daos_size_t, ev *C.daos_event_t) C.int {
-	a, err := lib.Array(uint64(oh), true)
-	if err == nil {
-		err = noTx(th)
-	}
+	a, err := arrayIO(oh, th, true)
 	if err != nil {
 		return rc(err)
 	}
@@ -246,10 +234,7 @@ func dgo_array_set_size(oh, th C.uint64_t, size C.daos_size_t, ev *C.daos_event_
 
 //export dgo_array_stat
 func dgo_array_stat(oh, th C.uint64_t, st *C.daos_array_stbuf_t, ev *C.daos_event_t) C.int {
-	a, err := lib.Array(uint64(oh), false)
-	if err == nil {
-		err = noTx(th)
-	}
+	a, err := arrayIO(oh, th, false)
 	if err != nil {
 		return rc(err)
 	}
@@ -267,10 +252,7 @@ func dgo_array_stat(oh, th C.uint64_t, st *C.daos_array_stbuf_t, ev *C.daos_even
 
 //export dgo_array_punch
 func dgo_array_punch(oh, th C.uint64_t, iod *C.daos_array_iod_t, ev *C.daos_event_t) C.int {
-	a, err := lib.Array(uint64(oh), true)
-	if err == nil {
-		err = noTx(th)
-	}
+	a, err := arrayIO(oh, th, true)
 	if err != nil {
 		return rc(err)
 	}
@@ -290,10 +272,7 @@ func dgo_array_punch(oh, th C.uint64_t, iod *C.daos_array_iod_t, ev *C.daos_even
 
 //export dgo_array_destroy
 func dgo_array_destroy(oh, th C.uint64_t, ev *C.daos_event_t) C.int {
-	a, err := lib.Array(uint64(oh), true)
-	if err == nil {
-		err = noTx(th)
-	}
+	a, err := arrayIO(oh, th, true)
 	if err != nil {
 		return rc(err)
 	}

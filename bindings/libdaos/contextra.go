@@ -351,10 +351,7 @@ func dgo_array_global2local(coh C.uint64_t, glob C.d_iov_t, mode C.uint, oh *C.d
 
 //export dgo_obj_query_key
 func dgo_obj_query_key(oh, th C.uint64_t, flags C.uint64_t, dkey, akey *C.daos_key_t, recx *C.daos_recx_t, ev *C.daos_event_t) C.int {
-	o, err := lib.Object(uint64(oh))
-	if err == nil {
-		err = noTx(th)
-	}
+	o, err := objectIO(oh, th)
 	if err != nil {
 		return rc(err)
 	}

@@ -42,10 +42,7 @@ func dgo_kv_close(oh C.uint64_t, ev *C.daos_event_t) C.int {
 
 //export dgo_kv_destroy
 func dgo_kv_destroy(oh, th C.uint64_t, ev *C.daos_event_t) C.int {
-	kv, err := lib.KV(uint64(oh), true)
-	if err == nil {
-		err = noTx(th)
-	}
+	kv, err := kvIO(oh, th, true)
 	if err != nil {
 		return rc(err)
 	}
@@ -54,10 +51,7 @@ func dgo_kv_destroy(oh, th C.uint64_t, ev *C.daos_event_t) C.int {
 
 //export dgo_kv_put
 func dgo_kv_put(oh, th, flags C.uint64_t, ckey *C.char, size C.daos_size_t, buf unsafe.Pointer, ev *C.daos_event_t) C.int {
-	kv, err := lib.KV(uint64(oh), true)
-	if err == nil {
-		err = noTx(th)
-	}
+	kv, err := kvIO(oh, th, true)
 	if err != nil {
 		return rc(err)
 	}
@@ -74,10 +68,7 @@ func dgo_kv_put(oh, th, flags C.uint64_t, ckey *C.char, size C.daos_size_t, buf 
 
 //export dgo_kv_get
 func dgo_kv_get(oh, th, flags C.uint64_t, ckey *C.char, size *C.daos_size_t, buf unsafe.Pointer, ev *C.daos_event_t) C.int {
-	kv, err := lib.KV(uint64(oh), false)
-	if err == nil {
-		err = noTx(th)
-	}
+	kv, err := kvIO(oh, th, false)
 	if err != nil {
 		return rc(err)
 	}
@@ -106,10 +97,7 @@ func dgo_kv_get(oh, th, flags C.uint64_t, ckey *C.char, size *C.daos_size_t, buf
 
 //export dgo_kv_remove
 func dgo_kv_remove(oh, th, flags C.uint64_t, ckey *C.char, ev *C.daos_event_t) C.int {
-	kv, err := lib.KV(uint64(oh), true)
-	if err == nil {
-		err = noTx(th)
-	}
+	kv, err := kvIO(oh, th, true)
 	if err != nil {
 		return rc(err)
 	}
@@ -122,10 +110,7 @@ func dgo_kv_remove(oh, th, flags C.uint64_t, ckey *C.char, ev *C.daos_event_t) C
 
 //export dgo_kv_list
 func dgo_kv_list(oh, th C.uint64_t, nr *C.uint32_t, kds *C.daos_key_desc_t, sgl *C.d_sg_list_t, anchor *C.daos_anchor_t, ev *C.daos_event_t) C.int {
-	kv, err := lib.KV(uint64(oh), false)
-	if err == nil {
-		err = noTx(th)
-	}
+	kv, err := kvIO(oh, th, false)
 	if err != nil {
 		return rc(err)
 	}

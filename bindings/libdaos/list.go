@@ -132,10 +132,7 @@ func listDkeys(ev *C.daos_event_t, o *client.Object, nr *C.uint32_t, kds *C.daos
 
 //export dgo_obj_list_dkey
 func dgo_obj_list_dkey(oh, th C.uint64_t, nr *C.uint32_t, kds *C.daos_key_desc_t, sgl *C.d_sg_list_t, anchor *C.daos_anchor_t, ev *C.daos_event_t) C.int {
-	o, err := lib.Object(uint64(oh))
-	if err == nil {
-		err = noTx(th)
-	}
+	o, err := objectIO(oh, th)
 	if err != nil {
 		return rc(err)
 	}
@@ -144,10 +141,7 @@ func dgo_obj_list_dkey(oh, th C.uint64_t, nr *C.uint32_t, kds *C.daos_key_desc_t
 
 //export dgo_obj_list_akey
 func dgo_obj_list_akey(oh, th C.uint64_t, dkey *C.daos_key_t, nr *C.uint32_t, kds *C.daos_key_desc_t, sgl *C.d_sg_list_t, anchor *C.daos_anchor_t, ev *C.daos_event_t) C.int {
-	o, err := lib.Object(uint64(oh))
-	if err == nil {
-		err = noTx(th)
-	}
+	o, err := objectIO(oh, th)
 	if err != nil {
 		return rc(err)
 	}
@@ -172,10 +166,7 @@ func dgo_obj_list_akey(oh, th C.uint64_t, dkey *C.daos_key_t, nr *C.uint32_t, kd
 
 //export dgo_obj_list_recx
 func dgo_obj_list_recx(oh, th C.uint64_t, dkey, akey *C.daos_key_t, size *C.daos_size_t, nr *C.uint32_t, recxs *C.daos_recx_t, eprs *C.daos_epoch_range_t, anchor *C.daos_anchor_t, incr C.bool, ev *C.daos_event_t) C.int {
-	o, err := lib.Object(uint64(oh))
-	if err == nil {
-		err = noTx(th)
-	}
+	o, err := objectIO(oh, th)
 	if err != nil {
 		return rc(err)
 	}

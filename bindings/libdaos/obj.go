@@ -179,6 +179,34 @@ func dgo_obj_close(oh C.uint64_t, ev *C.daos_event_t) C.int {
 	return run(ev, func(context.Context) error { return lib.ObjClose(uint64(oh)) })
 }
 
+// objectIO is the object behind oh for an operation in transaction th
+// (only DAOS_TX_NONE exists yet).
+func objectIO(oh, th C.uint64_t) (*client.Object, error) {
+	o, err := lib.Object(uint64(oh))
+	if err == nil {
+		err = noTx(th)
+	}
+	return o, err
+}
+
+// kvIO is objectIO for KV handles; write refuses read-only ones.
+func kvIO(oh, th C.uint64_t, write bool) (*client.KV, error) {
+	kv, err := lib.KV(uint64(oh), write)
+	if err == nil {
+		err = noTx(th)
+	}
+	return kv, err
+}
+
+// arrayIO is objectIO for array handles; write refuses read-only ones.
+func arrayIO(oh, th C.uint64_t, write bool) (*client.Array, error) {
+	a, err := lib.Array(uint64(oh), write)
+	if err == nil {
+		err = noTx(th)
+	}
+	return a, err
+}
+
 // noTx refuses transactions: until they exist, only DAOS_TX_NONE is valid.
 func noTx(th C.uint64_t) error {
 	if th != 0 {
@@ -189,10 +217,7 @@ func noTx(th C.uint64_t) error {
 
 //export dgo_obj_update
 func dgo_obj_update(oh, th C.uint64_t, flags C.uint64_t, dkey *C.daos_key_t, nr C.uint, ciods *C.daos_iod_t, sgls *C.d_sg_list_t, ev *C.daos_event_t) C.int {
-	o, err := lib.Object(uint64(oh))
-	if err == nil {
-		err = noTx(th)
-	}
+	o, err := objectIO(oh, th)
 	if err != nil {
 		return rc(err)
 	}
@@ -221,10 +246,7 @@ func dgo_obj_update(oh, th C.uint64_t, flags C.uint64_t, dkey *C.daos_key_t, nr 
 
 //export dgo_obj_fetch
 func dgo_obj_fetch(oh, th C.uint64_t, flags C.uint64_t, dkey *C.daos_key_t, nr C.uint, ciods *C.daos_iod_t, sgls *C.d_sg_list_t, ioms *C.daos_iom_t, ev *C.daos_event_t) C.int {
-	o, err := lib.Object(uint64(oh))
-	if err == nil {
-		err = noTx(th)
-	}
+	o, err := objectIO(oh, th)
 	if err != nil {
 		return rc(err)
 	}
@@ -325,10 +347,7 @@ func ioBytes(d daos.IOD, size uint64) uint64 {
 
 //export dgo_obj_punch
 func dgo_obj_punch(oh, th C.uint64_t, flags C.uint64_t, ev *C.daos_event_t) C.int {
-	o, err := lib.Object(uint64(oh))
-	if err == nil {
-		err = noTx(th)
-	}
+	o, err := objectIO(oh, th)
 	if err != nil {
 		return rc(err)
 	}
@@ -352,10 +371,7 @@ func keys(nr C.uint, in *C.daos_key_t, what string) ([][]byte, error) {
 
 //export dgo_obj_punch_dkeys
 func dgo_obj_punch_dkeys(oh, th C.uint64_t, flags C.uint64_t, nr C.uint, dkeys *C.daos_key_t, ev *C.daos_event_t) C.int {
-	o, err := lib.Object(uint64(oh))
-	if err == nil {
-		err = noTx(th)
-	}
+	o, err := objectIO(oh, th)
 	if err != nil {
 		return rc(err)
 	}
@@ -368,10 +384,7 @@ func dgo_obj_punch_dkeys(oh, th C.uint64_t, flags C.uint64_t, nr C.uint, dkeys *
 
 //export dgo_obj_punch_akeys
 func dgo_obj_punch_akeys(oh, th C.uint64_t, flags C.uint64_t, dkey *C.daos_key_t, nr C.uint, akeys *C.daos_key_t, ev *C.daos_event_t) C.int {
-	o, err := lib.Object(uint64(oh))
-	if err == nil {
-		err = noTx(th)
-	}
+	o, err := objectIO(oh, th)
 	if err != nil {
 		return rc(err)
 	}
