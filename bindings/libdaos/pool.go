@@ -24,11 +24,9 @@ func setUUID(out *C.uuid_t, s string) error {
 	return nil
 }
 
-// poolInfo fills what daos_pool_info_t holds of the service's answer.
-// Space per tier is not known to the pool service yet: DPI_SPACE asks
-// are answered with zeros in ps_space and said so in pi_bits (the bit is
-// cleared), so a caller can tell "unknown" from "empty".
-func poolInfo(out *C.daos_pool_info_t, pi *poolsvc.PoolInfo) error {
+// poolInfo fills what daos_pool_info_t holds of the service's answer and,
+// when pi_bits asks for DPI_SPACE, the pool's space per tier.
+func poolInfo(ctx context.Context, h uint64, out *C.daos_pool_info_t, pi *poolsvc.PoolInfo) error {
 	want := out.pi_bits
 	*out = C.daos_pool_info_t{}
 	if err := setUUID(&out.pi_uuid, pi.UUID); err != nil {
@@ -41,8 +39,25 @@ func poolInfo(out *C.daos_pool_info_t, pi *poolsvc.PoolInfo) error {
 	if len(pi.SvcRanks) > 0 {
 		out.pi_leader = C.uint32_t(pi.SvcRanks[0])
 	}
-	out.pi_bits = want &^ C.DPI_SPACE
+	out.pi_bits = want
 	out.pi_space.ps_ntargets = C.uint32_t(pi.ActiveTargets)
+	if want&C.DPI_SPACE != 0 {
+		sp, err := lib.PoolSpace(ctx, h)
+		if err != nil {
+			return err
+		}
+		ps := &out.pi_space
+		ps.ps_ntargets = C.uint32_t(sp.Targets)
+		for m := 0; m < 2; m++ {
+			ps.ps_space.s_total[m] = C.uint64_t(sp.Total[m])
+			ps.ps_space.s_free[m] = C.uint64_t(sp.Free[m])
+			ps.ps_free_min[m] = C.uint64_t(sp.FreeMin[m])
+			ps.ps_free_max[m] = C.uint64_t(sp.FreeMax[m])
+			if sp.Targets > 0 {
+				ps.ps_free_mean[m] = C.uint64_t(sp.Free[m] / uint64(sp.Targets))
+			}
+		}
+	}
 	out.pi_rebuild_st.rs_version = C.uint32_t(pi.MapVersion)
 	return nil
 }
@@ -62,9 +77,12 @@ func dgo_pool_connect(pool, sys *C.char, flags C.uint, poh *C.daos_handle_t, inf
 			return err
 		}
 		if info != nil {
+			// What the caller's pi_bits ask is not trusted here (callers
+			// pass uninitialised memory): connect reports the basics.
+			info.pi_bits = 0
 			pi, err := lib.PoolQuery(ctx, h)
 			if err == nil {
-				err = poolInfo(info, pi)
+				err = poolInfo(ctx, h, info, pi)
 			}
 			if err != nil {
 				_ = lib.PoolDisconnect(ctx, h)
@@ -91,7 +109,7 @@ func dgo_pool_query(poh C.uint64_t, ranks **C.d_rank_list_t, info *C.daos_pool_i
 		if err != nil || info == nil {
 			return err
 		}
-		return poolInfo(info, pi)
+		return poolInfo(ctx, uint64(poh), info, pi)
 	})
 }
 

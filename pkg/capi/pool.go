@@ -122,3 +122,12 @@ func (l *Lib) PoolGlobal2Local(ctx context.Context, blob []byte) (uint64, error)
 	}
 	return l.add(&pool{p: p})
 }
+
+// PoolSpace is daos_pool_query's DPI_SPACE part.
+func (l *Lib) PoolSpace(ctx context.Context, h uint64) (*client.PoolSpace, error) {
+	p, err := lookup[*pool](l, h, "pool")
+	if err != nil {
+		return nil, err
+	}
+	return p.p.Space(ctx)
+}

@@ -242,3 +242,33 @@ func (c *Container) AllocOIDs(ctx context.Context, n uint64) (uint64, error) {
 	}
 	return first, nil
 }
+
+// PoolSpace is a pool's space per tier over the targets that answered,
+// with the spread of free space between them (daos_pool_space).
+type PoolSpace struct {
+	Targets int
+	// Per tier: index 0 SCM, 1 NVMe (DAOS_MEDIA_SCM, DAOS_MEDIA_NVME).
+	Total, Free, FreeMin, FreeMax [2]uint64
+}
+
+// Space asks the pool service for the space of the pool's shards.
+func (p *Pool) Space(ctx context.Context) (*PoolSpace, error) {
+	ts, err := p.c.svc.Space(ctx, poolhost.UUID(p.UUID), p.replicas)
+	if err != nil {
+		return nil, fmt.Errorf("pool space: %w", err)
+	}
+	out := &PoolSpace{Targets: len(ts)}
+	for i, t := range ts {
+		tier := [2][2]uint64{{t.SCMTotal, t.SCMFree}, {t.NVMeTotal, t.NVMeFree}}
+		for m := range tier {
+			out.Total[m] += tier[m][0]
+			free := tier[m][1]
+			out.Free[m] += free
+			if i == 0 || free < out.FreeMin[m] {
+				out.FreeMin[m] = free
+			}
+			out.FreeMax[m] = max(out.FreeMax[m], free)
+		}
+	}
+	return out, nil
+}

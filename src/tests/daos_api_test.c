@@ -205,6 +205,20 @@ test_pool(void **state)
 	memset(&info, 0, sizeof(info));
 	assert_int_equal(daos_pool_query(poh, NULL, &info, NULL, NULL), 0);
 	assert_true(info.pi_ntargets > 0);
+	assert_int_equal(info.pi_space.ps_space.s_total[DAOS_MEDIA_SCM], 0); /* not asked */
+
+	/* Space per tier, over every target. */
+	memset(&info, 0, sizeof(info));
+	info.pi_bits = DPI_SPACE;
+	assert_int_equal(daos_pool_query(poh, NULL, &info, NULL, NULL), 0);
+	assert_true(info.pi_bits & DPI_SPACE);
+	assert_int_equal(info.pi_space.ps_ntargets, info.pi_ntargets);
+	assert_true(info.pi_space.ps_space.s_total[DAOS_MEDIA_SCM] > 0);
+	assert_true(info.pi_space.ps_space.s_total[DAOS_MEDIA_NVME] > 0);
+	assert_true(info.pi_space.ps_space.s_free[DAOS_MEDIA_SCM] <=
+		    info.pi_space.ps_space.s_total[DAOS_MEDIA_SCM]);
+	assert_true(info.pi_space.ps_space.s_free[DAOS_MEDIA_NVME] > 0);
+	assert_true(info.pi_space.ps_free_min[DAOS_MEDIA_NVME] <= info.pi_space.ps_free_max[DAOS_MEDIA_NVME]);
 	assert_int_equal(daos_pool_query(DAOS_HDL_INVAL, NULL, &info, NULL, NULL), -DER_NO_HDL);
 	assert_int_equal(daos_pool_disconnect(DAOS_HDL_INVAL, NULL), -DER_NO_HDL);
 }

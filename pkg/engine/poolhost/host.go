@@ -111,6 +111,7 @@ func (h *Host) Register(reg *rpc.Registry) error {
 		{OpPoolApply, "pool_apply", rpc.Handle(h.apply), false},
 		{OpPoolAdmin, "pool_admin", rpc.Handle(h.admin), true},
 		{OpPoolQuery, "pool_query", rpc.Handle(h.query), false},
+		{OpPoolSpace, "pool_space", rpc.Handle(h.space), false},
 		{OpTgtQuery, "pool_tgt_query", rpc.Handle(h.tgtQuery), true},
 		{OpMapDist, "pool_map_dist", rpc.Handle(h.mapDist), true},
 		{OpMapVersion, "pool_map_version", rpc.Handle(h.mapVersion), true},
