@@ -12,6 +12,7 @@ import (
 	"github.com/daos-go/daos/pkg/cmdutil"
 	"github.com/daos-go/daos/pkg/control/ranklist"
 	"github.com/daos-go/daos/pkg/poolsvc"
+	"github.com/daos-go/daos/pkg/pretty"
 )
 
 // poolCommand is the `daos pool` group.
@@ -39,8 +40,16 @@ func poolQueryCommand(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				return cmdutil.Printer{JSON: &g.json, Out: cmd.OutOrStdout()}.Print(info, func(w io.Writer) error {
-					return printPoolQuery(w, info, showEnabled, healthOnly)
+				out := &poolQueryOut{PoolInfo: info}
+				if sp, ok := p.(spaceQuerier); ok && !healthOnly {
+					space, err := sp.Space(ctx)
+					if err != nil {
+						return err
+					}
+					out.TierStats = tierStats(space)
+				}
+				return cmdutil.Printer{JSON: &g.json, Out: cmd.OutOrStdout()}.Print(out, func(w io.Writer) error {
+					return printPoolQuery(w, out, showEnabled, healthOnly)
 				})
 			})
 		},
@@ -50,7 +59,40 @@ func poolQueryCommand(g *globals) *cobra.Command {
 	return cmd
 }
 
-func printPoolQuery(w io.Writer, info *poolsvc.PoolInfo, showEnabled, healthOnly bool) error {
+// spaceQuerier is a pool that can report its space per tier.
+type spaceQuerier interface {
+	Space(ctx context.Context) (*client.PoolSpace, error)
+}
+
+// poolQueryOut is `daos pool query`'s answer: the service's view, and the
+// space per tier as DAOS reports it (tier_stats).
+type poolQueryOut struct {
+	*poolsvc.PoolInfo
+	TierStats []tierStat `json:"tier_stats,omitempty"`
+}
+
+type tierStat struct {
+	MediaType string `json:"media_type"`
+	Total     uint64 `json:"total"`
+	Free      uint64 `json:"free"`
+	Min       uint64 `json:"min"`
+	Max       uint64 `json:"max"`
+	Mean      uint64 `json:"mean"`
+}
+
+func tierStats(s *client.PoolSpace) []tierStat {
+	out := make([]tierStat, 2)
+	for m, name := range []string{"scm", "nvme"} {
+		out[m] = tierStat{MediaType: name, Total: s.Total[m], Free: s.Free[m], Min: s.FreeMin[m], Max: s.FreeMax[m]}
+		if s.Targets > 0 {
+			out[m].Mean = s.Free[m] / uint64(s.Targets)
+		}
+	}
+	return out
+}
+
+func printPoolQuery(w io.Writer, out *poolQueryOut, showEnabled, healthOnly bool) error {
+	info := out.PoolInfo
 	var b strings.Builder
 	fmt.Fprintf(&b, "Pool %s, ntarget=%d, disabled=%d, version=%d, state=%s\n",
 		info.UUID, info.TotalTargets, info.DisabledTargets, info.MapVersion, info.State)
@@ -75,9 +117,14 @@ func printPoolQuery(w io.Writer, info *poolsvc.PoolInfo, showEnabled, healthOnly
 		fmt.Fprintf(&b, "Pool info:\n- Engines: %d\n- Active targets: %d\n- Containers: %d\n- Open handles: %d\n",
 			info.TotalEngines, info.ActiveTargets, info.Containers, info.Handles)
 		fmt.Fprintf(&b, "- Layout version: %d (latest %d)\n", info.LayoutVersion, info.UpgradeVersion)
-		// The client path has the service's view only; space per tier
-		// comes from the engines through the control plane.
-		b.WriteString("Pool space info: not available here; see dmg pool query\n")
+		if len(out.TierStats) > 0 {
+			fmt.Fprintf(&b, "Pool space info:\n- Target count:%d\n", info.ActiveTargets)
+			for i, t := range out.TierStats {
+				fmt.Fprintf(&b, "- Storage tier %d (%s):\n  Total size: %s\n  Free: %s, min:%s, max:%s, mean:%s\n",
+					i, strings.ToUpper(t.MediaType), pretty.SIBytes(t.Total), pretty.SIBytes(t.Free),
+					pretty.SIBytes(t.Min), pretty.SIBytes(t.Max), pretty.SIBytes(t.Mean))
+			}
+		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

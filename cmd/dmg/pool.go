@@ -20,6 +20,7 @@ import (
 	"github.com/daos-go/daos/pkg/control/ranklist"
 	"github.com/daos-go/daos/pkg/control/system"
 	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/pretty"
 )
 
 // Per-target minimums DAOS enforces at pool create.
@@ -73,20 +74,8 @@ func newUUID() (string, error) {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16]), nil
 }
 
-// siBytes prints a size as humanize.Bytes does (powers of 1000), which is
-// how DAOS's dmg prints pool sizes.
-func siBytes(n uint64) string {
-	if n < 10 {
-		return fmt.Sprintf("%d B", n)
-	}
-	units := []string{"B", "kB", "MB", "GB", "TB", "PB", "EB"}
-	e := math.Floor(math.Log(float64(n)) / math.Log(1000))
-	v := math.Floor(float64(n)/math.Pow(1000, e)*10+0.5) / 10
-	if v < 10 {
-		return fmt.Sprintf("%.1f %s", v, units[int(e)])
-	}
-	return fmt.Sprintf("%.0f %s", v, units[int(e)])
-}
+// siBytes prints a size as DAOS's tools print pool sizes.
+func siBytes(n uint64) string { return pretty.SIBytes(n) }
 
 // parseTierRatio reads "6,94", "6%,94%" or "6" (meaning 6,94) as
 // fractions summing to 1.

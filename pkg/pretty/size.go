@@ -1,6 +1,9 @@
 package pretty
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // Bytes writes a size with a binary prefix: "512 B", "16 KiB", "1.5 MiB".
 // A size that is not a whole number of its unit keeps one decimal even
@@ -26,4 +29,19 @@ func Usage(used, total uint64) string {
 		return "none"
 	}
 	return fmt.Sprintf("%s used of %s (%.0f%%)", Bytes(used), Bytes(total), 100*float64(used)/float64(total))
+}
+
+// SIBytes writes a size in powers of 1000 ("1.5 GB", "86 MB"), as DAOS's
+// tools print pool and tier sizes.
+func SIBytes(n uint64) string {
+	if n < 10 {
+		return fmt.Sprintf("%d B", n)
+	}
+	units := []string{"B", "kB", "MB", "GB", "TB", "PB", "EB"}
+	e := math.Floor(math.Log(float64(n)) / math.Log(1000))
+	v := math.Floor(float64(n)/math.Pow(1000, e)*10+0.5) / 10
+	if v < 10 {
+		return fmt.Sprintf("%.1f %s", v, units[int(e)])
+	}
+	return fmt.Sprintf("%.0f %s", v, units[int(e)])
 }
