@@ -120,8 +120,8 @@ func dgo_cont_set_prop(coh C.uint64_t, cprops *C.daos_prop_t, ev *C.daos_event_t
 
 // cStrings copies n C strings.
 func cStrings(n C.int, names **C.char, what string) ([]string, error) {
-	if n <= 0 || names == nil {
-		return nil, inval("%s: no names", what)
+	if n <= 0 || names == nil || n > maxIODs {
+		return nil, inval("%s: %d names (1 to %d)", what, n, maxIODs)
 	}
 	out := make([]string, n)
 	for i, p := range unsafe.Slice(names, int(n)) {

@@ -17,6 +17,15 @@ import (
 // maxKey bounds dkeys and akeys from C: DAOS refuses longer keys too.
 const maxKey = 64 << 10
 
+// Bounds on counts from C, so that a garbage count is an error rather
+// than an allocation that takes the process down.
+const (
+	maxIODs   = 1 << 16 // IODs or keys in one call
+	maxRecxs  = 1 << 20 // extents in one IOD
+	maxIOVs   = 1 << 16 // iovs in one sg list
+	maxGather = 1 << 32 // bytes gathered or scattered through a copy
+)
+
 func oidFrom(oid C.daos_obj_id_t) daos.ObjectID {
 	return daos.ObjectID{Lo: uint64(oid.lo), Hi: uint64(oid.hi)}
 }
@@ -41,8 +50,8 @@ func key(k *C.daos_key_t, what string) ([]byte, error) {
 // iods copies nr C IODs; perAkey says the call's flags ask for each IOD's
 // own conditions (iod_flags is left uninitialised by callers otherwise).
 func iods(nr C.uint, in *C.daos_iod_t, perAkey bool) ([]daos.IOD, []C.daos_iod_t, error) {
-	if nr == 0 {
-		return nil, nil, inval("no IODs")
+	if nr == 0 || nr > maxIODs {
+		return nil, nil, inval("%d IODs (1 to %d)", nr, maxIODs)
 	}
 	if in == nil {
 		return nil, nil, inval("NULL IOD array for %d IODs", nr)
@@ -64,6 +73,9 @@ func iods(nr C.uint, in *C.daos_iod_t, perAkey bool) ([]daos.IOD, []C.daos_iod_t
 			d.Type = daos.IODSingle
 		case C.DAOS_IOD_ARRAY:
 			d.Type = daos.IODArray
+			if c.iod_nr > maxRecxs {
+				return nil, nil, inval("IOD %d: %d extents (at most %d)", i, c.iod_nr, maxRecxs)
+			}
 			if c.iod_nr > 0 && c.iod_recxs == nil {
 				return nil, nil, inval("IOD %d: %d extents but a NULL extent array", i, c.iod_nr)
 			}
@@ -86,6 +98,9 @@ func iovs(s *C.d_sg_list_t) ([]C.d_iov_t, error) {
 	if s.sg_iovs == nil {
 		return nil, inval("sg list of %d iovs with NULL iovs", s.sg_nr)
 	}
+	if s.sg_nr > maxIOVs {
+		return nil, inval("sg list of %d iovs (at most %d)", s.sg_nr, maxIOVs)
+	}
 	return unsafe.Slice(s.sg_iovs, int(s.sg_nr)), nil
 }
 
@@ -105,7 +120,14 @@ func gather(s *C.d_sg_list_t) ([]byte, error) {
 	if len(vs) == 1 {
 		return cBytes(vs[0].iov_buf, vs[0].iov_len), nil
 	}
-	var out []byte
+	var n uint64
+	for i := range vs {
+		n += uint64(vs[i].iov_len)
+	}
+	if n > maxGather {
+		return nil, inval("sg list of %d bytes in %d iovs: too large to gather", n, len(vs))
+	}
+	out := make([]byte, 0, n)
 	for i := range vs {
 		out = append(out, cBytes(vs[i].iov_buf, vs[i].iov_len)...)
 	}
@@ -114,15 +136,18 @@ func gather(s *C.d_sg_list_t) ([]byte, error) {
 
 // scatterBuf is where a read for one sg list lands: the iov's own memory
 // when there is one iov, else a buffer scattered into the iovs afterwards.
-func scatterBuf(vs []C.d_iov_t) []byte {
+func scatterBuf(vs []C.d_iov_t) ([]byte, error) {
 	if len(vs) == 1 {
-		return cBytes(vs[0].iov_buf, vs[0].iov_buf_len)
+		return cBytes(vs[0].iov_buf, vs[0].iov_buf_len), nil
 	}
-	n := 0
+	var n uint64
 	for i := range vs {
-		n += int(vs[i].iov_buf_len)
+		n += uint64(vs[i].iov_buf_len)
 	}
-	return make([]byte, n)
+	if n > maxGather {
+		return nil, inval("sg list of %d bytes in %d iovs: too large to scatter into", n, len(vs))
+	}
+	return make([]byte, n), nil
 }
 
 // scatter records that n bytes were read into the sg list (copying them
@@ -278,7 +303,9 @@ func dgo_obj_fetch(oh, th C.uint64_t, flags C.uint64_t, dkey *C.daos_key_t, nr C
 		if vs[i], err = iovs(&sl[i]); err != nil {
 			return rc(err)
 		}
-		bufs[i] = scatterBuf(vs[i])
+		if bufs[i], err = scatterBuf(vs[i]); err != nil {
+			return rc(err)
+		}
 		// A known record size that does not fit the buffer is refused
 		// before asking, as DAOS does.
 		if need := ioBytes(ds[i], ds[i].Size); need > uint64(len(bufs[i])) {
@@ -356,8 +383,8 @@ func dgo_obj_punch(oh, th C.uint64_t, flags C.uint64_t, ev *C.daos_event_t) C.in
 
 // keys copies nr keys.
 func keys(nr C.uint, in *C.daos_key_t, what string) ([][]byte, error) {
-	if nr == 0 || in == nil {
-		return nil, inval("%s: no keys", what)
+	if nr == 0 || in == nil || nr > maxIODs {
+		return nil, inval("%s: %d keys (1 to %d)", what, nr, maxIODs)
 	}
 	out := make([][]byte, nr)
 	for i, k := range unsafe.Slice(in, int(nr)) {

@@ -333,6 +333,17 @@ test_obj_io(void **state)
 	iods[0].iod_type = 7;
 	assert_int_equal(daos_obj_update(oh, DAOS_TX_NONE, 0, &dkey, 1, iods, sgls, NULL), -DER_INVAL);
 	iods[0].iod_type = DAOS_IOD_SINGLE;
+	/* Absurd counts are refused before anything is read or allocated. */
+	assert_int_equal(daos_obj_update(oh, DAOS_TX_NONE, 0, &dkey, 1u << 30, iods, sgls, NULL),
+			 -DER_INVAL);
+	iods[1].iod_nr = 1u << 31;
+	assert_int_equal(daos_obj_update(oh, DAOS_TX_NONE, 0, &dkey, 2, iods, sgls, NULL), -DER_INVAL);
+	iods[1].iod_nr = 1;
+	sgls[0].sg_nr = 1u << 30;
+	assert_int_equal(daos_obj_update(oh, DAOS_TX_NONE, 0, &dkey, 1, iods, sgls, NULL), -DER_INVAL);
+	assert_int_equal(daos_obj_fetch(oh, DAOS_TX_NONE, 0, &dkey, 1, iods, sgls, NULL, NULL), -DER_INVAL);
+	sgls[0].sg_nr = 1;
+	assert_int_equal(daos_obj_punch_dkeys(oh, DAOS_TX_NONE, 0, 1u << 30, &dkey, NULL), -DER_INVAL);
 
 	/* Punch the dkey: the value is gone. */
 	assert_int_equal(daos_obj_punch_dkeys(oh, DAOS_TX_NONE, 0, 1, &dkey, NULL), 0);
