@@ -1,0 +1,556 @@
+package dfs_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"sync"
+	"syscall"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/daos-go/daos/pkg/client"
+	"github.com/daos-go/daos/pkg/dfs"
+)
+
+const (
+	fileMode = syscall.S_IFREG | 0o644
+	dirMode  = syscall.S_IFDIR | 0o755
+	linkMode = syscall.S_IFLNK | 0o777
+	rw       = syscall.O_RDWR
+	create   = syscall.O_RDWR | syscall.O_CREAT
+)
+
+// mounted formats a fresh container with 4 KiB chunks and mounts it
+// read-write.
+func mounted(t *testing.T) (*dfs.FS, *client.Container, *counter) {
+	t.Helper()
+	ctx := context.Background()
+	c := cluster(t)
+	alloc := &counter{}
+	require.NoError(t, dfs.Format(ctx, c, dfs.Attr{ChunkSize: 4096}))
+	fs, err := dfs.Mount(ctx, c, dfs.RDWR, dfs.WithOIDAllocator(alloc))
+	require.NoError(t, err)
+	return fs, c, alloc
+}
+
+func errno(t *testing.T, want syscall.Errno, err error) {
+	t.Helper()
+	require.Error(t, err)
+	assert.ErrorIs(t, err, want, "%v", err)
+	assert.Equal(t, want, dfs.Errno(err), "%v", err)
+}
+
+func TestFormatMount(t *testing.T) {
+	ctx := context.Background()
+	c := cluster(t)
+	_, err := dfs.Mount(ctx, c, dfs.RDWR)
+	errno(t, syscall.EINVAL, err) // not formatted
+
+	require.NoError(t, dfs.Format(ctx, c, dfs.Attr{}))
+	errno(t, syscall.EEXIST, dfs.Format(ctx, c, dfs.Attr{}))
+	_, err = dfs.Mount(ctx, c, 0o7)
+	errno(t, syscall.EINVAL, err)
+
+	fs, err := dfs.Mount(ctx, c, dfs.RDWR, dfs.WithOIDAllocator(&counter{}))
+	require.NoError(t, err)
+	assert.Equal(t, dfs.DefaultChunkSize, fs.Attr().ChunkSize)
+	st, err := fs.Stat(ctx, nil, "")
+	require.NoError(t, err)
+	assert.Equal(t, uint32(dirMode), st.Mode)
+	assert.Equal(t, uint32(1), st.Nlink)
+	assert.Equal(t, uint32(syscall.Geteuid()), st.UID)
+	root, err := fs.Lookup(ctx, "/", rw)
+	require.NoError(t, err)
+	assert.True(t, root.IsDir())
+	assert.Equal(t, "/", root.Name())
+	require.NoError(t, fs.Sync(ctx))
+}
+
+func TestMkdirLookup(t *testing.T) {
+	ctx := context.Background()
+	fs, _, _ := mounted(t)
+	require.NoError(t, fs.Mkdir(ctx, nil, "a", 0o700, 0))
+	a, err := fs.Lookup(ctx, "/a", rw)
+	require.NoError(t, err)
+	require.NoError(t, fs.Mkdir(ctx, a, "b", 0o755, 0))
+	b, err := fs.LookupRel(ctx, a, "b", rw)
+	require.NoError(t, err)
+	f, err := fs.Open(ctx, b, "f", fileMode, create|syscall.O_EXCL, 0, 0, "")
+	require.NoError(t, err)
+	require.NoError(t, fs.Write(ctx, f, [][]byte{[]byte("hello")}, 0))
+
+	for _, p := range []string{"/a/b/f", "//a///b/f", "/a/./b/f", "/a/b/../b/f", "/../a/b/f"} {
+		o, err := fs.Lookup(ctx, p, syscall.O_RDONLY)
+		require.NoError(t, err, p)
+		assert.Equal(t, f.OID(), o.OID(), p)
+		assert.True(t, o.IsFile())
+	}
+	st, err := fs.Stat(ctx, nil, "a")
+	require.NoError(t, err)
+	assert.Equal(t, uint32(syscall.S_IFDIR|0o700), st.Mode)
+	st, err = fs.Ostat(ctx, f)
+	require.NoError(t, err)
+	assert.Equal(t, uint64(5), st.Size)
+	assert.Equal(t, uint32(fileMode), st.Mode)
+
+	errno(t, syscall.EEXIST, fs.Mkdir(ctx, nil, "a", 0o755, 0))
+
+	require.NoError(t, fs.SetPrefix("/mnt/dfs/"))
+	o, err := fs.Lookup(ctx, "/mnt/dfs/a/b", syscall.O_RDONLY)
+	require.NoError(t, err)
+	assert.Equal(t, b.OID(), o.OID())
+	o, err = fs.Lookup(ctx, "/mnt/dfs", syscall.O_RDONLY)
+	require.NoError(t, err)
+	assert.Equal(t, "/", o.Name())
+	_, err = fs.Lookup(ctx, "/mnt/dfsx/a", syscall.O_RDONLY)
+	errno(t, syscall.EINVAL, err)
+	_, err = fs.Lookup(ctx, "/a", syscall.O_RDONLY)
+	errno(t, syscall.EINVAL, err)
+	require.NoError(t, fs.SetPrefix(""))
+	errno(t, syscall.EINVAL, fs.SetPrefix("relative"))
+}
+
+func TestBadPaths(t *testing.T) {
+	ctx := context.Background()
+	fs, _, _ := mounted(t)
+	f, err := fs.Open(ctx, nil, "file", fileMode, create, 0, 0, "")
+	require.NoError(t, err)
+	require.NoError(t, fs.Mkdir(ctx, nil, "d", 0o755, 0))
+
+	for name, tc := range map[string]struct {
+		path string
+		want syscall.Errno
+	}{
+		"relative":       {"a/b", syscall.EINVAL},
+		"empty":          {"", syscall.EINVAL},
+		"missing":        {"/nope", syscall.ENOENT},
+		"missing deep":   {"/d/nope/x", syscall.ENOENT},
+		"file mid-path":  {"/file/x", syscall.ENOENT},
+		"long component": {"/" + string(bytes.Repeat([]byte("x"), 256)), syscall.ENAMETOOLONG},
+	} {
+		_, err := fs.Lookup(ctx, tc.path, syscall.O_RDONLY)
+		t.Run(name, func(t *testing.T) { errno(t, tc.want, err) })
+	}
+	for name, tc := range map[string]struct {
+		name string
+		want syscall.Errno
+	}{
+		"slash":  {"a/b", syscall.EINVAL},
+		"empty":  {"", syscall.EINVAL},
+		"dot":    {".", syscall.EINVAL},
+		"dotdot": {"..", syscall.EINVAL},
+		"long":   {string(bytes.Repeat([]byte("x"), 256)), syscall.EINVAL},
+	} {
+		_, err := fs.Open(ctx, nil, tc.name, fileMode, create, 0, 0, "")
+		t.Run("open "+name, func(t *testing.T) { errno(t, tc.want, err) })
+	}
+	_, err = fs.Open(ctx, f, "x", fileMode, create, 0, 0, "")
+	errno(t, syscall.ENOTDIR, err)
+	_, err = fs.Open(ctx, nil, "x", syscall.S_IFIFO|0o644, create, 0, 0, "")
+	errno(t, syscall.EINVAL, err)
+	_, err = fs.Open(ctx, nil, "x", linkMode, create, 0, 0, "")
+	errno(t, syscall.EINVAL, err) // symlink without a target
+	_, err = fs.Open(ctx, nil, "file", fileMode, create|syscall.O_APPEND, 0, 0, "")
+	errno(t, syscall.ENOTSUP, err)
+	_, err = fs.Open(ctx, nil, "nope", fileMode, rw, 0, 0, "")
+	errno(t, syscall.ENOENT, err)
+	_, err = fs.Open(ctx, nil, "d", fileMode, create, 0, 0, "")
+	errno(t, syscall.EINVAL, err) // a file open of a directory
+	_, err = fs.Open(ctx, nil, "file", dirMode, create, 0, 0, "")
+	errno(t, syscall.ENOTDIR, err)
+	d, err := fs.Lookup(ctx, "/d", rw)
+	require.NoError(t, err)
+	errno(t, syscall.EISDIR, fs.Write(ctx, d, [][]byte{{1}}, 0))
+	_, err = fs.Readdir(ctx, f, &dfs.Anchor{}, 10)
+	errno(t, syscall.ENOTDIR, err)
+	_, err = fs.Stat(ctx, d, "")
+	errno(t, syscall.EINVAL, err)
+	_, err = fs.Remove(ctx, nil, "nope", false)
+	errno(t, syscall.ENOENT, err)
+	_, err = fs.Move(ctx, nil, "nope", nil, "x")
+	errno(t, syscall.ENOENT, err)
+}
+
+// model is a file's expected bytes.
+func check(t *testing.T, fs *dfs.FS, f *dfs.Obj, want []byte) {
+	t.Helper()
+	ctx := context.Background()
+	size, err := fs.GetSize(ctx, f)
+	require.NoError(t, err)
+	require.Equal(t, uint64(len(want)), size)
+	// Read in three uneven iovs and well past the end.
+	got := make([]byte, len(want)+5000)
+	a, b := len(got)/3, len(got)/3+17
+	n, err := fs.Read(ctx, f, [][]byte{got[:a], got[a:b], got[b:]}, 0)
+	require.NoError(t, err)
+	require.Equal(t, uint64(len(want)), n)
+	require.True(t, bytes.Equal(want, got[:n]), "content differs")
+}
+
+func TestReadWrite(t *testing.T) {
+	ctx := context.Background()
+	fs, _, _ := mounted(t)
+	f, err := fs.Open(ctx, nil, "f", fileMode, create|syscall.O_EXCL, 0, 0, "")
+	require.NoError(t, err)
+	assert.Equal(t, uint64(4096), f.ChunkSize())
+	rng := rand.New(rand.NewPCG(1, 2))
+	var model []byte
+	for i := 0; i < 40; i++ {
+		off := rng.Uint64N(60000)
+		buf := make([]byte, 1+rng.IntN(12000))
+		for j := range buf {
+			buf[j] = byte(rng.Uint32())
+		}
+		// Two iovs, so writes are scattered too.
+		cut := rng.IntN(len(buf))
+		require.NoError(t, fs.Write(ctx, f, [][]byte{buf[:cut], buf[cut:]}, off))
+		if end := int(off) + len(buf); end > len(model) {
+			model = append(model, make([]byte, end-len(model))...)
+		}
+		copy(model[off:], buf)
+	}
+	check(t, fs, f, model)
+
+	// An odd read crossing chunks in the middle.
+	got := make([]byte, 9999)
+	n, err := fs.Read(ctx, f, [][]byte{got}, 4093)
+	require.NoError(t, err)
+	require.Equal(t, uint64(len(got)), n)
+	assert.Equal(t, model[4093:4093+9999], got)
+
+	// Short reads at and past the end.
+	n, err = fs.Read(ctx, f, [][]byte{make([]byte, 100)}, uint64(len(model))-10)
+	require.NoError(t, err)
+	assert.Equal(t, uint64(10), n)
+	n, err = fs.Read(ctx, f, [][]byte{make([]byte, 100)}, uint64(len(model))+1000)
+	require.NoError(t, err)
+	assert.Equal(t, uint64(0), n)
+
+	// Another handle sees the data at once.
+	g, err := fs.Lookup(ctx, "/f", syscall.O_RDONLY)
+	require.NoError(t, err)
+	check(t, fs, g, model)
+	errno(t, syscall.EPERM, fs.Write(ctx, g, [][]byte{{1}}, 0))
+}
+
+func TestSparseAndTruncate(t *testing.T) {
+	ctx := context.Background()
+	fs, _, _ := mounted(t)
+	f, err := fs.Open(ctx, nil, "sparse", fileMode, create, 0, 0, "")
+	require.NoError(t, err)
+	// A hole of several chunks, then data.
+	require.NoError(t, fs.Write(ctx, f, [][]byte{[]byte("head")}, 0))
+	require.NoError(t, fs.Write(ctx, f, [][]byte{[]byte("tail")}, 50000))
+	want := make([]byte, 50004)
+	copy(want, "head")
+	copy(want[50000:], "tail")
+	check(t, fs, f, want)
+
+	// Truncate down into a chunk, then extend: the gap reads as zeros.
+	require.NoError(t, fs.Truncate(ctx, f, 2))
+	check(t, fs, f, []byte("he"))
+	require.NoError(t, fs.Truncate(ctx, f, 10000))
+	want = make([]byte, 10000)
+	copy(want, "he")
+	check(t, fs, f, want)
+
+	// Punch in the middle keeps the size; punch to the end shortens.
+	full := bytes.Repeat([]byte{7}, 20000)
+	require.NoError(t, fs.Write(ctx, f, [][]byte{full}, 0))
+	require.NoError(t, fs.Punch(ctx, f, 3000, 9000))
+	want = bytes.Clone(full)
+	clear(want[3000:12000])
+	check(t, fs, f, want)
+	require.NoError(t, fs.Punch(ctx, f, 15000, 1<<40))
+	check(t, fs, f, want[:15000])
+
+	// O_TRUNC empties an existing file.
+	g, err := fs.Open(ctx, nil, "sparse", fileMode, create|syscall.O_TRUNC, 0, 0, "")
+	require.NoError(t, err)
+	check(t, fs, g, []byte{})
+	st, err := fs.Stat(ctx, nil, "sparse")
+	require.NoError(t, err)
+	assert.Equal(t, uint64(0), st.Size)
+}
+
+func TestCreateExclusive(t *testing.T) {
+	ctx := context.Background()
+	fs, _, _ := mounted(t)
+	f, err := fs.Open(ctx, nil, "x", fileMode, create|syscall.O_EXCL, 0, 8192, "")
+	require.NoError(t, err)
+	_, err = fs.Open(ctx, nil, "x", fileMode, create|syscall.O_EXCL, 0, 0, "")
+	errno(t, syscall.EEXIST, err)
+	// Without O_EXCL the existing file opens, keeping its chunk size.
+	g, err := fs.Open(ctx, nil, "x", fileMode, create, 0, 0, "")
+	require.NoError(t, err)
+	assert.Equal(t, f.OID(), g.OID())
+	assert.Equal(t, uint64(8192), g.ChunkSize())
+
+	// Racing creators of one name: exactly one wins each round.
+	for round := 0; round < 5; round++ {
+		name := fmt.Sprintf("race%d", round)
+		const n = 8
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		oids := make([]*dfs.Obj, n)
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				oids[i], errs[i] = fs.Open(ctx, nil, name, fileMode, create|syscall.O_EXCL, 0, 0, "")
+			}()
+		}
+		wg.Wait()
+		won := 0
+		for i, err := range errs {
+			if err == nil {
+				won++
+				o, err := fs.LookupRel(ctx, nil, name, syscall.O_RDONLY)
+				require.NoError(t, err)
+				assert.Equal(t, oids[i].OID(), o.OID())
+				continue
+			}
+			errno(t, syscall.EEXIST, err)
+		}
+		assert.Equal(t, 1, won, "round %d", round)
+	}
+}
+
+func TestReaddirPages(t *testing.T) {
+	ctx := context.Background()
+	fs, _, _ := mounted(t)
+	require.NoError(t, fs.Mkdir(ctx, nil, "big", 0o755, 0))
+	d, err := fs.Lookup(ctx, "/big", rw)
+	require.NoError(t, err)
+	const n = 1000
+	want := make([]string, n)
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	sem := make(chan struct{}, 16)
+	for i := range want {
+		want[i] = fmt.Sprintf("entry-%04d", i)
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(name string) {
+			defer func() { <-sem; wg.Done() }()
+			_, err := fs.Open(ctx, d, name, fileMode, create|syscall.O_EXCL, 0, 0, "")
+			errs <- err
+		}(want[i])
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	var got []string
+	var a dfs.Anchor
+	pages := 0
+	for !a.EOF {
+		names, err := fs.Readdir(ctx, d, &a, 37)
+		require.NoError(t, err)
+		require.LessOrEqual(t, len(names), 37)
+		got = append(got, names...)
+		pages++
+		require.Less(t, pages, 200)
+	}
+	sort.Strings(got)
+	assert.Equal(t, want, got) // each name exactly once
+	assert.Greater(t, pages, n/37)
+}
+
+func TestRemove(t *testing.T) {
+	ctx := context.Background()
+	fs, c, _ := mounted(t)
+	require.NoError(t, fs.Mkdir(ctx, nil, "top", 0o755, 0))
+	top, err := fs.Lookup(ctx, "/top", rw)
+	require.NoError(t, err)
+	require.NoError(t, fs.Mkdir(ctx, top, "sub", 0o755, 0))
+	sub, err := fs.LookupRel(ctx, top, "sub", rw)
+	require.NoError(t, err)
+	f, err := fs.Open(ctx, sub, "f", fileMode, create, 0, 0, "")
+	require.NoError(t, err)
+	require.NoError(t, fs.Write(ctx, f, [][]byte{bytes.Repeat([]byte{1}, 10000)}, 0))
+	_, err = fs.Open(ctx, top, "l", linkMode, create, 0, 0, "sub/f")
+	require.NoError(t, err)
+
+	_, err = fs.Remove(ctx, nil, "top", false)
+	errno(t, syscall.ENOTEMPTY, err)
+	_, err = fs.Remove(ctx, top, "sub", false)
+	errno(t, syscall.ENOTEMPTY, err)
+
+	oid, err := fs.Remove(ctx, nil, "top", true)
+	require.NoError(t, err)
+	assert.Equal(t, top.OID(), oid)
+	_, err = fs.Lookup(ctx, "/top", syscall.O_RDONLY)
+	errno(t, syscall.ENOENT, err)
+	// The file's data went with it.
+	arr, err := c.OpenArrayWithAttr(f.OID(), 1, 4096)
+	require.NoError(t, err)
+	size, err := arr.GetSize(ctx)
+	require.NoError(t, err)
+	assert.Zero(t, size)
+
+	// A file and an empty directory go without force.
+	_, err = fs.Open(ctx, nil, "g", fileMode, create, 0, 0, "")
+	require.NoError(t, err)
+	_, err = fs.Remove(ctx, nil, "g", false)
+	require.NoError(t, err)
+	require.NoError(t, fs.Mkdir(ctx, nil, "empty", 0o755, 0))
+	_, err = fs.Remove(ctx, nil, "empty", false)
+	require.NoError(t, err)
+	var a dfs.Anchor
+	names, err := fs.Readdir(ctx, fs.Root(), &a, 100)
+	require.NoError(t, err)
+	assert.Empty(t, names)
+}
+
+func TestMove(t *testing.T) {
+	ctx := context.Background()
+	fs, _, _ := mounted(t)
+	write := func(name, data string) *dfs.Obj {
+		f, err := fs.Open(ctx, nil, name, fileMode, create, 0, 0, "")
+		require.NoError(t, err)
+		require.NoError(t, fs.Write(ctx, f, [][]byte{[]byte(data)}, 0))
+		return f
+	}
+	a := write("a", "aaaa")
+	b := write("b", "bb")
+	replaced, err := fs.Move(ctx, nil, "a", nil, "b")
+	require.NoError(t, err)
+	assert.Equal(t, b.OID(), replaced)
+	_, err = fs.Stat(ctx, nil, "a")
+	errno(t, syscall.ENOENT, err)
+	got, err := fs.Lookup(ctx, "/b", syscall.O_RDONLY)
+	require.NoError(t, err)
+	assert.Equal(t, a.OID(), got.OID())
+	check(t, fs, got, []byte("aaaa"))
+
+	// Across directories, to a new name.
+	require.NoError(t, fs.Mkdir(ctx, nil, "d", 0o755, 0))
+	d, err := fs.Lookup(ctx, "/d", rw)
+	require.NoError(t, err)
+	replaced, err = fs.Move(ctx, nil, "b", d, "c")
+	require.NoError(t, err)
+	assert.Zero(t, replaced)
+	got, err = fs.Lookup(ctx, "/d/c", syscall.O_RDONLY)
+	require.NoError(t, err)
+	check(t, fs, got, []byte("aaaa"))
+
+	// Directory targets: a file cannot replace one, a non-empty one
+	// cannot be replaced, an empty one can by a directory.
+	write("f", "f")
+	require.NoError(t, fs.Mkdir(ctx, nil, "e", 0o755, 0))
+	_, err = fs.Move(ctx, nil, "f", nil, "d")
+	errno(t, syscall.EINVAL, err)
+	require.NoError(t, fs.Mkdir(ctx, nil, "d2", 0o755, 0))
+	_, err = fs.Move(ctx, nil, "d2", nil, "d")
+	errno(t, syscall.ENOTEMPTY, err)
+	_, err = fs.Move(ctx, nil, "d", nil, "f")
+	errno(t, syscall.ENOTDIR, err)
+	_, err = fs.Move(ctx, nil, "d", nil, "e")
+	require.NoError(t, err)
+	got, err = fs.Lookup(ctx, "/e/c", syscall.O_RDONLY)
+	require.NoError(t, err)
+	check(t, fs, got, []byte("aaaa"))
+	// The handle d now names /e's object: moving /e into it is a loop.
+	_, err = fs.Move(ctx, nil, "e", d, "x")
+	errno(t, syscall.EINVAL, err)
+}
+
+func TestSymlink(t *testing.T) {
+	ctx := context.Background()
+	fs, _, _ := mounted(t)
+	require.NoError(t, fs.Mkdir(ctx, nil, "d", 0o755, 0))
+	d, err := fs.Lookup(ctx, "/d", rw)
+	require.NoError(t, err)
+	f, err := fs.Open(ctx, d, "f", fileMode, create, 0, 0, "")
+	require.NoError(t, err)
+	require.NoError(t, fs.Write(ctx, f, [][]byte{[]byte("data")}, 0))
+
+	l, err := fs.Open(ctx, nil, "abs", linkMode, create|syscall.O_EXCL, 0, 0, "/d/f")
+	require.NoError(t, err)
+	assert.True(t, l.IsSymlink())
+	_, err = fs.Open(ctx, d, "rel", linkMode, create, 0, 0, "f")
+	require.NoError(t, err)
+	_, err = fs.Open(ctx, nil, "dirlink", linkMode, create, 0, 0, "d")
+	require.NoError(t, err)
+	_, err = fs.Open(ctx, nil, "loop", linkMode, create, 0, 0, "/loop")
+	require.NoError(t, err)
+
+	for _, p := range []string{"/abs", "/d/rel", "/dirlink/f", "/dirlink/rel"} {
+		o, err := fs.Lookup(ctx, p, syscall.O_RDONLY)
+		require.NoError(t, err, p)
+		assert.Equal(t, f.OID(), o.OID(), p)
+	}
+	o, err := fs.Lookup(ctx, "/abs", syscall.O_RDONLY|syscall.O_NOFOLLOW)
+	require.NoError(t, err)
+	assert.True(t, o.IsSymlink())
+	assert.Equal(t, "/d/f", o.SymlinkTarget())
+	st, err := fs.Stat(ctx, nil, "abs")
+	require.NoError(t, err)
+	assert.Equal(t, uint32(linkMode), st.Mode)
+	assert.Equal(t, uint64(4), st.Size)
+	o, err = fs.LookupRel(ctx, d, "rel", syscall.O_RDONLY)
+	require.NoError(t, err)
+	assert.Equal(t, f.OID(), o.OID())
+	_, err = fs.Lookup(ctx, "/loop", syscall.O_RDONLY)
+	errno(t, syscall.ELOOP, err)
+	require.NoError(t, fs.Access(ctx, nil, "abs", dfs.ROK))
+}
+
+func TestReadOnlyMount(t *testing.T) {
+	ctx := context.Background()
+	fs, c, alloc := mounted(t)
+	f, err := fs.Open(ctx, nil, "f", fileMode, create, 0, 0, "")
+	require.NoError(t, err)
+	require.NoError(t, fs.Write(ctx, f, [][]byte{[]byte("x")}, 0))
+	require.NoError(t, fs.Mkdir(ctx, nil, "d", 0o755, 0))
+
+	ro, err := dfs.Mount(ctx, c, dfs.RDONLY, dfs.WithOIDAllocator(alloc))
+	require.NoError(t, err)
+	assert.True(t, ro.ReadOnly())
+	_, err = ro.Open(ctx, nil, "g", fileMode, create, 0, 0, "")
+	errno(t, syscall.EPERM, err)
+	_, err = ro.Open(ctx, nil, "f", fileMode, rw, 0, 0, "")
+	errno(t, syscall.EPERM, err)
+	errno(t, syscall.EPERM, ro.Mkdir(ctx, nil, "e", 0o755, 0))
+	_, err = ro.Remove(ctx, nil, "f", false)
+	errno(t, syscall.EPERM, err)
+	_, err = ro.Move(ctx, nil, "f", nil, "g")
+	errno(t, syscall.EPERM, err)
+	errno(t, syscall.EPERM, ro.Sync(ctx))
+	errno(t, syscall.EPERM, ro.Access(ctx, nil, "f", dfs.WOK))
+
+	g, err := ro.Lookup(ctx, "/f", syscall.O_RDONLY)
+	require.NoError(t, err)
+	errno(t, syscall.EPERM, ro.Write(ctx, g, [][]byte{{1}}, 0))
+	errno(t, syscall.EPERM, ro.Truncate(ctx, g, 0))
+	check(t, ro, g, []byte("x"))
+	require.NoError(t, ro.Access(ctx, nil, "f", dfs.ROK))
+}
+
+func TestAccess(t *testing.T) {
+	ctx := context.Background()
+	fs, _, _ := mounted(t)
+	_, err := fs.Open(ctx, nil, "none", syscall.S_IFREG|0o000, create, 0, 0, "")
+	require.NoError(t, err)
+	require.NoError(t, fs.Access(ctx, nil, "none", dfs.FOK))
+	err = fs.Access(ctx, nil, "none", dfs.XOK)
+	errno(t, syscall.EACCES, err) // nobody may execute it, root neither
+	if syscall.Getuid() != 0 {
+		errno(t, syscall.EACCES, fs.Access(ctx, nil, "none", dfs.ROK))
+	}
+	errno(t, syscall.ENOENT, fs.Access(ctx, nil, "nope", dfs.FOK))
+	require.NoError(t, fs.Access(ctx, nil, "", dfs.ROK|dfs.XOK))
+}
+
+func TestErrnoMapping(t *testing.T) {
+	assert.Equal(t, syscall.Errno(0), dfs.Errno(nil))
+	assert.Equal(t, syscall.EIO, dfs.Errno(errors.New("opaque")))
+}

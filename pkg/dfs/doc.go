@@ -1,0 +1,45 @@
+// Package dfs is a POSIX namespace (files, directories, symbolic links)
+// kept in the objects of one container, with the semantics of DAOS's DFS
+// API: lookup, open/create, read/write, truncate, stat, mkdir, readdir,
+// remove and rename. Errors are syscall.Errno values (errors.Is(err,
+// syscall.ENOENT)); Errno extracts the one a C caller returns.
+//
+// It is not a FUSE file system (cmd/dfuse builds on it) and does no
+// caching: every call reads or writes the container, so handles held by
+// other processes see changes at once.
+//
+// # On-disk layout (layout version 1)
+//
+// Integers are little-endian. Object ids reserved by the layout use the
+// user bits of oid.hi = 1, which AllocOIDs never hands out (its ids go in
+// oid.lo with the user bits of oid.hi zero):
+//
+//   - Superblock: a MULTI_HASHED object of class S1, user hi 1, lo 0. Its
+//     dkey "/" holds two single values: akey "sb" (superblock record) and
+//     akey "e" (the root directory's entry, so the root is an entry named
+//     "/" like any other and stat/chmod of it work the same way).
+//     Both are written with one conditional insert, so formatting twice is
+//     EEXIST and a half-formatted container cannot exist.
+//   - Superblock record: u32 magic 0xDA05AD10, u16 layout version, u16
+//     reserved, u64 default chunk size, u32 default file object class, u32
+//     default directory object class, u32 mode (relaxed/balanced).
+//   - Root directory: user hi 1, lo 1 (its oid is also in its entry).
+//   - Directory: a MULTI_HASHED object; each child is a dkey equal to its
+//     name holding akey "e", a single value: the entry.
+//   - Entry: u8 version (1), u32 mode (type and permission bits), u64
+//     oid.hi, u64 oid.lo, i64 atime, i64 mtime, i64 ctime (ns since the
+//     epoch), u32 uid, u32 gid, u64 chunk size, u32 object class, u16
+//     symlink target length, target bytes. For a directory the chunk size
+//     is the default for files created in it (0: the container's).
+//   - File: an ARRAY_BYTE object of cell size 1 whose chunk size is the
+//     entry's; it has no metadata of its own (everything is in the entry),
+//     so creating a file is one conditional insert into its parent.
+//   - Symbolic link: only an entry; the target is stored in it.
+//
+// Object ids for new files and directories come from the container's
+// allocator (AllocOIDs) in batches, one batch per FS handle at a time.
+//
+// Not done yet: atomic rename (a rename writes the new name, then removes
+// the old: a crash in between leaves both), extended attributes, setattr,
+// handle sharing between processes, and mtime updates on write.
+package dfs

@@ -1,0 +1,110 @@
+package dfs
+
+import (
+	"errors"
+	"fmt"
+	"syscall"
+
+	"github.com/daos-go/daos/pkg/daos"
+)
+
+// Error is a failed DFS operation: what was done, on what, the errno a
+// POSIX caller gets and, when the cause came from below, that cause
+// (errors.Is finds both the errno and a DER code in it).
+type Error struct {
+	Op    string
+	Name  string
+	Errno syscall.Errno
+	Err   error
+}
+
+func (e *Error) Error() string {
+	s := "dfs " + e.Op
+	if e.Name != "" {
+		s += " " + fmt.Sprintf("%q", e.Name)
+	}
+	if e.Err != nil {
+		return s + ": " + e.Err.Error()
+	}
+	return s + ": " + e.Errno.Error()
+}
+
+// Unwrap lets errors.Is match the errno as well as the cause.
+func (e *Error) Unwrap() []error {
+	if e.Err == nil {
+		return []error{e.Errno}
+	}
+	return []error{e.Errno, e.Err}
+}
+
+// Errno is the errno err carries: the outermost DFS errno, else the
+// mapping of its DER code, else EIO. Nil is 0.
+func Errno(err error) syscall.Errno {
+	if err == nil {
+		return 0
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Errno
+	}
+	var no syscall.Errno
+	if errors.As(err, &no) {
+		return no
+	}
+	return derErrno(daos.Code(err))
+}
+
+// derErrno maps the DER codes the object layer returns to the errno DFS
+// callers expect.
+func derErrno(c daos.Errno) syscall.Errno {
+	switch c {
+	case daos.Success:
+		return 0
+	case daos.ErrNonexist:
+		return syscall.ENOENT
+	case daos.ErrExist:
+		return syscall.EEXIST
+	case daos.ErrNoPerm:
+		return syscall.EPERM
+	case daos.ErrInval:
+		return syscall.EINVAL
+	case daos.ErrNospace:
+		return syscall.ENOSPC
+	case daos.ErrNomem:
+		return syscall.ENOMEM
+	case daos.ErrNotdir:
+		return syscall.ENOTDIR
+	case daos.ErrBusy:
+		return syscall.EBUSY
+	case daos.ErrTimedout:
+		return syscall.ETIMEDOUT
+	case daos.ErrNosys, daos.ErrNotsupported:
+		return syscall.ENOTSUP
+	case daos.ErrKey2big:
+		return syscall.ENAMETOOLONG
+	case daos.ErrRec2big, daos.ErrOverflow:
+		return syscall.EOVERFLOW
+	case daos.ErrCanceled:
+		return syscall.ECANCELED
+	case daos.ErrUnreach:
+		return syscall.EHOSTUNREACH
+	case daos.ErrNoHdl:
+		return syscall.EBADF
+	}
+	return syscall.EIO
+}
+
+// fail is an error with a known errno and no cause from below.
+func fail(op, name string, no syscall.Errno) error {
+	return &Error{Op: op, Name: name, Errno: no}
+}
+
+// wrap records op and name around err from below, keeping the errno of an
+// inner DFS error and mapping anything else. Context errors keep their
+// identity through Err.
+func wrap(op, name string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &Error{Op: op, Name: name, Errno: Errno(err), Err: err}
+}
