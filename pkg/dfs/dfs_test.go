@@ -10,6 +10,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -553,4 +554,109 @@ func TestAccess(t *testing.T) {
 func TestErrnoMapping(t *testing.T) {
 	assert.Equal(t, syscall.Errno(0), dfs.Errno(nil))
 	assert.Equal(t, syscall.EIO, dfs.Errno(errors.New("opaque")))
+}
+
+func TestSetAttr(t *testing.T) {
+	ctx := context.Background()
+	fs, _, _ := mounted(t)
+	f, err := fs.Open(ctx, nil, "f", fileMode, create, 0, 0, "")
+	require.NoError(t, err)
+	before, err := fs.Ostat(ctx, f)
+	require.NoError(t, err)
+	when := before.Mtime.Add(-time.Hour).Truncate(time.Second)
+	st, err := fs.SetAttr(ctx, f, &dfs.Stat{Mode: syscall.S_IFDIR | 0o600, UID: 1234, GID: 99, Mtime: when, Atime: when, Size: 5000},
+		dfs.SetMode|dfs.SetUID|dfs.SetGID|dfs.SetMtime|dfs.SetAtime|dfs.SetSize)
+	require.NoError(t, err)
+	assert.Equal(t, uint32(syscall.S_IFREG|0o600), st.Mode) // the type stays
+	assert.Equal(t, uint32(1234), st.UID)
+	assert.Equal(t, uint32(99), st.GID)
+	assert.True(t, when.Equal(st.Mtime))
+	assert.True(t, when.Equal(st.Atime))
+	assert.Equal(t, uint64(5000), st.Size)
+	assert.False(t, st.Ctime.Before(before.Ctime))
+	again, err := fs.Stat(ctx, nil, "f")
+	require.NoError(t, err)
+	assert.Equal(t, st, again)
+
+	// The root's attributes live in the superblock object.
+	_, err = fs.SetAttr(ctx, fs.Root(), &dfs.Stat{Mode: 0o711}, dfs.SetMode)
+	require.NoError(t, err)
+	st, err = fs.Stat(ctx, nil, "")
+	require.NoError(t, err)
+	assert.Equal(t, uint32(syscall.S_IFDIR|0o711), st.Mode)
+
+	// A handle whose name went away cannot change what replaced it.
+	_, err = fs.Remove(ctx, nil, "f", false)
+	require.NoError(t, err)
+	_, err = fs.Open(ctx, nil, "f", fileMode, create, 0, 0, "")
+	require.NoError(t, err)
+	_, err = fs.SetAttr(ctx, f, &dfs.Stat{Mode: 0o777}, dfs.SetMode)
+	errno(t, syscall.ENOENT, err)
+}
+
+func TestXattrs(t *testing.T) {
+	ctx := context.Background()
+	fs, _, _ := mounted(t)
+	f, err := fs.Open(ctx, nil, "f", fileMode, create, 0, 0, "")
+	require.NoError(t, err)
+	require.NoError(t, fs.Setxattr(ctx, f, "user.a", []byte("one"), 0))
+	require.NoError(t, fs.Setxattr(ctx, f, "user.empty", nil, dfs.XattrCreate))
+	errno(t, syscall.EEXIST, fs.Setxattr(ctx, f, "user.a", []byte("x"), dfs.XattrCreate))
+	errno(t, syscall.ENODATA, fs.Setxattr(ctx, f, "user.b", []byte("x"), dfs.XattrReplace))
+	require.NoError(t, fs.Setxattr(ctx, f, "user.a", []byte("two"), dfs.XattrReplace))
+	v, err := fs.Getxattr(ctx, f, "user.a")
+	require.NoError(t, err)
+	assert.Equal(t, "two", string(v))
+	v, err = fs.Getxattr(ctx, f, "user.empty")
+	require.NoError(t, err)
+	assert.Empty(t, v)
+	_, err = fs.Getxattr(ctx, f, "user.none")
+	errno(t, syscall.ENODATA, err)
+	names, err := fs.Listxattr(ctx, f)
+	require.NoError(t, err)
+	sort.Strings(names)
+	assert.Equal(t, []string{"user.a", "user.empty"}, names)
+
+	// Attributes follow a rename, replacing the target's.
+	g, err := fs.Open(ctx, nil, "g", fileMode, create, 0, 0, "")
+	require.NoError(t, err)
+	require.NoError(t, fs.Setxattr(ctx, g, "user.g", []byte("gone"), 0))
+	_, err = fs.Move(ctx, nil, "f", nil, "g")
+	require.NoError(t, err)
+	moved, err := fs.Lookup(ctx, "/g", rw)
+	require.NoError(t, err)
+	names, err = fs.Listxattr(ctx, moved)
+	require.NoError(t, err)
+	sort.Strings(names)
+	assert.Equal(t, []string{"user.a", "user.empty"}, names)
+
+	require.NoError(t, fs.Removexattr(ctx, moved, "user.a"))
+	errno(t, syscall.ENODATA, fs.Removexattr(ctx, moved, "user.a"))
+	// Stat still works: the entry akey is untouched.
+	_, err = fs.Ostat(ctx, moved)
+	require.NoError(t, err)
+	errno(t, syscall.EINVAL, fs.Setxattr(ctx, moved, "", nil, 0))
+}
+
+func TestMoveIntoOwnSubtree(t *testing.T) {
+	ctx := context.Background()
+	fs, _, _ := mounted(t)
+	require.NoError(t, fs.Mkdir(ctx, nil, "a", 0o755, 0))
+	a, err := fs.Lookup(ctx, "/a", rw)
+	require.NoError(t, err)
+	require.NoError(t, fs.Mkdir(ctx, a, "b", 0o755, 0))
+	b, err := fs.Lookup(ctx, "/a/b", rw)
+	require.NoError(t, err)
+	require.NoError(t, fs.Mkdir(ctx, b, "c", 0o755, 0))
+	c, err := fs.Lookup(ctx, "/a/b/c", rw)
+	require.NoError(t, err)
+	_, err = fs.Move(ctx, nil, "a", c, "a")
+	errno(t, syscall.EINVAL, err)
+	// Renaming within the same directory is fine, and to itself a no-op.
+	_, err = fs.Move(ctx, a, "b", a, "b")
+	require.NoError(t, err)
+	_, err = fs.Move(ctx, a, "b", a, "b2")
+	require.NoError(t, err)
+	_, err = fs.Lookup(ctx, "/a/b2/c", syscall.O_RDONLY)
+	require.NoError(t, err)
 }

@@ -35,11 +35,16 @@
 //     entry's; it has no metadata of its own (everything is in the entry),
 //     so creating a file is one conditional insert into its parent.
 //   - Symbolic link: only an entry; the target is stored in it.
+//   - Extended attribute: akey "x:" + name beside "e" under the entry's
+//     dkey, a single value of a marker byte (0: empty value, 1: not)
+//     then the value; so attributes go with the entry when it is removed
+//     and Move writes them with the entry in one update.
 //
 // Object ids for new files and directories come from the container's
 // allocator (AllocOIDs) in batches, one batch per FS handle at a time.
 //
 // Not done yet: atomic rename (a rename writes the new name, then removes
-// the old: a crash in between leaves both), extended attributes, setattr,
-// handle sharing between processes, and mtime updates on write.
+// the old: a crash in between leaves both), rename exchange, and mtime
+// updates on write (a file's mtime changes only by SetAttr or a size
+// change through it).
 package dfs

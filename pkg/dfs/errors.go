@@ -1,6 +1,7 @@
 package dfs
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"syscall"
@@ -19,9 +20,9 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	s := "dfs " + e.Op
+	s := e.Op
 	if e.Name != "" {
-		s += " " + fmt.Sprintf("%q", e.Name)
+		s += fmt.Sprintf(" %q", e.Name)
 	}
 	if e.Err != nil {
 		return s + ": " + e.Err.Error()
@@ -48,8 +49,13 @@ func Errno(err error) syscall.Errno {
 		return e.Errno
 	}
 	var no syscall.Errno
-	if errors.As(err, &no) {
+	switch {
+	case errors.As(err, &no):
 		return no
+	case errors.Is(err, context.DeadlineExceeded):
+		return syscall.ETIMEDOUT
+	case errors.Is(err, context.Canceled):
+		return syscall.ECANCELED
 	}
 	return derErrno(daos.Code(err))
 }
@@ -105,6 +111,10 @@ func fail(op, name string, no syscall.Errno) error {
 func wrap(op, name string, err error) error {
 	if err == nil {
 		return nil
+	}
+	var inner *Error
+	if errors.As(err, &inner) && inner.Name == name {
+		name = "" // already said by the inner error
 	}
 	return &Error{Op: op, Name: name, Errno: Errno(err), Err: err}
 }

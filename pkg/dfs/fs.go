@@ -8,7 +8,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
-	"time"
 
 	"github.com/daos-go/daos/pkg/client"
 	"github.com/daos-go/daos/pkg/daos"
@@ -112,8 +111,8 @@ func Format(ctx context.Context, cont *client.Container, attr Attr) error {
 		return wrap("format: root directory oid", "", err)
 	}
 	sb := superblock{Attr: attr, Version: LayoutVersion}
-	now := time.Now()
-	ent := entry{Mode: syscall.S_IFDIR | 0o755, OID: root, Atime: now, Mtime: now, Ctime: now,
+	t := now()
+	ent := entry{Mode: syscall.S_IFDIR | 0o755, OID: root, Atime: t, Mtime: t, Ctime: t,
 		UID: uint32(syscall.Geteuid()), GID: uint32(syscall.Getegid()), OClass: attr.DirOClass}
 	o, err := cont.Object(sbOID())
 	if err != nil {

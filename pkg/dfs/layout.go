@@ -156,3 +156,7 @@ func decodeEntry(b []byte) (*entry, error) {
 	e.Target = string(b[entFixed:])
 	return e, nil
 }
+
+// now is the time stamped into entries, without the monotonic reading
+// (which does not survive encoding, so values would not compare equal).
+func now() time.Time { return time.Now().Round(0) }

@@ -131,7 +131,7 @@ func (fs *FS) walk(ctx context.Context, stack []*Obj, comps []string, flags int)
 		if last {
 			fl = flags
 		}
-		o, err := fs.objOf(cur.dir, c, e, fl)
+		o, err := fs.objOf(cur, c, e, fl)
 		if err != nil {
 			return nil, err
 		}
@@ -190,7 +190,7 @@ func (fs *FS) Open(ctx context.Context, parent *Obj, name string, mode uint32, f
 	case typ == syscall.S_IFLNK && have != syscall.S_IFLNK:
 		return nil, fail("open", name, syscall.EINVAL)
 	}
-	o, err := fs.objOf(d.dir, name, e, flags)
+	o, err := fs.objOf(d, name, e, flags)
 	if err != nil {
 		return nil, err
 	}
@@ -232,7 +232,7 @@ func (fs *FS) create(ctx context.Context, d *Obj, name string, mode uint32, flag
 	if err := fs.putEntry(ctx, d.dir, name, &e, true); err != nil {
 		return nil, wrap("create", name, err)
 	}
-	o, err := fs.objOf(d.dir, name, &e, flags)
+	o, err := fs.objOf(d, name, &e, flags)
 	if err != nil {
 		return nil, err
 	}
@@ -564,7 +564,7 @@ func (fs *FS) Move(ctx context.Context, parent *Obj, name string, newParent *Obj
 	if src.ent.OID == dst.ent.OID && name == newName {
 		return none, nil
 	}
-	if isDir(e.Mode) && e.OID == dst.ent.OID {
+	if isDir(e.Mode) && (e.OID == dst.ent.OID || slices.Contains(dst.ancestors, e.OID)) {
 		return none, fail("move: into itself", name, syscall.EINVAL)
 	}
 	old, err := fs.getEntry(ctx, dst.dir, newName)
@@ -593,10 +593,24 @@ func (fs *FS) Move(ctx context.Context, parent *Obj, name string, newParent *Obj
 	case isDir(e.Mode):
 		return none, fail("move a directory over a non-directory", newName, syscall.ENOTDIR)
 	}
-	e.Ctime = time.Now()
-	// Insert when nothing was there, so a concurrent creator of newName
-	// is not silently replaced.
-	if err := fs.putEntry(ctx, dst.dir, newName, e, old == nil); err != nil {
+	e.Ctime = now()
+	iods, vals, err := fs.xattrsOf(ctx, src.dir, name)
+	if err != nil {
+		return none, wrap("move: read extended attributes", name, err)
+	}
+	var flags daos.CondFlags
+	if old == nil {
+		// Insert when nothing was there, so a concurrent creator of
+		// newName is not silently replaced.
+		flags = daos.CondDkeyInsert
+	} else if err := fs.dropXattrs(ctx, dst.dir, newName); err != nil {
+		return none, wrap("move: clear replaced attributes", newName, err)
+	}
+	// The entry and its attributes land in one update.
+	b := e.encode()
+	iods = append(iods, daos.IOD{Name: entAkey, Type: daos.IODSingle, Size: uint64(len(b))})
+	vals = append(vals, b)
+	if _, err := dst.dir.Update(ctx, []byte(newName), iods, vals, flags); err != nil {
 		return none, wrap("move", newName, err)
 	}
 	if err := src.dir.PunchDkeys(ctx, [][]byte{[]byte(name)}, 0); err != nil {

@@ -2,9 +2,9 @@ package dfs
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/daos-go/daos/pkg/client"
 	"github.com/daos-go/daos/pkg/daos"
@@ -20,6 +20,10 @@ type Obj struct {
 	name   string
 	ent    entry
 	flags  int // open flags; the access mode decides writes
+	// ancestors are the directories above, root first, as the lookup
+	// that opened the object walked them (to refuse moving a directory
+	// under itself).
+	ancestors []daos.ObjectID
 
 	dir *client.Object // directories
 	arr *client.Array  // files
@@ -66,9 +70,14 @@ func (o *Obj) writable(op string) error {
 	return nil
 }
 
-// objOf opens the object an entry names, with the access of flags.
-func (fs *FS) objOf(parent *client.Object, name string, e *entry, flags int) (*Obj, error) {
-	o := &Obj{fs: fs, parent: parent, name: name, ent: *e, flags: flags}
+// objOf opens the object an entry of directory parent (nil: the
+// superblock, for the root) names, with the access of flags.
+func (fs *FS) objOf(parent *Obj, name string, e *entry, flags int) (*Obj, error) {
+	o := &Obj{fs: fs, name: name, ent: *e, flags: flags}
+	if parent != nil {
+		o.parent = parent.dir
+		o.ancestors = append(slices.Clone(parent.ancestors), parent.ent.OID)
+	}
 	var err error
 	switch e.Mode & syscall.S_IFMT {
 	case syscall.S_IFDIR:
@@ -171,7 +180,7 @@ func (fs *FS) entryOf(ctx context.Context, o *Obj) (*entry, error) {
 }
 
 func newEntry(mode uint32) entry {
-	now := time.Now()
-	return entry{Mode: mode, Atime: now, Mtime: now, Ctime: now,
+	t := now()
+	return entry{Mode: mode, Atime: t, Mtime: t, Ctime: t,
 		UID: uint32(syscall.Geteuid()), GID: uint32(syscall.Getegid())}
 }
