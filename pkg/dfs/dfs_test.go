@@ -660,3 +660,71 @@ func TestMoveIntoOwnSubtree(t *testing.T) {
 	_, err = fs.Lookup(ctx, "/a/b2/c", syscall.O_RDONLY)
 	require.NoError(t, err)
 }
+
+func TestHandleSharing(t *testing.T) {
+	ctx := context.Background()
+	fs, c, alloc := mounted(t)
+	require.NoError(t, fs.Mkdir(ctx, nil, "d", 0o755, 0))
+	f, err := fs.Open(ctx, nil, "shared", fileMode, create, 0, 0, "")
+	require.NoError(t, err)
+	require.NoError(t, fs.Write(ctx, f, [][]byte{[]byte("from sender")}, 0))
+
+	blob := fs.Local2Global()
+	assert.Equal(t, blob, fs.Local2Global()) // same size (and bytes) each time
+	c2 := otherProcess(t, c)
+	fs2, err := dfs.Global2Local(c2, 0, blob, dfs.WithOIDAllocator(alloc))
+	require.NoError(t, err)
+	assert.False(t, fs2.ReadOnly())
+	// Flags 0 (O_RDONLY is 0 too) inherit the sender's access.
+	ro, err := dfs.Mount(ctx, c, dfs.RDONLY)
+	require.NoError(t, err)
+	ofs, err := dfs.Global2Local(c2, 0, ro.Local2Global())
+	require.NoError(t, err)
+	assert.True(t, ofs.ReadOnly())
+
+	ob, err := fs.ObjLocal2Global(f)
+	require.NoError(t, err)
+	f2, err := fs2.ObjGlobal2Local(0, ob)
+	require.NoError(t, err)
+	assert.Equal(t, f.OID(), f2.OID())
+	assert.Equal(t, f.ChunkSize(), f2.ChunkSize())
+	check(t, fs2, f2, []byte("from sender"))
+	require.NoError(t, fs2.Write(ctx, f2, [][]byte{[]byte("RECEIVER")}, 5))
+	check(t, fs, f, []byte("from RECEIVER"))
+	st, err := fs2.Ostat(ctx, f2)
+	require.NoError(t, err)
+	assert.Equal(t, uint64(13), st.Size)
+	_, err = fs2.Open(ctx, nil, "made-by-receiver", fileMode, create|syscall.O_EXCL, 0, 0, "")
+	require.NoError(t, err)
+	_, err = fs.Stat(ctx, nil, "made-by-receiver")
+	require.NoError(t, err)
+
+	// A directory handle travels too and works as a parent.
+	d, err := fs.Lookup(ctx, "/d", rw)
+	require.NoError(t, err)
+	db, err := fs.ObjLocal2Global(d)
+	require.NoError(t, err)
+	d2, err := fs2.ObjGlobal2Local(0, db)
+	require.NoError(t, err)
+	require.NoError(t, fs2.Mkdir(ctx, d2, "sub", 0o755, 0))
+	_, err = fs.Lookup(ctx, "/d/sub", syscall.O_RDONLY)
+	require.NoError(t, err)
+
+	// Refusals: symlinks, truncated or padded blobs, another container.
+	l, err := fs.Open(ctx, nil, "l", linkMode, create, 0, 0, "/shared")
+	require.NoError(t, err)
+	_, err = fs.ObjLocal2Global(l)
+	errno(t, syscall.EINVAL, err)
+	_, err = fs2.ObjGlobal2Local(0, ob[:len(ob)-1])
+	errno(t, syscall.EINVAL, err)
+	_, err = fs2.ObjGlobal2Local(0, append(bytes.Clone(ob), 0))
+	errno(t, syscall.EINVAL, err)
+	_, err = dfs.Global2Local(c2, 0, blob[:10])
+	errno(t, syscall.EINVAL, err)
+	_, err = fs2.ObjGlobal2Local(0, blob)
+	errno(t, syscall.EINVAL, err) // an FS blob is not an object blob
+	other := *c2
+	other.UUID[0] ^= 0xff
+	_, err = dfs.Global2Local(&other, 0, blob)
+	errno(t, syscall.EINVAL, err)
+}

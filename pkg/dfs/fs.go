@@ -135,23 +135,11 @@ func Mount(ctx context.Context, cont *client.Container, flags int, opts ...Optio
 	if err := checkPOSIX("mount", cont); err != nil {
 		return nil, err
 	}
-	var o options
-	for _, opt := range opts {
-		opt(&o)
-	}
-	if o.alloc == nil {
-		o.alloc = cont
-	}
-	acc := flags & syscall.O_ACCMODE
-	if acc != RDONLY && acc != RDWR {
+	if acc := flags & syscall.O_ACCMODE; acc != RDONLY && acc != RDWR {
 		return nil, fail("mount", "flags="+strconv.Itoa(flags), syscall.EINVAL)
 	}
-	shape, err := shapeOf(cont)
+	o, err := cont.Object(sbOID())
 	if err != nil {
-		return nil, err
-	}
-	fs := &FS{cont: cont, readOnly: acc == RDONLY, alloc: o.alloc, shape: shape}
-	if fs.sbObj, err = cont.Object(sbOID()); err != nil {
 		return nil, wrap("mount: open superblock", "", err)
 	}
 	buf := make([]byte, sbSize+1) // one spare byte shows an oversized record
@@ -160,21 +148,42 @@ func Mount(ctx context.Context, cont *client.Container, flags int, opts ...Optio
 		{Name: sbAkey, Type: daos.IODSingle, Size: uint64(len(buf))},
 		{Name: entAkey, Type: daos.IODSingle, Size: uint64(len(ebuf))},
 	}
-	sizes, err := fs.sbObj.Fetch(ctx, daos.EpochMax, rootDkey, iods, [][]byte{buf, ebuf}, 0)
+	sizes, err := o.Fetch(ctx, daos.EpochMax, rootDkey, iods, [][]byte{buf, ebuf}, 0)
 	if err != nil {
 		return nil, wrap("mount: read superblock", "", err)
 	}
 	if sizes[0] == 0 || sizes[1] == 0 {
 		return nil, &Error{Op: "mount", Errno: syscall.EINVAL, Err: errors.New("no DFS superblock: the container is not formatted")}
 	}
-	if fs.sb, err = decodeSuperblock(buf[:sizes[0]]); err != nil {
+	sb, err := decodeSuperblock(buf[:sizes[0]])
+	if err != nil {
 		return nil, &Error{Op: "mount", Errno: syscall.EINVAL, Err: err}
 	}
 	ent, err := decodeEntry(ebuf[:sizes[1]])
 	if err != nil {
 		return nil, &Error{Op: "mount: root entry", Errno: syscall.EIO, Err: err}
 	}
-	if fs.root, err = fs.objOf(nil, "/", ent, flags); err != nil {
+	return newFS(cont, sb, ent, flags, opts)
+}
+
+// newFS builds a mount from a superblock and root entry already read.
+func newFS(cont *client.Container, sb *superblock, root *entry, flags int, opts []Option) (*FS, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.alloc == nil {
+		o.alloc = cont
+	}
+	shape, err := shapeOf(cont)
+	if err != nil {
+		return nil, err
+	}
+	fs := &FS{cont: cont, sb: sb, readOnly: flags&syscall.O_ACCMODE == RDONLY, alloc: o.alloc, shape: shape}
+	if fs.sbObj, err = cont.Object(sbOID()); err != nil {
+		return nil, wrap("mount: open superblock", "", err)
+	}
+	if fs.root, err = fs.objOf(nil, "/", root, flags); err != nil {
 		return nil, wrap("mount: open root", "", err)
 	}
 	return fs, nil

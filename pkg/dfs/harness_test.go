@@ -103,3 +103,12 @@ func (c *counter) AllocOIDs(_ context.Context, n uint64) (uint64, error) {
 	c.next += n
 	return first, nil
 }
+
+// otherProcess is a second client of c's container with its own
+// endpoint, standing in for another process.
+func otherProcess(t testing.TB, c *client.Container) *client.Container {
+	ep, err := rpc.Listen(context.Background(), rpc.Config{Fabric: fabric.Config{Provider: "tcp", Interface: "127.0.0.1"}})
+	require.NoError(t, err)
+	t.Cleanup(func() { ep.Close() })
+	return &client.Container{Pool: c.Pool, UUID: c.UUID, Handle: c.Handle, IO: &objclient.Client{EP: ep, Clock: &hlc.Clock{}}}
+}
