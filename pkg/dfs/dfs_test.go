@@ -17,6 +17,7 @@ import (
 
 	"github.com/daos-go/daos/pkg/client"
 	"github.com/daos-go/daos/pkg/dfs"
+	"github.com/daos-go/daos/pkg/placement"
 )
 
 const (
@@ -727,4 +728,34 @@ func TestHandleSharing(t *testing.T) {
 	other.UUID[0] ^= 0xff
 	_, err = dfs.Global2Local(&other, 0, blob)
 	errno(t, syscall.EINVAL, err)
+}
+
+func TestDefaultsInherited(t *testing.T) {
+	ctx := context.Background()
+	fs, _, _ := mounted(t)
+	s1 := placement.Name2ID("S1")
+	d, err := fs.Open(ctx, nil, "hinted", dirMode, create, s1, 16384, "")
+	require.NoError(t, err)
+	require.NoError(t, fs.Mkdir(ctx, d, "sub", 0o755, 0))
+	sub, err := fs.LookupRel(ctx, d, "sub", rw)
+	require.NoError(t, err)
+	for _, dir := range []*dfs.Obj{d, sub} {
+		f, err := fs.Open(ctx, dir, "f", fileMode, create, 0, 0, "")
+		require.NoError(t, err)
+		assert.Equal(t, uint64(16384), f.ChunkSize())
+		assert.Equal(t, s1, f.OClass())
+		// An explicit chunk size wins.
+		g, err := fs.Open(ctx, dir, "g", fileMode, create, 0, 1000, "")
+		require.NoError(t, err)
+		assert.Equal(t, uint64(1000), g.ChunkSize())
+		require.NoError(t, fs.Write(ctx, g, [][]byte{bytes.Repeat([]byte{3}, 3333)}, 777))
+		want := make([]byte, 777+3333)
+		copy(want[777:], bytes.Repeat([]byte{3}, 3333))
+		check(t, fs, g, want)
+	}
+	// Elsewhere the container's defaults hold.
+	f, err := fs.Open(ctx, nil, "plain", fileMode, create, 0, 0, "")
+	require.NoError(t, err)
+	assert.Equal(t, uint64(4096), f.ChunkSize())
+	assert.Zero(t, f.OClass())
 }

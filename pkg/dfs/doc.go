@@ -29,8 +29,9 @@
 //   - Entry: u8 version (1), u32 mode (type and permission bits), u64
 //     oid.hi, u64 oid.lo, i64 atime, i64 mtime, i64 ctime (ns since the
 //     epoch), u32 uid, u32 gid, u64 chunk size, u32 object class, u16
-//     symlink target length, target bytes. For a directory the chunk size
-//     is the default for files created in it (0: the container's).
+//     symlink target length, target bytes. A directory's chunk size and
+//     class are explicit defaults for what is created in it, inherited by
+//     its subdirectories (0: the container's defaults).
 //   - File: an ARRAY_BYTE object of cell size 1 whose chunk size is the
 //     entry's; it has no metadata of its own (everything is in the entry),
 //     so creating a file is one conditional insert into its parent.

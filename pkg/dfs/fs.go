@@ -113,7 +113,7 @@ func Format(ctx context.Context, cont *client.Container, attr Attr) error {
 	sb := superblock{Attr: attr, Version: LayoutVersion}
 	t := now()
 	ent := entry{Mode: syscall.S_IFDIR | 0o755, OID: root, Atime: t, Mtime: t, Ctime: t,
-		UID: uint32(syscall.Geteuid()), GID: uint32(syscall.Getegid()), OClass: attr.DirOClass}
+		UID: uint32(syscall.Geteuid()), GID: uint32(syscall.Getegid())}
 	o, err := cont.Object(sbOID())
 	if err != nil {
 		return wrap("format: open superblock", "", err)

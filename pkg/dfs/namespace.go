@@ -216,13 +216,16 @@ func (fs *FS) create(ctx context.Context, d *Obj, name string, mode uint32, flag
 	var err error
 	switch mode & syscall.S_IFMT {
 	case syscall.S_IFREG:
-		e.OClass = firstNonZero(oclass, fs.sb.FileOClass)
+		e.OClass = firstNonZero(oclass, d.ent.OClass, fs.sb.FileOClass)
 		e.ChunkSize = firstNonZero(chunkSize, d.ent.ChunkSize, fs.sb.ChunkSize)
 		e.OID, err = fs.newOID(ctx, placement.OTArrayByte, e.OClass)
 	case syscall.S_IFDIR:
-		e.OClass = firstNonZero(oclass, fs.sb.DirOClass)
-		e.ChunkSize = chunkSize // a default for its files; 0 inherits
-		e.OID, err = fs.newOID(ctx, placement.OTMultiHashed, e.OClass)
+		// A directory's class and chunk size are the defaults of what is
+		// created in it; only explicit choices are kept, so the
+		// container's defaults apply otherwise.
+		e.OClass = firstNonZero(oclass, d.ent.OClass)
+		e.ChunkSize = firstNonZero(chunkSize, d.ent.ChunkSize)
+		e.OID, err = fs.newOID(ctx, placement.OTMultiHashed, firstNonZero(e.OClass, fs.sb.DirOClass))
 	case syscall.S_IFLNK:
 		e.Target = target
 	}

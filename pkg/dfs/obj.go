@@ -8,6 +8,7 @@ import (
 
 	"github.com/daos-go/daos/pkg/client"
 	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/placement"
 )
 
 // Obj is an open file, directory or symbolic link (dfs_obj_t). Its fields
@@ -41,6 +42,10 @@ func (o *Obj) OID() daos.ObjectID { return o.ent.OID }
 // ChunkSize is a file's chunk size, or a directory's default for new
 // files (0: the container's).
 func (o *Obj) ChunkSize() uint64 { return o.ent.ChunkSize }
+
+// OClass is the object class chosen for a file (0: the pool's default
+// for its type), or a directory's explicit default for new objects.
+func (o *Obj) OClass() placement.ClassID { return o.ent.OClass }
 
 // SymlinkTarget is a symbolic link's target ("" otherwise).
 func (o *Obj) SymlinkTarget() string { return o.ent.Target }
