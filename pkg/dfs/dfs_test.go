@@ -18,6 +18,7 @@ import (
 	"github.com/daos-go/daos/pkg/client"
 	"github.com/daos-go/daos/pkg/dfs"
 	"github.com/daos-go/daos/pkg/placement"
+	"github.com/daos-go/daos/pkg/poolsvc"
 )
 
 const (
@@ -758,4 +759,48 @@ func TestDefaultsInherited(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, uint64(4096), f.ChunkSize())
 	assert.Zero(t, f.OClass())
+}
+
+func TestNotPOSIX(t *testing.T) {
+	ctx := context.Background()
+	c := cluster(t)
+	c.Info = &poolsvc.ContInfo{Label: "h5", Type: "HDF5"}
+	errno(t, syscall.EINVAL, dfs.Format(ctx, c, dfs.Attr{}))
+	_, err := dfs.Mount(ctx, c, dfs.RDWR)
+	errno(t, syscall.EINVAL, err)
+	c.Info.Type = "POSIX"
+	require.NoError(t, dfs.Format(ctx, c, dfs.Attr{}))
+	_, err = dfs.Mount(ctx, c, dfs.RDWR)
+	require.NoError(t, err)
+	errno(t, syscall.EINVAL, dfs.Format(ctx, c, dfs.Attr{Mode: 99}))
+}
+
+func TestCanceled(t *testing.T) {
+	fs, _, _ := mounted(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := fs.Lookup(ctx, "/x", syscall.O_RDONLY)
+	require.Error(t, err)
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.Equal(t, syscall.ECANCELED, dfs.Errno(err))
+}
+
+func TestReaddirEntries(t *testing.T) {
+	ctx := context.Background()
+	fs, _, _ := mounted(t)
+	require.NoError(t, fs.Mkdir(ctx, nil, "d", 0o750, 0))
+	f, err := fs.Open(ctx, nil, "f", fileMode, create, 0, 0, "")
+	require.NoError(t, err)
+	_, err = fs.Open(ctx, nil, "l", linkMode, create, 0, 0, "f")
+	require.NoError(t, err)
+	var a dfs.Anchor
+	ents, err := fs.ReaddirEntries(ctx, nil, &a, 10)
+	require.NoError(t, err)
+	sort.Slice(ents, func(i, j int) bool { return ents[i].Name < ents[j].Name })
+	require.Len(t, ents, 3)
+	assert.Equal(t, "d", ents[0].Name)
+	assert.Equal(t, uint32(syscall.S_IFDIR|0o750), ents[0].Mode)
+	assert.Equal(t, f.OID(), ents[1].OID)
+	assert.Equal(t, uint32(linkMode), ents[2].Mode)
+	assert.True(t, a.EOF)
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -626,4 +627,56 @@ func (fs *FS) Move(ctx context.Context, parent *Obj, name string, newParent *Obj
 		return none, wrap("move: destroy replaced", newName, err)
 	}
 	return old.OID, nil
+}
+
+// DirEntry is a name in a directory with its type and object.
+type DirEntry struct {
+	Name string
+	Mode uint32
+	OID  daos.ObjectID
+}
+
+// entryParallel bounds the entry reads one ReaddirEntries has in flight.
+const entryParallel = 8
+
+// ReaddirEntries is Readdir with each entry's mode and object id (what
+// readdir(3)'s d_type and d_ino need), at one more read per entry. A
+// name removed between the listing and its read is left out.
+func (fs *FS) ReaddirEntries(ctx context.Context, dir *Obj, anchor *Anchor, max int) ([]DirEntry, error) {
+	names, err := fs.Readdir(ctx, dir, anchor, max)
+	if err != nil {
+		return nil, err
+	}
+	d, _ := fs.dirObj("readdir", dir)
+	out := make([]DirEntry, len(names))
+	found := make([]bool, len(names))
+	errs := make([]error, len(names))
+	sem := make(chan struct{}, entryParallel)
+	var wg sync.WaitGroup
+	for i, n := range names {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			e, err := fs.getEntry(ctx, d.dir, n)
+			switch {
+			case errors.Is(err, syscall.ENOENT):
+			case err != nil:
+				errs[i] = err
+			default:
+				out[i], found[i] = DirEntry{Name: n, Mode: e.Mode, OID: e.OID}, true
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, wrap("readdir", d.name, err)
+	}
+	kept := out[:0]
+	for i, e := range out {
+		if found[i] {
+			kept = append(kept, e)
+		}
+	}
+	return kept, nil
 }
