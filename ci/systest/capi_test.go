@@ -17,7 +17,8 @@ import (
 // children that each init and write, init/fini counting, pools,
 // containers, object I/O, 64 events in flight, handle sharing, and the
 // error codes of bad arguments; then daos_share_test, five processes
-// sharing pool and container handles as an MPI job does.
+// sharing pool and container handles as an MPI job does; then
+// dfs_api_test, the DFS calls IOR's backend makes and their errno values.
 func TestCAPIOnThreeServers(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -28,10 +29,11 @@ func TestCAPIOnThreeServers(t *testing.T) {
 		t.Fatal(err)
 	}
 	root := filepath.Dir(inc)
-	for _, name := range []string{"daos_api_test", "daos_share_test"} {
+	for _, name := range []string{"daos_api_test", "daos_share_test", "dfs_api_test"} {
+		// -ldfs as DFS programs link it (a link to libdaos).
 		cc := exec.CommandContext(ctx, "gcc", "-std=gnu11", "-Wall", "-Wextra", "-Werror", "-I", inc,
 			"-o", filepath.Join(work, name), filepath.Join(root, "tests", name+".c"),
-			"-L", libdir, "-Wl,-rpath,"+libdir, "-ldaos", "-lcmocka", "-luuid")
+			"-L", libdir, "-Wl,-rpath,"+libdir, "-ldfs", "-ldaos", "-lcmocka", "-luuid")
 		if out, err := cc.CombinedOutput(); err != nil {
 			t.Fatalf("compile %s: %v\n%s", name, err, out)
 		}
@@ -70,4 +72,16 @@ func TestCAPIOnThreeServers(t *testing.T) {
 		t.Fatalf("daos_share_test: %v\n%s\n%s", err, out, c.Logs())
 	}
 	t.Logf("%s", out)
+
+	// The DFS API as IOR's backend uses it (NULL attributes: default
+	// object classes). Its pool has rd_fac 0, as those defaults would
+	// otherwise be replicated classes, which this build cannot open yet.
+	createPool(ctx, t, c, "-s", "512MiB", "-n", "1GiB", "-P", "rd_fac:0", "dfs")
+	dfsRun := exec.CommandContext(ctx, filepath.Join(work, "dfs_api_test"))
+	dfsRun.Env = append(dfsRun.Environ(), env, "DAOS_POOL=dfs")
+	out, err = dfsRun.CombinedOutput()
+	t.Logf("dfs_api_test:\n%s", out)
+	if err != nil || !strings.Contains(string(out), "[  PASSED  ] 8 test(s).") {
+		t.Fatalf("dfs_api_test: %v\n%s", err, c.Logs())
+	}
 }

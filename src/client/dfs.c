@@ -1,65 +1,277 @@
 /*
  * The dfs_* entry points (in libdaos.so.2; libdfs.so is a link to it).
- * The POSIX namespace behind them comes with the DFS issue: until then
- * each returns ENOSYS (DFS calls return positive errno values), as
- * docs/libdaos.md says. They exist so that DFS programs and configure
- * probes (IOR's looks for dfs_mkdir) link, and fail at run time with a
- * clear error instead of at link time.
+ * Each forwards to the Go core's dgo_dfs_* exports (pkg/dfs does the
+ * work). DFS calls return positive errno values, never DER codes.
+ *
+ * dfs_t and dfs_obj_t are C memory allocated here holding the core's
+ * cookie for the mount or object: callers keep the pointers for as long
+ * as they like, which Go pointers could not be.
+ *
+ * Not implemented yet (ENOSYS): dfs_query, dfs_pool_get/put and
+ * dfs_cont_get/put.
  */
-/* Every parameter is unused until the calls are implemented. */
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include <daos.h>
 #include <daos_fs.h>
+
+#include "dgo_ops.h"
+
+/* In libdaos.c: the core's table, NULL until daos_init has loaded it. */
+__attribute__((visibility("hidden"))) const struct dgo_ops *dgo_core(void);
+
+struct dfs {
+	uint64_t      cookie;
+	/* Set by dfs_connect, which owns these handles (dfs_disconnect
+	 * closes them); a dfs_mount'ed dfs_t does not. */
+	bool          connected;
+	daos_handle_t poh;
+	daos_handle_t coh;
+};
+
+struct dfs_obj {
+	uint64_t cookie;
+};
+
+/* dfs_init's count: dfs_fini without dfs_init is EINVAL, and dfs_connect
+ * needs dfs_init (EACCES otherwise), as in DFS. */
+static pthread_mutex_t dfs_lock = PTHREAD_MUTEX_INITIALIZER;
+static int             dfs_refs;
+
+/* CORE(o) binds o to the core's table. Every handle argument comes from
+ * a call that needed the core, so without it the arguments are bad. */
+#define CORE(o)                                 \
+	const struct dgo_ops *o = dgo_core();  \
+	if (o == NULL)                          \
+		return EINVAL
+
+/* der2errno maps the DER codes of the daos_* calls DFS makes itself. */
+static int
+der2errno(int rc)
+{
+	switch (rc) {
+	case 0:
+		return 0;
+	case -DER_NO_PERM:
+		return EPERM;
+	case -DER_NO_HDL:
+	case -DER_INVAL:
+	case -DER_UNINIT:
+		return EINVAL;
+	case -DER_EXIST:
+		return EEXIST;
+	case -DER_NONEXIST:
+		return ENOENT;
+	case -DER_NOSPACE:
+		return ENOSPC;
+	case -DER_NOMEM:
+		return ENOMEM;
+	case -DER_BUSY:
+		return EBUSY;
+	case -DER_TIMEDOUT:
+		return ETIMEDOUT;
+	case -DER_UNREACH:
+		return EHOSTUNREACH;
+	}
+	return EIO;
+}
 
 int
 dfs_init(void)
 {
-	return ENOSYS;
+	int rc;
+
+	pthread_mutex_lock(&dfs_lock);
+	rc = der2errno(daos_init());
+	if (rc == 0)
+		dfs_refs++;
+	pthread_mutex_unlock(&dfs_lock);
+	return rc;
 }
 
 int
 dfs_fini(void)
 {
-	return ENOSYS;
+	int rc;
+
+	pthread_mutex_lock(&dfs_lock);
+	if (dfs_refs == 0) {
+		pthread_mutex_unlock(&dfs_lock);
+		return EINVAL;
+	}
+	dfs_refs--;
+	rc = der2errno(daos_fini());
+	pthread_mutex_unlock(&dfs_lock);
+	return rc;
 }
 
-int
-dfs_connect(const char *pool, const char *sys, const char *cont, int flags, dfs_attr_t *attr, dfs_t **dfs)
+/* new_dfs wraps a mount cookie; without memory the mount is undone. */
+static int
+new_dfs(const struct dgo_ops *o, uint64_t cookie, dfs_t **out)
 {
-	return ENOSYS;
+	dfs_t *d = calloc(1, sizeof(*d));
+
+	if (d == NULL) {
+		o->dfs_umount(cookie);
+		return ENOMEM;
+	}
+	d->cookie = cookie;
+	*out = d;
+	return 0;
 }
 
-int
-dfs_disconnect(dfs_t *dfs)
+static int
+new_obj(const struct dgo_ops *o, uint64_t cookie, dfs_obj_t **out)
 {
-	return ENOSYS;
+	dfs_obj_t *obj = malloc(sizeof(*obj));
+
+	if (obj == NULL) {
+		o->dfs_release(cookie);
+		return ENOMEM;
+	}
+	obj->cookie = cookie;
+	*out = obj;
+	return 0;
+}
+
+/* cont_create is both dfs_cont_create calls: label NULL for the UUID
+ * one. attr NULL takes the defaults. */
+static int
+cont_create(daos_handle_t poh, const char *label, dfs_attr_t *attr, uuid_t *uuid, daos_handle_t *coh,
+	    dfs_t **dfs)
+{
+	dfs_attr_t def = {0};
+	uint64_t   mh = 0;
+	int        rc;
+
+	CORE(o);
+	if (dfs != NULL && coh == NULL)
+		return EINVAL; /* the mount needs the container open */
+	if (attr == NULL)
+		attr = &def;
+	rc = o->dfs_cont_create(poh.cookie, (char *)label, uuid, attr->da_chunk_size, attr->da_oclass_id,
+				attr->da_dir_oclass_id, attr->da_file_oclass_id, attr->da_mode, attr->da_props,
+				coh, dfs != NULL ? &mh : NULL);
+	if (rc != 0 || dfs == NULL)
+		return rc;
+	return new_dfs(o, mh, dfs);
 }
 
 int
 dfs_cont_create(daos_handle_t poh, uuid_t *uuid, dfs_attr_t *attr, daos_handle_t *coh, dfs_t **dfs)
 {
-	return ENOSYS;
+	return cont_create(poh, NULL, attr, uuid, coh, dfs);
 }
 
 int
-dfs_cont_create_with_label(daos_handle_t poh, const char *label, dfs_attr_t *attr, uuid_t *uuid, daos_handle_t *coh, dfs_t **dfs)
+dfs_cont_create_with_label(daos_handle_t poh, const char *label, dfs_attr_t *attr, uuid_t *uuid,
+			   daos_handle_t *coh, dfs_t **dfs)
 {
-	return ENOSYS;
+	if (label == NULL || label[0] == '\0')
+		return EINVAL;
+	return cont_create(poh, label, attr, uuid, coh, dfs);
 }
 
 int
 dfs_mount(daos_handle_t poh, daos_handle_t coh, int flags, dfs_t **dfs)
 {
-	return ENOSYS;
+	uint64_t mh;
+	int      rc;
+
+	CORE(o);
+	if (dfs == NULL)
+		return EINVAL;
+	/* Only the access mode matters (DFS_BALANCED is the container's). */
+	rc = o->dfs_mount(poh.cookie, coh.cookie, flags & O_ACCMODE, &mh);
+	if (rc != 0)
+		return rc;
+	return new_dfs(o, mh, dfs);
 }
 
 int
 dfs_umount(dfs_t *dfs)
 {
-	return ENOSYS;
+	int rc;
+
+	CORE(o);
+	if (dfs == NULL)
+		return EINVAL;
+	rc = o->dfs_umount(dfs->cookie);
+	/* A cookie the core does not know is not ours to free. */
+	if (rc == 0)
+		free(dfs);
+	return rc;
 }
+
+int
+dfs_connect(const char *pool, const char *sys, const char *cont, int flags, dfs_attr_t *attr, dfs_t **dfs)
+{
+	daos_handle_t poh, coh;
+	bool          rw = (flags & O_ACCMODE) == O_RDWR;
+	int           rc, refs;
+
+	if (pool == NULL || cont == NULL || dfs == NULL)
+		return EINVAL;
+	pthread_mutex_lock(&dfs_lock);
+	refs = dfs_refs;
+	pthread_mutex_unlock(&dfs_lock);
+	if (refs == 0)
+		return EACCES;
+	rc = der2errno(daos_pool_connect(pool, sys, rw ? DAOS_PC_RW : DAOS_PC_RO, &poh, NULL, NULL));
+	if (rc != 0)
+		return rc;
+	rc = daos_cont_open(poh, cont, rw ? DAOS_COO_RW : DAOS_COO_RO, &coh, NULL, NULL);
+	if (rc == -DER_NONEXIST && (flags & O_CREAT)) {
+		rc = dfs_cont_create_with_label(poh, cont, attr, NULL, &coh, NULL);
+		/* Someone else created it meanwhile: use theirs. */
+		if (rc == EEXIST)
+			rc = der2errno(daos_cont_open(poh, cont, rw ? DAOS_COO_RW : DAOS_COO_RO, &coh, NULL, NULL));
+	} else {
+		rc = der2errno(rc);
+	}
+	if (rc != 0)
+		goto out_pool;
+	rc = dfs_mount(poh, coh, flags & O_ACCMODE, dfs);
+	if (rc != 0)
+		goto out_cont;
+	(*dfs)->connected = true;
+	(*dfs)->poh = poh;
+	(*dfs)->coh = coh;
+	return 0;
+out_cont:
+	daos_cont_close(coh, NULL);
+out_pool:
+	daos_pool_disconnect(poh, NULL);
+	return rc;
+}
+
+int
+dfs_disconnect(dfs_t *dfs)
+{
+	daos_handle_t poh, coh;
+	int           rc;
+
+	if (dfs == NULL || !dfs->connected)
+		return EINVAL;
+	poh = dfs->poh;
+	coh = dfs->coh;
+	rc = dfs_umount(dfs);
+	if (rc != 0)
+		return rc;
+	rc = der2errno(daos_cont_close(coh, NULL));
+	if (rc == 0)
+		rc = der2errno(daos_pool_disconnect(poh, NULL));
+	return rc;
+}
+
+/* Every parameter of the calls below is unused until they are done. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
 
 int
 dfs_query(dfs_t *dfs, dfs_attr_t *attr)
@@ -91,116 +303,281 @@ dfs_cont_put(dfs_t *dfs, daos_handle_t coh)
 	return ENOSYS;
 }
 
+#pragma GCC diagnostic pop
+
 int
 dfs_local2global(dfs_t *dfs, d_iov_t *glob)
 {
-	return ENOSYS;
+	CORE(o);
+	if (dfs == NULL || glob == NULL)
+		return EINVAL;
+	return o->dfs_local2global(dfs->cookie, glob);
 }
 
 int
 dfs_global2local(daos_handle_t poh, daos_handle_t coh, int flags, d_iov_t glob, dfs_t **dfs)
 {
-	return ENOSYS;
+	uint64_t mh;
+	int      rc;
+
+	CORE(o);
+	if (dfs == NULL)
+		return EINVAL;
+	rc = o->dfs_global2local(poh.cookie, coh.cookie, flags, glob, &mh);
+	if (rc != 0)
+		return rc;
+	return new_dfs(o, mh, dfs);
 }
 
 int
 dfs_set_prefix(dfs_t *dfs, const char *prefix)
 {
-	return ENOSYS;
+	CORE(o);
+	if (dfs == NULL)
+		return EINVAL;
+	return o->dfs_set_prefix(dfs->cookie, (char *)prefix);
+}
+
+/* Stat fields as the core reports them (bindings/libdaos/dfs.go). */
+enum {
+	DGO_ST_MODE,
+	DGO_ST_UID,
+	DGO_ST_GID,
+	DGO_ST_NLINK,
+	DGO_ST_SIZE,
+	DGO_ST_BLOCKS,
+	DGO_ST_BLKSIZE,
+	DGO_ST_ATIME,
+	DGO_ST_ATIME_NS,
+	DGO_ST_MTIME,
+	DGO_ST_MTIME_NS,
+	DGO_ST_CTIME,
+	DGO_ST_CTIME_NS,
+	DGO_ST_INO,
+	DGO_ST_COUNT,
+};
+
+static void
+fill_stat(struct stat *st, const int64_t *v)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_mode            = (mode_t)v[DGO_ST_MODE];
+	st->st_uid             = (uid_t)v[DGO_ST_UID];
+	st->st_gid             = (gid_t)v[DGO_ST_GID];
+	st->st_nlink           = (nlink_t)v[DGO_ST_NLINK];
+	st->st_size            = (off_t)v[DGO_ST_SIZE];
+	st->st_blocks          = (blkcnt_t)v[DGO_ST_BLOCKS];
+	st->st_blksize         = (blksize_t)v[DGO_ST_BLKSIZE];
+	st->st_atim.tv_sec     = (time_t)v[DGO_ST_ATIME];
+	st->st_atim.tv_nsec    = (long)v[DGO_ST_ATIME_NS];
+	st->st_mtim.tv_sec     = (time_t)v[DGO_ST_MTIME];
+	st->st_mtim.tv_nsec    = (long)v[DGO_ST_MTIME_NS];
+	st->st_ctim.tv_sec     = (time_t)v[DGO_ST_CTIME];
+	st->st_ctim.tv_nsec    = (long)v[DGO_ST_CTIME_NS];
+	st->st_ino             = (ino_t)v[DGO_ST_INO];
+}
+
+static inline uint64_t
+obj_cookie(dfs_obj_t *obj)
+{
+	return obj == NULL ? 0 : obj->cookie;
+}
+
+/* lookup is dfs_lookup (parent unused) and dfs_lookup_rel. */
+static int
+lookup(dfs_t *dfs, bool rel, dfs_obj_t *parent, const char *path, int flags, dfs_obj_t **obj, mode_t *mode,
+       struct stat *stbuf)
+{
+	int64_t  st[DGO_ST_COUNT];
+	uint32_t m;
+	uint64_t oh;
+	int      rc;
+
+	CORE(o);
+	if (dfs == NULL || path == NULL || obj == NULL)
+		return EINVAL;
+	if (rel)
+		rc = o->dfs_lookup_rel(dfs->cookie, obj_cookie(parent), (char *)path, flags, &oh, &m,
+				       stbuf != NULL ? st : NULL);
+	else
+		rc = o->dfs_lookup(dfs->cookie, (char *)path, flags, &oh, &m, stbuf != NULL ? st : NULL);
+	if (rc != 0)
+		return rc;
+	rc = new_obj(o, oh, obj);
+	if (rc != 0)
+		return rc;
+	if (mode != NULL)
+		*mode = m;
+	if (stbuf != NULL)
+		fill_stat(stbuf, st);
+	return 0;
 }
 
 int
 dfs_lookup(dfs_t *dfs, const char *path, int flags, dfs_obj_t **obj, mode_t *mode, struct stat *stbuf)
 {
-	return ENOSYS;
+	return lookup(dfs, false, NULL, path, flags, obj, mode, stbuf);
 }
 
 int
-dfs_lookup_rel(dfs_t *dfs, dfs_obj_t *parent, const char *name, int flags, dfs_obj_t **obj, mode_t *mode, struct stat *stbuf)
+dfs_lookup_rel(dfs_t *dfs, dfs_obj_t *parent, const char *name, int flags, dfs_obj_t **obj, mode_t *mode,
+	       struct stat *stbuf)
 {
-	return ENOSYS;
+	return lookup(dfs, true, parent, name, flags, obj, mode, stbuf);
 }
 
 int
-dfs_open(dfs_t *dfs, dfs_obj_t *parent, const char *name, mode_t mode, int flags, daos_oclass_id_t cid, daos_size_t chunk_size, const char *value, dfs_obj_t **obj)
+dfs_open(dfs_t *dfs, dfs_obj_t *parent, const char *name, mode_t mode, int flags, daos_oclass_id_t cid,
+	 daos_size_t chunk_size, const char *value, dfs_obj_t **obj)
 {
-	return ENOSYS;
+	uint64_t oh;
+	int      rc;
+
+	CORE(o);
+	if (dfs == NULL || name == NULL || obj == NULL)
+		return EINVAL;
+	rc = o->dfs_open(dfs->cookie, obj_cookie(parent), (char *)name, mode, flags, cid, chunk_size,
+			 (char *)value, &oh);
+	if (rc != 0)
+		return rc;
+	return new_obj(o, oh, obj);
 }
 
 int
 dfs_release(dfs_obj_t *obj)
 {
-	return ENOSYS;
+	int rc;
+
+	CORE(o);
+	if (obj == NULL)
+		return EINVAL;
+	rc = o->dfs_release(obj->cookie);
+	/* As dfs_umount: only a cookie the core knew is freed. */
+	if (rc == 0)
+		free(obj);
+	return rc;
 }
 
 int
 dfs_obj_local2global(dfs_t *dfs, dfs_obj_t *obj, d_iov_t *glob)
 {
-	return ENOSYS;
+	CORE(o);
+	if (dfs == NULL || obj == NULL || glob == NULL)
+		return EINVAL;
+	return o->dfs_obj_local2global(dfs->cookie, obj->cookie, glob);
 }
 
 int
 dfs_obj_global2local(dfs_t *dfs, int flags, d_iov_t glob, dfs_obj_t **obj)
 {
-	return ENOSYS;
+	uint64_t oh;
+	int      rc;
+
+	CORE(o);
+	if (dfs == NULL || obj == NULL)
+		return EINVAL;
+	rc = o->dfs_obj_global2local(dfs->cookie, flags, glob, &oh);
+	if (rc != 0)
+		return rc;
+	return new_obj(o, oh, obj);
 }
 
 int
 dfs_read(dfs_t *dfs, dfs_obj_t *obj, d_sg_list_t *sgl, daos_off_t off, daos_size_t *read_size, daos_event_t *ev)
 {
-	return ENOSYS;
+	CORE(o);
+	if (dfs == NULL || obj == NULL)
+		return EINVAL;
+	return o->dfs_read(dfs->cookie, obj->cookie, sgl, off, read_size, ev);
 }
 
 int
 dfs_write(dfs_t *dfs, dfs_obj_t *obj, d_sg_list_t *sgl, daos_off_t off, daos_event_t *ev)
 {
-	return ENOSYS;
+	CORE(o);
+	if (dfs == NULL || obj == NULL)
+		return EINVAL;
+	return o->dfs_write(dfs->cookie, obj->cookie, sgl, off, ev);
 }
 
 int
 dfs_get_size(dfs_t *dfs, dfs_obj_t *obj, daos_size_t *size)
 {
-	return ENOSYS;
+	CORE(o);
+	if (dfs == NULL || obj == NULL)
+		return EINVAL;
+	return o->dfs_get_size(dfs->cookie, obj->cookie, size);
 }
 
 int
 dfs_mkdir(dfs_t *dfs, dfs_obj_t *parent, const char *name, mode_t mode, daos_oclass_id_t cid)
 {
-	return ENOSYS;
+	CORE(o);
+	if (dfs == NULL || name == NULL)
+		return EINVAL;
+	return o->dfs_mkdir(dfs->cookie, obj_cookie(parent), (char *)name, mode, cid);
 }
 
 int
 dfs_remove(dfs_t *dfs, dfs_obj_t *parent, const char *name, bool force, daos_obj_id_t *oid)
 {
-	return ENOSYS;
+	CORE(o);
+	if (dfs == NULL || name == NULL)
+		return EINVAL;
+	return o->dfs_remove(dfs->cookie, obj_cookie(parent), (char *)name, force, oid);
 }
 
 int
-dfs_move(dfs_t *dfs, dfs_obj_t *parent, const char *name, dfs_obj_t *new_parent, const char *new_name, daos_obj_id_t *oid)
+dfs_move(dfs_t *dfs, dfs_obj_t *parent, const char *name, dfs_obj_t *new_parent, const char *new_name,
+	 daos_obj_id_t *oid)
 {
-	return ENOSYS;
+	CORE(o);
+	if (dfs == NULL || name == NULL || new_name == NULL)
+		return EINVAL;
+	return o->dfs_move(dfs->cookie, obj_cookie(parent), (char *)name, obj_cookie(new_parent), (char *)new_name,
+			   oid);
 }
 
 int
 dfs_stat(dfs_t *dfs, dfs_obj_t *parent, const char *name, struct stat *stbuf)
 {
-	return ENOSYS;
+	int64_t st[DGO_ST_COUNT];
+	int     rc;
+
+	CORE(o);
+	if (dfs == NULL || stbuf == NULL)
+		return EINVAL;
+	rc = o->dfs_stat(dfs->cookie, obj_cookie(parent), (char *)name, st);
+	if (rc == 0)
+		fill_stat(stbuf, st);
+	return rc;
 }
 
 int
 dfs_access(dfs_t *dfs, dfs_obj_t *parent, const char *name, int mask)
 {
-	return ENOSYS;
+	CORE(o);
+	if (dfs == NULL)
+		return EINVAL;
+	return o->dfs_access(dfs->cookie, obj_cookie(parent), (char *)name, mask);
 }
 
 int
 dfs_sync(dfs_t *dfs)
 {
-	return ENOSYS;
+	CORE(o);
+	if (dfs == NULL)
+		return EINVAL;
+	return o->dfs_sync(dfs->cookie);
 }
 
 int
 dfs_readdir(dfs_t *dfs, dfs_obj_t *obj, daos_anchor_t *anchor, uint32_t *nr, struct dirent *dirs)
 {
-	return ENOSYS;
+	CORE(o);
+	if (dfs == NULL || obj == NULL)
+		return EINVAL;
+	/* The core writes only d_name, at libc's offsets. */
+	return o->dfs_readdir(dfs->cookie, obj->cookie, anchor, nr, dirs, sizeof(*dirs),
+			      offsetof(struct dirent, d_name), sizeof(dirs->d_name));
 }

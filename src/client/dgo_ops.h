@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <daos.h>
 
-#define DGO_OPS_VERSION 5
+#define DGO_OPS_VERSION 7
 
 /* What the core calls when an event completes (set with set_notify). */
 typedef void (*dgo_notify_fn)(void);
@@ -56,6 +56,28 @@ struct dgo_ops {
 	int (*obj_query_key)(uint64_t oh, uint64_t th, uint64_t flags, daos_key_t* dkey, daos_key_t* akey, daos_recx_t* recx, daos_event_t* ev);
 	int (*init)(void);
 	int (*fini)(void);
+	int (*dfs_cont_create)(uint64_t poh, char* label, uuid_t* uuid, uint64_t chunk, uint32_t oclass, uint32_t dirOClass, uint32_t fileOClass, uint32_t mode, daos_prop_t* cprops, daos_handle_t* coh, uint64_t* mh);
+	int (*dfs_mount)(uint64_t poh, uint64_t coh, int flags, uint64_t* mh);
+	int (*dfs_umount)(uint64_t mh);
+	int (*dfs_local2global)(uint64_t mh, d_iov_t* glob);
+	int (*dfs_global2local)(uint64_t poh, uint64_t coh, int flags, d_iov_t glob, uint64_t* mh);
+	int (*dfs_set_prefix)(uint64_t mh, char* prefix);
+	int (*dfs_lookup)(uint64_t mh, char* path, int flags, uint64_t* oh, uint32_t* mode, int64_t* st);
+	int (*dfs_lookup_rel)(uint64_t mh, uint64_t parent, char* name, int flags, uint64_t* oh, uint32_t* mode, int64_t* st);
+	int (*dfs_open)(uint64_t mh, uint64_t parent, char* name, uint32_t mode, int flags, uint32_t cid, uint64_t chunk, char* value, uint64_t* oh);
+	int (*dfs_release)(uint64_t oh);
+	int (*dfs_obj_local2global)(uint64_t mh, uint64_t oh, d_iov_t* glob);
+	int (*dfs_obj_global2local)(uint64_t mh, int flags, d_iov_t glob, uint64_t* oh);
+	int (*dfs_read)(uint64_t mh, uint64_t oh, d_sg_list_t* sgl, uint64_t off, daos_size_t* readSize, daos_event_t* ev);
+	int (*dfs_write)(uint64_t mh, uint64_t oh, d_sg_list_t* sgl, uint64_t off, daos_event_t* ev);
+	int (*dfs_get_size)(uint64_t mh, uint64_t oh, daos_size_t* size);
+	int (*dfs_stat)(uint64_t mh, uint64_t parent, char* name, int64_t* st);
+	int (*dfs_mkdir)(uint64_t mh, uint64_t parent, char* name, uint32_t mode, uint32_t cid);
+	int (*dfs_remove)(uint64_t mh, uint64_t parent, char* name, int force, daos_obj_id_t* oid);
+	int (*dfs_move)(uint64_t mh, uint64_t parent, char* name, uint64_t newParent, char* newName, daos_obj_id_t* oid);
+	int (*dfs_access)(uint64_t mh, uint64_t parent, char* name, int mask);
+	int (*dfs_sync)(uint64_t mh);
+	int (*dfs_readdir)(uint64_t mh, uint64_t oh, daos_anchor_t* anchor, uint32_t* nr, void* buf, size_t stride, size_t nameOff, size_t nameMax);
 	int (*set_notify)(dgo_notify_fn f);
 	int (*eq_create)(daos_handle_t* eqh);
 	int (*eq_destroy)(uint64_t eqh, int flags);

@@ -130,6 +130,14 @@ out:
 	if (o == NULL)                                                   \
 		return -DER_UNINIT
 
+/* dgo_core is the loaded core's table (NULL before daos_init) for the
+ * library's other C files (dfs.c); hidden, as it is not API. */
+__attribute__((visibility("hidden"))) const struct dgo_ops *
+dgo_core(void)
+{
+	return __atomic_load_n(&dgo, __ATOMIC_ACQUIRE);
+}
+
 int
 daos_init(void)
 {
