@@ -306,7 +306,7 @@ func TestVerifyDamagedNVMe(t *testing.T) {
 	require.Contains(t, out, bad)
 	require.Contains(t, out, "DER_CSUM")
 	require.True(t, strings.HasSuffix(out, "7 versions checked, 1 bad\n"), out)
-	require.Equal(t, "ddb: verify "+tp.dir+": 7 versions checked, 1 bad: DER_CSUM(-2021): 'checksum error'\n", errOut)
+	require.Equal(t, "ddb: verify "+tp.dir+": 7 versions checked, 1 bad: DER_CSUM(-2021): 'checksum mismatch'\n", errOut)
 
 	out, _, code = ddb(t, "verify", "--json", tp.dir)
 	require.Equal(t, 1, code)
@@ -331,7 +331,7 @@ func TestPunch(t *testing.T) {
 	_, errOut, code := ddb(t, "punch", tp.dir, tp.path("1.1"))
 	require.Equal(t, 1, code)
 	require.Equal(t, "ddb: punch "+tp.path("1.1")+": refused without --write-mode (ddb changes a pool only when told to): "+
-		"DER_NO_PERM(-1001): 'operation not permitted'\n", errOut)
+		"DER_NO_PERM(-1001): 'permission denied'\n", errOut)
 	require.Contains(t, table(ok(t, "ls", tp.dir, tp.path())), "1.1    1     -\n", "nothing was punched")
 
 	require.Equal(t, "punched "+tp.path("1.2")+" at epoch 9\n", ok(t, "punch", tp.dir, tp.path("1.2"), "--write-mode"))

@@ -9,7 +9,7 @@ import (
 )
 
 func TestErrnoFormatsLikeDAOS(t *testing.T) {
-	require.Equal(t, "DER_NONEXIST(-1005): 'the specified entity does not exist'", ErrNonexist.Error())
+	require.Equal(t, "DER_NONEXIST(-1005): 'does not exist'", ErrNonexist.Error())
 	require.Equal(t, -1005, ErrNonexist.DerCode())
 	require.Equal(t, "DER_SUCCESS", Success.Name())
 	require.Equal(t, "DER_UNKNOWN", Errno(77).Name())
@@ -38,7 +38,7 @@ func TestCodeAndFromCode(t *testing.T) {
 	require.ErrorIs(t, FromCode(-99999), ErrUnknown)
 	require.ErrorIs(t, FromCode(5), ErrUnknown)
 	err := Errorf(ErrInval, "akey %q", "a")
-	require.Equal(t, `akey "a": DER_INVAL(-1003): 'invalid parameters'`, err.Error())
+	require.Equal(t, `akey "a": DER_INVAL(-1003): 'invalid argument'`, err.Error())
 	require.Equal(t, -1003, Code(err).DerCode())
 }
 
