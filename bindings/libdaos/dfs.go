@@ -544,3 +544,25 @@ func dgo_dfs_readdir(mh, oh C.uint64_t, anchor *C.daos_anchor_t, nr *C.uint32_t,
 	writeAnchor(anchor, next)
 	return 0
 }
+
+// dgo_dfs_query reports the container's DFS defaults (dfs_query).
+//
+//export dgo_dfs_query
+func dgo_dfs_query(mh C.uint64_t, chunk *C.uint64_t, oclass, dirOClass, fileOClass, mode *C.uint32_t) C.int {
+	fs, err := lib.DFS(uint64(mh))
+	if err != nil {
+		return eno(err)
+	}
+	a := fs.Attr()
+	*chunk = C.uint64_t(a.ChunkSize)
+	*dirOClass = C.uint32_t(a.DirOClass)
+	*fileOClass = C.uint32_t(a.FileOClass)
+	// One class for both is what da_oclass_id set; different ones came
+	// from the per-kind fields.
+	*oclass = 0
+	if a.DirOClass == a.FileOClass {
+		*oclass = C.uint32_t(a.FileOClass)
+	}
+	*mode = C.uint32_t(a.Mode)
+	return 0
+}

@@ -61,6 +61,7 @@ const struct dgo_ops dgo_ops = {
 	.dfs_access = dgo_dfs_access,
 	.dfs_sync = dgo_dfs_sync,
 	.dfs_readdir = dgo_dfs_readdir,
+	.dfs_query = dgo_dfs_query,
 	.set_notify = dgo_set_notify,
 	.eq_create = dgo_eq_create,
 	.eq_destroy = dgo_eq_destroy,

@@ -6,9 +6,6 @@
  * dfs_t and dfs_obj_t are C memory allocated here holding the core's
  * cookie for the mount or object: callers keep the pointers for as long
  * as they like, which Go pointers could not be.
- *
- * Not implemented yet (ENOSYS): dfs_query, dfs_pool_get/put and
- * dfs_cont_get/put.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,11 +24,15 @@ __attribute__((visibility("hidden"))) const struct dgo_ops *dgo_core(void);
 
 struct dfs {
 	uint64_t      cookie;
-	/* Set by dfs_connect, which owns these handles (dfs_disconnect
-	 * closes them); a dfs_mount'ed dfs_t does not. */
+	/* The handles the mount was made over (for dfs_pool_get and
+	 * dfs_cont_get); dfs_connect's own, closed by dfs_disconnect, when
+	 * connected. */
 	bool          connected;
 	daos_handle_t poh;
 	daos_handle_t coh;
+	/* Handles handed out by dfs_pool_get/dfs_cont_get, not yet put. */
+	uint32_t      pool_refs;
+	uint32_t      cont_refs;
 };
 
 struct dfs_obj {
@@ -110,9 +111,10 @@ dfs_fini(void)
 	return rc;
 }
 
-/* new_dfs wraps a mount cookie; without memory the mount is undone. */
+/* new_dfs wraps a mount cookie made over poh and coh; without memory the
+ * mount is undone. */
 static int
-new_dfs(const struct dgo_ops *o, uint64_t cookie, dfs_t **out)
+new_dfs(const struct dgo_ops *o, uint64_t cookie, daos_handle_t poh, daos_handle_t coh, dfs_t **out)
 {
 	dfs_t *d = calloc(1, sizeof(*d));
 
@@ -121,6 +123,8 @@ new_dfs(const struct dgo_ops *o, uint64_t cookie, dfs_t **out)
 		return ENOMEM;
 	}
 	d->cookie = cookie;
+	d->poh    = poh;
+	d->coh    = coh;
 	*out = d;
 	return 0;
 }
@@ -159,7 +163,7 @@ cont_create(daos_handle_t poh, const char *label, dfs_attr_t *attr, uuid_t *uuid
 				coh, dfs != NULL ? &mh : NULL);
 	if (rc != 0 || dfs == NULL)
 		return rc;
-	return new_dfs(o, mh, dfs);
+	return new_dfs(o, mh, poh, *coh, dfs);
 }
 
 int
@@ -190,7 +194,7 @@ dfs_mount(daos_handle_t poh, daos_handle_t coh, int flags, dfs_t **dfs)
 	rc = o->dfs_mount(poh.cookie, coh.cookie, flags & O_ACCMODE, &mh);
 	if (rc != 0)
 		return rc;
-	return new_dfs(o, mh, dfs);
+	return new_dfs(o, mh, poh, coh, dfs);
 }
 
 int
@@ -201,6 +205,9 @@ dfs_umount(dfs_t *dfs)
 	CORE(o);
 	if (dfs == NULL)
 		return EINVAL;
+	if (__atomic_load_n(&dfs->pool_refs, __ATOMIC_ACQUIRE) != 0 ||
+	    __atomic_load_n(&dfs->cont_refs, __ATOMIC_ACQUIRE) != 0)
+		return EBUSY;
 	rc = o->dfs_umount(dfs->cookie);
 	/* A cookie the core does not know is not ours to free. */
 	if (rc == 0)
@@ -240,8 +247,6 @@ dfs_connect(const char *pool, const char *sys, const char *cont, int flags, dfs_
 	if (rc != 0)
 		goto out_cont;
 	(*dfs)->connected = true;
-	(*dfs)->poh = poh;
-	(*dfs)->coh = coh;
 	return 0;
 out_cont:
 	daos_cont_close(coh, NULL);
@@ -269,41 +274,88 @@ dfs_disconnect(dfs_t *dfs)
 	return rc;
 }
 
-/* Every parameter of the calls below is unused until they are done. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-
 int
 dfs_query(dfs_t *dfs, dfs_attr_t *attr)
 {
-	return ENOSYS;
+	uint64_t chunk;
+	uint32_t oclass, dir_oclass, file_oclass, mode;
+	int      rc;
+
+	CORE(o);
+	if (dfs == NULL || attr == NULL)
+		return EINVAL;
+	rc = o->dfs_query(dfs->cookie, &chunk, &oclass, &dir_oclass, &file_oclass, &mode);
+	if (rc != 0)
+		return rc;
+	memset(attr, 0, sizeof(*attr));
+	attr->da_chunk_size     = chunk;
+	attr->da_oclass_id      = oclass;
+	attr->da_dir_oclass_id  = dir_oclass;
+	attr->da_file_oclass_id = file_oclass;
+	attr->da_mode           = mode;
+	return 0;
+}
+
+/* dfs_pool_get and dfs_cont_get hand out the handles the mount was made
+ * over, counted so that dfs_umount can refuse (EBUSY) while they are out;
+ * the caller gives each back with the matching _put. */
+static int
+handle_get(dfs_t *dfs, bool pool, daos_handle_t *out)
+{
+	if (dfs == NULL || out == NULL)
+		return EINVAL;
+	if (pool) {
+		*out = dfs->poh;
+		__atomic_add_fetch(&dfs->pool_refs, 1, __ATOMIC_ACQ_REL);
+	} else {
+		*out = dfs->coh;
+		__atomic_add_fetch(&dfs->cont_refs, 1, __ATOMIC_ACQ_REL);
+	}
+	return 0;
+}
+
+static int
+handle_put(dfs_t *dfs, bool pool, daos_handle_t h)
+{
+	uint32_t *refs;
+	uint32_t  n;
+
+	if (dfs == NULL)
+		return EINVAL;
+	if (h.cookie != (pool ? dfs->poh.cookie : dfs->coh.cookie))
+		return EINVAL;
+	refs = pool ? &dfs->pool_refs : &dfs->cont_refs;
+	n    = __atomic_load_n(refs, __ATOMIC_ACQUIRE);
+	do {
+		if (n == 0)
+			return EINVAL; /* more puts than gets */
+	} while (!__atomic_compare_exchange_n(refs, &n, n - 1, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+	return 0;
 }
 
 int
 dfs_pool_get(dfs_t *dfs, daos_handle_t *poh)
 {
-	return ENOSYS;
+	return handle_get(dfs, true, poh);
 }
 
 int
 dfs_pool_put(dfs_t *dfs, daos_handle_t poh)
 {
-	return ENOSYS;
+	return handle_put(dfs, true, poh);
 }
 
 int
 dfs_cont_get(dfs_t *dfs, daos_handle_t *coh)
 {
-	return ENOSYS;
+	return handle_get(dfs, false, coh);
 }
 
 int
 dfs_cont_put(dfs_t *dfs, daos_handle_t coh)
 {
-	return ENOSYS;
+	return handle_put(dfs, false, coh);
 }
-
-#pragma GCC diagnostic pop
 
 int
 dfs_local2global(dfs_t *dfs, d_iov_t *glob)
@@ -326,7 +378,7 @@ dfs_global2local(daos_handle_t poh, daos_handle_t coh, int flags, d_iov_t glob, 
 	rc = o->dfs_global2local(poh.cookie, coh.cookie, flags, glob, &mh);
 	if (rc != 0)
 		return rc;
-	return new_dfs(o, mh, dfs);
+	return new_dfs(o, mh, poh, coh, dfs);
 }
 
 int

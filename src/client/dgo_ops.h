@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <daos.h>
 
-#define DGO_OPS_VERSION 7
+#define DGO_OPS_VERSION 8
 
 /* What the core calls when an event completes (set with set_notify). */
 typedef void (*dgo_notify_fn)(void);
@@ -78,6 +78,7 @@ struct dgo_ops {
 	int (*dfs_access)(uint64_t mh, uint64_t parent, char* name, int mask);
 	int (*dfs_sync)(uint64_t mh);
 	int (*dfs_readdir)(uint64_t mh, uint64_t oh, daos_anchor_t* anchor, uint32_t* nr, void* buf, size_t stride, size_t nameOff, size_t nameMax);
+	int (*dfs_query)(uint64_t mh, uint64_t* chunk, uint32_t* oclass, uint32_t* dirOClass, uint32_t* fileOClass, uint32_t* mode);
 	int (*set_notify)(dgo_notify_fn f);
 	int (*eq_create)(daos_handle_t* eqh);
 	int (*eq_destroy)(uint64_t eqh, int flags);

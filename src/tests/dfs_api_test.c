@@ -253,6 +253,8 @@ test_errnos(void **state)
 {
 	dfs_obj_t    *f, *obj;
 	dfs_t        *ro;
+	dfs_attr_t    attr;
+	daos_handle_t h, h2;
 	d_iov_t       iov;
 	d_sg_list_t   sgl = {.sg_nr = 1, .sg_iovs = &iov};
 	char          c = 'x';
@@ -296,6 +298,25 @@ test_errnos(void **state)
 	/* An object is used only with its own mount. */
 	assert_int_equal(dfs_write(dfs, obj, &sgl, 0, NULL), EINVAL);
 	assert_int_equal(dfs_release(obj), 0);
+
+	/* Defaults of a container made with NULL attributes. */
+	memset(&attr, 0xff, sizeof(attr));
+	assert_int_equal(dfs_query(ro, &attr), 0);
+	assert_int_equal(attr.da_chunk_size, DFS_DEFAULT_CHUNK_SIZE);
+	assert_int_equal(attr.da_mode, DFS_RELAXED);
+	assert_null(attr.da_props);
+
+	/* Handles lent by pool_get/cont_get keep the mount (EBUSY). */
+	assert_int_equal(dfs_pool_get(ro, &h), 0);
+	assert_int_equal(h.cookie, poh.cookie);
+	assert_int_equal(dfs_cont_get(ro, &h2), 0);
+	assert_int_equal(h2.cookie, coh.cookie);
+	assert_int_equal(dfs_umount(ro), EBUSY);
+	assert_int_equal(dfs_pool_put(ro, h2), EINVAL);
+	assert_int_equal(dfs_pool_put(ro, h), 0);
+	assert_int_equal(dfs_pool_put(ro, h), EINVAL);
+	assert_int_equal(dfs_umount(ro), EBUSY);
+	assert_int_equal(dfs_cont_put(ro, h2), 0);
 	assert_int_equal(dfs_umount(ro), 0);
 
 	assert_int_equal(dfs_release(f), 0);
