@@ -25,9 +25,10 @@ __attribute__((visibility("hidden"))) const struct dgo_ops *dgo_core(void);
 struct dfs {
 	uint64_t      cookie;
 	/* The handles the mount was made over (for dfs_pool_get and
-	 * dfs_cont_get); dfs_connect's own, closed by dfs_disconnect, when
-	 * connected. */
-	bool          connected;
+	 * dfs_cont_get). A dfs_connect'ed mount has them from its cache
+	 * entry, known by its serial (conn, 0 for dfs_mount): the entry may
+	 * be gone (dfs_fini) by the time dfs_disconnect looks. */
+	uint64_t      conn;
 	daos_handle_t poh;
 	daos_handle_t coh;
 	/* Handles handed out by dfs_pool_get/dfs_cont_get, not yet put. */
@@ -82,6 +83,31 @@ der2errno(int rc)
 	return EIO;
 }
 
+/* The handles dfs_connect opened, shared by the connections to the same
+ * container with the same access and counted; guarded by dfs_lock. */
+struct conn {
+	struct conn  *next;
+	uint64_t      serial;
+	char         *sys, *pool, *cont;
+	bool          rw;
+	daos_handle_t poh, coh;
+	int           refs;
+};
+
+static struct conn *conns;
+static uint64_t     conn_serial;
+
+static void
+conn_close(struct conn *c)
+{
+	daos_cont_close(c->coh, NULL);
+	daos_pool_disconnect(c->poh, NULL);
+	free(c->sys);
+	free(c->pool);
+	free(c->cont);
+	free(c);
+}
+
 int
 dfs_init(void)
 {
@@ -98,14 +124,21 @@ dfs_init(void)
 int
 dfs_fini(void)
 {
-	int rc;
+	struct conn *c;
+	int          rc;
 
 	pthread_mutex_lock(&dfs_lock);
 	if (dfs_refs == 0) {
 		pthread_mutex_unlock(&dfs_lock);
 		return EINVAL;
 	}
-	dfs_refs--;
+	/* The last fini closes what dfs_connect left open. */
+	if (--dfs_refs == 0) {
+		while ((c = conns) != NULL) {
+			conns = c->next;
+			conn_close(c);
+		}
+	}
 	rc = der2errno(daos_fini());
 	pthread_mutex_unlock(&dfs_lock);
 	return rc;
@@ -215,63 +248,129 @@ dfs_umount(dfs_t *dfs)
 	return rc;
 }
 
+static bool
+same(const char *a, const char *b)
+{
+	return strcmp(a != NULL ? a : "", b != NULL ? b : "") == 0;
+}
+
+/* conn_open finds or makes the cache entry for a container; dfs_lock is
+ * held. */
+static int
+conn_open(const char *pool, const char *sys, const char *cont, int flags, dfs_attr_t *attr, struct conn **out)
+{
+	struct conn *c;
+	bool         rw = (flags & O_ACCMODE) == O_RDWR;
+	unsigned int coflags = rw ? DAOS_COO_RW : DAOS_COO_RO;
+	int          rc;
+
+	for (c = conns; c != NULL; c = c->next) {
+		if (c->rw == rw && same(c->sys, sys) && same(c->pool, pool) && same(c->cont, cont)) {
+			c->refs++;
+			*out = c;
+			return 0;
+		}
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return ENOMEM;
+	c->rw   = rw;
+	c->sys  = strdup(sys != NULL ? sys : "");
+	c->pool = strdup(pool);
+	c->cont = strdup(cont);
+	if (c->sys == NULL || c->pool == NULL || c->cont == NULL) {
+		rc = ENOMEM;
+		goto out_free;
+	}
+	rc = der2errno(daos_pool_connect(pool, sys, rw ? DAOS_PC_RW : DAOS_PC_RO, &c->poh, NULL, NULL));
+	if (rc != 0)
+		goto out_free;
+	rc = daos_cont_open(c->poh, cont, coflags, &c->coh, NULL, NULL);
+	if (rc == -DER_NONEXIST && (flags & O_CREAT)) {
+		rc = dfs_cont_create_with_label(c->poh, cont, attr, NULL, &c->coh, NULL);
+		/* Someone else created it meanwhile: use theirs. */
+		if (rc == EEXIST)
+			rc = der2errno(daos_cont_open(c->poh, cont, coflags, &c->coh, NULL, NULL));
+	} else {
+		rc = der2errno(rc);
+	}
+	if (rc != 0) {
+		daos_pool_disconnect(c->poh, NULL);
+		goto out_free;
+	}
+	c->serial = ++conn_serial;
+	c->refs   = 1;
+	c->next   = conns;
+	conns     = c;
+	*out      = c;
+	return 0;
+out_free:
+	free(c->sys);
+	free(c->pool);
+	free(c->cont);
+	free(c);
+	return rc;
+}
+
+/* conn_put drops a reference to the entry with serial; dfs_lock is
+ * held. */
+static void
+conn_put(uint64_t serial)
+{
+	struct conn **p, *c;
+
+	for (p = &conns; (c = *p) != NULL; p = &c->next) {
+		if (c->serial == serial) {
+			if (--c->refs == 0) {
+				*p = c->next;
+				conn_close(c);
+			}
+			return;
+		}
+	}
+}
+
 int
 dfs_connect(const char *pool, const char *sys, const char *cont, int flags, dfs_attr_t *attr, dfs_t **dfs)
 {
-	daos_handle_t poh, coh;
-	bool          rw = (flags & O_ACCMODE) == O_RDWR;
-	int           rc, refs;
+	struct conn *c;
+	int          rc;
 
 	if (pool == NULL || cont == NULL || dfs == NULL)
 		return EINVAL;
 	pthread_mutex_lock(&dfs_lock);
-	refs = dfs_refs;
-	pthread_mutex_unlock(&dfs_lock);
-	if (refs == 0)
+	if (dfs_refs == 0) {
+		pthread_mutex_unlock(&dfs_lock);
 		return EACCES;
-	rc = der2errno(daos_pool_connect(pool, sys, rw ? DAOS_PC_RW : DAOS_PC_RO, &poh, NULL, NULL));
-	if (rc != 0)
-		return rc;
-	rc = daos_cont_open(poh, cont, rw ? DAOS_COO_RW : DAOS_COO_RO, &coh, NULL, NULL);
-	if (rc == -DER_NONEXIST && (flags & O_CREAT)) {
-		rc = dfs_cont_create_with_label(poh, cont, attr, NULL, &coh, NULL);
-		/* Someone else created it meanwhile: use theirs. */
-		if (rc == EEXIST)
-			rc = der2errno(daos_cont_open(poh, cont, rw ? DAOS_COO_RW : DAOS_COO_RO, &coh, NULL, NULL));
-	} else {
-		rc = der2errno(rc);
 	}
-	if (rc != 0)
-		goto out_pool;
-	rc = dfs_mount(poh, coh, flags & O_ACCMODE, dfs);
-	if (rc != 0)
-		goto out_cont;
-	(*dfs)->connected = true;
-	return 0;
-out_cont:
-	daos_cont_close(coh, NULL);
-out_pool:
-	daos_pool_disconnect(poh, NULL);
+	rc = conn_open(pool, sys, cont, flags, attr, &c);
+	if (rc == 0) {
+		rc = dfs_mount(c->poh, c->coh, flags & O_ACCMODE, dfs);
+		if (rc == 0)
+			(*dfs)->conn = c->serial;
+		else
+			conn_put(c->serial);
+	}
+	pthread_mutex_unlock(&dfs_lock);
 	return rc;
 }
 
 int
 dfs_disconnect(dfs_t *dfs)
 {
-	daos_handle_t poh, coh;
-	int           rc;
+	uint64_t conn;
+	int      rc;
 
-	if (dfs == NULL || !dfs->connected)
+	if (dfs == NULL || dfs->conn == 0)
 		return EINVAL;
-	poh = dfs->poh;
-	coh = dfs->coh;
-	rc = dfs_umount(dfs);
+	conn = dfs->conn;
+	rc   = dfs_umount(dfs);
 	if (rc != 0)
 		return rc;
-	rc = der2errno(daos_cont_close(coh, NULL));
-	if (rc == 0)
-		rc = der2errno(daos_pool_disconnect(poh, NULL));
-	return rc;
+	pthread_mutex_lock(&dfs_lock);
+	conn_put(conn);
+	pthread_mutex_unlock(&dfs_lock);
+	return 0;
 }
 
 int

@@ -45,8 +45,11 @@ static dfs_t        *dfs;
 static void
 test_init(void **state)
 {
+	dfs_t *d;
+
 	(void)state;
 	assert_int_equal(dfs_fini(), EINVAL);
+	assert_int_equal(dfs_connect(pool_label, NULL, CONT, O_RDWR, NULL, &d), EACCES);
 	assert_int_equal(dfs_init(), 0);
 	assert_int_equal(dfs_init(), 0);
 	assert_int_equal(dfs_fini(), 0);
@@ -378,8 +381,9 @@ test_events(void **state)
 static void
 test_connect(void **state)
 {
-	dfs_t     *d;
-	dfs_obj_t *f;
+	dfs_t        *d, *d2;
+	dfs_obj_t    *f;
+	daos_handle_t h, h2;
 
 	(void)state;
 	assert_int_equal(dfs_connect(pool_label, NULL, CONT "_conn", O_RDWR, NULL, &d), ENOENT);
@@ -389,7 +393,17 @@ test_connect(void **state)
 	assert_int_equal(dfs_disconnect(d), 0);
 	assert_int_equal(dfs_connect(pool_label, NULL, CONT "_conn", O_RDONLY, NULL, &d), 0);
 	assert_int_equal(dfs_access(d, NULL, "f", F_OK), 0);
+	/* A second connection to the container shares the handles. */
+	assert_int_equal(dfs_connect(pool_label, NULL, CONT "_conn", O_RDONLY, NULL, &d2), 0);
+	assert_int_equal(dfs_cont_get(d, &h), 0);
+	assert_int_equal(dfs_cont_get(d2, &h2), 0);
+	assert_int_equal(h.cookie, h2.cookie);
+	assert_int_equal(dfs_cont_put(d, h), 0);
+	assert_int_equal(dfs_cont_put(d2, h2), 0);
+	assert_int_equal(dfs_disconnect(d2), 0);
+	assert_int_equal(dfs_access(d, NULL, "f", F_OK), 0);
 	assert_int_equal(dfs_disconnect(d), 0);
+	assert_int_equal(dfs_disconnect(dfs), EINVAL); /* mounted, not connected */
 	assert_int_equal(daos_cont_destroy(poh, CONT "_conn", 0, NULL), 0);
 }
 
