@@ -324,6 +324,13 @@ test_errnos(void **state)
 
 	assert_int_equal(dfs_release(f), 0);
 	assert_int_equal(dfs_remove(dfs, NULL, "e", false, NULL), 0);
+
+	/* A container that is not POSIX cannot be mounted. */
+	assert_int_equal(daos_cont_create_with_label(poh, CONT "_plain", NULL, NULL, NULL), 0);
+	assert_int_equal(daos_cont_open(poh, CONT "_plain", DAOS_COO_RW, &h, NULL, NULL), 0);
+	assert_int_equal(dfs_mount(poh, h, O_RDWR, &ro), EINVAL);
+	assert_int_equal(daos_cont_close(h, NULL), 0);
+	assert_int_equal(daos_cont_destroy(poh, CONT "_plain", 0, NULL), 0);
 }
 
 /* Events: DFS results land in ev_error as positive errno values; a
