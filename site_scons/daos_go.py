@@ -78,3 +78,21 @@ def commands(root):
     cmd_dir = os.path.join(root, "cmd")
     return sorted(d for d in os.listdir(cmd_dir)
                   if any(f.endswith(".go") for f in os.listdir(os.path.join(cmd_dir, d))))
+
+
+def headers_sum(root):
+    """A digest of the C headers the Go core of libdaos compiles against
+    (src/include, src/client/*.h), as ci/systest.HeadersSum computes it."""
+    import hashlib
+    files = []
+    for d, _, names in os.walk(os.path.join(root, "src", "include")):
+        files += [os.path.join(d, n) for n in names if n.endswith(".h")]
+    cdir = os.path.join(root, "src", "client")
+    files += [os.path.join(cdir, n) for n in os.listdir(cdir) if n.endswith(".h")]
+    h = hashlib.sha256()
+    for f in sorted(files):
+        with open(f, "rb") as fh:
+            b = fh.read()
+        h.update(("%s\0%d\0" % (os.path.basename(f), len(b))).encode())
+        h.update(b)
+    return h.hexdigest()[:16]

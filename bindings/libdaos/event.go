@@ -66,13 +66,21 @@ func timeout(us C.int64_t) time.Duration {
 }
 
 //export dgo_eq_poll
-func dgo_eq_poll(eqh C.uint64_t, waitRunning C.int, timeoutUS C.int64_t, n C.uint, evs **C.daos_event_t) C.int {
+func dgo_eq_poll(eqh C.uint64_t, waitRunning C.int, timeoutUS C.int64_t, n C.uint, evs **C.daos_event_t, running *C.int) C.int {
 	if n == 0 || evs == nil {
 		return rc(inval("eq poll: no room for events"))
 	}
 	got, err := lib.EQPoll(context.Background(), uint64(eqh), waitRunning != 0, timeout(timeoutUS), int(n))
 	if err != nil {
 		return rc(err)
+	}
+	if len(got) == 0 && running != nil {
+		// Saves the C layer, about to wait, a second call to ask.
+		r, err := lib.EQQuery(uint64(eqh), client.EQQueryWaiting)
+		if err != nil {
+			return rc(err)
+		}
+		*running = C.int(r)
 	}
 	out := unsafe.Slice(evs, int(n))
 	for i, p := range got {

@@ -2,10 +2,14 @@ package systest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 )
 
@@ -39,9 +43,14 @@ func BuildLibdaos(ctx context.Context, libdir string) (string, error) {
 	if err := os.MkdirAll(filepath.Join(libdir, "daos-go"), 0o755); err != nil {
 		return "", err
 	}
+	sum, err := HeadersSum(root)
+	if err != nil {
+		return "", err
+	}
 	core := exec.CommandContext(ctx, "go", "build", "-buildmode=c-shared",
 		"-o", filepath.Join(libdir, "daos-go", "libdaos_core.so"), "./bindings/libdaos")
 	core.Dir = root
+	core.Env = append(os.Environ(), "CGO_CFLAGS=-O2 -g -DDAOS_GO_HEADERS="+sum)
 	if out, err := core.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("build the Go core of libdaos: %v\n%s", err, out)
 	}
@@ -69,4 +78,37 @@ func BuildLibdaos(ctx context.Context, libdir string) (string, error) {
 		}
 	}
 	return inc, nil
+}
+
+// HeadersSum is a digest of the C headers the Go core compiles against
+// (src/include, src/client/*.h). Go's build cache does not notice changes
+// to headers outside a package's folder, so builds pass it in CGO_CFLAGS,
+// which the cache does key on: a changed header rebuilds the core.
+func HeadersSum(root string) (string, error) {
+	h := sha256.New()
+	var files []string
+	err := filepath.WalkDir(filepath.Join(root, "src", "include"), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".h") {
+			files = append(files, p)
+		}
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("list the C headers: %w", err)
+	}
+	more, err := filepath.Glob(filepath.Join(root, "src", "client", "*.h"))
+	if err != nil {
+		return "", err
+	}
+	files = append(files, more...)
+	sort.Strings(files)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", filepath.Base(f), len(b))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:8]), nil
 }

@@ -191,6 +191,9 @@ func (l *Lib) EQPoll(ctx context.Context, eqh uint64, waitRunning bool, timeout 
 	if err != nil {
 		return nil, err
 	}
+	if got == 0 {
+		return nil, nil
+	}
 	out := make([]Polled, 0, got)
 	l.mu.Lock()
 	defer l.mu.Unlock()

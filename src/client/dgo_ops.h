@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <daos.h>
 
-#define DGO_OPS_VERSION 8
+#define DGO_OPS_VERSION 9
 
 /* What the core calls when an event completes (set with set_notify). */
 typedef void (*dgo_notify_fn)(void);
@@ -82,7 +82,7 @@ struct dgo_ops {
 	int (*set_notify)(dgo_notify_fn f);
 	int (*eq_create)(daos_handle_t* eqh);
 	int (*eq_destroy)(uint64_t eqh, int flags);
-	int (*eq_poll)(uint64_t eqh, int waitRunning, int64_t timeoutUS, unsigned int n, daos_event_t** evs);
+	int (*eq_poll)(uint64_t eqh, int waitRunning, int64_t timeoutUS, unsigned int n, daos_event_t** evs, int* running);
 	int (*eq_query)(uint64_t eqh, int query, unsigned int n, daos_event_t** evs);
 	int (*event_init)(daos_event_t* ev, uint64_t eqh, daos_event_t* parent);
 	int (*event_fini)(daos_event_t* ev);

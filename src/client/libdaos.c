@@ -179,7 +179,7 @@ daos_eq_poll(daos_handle_t eqh, int wait_running, int64_t timeout, unsigned int 
 {
 	struct timespec deadline;
 	uint64_t        seen;
-	int             rc;
+	int             rc, running;
 
 	CORE(o);
 	if (timeout > 0) {
@@ -194,14 +194,12 @@ daos_eq_poll(daos_handle_t eqh, int wait_running, int64_t timeout, unsigned int 
 	for (;;) {
 		/* Read the count first: a completion after it wakes the wait. */
 		seen = eq_count();
-		rc = o->eq_poll(eqh.cookie, wait_running, DAOS_EQ_NOWAIT, n, events);
+		running = 0;
+		rc = o->eq_poll(eqh.cookie, wait_running, DAOS_EQ_NOWAIT, n, events, &running);
 		if (rc != 0 || timeout == DAOS_EQ_NOWAIT)
 			return rc;
-		if (wait_running) {
-			rc = o->eq_query(eqh.cookie, DAOS_EQR_WAITING, 0, NULL);
-			if (rc <= 0)
-				return rc; /* nothing in flight (or an error) */
-		}
+		if (wait_running && running == 0)
+			return 0; /* nothing in flight */
 		pthread_mutex_lock(&eq_lock);
 		while (eq_completions == seen) {
 			if (timeout < 0) {
@@ -209,7 +207,7 @@ daos_eq_poll(daos_handle_t eqh, int wait_running, int64_t timeout, unsigned int 
 			} else if (pthread_cond_timedwait(&eq_cond, &eq_lock, &deadline) == ETIMEDOUT) {
 				pthread_mutex_unlock(&eq_lock);
 				/* One last look: something may have completed just now. */
-				return o->eq_poll(eqh.cookie, wait_running, DAOS_EQ_NOWAIT, n, events);
+				return o->eq_poll(eqh.cookie, wait_running, DAOS_EQ_NOWAIT, n, events, NULL);
 			}
 		}
 		pthread_mutex_unlock(&eq_lock);
