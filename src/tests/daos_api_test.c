@@ -379,6 +379,10 @@ test_async(void **state)
 	assert_int_equal(daos_obj_open(coh, oid, DAOS_OO_RW, &oh, NULL), 0);
 	assert_int_equal(daos_eq_create(&eqh), 0);
 	assert_int_equal(daos_eq_poll(eqh, 0, 0, 0, done), -DER_INVAL);
+	/* Parent events are not supported: refused, and nothing has children. */
+	assert_int_equal(daos_event_init(&evs[0], eqh, &evs[1]), -DER_NOSYS);
+	assert_null(daos_event_next(&evs[0], NULL));
+	assert_int_equal(daos_event_parent_barrier(&evs[0]), -DER_NOSYS);
 	for (pass = 0; pass < 2; pass++) {
 		for (i = 0; i < NEV; i++) {
 			assert_int_equal(daos_event_init(&evs[i], eqh, NULL), 0);
