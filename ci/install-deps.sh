@@ -13,6 +13,7 @@ packages=(
 	libpmem-dev libpmemobj-dev
 	libisal-dev
 	uuid-dev libcmocka-dev
+	fuse3
 )
 
 missing=()

@@ -1,10 +1,280 @@
-// Command dfuse mounts a DAOS POSIX container through FUSE. For now it
-// reports its version; the mount arrives with the DFS work.
+// Command dfuse mounts a DAOS POSIX container through FUSE:
+//
+//	dfuse -m /mnt/x --pool P --cont C
+//	dfuse /mnt/x P C
+//
+// It attaches through daos_agent ($DAOS_AGENT_DRPC_DIR), connects the
+// pool, opens the container and serves its DFS namespace until unmounted
+// (fusermount3 -u) or sent SIGINT or SIGTERM, when it unmounts itself.
+//
+// A container created with `daos container create --type POSIX` holds no
+// DFS superblock yet; dfuse formats it on the first mount, but only when
+// it is POSIX-typed and has never allocated an object (so nothing else's
+// data can be there).
+//
+// It always stays in the foreground (--foreground is accepted for DAOS's
+// command lines): run it with & or under a service manager to detach.
+// go-fuse serves every request on a goroutine of its own, so there is no
+// thread pool to size: --thread-count bounds the asynchronous requests
+// (readahead, background writes) the kernel keeps in flight instead.
 package main
 
-import "github.com/daos-go/daos/pkg/cmdutil"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/daos-go/daos/pkg/client"
+	"github.com/daos-go/daos/pkg/client/agentclient"
+	"github.com/daos-go/daos/pkg/cmdutil"
+	"github.com/daos-go/daos/pkg/dfs"
+	"github.com/daos-go/daos/pkg/dfuse"
+	"github.com/daos-go/daos/pkg/placement"
+)
+
+// opts are dfuse's flags.
+type opts struct {
+	mountpoint, pool, cont, sys string
+	foreground, singleThread    bool
+	disableCaching, readOnly    bool
+	threadCount                 int
+	debug                       bool
+}
+
+// Default cache timeouts, as DAOS's dfuse uses when the container sets
+// none: short enough that other clients' changes show within a second.
+const (
+	defaultAttrTime   = time.Second
+	defaultDentryTime = time.Second
+)
+
+// setupTimeout bounds attaching, connecting and mounting.
+const setupTimeout = time.Minute
 
 func main() {
 	var jsonOut bool
-	cmdutil.Main(cmdutil.NewRoot("dfuse", "Mount a DAOS POSIX container with FUSE", &jsonOut))
+	root := cmdutil.NewRoot("dfuse", "Mount a DAOS POSIX container with FUSE", &jsonOut)
+	o := &opts{}
+	root.Use = "dfuse [mountpoint [pool [container]]]"
+	root.Args = cobra.MaximumNArgs(3)
+	root.RunE = func(cmd *cobra.Command, args []string) error {
+		if err := o.positional(args); err != nil {
+			return err
+		}
+		return run(o)
+	}
+	f := root.Flags()
+	f.StringVarP(&o.mountpoint, "mountpoint", "m", "", "where to mount")
+	f.StringVarP(&o.pool, "pool", "p", "", "pool label or UUID")
+	f.StringVarP(&o.cont, "cont", "c", "", "container label or UUID")
+	f.StringVar(&o.sys, "sys-name", agentclient.DefaultSystem, "DAOS system name")
+	f.BoolVarP(&o.foreground, "foreground", "f", true, "stay in the foreground (always so)")
+	f.BoolVarP(&o.singleThread, "singlethread", "S", false, "serve one request at a time")
+	f.BoolVarP(&o.disableCaching, "disable-caching", "A", false, "no kernel caching of attributes, names or data")
+	f.IntVarP(&o.threadCount, "thread-count", "t", 0, "asynchronous kernel requests in flight (0: go-fuse's default)")
+	f.BoolVar(&o.readOnly, "read-only", false, "mount read-only")
+	f.BoolVar(&o.debug, "debug", false, "log every FUSE request")
+	cmdutil.Main(root)
+}
+
+// positional fills what DAOS's `dfuse MOUNT POOL CONT` form gives; a
+// value given both ways must agree.
+func (o *opts) positional(args []string) error {
+	dst := []*string{&o.mountpoint, &o.pool, &o.cont}
+	names := []string{"mountpoint", "pool", "container"}
+	for i, a := range args {
+		if *dst[i] != "" && *dst[i] != a {
+			return fmt.Errorf("%s given twice: %q and %q", names[i], *dst[i], a)
+		}
+		*dst[i] = a
+	}
+	for i, v := range dst {
+		if *v == "" {
+			return fmt.Errorf("no %s given (dfuse -m MOUNT --pool POOL --cont CONT, or dfuse MOUNT POOL CONT)", names[i])
+		}
+	}
+	if o.threadCount < 0 {
+		return fmt.Errorf("--thread-count %d: must not be negative", o.threadCount)
+	}
+	return nil
+}
+
+func run(o *opts) error {
+	sigCtx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	setup, cancel := context.WithTimeout(sigCtx, setupTimeout)
+	defer cancel()
+
+	sess, err := agentclient.Attach(setup, o.sys)
+	if err != nil {
+		return fmt.Errorf("attach to system %q: %w", o.sys, err)
+	}
+	defer sess.Close()
+	flags := client.RW
+	if o.readOnly {
+		flags = client.RO
+	}
+	pool, err := sess.Connect(setup, o.pool, flags)
+	if err != nil {
+		return fmt.Errorf("connect pool %q: %w", o.pool, err)
+	}
+	defer closeWithin("disconnect pool", pool.Disconnect)
+	cont, err := pool.OpenContainer(setup, o.cont, flags)
+	if err != nil {
+		return fmt.Errorf("open container %q: %w", o.cont, err)
+	}
+	defer closeWithin("close container", cont.Close)
+	fsys, err := mountDFS(setup, cont, o.readOnly)
+	if err != nil {
+		return fmt.Errorf("mount DFS of container %q: %w", o.cont, err)
+	}
+	defer fsys.Umount()
+
+	cfg := dfuse.Config{
+		AttrTimeout:    defaultAttrTime,
+		EntryTimeout:   defaultDentryTime,
+		SingleThreaded: o.singleThread,
+		MaxBackground:  o.threadCount,
+		Name:           "dfuse:" + o.pool + "/" + o.cont,
+		Debug:          o.debug,
+		Space: func(ctx context.Context) (uint64, uint64, error) {
+			sp, err := pool.Space(ctx)
+			if err != nil {
+				return 0, 0, err
+			}
+			return sp.Total[0] + sp.Total[1], sp.Free[0] + sp.Free[1], nil
+		},
+	}
+	if o.disableCaching {
+		cfg.AttrTimeout, cfg.EntryTimeout = 0, 0
+	} else if err := cacheAttrs(setup, cont, &cfg); err != nil {
+		return err
+	}
+	srv, err := dfuse.Mount(o.mountpoint, fsys, cfg)
+	if err != nil {
+		return err
+	}
+	done := make(chan struct{})
+	go func() { srv.Wait(); close(done) }()
+	select {
+	case <-done: // unmounted from outside (fusermount3 -u)
+	case <-sigCtx.Done():
+		if err := unmount(srv, done); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// unmount retries while the mount is busy (a process still in it), so a
+// signal during a short-lived access does not leave a dead mount.
+func unmount(srv interface{ Unmount() error }, done <-chan struct{}) error {
+	var err error
+	for range 50 {
+		if err = srv.Unmount(); err == nil {
+			<-done
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("unmount: %w", err)
+}
+
+// closeWithin runs a close with its own deadline: the signal that ended
+// the mount must not cancel the cleanup too.
+func closeWithin(what string, fn func(context.Context) error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := fn(ctx); err != nil {
+		fmt.Fprintf(os.Stderr, "dfuse: %s: %v\n", what, err)
+	}
+}
+
+// mountDFS mounts the container's namespace, formatting a POSIX
+// container that was never written (see the package comment).
+func mountDFS(ctx context.Context, cont *client.Container, readOnly bool) (*dfs.FS, error) {
+	flags := dfs.RDWR
+	if readOnly {
+		flags = dfs.RDONLY
+	}
+	fsys, err := dfs.Mount(ctx, cont, flags)
+	if err == nil || readOnly || !errors.Is(err, syscall.EINVAL) || !fresh(cont) {
+		return fsys, err
+	}
+	// EEXIST: formatted since (another dfuse raced us), or the EINVAL
+	// had another cause, which mounting again reports.
+	if fErr := dfs.Format(ctx, cont, formatAttr(cont)); fErr != nil && !errors.Is(fErr, syscall.EEXIST) {
+		return nil, fmt.Errorf("format new POSIX container: %w", fErr)
+	}
+	return dfs.Mount(ctx, cont, flags)
+}
+
+// fresh says whether cont is POSIX-typed and has allocated no object.
+func fresh(cont *client.Container) bool {
+	return cont.Info != nil && strings.EqualFold(cont.Info.Type, "POSIX") && cont.Info.AllocedOID == 0
+}
+
+// formatAttr takes the DFS defaults from the container's creation
+// properties (--chunk-size, --file-oclass, --dir-oclass, --oclass).
+func formatAttr(cont *client.Container) dfs.Attr {
+	var a dfs.Attr
+	p := cont.Info.Props
+	if n, err := strconv.ParseUint(p["chunk_size"], 10, 64); err == nil {
+		a.ChunkSize = n
+	}
+	class := func(names ...string) placement.ClassID {
+		for _, n := range names {
+			if v := p[n]; v != "" && v != "auto" {
+				return placement.Name2ID(v)
+			}
+		}
+		return 0
+	}
+	a.FileOClass = class("file_oclass", "oclass")
+	a.DirOClass = class("dir_oclass", "oclass")
+	return a
+}
+
+// cacheAttrs applies the container attributes DAOS's dfuse reads for
+// its cache timeouts, when set: a duration ("5s") or whole seconds.
+func cacheAttrs(ctx context.Context, cont *client.Container, cfg *dfuse.Config) error {
+	attrs, err := cont.GetAttrs(ctx)
+	if err != nil {
+		return fmt.Errorf("read container attributes: %w", err)
+	}
+	for name, dst := range map[string]*time.Duration{
+		"dfuse-attr-time":   &cfg.AttrTimeout,
+		"dfuse-dentry-time": &cfg.EntryTimeout,
+	} {
+		v, ok := attrs[name]
+		if !ok {
+			continue
+		}
+		d, err := parseTime(strings.TrimRight(string(v), "\x00"))
+		if err != nil {
+			return fmt.Errorf("container attribute %s: %w", name, err)
+		}
+		*dst = d
+	}
+	return nil
+}
+
+func parseTime(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if n, err := strconv.ParseUint(s, 10, 32); err == nil {
+		return time.Duration(n) * time.Second, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("%q: want a duration such as 5s or seconds", s)
+	}
+	return d, nil
 }

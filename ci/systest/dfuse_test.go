@@ -1,0 +1,383 @@
+//go:build systest
+
+package systest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// dfuseProc is one running dfuse.
+type dfuseProc struct {
+	mnt    string
+	cmd    *exec.Cmd
+	log    *Buffer
+	exited chan struct{}
+}
+
+// mounted says whether mnt is a mount point in this namespace.
+func mounted(mnt string) bool {
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return false
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(l); len(f) > 4 && f[4] == mnt {
+			return true
+		}
+	}
+	return false
+}
+
+// startDfuse runs bin with args and waits until mnt is mounted; the
+// cleanup unmounts and kills whatever the test left running.
+func startDfuse(ctx context.Context, t *testing.T, bin, env, mnt string, args ...string) *dfuseProc {
+	t.Helper()
+	p := &dfuseProc{mnt: mnt, log: &Buffer{}, exited: make(chan struct{})}
+	p.cmd = exec.Command(bin, args...)
+	p.cmd.Env = append(os.Environ(), env)
+	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
+	if err := p.cmd.Start(); err != nil {
+		t.Fatalf("start dfuse: %v", err)
+	}
+	go func() { p.cmd.Wait(); close(p.exited) }()
+	t.Cleanup(func() {
+		select {
+		case <-p.exited:
+		default:
+			exec.Command("fusermount3", "-uz", mnt).Run()
+			p.cmd.Process.Kill()
+			<-p.exited
+		}
+	})
+	for !mounted(mnt) {
+		select {
+		case <-p.exited:
+			t.Fatalf("dfuse %v exited before mounting: %v\n%s", args, p.cmd.ProcessState, p.log)
+		case <-ctx.Done():
+			t.Fatalf("dfuse %v did not mount %s: %v\n%s", args, mnt, ctx.Err(), p.log)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return p
+}
+
+// wait waits for the process to end after an unmount and checks it
+// ended cleanly and left no mount.
+func (p *dfuseProc) wait(t *testing.T) {
+	t.Helper()
+	select {
+	case <-p.exited:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("dfuse still running 30s after unmount\n%s", p.log)
+	}
+	if !p.cmd.ProcessState.Success() {
+		t.Fatalf("dfuse ended with %v\n%s", p.cmd.ProcessState, p.log)
+	}
+	if mounted(p.mnt) {
+		t.Fatalf("%s still mounted after dfuse exited", p.mnt)
+	}
+	// The pid is reaped; signal 0 to it must fail (no process left).
+	if err := syscall.Kill(p.cmd.Process.Pid, 0); !errors.Is(err, syscall.ESRCH) {
+		t.Fatalf("dfuse pid %d still exists: %v", p.cmd.Process.Pid, err)
+	}
+}
+
+// TestDfuse mounts a POSIX container with dfuse on three servers and
+// checks POSIX behaviour through plain system calls, a second mount of
+// the same container, and clean unmounts by fusermount3 and by SIGTERM.
+func TestDfuse(t *testing.T) {
+	if _, err := os.Stat("/dev/fuse"); err != nil {
+		t.Skipf("skipped: /dev/fuse is not available (%v), so nothing can be mounted", err)
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("skipped: FUSE mounts here need root, and the test runs as uid", os.Geteuid())
+	}
+	if _, err := exec.LookPath("fusermount3"); err != nil {
+		t.Skip("skipped: fusermount3 is not installed (Debian package fuse3)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
+	defer cancel()
+
+	c := startCluster(ctx, t, 3, 2)
+	bin := filepath.Join(c.Bin, "dfuse")
+	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/daos-go/daos/cmd/dfuse").CombinedOutput(); err != nil {
+		t.Fatalf("build dfuse: %v\n%s", err, out)
+	}
+	// rd_fac 0: the default classes would otherwise be replicated ones,
+	// which this build cannot do I/O on yet.
+	createPool(ctx, t, c, "-s", "512MiB", "-n", "1GiB", "-P", "rd_fac:0", "fusepool")
+	a, err := c.StartAgent(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Stop()
+	env := "DAOS_AGENT_DRPC_DIR=" + filepath.Dir(a.Socket)
+	mk := exec.CommandContext(ctx, filepath.Join(c.Bin, "daos"), "container", "create", "fusepool", "fs", "--type", "POSIX")
+	mk.Env = append(mk.Environ(), env)
+	if out, err := mk.CombinedOutput(); err != nil {
+		t.Fatalf("container create: %v\n%s", err, out)
+	}
+
+	mnt := filepath.Join(t.TempDir(), "mnt")
+	mnt2 := filepath.Join(t.TempDir(), "mnt2")
+	for _, d := range []string{mnt, mnt2} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p1 := startDfuse(ctx, t, bin, env, mnt, "-m", mnt, "--pool", "fusepool", "--cont", "fs")
+	fail := func(format string, args ...any) {
+		t.Helper()
+		t.Fatalf(format+"\ndfuse log:\n%s", append(args, p1.log)...)
+	}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			fail("%v", err)
+		}
+	}
+	at := func(name string) string { return filepath.Join(mnt, name) }
+
+	// Create, write and read back a small file.
+	must(os.WriteFile(at("hello.txt"), []byte("hello dfuse\n"), 0o644))
+	if b, err := os.ReadFile(at("hello.txt")); err != nil || string(b) != "hello dfuse\n" {
+		fail("read back hello.txt: %q, %v", b, err)
+	}
+
+	// A 5 MiB file written in pieces at odd offsets (spanning 1 MiB
+	// chunks), read back whole and at odd offsets.
+	const big = 5<<20 + 13
+	want := make([]byte, big)
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range want {
+		want[i] = byte(r.Uint32())
+	}
+	f, err := os.OpenFile(at("big"), os.O_CREATE|os.O_RDWR, 0o600)
+	must(err)
+	for off := 0; off < big; {
+		n := min(big-off, 1+r.IntN(700_001))
+		if _, err := f.WriteAt(want[off:off+n], int64(off)); err != nil {
+			fail("write big at %d: %v", off, err)
+		}
+		off += n
+	}
+	must(f.Sync())
+	for _, off := range []int64{0, 1, 1<<20 - 7, 3<<20 + 12345, big - 100} {
+		buf := make([]byte, 300_001)
+		n, err := f.ReadAt(buf, off)
+		if err != nil && !(errors.Is(err, io.EOF) && off+int64(n) == big) {
+			fail("read big at %d: %d bytes, %v", off, n, err)
+		}
+		if !bytes.Equal(buf[:n], want[off:off+int64(n)]) {
+			fail("big at %d: data differ", off)
+		}
+	}
+	must(f.Close())
+	got, err := os.ReadFile(at("big"))
+	must(err)
+	if !bytes.Equal(got, want) {
+		fail("big read whole: %d bytes, data equal %v", len(got), bytes.Equal(got[:min(len(got), big)], want[:min(len(got), big)]))
+	}
+	if st, err := os.Stat(at("big")); err != nil || st.Size() != big {
+		fail("stat big: %v, %v", st, err)
+	}
+
+	// Append.
+	af, err := os.OpenFile(at("hello.txt"), os.O_APPEND|os.O_WRONLY, 0)
+	must(err)
+	_, err = af.WriteString("more\n")
+	must(err)
+	_, err = af.WriteString("and more\n")
+	must(err)
+	must(af.Close())
+	if b, _ := os.ReadFile(at("hello.txt")); string(b) != "hello dfuse\nmore\nand more\n" {
+		fail("after append: %q", b)
+	}
+
+	// Truncate: shorten, extend (a hole reads as zeros), and O_TRUNC.
+	must(os.Truncate(at("hello.txt"), 5))
+	if b, _ := os.ReadFile(at("hello.txt")); string(b) != "hello" {
+		fail("after truncate to 5: %q", b)
+	}
+	must(os.Truncate(at("hello.txt"), 8))
+	if b, _ := os.ReadFile(at("hello.txt")); string(b) != "hello\x00\x00\x00" {
+		fail("after extend to 8: %q", b)
+	}
+	must(os.WriteFile(at("hello.txt"), []byte("new"), 0o644))
+	if b, _ := os.ReadFile(at("hello.txt")); string(b) != "new" {
+		fail("after O_TRUNC rewrite: %q", b)
+	}
+
+	// mkdir / rmdir, including their errors.
+	must(os.Mkdir(at("d"), 0o755))
+	must(os.Mkdir(at("d/sub"), 0o700))
+	if err := os.Mkdir(at("d"), 0o755); !errors.Is(err, syscall.EEXIST) {
+		fail("mkdir existing: %v, want EEXIST", err)
+	}
+	must(os.WriteFile(at("d/sub/f"), []byte("x"), 0o644))
+	if err := syscall.Rmdir(at("d/sub")); !errors.Is(err, syscall.ENOTEMPTY) {
+		fail("rmdir non-empty: %v, want ENOTEMPTY", err)
+	}
+	must(os.Remove(at("d/sub/f")))
+	must(syscall.Rmdir(at("d/sub")))
+	if _, err := os.Stat(at("d/sub")); !errors.Is(err, syscall.ENOENT) {
+		fail("stat removed dir: %v, want ENOENT", err)
+	}
+
+	// Rename: to a new name, across directories, over an existing file;
+	// the renamed file keeps its data and can still be changed.
+	must(os.WriteFile(at("r1"), []byte("one"), 0o644))
+	must(os.WriteFile(at("r2"), []byte("two"), 0o644))
+	must(os.Rename(at("r1"), at("d/r1")))
+	must(os.Rename(at("d/r1"), at("r2"))) // over an existing file
+	if b, _ := os.ReadFile(at("r2")); string(b) != "one" {
+		fail("after rename over r2: %q", b)
+	}
+	if _, err := os.Stat(at("r1")); !errors.Is(err, syscall.ENOENT) {
+		fail("old name after rename: %v, want ENOENT", err)
+	}
+	must(os.Chmod(at("r2"), 0o600))
+	must(os.Rename(at("d"), at("d2")))
+	if _, err := os.Stat(at("d2")); err != nil {
+		fail("renamed directory: %v", err)
+	}
+
+	// A directory of 1,000 entries, listed whole.
+	must(os.Mkdir(at("many"), 0o755))
+	var names []string
+	for i := range 1000 {
+		n := fmt.Sprintf("f%04d", i)
+		names = append(names, n)
+		fd, err := os.Create(at("many/" + n))
+		must(err)
+		must(fd.Close())
+	}
+	ents, err := os.ReadDir(at("many"))
+	must(err)
+	var listed []string
+	for _, e := range ents {
+		listed = append(listed, e.Name())
+		if !e.Type().IsRegular() {
+			fail("entry %s has type %v", e.Name(), e.Type())
+		}
+	}
+	slices.Sort(listed)
+	if !slices.Equal(listed, names) {
+		fail("readdir of 1000: got %d names", len(listed))
+	}
+
+	// Symbolic links.
+	must(os.Symlink("r2", at("link")))
+	if tgt, err := os.Readlink(at("link")); err != nil || tgt != "r2" {
+		fail("readlink: %q, %v", tgt, err)
+	}
+	if b, err := os.ReadFile(at("link")); err != nil || string(b) != "one" {
+		fail("read through link: %q, %v", b, err)
+	}
+	if st, err := os.Lstat(at("link")); err != nil || st.Mode()&os.ModeSymlink == 0 {
+		fail("lstat link: %v, %v", st, err)
+	}
+
+	// chmod and chown.
+	must(os.Chmod(at("big"), 0o640))
+	if st, err := os.Stat(at("big")); err != nil || st.Mode().Perm() != 0o640 {
+		fail("after chmod: %v, %v", st, err)
+	}
+	must(os.Chown(at("big"), 1234, 5678))
+	if st, err := os.Stat(at("big")); err != nil ||
+		st.Sys().(*syscall.Stat_t).Uid != 1234 || st.Sys().(*syscall.Stat_t).Gid != 5678 {
+		fail("after chown: %+v, %v", st.Sys(), err)
+	}
+	mt := time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
+	must(os.Chtimes(at("big"), mt, mt))
+	if st, err := os.Stat(at("big")); err != nil || !st.ModTime().Equal(mt) {
+		fail("after chtimes: %v, %v", st.ModTime(), err)
+	}
+
+	// Extended attributes.
+	must(syscall.Setxattr(at("r2"), "user.color", []byte("blue"), 0))
+	must(syscall.Setxattr(at("r2"), "user.empty", nil, 0))
+	buf := make([]byte, 64)
+	if n, err := syscall.Getxattr(at("r2"), "user.color", buf); err != nil || string(buf[:n]) != "blue" {
+		fail("getxattr: %q, %v", buf[:max(n, 0)], err)
+	}
+	if err := syscall.Setxattr(at("r2"), "user.color", []byte("red"), 1 /* XATTR_CREATE */); !errors.Is(err, syscall.EEXIST) {
+		fail("setxattr XATTR_CREATE on existing: %v, want EEXIST", err)
+	}
+	n, err := syscall.Listxattr(at("r2"), buf)
+	must(err)
+	xs := strings.Split(strings.TrimRight(string(buf[:n]), "\x00"), "\x00")
+	slices.Sort(xs)
+	if !slices.Equal(xs, []string{"user.color", "user.empty"}) {
+		fail("listxattr: %q", xs)
+	}
+	must(syscall.Removexattr(at("r2"), "user.color"))
+	if _, err := syscall.Getxattr(at("r2"), "user.color", buf); !errors.Is(err, syscall.ENODATA) {
+		fail("getxattr removed: %v, want ENODATA", err)
+	}
+
+	// statfs reports the pool's size.
+	var sfs syscall.Statfs_t
+	must(syscall.Statfs(mnt, &sfs))
+	if sfs.Blocks == 0 || sfs.Bfree > sfs.Blocks {
+		fail("statfs: %+v", sfs)
+	}
+
+	// Unlink, and its error.
+	must(os.Remove(at("link")))
+	if err := os.Remove(at("link")); !errors.Is(err, syscall.ENOENT) {
+		fail("remove missing: %v, want ENOENT", err)
+	}
+
+	// A second mount of the same container (DAOS's positional form,
+	// uncached) sees the first's files, and its writes show in the first
+	// once the entry cache expires.
+	p2 := startDfuse(ctx, t, bin, env, mnt2, mnt2, "fusepool", "fs", "--disable-caching")
+	if b, err := os.ReadFile(filepath.Join(mnt2, "r2")); err != nil || string(b) != "one" {
+		t.Fatalf("second mount r2: %q, %v\n%s", b, err, p2.log)
+	}
+	got, err = os.ReadFile(filepath.Join(mnt2, "big"))
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("second mount big: %d bytes, %v\n%s", len(got), err, p2.log)
+	}
+	if ents, err := os.ReadDir(filepath.Join(mnt2, "many")); err != nil || len(ents) != 1000 {
+		t.Fatalf("second mount readdir: %d, %v\n%s", len(ents), err, p2.log)
+	}
+	if err := os.WriteFile(filepath.Join(mnt2, "from2"), []byte("2"), 0o644); err != nil {
+		t.Fatalf("second mount write: %v\n%s", err, p2.log)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		b, err := os.ReadFile(at("from2"))
+		if err == nil && string(b) == "2" {
+			break
+		}
+		if time.Now().After(deadline) {
+			fail("first mount does not see from2: %q, %v", b, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
+	// Unmount the second with fusermount3 (dfuse then exits by itself)
+	// and the first by SIGTERM.
+	if out, err := exec.Command("fusermount3", "-u", mnt2).CombinedOutput(); err != nil {
+		t.Fatalf("fusermount3 -u: %v\n%s", err, out)
+	}
+	p2.wait(t)
+	must(p1.cmd.Process.Signal(syscall.SIGTERM))
+	p1.wait(t)
+	t.Logf("dfuse logs:\n%s\n%s", p1.log, p2.log)
+}

@@ -1,0 +1,538 @@
+// Package dfuse serves a mounted DFS namespace (pkg/dfs) through FUSE
+// with go-fuse's node API: each kernel inode is a node holding the
+// dfs.Obj it was looked up by, and every operation goes to the container
+// (DFS keeps no cache). The only caching is the kernel's, bounded by the
+// entry and attribute timeouts given to Mount.
+//
+// Objects are named by parent directory and entry name in DFS, so a node
+// whose entry is renamed gets a fresh handle under its new name; open
+// files keep the handle they were opened with, which reads and writes the
+// file object directly and so survives a rename.
+package dfuse
+
+import (
+	"context"
+	"errors"
+	"hash/fnv"
+	"log"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+
+	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/dfs"
+)
+
+// Space reports a file system's size and free bytes, for statfs.
+type Space func(ctx context.Context) (total, free uint64, err error)
+
+// Config is how a mount behaves.
+type Config struct {
+	// AttrTimeout and EntryTimeout bound how long the kernel trusts
+	// attributes and names (and the absence of names); zero disables
+	// caching, so every access asks the container.
+	AttrTimeout, EntryTimeout time.Duration
+	// SingleThreaded serves one request at a time.
+	SingleThreaded bool
+	// MaxBackground bounds the asynchronous requests (readahead,
+	// background writes) the kernel keeps in flight; 0 is go-fuse's
+	// default. Other requests each get their own goroutine anyway.
+	MaxBackground int
+	// Space, if set, answers statfs; otherwise a large nominal size is
+	// reported so tools that check free space proceed.
+	Space Space
+	// Name is the mount's source as /proc/mounts shows it.
+	Name string
+	// Debug logs every FUSE request.
+	Debug bool
+	// Logger receives errors that map to EIO (nil: the standard logger).
+	Logger *log.Logger
+}
+
+// fsys is what all nodes of one mount share.
+type fsys struct {
+	dfs *dfs.FS
+	cfg Config
+	// openFlags is the access mode objects are looked up with: the
+	// kernel checks each caller's access, so nodes hold the mount's.
+	openFlags int
+}
+
+// node is one file, directory or symbolic link.
+type node struct {
+	fs.Inode
+	fsys *fsys
+
+	mu  sync.Mutex
+	obj *dfs.Obj
+}
+
+// Mount serves d at dir until the returned server is unmounted.
+func Mount(dir string, d *dfs.FS, cfg Config) (*fuse.Server, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = log.Default()
+	}
+	f := &fsys{dfs: d, cfg: cfg, openFlags: syscall.O_RDWR}
+	if d.ReadOnly() {
+		f.openFlags = syscall.O_RDONLY
+	}
+	root := &node{fsys: f, obj: d.Root()}
+	attr, entry, neg := cfg.AttrTimeout, cfg.EntryTimeout, cfg.EntryTimeout
+	name := cfg.Name
+	if name == "" {
+		name = "dfuse"
+	}
+	opts := &fs.Options{
+		AttrTimeout:     &attr,
+		EntryTimeout:    &entry,
+		NegativeTimeout: &neg,
+		MountOptions: fuse.MountOptions{
+			FsName:         name,
+			Name:           "daos",
+			SingleThreaded: cfg.SingleThreaded,
+			Debug:          cfg.Debug,
+			// The kernel enforces modes; DFS does not know the caller.
+			Options: []string{"default_permissions"},
+			// Root mounts are shared as DAOS's dfuse does; fusermount3
+			// refuses allow_other to others unless configured.
+			AllowOther:    os.Geteuid() == 0,
+			MaxWrite:      1 << 20,
+			MaxBackground: cfg.MaxBackground,
+		},
+	}
+	if d.ReadOnly() {
+		opts.MountOptions.Options = append(opts.MountOptions.Options, "ro")
+	}
+	srv, err := fs.Mount(dir, root, opts)
+	if err != nil {
+		return nil, &os.PathError{Op: "fuse mount", Path: dir, Err: err}
+	}
+	return srv, nil
+}
+
+var (
+	_ fs.NodeLookuper      = (*node)(nil)
+	_ fs.NodeGetattrer     = (*node)(nil)
+	_ fs.NodeSetattrer     = (*node)(nil)
+	_ fs.NodeOpener        = (*node)(nil)
+	_ fs.NodeCreater       = (*node)(nil)
+	_ fs.NodeReader        = (*node)(nil)
+	_ fs.NodeWriter        = (*node)(nil)
+	_ fs.NodeMkdirer       = (*node)(nil)
+	_ fs.NodeRmdirer       = (*node)(nil)
+	_ fs.NodeUnlinker      = (*node)(nil)
+	_ fs.NodeRenamer       = (*node)(nil)
+	_ fs.NodeReaddirer     = (*node)(nil)
+	_ fs.NodeSymlinker     = (*node)(nil)
+	_ fs.NodeReadlinker    = (*node)(nil)
+	_ fs.NodeGetxattrer    = (*node)(nil)
+	_ fs.NodeSetxattrer    = (*node)(nil)
+	_ fs.NodeListxattrer   = (*node)(nil)
+	_ fs.NodeRemovexattrer = (*node)(nil)
+	_ fs.NodeFsyncer       = (*node)(nil)
+	_ fs.NodeFlusher       = (*node)(nil)
+	_ fs.NodeStatfser      = (*node)(nil)
+)
+
+func (n *node) handle() *dfs.Obj {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.obj
+}
+
+func (n *node) setHandle(o *dfs.Obj) {
+	n.mu.Lock()
+	n.obj = o
+	n.mu.Unlock()
+}
+
+// errno maps a DFS error to what the kernel gets; errors that become EIO
+// are logged, since the caller sees nothing of their cause.
+func (f *fsys) errno(op string, err error) syscall.Errno {
+	if err == nil {
+		return 0
+	}
+	if errors.Is(err, context.Canceled) {
+		// The kernel interrupted the request (the caller got a signal,
+		// such as Go's preemption SIGURG): EINTR lets it retry.
+		return syscall.EINTR
+	}
+	no := dfs.Errno(err)
+	if no == syscall.EIO || no == 0 {
+		f.cfg.Logger.Printf("dfuse: %s: %v", op, err)
+		no = syscall.EIO
+	}
+	return no
+}
+
+// settle keeps a change going when the kernel interrupts its request:
+// the caller may retry on EINTR, so a change must either not have
+// happened or have finished, and one sent to the servers may have.
+// Reads keep the interruptible context.
+func settle(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
+
+// ino derives a stable inode number from the object id, so the kernel
+// and the node table agree on identity across lookups; symbolic links
+// have no object and get automatic numbers.
+func ino(oid daos.ObjectID) uint64 {
+	if oid == (daos.ObjectID{}) {
+		return 0
+	}
+	h := fnv.New64a()
+	var b [16]byte
+	for i := range 8 {
+		b[i] = byte(oid.Hi >> (8 * i))
+		b[8+i] = byte(oid.Lo >> (8 * i))
+	}
+	h.Write(b[:])
+	v := h.Sum64()
+	if v <= fuse.FUSE_ROOT_ID || v == ^uint64(0) {
+		v += 2 // 0, the root's id and the poll inode are reserved
+	}
+	return v
+}
+
+func fillAttr(a *fuse.Attr, st *dfs.Stat) {
+	a.Mode = st.Mode
+	a.Size = st.Size
+	a.Blocks = st.Blocks
+	a.Blksize = uint32(min(st.Blksize, 1<<30))
+	a.Nlink = st.Nlink
+	a.Owner = fuse.Owner{Uid: st.UID, Gid: st.GID}
+	a.Ino = ino(st.OID)
+	a.SetTimes(&st.Atime, &st.Mtime, &st.Ctime)
+}
+
+// child makes (or finds, by inode number) the node for o and fills out.
+func (n *node) child(ctx context.Context, o *dfs.Obj, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
+	st, err := n.fsys.dfs.Ostat(ctx, o)
+	if err != nil {
+		return nil, n.fsys.errno("stat "+o.Name(), err)
+	}
+	fillAttr(&out.Attr, st)
+	ch := n.NewInode(ctx, &node{fsys: n.fsys, obj: o}, fs.StableAttr{Mode: st.Mode & syscall.S_IFMT, Ino: ino(st.OID)})
+	// An inode still known to the kernel is reused; its handle may be
+	// under an old name (renamed by another client), so refresh it.
+	ch.Operations().(*node).setHandle(o)
+	return ch, 0
+}
+
+// Lookup opens name without following a final symbolic link: the
+// kernel resolves links itself through Readlink.
+func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
+	o, err := n.fsys.dfs.LookupRel(ctx, n.handle(), name, n.fsys.openFlags|syscall.O_NOFOLLOW)
+	if err != nil {
+		return nil, n.fsys.errno("lookup "+name, err)
+	}
+	return n.child(ctx, o, out)
+}
+
+func (n *node) Getattr(ctx context.Context, _ fs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	st, err := n.fsys.dfs.Ostat(ctx, n.handle())
+	if err != nil {
+		return n.fsys.errno("getattr", err)
+	}
+	fillAttr(&out.Attr, st)
+	return 0
+}
+
+// Setattr applies chmod, chown, truncate and utimens in one DFS call.
+func (n *node) Setattr(ctx context.Context, fh fs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
+	ctx = settle(ctx)
+	var st dfs.Stat
+	which := 0
+	if m, ok := in.GetMode(); ok {
+		st.Mode, which = m, which|dfs.SetMode
+	}
+	if u, ok := in.GetUID(); ok {
+		st.UID, which = u, which|dfs.SetUID
+	}
+	if g, ok := in.GetGID(); ok {
+		st.GID, which = g, which|dfs.SetGID
+	}
+	if sz, ok := in.GetSize(); ok {
+		st.Size, which = sz, which|dfs.SetSize
+	}
+	if t, ok := in.GetATime(); ok {
+		st.Atime, which = t, which|dfs.SetAtime
+	}
+	if t, ok := in.GetMTime(); ok {
+		st.Mtime, which = t, which|dfs.SetMtime
+	}
+	o := n.handle()
+	if which == 0 {
+		return n.Getattr(ctx, fh, out)
+	}
+	res, err := n.fsys.dfs.SetAttr(ctx, o, &st, which)
+	if err != nil {
+		return n.fsys.errno("setattr "+o.Name(), err)
+	}
+	fillAttr(&out.Attr, res)
+	return 0
+}
+
+// file is an open file: the handle it was opened by, kept for I/O even
+// if the name moves.
+type file struct {
+	obj *dfs.Obj
+}
+
+// Open hands out the node's handle: access modes are checked by the
+// kernel and DFS objects hold no per-open state. O_APPEND needs nothing
+// here: the kernel turns appends into writes at the size it knows.
+func (n *node) Open(ctx context.Context, flags uint32) (fs.FileHandle, uint32, syscall.Errno) {
+	ctx = settle(ctx)
+	o := n.handle()
+	if flags&syscall.O_TRUNC != 0 && o.IsFile() {
+		if err := n.fsys.dfs.Truncate(ctx, o, 0); err != nil {
+			return nil, 0, n.fsys.errno("open O_TRUNC "+o.Name(), err)
+		}
+	}
+	var fuseFlags uint32
+	if n.fsys.cfg.AttrTimeout > 0 {
+		// Keep the page cache between opens while attributes are
+		// trusted; without caching every read goes to DFS.
+		fuseFlags |= fuse.FOPEN_KEEP_CACHE
+	}
+	return &file{obj: o}, fuseFlags, 0
+}
+
+// owned sets a new object's owner to the caller's, as DFS records the
+// process's (root's, for a shared mount).
+func (n *node) owned(ctx context.Context, o *dfs.Obj) error {
+	c, ok := fuse.FromContext(ctx)
+	if !ok || (c.Uid == uint32(os.Geteuid()) && c.Gid == uint32(os.Getegid())) {
+		return nil
+	}
+	_, err := n.fsys.dfs.SetAttr(ctx, o, &dfs.Stat{UID: c.Uid, GID: c.Gid}, dfs.SetUID|dfs.SetGID)
+	return err
+}
+
+func (n *node) Create(ctx context.Context, name string, flags, mode uint32, out *fuse.EntryOut) (*fs.Inode, fs.FileHandle, uint32, syscall.Errno) {
+	ctx = settle(ctx)
+	fl := n.fsys.openFlags | syscall.O_CREAT | int(flags)&(syscall.O_EXCL|syscall.O_TRUNC)
+	o, err := n.fsys.dfs.Open(ctx, n.handle(), name, syscall.S_IFREG|mode&^syscall.S_IFMT, fl, 0, 0, "")
+	if err != nil {
+		return nil, nil, 0, n.fsys.errno("create "+name, err)
+	}
+	if err := n.owned(ctx, o); err != nil {
+		return nil, nil, 0, n.fsys.errno("create: set owner of "+name, err)
+	}
+	ch, no := n.child(ctx, o, out)
+	if no != 0 {
+		return nil, nil, 0, no
+	}
+	return ch, &file{obj: o}, 0, 0
+}
+
+// fileOf is the handle to do I/O with: the open file's, or the node's
+// for the rare requests that come without one.
+func (n *node) fileOf(fh fs.FileHandle) *dfs.Obj {
+	if f, ok := fh.(*file); ok {
+		return f.obj
+	}
+	return n.handle()
+}
+
+func (n *node) Read(ctx context.Context, fh fs.FileHandle, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
+	o := n.fileOf(fh)
+	got, err := n.fsys.dfs.Read(ctx, o, [][]byte{dest}, uint64(off))
+	if err != nil {
+		return nil, n.fsys.errno("read "+o.Name(), err)
+	}
+	return fuse.ReadResultData(dest[:got]), 0
+}
+
+func (n *node) Write(ctx context.Context, fh fs.FileHandle, data []byte, off int64) (uint32, syscall.Errno) {
+	ctx = settle(ctx)
+	o := n.fileOf(fh)
+	if err := n.fsys.dfs.Write(ctx, o, [][]byte{data}, uint64(off)); err != nil {
+		return 0, n.fsys.errno("write "+o.Name(), err)
+	}
+	return uint32(len(data)), 0
+}
+
+// Fsync and Flush have nothing to push: every DFS write is durable when
+// it returns. Sync still asks DFS, for whatever it may hold one day.
+func (n *node) Fsync(ctx context.Context, _ fs.FileHandle, _ uint32) syscall.Errno {
+	ctx = settle(ctx)
+	return n.fsys.errno("fsync", n.fsys.dfs.Sync(ctx))
+}
+
+func (n *node) Flush(context.Context, fs.FileHandle) syscall.Errno { return 0 }
+
+func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
+	ctx = settle(ctx)
+	o, err := n.fsys.dfs.Open(ctx, n.handle(), name, syscall.S_IFDIR|mode&^syscall.S_IFMT,
+		n.fsys.openFlags|syscall.O_CREAT|syscall.O_EXCL, 0, 0, "")
+	if err != nil {
+		return nil, n.fsys.errno("mkdir "+name, err)
+	}
+	if err := n.owned(ctx, o); err != nil {
+		return nil, n.fsys.errno("mkdir: set owner of "+name, err)
+	}
+	return n.child(ctx, o, out)
+}
+
+func (n *node) Symlink(ctx context.Context, target, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
+	ctx = settle(ctx)
+	o, err := n.fsys.dfs.Open(ctx, n.handle(), name, syscall.S_IFLNK|0o777,
+		n.fsys.openFlags|syscall.O_CREAT|syscall.O_EXCL, 0, 0, target)
+	if err != nil {
+		return nil, n.fsys.errno("symlink "+name, err)
+	}
+	if err := n.owned(ctx, o); err != nil {
+		return nil, n.fsys.errno("symlink: set owner of "+name, err)
+	}
+	return n.child(ctx, o, out)
+}
+
+func (n *node) Readlink(context.Context) ([]byte, syscall.Errno) {
+	o := n.handle()
+	if !o.IsSymlink() {
+		return nil, syscall.EINVAL
+	}
+	return []byte(o.SymlinkTarget()), 0
+}
+
+// Unlink and Rmdir share DFS's remove; the kernel has already checked
+// the entry's type against the call.
+func (n *node) Unlink(ctx context.Context, name string) syscall.Errno {
+	ctx = settle(ctx)
+	_, err := n.fsys.dfs.Remove(ctx, n.handle(), name, false)
+	return n.fsys.errno("unlink "+name, err)
+}
+
+func (n *node) Rmdir(ctx context.Context, name string) syscall.Errno {
+	ctx = settle(ctx)
+	_, err := n.fsys.dfs.Remove(ctx, n.handle(), name, false)
+	return n.fsys.errno("rmdir "+name, err)
+}
+
+// renameNoReplace and renameExchange are renameat2's flags.
+const (
+	renameNoReplace = 1
+	renameExchange  = 2
+)
+
+func (n *node) Rename(ctx context.Context, name string, newParent fs.InodeEmbedder, newName string, flags uint32) syscall.Errno {
+	ctx = settle(ctx)
+	np, ok := newParent.(*node)
+	if !ok {
+		return syscall.EXDEV
+	}
+	if flags&renameExchange != 0 {
+		return syscall.EINVAL // DFS has no atomic exchange yet
+	}
+	dst := np.handle()
+	if flags&renameNoReplace != 0 {
+		_, err := n.fsys.dfs.Stat(ctx, dst, newName)
+		if err == nil {
+			return syscall.EEXIST
+		}
+		if !errors.Is(err, syscall.ENOENT) {
+			return n.fsys.errno("rename: stat "+newName, err)
+		}
+	}
+	if _, err := n.fsys.dfs.Move(ctx, n.handle(), name, dst, newName); err != nil {
+		return n.fsys.errno("rename "+name+" to "+newName, err)
+	}
+	// The moved node's handle names the old entry: reopen it under the
+	// new one so later setattr and xattr calls find it.
+	if ch := n.GetChild(name); ch != nil {
+		o, err := n.fsys.dfs.LookupRel(ctx, dst, newName, n.fsys.openFlags|syscall.O_NOFOLLOW)
+		if err != nil {
+			return n.fsys.errno("rename: reopen "+newName, err)
+		}
+		ch.Operations().(*node).setHandle(o)
+	}
+	return 0
+}
+
+// readdirBatch is how many entries one DFS listing returns.
+const readdirBatch = 512
+
+// Readdir lists the whole directory at open; go-fuse pages it out to
+// the kernel.
+func (n *node) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
+	var anchor dfs.Anchor
+	var list []fuse.DirEntry
+	d := n.handle()
+	for !anchor.EOF {
+		ents, err := n.fsys.dfs.ReaddirEntries(ctx, d, &anchor, readdirBatch)
+		if err != nil {
+			return nil, n.fsys.errno("readdir "+d.Name(), err)
+		}
+		for _, e := range ents {
+			list = append(list, fuse.DirEntry{Name: e.Name, Mode: e.Mode, Ino: ino(e.OID)})
+		}
+	}
+	return fs.NewListDirStream(list), 0
+}
+
+// Getxattr with an empty dest asks for the size.
+func (n *node) Getxattr(ctx context.Context, attr string, dest []byte) (uint32, syscall.Errno) {
+	v, err := n.fsys.dfs.Getxattr(ctx, n.handle(), attr)
+	if err != nil {
+		return 0, n.fsys.errno("getxattr "+attr, err)
+	}
+	if len(dest) < len(v) {
+		return uint32(len(v)), syscall.ERANGE
+	}
+	return uint32(copy(dest, v)), 0
+}
+
+func (n *node) Setxattr(ctx context.Context, attr string, data []byte, flags uint32) syscall.Errno {
+	ctx = settle(ctx)
+	err := n.fsys.dfs.Setxattr(ctx, n.handle(), attr, data, int(flags)&(dfs.XattrCreate|dfs.XattrReplace))
+	return n.fsys.errno("setxattr "+attr, err)
+}
+
+// Listxattr returns the names NUL-terminated, as listxattr(2) does.
+func (n *node) Listxattr(ctx context.Context, dest []byte) (uint32, syscall.Errno) {
+	names, err := n.fsys.dfs.Listxattr(ctx, n.handle())
+	if err != nil {
+		return 0, n.fsys.errno("listxattr", err)
+	}
+	var b strings.Builder
+	for _, nm := range names {
+		b.WriteString(nm)
+		b.WriteByte(0)
+	}
+	if len(dest) < b.Len() {
+		return uint32(b.Len()), syscall.ERANGE
+	}
+	return uint32(copy(dest, b.String())), 0
+}
+
+func (n *node) Removexattr(ctx context.Context, attr string) syscall.Errno {
+	ctx = settle(ctx)
+	return n.fsys.errno("removexattr "+attr, n.fsys.dfs.Removexattr(ctx, n.handle(), attr))
+}
+
+// statfs units: 4 KiB blocks; DFS has no inode limit, so a large count.
+const (
+	statfsBlock = 4096
+	statfsFiles = 1 << 40
+	nominalSize = 1 << 50 // reported when the pool's space is unknown
+)
+
+func (n *node) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
+	total, free := uint64(nominalSize), uint64(nominalSize)
+	if sp := n.fsys.cfg.Space; sp != nil {
+		t, f, err := sp(ctx)
+		if err != nil {
+			return n.fsys.errno("statfs: pool space", err)
+		}
+		total, free = t, f
+	}
+	out.Bsize, out.Frsize, out.NameLen = statfsBlock, statfsBlock, dfs.MaxName
+	out.Blocks, out.Bfree, out.Bavail = total/statfsBlock, free/statfsBlock, free/statfsBlock
+	out.Files, out.Ffree = statfsFiles, statfsFiles
+	return 0
+}
