@@ -138,6 +138,19 @@ func TestDfuse(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A container that is not POSIX is refused, naming why, and nothing
+	// is mounted.
+	mk = exec.CommandContext(ctx, filepath.Join(c.Bin, "daos"), "container", "create", "fusepool", "plain")
+	mk.Env = append(mk.Environ(), env)
+	if out, err := mk.CombinedOutput(); err != nil {
+		t.Fatalf("container create plain: %v\n%s", err, out)
+	}
+	bad := exec.CommandContext(ctx, bin, mnt, "fusepool", "plain")
+	bad.Env = append(bad.Environ(), env)
+	if out, err := bad.CombinedOutput(); err == nil || !strings.Contains(string(out), "not POSIX") || mounted(mnt) {
+		t.Fatalf("dfuse on a non-POSIX container: %v, mounted %v\n%s", err, mounted(mnt), out)
+	}
+
 	p1 := startDfuse(ctx, t, bin, env, mnt, "-m", mnt, "--pool", "fusepool", "--cont", "fs")
 	fail := func(format string, args ...any) {
 		t.Helper()
