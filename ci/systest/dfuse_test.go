@@ -268,6 +268,50 @@ func TestDfuse(t *testing.T) {
 		fail("renamed directory: %v", err)
 	}
 
+	must(os.WriteFile(at("d2/inner"), []byte("in"), 0o644))
+	if b, err := os.ReadFile(at("d2/inner")); err != nil || string(b) != "in" {
+		fail("file in renamed directory: %q, %v", b, err)
+	}
+
+	// An open file renamed keeps working through its descriptor, and a
+	// write through it moves mtime (stamped at close).
+	must(os.WriteFile(at("mv1"), []byte("abc"), 0o644))
+	old := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	must(os.Chtimes(at("mv1"), old, old))
+	mf, err := os.OpenFile(at("mv1"), os.O_RDWR, 0)
+	must(err)
+	must(os.Rename(at("mv1"), at("mv2")))
+	_, err = mf.WriteAt([]byte("XYZ"), 3)
+	must(err)
+	must(mf.Close())
+	if b, err := os.ReadFile(at("mv2")); err != nil || string(b) != "abcXYZ" {
+		fail("renamed open file: %q, %v", b, err)
+	}
+	if st, err := os.Stat(at("mv2")); err != nil || !st.ModTime().After(old.Add(time.Hour)) {
+		fail("mtime after write: %v, %v", st.ModTime(), err)
+	}
+
+	// Concurrent writers to distinct files.
+	errs := make(chan error, 8)
+	for w := range 8 {
+		go func() {
+			data := bytes.Repeat([]byte{byte('a' + w)}, 1<<20+w*4099)
+			name := at(fmt.Sprintf("conc%d", w))
+			if err := os.WriteFile(name, data, 0o644); err != nil {
+				errs <- err
+				return
+			}
+			b, err := os.ReadFile(name)
+			if err == nil && !bytes.Equal(b, data) {
+				err = fmt.Errorf("%s: read back %d bytes, differ", name, len(b))
+			}
+			errs <- err
+		}()
+	}
+	for range 8 {
+		must(<-errs)
+	}
+
 	// A directory of 1,000 entries, listed whole.
 	must(os.Mkdir(at("many"), 0o755))
 	var names []string

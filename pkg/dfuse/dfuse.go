@@ -18,6 +18,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -280,6 +281,10 @@ func (n *node) Setattr(ctx context.Context, fh fs.FileHandle, in *fuse.SetAttrIn
 // if the name moves.
 type file struct {
 	obj *dfs.Obj
+	// written says a write came since the last flush: DFS does not move
+	// mtime on writes, so the flush at close does (make and rsync need
+	// it), at one entry update per close rather than per write.
+	written atomic.Bool
 }
 
 // Open hands out the node's handle: access modes are checked by the
@@ -354,17 +359,35 @@ func (n *node) Write(ctx context.Context, fh fs.FileHandle, data []byte, off int
 	if err := n.fsys.dfs.Write(ctx, o, [][]byte{data}, uint64(off)); err != nil {
 		return 0, n.fsys.errno("write "+o.Name(), err)
 	}
+	if f, ok := fh.(*file); ok {
+		f.written.Store(true)
+	}
 	return uint32(len(data)), 0
 }
 
-// Fsync and Flush have nothing to push: every DFS write is durable when
-// it returns. Sync still asks DFS, for whatever it may hold one day.
+// Fsync has no data to push: every DFS write is durable when it
+// returns. Sync still asks DFS, for whatever it may hold one day.
 func (n *node) Fsync(ctx context.Context, _ fs.FileHandle, _ uint32) syscall.Errno {
 	ctx = settle(ctx)
 	return n.fsys.errno("fsync", n.fsys.dfs.Sync(ctx))
 }
 
-func (n *node) Flush(context.Context, fs.FileHandle) syscall.Errno { return 0 }
+// Flush (each close) stamps mtime after writes through this handle. The
+// node's handle is used, as it follows renames; a file unlinked
+// meanwhile has no entry left to stamp.
+func (n *node) Flush(ctx context.Context, fh fs.FileHandle) syscall.Errno {
+	f, ok := fh.(*file)
+	if !ok || !f.written.Swap(false) {
+		return 0
+	}
+	ctx = settle(ctx)
+	o := n.handle()
+	_, err := n.fsys.dfs.SetAttr(ctx, o, &dfs.Stat{Mtime: time.Now()}, dfs.SetMtime)
+	if errors.Is(err, syscall.ENOENT) {
+		return 0
+	}
+	return n.fsys.errno("flush: set mtime of "+o.Name(), err)
+}
 
 func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
 	ctx = settle(ctx)
