@@ -386,6 +386,92 @@ func TestDfuse(t *testing.T) {
 		fail("getxattr removed: %v, want ENODATA", err)
 	}
 
+	// A sparse file past 4 GiB: size, hole and tail.
+	sp, err := os.Create(at("sparse"))
+	must(err)
+	const far = 5<<30 + 7
+	_, err = sp.WriteAt([]byte("tail"), far)
+	must(err)
+	hole := make([]byte, 4096)
+	if n, err := sp.ReadAt(hole, 1<<32); err != nil || n != len(hole) || !bytes.Equal(hole, make([]byte, 4096)) {
+		fail("sparse hole read: %d, %v", n, err)
+	}
+	tail := make([]byte, 8)
+	if n, _ := sp.ReadAt(tail, far); n != 4 || string(tail[:4]) != "tail" {
+		fail("sparse tail: %q", tail[:n])
+	}
+	must(sp.Close())
+	if st, err := os.Stat(at("sparse")); err != nil || st.Size() != far+4 {
+		fail("sparse size: %v, %v", st, err)
+	}
+	must(os.Remove(at("sparse")))
+
+	// tar round trip: a tree packed from the mount and unpacked back
+	// into it has the same checksums.
+	src := filepath.Join(t.TempDir(), "src")
+	must(os.MkdirAll(filepath.Join(src, "a/b"), 0o755))
+	for i := range 20 {
+		data := bytes.Repeat([]byte(fmt.Sprintf("file %d ", i)), 1+i*997)
+		must(os.WriteFile(filepath.Join(src, "a", fmt.Sprintf("f%d", i)), data, 0o644))
+	}
+	must(os.WriteFile(filepath.Join(src, "a/b/deep"), want[:3<<20], 0o600))
+	must(os.Symlink("../f1", filepath.Join(src, "a/b/ln")))
+	tarball := filepath.Join(t.TempDir(), "t.tar")
+	run := func(dir string, name string, args ...string) string {
+		t.Helper()
+		cmd := exec.CommandContext(ctx, name, args...)
+		cmd.Dir = dir
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			fail("%s %v in %s: %v\n%s", name, args, dir, err, out)
+		}
+		return string(out)
+	}
+	must(os.Mkdir(at("untar"), 0o755))
+	run(src, "tar", "cf", tarball, "a")
+	run(at("untar"), "tar", "xf", tarball)
+	sums := func(dir string) string {
+		return run(dir, "sh", "-c", "find a -type f | sort | xargs sha256sum; find a -type l | sort | xargs ls -l | awk '{print $1, $(NF-2), $NF}'")
+	}
+	if a, b := sums(src), sums(at("untar")); a != b {
+		fail("tar x into the mount differs:\n%s\nvs\n%s", a, b)
+	}
+	back := filepath.Join(t.TempDir(), "back")
+	must(os.Mkdir(back, 0o755))
+	run(at("untar"), "tar", "cf", filepath.Join(back, "t.tar"), "a")
+	run(back, "tar", "xf", "t.tar")
+	if a, b := sums(src), sums(back); a != b {
+		fail("tar c from the mount differs:\n%s\nvs\n%s", a, b)
+	}
+
+	// git clone of a local repository into the mount, and make in it.
+	repo := filepath.Join(t.TempDir(), "repo")
+	must(os.Mkdir(repo, 0o755))
+	must(os.WriteFile(filepath.Join(repo, "Makefile"), []byte("out.txt: in.txt\n\tcp in.txt out.txt\n"), 0o644))
+	must(os.WriteFile(filepath.Join(repo, "in.txt"), []byte("v1\n"), 0o644))
+	git := []string{"-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main"}
+	run(repo, "git", append(git, "init", "-q")...)
+	run(repo, "git", append(git, "add", ".")...)
+	run(repo, "git", append(git, "commit", "-qm", "init")...)
+	run(mnt, "git", append(git, "clone", "-q", "--no-hardlinks", repo, "clone")...)
+	run(at("clone"), "git", "fsck", "--strict")
+	run(at("clone"), "make")
+	if b, _ := os.ReadFile(at("clone/out.txt")); string(b) != "v1\n" {
+		fail("make output: %q", b)
+	}
+	if out := run(at("clone"), "make"); !strings.Contains(out, "up to date") {
+		fail("second make rebuilt: %s", out)
+	}
+	time.Sleep(1100 * time.Millisecond) // a newer mtime than out.txt's
+	must(os.WriteFile(at("clone/in.txt"), []byte("v2\n"), 0o644))
+	run(at("clone"), "make")
+	if b, _ := os.ReadFile(at("clone/out.txt")); string(b) != "v2\n" {
+		fail("make after a change: %q", b)
+	}
+	if out := run(at("clone"), "git", "status", "--porcelain"); !strings.Contains(out, "M in.txt") {
+		fail("git status: %q", out)
+	}
+
 	// statfs reports the pool's size.
 	var sfs syscall.Statfs_t
 	must(syscall.Statfs(mnt, &sfs))
