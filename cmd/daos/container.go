@@ -13,7 +13,10 @@ import (
 
 	"github.com/daos-go/daos/pkg/client"
 	"github.com/daos-go/daos/pkg/cmdutil"
+	"github.com/daos-go/daos/pkg/control/system"
 	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/dfs"
+	"github.com/daos-go/daos/pkg/placement"
 	"github.com/daos-go/daos/pkg/poolsvc"
 	"github.com/daos-go/daos/pkg/pretty"
 )
@@ -168,6 +171,71 @@ func (o *createOpts) request(args []string) (label, typ string, props map[string
 	return
 }
 
+// dfsAttr is the DFS layout's defaults from the create flags.
+func (o *createOpts) dfsAttr() (dfs.Attr, error) {
+	var a dfs.Attr
+	if o.chunkSize != "" {
+		n, err := system.ParseSize(o.chunkSize)
+		if err != nil {
+			return a, daos.Errorf(daos.ErrInval, "--chunk-size %q: %v", o.chunkSize, err)
+		}
+		a.ChunkSize = n
+	}
+	class := func(flag, v string) (placement.ClassID, error) {
+		if v == "" {
+			return 0, nil
+		}
+		id := placement.Name2ID(strings.ToUpper(strings.TrimSpace(v)))
+		if id == placement.OCUnknown {
+			return 0, daos.Errorf(daos.ErrInval, "%s %q: unknown object class", flag, v)
+		}
+		return id, nil
+	}
+	var err error
+	if a.FileOClass, err = class("--oclass", o.oclass); err != nil {
+		return a, err
+	}
+	a.DirOClass = a.FileOClass
+	if o.fileOclass != "" {
+		if a.FileOClass, err = class("--file-oclass", o.fileOclass); err != nil {
+			return a, err
+		}
+	}
+	if o.dirOclass != "" {
+		if a.DirOClass, err = class("--dir-oclass", o.dirOclass); err != nil {
+			return a, err
+		}
+	}
+	return a, nil
+}
+
+// posixFormatter is a container that can be given DFS's layout.
+type posixFormatter interface {
+	FormatPOSIX(ctx context.Context, attr dfs.Attr) error
+}
+
+// formatPOSIX gives a new POSIX container DFS's layout (superblock, root
+// directory), as DAOS's tool does, so that dfuse and libdfs can mount it;
+// a container that cannot be formatted is removed again.
+func formatPOSIX(ctx context.Context, p poolHandle, uuid string, attr dfs.Attr) error {
+	h, err := p.OpenCont(ctx, uuid, client.RW)
+	if err != nil {
+		return fmt.Errorf("open the new POSIX container to format it: %w", err)
+	}
+	f, ok := h.(posixFormatter)
+	if ok {
+		err = f.FormatPOSIX(ctx, attr)
+	}
+	if cerr := h.Close(ctx); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = p.DestroyContainer(ctx, uuid, true)
+		return fmt.Errorf("format the POSIX container: %w", err)
+	}
+	return nil
+}
+
 // contCreateCommand is `daos container create <pool> [label]`.
 func contCreateCommand(g *globals) *cobra.Command {
 	o := &createOpts{}
@@ -184,10 +252,19 @@ func contCreateCommand(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			attr, err := o.dfsAttr()
+			if err != nil {
+				return err
+			}
 			return g.withPool(cmd, pool, client.RW, func(ctx context.Context, p poolHandle) error {
 				c, err := p.CreateContainer(ctx, label, typ, props)
 				if err != nil {
 					return err
+				}
+				if typ == "POSIX" {
+					if err := formatPOSIX(ctx, p, c.UUID, attr); err != nil {
+						return err
+					}
 				}
 				ci := newContInfo(p.UUID(), c)
 				return cmdutil.Printer{JSON: &g.json, Out: cmd.OutOrStdout()}.Print(ci, func(w io.Writer) error {

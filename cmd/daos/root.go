@@ -13,6 +13,7 @@ import (
 	"github.com/daos-go/daos/pkg/cmdutil"
 	"github.com/daos-go/daos/pkg/control/system"
 	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/dfs"
 	"github.com/daos-go/daos/pkg/engine/target"
 	"github.com/daos-go/daos/pkg/placement"
 	"github.com/daos-go/daos/pkg/poolsvc"
@@ -166,6 +167,11 @@ func (p livePool) OpenCont(ctx context.Context, id string, flags uint64) (contHa
 type liveCont struct{ *client.Container }
 
 func (c liveCont) UUIDString() string { return target.UUID(c.UUID).String() }
+
+// FormatPOSIX gives the container DFS's layout.
+func (c liveCont) FormatPOSIX(ctx context.Context, attr dfs.Attr) error {
+	return dfs.Format(ctx, c.Container, attr)
+}
 
 // ObjectLayout places any class, redundant ones included: the layout is
 // the pool map's answer, whatever this build can do I/O on.
