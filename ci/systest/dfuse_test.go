@@ -312,11 +312,12 @@ func TestDfuse(t *testing.T) {
 		must(<-errs)
 	}
 
-	// A directory of 1,000 entries, listed whole.
+	// A directory of 10,000 entries (the sweep), listed whole.
+	const manyEntries = 10000
 	must(os.Mkdir(at("many"), 0o755))
 	var names []string
-	for i := range 1000 {
-		n := fmt.Sprintf("f%04d", i)
+	for i := range manyEntries {
+		n := fmt.Sprintf("f%05d", i)
 		names = append(names, n)
 		fd, err := os.Create(at("many/" + n))
 		must(err)
@@ -333,7 +334,7 @@ func TestDfuse(t *testing.T) {
 	}
 	slices.Sort(listed)
 	if !slices.Equal(listed, names) {
-		fail("readdir of 1000: got %d names", len(listed))
+		fail("readdir of %d: got %d names", manyEntries, len(listed))
 	}
 
 	// Symbolic links.
@@ -496,7 +497,7 @@ func TestDfuse(t *testing.T) {
 	if err != nil || !bytes.Equal(got, want) {
 		t.Fatalf("second mount big: %d bytes, %v\n%s", len(got), err, p2.log)
 	}
-	if ents, err := os.ReadDir(filepath.Join(mnt2, "many")); err != nil || len(ents) != 1000 {
+	if ents, err := os.ReadDir(filepath.Join(mnt2, "many")); err != nil || len(ents) != manyEntries {
 		t.Fatalf("second mount readdir: %d, %v\n%s", len(ents), err, p2.log)
 	}
 	if err := os.WriteFile(filepath.Join(mnt2, "from2"), []byte("2"), 0o644); err != nil {
