@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"sort"
 	"testing"
 
@@ -13,98 +12,34 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/daos-go/daos/pkg/client"
+	"github.com/daos-go/daos/pkg/client/clienttest"
 	"github.com/daos-go/daos/pkg/daos"
 	"github.com/daos-go/daos/pkg/engine/target"
 	"github.com/daos-go/daos/pkg/fabric"
-	"github.com/daos-go/daos/pkg/hlc"
-	"github.com/daos-go/daos/pkg/object/objclient"
 	"github.com/daos-go/daos/pkg/object/objproto"
 	"github.com/daos-go/daos/pkg/object/objsrv"
 	"github.com/daos-go/daos/pkg/placement"
-	"github.com/daos-go/daos/pkg/rpc"
 	"github.com/daos-go/daos/pkg/vos"
 )
 
-type targets []*target.Target
-
-func (ts targets) Target(i uint32) (*target.Target, error) {
-	if int(i) >= len(ts) {
-		return nil, daos.Errorf(daos.ErrNonexist, "no target %d", i)
-	}
-	return ts[i], nil
-}
-
-var pool = objproto.UUID{0x50, 0x01}
-
-// openHandles is the engines' view of the pool service: container 0xc0 is
-// open for writing through handle 0xc1.
-type openHandles struct{}
-
-func (openHandles) ContHandle(_ context.Context, p, h objproto.UUID) (objproto.UUID, bool, error) {
-	if p != pool || h != (objproto.UUID{0xc1}) {
-		return objproto.UUID{}, false, daos.Errorf(daos.ErrNoHdl, "no container handle")
-	}
-	return objproto.UUID{0xc0}, true, nil
-}
-
-// scmDir is RAM-backed when /dev/shm exists, as an engine's SCM is.
-func scmDir(t testing.TB) string {
-	d, err := os.MkdirTemp("/dev/shm", "clienttest")
-	if err != nil {
-		return t.TempDir()
-	}
-	t.Cleanup(func() { os.RemoveAll(d) })
-	return d
-}
+var pool = clienttest.Pool
 
 const nranks, ntargets = 3, 4
 
 // cluster runs three in-process engines of four targets, each with a
 // shard of the pool, and returns a container view of it.
-func cluster(t testing.TB) (*client.Container, []targets) { return clusterWith(t, nil) }
+func cluster(t testing.TB) (*client.Container, []clienttest.Targets) { return clusterWith(t, nil) }
 
 // clusterWith is cluster with engines that report pool map versions.
-func clusterWith(t testing.TB, maps objsrv.PoolMaps) (*client.Container, []targets) {
+func clusterWith(t testing.TB, maps objsrv.PoolMaps) (*client.Container, []clienttest.Targets) {
 	return clusterOf(t, maps, 0)
 }
 
 // clusterOf is cluster with pool map versions and, when nvme is not zero,
 // shards of that much emulated NVMe (a file in RAM) beside their SCM, so
 // large values go to the NVMe as on a real engine.
-func clusterOf(t testing.TB, maps objsrv.PoolMaps, nvme uint64) (*client.Container, []targets) {
-	ctx := context.Background()
-	uris := map[uint32]fabric.URI{}
-	var all []targets
-	var specs []placement.RankSpec
-	for r := uint32(0); r < nranks; r++ {
-		var ts targets
-		for i := 0; i < ntargets; i++ {
-			cfg := target.Config{Index: i, SCMDir: scmDir(t), LogMode: vos.LogPMem}
-			if nvme != 0 {
-				cfg.NVMeDir = scmDir(t)
-			}
-			tg := target.New(cfg)
-			require.NoError(t, tg.CreateShard(ctx, target.UUID(pool), 128<<20, nvme))
-			t.Cleanup(func() { tg.Close() })
-			ts = append(ts, tg)
-		}
-		reg := rpc.NewRegistry()
-		require.NoError(t, (&objsrv.Service{Targets: ts, Clock: &hlc.Clock{}, Maps: maps, Handles: openHandles{}}).Register(reg))
-		ep, err := rpc.Listen(ctx, rpc.Config{Fabric: fabric.Config{Provider: "tcp", Interface: "127.0.0.1"}, Registry: reg})
-		require.NoError(t, err)
-		t.Cleanup(func() { ep.Close() })
-		uris[r] = ep.URI()
-		all = append(all, ts)
-		specs = append(specs, placement.RankSpec{Rank: r, Targets: ntargets, FaultPath: fmt.Sprintf("/node%d", r)})
-	}
-	pm, err := placement.NewPoolMap(specs)
-	require.NoError(t, err)
-	ep, err := rpc.Listen(ctx, rpc.Config{Fabric: fabric.Config{Provider: "tcp", Interface: "127.0.0.1"}})
-	require.NoError(t, err)
-	t.Cleanup(func() { ep.Close() })
-	c := &client.Container{Pool: client.NewPoolView(pool, pm, uris, nil), UUID: objproto.UUID{0xc0}, Handle: objproto.UUID{0xc1},
-		IO: &objclient.Client{EP: ep, Clock: &hlc.Clock{}}}
-	return c, all
+func clusterOf(t testing.TB, maps objsrv.PoolMaps, nvme uint64) (*client.Container, []clienttest.Targets) {
+	return clienttest.Cluster(t, clienttest.Options{Ranks: nranks, Targets: ntargets, SCMBytes: 128 << 20, NVMeBytes: nvme, Maps: maps})
 }
 
 func oidOf(t testing.TB, c *client.Container, class string, lo uint64) daos.ObjectID {
