@@ -100,7 +100,7 @@ func dgo_cont_open(poh C.uint64_t, cont *C.char, flags C.uint, coh *C.daos_handl
 	}
 	id := C.GoString(cont)
 	return run(ev, func(ctx context.Context) error {
-		h, ci, err := lib.ContOpen(ctx, uint64(poh), id, uint32(flags))
+		h, ci, err := lib.ContOpen(ctx, uint64(poh), id, uint32(flags), info != nil)
 		if err != nil {
 			return err
 		}

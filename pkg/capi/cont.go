@@ -54,8 +54,9 @@ func cloneProps(m map[string]string) map[string]string {
 	return out
 }
 
-// ContOpen is daos_cont_open: id is a label or a UUID string.
-func (l *Lib) ContOpen(ctx context.Context, poh uint64, id string, flags uint32) (uint64, *poolsvc.ContInfo, error) {
+// ContOpen is daos_cont_open: id is a label or a UUID string. The
+// information is returned only when wantInfo asks (it costs a query).
+func (l *Lib) ContOpen(ctx context.Context, poh uint64, id string, flags uint32, wantInfo bool) (uint64, *poolsvc.ContInfo, error) {
 	p, err := lookup[*pool](l, poh, "pool")
 	if err != nil {
 		return 0, nil, err
@@ -72,10 +73,12 @@ func (l *Lib) ContOpen(ctx context.Context, poh uint64, id string, flags uint32)
 	}
 	// The information as of the open, this handle included (what the
 	// container had when it was looked up does not count it).
-	info, err := c.Query(ctx)
-	if err != nil {
-		_ = c.Close(ctx)
-		return 0, nil, err
+	var info *poolsvc.ContInfo
+	if wantInfo {
+		if info, err = c.Query(ctx); err != nil {
+			_ = c.Close(ctx)
+			return 0, nil, err
+		}
 	}
 	h, err := l.add(&container{c: c, pool: p})
 	if err != nil {

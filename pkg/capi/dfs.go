@@ -65,7 +65,7 @@ func (l *Lib) DFSContCreate(ctx context.Context, poh uint64, label string, props
 		_ = l.ContDestroy(ctx, poh, id, true)
 		return "", 0, 0, err
 	}
-	if coh, _, err = l.ContOpen(ctx, poh, id, ContRW); err != nil {
+	if coh, _, err = l.ContOpen(ctx, poh, id, ContRW, false); err != nil {
 		return undo(err)
 	}
 	c, err := lookup[*container](l, coh, "container")

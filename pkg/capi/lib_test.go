@@ -94,7 +94,7 @@ func TestHandlesAreTyped(t *testing.T) {
 	// An event queue handle is no pool, container or object handle.
 	_, err = l.PoolQuery(ctx, eq)
 	requireCode(t, daos.ErrNoHdl, err)
-	_, _, err = l.ContOpen(ctx, eq, "c", ContRW)
+	_, _, err = l.ContOpen(ctx, eq, "c", ContRW, false)
 	requireCode(t, daos.ErrNoHdl, err)
 	requireCode(t, daos.ErrNoHdl, l.ObjClose(eq))
 	requireCode(t, daos.ErrNoHdl, l.PoolDisconnect(ctx, 0))
