@@ -171,10 +171,14 @@ func (f *fsys) errno(op string, err error) syscall.Errno {
 	return no
 }
 
-// settle keeps a change going when the kernel interrupts its request:
-// the caller may retry on EINTR, so a change must either not have
-// happened or have finished, and one sent to the servers may have.
-// Reads keep the interruptible context.
+// settle keeps a request going when the kernel interrupts it: a change
+// must either not have happened or have finished (one sent to the servers
+// may have), and a lookup, getattr or read answered with EINTR fails
+// system calls that programs do not retry (utimensat after an interrupted
+// lookup did, in CI): Go programs get a preemption signal every few
+// milliseconds, and the kernel turns each into an interrupt. Every
+// operation finishes instead; an RPC without a deadline still ends
+// after the RPC layer's default timeout.
 func settle(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
 
 // ino derives a stable inode number from the object id, so the kernel
@@ -226,6 +230,7 @@ func (n *node) child(ctx context.Context, o *dfs.Obj, out *fuse.EntryOut) (*fs.I
 // Lookup opens name without following a final symbolic link: the
 // kernel resolves links itself through Readlink.
 func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
+	ctx = settle(ctx)
 	o, err := n.fsys.dfs.LookupRel(ctx, n.handle(), name, n.fsys.openFlags|syscall.O_NOFOLLOW)
 	if err != nil {
 		return nil, n.fsys.errno("lookup "+name, err)
@@ -234,6 +239,7 @@ func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs
 }
 
 func (n *node) Getattr(ctx context.Context, _ fs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	ctx = settle(ctx)
 	st, err := n.fsys.dfs.Ostat(ctx, n.handle())
 	if err != nil {
 		return n.fsys.errno("getattr", err)
@@ -345,6 +351,7 @@ func (n *node) fileOf(fh fs.FileHandle) *dfs.Obj {
 }
 
 func (n *node) Read(ctx context.Context, fh fs.FileHandle, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
+	ctx = settle(ctx)
 	o := n.fileOf(fh)
 	got, err := n.fsys.dfs.Read(ctx, o, [][]byte{dest}, uint64(off))
 	if err != nil {
@@ -376,6 +383,7 @@ func (n *node) Fsync(ctx context.Context, _ fs.FileHandle, _ uint32) syscall.Err
 // node's handle is used, as it follows renames; a file unlinked
 // meanwhile has no entry left to stamp.
 func (n *node) Flush(ctx context.Context, fh fs.FileHandle) syscall.Errno {
+	ctx = settle(ctx)
 	f, ok := fh.(*file)
 	if !ok || !f.written.Swap(false) {
 		return 0
@@ -483,6 +491,7 @@ const readdirBatch = 512
 // Readdir lists the whole directory at open; go-fuse pages it out to
 // the kernel.
 func (n *node) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
+	ctx = settle(ctx)
 	var anchor dfs.Anchor
 	var list []fuse.DirEntry
 	d := n.handle()
@@ -500,6 +509,7 @@ func (n *node) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
 
 // Getxattr with an empty dest asks for the size.
 func (n *node) Getxattr(ctx context.Context, attr string, dest []byte) (uint32, syscall.Errno) {
+	ctx = settle(ctx)
 	v, err := n.fsys.dfs.Getxattr(ctx, n.handle(), attr)
 	if err != nil {
 		return 0, n.fsys.errno("getxattr "+attr, err)
@@ -518,6 +528,7 @@ func (n *node) Setxattr(ctx context.Context, attr string, data []byte, flags uin
 
 // Listxattr returns the names NUL-terminated, as listxattr(2) does.
 func (n *node) Listxattr(ctx context.Context, dest []byte) (uint32, syscall.Errno) {
+	ctx = settle(ctx)
 	names, err := n.fsys.dfs.Listxattr(ctx, n.handle())
 	if err != nil {
 		return 0, n.fsys.errno("listxattr", err)
@@ -546,6 +557,7 @@ const (
 )
 
 func (n *node) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
+	ctx = settle(ctx)
 	total, free := uint64(nominalSize), uint64(nominalSize)
 	if sp := n.fsys.cfg.Space; sp != nil {
 		t, f, err := sp(ctx)
