@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"slices"
 	"sort"
 	"sync"
 
@@ -550,6 +551,18 @@ func (a *Array) chunkDkeys(ctx context.Context) ([]uint64, error) {
 		}
 	}
 	return out, nil
+}
+
+// Chunks lists, in increasing order, the chunks of the array that hold
+// records (written data or the zero cell an extension leaves); every
+// other chunk is a hole. A copier reads only these.
+func (a *Array) Chunks(ctx context.Context) ([]uint64, error) {
+	cs, err := a.chunkDkeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(cs)
+	return slices.Compact(cs), nil
 }
 
 // SetSize makes the array size cells long (daos_array_set_size): chunks

@@ -91,10 +91,7 @@ func (fs *FS) SetAttr(ctx context.Context, o *Obj, st *Stat, which int) (*Stat, 
 		e.GID = st.GID
 	}
 	e.Ctime = now()
-	b := e.encode()
-	iod := daos.IOD{Name: entAkey, Type: daos.IODSingle, Size: uint64(len(b))}
-	// CondDkeyUpdate: an entry removed meanwhile stays removed.
-	if _, err := d.Update(ctx, key, []daos.IOD{iod}, [][]byte{b}, daos.CondDkeyUpdate); err != nil {
+	if err := fs.updateEntry(ctx, d, key, e); err != nil {
 		return nil, wrap("setattr", o.name, err)
 	}
 	out, err := fs.statOf(ctx, e)
@@ -102,6 +99,15 @@ func (fs *FS) SetAttr(ctx context.Context, o *Obj, st *Stat, which int) (*Stat, 
 		return nil, wrap("setattr", o.name, err)
 	}
 	return out, nil
+}
+
+// updateEntry rewrites an existing entry; one removed meanwhile stays
+// removed (ENOENT) rather than coming back.
+func (fs *FS) updateEntry(ctx context.Context, d *client.Object, key []byte, e *entry) error {
+	b := e.encode()
+	iod := daos.IOD{Name: entAkey, Type: daos.IODSingle, Size: uint64(len(b))}
+	_, err := d.Update(ctx, key, []daos.IOD{iod}, [][]byte{b}, daos.CondDkeyUpdate)
+	return err
 }
 
 func checkXattrName(op, name string) error {

@@ -129,3 +129,18 @@ func (fs *FS) Punch(ctx context.Context, o *Obj, off, n uint64) error {
 	}
 	return nil
 }
+
+// DataChunks lists, in increasing order, the chunks of file o that may
+// hold data, with the file's chunk size: bytes outside them are holes.
+// A copier uses it to keep sparse files sparse without reading holes.
+func (fs *FS) DataChunks(ctx context.Context, o *Obj) (chunkSize uint64, chunks []uint64, err error) {
+	a, err := o.file("list chunks")
+	if err != nil {
+		return 0, nil, err
+	}
+	cs, err := a.Chunks(ctx)
+	if err != nil {
+		return 0, nil, wrap("list chunks", o.name, err)
+	}
+	return a.ChunkSize(), cs, nil
+}
