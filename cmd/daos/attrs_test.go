@@ -10,6 +10,7 @@ import (
 
 	"github.com/daos-go/daos/pkg/client"
 	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/dfs"
 	"github.com/daos-go/daos/pkg/placement"
 	"github.com/daos-go/daos/pkg/poolsvc"
 )
@@ -106,6 +107,7 @@ type fakeCont struct {
 	next   daos.Epoch
 	pm     *placement.PoolMap
 	acl    *client.ContACL // made on first use (acl_test.go)
+	fs     *dfs.FS         // what MountDFS mounts (filesystem_test.go)
 }
 
 func newFakeCont() *fakeCont {

@@ -23,7 +23,8 @@ type ObjInfo struct {
 }
 
 // Info reports o's class and chunk size as they are now
-// (dfs_obj_get_info); a directory's unset defaults are the container's.
+// (dfs_obj_get_info); a directory's unset defaults are the container's,
+// and the container's unset ones the class the pool would pick.
 func (fs *FS) Info(ctx context.Context, o *Obj) (*ObjInfo, error) {
 	if o == nil || o.fs != fs {
 		return nil, fail("get info", "", syscall.EINVAL)
@@ -35,8 +36,8 @@ func (fs *FS) Info(ctx context.Context, o *Obj) (*ObjInfo, error) {
 	in := &ObjInfo{OID: e.OID, ChunkSize: firstNonZero(e.ChunkSize, fs.sb.ChunkSize)}
 	switch {
 	case isDir(e.Mode):
-		in.FileOClass = firstNonZero(e.OClass, fs.sb.FileOClass)
-		in.DirOClass = firstNonZero(e.OClass, fs.sb.DirOClass)
+		in.FileOClass = firstNonZero(e.OClass, fs.sb.FileOClass, fs.poolDefault(placement.OTArrayByte))
+		in.DirOClass = firstNonZero(e.OClass, fs.sb.DirOClass, fs.poolDefault(placement.OTMultiHashed))
 		in.OClass = in.FileOClass
 	case e.Mode&syscall.S_IFMT == syscall.S_IFREG:
 		in.OClass = placement.OIDClass(e.OID)
@@ -84,4 +85,14 @@ func (fs *FS) setDirDefault(ctx context.Context, op string, o *Obj, set func(*en
 		return wrap(op, o.name, err)
 	}
 	return nil
+}
+
+// poolDefault is the class an object of type t gets when no one chose
+// one (0 when the pool's shape cannot say).
+func (fs *FS) poolDefault(t placement.OType) placement.ClassID {
+	cid, err := placement.DefaultClass(t, 0, fs.shape)
+	if err != nil {
+		return 0
+	}
+	return cid
 }

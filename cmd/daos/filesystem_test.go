@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/daos-go/daos/pkg/client/clienttest"
+	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/dfs"
+)
+
+// MountDFS gives the fake container the namespace a test put in it.
+func (c *fakeCont) MountDFS(context.Context, bool) (*dfs.FS, error) {
+	if c.fs == nil {
+		return nil, daos.Errorf(daos.ErrInval, "container is not POSIX")
+	}
+	return c.fs, nil
+}
+
+type oids struct {
+	mu   sync.Mutex
+	next uint64
+}
+
+func (o *oids) AllocOIDs(_ context.Context, n uint64) (uint64, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	first := o.next + 1
+	o.next += n
+	return first, nil
+}
+
+// posixPool is a fake pool whose container is a real DFS namespace on
+// in-process engines.
+func posixPool(t *testing.T) *fakePool {
+	c, _ := clienttest.Cluster(t, clienttest.Options{Ranks: 3, Targets: 1, SCMBytes: 64 << 20})
+	ctx := context.Background()
+	require.NoError(t, dfs.Format(ctx, c, dfs.Attr{ChunkSize: 64 << 10}))
+	fs, err := dfs.Mount(ctx, c, dfs.RDWR, dfs.WithOIDAllocator(&oids{}))
+	require.NoError(t, err)
+	fc := newFakeCont()
+	fc.fs = fs
+	return &fakePool{cont: fc}
+}
+
+func TestParseLocation(t *testing.T) {
+	l, err := parseLocation("--dst", "daos://tank/c1")
+	require.NoError(t, err)
+	require.Equal(t, location{pool: "tank", cont: "c1", path: "/"}, l)
+	l, err = parseLocation("--dst", "daos://tank/c1/a//b/../c/")
+	require.NoError(t, err)
+	require.Equal(t, location{pool: "tank", cont: "c1", path: "/a/c"}, l)
+	require.Equal(t, "daos://tank/c1/a/c", l.String())
+	l, err = parseLocation("--src", "rel/dir")
+	require.NoError(t, err)
+	wd, _ := os.Getwd()
+	require.Equal(t, filepath.Join(wd, "rel/dir"), l.path)
+	for _, bad := range []string{"", "daos://", "daos://tank", "daos://tank/", "daos:///c1", "daos://bad label/c1"} {
+		_, err := parseLocation("--src", bad)
+		require.Error(t, err, bad)
+		require.Contains(t, err.Error(), "--src", bad)
+	}
+}
+
+func TestFilesystemCopyAndAttrs(t *testing.T) {
+	f := posixPool(t)
+	src := filepath.Join(t.TempDir(), "data")
+	require.NoError(t, os.MkdirAll(filepath.Join(src, "sub"), 0o750))
+	require.NoError(t, os.WriteFile(filepath.Join(src, "sub", "f"), []byte("payload"), 0o640))
+	require.NoError(t, os.Symlink("sub/f", filepath.Join(src, "l")))
+
+	out, errOut, code := run(t, f, "filesystem", "copy", "--src", src, "--dst", "daos://tank/c1")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "Successfully copied to DAOS: daos://tank/c1")
+	require.Contains(t, out, "Directories: 2")
+	require.Contains(t, out, "Files:       1")
+	require.Contains(t, out, "Links:       1")
+	require.True(t, f.cont.closed && f.disconnected, "the container and pool were not released")
+
+	// Back out, with JSON.
+	dst := t.TempDir()
+	out, errOut, code = run(t, f, "fs", "copy", "-s", "daos://tank/c1/data", "-d", dst, "-j")
+	require.Equal(t, 0, code, errOut)
+	var env struct {
+		Response copyResult `json:"response"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &env), out)
+	require.Equal(t, copyResult{Src: "daos://tank/c1/data", Dst: dst, NumDirs: 2, NumFiles: 1, NumLinks: 1, Bytes: 7}, env.Response)
+	b, err := os.ReadFile(filepath.Join(dst, "data", "sub", "f"))
+	require.NoError(t, err)
+	require.Equal(t, "payload", string(b))
+	tgt, err := os.Readlink(filepath.Join(dst, "data", "l"))
+	require.NoError(t, err)
+	require.Equal(t, "sub/f", tgt)
+
+	// A missing source names itself.
+	_, errOut, code = run(t, f, "fs", "copy", "-s", "daos://tank/c1/nope", "-d", dst)
+	require.NotEqual(t, 0, code)
+	require.Contains(t, errOut, "daos://tank/c1/nope")
+
+	// Attributes: a directory's defaults, then a new file with its own.
+	out, errOut, code = run(t, f, "fs", "get-attr", "tank", "c1", "--dfs-path", "/data/sub")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "Object Chunk Size = 65536")
+	_, errOut, code = run(t, f, "fs", "set-attr", "tank", "c1", "-H", "/data/sub", "-o", "S2", "-z", "128KiB")
+	require.Equal(t, 0, code, errOut)
+	out, _, _ = run(t, f, "fs", "get-attr", "tank", "c1", "-H", "/data/sub")
+	require.Contains(t, out, "Object Class = S2\n")
+	require.Contains(t, out, "Object Chunk Size = 131072\n")
+	_, errOut, code = run(t, f, "fs", "set-attr", "tank", "c1", "-H", "/mnt/x/data/new", "-I", "/mnt/x", "-o", "S1", "-z", "8KiB")
+	require.Equal(t, 0, code, errOut)
+	out, _, _ = run(t, f, "-j", "fs", "get-attr", "tank", "c1", "-H", "/data/new")
+	var attrs struct {
+		Response fileAttrs `json:"response"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &attrs), out)
+	require.Equal(t, fileAttrs{OClass: "S1", ChunkSize: 8192}, attrs.Response)
+	_, errOut, code = run(t, f, "fs", "set-attr", "tank", "c1", "-H", "/data/new", "-o", "S2")
+	require.NotEqual(t, 0, code)
+	require.Contains(t, errOut, "keeps the class")
+	_, errOut, code = run(t, f, "fs", "reset-attr", "tank", "c1", "-H", "/data/sub")
+	require.Equal(t, 0, code, errOut)
+	out, _, _ = run(t, f, "fs", "get-attr", "tank", "c1", "-H", "/data/sub")
+	require.Contains(t, out, "Object Chunk Size = 65536")
+	require.NotContains(t, out, "Object Class = S2")
+
+	for _, args := range [][]string{
+		{"fs", "copy", "--src", src},
+		{"fs", "copy", "--dst", dst},
+		{"fs", "get-attr", "tank", "c1"},
+		{"fs", "get-attr", "tank", "c1", "-H", "relative"},
+		{"fs", "set-attr", "tank", "c1", "-H", "/data"},
+		{"fs", "set-attr", "tank", "c1", "-H", "/data", "-o", "NOPE"},
+		{"fs", "set-attr", "tank", "c1", "-H", "/data", "-z", "lots"},
+		{"fs", "get-attr", "tank", "c1", "-H", "/nope"},
+	} {
+		_, errOut, code := run(t, f, args...)
+		require.NotEqual(t, 0, code, "%v", args)
+		require.NotEmpty(t, strings.TrimSpace(errOut), "%v", args)
+	}
+}
