@@ -139,8 +139,9 @@ func run(o *opts) error {
 	defer fsys.Umount()
 
 	cfg := dfuse.Config{
-		AttrTimeout:    defaultAttrTime,
-		EntryTimeout:   defaultDentryTime,
+		AttrTimeout:     defaultAttrTime,
+		EntryTimeout:    defaultDentryTime,
+		NegativeTimeout: defaultDentryTime,
 		SingleThreaded: o.singleThread,
 		MaxBackground:  o.threadCount,
 		Name:           "dfuse:" + o.pool + "/" + o.cont,
@@ -154,7 +155,7 @@ func run(o *opts) error {
 		},
 	}
 	if o.disableCaching {
-		cfg.AttrTimeout, cfg.EntryTimeout = 0, 0
+		cfg.AttrTimeout, cfg.EntryTimeout, cfg.NegativeTimeout = 0, 0, 0
 	} else if err := cacheAttrs(setup, cont, &cfg); err != nil {
 		return err
 	}
@@ -244,25 +245,58 @@ func formatAttr(cont *client.Container) dfs.Attr {
 }
 
 // cacheAttrs applies the container attributes DAOS's dfuse reads for
-// its cache timeouts, when set: a duration ("5s") or whole seconds.
+// its caches, when set: timeouts as a duration ("5s") or whole seconds,
+// dfuse-data-cache as on, off, otoc (open to close) or a duration.
 func cacheAttrs(ctx context.Context, cont *client.Container, cfg *dfuse.Config) error {
 	attrs, err := cont.GetAttrs(ctx)
 	if err != nil {
 		return fmt.Errorf("read container attributes: %w", err)
 	}
-	for name, dst := range map[string]*time.Duration{
-		"dfuse-attr-time":   &cfg.AttrTimeout,
-		"dfuse-dentry-time": &cfg.EntryTimeout,
-	} {
+	return applyCacheAttrs(attrs, cfg)
+}
+
+func applyCacheAttrs(attrs map[string][]byte, cfg *dfuse.Config) error {
+	value := func(name string) (string, bool) {
 		v, ok := attrs[name]
+		return strings.TrimSpace(strings.TrimRight(string(v), "\x00")), ok
+	}
+	for name, dst := range map[string]*time.Duration{
+		"dfuse-attr-time":    &cfg.AttrTimeout,
+		"dfuse-dentry-time":  &cfg.EntryTimeout,
+		"dfuse-ndentry-time": &cfg.NegativeTimeout,
+	} {
+		v, ok := value(name)
 		if !ok {
 			continue
 		}
-		d, err := parseTime(strings.TrimRight(string(v), "\x00"))
+		d, err := parseTime(v)
 		if err != nil {
 			return fmt.Errorf("container attribute %s: %w", name, err)
 		}
 		*dst = d
+	}
+	if v, ok := value("dfuse-dentry-dir-time"); ok {
+		d, err := parseTime(v)
+		if err != nil {
+			return fmt.Errorf("container attribute dfuse-dentry-dir-time: %w", err)
+		}
+		cfg.DirEntryTimeout = &d
+	}
+	if v, ok := value("dfuse-data-cache"); ok {
+		switch strings.ToLower(v) {
+		case "on", "true":
+			cfg.DataCache = dfuse.DataCache{Mode: dfuse.DataCacheOn}
+		case "off", "false":
+			cfg.DataCache = dfuse.DataCache{Mode: dfuse.DataCacheOff}
+		case "otoc":
+			cfg.DataCache = dfuse.DataCache{Mode: dfuse.DataCacheOpenToClose}
+		default:
+			d, err := parseTime(v)
+			if err != nil {
+				return fmt.Errorf("container attribute dfuse-data-cache: %q: want on, off, otoc or a duration", v)
+			}
+			cfg.DataCache = dfuse.DataCache{Mode: dfuse.DataCacheFor, Time: d}
+		}
 	}
 	return nil
 }

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/daos-go/daos/pkg/dfuse"
 )
 
 func TestPositional(t *testing.T) {
@@ -37,6 +40,37 @@ func TestParseTime(t *testing.T) {
 	for _, in := range []string{"", "-1s", "soon"} {
 		if _, err := parseTime(in); err == nil {
 			t.Errorf("parseTime(%q) accepted", in)
+		}
+	}
+}
+
+func TestCacheAttrs(t *testing.T) {
+	cfg := dfuse.Config{AttrTimeout: time.Second, EntryTimeout: time.Second, NegativeTimeout: time.Second}
+	err := applyCacheAttrs(map[string][]byte{
+		"dfuse-attr-time":       []byte("10"),
+		"dfuse-dentry-time":     []byte("2s\x00"),
+		"dfuse-ndentry-time":    []byte("0"),
+		"dfuse-dentry-dir-time": []byte("30s"),
+		"dfuse-data-cache":      []byte("1m"),
+		"unrelated":             []byte("x"),
+	}, &cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.AttrTimeout != 10*time.Second || cfg.EntryTimeout != 2*time.Second || cfg.NegativeTimeout != 0 ||
+		cfg.DirEntryTimeout == nil || *cfg.DirEntryTimeout != 30*time.Second ||
+		cfg.DataCache != (dfuse.DataCache{Mode: dfuse.DataCacheFor, Time: time.Minute}) {
+		t.Fatalf("applied: %+v", cfg)
+	}
+	for v, mode := range map[string]dfuse.DataCacheMode{"on": dfuse.DataCacheOn, "OFF": dfuse.DataCacheOff, "otoc": dfuse.DataCacheOpenToClose} {
+		if err := applyCacheAttrs(map[string][]byte{"dfuse-data-cache": []byte(v)}, &cfg); err != nil || cfg.DataCache.Mode != mode {
+			t.Errorf("dfuse-data-cache %q: %+v, %v", v, cfg.DataCache, err)
+		}
+	}
+	for name, v := range map[string]string{"dfuse-attr-time": "soon", "dfuse-data-cache": "sometimes", "dfuse-dentry-dir-time": "-3s"} {
+		err := applyCacheAttrs(map[string][]byte{name: []byte(v)}, &cfg)
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s=%q: %v, want an error naming it", name, v, err)
 		}
 	}
 }

@@ -38,6 +38,14 @@ type Config struct {
 	// attributes and names (and the absence of names); zero disables
 	// caching, so every access asks the container.
 	AttrTimeout, EntryTimeout time.Duration
+	// NegativeTimeout bounds how long the kernel trusts that a name does
+	// not exist.
+	NegativeTimeout time.Duration
+	// DirEntryTimeout, when set, is EntryTimeout for directories.
+	DirEntryTimeout *time.Duration
+	// DataCache says how long file data stays in the page cache between
+	// opens.
+	DataCache DataCache
 	// SingleThreaded serves one request at a time.
 	SingleThreaded bool
 	// MaxBackground bounds the asynchronous requests (readahead,
@@ -53,6 +61,32 @@ type Config struct {
 	Debug bool
 	// Logger receives errors that map to EIO (nil: the standard logger).
 	Logger *log.Logger
+}
+
+// DataCacheMode is how file data is cached by the kernel.
+type DataCacheMode int
+
+const (
+	// DataCacheAttr keeps data between opens while attributes are cached
+	// at all (AttrTimeout > 0), the default.
+	DataCacheAttr DataCacheMode = iota
+	// DataCacheOn keeps data between opens for as long as the kernel
+	// wants.
+	DataCacheOn
+	// DataCacheOpenToClose caches data only while a file is open: each
+	// open reads afresh.
+	DataCacheOpenToClose
+	// DataCacheOff bypasses the page cache (direct I/O).
+	DataCacheOff
+	// DataCacheFor keeps data between opens when the previous open was
+	// less than DataCache.Time ago.
+	DataCacheFor
+)
+
+// DataCache is the data caching policy (DAOS's dfuse-data-cache).
+type DataCache struct {
+	Mode DataCacheMode
+	Time time.Duration // for DataCacheFor
 }
 
 // fsys is what all nodes of one mount share.
@@ -71,6 +105,9 @@ type node struct {
 
 	mu  sync.Mutex
 	obj *dfs.Obj
+	// lastOpen is when the file was last opened (ns since the epoch),
+	// for DataCacheFor.
+	lastOpen atomic.Int64
 }
 
 // Mount serves d at dir until the returned server is unmounted.
@@ -83,7 +120,7 @@ func Mount(dir string, d *dfs.FS, cfg Config) (*fuse.Server, error) {
 		f.openFlags = syscall.O_RDONLY
 	}
 	root := &node{fsys: f, obj: d.Root()}
-	attr, entry, neg := cfg.AttrTimeout, cfg.EntryTimeout, cfg.EntryTimeout
+	attr, entry, neg := cfg.AttrTimeout, cfg.EntryTimeout, cfg.NegativeTimeout
 	name := cfg.Name
 	if name == "" {
 		name = "dfuse"
@@ -220,6 +257,11 @@ func (n *node) child(ctx context.Context, o *dfs.Obj, out *fuse.EntryOut) (*fs.I
 		return nil, n.fsys.errno("stat "+o.Name(), err)
 	}
 	fillAttr(&out.Attr, st)
+	if d := n.fsys.cfg.DirEntryTimeout; d != nil && st.Mode&syscall.S_IFMT == syscall.S_IFDIR {
+		// go-fuse puts the mount's timeout in where a node left zero, so
+		// "no caching" is the smallest timeout there is.
+		out.SetEntryTimeout(max(*d, time.Nanosecond))
+	}
 	ch := n.NewInode(ctx, &node{fsys: n.fsys, obj: o}, fs.StableAttr{Mode: st.Mode & syscall.S_IFMT, Ino: ino(st.OID)})
 	// An inode still known to the kernel is reused; its handle may be
 	// under an old name (renamed by another client), so refresh it.
@@ -304,13 +346,31 @@ func (n *node) Open(ctx context.Context, flags uint32) (fs.FileHandle, uint32, s
 			return nil, 0, n.fsys.errno("open O_TRUNC "+o.Name(), err)
 		}
 	}
-	var fuseFlags uint32
-	if n.fsys.cfg.AttrTimeout > 0 {
-		// Keep the page cache between opens while attributes are
-		// trusted; without caching every read goes to DFS.
-		fuseFlags |= fuse.FOPEN_KEEP_CACHE
+	return &file{obj: o}, n.cacheFlags(), 0
+}
+
+// cacheFlags tells the kernel what to do with the file's cached pages
+// at this open: keep them, drop them (no flag), or not use the cache.
+func (n *node) cacheFlags() uint32 {
+	dc := n.fsys.cfg.DataCache
+	now := time.Now().UnixNano()
+	last := n.lastOpen.Swap(now)
+	switch dc.Mode {
+	case DataCacheOn:
+		return fuse.FOPEN_KEEP_CACHE
+	case DataCacheOff:
+		return fuse.FOPEN_DIRECT_IO
+	case DataCacheFor:
+		if last != 0 && time.Duration(now-last) < dc.Time {
+			return fuse.FOPEN_KEEP_CACHE
+		}
+		return 0
+	case DataCacheAttr:
+		if n.fsys.cfg.AttrTimeout > 0 {
+			return fuse.FOPEN_KEEP_CACHE
+		}
 	}
-	return &file{obj: o}, fuseFlags, 0
+	return 0
 }
 
 // owned sets a new object's owner to the caller's, as DFS records the
