@@ -142,10 +142,10 @@ func run(o *opts) error {
 		AttrTimeout:     defaultAttrTime,
 		EntryTimeout:    defaultDentryTime,
 		NegativeTimeout: defaultDentryTime,
-		SingleThreaded: o.singleThread,
-		MaxBackground:  o.threadCount,
-		Name:           "dfuse:" + o.pool + "/" + o.cont,
-		Debug:          o.debug,
+		SingleThreaded:  o.singleThread,
+		MaxBackground:   o.threadCount,
+		Name:            "dfuse:" + o.pool + "/" + o.cont,
+		Debug:           o.debug,
 		Space: func(ctx context.Context) (uint64, uint64, error) {
 			sp, err := pool.Space(ctx)
 			if err != nil {
