@@ -199,6 +199,7 @@ const (
 	opAggregate // raises the boundary; opAggregateRange records do the work
 	opDiscard
 	opAggregateRange
+	opBatch // steps of opUpdate and opPunch applied together
 )
 
 func encodeAggRange(cont ContainerID, upTo daos.Epoch, from, to daos.ObjectID) []byte {

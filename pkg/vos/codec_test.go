@@ -75,6 +75,7 @@ func FuzzDecodeRecords(f *testing.F) {
 	f.Add(uint8(opPunch), encodePunch(&punchOp{cont: ContainerID{1}, epoch: 1, dkeys: []string{"d"}}))
 	f.Add(uint8(opCommit), encodeContOp(contOp{a: 1}))
 	f.Add(uint8(opSetSnapshots), encodeSnapshots(ContainerID{}, []daos.Epoch{3}))
+	f.Add(uint8(opBatch), encodeBatch([]batchStep{{u: sampleUpdate()}, {p: &punchOp{cont: ContainerID{1}, epoch: 1, dkeys: []string{"d"}}}}))
 	f.Fuzz(func(t *testing.T, typ uint8, payload []byte) {
 		switch typ % 4 {
 		case 0:

@@ -232,6 +232,21 @@ func (p *Pool) replayOp(typ uint8, payload []byte) error {
 			return corrupt("punch", err)
 		}
 		p.applyPunch(op)
+	case opBatch:
+		steps, err := decodeBatch(payload)
+		if err != nil {
+			return err
+		}
+		for _, s := range steps {
+			cont := s.contID()
+			if _, err := p.container(cont); err != nil {
+				return corrupt("batch", err)
+			}
+			if s.u != nil && p.nvme == nil && s.u.usesNVMe() {
+				return corrupt("batch", daos.Errorf(daos.ErrDfInval, "record refers to NVMe but the pool has none"))
+			}
+		}
+		p.applyBatch(steps)
 	default:
 		return daos.Errorf(daos.ErrDfInval, "unknown journal record type %d", typ)
 	}
