@@ -127,6 +127,17 @@ func (c *Client) Punch(ctx context.Context, s Shard, h objproto.Header, kind obj
 	return resp.Epoch, nil
 }
 
+// Batch applies steps to one shard, all or none.
+func (c *Client) Batch(ctx context.Context, s Shard, h objproto.Header, steps []objproto.BatchStep) (daos.Epoch, error) {
+	c.stamp(&h, s)
+	resp := &objproto.UpdateResp{}
+	if err := c.EP.Call(ctx, s.URI, objproto.OpBatch, &objproto.BatchReq{Header: h, Steps: steps}, resp); err != nil {
+		return 0, err
+	}
+	c.Clock.Update(resp.HLC)
+	return resp.Epoch, nil
+}
+
 // Enumerate lists one batch of what req asks for.
 func (c *Client) Enumerate(ctx context.Context, s Shard, req objproto.EnumReq) (*objproto.EnumResp, error) {
 	c.stamp(&req.Header, s)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/daos-go/daos/pkg/daos"
 	"github.com/daos-go/daos/pkg/rpc"
+	"github.com/daos-go/daos/pkg/vos"
 )
 
 func roundTrip(t *testing.T, in, out rpc.Message) {
@@ -48,6 +49,11 @@ func TestRoundTrips(t *testing.T) {
 		Extents: []Extent{{Recx: daos.Recx{Idx: 1, Nr: 2}, Epoch: 3}}, RecordSize: 8, Anchor: []byte("z"), EOF: true, MapVersion: 4}, &EnumResp{})
 	roundTrip(t, &QueryKeyReq{Header: hdr, Query: daos.GetMax | daos.GetDkey, Dkey: []byte("d"), Akey: []byte("a")}, &QueryKeyReq{})
 	roundTrip(t, &QueryKeyResp{Dkey: []byte("d"), Akey: []byte("a"), Recx: daos.Recx{Idx: 4, Nr: 1}, MapVersion: 1}, &QueryKeyResp{})
+	roundTrip(t, &BatchReq{Header: hdr, Steps: []BatchStep{
+		{Kind: vos.BatchUpdate, Flags: daos.CondDkeyInsert, Dkey: []byte("new"), IODs: iods[:1], Data: []byte("entry")},
+		{Kind: vos.BatchPunchDkey, Flags: daos.CondPunch, Dkey: []byte("old"), IODs: []daos.IOD{}},
+		{Kind: vos.BatchPunchAkeys, Dkey: []byte("x"), IODs: []daos.IOD{}, Akeys: [][]byte{[]byte("a")}},
+	}}, &BatchReq{})
 }
 
 func TestRejects(t *testing.T) {
@@ -74,6 +80,9 @@ func TestRejects(t *testing.T) {
 	bad(&FetchReq{Header: hdr, Dkey: []byte("d")}, &FetchReq{}, func(b []byte) []byte {
 		return append(b[:hdrLen+2], 0xff, 0xff, 0xff, 0xff, 0x0f)
 	})
+	// A batch step of kind 0.
+	bad(&BatchReq{Header: hdr, Steps: []BatchStep{{Kind: vos.BatchPunchDkey, Dkey: []byte("d")}}}, &BatchReq{},
+		func(b []byte) []byte { b[hdrLen+1] = 0; return b })
 	// Trailing garbage.
 	bad(&UpdateResp{}, &UpdateResp{}, func(b []byte) []byte { return append(b, 1) })
 }
@@ -84,7 +93,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add(uint8(0), e.Bytes())
 	f.Add(uint8(3), []byte{1, 2, 3})
 	f.Fuzz(func(t *testing.T, which uint8, b []byte) {
-		msgs := []rpc.Message{&UpdateReq{}, &UpdateResp{}, &FetchReq{}, &FetchResp{}, &PunchReq{}, &EnumReq{}, &EnumResp{}, &QueryKeyReq{}, &QueryKeyResp{}}
+		msgs := []rpc.Message{&UpdateReq{}, &UpdateResp{}, &FetchReq{}, &FetchResp{}, &PunchReq{}, &EnumReq{}, &EnumResp{}, &QueryKeyReq{}, &QueryKeyResp{}, &BatchReq{}}
 		m := msgs[int(which)%len(msgs)]
 		// Whatever the bytes, decoding ends in a message or an error.
 		if err := m.DecodeRPC(rpc.NewDecoder(b)); err != nil && !errors.Is(err, daos.ErrProto) {

@@ -99,6 +99,8 @@ func (s *Service) Register(reg *rpc.Registry) error {
 			func(r *objproto.EnumReq) (uint32, int64) { return r.Target, 0 }))},
 		{objproto.OpQueryKey, "obj_query_key", rpc.Handle(observed(s, "query_key", s.queryKey,
 			func(r *objproto.QueryKeyReq) (uint32, int64) { return r.Target, 0 }))},
+		{objproto.OpBatch, "obj_batch", rpc.Handle(observed(s, "batch", s.batch,
+			func(r *objproto.BatchReq) (uint32, int64) { return r.Target, 0 }))},
 	} {
 		if err := reg.Register(op.op, op.name, op.h); err != nil {
 			return fmt.Errorf("register object service: %w", err)
