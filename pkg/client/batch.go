@@ -32,11 +32,16 @@ type BatchStep struct {
 	Flags daos.CondFlags
 }
 
+// maxBatchData bounds a batch's values: they travel inline, beside the
+// keys and IODs, in a message the engine accepts.
+const maxBatchData = objproto.MaxInlineBytes - 64<<10
+
 // Batch applies steps to dkeys of the object at one epoch, all or none,
 // in one round trip: a failed condition anywhere leaves everything as it
 // was. All dkeys must live in one group of the object (always so for
-// single-group classes); otherwise it is DER_NOTSUPPORTED and the caller
-// must do without atomicity.
+// single-group classes) and the values must be small (maxBatchData);
+// otherwise it is DER_NOTSUPPORTED and the caller must do without
+// atomicity.
 func (o *Object) Batch(ctx context.Context, steps []BatchStep) (daos.Epoch, error) {
 	if err := o.writable(); err != nil {
 		return 0, err
@@ -45,6 +50,7 @@ func (o *Object) Batch(ctx context.Context, steps []BatchStep) (daos.Epoch, erro
 		return 0, daos.Errorf(daos.ErrInval, "batch of %d steps (want 1 to %d)", len(steps), objproto.MaxBatchSteps)
 	}
 	wire := make([]objproto.BatchStep, len(steps))
+	total := 0
 	for i, s := range steps {
 		w := objproto.BatchStep{Kind: s.Kind, Flags: s.Flags, Dkey: s.Dkey, IODs: s.IODs, Akeys: s.Akeys}
 		if s.Kind == BatchUpdate {
@@ -52,8 +58,12 @@ func (o *Object) Batch(ctx context.Context, steps []BatchStep) (daos.Epoch, erro
 				return 0, daos.Errorf(daos.ErrIoInval, "batch step %d: %d buffers for %d IODs", i, len(s.Data), len(s.IODs))
 			}
 			w.Data = bytes.Join(s.Data, nil)
+			total += len(w.Data)
 		}
 		wire[i] = w
+	}
+	if total > maxBatchData {
+		return 0, daos.Errorf(daos.ErrNotsupported, "batch of %d bytes: batches carry at most %d", total, maxBatchData)
 	}
 	var epoch daos.Epoch
 	err := o.withGroupOf(ctx, steps, func(h objproto.Header, s objclient.Shard) error {

@@ -224,15 +224,13 @@ func (fs *FS) Removexattr(ctx context.Context, o *Obj, name string) error {
 // xattrsOf reads every extended attribute stored under dkey name of d,
 // as IODs and values ready to write elsewhere (Move carries them).
 func (fs *FS) xattrsOf(ctx context.Context, d *client.Object, name string) ([]daos.IOD, [][]byte, error) {
-	akeys, err := d.ListAkeys(ctx, daos.EpochMax, []byte(name))
+	names, err := fs.xattrNames(ctx, d, name)
 	if err != nil {
 		return nil, nil, err
 	}
 	var iods []daos.IOD
-	for _, a := range akeys {
-		if strings.HasPrefix(string(a), xattrAkeyHead) {
-			iods = append(iods, daos.IOD{Name: a, Type: daos.IODSingle, Size: MaxXattrLen + 1})
-		}
+	for _, a := range names {
+		iods = append(iods, daos.IOD{Name: a, Type: daos.IODSingle, Size: MaxXattrLen + 1})
 	}
 	if len(iods) == 0 {
 		return nil, nil, nil
@@ -258,17 +256,27 @@ func (fs *FS) xattrsOf(ctx context.Context, d *client.Object, name string) ([]da
 	return outI, outB, nil
 }
 
-// dropXattrs removes every extended attribute under dkey name of d.
-func (fs *FS) dropXattrs(ctx context.Context, d *client.Object, name string) error {
+// xattrNames lists the akeys of the extended attributes under dkey name
+// of d.
+func (fs *FS) xattrNames(ctx context.Context, d *client.Object, name string) ([][]byte, error) {
 	akeys, err := d.ListAkeys(ctx, daos.EpochMax, []byte(name))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var xs [][]byte
 	for _, a := range akeys {
 		if strings.HasPrefix(string(a), xattrAkeyHead) {
 			xs = append(xs, a)
 		}
+	}
+	return xs, nil
+}
+
+// dropXattrs removes every extended attribute under dkey name of d.
+func (fs *FS) dropXattrs(ctx context.Context, d *client.Object, name string) error {
+	xs, err := fs.xattrNames(ctx, d, name)
+	if err != nil {
+		return err
 	}
 	if len(xs) == 0 {
 		return nil

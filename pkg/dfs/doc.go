@@ -44,8 +44,11 @@
 // Object ids for new files and directories come from the container's
 // allocator (AllocOIDs) in batches, one batch per FS handle at a time.
 //
-// Not done yet: atomic rename (a rename writes the new name, then removes
-// the old: a crash in between leaves both), rename exchange, and mtime
+// Renames within a directory are one batch on the directory object's
+// target (when its names live in one group, as with the default
+// classes): atomic for readers and across crashes. Across directories a
+// rename writes the new name, then removes the old: a crash in between
+// leaves both (transactions will close that gap). Not done yet: mtime
 // updates on write (a file's mtime changes only by SetAttr or a size
 // change through it).
 package dfs

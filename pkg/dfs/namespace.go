@@ -540,7 +540,11 @@ func (fs *FS) removeTree(ctx context.Context, d *client.Object) error {
 // directory cannot replace a non-directory (ENOTDIR). It returns the id
 // of the replaced object, zero if none.
 //
-// The new name is written before the old one is removed: a crash in
+// Within a directory whose names live in one group of its object (the
+// default directory classes), the rename is atomic: one batch on one
+// target, so every reader sees the old name or the new, never both or
+// neither, and a crash keeps one of the two states. Across directories
+// the new name is written before the old one is removed: a crash in
 // between leaves the object under both names, never under none.
 func (fs *FS) Move(ctx context.Context, parent *Obj, name string, newParent *Obj, newName string) (daos.ObjectID, error) {
 	var none daos.ObjectID
@@ -602,23 +606,26 @@ func (fs *FS) Move(ctx context.Context, parent *Obj, name string, newParent *Obj
 	if err != nil {
 		return none, wrap("move: read extended attributes", name, err)
 	}
+	// The entry and its attributes land in one update.
+	b := e.encode()
+	iods = append(iods, daos.IOD{Name: entAkey, Type: daos.IODSingle, Size: uint64(len(b))})
+	vals = append(vals, b)
 	var flags daos.CondFlags
 	if old == nil {
 		// Insert when nothing was there, so a concurrent creator of
 		// newName is not silently replaced.
 		flags = daos.CondDkeyInsert
-	} else if err := fs.dropXattrs(ctx, dst.dir, newName); err != nil {
-		return none, wrap("move: clear replaced attributes", newName, err)
 	}
-	// The entry and its attributes land in one update.
-	b := e.encode()
-	iods = append(iods, daos.IOD{Name: entAkey, Type: daos.IODSingle, Size: uint64(len(b))})
-	vals = append(vals, b)
-	if _, err := dst.dir.Update(ctx, []byte(newName), iods, vals, flags); err != nil {
-		return none, wrap("move", newName, err)
+	done := false
+	if src.ent.OID == dst.ent.OID {
+		if done, err = fs.moveWithin(ctx, src.dir, name, newName, old != nil, iods, vals, flags); err != nil {
+			return none, err
+		}
 	}
-	if err := src.dir.PunchDkeys(ctx, [][]byte{[]byte(name)}, 0); err != nil {
-		return none, wrap("move: remove old name", name, err)
+	if !done {
+		if err := fs.moveAcross(ctx, src.dir, name, dst.dir, newName, old != nil, iods, vals, flags); err != nil {
+			return none, err
+		}
 	}
 	if old == nil {
 		return none, nil
@@ -627,6 +634,69 @@ func (fs *FS) Move(ctx context.Context, parent *Obj, name string, newParent *Obj
 		return none, wrap("move: destroy replaced", newName, err)
 	}
 	return old.OID, nil
+}
+
+// moveWithin renames name to newName in directory d in one batch: the new
+// entry (with the moved attributes) goes in, attributes of a replaced
+// entry that the moved one lacks and the old name go out, all or none. It
+// reports false, with nothing changed, when the directory's object
+// cannot take batches (its names spread over several groups).
+func (fs *FS) moveWithin(ctx context.Context, d *client.Object, name, newName string, replacing bool,
+	iods []daos.IOD, vals [][]byte, flags daos.CondFlags) (bool, error) {
+	steps := []client.BatchStep{{Kind: client.BatchUpdate, Dkey: []byte(newName), IODs: iods, Data: vals, Flags: flags}}
+	if replacing {
+		stale, err := fs.xattrNames(ctx, d, newName)
+		if err != nil {
+			return false, wrap("move: list replaced attributes", newName, err)
+		}
+		stale = slices.DeleteFunc(stale, func(a []byte) bool {
+			return slices.ContainsFunc(iods, func(iod daos.IOD) bool { return string(iod.Name) == string(a) })
+		})
+		if len(stale) > 0 {
+			steps = append(steps, client.BatchStep{Kind: client.BatchPunchAkeys, Dkey: []byte(newName), Akeys: stale})
+		}
+	}
+	// CondPunch: a concurrent remover or mover of name wins, and this
+	// move changes nothing.
+	steps = append(steps, client.BatchStep{Kind: client.BatchPunchDkey, Dkey: []byte(name), Flags: daos.CondPunch})
+	_, err := d.Batch(ctx, steps)
+	switch {
+	case errors.Is(err, daos.ErrNotsupported):
+		return false, nil
+	case errors.Is(err, daos.ErrNonexist) && flags == 0:
+		return true, fail("move", name+" or "+newName, syscall.ENOENT)
+	case err != nil:
+		return true, wrap("move", newName, err)
+	}
+	return true, nil
+}
+
+// moveAcross writes the new entry in directory dst, then removes the old
+// name from src: a crash in between leaves the object under both names,
+// never under none.
+func (fs *FS) moveAcross(ctx context.Context, src *client.Object, name string, dst *client.Object, newName string,
+	replacing bool, iods []daos.IOD, vals [][]byte, flags daos.CondFlags) error {
+	if replacing {
+		if err := fs.dropXattrs(ctx, dst, newName); err != nil {
+			return wrap("move: clear replaced attributes", newName, err)
+		}
+	}
+	if _, err := dst.Update(ctx, []byte(newName), iods, vals, flags); err != nil {
+		return wrap("move", newName, err)
+	}
+	err := src.PunchDkeys(ctx, [][]byte{[]byte(name)}, daos.CondPunch)
+	if errors.Is(err, daos.ErrNonexist) && !replacing {
+		// Another client moved or removed name meanwhile and won: take
+		// back the new name rather than leave a second name for it.
+		if uErr := dst.PunchDkeys(ctx, [][]byte{[]byte(newName)}, 0); uErr != nil {
+			return wrap("move: take back new name", newName, uErr)
+		}
+		return fail("move", name, syscall.ENOENT)
+	}
+	if err != nil {
+		return wrap("move: remove old name", name, err)
+	}
+	return nil
 }
 
 // DirEntry is a name in a directory with its type and object.

@@ -117,3 +117,24 @@ func TestBatchSurvivesReopen(t *testing.T) {
 		})
 	}
 }
+
+// Conditions are decided on the latest state: a conditional operation at
+// an epoch older than a change to its key is told to restart.
+func TestConditionsRestartBehindNewerChanges(t *testing.T) {
+	p := newTestPool(t)
+	putSV(t, p, 5, "k", "e", "v")
+	err := p.Update(ctx, cid, oid1, 3, []byte("k"), []daos.IOD{sv("e", "w")}, [][]byte{[]byte("w")}, UpdateOptions{Flags: daos.CondDkeyInsert})
+	require.True(t, errors.Is(err, daos.ErrTxRestart), "%v", err)
+	err = p.Update(ctx, cid, oid1, 6, []byte("k"), []daos.IOD{sv("e", "w")}, [][]byte{[]byte("w")}, UpdateOptions{Flags: daos.CondDkeyInsert})
+	require.True(t, errors.Is(err, daos.ErrExist), "%v", err)
+
+	require.NoError(t, p.PunchDkeys(ctx, cid, oid1, 8, [][]byte{[]byte("k")}, PunchOptions{}))
+	err = p.PunchDkeys(ctx, cid, oid1, 7, [][]byte{[]byte("k")}, PunchOptions{Flags: daos.CondPunch})
+	require.True(t, errors.Is(err, daos.ErrTxRestart), "%v", err)
+	err = p.Batch(ctx, cid, oid1, 7, []BatchOp{upd("n", "e", "v", daos.CondDkeyInsert), punchDkey("k", daos.CondPunch)})
+	require.True(t, errors.Is(err, daos.ErrTxRestart), "%v", err)
+	err = p.PunchDkeys(ctx, cid, oid1, 9, [][]byte{[]byte("k")}, PunchOptions{Flags: daos.CondPunch})
+	require.True(t, errors.Is(err, daos.ErrNonexist), "%v", err)
+	// An unconditional write at an old epoch is still just an old version.
+	require.NoError(t, p.Update(ctx, cid, oid1, 4, []byte("k"), []daos.IOD{sv("e", "old")}, [][]byte{[]byte("old")}, UpdateOptions{}))
+}

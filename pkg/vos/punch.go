@@ -119,16 +119,21 @@ func (p *Pool) punch(ctx context.Context, op *punchOp, flags daos.CondFlags) err
 // checkPunchCond: with CondPunch every punched key must exist.
 func checkPunchCond(c *container, op *punchOp) error {
 	v := view{epoch: op.epoch, tx: op.tx}
+	latest := view{epoch: daos.EpochMax, tx: op.tx}
 	o := c.object(op.oid, false)
 	if len(op.dkeys) == 0 {
-		if o == nil || !o.exists(v) {
+		at, now := o != nil && o.exists(v), o != nil && o.exists(latest)
+		if at != now {
+			return condRestart("object", op.epoch)
+		}
+		if !at {
 			return daos.Errorf(daos.ErrNonexist, "conditional punch: object does not exist")
 		}
 		return nil
 	}
-	floor := daos.Epoch(0)
+	floor, lfloor := daos.Epoch(0), daos.Epoch(0)
 	if o != nil {
-		floor = v.floor(0, o.punches)
+		floor, lfloor = v.floor(0, o.punches), latest.floor(0, o.punches)
 	}
 	for _, dk := range op.dkeys {
 		var d *dkey
@@ -136,7 +141,11 @@ func checkPunchCond(c *container, op *punchOp) error {
 			d = o.dkey(dk, false)
 		}
 		if len(op.akeys) == 0 {
-			if d == nil || !d.exists(v, floor) {
+			at, now := d != nil && d.exists(v, floor), d != nil && d.exists(latest, lfloor)
+			if at != now {
+				return condRestart("dkey", op.epoch)
+			}
+			if !at {
 				return daos.Errorf(daos.ErrNonexist, "conditional punch: dkey %q does not exist", dk)
 			}
 			continue
@@ -146,7 +155,12 @@ func checkPunchCond(c *container, op *punchOp) error {
 			if d != nil {
 				a = d.akey(ak, false)
 			}
-			if a == nil || !a.exists(v, v.floor(floor, d.punchList())) {
+			at := a != nil && a.exists(v, v.floor(floor, d.punchList()))
+			now := a != nil && a.exists(latest, latest.floor(lfloor, d.punchList()))
+			if at != now {
+				return condRestart("akey", op.epoch)
+			}
+			if !at {
 				return daos.Errorf(daos.ErrNonexist, "conditional punch: akey %q does not exist", ak)
 			}
 		}

@@ -491,14 +491,18 @@ func checkUpdateConds(c *container, op *updateOp, iods []daos.IOD, flags daos.Co
 		return nil
 	}
 	v := view{epoch: op.epoch, tx: op.tx}
+	latest := view{epoch: daos.EpochMax, tx: op.tx}
 	o := c.object(op.oid, false)
 	var d *dkey
-	floor := daos.Epoch(0)
+	floor, lfloor := daos.Epoch(0), daos.Epoch(0)
 	if o != nil {
-		floor = v.floor(0, o.punches)
+		floor, lfloor = v.floor(0, o.punches), latest.floor(0, o.punches)
 		d = o.dkey(op.dkey, false)
 	}
 	dExists := d != nil && d.exists(v, floor)
+	if flags&(daos.CondDkeyInsert|daos.CondDkeyUpdate) != 0 && dExists != (d != nil && d.exists(latest, lfloor)) {
+		return condRestart("dkey", op.epoch)
+	}
 	if flags&daos.CondDkeyInsert != 0 && dExists {
 		return daos.Errorf(daos.ErrExist, "conditional insert: dkey exists")
 	}
@@ -513,11 +517,15 @@ func checkUpdateConds(c *container, op *updateOp, iods []daos.IOD, flags daos.Co
 		if af&(daos.CondAkeyInsert|daos.CondAkeyUpdate) == 0 {
 			continue
 		}
-		aExists := false
+		aExists, aLatest := false, false
 		if d != nil {
 			if a, ok := d.akeys.getName(au.name); ok {
 				aExists = a.exists(v, v.floor(floor, d.punchList()))
+				aLatest = a.exists(latest, latest.floor(lfloor, d.punchList()))
 			}
+		}
+		if aExists != aLatest {
+			return condRestart("akey", op.epoch)
 		}
 		if af&daos.CondAkeyInsert != 0 && aExists {
 			return daos.Errorf(daos.ErrExist, "conditional insert: akey %q exists", au.name)
@@ -527,6 +535,15 @@ func checkUpdateConds(c *container, op *updateOp, iods []daos.IOD, flags daos.Co
 		}
 	}
 	return nil
+}
+
+// condRestart refuses a conditional operation whose key changed (came or
+// went) after its epoch: decided at that epoch it would contradict what
+// was already applied, so the caller retries at a newer epoch (engines
+// do, for the epochs they stamp). Conditions thus hold on the latest
+// state, whatever order concurrent operations' epochs were taken in.
+func condRestart(what string, epoch daos.Epoch) error {
+	return daos.Errorf(daos.ErrTxRestart, "conditional operation: the %s changed after epoch %d; retry at a newer epoch", what, epoch)
 }
 
 // applyUpdate adds the op's versions to the index. It cannot fail: all

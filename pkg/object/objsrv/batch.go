@@ -36,17 +36,15 @@ func (s *Service) batch(ctx context.Context, _ *rpc.Incoming, req *objproto.Batc
 		}
 		ops[i] = op
 	}
-	epoch := req.Epoch
-	if epoch == 0 {
-		epoch = s.Clock.Now()
-	}
 	cont := vos.ContainerID(req.Cont)
-	err = t.Exec.Run(ctx, func(ctx context.Context) error {
-		vp, err := t.Container(ctx, target.UUID(req.Pool), cont)
-		if err != nil {
-			return err
-		}
-		return vp.Batch(ctx, cont, req.OID, epoch, ops)
+	epoch, err := s.stamped(req.Epoch, func(epoch daos.Epoch) error {
+		return t.Exec.Run(ctx, func(ctx context.Context) error {
+			vp, err := t.Container(ctx, target.UUID(req.Pool), cont)
+			if err != nil {
+				return err
+			}
+			return vp.Batch(ctx, cont, req.OID, epoch, ops)
+		})
 	})
 	if err != nil {
 		return nil, err

@@ -228,7 +228,9 @@ func (s *Service) update(ctx context.Context, in *rpc.Incoming, req *objproto.Up
 	if total != req.Data.Len {
 		return nil, daos.Errorf(daos.ErrInval, "update: the IODs describe %d bytes, the request carries %d", total, req.Data.Len)
 	}
-	if total >= ZeroCopyMin {
+	// Conditional updates take the buffered path, which can stamp again
+	// when a condition meets a newer change (see stamped).
+	if total >= ZeroCopyMin && req.Flags == 0 {
 		// The epoch is taken before the data arrives (VOS checks it at
 		// Begin), as DAOS stamps an update when its handler starts.
 		epoch := req.Epoch
@@ -255,22 +257,42 @@ func (s *Service) update(ctx context.Context, in *rpc.Incoming, req *objproto.Up
 		data[i] = buf[off : off+n]
 		off += n
 	}
-	epoch := req.Epoch
-	if epoch == 0 {
-		epoch = s.Clock.Now()
-	}
 	cont := vos.ContainerID(req.Cont)
-	err = t.Exec.Run(ctx, func(ctx context.Context) error {
-		vp, err := t.Container(ctx, target.UUID(req.Pool), cont)
-		if err != nil {
-			return err
-		}
-		return vp.Update(ctx, cont, req.OID, epoch, req.Dkey, req.IODs, data, vos.UpdateOptions{Flags: req.Flags})
+	epoch, err := s.stamped(req.Epoch, func(epoch daos.Epoch) error {
+		return t.Exec.Run(ctx, func(ctx context.Context) error {
+			vp, err := t.Container(ctx, target.UUID(req.Pool), cont)
+			if err != nil {
+				return err
+			}
+			return vp.Update(ctx, cont, req.OID, epoch, req.Dkey, req.IODs, data, vos.UpdateOptions{Flags: req.Flags})
+		})
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &objproto.UpdateResp{Epoch: epoch, MapVersion: version, HLC: s.Clock.Now()}, nil
+}
+
+// maxRestamps bounds how often one write is stamped again.
+const maxRestamps = 8
+
+// stamped runs apply at the request's epoch or, when the engine stamps
+// it (epoch 0), at the clock's now, stamping again when VOS answers
+// DER_TX_RESTART: a conditional write met a change made at a newer epoch
+// by a request that took its stamp later but got to the target first.
+// The new stamp is after that change, so the condition is decided on the
+// latest state. A client's own epoch is never changed: it gets the error.
+func (s *Service) stamped(reqEpoch daos.Epoch, apply func(daos.Epoch) error) (daos.Epoch, error) {
+	for try := 0; ; try++ {
+		epoch := reqEpoch
+		if epoch == 0 {
+			epoch = s.Clock.Now()
+		}
+		err := apply(epoch)
+		if reqEpoch != 0 || try == maxRestamps || !errors.Is(err, daos.ErrTxRestart) {
+			return epoch, err
+		}
+	}
 }
 
 // ZeroCopyMin is the update size from which the data is pulled straight
@@ -445,25 +467,23 @@ func (s *Service) punch(ctx context.Context, _ *rpc.Incoming, req *objproto.Punc
 	if err != nil {
 		return nil, err
 	}
-	epoch := req.Epoch
-	if epoch == 0 {
-		epoch = s.Clock.Now()
-	}
 	cont := vos.ContainerID(req.Cont)
 	opts := vos.PunchOptions{Flags: req.Flags}
-	err = t.Exec.Run(ctx, func(ctx context.Context) error {
-		vp, err := t.Container(ctx, target.UUID(req.Pool), cont)
-		if err != nil {
-			return err
-		}
-		switch req.Kind {
-		case objproto.PunchObject:
-			return vp.PunchObject(ctx, cont, req.OID, epoch, opts)
-		case objproto.PunchDkeys:
-			return vp.PunchDkeys(ctx, cont, req.OID, epoch, req.Keys, opts)
-		default:
-			return vp.PunchAkeys(ctx, cont, req.OID, epoch, req.Dkey, req.Keys, opts)
-		}
+	epoch, err := s.stamped(req.Epoch, func(epoch daos.Epoch) error {
+		return t.Exec.Run(ctx, func(ctx context.Context) error {
+			vp, err := t.Container(ctx, target.UUID(req.Pool), cont)
+			if err != nil {
+				return err
+			}
+			switch req.Kind {
+			case objproto.PunchObject:
+				return vp.PunchObject(ctx, cont, req.OID, epoch, opts)
+			case objproto.PunchDkeys:
+				return vp.PunchDkeys(ctx, cont, req.OID, epoch, req.Keys, opts)
+			default:
+				return vp.PunchAkeys(ctx, cont, req.OID, epoch, req.Dkey, req.Keys, opts)
+			}
+		})
 	})
 	if err != nil {
 		return nil, err
