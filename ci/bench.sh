@@ -10,6 +10,7 @@
 #   ci/bench.sh control three-server system bring-up and dmg system query times (`time` lines)
 #   ci/bench.sh e2e     client I/O on a three-server cluster against raw loopback TCP
 #   ci/bench.sh capi    the libdaos C API (a C program with events) against pkg/client
+#   ci/bench.sh dfs     DFS and dfuse metadata against tmpfs, DFS 1 MiB bandwidth against raw loopback TCP
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -63,6 +64,14 @@ capi)
 	# RAM-backed cluster directories, as for e2e.
 	if [ -d /dev/shm ] && [ -z "${TMPDIR:-}" ]; then export TMPDIR=/dev/shm; fi
 	go run ./ci/capibench -ops "${CAPI_BENCH_OPS:-6000}" -mib "${CAPI_BENCH_MIB:-256}" -rounds "${CAPI_BENCH_ROUNDS:-7}" ${goev[@]+"${goev[@]}"}
+	;;
+dfs)
+	echo "== DFS (pkg/dfs in this process) and dfuse on three daos_server processes (127.0.0.2-4, one engine of 4 targets each)"
+	echo "   metadata (mdtest-like): 16 workers, ${DFS_BENCH_FILES:-100} files each per variant, against the same system calls on ${DFS_BENCH_LOCAL:-/dev/shm};"
+	echo "   bandwidth (IOR-like): ${DFS_BENCH_MIB:-256} MiB of 1 MiB transfers per test, against raw loopback TCP; all in the same run"
+	# RAM-backed cluster directories, as for e2e.
+	if [ -d /dev/shm ] && [ -z "${TMPDIR:-}" ]; then export TMPDIR=/dev/shm; fi
+	go run ./ci/dfsbench -files "${DFS_BENCH_FILES:-100}" -mib "${DFS_BENCH_MIB:-256}" -local "${DFS_BENCH_LOCAL:-/dev/shm}"
 	;;
 control)
 	echo "== control plane: three daos_server processes (one engine each, all MS replicas) on 127.0.0.2-4"
@@ -120,7 +129,7 @@ fabric)
 	fi
 	;;
 *)
-	echo "usage: ci/bench.sh NAME   (NAME: cgo, vos, bdev, fabric, control, e2e, capi)" >&2
+	echo "usage: ci/bench.sh NAME   (NAME: cgo, vos, bdev, fabric, control, e2e, capi, dfs)" >&2
 	exit 2
 	;;
 esac
