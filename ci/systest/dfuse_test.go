@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // dfuseProc is one running dfuse.
@@ -272,6 +274,23 @@ func TestDfuse(t *testing.T) {
 	if b, err := os.ReadFile(at("d2/inner")); err != nil || string(b) != "in" {
 		fail("file in renamed directory: %q, %v", b, err)
 	}
+
+	// renameat2: RENAME_EXCHANGE swaps two names (a file and a directory
+	// here), RENAME_NOREPLACE refuses an existing target.
+	must(os.WriteFile(at("x1"), []byte("file"), 0o644))
+	must(unix.Renameat2(unix.AT_FDCWD, at("x1"), unix.AT_FDCWD, at("d2"), unix.RENAME_EXCHANGE))
+	if b, err := os.ReadFile(at("d2")); err != nil || string(b) != "file" {
+		fail("d2 after exchange: %q, %v", b, err)
+	}
+	if b, err := os.ReadFile(at("x1/inner")); err != nil || string(b) != "in" {
+		fail("x1/inner after exchange: %q, %v", b, err)
+	}
+	if err := unix.Renameat2(unix.AT_FDCWD, at("d2"), unix.AT_FDCWD, at("r2"), unix.RENAME_NOREPLACE); !errors.Is(err, syscall.EEXIST) {
+		fail("rename with RENAME_NOREPLACE over r2: %v, want EEXIST", err)
+	}
+	must(unix.Renameat2(unix.AT_FDCWD, at("x1"), unix.AT_FDCWD, at("d3"), unix.RENAME_NOREPLACE))
+	must(unix.Renameat2(unix.AT_FDCWD, at("d3"), unix.AT_FDCWD, at("d2"), unix.RENAME_EXCHANGE))
+	must(os.Remove(at("d3")))
 
 	// An open file renamed keeps working through its descriptor, and a
 	// write through it moves mtime (stamped at close).

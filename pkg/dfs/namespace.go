@@ -547,6 +547,17 @@ func (fs *FS) removeTree(ctx context.Context, d *client.Object) error {
 // the new name is written before the old one is removed: a crash in
 // between leaves the object under both names, never under none.
 func (fs *FS) Move(ctx context.Context, parent *Obj, name string, newParent *Obj, newName string) (daos.ObjectID, error) {
+	return fs.move(ctx, parent, name, newParent, newName, false)
+}
+
+// MoveNoReplace is Move that fails with EEXIST when newName exists
+// (renameat2's RENAME_NOREPLACE), decided atomically with the insert.
+func (fs *FS) MoveNoReplace(ctx context.Context, parent *Obj, name string, newParent *Obj, newName string) error {
+	_, err := fs.move(ctx, parent, name, newParent, newName, true)
+	return err
+}
+
+func (fs *FS) move(ctx context.Context, parent *Obj, name string, newParent *Obj, newName string, noReplace bool) (daos.ObjectID, error) {
 	var none daos.ObjectID
 	if err := checkName("move", name); err != nil {
 		return none, err
@@ -581,6 +592,8 @@ func (fs *FS) Move(ctx context.Context, parent *Obj, name string, newParent *Obj
 		old = nil
 	case err != nil:
 		return none, wrap("move", newName, err)
+	case noReplace:
+		return none, fail("move", newName, syscall.EEXIST)
 	case old.OID == e.OID && old.Mode == e.Mode && old.Target == e.Target:
 		return none, nil // the same object under both names already
 	case isDir(old.Mode):

@@ -169,3 +169,63 @@ func TestRenameReplacesAndSpreadDirectories(t *testing.T) {
 		require.ErrorIs(t, err, syscall.ENOENT)
 	}
 }
+
+func TestExchangeAndNoReplace(t *testing.T) {
+	ctx := context.Background()
+	fs, _, _ := mounted(t)
+	require.NoError(t, fs.Mkdir(ctx, nil, "d", 0o755, 0))
+	require.NoError(t, fs.Mkdir(ctx, nil, "wide", 0o755, placement.Name2ID("SX")))
+	d, err := fs.Lookup(ctx, "/d", rw)
+	require.NoError(t, err)
+	wide, err := fs.Lookup(ctx, "/wide", rw)
+	require.NoError(t, err)
+	mk := func(dir *dfs.Obj, name, data, xattr string) *dfs.Obj {
+		f, err := fs.Open(ctx, dir, name, fileMode, create, 0, 0, "")
+		require.NoError(t, err)
+		require.NoError(t, fs.Write(ctx, f, [][]byte{[]byte(data)}, 0))
+		require.NoError(t, fs.Setxattr(ctx, f, xattr, []byte(data), 0))
+		return f
+	}
+	check := func(dir *dfs.Obj, name, data, xattr string) {
+		t.Helper()
+		f, err := fs.LookupRel(ctx, dir, name, rw)
+		require.NoError(t, err)
+		buf := make([]byte, 16)
+		n, err := fs.Read(ctx, f, [][]byte{buf}, 0)
+		require.NoError(t, err)
+		require.Equal(t, data, string(buf[:n]), name)
+		xs, err := fs.Listxattr(ctx, f)
+		require.NoError(t, err)
+		require.Equal(t, []string{xattr}, xs, name)
+	}
+	for _, pair := range [][2]*dfs.Obj{{d, d}, {wide, wide}, {d, nil}} {
+		p1, p2 := pair[0], pair[1]
+		mk(p1, "one", "first", "user.one")
+		mk(p2, "two", "second", "user.two")
+		require.NoError(t, fs.Exchange(ctx, p1, "one", p2, "two"))
+		check(p1, "one", "second", "user.two")
+		check(p2, "two", "first", "user.one")
+		// Both must exist.
+		err := fs.Exchange(ctx, p1, "one", p2, "nope")
+		require.ErrorIs(t, err, syscall.ENOENT)
+		_, err = fs.Remove(ctx, p1, "one", false)
+		require.NoError(t, err)
+		_, err = fs.Remove(ctx, p2, "two", false)
+		require.NoError(t, err)
+	}
+	// A directory cannot go into its own subtree.
+	require.NoError(t, fs.Mkdir(ctx, d, "sub", 0o755, 0))
+	sub, err := fs.LookupRel(ctx, d, "sub", rw)
+	require.NoError(t, err)
+	mk(sub, "f", "x", "user.x")
+	errno(t, syscall.EINVAL, fs.Exchange(ctx, nil, "d", sub, "f"))
+
+	// No-replace renames refuse an existing target and change nothing.
+	mk(d, "a", "A", "user.a")
+	mk(d, "b", "B", "user.b")
+	errno(t, syscall.EEXIST, fs.MoveNoReplace(ctx, d, "a", d, "b"))
+	check(d, "a", "A", "user.a")
+	check(d, "b", "B", "user.b")
+	require.NoError(t, fs.MoveNoReplace(ctx, d, "a", d, "c"))
+	check(d, "c", "A", "user.a")
+}

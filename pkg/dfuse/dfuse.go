@@ -517,31 +517,46 @@ func (n *node) Rename(ctx context.Context, name string, newParent fs.InodeEmbedd
 	if !ok {
 		return syscall.EXDEV
 	}
-	if flags&renameExchange != 0 {
-		return syscall.EINVAL // DFS has no atomic exchange yet
+	if flags&^(renameNoReplace|renameExchange) != 0 || flags == renameNoReplace|renameExchange {
+		return syscall.EINVAL // RENAME_WHITEOUT is for overlay file systems
 	}
 	dst := np.handle()
-	if flags&renameNoReplace != 0 {
-		_, err := n.fsys.dfs.Stat(ctx, dst, newName)
-		if err == nil {
-			return syscall.EEXIST
+	// The moved nodes' handles name the old entries: after the change
+	// they are reopened under the new ones, so later setattr and xattr
+	// calls find them.
+	moved := n.GetChild(name)
+	var err error
+	switch {
+	case flags&renameExchange != 0:
+		swapped := np.GetChild(newName)
+		if err = n.fsys.dfs.Exchange(ctx, n.handle(), name, dst, newName); err != nil {
+			return n.fsys.errno("exchange "+name+" and "+newName, err)
 		}
-		if !errors.Is(err, syscall.ENOENT) {
-			return n.fsys.errno("rename: stat "+newName, err)
+		if errno := n.reopen(ctx, swapped, n.handle(), name); errno != 0 {
+			return errno
 		}
+	case flags&renameNoReplace != 0:
+		err = n.fsys.dfs.MoveNoReplace(ctx, n.handle(), name, dst, newName)
+	default:
+		_, err = n.fsys.dfs.Move(ctx, n.handle(), name, dst, newName)
 	}
-	if _, err := n.fsys.dfs.Move(ctx, n.handle(), name, dst, newName); err != nil {
+	if err != nil {
 		return n.fsys.errno("rename "+name+" to "+newName, err)
 	}
-	// The moved node's handle names the old entry: reopen it under the
-	// new one so later setattr and xattr calls find it.
-	if ch := n.GetChild(name); ch != nil {
-		o, err := n.fsys.dfs.LookupRel(ctx, dst, newName, n.fsys.openFlags|syscall.O_NOFOLLOW)
-		if err != nil {
-			return n.fsys.errno("rename: reopen "+newName, err)
-		}
-		ch.Operations().(*node).setHandle(o)
+	return n.reopen(ctx, moved, dst, newName)
+}
+
+// reopen points a known child node at the entry name of dir, where a
+// rename put its object.
+func (n *node) reopen(ctx context.Context, ch *fs.Inode, dir *dfs.Obj, name string) syscall.Errno {
+	if ch == nil {
+		return 0
 	}
+	o, err := n.fsys.dfs.LookupRel(ctx, dir, name, n.fsys.openFlags|syscall.O_NOFOLLOW)
+	if err != nil {
+		return n.fsys.errno("rename: reopen "+name, err)
+	}
+	ch.Operations().(*node).setHandle(o)
 	return 0
 }
 
