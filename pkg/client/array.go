@@ -461,37 +461,18 @@ func (a *Array) GetSize(ctx context.Context) (uint64, error) {
 	return size, nil
 }
 
-// groupEnd is 1 + the highest cell held by group g's chunks, 0 if none.
+// groupEnd is 1 + the highest cell held by group g's chunks, 0 if none:
+// one query for the greatest chunk dkey holding an extent, and its
+// greatest extent.
 func (a *Array) groupEnd(ctx context.Context, g int) (uint64, error) {
 	resp, err := a.obj.queryGroup(ctx, g, daos.EpochMax, daos.GetMax|daos.GetDkey|daos.GetRecx, nil, arrayAkey)
-	if err == nil {
-		return a.chunkEnd(resp.Dkey, resp.Recx), nil
-	}
-	if !errors.Is(err, daos.ErrNonexist) {
+	switch {
+	case errors.Is(err, daos.ErrNonexist):
+		return 0, nil // no records in this group
+	case err != nil:
 		return 0, err
 	}
-	// The greatest dkey has no extent (only metadata, or every cell of
-	// it punched), or the group holds nothing: walk its dkeys down from
-	// the greatest until one has an extent.
-	dkeys, err := a.groupDkeys(ctx, g)
-	if err != nil {
-		return 0, err
-	}
-	sort.Slice(dkeys, func(i, j int) bool { return dkeys[i] > dkeys[j] })
-	for _, d := range dkeys {
-		if d == 0 {
-			break
-		}
-		resp, err := a.obj.queryGroup(ctx, -1, daos.EpochMax, daos.GetMax|daos.GetRecx, dkeyOf(d), arrayAkey)
-		if errors.Is(err, daos.ErrNonexist) {
-			continue
-		}
-		if err != nil {
-			return 0, err
-		}
-		return a.chunkEnd(resp.Dkey, resp.Recx), nil
-	}
-	return 0, nil
+	return a.chunkEnd(resp.Dkey, resp.Recx), nil
 }
 
 func (a *Array) chunkEnd(dkey []byte, recx daos.Recx) uint64 {

@@ -313,19 +313,16 @@ func (o *Object) Punch(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	// One epoch for every shard, so the object disappears at one moment.
+	// One epoch for every shard, so the object disappears at one moment;
+	// the shards are punched in parallel.
 	epoch := o.c.IO.Clock.Now()
-	for g := 0; g < l.Groups; g++ {
-		err := o.withShard(ctx, nil, g, func(h objproto.Header, s objclient.Shard) error {
+	return parallel(ctx, l.Groups, func(ctx context.Context, g int) error {
+		return o.withShard(ctx, nil, g, func(h objproto.Header, s objclient.Shard) error {
 			h.Epoch = epoch
 			_, err := o.c.IO.Punch(ctx, s, h, objproto.PunchObject, nil, nil)
 			return err
 		})
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	})
 }
 
 // Anchor resumes a dkey listing: the group reached and that group's

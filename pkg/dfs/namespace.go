@@ -240,6 +240,7 @@ func (fs *FS) create(ctx context.Context, d *Obj, name string, mode uint32, flag
 	if err != nil {
 		return nil, err
 	}
+	o.created = true
 	return o, nil
 }
 
@@ -280,25 +281,44 @@ type Stat struct {
 }
 
 func (fs *FS) statOf(ctx context.Context, e *entry) (*Stat, error) {
-	st := &Stat{Mode: e.Mode, UID: e.UID, GID: e.GID, Nlink: 1, Atime: e.Atime, Mtime: e.Mtime, Ctime: e.Ctime,
-		OID: e.OID, Blksize: e.ChunkSize}
-	switch e.Mode & syscall.S_IFMT {
-	case syscall.S_IFREG:
+	var size uint64
+	if e.Mode&syscall.S_IFMT == syscall.S_IFREG {
 		a, err := fs.cont.OpenArrayWithAttr(e.OID, 1, e.ChunkSize)
 		if err != nil {
 			return nil, err
 		}
-		if st.Size, err = a.GetSize(ctx); err != nil {
+		if size, err = a.GetSize(ctx); err != nil {
 			return nil, err
 		}
-	case syscall.S_IFLNK:
+	}
+	return fs.statWithSize(e, size), nil
+}
+
+// statWithSize is the stat of entry e, whose file (if it is one) holds
+// size bytes.
+func (fs *FS) statWithSize(e *entry, size uint64) *Stat {
+	st := &Stat{Mode: e.Mode, UID: e.UID, GID: e.GID, Nlink: 1, Atime: e.Atime, Mtime: e.Mtime, Ctime: e.Ctime,
+		OID: e.OID, Blksize: e.ChunkSize, Size: size}
+	if e.Mode&syscall.S_IFMT == syscall.S_IFLNK {
 		st.Size = uint64(len(e.Target))
 	}
 	if st.Blksize == 0 {
 		st.Blksize = fs.sb.ChunkSize
 	}
 	st.Blocks = (st.Size + 511) / 512
-	return st, nil
+	return st
+}
+
+// CreatedStat is the stat of an object that the Open which returned o
+// created, from what that Open wrote (a new file is empty), without
+// asking the container: as current as Ostat at that moment, for a caller
+// that must answer a create with attributes (dfuse). ok is false for a
+// handle to an object that existed before.
+func (fs *FS) CreatedStat(o *Obj) (st *Stat, ok bool) {
+	if o == nil || o.fs != fs || !o.created {
+		return nil, false
+	}
+	return fs.statWithSize(&o.ent, 0), true
 }
 
 // entryAt reads name's entry in parent; name "" means parent itself and

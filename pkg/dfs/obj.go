@@ -28,6 +28,8 @@ type Obj struct {
 
 	dir *client.Object // directories
 	arr *client.Array  // files
+	// created says the Open that made this handle also made the entry.
+	created bool
 }
 
 // Name is the entry name the object was opened by ("/" for the root).

@@ -62,3 +62,27 @@ func TestDirectoryDefaults(t *testing.T) {
 	_, err = fs.Info(ctx, nil)
 	errno(t, syscall.EINVAL, err)
 }
+
+func TestCreatedStat(t *testing.T) {
+	ctx := context.Background()
+	fs, _, _ := mounted(t)
+	f, err := fs.Open(ctx, nil, "f", fileMode, create|syscall.O_EXCL, 0, 0, "")
+	require.NoError(t, err)
+	st, ok := fs.CreatedStat(f)
+	require.True(t, ok)
+	want, err := fs.Ostat(ctx, f)
+	require.NoError(t, err)
+	require.Equal(t, want, st, "the stat of a new file is what a stat would say")
+	l, err := fs.Open(ctx, nil, "l", linkMode, create, 0, 0, "target")
+	require.NoError(t, err)
+	st, ok = fs.CreatedStat(l)
+	require.True(t, ok)
+	require.Equal(t, uint64(6), st.Size)
+	// A handle to an existing object has none.
+	again, err := fs.Open(ctx, nil, "f", fileMode, create, 0, 0, "")
+	require.NoError(t, err)
+	_, ok = fs.CreatedStat(again)
+	require.False(t, ok)
+	_, ok = fs.CreatedStat(nil)
+	require.False(t, ok)
+}

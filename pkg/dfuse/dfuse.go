@@ -256,6 +256,11 @@ func (n *node) child(ctx context.Context, o *dfs.Obj, out *fuse.EntryOut) (*fs.I
 	if err != nil {
 		return nil, n.fsys.errno("stat "+o.Name(), err)
 	}
+	return n.childWith(ctx, o, st, out)
+}
+
+// childWith is child for an object whose attributes are known.
+func (n *node) childWith(ctx context.Context, o *dfs.Obj, st *dfs.Stat, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
 	fillAttr(&out.Attr, st)
 	if d := n.fsys.cfg.DirEntryTimeout; d != nil && st.Mode&syscall.S_IFMT == syscall.S_IFDIR {
 		// go-fuse puts the mount's timeout in where a node left zero, so
@@ -375,13 +380,30 @@ func (n *node) cacheFlags() uint32 {
 
 // owned sets a new object's owner to the caller's, as DFS records the
 // process's (root's, for a shared mount).
-func (n *node) owned(ctx context.Context, o *dfs.Obj) error {
+func (n *node) owned(ctx context.Context, o *dfs.Obj) (*dfs.Stat, error) {
 	c, ok := fuse.FromContext(ctx)
 	if !ok || (c.Uid == uint32(os.Geteuid()) && c.Gid == uint32(os.Getegid())) {
-		return nil
+		return nil, nil
 	}
-	_, err := n.fsys.dfs.SetAttr(ctx, o, &dfs.Stat{UID: c.Uid, GID: c.Gid}, dfs.SetUID|dfs.SetGID)
-	return err
+	return n.fsys.dfs.SetAttr(ctx, o, &dfs.Stat{UID: c.Uid, GID: c.Gid}, dfs.SetUID|dfs.SetGID)
+}
+
+// made answers a create, mkdir or symlink with the new object's node:
+// owned by the caller, with the attributes the create wrote (no stat
+// round trips for what was just made).
+func (n *node) made(ctx context.Context, o *dfs.Obj, what string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
+	st, err := n.owned(ctx, o)
+	if err != nil {
+		return nil, n.fsys.errno(what+": set owner of "+o.Name(), err)
+	}
+	if st == nil {
+		var ok bool
+		if st, ok = n.fsys.dfs.CreatedStat(o); !ok {
+			// O_CREAT without O_EXCL opened an existing file.
+			return n.child(ctx, o, out)
+		}
+	}
+	return n.childWith(ctx, o, st, out)
 }
 
 func (n *node) Create(ctx context.Context, name string, flags, mode uint32, out *fuse.EntryOut) (*fs.Inode, fs.FileHandle, uint32, syscall.Errno) {
@@ -391,10 +413,7 @@ func (n *node) Create(ctx context.Context, name string, flags, mode uint32, out 
 	if err != nil {
 		return nil, nil, 0, n.fsys.errno("create "+name, err)
 	}
-	if err := n.owned(ctx, o); err != nil {
-		return nil, nil, 0, n.fsys.errno("create: set owner of "+name, err)
-	}
-	ch, no := n.child(ctx, o, out)
+	ch, no := n.made(ctx, o, "create", out)
 	if no != 0 {
 		return nil, nil, 0, no
 	}
@@ -464,10 +483,7 @@ func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.En
 	if err != nil {
 		return nil, n.fsys.errno("mkdir "+name, err)
 	}
-	if err := n.owned(ctx, o); err != nil {
-		return nil, n.fsys.errno("mkdir: set owner of "+name, err)
-	}
-	return n.child(ctx, o, out)
+	return n.made(ctx, o, "mkdir", out)
 }
 
 func (n *node) Symlink(ctx context.Context, target, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
@@ -477,10 +493,7 @@ func (n *node) Symlink(ctx context.Context, target, name string, out *fuse.Entry
 	if err != nil {
 		return nil, n.fsys.errno("symlink "+name, err)
 	}
-	if err := n.owned(ctx, o); err != nil {
-		return nil, n.fsys.errno("symlink: set owner of "+name, err)
-	}
-	return n.child(ctx, o, out)
+	return n.made(ctx, o, "symlink", out)
 }
 
 func (n *node) Readlink(context.Context) ([]byte, syscall.Errno) {

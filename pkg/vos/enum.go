@@ -244,8 +244,9 @@ type QueryResult struct {
 
 // QueryKey finds the greatest (GetMax) or least (GetMin) dkey (GetDkey),
 // akey within it (GetAkey) and written extent of the akey (GetRecx) as of
-// epoch; keys not asked for are taken from the arguments. Nothing found is
-// DER_NONEXIST.
+// epoch; keys not asked for are taken from the arguments. With GetDkey
+// and GetRecx for a given akey, the dkey is the extreme one holding an
+// extent of that akey. Nothing found is DER_NONEXIST.
 func (p *Pool) QueryKey(cont ContainerID, oid daos.ObjectID, epoch daos.Epoch, flags daos.QueryFlags, dkeyName, akeyName []byte, opts ReadOptions) (QueryResult, error) {
 	what := fmt.Sprintf("query key of %s/%s", cont, oid)
 	wantMax := flags&daos.GetMax != 0
@@ -271,6 +272,21 @@ func (p *Pool) QueryKey(cont ContainerID, oid daos.ObjectID, epoch daos.Epoch, f
 	var d *dkey
 	if flags&daos.GetDkey != 0 {
 		exists := func(d *dkey) bool { return d.exists(v, floor) }
+		if flags&(daos.GetAkey|daos.GetRecx) == daos.GetRecx {
+			// The akey is given and an extent of it is wanted: the
+			// extreme dkey that has one (an array's size is its
+			// greatest chunk holding records, not one holding only
+			// metadata or punched cells).
+			exists = func(d *dkey) bool {
+				if !d.exists(v, floor) {
+					return false
+				}
+				a := d.akey(string(akeyName), false)
+				afloor := v.floor(floor, d.punchList())
+				return a != nil && a.exists(v, afloor) &&
+					len(visibleFragments(a.extents(), v, v.floor(afloor, a.punchList()), daos.Recx{Idx: 0, Nr: ^uint64(0)})) > 0
+			}
+		}
 		if o.dkeys.order == orderHash {
 			d = lexicalExtreme(o.dkeys.Ascend, wantMax, exists)
 		} else {

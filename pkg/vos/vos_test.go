@@ -360,6 +360,31 @@ func TestQueryKey(t *testing.T) {
 	require.ErrorIs(t, err, daos.ErrNonexist)
 }
 
+// With GetDkey and GetRecx of a given akey, the dkey found is the extreme
+// one holding an extent of it: greater dkeys with only other akeys or
+// with the extents punched are passed over.
+func TestQueryKeyDkeyWithExtent(t *testing.T) {
+	p := newTestPool(t)
+	put := func(epoch daos.Epoch, dk string, iod daos.IOD, data string) {
+		require.NoError(t, p.Update(ctx, cid, oid1, epoch, []byte(dk), []daos.IOD{iod}, [][]byte{[]byte(data)}, UpdateOptions{}))
+	}
+	put(1, "b", arr("x", 1, daos.Recx{Idx: 7, Nr: 3}), "abc")
+	put(1, "c", sv("meta", "m"), "m")
+	put(1, "d", arr("x", 1, daos.Recx{Idx: 0, Nr: 2}), "zz")
+	require.NoError(t, p.PunchAkeys(ctx, cid, oid1, 2, []byte("d"), [][]byte{[]byte("x")}, PunchOptions{}))
+	q, err := p.QueryKey(cid, oid1, 10, daos.GetMax|daos.GetDkey|daos.GetRecx, nil, []byte("x"), ReadOptions{})
+	require.NoError(t, err)
+	require.Equal(t, "b", string(q.Dkey))
+	require.Equal(t, daos.Recx{Idx: 7, Nr: 3}, q.Recx)
+	// Before the punch, d still had its extent.
+	q, err = p.QueryKey(cid, oid1, 1, daos.GetMax|daos.GetDkey|daos.GetRecx, nil, []byte("x"), ReadOptions{})
+	require.NoError(t, err)
+	require.Equal(t, "d", string(q.Dkey))
+	// Nothing holds akey y.
+	_, err = p.QueryKey(cid, oid1, 10, daos.GetMax|daos.GetDkey|daos.GetRecx, nil, []byte("y"), ReadOptions{})
+	require.ErrorIs(t, err, daos.ErrNonexist)
+}
+
 func TestTransactions(t *testing.T) {
 	p := newTestPool(t)
 	putSV(t, p, 1, "d", "a", "committed")
