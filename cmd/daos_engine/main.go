@@ -12,12 +12,10 @@
 package main
 
 import (
-	"fmt"
 	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime/pprof"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -33,24 +31,6 @@ const serverSocketEnv = "DAOS_SERVER_SOCKET"
 // its whole run (engine-<pid>.prof), for developers measuring the data path
 // across processes; daos_server passes its environment on to engines.
 const cpuProfileEnv = "DAOS_GO_ENGINE_CPUPROFILE"
-
-// profile starts a CPU profile when cpuProfileEnv asks for one and
-// returns what stops it.
-func profile() (func(), error) {
-	dir := os.Getenv(cpuProfileEnv)
-	if dir == "" {
-		return func() {}, nil
-	}
-	f, err := os.Create(filepath.Join(dir, fmt.Sprintf("engine-%d.prof", os.Getpid())))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", cpuProfileEnv, err)
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("%s: %w", cpuProfileEnv, err)
-	}
-	return func() { pprof.StopCPUProfile(); f.Close() }, nil
-}
 
 func main() { cmdutil.Main(newRoot()) }
 
@@ -73,7 +53,7 @@ func newRoot() *cobra.Command {
 		if serverSocket == "" {
 			serverSocket = filepath.Join(socketDir, engine.ServerSocketName)
 		}
-		stopProfile, err := profile()
+		stopProfile, err := cmdutil.CPUProfile(cpuProfileEnv, "engine")
 		if err != nil {
 			return err
 		}

@@ -107,7 +107,16 @@ func (o *opts) positional(args []string) error {
 	return nil
 }
 
+// cpuProfileEnv names a directory for a CPU profile of the whole mount
+// (dfuse-<pid>.prof), as DAOS_GO_ENGINE_CPUPROFILE does for engines.
+const cpuProfileEnv = "DAOS_GO_DFUSE_CPUPROFILE"
+
 func run(o *opts) error {
+	stopProfile, err := cmdutil.CPUProfile(cpuProfileEnv, "dfuse")
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
 	sigCtx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	setup, cancel := context.WithTimeout(sigCtx, setupTimeout)

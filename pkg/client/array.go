@@ -267,7 +267,7 @@ func (s sgList) copyIn(src []byte, off uint64) {
 
 // parallel runs fn(i) for i in [0, n) with at most arrayParallel at once
 // and returns the first error.
-func parallel(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
+func parallel(ctx context.Context, workers goer, n int, fn func(ctx context.Context, i int) error) error {
 	if n == 1 {
 		return fn(ctx, 0)
 	}
@@ -289,7 +289,7 @@ func parallel(ctx context.Context, n int, fn func(ctx context.Context, i int) er
 			break
 		}
 		wg.Add(1)
-		go func(i int) {
+		workers.Go(func() {
 			defer func() { <-sem; wg.Done() }()
 			if err := fn(ctx, i); err != nil {
 				mu.Lock()
@@ -299,11 +299,14 @@ func parallel(ctx context.Context, n int, fn func(ctx context.Context, i int) er
 				}
 				mu.Unlock()
 			}
-		}(i)
+		})
 	}
 	wg.Wait()
 	return firstErr
 }
+
+// goer runs functions on goroutines (objclient.Client reuses them).
+type goer interface{ Go(f func()) }
 
 // Write writes the cells of ranges from the sg list bufs, both consumed
 // in order (daos_array_write); their lengths must agree. Chunks are
@@ -314,7 +317,7 @@ func (a *Array) Write(ctx context.Context, ranges []Range, bufs [][]byte) error 
 	if err != nil {
 		return err
 	}
-	return parallel(ctx, len(pieces), func(ctx context.Context, i int) error {
+	return parallel(ctx, a.obj.c.IO, len(pieces), func(ctx context.Context, i int) error {
 		p := pieces[i]
 		n := p.recx.Nr * a.cellSize
 		data := sg.slice(p.off, n)
@@ -357,7 +360,7 @@ func (a *Array) Read(ctx context.Context, ranges []Range, bufs [][]byte) (ReadRe
 	}
 	var size uint64
 	// Task 0 is the size probe; the rest fetch one piece each.
-	err = parallel(ctx, len(pieces)+1, func(ctx context.Context, i int) error {
+	err = parallel(ctx, a.obj.c.IO, len(pieces)+1, func(ctx context.Context, i int) error {
 		if i == 0 {
 			iod := daos.IOD{Name: arrayAkey, Type: daos.IODArray, Size: daos.RecAny, Recxs: []daos.Recx{{Idx: top % a.chunkSize, Nr: 1}}}
 			sizes, err := a.obj.Sizes(ctx, daos.EpochMax, dkeyOf(top/a.chunkSize+1), []daos.IOD{iod})
@@ -429,7 +432,7 @@ func (a *Array) Punch(ctx context.Context, off, n uint64) error {
 	if err != nil {
 		return err
 	}
-	return parallel(ctx, len(pieces), func(ctx context.Context, i int) error {
+	return parallel(ctx, a.obj.c.IO, len(pieces), func(ctx context.Context, i int) error {
 		p := pieces[i]
 		if p.recx.Idx == 0 && p.recx.Nr == a.chunkSize {
 			return a.obj.PunchDkeys(ctx, [][]byte{p.dkey()}, 0)
@@ -446,7 +449,7 @@ func (a *Array) GetSize(ctx context.Context) (uint64, error) {
 		return 0, err
 	}
 	ends := make([]uint64, l.Groups)
-	err = parallel(ctx, l.Groups, func(ctx context.Context, g int) error {
+	err = parallel(ctx, a.obj.c.IO, l.Groups, func(ctx context.Context, g int) error {
 		var err error
 		ends[g], err = a.groupEnd(ctx, g)
 		return err
@@ -569,7 +572,7 @@ func (a *Array) SetSize(ctx context.Context, size uint64) error {
 			cuts = append(cuts, cut{chunk: k, from: size - start})
 		}
 	}
-	err = parallel(ctx, len(cuts), func(ctx context.Context, i int) error {
+	err = parallel(ctx, a.obj.c.IO, len(cuts), func(ctx context.Context, i int) error {
 		c := cuts[i]
 		if c.from == 0 {
 			return a.obj.PunchDkeys(ctx, [][]byte{dkeyOf(c.chunk + 1)}, 0)

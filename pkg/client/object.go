@@ -316,7 +316,7 @@ func (o *Object) Punch(ctx context.Context) error {
 	// One epoch for every shard, so the object disappears at one moment;
 	// the shards are punched in parallel.
 	epoch := o.c.IO.Clock.Now()
-	return parallel(ctx, l.Groups, func(ctx context.Context, g int) error {
+	return parallel(ctx, o.c.IO, l.Groups, func(ctx context.Context, g int) error {
 		return o.withShard(ctx, nil, g, func(h objproto.Header, s objclient.Shard) error {
 			h.Epoch = epoch
 			_, err := o.c.IO.Punch(ctx, s, h, objproto.PunchObject, nil, nil)

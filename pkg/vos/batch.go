@@ -51,10 +51,11 @@ type batchStep struct {
 // Values are kept in SCM whatever their size: batches are for small
 // metadata such as directory entries.
 func (p *Pool) Batch(ctx context.Context, cont ContainerID, oid daos.ObjectID, epoch daos.Epoch, ops []BatchOp) error {
-	what := fmt.Sprintf("batch on %s/%s", cont, oid)
+	// Formatted only on failure: this is on every call's path.
+	failed := func(err error) error { return fmt.Errorf("batch on %s/%s: %w", cont, oid, err) }
 	steps, err := buildBatch(cont, oid, epoch, ops)
 	if err != nil {
-		return fmt.Errorf("%s: %w", what, err)
+		return failed(err)
 	}
 	// Large values go to NVMe first, as for Update; if the batch is then
 	// refused, their extents are given back.
@@ -65,7 +66,7 @@ func (p *Pool) Batch(ctx context.Context, cont ContainerID, oid daos.ObjectID, e
 			written = append(written, w...)
 			if err != nil {
 				p.releaseWritten(written)
-				return fmt.Errorf("%s: %w", what, err)
+				return failed(err)
 			}
 		}
 	}
@@ -75,12 +76,12 @@ func (p *Pool) Batch(ctx context.Context, cont ContainerID, oid daos.ObjectID, e
 		if p.nvme != nil && len(written) > 0 {
 			releaseUnreferenced(p.nvme, written)
 		}
-		return fmt.Errorf("%s: %w", what, err)
+		return failed(err)
 	}
 	if err := p.record(ctx, opBatch, encodeBatch(steps)); err != nil {
 		// Like any record that may have reached the journal, its extents
 		// stay allocated.
-		return fmt.Errorf("%s: %w", what, err)
+		return failed(err)
 	}
 	p.applyBatch(steps)
 	return nil

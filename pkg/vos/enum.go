@@ -235,6 +235,16 @@ func (p *Pool) ListRecx(cont ContainerID, oid daos.ObjectID, epoch daos.Epoch, d
 	return out, rsize, nil
 }
 
+// What QueryKey finds missing: an ordinary answer (an array's empty
+// groups give it on every size query), so made once rather than
+// formatted per call.
+var (
+	errQueryNoObject = daos.Errorf(daos.ErrNonexist, "query key: the object has no data here")
+	errQueryNoDkey   = daos.Errorf(daos.ErrNonexist, "query key: no such dkey")
+	errQueryNoAkey   = daos.Errorf(daos.ErrNonexist, "query key: no such akey")
+	errQueryNoExtent = daos.Errorf(daos.ErrNonexist, "query key: the akey has no array extent")
+)
+
 // QueryResult is what QueryKey found.
 type QueryResult struct {
 	Dkey []byte
@@ -248,25 +258,26 @@ type QueryResult struct {
 // and GetRecx for a given akey, the dkey is the extreme one holding an
 // extent of that akey. Nothing found is DER_NONEXIST.
 func (p *Pool) QueryKey(cont ContainerID, oid daos.ObjectID, epoch daos.Epoch, flags daos.QueryFlags, dkeyName, akeyName []byte, opts ReadOptions) (QueryResult, error) {
-	what := fmt.Sprintf("query key of %s/%s", cont, oid)
+	// Formatted only on failure: this is on every call's path.
+	failed := func(err error) error { return fmt.Errorf("query key of %s/%s: %w", cont, oid, err) }
 	wantMax := flags&daos.GetMax != 0
 	if wantMax == (flags&daos.GetMin != 0) {
-		return QueryResult{}, fmt.Errorf("%s: %w", what, daos.Errorf(daos.ErrInval, "flags %#x must hold exactly one of GET_MAX and GET_MIN", uint32(flags)))
+		return QueryResult{}, failed(daos.Errorf(daos.ErrInval, "flags %#x must hold exactly one of GET_MAX and GET_MIN", uint32(flags)))
 	}
 	if flags&(daos.GetDkey|daos.GetAkey|daos.GetRecx) == 0 {
-		return QueryResult{}, fmt.Errorf("%s: %w", what, daos.Errorf(daos.ErrInval, "flags %#x ask for nothing", uint32(flags)))
+		return QueryResult{}, failed(daos.Errorf(daos.ErrInval, "flags %#x ask for nothing", uint32(flags)))
 	}
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	c, err := p.readableContainer(cont)
 	if err != nil {
-		return QueryResult{}, fmt.Errorf("%s: %w", what, err)
+		return QueryResult{}, failed(err)
 	}
 	v := view{epoch: epoch, tx: opts.Tx}
 	res := QueryResult{Dkey: dkeyName, Akey: akeyName}
 	o := c.object(oid, false)
 	if o == nil {
-		return res, fmt.Errorf("%s: %w", what, daos.Errorf(daos.ErrNonexist, "object has no data"))
+		return res, errQueryNoObject
 	}
 	floor := v.floor(0, o.punches)
 	var d *dkey
@@ -299,7 +310,7 @@ func (p *Pool) QueryKey(cont ContainerID, oid daos.ObjectID, epoch daos.Epoch, f
 		d = nil
 	}
 	if d == nil {
-		return res, fmt.Errorf("%s: %w", what, daos.Errorf(daos.ErrNonexist, "no dkey"))
+		return res, errQueryNoDkey
 	}
 	if flags&(daos.GetAkey|daos.GetRecx) == 0 {
 		return res, nil
@@ -315,14 +326,14 @@ func (p *Pool) QueryKey(cont ContainerID, oid daos.ObjectID, epoch daos.Epoch, f
 		a = nil
 	}
 	if a == nil {
-		return res, fmt.Errorf("%s: %w", what, daos.Errorf(daos.ErrNonexist, "no akey"))
+		return res, errQueryNoAkey
 	}
 	if flags&daos.GetRecx == 0 {
 		return res, nil
 	}
 	frags := visibleFragments(a.extents(), v, v.floor(afloor, a.punchList()), daos.Recx{Idx: 0, Nr: ^uint64(0)})
 	if len(frags) == 0 {
-		return res, fmt.Errorf("%s: %w", what, daos.Errorf(daos.ErrNonexist, "akey %q has no array extent", a.name))
+		return res, errQueryNoExtent
 	}
 	if wantMax {
 		res.Recx = frags[len(frags)-1].recx

@@ -85,9 +85,10 @@ func uniqueKeys(what string, keys [][]byte) ([]string, error) {
 }
 
 func (p *Pool) punch(ctx context.Context, op *punchOp, flags daos.CondFlags) error {
-	what := fmt.Sprintf("punch %s/%s", op.cont, op.oid)
+	// Formatted only on failure: this is on every call's path.
+	failed := func(err error) error { return fmt.Errorf("punch %s/%s: %w", op.cont, op.oid, err) }
 	if op.epoch == 0 || op.epoch == daos.EpochMax {
-		return fmt.Errorf("%s: %w", what, daos.Errorf(daos.ErrInval, "epoch %d cannot be written", op.epoch))
+		return failed(daos.Errorf(daos.ErrInval, "epoch %d cannot be written", op.epoch))
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -96,21 +97,21 @@ func (p *Pool) punch(ctx context.Context, op *punchOp, flags daos.CondFlags) err
 		err = p.settleStaged(ctx)
 	}
 	if err != nil {
-		return fmt.Errorf("%s: %w", what, err)
+		return failed(err)
 	}
 	if err := c.checkWritable(op.epoch); err != nil {
-		return fmt.Errorf("%s: %w", what, err)
+		return failed(err)
 	}
 	if flags&daos.CondPunch != 0 {
 		if err := checkPunchCond(c, op); err != nil {
-			return fmt.Errorf("%s: %w", what, err)
+			return failed(err)
 		}
 	}
 	if err := p.haveSCM(punchSCMCost(c, op)); err != nil {
-		return fmt.Errorf("%s: %w", what, err)
+		return failed(err)
 	}
 	if err := p.record(ctx, opPunch, encodePunch(op)); err != nil {
-		return fmt.Errorf("%s: %w", what, err)
+		return failed(err)
 	}
 	p.applyPunch(op)
 	return nil

@@ -9,9 +9,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
+	"time"
 
 	"github.com/daos-go/daos/pkg/daos"
 	"github.com/daos-go/daos/pkg/fabric"
+	"github.com/daos-go/daos/pkg/gopool"
 	"github.com/daos-go/daos/pkg/hlc"
 	"github.com/daos-go/daos/pkg/object/objproto"
 	"github.com/daos-go/daos/pkg/rpc"
@@ -30,6 +33,17 @@ type Client struct {
 	// Inline is the data size from which values go by bulk handle rather
 	// than inside the request or reply; 0 means DefaultInline.
 	Inline int
+
+	workersOnce sync.Once
+	workers     *gopool.Pool
+}
+
+// Go runs f on one of the client's reused goroutines: fan-outs to every
+// group of an object (a size query, a punch) would otherwise start
+// goroutines whose stacks grow by copying on every RPC.
+func (c *Client) Go(f func()) {
+	c.workersOnce.Do(func() { c.workers = gopool.New(time.Second) })
+	c.workers.Go(f)
 }
 
 // DefaultInline lets values below 16 KiB travel inside the RPC: a bulk
