@@ -41,14 +41,24 @@
 //     then the value; so attributes go with the entry when it is removed
 //     and Move writes them with the entry in one update.
 //
+//   - Move mark: akey "m" beside "e" while a rename across directories
+//     runs: u8 kind (1: this entry is the source, 2: the destination),
+//     u64 oid.hi, u64 oid.lo of the directory at the other end, u64
+//     rename id, i64 start (ns since the epoch), then the name at the
+//     other end. See movemark.go for the protocol; entries without "m"
+//     are the usual case and cost nothing extra to read (one fetch asks
+//     for both akeys).
+//
 // Object ids for new files and directories come from the container's
 // allocator (AllocOIDs) in batches, one batch per FS handle at a time.
 //
 // Renames within a directory are one batch on the directory object's
 // target (when its names live in one group, as with the default
 // classes): atomic for readers and across crashes. Across directories a
-// rename writes the new name, then removes the old: a crash in between
-// leaves both (transactions will close that gap). Not done yet: mtime
+// rename marks both ends so that any client finishes or undoes it after
+// a crash; lookups, stats and ReaddirEntries never show both names, but
+// Readdir (names only) may list a source whose rename committed and was
+// not finished yet, until something looks it up. Not done yet: mtime
 // updates on write (a file's mtime changes only by SetAttr or a size
 // change through it).
 package dfs

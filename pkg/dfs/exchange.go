@@ -35,11 +35,11 @@ func (fs *FS) Exchange(ctx context.Context, parent1 *Obj, name1 string, parent2 
 	if d1.ent.OID == d2.ent.OID && name1 == name2 {
 		return nil
 	}
-	e1, err := fs.getEntry(ctx, d1.dir, name1)
+	e1, err := fs.entryToChange(ctx, d1.dir, name1)
 	if err != nil {
 		return wrap("exchange", name1, err)
 	}
-	e2, err := fs.getEntry(ctx, d2.dir, name2)
+	e2, err := fs.entryToChange(ctx, d2.dir, name2)
 	if err != nil {
 		return wrap("exchange", name2, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 	"sync/atomic"
 	"syscall"
 
@@ -47,6 +48,12 @@ type FS struct {
 	mu      sync.Mutex // guards the oid batch
 	nextOID uint64
 	endOID  uint64
+
+	// clock stamps renames' marks (time.Now; tests move it).
+	clock func() time.Time
+	// stopAfter stops renames across directories after that step, as a
+	// crash would (tests only; 0: never).
+	stopAfter moveStep
 }
 
 // Mount flags: the access mode (O_RDONLY or O_RDWR) as in open(2).
@@ -179,7 +186,7 @@ func newFS(cont *client.Container, sb *superblock, root *entry, flags int, opts 
 	if err != nil {
 		return nil, err
 	}
-	fs := &FS{cont: cont, sb: sb, readOnly: flags&syscall.O_ACCMODE == RDONLY, alloc: o.alloc, shape: shape}
+	fs := &FS{cont: cont, sb: sb, readOnly: flags&syscall.O_ACCMODE == RDONLY, alloc: o.alloc, shape: shape, clock: time.Now}
 	if fs.sbObj, err = cont.Object(sbOID()); err != nil {
 		return nil, wrap("mount: open superblock", "", err)
 	}

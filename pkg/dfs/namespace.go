@@ -468,7 +468,7 @@ func (fs *FS) Remove(ctx context.Context, parent *Obj, name string, force bool) 
 	if err != nil {
 		return daos.ObjectID{}, err
 	}
-	e, err := fs.getEntry(ctx, d.dir, name)
+	e, err := fs.entryToChange(ctx, d.dir, name)
 	if err != nil {
 		return daos.ObjectID{}, wrap("remove", name, err)
 	}
@@ -564,8 +564,9 @@ func (fs *FS) removeTree(ctx context.Context, d *client.Object) error {
 // default directory classes), the rename is atomic: one batch on one
 // target, so every reader sees the old name or the new, never both or
 // neither, and a crash keeps one of the two states. Across directories
-// the new name is written before the old one is removed: a crash in
-// between leaves the object under both names, never under none.
+// it takes four writes with marks that any client completes or undoes
+// after a crash (movemark.go): readers never see both names, and a crash
+// at any point leaves exactly one.
 func (fs *FS) Move(ctx context.Context, parent *Obj, name string, newParent *Obj, newName string) (daos.ObjectID, error) {
 	return fs.move(ctx, parent, name, newParent, newName, false)
 }
@@ -596,7 +597,7 @@ func (fs *FS) move(ctx context.Context, parent *Obj, name string, newParent *Obj
 	if err != nil {
 		return none, err
 	}
-	e, err := fs.getEntry(ctx, src.dir, name)
+	e, err := fs.entryToChange(ctx, src.dir, name)
 	if err != nil {
 		return none, wrap("move", name, err)
 	}
@@ -656,7 +657,7 @@ func (fs *FS) move(ctx context.Context, parent *Obj, name string, newParent *Obj
 		}
 	}
 	if !done {
-		if err := fs.moveAcross(ctx, src.dir, name, dst.dir, newName, old != nil, iods, vals, flags); err != nil {
+		if err := fs.moveAcross(ctx, src.dir, src.ent.OID, name, dst.dir, dst.ent.OID, newName, old != nil, iods, vals, flags); err != nil {
 			return none, err
 		}
 	}
@@ -702,34 +703,6 @@ func (fs *FS) moveWithin(ctx context.Context, d *client.Object, name, newName st
 		return true, wrap("move", newName, err)
 	}
 	return true, nil
-}
-
-// moveAcross writes the new entry in directory dst, then removes the old
-// name from src: a crash in between leaves the object under both names,
-// never under none.
-func (fs *FS) moveAcross(ctx context.Context, src *client.Object, name string, dst *client.Object, newName string,
-	replacing bool, iods []daos.IOD, vals [][]byte, flags daos.CondFlags) error {
-	if replacing {
-		if err := fs.dropXattrs(ctx, dst, newName); err != nil {
-			return wrap("move: clear replaced attributes", newName, err)
-		}
-	}
-	if _, err := dst.Update(ctx, []byte(newName), iods, vals, flags); err != nil {
-		return wrap("move", newName, err)
-	}
-	err := src.PunchDkeys(ctx, [][]byte{[]byte(name)}, daos.CondPunch)
-	if errors.Is(err, daos.ErrNonexist) && !replacing {
-		// Another client moved or removed name meanwhile and won: take
-		// back the new name rather than leave a second name for it.
-		if uErr := dst.PunchDkeys(ctx, [][]byte{[]byte(newName)}, 0); uErr != nil {
-			return wrap("move: take back new name", newName, uErr)
-		}
-		return fail("move", name, syscall.ENOENT)
-	}
-	if err != nil {
-		return wrap("move: remove old name", name, err)
-	}
-	return nil
 }
 
 // DirEntry is a name in a directory with its type and object.

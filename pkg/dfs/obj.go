@@ -136,20 +136,11 @@ func (fs *FS) dirObj(op string, parent *Obj) (*Obj, error) {
 
 // getEntry reads name's entry in directory object d; absent is ENOENT.
 func (fs *FS) getEntry(ctx context.Context, d *client.Object, name string) (*entry, error) {
-	buf := make([]byte, maxEntrySize)
-	iod := daos.IOD{Name: entAkey, Type: daos.IODSingle, Size: uint64(len(buf))}
-	sizes, err := d.Fetch(ctx, daos.EpochMax, []byte(name), []daos.IOD{iod}, [][]byte{buf}, 0)
-	if err != nil {
-		return nil, wrap("read entry", name, err)
+	e, m, err := fs.readEntry(ctx, d, name)
+	if err != nil || !m.valid {
+		return e, err
 	}
-	if sizes[0] == 0 {
-		return nil, fail("lookup", name, syscall.ENOENT)
-	}
-	e, err := decodeEntry(buf[:sizes[0]])
-	if err != nil {
-		return nil, &Error{Op: "read entry", Name: name, Errno: syscall.EIO, Err: err}
-	}
-	return e, nil
+	return fs.resolve(ctx, d, name, e, m)
 }
 
 // putEntry writes name's entry into d; with insert it must not exist yet
