@@ -20,22 +20,29 @@
 //     "/" like any other and stat/chmod of it work the same way).
 //     Both are written with one conditional insert, so formatting twice is
 //     EEXIST and a half-formatted container cannot exist.
+//
 //   - Superblock record: u32 magic 0xDA05AD10, u16 layout version, u16
 //     reserved, u64 default chunk size, u32 default file object class, u32
 //     default directory object class, u32 mode (relaxed/balanced).
+//
 //   - Root directory: user hi 1, lo 1 (its oid is also in its entry).
+//
 //   - Directory: a MULTI_HASHED object; each child is a dkey equal to its
 //     name holding akey "e", a single value: the entry.
+//
 //   - Entry: u8 version (1), u32 mode (type and permission bits), u64
 //     oid.hi, u64 oid.lo, i64 atime, i64 mtime, i64 ctime (ns since the
 //     epoch), u32 uid, u32 gid, u64 chunk size, u32 object class, u16
 //     symlink target length, target bytes. A directory's chunk size and
 //     class are explicit defaults for what is created in it, inherited by
 //     its subdirectories (0: the container's defaults).
+//
 //   - File: an ARRAY_BYTE object of cell size 1 whose chunk size is the
 //     entry's; it has no metadata of its own (everything is in the entry),
 //     so creating a file is one conditional insert into its parent.
+//
 //   - Symbolic link: only an entry; the target is stored in it.
+//
 //   - Extended attribute: akey "x:" + name beside "e" under the entry's
 //     dkey, a single value of a marker byte (0: empty value, 1: not)
 //     then the value; so attributes go with the entry when it is removed
