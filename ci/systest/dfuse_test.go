@@ -292,6 +292,43 @@ func TestDfuse(t *testing.T) {
 	must(unix.Renameat2(unix.AT_FDCWD, at("d3"), unix.AT_FDCWD, at("d2"), unix.RENAME_EXCHANGE))
 	must(os.Remove(at("d3")))
 
+	// An unlinked file stays readable and writable through a descriptor
+	// opened before, until it is closed.
+	must(os.WriteFile(at("gone"), []byte("still here"), 0o644))
+	gf, err := os.OpenFile(at("gone"), os.O_RDWR, 0)
+	must(err)
+	must(os.Remove(at("gone")))
+	if _, err := os.Stat(at("gone")); !errors.Is(err, syscall.ENOENT) {
+		fail("unlinked file: %v, want ENOENT", err)
+	}
+	_, err = gf.WriteAt([]byte("!"), 10)
+	must(err)
+	gb := make([]byte, 32)
+	if n, err := gf.ReadAt(gb, 0); string(gb[:n]) != "still here!" {
+		fail("read of an unlinked open file: %q, %v", gb[:n], err)
+	}
+	// The mount says what it serves and what is open.
+	query := func() (string, error) {
+		q := exec.CommandContext(ctx, filepath.Join(c.Bin, "daos"), "filesystem", "query", mnt, "-j")
+		out, err := q.CombinedOutput()
+		return string(out), err
+	}
+	qout, err := query()
+	if err != nil || !strings.Contains(qout, `"open_files": 1`) || !strings.Contains(qout, `"container": "`) {
+		fail("daos filesystem query with a file open: %v\n%s", err, qout)
+	}
+	must(gf.Close())
+	if qout, err = query(); err != nil || !strings.Contains(qout, `"open_files": 0`) {
+		fail("daos filesystem query after the close: %v\n%s", err, qout)
+	}
+	uns := make([]byte, 256)
+	if n, err := unix.Getxattr(mnt, "user.daos", uns); err != nil || !strings.HasPrefix(string(uns[:n]), "DAOS.POSIX://") {
+		fail("user.daos of the mount's root: %q, %v", uns[:max(n, 0)], err)
+	}
+	if q := exec.CommandContext(ctx, filepath.Join(c.Bin, "daos"), "fs", "query", t.TempDir()); q.Run() == nil {
+		fail("daos fs query of a directory outside any mount succeeded")
+	}
+
 	// An open file renamed keeps working through its descriptor, and a
 	// write through it moves mtime (stamped at close).
 	must(os.WriteFile(at("mv1"), []byte("abc"), 0o644))

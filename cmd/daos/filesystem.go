@@ -13,12 +13,14 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
 
 	"github.com/daos-go/daos/pkg/client"
 	"github.com/daos-go/daos/pkg/cmdutil"
 	"github.com/daos-go/daos/pkg/control/system"
 	"github.com/daos-go/daos/pkg/daos"
 	"github.com/daos-go/daos/pkg/dfs"
+	"github.com/daos-go/daos/pkg/dfuse"
 	"github.com/daos-go/daos/pkg/fscopy"
 	"github.com/daos-go/daos/pkg/placement"
 	"github.com/daos-go/daos/pkg/poolsvc"
@@ -55,7 +57,7 @@ func filesystemCommand(g *globals) *cobra.Command {
 		Aliases: []string{"fs"},
 		Short:   "Copy data to and from POSIX containers and manage their files' attributes",
 	}
-	cmd.AddCommand(fsCopyCommand(g), fsGetAttrCommand(g), fsSetAttrCommand(g),
+	cmd.AddCommand(fsCopyCommand(g), fsGetAttrCommand(g), fsSetAttrCommand(g), fsQueryCommand(g),
 		fsResetCommand(g, "reset-attr", "object class and chunk size", true, true),
 		fsResetCommand(g, "reset-oclass", "object class", true, false),
 		fsResetCommand(g, "reset-chunk-size", "chunk size", false, true))
@@ -507,4 +509,41 @@ func fsResetCommand(g *globals, use, what string, oclass, chunk bool) *cobra.Com
 	}
 	o.register(cmd)
 	return cmd
+}
+
+// fsQueryResult is what `fs query` reports of a dfuse mount.
+type fsQueryResult struct {
+	Path string `json:"path"`
+	dfuse.Query
+}
+
+// fsQueryCommand is `daos filesystem query <path>`: what a dfuse mount
+// holding path serves, and its inodes and open files, as the mount
+// reports them in an extended attribute.
+func fsQueryCommand(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "query <path>",
+		Short: "Query the dfuse mount a path is in",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p := args[0]
+			buf := make([]byte, 4096)
+			n, err := unix.Getxattr(p, dfuse.QueryXattr, buf)
+			switch {
+			case errors.Is(err, unix.ENODATA) || errors.Is(err, unix.ENOTSUP):
+				return daos.Errorf(daos.ErrInval, "%s is not in a dfuse mount", p)
+			case err != nil:
+				return fmt.Errorf("query %s: %w", p, err)
+			}
+			res := fsQueryResult{Path: p}
+			if err := json.Unmarshal(buf[:n], &res.Query); err != nil {
+				return fmt.Errorf("query %s: the mount's answer: %w", p, err)
+			}
+			return cmdutil.Printer{JSON: &g.json, Out: cmd.OutOrStdout()}.Print(res, func(w io.Writer) error {
+				_, err := fmt.Fprintf(w, "DFuse mount of %s\n  Pool       : %s\n  Container  : %s\n  Inodes     : %d\n  Open files : %d\n",
+					res.Path, res.Pool, res.Container, res.Inodes, res.OpenFiles)
+				return err
+			})
+		},
+	}
 }

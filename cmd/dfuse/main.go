@@ -37,6 +37,7 @@ import (
 	"github.com/daos-go/daos/pkg/cmdutil"
 	"github.com/daos-go/daos/pkg/dfs"
 	"github.com/daos-go/daos/pkg/dfuse"
+	"github.com/daos-go/daos/pkg/engine/target"
 	"github.com/daos-go/daos/pkg/placement"
 )
 
@@ -154,6 +155,8 @@ func run(o *opts) error {
 		SingleThreaded:  o.singleThread,
 		MaxBackground:   o.threadCount,
 		Name:            "dfuse:" + o.pool + "/" + o.cont,
+		Pool:            target.UUID(pool.UUID).String(),
+		Container:       target.UUID(cont.UUID).String(),
 		Debug:           o.debug,
 		Space: func(ctx context.Context) (uint64, uint64, error) {
 			sp, err := pool.Space(ctx)

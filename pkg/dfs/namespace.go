@@ -458,6 +458,31 @@ func isEmpty(ctx context.Context, d *client.Object) (bool, error) {
 // a symlink, or a directory, which must be empty unless force, when its
 // whole tree goes. It returns the removed object's id.
 func (fs *FS) Remove(ctx context.Context, parent *Obj, name string, force bool) (daos.ObjectID, error) {
+	return fs.remove(ctx, parent, name, force, false)
+}
+
+// RemoveKeep unlinks name like Remove but leaves a file's data in place
+// for handles still open on it, as POSIX keeps an unlinked file until its
+// last close: the caller destroys it with Destroy then. (Should the
+// caller die first, the object is left without a name: space, not data,
+// is lost.)
+func (fs *FS) RemoveKeep(ctx context.Context, parent *Obj, name string) (daos.ObjectID, error) {
+	return fs.remove(ctx, parent, name, false, true)
+}
+
+// Destroy removes the data of file o, unlinked with RemoveKeep.
+func (fs *FS) Destroy(ctx context.Context, o *Obj) error {
+	a, err := o.file("destroy")
+	if err != nil {
+		return err
+	}
+	if err := o.writable("destroy"); err != nil {
+		return err
+	}
+	return wrap("destroy", o.name, a.Destroy(ctx))
+}
+
+func (fs *FS) remove(ctx context.Context, parent *Obj, name string, force, keep bool) (daos.ObjectID, error) {
 	if err := checkName("remove", name); err != nil {
 		return daos.ObjectID{}, err
 	}
@@ -496,6 +521,9 @@ func (fs *FS) Remove(ctx context.Context, parent *Obj, name string, force bool) 
 	// see ENOENT rather than both succeeding.
 	if err := d.dir.PunchDkeys(ctx, [][]byte{[]byte(name)}, daos.CondPunch); err != nil {
 		return daos.ObjectID{}, wrap("remove", name, err)
+	}
+	if keep && e.Mode&syscall.S_IFMT == syscall.S_IFREG {
+		return e.OID, nil
 	}
 	if err := fs.destroy(ctx, e); err != nil {
 		return daos.ObjectID{}, wrap("remove", name, err)

@@ -2,6 +2,7 @@ package dfs
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"syscall"
@@ -165,14 +166,15 @@ func (fs *FS) entryOf(ctx context.Context, o *Obj) (*entry, error) {
 		return fs.getEntry(ctx, fs.sbObj, string(rootDkey))
 	}
 	e, err := fs.getEntry(ctx, o.parent, o.name)
-	if err != nil {
-		return nil, err
-	}
-	if e.OID != o.ent.OID || e.Mode&syscall.S_IFMT != o.ent.Mode&syscall.S_IFMT {
-		// The name now means something else: this handle's object was
-		// renamed or removed. Its own entry as opened is the best answer.
+	switch {
+	case errors.Is(err, syscall.ENOENT) || (err == nil && (e.OID != o.ent.OID || e.Mode&syscall.S_IFMT != o.ent.Mode&syscall.S_IFMT)):
+		// The name is gone or now means something else: this handle's
+		// object was renamed or removed (an unlinked file still open
+		// lives on). Its own entry as opened is the best answer.
 		old := o.ent
 		return &old, nil
+	case err != nil:
+		return nil, err
 	}
 	return e, nil
 }

@@ -12,6 +12,7 @@ package dfuse
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"hash/fnv"
 	"log"
@@ -57,6 +58,10 @@ type Config struct {
 	Space Space
 	// Name is the mount's source as /proc/mounts shows it.
 	Name string
+	// Pool and Container are the UUIDs of what is mounted: the root
+	// answers the extended attribute user.daos with them as DAOS's
+	// unified namespace writes them (DAOS.POSIX://pool/container).
+	Pool, Container string
 	// Debug logs every FUSE request.
 	Debug bool
 	// Logger receives errors that map to EIO (nil: the standard logger).
@@ -93,6 +98,9 @@ type DataCache struct {
 type fsys struct {
 	dfs *dfs.FS
 	cfg Config
+	// inodes and openFiles count the nodes the kernel knows of and the
+	// files open through the mount, for `daos filesystem query`.
+	inodes, openFiles atomic.Int64
 	// openFlags is the access mode objects are looked up with: the
 	// kernel checks each caller's access, so nodes hold the mount's.
 	openFlags int
@@ -108,6 +116,11 @@ type node struct {
 	// lastOpen is when the file was last opened (ns since the epoch),
 	// for DataCacheFor.
 	lastOpen atomic.Int64
+	// opens counts the open file handles of the node; unlinked says its
+	// name was removed while some were open, so the last close destroys
+	// the data (POSIX keeps an unlinked file until then).
+	opens    atomic.Int32
+	unlinked atomic.Bool
 }
 
 // Mount serves d at dir until the returned server is unmounted.
@@ -175,6 +188,8 @@ var (
 	_ fs.NodeFsyncer       = (*node)(nil)
 	_ fs.NodeFlusher       = (*node)(nil)
 	_ fs.NodeStatfser      = (*node)(nil)
+	_ fs.NodeOnForgetter   = (*node)(nil)
+	_ fs.FileReleaser      = (*file)(nil)
 )
 
 func (n *node) handle() *dfs.Obj {
@@ -267,7 +282,11 @@ func (n *node) childWith(ctx context.Context, o *dfs.Obj, st *dfs.Stat, out *fus
 		// "no caching" is the smallest timeout there is.
 		out.SetEntryTimeout(max(*d, time.Nanosecond))
 	}
-	ch := n.NewInode(ctx, &node{fsys: n.fsys, obj: o}, fs.StableAttr{Mode: st.Mode & syscall.S_IFMT, Ino: ino(st.OID)})
+	fresh := &node{fsys: n.fsys, obj: o}
+	ch := n.NewInode(ctx, fresh, fs.StableAttr{Mode: st.Mode & syscall.S_IFMT, Ino: ino(st.OID)})
+	if ch.Operations() == fresh {
+		n.fsys.inodes.Add(1)
+	}
 	// An inode still known to the kernel is reused; its handle may be
 	// under an old name (renamed by another client), so refresh it.
 	ch.Operations().(*node).setHandle(o)
@@ -330,10 +349,32 @@ func (n *node) Setattr(ctx context.Context, fh fs.FileHandle, in *fuse.SetAttrIn
 	return 0
 }
 
+// opened counts a new open handle of the node.
+func (n *node) opened(o *dfs.Obj) *file {
+	n.opens.Add(1)
+	n.fsys.openFiles.Add(1)
+	return &file{obj: o, node: n}
+}
+
+// Release ends an open handle; the last one of a file unlinked while
+// open destroys its data.
+func (f *file) Release(ctx context.Context) syscall.Errno {
+	ctx = settle(ctx)
+	f.node.fsys.openFiles.Add(-1)
+	if f.node.opens.Add(-1) > 0 || !f.obj.IsFile() || !f.node.unlinked.CompareAndSwap(true, false) {
+		return 0
+	}
+	return f.node.fsys.errno("release: destroy unlinked "+f.obj.Name(), f.node.fsys.dfs.Destroy(ctx, f.obj))
+}
+
+// OnForget: the kernel dropped the node.
+func (n *node) OnForget() { n.fsys.inodes.Add(-1) }
+
 // file is an open file: the handle it was opened by, kept for I/O even
 // if the name moves.
 type file struct {
-	obj *dfs.Obj
+	obj  *dfs.Obj
+	node *node
 	// written says a write came since the last flush: DFS does not move
 	// mtime on writes, so the flush at close does (make and rsync need
 	// it), at one entry update per close rather than per write.
@@ -351,7 +392,7 @@ func (n *node) Open(ctx context.Context, flags uint32) (fs.FileHandle, uint32, s
 			return nil, 0, n.fsys.errno("open O_TRUNC "+o.Name(), err)
 		}
 	}
-	return &file{obj: o}, n.cacheFlags(), 0
+	return n.opened(o), n.cacheFlags(), 0
 }
 
 // cacheFlags tells the kernel what to do with the file's cached pages
@@ -417,7 +458,7 @@ func (n *node) Create(ctx context.Context, name string, flags, mode uint32, out 
 	if no != 0 {
 		return nil, nil, 0, no
 	}
-	return ch, &file{obj: o}, 0, 0
+	return ch, ch.Operations().(*node).opened(o), 0, 0
 }
 
 // fileOf is the handle to do I/O with: the open file's, or the node's
@@ -506,8 +547,24 @@ func (n *node) Readlink(context.Context) ([]byte, syscall.Errno) {
 
 // Unlink and Rmdir share DFS's remove; the kernel has already checked
 // the entry's type against the call.
+// Unlink removes name; a file still open through this mount keeps its
+// data until its last close (other clients' opens are not known here).
 func (n *node) Unlink(ctx context.Context, name string) syscall.Errno {
 	ctx = settle(ctx)
+	if ch := n.GetChild(name); ch != nil {
+		if c := ch.Operations().(*node); c.opens.Load() > 0 {
+			c.unlinked.Store(true)
+			if _, err := n.fsys.dfs.RemoveKeep(ctx, n.handle(), name); err != nil {
+				c.unlinked.Store(false)
+				return n.fsys.errno("unlink "+name, err)
+			}
+			// Closed meanwhile: nobody is left to destroy it.
+			if c.opens.Load() == 0 && c.unlinked.CompareAndSwap(true, false) {
+				return n.fsys.errno("unlink: destroy "+name, n.fsys.dfs.Destroy(ctx, c.handle()))
+			}
+			return 0
+		}
+	}
 	_, err := n.fsys.dfs.Remove(ctx, n.handle(), name, false)
 	return n.fsys.errno("unlink "+name, err)
 }
@@ -595,12 +652,45 @@ func (n *node) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
 	return fs.NewListDirStream(list), 0
 }
 
+// Extended attributes the mount answers itself, not stored in DFS: the
+// root's user.daos (DAOS's unified namespace entry for what is mounted)
+// and, on any node, the mount's state for `daos filesystem query`.
+const (
+	UNSXattr   = "user.daos"
+	QueryXattr = "user.daos.dfuse.query"
+)
+
+// Query is the value of QueryXattr.
+type Query struct {
+	Pool      string `json:"pool"`
+	Container string `json:"container"`
+	Inodes    int64  `json:"inodes"`
+	OpenFiles int64  `json:"open_files"`
+}
+
+// mountXattr is the value of one of the mount's own attributes, if attr
+// is one.
+func (n *node) mountXattr(attr string) ([]byte, bool) {
+	switch {
+	case attr == UNSXattr && n.IsRoot() && n.fsys.cfg.Pool != "":
+		return []byte("DAOS.POSIX://" + n.fsys.cfg.Pool + "/" + n.fsys.cfg.Container), true
+	case attr == QueryXattr:
+		b, _ := json.Marshal(Query{Pool: n.fsys.cfg.Pool, Container: n.fsys.cfg.Container,
+			Inodes: n.fsys.inodes.Load() + 1, OpenFiles: n.fsys.openFiles.Load()})
+		return b, true
+	}
+	return nil, false
+}
+
 // Getxattr with an empty dest asks for the size.
 func (n *node) Getxattr(ctx context.Context, attr string, dest []byte) (uint32, syscall.Errno) {
 	ctx = settle(ctx)
-	v, err := n.fsys.dfs.Getxattr(ctx, n.handle(), attr)
-	if err != nil {
-		return 0, n.fsys.errno("getxattr "+attr, err)
+	v, own := n.mountXattr(attr)
+	if !own {
+		var err error
+		if v, err = n.fsys.dfs.Getxattr(ctx, n.handle(), attr); err != nil {
+			return 0, n.fsys.errno("getxattr "+attr, err)
+		}
 	}
 	if len(dest) < len(v) {
 		return uint32(len(v)), syscall.ERANGE
@@ -610,6 +700,9 @@ func (n *node) Getxattr(ctx context.Context, attr string, dest []byte) (uint32, 
 
 func (n *node) Setxattr(ctx context.Context, attr string, data []byte, flags uint32) syscall.Errno {
 	ctx = settle(ctx)
+	if _, own := n.mountXattr(attr); own {
+		return syscall.EPERM
+	}
 	err := n.fsys.dfs.Setxattr(ctx, n.handle(), attr, data, int(flags)&(dfs.XattrCreate|dfs.XattrReplace))
 	return n.fsys.errno("setxattr "+attr, err)
 }
@@ -634,6 +727,9 @@ func (n *node) Listxattr(ctx context.Context, dest []byte) (uint32, syscall.Errn
 
 func (n *node) Removexattr(ctx context.Context, attr string) syscall.Errno {
 	ctx = settle(ctx)
+	if _, own := n.mountXattr(attr); own {
+		return syscall.EPERM
+	}
 	return n.fsys.errno("removexattr "+attr, n.fsys.dfs.Removexattr(ctx, n.handle(), attr))
 }
 
