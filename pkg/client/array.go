@@ -47,8 +47,8 @@ type ReadResult struct {
 // ArrayStat is daos_array_stbuf_t.
 type ArrayStat struct {
 	Size uint64
-	// MaxEpoch is left 0: the engines' key query reply does not carry
-	// the epoch of the extent it found yet.
+	// MaxEpoch is the epoch of the newest change to the array among the
+	// groups holding records (0: none).
 	MaxEpoch daos.Epoch
 }
 
@@ -444,38 +444,46 @@ func (a *Array) Punch(ctx context.Context, off, n uint64) error {
 // GetSize is 1 + the highest written cell, 0 for an empty array
 // (daos_array_get_size): the greatest chunk dkey's greatest extent.
 func (a *Array) GetSize(ctx context.Context) (uint64, error) {
+	st, err := a.Stat(ctx)
+	return st.Size, err
+}
+
+// Stat is the array's size and the epoch of its newest change
+// (daos_array_stat), one query per group.
+func (a *Array) Stat(ctx context.Context) (ArrayStat, error) {
 	l, err := a.obj.currentLayout()
 	if err != nil {
-		return 0, err
+		return ArrayStat{}, err
 	}
-	ends := make([]uint64, l.Groups)
+	ends := make([]ArrayStat, l.Groups)
 	err = parallel(ctx, a.obj.c.IO, l.Groups, func(ctx context.Context, g int) error {
 		var err error
 		ends[g], err = a.groupEnd(ctx, g)
 		return err
 	})
 	if err != nil {
-		return 0, err
+		return ArrayStat{}, err
 	}
-	var size uint64
+	var st ArrayStat
 	for _, e := range ends {
-		size = max(size, e)
+		st.Size = max(st.Size, e.Size)
+		st.MaxEpoch = max(st.MaxEpoch, e.MaxEpoch)
 	}
-	return size, nil
+	return st, nil
 }
 
-// groupEnd is 1 + the highest cell held by group g's chunks, 0 if none:
-// one query for the greatest chunk dkey holding an extent, and its
-// greatest extent.
-func (a *Array) groupEnd(ctx context.Context, g int) (uint64, error) {
+// groupEnd is 1 + the highest cell held by group g's chunks (0 if none)
+// and the group's newest change: one query for the greatest chunk dkey
+// holding an extent, and its greatest extent.
+func (a *Array) groupEnd(ctx context.Context, g int) (ArrayStat, error) {
 	resp, err := a.obj.queryGroup(ctx, g, daos.EpochMax, daos.GetMax|daos.GetDkey|daos.GetRecx, nil, arrayAkey)
 	switch {
 	case errors.Is(err, daos.ErrNonexist):
-		return 0, nil // no records in this group
+		return ArrayStat{}, nil // no records in this group
 	case err != nil:
-		return 0, err
+		return ArrayStat{}, err
 	}
-	return a.chunkEnd(resp.Dkey, resp.Recx), nil
+	return ArrayStat{Size: a.chunkEnd(resp.Dkey, resp.Recx), MaxEpoch: resp.MaxEpoch}, nil
 }
 
 func (a *Array) chunkEnd(dkey []byte, recx daos.Recx) uint64 {
@@ -592,12 +600,6 @@ func (a *Array) SetSize(ctx context.Context, size uint64) error {
 	iod.Size = a.cellSize
 	_, err = a.obj.Update(ctx, dkeyOf(chunk+1), []daos.IOD{iod}, [][]byte{make([]byte, a.cellSize)}, 0)
 	return err
-}
-
-// Stat is the array's size (daos_array_stat).
-func (a *Array) Stat(ctx context.Context) (ArrayStat, error) {
-	size, err := a.GetSize(ctx)
-	return ArrayStat{Size: size}, err
 }
 
 // Destroy punches the whole array object, metadata included

@@ -23,7 +23,9 @@ const (
 	// MaxPath is the longest path Lookup accepts (PATH_MAX).
 	MaxPath = 4096
 
-	entryVersion = 1
+	// entryVersion is what entries are written as: 2 adds the epoch of
+	// the last explicit mtime. Version 1 entries are still read.
+	entryVersion = 2
 	// reservedHi are the oid.hi user bits of the layout's own objects.
 	reservedHi = 1
 	// oidBatch is how many object ids one AllocOIDs call reserves.
@@ -108,16 +110,21 @@ type entry struct {
 	ChunkSize           uint64
 	OClass              placement.ClassID
 	Target              string
+	// MtimeEpoch is the file's newest change (its array's max epoch)
+	// when mtime was last set explicitly: a later change makes that
+	// change's time the mtime, an explicit one (touch, tar) holds until
+	// then.
+	MtimeEpoch daos.Epoch
 }
 
 const entFixed = 1 + 4 + 16 + 3*8 + 4 + 4 + 8 + 4 + 2
 
-// maxEntrySize bounds an entry fetch: the fixed part and the longest
-// symlink target.
-const maxEntrySize = entFixed + MaxPath
+// maxEntrySize bounds an entry fetch: the fixed part, the longest
+// symlink target and what version 2 adds.
+const maxEntrySize = entFixed + MaxPath + 8
 
 func (e *entry) encode() []byte {
-	b := make([]byte, 0, entFixed+len(e.Target))
+	b := make([]byte, 0, entFixed+len(e.Target)+8)
 	b = append(b, entryVersion)
 	b = binary.LittleEndian.AppendUint32(b, e.Mode)
 	b = binary.LittleEndian.AppendUint64(b, e.OID.Hi)
@@ -130,15 +137,16 @@ func (e *entry) encode() []byte {
 	b = binary.LittleEndian.AppendUint64(b, e.ChunkSize)
 	b = binary.LittleEndian.AppendUint32(b, uint32(e.OClass))
 	b = binary.LittleEndian.AppendUint16(b, uint16(len(e.Target)))
-	return append(b, e.Target...)
+	b = append(b, e.Target...)
+	return binary.LittleEndian.AppendUint64(b, uint64(e.MtimeEpoch))
 }
 
 func decodeEntry(b []byte) (*entry, error) {
 	if len(b) < entFixed {
 		return nil, fmt.Errorf("entry of %d bytes, shorter than %d", len(b), entFixed)
 	}
-	if b[0] != entryVersion {
-		return nil, fmt.Errorf("entry version %d, this build reads %d", b[0], entryVersion)
+	if b[0] != 1 && b[0] != 2 {
+		return nil, fmt.Errorf("entry version %d, this build reads 1 and 2", b[0])
 	}
 	le := binary.LittleEndian
 	e := &entry{Mode: le.Uint32(b[1:])}
@@ -150,10 +158,17 @@ func decodeEntry(b []byte) (*entry, error) {
 	e.ChunkSize = le.Uint64(b[53:])
 	e.OClass = placement.ClassID(le.Uint32(b[61:]))
 	n := int(le.Uint16(b[65:]))
-	if len(b) != entFixed+n {
-		return nil, fmt.Errorf("entry of %d bytes with a %d-byte target, want %d", len(b), n, entFixed+n)
+	tail := 0
+	if b[0] == 2 {
+		tail = 8
 	}
-	e.Target = string(b[entFixed:])
+	if len(b) != entFixed+n+tail {
+		return nil, fmt.Errorf("entry of %d bytes with a %d-byte target, want %d", len(b), n, entFixed+n+tail)
+	}
+	e.Target = string(b[entFixed : entFixed+n])
+	if tail > 0 {
+		e.MtimeEpoch = daos.Epoch(le.Uint64(b[entFixed+n:]))
+	}
 	return e, nil
 }
 

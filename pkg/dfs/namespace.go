@@ -12,6 +12,7 @@ import (
 
 	"github.com/daos-go/daos/pkg/client"
 	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/hlc"
 	"github.com/daos-go/daos/pkg/placement"
 )
 
@@ -281,24 +282,44 @@ type Stat struct {
 }
 
 func (fs *FS) statOf(ctx context.Context, e *entry) (*Stat, error) {
-	var size uint64
+	var as client.ArrayStat
 	if e.Mode&syscall.S_IFMT == syscall.S_IFREG {
-		a, err := fs.cont.OpenArrayWithAttr(e.OID, 1, e.ChunkSize)
-		if err != nil {
-			return nil, err
-		}
-		if size, err = a.GetSize(ctx); err != nil {
+		var err error
+		if as, err = fs.arrayStat(ctx, e); err != nil {
 			return nil, err
 		}
 	}
-	return fs.statWithSize(e, size), nil
+	return fs.statWithSize(e, as), nil
+}
+
+// arrayStat is the size and newest change of file entry e's data.
+func (fs *FS) arrayStat(ctx context.Context, e *entry) (client.ArrayStat, error) {
+	a, err := fs.cont.OpenArrayWithAttr(e.OID, 1, e.ChunkSize)
+	if err != nil {
+		return client.ArrayStat{}, err
+	}
+	return a.Stat(ctx)
 }
 
 // statWithSize is the stat of entry e, whose file (if it is one) holds
-// size bytes.
-func (fs *FS) statWithSize(e *entry, size uint64) *Stat {
+// as.Size bytes. A change to the data after the last explicit mtime
+// (as.MaxEpoch past e.MtimeEpoch) is the file's mtime and ctime: DFS
+// does not write the entry on every write.
+func (fs *FS) statWithSize(e *entry, as client.ArrayStat) *Stat {
 	st := &Stat{Mode: e.Mode, UID: e.UID, GID: e.GID, Nlink: 1, Atime: e.Atime, Mtime: e.Mtime, Ctime: e.Ctime,
-		OID: e.OID, Blksize: e.ChunkSize, Size: size}
+		OID: e.OID, Blksize: e.ChunkSize, Size: as.Size}
+	if as.MaxEpoch > e.MtimeEpoch {
+		// Data written since create (when the entry's times are the
+		// create's: keep the later) or since an explicit mtime (which
+		// the write then replaces, earlier or not).
+		t := hlc.Time(uint64(as.MaxEpoch))
+		if t.After(st.Mtime) || e.MtimeEpoch != 0 {
+			st.Mtime = t
+		}
+		if t.After(st.Ctime) {
+			st.Ctime = t
+		}
+	}
 	if e.Mode&syscall.S_IFMT == syscall.S_IFLNK {
 		st.Size = uint64(len(e.Target))
 	}
@@ -318,7 +339,7 @@ func (fs *FS) CreatedStat(o *Obj) (st *Stat, ok bool) {
 	if o == nil || o.fs != fs || !o.created {
 		return nil, false
 	}
-	return fs.statWithSize(&o.ent, 0), true
+	return fs.statWithSize(&o.ent, client.ArrayStat{}), true
 }
 
 // entryAt reads name's entry in parent; name "" means parent itself and

@@ -186,7 +186,6 @@ var (
 	_ fs.NodeListxattrer   = (*node)(nil)
 	_ fs.NodeRemovexattrer = (*node)(nil)
 	_ fs.NodeFsyncer       = (*node)(nil)
-	_ fs.NodeFlusher       = (*node)(nil)
 	_ fs.NodeStatfser      = (*node)(nil)
 	_ fs.NodeOnForgetter   = (*node)(nil)
 	_ fs.FileReleaser      = (*file)(nil)
@@ -375,10 +374,6 @@ func (n *node) OnForget() { n.fsys.inodes.Add(-1) }
 type file struct {
 	obj  *dfs.Obj
 	node *node
-	// written says a write came since the last flush: DFS does not move
-	// mtime on writes, so the flush at close does (make and rsync need
-	// it), at one entry update per close rather than per write.
-	written atomic.Bool
 }
 
 // Open hands out the node's handle: access modes are checked by the
@@ -486,9 +481,6 @@ func (n *node) Write(ctx context.Context, fh fs.FileHandle, data []byte, off int
 	if err := n.fsys.dfs.Write(ctx, o, [][]byte{data}, uint64(off)); err != nil {
 		return 0, n.fsys.errno("write "+o.Name(), err)
 	}
-	if f, ok := fh.(*file); ok {
-		f.written.Store(true)
-	}
 	return uint32(len(data)), 0
 }
 
@@ -497,24 +489,6 @@ func (n *node) Write(ctx context.Context, fh fs.FileHandle, data []byte, off int
 func (n *node) Fsync(ctx context.Context, _ fs.FileHandle, _ uint32) syscall.Errno {
 	ctx = settle(ctx)
 	return n.fsys.errno("fsync", n.fsys.dfs.Sync(ctx))
-}
-
-// Flush (each close) stamps mtime after writes through this handle. The
-// node's handle is used, as it follows renames; a file unlinked
-// meanwhile has no entry left to stamp.
-func (n *node) Flush(ctx context.Context, fh fs.FileHandle) syscall.Errno {
-	ctx = settle(ctx)
-	f, ok := fh.(*file)
-	if !ok || !f.written.Swap(false) {
-		return 0
-	}
-	ctx = settle(ctx)
-	o := n.handle()
-	_, err := n.fsys.dfs.SetAttr(ctx, o, &dfs.Stat{Mtime: time.Now()}, dfs.SetMtime)
-	if errors.Is(err, syscall.ENOENT) {
-		return 0
-	}
-	return n.fsys.errno("flush: set mtime of "+o.Name(), err)
 }
 
 func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {

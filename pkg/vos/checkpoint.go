@@ -151,11 +151,14 @@ func (p *Pool) decodeContainer(d *decoder) *container {
 }
 
 // relinkTransactions registers every key with the open transactions that
-// own stamps in it, so commit and abort find them after a restart. It
-// reports false if a stamp names a transaction that is not open.
+// own stamps in it, so commit and abort find them after a restart, and
+// notes each object's newest change. It reports false if a stamp names a
+// transaction that is not open.
 func (c *container) relinkTransactions() bool {
 	ok := true
-	link := func(tx TxID, o *object, d *dkey) {
+	link := func(s stamp, o *object, d *dkey) {
+		o.noteWrite(s.epoch)
+		tx := s.tx
 		if tx == 0 {
 			return
 		}
@@ -168,21 +171,21 @@ func (c *container) relinkTransactions() bool {
 	}
 	c.objs.Ascend(func(o *object) bool {
 		for _, s := range o.punches {
-			link(s.tx, o, nil)
+			link(s, o, nil)
 		}
 		o.dkeys.Ascend(func(d *dkey) bool {
 			for _, s := range d.punchList() {
-				link(s.tx, o, d)
+				link(s, o, d)
 			}
 			d.akeys.Ascend(func(a *akey) bool {
 				for _, s := range a.punchList() {
-					link(s.tx, o, d)
+					link(s, o, d)
 				}
 				for i := range a.svs {
-					link(a.svs[i].tx, o, d)
+					link(a.svs[i].stamp, o, d)
 				}
 				for i := range a.extents() {
-					link(a.extents()[i].tx, o, d)
+					link(a.extents()[i].stamp, o, d)
 				}
 				return true
 			})

@@ -250,6 +250,8 @@ type QueryResult struct {
 	Dkey []byte
 	Akey []byte
 	Recx daos.Recx
+	// MaxEpoch is the newest change (update or punch) to the object.
+	MaxEpoch daos.Epoch
 }
 
 // QueryKey finds the greatest (GetMax) or least (GetMin) dkey (GetDkey),
@@ -279,6 +281,7 @@ func (p *Pool) QueryKey(cont ContainerID, oid daos.ObjectID, epoch daos.Epoch, f
 	if o == nil {
 		return res, errQueryNoObject
 	}
+	res.MaxEpoch = o.newest
 	floor := v.floor(0, o.punches)
 	var d *dkey
 	if flags&daos.GetDkey != 0 {

@@ -257,7 +257,13 @@ type object struct {
 	oid     daos.ObjectID
 	punches []stamp
 	dkeys   dkeyTree
+	// newest is the highest epoch of any update or punch of the object
+	// (daos_array_stat's max epoch: a file's modification time).
+	newest daos.Epoch
 }
+
+// noteWrite records a change at epoch.
+func (o *object) noteWrite(epoch daos.Epoch) { o.newest = max(o.newest, epoch) }
 
 func newObject(oid daos.ObjectID) *object {
 	return &object{oid: oid, dkeys: newDkeyTree(dkeyOrderOf(oid))}

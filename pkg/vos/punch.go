@@ -207,6 +207,7 @@ func (p *Pool) applyPunch(op *punchOp) {
 	c := p.conts[op.cont]
 	p.scmUsed += punchSCMCost(c, op)
 	o := c.object(op.oid, true)
+	o.noteWrite(op.epoch)
 	s := stamp{op.epoch, op.tx}
 	var t *txn
 	if op.tx != 0 {

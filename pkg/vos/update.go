@@ -565,6 +565,7 @@ func (p *Pool) applyUpdate(op *updateOp) {
 		c.objs.ReplaceOrInsert(o)
 		cost += recordOverheadBytes
 	}
+	o.noteWrite(op.epoch)
 	var made *akey     // the akey made along with a new dkey
 	var madeVal string // its first value, stored with it
 	var madeValOK bool

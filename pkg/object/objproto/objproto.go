@@ -450,6 +450,8 @@ type QueryKeyResp struct {
 	Akey       []byte
 	Recx       daos.Recx
 	MapVersion uint32
+	// MaxEpoch is the newest change to the object on this shard.
+	MaxEpoch daos.Epoch
 }
 
 // EncodeRPC implements rpc.Message.
@@ -459,6 +461,7 @@ func (m *QueryKeyResp) EncodeRPC(e *rpc.Encoder) {
 	e.PutUvarint(m.Recx.Idx)
 	e.PutUvarint(m.Recx.Nr)
 	e.PutUint32(m.MapVersion)
+	e.PutUint64(uint64(m.MaxEpoch))
 }
 
 // DecodeRPC implements rpc.Message.
@@ -467,5 +470,6 @@ func (m *QueryKeyResp) DecodeRPC(d *rpc.Decoder) error {
 	m.Akey = d.Bytes(MaxKeyBytes)
 	m.Recx = daos.Recx{Idx: d.Uvarint(), Nr: d.Uvarint()}
 	m.MapVersion = d.Uint32()
+	m.MaxEpoch = daos.Epoch(d.Uint64())
 	return d.Err()
 }

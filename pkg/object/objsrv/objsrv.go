@@ -620,5 +620,5 @@ func (s *Service) queryKey(ctx context.Context, _ *rpc.Incoming, req *objproto.Q
 	if err != nil {
 		return nil, err
 	}
-	return &objproto.QueryKeyResp{Dkey: qr.Dkey, Akey: qr.Akey, Recx: qr.Recx, MapVersion: version}, nil
+	return &objproto.QueryKeyResp{Dkey: qr.Dkey, Akey: qr.Akey, Recx: qr.Recx, MapVersion: version, MaxEpoch: qr.MaxEpoch}, nil
 }
