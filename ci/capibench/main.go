@@ -107,20 +107,9 @@ func run(ops, mib, rounds int, spin, goEvents bool) error {
 		return err
 	}
 	defer c.Close()
-	defer func() {
-		for i := range c.Servers {
-			c.Stop(i)
-		}
-	}()
-	for i := range c.Servers {
-		if err := c.Start(i, true); err != nil {
-			return err
-		}
-	}
-	wctx, wcancel := context.WithTimeout(ctx, time.Minute)
-	defer wcancel()
-	if _, err := c.WaitMembers(wctx, systest.AllIn(3, "joined")); err != nil {
-		return fmt.Errorf("ranks did not join: %w\n%s", err, c.Logs())
+	defer c.StopAll()
+	if err := c.StartAll(ctx); err != nil {
+		return err
 	}
 	// Every side of every round writes new objects (nothing is
 	// overwritten or reclaimed), so the pool's NVMe must hold all of it;
@@ -131,17 +120,8 @@ func run(ops, mib, rounds int, spin, goEvents bool) error {
 	}
 	written := float64(rounds*nsides) * (float64(mib) + float64(ops)*4096/oneMiB) / 1024
 	nvme := max(6, int(written*1.25)+1)
-	var out string
-	// Pool creation can race the last rank's join settling; retry briefly.
-	for try := 0; ; try++ {
-		out, err = c.Dmg(ctx, "pool", "create", "-s", "1GiB", "-n", fmt.Sprintf("%dGiB", nvme), "--nsvc", "3", "bench")
-		if err == nil || try == 20 {
-			break
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
-	if err != nil {
-		return fmt.Errorf("pool create: %w\n%s", err, out)
+	if _, err := c.CreatePool(ctx, "-s", "1GiB", "-n", fmt.Sprintf("%dGiB", nvme), "--nsvc", "3", "bench"); err != nil {
+		return err
 	}
 	a, err := c.StartAgent(ctx)
 	if err != nil {

@@ -97,31 +97,12 @@ func run(ctx context.Context, cfg config) error {
 		return fmt.Errorf("configure cluster: %w", err)
 	}
 	defer c.Close()
-	defer func() {
-		for i := range c.Servers {
-			c.Stop(i)
-		}
-	}()
-	for i := range c.Servers {
-		if err := c.Start(i, true); err != nil {
-			return fmt.Errorf("start server %d: %w", i, err)
-		}
+	defer c.StopAll()
+	if err := c.StartAll(ctx); err != nil {
+		return err
 	}
-	wctx, wcancel := context.WithTimeout(ctx, time.Minute)
-	defer wcancel()
-	if _, err := c.WaitMembers(wctx, systest.AllIn(3, "joined")); err != nil {
-		return fmt.Errorf("ranks did not join: %w\n%s", err, c.Logs())
-	}
-	var out string
-	for try := 0; ; try++ {
-		out, err = c.Dmg(ctx, "pool", "create", "-s", "1GiB", "-n", "6GiB", "--nsvc", "3", "bench")
-		if err == nil || try == 20 || ctx.Err() != nil {
-			break
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
-	if err != nil {
-		return fmt.Errorf("pool create: %w\n%s", err, out)
+	if _, err := c.CreatePool(ctx, "-s", "1GiB", "-n", "6GiB", "--nsvc", "3", "bench"); err != nil {
+		return err
 	}
 	a, err := c.StartAgent(ctx)
 	if err != nil {

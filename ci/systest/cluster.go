@@ -554,3 +554,46 @@ func (a *Agent) Stop() {
 func (c *Cluster) ServerSocket(i int) string {
 	return filepath.Join(c.Servers[i].Dir, "run", "daos_server.sock")
 }
+
+// StartAll starts every server (formatting its storage on start) and
+// waits up to a minute for all ranks to join.
+func (c *Cluster) StartAll(ctx context.Context) error {
+	for i := range c.Servers {
+		if err := c.Start(i, true); err != nil {
+			return err
+		}
+	}
+	wctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if _, err := c.WaitMembers(wctx, AllIn(len(c.Servers), "joined")); err != nil {
+		return fmt.Errorf("ranks did not join: %w\n%s", err, c.Logs())
+	}
+	return nil
+}
+
+// StopAll stops every server with SIGTERM, so engines end their runs as
+// in production (and write the CPU profiles a developer asked for).
+func (c *Cluster) StopAll() {
+	for i := range c.Servers {
+		c.Stop(i)
+	}
+}
+
+// CreatePool runs `dmg pool create ARGS`, retrying for about ten seconds:
+// engines learn the group map within a second of joining, and a create
+// before that is refused cleanly.
+func (c *Cluster) CreatePool(ctx context.Context, args ...string) (string, error) {
+	var out string
+	var err error
+	for try := 0; ; try++ {
+		out, err = c.Dmg(ctx, append([]string{"pool", "create"}, args...)...)
+		if err == nil || try == 20 || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if err != nil {
+		return out, fmt.Errorf("pool create: %w\n%s", err, out)
+	}
+	return out, nil
+}

@@ -30,12 +30,9 @@ func startCluster(ctx context.Context, t *testing.T, n, targets int) *Cluster {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	for i := range c.Servers {
-		if err := c.Start(i, true); err != nil {
-			t.Fatal(err)
-		}
+	if err := c.StartAll(ctx); err != nil {
+		t.Fatal(err)
 	}
-	waitJoined(ctx, t, c, n)
 	return c
 }
 
@@ -54,17 +51,9 @@ func waitJoined(ctx context.Context, t *testing.T, c *Cluster, n int) {
 // that is refused cleanly.
 func createPool(ctx context.Context, t *testing.T, c *Cluster, args ...string) string {
 	t.Helper()
-	var out string
-	var err error
-	for try := 0; ; try++ {
-		out, err = c.Dmg(ctx, append([]string{"pool", "create"}, args...)...)
-		if err == nil || try == 20 {
-			break
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
+	out, err := c.CreatePool(ctx, args...)
 	if err != nil {
-		t.Fatalf("pool create: %v\n%s\n%s", err, out, c.Logs())
+		t.Fatalf("%v\n%s", err, c.Logs())
 	}
 	return out
 }

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -24,26 +23,13 @@ func (c *fakeCont) MountDFS(context.Context, bool) (*dfs.FS, error) {
 	return c.fs, nil
 }
 
-type oids struct {
-	mu   sync.Mutex
-	next uint64
-}
-
-func (o *oids) AllocOIDs(_ context.Context, n uint64) (uint64, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	first := o.next + 1
-	o.next += n
-	return first, nil
-}
-
 // posixPool is a fake pool whose container is a real DFS namespace on
 // in-process engines.
 func posixPool(t *testing.T) *fakePool {
 	c, _ := clienttest.Cluster(t, clienttest.Options{Ranks: 3, Targets: 1, SCMBytes: 64 << 20})
 	ctx := context.Background()
 	require.NoError(t, dfs.Format(ctx, c, dfs.Attr{ChunkSize: 64 << 10}))
-	fs, err := dfs.Mount(ctx, c, dfs.RDWR, dfs.WithOIDAllocator(&oids{}))
+	fs, err := dfs.Mount(ctx, c, dfs.RDWR, dfs.WithOIDAllocator(&clienttest.OIDs{}))
 	require.NoError(t, err)
 	fc := newFakeCont()
 	fc.fs = fs

@@ -1,8 +1,6 @@
 package dfs_test
 
 import (
-	"context"
-	"sync"
 	"testing"
 
 	"github.com/daos-go/daos/pkg/client"
@@ -18,21 +16,7 @@ func cluster(t testing.TB) *client.Container {
 }
 
 // counter hands out object ids as a container's allocator would.
-type counter struct {
-	mu   sync.Mutex
-	next uint64
-}
-
-func (c *counter) AllocOIDs(_ context.Context, n uint64) (uint64, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.next == 0 {
-		c.next = 1
-	}
-	first := c.next
-	c.next += n
-	return first, nil
-}
+type counter = clienttest.OIDs
 
 // otherProcess is a second client of c's container with its own
 // endpoint, standing in for another process.

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -21,27 +20,13 @@ import (
 	"github.com/daos-go/daos/pkg/fscopy"
 )
 
-// counter hands out object ids as a container's allocator would.
-type counter struct {
-	mu   sync.Mutex
-	next uint64
-}
-
-func (c *counter) AllocOIDs(_ context.Context, n uint64) (uint64, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	first := c.next + 1
-	c.next += n
-	return first, nil
-}
-
 // mounted is a formatted DFS container on three in-process engines, with
 // a small chunk size so that files span several chunks.
 func mounted(t *testing.T) *dfs.FS {
 	c, _ := clienttest.Cluster(t, clienttest.Options{Ranks: 3, Targets: 2, SCMBytes: 256 << 20})
 	ctx := context.Background()
 	require.NoError(t, dfs.Format(ctx, c, dfs.Attr{ChunkSize: 64 << 10}))
-	f, err := dfs.Mount(ctx, c, dfs.RDWR, dfs.WithOIDAllocator(&counter{}))
+	f, err := dfs.Mount(ctx, c, dfs.RDWR, dfs.WithOIDAllocator(&clienttest.OIDs{}))
 	require.NoError(t, err)
 	return f
 }

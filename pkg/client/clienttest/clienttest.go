@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -119,4 +120,21 @@ func NewIO(t testing.TB) *objclient.Client {
 	require.NoError(t, err)
 	t.Cleanup(func() { ep.Close() })
 	return &objclient.Client{EP: ep, Clock: &hlc.Clock{}}
+}
+
+// OIDs hands out object ids as a container's allocator does
+// (daos_cont_alloc_oids), for in-process containers, which have no pool
+// service to ask: the zero value starts at 1.
+type OIDs struct {
+	mu   sync.Mutex
+	next uint64
+}
+
+// AllocOIDs reserves n ids and returns the first.
+func (o *OIDs) AllocOIDs(_ context.Context, n uint64) (uint64, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	first := o.next + 1
+	o.next += n
+	return first, nil
 }
