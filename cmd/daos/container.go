@@ -130,7 +130,7 @@ func setProp(props map[string]string, name, value string) error {
 
 // createOpts are `daos container create`'s flags.
 type createOpts struct {
-	typ, props, chunkSize, oclass, dirOclass, fileOclass string
+	typ, props, chunkSize, oclass, dirOclass, fileOclass, hints string
 }
 
 // request turns the arguments and flags into what the pool service is
@@ -206,6 +206,10 @@ func (o *createOpts) dfsAttr() (dfs.Attr, error) {
 			return a, err
 		}
 	}
+	if _, _, err := dfs.ParseHints(o.hints); err != nil {
+		return a, daos.Errorf(daos.ErrInval, "--hints %q: want file:single|max,dir:single|max", o.hints)
+	}
+	a.Hints = o.hints
 	return a, nil
 }
 
@@ -282,6 +286,7 @@ func contCreateCommand(g *globals) *cobra.Command {
 	f.StringVarP(&o.chunkSize, "chunk-size", "z", "", "chunk size of files (e.g. 1MiB)")
 	f.StringVarP(&o.oclass, "oclass", "o", "", "default object class")
 	f.StringVarP(&o.dirOclass, "dir-oclass", "d", "", "object class of directories")
+	f.StringVarP(&o.hints, "hints", "H", "", "POSIX containers: default sharding of files and directories (file:single|max,dir:single|max)")
 	f.StringVarP(&o.fileOclass, "file-oclass", "f", "", "object class of files")
 	return cmd
 }

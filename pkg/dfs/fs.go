@@ -113,6 +113,9 @@ func Format(ctx context.Context, cont *client.Container, attr Attr) error {
 	if err != nil {
 		return err
 	}
+	if err := attr.applyHints(shape); err != nil {
+		return err
+	}
 	root, err := placement.GenerateOID(daos.ObjectID{Hi: reservedHi, Lo: 1}, placement.OTMultiHashed, attr.DirOClass, 0, shape)
 	if err != nil {
 		return wrap("format: root directory oid", "", err)

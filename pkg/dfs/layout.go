@@ -57,6 +57,10 @@ type Attr struct {
 	DirOClass  placement.ClassID
 	// Mode is ModeRelaxed or ModeBalanced.
 	Mode uint32
+	// Hints ("file:single,dir:max", dfs_attr_t da_hints) choose the
+	// default classes left at 0 by their sharding: single is one group,
+	// max as many as the pool holds. Format resolves them into classes.
+	Hints string
 }
 
 // superblock is the decoded superblock record.

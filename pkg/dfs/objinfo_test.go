@@ -86,3 +86,23 @@ func TestCreatedStat(t *testing.T) {
 	_, ok = fs.CreatedStat(nil)
 	require.False(t, ok)
 }
+
+func TestHints(t *testing.T) {
+	file, dir, err := dfs.ParseHints(" file:single , dir:MAX")
+	require.NoError(t, err)
+	require.Equal(t, placement.HintShdTny, file)
+	require.Equal(t, placement.HintShdMax, dir)
+	for _, bad := range []string{"file", "file:some", "files:max", "dir:single,bogus"} {
+		_, _, err := dfs.ParseHints(bad)
+		errno(t, syscall.EINVAL, err)
+	}
+	// Format resolves them into the default classes.
+	ctx := context.Background()
+	c := cluster(t)
+	require.NoError(t, dfs.Format(ctx, c, dfs.Attr{Hints: "file:single,dir:max"}))
+	fs, err := dfs.Mount(ctx, c, dfs.RDWR, dfs.WithOIDAllocator(&counter{}))
+	require.NoError(t, err)
+	require.Equal(t, placement.Name2ID("S1"), fs.Attr().FileOClass)
+	require.Equal(t, placement.Name2ID("S6"), fs.Attr().DirOClass, "as many groups as the 6 targets")
+	errno(t, syscall.EINVAL, dfs.Format(ctx, cluster(t), dfs.Attr{Hints: "file:huge"}))
+}
