@@ -17,8 +17,9 @@ import (
 // children that each init and write, init/fini counting, pools,
 // containers, object I/O, 64 events in flight, handle sharing, and the
 // error codes of bad arguments; then daos_share_test, five processes
-// sharing pool and container handles as an MPI job does; then
-// dfs_api_test, the DFS calls IOR's backend makes and their errno values.
+// sharing pool and container handles and a DFS mount and file as an MPI
+// job does; then dfs_api_test, the DFS calls IOR's backend makes and
+// their errno values.
 func TestCAPIOnThreeServers(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -64,19 +65,21 @@ func TestCAPIOnThreeServers(t *testing.T) {
 		t.Fatalf("daos_api_test: %v\n%s", err, c.Logs())
 	}
 
-	// Five processes sharing handles as an MPI job does.
+	// The DFS API as IOR's backend uses it (NULL attributes: default
+	// object classes). Its pool has rd_fac 0, as those defaults would
+	// otherwise be replicated classes, which this build cannot open yet.
+	createPool(ctx, t, c, "-s", "512MiB", "-n", "1GiB", "-P", "rd_fac:0", "dfs")
+
+	// Five processes sharing handles as an MPI job does: pool, container
+	// and a DFS mount and file (hence the rd_fac 0 pool).
 	share := exec.CommandContext(ctx, filepath.Join(work, "daos_share_test"), "5")
-	share.Env = append(share.Environ(), env, "DAOS_POOL=capi")
+	share.Env = append(share.Environ(), env, "DAOS_POOL=dfs")
 	out, err = share.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "5 ranks shared pool and container handles") {
 		t.Fatalf("daos_share_test: %v\n%s\n%s", err, out, c.Logs())
 	}
 	t.Logf("%s", out)
 
-	// The DFS API as IOR's backend uses it (NULL attributes: default
-	// object classes). Its pool has rd_fac 0, as those defaults would
-	// otherwise be replicated classes, which this build cannot open yet.
-	createPool(ctx, t, c, "-s", "512MiB", "-n", "1GiB", "-P", "rd_fac:0", "dfs")
 	dfsRun := exec.CommandContext(ctx, filepath.Join(work, "dfs_api_test"))
 	dfsRun.Env = append(dfsRun.Environ(), env, "DAOS_POOL=dfs")
 	out, err = dfsRun.CombinedOutput()

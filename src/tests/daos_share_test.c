@@ -7,6 +7,12 @@
  * writes its own array extent, dkeys and KV keys; after a barrier every
  * rank checks everybody's (enumeration counts, array size, bytes); rank 0
  * then punches one dkey and one KV key and every rank sees one fewer.
+ * The same goes for DFS: rank 0 creates a POSIX container with a shared
+ * file and a directory and ships the container, the mount (dfs_local2global)
+ * and the open file (dfs_obj_local2global); every rank writes its extent of
+ * the file through the shipped handle and creates a file of its own in the
+ * directory; every rank then reads the whole file and counts the directory,
+ * and sees one entry fewer after rank 0 removes its own.
  *
  *   DAOS_POOL=label daos_share_test [NRANKS]
  *
@@ -21,12 +27,20 @@
 #include <unistd.h>
 
 #include <daos.h>
+#include <daos_fs.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 
 #define EXTENT (256 << 10)
 #define NKEYS  10
 #define MAXR   16
 
 static int rank, nranks;
+
+/* The DFS side: the POSIX container, the mount, the shared file. */
+static daos_handle_t dcoh;
+static dfs_t        *dfs;
+static dfs_obj_t    *shared;
 
 #define CHECK(rc, what)                                                                      \
 	do {                                                                                 \
@@ -49,6 +63,60 @@ static int rank, nranks;
 	} while (0)
 
 static char pattern(int r, size_t i) { return (char)(r * 37 + i * 7 + i / 251); }
+
+/* This rank's extent of the shared file, and a file of its own in /d. */
+static void
+dfs_write_mine(char *data)
+{
+	d_iov_t     iov;
+	d_sg_list_t sgl = {.sg_nr = 1, .sg_iovs = &iov};
+	dfs_obj_t  *d, *f;
+	char        name[32];
+
+	d_iov_set(&iov, data, EXTENT);
+	EXPECT(dfs_write(dfs, shared, &sgl, (daos_off_t)rank * EXTENT, NULL) == 0, "dfs_write");
+	EXPECT(dfs_lookup(dfs, "/d", O_RDWR, &d, NULL, NULL) == 0, "dfs_lookup /d");
+	snprintf(name, sizeof(name), "r%d", rank);
+	EXPECT(dfs_open(dfs, d, name, S_IFREG | 0644, O_RDWR | O_CREAT | O_EXCL, 0, 0, NULL, &f) == 0,
+	       "dfs_open %s", name);
+	EXPECT(dfs_release(f) == 0 && dfs_release(d) == 0, "dfs_release");
+}
+
+/* Checks the shared file holds every rank's extent and /d every rank's
+ * file (but one once rank 0 removed its own). */
+static void
+dfs_check_all(int punched)
+{
+	static char   back[EXTENT];
+	d_iov_t       iov;
+	d_sg_list_t   sgl = {.sg_nr = 1, .sg_iovs = &iov};
+	daos_size_t   size, got;
+	daos_anchor_t anchor = {0};
+	struct dirent ents[8];
+	dfs_obj_t    *d;
+	uint32_t      nr;
+	int           r, n = 0;
+	size_t        i;
+
+	EXPECT(dfs_get_size(dfs, shared, &size) == 0, "dfs_get_size");
+	EXPECT(size == (daos_size_t)nranks * EXTENT, "shared file of %zu bytes, want %zu", (size_t)size,
+	       (size_t)nranks * EXTENT);
+	for (r = 0; r < nranks; r++) {
+		d_iov_set(&iov, back, EXTENT);
+		EXPECT(dfs_read(dfs, shared, &sgl, (daos_off_t)r * EXTENT, &got, NULL) == 0 && got == EXTENT,
+		       "dfs_read of rank %d's extent", r);
+		for (i = 0; i < EXTENT; i++)
+			EXPECT(back[i] == pattern(r, i), "rank %d's byte %zu of the shared file differs", r, i);
+	}
+	EXPECT(dfs_lookup(dfs, "/d", O_RDONLY, &d, NULL, NULL) == 0, "dfs_lookup /d");
+	while (!daos_anchor_is_eof(&anchor)) {
+		nr = 8;
+		EXPECT(dfs_readdir(dfs, d, &anchor, &nr, ents) == 0, "dfs_readdir");
+		n += nr;
+	}
+	EXPECT(dfs_release(d) == 0, "dfs_release");
+	EXPECT(n == nranks - punched, "/d holds %d entries, want %d", n, nranks - punched);
+}
 
 /* Writes this rank's extent, dkeys and KV keys. */
 static void
@@ -81,6 +149,7 @@ write_mine(daos_handle_t ah, daos_handle_t oh, daos_handle_t kh)
 		snprintf(name, sizeof(name), "r%d-kv%zu", rank, i);
 		CHECK(daos_kv_put(kh, DAOS_TX_NONE, 0, name, strlen(val) + 1, val, NULL), "kv put");
 	}
+	dfs_write_mine(data);
 }
 
 static int
@@ -150,6 +219,7 @@ check_all(daos_handle_t ah, daos_handle_t oh, daos_handle_t kh, int punched)
 	EXPECT(n == nranks * NKEYS - punched, "%d dkeys, want %d", n, nranks * NKEYS - punched);
 	n = count_kv(kh);
 	EXPECT(n == nranks * NKEYS - punched, "%d KV keys, want %d", n, nranks * NKEYS - punched);
+	dfs_check_all(punched);
 }
 
 /* Reads a file written by rank 0 into an iov. */
@@ -228,6 +298,8 @@ close_all(daos_handle_t poh, daos_handle_t coh, daos_handle_t ah, daos_handle_t 
 	CHECK(daos_array_close(ah, NULL), "array close");
 	CHECK(daos_obj_close(oh, NULL), "object close");
 	CHECK(daos_kv_close(kh, NULL), "kv close");
+	EXPECT(dfs_release(shared) == 0 && dfs_umount(dfs) == 0, "dfs release and umount");
+	CHECK(daos_cont_close(dcoh, NULL), "POSIX container close");
 	CHECK(daos_cont_close(coh, NULL), "container close");
 	CHECK(daos_pool_disconnect(poh, NULL), "pool disconnect");
 	CHECK(daos_fini(), "fini");
@@ -241,6 +313,9 @@ worker(const char *dir)
 	CHECK(daos_init(), "init");
 	CHECK(daos_pool_global2local(read_blob(dir, "pool"), &poh), "pool global2local");
 	CHECK(daos_cont_global2local(poh, read_blob(dir, "cont"), &coh), "container global2local");
+	CHECK(daos_cont_global2local(poh, read_blob(dir, "dcont"), &dcoh), "POSIX container global2local");
+	EXPECT(dfs_global2local(poh, dcoh, 0, read_blob(dir, "dfs"), &dfs) == 0, "dfs_global2local");
+	EXPECT(dfs_obj_global2local(dfs, 0, read_blob(dir, "file"), &shared) == 0, "dfs_obj_global2local");
 	objects(coh, &ah, &oh, &kh);
 	write_mine(ah, oh, kh);
 	send_byte();
@@ -258,7 +333,7 @@ int
 main(int argc, char **argv)
 {
 	const char   *pool = getenv("DAOS_POOL");
-	char          dir[] = "/tmp/daos_share_testXXXXXX", label[64], self[512], rs[8], c;
+	char          dir[] = "/tmp/daos_share_testXXXXXX", label[64], dlabel[64], self[512], rs[8], c;
 	int           to[MAXR], from[MAXR], r, phase, st;
 	ssize_t       n;
 	pid_t         pids[MAXR];
@@ -294,6 +369,33 @@ main(int argc, char **argv)
 	g.iov_len = g.iov_buf_len;
 	CHECK(daos_cont_local2global(coh, &g), "container local2global");
 	write_blob(dir, "cont", &g);
+	free(g.iov_buf);
+	/* The POSIX container, its mount and the shared file, shipped too. */
+	snprintf(dlabel, sizeof(dlabel), "share_dfs_%d", (int)getpid());
+	EXPECT(dfs_cont_create_with_label(poh, dlabel, NULL, NULL, &dcoh, &dfs) == 0, "dfs_cont_create");
+	EXPECT(dfs_mkdir(dfs, NULL, "d", 0755, 0) == 0, "dfs_mkdir /d");
+	EXPECT(dfs_open(dfs, NULL, "shared", S_IFREG | 0644, O_RDWR | O_CREAT | O_EXCL, 0, 64 << 10, NULL,
+			&shared) == 0, "dfs_open /shared");
+	g = (d_iov_t){0};
+	CHECK(daos_cont_local2global(dcoh, &g), "POSIX container local2global size");
+	g.iov_buf = malloc(g.iov_buf_len);
+	g.iov_len = g.iov_buf_len;
+	CHECK(daos_cont_local2global(dcoh, &g), "POSIX container local2global");
+	write_blob(dir, "dcont", &g);
+	free(g.iov_buf);
+	g = (d_iov_t){0};
+	EXPECT(dfs_local2global(dfs, &g) == 0, "dfs_local2global size");
+	g.iov_buf = malloc(g.iov_buf_len);
+	g.iov_len = g.iov_buf_len;
+	EXPECT(dfs_local2global(dfs, &g) == 0, "dfs_local2global");
+	write_blob(dir, "dfs", &g);
+	free(g.iov_buf);
+	g = (d_iov_t){0};
+	EXPECT(dfs_obj_local2global(dfs, shared, &g) == 0, "dfs_obj_local2global size");
+	g.iov_buf = malloc(g.iov_buf_len);
+	g.iov_len = g.iov_buf_len;
+	EXPECT(dfs_obj_local2global(dfs, shared, &g) == 0, "dfs_obj_local2global");
+	write_blob(dir, "file", &g);
 	free(g.iov_buf);
 
 	/* The other ranks: fresh programs, started after the Go core loaded
@@ -341,6 +443,13 @@ main(int argc, char **argv)
 			d_iov_set(&dkey, "r0-k3", 5);
 			CHECK(daos_obj_punch_dkeys(oh, DAOS_TX_NONE, 0, 1, &dkey, NULL), "punch dkey");
 			CHECK(daos_kv_remove(kh, DAOS_TX_NONE, 0, "r0-kv3", NULL), "kv remove");
+			{
+				dfs_obj_t *d;
+
+				EXPECT(dfs_lookup(dfs, "/d", O_RDWR, &d, NULL, NULL) == 0, "dfs_lookup /d");
+				EXPECT(dfs_remove(dfs, d, "r0", false, NULL) == 0, "dfs_remove /d/r0");
+				EXPECT(dfs_release(d) == 0, "dfs_release");
+			}
 			check_all(ah, oh, kh, 1);
 		}
 		if (phase < 2)
@@ -356,14 +465,21 @@ main(int argc, char **argv)
 	CHECK(daos_init(), "init");
 	CHECK(daos_pool_connect(pool, NULL, DAOS_PC_RW, &poh, NULL, NULL), "pool connect");
 	CHECK(daos_cont_destroy(poh, label, 0, NULL), "container destroy");
+	CHECK(daos_cont_destroy(poh, dlabel, 0, NULL), "POSIX container destroy");
 	CHECK(daos_pool_disconnect(poh, NULL), "pool disconnect");
 	CHECK(daos_fini(), "fini");
 	snprintf(self, sizeof(self), "%s/pool", dir);
 	unlink(self);
-	snprintf(self, sizeof(self), "%s/cont", dir);
-	unlink(self);
+	{
+		const char *blobs[] = {"cont", "dcont", "dfs", "file"};
+
+		for (r = 0; r < 4; r++) {
+			snprintf(self, sizeof(self), "%s/%s", dir, blobs[r]);
+			unlink(self);
+		}
+	}
 	rmdir(dir);
-	printf("daos_share_test: %d ranks shared pool and container handles, wrote and checked each "
-	       "other's data\n", nranks);
+	printf("daos_share_test: %d ranks shared pool and container handles and a DFS mount and file, "
+	       "wrote and checked each other's data\n", nranks);
 	return 0;
 }
