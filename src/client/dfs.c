@@ -38,6 +38,8 @@ struct dfs {
 
 struct dfs_obj {
 	uint64_t cookie;
+	/* The mount's cookie, for the calls DAOS gives only an object. */
+	uint64_t mount;
 };
 
 /* dfs_init's count: dfs_fini without dfs_init is EINVAL, and dfs_connect
@@ -163,7 +165,7 @@ new_dfs(const struct dgo_ops *o, uint64_t cookie, daos_handle_t poh, daos_handle
 }
 
 static int
-new_obj(const struct dgo_ops *o, uint64_t cookie, dfs_obj_t **out)
+new_obj(const struct dgo_ops *o, uint64_t mount, uint64_t cookie, dfs_obj_t **out)
 {
 	dfs_obj_t *obj = malloc(sizeof(*obj));
 
@@ -172,6 +174,7 @@ new_obj(const struct dgo_ops *o, uint64_t cookie, dfs_obj_t **out)
 		return ENOMEM;
 	}
 	obj->cookie = cookie;
+	obj->mount  = mount;
 	*out = obj;
 	return 0;
 }
@@ -554,7 +557,7 @@ lookup(dfs_t *dfs, bool rel, dfs_obj_t *parent, const char *path, int flags, dfs
 		rc = o->dfs_lookup(dfs->cookie, (char *)path, flags, &oh, &m, stbuf != NULL ? st : NULL);
 	if (rc != 0)
 		return rc;
-	rc = new_obj(o, oh, obj);
+	rc = new_obj(o, dfs->cookie, oh, obj);
 	if (rc != 0)
 		return rc;
 	if (mode != NULL)
@@ -591,7 +594,7 @@ dfs_open(dfs_t *dfs, dfs_obj_t *parent, const char *name, mode_t mode, int flags
 			 (char *)value, &oh);
 	if (rc != 0)
 		return rc;
-	return new_obj(o, oh, obj);
+	return new_obj(o, dfs->cookie, oh, obj);
 }
 
 int
@@ -630,7 +633,7 @@ dfs_obj_global2local(dfs_t *dfs, int flags, d_iov_t glob, dfs_obj_t **obj)
 	rc = o->dfs_obj_global2local(dfs->cookie, flags, glob, &oh);
 	if (rc != 0)
 		return rc;
-	return new_obj(o, oh, obj);
+	return new_obj(o, dfs->cookie, oh, obj);
 }
 
 int
@@ -731,4 +734,216 @@ dfs_readdir(dfs_t *dfs, dfs_obj_t *obj, daos_anchor_t *anchor, uint32_t *nr, str
 	/* The core writes only d_name, at libc's offsets. */
 	return o->dfs_readdir(dfs->cookie, obj->cookie, anchor, nr, dirs, sizeof(*dirs),
 			      offsetof(struct dirent, d_name), sizeof(dirs->d_name));
+}
+
+/* put_stat is fill_stat the other way: the fields dfs_osetattr may set,
+ * in the core's order. */
+static void
+put_stat(int64_t *v, const struct stat *st)
+{
+	memset(v, 0, DGO_ST_COUNT * sizeof(*v));
+	v[DGO_ST_MODE]     = st->st_mode;
+	v[DGO_ST_UID]      = st->st_uid;
+	v[DGO_ST_GID]      = st->st_gid;
+	v[DGO_ST_SIZE]     = st->st_size;
+	v[DGO_ST_ATIME]    = st->st_atim.tv_sec;
+	v[DGO_ST_ATIME_NS] = st->st_atim.tv_nsec;
+	v[DGO_ST_MTIME]    = st->st_mtim.tv_sec;
+	v[DGO_ST_MTIME_NS] = st->st_mtim.tv_nsec;
+}
+
+int
+dfs_ostat(dfs_t *dfs, dfs_obj_t *obj, struct stat *stbuf)
+{
+	int64_t st[DGO_ST_COUNT];
+	int     rc;
+
+	CORE(o);
+	if (dfs == NULL || obj == NULL || stbuf == NULL)
+		return EINVAL;
+	rc = o->dfs_ostat(dfs->cookie, obj->cookie, st);
+	if (rc == 0)
+		fill_stat(stbuf, st);
+	return rc;
+}
+
+int
+dfs_osetattr(dfs_t *dfs, dfs_obj_t *obj, struct stat *stbuf, int flags)
+{
+	int64_t in[DGO_ST_COUNT], out[DGO_ST_COUNT];
+	int     rc;
+
+	CORE(o);
+	if (dfs == NULL || obj == NULL || stbuf == NULL)
+		return EINVAL;
+	put_stat(in, stbuf);
+	rc = o->dfs_osetattr(dfs->cookie, obj->cookie, in, flags, out);
+	if (rc == 0)
+		fill_stat(stbuf, out);
+	return rc;
+}
+
+int
+dfs_chmod(dfs_t *dfs, dfs_obj_t *parent, const char *name, mode_t mode)
+{
+	CORE(o);
+	if (dfs == NULL)
+		return EINVAL;
+	return o->dfs_chmod(dfs->cookie, obj_cookie(parent), (char *)name, mode);
+}
+
+int
+dfs_chown(dfs_t *dfs, dfs_obj_t *parent, const char *name, uid_t uid, gid_t gid, int flags)
+{
+	CORE(o);
+	if (dfs == NULL)
+		return EINVAL;
+	return o->dfs_chown(dfs->cookie, obj_cookie(parent), (char *)name, uid, gid, flags);
+}
+
+int
+dfs_punch(dfs_t *dfs, dfs_obj_t *obj, daos_off_t offset, daos_size_t len)
+{
+	CORE(o);
+	if (dfs == NULL || obj == NULL)
+		return EINVAL;
+	return o->dfs_punch(dfs->cookie, obj->cookie, offset, len);
+}
+
+int
+dfs_setxattr(dfs_t *dfs, dfs_obj_t *obj, const char *name, const void *value, daos_size_t size, int flags)
+{
+	CORE(o);
+	if (dfs == NULL || obj == NULL || name == NULL)
+		return EINVAL;
+	return o->dfs_setxattr(dfs->cookie, obj->cookie, (char *)name, (void *)value, size, flags);
+}
+
+int
+dfs_getxattr(dfs_t *dfs, dfs_obj_t *obj, const char *name, void *value, daos_size_t *size)
+{
+	CORE(o);
+	if (dfs == NULL || obj == NULL || name == NULL || size == NULL)
+		return EINVAL;
+	return o->dfs_getxattr(dfs->cookie, obj->cookie, (char *)name, value, size);
+}
+
+int
+dfs_removexattr(dfs_t *dfs, dfs_obj_t *obj, const char *name)
+{
+	CORE(o);
+	if (dfs == NULL || obj == NULL || name == NULL)
+		return EINVAL;
+	return o->dfs_removexattr(dfs->cookie, obj->cookie, (char *)name);
+}
+
+int
+dfs_listxattr(dfs_t *dfs, dfs_obj_t *obj, char *list, daos_size_t *size)
+{
+	CORE(o);
+	if (dfs == NULL || obj == NULL || size == NULL)
+		return EINVAL;
+	return o->dfs_listxattr(dfs->cookie, obj->cookie, list, size);
+}
+
+int
+dfs_get_mode(dfs_obj_t *obj, mode_t *mode)
+{
+	uint32_t m;
+	int      rc;
+
+	CORE(o);
+	if (obj == NULL || mode == NULL)
+		return EINVAL;
+	rc = o->dfs_get_mode(obj->mount, obj->cookie, &m);
+	if (rc == 0)
+		*mode = m;
+	return rc;
+}
+
+int
+dfs_obj2id(dfs_obj_t *obj, daos_obj_id_t *oid)
+{
+	CORE(o);
+	if (obj == NULL || oid == NULL)
+		return EINVAL;
+	return o->dfs_obj2id(obj->mount, obj->cookie, oid);
+}
+
+int
+dfs_get_chunk_size(dfs_obj_t *obj, daos_size_t *chunk_size)
+{
+	CORE(o);
+	if (obj == NULL || chunk_size == NULL)
+		return EINVAL;
+	return o->dfs_get_chunk_size(obj->mount, obj->cookie, chunk_size);
+}
+
+int
+dfs_get_symlink_value(dfs_obj_t *obj, char *buf, daos_size_t *size)
+{
+	CORE(o);
+	if (obj == NULL || size == NULL)
+		return EINVAL;
+	return o->dfs_get_symlink_value(obj->mount, obj->cookie, buf, size);
+}
+
+int
+dfs_obj_get_info(dfs_t *dfs, dfs_obj_t *obj, dfs_obj_info_t *info)
+{
+	uint32_t oclass, dir_oclass, file_oclass;
+	uint64_t chunk;
+	int      rc;
+
+	CORE(o);
+	if (obj == NULL || info == NULL)
+		return EINVAL;
+	/* As in DAOS, dfs may be NULL: the object knows its mount. */
+	rc = o->dfs_obj_get_info(dfs != NULL ? dfs->cookie : obj->mount, obj->cookie, &oclass, &chunk, &dir_oclass,
+				 &file_oclass, &info->doi_oid);
+	if (rc != 0)
+		return rc;
+	info->doi_oclass_id      = oclass;
+	info->doi_chunk_size     = chunk;
+	info->doi_dir_oclass_id  = dir_oclass;
+	info->doi_file_oclass_id = file_oclass;
+	return 0;
+}
+
+int
+dfs_obj_set_oclass(dfs_t *dfs, dfs_obj_t *obj, int flags, daos_oclass_id_t cid)
+{
+	CORE(o);
+	if (dfs == NULL || obj == NULL)
+		return EINVAL;
+	return o->dfs_obj_set_oclass(dfs->cookie, obj->cookie, flags, cid);
+}
+
+int
+dfs_obj_set_chunk_size(dfs_t *dfs, dfs_obj_t *obj, int flags, daos_size_t csize)
+{
+	CORE(o);
+	if (dfs == NULL || obj == NULL)
+		return EINVAL;
+	return o->dfs_obj_set_chunk_size(dfs->cookie, obj->cookie, flags, csize);
+}
+
+int
+dfs_exchange(dfs_t *dfs, dfs_obj_t *parent1, const char *name1, dfs_obj_t *parent2, const char *name2)
+{
+	CORE(o);
+	if (dfs == NULL || name1 == NULL || name2 == NULL)
+		return EINVAL;
+	return o->dfs_exchange(dfs->cookie, obj_cookie(parent1), (char *)name1, obj_cookie(parent2), (char *)name2);
+}
+
+int
+dfs_iterate(dfs_t *dfs, dfs_obj_t *obj, daos_anchor_t *anchor, uint32_t *nr, size_t size, dfs_filler_cb_t op,
+	    void *arg)
+{
+	CORE(o);
+	if (dfs == NULL || obj == NULL || anchor == NULL || nr == NULL)
+		return EINVAL;
+	/* The core calls op back with the caller's own dfs and obj. */
+	return o->dfs_iterate(dfs->cookie, obj->cookie, anchor, nr, size, (void *)op, dfs, obj, arg);
 }

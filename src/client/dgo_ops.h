@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <daos.h>
 
-#define DGO_OPS_VERSION 9
+#define DGO_OPS_VERSION 10
 
 /* What the core calls when an event completes (set with set_notify). */
 typedef void (*dgo_notify_fn)(void);
@@ -79,6 +79,24 @@ struct dgo_ops {
 	int (*dfs_sync)(uint64_t mh);
 	int (*dfs_readdir)(uint64_t mh, uint64_t oh, daos_anchor_t* anchor, uint32_t* nr, void* buf, size_t stride, size_t nameOff, size_t nameMax);
 	int (*dfs_query)(uint64_t mh, uint64_t* chunk, uint32_t* oclass, uint32_t* dirOClass, uint32_t* fileOClass, uint32_t* mode);
+	int (*dfs_ostat)(uint64_t mh, uint64_t oh, int64_t* st);
+	int (*dfs_osetattr)(uint64_t mh, uint64_t oh, int64_t* in, int flags, int64_t* out);
+	int (*dfs_chmod)(uint64_t mh, uint64_t parent, char* name, uint32_t mode);
+	int (*dfs_chown)(uint64_t mh, uint64_t parent, char* name, uint32_t uid, uint32_t gid, int flags);
+	int (*dfs_punch)(uint64_t mh, uint64_t oh, uint64_t off, uint64_t n);
+	int (*dfs_setxattr)(uint64_t mh, uint64_t oh, char* name, void* value, uint64_t size, int flags);
+	int (*dfs_getxattr)(uint64_t mh, uint64_t oh, char* name, void* value, daos_size_t* size);
+	int (*dfs_removexattr)(uint64_t mh, uint64_t oh, char* name);
+	int (*dfs_listxattr)(uint64_t mh, uint64_t oh, char* list, daos_size_t* size);
+	int (*dfs_get_mode)(uint64_t mh, uint64_t oh, uint32_t* mode);
+	int (*dfs_obj2id)(uint64_t mh, uint64_t oh, daos_obj_id_t* oid);
+	int (*dfs_get_chunk_size)(uint64_t mh, uint64_t oh, daos_size_t* chunk);
+	int (*dfs_get_symlink_value)(uint64_t mh, uint64_t oh, char* buf, daos_size_t* size);
+	int (*dfs_obj_get_info)(uint64_t mh, uint64_t oh, uint32_t* oclass, uint64_t* chunk, uint32_t* dirOClass, uint32_t* fileOClass, daos_obj_id_t* oid);
+	int (*dfs_obj_set_oclass)(uint64_t mh, uint64_t oh, int flags, uint32_t cid);
+	int (*dfs_obj_set_chunk_size)(uint64_t mh, uint64_t oh, int flags, uint64_t csize);
+	int (*dfs_exchange)(uint64_t mh, uint64_t parent1, char* name1, uint64_t parent2, char* name2);
+	int (*dfs_iterate)(uint64_t mh, uint64_t oh, daos_anchor_t* anchor, uint32_t* nr, size_t size, void* op, void* cdfs, void* cobj, void* arg);
 	int (*set_notify)(dgo_notify_fn f);
 	int (*eq_create)(daos_handle_t* eqh);
 	int (*eq_destroy)(uint64_t eqh, int flags);

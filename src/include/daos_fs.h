@@ -173,6 +173,65 @@ int dfs_sync(dfs_t *dfs);
 int dfs_readdir(dfs_t *dfs, dfs_obj_t *obj, daos_anchor_t *anchor,
 		uint32_t *nr, struct dirent *dirs);
 
+/* dfs_iterate calls this for every entry it lists; a nonzero return
+ * stops the iteration, and dfs_iterate returns that value. */
+typedef int (*dfs_filler_cb_t)(dfs_t *dfs, dfs_obj_t *obj, const char name[], void *arg);
+
+/* From anchor, list up to *nr entries of dir whose names (without their
+ * NULs) add up to at most size bytes, calling op (optional) on each; *nr
+ * is set to the count. E2BIG when the first name does not fit. */
+int dfs_iterate(dfs_t *dfs, dfs_obj_t *obj, daos_anchor_t *anchor,
+		uint32_t *nr, size_t size, dfs_filler_cb_t op, void *arg);
+
+/* Swap two entries, each keeping its attributes (NULL parents: root). */
+int dfs_exchange(dfs_t *dfs, dfs_obj_t *parent1, const char *name1,
+		 dfs_obj_t *parent2, const char *name2);
+
+/* Attributes of open objects. */
+int dfs_ostat(dfs_t *dfs, dfs_obj_t *obj, struct stat *stbuf);
+/* Apply the DFS_SET_ATTR_* fields of stbuf to obj (a symlink itself, not
+ * its target); stbuf gets the resulting attributes. */
+int dfs_osetattr(dfs_t *dfs, dfs_obj_t *obj, struct stat *stbuf, int flags);
+/* Both follow a symbolic link; dfs_chown does not with O_NOFOLLOW in
+ * flags. uid or gid (uid_t)-1 / (gid_t)-1 leaves it as it is. */
+int dfs_chmod(dfs_t *dfs, dfs_obj_t *parent, const char *name, mode_t mode);
+int dfs_chown(dfs_t *dfs, dfs_obj_t *parent, const char *name, uid_t uid,
+	      gid_t gid, int flags);
+/* Free len bytes of a file from offset (they read as zeros); len
+ * DFS_MAX_FSIZE sets the file's size to offset. */
+int dfs_punch(dfs_t *dfs, dfs_obj_t *obj, daos_off_t offset, daos_size_t len);
+
+/* What obj was opened as. */
+int dfs_get_mode(dfs_obj_t *obj, mode_t *mode);
+int dfs_obj2id(dfs_obj_t *obj, daos_obj_id_t *oid);
+/* Files only. */
+int dfs_get_chunk_size(dfs_obj_t *obj, daos_size_t *chunk_size);
+/* Symlinks only. *size 0 or buf NULL asks for the size (with the NUL); a
+ * smaller buffer gets a truncated, NUL-terminated target. */
+int dfs_get_symlink_value(dfs_obj_t *obj, char *buf, daos_size_t *size);
+
+/* Object class and chunk size in use; for a directory, those its new
+ * files and directories get. */
+int dfs_obj_get_info(dfs_t *dfs, dfs_obj_t *obj, dfs_obj_info_t *info);
+/* Change a directory's defaults for what is created in it from now on
+ * (0: the container's); flags must be 0. */
+int dfs_obj_set_oclass(dfs_t *dfs, dfs_obj_t *obj, int flags,
+		       daos_oclass_id_t cid);
+int dfs_obj_set_chunk_size(dfs_t *dfs, dfs_obj_t *obj, int flags,
+			   daos_size_t csize);
+
+/* Extended attributes of an open object (a symlink's own). setxattr's
+ * flags: 0, XATTR_CREATE or XATTR_REPLACE. getxattr: value NULL or *size
+ * 0 asks for the size; a buffer too small is E2BIG. listxattr writes the
+ * names that fit, each NUL-terminated, and sets *size to what all need
+ * (list NULL: only that). */
+int dfs_setxattr(dfs_t *dfs, dfs_obj_t *obj, const char *name,
+		 const void *value, daos_size_t size, int flags);
+int dfs_getxattr(dfs_t *dfs, dfs_obj_t *obj, const char *name, void *value,
+		 daos_size_t *size);
+int dfs_removexattr(dfs_t *dfs, dfs_obj_t *obj, const char *name);
+int dfs_listxattr(dfs_t *dfs, dfs_obj_t *obj, char *list, daos_size_t *size);
+
 #ifdef __cplusplus
 }
 #endif
