@@ -78,6 +78,10 @@ type Options struct {
 	Workers int
 	// BufSize is the unit of reads and writes (default 1 MiB).
 	BufSize int
+	// Blocks is how many units are in flight over all files (default
+	// twice Workers): a single large file is copied that many blocks
+	// at once.
+	Blocks int
 	// IgnoreUnsupported skips entries that are neither files,
 	// directories nor symbolic links (devices, FIFOs, sockets) instead
 	// of failing.
@@ -117,6 +121,9 @@ func Copy(ctx context.Context, src Tree, srcPath string, dst Tree, dstPath strin
 	if o.BufSize <= 0 {
 		o.BufSize = 1 << 20
 	}
+	if o.Blocks <= 0 {
+		o.Blocks = 2 * o.Workers
+	}
 	srcPath, dstPath = clean(srcPath), clean(dstPath)
 	root, err := src.Lstat(ctx, srcPath)
 	if err != nil {
@@ -130,7 +137,10 @@ func Copy(ctx context.Context, src Tree, srcPath string, dst Tree, dstPath strin
 	if _, err := rand.Read(tag); err != nil {
 		return Stats{}, fmt.Errorf("temporary file names: %w", err)
 	}
-	c := &copier{src: src, dst: dst, o: o, tag: hex.EncodeToString(tag) + "."}
+	c := &copier{src: src, dst: dst, o: o, tag: hex.EncodeToString(tag) + ".", bufs: make(chan []byte, o.Blocks)}
+	for range o.Blocks {
+		c.bufs <- make([]byte, o.BufSize)
+	}
 	items, err := c.scan(ctx, srcPath, target, root)
 	if err != nil {
 		return c.stats, err
@@ -182,6 +192,9 @@ type copier struct {
 	o        Options
 	stats    Stats
 	tag      string // random, in temporary names
+	// bufs are the blocks in flight, shared by all files: one large file
+	// gets them all, many small ones one each.
+	bufs chan []byte
 	seq      atomic.Uint64
 	// done counts bytes (holes included) and entries finished, for the
 	// progress bar; copied counts the data bytes.
@@ -255,14 +268,13 @@ func (c *copier) run(ctx context.Context, items []item) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			buf := make([]byte, c.o.BufSize)
 			for it := range work {
 				var err error
 				if it.info.IsSymlink() {
 					err = c.link(ctx, it)
 					links.Add(1)
 				} else {
-					err = c.file(ctx, it, buf)
+					err = c.file(ctx, it)
 					files.Add(1)
 				}
 				if err != nil {
@@ -344,7 +356,7 @@ func (c *copier) link(ctx context.Context, it item) error {
 // file copies it's data into a temporary file, gives it the source's
 // mode and times and renames it over the destination; any failure
 // removes the temporary file and leaves the destination as it was.
-func (c *copier) file(ctx context.Context, it item, buf []byte) (err error) {
+func (c *copier) file(ctx context.Context, it item) (err error) {
 	in, err := c.src.Open(ctx, it.src)
 	if err != nil {
 		return fmt.Errorf("open %s: %w", c.src.Name(it.src), err)
@@ -361,7 +373,7 @@ func (c *copier) file(ctx context.Context, it item, buf []byte) (err error) {
 			c.dst.Remove(context.WithoutCancel(ctx), tmp)
 		}
 	}()
-	if err := c.data(ctx, it, in, out, buf); err != nil {
+	if err := c.data(ctx, it, in, out); err != nil {
 		return err
 	}
 	if err := out.Close(); err != nil {
@@ -376,37 +388,55 @@ func (c *copier) file(ctx context.Context, it item, buf []byte) (err error) {
 	return nil
 }
 
-// data copies the source's data ranges, leaving all-zero blocks
-// unwritten so that holes stay holes, then sets the size.
-func (c *copier) data(ctx context.Context, it item, in, out File, buf []byte) error {
+// data copies the source's data ranges, blocks of one file in parallel
+// on buffers from the copy's pool, leaving all-zero blocks unwritten so
+// that holes stay holes, then sets the size.
+func (c *copier) data(ctx context.Context, it item, in, out File) error {
 	size := it.info.Size
 	ranges, err := in.Data(ctx, size)
 	if err != nil {
 		return fmt.Errorf("find the data of %s: %w", c.src.Name(it.src), err)
 	}
-	var read uint64
-	defer func() { c.doneBytes.Add(int64(size - min(read, size))) }() // the holes
+	var read atomic.Uint64
+	defer func() { c.doneBytes.Add(int64(size - min(read.Load(), size))) }() // the holes
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var wg sync.WaitGroup
+	bs := uint64(c.o.BufSize)
+blocks:
 	for _, r := range ranges {
-		end := min(r.Off+r.Len, size)
-		for off := r.Off; off < end; {
-			n := min(uint64(len(buf)), end-off)
-			got, err := in.ReadAt(ctx, buf[:n], off)
-			if err != nil && !errors.Is(err, io.EOF) {
-				return fmt.Errorf("read %s at %d: %w", c.src.Name(it.src), off, err)
+		for off, end := r.Off, min(r.Off+r.Len, size); off < end; off += bs {
+			var buf []byte
+			select {
+			case buf = <-c.bufs:
+			case <-ctx.Done():
+				break blocks
 			}
-			if got == 0 {
-				break // the file shrank while being copied
-			}
-			if b := buf[:got]; !allZero(b) {
-				if err := out.WriteAt(ctx, b, off); err != nil {
-					return fmt.Errorf("write %s at %d: %w", c.dst.Name(it.dst), off, err)
+			n := min(bs, end-off)
+			wg.Add(1)
+			go func(off uint64, buf []byte) {
+				defer func() { c.bufs <- buf; wg.Done() }()
+				got, err := in.ReadAt(ctx, buf[:n], off)
+				if err != nil && !errors.Is(err, io.EOF) {
+					cancel(fmt.Errorf("read %s at %d: %w", c.src.Name(it.src), off, err))
+					return
 				}
-			}
-			off += uint64(got)
-			read += uint64(got)
-			c.doneBytes.Add(int64(got))
-			c.copied.Add(int64(got))
+				// A short read: the file shrank while being copied.
+				if b := buf[:got]; got > 0 && !allZero(b) {
+					if err := out.WriteAt(ctx, b, off); err != nil {
+						cancel(fmt.Errorf("write %s at %d: %w", c.dst.Name(it.dst), off, err))
+						return
+					}
+				}
+				read.Add(uint64(got))
+				c.doneBytes.Add(int64(got))
+				c.copied.Add(int64(got))
+			}(off, buf)
 		}
+	}
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return err
 	}
 	if err := out.Truncate(ctx, size); err != nil {
 		return fmt.Errorf("set the size of %s: %w", c.dst.Name(it.dst), err)
