@@ -123,12 +123,12 @@ func setOID(out *C.daos_obj_id_t, oid daos.ObjectID) {
 
 //export dgo_dfs_cont_create
 func dgo_dfs_cont_create(poh C.uint64_t, label *C.char, uuid *C.uuid_t, chunk C.uint64_t, oclass, dirOClass, fileOClass, mode C.uint32_t,
-	cprops *C.daos_prop_t, coh *C.daos_handle_t, mh *C.uint64_t) C.int {
+	hints *C.char, cprops *C.daos_prop_t, coh *C.daos_handle_t, mh *C.uint64_t) C.int {
 	ps, err := props(cprops)
 	if err != nil {
 		return eno(err)
 	}
-	attr := dfs.Attr{ChunkSize: uint64(chunk), Mode: uint32(mode),
+	attr := dfs.Attr{ChunkSize: uint64(chunk), Mode: uint32(mode), Hints: optString(hints),
 		FileOClass: placement.ClassID(oclass), DirOClass: placement.ClassID(oclass)}
 	if fileOClass != 0 {
 		attr.FileOClass = placement.ClassID(fileOClass)

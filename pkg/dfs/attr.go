@@ -56,10 +56,11 @@ func (fs *FS) home(ctx context.Context, op string, o *Obj) (*client.Object, []by
 // those of st (dfs_osetattr) and returns the new attributes. SetMode
 // changes only the permission bits; every change sets ctime.
 func (fs *FS) SetAttr(ctx context.Context, o *Obj, st *Stat, which int) (*Stat, error) {
-	if st == nil || which&^(SetMode|SetAtime|SetMtime|SetSize|SetUID|SetGID) != 0 {
+	if o == nil || st == nil || which&^(SetMode|SetAtime|SetMtime|SetSize|SetUID|SetGID) != 0 {
 		return nil, fail("setattr", "", syscall.EINVAL)
 	}
-	if err := fs.writable("setattr", o.Name()); err != nil {
+	// A handle opened read-only changes nothing, as in DFS (EPERM).
+	if err := o.writable("setattr"); err != nil {
 		return nil, err
 	}
 	d, key, e, err := fs.home(ctx, "setattr", o)

@@ -75,3 +75,17 @@ func TestMtimeFollowsWrites(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, st.Mtime.After(before), "mtime after a truncate: %v", st.Mtime)
 }
+
+// A handle opened read-only changes nothing, whatever the mount allows.
+func TestSetAttrThroughReadOnlyHandle(t *testing.T) {
+	ctx := context.Background()
+	fs, _, _ := mounted(t)
+	_, err := fs.Open(ctx, nil, "f", fileMode, create, 0, 0, "")
+	require.NoError(t, err)
+	ro, err := fs.Lookup(ctx, "/f", syscall.O_RDONLY)
+	require.NoError(t, err)
+	_, err = fs.SetAttr(ctx, ro, &dfs.Stat{Mode: 0o600}, dfs.SetMode)
+	errno(t, syscall.EPERM, err)
+	_, err = fs.SetAttr(ctx, nil, &dfs.Stat{}, dfs.SetMode)
+	errno(t, syscall.EINVAL, err)
+}

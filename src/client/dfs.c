@@ -187,6 +187,7 @@ cont_create(daos_handle_t poh, const char *label, dfs_attr_t *attr, uuid_t *uuid
 {
 	dfs_attr_t def = {0};
 	uint64_t   mh = 0;
+	char       hints[DAOS_CONT_HINT_MAX_LEN + 1];
 	int        rc;
 
 	CORE(o);
@@ -194,9 +195,12 @@ cont_create(daos_handle_t poh, const char *label, dfs_attr_t *attr, uuid_t *uuid
 		return EINVAL; /* the mount needs the container open */
 	if (attr == NULL)
 		attr = &def;
+	/* da_hints need not end in a NUL when it is full. */
+	memcpy(hints, attr->da_hints, DAOS_CONT_HINT_MAX_LEN);
+	hints[DAOS_CONT_HINT_MAX_LEN] = '\0';
 	rc = o->dfs_cont_create(poh.cookie, (char *)label, uuid, attr->da_chunk_size, attr->da_oclass_id,
-				attr->da_dir_oclass_id, attr->da_file_oclass_id, attr->da_mode, attr->da_props,
-				coh, dfs != NULL ? &mh : NULL);
+				attr->da_dir_oclass_id, attr->da_file_oclass_id, attr->da_mode, hints,
+				attr->da_props, coh, dfs != NULL ? &mh : NULL);
 	if (rc != 0 || dfs == NULL)
 		return rc;
 	return new_dfs(o, mh, poh, *coh, dfs);

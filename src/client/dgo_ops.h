@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <daos.h>
 
-#define DGO_OPS_VERSION 10
+#define DGO_OPS_VERSION 11
 
 /* What the core calls when an event completes (set with set_notify). */
 typedef void (*dgo_notify_fn)(void);
@@ -56,7 +56,7 @@ struct dgo_ops {
 	int (*obj_query_key)(uint64_t oh, uint64_t th, uint64_t flags, daos_key_t* dkey, daos_key_t* akey, daos_recx_t* recx, daos_event_t* ev);
 	int (*init)(void);
 	int (*fini)(void);
-	int (*dfs_cont_create)(uint64_t poh, char* label, uuid_t* uuid, uint64_t chunk, uint32_t oclass, uint32_t dirOClass, uint32_t fileOClass, uint32_t mode, daos_prop_t* cprops, daos_handle_t* coh, uint64_t* mh);
+	int (*dfs_cont_create)(uint64_t poh, char* label, uuid_t* uuid, uint64_t chunk, uint32_t oclass, uint32_t dirOClass, uint32_t fileOClass, uint32_t mode, char* hints, daos_prop_t* cprops, daos_handle_t* coh, uint64_t* mh);
 	int (*dfs_mount)(uint64_t poh, uint64_t coh, int flags, uint64_t* mh);
 	int (*dfs_umount)(uint64_t mh);
 	int (*dfs_local2global)(uint64_t mh, d_iov_t* glob);

@@ -788,6 +788,24 @@ test_objinfo(void **state)
 	assert_int_equal(dfs_release(f), 0);
 	assert_int_equal(dfs_release(dir2), 0);
 	assert_int_equal(dfs_release(dir), 0);
+
+	/* Hints pick the default classes of a new container by sharding. */
+	{
+		dfs_attr_t    attr = {0}, got = {0};
+		daos_handle_t hc;
+		dfs_t        *hd;
+
+		strcpy(attr.da_hints, "file:single,dir:single");
+		assert_int_equal(dfs_cont_create_with_label(poh, "hinted", &attr, NULL, &hc, &hd), 0);
+		assert_int_equal(dfs_query(hd, &got), 0);
+		assert_int_equal(got.da_file_oclass_id, OC_S1);
+		assert_int_equal(got.da_dir_oclass_id, OC_S1);
+		assert_int_equal(dfs_umount(hd), 0);
+		assert_int_equal(daos_cont_close(hc, NULL), 0);
+		assert_int_equal(daos_cont_destroy(poh, "hinted", 0, NULL), 0);
+		strcpy(attr.da_hints, "file:huge");
+		assert_int_equal(dfs_cont_create_with_label(poh, "badhint", &attr, NULL, NULL, NULL), EINVAL);
+	}
 	assert_int_equal(dfs_remove(dfs, NULL, "oi", true, NULL), 0);
 }
 
