@@ -125,7 +125,7 @@ func Copy(ctx context.Context, src Tree, srcPath string, dst Tree, dstPath strin
 		o.Blocks = 2 * o.Workers
 	}
 	srcPath, dstPath = clean(srcPath), clean(dstPath)
-	root, err := src.Lstat(ctx, srcPath)
+	root, err := statRoot(ctx, src, srcPath)
 	if err != nil {
 		return Stats{}, fmt.Errorf("source %s: %w", src.Name(srcPath), err)
 	}
@@ -160,9 +160,25 @@ func Copy(ctx context.Context, src Tree, srcPath string, dst Tree, dstPath strin
 
 func clean(p string) string { return path.Clean("/" + p) }
 
+// stater is a tree that can also follow a symbolic link.
+type stater interface {
+	Stat(ctx context.Context, p string) (Info, error)
+}
+
+// statRoot describes a path given on the command line: a symbolic link
+// there is followed when the tree can (a source or destination named
+// through a link is what the link names, as cp -H does); links inside
+// the tree are copied as links.
+func statRoot(ctx context.Context, t Tree, p string) (Info, error) {
+	if st, ok := t.(stater); ok {
+		return st.Stat(ctx, p)
+	}
+	return t.Lstat(ctx, p)
+}
+
 // destination decides where srcPath lands under dstPath.
 func destination(ctx context.Context, root Info, srcPath string, dst Tree, dstPath string) (string, error) {
-	di, err := dst.Lstat(ctx, dstPath)
+	di, err := statRoot(ctx, dst, dstPath)
 	switch {
 	case err == nil && di.IsDir():
 		if srcPath == "/" {

@@ -187,6 +187,15 @@ func TestDestinationRules(t *testing.T) {
 	_, err = fscopy.Copy(ctx, fscopy.Local{}, src, fscopy.Local{}, dir, fscopy.Options{})
 	require.NoError(t, err)
 	same(t, src, filepath.Join(dir, "src"))
+	// Links named on the command line are followed, as cp -H does.
+	links := t.TempDir()
+	require.NoError(t, os.Symlink(src, filepath.Join(links, "src-link")))
+	require.NoError(t, os.Mkdir(filepath.Join(links, "real-dst"), 0o755))
+	require.NoError(t, os.Symlink(filepath.Join(links, "real-dst"), filepath.Join(links, "dst-link")))
+	_, err = fscopy.Copy(ctx, fscopy.Local{}, filepath.Join(links, "src-link"), fscopy.Local{}, filepath.Join(links, "dst-link"), fscopy.Options{})
+	require.NoError(t, err)
+	same(t, src, filepath.Join(links, "real-dst", "src-link"))
+
 	// A missing source names itself.
 	_, err = fscopy.Copy(ctx, fscopy.Local{}, filepath.Join(src, "nope"), fscopy.Local{}, dir, fscopy.Options{})
 	require.ErrorIs(t, err, fs.ErrNotExist)

@@ -22,6 +22,19 @@ func (Local) Lstat(_ context.Context, p string) (Info, error) {
 	if err := unix.Lstat(p, &st); err != nil {
 		return Info{}, &os.PathError{Op: "lstat", Path: p, Err: err}
 	}
+	return infoOfStat(p, &st)
+}
+
+// Stat is Lstat through a final symbolic link.
+func (Local) Stat(_ context.Context, p string) (Info, error) {
+	var st unix.Stat_t
+	if err := unix.Stat(p, &st); err != nil {
+		return Info{}, &os.PathError{Op: "stat", Path: p, Err: err}
+	}
+	return infoOfStat(p, &st)
+}
+
+func infoOfStat(p string, st *unix.Stat_t) (Info, error) {
 	i := Info{Mode: st.Mode, Size: uint64(st.Size),
 		Atime: time.Unix(st.Atim.Unix()), Mtime: time.Unix(st.Mtim.Unix())}
 	if i.IsSymlink() {
