@@ -211,7 +211,7 @@ type copier struct {
 	// bufs are the blocks in flight, shared by all files: one large file
 	// gets them all, many small ones one each.
 	bufs chan []byte
-	seq      atomic.Uint64
+	seq  atomic.Uint64
 	// done counts bytes (holes included) and entries finished, for the
 	// progress bar; copied counts the data bytes.
 	doneBytes, doneItems, copied atomic.Int64
