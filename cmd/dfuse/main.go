@@ -72,10 +72,18 @@ func main() {
 		}
 		return run(o)
 	}
-	f := root.Flags()
+	addFlags(root, o)
+	cmdutil.Main(root)
+}
+
+// addFlags declares dfuse's flags, DAOS's spellings included.
+func addFlags(cmd *cobra.Command, o *opts) {
+	f := cmd.Flags()
 	f.StringVarP(&o.mountpoint, "mountpoint", "m", "", "where to mount")
 	f.StringVarP(&o.pool, "pool", "p", "", "pool label or UUID")
 	f.StringVarP(&o.cont, "cont", "c", "", "container label or UUID")
+	// DAOS's dfuse spells it --container; both are accepted.
+	f.StringVar(&o.cont, "container", "", "container label or UUID (same as --cont)")
 	f.StringVar(&o.sys, "sys-name", agentclient.DefaultSystem, "DAOS system name")
 	f.BoolVarP(&o.foreground, "foreground", "f", true, "stay in the foreground (always so)")
 	f.BoolVarP(&o.singleThread, "singlethread", "S", false, "serve one request at a time")
@@ -83,7 +91,6 @@ func main() {
 	f.IntVarP(&o.threadCount, "thread-count", "t", 0, "asynchronous kernel requests in flight (0: go-fuse's default)")
 	f.BoolVar(&o.readOnly, "read-only", false, "mount read-only")
 	f.BoolVar(&o.debug, "debug", false, "log every FUSE request")
-	cmdutil.Main(root)
 }
 
 // positional fills what DAOS's `dfuse MOUNT POOL CONT` form gives; a

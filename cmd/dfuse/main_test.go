@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/daos-go/daos/pkg/dfuse"
 )
 
@@ -71,6 +73,20 @@ func TestCacheAttrs(t *testing.T) {
 		err := applyCacheAttrs(map[string][]byte{name: []byte(v)}, &cfg)
 		if err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("%s=%q: %v, want an error naming it", name, v, err)
+		}
+	}
+}
+
+func TestContainerFlagSpellings(t *testing.T) {
+	for _, flag := range []string{"--cont", "--container", "-c"} {
+		o := &opts{}
+		cmd := &cobra.Command{}
+		addFlags(cmd, o)
+		if err := cmd.Flags().Parse([]string{"-m", "/mnt/x", "--pool", "P", flag, "C"}); err != nil {
+			t.Fatalf("%s: %v", flag, err)
+		}
+		if o.cont != "C" || o.pool != "P" || o.mountpoint != "/mnt/x" {
+			t.Errorf("%s: %+v", flag, o)
 		}
 	}
 }
