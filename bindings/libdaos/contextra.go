@@ -274,21 +274,22 @@ func dgo_cont_create_snap(coh C.uint64_t, epoch *C.daos_epoch_t, name *C.char, e
 	})
 }
 
+// snapNameMax is DAOS_SNAPSHOT_MAX_LEN: the size of each caller buffer
+// daos_cont_list_snap writes a name into, its NUL included.
+const snapNameMax = 128
+
 //export dgo_cont_list_snap
 func dgo_cont_list_snap(coh C.uint64_t, nr *C.int, epochs *C.daos_epoch_t, names **C.char, anchor *C.daos_anchor_t, ev *C.daos_event_t) C.int {
 	c, err := lib.Container(uint64(coh))
 	if err != nil {
 		return rc(err)
 	}
-	if nr == nil || *nr < 0 {
-		return rc(inval("container list-snap: NULL or negative count"))
+	if nr == nil {
+		return rc(inval("container list-snap: NULL count"))
 	}
-	if names != nil {
-		// Their buffers' sizes are not part of the call.
-		return rc(daos.Errorf(daos.ErrNotsupported, "container list-snap: names are not returned (pass NULL)"))
-	}
+	// As DAOS: no epoch array or a negative count is a count-only call.
 	room := int(*nr)
-	if epochs == nil {
+	if epochs == nil || room < 0 {
 		room = 0
 	}
 	return run(ev, func(ctx context.Context) error {
@@ -297,8 +298,20 @@ func dgo_cont_list_snap(coh C.uint64_t, nr *C.int, epochs *C.daos_epoch_t, names
 			return err
 		}
 		out := unsafe.Slice(epochs, room)
+		var nb []*C.char
+		if names != nil {
+			nb = unsafe.Slice(names, room)
+		}
 		for i := 0; i < len(snaps) && i < room; i++ {
 			out[i] = C.daos_epoch_t(snaps[i].Epoch)
+			// names[i] is a caller buffer of DAOS_SNAPSHOT_MAX_LEN bytes
+			// (the header's contract; a NULL one is skipped): the name,
+			// cut to fit, NUL-terminated; "" for an unnamed snapshot.
+			if nb != nil && nb[i] != nil {
+				b := unsafe.Slice((*byte)(unsafe.Pointer(nb[i])), snapNameMax)
+				n := copy(b[:snapNameMax-1], snaps[i].Name)
+				b[n] = 0
+			}
 		}
 		*nr = C.int(len(snaps))
 		if anchor != nil {

@@ -164,14 +164,15 @@ func dgo_obj_list_akey(oh, th C.uint64_t, dkey *C.daos_key_t, nr *C.uint32_t, kd
 	})
 }
 
+// recxDownMark starts a decreasing extent listing's anchor (the
+// engine's increasing anchors are 8 bytes).
+const recxDownMark = 'D'
+
 //export dgo_obj_list_recx
 func dgo_obj_list_recx(oh, th C.uint64_t, dkey, akey *C.daos_key_t, size *C.daos_size_t, nr *C.uint32_t, recxs *C.daos_recx_t, eprs *C.daos_epoch_range_t, anchor *C.daos_anchor_t, incr C.bool, ev *C.daos_event_t) C.int {
 	o, err := objectIO(oh, th)
 	if err != nil {
 		return rc(err)
-	}
-	if !incr {
-		return rc(daos.Errorf(daos.ErrNotsupported, "list recx: only increasing order is supported"))
 	}
 	dk, err := key(dkey, "list recx dkey")
 	if err != nil {
@@ -188,6 +189,19 @@ func dgo_obj_list_recx(oh, th C.uint64_t, dkey, akey *C.daos_key_t, size *C.daos
 	if err != nil {
 		return rc(err)
 	}
+	// A decreasing listing's anchor is its lowest index so far behind a
+	// marker byte, so that an anchor is not taken in the other order
+	// (DAOS: an anchor keeps the order it was made with).
+	pos := a.Key
+	if len(pos) > 0 {
+		down := len(pos) == 9 && pos[0] == recxDownMark
+		if down == bool(incr) {
+			return rc(inval("list recx: the anchor was made listing in the other order"))
+		}
+		if down {
+			pos = pos[1:]
+		}
+	}
 	if a.Long {
 		return rc(inval("list recx: not an extent listing's anchor"))
 	}
@@ -197,7 +211,16 @@ func dgo_obj_list_recx(oh, th C.uint64_t, dkey, akey *C.daos_key_t, size *C.daos
 			*nr = 0
 			return nil
 		}
-		page, err := o.ListRecx(ctx, daos.EpochMax, dk, ak, a.Key, max)
+		var page client.RecxPage
+		var err error
+		if incr {
+			page, err = o.ListRecx(ctx, daos.EpochMax, dk, ak, pos, max)
+		} else {
+			page, err = o.ListRecxDecreasing(ctx, daos.EpochMax, dk, ak, pos, max)
+			if len(page.Anchor) > 0 {
+				page.Anchor = append([]byte{recxDownMark}, page.Anchor...)
+			}
+		}
 		if err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package main
 
 /*
+#include <stdlib.h>
 #include <daos.h>
 */
 import "C"
@@ -275,9 +276,6 @@ func dgo_obj_fetch(oh, th C.uint64_t, flags C.uint64_t, dkey *C.daos_key_t, nr C
 	if err != nil {
 		return rc(err)
 	}
-	if ioms != nil {
-		return rc(daos.Errorf(daos.ErrNosys, "fetch: I/O maps are not supported yet (pass NULL)"))
-	}
 	dk, err := key(dkey, "fetch dkey")
 	if err != nil {
 		return rc(err)
@@ -293,7 +291,10 @@ func dgo_obj_fetch(oh, th C.uint64_t, flags C.uint64_t, dkey *C.daos_key_t, nr C
 			for i := range sizes {
 				cs[i].iod_size = C.daos_size_t(sizes[i])
 			}
-			return err
+			if err != nil || ioms == nil {
+				return err
+			}
+			return fillIOMs(ctx, o, dk, ds, sizes, ioms)
 		})
 	}
 	sl := unsafe.Slice(sgls, int(nr))
@@ -324,8 +325,66 @@ func dgo_obj_fetch(oh, th C.uint64_t, flags C.uint64_t, dkey *C.daos_key_t, nr C
 			cs[i].iod_size = C.daos_size_t(sizes[i])
 			scatter(&sl[i], vs[i], bufs[i], min(ioBytes(ds[i], sizes[i]), uint64(len(bufs[i]))))
 		}
-		return nil
+		if ioms == nil {
+			return nil
+		}
+		return fillIOMs(ctx, o, dk, ds, sizes, ioms)
 	})
+}
+
+// fillIOMs answers a fetch's I/O maps, one per IOD, as DAOS's engine and
+// client fill them: the type and the (found) record or value size; for
+// an array the lowest and highest pieces holding data within the extents
+// asked for, and with DAOS_IOMF_DETAIL all of them in iom_recxs (the
+// caller's iom_nr of them, iom_nr_out saying how many there are; with
+// NULL iom_recxs an array of them all is calloc'ed for the caller to
+// free, iom_nr set to their number); a single value has none
+// (iom_nr_out 0). The engine's fetch reply does not carry the pieces, so
+// they come from listing each array akey's extents over the range
+// fetched, just after the fetch (a write in between may show).
+func fillIOMs(ctx context.Context, o *client.Object, dk []byte, ds []daos.IOD, sizes []uint64, ioms *C.daos_iom_t) error {
+	ms := unsafe.Slice(ioms, len(ds))
+	for i, d := range ds {
+		m := &ms[i]
+		m.iom_size = C.daos_size_t(sizes[i])
+		m.iom_recx_lo, m.iom_recx_hi = C.daos_recx_t{}, C.daos_recx_t{}
+		m.iom_nr_out = 0
+		if d.Type != daos.IODArray {
+			m.iom_type = C.DAOS_IOD_SINGLE
+			continue
+		}
+		m.iom_type = C.DAOS_IOD_ARRAY
+		detail := m.iom_flags&C.DAOS_IOMF_DETAIL != 0
+		keep := 0
+		if detail {
+			keep = -1
+			if m.iom_recxs != nil {
+				keep = int(m.iom_nr)
+			}
+		}
+		im, err := o.DataExtents(ctx, daos.EpochMax, dk, d.Name, d.Recxs, keep)
+		if err != nil {
+			return err
+		}
+		m.iom_recx_lo = C.daos_recx_t{rx_idx: C.uint64_t(im.Lo.Idx), rx_nr: C.uint64_t(im.Lo.Nr)}
+		m.iom_recx_hi = C.daos_recx_t{rx_idx: C.uint64_t(im.Hi.Idx), rx_nr: C.uint64_t(im.Hi.Nr)}
+		if !detail || im.Count == 0 {
+			continue
+		}
+		if m.iom_recxs == nil {
+			m.iom_recxs = (*C.daos_recx_t)(C.calloc(C.size_t(im.Count), C.size_t(unsafe.Sizeof(C.daos_recx_t{}))))
+			if m.iom_recxs == nil {
+				return daos.Errorf(daos.ErrNomem, "fetch: I/O map of IOD %d", i)
+			}
+			m.iom_nr = C.uint32_t(im.Count)
+		}
+		m.iom_nr_out = C.uint32_t(im.Count)
+		out := unsafe.Slice(m.iom_recxs, len(im.Extents))
+		for j, x := range im.Extents {
+			out[j] = C.daos_recx_t{rx_idx: C.uint64_t(x.Idx), rx_nr: C.uint64_t(x.Nr)}
+		}
+	}
+	return nil
 }
 
 // resolveAnySizes asks for the sizes of IODs fetched with DAOS_REC_ANY

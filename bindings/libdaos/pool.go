@@ -101,15 +101,52 @@ func dgo_pool_disconnect(poh C.uint64_t, ev *C.daos_event_t) C.int {
 
 //export dgo_pool_query
 func dgo_pool_query(poh C.uint64_t, ranks **C.d_rank_list_t, info *C.daos_pool_info_t, props *C.daos_prop_t, ev *C.daos_event_t) C.int {
-	if ranks != nil || props != nil {
-		return rc(daos.Errorf(daos.ErrNotsupported, "pool query: rank lists and properties are not supported yet (pass NULL)"))
+	if props != nil {
+		if err := checkPoolPropsOut(props); err != nil {
+			return rc(err)
+		}
 	}
+	// As DAOS: the enabled engines when pi_bits asks for
+	// DPI_ENGINES_ENABLED, else (no info too) the disabled ones.
+	enabled := info != nil && info.pi_bits&C.DPI_ENGINES_ENABLED != 0
 	return run(ev, func(ctx context.Context) error {
-		pi, err := lib.PoolQuery(ctx, uint64(poh))
-		if err != nil || info == nil {
+		h := uint64(poh)
+		pi, err := lib.PoolQuery(ctx, h)
+		if err != nil {
 			return err
 		}
-		return poolInfo(ctx, uint64(poh), info, pi)
+		// Everything is asked before anything is handed out, so that a
+		// failure leaves the caller nothing to free.
+		var rs []uint32
+		if ranks != nil {
+			if rs, err = lib.PoolEngineRanks(ctx, h, enabled); err != nil {
+				return err
+			}
+		}
+		var wire map[string]poolsvc.Prop
+		if props != nil {
+			if wire, err = lib.PoolProps(ctx, h); err != nil {
+				return err
+			}
+		}
+		if info != nil {
+			if err := poolInfo(ctx, h, info, pi); err != nil {
+				return err
+			}
+		}
+		if props != nil {
+			if err := poolPropsOut(props, pi, wire); err != nil {
+				return err
+			}
+		}
+		if ranks != nil {
+			l, err := rankList(rs)
+			if err != nil {
+				return err
+			}
+			*ranks = l
+		}
+		return nil
 	})
 }
 

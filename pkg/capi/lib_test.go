@@ -94,6 +94,10 @@ func TestHandlesAreTyped(t *testing.T) {
 	// An event queue handle is no pool, container or object handle.
 	_, err = l.PoolQuery(ctx, eq)
 	requireCode(t, daos.ErrNoHdl, err)
+	_, err = l.PoolProps(ctx, eq)
+	requireCode(t, daos.ErrNoHdl, err)
+	_, err = l.PoolEngineRanks(ctx, eq, true)
+	requireCode(t, daos.ErrNoHdl, err)
 	_, _, err = l.ContOpen(ctx, eq, "c", ContRW, false)
 	requireCode(t, daos.ErrNoHdl, err)
 	requireCode(t, daos.ErrNoHdl, l.ObjClose(eq))

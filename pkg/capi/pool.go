@@ -131,3 +131,23 @@ func (l *Lib) PoolSpace(ctx context.Context, h uint64) (*client.PoolSpace, error
 	}
 	return p.p.Space(ctx)
 }
+
+// PoolProps is daos_pool_query's properties: the stored pool properties
+// by dmg name, as raw values.
+func (l *Lib) PoolProps(ctx context.Context, h uint64) (map[string]poolsvc.Prop, error) {
+	p, err := lookup[*pool](l, h, "pool")
+	if err != nil {
+		return nil, err
+	}
+	return p.p.Props(ctx)
+}
+
+// PoolEngineRanks is daos_pool_query's rank list: the engines with all
+// their targets enabled, or (enabled false) those with some disabled.
+func (l *Lib) PoolEngineRanks(ctx context.Context, h uint64, enabled bool) ([]uint32, error) {
+	p, err := lookup[*pool](l, h, "pool")
+	if err != nil {
+		return nil, err
+	}
+	return p.p.EngineRanks(ctx, enabled)
+}

@@ -80,7 +80,12 @@ int daos_cont_alloc_oids(daos_handle_t coh, daos_size_t num_oids,
 /* Snapshots, identified by epoch; name optional. */
 int daos_cont_create_snap(daos_handle_t coh, daos_epoch_t *epoch, char *name,
 			  daos_event_t *ev);
-/* *nr in: capacity of epochs/names; out: snapshots in total. */
+/* Longest snapshot name, its NUL included: the size of each names[i]
+ * buffer daos_cont_list_snap writes into. */
+#define DAOS_SNAPSHOT_MAX_LEN 128
+/* *nr in: capacity of epochs/names; out: snapshots in total. names[i]:
+ * caller buffers of DAOS_SNAPSHOT_MAX_LEN bytes ("" for an unnamed
+ * snapshot; NULL ones are skipped). */
 int daos_cont_list_snap(daos_handle_t coh, int *nr, daos_epoch_t *epochs,
 			char **names, daos_anchor_t *anchor,
 			daos_event_t *ev);

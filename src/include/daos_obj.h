@@ -225,6 +225,11 @@ typedef struct {
 	daos_recx_t	*iod_recxs;
 } daos_iod_t;
 
+/* iom_flags: also list every extent holding data in iom_recxs (without
+ * it only iom_recx_lo/hi); NULL iom_recxs: the library allocates them
+ * (iom_nr = iom_nr_out), for the caller to free(). */
+#define DAOS_IOMF_DETAIL	(0x1U)
+
 /* Where data actually exists within a fetched akey. */
 typedef struct {
 	daos_iod_type_t	 iom_type;

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include <daos.h>
+#include <gurt/common.h>
 
 static const char *pool_label;
 static unsigned int pool_targets; /* $DAOS_POOL_TARGETS, 0: not checked */
@@ -1001,11 +1002,302 @@ test_query_key(void **state)
 		assert_int_equal(seen[1], 10);
 		assert_int_equal(seen[2], 20);
 		assert_int_equal(seen[3], 1000);
-		nr = 2;
-		memset(&anchor, 0, sizeof(anchor));
-		assert_int_equal(daos_obj_list_recx(oh, DAOS_TX_NONE, &dkey, &akey, &rsize, &nr, got, NULL,
-						    &anchor, false, NULL), -DER_NOTSUPPORTED);
+		/* The same in decreasing order, with epoch ranges; an anchor
+		 * stays with its order. */
+		{
+			daos_epoch_range_t eprs[2];
+
+			n = 0;
+			memset(&anchor, 0, sizeof(anchor));
+			while (!daos_anchor_is_eof(&anchor)) {
+				nr = 2;
+				assert_int_equal(daos_obj_list_recx(oh, DAOS_TX_NONE, &dkey, &akey, &rsize,
+								    &nr, got, eprs, &anchor, false, NULL), 0);
+				for (j = 0; j < (int)nr; j++) {
+					assert_true(n < 8);
+					assert_true(eprs[j].epr_lo > 0);
+					assert_int_equal(eprs[j].epr_hi, DAOS_EPOCH_MAX);
+					seen[n++] = got[j].rx_idx;
+				}
+				if (n == 2) {
+					uint32_t one = 1;
+
+					assert_int_equal(daos_obj_list_recx(oh, DAOS_TX_NONE, &dkey, &akey,
+									    &rsize, &one, got, NULL,
+									    &anchor, true, NULL),
+							 -DER_INVAL);
+				}
+			}
+			assert_int_equal(n, 4);
+			assert_int_equal(seen[0], 1000);
+			assert_int_equal(seen[1], 20);
+			assert_int_equal(seen[2], 10);
+			assert_int_equal(seen[3], 0);
+			assert_int_equal(got[(int)nr - 1].rx_nr, 4);
+			/* An increasing listing's anchor is not taken downwards. */
+			memset(&anchor, 0, sizeof(anchor));
+			nr = 1;
+			assert_int_equal(daos_obj_list_recx(oh, DAOS_TX_NONE, &dkey, &akey, &rsize, &nr, got,
+							    NULL, &anchor, true, NULL), 0);
+			nr = 1;
+			assert_int_equal(daos_obj_list_recx(oh, DAOS_TX_NONE, &dkey, &akey, &rsize, &nr, got,
+							    NULL, &anchor, false, NULL), -DER_INVAL);
+			nr = 0;
+			memset(&anchor, 0, sizeof(anchor));
+			assert_int_equal(daos_obj_list_recx(oh, DAOS_TX_NONE, &dkey, &akey, &rsize, &nr, got,
+							    NULL, &anchor, false, NULL), -DER_INVAL);
+			nr = 2;
+			assert_int_equal(daos_obj_list_recx(DAOS_HDL_INVAL, DAOS_TX_NONE, &dkey, &akey, &rsize,
+							    &nr, got, NULL, &anchor, false, NULL), -DER_NO_HDL);
+		}
 	}
+	assert_int_equal(daos_obj_close(oh, NULL), 0);
+}
+
+/* daos_pool_query's rank lists (enabled engines with DPI_ENGINES_ENABLED,
+ * else the disabled ones, freed with d_rank_list_free) and properties
+ * (the types asked for, or all of them into an empty list). */
+static void
+test_pool_query_ranks_props(void **state)
+{
+	daos_pool_info_t        info;
+	d_rank_list_t          *ranks = NULL, *svc;
+	daos_prop_t            *prop;
+	struct daos_prop_entry *e;
+	uint32_t                i;
+
+	(void)state;
+	memset(&info, 0, sizeof(info));
+	info.pi_bits = DPI_ENGINES_ENABLED;
+	assert_int_equal(daos_pool_query(poh, &ranks, &info, NULL, NULL), 0);
+	assert_non_null(ranks);
+	assert_int_equal(ranks->rl_nr, info.pi_nnodes);
+	for (i = 1; i < ranks->rl_nr; i++)
+		assert_true(ranks->rl_ranks[i - 1] < ranks->rl_ranks[i]);
+	d_rank_list_free(ranks);
+	/* Disabled engines: by default (no info too) and with the bit. */
+	ranks = NULL;
+	assert_int_equal(daos_pool_query(poh, &ranks, NULL, NULL, NULL), 0);
+	assert_non_null(ranks);
+	assert_int_equal(ranks->rl_nr, 0);
+	d_rank_list_free(ranks);
+	ranks = NULL;
+	info.pi_bits = DPI_ENGINES_DISABLED | DPI_SPACE;
+	assert_int_equal(daos_pool_query(poh, &ranks, &info, NULL, NULL), 0);
+	assert_non_null(ranks);
+	assert_int_equal(ranks->rl_nr, 0);
+	assert_true(info.pi_space.ps_space.s_total[DAOS_MEDIA_SCM] > 0);
+	d_rank_list_free(ranks);
+
+	/* Properties by type; the ACL is not reported. */
+	prop = daos_prop_alloc(4);
+	assert_non_null(prop);
+	prop->dpp_entries[0].dpe_type = DAOS_PROP_PO_LABEL;
+	prop->dpp_entries[1].dpe_type = DAOS_PROP_PO_RECLAIM;
+	prop->dpp_entries[2].dpe_type = DAOS_PROP_PO_SVC_LIST;
+	prop->dpp_entries[3].dpe_type = DAOS_PROP_PO_ACL;
+	assert_int_equal(daos_pool_query(poh, NULL, NULL, prop, NULL), 0);
+	assert_string_equal(prop->dpp_entries[0].dpe_str, pool_label);
+	assert_false(prop->dpp_entries[1].dpe_flags & DAOS_PROP_ENTRY_NOT_SET);
+	assert_true(prop->dpp_entries[1].dpe_val <= 4);
+	svc = prop->dpp_entries[2].dpe_val_ptr;
+	assert_non_null(svc);
+	assert_true(svc->rl_nr >= 1);
+	assert_true(prop->dpp_entries[3].dpe_flags & DAOS_PROP_ENTRY_NOT_SET);
+	daos_prop_free(prop);
+	/* An empty list: every property, entries allocated for it. */
+	prop = daos_prop_alloc(0);
+	assert_non_null(prop);
+	assert_int_equal(daos_pool_query(poh, NULL, NULL, prop, NULL), 0);
+	assert_true(prop->dpp_nr > 5);
+	e = daos_prop_entry_get(prop, DAOS_PROP_PO_LABEL);
+	assert_non_null(e);
+	assert_string_equal(e->dpe_str, pool_label);
+	e = daos_prop_entry_get(prop, DAOS_PROP_PO_OWNER);
+	assert_non_null(e);
+	assert_non_null(e->dpe_str);
+	assert_non_null(daos_prop_entry_get(prop, DAOS_PROP_PO_SVC_LIST));
+	daos_prop_free(prop);
+
+	/* Bad lists and handles. */
+	prop = daos_prop_alloc(2);
+	prop->dpp_entries[0].dpe_type = DAOS_PROP_PO_LABEL;
+	prop->dpp_entries[1].dpe_type = DAOS_PROP_PO_LABEL;
+	assert_int_equal(daos_pool_query(poh, NULL, NULL, prop, NULL), -DER_INVAL);
+	prop->dpp_entries[1].dpe_type = DAOS_PROP_CO_LABEL;
+	assert_int_equal(daos_pool_query(poh, NULL, NULL, prop, NULL), -DER_INVAL);
+	prop->dpp_entries[1].dpe_type = 0;
+	assert_int_equal(daos_pool_query(poh, NULL, NULL, prop, NULL), -DER_INVAL);
+	daos_prop_free(prop);
+	ranks = NULL;
+	assert_int_equal(daos_pool_query(DAOS_HDL_INVAL, &ranks, NULL, NULL, NULL), -DER_NO_HDL);
+	assert_int_equal(daos_pool_query(coh, &ranks, NULL, NULL, NULL), -DER_NO_HDL);
+	assert_null(ranks);
+}
+
+/* daos_cont_list_snap's names: written into the caller's buffers. */
+static void
+test_snap_names(void **state)
+{
+	daos_epoch_t       e1, e2, epochs[3];
+	char               n0[DAOS_SNAPSHOT_MAX_LEN], n1[DAOS_SNAPSHOT_MAX_LEN];
+	char              *names[3] = {n0, n1, NULL};
+	daos_anchor_t      anchor = {0};
+	daos_epoch_range_t epr;
+	int                nr;
+
+	(void)state;
+	assert_int_equal(daos_cont_create_snap(coh, &e1, "first_snap", NULL), 0);
+	assert_int_equal(daos_cont_create_snap(coh, &e2, NULL, NULL), 0);
+	memset(n0, 'x', sizeof(n0));
+	memset(n1, 'x', sizeof(n1));
+	nr = 3;
+	assert_int_equal(daos_cont_list_snap(coh, &nr, epochs, names, &anchor, NULL), 0);
+	assert_int_equal(nr, 2);
+	assert_true(daos_anchor_is_eof(&anchor));
+	assert_int_equal(epochs[0], e1);
+	assert_int_equal(epochs[1], e2);
+	assert_string_equal(n0, "first_snap");
+	assert_string_equal(n1, "");
+	/* Room for one: the count says how many there are. */
+	nr = 1;
+	memset(n0, 0, sizeof(n0));
+	assert_int_equal(daos_cont_list_snap(coh, &nr, epochs, names, NULL, NULL), 0);
+	assert_int_equal(nr, 2);
+	assert_string_equal(n0, "first_snap");
+	/* Count only: no arrays, or a negative count (as DAOS). */
+	nr = 5;
+	assert_int_equal(daos_cont_list_snap(coh, &nr, NULL, NULL, NULL, NULL), 0);
+	assert_int_equal(nr, 2);
+	nr = -1;
+	assert_int_equal(daos_cont_list_snap(coh, &nr, epochs, names, NULL, NULL), 0);
+	assert_int_equal(nr, 2);
+	assert_int_equal(daos_cont_list_snap(coh, NULL, epochs, names, NULL, NULL), -DER_INVAL);
+	assert_int_equal(daos_cont_list_snap(poh, &nr, epochs, names, NULL, NULL), -DER_NO_HDL);
+	epr.epr_lo = epr.epr_hi = e1;
+	assert_int_equal(daos_cont_destroy_snap(coh, epr, NULL), 0);
+	epr.epr_lo = epr.epr_hi = e2;
+	assert_int_equal(daos_cont_destroy_snap(coh, epr, NULL), 0);
+	nr = 3;
+	assert_int_equal(daos_cont_list_snap(coh, &nr, epochs, names, NULL, NULL), 0);
+	assert_int_equal(nr, 0);
+}
+
+/* daos_obj_fetch's I/O maps: the pieces of an array holding data within
+ * the range fetched (lo/hi always, all of them with DAOS_IOMF_DETAIL,
+ * into the caller's array or one allocated for it), none for a single
+ * value. */
+static void
+test_fetch_iom(void **state)
+{
+	daos_obj_id_t oid = {.lo = 11, .hi = 0};
+	daos_handle_t oh;
+	d_iov_t       dkey, iov[2];
+	d_sg_list_t   sgl[2];
+	daos_iod_t    iod[2];
+	daos_iom_t    iom[2];
+	daos_recx_t   rx, want = {.rx_idx = 0, .rx_nr = 100}, one[1];
+	char          data[100], back[200], sv[8] = "single!";
+	int           i;
+
+	(void)state;
+	assert_int_equal(daos_obj_generate_oid(coh, &oid, DAOS_OT_MULTI_HASHED, OC_SX, 0, 0), 0);
+	assert_int_equal(daos_obj_open(coh, oid, DAOS_OO_RW, &oh, NULL), 0);
+	d_iov_set(&dkey, "d", 1);
+	memset(data, 'a', sizeof(data));
+	/* Extents at [10,15) [30,40) [90,100), then a single value. */
+	for (i = 0; i < 3; i++) {
+		rx = (daos_recx_t){.rx_idx = i == 0 ? 10 : i == 1 ? 30 : 90, .rx_nr = i == 1 ? 10 : 5};
+		if (i == 2)
+			rx.rx_nr = 10;
+		memset(iod, 0, sizeof(iod));
+		d_iov_set(&iod[0].iod_name, "arr", 3);
+		iod[0].iod_type = DAOS_IOD_ARRAY;
+		iod[0].iod_size = 2;
+		iod[0].iod_nr = 1;
+		iod[0].iod_recxs = &rx;
+		d_iov_set(&iov[0], data, rx.rx_nr * 2);
+		sgl[0] = (d_sg_list_t){.sg_nr = 1, .sg_iovs = &iov[0]};
+		assert_int_equal(daos_obj_update(oh, DAOS_TX_NONE, 0, &dkey, 1, iod, sgl, NULL), 0);
+	}
+	memset(iod, 0, sizeof(iod));
+	d_iov_set(&iod[1].iod_name, "sv", 2);
+	iod[1].iod_type = DAOS_IOD_SINGLE;
+	iod[1].iod_size = sizeof(sv);
+	iod[1].iod_nr = 1;
+	d_iov_set(&iov[1], sv, sizeof(sv));
+	sgl[1] = (d_sg_list_t){.sg_nr = 1, .sg_iovs = &iov[1]};
+	assert_int_equal(daos_obj_update(oh, DAOS_TX_NONE, 0, &dkey, 1, &iod[1], &sgl[1], NULL), 0);
+
+	/* Fetch [0,100) and the value; a caller array of one for the map. */
+	d_iov_set(&iod[0].iod_name, "arr", 3);
+	iod[0].iod_type = DAOS_IOD_ARRAY;
+	iod[0].iod_size = 2;
+	iod[0].iod_nr = 1;
+	iod[0].iod_recxs = &want;
+	d_iov_set(&iov[0], back, sizeof(back));
+	sgl[0] = (d_sg_list_t){.sg_nr = 1, .sg_iovs = &iov[0]};
+	memset(iom, 0, sizeof(iom));
+	iom[0].iom_flags = DAOS_IOMF_DETAIL;
+	iom[0].iom_nr = 1;
+	iom[0].iom_recxs = one;
+	iom[1].iom_nr_out = 9;
+	assert_int_equal(daos_obj_fetch(oh, DAOS_TX_NONE, 0, &dkey, 2, iod, sgl, iom, NULL), 0);
+	assert_int_equal(iom[0].iom_type, DAOS_IOD_ARRAY);
+	assert_int_equal(iom[0].iom_size, 2);
+	assert_int_equal(iom[0].iom_nr_out, 3);
+	assert_int_equal(iom[0].iom_nr, 1);
+	assert_int_equal(one[0].rx_idx, 10);
+	assert_int_equal(one[0].rx_nr, 5);
+	assert_int_equal(iom[0].iom_recx_lo.rx_idx, 10);
+	assert_int_equal(iom[0].iom_recx_hi.rx_idx, 90);
+	assert_int_equal(iom[0].iom_recx_hi.rx_nr, 10);
+	assert_int_equal(iom[1].iom_type, DAOS_IOD_SINGLE);
+	assert_int_equal(iom[1].iom_size, sizeof(sv));
+	assert_int_equal(iom[1].iom_nr_out, 0);
+
+	/* NULL iom_recxs: allocated for the caller, who frees it. */
+	memset(iom, 0, sizeof(iom));
+	iom[0].iom_flags = DAOS_IOMF_DETAIL;
+	assert_int_equal(daos_obj_fetch(oh, DAOS_TX_NONE, 0, &dkey, 1, iod, sgl, iom, NULL), 0);
+	assert_int_equal(iom[0].iom_nr_out, 3);
+	assert_int_equal(iom[0].iom_nr, 3);
+	assert_non_null(iom[0].iom_recxs);
+	assert_int_equal(iom[0].iom_recxs[1].rx_idx, 30);
+	assert_int_equal(iom[0].iom_recxs[1].rx_nr, 10);
+	assert_int_equal(iom[0].iom_recxs[2].rx_idx, 90);
+	free(iom[0].iom_recxs);
+
+	/* Without the flag: lo and hi only; a range cuts the pieces. */
+	want = (daos_recx_t){.rx_idx = 12, .rx_nr = 80};
+	memset(iom, 0, sizeof(iom));
+	assert_int_equal(daos_obj_fetch(oh, DAOS_TX_NONE, 0, &dkey, 1, iod, sgl, iom, NULL), 0);
+	assert_int_equal(iom[0].iom_nr_out, 0);
+	assert_null(iom[0].iom_recxs);
+	assert_int_equal(iom[0].iom_recx_lo.rx_idx, 12);
+	assert_int_equal(iom[0].iom_recx_lo.rx_nr, 3);
+	assert_int_equal(iom[0].iom_recx_hi.rx_idx, 90);
+	assert_int_equal(iom[0].iom_recx_hi.rx_nr, 2);
+	/* Nothing in the range. */
+	want = (daos_recx_t){.rx_idx = 50, .rx_nr = 20};
+	memset(iom, 0, sizeof(iom));
+	iom[0].iom_flags = DAOS_IOMF_DETAIL;
+	assert_int_equal(daos_obj_fetch(oh, DAOS_TX_NONE, 0, &dkey, 1, iod, sgl, iom, NULL), 0);
+	assert_int_equal(iom[0].iom_nr_out, 0);
+	assert_null(iom[0].iom_recxs);
+	assert_int_equal(iom[0].iom_recx_lo.rx_nr, 0);
+	/* A size query fills the maps too; a bad handle fills nothing. */
+	want = (daos_recx_t){.rx_idx = 0, .rx_nr = 100};
+	iod[0].iod_size = DAOS_REC_ANY;
+	memset(iom, 0, sizeof(iom));
+	assert_int_equal(daos_obj_fetch(oh, DAOS_TX_NONE, 0, &dkey, 1, iod, NULL, iom, NULL), 0);
+	assert_int_equal(iod[0].iod_size, 2);
+	assert_int_equal(iom[0].iom_size, 2);
+	assert_int_equal(iom[0].iom_recx_hi.rx_idx, 90);
+	memset(iom, 0, sizeof(iom));
+	assert_int_equal(daos_obj_fetch(DAOS_HDL_INVAL, DAOS_TX_NONE, 0, &dkey, 1, iod, sgl, iom, NULL),
+			 -DER_NO_HDL);
+	assert_int_equal(iom[0].iom_size, 0);
 	assert_int_equal(daos_obj_close(oh, NULL), 0);
 }
 
@@ -1078,6 +1370,9 @@ main(void)
 	    cmocka_unit_test(test_array),
 	    cmocka_unit_test(test_cont_extras),
 	    cmocka_unit_test(test_query_key),
+	    cmocka_unit_test(test_pool_query_ranks_props),
+	    cmocka_unit_test(test_snap_names),
+	    cmocka_unit_test(test_fetch_iom),
 	    cmocka_unit_test(test_array_sharing),
 	    cmocka_unit_test(test_teardown),
 	};
