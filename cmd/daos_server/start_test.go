@@ -226,7 +226,7 @@ func TestStartSupervisesEngines(t *testing.T) {
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 20*time.Second, "the engine to be restarted", logs, func() bool {
+	waitFor(t, time.Minute, "the engine to be restarted", logs, func() bool {
 		socks := engineSockets(runDir)
 		return len(socks) == 1 && pidOfSocket(socks[0]) != pid && readSB().Incarnation != first.Incarnation
 	})
