@@ -256,6 +256,19 @@ write_blob(const char *dir, const char *name, d_iov_t *iov)
 	fclose(f);
 }
 
+/* SHIP writes the blob that l2g (a local2global call on the iov g)
+ * makes into the file name: first the size, then the bytes. */
+#define SHIP(name, l2g)                                                                      \
+	do {                                                                                 \
+		d_iov_t g = {0};                                                             \
+		EXPECT((l2g) == 0, "%s: local2global size", name);                          \
+		g.iov_buf = malloc(g.iov_buf_len);                                           \
+		g.iov_len = g.iov_buf_len;                                                   \
+		EXPECT(g.iov_buf != NULL && (l2g) == 0, "%s: local2global", name);           \
+		write_blob(dir, name, &g);                                                   \
+		free(g.iov_buf);                                                             \
+	} while (0)
+
 static void
 wait_byte(void)
 {
@@ -338,7 +351,7 @@ main(int argc, char **argv)
 	ssize_t       n;
 	pid_t         pids[MAXR];
 	daos_handle_t poh, coh, ah, oh, kh;
-	d_iov_t       g = {0}, dkey;
+	d_iov_t       dkey;
 
 	if (argc == 4 && strcmp(argv[1], "worker") == 0) {
 		rank = atoi(argv[2]);
@@ -357,46 +370,17 @@ main(int argc, char **argv)
 	CHECK(daos_cont_open(poh, label, DAOS_COO_RW, &coh, NULL, NULL), "container open");
 	objects(coh, &ah, &oh, &kh);
 	/* Size query, then the bytes: what every MPI program does. */
-	CHECK(daos_pool_local2global(poh, &g), "pool local2global size");
-	g.iov_buf = malloc(g.iov_buf_len);
-	g.iov_len = g.iov_buf_len;
-	CHECK(daos_pool_local2global(poh, &g), "pool local2global");
-	write_blob(dir, "pool", &g);
-	free(g.iov_buf);
-	g = (d_iov_t){0};
-	CHECK(daos_cont_local2global(coh, &g), "container local2global size");
-	g.iov_buf = malloc(g.iov_buf_len);
-	g.iov_len = g.iov_buf_len;
-	CHECK(daos_cont_local2global(coh, &g), "container local2global");
-	write_blob(dir, "cont", &g);
-	free(g.iov_buf);
+	SHIP("pool", daos_pool_local2global(poh, &g));
+	SHIP("cont", daos_cont_local2global(coh, &g));
 	/* The POSIX container, its mount and the shared file, shipped too. */
 	snprintf(dlabel, sizeof(dlabel), "share_dfs_%d", (int)getpid());
 	EXPECT(dfs_cont_create_with_label(poh, dlabel, NULL, NULL, &dcoh, &dfs) == 0, "dfs_cont_create");
 	EXPECT(dfs_mkdir(dfs, NULL, "d", 0755, 0) == 0, "dfs_mkdir /d");
 	EXPECT(dfs_open(dfs, NULL, "shared", S_IFREG | 0644, O_RDWR | O_CREAT | O_EXCL, 0, 64 << 10, NULL,
 			&shared) == 0, "dfs_open /shared");
-	g = (d_iov_t){0};
-	CHECK(daos_cont_local2global(dcoh, &g), "POSIX container local2global size");
-	g.iov_buf = malloc(g.iov_buf_len);
-	g.iov_len = g.iov_buf_len;
-	CHECK(daos_cont_local2global(dcoh, &g), "POSIX container local2global");
-	write_blob(dir, "dcont", &g);
-	free(g.iov_buf);
-	g = (d_iov_t){0};
-	EXPECT(dfs_local2global(dfs, &g) == 0, "dfs_local2global size");
-	g.iov_buf = malloc(g.iov_buf_len);
-	g.iov_len = g.iov_buf_len;
-	EXPECT(dfs_local2global(dfs, &g) == 0, "dfs_local2global");
-	write_blob(dir, "dfs", &g);
-	free(g.iov_buf);
-	g = (d_iov_t){0};
-	EXPECT(dfs_obj_local2global(dfs, shared, &g) == 0, "dfs_obj_local2global size");
-	g.iov_buf = malloc(g.iov_buf_len);
-	g.iov_len = g.iov_buf_len;
-	EXPECT(dfs_obj_local2global(dfs, shared, &g) == 0, "dfs_obj_local2global");
-	write_blob(dir, "file", &g);
-	free(g.iov_buf);
+	SHIP("dcont", daos_cont_local2global(dcoh, &g));
+	SHIP("dfs", dfs_local2global(dfs, &g));
+	SHIP("file", dfs_obj_local2global(dfs, shared, &g));
 
 	/* The other ranks: fresh programs, started after the Go core loaded
 	 * here (exec, unlike a bare fork, gives them a runtime of their own). */
