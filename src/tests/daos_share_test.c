@@ -374,7 +374,20 @@ main(int argc, char **argv)
 	SHIP("cont", daos_cont_local2global(coh, &g));
 	/* The POSIX container, its mount and the shared file, shipped too. */
 	snprintf(dlabel, sizeof(dlabel), "share_dfs_%d", (int)getpid());
-	EXPECT(dfs_cont_create_with_label(poh, dlabel, NULL, NULL, &dcoh, &dfs) == 0, "dfs_cont_create");
+	{
+		/* Redundancy factor 0 whatever the pool's: DFS's default classes
+		 * would otherwise be replicated ones, which this build cannot
+		 * do I/O on yet. */
+		dfs_attr_t   dattr = {0};
+		daos_prop_t *dprops = daos_prop_alloc(1);
+
+		EXPECT(dprops != NULL, "daos_prop_alloc");
+		dprops->dpp_entries[0].dpe_type = DAOS_PROP_CO_REDUN_FAC;
+		dprops->dpp_entries[0].dpe_val = DAOS_PROP_CO_REDUN_RF0;
+		dattr.da_props = dprops;
+		EXPECT(dfs_cont_create_with_label(poh, dlabel, &dattr, NULL, &dcoh, &dfs) == 0, "dfs_cont_create");
+		daos_prop_free(dprops);
+	}
 	EXPECT(dfs_mkdir(dfs, NULL, "d", 0755, 0) == 0, "dfs_mkdir /d");
 	EXPECT(dfs_open(dfs, NULL, "shared", S_IFREG | 0644, O_RDWR | O_CREAT | O_EXCL, 0, 64 << 10, NULL,
 			&shared) == 0, "dfs_open /shared");
