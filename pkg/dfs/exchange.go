@@ -3,6 +3,8 @@ package dfs
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"slices"
 	"syscall"
 
@@ -14,7 +16,9 @@ import (
 // the root), each keeping its attributes (dfs_exchange, renameat2's
 // RENAME_EXCHANGE). Both must exist (ENOENT); a directory cannot be
 // swapped into its own subtree (EINVAL). Within one directory the swap is
-// one batch, atomic like Move; across two it is two updates.
+// one batch, atomic like Move; across two it is three crash-safe renames
+// through a temporary name, not atomic for readers (who may briefly see
+// name1 missing) but never leaving an object without a name.
 func (fs *FS) Exchange(ctx context.Context, parent1 *Obj, name1 string, parent2 *Obj, name2 string) error {
 	for _, n := range []string{name1, name2} {
 		if err := checkName("exchange", n); err != nil {
@@ -78,17 +82,21 @@ func (fs *FS) Exchange(ctx context.Context, parent1 *Obj, name1 string, parent2 
 			return wrap("exchange", name1, err)
 		}
 	}
-	// Across directories (or groups): each name in turn.
-	for i, d := range []*client.Object{d1.dir, d2.dir} {
-		var mine []client.BatchStep
-		for _, st := range steps {
-			if string(st.Dkey) == []string{name1, name2}[i] {
-				mine = append(mine, st)
-			}
-		}
-		if _, err := d.Batch(ctx, mine); err != nil {
-			return wrap("exchange", []string{name1, name2}[i], err)
-		}
+	// Across directories (or groups): three renames through a temporary
+	// name beside name2, each of them crash-safe, so that a crash part
+	// way leaves every object under one name (at worst the temporary
+	// one), never under none.
+	tmp := fmt.Sprintf(".dfs-exchange.%016x", rand.Uint64())
+	if _, err := fs.move(ctx, parent1, name1, parent2, tmp, true); err != nil {
+		return wrap("exchange: set aside", name1, err)
+	}
+	if _, err := fs.move(ctx, parent2, name2, parent1, name1, true); err != nil {
+		// Put the first back; the exchange did not happen.
+		_, _ = fs.move(context.WithoutCancel(ctx), parent2, tmp, parent1, name1, true)
+		return wrap("exchange", name2, err)
+	}
+	if _, err := fs.move(ctx, parent2, tmp, parent2, name2, true); err != nil {
+		return wrap("exchange: put in place", name2, err)
 	}
 	return nil
 }

@@ -121,3 +121,42 @@ func TestRunningRenameHoldsOffChanges(t *testing.T) {
 	require.Empty(t, names(t, fs, a))
 	require.Empty(t, names(t, fs, b))
 }
+
+// An exchange across directories cut short by a crash leaves each object
+// under exactly one name (at worst a temporary one beside the second).
+func TestExchangeAcrossDirectoriesSurvivesACrash(t *testing.T) {
+	ctx := context.Background()
+	fs, c, alloc := mounted(t)
+	other, err := dfs.Mount(ctx, otherProcess(t, c), dfs.RDWR, dfs.WithOIDAllocator(alloc))
+	require.NoError(t, err)
+	require.NoError(t, fs.Mkdir(ctx, nil, "a", 0o755, 0))
+	require.NoError(t, fs.Mkdir(ctx, nil, "b", 0o755, 0))
+	a, err := fs.Lookup(ctx, "/a", rw)
+	require.NoError(t, err)
+	b, err := fs.Lookup(ctx, "/b", rw)
+	require.NoError(t, err)
+	f1, err := fs.Open(ctx, a, "one", fileMode, create, 0, 0, "")
+	require.NoError(t, err)
+	f2, err := fs.Open(ctx, b, "two", fileMode, create, 0, 0, "")
+	require.NoError(t, err)
+
+	dfs.StopRenamesAfter(fs, 2) // the first rename commits, then "dies"
+	err = fs.Exchange(ctx, a, "one", b, "two")
+	require.ErrorIs(t, err, dfs.ErrStopped)
+	dfs.StopRenamesAfter(fs, 0)
+
+	dfs.SetClock(other, func() time.Time { return time.Now().Add(dfs.MarkLease + time.Second) })
+	seen := map[string]int{}
+	for _, dir := range []string{"/a", "/b"} {
+		d, err := other.Lookup(ctx, dir, rw)
+		require.NoError(t, err)
+		for _, n := range names(t, other, d) {
+			o, err := other.LookupRel(ctx, d, n, rw)
+			if err != nil {
+				continue // a finished rename's source
+			}
+			seen[o.OID().String()]++
+		}
+	}
+	require.Equal(t, map[string]int{f1.OID().String(): 1, f2.OID().String(): 1}, seen)
+}
