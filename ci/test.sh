@@ -14,7 +14,16 @@ stage() { printf '\n== %s\n' "$*"; }
 # failures, and leaves the per-test counts for the closing line.
 log=$(mktemp)
 prefix=""
-trap 'rm -rf "$log" "$log.cur" ${prefix:+"$prefix"}' EXIT
+cluster=""
+# A failing step must not leave the smoke stage's cluster running (its
+# directory would be removed from under it): stop it first.
+cleanup() {
+	if [ -n "$cluster" ] && [ -d "$cluster" ]; then
+		DAOS_GO_CLUSTER_DIR="$cluster" ci/localcluster.sh stop >/dev/null 2>&1 || true
+	fi
+	rm -rf "$log" "$log.cur" ${prefix:+"$prefix"}
+}
+trap cleanup EXIT
 gotest() {
 	local rc=0
 	go test -v "$@" >>"$log.cur" 2>&1 || rc=$?
@@ -76,13 +85,15 @@ echo "$scan"
 grep -Eq 'ofi\+tcp;ofi_rxm +.*\blo\b' <<<"$scan" || { echo "network scan did not find tcp;ofi_rxm on lo"; exit 1; }
 
 stage "smoke: local emulated system from the installed binaries (the quickstart's main job)"
-DAOS_GO_CLUSTER_DIR="$prefix/cluster" ci/localcluster.sh start "$prefix/bin"
+cluster="$prefix/cluster"
+DAOS_GO_CLUSTER_DIR="$cluster" ci/localcluster.sh start "$prefix/bin"
 
 stage "C API test (built by SCons, installed) against the local system"
 DAOS_AGENT_DRPC_DIR="$prefix/cluster/agent" "$prefix/bin/daos" container create tank forked
 DAOS_AGENT_DRPC_DIR="$prefix/cluster/agent" DAOS_POOL=tank DAOS_POOL_TARGETS=12 "$prefix/bin/daos_api_test"
 DAOS_AGENT_DRPC_DIR="$prefix/cluster/agent" DAOS_POOL=tank "$prefix/bin/daos_share_test" 4
-DAOS_GO_CLUSTER_DIR="$prefix/cluster" ci/localcluster.sh stop
+DAOS_GO_CLUSTER_DIR="$cluster" ci/localcluster.sh stop
+cluster=""
 
 passed=$(grep -cE '^\s*--- PASS' "$log" || true)
 failed=$(grep -cE '^\s*--- FAIL' "$log" || true)
