@@ -755,7 +755,7 @@ func startDfuse(ctx context.Context, bin, agentDir, pool, cont string) (*dfusePr
 	}
 	go func() { _ = p.cmd.Wait(); close(p.exited) }()
 	deadline := time.After(time.Minute)
-	for !mounted(mnt) {
+	for !systest.Mounted(mnt) {
 		select {
 		case <-p.exited:
 			_ = p.stop()
@@ -776,7 +776,7 @@ func startDfuse(ctx context.Context, bin, agentDir, pool, cont string) (*dfusePr
 // unmount and SIGKILL, and removes the mount point once nothing is
 // mounted on it.
 func (p *dfuseProc) stop() error {
-	if mounted(p.mnt) {
+	if systest.Mounted(p.mnt) {
 		_ = exec.Command("fusermount3", "-u", p.mnt).Run()
 	}
 	select {
@@ -786,28 +786,14 @@ func (p *dfuseProc) stop() error {
 		_ = p.cmd.Process.Kill()
 		<-p.exited
 	}
-	if mounted(p.mnt) {
+	if systest.Mounted(p.mnt) {
 		_ = exec.Command("fusermount3", "-uz", p.mnt).Run()
 	}
-	if mounted(p.mnt) {
+	if systest.Mounted(p.mnt) {
 		return fmt.Errorf("%s is still mounted; left in place", p.mnt)
 	}
 	if err := os.Remove(p.mnt); err != nil {
 		return fmt.Errorf("remove mount point: %w", err)
 	}
 	return nil
-}
-
-// mounted says whether mnt is a mount point in this namespace.
-func mounted(mnt string) bool {
-	b, err := os.ReadFile("/proc/self/mountinfo")
-	if err != nil {
-		return false
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(l); len(f) > 4 && f[4] == mnt {
-			return true
-		}
-	}
-	return false
 }

@@ -597,3 +597,17 @@ func (c *Cluster) CreatePool(ctx context.Context, args ...string) (string, error
 	}
 	return out, nil
 }
+
+// Mounted says whether mnt is a mount point in this process's namespace.
+func Mounted(mnt string) bool {
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return false
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(l); len(f) > 4 && f[4] == mnt {
+			return true
+		}
+	}
+	return false
+}

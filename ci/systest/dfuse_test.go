@@ -29,20 +29,6 @@ type dfuseProc struct {
 	exited chan struct{}
 }
 
-// mounted says whether mnt is a mount point in this namespace.
-func mounted(mnt string) bool {
-	b, err := os.ReadFile("/proc/self/mountinfo")
-	if err != nil {
-		return false
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(l); len(f) > 4 && f[4] == mnt {
-			return true
-		}
-	}
-	return false
-}
-
 // startDfuse runs bin with args and waits until mnt is mounted; the
 // cleanup unmounts and kills whatever the test left running.
 func startDfuse(ctx context.Context, t *testing.T, bin, env, mnt string, args ...string) *dfuseProc {
@@ -64,7 +50,7 @@ func startDfuse(ctx context.Context, t *testing.T, bin, env, mnt string, args ..
 			<-p.exited
 		}
 	})
-	for !mounted(mnt) {
+	for !Mounted(mnt) {
 		select {
 		case <-p.exited:
 			t.Fatalf("dfuse %v exited before mounting: %v\n%s", args, p.cmd.ProcessState, p.log)
@@ -88,7 +74,7 @@ func (p *dfuseProc) wait(t *testing.T) {
 	if !p.cmd.ProcessState.Success() {
 		t.Fatalf("dfuse ended with %v\n%s", p.cmd.ProcessState, p.log)
 	}
-	if mounted(p.mnt) {
+	if Mounted(p.mnt) {
 		t.Fatalf("%s still mounted after dfuse exited", p.mnt)
 	}
 	// The pid is reaped; signal 0 to it must fail (no process left).
@@ -149,8 +135,8 @@ func TestDfuse(t *testing.T) {
 	}
 	bad := exec.CommandContext(ctx, bin, mnt, "fusepool", "plain")
 	bad.Env = append(bad.Environ(), env)
-	if out, err := bad.CombinedOutput(); err == nil || !strings.Contains(string(out), "not POSIX") || mounted(mnt) {
-		t.Fatalf("dfuse on a non-POSIX container: %v, mounted %v\n%s", err, mounted(mnt), out)
+	if out, err := bad.CombinedOutput(); err == nil || !strings.Contains(string(out), "not POSIX") || Mounted(mnt) {
+		t.Fatalf("dfuse on a non-POSIX container: %v, mounted %v\n%s", err, Mounted(mnt), out)
 	}
 
 	p1 := startDfuse(ctx, t, bin, env, mnt, "-m", mnt, "--pool", "fusepool", "--cont", "fs")

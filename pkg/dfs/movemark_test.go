@@ -91,16 +91,8 @@ func TestRenameAcrossDirectoriesSurvivesACrash(t *testing.T) {
 // the mark is undone and the change goes ahead.
 func TestRunningRenameHoldsOffChanges(t *testing.T) {
 	ctx := context.Background()
-	fs, c, alloc := mounted(t)
-	other, err := dfs.Mount(ctx, otherProcess(t, c), dfs.RDWR, dfs.WithOIDAllocator(alloc))
-	require.NoError(t, err)
-	require.NoError(t, fs.Mkdir(ctx, nil, "a", 0o755, 0))
-	require.NoError(t, fs.Mkdir(ctx, nil, "b", 0o755, 0))
-	a, err := fs.Lookup(ctx, "/a", rw)
-	require.NoError(t, err)
-	b, err := fs.Lookup(ctx, "/b", rw)
-	require.NoError(t, err)
-	_, err = fs.Open(ctx, a, "f", fileMode, create, 0, 0, "")
+	fs, other, a, b := twoClientsTwoDirs(t)
+	_, err := fs.Open(ctx, a, "f", fileMode, create, 0, 0, "")
 	require.NoError(t, err)
 	dfs.StopRenamesAfter(fs, 1)
 	_, err = fs.Move(ctx, a, "f", b, "g")
@@ -126,15 +118,7 @@ func TestRunningRenameHoldsOffChanges(t *testing.T) {
 // under exactly one name (at worst a temporary one beside the second).
 func TestExchangeAcrossDirectoriesSurvivesACrash(t *testing.T) {
 	ctx := context.Background()
-	fs, c, alloc := mounted(t)
-	other, err := dfs.Mount(ctx, otherProcess(t, c), dfs.RDWR, dfs.WithOIDAllocator(alloc))
-	require.NoError(t, err)
-	require.NoError(t, fs.Mkdir(ctx, nil, "a", 0o755, 0))
-	require.NoError(t, fs.Mkdir(ctx, nil, "b", 0o755, 0))
-	a, err := fs.Lookup(ctx, "/a", rw)
-	require.NoError(t, err)
-	b, err := fs.Lookup(ctx, "/b", rw)
-	require.NoError(t, err)
+	fs, other, a, b := twoClientsTwoDirs(t)
 	f1, err := fs.Open(ctx, a, "one", fileMode, create, 0, 0, "")
 	require.NoError(t, err)
 	f2, err := fs.Open(ctx, b, "two", fileMode, create, 0, 0, "")
@@ -159,4 +143,21 @@ func TestExchangeAcrossDirectoriesSurvivesACrash(t *testing.T) {
 		}
 	}
 	require.Equal(t, map[string]int{f1.OID().String(): 1, f2.OID().String(): 1}, seen)
+}
+
+// twoClientsTwoDirs is a mounted container, a second client of it, and
+// directories /a and /b opened read-write through the first.
+func twoClientsTwoDirs(t *testing.T) (fs, other *dfs.FS, a, b *dfs.Obj) {
+	t.Helper()
+	ctx := context.Background()
+	fs, c, alloc := mounted(t)
+	other, err := dfs.Mount(ctx, otherProcess(t, c), dfs.RDWR, dfs.WithOIDAllocator(alloc))
+	require.NoError(t, err)
+	require.NoError(t, fs.Mkdir(ctx, nil, "a", 0o755, 0))
+	require.NoError(t, fs.Mkdir(ctx, nil, "b", 0o755, 0))
+	a, err = fs.Lookup(ctx, "/a", rw)
+	require.NoError(t, err)
+	b, err = fs.Lookup(ctx, "/b", rw)
+	require.NoError(t, err)
+	return fs, other, a, b
 }
