@@ -1,10 +1,15 @@
 package dfuse
 
 import (
+	"context"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/hanwen/go-fuse/v2/fuse"
+	"github.com/stretchr/testify/require"
+
+	"github.com/daos-go/daos/pkg/dfs"
 )
 
 func TestCacheFlags(t *testing.T) {
@@ -39,4 +44,49 @@ func TestCacheFlags(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestDirectoryAttrCache(t *testing.T) {
+	dir := &dfs.Stat{Mode: syscall.S_IFDIR | 0o755, UID: 7}
+	file := &dfs.Stat{Mode: syscall.S_IFREG | 0o644}
+	newNode := func(timeout time.Duration) *node { return &node{fsys: &fsys{cfg: Config{AttrTimeout: timeout}}} }
+
+	n := newNode(time.Hour)
+	_, ok := n.cachedAttr()
+	require.False(t, ok, "nothing read yet")
+	n.rememberAttr(dir)
+	st, ok := n.cachedAttr()
+	require.True(t, ok)
+	require.Equal(t, *dir, st)
+
+	// A cache hit answers GETATTR without DFS (this node has none: a
+	// call to it would panic).
+	var out fuse.AttrOut
+	require.Equal(t, syscall.Errno(0), n.Getattr(context.Background(), nil, &out))
+	require.Equal(t, dir.Mode, out.Mode)
+	require.Equal(t, dir.UID, out.Uid)
+
+	n.setHandle(nil)
+	_, ok = n.cachedAttr()
+	require.False(t, ok, "a new handle (rename, lookup) forgets what the old one said")
+	n.rememberAttr(dir)
+	n.forgetAttr()
+	_, ok = n.cachedAttr()
+	require.False(t, ok, "a failed setattr forgets")
+
+	f := newNode(time.Hour)
+	f.rememberAttr(file)
+	_, ok = f.cachedAttr()
+	require.False(t, ok, "files are never cached: writes move their size and mtime")
+
+	off := newNode(0)
+	off.rememberAttr(dir)
+	_, ok = off.cachedAttr()
+	require.False(t, ok, "no attribute caching at all")
+
+	short := newNode(20 * time.Millisecond)
+	short.rememberAttr(dir)
+	time.Sleep(30 * time.Millisecond)
+	_, ok = short.cachedAttr()
+	require.False(t, ok, "expired after the attribute timeout")
 }

@@ -113,6 +113,10 @@ type node struct {
 
 	mu  sync.Mutex
 	obj *dfs.Obj
+	// attr and attrAt are a directory's attributes and when they were
+	// read (guarded by mu): see cachedAttr.
+	attr   dfs.Stat
+	attrAt time.Time
 	// lastOpen is when the file was last opened (ns since the epoch),
 	// for DataCacheFor.
 	lastOpen atomic.Int64
@@ -197,9 +201,48 @@ func (n *node) handle() *dfs.Obj {
 	return n.obj
 }
 
+// setHandle points the node at o; attributes cached from the old
+// handle are forgotten.
 func (n *node) setHandle(o *dfs.Obj) {
 	n.mu.Lock()
 	n.obj = o
+	n.attrAt = time.Time{}
+	n.mu.Unlock()
+}
+
+// cachedAttr is a directory's attributes when they were read less than
+// the attribute timeout ago. The kernel asks for a directory's
+// attributes again after every create or remove in it (it invalidates
+// them, expecting times to change), but DFS changes a directory's entry
+// only through setattr, rename and set-oclass, which this mount sees (or,
+// from other clients, the attribute timeout covers, as it does the
+// kernel's own cache): answering from here saves a round trip to the
+// servers per create, as DAOS's dfuse does with its inode attributes.
+// Files are not cached: their size and mtime move with every write.
+func (n *node) cachedAttr() (dfs.Stat, bool) {
+	t := n.fsys.cfg.AttrTimeout
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if t <= 0 || n.attrAt.IsZero() || time.Since(n.attrAt) >= t {
+		return dfs.Stat{}, false
+	}
+	return n.attr, true
+}
+
+// rememberAttr caches st if it is a directory's (see cachedAttr).
+func (n *node) rememberAttr(st *dfs.Stat) {
+	if st.Mode&syscall.S_IFMT != syscall.S_IFDIR || n.fsys.cfg.AttrTimeout <= 0 {
+		return
+	}
+	n.mu.Lock()
+	n.attr, n.attrAt = *st, time.Now()
+	n.mu.Unlock()
+}
+
+// forgetAttr drops cached attributes after a change that failed halfway.
+func (n *node) forgetAttr() {
+	n.mu.Lock()
+	n.attrAt = time.Time{}
 	n.mu.Unlock()
 }
 
@@ -288,7 +331,9 @@ func (n *node) childWith(ctx context.Context, o *dfs.Obj, st *dfs.Stat, out *fus
 	}
 	// An inode still known to the kernel is reused; its handle may be
 	// under an old name (renamed by another client), so refresh it.
-	ch.Operations().(*node).setHandle(o)
+	cn := ch.Operations().(*node)
+	cn.setHandle(o)
+	cn.rememberAttr(st)
 	return ch, 0
 }
 
@@ -304,11 +349,16 @@ func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs
 }
 
 func (n *node) Getattr(ctx context.Context, _ fs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	if st, ok := n.cachedAttr(); ok {
+		fillAttr(&out.Attr, &st)
+		return 0
+	}
 	ctx = settle(ctx)
 	st, err := n.fsys.dfs.Ostat(ctx, n.handle())
 	if err != nil {
 		return n.fsys.errno("getattr", err)
 	}
+	n.rememberAttr(st)
 	fillAttr(&out.Attr, st)
 	return 0
 }
@@ -342,8 +392,10 @@ func (n *node) Setattr(ctx context.Context, fh fs.FileHandle, in *fuse.SetAttrIn
 	}
 	res, err := n.fsys.dfs.SetAttr(ctx, o, &st, which)
 	if err != nil {
+		n.forgetAttr()
 		return n.fsys.errno("setattr "+o.Name(), err)
 	}
+	n.rememberAttr(res)
 	fillAttr(&out.Attr, res)
 	return 0
 }
