@@ -1,6 +1,7 @@
 package tcp
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -36,7 +37,10 @@ type session struct {
 	// there, with no hand-off between goroutines.
 	rdTok writeLock
 	fr    *frameReader  // guarded by rdTok
+	spin  *spinReader   // under fr; polls while a caller awaits its reply
 	calls atomic.Uint64 // Awaits started; the background reader stays off while it moves
+	// awaiting counts the callers in Await now.
+	awaiting atomic.Int32
 
 	opsMu  sync.Mutex
 	ops    map[uint64]*bulkOp // transfers this side started
@@ -54,6 +58,7 @@ type session struct {
 }
 
 func newSession(ep *endpoint, id uint64, remote string, ctrl net.Conn) *session {
+	spin := newSpinReader(ctrl)
 	return &session{
 		ep:        ep,
 		id:        id,
@@ -64,7 +69,8 @@ func newSession(ep *endpoint, id uint64, remote string, ctrl net.Conn) *session 
 		ctrlLock:  make(writeLock, 1),
 		bulkLock:  make(writeLock, 1),
 		rdTok:     make(writeLock, 1),
-		fr:        newFrameReader(newBufferedReader(ctrl), ep.maxMsg),
+		fr:        newFrameReader(bufio.NewReaderSize(spin, ctrlReadBuffer), ep.maxMsg),
+		spin:      spin,
 		ops:       map[uint64]*bulkOp{},
 		slots:     make(chan struct{}, ep.drv.maxBulkOps()),
 		eager:     newEagerState(ep.drv.maxBulkOps()),
@@ -310,6 +316,8 @@ func (s *session) readFrame() bool {
 // or the session ended first.
 func (s *session) Await(ctx context.Context, ready <-chan struct{}) bool {
 	s.calls.Add(1)
+	s.awaiting.Add(1)
+	defer s.awaiting.Add(-1)
 	select {
 	case <-ready:
 		return true
@@ -325,6 +333,14 @@ func (s *session) Await(ctx context.Context, ready <-chan struct{}) bool {
 	case s.rdTok <- struct{}{}:
 	}
 	defer s.rdTok.unlock()
+	// A lone call's reply usually comes within tens of microseconds:
+	// poll for it that long before parking (see Driver.ReplySpin). With
+	// other calls waiting, replies keep the reader busy anyway, and a
+	// poller would only take CPU from the peers doing the work.
+	if s.awaiting.Load() == 1 {
+		s.spin.spin(s.ep.drv.replySpin())
+		defer s.spin.spin(0)
+	}
 	stop := context.AfterFunc(ctx, func() { _ = s.ctrl.SetReadDeadline(time.Unix(1, 0)) })
 	defer stop()
 	for {
