@@ -50,6 +50,7 @@ type config struct {
 	noDfuse  bool
 	cpuProf  string
 	dfuseLog bool
+	hold     bool
 	// localReps: the local baseline's phases last only tens of
 	// milliseconds, so it runs this many times and its median counts.
 	localReps int
@@ -65,6 +66,7 @@ func main() {
 	flag.BoolVar(&cfg.noDfuse, "no-dfuse", false, "skip the dfuse side")
 	flag.BoolVar(&cfg.dfuseLog, "dfuse-log", false, "print dfuse's output at the end")
 	flag.StringVar(&cfg.cpuProf, "cpuprofile", "", "write this process's CPU profile (the DFS client) to this file")
+	flag.BoolVar(&cfg.hold, "hold", false, "after the mounts, print where they are and wait for SIGINT instead of measuring (for profiling by hand)")
 	flag.Parse()
 	if cfg.workers <= 0 || cfg.files <= 0 || cfg.localReps <= 0 || cfg.mib < cfg.workers {
 		fmt.Fprintln(os.Stderr, "dfsbench: -workers and -files must be positive and -mib at least -workers")
@@ -169,6 +171,16 @@ func run(ctx context.Context, cfg config) error {
 			return fmt.Errorf("start CPU profile: %w", err)
 		}
 		defer pprof.StopCPUProfile()
+	}
+
+	if cfg.hold {
+		mnt := "(no dfuse)"
+		if fuse != nil {
+			mnt = fuse.mnt
+		}
+		fmt.Printf("holding: dfuse mount %s, agent socket %s, pool bench, containers dfs and fuse; SIGINT ends\n", mnt, a.Socket)
+		<-ctx.Done()
+		return nil
 	}
 
 	sides := []mdFS{&osFS{root: local}, &dfsFS{fs: fsys}}

@@ -29,6 +29,25 @@ func BenchmarkPing64(b *testing.B) {
 			}
 		}
 	})
+	// A handler that is not inline, as object I/O's are: started on the
+	// goroutine that read the request (tcp hands the reading off) with
+	// its own context.
+	b.Run("impl=rpc-handler", func(b *testing.B) {
+		srv := listenB(b, (&testServer{}).registry())
+		cl := listenB(b, nil)
+		ctx := context.Background()
+		req := &echoMsg{Data: make([]byte, 64)}
+		var resp echoMsg
+		if err := cl.Call(ctx, srv.URI(), opEcho, req, &resp); err != nil {
+			b.Fatal(err)
+		}
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if err := cl.Call(ctx, srv.URI(), opEcho, req, &resp); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("impl=rawtcp", func(b *testing.B) {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {

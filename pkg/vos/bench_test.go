@@ -275,3 +275,28 @@ func BenchmarkFetch1MNVMe(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkUpdate4KNVMe is one 4 KiB single value at a time to a pool
+// whose values of 4 KiB and more go to emulated NVMe (a file in RAM): the
+// VOS share of the e2e 4 KiB latency test.
+func BenchmarkUpdate4KNVMe(b *testing.B) {
+	dir := shmDir(b)
+	cfg := StoreConfig{Dir: dir, LogMode: LogPMem, LogBytes: 64 << 20, NVMePath: dir + "/nvme",
+		Options: Options{SCMBytes: 256 << 20, NVMeBytes: 1 << 30}}
+	p, err := Create(ctx, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { p.Close() })
+	if err := p.CreateContainer(ctx, cid); err != nil {
+		b.Fatal(err)
+	}
+	val := make([]byte, 4096)
+	iods := []daos.IOD{{Name: []byte("v"), Type: daos.IODSingle, Size: 4096}}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := p.Update(ctx, cid, oid1, daos.Epoch(i+1), benchKey(i%100), iods, [][]byte{val}, UpdateOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
