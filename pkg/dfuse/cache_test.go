@@ -90,3 +90,24 @@ func TestDirectoryAttrCache(t *testing.T) {
 	_, ok = short.cachedAttr()
 	require.False(t, ok, "expired after the attribute timeout")
 }
+
+func TestCapabilityAbsenceCache(t *testing.T) {
+	n := &node{fsys: &fsys{cfg: Config{AttrTimeout: time.Hour}}}
+	require.False(t, n.capAbsent(), "nothing known yet")
+	n.noCapability(true)
+	require.True(t, n.capAbsent())
+	// Known absent: answered without DFS (this node has none).
+	sz, no := n.Getxattr(context.Background(), xattrCapability, nil)
+	require.Equal(t, syscall.ENODATA, no)
+	require.Zero(t, sz)
+
+	n.noCapability(false)
+	require.False(t, n.capAbsent(), "setting or removing it through the mount forgets")
+	n.noCapability(true)
+	n.setHandle(nil)
+	require.False(t, n.capAbsent(), "a new handle forgets")
+
+	off := &node{fsys: &fsys{cfg: Config{}}}
+	off.noCapability(true)
+	require.False(t, off.capAbsent(), "no attribute caching at all")
+}

@@ -117,6 +117,9 @@ type node struct {
 	// read (guarded by mu): see cachedAttr.
 	attr   dfs.Stat
 	attrAt time.Time
+	// noCapAt is when the node was last known to have no
+	// security.capability attribute (guarded by mu): see capAbsent.
+	noCapAt time.Time
 	// lastOpen is when the file was last opened (ns since the epoch),
 	// for DataCacheFor.
 	lastOpen atomic.Int64
@@ -206,7 +209,37 @@ func (n *node) handle() *dfs.Obj {
 func (n *node) setHandle(o *dfs.Obj) {
 	n.mu.Lock()
 	n.obj = o
-	n.attrAt = time.Time{}
+	n.attrAt, n.noCapAt = time.Time{}, time.Time{}
+	n.mu.Unlock()
+}
+
+// xattrCapability is the attribute the kernel reads before every write to
+// a file, to drop file capabilities when one is written to.
+const xattrCapability = "security.capability"
+
+// capAbsent reports that the node was known to have no capability
+// attribute less than the attribute timeout ago. FUSE does not let the
+// kernel remember that a file has none, so without this every write
+// system call would cost a round trip to the servers for a
+// getxattr that almost always finds nothing. Setting or removing the
+// attribute through this mount forgets the knowledge; changes by other
+// clients show within the timeout, as attribute changes do.
+func (n *node) capAbsent() bool {
+	t := n.fsys.cfg.AttrTimeout
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return t > 0 && !n.noCapAt.IsZero() && time.Since(n.noCapAt) < t
+}
+
+// noCapability records that the node has no capability attribute now
+// (nothing at all: true after a getxattr found none or a create).
+func (n *node) noCapability(none bool) {
+	n.mu.Lock()
+	if none {
+		n.noCapAt = time.Now()
+	} else {
+		n.noCapAt = time.Time{}
+	}
 	n.mu.Unlock()
 }
 
@@ -496,7 +529,12 @@ func (n *node) made(ctx context.Context, o *dfs.Obj, what string, out *fuse.Entr
 			return n.child(ctx, o, out)
 		}
 	}
-	return n.childWith(ctx, o, st, out)
+	ch, no := n.childWith(ctx, o, st, out)
+	if no == 0 {
+		// Just made: no extended attributes yet.
+		ch.Operations().(*node).noCapability(true)
+	}
+	return ch, no
 }
 
 func (n *node) Create(ctx context.Context, name string, flags, mode uint32, out *fuse.EntryOut) (*fs.Inode, fs.FileHandle, uint32, syscall.Errno) {
@@ -717,11 +755,19 @@ func (n *node) mountXattr(attr string) ([]byte, bool) {
 // Getxattr with an empty dest asks for the size.
 func (n *node) Getxattr(ctx context.Context, attr string, dest []byte) (uint32, syscall.Errno) {
 	ctx = settle(ctx)
+	capability := attr == xattrCapability
+	if capability && n.capAbsent() {
+		return 0, syscall.ENODATA
+	}
 	v, own := n.mountXattr(attr)
 	if !own {
 		var err error
 		if v, err = n.fsys.dfs.Getxattr(ctx, n.handle(), attr); err != nil {
-			return 0, n.fsys.errno("getxattr "+attr, err)
+			no := n.fsys.errno("getxattr "+attr, err)
+			if capability && no == syscall.ENODATA {
+				n.noCapability(true)
+			}
+			return 0, no
 		}
 	}
 	if len(dest) < len(v) {
@@ -734,6 +780,9 @@ func (n *node) Setxattr(ctx context.Context, attr string, data []byte, flags uin
 	ctx = settle(ctx)
 	if _, own := n.mountXattr(attr); own {
 		return syscall.EPERM
+	}
+	if attr == xattrCapability {
+		n.noCapability(false)
 	}
 	err := n.fsys.dfs.Setxattr(ctx, n.handle(), attr, data, int(flags)&(dfs.XattrCreate|dfs.XattrReplace))
 	return n.fsys.errno("setxattr "+attr, err)
@@ -761,6 +810,9 @@ func (n *node) Removexattr(ctx context.Context, attr string) syscall.Errno {
 	ctx = settle(ctx)
 	if _, own := n.mountXattr(attr); own {
 		return syscall.EPERM
+	}
+	if attr == xattrCapability {
+		n.noCapability(false)
 	}
 	return n.fsys.errno("removexattr "+attr, n.fsys.dfs.Removexattr(ctx, n.handle(), attr))
 }
