@@ -150,11 +150,21 @@ func (c *Container) OpenObject(oid daos.ObjectID, mode uint32) (*Object, error) 
 	case access == OORW && c.flags != 0 && c.flags&(RW|EX) == 0:
 		return nil, daos.Errorf(daos.ErrNoPerm, "object %s: the container is open read-only", oid)
 	}
-	o := &Object{c: c, oid: oid, mode: mode}
-	if _, err := o.currentLayout(); err != nil {
-		return nil, err
+	// The class is checked now, as daos_obj_open does; the layout is
+	// computed at the first I/O (a file created and never written, as
+	// many are, needs none, and placing 12 groups is a good part of a
+	// create's CPU).
+	if _, size, err := placement.Shape(c.Pool.Map(), oid); err != nil {
+		return nil, fmt.Errorf("object %s: layout: %w", oid, err)
+	} else if size != 1 {
+		return nil, errNeedsRedundancy(oid)
 	}
-	return o, nil
+	return &Object{c: c, oid: oid, mode: mode}, nil
+}
+
+func errNeedsRedundancy(oid daos.ObjectID) error {
+	return daos.Errorf(daos.ErrNosys, "object %s: class %s needs replication or erasure coding, which this build does not do yet",
+		oid, className(placement.OIDClass(oid)))
 }
 
 // writable refuses writes through a read-only object.
@@ -180,8 +190,7 @@ func (o *Object) currentLayout() (*placement.Layout, error) {
 		return nil, fmt.Errorf("object %s: layout: %w", o.oid, err)
 	}
 	if l.GroupSize != 1 {
-		return nil, daos.Errorf(daos.ErrNosys, "object %s: class %s needs replication or erasure coding, which this build does not do yet",
-			o.oid, className(l.Class))
+		return nil, errNeedsRedundancy(o.oid)
 	}
 	o.layout = l
 	return l, nil

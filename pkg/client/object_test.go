@@ -144,6 +144,9 @@ func TestRedundantClassesAreNotDoneYet(t *testing.T) {
 	c, _ := cluster(t)
 	_, err := c.Object(oidOf(t, c, "RP_2G1", 1))
 	assert.ErrorIs(t, err, daos.ErrNosys)
+	// Checked at open although the layout waits for the first I/O.
+	_, err = c.Object(daos.ObjectID{Lo: 5})
+	assert.ErrorIs(t, err, daos.ErrInval, "an id without a class")
 }
 
 type version uint32

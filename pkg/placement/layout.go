@@ -146,6 +146,13 @@ func shardKey(base uint64, g, i int, spare bool) uint64 {
 	return k
 }
 
+// Shape is the number of groups and shards per group oid has on the map,
+// or why it has no layout there: what ComputeLayout checks before it
+// places anything, at a fraction of its cost.
+func Shape(m *PoolMap, oid daos.ObjectID) (groups, size int, err error) {
+	return objectShape(oid, m.view())
+}
+
 // ComputeLayout places oid's shards on the map (see the package doc).
 func ComputeLayout(m *PoolMap, oid daos.ObjectID) (*Layout, error) {
 	v := m.view()
