@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -41,8 +42,8 @@ type Driver struct {
 	// socket before it parks: a reply that comes within it needs no
 	// wake-up of a sleeping thread, which costs tens of microseconds on
 	// a loaded or virtual machine (DAOS's clients poll their network
-	// progress the same way). 0 means DefaultReplySpin; negative never
-	// polls.
+	// progress the same way). 0 means ReplySpinEnv's value when it is
+	// set, else DefaultReplySpin; negative never polls.
 	ReplySpin time.Duration
 }
 
@@ -54,7 +55,7 @@ const (
 	DefaultEagerLimit  = 2 << 20
 	DefaultEagerBuffer = 16 << 20
 
-	DefaultReplySpin = 80 * time.Microsecond
+	DefaultReplySpin = 40 * time.Microsecond
 )
 
 var provider = fabric.Provider{Core: "tcp"}
@@ -90,6 +91,25 @@ func (d Driver) eagerLimit() int64 {
 		return DefaultEagerLimit
 	}
 	return min(d.EagerLimit, MaxEagerWire)
+}
+
+// ReplySpinEnv, when set, is the reply spin of endpoints whose Driver
+// leaves ReplySpin at 0: a Go duration ("50us"), "0" for none.
+const ReplySpinEnv = "DAOS_GO_TCP_REPLY_SPIN"
+
+func replySpinFromEnv() (time.Duration, error) {
+	v, ok := os.LookupEnv(ReplySpinEnv)
+	if !ok || v == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("tcp driver: %s=%q: want a duration such as 50us, or 0 for none", ReplySpinEnv, v)
+	}
+	if d == 0 {
+		return -1, nil
+	}
+	return d, nil
 }
 
 func (d Driver) replySpin() time.Duration {
@@ -144,6 +164,11 @@ func (d Driver) Open(ctx context.Context, cfg fabric.Config, h fabric.Handler) (
 	}
 	if h == nil {
 		return nil, errors.New("tcp driver: nil message handler")
+	}
+	if d.ReplySpin == 0 {
+		if d.ReplySpin, err = replySpinFromEnv(); err != nil {
+			return nil, err
+		}
 	}
 	ap, err := cfg.ListenAddr()
 	if err != nil {

@@ -1,6 +1,7 @@
 package tcp
 
 import (
+	"context"
 	"io"
 	"net"
 	"os"
@@ -8,6 +9,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/daos-go/daos/pkg/fabric"
 )
 
 // connPair is a connected loopback pair: the local end and the peer.
@@ -108,4 +111,30 @@ func TestSpinReader(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, "x", string(buf))
 	})
+}
+
+func TestReplySpinFromEnv(t *testing.T) {
+	for _, tc := range []struct {
+		env  string
+		want time.Duration
+		bad  bool
+	}{
+		{"", 0, false},
+		{"50us", 50 * time.Microsecond, false},
+		{"0", -1, false},
+		{"fast", 0, true},
+		{"-1ms", 0, true},
+	} {
+		t.Setenv(ReplySpinEnv, tc.env)
+		got, err := replySpinFromEnv()
+		if tc.bad {
+			require.ErrorContains(t, err, ReplySpinEnv, "env %q", tc.env)
+			continue
+		}
+		require.NoError(t, err, "env %q", tc.env)
+		require.Equal(t, tc.want, got, "env %q", tc.env)
+	}
+	t.Setenv(ReplySpinEnv, "soon")
+	_, err := Driver{}.Open(context.Background(), fabric.Config{Provider: "tcp", Interface: "127.0.0.1"}, func(fabric.Peer, []byte) {})
+	require.ErrorContains(t, err, ReplySpinEnv, "a bad value is refused at Open")
 }
