@@ -449,41 +449,30 @@ func (a *Array) GetSize(ctx context.Context) (uint64, error) {
 }
 
 // Stat is the array's size and the epoch of its newest change
-// (daos_array_stat), one query per group.
+// (daos_array_stat): each group's greatest chunk holding a record and its
+// greatest extent, asked of all the groups an engine holds at once.
 func (a *Array) Stat(ctx context.Context) (ArrayStat, error) {
-	l, err := a.obj.currentLayout()
-	if err != nil {
-		return ArrayStat{}, err
-	}
-	ends := make([]ArrayStat, l.Groups)
-	err = parallel(ctx, a.obj.c.IO, l.Groups, func(ctx context.Context, g int) error {
-		var err error
-		ends[g], err = a.groupEnd(ctx, g)
-		return err
+	const flags = daos.GetMax | daos.GetDkey | daos.GetRecx
+	req := objproto.CollReq{Kind: objproto.CollQueryKey, Query: flags, Akey: arrayAkey}
+	resps, errs, err := a.obj.eachGroupAt(ctx, req, daos.EpochMax, func(ctx context.Context, g int) (*objproto.QueryKeyResp, error) {
+		return a.obj.queryGroup(ctx, g, daos.EpochMax, flags, nil, arrayAkey)
 	})
 	if err != nil {
 		return ArrayStat{}, err
 	}
-	var st ArrayStat
-	for _, e := range ends {
-		st.Size = max(st.Size, e.Size)
-		st.MaxEpoch = max(st.MaxEpoch, e.MaxEpoch)
-	}
-	return st, nil
-}
-
-// groupEnd is 1 + the highest cell held by group g's chunks (0 if none)
-// and the group's newest change: one query for the greatest chunk dkey
-// holding an extent, and its greatest extent.
-func (a *Array) groupEnd(ctx context.Context, g int) (ArrayStat, error) {
-	resp, err := a.obj.queryGroup(ctx, g, daos.EpochMax, daos.GetMax|daos.GetDkey|daos.GetRecx, nil, arrayAkey)
-	switch {
-	case errors.Is(err, daos.ErrNonexist):
-		return ArrayStat{}, nil // no records in this group
-	case err != nil:
+	// A group without records answers DER_NONEXIST.
+	if err := firstError(errs, isNonexist); err != nil {
 		return ArrayStat{}, err
 	}
-	return ArrayStat{Size: a.chunkEnd(resp.Dkey, resp.Recx), MaxEpoch: resp.MaxEpoch}, nil
+	var st ArrayStat
+	for _, resp := range resps {
+		if resp == nil {
+			continue
+		}
+		st.Size = max(st.Size, a.chunkEnd(resp.Dkey, resp.Recx))
+		st.MaxEpoch = max(st.MaxEpoch, resp.MaxEpoch)
+	}
+	return st, nil
 }
 
 func (a *Array) chunkEnd(dkey []byte, recx daos.Recx) uint64 {

@@ -323,14 +323,27 @@ func (o *Object) Punch(ctx context.Context) error {
 		return err
 	}
 	// One epoch for every shard, so the object disappears at one moment;
-	// the shards are punched in parallel.
+	// the shards are punched in parallel, one request per engine.
 	epoch := o.c.IO.Clock.Now()
-	return parallel(ctx, o.c.IO, l.Groups, func(ctx context.Context, g int) error {
-		return o.withShard(ctx, nil, g, func(h objproto.Header, s objclient.Shard) error {
-			h.Epoch = epoch
-			_, err := o.c.IO.Punch(ctx, s, h, objproto.PunchObject, nil, nil)
-			return err
-		})
+	if l.Groups == 1 {
+		return o.punchGroup(ctx, 0, epoch)
+	}
+	req := objproto.CollReq{Kind: objproto.CollPunch}
+	_, errs, err := o.eachGroupAt(ctx, req, epoch, func(ctx context.Context, g int) (*objproto.QueryKeyResp, error) {
+		return nil, o.punchGroup(ctx, g, epoch)
+	})
+	if err != nil {
+		return err
+	}
+	return firstError(errs, nil)
+}
+
+// punchGroup punches the object's shard of group g at epoch.
+func (o *Object) punchGroup(ctx context.Context, g int, epoch daos.Epoch) error {
+	return o.withShard(ctx, nil, g, func(h objproto.Header, s objclient.Shard) error {
+		h.Epoch = epoch
+		_, err := o.c.IO.Punch(ctx, s, h, objproto.PunchObject, nil, nil)
+		return err
 	})
 }
 
@@ -466,19 +479,21 @@ func (o *Object) QueryKey(ctx context.Context, epoch daos.Epoch, flags daos.Quer
 		}
 		return KeyQuery{Dkey: resp.Dkey, Akey: resp.Akey, Recx: resp.Recx}, nil
 	}
-	l, err := o.currentLayout()
+	intKeys := placement.OIDType(o.oid).DkeyIsUint64()
+	resps, errs, err := o.eachGroupAt(ctx, objproto.CollReq{Kind: objproto.CollQueryKey, Query: flags, Akey: akey}, epoch,
+		func(ctx context.Context, g int) (*objproto.QueryKeyResp, error) {
+			return o.queryGroup(ctx, g, epoch, flags, nil, akey)
+		})
 	if err != nil {
 		return KeyQuery{}, err
 	}
-	intKeys := placement.OIDType(o.oid).DkeyIsUint64()
+	if err := firstError(errs, isNonexist); err != nil {
+		return KeyQuery{}, err
+	}
 	var best *objproto.QueryKeyResp
-	for g := 0; g < l.Groups; g++ {
-		resp, err := o.queryGroup(ctx, g, epoch, flags, nil, akey)
-		if errors.Is(err, daos.ErrNonexist) {
+	for _, resp := range resps {
+		if resp == nil {
 			continue
-		}
-		if err != nil {
-			return KeyQuery{}, err
 		}
 		if best == nil || (compareDkeys(resp.Dkey, best.Dkey, intKeys) > 0) == (flags&daos.GetMax != 0) {
 			best = resp

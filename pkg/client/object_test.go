@@ -231,3 +231,64 @@ func TestObjectOpenModes(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "abc", string(buf), "the refused writes changed nothing")
 }
+
+// TestCollectiveStaleFallsBack: a punch and a key query of a many-group
+// object go to each engine in one collective request; when the engines say
+// the client's map is stale, its groups are asked one by one, which
+// refreshes the map once and retries.
+func TestCollectiveStaleFallsBack(t *testing.T) {
+	v := version(1)
+	c, _ := clusterWith(t, &v)
+	ctx := context.Background()
+	newer := c.Pool.Map().Clone()
+	require.NoError(t, newer.AddRanks([]placement.RankSpec{{Rank: 9, Targets: 4, FaultPath: "/node9"}}))
+	// An S4 object with two groups on one engine whose shards stay where
+	// they are in the newer map (so the data written under the old map is
+	// where the new one looks).
+	var oid daos.ObjectID
+	for lo := uint64(1); lo < 10000 && oid.Lo == 0; lo++ {
+		cand := oidOf(t, c, "S4", lo)
+		old, err := placement.ComputeLayout(c.Pool.Map(), cand)
+		require.NoError(t, err)
+		cur, err := placement.ComputeLayout(newer, cand)
+		require.NoError(t, err)
+		ranks := map[uint32]int{}
+		same := true
+		for g := 0; g < old.Groups; g++ {
+			ranks[old.Group(g)[0].Rank]++
+			same = same && old.Group(g)[0].Rank == cur.Group(g)[0].Rank && old.Group(g)[0].Target == cur.Group(g)[0].Target
+		}
+		if same && len(ranks) < old.Groups {
+			oid = cand
+		}
+	}
+	require.NotZero(t, oid.Lo, "no suitable object id")
+	o, err := c.Object(oid)
+	require.NoError(t, err)
+	for i := 0; i < 20; i++ {
+		_, err := o.Update(ctx, []byte(fmt.Sprint("k", i)), []daos.IOD{{Name: []byte("a"), Type: daos.IODSingle, Size: 1}}, [][]byte{{1}}, 0)
+		require.NoError(t, err)
+	}
+	q, err := o.QueryKey(ctx, daos.EpochMax, daos.GetMax|daos.GetDkey, nil, nil)
+	require.NoError(t, err)
+	assert.Equal(t, "k9", string(q.Dkey), "greatest dkey over all groups")
+
+	v = version(newer.Version())
+	refreshed := 0
+	pv := client.NewPoolView(pool, c.Pool.Map(), nil, func(context.Context) (*placement.PoolMap, map[uint32]fabric.URI, error) {
+		refreshed++
+		return newer, c.Pool.URIs(), nil
+	})
+	pv.SetURIs(c.Pool.URIs())
+	c2 := &client.Container{Pool: pv, UUID: c.UUID, Handle: c.Handle, IO: c.IO}
+	o2, err := c2.Object(oid)
+	require.NoError(t, err)
+	q, err = o2.QueryKey(ctx, daos.EpochMax, daos.GetMax|daos.GetDkey, nil, nil)
+	require.NoError(t, err)
+	assert.Equal(t, "k9", string(q.Dkey))
+	assert.Equal(t, 1, refreshed)
+	require.NoError(t, o2.Punch(ctx))
+	_, err = o2.QueryKey(ctx, daos.EpochMax, daos.GetMax|daos.GetDkey, nil, nil)
+	assert.ErrorIs(t, err, daos.ErrNonexist, "punched on every group")
+	assert.Equal(t, 1, refreshed)
+}

@@ -172,5 +172,22 @@ func (c *Client) QueryKey(ctx context.Context, s Shard, req objproto.QueryKeyReq
 	return resp, nil
 }
 
+// Collective runs req on the targets it lists, all on the engine at uri,
+// and returns their results in the same order. A query is retried where
+// the transport allows; a punch is not (it is stamped with one epoch).
+func (c *Client) Collective(ctx context.Context, uri fabric.URI, req objproto.CollReq) ([]objproto.CollResult, error) {
+	req.HLC = c.Clock.Now()
+	resp := &objproto.CollResp{}
+	opts := rpc.CallOptions{Idempotent: req.Kind == objproto.CollQueryKey}
+	if err := c.EP.CallWith(ctx, uri, objproto.OpCollective, &req, resp, opts); err != nil {
+		return nil, err
+	}
+	c.Clock.Update(resp.HLC)
+	if len(resp.Results) != len(req.Targets) {
+		return nil, daos.Errorf(daos.ErrProto, "collective request to %s: %d results for %d targets", uri, len(resp.Results), len(req.Targets))
+	}
+	return resp.Results, nil
+}
+
 // IsStale tells whether err asks the caller to refresh its pool map.
 func IsStale(err error) bool { return errors.Is(err, daos.ErrStale) }

@@ -54,6 +54,45 @@ func TestRoundTrips(t *testing.T) {
 		{Kind: vos.BatchPunchDkey, Flags: daos.CondPunch, Dkey: []byte("old"), IODs: []daos.IOD{}},
 		{Kind: vos.BatchPunchAkeys, Dkey: []byte("x"), IODs: []daos.IOD{}, Akeys: [][]byte{[]byte("a")}},
 	}}, &BatchReq{})
+	roundTrip(t, &CollReq{Header: hdr, Kind: CollQueryKey, Targets: []uint32{0, 3, 200}, Query: daos.GetMax | daos.GetDkey | daos.GetRecx,
+		Akey: []byte("a")}, &CollReq{})
+	roundTrip(t, &CollResp{Results: []CollResult{
+		{Query: QueryKeyResp{Dkey: []byte("d"), Akey: []byte("a"), Recx: daos.Recx{Idx: 4, Nr: 1}, MapVersion: 1, MaxEpoch: 77}},
+		{Status: daos.ErrNonexist, Text: "nothing here"},
+	}, HLC: 5}, &CollResp{})
+}
+
+func TestCollectiveRejects(t *testing.T) {
+	decode := func(m rpc.Message, b []byte) error {
+		d := rpc.NewDecoder(b)
+		err := m.DecodeRPC(d)
+		if err == nil {
+			err = d.Finish()
+		}
+		return err
+	}
+	enc := func(m rpc.Message) []byte {
+		e := rpc.NewEncoder(nil)
+		m.EncodeRPC(e)
+		return e.Bytes()
+	}
+	hdrLen := 16*3 + 4 + 4 + 16 + 8 + 8 + 8
+	// A kind of 0, then of 3.
+	for _, k := range []byte{0, 3} {
+		b := enc(&CollReq{Header: hdr, Kind: CollPunch, Targets: []uint32{1}})
+		b[hdrLen] = k
+		assert.ErrorIs(t, decode(&CollReq{}, b), daos.ErrProto, "kind %d", k)
+	}
+	// More targets than allowed.
+	many := make([]uint32, MaxCollTargets+1)
+	assert.ErrorIs(t, decode(&CollReq{}, enc(&CollReq{Header: hdr, Kind: CollPunch, Targets: many})), daos.ErrProto)
+	// A reply with more results than allowed.
+	assert.ErrorIs(t, decode(&CollResp{}, enc(&CollResp{Results: make([]CollResult, MaxCollTargets+1)})), daos.ErrProto)
+	// An error text longer than the limit is cut, not refused.
+	long := &CollResp{Results: []CollResult{{Status: daos.ErrIo, Text: string(make([]byte, 5000))}}}
+	var got CollResp
+	require.NoError(t, decode(&got, enc(long)))
+	assert.Len(t, got.Results[0].Text, maxCollText)
 }
 
 func TestRejects(t *testing.T) {
@@ -93,7 +132,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add(uint8(0), e.Bytes())
 	f.Add(uint8(3), []byte{1, 2, 3})
 	f.Fuzz(func(t *testing.T, which uint8, b []byte) {
-		msgs := []rpc.Message{&UpdateReq{}, &UpdateResp{}, &FetchReq{}, &FetchResp{}, &PunchReq{}, &EnumReq{}, &EnumResp{}, &QueryKeyReq{}, &QueryKeyResp{}, &BatchReq{}}
+		msgs := []rpc.Message{&UpdateReq{}, &UpdateResp{}, &FetchReq{}, &FetchResp{}, &PunchReq{}, &EnumReq{}, &EnumResp{}, &QueryKeyReq{}, &QueryKeyResp{}, &BatchReq{}, &CollReq{}, &CollResp{}}
 		m := msgs[int(which)%len(msgs)]
 		// Whatever the bytes, decoding ends in a message or an error.
 		if err := m.DecodeRPC(rpc.NewDecoder(b)); err != nil && !errors.Is(err, daos.ErrProto) {

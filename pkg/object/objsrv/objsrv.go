@@ -101,6 +101,8 @@ func (s *Service) Register(reg *rpc.Registry) error {
 			func(r *objproto.QueryKeyReq) (uint32, int64) { return r.Target, 0 }))},
 		{objproto.OpBatch, "obj_batch", rpc.Handle(observed(s, "batch", s.batch,
 			func(r *objproto.BatchReq) (uint32, int64) { return r.Target, 0 }))},
+		// Each target's part is counted as its own query or punch.
+		{objproto.OpCollective, "obj_coll", rpc.Handle(s.collective)},
 	} {
 		if err := reg.Register(op.op, op.name, op.h); err != nil {
 			return fmt.Errorf("register object service: %w", err)
