@@ -519,12 +519,19 @@ func (a *Array) chunkDkeys(ctx context.Context) ([]uint64, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The groups are listed at once: a truncate or a copy of an SX file
+	// would otherwise wait for a dozen listings one after the other.
+	per := make([][]uint64, l.Groups)
+	err = parallel(ctx, a.obj.c.IO, l.Groups, func(ctx context.Context, g int) error {
+		var err error
+		per[g], err = a.groupDkeys(ctx, g)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
 	var out []uint64
-	for g := 0; g < l.Groups; g++ {
-		ds, err := a.groupDkeys(ctx, g)
-		if err != nil {
-			return nil, err
-		}
+	for _, ds := range per {
 		for _, d := range ds {
 			if d > 0 {
 				out = append(out, d-1)
