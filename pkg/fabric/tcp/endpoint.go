@@ -42,8 +42,11 @@ type Driver struct {
 	// socket before it parks: a reply that comes within it needs no
 	// wake-up of a sleeping thread, which costs tens of microseconds on
 	// a loaded or virtual machine (DAOS's clients poll their network
-	// progress the same way). 0 means ReplySpinEnv's value when it is
-	// set, else DefaultReplySpin; negative never polls.
+	// progress the same way). The poller holds a CPU meanwhile, which on
+	// a machine with few cores the peer may need: it pays where the
+	// client has cores to spare, so it is off unless asked for. 0 means
+	// ReplySpinEnv's value when it is set, else no polling; negative
+	// never polls.
 	ReplySpin time.Duration
 }
 
@@ -55,7 +58,8 @@ const (
 	DefaultEagerLimit  = 2 << 20
 	DefaultEagerBuffer = 16 << 20
 
-	DefaultReplySpin = 40 * time.Microsecond
+	// DefaultReplySpin is no polling (see Driver.ReplySpin).
+	DefaultReplySpin = 0
 )
 
 var provider = fabric.Provider{Core: "tcp"}

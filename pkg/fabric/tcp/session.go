@@ -337,8 +337,8 @@ func (s *session) Await(ctx context.Context, ready <-chan struct{}) bool {
 	// poll for it that long before parking (see Driver.ReplySpin). With
 	// other calls waiting, replies keep the reader busy anyway, and a
 	// poller would only take CPU from the peers doing the work.
-	if s.awaiting.Load() == 1 {
-		s.spin.spin(s.ep.drv.replySpin())
+	if d := s.ep.drv.replySpin(); d > 0 && s.awaiting.Load() == 1 {
+		s.spin.spin(d)
 		defer s.spin.spin(0)
 	}
 	stop := context.AfterFunc(ctx, func() { _ = s.ctrl.SetReadDeadline(time.Unix(1, 0)) })

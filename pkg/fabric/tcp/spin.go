@@ -4,7 +4,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"runtime"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -18,6 +17,13 @@ type spinReader struct {
 	c     net.Conn
 	rc    syscall.RawConn // nil: the connection has no descriptor; never spin
 	until atomic.Int64    // UnixNano until which reads spin
+
+	// The current read's state, for pollOnce.
+	poll   func(fd uintptr) bool
+	p      []byte
+	n      int
+	rerr   error
+	polled bool
 }
 
 func newSpinReader(c net.Conn) *spinReader {
@@ -45,43 +51,54 @@ func (r *spinReader) spinning() bool {
 }
 
 // Read is net.Conn's Read, polling while spinning. Deadlines apply as
-// they do to the connection's own reads.
+// they do to the connection's own reads. Reads do not run concurrently
+// (the session's rdTok), so the poll's state lives in the reader.
 func (r *spinReader) Read(p []byte) (int, error) {
 	if r.rc == nil || len(p) == 0 || !r.spinning() {
 		return r.c.Read(p)
 	}
+	if r.poll == nil {
+		r.poll = r.pollOnce // bound once: a method value allocates
+	}
+	r.p = p
+	defer func() { r.p = nil }()
 	for {
-		var n int
-		var rerr error
-		polled := false
-		err := r.rc.Read(func(fd uintptr) bool {
-			n, rerr = syscall.Read(int(fd), p)
-			switch rerr {
-			case syscall.EINTR:
-				polled = true
-				return true
-			case syscall.EAGAIN:
-				if r.spinning() {
-					polled = true
-					return true
-				}
-				return false // park until the socket is readable
-			}
-			return true
-		})
+		r.n, r.rerr, r.polled = 0, nil, false
+		err := r.rc.Read(r.poll)
 		switch {
 		case err != nil:
 			// A deadline or a closed connection, as Read reports them.
 			return 0, &net.OpError{Op: "read", Net: "tcp", Source: r.c.LocalAddr(), Addr: r.c.RemoteAddr(), Err: err}
-		case polled:
-			// Let other goroutines of this processor run between polls.
-			runtime.Gosched()
+		case r.polled:
 			continue
-		case rerr != nil:
-			return 0, &net.OpError{Op: "read", Net: "tcp", Source: r.c.LocalAddr(), Addr: r.c.RemoteAddr(), Err: os.NewSyscallError("read", rerr)}
-		case n == 0:
+		case r.rerr != nil:
+			return 0, &net.OpError{Op: "read", Net: "tcp", Source: r.c.LocalAddr(), Addr: r.c.RemoteAddr(), Err: os.NewSyscallError("read", r.rerr)}
+		case r.n == 0:
 			return 0, io.EOF
 		}
-		return n, nil
+		return r.n, nil
 	}
+}
+
+// pollOnce is one read attempt, for RawConn.Read: true ends the call
+// (data, an error, or an empty socket while still spinning: polled),
+// false waits for the socket to become readable.
+func (r *spinReader) pollOnce(fd uintptr) bool {
+	var err error
+	r.n, err = syscall.Read(int(fd), r.p)
+	switch err {
+	case nil:
+		return true
+	case syscall.EINTR:
+		r.polled = true
+		return true
+	case syscall.EAGAIN:
+		if r.spinning() {
+			r.polled = true
+			return true
+		}
+		return false // park until the socket is readable
+	}
+	r.n, r.rerr = 0, err
+	return true
 }
