@@ -153,6 +153,18 @@ type version uint32
 
 func (v *version) MapVersion(objproto.UUID) (uint32, bool) { return uint32(*v), true }
 
+// refreshingView is c seen through a pool view of c's map that refreshes
+// to newer, counting its refreshes.
+func refreshingView(c *client.Container, newer *placement.PoolMap) (*client.Container, *client.PoolView, *int) {
+	refreshed := new(int)
+	pv := client.NewPoolView(pool, c.Pool.Map(), nil, func(context.Context) (*placement.PoolMap, map[uint32]fabric.URI, error) {
+		*refreshed++
+		return newer, c.Pool.URIs(), nil
+	})
+	pv.SetURIs(c.Pool.URIs())
+	return &client.Container{Pool: pv, UUID: c.UUID, Handle: c.Handle, IO: c.IO}, pv, refreshed
+}
+
 // TestStaleMapRefreshes: engines hold a newer map than the client, which
 // refreshes when told and retries.
 func TestStaleMapRefreshes(t *testing.T) {
@@ -162,18 +174,12 @@ func TestStaleMapRefreshes(t *testing.T) {
 	newer := c.Pool.Map().Clone()
 	require.NoError(t, newer.AddRanks([]placement.RankSpec{{Rank: 9, Targets: 4, FaultPath: "/node9"}}))
 	v = version(newer.Version())
-	refreshed := 0
-	pv := client.NewPoolView(pool, c.Pool.Map(), nil, func(context.Context) (*placement.PoolMap, map[uint32]fabric.URI, error) {
-		refreshed++
-		return newer, c.Pool.URIs(), nil
-	})
-	pv.SetURIs(c.Pool.URIs())
-	c2 := &client.Container{Pool: pv, UUID: c.UUID, Handle: c.Handle, IO: c.IO}
+	c2, pv, refreshed := refreshingView(c, newer)
 	o, err := c2.Object(oidOf(t, c2, "S1", 5))
 	require.NoError(t, err)
 	_, err = o.Update(ctx, []byte("d"), []daos.IOD{{Name: []byte("a"), Type: daos.IODSingle, Size: 1}}, [][]byte{{1}}, 0)
 	require.NoError(t, err)
-	assert.Equal(t, 1, refreshed)
+	assert.Equal(t, 1, *refreshed)
 	assert.Equal(t, newer.Version(), pv.Map().Version())
 
 	// A view that cannot refresh reports the staleness.
@@ -274,21 +280,15 @@ func TestCollectiveStaleFallsBack(t *testing.T) {
 	assert.Equal(t, "k9", string(q.Dkey), "greatest dkey over all groups")
 
 	v = version(newer.Version())
-	refreshed := 0
-	pv := client.NewPoolView(pool, c.Pool.Map(), nil, func(context.Context) (*placement.PoolMap, map[uint32]fabric.URI, error) {
-		refreshed++
-		return newer, c.Pool.URIs(), nil
-	})
-	pv.SetURIs(c.Pool.URIs())
-	c2 := &client.Container{Pool: pv, UUID: c.UUID, Handle: c.Handle, IO: c.IO}
+	c2, _, refreshed := refreshingView(c, newer)
 	o2, err := c2.Object(oid)
 	require.NoError(t, err)
 	q, err = o2.QueryKey(ctx, daos.EpochMax, daos.GetMax|daos.GetDkey, nil, nil)
 	require.NoError(t, err)
 	assert.Equal(t, "k9", string(q.Dkey))
-	assert.Equal(t, 1, refreshed)
+	assert.Equal(t, 1, *refreshed)
 	require.NoError(t, o2.Punch(ctx))
 	_, err = o2.QueryKey(ctx, daos.EpochMax, daos.GetMax|daos.GetDkey, nil, nil)
 	assert.ErrorIs(t, err, daos.ErrNonexist, "punched on every group")
-	assert.Equal(t, 1, refreshed)
+	assert.Equal(t, 1, *refreshed)
 }

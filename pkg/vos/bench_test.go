@@ -38,6 +38,23 @@ func filledPool(b *testing.B, n int) (*Pool, []daos.IOD) {
 	return p, iods
 }
 
+// nvmePool is a pool with a container whose values of 4 KiB and more go
+// to emulated NVMe (a file in RAM).
+func nvmePool(b *testing.B, scm, nvme uint64) *Pool {
+	dir := shmDir(b)
+	cfg := StoreConfig{Dir: dir, LogMode: LogPMem, LogBytes: 64 << 20, NVMePath: dir + "/nvme",
+		Options: Options{SCMBytes: scm, NVMeBytes: nvme}}
+	p, err := Create(ctx, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { p.Close() })
+	if err := p.CreateContainer(ctx, cid); err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
 func benchKey(i int) []byte { return binary.BigEndian.AppendUint64([]byte("k"), uint64(i)) }
 
 func BenchmarkUpdate64B(b *testing.B) {
@@ -191,17 +208,7 @@ func BenchmarkUpdate1MNVMe16(b *testing.B) { benchUpdate1MNVMe(b, 16) }
 func BenchmarkUpdate1MNVMe1(b *testing.B) { benchUpdate1MNVMe(b, 1) }
 
 func benchUpdate1MNVMe(b *testing.B, inflight int) {
-	dir := shmDir(b)
-	cfg := StoreConfig{Dir: dir, LogMode: LogPMem, LogBytes: 64 << 20, NVMePath: dir + "/nvme",
-		Options: Options{SCMBytes: 256 << 20, NVMeBytes: 2 << 30}}
-	p, err := Create(ctx, cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { p.Close() })
-	if err := p.CreateContainer(ctx, cid); err != nil {
-		b.Fatal(err)
-	}
+	p := nvmePool(b, 256<<20, 2<<30)
 	const n = 1 << 20
 	iods := []daos.IOD{{Name: []byte("0"), Type: daos.IODArray, Size: 1, Recxs: []daos.Recx{{Idx: 0, Nr: n}}}}
 	var next atomic.Int64
@@ -235,17 +242,7 @@ func benchUpdate1MNVMe(b *testing.B, inflight int) {
 // path) or handed out as the device's memory (mapped: BeginFetch, End);
 // both check the extent's CRC.
 func BenchmarkFetch1MNVMe(b *testing.B) {
-	dir := shmDir(b)
-	cfg := StoreConfig{Dir: dir, LogMode: LogPMem, LogBytes: 64 << 20, NVMePath: dir + "/nvme",
-		Options: Options{SCMBytes: 64 << 20, NVMeBytes: 128 << 20}}
-	p, err := Create(ctx, cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { p.Close() })
-	if err := p.CreateContainer(ctx, cid); err != nil {
-		b.Fatal(err)
-	}
+	p := nvmePool(b, 64<<20, 128<<20)
 	const n, keys = 1 << 20, 64
 	iods := []daos.IOD{{Name: []byte("0"), Type: daos.IODArray, Size: 1, Recxs: []daos.Recx{{Idx: 0, Nr: n}}}}
 	val := make([]byte, n)
@@ -280,17 +277,7 @@ func BenchmarkFetch1MNVMe(b *testing.B) {
 // whose values of 4 KiB and more go to emulated NVMe (a file in RAM): the
 // VOS share of the e2e 4 KiB latency test.
 func BenchmarkUpdate4KNVMe(b *testing.B) {
-	dir := shmDir(b)
-	cfg := StoreConfig{Dir: dir, LogMode: LogPMem, LogBytes: 64 << 20, NVMePath: dir + "/nvme",
-		Options: Options{SCMBytes: 256 << 20, NVMeBytes: 1 << 30}}
-	p, err := Create(ctx, cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { p.Close() })
-	if err := p.CreateContainer(ctx, cid); err != nil {
-		b.Fatal(err)
-	}
+	p := nvmePool(b, 256<<20, 1<<30)
 	val := make([]byte, 4096)
 	iods := []daos.IOD{{Name: []byte("v"), Type: daos.IODSingle, Size: 4096}}
 	b.ResetTimer()
