@@ -58,7 +58,9 @@ func (o *Object) eachGroupAt(ctx context.Context, req objproto.CollReq, epoch da
 	err = parallel(ctx, o.c.IO, len(batches), func(ctx context.Context, i int) error {
 		b := batches[i]
 		if len(b.groups) == 1 {
-			retry[b.groups[0]] = true
+			// Nothing to combine: the usual request, alongside the others.
+			g := b.groups[0]
+			out[g], errs[g] = single(ctx, g)
 			return nil
 		}
 		r := req
@@ -97,7 +99,7 @@ func (o *Object) eachGroupAt(ctx context.Context, req objproto.CollReq, epoch da
 		return nil, nil, err
 	}
 	if stale.Load() {
-		if err := o.c.Pool.Refresh(ctx); err != nil {
+		if err := o.c.Pool.RefreshFrom(ctx, l.MapVersion); err != nil {
 			return nil, nil, err
 		}
 	}

@@ -26,6 +26,16 @@ type PoolView struct {
 	// refresh fetches a newer map (and rank addresses) after an engine
 	// said the client's is stale; nil: cannot refresh.
 	refresh func(ctx context.Context) (*placement.PoolMap, map[uint32]fabric.URI, error)
+	// refreshing is the refresh in progress (guarded by refreshMu), which
+	// callers that find the map stale at the same time share.
+	refreshMu  sync.Mutex
+	refreshing *refreshCall
+}
+
+// refreshCall is one refresh of a pool view and its outcome.
+type refreshCall struct {
+	done chan struct{}
+	err  error // set before done closes
 }
 
 // NewPoolView makes a view from a map and rank addresses; refresh (may be
@@ -70,11 +80,50 @@ func (v *PoolView) uri(rank uint32) (fabric.URI, error) {
 	return u, nil
 }
 
-// Refresh gets a newer map, if the view can.
+// Refresh gets a newer map, if the view can. Callers at the same time
+// share one refresh (a fan-out over an object's groups that finds the map
+// stale would otherwise ask the pool service once per group); each waits
+// within its own ctx.
 func (v *PoolView) Refresh(ctx context.Context) error {
 	if v.refresh == nil {
 		return daos.Errorf(daos.ErrStale, "pool map is stale and this view cannot refresh it")
 	}
+	v.refreshMu.Lock()
+	c := v.refreshing
+	if c == nil {
+		c = &refreshCall{done: make(chan struct{})}
+		v.refreshing = c
+		go func() {
+			// Not tied to the first caller's ctx: the others share it.
+			err := v.refreshNow(context.WithoutCancel(ctx))
+			v.refreshMu.Lock()
+			v.refreshing = nil
+			v.refreshMu.Unlock()
+			c.err = err
+			close(c.done)
+		}()
+	}
+	v.refreshMu.Unlock()
+	select {
+	case <-c.done:
+		return c.err
+	case <-ctx.Done():
+		return daos.Errorf(daos.ErrTimedout, "refresh the pool map: %v", ctx.Err())
+	}
+}
+
+// RefreshFrom refreshes the view after an engine found map version
+// stale, unless the view already holds a newer one (another caller
+// refreshed meanwhile).
+func (v *PoolView) RefreshFrom(ctx context.Context, stale uint32) error {
+	if pm := v.Map(); pm != nil && pm.Version() > stale {
+		return nil
+	}
+	return v.Refresh(ctx)
+}
+
+// refreshNow asks for a newer map and takes it.
+func (v *PoolView) refreshNow(ctx context.Context) error {
 	pm, uris, err := v.refresh(ctx)
 	if err != nil {
 		return fmt.Errorf("refresh the pool map: %w", err)
@@ -237,7 +286,7 @@ func (o *Object) withShard(ctx context.Context, dkey []byte, g int, fn func(objp
 		if !errors.Is(err, daos.ErrStale) || attempt > 0 {
 			return err
 		}
-		if rerr := o.c.Pool.Refresh(ctx); rerr != nil {
+		if rerr := o.c.Pool.RefreshFrom(ctx, l.MapVersion); rerr != nil {
 			return errors.Join(err, rerr)
 		}
 	}

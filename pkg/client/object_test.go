@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sort"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -291,4 +293,39 @@ func TestCollectiveStaleFallsBack(t *testing.T) {
 	_, err = o2.QueryKey(ctx, daos.EpochMax, daos.GetMax|daos.GetDkey, nil, nil)
 	assert.ErrorIs(t, err, daos.ErrNonexist, "punched on every group")
 	assert.Equal(t, 1, *refreshed)
+}
+
+// TestPoolViewRefreshShared: callers that find the map stale at the same
+// time share one refresh; one that gives up waiting does not stop it; a
+// caller whose map is already older than the view's does not refresh.
+func TestPoolViewRefreshShared(t *testing.T) {
+	c, _ := cluster(t)
+	newer := c.Pool.Map().Clone()
+	require.NoError(t, newer.AddRanks([]placement.RankSpec{{Rank: 9, Targets: 4, FaultPath: "/node9"}}))
+	var calls atomic.Int32
+	release := make(chan struct{})
+	pv := client.NewPoolView(pool, c.Pool.Map(), c.Pool.URIs(), func(context.Context) (*placement.PoolMap, map[uint32]fabric.URI, error) {
+		calls.Add(1)
+		<-release
+		return newer, c.Pool.URIs(), nil
+	})
+	ctx := context.Background()
+	const n = 8
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		go func() { errs <- pv.Refresh(ctx) }()
+	}
+	// One more gives up while the refresh runs.
+	short, cancel := context.WithTimeout(ctx, 10*time.Millisecond)
+	defer cancel()
+	assert.ErrorIs(t, pv.Refresh(short), daos.ErrTimedout)
+	close(release)
+	for i := 0; i < n; i++ {
+		require.NoError(t, <-errs)
+	}
+	assert.Equal(t, int32(1), calls.Load(), "one refresh for all")
+	assert.Equal(t, newer.Version(), pv.Map().Version())
+	// The view is newer than the stale caller's map: nothing to do.
+	require.NoError(t, pv.RefreshFrom(ctx, newer.Version()-1))
+	assert.Equal(t, int32(1), calls.Load())
 }
