@@ -12,7 +12,12 @@ import (
 )
 
 func benchPool(b *testing.B) *Pool {
-	cfg := StoreConfig{Dir: shmDir(b), LogMode: LogPMem, LogBytes: 256 << 20, Options: Options{SCMBytes: 4 << 30}}
+	return createBenchPool(b, StoreConfig{Dir: shmDir(b), LogMode: LogPMem, LogBytes: 256 << 20, Options: Options{SCMBytes: 4 << 30}})
+}
+
+// createBenchPool creates the pool cfg describes, closed when the
+// benchmark ends, with container cid.
+func createBenchPool(b *testing.B, cfg StoreConfig) *Pool {
 	p, err := Create(ctx, cfg)
 	if err != nil {
 		b.Fatal(err)
@@ -42,17 +47,8 @@ func filledPool(b *testing.B, n int) (*Pool, []daos.IOD) {
 // to emulated NVMe (a file in RAM).
 func nvmePool(b *testing.B, scm, nvme uint64) *Pool {
 	dir := shmDir(b)
-	cfg := StoreConfig{Dir: dir, LogMode: LogPMem, LogBytes: 64 << 20, NVMePath: dir + "/nvme",
-		Options: Options{SCMBytes: scm, NVMeBytes: nvme}}
-	p, err := Create(ctx, cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { p.Close() })
-	if err := p.CreateContainer(ctx, cid); err != nil {
-		b.Fatal(err)
-	}
-	return p
+	return createBenchPool(b, StoreConfig{Dir: dir, LogMode: LogPMem, LogBytes: 64 << 20, NVMePath: dir + "/nvme",
+		Options: Options{SCMBytes: scm, NVMeBytes: nvme}})
 }
 
 func benchKey(i int) []byte { return binary.BigEndian.AppendUint64([]byte("k"), uint64(i)) }
