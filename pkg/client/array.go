@@ -452,11 +452,8 @@ func (a *Array) GetSize(ctx context.Context) (uint64, error) {
 // (daos_array_stat): each group's greatest chunk holding a record and its
 // greatest extent, asked of all the groups an engine holds at once.
 func (a *Array) Stat(ctx context.Context) (ArrayStat, error) {
-	const flags = daos.GetMax | daos.GetDkey | daos.GetRecx
-	req := objproto.CollReq{Kind: objproto.CollQueryKey, Query: flags, Akey: arrayAkey}
-	resps, errs, err := a.obj.eachGroupAt(ctx, req, daos.EpochMax, func(ctx context.Context, g int) (*objproto.QueryKeyResp, error) {
-		return a.obj.queryGroup(ctx, g, daos.EpochMax, flags, nil, arrayAkey)
-	})
+	req := objproto.CollReq{Kind: objproto.CollQueryKey, Query: daos.GetMax | daos.GetDkey | daos.GetRecx, Akey: arrayAkey}
+	resps, errs, err := a.obj.eachGroupAt(ctx, req, daos.EpochMax)
 	if err != nil {
 		return ArrayStat{}, err
 	}

@@ -15,11 +15,16 @@ import (
 // them, as DAOS's collective object operations do; an engine holding one
 // is asked as usual (single). Groups whose engine could not take the
 // request, or that answered that the pool map is stale, are asked one by
-// one with single after the map has been refreshed (once). out[g] is
-// group g's query reply (nil when it failed or for a punch), errs[g] its
-// error.
-func (o *Object) eachGroupAt(ctx context.Context, req objproto.CollReq, epoch daos.Epoch,
-	single func(ctx context.Context, g int) (*objproto.QueryKeyResp, error)) ([]*objproto.QueryKeyResp, []error, error) {
+// one after the map has been refreshed (once). out[g] is group g's query
+// reply (nil when it failed or for a punch), errs[g] its error.
+func (o *Object) eachGroupAt(ctx context.Context, req objproto.CollReq, epoch daos.Epoch) ([]*objproto.QueryKeyResp, []error, error) {
+	// single is req on group g alone, the usual way.
+	single := func(ctx context.Context, g int) (*objproto.QueryKeyResp, error) {
+		if req.Kind == objproto.CollPunch {
+			return nil, o.punchGroup(ctx, g, epoch)
+		}
+		return o.queryGroup(ctx, g, epoch, req.Query, req.Dkey, req.Akey)
+	}
 	l, err := o.currentLayout()
 	if err != nil {
 		return nil, nil, err

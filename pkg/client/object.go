@@ -367,20 +367,10 @@ func (o *Object) Punch(ctx context.Context) error {
 	if err := o.writable(); err != nil {
 		return err
 	}
-	l, err := o.currentLayout()
-	if err != nil {
-		return err
-	}
 	// One epoch for every shard, so the object disappears at one moment;
 	// the shards are punched in parallel, one request per engine.
 	epoch := o.c.IO.Clock.Now()
-	if l.Groups == 1 {
-		return o.punchGroup(ctx, 0, epoch)
-	}
-	req := objproto.CollReq{Kind: objproto.CollPunch}
-	_, errs, err := o.eachGroupAt(ctx, req, epoch, func(ctx context.Context, g int) (*objproto.QueryKeyResp, error) {
-		return nil, o.punchGroup(ctx, g, epoch)
-	})
+	_, errs, err := o.eachGroupAt(ctx, objproto.CollReq{Kind: objproto.CollPunch}, epoch)
 	if err != nil {
 		return err
 	}
@@ -529,10 +519,7 @@ func (o *Object) QueryKey(ctx context.Context, epoch daos.Epoch, flags daos.Quer
 		return KeyQuery{Dkey: resp.Dkey, Akey: resp.Akey, Recx: resp.Recx}, nil
 	}
 	intKeys := placement.OIDType(o.oid).DkeyIsUint64()
-	resps, errs, err := o.eachGroupAt(ctx, objproto.CollReq{Kind: objproto.CollQueryKey, Query: flags, Akey: akey}, epoch,
-		func(ctx context.Context, g int) (*objproto.QueryKeyResp, error) {
-			return o.queryGroup(ctx, g, epoch, flags, nil, akey)
-		})
+	resps, errs, err := o.eachGroupAt(ctx, objproto.CollReq{Kind: objproto.CollQueryKey, Query: flags, Akey: akey}, epoch)
 	if err != nil {
 		return KeyQuery{}, err
 	}

@@ -17,9 +17,7 @@ import (
 // names, with the file's data and attributes, and can go on using it.
 func TestRenameAcrossDirectoriesSurvivesACrash(t *testing.T) {
 	ctx := context.Background()
-	fs, c, alloc := mounted(t)
-	other, err := dfs.Mount(ctx, otherProcess(t, c), dfs.RDWR, dfs.WithOIDAllocator(alloc))
-	require.NoError(t, err)
+	fs, other := twoClients(t, dfs.RDWR)
 	later := func() time.Time { return time.Now().Add(dfs.MarkLease + time.Second) }
 	for step := 1; step <= 3; step++ {
 		src, dst := "src"+string(rune('0'+step)), "dst"+string(rune('0'+step))
@@ -150,14 +148,23 @@ func TestExchangeAcrossDirectoriesSurvivesACrash(t *testing.T) {
 func twoClientsTwoDirs(t *testing.T) (fs, other *dfs.FS, a, b *dfs.Obj) {
 	t.Helper()
 	ctx := context.Background()
-	fs, c, alloc := mounted(t)
-	other, err := dfs.Mount(ctx, otherProcess(t, c), dfs.RDWR, dfs.WithOIDAllocator(alloc))
-	require.NoError(t, err)
+	fs, other = twoClients(t, dfs.RDWR)
 	require.NoError(t, fs.Mkdir(ctx, nil, "a", 0o755, 0))
 	require.NoError(t, fs.Mkdir(ctx, nil, "b", 0o755, 0))
-	a, err = fs.Lookup(ctx, "/a", rw)
+	a, err := fs.Lookup(ctx, "/a", rw)
 	require.NoError(t, err)
 	b, err = fs.Lookup(ctx, "/b", rw)
 	require.NoError(t, err)
 	return fs, other, a, b
+}
+
+// twoClients is a mounted container and a second client of it (as
+// another process would be), mounted with flags and sharing the first's
+// object id allocator.
+func twoClients(t *testing.T, flags int) (fs, other *dfs.FS) {
+	t.Helper()
+	fs, c, alloc := mounted(t)
+	other, err := dfs.Mount(context.Background(), otherProcess(t, c), flags, dfs.WithOIDAllocator(alloc))
+	require.NoError(t, err)
+	return fs, other
 }

@@ -33,9 +33,7 @@ func names(t *testing.T, fs *dfs.FS, d *dfs.Obj) []string {
 // the two names: the rename is atomic.
 func TestRenameWithinADirectoryIsAtomic(t *testing.T) {
 	ctx := context.Background()
-	fs, c, alloc := mounted(t)
-	other, err := dfs.Mount(ctx, otherProcess(t, c), dfs.RDONLY, dfs.WithOIDAllocator(alloc))
-	require.NoError(t, err)
+	fs, other := twoClients(t, dfs.RDONLY)
 	f, err := fs.Open(ctx, nil, "a", fileMode, create, 0, 0, "")
 	require.NoError(t, err)
 	require.NoError(t, fs.Setxattr(ctx, f, "user.k", []byte("v"), 0))
@@ -79,15 +77,14 @@ func TestRenameWithinADirectoryIsAtomic(t *testing.T) {
 // Two clients renaming one name at once: exactly one succeeds.
 func TestConcurrentRenamesOfOneName(t *testing.T) {
 	ctx := context.Background()
-	fs, c, alloc := mounted(t)
-	other, err := dfs.Mount(ctx, otherProcess(t, c), dfs.RDWR, dfs.WithOIDAllocator(alloc))
-	require.NoError(t, err)
+	fs, other := twoClients(t, dfs.RDWR)
 	// Into the same directory (one batch each), then into two others.
 	require.NoError(t, fs.Mkdir(ctx, nil, "d1", 0o755, 0))
 	require.NoError(t, fs.Mkdir(ctx, nil, "d2", 0o755, 0))
 	// targets are where each client moves to; mine the same directories
 	// through fs, to list and clean them.
 	var targets, mine [2]*dfs.Obj
+	var err error
 	for round := range 40 {
 		if round == 20 {
 			for i, m := range []*dfs.FS{fs, other} {

@@ -225,10 +225,24 @@ const xattrCapability = "security.capability"
 // attribute through this mount forgets the knowledge; changes by other
 // clients show within the timeout, as attribute changes do.
 func (n *node) capAbsent() bool {
-	t := n.fsys.cfg.AttrTimeout
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return t > 0 && !n.noCapAt.IsZero() && time.Since(n.noCapAt) < t
+	return n.freshLocked(n.noCapAt)
+}
+
+// freshLocked reports that something learnt at is still within the
+// attribute timeout (zero: never learnt); the caller holds mu.
+func (n *node) freshLocked(at time.Time) bool {
+	t := n.fsys.cfg.AttrTimeout
+	return t > 0 && !at.IsZero() && time.Since(at) < t
+}
+
+// xattrChanging forgets what the node knows of attr before a change to it
+// through the mount.
+func (n *node) xattrChanging(attr string) {
+	if attr == xattrCapability {
+		n.noCapability(false)
+	}
 }
 
 // noCapability records that the node has no capability attribute now
@@ -253,10 +267,9 @@ func (n *node) noCapability(none bool) {
 // servers per create, as DAOS's dfuse does with its inode attributes.
 // Files are not cached: their size and mtime move with every write.
 func (n *node) cachedAttr() (dfs.Stat, bool) {
-	t := n.fsys.cfg.AttrTimeout
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if t <= 0 || n.attrAt.IsZero() || time.Since(n.attrAt) >= t {
+	if !n.freshLocked(n.attrAt) {
 		return dfs.Stat{}, false
 	}
 	return n.attr, true
@@ -781,9 +794,7 @@ func (n *node) Setxattr(ctx context.Context, attr string, data []byte, flags uin
 	if _, own := n.mountXattr(attr); own {
 		return syscall.EPERM
 	}
-	if attr == xattrCapability {
-		n.noCapability(false)
-	}
+	n.xattrChanging(attr)
 	err := n.fsys.dfs.Setxattr(ctx, n.handle(), attr, data, int(flags)&(dfs.XattrCreate|dfs.XattrReplace))
 	return n.fsys.errno("setxattr "+attr, err)
 }
@@ -811,9 +822,7 @@ func (n *node) Removexattr(ctx context.Context, attr string) syscall.Errno {
 	if _, own := n.mountXattr(attr); own {
 		return syscall.EPERM
 	}
-	if attr == xattrCapability {
-		n.noCapability(false)
-	}
+	n.xattrChanging(attr)
 	return n.fsys.errno("removexattr "+attr, n.fsys.dfs.Removexattr(ctx, n.handle(), attr))
 }
 
