@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/daos-go/daos/pkg/control/ctlclient"
+	"github.com/daos-go/daos/pkg/control/ctlpb"
 )
 
 // freePort returns a loopback TCP port nobody listens on now.
@@ -144,10 +145,13 @@ func TestDmgAgainstServer(t *testing.T) {
 		!strings.HasSuffix(m.FabricURI, "://127.0.0.1:31416") {
 		t.Fatalf("system query: %+v", env)
 	}
-	hosts := ctlclient.NewWith([]string{addr}, insecure.NewCredentials()).HostSystemQuery(context.Background())
-	if hosts[0].Err != nil || len(hosts[0].Resp.Engines) != 1 || !hosts[0].Resp.Engines[0].Joined {
-		t.Fatalf("host query: %+v", hosts[0])
-	}
+	// The server marks its engine joined when the join's answer comes
+	// back, a moment after the management service has recorded it.
+	var hosts []ctlclient.HostResult[*ctlpb.HostSystemQueryResp]
+	waitFor(t, 10*time.Second, "the server to see its engine joined", logs, func() bool {
+		hosts = ctlclient.NewWith([]string{addr}, insecure.NewCredentials()).HostSystemQuery(context.Background())
+		return hosts[0].Err == nil && len(hosts[0].Resp.Engines) == 1 && hosts[0].Resp.Engines[0].Joined
+	})
 	enginePID = int(hosts[0].Resp.Engines[0].Pid)
 
 	// A second format without --force is refused, per engine.
