@@ -444,7 +444,8 @@ func (ep *Endpoint) InsertAddr(name []byte) (Addr, error) {
 type MemRegion struct {
 	ep  *Endpoint
 	buf *Buffer
-	n   int              // registered bytes, from the buffer's start
+	off int              // where the registered bytes start in buf
+	n   int              // registered bytes
 	mr  *C.struct_fid_mr // nil once deregistered; guarded by ep.life
 	rb  RemoteBuffer
 }
@@ -460,11 +461,17 @@ func (ep *Endpoint) Register(buf *Buffer, access Access) (*MemRegion, error) {
 // RegisterPrefix registers the first n bytes of buf only, so that a buffer
 // reused for a smaller region exposes nothing beyond it.
 func (ep *Endpoint) RegisterPrefix(buf *Buffer, n int, access Access) (*MemRegion, error) {
+	return ep.RegisterRange(buf, 0, n, access)
+}
+
+// RegisterRange registers n bytes of buf from off; the region's offsets
+// (local transfers, the peer's remote offsets) count from off.
+func (ep *Endpoint) RegisterRange(buf *Buffer, off, n int, access Access) (*MemRegion, error) {
 	if buf == nil || buf.mem == nil {
 		return nil, errors.New("register memory: buffer is nil or freed")
 	}
-	if n <= 0 || n > len(buf.mem) {
-		return nil, fmt.Errorf("register memory: %d bytes of a %d-byte buffer", n, len(buf.mem))
+	if off < 0 || n <= 0 || off > len(buf.mem) || n > len(buf.mem)-off {
+		return nil, fmt.Errorf("register memory: %d bytes at offset %d of a %d-byte buffer", n, off, len(buf.mem))
 	}
 	var acc C.uint64_t
 	if access&AccessLocal != 0 {
@@ -476,19 +483,19 @@ func (ep *Endpoint) RegisterPrefix(buf *Buffer, n int, access Access) (*MemRegio
 	if access&AccessRemoteWrite != 0 {
 		acc |= C.FI_REMOTE_WRITE
 	}
-	m := &MemRegion{ep: ep, buf: buf, n: n}
+	m := &MemRegion{ep: ep, buf: buf, off: off, n: n}
 	err := ep.whileOpen("register memory", func() error {
 		var step *C.char
 		key := C.uint64_t(ep.nextKey.Add(1))
 		var mr *C.struct_fid_mr
-		rc := C.dgo_mr_reg(ep.e, unsafe.Pointer(&buf.mem[0]), C.size_t(n), acc, key, &mr, &step)
+		rc := C.dgo_mr_reg(ep.e, unsafe.Pointer(&buf.mem[off]), C.size_t(n), acc, key, &mr, &step)
 		m.mr = mr
 		if rc != 0 {
 			return fmt.Errorf("register %d bytes: %w", n, fiError(C.GoString(step), rc))
 		}
 		m.rb = RemoteBuffer{Key: uint64(C.fi_mr_key(m.mr)), Len: uint64(n)}
 		if ep.mrMode&C.FI_MR_VIRT_ADDR != 0 {
-			m.rb.Addr = uint64(uintptr(unsafe.Pointer(&buf.mem[0])))
+			m.rb.Addr = uint64(uintptr(unsafe.Pointer(&buf.mem[off])))
 		}
 		ep.mu.Lock()
 		ep.mrs[m] = struct{}{}
@@ -540,7 +547,7 @@ func (m *MemRegion) slice(what string, off, n int) (unsafe.Pointer, unsafe.Point
 	if err := checkRange(what, uint64(off), uint64(n), uint64(m.n)); err != nil {
 		return nil, nil, err
 	}
-	return unsafe.Pointer(&m.buf.mem[off]), C.fi_mr_desc(m.mr), nil
+	return unsafe.Pointer(&m.buf.mem[m.off+off]), C.fi_mr_desc(m.mr), nil
 }
 
 // post registers an op, submits it until the provider accepts it, then

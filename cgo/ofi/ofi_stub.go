@@ -44,6 +44,11 @@ func (ep *Endpoint) RegisterPrefix(buf *Buffer, n int, access Access) (*MemRegio
 	return nil, ErrNotBuilt
 }
 
+// RegisterRange fails without libfabric.
+func (ep *Endpoint) RegisterRange(buf *Buffer, off, n int, access Access) (*MemRegion, error) {
+	return nil, ErrNotBuilt
+}
+
 // SendTagged fails without libfabric.
 func (ep *Endpoint) SendTagged(ctx context.Context, dest Addr, tag uint64, m *MemRegion, off, n int) error {
 	return ErrNotBuilt

@@ -50,6 +50,26 @@ type Endpoint interface {
 	Close() error
 }
 
+// Allocator is an Endpoint that hands out memory it can register in
+// place: Register exposes one segment that lies inside such memory without
+// copying it. Providers that may not register Go memory (ofi: libfabric
+// keeps the pointers) otherwise stage every region through memory of
+// their own, a copy in and a copy out; callers that keep bulk buffers
+// (a self-test's, an engine's) allocate them here to avoid that.
+type Allocator interface {
+	Alloc(n int) (Memory, error)
+}
+
+// Memory is memory from an Allocator.
+type Memory interface {
+	// Bytes is the memory; valid until Free.
+	Bytes() []byte
+	// Free gives the memory back. It fails while a region still uses it;
+	// memory that an abandoned transfer may still touch is kept by the
+	// endpoint until it closes.
+	Free() error
+}
+
 // Peer is a remote endpoint as seen from a local one.
 type Peer interface {
 	// Send transmits msg as one message, in order with the other messages

@@ -27,6 +27,9 @@ type Incoming struct {
 // Opcode is the request's opcode.
 func (in *Incoming) Opcode() Opcode { return in.op }
 
+// Endpoint is the endpoint the request arrived on.
+func (in *Incoming) Endpoint() *Endpoint { return in.ep }
+
 // Peer is where the request came from.
 func (in *Incoming) Peer() fabric.Peer { return in.from }
 

@@ -14,7 +14,9 @@ import (
 )
 
 // region is registered memory: the caller's segments staged in one mmap'd
-// buffer that the provider may read and write.
+// buffer that the provider may read and write, or, for one segment inside
+// memory from Alloc, that memory itself (alloc is then set and nothing is
+// copied).
 type region struct {
 	ep     *endpoint
 	segs   [][]byte
@@ -23,6 +25,7 @@ type region struct {
 	buf    *ofi.Buffer
 	mr     *ofi.MemRegion
 	rb     ofi.RemoteBuffer
+	alloc  *allocation
 
 	mu      sync.Mutex
 	uses    int // local transfers running
@@ -37,6 +40,20 @@ func (ep *endpoint) Register(segs [][]byte, access fabric.Access) (fabric.Region
 	}
 	if ep.isClosed() {
 		return nil, fmt.Errorf("register memory: %w", fabric.ErrClosed)
+	}
+	acc := ofiAccess(access)
+	if len(segs) == 1 {
+		if a, off := ep.inPlace(segs[0]); a != nil {
+			mr, err := ep.fi.RegisterRange(a.buf, off, len(segs[0]), acc)
+			if err != nil {
+				a.dropRegion()
+				if ep.isClosed() {
+					return nil, fmt.Errorf("register memory: %w", fabric.ErrClosed)
+				}
+				return nil, fmt.Errorf("register %d bytes in place: %w", len(segs[0]), err)
+			}
+			return &region{ep: ep, segs: segs, n: int64(len(segs[0])), access: access, buf: a.buf, mr: mr, rb: mr.Remote(), alloc: a}, nil
+		}
 	}
 	var n int64
 	for _, s := range segs {
@@ -54,6 +71,18 @@ func (ep *endpoint) Register(segs [][]byte, access fabric.Access) (fabric.Region
 			mem = mem[copy(mem, s):]
 		}
 	}
+	mr, err := ep.fi.RegisterPrefix(buf, int(max(n, 1)), acc)
+	if err != nil {
+		_ = ep.stage.put(buf)
+		if ep.isClosed() {
+			return nil, fmt.Errorf("register memory: %w", fabric.ErrClosed)
+		}
+		return nil, fmt.Errorf("register %d bytes: %w", n, err)
+	}
+	return &region{ep: ep, segs: segs, n: n, access: access, buf: buf, mr: mr, rb: mr.Remote()}, nil
+}
+
+func ofiAccess(access fabric.Access) ofi.Access {
 	var acc ofi.Access
 	if access&fabric.AccessLocal != 0 {
 		acc |= ofi.AccessLocal
@@ -64,15 +93,7 @@ func (ep *endpoint) Register(segs [][]byte, access fabric.Access) (fabric.Region
 	if access&fabric.AccessRemoteWrite != 0 {
 		acc |= ofi.AccessRemoteWrite
 	}
-	mr, err := ep.fi.RegisterPrefix(buf, int(max(n, 1)), acc)
-	if err != nil {
-		_ = ep.stage.put(buf)
-		if ep.isClosed() {
-			return nil, fmt.Errorf("register memory: %w", fabric.ErrClosed)
-		}
-		return nil, fmt.Errorf("register %d bytes: %w", n, err)
-	}
-	return &region{ep: ep, segs: segs, n: n, access: access, buf: buf, mr: mr, rb: mr.Remote()}, nil
+	return acc
 }
 
 func (r *region) Len() int64 { return r.n }
@@ -101,6 +122,9 @@ func (r *region) Close() error {
 	if busy {
 		<-r.idle
 	}
+	if r.alloc != nil {
+		return r.closeInPlace()
+	}
 	// An error here means the endpoint closed (which deregistered it) or
 	// a transfer abandoned through its context still holds the memory.
 	mrErr := r.mr.Close()
@@ -127,9 +151,30 @@ func (r *region) Close() error {
 	return nil
 }
 
+// closeInPlace ends a region registered where the caller's memory is. The
+// memory goes back to the caller, so a transfer abandoned through its
+// context must have ended first: the provider would write into it.
+func (r *region) closeInPlace() error {
+	defer r.alloc.dropRegion()
+	if !settle(r.buf) {
+		// The registration stays (the provider holds the memory); Free
+		// will leave the mapping to the endpoint's close.
+		return fmt.Errorf("close memory region: %d transfers on it are still in flight after %v; its memory may still change",
+			r.buf.InFlight(), settleWait)
+	}
+	if err := r.mr.Close(); err != nil && !r.ep.isClosed() {
+		return fmt.Errorf("close memory region: %w", err)
+	}
+	return nil
+}
+
 // stage copies [off, off+n) between the segments and the staged memory:
 // into the staging before a local Write, out of it after a local Read.
+// An in-place region has nothing to copy.
 func (r *region) stage(off, n int64, out bool) {
+	if r.alloc != nil {
+		return
+	}
 	mem := r.buf.Bytes()
 	_ = fabric.SliceSpans(r.segs, off, n, func(sp fabric.Span) error {
 		seg := r.segs[sp.Seg][sp.SegOff : sp.SegOff+sp.Len]

@@ -16,7 +16,11 @@
 // mmap'd buffer registered with the provider (Go heap memory is never
 // handed to libfabric), peers move data with real RMA (fi_read, fi_write
 // with delivery-complete), and Region.Close copies what peers may have
-// written back into the segments.
+// written back into the segments. A region of one segment inside memory
+// from the endpoint's Alloc (fabric.Allocator: mmap'd, outside the Go heap)
+// is registered where it is instead, with nothing copied; closing it waits
+// for transfers abandoned through their context, since the memory goes
+// back to its owner.
 //
 // Liveness. Without connections a dead peer shows only as silence, so a
 // dialled session pings its peer every PingInterval while it hears nothing

@@ -50,6 +50,9 @@ type endpoint struct {
 	accepted map[uint64]*session // by the dialer's session id
 	orphans  []*ofi.Buffer       // staging buffers the provider may still touch
 
+	allocMu sync.Mutex
+	allocs  []*allocation // memory from Alloc, by address
+
 	stop chan struct{}
 	wg   sync.WaitGroup // heartbeat
 }

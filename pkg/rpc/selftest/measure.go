@@ -108,10 +108,17 @@ func Ping(ctx context.Context, ep *rpc.Endpoint, to fabric.URI, size int64, infl
 // the echo service: pulled by the server (ToServer) or pushed by it.
 func Bulk(ctx context.Context, ep *rpc.Endpoint, to fabric.URI, dir rpc.BulkDir, size int64, inflight, reps int) (Result, error) {
 	workers := max(1, min(inflight, reps))
-	// One buffer per worker, registered per call as a client would.
+	// One buffer per worker, registered per call as a client would; in
+	// the endpoint's registrable memory where its provider has some, as
+	// a DAOS self-test allocates registered buffers.
 	bufs := make(chan []byte, workers)
 	for i := 0; i < workers; i++ {
-		bufs <- make([]byte, size)
+		b, err := newBuffer(ep, size)
+		if err != nil {
+			return Result{}, err
+		}
+		defer b.release()
+		bufs <- b.b
 	}
 	op, name := OpPull, "bulk pull"
 	if dir == rpc.FromServer {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/daos-go/daos/pkg/fabric"
 	"github.com/daos-go/daos/pkg/rpc"
 )
 
@@ -51,7 +52,7 @@ func (m *PushReply) DecodeRPC(d *rpc.Decoder) error {
 
 // Register adds the echo service to reg.
 func Register(reg *rpc.Registry) error {
-	bufs := &bufPool{free: map[int64][][]byte{}}
+	bufs := &bufPool{free: map[int64][]buffer{}}
 	// Ping only echoes: it never blocks, so it runs inline.
 	err := reg.RegisterInline(OpPing, "selftest_ping", rpc.Handle(func(ctx context.Context, in *rpc.Incoming, req *PingMsg) (rpc.Message, error) {
 		return req, nil
@@ -65,14 +66,20 @@ func Register(reg *rpc.Registry) error {
 		h    rpc.Handler
 	}{
 		{OpPull, "selftest_pull", rpc.Handle(func(ctx context.Context, in *rpc.Incoming, req *BulkMsg) (rpc.Message, error) {
-			buf := bufs.get(req.Bulk.Len)
+			buf, err := bufs.get(in.Endpoint(), req.Bulk.Len)
+			if err != nil {
+				return nil, err
+			}
 			defer bufs.put(buf)
-			return nil, in.Pull(ctx, req.Bulk, [][]byte{buf})
+			return nil, in.Pull(ctx, req.Bulk, [][]byte{buf.b})
 		})},
 		{OpPush, "selftest_push", rpc.Handle(func(ctx context.Context, in *rpc.Incoming, req *BulkMsg) (rpc.Message, error) {
-			buf := bufs.get(req.Bulk.Len)
+			buf, err := bufs.get(in.Endpoint(), req.Bulk.Len)
+			if err != nil {
+				return nil, err
+			}
 			defer bufs.put(buf)
-			inline, err := in.Push(ctx, req.Bulk, [][]byte{buf})
+			inline, err := in.Push(ctx, req.Bulk, [][]byte{buf.b})
 			if err != nil {
 				return nil, err
 			}
@@ -87,29 +94,60 @@ func Register(reg *rpc.Registry) error {
 }
 
 // bufPool keeps a few server buffers per size, so that measuring does not
-// measure the allocator.
+// measure the allocator. As DAOS's self-test server keeps registered
+// buffers, they come from the endpoint's registrable memory when the
+// provider has some (ofi: no staging copy per transfer).
 type bufPool struct {
 	mu   sync.Mutex
-	free map[int64][][]byte
+	free map[int64][]buffer
+}
+
+// buffer is a server buffer and, when it came from the endpoint, its
+// memory.
+type buffer struct {
+	b   []byte
+	mem fabric.Memory
 }
 
 const buffersPerSize = 32
 
-func (p *bufPool) get(n int64) []byte {
+func (p *bufPool) get(ep *rpc.Endpoint, n int64) (buffer, error) {
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	if l := p.free[n]; len(l) > 0 {
 		b := l[len(l)-1]
 		p.free[n] = l[:len(l)-1]
-		return b
+		p.mu.Unlock()
+		return b, nil
 	}
-	return make([]byte, n)
+	p.mu.Unlock()
+	return newBuffer(ep, n)
 }
 
-func (p *bufPool) put(b []byte) {
+func (p *bufPool) put(b buffer) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if l := p.free[int64(len(b))]; len(l) < buffersPerSize {
-		p.free[int64(len(b))] = append(l, b)
+	if l := p.free[int64(len(b.b))]; len(l) < buffersPerSize {
+		p.free[int64(len(b.b))] = append(l, b)
+		return
+	}
+	b.release()
+}
+
+// newBuffer is n bytes of the endpoint's registrable memory, or of the Go
+// heap when its provider has none (or n is 0).
+func newBuffer(ep *rpc.Endpoint, n int64) (buffer, error) {
+	if a, ok := ep.Fabric().(fabric.Allocator); ok && n > 0 {
+		m, err := a.Alloc(int(n))
+		if err != nil {
+			return buffer{}, fmt.Errorf("self-test buffer of %d bytes: %w", n, err)
+		}
+		return buffer{b: m.Bytes(), mem: m}, nil
+	}
+	return buffer{b: make([]byte, n)}, nil
+}
+
+func (b buffer) release() {
+	if b.mem != nil {
+		_ = b.mem.Free()
 	}
 }
