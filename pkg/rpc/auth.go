@@ -294,6 +294,9 @@ func (e *Endpoint) prove(ctx context.Context, p fabric.Peer, to fabric.URI, k *p
 // isUnauthenticated reports whether err is a server's refusal for lack of
 // trust.
 func isUnauthenticated(err error) bool {
+	if err == nil {
+		return false
+	}
 	var re *RemoteError
 	return errors.As(err, &re) && re.Code == daos.ErrNoPerm && strings.HasPrefix(re.Text, unauthText)
 }

@@ -3,6 +3,7 @@ package rpc
 import (
 	"encoding/binary"
 	"fmt"
+	"sync"
 
 	"github.com/daos-go/daos/pkg/daos"
 	"github.com/daos-go/daos/pkg/fabric"
@@ -110,6 +111,23 @@ type Decoder struct {
 
 // NewDecoder reads buf.
 func NewDecoder(buf []byte) *Decoder { return &Decoder{buf: buf} }
+
+// decoders are reused by the endpoint for request and reply bodies, which
+// every call decodes through an interface (so a Decoder would escape).
+var decoders = sync.Pool{New: func() any { return new(Decoder) }}
+
+func getDecoder(buf []byte) *Decoder {
+	d := decoders.Get().(*Decoder)
+	*d = Decoder{buf: buf}
+	return d
+}
+
+// putDecoder recycles d; what was decoded through it may keep slices of
+// its buffer, never the Decoder itself.
+func putDecoder(d *Decoder) {
+	*d = Decoder{}
+	decoders.Put(d)
+}
 
 // Err is the first decoding failure, or nil.
 func (d *Decoder) Err() error { return d.err }

@@ -194,20 +194,40 @@ func (e *Endpoint) Call(ctx context.Context, to fabric.URI, op Opcode, req, resp
 
 // CallWith is Call with options.
 func (e *Endpoint) CallWith(ctx context.Context, to fabric.URI, op Opcode, req, resp Message, o CallOptions) error {
-	return e.call(ctx, func() (fabric.URI, error) { return to, nil }, to.String(), op, req, resp, o)
+	return e.call(ctx, callee{uri: to}, op, req, resp, o)
 }
 
 // CallRank calls the rank of group g, looking its URI up at each attempt
 // so that a retry follows a map update. An unknown rank is DER_OOG.
 func (e *Endpoint) CallRank(ctx context.Context, g *fabric.Group, r fabric.Rank, op Opcode, req, resp Message, o CallOptions) error {
-	resolve := func() (fabric.URI, error) {
-		u, _, err := g.Lookup(r)
-		return u, err
-	}
-	return e.call(ctx, resolve, fmt.Sprintf("rank %d of %s", r, g.Name()), op, req, resp, o)
+	return e.call(ctx, callee{group: g, rank: r}, op, req, resp, o)
 }
 
-func (e *Endpoint) call(ctx context.Context, resolve func() (fabric.URI, error), target string, op Opcode, req, resp Message, o CallOptions) error {
+// callee is who a call goes to: a URI, or a rank of a group looked up at
+// each attempt. (A value rather than a closure and a name made up front:
+// a call costs neither allocation unless it fails.)
+type callee struct {
+	uri   fabric.URI
+	group *fabric.Group
+	rank  fabric.Rank
+}
+
+func (c callee) resolve() (fabric.URI, error) {
+	if c.group == nil {
+		return c.uri, nil
+	}
+	u, _, err := c.group.Lookup(c.rank)
+	return u, err
+}
+
+func (c callee) String() string {
+	if c.group == nil {
+		return c.uri.String()
+	}
+	return fmt.Sprintf("rank %d of %s", c.rank, c.group.Name())
+}
+
+func (e *Endpoint) call(ctx context.Context, target callee, op Opcode, req, resp Message, o CallOptions) error {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, e.timeout)
@@ -224,7 +244,7 @@ func (e *Endpoint) call(ctx context.Context, resolve func() (fabric.URI, error),
 	backoff := 5 * time.Millisecond
 	for i := 1; ; i++ {
 		var to fabric.URI
-		if to, err = resolve(); err == nil {
+		if to, err = target.resolve(); err == nil {
 			err = e.attempt(ctx, to, op, req, resp, o.AttemptTimeout)
 		}
 		if err == nil {
@@ -243,7 +263,7 @@ func (e *Endpoint) call(ctx context.Context, resolve func() (fabric.URI, error),
 	if ctx.Err() != nil && daos.Code(err) == daos.ErrUnknown {
 		err = fabric.ContextError(ctx.Err())
 	}
-	return fmt.Errorf("rpc %s to %s: %w", e.reg.Name(op), target, err)
+	return fmt.Errorf("rpc %s to %s: %w", e.reg.Name(op), target.String(), err)
 }
 
 // retriable reports whether an idempotent call may try again after err.
@@ -407,7 +427,8 @@ func (e *Endpoint) finish(r reply, resp Message) error {
 	if resp == nil {
 		return nil
 	}
-	d := NewDecoder(r.body)
+	d := getDecoder(r.body)
+	defer putDecoder(d)
 	if err := resp.DecodeRPC(d); err != nil {
 		return fmt.Errorf("decode reply: %w", err)
 	}

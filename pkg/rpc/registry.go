@@ -36,7 +36,8 @@ func (in *Incoming) Peer() fabric.Peer { return in.from }
 // Decode reads the request body into m; failures wrap DER_PROTO. m's byte
 // slices alias the message, which the handler owns.
 func (in *Incoming) Decode(m Message) error {
-	d := NewDecoder(in.body)
+	d := getDecoder(in.body)
+	defer putDecoder(d)
 	if err := m.DecodeRPC(d); err != nil {
 		return fmt.Errorf("decode %s request: %w", in.ep.reg.Name(in.op), err)
 	}
