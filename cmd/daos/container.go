@@ -19,6 +19,7 @@ import (
 	"github.com/daos-go/daos/pkg/placement"
 	"github.com/daos-go/daos/pkg/poolsvc"
 	"github.com/daos-go/daos/pkg/pretty"
+	"github.com/daos-go/daos/pkg/uns"
 )
 
 // contInfo is a container as the daos tool reports it, with DAOS's JSON
@@ -69,7 +70,8 @@ func containerCommand(g *globals) *cobra.Command {
 	cont.AddCommand(contCreateCommand(g), listContainersCommand(g, "list <pool>", []string{"ls"}),
 		contQueryCommand(g), contDestroyCommand(g), contGetPropCommand(g), contSetPropCommand(g),
 		contCreateSnapCommand(g), contListSnapsCommand(g), contDestroySnapCommand(g),
-		contGetACLCommand(g), contOverwriteACLCommand(g), contUpdateACLCommand(g), contDeleteACLCommand(g), contSetOwnerCommand(g), contListObjectsCommand(g), contEvictCommand(g))
+		contGetACLCommand(g), contOverwriteACLCommand(g), contUpdateACLCommand(g), contDeleteACLCommand(g), contSetOwnerCommand(g), contListObjectsCommand(g), contEvictCommand(g),
+		contLinkCommand(g), contUnlinkCommand(g))
 	cont.AddCommand(attrCommands(g, contScope)...)
 	return cont
 }
@@ -131,12 +133,18 @@ func setProp(props map[string]string, name, value string) error {
 // createOpts are `daos container create`'s flags.
 type createOpts struct {
 	typ, props, chunkSize, oclass, dirOclass, fileOclass, hints string
+	path                                                        string
 }
 
 // request turns the arguments and flags into what the pool service is
 // asked for: label, layout type and properties.
 func (o *createOpts) request(args []string) (label, typ string, props map[string]string, err error) {
 	typ = "unknown"
+	if o.path != "" {
+		// A linked directory is for dfuse and the tools: POSIX unless
+		// the caller says otherwise, as DAOS does.
+		typ = "POSIX"
+	}
 	if o.typ != "" {
 		if typ, err = parseLayoutType(o.typ); err != nil {
 			return
@@ -260,6 +268,11 @@ func contCreateCommand(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if o.path != "" {
+				if err := uns.CheckNew(o.path); err != nil {
+					return fmt.Errorf("--path: %w", err)
+				}
+			}
 			return g.withPool(cmd, pool, client.RW, func(ctx context.Context, p poolHandle) error {
 				c, err := p.CreateContainer(ctx, label, typ, props)
 				if err != nil {
@@ -268,6 +281,13 @@ func contCreateCommand(g *globals) *cobra.Command {
 				if typ == "POSIX" {
 					if err := formatPOSIX(ctx, p, c.UUID, attr); err != nil {
 						return err
+					}
+				}
+				if o.path != "" {
+					if _, err := linkPath(ctx, p, c.UUID, o.path); err != nil {
+						// No container without the link asked for.
+						_ = p.DestroyContainer(ctx, c.UUID, true)
+						return fmt.Errorf("link the new container at %s (container removed again): %w", o.path, err)
 					}
 				}
 				ci := newContInfo(p.UUID(), c)
@@ -288,6 +308,7 @@ func contCreateCommand(g *globals) *cobra.Command {
 	f.StringVarP(&o.dirOclass, "dir-oclass", "d", "", "object class of directories")
 	f.StringVarP(&o.hints, "hints", "H", "", "POSIX containers: default sharding of files and directories (file:single|max,dir:single|max)")
 	f.StringVarP(&o.fileOclass, "file-oclass", "f", "", "object class of files")
+	f.StringVar(&o.path, "path", "", "also create this directory, linked to the new container (unified namespace; POSIX unless --type says otherwise)")
 	return cmd
 }
 
@@ -340,6 +361,9 @@ func contDestroyCommand(g *globals) *cobra.Command {
 			}
 			return g.withPool(cmd, pool, client.RW, func(ctx context.Context, p poolHandle) error {
 				if err := p.DestroyContainer(ctx, cont, force); err != nil {
+					return err
+				}
+				if err := unlinkAfterDestroy(cmd); err != nil {
 					return err
 				}
 				return cmdutil.Printer{JSON: &g.json, Out: cmd.OutOrStdout()}.Print(nil, func(w io.Writer) error {

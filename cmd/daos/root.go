@@ -86,6 +86,7 @@ func newRootWith(connect connector, attach attacher) *cobra.Command {
 	pf.BoolVar(&g.verbose, "verbose", false, "enable verbose output")
 	pf.StringVarP(&g.sysName, "sys-name", "G", agentclient.DefaultSystem, "DAOS system name")
 	root.AddCommand(poolCommand(g), containerCommand(g), objectCommand(g), systemCommand(g), filesystemCommand(g))
+	withPathFlags(root)
 	return root
 }
 
