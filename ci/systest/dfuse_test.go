@@ -528,6 +528,39 @@ func TestDfuse(t *testing.T) {
 		fail("remove missing: %v, want ENOENT", err)
 	}
 
+	// Unified namespace: a container created with --path in the mount is
+	// linked at that directory, and the mount enters it there.
+	daosCmd := func(args ...string) (string, error) {
+		cmd := exec.CommandContext(ctx, filepath.Join(c.Bin, "daos"), args...)
+		cmd.Env = append(cmd.Environ(), env)
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	if out, err := daosCmd("container", "create", "fusepool", "linked", "--path", at("uns")); err != nil {
+		fail("container create --path in the mount: %v\n%s", err, out)
+	}
+	must(os.WriteFile(at("uns/inner.txt"), []byte("in the linked container"), 0o644))
+	if b, err := os.ReadFile(at("uns/inner.txt")); err != nil || string(b) != "in the linked container" {
+		fail("read back uns/inner.txt: %q, %v", b, err)
+	}
+	if n, err := unix.Getxattr(at("uns"), "user.daos", uns); err != nil || !strings.HasPrefix(string(uns[:n]), "DAOS.POSIX://") {
+		fail("user.daos of the linked directory: %q, %v", uns[:max(n, 0)], err)
+	}
+	if out, err := daosCmd("container", "query", "--path", at("uns")); err != nil || !strings.Contains(out, "linked") {
+		fail("container query --path: %v\n%s", err, out)
+	}
+	// The file is the linked container's, not the mounted one's.
+	if out, err := daosCmd("fs", "get-attr", "fusepool", "linked", "--dfs-path", "/inner.txt"); err != nil {
+		fail("inner.txt in container linked: %v\n%s", err, out)
+	}
+	if out, err := daosCmd("fs", "get-attr", "fusepool", "fs", "--dfs-path", "/uns/inner.txt"); err == nil {
+		fail("inner.txt also in container fs:\n%s", out)
+	}
+	// Renames do not cross containers.
+	if err := os.Rename(at("uns/inner.txt"), at("outer.txt")); !errors.Is(err, syscall.EXDEV) {
+		fail("rename out of the linked container: %v, want EXDEV", err)
+	}
+
 	// A second mount of the same container (DAOS's positional form,
 	// uncached) sees the first's files, and its writes show in the first
 	// once the entry cache expires.
@@ -541,6 +574,9 @@ func TestDfuse(t *testing.T) {
 	}
 	if ents, err := os.ReadDir(filepath.Join(mnt2, "many")); err != nil || len(ents) != manyEntries {
 		t.Fatalf("second mount readdir: %d, %v\n%s", len(ents), err, p2.log)
+	}
+	if b, err := os.ReadFile(filepath.Join(mnt2, "uns", "inner.txt")); err != nil || string(b) != "in the linked container" {
+		t.Fatalf("second mount through the link: %q, %v\n%s", b, err, p2.log)
 	}
 	if err := os.WriteFile(filepath.Join(mnt2, "from2"), []byte("2"), 0o644); err != nil {
 		t.Fatalf("second mount write: %v\n%s", err, p2.log)
@@ -563,6 +599,14 @@ func TestDfuse(t *testing.T) {
 		t.Fatalf("fusermount3 -u: %v\n%s", err, out)
 	}
 	p2.wait(t)
+	// destroy --path: the linked container goes (forced: the mount holds
+	// it open), and so does its directory.
+	if out, err := daosCmd("container", "destroy", "--force", "--path", at("uns")); err != nil {
+		fail("container destroy --path: %v\n%s", err, out)
+	}
+	if _, err := os.Lstat(at("uns")); !errors.Is(err, os.ErrNotExist) {
+		fail("linked directory after destroy --path: %v", err)
+	}
 	must(p1.cmd.Process.Signal(syscall.SIGTERM))
 	p1.wait(t)
 	t.Logf("dfuse logs:\n%s\n%s", p1.log, p2.log)

@@ -27,6 +27,7 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -39,6 +40,7 @@ import (
 	"github.com/daos-go/daos/pkg/dfuse"
 	"github.com/daos-go/daos/pkg/engine/target"
 	"github.com/daos-go/daos/pkg/placement"
+	"github.com/daos-go/daos/pkg/uns"
 )
 
 // opts are dfuse's flags.
@@ -178,6 +180,9 @@ func run(o *opts) error {
 	} else if err := cacheAttrs(setup, cont, &cfg); err != nil {
 		return err
 	}
+	links := &linkedConts{sess: sess, main: pool, flags: flags, readOnly: o.readOnly}
+	defer links.close()
+	cfg.OpenLinked = links.open
 	srv, err := dfuse.Mount(o.mountpoint, fsys, cfg)
 	if err != nil {
 		return err
@@ -192,6 +197,62 @@ func run(o *opts) error {
 		}
 	}
 	return nil
+}
+
+// linkedConts opens the containers that linked directories in the mount
+// lead to (the unified namespace), and closes them when the mount ends.
+type linkedConts struct {
+	sess     *agentclient.Session
+	main     *client.Pool
+	flags    uint64
+	readOnly bool
+
+	mu     sync.Mutex
+	pools  map[string]*client.Pool // other pools, by UUID
+	closes []func()                // in opening order
+}
+
+func (lc *linkedConts) open(ctx context.Context, l uns.Link) (*dfuse.Linked, error) {
+	lc.mu.Lock()
+	defer lc.mu.Unlock()
+	pool := lc.main
+	if !strings.EqualFold(l.Pool, target.UUID(lc.main.UUID).String()) {
+		if pool = lc.pools[l.Pool]; pool == nil {
+			p, err := lc.sess.Connect(ctx, l.Pool, lc.flags)
+			if err != nil {
+				return nil, fmt.Errorf("connect pool %s: %w", l.Pool, err)
+			}
+			if lc.pools == nil {
+				lc.pools = map[string]*client.Pool{}
+			}
+			lc.pools[l.Pool], pool = p, p
+			lc.closes = append(lc.closes, func() { closeWithin("disconnect pool "+l.Pool, p.Disconnect) })
+		}
+	}
+	cont, err := pool.OpenContainer(ctx, l.Cont, lc.flags)
+	if err != nil {
+		return nil, fmt.Errorf("open container %s: %w", l.Cont, err)
+	}
+	fs, err := mountDFS(ctx, cont, lc.readOnly)
+	if err != nil {
+		closeWithin("close container "+l.Cont, cont.Close)
+		return nil, fmt.Errorf("mount DFS of container %s: %w", l.Cont, err)
+	}
+	lc.closes = append(lc.closes, func() {
+		_ = fs.Umount()
+		closeWithin("close container "+l.Cont, cont.Close)
+	})
+	return &dfuse.Linked{FS: fs, Pool: target.UUID(pool.UUID).String(), Container: target.UUID(cont.UUID).String()}, nil
+}
+
+// close closes what open opened, newest first.
+func (lc *linkedConts) close() {
+	lc.mu.Lock()
+	defer lc.mu.Unlock()
+	for i := len(lc.closes) - 1; i >= 0; i-- {
+		lc.closes[i]()
+	}
+	lc.closes = nil
 }
 
 // unmount retries while the mount is busy (a process still in it), so a

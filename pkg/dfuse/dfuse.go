@@ -28,6 +28,7 @@ import (
 
 	"github.com/daos-go/daos/pkg/daos"
 	"github.com/daos-go/daos/pkg/dfs"
+	"github.com/daos-go/daos/pkg/uns"
 )
 
 // Space reports a file system's size and free bytes, for statfs.
@@ -62,6 +63,12 @@ type Config struct {
 	// answers the extended attribute user.daos with them as DAOS's
 	// unified namespace writes them (DAOS.POSIX://pool/container).
 	Pool, Container string
+	// OpenLinked, if set, opens the container a directory is linked to
+	// (DAOS's unified namespace: a user.daos attribute naming a POSIX
+	// container), which the mount then serves at that directory; without
+	// it such directories are plain ones. The mount keeps what it
+	// opened until it ends; the caller closes it then.
+	OpenLinked func(ctx context.Context, l uns.Link) (*Linked, error)
 	// Debug logs every FUSE request.
 	Debug bool
 	// Logger receives errors that map to EIO (nil: the standard logger).
@@ -94,22 +101,51 @@ type DataCache struct {
 	Time time.Duration // for DataCacheFor
 }
 
-// fsys is what all nodes of one mount share.
+// Linked is a container a linked directory leads to.
+type Linked struct {
+	FS              *dfs.FS
+	Pool, Container string // UUIDs, for the user.daos answer
+}
+
+// fsys is what all nodes of one container share: the mount's own, or
+// one a linked directory leads to.
 type fsys struct {
 	dfs *dfs.FS
-	cfg Config
-	// inodes and openFiles count the nodes the kernel knows of and the
-	// files open through the mount, for `daos filesystem query`.
-	inodes, openFiles atomic.Int64
+	cfg Config // Pool and Container are this container's
 	// openFlags is the access mode objects are looked up with: the
 	// kernel checks each caller's access, so nodes hold the mount's.
 	openFlags int
+	// salt tells this container's inode numbers apart from other
+	// containers' (object ids repeat across containers); 0 for the
+	// mount's own.
+	salt uint64
+	// links remembers which of this container's directories are linked
+	// elsewhere (nil value: not linked), so that a directory's attribute
+	// is read once, not at every lookup.
+	linksMu sync.Mutex
+	links   map[daos.ObjectID]*uns.Link
+	m       *mountState
 }
+
+// mountState is what all containers of one mount share.
+type mountState struct {
+	// inodes and openFiles count the nodes the kernel knows of and the
+	// files open through the mount, for `daos filesystem query`.
+	inodes, openFiles atomic.Int64
+	mu                sync.Mutex
+	linked            map[string]*fsys // by pool/container as linked
+}
+
+// maxLinkVerdicts bounds the remembered link verdicts per container.
+const maxLinkVerdicts = 1 << 16
 
 // node is one file, directory or symbolic link.
 type node struct {
 	fs.Inode
 	fsys *fsys
+	// top is the root of its container: the mount's root, or where a
+	// linked directory leads.
+	top bool
 
 	mu  sync.Mutex
 	obj *dfs.Obj
@@ -139,7 +175,8 @@ func Mount(dir string, d *dfs.FS, cfg Config) (*fuse.Server, error) {
 	if d.ReadOnly() {
 		f.openFlags = syscall.O_RDONLY
 	}
-	root := &node{fsys: f, obj: d.Root()}
+	f.m = &mountState{linked: map[string]*fsys{}}
+	root := &node{fsys: f, obj: d.Root(), top: true}
 	attr, entry, neg := cfg.AttrTimeout, cfg.EntryTimeout, cfg.NegativeTimeout
 	name := cfg.Name
 	if name == "" {
@@ -342,6 +379,24 @@ func ino(oid daos.ObjectID) uint64 {
 	return v
 }
 
+// ino is the inode number of an object of this container.
+func (f *fsys) ino(oid daos.ObjectID) uint64 {
+	v := ino(oid)
+	if v == 0 || f.salt == 0 {
+		return v
+	}
+	v ^= f.salt
+	if v <= fuse.FUSE_ROOT_ID || v == ^uint64(0) {
+		v += 2
+	}
+	return v
+}
+
+func (f *fsys) fillAttr(a *fuse.Attr, st *dfs.Stat) {
+	fillAttr(a, st)
+	a.Ino = f.ino(st.OID)
+}
+
 func fillAttr(a *fuse.Attr, st *dfs.Stat) {
 	a.Mode = st.Mode
 	a.Size = st.Size
@@ -364,16 +419,28 @@ func (n *node) child(ctx context.Context, o *dfs.Obj, out *fuse.EntryOut) (*fs.I
 
 // childWith is child for an object whose attributes are known.
 func (n *node) childWith(ctx context.Context, o *dfs.Obj, st *dfs.Stat, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
-	fillAttr(&out.Attr, st)
+	f, top := n.fsys, false
+	if st.Mode&syscall.S_IFMT == syscall.S_IFDIR {
+		lf, lst, errno := n.fsys.linkedAt(ctx, o)
+		if errno != 0 {
+			return nil, errno
+		}
+		if lf != nil {
+			// A linked directory: the node is the linked container's
+			// root, served by its own file system.
+			f, top, o, st = lf, true, lf.dfs.Root(), lst
+		}
+	}
+	f.fillAttr(&out.Attr, st)
 	if d := n.fsys.cfg.DirEntryTimeout; d != nil && st.Mode&syscall.S_IFMT == syscall.S_IFDIR {
 		// go-fuse puts the mount's timeout in where a node left zero, so
 		// "no caching" is the smallest timeout there is.
 		out.SetEntryTimeout(max(*d, time.Nanosecond))
 	}
-	fresh := &node{fsys: n.fsys, obj: o}
-	ch := n.NewInode(ctx, fresh, fs.StableAttr{Mode: st.Mode & syscall.S_IFMT, Ino: ino(st.OID)})
+	fresh := &node{fsys: f, obj: o, top: top}
+	ch := n.NewInode(ctx, fresh, fs.StableAttr{Mode: st.Mode & syscall.S_IFMT, Ino: f.ino(st.OID)})
 	if ch.Operations() == fresh {
-		n.fsys.inodes.Add(1)
+		n.fsys.m.inodes.Add(1)
 	}
 	// An inode still known to the kernel is reused; its handle may be
 	// under an old name (renamed by another client), so refresh it.
@@ -396,7 +463,7 @@ func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs
 
 func (n *node) Getattr(ctx context.Context, _ fs.FileHandle, out *fuse.AttrOut) syscall.Errno {
 	if st, ok := n.cachedAttr(); ok {
-		fillAttr(&out.Attr, &st)
+		n.fsys.fillAttr(&out.Attr, &st)
 		return 0
 	}
 	ctx = settle(ctx)
@@ -405,7 +472,7 @@ func (n *node) Getattr(ctx context.Context, _ fs.FileHandle, out *fuse.AttrOut) 
 		return n.fsys.errno("getattr", err)
 	}
 	n.rememberAttr(st)
-	fillAttr(&out.Attr, st)
+	n.fsys.fillAttr(&out.Attr, st)
 	return 0
 }
 
@@ -442,14 +509,14 @@ func (n *node) Setattr(ctx context.Context, fh fs.FileHandle, in *fuse.SetAttrIn
 		return n.fsys.errno("setattr "+o.Name(), err)
 	}
 	n.rememberAttr(res)
-	fillAttr(&out.Attr, res)
+	n.fsys.fillAttr(&out.Attr, res)
 	return 0
 }
 
 // opened counts a new open handle of the node.
 func (n *node) opened(o *dfs.Obj) *file {
 	n.opens.Add(1)
-	n.fsys.openFiles.Add(1)
+	n.fsys.m.openFiles.Add(1)
 	return &file{obj: o, node: n}
 }
 
@@ -457,7 +524,7 @@ func (n *node) opened(o *dfs.Obj) *file {
 // open destroys its data.
 func (f *file) Release(ctx context.Context) syscall.Errno {
 	ctx = settle(ctx)
-	f.node.fsys.openFiles.Add(-1)
+	f.node.fsys.m.openFiles.Add(-1)
 	if f.node.opens.Add(-1) > 0 || !f.obj.IsFile() || !f.node.unlinked.CompareAndSwap(true, false) {
 		return 0
 	}
@@ -465,7 +532,7 @@ func (f *file) Release(ctx context.Context) syscall.Errno {
 }
 
 // OnForget: the kernel dropped the node.
-func (n *node) OnForget() { n.fsys.inodes.Add(-1) }
+func (n *node) OnForget() { n.fsys.m.inodes.Add(-1) }
 
 // file is an open file: the handle it was opened by, kept for I/O even
 // if the name moves.
@@ -667,8 +734,8 @@ const (
 func (n *node) Rename(ctx context.Context, name string, newParent fs.InodeEmbedder, newName string, flags uint32) syscall.Errno {
 	ctx = settle(ctx)
 	np, ok := newParent.(*node)
-	if !ok {
-		return syscall.EXDEV
+	if !ok || np.fsys != n.fsys {
+		return syscall.EXDEV // another container: a copy, not a rename
 	}
 	if flags&^(renameNoReplace|renameExchange) != 0 || flags == renameNoReplace|renameExchange {
 		return syscall.EINVAL // RENAME_WHITEOUT is for overlay file systems
@@ -729,7 +796,7 @@ func (n *node) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
 			return nil, n.fsys.errno("readdir "+d.Name(), err)
 		}
 		for _, e := range ents {
-			list = append(list, fuse.DirEntry{Name: e.Name, Mode: e.Mode, Ino: ino(e.OID)})
+			list = append(list, fuse.DirEntry{Name: e.Name, Mode: e.Mode, Ino: n.fsys.ino(e.OID)})
 		}
 	}
 	return fs.NewListDirStream(list), 0
@@ -755,11 +822,11 @@ type Query struct {
 // is one.
 func (n *node) mountXattr(attr string) ([]byte, bool) {
 	switch {
-	case attr == UNSXattr && n.IsRoot() && n.fsys.cfg.Pool != "":
+	case attr == UNSXattr && n.top && n.fsys.cfg.Pool != "":
 		return []byte("DAOS.POSIX://" + n.fsys.cfg.Pool + "/" + n.fsys.cfg.Container), true
 	case attr == QueryXattr:
 		b, _ := json.Marshal(Query{Pool: n.fsys.cfg.Pool, Container: n.fsys.cfg.Container,
-			Inodes: n.fsys.inodes.Load() + 1, OpenFiles: n.fsys.openFiles.Load()})
+			Inodes: n.fsys.m.inodes.Load() + 1, OpenFiles: n.fsys.m.openFiles.Load()})
 		return b, true
 	}
 	return nil, false
@@ -794,8 +861,16 @@ func (n *node) Setxattr(ctx context.Context, attr string, data []byte, flags uin
 	if _, own := n.mountXattr(attr); own {
 		return syscall.EPERM
 	}
+	if attr == UNSXattr {
+		if _, err := uns.Parse(string(data)); err != nil {
+			return syscall.EINVAL
+		}
+	}
 	n.xattrChanging(attr)
 	err := n.fsys.dfs.Setxattr(ctx, n.handle(), attr, data, int(flags)&(dfs.XattrCreate|dfs.XattrReplace))
+	if attr == UNSXattr {
+		n.linkChanged()
+	}
 	return n.fsys.errno("setxattr "+attr, err)
 }
 
@@ -823,7 +898,11 @@ func (n *node) Removexattr(ctx context.Context, attr string) syscall.Errno {
 		return syscall.EPERM
 	}
 	n.xattrChanging(attr)
-	return n.fsys.errno("removexattr "+attr, n.fsys.dfs.Removexattr(ctx, n.handle(), attr))
+	err := n.fsys.dfs.Removexattr(ctx, n.handle(), attr)
+	if attr == UNSXattr {
+		n.linkChanged()
+	}
+	return n.fsys.errno("removexattr "+attr, err)
 }
 
 // statfs units: 4 KiB blocks; DFS has no inode limit, so a large count.

@@ -1,0 +1,120 @@
+package dfuse
+
+import (
+	"context"
+	"errors"
+	"hash/fnv"
+	"syscall"
+
+	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/dfs"
+	"github.com/daos-go/daos/pkg/uns"
+)
+
+// Linked directories (DAOS's unified namespace). A directory whose
+// user.daos attribute names a POSIX container is, in the mount, that
+// container's root: lookups below it, reads and writes go to the linked
+// container, as DAOS's dfuse does. The attribute is read once per
+// directory (the verdict is remembered, and forgotten when it is set or
+// removed through the mount); each linked container is opened once per
+// mount.
+
+// linkedAt returns, when directory o of f is linked to a container the
+// mount can open, that container's file system and its root's attributes.
+func (f *fsys) linkedAt(ctx context.Context, o *dfs.Obj) (*fsys, *dfs.Stat, syscall.Errno) {
+	if f.cfg.OpenLinked == nil {
+		return nil, nil, 0
+	}
+	oid := o.OID()
+	f.linksMu.Lock()
+	l, known := f.links[oid]
+	f.linksMu.Unlock()
+	if !known {
+		v, err := f.dfs.Getxattr(ctx, o, uns.XattrName)
+		switch {
+		case errors.Is(err, syscall.ENODATA):
+		case err != nil:
+			return nil, nil, f.errno("lookup: read "+uns.XattrName+" of "+o.Name(), err)
+		default:
+			p, perr := uns.Parse(string(v))
+			if perr != nil {
+				// Not a link DAOS would follow either: a plain directory.
+				f.cfg.Logger.Printf("dfuse: directory %s: %v", o.Name(), perr)
+				break
+			}
+			l = &p
+		}
+		f.linksMu.Lock()
+		if f.links == nil || len(f.links) >= maxLinkVerdicts {
+			f.links = map[daos.ObjectID]*uns.Link{}
+		}
+		f.links[oid] = l
+		f.linksMu.Unlock()
+	}
+	if l == nil {
+		return nil, nil, 0
+	}
+	lf, err := f.m.open(ctx, f, *l)
+	if err != nil {
+		return nil, nil, f.errno("enter "+o.Name()+", linked to "+l.String(), err)
+	}
+	st, err := lf.dfs.Ostat(ctx, lf.dfs.Root())
+	if err != nil {
+		return nil, nil, lf.errno("stat the root of "+l.String(), err)
+	}
+	return lf, st, 0
+}
+
+// open returns the file system of the container l names, opening it on
+// first use.
+func (m *mountState) open(ctx context.Context, from *fsys, l uns.Link) (*fsys, error) {
+	if l.Type != "POSIX" {
+		return nil, &dfs.Error{Op: "open linked container", Name: l.String(), Errno: syscall.ENOTSUP,
+			Err: daos.Errorf(daos.ErrNotsupported, "dfuse serves POSIX containers only")}
+	}
+	key := l.Pool + "/" + l.Cont
+	// Held across the open: entering a link is rare, and two lookups of
+	// one link must not open its container twice.
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if f := m.linked[key]; f != nil {
+		return f, nil
+	}
+	ln, err := from.cfg.OpenLinked(ctx, l)
+	if err != nil {
+		return nil, err
+	}
+	cfg := from.cfg
+	cfg.Pool, cfg.Container = ln.Pool, ln.Container
+	if ln.Pool != from.cfg.Pool {
+		cfg.Space = nil // the mount's pool is not this one
+	}
+	f := &fsys{dfs: ln.FS, cfg: cfg, openFlags: syscall.O_RDWR, salt: salt(ln.Container), m: m}
+	if ln.FS.ReadOnly() {
+		f.openFlags = syscall.O_RDONLY
+	}
+	m.linked[key] = f
+	return f, nil
+}
+
+// salt is a container's inode-number salt: never 0 (the mount's own).
+func salt(cont string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(cont))
+	return h.Sum64() | 1
+}
+
+// linkChanged forgets whether n's directory is linked and has the kernel
+// look its name up again, so that a new (or removed) link takes effect.
+func (n *node) linkChanged() {
+	o := n.handle()
+	if o == nil {
+		return
+	}
+	n.fsys.linksMu.Lock()
+	delete(n.fsys.links, o.OID())
+	n.fsys.linksMu.Unlock()
+	if name, parent := n.Parent(); parent != nil {
+		_ = parent.NotifyEntry(name)
+	}
+}
