@@ -609,6 +609,8 @@ func (n *node) made(ctx context.Context, o *dfs.Obj, what string, out *fuse.Entr
 			return n.child(ctx, o, out)
 		}
 	}
+	// Just made: no extended attributes yet, so no link either.
+	n.fsys.rememberLink(o.OID(), nil)
 	ch, no := n.childWith(ctx, o, st, out)
 	if no == 0 {
 		// Just made: no extended attributes yet.

@@ -44,12 +44,7 @@ func (f *fsys) linkedAt(ctx context.Context, o *dfs.Obj) (*fsys, *dfs.Stat, sysc
 			}
 			l = &p
 		}
-		f.linksMu.Lock()
-		if f.links == nil || len(f.links) >= maxLinkVerdicts {
-			f.links = map[daos.ObjectID]*uns.Link{}
-		}
-		f.links[oid] = l
-		f.linksMu.Unlock()
+		f.rememberLink(oid, l)
 	}
 	if l == nil {
 		return nil, nil, 0
@@ -63,6 +58,19 @@ func (f *fsys) linkedAt(ctx context.Context, o *dfs.Obj) (*fsys, *dfs.Stat, sysc
 		return nil, nil, lf.errno("stat the root of "+l.String(), err)
 	}
 	return lf, st, 0
+}
+
+// rememberLink records whether directory oid is linked (l nil: not).
+func (f *fsys) rememberLink(oid daos.ObjectID, l *uns.Link) {
+	if f.cfg.OpenLinked == nil {
+		return
+	}
+	f.linksMu.Lock()
+	defer f.linksMu.Unlock()
+	if f.links == nil || len(f.links) >= maxLinkVerdicts {
+		f.links = map[daos.ObjectID]*uns.Link{}
+	}
+	f.links[oid] = l
 }
 
 // open returns the file system of the container l names, opening it on
