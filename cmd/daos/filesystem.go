@@ -24,6 +24,7 @@ import (
 	"github.com/daos-go/daos/pkg/fscopy"
 	"github.com/daos-go/daos/pkg/placement"
 	"github.com/daos-go/daos/pkg/poolsvc"
+	"github.com/daos-go/daos/pkg/uns"
 )
 
 // dfsMounter is a container whose POSIX namespace the filesystem
@@ -91,7 +92,19 @@ func parseLocation(flag, s string) (location, error) {
 		if err != nil {
 			return location{}, fmt.Errorf("%s %q: %w", flag, s, err)
 		}
-		return location{path: abs}, nil
+		// A path in (or below) a directory linked to a container is that
+		// container's, read and written directly rather than through a
+		// mount, as DAOS's tool does.
+		l, rel, err := uns.Resolve(abs)
+		switch {
+		case errors.Is(err, uns.ErrNotLinked):
+			return location{path: abs}, nil
+		case err != nil:
+			return location{}, fmt.Errorf("%s %q: %w", flag, s, err)
+		case l.Type != "POSIX":
+			return location{}, daos.Errorf(daos.ErrInval, "%s %q is linked to a %s container; copies take POSIX ones", flag, s, l.Type)
+		}
+		return location{pool: l.Pool, cont: l.Cont, path: path.Clean("/" + filepath.ToSlash(rel))}, nil
 	}
 	parts := strings.SplitN(rest, "/", 3)
 	if len(parts) < 2 || parts[0] == "" || parts[1] == "" {

@@ -9,10 +9,12 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
 
 	"github.com/daos-go/daos/pkg/client/clienttest"
 	"github.com/daos-go/daos/pkg/daos"
 	"github.com/daos-go/daos/pkg/dfs"
+	"github.com/daos-go/daos/pkg/uns"
 )
 
 // MountDFS gives the fake container the namespace a test put in it.
@@ -53,6 +55,24 @@ func TestParseLocation(t *testing.T) {
 		require.Error(t, err, bad)
 		require.Contains(t, err.Error(), "--src", bad)
 	}
+
+	// A path in a directory linked to a container is a place in it.
+	dir := t.TempDir()
+	if err := unix.Lsetxattr(dir, "user.probe", []byte("x"), 0); err != nil {
+		t.Skipf("%s takes no user extended attributes: %v", dir, err)
+	}
+	linked := filepath.Join(dir, "linked")
+	require.NoError(t, uns.Create(linked, uns.Link{Type: "POSIX", Pool: poolUUID, Cont: "c1"}))
+	l, err = parseLocation("--dst", filepath.Join(linked, "a", "new.txt"))
+	require.NoError(t, err)
+	require.Equal(t, location{pool: poolUUID, cont: "c1", path: "/a/new.txt"}, l)
+	l, err = parseLocation("--src", linked)
+	require.NoError(t, err)
+	require.Equal(t, location{pool: poolUUID, cont: "c1", path: "/"}, l)
+	other := filepath.Join(dir, "hdf5")
+	require.NoError(t, uns.Create(other, uns.Link{Type: "HDF5", Pool: poolUUID, Cont: "c2"}))
+	_, err = parseLocation("--src", other)
+	require.ErrorContains(t, err, "HDF5")
 }
 
 func TestFilesystemCopyAndAttrs(t *testing.T) {
