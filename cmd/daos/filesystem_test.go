@@ -152,3 +152,64 @@ func TestFilesystemCopyAndAttrs(t *testing.T) {
 		require.NotEmpty(t, strings.TrimSpace(errOut), "%v", args)
 	}
 }
+
+func TestFilesystemScanAndChmod(t *testing.T) {
+	f := posixPool(t)
+	src := filepath.Join(t.TempDir(), "data")
+	require.NoError(t, os.MkdirAll(filepath.Join(src, "a", "b"), 0o750))
+	require.NoError(t, os.WriteFile(filepath.Join(src, "empty"), nil, 0o640))
+	require.NoError(t, os.WriteFile(filepath.Join(src, "a", "small"), []byte("12345"), 0o640))
+	require.NoError(t, os.WriteFile(filepath.Join(src, "a", "b", "mid"), make([]byte, 70000), 0o640))
+	require.NoError(t, os.Symlink("a/small", filepath.Join(src, "l")))
+	_, errOut, code := run(t, f, "fs", "copy", "--src", src, "--dst", "daos://tank/c1")
+	require.Equal(t, 0, code, errOut)
+
+	out, errOut, code := run(t, f, "-j", "fs", "scan", "tank", "c1")
+	require.Equal(t, 0, code, errOut)
+	var env struct {
+		Response scanStats `json:"response"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &env), out)
+	s := env.Response
+	require.Equal(t, "/", s.Path)
+	require.Equal(t, uint64(4), s.Dirs, "/, data, a, b")
+	require.Equal(t, uint64(3), s.Files)
+	require.Equal(t, uint64(1), s.Symlinks)
+	require.Equal(t, uint64(70005), s.Bytes)
+	require.Equal(t, uint64(70000), s.MaxFileSize)
+	require.Equal(t, "/data/a/b/mid", s.MaxFile)
+	require.Equal(t, 4, s.MaxDepth, "/data/a/b/mid is four below the root")
+	hist := map[string]uint64{}
+	for _, b := range s.SizeHistogram {
+		hist[b.Size] = b.Files
+	}
+	require.Equal(t, map[string]uint64{"0 B": 1, "1 B - 4 KiB": 1, "4 KiB - 64 KiB": 0, "64 KiB - 1 MiB": 1,
+		"1 MiB - 64 MiB": 0, "64 MiB - 1 GiB": 0, ">= 1 GiB": 0}, hist)
+
+	// A subtree, given under a mount prefix; text output.
+	out, errOut, code = run(t, f, "fs", "scan", "tank", "c1", "--dfs-path", "/mnt/x/data/a", "--dfs-prefix", "/mnt/x")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "Scanned /data/a")
+	require.Contains(t, out, "Files             : 2")
+	_, errOut, code = run(t, f, "fs", "scan", "tank", "c1", "--dfs-path", "/elsewhere", "--dfs-prefix", "/mnt/x")
+	require.NotEqual(t, 0, code)
+	require.Contains(t, errOut, "not under --dfs-prefix")
+	_, errOut, code = run(t, f, "fs", "scan", "tank", "c1", "--dfs-path", "/data/nope")
+	require.NotEqual(t, 0, code)
+	require.Contains(t, errOut, "/data/nope")
+
+	// chmod, checked through a copy back out.
+	_, errOut, code = run(t, f, "fs", "chmod", "tank", "c1", "--dfs-path", "/data/a/small", "-m", "0604")
+	require.Equal(t, 0, code, errOut)
+	dst := t.TempDir()
+	_, errOut, code = run(t, f, "fs", "copy", "-s", "daos://tank/c1/data/a/small", "-d", filepath.Join(dst, "small"))
+	require.Equal(t, 0, code, errOut)
+	st, err := os.Stat(filepath.Join(dst, "small"))
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o604), st.Mode().Perm())
+	for _, bad := range []string{"rwx", "99", "17777"} {
+		_, errOut, code = run(t, f, "fs", "chmod", "tank", "c1", "--dfs-path", "/data/a/small", "-m", bad)
+		require.NotEqual(t, 0, code, bad)
+		require.Contains(t, errOut, "--mode", bad)
+	}
+}
