@@ -308,7 +308,7 @@ func contCreateCommand(g *globals) *cobra.Command {
 	f.StringVarP(&o.dirOclass, "dir-oclass", "d", "", "object class of directories")
 	f.StringVarP(&o.hints, "hints", "H", "", "POSIX containers: default sharding of files and directories (file:single|max,dir:single|max)")
 	f.StringVarP(&o.fileOclass, "file-oclass", "f", "", "object class of files")
-	f.StringVar(&o.path, "path", "", "also create this directory, linked to the new container (unified namespace; POSIX unless --type says otherwise)")
+	f.StringVarP(&o.path, "path", "p", "", "also create this directory, linked to the new container (unified namespace; POSIX unless --type says otherwise)")
 	return cmd
 }
 
