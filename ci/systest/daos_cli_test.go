@@ -118,6 +118,27 @@ func TestDaosCLIOnThreeServers(t *testing.T) {
 	if !strings.Contains(o, "ntarget=") || !strings.Contains(o, "state=Ready") || !strings.Contains(o, "Pool label: tank") {
 		t.Errorf("pool query:\n%s", o)
 	}
+
+	// Health: the system and the pool check out, and every engine answers
+	// the fabric self-test.
+	o = run("health", "check")
+	if !strings.Contains(o, "Engine Ranks    : [0-2]") || !strings.Contains(o, "tank: Ready") || !strings.Contains(o, "Health check passed") {
+		t.Errorf("health check:\n%s", o)
+	}
+	var nt []struct {
+		Rank  uint32 `json:"rank"`
+		Test  string `json:"test"`
+		Calls int    `json:"calls"`
+	}
+	runJSON(0, &nt, "health", "net-test", "-c", "100", "-s", "64,4m")
+	if len(nt) != 6 {
+		t.Errorf("net-test: %d rows, want 3 ranks x 2 sizes: %+v", len(nt), nt)
+	}
+	for _, r := range nt {
+		if r.Calls != 100 || (r.Test != "rpc ping" && r.Test != "bulk pull") {
+			t.Errorf("net-test row %+v", r)
+		}
+	}
 	var pi struct {
 		UUID         string `json:"uuid"`
 		Label        string `json:"label"`

@@ -19,7 +19,7 @@ import (
 // healthCommand is `daos health`.
 func healthCommand(g *globals) *cobra.Command {
 	h := &cobra.Command{Use: "health", Short: "Check the health of the system and of the pools and containers this user can access"}
-	h.AddCommand(healthCheckCommand(g))
+	h.AddCommand(healthCheckCommand(g), netTestCommand(g))
 	return h
 }
 

@@ -16,12 +16,15 @@ import (
 	"github.com/daos-go/daos/pkg/control/mgmtpb"
 	"github.com/daos-go/daos/pkg/control/ranklist"
 	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/rpc"
 )
 
 // agentSession is what daos asks daos_agent directly.
 type agentSession interface {
 	AttachInfo() *mgmtpb.GetAttachInfoResp
 	ListPools(ctx context.Context) ([]*mgmtpb.ListPoolsResp_Pool, error)
+	// Endpoint is the session's fabric endpoint, for net-test.
+	Endpoint() *rpc.Endpoint
 }
 
 // attacher attaches to system sys through the agent; done ends the
@@ -31,6 +34,7 @@ type attacher func(ctx context.Context, sys string) (s agentSession, done func()
 type liveAgent struct{ *agentclient.Session }
 
 func (a liveAgent) AttachInfo() *mgmtpb.GetAttachInfoResp { return a.Info }
+func (a liveAgent) Endpoint() *rpc.Endpoint               { return a.EP }
 
 func liveAttach(ctx context.Context, sys string) (agentSession, func(), error) {
 	s, err := agentclient.Attach(ctx, sys)

@@ -10,9 +10,11 @@ import (
 	"github.com/daos-go/daos/pkg/cmdutil"
 	"github.com/daos-go/daos/pkg/control/mgmtpb"
 	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/rpc"
 )
 
 type fakeAgent struct {
+	ep      *rpc.Endpoint
 	info    *mgmtpb.GetAttachInfoResp
 	pools   []*mgmtpb.ListPoolsResp_Pool
 	listErr error
@@ -21,6 +23,7 @@ type fakeAgent struct {
 }
 
 func (a *fakeAgent) AttachInfo() *mgmtpb.GetAttachInfoResp { return a.info }
+func (a *fakeAgent) Endpoint() *rpc.Endpoint               { return a.ep }
 func (a *fakeAgent) ListPools(context.Context) ([]*mgmtpb.ListPoolsResp_Pool, error) {
 	return a.pools, a.listErr
 }

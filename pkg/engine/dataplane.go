@@ -17,6 +17,7 @@ import (
 	"github.com/daos-go/daos/pkg/object/objproto"
 	"github.com/daos-go/daos/pkg/object/objsrv"
 	"github.com/daos-go/daos/pkg/rpc"
+	"github.com/daos-go/daos/pkg/rpc/selftest"
 	"github.com/daos-go/daos/pkg/rsvc"
 	"github.com/daos-go/daos/pkg/vos"
 )
@@ -115,6 +116,12 @@ func startDataPlane(ctx context.Context, cfg *enginepb.EngineConfig, log *slog.L
 		return nil, err
 	}
 	if err := d.pools.Register(reg); err != nil {
+		d.close()
+		return nil, err
+	}
+	// The fabric self-test (self_test --uri, daos health net-test), as
+	// DAOS engines serve CaRT's, within a budget of its own.
+	if err := selftest.RegisterLimited(reg, selftest.EngineLimits); err != nil {
 		d.close()
 		return nil, err
 	}

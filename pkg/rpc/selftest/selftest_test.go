@@ -68,3 +68,39 @@ func TestExecuteSmallPlan(t *testing.T) {
 	require.True(t, strings.HasPrefix(lines[len(lines)-1], "ratio bulk_bw_vs_tcp "), lines[len(lines)-1])
 	require.True(t, strings.HasPrefix(lines[len(lines)-2], "ratio rpc_rtt_vs_tcp "))
 }
+
+// TestLimits: a server with limits refuses transfers over its bound by
+// name, runs concurrent ones within its in-flight budget, and keeps no
+// more idle buffers than it may.
+func TestLimits(t *testing.T) {
+	fabrictest.NoLeaks(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	reg := rpc.NewRegistry()
+	require.Error(t, RegisterLimited(rpc.NewRegistry(), Limits{MaxBulk: 2 << 20, InFlightBytes: 1 << 20}), "a budget below one transfer")
+	require.Error(t, RegisterLimited(rpc.NewRegistry(), Limits{MaxBulk: MaxBulk + 1}))
+	require.NoError(t, RegisterLimited(reg, Limits{MaxBulk: 1 << 20, InFlightBytes: 2 << 20, PooledBytes: 1 << 20}))
+	srv, err := rpc.Listen(ctx, rpc.Config{Fabric: fabric.Config{Provider: "tcp"}, Registry: reg})
+	require.NoError(t, err)
+	defer srv.Close()
+	cl, err := rpc.Listen(ctx, rpc.Config{Fabric: fabric.Config{Provider: "tcp"}})
+	require.NoError(t, err)
+	defer cl.Close()
+
+	_, err = Bulk(ctx, cl, srv.URI(), rpc.ToServer, 1<<20+1, 1, 1)
+	require.ErrorContains(t, err, "at most 1048576")
+	for _, dir := range []rpc.BulkDir{rpc.ToServer, rpc.FromServer} {
+		r, err := Bulk(ctx, cl, srv.URI(), dir, 1<<20, 8, 32)
+		require.NoError(t, err)
+		require.Equal(t, 32, r.Calls)
+	}
+	b := &byteBudget{limit: 10}
+	require.NoError(t, b.acquire(ctx, 6))
+	short, cancelShort := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancelShort()
+	require.ErrorContains(t, b.acquire(short, 6), "waited for room")
+	got := make(chan error, 1)
+	go func() { got <- b.acquire(ctx, 6) }()
+	b.release(6)
+	require.NoError(t, <-got)
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/daos-go/daos/pkg/daos"
 	"github.com/daos-go/daos/pkg/fabric"
 	"github.com/daos-go/daos/pkg/rpc"
 )
@@ -50,9 +51,47 @@ func (m *PushReply) DecodeRPC(d *rpc.Decoder) error {
 	return d.Err()
 }
 
-// Register adds the echo service to reg.
+// Limits bound what the service holds for its callers. An engine serves
+// the self-test to any client of the fabric, so its transfers share a
+// budget there; the self_test tool's own echo server needs none.
+type Limits struct {
+	// MaxBulk bounds one transfer (at most the package's MaxBulk).
+	MaxBulk int64
+	// InFlightBytes bounds the bytes of the transfers running at once;
+	// others wait for room (0: no bound).
+	InFlightBytes int64
+	// PooledBytes bounds the idle buffers kept for reuse.
+	PooledBytes int64
+}
+
+// EngineLimits are an engine's: 64 MiB per transfer, 256 MiB in flight,
+// 64 MiB of idle buffers.
+var EngineLimits = Limits{MaxBulk: 64 << 20, InFlightBytes: 256 << 20, PooledBytes: 64 << 20}
+
+// Register adds the echo service to reg, with the tool's limits (any
+// transfer up to MaxBulk, 32 idle buffers per size).
 func Register(reg *rpc.Registry) error {
-	bufs := &bufPool{free: map[int64][]buffer{}}
+	return RegisterLimited(reg, Limits{MaxBulk: MaxBulk, PooledBytes: 1 << 62})
+}
+
+// RegisterLimited adds the echo service to reg within lim.
+func RegisterLimited(reg *rpc.Registry, lim Limits) error {
+	if lim.MaxBulk <= 0 || lim.MaxBulk > MaxBulk || (lim.InFlightBytes > 0 && lim.InFlightBytes < lim.MaxBulk) {
+		return fmt.Errorf("register self-test service: limits %+v: want 0 < MaxBulk <= %d <= InFlightBytes (or no bound)", lim, MaxBulk)
+	}
+	bufs := &bufPool{free: map[int64][]buffer{}, maxIdle: lim.PooledBytes}
+	budget := &byteBudget{limit: lim.InFlightBytes}
+	// take reserves a transfer's bytes for its handler; done gives them
+	// back.
+	take := func(ctx context.Context, n int64) (func(), error) {
+		if n > lim.MaxBulk {
+			return nil, daos.Errorf(daos.ErrInval, "self-test transfer of %d bytes: this server takes at most %d", n, lim.MaxBulk)
+		}
+		if err := budget.acquire(ctx, n); err != nil {
+			return nil, err
+		}
+		return func() { budget.release(n) }, nil
+	}
 	// Ping only echoes: it never blocks, so it runs inline.
 	err := reg.RegisterInline(OpPing, "selftest_ping", rpc.Handle(func(ctx context.Context, in *rpc.Incoming, req *PingMsg) (rpc.Message, error) {
 		return req, nil
@@ -66,6 +105,11 @@ func Register(reg *rpc.Registry) error {
 		h    rpc.Handler
 	}{
 		{OpPull, "selftest_pull", rpc.Handle(func(ctx context.Context, in *rpc.Incoming, req *BulkMsg) (rpc.Message, error) {
+			done, err := take(ctx, req.Bulk.Len)
+			if err != nil {
+				return nil, err
+			}
+			defer done()
 			buf, err := bufs.get(in.Endpoint(), req.Bulk.Len)
 			if err != nil {
 				return nil, err
@@ -74,6 +118,11 @@ func Register(reg *rpc.Registry) error {
 			return nil, in.Pull(ctx, req.Bulk, [][]byte{buf.b})
 		})},
 		{OpPush, "selftest_push", rpc.Handle(func(ctx context.Context, in *rpc.Incoming, req *BulkMsg) (rpc.Message, error) {
+			done, err := take(ctx, req.Bulk.Len)
+			if err != nil {
+				return nil, err
+			}
+			defer done()
 			buf, err := bufs.get(in.Endpoint(), req.Bulk.Len)
 			if err != nil {
 				return nil, err
@@ -98,8 +147,10 @@ func Register(reg *rpc.Registry) error {
 // buffers, they come from the endpoint's registrable memory when the
 // provider has some (ofi: no staging copy per transfer).
 type bufPool struct {
-	mu   sync.Mutex
-	free map[int64][]buffer
+	mu      sync.Mutex
+	free    map[int64][]buffer
+	idle    int64 // bytes in free
+	maxIdle int64
 }
 
 // buffer is a server buffer and, when it came from the endpoint, its
@@ -116,6 +167,10 @@ func (p *bufPool) get(ep *rpc.Endpoint, n int64) (buffer, error) {
 	if l := p.free[n]; len(l) > 0 {
 		b := l[len(l)-1]
 		p.free[n] = l[:len(l)-1]
+		if len(p.free[n]) == 0 {
+			delete(p.free, n) // sizes come from callers: keep no empty ones
+		}
+		p.idle -= int64(len(b.b))
 		p.mu.Unlock()
 		return b, nil
 	}
@@ -126,8 +181,9 @@ func (p *bufPool) get(ep *rpc.Endpoint, n int64) (buffer, error) {
 func (p *bufPool) put(b buffer) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if l := p.free[int64(len(b.b))]; len(l) < buffersPerSize {
+	if l := p.free[int64(len(b.b))]; len(l) < buffersPerSize && p.idle+int64(len(b.b)) <= p.maxIdle {
 		p.free[int64(len(b.b))] = append(l, b)
+		p.idle += int64(len(b.b))
 		return
 	}
 	b.release()
@@ -150,4 +206,49 @@ func (b buffer) release() {
 	if b.mem != nil {
 		_ = b.mem.Free()
 	}
+}
+
+// byteBudget bounds the bytes of transfers running at once.
+type byteBudget struct {
+	mu    sync.Mutex
+	limit int64 // 0: no bound
+	used  int64
+	freed chan struct{} // closed when bytes are given back; made by a waiter
+}
+
+func (b *byteBudget) acquire(ctx context.Context, n int64) error {
+	if b.limit == 0 {
+		return nil
+	}
+	for {
+		b.mu.Lock()
+		if b.used+n <= b.limit {
+			b.used += n
+			b.mu.Unlock()
+			return nil
+		}
+		if b.freed == nil {
+			b.freed = make(chan struct{})
+		}
+		w := b.freed
+		b.mu.Unlock()
+		select {
+		case <-w:
+		case <-ctx.Done():
+			return daos.Errorf(daos.ErrTimedout, "self-test transfer of %d bytes: waited for room: %v", n, ctx.Err())
+		}
+	}
+}
+
+func (b *byteBudget) release(n int64) {
+	if b.limit == 0 {
+		return
+	}
+	b.mu.Lock()
+	b.used -= n
+	if b.freed != nil {
+		close(b.freed)
+		b.freed = nil
+	}
+	b.mu.Unlock()
 }
