@@ -200,6 +200,35 @@ func TestDaosCLIOnThreeServers(t *testing.T) {
 	checkAttrsPropsSnapsObjects(t, run, runJSON)
 	checkListsTargetsACLs(t, run, runJSON, pi.UUID, c2)
 
+	// Clone: files put in c1 through DFS read the same from the clone,
+	// which must be new.
+	tree := filepath.Join(t.TempDir(), "tree")
+	if err := os.MkdirAll(filepath.Join(tree, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i, n := range []int{0, 100, 5<<20 + 3} {
+		b := bytes.Repeat([]byte{byte('a' + i)}, n)
+		if err := os.WriteFile(filepath.Join(tree, "sub", fmt.Sprintf("f%d", i)), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run("fs", "copy", "--src", tree, "--dst", "daos://tank/c1")
+	o = run("container", "clone", "--src", "daos://tank/c1", "--dst", "daos://tank/c1copy")
+	if !strings.Contains(o, "Successfully cloned daos://tank/c1 to daos://tank/c1copy") {
+		t.Errorf("container clone:\n%s", o)
+	}
+	back := t.TempDir()
+	run("fs", "copy", "-s", "daos://tank/c1copy/tree", "-d", back)
+	for i := range 3 {
+		want, _ := os.ReadFile(filepath.Join(tree, "sub", fmt.Sprintf("f%d", i)))
+		got, err := os.ReadFile(filepath.Join(back, "tree", "sub", fmt.Sprintf("f%d", i)))
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("clone f%d: %d bytes (want %d), %v", i, len(got), len(want), err)
+		}
+	}
+	runJSON(-1004, nil, "container", "clone", "--src", "daos://tank/c1", "--dst", "daos://tank/c1copy") // DER_EXIST
+	run("container", "destroy", "tank", "c1copy")
+
 	o = run("container", "destroy", "tank", "c1")
 	if !strings.Contains(o, "Successfully destroyed container c1") {
 		t.Errorf("container destroy:\n%s", o)

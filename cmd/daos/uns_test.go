@@ -78,3 +78,17 @@ func TestContainerPath(t *testing.T) {
 	_, err = os.Stat(linked)
 	require.ErrorIs(t, err, os.ErrNotExist)
 }
+
+func TestParseContURL(t *testing.T) {
+	for _, ok := range []struct{ in, pool, cont string }{
+		{"daos://tank/c1", "tank", "c1"}, {"/tank/c1", "tank", "c1"}, {"daos://tank/c1/", "tank", "c1"},
+	} {
+		p, c, err := parseContURL("--src", ok.in)
+		require.NoError(t, err, ok.in)
+		require.Equal(t, [2]string{ok.pool, ok.cont}, [2]string{p, c})
+	}
+	for _, bad := range []string{"", "tank/c1", "daos://tank", "daos://tank/c1/x", "daos:///c1", "/bad label/c"} {
+		_, _, err := parseContURL("--dst", bad)
+		require.ErrorContains(t, err, "--dst", bad)
+	}
+}

@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/daos-go/daos/pkg/client"
+	"github.com/daos-go/daos/pkg/cmdutil"
+	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/poolsvc"
+)
+
+// cloner is an open container whose objects can be copied (the live
+// handle; fakes lack it).
+type cloner interface {
+	clientContainer() *client.Container
+}
+
+func (c liveCont) clientContainer() *client.Container { return c.Container }
+
+// parseContURL reads daos://pool/cont or /pool/cont, as clone takes them.
+func parseContURL(flag, s string) (pool, cont string, err error) {
+	rest, ok := strings.CutPrefix(s, "daos://")
+	if !ok {
+		rest, ok = strings.CutPrefix(s, "/")
+	}
+	parts := strings.Split(strings.TrimSuffix(rest, "/"), "/")
+	if !ok || len(parts) != 2 || parts[0] == "" || parts[1] == "" {
+		return "", "", daos.Errorf(daos.ErrInval, "%s %q: want daos://<pool>/<container> or /<pool>/<container>", flag, s)
+	}
+	if pool, err = checkID("pool", parts[0]); err != nil {
+		return "", "", daos.Errorf(daos.ErrInval, "%s %q: %v", flag, s, err)
+	}
+	if cont, err = checkID("container", parts[1]); err != nil {
+		return "", "", daos.Errorf(daos.ErrInval, "%s %q: %v", flag, s, err)
+	}
+	return pool, cont, nil
+}
+
+// cloneResult is what `container clone` reports.
+type cloneResult struct {
+	Src     string `json:"src"`
+	Dst     string `json:"dst"`
+	DstUUID string `json:"dst_container_uuid"`
+	Objects uint64 `json:"objects"`
+	Dkeys   uint64 `json:"dkeys"`
+	Akeys   uint64 `json:"akeys"`
+	Bytes   uint64 `json:"bytes"`
+}
+
+// cloneProps are the source's properties a clone is created with: all
+// but those that name or describe the source itself.
+func cloneProps(src *poolsvc.ContInfo) map[string]string {
+	out := map[string]string{}
+	for k, v := range src.Props {
+		switch k {
+		case "label", "layout_type", "layout_version", "status", "alloc_oid", "owner", "group", "acl":
+			continue
+		}
+		d, err := poolsvc.LookupContProp(k)
+		if err != nil || d.Access == poolsvc.ContReadOnly {
+			continue
+		}
+		// A value shown for a default (oclass "auto") is not one a
+		// create takes: leaving it out gives the same default.
+		if _, err := d.Parse(v); err != nil {
+			continue
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// contCloneCommand is `daos container clone --src daos://p/c --dst
+// daos://p/new`: a new container (labelled by --dst) with the source's
+// type and properties and a copy of its objects as of a snapshot taken
+// for the purpose (removed afterwards).
+func contCloneCommand(g *globals) *cobra.Command {
+	var srcURL, dstURL string
+	cmd := &cobra.Command{
+		Use:   "clone --src daos://<pool>/<container> --dst daos://<pool>/<new container>",
+		Short: "Copy a container's objects into a new container",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			sp, sc, err := parseContURL("--src", srcURL)
+			if err != nil {
+				return err
+			}
+			dp, dc, err := parseContURL("--dst", dstURL)
+			if err != nil {
+				return err
+			}
+			var res cloneResult
+			err = g.withCont(cmd, sp, sc, true, func(ctx context.Context, _ poolHandle, sh contHandle) error {
+				src, ok := sh.(cloner)
+				if !ok {
+					return daos.Errorf(daos.ErrNotsupported, "container clone is not available through this handle")
+				}
+				return g.withPool(cmd, dp, client.RW, func(_ context.Context, dpool poolHandle) error {
+					// The clone runs for as long as it takes; withPool's
+					// deadline is for the quick calls around it.
+					var progress io.Writer
+					if !g.json && isTerminal(cmd.ErrOrStderr()) {
+						progress = cmd.ErrOrStderr()
+					}
+					return cloneInto(context.WithoutCancel(ctx), progress, src.clientContainer(), sh, dpool, dc, &res)
+				})
+			})
+			if err != nil {
+				return err
+			}
+			res.Src, res.Dst = srcURL, dstURL
+			return cmdutil.Printer{JSON: &g.json, Out: cmd.OutOrStdout()}.Print(res, func(w io.Writer) error {
+				_, err := fmt.Fprintf(w, "Successfully cloned %s to %s (container %s)\n    Objects: %d\n    Dkeys:   %d\n    Akeys:   %d\n    Bytes:   %d\n",
+					res.Src, res.Dst, res.DstUUID, res.Objects, res.Dkeys, res.Akeys, res.Bytes)
+				return err
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&srcURL, "src", "S", "", "the container to copy: daos://<pool>/<container> (or /<pool>/<container>)")
+	f.StringVarP(&dstURL, "dst", "D", "", "the new container: daos://<pool>/<label> (it must not exist)")
+	_ = cmd.MarkFlagRequired("src")
+	_ = cmd.MarkFlagRequired("dst")
+	return cmd
+}
+
+// cloneInto creates container label in dst like src and copies src's
+// objects into it as of a snapshot; a failed clone removes the new
+// container again.
+func cloneInto(ctx context.Context, progressTo io.Writer, src *client.Container, sh contHandle, dst poolHandle, label string, res *cloneResult) error {
+	if _, err := dst.QueryContainer(ctx, label); err == nil {
+		return daos.Errorf(daos.ErrExist, "clone: destination container %s already exists (a clone makes a new one)", label)
+	} else if !errors.Is(err, daos.ErrNonexist) {
+		return fmt.Errorf("clone: look for destination container %s: %w", label, err)
+	}
+	if src.Info == nil {
+		return daos.Errorf(daos.ErrProto, "clone: the source container's properties are unknown")
+	}
+	snapName := fmt.Sprintf("clone-%d", time.Now().UnixNano())
+	epoch, err := sh.CreateSnap(ctx, snapName)
+	if err != nil {
+		return fmt.Errorf("clone: snapshot the source: %w", err)
+	}
+	defer func() { _ = sh.DestroySnap(ctx, epoch, "") }()
+
+	made, err := dst.CreateContainer(ctx, label, src.Info.Type, cloneProps(src.Info))
+	if err != nil {
+		return fmt.Errorf("clone: create %s: %w", label, err)
+	}
+	keep := false
+	defer func() {
+		if !keep {
+			_ = dst.DestroyContainer(ctx, made.UUID, true)
+		}
+	}()
+	dh, err := dst.OpenCont(ctx, made.UUID, client.RW)
+	if err != nil {
+		return fmt.Errorf("clone: open %s: %w", label, err)
+	}
+	defer dh.Close(ctx)
+	dc, ok := dh.(cloner)
+	if !ok {
+		return daos.Errorf(daos.ErrNotsupported, "container clone is not available through this handle")
+	}
+	to := dc.clientContainer()
+	// Ids the source handed out are the clone's too: new objects in the
+	// clone must not take them.
+	if n := src.Info.AllocedOID; n > 0 {
+		if _, err := to.AllocOIDs(ctx, n); err != nil {
+			return fmt.Errorf("clone: reserve the source's %d object ids: %w", n, err)
+		}
+	}
+	var progress func(client.CloneStats)
+	if progressTo != nil {
+		progress = func(s client.CloneStats) { fmt.Fprintf(progressTo, "\r%d objects, %d bytes", s.Objects, s.Bytes) }
+	}
+	st, err := client.Clone(ctx, src, to, epoch, progress)
+	if progress != nil {
+		fmt.Fprintln(progressTo)
+	}
+	if err != nil {
+		return fmt.Errorf("clone %s into %s (removed again): %w", label, made.UUID, err)
+	}
+	keep = true
+	*res = cloneResult{DstUUID: made.UUID, Objects: st.Objects, Dkeys: st.Dkeys, Akeys: st.Akeys, Bytes: st.Bytes}
+	return nil
+}
