@@ -85,7 +85,7 @@ func newRootWith(connect connector, attach attacher) *cobra.Command {
 	pf.BoolVar(&g.debug, "debug", false, "enable debug output")
 	pf.BoolVar(&g.verbose, "verbose", false, "enable verbose output")
 	pf.StringVarP(&g.sysName, "sys-name", "G", agentclient.DefaultSystem, "DAOS system name")
-	root.AddCommand(poolCommand(g), containerCommand(g), objectCommand(g), systemCommand(g), filesystemCommand(g), healthCommand(g))
+	root.AddCommand(poolCommand(g), containerCommand(g), objectCommand(g), systemCommand(g), filesystemCommand(g), healthCommand(g), serverVersionCommand(g))
 	withPathFlags(root)
 	return root
 }

@@ -75,6 +75,28 @@ func systemCommand(g *globals) *cobra.Command {
 	return sys
 }
 
+// serverVersionCommand is `daos server-version`: the servers' version as
+// the agent's attach info carries it.
+func serverVersionCommand(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "server-version",
+		Short: "Print the DAOS servers' version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return g.withAgent(cmd, func(_ context.Context, s agentSession) error {
+				b := newSystemInfo(s.AttachInfo()).Build
+				if b == nil {
+					return daos.Errorf(daos.ErrNonexist, "server-version: the servers did not report a version")
+				}
+				return cmdutil.Printer{JSON: &g.json, Out: cmd.OutOrStdout()}.Print(b, func(w io.Writer) error {
+					_, err := fmt.Fprintf(w, "daos_server version %d.%d.%d\n", b.Major, b.Minor, b.Patch)
+					return err
+				})
+			})
+		},
+	}
+}
+
 // systemInfo is `daos system query`'s answer.
 type systemInfo struct {
 	Sys         string     `json:"system_name"`

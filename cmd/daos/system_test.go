@@ -67,6 +67,10 @@ func TestSystemQuery(t *testing.T) {
 	if len(got.Ranks) != 2 || got.Ranks[0] != (rankURI{0, "ofi+tcp://127.0.0.2:31416"}) || got.Sys != "daos_server" {
 		t.Errorf("json answer %+v", got)
 	}
+	out, errOut, code = runAgent(t, a, nil, "server-version")
+	if code != 0 || out != "daos_server version 2.6.0\n" {
+		t.Errorf("server-version: %d %q %s", code, out, errOut)
+	}
 	if _, errOut, code := runAgent(t, a, nil, "system", "query", "extra"); code == 0 || !strings.Contains(errOut, "unknown command") && !strings.Contains(errOut, "accepts 0 arg") {
 		t.Errorf("an argument is refused: %d %s", code, errOut)
 	}
