@@ -71,7 +71,7 @@ func containerCommand(g *globals) *cobra.Command {
 		contQueryCommand(g), contDestroyCommand(g), contGetPropCommand(g), contSetPropCommand(g),
 		contCreateSnapCommand(g), contListSnapsCommand(g), contDestroySnapCommand(g),
 		contGetACLCommand(g), contOverwriteACLCommand(g), contUpdateACLCommand(g), contDeleteACLCommand(g), contSetOwnerCommand(g), contListObjectsCommand(g), contEvictCommand(g),
-		contLinkCommand(g), contUnlinkCommand(g), contCloneCommand(g))
+		contLinkCommand(g), contUnlinkCommand(g), contCloneCommand(g), contCheckCommand(g))
 	cont.AddCommand(attrCommands(g, contScope)...)
 	return cont
 }

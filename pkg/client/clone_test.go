@@ -94,3 +94,47 @@ func TestClone(t *testing.T) {
 		require.Zero(t, sizes[0], "a punched dkey stays gone")
 	}
 }
+
+// TestCheck reads a whole container back; a target that fails makes
+// problems of the values on it, and the check goes on past them.
+func TestCheck(t *testing.T) {
+	ctx := context.Background()
+	c, all := cluster(t)
+	iod := []daos.IOD{{Name: []byte("v"), Type: daos.IODSingle, Size: 100}}
+	for i := range 24 {
+		o, err := c.Object(oidOf(t, c, "S1", uint64(700+i)))
+		require.NoError(t, err)
+		for d := range 3 {
+			_, err = o.Update(ctx, []byte(fmt.Sprintf("d%d", d)), iod, [][]byte{bytes.Repeat([]byte{byte(i)}, 100)}, 0)
+			require.NoError(t, err)
+		}
+	}
+	st, problems, err := client.Check(ctx, c, 0, nil)
+	require.NoError(t, err)
+	require.Empty(t, problems)
+	require.Equal(t, client.CloneStats{Objects: 24, Dkeys: 72, Akeys: 72, Bytes: 7200}, st)
+
+	// Close the last object's target once the check has listed the
+	// objects and read the first: what lives there cannot be read.
+	objs, err := c.ListObjects(ctx, 0)
+	require.NoError(t, err)
+	o, err := c.Object(objs[len(objs)-1])
+	require.NoError(t, err)
+	l, err := o.Layout()
+	require.NoError(t, err)
+	victim := l.Group(0)[0]
+	closed := false
+	st, problems, err = client.Check(ctx, c, 0, func(client.CloneStats) {
+		if !closed {
+			closed = true
+			require.NoError(t, all[victim.Rank][victim.Target].Close())
+		}
+	})
+	require.NoError(t, err, "a failing target is a problem, not the end of the check")
+	require.Equal(t, uint64(24), st.Objects)
+	require.NotEmpty(t, problems)
+	require.Less(t, len(problems), 24, "objects elsewhere are still read")
+	for _, p := range problems {
+		require.Error(t, p.Err)
+	}
+}
