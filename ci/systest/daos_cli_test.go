@@ -227,7 +227,7 @@ func TestDaosCLIOnThreeServers(t *testing.T) {
 		}
 	}
 	runJSON(-1004, nil, "container", "clone", "--src", "daos://tank/c1", "--dst", "daos://tank/c1copy") // DER_EXIST
-	o = run("container", "check", "--path", "", "tank", "c1copy")
+	o = run("container", "check", "tank", "c1copy")
 	if !strings.Contains(o, "No problems found") || !strings.Contains(o, "bytes read") {
 		t.Errorf("container check:\n%s", o)
 	}
