@@ -231,6 +231,10 @@ func TestDaosCLIOnThreeServers(t *testing.T) {
 	if !strings.Contains(o, "No problems found") || !strings.Contains(o, "bytes read") {
 		t.Errorf("container check:\n%s", o)
 	}
+	o = run("fs", "check", "tank", "c1copy", "-f", "print,verify,evict")
+	if !strings.Contains(o, "No leaked objects") || !strings.Contains(o, "0 problem(s)") || !strings.Contains(o, "Evicted") {
+		t.Errorf("fs check:\n%s", o)
+	}
 	run("container", "destroy", "tank", "c1copy")
 
 	o = run("container", "destroy", "tank", "c1")

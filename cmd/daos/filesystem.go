@@ -59,7 +59,7 @@ func filesystemCommand(g *globals) *cobra.Command {
 		Short:   "Copy data to and from POSIX containers and manage their files' attributes",
 	}
 	cmd.AddCommand(fsCopyCommand(g), fsGetAttrCommand(g), fsSetAttrCommand(g), fsQueryCommand(g),
-		fsScanCommand(g), fsChmodCommand(g),
+		fsScanCommand(g), fsChmodCommand(g), fsCheckCommand(g),
 		fsResetCommand(g, "reset-attr", "object class and chunk size", true, true),
 		fsResetCommand(g, "reset-oclass", "object class", true, false),
 		fsResetCommand(g, "reset-chunk-size", "chunk size", false, true))

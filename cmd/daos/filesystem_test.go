@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -211,5 +212,45 @@ func TestFilesystemScanAndChmod(t *testing.T) {
 		_, errOut, code = run(t, f, "fs", "chmod", "tank", "c1", "--dfs-path", "/data/a/small", "-m", bad)
 		require.NotEqual(t, 0, code, bad)
 		require.Contains(t, errOut, "--mode", bad)
+	}
+}
+
+func TestFilesystemCheck(t *testing.T) {
+	f := posixPool(t)
+	ctx := context.Background()
+	fs := f.cont.fs
+	for _, n := range []string{"a", "b"} {
+		o, err := fs.Open(ctx, nil, n, syscall.S_IFREG|0o644, syscall.O_RDWR|syscall.O_CREAT|syscall.O_EXCL, 0, 0, "")
+		require.NoError(t, err)
+		require.NoError(t, fs.Write(ctx, o, [][]byte{[]byte("data " + n)}, 0))
+		require.NoError(t, o.Release())
+	}
+	out, errOut, code := run(t, f, "fs", "check", "tank", "c1")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "No leaked objects")
+	oid, err := fs.RemoveKeep(ctx, nil, "b")
+	require.NoError(t, err)
+	out, errOut, code = run(t, f, "fs", "check", "tank", "c1", "-f", "print")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "Leaked objects (1):\n  "+oid.String())
+
+	out, errOut, code = run(t, f, "-j", "fs", "check", "tank", "c1", "-f", "relink", "-n", "r1")
+	require.Equal(t, 0, code, errOut)
+	var env struct {
+		Response fsCheckReport `json:"response"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &env), out)
+	require.Equal(t, []string{oid.String()}, env.Response.Leaked)
+	require.Equal(t, 1, env.Response.Relinked)
+	require.Equal(t, "/lost+found/r1", env.Response.RelinkDir)
+	_, err = fs.Lookup(ctx, "/lost+found/r1/"+oid.String(), syscall.O_RDONLY)
+	require.NoError(t, err)
+
+	for _, bad := range []struct{ flags, want string }{
+		{"remove,relink", "exclude each other"}, {"print,bogus", "bogus"},
+	} {
+		_, errOut, code = run(t, f, "fs", "check", "tank", "c1", "-f", bad.flags)
+		require.NotEqual(t, 0, code, bad.flags)
+		require.Contains(t, errOut, bad.want)
 	}
 }
