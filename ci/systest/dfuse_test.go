@@ -578,6 +578,20 @@ func TestDfuse(t *testing.T) {
 	if b, err := os.ReadFile(filepath.Join(mnt2, "uns", "inner.txt")); err != nil || string(b) != "in the linked container" {
 		t.Fatalf("second mount through the link: %q, %v\n%s", b, err, p2.log)
 	}
+	// A change through the second mount shows in the first at once after
+	// daos fs evict (without it, only when the caches time out).
+	if b, err := os.ReadFile(at("r2")); err != nil || string(b) != "one" {
+		fail("r2 before the second mount's change: %q, %v", b, err)
+	}
+	if err := os.WriteFile(filepath.Join(mnt2, "r2"), []byte("new"), 0o600); err != nil {
+		t.Fatalf("second mount rewrite r2: %v\n%s", err, p2.log)
+	}
+	if out, err := daosCmd("fs", "evict", at("r2")); err != nil || !strings.Contains(out, "Evicted") {
+		fail("daos fs evict: %v\n%s", err, out)
+	}
+	if b, err := os.ReadFile(at("r2")); err != nil || string(b) != "new" {
+		fail("r2 after evict: %q, %v", b, err)
+	}
 	if err := os.WriteFile(filepath.Join(mnt2, "from2"), []byte("2"), 0o644); err != nil {
 		t.Fatalf("second mount write: %v\n%s", err, p2.log)
 	}

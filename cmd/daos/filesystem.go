@@ -59,7 +59,7 @@ func filesystemCommand(g *globals) *cobra.Command {
 		Short:   "Copy data to and from POSIX containers and manage their files' attributes",
 	}
 	cmd.AddCommand(fsCopyCommand(g), fsGetAttrCommand(g), fsSetAttrCommand(g), fsQueryCommand(g),
-		fsScanCommand(g), fsChmodCommand(g), fsCheckCommand(g),
+		fsScanCommand(g), fsChmodCommand(g), fsCheckCommand(g), fsEvictCommand(g),
 		fsResetCommand(g, "reset-attr", "object class and chunk size", true, true),
 		fsResetCommand(g, "reset-oclass", "object class", true, false),
 		fsResetCommand(g, "reset-chunk-size", "chunk size", false, true))
@@ -523,6 +523,39 @@ func fsResetCommand(g *globals, use, what string, oclass, chunk bool) *cobra.Com
 	}
 	o.register(cmd)
 	return cmd
+}
+
+// fsEvictCommand is `daos filesystem evict <path>`: the dfuse mount
+// holding path drops what it and the kernel cache of it (DAOS's dfuse
+// takes an ioctl; ours an extended attribute it never stores).
+func fsEvictCommand(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "evict <path>",
+		Short: "Drop what a dfuse mount caches of a path (attributes, data, its name)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p := args[0]
+			err := unix.Lsetxattr(p, dfuse.EvictXattr, nil, 0)
+			switch {
+			case errors.Is(err, unix.ENOTSUP) || errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES):
+				// A file system that is not a dfuse mount refuses (or
+				// would store) the attribute: ask it to be sure.
+				return daos.Errorf(daos.ErrInval, "%s is not in a dfuse mount (%v)", p, err)
+			case err != nil:
+				return fmt.Errorf("evict %s: %w", p, err)
+			}
+			// A file system that takes user attributes stores it instead:
+			// a dfuse mount never does.
+			if _, gerr := unix.Lgetxattr(p, dfuse.EvictXattr, nil); gerr == nil {
+				_ = unix.Lremovexattr(p, dfuse.EvictXattr)
+				return daos.Errorf(daos.ErrInval, "%s is not in a dfuse mount", p)
+			}
+			return cmdutil.Printer{JSON: &g.json, Out: cmd.OutOrStdout()}.Print(map[string]string{"path": p}, func(w io.Writer) error {
+				_, err := fmt.Fprintf(w, "Evicted %s from the dfuse cache\n", p)
+				return err
+			})
+		},
+	}
 }
 
 // fsQueryResult is what `fs query` reports of a dfuse mount.

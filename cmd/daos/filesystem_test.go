@@ -254,3 +254,15 @@ func TestFilesystemCheck(t *testing.T) {
 		require.Contains(t, errOut, bad.want)
 	}
 }
+
+// TestFilesystemEvictOutsideDfuse: a path outside any dfuse mount is
+// refused by name, and no attribute is left on it.
+func TestFilesystemEvictOutsideDfuse(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "f")
+	require.NoError(t, os.WriteFile(p, nil, 0o644))
+	_, errOut, code := run(t, &fakePool{}, "fs", "evict", p)
+	require.NotEqual(t, 0, code)
+	require.Contains(t, errOut, "not in a dfuse mount")
+	_, err := unix.Lgetxattr(p, "user.daos.dfuse.evict", nil)
+	require.Error(t, err, "the attribute was not left behind")
+}

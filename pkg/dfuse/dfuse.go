@@ -810,7 +810,25 @@ func (n *node) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
 const (
 	UNSXattr   = "user.daos"
 	QueryXattr = "user.daos.dfuse.query"
+	// EvictXattr, set (to anything) on a path, drops what the mount and
+	// the kernel cache of it (`daos filesystem evict`); it is never
+	// stored.
+	EvictXattr = "user.daos.dfuse.evict"
 )
+
+// evict forgets what is cached of the node: its attributes and the
+// absence of a capability attribute here, its data pages and its name in
+// the kernel, so that the next access asks the container.
+func (n *node) evict() {
+	n.forgetAttr()
+	n.mu.Lock()
+	n.noCapAt = time.Time{}
+	n.mu.Unlock()
+	_ = n.NotifyContent(0, 0)
+	if name, parent := n.Parent(); parent != nil {
+		_ = parent.NotifyEntry(name)
+	}
+}
 
 // Query is the value of QueryXattr.
 type Query struct {
@@ -860,6 +878,10 @@ func (n *node) Getxattr(ctx context.Context, attr string, dest []byte) (uint32, 
 
 func (n *node) Setxattr(ctx context.Context, attr string, data []byte, flags uint32) syscall.Errno {
 	ctx = settle(ctx)
+	if attr == EvictXattr {
+		n.evict()
+		return 0
+	}
 	if _, own := n.mountXattr(attr); own {
 		return syscall.EPERM
 	}
