@@ -106,9 +106,12 @@ type fakeCont struct {
 	snaps  []poolsvc.Snap
 	next   daos.Epoch
 	pm     *placement.PoolMap
-	acl    *client.ContACL // made on first use (acl_test.go)
-	fs     *dfs.FS         // what MountDFS mounts (filesystem_test.go)
+	acl    *client.ContACL   // made on first use (acl_test.go)
+	fs     *dfs.FS           // what MountDFS mounts (filesystem_test.go)
+	cc     *client.Container // the client container under fs, for repairs
 }
+
+func (c *fakeCont) clientContainer() *client.Container { return c.cc }
 
 func newFakeCont() *fakeCont {
 	pm, err := placement.NewPoolMap([]placement.RankSpec{{Rank: 0, Targets: 4, FaultPath: "/n0"},

@@ -24,6 +24,15 @@ type cloner interface {
 
 func (c liveCont) clientContainer() *client.Container { return c.Container }
 
+// rawCont is the client container under h, if it has one.
+func rawCont(h contHandle) (*client.Container, bool) {
+	c, ok := h.(cloner)
+	if !ok || c.clientContainer() == nil {
+		return nil, false
+	}
+	return c.clientContainer(), true
+}
+
 // parseContURL reads daos://pool/cont or /pool/cont, as clone takes them.
 func parseContURL(flag, s string) (pool, cont string, err error) {
 	rest, ok := strings.CutPrefix(s, "daos://")
@@ -98,7 +107,7 @@ func contCloneCommand(g *globals) *cobra.Command {
 			}
 			var res cloneResult
 			err = g.withCont(cmd, sp, sc, true, func(ctx context.Context, _ poolHandle, sh contHandle) error {
-				src, ok := sh.(cloner)
+				src, ok := rawCont(sh)
 				if !ok {
 					return daos.Errorf(daos.ErrNotsupported, "container clone is not available through this handle")
 				}
@@ -109,7 +118,7 @@ func contCloneCommand(g *globals) *cobra.Command {
 					if !g.json && isTerminal(cmd.ErrOrStderr()) {
 						progress = cmd.ErrOrStderr()
 					}
-					return cloneInto(context.WithoutCancel(ctx), progress, src.clientContainer(), sh, dpool, dc, &res)
+					return cloneInto(context.WithoutCancel(ctx), progress, src, sh, dpool, dc, &res)
 				})
 			})
 			if err != nil {
@@ -165,11 +174,10 @@ func cloneInto(ctx context.Context, progressTo io.Writer, src *client.Container,
 		return fmt.Errorf("clone: open %s: %w", label, err)
 	}
 	defer dh.Close(ctx)
-	dc, ok := dh.(cloner)
+	to, ok := rawCont(dh)
 	if !ok {
 		return daos.Errorf(daos.ErrNotsupported, "container clone is not available through this handle")
 	}
-	to := dc.clientContainer()
 	// Ids the source handed out are the clone's too: new objects in the
 	// clone must not take them.
 	if n := src.Info.AllocedOID; n > 0 {
@@ -232,11 +240,11 @@ func contCheckCommand(g *globals) *cobra.Command {
 			}
 			rep := checkReport{Problems: []checkProblem{}}
 			err = g.withCont(cmd, pool, cont, false, func(ctx context.Context, _ poolHandle, h contHandle) error {
-				c, ok := h.(cloner)
+				c, ok := rawCont(h)
 				if !ok {
 					return daos.Errorf(daos.ErrNotsupported, "container check is not available through this handle")
 				}
-				st, problems, err := client.Check(context.WithoutCancel(ctx), c.clientContainer(), epoch, nil)
+				st, problems, err := client.Check(context.WithoutCancel(ctx), c, epoch, nil)
 				if err != nil {
 					return err
 				}

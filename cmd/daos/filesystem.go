@@ -60,6 +60,7 @@ func filesystemCommand(g *globals) *cobra.Command {
 	}
 	cmd.AddCommand(fsCopyCommand(g), fsGetAttrCommand(g), fsSetAttrCommand(g), fsQueryCommand(g),
 		fsScanCommand(g), fsChmodCommand(g), fsCheckCommand(g), fsEvictCommand(g),
+		fsFixSBCommand(g), fsFixRootCommand(g), fsFixEntryCommand(g),
 		fsResetCommand(g, "reset-attr", "object class and chunk size", true, true),
 		fsResetCommand(g, "reset-oclass", "object class", true, false),
 		fsResetCommand(g, "reset-chunk-size", "chunk size", false, true))

@@ -15,6 +15,7 @@ import (
 	"github.com/daos-go/daos/pkg/client/clienttest"
 	"github.com/daos-go/daos/pkg/daos"
 	"github.com/daos-go/daos/pkg/dfs"
+	"github.com/daos-go/daos/pkg/placement"
 	"github.com/daos-go/daos/pkg/uns"
 )
 
@@ -35,7 +36,7 @@ func posixPool(t *testing.T) *fakePool {
 	fs, err := dfs.Mount(ctx, c, dfs.RDWR, dfs.WithOIDAllocator(&clienttest.OIDs{}))
 	require.NoError(t, err)
 	fc := newFakeCont()
-	fc.fs = fs
+	fc.fs, fc.cc = fs, c
 	return &fakePool{cont: fc}
 }
 
@@ -265,4 +266,44 @@ func TestFilesystemEvictOutsideDfuse(t *testing.T) {
 	require.Contains(t, errOut, "not in a dfuse mount")
 	_, err := unix.Lgetxattr(p, "user.daos.dfuse.evict", nil)
 	require.Error(t, err, "the attribute was not left behind")
+}
+
+func TestFilesystemRepairs(t *testing.T) {
+	f := posixPool(t)
+	ctx := context.Background()
+	src := filepath.Join(t.TempDir(), "data")
+	require.NoError(t, os.MkdirAll(src, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(src, "f"), []byte("payload"), 0o644))
+	_, errOut, code := run(t, f, "fs", "copy", "--src", src, "--dst", "daos://tank/c1")
+	require.Equal(t, 0, code, errOut)
+
+	// Lose the superblock; fix-sb brings the tree back with new defaults.
+	sbOID, err := placement.GenerateOID(daos.ObjectID{Hi: 1}, placement.OTMultiHashed, placement.Name2ID("S1"), 0, placement.PoolShape{})
+	require.NoError(t, err)
+	sb, err := f.cont.cc.Object(sbOID)
+	require.NoError(t, err)
+	require.NoError(t, sb.PunchAkeys(ctx, []byte("/"), [][]byte{[]byte("sb"), []byte("e")}, 0))
+	_, err = dfs.Mount(ctx, f.cont.cc, dfs.RDONLY)
+	require.Error(t, err)
+	out, errOut, code := run(t, f, "fs", "fix-sb", "tank", "c1", "-z", "128KiB")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "linked to the existing root directory")
+	fs, err := dfs.Mount(ctx, f.cont.cc, dfs.RDWR)
+	require.NoError(t, err)
+	require.Equal(t, uint64(128<<10), fs.Attr().ChunkSize)
+	_, err = fs.Lookup(ctx, "/data/f", syscall.O_RDONLY)
+	require.NoError(t, err)
+
+	_, errOut, code = run(t, f, "fs", "fix-root", "tank", "c1")
+	require.NotEqual(t, 0, code, "the root entry is there")
+	require.Contains(t, errOut, "exists")
+	out, errOut, code = run(t, f, "fs", "fix-entry", "tank", "c1", "--dfs-path", "/data/f")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "was sound")
+	out, errOut, code = run(t, f, "fs", "fix-entry", "tank", "c1", "--dfs-path", "/data/f", "-z", "8KiB")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "Entry /data/f fixed")
+	_, errOut, code = run(t, f, "fs", "fix-sb", "tank", "c1", "-M", "eventual")
+	require.NotEqual(t, 0, code)
+	require.Contains(t, errOut, "--mode")
 }

@@ -113,11 +113,11 @@ func runFSCheck(ctx context.Context, h contHandle, write bool, name string, rep 
 	if err != nil || !rep.flags["verify"] {
 		return err
 	}
-	c, ok := h.(cloner)
+	c, ok := rawCont(h)
 	if !ok {
 		return daos.Errorf(daos.ErrNotsupported, "fs check: verify is not available through this handle")
 	}
-	st, problems, err := client.Check(ctx, c.clientContainer(), 0, nil)
+	st, problems, err := client.Check(ctx, c, 0, nil)
 	if err != nil {
 		return err
 	}
