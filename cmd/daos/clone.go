@@ -228,15 +228,9 @@ func contCheckCommand(g *globals) *cobra.Command {
 		Short: "Read every object of a container back and report what cannot be read",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			pool, cont, err := contArgs(args)
+			pool, cont, epoch, err := contEpochArgs(args, epc)
 			if err != nil {
 				return err
-			}
-			var epoch daos.Epoch
-			if epc != "" {
-				if epoch, err = parseEpoch("--epc", epc); err != nil {
-					return err
-				}
 			}
 			rep := checkReport{Problems: []checkProblem{}}
 			err = g.withCont(cmd, pool, cont, false, func(ctx context.Context, _ poolHandle, h contHandle) error {
@@ -249,9 +243,7 @@ func contCheckCommand(g *globals) *cobra.Command {
 					return err
 				}
 				rep.Objects, rep.Dkeys, rep.Akeys, rep.Bytes = st.Objects, st.Dkeys, st.Akeys, st.Bytes
-				for _, p := range problems {
-					rep.Problems = append(rep.Problems, checkProblem{OID: p.OID.String(), Dkey: string(p.Dkey), Akey: string(p.Akey), Error: p.Err.Error()})
-				}
+				rep.Problems = checkProblems(problems)
 				return nil
 			})
 			if err != nil {
@@ -264,16 +256,7 @@ func contCheckCommand(g *globals) *cobra.Command {
 					b.WriteString("No problems found\n")
 				} else {
 					fmt.Fprintf(&b, "Problems (%d):\n", len(rep.Problems))
-					for _, p := range rep.Problems {
-						fmt.Fprintf(&b, "  object %s", p.OID)
-						if p.Dkey != "" {
-							fmt.Fprintf(&b, " dkey %q", p.Dkey)
-						}
-						if p.Akey != "" {
-							fmt.Fprintf(&b, " akey %q", p.Akey)
-						}
-						fmt.Fprintf(&b, ": %s\n", p.Error)
-					}
+					writeProblems(&b, rep.Problems)
 				}
 				_, err := io.WriteString(w, b.String())
 				return err
@@ -289,4 +272,27 @@ func contCheckCommand(g *globals) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&epc, "epc", "", "check the container as it was at this epoch (a snapshot's; default: now)")
 	return cmd
+}
+
+// writeProblems lists what a check could not read, one per line.
+func writeProblems(b *strings.Builder, problems []checkProblem) {
+	for _, p := range problems {
+		fmt.Fprintf(b, "  object %s", p.OID)
+		if p.Dkey != "" {
+			fmt.Fprintf(b, " dkey %q", p.Dkey)
+		}
+		if p.Akey != "" {
+			fmt.Fprintf(b, " akey %q", p.Akey)
+		}
+		fmt.Fprintf(b, ": %s\n", p.Error)
+	}
+}
+
+// checkProblems turns Check's problems into the report's.
+func checkProblems(problems []client.CheckProblem) []checkProblem {
+	out := []checkProblem{}
+	for _, p := range problems {
+		out = append(out, checkProblem{OID: p.OID.String(), Dkey: string(p.Dkey), Akey: string(p.Akey), Error: p.Err.Error()})
+	}
+	return out
 }

@@ -121,11 +121,7 @@ func runFSCheck(ctx context.Context, h contHandle, write bool, name string, rep 
 	if err != nil {
 		return err
 	}
-	v := &checkReport{Objects: st.Objects, Dkeys: st.Dkeys, Akeys: st.Akeys, Bytes: st.Bytes, Problems: []checkProblem{}}
-	for _, p := range problems {
-		v.Problems = append(v.Problems, checkProblem{OID: p.OID.String(), Dkey: string(p.Dkey), Akey: string(p.Akey), Error: p.Err.Error()})
-	}
-	rep.Verified = v
+	rep.Verified = &checkReport{Objects: st.Objects, Dkeys: st.Dkeys, Akeys: st.Akeys, Bytes: st.Bytes, Problems: checkProblems(problems)}
 	return nil
 }
 
@@ -151,9 +147,7 @@ func printFSCheck(w io.Writer, r *fsCheckReport) error {
 	}
 	if v := r.Verified; v != nil {
 		fmt.Fprintf(&b, "Verified %d objects, %d bytes read: %d problem(s)\n", v.Objects, v.Bytes, len(v.Problems))
-		for _, p := range v.Problems {
-			fmt.Fprintf(&b, "  object %s dkey %q akey %q: %s\n", p.OID, p.Dkey, p.Akey, p.Error)
-		}
+		writeProblems(&b, v.Problems)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

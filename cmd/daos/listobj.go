@@ -17,6 +17,16 @@ type objectLister interface {
 	ListObjects(ctx context.Context, epoch daos.Epoch) ([]daos.ObjectID, error)
 }
 
+// contEpochArgs checks <pool> <cont> and an optional --epc (0 when not
+// given: now).
+func contEpochArgs(args []string, epc string) (pool, cont string, epoch daos.Epoch, err error) {
+	if pool, cont, err = contArgs(args); err != nil || epc == "" {
+		return pool, cont, 0, err
+	}
+	epoch, err = parseEpoch("--epc", epc)
+	return pool, cont, epoch, err
+}
+
 // contListObjectsCommand is `daos container list-objects <pool> <cont>`.
 func contListObjectsCommand(g *globals) *cobra.Command {
 	var epc string
@@ -26,15 +36,9 @@ func contListObjectsCommand(g *globals) *cobra.Command {
 		Short:   "List the ids of a container's objects",
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			pool, cont, err := contArgs(args)
+			pool, cont, epoch, err := contEpochArgs(args, epc)
 			if err != nil {
 				return err
-			}
-			var epoch daos.Epoch
-			if epc != "" {
-				if epoch, err = parseEpoch("--epc", epc); err != nil {
-					return err
-				}
 			}
 			return g.withCont(cmd, pool, cont, false, func(ctx context.Context, _ poolHandle, c contHandle) error {
 				l, ok := c.(objectLister)

@@ -81,16 +81,22 @@ func RegisterLimited(reg *rpc.Registry, lim Limits) error {
 	}
 	bufs := &bufPool{free: map[int64][]buffer{}, maxIdle: lim.PooledBytes}
 	budget := &byteBudget{limit: lim.InFlightBytes}
-	// take reserves a transfer's bytes for its handler; done gives them
-	// back.
-	take := func(ctx context.Context, n int64) (func(), error) {
+	// withBuffer runs fn on a buffer for a transfer of n bytes, within
+	// the budget: the transfer's bytes are reserved until fn returns.
+	withBuffer := func(ctx context.Context, in *rpc.Incoming, n int64, fn func(b []byte) (rpc.Message, error)) (rpc.Message, error) {
 		if n > lim.MaxBulk {
 			return nil, daos.Errorf(daos.ErrInval, "self-test transfer of %d bytes: this server takes at most %d", n, lim.MaxBulk)
 		}
 		if err := budget.acquire(ctx, n); err != nil {
 			return nil, err
 		}
-		return func() { budget.release(n) }, nil
+		defer budget.release(n)
+		buf, err := bufs.get(in.Endpoint(), n)
+		if err != nil {
+			return nil, err
+		}
+		defer bufs.put(buf)
+		return fn(buf.b)
 	}
 	// Ping only echoes: it never blocks, so it runs inline.
 	err := reg.RegisterInline(OpPing, "selftest_ping", rpc.Handle(func(ctx context.Context, in *rpc.Incoming, req *PingMsg) (rpc.Message, error) {
@@ -105,34 +111,18 @@ func RegisterLimited(reg *rpc.Registry, lim Limits) error {
 		h    rpc.Handler
 	}{
 		{OpPull, "selftest_pull", rpc.Handle(func(ctx context.Context, in *rpc.Incoming, req *BulkMsg) (rpc.Message, error) {
-			done, err := take(ctx, req.Bulk.Len)
-			if err != nil {
-				return nil, err
-			}
-			defer done()
-			buf, err := bufs.get(in.Endpoint(), req.Bulk.Len)
-			if err != nil {
-				return nil, err
-			}
-			defer bufs.put(buf)
-			return nil, in.Pull(ctx, req.Bulk, [][]byte{buf.b})
+			return withBuffer(ctx, in, req.Bulk.Len, func(b []byte) (rpc.Message, error) {
+				return nil, in.Pull(ctx, req.Bulk, [][]byte{b})
+			})
 		})},
 		{OpPush, "selftest_push", rpc.Handle(func(ctx context.Context, in *rpc.Incoming, req *BulkMsg) (rpc.Message, error) {
-			done, err := take(ctx, req.Bulk.Len)
-			if err != nil {
-				return nil, err
-			}
-			defer done()
-			buf, err := bufs.get(in.Endpoint(), req.Bulk.Len)
-			if err != nil {
-				return nil, err
-			}
-			defer bufs.put(buf)
-			inline, err := in.Push(ctx, req.Bulk, [][]byte{buf.b})
-			if err != nil {
-				return nil, err
-			}
-			return &PushReply{Inline: inline}, nil
+			return withBuffer(ctx, in, req.Bulk.Len, func(b []byte) (rpc.Message, error) {
+				inline, err := in.Push(ctx, req.Bulk, [][]byte{b})
+				if err != nil {
+					return nil, err
+				}
+				return &PushReply{Inline: inline}, nil
+			})
 		})},
 	} {
 		if err := reg.Register(op.op, op.name, op.h); err != nil {
