@@ -235,6 +235,11 @@ func TestDaosCLIOnThreeServers(t *testing.T) {
 	if !strings.Contains(o, "No leaked objects") || !strings.Contains(o, "0 problem(s)") || !strings.Contains(o, "Evicted") {
 		t.Errorf("fs check:\n%s", o)
 	}
+	// Repairs open the container exclusively (nobody else has it open).
+	o = run("fs", "check", "tank", "c1copy", "-f", "relink", "-n", "none")
+	if !strings.Contains(o, "No leaked objects") {
+		t.Errorf("fs check -f relink:\n%s", o)
+	}
 	run("container", "destroy", "tank", "c1copy")
 
 	o = run("container", "destroy", "tank", "c1")

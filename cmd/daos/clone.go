@@ -106,7 +106,7 @@ func contCloneCommand(g *globals) *cobra.Command {
 				return err
 			}
 			var res cloneResult
-			err = g.withCont(cmd, sp, sc, true, func(ctx context.Context, _ poolHandle, sh contHandle) error {
+			err = g.withCont(cmd, sp, sc, true, func(ctx context.Context, spool poolHandle, sh contHandle) error {
 				src, ok := rawCont(sh)
 				if !ok {
 					return daos.Errorf(daos.ErrNotsupported, "container clone is not available through this handle")
@@ -118,7 +118,7 @@ func contCloneCommand(g *globals) *cobra.Command {
 					if !g.json && isTerminal(cmd.ErrOrStderr()) {
 						progress = cmd.ErrOrStderr()
 					}
-					return cloneInto(context.WithoutCancel(ctx), progress, src, sh, dpool, dc, &res)
+					return cloneInto(context.WithoutCancel(ctx), progress, src, sh, spool, sc, dpool, dc, &res)
 				})
 			})
 			if err != nil {
@@ -143,7 +143,8 @@ func contCloneCommand(g *globals) *cobra.Command {
 // cloneInto creates container label in dst like src and copies src's
 // objects into it as of a snapshot; a failed clone removes the new
 // container again.
-func cloneInto(ctx context.Context, progressTo io.Writer, src *client.Container, sh contHandle, dst poolHandle, label string, res *cloneResult) error {
+func cloneInto(ctx context.Context, progressTo io.Writer, src *client.Container, sh contHandle, spool poolHandle, srcID string,
+	dst poolHandle, label string, res *cloneResult) error {
 	if _, err := dst.QueryContainer(ctx, label); err == nil {
 		return daos.Errorf(daos.ErrExist, "clone: destination container %s already exists (a clone makes a new one)", label)
 	} else if !errors.Is(err, daos.ErrNonexist) {
@@ -158,8 +159,15 @@ func cloneInto(ctx context.Context, progressTo io.Writer, src *client.Container,
 		return fmt.Errorf("clone: snapshot the source: %w", err)
 	}
 	defer func() { _ = sh.DestroySnap(ctx, epoch, "") }()
+	// The ids handed out by now cover every object the snapshot holds
+	// (an id is allocated before its object is written); the info read
+	// at open may be older.
+	now, err := spool.QueryContainer(ctx, srcID)
+	if err != nil {
+		return fmt.Errorf("clone: query the source after the snapshot: %w", err)
+	}
 
-	made, err := dst.CreateContainer(ctx, label, src.Info.Type, cloneProps(src.Info))
+	made, err := dst.CreateContainer(ctx, label, now.Type, cloneProps(now))
 	if err != nil {
 		return fmt.Errorf("clone: create %s: %w", label, err)
 	}
@@ -180,7 +188,7 @@ func cloneInto(ctx context.Context, progressTo io.Writer, src *client.Container,
 	}
 	// Ids the source handed out are the clone's too: new objects in the
 	// clone must not take them.
-	if n := src.Info.AllocedOID; n > 0 {
+	if n := now.AllocedOID; n > 0 {
 		if _, err := to.AllocOIDs(ctx, n); err != nil {
 			return fmt.Errorf("clone: reserve the source's %d object ids: %w", n, err)
 		}

@@ -357,12 +357,21 @@ func (o *dfsPathOpts) resolve(fs *dfs.FS) (string, error) {
 
 // withDFS opens pool/cont, mounts it and runs fn.
 func (g *globals) withDFS(cmd *cobra.Command, args []string, write bool, fn func(ctx context.Context, fs *dfs.FS) error) error {
+	flags := client.RO
+	if write {
+		flags = client.RW
+	}
+	return g.withDFSMode(cmd, args, flags, fn)
+}
+
+// withDFSMode is withDFS with the container's open flags given.
+func (g *globals) withDFSMode(cmd *cobra.Command, args []string, flags uint64, fn func(ctx context.Context, fs *dfs.FS) error) error {
 	pool, cont, err := contArgs(args)
 	if err != nil {
 		return err
 	}
-	return g.withCont(cmd, pool, cont, write, func(ctx context.Context, _ poolHandle, h contHandle) error {
-		fs, err := mount(ctx, h, !write)
+	return g.withContMode(cmd, pool, cont, flags, func(ctx context.Context, _ poolHandle, h contHandle) error {
+		fs, err := mount(ctx, h, flags == client.RO)
 		if err != nil {
 			return err
 		}

@@ -62,26 +62,39 @@ func fsCheckCommand(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			write := flags["remove"] || flags["relink"] || flags["evict"]
+			repair := flags["remove"] || flags["relink"]
 			rep := &fsCheckReport{Leaked: []string{}, flags: flags}
 			pool, cont, err := contArgs(args)
 			if err != nil {
 				return err
 			}
-			err = g.withCont(cmd, pool, cont, write, func(ctx context.Context, _ poolHandle, h contHandle) error {
-				ctx = context.WithoutCancel(ctx) // a big namespace takes what it takes
-				if flags["evict"] {
+			if flags["evict"] {
+				// Every other handle goes, then this one.
+				err = g.withCont(cmd, pool, cont, true, func(ctx context.Context, _ poolHandle, h contHandle) error {
 					ev, ok := h.(evicter)
 					if !ok {
 						return daos.Errorf(daos.ErrNotsupported, "fs check: evicting handles is not available through this handle")
 					}
-					// Every other handle goes; this one stays.
 					if err := ev.Evict(ctx, true); err != nil {
 						return fmt.Errorf("fs check: evict the container's handles: %w", err)
 					}
 					rep.Evicted = true
+					return nil
+				})
+				if err != nil {
+					return err
 				}
-				return runFSCheck(ctx, h, write, name, rep)
+			}
+			// Removing or relinking needs the container to itself: an
+			// entry moved or a file unlinked but open elsewhere during the
+			// walk would look leaked.
+			mode := client.RO
+			if repair {
+				mode = client.EX
+			}
+			err = g.withContMode(cmd, pool, cont, mode, func(ctx context.Context, _ poolHandle, h contHandle) error {
+				// A big namespace takes what it takes.
+				return runFSCheck(context.WithoutCancel(ctx), h, repair, name, rep)
 			})
 			if err != nil {
 				return err

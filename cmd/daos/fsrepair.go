@@ -26,7 +26,8 @@ func (g *globals) withRawCont(cmd *cobra.Command, args []string, what string,
 	if err != nil {
 		return err
 	}
-	return g.withCont(cmd, pool, cont, true, func(ctx context.Context, _ poolHandle, h contHandle) error {
+	// Repairs need the container to themselves.
+	return g.withContMode(cmd, pool, cont, client.EX, func(ctx context.Context, _ poolHandle, h contHandle) error {
 		c, ok := rawCont(h)
 		if !ok {
 			return daos.Errorf(daos.ErrNotsupported, "%s is not available through this handle", what)
@@ -124,7 +125,7 @@ func fsFixEntryCommand(g *globals) *cobra.Command {
 				}
 				size = a.ChunkSize
 			}
-			return g.withDFS(cmd, args, true, func(ctx context.Context, fs *dfs.FS) error {
+			return g.withDFSMode(cmd, args, client.EX, func(ctx context.Context, fs *dfs.FS) error {
 				p, err := o.resolve(fs)
 				if err != nil {
 					return err

@@ -49,13 +49,20 @@ func netTestCommand(g *globals) *cobra.Command {
 			if err != nil {
 				return daos.Errorf(daos.ErrInval, "--size %q: %v", o.sizes, err)
 			}
-			for _, n := range sizes {
-				if n > selftest.EngineLimits.MaxBulk {
-					return daos.Errorf(daos.ErrInval, "--size %s: engines take at most %s", selftest.FormatSize(n), selftest.FormatSize(selftest.EngineLimits.MaxBulk))
-				}
-			}
 			if o.inflight < 1 || o.inflight > 1024 {
 				return daos.Errorf(daos.ErrInval, "--max-inflight %d: want 1 to 1024", o.inflight)
+			}
+			lim := selftest.EngineLimits
+			for _, n := range sizes {
+				if n > lim.MaxBulk {
+					return daos.Errorf(daos.ErrInval, "--size %s: engines take at most %s", selftest.FormatSize(n), selftest.FormatSize(lim.MaxBulk))
+				}
+				// Bulk sizes: the engine refuses what its budget cannot
+				// hold, and this client holds a buffer per call in flight.
+				if n > maxPingBytes && n*int64(o.inflight) > lim.InFlightBytes {
+					return daos.Errorf(daos.ErrInval, "--size %s with --max-inflight %d: engines take at most %s in flight",
+						selftest.FormatSize(n), o.inflight, selftest.FormatSize(lim.InFlightBytes))
+				}
 			}
 			if o.reps < 1 || o.reps > 1_000_000 {
 				return daos.Errorf(daos.ErrInval, "--rep-count %d: want 1 to 1000000", o.reps)

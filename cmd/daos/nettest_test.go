@@ -56,6 +56,7 @@ func TestNetTest(t *testing.T) {
 		{[]string{"-r", "7"}, "rank 7 is not in the system"},
 		{[]string{"-t", "3"}, "tag 0"},
 		{[]string{"-s", "128m"}, "engines take at most 64 MiB"},
+		{[]string{"-s", "32m", "-m", "16"}, "in flight"},
 		{[]string{"-s", "1x"}, "--size"},
 		{[]string{"-m", "0"}, "--max-inflight"},
 		{[]string{"-c", "0"}, "--rep-count"},

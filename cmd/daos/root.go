@@ -189,7 +189,19 @@ func (g *globals) withCont(cmd *cobra.Command, pool, cont string, write bool,
 	if write {
 		flags = client.RW
 	}
-	return g.withPool(cmd, pool, flags, func(ctx context.Context, p poolHandle) error {
+	return g.withContMode(cmd, pool, cont, flags, fn)
+}
+
+// withContMode is withCont with the container's open flags given (EX for
+// the repairs, which nobody else may see halfway); the pool is connected
+// read-write for EX.
+func (g *globals) withContMode(cmd *cobra.Command, pool, cont string, flags uint64,
+	fn func(ctx context.Context, p poolHandle, c contHandle) error) error {
+	poolFlags := flags
+	if flags == client.EX {
+		poolFlags = client.RW
+	}
+	return g.withPool(cmd, pool, poolFlags, func(ctx context.Context, p poolHandle) error {
 		c, err := p.OpenCont(ctx, cont, flags)
 		if err != nil {
 			return err

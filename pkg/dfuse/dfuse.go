@@ -824,10 +824,17 @@ func (n *node) evict() {
 	n.mu.Lock()
 	n.noCapAt = time.Time{}
 	n.mu.Unlock()
-	_ = n.NotifyContent(0, 0)
-	if name, parent := n.Parent(); parent != nil {
-		_ = parent.NotifyEntry(name)
+	if o := n.handle(); o != nil {
+		// A link made by another client shows at the next lookup.
+		n.fsys.linksMu.Lock()
+		delete(n.fsys.links, o.OID())
+		n.fsys.linksMu.Unlock()
 	}
+	// The pages need only the inode's page locks, which the request
+	// being served does not hold: done now, so the caller's next read
+	// sees the container.
+	_ = n.NotifyContent(0, 0)
+	n.dropName()
 }
 
 // Query is the value of QueryXattr.

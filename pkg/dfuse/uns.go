@@ -122,7 +122,17 @@ func (n *node) linkChanged() {
 	n.fsys.linksMu.Lock()
 	delete(n.fsys.links, o.OID())
 	n.fsys.linksMu.Unlock()
-	if name, parent := n.Parent(); parent != nil {
-		_ = parent.NotifyEntry(name)
+	n.dropName()
+}
+
+// dropName has the kernel forget the node's name, after the request being
+// served: the kernel locks the parent directory to do it, and a rename or
+// unlink there may hold that lock while it waits for this node's lock,
+// which the request being served (setxattr) holds.
+func (n *node) dropName() {
+	name, parent := n.Parent()
+	if parent == nil {
+		return
 	}
+	go func() { _ = parent.NotifyEntry(name) }()
 }

@@ -64,9 +64,9 @@ type Allocator interface {
 type Memory interface {
 	// Bytes is the memory; valid until Free.
 	Bytes() []byte
-	// Free gives the memory back. It fails while a region still uses it;
-	// memory that an abandoned transfer may still touch is kept by the
-	// endpoint until it closes.
+	// Free gives the memory back. It fails while a region still uses it
+	// (a region whose Close failed, because a transfer abandoned on it
+	// never ended, keeps it for good: the provider may still write).
 	Free() error
 }
 

@@ -74,7 +74,10 @@ func read(path string) (Link, error) {
 	buf := make([]byte, maxValue)
 	n, err := unix.Lgetxattr(path, XattrName, buf)
 	switch {
-	case errors.Is(err, unix.ENODATA), errors.Is(err, unix.ENOTSUP):
+	case errors.Is(err, unix.ENODATA), errors.Is(err, unix.ENOTSUP),
+		// A directory the caller may not read (a 0711 home) or a file on
+		// the way is no link either: the walk up goes on.
+		errors.Is(err, unix.EACCES), errors.Is(err, unix.EPERM), errors.Is(err, unix.ENOTDIR):
 		return Link{}, fmt.Errorf("%s: %w", path, ErrNotLinked)
 	case errors.Is(err, unix.ERANGE):
 		return Link{}, daos.Errorf(daos.ErrInval, "%s: its %s attribute is over %d bytes", path, XattrName, maxValue)

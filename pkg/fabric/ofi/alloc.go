@@ -57,8 +57,8 @@ func cmpAddr(a, b uintptr) int {
 
 func (a *allocation) Bytes() []byte { return a.buf.Bytes()[:a.size] }
 
-// Free unmaps the memory, or, when an abandoned transfer may still touch
-// it, leaves that to the endpoint's close.
+// Free unmaps the memory. It is refused while a region is open on it, and
+// a region stays open until the transfers on it have ended.
 func (a *allocation) Free() error {
 	ep := a.ep
 	ep.allocMu.Lock()
@@ -71,31 +71,18 @@ func (a *allocation) Free() error {
 		ep.allocMu.Unlock()
 		return fmt.Errorf("free registrable memory: %d memory regions still use it (close them first)", n)
 	}
+	// No region is open on it, so no transfer touches it: regions stay
+	// counted until their transfers have ended.
+	if err := a.buf.Free(); err != nil {
+		ep.allocMu.Unlock()
+		return fmt.Errorf("free registrable memory: %w", err)
+	}
 	a.freed = true
 	if i, ok := slices.BinarySearchFunc(ep.allocs, a.base, func(x *allocation, b uintptr) int { return cmpAddr(x.base, b) }); ok {
 		ep.allocs = slices.Delete(ep.allocs, i, i+1)
 	}
 	ep.allocMu.Unlock()
-	if a.buf.InFlight() > 0 && ep.orphan(a.buf) {
-		return nil
-	}
-	if err := a.buf.Free(); err != nil {
-		return fmt.Errorf("free registrable memory: %w", err)
-	}
 	return nil
-}
-
-// orphan keeps buf until the endpoint closes, for memory the provider may
-// still touch; false when the endpoint is already closed (nothing touches
-// it any more).
-func (ep *endpoint) orphan(buf *ofi.Buffer) bool {
-	ep.mu.Lock()
-	defer ep.mu.Unlock()
-	if ep.closed {
-		return false
-	}
-	ep.orphans = append(ep.orphans, buf)
-	return true
 }
 
 // inPlace finds the allocation that holds all of seg and takes a region on

@@ -44,7 +44,13 @@ func (ep *endpoint) Register(segs [][]byte, access fabric.Access) (fabric.Region
 	acc := ofiAccess(access)
 	if len(segs) == 1 {
 		if a, off := ep.inPlace(segs[0]); a != nil {
-			mr, err := ep.fi.RegisterRange(a.buf, off, len(segs[0]), acc)
+			// A view of its own, so that this region's transfers are
+			// counted apart from other regions in the same memory.
+			view, err := a.buf.View(off, len(segs[0]))
+			var mr *ofi.MemRegion
+			if err == nil {
+				mr, err = ep.fi.Register(view, acc)
+			}
 			if err != nil {
 				a.dropRegion()
 				if ep.isClosed() {
@@ -52,7 +58,7 @@ func (ep *endpoint) Register(segs [][]byte, access fabric.Access) (fabric.Region
 				}
 				return nil, fmt.Errorf("register %d bytes in place: %w", len(segs[0]), err)
 			}
-			return &region{ep: ep, segs: segs, n: int64(len(segs[0])), access: access, buf: a.buf, mr: mr, rb: mr.Remote(), alloc: a}, nil
+			return &region{ep: ep, segs: segs, n: int64(len(segs[0])), access: access, buf: view, mr: mr, rb: mr.Remote(), alloc: a}, nil
 		}
 	}
 	var n int64
@@ -155,16 +161,17 @@ func (r *region) Close() error {
 // memory goes back to the caller, so a transfer abandoned through its
 // context must have ended first: the provider would write into it.
 func (r *region) closeInPlace() error {
-	defer r.alloc.dropRegion()
 	if !settle(r.buf) {
-		// The registration stays (the provider holds the memory); Free
-		// will leave the mapping to the endpoint's close.
+		// The registration stays and so does the region's count on the
+		// memory, so that it is never freed (or unmapped) while the
+		// provider may still write into it.
 		return fmt.Errorf("close memory region: %d transfers on it are still in flight after %v; its memory may still change",
 			r.buf.InFlight(), settleWait)
 	}
 	if err := r.mr.Close(); err != nil && !r.ep.isClosed() {
 		return fmt.Errorf("close memory region: %w", err)
 	}
+	r.alloc.dropRegion()
 	return nil
 }
 

@@ -58,7 +58,7 @@ type Limits struct {
 	// MaxBulk bounds one transfer (at most the package's MaxBulk).
 	MaxBulk int64
 	// InFlightBytes bounds the bytes of the transfers running at once;
-	// others wait for room (0: no bound).
+	// a transfer beyond it is refused with DER_BUSY (0: no bound).
 	InFlightBytes int64
 	// PooledBytes bounds the idle buffers kept for reuse.
 	PooledBytes int64
@@ -87,7 +87,7 @@ func RegisterLimited(reg *rpc.Registry, lim Limits) error {
 		if n > lim.MaxBulk {
 			return nil, daos.Errorf(daos.ErrInval, "self-test transfer of %d bytes: this server takes at most %d", n, lim.MaxBulk)
 		}
-		if err := budget.acquire(ctx, n); err != nil {
+		if err := budget.acquire(n); err != nil {
 			return nil, err
 		}
 		defer budget.release(n)
@@ -95,8 +95,16 @@ func RegisterLimited(reg *rpc.Registry, lim Limits) error {
 		if err != nil {
 			return nil, err
 		}
-		defer bufs.put(buf)
-		return fn(buf.b)
+		msg, err := fn(buf.b)
+		if err != nil {
+			// A failed transfer may leave the provider holding the
+			// buffer (ofi: a region that could not be closed): it is
+			// not handed to the next caller.
+			buf.release()
+			return nil, err
+		}
+		bufs.put(buf)
+		return msg, nil
 	}
 	// Ping only echoes: it never blocks, so it runs inline.
 	err := reg.RegisterInline(OpPing, "selftest_ping", rpc.Handle(func(ctx context.Context, in *rpc.Incoming, req *PingMsg) (rpc.Message, error) {
@@ -203,31 +211,22 @@ type byteBudget struct {
 	mu    sync.Mutex
 	limit int64 // 0: no bound
 	used  int64
-	freed chan struct{} // closed when bytes are given back; made by a waiter
 }
 
-func (b *byteBudget) acquire(ctx context.Context, n int64) error {
+// acquire takes n bytes of the budget or fails at once with DER_BUSY: a
+// request waiting for room would hold one of the engine's request
+// handlers, and enough of them would stall its object I/O too.
+func (b *byteBudget) acquire(n int64) error {
 	if b.limit == 0 {
 		return nil
 	}
-	for {
-		b.mu.Lock()
-		if b.used+n <= b.limit {
-			b.used += n
-			b.mu.Unlock()
-			return nil
-		}
-		if b.freed == nil {
-			b.freed = make(chan struct{})
-		}
-		w := b.freed
-		b.mu.Unlock()
-		select {
-		case <-w:
-		case <-ctx.Done():
-			return daos.Errorf(daos.ErrTimedout, "self-test transfer of %d bytes: waited for room: %v", n, ctx.Err())
-		}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.used+n > b.limit {
+		return daos.Errorf(daos.ErrBusy, "self-test transfer of %d bytes: %d of %d bytes already in flight", n, b.used, b.limit)
 	}
+	b.used += n
+	return nil
 }
 
 func (b *byteBudget) release(n int64) {
@@ -236,9 +235,5 @@ func (b *byteBudget) release(n int64) {
 	}
 	b.mu.Lock()
 	b.used -= n
-	if b.freed != nil {
-		close(b.freed)
-		b.freed = nil
-	}
 	b.mu.Unlock()
 }
