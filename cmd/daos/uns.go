@@ -76,7 +76,13 @@ func withPath(cmd *cobra.Command) {
 		if check == nil {
 			return nil
 		}
-		return check(c, a)
+		if err := check(c, a); err != nil {
+			if path != "" {
+				return fmt.Errorf("%w (--path stands for <pool> <container>: give only the arguments after them)", err)
+			}
+			return err
+		}
+		return nil
 	}
 	cmd.RunE = func(c *cobra.Command, args []string) error {
 		a, err := full(args)

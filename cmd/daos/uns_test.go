@@ -42,6 +42,11 @@ func TestContainerPath(t *testing.T) {
 	require.Zero(t, code, errOut)
 	require.Contains(t, out, "mycont")
 
+	// Giving both is explained.
+	_, errOut, code = run(t, f, "container", "query", "tank", "mycont", "--path", linked)
+	require.NotZero(t, code)
+	require.Contains(t, errOut, "--path stands for <pool> <container>")
+
 	// Paths that are not links, or lie inside one, are refused by name.
 	_, errOut, code = run(t, f, "container", "query", "--path", dir)
 	require.NotZero(t, code)
