@@ -208,8 +208,9 @@ type linkedConts struct {
 	readOnly bool
 
 	mu     sync.Mutex
-	pools  map[string]*client.Pool // other pools, by UUID
-	closes []func()                // in opening order
+	pools  map[string]*client.Pool  // other pools, as linked
+	byUUID map[string]*dfuse.Linked // opened containers, by pool/container UUID
+	closes []func()                 // in opening order
 }
 
 func (lc *linkedConts) open(ctx context.Context, l uns.Link) (*dfuse.Linked, error) {
@@ -233,6 +234,12 @@ func (lc *linkedConts) open(ctx context.Context, l uns.Link) (*dfuse.Linked, err
 	if err != nil {
 		return nil, fmt.Errorf("open container %s: %w", l.Cont, err)
 	}
+	// Opened before under another spelling: that one serves.
+	id := target.UUID(pool.UUID).String() + "/" + target.UUID(cont.UUID).String()
+	if ln := lc.byUUID[id]; ln != nil {
+		closeWithin("close container "+l.Cont, cont.Close)
+		return ln, nil
+	}
 	fs, err := mountDFS(ctx, cont, lc.readOnly)
 	if err != nil {
 		closeWithin("close container "+l.Cont, cont.Close)
@@ -242,7 +249,12 @@ func (lc *linkedConts) open(ctx context.Context, l uns.Link) (*dfuse.Linked, err
 		_ = fs.Umount()
 		closeWithin("close container "+l.Cont, cont.Close)
 	})
-	return &dfuse.Linked{FS: fs, Pool: target.UUID(pool.UUID).String(), Container: target.UUID(cont.UUID).String()}, nil
+	ln := &dfuse.Linked{FS: fs, Pool: target.UUID(pool.UUID).String(), Container: target.UUID(cont.UUID).String()}
+	if lc.byUUID == nil {
+		lc.byUUID = map[string]*dfuse.Linked{}
+	}
+	lc.byUUID[id] = ln
+	return ln, nil
 }
 
 // close closes what open opened, newest first.

@@ -92,6 +92,13 @@ func (m *mountState) open(ctx context.Context, from *fsys, l uns.Link) (*fsys, e
 	if err != nil {
 		return nil, err
 	}
+	// The same container linked under another spelling (a label here, a
+	// UUID there) is one file system.
+	byUUID := ln.Pool + "/" + ln.Container
+	if f := m.linked[byUUID]; f != nil {
+		m.linked[key] = f
+		return f, nil
+	}
 	cfg := from.cfg
 	cfg.Pool, cfg.Container = ln.Pool, ln.Container
 	if ln.Pool != from.cfg.Pool {
@@ -101,7 +108,7 @@ func (m *mountState) open(ctx context.Context, from *fsys, l uns.Link) (*fsys, e
 	if ln.FS.ReadOnly() {
 		f.openFlags = syscall.O_RDONLY
 	}
-	m.linked[key] = f
+	m.linked[key], m.linked[byUUID] = f, f
 	return f, nil
 }
 
