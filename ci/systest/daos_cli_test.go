@@ -241,6 +241,12 @@ func TestDaosCLIOnThreeServers(t *testing.T) {
 		t.Errorf("fs check -f relink:\n%s", o)
 	}
 	run("container", "destroy", "tank", "c1copy")
+	// Create's extras: user attributes and the DFS mode.
+	run("container", "create", "tank", "cx", "--type", "POSIX", "--properties", "rd_fac:0", "-M", "balanced", "-a", "team:storage")
+	if o = run("container", "get-attr", "tank", "cx", "team"); !strings.Contains(o, "storage") {
+		t.Errorf("create -a:\n%s", o)
+	}
+	run("container", "destroy", "tank", "cx")
 
 	o = run("container", "destroy", "tank", "c1")
 	if !strings.Contains(o, "Successfully destroyed container c1") {

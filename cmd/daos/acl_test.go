@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/daos-go/daos/pkg/client"
 	"github.com/daos-go/daos/pkg/daos"
 	"github.com/daos-go/daos/pkg/poolsvc"
@@ -189,5 +191,48 @@ func TestContainerSetOwner(t *testing.T) {
 	out, _, _ = run(t, f, "-j", "container", "chown", "tank", "c1", "--uid", "7")
 	if e := decode(t, out); e.Error == nil || !strings.Contains(*e.Error, "--user id 7") {
 		t.Errorf("unknown uid: %s", out)
+	}
+}
+
+// TestContainerCreateExtras: create's ACL file, owner group, user
+// attributes and DFS mode, each checked before anything is made.
+func TestContainerCreateExtras(t *testing.T) {
+	saved := ownerLookup
+	t.Cleanup(func() { ownerLookup = saved })
+	ownerLookup.group = func(n string) error {
+		if n == "ops" {
+			return nil
+		}
+		return user.UnknownGroupError(n)
+	}
+	aclFile := filepath.Join(t.TempDir(), "acl")
+	require.NoError(t, os.WriteFile(aclFile, []byte("# who\nA::OWNER@:rwdtTaAo\nA:G:GROUP@:rw\n"), 0o644))
+	f := &fakePool{}
+	_, errOut, code := run(t, f, "container", "create", "tank", "c1", "-A", aclFile, "-g", "ops", "-a", "team:storage,tier:hot")
+	require.Zero(t, code, errOut)
+	c := f.cont
+	require.NotNil(t, c.acl)
+	require.Equal(t, "ops@", c.acl.Group)
+	require.Contains(t, strings.Join(c.acl.ACL, "\n"), "A:G:GROUP@:rw")
+	got, err := c.GetAttrs(context.Background(), "team", "tier")
+	require.NoError(t, err)
+	require.Equal(t, map[string][]byte{"team": []byte("storage"), "tier": []byte("hot")}, got)
+
+	for _, bad := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-g", "nobodyknows"}, "nobodyknows"},
+		{[]string{"-A", filepath.Join(t.TempDir(), "missing")}, "--acl-file"},
+		{[]string{"-a", "novalue"}, "--attrs"},
+		{[]string{"-a", "k:1,k:2"}, "twice"},
+		{[]string{"-M", "balanced"}, "POSIX"},
+		{[]string{"-t", "POSIX", "-M", "eventual"}, "--mode"},
+	} {
+		f := &fakePool{}
+		_, errOut, code := run(t, f, append([]string{"container", "create", "tank", "c2"}, bad.args...)...)
+		require.NotZero(t, code, bad.args)
+		require.Contains(t, errOut, bad.want, bad.args)
+		require.Empty(t, f.created, "nothing is created for %v", bad.args)
 	}
 }

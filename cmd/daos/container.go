@@ -134,6 +134,81 @@ func setProp(props map[string]string, name, value string) error {
 type createOpts struct {
 	typ, props, chunkSize, oclass, dirOclass, fileOclass, hints string
 	path                                                        string
+	// mode, aclFile, group and attrs are applied once the container
+	// exists (DFS mode, ACL, owner group, user attributes).
+	mode, aclFile, group, attrs string
+}
+
+// extras is what create applies to a new container beyond its
+// properties: checked before anything is created.
+type createExtras struct {
+	aces  []string
+	group string
+	attrs map[string][]byte
+}
+
+func (o *createOpts) extras() (createExtras, error) {
+	var x createExtras
+	var err error
+	if o.aclFile != "" {
+		if x.aces, err = readACLFile(o.aclFile); err != nil {
+			return x, err
+		}
+	}
+	if o.group != "" {
+		if x.group, err = ownerPrincipal("--group", o.group, "", false, ownerLookup.groupByID, ownerLookup.group); err != nil {
+			return x, err
+		}
+	}
+	if strings.TrimSpace(o.attrs) != "" {
+		x.attrs = map[string][]byte{}
+		for _, kv := range strings.Split(o.attrs, ",") {
+			k, v, ok := strings.Cut(kv, ":")
+			k = strings.TrimSpace(k)
+			if !ok || k == "" {
+				return x, daos.Errorf(daos.ErrInval, "--attrs item %q: want name:value", kv)
+			}
+			if _, dup := x.attrs[k]; dup {
+				return x, daos.Errorf(daos.ErrInval, "--attrs: attribute %q given twice", k)
+			}
+			x.attrs[k] = []byte(v)
+		}
+	}
+	return x, nil
+}
+
+// apply sets the extras on the new container.
+func (x createExtras) apply(ctx context.Context, p poolHandle, uuid string) error {
+	if len(x.aces) == 0 && x.group == "" && len(x.attrs) == 0 {
+		return nil
+	}
+	h, err := p.OpenCont(ctx, uuid, client.RW)
+	if err != nil {
+		return err
+	}
+	defer h.Close(ctx)
+	if len(x.aces) > 0 || x.group != "" {
+		a, ok := h.(aclOps)
+		if !ok {
+			return daos.Errorf(daos.ErrNotsupported, "container ACLs are not available through this handle")
+		}
+		if len(x.aces) > 0 {
+			if err := a.OverwriteACL(ctx, x.aces); err != nil {
+				return fmt.Errorf("--acl-file: %w", err)
+			}
+		}
+		if x.group != "" {
+			if err := a.SetOwner(ctx, "", x.group); err != nil {
+				return fmt.Errorf("--group: %w", err)
+			}
+		}
+	}
+	if len(x.attrs) > 0 {
+		if err := h.SetAttrs(ctx, x.attrs); err != nil {
+			return fmt.Errorf("--attrs: %w", err)
+		}
+	}
+	return nil
 }
 
 // request turns the arguments and flags into what the pool service is
@@ -218,6 +293,13 @@ func (o *createOpts) dfsAttr() (dfs.Attr, error) {
 		return a, daos.Errorf(daos.ErrInval, "--hints %q: want file:single|max,dir:single|max", o.hints)
 	}
 	a.Hints = o.hints
+	switch strings.ToLower(strings.TrimSpace(o.mode)) {
+	case "", "relaxed":
+	case "balanced":
+		a.Mode = dfs.ModeBalanced
+	default:
+		return a, daos.Errorf(daos.ErrInval, "--mode %q: want relaxed or balanced", o.mode)
+	}
 	return a, nil
 }
 
@@ -268,6 +350,13 @@ func contCreateCommand(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if o.mode != "" && typ != "POSIX" {
+				return daos.Errorf(daos.ErrInval, "--mode is for POSIX containers (this one is %s)", typ)
+			}
+			extras, err := o.extras()
+			if err != nil {
+				return err
+			}
 			if o.path != "" {
 				if err := uns.CheckNew(o.path); err != nil {
 					return fmt.Errorf("--path: %w", err)
@@ -282,6 +371,11 @@ func contCreateCommand(g *globals) *cobra.Command {
 					if err := formatPOSIX(ctx, p, c.UUID, attr); err != nil {
 						return err
 					}
+				}
+				if err := extras.apply(ctx, p, c.UUID); err != nil {
+					// No container without what was asked of it.
+					_ = p.DestroyContainer(ctx, c.UUID, true)
+					return fmt.Errorf("set up the new container (removed again): %w", err)
 				}
 				if o.path != "" {
 					if _, err := linkPath(ctx, p, c.UUID, o.path); err != nil {
@@ -308,6 +402,10 @@ func contCreateCommand(g *globals) *cobra.Command {
 	f.StringVarP(&o.dirOclass, "dir-oclass", "d", "", "object class of directories")
 	f.StringVarP(&o.hints, "hints", "H", "", "POSIX containers: default sharding of files and directories (file:single|max,dir:single|max)")
 	f.StringVarP(&o.fileOclass, "file-oclass", "f", "", "object class of files")
+	f.StringVarP(&o.mode, "mode", "M", "", "POSIX containers: DFS mode, relaxed or balanced")
+	f.StringVarP(&o.aclFile, "acl-file", "A", "", "the container's ACL: a file of entries, one a line")
+	f.StringVarP(&o.group, "group", "g", "", "owner group (name or name@domain; default: the caller's)")
+	f.StringVarP(&o.attrs, "attrs", "a", "", "user attributes as name:value,name:value")
 	f.StringVarP(&o.path, "path", "p", "", "also create this directory, linked to the new container (unified namespace; POSIX unless --type says otherwise)")
 	return cmd
 }
