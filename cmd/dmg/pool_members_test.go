@@ -175,3 +175,39 @@ func TestPoolThroughManagementService(t *testing.T) {
 	require.Equal(t, 1, rc)
 	require.Contains(t, errOut, "rank 7 is not a member")
 }
+
+// TestSystemDrainReintegrate: ranks drained from (reintegrated into) the
+// pools that have them enabled (disabled), and only those.
+func TestSystemDrainReintegrate(t *testing.T) {
+	e, pm := newPoolEnv(t)
+	e.ms.query = members()
+	e.ms.pools = &mgmtpb.ListPoolsResp{Pools: []*mgmtpb.ListPoolsResp_Pool{
+		{Uuid: "11111111-1111-4111-8111-111111111111", Label: "tank"},
+		{Uuid: "22222222-2222-4222-8222-222222222222", Label: "small"},
+	}}
+	pm.queries = map[string]*mgmtpb.PoolQueryResp{
+		"11111111-1111-4111-8111-111111111111": {EnabledRanks: "0-3"},
+		"22222222-2222-4222-8222-222222222222": {EnabledRanks: "0", DisabledRanks: "1"},
+	}
+	out, errOut, rc := e.dmg(t, "system", "drain", "--ranks", "2-3")
+	require.Equal(t, 0, rc, out+errOut)
+	require.Contains(t, out, "tank")
+	require.NotContains(t, out, "small", "a pool without the ranks is left alone")
+	d := e.ms.req("PoolDrain").(*mgmtpb.PoolDrainReq)
+	require.Equal(t, "11111111-1111-4111-8111-111111111111", d.Id)
+	require.Equal(t, []uint32{2, 3}, d.Ranks)
+
+	out, errOut, rc = e.dmg(t, "-j", "system", "reint", "--ranks", "1")
+	require.Equal(t, 0, rc, out+errOut)
+	r := e.ms.req("PoolReintegrate").(*mgmtpb.PoolReintReq)
+	require.Equal(t, "22222222-2222-4222-8222-222222222222", r.Id)
+	require.Equal(t, []uint32{1}, r.Ranks)
+	require.Contains(t, out, `"ranks": "1"`)
+
+	_, errOut, rc = e.dmg(t, "system", "drain", "--ranks", "9")
+	require.NotEqual(t, 0, rc)
+	require.Contains(t, errOut, "rank 9 is not a member")
+	_, errOut, rc = e.dmg(t, "system", "drain")
+	require.NotEqual(t, 0, rc)
+	require.Contains(t, errOut, "--ranks")
+}

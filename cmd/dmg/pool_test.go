@@ -23,6 +23,7 @@ type poolMS struct {
 	*fakeMS
 	create  *mgmtpb.PoolCreateResp
 	query   *mgmtpb.PoolQueryResp
+	queries map[string]*mgmtpb.PoolQueryResp // by pool id, when set
 	getProp *mgmtpb.PoolGetPropResp
 	acl     *mgmtpb.ACLResp
 }
@@ -51,6 +52,9 @@ func (f *poolMS) PoolEvict(_ context.Context, r *mgmtpb.PoolEvictReq) (*mgmtpb.P
 func (f *poolMS) PoolQuery(_ context.Context, r *mgmtpb.PoolQueryReq) (*mgmtpb.PoolQueryResp, error) {
 	if err := f.record("PoolQuery", r); err != nil {
 		return nil, err
+	}
+	if f.queries != nil {
+		return f.queries[r.Id], nil
 	}
 	return f.query, nil
 }

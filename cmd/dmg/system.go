@@ -37,6 +37,7 @@ func systemCommand(g *globals) *cobra.Command {
 		systemSetAttrCommand(g),
 		systemDelAttrCommand(g),
 		systemListPoolsCommand(g),
+		systemPoolsMemberCommand(g, false), systemPoolsMemberCommand(g, true),
 	)
 	return sys
 }
