@@ -235,6 +235,18 @@ func TestPoolAdminOnThreeServers(t *testing.T) {
 	if tq := dmg("pool", "query-targets", "lake", "--rank", "2", "--target-idx", "1"); !strings.Contains(tq, "state up\n") {
 		t.Fatalf("query-targets after reintegrate (UP until a rebuild):\n%s", tq)
 	}
+	// system reintegrate acts on every pool where the rank has targets
+	// down (lake here, after an exclude).
+	if out := dmg("pool", "exclude", "lake", "--ranks", "2", "--target-idx", "0"); !strings.Contains(out, "Exclude command succeeded") {
+		t.Fatalf("exclude:\n%s", out)
+	}
+	if out := dmg("system", "reintegrate", "--ranks", "2"); !strings.Contains(out, "lake") || !strings.Contains(out, "OK") {
+		t.Fatalf("system reintegrate:\n%s", out)
+	}
+	if back, _ := query(); !strings.Contains(back, "disabled=0") {
+		t.Fatalf("pool query after system reintegrate:\n%s", back)
+	}
+	v2 = func() int { _, v := query(); return v }()
 	if out := dmg("pool", "upgrade", "lake"); !strings.Contains(out, "succeeded") {
 		t.Fatalf("upgrade of a pool at the latest layout:\n%s", out)
 	}
@@ -272,4 +284,12 @@ func TestPoolAdminOnThreeServers(t *testing.T) {
 	// (query-targets of rank 3 waits for the management service to
 	// record the pool's new ranks: its pool directory still lists the
 	// ranks of the create.)
+
+	// system drain acts on every pool that has the rank in.
+	if out := dmg("system", "drain", "--ranks", "1"); !strings.Contains(out, "lake") || !strings.Contains(out, "OK") {
+		t.Fatalf("system drain:\n%s", out)
+	}
+	if tq := dmg("pool", "query-targets", "lake", "--rank", "1"); !strings.Contains(tq, "state drain") {
+		t.Fatalf("query-targets after system drain:\n%s", tq)
+	}
 }

@@ -176,8 +176,8 @@ func TestPoolThroughManagementService(t *testing.T) {
 	require.Contains(t, errOut, "rank 7 is not a member")
 }
 
-// TestSystemDrainReintegrate: ranks drained from (reintegrated into) the
-// pools that have them enabled (disabled), and only those.
+// TestSystemDrainReintegrate: ranks drained from the pools they are in,
+// reintegrated into the pools that have them at all, and only those.
 func TestSystemDrainReintegrate(t *testing.T) {
 	e, pm := newPoolEnv(t)
 	e.ms.query = members()

@@ -25,13 +25,14 @@ type systemPoolResult struct {
 }
 
 // systemPoolsMemberCommand is `system drain` or, with reint, `system
-// reintegrate`: the ranks are drained from (reintegrated into) every pool
-// that has them enabled (disabled), as DAOS's system-wide forms of the
-// pool commands do, for taking engines out for maintenance and back.
+// reintegrate`: the ranks are drained from every pool they are in, or
+// their down targets reintegrated into every pool that has them, as DAOS's
+// system-wide forms of the pool commands do, for taking engines out for
+// maintenance and back.
 func systemPoolsMemberCommand(g *globals, reint bool) *cobra.Command {
 	use, short, what := "drain", "Drain ranks from every pool that has them", "system drain"
 	if reint {
-		use, short, what = "reintegrate", "Reintegrate ranks into every pool that has them disabled", "system reintegrate"
+		use, short, what = "reintegrate", "Reintegrate ranks' down targets into every pool that has them", "system reintegrate"
 	}
 	var rh rankHosts
 	cmd := &cobra.Command{
@@ -62,18 +63,18 @@ func systemPoolsMemberCommand(g *globals, reint bool) *cobra.Command {
 				if name == "" {
 					name = p.Uuid
 				}
-				mask := uint64(queryMaskEnginesEnabled)
-				if reint {
-					mask = queryMaskEnginesDisabled
-				}
-				q, err := ms.PoolQuery(cmd.Context(), &mgmtpb.PoolQueryReq{Id: p.Uuid, QueryMask: mask})
+				q, err := ms.PoolQuery(cmd.Context(), &mgmtpb.PoolQueryReq{Id: p.Uuid, QueryMask: queryMaskEnginesEnabled | queryMaskEnginesDisabled})
 				if err != nil {
 					results = append(results, systemPoolResult{Pool: name, Status: int(daos.Code(err)), Error: err.Error()})
 					continue
 				}
+				// Drain the pools where the rank is in; reintegrate every
+				// pool that has the rank at all (a rank with one target
+				// down still counts as enabled): its targets already in
+				// are left as they are.
 				have := q.GetEnabledRanks()
 				if reint {
-					have = q.GetDisabledRanks()
+					have = strings.Trim(have+","+q.GetDisabledRanks(), ",")
 				}
 				hit, err := intersectRanks(want, have)
 				if err != nil {
