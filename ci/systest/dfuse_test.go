@@ -560,6 +560,23 @@ func TestDfuse(t *testing.T) {
 	if err := os.Rename(at("uns/inner.txt"), at("outer.txt")); !errors.Is(err, syscall.EXDEV) {
 		fail("rename out of the linked container: %v, want EXDEV", err)
 	}
+	// A link whose container was destroyed by name shows as the plain
+	// directory it is, so that it can be unlinked.
+	if out, err := daosCmd("container", "create", "fusepool", "linked2", "--path", at("uns2")); err != nil {
+		fail("container create --path uns2: %v\n%s", err, out)
+	}
+	if out, err := daosCmd("container", "destroy", "fusepool", "linked2", "--force"); err != nil {
+		fail("container destroy linked2: %v\n%s", err, out)
+	}
+	if ents, err := os.ReadDir(at("uns2")); err != nil || len(ents) != 0 {
+		fail("stale link uns2: %v, %v", ents, err)
+	}
+	if out, err := daosCmd("container", "unlink", "--path", at("uns2")); err != nil {
+		fail("container unlink of a stale link: %v\n%s", err, out)
+	}
+	if _, err := os.Lstat(at("uns2")); !errors.Is(err, os.ErrNotExist) {
+		fail("uns2 after unlink: %v", err)
+	}
 
 	// A second mount of the same container (DAOS's positional form,
 	// uncached) sees the first's files, and its writes show in the first

@@ -50,6 +50,14 @@ func (f *fsys) linkedAt(ctx context.Context, o *dfs.Obj) (*fsys, *dfs.Stat, sysc
 		return nil, nil, 0
 	}
 	lf, err := f.m.open(ctx, f, *l)
+	if errors.Is(err, daos.ErrNonexist) {
+		// The linked container (or its pool) is gone: the directory is
+		// shown as what it is in this container, so that the stale link
+		// can be removed (rmdir, daos container unlink).
+		f.cfg.Logger.Printf("dfuse: directory %s links to %s, which does not exist: shown as a plain directory", o.Name(), l)
+		f.rememberLink(oid, nil) // until the link changes through the mount, or an evict
+		return nil, nil, 0
+	}
 	if err != nil {
 		return nil, nil, f.errno("enter "+o.Name()+", linked to "+l.String(), err)
 	}
