@@ -22,7 +22,9 @@ func TestNetTest(t *testing.T) {
 	var uris []*mgmtpb.GetAttachInfoResp_RankUri
 	for r := range 2 {
 		reg := rpc.NewRegistry()
-		require.NoError(t, selftest.RegisterLimited(reg, selftest.EngineLimits))
+		release, err := selftest.RegisterLimited(reg, selftest.EngineLimits)
+		require.NoError(t, err)
+		defer release()
 		srv, err := rpc.Listen(ctx, rpc.Config{Fabric: fabric.Config{Provider: "tcp"}, Registry: reg})
 		require.NoError(t, err)
 		defer srv.Close()

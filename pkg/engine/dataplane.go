@@ -27,11 +27,13 @@ import (
 type dataPlane struct {
 	targets []*target.Target
 	ep      *rpc.Endpoint
-	clock   *hlc.Clock
-	pools   *poolhost.Host
-	maps    *poolMaps
-	stats   *iostats.Stats
-	uris    atomic.Pointer[func() map[uint32]string]
+	// releaseSelfTest frees the self-test service's idle buffers.
+	releaseSelfTest func()
+	clock           *hlc.Clock
+	pools           *poolhost.Host
+	maps            *poolMaps
+	stats           *iostats.Stats
+	uris            atomic.Pointer[func() map[uint32]string]
 }
 
 // setMapSources tells pool map distribution (maps.go) every rank's
@@ -121,10 +123,12 @@ func startDataPlane(ctx context.Context, cfg *enginepb.EngineConfig, log *slog.L
 	}
 	// The fabric self-test (self_test --uri, daos health net-test), as
 	// DAOS engines serve CaRT's, within a budget of its own.
-	if err := selftest.RegisterLimited(reg, selftest.EngineLimits); err != nil {
+	release, err := selftest.RegisterLimited(reg, selftest.EngineLimits)
+	if err != nil {
 		d.close()
 		return nil, err
 	}
+	d.releaseSelfTest = release
 	if extra != nil {
 		if err := extra(reg); err != nil {
 			d.close()
@@ -179,6 +183,9 @@ func (d *dataPlane) close() error {
 	}
 	if d.ep != nil {
 		errs = append(errs, d.ep.Close())
+	}
+	if d.releaseSelfTest != nil {
+		d.releaseSelfTest() // after the endpoint: its handlers are done
 	}
 	for _, t := range d.targets {
 		errs = append(errs, t.Close())

@@ -71,13 +71,16 @@ var EngineLimits = Limits{MaxBulk: 64 << 20, InFlightBytes: 256 << 20, PooledByt
 // Register adds the echo service to reg, with the tool's limits (any
 // transfer up to MaxBulk, 32 idle buffers per size).
 func Register(reg *rpc.Registry) error {
-	return RegisterLimited(reg, Limits{MaxBulk: MaxBulk, PooledBytes: 1 << 62})
+	_, err := RegisterLimited(reg, Limits{MaxBulk: MaxBulk, PooledBytes: 1 << 62})
+	return err
 }
 
-// RegisterLimited adds the echo service to reg within lim.
-func RegisterLimited(reg *rpc.Registry, lim Limits) error {
+// RegisterLimited adds the echo service to reg within lim. release frees
+// the idle buffers the service keeps; call it once the endpoint serving
+// reg has closed.
+func RegisterLimited(reg *rpc.Registry, lim Limits) (release func(), err error) {
 	if lim.MaxBulk <= 0 || lim.MaxBulk > MaxBulk || (lim.InFlightBytes > 0 && lim.InFlightBytes < lim.MaxBulk) {
-		return fmt.Errorf("register self-test service: limits %+v: want 0 < MaxBulk <= %d <= InFlightBytes (or no bound)", lim, MaxBulk)
+		return nil, fmt.Errorf("register self-test service: limits %+v: want 0 < MaxBulk <= %d <= InFlightBytes (or no bound)", lim, MaxBulk)
 	}
 	bufs := &bufPool{free: map[int64][]buffer{}, maxIdle: lim.PooledBytes}
 	budget := &byteBudget{limit: lim.InFlightBytes}
@@ -107,11 +110,11 @@ func RegisterLimited(reg *rpc.Registry, lim Limits) error {
 		return msg, nil
 	}
 	// Ping only echoes: it never blocks, so it runs inline.
-	err := reg.RegisterInline(OpPing, "selftest_ping", rpc.Handle(func(ctx context.Context, in *rpc.Incoming, req *PingMsg) (rpc.Message, error) {
+	err = reg.RegisterInline(OpPing, "selftest_ping", rpc.Handle(func(ctx context.Context, in *rpc.Incoming, req *PingMsg) (rpc.Message, error) {
 		return req, nil
 	}))
 	if err != nil {
-		return fmt.Errorf("register self-test service: %w", err)
+		return nil, fmt.Errorf("register self-test service: %w", err)
 	}
 	for _, op := range []struct {
 		op   rpc.Opcode
@@ -134,10 +137,10 @@ func RegisterLimited(reg *rpc.Registry, lim Limits) error {
 		})},
 	} {
 		if err := reg.Register(op.op, op.name, op.h); err != nil {
-			return fmt.Errorf("register self-test service: %w", err)
+			return nil, fmt.Errorf("register self-test service: %w", err)
 		}
 	}
-	return nil
+	return bufs.drain, nil
 }
 
 // bufPool keeps a few server buffers per size, so that measuring does not
@@ -198,6 +201,19 @@ func newBuffer(ep *rpc.Endpoint, n int64) (buffer, error) {
 		return buffer{b: m.Bytes(), mem: m}, nil
 	}
 	return buffer{b: make([]byte, n)}, nil
+}
+
+// drain frees the idle buffers.
+func (p *bufPool) drain() {
+	p.mu.Lock()
+	free := p.free
+	p.free, p.idle = map[int64][]buffer{}, 0
+	p.mu.Unlock()
+	for _, l := range free {
+		for _, b := range l {
+			b.release()
+		}
+	}
 }
 
 func (b buffer) release() {
