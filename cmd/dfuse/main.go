@@ -106,9 +106,20 @@ func (o *opts) positional(args []string) error {
 		}
 		*dst[i] = a
 	}
+	if o.mountpoint != "" && o.pool == "" && o.cont == "" {
+		// A mount point linked to a container (daos container create
+		// --path) names it, as DAOS's dfuse takes it.
+		l, rel, err := uns.Resolve(o.mountpoint)
+		switch {
+		case err == nil && rel == "" && l.Type == "POSIX":
+			o.pool, o.cont = l.Pool, l.Cont
+		case err == nil && rel == "":
+			return fmt.Errorf("%s is linked to a %s container; dfuse mounts POSIX ones", o.mountpoint, l.Type)
+		}
+	}
 	for i, v := range dst {
 		if *v == "" {
-			return fmt.Errorf("no %s given (dfuse -m MOUNT --pool POOL --cont CONT, or dfuse MOUNT POOL CONT)", names[i])
+			return fmt.Errorf("no %s given (dfuse -m MOUNT --pool POOL --cont CONT, dfuse MOUNT POOL CONT, or a MOUNT linked to a container)", names[i])
 		}
 	}
 	if o.threadCount < 0 {

@@ -1,13 +1,16 @@
 package main
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
 
 	"github.com/daos-go/daos/pkg/dfuse"
+	"github.com/daos-go/daos/pkg/uns"
 )
 
 func TestPositional(t *testing.T) {
@@ -88,5 +91,38 @@ func TestContainerFlagSpellings(t *testing.T) {
 		if o.cont != "C" || o.pool != "P" || o.mountpoint != "/mnt/x" {
 			t.Errorf("%s: %+v", flag, o)
 		}
+	}
+}
+
+// TestLinkedMountPoint: a mount point linked to a container names the
+// pool and container when none are given.
+func TestLinkedMountPoint(t *testing.T) {
+	dir := t.TempDir()
+	if err := unix.Lsetxattr(dir, "user.probe", []byte("x"), 0); err != nil {
+		t.Skipf("%s takes no user extended attributes: %v", dir, err)
+	}
+	mnt := filepath.Join(dir, "mnt")
+	if err := uns.Create(mnt, uns.Link{Type: "POSIX", Pool: "tank", Cont: "fs"}); err != nil {
+		t.Fatal(err)
+	}
+	o := &opts{}
+	if err := o.positional([]string{mnt}); err != nil || o.pool != "tank" || o.cont != "fs" {
+		t.Fatalf("linked mount point: %+v, %v", o, err)
+	}
+	o = &opts{mountpoint: mnt, pool: "other"}
+	if err := o.positional(nil); err == nil {
+		t.Fatal("a pool without a container was accepted")
+	}
+	h5 := filepath.Join(dir, "h5")
+	if err := uns.Create(h5, uns.Link{Type: "HDF5", Pool: "tank", Cont: "h"}); err != nil {
+		t.Fatal(err)
+	}
+	o = &opts{}
+	if err := o.positional([]string{h5}); err == nil || !strings.Contains(err.Error(), "HDF5") {
+		t.Fatalf("an HDF5 link: %v", err)
+	}
+	o = &opts{}
+	if err := o.positional([]string{dir}); err == nil || !strings.Contains(err.Error(), "no pool given") {
+		t.Fatalf("a plain directory: %v", err)
 	}
 }
