@@ -33,23 +33,25 @@ func rawCont(h contHandle) (*client.Container, bool) {
 	return c.clientContainer(), true
 }
 
-// parseContURL reads daos://pool/cont or /pool/cont, as clone takes them.
+// parseContURL reads daos://pool/cont or /pool/cont, as clone takes them:
+// the copy's daos:// parsing, with no path inside the container.
 func parseContURL(flag, s string) (pool, cont string, err error) {
-	rest, ok := strings.CutPrefix(s, "daos://")
-	if !ok {
-		rest, ok = strings.CutPrefix(s, "/")
+	u := s
+	if rest, ok := strings.CutPrefix(s, "/"); ok {
+		u = "daos://" + rest
 	}
-	parts := strings.Split(strings.TrimSuffix(rest, "/"), "/")
-	if !ok || len(parts) != 2 || parts[0] == "" || parts[1] == "" {
-		return "", "", daos.Errorf(daos.ErrInval, "%s %q: want daos://<pool>/<container> or /<pool>/<container>", flag, s)
+	bad := daos.Errorf(daos.ErrInval, "%s %q: want daos://<pool>/<container> or /<pool>/<container>", flag, s)
+	if !strings.HasPrefix(u, "daos://") {
+		return "", "", bad
 	}
-	if pool, err = checkID("pool", parts[0]); err != nil {
-		return "", "", daos.Errorf(daos.ErrInval, "%s %q: %v", flag, s, err)
+	l, err := parseLocation(flag, u)
+	if err != nil {
+		return "", "", err
 	}
-	if cont, err = checkID("container", parts[1]); err != nil {
-		return "", "", daos.Errorf(daos.ErrInval, "%s %q: %v", flag, s, err)
+	if l.path != "/" {
+		return "", "", bad
 	}
-	return pool, cont, nil
+	return l.pool, l.cont, nil
 }
 
 // cloneResult is what `container clone` reports.

@@ -41,22 +41,14 @@ func (g *globals) withRawCont(cmd *cobra.Command, args []string, what string,
 // linked to the container's root directory object if it has one.
 func fsFixSBCommand(g *globals) *cobra.Command {
 	o := &createOpts{}
-	var mode string
 	cmd := &cobra.Command{
 		Use:   "fix-sb <pool> <container>",
 		Short: "Recreate a POSIX container's superblock, over its existing root directory",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			attr, err := o.dfsAttr()
+			attr, err := o.dfsAttr() // create's parsing, --mode included
 			if err != nil {
 				return err
-			}
-			switch strings.ToLower(mode) {
-			case "", "relaxed":
-			case "balanced":
-				attr.Mode = dfs.ModeBalanced
-			default:
-				return daos.Errorf(daos.ErrInval, "--mode %q: want relaxed or balanced", mode)
 			}
 			return g.withRawCont(cmd, args, "fix-sb", func(ctx context.Context, c *client.Container) error {
 				root, found, err := dfs.RecreateSB(ctx, c, attr)
@@ -80,7 +72,7 @@ func fsFixSBCommand(g *globals) *cobra.Command {
 	f.StringVarP(&o.oclass, "oclass", "o", "", "default object class")
 	f.StringVarP(&o.dirOclass, "dir-oclass", "d", "", "object class of directories")
 	f.StringVarP(&o.fileOclass, "file-oclass", "f", "", "object class of files")
-	f.StringVarP(&mode, "mode", "M", "", "relaxed or balanced")
+	f.StringVarP(&o.mode, "mode", "M", "", "relaxed or balanced")
 	return cmd
 }
 
@@ -116,15 +108,11 @@ func fsFixEntryCommand(g *globals) *cobra.Command {
 		Short: "Give an entry the type its object has (and a file a chunk size)",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var size uint64
-			if chunk != "" {
-				c := &createOpts{chunkSize: chunk}
-				a, err := c.dfsAttr()
-				if err != nil {
-					return err
-				}
-				size = a.ChunkSize
+			a, err := (&createOpts{chunkSize: chunk}).dfsAttr() // create's --chunk-size parsing
+			if err != nil {
+				return err
 			}
+			size := a.ChunkSize
 			return g.withDFSMode(cmd, args, client.EX, func(ctx context.Context, fs *dfs.FS) error {
 				p, err := o.resolve(fs)
 				if err != nil {

@@ -152,12 +152,9 @@ func contUnlinkCommand(g *globals) *cobra.Command {
 		Short: "Remove a directory linked to a container, keeping the container",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			l, rel, err := uns.Resolve(path)
+			l, err := uns.Lookup(path)
 			if err != nil {
 				return fmt.Errorf("--path: %w", err)
-			}
-			if rel != "" {
-				return daos.Errorf(daos.ErrInval, "--path %s is inside a linked directory, not one", path)
 			}
 			if err := uns.Remove(path); err != nil {
 				return err

@@ -109,11 +109,11 @@ func (o *opts) positional(args []string) error {
 	if o.mountpoint != "" && o.pool == "" && o.cont == "" {
 		// A mount point linked to a container (daos container create
 		// --path) names it, as DAOS's dfuse takes it.
-		l, rel, err := uns.Resolve(o.mountpoint)
+		l, err := uns.Lookup(o.mountpoint)
 		switch {
-		case err == nil && rel == "" && l.Type == "POSIX":
+		case err == nil && l.Type == "POSIX":
 			o.pool, o.cont = l.Pool, l.Cont
-		case err == nil && rel == "":
+		case err == nil:
 			return fmt.Errorf("%s is linked to a %s container; dfuse mounts POSIX ones", o.mountpoint, l.Type)
 		}
 	}

@@ -69,6 +69,10 @@ func Parse(v string) (Link, error) {
 // under a linked directory.
 var ErrNotLinked = errors.New("not in a unified namespace directory")
 
+// Lookup returns the link of the directory path itself (not of one above
+// it); ErrNotLinked when it has none.
+func Lookup(path string) (Link, error) { return read(path) }
+
 // read returns path's link; ErrNotLinked when it has none.
 func read(path string) (Link, error) {
 	buf := make([]byte, maxValue)
