@@ -60,7 +60,7 @@ func run(ev *C.daos_event_t, op func(ctx context.Context) error) C.int {
 	if ev == nil {
 		return rc(op(context.Background()))
 	}
-	err := lib.Launch(unsafe.Pointer(ev), evID(ev), func(ctx context.Context) error {
+	err := launch(ev, func(ctx context.Context) error {
 		err := op(ctx)
 		ev.ev_error = rc(err)
 		return err

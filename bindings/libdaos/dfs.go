@@ -56,7 +56,7 @@ func dfsRun(ev *C.daos_event_t, op func(ctx context.Context) error) C.int {
 	if ev == nil {
 		return eno(op(context.Background()))
 	}
-	err := lib.Launch(unsafe.Pointer(ev), evID(ev), func(ctx context.Context) error {
+	err := launch(ev, func(ctx context.Context) error {
 		err := op(ctx)
 		if err == nil {
 			ev.ev_error = 0

@@ -2,49 +2,223 @@ package main
 
 /*
 #include <daos.h>
-
-typedef void (*dgo_notify_fn)(void);
-
-static void dgo_call_notify(dgo_notify_fn f) { f(); }
+#include "dgo_ring.h"
 */
 import "C"
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 	"unsafe"
 
-	"github.com/daos-go/daos/pkg/client"
 	"github.com/daos-go/daos/pkg/daos"
 )
 
-// eqNotify is the C layer's function to call when an event completes: it
-// waits in C for completions in daos_eq_poll (a C thread waiting inside Go
-// costs a thread handoff per completion), set once at load.
-var eqNotify atomic.Pointer[[0]byte]
+// Events bound to a queue travel between the C layer and the core through
+// lock-free stacks in C memory (src/client/dgo_ring.h says why and how):
+// the C layer submits the hot operations without calling in, and polls
+// completions without calling in.
 
-//export dgo_set_notify
-func dgo_set_notify(f C.dgo_notify_fn) C.int {
-	eqNotify.Store((*[0]byte)(unsafe.Pointer(f)))
-	return 0
+// ringState is the core's side of it: the submission stack the C layer
+// registered, and each event queue's completion side by handle.
+type ringState struct {
+	once sync.Once
+	sub  *C.struct_dgo_ring
+	mu   sync.Mutex
+	eqcs map[uint64]*C.struct_dgo_eqc
 }
 
-func notifyC() {
-	if f := eqNotify.Load(); f != nil {
-		C.dgo_call_notify(C.dgo_notify_fn(unsafe.Pointer(f)))
+// ring is process-wide, as the C ABI is.
+var ring = ringState{eqcs: map[uint64]*C.struct_dgo_eqc{}}
+
+// evState is the event's state word, shared with the C layer.
+func evState(ev *C.daos_event_t) *uint64 { return &evPrivate(ev)[C.DGO_EV_STATE] }
+
+// evWords is the event's private space as pointers, for the words that
+// hold C addresses (links and pointer arguments).
+func evWords(ev *C.daos_event_t) *[20]unsafe.Pointer {
+	return (*[20]unsafe.Pointer)(unsafe.Pointer(&ev.ev_private))
+}
+
+// evQueue is the completion side of the queue ev is bound to, nil for a
+// standalone (or uninitialised) event.
+func evQueue(ev *C.daos_event_t) *C.struct_dgo_eqc {
+	if evPrivate(ev)[C.DGO_EV_MARKER] != evMarker {
+		return nil
 	}
+	return (*C.struct_dgo_eqc)(evWords(ev)[C.DGO_EV_EQ])
+}
+
+//export dgo_set_ring
+func dgo_set_ring(r *C.struct_dgo_ring) C.int {
+	if r == nil {
+		return rc(inval("set ring: NULL"))
+	}
+	err := error(nil)
+	ring.once.Do(func() {
+		// Non-blocking, so reads wait in the runtime's poller, not on a thread.
+		f := os.NewFile(uintptr(r.efd), "libdaos-submissions")
+		if f == nil {
+			err = fmt.Errorf("submission eventfd %d is not a file", int(r.efd))
+			return
+		}
+		ring.sub = r
+		go dispatch(r, f)
+	})
+	return rc(err)
+}
+
+// dispatch launches what the C layer submits: it takes the whole stack,
+// launches its events oldest first, and sleeps on the eventfd after
+// telling the C layer it is about to (idle), so a submission either finds
+// idle set and writes the eventfd, or is seen by the look that follows.
+func dispatch(r *C.struct_dgo_ring, f *os.File) {
+	head := (*unsafe.Pointer)(unsafe.Pointer(&r.head))
+	idle := (*uint32)(unsafe.Pointer(&r.idle))
+	var buf [8]byte
+	var batch []*C.daos_event_t
+	for {
+		atomic.StoreUint32(idle, 1)
+		if atomic.LoadPointer(head) == nil {
+			if _, err := f.Read(buf[:]); err != nil {
+				fmt.Fprintf(os.Stderr, "libdaos: reading the submission eventfd: %v; asynchronous I/O stops\n", err)
+				return
+			}
+		}
+		atomic.StoreUint32(idle, 0)
+		batch = batch[:0]
+		for p := atomic.SwapPointer(head, nil); p != nil; {
+			ev := (*C.daos_event_t)(p)
+			batch = append(batch, ev)
+			p = evWords(ev)[C.DGO_EV_SUBMIT]
+		}
+		for i := len(batch) - 1; i >= 0; i-- {
+			submitted(batch[i])
+		}
+		clear(batch)
+	}
+}
+
+// submitted launches one submitted event; an operation refused before it
+// started completes the event with its error at once.
+func submitted(ev *C.daos_event_t) {
+	q := evQueue(ev)
+	if !atomic.CompareAndSwapUint64(evState(ev), C.DGO_EV_QUEUED, C.DGO_EV_TAKEN) || q == nil {
+		return // the C layer pushes queued events of live queues only
+	}
+	p, w := evPrivate(ev), evWords(ev)
+	a := p[C.DGO_EV_ARG0 : C.DGO_EV_ARG0+C.DGO_EV_NARGS]
+	wa := w[C.DGO_EV_ARG0 : C.DGO_EV_ARG0+C.DGO_EV_NARGS]
+	var code C.int
+	switch p[C.DGO_EV_OP] {
+	case C.DGO_OP_OBJ_UPDATE:
+		code = dgo_obj_update(C.uint64_t(a[0]), C.uint64_t(a[1]), C.uint64_t(a[2]), (*C.daos_key_t)(wa[3]),
+			C.uint(a[4]), (*C.daos_iod_t)(wa[5]), (*C.d_sg_list_t)(wa[6]), ev)
+	case C.DGO_OP_OBJ_FETCH:
+		code = dgo_obj_fetch(C.uint64_t(a[0]), C.uint64_t(a[1]), C.uint64_t(a[2]), (*C.daos_key_t)(wa[3]),
+			C.uint(a[4]), (*C.daos_iod_t)(wa[5]), (*C.d_sg_list_t)(wa[6]), (*C.daos_iom_t)(wa[7]), ev)
+	case C.DGO_OP_ARRAY_WRITE:
+		code = dgo_array_write(C.uint64_t(a[0]), C.uint64_t(a[1]), (*C.daos_array_iod_t)(wa[2]), (*C.d_sg_list_t)(wa[3]), ev)
+	case C.DGO_OP_ARRAY_READ:
+		code = dgo_array_read(C.uint64_t(a[0]), C.uint64_t(a[1]), (*C.daos_array_iod_t)(wa[2]), (*C.d_sg_list_t)(wa[3]), ev)
+	default:
+		code = rc(inval("submitted event: unknown operation %d", p[C.DGO_EV_OP]))
+	}
+	if code != 0 {
+		ev.ev_error = code
+		complete(q, ev)
+	}
+}
+
+// launch launches fn on ev (not NULL). An event bound to a queue must be
+// ready (a direct call) or taken by the dispatcher: one running or
+// completed and not yet polled is DER_BUSY, as the core's own check says.
+func launch(ev *C.daos_event_t, fn func(context.Context) error) error {
+	q := evQueue(ev)
+	if q == nil {
+		return lib.Launch(unsafe.Pointer(ev), evID(ev), fn)
+	}
+	st := evState(ev)
+	direct := atomic.LoadUint64(st) == C.DGO_EV_READY
+	if direct {
+		// A caller's own call: the queue may be gone (then so is the
+		// event, which lib.Launch reports) and q must not be touched.
+		ring.mu.Lock()
+		live := ring.eqcs[evPrivate(ev)[C.DGO_EV_EQH]] == q
+		ring.mu.Unlock()
+		if !live {
+			return lib.Launch(unsafe.Pointer(ev), evID(ev), fn)
+		}
+		direct = atomic.CompareAndSwapUint64(st, C.DGO_EV_READY, C.DGO_EV_RUNNING)
+	}
+	if !direct && !atomic.CompareAndSwapUint64(st, C.DGO_EV_TAKEN, C.DGO_EV_RUNNING) {
+		return daos.Errorf(daos.ErrBusy, "event launch: event is in flight or completed and not polled")
+	}
+	out := (*int64)(unsafe.Pointer(&q.outstanding))
+	if direct {
+		atomic.AddInt64(out, 1)
+	}
+	if err := lib.Launch(unsafe.Pointer(ev), evID(ev), fn); err != nil {
+		if direct {
+			atomic.StoreUint64(st, C.DGO_EV_READY)
+			atomic.AddInt64(out, -1)
+		} else {
+			atomic.StoreUint64(st, C.DGO_EV_TAKEN)
+		}
+		return err
+	}
+	return nil
+}
+
+// complete hands ev, its ev_error set, to its queue's C side: pushed on
+// the completion stack, no longer outstanding, and the futex word bumped
+// (and sleepers woken) after both, so a poller that saw the event still
+// outstanding wakes to look again. handing covers all of it: the C side
+// frees q only once nothing is outstanding and nothing is being handed.
+func complete(q *C.struct_dgo_eqc, ev *C.daos_event_t) {
+	handing := (*int64)(unsafe.Pointer(&q.handing))
+	atomic.AddInt64(handing, 1)
+	atomic.StoreUint64(evState(ev), C.DGO_EV_COMPLETED)
+	head := (*unsafe.Pointer)(unsafe.Pointer(&q.done))
+	link := &evWords(ev)[C.DGO_EV_DONE]
+	for {
+		old := atomic.LoadPointer(head)
+		atomic.StorePointer(link, old)
+		if atomic.CompareAndSwapPointer(head, old, unsafe.Pointer(ev)) {
+			break
+		}
+	}
+	atomic.AddInt64((*int64)(unsafe.Pointer(&q.outstanding)), -1)
+	seq := (*uint32)(unsafe.Pointer(&q.seq))
+	atomic.AddUint32(seq, 1)
+	if atomic.LoadUint32((*uint32)(unsafe.Pointer(&q.waiters))) != 0 {
+		const futexWakePrivate = 1 | 128
+		syscall.RawSyscall6(syscall.SYS_FUTEX, uintptr(unsafe.Pointer(seq)), futexWakePrivate, 1<<30, 0, 0, 0)
+	}
+	atomic.AddInt64(handing, -1)
 }
 
 //export dgo_eq_create
-func dgo_eq_create(eqh *C.daos_handle_t) C.int {
-	if eqh == nil {
+func dgo_eq_create(eqh *C.daos_handle_t, q *C.struct_dgo_eqc) C.int {
+	if eqh == nil || q == nil {
 		return rc(inval("eq create: NULL handle"))
 	}
-	h, err := lib.EQCreate(notifyC)
+	h, err := lib.EQCreateHandoff(func(c unsafe.Pointer, err error) {
+		ev := (*C.daos_event_t)(c)
+		ev.ev_error = rc(err)
+		complete(q, ev)
+	})
 	if err != nil {
 		return rc(err)
 	}
+	ring.mu.Lock()
+	ring.eqcs[h] = q
+	ring.mu.Unlock()
 	setHandle(eqh, h)
 	return 0
 }
@@ -54,7 +228,13 @@ func dgo_eq_destroy(eqh C.uint64_t, flags C.int) C.int {
 	if flags&^C.DAOS_EQ_DESTROY_FORCE != 0 {
 		return rc(inval("eq destroy: unknown flags %#x", int(flags)))
 	}
-	return rc(lib.EQDestroy(uint64(eqh), flags&C.DAOS_EQ_DESTROY_FORCE != 0))
+	if err := lib.EQDestroy(uint64(eqh), flags&C.DAOS_EQ_DESTROY_FORCE != 0); err != nil {
+		return rc(err)
+	}
+	ring.mu.Lock()
+	delete(ring.eqcs, uint64(eqh))
+	ring.mu.Unlock()
+	return 0
 }
 
 // timeout is a poll timeout in microseconds as C gives it.
@@ -63,47 +243,6 @@ func timeout(us C.int64_t) time.Duration {
 		return -1
 	}
 	return time.Duration(us) * time.Microsecond
-}
-
-//export dgo_eq_poll
-func dgo_eq_poll(eqh C.uint64_t, waitRunning C.int, timeoutUS C.int64_t, n C.uint, evs **C.daos_event_t, running *C.int) C.int {
-	if n == 0 || evs == nil {
-		return rc(inval("eq poll: no room for events"))
-	}
-	got, err := lib.EQPoll(context.Background(), uint64(eqh), waitRunning != 0, timeout(timeoutUS), int(n))
-	if err != nil {
-		return rc(err)
-	}
-	if len(got) == 0 && running != nil {
-		// Saves the C layer, about to wait, a second call to ask.
-		r, err := lib.EQQuery(uint64(eqh), client.EQQueryWaiting)
-		if err != nil {
-			return rc(err)
-		}
-		*running = C.int(r)
-	}
-	out := unsafe.Slice(evs, int(n))
-	for i, p := range got {
-		ev := (*C.daos_event_t)(p.C)
-		ev.ev_error = rc(p.Err)
-		out[i] = ev
-	}
-	return C.int(len(got))
-}
-
-//export dgo_eq_query
-func dgo_eq_query(eqh C.uint64_t, query C.int, n C.uint, evs **C.daos_event_t) C.int {
-	what := client.EQQuery(query)
-	if what&^client.EQQueryAll != 0 || what == 0 {
-		return rc(inval("eq query: unknown query %d", int(query)))
-	}
-	_ = n   // DAOS fills evs with the events counted; nobody we know
-	_ = evs // uses that, and the count is what callers read
-	cnt, err := lib.EQQuery(uint64(eqh), what)
-	if err != nil {
-		return rc(err)
-	}
-	return C.int(cnt)
 }
 
 //export dgo_event_init
@@ -121,7 +260,13 @@ func dgo_event_init(ev *C.daos_event_t, eqh C.uint64_t, parent *C.daos_event_t) 
 	}
 	*ev = C.daos_event_t{}
 	p := evPrivate(ev)
-	p[0], p[1] = evMarker, id
+	p[C.DGO_EV_MARKER], p[C.DGO_EV_ID] = evMarker, id
+	if eqh != 0 {
+		ring.mu.Lock()
+		evWords(ev)[C.DGO_EV_EQ] = unsafe.Pointer(ring.eqcs[uint64(eqh)])
+		ring.mu.Unlock()
+		p[C.DGO_EV_EQH] = uint64(eqh)
+	}
 	return 0
 }
 

@@ -37,6 +37,18 @@ func (l *Lib) EQCreate(notify func()) (uint64, error) {
 	return l.add(&eventQueue{q: client.NewEQNotify(notify), byEv: map[*client.Event]*event{}})
 }
 
+// EQCreateHandoff is daos_eq_create for a C layer that keeps completions
+// itself: handoff gets each completed event's C address and result (see
+// client.NewEQHandoff), and EQPoll never returns them.
+func (l *Lib) EQCreateHandoff(handoff func(c unsafe.Pointer, err error)) (uint64, error) {
+	q := client.NewEQHandoff(func(ev *client.Event, err error) {
+		if c, ok := ev.Tag.(unsafe.Pointer); ok {
+			handoff(c, err)
+		}
+	})
+	return l.add(&eventQueue{q: q, byEv: map[*client.Event]*event{}})
+}
+
 // EQDestroy is daos_eq_destroy: DER_BUSY with events in flight or not yet
 // polled, unless force, which aborts them.
 func (l *Lib) EQDestroy(h uint64, force bool) error {
@@ -94,6 +106,7 @@ func (l *Lib) EventInit(c unsafe.Pointer, eqh uint64, prev uint64) (uint64, erro
 	if err != nil {
 		return 0, err
 	}
+	ev.Tag = c
 	l.nextEv++
 	e := &event{ev: ev, c: c, q: q}
 	l.events[l.nextEv] = e

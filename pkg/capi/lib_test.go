@@ -240,3 +240,54 @@ func TestStandaloneEventAndAbort(t *testing.T) {
 	requireCode(t, daos.ErrCanceled, res)
 	require.NoError(t, l.EventFini(c, id))
 }
+
+// TestEventsHandedOff checks a queue whose completions go to the C layer:
+// each event's own address comes back once with its result, EQPoll sees
+// none, and a re-initialised event reports its new launch.
+func TestEventsHandedOff(t *testing.T) {
+	ctx := context.Background()
+	l, _, _ := fakeLib(t)
+	require.NoError(t, l.Init(ctx))
+	defer l.Fini(ctx)
+	type done struct {
+		c   unsafe.Pointer
+		err error
+	}
+	handed := make(chan done, 16)
+	eq, err := l.EQCreateHandoff(func(c unsafe.Pointer, err error) { handed <- done{c, err} })
+	require.NoError(t, err)
+	evs := make([]cEvent, 4)
+	for i := range evs {
+		id, err := l.EventInit(unsafe.Pointer(&evs[i]), eq, 0)
+		require.NoError(t, err)
+		fail := i == 2
+		require.NoError(t, l.Launch(unsafe.Pointer(&evs[i]), id, func(context.Context) error {
+			if fail {
+				return daos.Errorf(daos.ErrNonexist, "fake")
+			}
+			return nil
+		}))
+	}
+	seen := map[unsafe.Pointer]bool{}
+	for range evs {
+		select {
+		case d := <-handed:
+			require.False(t, seen[d.c], "an event was handed over twice")
+			seen[d.c] = true
+			if d.c == unsafe.Pointer(&evs[2]) {
+				requireCode(t, daos.ErrNonexist, d.err)
+			} else {
+				require.NoError(t, d.err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("an event was never handed over")
+		}
+	}
+	for i := range evs {
+		require.True(t, seen[unsafe.Pointer(&evs[i])], "event %d was not handed over", i)
+	}
+	got, err := l.EQPoll(ctx, eq, true, 0, 4)
+	require.NoError(t, err)
+	require.Empty(t, got)
+	require.NoError(t, l.EQDestroy(eq, false))
+}

@@ -82,8 +82,13 @@ type EQ struct {
 	changed   chan struct{}
 	destroyed bool
 	// notify, when set, is also told of those changes (outside the lock),
-	// for pollers that wait elsewhere (libdaos waits in C).
+	// for pollers that wait elsewhere.
 	notify func()
+	// handoff, when set, takes every completed event instead of the
+	// completed list: the event is Ready again at once and whoever
+	// handoff gives it to keeps the harvesting (libdaos keeps completions
+	// in C memory, so that a C thread polls without entering Go).
+	handoff func(ev *Event, err error)
 	// workers run the operations: goroutines are reused across events.
 	workers *gopool.Pool
 }
@@ -100,8 +105,22 @@ func NewEQNotify(notify func()) *EQ {
 	return &EQ{running: map[*Event]struct{}{}, changed: make(chan struct{}), notify: notify, workers: gopool.New(eqIdle)}
 }
 
+// NewEQHandoff makes an event queue that hands every completed event,
+// with its result, to handoff (on the goroutine that completed it,
+// outside the queue's lock) instead of keeping it for Poll: Poll and Test
+// never see it, and it can be launched again as soon as handoff is called.
+func NewEQHandoff(handoff func(ev *Event, err error)) *EQ {
+	eq := NewEQNotify(nil)
+	eq.handoff = handoff
+	return eq
+}
+
 // Event is one asynchronous operation slot.
 type Event struct {
+	// Tag is the caller's, set before the event is first launched (libdaos
+	// keeps the C event's address there for handoff).
+	Tag any
+
 	eq *EQ         // nil: a standalone event
 	mu *sync.Mutex // eq.mu, or own for a standalone event
 
@@ -197,18 +216,28 @@ func (ev *Event) run(ctx context.Context, fn func(context.Context) error, done c
 		}
 	}
 	ev.err = err
+	handoff := false
 	if eq := ev.eq; eq != nil {
 		delete(eq.running, ev)
-		if !eq.destroyed {
+		switch {
+		case eq.handoff != nil:
+			ev.status = EventReady
+			handoff = true
+		case !eq.destroyed:
 			eq.completed = append(eq.completed, ev)
-		} else {
+		default:
 			ev.status = EventReady // nothing will harvest it
 		}
 		close(eq.changed)
 		eq.changed = make(chan struct{})
 	}
-	close(done)
 	ev.mu.Unlock()
+	if handoff {
+		// Before done is closed: a forced Destroy returns only once every
+		// aborted event has been handed over.
+		ev.eq.handoff(ev, err)
+	}
+	close(done)
 	if ev.eq != nil && ev.eq.notify != nil {
 		ev.eq.notify()
 	}

@@ -308,3 +308,79 @@ func TestEQNotify(t *testing.T) {
 	require.NoError(t, eq.Destroy(false))
 	require.EqualValues(t, n+1, calls.Load())
 }
+
+// TestEQHandoff checks that a queue made with a handoff function gives it
+// every completed event once, with its result (an abort's included), that
+// the event is ready to launch again when it is handed over, that Poll
+// never sees it, and that a forced Destroy returns only after the events
+// it aborted were handed over.
+func TestEQHandoff(t *testing.T) {
+	ctx := context.Background()
+	type got struct {
+		ev  *client.Event
+		err error
+	}
+	handed := make(chan got, 64)
+	eq := client.NewEQHandoff(func(ev *client.Event, err error) {
+		assert.Equal(t, client.EventReady, ev.Status(), "handed over before it is ready")
+		handed <- got{ev, err}
+	})
+	boom := errors.New("boom")
+	evs := make([]*client.Event, 8)
+	for i := range evs {
+		ev, err := eq.NewEvent()
+		require.NoError(t, err)
+		ev.Tag = i
+		evs[i] = ev
+		fail := i%2 == 1
+		require.NoError(t, ev.Launch(ctx, func(context.Context) error {
+			if fail {
+				return boom
+			}
+			return nil
+		}))
+	}
+	// Each event twice: launched above, then relaunched once handed over.
+	seen := map[int]int{}
+	for range 2 * len(evs) {
+		select {
+		case g := <-handed:
+			i := g.ev.Tag.(int)
+			seen[i]++
+			require.LessOrEqual(t, seen[i], 2, "event %d handed over too often", i)
+			if seen[i] == 2 {
+				assert.NoError(t, g.err)
+				continue
+			}
+			if i%2 == 1 {
+				assert.ErrorIs(t, g.err, boom)
+			} else {
+				assert.NoError(t, g.err)
+			}
+			// Ready again: launching it is allowed at once.
+			require.NoError(t, g.ev.Launch(ctx, func(context.Context) error { return nil }))
+		case <-time.After(5 * time.Second):
+			t.Fatal("an event was never handed over")
+		}
+	}
+	n, err := eq.Poll(ctx, true, client.EQNoWait, make([]*client.Event, 8))
+	require.NoError(t, err)
+	assert.Zero(t, n, "Poll saw handed-over events")
+	assert.Zero(t, eq.Query(client.EQQueryAll))
+
+	// A forced destroy aborts what runs and returns after handing it over.
+	started := make(chan struct{})
+	require.NoError(t, evs[0].Launch(ctx, func(ctx context.Context) error {
+		close(started)
+		<-ctx.Done()
+		return ctx.Err()
+	}))
+	<-started
+	require.NoError(t, eq.Destroy(true))
+	select {
+	case g := <-handed:
+		assert.ErrorIs(t, g.err, daos.ErrCanceled)
+	default:
+		t.Fatal("Destroy returned before the aborted event was handed over")
+	}
+}

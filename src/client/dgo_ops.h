@@ -15,10 +15,9 @@
 #include <stdbool.h>
 #include <daos.h>
 
-#define DGO_OPS_VERSION 11
+#include "dgo_ring.h"
 
-/* What the core calls when an event completes (set with set_notify). */
-typedef void (*dgo_notify_fn)(void);
+#define DGO_OPS_VERSION 12
 
 struct dgo_ops {
 	uint32_t version;
@@ -97,11 +96,9 @@ struct dgo_ops {
 	int (*dfs_obj_set_chunk_size)(uint64_t mh, uint64_t oh, int flags, uint64_t csize);
 	int (*dfs_exchange)(uint64_t mh, uint64_t parent1, char* name1, uint64_t parent2, char* name2);
 	int (*dfs_iterate)(uint64_t mh, uint64_t oh, daos_anchor_t* anchor, uint32_t* nr, size_t size, void* op, void* cdfs, void* cobj, void* arg);
-	int (*set_notify)(dgo_notify_fn f);
-	int (*eq_create)(daos_handle_t* eqh);
+	int (*set_ring)(struct dgo_ring* r);
+	int (*eq_create)(daos_handle_t* eqh, struct dgo_eqc* q);
 	int (*eq_destroy)(uint64_t eqh, int flags);
-	int (*eq_poll)(uint64_t eqh, int waitRunning, int64_t timeoutUS, unsigned int n, daos_event_t** evs, int* running);
-	int (*eq_query)(uint64_t eqh, int query, unsigned int n, daos_event_t** evs);
 	int (*event_init)(daos_event_t* ev, uint64_t eqh, daos_event_t* parent);
 	int (*event_fini)(daos_event_t* ev);
 	int (*event_test)(daos_event_t* ev, int64_t timeoutUS, bool* flag);

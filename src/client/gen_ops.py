@@ -29,10 +29,9 @@ HEADER = """/*
 #include <stdbool.h>
 #include <daos.h>
 
-#define DGO_OPS_VERSION %d
+#include "dgo_ring.h"
 
-/* What the core calls when an event completes (set with set_notify). */
-typedef void (*dgo_notify_fn)(void);
+#define DGO_OPS_VERSION %d
 
 struct dgo_ops {
 \tuint32_t version;

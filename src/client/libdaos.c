@@ -22,37 +22,11 @@
 #include <daos.h>
 
 #include "dgo_ops.h"
+#include "dgo_ring.h"
+#include "eq.h"
 
 static const struct dgo_ops *dgo;
 static pthread_mutex_t dgo_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* Completions, counted: daos_eq_poll waits here, in C, rather than inside
- * the Go core, where a C thread blocked on a channel costs a thread
- * handoff for every completion. One count for every queue: a completion
- * on another queue only costs a waiter a look. */
-static pthread_mutex_t eq_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t  eq_cond;
-static uint64_t        eq_completions;
-
-static void
-eq_completed(void)
-{
-	pthread_mutex_lock(&eq_lock);
-	eq_completions++;
-	pthread_cond_broadcast(&eq_cond);
-	pthread_mutex_unlock(&eq_lock);
-}
-
-static uint64_t
-eq_count(void)
-{
-	uint64_t n;
-
-	pthread_mutex_lock(&eq_lock);
-	n = eq_completions;
-	pthread_mutex_unlock(&eq_lock);
-	return n;
-}
 
 /* core_path finds the core: the environment's choice, or the file next
  * to the library this function lives in. */
@@ -108,15 +82,10 @@ load_core(void)
 		rc = -DER_MISC;
 		goto out;
 	}
-	{
-		pthread_condattr_t attr;
-
-		pthread_condattr_init(&attr);
-		pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-		pthread_cond_init(&eq_cond, &attr);
-		pthread_condattr_destroy(&attr);
+	if (dgo_ring_start(ops) != 0) {
+		rc = -DER_MISC;
+		goto out;
 	}
-	ops->set_notify(eq_completed);
 	__atomic_store_n(&dgo, ops, __ATOMIC_RELEASE);
 out:
 	pthread_mutex_unlock(&dgo_lock);
@@ -155,99 +124,7 @@ daos_fini(void)
 	return o->fini();
 }
 
-/* Event queues and events. */
-
-int
-daos_eq_create(daos_handle_t *eqh)
-{
-	CORE(o);
-	return o->eq_create(eqh);
-}
-
-int
-daos_eq_destroy(daos_handle_t eqh, int flags)
-{
-	CORE(o);
-	return o->eq_destroy(eqh.cookie, flags);
-}
-
-/* daos_eq_poll harvests without waiting in the core and, when there is
- * nothing yet, waits here for the core to report a completion. */
-int
-daos_eq_poll(daos_handle_t eqh, int wait_running, int64_t timeout, unsigned int n,
-	     daos_event_t **events)
-{
-	struct timespec deadline;
-	uint64_t        seen;
-	int             rc, running;
-
-	CORE(o);
-	if (timeout > 0) {
-		clock_gettime(CLOCK_MONOTONIC, &deadline);
-		deadline.tv_sec += timeout / 1000000;
-		deadline.tv_nsec += (timeout % 1000000) * 1000;
-		if (deadline.tv_nsec >= 1000000000) {
-			deadline.tv_sec++;
-			deadline.tv_nsec -= 1000000000;
-		}
-	}
-	for (;;) {
-		/* Read the count first: a completion after it wakes the wait. */
-		seen = eq_count();
-		running = 0;
-		rc = o->eq_poll(eqh.cookie, wait_running, DAOS_EQ_NOWAIT, n, events, &running);
-		if (rc != 0 || timeout == DAOS_EQ_NOWAIT)
-			return rc;
-		if (wait_running && running == 0)
-			return 0; /* nothing in flight */
-		pthread_mutex_lock(&eq_lock);
-		while (eq_completions == seen) {
-			if (timeout < 0) {
-				pthread_cond_wait(&eq_cond, &eq_lock);
-			} else if (pthread_cond_timedwait(&eq_cond, &eq_lock, &deadline) == ETIMEDOUT) {
-				pthread_mutex_unlock(&eq_lock);
-				/* One last look: something may have completed just now. */
-				return o->eq_poll(eqh.cookie, wait_running, DAOS_EQ_NOWAIT, n, events, NULL);
-			}
-		}
-		pthread_mutex_unlock(&eq_lock);
-	}
-}
-
-int
-daos_eq_query(daos_handle_t eqh, daos_eq_query_t query, unsigned int n, daos_event_t **events)
-{
-	CORE(o);
-	return o->eq_query(eqh.cookie, (int)query, n, events);
-}
-
-int
-daos_event_init(daos_event_t *ev, daos_handle_t eqh, daos_event_t *parent)
-{
-	CORE(o);
-	return o->event_init(ev, eqh.cookie, parent);
-}
-
-int
-daos_event_fini(daos_event_t *ev)
-{
-	CORE(o);
-	return o->event_fini(ev);
-}
-
-int
-daos_event_test(daos_event_t *ev, int64_t timeout, bool *flag)
-{
-	CORE(o);
-	return o->event_test(ev, timeout, flag);
-}
-
-int
-daos_event_abort(daos_event_t *ev)
-{
-	CORE(o);
-	return o->event_abort(ev);
-}
+/* Event queues and events: eq.c. */
 
 /* Parent events are not supported (daos_event_init refuses a parent with
  * -DER_NOSYS), so no event has children: there is nothing to wait for
@@ -438,6 +315,13 @@ daos_obj_update(daos_handle_t oh, daos_handle_t th, uint64_t flags, daos_key_t *
 		unsigned int nr, daos_iod_t *iods, d_sg_list_t *sgls, daos_event_t *ev)
 {
 	CORE(o);
+	if (ev != NULL) {
+		uint64_t a[] = {oh.cookie, th.cookie, flags, (uintptr_t)dkey, nr, (uintptr_t)iods, (uintptr_t)sgls};
+		int      rc  = dgo_ring_submit(ev, DGO_OP_OBJ_UPDATE, a, 7);
+
+		if (rc <= 0)
+			return rc;
+	}
 	return o->obj_update(oh.cookie, th.cookie, flags, dkey, nr, iods, sgls, ev);
 }
 
@@ -447,6 +331,14 @@ daos_obj_fetch(daos_handle_t oh, daos_handle_t th, uint64_t flags, daos_key_t *d
 	       daos_event_t *ev)
 {
 	CORE(o);
+	if (ev != NULL) {
+		uint64_t a[] = {oh.cookie, th.cookie, flags, (uintptr_t)dkey, nr, (uintptr_t)iods, (uintptr_t)sgls,
+				(uintptr_t)ioms};
+		int      rc  = dgo_ring_submit(ev, DGO_OP_OBJ_FETCH, a, 8);
+
+		if (rc <= 0)
+			return rc;
+	}
 	return o->obj_fetch(oh.cookie, th.cookie, flags, dkey, nr, iods, sgls, ioms, ev);
 }
 
@@ -568,6 +460,13 @@ daos_array_read(daos_handle_t oh, daos_handle_t th, daos_array_iod_t *iod, d_sg_
 		daos_event_t *ev)
 {
 	CORE(o);
+	if (ev != NULL) {
+		uint64_t a[] = {oh.cookie, th.cookie, (uintptr_t)iod, (uintptr_t)sgl};
+		int      rc  = dgo_ring_submit(ev, DGO_OP_ARRAY_READ, a, 4);
+
+		if (rc <= 0)
+			return rc;
+	}
 	return o->array_read(oh.cookie, th.cookie, iod, sgl, ev);
 }
 
@@ -576,6 +475,13 @@ daos_array_write(daos_handle_t oh, daos_handle_t th, daos_array_iod_t *iod, d_sg
 		 daos_event_t *ev)
 {
 	CORE(o);
+	if (ev != NULL) {
+		uint64_t a[] = {oh.cookie, th.cookie, (uintptr_t)iod, (uintptr_t)sgl};
+		int      rc  = dgo_ring_submit(ev, DGO_OP_ARRAY_WRITE, a, 4);
+
+		if (rc <= 0)
+			return rc;
+	}
 	return o->array_write(oh.cookie, th.cookie, iod, sgl, ev);
 }
 

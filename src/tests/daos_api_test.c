@@ -439,6 +439,141 @@ test_async(void **state)
 	assert_int_equal(daos_eq_destroy(eqh, 0), -DER_NONEXIST);
 }
 
+/* One slot of test_events: a 4 KiB single value under its own dkey. */
+struct ev_slot {
+	daos_event_t ev;
+	char         dk[16];
+	d_iov_t      dkey, iov;
+	d_sg_list_t  sgl;
+	daos_iod_t   iod;
+	char         val[4096];
+};
+
+static int
+ev_update(daos_handle_t oh, struct ev_slot *s, int i)
+{
+	snprintf(s->dk, sizeof(s->dk), "ev%d", i);
+	d_iov_set(&s->dkey, s->dk, strlen(s->dk));
+	memset(&s->iod, 0, sizeof(s->iod));
+	d_iov_set(&s->iod.iod_name, "v", 1);
+	s->iod.iod_type = DAOS_IOD_SINGLE;
+	s->iod.iod_size = sizeof(s->val);
+	s->iod.iod_nr   = 1;
+	memset(s->val, 'a' + i % 26, sizeof(s->val));
+	d_iov_set(&s->iov, s->val, sizeof(s->val));
+	s->sgl = (d_sg_list_t){.sg_nr = 1, .sg_iovs = &s->iov};
+	return daos_obj_update(oh, DAOS_TX_NONE, 0, &s->dkey, 1, &s->iod, &s->sgl, &s->ev);
+}
+
+/* wait_completed waits until eqh holds n completed, unpolled events. */
+static void
+wait_completed(daos_handle_t eqh, int n)
+{
+	int i;
+
+	for (i = 0; i < 10000 && daos_eq_query(eqh, DAOS_EQR_COMPLETED, 0, NULL) < n; i++)
+		usleep(1000);
+	assert_int_equal(daos_eq_query(eqh, DAOS_EQR_COMPLETED, 0, NULL), n);
+}
+
+/* The life of events on a queue: counted while in flight and once
+ * completed, tested (which harvests), refused while in flight or not yet
+ * polled, finalised or initialised again while unpolled (which drops
+ * them from the queue), aborted, an error reported through the event,
+ * and a queue destroyed with force while its events run. */
+static void
+test_events(void **state)
+{
+	static struct ev_slot s[8];
+	daos_event_t         *done[8];
+	daos_obj_id_t         oid = {.lo = 19, .hi = 0};
+	daos_handle_t         eqh, oh, bad = {.cookie = 0x7777777};
+	daos_event_t          solo;
+	bool                  flag;
+	int                   i, n, rc;
+
+	(void)state;
+	assert_int_equal(daos_obj_generate_oid(coh, &oid, DAOS_OT_MULTI_HASHED, OC_SX, 0, 0), 0);
+	assert_int_equal(daos_obj_open(coh, oid, DAOS_OO_RW, &oh, NULL), 0);
+	assert_int_equal(daos_eq_create(&eqh), 0);
+	assert_int_equal(daos_eq_query(eqh, 0, 0, NULL), -DER_INVAL);
+	assert_int_equal(daos_eq_query(eqh, 8, 0, NULL), -DER_INVAL);
+	assert_int_equal(daos_eq_query(eqh, DAOS_EQR_ALL, 0, NULL), 0);
+	for (i = 0; i < 8; i++)
+		assert_int_equal(daos_event_init(&s[i].ev, eqh, NULL), 0);
+
+	/* Counted in flight or completed; a running event cannot be
+	 * launched again nor finalised. */
+	for (i = 0; i < 8; i++)
+		assert_int_equal(ev_update(oh, &s[i], i), 0);
+	assert_int_equal(daos_eq_query(eqh, DAOS_EQR_ALL, 0, NULL), 8);
+	rc = ev_update(oh, &s[0], 0);
+	assert_true(rc == -DER_BUSY);
+	assert_int_equal(daos_eq_destroy(eqh, 0), -DER_BUSY);
+	wait_completed(eqh, 8);
+	assert_int_equal(daos_eq_query(eqh, DAOS_EQR_WAITING, 0, NULL), 0);
+	/* Completed and not polled: still busy. */
+	assert_int_equal(ev_update(oh, &s[0], 0), -DER_BUSY);
+
+	/* daos_event_test harvests: the event is no longer polled. */
+	assert_int_equal(daos_event_test(&s[0].ev, DAOS_EQ_NOWAIT, &flag), 0);
+	assert_true(flag);
+	assert_int_equal(s[0].ev.ev_error, 0);
+	/* A finalised or re-initialised unpolled event leaves the queue too. */
+	assert_int_equal(daos_event_fini(&s[1].ev), 0);
+	assert_int_equal(daos_event_init(&s[2].ev, eqh, NULL), 0);
+	assert_int_equal(daos_eq_query(eqh, DAOS_EQR_COMPLETED, 0, NULL), 5);
+	n = daos_eq_poll(eqh, 1, DAOS_EQ_WAIT, 8, done);
+	assert_int_equal(n, 5);
+	for (i = 0; i < n; i++) {
+		assert_true(done[i] == &s[3].ev || done[i] == &s[4].ev || done[i] == &s[5].ev ||
+			    done[i] == &s[6].ev || done[i] == &s[7].ev);
+		assert_int_equal(done[i]->ev_error, 0);
+	}
+	assert_int_equal(daos_eq_poll(eqh, 1, DAOS_EQ_WAIT, 8, done), 0);
+	assert_int_equal(daos_eq_poll(eqh, 0, 1000, 8, done), 0); /* times out */
+
+	/* daos_event_test waits for a running event. */
+	assert_int_equal(ev_update(oh, &s[0], 10), 0);
+	assert_int_equal(daos_event_test(&s[0].ev, DAOS_EQ_WAIT, &flag), 0);
+	assert_true(flag);
+	assert_int_equal(s[0].ev.ev_error, 0);
+	assert_int_equal(daos_eq_query(eqh, DAOS_EQR_ALL, 0, NULL), 0);
+
+	/* An error found when the operation starts comes back through the
+	 * event. */
+	assert_int_equal(daos_obj_update(bad, DAOS_TX_NONE, 0, &s[3].dkey, 1, &s[3].iod, &s[3].sgl, &s[3].ev), 0);
+	assert_int_equal(daos_eq_poll(eqh, 1, DAOS_EQ_WAIT, 8, done), 1);
+	assert_ptr_equal(done[0], &s[3].ev);
+	assert_int_equal(s[3].ev.ev_error, -DER_NO_HDL);
+
+	/* Abort: the update either finished first or was cancelled. */
+	assert_int_equal(ev_update(oh, &s[4], 4), 0);
+	rc = daos_event_abort(&s[4].ev);
+	assert_true(rc == 0 || rc == -DER_INVAL);
+	assert_int_equal(daos_eq_poll(eqh, 1, DAOS_EQ_WAIT, 8, done), 1);
+	assert_true(s[4].ev.ev_error == 0 || s[4].ev.ev_error == -DER_CANCELED);
+	assert_int_equal(daos_event_abort(&s[4].ev), -DER_INVAL); /* not running */
+
+	/* A standalone event is tested, never polled. */
+	assert_int_equal(daos_event_init(&solo, DAOS_HDL_INVAL, NULL), 0);
+	assert_int_equal(daos_obj_update(oh, DAOS_TX_NONE, 0, &s[5].dkey, 1, &s[5].iod, &s[5].sgl, &solo), 0);
+	assert_int_equal(daos_event_test(&solo, DAOS_EQ_WAIT, &flag), 0);
+	assert_true(flag);
+	assert_int_equal(solo.ev_error, 0);
+	assert_int_equal(daos_event_fini(&solo), 0);
+
+	/* Destroyed with force while its events run: they end, and the
+	 * queue and its events are gone. */
+	for (i = 5; i < 8; i++)
+		assert_int_equal(ev_update(oh, &s[i], i), 0);
+	assert_int_equal(daos_eq_destroy(eqh, DAOS_EQ_DESTROY_FORCE), 0);
+	assert_int_equal(daos_eq_poll(eqh, 1, DAOS_EQ_NOWAIT, 8, done), -DER_NONEXIST);
+	assert_int_equal(daos_eq_query(eqh, DAOS_EQR_ALL, 0, NULL), -DER_NONEXIST);
+	assert_int_equal(daos_eq_destroy(eqh, DAOS_EQ_DESTROY_FORCE), -DER_NONEXIST);
+	assert_int_equal(daos_obj_close(oh, NULL), 0);
+}
+
 /* Pool and container handles shared as bytes, used from "another
  * process" (here: the same one, through fresh handles). */
 static void
@@ -1363,6 +1498,7 @@ main(void)
 	    cmocka_unit_test(test_cont),
 	    cmocka_unit_test(test_obj_io),
 	    cmocka_unit_test(test_async),
+	    cmocka_unit_test(test_events),
 	    cmocka_unit_test(test_handle_sharing),
 	    cmocka_unit_test(test_forked_writes),
 	    cmocka_unit_test(test_list),

@@ -1,0 +1,84 @@
+/*
+ * What the C layer of libdaos and the Go core share so that a C thread
+ * launching and polling events never enters Go on the I/O path. Private:
+ * not installed.
+ *
+ * Why: every call from a C thread into Go takes a processor from the Go
+ * scheduler and leaves it parked with that thread when the call returns,
+ * so the runtime's monitor must take it back; with a completion handed to
+ * C and a poll asking Go again, that was about 25 us of CPU per 4 KiB
+ * operation on top of the Go client's (docs/performance.md).
+ *
+ * Submissions: the C layer stores the operation and its arguments in the
+ * event's private space and pushes the event on one lock-free stack for
+ * the process; a Go goroutine takes the whole stack at once, launches
+ * every operation on it and sleeps on an eventfd, which the C layer
+ * writes only when that goroutine said it was idle.
+ *
+ * Completions: the core pushes each completed event on its queue's
+ * lock-free stack and bumps a futex word; daos_eq_poll takes the stack,
+ * keeps the events in completion order in a list of its own, and sleeps
+ * on that word (FUTEX_WAIT_PRIVATE) when there is nothing to hand back.
+ *
+ * All shared words are accessed with sequentially consistent atomics on
+ * both sides.
+ */
+#ifndef DGO_RING_H
+#define DGO_RING_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+/* ev_private words (uint64_t space[20]). */
+enum {
+	DGO_EV_MARKER = 0, /* "goevent1" once daos_event_init ran */
+	DGO_EV_ID     = 1, /* the core's id for the event */
+	DGO_EV_EQ     = 2, /* struct dgo_eqc * of its queue, 0 when standalone */
+	DGO_EV_STATE  = 3, /* enum dgo_ev_state */
+	DGO_EV_SUBMIT = 4, /* next event on the submission stack */
+	DGO_EV_DONE   = 5, /* next event on the completion stack or list */
+	DGO_EV_OP     = 6, /* enum dgo_ring_op */
+	DGO_EV_ARG0   = 7, /* arguments: DGO_EV_ARG0 .. DGO_EV_ARG0 + 8 */
+	DGO_EV_NARGS  = 9,
+	DGO_EV_EQH    = 16, /* the queue's handle cookie, 0 when standalone */
+};
+
+/* States of an event bound to a queue. */
+enum dgo_ev_state {
+	DGO_EV_READY     = 0, /* never launched, or completed and polled */
+	DGO_EV_RUNNING   = 1, /* launched in the core */
+	DGO_EV_COMPLETED = 2, /* on its queue's completion stack or list */
+	DGO_EV_QUEUED    = 3, /* on the submission stack */
+	DGO_EV_TAKEN     = 4, /* being launched by the core's dispatcher */
+};
+
+/* Operations the C layer submits through the stack. */
+enum dgo_ring_op {
+	DGO_OP_OBJ_UPDATE  = 1,
+	DGO_OP_OBJ_FETCH   = 2,
+	DGO_OP_ARRAY_WRITE = 3,
+	DGO_OP_ARRAY_READ  = 4,
+	DGO_OP_KV_PUT      = 5,
+	DGO_OP_KV_GET      = 6,
+};
+
+/* The C side of one event queue. */
+struct dgo_eqc {
+	uint64_t        done;        /* completion stack: daos_event_t *, 0 when empty */
+	uint32_t        seq;         /* futex word: bumped after every push */
+	uint32_t        waiters;     /* threads sleeping on seq */
+	int64_t         outstanding; /* launched (or queued) and not yet pushed */
+	int64_t         handing;     /* pushes under way: q is the core's until 0 */
+	pthread_mutex_t lock;        /* guards the list below */
+	uint64_t        head, tail;  /* completed, in order, not yet polled */
+	int64_t         nlist;
+};
+
+/* The process's submission stack. */
+struct dgo_ring {
+	uint64_t head; /* daos_event_t *, 0 when empty */
+	uint32_t idle; /* the dispatcher is about to sleep on efd */
+	int32_t  efd;  /* eventfd, non-blocking */
+};
+
+#endif /* DGO_RING_H */
