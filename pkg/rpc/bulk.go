@@ -122,7 +122,13 @@ func (e *Endpoint) ExposeInline(segs [][]byte, dir BulkDir, threshold int) (*Cli
 	n := totalLen(segs)
 	if n < int64(threshold) {
 		b.desc.Len = n
-		if dir == ToServer {
+		switch {
+		case dir != ToServer:
+		case len(segs) == 1 && segs[0] != nil:
+			// Sent from where it is: the caller's buffer is its until
+			// the call returns, and the request is written before.
+			b.desc.Inline = segs[0]
+		default:
 			b.desc.Inline = make([]byte, 0, n)
 			for _, s := range segs {
 				b.desc.Inline = append(b.desc.Inline, s...)
