@@ -144,7 +144,8 @@ dmg calls (storage scan and format, network scan, engine query) on port
 			if err != nil {
 				return fmt.Errorf("start: listen for gRPC on %s: %w", addr.listen, err)
 			}
-			svc := &ctlsvc.Service{System: cfg.Name, Engines: srv, Ranks: srv, Storage: sc.storage, Network: sc.network, Logger: log}
+			svc := &ctlsvc.Service{System: cfg.Name, Engines: srv, Ranks: srv, Storage: sc.storage, Network: sc.network,
+				Topology: sc.topology, Logger: log}
 			gctx, stopGRPC := context.WithCancel(context.Background())
 			served := make(chan error, 1)
 			gs := ctlsvc.NewGRPCServer(svc, creds, grpc.ChainUnaryInterceptor(metrics.UnaryInterceptor, plane.svc.Forwarder),

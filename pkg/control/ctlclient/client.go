@@ -127,6 +127,34 @@ func (c *Client) NetworkScan(ctx context.Context, provider string) []HostResult[
 	})
 }
 
+// Hardware is one host's replies to the three hardware scans.
+type Hardware struct {
+	Network  *ctlpb.NetworkScanResp
+	Storage  *ctlpb.StorageScanResp
+	Topology *ctlpb.TopologyScanResp
+}
+
+// HardwareScan asks every host for its network (all providers), storage
+// and topology, what `dmg config generate` needs. The three calls share
+// one connection and deadline per host; a host whose call fails gets
+// that call's error and no replies.
+func (c *Client) HardwareScan(ctx context.Context) []HostResult[*Hardware] {
+	return call(ctx, c, 0, func(ctx context.Context, cl ctlpb.CtlSvcClient) (*Hardware, error) {
+		var h Hardware
+		var err error
+		if h.Network, err = cl.NetworkScan(ctx, &ctlpb.NetworkScanReq{Provider: "all"}); err != nil {
+			return nil, err
+		}
+		if h.Storage, err = cl.StorageScan(ctx, &ctlpb.StorageScanReq{}); err != nil {
+			return nil, err
+		}
+		if h.Topology, err = cl.TopologyScan(ctx, &ctlpb.TopologyScanReq{}); err != nil {
+			return nil, err
+		}
+		return &h, nil
+	})
+}
+
 // StorageFormat formats every host's engines.
 func (c *Client) StorageFormat(ctx context.Context, force bool) []HostResult[*ctlpb.StorageFormatResp] {
 	return call(ctx, c, FormatTimeout, func(ctx context.Context, cl ctlpb.CtlSvcClient) (*ctlpb.StorageFormatResp, error) {

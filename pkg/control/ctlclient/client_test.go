@@ -61,12 +61,23 @@ func (fakeNet) Scan(_ context.Context, p string) (*hardware.NetworkScan, error) 
 		Interfaces: []hardware.NetInterface{{Name: "lo", Class: "loopback", Up: true}}}, nil
 }
 
+type fakeTopology struct{}
+
+func (fakeTopology) Scan(context.Context) (*hardware.Topology, error) {
+	return &hardware.Topology{NUMANodes: []hardware.NUMANode{{ID: 0, Cores: 4}}, MemTotalBytes: 16 << 30}, nil
+}
+
 // serve starts the service on a loopback port and returns its address.
 func serve(t *testing.T, creds credentials.TransportCredentials) string {
 	t.Helper()
+	return serveSvc(t, creds, &ctlsvc.Service{System: "daos_server", Engines: &fakeEngines{}, Storage: fakeStorage{},
+		Network: fakeNet{}, Topology: fakeTopology{}})
+}
+
+func serveSvc(t *testing.T, creds credentials.TransportCredentials, svc *ctlsvc.Service) string {
+	t.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	svc := &ctlsvc.Service{System: "daos_server", Engines: &fakeEngines{}, Storage: fakeStorage{}, Network: fakeNet{}}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- ctlsvc.Serve(ctx, ctlsvc.NewGRPCServer(svc, creds), lis, time.Second) }()
@@ -88,6 +99,13 @@ func exercise(t *testing.T, c *ctlclient.Client) {
 	ns := c.NetworkScan(ctx, "ofi+tcp")
 	require.NoError(t, ns[0].Err)
 	require.Equal(t, []string{"ofi+tcp"}, ns[0].Resp.Providers)
+
+	hw := c.HardwareScan(ctx)
+	require.NoError(t, hw[0].Err)
+	require.Equal(t, []string{"all"}, hw[0].Resp.Network.Providers)
+	require.Equal(t, "/dev/vda", hw[0].Resp.Storage.Nvme.BlockDevices[0].Path)
+	require.Equal(t, uint64(16<<30), hw[0].Resp.Topology.MemTotalBytes)
+	require.Equal(t, int32(4), hw[0].Resp.Topology.NumaNodes[0].Cores)
 
 	q := c.HostSystemQuery(ctx)
 	require.NoError(t, q[0].Err)
@@ -116,6 +134,20 @@ func TestInsecure(t *testing.T) {
 	c, err := ctlclient.New(&config.Control{HostList: []string{addr}, Transport: insecure})
 	require.NoError(t, err)
 	exercise(t, c)
+}
+
+// TestHardwareScanNoTopology: a server that does not serve TopologyScan
+// fails the hardware scan with a reason.
+func TestHardwareScanNoTopology(t *testing.T) {
+	insecure := config.Transport{AllowInsecure: true}
+	sc, err := security.ServerCredentials(insecure)
+	require.NoError(t, err)
+	addr := serveSvc(t, sc, &ctlsvc.Service{System: "daos_server", Engines: &fakeEngines{}, Storage: fakeStorage{}, Network: fakeNet{}})
+	c, err := ctlclient.New(&config.Control{HostList: []string{addr}, Transport: insecure})
+	require.NoError(t, err)
+	res := c.HardwareScan(context.Background())
+	require.EqualError(t, res[0].Err, "the server does not support this call: this server does not scan its topology")
+	require.Nil(t, res[0].Resp)
 }
 
 // TestHostDown: a host with nothing listening gives its own error, fast,

@@ -1,10 +1,14 @@
 // Package ctlconv converts between the hardware scan types of
 // pkg/hardware and their protobuf forms in ctlpb, both ways, so that the
-// server sends scans and dmg prints them with the same code as the local
-// daos_server scans.
+// server sends scans and dmg prints them (or generates a config from
+// them) with the same code as the local daos_server commands.
 package ctlconv
 
 import (
+	"errors"
+	"strings"
+
+	"github.com/daos-go/daos/pkg/control/confgen"
 	"github.com/daos-go/daos/pkg/control/ctlpb"
 	"github.com/daos-go/daos/pkg/hardware"
 )
@@ -124,4 +128,55 @@ func NetworkFromPB(s *ctlpb.NetworkScanResp) *hardware.NetworkScan {
 			NUMANode: int(f.NumaNode), Priority: int(f.Priority)})
 	}
 	return out
+}
+
+// TopologyToPB converts a topology scan; nil stays nil.
+func TopologyToPB(t *hardware.Topology) *ctlpb.TopologyScanResp {
+	if t == nil {
+		return nil
+	}
+	out := &ctlpb.TopologyScanResp{MemTotalBytes: t.MemTotalBytes, HugepagesBytes: t.HugepagesBytes}
+	for _, n := range t.NUMANodes {
+		out.NumaNodes = append(out.NumaNodes, &ctlpb.NumaNode{Id: int32(n.ID), Cores: int32(n.Cores),
+			Threads: int32(n.Threads), MemBytes: n.MemBytes})
+	}
+	return out
+}
+
+// TopologyFromPB is TopologyToPB's inverse.
+func TopologyFromPB(t *ctlpb.TopologyScanResp) *hardware.Topology {
+	if t == nil {
+		return nil
+	}
+	out := &hardware.Topology{NUMANodes: []hardware.NUMANode{}, MemTotalBytes: t.MemTotalBytes, HugepagesBytes: t.HugepagesBytes}
+	for _, n := range t.NumaNodes {
+		out.NUMANodes = append(out.NUMANodes, hardware.NUMANode{ID: int(n.Id), Cores: int(n.Cores),
+			Threads: int(n.Threads), MemBytes: n.MemBytes})
+	}
+	return out
+}
+
+// InventoryFromPB assembles what config generation needs from one host's
+// three scan replies. It fails when the host said half of its storage
+// scan failed: a config proposed without that half would silently leave
+// the devices out.
+func InventoryFromPB(net *ctlpb.NetworkScanResp, st *ctlpb.StorageScanResp, topo *ctlpb.TopologyScanResp) (confgen.Inventory, error) {
+	var inv confgen.Inventory
+	if st != nil {
+		var failed []string
+		for _, e := range []string{st.ScmError, st.NvmeError} {
+			if e != "" {
+				failed = append(failed, e)
+			}
+		}
+		if len(failed) > 0 {
+			return inv, errors.New(strings.Join(failed, "; "))
+		}
+		inv.SCM, inv.NVMe = SCMFromPB(st.Scm), NVMeFromPB(st.Nvme)
+	}
+	if net != nil {
+		inv.Network = NetworkFromPB(net)
+	}
+	inv.Topology = TopologyFromPB(topo)
+	return inv, nil
 }

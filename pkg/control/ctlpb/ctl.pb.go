@@ -1861,6 +1861,179 @@ func (x *StorageUsageResp) GetNote() string {
 	return ""
 }
 
+type TopologyScanReq struct {
+	state         protoimpl.MessageState
+	sizeCache     protoimpl.SizeCache
+	unknownFields protoimpl.UnknownFields
+}
+
+func (x *TopologyScanReq) Reset() {
+	*x = TopologyScanReq{}
+	if protoimpl.UnsafeEnabled {
+		mi := &file_ctl_proto_msgTypes[25]
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		ms.StoreMessageInfo(mi)
+	}
+}
+
+func (x *TopologyScanReq) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TopologyScanReq) ProtoMessage() {}
+
+func (x *TopologyScanReq) ProtoReflect() protoreflect.Message {
+	mi := &file_ctl_proto_msgTypes[25]
+	if protoimpl.UnsafeEnabled && x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TopologyScanReq.ProtoReflect.Descriptor instead.
+func (*TopologyScanReq) Descriptor() ([]byte, []int) {
+	return file_ctl_proto_rawDescGZIP(), []int{25}
+}
+
+type NumaNode struct {
+	state         protoimpl.MessageState
+	sizeCache     protoimpl.SizeCache
+	unknownFields protoimpl.UnknownFields
+
+	Id       int32  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Cores    int32  `protobuf:"varint,2,opt,name=cores,proto3" json:"cores,omitempty"`
+	Threads  int32  `protobuf:"varint,3,opt,name=threads,proto3" json:"threads,omitempty"`
+	MemBytes uint64 `protobuf:"varint,4,opt,name=mem_bytes,json=memBytes,proto3" json:"mem_bytes,omitempty"`
+}
+
+func (x *NumaNode) Reset() {
+	*x = NumaNode{}
+	if protoimpl.UnsafeEnabled {
+		mi := &file_ctl_proto_msgTypes[26]
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		ms.StoreMessageInfo(mi)
+	}
+}
+
+func (x *NumaNode) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NumaNode) ProtoMessage() {}
+
+func (x *NumaNode) ProtoReflect() protoreflect.Message {
+	mi := &file_ctl_proto_msgTypes[26]
+	if protoimpl.UnsafeEnabled && x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NumaNode.ProtoReflect.Descriptor instead.
+func (*NumaNode) Descriptor() ([]byte, []int) {
+	return file_ctl_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *NumaNode) GetId() int32 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *NumaNode) GetCores() int32 {
+	if x != nil {
+		return x.Cores
+	}
+	return 0
+}
+
+func (x *NumaNode) GetThreads() int32 {
+	if x != nil {
+		return x.Threads
+	}
+	return 0
+}
+
+func (x *NumaNode) GetMemBytes() uint64 {
+	if x != nil {
+		return x.MemBytes
+	}
+	return 0
+}
+
+type TopologyScanResp struct {
+	state         protoimpl.MessageState
+	sizeCache     protoimpl.SizeCache
+	unknownFields protoimpl.UnknownFields
+
+	NumaNodes     []*NumaNode `protobuf:"bytes,1,rep,name=numa_nodes,json=numaNodes,proto3" json:"numa_nodes,omitempty"`
+	MemTotalBytes uint64      `protobuf:"varint,2,opt,name=mem_total_bytes,json=memTotalBytes,proto3" json:"mem_total_bytes,omitempty"`
+	// hugepages_bytes is the memory held by configured hugepages.
+	HugepagesBytes uint64 `protobuf:"varint,3,opt,name=hugepages_bytes,json=hugepagesBytes,proto3" json:"hugepages_bytes,omitempty"`
+}
+
+func (x *TopologyScanResp) Reset() {
+	*x = TopologyScanResp{}
+	if protoimpl.UnsafeEnabled {
+		mi := &file_ctl_proto_msgTypes[27]
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		ms.StoreMessageInfo(mi)
+	}
+}
+
+func (x *TopologyScanResp) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TopologyScanResp) ProtoMessage() {}
+
+func (x *TopologyScanResp) ProtoReflect() protoreflect.Message {
+	mi := &file_ctl_proto_msgTypes[27]
+	if protoimpl.UnsafeEnabled && x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TopologyScanResp.ProtoReflect.Descriptor instead.
+func (*TopologyScanResp) Descriptor() ([]byte, []int) {
+	return file_ctl_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *TopologyScanResp) GetNumaNodes() []*NumaNode {
+	if x != nil {
+		return x.NumaNodes
+	}
+	return nil
+}
+
+func (x *TopologyScanResp) GetMemTotalBytes() uint64 {
+	if x != nil {
+		return x.MemTotalBytes
+	}
+	return 0
+}
+
+func (x *TopologyScanResp) GetHugepagesBytes() uint64 {
+	if x != nil {
+		return x.HugepagesBytes
+	}
+	return 0
+}
+
 var File_ctl_proto protoreflect.FileDescriptor
 
 var file_ctl_proto_rawDesc = []byte{
@@ -2073,7 +2246,24 @@ var file_ctl_proto_rawDesc = []byte{
 	0x65, 0x73, 0x18, 0x01, 0x20, 0x03, 0x28, 0x0b, 0x32, 0x10, 0x2e, 0x63, 0x74, 0x6c, 0x2e, 0x45,
 	0x6e, 0x67, 0x69, 0x6e, 0x65, 0x55, 0x73, 0x61, 0x67, 0x65, 0x52, 0x07, 0x65, 0x6e, 0x67, 0x69,
 	0x6e, 0x65, 0x73, 0x12, 0x12, 0x0a, 0x04, 0x6e, 0x6f, 0x74, 0x65, 0x18, 0x02, 0x20, 0x01, 0x28,
-	0x09, 0x52, 0x04, 0x6e, 0x6f, 0x74, 0x65, 0x32, 0xcc, 0x03, 0x0a, 0x06, 0x43, 0x74, 0x6c, 0x53,
+	0x09, 0x52, 0x04, 0x6e, 0x6f, 0x74, 0x65, 0x22, 0x11, 0x0a, 0x0f, 0x54, 0x6f, 0x70, 0x6f, 0x6c,
+	0x6f, 0x67, 0x79, 0x53, 0x63, 0x61, 0x6e, 0x52, 0x65, 0x71, 0x22, 0x67, 0x0a, 0x08, 0x4e, 0x75,
+	0x6d, 0x61, 0x4e, 0x6f, 0x64, 0x65, 0x12, 0x0e, 0x0a, 0x02, 0x69, 0x64, 0x18, 0x01, 0x20, 0x01,
+	0x28, 0x05, 0x52, 0x02, 0x69, 0x64, 0x12, 0x14, 0x0a, 0x05, 0x63, 0x6f, 0x72, 0x65, 0x73, 0x18,
+	0x02, 0x20, 0x01, 0x28, 0x05, 0x52, 0x05, 0x63, 0x6f, 0x72, 0x65, 0x73, 0x12, 0x18, 0x0a, 0x07,
+	0x74, 0x68, 0x72, 0x65, 0x61, 0x64, 0x73, 0x18, 0x03, 0x20, 0x01, 0x28, 0x05, 0x52, 0x07, 0x74,
+	0x68, 0x72, 0x65, 0x61, 0x64, 0x73, 0x12, 0x1b, 0x0a, 0x09, 0x6d, 0x65, 0x6d, 0x5f, 0x62, 0x79,
+	0x74, 0x65, 0x73, 0x18, 0x04, 0x20, 0x01, 0x28, 0x04, 0x52, 0x08, 0x6d, 0x65, 0x6d, 0x42, 0x79,
+	0x74, 0x65, 0x73, 0x22, 0x91, 0x01, 0x0a, 0x10, 0x54, 0x6f, 0x70, 0x6f, 0x6c, 0x6f, 0x67, 0x79,
+	0x53, 0x63, 0x61, 0x6e, 0x52, 0x65, 0x73, 0x70, 0x12, 0x2c, 0x0a, 0x0a, 0x6e, 0x75, 0x6d, 0x61,
+	0x5f, 0x6e, 0x6f, 0x64, 0x65, 0x73, 0x18, 0x01, 0x20, 0x03, 0x28, 0x0b, 0x32, 0x0d, 0x2e, 0x63,
+	0x74, 0x6c, 0x2e, 0x4e, 0x75, 0x6d, 0x61, 0x4e, 0x6f, 0x64, 0x65, 0x52, 0x09, 0x6e, 0x75, 0x6d,
+	0x61, 0x4e, 0x6f, 0x64, 0x65, 0x73, 0x12, 0x26, 0x0a, 0x0f, 0x6d, 0x65, 0x6d, 0x5f, 0x74, 0x6f,
+	0x74, 0x61, 0x6c, 0x5f, 0x62, 0x79, 0x74, 0x65, 0x73, 0x18, 0x02, 0x20, 0x01, 0x28, 0x04, 0x52,
+	0x0d, 0x6d, 0x65, 0x6d, 0x54, 0x6f, 0x74, 0x61, 0x6c, 0x42, 0x79, 0x74, 0x65, 0x73, 0x12, 0x27,
+	0x0a, 0x0f, 0x68, 0x75, 0x67, 0x65, 0x70, 0x61, 0x67, 0x65, 0x73, 0x5f, 0x62, 0x79, 0x74, 0x65,
+	0x73, 0x18, 0x03, 0x20, 0x01, 0x28, 0x04, 0x52, 0x0e, 0x68, 0x75, 0x67, 0x65, 0x70, 0x61, 0x67,
+	0x65, 0x73, 0x42, 0x79, 0x74, 0x65, 0x73, 0x32, 0x89, 0x04, 0x0a, 0x06, 0x43, 0x74, 0x6c, 0x53,
 	0x76, 0x63, 0x12, 0x38, 0x0a, 0x0b, 0x53, 0x74, 0x6f, 0x72, 0x61, 0x67, 0x65, 0x53, 0x63, 0x61,
 	0x6e, 0x12, 0x13, 0x2e, 0x63, 0x74, 0x6c, 0x2e, 0x53, 0x74, 0x6f, 0x72, 0x61, 0x67, 0x65, 0x53,
 	0x63, 0x61, 0x6e, 0x52, 0x65, 0x71, 0x1a, 0x14, 0x2e, 0x63, 0x74, 0x6c, 0x2e, 0x53, 0x74, 0x6f,
@@ -2102,10 +2292,14 @@ var file_ctl_proto_rawDesc = []byte{
 	0x72, 0x61, 0x67, 0x65, 0x55, 0x73, 0x61, 0x67, 0x65, 0x12, 0x14, 0x2e, 0x63, 0x74, 0x6c, 0x2e,
 	0x53, 0x74, 0x6f, 0x72, 0x61, 0x67, 0x65, 0x55, 0x73, 0x61, 0x67, 0x65, 0x52, 0x65, 0x71, 0x1a,
 	0x15, 0x2e, 0x63, 0x74, 0x6c, 0x2e, 0x53, 0x74, 0x6f, 0x72, 0x61, 0x67, 0x65, 0x55, 0x73, 0x61,
-	0x67, 0x65, 0x52, 0x65, 0x73, 0x70, 0x42, 0x2b, 0x5a, 0x29, 0x67, 0x69, 0x74, 0x68, 0x75, 0x62,
-	0x2e, 0x63, 0x6f, 0x6d, 0x2f, 0x64, 0x61, 0x6f, 0x73, 0x2d, 0x67, 0x6f, 0x2f, 0x64, 0x61, 0x6f,
-	0x73, 0x2f, 0x70, 0x6b, 0x67, 0x2f, 0x63, 0x6f, 0x6e, 0x74, 0x72, 0x6f, 0x6c, 0x2f, 0x63, 0x74,
-	0x6c, 0x70, 0x62, 0x62, 0x06, 0x70, 0x72, 0x6f, 0x74, 0x6f, 0x33,
+	0x67, 0x65, 0x52, 0x65, 0x73, 0x70, 0x12, 0x3b, 0x0a, 0x0c, 0x54, 0x6f, 0x70, 0x6f, 0x6c, 0x6f,
+	0x67, 0x79, 0x53, 0x63, 0x61, 0x6e, 0x12, 0x14, 0x2e, 0x63, 0x74, 0x6c, 0x2e, 0x54, 0x6f, 0x70,
+	0x6f, 0x6c, 0x6f, 0x67, 0x79, 0x53, 0x63, 0x61, 0x6e, 0x52, 0x65, 0x71, 0x1a, 0x15, 0x2e, 0x63,
+	0x74, 0x6c, 0x2e, 0x54, 0x6f, 0x70, 0x6f, 0x6c, 0x6f, 0x67, 0x79, 0x53, 0x63, 0x61, 0x6e, 0x52,
+	0x65, 0x73, 0x70, 0x42, 0x2b, 0x5a, 0x29, 0x67, 0x69, 0x74, 0x68, 0x75, 0x62, 0x2e, 0x63, 0x6f,
+	0x6d, 0x2f, 0x64, 0x61, 0x6f, 0x73, 0x2d, 0x67, 0x6f, 0x2f, 0x64, 0x61, 0x6f, 0x73, 0x2f, 0x70,
+	0x6b, 0x67, 0x2f, 0x63, 0x6f, 0x6e, 0x74, 0x72, 0x6f, 0x6c, 0x2f, 0x63, 0x74, 0x6c, 0x70, 0x62,
+	0x62, 0x06, 0x70, 0x72, 0x6f, 0x74, 0x6f, 0x33,
 }
 
 var (
@@ -2120,7 +2314,7 @@ func file_ctl_proto_rawDescGZIP() []byte {
 	return file_ctl_proto_rawDescData
 }
 
-var file_ctl_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
+var file_ctl_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
 var file_ctl_proto_goTypes = []interface{}{
 	(*RanksReq)(nil),            // 0: ctl.RanksReq
 	(*RanksResp)(nil),           // 1: ctl.RanksResp
@@ -2147,10 +2341,13 @@ var file_ctl_proto_goTypes = []interface{}{
 	(*TierUsage)(nil),           // 22: ctl.TierUsage
 	(*EngineUsage)(nil),         // 23: ctl.EngineUsage
 	(*StorageUsageResp)(nil),    // 24: ctl.StorageUsageResp
-	(*sharedpb.RankResult)(nil), // 25: shared.RankResult
+	(*TopologyScanReq)(nil),     // 25: ctl.TopologyScanReq
+	(*NumaNode)(nil),            // 26: ctl.NumaNode
+	(*TopologyScanResp)(nil),    // 27: ctl.TopologyScanResp
+	(*sharedpb.RankResult)(nil), // 28: shared.RankResult
 }
 var file_ctl_proto_depIdxs = []int32{
-	25, // 0: ctl.RanksResp.results:type_name -> shared.RankResult
+	28, // 0: ctl.RanksResp.results:type_name -> shared.RankResult
 	3,  // 1: ctl.ScmScan.regions:type_name -> ctl.ScmRegion
 	4,  // 2: ctl.ScmScan.namespaces:type_name -> ctl.ScmNamespace
 	6,  // 3: ctl.NvmeController.namespaces:type_name -> ctl.NvmeNamespace
@@ -2165,27 +2362,30 @@ var file_ctl_proto_depIdxs = []int32{
 	22, // 12: ctl.EngineUsage.scm:type_name -> ctl.TierUsage
 	22, // 13: ctl.EngineUsage.nvme:type_name -> ctl.TierUsage
 	23, // 14: ctl.StorageUsageResp.engines:type_name -> ctl.EngineUsage
-	2,  // 15: ctl.CtlSvc.StorageScan:input_type -> ctl.StorageScanReq
-	11, // 16: ctl.CtlSvc.StorageFormat:input_type -> ctl.StorageFormatReq
-	14, // 17: ctl.CtlSvc.NetworkScan:input_type -> ctl.NetworkScanReq
-	18, // 18: ctl.CtlSvc.HostSystemQuery:input_type -> ctl.HostSystemQueryReq
-	0,  // 19: ctl.CtlSvc.PrepShutdownRanks:input_type -> ctl.RanksReq
-	0,  // 20: ctl.CtlSvc.StopRanks:input_type -> ctl.RanksReq
-	0,  // 21: ctl.CtlSvc.StartRanks:input_type -> ctl.RanksReq
-	21, // 22: ctl.CtlSvc.StorageUsage:input_type -> ctl.StorageUsageReq
-	10, // 23: ctl.CtlSvc.StorageScan:output_type -> ctl.StorageScanResp
-	13, // 24: ctl.CtlSvc.StorageFormat:output_type -> ctl.StorageFormatResp
-	17, // 25: ctl.CtlSvc.NetworkScan:output_type -> ctl.NetworkScanResp
-	20, // 26: ctl.CtlSvc.HostSystemQuery:output_type -> ctl.HostSystemQueryResp
-	1,  // 27: ctl.CtlSvc.PrepShutdownRanks:output_type -> ctl.RanksResp
-	1,  // 28: ctl.CtlSvc.StopRanks:output_type -> ctl.RanksResp
-	1,  // 29: ctl.CtlSvc.StartRanks:output_type -> ctl.RanksResp
-	24, // 30: ctl.CtlSvc.StorageUsage:output_type -> ctl.StorageUsageResp
-	23, // [23:31] is the sub-list for method output_type
-	15, // [15:23] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	26, // 15: ctl.TopologyScanResp.numa_nodes:type_name -> ctl.NumaNode
+	2,  // 16: ctl.CtlSvc.StorageScan:input_type -> ctl.StorageScanReq
+	11, // 17: ctl.CtlSvc.StorageFormat:input_type -> ctl.StorageFormatReq
+	14, // 18: ctl.CtlSvc.NetworkScan:input_type -> ctl.NetworkScanReq
+	18, // 19: ctl.CtlSvc.HostSystemQuery:input_type -> ctl.HostSystemQueryReq
+	0,  // 20: ctl.CtlSvc.PrepShutdownRanks:input_type -> ctl.RanksReq
+	0,  // 21: ctl.CtlSvc.StopRanks:input_type -> ctl.RanksReq
+	0,  // 22: ctl.CtlSvc.StartRanks:input_type -> ctl.RanksReq
+	21, // 23: ctl.CtlSvc.StorageUsage:input_type -> ctl.StorageUsageReq
+	25, // 24: ctl.CtlSvc.TopologyScan:input_type -> ctl.TopologyScanReq
+	10, // 25: ctl.CtlSvc.StorageScan:output_type -> ctl.StorageScanResp
+	13, // 26: ctl.CtlSvc.StorageFormat:output_type -> ctl.StorageFormatResp
+	17, // 27: ctl.CtlSvc.NetworkScan:output_type -> ctl.NetworkScanResp
+	20, // 28: ctl.CtlSvc.HostSystemQuery:output_type -> ctl.HostSystemQueryResp
+	1,  // 29: ctl.CtlSvc.PrepShutdownRanks:output_type -> ctl.RanksResp
+	1,  // 30: ctl.CtlSvc.StopRanks:output_type -> ctl.RanksResp
+	1,  // 31: ctl.CtlSvc.StartRanks:output_type -> ctl.RanksResp
+	24, // 32: ctl.CtlSvc.StorageUsage:output_type -> ctl.StorageUsageResp
+	27, // 33: ctl.CtlSvc.TopologyScan:output_type -> ctl.TopologyScanResp
+	25, // [25:34] is the sub-list for method output_type
+	16, // [16:25] is the sub-list for method input_type
+	16, // [16:16] is the sub-list for extension type_name
+	16, // [16:16] is the sub-list for extension extendee
+	0,  // [0:16] is the sub-list for field type_name
 }
 
 func init() { file_ctl_proto_init() }
@@ -2494,6 +2694,42 @@ func file_ctl_proto_init() {
 				return nil
 			}
 		}
+		file_ctl_proto_msgTypes[25].Exporter = func(v interface{}, i int) interface{} {
+			switch v := v.(*TopologyScanReq); i {
+			case 0:
+				return &v.state
+			case 1:
+				return &v.sizeCache
+			case 2:
+				return &v.unknownFields
+			default:
+				return nil
+			}
+		}
+		file_ctl_proto_msgTypes[26].Exporter = func(v interface{}, i int) interface{} {
+			switch v := v.(*NumaNode); i {
+			case 0:
+				return &v.state
+			case 1:
+				return &v.sizeCache
+			case 2:
+				return &v.unknownFields
+			default:
+				return nil
+			}
+		}
+		file_ctl_proto_msgTypes[27].Exporter = func(v interface{}, i int) interface{} {
+			switch v := v.(*TopologyScanResp); i {
+			case 0:
+				return &v.state
+			case 1:
+				return &v.sizeCache
+			case 2:
+				return &v.unknownFields
+			default:
+				return nil
+			}
+		}
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -2501,7 +2737,7 @@ func file_ctl_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: file_ctl_proto_rawDesc,
 			NumEnums:      0,
-			NumMessages:   25,
+			NumMessages:   28,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

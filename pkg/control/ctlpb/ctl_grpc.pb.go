@@ -31,6 +31,7 @@ const (
 	CtlSvc_StopRanks_FullMethodName         = "/ctl.CtlSvc/StopRanks"
 	CtlSvc_StartRanks_FullMethodName        = "/ctl.CtlSvc/StartRanks"
 	CtlSvc_StorageUsage_FullMethodName      = "/ctl.CtlSvc/StorageUsage"
+	CtlSvc_TopologyScan_FullMethodName      = "/ctl.CtlSvc/TopologyScan"
 )
 
 // CtlSvcClient is the client API for CtlSvc service.
@@ -59,6 +60,10 @@ type CtlSvcClient interface {
 	// engine storage tiers (what DAOS's StorageScan with usage gives
 	// `dmg storage query usage`).
 	StorageUsage(ctx context.Context, in *StorageUsageReq, opts ...grpc.CallOption) (*StorageUsageResp, error)
+	// TopologyScan reports this host's NUMA nodes, cores and memory, what
+	// `dmg config generate` needs beside the storage and network scans
+	// to size engines and RAM disks.
+	TopologyScan(ctx context.Context, in *TopologyScanReq, opts ...grpc.CallOption) (*TopologyScanResp, error)
 }
 
 type ctlSvcClient struct {
@@ -141,6 +146,15 @@ func (c *ctlSvcClient) StorageUsage(ctx context.Context, in *StorageUsageReq, op
 	return out, nil
 }
 
+func (c *ctlSvcClient) TopologyScan(ctx context.Context, in *TopologyScanReq, opts ...grpc.CallOption) (*TopologyScanResp, error) {
+	out := new(TopologyScanResp)
+	err := c.cc.Invoke(ctx, CtlSvc_TopologyScan_FullMethodName, in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // CtlSvcServer is the server API for CtlSvc service.
 // All implementations must embed UnimplementedCtlSvcServer
 // for forward compatibility
@@ -167,6 +181,10 @@ type CtlSvcServer interface {
 	// engine storage tiers (what DAOS's StorageScan with usage gives
 	// `dmg storage query usage`).
 	StorageUsage(context.Context, *StorageUsageReq) (*StorageUsageResp, error)
+	// TopologyScan reports this host's NUMA nodes, cores and memory, what
+	// `dmg config generate` needs beside the storage and network scans
+	// to size engines and RAM disks.
+	TopologyScan(context.Context, *TopologyScanReq) (*TopologyScanResp, error)
 	mustEmbedUnimplementedCtlSvcServer()
 }
 
@@ -197,6 +215,9 @@ func (UnimplementedCtlSvcServer) StartRanks(context.Context, *RanksReq) (*RanksR
 }
 func (UnimplementedCtlSvcServer) StorageUsage(context.Context, *StorageUsageReq) (*StorageUsageResp, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method StorageUsage not implemented")
+}
+func (UnimplementedCtlSvcServer) TopologyScan(context.Context, *TopologyScanReq) (*TopologyScanResp, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method TopologyScan not implemented")
 }
 func (UnimplementedCtlSvcServer) mustEmbedUnimplementedCtlSvcServer() {}
 
@@ -355,6 +376,24 @@ func _CtlSvc_StorageUsage_Handler(srv interface{}, ctx context.Context, dec func
 	return interceptor(ctx, in, info, handler)
 }
 
+func _CtlSvc_TopologyScan_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(TopologyScanReq)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CtlSvcServer).TopologyScan(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CtlSvc_TopologyScan_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CtlSvcServer).TopologyScan(ctx, req.(*TopologyScanReq))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // CtlSvc_ServiceDesc is the grpc.ServiceDesc for CtlSvc service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -393,6 +432,10 @@ var CtlSvc_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "StorageUsage",
 			Handler:    _CtlSvc_StorageUsage_Handler,
+		},
+		{
+			MethodName: "TopologyScan",
+			Handler:    _CtlSvc_TopologyScan_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

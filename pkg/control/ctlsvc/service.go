@@ -51,6 +51,12 @@ type NetworkScanner interface {
 	Scan(ctx context.Context, provider string) (*hardware.NetworkScan, error)
 }
 
+// TopologyScanner reads this host's NUMA nodes, cores and memory
+// (hardware.TopologyScanner).
+type TopologyScanner interface {
+	Scan(ctx context.Context) (*hardware.Topology, error)
+}
+
 // Service implements ctlpb.CtlSvcServer.
 type Service struct {
 	ctlpb.UnimplementedCtlSvcServer
@@ -60,7 +66,9 @@ type Service struct {
 	Ranks   RankEngines
 	Storage StorageScanner
 	Network NetworkScanner
-	Logger  *slog.Logger
+	// Topology serves TopologyScan; nil leaves it unimplemented.
+	Topology TopologyScanner
+	Logger   *slog.Logger
 }
 
 func (s *Service) log() *slog.Logger {
@@ -98,6 +106,18 @@ func (s *Service) NetworkScan(ctx context.Context, req *ctlpb.NetworkScanReq) (*
 		return nil, status.Errorf(codes.Internal, "network scan: %v", err)
 	}
 	return ctlconv.NetworkToPB(scan), nil
+}
+
+// TopologyScan reports the host's NUMA nodes, cores and memory.
+func (s *Service) TopologyScan(ctx context.Context, _ *ctlpb.TopologyScanReq) (*ctlpb.TopologyScanResp, error) {
+	if s.Topology == nil {
+		return nil, status.Error(codes.Unimplemented, "this server does not scan its topology")
+	}
+	topo, err := s.Topology.Scan(ctx)
+	if err != nil {
+		return nil, status.Errorf(codes.Internal, "topology scan: %v", err)
+	}
+	return ctlconv.TopologyToPB(topo), nil
 }
 
 // StorageFormat formats every engine's storage in turn and starts the

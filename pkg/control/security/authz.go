@@ -23,6 +23,7 @@ var methodComponents = map[string][]config.Component{
 	"/ctl.CtlSvc/StorageFormat": {config.ComponentAdmin},
 	"/ctl.CtlSvc/NetworkScan":   {config.ComponentAdmin},
 	"/ctl.CtlSvc/StorageUsage":  {config.ComponentAdmin},
+	"/ctl.CtlSvc/TopologyScan":  {config.ComponentAdmin},
 	// The management service leader polls hosts with it to notice dead
 	// servers and engines.
 	"/ctl.CtlSvc/HostSystemQuery":   {config.ComponentAdmin, config.ComponentServer},
