@@ -68,8 +68,8 @@ func Generate(inv Inventory, opts Options) (*config.Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(opts.FabricPorts) > 0 && len(opts.FabricPorts) < len(sites) {
-		return nil, fmt.Errorf("generate config: %d fabric ports given for %d engines", len(opts.FabricPorts), len(sites))
+	if n := len(opts.FabricPorts); n > 0 && n != len(sites) {
+		return nil, fmt.Errorf("generate config: %d fabric port(s) given, but this hardware allows %d engine(s): give one port per engine (or set --num-engines)", n, len(sites))
 	}
 	targets, helpers := threads(sites)
 

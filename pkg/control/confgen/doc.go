@@ -5,5 +5,11 @@
 // node's cores. Where no real devices exist it chooses emulated storage
 // (class ram and class file). The result passes config validation.
 //
-// It only computes: the caller scans the hardware and writes the file.
+// For `dmg config generate`, which proposes one config for many hosts,
+// Common checks that the hosts' hardware is alike where Generate looks
+// and merges their inventories. Flags holds the command-line flags both
+// commands share, so that they check them alike.
+//
+// It only computes: the caller scans the hardware (locally or over the
+// control plane) and writes the file.
 package confgen

@@ -368,3 +368,16 @@ func Addrs(expr string, defaultPort int) ([]string, error) {
 	}
 	return withPort.Slice(), nil
 }
+
+// Compress writes hosts as one compressed set (node[1-3]), for messages
+// that name groups of hosts. Should a name not parse, the hosts are
+// listed sorted, as given.
+func Compress(hosts []string) string {
+	set, err := Parse(strings.Join(hosts, ","))
+	if err != nil {
+		sorted := append([]string(nil), hosts...)
+		sort.Strings(sorted)
+		return strings.Join(sorted, ",")
+	}
+	return set.String()
+}

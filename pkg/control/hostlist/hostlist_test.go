@@ -88,3 +88,9 @@ func TestAddrs(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []string{"node1:10001", "node2:10001", "node3:10002"}, got)
 }
+
+func TestCompress(t *testing.T) {
+	require.Equal(t, "node[1-3]", Compress([]string{"node3", "node1", "node2"}))
+	require.Equal(t, "127.0.0.[2-3]:10001", Compress([]string{"127.0.0.3:10001", "127.0.0.2:10001"}))
+	require.Equal(t, "a b,c", Compress([]string{"c", "a b"}), "a name the syntax refuses: listed as given")
+}
