@@ -186,7 +186,8 @@ func rankOfMember(ms []Member, r uint32) *Member {
 
 // TestThreeServerSystemTLS brings the same system up with TLS everywhere:
 // raft, joins and forwarding between servers use server certificates,
-// dmg an admin certificate; a dmg without a certificate is refused.
+// dmg an admin certificate; a dmg without a certificate is refused; dmg
+// config generate proposes one config for the three servers.
 func TestThreeServerSystemTLS(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -221,6 +222,7 @@ func TestThreeServerSystemTLS(t *testing.T) {
 		t.Fatalf("a dmg without TLS was answered:\n%s", out)
 	}
 	checkAgent(ctx, t, c)
+	checkConfigGenerate(ctx, t, c)
 }
 
 // checkAgent runs a daos_agent against the system: attach info lists the

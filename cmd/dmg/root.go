@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"sort"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -20,6 +18,7 @@ type controller interface {
 	StorageScan(ctx context.Context) []ctlclient.HostResult[*ctlpb.StorageScanResp]
 	NetworkScan(ctx context.Context, provider string) []ctlclient.HostResult[*ctlpb.NetworkScanResp]
 	StorageFormat(ctx context.Context, force bool) []ctlclient.HostResult[*ctlpb.StorageFormatResp]
+	HardwareScan(ctx context.Context) []ctlclient.HostResult[*ctlclient.Hardware]
 }
 
 // globals are dmg's global flags.
@@ -75,6 +74,7 @@ func newRoot() *cobra.Command {
 	network.AddCommand(networkScanCommand(g))
 	tel := telemetryCommand(g)
 	tel.AddCommand(telemetryConfigCommand(g))
+	root.AddCommand(configCommand(g))
 	root.AddCommand(storage, network, systemCommand(g), poolCommand(g), tel)
 	return root
 }
@@ -87,14 +87,7 @@ type hostError struct {
 }
 
 // groupHosts joins host addresses into a compressed host set.
-func groupHosts(hosts []string) string {
-	set, err := hostlist.Parse(strings.Join(hosts, ","))
-	if err != nil {
-		sort.Strings(hosts)
-		return strings.Join(hosts, ",")
-	}
-	return set.String()
-}
+func groupHosts(hosts []string) string { return hostlist.Compress(hosts) }
 
 // collect groups hosts by a key of their result: failed hosts by error,
 // others by key(resp). It returns the groups in order of first host.
