@@ -92,6 +92,15 @@ func (s *Server) validateEngine(key string, e *Engine) *Error {
 	if err := checkEnvVars(join(key, "env_vars"), e.EnvVars); err != nil {
 		return err
 	}
+	for i, kv := range e.EnvVars {
+		// The engine takes D_LOG_MASK over log_mask, so a bad one is
+		// refused here rather than ignored there.
+		if v, ok := strings.CutPrefix(kv, "D_LOG_MASK="); ok {
+			if err := checkLogMask(index(join(key, "env_vars"), i), v); err != nil {
+				return err
+			}
+		}
+	}
 	for i, name := range e.EnvPassThrough {
 		if !envNameRE.MatchString(name) {
 			return keyErr(index(join(key, "env_pass_through"), i), "%q is not an environment variable name", name)

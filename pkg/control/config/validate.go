@@ -1,11 +1,14 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/daos-go/daos/pkg/engine/logmask"
 )
 
 // LoadServer parses and validates daos_server.yml. Defaults are applied
@@ -46,9 +49,7 @@ var (
 	pciAddrRE  = regexp.MustCompile(`^[0-9a-fA-F]{4,8}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$`)
 	busidRE    = regexp.MustCompile(`^(0[xX][0-9a-fA-F]{1,2}|[0-9]{1,3})-(0[xX][0-9a-fA-F]{1,2}|[0-9]{1,3})$`)
 	sysNameRE  = regexp.MustCompile(`^[A-Za-z0-9_.:-]+$`)
-	logLevels  = []string{"DEBUG", "DBUG", "INFO", "NOTE", "WARN", "ERROR", "ERR", "CRIT", "ALRT", "FATAL", "EMRG", "EMIT"}
 	ctlLevels  = []string{"DISABLED", "TRACE", "DEBUG", "INFO", "NOTICE", "ERROR"}
-	subsysRE   = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 	accelNames = []string{"none", "spdk", "dml"}
 	accelOpts  = []string{"crc", "move"}
 )
@@ -271,23 +272,21 @@ func checkEnvVars(key string, vars []string) *Error {
 }
 
 // checkLogMask accepts an engine log mask: a level, then optional
-// subsystem=level items, e.g. "ERR,mgmt=DEBUG".
+// subsystem=level items, e.g. "ERR,mgmt=DEBUG". The engine parses it with
+// the same code.
 func checkLogMask(key, mask string) *Error {
-	for i, item := range strings.Split(mask, ",") {
-		sub, level, hasSub := strings.Cut(item, "=")
-		if !hasSub {
-			if i != 0 {
-				return keyErr(key, "%q: item %q must be subsystem=LEVEL", mask, item)
-			}
-			level = sub
-		} else if !subsysRE.MatchString(sub) {
-			return keyErr(key, "%q: %q is not a subsystem name", mask, sub)
-		}
-		if !oneOf(strings.ToUpper(level), logLevels) {
-			return keyErr(key, "%q: %q is not one of %s", mask, level, strings.Join(logLevels, ", "))
-		}
+	_, err := logmask.Parse(mask)
+	var ie *logmask.ItemError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ie) && ie.Item != "":
+		return keyErr(key, "%q: item %q %s", mask, ie.Item, ie.Reason)
+	case errors.As(err, &ie):
+		return keyErr(key, "%q %s", mask, ie.Reason)
+	default:
+		return keyErr(key, "%v", err)
 	}
-	return nil
 }
 
 func oneOf(s string, set []string) bool {
