@@ -22,6 +22,7 @@ import (
 
 	"github.com/daos-go/daos/pkg/cmdutil"
 	"github.com/daos-go/daos/pkg/engine"
+	"github.com/daos-go/daos/pkg/engine/logmask"
 )
 
 // serverSocketEnv names daos_server's dRPC socket when the flag is unset.
@@ -60,9 +61,24 @@ func newRoot() *cobra.Command {
 		defer stopProfile()
 		ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, syscall.SIGINT)
 		defer stop()
-		log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil)).With("engine", instance)
+		// The text handler passes every level; the logmask handler in
+		// front of it applies log_mask, which SET_LOG_MASKS can change.
+		env := engine.LogEnv{Mask: os.Getenv("D_LOG_MASK"), Streams: os.Getenv("DD_MASK"), Subsystems: os.Getenv("DD_SUBSYS")}
+		levels := logmask.NewLevels(startLogSettings(env))
+		text := slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: logmask.LevelDebug, ReplaceAttr: logmask.ReplaceLevel})
+		log := slog.New(logmask.NewHandler(text, levels)).With("engine", instance)
 		return engine.Run(ctx, engine.Options{Instance: instance, ServerSocket: serverSocket, Logger: log,
-			PoolService: poolService, PoolInit: poolInit})
+			PoolService: poolService, PoolInit: poolInit, LogLevels: levels, LogEnv: env})
 	}
 	return root
+}
+
+// startLogSettings are the log settings until the configuration comes
+// from daos_server: D_LOG_MASK if it is valid, else the default.
+func startLogSettings(env engine.LogEnv) logmask.Settings {
+	m, err := logmask.Parse(env.Mask)
+	if err != nil {
+		m, _ = logmask.Parse(engine.DefaultLogMask)
+	}
+	return logmask.Settings{Mask: m, Streams: env.Streams, Subsystems: env.Subsystems}
 }

@@ -25,6 +25,9 @@ const (
 	MethodPrepShutdown Method = 218
 	MethodPingRank     Method = 225
 	MethodGroupUpdate  Method = 232
+	// MethodSetLogMasks is SET_LOG_MASKS: it carries
+	// enginepb.SetLogMasksReq.
+	MethodSetLogMasks Method = 238
 )
 
 // MGMT pool methods served by an engine (server → engine); each carries

@@ -10,6 +10,7 @@ import (
 	"github.com/daos-go/daos/pkg/daos"
 	"github.com/daos-go/daos/pkg/engine/enginepb"
 	"github.com/daos-go/daos/pkg/engine/iostats"
+	"github.com/daos-go/daos/pkg/engine/logmask"
 	"github.com/daos-go/daos/pkg/engine/poolhost"
 	"github.com/daos-go/daos/pkg/engine/target"
 	"github.com/daos-go/daos/pkg/fabric"
@@ -96,7 +97,7 @@ func startDataPlane(ctx context.Context, cfg *enginepb.EngineConfig, log *slog.L
 	reg := rpc.NewRegistry()
 	mux := rsvc.NewMux()
 	pcfg := poolhost.Config{SCMDir: cfg.ScmMount, Targets: d.targets, Mux: mux, Self: self,
-		NewService: newService, Logger: log, MapOf: serviceMap, RankURIs: d.rankURIs}
+		NewService: newService, Logger: log.With(logmask.SubsysKey, "pool"), MapOf: serviceMap, RankURIs: d.rankURIs}
 	if rv, ok := handles.(handleRevoker); ok {
 		// Pool service leaders revoke closed handles here at once.
 		pcfg.OnRevoke = func(pool poolhost.UUID, hs []poolhost.UUID) {
@@ -136,14 +137,14 @@ func startDataPlane(ctx context.Context, cfg *enginepb.EngineConfig, log *slog.L
 		}
 	}
 	fc := fabric.Config{Provider: cfg.Provider, Interface: cfg.FabricIface, Port: int(cfg.FabricIfacePort)}
-	ep, err := rpc.Listen(ctx, rpc.Config{Fabric: fc, Registry: reg, Logger: log})
+	ep, err := rpc.Listen(ctx, rpc.Config{Fabric: fc, Registry: reg, Logger: log.With(logmask.SubsysKey, "rpc")})
 	if errors.Is(err, fabric.ErrUnavailable) && isOFITCP(cfg.Provider) {
 		// Without libfabric, the pure-Go tcp provider is daos-go's
 		// emulation of ofi+tcp (same semantics, same addressing).
 		log.Warn("provider not built in; serving the fabric with daos-go's pure-Go tcp provider instead",
 			"provider", cfg.Provider, "err", err)
 		fc.Provider = "tcp"
-		ep, err = rpc.Listen(ctx, rpc.Config{Fabric: fc, Registry: reg, Logger: log})
+		ep, err = rpc.Listen(ctx, rpc.Config{Fabric: fc, Registry: reg, Logger: log.With(logmask.SubsysKey, "rpc")})
 	}
 	if err != nil {
 		d.close()

@@ -15,6 +15,7 @@ import (
 	"github.com/daos-go/daos/pkg/control/superblock"
 	"github.com/daos-go/daos/pkg/drpc"
 	"github.com/daos-go/daos/pkg/engine/enginepb"
+	"github.com/daos-go/daos/pkg/engine/logmask"
 	"github.com/daos-go/daos/pkg/engine/poolhost"
 	"github.com/daos-go/daos/pkg/rpc"
 )
@@ -42,6 +43,12 @@ type Options struct {
 	// PoolInit makes a new pool service's first command; with
 	// PoolService it lets the engine create pools.
 	PoolInit PoolInit
+	// LogLevels, if set, filter Logger (through a logmask.Handler): the
+	// engine sets them from its configuration and SET_LOG_MASKS changes
+	// them. Nil means Logger is not filtered here.
+	LogLevels *logmask.Levels
+	// LogEnv is D_LOG_MASK, DD_MASK and DD_SUBSYS from the environment.
+	LogEnv LogEnv
 }
 
 // Engine is a running engine's state.
@@ -54,6 +61,7 @@ type Engine struct {
 	member      membership
 	dp          *dataPlane
 	server      *drpc.Client // this engine's daos_server
+	logs        logControl
 }
 
 // Run runs the engine until ctx ends (a clean stop, nil) or something
@@ -75,6 +83,11 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	e.cfg = cfg
+	e.logs = logControl{levels: opts.LogLevels, configured: configuredLogSettings(cfg.LogMask, opts.LogEnv, opts.Logger)}
+	if e.logs.levels == nil {
+		e.logs.levels = logmask.NewLevels(e.logs.configured)
+	}
+	e.logs.levels.Set(e.logs.configured)
 	if e.sb, err = checkStorage(cfg); err != nil {
 		return fmt.Errorf("engine %d: %w", opts.Instance, err)
 	}
@@ -101,8 +114,10 @@ func Run(ctx context.Context, opts Options) error {
 	}
 
 	sockPath := SocketPath(cfg.SocketDir, os.Getpid())
-	srv := drpc.NewServer(sockPath, drpc.ServerOptions{Logger: opts.Logger, AllowPeer: drpc.SameUser})
+	mgmtLog := opts.Logger.With(logmask.SubsysKey, "mgmt")
+	srv := drpc.NewServer(sockPath, drpc.ServerOptions{Logger: mgmtLog, AllowPeer: drpc.SameUser, Observer: callLogger{mgmtLog}})
 	srv.Register(drpc.ModuleMgmt, drpc.MethodPingRank, e.ping)
+	srv.Register(drpc.ModuleMgmt, drpc.MethodSetLogMasks, e.setLogMasks)
 	e.member.register(srv)
 	srv.Register(drpc.ModuleMgmt, drpc.MethodGetMetrics, func(context.Context, []byte) ([]byte, error) {
 		return proto.Marshal(dp.metrics())
@@ -121,14 +136,14 @@ func Run(ctx context.Context, opts Options) error {
 		<-served
 		return err
 	}
-	opts.Logger.Info("DAOS I/O Engine ready", "instance", opts.Instance, "pid", os.Getpid(),
+	opts.Logger.Log(ctx, logmask.LevelEmit, "DAOS I/O Engine ready", "instance", opts.Instance, "pid", os.Getpid(),
 		"uuid", e.sb.UUID, "targets", cfg.Targets, "helpers", cfg.NrXsHelpers, "socket", sockPath,
 		"fabric", dp.ep.URI().String())
 
 	select {
 	case <-ctx.Done():
 		<-served
-		opts.Logger.Info("engine stopping", "instance", opts.Instance)
+		opts.Logger.Log(context.Background(), logmask.LevelEmit, "engine stopping", "instance", opts.Instance)
 		return nil
 	case err := <-served:
 		return fmt.Errorf("engine %d: dRPC server stopped: %w", opts.Instance, err)

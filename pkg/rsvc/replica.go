@@ -115,7 +115,7 @@ func Open(cfg Config) (*Replica, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open replica store %s: %w", path, err)
 	}
-	hlog := hclog.New(&hclog.LoggerOptions{Name: "raft", Output: slogWriter{cfg.Logger}, Level: hclog.Warn, DisableTime: true})
+	hlog := hclog.New(&hclog.LoggerOptions{Name: "raft", Output: slogWriter{cfg.Logger.With("component", "raft")}, Level: hclog.Warn, DisableTime: true})
 	snaps, err := raft.NewFileSnapshotStoreWithLogger(cfg.Dir, 2, hlog)
 	if err != nil {
 		store.Close()
@@ -317,6 +317,6 @@ func (w slogWriter) Write(p []byte) (int, error) {
 	if bytes.Contains(p, []byte("[ERROR]")) {
 		level = slog.LevelError
 	}
-	w.l.Log(context.Background(), level, string(p), "component", "raft")
+	w.l.Log(context.Background(), level, string(p))
 	return n, nil
 }

@@ -1416,6 +1416,155 @@ func (x *MetricsResp) GetServices() []*PoolService {
 	return nil
 }
 
+// SetLogMasksReq changes an engine's log masks at run time (MGMT
+// SET_LOG_MASKS). An empty field goes back to the engine's configured
+// value: log_mask (or D_LOG_MASK), DD_MASK, DD_SUBSYS.
+type SetLogMasksReq struct {
+	state         protoimpl.MessageState
+	sizeCache     protoimpl.SizeCache
+	unknownFields protoimpl.UnknownFields
+
+	// masks is a log mask such as "ERR,mgmt=DEBUG".
+	Masks string `protobuf:"bytes,2,opt,name=masks,proto3" json:"masks,omitempty"`
+	// streams are DD_MASK debug streams: stored and reported only.
+	Streams string `protobuf:"bytes,3,opt,name=streams,proto3" json:"streams,omitempty"`
+	// subsystems are DD_SUBSYS debug subsystems: stored and reported only.
+	Subsystems string `protobuf:"bytes,4,opt,name=subsystems,proto3" json:"subsystems,omitempty"`
+}
+
+func (x *SetLogMasksReq) Reset() {
+	*x = SetLogMasksReq{}
+	if protoimpl.UnsafeEnabled {
+		mi := &file_engine_proto_msgTypes[19]
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		ms.StoreMessageInfo(mi)
+	}
+}
+
+func (x *SetLogMasksReq) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetLogMasksReq) ProtoMessage() {}
+
+func (x *SetLogMasksReq) ProtoReflect() protoreflect.Message {
+	mi := &file_engine_proto_msgTypes[19]
+	if protoimpl.UnsafeEnabled && x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetLogMasksReq.ProtoReflect.Descriptor instead.
+func (*SetLogMasksReq) Descriptor() ([]byte, []int) {
+	return file_engine_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *SetLogMasksReq) GetMasks() string {
+	if x != nil {
+		return x.Masks
+	}
+	return ""
+}
+
+func (x *SetLogMasksReq) GetStreams() string {
+	if x != nil {
+		return x.Streams
+	}
+	return ""
+}
+
+func (x *SetLogMasksReq) GetSubsystems() string {
+	if x != nil {
+		return x.Subsystems
+	}
+	return ""
+}
+
+// SetLogMasksResp is a DER code, and the settings now in force.
+type SetLogMasksResp struct {
+	state         protoimpl.MessageState
+	sizeCache     protoimpl.SizeCache
+	unknownFields protoimpl.UnknownFields
+
+	Status     int32  `protobuf:"varint,1,opt,name=status,proto3" json:"status,omitempty"`
+	Error      string `protobuf:"bytes,100,opt,name=error,proto3" json:"error,omitempty"`
+	Masks      string `protobuf:"bytes,101,opt,name=masks,proto3" json:"masks,omitempty"`
+	Streams    string `protobuf:"bytes,102,opt,name=streams,proto3" json:"streams,omitempty"`
+	Subsystems string `protobuf:"bytes,103,opt,name=subsystems,proto3" json:"subsystems,omitempty"`
+}
+
+func (x *SetLogMasksResp) Reset() {
+	*x = SetLogMasksResp{}
+	if protoimpl.UnsafeEnabled {
+		mi := &file_engine_proto_msgTypes[20]
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		ms.StoreMessageInfo(mi)
+	}
+}
+
+func (x *SetLogMasksResp) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetLogMasksResp) ProtoMessage() {}
+
+func (x *SetLogMasksResp) ProtoReflect() protoreflect.Message {
+	mi := &file_engine_proto_msgTypes[20]
+	if protoimpl.UnsafeEnabled && x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetLogMasksResp.ProtoReflect.Descriptor instead.
+func (*SetLogMasksResp) Descriptor() ([]byte, []int) {
+	return file_engine_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *SetLogMasksResp) GetStatus() int32 {
+	if x != nil {
+		return x.Status
+	}
+	return 0
+}
+
+func (x *SetLogMasksResp) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
+func (x *SetLogMasksResp) GetMasks() string {
+	if x != nil {
+		return x.Masks
+	}
+	return ""
+}
+
+func (x *SetLogMasksResp) GetStreams() string {
+	if x != nil {
+		return x.Streams
+	}
+	return ""
+}
+
+func (x *SetLogMasksResp) GetSubsystems() string {
+	if x != nil {
+		return x.Subsystems
+	}
+	return ""
+}
+
 type GroupUpdateReq_Engine struct {
 	state         protoimpl.MessageState
 	sizeCache     protoimpl.SizeCache
@@ -1429,7 +1578,7 @@ type GroupUpdateReq_Engine struct {
 func (x *GroupUpdateReq_Engine) Reset() {
 	*x = GroupUpdateReq_Engine{}
 	if protoimpl.UnsafeEnabled {
-		mi := &file_engine_proto_msgTypes[19]
+		mi := &file_engine_proto_msgTypes[21]
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		ms.StoreMessageInfo(mi)
 	}
@@ -1442,7 +1591,7 @@ func (x *GroupUpdateReq_Engine) String() string {
 func (*GroupUpdateReq_Engine) ProtoMessage() {}
 
 func (x *GroupUpdateReq_Engine) ProtoReflect() protoreflect.Message {
-	mi := &file_engine_proto_msgTypes[19]
+	mi := &file_engine_proto_msgTypes[21]
 	if protoimpl.UnsafeEnabled && x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1651,10 +1800,26 @@ var file_engine_proto_rawDesc = []byte{
 	0x12, 0x2f, 0x0a, 0x08, 0x73, 0x65, 0x72, 0x76, 0x69, 0x63, 0x65, 0x73, 0x18, 0x05, 0x20, 0x03,
 	0x28, 0x0b, 0x32, 0x13, 0x2e, 0x65, 0x6e, 0x67, 0x69, 0x6e, 0x65, 0x2e, 0x50, 0x6f, 0x6f, 0x6c,
 	0x53, 0x65, 0x72, 0x76, 0x69, 0x63, 0x65, 0x52, 0x08, 0x73, 0x65, 0x72, 0x76, 0x69, 0x63, 0x65,
-	0x73, 0x4a, 0x04, 0x08, 0x04, 0x10, 0x05, 0x42, 0x2d, 0x5a, 0x2b, 0x67, 0x69, 0x74, 0x68, 0x75,
-	0x62, 0x2e, 0x63, 0x6f, 0x6d, 0x2f, 0x64, 0x61, 0x6f, 0x73, 0x2d, 0x67, 0x6f, 0x2f, 0x64, 0x61,
-	0x6f, 0x73, 0x2f, 0x70, 0x6b, 0x67, 0x2f, 0x65, 0x6e, 0x67, 0x69, 0x6e, 0x65, 0x2f, 0x65, 0x6e,
-	0x67, 0x69, 0x6e, 0x65, 0x70, 0x62, 0x62, 0x06, 0x70, 0x72, 0x6f, 0x74, 0x6f, 0x33,
+	0x73, 0x4a, 0x04, 0x08, 0x04, 0x10, 0x05, 0x22, 0x60, 0x0a, 0x0e, 0x53, 0x65, 0x74, 0x4c, 0x6f,
+	0x67, 0x4d, 0x61, 0x73, 0x6b, 0x73, 0x52, 0x65, 0x71, 0x12, 0x14, 0x0a, 0x05, 0x6d, 0x61, 0x73,
+	0x6b, 0x73, 0x18, 0x02, 0x20, 0x01, 0x28, 0x09, 0x52, 0x05, 0x6d, 0x61, 0x73, 0x6b, 0x73, 0x12,
+	0x18, 0x0a, 0x07, 0x73, 0x74, 0x72, 0x65, 0x61, 0x6d, 0x73, 0x18, 0x03, 0x20, 0x01, 0x28, 0x09,
+	0x52, 0x07, 0x73, 0x74, 0x72, 0x65, 0x61, 0x6d, 0x73, 0x12, 0x1e, 0x0a, 0x0a, 0x73, 0x75, 0x62,
+	0x73, 0x79, 0x73, 0x74, 0x65, 0x6d, 0x73, 0x18, 0x04, 0x20, 0x01, 0x28, 0x09, 0x52, 0x0a, 0x73,
+	0x75, 0x62, 0x73, 0x79, 0x73, 0x74, 0x65, 0x6d, 0x73, 0x22, 0x8f, 0x01, 0x0a, 0x0f, 0x53, 0x65,
+	0x74, 0x4c, 0x6f, 0x67, 0x4d, 0x61, 0x73, 0x6b, 0x73, 0x52, 0x65, 0x73, 0x70, 0x12, 0x16, 0x0a,
+	0x06, 0x73, 0x74, 0x61, 0x74, 0x75, 0x73, 0x18, 0x01, 0x20, 0x01, 0x28, 0x05, 0x52, 0x06, 0x73,
+	0x74, 0x61, 0x74, 0x75, 0x73, 0x12, 0x14, 0x0a, 0x05, 0x65, 0x72, 0x72, 0x6f, 0x72, 0x18, 0x64,
+	0x20, 0x01, 0x28, 0x09, 0x52, 0x05, 0x65, 0x72, 0x72, 0x6f, 0x72, 0x12, 0x14, 0x0a, 0x05, 0x6d,
+	0x61, 0x73, 0x6b, 0x73, 0x18, 0x65, 0x20, 0x01, 0x28, 0x09, 0x52, 0x05, 0x6d, 0x61, 0x73, 0x6b,
+	0x73, 0x12, 0x18, 0x0a, 0x07, 0x73, 0x74, 0x72, 0x65, 0x61, 0x6d, 0x73, 0x18, 0x66, 0x20, 0x01,
+	0x28, 0x09, 0x52, 0x07, 0x73, 0x74, 0x72, 0x65, 0x61, 0x6d, 0x73, 0x12, 0x1e, 0x0a, 0x0a, 0x73,
+	0x75, 0x62, 0x73, 0x79, 0x73, 0x74, 0x65, 0x6d, 0x73, 0x18, 0x67, 0x20, 0x01, 0x28, 0x09, 0x52,
+	0x0a, 0x73, 0x75, 0x62, 0x73, 0x79, 0x73, 0x74, 0x65, 0x6d, 0x73, 0x42, 0x2d, 0x5a, 0x2b, 0x67,
+	0x69, 0x74, 0x68, 0x75, 0x62, 0x2e, 0x63, 0x6f, 0x6d, 0x2f, 0x64, 0x61, 0x6f, 0x73, 0x2d, 0x67,
+	0x6f, 0x2f, 0x64, 0x61, 0x6f, 0x73, 0x2f, 0x70, 0x6b, 0x67, 0x2f, 0x65, 0x6e, 0x67, 0x69, 0x6e,
+	0x65, 0x2f, 0x65, 0x6e, 0x67, 0x69, 0x6e, 0x65, 0x70, 0x62, 0x62, 0x06, 0x70, 0x72, 0x6f, 0x74,
+	0x6f, 0x33,
 }
 
 var (
@@ -1669,7 +1834,7 @@ func file_engine_proto_rawDescGZIP() []byte {
 	return file_engine_proto_rawDescData
 }
 
-var file_engine_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_engine_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_engine_proto_goTypes = []interface{}{
 	(*DaosResp)(nil),              // 0: engine.DaosResp
 	(*NotifyReadyReq)(nil),        // 1: engine.NotifyReadyReq
@@ -1690,10 +1855,12 @@ var file_engine_proto_goTypes = []interface{}{
 	(*PoolService)(nil),           // 16: engine.PoolService
 	(*ContainerStat)(nil),         // 17: engine.ContainerStat
 	(*MetricsResp)(nil),           // 18: engine.MetricsResp
-	(*GroupUpdateReq_Engine)(nil), // 19: engine.GroupUpdateReq.Engine
+	(*SetLogMasksReq)(nil),        // 19: engine.SetLogMasksReq
+	(*SetLogMasksResp)(nil),       // 20: engine.SetLogMasksResp
+	(*GroupUpdateReq_Engine)(nil), // 21: engine.GroupUpdateReq.Engine
 }
 var file_engine_proto_depIdxs = []int32{
-	19, // 0: engine.GroupUpdateReq.engines:type_name -> engine.GroupUpdateReq.Engine
+	21, // 0: engine.GroupUpdateReq.engines:type_name -> engine.GroupUpdateReq.Engine
 	7,  // 1: engine.EngineConfig.bdevs:type_name -> engine.BdevTier
 	8,  // 2: engine.GetEngineConfigResp.config:type_name -> engine.EngineConfig
 	14, // 3: engine.OpStats.by_size:type_name -> engine.SizeLatency
@@ -1943,6 +2110,30 @@ func file_engine_proto_init() {
 			}
 		}
 		file_engine_proto_msgTypes[19].Exporter = func(v interface{}, i int) interface{} {
+			switch v := v.(*SetLogMasksReq); i {
+			case 0:
+				return &v.state
+			case 1:
+				return &v.sizeCache
+			case 2:
+				return &v.unknownFields
+			default:
+				return nil
+			}
+		}
+		file_engine_proto_msgTypes[20].Exporter = func(v interface{}, i int) interface{} {
+			switch v := v.(*SetLogMasksResp); i {
+			case 0:
+				return &v.state
+			case 1:
+				return &v.sizeCache
+			case 2:
+				return &v.unknownFields
+			default:
+				return nil
+			}
+		}
+		file_engine_proto_msgTypes[21].Exporter = func(v interface{}, i int) interface{} {
 			switch v := v.(*GroupUpdateReq_Engine); i {
 			case 0:
 				return &v.state
@@ -1961,7 +2152,7 @@ func file_engine_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: file_engine_proto_rawDesc,
 			NumEnums:      0,
-			NumMessages:   20,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
