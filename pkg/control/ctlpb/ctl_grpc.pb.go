@@ -32,6 +32,7 @@ const (
 	CtlSvc_StartRanks_FullMethodName        = "/ctl.CtlSvc/StartRanks"
 	CtlSvc_StorageUsage_FullMethodName      = "/ctl.CtlSvc/StorageUsage"
 	CtlSvc_TopologyScan_FullMethodName      = "/ctl.CtlSvc/TopologyScan"
+	CtlSvc_SetEngineLogMasks_FullMethodName = "/ctl.CtlSvc/SetEngineLogMasks"
 )
 
 // CtlSvcClient is the client API for CtlSvc service.
@@ -64,6 +65,10 @@ type CtlSvcClient interface {
 	// `dmg config generate` needs beside the storage and network scans
 	// to size engines and RAM disks.
 	TopologyScan(ctx context.Context, in *TopologyScanReq, opts ...grpc.CallOption) (*TopologyScanResp, error)
+	// SetEngineLogMasks changes the log masks of this host's running
+	// engines (`dmg server set-logmasks`); empty fields reset them to
+	// the engines' configured values.
+	SetEngineLogMasks(ctx context.Context, in *SetLogMasksReq, opts ...grpc.CallOption) (*SetLogMasksResp, error)
 }
 
 type ctlSvcClient struct {
@@ -155,6 +160,15 @@ func (c *ctlSvcClient) TopologyScan(ctx context.Context, in *TopologyScanReq, op
 	return out, nil
 }
 
+func (c *ctlSvcClient) SetEngineLogMasks(ctx context.Context, in *SetLogMasksReq, opts ...grpc.CallOption) (*SetLogMasksResp, error) {
+	out := new(SetLogMasksResp)
+	err := c.cc.Invoke(ctx, CtlSvc_SetEngineLogMasks_FullMethodName, in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // CtlSvcServer is the server API for CtlSvc service.
 // All implementations must embed UnimplementedCtlSvcServer
 // for forward compatibility
@@ -185,6 +199,10 @@ type CtlSvcServer interface {
 	// `dmg config generate` needs beside the storage and network scans
 	// to size engines and RAM disks.
 	TopologyScan(context.Context, *TopologyScanReq) (*TopologyScanResp, error)
+	// SetEngineLogMasks changes the log masks of this host's running
+	// engines (`dmg server set-logmasks`); empty fields reset them to
+	// the engines' configured values.
+	SetEngineLogMasks(context.Context, *SetLogMasksReq) (*SetLogMasksResp, error)
 	mustEmbedUnimplementedCtlSvcServer()
 }
 
@@ -218,6 +236,9 @@ func (UnimplementedCtlSvcServer) StorageUsage(context.Context, *StorageUsageReq)
 }
 func (UnimplementedCtlSvcServer) TopologyScan(context.Context, *TopologyScanReq) (*TopologyScanResp, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method TopologyScan not implemented")
+}
+func (UnimplementedCtlSvcServer) SetEngineLogMasks(context.Context, *SetLogMasksReq) (*SetLogMasksResp, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method SetEngineLogMasks not implemented")
 }
 func (UnimplementedCtlSvcServer) mustEmbedUnimplementedCtlSvcServer() {}
 
@@ -394,6 +415,24 @@ func _CtlSvc_TopologyScan_Handler(srv interface{}, ctx context.Context, dec func
 	return interceptor(ctx, in, info, handler)
 }
 
+func _CtlSvc_SetEngineLogMasks_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetLogMasksReq)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CtlSvcServer).SetEngineLogMasks(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CtlSvc_SetEngineLogMasks_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CtlSvcServer).SetEngineLogMasks(ctx, req.(*SetLogMasksReq))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // CtlSvc_ServiceDesc is the grpc.ServiceDesc for CtlSvc service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -436,6 +475,10 @@ var CtlSvc_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "TopologyScan",
 			Handler:    _CtlSvc_TopologyScan_Handler,
+		},
+		{
+			MethodName: "SetEngineLogMasks",
+			Handler:    _CtlSvc_SetEngineLogMasks_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -19,11 +19,12 @@ import (
 // authorisation table, for the methods served so far). A method missing
 // here is refused under TLS.
 var methodComponents = map[string][]config.Component{
-	"/ctl.CtlSvc/StorageScan":   {config.ComponentAdmin},
-	"/ctl.CtlSvc/StorageFormat": {config.ComponentAdmin},
-	"/ctl.CtlSvc/NetworkScan":   {config.ComponentAdmin},
-	"/ctl.CtlSvc/StorageUsage":  {config.ComponentAdmin},
-	"/ctl.CtlSvc/TopologyScan":  {config.ComponentAdmin},
+	"/ctl.CtlSvc/StorageScan":       {config.ComponentAdmin},
+	"/ctl.CtlSvc/StorageFormat":     {config.ComponentAdmin},
+	"/ctl.CtlSvc/NetworkScan":       {config.ComponentAdmin},
+	"/ctl.CtlSvc/StorageUsage":      {config.ComponentAdmin},
+	"/ctl.CtlSvc/TopologyScan":      {config.ComponentAdmin},
+	"/ctl.CtlSvc/SetEngineLogMasks": {config.ComponentAdmin},
 	// The management service leader polls hosts with it to notice dead
 	// servers and engines.
 	"/ctl.CtlSvc/HostSystemQuery":   {config.ComponentAdmin, config.ComponentServer},

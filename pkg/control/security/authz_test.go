@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/daos-go/daos/pkg/control/config"
+	"github.com/daos-go/daos/pkg/control/ctlpb"
 )
 
 // callFrom makes a server-side call context from a peer whose verified
@@ -49,4 +50,15 @@ func TestForwardedForIsHonouredOnlyWhereForwardingHappens(t *testing.T) {
 	assert.Equal(t, codes.PermissionDenied, status.Code(authorize(callFrom("agent"), "/RaftTransport/RequestPreVote")))
 	// Insecure transport: no peer TLS, nothing checked.
 	require.NoError(t, authorize(peer.NewContext(context.Background(), &peer.Peer{}), "/ctl.CtlSvc/StorageFormat"))
+}
+
+func TestEveryCtlSvcMethodIsListed(t *testing.T) {
+	for _, m := range ctlpb.CtlSvc_ServiceDesc.Methods {
+		_, ok := methodComponents["/ctl.CtlSvc/"+m.MethodName]
+		assert.True(t, ok, "%s is refused under TLS: add it to methodComponents", m.MethodName)
+	}
+	require.NoError(t, authorize(callFrom("admin"), "/ctl.CtlSvc/SetEngineLogMasks"))
+	for _, cn := range []string{"server", "agent"} {
+		assert.Equal(t, codes.PermissionDenied, status.Code(authorize(callFrom(cn), "/ctl.CtlSvc/SetEngineLogMasks")), cn)
+	}
 }
