@@ -199,6 +199,7 @@ func TestDaosCLIOnThreeServers(t *testing.T) {
 
 	checkAttrsPropsSnapsObjects(t, run, runJSON)
 	checkListsTargetsACLs(t, run, runJSON, pi.UUID, c2)
+	checkDmgContSetOwner(ctx, t, c, run, runJSON, pi.UUID, c2)
 
 	// Clone: files put in c1 through DFS read the same from the clone,
 	// which must be new.
@@ -522,4 +523,85 @@ func checkListsTargetsACLs(t *testing.T, run func(args ...string) string,
 	}
 	runJSON(0, nil, "container", "evict", "tank", "c1", "--all")
 	runJSON(0, &oids, "container", "list-objects", "tank", "c1")
+}
+
+// checkDmgContSetOwner: an administrator changes the owner group, then
+// the owner, of container c2 of pool tank with dmg, which needs no
+// container handle, so it still works once the daos user running the test
+// may no longer open c2; dmg gives c2 back to that user.
+func checkDmgContSetOwner(ctx context.Context, t *testing.T, c *Cluster, run func(...string) string,
+	runJSON func(int, any, ...string) cliReply, poolUUID, c2 string) {
+	t.Helper()
+	// get-prop opens the container: only while the user may.
+	ownerOf := func() (owner, group string) {
+		t.Helper()
+		var props []struct{ Name, Value string }
+		runJSON(0, &props, "container", "get-prop", "tank", c2, "owner,group")
+		for _, p := range props {
+			switch p.Name {
+			case "owner":
+				owner = p.Value
+			case "group":
+				group = p.Value
+			}
+		}
+		return owner, group
+	}
+	dmg := func(args ...string) string {
+		t.Helper()
+		out, err := c.Dmg(ctx, args...)
+		if err != nil {
+			t.Fatalf("%v\n%s\n%s", err, out, c.Logs())
+		}
+		return out
+	}
+	dmgJSON := func(wantStatus int, args ...string) cliReply {
+		t.Helper()
+		out, err := c.Dmg(ctx, append([]string{"-j"}, args...)...)
+		var r cliReply
+		if jErr := json.Unmarshal([]byte(out), &r); jErr != nil {
+			t.Fatalf("dmg -j %s: not a JSON reply (%v, %v):\n%s", strings.Join(args, " "), jErr, err, out)
+		}
+		if r.Status != wantStatus || (err == nil) != (wantStatus == 0) {
+			t.Fatalf("dmg -j %s: status %d (%v), want %d:\n%s", strings.Join(args, " "), r.Status, err, wantStatus, out)
+		}
+		return r
+	}
+
+	me, _ := ownerOf()
+	if me == "" || !strings.HasSuffix(me, "@") {
+		t.Fatalf("container get-prop owner: %q", me)
+	}
+	if out := dmg("container", "set-owner", "tank", "c2", "-g", "systest-admins"); !strings.Contains(out, "Container-set-owner command SUCCEEDED") {
+		t.Errorf("dmg container set-owner -g:\n%s", out)
+	}
+	if o, g := ownerOf(); o != me || g != "systest-admins@" {
+		t.Errorf("after dmg container set-owner -g: owner %q group %q", o, g)
+	}
+	dmg("cont", "set-owner", "tank", "c2", "-u", "systest-other@")
+	// Neither OWNER@ nor in GROUP@ any more: the user may not open c2.
+	runJSON(-1001, nil, "container", "get-prop", "tank", c2, "owner")
+	runJSON(-1001, nil, "container", "get-acl", "tank", c2)
+
+	// By UUIDs, and the user's name without its @: c2 is the user's again.
+	r := dmgJSON(0, "cont", "set-owner", poolUUID, c2, "--user", strings.TrimSuffix(me, "@"))
+	if string(r.Response) != "null" || r.Error != nil {
+		t.Errorf("dmg -j cont set-owner: %+v", r)
+	}
+	if o, g := ownerOf(); o != me || g != "systest-admins@" {
+		t.Errorf("after dmg cont set-owner -u: owner %q group %q, want %q systest-admins@", o, g, me)
+	}
+	run("container", "set-owner", "tank", c2, "-g", "systest-group@", "--no-check")
+
+	if r := dmgJSON(-1005, "container", "set-owner", "tank", "nosuch", "-u", "bob"); r.Error == nil || !strings.Contains(*r.Error, "nosuch") {
+		t.Errorf("unknown container: %+v", r)
+	}
+	if r := dmgJSON(-1005, "container", "set-owner", "nosuchpool", "c2", "-u", "bob"); r.Error == nil || !strings.Contains(*r.Error, "nosuchpool") {
+		t.Errorf("unknown pool: %+v", r)
+	}
+	dmgJSON(-1003, "container", "set-owner", "tank", "c2", "-g", "two@at@s")
+	dmgJSON(-1025, "container", "set-owner", "tank", "c2")
+	if o, g := ownerOf(); o != me || g != "systest-group@" {
+		t.Errorf("refusals changed c2: owner %q group %q", o, g)
+	}
 }

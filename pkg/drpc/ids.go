@@ -30,8 +30,8 @@ const (
 	MethodSetLogMasks Method = 238
 )
 
-// MGMT pool methods served by an engine (server → engine); each carries
-// the mgmt.Pool*Req of the gRPC call it serves.
+// MGMT pool and container methods served by an engine (server →
+// engine); each carries the request of the gRPC call it serves.
 const (
 	MethodPoolCreate       Method = 207
 	MethodPoolDestroy      Method = 208
@@ -49,6 +49,8 @@ const (
 	MethodPoolGetProp      Method = 237
 	MethodPoolUpgrade      Method = 239
 	MethodPoolQueryTargets Method = 240
+	// MethodContSetOwner is CONT_SET_OWNER: it carries mgmt.ContSetOwnerReq.
+	MethodContSetOwner Method = 227
 )
 
 // SRV methods served by daos_server (engine → server).

@@ -54,6 +54,8 @@ var poolMethods = []struct {
 		func(st int32) proto.Message { return &mgmtpb.PoolExtendResp{Status: st} }},
 	{drpc.MethodPoolUpgrade, func() proto.Message { return &mgmtpb.PoolUpgradeReq{} },
 		func(st int32) proto.Message { return &mgmtpb.PoolUpgradeResp{Status: st} }},
+	{drpc.MethodContSetOwner, func() proto.Message { return &mgmtpb.ContSetOwnerReq{} },
+		func(st int32) proto.Message { return &mgmtpb.ContSetOwnerResp{Status: st} }},
 }
 
 // registerPool answers every MGMT pool method with DER_NOSYS until the

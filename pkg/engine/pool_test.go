@@ -35,7 +35,7 @@ func TestPoolMethodsRefused(t *testing.T) {
 
 	c := drpc.NewClient(sock, 0)
 	defer c.Close()
-	require.Len(t, poolMethods, 16)
+	require.Len(t, poolMethods, 17) // 16 pool methods and CONT_SET_OWNER
 	for _, pm := range poolMethods {
 		body, err := proto.Marshal(pm.req())
 		require.NoError(t, err)

@@ -49,6 +49,7 @@ func (e *Engine) poolAdminMethods() map[drpc.Method]drpc.Handler {
 		drpc.MethodPoolQueryTargets: e.poolQueryTargets,
 		drpc.MethodPoolExtend:       e.poolExtend,
 		drpc.MethodPoolUpgrade:      e.poolUpgrade,
+		drpc.MethodContSetOwner:     e.contSetOwner, // contmgmt.go
 	}
 }
 

@@ -30,7 +30,7 @@ func (m *Machine) Admit(b []byte) ([]byte, error) {
 		return nil, daos.Errorf(daos.ErrNoPerm, "pool service: %q is not a client operation", c.Op)
 	}
 	if handleBoundOps[c.Op] && c.Handle == "" {
-		return nil, daos.Errorf(daos.ErrNoHdl, "pool service: %q from a client must name its pool handle", c.Op)
+		return nil, daos.Errorf(daos.ErrNoHdl, "pool service: %q from a client must name the handle it acts through", c.Op)
 	}
 	c.Cred, c.Machine, c.Owner, c.Group = Cred{}, "", "", ""
 	if c.ContCreate != nil {

@@ -24,10 +24,11 @@ func (t *txn) poolAttrs(c *Command) error {
 	return delAttrs(t.r.Attrs, c.Names)
 }
 
-// handleBoundOps are client operations on the pool itself that only make
-// sense through a pool handle; Admit refuses them without one, since the
-// state takes a command with no handle as the admin's.
-var handleBoundOps = map[string]bool{OpSetAttrs: true, OpDelAttrs: true}
+// handleBoundOps are client operations that only make sense through a
+// handle (a pool handle for attributes, a container handle for
+// set-owner); Admit refuses them without one, since the state takes a
+// command with no handle as the admin's.
+var handleBoundOps = map[string]bool{OpSetAttrs: true, OpDelAttrs: true, OpContSetOwner: true}
 
 // PoolAttrs gives the pool's user attributes; DER_UNINIT before create.
 func (s *State) PoolAttrs() (map[string][]byte, error) {

@@ -14,8 +14,13 @@ const (
 	OpContACLUpdate    = "cont_acl_update"
 	OpContACLDelete    = "cont_acl_delete"
 	// OpContSetOwner takes the new owner and/or group in Props["owner"]
-	// and Props["group"] (Command.Owner and Group are the admin's and
-	// are cleared from client commands).
+	// and Props["group"] from a client, through its container handle.
+	// Without a handle it is the admin's (dmg container set-owner, sent
+	// by an engine for the management service): the container named by
+	// Command.Cont, the new owner and/or group in Command.Owner and
+	// Group, and no ACL check, since the admin need not be able to open
+	// the container. Admit refuses the handle-less form from clients and
+	// clears Owner and Group from theirs.
 	OpContSetOwner = "cont_set_owner"
 )
 
@@ -27,12 +32,9 @@ var contACLOps = map[string]string{
 	OpContACLDelete:    OpACLDelete,
 }
 
-// applyContACL runs the container ACL and owner commands; handled is
-// false for any other command.
+// applyContACL runs the container ACL commands; handled is false for any
+// other command.
 func (t *txn) applyContACL(c *Command) (handled bool, err error) {
-	if c.Op == OpContSetOwner {
-		return true, t.contSetOwner(c)
-	}
 	op, ok := contACLOps[c.Op]
 	if !ok {
 		return false, nil
@@ -50,40 +52,62 @@ func (t *txn) applyContACL(c *Command) (handled bool, err error) {
 	return true, t.aclChange(&cc)
 }
 
-func (t *txn) contSetOwner(c *Command) error {
+// ContOwnerChange is the result of an admin's cont_set_owner: the
+// container and its owner and group before and after, for the engine's
+// log. A client's set-owner has no result.
+type ContOwnerChange struct {
+	Cont     string `json:"cont"`
+	Label    string `json:"label,omitempty"`
+	OldOwner string `json:"old_owner"`
+	OldGroup string `json:"old_group"`
+	Owner    string `json:"owner"`
+	Group    string `json:"group"`
+}
+
+func (t *txn) contSetOwner(c *Command) (any, error) {
+	if c.Handle == "" && len(c.Props) == 0 {
+		return t.contSetOwnerAdmin(c)
+	}
 	for k := range c.Props {
 		if k != "owner" && k != "group" {
-			return daos.Errorf(daos.ErrInval, "set container owner: %q is neither owner nor group", k)
+			return nil, daos.Errorf(daos.ErrInval, "set container owner: %q is neither owner nor group", k)
 		}
 	}
 	owner, group := c.Props["owner"], c.Props["group"]
 	if owner == "" && group == "" {
-		return daos.Errorf(daos.ErrInval, "set container owner: neither an owner nor a group given")
+		return nil, daos.Errorf(daos.ErrInval, "set container owner: neither an owner nor a group given")
 	}
 	if c.Handle == "" {
-		return daos.Errorf(daos.ErrNoHdl, "set container owner: no container handle given")
+		return nil, daos.Errorf(daos.ErrNoHdl, "set container owner: no container handle given")
 	}
 	ct, err := t.contForChange(c.Handle, PermSetOwner)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if owner != "" {
-		if err := checkPrincipal(owner, "owner"); err != nil {
-			return err
-		}
+	return nil, ct.setOwner(owner, group)
+}
+
+// contSetOwnerAdmin is the admin's set-owner: the container by label or
+// UUID, without a handle or a permission check.
+func (t *txn) contSetOwnerAdmin(c *Command) (any, error) {
+	if c.Owner == "" && c.Group == "" {
+		return nil, daos.Errorf(daos.ErrInval, "set container owner: neither an owner nor a group given")
 	}
-	if group != "" {
-		if err := checkPrincipal(group, "group"); err != nil {
-			return err
-		}
+	ct, err := t.findCont(c.Cont)
+	if err != nil {
+		return nil, err
 	}
-	if owner != "" {
-		ct.Owner = owner
+	ch := &ContOwnerChange{Cont: ct.UUID, Label: ct.Label, OldOwner: ct.Owner, OldGroup: ct.Group}
+	if err := ct.setOwner(c.Owner, c.Group); err != nil {
+		return nil, err
 	}
-	if group != "" {
-		ct.Group = group
-	}
-	return nil
+	ch.Owner, ch.Group = ct.Owner, ct.Group
+	return ch, nil
+}
+
+// setOwner checks and sets a new owner and/or group ("" keeps one).
+func (ct *contRec) setOwner(owner, group string) error {
+	return changeOwner(owner, group, &ct.Owner, &ct.Group)
 }
 
 // ContACLReply answers a "cont_acl" query: a container's ACL (ACE

@@ -105,6 +105,64 @@ func TestContACLOwnershipMoves(t *testing.T) {
 	assert.ErrorIs(t, res.(error), daos.ErrNoPerm)
 }
 
+// TestContSetOwnerAdmin: the admin's set-owner (no handle, the container
+// by label or UUID) needs no permission on the container, goes through
+// the same checks as the owner's, and reports what it changed.
+func TestContSetOwnerAdmin(t *testing.T) {
+	runRefusals(t, withCarol, []refusal{
+		{name: "unknown container", cmd: &Command{Op: OpContSetOwner, Cont: "nosuch", Owner: "bob@"}, want: daos.ErrNonexist},
+		{name: "unknown UUID", cmd: &Command{Op: OpContSetOwner, Cont: uuid(999), Group: "ops@"}, want: daos.ErrNonexist},
+		{name: "no container", cmd: &Command{Op: OpContSetOwner, Owner: "bob@"}, want: daos.ErrNonexist},
+		{name: "nothing", cmd: &Command{Op: OpContSetOwner, Cont: "c1"}, want: daos.ErrInval},
+		{name: "bad owner", cmd: &Command{Op: OpContSetOwner, Cont: "c1", Owner: "bob"}, want: daos.ErrInval},
+		{name: "bad group keeps a good owner out", cmd: &Command{Op: OpContSetOwner, Cont: "c1", Owner: "bob@", Group: "a:b@"}, want: daos.ErrInval},
+		{name: "special principal", cmd: &Command{Op: OpContSetOwner, Cont: "c1", Owner: "OWNER@"}, want: daos.ErrInval},
+		{name: "pool being destroyed", setup: []*Command{{Op: OpDestroyBegin, Force: true}},
+			cmd: &Command{Op: OpContSetOwner, Cont: "c1", Owner: "bob@"}, want: daos.ErrBusy},
+	})
+
+	for _, tc := range []struct {
+		name             string
+		cmd              *Command
+		want             ContOwnerChange
+		wantAliceReadsIt bool
+	}{
+		{name: "owner by label", cmd: &Command{Op: OpContSetOwner, Cont: "c1", Owner: "bob@"},
+			want: ContOwnerChange{Cont: c1, Label: "c1", OldOwner: "alice@", OldGroup: "staff@", Owner: "bob@", Group: "staff@"}},
+		{name: "group by UUID", cmd: &Command{Op: OpContSetOwner, Cont: c1, Group: "ops@"},
+			want:             ContOwnerChange{Cont: c1, Label: "c1", OldOwner: "alice@", OldGroup: "staff@", Owner: "alice@", Group: "ops@"},
+			wantAliceReadsIt: true},
+		{name: "both, with a domain", cmd: &Command{Op: OpContSetOwner, Cont: "c1", Owner: "bob@example.com", Group: "ops@example.com"},
+			want: ContOwnerChange{Cont: c1, Label: "c1", OldOwner: "alice@", OldGroup: "staff@", Owner: "bob@example.com", Group: "ops@example.com"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := withCarol(t)
+			res := apply(t, s, tc.cmd)
+			require.IsType(t, &ContOwnerChange{}, res)
+			assert.Equal(t, tc.want, *res.(*ContOwnerChange))
+			ci, err := s.Container("c1")
+			require.NoError(t, err)
+			assert.Equal(t, tc.want.Owner, ci.Owner)
+			assert.Equal(t, tc.want.Group, ci.Group)
+			assert.Equal(t, DefaultContACL, ci.ACL, "the ACL is left alone")
+			_, err = s.ContACL(chRO)
+			if tc.wantAliceReadsIt {
+				assert.NoError(t, err)
+			} else {
+				assert.ErrorIs(t, err, daos.ErrNoPerm, "alice is no longer OWNER@")
+			}
+		})
+	}
+
+	// Carol (in the owner group, without o) cannot change the owner
+	// herself; the admin can, and then she owns c1.
+	s := withCarol(t)
+	res := s.Apply(&Command{Op: OpContSetOwner, Handle: chC, Props: map[string]string{"owner": "carol@"}, Time: t0})
+	assert.ErrorIs(t, res.(error), daos.ErrNoPerm)
+	apply(t, s, &Command{Op: OpContSetOwner, Cont: "c1", Owner: "carol@"},
+		&Command{Op: OpContACLUpdate, Handle: chC, ACL: []string{"A::bob@:r"}})
+}
+
 func TestQueryContACL(t *testing.T) {
 	m := NewMachine()
 	for _, c := range []*Command{
@@ -149,8 +207,13 @@ func TestAdmitContACL(t *testing.T) {
 		assert.Empty(t, c.Owner)
 		assert.Equal(t, "bob@", c.Props["owner"])
 	}
-	// The pool's own ACL stays the admin's.
-	b, _ := (&Command{Op: OpACLUpdate, Handle: ch, ACL: []string{"A::bob@:r"}}).Encode()
+	// The admin's form of set-owner, without a handle, is not a
+	// client's to send.
+	b, _ := (&Command{Op: OpContSetOwner, Cont: "c1", Owner: "mallory@"}).Encode()
 	_, err := m.Admit(b)
+	assert.ErrorIs(t, err, daos.ErrNoHdl)
+	// The pool's own ACL stays the admin's.
+	b, _ = (&Command{Op: OpACLUpdate, Handle: ch, ACL: []string{"A::bob@:r"}}).Encode()
+	_, err = m.Admit(b)
 	assert.ErrorIs(t, err, daos.ErrNoPerm)
 }

@@ -208,17 +208,28 @@ func (t *txn) setOwner(owner, group string) error {
 	if owner == "" && group == "" {
 		return daos.Errorf(daos.ErrInval, "set owner: neither owner nor group given")
 	}
+	return changeOwner(owner, group, &t.r.Owner, &t.r.Group)
+}
+
+// changeOwner is the one owner and group change, of the pool or of a
+// container: a new owner and/or group ("" keeps one), both names checked
+// before either is set.
+func changeOwner(owner, group string, curOwner, curGroup *string) error {
 	if owner != "" {
 		if err := checkPrincipal(owner, "owner"); err != nil {
 			return err
 		}
-		t.r.Owner = owner
 	}
 	if group != "" {
 		if err := checkPrincipal(group, "group"); err != nil {
 			return err
 		}
-		t.r.Group = group
+	}
+	if owner != "" {
+		*curOwner = owner
+	}
+	if group != "" {
+		*curGroup = group
 	}
 	return nil
 }

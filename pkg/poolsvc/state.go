@@ -168,6 +168,9 @@ func (t *txn) apply(c *Command) (any, error) {
 	if t.r.State == StateDestroying {
 		return nil, daos.Errorf(daos.ErrBusy, "pool %s is being destroyed", t.r.UUID)
 	}
+	if c.Op == OpContSetOwner {
+		return t.contSetOwner(c)
+	}
 	if ok, err := t.applyContACL(c); ok {
 		return nil, err
 	}

@@ -55,6 +55,7 @@ const (
 	MgmtSvc_PoolUpdateACL_FullMethodName    = "/mgmt.MgmtSvc/PoolUpdateACL"
 	MgmtSvc_PoolDeleteACL_FullMethodName    = "/mgmt.MgmtSvc/PoolDeleteACL"
 	MgmtSvc_PoolUpgrade_FullMethodName      = "/mgmt.MgmtSvc/PoolUpgrade"
+	MgmtSvc_ContSetOwner_FullMethodName     = "/mgmt.MgmtSvc/ContSetOwner"
 )
 
 // MgmtSvcClient is the client API for MgmtSvc service.
@@ -103,6 +104,9 @@ type MgmtSvcClient interface {
 	PoolUpdateACL(ctx context.Context, in *ModifyACLReq, opts ...grpc.CallOption) (*ACLResp, error)
 	PoolDeleteACL(ctx context.Context, in *DeleteACLReq, opts ...grpc.CallOption) (*ACLResp, error)
 	PoolUpgrade(ctx context.Context, in *PoolUpgradeReq, opts ...grpc.CallOption) (*PoolUpgradeResp, error)
+	// ContSetOwner changes a container's owner and/or group through its
+	// pool service, without opening the container.
+	ContSetOwner(ctx context.Context, in *ContSetOwnerReq, opts ...grpc.CallOption) (*ContSetOwnerResp, error)
 }
 
 type mgmtSvcClient struct {
@@ -383,6 +387,15 @@ func (c *mgmtSvcClient) PoolUpgrade(ctx context.Context, in *PoolUpgradeReq, opt
 	return out, nil
 }
 
+func (c *mgmtSvcClient) ContSetOwner(ctx context.Context, in *ContSetOwnerReq, opts ...grpc.CallOption) (*ContSetOwnerResp, error) {
+	out := new(ContSetOwnerResp)
+	err := c.cc.Invoke(ctx, MgmtSvc_ContSetOwner_FullMethodName, in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MgmtSvcServer is the server API for MgmtSvc service.
 // All implementations must embed UnimplementedMgmtSvcServer
 // for forward compatibility
@@ -429,6 +442,9 @@ type MgmtSvcServer interface {
 	PoolUpdateACL(context.Context, *ModifyACLReq) (*ACLResp, error)
 	PoolDeleteACL(context.Context, *DeleteACLReq) (*ACLResp, error)
 	PoolUpgrade(context.Context, *PoolUpgradeReq) (*PoolUpgradeResp, error)
+	// ContSetOwner changes a container's owner and/or group through its
+	// pool service, without opening the container.
+	ContSetOwner(context.Context, *ContSetOwnerReq) (*ContSetOwnerResp, error)
 	mustEmbedUnimplementedMgmtSvcServer()
 }
 
@@ -525,6 +541,9 @@ func (UnimplementedMgmtSvcServer) PoolDeleteACL(context.Context, *DeleteACLReq) 
 }
 func (UnimplementedMgmtSvcServer) PoolUpgrade(context.Context, *PoolUpgradeReq) (*PoolUpgradeResp, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method PoolUpgrade not implemented")
+}
+func (UnimplementedMgmtSvcServer) ContSetOwner(context.Context, *ContSetOwnerReq) (*ContSetOwnerResp, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ContSetOwner not implemented")
 }
 func (UnimplementedMgmtSvcServer) mustEmbedUnimplementedMgmtSvcServer() {}
 
@@ -1079,6 +1098,24 @@ func _MgmtSvc_PoolUpgrade_Handler(srv interface{}, ctx context.Context, dec func
 	return interceptor(ctx, in, info, handler)
 }
 
+func _MgmtSvc_ContSetOwner_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ContSetOwnerReq)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MgmtSvcServer).ContSetOwner(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MgmtSvc_ContSetOwner_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MgmtSvcServer).ContSetOwner(ctx, req.(*ContSetOwnerReq))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // MgmtSvc_ServiceDesc is the grpc.ServiceDesc for MgmtSvc service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1205,6 +1242,10 @@ var MgmtSvc_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "PoolUpgrade",
 			Handler:    _MgmtSvc_PoolUpgrade_Handler,
+		},
+		{
+			MethodName: "ContSetOwner",
+			Handler:    _MgmtSvc_ContSetOwner_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -66,6 +66,7 @@ var methodComponents = map[string][]config.Component{
 	"/mgmt.MgmtSvc/PoolUpdateACL":    {config.ComponentAdmin},
 	"/mgmt.MgmtSvc/PoolDeleteACL":    {config.ComponentAdmin},
 	"/mgmt.MgmtSvc/PoolUpgrade":      {config.ComponentAdmin},
+	"/mgmt.MgmtSvc/ContSetOwner":     {config.ComponentAdmin},
 }
 
 // raftPrefix is raft's message service between replicas: servers only,
