@@ -140,7 +140,7 @@ func Parse(s string) (Mask, error) {
 				return Mask{}, &ItemError{Mask: s, Item: item, Reason: "must be subsystem=LEVEL (only the first item is a bare level)"}
 			}
 			level = sub
-		} else if !validSubsys(sub) {
+		} else if !ValidName(sub) {
 			return Mask{}, &ItemError{Mask: s, Item: item, Reason: fmt.Sprintf("names %q, not a subsystem name (lower-case letters, digits, _)", sub)}
 		}
 		l, ok := ParseLevel(level)
@@ -159,7 +159,9 @@ func Parse(s string) (Mask, error) {
 	return m, nil
 }
 
-func validSubsys(s string) bool {
+// ValidName tells whether s can name a subsystem or a debug stream:
+// lower-case letters, digits and _, starting with a letter.
+func ValidName(s string) bool {
 	if s == "" || len(s) > 32 || s[0] < 'a' || s[0] > 'z' {
 		return false
 	}
