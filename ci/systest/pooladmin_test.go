@@ -71,6 +71,40 @@ func TestPoolAdminOnThreeServers(t *testing.T) {
 		return out
 	}
 
+	// Engine log masks: the leader's engine (which serves the pool calls
+	// the management service makes) goes to DEBUG, logs a pool query's
+	// dRPC, and goes back to its configured ERR.
+	leader, _, err := c.Leader(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lead *Server
+	for _, s := range c.Servers {
+		if s.Addr == leader {
+			lead = s
+		}
+	}
+	if lead == nil {
+		t.Fatalf("leader %q is not one of the servers", leader)
+	}
+	debugLine := regexp.MustCompile(`level=DEBUG msg="dRPC call answered" .*method=223 `)
+	if debugLine.MatchString(lead.Log.String()) {
+		t.Fatalf("an engine logged DEBUG under its configured ERR mask:\n%s", lead.Log)
+	}
+	if out := dmg("server", "set-logmasks", "-l", leader, "-m", "DEBUG"); !regexp.MustCompile(`\s0\s+DEBUG\s`).MatchString(out) {
+		t.Fatalf("set-logmasks did not report DEBUG:\n%s", out)
+	}
+	dmg("pool", "query", "tank")
+	for !debugLine.MatchString(lead.Log.String()) {
+		if ctx.Err() != nil {
+			t.Fatalf("no DEBUG line for the pool query in the engine's log:\n%s", lead.Log)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if out := dmg("server", "slm", "-l", leader); !regexp.MustCompile(`\s0\s+ERR\s`).MatchString(out) {
+		t.Fatalf("set-logmasks without masks did not reset to ERR:\n%s", out)
+	}
+
 	// Properties.
 	props := func(pool string, names ...string) map[string]string {
 		t.Helper()
