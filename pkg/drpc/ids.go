@@ -28,6 +28,12 @@ const (
 	// MethodSetLogMasks is SET_LOG_MASKS: it carries
 	// enginepb.SetLogMasksReq.
 	MethodSetLogMasks Method = 238
+	// MethodSmdListDevs is SMD_LIST_DEVS: enginepb.SmdDevReq, the
+	// engine's devices.
+	MethodSmdListDevs Method = 211
+	// MethodSmdListPools is SMD_LIST_POOLS: enginepb.SmdPoolReq, the
+	// pools with shards on the engine's targets.
+	MethodSmdListPools Method = 212
 )
 
 // MGMT pool and container methods served by an engine (server →

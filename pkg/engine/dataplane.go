@@ -65,10 +65,8 @@ func (d *dataPlane) Target(idx uint32) (*target.Target, error) {
 // first file bdev. Other bdev classes need SPDK, which this build lacks:
 // shards then keep every value in SCM.
 func nvmeDir(cfg *enginepb.EngineConfig) string {
-	for _, t := range cfg.Bdevs {
-		if t.Class == "file" && len(t.Devices) > 0 {
-			return t.Devices[0] + ".pools"
-		}
+	if d := dataDevice(cfg); d != "" {
+		return d + ".pools"
 	}
 	return ""
 }

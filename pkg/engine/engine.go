@@ -62,6 +62,8 @@ type Engine struct {
 	dp          *dataPlane
 	server      *drpc.Client // this engine's daos_server
 	logs        logControl
+	// smd is the identity of every configured bdev (smd.go).
+	smd []smdDev
 }
 
 // Run runs the engine until ctx ends (a clean stop, nil) or something
@@ -91,6 +93,9 @@ func Run(ctx context.Context, opts Options) error {
 	if e.sb, err = checkStorage(cfg); err != nil {
 		return fmt.Errorf("engine %d: %w", opts.Instance, err)
 	}
+	if e.smd, err = loadSMD(cfg, e.sb); err != nil {
+		return fmt.Errorf("engine %d: %w", opts.Instance, err)
+	}
 
 	dp, err := startDataPlane(ctx, cfg, opts.Logger, e.member.self, opts.PoolService, newHandleCache(engineHandles{e}), func(reg *rpc.Registry) error {
 		return reg.Register(poolhost.OpConnect, "pool_connect", rpc.Handle(e.connect))
@@ -118,6 +123,8 @@ func Run(ctx context.Context, opts Options) error {
 	srv := drpc.NewServer(sockPath, drpc.ServerOptions{Logger: mgmtLog, AllowPeer: drpc.SameUser, Observer: callLogger{mgmtLog}})
 	srv.Register(drpc.ModuleMgmt, drpc.MethodPingRank, e.ping)
 	srv.Register(drpc.ModuleMgmt, drpc.MethodSetLogMasks, e.setLogMasks)
+	srv.Register(drpc.ModuleMgmt, drpc.MethodSmdListDevs, e.smdListDevs)
+	srv.Register(drpc.ModuleMgmt, drpc.MethodSmdListPools, e.smdListPools)
 	e.member.register(srv)
 	srv.Register(drpc.ModuleMgmt, drpc.MethodGetMetrics, func(context.Context, []byte) ([]byte, error) {
 		return proto.Marshal(dp.metrics())

@@ -1565,6 +1565,505 @@ func (x *SetLogMasksResp) GetSubsystems() string {
 	return ""
 }
 
+// SmdDevReq asks an engine for its per-device table (MGMT SMD_LIST_DEVS).
+type SmdDevReq struct {
+	state         protoimpl.MessageState
+	sizeCache     protoimpl.SizeCache
+	unknownFields protoimpl.UnknownFields
+
+	// include_health adds each device's health figures (what DAOS gets
+	// with a BIO_HEALTH_QUERY per device).
+	IncludeHealth bool `protobuf:"varint,100,opt,name=include_health,json=includeHealth,proto3" json:"include_health,omitempty"`
+}
+
+func (x *SmdDevReq) Reset() {
+	*x = SmdDevReq{}
+	if protoimpl.UnsafeEnabled {
+		mi := &file_engine_proto_msgTypes[21]
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		ms.StoreMessageInfo(mi)
+	}
+}
+
+func (x *SmdDevReq) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SmdDevReq) ProtoMessage() {}
+
+func (x *SmdDevReq) ProtoReflect() protoreflect.Message {
+	mi := &file_engine_proto_msgTypes[21]
+	if protoimpl.UnsafeEnabled && x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SmdDevReq.ProtoReflect.Descriptor instead.
+func (*SmdDevReq) Descriptor() ([]byte, []int) {
+	return file_engine_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *SmdDevReq) GetIncludeHealth() bool {
+	if x != nil {
+		return x.IncludeHealth
+	}
+	return false
+}
+
+// BioHealth is what an engine knows of one device's health. Figures it
+// cannot know are left out and named in unavailable.
+type BioHealth struct {
+	state         protoimpl.MessageState
+	sizeCache     protoimpl.SizeCache
+	unknownFields protoimpl.UnknownFields
+
+	// total_bytes is the device's size (0 when unknown).
+	TotalBytes uint64 `protobuf:"varint,1,opt,name=total_bytes,json=totalBytes,proto3" json:"total_bytes,omitempty"`
+	// allocated_bytes is what the engine's pool shards hold on the
+	// device; free_bytes is total less that.
+	AllocatedBytes uint64 `protobuf:"varint,2,opt,name=allocated_bytes,json=allocatedBytes,proto3" json:"allocated_bytes,omitempty"`
+	FreeBytes      uint64 `protobuf:"varint,3,opt,name=free_bytes,json=freeBytes,proto3" json:"free_bytes,omitempty"`
+	// used_bytes is what the shards' extent allocators have handed out
+	// to values.
+	UsedBytes uint64 `protobuf:"varint,4,opt,name=used_bytes,json=usedBytes,proto3" json:"used_bytes,omitempty"`
+	// unavailable names the figures this device cannot report (e.g.
+	// SMART temperatures of an emulated device), with why.
+	Unavailable []string `protobuf:"bytes,5,rep,name=unavailable,proto3" json:"unavailable,omitempty"`
+}
+
+func (x *BioHealth) Reset() {
+	*x = BioHealth{}
+	if protoimpl.UnsafeEnabled {
+		mi := &file_engine_proto_msgTypes[22]
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		ms.StoreMessageInfo(mi)
+	}
+}
+
+func (x *BioHealth) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BioHealth) ProtoMessage() {}
+
+func (x *BioHealth) ProtoReflect() protoreflect.Message {
+	mi := &file_engine_proto_msgTypes[22]
+	if protoimpl.UnsafeEnabled && x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BioHealth.ProtoReflect.Descriptor instead.
+func (*BioHealth) Descriptor() ([]byte, []int) {
+	return file_engine_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *BioHealth) GetTotalBytes() uint64 {
+	if x != nil {
+		return x.TotalBytes
+	}
+	return 0
+}
+
+func (x *BioHealth) GetAllocatedBytes() uint64 {
+	if x != nil {
+		return x.AllocatedBytes
+	}
+	return 0
+}
+
+func (x *BioHealth) GetFreeBytes() uint64 {
+	if x != nil {
+		return x.FreeBytes
+	}
+	return 0
+}
+
+func (x *BioHealth) GetUsedBytes() uint64 {
+	if x != nil {
+		return x.UsedBytes
+	}
+	return 0
+}
+
+func (x *BioHealth) GetUnavailable() []string {
+	if x != nil {
+		return x.Unavailable
+	}
+	return nil
+}
+
+// SmdDevice is one bdev of the engine's storage.
+type SmdDevice struct {
+	state         protoimpl.MessageState
+	sizeCache     protoimpl.SizeCache
+	unknownFields protoimpl.UnknownFields
+
+	// uuid is the device's identity in the engine's SMD record: made
+	// once when the engine first meets the device on formatted storage.
+	Uuid string `protobuf:"bytes,1,opt,name=uuid,proto3" json:"uuid,omitempty"`
+	// tgt_ids are the targets whose NVMe data is on the device.
+	TgtIds []int32 `protobuf:"varint,2,rep,packed,name=tgt_ids,json=tgtIds,proto3" json:"tgt_ids,omitempty"`
+	// state is NORMAL, FAULTY, NEW or EVICTED.
+	State string `protobuf:"bytes,3,opt,name=state,proto3" json:"state,omitempty"`
+	// tr_addr is the PCI address (nvme) or path (file, kdev).
+	TrAddr string   `protobuf:"bytes,4,opt,name=tr_addr,json=trAddr,proto3" json:"tr_addr,omitempty"`
+	Roles  []string `protobuf:"bytes,5,rep,name=roles,proto3" json:"roles,omitempty"`
+	Class  string   `protobuf:"bytes,100,opt,name=class,proto3" json:"class,omitempty"`
+	// tier is the storage tier index (SCM is tier 0).
+	Tier   uint32     `protobuf:"varint,101,opt,name=tier,proto3" json:"tier,omitempty"`
+	Health *BioHealth `protobuf:"bytes,102,opt,name=health,proto3" json:"health,omitempty"`
+	// note explains the device's use when that is not obvious.
+	Note string `protobuf:"bytes,103,opt,name=note,proto3" json:"note,omitempty"`
+}
+
+func (x *SmdDevice) Reset() {
+	*x = SmdDevice{}
+	if protoimpl.UnsafeEnabled {
+		mi := &file_engine_proto_msgTypes[23]
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		ms.StoreMessageInfo(mi)
+	}
+}
+
+func (x *SmdDevice) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SmdDevice) ProtoMessage() {}
+
+func (x *SmdDevice) ProtoReflect() protoreflect.Message {
+	mi := &file_engine_proto_msgTypes[23]
+	if protoimpl.UnsafeEnabled && x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SmdDevice.ProtoReflect.Descriptor instead.
+func (*SmdDevice) Descriptor() ([]byte, []int) {
+	return file_engine_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *SmdDevice) GetUuid() string {
+	if x != nil {
+		return x.Uuid
+	}
+	return ""
+}
+
+func (x *SmdDevice) GetTgtIds() []int32 {
+	if x != nil {
+		return x.TgtIds
+	}
+	return nil
+}
+
+func (x *SmdDevice) GetState() string {
+	if x != nil {
+		return x.State
+	}
+	return ""
+}
+
+func (x *SmdDevice) GetTrAddr() string {
+	if x != nil {
+		return x.TrAddr
+	}
+	return ""
+}
+
+func (x *SmdDevice) GetRoles() []string {
+	if x != nil {
+		return x.Roles
+	}
+	return nil
+}
+
+func (x *SmdDevice) GetClass() string {
+	if x != nil {
+		return x.Class
+	}
+	return ""
+}
+
+func (x *SmdDevice) GetTier() uint32 {
+	if x != nil {
+		return x.Tier
+	}
+	return 0
+}
+
+func (x *SmdDevice) GetHealth() *BioHealth {
+	if x != nil {
+		return x.Health
+	}
+	return nil
+}
+
+func (x *SmdDevice) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+type SmdDevResp struct {
+	state         protoimpl.MessageState
+	sizeCache     protoimpl.SizeCache
+	unknownFields protoimpl.UnknownFields
+
+	Status  int32        `protobuf:"varint,1,opt,name=status,proto3" json:"status,omitempty"`
+	Devices []*SmdDevice `protobuf:"bytes,2,rep,name=devices,proto3" json:"devices,omitempty"`
+	Error   string       `protobuf:"bytes,100,opt,name=error,proto3" json:"error,omitempty"`
+}
+
+func (x *SmdDevResp) Reset() {
+	*x = SmdDevResp{}
+	if protoimpl.UnsafeEnabled {
+		mi := &file_engine_proto_msgTypes[24]
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		ms.StoreMessageInfo(mi)
+	}
+}
+
+func (x *SmdDevResp) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SmdDevResp) ProtoMessage() {}
+
+func (x *SmdDevResp) ProtoReflect() protoreflect.Message {
+	mi := &file_engine_proto_msgTypes[24]
+	if protoimpl.UnsafeEnabled && x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SmdDevResp.ProtoReflect.Descriptor instead.
+func (*SmdDevResp) Descriptor() ([]byte, []int) {
+	return file_engine_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *SmdDevResp) GetStatus() int32 {
+	if x != nil {
+		return x.Status
+	}
+	return 0
+}
+
+func (x *SmdDevResp) GetDevices() []*SmdDevice {
+	if x != nil {
+		return x.Devices
+	}
+	return nil
+}
+
+func (x *SmdDevResp) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
+// SmdPoolReq asks an engine which pools have shards on its targets
+// (MGMT SMD_LIST_POOLS).
+type SmdPoolReq struct {
+	state         protoimpl.MessageState
+	sizeCache     protoimpl.SizeCache
+	unknownFields protoimpl.UnknownFields
+}
+
+func (x *SmdPoolReq) Reset() {
+	*x = SmdPoolReq{}
+	if protoimpl.UnsafeEnabled {
+		mi := &file_engine_proto_msgTypes[25]
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		ms.StoreMessageInfo(mi)
+	}
+}
+
+func (x *SmdPoolReq) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SmdPoolReq) ProtoMessage() {}
+
+func (x *SmdPoolReq) ProtoReflect() protoreflect.Message {
+	mi := &file_engine_proto_msgTypes[25]
+	if protoimpl.UnsafeEnabled && x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SmdPoolReq.ProtoReflect.Descriptor instead.
+func (*SmdPoolReq) Descriptor() ([]byte, []int) {
+	return file_engine_proto_rawDescGZIP(), []int{25}
+}
+
+// SmdPool is one pool's shards on the engine.
+type SmdPool struct {
+	state         protoimpl.MessageState
+	sizeCache     protoimpl.SizeCache
+	unknownFields protoimpl.UnknownFields
+
+	Uuid   string  `protobuf:"bytes,1,opt,name=uuid,proto3" json:"uuid,omitempty"`
+	TgtIds []int32 `protobuf:"varint,2,rep,packed,name=tgt_ids,json=tgtIds,proto3" json:"tgt_ids,omitempty"`
+	// blobs are where each target's NVMe data of the pool is (in tgt_ids
+	// order); daos-go keeps a file per shard instead of a blobstore blob.
+	Blobs []string `protobuf:"bytes,100,rep,name=blobs,proto3" json:"blobs,omitempty"`
+	// dev_uuid is the device holding the blobs, "" when the pool has no
+	// NVMe space here.
+	DevUuid string `protobuf:"bytes,101,opt,name=dev_uuid,json=devUuid,proto3" json:"dev_uuid,omitempty"`
+}
+
+func (x *SmdPool) Reset() {
+	*x = SmdPool{}
+	if protoimpl.UnsafeEnabled {
+		mi := &file_engine_proto_msgTypes[26]
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		ms.StoreMessageInfo(mi)
+	}
+}
+
+func (x *SmdPool) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SmdPool) ProtoMessage() {}
+
+func (x *SmdPool) ProtoReflect() protoreflect.Message {
+	mi := &file_engine_proto_msgTypes[26]
+	if protoimpl.UnsafeEnabled && x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SmdPool.ProtoReflect.Descriptor instead.
+func (*SmdPool) Descriptor() ([]byte, []int) {
+	return file_engine_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *SmdPool) GetUuid() string {
+	if x != nil {
+		return x.Uuid
+	}
+	return ""
+}
+
+func (x *SmdPool) GetTgtIds() []int32 {
+	if x != nil {
+		return x.TgtIds
+	}
+	return nil
+}
+
+func (x *SmdPool) GetBlobs() []string {
+	if x != nil {
+		return x.Blobs
+	}
+	return nil
+}
+
+func (x *SmdPool) GetDevUuid() string {
+	if x != nil {
+		return x.DevUuid
+	}
+	return ""
+}
+
+type SmdPoolResp struct {
+	state         protoimpl.MessageState
+	sizeCache     protoimpl.SizeCache
+	unknownFields protoimpl.UnknownFields
+
+	Status int32      `protobuf:"varint,1,opt,name=status,proto3" json:"status,omitempty"`
+	Pools  []*SmdPool `protobuf:"bytes,2,rep,name=pools,proto3" json:"pools,omitempty"`
+	Error  string     `protobuf:"bytes,100,opt,name=error,proto3" json:"error,omitempty"`
+}
+
+func (x *SmdPoolResp) Reset() {
+	*x = SmdPoolResp{}
+	if protoimpl.UnsafeEnabled {
+		mi := &file_engine_proto_msgTypes[27]
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		ms.StoreMessageInfo(mi)
+	}
+}
+
+func (x *SmdPoolResp) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SmdPoolResp) ProtoMessage() {}
+
+func (x *SmdPoolResp) ProtoReflect() protoreflect.Message {
+	mi := &file_engine_proto_msgTypes[27]
+	if protoimpl.UnsafeEnabled && x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SmdPoolResp.ProtoReflect.Descriptor instead.
+func (*SmdPoolResp) Descriptor() ([]byte, []int) {
+	return file_engine_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *SmdPoolResp) GetStatus() int32 {
+	if x != nil {
+		return x.Status
+	}
+	return 0
+}
+
+func (x *SmdPoolResp) GetPools() []*SmdPool {
+	if x != nil {
+		return x.Pools
+	}
+	return nil
+}
+
+func (x *SmdPoolResp) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
 type GroupUpdateReq_Engine struct {
 	state         protoimpl.MessageState
 	sizeCache     protoimpl.SizeCache
@@ -1578,7 +2077,7 @@ type GroupUpdateReq_Engine struct {
 func (x *GroupUpdateReq_Engine) Reset() {
 	*x = GroupUpdateReq_Engine{}
 	if protoimpl.UnsafeEnabled {
-		mi := &file_engine_proto_msgTypes[21]
+		mi := &file_engine_proto_msgTypes[28]
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		ms.StoreMessageInfo(mi)
 	}
@@ -1591,7 +2090,7 @@ func (x *GroupUpdateReq_Engine) String() string {
 func (*GroupUpdateReq_Engine) ProtoMessage() {}
 
 func (x *GroupUpdateReq_Engine) ProtoReflect() protoreflect.Message {
-	mi := &file_engine_proto_msgTypes[21]
+	mi := &file_engine_proto_msgTypes[28]
 	if protoimpl.UnsafeEnabled && x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1815,11 +2314,60 @@ var file_engine_proto_rawDesc = []byte{
 	0x73, 0x12, 0x18, 0x0a, 0x07, 0x73, 0x74, 0x72, 0x65, 0x61, 0x6d, 0x73, 0x18, 0x66, 0x20, 0x01,
 	0x28, 0x09, 0x52, 0x07, 0x73, 0x74, 0x72, 0x65, 0x61, 0x6d, 0x73, 0x12, 0x1e, 0x0a, 0x0a, 0x73,
 	0x75, 0x62, 0x73, 0x79, 0x73, 0x74, 0x65, 0x6d, 0x73, 0x18, 0x67, 0x20, 0x01, 0x28, 0x09, 0x52,
-	0x0a, 0x73, 0x75, 0x62, 0x73, 0x79, 0x73, 0x74, 0x65, 0x6d, 0x73, 0x42, 0x2d, 0x5a, 0x2b, 0x67,
-	0x69, 0x74, 0x68, 0x75, 0x62, 0x2e, 0x63, 0x6f, 0x6d, 0x2f, 0x64, 0x61, 0x6f, 0x73, 0x2d, 0x67,
-	0x6f, 0x2f, 0x64, 0x61, 0x6f, 0x73, 0x2f, 0x70, 0x6b, 0x67, 0x2f, 0x65, 0x6e, 0x67, 0x69, 0x6e,
-	0x65, 0x2f, 0x65, 0x6e, 0x67, 0x69, 0x6e, 0x65, 0x70, 0x62, 0x62, 0x06, 0x70, 0x72, 0x6f, 0x74,
-	0x6f, 0x33,
+	0x0a, 0x73, 0x75, 0x62, 0x73, 0x79, 0x73, 0x74, 0x65, 0x6d, 0x73, 0x22, 0x32, 0x0a, 0x09, 0x53,
+	0x6d, 0x64, 0x44, 0x65, 0x76, 0x52, 0x65, 0x71, 0x12, 0x25, 0x0a, 0x0e, 0x69, 0x6e, 0x63, 0x6c,
+	0x75, 0x64, 0x65, 0x5f, 0x68, 0x65, 0x61, 0x6c, 0x74, 0x68, 0x18, 0x64, 0x20, 0x01, 0x28, 0x08,
+	0x52, 0x0d, 0x69, 0x6e, 0x63, 0x6c, 0x75, 0x64, 0x65, 0x48, 0x65, 0x61, 0x6c, 0x74, 0x68, 0x22,
+	0xb5, 0x01, 0x0a, 0x09, 0x42, 0x69, 0x6f, 0x48, 0x65, 0x61, 0x6c, 0x74, 0x68, 0x12, 0x1f, 0x0a,
+	0x0b, 0x74, 0x6f, 0x74, 0x61, 0x6c, 0x5f, 0x62, 0x79, 0x74, 0x65, 0x73, 0x18, 0x01, 0x20, 0x01,
+	0x28, 0x04, 0x52, 0x0a, 0x74, 0x6f, 0x74, 0x61, 0x6c, 0x42, 0x79, 0x74, 0x65, 0x73, 0x12, 0x27,
+	0x0a, 0x0f, 0x61, 0x6c, 0x6c, 0x6f, 0x63, 0x61, 0x74, 0x65, 0x64, 0x5f, 0x62, 0x79, 0x74, 0x65,
+	0x73, 0x18, 0x02, 0x20, 0x01, 0x28, 0x04, 0x52, 0x0e, 0x61, 0x6c, 0x6c, 0x6f, 0x63, 0x61, 0x74,
+	0x65, 0x64, 0x42, 0x79, 0x74, 0x65, 0x73, 0x12, 0x1d, 0x0a, 0x0a, 0x66, 0x72, 0x65, 0x65, 0x5f,
+	0x62, 0x79, 0x74, 0x65, 0x73, 0x18, 0x03, 0x20, 0x01, 0x28, 0x04, 0x52, 0x09, 0x66, 0x72, 0x65,
+	0x65, 0x42, 0x79, 0x74, 0x65, 0x73, 0x12, 0x1d, 0x0a, 0x0a, 0x75, 0x73, 0x65, 0x64, 0x5f, 0x62,
+	0x79, 0x74, 0x65, 0x73, 0x18, 0x04, 0x20, 0x01, 0x28, 0x04, 0x52, 0x09, 0x75, 0x73, 0x65, 0x64,
+	0x42, 0x79, 0x74, 0x65, 0x73, 0x12, 0x20, 0x0a, 0x0b, 0x75, 0x6e, 0x61, 0x76, 0x61, 0x69, 0x6c,
+	0x61, 0x62, 0x6c, 0x65, 0x18, 0x05, 0x20, 0x03, 0x28, 0x09, 0x52, 0x0b, 0x75, 0x6e, 0x61, 0x76,
+	0x61, 0x69, 0x6c, 0x61, 0x62, 0x6c, 0x65, 0x22, 0xe6, 0x01, 0x0a, 0x09, 0x53, 0x6d, 0x64, 0x44,
+	0x65, 0x76, 0x69, 0x63, 0x65, 0x12, 0x12, 0x0a, 0x04, 0x75, 0x75, 0x69, 0x64, 0x18, 0x01, 0x20,
+	0x01, 0x28, 0x09, 0x52, 0x04, 0x75, 0x75, 0x69, 0x64, 0x12, 0x17, 0x0a, 0x07, 0x74, 0x67, 0x74,
+	0x5f, 0x69, 0x64, 0x73, 0x18, 0x02, 0x20, 0x03, 0x28, 0x05, 0x52, 0x06, 0x74, 0x67, 0x74, 0x49,
+	0x64, 0x73, 0x12, 0x14, 0x0a, 0x05, 0x73, 0x74, 0x61, 0x74, 0x65, 0x18, 0x03, 0x20, 0x01, 0x28,
+	0x09, 0x52, 0x05, 0x73, 0x74, 0x61, 0x74, 0x65, 0x12, 0x17, 0x0a, 0x07, 0x74, 0x72, 0x5f, 0x61,
+	0x64, 0x64, 0x72, 0x18, 0x04, 0x20, 0x01, 0x28, 0x09, 0x52, 0x06, 0x74, 0x72, 0x41, 0x64, 0x64,
+	0x72, 0x12, 0x14, 0x0a, 0x05, 0x72, 0x6f, 0x6c, 0x65, 0x73, 0x18, 0x05, 0x20, 0x03, 0x28, 0x09,
+	0x52, 0x05, 0x72, 0x6f, 0x6c, 0x65, 0x73, 0x12, 0x14, 0x0a, 0x05, 0x63, 0x6c, 0x61, 0x73, 0x73,
+	0x18, 0x64, 0x20, 0x01, 0x28, 0x09, 0x52, 0x05, 0x63, 0x6c, 0x61, 0x73, 0x73, 0x12, 0x12, 0x0a,
+	0x04, 0x74, 0x69, 0x65, 0x72, 0x18, 0x65, 0x20, 0x01, 0x28, 0x0d, 0x52, 0x04, 0x74, 0x69, 0x65,
+	0x72, 0x12, 0x29, 0x0a, 0x06, 0x68, 0x65, 0x61, 0x6c, 0x74, 0x68, 0x18, 0x66, 0x20, 0x01, 0x28,
+	0x0b, 0x32, 0x11, 0x2e, 0x65, 0x6e, 0x67, 0x69, 0x6e, 0x65, 0x2e, 0x42, 0x69, 0x6f, 0x48, 0x65,
+	0x61, 0x6c, 0x74, 0x68, 0x52, 0x06, 0x68, 0x65, 0x61, 0x6c, 0x74, 0x68, 0x12, 0x12, 0x0a, 0x04,
+	0x6e, 0x6f, 0x74, 0x65, 0x18, 0x67, 0x20, 0x01, 0x28, 0x09, 0x52, 0x04, 0x6e, 0x6f, 0x74, 0x65,
+	0x22, 0x67, 0x0a, 0x0a, 0x53, 0x6d, 0x64, 0x44, 0x65, 0x76, 0x52, 0x65, 0x73, 0x70, 0x12, 0x16,
+	0x0a, 0x06, 0x73, 0x74, 0x61, 0x74, 0x75, 0x73, 0x18, 0x01, 0x20, 0x01, 0x28, 0x05, 0x52, 0x06,
+	0x73, 0x74, 0x61, 0x74, 0x75, 0x73, 0x12, 0x2b, 0x0a, 0x07, 0x64, 0x65, 0x76, 0x69, 0x63, 0x65,
+	0x73, 0x18, 0x02, 0x20, 0x03, 0x28, 0x0b, 0x32, 0x11, 0x2e, 0x65, 0x6e, 0x67, 0x69, 0x6e, 0x65,
+	0x2e, 0x53, 0x6d, 0x64, 0x44, 0x65, 0x76, 0x69, 0x63, 0x65, 0x52, 0x07, 0x64, 0x65, 0x76, 0x69,
+	0x63, 0x65, 0x73, 0x12, 0x14, 0x0a, 0x05, 0x65, 0x72, 0x72, 0x6f, 0x72, 0x18, 0x64, 0x20, 0x01,
+	0x28, 0x09, 0x52, 0x05, 0x65, 0x72, 0x72, 0x6f, 0x72, 0x22, 0x0c, 0x0a, 0x0a, 0x53, 0x6d, 0x64,
+	0x50, 0x6f, 0x6f, 0x6c, 0x52, 0x65, 0x71, 0x22, 0x67, 0x0a, 0x07, 0x53, 0x6d, 0x64, 0x50, 0x6f,
+	0x6f, 0x6c, 0x12, 0x12, 0x0a, 0x04, 0x75, 0x75, 0x69, 0x64, 0x18, 0x01, 0x20, 0x01, 0x28, 0x09,
+	0x52, 0x04, 0x75, 0x75, 0x69, 0x64, 0x12, 0x17, 0x0a, 0x07, 0x74, 0x67, 0x74, 0x5f, 0x69, 0x64,
+	0x73, 0x18, 0x02, 0x20, 0x03, 0x28, 0x05, 0x52, 0x06, 0x74, 0x67, 0x74, 0x49, 0x64, 0x73, 0x12,
+	0x14, 0x0a, 0x05, 0x62, 0x6c, 0x6f, 0x62, 0x73, 0x18, 0x64, 0x20, 0x03, 0x28, 0x09, 0x52, 0x05,
+	0x62, 0x6c, 0x6f, 0x62, 0x73, 0x12, 0x19, 0x0a, 0x08, 0x64, 0x65, 0x76, 0x5f, 0x75, 0x75, 0x69,
+	0x64, 0x18, 0x65, 0x20, 0x01, 0x28, 0x09, 0x52, 0x07, 0x64, 0x65, 0x76, 0x55, 0x75, 0x69, 0x64,
+	0x22, 0x62, 0x0a, 0x0b, 0x53, 0x6d, 0x64, 0x50, 0x6f, 0x6f, 0x6c, 0x52, 0x65, 0x73, 0x70, 0x12,
+	0x16, 0x0a, 0x06, 0x73, 0x74, 0x61, 0x74, 0x75, 0x73, 0x18, 0x01, 0x20, 0x01, 0x28, 0x05, 0x52,
+	0x06, 0x73, 0x74, 0x61, 0x74, 0x75, 0x73, 0x12, 0x25, 0x0a, 0x05, 0x70, 0x6f, 0x6f, 0x6c, 0x73,
+	0x18, 0x02, 0x20, 0x03, 0x28, 0x0b, 0x32, 0x0f, 0x2e, 0x65, 0x6e, 0x67, 0x69, 0x6e, 0x65, 0x2e,
+	0x53, 0x6d, 0x64, 0x50, 0x6f, 0x6f, 0x6c, 0x52, 0x05, 0x70, 0x6f, 0x6f, 0x6c, 0x73, 0x12, 0x14,
+	0x0a, 0x05, 0x65, 0x72, 0x72, 0x6f, 0x72, 0x18, 0x64, 0x20, 0x01, 0x28, 0x09, 0x52, 0x05, 0x65,
+	0x72, 0x72, 0x6f, 0x72, 0x42, 0x2d, 0x5a, 0x2b, 0x67, 0x69, 0x74, 0x68, 0x75, 0x62, 0x2e, 0x63,
+	0x6f, 0x6d, 0x2f, 0x64, 0x61, 0x6f, 0x73, 0x2d, 0x67, 0x6f, 0x2f, 0x64, 0x61, 0x6f, 0x73, 0x2f,
+	0x70, 0x6b, 0x67, 0x2f, 0x65, 0x6e, 0x67, 0x69, 0x6e, 0x65, 0x2f, 0x65, 0x6e, 0x67, 0x69, 0x6e,
+	0x65, 0x70, 0x62, 0x62, 0x06, 0x70, 0x72, 0x6f, 0x74, 0x6f, 0x33,
 }
 
 var (
@@ -1834,7 +2382,7 @@ func file_engine_proto_rawDescGZIP() []byte {
 	return file_engine_proto_rawDescData
 }
 
-var file_engine_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
+var file_engine_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
 var file_engine_proto_goTypes = []interface{}{
 	(*DaosResp)(nil),              // 0: engine.DaosResp
 	(*NotifyReadyReq)(nil),        // 1: engine.NotifyReadyReq
@@ -1857,10 +2405,17 @@ var file_engine_proto_goTypes = []interface{}{
 	(*MetricsResp)(nil),           // 18: engine.MetricsResp
 	(*SetLogMasksReq)(nil),        // 19: engine.SetLogMasksReq
 	(*SetLogMasksResp)(nil),       // 20: engine.SetLogMasksResp
-	(*GroupUpdateReq_Engine)(nil), // 21: engine.GroupUpdateReq.Engine
+	(*SmdDevReq)(nil),             // 21: engine.SmdDevReq
+	(*BioHealth)(nil),             // 22: engine.BioHealth
+	(*SmdDevice)(nil),             // 23: engine.SmdDevice
+	(*SmdDevResp)(nil),            // 24: engine.SmdDevResp
+	(*SmdPoolReq)(nil),            // 25: engine.SmdPoolReq
+	(*SmdPool)(nil),               // 26: engine.SmdPool
+	(*SmdPoolResp)(nil),           // 27: engine.SmdPoolResp
+	(*GroupUpdateReq_Engine)(nil), // 28: engine.GroupUpdateReq.Engine
 }
 var file_engine_proto_depIdxs = []int32{
-	21, // 0: engine.GroupUpdateReq.engines:type_name -> engine.GroupUpdateReq.Engine
+	28, // 0: engine.GroupUpdateReq.engines:type_name -> engine.GroupUpdateReq.Engine
 	7,  // 1: engine.EngineConfig.bdevs:type_name -> engine.BdevTier
 	8,  // 2: engine.GetEngineConfigResp.config:type_name -> engine.EngineConfig
 	14, // 3: engine.OpStats.by_size:type_name -> engine.SizeLatency
@@ -1868,11 +2423,14 @@ var file_engine_proto_depIdxs = []int32{
 	13, // 5: engine.MetricsResp.ops:type_name -> engine.OpStats
 	15, // 6: engine.MetricsResp.shards:type_name -> engine.ShardSpace
 	16, // 7: engine.MetricsResp.services:type_name -> engine.PoolService
-	8,  // [8:8] is the sub-list for method output_type
-	8,  // [8:8] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	22, // 8: engine.SmdDevice.health:type_name -> engine.BioHealth
+	23, // 9: engine.SmdDevResp.devices:type_name -> engine.SmdDevice
+	26, // 10: engine.SmdPoolResp.pools:type_name -> engine.SmdPool
+	11, // [11:11] is the sub-list for method output_type
+	11, // [11:11] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_engine_proto_init() }
@@ -2134,6 +2692,90 @@ func file_engine_proto_init() {
 			}
 		}
 		file_engine_proto_msgTypes[21].Exporter = func(v interface{}, i int) interface{} {
+			switch v := v.(*SmdDevReq); i {
+			case 0:
+				return &v.state
+			case 1:
+				return &v.sizeCache
+			case 2:
+				return &v.unknownFields
+			default:
+				return nil
+			}
+		}
+		file_engine_proto_msgTypes[22].Exporter = func(v interface{}, i int) interface{} {
+			switch v := v.(*BioHealth); i {
+			case 0:
+				return &v.state
+			case 1:
+				return &v.sizeCache
+			case 2:
+				return &v.unknownFields
+			default:
+				return nil
+			}
+		}
+		file_engine_proto_msgTypes[23].Exporter = func(v interface{}, i int) interface{} {
+			switch v := v.(*SmdDevice); i {
+			case 0:
+				return &v.state
+			case 1:
+				return &v.sizeCache
+			case 2:
+				return &v.unknownFields
+			default:
+				return nil
+			}
+		}
+		file_engine_proto_msgTypes[24].Exporter = func(v interface{}, i int) interface{} {
+			switch v := v.(*SmdDevResp); i {
+			case 0:
+				return &v.state
+			case 1:
+				return &v.sizeCache
+			case 2:
+				return &v.unknownFields
+			default:
+				return nil
+			}
+		}
+		file_engine_proto_msgTypes[25].Exporter = func(v interface{}, i int) interface{} {
+			switch v := v.(*SmdPoolReq); i {
+			case 0:
+				return &v.state
+			case 1:
+				return &v.sizeCache
+			case 2:
+				return &v.unknownFields
+			default:
+				return nil
+			}
+		}
+		file_engine_proto_msgTypes[26].Exporter = func(v interface{}, i int) interface{} {
+			switch v := v.(*SmdPool); i {
+			case 0:
+				return &v.state
+			case 1:
+				return &v.sizeCache
+			case 2:
+				return &v.unknownFields
+			default:
+				return nil
+			}
+		}
+		file_engine_proto_msgTypes[27].Exporter = func(v interface{}, i int) interface{} {
+			switch v := v.(*SmdPoolResp); i {
+			case 0:
+				return &v.state
+			case 1:
+				return &v.sizeCache
+			case 2:
+				return &v.unknownFields
+			default:
+				return nil
+			}
+		}
+		file_engine_proto_msgTypes[28].Exporter = func(v interface{}, i int) interface{} {
 			switch v := v.(*GroupUpdateReq_Engine); i {
 			case 0:
 				return &v.state
@@ -2152,7 +2794,7 @@ func file_engine_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: file_engine_proto_rawDesc,
 			NumEnums:      0,
-			NumMessages:   22,
+			NumMessages:   29,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -96,6 +96,16 @@ func (t *Target) nvmePath(p UUID) string {
 	return filepath.Join(t.cfg.NVMeDir, p.String(), strconv.Itoa(t.cfg.Index)+".nvme")
 }
 
+// NVMeFile is where the target keeps pool p's NVMe data (its stand-in
+// for a blobstore blob), or "" when the shard has no NVMe space here.
+func (t *Target) NVMeFile(p UUID) string {
+	vp, err := t.Shard(p)
+	if err != nil || vp.Space().NVMeTotal == 0 {
+		return ""
+	}
+	return t.nvmePath(p)
+}
+
 // Open opens every shard this target has on storage (after a restart).
 func (t *Target) Open(ctx context.Context) error {
 	pools, err := os.ReadDir(filepath.Join(t.cfg.SCMDir, "pools"))
