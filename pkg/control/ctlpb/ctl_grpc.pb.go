@@ -33,6 +33,7 @@ const (
 	CtlSvc_StorageUsage_FullMethodName      = "/ctl.CtlSvc/StorageUsage"
 	CtlSvc_TopologyScan_FullMethodName      = "/ctl.CtlSvc/TopologyScan"
 	CtlSvc_SetEngineLogMasks_FullMethodName = "/ctl.CtlSvc/SetEngineLogMasks"
+	CtlSvc_SmdQuery_FullMethodName          = "/ctl.CtlSvc/SmdQuery"
 )
 
 // CtlSvcClient is the client API for CtlSvc service.
@@ -69,6 +70,10 @@ type CtlSvcClient interface {
 	// engines (`dmg server set-logmasks`); empty fields reset them to
 	// the engines' configured values.
 	SetEngineLogMasks(ctx context.Context, in *SetLogMasksReq, opts ...grpc.CallOption) (*SetLogMasksResp, error)
+	// SmdQuery reports the device tables (SMD) of this host's running
+	// engines and the pools with shards on them (`dmg storage query
+	// list-devices` and `list-pools`).
+	SmdQuery(ctx context.Context, in *SmdQueryReq, opts ...grpc.CallOption) (*SmdQueryResp, error)
 }
 
 type ctlSvcClient struct {
@@ -169,6 +174,15 @@ func (c *ctlSvcClient) SetEngineLogMasks(ctx context.Context, in *SetLogMasksReq
 	return out, nil
 }
 
+func (c *ctlSvcClient) SmdQuery(ctx context.Context, in *SmdQueryReq, opts ...grpc.CallOption) (*SmdQueryResp, error) {
+	out := new(SmdQueryResp)
+	err := c.cc.Invoke(ctx, CtlSvc_SmdQuery_FullMethodName, in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // CtlSvcServer is the server API for CtlSvc service.
 // All implementations must embed UnimplementedCtlSvcServer
 // for forward compatibility
@@ -203,6 +217,10 @@ type CtlSvcServer interface {
 	// engines (`dmg server set-logmasks`); empty fields reset them to
 	// the engines' configured values.
 	SetEngineLogMasks(context.Context, *SetLogMasksReq) (*SetLogMasksResp, error)
+	// SmdQuery reports the device tables (SMD) of this host's running
+	// engines and the pools with shards on them (`dmg storage query
+	// list-devices` and `list-pools`).
+	SmdQuery(context.Context, *SmdQueryReq) (*SmdQueryResp, error)
 	mustEmbedUnimplementedCtlSvcServer()
 }
 
@@ -239,6 +257,9 @@ func (UnimplementedCtlSvcServer) TopologyScan(context.Context, *TopologyScanReq)
 }
 func (UnimplementedCtlSvcServer) SetEngineLogMasks(context.Context, *SetLogMasksReq) (*SetLogMasksResp, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method SetEngineLogMasks not implemented")
+}
+func (UnimplementedCtlSvcServer) SmdQuery(context.Context, *SmdQueryReq) (*SmdQueryResp, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method SmdQuery not implemented")
 }
 func (UnimplementedCtlSvcServer) mustEmbedUnimplementedCtlSvcServer() {}
 
@@ -433,6 +454,24 @@ func _CtlSvc_SetEngineLogMasks_Handler(srv interface{}, ctx context.Context, dec
 	return interceptor(ctx, in, info, handler)
 }
 
+func _CtlSvc_SmdQuery_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SmdQueryReq)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CtlSvcServer).SmdQuery(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CtlSvc_SmdQuery_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CtlSvcServer).SmdQuery(ctx, req.(*SmdQueryReq))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // CtlSvc_ServiceDesc is the grpc.ServiceDesc for CtlSvc service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -479,6 +518,10 @@ var CtlSvc_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "SetEngineLogMasks",
 			Handler:    _CtlSvc_SetEngineLogMasks_Handler,
+		},
+		{
+			MethodName: "SmdQuery",
+			Handler:    _CtlSvc_SmdQuery_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
