@@ -18,12 +18,12 @@ import (
 // attachSvc answers GetAttachInfo for system "daos_server".
 type attachSvc struct {
 	mgmtpb.UnimplementedMgmtSvcServer
-	got chan *mgmtpb.GetAttachInfoReq
+	got   chan *mgmtpb.GetAttachInfoReq
+	build *mgmtpb.BuildInfo // reported when set
 }
 
 func (s *attachSvc) GetAttachInfo(_ context.Context, req *mgmtpb.GetAttachInfoReq) (*mgmtpb.GetAttachInfoResp, error) {
-	s.got <- req
-	return &mgmtpb.GetAttachInfoResp{
+	resp := &mgmtpb.GetAttachInfoResp{
 		Sys: "daos_server",
 		RankUris: []*mgmtpb.GetAttachInfoResp_RankUri{
 			{Rank: 0, Uri: "ofi+tcp://10.0.0.1:31416"},
@@ -31,7 +31,12 @@ func (s *attachSvc) GetAttachInfo(_ context.Context, req *mgmtpb.GetAttachInfoRe
 		},
 		MsRanks:       []uint32{0},
 		ClientNetHint: &mgmtpb.ClientNetHint{Provider: "ofi+tcp", CrtTimeout: 30},
-	}, nil
+		BuildInfo:     s.build,
+	}
+	// Sent once the reply is built, so a test may change build after
+	// receiving the request.
+	s.got <- req
+	return resp, nil
 }
 
 // agentConfig writes a daos_agent.yml whose access point is a fake

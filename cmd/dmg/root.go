@@ -75,7 +75,7 @@ func newRoot() *cobra.Command {
 	tel := telemetryCommand(g)
 	tel.AddCommand(telemetryConfigCommand(g))
 	root.AddCommand(configCommand(g))
-	root.AddCommand(storage, network, systemCommand(g), poolCommand(g), containerCommand(g), serverCommand(g), tel)
+	root.AddCommand(storage, network, systemCommand(g), poolCommand(g), containerCommand(g), serverCommand(g), tel, serverVersionCommand(g))
 	return root
 }
 

@@ -2,6 +2,7 @@ package hardware
 
 import (
 	"fmt"
+	"sort"
 
 	"github.com/jaypipes/ghw"
 )
@@ -27,6 +28,9 @@ func ghwPCIDevices() ([]PCIDevice, error) {
 	out := make([]PCIDevice, 0, len(info.Devices))
 	for _, d := range info.Devices {
 		pd := PCIDevice{Address: d.Address, Driver: d.Driver}
+		if d.Node != nil {
+			pd.NUMANode = max(d.Node.ID, 0)
+		}
 		if d.Class != nil {
 			pd.ClassID = d.Class.ID
 		}
@@ -80,7 +84,9 @@ func ghwTopology() ([]NUMANode, error) {
 		node := NUMANode{ID: n.ID, Cores: len(n.Cores)}
 		for _, c := range n.Cores {
 			node.Threads += len(c.LogicalProcessors)
+			node.CPUs = append(node.CPUs, c.LogicalProcessors...)
 		}
+		sort.Ints(node.CPUs)
 		if n.Memory != nil && n.Memory.TotalUsableBytes > 0 {
 			node.MemBytes = uint64(n.Memory.TotalUsableBytes)
 		}

@@ -22,6 +22,7 @@ type PCIDevice struct {
 	DeviceID   string `json:"device_id"`
 	Product    string `json:"product"`
 	Driver     string `json:"driver"`
+	NUMANode   int    `json:"numa_node"`
 }
 
 // IsNVMe says whether the function is an NVMe controller.
@@ -281,6 +282,7 @@ func sysfsPCIDevices(root string) ([]PCIDevice, error) {
 			Address:  e.Name(),
 			VendorID: strings.TrimPrefix(readString(filepath.Join(p, "vendor")), "0x"),
 			DeviceID: strings.TrimPrefix(readString(filepath.Join(p, "device")), "0x"),
+			NUMANode: readNUMA(p),
 		}
 		if len(class) == 6 {
 			d.ClassID, d.SubclassID, d.ProgIF = class[0:2], class[2:4], class[4:6]

@@ -158,16 +158,17 @@ func TestSysfsPCIDevices(t *testing.T) {
 	sys := t.TempDir()
 	dev := "bus/pci/devices/0000:81:00.0/"
 	writeTree(t, sys, map[string]string{
-		dev + "class":  "0x010802",
-		dev + "vendor": "0x8086",
-		dev + "device": "0x0a54",
+		dev + "class":     "0x010802",
+		dev + "vendor":    "0x8086",
+		dev + "device":    "0x0a54",
+		dev + "numa_node": "1",
 	})
 	require.NoError(t, os.MkdirAll(filepath.Join(sys, "bus/pci/drivers/nvme"), 0o755))
 	require.NoError(t, os.Symlink("../../../bus/pci/drivers/nvme", filepath.Join(sys, dev, "driver")))
 	devs, err := sysfsPCIDevices(sys)
 	require.NoError(t, err)
 	require.Equal(t, []PCIDevice{{Address: "0000:81:00.0", ClassID: "01", SubclassID: "08", ProgIF: "02",
-		VendorID: "8086", DeviceID: "0a54", Driver: "nvme"}}, devs)
+		VendorID: "8086", DeviceID: "0a54", Driver: "nvme", NUMANode: 1}}, devs)
 	require.True(t, devs[0].IsNVMe())
 }
 

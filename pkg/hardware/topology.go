@@ -17,6 +17,9 @@ type NUMANode struct {
 	Cores    int    `json:"cores"`
 	Threads  int    `json:"threads"`
 	MemBytes uint64 `json:"mem_bytes"`
+	// CPUs are the node's logical processor IDs, ascending (what
+	// first_core and taskset count in).
+	CPUs []int `json:"cpus"`
 }
 
 // Topology is the CPU and memory layout of a host.
