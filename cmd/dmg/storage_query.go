@@ -32,6 +32,7 @@ const usableNote = "usable space cannot be computed yet: it needs each engine's 
 func storageQueryCommand(g *globals) *cobra.Command {
 	q := &cobra.Command{Use: "query", Short: "Query the servers' storage"}
 	q.AddCommand(storageUsageCommand(g))
+	q.AddCommand(listDevicesCommand(g), listPoolsCommand(g))
 	return q
 }
 
