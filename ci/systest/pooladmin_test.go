@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -69,6 +70,53 @@ func TestPoolAdminOnThreeServers(t *testing.T) {
 		}
 		t.Logf("dmg %s:\n%s", strings.Join(args, " "), out)
 		return out
+	}
+
+	// SMD: every rank lists its file bdev with a UUID that stays the same
+	// from one call to the next, and the pool on its two targets. The
+	// fourth server is not running yet, so it is left out.
+	three := c.Servers[0].Addr + "," + c.Servers[1].Addr + "," + c.Servers[2].Addr
+	devs := smdDevices(t, dmg, three)
+	if len(devs) != 3 {
+		t.Fatalf("list-devices: want one device on each of ranks 0-2, got %v", devs)
+	}
+	if again := smdDevices(t, dmg, three); !reflect.DeepEqual(devs, again) {
+		t.Fatalf("list-devices: device UUIDs changed between calls: %v, then %v", devs, again)
+	}
+	if out := dmg("storage", "query", "list-devices", "-l", three, "-b", "-r", "0"); !strings.Contains(out, "State:NORMAL") ||
+		!strings.Contains(out, "Total Size:8 GiB") || !strings.Contains(out, "Unavailable: temperature") {
+		t.Fatalf("list-devices -b -r 0:\n%s", out)
+	}
+	var lp struct {
+		Response struct {
+			HostStorageMap map[string]struct {
+				Storage struct {
+					SmdInfo struct {
+						Pools []struct {
+							UUID   string  `json:"uuid"`
+							Label  string  `json:"label"`
+							Rank   *uint32 `json:"rank"`
+							TgtIDs []int32 `json:"tgt_ids"`
+						} `json:"pools"`
+					} `json:"smd_info"`
+				} `json:"storage"`
+			} `json:"host_storage_map"`
+		} `json:"response"`
+	}
+	if out := dmg("-j", "storage", "query", "list-pools", "-l", three); json.Unmarshal([]byte(out), &lp) != nil {
+		t.Fatalf("list-pools -j:\n%s", out)
+	}
+	poolRanks := map[uint32]bool{}
+	for _, h := range lp.Response.HostStorageMap {
+		for _, p := range h.Storage.SmdInfo.Pools {
+			if p.Label != "tank" || p.Rank == nil || !reflect.DeepEqual(p.TgtIDs, []int32{0, 1}) {
+				t.Fatalf("list-pools: unexpected pool %+v", p)
+			}
+			poolRanks[*p.Rank] = true
+		}
+	}
+	if len(poolRanks) != 3 {
+		t.Fatalf("list-pools: the pool is on ranks %v, want 0-2", poolRanks)
 	}
 
 	// Engine log masks: the leader's engine (which serves the pool calls
@@ -326,4 +374,39 @@ func TestPoolAdminOnThreeServers(t *testing.T) {
 	if tq := dmg("pool", "query-targets", "lake", "--rank", "1"); !strings.Contains(tq, "state drain") {
 		t.Fatalf("query-targets after system drain:\n%s", tq)
 	}
+}
+
+// smdDevices runs `dmg -j storage query list-devices` and returns each
+// rank's device UUIDs.
+func smdDevices(t *testing.T, dmg func(args ...string) string, hosts string) map[uint32][]string {
+	t.Helper()
+	var r struct {
+		Response struct {
+			HostStorageMap map[string]struct {
+				Storage struct {
+					SmdInfo struct {
+						Devices []struct {
+							UUID  string  `json:"uuid"`
+							Rank  *uint32 `json:"rank"`
+							State string  `json:"dev_state"`
+						} `json:"devices"`
+					} `json:"smd_info"`
+				} `json:"storage"`
+			} `json:"host_storage_map"`
+		} `json:"response"`
+	}
+	out := dmg("-j", "storage", "query", "list-devices", "-l", hosts)
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("list-devices -j: %v\n%s", err, out)
+	}
+	devs := map[uint32][]string{}
+	for _, h := range r.Response.HostStorageMap {
+		for _, d := range h.Storage.SmdInfo.Devices {
+			if d.Rank == nil || d.State != "NORMAL" || d.UUID == "" {
+				t.Fatalf("list-devices: unexpected device %+v\n%s", d, out)
+			}
+			devs[*d.Rank] = append(devs[*d.Rank], d.UUID)
+		}
+	}
+	return devs
 }
