@@ -136,13 +136,16 @@ func rankLabel(r *uint32) string {
 
 // collectSmd groups hosts with the same answer; an engine that could not
 // answer is a host error naming its rank.
-func collectSmd(res []ctlclient.HostResult[*ctlpb.SmdQueryResp], each func(set string, gr *smdGroup, r *ctlpb.RankSmd)) ([]*smdGroup, map[string]hostError) {
+func collectSmd(res []ctlclient.HostResult[*ctlpb.SmdQueryResp], byRank bool, each func(set string, gr *smdGroup, r *ctlpb.RankSmd)) ([]*smdGroup, map[string]hostError) {
 	groups, errs := collect(res, func(r *ctlpb.SmdQueryResp) string {
 		b, _ := proto.MarshalOptions{Deterministic: true}.Marshal(r)
 		return string(b)
 	})
 	var out []*smdGroup
 	for _, gr := range groups {
+		if byRank && len(gr.resp.Ranks) == 0 {
+			continue // none of the requested ranks is on these hosts
+		}
 		set := groupHosts(gr.hosts)
 		sg := &smdGroup{Hosts: set}
 		for _, r := range gr.resp.Ranks {
@@ -191,7 +194,7 @@ An engine that is not running is reported as an error for its rank.`,
 			if err != nil {
 				return err
 			}
-			groups, errs := collectSmd(res, func(_ string, sg *smdGroup, r *ctlpb.RankSmd) {
+			groups, errs := collectSmd(res, f.ranks != "", func(_ string, sg *smdGroup, r *ctlpb.RankSmd) {
 				for _, d := range r.Devices {
 					if showEvicted && d.State != "EVICTED" {
 						continue
@@ -297,7 +300,7 @@ that is not running is reported as an error for its rank.`,
 				return err
 			}
 			labels := poolLabels(cmd.Context(), g)
-			groups, errs := collectSmd(res, func(_ string, sg *smdGroup, r *ctlpb.RankSmd) {
+			groups, errs := collectSmd(res, f.ranks != "", func(_ string, sg *smdGroup, r *ctlpb.RankSmd) {
 				for _, p := range r.Pools {
 					sg.Storage.SmdInfo.Pools = append(sg.Storage.SmdInfo.Pools, smdPool{UUID: p.Uuid, Label: labels[p.Uuid],
 						Rank: rankPtr(r), Engine: r.EngineIndex, TgtIDs: p.TgtIds, Blobs: p.Blobs, DevUUID: p.DevUuid})

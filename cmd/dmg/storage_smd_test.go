@@ -154,6 +154,10 @@ func TestStorageQueryListPools(t *testing.T) {
 	require.Equal(t, 0, rc, out)
 	require.Contains(t, out, "No pools found")
 
+	out, rc = run(t, "-l", addr, "-i", "storage", "query", "list-pools", "-r", "7")
+	require.Equal(t, 0, rc, out)
+	require.NotContains(t, out, addr, "a host without the rank is not listed")
+
 	out, rc = run(t, "-l", addr, "-i", "storage", "query", "list-pools", "-j", "-r", "2")
 	require.Equal(t, 0, rc, out)
 	var env smdEnvelope
