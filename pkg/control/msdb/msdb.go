@@ -131,3 +131,20 @@ func (m machine) Apply(b []byte) any {
 
 func (m machine) Snapshot() ([]byte, error) { return m.db.Snapshot() }
 func (m machine) Restore(b []byte) error    { return m.db.Restore(b) }
+
+// LocalState is what a stopped replica's database holds.
+type LocalState = rsvc.LocalState
+
+// ErrInUse means a running server holds the database.
+var ErrInUse = rsvc.ErrStoreInUse
+
+// Inspect reads the database in dir while its server is stopped.
+func Inspect(dir string) (*LocalState, error) { return rsvc.InspectLocal(dir, DBFile) }
+
+// Recover makes local (this replica's control address) the only voter of
+// the database in dir while its server is stopped, for a management
+// service that lost a majority of its replicas for good. It returns the
+// directory holding the copy taken first.
+func Recover(dir, local string, log *slog.Logger) (backup string, err error) {
+	return rsvc.RecoverLocal(dir, DBFile, rsvc.Member{ID: local, Addr: local}, machine{system.NewDatabase()}, log)
+}
