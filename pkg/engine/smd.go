@@ -63,7 +63,8 @@ func loadSMD(cfg *enginepb.EngineConfig, sb *superblock.Superblock) ([]smdDev, e
 	if err != nil {
 		return nil, err
 	}
-	if rec == nil || rec.EngineUUID != sb.UUID {
+	changed := rec == nil || rec.EngineUUID != sb.UUID
+	if changed {
 		rec = &smdRecord{EngineUUID: sb.UUID}
 	}
 	known := map[string]smdDevice{}
@@ -72,7 +73,6 @@ func loadSMD(cfg *enginepb.EngineConfig, sb *superblock.Superblock) ([]smdDev, e
 	}
 	next := smdRecord{EngineUUID: sb.UUID}
 	var devs []smdDev
-	changed := len(rec.Devices) == 0
 	for i, t := range cfg.Bdevs {
 		for _, p := range t.Devices {
 			d, ok := known[p]
