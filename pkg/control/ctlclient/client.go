@@ -7,6 +7,7 @@ package ctlclient
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sort"
 	"sync"
 	"time"
@@ -32,6 +33,51 @@ type Client struct {
 	Hosts   []string
 	creds   credentials.TransportCredentials
 	Timeout time.Duration
+	// AllowProxy lets gRPC use the environment's https_proxy/HTTPS_PROXY
+	// (and NO_PROXY). Off by default, as in DAOS: a site's web proxy in
+	// front of control-plane traffic breaks it.
+	AllowProxy bool
+	// Log, when set, gets a DEBUG record for every call: host, method,
+	// request, time taken and error.
+	Log *slog.Logger
+}
+
+// DialOptions are the options every control-plane client should dial
+// with: allowProxy false means the environment's proxy settings are
+// ignored.
+func DialOptions(creds credentials.TransportCredentials, allowProxy bool) []grpc.DialOption {
+	opts := []grpc.DialOption{grpc.WithTransportCredentials(creds)}
+	if !allowProxy {
+		opts = append(opts, grpc.WithNoProxy())
+	}
+	return opts
+}
+
+// maxLoggedRequest bounds how much of a request a debug record carries.
+const maxLoggedRequest = 1024
+
+// dialOptions adds the call logger to DialOptions.
+func (c *Client) dialOptions(host string) []grpc.DialOption {
+	opts := DialOptions(c.creds, c.AllowProxy)
+	if c.Log == nil {
+		return opts
+	}
+	log := c.Log.With("host", host)
+	return append(opts, grpc.WithUnaryInterceptor(func(ctx context.Context, method string, req, reply any,
+		cc *grpc.ClientConn, invoker grpc.UnaryInvoker, callOpts ...grpc.CallOption) error {
+		start := time.Now()
+		err := invoker(ctx, method, req, reply, cc, callOpts...)
+		text := fmt.Sprint(req)
+		if len(text) > maxLoggedRequest {
+			text = text[:maxLoggedRequest] + "..."
+		}
+		attrs := []any{"method", method, "request", text, "duration_ms", time.Since(start).Milliseconds()}
+		if err != nil {
+			attrs = append(attrs, "error", err)
+		}
+		log.Debug("gRPC call", attrs...)
+		return err
+	}))
 }
 
 // New makes a client for dmg's config (hosts and transport_config).
@@ -80,7 +126,7 @@ func call[T any](ctx context.Context, c *Client, timeout time.Duration,
 func callOne[T any](ctx context.Context, c *Client, host string, timeout time.Duration,
 	fn func(context.Context, ctlpb.CtlSvcClient) (T, error)) (T, error) {
 	var zero T
-	conn, err := grpc.NewClient(host, grpc.WithTransportCredentials(c.creds))
+	conn, err := grpc.NewClient(host, c.dialOptions(host)...)
 	if err != nil {
 		return zero, fmt.Errorf("connect to %s: %w", host, err)
 	}

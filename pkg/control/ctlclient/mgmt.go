@@ -48,7 +48,7 @@ func MgmtCall[T any](ctx context.Context, c *Client, timeout time.Duration,
 func mgmtCallOne[T any](ctx context.Context, c *Client, host string, timeout time.Duration,
 	fn func(context.Context, mgmtpb.MgmtSvcClient) (T, error)) (T, error) {
 	var zero T
-	conn, err := grpc.NewClient(host, grpc.WithTransportCredentials(c.creds))
+	conn, err := grpc.NewClient(host, c.dialOptions(host)...)
 	if err != nil {
 		return zero, status.Errorf(codes.Unavailable, "connect to %s: %v", host, err)
 	}
