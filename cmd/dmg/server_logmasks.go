@@ -105,6 +105,10 @@ DD_SUBSYS. An engine that is not running is reported as an error.`,
 	cmd.Flags().StringVarP(&masks, "masks", "m", "", "log mask, e.g. ERR,mgmt=DEBUG (default: each engine's configured log_mask)")
 	cmd.Flags().StringVarP(&streams, "streams", "d", "", "DD_MASK debug streams, e.g. mgmt,io (stored and reported only)")
 	cmd.Flags().StringVarP(&subsystems, "subsystems", "s", "", "DD_SUBSYS debug subsystems, e.g. pool,mgmt (stored and reported only)")
+	// -d is --streams here, as in DAOS; the global --debug is redeclared
+	// without its shorthand so the two do not clash.
+	cmd.Flags().BoolVar(&g.debug, "debug", false, "log what dmg does at DEBUG level")
+	cmd.Flags().Lookup("debug").Hidden = true
 	return cmd
 }
 
