@@ -39,7 +39,7 @@ func newRoot() *cobra.Command {
 	pf.StringVarP(&f.config.LogFile, "logfile", "l", "", "log to this file instead of stderr")
 	pf.BoolVarP(&f.debug, "debug", "d", false, "log debug messages (overrides a higher control_log_mask)")
 	start := startCommand(f)
-	root.AddCommand(start, dumpAttachInfoCommand(f), dumpTopologyCommand(f), netScanCommand(f), serverVersionCommand(f))
+	root.AddCommand(start, dumpAttachInfoCommand(f), dumpTopologyCommand(f), netScanCommand(f), serverVersionCommand(f), supportCommand(f))
 	root.Args = cobra.NoArgs
 	root.RunE = start.RunE
 	return root

@@ -41,3 +41,14 @@ func (f *configFlags) load() (*config.Server, error) {
 	}
 	return config.LoadServer(src)
 }
+
+// resolved is the config file load reads.
+func (f *configFlags) resolved() string {
+	switch {
+	case f.path != "":
+		return f.path
+	case f.fallback != "":
+		return f.fallback
+	}
+	return defaultConfigPath
+}

@@ -45,7 +45,8 @@ func newRootWith(sc scanners) *cobra.Command {
 	storage.AddCommand(storageScanCommand(&jsonOut, sc, cf))
 	cfgCmd := &cobra.Command{Use: "config", Short: "Work with daos_server.yml"}
 	cfgCmd.AddCommand(configGenerateCommand(&jsonOut, sc))
-	root.AddCommand(network, scm, nvme, storage, cfgCmd, startCommand(cf, sc), dumpTopologyCommand(&jsonOut, sc), msCommand(&jsonOut, cf))
+	root.AddCommand(network, scm, nvme, storage, cfgCmd, startCommand(cf, sc), dumpTopologyCommand(&jsonOut, sc), msCommand(&jsonOut, cf),
+		supportCommand(&jsonOut, cf, sc))
 	return root
 }
 
