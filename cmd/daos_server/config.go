@@ -16,6 +16,9 @@ type configFlags struct {
 	ignore bool
 	// fallback replaces the default path in tests.
 	fallback string
+	// log holds the global logging and proxy flags, which start applies
+	// with the config.
+	log logFlags
 }
 
 // load reads the server config: the -o file (which must exist), else the

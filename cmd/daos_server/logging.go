@@ -6,57 +6,48 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"os/exec"
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
+	"github.com/daos-go/daos/pkg/cmdutil"
 	"github.com/daos-go/daos/pkg/control/config"
 )
 
-// levelTrace and levelNotice place DAOS's TRACE and NOTICE among slog's
-// levels.
-const (
-	levelTrace  = slog.LevelDebug - 4
-	levelNotice = slog.LevelInfo + 2
-	levelOff    = slog.LevelError + 100
-)
-
-// controlLevel maps control_log_mask to a slog level.
-func controlLevel(mask string) slog.Level {
-	switch strings.ToUpper(mask) {
-	case "DISABLED":
-		return levelOff
-	case "TRACE":
-		return levelTrace
-	case "DEBUG":
-		return slog.LevelDebug
-	case "NOTICE":
-		return levelNotice
-	case "ERROR":
-		return slog.LevelError
-	}
-	return slog.LevelInfo
+// logFlags are daos_server's global logging and dialing flags.
+type logFlags struct {
+	debug      bool // -b: DEBUG even when control_log_mask is higher
+	json       bool // -J: as control_log_json: true
+	syslog     bool // also to the local syslog
+	allowProxy bool // honour the environment's proxy for server-to-server gRPC
 }
 
-// controlLogger makes daos_server's logger as the config asks:
-// control_log_mask, control_log_file (appended to; stderr when unset) and
-// control_log_json. The returned closer closes the file.
-func controlLogger(cfg *config.Server, stderr io.Writer) (*slog.Logger, func(), error) {
-	out, closer := stderr, func() {}
-	if cfg.ControlLogFile != "" {
-		f, err := os.OpenFile(cfg.ControlLogFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-		if err != nil {
-			return nil, nil, fmt.Errorf("control_log_file: %w", err)
-		}
-		out, closer = f, func() { f.Close() }
+func addLogFlags(root *cobra.Command, lf *logFlags) {
+	pf := root.PersistentFlags()
+	pf.BoolVarP(&lf.debug, "debug", "b", false, "log at DEBUG level (overrides a higher control_log_mask)")
+	pf.BoolVarP(&lf.json, "json-logging", "J", false, "write log lines as JSON objects (as control_log_json: true)")
+	pf.BoolVar(&lf.syslog, "syslog", false, "also send the control-plane log to the local syslog")
+	pf.BoolVar(&lf.allowProxy, "allow-proxy", false, "honour https_proxy/HTTPS_PROXY/NO_PROXY for gRPC to other servers (ignored by default)")
+}
+
+// dialSyslog connects to syslog; nil is the local daemon. Tests replace it.
+var dialSyslog func(tag string) (cmdutil.SyslogWriter, error)
+
+// controlLogger makes daos_server's logger as the config and flags ask:
+// control_log_mask (-b lowers it to DEBUG), control_log_file (appended
+// to; stderr when unset), control_log_json or -J, and --syslog. The
+// returned closer closes the file and the syslog connection.
+func controlLogger(cfg *config.Server, lf logFlags, stderr io.Writer) (*slog.Logger, func(), error) {
+	log, closer, err := cmdutil.OpenLog(cmdutil.LogConfig{
+		Level: cmdutil.ParseLogMask(cfg.ControlLogMask), Debug: lf.debug, JSON: cfg.ControlLogJSON || lf.json,
+		File: cfg.ControlLogFile, Stderr: stderr, Syslog: lf.syslog, Tag: "daos_server", DialSyslog: dialSyslog,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("control_log_file: %w", err)
 	}
-	opts := &slog.HandlerOptions{Level: controlLevel(cfg.ControlLogMask)}
-	var h slog.Handler = slog.NewTextHandler(out, opts)
-	if cfg.ControlLogJSON {
-		h = slog.NewJSONHandler(out, opts)
-	}
-	return slog.New(h), closer, nil
+	return log, closer, nil
 }
 
 // faultDomain is this host's fault domain: fault_path, or what the

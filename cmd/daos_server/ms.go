@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials"
 
 	"github.com/daos-go/daos/pkg/build"
 	"github.com/daos-go/daos/pkg/control/config"
@@ -170,12 +169,13 @@ type mgmtPlane struct {
 	conns     *mgmtsvc.Conns
 	transport *msdb.Transport
 	client    mgmtpb.MgmtSvcClient
+	dial      []grpc.DialOption // credentials and proxy use for other servers
 }
 
 // newMgmtPlane builds the management service; register must be called on
 // the gRPC server before it serves.
-func newMgmtPlane(cfg *config.Server, addr controlAddr, clientCreds credentials.TransportCredentials, log *slog.Logger) (*mgmtPlane, error) {
-	conns := mgmtsvc.NewConns(grpc.WithTransportCredentials(clientCreds))
+func newMgmtPlane(cfg *config.Server, addr controlAddr, dial []grpc.DialOption, log *slog.Logger) (*mgmtPlane, error) {
+	conns := mgmtsvc.NewConns(dial...)
 	var crt uint32
 	if len(cfg.Engines) > 0 {
 		crt = uint32(cfg.Engines[0].CrtTimeout)
@@ -188,13 +188,13 @@ func newMgmtPlane(cfg *config.Server, addr controlAddr, clientCreds credentials.
 	if err != nil {
 		return nil, err
 	}
-	return &mgmtPlane{addr: addr, svc: svc, conns: conns, client: mgmtpb.NewMgmtSvcClient(cc)}, nil
+	return &mgmtPlane{addr: addr, svc: svc, conns: conns, client: mgmtpb.NewMgmtSvcClient(cc), dial: dial}, nil
 }
 
-func (p *mgmtPlane) register(gs *grpc.Server, clientCreds credentials.TransportCredentials) {
+func (p *mgmtPlane) register(gs *grpc.Server) {
 	mgmtpb.RegisterMgmtSvcServer(gs, p.svc)
 	if p.addr.replica {
-		p.transport = msdb.NewTransport(gs, p.addr.local, grpc.WithTransportCredentials(clientCreds))
+		p.transport = msdb.NewTransport(gs, p.addr.local, p.dial...)
 	}
 }
 

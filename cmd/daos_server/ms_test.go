@@ -58,7 +58,7 @@ func TestResolveControlAddr(t *testing.T) {
 func TestControlLoggerAndFaultCb(t *testing.T) {
 	dir := t.TempDir()
 	logPath := filepath.Join(dir, "control.log")
-	log, closeLog, err := controlLogger(&config.Server{ControlLogFile: logPath, ControlLogMask: "ERROR", ControlLogJSON: true}, io.Discard)
+	log, closeLog, err := controlLogger(&config.Server{ControlLogFile: logPath, ControlLogMask: "ERROR", ControlLogJSON: true}, logFlags{}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestControlLoggerAndFaultCb(t *testing.T) {
 	if strings.Contains(string(data), "hidden") || !strings.Contains(string(data), `"msg":"shown"`) {
 		t.Fatalf("control log: %q", data)
 	}
-	if _, _, err := controlLogger(&config.Server{ControlLogFile: filepath.Join(dir, "no", "such", "dir.log")}, io.Discard); err == nil {
+	if _, _, err := controlLogger(&config.Server{ControlLogFile: filepath.Join(dir, "no", "such", "dir.log")}, logFlags{}, io.Discard); err == nil {
 		t.Fatal("an unwritable control_log_file was accepted")
 	}
 

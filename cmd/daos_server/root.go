@@ -34,6 +34,7 @@ func newRootWith(sc scanners) *cobra.Command {
 	cf := &configFlags{}
 	root.PersistentFlags().StringVarP(&cf.path, "config", "o", "", "server config file (default "+defaultConfigPath+")")
 	root.PersistentFlags().BoolVar(&cf.ignore, "ignore-config", false, "do not read the server config file")
+	addLogFlags(root, &cf.log)
 
 	network := &cobra.Command{Use: "network", Short: "Inspect network interfaces and fabric providers"}
 	network.AddCommand(networkScanCommand(&jsonOut, sc))

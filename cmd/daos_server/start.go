@@ -17,10 +17,13 @@ import (
 
 	"github.com/daos-go/daos/pkg/agent/auth"
 	"github.com/daos-go/daos/pkg/control/config"
+	"github.com/daos-go/daos/pkg/control/ctlclient"
 	"github.com/daos-go/daos/pkg/control/ctlsvc"
 	"github.com/daos-go/daos/pkg/control/security"
 	"github.com/daos-go/daos/pkg/control/server"
 	"github.com/daos-go/daos/pkg/control/storage"
+	"github.com/daos-go/daos/pkg/hardware"
+	"github.com/daos-go/daos/pkg/support"
 	"github.com/daos-go/daos/pkg/telemetry"
 )
 
@@ -64,11 +67,13 @@ dmg calls (storage scan and format, network scan, engine query) on port
 			if group != "" {
 				cfg.Name = group
 			}
-			log, closeLog, err := controlLogger(cfg, cmd.ErrOrStderr())
+			log, closeLog, err := controlLogger(cfg, cf.log, cmd.ErrOrStderr())
 			if err != nil {
 				return fmt.Errorf("start: %w", err)
 			}
 			defer closeLog()
+			log.Debug("daos_server config", "system", cfg.Name, "control_log_mask", cfg.ControlLogMask,
+				"debug", cf.log.debug, "syslog", cf.log.syslog, "allow_proxy", cf.log.allowProxy)
 			for _, n := range cfg.Notices() {
 				log.Info("config notice", "notice", n)
 			}
@@ -92,7 +97,7 @@ dmg calls (storage scan and format, network scan, engine query) on port
 			if err != nil {
 				return fmt.Errorf("start: %w", err)
 			}
-			plane, err := newMgmtPlane(cfg, addr, peerCreds, log)
+			plane, err := newMgmtPlane(cfg, addr, ctlclient.DialOptions(peerCreds, cf.log.allowProxy), log)
 			if err != nil {
 				return fmt.Errorf("start: %w", err)
 			}
@@ -145,12 +150,14 @@ dmg calls (storage scan and format, network scan, engine query) on port
 				return fmt.Errorf("start: listen for gRPC on %s: %w", addr.listen, err)
 			}
 			svc := &ctlsvc.Service{System: cfg.Name, Engines: srv, Ranks: srv, Storage: sc.storage, Network: sc.network,
-				Topology: sc.topology, Logger: log}
+				Topology: sc.topology, Logger: log, Support: &ctlsvc.SupportSource{Config: cfg, ConfigPath: cf.resolved(),
+					Host: support.Host{Name: hostname(), Tool: "daos_server",
+						Scanners: &hardware.HostScanners{Topology: sc.topology, Network: sc.network, Storage: sc.storage}}}}
 			gctx, stopGRPC := context.WithCancel(context.Background())
 			served := make(chan error, 1)
 			gs := ctlsvc.NewGRPCServer(svc, creds, grpc.ChainUnaryInterceptor(metrics.UnaryInterceptor, plane.svc.Forwarder),
 				grpc.ChainStreamInterceptor(metrics.StreamInterceptor))
-			plane.register(gs, peerCreds)
+			plane.register(gs)
 			go func() { served <- ctlsvc.Serve(gctx, gs, lis, 5*time.Second) }()
 			planeDone := make(chan struct{})
 			go func() { plane.run(ctx, cfg, srv, log); close(planeDone) }()

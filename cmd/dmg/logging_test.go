@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc/credentials/insecure"
 
@@ -102,4 +103,17 @@ func TestSetLogMasksDashD(t *testing.T) {
 	require.NoError(t, cmd.ParseFlags([]string{"-d", "mgmt", "--debug"}))
 	require.Equal(t, "mgmt", cmd.Flags().Lookup("streams").Value.String())
 	require.True(t, g.debug)
+}
+
+// TestNoFlagClashes: a subcommand flag whose shorthand is taken by a
+// global flag (-d, -J) makes cobra panic when the command runs.
+func TestNoFlagClashes(t *testing.T) {
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		require.NotPanics(t, func() { c.InheritedFlags(); c.Flags() }, c.CommandPath())
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(newRoot())
 }
