@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,26 +15,25 @@ import (
 
 	"github.com/daos-go/daos/pkg/agent"
 	"github.com/daos-go/daos/pkg/cmdutil"
+	"github.com/daos-go/daos/pkg/control/config"
 )
 
-func TestLogLevel(t *testing.T) {
-	for _, tc := range []struct {
-		mask  string
-		debug bool
-		want  slog.Level
-	}{
-		{"INFO", false, slog.LevelInfo},
-		{"", false, slog.LevelInfo},
-		{"debug", false, slog.LevelDebug},
-		{"TRACE", false, levelTrace},
-		{"NOTICE", false, levelNotice},
-		{"ERROR", false, slog.LevelError},
-		{"DISABLED", false, levelOff},
-		{"ERROR", true, slog.LevelDebug},
-		{"TRACE", true, levelTrace},
-	} {
-		require.Equal(t, tc.want, logLevel(tc.mask, tc.debug), "%s debug=%v", tc.mask, tc.debug)
+func TestLogConfig(t *testing.T) {
+	cfg := &config.Agent{ControlLogMask: "ERROR", LogFile: "/tmp/agent.log"}
+	got := logConfig(cfg, &flags{debug: true, jsonLog: true}, nil)
+	require.Equal(t, cmdutil.LogConfig{Level: slog.LevelError, Debug: true, JSON: true, File: "/tmp/agent.log"}, got)
+}
+
+func TestStartJSONLoggingAndProxy(t *testing.T) {
+	log := runAgent(t, "", "-J", "--allow-proxy")
+	lines := strings.Split(strings.TrimSpace(log), "\n")
+	require.NotEmpty(t, lines)
+	for _, l := range lines {
+		var rec map[string]any
+		require.NoError(t, json.Unmarshal([]byte(l), &rec), l)
 	}
+	require.Contains(t, log, `"msg":"daos_agent started"`)
+	require.Contains(t, log, `"allow_proxy":true`)
 }
 
 // runAgent starts daos_agent with the config doc, waits for its socket,

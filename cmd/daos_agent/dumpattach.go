@@ -10,7 +10,6 @@ import (
 	"github.com/daos-go/daos/pkg/agent"
 	"github.com/daos-go/daos/pkg/cmdutil"
 	"github.com/daos-go/daos/pkg/control/config"
-	"github.com/daos-go/daos/pkg/control/ctlclient"
 	"github.com/daos-go/daos/pkg/control/mgmtpb"
 	"github.com/daos-go/daos/pkg/control/security"
 )
@@ -55,7 +54,7 @@ func dumpAttachInfo(cmd *cobra.Command, f *flags, output string) error {
 	if err != nil {
 		return fmt.Errorf("dump-attachinfo: gRPC transport: %w", err)
 	}
-	resp, err := agent.FetchAttachInfo(cmd.Context(), ctlclient.NewWith(cfg.AccessPoints, creds), cfg.Name)
+	resp, err := agent.FetchAttachInfo(cmd.Context(), f.client(cfg, creds), cfg.Name)
 	if err != nil {
 		return fmt.Errorf("dump-attachinfo: %w", err)
 	}

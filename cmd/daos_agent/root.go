@@ -3,13 +3,12 @@ package main
 import (
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"google.golang.org/grpc/credentials"
 
 	"github.com/daos-go/daos/pkg/agent"
 	"github.com/daos-go/daos/pkg/agent/auth"
@@ -22,9 +21,18 @@ import (
 
 // flags are daos_agent's global flags.
 type flags struct {
-	json   bool
-	config config.AgentFlags
-	debug  bool
+	json       bool
+	config     config.AgentFlags
+	debug      bool
+	jsonLog    bool
+	allowProxy bool
+}
+
+// client makes the management service client with the proxy setting.
+func (f *flags) client(cfg *config.Agent, creds credentials.TransportCredentials) *ctlclient.Client {
+	c := ctlclient.NewWith(cfg.AccessPoints, creds)
+	c.AllowProxy = f.allowProxy
+	return c
 }
 
 // newRoot builds the command tree; `start` is also what runs with no
@@ -38,6 +46,8 @@ func newRoot() *cobra.Command {
 	pf.StringVarP(&f.config.RuntimeDir, "runtime_dir", "s", "", "directory for "+agent.SocketName)
 	pf.StringVarP(&f.config.LogFile, "logfile", "l", "", "log to this file instead of stderr")
 	pf.BoolVarP(&f.debug, "debug", "d", false, "log debug messages (overrides a higher control_log_mask)")
+	pf.BoolVarP(&f.jsonLog, "json-logging", "J", false, "write log lines as JSON objects")
+	pf.BoolVar(&f.allowProxy, "allow-proxy", false, "honour https_proxy/HTTPS_PROXY/NO_PROXY for gRPC to the servers (ignored by default)")
 	start := startCommand(f)
 	root.AddCommand(start, dumpAttachInfoCommand(f), dumpTopologyCommand(f), netScanCommand(f), serverVersionCommand(f), supportCommand(f))
 	root.Args = cobra.NoArgs
@@ -99,9 +109,9 @@ func run(cmd *cobra.Command, f *flags) error {
 	if err != nil {
 		return err
 	}
-	log, closeLog, err := openLog(cfg.LogFile, cmd.ErrOrStderr(), logLevel(cfg.ControlLogMask, f.debug))
+	log, closeLog, err := cmdutil.OpenLog(logConfig(cfg, f, cmd.ErrOrStderr()))
 	if err != nil {
-		return err
+		return fmt.Errorf("log_file: %w", err)
 	}
 	defer closeLog()
 
@@ -116,8 +126,10 @@ func run(cmd *cobra.Command, f *flags) error {
 	if signer.KeyID() == "" {
 		log.Warn("allow_insecure: credentials carry a digest, not a signature; servers accept them only in insecure mode")
 	}
+	mgmt := f.client(cfg, creds)
+	mgmt.Log = log
 	a, err := agent.New(cfg, agent.Deps{
-		Mgmt:         ctlclient.NewWith(cfg.AccessPoints, creds),
+		Mgmt:         mgmt,
 		Signer:       signer,
 		Scanner:      hardware.DefaultNetworkScanner(),
 		Logger:       log,
@@ -132,10 +144,10 @@ func run(cmd *cobra.Command, f *flags) error {
 		return fmt.Errorf("start: %w", err)
 	}
 	for _, n := range agent.Notices(cfg) {
-		log.Log(ctx, levelNotice, n)
+		log.Log(ctx, cmdutil.LevelNotice, n)
 	}
 	log.Info("daos_agent started", "config", cfg.String(), "system", cfg.Name, "access_points", cfg.AccessPoints,
-		"socket", a.SocketPath(), "key_id", signer.KeyID(), "pid", os.Getpid())
+		"socket", a.SocketPath(), "key_id", signer.KeyID(), "pid", os.Getpid(), "allow_proxy", f.allowProxy)
 	if err := a.Serve(ctx); err != nil {
 		return fmt.Errorf("daos_agent: %w", err)
 	}
@@ -143,62 +155,11 @@ func run(cmd *cobra.Command, f *flags) error {
 	return nil
 }
 
-// levelTrace, levelNotice and levelOff place control_log_mask's TRACE,
-// NOTICE and DISABLED among slog's levels, as daos_server does.
-const (
-	levelTrace  = slog.LevelDebug - 4
-	levelNotice = slog.LevelInfo + 2
-	levelOff    = slog.LevelError + 100
-)
-
-// logLevel is control_log_mask as a slog level; -d (debug) lowers it to
-// DEBUG, and leaves TRACE.
-func logLevel(mask string, debug bool) slog.Level {
-	level := slog.LevelInfo
-	switch strings.ToUpper(mask) {
-	case "DISABLED":
-		level = levelOff
-	case "TRACE":
-		level = levelTrace
-	case "DEBUG":
-		level = slog.LevelDebug
-	case "NOTICE":
-		level = levelNotice
-	case "ERROR":
-		level = slog.LevelError
-	}
-	if debug && level > slog.LevelDebug {
-		level = slog.LevelDebug
-	}
-	return level
-}
-
-// levelNames spells the TRACE and NOTICE levels by name, not as
-// DEBUG-4 and INFO+2.
-func levelNames(_ []string, a slog.Attr) slog.Attr {
-	if a.Key != slog.LevelKey {
-		return a
-	}
-	switch a.Value.Any() {
-	case levelTrace:
-		a.Value = slog.StringValue("TRACE")
-	case levelNotice:
-		a.Value = slog.StringValue("NOTICE")
-	}
-	return a
-}
-
-// openLog logs to file, or to stderr when file is "".
-func openLog(file string, stderr io.Writer, level slog.Level) (*slog.Logger, func(), error) {
-	w, closeFn := stderr, func() {}
-	if file != "" {
-		fh, err := os.OpenFile(file, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-		if err != nil {
-			return nil, nil, fmt.Errorf("open log_file: %w", err)
-		}
-		w, closeFn = fh, func() { fh.Close() }
-	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level, ReplaceAttr: levelNames})), closeFn, nil
+// logConfig is the log daos_agent.yml and the flags ask for:
+// control_log_mask (-d lowers it to DEBUG), log_file, and -J.
+func logConfig(cfg *config.Agent, f *flags, stderr io.Writer) cmdutil.LogConfig {
+	return cmdutil.LogConfig{Level: cmdutil.ParseLogMask(cfg.ControlLogMask), Debug: f.debug, JSON: f.jsonLog,
+		File: cfg.LogFile, Stderr: stderr}
 }
 
 // credentialSigner picks the key credentials are signed with: the daos-go

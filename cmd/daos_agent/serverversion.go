@@ -8,7 +8,6 @@ import (
 	"github.com/daos-go/daos/pkg/agent"
 	"github.com/daos-go/daos/pkg/cmdutil"
 	"github.com/daos-go/daos/pkg/control/config"
-	"github.com/daos-go/daos/pkg/control/ctlclient"
 	"github.com/daos-go/daos/pkg/control/security"
 	"github.com/daos-go/daos/pkg/daos"
 	"github.com/daos-go/daos/pkg/pretty"
@@ -33,7 +32,7 @@ func serverVersionCommand(f *flags) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("server-version: gRPC transport: %w", err)
 			}
-			resp, err := agent.FetchAttachInfo(cmd.Context(), ctlclient.NewWith(cfg.AccessPoints, creds), cfg.Name)
+			resp, err := agent.FetchAttachInfo(cmd.Context(), f.client(cfg, creds), cfg.Name)
 			if err != nil {
 				return fmt.Errorf("server-version: %w", err)
 			}
