@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -72,6 +73,15 @@ type globals struct {
 	sysName string
 	connect connector
 	attach  attacher
+	log     *slog.Logger // stderr; DEBUG records only with --debug
+}
+
+// logger is the log, or a discarding one before the command starts.
+func (g *globals) logger() *slog.Logger {
+	if g.log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return g.log
 }
 
 func newRoot(connect connector) *cobra.Command { return newRootWith(connect, liveAttach) }
@@ -82,8 +92,18 @@ func newRootWith(connect connector, attach attacher) *cobra.Command {
 	g := &globals{connect: connect, attach: attach}
 	root := cmdutil.NewRoot("daos", "Command to manage DAOS pools, containers and objects", &g.json)
 	pf := root.PersistentFlags()
-	pf.BoolVar(&g.debug, "debug", false, "enable debug output")
-	pf.BoolVar(&g.verbose, "verbose", false, "enable verbose output")
+	pf.BoolVar(&g.debug, "debug", false, "log what daos does (system, pool connections, timings) to stderr")
+	pf.BoolVar(&g.verbose, "verbose", false, "verbose output, for the commands that have a -v form")
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		// stderr only: nothing to close, and -j replies on stdout stay clean.
+		log, _, err := cmdutil.OpenLog(cmdutil.LogConfig{Level: slog.LevelInfo, Debug: g.debug, Stderr: cmd.ErrOrStderr()})
+		if err != nil {
+			return err
+		}
+		g.log = log
+		g.log.Debug("daos command", "command", cmd.CommandPath(), "sys_name", g.sysName)
+		return nil
+	}
 	pf.StringVarP(&g.sysName, "sys-name", "G", agentclient.DefaultSystem, "DAOS system name")
 	root.AddCommand(poolCommand(g), containerCommand(g), objectCommand(g), systemCommand(g), filesystemCommand(g), healthCommand(g), serverVersionCommand(g))
 	withPathFlags(root)
@@ -95,13 +115,20 @@ func newRootWith(connect connector, attach attacher) *cobra.Command {
 func (g *globals) withPool(cmd *cobra.Command, pool string, flags uint64, fn func(ctx context.Context, p poolHandle) error) error {
 	ctx, cancel := context.WithTimeout(cmd.Context(), opTimeout)
 	defer cancel()
+	start := time.Now()
 	p, done, err := g.connect(ctx, g.sysName, pool, flags)
+	g.logger().Debug("pool connect", "sys_name", g.sysName, "pool", pool, "flags", flags,
+		"duration_ms", time.Since(start).Milliseconds(), "error", err)
 	if err != nil {
 		return err
 	}
 	defer done()
+	start = time.Now()
 	err = fn(ctx, p)
-	if dErr := p.Disconnect(ctx); err == nil {
+	dErr := p.Disconnect(ctx)
+	g.logger().Debug("pool command done", "pool", pool, "duration_ms", time.Since(start).Milliseconds(),
+		"error", err, "disconnect_error", dErr)
+	if err == nil {
 		err = dErr
 	}
 	return err
