@@ -141,7 +141,8 @@ func newRootGlobals() (*cobra.Command, *globals) {
 	tel := telemetryCommand(g)
 	tel.AddCommand(telemetryConfigCommand(g))
 	root.AddCommand(configCommand(g))
-	root.AddCommand(storage, network, systemCommand(g), poolCommand(g), containerCommand(g), serverCommand(g), tel, serverVersionCommand(g))
+	root.AddCommand(storage, network, systemCommand(g), poolCommand(g), containerCommand(g), serverCommand(g), tel, serverVersionCommand(g),
+		supportCommand(g))
 	return root, g
 }
 

@@ -34,6 +34,7 @@ const (
 	CtlSvc_TopologyScan_FullMethodName      = "/ctl.CtlSvc/TopologyScan"
 	CtlSvc_SetEngineLogMasks_FullMethodName = "/ctl.CtlSvc/SetEngineLogMasks"
 	CtlSvc_SmdQuery_FullMethodName          = "/ctl.CtlSvc/SmdQuery"
+	CtlSvc_CollectLog_FullMethodName        = "/ctl.CtlSvc/CollectLog"
 )
 
 // CtlSvcClient is the client API for CtlSvc service.
@@ -74,6 +75,11 @@ type CtlSvcClient interface {
 	// engines and the pools with shards on them (`dmg storage query
 	// list-devices` and `list-pools`).
 	SmdQuery(ctx context.Context, in *SmdQueryReq, opts ...grpc.CallOption) (*SmdQueryResp, error)
+	// CollectLog gathers this host's part of `dmg support collect-log`
+	// into a temporary folder and streams its files back in chunks, or,
+	// when support_config.file_transfer_exec is set, hands the folder to
+	// that program and streams nothing but a note.
+	CollectLog(ctx context.Context, in *CollectLogReq, opts ...grpc.CallOption) (CtlSvc_CollectLogClient, error)
 }
 
 type ctlSvcClient struct {
@@ -183,6 +189,38 @@ func (c *ctlSvcClient) SmdQuery(ctx context.Context, in *SmdQueryReq, opts ...gr
 	return out, nil
 }
 
+func (c *ctlSvcClient) CollectLog(ctx context.Context, in *CollectLogReq, opts ...grpc.CallOption) (CtlSvc_CollectLogClient, error) {
+	stream, err := c.cc.NewStream(ctx, &CtlSvc_ServiceDesc.Streams[0], CtlSvc_CollectLog_FullMethodName, opts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &ctlSvcCollectLogClient{stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+type CtlSvc_CollectLogClient interface {
+	Recv() (*CollectLogChunk, error)
+	grpc.ClientStream
+}
+
+type ctlSvcCollectLogClient struct {
+	grpc.ClientStream
+}
+
+func (x *ctlSvcCollectLogClient) Recv() (*CollectLogChunk, error) {
+	m := new(CollectLogChunk)
+	if err := x.ClientStream.RecvMsg(m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
 // CtlSvcServer is the server API for CtlSvc service.
 // All implementations must embed UnimplementedCtlSvcServer
 // for forward compatibility
@@ -221,6 +259,11 @@ type CtlSvcServer interface {
 	// engines and the pools with shards on them (`dmg storage query
 	// list-devices` and `list-pools`).
 	SmdQuery(context.Context, *SmdQueryReq) (*SmdQueryResp, error)
+	// CollectLog gathers this host's part of `dmg support collect-log`
+	// into a temporary folder and streams its files back in chunks, or,
+	// when support_config.file_transfer_exec is set, hands the folder to
+	// that program and streams nothing but a note.
+	CollectLog(*CollectLogReq, CtlSvc_CollectLogServer) error
 	mustEmbedUnimplementedCtlSvcServer()
 }
 
@@ -260,6 +303,9 @@ func (UnimplementedCtlSvcServer) SetEngineLogMasks(context.Context, *SetLogMasks
 }
 func (UnimplementedCtlSvcServer) SmdQuery(context.Context, *SmdQueryReq) (*SmdQueryResp, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method SmdQuery not implemented")
+}
+func (UnimplementedCtlSvcServer) CollectLog(*CollectLogReq, CtlSvc_CollectLogServer) error {
+	return status.Errorf(codes.Unimplemented, "method CollectLog not implemented")
 }
 func (UnimplementedCtlSvcServer) mustEmbedUnimplementedCtlSvcServer() {}
 
@@ -472,6 +518,27 @@ func _CtlSvc_SmdQuery_Handler(srv interface{}, ctx context.Context, dec func(int
 	return interceptor(ctx, in, info, handler)
 }
 
+func _CtlSvc_CollectLog_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(CollectLogReq)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(CtlSvcServer).CollectLog(m, &ctlSvcCollectLogServer{stream})
+}
+
+type CtlSvc_CollectLogServer interface {
+	Send(*CollectLogChunk) error
+	grpc.ServerStream
+}
+
+type ctlSvcCollectLogServer struct {
+	grpc.ServerStream
+}
+
+func (x *ctlSvcCollectLogServer) Send(m *CollectLogChunk) error {
+	return x.ServerStream.SendMsg(m)
+}
+
 // CtlSvc_ServiceDesc is the grpc.ServiceDesc for CtlSvc service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -524,6 +591,12 @@ var CtlSvc_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _CtlSvc_SmdQuery_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "CollectLog",
+			Handler:       _CtlSvc_CollectLog_Handler,
+			ServerStreams: true,
+		},
+	},
 	Metadata: "ctl.proto",
 }

@@ -68,7 +68,9 @@ type Service struct {
 	Network NetworkScanner
 	// Topology serves TopologyScan; nil leaves it unimplemented.
 	Topology TopologyScanner
-	Logger   *slog.Logger
+	// Support serves CollectLog; nil leaves it unimplemented.
+	Support *SupportSource
+	Logger  *slog.Logger
 }
 
 func (s *Service) log() *slog.Logger {

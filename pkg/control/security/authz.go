@@ -26,6 +26,7 @@ var methodComponents = map[string][]config.Component{
 	"/ctl.CtlSvc/TopologyScan":      {config.ComponentAdmin},
 	"/ctl.CtlSvc/SetEngineLogMasks": {config.ComponentAdmin},
 	"/ctl.CtlSvc/SmdQuery":          {config.ComponentAdmin},
+	"/ctl.CtlSvc/CollectLog":        {config.ComponentAdmin},
 	// The management service leader polls hosts with it to notice dead
 	// servers and engines.
 	"/ctl.CtlSvc/HostSystemQuery":   {config.ComponentAdmin, config.ComponentServer},
