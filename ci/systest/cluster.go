@@ -296,9 +296,21 @@ func (c *Cluster) Close() {
 func (c *Cluster) Logs() string {
 	var b strings.Builder
 	for i, s := range c.Servers {
-		fmt.Fprintf(&b, "==== server %d (%s) ====\n%s\n", i, s.Addr, s.Log)
+		fmt.Fprintf(&b, "==== server %d (%s) ====\n%s\n", i, s.Addr, s.FullLog())
 	}
 	return b.String()
+}
+
+// FullLog is the server's output and the log files a test may have put
+// in its directory instead (control.log, engine.log).
+func (s *Server) FullLog() string {
+	out := s.Log.String()
+	for _, f := range []string{"control.log", "engine.log"} {
+		if b, err := os.ReadFile(filepath.Join(s.Dir, f)); err == nil {
+			out += "---- " + f + " ----\n" + string(b)
+		}
+	}
+	return out
 }
 
 // HostList is every server's address, for dmg -l.

@@ -7,8 +7,10 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,6 +19,7 @@ import (
 	"github.com/daos-go/daos/pkg/client"
 	"github.com/daos-go/daos/pkg/daos"
 	"github.com/daos-go/daos/pkg/placement"
+	"github.com/daos-go/daos/pkg/support"
 )
 
 // TestPoolAdminOnThreeServers runs dmg's pool administration commands
@@ -51,7 +54,11 @@ func TestPoolAdminOnThreeServers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(s.Config, reps.ReplaceAll(b, []byte(line)), 0o644); err != nil {
+		// Logs in files, for the support collect-log step.
+		b = append(reps.ReplaceAll(b, []byte(line)), []byte("control_log_file: "+filepath.Join(s.Dir, "control.log")+"\n")...)
+		b = []byte(strings.Replace(string(b), "  nr_xs_helpers: 0\n",
+			"  nr_xs_helpers: 0\n  log_file: "+filepath.Join(s.Dir, "engine.log")+"\n", 1))
+		if err := os.WriteFile(s.Config, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -72,10 +79,29 @@ func TestPoolAdminOnThreeServers(t *testing.T) {
 		return out
 	}
 
+	// support collect-log: one archive with each running host's control
+	// and engine logs and the admin part.
+	three := c.Servers[0].Addr + "," + c.Servers[1].Addr + "," + c.Servers[2].Addr
+	collected := filepath.Join(t.TempDir(), "collect")
+	dmg("-l", three, "support", "collect-log", "-t", collected, "-z")
+	names, err := support.Extract(collected+".tar.gz", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"collect/admin/system-query.txt", "collect/admin/pool-list.txt"}
+	for _, s := range c.Servers[:3] {
+		h := "collect/" + support.HostDir(s.Addr) + "/"
+		want = append(want, h+"logs/control/control.log", h+"logs/engine0/engine.log", h+support.SummaryName)
+	}
+	for _, w := range want {
+		if !slices.Contains(names, w) {
+			t.Fatalf("support collect-log archive lacks %s; it has %v", w, names)
+		}
+	}
+
 	// SMD: every rank lists its file bdev with a UUID that stays the same
 	// from one call to the next, and the pool on its two targets. The
 	// fourth server is not running yet, so it is left out.
-	three := c.Servers[0].Addr + "," + c.Servers[1].Addr + "," + c.Servers[2].Addr
 	devs := smdDevices(t, dmg, three)
 	if len(devs) != 3 {
 		t.Fatalf("list-devices: want one device on each of ranks 0-2, got %v", devs)
@@ -136,16 +162,16 @@ func TestPoolAdminOnThreeServers(t *testing.T) {
 		t.Fatalf("leader %q is not one of the servers", leader)
 	}
 	debugLine := regexp.MustCompile(`level=DEBUG msg="dRPC call answered" .*method=223 `)
-	if debugLine.MatchString(lead.Log.String()) {
-		t.Fatalf("an engine logged DEBUG under its configured ERR mask:\n%s", lead.Log)
+	if debugLine.MatchString(lead.FullLog()) {
+		t.Fatalf("an engine logged DEBUG under its configured ERR mask:\n%s", lead.FullLog())
 	}
 	if out := dmg("server", "set-logmasks", "-l", leader, "-m", "DEBUG"); !regexp.MustCompile(`\s0\s+DEBUG\s`).MatchString(out) {
 		t.Fatalf("set-logmasks did not report DEBUG:\n%s", out)
 	}
 	dmg("pool", "query", "tank")
-	for !debugLine.MatchString(lead.Log.String()) {
+	for !debugLine.MatchString(lead.FullLog()) {
 		if ctx.Err() != nil {
-			t.Fatalf("no DEBUG line for the pool query in the engine's log:\n%s", lead.Log)
+			t.Fatalf("no DEBUG line for the pool query in the engine's log:\n%s", lead.FullLog())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
