@@ -130,7 +130,7 @@ func newCluster(bin string, n int, secure bool, targets int) (*Cluster, error) {
 			c.Close()
 			return nil, err
 		}
-		fport, err := freePort()
+		fport, err := fabricPort(port, targets)
 		if err != nil {
 			c.Close()
 			return nil, err
@@ -186,6 +186,22 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// fabricPort finds a free fabric port whose range (one port per
+// context: the targets and a few more) leaves out the control port, which
+// the server's config validation refuses.
+func fabricPort(control, targets int) (int, error) {
+	for attempt := 0; attempt < 50; attempt++ {
+		p, err := freePort()
+		if err != nil {
+			return 0, err
+		}
+		if control < p || control > p+targets+16 {
+			return p, nil
+		}
+	}
+	return 0, fmt.Errorf("no free fabric port range without control port %d", control)
 }
 
 // commonPort finds a TCP port free on 127.0.0.2 .. 127.0.0.(n+1).
