@@ -2,7 +2,6 @@ package main
 
 import (
 	"io"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -43,30 +42,8 @@ func dumpTopologyCommand(f *flags) *cobra.Command {
 // netScanCommand is `daos_agent net-scan`: the fabric interfaces a client
 // on this host could use, printed as `daos_server network scan` does.
 func netScanCommand(f *flags) *cobra.Command {
-	var provider string
-	cmd := &cobra.Command{
-		Use:   "net-scan",
-		Short: "List this host's network interfaces and the fabric providers that serve them",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			scan, err := hostScanners().Network.Scan(cmd.Context(), provider)
-			if err != nil {
-				return err
-			}
-			return cmdutil.Printer{JSON: &f.json, Out: cmd.OutOrStdout()}.Print(scan, func(w io.Writer) error {
-				return pretty.NetworkScan(w, hostname(), scan)
-			})
-		},
-	}
-	cmd.Flags().StringVarP(&provider, "provider", "p", "all",
-		`only list this provider ("ofi+tcp;ofi_rxm", "ofi+verbs", ...) or "all"`)
-	return cmd
+	return cmdutil.NetworkScanCommand("net-scan", "List this host's network interfaces and the fabric providers that serve them",
+		hostScanners().Network.Scan, &f.json)
 }
 
-func hostname() string {
-	host, err := os.Hostname()
-	if err != nil {
-		return "localhost"
-	}
-	return host
-}
+func hostname() string { return cmdutil.Hostname() }

@@ -1,14 +1,10 @@
 package main
 
 import (
-	"io"
-	"os"
-
 	"github.com/spf13/cobra"
 
 	"github.com/daos-go/daos/pkg/cmdutil"
 	"github.com/daos-go/daos/pkg/hardware"
-	"github.com/daos-go/daos/pkg/pretty"
 )
 
 // scanners are the hardware sources the commands read; tests replace them.
@@ -52,30 +48,8 @@ func newRootWith(sc scanners) *cobra.Command {
 }
 
 func networkScanCommand(jsonOut *bool, sc scanners) *cobra.Command {
-	var provider string
-	cmd := &cobra.Command{
-		Use:   "scan",
-		Short: "List network interfaces and the libfabric providers that serve them",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			scan, err := sc.network.Scan(cmd.Context(), provider)
-			if err != nil {
-				return err
-			}
-			return cmdutil.Printer{JSON: jsonOut, Out: cmd.OutOrStdout()}.Print(scan, func(w io.Writer) error {
-				return pretty.NetworkScan(w, hostname(), scan)
-			})
-		},
-	}
-	cmd.Flags().StringVarP(&provider, "provider", "p", "all",
-		`only list this provider ("ofi+tcp;ofi_rxm", "ofi+verbs", ...) or "all"`)
-	return cmd
+	return cmdutil.NetworkScanCommand("scan", "List network interfaces and the libfabric providers that serve them",
+		sc.network.Scan, jsonOut)
 }
 
-func hostname() string {
-	host, err := os.Hostname()
-	if err != nil {
-		return "localhost"
-	}
-	return host
-}
+func hostname() string { return cmdutil.Hostname() }
