@@ -3,8 +3,6 @@ package server
 import (
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -15,19 +13,11 @@ import (
 )
 
 func TestCallEngine(t *testing.T) {
-	dir, err := os.MkdirTemp("", "srv")
-	require.NoError(t, err)
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	sock := filepath.Join(dir, "e.sock")
-	srv := drpc.NewServer(sock, drpc.ServerOptions{})
-	srv.Register(drpc.ModuleMgmt, drpc.MethodPoolQuery, func(_ context.Context, body []byte) ([]byte, error) {
-		return append([]byte("echo:"), body...), nil
+	sock := fakeEngine(t, func(srv *drpc.Server) {
+		srv.Register(drpc.ModuleMgmt, drpc.MethodPoolQuery, func(_ context.Context, body []byte) ([]byte, error) {
+			return append([]byte("echo:"), body...), nil
+		})
 	})
-	ctx, cancel := context.WithCancel(context.Background())
-	require.NoError(t, srv.Listen(ctx))
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
 
 	stopped := &instance{idx: 0, state: StateStopped}
 	ready := &instance{idx: 1, state: StateReady, client: drpc.NewClient(sock, 0)}

@@ -2,8 +2,6 @@ package server
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -18,32 +16,24 @@ import (
 // TestSetEngineLogMasks forwards to a ready engine (a dRPC stand-in that
 // echoes the request) and reports a stopped one.
 func TestSetEngineLogMasks(t *testing.T) {
-	dir, err := os.MkdirTemp("", "srv")
-	require.NoError(t, err)
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	sock := filepath.Join(dir, "e.sock")
-	srv := drpc.NewServer(sock, drpc.ServerOptions{})
 	var got []*enginepb.SetLogMasksReq
-	srv.Register(drpc.ModuleMgmt, drpc.MethodSetLogMasks, func(_ context.Context, body []byte) ([]byte, error) {
-		req := &enginepb.SetLogMasksReq{}
-		if err := proto.Unmarshal(body, req); err != nil {
-			return nil, err
-		}
-		got = append(got, req)
-		if req.Masks == "BAD" {
-			return proto.Marshal(&enginepb.SetLogMasksResp{Status: int32(daos.ErrInval.DerCode()), Error: "bad mask"})
-		}
-		masks := req.Masks
-		if masks == "" {
-			masks = "ERR" // the engine's configured mask
-		}
-		return proto.Marshal(&enginepb.SetLogMasksResp{Masks: masks, Streams: req.Streams, Subsystems: req.Subsystems})
+	sock := fakeEngine(t, func(srv *drpc.Server) {
+		srv.Register(drpc.ModuleMgmt, drpc.MethodSetLogMasks, func(_ context.Context, body []byte) ([]byte, error) {
+			req := &enginepb.SetLogMasksReq{}
+			if err := proto.Unmarshal(body, req); err != nil {
+				return nil, err
+			}
+			got = append(got, req)
+			if req.Masks == "BAD" {
+				return proto.Marshal(&enginepb.SetLogMasksResp{Status: int32(daos.ErrInval.DerCode()), Error: "bad mask"})
+			}
+			masks := req.Masks
+			if masks == "" {
+				masks = "ERR" // the engine's configured mask
+			}
+			return proto.Marshal(&enginepb.SetLogMasksResp{Masks: masks, Streams: req.Streams, Subsystems: req.Subsystems})
+		})
 	})
-	ctx, cancel := context.WithCancel(context.Background())
-	require.NoError(t, srv.Listen(ctx))
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
 
 	ready := &instance{idx: 0, state: StateReady, client: drpc.NewClient(sock, 0)}
 	defer ready.client.Close()

@@ -2,8 +2,6 @@ package server
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -19,32 +17,24 @@ import (
 // engine (a dRPC stand-in), reports a stopped one, and keeps to the
 // requested ranks.
 func TestSmdQuery(t *testing.T) {
-	dir, err := os.MkdirTemp("", "srv")
-	require.NoError(t, err)
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	sock := filepath.Join(dir, "e.sock")
-	srv := drpc.NewServer(sock, drpc.ServerOptions{})
 	var health []bool
-	srv.Register(drpc.ModuleMgmt, drpc.MethodSmdListDevs, func(_ context.Context, body []byte) ([]byte, error) {
-		req := &enginepb.SmdDevReq{}
-		if err := proto.Unmarshal(body, req); err != nil {
-			return nil, err
-		}
-		health = append(health, req.IncludeHealth)
-		d := &enginepb.SmdDevice{Uuid: "d0", State: "NORMAL", TgtIds: []int32{0, 1}}
-		if req.IncludeHealth {
-			d.Health = &enginepb.BioHealth{TotalBytes: 1 << 30}
-		}
-		return proto.Marshal(&enginepb.SmdDevResp{Devices: []*enginepb.SmdDevice{d}})
+	sock := fakeEngine(t, func(srv *drpc.Server) {
+		srv.Register(drpc.ModuleMgmt, drpc.MethodSmdListDevs, func(_ context.Context, body []byte) ([]byte, error) {
+			req := &enginepb.SmdDevReq{}
+			if err := proto.Unmarshal(body, req); err != nil {
+				return nil, err
+			}
+			health = append(health, req.IncludeHealth)
+			d := &enginepb.SmdDevice{Uuid: "d0", State: "NORMAL", TgtIds: []int32{0, 1}}
+			if req.IncludeHealth {
+				d.Health = &enginepb.BioHealth{TotalBytes: 1 << 30}
+			}
+			return proto.Marshal(&enginepb.SmdDevResp{Devices: []*enginepb.SmdDevice{d}})
+		})
+		srv.Register(drpc.ModuleMgmt, drpc.MethodSmdListPools, func(context.Context, []byte) ([]byte, error) {
+			return proto.Marshal(&enginepb.SmdPoolResp{Pools: []*enginepb.SmdPool{{Uuid: "p0", TgtIds: []int32{0, 1}}}})
+		})
 	})
-	srv.Register(drpc.ModuleMgmt, drpc.MethodSmdListPools, func(context.Context, []byte) ([]byte, error) {
-		return proto.Marshal(&enginepb.SmdPoolResp{Pools: []*enginepb.SmdPool{{Uuid: "p0", TgtIds: []int32{0, 1}}}})
-	})
-	ctx, cancel := context.WithCancel(context.Background())
-	require.NoError(t, srv.Listen(ctx))
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
 
 	ready := &instance{idx: 0, state: StateReady, client: drpc.NewClient(sock, 0), rank: 4, hasRank: true}
 	defer ready.client.Close()
