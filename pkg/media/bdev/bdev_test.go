@@ -415,6 +415,29 @@ func TestQueueFullHonoursContext(t *testing.T) {
 	})
 }
 
+// TestRAMSyncNeedsNoQueueSlot: on tmpfs a sync has nothing to write, so it
+// neither enters the kernel nor waits for a queue slot, while still
+// honouring its context and Close.
+func TestRAMSyncNeedsNoQueueSlot(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e Engine) {
+		d, err := CreateFile(filepath.Join(shmDir(t), "dev.img"), 1<<20, WithQueueDepth(2), WithEngine(e))
+		require.NoError(t, err)
+		require.True(t, d.RAMBacked())
+		held := []*slot{<-d.slots, <-d.slots}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		require.NoError(t, d.Sync(ctx), "a full queue does not hold up a sync on RAM")
+		done, stop := context.WithCancel(context.Background())
+		stop()
+		require.ErrorIs(t, d.Sync(done), context.Canceled)
+		for _, s := range held {
+			d.slots <- s
+		}
+		require.NoError(t, d.Close())
+		require.ErrorIs(t, d.Sync(context.Background()), ErrClosed)
+	})
+}
+
 // TestDirectAlignedAndBounced: in direct mode (where the file system takes
 // O_DIRECT) block-aligned caller buffers go straight to the kernel and
 // others through the bounce buffer; both write and read the same bytes,
