@@ -246,11 +246,18 @@ func (s *Service) update(ctx context.Context, in *rpc.Incoming, req *objproto.Up
 			return &objproto.UpdateResp{Epoch: epoch, MapVersion: version, HLC: s.Clock.Now()}, nil
 		}
 	}
-	buf := s.buf(total)
-	defer s.put(buf)
-	if total > 0 {
-		if err := in.Pull(ctx, req.Data, [][]byte{buf}); err != nil {
-			return nil, fmt.Errorf("update: fetch the data: %w", err)
+	var buf []byte
+	if req.Data.Handle.IsZero() && int64(len(req.Data.Inline)) == total {
+		// Inline data is the request's own memory, valid while the
+		// handler runs (VOS copies what it keeps): no buffer, no copy.
+		buf = req.Data.Inline
+	} else {
+		buf = s.buf(total)
+		defer s.put(buf)
+		if total > 0 {
+			if err := in.Pull(ctx, req.Data, [][]byte{buf}); err != nil {
+				return nil, fmt.Errorf("update: fetch the data: %w", err)
+			}
 		}
 	}
 	data := make([][]byte, len(lens))
@@ -429,11 +436,17 @@ func (s *Service) fetch(ctx context.Context, in *rpc.Incoming, req *objproto.Fet
 			}
 			segs = appendSized(segs, data, lens[i])
 		}
-		inline, err := in.Push(ctx, rpc.Bulk{Len: req.Data.Len, Handle: req.Data.Handle, Inline: req.Data.Inline}, segs)
-		if err != nil {
-			return nil, fmt.Errorf("fetch: return the data: %w", err)
+		if req.Data.Handle.IsZero() && bufs == nil && mf == nil && len(segs) == 1 && int64(len(segs[0])) <= req.Data.Len {
+			// One value in a buffer VOS made for this call: it goes into
+			// the reply as it is instead of through a copy.
+			resp.Inline = segs[0]
+		} else {
+			inline, err := in.Push(ctx, rpc.Bulk{Len: req.Data.Len, Handle: req.Data.Handle, Inline: req.Data.Inline}, segs)
+			if err != nil {
+				return nil, fmt.Errorf("fetch: return the data: %w", err)
+			}
+			resp.Inline = inline
 		}
-		resp.Inline = inline
 	}
 	resp.HLC = s.Clock.Now()
 	return resp, nil
