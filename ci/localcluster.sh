@@ -310,6 +310,10 @@ transport_config:
 EOF
 	step "starting $nsrv daos_server processes (127.0.0.2-4, control port $port, one engine of 4 targets each)"
 	say "SCM: class ram, 4 GiB each, in $scm_what; NVMe: class file, 8 GiB sparse file each; provider ofi+tcp on lo"
+	# The emulated hosts share this machine: each engine runs on its share
+	# of the CPUs, as engines on real hosts have cores of their own.
+	eprocs=$(($(nproc) / nsrv))
+	if [ "$eprocs" -lt 1 ]; then eprocs=1; fi
 	for i in $(seq 0 $((nsrv - 1))); do
 		s=$dir/s$i
 		mkdir -p "$s/run" "$scm_root/s$i"
@@ -327,6 +331,7 @@ transport_config:
 engines:
 - targets: 4
   nr_xs_helpers: 0
+  env_vars: [GOMAXPROCS=$eprocs]
   fabric_iface: lo
   fabric_iface_port: $((fport + 10 * i))
   storage:

@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -135,7 +136,7 @@ func newCluster(bin string, n int, secure bool, targets int) (*Cluster, error) {
 			c.Close()
 			return nil, err
 		}
-		cfg := fmt.Sprintf(serverConfig, port, s.IP, quoteList(replicas), s.Dir, fport, "/rack0/"+s.IP, targets) + transport
+		cfg := fmt.Sprintf(serverConfig, port, s.IP, quoteList(replicas), s.Dir, fport, "/rack0/"+s.IP, targets, engineProcs(n)) + transport
 		if err := os.WriteFile(s.Config, []byte(cfg), 0o644); err != nil {
 			c.Close()
 			return nil, err
@@ -156,6 +157,7 @@ engine_auto_restart_min_delay: 0
 engines:
 - targets: %[7]d
   nr_xs_helpers: 0
+  env_vars: [GOMAXPROCS=%[8]d]
   fabric_iface: lo
   fabric_iface_port: %[5]d
   storage:
@@ -167,6 +169,14 @@ engines:
     bdev_size: 8
 fault_path: %[6]s
 `
+
+// engineProcs is the share of this machine's CPUs each of n engines
+// runs its goroutines on: the emulated hosts share one machine, where
+// real engines would each have cores of their own (DAOS pins an engine's
+// targets to its cores). Engines allowed every CPU of a small machine
+// keep waking idle threads of their own to steal each other's work,
+// which costs more than it gives (docs/performance.md).
+func engineProcs(n int) int { return max(1, runtime.NumCPU()/n) }
 
 func quoteList(l []string) string {
 	q := make([]string, len(l))
