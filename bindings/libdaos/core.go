@@ -4,11 +4,13 @@ package main
 #cgo CFLAGS: -I${SRCDIR}/../../src/include -I${SRCDIR}/../../src/client
 #include <stdlib.h>
 #include <daos.h>
+#include "dgo_ring.h"
 */
 import "C"
 
 import (
 	"context"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/daos-go/daos/pkg/capi"
@@ -97,5 +99,20 @@ func cBytes(p unsafe.Pointer, n C.size_t) []byte {
 //export dgo_init
 func dgo_init() C.int { return rc(lib.Init(context.Background())) }
 
+// dgo_fini is daos_fini. The call that tears the library down also
+// forgets every queue's C side and says so in the ring (down), so that the
+// C layer ends those sides: the core has just dropped their handles.
+//
 //export dgo_fini
-func dgo_fini() C.int { return rc(lib.Fini(context.Background())) }
+func dgo_fini() C.int {
+	last, err := lib.FiniLast(context.Background())
+	if last {
+		ring.mu.Lock()
+		clear(ring.eqcs)
+		ring.mu.Unlock()
+		if ring.sub != nil {
+			atomic.StoreUint32((*uint32)(unsafe.Pointer(&ring.sub.down)), 1)
+		}
+	}
+	return rc(err)
+}

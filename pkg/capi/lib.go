@@ -72,15 +72,22 @@ func (l *Lib) Init(ctx context.Context) error {
 // process (without telling the services: their handles end with the
 // process's, as they would if it exited) and detaches.
 func (l *Lib) Fini(ctx context.Context) error {
+	_, err := l.FiniLast(ctx)
+	return err
+}
+
+// FiniLast is Fini that also says whether this call was the last one,
+// which tore the library down (event queues included).
+func (l *Lib) FiniLast(ctx context.Context) (bool, error) {
 	l.mu.Lock()
 	if l.refs == 0 {
 		l.mu.Unlock()
-		return daos.Errorf(daos.ErrUninit, "daos_fini: the library is not initialised")
+		return false, daos.Errorf(daos.ErrUninit, "daos_fini: the library is not initialised")
 	}
 	l.refs--
 	if l.refs > 0 {
 		l.mu.Unlock()
-		return nil
+		return false, nil
 	}
 	closed := map[session]bool{}
 	var sessions []session
@@ -100,7 +107,7 @@ func (l *Lib) Fini(ctx context.Context) error {
 			first = fmt.Errorf("daos_fini: %w", err)
 		}
 	}
-	return first
+	return true, first
 }
 
 // session returns the attachment to system sys ("" or the default

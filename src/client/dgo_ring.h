@@ -79,6 +79,7 @@ struct dgo_ring {
 	uint64_t head; /* daos_event_t *, 0 when empty */
 	uint32_t idle; /* the dispatcher is about to sleep on efd */
 	int32_t  efd;  /* eventfd, non-blocking */
+	uint32_t down; /* set by the core's last daos_fini: its queues are gone */
 };
 
 #endif /* DGO_RING_H */

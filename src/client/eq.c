@@ -301,6 +301,66 @@ dgo_ring_submit(daos_event_t *ev, int op, const uint64_t *args, int n)
 	return 0;
 }
 
+/* end_queue frees the C side of a queue no poll or submission can find
+ * any more (its entry is gone): once what was in flight has been pushed
+ * (the core fails it, the handles being gone) and no push is under way,
+ * unpolled events go back to READY and q is freed. */
+static void
+end_queue(struct dgo_eqc *q)
+{
+	while (__atomic_load_n(&q->outstanding, SEQ) > 0 || __atomic_load_n(&q->handing, SEQ) > 0)
+		sched_yield();
+	pthread_mutex_lock(&q->lock);
+	take(q);
+	while (q->head != 0) {
+		daos_event_t *ev = (daos_event_t *)(uintptr_t)q->head;
+
+		unlist(q, ev);
+		__atomic_store_n(&words(ev)[DGO_EV_STATE], DGO_EV_READY, SEQ);
+	}
+	pthread_mutex_unlock(&q->lock);
+	pthread_mutex_destroy(&q->lock);
+	free(q);
+}
+
+void
+dgo_ring_after_fini(void)
+{
+	struct dgo_eqc *q;
+	size_t          i;
+
+	if (!__atomic_exchange_n(&ring.down, 0, SEQ))
+		return;
+	/* Nothing finds the queues from now on; sleepers wake, see them
+	 * gone and drop their references. */
+	pthread_mutex_lock(&eqs_lock);
+	for (i = 0; i < neqs; i++) {
+		eqs[i].destroyed = true;
+		__atomic_add_fetch(&eqs[i].q->seq, 1, SEQ);
+		futex(&eqs[i].q->seq, FUTEX_WAKE_PRIVATE, INT_MAX, NULL);
+	}
+	pthread_mutex_unlock(&eqs_lock);
+	for (;;) {
+		q = NULL;
+		pthread_mutex_lock(&eqs_lock);
+		for (i = 0; i < neqs; i++)
+			if (eqs[i].destroyed && eqs[i].refs == 0) {
+				q      = eqs[i].q;
+				eqs[i]     = eqs[--neqs];
+				break;
+			}
+		if (q == NULL && neqs == 0) {
+			pthread_mutex_unlock(&eqs_lock);
+			return;
+		}
+		pthread_mutex_unlock(&eqs_lock);
+		if (q != NULL)
+			end_queue(q);
+		else
+			sched_yield(); /* a poll still holds one: it is waking */
+	}
+}
+
 int
 daos_eq_create(daos_handle_t *eqh)
 {
@@ -392,19 +452,7 @@ daos_eq_destroy(daos_handle_t eqh, int flags)
 	}
 	/* What was queued or running ends (aborted, or refused by the core
 	 * as the queue is gone) and is pushed; then the core is done with q. */
-	while (__atomic_load_n(&q->outstanding, SEQ) > 0 || __atomic_load_n(&q->handing, SEQ) > 0)
-		sched_yield();
-	pthread_mutex_lock(&q->lock);
-	take(q);
-	while (q->head != 0) {
-		daos_event_t *ev = (daos_event_t *)(uintptr_t)q->head;
-
-		unlist(q, ev);
-		__atomic_store_n(&words(ev)[DGO_EV_STATE], DGO_EV_READY, SEQ);
-	}
-	pthread_mutex_unlock(&q->lock);
-	pthread_mutex_destroy(&q->lock);
-	free(q);
+	end_queue(q);
 	return 0;
 }
 

@@ -120,8 +120,12 @@ daos_init(void)
 int
 daos_fini(void)
 {
+	int rc;
+
 	CORE(o);
-	return o->fini();
+	rc = o->fini();
+	dgo_ring_after_fini();
+	return rc;
 }
 
 /* Event queues and events: eq.c. */

@@ -1485,6 +1485,32 @@ test_teardown(void **state)
 	assert_int_equal(daos_fini(), -DER_UNINIT);
 }
 
+/* test_fini_ends_queues: the last daos_fini ends every event queue, C
+ * side included: after a new daos_init the old handle is gone for polls
+ * and destroys alike, and new queues work. */
+static void
+test_fini_ends_queues(void **state)
+{
+	daos_handle_t eqh, eqh2;
+	daos_event_t  ev, *got[1];
+
+	(void)state;
+	assert_int_equal(daos_init(), 0);
+	assert_int_equal(daos_eq_create(&eqh), 0);
+	assert_int_equal(daos_event_init(&ev, eqh, NULL), 0);
+	assert_int_equal(daos_eq_poll(eqh, 0, DAOS_EQ_NOWAIT, 1, got), 0);
+	assert_int_equal(daos_fini(), 0);
+	assert_int_equal(daos_eq_poll(eqh, 0, DAOS_EQ_NOWAIT, 1, got), -DER_NONEXIST);
+
+	assert_int_equal(daos_init(), 0);
+	assert_int_equal(daos_eq_poll(eqh, 0, DAOS_EQ_NOWAIT, 1, got), -DER_NONEXIST);
+	assert_int_equal(daos_eq_destroy(eqh, 0), -DER_NONEXIST);
+	assert_int_equal(daos_eq_create(&eqh2), 0);
+	assert_int_equal(daos_eq_poll(eqh2, 0, DAOS_EQ_NOWAIT, 1, got), 0);
+	assert_int_equal(daos_eq_destroy(eqh2, 0), 0);
+	assert_int_equal(daos_fini(), 0);
+}
+
 int
 main(void)
 {
@@ -1511,6 +1537,7 @@ main(void)
 	    cmocka_unit_test(test_fetch_iom),
 	    cmocka_unit_test(test_array_sharing),
 	    cmocka_unit_test(test_teardown),
+	    cmocka_unit_test(test_fini_ends_queues),
 	};
 
 	if (getenv("DAOS_POOL_TARGETS") != NULL)
