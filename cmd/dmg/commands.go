@@ -41,7 +41,8 @@ func output(cmd *cobra.Command, g *globals, resp any, errs map[string]hostError,
 	failed := hostsFailed(errs)
 	if g.json {
 		if failed != nil {
-			return failed // the envelope carries the error
+			// The envelope carries what the others answered and the error.
+			return cmdutil.WithResponse(resp, failed)
 		}
 		return cmdutil.WriteJSON(cmd.OutOrStdout(), resp, nil)
 	}

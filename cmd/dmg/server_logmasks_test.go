@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,6 +97,29 @@ func TestServerSetLogMasks(t *testing.T) {
 	out, rc = run(t, "-l", a2, "-i", "-j", "server", "set-logmasks", "-m", "INFO")
 	require.Equal(t, 1, rc, out)
 	require.Contains(t, out, "engine 1 is not running")
+
+	// In JSON the envelope keeps what the answering host said beside the
+	// error, as DAOS's dmg prints it.
+	out, rc = run(t, "-l", hosts, "-i", "-j", "server", "set-logmasks", "-m", "INFO")
+	require.Equal(t, 1, rc, out)
+	env.Response.HostErrors, env.Response.HostLogMasks, env.Error = nil, nil, nil
+	require.NoError(t, json.Unmarshal([]byte(firstJSON(out)), &env), out)
+	require.NotNil(t, env.Error)
+	require.Contains(t, *env.Error, "engine 1 is not running")
+	require.Equal(t, -1025, env.Status)
+	require.Contains(t, env.Response.HostErrors, a2)
+	require.Equal(t, []engineMasks{{Index: 0, Masks: "INFO"}}, env.Response.HostLogMasks[a1].Engines)
+}
+
+// firstJSON is the JSON document at the start of out (the envelope on
+// stdout, before the error line a failing command adds on stderr).
+func firstJSON(out string) string {
+	dec := json.NewDecoder(strings.NewReader(out))
+	var raw json.RawMessage
+	if err := dec.Decode(&raw); err != nil {
+		return out
+	}
+	return string(raw)
 }
 
 func TestServerSetLogMasksFlags(t *testing.T) {

@@ -42,14 +42,14 @@ func Status(err error) int {
 	return derMisc
 }
 
-// WriteJSON prints the envelope for a response or an error, indented by two
-// spaces and followed by a newline.
+// WriteJSON prints the envelope for a response, an error or both (what
+// the hosts that answered said, and why the others did not), indented by
+// two spaces and followed by a newline.
 func WriteJSON(w io.Writer, response any, err error) error {
 	env := envelope{Response: response, Status: Status(err)}
 	if err != nil {
 		msg := err.Error()
 		env.Error = &msg
-		env.Response = nil
 	}
 	data, mErr := json.MarshalIndent(env, "", "  ")
 	if mErr != nil {
@@ -58,6 +58,25 @@ func WriteJSON(w io.Writer, response any, err error) error {
 	_, wErr := fmt.Fprintf(w, "%s\n", data)
 	return wErr
 }
+
+// WithResponse is err carrying the response a command still has to show
+// (a fan-out that some hosts answered): under --json the envelope holds
+// both, with the error's status, as DAOS's tools print them; in text the
+// command prints the response itself. nil when err is nil.
+func WithResponse(response any, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &withResponse{resp: response, err: err}
+}
+
+type withResponse struct {
+	resp any
+	err  error
+}
+
+func (e *withResponse) Error() string { return e.err.Error() }
+func (e *withResponse) Unwrap() error { return e.err }
 
 // Printer sends a command's result either as text or as the JSON envelope,
 // depending on the tool's --json flag.
@@ -116,7 +135,12 @@ func Execute(root *cobra.Command, args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	if wantsJSON(root, args) {
-		if jErr := WriteJSON(stdout, nil, err); jErr != nil {
+		var partial *withResponse
+		var resp any
+		if errors.As(err, &partial) {
+			resp = partial.resp
+		}
+		if jErr := WriteJSON(stdout, resp, err); jErr != nil {
 			fmt.Fprintf(stderr, "%s: %v\n", root.Name(), jErr)
 		}
 	}

@@ -28,6 +28,12 @@ func run(t *testing.T, args ...string) (stdout, stderr string, code int) {
 			return fmt.Errorf("looking up pool: %w", derErr(-1005))
 		},
 	})
+	root.AddCommand(&cobra.Command{
+		Use: "partial",
+		RunE: func(*cobra.Command, []string) error {
+			return WithResponse(map[string]any{"answered": []string{"h1"}}, fmt.Errorf("some hosts failed: h2: %w", derErr(-1020)))
+		},
+	})
 	var out, errOut bytes.Buffer
 	code = Execute(root, args, &out, &errOut)
 	return out.String(), errOut.String(), code
@@ -67,6 +73,19 @@ func TestErrorCarriesDerCode(t *testing.T) {
 	require.EqualValues(t, -1005, m["status"])
 	require.Contains(t, m["error"], "looking up pool")
 	require.Contains(t, errOut, "tool: looking up pool")
+}
+
+// TestPartialResponseInEnvelope: a command that has a response and an
+// error (some hosts failed) shows both under --json, and fails.
+func TestPartialResponseInEnvelope(t *testing.T) {
+	out, errOut, code := run(t, "-j", "partial")
+	require.Equal(t, 1, code)
+	m := decode(t, out)
+	require.EqualValues(t, -1020, m["status"])
+	require.Contains(t, m["error"], "some hosts failed: h2")
+	require.Equal(t, map[string]any{"answered": []any{"h1"}}, m["response"])
+	require.Contains(t, errOut, "tool: some hosts failed")
+	require.NoError(t, WithResponse("x", nil))
 }
 
 func TestFlagErrorUnderJSONStillEnvelope(t *testing.T) {
