@@ -31,8 +31,8 @@ type session struct {
 
 	ctrlLock writeLock
 	bulkLock writeLock
-	wbuf     []byte          // control frame staging; guarded by ctrlLock
-	raw      syscall.RawConn // ctrl's, for writeSmall; guarded by ctrlLock
+	wbuf     []byte    // control frame staging; guarded by ctrlLock
+	rawW     rawWriter // writeSmall's; guarded by ctrlLock
 
 	// The control connection is read by whoever holds rdTok: the
 	// background reader, or a caller waiting for a reply (Await), which
@@ -368,7 +368,8 @@ func (s *session) Await(ctx context.Context, ready <-chan struct{}) bool {
 // socket is non-blocking, so the call cannot block: when it is full the
 // goroutine waits in the poller as any write would.
 func (s *session) writeSmall(b []byte) error {
-	if s.raw == nil {
+	w := &s.rawW
+	if w.conn == nil {
 		sc, ok := s.ctrl.(syscall.Conn)
 		if !ok {
 			_, err := s.ctrl.Write(b)
@@ -378,27 +379,41 @@ func (s *session) writeSmall(b []byte) error {
 		if err != nil {
 			return err
 		}
-		s.raw = rc
+		w.conn = rc
+		w.fn = w.write // made once: a closure per call would be allocated
 	}
-	var werr error
-	err := s.raw.Write(func(fd uintptr) bool {
-		for len(b) > 0 {
-			n, _, e := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
-			switch e {
-			case 0:
-				b = b[n:]
-			case syscall.EINTR:
-			case syscall.EAGAIN:
-				return false
-			default:
-				werr = e
-				return true
-			}
-		}
-		return true
-	})
+	w.b, w.err = b, nil
+	err := w.conn.Write(w.fn)
+	w.b = nil
 	if err != nil {
 		return err
 	}
-	return werr
+	return w.err
+}
+
+// rawWriter is writeSmall's state, guarded by the session's ctrlLock.
+type rawWriter struct {
+	conn syscall.RawConn
+	fn   func(fd uintptr) bool
+	b    []byte // what is left to write
+	err  error
+}
+
+// write is the RawConn.Write callback: false asks the poller to wait for
+// room, true ends the write (w.err says how).
+func (w *rawWriter) write(fd uintptr) bool {
+	for len(w.b) > 0 {
+		n, _, e := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&w.b[0])), uintptr(len(w.b)))
+		switch e {
+		case 0:
+			w.b = w.b[n:]
+		case syscall.EINTR:
+		case syscall.EAGAIN:
+			return false
+		default:
+			w.err = e
+			return true
+		}
+	}
+	return true
 }
