@@ -29,6 +29,13 @@ type Driver interface {
 // others), so it hands long work to another goroutine.
 type Handler func(from Peer, msg []byte)
 
+// Recycler is an Endpoint that takes back the memory of a message it
+// delivered, to deliver a later message in. The caller promises that
+// nothing refers to msg any more; the endpoint may ignore the offer.
+type Recycler interface {
+	Recycle(msg []byte)
+}
+
 // Endpoint is one local network endpoint: it has a URI peers reach it at,
 // connects to peers, and registers memory for bulk transfers. Its methods
 // are safe for concurrent use.

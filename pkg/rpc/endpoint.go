@@ -66,12 +66,15 @@ type CallOptions struct {
 // Endpoint is one fabric endpoint speaking the RPC protocol: it calls
 // peers and serves its registry's opcodes. Safe for concurrent use.
 type Endpoint struct {
-	fab     fabric.Endpoint
-	reg     *Registry
-	inline  int
-	timeout time.Duration
-	log     *slog.Logger
-	enc     sync.Pool // *Encoder
+	fab fabric.Endpoint
+	// recycler is fab when its provider takes messages back (set once
+	// fab is open; requests may arrive before).
+	recycler atomic.Pointer[recyclerRef]
+	reg      *Registry
+	inline   int
+	timeout  time.Duration
+	log      *slog.Logger
+	enc      sync.Pool // *Encoder
 
 	peersMu sync.Mutex
 	peers   map[fabric.URI]*peerSlot
@@ -174,8 +177,14 @@ func Listen(ctx context.Context, cfg Config) (*Endpoint, error) {
 		return nil, fmt.Errorf("rpc listen: %w", err)
 	}
 	e.fab = fab
+	if r, ok := fab.(fabric.Recycler); ok {
+		e.recycler.Store(&recyclerRef{r})
+	}
 	return e, nil
 }
+
+// recyclerRef holds a fabric.Recycler for atomic.Pointer.
+type recyclerRef struct{ r fabric.Recycler }
 
 // URI is where peers reach this endpoint.
 func (e *Endpoint) URI() fabric.URI { return e.fab.URI() }
@@ -539,12 +548,12 @@ func (e *Endpoint) deliver(from fabric.Peer, msg []byte) {
 			cancel()
 		}
 	case kindRequest:
-		e.dispatch(from, h, body)
+		e.dispatch(from, h, body, msg)
 	}
 }
 
 // dispatch starts a handler for a request, waiting for a free slot.
-func (e *Endpoint) dispatch(from fabric.Peer, h header, body []byte) {
+func (e *Endpoint) dispatch(from fabric.Peer, h header, body, msg []byte) {
 	// The request's eager bytes stay with the provider until the handler
 	// has returned: only it can pull them.
 	release := func() {}
@@ -552,6 +561,13 @@ func (e *Endpoint) dispatch(from fabric.Peer, h header, body []byte) {
 		if r := et.TakeEager(); r != nil {
 			release = r
 		}
+	}
+	// The message itself goes back to the provider once the reply has
+	// gone, when the handler only borrows it.
+	var recycle []byte
+	rr := e.recycler.Load()
+	if rr != nil && e.reg.borrowing(h.op) {
+		recycle = msg
 	}
 	if h.op >= reservedOps {
 		release()
@@ -604,7 +620,10 @@ func (e *Endpoint) dispatch(from fabric.Peer, h header, body []byte) {
 	in := &Incoming{ep: e, from: from, op: h.op, body: body}
 	select {
 	case e.slots <- struct{}{}:
-		j := serveJob{ctx: ctx, key: key, in: in, hd: hd, release: release}
+		j := serveJob{ctx: ctx, key: key, in: in, hd: hd, release: release, recycle: recycle}
+		if recycle != nil {
+			j.recycler = rr.r
+		}
 		select {
 		case e.jobs <- j:
 		default:
@@ -632,11 +651,13 @@ func (e *Endpoint) done(key servingKey) {
 
 // serveJob is a request handed to a handler goroutine.
 type serveJob struct {
-	ctx     context.Context
-	key     servingKey
-	in      *Incoming
-	hd      Handler
-	release func()
+	ctx      context.Context
+	key      servingKey
+	in       *Incoming
+	hd       Handler
+	release  func()
+	recycle  []byte // the request's message, for recycler after the reply
+	recycler fabric.Recycler
 }
 
 // handlerIdle is how long a handler goroutine waits for another request
@@ -651,6 +672,10 @@ func (e *Endpoint) handlerLoop(j serveJob) {
 	defer idle.Stop()
 	for {
 		e.serve(j.ctx, j.key, j.in, j.hd, j.release)
+		if j.recycle != nil {
+			j.recycler.Recycle(j.recycle)
+		}
+		j = serveJob{}
 		idle.Reset(handlerIdle)
 		select {
 		case j = <-e.jobs:

@@ -62,10 +62,11 @@ func Handle[Req any, PReq interface {
 }
 
 type opEntry struct {
-	name     string
-	h        Handler
-	inline   bool
-	internal bool
+	name      string
+	h         Handler
+	inline    bool
+	internal  bool
+	borrowing bool
 }
 
 // Registry maps opcodes to names and handlers. Fill it before Listen,
@@ -133,6 +134,27 @@ func (r *Registry) RegisterInline(op Opcode, name string, h Handler) error {
 	r.ops[op] = e
 	return nil
 }
+
+// RegisterBorrowing is Register for a handler that only borrows the
+// request's memory: nothing it or anything it calls keeps refers to the
+// request's bytes (decoded byte strings alias them) once it has returned,
+// so the endpoint may hand that memory to a later message after the reply
+// has gone. Meant for hot opcodes with large requests (object updates).
+func (r *Registry) RegisterBorrowing(op Opcode, name string, h Handler) error {
+	if h == nil {
+		return fmt.Errorf("register opcode %#x (%s): a borrowing opcode needs a handler", uint32(op), name)
+	}
+	if err := r.Register(op, name, h); err != nil {
+		return err
+	}
+	e := r.ops[op]
+	e.borrowing = true
+	r.ops[op] = e
+	return nil
+}
+
+// borrowing reports whether op was registered with RegisterBorrowing.
+func (r *Registry) borrowing(op Opcode) bool { return r != nil && r.ops[op].borrowing }
 
 // MustRegister is Register for static tables; it panics on a duplicate.
 func (r *Registry) MustRegister(op Opcode, name string, h Handler) {

@@ -296,7 +296,7 @@ func TestEagerWireRejects(t *testing.T) {
 	putCtrlHeader(frame, ctrlEager, ctrlEagerLen+1)
 	_, _, err = readCtrlFrame(bufioReader(frame), 1<<20)
 	require.ErrorIs(t, err, fabric.ErrMalformed)
-	_, _, err = newFrameReader(bufioReader(frame), 1<<20).next()
+	_, _, err = newFrameReader(bufioReader(frame), 1<<20, nil).next()
 	require.ErrorIs(t, err, fabric.ErrMalformed)
 }
 

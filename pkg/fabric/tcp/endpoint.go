@@ -147,6 +147,7 @@ type endpoint struct {
 	h      fabric.Handler
 	maxMsg int
 	ln     net.Listener
+	frames framePool // messages handed back by the receiver (Recycle)
 
 	mu       sync.Mutex
 	closed   bool
@@ -435,3 +436,7 @@ const ctrlReadBuffer = 64 << 10
 const bulkReadBuffer = 4 << 10
 
 func newBulkReader(c net.Conn) *bufio.Reader { return bufio.NewReaderSize(c, bulkReadBuffer) }
+
+// Recycle implements fabric.Recycler: msg's memory may carry a later
+// control message.
+func (e *endpoint) Recycle(msg []byte) { e.frames.put(msg) }

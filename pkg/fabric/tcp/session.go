@@ -72,7 +72,7 @@ func newSession(ep *endpoint, id uint64, remote string, ctrl net.Conn) *session 
 		ctrlLock:  make(writeLock, 1),
 		bulkLock:  make(writeLock, 1),
 		rdTok:     make(writeLock, 1),
-		fr:        newFrameReader(bufio.NewReaderSize(spin, ctrlReadBuffer), ep.maxMsg),
+		fr:        newFrameReader(bufio.NewReaderSize(spin, ctrlReadBuffer), ep.maxMsg, &ep.frames),
 		spin:      spin,
 		ops:       map[uint64]*bulkOp{},
 		slots:     make(chan struct{}, ep.drv.maxBulkOps()),

@@ -211,6 +211,7 @@ func parseBulkHeader(b []byte) (bulkHeader, error) {
 type frameReader struct {
 	r     *bufio.Reader
 	max   int
+	pool  *framePool // message memory; nil: a new slice each
 	hdr   [ctrlHeaderLen]byte
 	hn    int  // header bytes read
 	inMsg bool // header done, reading msg
@@ -219,8 +220,16 @@ type frameReader struct {
 	mn    int // payload bytes read
 }
 
-func newFrameReader(r *bufio.Reader, max int) *frameReader {
-	return &frameReader{r: r, max: max}
+func newFrameReader(r *bufio.Reader, max int, pool *framePool) *frameReader {
+	return &frameReader{r: r, max: max, pool: pool}
+}
+
+// alloc is the memory for an n-byte message.
+func (f *frameReader) alloc(n int) []byte {
+	if f.pool == nil || f.typ != ctrlMessage {
+		return make([]byte, n)
+	}
+	return f.pool.get(n)
 }
 
 // next returns the next frame, or the error that stopped it.
@@ -247,7 +256,7 @@ func (f *frameReader) next() (byte, []byte, error) {
 			default:
 				return 0, nil, fmt.Errorf("control frame of unknown type %d: %w", f.typ, fabric.ErrMalformed)
 			}
-			f.msg, f.mn, f.inMsg = make([]byte, n), 0, true
+			f.msg, f.mn, f.inMsg = f.alloc(int(n)), 0, true
 			break
 		}
 		n, err := f.r.Read(f.hdr[f.hn:])

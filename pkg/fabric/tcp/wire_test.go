@@ -220,7 +220,7 @@ func TestFrameReaderResumesAfterErrors(t *testing.T) {
 	bye := make([]byte, ctrlHeaderLen)
 	putCtrlHeader(bye, ctrlBye, 0)
 	stream = append(stream, bye...)
-	f := newFrameReader(bufio.NewReaderSize(&stutterReader{data: stream}, 16), 64)
+	f := newFrameReader(bufio.NewReaderSize(&stutterReader{data: stream}, 16), 64, &framePool{})
 	var got []string
 	interrupted := 0
 	for {

@@ -88,23 +88,31 @@ func (s *Service) Register(reg *rpc.Registry) error {
 		op   rpc.Opcode
 		name string
 		h    rpc.Handler
+		// borrow: the handler keeps nothing of the request once it has
+		// returned (VOS copies the keys and values it stores), so the
+		// request's memory can carry the next one (rpc.RegisterBorrowing).
+		borrow bool
 	}{
 		{objproto.OpUpdate, "obj_update", rpc.Handle(observed(s, "update", s.update,
-			func(r *objproto.UpdateReq) (uint32, int64) { return r.Target, r.Data.Len }))},
+			func(r *objproto.UpdateReq) (uint32, int64) { return r.Target, r.Data.Len })), true},
 		{objproto.OpFetch, "obj_fetch", rpc.Handle(observed(s, "fetch", s.fetch,
-			func(r *objproto.FetchReq) (uint32, int64) { return r.Target, r.Data.Len }))},
+			func(r *objproto.FetchReq) (uint32, int64) { return r.Target, r.Data.Len })), false},
 		{objproto.OpPunch, "obj_punch", rpc.Handle(observed(s, "punch", s.punch,
-			func(r *objproto.PunchReq) (uint32, int64) { return r.Target, 0 }))},
+			func(r *objproto.PunchReq) (uint32, int64) { return r.Target, 0 })), false},
 		{objproto.OpEnum, "obj_enum", rpc.Handle(observed(s, "enumerate", s.enum,
-			func(r *objproto.EnumReq) (uint32, int64) { return r.Target, 0 }))},
+			func(r *objproto.EnumReq) (uint32, int64) { return r.Target, 0 })), false},
 		{objproto.OpQueryKey, "obj_query_key", rpc.Handle(observed(s, "query_key", s.queryKey,
-			func(r *objproto.QueryKeyReq) (uint32, int64) { return r.Target, 0 }))},
+			func(r *objproto.QueryKeyReq) (uint32, int64) { return r.Target, 0 })), false},
 		{objproto.OpBatch, "obj_batch", rpc.Handle(observed(s, "batch", s.batch,
-			func(r *objproto.BatchReq) (uint32, int64) { return r.Target, 0 }))},
+			func(r *objproto.BatchReq) (uint32, int64) { return r.Target, 0 })), false},
 		// Each target's part is counted as its own query or punch.
-		{objproto.OpCollective, "obj_coll", rpc.Handle(s.collective)},
+		{objproto.OpCollective, "obj_coll", rpc.Handle(s.collective), false},
 	} {
-		if err := reg.Register(op.op, op.name, op.h); err != nil {
+		register := reg.Register
+		if op.borrow {
+			register = reg.RegisterBorrowing
+		}
+		if err := register(op.op, op.name, op.h); err != nil {
 			return fmt.Errorf("register object service: %w", err)
 		}
 	}
