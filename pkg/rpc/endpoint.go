@@ -601,6 +601,7 @@ func (e *Endpoint) dispatch(from fabric.Peer, h header, body, msg []byte) {
 		resp, err := hd(e.base, in)
 		release()
 		e.sendReply(from, h.id, resp, err)
+		in.replied()
 		e.handlers.Done()
 		return
 	}
@@ -694,6 +695,7 @@ func (e *Endpoint) serve(ctx context.Context, key servingKey, in *Incoming, hd H
 	e.done(key)
 	<-e.slots
 	e.sendReply(in.from, key.id, resp, err)
+	in.replied()
 }
 
 // sendReply encodes and sends a reply; one that exceeds the message limit

@@ -130,3 +130,26 @@ func TestBorrowedRequestsRecycled(t *testing.T) {
 	require.Eventually(t, func() bool { return rd.count() >= workers*each }, 5*time.Second, time.Millisecond)
 	require.Equal(t, workers*each, rd.count(), "every borrowing request is given back once")
 }
+
+// TestAfterReply: what a handler asks to run after its reply runs once
+// the reply has gone, after the caller can have it, for replies and
+// errors alike.
+func TestAfterReply(t *testing.T) {
+	ran := make(chan uint64, 4)
+	reg := NewRegistry()
+	require.NoError(t, reg.Register(opKeep, "after", Handle(func(_ context.Context, in *Incoming, req *echoMsg) (Message, error) {
+		in.AfterReply(func() { ran <- req.Seq })
+		if req.Seq == 2 {
+			return nil, fmt.Errorf("refused")
+		}
+		return req, nil
+	})))
+	srv := listen(t, "tcp", 0, reg)
+	cl := newClient(t, "tcp")
+	ctx := testCtx(t)
+	var out echoMsg
+	require.NoError(t, cl.Call(ctx, srv.URI(), opKeep, &echoMsg{Seq: 1, Data: []byte("x")}, &out))
+	require.Equal(t, uint64(1), recv(t, ctx, ran, "after reply 1"))
+	require.Error(t, cl.Call(ctx, srv.URI(), opKeep, &echoMsg{Seq: 2}, &out))
+	require.Equal(t, uint64(2), recv(t, ctx, ran, "after reply 2"))
+}

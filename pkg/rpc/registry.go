@@ -18,10 +18,24 @@ type Handler func(ctx context.Context, in *Incoming) (Message, error)
 
 // Incoming is one request being served.
 type Incoming struct {
-	ep   *Endpoint
-	from fabric.Peer
-	op   Opcode
-	body []byte
+	ep    *Endpoint
+	from  fabric.Peer
+	op    Opcode
+	body  []byte
+	after []func()
+}
+
+// AfterReply has fn run once the reply has been sent (or has failed to
+// be): for memory the reply refers to, such as a pooled buffer returned
+// as inline data. Only the handler's goroutine may call it.
+func (in *Incoming) AfterReply(fn func()) { in.after = append(in.after, fn) }
+
+// replied runs the AfterReply functions.
+func (in *Incoming) replied() {
+	for _, fn := range in.after {
+		fn()
+	}
+	in.after = nil
 }
 
 // Opcode is the request's opcode.

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/daos-go/daos/pkg/bufpool"
 	"github.com/daos-go/daos/pkg/fabric"
 )
 
@@ -147,7 +148,7 @@ type endpoint struct {
 	h      fabric.Handler
 	maxMsg int
 	ln     net.Listener
-	frames framePool // messages handed back by the receiver (Recycle)
+	frames bufpool.Pool // messages handed back by the receiver (Recycle)
 
 	mu       sync.Mutex
 	closed   bool
@@ -439,4 +440,4 @@ func newBulkReader(c net.Conn) *bufio.Reader { return bufio.NewReaderSize(c, bul
 
 // Recycle implements fabric.Recycler: msg's memory may carry a later
 // control message.
-func (e *endpoint) Recycle(msg []byte) { e.frames.put(msg) }
+func (e *endpoint) Recycle(msg []byte) { e.frames.Put(msg) }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/daos-go/daos/pkg/bufpool"
 	"github.com/daos-go/daos/pkg/fabric"
 )
 
@@ -211,7 +212,7 @@ func parseBulkHeader(b []byte) (bulkHeader, error) {
 type frameReader struct {
 	r     *bufio.Reader
 	max   int
-	pool  *framePool // message memory; nil: a new slice each
+	pool  *bufpool.Pool // message memory; nil: a new slice each
 	hdr   [ctrlHeaderLen]byte
 	hn    int  // header bytes read
 	inMsg bool // header done, reading msg
@@ -220,7 +221,7 @@ type frameReader struct {
 	mn    int // payload bytes read
 }
 
-func newFrameReader(r *bufio.Reader, max int, pool *framePool) *frameReader {
+func newFrameReader(r *bufio.Reader, max int, pool *bufpool.Pool) *frameReader {
 	return &frameReader{r: r, max: max, pool: pool}
 }
 
@@ -229,7 +230,7 @@ func (f *frameReader) alloc(n int) []byte {
 	if f.pool == nil || f.typ != ctrlMessage {
 		return make([]byte, n)
 	}
-	return f.pool.get(n)
+	return f.pool.Get(n)
 }
 
 // next returns the next frame, or the error that stopped it.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/daos-go/daos/pkg/bufpool"
 	"github.com/daos-go/daos/pkg/fabric"
 )
 
@@ -220,7 +221,7 @@ func TestFrameReaderResumesAfterErrors(t *testing.T) {
 	bye := make([]byte, ctrlHeaderLen)
 	putCtrlHeader(bye, ctrlBye, 0)
 	stream = append(stream, bye...)
-	f := newFrameReader(bufio.NewReaderSize(&stutterReader{data: stream}, 16), 64, &framePool{})
+	f := newFrameReader(bufio.NewReaderSize(&stutterReader{data: stream}, 16), 64, &bufpool.Pool{})
 	var got []string
 	interrupted := 0
 	for {

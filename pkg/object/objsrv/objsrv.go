@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/daos-go/daos/pkg/bufpool"
 	"github.com/daos-go/daos/pkg/daos"
 	"github.com/daos-go/daos/pkg/engine/target"
 	"github.com/daos-go/daos/pkg/hlc"
@@ -80,6 +81,9 @@ type Service struct {
 	Metrics Metrics
 
 	bufs sync.Pool
+	// small holds the buffers small fetches read into and reply from,
+	// given back once the reply has gone.
+	small bufpool.Pool
 }
 
 // Register adds the object opcodes to reg.
@@ -388,12 +392,13 @@ func (s *Service) fetch(ctx context.Context, in *rpc.Incoming, req *objproto.Fet
 	if !req.SizeOnly && total >= minPooled {
 		buf := s.buf(total)
 		defer s.put(buf)
-		bufs = make([][]byte, len(lens))
-		off := int64(0)
-		for i, n := range lens {
-			bufs[i] = buf[off : off+n : off+n]
-			off += n
-		}
+		bufs = cutBuf(buf, lens)
+	} else if !req.SizeOnly && total > 0 && total <= bufpool.Max {
+		// The reply carries these bytes (inline data) or they are pushed
+		// before the handler returns: the buffer goes back after the reply.
+		buf := s.small.Get(int(total))
+		in.AfterReply(func() { s.small.Put(buf) })
+		bufs = cutBuf(buf, lens)
 	}
 	// Large reads are pushed from the device's memory where VOS can hand
 	// it out (BeginFetch), saving the copy into the buffer; the extents
@@ -444,9 +449,10 @@ func (s *Service) fetch(ctx context.Context, in *rpc.Incoming, req *objproto.Fet
 			}
 			segs = appendSized(segs, data, lens[i])
 		}
-		if req.Data.Handle.IsZero() && bufs == nil && mf == nil && len(segs) == 1 && int64(len(segs[0])) <= req.Data.Len {
-			// One value in a buffer VOS made for this call: it goes into
-			// the reply as it is instead of through a copy.
+		if req.Data.Handle.IsZero() && total < minPooled && mf == nil && len(segs) == 1 && int64(len(segs[0])) <= req.Data.Len {
+			// One value in a buffer of this call's (VOS's, or a small
+			// one given back after the reply): it goes into the reply as
+			// it is instead of through a copy.
 			resp.Inline = segs[0]
 		} else {
 			inline, err := in.Push(ctx, rpc.Bulk{Len: req.Data.Len, Handle: req.Data.Handle, Inline: req.Data.Inline}, segs)
@@ -458,6 +464,17 @@ func (s *Service) fetch(ctx context.Context, in *rpc.Incoming, req *objproto.Fet
 	}
 	resp.HLC = s.Clock.Now()
 	return resp, nil
+}
+
+// cutBuf cuts buf into one slice per IOD, of the IODs' lengths.
+func cutBuf(buf []byte, lens []int64) [][]byte {
+	bufs := make([][]byte, len(lens))
+	off := int64(0)
+	for i, n := range lens {
+		bufs[i] = buf[off : off+n : off+n]
+		off += n
+	}
+	return bufs
 }
 
 // zeros pads the data of short values; it is only ever read.

@@ -402,19 +402,26 @@ func TestClockRefusals(t *testing.T) {
 	assert.True(t, errors.Is(err, daos.ErrHlcSync), "%v", err)
 }
 
-// TestLargeFetchesReuseNoStaleBytes: large fetches read into pooled
-// server memory; one after another, with holes, several IODs and a single
-// value shorter than the caller's room, each returns exactly what is
-// stored, never bytes left in the buffer by an earlier fetch.
-func TestLargeFetchesReuseNoStaleBytes(t *testing.T) {
+// TestFetchesReuseNoStaleBytes: fetches read into pooled server memory
+// (large ones into buffers kept by the service, small ones into buffers
+// given back after their inline reply); one after another, with holes,
+// several IODs and a single value shorter than the caller's room, each
+// returns exactly what is stored, never bytes left in the buffer by an
+// earlier fetch.
+func TestFetchesReuseNoStaleBytes(t *testing.T) {
+	for _, n := range []int{256 << 10, 2 << 10, 16 << 10} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) { testFetchesReuseNoStaleBytes(t, n) })
+	}
+}
+
+func testFetchesReuseNoStaleBytes(t *testing.T, n int) {
 	uri, _ := engine(t)
 	c := client(t)
 	ctx := context.Background()
 	s := objclient.Shard{URI: uri, Target: 0}
-	const n = 256 << 10
 	full := bytes.Repeat([]byte{0xab}, n)
-	arrIOD := func(name string, idx, nr uint64) daos.IOD {
-		return daos.IOD{Name: []byte(name), Type: daos.IODArray, Size: 1, Recxs: []daos.Recx{{Idx: idx, Nr: nr}}}
+	arrIOD := func(name string, idx, nr int) daos.IOD {
+		return daos.IOD{Name: []byte(name), Type: daos.IODArray, Size: 1, Recxs: []daos.Recx{{Idx: uint64(idx), Nr: uint64(nr)}}}
 	}
 	_, err := c.Update(ctx, s, hdr(7), []byte("full"), []daos.IOD{arrIOD("a", 0, n)}, [][]byte{full})
 	require.NoError(t, err)
