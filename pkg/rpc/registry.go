@@ -113,14 +113,20 @@ func (r *Registry) Register(op Opcode, name string, h Handler) error {
 // (see Endpoint.SetPeerKey), and refuses it on any other with
 // DER_NO_PERM before the handler runs or the body is decoded.
 func (r *Registry) RegisterInternal(op Opcode, name string, h Handler) error {
+	return r.registerWith(op, name, h, "an internal", func(e *opEntry) { e.internal = true })
+}
+
+// registerWith registers h and sets a property of its entry; what names
+// the kind of opcode in the error for a missing handler.
+func (r *Registry) registerWith(op Opcode, name string, h Handler, what string, set func(*opEntry)) error {
 	if h == nil {
-		return fmt.Errorf("register opcode %#x (%s): an internal opcode needs a handler", uint32(op), name)
+		return fmt.Errorf("register opcode %#x (%s): %s opcode needs a handler", uint32(op), name, what)
 	}
 	if err := r.Register(op, name, h); err != nil {
 		return err
 	}
 	e := r.ops[op]
-	e.internal = true
+	set(&e)
 	r.ops[op] = e
 	return nil
 }
@@ -137,16 +143,7 @@ func (r *Registry) Internal(op Opcode) bool {
 // the work to an executor that replies later, suits it). Its context has no
 // deadline and is never cancelled by the caller.
 func (r *Registry) RegisterInline(op Opcode, name string, h Handler) error {
-	if h == nil {
-		return fmt.Errorf("register opcode %#x (%s): an inline opcode needs a handler", uint32(op), name)
-	}
-	if err := r.Register(op, name, h); err != nil {
-		return err
-	}
-	e := r.ops[op]
-	e.inline = true
-	r.ops[op] = e
-	return nil
+	return r.registerWith(op, name, h, "an inline", func(e *opEntry) { e.inline = true })
 }
 
 // RegisterBorrowing is Register for a handler that only borrows the
@@ -155,16 +152,7 @@ func (r *Registry) RegisterInline(op Opcode, name string, h Handler) error {
 // so the endpoint may hand that memory to a later message after the reply
 // has gone. Meant for hot opcodes with large requests (object updates).
 func (r *Registry) RegisterBorrowing(op Opcode, name string, h Handler) error {
-	if h == nil {
-		return fmt.Errorf("register opcode %#x (%s): a borrowing opcode needs a handler", uint32(op), name)
-	}
-	if err := r.Register(op, name, h); err != nil {
-		return err
-	}
-	e := r.ops[op]
-	e.borrowing = true
-	r.ops[op] = e
-	return nil
+	return r.registerWith(op, name, h, "a borrowing", func(e *opEntry) { e.borrowing = true })
 }
 
 // borrowing reports whether op was registered with RegisterBorrowing.
