@@ -492,6 +492,7 @@ func (s *session) SendEager(ctx context.Context, msg []byte, handles []fabric.Bu
 		release()
 		return nil, s.why("send to", err)
 	}
+	s.tx.Add(1)
 	// Ids are taken in the order they go out: the peer checks they grow.
 	s.eager.mu.Lock()
 	for i, r := range regs {
@@ -503,7 +504,10 @@ func (s *session) SendEager(ctx context.Context, msg []byte, handles []fabric.Bu
 	}
 	s.eager.mu.Unlock()
 	putCtrlHeader(pre[len(pre)-ctrlHeaderLen:], ctrlMessage, len(msg))
-	err := writeAll(ctx, s.ctrl, net.Buffers{pre, msg})
+	err := s.flushLocked()
+	if err == nil {
+		err = writeAll(ctx, s.ctrl, net.Buffers{pre, msg})
+	}
 	s.ctrlLock.unlock()
 	if err != nil {
 		release()

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -33,6 +34,15 @@ type session struct {
 	bulkLock writeLock
 	wbuf     []byte    // control frame staging; guarded by ctrlLock
 	rawW     rawWriter // writeSmall's; guarded by ctrlLock
+	// pend holds small frames queued for the sender that set flushing,
+	// which writes them all with one system call; guarded by ctrlLock.
+	pend     []byte
+	flushing bool
+	batches  int // flushes of more than one frame, for tests
+	queued   int // frames in pend
+	// Message frames received and sent: their difference says whether
+	// other calls or handlers are under way on this session.
+	rx, tx atomic.Int64
 
 	// The control connection is read by whoever holds rdTok: the
 	// background reader, or a caller waiting for a reply (Await), which
@@ -155,8 +165,11 @@ func (s *session) close(err error) {
 	case s.ctrlLock <- struct{}{}:
 		var bye [ctrlHeaderLen]byte
 		putCtrlHeader(bye[:], ctrlBye, 0)
+		// Frames still queued go first.
+		out := append(s.pend, bye[:]...)
+		s.pend, s.flushing, s.queued = nil, false, 0
 		_ = s.ctrl.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
-		_, _ = s.ctrl.Write(bye[:])
+		_, _ = s.ctrl.Write(out)
 		s.ctrlLock.unlock()
 	default:
 	}
@@ -177,6 +190,14 @@ func (s *session) Close() error {
 const smallWrite = 64 << 10
 
 // Send writes one message frame.
+//
+// A small frame is queued, and the sender that finds no write coming
+// yields once before writing every frame queued by then with one system
+// call: replies that handlers finish together, and requests that callers
+// make together, share a write (on loopback each write also runs the
+// peer's TCP receive path and wakes its reader). A sender whose frame
+// another writes returns at once; if that write fails the session ends,
+// which its call then reports.
 func (s *session) Send(ctx context.Context, msg []byte) error {
 	if len(msg) > s.ep.maxMsg {
 		return fmt.Errorf("send %d bytes to %s: the limit is %d: %w", len(msg), s.remote, s.ep.maxMsg, fabric.ErrTooLarge)
@@ -185,7 +206,30 @@ func (s *session) Send(ctx context.Context, msg []byte) error {
 		return s.why("send to", err)
 	}
 	var err error
-	if len(msg) <= smallWrite {
+	// Requests of other calls not yet answered, or other requests being
+	// handled: someone else is likely to send soon.
+	others := s.rx.Load() - s.tx.Add(1)
+	if len(msg) <= smallWrite && (others < -1 || others > 0 || s.flushing) {
+		n := len(s.pend)
+		s.pend = append(s.pend, make([]byte, ctrlHeaderLen)...)
+		putCtrlHeader(s.pend[n:], ctrlMessage, len(msg))
+		s.pend = append(s.pend, msg...)
+		s.queued++
+		if s.flushing {
+			s.ctrlLock.unlock()
+			return nil
+		}
+		s.flushing = true
+		s.ctrlLock.unlock()
+		runtime.Gosched()
+		// The queued frames are others' too: write them whatever this
+		// caller's context says.
+		if err := s.ctrlLock.lock(context.Background(), s.done); err != nil {
+			return s.why("send to", err)
+		}
+		err = s.flushLocked()
+	} else if len(msg) <= smallWrite {
+		// Nobody else is sending or waiting: no reason to wait for them.
 		if s.wbuf == nil {
 			s.wbuf = make([]byte, ctrlHeaderLen, 512)
 		}
@@ -193,9 +237,11 @@ func (s *session) Send(ctx context.Context, msg []byte) error {
 		putCtrlHeader(s.wbuf, ctrlMessage, len(msg))
 		err = s.writeSmall(s.wbuf)
 	} else {
-		var hdr [ctrlHeaderLen]byte
-		putCtrlHeader(hdr[:], ctrlMessage, len(msg))
-		err = writeAll(ctx, s.ctrl, net.Buffers{hdr[:], msg})
+		if err = s.flushLocked(); err == nil {
+			var hdr [ctrlHeaderLen]byte
+			putCtrlHeader(hdr[:], ctrlMessage, len(msg))
+			err = writeAll(ctx, s.ctrl, net.Buffers{hdr[:], msg})
+		}
 	}
 	s.ctrlLock.unlock()
 	if err != nil {
@@ -207,6 +253,30 @@ func (s *session) Send(ctx context.Context, msg []byte) error {
 		return s.why("send to", errSessionDone)
 	}
 	return nil
+}
+
+// pendKeep is the queue capacity kept between flushes.
+const pendKeep = 256 << 10
+
+// flushLocked writes the queued small frames; the caller holds ctrlLock
+// and, before writing a frame of its own, calls it so frames go out in
+// the order they were sent.
+func (s *session) flushLocked() error {
+	s.flushing = false
+	if len(s.pend) == 0 {
+		return nil
+	}
+	if s.queued > 1 {
+		s.batches++
+	}
+	s.queued = 0
+	err := s.writeSmall(s.pend)
+	if cap(s.pend) > pendKeep {
+		s.pend = nil
+	} else {
+		s.pend = s.pend[:0]
+	}
+	return err
 }
 
 // writeAll writes bufs, which may take long, giving up (and so breaking the
@@ -305,6 +375,7 @@ func (s *session) readFrame() bool {
 		return true
 	}
 	s.eager.cur, s.eager.pending = s.eager.pending, nil
+	s.rx.Add(1)
 	s.ep.h(s, msg)
 	if cur := s.eager.cur; cur != nil {
 		s.eager.cur = nil

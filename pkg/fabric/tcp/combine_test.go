@@ -1,0 +1,115 @@
+package tcp
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"net"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// sendSession is a session on c with what Send and close need.
+func sendSession(c net.Conn) *session {
+	return &session{
+		ep:       &endpoint{maxMsg: 4 << 20},
+		ctrl:     c,
+		ctrlLock: make(writeLock, 1),
+		done:     make(chan struct{}),
+	}
+}
+
+// readFrames reads n frames from p as the peer's reader would.
+func readFrames(t *testing.T, p net.Conn, n int) (types []byte, msgs [][]byte) {
+	t.Helper()
+	fr := newFrameReader(bufio.NewReader(p), 8<<20, nil)
+	for range n {
+		typ, msg, err := fr.next()
+		require.NoError(t, err)
+		types = append(types, typ)
+		msgs = append(msgs, msg)
+	}
+	return types, msgs
+}
+
+// TestSendCombinesConcurrentFrames: while other requests are being handled
+// on a session (so more replies are coming), senders queue small frames
+// and one of them writes the queue; every frame arrives whole, each
+// sender's in the order it sent them, and some writes carried several.
+func TestSendCombinesConcurrentFrames(t *testing.T) {
+	c, p := connPair(t)
+	s := sendSession(c)
+	const senders, each = 16, 200
+	s.rx.Store(senders * each) // as many requests received as replies to come
+	var wg sync.WaitGroup
+	for w := range senders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				msg := make([]byte, 8+(w*each+i)%3000)
+				binary.LittleEndian.PutUint32(msg, uint32(w))
+				binary.LittleEndian.PutUint32(msg[4:], uint32(i))
+				if err := s.Send(context.Background(), msg); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	_, msgs := readFrames(t, p, senders*each)
+	wg.Wait()
+	next := make([]int, senders)
+	for _, m := range msgs {
+		w, i := binary.LittleEndian.Uint32(m), int(binary.LittleEndian.Uint32(m[4:]))
+		require.Equal(t, next[w], i, "sender %d's frames in order", w)
+		require.Len(t, m, 8+(int(w)*each+i)%3000)
+		next[w]++
+	}
+	require.Positive(t, s.batches, "no write carried more than one frame")
+}
+
+// TestSendAloneWritesAtOnce: with nothing else under way a frame is
+// written by its sender, not queued.
+func TestSendAloneWritesAtOnce(t *testing.T) {
+	c, p := connPair(t)
+	s := sendSession(c)
+	for i := range 3 {
+		require.NoError(t, s.Send(context.Background(), []byte(fmt.Sprint("call", i))))
+		require.Empty(t, s.pend)
+		require.False(t, s.flushing)
+		s.rx.Add(1) // its reply
+	}
+	_, msgs := readFrames(t, p, 3)
+	require.Equal(t, "call2", string(msgs[2]))
+}
+
+// TestQueuedFramesGoFirst: frames queued for a flush that has not
+// happened yet go out before a large frame and before the bye of a close.
+func TestQueuedFramesGoFirst(t *testing.T) {
+	c, p := connPair(t)
+	s := sendSession(c)
+	queue := func(msg string) {
+		n := len(s.pend)
+		s.pend = append(s.pend, make([]byte, ctrlHeaderLen)...)
+		putCtrlHeader(s.pend[n:], ctrlMessage, len(msg))
+		s.pend = append(s.pend, msg...)
+		s.queued++
+		s.flushing = true // its flusher has yielded
+	}
+	queue("small")
+	big := make([]byte, smallWrite+1)
+	big[0] = 'B'
+	require.NoError(t, s.Send(context.Background(), big))
+	queue("last")
+	s.close(fmt.Errorf("test done"))
+	types, msgs := readFrames(t, p, 4)
+	require.Equal(t, []byte{ctrlMessage, ctrlMessage, ctrlMessage, ctrlBye}, types)
+	require.Equal(t, "small", string(msgs[0]))
+	require.Equal(t, byte('B'), msgs[1][0])
+	require.Len(t, msgs[1], smallWrite+1)
+	require.Equal(t, "last", string(msgs[2]))
+}
