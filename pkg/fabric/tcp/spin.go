@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 // spinReader reads a connection. While spinning is on (a caller expects
@@ -53,14 +54,21 @@ func (r *spinReader) spinning() bool {
 // Read is net.Conn's Read, polling while spinning. Deadlines apply as
 // they do to the connection's own reads. Reads do not run concurrently
 // (the session's rdTok), so the poll's state lives in the reader.
+//
+// The read itself is a raw system call, as a non-blocking socket read
+// never blocks: the runtime's system-call bookkeeping would otherwise wake
+// its monitor thread from its idle sleep on almost every read of a
+// process that waits for its peers most of the time (an engine), a futex
+// wake-up per read.
 func (r *spinReader) Read(p []byte) (int, error) {
-	if r.rc == nil || len(p) == 0 || !r.spinning() {
+	if r.rc == nil || len(p) == 0 {
 		return r.c.Read(p)
 	}
 	if r.poll == nil {
 		r.poll = r.pollOnce // bound once: a method value allocates
 	}
-	r.p = p
+	// At most what a small write sends: the copy holds the processor.
+	r.p = p[:min(len(p), smallWrite)]
 	defer func() { r.p = nil }()
 	for {
 		r.n, r.rerr, r.polled = 0, nil, false
@@ -84,10 +92,10 @@ func (r *spinReader) Read(p []byte) (int, error) {
 // (data, an error, or an empty socket while still spinning: polled),
 // false waits for the socket to become readable.
 func (r *spinReader) pollOnce(fd uintptr) bool {
-	var err error
-	r.n, err = syscall.Read(int(fd), r.p)
+	n, _, err := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&r.p[0])), uintptr(len(r.p)))
+	r.n = int(n)
 	switch err {
-	case nil:
+	case 0:
 		return true
 	case syscall.EINTR:
 		r.polled = true
