@@ -103,6 +103,25 @@ func TestCRCMatchesStdlib(t *testing.T) {
 	}
 }
 
+// TestExportedCRCAcrossBackendSwitch: the exported functions, which pick
+// an implementation by length, agree with the standard library on both
+// sides of the switch, and when a CRC is chained across it.
+func TestExportedCRCAcrossBackendSwitch(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	buf := randomBytes(rng, 3<<16)
+	castagnoli, ecma := crc32.MakeTable(crc32.Castagnoli), crc64.MakeTable(crc64.ECMA)
+	for _, n := range []int{0, 1, 4096, 64<<10 - 1, 64 << 10, 64<<10 + 1, 3 << 16} {
+		p := buf[:n]
+		seed32, seed64 := rng.Uint32(), rng.Uint64()
+		want32, want64 := crc32.Update(seed32, castagnoli, p), crc64.Update(seed64, ecma, p)
+		require.Equal(t, want32, CRC32C(seed32, p), "crc32c len %d", n)
+		require.Equal(t, want64, CRC64(seed64, p), "crc64 len %d", n)
+		cut := n / 3
+		require.Equal(t, want32, CRC32C(CRC32C(seed32, p[:cut]), p[cut:]), "crc32c len %d cut %d", n, cut)
+		require.Equal(t, want64, CRC64(CRC64(seed64, p[:cut]), p[cut:]), "crc64 len %d cut %d", n, cut)
+	}
+}
+
 // stripe returns k random data cells and p parity cells encoded by c.
 func stripe(t testing.TB, rng *rand.Rand, c *Coder, size int) [][]byte {
 	cells := make([][]byte, c.k+c.p)
