@@ -748,7 +748,7 @@ type dfuseProc struct {
 // and waits until the mount is live.
 func startDfuse(ctx context.Context, bin, agentDir, pool, cont string) (*dfuseProc, error) {
 	exe := filepath.Join(bin, "dfuse")
-	if out, err := exec.CommandContext(ctx, "go", "build", "-o", exe, "github.com/daos-go/daos/cmd/dfuse").CombinedOutput(); err != nil {
+	if out, err := exec.CommandContext(ctx, "go", "build", "-tags", os.Getenv(systest.BuildTagsEnv), "-o", exe, "github.com/daos-go/daos/cmd/dfuse").CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("build dfuse: %w\n%s", err, out)
 	}
 	// Not under bin: removing bin while something were still mounted

@@ -47,7 +47,7 @@ func BuildLibdaos(ctx context.Context, libdir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	core := exec.CommandContext(ctx, "go", "build", "-buildmode=c-shared",
+	core := exec.CommandContext(ctx, "go", "build", "-buildmode=c-shared", "-tags", os.Getenv(BuildTagsEnv),
 		"-o", filepath.Join(libdir, "daos-go", "libdaos_core.so"), "./bindings/libdaos")
 	core.Dir = root
 	core.Env = append(os.Environ(), "CGO_CFLAGS=-O2 -g -DDAOS_GO_HEADERS="+sum)
