@@ -138,6 +138,11 @@ func (s *Service) PoolCreate(ctx context.Context, req *mgmtpb.PoolCreateReq) (*m
 	if err := s.checkSys(req.Sys); err != nil {
 		return nil, err
 	}
+	if system.IsUUID(req.Uuid) {
+		if p, err := s.o.DB.FindPool(strings.ToLower(req.Uuid)); err == nil {
+			return s.createAgain(ctx, req, p)
+		}
+	}
 	entry, ereq, err := s.planPool(req)
 	if err != nil {
 		return nil, grpcerr.ToStatus(err)
@@ -179,6 +184,46 @@ func (s *Service) PoolCreate(ctx context.Context, req *mgmtpb.PoolCreateReq) (*m
 		return nil, grpcerr.ToStatus(fmt.Errorf("pool create: record the created pool: %w", err))
 	}
 	resp.SvcReps, resp.TgtRanks, resp.TierBytes = entry.SvcReps, entry.Ranks, entry.TierBytes
+	return resp, nil
+}
+
+// createAgain answers a create whose pool UUID is in the directory
+// already. A caller's request can arrive twice (a server that forwards it
+// retries when the leader changes or its connection breaks; dmg asks the
+// next server when one does not answer), and the UUID is the caller's:
+// the same create again gets the first one's answer, once it has one.
+func (s *Service) createAgain(ctx context.Context, req *mgmtpb.PoolCreateReq, p system.PoolInfo) (*mgmtpb.PoolCreateResp, error) {
+	label := ""
+	for _, pr := range req.Properties {
+		if pr.GetNumber() == system.PoolPropLabel {
+			label = pr.GetStrval()
+		}
+	}
+	if label != p.Label {
+		return nil, grpcerr.Errorf(daos.ErrExist, "pool create: pool %s already exists (label %q)", p.UUID, p.Label)
+	}
+	// A create of it still running here: wait for its end.
+	for {
+		if _, busy := creating.Load(p.UUID); !busy {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return nil, grpcerr.ToStatus(fmt.Errorf("pool create: waiting for the create of pool %s already under way: %w", p.UUID, ctx.Err()))
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	p, err := s.o.DB.FindPool(p.UUID)
+	switch {
+	case err != nil:
+		return nil, grpcerr.ToStatus(fmt.Errorf("pool create: the create of pool %s already under way failed: %w", req.Uuid, err))
+	case p.State != system.PoolReady:
+		return nil, grpcerr.Errorf(daos.ErrBusy, "pool create: pool %s (label %q) was being created by a request that did not finish; destroy it (dmg pool destroy --force %s) and create it again", p.UUID, p.Label, p.Label)
+	}
+	resp := &mgmtpb.PoolCreateResp{SvcReps: p.SvcReps, TgtRanks: p.Ranks, TierBytes: p.TierBytes, MemFileBytes: p.MemFileBytes}
+	if len(p.SvcReps) > 0 {
+		resp.SvcLdr = p.SvcReps[0]
+	}
 	return resp, nil
 }
 

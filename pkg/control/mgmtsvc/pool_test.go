@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/proto"
@@ -208,6 +209,71 @@ func TestPoolDestroyStaleCreating(t *testing.T) {
 	defer creating.Delete(poolUUID)
 	_, err = s.PoolDestroy(ctx, &mgmtpb.PoolDestroyReq{Id: "half"})
 	require.Equal(t, daos.ErrBusy, derOf(err))
+}
+
+// TestPoolCreateAgain: the same create arriving twice (a forwarding server
+// or dmg retrying it) gets the first one's answer without a second create,
+// also when it comes while the first is still running; a create that did
+// not finish, or another label under the same UUID, is refused.
+func TestPoolCreateAgain(t *testing.T) {
+	s, eng := newPoolService(t)
+	ctx := context.Background()
+	eng.replies[drpc.MethodPoolCreate] = &mgmtpb.PoolCreateResp{SvcLdr: 1, SvcReps: []uint32{1, 0, 2}, TgtRanks: []uint32{0, 1, 2},
+		TierBytes: []uint64{600_000_000, 9_400_000_000}}
+	first, err := s.PoolCreate(ctx, createReq("tank"))
+	require.NoError(t, err)
+	eng.mu.Lock()
+	delete(eng.reqs, drpc.MethodPoolCreate)
+	eng.mu.Unlock()
+	again, err := s.PoolCreate(ctx, createReq("tank"))
+	require.NoError(t, err)
+	require.Equal(t, first.SvcReps, again.SvcReps)
+	require.Equal(t, first.TgtRanks, again.TgtRanks)
+	require.Equal(t, first.TierBytes, again.TierBytes)
+	require.Equal(t, uint32(1), again.SvcLdr)
+	require.False(t, eng.req(t, drpc.MethodPoolCreate, &mgmtpb.PoolCreateReq{}), "no second create reached the engine")
+	_, err = s.PoolCreate(ctx, createReq("other"))
+	require.Equal(t, daos.ErrExist, derOf(err), "%v", err)
+	require.Contains(t, err.Error(), `label "tank"`)
+
+	// Still being created here: the repeat waits for the first's end.
+	const second = "22222222-2222-3333-4444-555555555555"
+	entry := system.PoolInfo{UUID: second, Label: "pond", Ranks: []uint32{0}, SvcReps: []uint32{0}, TierBytes: []uint64{1 << 30, 0}}
+	_, err = s.replica().Apply(ctx, &system.Command{Op: system.OpPoolAdd, Pool: &entry})
+	require.NoError(t, err)
+	creating.Store(second, true)
+	done := make(chan error, 1)
+	go func() {
+		r := createReq("pond")
+		r.Uuid = second
+		_, err := s.PoolCreate(ctx, r)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("the repeat answered (%v) while the first create was running", err)
+	case <-time.After(150 * time.Millisecond):
+	}
+	entry.State = system.PoolReady
+	_, err = s.replica().Apply(ctx, &system.Command{Op: system.OpPoolUpdate, Pool: &entry})
+	require.NoError(t, err)
+	creating.Delete(second)
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the repeat still waits after the first create ended")
+	}
+
+	// Left in Creating by a create that is not running any more.
+	const third = "33333333-2222-3333-4444-555555555555"
+	_, err = s.replica().Apply(ctx, &system.Command{Op: system.OpPoolAdd, Pool: &system.PoolInfo{UUID: third, Label: "half"}})
+	require.NoError(t, err)
+	r := createReq("half")
+	r.Uuid = third
+	_, err = s.PoolCreate(ctx, r)
+	require.Equal(t, daos.ErrBusy, derOf(err), "%v", err)
+	require.Contains(t, err.Error(), "did not finish")
 }
 
 func TestPoolCreatePlan(t *testing.T) {
