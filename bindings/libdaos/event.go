@@ -82,10 +82,38 @@ func dispatch(r *C.struct_dgo_ring, f *os.File) {
 	idle := (*uint32)(unsafe.Pointer(&r.idle))
 	var buf [8]byte
 	var batch []*C.daos_event_t
+	// The eventfd is read with a raw system call (it never blocks: an
+	// empty one parks this goroutine in the poller), as the runtime's
+	// system-call bookkeeping would wake its monitor thread in a process
+	// that mostly waits, a futex wake-up per batch.
+	rc, err := f.SyscallConn()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "libdaos: the submission eventfd: %v; asynchronous I/O stops\n", err)
+		return
+	}
+	var rerr syscall.Errno
+	readEvent := func(fd uintptr) bool {
+		_, _, rerr = syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)))
+		return rerr != syscall.EAGAIN
+	}
+	read := func() error {
+		for {
+			if err := rc.Read(readEvent); err != nil {
+				return err
+			}
+			switch rerr {
+			case 0:
+				return nil
+			case syscall.EINTR:
+				continue
+			}
+			return rerr
+		}
+	}
 	for {
 		atomic.StoreUint32(idle, 1)
 		if atomic.LoadPointer(head) == nil {
-			if _, err := f.Read(buf[:]); err != nil {
+			if err := read(); err != nil {
 				fmt.Fprintf(os.Stderr, "libdaos: reading the submission eventfd: %v; asynchronous I/O stops\n", err)
 				return
 			}
