@@ -113,3 +113,31 @@ func TestQueuedFramesGoFirst(t *testing.T) {
 	require.Len(t, msgs[1], smallWrite+1)
 	require.Equal(t, "last", string(msgs[2]))
 }
+
+// TestSendQueueBounded: while the sender that queued first has yielded
+// and not come back, the others' frames are written once pendFlushAt bytes
+// are queued, by the sender that gets there, so the queue stays bounded;
+// what is left goes with the yielded sender's flush, all in order.
+func TestSendQueueBounded(t *testing.T) {
+	c, p := connPair(t)
+	s := sendSession(c)
+	const frames, size = 42, 60 << 10 // five frames pass pendFlushAt: two are left
+	s.rx.Store(frames + 1)
+	s.flushing = true // a sender has queued nothing yet and yielded
+	for i := range frames {
+		msg := make([]byte, size)
+		binary.LittleEndian.PutUint32(msg, uint32(i))
+		require.NoError(t, s.Send(context.Background(), msg))
+		require.Less(t, len(s.pend), pendFlushAt, "frame %d: %d bytes queued", i, len(s.pend))
+	}
+	require.NotEmpty(t, s.pend, "the rest waits for the yielded sender")
+	require.NoError(t, s.ctrlLock.lock(context.Background(), s.done))
+	require.NoError(t, s.flushLocked()) // it comes back
+	s.ctrlLock.unlock()
+	_, msgs := readFrames(t, p, frames)
+	for i, m := range msgs {
+		require.Len(t, m, size)
+		require.Equal(t, uint32(i), binary.LittleEndian.Uint32(m), "frames in order")
+	}
+	require.LessOrEqual(t, s.largest, pendFlushAt+ctrlHeaderLen+size, "a write of %d bytes", s.largest)
+}

@@ -39,6 +39,7 @@ type session struct {
 	pend     []byte
 	flushing bool
 	batches  int // flushes of more than one frame, for tests
+	largest  int // the largest flush, for tests
 	queued   int // frames in pend
 	// Message frames received and sent: their difference says whether
 	// other calls or handlers are under way on this session.
@@ -215,19 +216,26 @@ func (s *session) Send(ctx context.Context, msg []byte) error {
 		putCtrlHeader(s.pend[n:], ctrlMessage, len(msg))
 		s.pend = append(s.pend, msg...)
 		s.queued++
-		if s.flushing {
+		switch {
+		case s.flushing && len(s.pend) < pendFlushAt:
 			s.ctrlLock.unlock()
 			return nil
+		case s.flushing:
+			// Enough is queued: write it now rather than let the queue
+			// grow with the number of senders (the sender that yielded
+			// still comes, and finds the rest).
+			err = s.writePendLocked()
+		default:
+			s.flushing = true
+			s.ctrlLock.unlock()
+			runtime.Gosched()
+			// The queued frames are others' too: write them whatever
+			// this caller's context says.
+			if err := s.ctrlLock.lock(context.Background(), s.done); err != nil {
+				return s.why("send to", err)
+			}
+			err = s.flushLocked()
 		}
-		s.flushing = true
-		s.ctrlLock.unlock()
-		runtime.Gosched()
-		// The queued frames are others' too: write them whatever this
-		// caller's context says.
-		if err := s.ctrlLock.lock(context.Background(), s.done); err != nil {
-			return s.why("send to", err)
-		}
-		err = s.flushLocked()
 	} else if len(msg) <= smallWrite {
 		// Nobody else is sending or waiting: no reason to wait for them.
 		if s.wbuf == nil {
@@ -255,21 +263,30 @@ func (s *session) Send(ctx context.Context, msg []byte) error {
 	return nil
 }
 
-// pendKeep is the queue capacity kept between flushes.
-const pendKeep = 256 << 10
+// pendKeep is the queue capacity kept between flushes; a sender that
+// finds pendFlushAt bytes queued writes them itself.
+const (
+	pendKeep    = 512 << 10
+	pendFlushAt = 256 << 10
+)
 
 // flushLocked writes the queued small frames; the caller holds ctrlLock
 // and, before writing a frame of its own, calls it so frames go out in
 // the order they were sent.
 func (s *session) flushLocked() error {
 	s.flushing = false
+	return s.writePendLocked()
+}
+
+// writePendLocked writes the queued frames; the caller holds ctrlLock.
+func (s *session) writePendLocked() error {
 	if len(s.pend) == 0 {
 		return nil
 	}
 	if s.queued > 1 {
 		s.batches++
 	}
-	s.queued = 0
+	s.queued, s.largest = 0, max(s.largest, len(s.pend))
 	err := s.writeSmall(s.pend)
 	if cap(s.pend) > pendKeep {
 		s.pend = nil
