@@ -56,6 +56,9 @@ func readOnlyConfigs(t *testing.T) map[string]StoreConfig {
 			Options: Options{SCMBytes: 32 << 20, NVMeBytes: 8 << 20}},
 		"file": {Dir: t.TempDir(), LogMode: LogFile, LogBytes: 256 << 10, NVMePath: filepath.Join(t.TempDir(), "nvme"),
 			Options: Options{SCMBytes: 32 << 20, NVMeBytes: 8 << 20}},
+		// NVMe on RAM, which read-write pools read through a mapping.
+		"pmem+ramnvme": {Dir: shmDir(t), LogMode: LogPMem, LogBytes: 256 << 10, NVMePath: filepath.Join(shmDir(t), "nvme"),
+			Options: Options{SCMBytes: 32 << 20, NVMeBytes: 8 << 20}},
 	}
 }
 
