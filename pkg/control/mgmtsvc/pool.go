@@ -148,7 +148,13 @@ func (s *Service) PoolCreate(ctx context.Context, req *mgmtpb.PoolCreateReq) (*m
 		return nil, grpcerr.ToStatus(err)
 	}
 	if _, busy := creating.LoadOrStore(entry.UUID, true); busy {
-		return nil, grpcerr.Errorf(daos.ErrBusy, "pool %s is already being created", entry.UUID)
+		// The same request again before the first added its entry: once
+		// that one ends, this is a repeat of a create that succeeded or a
+		// new try after one that failed.
+		if err := waitCreate(ctx, entry.UUID); err != nil {
+			return nil, err
+		}
+		return s.PoolCreate(ctx, req)
 	}
 	defer creating.Delete(entry.UUID)
 	if err := s.poolCmd(ctx, r, system.OpPoolAdd, entry); err != nil {
@@ -202,29 +208,37 @@ func (s *Service) createAgain(ctx context.Context, req *mgmtpb.PoolCreateReq, p 
 	if label != p.Label {
 		return nil, grpcerr.Errorf(daos.ErrExist, "pool create: pool %s already exists (label %q)", p.UUID, p.Label)
 	}
-	// A create of it still running here: wait for its end.
-	for {
-		if _, busy := creating.Load(p.UUID); !busy {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return nil, grpcerr.ToStatus(fmt.Errorf("pool create: waiting for the create of pool %s already under way: %w", p.UUID, ctx.Err()))
-		case <-time.After(50 * time.Millisecond):
-		}
+	if err := waitCreate(ctx, p.UUID); err != nil {
+		return nil, err
 	}
 	p, err := s.o.DB.FindPool(p.UUID)
 	switch {
 	case err != nil:
 		return nil, grpcerr.ToStatus(fmt.Errorf("pool create: the create of pool %s already under way failed: %w", req.Uuid, err))
+	case p.State == system.PoolDestroying:
+		return nil, grpcerr.Errorf(daos.ErrBusy, "pool create: pool %s (label %q) is being destroyed", p.UUID, p.Label)
 	case p.State != system.PoolReady:
-		return nil, grpcerr.Errorf(daos.ErrBusy, "pool create: pool %s (label %q) was being created by a request that did not finish; destroy it (dmg pool destroy --force %s) and create it again", p.UUID, p.Label, p.Label)
+		return nil, grpcerr.Errorf(daos.ErrBusy, "pool create: pool %s (label %q) was being created by a request that did not finish here (another leader's may still be running); when it is not, destroy it (dmg pool destroy --force %s) and create it again", p.UUID, p.Label, p.Label)
 	}
 	resp := &mgmtpb.PoolCreateResp{SvcReps: p.SvcReps, TgtRanks: p.Ranks, TierBytes: p.TierBytes, MemFileBytes: p.MemFileBytes}
 	if len(p.SvcReps) > 0 {
 		resp.SvcLdr = p.SvcReps[0]
 	}
 	return resp, nil
+}
+
+// waitCreate waits until no create of pool uuid runs on this server.
+func waitCreate(ctx context.Context, uuid string) error {
+	for {
+		if _, busy := creating.Load(uuid); !busy {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return grpcerr.ToStatus(fmt.Errorf("pool create: waiting for the create of pool %s already under way: %w", uuid, ctx.Err()))
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // planPool checks a create request against the directory and the

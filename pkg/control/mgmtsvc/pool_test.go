@@ -265,11 +265,48 @@ func TestPoolCreateAgain(t *testing.T) {
 		t.Fatal("the repeat still waits after the first create ended")
 	}
 
+	// Again before the first create added its entry: it waits too.
+	const early = "44444444-2222-3333-4444-555555555555"
+	creating.Store(early, true)
+	go func() {
+		r := createReq("lake")
+		r.Uuid = early
+		_, err := s.PoolCreate(ctx, r)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("the early repeat answered (%v) while the first create was running", err)
+	case <-time.After(150 * time.Millisecond):
+	}
+	lake := system.PoolInfo{UUID: early, Label: "lake", State: system.PoolReady, Ranks: []uint32{0}, SvcReps: []uint32{0}}
+	_, err = s.replica().Apply(ctx, &system.Command{Op: system.OpPoolAdd, Pool: &lake})
+	require.NoError(t, err)
+	_, err = s.replica().Apply(ctx, &system.Command{Op: system.OpPoolUpdate, Pool: &lake})
+	require.NoError(t, err)
+	creating.Delete(early)
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the early repeat still waits after the first create ended")
+	}
+
+	// Being destroyed.
+	lake.State = system.PoolDestroying
+	_, err = s.replica().Apply(ctx, &system.Command{Op: system.OpPoolUpdate, Pool: &lake})
+	require.NoError(t, err)
+	r := createReq("lake")
+	r.Uuid = early
+	_, err = s.PoolCreate(ctx, r)
+	require.Equal(t, daos.ErrBusy, derOf(err), "%v", err)
+	require.Contains(t, err.Error(), "being destroyed")
+
 	// Left in Creating by a create that is not running any more.
 	const third = "33333333-2222-3333-4444-555555555555"
 	_, err = s.replica().Apply(ctx, &system.Command{Op: system.OpPoolAdd, Pool: &system.PoolInfo{UUID: third, Label: "half"}})
 	require.NoError(t, err)
-	r := createReq("half")
+	r = createReq("half")
 	r.Uuid = third
 	_, err = s.PoolCreate(ctx, r)
 	require.Equal(t, daos.ErrBusy, derOf(err), "%v", err)
