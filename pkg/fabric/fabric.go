@@ -36,6 +36,13 @@ type Recycler interface {
 	Recycle(msg []byte)
 }
 
+// Unanswered is a Peer that wants to know when a message it delivered
+// gets no message back (a cancellation, one dropped as malformed), to
+// keep count of the exchanges under way with the peer.
+type Unanswered interface {
+	Unanswered()
+}
+
 // Endpoint is one local network endpoint: it has a URI peers reach it at,
 // connects to peers, and registers memory for bulk transfers. Its methods
 // are safe for concurrent use.

@@ -528,6 +528,7 @@ func (e *Endpoint) deliver(from fabric.Peer, msg []byte) {
 	h, body, err := parseHeader(msg)
 	if err != nil {
 		e.log.Warn("dropping malformed message", "peer", from.String(), "err", err)
+		unanswered(from)
 		return
 	}
 	switch h.kind {
@@ -541,6 +542,7 @@ func (e *Endpoint) deliver(from fabric.Peer, msg []byte) {
 			pc.done <- struct{}{}
 		}
 	case kindCancel:
+		unanswered(from)
 		e.servingMu.Lock()
 		cancel := e.serving[servingKey{from, h.id}]
 		e.servingMu.Unlock()
@@ -549,6 +551,13 @@ func (e *Endpoint) deliver(from fabric.Peer, msg []byte) {
 		}
 	case kindRequest:
 		e.dispatch(from, h, body, msg)
+	}
+}
+
+// unanswered tells the provider that a message from p gets no reply.
+func unanswered(p fabric.Peer) {
+	if u, ok := p.(fabric.Unanswered); ok {
+		u.Unanswered()
 	}
 }
 

@@ -141,3 +141,28 @@ func TestSendQueueBounded(t *testing.T) {
 	}
 	require.LessOrEqual(t, s.largest, pendFlushAt+ctrlHeaderLen+size, "a write of %d bytes", s.largest)
 }
+
+// TestSendAloneAfterUnansweredMessages: messages that get no reply
+// (cancellations sent or received) leave no trace in the count of
+// exchanges under way, so a lone call or reply afterwards still writes at
+// once.
+func TestSendAloneAfterUnansweredMessages(t *testing.T) {
+	c, p := connPair(t)
+	s := sendSession(c)
+	for range 5 { // cancellations sent: no replies come
+		require.NoError(t, s.Send(context.Background(), []byte("cancel")))
+	}
+	for range 5 { // cancellations received: the rpc layer says so
+		s.rx.Add(1)
+		s.Unanswered()
+	}
+	s.rx.Add(1) // a request
+	require.NoError(t, s.Send(context.Background(), []byte("reply")))
+	require.Empty(t, s.pend)
+	require.False(t, s.flushing)
+	require.NoError(t, s.Send(context.Background(), []byte("call")))
+	require.Empty(t, s.pend)
+	require.False(t, s.flushing)
+	_, msgs := readFrames(t, p, 7)
+	require.Equal(t, "call", string(msgs[6]))
+}

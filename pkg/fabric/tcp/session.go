@@ -41,8 +41,8 @@ type session struct {
 	batches  int // flushes of more than one frame, for tests
 	largest  int // the largest flush, for tests
 	queued   int // frames in pend
-	// Message frames received and sent: their difference says whether
-	// other calls or handlers are under way on this session.
+	// Message frames received, and sent or left unanswered: their
+	// difference is the requests being handled on this session.
 	rx, tx atomic.Int64
 
 	// The control connection is read by whoever holds rdTok: the
@@ -207,10 +207,11 @@ func (s *session) Send(ctx context.Context, msg []byte) error {
 		return s.why("send to", err)
 	}
 	var err error
-	// Requests of other calls not yet answered, or other requests being
-	// handled: someone else is likely to send soon.
-	others := s.rx.Load() - s.tx.Add(1)
-	if len(msg) <= smallWrite && (others < -1 || others > 0 || s.flushing) {
+	// Other callers waiting for replies, or other requests being handled
+	// (messages received that are not answered yet): someone else is
+	// likely to send soon.
+	handling := s.rx.Load() - s.tx.Add(1)
+	if len(msg) <= smallWrite && (s.awaiting.Load() > 0 || handling > 0 || s.flushing) {
 		n := len(s.pend)
 		s.pend = append(s.pend, make([]byte, ctrlHeaderLen)...)
 		putCtrlHeader(s.pend[n:], ctrlMessage, len(msg))
@@ -262,6 +263,10 @@ func (s *session) Send(ctx context.Context, msg []byte) error {
 	}
 	return nil
 }
+
+// Unanswered counts a delivered message that gets no reply (see
+// fabric.Unanswered), so that it is not taken for a request being handled.
+func (s *session) Unanswered() { s.tx.Add(1) }
 
 // pendKeep is the queue capacity kept between flushes; a sender that
 // finds pendFlushAt bytes queued writes them itself.
