@@ -7,7 +7,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -42,10 +41,6 @@ var defaultTierRatio = []float64{0.06, 0.94}
 // cleanupTimeout bounds directory clean-up after a failed create, which
 // runs even when the caller has gone.
 const cleanupTimeout = 10 * time.Second
-
-// creating holds the UUIDs of creates in flight on this server, so a
-// destroy does not remove a directory entry a create is still filling.
-var creating sync.Map
 
 // SetPoolEngines attaches the way to the pool services (daos_server sets
 // its engines once they are built, after the service).
@@ -147,16 +142,16 @@ func (s *Service) PoolCreate(ctx context.Context, req *mgmtpb.PoolCreateReq) (*m
 	if err != nil {
 		return nil, grpcerr.ToStatus(err)
 	}
-	if _, busy := creating.LoadOrStore(entry.UUID, true); busy {
+	if _, busy := s.creating.LoadOrStore(entry.UUID, true); busy {
 		// The same request again before the first added its entry: once
 		// that one ends, this is a repeat of a create that succeeded or a
 		// new try after one that failed.
-		if err := waitCreate(ctx, entry.UUID); err != nil {
+		if err := s.waitCreate(ctx, entry.UUID); err != nil {
 			return nil, err
 		}
 		return s.PoolCreate(ctx, req)
 	}
-	defer creating.Delete(entry.UUID)
+	defer s.creating.Delete(entry.UUID)
 	if err := s.poolCmd(ctx, r, system.OpPoolAdd, entry); err != nil {
 		return nil, grpcerr.ToStatus(fmt.Errorf("pool create: %w", err))
 	}
@@ -208,7 +203,7 @@ func (s *Service) createAgain(ctx context.Context, req *mgmtpb.PoolCreateReq, p 
 	if label != p.Label {
 		return nil, grpcerr.Errorf(daos.ErrExist, "pool create: pool %s already exists (label %q)", p.UUID, p.Label)
 	}
-	if err := waitCreate(ctx, p.UUID); err != nil {
+	if err := s.waitCreate(ctx, p.UUID); err != nil {
 		return nil, err
 	}
 	p, err := s.o.DB.FindPool(p.UUID)
@@ -228,9 +223,9 @@ func (s *Service) createAgain(ctx context.Context, req *mgmtpb.PoolCreateReq, p 
 }
 
 // waitCreate waits until no create of pool uuid runs on this server.
-func waitCreate(ctx context.Context, uuid string) error {
+func (s *Service) waitCreate(ctx context.Context, uuid string) error {
 	for {
-		if _, busy := creating.Load(uuid); !busy {
+		if _, busy := s.creating.Load(uuid); !busy {
 			return nil
 		}
 		select {
@@ -474,7 +469,7 @@ func (s *Service) PoolDestroy(ctx context.Context, req *mgmtpb.PoolDestroyReq) (
 	if err != nil {
 		return nil, err
 	}
-	if _, busy := creating.Load(p.UUID); busy {
+	if _, busy := s.creating.Load(p.UUID); busy {
 		return nil, grpcerr.Errorf(daos.ErrBusy, "pool destroy: pool %q is being created", req.Id)
 	}
 	prev := p.State

@@ -205,8 +205,8 @@ func TestPoolDestroyStaleCreating(t *testing.T) {
 	// One being created here is busy.
 	_, err = s.replica().Apply(ctx, &system.Command{Op: system.OpPoolAdd, Pool: &system.PoolInfo{UUID: poolUUID, Label: "half"}})
 	require.NoError(t, err)
-	creating.Store(poolUUID, true)
-	defer creating.Delete(poolUUID)
+	s.creating.Store(poolUUID, true)
+	defer s.creating.Delete(poolUUID)
 	_, err = s.PoolDestroy(ctx, &mgmtpb.PoolDestroyReq{Id: "half"})
 	require.Equal(t, daos.ErrBusy, derOf(err))
 }
@@ -241,7 +241,7 @@ func TestPoolCreateAgain(t *testing.T) {
 	entry := system.PoolInfo{UUID: second, Label: "pond", Ranks: []uint32{0}, SvcReps: []uint32{0}, TierBytes: []uint64{1 << 30, 0}}
 	_, err = s.replica().Apply(ctx, &system.Command{Op: system.OpPoolAdd, Pool: &entry})
 	require.NoError(t, err)
-	creating.Store(second, true)
+	s.creating.Store(second, true)
 	done := make(chan error, 1)
 	go func() {
 		r := createReq("pond")
@@ -257,7 +257,7 @@ func TestPoolCreateAgain(t *testing.T) {
 	entry.State = system.PoolReady
 	_, err = s.replica().Apply(ctx, &system.Command{Op: system.OpPoolUpdate, Pool: &entry})
 	require.NoError(t, err)
-	creating.Delete(second)
+	s.creating.Delete(second)
 	select {
 	case err := <-done:
 		require.NoError(t, err)
@@ -267,7 +267,7 @@ func TestPoolCreateAgain(t *testing.T) {
 
 	// Again before the first create added its entry: it waits too.
 	const early = "44444444-2222-3333-4444-555555555555"
-	creating.Store(early, true)
+	s.creating.Store(early, true)
 	go func() {
 		r := createReq("lake")
 		r.Uuid = early
@@ -284,7 +284,7 @@ func TestPoolCreateAgain(t *testing.T) {
 	require.NoError(t, err)
 	_, err = s.replica().Apply(ctx, &system.Command{Op: system.OpPoolUpdate, Pool: &lake})
 	require.NoError(t, err)
-	creating.Delete(early)
+	s.creating.Delete(early)
 	select {
 	case err := <-done:
 		require.NoError(t, err)

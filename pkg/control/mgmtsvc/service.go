@@ -78,6 +78,11 @@ type Service struct {
 	barrierTerm uint64
 	lastSeen    map[string]time.Time
 	down        map[string]bool // replica addresses failing probes
+
+	// creating holds the UUIDs of pool creates in flight on this server,
+	// so a destroy does not remove a directory entry a create is still
+	// filling, and a repeat of a create waits for it.
+	creating sync.Map
 }
 
 type replicaBox struct{ r Replica }
