@@ -8,8 +8,11 @@ import (
 	"net"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/daos-go/daos/pkg/daos"
 )
 
 // sendSession is a session on c with what Send and close need.
@@ -165,4 +168,35 @@ func TestSendAloneAfterUnansweredMessages(t *testing.T) {
 	require.False(t, s.flushing)
 	_, msgs := readFrames(t, p, 7)
 	require.Equal(t, "call", string(msgs[6]))
+}
+
+// TestLargeSendBehindQueueHonoursContext: a large frame waits for the
+// queued small frames to go out first, and when the peer reads nothing the
+// caller's context still ends the wait (with the session, whose stream is
+// cut mid-frame).
+func TestLargeSendBehindQueueHonoursContext(t *testing.T) {
+	c, _ := connPair(t) // the peer never reads
+	s := sendSession(c)
+	// Fill the socket.
+	require.NoError(t, c.SetWriteDeadline(time.Now().Add(200*time.Millisecond)))
+	chunk := make([]byte, 1<<20)
+	for i := 0; i < 256; i++ {
+		if _, err := c.Write(chunk); err != nil {
+			break
+		}
+	}
+	require.NoError(t, c.SetWriteDeadline(time.Time{}))
+	s.pend = append(s.pend, make([]byte, ctrlHeaderLen+pendFlushAt)...)
+	s.queued, s.flushing = 1, true
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- s.Send(ctx, make([]byte, smallWrite+1)) }()
+	select {
+	case err := <-done:
+		require.Equal(t, daos.ErrTimedout, daos.Code(err), "%v", err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("a large send behind queued frames ignores its context")
+	}
+	require.Error(t, s.Err(), "the session ends: part of a frame may have gone out")
 }

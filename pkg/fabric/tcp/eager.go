@@ -504,10 +504,7 @@ func (s *session) SendEager(ctx context.Context, msg []byte, handles []fabric.Bu
 	}
 	s.eager.mu.Unlock()
 	putCtrlHeader(pre[len(pre)-ctrlHeaderLen:], ctrlMessage, len(msg))
-	err := s.flushLocked()
-	if err == nil {
-		err = writeAll(ctx, s.ctrl, net.Buffers{pre, msg})
-	}
+	err := s.writeAfterPend(ctx, pre, msg)
 	s.ctrlLock.unlock()
 	if err != nil {
 		release()

@@ -246,11 +246,9 @@ func (s *session) Send(ctx context.Context, msg []byte) error {
 		putCtrlHeader(s.wbuf, ctrlMessage, len(msg))
 		err = s.writeSmall(s.wbuf)
 	} else {
-		if err = s.flushLocked(); err == nil {
-			var hdr [ctrlHeaderLen]byte
-			putCtrlHeader(hdr[:], ctrlMessage, len(msg))
-			err = writeAll(ctx, s.ctrl, net.Buffers{hdr[:], msg})
-		}
+		var hdr [ctrlHeaderLen]byte
+		putCtrlHeader(hdr[:], ctrlMessage, len(msg))
+		err = s.writeAfterPend(ctx, hdr[:], msg)
 	}
 	s.ctrlLock.unlock()
 	if err != nil {
@@ -281,6 +279,24 @@ const (
 func (s *session) flushLocked() error {
 	s.flushing = false
 	return s.writePendLocked()
+}
+
+// writeAfterPend writes the queued frames, then bufs, in one vectored
+// write bounded by ctx; the caller holds ctrlLock.
+func (s *session) writeAfterPend(ctx context.Context, bufs ...[]byte) error {
+	out := make(net.Buffers, 0, len(bufs)+1)
+	if len(s.pend) > 0 {
+		out = append(out, s.pend)
+	}
+	out = append(out, bufs...)
+	err := writeAll(ctx, s.ctrl, out)
+	s.flushing, s.queued = false, 0
+	if cap(s.pend) > pendKeep {
+		s.pend = nil
+	} else {
+		s.pend = s.pend[:0]
+	}
+	return err
 }
 
 // writePendLocked writes the queued frames; the caller holds ctrlLock.
