@@ -32,10 +32,10 @@ type session struct {
 
 	ctrlLock writeLock
 	bulkLock writeLock
-	wbuf     []byte    // control frame staging; guarded by ctrlLock
 	rawW     rawWriter // writeSmall's; guarded by ctrlLock
-	// pend holds small frames queued for the sender that set flushing,
-	// which writes them all with one system call; guarded by ctrlLock.
+	// pend stages small frames: queued for the sender that set flushing,
+	// which writes them all with one system call, or written at once by a
+	// sender with nobody else under way; guarded by ctrlLock.
 	pend     []byte
 	flushing bool
 	batches  int // flushes of more than one frame, for tests
@@ -211,7 +211,7 @@ func (s *session) Send(ctx context.Context, msg []byte) error {
 	// (messages received that are not answered yet): someone else is
 	// likely to send soon.
 	handling := s.rx.Load() - s.tx.Add(1)
-	if len(msg) <= smallWrite && (s.awaiting.Load() > 0 || handling > 0 || s.flushing) {
+	if len(msg) <= smallWrite {
 		n := len(s.pend)
 		s.pend = append(s.pend, make([]byte, ctrlHeaderLen)...)
 		putCtrlHeader(s.pend[n:], ctrlMessage, len(msg))
@@ -226,7 +226,7 @@ func (s *session) Send(ctx context.Context, msg []byte) error {
 			// grow with the number of senders (the sender that yielded
 			// still comes, and finds the rest).
 			err = s.writePendLocked()
-		default:
+		case s.awaiting.Load() > 0 || handling > 0:
 			s.flushing = true
 			s.ctrlLock.unlock()
 			runtime.Gosched()
@@ -236,15 +236,10 @@ func (s *session) Send(ctx context.Context, msg []byte) error {
 				return s.why("send to", err)
 			}
 			err = s.flushLocked()
+		default:
+			// Nobody else is sending or waiting: no reason to wait.
+			err = s.writePendLocked()
 		}
-	} else if len(msg) <= smallWrite {
-		// Nobody else is sending or waiting: no reason to wait for them.
-		if s.wbuf == nil {
-			s.wbuf = make([]byte, ctrlHeaderLen, 512)
-		}
-		s.wbuf = append(s.wbuf[:ctrlHeaderLen], msg...)
-		putCtrlHeader(s.wbuf, ctrlMessage, len(msg))
-		err = s.writeSmall(s.wbuf)
 	} else {
 		var hdr [ctrlHeaderLen]byte
 		putCtrlHeader(hdr[:], ctrlMessage, len(msg))
@@ -290,13 +285,20 @@ func (s *session) writeAfterPend(ctx context.Context, bufs ...[]byte) error {
 	}
 	out = append(out, bufs...)
 	err := writeAll(ctx, s.ctrl, out)
-	s.flushing, s.queued = false, 0
+	s.flushing = false
+	s.emptyPend()
+	return err
+}
+
+// emptyPend forgets the queued frames once written, keeping a queue of
+// moderate size for the next ones.
+func (s *session) emptyPend() {
+	s.queued = 0
 	if cap(s.pend) > pendKeep {
 		s.pend = nil
 	} else {
 		s.pend = s.pend[:0]
 	}
-	return err
 }
 
 // writePendLocked writes the queued frames; the caller holds ctrlLock.
@@ -307,13 +309,9 @@ func (s *session) writePendLocked() error {
 	if s.queued > 1 {
 		s.batches++
 	}
-	s.queued, s.largest = 0, max(s.largest, len(s.pend))
+	s.largest = max(s.largest, len(s.pend))
 	err := s.writeSmall(s.pend)
-	if cap(s.pend) > pendKeep {
-		s.pend = nil
-	} else {
-		s.pend = s.pend[:0]
-	}
+	s.emptyPend()
 	return err
 }
 
