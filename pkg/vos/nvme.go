@@ -199,15 +199,14 @@ func (s *nvmeStore) read(ctx context.Context, e extent, p []byte) error {
 		// The medium is memory: a copy from it costs less than a read
 		// system call (and, in a Go process, the runtime's bookkeeping
 		// around one). A device that cannot map the extent is read.
-		if v, err := m.MapRead(int64(e.Off), int(e.Len)); err == nil {
-			b := v.Bytes()
-			if got := isal.CRC32C(0, b); got != e.CRC {
-				v.Release()
-				return daos.Errorf(daos.ErrCsum, "NVMe extent at offset %d (%d bytes): CRC-32C %08x, index says %08x", e.Off, e.Len, got, e.CRC)
-			}
+		v, b, err := s.mapRead(m, e)
+		switch {
+		case err == nil:
 			copy(p, b)
 			v.Release()
 			return nil
+		case errors.Is(err, daos.ErrCsum):
+			return err
 		}
 	}
 	n := s.blocks(e.Len) * s.block
