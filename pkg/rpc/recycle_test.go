@@ -106,25 +106,7 @@ func TestBorrowedRequestsRecycled(t *testing.T) {
 	require.Zero(t, rd.count(), "a handler that may keep its request's memory does not give it back")
 
 	const workers, each = 16, 200
-	var wg sync.WaitGroup
-	errs := make(chan error, workers)
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range each {
-				if err := call(opBorrow, uint64(w*each+i+2)); err != nil {
-					errs <- err
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		require.NoError(t, err)
-	}
+	callsInParallel(t, workers, each, func(w, i int) error { return call(opBorrow, uint64(w*each+i+2)) })
 	// Given back after the reply went, so possibly just after the caller
 	// saw it; the keep call's request never is (the count would be over).
 	require.Eventually(t, func() bool { return rd.count() >= workers*each }, 5*time.Second, time.Millisecond)

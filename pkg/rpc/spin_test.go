@@ -3,7 +3,6 @@ package rpc
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -42,25 +41,7 @@ func TestCallsWithReplyPolling(t *testing.T) {
 	for i := uint64(0); i < 200; i++ {
 		require.NoError(t, call(i))
 	}
-	var wg sync.WaitGroup
-	errs := make(chan error, 16)
-	for w := uint64(0); w < 16; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := uint64(0); i < 50; i++ {
-				if err := call(1000*w + i); err != nil {
-					errs <- err
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		require.NoError(t, err)
-	}
+	callsInParallel(t, 16, 50, func(w, i int) error { return call(uint64(1000*w + i)) })
 
 	// A reply long after the poll gave up.
 	done := make(chan error, 1)

@@ -236,61 +236,55 @@ func TestPoolCreateAgain(t *testing.T) {
 	require.Equal(t, daos.ErrExist, derOf(err), "%v", err)
 	require.Contains(t, err.Error(), `label "tank"`)
 
+	// A repeat of the create of uuid (label) while a first one runs here:
+	// it must not answer until finish (the first one's end) has run, and
+	// then answer without error.
+	repeatWaits := func(what, uuid, label string, finish func()) {
+		t.Helper()
+		s.creating.Store(uuid, true)
+		done := make(chan error, 1)
+		go func() {
+			r := createReq(label)
+			r.Uuid = uuid
+			_, err := s.PoolCreate(ctx, r)
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			t.Fatalf("%s answered (%v) while the first create was running", what, err)
+		case <-time.After(150 * time.Millisecond):
+		}
+		finish()
+		s.creating.Delete(uuid)
+		select {
+		case err := <-done:
+			require.NoError(t, err, what)
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s still waits after the first create ended", what)
+		}
+	}
+	apply := func(op string, p *system.PoolInfo) {
+		t.Helper()
+		_, err := s.replica().Apply(ctx, &system.Command{Op: op, Pool: p})
+		require.NoError(t, err)
+	}
+
 	// Still being created here: the repeat waits for the first's end.
 	const second = "22222222-2222-3333-4444-555555555555"
 	entry := system.PoolInfo{UUID: second, Label: "pond", Ranks: []uint32{0}, SvcReps: []uint32{0}, TierBytes: []uint64{1 << 30, 0}}
-	_, err = s.replica().Apply(ctx, &system.Command{Op: system.OpPoolAdd, Pool: &entry})
-	require.NoError(t, err)
-	s.creating.Store(second, true)
-	done := make(chan error, 1)
-	go func() {
-		r := createReq("pond")
-		r.Uuid = second
-		_, err := s.PoolCreate(ctx, r)
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		t.Fatalf("the repeat answered (%v) while the first create was running", err)
-	case <-time.After(150 * time.Millisecond):
-	}
-	entry.State = system.PoolReady
-	_, err = s.replica().Apply(ctx, &system.Command{Op: system.OpPoolUpdate, Pool: &entry})
-	require.NoError(t, err)
-	s.creating.Delete(second)
-	select {
-	case err := <-done:
-		require.NoError(t, err)
-	case <-time.After(5 * time.Second):
-		t.Fatal("the repeat still waits after the first create ended")
-	}
+	apply(system.OpPoolAdd, &entry)
+	repeatWaits("the repeat", second, "pond", func() {
+		entry.State = system.PoolReady
+		apply(system.OpPoolUpdate, &entry)
+	})
 
 	// Again before the first create added its entry: it waits too.
 	const early = "44444444-2222-3333-4444-555555555555"
-	s.creating.Store(early, true)
-	go func() {
-		r := createReq("lake")
-		r.Uuid = early
-		_, err := s.PoolCreate(ctx, r)
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		t.Fatalf("the early repeat answered (%v) while the first create was running", err)
-	case <-time.After(150 * time.Millisecond):
-	}
 	lake := system.PoolInfo{UUID: early, Label: "lake", State: system.PoolReady, Ranks: []uint32{0}, SvcReps: []uint32{0}}
-	_, err = s.replica().Apply(ctx, &system.Command{Op: system.OpPoolAdd, Pool: &lake})
-	require.NoError(t, err)
-	_, err = s.replica().Apply(ctx, &system.Command{Op: system.OpPoolUpdate, Pool: &lake})
-	require.NoError(t, err)
-	s.creating.Delete(early)
-	select {
-	case err := <-done:
-		require.NoError(t, err)
-	case <-time.After(5 * time.Second):
-		t.Fatal("the early repeat still waits after the first create ended")
-	}
+	repeatWaits("the early repeat", early, "lake", func() {
+		apply(system.OpPoolAdd, &lake)
+		apply(system.OpPoolUpdate, &lake)
+	})
 
 	// Being destroyed.
 	lake.State = system.PoolDestroying
