@@ -62,3 +62,16 @@ func Connect(ctx context.Context, sock, label string) (*client.Pool, *agentclien
 	}
 	return p, s, nil
 }
+
+// NVMeSize is the per-engine `--nvme-size` of a benchmark pool that must
+// hold written bytes spread over engines (nothing overwritten or
+// reclaimed): each engine's share and a quarter more, rounded up to GiB,
+// plus a GiB. Not more: the emulated NVMe files are preallocated on the
+// RAM file system, so every byte of pool is a byte of the machine's
+// memory taken for the whole run (18 GiB of 23 once, which slowed the
+// first writes).
+func NVMeSize(written int64, engines int) string {
+	const gib = 1 << 30
+	share := float64(written) * 1.25 / float64(max(engines, 1))
+	return fmt.Sprintf("%dGiB", int64(share+gib-1)/gib+1)
+}

@@ -112,15 +112,13 @@ func run(ops, mib, rounds int, spin, goEvents bool) error {
 		return err
 	}
 	// Every side of every round writes new objects (nothing is
-	// overwritten or reclaimed), so the pool's NVMe must hold all of it;
-	// each server's emulated device has 8 GB.
+	// overwritten or reclaimed), so the pool's NVMe must hold all of it.
 	nsides := 2
 	if goEvents {
 		nsides = 3
 	}
-	written := float64(rounds*nsides) * (float64(mib) + float64(ops)*4096/oneMiB) / 1024
-	nvme := max(6, int(written*1.25)+1)
-	if _, err := c.CreatePool(ctx, "-s", "1GiB", "-n", fmt.Sprintf("%dGiB", nvme), "--nsvc", "3", "bench"); err != nil {
+	written := int64(rounds*nsides) * (int64(mib)<<20 + int64(ops)*4096)
+	if _, err := c.CreatePool(ctx, "-s", "1GiB", "-n", benchutil.NVMeSize(written, len(c.Servers)), "--nsvc", "3", "bench"); err != nil {
 		return err
 	}
 	a, err := c.StartAgent(ctx)

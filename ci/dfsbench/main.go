@@ -103,7 +103,10 @@ func run(ctx context.Context, cfg config) error {
 	if err := c.StartAll(ctx); err != nil {
 		return err
 	}
-	if _, err := c.CreatePool(ctx, "-s", "1GiB", "-n", "6GiB", "--nsvc", "3", "bench"); err != nil {
+	// The bandwidth tests' two files and the 4 KiB files of two variants
+	// on both sides (removed, but not reclaimed within the run).
+	written := int64(2*cfg.mib)<<20 + int64(2*2*cfg.workers*cfg.files)*4096
+	if _, err := c.CreatePool(ctx, "-s", "1GiB", "-n", benchutil.NVMeSize(written, len(c.Servers)), "--nsvc", "3", "bench"); err != nil {
 		return err
 	}
 	a, err := c.StartAgent(ctx)

@@ -74,7 +74,8 @@ func run(mib, ops, latOps int) error {
 	if err := c.StartAll(ctx); err != nil {
 		return err
 	}
-	if _, err := c.CreatePool(ctx, "-s", "1GiB", "-n", "6GiB", "--nsvc", "3", "bench"); err != nil {
+	written := int64(mib)<<20 + int64(ops+latOps)*4096
+	if _, err := c.CreatePool(ctx, "-s", "1GiB", "-n", benchutil.NVMeSize(written, len(c.Servers)), "--nsvc", "3", "bench"); err != nil {
 		return err
 	}
 	a, err := c.StartAgent(ctx)

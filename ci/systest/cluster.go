@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -622,23 +623,35 @@ func (c *Cluster) StopAll() {
 	}
 }
 
-// CreatePool runs `dmg pool create ARGS`, retrying for about ten seconds:
-// engines learn the group map within a second of joining, and a create
-// before that is refused cleanly.
+// CreatePool runs `dmg pool create ARGS` (the label last), retrying for
+// about ten seconds: engines learn the group map within a second of
+// joining, and a create before that is refused cleanly. A label already
+// in use fails at once, unless an earlier try failed: dmg can see a
+// create fail that went through (its connection broke, the server it
+// asked lost the leadership), and then the pool with that label is
+// checked and taken (the output is then the query's). The error names
+// every distinct failure.
 func (c *Cluster) CreatePool(ctx context.Context, args ...string) (string, error) {
-	var out string
-	var err error
+	var fails []string
 	for try := 0; ; try++ {
-		out, err = c.Dmg(ctx, append([]string{"pool", "create"}, args...)...)
-		if err == nil || try == 20 || ctx.Err() != nil {
-			break
+		out, err := c.Dmg(ctx, append([]string{"pool", "create"}, args...)...)
+		if err == nil {
+			return out, nil
+		}
+		exist := strings.Contains(out, "DER_EXIST") || strings.Contains(err.Error(), "DER_EXIST")
+		if exist && try > 0 && len(args) > 0 {
+			if q, qerr := c.Dmg(ctx, "pool", "query", args[len(args)-1]); qerr == nil {
+				return q, nil
+			}
+		}
+		if msg := fmt.Sprintf("%v\n%s", err, out); !slices.Contains(fails, msg) {
+			fails = append(fails, msg)
+		}
+		if exist || try == 20 || ctx.Err() != nil {
+			return "", fmt.Errorf("pool create (%d tries): %s", try+1, strings.Join(fails, "\nthen: "))
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-	if err != nil {
-		return out, fmt.Errorf("pool create: %w\n%s", err, out)
-	}
-	return out, nil
 }
 
 // Mounted says whether mnt is a mount point in this process's namespace.
