@@ -10,9 +10,6 @@ import "C"
 
 import (
 	"context"
-	"runtime"
-	"strconv"
-	"strings"
 	"sync/atomic"
 	"unsafe"
 
@@ -100,26 +97,7 @@ func cBytes(p unsafe.Pointer, n C.size_t) []byte {
 }
 
 //export dgo_init
-func dgo_init() C.int {
-	setMaxProcs(cGetenv("GOMAXPROCS"))
-	return rc(lib.Init(context.Background()))
-}
-
-// setMaxProcs gives the core's Go runtime one processor unless the
-// program's environment asks for more with GOMAXPROCS (read here too, as
-// a program may set it after loading the library). The library's work
-// per operation is small next to the waits for replies; a second
-// processor mostly costs a thread woken to take each goroutine a reply or
-// a submission makes runnable (C client CPU per 4 KiB update 20.7-22.5
-// against 17.0-17.3 us in docs/performance.md), and an HPC rank's other
-// cores belong to the application.
-func setMaxProcs(env string) {
-	n, err := strconv.Atoi(strings.TrimSpace(env))
-	if err != nil || n < 1 {
-		n = 1
-	}
-	runtime.GOMAXPROCS(n)
-}
+func dgo_init() C.int { return rc(lib.Init(context.Background())) }
 
 // dgo_fini is daos_fini. The call that tears the library down also
 // forgets every queue's C side and says so in the ring (down), so that the
