@@ -10,7 +10,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -32,7 +31,6 @@ type ringState struct {
 	sub  *C.struct_dgo_ring
 	mu   sync.Mutex
 	eqcs map[uint64]*C.struct_dgo_eqc
-	wake waker
 }
 
 // ring is process-wide, as the C ABI is.
@@ -224,68 +222,13 @@ func complete(q *C.struct_dgo_eqc, ev *C.daos_event_t) {
 		}
 	}
 	atomic.AddInt64((*int64)(unsafe.Pointer(&q.outstanding)), -1)
-	atomic.AddUint32((*uint32)(unsafe.Pointer(&q.seq)), 1)
+	seq := (*uint32)(unsafe.Pointer(&q.seq))
+	atomic.AddUint32(seq, 1)
 	if atomic.LoadUint32((*uint32)(unsafe.Pointer(&q.waiters))) != 0 {
-		ring.wake.add(q)
+		const futexWakePrivate = 1 | 128
+		syscall.RawSyscall6(syscall.SYS_FUTEX, uintptr(unsafe.Pointer(seq)), futexWakePrivate, 1<<30, 0, 0, 0)
 	}
 	atomic.AddInt64(handing, -1)
-}
-
-// waker wakes the threads sleeping on queues' futex words, late: after
-// the goroutines the core could run at once have run, so that the
-// completions of one burst of replies cost the sleeping thread one
-// wake-up, not one each (a wake-up of a sleeping thread is the dearest
-// thing on the I/O path, and the woken thread takes the CPU from the
-// goroutines still completing). A queue waiting for its wake-up counts
-// as handing, so its C side is not freed before.
-type waker struct {
-	once sync.Once
-	kick chan struct{}
-	mu   sync.Mutex
-	qs   []*C.struct_dgo_eqc
-}
-
-// add asks for q's sleepers to be woken.
-func (w *waker) add(q *C.struct_dgo_eqc) {
-	w.once.Do(func() {
-		w.kick = make(chan struct{}, 1)
-		go w.loop()
-	})
-	w.mu.Lock()
-	for _, x := range w.qs {
-		if x == q {
-			w.mu.Unlock()
-			return
-		}
-	}
-	atomic.AddInt64((*int64)(unsafe.Pointer(&q.handing)), 1)
-	w.qs = append(w.qs, q)
-	first := len(w.qs) == 1
-	w.mu.Unlock()
-	if first {
-		select {
-		case w.kick <- struct{}{}:
-		default:
-		}
-	}
-}
-
-func (w *waker) loop() {
-	var qs []*C.struct_dgo_eqc
-	for range w.kick {
-		// Behind every goroutine runnable now: those completing more
-		// events of the same burst go first.
-		runtime.Gosched()
-		w.mu.Lock()
-		qs, w.qs = w.qs, qs[:0]
-		w.mu.Unlock()
-		for i, q := range qs {
-			const futexWakePrivate = 1 | 128
-			syscall.RawSyscall6(syscall.SYS_FUTEX, uintptr(unsafe.Pointer(&q.seq)), futexWakePrivate, 1<<30, 0, 0, 0)
-			atomic.AddInt64((*int64)(unsafe.Pointer(&q.handing)), -1)
-			qs[i] = nil
-		}
-	}
 }
 
 //export dgo_eq_create
