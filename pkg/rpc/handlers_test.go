@@ -2,6 +2,7 @@ package rpc
 
 import (
 	"context"
+	"errors"
 	"runtime"
 	"sync"
 	"testing"
@@ -56,4 +57,60 @@ func TestHandlerGoroutinesReused(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	assert.LessOrEqual(t, runtime.NumGoroutine(), base, "goroutines left after the endpoints closed")
+}
+
+// TestHandlerContextDeadline: a handler's context carries the caller's
+// deadline (plus the margin that lets the caller's own timeout end the
+// call); the endpoint's sweeper ends a served request's context at its
+// deadline with context.DeadlineExceeded, and contexts derived from it
+// end too; a cancelled one is not reported as expired.
+func TestHandlerContextDeadline(t *testing.T) {
+	ctx := testCtx(t)
+	const opDeadline Opcode = 100
+	got := make(chan time.Time, 1)
+	reg := NewRegistry()
+	reg.MustRegister(opDeadline, "deadline", func(ctx context.Context, in *Incoming) (Message, error) {
+		dl, ok := ctx.Deadline()
+		if !ok {
+			return nil, errors.New("no deadline")
+		}
+		got <- dl
+		return nil, nil
+	})
+	srv := listen(t, "tcp", 0, reg)
+	cl := listen(t, "tcp", 0, nil)
+	callCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	want, _ := callCtx.Deadline()
+	require.NoError(t, cl.Call(callCtx, srv.URI(), opDeadline, nil, nil))
+	dl := recv(t, ctx, got, "handler's deadline")
+	assert.WithinDuration(t, want.Add(201*time.Millisecond), dl, 150*time.Millisecond, "2 s plus a tenth and a millisecond")
+
+	serve := func(id uint64, deadline time.Time) *handlerCtx {
+		hc := newHandlerCtx(srv.base, deadline)
+		srv.servingMu.Lock()
+		srv.serving[servingKey{id: id}] = hc
+		srv.servingMu.Unlock()
+		select {
+		case srv.sweepKick <- struct{}{}:
+		default:
+		}
+		return hc
+	}
+	hc := serve(1<<60, time.Now().Add(30*time.Millisecond))
+	child, stop := context.WithCancel(hc)
+	defer stop()
+	gone := serve(1<<60+1, time.Now().Add(30*time.Millisecond))
+	gone.cancel()
+	select {
+	case <-hc.Done():
+	case <-ctx.Done():
+		t.Fatal("the sweeper never ended a context past its deadline")
+	}
+	assert.ErrorIs(t, hc.Err(), context.DeadlineExceeded)
+	recv(t, ctx, child.Done(), "the derived context's end")
+	assert.ErrorIs(t, child.Err(), context.Canceled)
+	assert.ErrorIs(t, gone.Err(), context.Canceled, "cancelled before its deadline")
+	srv.done(servingKey{id: 1 << 60})
+	srv.done(servingKey{id: 1<<60 + 1})
 }
