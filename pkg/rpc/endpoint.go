@@ -88,7 +88,9 @@ type Endpoint struct {
 
 	servingMu sync.Mutex
 	serving   map[servingKey]*handlerCtx
-	sweepKick chan struct{} // serving became non-empty: sweep for deadlines
+	sweepKick chan struct{} // starts the sweeper's ticks
+	sweeping  bool          // under servingMu: the sweeper ticks
+	swept     bool          // under servingMu: no request came since the last tick
 	draining  bool
 	handlers  sync.WaitGroup
 	slots     chan struct{}
@@ -550,7 +552,7 @@ func (e *Endpoint) deliver(from fabric.Peer, msg []byte) {
 		hc := e.serving[servingKey{from, h.id}]
 		e.servingMu.Unlock()
 		if hc != nil {
-			hc.cancel()
+			hc.cancel(nil)
 		}
 	case kindRequest:
 		e.dispatch(from, h, body, msg)
@@ -626,13 +628,13 @@ func (e *Endpoint) dispatch(from fabric.Peer, h header, body, msg []byte) {
 	}
 	ctx := newHandlerCtx(e.base, time.Now().Add(timeout))
 	key := servingKey{from, h.id}
-	if len(e.serving) == 0 {
-		select {
-		case e.sweepKick <- struct{}{}:
-		default:
-		}
-	}
 	e.serving[key] = ctx
+	e.swept = false
+	if !e.sweeping {
+		// One kick per stop of the ticker, so this never blocks.
+		e.sweeping = true
+		e.sweepKick <- struct{}{}
+	}
 	e.handlers.Add(1)
 	e.servingMu.Unlock()
 
@@ -664,46 +666,43 @@ func (e *Endpoint) done(key servingKey) {
 	delete(e.serving, key)
 	e.servingMu.Unlock()
 	if hc != nil {
-		hc.cancel()
+		hc.cancel(nil)
 	}
 }
 
 // handlerCtx is a served request's context. Its deadline has no timer of
 // its own (creating and stopping one per request was about 5 % of an
-// engine's CPU): the endpoint's sweeper cancels the requests past their
-// deadlines, at most sweepEvery late, and until then Deadline reports it,
-// which is what calls made downstream and their timeouts read. Err is
-// context.DeadlineExceeded once the sweeper cancelled it; contexts derived
-// from it see context.Canceled then.
+// engine's CPU): Err reports the deadline once it has passed, and the
+// endpoint's sweeper cancels the requests past their deadlines, so Done is
+// closed at most sweepEvery late. Its cause, and that of contexts derived
+// from it, is context.DeadlineExceeded then.
 type handlerCtx struct {
 	context.Context // a child of the endpoint's base
-	cancel          context.CancelFunc
+	cancel          context.CancelCauseFunc
 	deadline        time.Time
-	expired         atomic.Bool
 }
 
 func newHandlerCtx(base context.Context, deadline time.Time) *handlerCtx {
-	ctx, cancel := context.WithCancel(base)
+	ctx, cancel := context.WithCancelCause(base)
 	return &handlerCtx{Context: ctx, cancel: cancel, deadline: deadline}
 }
 
 func (c *handlerCtx) Deadline() (time.Time, bool) { return c.deadline, true }
 
+// Err is the first of the cancellation and the deadline: context.Canceled
+// or context.DeadlineExceeded, the same on every call once not nil.
 func (c *handlerCtx) Err() error {
-	err := c.Context.Err()
-	if err != nil && c.expired.Load() {
-		return context.DeadlineExceeded
+	if c.Context.Err() == nil {
+		if time.Now().Before(c.deadline) {
+			return nil
+		}
+		c.expire()
 	}
-	return err
+	return context.Cause(c.Context)
 }
 
-// expire cancels c for its deadline, unless something else did first.
-func (c *handlerCtx) expire() {
-	if c.Context.Err() == nil {
-		c.expired.Store(true)
-		c.cancel()
-	}
-}
+// expire ends c for its deadline, unless something ended it first.
+func (c *handlerCtx) expire() { c.cancel(context.DeadlineExceeded) }
 
 // sweepEvery is how often requests being served are checked against
 // their deadlines: how late a handler's context may end. Late is cheap
@@ -711,9 +710,10 @@ func (c *handlerCtx) expire() {
 // then; a shorter period cost about 1 % of an engine's CPU at 10 ms.
 const sweepEvery = 50 * time.Millisecond
 
-// sweep cancels served requests past their deadlines, ticking only while
-// there are requests being served (dispatch kicks it when the first one
-// arrives), so that an idle endpoint does not wake.
+// sweep cancels served requests past their deadlines. It ticks while
+// requests come: a tick that finds none served and none come since the
+// one before stops it, and dispatch kicks it again, so an idle endpoint
+// does not wake and a busy one does not touch the ticker per request.
 func (e *Endpoint) sweep() {
 	t := time.NewTicker(sweepEvery)
 	t.Stop()
@@ -729,7 +729,11 @@ func (e *Endpoint) sweep() {
 					late = append(late, hc)
 				}
 			}
-			idle := len(e.serving) == 0
+			idle := len(e.serving) == 0 && e.swept
+			e.swept = true
+			if idle {
+				e.sweeping = false
+			}
 			e.servingMu.Unlock()
 			if idle {
 				t.Stop()
@@ -758,7 +762,7 @@ type serveJob struct {
 }
 
 // handlerIdle is how long a handler goroutine waits for another request
-// before it ends.
+// at least before it ends (at most twice that).
 const handlerIdle = 5 * time.Second
 
 // handlerLoop serves j, then further requests while they keep coming.

@@ -90,18 +90,19 @@ func TestHandlerContextDeadline(t *testing.T) {
 		hc := newHandlerCtx(srv.base, deadline)
 		srv.servingMu.Lock()
 		srv.serving[servingKey{id: id}] = hc
-		srv.servingMu.Unlock()
-		select {
-		case srv.sweepKick <- struct{}{}:
-		default:
+		srv.swept = false
+		if !srv.sweeping {
+			srv.sweeping = true
+			srv.sweepKick <- struct{}{}
 		}
+		srv.servingMu.Unlock()
 		return hc
 	}
 	hc := serve(1<<60, time.Now().Add(30*time.Millisecond))
 	child, stop := context.WithCancel(hc)
 	defer stop()
 	gone := serve(1<<60+1, time.Now().Add(30*time.Millisecond))
-	gone.cancel()
+	gone.cancel(nil)
 	select {
 	case <-hc.Done():
 	case <-ctx.Done():
@@ -109,8 +110,46 @@ func TestHandlerContextDeadline(t *testing.T) {
 	}
 	assert.ErrorIs(t, hc.Err(), context.DeadlineExceeded)
 	recv(t, ctx, child.Done(), "the derived context's end")
-	assert.ErrorIs(t, child.Err(), context.Canceled)
+	assert.ErrorIs(t, context.Cause(child), context.DeadlineExceeded)
 	assert.ErrorIs(t, gone.Err(), context.Canceled, "cancelled before its deadline")
+	assert.ErrorIs(t, gone.Err(), context.Canceled, "the same answer again")
 	srv.done(servingKey{id: 1 << 60})
 	srv.done(servingKey{id: 1<<60 + 1})
+
+	// Err reports a passed deadline at once, before any sweep.
+	past := newHandlerCtx(srv.base, time.Now().Add(-time.Millisecond))
+	assert.ErrorIs(t, past.Err(), context.DeadlineExceeded)
+	select {
+	case <-past.Done():
+	default:
+		t.Error("Err reported the deadline but Done is open")
+	}
+	past.cancel(nil)
+	assert.ErrorIs(t, past.Err(), context.DeadlineExceeded, "the first end stays")
+}
+
+// TestSweeperStopsWhenIdle: once requests stop, the sweeper stops
+// ticking (an idle endpoint does not wake), and starts again with the next
+// request.
+func TestSweeperStopsWhenIdle(t *testing.T) {
+	ctx := testCtx(t)
+	ts := &testServer{}
+	srv := listen(t, "tcp", 0, ts.registry())
+	cl := listen(t, "tcp", 0, nil)
+	var resp echoMsg
+	for i := 0; i < 200; i++ {
+		require.NoError(t, cl.Call(ctx, srv.URI(), opEcho, &echoMsg{Seq: uint64(i)}, &resp))
+	}
+	sweeping := func() bool {
+		srv.servingMu.Lock()
+		defer srv.servingMu.Unlock()
+		return srv.sweeping
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for sweeping() && time.Now().Before(deadline) {
+		time.Sleep(sweepEvery)
+	}
+	require.False(t, sweeping(), "the sweeper still ticks with nothing served for seconds")
+	require.NoError(t, cl.Call(ctx, srv.URI(), opEcho, &echoMsg{}, &resp))
+	assert.True(t, sweeping(), "a request started it again")
 }
