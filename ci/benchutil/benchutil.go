@@ -72,6 +72,6 @@ func Connect(ctx context.Context, sock, label string) (*client.Pool, *agentclien
 // first writes).
 func NVMeSize(written int64, engines int) string {
 	const gib = 1 << 30
-	share := float64(written) * 1.25 / float64(max(engines, 1))
-	return fmt.Sprintf("%dGiB", int64(share+gib-1)/gib+1)
+	share := written * 5 / 4 / int64(max(engines, 1))
+	return fmt.Sprintf("%dGiB", (share+gib-1)/gib+1)
 }

@@ -628,30 +628,52 @@ func (c *Cluster) StopAll() {
 // joining, and a create before that is refused cleanly. A label already
 // in use fails at once, unless an earlier try failed: dmg can see a
 // create fail that went through (its connection broke, the server it
-// asked lost the leadership), and then the pool with that label is
-// checked and taken (the output is then the query's). The error names
-// every distinct failure.
+// asked lost the leadership), and then the pool with that label is taken
+// once `dmg pool query` answers for it (the output is then the query's,
+// in JSON when ARGS ask for JSON). The error names every distinct failure.
 func (c *Cluster) CreatePool(ctx context.Context, args ...string) (string, error) {
 	var fails []string
+	failed := func(err error, out string) {
+		if msg := strings.TrimSpace(fmt.Sprintf("%v\n%s", err, out)); !slices.Contains(fails, msg) {
+			fails = append(fails, msg)
+		}
+	}
+	label := ""
+	if n := len(args); n > 0 && !strings.HasPrefix(args[n-1], "-") {
+		label = args[n-1]
+	}
+	adopt, tries := false, 0
 	for try := 0; ; try++ {
-		out, err := c.Dmg(ctx, append([]string{"pool", "create"}, args...)...)
+		tries = try + 1
+		var out string
+		var err error
+		if adopt {
+			q := []string{"pool", "query", label}
+			if slices.Contains(args, "-j") || slices.Contains(args, "--json") {
+				q = append(q, "-j")
+			}
+			out, err = c.Dmg(ctx, q...)
+		} else {
+			out, err = c.Dmg(ctx, append([]string{"pool", "create"}, args...)...)
+		}
 		if err == nil {
 			return out, nil
 		}
-		exist := strings.Contains(out, "DER_EXIST") || strings.Contains(err.Error(), "DER_EXIST")
-		if exist && try > 0 && len(args) > 0 {
-			if q, qerr := c.Dmg(ctx, "pool", "query", args[len(args)-1]); qerr == nil {
-				return q, nil
+		failed(err, out)
+		if !adopt && (strings.Contains(out, "DER_EXIST") || strings.Contains(err.Error(), "DER_EXIST")) {
+			if try == 0 || label == "" {
+				break
 			}
+			// An earlier try's create may still be finishing: ask for
+			// the pool until it answers or the tries run out.
+			adopt = true
 		}
-		if msg := fmt.Sprintf("%v\n%s", err, out); !slices.Contains(fails, msg) {
-			fails = append(fails, msg)
-		}
-		if exist || try == 20 || ctx.Err() != nil {
-			return "", fmt.Errorf("pool create (%d tries): %s", try+1, strings.Join(fails, "\nthen: "))
+		if try == 20 || ctx.Err() != nil {
+			break
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
+	return "", fmt.Errorf("pool create (%d tries): %s", tries, strings.Join(fails, "\nthen: "))
 }
 
 // Mounted says whether mnt is a mount point in this process's namespace.
