@@ -127,6 +127,7 @@ type pending struct {
 type reply struct {
 	h    header
 	body []byte
+	msg  []byte // the whole message body is part of, the provider's
 }
 
 type servingKey struct {
@@ -353,14 +354,14 @@ func (e *Endpoint) roundTrip(ctx context.Context, p fabric.Peer, op Opcode, req,
 	}
 	if ap, ok := p.(awaiter); ok {
 		if ap.Await(ctx, pc.done) {
-			return e.reply(ctx, pc.r, resp)
+			return e.reply(ctx, pc, resp)
 		}
 	} else if pp, ok := p.(poller); ok {
 		pp.Poll(func() bool { return len(pc.done) > 0 })
 	}
 	select {
 	case <-pc.done:
-		return e.reply(ctx, pc.r, resp)
+		return e.reply(ctx, pc, resp)
 	case <-ctx.Done():
 		if e.forget(id) {
 			e.sendCancel(p, id)
@@ -377,17 +378,50 @@ func (e *Endpoint) roundTrip(ctx context.Context, p fabric.Peer, op Opcode, req,
 	}
 	// The reply won the race and is waiting.
 	<-pc.done
-	return e.finish(pc.r, resp)
+	return e.finishCall(pc, resp)
 }
 
 // reply ends a call with its reply.
-func (e *Endpoint) reply(ctx context.Context, r reply, resp Message) error {
-	if r.h.status != daos.Success && ctx.Err() != nil {
+func (e *Endpoint) reply(ctx context.Context, pc *pending, resp Message) error {
+	if pc.r.h.status != daos.Success && ctx.Err() != nil {
 		// The handler gave up at the same deadline; the caller's own
 		// view of it is the clearer error.
+		e.recycleReply(pc, nil)
 		return fabric.ContextError(ctx.Err())
 	}
-	return e.finish(r, resp)
+	return e.finishCall(pc, resp)
+}
+
+// Copying is a reply Message whose DecodeRPC keeps no slice of the bytes
+// it decodes (scalars, or copies): once it is decoded, the reply's message
+// goes back to the provider's pool instead of the garbage collector.
+type Copying interface {
+	Message
+	CopiesRPC()
+}
+
+// finishCall decodes pc's reply into resp, then recycles the reply's
+// message when nothing can alias it.
+func (e *Endpoint) finishCall(pc *pending, resp Message) error {
+	err := e.finish(pc.r, resp)
+	e.recycleReply(pc, resp)
+	return err
+}
+
+// recycleReply gives pc's reply message back to the provider, unless resp
+// (decoded from it) may still hold slices of it.
+func (e *Endpoint) recycleReply(pc *pending, resp Message) {
+	msg := pc.r.msg
+	pc.r = reply{}
+	if msg == nil {
+		return
+	}
+	if _, copying := resp.(Copying); resp != nil && !copying {
+		return
+	}
+	if rr := e.recycler.Load(); rr != nil {
+		rr.r.Recycle(msg)
+	}
 }
 
 // awaiter is a Peer whose caller may read the provider's connection
@@ -543,7 +577,7 @@ func (e *Endpoint) deliver(from fabric.Peer, msg []byte) {
 		delete(e.calls, h.id)
 		e.callsMu.Unlock()
 		if pc != nil {
-			pc.r = reply{h: h, body: body}
+			pc.r = reply{h: h, body: body, msg: msg}
 			pc.done <- struct{}{}
 		}
 	case kindCancel:

@@ -153,3 +153,71 @@ func TestSweeperStopsWhenIdle(t *testing.T) {
 	require.NoError(t, cl.Call(ctx, srv.URI(), opEcho, &echoMsg{}, &resp))
 	assert.True(t, sweeping(), "a request started it again")
 }
+
+// seqReply is a scalar reply: rpc.Copying, so its message is recycled.
+type seqReply struct{ Seq uint64 }
+
+func (m *seqReply) EncodeRPC(e *Encoder) { e.PutUvarint(m.Seq) }
+func (m *seqReply) DecodeRPC(d *Decoder) error {
+	m.Seq = d.Uvarint()
+	return d.Err()
+}
+func (*seqReply) CopiesRPC() {}
+
+// TestCopyingRepliesRecycled: the messages of replies that copy what they
+// decode go back to the provider, others and aliased ones do not; with
+// recycled messages, many concurrent calls still get their own replies.
+func TestCopyingRepliesRecycled(t *testing.T) {
+	var got [][]byte
+	e := &Endpoint{}
+	e.recycler.Store(&recyclerRef{recorder(func(m []byte) { got = append(got, m) })})
+	for _, c := range []struct {
+		resp Message
+		want bool
+	}{
+		{nil, true},
+		{&seqReply{}, true},
+		{&echoMsg{}, false}, // its Data aliases the message
+	} {
+		got = nil
+		msg := []byte{1, 2, 3}
+		pc := &pending{r: reply{body: msg[1:], msg: msg}}
+		e.recycleReply(pc, c.resp)
+		assert.Equal(t, c.want, len(got) == 1, "%T", c.resp)
+		assert.Nil(t, pc.r.msg, "the call forgets the message")
+	}
+
+	ctx := testCtx(t)
+	const opSeq Opcode = 101
+	reg := NewRegistry()
+	reg.MustRegister(opSeq, "seq", Handle(func(ctx context.Context, in *Incoming, req *echoMsg) (Message, error) {
+		return &seqReply{Seq: req.Seq * 3}, nil
+	}))
+	srv := listen(t, "tcp", 0, reg)
+	cl := listen(t, "tcp", 0, nil)
+	var wg sync.WaitGroup
+	for w := 0; w < 16; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 200; i++ {
+				seq := uint64(w*1000 + i)
+				var resp seqReply
+				if err := cl.Call(ctx, srv.URI(), opSeq, &echoMsg{Seq: seq, Data: make([]byte, 100)}, &resp); err != nil {
+					t.Error(err)
+					return
+				}
+				if resp.Seq != 3*seq {
+					t.Errorf("call %d got the reply %d", seq, resp.Seq)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// recorder is a fabric.Recycler that calls a function.
+type recorder func([]byte)
+
+func (r recorder) Recycle(m []byte) { r(m) }

@@ -171,6 +171,11 @@ func (m *UpdateResp) EncodeRPC(e *rpc.Encoder) {
 	e.PutUint64(m.HLC)
 }
 
+// CopiesRPC implements rpc.Copying: the reply is scalars only, so its
+// message goes back to the transport's pool once decoded (an update's
+// reply is the commonest message a client receives).
+func (*UpdateResp) CopiesRPC() {}
+
 // DecodeRPC implements rpc.Message.
 func (m *UpdateResp) DecodeRPC(d *rpc.Decoder) error {
 	m.Epoch = d.Uint64()
