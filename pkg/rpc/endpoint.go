@@ -796,8 +796,9 @@ type serveJob struct {
 }
 
 // handlerIdle is how long a handler goroutine waits for another request
-// at least before it ends (at most twice that).
-const handlerIdle = 5 * time.Second
+// at least before it ends; at most twice that, 5 s, the bound goroutine
+// leak checks after a burst of requests rely on.
+const handlerIdle = 2500 * time.Millisecond
 
 // handlerLoop serves j, then further requests while they keep coming.
 // Handler goroutines are reused because a new one starts with a small
