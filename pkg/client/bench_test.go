@@ -30,6 +30,31 @@ func BenchmarkUpdate4K(b *testing.B) {
 	}
 }
 
+// BenchmarkFetch4K is one 4 KiB single-value fetch at a time, of values
+// BenchmarkUpdate4K's pattern wrote first (untimed).
+func BenchmarkFetch4K(b *testing.B) {
+	c, _ := cluster(b)
+	o, err := c.Object(oidOf(b, c, "S1", 4))
+	if err != nil {
+		b.Fatal(err)
+	}
+	val := make([]byte, 4096)
+	iod := []daos.IOD{{Name: []byte("v"), Type: daos.IODSingle, Size: 4096}}
+	ctx := context.Background()
+	for i := 0; i < 64; i++ {
+		if _, err := o.Update(ctx, []byte(fmt.Sprint("k", i)), iod, [][]byte{val}, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+	buf := make([]byte, 4096)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := o.Fetch(ctx, daos.EpochMax, []byte(fmt.Sprint("k", i%64)), iod, [][]byte{buf}, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkWrite1M16 is 1 MiB array extents written 16 at a time to an
 // SX object on in-process engines (the e2e bandwidth test's path without
 // the processes).

@@ -392,12 +392,13 @@ func (e *Endpoint) reply(ctx context.Context, pc *pending, resp Message) error {
 	return e.finishCall(pc, resp)
 }
 
-// Copying is a reply Message whose DecodeRPC keeps no slice of the bytes
-// it decodes (scalars, or copies): once it is decoded, the reply's message
-// goes back to the provider's pool instead of the garbage collector.
+// Copying is a reply Message that can say its DecodeRPC keeps no slice of
+// the bytes it decodes (scalars, or copies): once such a reply is decoded,
+// its message goes back to the provider's pool instead of the garbage
+// collector.
 type Copying interface {
 	Message
-	CopiesRPC()
+	CopiesRPC() bool
 }
 
 // finishCall decodes pc's reply into resp, then recycles the reply's
@@ -416,7 +417,7 @@ func (e *Endpoint) recycleReply(pc *pending, resp Message) {
 	if msg == nil {
 		return
 	}
-	if _, copying := resp.(Copying); resp != nil && !copying {
+	if c, ok := resp.(Copying); resp != nil && (!ok || !c.CopiesRPC()) {
 		return
 	}
 	if rr := e.recycler.Load(); rr != nil {

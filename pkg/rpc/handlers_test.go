@@ -162,7 +162,7 @@ func (m *seqReply) DecodeRPC(d *Decoder) error {
 	m.Seq = d.Uvarint()
 	return d.Err()
 }
-func (*seqReply) CopiesRPC() {}
+func (*seqReply) CopiesRPC() bool { return true }
 
 // TestCopyingRepliesRecycled: the messages of replies that copy what they
 // decode go back to the provider, others and aliased ones do not; with

@@ -96,14 +96,18 @@ func (c *Client) Fetch(ctx context.Context, s Shard, h objproto.Header, dkey []b
 		return nil, err
 	}
 	req := &objproto.FetchReq{Header: h, Dkey: dkey, IODs: iods, Data: b.Desc()}
-	resp := &objproto.FetchResp{}
+	// The inline data is copied into bufs while the reply is decoded, so
+	// that the reply's message can be reused at once.
+	finished := false
+	resp := &objproto.FetchResp{Deliver: func(inline []byte) error {
+		finished = true
+		return b.Finish(inline)
+	}}
 	err = c.EP.CallWith(ctx, s.URI, objproto.OpFetch, req, resp, rpc.CallOptions{Idempotent: true})
-	var inline []byte
-	if err == nil {
-		inline = resp.Inline
-	}
-	if ferr := b.Finish(inline); err == nil {
-		err = ferr
+	if !finished {
+		if ferr := b.Finish(nil); err == nil {
+			err = ferr
+		}
 	}
 	if err != nil {
 		return nil, err

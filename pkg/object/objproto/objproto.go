@@ -174,7 +174,7 @@ func (m *UpdateResp) EncodeRPC(e *rpc.Encoder) {
 // CopiesRPC implements rpc.Copying: the reply is scalars only, so its
 // message goes back to the transport's pool once decoded (an update's
 // reply is the commonest message a client receives).
-func (*UpdateResp) CopiesRPC() {}
+func (*UpdateResp) CopiesRPC() bool { return true }
 
 // DecodeRPC implements rpc.Message.
 func (m *UpdateResp) DecodeRPC(d *rpc.Decoder) error {
@@ -222,7 +222,17 @@ type FetchResp struct {
 	Inline     []byte
 	MapVersion uint32
 	HLC        uint64
+
+	// Deliver, when set by the caller, takes the inline data while the
+	// reply is decoded (it must copy what it keeps; an error fails the
+	// decode) and Inline stays nil: the reply then holds nothing of its
+	// message, which goes back to the transport's pool.
+	Deliver func(inline []byte) error
 }
+
+// CopiesRPC implements rpc.Copying: with Deliver set, nothing of the
+// message is kept.
+func (m *FetchResp) CopiesRPC() bool { return m.Deliver != nil }
 
 // EncodeRPC implements rpc.Message.
 func (m *FetchResp) EncodeRPC(e *rpc.Encoder) {
@@ -245,10 +255,17 @@ func (m *FetchResp) DecodeRPC(d *rpc.Decoder) error {
 	for i := range m.Sizes {
 		m.Sizes[i] = d.Uvarint()
 	}
-	m.Inline = d.Bytes(MaxInlineBytes)
+	inline := d.Bytes(MaxInlineBytes)
 	m.MapVersion = d.Uint32()
 	m.HLC = d.Uint64()
-	return d.Err()
+	if err := d.Err(); err != nil {
+		return err
+	}
+	if m.Deliver != nil {
+		return m.Deliver(inline)
+	}
+	m.Inline = inline
+	return nil
 }
 
 // PunchKind says what a punch removes.

@@ -140,3 +140,25 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestFetchRespDeliver: with Deliver set, the inline data goes to it
+// during the decode and nothing of the message stays in the reply, which
+// then says it copies; Deliver's error fails the decode.
+func TestFetchRespDeliver(t *testing.T) {
+	e := rpc.NewEncoder(nil)
+	(&FetchResp{Sizes: []uint64{4}, Inline: []byte("data"), MapVersion: 7, HLC: 9}).EncodeRPC(e)
+	msg := e.Bytes()
+
+	var got []byte
+	m := &FetchResp{Deliver: func(b []byte) error { got = append([]byte(nil), b...); return nil }}
+	require.NoError(t, m.DecodeRPC(rpc.NewDecoder(msg)))
+	require.Equal(t, "data", string(got))
+	require.Nil(t, m.Inline)
+	require.Equal(t, []uint64{4}, m.Sizes)
+	require.Equal(t, uint32(7), m.MapVersion)
+	require.True(t, m.CopiesRPC())
+	require.False(t, (&FetchResp{}).CopiesRPC(), "without Deliver, Inline aliases the message")
+
+	bad := &FetchResp{Deliver: func([]byte) error { return daos.ErrProto }}
+	require.ErrorIs(t, bad.DecodeRPC(rpc.NewDecoder(msg)), daos.ErrProto)
+}
