@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/daos-go/daos/pkg/client"
 	"github.com/daos-go/daos/pkg/daos"
 )
 
@@ -14,13 +15,7 @@ import (
 // the client to in-process engines (the e2e latency test's path without
 // the processes).
 func BenchmarkUpdate4K(b *testing.B) {
-	c, _ := cluster(b)
-	o, err := c.Object(oidOf(b, c, "S1", 3))
-	if err != nil {
-		b.Fatal(err)
-	}
-	val := make([]byte, 4096)
-	iod := []daos.IOD{{Name: []byte("v"), Type: daos.IODSingle, Size: 4096}}
+	o, iod, val := singleValue4K(b, 3)
 	ctx := context.Background()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -33,13 +28,7 @@ func BenchmarkUpdate4K(b *testing.B) {
 // BenchmarkFetch4K is one 4 KiB single-value fetch at a time, of values
 // BenchmarkUpdate4K's pattern wrote first (untimed).
 func BenchmarkFetch4K(b *testing.B) {
-	c, _ := cluster(b)
-	o, err := c.Object(oidOf(b, c, "S1", 4))
-	if err != nil {
-		b.Fatal(err)
-	}
-	val := make([]byte, 4096)
-	iod := []daos.IOD{{Name: []byte("v"), Type: daos.IODSingle, Size: 4096}}
+	o, iod, val := singleValue4K(b, 4)
 	ctx := context.Background()
 	for i := 0; i < 64; i++ {
 		if _, err := o.Update(ctx, []byte(fmt.Sprint("k", i)), iod, [][]byte{val}, 0); err != nil {
@@ -53,6 +42,17 @@ func BenchmarkFetch4K(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// singleValue4K is an S1 object (from object id lo) on in-process engines,
+// the IOD of a 4 KiB single value under akey "v", and such a value.
+func singleValue4K(b *testing.B, lo uint64) (*client.Object, []daos.IOD, []byte) {
+	c, _ := cluster(b)
+	o, err := c.Object(oidOf(b, c, "S1", lo))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return o, []daos.IOD{{Name: []byte("v"), Type: daos.IODSingle, Size: 4096}}, make([]byte, 4096)
 }
 
 // BenchmarkWrite1M16 is 1 MiB array extents written 16 at a time to an

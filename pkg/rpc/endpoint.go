@@ -127,7 +127,7 @@ type pending struct {
 type reply struct {
 	h    header
 	body []byte
-	msg  []byte // the whole message body is part of, the provider's
+	msg  []byte // the provider's message that body is a part of
 }
 
 type servingKey struct {

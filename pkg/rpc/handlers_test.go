@@ -3,6 +3,7 @@ package rpc
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
 	"sync"
 	"testing"
@@ -195,26 +196,17 @@ func TestCopyingRepliesRecycled(t *testing.T) {
 	}))
 	srv := listen(t, "tcp", 0, reg)
 	cl := listen(t, "tcp", 0, nil)
-	var wg sync.WaitGroup
-	for w := 0; w < 16; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; i < 200; i++ {
-				seq := uint64(w*1000 + i)
-				var resp seqReply
-				if err := cl.Call(ctx, srv.URI(), opSeq, &echoMsg{Seq: seq, Data: make([]byte, 100)}, &resp); err != nil {
-					t.Error(err)
-					return
-				}
-				if resp.Seq != 3*seq {
-					t.Errorf("call %d got the reply %d", seq, resp.Seq)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	callsInParallel(t, 16, 200, func(w, i int) error {
+		seq := uint64(w*1000 + i)
+		var resp seqReply
+		if err := cl.Call(ctx, srv.URI(), opSeq, &echoMsg{Seq: seq, Data: make([]byte, 100)}, &resp); err != nil {
+			return err
+		}
+		if resp.Seq != 3*seq {
+			return fmt.Errorf("call %d got the reply %d", seq, resp.Seq)
+		}
+		return nil
+	})
 }
 
 // recorder is a fabric.Recycler that calls a function.
