@@ -127,6 +127,7 @@ func VersionCommand(name string, jsonOut *bool) *cobra.Command {
 // to stderr as "<tool>: <error>", and also as the JSON envelope on stdout
 // when --json was asked for, even if the flags themselves failed to parse.
 func Execute(root *cobra.Command, args []string, stdout, stderr io.Writer) int {
+	requireSubcommands(root)
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -146,6 +147,48 @@ func Execute(root *cobra.Command, args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "%s: %v\n", root.Name(), err)
 	return 1
+}
+
+// requireSubcommands makes every command that only groups others fail
+// when called without one of them or with an unknown one, as DAOS's tools
+// do ("please specify one command of: ..."). Left alone, cobra prints the
+// group's help and exits 0, so a typo in a script reads as success.
+func requireSubcommands(c *cobra.Command) {
+	subs := c.Commands()
+	if len(subs) == 0 {
+		return
+	}
+	for _, s := range subs {
+		requireSubcommands(s)
+	}
+	if c.Runnable() {
+		return
+	}
+	if c.HasParent() {
+		// The root keeps cobra's own check, which also suggests names.
+		c.Args = cobra.ArbitraryArgs
+	}
+	c.RunE = func(cmd *cobra.Command, args []string) error {
+		var names []string
+		for _, s := range cmd.Commands() {
+			if s.IsAvailableCommand() {
+				names = append(names, s.Name())
+			}
+		}
+		if len(args) > 0 {
+			hint := ""
+			if cmd.SuggestionsMinimumDistance <= 0 {
+				cmd.SuggestionsMinimumDistance = 2 // cobra's default, set only on the root's path
+			}
+			if like := cmd.SuggestionsFor(args[0]); len(like) > 0 {
+				hint = "did you mean " + strings.Join(like, " or ") + "? "
+			}
+			return fmt.Errorf("unknown command %q for %q; %sit takes one of: %s (see %q)",
+				args[0], cmd.CommandPath(), hint, strings.Join(names, ", "), cmd.CommandPath()+" --help")
+		}
+		return fmt.Errorf("%q needs a command, one of: %s (see %q)",
+			cmd.CommandPath(), strings.Join(names, ", "), cmd.CommandPath()+" --help")
+	}
 }
 
 // Main is Execute on the process's own arguments and streams.

@@ -34,6 +34,10 @@ func run(t *testing.T, args ...string) (stdout, stderr string, code int) {
 			return WithResponse(map[string]any{"answered": []string{"h1"}}, fmt.Errorf("some hosts failed: h2: %w", derErr(-1020)))
 		},
 	})
+	group := &cobra.Command{Use: "pool", Short: "pool commands"}
+	group.AddCommand(&cobra.Command{Use: "query", RunE: func(*cobra.Command, []string) error { return nil }})
+	group.AddCommand(&cobra.Command{Use: "list", RunE: func(*cobra.Command, []string) error { return nil }})
+	root.AddCommand(group)
 	var out, errOut bytes.Buffer
 	code = Execute(root, args, &out, &errOut)
 	return out.String(), errOut.String(), code
@@ -115,4 +119,36 @@ func TestStatus(t *testing.T) {
 	require.Equal(t, 0, Status(nil))
 	require.Equal(t, -1025, Status(errors.New("plain")))
 	require.Equal(t, -1003, Status(fmt.Errorf("wrapped: %w", derErr(-1003))))
+}
+
+func TestGroupCommandsNeedASubcommand(t *testing.T) {
+	_, errOut, code := run(t, "pool", "qeury")
+	require.Equal(t, 1, code, "an unknown subcommand is an error, not help")
+	require.Contains(t, errOut, `unknown command "qeury" for "tool pool"`)
+	require.Contains(t, errOut, "did you mean query?")
+	require.Contains(t, errOut, "list, query")
+
+	_, errOut, code = run(t, "pool")
+	require.Equal(t, 1, code, "a group without a subcommand is an error")
+	require.Contains(t, errOut, `"tool pool" needs a command, one of: list, query`)
+
+	out, _, code := run(t, "-j", "pool", "bogus")
+	require.Equal(t, 1, code)
+	m := decode(t, out)
+	require.Nil(t, m["response"])
+	require.Contains(t, m["error"], `unknown command "bogus"`)
+	require.EqualValues(t, -1025, m["status"])
+
+	_, errOut, code = run(t)
+	require.Equal(t, 1, code, "the root without a command")
+	require.Contains(t, errOut, `"tool" needs a command`)
+	_, errOut, code = run(t, "pol")
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, `unknown command "pol" for "tool"`)
+
+	out, _, code = run(t, "pool", "--help")
+	require.Equal(t, 0, code, "asking for help still succeeds")
+	require.Contains(t, out, "Available Commands")
+	_, _, code = run(t, "pool", "query")
+	require.Equal(t, 0, code)
 }
