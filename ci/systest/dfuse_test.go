@@ -293,6 +293,34 @@ func TestDfuse(t *testing.T) {
 	if n, err := gf.ReadAt(gb, 0); string(gb[:n]) != "still here!" {
 		fail("read of an unlinked open file: %q, %v", gb[:n], err)
 	}
+	// Its descriptor can still resize it and change its mode.
+	must(gf.Truncate(5))
+	must(gf.Chmod(0o600))
+	if fi, err := gf.Stat(); err != nil || fi.Size() != 5 || fi.Mode().Perm() != 0o600 {
+		fail("fstat of an unlinked file after ftruncate and fchmod: %v, %v", fi, err)
+	}
+	if n, err := gf.ReadAt(gb, 0); string(gb[:n]) != "still" {
+		fail("read of an unlinked file after ftruncate: %q, %v", gb[:n], err)
+	}
+	// A file replaced by rename while open also keeps its data for its
+	// descriptors, and they change nothing of the file now under its name.
+	must(os.WriteFile(at("victim"), []byte("old contents"), 0o644))
+	vf, err := os.OpenFile(at("victim"), os.O_RDWR, 0)
+	must(err)
+	must(os.WriteFile(at("newcomer"), []byte("new"), 0o644))
+	must(os.Rename(at("newcomer"), at("victim")))
+	if n, err := vf.ReadAt(gb, 0); string(gb[:n]) != "old contents" {
+		fail("read of a file replaced by rename while open: %q, %v", gb[:n], err)
+	}
+	must(vf.Chmod(0o600))
+	must(vf.Truncate(3))
+	must(vf.Close())
+	if b, err := os.ReadFile(at("victim")); err != nil || string(b) != "new" {
+		fail("the renamed file after the replaced one's descriptor changed and closed: %q, %v", b, err)
+	}
+	if fi, err := os.Stat(at("victim")); err != nil || fi.Mode().Perm() != 0o644 {
+		fail("mode of the renamed file: %v, %v", fi, err)
+	}
 	// The mount says what it serves and what is open.
 	query := func() (string, error) {
 		q := exec.CommandContext(ctx, filepath.Join(c.Bin, "daos"), "filesystem", "query", mnt, "-j")

@@ -64,6 +64,11 @@ func (fs *FS) SetAttr(ctx context.Context, o *Obj, st *Stat, which int) (*Stat, 
 		return nil, err
 	}
 	d, key, e, err := fs.home(ctx, "setattr", o)
+	if errors.Is(err, syscall.ENOENT) && which == SetSize && o.IsFile() {
+		// The name is gone (an unlinked file still open, or one renamed
+		// elsewhere): the data is still the handle's to resize.
+		return fs.truncateDetached(ctx, o, st.Size)
+	}
 	if err != nil {
 		return nil, wrap("setattr", o.name, err)
 	}
@@ -108,6 +113,21 @@ func (fs *FS) SetAttr(ctx context.Context, o *Obj, st *Stat, which int) (*Stat, 
 		return nil, wrap("setattr", o.name, err)
 	}
 	return fs.statWithSize(e, as), nil
+}
+
+// truncateDetached sets the size of file o, whose entry is gone, and
+// answers from the entry o was opened with.
+func (fs *FS) truncateDetached(ctx context.Context, o *Obj, size uint64) (*Stat, error) {
+	if err := o.arr.SetSize(ctx, size); err != nil {
+		return nil, wrap("setattr size", o.name, err)
+	}
+	e := o.ent
+	as, err := fs.arrayStat(ctx, &e)
+	if err != nil {
+		return nil, wrap("setattr", o.name, err)
+	}
+	e.Mtime, e.Ctime = now(), now()
+	return fs.statWithSize(&e, as), nil
 }
 
 // updateEntry rewrites an existing entry; one removed meanwhile stays

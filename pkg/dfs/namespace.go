@@ -617,17 +617,25 @@ func (fs *FS) removeTree(ctx context.Context, d *client.Object) error {
 // after a crash (movemark.go): readers never see both names, and a crash
 // at any point leaves exactly one.
 func (fs *FS) Move(ctx context.Context, parent *Obj, name string, newParent *Obj, newName string) (daos.ObjectID, error) {
-	return fs.move(ctx, parent, name, newParent, newName, false)
+	return fs.move(ctx, parent, name, newParent, newName, false, false)
+}
+
+// MoveKeep is Move that leaves a replaced file's data in place, for
+// handles still open on it (POSIX keeps a file replaced by rename until
+// its last close, as it does an unlinked one): the caller destroys it
+// with Destroy then. A replaced directory, necessarily empty, goes.
+func (fs *FS) MoveKeep(ctx context.Context, parent *Obj, name string, newParent *Obj, newName string) (daos.ObjectID, error) {
+	return fs.move(ctx, parent, name, newParent, newName, false, true)
 }
 
 // MoveNoReplace is Move that fails with EEXIST when newName exists
 // (renameat2's RENAME_NOREPLACE), decided atomically with the insert.
 func (fs *FS) MoveNoReplace(ctx context.Context, parent *Obj, name string, newParent *Obj, newName string) error {
-	_, err := fs.move(ctx, parent, name, newParent, newName, true)
+	_, err := fs.move(ctx, parent, name, newParent, newName, true, false)
 	return err
 }
 
-func (fs *FS) move(ctx context.Context, parent *Obj, name string, newParent *Obj, newName string, noReplace bool) (daos.ObjectID, error) {
+func (fs *FS) move(ctx context.Context, parent *Obj, name string, newParent *Obj, newName string, noReplace, keep bool) (daos.ObjectID, error) {
 	var none daos.ObjectID
 	if err := checkName("move", name); err != nil {
 		return none, err
@@ -712,6 +720,9 @@ func (fs *FS) move(ctx context.Context, parent *Obj, name string, newParent *Obj
 	}
 	if old == nil {
 		return none, nil
+	}
+	if keep && old.Mode&syscall.S_IFMT == syscall.S_IFREG {
+		return old.OID, nil
 	}
 	if err := fs.destroy(ctx, old); err != nil {
 		return none, wrap("move: destroy replaced", newName, err)

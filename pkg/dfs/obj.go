@@ -68,6 +68,10 @@ func (o *Obj) Release() error {
 	return nil
 }
 
+// Writable reports why changes through o are refused (EPERM for a
+// read-only handle, EROFS for a read-only mount), nil if they are not.
+func (o *Obj) Writable(op string) error { return o.writable(op) }
+
 func (o *Obj) writable(op string) error {
 	if err := o.fs.writable(op, o.name); err != nil {
 		return err

@@ -89,3 +89,89 @@ func TestSetAttrThroughReadOnlyHandle(t *testing.T) {
 	_, err = fs.SetAttr(ctx, nil, &dfs.Stat{}, dfs.SetMode)
 	errno(t, syscall.EINVAL, err)
 }
+
+// A file replaced by MoveKeep keeps its data for open handles until
+// Destroy, as one unlinked with RemoveKeep does; a replaced empty
+// directory goes at once.
+func TestMoveKeepThenDestroy(t *testing.T) {
+	ctx := context.Background()
+	fs, _, _ := mounted(t)
+	victim, err := fs.Open(ctx, nil, "b", fileMode, create, 0, 0, "")
+	require.NoError(t, err)
+	require.NoError(t, fs.Write(ctx, victim, [][]byte{[]byte("old b")}, 0))
+	a, err := fs.Open(ctx, nil, "a", fileMode, create, 0, 0, "")
+	require.NoError(t, err)
+	require.NoError(t, fs.Write(ctx, a, [][]byte{[]byte("new")}, 0))
+
+	oid, err := fs.MoveKeep(ctx, nil, "a", nil, "b")
+	require.NoError(t, err)
+	require.Equal(t, victim.OID(), oid)
+	b, err := fs.Lookup(ctx, "/b", rw)
+	require.NoError(t, err)
+	require.Equal(t, a.OID(), b.OID(), "b names the moved file")
+	buf := make([]byte, 16)
+	n, err := fs.Read(ctx, victim, [][]byte{buf}, 0)
+	require.NoError(t, err)
+	require.Equal(t, "old b", string(buf[:n]), "the replaced file's data outlives its name")
+
+	// The handle no longer has an entry: its changes must not land on
+	// the file that now has its name.
+	_, err = fs.SetAttr(ctx, victim, &dfs.Stat{Mode: 0o600}, dfs.SetMode)
+	errno(t, syscall.ENOENT, err)
+	st, err := fs.Ostat(ctx, b)
+	require.NoError(t, err)
+	require.EqualValues(t, fileMode&0o777, st.Mode&0o777)
+
+	require.NoError(t, fs.Destroy(ctx, victim))
+	n, err = fs.Read(ctx, victim, [][]byte{buf}, 0)
+	require.NoError(t, err)
+	require.Zero(t, n, "the data went with Destroy")
+	n, err = fs.Read(ctx, b, [][]byte{buf}, 0)
+	require.NoError(t, err)
+	require.Equal(t, "new", string(buf[:n]))
+
+	// Over an empty directory nothing is kept.
+	require.NoError(t, fs.Mkdir(ctx, nil, "d1", 0o755, 0))
+	require.NoError(t, fs.Mkdir(ctx, nil, "d2", 0o755, 0))
+	d2, err := fs.Lookup(ctx, "/d2", rw)
+	require.NoError(t, err)
+	oid, err = fs.MoveKeep(ctx, nil, "d1", nil, "d2")
+	require.NoError(t, err)
+	require.Equal(t, d2.OID(), oid)
+}
+
+// ftruncate on a file whose name is gone resizes its data (POSIX allows
+// it on an unlinked file still open); other attributes, which live in
+// the entry, are ENOENT.
+func TestSetSizeOfDetachedHandle(t *testing.T) {
+	ctx := context.Background()
+	fs, _, _ := mounted(t)
+	f, err := fs.Open(ctx, nil, "f", fileMode, create, 0, 0, "")
+	require.NoError(t, err)
+	require.NoError(t, fs.Write(ctx, f, [][]byte{[]byte("0123456789")}, 0))
+	_, err = fs.RemoveKeep(ctx, nil, "f")
+	require.NoError(t, err)
+
+	st, err := fs.SetAttr(ctx, f, &dfs.Stat{Size: 4}, dfs.SetSize)
+	require.NoError(t, err)
+	require.Equal(t, uint64(4), st.Size)
+	st, err = fs.Ostat(ctx, f)
+	require.NoError(t, err)
+	require.Equal(t, uint64(4), st.Size)
+	buf := make([]byte, 16)
+	n, err := fs.Read(ctx, f, [][]byte{buf}, 0)
+	require.NoError(t, err)
+	require.Equal(t, "0123", string(buf[:n]))
+
+	_, err = fs.SetAttr(ctx, f, &dfs.Stat{Size: 1, Mode: 0o600}, dfs.SetSize|dfs.SetMode)
+	errno(t, syscall.ENOENT, err)
+	// A new file under the old name is not touched by the old handle.
+	g, err := fs.Open(ctx, nil, "f", fileMode, create, 0, 0, "")
+	require.NoError(t, err)
+	require.NoError(t, fs.Write(ctx, g, [][]byte{[]byte("fresh")}, 0))
+	_, err = fs.SetAttr(ctx, f, &dfs.Stat{Size: 0}, dfs.SetSize)
+	require.NoError(t, err)
+	n, err = fs.Read(ctx, g, [][]byte{buf}, 0)
+	require.NoError(t, err)
+	require.Equal(t, "fresh", string(buf[:n]))
+}

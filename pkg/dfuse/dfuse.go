@@ -164,6 +164,11 @@ type node struct {
 	// the data (POSIX keeps an unlinked file until then).
 	opens    atomic.Int32
 	unlinked atomic.Bool
+	// detached and detachedSet are attributes set on an unlinked file
+	// (guarded by mu): its entry is gone, so they live here until the
+	// last close; detachedSet says which (dfs.SetMode...).
+	detached    dfs.Stat
+	detachedSet int
 }
 
 // Mount serves d at dir until the returned server is unmounted.
@@ -471,8 +476,81 @@ func (n *node) Getattr(ctx context.Context, _ fs.FileHandle, out *fuse.AttrOut) 
 	if err != nil {
 		return n.fsys.errno("getattr", err)
 	}
+	n.overlayDetached(st)
 	n.rememberAttr(st)
 	n.fsys.fillAttr(&out.Attr, st)
+	return 0
+}
+
+// overlayDetached applies what was set on the node after it was unlinked.
+func (n *node) overlayDetached(st *dfs.Stat) {
+	if !n.unlinked.Load() {
+		return
+	}
+	n.mu.Lock()
+	d, set := n.detached, n.detachedSet
+	n.mu.Unlock()
+	if set&dfs.SetMode != 0 {
+		st.Mode = st.Mode&syscall.S_IFMT | d.Mode&^syscall.S_IFMT
+	}
+	if set&dfs.SetUID != 0 {
+		st.UID = d.UID
+	}
+	if set&dfs.SetGID != 0 {
+		st.GID = d.GID
+	}
+	if set&dfs.SetAtime != 0 {
+		st.Atime = d.Atime
+	}
+	if set&dfs.SetMtime != 0 {
+		st.Mtime = d.Mtime
+	}
+	if set != 0 {
+		st.Ctime = d.Ctime
+	}
+}
+
+// setDetached is Setattr on a file unlinked while open: POSIX lets its
+// descriptors still change it. The size goes to the data; the rest, whose
+// home (the entry) is gone, is kept on the node for fstat until the last
+// close.
+func (n *node) setDetached(ctx context.Context, o *dfs.Obj, st *dfs.Stat, which int, out *fuse.AttrOut) syscall.Errno {
+	if which&dfs.SetSize != 0 {
+		if _, err := n.fsys.dfs.SetAttr(ctx, o, &dfs.Stat{Size: st.Size}, dfs.SetSize); err != nil {
+			return n.fsys.errno("setattr size of unlinked "+o.Name(), err)
+		}
+	}
+	if rest := which &^ dfs.SetSize; rest != 0 {
+		if err := o.Writable("setattr"); err != nil {
+			return n.fsys.errno("setattr of unlinked "+o.Name(), err)
+		}
+		n.mu.Lock()
+		d := &n.detached
+		if rest&dfs.SetMode != 0 {
+			d.Mode = st.Mode
+		}
+		if rest&dfs.SetUID != 0 {
+			d.UID = st.UID
+		}
+		if rest&dfs.SetGID != 0 {
+			d.GID = st.GID
+		}
+		if rest&dfs.SetAtime != 0 {
+			d.Atime = st.Atime
+		}
+		if rest&dfs.SetMtime != 0 {
+			d.Mtime = st.Mtime
+		}
+		d.Ctime = time.Now()
+		n.detachedSet |= rest
+		n.mu.Unlock()
+	}
+	res, err := n.fsys.dfs.Ostat(ctx, o)
+	if err != nil {
+		return n.fsys.errno("setattr: stat unlinked "+o.Name(), err)
+	}
+	n.overlayDetached(res)
+	n.fsys.fillAttr(&out.Attr, res)
 	return 0
 }
 
@@ -502,6 +580,9 @@ func (n *node) Setattr(ctx context.Context, fh fs.FileHandle, in *fuse.SetAttrIn
 	o := n.handle()
 	if which == 0 {
 		return n.Getattr(ctx, fh, out)
+	}
+	if n.unlinked.Load() {
+		return n.setDetached(ctx, o, &st, which, out)
 	}
 	res, err := n.fsys.dfs.SetAttr(ctx, o, &st, which)
 	if err != nil {
@@ -760,7 +841,29 @@ func (n *node) Rename(ctx context.Context, name string, newParent fs.InodeEmbedd
 	case flags&renameNoReplace != 0:
 		err = n.fsys.dfs.MoveNoReplace(ctx, n.handle(), name, dst, newName)
 	default:
-		_, err = n.fsys.dfs.Move(ctx, n.handle(), name, dst, newName)
+		var victim *node
+		if ch := np.GetChild(newName); ch != nil && ch != moved {
+			if c := ch.Operations().(*node); c.opens.Load() > 0 && c.handle().IsFile() {
+				victim = c
+			}
+		}
+		if victim == nil {
+			_, err = n.fsys.dfs.Move(ctx, n.handle(), name, dst, newName)
+			break
+		}
+		// The file replaced is open: like an unlinked one, it keeps
+		// its data until the last close.
+		victim.unlinked.Store(true)
+		if _, err = n.fsys.dfs.MoveKeep(ctx, n.handle(), name, dst, newName); err != nil {
+			victim.unlinked.Store(false)
+			break
+		}
+		if victim.opens.Load() == 0 && victim.unlinked.CompareAndSwap(true, false) {
+			// Closed meanwhile: nobody is left to destroy it.
+			if errno := n.fsys.errno("rename: destroy replaced "+newName, n.fsys.dfs.Destroy(ctx, victim.handle())); errno != 0 {
+				return errno
+			}
+		}
 	}
 	if err != nil {
 		return n.fsys.errno("rename "+name+" to "+newName, err)
