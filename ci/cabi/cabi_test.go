@@ -376,3 +376,78 @@ func murmur64A(b []byte, seed uint32) uint64 {
 	h ^= h >> r
 	return h
 }
+
+// TestEveryDeclaredFunctionDefined builds the C part of libdaos
+// (src/client, src/gurt) and checks that it defines every function the
+// public headers declare: a declaration without a definition compiles
+// in an application and then fails to link.
+func TestEveryDeclaredFunctionDefined(t *testing.T) {
+	needCompilers(t)
+	if _, err := exec.LookPath("nm"); err != nil {
+		t.Skip("nm not found (binutils)")
+	}
+	root := repoRoot(t)
+	inc := filepath.Join(root, "src", "include")
+	dir := t.TempDir()
+	var tu strings.Builder
+	for _, h := range listHeaders(t, root) {
+		fmt.Fprintf(&tu, "#include <%s>\n", h)
+	}
+	src := filepath.Join(dir, "all.c")
+	if err := os.WriteFile(src, []byte(tu.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	aux := filepath.Join(dir, "aux.txt")
+	run(t, dir, "gcc", "-std=gnu11", "-I", inc, "-aux-info", aux, "-c", "-o", filepath.Join(dir, "all.o"), src)
+	b, err := os.ReadFile(aux)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Lines look like: /* .../src/include/daos_api.h:24:NC */ extern int daos_tx_restart (...);
+	declared := map[string]string{}
+	for _, line := range strings.Split(string(b), "\n") {
+		end := strings.Index(line, "*/")
+		if end < 0 || !strings.Contains(line[:end], inc) {
+			continue
+		}
+		decl := strings.TrimSpace(line[end+2:])
+		if !strings.HasPrefix(decl, "extern ") {
+			continue // static inline helpers need no symbol
+		}
+		open := strings.Index(decl, " (")
+		if open < 0 {
+			continue
+		}
+		fields := strings.Fields(decl[:open])
+		name := strings.TrimLeft(fields[len(fields)-1], "*")
+		declared[name] = strings.TrimSpace(line[2:end])
+	}
+	if len(declared) < 100 {
+		t.Fatalf("only %d functions found in the headers: is -aux-info's format different here?", len(declared))
+	}
+	srcs, err := filepath.Glob(filepath.Join(root, "src", "client", "*.c"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gurt, err := filepath.Glob(filepath.Join(root, "src", "gurt", "*.c"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib := filepath.Join(dir, "libdaos.so")
+	args := append([]string{"-std=gnu11", "-fPIC", "-shared", "-I", inc, "-I", filepath.Join(root, "src", "client"), "-o", lib}, srcs...)
+	run(t, dir, "gcc", append(args, gurt...)...)
+	defined := map[string]bool{}
+	for _, f := range strings.Fields(string(run(t, dir, "nm", "-D", "--defined-only", lib))) {
+		defined[strings.SplitN(f, "@", 2)[0]] = true
+	}
+	var missing []string
+	for name, where := range declared {
+		if !defined[name] {
+			missing = append(missing, name+" ("+where+")")
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Errorf("declared in the public headers but not defined by libdaos:\n  %s", strings.Join(missing, "\n  "))
+	}
+}

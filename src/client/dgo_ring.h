@@ -72,6 +72,10 @@ struct dgo_eqc {
 	pthread_mutex_t lock;        /* guards the list below */
 	uint64_t        head, tail;  /* completed, in order, not yet polled */
 	int64_t         nlist;
+	/* The events initialised on the queue (guarded by lock), for
+	 * daos_eq_query's listing; C only. */
+	daos_event_t  **evs;
+	size_t          nevs, capevs;
 };
 
 /* The process's submission stack. */

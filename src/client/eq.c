@@ -320,7 +320,47 @@ end_queue(struct dgo_eqc *q)
 	}
 	pthread_mutex_unlock(&q->lock);
 	pthread_mutex_destroy(&q->lock);
+	free(q->evs);
 	free(q);
+}
+
+/* enlist records ev as one of q's events; false when out of memory. */
+static bool
+enlist(struct dgo_eqc *q, daos_event_t *ev)
+{
+	bool ok = true;
+
+	pthread_mutex_lock(&q->lock);
+	if (q->nevs == q->capevs) {
+		size_t         nc = q->capevs == 0 ? 16 : q->capevs * 2;
+		daos_event_t **ne = realloc(q->evs, nc * sizeof(*ne));
+
+		if (ne == NULL)
+			ok = false;
+		else {
+			q->evs    = ne;
+			q->capevs = nc;
+		}
+	}
+	if (ok)
+		q->evs[q->nevs++] = ev;
+	pthread_mutex_unlock(&q->lock);
+	return ok;
+}
+
+/* delist forgets ev as one of q's events. */
+static void
+delist(struct dgo_eqc *q, daos_event_t *ev)
+{
+	size_t i;
+
+	pthread_mutex_lock(&q->lock);
+	for (i = 0; i < q->nevs; i++)
+		if (q->evs[i] == ev) {
+			q->evs[i] = q->evs[--q->nevs];
+			break;
+		}
+	pthread_mutex_unlock(&q->lock);
 }
 
 void
@@ -504,6 +544,38 @@ daos_eq_poll(daos_handle_t eqh, int wait_running, int64_t timeout, unsigned int 
 	return (int)got;
 }
 
+/* list_events counts q's events in the states query asks for and puts
+ * the first n of them in events: completed ones in completion order, then
+ * those in flight. */
+static int64_t
+list_events(struct dgo_eqc *q, daos_eq_query_t query, unsigned int n, daos_event_t **events)
+{
+	int64_t cnt = 0;
+	size_t  i;
+
+	pthread_mutex_lock(&q->lock);
+	take(q);
+	if (query & DAOS_EQR_COMPLETED)
+		for (daos_event_t *ev = (daos_event_t *)(uintptr_t)q->head; ev != NULL;
+		     ev = (daos_event_t *)(uintptr_t)words(ev)[DGO_EV_DONE]) {
+			if ((uint64_t)cnt < n)
+				events[cnt] = ev;
+			cnt++;
+		}
+	if (query & DAOS_EQR_WAITING)
+		for (i = 0; i < q->nevs; i++) {
+			uint64_t st = __atomic_load_n(&words(q->evs[i])[DGO_EV_STATE], SEQ);
+
+			if (st != DGO_EV_RUNNING && st != DGO_EV_QUEUED && st != DGO_EV_TAKEN)
+				continue;
+			if ((uint64_t)cnt < n)
+				events[cnt] = q->evs[i];
+			cnt++;
+		}
+	pthread_mutex_unlock(&q->lock);
+	return cnt;
+}
+
 int
 daos_eq_query(daos_handle_t eqh, daos_eq_query_t query, unsigned int n, daos_event_t **events)
 {
@@ -511,14 +583,16 @@ daos_eq_query(daos_handle_t eqh, daos_eq_query_t query, unsigned int n, daos_eve
 	int64_t         cnt = 0;
 
 	CORE(o);
-	/* DAOS also fills events with what it counted; callers read the count. */
-	(void)n;
-	(void)events;
 	if ((query & ~DAOS_EQR_ALL) != 0 || query == 0)
 		return -DER_INVAL;
 	q = eq_get(eqh.cookie);
 	if (q == NULL)
 		return -DER_NONEXIST;
+	if (events != NULL && n > 0) {
+		cnt = list_events(q, query, n, events);
+		eq_put(q);
+		return cnt > INT_MAX ? INT_MAX : (int)cnt;
+	}
 	if (query & DAOS_EQR_COMPLETED) {
 		pthread_mutex_lock(&q->lock);
 		take(q);
@@ -551,26 +625,58 @@ settle(daos_event_t *ev)
 	return rc;
 }
 
+/* unbind forgets ev as an event of the queue it was initialised on. */
+static void
+unbind(daos_event_t *ev)
+{
+	struct dgo_eqc *q = ev_queue(ev);
+
+	if (q != NULL) {
+		delist(q, ev);
+		eq_put(q);
+	}
+}
+
 int
 daos_event_init(daos_event_t *ev, daos_handle_t eqh, daos_event_t *parent)
 {
-	int rc;
+	struct dgo_eqc *q;
+	int             rc;
 
 	CORE(o);
 	if (ev != NULL && (rc = settle(ev)) != 0)
 		return rc;
-	return o->event_init(ev, eqh.cookie, parent);
+	if (ev != NULL)
+		unbind(ev);
+	rc = o->event_init(ev, eqh.cookie, parent);
+	if (rc == 0 && (q = ev_queue(ev)) != NULL) {
+		if (!enlist(q, ev)) {
+			eq_put(q);
+			o->event_fini(ev);
+			return -DER_NOMEM;
+		}
+		eq_put(q);
+	}
+	return rc;
 }
 
 int
 daos_event_fini(daos_event_t *ev)
 {
-	int rc;
+	struct dgo_eqc *q;
+	int             rc;
 
 	CORE(o);
 	if (ev != NULL && (rc = settle(ev)) != 0)
 		return rc;
-	return o->event_fini(ev);
+	q  = ev == NULL ? NULL : ev_queue(ev);
+	rc = o->event_fini(ev);
+	if (q != NULL) {
+		if (rc == 0)
+			delist(q, ev);
+		eq_put(q);
+	}
+	return rc;
 }
 
 int

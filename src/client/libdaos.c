@@ -702,3 +702,20 @@ daos_tx_close(daos_handle_t th, daos_event_t *ev)
 	(void)ev;
 	return -DER_NO_HDL;
 }
+
+int
+daos_tx_restart(daos_handle_t th, daos_event_t *ev)
+{
+	(void)th;
+	(void)ev;
+	return -DER_NO_HDL;
+}
+
+int
+daos_tx_hdl2epoch(daos_handle_t th, daos_epoch_t *epoch)
+{
+	(void)th;
+	if (epoch == NULL)
+		return -DER_INVAL;
+	return -DER_NO_HDL;
+}

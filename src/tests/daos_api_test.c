@@ -507,6 +507,21 @@ test_events(void **state)
 	for (i = 0; i < 8; i++)
 		assert_int_equal(ev_update(oh, &s[i], i), 0);
 	assert_int_equal(daos_eq_query(eqh, DAOS_EQR_ALL, 0, NULL), 8);
+	/* Listed too: all of them, each once; with room for fewer, the
+	 * count stays and only the room is written. */
+	memset(done, 0, sizeof(done));
+	assert_int_equal(daos_eq_query(eqh, DAOS_EQR_ALL, 8, done), 8);
+	for (i = 0; i < 8; i++) {
+		int j, seen = 0;
+
+		for (j = 0; j < 8; j++)
+			seen += done[j] == &s[i].ev;
+		assert_int_equal(seen, 1);
+	}
+	memset(done, 0, sizeof(done));
+	assert_int_equal(daos_eq_query(eqh, DAOS_EQR_ALL, 3, done), 8);
+	assert_non_null(done[2]);
+	assert_null(done[3]);
 	rc = ev_update(oh, &s[0], 0);
 	assert_true(rc == -DER_BUSY);
 	assert_int_equal(daos_eq_destroy(eqh, 0), -DER_BUSY);
@@ -523,6 +538,8 @@ test_events(void **state)
 	assert_int_equal(daos_event_fini(&s[1].ev), 0);
 	assert_int_equal(daos_event_init(&s[2].ev, eqh, NULL), 0);
 	assert_int_equal(daos_eq_query(eqh, DAOS_EQR_COMPLETED, 0, NULL), 5);
+	assert_int_equal(daos_eq_query(eqh, DAOS_EQR_COMPLETED, 8, done), 5);
+	assert_int_equal(daos_eq_query(eqh, DAOS_EQR_WAITING, 8, done), 0);
 	n = daos_eq_poll(eqh, 1, DAOS_EQ_WAIT, 8, done);
 	assert_int_equal(n, 5);
 	for (i = 0; i < n; i++) {
@@ -546,6 +563,12 @@ test_events(void **state)
 	assert_int_equal(daos_eq_poll(eqh, 1, DAOS_EQ_WAIT, 8, done), 1);
 	assert_ptr_equal(done[0], &s[3].ev);
 	assert_int_equal(s[3].ev.ev_error, -DER_NO_HDL);
+	/* Harvested by daos_event_test instead, the error stays. */
+	assert_int_equal(daos_obj_update(bad, DAOS_TX_NONE, 0, &s[3].dkey, 1, &s[3].iod, &s[3].sgl, &s[3].ev), 0);
+	assert_int_equal(daos_event_test(&s[3].ev, DAOS_EQ_WAIT, &flag), 0);
+	assert_true(flag);
+	assert_int_equal(s[3].ev.ev_error, -DER_NO_HDL);
+	assert_int_equal(daos_eq_query(eqh, DAOS_EQR_COMPLETED, 8, done), 0);
 
 	/* Abort: the update either finished first or was cancelled. */
 	assert_int_equal(ev_update(oh, &s[4], 4), 0);
@@ -1059,6 +1082,10 @@ test_cont_extras(void **state)
 	assert_int_equal(nr, 0);
 	assert_int_equal(daos_obj_register_class(coh, OC_S1, NULL, NULL), -DER_NOSYS);
 	assert_int_equal(daos_tx_open(coh, NULL, 0, NULL), -DER_NOSYS);
+	/* No transaction can be opened, so no handle names one. */
+	assert_int_equal(daos_tx_restart(DAOS_TX_NONE, NULL), -DER_NO_HDL);
+	assert_int_equal(daos_tx_hdl2epoch(DAOS_TX_NONE, &epr.epr_lo), -DER_NO_HDL);
+	assert_int_equal(daos_tx_hdl2epoch(DAOS_TX_NONE, NULL), -DER_INVAL);
 }
 
 /* The greatest integer dkey and the extent of an array akey under it. */
