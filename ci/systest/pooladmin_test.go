@@ -79,6 +79,16 @@ func TestPoolAdminOnThreeServers(t *testing.T) {
 		return out
 	}
 
+	// More NVMe than the engines have (8 GiB of file bdev each) is
+	// refused, in DAOS's terms, and leaves no pool behind.
+	if out, err := c.Dmg(ctx, "-j", "pool", "create", "-s", "256MiB", "-n", "64TiB", "huge"); err == nil ||
+		!strings.Contains(out, `"status": -1007`) {
+		t.Fatalf("pool create of 64 TiB of NVMe per engine: %v\n%s", err, out)
+	}
+	if out := dmg("pool", "list"); strings.Contains(out, "huge") {
+		t.Fatalf("a refused pool create left a pool:\n%s", out)
+	}
+
 	// support collect-log: one archive with each running host's control
 	// and engine logs and the admin part.
 	three := c.Servers[0].Addr + "," + c.Servers[1].Addr + "," + c.Servers[2].Addr

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync/atomic"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/daos-go/daos/pkg/daos"
 	"github.com/daos-go/daos/pkg/engine/enginepb"
@@ -71,6 +74,39 @@ func nvmeDir(cfg *enginepb.EngineConfig) string {
 	return ""
 }
 
+// storageCapacity is the space pools may be promised on this engine: the
+// SCM mount's file system (a tmpfs of scm_size for class ram, the PMem
+// file system for dcpm; a plain directory answers for what holds it) and
+// the file bdevs' configured sizes, where shards' NVMe files live. Other
+// bdev classes hold no shard data here (0: not checked).
+func storageCapacity(cfg *enginepb.EngineConfig) (scm, nvme uint64, err error) {
+	var st unix.Statfs_t
+	if err := unix.Statfs(cfg.ScmMount, &st); err != nil {
+		return 0, 0, fmt.Errorf("statfs %s: %w", cfg.ScmMount, err)
+	}
+	scm = st.Blocks * uint64(st.Bsize)
+	if nvmeDir(cfg) == "" {
+		return scm, 0, nil
+	}
+	for _, t := range cfg.Bdevs {
+		if t.Class != "file" {
+			continue
+		}
+		for _, dev := range t.Devices {
+			size := t.SizeBytes
+			if size == 0 {
+				fi, err := os.Stat(dev)
+				if err != nil {
+					return 0, 0, fmt.Errorf("bdev %w", err)
+				}
+				size = uint64(fi.Size())
+			}
+			nvme += size
+		}
+	}
+	return scm, nvme, nil
+}
+
 // startDataPlane opens the targets' shards and listens on the fabric.
 // newService makes pool services' state machines (nil: this engine hosts
 // no pool services); handles checks object I/O's container handles.
@@ -95,7 +131,8 @@ func startDataPlane(ctx context.Context, cfg *enginepb.EngineConfig, log *slog.L
 	reg := rpc.NewRegistry()
 	mux := rsvc.NewMux()
 	pcfg := poolhost.Config{SCMDir: cfg.ScmMount, Targets: d.targets, Mux: mux, Self: self,
-		NewService: newService, Logger: log.With(logmask.SubsysKey, "pool"), MapOf: serviceMap, RankURIs: d.rankURIs}
+		NewService: newService, Logger: log.With(logmask.SubsysKey, "pool"), MapOf: serviceMap, RankURIs: d.rankURIs,
+		Capacity: func() (uint64, uint64, error) { return storageCapacity(cfg) }}
 	if rv, ok := handles.(handleRevoker); ok {
 		// Pool service leaders revoke closed handles here at once.
 		pcfg.OnRevoke = func(pool poolhost.UUID, hs []poolhost.UUID) {

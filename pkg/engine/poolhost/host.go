@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -58,6 +59,10 @@ type Config struct {
 	RankURIs func() map[uint32]string
 	// MapDistInterval is how often a leader checks its pushes; 0: 500 ms.
 	MapDistInterval time.Duration
+	// Capacity is the engine's SCM and NVMe space (0: not known, not
+	// checked); pool creates that would promise more than it fail with
+	// DER_NOSPACE. nil: no check.
+	Capacity func() (scm, nvme uint64, err error)
 	// OnRevoke drops closed container handles of a pool from the
 	// engine's handle cache (revoke.go); nil: the engine caches none.
 	OnRevoke func(pool UUID, handles []UUID)
@@ -160,12 +165,47 @@ func (h *Host) tgtCreate(ctx context.Context, _ *rpc.Incoming, req *TgtCreateReq
 		return nil, daos.Errorf(daos.ErrNospace, "pool %s: %d bytes of SCM over %d targets is %d per target, below the minimum of %d",
 			target.UUID(req.Pool), req.SCMBytes, n, scm, MinSCMPerTarget)
 	}
+	if err := h.checkCapacity(req.Pool, scm*n, nvme*n); err != nil {
+		return nil, err
+	}
 	for _, t := range h.cfg.Targets {
 		if err := t.CreateShard(ctx, target.UUID(req.Pool), scm, nvme); err != nil {
 			return nil, err
 		}
 	}
 	return &TgtCreateResp{Targets: uint32(n)}, nil
+}
+
+// checkCapacity refuses a new pool's shards (scm and nvme bytes over all
+// targets) when, with what the pools here already hold, they would
+// promise more than the engine has. A retried create of shards that
+// exist passes: their space is already counted.
+func (h *Host) checkCapacity(p UUID, scm, nvme uint64) error {
+	if h.cfg.Capacity == nil {
+		return nil
+	}
+	capSCM, capNVMe, err := h.cfg.Capacity()
+	if err != nil {
+		return fmt.Errorf("pool %s: measure the engine's storage: %w", target.UUID(p), err)
+	}
+	var usedSCM, usedNVMe uint64
+	for _, t := range h.cfg.Targets {
+		if slices.Contains(t.Pools(), target.UUID(p)) {
+			return nil
+		}
+		s, v := t.Allocated()
+		usedSCM += s
+		usedNVMe += v
+	}
+	if capSCM > 0 && usedSCM+scm > capSCM {
+		return daos.Errorf(daos.ErrNospace, "pool %s: %d bytes of SCM asked of this engine, which has %d of %d left (pools here hold the rest)",
+			target.UUID(p), scm, capSCM-min(usedSCM, capSCM), capSCM)
+	}
+	if nvme > 0 && capNVMe > 0 && usedNVMe+nvme > capNVMe {
+		return daos.Errorf(daos.ErrNospace, "pool %s: %d bytes of NVMe asked of this engine, which has %d of %d left (pools here hold the rest)",
+			target.UUID(p), nvme, capNVMe-min(usedNVMe, capNVMe), capNVMe)
+	}
+	return nil
 }
 
 // blockSize aligns each target's share.

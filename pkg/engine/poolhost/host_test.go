@@ -240,3 +240,39 @@ func TestCreateFailureCleansUp(t *testing.T) {
 		SCMBytes: []uint64{1 << 20}, NVMeBytes: []uint64{0}, SvcRanks: []uint32{0}, Init: initCmd})
 	assert.True(t, errors.Is(err, daos.ErrNospace), "%v", err)
 }
+
+// Pools are promised no more space than the engine has: a create that
+// would exceed it fails with DER_NOSPACE and leaves nothing behind; a
+// retried create of existing shards still passes.
+func TestCreateWithinCapacity(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	e := startEngine(t, 0, t.TempDir(), 0)
+	defer e.stop()
+	e.host.cfg.Capacity = func() (uint64, uint64, error) { return 256 << 20, 1 << 30, nil }
+	uris := map[uint32]string{0: e.ep.URI().String()}
+	create := func(p UUID, scm, nvme uint64) error {
+		return e.host.CreatePool(ctx, Plan{Pool: p, Ranks: []uint32{0}, URIs: uris,
+			SCMBytes: []uint64{scm}, NVMeBytes: []uint64{nvme}, SvcRanks: []uint32{0}, Init: initCmd})
+	}
+	require.NoError(t, create(UUID{0x51}, 128<<20, 0))
+	require.NoError(t, create(UUID{0x52}, 128<<20, 0), "exactly the capacity")
+	err := create(UUID{0x53}, 64<<20, 0)
+	require.True(t, errors.Is(err, daos.ErrNospace), "%v", err)
+	assert.Contains(t, err.Error(), "SCM")
+	for _, tg := range e.targets {
+		_, err := tg.Shard(target.UUID(UUID{0x53}))
+		assert.True(t, errors.Is(err, daos.ErrNonexist), "a refused create left a shard")
+	}
+	require.NoError(t, e.host.checkCapacity(UUID{0x51}, 128<<20, 0), "a retried create of existing shards")
+
+	require.NoError(t, e.host.DestroyPool(ctx, UUID{0x52}, []uint32{0}, []uint32{0}, uris))
+	err = create(UUID{0x54}, 64<<20, 2<<30)
+	require.True(t, errors.Is(err, daos.ErrNospace), "%v", err)
+	assert.Contains(t, err.Error(), "NVMe")
+	require.NoError(t, create(UUID{0x54}, 64<<20, 0), "space freed by a destroy is free again")
+
+	e.host.cfg.Capacity = func() (uint64, uint64, error) { return 0, 0, errors.New("statfs failed") }
+	err = create(UUID{0x55}, 32<<20, 0)
+	require.ErrorContains(t, err, "measure the engine's storage")
+}

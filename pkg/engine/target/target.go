@@ -258,6 +258,19 @@ func (t *Target) HasContainer(p UUID, c vos.ContainerID) (*vos.Pool, bool, error
 	return s.pool, false, nil
 }
 
+// Allocated is the SCM and NVMe promised to the shards here: what their
+// pools were created with, used or not.
+func (t *Target) Allocated() (scm, nvme uint64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, s := range t.shards {
+		sp := s.pool.Space()
+		scm += sp.SCMTotal
+		nvme += sp.NVMeTotal
+	}
+	return scm, nvme
+}
+
 // Pools lists the pools with a shard here.
 func (t *Target) Pools() []UUID {
 	t.mu.Lock()
