@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/daos-go/daos/pkg/client"
+	"github.com/daos-go/daos/pkg/daos"
 	"github.com/daos-go/daos/pkg/dfs"
 	"github.com/daos-go/daos/pkg/placement"
 	"github.com/daos-go/daos/pkg/poolsvc"
@@ -556,6 +557,23 @@ func TestAccess(t *testing.T) {
 func TestErrnoMapping(t *testing.T) {
 	assert.Equal(t, syscall.Errno(0), dfs.Errno(nil))
 	assert.Equal(t, syscall.EIO, dfs.Errno(errors.New("opaque")))
+	// DAOS's daos_der2errno (ABI.md 2.3).
+	for der, want := range map[daos.Errno]syscall.Errno{
+		daos.ErrNoPerm: syscall.EPERM, daos.ErrEpRo: syscall.EPERM, daos.ErrEpOld: syscall.EPERM,
+		daos.ErrContDestroying: syscall.EPERM, daos.ErrEnoent: syscall.ENOENT, daos.ErrNonexist: syscall.ENOENT,
+		daos.ErrInval: syscall.EINVAL, daos.ErrNotype: syscall.EINVAL, daos.ErrNoschema: syscall.EINVAL,
+		daos.ErrNolocal: syscall.EINVAL, daos.ErrNoHdl: syscall.EINVAL, daos.ErrIoInval: syscall.EINVAL,
+		daos.ErrKey2big: syscall.E2BIG, daos.ErrRec2big: syscall.E2BIG, daos.ErrExist: syscall.EEXIST,
+		daos.ErrUnreach: syscall.EHOSTUNREACH, daos.ErrNospace: syscall.ENOSPC, daos.ErrAlready: syscall.EALREADY,
+		daos.ErrDos: syscall.ENOMEM, daos.ErrNomem: syscall.ENOMEM, daos.ErrTimedout: syscall.ETIMEDOUT,
+		daos.ErrBusy: syscall.EBUSY, daos.ErrEqBusy: syscall.EBUSY, daos.ErrAgain: syscall.EAGAIN,
+		daos.ErrProto: syscall.EPROTO, daos.ErrIo: syscall.EIO, daos.ErrCanceled: syscall.ECANCELED,
+		daos.ErrOverflow: syscall.EOVERFLOW, daos.ErrBadpath: syscall.ENOTDIR, daos.ErrNotdir: syscall.ENOTDIR,
+		daos.ErrStale: syscall.ESTALE, daos.ErrTxRestart: syscall.ERESTART, daos.ErrNotsupported: syscall.ENOTSUP,
+		daos.ErrNosys: syscall.EIO, daos.ErrMisc: syscall.EIO, daos.ErrCsum: syscall.EIO,
+	} {
+		assert.Equal(t, want, dfs.Errno(daos.Errorf(der, "x")), "%v", der)
+	}
 }
 
 func TestSetAttr(t *testing.T) {

@@ -60,42 +60,52 @@ func Errno(err error) syscall.Errno {
 	return derErrno(daos.Code(err))
 }
 
-// derErrno maps the DER codes the object layer returns to the errno DFS
-// callers expect.
+// derErrno maps DER codes to errno as DAOS's daos_der2errno does (ABI.md
+// 2.3), so DFS callers see the errno DAOS's DFS would give them.
 func derErrno(c daos.Errno) syscall.Errno {
 	switch c {
 	case daos.Success:
 		return 0
-	case daos.ErrNonexist:
+	case daos.ErrNoPerm, daos.ErrEpRo, daos.ErrEpOld, daos.ErrContDestroying:
+		return syscall.EPERM
+	case daos.ErrEnoent, daos.ErrNonexist:
 		return syscall.ENOENT
+	case daos.ErrInval, daos.ErrNotype, daos.ErrNoschema, daos.ErrNolocal, daos.ErrNoHdl, daos.ErrIoInval:
+		return syscall.EINVAL
+	case daos.ErrKey2big, daos.ErrRec2big:
+		return syscall.E2BIG
 	case daos.ErrExist:
 		return syscall.EEXIST
-	case daos.ErrNoPerm:
-		return syscall.EPERM
-	case daos.ErrInval:
-		return syscall.EINVAL
-	case daos.ErrNospace:
-		return syscall.ENOSPC
-	case daos.ErrNomem:
-		return syscall.ENOMEM
-	case daos.ErrNotdir:
-		return syscall.ENOTDIR
-	case daos.ErrBusy:
-		return syscall.EBUSY
-	case daos.ErrTimedout:
-		return syscall.ETIMEDOUT
-	case daos.ErrNosys, daos.ErrNotsupported:
-		return syscall.ENOTSUP
-	case daos.ErrKey2big:
-		return syscall.ENAMETOOLONG
-	case daos.ErrRec2big, daos.ErrOverflow:
-		return syscall.EOVERFLOW
-	case daos.ErrCanceled:
-		return syscall.ECANCELED
 	case daos.ErrUnreach:
 		return syscall.EHOSTUNREACH
-	case daos.ErrNoHdl:
-		return syscall.EBADF
+	case daos.ErrNospace:
+		return syscall.ENOSPC
+	case daos.ErrAlready:
+		return syscall.EALREADY
+	case daos.ErrDos, daos.ErrNomem:
+		return syscall.ENOMEM
+	case daos.ErrTimedout:
+		return syscall.ETIMEDOUT
+	case daos.ErrBusy, daos.ErrEqBusy:
+		return syscall.EBUSY
+	case daos.ErrAgain:
+		return syscall.EAGAIN
+	case daos.ErrProto:
+		return syscall.EPROTO
+	case daos.ErrIo:
+		return syscall.EIO
+	case daos.ErrCanceled:
+		return syscall.ECANCELED
+	case daos.ErrOverflow:
+		return syscall.EOVERFLOW
+	case daos.ErrBadpath, daos.ErrNotdir:
+		return syscall.ENOTDIR
+	case daos.ErrStale:
+		return syscall.ESTALE
+	case daos.ErrTxRestart:
+		return syscall.ERESTART
+	case daos.ErrNotsupported:
+		return syscall.ENOTSUP
 	}
 	return syscall.EIO
 }

@@ -120,6 +120,18 @@ func Format(ctx context.Context, cont *client.Container, attr Attr) error {
 	if err != nil {
 		return wrap("format: root directory oid", "", err)
 	}
+	// Refuse classes this client cannot do I/O with (redundant ones,
+	// which a container's rd_fac above 0 picks by default) now, rather
+	// than format a namespace no mount could use.
+	file, err := placement.GenerateOID(daos.ObjectID{Hi: reservedHi, Lo: 2}, placement.OTArrayByte, attr.FileOClass, 0, shape)
+	if err != nil {
+		return wrap("format: file oid", "", err)
+	}
+	for _, id := range []daos.ObjectID{root, file} {
+		if _, err := cont.Object(id); err != nil {
+			return wrap("format: object class", "", err)
+		}
+	}
 	sb := superblock{Attr: attr, Version: LayoutVersion}
 	t := now()
 	ent := entry{Mode: syscall.S_IFDIR | 0o755, OID: root, Atime: t, Mtime: t, Ctime: t,

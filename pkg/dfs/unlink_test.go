@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/daos-go/daos/pkg/dfs"
+	"github.com/daos-go/daos/pkg/placement"
 )
 
 // A file unlinked with RemoveKeep keeps its data for open handles until
@@ -174,4 +175,19 @@ func TestSetSizeOfDetachedHandle(t *testing.T) {
 	n, err = fs.Read(ctx, g, [][]byte{buf}, 0)
 	require.NoError(t, err)
 	require.Equal(t, "fresh", string(buf[:n]))
+}
+
+// Format refuses classes this build cannot do I/O with (replicated,
+// erasure-coded) instead of formatting a container no mount could use.
+func TestFormatRefusesRedundantClasses(t *testing.T) {
+	ctx := context.Background()
+	c := cluster(t)
+	for _, attr := range []dfs.Attr{{DirOClass: placement.Name2ID("RP_2G1")}, {FileOClass: placement.Name2ID("RP_2GX")}} {
+		err := dfs.Format(ctx, c, attr)
+		errno(t, syscall.EIO, err) // DER_NOSYS, as daos_der2errno maps it
+		require.ErrorContains(t, err, "needs replication or erasure coding")
+	}
+	_, err := dfs.Mount(ctx, c, dfs.RDWR)
+	errno(t, syscall.EINVAL, err) // still not formatted
+	require.NoError(t, dfs.Format(ctx, c, dfs.Attr{}))
 }
