@@ -138,8 +138,38 @@ func TestDfuse(t *testing.T) {
 	if out, err := bad.CombinedOutput(); err == nil || !strings.Contains(string(out), "not POSIX") || Mounted(mnt) {
 		t.Fatalf("dfuse on a non-POSIX container: %v, mounted %v\n%s", err, Mounted(mnt), out)
 	}
+	// Without --foreground dfuse returns once mounted, as DAOS's does,
+	// and the detached process serves until unmounted.
+	detach := exec.CommandContext(ctx, bin, "-m", mnt, "--pool", "fusepool", "--cont", "fs")
+	detach.Env = append(detach.Environ(), env)
+	if out, err := detach.CombinedOutput(); err != nil || !Mounted(mnt) {
+		t.Fatalf("detached dfuse: %v, mounted %v\n%s", err, Mounted(mnt), out)
+	}
+	if err := os.WriteFile(filepath.Join(mnt, "detached"), []byte("served"), 0o644); err != nil {
+		t.Fatalf("write through the detached dfuse: %v", err)
+	}
+	if b, err := os.ReadFile(filepath.Join(mnt, "detached")); err != nil || string(b) != "served" {
+		t.Fatalf("read through the detached dfuse: %q, %v", b, err)
+	}
+	if err := os.Remove(filepath.Join(mnt, "detached")); err != nil {
+		t.Fatalf("remove through the detached dfuse: %v", err)
+	}
+	if out, err := exec.Command("fusermount3", "-u", mnt).CombinedOutput(); err != nil {
+		t.Fatalf("unmount the detached dfuse: %v\n%s", err, out)
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if err := exec.Command("pgrep", "-f", "dfuse -m "+mnt+" ").Run(); err != nil {
+			break // no such process left
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the detached dfuse did not exit after its unmount")
+		}
+	}
+	if Mounted(mnt) {
+		t.Fatalf("%s still mounted", mnt)
+	}
 
-	p1 := startDfuse(ctx, t, bin, env, mnt, "-m", mnt, "--pool", "fusepool", "--cont", "fs")
+	p1 := startDfuse(ctx, t, bin, env, mnt, "-m", mnt, "--pool", "fusepool", "--cont", "fs", "--foreground")
 	fail := func(format string, args ...any) {
 		t.Helper()
 		t.Fatalf(format+"\ndfuse log:\n%s", append(args, p1.log)...)
@@ -609,7 +639,7 @@ func TestDfuse(t *testing.T) {
 	// A second mount of the same container (DAOS's positional form,
 	// uncached) sees the first's files, and its writes show in the first
 	// once the entry cache expires.
-	p2 := startDfuse(ctx, t, bin, env, mnt2, mnt2, "fusepool", "fs", "--disable-caching")
+	p2 := startDfuse(ctx, t, bin, env, mnt2, mnt2, "fusepool", "fs", "--disable-caching", "-f")
 	if b, err := os.ReadFile(filepath.Join(mnt2, "r2")); err != nil || string(b) != "one" {
 		t.Fatalf("second mount r2: %q, %v\n%s", b, err, p2.log)
 	}

@@ -12,8 +12,8 @@
 // it is POSIX-typed and has never allocated an object (so nothing else's
 // data can be there).
 //
-// It always stays in the foreground (--foreground is accepted for DAOS's
-// command lines): run it with & or under a service manager to detach.
+// Without --foreground it detaches once the mount is up, as DAOS's dfuse
+// does (daemon.go); its output then goes to $D_LOG_FILE, else nowhere.
 // go-fuse serves every request on a goroutine of its own, so there is no
 // thread pool to size: --thread-count bounds the asynchronous requests
 // (readahead, background writes) the kernel keeps in flight instead.
@@ -72,6 +72,9 @@ func main() {
 		if err := o.positional(args); err != nil {
 			return err
 		}
+		if !o.foreground && !isDaemonChild() {
+			return daemonize()
+		}
 		return run(o)
 	}
 	addFlags(root, o)
@@ -87,7 +90,7 @@ func addFlags(cmd *cobra.Command, o *opts) {
 	// DAOS's dfuse spells it --container; both are accepted.
 	f.StringVar(&o.cont, "container", "", "container label or UUID (same as --cont)")
 	f.StringVar(&o.sys, "sys-name", agentclient.DefaultSystem, "DAOS system name")
-	f.BoolVarP(&o.foreground, "foreground", "f", true, "stay in the foreground (always so)")
+	f.BoolVarP(&o.foreground, "foreground", "f", false, "stay in the foreground (without it dfuse detaches once mounted)")
 	f.BoolVarP(&o.singleThread, "singlethread", "S", false, "serve one request at a time")
 	f.BoolVarP(&o.disableCaching, "disable-caching", "A", false, "no kernel caching of attributes, names or data")
 	f.IntVarP(&o.threadCount, "thread-count", "t", 0, "asynchronous kernel requests in flight (0: go-fuse's default)")
@@ -187,7 +190,7 @@ func run(o *opts) error {
 		},
 	}
 	if o.disableCaching {
-		cfg.AttrTimeout, cfg.EntryTimeout, cfg.NegativeTimeout = 0, 0, 0
+		noCaching(&cfg)
 	} else if err := cacheAttrs(setup, cont, &cfg); err != nil {
 		return err
 	}
@@ -197,6 +200,12 @@ func run(o *opts) error {
 	srv, err := dfuse.Mount(o.mountpoint, fsys, cfg)
 	if err != nil {
 		return err
+	}
+	if isDaemonChild() {
+		if err := detached(); err != nil {
+			_ = srv.Unmount()
+			return err
+		}
 	}
 	done := make(chan struct{})
 	go func() { srv.Wait(); close(done) }()
@@ -404,14 +413,32 @@ func applyCacheAttrs(attrs map[string][]byte, cfg *dfuse.Config) error {
 	return nil
 }
 
+// noCaching is --disable-caching: the kernel keeps no attributes, names
+// or data (every read and write goes to DFS, as DAOS's dfuse does then).
+func noCaching(cfg *dfuse.Config) {
+	cfg.AttrTimeout, cfg.EntryTimeout, cfg.NegativeTimeout, cfg.DirEntryTimeout = 0, 0, 0, nil
+	cfg.DataCache = dfuse.DataCache{Mode: dfuse.DataCacheOff}
+}
+
+// parseTime reads a cache time as DAOS writes them: whole seconds, or a
+// whole number with a unit d, h, m or s in either case ("1d", "5M").
+// Go's durations ("1500ms") are accepted too.
 func parseTime(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
 	if n, err := strconv.ParseUint(s, 10, 32); err == nil {
 		return time.Duration(n) * time.Second, nil
 	}
+	units := map[byte]time.Duration{'d': 24 * time.Hour, 'h': time.Hour, 'm': time.Minute, 's': time.Second}
+	if len(s) > 1 {
+		if u, ok := units[s[len(s)-1]|0x20]; ok {
+			if n, err := strconv.ParseUint(s[:len(s)-1], 10, 32); err == nil {
+				return time.Duration(n) * u, nil
+			}
+		}
+	}
 	d, err := time.ParseDuration(s)
 	if err != nil || d < 0 {
-		return 0, fmt.Errorf("%q: want a duration such as 5s or seconds", s)
+		return 0, fmt.Errorf("%q: want seconds, or a number with d, h, m or s (1d, 5m, 10s)", s)
 	}
 	return d, nil
 }

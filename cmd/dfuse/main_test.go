@@ -37,15 +37,26 @@ func TestPositional(t *testing.T) {
 }
 
 func TestParseTime(t *testing.T) {
-	for in, want := range map[string]time.Duration{"5": 5 * time.Second, "0": 0, "1500ms": 1500 * time.Millisecond, " 2s ": 2 * time.Second} {
+	for in, want := range map[string]time.Duration{"5": 5 * time.Second, "0": 0, "1500ms": 1500 * time.Millisecond, " 2s ": 2 * time.Second,
+		"1d": 24 * time.Hour, "2H": 2 * time.Hour, "5M": 5 * time.Minute, "5m": 5 * time.Minute, "10S": 10 * time.Second} {
 		if got, err := parseTime(in); err != nil || got != want {
 			t.Errorf("parseTime(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"", "-1s", "soon"} {
+	for _, in := range []string{"", "-1s", "soon", "d", "1w", "-1d"} {
 		if _, err := parseTime(in); err == nil {
 			t.Errorf("parseTime(%q) accepted", in)
 		}
+	}
+}
+
+func TestNoCaching(t *testing.T) {
+	d := time.Hour
+	cfg := dfuse.Config{AttrTimeout: time.Second, EntryTimeout: time.Second, NegativeTimeout: time.Second, DirEntryTimeout: &d}
+	noCaching(&cfg)
+	if cfg.AttrTimeout != 0 || cfg.EntryTimeout != 0 || cfg.NegativeTimeout != 0 || cfg.DirEntryTimeout != nil ||
+		cfg.DataCache.Mode != dfuse.DataCacheOff {
+		t.Fatalf("--disable-caching left caching on: %+v", cfg)
 	}
 }
 
