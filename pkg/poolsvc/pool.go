@@ -10,6 +10,10 @@ import (
 	"github.com/daos-go/daos/pkg/placement"
 )
 
+// defaultRdFac is a new pool's rd_fac when the create does not set it
+// (see create).
+const defaultRdFac = 0
+
 // nobody is the owner and group DAOS records when none is given.
 const nobody = "NOBODY@"
 
@@ -134,15 +138,19 @@ func (t *txn) create(a *CreateArgs) error {
 	if err := t.setProps0(props, true); err != nil {
 		return err
 	}
-	// rd_fac: DAOS clamps the default to what the fault domains allow and
-	// refuses an explicit value that does not fit.
+	// rd_fac: an explicit value must fit the fault domains. DAOS's
+	// default (3, clamped to what the fault domains allow) makes
+	// containers inherit a redundancy whose default object classes
+	// (replicated, erasure-coded) this build cannot do I/O with yet: a
+	// pool created the usual way would hold only unusable POSIX
+	// containers. Until redundancy lands the default is 0.
 	maxRF := uint64(faultDomains(pm) - 1)
 	if _, given := lookupPoolPropIn(a.Props, "rd_fac"); given {
 		if v := t.r.Props["rd_fac"].Num; v > maxRF {
 			return daos.Errorf(daos.ErrInval, "create pool %s: rd_fac %d needs more than %d fault domains", a.UUID, v, maxRF+1)
 		}
-	} else if t.r.Props["rd_fac"].Num > maxRF {
-		t.r.Props["rd_fac"] = Prop{Num: maxRF}
+	} else {
+		t.r.Props["rd_fac"] = Prop{Num: defaultRdFac}
 	}
 
 	// Keep a copy: the caller's arguments must not alias the state.
