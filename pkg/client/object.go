@@ -2,10 +2,12 @@ package client
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/daos-go/daos/pkg/daos"
@@ -297,6 +299,9 @@ func (o *Object) Update(ctx context.Context, dkey []byte, iods []daos.IOD, data 
 	if err := o.writable(); err != nil {
 		return 0, err
 	}
+	if err := checkIO("update", dkey, iods, true); err != nil {
+		return 0, err
+	}
 	var epoch daos.Epoch
 	err := o.withShard(ctx, dkey, -1, func(h objproto.Header, s objclient.Shard) error {
 		h.Flags = flags
@@ -310,6 +315,9 @@ func (o *Object) Update(ctx context.Context, dkey []byte, iods []daos.IOD, data 
 // Fetch reads iods of dkey at epoch (EpochMax: the newest) into bufs and
 // returns each IOD's size.
 func (o *Object) Fetch(ctx context.Context, epoch daos.Epoch, dkey []byte, iods []daos.IOD, bufs [][]byte, flags daos.CondFlags) ([]uint64, error) {
+	if err := checkIO("fetch", dkey, iods, false); err != nil {
+		return nil, err
+	}
 	var sizes []uint64
 	err := o.withShard(ctx, dkey, -1, func(h objproto.Header, s objclient.Shard) error {
 		h.Epoch, h.Flags = epoch, flags
@@ -322,6 +330,9 @@ func (o *Object) Fetch(ctx context.Context, epoch daos.Epoch, dkey []byte, iods 
 
 // Sizes returns the sizes of iods of dkey (0: nothing there).
 func (o *Object) Sizes(ctx context.Context, epoch daos.Epoch, dkey []byte, iods []daos.IOD) ([]uint64, error) {
+	if err := checkIO("fetch sizes", dkey, iods, false); err != nil {
+		return nil, err
+	}
 	var sizes []uint64
 	err := o.withShard(ctx, dkey, -1, func(h objproto.Header, s objclient.Shard) error {
 		h.Epoch = epoch
@@ -330,6 +341,47 @@ func (o *Object) Sizes(ctx context.Context, epoch daos.Epoch, dkey []byte, iods 
 		return err
 	})
 	return sizes, err
+}
+
+// checkIO refuses what no server could take, as DAOS's client does
+// before sending: keys over the size limit (DER_KEY2BIG), IODs of no known
+// type, and for updates extents that overlap within an IOD (DER_INVAL),
+// whose bytes would have two values.
+func checkIO(op string, dkey []byte, iods []daos.IOD, update bool) error {
+	if len(dkey) > objproto.MaxKeyBytes {
+		return daos.Errorf(daos.ErrKey2big, "%s: dkey of %d bytes is over the limit of %d", op, len(dkey), objproto.MaxKeyBytes)
+	}
+	for i := range iods {
+		iod := &iods[i]
+		if len(iod.Name) > objproto.MaxKeyBytes {
+			return daos.Errorf(daos.ErrKey2big, "%s: IOD %d: akey of %d bytes is over the limit of %d", op, i, len(iod.Name), objproto.MaxKeyBytes)
+		}
+		switch iod.Type {
+		case daos.IODSingle:
+		case daos.IODArray:
+			if update && len(iod.Recxs) > 1 {
+				if err := checkOverlap(iod.Recxs); err != nil {
+					return daos.Errorf(daos.ErrInval, "%s: IOD %d (akey %q): %v", op, i, iod.Name, err)
+				}
+			}
+		default:
+			return daos.Errorf(daos.ErrInval, "%s: IOD %d (akey %q): unknown type %d", op, i, iod.Name, iod.Type)
+		}
+	}
+	return nil
+}
+
+// checkOverlap reports two extents of rs that share a record.
+func checkOverlap(rs []daos.Recx) error {
+	sorted := slices.Clone(rs)
+	slices.SortFunc(sorted, func(a, b daos.Recx) int { return cmp.Compare(a.Idx, b.Idx) })
+	for i := 1; i < len(sorted); i++ {
+		prev := sorted[i-1]
+		if prev.Nr > 0 && sorted[i].Idx < prev.Idx+prev.Nr {
+			return fmt.Errorf("extents [%d, %d) and [%d, %d) overlap", prev.Idx, prev.Idx+prev.Nr, sorted[i].Idx, sorted[i].Idx+sorted[i].Nr)
+		}
+	}
+	return nil
 }
 
 // PunchDkeys removes dkeys (each on its own shard).

@@ -329,3 +329,43 @@ func TestPoolViewRefreshShared(t *testing.T) {
 	require.NoError(t, pv.RefreshFrom(ctx, newer.Version()-1))
 	assert.Equal(t, int32(1), calls.Load())
 }
+
+// What no server could take is refused before anything is sent, with
+// DAOS's codes: oversized keys DER_KEY2BIG, IODs of no type and updates
+// whose extents overlap DER_INVAL. Nothing is written by a refused update.
+func TestRefusedIO(t *testing.T) {
+	c, _ := cluster(t)
+	ctx := context.Background()
+	o, err := c.Object(oidOf(t, c, "S1", 77))
+	require.NoError(t, err)
+	big := bytes.Repeat([]byte("k"), objproto.MaxKeyBytes+1)
+	single := daos.IOD{Name: []byte("a"), Type: daos.IODSingle, Size: 1}
+	arr := func(rs ...daos.Recx) daos.IOD {
+		return daos.IOD{Name: []byte("arr"), Type: daos.IODArray, Size: 1, Recxs: rs}
+	}
+	for name, tc := range map[string]struct {
+		dkey []byte
+		iod  daos.IOD
+		data []byte
+		want daos.Errno
+	}{
+		"dkey too big":  {big, single, []byte("x"), daos.ErrKey2big},
+		"akey too big":  {[]byte("d"), daos.IOD{Name: big, Type: daos.IODSingle, Size: 1}, []byte("x"), daos.ErrKey2big},
+		"no type":       {[]byte("d"), daos.IOD{Name: []byte("a"), Size: 1}, []byte("x"), daos.ErrInval},
+		"overlap":       {[]byte("d"), arr(daos.Recx{Idx: 0, Nr: 4}, daos.Recx{Idx: 3, Nr: 2}), []byte("abcdef"), daos.ErrInval},
+		"overlap later": {[]byte("d"), arr(daos.Recx{Idx: 10, Nr: 2}, daos.Recx{Idx: 0, Nr: 4}, daos.Recx{Idx: 11, Nr: 1}), []byte("abcdefg"), daos.ErrInval},
+	} {
+		_, err := o.Update(ctx, tc.dkey, []daos.IOD{tc.iod}, [][]byte{tc.data}, 0)
+		require.ErrorIs(t, err, tc.want, name)
+		_, err = o.Fetch(ctx, daos.EpochMax, tc.dkey, []daos.IOD{tc.iod}, [][]byte{make([]byte, len(tc.data))}, 0)
+		if tc.want == daos.ErrKey2big || name == "no type" {
+			require.ErrorIs(t, err, tc.want, "fetch: "+name)
+		}
+	}
+	sizes, err := o.Sizes(ctx, daos.EpochMax, []byte("d"), []daos.IOD{arr(daos.Recx{Idx: 0, Nr: 16})})
+	require.NoError(t, err)
+	require.Zero(t, sizes[0], "a refused update wrote nothing")
+	// Adjacent extents do not overlap.
+	_, err = o.Update(ctx, []byte("d"), []daos.IOD{arr(daos.Recx{Idx: 4, Nr: 2}, daos.Recx{Idx: 0, Nr: 4})}, [][]byte{[]byte("efabcd")}, 0)
+	require.NoError(t, err)
+}
