@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -123,6 +124,14 @@ func TestEndToEndOnThreeServers(t *testing.T) {
 	}
 	if out, err := c.Dmg(ctx, "pool", "destroy", "e2e"); err == nil {
 		t.Fatalf("pool destroy while connected succeeded:\n%s", out)
+	}
+	// --force is for open handles; containers need --recursive.
+	if out, err := c.Dmg(ctx, "pool", "destroy", "--force", "e2e"); err == nil || !strings.Contains(fmt.Sprint(err)+out, "add --recursive") {
+		t.Fatalf("pool destroy --force of a pool with containers: %v\n%s", err, out)
+	}
+	// --recursive alone is refused while the pool is connected.
+	if out, err := c.Dmg(ctx, "pool", "destroy", "--recursive", "e2e"); err == nil {
+		t.Fatalf("pool destroy --recursive while connected succeeded:\n%s", out)
 	}
 	if out, err := c.Dmg(ctx, "pool", "destroy", "--force", "--recursive", "e2e"); err != nil {
 		t.Fatalf("forced pool destroy: %v\n%s", err, out)

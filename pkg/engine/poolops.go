@@ -114,9 +114,14 @@ func (e *Engine) poolQuery(ctx context.Context, body []byte) ([]byte, error) {
 	}
 	resp.EnabledRanks = ranklist.Of(info.EnabledRanks...).String()
 	resp.DisabledRanks = ranklist.Of(info.DisabledRanks...).String()
-	space, err := e.dp.pools.Space(ctx, poolhost.UUID(u), info.EnabledRanks, e.member.uris())
+	space, dead, err := e.dp.pools.SpaceOfLive(ctx, poolhost.UUID(u), info.EnabledRanks, e.member.uris())
 	if err != nil {
 		return fail(fmt.Errorf("pool query: space: %w", err))
+	}
+	if len(dead) > 0 {
+		// Their space is not counted; they stay enabled until excluded.
+		resp.DeadRanks = ranklist.Of(dead...).String()
+		e.opts.Logger.Warn("pool query: ranks did not answer", "pool", req.Id, "ranks", resp.DeadRanks)
 	}
 	resp.TierStats = tierStats(space)
 	return proto.Marshal(resp)
@@ -209,7 +214,7 @@ func (e *Engine) poolDestroy(ctx context.Context, body []byte) ([]byte, error) {
 		}
 		return fail(err)
 	}
-	if info.Containers > 0 && !req.Recursive && !req.Force {
+	if info.Containers > 0 && !req.Recursive { // --force is for open handles, not containers
 		return fail(daos.Errorf(daos.ErrBusy, "pool %s has %d containers: destroy them first, or use --recursive", req.Id, info.Containers))
 	}
 	cmd := &poolsvc.Command{Op: poolsvc.OpDestroyBegin, Time: time.Now().UTC(), Force: req.Force}

@@ -464,6 +464,24 @@ func faultDomainTree(members []*system.Member, ranks []uint32) []uint32 {
 // PoolDestroy has the pool service destroy the pool, then drops it from
 // the directory. An entry left in Creating by a create that failed
 // half-way is dropped once the engines hold nothing of it.
+// destroyRefusal says what a pool service's DER_BUSY refusal of a destroy
+// means (the engine's reply carries only the code): containers left
+// without --recursive, or handles open without --force.
+func destroyRefusal(err error, req *mgmtpb.PoolDestroyReq) error {
+	if !errors.Is(err, daos.ErrBusy) {
+		return err
+	}
+	switch {
+	case req.Force && !req.Recursive:
+		return fmt.Errorf("pool %s has containers: destroy them first, or add --recursive: %w", req.Id, err)
+	case !req.Force && !req.Recursive:
+		return fmt.Errorf("pool %s has containers (add --recursive) or open handles (add --force): %w", req.Id, err)
+	case !req.Force:
+		return fmt.Errorf("pool %s has open handles: close them, or add --force: %w", req.Id, err)
+	}
+	return err
+}
+
 func (s *Service) PoolDestroy(ctx context.Context, req *mgmtpb.PoolDestroyReq) (*mgmtpb.PoolDestroyResp, error) {
 	r, p, err := s.findPool(ctx, req.Sys, req.Id)
 	if err != nil {
@@ -499,7 +517,7 @@ func (s *Service) PoolDestroy(ctx context.Context, req *mgmtpb.PoolDestroyReq) (
 		if uerr := s.poolCmd(cctx, r, system.OpPoolUpdate, p); uerr != nil {
 			s.o.Logger.Error("pool destroy failed and the pool's state could not be restored", "uuid", p.UUID, "err", uerr)
 		}
-		return nil, grpcerr.ToStatus(err)
+		return nil, grpcerr.ToStatus(destroyRefusal(err, req))
 	}
 	if err := s.poolCmd(cctx, r, system.OpPoolRemove, p); err != nil {
 		return nil, grpcerr.ToStatus(fmt.Errorf("pool destroy: %w", err))

@@ -479,3 +479,23 @@ func TestPoolDestroyResumes(t *testing.T) {
 	require.Equal(t, []uint32{0, 1, 2}, resumed.SvcRanks)
 	require.Empty(t, s.DB().Pools())
 }
+
+// The engine refuses a destroy with DER_BUSY alone; the reply says which
+// flag would have allowed it.
+func TestDestroyRefusal(t *testing.T) {
+	busy := daos.Errorf(daos.ErrBusy, "pool destroy")
+	for _, tc := range []struct {
+		force, recursive bool
+		want             string
+	}{
+		{true, false, "has containers: destroy them first, or add --recursive"},
+		{false, false, "containers (add --recursive) or open handles (add --force)"},
+		{false, true, "has open handles: close them, or add --force"},
+	} {
+		err := destroyRefusal(busy, &mgmtpb.PoolDestroyReq{Id: "tank", Force: tc.force, Recursive: tc.recursive})
+		require.ErrorContains(t, err, tc.want)
+		require.ErrorIs(t, err, daos.ErrBusy, "the code stays")
+	}
+	other := daos.Errorf(daos.ErrUnreach, "x")
+	require.Equal(t, other, destroyRefusal(other, &mgmtpb.PoolDestroyReq{}))
+}

@@ -228,6 +228,49 @@ func (h *Host) tgtQuery(_ context.Context, _ *rpc.Incoming, req *PoolReq) (rpc.M
 	return resp, nil
 }
 
+// rankSpaceTimeout bounds one rank's answer in SpaceOfLive: a hung rank
+// must not hold a pool query for the caller's whole deadline.
+const rankSpaceTimeout = 5 * time.Second
+
+// SpaceOfLive asks every rank at once for the space of pool p's shards
+// and reports those that did not answer as dead, as DAOS's pool query
+// does for ranks that died and are not yet excluded; it fails only when
+// none answers.
+func (h *Host) SpaceOfLive(ctx context.Context, p UUID, ranks []uint32, uris map[uint32]string) (space []TargetSpace, dead []uint32, err error) {
+	type answer struct {
+		space []TargetSpace
+		err   error
+	}
+	answers := make([]answer, len(ranks))
+	var wg sync.WaitGroup
+	for i, r := range ranks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rctx, cancel := context.WithTimeout(ctx, rankSpaceTimeout)
+			defer cancel()
+			answers[i].space, answers[i].err = h.Space(rctx, p, []uint32{r}, uris)
+		}()
+	}
+	wg.Wait()
+	var errs []error
+	for i, a := range answers {
+		if a.err != nil {
+			if ctx.Err() != nil {
+				return nil, nil, a.err
+			}
+			dead = append(dead, ranks[i])
+			errs = append(errs, a.err)
+			continue
+		}
+		space = append(space, a.space...)
+	}
+	if len(ranks) > 0 && len(dead) == len(ranks) {
+		return nil, nil, errors.Join(errs...)
+	}
+	return space, dead, nil
+}
+
 // Space asks every rank for the space of pool p's shards.
 func (h *Host) Space(ctx context.Context, p UUID, ranks []uint32, uris map[uint32]string) ([]TargetSpace, error) {
 	ep, err := h.endpoint()

@@ -276,3 +276,29 @@ func TestCreateWithinCapacity(t *testing.T) {
 	err = create(UUID{0x55}, 32<<20, 0)
 	require.ErrorContains(t, err, "measure the engine's storage")
 }
+
+// A pool query's space leaves out ranks that do not answer and names
+// them; with none answering it fails.
+func TestSpaceOfLive(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	e0 := startEngine(t, 0, t.TempDir(), 0)
+	defer e0.stop()
+	e1 := startEngine(t, 1, t.TempDir(), 0)
+	uris := map[uint32]string{0: e0.ep.URI().String(), 1: e1.ep.URI().String()}
+	pool := UUID{0x61}
+	require.NoError(t, e0.host.CreatePool(ctx, Plan{Pool: pool, Ranks: []uint32{0, 1}, URIs: uris,
+		SCMBytes: []uint64{64 << 20, 64 << 20}, NVMeBytes: []uint64{0, 0}, SvcRanks: []uint32{0}, Init: initCmd}))
+	space, dead, err := e0.host.SpaceOfLive(ctx, pool, []uint32{0, 1}, uris)
+	require.NoError(t, err)
+	assert.Len(t, space, 4)
+	assert.Empty(t, dead)
+
+	e1.stop()
+	space, dead, err = e0.host.SpaceOfLive(ctx, pool, []uint32{0, 1}, uris)
+	require.NoError(t, err)
+	assert.Len(t, space, 2, "rank 0's two targets")
+	assert.Equal(t, []uint32{1}, dead)
+	_, _, err = e0.host.SpaceOfLive(ctx, pool, []uint32{1}, uris)
+	require.Error(t, err, "no rank answered")
+}
