@@ -58,7 +58,14 @@ func poolInfo(ctx context.Context, h uint64, out *C.daos_pool_info_t, pi *poolsv
 			}
 		}
 	}
-	out.pi_rebuild_st.rs_version = C.uint32_t(pi.MapVersion)
+	rs := &out.pi_rebuild_st
+	rs.rs_version = C.uint32_t(pi.MapVersion)
+	// rs_state is the union's first member: cgo names the union's bytes.
+	state := C.int32_t(C.DRS_COMPLETED) // nothing to rebuild
+	if pi.Rebuild == "busy" {
+		state = C.DRS_IN_PROGRESS
+	}
+	*(*C.int32_t)(unsafe.Pointer(&rs.anon0[0])) = state
 	return nil
 }
 

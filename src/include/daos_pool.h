@@ -35,6 +35,13 @@ struct daos_pool_space {
 	uint32_t		ps_padding;
 };
 
+/* rs_state of struct daos_rebuild_status. */
+enum daos_rebuild_state_t {
+	DRS_IN_PROGRESS		= 0,
+	DRS_NOT_STARTED		= 1,
+	DRS_COMPLETED		= 2,
+};
+
 struct daos_rebuild_status {
 	uint32_t	rs_version;	/* pool map version rebuilt to */
 	uint32_t	rs_seconds;	/* duration */

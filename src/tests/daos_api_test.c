@@ -207,6 +207,9 @@ test_pool(void **state)
 	assert_int_equal(daos_pool_query(poh, NULL, &info, NULL, NULL), 0);
 	assert_true(info.pi_ntargets > 0);
 	assert_int_equal(info.pi_space.ps_space.s_total[DAOS_MEDIA_SCM], 0); /* not asked */
+	/* Nothing excluded, so nothing to rebuild: done, not in progress. */
+	assert_int_equal(info.pi_rebuild_st.rs_state, DRS_COMPLETED);
+	assert_int_equal(info.pi_rebuild_st.rs_errno, 0);
 
 	/* Space per tier, over every target. */
 	memset(&info, 0, sizeof(info));
