@@ -114,6 +114,13 @@ func TestPoolQuery(t *testing.T) {
 	if code != 0 || e.Status != 0 || json.Unmarshal(e.Response, &info) != nil || info.TotalTargets != 12 || f.sys != "other" {
 		t.Errorf("JSON query: %d %s %+v", code, out, f)
 	}
+	// DAOS's rebuild object.
+	var rb struct {
+		Rebuild map[string]any `json:"rebuild"`
+	}
+	if err := json.Unmarshal(e.Response, &rb); err != nil || rb.Rebuild["state"] != info.Rebuild || rb.Rebuild["objects"] != 0.0 {
+		t.Errorf("JSON query's rebuild: %v, %v", rb, err)
+	}
 }
 
 func TestConnectErrorEnvelope(t *testing.T) {

@@ -40,7 +40,7 @@ func poolQueryCommand(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				out := &poolQueryOut{PoolInfo: info}
+				out := &poolQueryOut{PoolInfo: info, RebuildOut: rebuildStatus{State: info.Rebuild}}
 				if sp, ok := p.(spaceQuerier); ok && !healthOnly {
 					space, err := sp.Space(ctx)
 					if err != nil {
@@ -68,7 +68,20 @@ type spaceQuerier interface {
 // space per tier as DAOS reports it (tier_stats).
 type poolQueryOut struct {
 	*poolsvc.PoolInfo
-	TierStats []tierStat `json:"tier_stats,omitempty"`
+	// SvcLdr and RebuildOut are what DAOS's JSON calls them (the pool
+	// service's own rebuild_state stays beside them).
+	SvcLdr     uint32        `json:"svc_ldr"`
+	RebuildOut rebuildStatus `json:"rebuild"`
+	TierStats  []tierStat    `json:"tier_stats,omitempty"`
+}
+
+// rebuildStatus is DAOS's rebuild object of a pool query. No rebuild has
+// counts yet: status and counts stay 0.
+type rebuildStatus struct {
+	Status  int32  `json:"status"`
+	State   string `json:"state"`
+	Objects uint64 `json:"objects"`
+	Records uint64 `json:"records"`
 }
 
 type tierStat struct {

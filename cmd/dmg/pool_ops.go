@@ -240,6 +240,18 @@ func poolQueryCommand(g *globals) *cobra.Command {
 	return cmd
 }
 
+// tierStatsJSON is pool query's tier_stats as DAOS's dmg prints them:
+// per medium the total and free bytes and the free space of the fullest
+// and emptiest target and its mean (pool list has its own shape).
+func tierStatsJSON(q *mgmtpb.PoolQueryResp) []map[string]any {
+	out := []map[string]any{}
+	for _, t := range q.TierStats {
+		out = append(out, map[string]any{"media_type": strings.ToLower(t.MediaType.String()),
+			"total": t.Total, "free": t.Free, "min": t.Min, "max": t.Max, "mean": t.Mean})
+	}
+	return out
+}
+
 func poolQueryJSON(q *mgmtpb.PoolQueryResp) map[string]any {
 	out := map[string]any{
 		"uuid": q.Uuid, "label": q.Label, "state": q.State.String(), "total_targets": q.TotalTargets,
@@ -247,7 +259,7 @@ func poolQueryJSON(q *mgmtpb.PoolQueryResp) map[string]any {
 		"version": q.Version, "svc_ldr": q.SvcLdr, "svc_reps": nonNil(q.SvcReps), "pool_layout_ver": q.PoolLayoutVer,
 		"upgrade_layout_ver": q.UpgradeLayoutVer, "query_mask": q.QueryMask, "mem_file_bytes": q.MemFileBytes,
 		"enabled_ranks": q.EnabledRanks, "disabled_ranks": q.DisabledRanks, "dead_ranks": q.DeadRanks,
-		"tier_stats": nonNil(usageOf(q)),
+		"tier_stats": tierStatsJSON(q),
 	}
 	if q.Rebuild != nil {
 		out["rebuild"] = map[string]any{"status": q.Rebuild.Status, "state": rebuildState(q.Rebuild),

@@ -357,6 +357,10 @@ func TestPoolQuery(t *testing.T) {
 	decodeEnv(t, out, &js)
 	require.Equal(t, "Ready", js["state"])
 	require.Equal(t, "idle", js["rebuild"].(map[string]any)["state"])
+	// tier_stats as DAOS's dmg prints them.
+	ts := js["tier_stats"].([]any)
+	require.Len(t, ts, 1)
+	require.Equal(t, map[string]any{"media_type": "scm", "total": 6e9, "free": 6e9, "min": 75e7, "max": 75e7, "mean": 75e7}, ts[0])
 
 	// The pool's self_heal is compared with the system's.
 	e.ms.props = map[string]string{"self_heal": "exclude;pool_exclude"}
