@@ -521,8 +521,14 @@ func dgo_dfs_readdir(mh, oh C.uint64_t, anchor *C.daos_anchor_t, nr *C.uint32_t,
 	if err != nil {
 		return eno(err)
 	}
-	if o == nil || anchor == nil || nr == nil || buf == nil || *nr == 0 {
-		return eno(einval("readdir: NULL object, anchor, count or entries"))
+	if o == nil || anchor == nil || nr == nil {
+		return eno(einval("readdir: NULL object, anchor or count"))
+	}
+	if *nr == 0 {
+		return 0 // room for nothing: nothing read, as DAOS's dfs_readdir
+	}
+	if buf == nil {
+		return eno(einval("readdir: NULL entries"))
 	}
 	a, err := readAnchor(anchor)
 	if err != nil {

@@ -263,12 +263,12 @@ func (ev *Event) Err() error {
 
 // Abort cancels the event's running operation (daos_event_abort): its
 // context is cancelled and it completes with DER_CANCELED. An event not
-// running is DER_INVAL.
+// running is DER_NO_PERM, as in DAOS.
 func (ev *Event) Abort() error {
 	ev.mu.Lock()
 	defer ev.mu.Unlock()
 	if ev.status != EventRunning {
-		return daos.Errorf(daos.ErrInval, "event abort: event is %s", ev.status)
+		return daos.Errorf(daos.ErrNoPerm, "event abort: event is %s, not running", ev.status)
 	}
 	ev.aborted = true
 	ev.cancel()

@@ -144,7 +144,7 @@ func TestEQAbort(t *testing.T) {
 	assert.Equal(t, daos.ErrCanceled, daos.Code(a.Err()))
 	assert.Equal(t, client.EventRunning, b.Status(), "aborting one event leaves the others")
 	// Aborting an event that is not running is refused.
-	assert.ErrorIs(t, a.Abort(), daos.ErrInval)
+	assert.ErrorIs(t, a.Abort(), daos.ErrNoPerm)
 
 	// An aborted event is reusable, and its new result replaces the old.
 	require.NoError(t, a.Launch(ctx, func(context.Context) error { return nil }))

@@ -583,7 +583,7 @@ daos_eq_query(daos_handle_t eqh, daos_eq_query_t query, unsigned int n, daos_eve
 	int64_t         cnt = 0;
 
 	CORE(o);
-	if ((query & ~DAOS_EQR_ALL) != 0 || query == 0)
+	if ((query & ~DAOS_EQR_ALL) != 0)
 		return -DER_INVAL;
 	q = eq_get(eqh.cookie);
 	if (q == NULL)

@@ -238,6 +238,12 @@ test_namespace(void **state)
 	}
 	assert_int_equal(total, 2);
 	assert_true(saw_moved && saw_sub);
+	/* Room for nothing reads nothing, and is no error. */
+	memset(&anchor, 0, sizeof(anchor));
+	nr = 0;
+	assert_int_equal(dfs_readdir(dfs, dir, &anchor, &nr, NULL), 0);
+	assert_int_equal(nr, 0);
+	assert_false(daos_anchor_is_eof(&anchor));
 	nr = 4;
 	assert_int_equal(dfs_lookup(dfs, "/testdir/moved", O_RDONLY, &f, NULL, NULL), 0);
 	memset(&anchor, 0, sizeof(anchor));
