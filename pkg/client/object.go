@@ -557,6 +557,26 @@ func (o *Object) queryGroup(ctx context.Context, g int, epoch daos.Epoch, flags 
 	return resp, err
 }
 
+// MaxEpoch is the epoch of the newest change (update or punch) to the
+// object in any of its groups (daos_obj_query_max_epoch); 0 if it has
+// never been written.
+func (o *Object) MaxEpoch(ctx context.Context) (daos.Epoch, error) {
+	resps, errs, err := o.eachGroupAt(ctx, objproto.CollReq{Kind: objproto.CollQueryKey, Query: daos.GetMaxEpoch}, daos.EpochMax)
+	if err != nil {
+		return 0, err
+	}
+	if err := firstError(errs, isNonexist); err != nil {
+		return 0, err
+	}
+	var newest daos.Epoch
+	for _, r := range resps {
+		if r != nil {
+			newest = max(newest, r.MaxEpoch)
+		}
+	}
+	return newest, nil
+}
+
 // QueryKey is daos_obj_query_key: the greatest (GetMax) or least (GetMin)
 // dkey (GetDkey), akey of it (GetAkey) and extent of that akey (GetRecx).
 // A dkey query asks every group, since dkeys are spread over them, and

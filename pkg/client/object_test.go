@@ -369,3 +369,27 @@ func TestRefusedIO(t *testing.T) {
 	_, err = o.Update(ctx, []byte("d"), []daos.IOD{arr(daos.Recx{Idx: 4, Nr: 2}, daos.Recx{Idx: 0, Nr: 4})}, [][]byte{[]byte("efabcd")}, 0)
 	require.NoError(t, err)
 }
+
+// MaxEpoch is the newest update or punch in any group; 0 before any.
+func TestObjectMaxEpoch(t *testing.T) {
+	c, _ := cluster(t)
+	ctx := context.Background()
+	o, err := c.Object(oidOf(t, c, "SX", 78))
+	require.NoError(t, err)
+	e, err := o.MaxEpoch(ctx)
+	require.NoError(t, err)
+	require.Zero(t, e, "never written")
+	iod := daos.IOD{Name: []byte("a"), Type: daos.IODSingle, Size: 1}
+	var last daos.Epoch
+	for i := range 8 {
+		last, err = o.Update(ctx, []byte(fmt.Sprint("k", i)), []daos.IOD{iod}, [][]byte{[]byte("x")}, 0)
+		require.NoError(t, err)
+	}
+	e, err = o.MaxEpoch(ctx)
+	require.NoError(t, err)
+	require.Equal(t, last, e, "the last of 8 updates over the groups")
+	require.NoError(t, o.PunchDkeys(ctx, [][]byte{[]byte("k3")}, 0))
+	e2, err := o.MaxEpoch(ctx)
+	require.NoError(t, err)
+	require.Greater(t, e2, e, "a punch is a change")
+}

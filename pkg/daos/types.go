@@ -141,4 +141,8 @@ const (
 	GetAkey QueryFlags = 8
 	// GetRecx queries the array extent.
 	GetRecx QueryFlags = 16
+	// GetMaxEpoch, alone, asks only for the object's newest change
+	// (update or punch): daos_obj_query_max_epoch. Not a DAOS_GET_* bit;
+	// it never reaches the C API's flags.
+	GetMaxEpoch QueryFlags = 1 << 16
 )

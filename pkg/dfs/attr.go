@@ -83,15 +83,13 @@ func (fs *FS) SetAttr(ctx context.Context, o *Obj, st *Stat, which int) (*Stat, 
 	}
 	// The data's state now: an explicit mtime holds until it changes
 	// (see statWithSize), and the reply needs the size anyway.
-	var as client.ArrayStat
-	if e.Mode&syscall.S_IFMT == syscall.S_IFREG {
-		if as, err = fs.arrayStat(ctx, e); err != nil {
-			return nil, wrap("setattr", o.name, err)
-		}
-		if which&(SetMtime|SetSize) != 0 {
-			// Never 0, which says no mtime was ever set this way.
-			e.MtimeEpoch = max(as.MaxEpoch, 1)
-		}
+	as, err := fs.changes(ctx, e)
+	if err != nil {
+		return nil, wrap("setattr", o.name, err)
+	}
+	if which&(SetMtime|SetSize) != 0 && e.Mode&syscall.S_IFMT != syscall.S_IFLNK {
+		// Never 0, which says no mtime was ever set this way.
+		e.MtimeEpoch = max(as.MaxEpoch, 1)
 	}
 	if which&SetMode != 0 {
 		e.Mode = e.Mode&syscall.S_IFMT | st.Mode&^syscall.S_IFMT

@@ -282,14 +282,30 @@ type Stat struct {
 }
 
 func (fs *FS) statOf(ctx context.Context, e *entry) (*Stat, error) {
-	var as client.ArrayStat
-	if e.Mode&syscall.S_IFMT == syscall.S_IFREG {
-		var err error
-		if as, err = fs.arrayStat(ctx, e); err != nil {
-			return nil, err
-		}
+	as, err := fs.changes(ctx, e)
+	if err != nil {
+		return nil, err
 	}
 	return fs.statWithSize(e, as), nil
+}
+
+// changes is what moves entry e's times besides setattr: a file's data
+// (size and newest change), a directory's entries (the newest change to
+// its object: a create, remove or rename in it, as DAOS's DFS takes a
+// directory's mtime from its object's newest epoch). Links have none.
+func (fs *FS) changes(ctx context.Context, e *entry) (client.ArrayStat, error) {
+	switch e.Mode & syscall.S_IFMT {
+	case syscall.S_IFREG:
+		return fs.arrayStat(ctx, e)
+	case syscall.S_IFDIR:
+		d, err := fs.cont.OpenObject(e.OID, client.OORO)
+		if err != nil {
+			return client.ArrayStat{}, err
+		}
+		newest, err := d.MaxEpoch(ctx)
+		return client.ArrayStat{MaxEpoch: newest}, err
+	}
+	return client.ArrayStat{}, nil
 }
 
 // arrayStat is the size and newest change of file entry e's data.

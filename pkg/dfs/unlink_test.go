@@ -191,3 +191,45 @@ func TestFormatRefusesRedundantClasses(t *testing.T) {
 	errno(t, syscall.EINVAL, err) // still not formatted
 	require.NoError(t, dfs.Format(ctx, c, dfs.Attr{}))
 }
+
+// A directory's mtime and ctime move with the entries made, removed and
+// renamed in it (its object's newest change, as in DAOS's DFS); an
+// explicit mtime holds until the next such change.
+func TestDirMtimeFollowsEntries(t *testing.T) {
+	ctx := context.Background()
+	fs, _, _ := mounted(t)
+	require.NoError(t, fs.Mkdir(ctx, nil, "d", 0o755, 0))
+	d, err := fs.Lookup(ctx, "/d", rw)
+	require.NoError(t, err)
+	stat := func() *dfs.Stat {
+		t.Helper()
+		st, err := fs.Ostat(ctx, d)
+		require.NoError(t, err)
+		return st
+	}
+	later := func(what string, before *dfs.Stat) *dfs.Stat {
+		t.Helper()
+		st := stat()
+		require.True(t, st.Mtime.After(before.Mtime), "mtime after %s: %v, before %v", what, st.Mtime, before.Mtime)
+		require.False(t, st.Ctime.Before(st.Mtime), "ctime %v before mtime %v after %s", st.Ctime, st.Mtime, what)
+		return st
+	}
+	st0 := stat()
+	time.Sleep(5 * time.Millisecond)
+	_, err = fs.Open(ctx, d, "f", fileMode, create, 0, 0, "")
+	require.NoError(t, err)
+	st1 := later("a create", st0)
+	time.Sleep(5 * time.Millisecond)
+	_, err = fs.Move(ctx, d, "f", d, "g")
+	require.NoError(t, err)
+	st2 := later("a rename", st1)
+
+	old := time.Date(2020, 5, 6, 7, 8, 9, 0, time.UTC)
+	_, err = fs.SetAttr(ctx, d, &dfs.Stat{Mtime: old}, dfs.SetMtime)
+	require.NoError(t, err)
+	require.True(t, stat().Mtime.Equal(old), "explicit mtime: %v", stat().Mtime)
+	time.Sleep(5 * time.Millisecond)
+	_, err = fs.Remove(ctx, d, "g", false)
+	require.NoError(t, err)
+	later("a remove", st2)
+}

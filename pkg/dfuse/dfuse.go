@@ -302,12 +302,12 @@ func (n *node) noCapability(none bool) {
 // cachedAttr is a directory's attributes when they were read less than
 // the attribute timeout ago. The kernel asks for a directory's
 // attributes again after every create or remove in it (it invalidates
-// them, expecting times to change), but DFS changes a directory's entry
-// only through setattr, rename and set-oclass, which this mount sees (or,
-// from other clients, the attribute timeout covers, as it does the
-// kernel's own cache): answering from here saves a round trip to the
-// servers per create, as DAOS's dfuse does with its inode attributes.
-// Files are not cached: their size and mtime move with every write.
+// them, expecting times to change); answering from here saves two round
+// trips to the servers per create (the entry and the directory object's
+// newest change, its mtime), as DAOS's dfuse does with its inode
+// attributes. The times so lag by at most the attribute timeout, as the
+// kernel's own cache lets them lag for other clients' changes. Files are
+// not cached: their size and mtime move with every write.
 func (n *node) cachedAttr() (dfs.Stat, bool) {
 	n.mu.Lock()
 	defer n.mu.Unlock()

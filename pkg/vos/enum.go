@@ -254,6 +254,22 @@ type QueryResult struct {
 	MaxEpoch daos.Epoch
 }
 
+// maxEpochOf is QueryKey's GetMaxEpoch: the newest change to oid here; an
+// object with none is DER_NONEXIST, as for any query.
+func (p *Pool) maxEpochOf(cont ContainerID, oid daos.ObjectID) (QueryResult, error) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	c, err := p.readableContainer(cont)
+	if err != nil {
+		return QueryResult{}, fmt.Errorf("query max epoch of %s/%s: %w", cont, oid, err)
+	}
+	o := c.object(oid, false)
+	if o == nil {
+		return QueryResult{}, errQueryNoObject
+	}
+	return QueryResult{MaxEpoch: o.newest}, nil
+}
+
 // QueryKey finds the greatest (GetMax) or least (GetMin) dkey (GetDkey),
 // akey within it (GetAkey) and written extent of the akey (GetRecx) as of
 // epoch; keys not asked for are taken from the arguments. With GetDkey
@@ -262,6 +278,9 @@ type QueryResult struct {
 func (p *Pool) QueryKey(cont ContainerID, oid daos.ObjectID, epoch daos.Epoch, flags daos.QueryFlags, dkeyName, akeyName []byte, opts ReadOptions) (QueryResult, error) {
 	// Formatted only on failure: this is on every call's path.
 	failed := func(err error) error { return fmt.Errorf("query key of %s/%s: %w", cont, oid, err) }
+	if flags == daos.GetMaxEpoch {
+		return p.maxEpochOf(cont, oid)
+	}
 	wantMax := flags&daos.GetMax != 0
 	if wantMax == (flags&daos.GetMin != 0) {
 		return QueryResult{}, failed(daos.Errorf(daos.ErrInval, "flags %#x must hold exactly one of GET_MAX and GET_MIN", uint32(flags)))
