@@ -53,6 +53,17 @@ const (
 	FlagRW    uint64 = 1 << 1
 	FlagEX    uint64 = 1 << 2
 	FlagForce uint64 = 1 << 3 // DAOS_COO_FORCE: open an UNCLEAN container
+	// DAOS_COO_RO_MDSTATS: keep the container's open/close times as they
+	// are. This build keeps none, so it changes nothing.
+	FlagROMDStats uint64 = 1 << 4
+	// DAOS_COO_EVICT: close the other handles the same user has open on
+	// the container first; DAOS_COO_EVICT_ALL: everyone's (needs the
+	// container's o permission, as daos container evict --all).
+	FlagEvict    uint64 = 1 << 5
+	FlagEvictAll uint64 = 1 << 6
+	// DAOS_COO_NEW_LAYOUT: open with the newest layout. Containers have
+	// one layout version here, so it changes nothing.
+	FlagNewLayout uint64 = 1 << 7
 )
 
 // CreateArgs is the initial state of a pool.

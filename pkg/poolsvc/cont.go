@@ -256,17 +256,22 @@ func (t *txn) contOpen(c *Command) error {
 	if err := checkUUID(c.Handle, "container handle"); err != nil {
 		return err
 	}
-	mode, err := accessFlags(c.Flags, FlagForce)
+	mode, err := accessFlags(c.Flags, FlagForce|FlagROMDStats|FlagEvict|FlagEvictAll|FlagNewLayout)
 	if err != nil {
 		return err
+	}
+	// As DAOS: evicting everyone is not for a read-only open, evicting
+	// one's own handles not for an exclusive one.
+	if (mode == FlagRO && c.Flags&FlagEvictAll != 0) || (mode == FlagEX && c.Flags&FlagEvict != 0) {
+		return daos.Errorf(daos.ErrInval, "container %s: open flags %#x: EVICT_ALL needs RW or EX, EVICT is not for EX", ct.UUID, c.Flags)
 	}
 	// Handles are looked up by UUID alone, so one may not be open on two
 	// containers.
 	if other, _, err := t.contByHandle(c.Handle); err == nil && other != ct {
 		return daos.Errorf(daos.ErrExist, "container handle %s is open on container %s", c.Handle, other.UUID)
 	}
-	if retry, err := openCheck(ct.Handles, c.Handle, mode, "container "+ct.UUID); err != nil || retry {
-		return err
+	if h, ok := ct.Handles[c.Handle]; ok && h.Flags&(FlagRO|FlagRW|FlagEX) == mode {
+		return nil // a retried open
 	}
 	if mode != FlagRO && ph.Flags&FlagRO != 0 {
 		return daos.Errorf(daos.ErrNoPerm, "container %s: cannot open for writing through a read-only pool handle", ct.UUID)
@@ -274,8 +279,21 @@ func (t *txn) contOpen(c *Command) error {
 	if want := needPerms(mode); t.contPerms(ct, ph.Cred)&want != want {
 		return daos.Errorf(daos.ErrNoPerm, "container %s: %s may not open it %s", ct.UUID, ph.Cred.User, modeName(mode))
 	}
+	if c.Flags&FlagEvictAll != 0 && t.contPerms(ct, ph.Cred)&PermSetOwner == 0 {
+		return daos.Errorf(daos.ErrNoPerm, "container %s: %s may not evict other users' handles", ct.UUID, ph.Cred.User)
+	}
 	if ct.Props["status"].Num == statusUnclean && c.Flags&FlagForce == 0 {
 		return daos.Errorf(daos.ErrRf, "container %s is UNCLEAN: more fault domains failed than rd_fac allows", ct.UUID)
+	}
+	// Evictions come before the conflict checks, so that an exclusive
+	// open can evict what stands in its way.
+	for _, h := range sortedKeys(ct.Handles) {
+		if h != c.Handle && (c.Flags&FlagEvictAll != 0 || c.Flags&FlagEvict != 0 && ct.Handles[h].Cred.User == ph.Cred.User) {
+			delete(ct.Handles, h)
+		}
+	}
+	if _, err := openCheck(ct.Handles, c.Handle, mode, "container "+ct.UUID); err != nil {
+		return err
 	}
 	h := &Handle{UUID: c.Handle, Flags: c.Flags, Cred: ph.Cred, Machine: ph.Machine, Time: t.now, PoolHandle: ph.UUID}
 	ct.Handles[c.Handle] = h.clone()

@@ -217,3 +217,33 @@ func TestAdmitContACL(t *testing.T) {
 	_, err = m.Admit(b)
 	assert.ErrorIs(t, err, daos.ErrNoPerm)
 }
+
+// DAOS_COO_EVICT closes the opener's other handles on the container first,
+// DAOS_COO_EVICT_ALL everyone's (with the o permission); both before the
+// conflict checks, so an exclusive open can evict its way in.
+func TestContOpenEvicts(t *testing.T) {
+	handles := func(s *State) []string {
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		return sortedKeys(s.st.Conts[c1].Handles)
+	}
+	s := withCarol(t)
+	apply(t, s, &Command{Op: OpContOpen, PoolHandle: ph, Cont: c1, Handle: uuid(320), Flags: FlagRW | FlagEvict})
+	assert.ElementsMatch(t, []string{chC, uuid(320)}, handles(s), "alice's other handles went, carol's stayed")
+
+	res := s.Apply(&Command{Op: OpContOpen, PoolHandle: phC, Cont: c1, Handle: uuid(321), Flags: FlagRW | FlagEvictAll, Time: t0})
+	assert.ErrorIs(t, res.(error), daos.ErrNoPerm, "carol lacks o")
+
+	apply(t, s, &Command{Op: OpContOpen, PoolHandle: ph, Cont: c1, Handle: uuid(322), Flags: FlagEX | FlagEvictAll})
+	assert.Equal(t, []string{uuid(322)}, handles(s), "an exclusive open evicted everyone")
+
+	for name, f := range map[string]uint64{"RO with EVICT_ALL": FlagRO | FlagEvictAll, "EX with EVICT": FlagEX | FlagEvict, "unknown bit": FlagRW | 1<<8} {
+		res := s.Apply(&Command{Op: OpContOpen, PoolHandle: ph, Cont: c1, Handle: uuid(323), Flags: f, Time: t0})
+		assert.ErrorIs(t, res.(error), daos.ErrInval, name)
+	}
+	// Flags with nothing to do here are taken.
+	s = withCarol(t)
+	apply(t, s, &Command{Op: OpContOpen, PoolHandle: ph, Cont: c1, Handle: uuid(324), Flags: FlagRO | FlagROMDStats},
+		&Command{Op: OpContOpen, PoolHandle: ph, Cont: c1, Handle: uuid(325), Flags: FlagRW | FlagNewLayout})
+	assert.Len(t, handles(s), 5)
+}
