@@ -15,6 +15,16 @@ import (
 // props turns C container properties into the names and values the
 // container service takes (as `daos container create --properties`).
 func props(in *C.daos_prop_t) (map[string]string, error) {
+	return propsOwned(in, nil)
+}
+
+// owned is the owner and group a create's properties name
+// (DAOS_PROP_CO_OWNER, DAOS_PROP_CO_OWNER_GROUP).
+type owned struct{ owner, group string }
+
+// propsOwned is props that also takes the owner and group into o (nil:
+// they are refused, as for set-prop).
+func propsOwned(in *C.daos_prop_t, o *owned) (map[string]string, error) {
 	out := map[string]string{}
 	if in == nil || in.dpp_nr == 0 {
 		return out, nil
@@ -24,6 +34,18 @@ func props(in *C.daos_prop_t) (map[string]string, error) {
 	}
 	for _, e := range unsafe.Slice(in.dpp_entries, int(in.dpp_nr)) {
 		if e.dpe_flags&C.DAOS_PROP_ENTRY_NOT_SET != 0 {
+			continue
+		}
+		if t := uint32(e.dpe_type); o != nil && (t == poolsvc.ContPropOwner || t == poolsvc.ContPropOwnerGroup) {
+			p := *(**C.char)(unsafe.Pointer(&e.anon0))
+			if p == nil {
+				return nil, inval("property owner/group: NULL string")
+			}
+			if t == poolsvc.ContPropOwner {
+				o.owner = C.GoString(p)
+			} else {
+				o.group = C.GoString(p)
+			}
 			continue
 		}
 		d, err := poolsvc.LookupContPropNumber(uint32(e.dpe_type))
@@ -63,12 +85,13 @@ func contInfo(out *C.daos_cont_info_t, ci *poolsvc.ContInfo) error {
 }
 
 func contCreate(poh C.uint64_t, label string, cprops *C.daos_prop_t, uuid *C.uuid_t, ev *C.daos_event_t) C.int {
-	ps, err := props(cprops)
+	var o owned
+	ps, err := propsOwned(cprops, &o)
 	if err != nil {
 		return rc(err)
 	}
 	return run(ev, func(ctx context.Context) error {
-		id, err := lib.ContCreate(ctx, uint64(poh), label, ps)
+		id, err := lib.ContCreate(ctx, uint64(poh), label, ps, o.owner, o.group)
 		if err != nil || uuid == nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/daos-go/daos/pkg/client"
+	"github.com/daos-go/daos/pkg/cmdutil"
 	"github.com/daos-go/daos/pkg/daos"
 	"github.com/daos-go/daos/pkg/poolsvc"
 )
@@ -218,6 +220,20 @@ func TestContainerCreateExtras(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, map[string][]byte{"team": []byte("storage"), "tier": []byte("hot")}, got)
 
+	// A pool handle that can create with ownership does it in one step:
+	// nothing is set on the container afterwards.
+	oc := &ownedFake{fakePool: &fakePool{}}
+	var out, errBuf bytes.Buffer
+	connect := func(ctx context.Context, sys, pool string, flags uint64) (poolHandle, func(), error) {
+		return oc, func() {}, nil
+	}
+	code = cmdutil.Execute(newRoot(connect), []string{"container", "create", "tank", "c1", "-A", aclFile, "-g", "ops"}, &out, &errBuf)
+	require.Zero(t, code, errBuf.String())
+	require.Equal(t, "ops@", oc.spec.Group)
+	require.Equal(t, []string{"A::OWNER@:rwdtTaAo", "A:G:GROUP@:rw"}, oc.spec.ACL)
+	require.Equal(t, "c1", oc.spec.Label)
+	require.Nil(t, oc.cont, "the container was not opened to change it")
+
 	for _, bad := range []struct {
 		args []string
 		want string
@@ -235,4 +251,16 @@ func TestContainerCreateExtras(t *testing.T) {
 		require.Contains(t, errOut, bad.want, bad.args)
 		require.Empty(t, f.created, "nothing is created for %v", bad.args)
 	}
+}
+
+// ownedFake is a fakePool that creates containers with ownership and ACL
+// in one call, as client.Pool does.
+type ownedFake struct {
+	*fakePool
+	spec client.ContainerCreate
+}
+
+func (f *ownedFake) CreateContainerAs(ctx context.Context, c client.ContainerCreate) (*poolsvc.ContInfo, error) {
+	f.spec = c
+	return f.fakePool.CreateContainer(ctx, c.Label, c.Type, c.Props)
 }

@@ -177,6 +177,28 @@ func (o *createOpts) extras() (createExtras, error) {
 	return x, nil
 }
 
+// ownedCreator creates a container with its group and ACL set at once
+// (client.Pool does).
+type ownedCreator interface {
+	CreateContainerAs(ctx context.Context, c client.ContainerCreate) (*poolsvc.ContInfo, error)
+}
+
+// create makes the container, with the group and ACL in the same step
+// when the pool handle can (then apply leaves them alone), so nobody sees
+// the container with the defaults first.
+func (x *createExtras) create(ctx context.Context, p poolHandle, label, typ string, props map[string]string) (*poolsvc.ContInfo, error) {
+	oc, ok := p.(ownedCreator)
+	if !ok || (len(x.aces) == 0 && x.group == "") {
+		return p.CreateContainer(ctx, label, typ, props)
+	}
+	c, err := oc.CreateContainerAs(ctx, client.ContainerCreate{Label: label, Type: typ, Props: props, Group: x.group, ACL: x.aces})
+	if err != nil {
+		return nil, err
+	}
+	x.aces, x.group = nil, ""
+	return c, nil
+}
+
 // apply sets the extras on the new container.
 func (x createExtras) apply(ctx context.Context, p poolHandle, uuid string) error {
 	if len(x.aces) == 0 && x.group == "" && len(x.attrs) == 0 {
@@ -363,7 +385,7 @@ func contCreateCommand(g *globals) *cobra.Command {
 				}
 			}
 			return g.withPool(cmd, pool, client.RW, func(ctx context.Context, p poolHandle) error {
-				c, err := p.CreateContainer(ctx, label, typ, props)
+				c, err := extras.create(ctx, p, label, typ, props)
 				if err != nil {
 					return err
 				}

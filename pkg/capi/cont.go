@@ -27,7 +27,7 @@ type container struct {
 // ContCreate is daos_cont_create(_with_label): label may be empty; props
 // are container properties by their daos CLI names (layout_type gives the
 // container type). It returns the new container's UUID.
-func (l *Lib) ContCreate(ctx context.Context, poh uint64, label string, props map[string]string) (string, error) {
+func (l *Lib) ContCreate(ctx context.Context, poh uint64, label string, props map[string]string, owner, group string) (string, error) {
 	p, err := lookup[*pool](l, poh, "pool")
 	if err != nil {
 		return "", err
@@ -39,7 +39,7 @@ func (l *Lib) ContCreate(ctx context.Context, poh uint64, label string, props ma
 		label = props["label"]
 	}
 	delete(props, "label")
-	info, err := p.p.CreateContainer(ctx, label, typ, props)
+	info, err := p.p.CreateContainerAs(ctx, client.ContainerCreate{Label: label, Type: typ, Props: props, Owner: owner, Group: group})
 	if err != nil {
 		return "", err
 	}

@@ -68,3 +68,27 @@ func TestContainerACLAndOwner(t *testing.T) {
 	_, err = c.GetACL(ctx)
 	assert.ErrorIs(t, err, daos.ErrNoHdl)
 }
+
+// Ownership and ACL given at create hold from the start; bad ones refuse
+// the create.
+func TestCreateContainerAs(t *testing.T) {
+	ctx := context.Background()
+	rw, _, _ := svcPool(t)
+	_, err := rw.CreateContainerAs(ctx, ContainerCreate{Label: "owned", Type: "POSIX", Owner: "alice@", Group: "ops@",
+		ACL: []string{"A::OWNER@:rwdtTaAo", "A::bob@:r"}})
+	require.NoError(t, err)
+	c, err := rw.OpenContainer(ctx, "owned", RO)
+	require.NoError(t, err)
+	acl, err := c.GetACL(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "alice@", acl.Owner)
+	assert.Equal(t, "ops@", acl.Group)
+	assert.Equal(t, []string{"A::OWNER@:rwdtTaAo", "A::bob@:r"}, acl.ACL)
+
+	_, err = rw.CreateContainerAs(ctx, ContainerCreate{Label: "bad", Group: "ops"})
+	assert.ErrorIs(t, err, daos.ErrInval, "a group without @")
+	_, err = rw.CreateContainerAs(ctx, ContainerCreate{Label: "bad", ACL: []string{"A::bob@:rq"}})
+	assert.ErrorIs(t, err, daos.ErrInval)
+	_, err = rw.OpenContainer(ctx, "bad", RO)
+	assert.ErrorIs(t, err, daos.ErrNonexist, "refused creates made nothing")
+}

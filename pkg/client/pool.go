@@ -171,9 +171,27 @@ func (p *Pool) Disconnect(ctx context.Context) error {
 
 // CreateContainer makes a container (label may be empty).
 func (p *Pool) CreateContainer(ctx context.Context, label, typ string, props map[string]string) (*poolsvc.ContInfo, error) {
+	return p.CreateContainerAs(ctx, ContainerCreate{Label: label, Type: typ, Props: props})
+}
+
+// ContainerCreate is a new container: label (may be empty), layout type
+// (POSIX, HDF5, ...; empty: unknown), properties, and who owns it and
+// may do what (empty: the pool handle's user and group, DAOS's default
+// ACL).
+type ContainerCreate struct {
+	Label, Type  string
+	Props        map[string]string
+	Owner, Group string
+	ACL          []string
+}
+
+// CreateContainerAs creates a container with its ownership and ACL set
+// in the same step, so nobody else ever sees it otherwise.
+func (p *Pool) CreateContainerAs(ctx context.Context, c ContainerCreate) (*poolsvc.ContInfo, error) {
 	info := &poolsvc.ContInfo{}
 	err := p.apply(ctx, &poolsvc.Command{Op: poolsvc.OpContCreate, PoolHandle: uuidString(p.Handle),
-		ContCreate: &poolsvc.ContCreateArgs{UUID: uuidString(newUUID()), Label: label, Type: typ, Props: props}}, info)
+		ContCreate: &poolsvc.ContCreateArgs{UUID: uuidString(newUUID()), Label: c.Label, Type: c.Type, Props: c.Props,
+			Owner: c.Owner, Group: c.Group, ACL: c.ACL}}, info)
 	if err != nil {
 		return nil, fmt.Errorf("container create: %w", err)
 	}

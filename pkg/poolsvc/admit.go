@@ -32,9 +32,9 @@ func (m *Machine) Admit(b []byte) ([]byte, error) {
 	if handleBoundOps[c.Op] && c.Handle == "" {
 		return nil, daos.Errorf(daos.ErrNoHdl, "pool service: %q from a client must name the handle it acts through", c.Op)
 	}
+	// A create's owner and group stay: they are a request, which
+	// contCreate grants only to a creator who could give the container
+	// away anyway (set-owner right after).
 	c.Cred, c.Machine, c.Owner, c.Group = Cred{}, "", "", ""
-	if c.ContCreate != nil {
-		c.ContCreate.Owner, c.ContCreate.Group = "", ""
-	}
 	return c.Encode()
 }

@@ -25,7 +25,8 @@ func TestAdmit(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, Cred{}, c.Cred, "a client-made identity survived")
 	assert.Empty(t, c.Owner)
-	assert.Empty(t, c.ContCreate.Owner)
+	// A create's owner is a request contCreate checks (TestContCreateOwner).
+	assert.Equal(t, "root@", c.ContCreate.Owner)
 	assert.Equal(t, "h", c.PoolHandle)
 	_, err = m.Admit([]byte("{"))
 	assert.ErrorIs(t, err, daos.ErrProto)

@@ -182,12 +182,18 @@ func (t *txn) contCreate(c *Command) (any, error) {
 			return nil, daos.Errorf(daos.ErrExist, "pool %s: container label %q is taken", t.r.UUID, ct.Label)
 		}
 	}
-	// The creator owns the container unless told otherwise.
-	if ct.Owner == "" {
-		ct.Owner = ph.Cred.User
+	// The creator owns the container unless told otherwise; the other
+	// owner or group asked for is what set-owner would make of it next.
+	defOwner, defGroup := ph.Cred.User, ""
+	if len(ph.Cred.Groups) > 0 {
+		defGroup = ph.Cred.Groups[0]
 	}
-	if ct.Group == "" && len(ph.Cred.Groups) > 0 {
-		ct.Group = ph.Cred.Groups[0]
+	asked := (ct.Owner != "" && ct.Owner != defOwner) || (ct.Group != "" && ct.Group != defGroup)
+	if ct.Owner == "" {
+		ct.Owner = defOwner
+	}
+	if ct.Group == "" {
+		ct.Group = defGroup
 	}
 	if ct.Owner == "" {
 		ct.Owner = nobody
@@ -211,6 +217,10 @@ func (t *txn) contCreate(c *Command) (any, error) {
 	}
 	if err := acl.Check(PermContAll, "container"); err != nil {
 		return nil, err
+	}
+	if asked && acl.Perms(ph.Cred, defOwner, defGroup)&PermSetOwner == 0 {
+		return nil, daos.Errorf(daos.ErrNoPerm, "container create: %s may not give the container to %s/%s (its ACL grants the creator no o)",
+			ph.Cred.User, ct.Owner, ct.Group)
 	}
 	ct.ACL = acl.Strings()
 	t.r.Conts[ct.UUID] = ct

@@ -33,7 +33,8 @@ func TestContainers(t *testing.T) {
 		Props: map[string]string{"rf": "1", "redun_lvl": "rank", "oclass": "S2", "dir_oclass": "rp_2g1",
 			"file_oclass": "EC_2P1G1", "chunk_size": "2MiB", "cksum": "crc64", "cksum_size": "64KiB",
 			"srv_cksum": "on", "ec_cell_sz": "64KiB", "compression": "lz4"},
-		Owner: "bob@", Group: "ops@", ACL: []string{"A::OWNER@:rw", "A::alice@:rwtT"}}})
+		// alice may give it to bob: as its creator-owner she has o.
+		Owner: "bob@", Group: "ops@", ACL: []string{"A::OWNER@:rwo", "A::alice@:rwtT"}}})
 	ci = res.(*ContInfo)
 	want = map[string]string{"label": "container_label_not_set", "layout_type": "unknown", "rd_fac": "1",
 		"rd_lvl": "rank", "oclass": "S2", "dir_oclass": "RP_2G1", "file_oclass": "EC_2P1G1", "chunk_size": "2097152",

@@ -247,3 +247,24 @@ func TestContOpenEvicts(t *testing.T) {
 		&Command{Op: OpContOpen, PoolHandle: ph, Cont: c1, Handle: uuid(325), Flags: FlagRW | FlagNewLayout})
 	assert.Len(t, handles(s), 5)
 }
+
+// A creator may name another owner or group only if the new container's
+// ACL lets the creator (as its owner) give it away: no more than create
+// and set-owner in turn.
+func TestContCreateOwner(t *testing.T) {
+	s := base(t)
+	create := func(n int, a *ContCreateArgs) any {
+		a.UUID = uuid(n)
+		return s.Apply(&Command{Op: OpContCreate, PoolHandle: ph, ContCreate: a, Time: t0})
+	}
+	res := create(400, &ContCreateArgs{Owner: "bob@", Group: "ops@"})
+	require.IsType(t, &ContInfo{}, res, "default ACL: OWNER@ has o")
+	assert.Equal(t, "bob@", res.(*ContInfo).Owner)
+	assert.Equal(t, "ops@", res.(*ContInfo).Group)
+	res = create(401, &ContCreateArgs{Owner: "bob@", ACL: []string{"A::OWNER@:rw"}})
+	assert.ErrorIs(t, res.(error), daos.ErrNoPerm, "an ACL without o for the creator")
+	res = create(402, &ContCreateArgs{Owner: "alice@", Group: "staff@", ACL: []string{"A::OWNER@:rw"}})
+	require.IsType(t, &ContInfo{}, res, "the creator's own identity needs nothing")
+	res = create(403, &ContCreateArgs{Group: "bad"})
+	assert.ErrorIs(t, res.(error), daos.ErrInval)
+}

@@ -227,6 +227,40 @@ test_pool(void **state)
 	assert_int_equal(daos_pool_disconnect(DAOS_HDL_INVAL, NULL), -DER_NO_HDL);
 }
 
+/* A container created with its owner group as a property has it from the
+ * start; a group that is no principal is refused and nothing is made. */
+static void
+test_cont_owned(void)
+{
+	daos_prop_t   *prop = daos_prop_alloc(1);
+	daos_handle_t  h;
+	struct daos_prop_entry *e;
+	char           label[64];
+
+	snprintf(label, sizeof(label), "capi_owned_%d", (int)getpid());
+	assert_non_null(prop);
+	prop->dpp_entries[0].dpe_type = DAOS_PROP_CO_OWNER_GROUP;
+	assert_int_equal(daos_prop_set_str(prop, DAOS_PROP_CO_OWNER_GROUP, "capi_grp@", 9), 0);
+	assert_int_equal(daos_cont_create_with_label(poh, label, prop, NULL, NULL), 0);
+	daos_prop_free(prop);
+	assert_int_equal(daos_cont_open(poh, label, DAOS_COO_RO, &h, NULL, NULL), 0);
+	prop = daos_prop_alloc(0);
+	assert_int_equal(daos_cont_query(h, NULL, prop, NULL), 0);
+	e = daos_prop_entry_get(prop, DAOS_PROP_CO_OWNER_GROUP);
+	assert_non_null(e);
+	assert_string_equal(e->dpe_str, "capi_grp@");
+	daos_prop_free(prop);
+	assert_int_equal(daos_cont_close(h, NULL), 0);
+	assert_int_equal(daos_cont_destroy(poh, label, 0, NULL), 0);
+
+	prop = daos_prop_alloc(1);
+	prop->dpp_entries[0].dpe_type = DAOS_PROP_CO_OWNER_GROUP;
+	assert_int_equal(daos_prop_set_str(prop, DAOS_PROP_CO_OWNER_GROUP, "nogroup", 7), 0);
+	assert_int_equal(daos_cont_create_with_label(poh, label, prop, NULL, NULL), -DER_INVAL);
+	daos_prop_free(prop);
+	assert_int_equal(daos_cont_open(poh, label, DAOS_COO_RO, &h, NULL, NULL), -DER_NONEXIST);
+}
+
 static void
 test_cont(void **state)
 {
@@ -239,6 +273,7 @@ test_cont(void **state)
 	assert_int_equal(daos_cont_create_with_label(poh, cont_label, NULL, &uuid, NULL), 0);
 	assert_int_equal(daos_cont_create_with_label(poh, cont_label, NULL, NULL, NULL), -DER_EXIST);
 	assert_int_equal(daos_cont_create_with_label(poh, NULL, NULL, NULL, NULL), -DER_INVAL);
+	test_cont_owned();
 	assert_int_equal(daos_cont_open(poh, "no_such_cont", DAOS_COO_RW, &h, NULL, NULL),
 			 -DER_NONEXIST);
 	assert_int_equal(daos_cont_open(poh, cont_label, 0, &h, NULL, NULL), -DER_INVAL);
