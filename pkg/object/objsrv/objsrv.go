@@ -56,16 +56,40 @@ type Metrics interface {
 
 // observed wraps a handler so that every call is counted under op.
 func observed[R any](s *Service, op string, h func(context.Context, *rpc.Incoming, *R) (rpc.Message, error),
-	what func(*R) (uint32, int64)) func(context.Context, *rpc.Incoming, *R) (rpc.Message, error) {
+	what func(*R, rpc.Message) (uint32, int64)) func(context.Context, *rpc.Incoming, *R) (rpc.Message, error) {
 	return func(ctx context.Context, in *rpc.Incoming, req *R) (rpc.Message, error) {
 		start := time.Now()
 		resp, err := h(ctx, in, req)
 		if s.Metrics != nil {
-			tgt, n := what(req)
+			tgt, n := what(req, resp)
 			s.Metrics.Observe(tgt, op, n, time.Since(start), err)
 		}
 		return resp, err
 	}
+}
+
+// fetchedBytes is what a fetch returned (not the room the caller gave):
+// each single value's size, each array's record size times the records
+// asked for (holes read as zeros).
+func fetchedBytes(r *objproto.FetchReq, resp rpc.Message) int64 {
+	fr, ok := resp.(*objproto.FetchResp)
+	if !ok || fr == nil {
+		return 0
+	}
+	var n uint64
+	for i, iod := range r.IODs {
+		if i >= len(fr.Sizes) || fr.Sizes[i] == 0 {
+			continue
+		}
+		if iod.Type != daos.IODArray {
+			n += fr.Sizes[i]
+			continue
+		}
+		for _, x := range iod.Recxs {
+			n += fr.Sizes[i] * x.Nr
+		}
+	}
+	return int64(n)
 }
 
 // Service is the object I/O service of one engine.
@@ -98,17 +122,17 @@ func (s *Service) Register(reg *rpc.Registry) error {
 		borrow bool
 	}{
 		{objproto.OpUpdate, "obj_update", rpc.Handle(observed(s, "update", s.update,
-			func(r *objproto.UpdateReq) (uint32, int64) { return r.Target, r.Data.Len })), true},
+			func(r *objproto.UpdateReq, _ rpc.Message) (uint32, int64) { return r.Target, r.Data.Len })), true},
 		{objproto.OpFetch, "obj_fetch", rpc.Handle(observed(s, "fetch", s.fetch,
-			func(r *objproto.FetchReq) (uint32, int64) { return r.Target, r.Data.Len })), false},
+			func(r *objproto.FetchReq, resp rpc.Message) (uint32, int64) { return r.Target, fetchedBytes(r, resp) })), false},
 		{objproto.OpPunch, "obj_punch", rpc.Handle(observed(s, "punch", s.punch,
-			func(r *objproto.PunchReq) (uint32, int64) { return r.Target, 0 })), false},
+			func(r *objproto.PunchReq, _ rpc.Message) (uint32, int64) { return r.Target, 0 })), false},
 		{objproto.OpEnum, "obj_enum", rpc.Handle(observed(s, "enumerate", s.enum,
-			func(r *objproto.EnumReq) (uint32, int64) { return r.Target, 0 })), false},
+			func(r *objproto.EnumReq, _ rpc.Message) (uint32, int64) { return r.Target, 0 })), false},
 		{objproto.OpQueryKey, "obj_query_key", rpc.Handle(observed(s, "query_key", s.queryKey,
-			func(r *objproto.QueryKeyReq) (uint32, int64) { return r.Target, 0 })), false},
+			func(r *objproto.QueryKeyReq, _ rpc.Message) (uint32, int64) { return r.Target, 0 })), false},
 		{objproto.OpBatch, "obj_batch", rpc.Handle(observed(s, "batch", s.batch,
-			func(r *objproto.BatchReq) (uint32, int64) { return r.Target, 0 })), false},
+			func(r *objproto.BatchReq, _ rpc.Message) (uint32, int64) { return r.Target, 0 })), false},
 		// Each target's part is counted as its own query or punch.
 		{objproto.OpCollective, "obj_coll", rpc.Handle(s.collective), false},
 	} {
