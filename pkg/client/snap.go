@@ -10,8 +10,8 @@ import (
 
 // Snapshots (daos_cont_create_snap, daos_cont_list_snap,
 // daos_cont_destroy_snap). The pool service records them; the epoch is
-// taken from this client's hybrid logical clock, which is past every
-// epoch the client has written at or been told of.
+// the later of this client's hybrid logical clock (past every epoch it
+// has written at or been told of) and the service leader's engine's.
 
 // CreateSnap takes a snapshot of the container now, optionally named,
 // and returns its epoch. The container must be open for writing.
@@ -21,10 +21,15 @@ func (c *Container) CreateSnap(ctx context.Context, name string) (daos.Epoch, er
 		return 0, fmt.Errorf("container %s create-snap: %w", c.uuid(), err)
 	}
 	epoch := p.c.Clock.Now()
-	if err := p.apply(ctx, &poolsvc.Command{Op: poolsvc.OpSnapCreate, Handle: uuidString(c.Handle), Epoch: epoch, Name: name}, nil); err != nil {
+	var taken daos.Epoch
+	if err := p.apply(ctx, &poolsvc.Command{Op: poolsvc.OpSnapCreate, Handle: uuidString(c.Handle), Epoch: epoch, Name: name}, &taken); err != nil {
 		return 0, fmt.Errorf("container %s create-snap: %w", c.uuid(), err)
 	}
-	return epoch, nil
+	if taken < epoch {
+		taken = epoch // a service that does not say
+	}
+	p.c.Clock.Update(uint64(taken))
+	return taken, nil
 }
 
 // ListSnaps lists the container's snapshots in epoch order.

@@ -74,6 +74,10 @@ func nvmeDir(cfg *enginepb.EngineConfig) string {
 	return ""
 }
 
+// epochStamped is a pool service that takes epochs from the engine's
+// hybrid logical clock (poolsvc.Machine).
+type epochStamped interface{ SetEpochSource(now func() uint64) }
+
 // storageCapacity is the space pools may be promised on this engine: the
 // SCM mount's file system (a tmpfs of scm_size for class ram, the PMem
 // file system for dcpm; a plain directory answers for what holds it) and
@@ -130,6 +134,17 @@ func startDataPlane(ctx context.Context, cfg *enginepb.EngineConfig, log *slog.L
 	d.stats = iostats.New(len(d.targets))
 	reg := rpc.NewRegistry()
 	mux := rsvc.NewMux()
+	if newService != nil {
+		made := newService
+		// Pool services stamp snapshots with this engine's clock.
+		newService = func(p poolhost.UUID) poolhost.Service {
+			s := made(p)
+			if es, ok := s.(epochStamped); ok {
+				es.SetEpochSource(d.clock.Now)
+			}
+			return s
+		}
+	}
 	pcfg := poolhost.Config{SCMDir: cfg.ScmMount, Targets: d.targets, Mux: mux, Self: self,
 		NewService: newService, Logger: log.With(logmask.SubsysKey, "pool"), MapOf: serviceMap, RankURIs: d.rankURIs,
 		Capacity: func() (uint64, uint64, error) { return storageCapacity(cfg) }}

@@ -36,5 +36,10 @@ func (m *Machine) Admit(b []byte) ([]byte, error) {
 	// contCreate grants only to a creator who could give the container
 	// away anyway (set-owner right after).
 	c.Cred, c.Machine, c.Owner, c.Group = Cred{}, "", "", ""
+	if c.Op == OpSnapCreate && m.epochs != nil {
+		// Stamped here, on the leader, before the command is logged:
+		// every replica applies the same epoch.
+		c.Epoch = max(c.Epoch, daos.Epoch(m.epochs()))
+	}
 	return c.Encode()
 }

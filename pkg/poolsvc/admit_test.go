@@ -31,3 +31,30 @@ func TestAdmit(t *testing.T) {
 	_, err = m.Admit([]byte("{"))
 	assert.ErrorIs(t, err, daos.ErrProto)
 }
+
+// A snapshot's epoch is moved on to the leader engine's clock when that
+// is ahead of the client's, and the applied command answers with it.
+func TestAdmitStampsSnapshots(t *testing.T) {
+	m := NewMachine()
+	b, _ := (&Command{Op: OpSnapCreate, Handle: "h", Epoch: 100}).Encode()
+	out, err := m.Admit(b)
+	require.NoError(t, err)
+	c, err := DecodeCommand(out)
+	require.NoError(t, err)
+	assert.EqualValues(t, 100, c.Epoch, "no clock: the client's epoch")
+
+	m.SetEpochSource(func() uint64 { return 5000 })
+	out, err = m.Admit(b)
+	require.NoError(t, err)
+	c, err = DecodeCommand(out)
+	require.NoError(t, err)
+	assert.EqualValues(t, 5000, c.Epoch, "the engine's clock is ahead")
+	b, _ = (&Command{Op: OpSnapCreate, Handle: "h", Epoch: 9000}).Encode()
+	out, _ = m.Admit(b)
+	c, _ = DecodeCommand(out)
+	assert.EqualValues(t, 9000, c.Epoch, "the client's is ahead")
+
+	s := base(t)
+	c.Handle, c.Time = ch, t0
+	assert.EqualValues(t, 9000, s.Apply(c), "the answer is the epoch taken")
+}

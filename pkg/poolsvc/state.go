@@ -194,7 +194,11 @@ func (t *txn) apply(c *Command) (any, error) {
 	case OpAllocOIDs:
 		return t.allocOIDs(c)
 	case OpSnapCreate:
-		return nil, t.snapCreate(c)
+		// The epoch is the answer: the leader may have moved it on.
+		if err := t.snapCreate(c); err != nil {
+			return nil, err
+		}
+		return c.Epoch, nil
 	case OpSnapDestroy:
 		return nil, t.snapDestroy(c)
 	}
