@@ -7,9 +7,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -60,7 +65,20 @@ func engineOps(ctx context.Context, c *Cluster, i int) (map[uint32]uint64, error
 func TestEndToEndOnThreeServers(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	c := startCluster(ctx, t, 3, 4)
+	// The first server exports its telemetry, for checkTelemetry.
+	var telPort int
+	c := startClusterEdited(ctx, t, 3, 4, func(c *Cluster) error {
+		var err error
+		if telPort, err = freePort(); err != nil {
+			return err
+		}
+		b, err := os.ReadFile(c.Servers[0].Config)
+		if err != nil {
+			return err
+		}
+		b = []byte(strings.Replace(string(b), "telemetry_port: 0\n", fmt.Sprintf("telemetry_port: %d\n", telPort), 1))
+		return os.WriteFile(c.Servers[0].Config, b, 0o644)
+	})
 	createPool(ctx, t, c, "-s", "256MiB", "-n", "1GiB", "--nsvc", "3", "e2e")
 	if out, err := c.Dmg(ctx, "pool", "create", "-s", "256MiB", "e2e"); err == nil {
 		t.Errorf("a second pool labelled e2e was created:\n%s", out)
@@ -112,6 +130,7 @@ func TestEndToEndOnThreeServers(t *testing.T) {
 
 	checkKVAndArray(ctx, t, pool, cont)
 	checkStaleMap(ctx, t, c, pool, cont)
+	checkTelemetry(ctx, t, c, telPort)
 
 	// A second container, then the pool goes (forced, recursive) while it
 	// is open: its I/O and a new open fail cleanly.
@@ -416,5 +435,49 @@ func checkStaleMap(ctx context.Context, t *testing.T, c *Cluster, pool *client.P
 	}
 	if v := pool.View.Map().Version(); v <= v0 {
 		t.Errorf("client map version %d, not above %d", v, v0)
+	}
+}
+
+// checkTelemetry reads the first server's Prometheus endpoint, directly
+// and through dmg telemetry metrics query: its engine counted the I/O
+// above per target (engine_io_*) and reports the pool's space.
+func checkTelemetry(ctx context.Context, t *testing.T, c *Cluster, port int) {
+	t.Helper()
+	url := fmt.Sprintf("http://%s/metrics", net.JoinHostPort(c.Servers[0].IP, strconv.Itoa(port)))
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("telemetry: %v", err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("telemetry: %s: %v\n%s", resp.Status, err, body)
+	}
+	counted := map[string]float64{}
+	for _, line := range strings.Split(string(body), "\n") {
+		for _, op := range []string{"update", "fetch"} {
+			if strings.HasPrefix(line, "engine_io_ops_total{") && strings.Contains(line, `op="`+op+`"`) {
+				f := strings.Fields(line)
+				v, err := strconv.ParseFloat(f[len(f)-1], 64)
+				if err != nil {
+					t.Fatalf("telemetry: bad sample %q", line)
+				}
+				counted[op] += v
+			}
+		}
+	}
+	if counted["update"] == 0 || counted["fetch"] == 0 {
+		t.Errorf("telemetry: rank 0's engine counted %v updates and fetches after the I/O above", counted)
+	}
+	if !strings.Contains(string(body), "engine_pool_space_bytes{") {
+		t.Errorf("telemetry: no engine_pool_space_bytes in\n%s", body)
+	}
+	out, err := c.Dmg(ctx, "telemetry", "metrics", "query", "-l", c.Servers[0].IP, "-p", strconv.Itoa(port), "-m", "engine_io_ops_total")
+	if err != nil || !strings.Contains(out, "engine_io_ops_total") || strings.Contains(out, "engine_pool_space_bytes") {
+		t.Errorf("dmg telemetry metrics query -m engine_io_ops_total: %v\n%s", err, out)
 	}
 }

@@ -21,6 +21,13 @@ import (
 // targets targets, all joined; the cluster closes when the test ends.
 func startCluster(ctx context.Context, t *testing.T, n, targets int) *Cluster {
 	t.Helper()
+	return startClusterEdited(ctx, t, n, targets, nil)
+}
+
+// startClusterEdited is startCluster with edit (if not nil) run on the
+// new cluster before its servers start, to change their configs.
+func startClusterEdited(ctx context.Context, t *testing.T, n, targets int, edit func(*Cluster) error) *Cluster {
+	t.Helper()
 	bin := t.TempDir()
 	if err := Build(ctx, bin); err != nil {
 		t.Fatal(err)
@@ -30,6 +37,11 @@ func startCluster(ctx context.Context, t *testing.T, n, targets int) *Cluster {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
+	if edit != nil {
+		if err := edit(c); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := c.StartAll(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -320,10 +320,12 @@ func TestPoolsOnThreeServers(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	// The service itself answers (a query needs every enabled rank's
-	// space, so ask for something the service alone knows: a second
-	// create of the label is refused by the management service, and the
-	// destroy below needs the service).
+	// The service itself answers without server 2: a query counts the
+	// space of the ranks that answer and names the others dead (or
+	// disabled, once the system has excluded rank 2's targets).
+	if out, err := query(); err != nil || !(strings.Contains(out, "Dead ranks: ") || strings.Contains(out, "Disabled ranks: ")) {
+		t.Fatalf("pool query without server 2: %v\n%s", err, out)
+	}
 	if err := c.Start(2, false); err != nil {
 		t.Fatal(err)
 	}
@@ -335,7 +337,7 @@ func TestPoolsOnThreeServers(t *testing.T) {
 	deadline = time.Now().Add(30 * time.Second)
 	for {
 		out, err := query()
-		if err == nil && strings.Contains(out, "ntarget=3") {
+		if err == nil && strings.Contains(out, "ntarget=3") && !strings.Contains(out, "Dead ranks") && !strings.Contains(out, "Disabled ranks") {
 			break
 		}
 		if time.Now().After(deadline) {
