@@ -60,52 +60,36 @@ func Errno(err error) syscall.Errno {
 	return derErrno(daos.Code(err))
 }
 
-// derErrno maps DER codes to errno as DAOS's daos_der2errno does (ABI.md
-// 2.3), so DFS callers see the errno DAOS's DFS would give them.
+// derErrnos is DAOS's daos_der2errno (ABI.md 2.3): the errno DFS callers
+// get for each DER code; any other is EIO.
+var derErrnos = map[daos.Errno]syscall.Errno{
+	daos.Success:   0,
+	daos.ErrNoPerm: syscall.EPERM, daos.ErrEpRo: syscall.EPERM, daos.ErrEpOld: syscall.EPERM, daos.ErrContDestroying: syscall.EPERM,
+	daos.ErrEnoent: syscall.ENOENT, daos.ErrNonexist: syscall.ENOENT,
+	daos.ErrInval: syscall.EINVAL, daos.ErrNotype: syscall.EINVAL, daos.ErrNoschema: syscall.EINVAL,
+	daos.ErrNolocal: syscall.EINVAL, daos.ErrNoHdl: syscall.EINVAL, daos.ErrIoInval: syscall.EINVAL,
+	daos.ErrKey2big: syscall.E2BIG, daos.ErrRec2big: syscall.E2BIG,
+	daos.ErrExist:   syscall.EEXIST,
+	daos.ErrUnreach: syscall.EHOSTUNREACH,
+	daos.ErrNospace: syscall.ENOSPC,
+	daos.ErrAlready: syscall.EALREADY,
+	daos.ErrDos:     syscall.ENOMEM, daos.ErrNomem: syscall.ENOMEM,
+	daos.ErrTimedout: syscall.ETIMEDOUT,
+	daos.ErrBusy:     syscall.EBUSY, daos.ErrEqBusy: syscall.EBUSY,
+	daos.ErrAgain:    syscall.EAGAIN,
+	daos.ErrProto:    syscall.EPROTO,
+	daos.ErrIo:       syscall.EIO,
+	daos.ErrCanceled: syscall.ECANCELED,
+	daos.ErrOverflow: syscall.EOVERFLOW,
+	daos.ErrBadpath:  syscall.ENOTDIR, daos.ErrNotdir: syscall.ENOTDIR,
+	daos.ErrStale:        syscall.ESTALE,
+	daos.ErrTxRestart:    syscall.ERESTART,
+	daos.ErrNotsupported: syscall.ENOTSUP,
+}
+
 func derErrno(c daos.Errno) syscall.Errno {
-	switch c {
-	case daos.Success:
-		return 0
-	case daos.ErrNoPerm, daos.ErrEpRo, daos.ErrEpOld, daos.ErrContDestroying:
-		return syscall.EPERM
-	case daos.ErrEnoent, daos.ErrNonexist:
-		return syscall.ENOENT
-	case daos.ErrInval, daos.ErrNotype, daos.ErrNoschema, daos.ErrNolocal, daos.ErrNoHdl, daos.ErrIoInval:
-		return syscall.EINVAL
-	case daos.ErrKey2big, daos.ErrRec2big:
-		return syscall.E2BIG
-	case daos.ErrExist:
-		return syscall.EEXIST
-	case daos.ErrUnreach:
-		return syscall.EHOSTUNREACH
-	case daos.ErrNospace:
-		return syscall.ENOSPC
-	case daos.ErrAlready:
-		return syscall.EALREADY
-	case daos.ErrDos, daos.ErrNomem:
-		return syscall.ENOMEM
-	case daos.ErrTimedout:
-		return syscall.ETIMEDOUT
-	case daos.ErrBusy, daos.ErrEqBusy:
-		return syscall.EBUSY
-	case daos.ErrAgain:
-		return syscall.EAGAIN
-	case daos.ErrProto:
-		return syscall.EPROTO
-	case daos.ErrIo:
-		return syscall.EIO
-	case daos.ErrCanceled:
-		return syscall.ECANCELED
-	case daos.ErrOverflow:
-		return syscall.EOVERFLOW
-	case daos.ErrBadpath, daos.ErrNotdir:
-		return syscall.ENOTDIR
-	case daos.ErrStale:
-		return syscall.ESTALE
-	case daos.ErrTxRestart:
-		return syscall.ERESTART
-	case daos.ErrNotsupported:
-		return syscall.ENOTSUP
+	if no, ok := derErrnos[c]; ok {
+		return no
 	}
 	return syscall.EIO
 }

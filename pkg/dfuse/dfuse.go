@@ -490,23 +490,30 @@ func (n *node) overlayDetached(st *dfs.Stat) {
 	n.mu.Lock()
 	d, set := n.detached, n.detachedSet
 	n.mu.Unlock()
-	if set&dfs.SetMode != 0 {
-		st.Mode = st.Mode&syscall.S_IFMT | d.Mode&^syscall.S_IFMT
-	}
-	if set&dfs.SetUID != 0 {
-		st.UID = d.UID
-	}
-	if set&dfs.SetGID != 0 {
-		st.GID = d.GID
-	}
-	if set&dfs.SetAtime != 0 {
-		st.Atime = d.Atime
-	}
-	if set&dfs.SetMtime != 0 {
-		st.Mtime = d.Mtime
-	}
+	copyAttrs(st, &d, set)
 	if set != 0 {
 		st.Ctime = d.Ctime
+	}
+}
+
+// copyAttrs copies the attributes which selects (dfs.SetMode, SetUID,
+// SetGID, SetAtime, SetMtime) from src to dst; a mode only its
+// permission bits.
+func copyAttrs(dst, src *dfs.Stat, which int) {
+	if which&dfs.SetMode != 0 {
+		dst.Mode = dst.Mode&syscall.S_IFMT | src.Mode&^syscall.S_IFMT
+	}
+	if which&dfs.SetUID != 0 {
+		dst.UID = src.UID
+	}
+	if which&dfs.SetGID != 0 {
+		dst.GID = src.GID
+	}
+	if which&dfs.SetAtime != 0 {
+		dst.Atime = src.Atime
+	}
+	if which&dfs.SetMtime != 0 {
+		dst.Mtime = src.Mtime
 	}
 }
 
@@ -526,21 +533,7 @@ func (n *node) setDetached(ctx context.Context, o *dfs.Obj, st *dfs.Stat, which 
 		}
 		n.mu.Lock()
 		d := &n.detached
-		if rest&dfs.SetMode != 0 {
-			d.Mode = st.Mode
-		}
-		if rest&dfs.SetUID != 0 {
-			d.UID = st.UID
-		}
-		if rest&dfs.SetGID != 0 {
-			d.GID = st.GID
-		}
-		if rest&dfs.SetAtime != 0 {
-			d.Atime = st.Atime
-		}
-		if rest&dfs.SetMtime != 0 {
-			d.Mtime = st.Mtime
-		}
+		copyAttrs(d, st, rest)
 		d.Ctime = time.Now()
 		n.detachedSet |= rest
 		n.mu.Unlock()
