@@ -199,6 +199,11 @@ func TestConcurrentLargeUpdatesShareNVMeSyncs(t *testing.T) {
 		NVMePath: filepath.Join(dir, "nvme"), Options: Options{SCMBytes: 64 << 20, NVMeBytes: 64 << 20}})
 	require.NoError(t, err)
 	require.NoError(t, p.CreateContainer(ctx, cid))
+	// Syncs that take a while, as a device's do, so that writers arrive
+	// during one whatever the machine's load (a sync of a file in RAM
+	// can end before the next writer is scheduled).
+	ns := p.nvme.(*nvmeStore)
+	ns.dev = slowSync{Device: ns.dev, d: 2 * time.Millisecond}
 	const writers, each = 8, 10
 	val := func(w, i int) []byte { return bytes.Repeat([]byte{byte(w*each + i)}, 4096) }
 	var wg sync.WaitGroup
@@ -350,4 +355,15 @@ func waitStaged(t *testing.T, j *gatedJournal, n int64, what string) {
 		require.Less(t, i, 5000, what)
 		time.Sleep(time.Millisecond)
 	}
+}
+
+// slowSync is a device whose syncs take at least d.
+type slowSync struct {
+	bdev.Device
+	d time.Duration
+}
+
+func (s slowSync) Sync(ctx context.Context) error {
+	time.Sleep(s.d)
+	return s.Device.Sync(ctx)
 }
