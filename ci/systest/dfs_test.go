@@ -160,6 +160,39 @@ func TestFilesystemCopy(t *testing.T) {
 	if len(got) != len(want) {
 		t.Errorf("%d entries copied back, %d in the source", len(got), len(want))
 	}
+	// Out with --preserve-props, then into a new container with them: its
+	// files get the preserved chunk size, as the source's did.
+	if out, err := daosCmd("container", "create", "copypool", "chunky", "--type", "POSIX", "--properties", "chunk_size:2MiB"); err != nil {
+		t.Fatalf("container create chunky: %v\n%s", err, out)
+	}
+	if out, err := daosCmd("fs", "copy", "-s", src, "-d", "daos://copypool/chunky"); err != nil {
+		t.Fatalf("copy into chunky: %v\n%s", err, out)
+	}
+	props := filepath.Join(t.TempDir(), "props.json")
+	out2 := filepath.Join(t.TempDir(), "out2")
+	if out, err := daosCmd("fs", "copy", "-s", "daos://copypool/chunky", "-d", out2, "--preserve-props", props); err != nil {
+		t.Fatalf("copy out with --preserve-props: %v\n%s", err, out)
+	}
+	if out, err := daosCmd("fs", "copy", "-s", out2, "-d", "daos://copypool/rechunked", "--preserve-props", props); err != nil {
+		t.Fatalf("copy in with --preserve-props: %v\n%s", err, out)
+	}
+	// Where the sparse file landed: the copy in puts out2 itself under
+	// the container's root.
+	var sparse string
+	must(filepath.Walk(out2, func(p string, fi fs.FileInfo, err error) error {
+		if err == nil && fi.Name() == "sparse" {
+			sparse = p
+		}
+		return err
+	}))
+	rel, err := filepath.Rel(filepath.Dir(out2), sparse)
+	if sparse == "" || err != nil {
+		t.Fatalf("no sparse file copied out to %s: %v", out2, err)
+	}
+	out, err = daosCmd("fs", "get-attr", "copypool", "rechunked", "--dfs-path", "/"+rel)
+	if err != nil || !strings.Contains(out, "Object Chunk Size = 2097152") {
+		t.Fatalf("get-attr of a file copied in with preserved properties: %v\n%s", err, out)
+	}
 
 	// Errors name what was wrong and change nothing at the destination.
 	for _, tc := range []struct {

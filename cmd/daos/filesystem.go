@@ -295,7 +295,8 @@ func createPOSIX(ctx context.Context, p poolHandle, label, preserve string) (con
 	if err != nil {
 		return nil, fmt.Errorf("create the destination container: %w", err)
 	}
-	if err := formatPOSIX(ctx, p, c.UUID, dfs.Attr{}); err != nil {
+	// The namespace takes the preserved chunk size and classes too.
+	if err := formatPOSIX(ctx, p, c.UUID, dfs.AttrOfProps(c.Props)); err != nil {
 		return nil, err
 	}
 	return p.OpenCont(ctx, c.UUID, client.RW)

@@ -39,7 +39,6 @@ import (
 	"github.com/daos-go/daos/pkg/dfs"
 	"github.com/daos-go/daos/pkg/dfuse"
 	"github.com/daos-go/daos/pkg/engine/target"
-	"github.com/daos-go/daos/pkg/placement"
 	"github.com/daos-go/daos/pkg/uns"
 )
 
@@ -337,24 +336,7 @@ func fresh(cont *client.Container) bool {
 
 // formatAttr takes the DFS defaults from the container's creation
 // properties (--chunk-size, --file-oclass, --dir-oclass, --oclass).
-func formatAttr(cont *client.Container) dfs.Attr {
-	var a dfs.Attr
-	p := cont.Info.Props
-	if n, err := strconv.ParseUint(p["chunk_size"], 10, 64); err == nil {
-		a.ChunkSize = n
-	}
-	class := func(names ...string) placement.ClassID {
-		for _, n := range names {
-			if v := p[n]; v != "" && v != "auto" {
-				return placement.Name2ID(v)
-			}
-		}
-		return 0
-	}
-	a.FileOClass = class("file_oclass", "oclass")
-	a.DirOClass = class("dir_oclass", "oclass")
-	return a
-}
+func formatAttr(cont *client.Container) dfs.Attr { return dfs.AttrOfProps(cont.Info.Props) }
 
 // cacheAttrs applies the container attributes DAOS's dfuse reads for
 // its caches, when set: timeouts as a duration ("5s") or whole seconds,

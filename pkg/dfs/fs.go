@@ -96,6 +96,27 @@ func checkPOSIX(op string, cont *client.Container) error {
 	return nil
 }
 
+// AttrOfProps is the DFS attributes a container's properties give (by the
+// daos CLI's names): its chunk_size, and its file_oclass, dir_oclass or
+// oclass where set ("auto" or absent: the pool's default).
+func AttrOfProps(p map[string]string) Attr {
+	var a Attr
+	if n, err := strconv.ParseUint(p["chunk_size"], 10, 64); err == nil {
+		a.ChunkSize = n
+	}
+	class := func(names ...string) placement.ClassID {
+		for _, n := range names {
+			if v := p[n]; v != "" && v != "auto" {
+				return placement.Name2ID(v)
+			}
+		}
+		return 0
+	}
+	a.FileOClass = class("file_oclass", "oclass")
+	a.DirOClass = class("dir_oclass", "oclass")
+	return a
+}
+
 // Format writes the superblock and the empty root directory of cont
 // (the DFS part of dfs_cont_create). A container already formatted is
 // EEXIST.

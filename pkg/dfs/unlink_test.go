@@ -233,3 +233,16 @@ func TestDirMtimeFollowsEntries(t *testing.T) {
 	require.NoError(t, err)
 	later("a remove", st2)
 }
+
+// A container's properties give a new namespace its chunk size and
+// classes; "auto" and absent ones leave the pool's defaults.
+func TestAttrOfProps(t *testing.T) {
+	a := dfs.AttrOfProps(map[string]string{"chunk_size": "2097152", "oclass": "S2", "dir_oclass": "S1"})
+	require.Equal(t, uint64(2<<20), a.ChunkSize)
+	require.Equal(t, placement.Name2ID("S2"), a.FileOClass)
+	require.Equal(t, placement.Name2ID("S1"), a.DirOClass)
+	a = dfs.AttrOfProps(map[string]string{"oclass": "auto", "file_oclass": "SX"})
+	require.Zero(t, a.ChunkSize)
+	require.Equal(t, placement.Name2ID("SX"), a.FileOClass)
+	require.Zero(t, a.DirOClass)
+}

@@ -163,3 +163,35 @@ func TestMachine(t *testing.T) {
 		t.Fatal("restore of an inconsistent container succeeded")
 	}
 }
+
+// What get-prop prints for a new container's properties can be given back
+// at create (daos fs copy --preserve-props does): every settable one
+// parses to the same value.
+func TestContPropsRoundTrip(t *testing.T) {
+	s := base(t)
+	ci, err := s.Container(c1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range ContPropNames() {
+		d, err := LookupContProp(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Access == ContReadOnly {
+			continue
+		}
+		printed, ok := ci.Props[name]
+		if !ok {
+			continue
+		}
+		p, err := d.Parse(printed)
+		if err != nil {
+			t.Errorf("%s: %q as printed does not parse: %v", name, printed, err)
+			continue
+		}
+		if again := d.Format(p); again != printed {
+			t.Errorf("%s: %q parses and prints as %q", name, printed, again)
+		}
+	}
+}

@@ -105,7 +105,11 @@ func sizeRange(lo, hi, mult uint64) func(string) (uint64, error) {
 }
 
 func oclassParse(s string) (uint64, error) {
-	id := placement.Name2ID(strings.ToUpper(strings.TrimSpace(s)))
+	name := strings.ToUpper(strings.TrimSpace(s))
+	if name == "AUTO" {
+		return 0, nil // what get-prop prints for "the pool's default"
+	}
+	id := placement.Name2ID(name)
 	if id == placement.OCUnknown {
 		return 0, fmt.Errorf("unknown object class")
 	}
