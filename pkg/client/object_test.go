@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"sync/atomic"
 	"testing"
@@ -392,4 +393,50 @@ func TestObjectMaxEpoch(t *testing.T) {
 	e2, err := o.MaxEpoch(ctx)
 	require.NoError(t, err)
 	require.Greater(t, e2, e, "a punch is a change")
+}
+
+// The wide classes do I/O across their groups: S16 and S32 on 32 targets
+// (the model test's 12 targets refuse them). Every value reads back, the
+// dkeys list whole, and the dkeys reach every group's target.
+func TestWideClasses(t *testing.T) {
+	c, engines := clienttest.Cluster(t, clienttest.Options{Ranks: 4, Targets: 8, SCMBytes: 16 << 20})
+	ctx := context.Background()
+	for i, class := range []string{"S16", "S32"} {
+		oid := oidOf(t, c, class, uint64(900+i))
+		o, err := c.Object(oid)
+		require.NoError(t, err)
+		iod := daos.IOD{Name: []byte("v"), Type: daos.IODSingle, Size: 8}
+		const n = 400
+		for k := range n {
+			_, err := o.Update(ctx, []byte(fmt.Sprint("dk", k)), []daos.IOD{iod}, [][]byte{[]byte(fmt.Sprintf("%08d", k))}, 0)
+			require.NoError(t, err, class)
+		}
+		buf := make([]byte, 8)
+		for k := range n {
+			_, err := o.Fetch(ctx, daos.EpochMax, []byte(fmt.Sprint("dk", k)), []daos.IOD{iod}, [][]byte{buf}, 0)
+			require.NoError(t, err, class)
+			require.Equal(t, fmt.Sprintf("%08d", k), string(buf), class)
+		}
+		var anchor client.Anchor
+		listed := 0
+		for !anchor.EOF {
+			keys, err := o.ListDkeys(ctx, daos.EpochMax, &anchor, 64)
+			require.NoError(t, err)
+			listed += len(keys)
+		}
+		require.Equal(t, n, listed, class)
+		// Targets holding the object: one per group of the class.
+		holding := 0
+		for _, ts := range engines {
+			for _, tg := range ts {
+				vp, err := tg.Shard(target.UUID(pool))
+				require.NoError(t, err)
+				oids, err := vp.ListObjects(vos.ContainerID(c.UUID), daos.EpochMax, &vos.Anchor{}, 100, vos.ReadOptions{})
+				if err == nil && slices.Contains(oids, oid) {
+					holding++
+				}
+			}
+		}
+		require.Equal(t, map[string]int{"S16": 16, "S32": 32}[class], holding, "targets holding the %s object", class)
+	}
 }

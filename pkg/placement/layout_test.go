@@ -76,7 +76,7 @@ func TestLayoutSmoke(t *testing.T) {
 // in 4 fault domains: balance, fault-domain separation, determinism, and
 // minimal movement when a target goes DOWN and when a rank is excluded.
 func TestLayoutProperties(t *testing.T) {
-	for _, name := range []string{"S1", "RP_3G1", "EC_2P1G1"} {
+	for _, name := range []string{"S1", "S4", "RP_3G1", "RP_2G2", "EC_2P1G1"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			m := testMap(t)
@@ -440,5 +440,48 @@ func TestLayoutConcurrent(t *testing.T) {
 	}
 	for w := 0; w < 4; w++ {
 		require.NoError(t, <-done)
+	}
+}
+
+// Fault paths of two levels (/rack/node, several ranks per node): the
+// domains are the nodes. Replicas of a group land on distinct nodes, and
+// targets stay within 10% of the mean, as with one level.
+func TestLayoutTwoLevelDomains(t *testing.T) {
+	var specs []RankSpec
+	for r := uint32(0); r < 12; r++ {
+		specs = append(specs, RankSpec{Rank: r, Targets: 4, FaultPath: fmt.Sprintf("/rack%d/node%d", r%3, r%6)})
+	}
+	m, err := NewPoolMap(specs)
+	require.NoError(t, err)
+	ps := m.Shape(0)
+	require.Equal(t, 6, ps.Domains)
+	for _, name := range []string{"S1", "RP_3G1", "SX"} {
+		counts := map[[2]int]int{}
+		total := 0
+		n := nObjects
+		if name == "SX" {
+			n /= 100 // every object spans every target
+		}
+		for i := 0; i < n; i++ {
+			l, err := m.Layout(mustOID(t, uint64(i), OTMultiHashed, Name2ID(name), ps))
+			require.NoError(t, err)
+			for g := 0; g < l.Groups; g++ {
+				nodes := map[string]bool{}
+				for _, s := range l.Group(g) {
+					node := m.rank(s.Rank).FaultPath
+					require.False(t, nodes[node], "%s: node %s twice in a group: %s", name, node, l)
+					nodes[node] = true
+				}
+			}
+			for _, s := range l.Shards {
+				counts[[2]int{int(s.Rank), s.Target}]++
+				total++
+			}
+		}
+		require.Len(t, counts, 48, name)
+		mean := float64(total) / 48
+		for k, c := range counts {
+			require.InDelta(t, mean, float64(c), mean*0.10, "%s: target %v", name, k)
+		}
 	}
 }
