@@ -675,6 +675,11 @@ daos_event_fini(daos_event_t *ev)
 		if (rc == 0)
 			delist(q, ev);
 		eq_put(q);
+	} else if (ev != NULL && words(ev)[DGO_EV_MARKER] == EV_MARKER && words(ev)[DGO_EV_EQH] != 0) {
+		/* Bound to a queue that is gone (destroyed with force): the
+		 * event is finalised all the same, and DAOS says so. */
+		words(ev)[DGO_EV_MARKER] = 0;
+		return -DER_NONEXIST;
 	}
 	return rc;
 }
