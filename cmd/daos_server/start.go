@@ -77,6 +77,14 @@ dmg calls (storage scan and format, network scan, engine query) on port
 			for _, n := range cfg.Notices() {
 				log.Info("config notice", "notice", n)
 			}
+			// RAM disks are sized (scm_size 0) and checked against the
+			// host's memory at start, whichever way the storage is
+			// formatted later (CONTROL.md 1.4); as plain directories
+			// they hold no RAM of their own and are only sized.
+			ramBytes, err := ramDiskBytes(cmd.Context(), cfg, sc, !ramAsDir)
+			if err != nil {
+				return fmt.Errorf("start: %w", err)
+			}
 			if insecure {
 				cfg.Transport.AllowInsecure = true
 			}
@@ -112,11 +120,7 @@ dmg calls (storage scan and format, network scan, engine query) on port
 			if opts.HostFaultDomain, err = faultDomain(cmd.Context(), cfg); err != nil {
 				return fmt.Errorf("start: %w", err)
 			}
-			if autoFormat {
-				if opts.RAMDiskBytes, err = ramDiskBytes(cmd.Context(), cfg, sc); err != nil {
-					log.Warn("cannot size automatic RAM disks", "err", err)
-				}
-			}
+			opts.RAMDiskBytes = ramBytes
 			if ramAsDir {
 				opts.Formatter = &storage.Formatter{Mounter: storage.SystemMounter{}, MountRAM: false, Logger: log}
 			}
@@ -217,15 +221,31 @@ func engineBinary() (string, error) {
 
 // ramDiskBytes sizes ram-class SCM whose scm_size is 0 from the host's
 // memory, as DAOS does.
-func ramDiskBytes(ctx context.Context, cfg *config.Server, sc scanners) (uint64, error) {
-	if len(cfg.Engines) == 0 {
+func ramDiskBytes(ctx context.Context, cfg *config.Server, sc scanners, check bool) (uint64, error) {
+	ram := false
+	for _, e := range cfg.Engines {
+		if s := e.SCM(); s != nil && s.Class == config.ClassRAM {
+			ram = true
+		}
+	}
+	if !ram {
 		return 0, nil
 	}
 	topo, err := sc.topology.Scan(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("read host memory: %w", err)
 	}
-	return cfg.MaxRAMDiskBytes(config.MemInfo{TotalBytes: topo.MemTotalBytes, HugepagesBytes: topo.HugepagesBytes})
+	mem := config.MemInfo{TotalBytes: topo.MemTotalBytes, HugepagesBytes: topo.HugepagesBytes}
+	if check {
+		if err := cfg.CheckRAMDisks(mem); err != nil {
+			return 0, err
+		}
+	}
+	size, err := cfg.MaxRAMDiskBytes(mem)
+	if err != nil && check {
+		return 0, err
+	}
+	return size, nil
 }
 
 // credentialVerifier checks client credentials as DAOS servers do: with

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -196,4 +197,29 @@ func TestConfigGenerateErrors(t *testing.T) {
 	require.Equal(t, 0, code, errOut)
 	require.Contains(t, errOut, "--access-points is deprecated")
 	require.Contains(t, out, "- x:10001")
+}
+
+// A ram-class scm_size the host's memory cannot give fails start with
+// the sizing rule's numbers (CONTROL.md 1.4), whether or not the storage
+// is formatted at start.
+func TestStartChecksRAMDisks(t *testing.T) {
+	dir := t.TempDir()
+	cfg := "name: daos_server\nport: 10001\nprovider: ofi+tcp\ncontrol_log_mask: ERROR\ncontrol_log_file: " + dir + "/control.log" +
+		"\nsocket_dir: " + dir + "/run\ntransport_config:\n  allow_insecure: true\n" +
+		"engines:\n- targets: 1\n  fabric_iface: lo\n  fabric_iface_port: 31416\n  storage:\n  - class: ram\n    scm_mount: " + dir + "/scm\n    scm_size: 40\n"
+	cfgPath := filepath.Join(dir, "daos_server.yml")
+	require.NoError(t, os.WriteFile(cfgPath, []byte(cfg), 0o644))
+	code, _, errOut := run(t, fakeScanners(t), "start", "-o", cfgPath)
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "scm_size")
+	require.Contains(t, errOut, "40 GiB exceeds")
+
+	// Automatic sizing (no scm_size) with too little left after the
+	// reserve says how to fix it.
+	cfg = strings.Replace(strings.Replace(cfg, "    scm_size: 40\n", "", 1), "port: 10001\n", "port: 10001\nsystem_ram_reserved: 22\n", 1)
+	require.NoError(t, os.WriteFile(cfgPath, []byte(cfg), 0o644))
+	code, _, errOut = run(t, fakeScanners(t), "start", "-o", cfgPath)
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "RAM-disk SCM does not fit")
+	require.Contains(t, errOut, "lower system_ram_reserved")
 }
