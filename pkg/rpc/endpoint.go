@@ -122,6 +122,9 @@ type peerSlot struct {
 type pending struct {
 	r    reply         // set before done receives
 	done chan struct{} // one value once r is set
+	// peer is where the request went: only it may answer. Ids are
+	// sequential, so without this any endpoint could answer any call.
+	peer fabric.Peer
 }
 
 type reply struct {
@@ -320,7 +323,7 @@ func (e *Endpoint) attempt(ctx context.Context, to fabric.URI, op Opcode, req, r
 func (e *Endpoint) roundTrip(ctx context.Context, p fabric.Peer, op Opcode, req, resp Message) error {
 	var err error
 	id := e.nextID.Add(1)
-	pc := &pending{done: make(chan struct{}, 1)}
+	pc := &pending{done: make(chan struct{}, 1), peer: p}
 	e.callsMu.Lock()
 	if e.closed {
 		e.callsMu.Unlock()
@@ -575,6 +578,11 @@ func (e *Endpoint) deliver(from fabric.Peer, msg []byte) {
 	case kindReply:
 		e.callsMu.Lock()
 		pc := e.calls[h.id]
+		if pc != nil && pc.peer != from {
+			e.callsMu.Unlock()
+			e.log.Warn("dropping a reply from a peer the call did not go to", "peer", from.String(), "to", pc.peer.String(), "id", h.id)
+			return
+		}
 		delete(e.calls, h.id)
 		e.callsMu.Unlock()
 		if pc != nil {

@@ -351,3 +351,33 @@ func TestRegistry(t *testing.T) {
 	require.Panics(t, func() { r.MustRegister(1, "x", nil) })
 	require.Error(t, r.RegisterInline(3, "three", nil))
 }
+
+// A reply counts only from the peer the call went to: ids are sequential,
+// so a third endpoint could otherwise answer another's call first.
+func TestRepliesOnlyFromTheCallee(t *testing.T) {
+	forEachProvider(t, func(t *testing.T, prov string) {
+		ctx := testCtx(t)
+		srv := newServer(t, prov)
+		cli := newClient(t, prov)
+		forger := newClient(t, prov)
+		got := make(chan error, 1)
+		var resp echoMsg
+		go func() { got <- cli.Call(ctx, srv.ep.URI(), opBlock, nil, &resp) }()
+		<-srv.started
+		// The call in flight has the client's latest id.
+		enc := NewEncoder(nil)
+		(&header{kind: kindReply, id: cli.nextID.Load()}).encode(enc)
+		(&echoMsg{Seq: 666, Data: []byte("forged")}).EncodeRPC(enc)
+		slot, err := forger.peer(ctx, cli.URI())
+		require.NoError(t, err)
+		require.NoError(t, slot.p.Send(ctx, enc.Bytes()))
+		select {
+		case err := <-got:
+			t.Fatalf("the call ended on the forged reply: %v, %+v", err, resp)
+		case <-time.After(200 * time.Millisecond):
+		}
+		srv.release <- struct{}{}
+		require.NoError(t, <-got)
+		require.Equal(t, uint64(1), resp.Seq, "the server's own reply")
+	})
+}
