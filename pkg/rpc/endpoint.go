@@ -682,8 +682,7 @@ func (e *Endpoint) dispatch(from fabric.Peer, h header, body, msg []byte) {
 	e.servingMu.Unlock()
 
 	in := &Incoming{ep: e, from: from, op: h.op, body: body}
-	select {
-	case e.slots <- struct{}{}:
+	start := func() {
 		j := serveJob{ctx: ctx, key: key, in: in, hd: hd, release: release, recycle: recycle}
 		if recycle != nil {
 			j.recycler = rr.r
@@ -694,13 +693,39 @@ func (e *Endpoint) dispatch(from fabric.Peer, h header, body, msg []byte) {
 			e.spawned.Add(1)
 			go e.handlerLoop(j)
 		}
-	case <-ctx.Done():
-		release()
-		e.done(key)
-		e.replyError(from, h.id, fmt.Errorf("%s: waiting for a free handler: %w", e.reg.Name(h.op), fabric.ContextError(ctx.Err())))
-		e.handlers.Done()
 	}
+	select {
+	case e.slots <- struct{}{}:
+		start()
+		return
+	default:
+	}
+	wait := func() {
+		select {
+		case e.slots <- struct{}{}:
+			start()
+		case <-ctx.Done():
+			release()
+			e.done(key)
+			e.replyError(from, h.id, fmt.Errorf("%s: waiting for a free handler: %w", e.reg.Name(h.op), fabric.ContextError(ctx.Err())))
+			e.handlers.Done()
+		}
+	}
+	if _, ok := from.(progressDeliverer); ok {
+		// This provider delivers on its progress thread, which the
+		// handlers holding the slots need for their own transfers and
+		// replies: waiting there would stop them all.
+		go wait()
+		return
+	}
+	// Otherwise waiting holds back this peer's messages only: the
+	// provider's back-pressure on a peer that sends too much.
+	wait()
 }
+
+// progressDeliverer is a peer whose messages arrive on its provider's
+// progress thread (ofi), which must never wait for a handler.
+type progressDeliverer interface{ DeliversOnProgress() }
 
 // done forgets a served request and releases its context.
 func (e *Endpoint) done(key servingKey) {

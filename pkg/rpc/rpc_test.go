@@ -381,3 +381,39 @@ func TestRepliesOnlyFromTheCallee(t *testing.T) {
 		require.Equal(t, uint64(1), resp.Seq, "the server's own reply")
 	})
 }
+
+// More bulk requests than handler slots: those waiting for a slot must not
+// stop the transfers of those holding one (ofi delivers requests on the
+// thread that also completes RMA and replies).
+func TestMoreRequestsThanHandlers(t *testing.T) {
+	forEachProvider(t, func(t *testing.T, prov string) {
+		ctx := testCtx(t)
+		srv := &testServer{started: make(chan struct{}, 16), ended: make(chan error, 16), release: make(chan struct{})}
+		ep, err := Listen(context.Background(), Config{
+			Fabric:   fabric.Config{Provider: prov, Interface: "127.0.0.1"},
+			Registry: srv.registry(), Logger: testLogger(), MaxHandlers: 2,
+		})
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = ep.Close() })
+		cl := newClient(t, prov)
+		const calls, size = 8, 1 << 20
+		errs := make(chan error, calls)
+		for i := range calls {
+			go func() {
+				seed := uint64(300 + i)
+				b, err := cl.Expose([][]byte{pattern(seed, size)}, ToServer)
+				if err != nil {
+					errs <- err
+					return
+				}
+				cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+				defer cancel()
+				err = cl.Call(cctx, ep.URI(), opPull, &bulkMsg{Seed: seed, Bulk: b.Desc()}, nil)
+				errs <- errors.Join(err, b.Finish(nil))
+			}()
+		}
+		for range calls {
+			require.NoError(t, <-errs)
+		}
+	})
+}

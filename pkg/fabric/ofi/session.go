@@ -239,6 +239,10 @@ func (s *session) arrive(seq uint64, typ byte, msg []byte) {
 	}
 }
 
+// DeliversOnProgress says the session's messages arrive on the
+// endpoint's progress goroutine, which must not be held up (pkg/rpc).
+func (s *session) DeliversOnProgress() {}
+
 func (s *session) deliver(typ byte, msg []byte) {
 	if s.Err() != nil {
 		return
