@@ -145,7 +145,7 @@ static ssize_t dgo_rma(struct fid_ep *ep, int write, void *buf, size_t len, void
 // Reads one error entry; returns its context and fills errno and text.
 // *rc is fi_cq_readerr's result: negative when there was no entry (another
 // reader took it first).
-static void *dgo_cq_readerr(struct fid_cq *cq, int *err, int *prov_err, ssize_t *rc, char *text, size_t textlen)
+static void *dgo_cq_readerr(struct fid_cq *cq, int *err, int *prov_err, ssize_t *rc, size_t *len, char *text, size_t textlen)
 {
 	struct fi_cq_err_entry ee;
 	const char *s;
@@ -158,6 +158,7 @@ static void *dgo_cq_readerr(struct fid_cq *cq, int *err, int *prov_err, ssize_t 
 	}
 	*err = ee.err;
 	*prov_err = ee.prov_errno;
+	*len = ee.len;
 	s = fi_cq_strerror(cq, ee.prov_errno, ee.err_data, NULL, 0);
 	snprintf(text, textlen, "%s (provider errno %d: %s)", fi_strerror(ee.err),
 		 ee.prov_errno, s ? s : "");
@@ -731,14 +732,18 @@ func (ep *Endpoint) readCQ(b *cqBuf, block bool) C.ssize_t {
 	case n == -C.FI_EAVAIL:
 		var errno, provErrno C.int
 		var rc C.ssize_t
-		c := C.dgo_cq_readerr(ep.e.cq, &errno, &provErrno, &rc, b.text, cqTextLen)
+		var n C.size_t
+		c := C.dgo_cq_readerr(ep.e.cq, &errno, &provErrno, &rc, &n, b.text, cqTextLen)
 		if rc < 0 {
 			// The other reader (progress loop or an assisting caller)
 			// took the entry first.
 			return -C.FI_EAGAIN
 		}
 		if c != nil {
-			ep.complete(b, c, result{err: &CompletionError{Errno: int(errno), ProvErrno: int(provErrno), Text: C.GoString(b.text)}})
+			// A truncated receive's buffer holds what fitted; len is the
+			// message's whole length.
+			ep.complete(b, c, result{len: int(n), err: &CompletionError{Errno: int(errno), ProvErrno: int(provErrno), Text: C.GoString(b.text),
+				Truncated: errno == C.FI_ETRUNC}})
 		}
 		return 1 // an entry without a context belongs to no operation of ours
 	case n == -C.FI_ETIMEDOUT || n == -C.FI_ECANCELED || n == -C.FI_EINTR:

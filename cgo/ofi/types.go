@@ -112,6 +112,10 @@ type CompletionError struct {
 	Errno     int
 	ProvErrno int
 	Text      string
+	// Truncated says a receive got a message larger than its buffer,
+	// which holds the message's first bytes; TaggedMessage.Len is the
+	// whole message's length.
+	Truncated bool
 }
 
 func (e *CompletionError) Error() string { return "completion error: " + e.Text }

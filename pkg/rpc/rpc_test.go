@@ -417,3 +417,29 @@ func TestMoreRequestsThanHandlers(t *testing.T) {
 		}
 	})
 }
+
+// A request larger than the server's message limit (the client's is
+// larger) fails at once, and the next call gets through: the session it
+// came on is ended, not left waiting for a message that never arrives.
+func TestRequestOverServersLimit(t *testing.T) {
+	forEachProvider(t, func(t *testing.T, prov string) {
+		ctx := testCtx(t)
+		srv := newServer(t, prov)
+		cl, err := Listen(context.Background(), Config{
+			Fabric:   fabric.Config{Provider: prov, Interface: "127.0.0.1", MaxMessageSize: 4 << 20},
+			Registry: (&testServer{}).registry(), Logger: testLogger(),
+		})
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = cl.Close() })
+		require.NoError(t, cl.Call(ctx, srv.ep.URI(), opEcho, &echoMsg{Seq: 1}, nil), "a session first")
+		start := time.Now()
+		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		err = cl.Call(cctx, srv.ep.URI(), opEcho, &echoMsg{Seq: 2, Data: make([]byte, 2<<20)}, nil)
+		require.Error(t, err)
+		require.Less(t, time.Since(start), 3*time.Second, "failed by its deadline, not at once: %v", err)
+		var resp echoMsg
+		require.NoError(t, cl.Call(ctx, srv.ep.URI(), opEcho, &echoMsg{Seq: 3}, &resp))
+		require.Equal(t, uint64(3), resp.Seq)
+	})
+}

@@ -152,8 +152,15 @@ func (ep *endpoint) insert(name []byte) (ofi.Addr, error) {
 // received handles one completed receive in mem; true posts it again.
 func (ep *endpoint) received(mem []byte, m ofi.TaggedMessage, err error) bool {
 	if err != nil {
-		// Truncated or otherwise failed receives lose one message; a
-		// closed endpoint stops reposting.
+		// Failed receives lose one message; a closed endpoint stops
+		// reposting. A truncated one (a peer whose limit is larger than
+		// ours) would leave its session a message short for ever: end
+		// that session instead, so its calls fail now and the next dial
+		// starts afresh.
+		var ce *ofi.CompletionError
+		if errors.As(err, &ce) && ce.Truncated && m.Len >= hdrLen {
+			ep.tooLarge(mem[:min(m.Len, len(mem))])
+		}
 		return !ep.isClosed()
 	}
 	msg := mem[:m.Len]
@@ -188,6 +195,26 @@ func (ep *endpoint) received(mem []byte, m ofi.TaggedMessage, err error) bool {
 		s.arrive(h.seq, h.typ, bytes.Clone(payload))
 	}
 	return true
+}
+
+// tooLarge ends the session a truncated message (its first bytes in msg)
+// came on, telling the peer with a goodbye.
+func (ep *endpoint) tooLarge(msg []byte) {
+	h, err := parseHeader(msg)
+	if err != nil {
+		return
+	}
+	ep.mu.Lock()
+	s := ep.accepted[h.session]
+	if h.flags&flagFromAcceptor != 0 {
+		s = ep.dialed[h.session]
+	}
+	ep.mu.Unlock()
+	if s == nil {
+		return
+	}
+	// Not on the progress goroutine: the goodbye's send needs it.
+	go s.close(fmt.Errorf("%s sent a message larger than the %d-byte limit here: %w", s.remote, ep.maxMsg, fabric.ErrTooLarge), nil)
 }
 
 // accept makes the session a dialer's hello asks for and acknowledges it.
