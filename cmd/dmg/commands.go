@@ -13,6 +13,7 @@ import (
 	"github.com/daos-go/daos/pkg/cmdutil"
 	"github.com/daos-go/daos/pkg/control/ctlconv"
 	"github.com/daos-go/daos/pkg/control/ctlpb"
+	"github.com/daos-go/daos/pkg/fabric"
 	"github.com/daos-go/daos/pkg/hardware"
 	"github.com/daos-go/daos/pkg/pretty"
 )
@@ -213,6 +214,11 @@ func networkScanCommand(g *globals) *cobra.Command {
 		Short: "List the servers' network interfaces and fabric providers",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if provider != "all" {
+				if _, err := fabric.ParseProvider(provider); err != nil {
+					return fmt.Errorf("--provider: %w", err)
+				}
+			}
 			c, err := g.client()
 			if err != nil {
 				return err

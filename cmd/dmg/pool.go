@@ -230,7 +230,7 @@ func (f *poolCreateFlags) buildCreate(cmd *cobra.Command, args []string, warn io
 	label := ""
 	switch {
 	case len(args) > 1:
-		return nil, errors.New("pool create takes one label")
+		return nil, fmt.Errorf("one label, not %d arguments (%s)", len(args), strings.Join(args, " "))
 	case len(args) == 1 && changed("label"):
 		return nil, errors.New("give the label either as the argument or with the deprecated --label, not both")
 	case len(args) == 1:
@@ -239,7 +239,7 @@ func (f *poolCreateFlags) buildCreate(cmd *cobra.Command, args []string, warn io
 		label = f.label
 		fmt.Fprintln(warn, "Note: --label is deprecated; give the label as the argument: dmg pool create <label>")
 	default:
-		return nil, errors.New("pool create: give the new pool's label (dmg pool create <label>)")
+		return nil, errors.New("give the new pool's label (dmg pool create <label>)")
 	}
 	if err := system.CheckPoolLabel(label); err != nil {
 		return nil, err

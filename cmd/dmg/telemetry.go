@@ -82,8 +82,9 @@ func metricsCommand(g *globals, query bool) *cobra.Command {
 	return cmd
 }
 
-// metricsURL is the endpoint of the one host in hosts; a port written
-// with the host wins over port.
+// metricsURL is the endpoint of the one host in hosts at the telemetry
+// port: a port written with the host is the control port other dmg
+// commands take (-l host:10001), not the telemetry one.
 func metricsURL(hosts string, port int) (string, error) {
 	if hosts == "" {
 		return "", errors.New("telemetry metrics: give the host with -l/--host-list")
@@ -98,11 +99,11 @@ func metricsURL(hosts string, port int) (string, error) {
 	if len(addrs) != 1 {
 		return "", fmt.Errorf("telemetry metrics: give exactly one host, not %d", len(addrs))
 	}
-	host, p, err := net.SplitHostPort(addrs[0])
+	host, _, err := net.SplitHostPort(addrs[0])
 	if err != nil {
 		return "", fmt.Errorf("telemetry metrics: %w", err)
 	}
-	return "http://" + net.JoinHostPort(host, p) + telemetry.MetricsPath, nil
+	return "http://" + net.JoinHostPort(host, strconv.Itoa(port)) + telemetry.MetricsPath, nil
 }
 
 // pick keeps the named sets, in the order asked; unknown names are an

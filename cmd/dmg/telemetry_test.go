@@ -59,7 +59,9 @@ func TestTelemetryMetricsList(t *testing.T) {
 
 func TestTelemetryMetricsQuery(t *testing.T) {
 	host, port := endpoint(t)
-	out, rc := run(t, "telemetry", "metrics", "query", "-l", host+":"+port,
+	// A port with the host is the control port (-l host:10001): the
+	// telemetry port is -p's.
+	out, rc := run(t, "telemetry", "metrics", "query", "-l", host+":10001", "-p", port,
 		"-m", "daos_server_engine_restarts_total,daos_server_engine_last_exit_code")
 	require.Equal(t, 0, rc, out)
 	require.Regexp(t, `daos_server_engine_restarts_total\s+counter\s+\(engine=0\)\s+2`, out)

@@ -104,7 +104,24 @@ func NewRoot(name, short string, jsonOut *bool) *cobra.Command {
 	}
 	root.PersistentFlags().BoolVarP(jsonOut, "json", "j", false, "print the reply as JSON")
 	root.AddCommand(VersionCommand(name, jsonOut))
+	root.SetHelpCommand(helpCommand())
 	return root
+}
+
+// helpCommand is `help [command]`, which, unlike cobra's, fails (exit 1)
+// on a topic that names no command.
+func helpCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about any command",
+		RunE: func(c *cobra.Command, args []string) error {
+			cmd, rest, err := c.Root().Find(args)
+			if err != nil || cmd == nil || len(rest) > 0 {
+				return fmt.Errorf("unknown help topic %q (see %q)", strings.Join(args, " "), c.Root().Name()+" --help")
+			}
+			return cmd.Help()
+		},
+	}
 }
 
 // VersionCommand prints the tool's version and compiled-in backends.

@@ -2,6 +2,7 @@ package cmdutil
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/daos-go/daos/pkg/build"
+	"github.com/daos-go/daos/pkg/hardware"
 )
 
 type derErr int
@@ -151,4 +153,37 @@ func TestGroupCommandsNeedASubcommand(t *testing.T) {
 	require.Contains(t, out, "Available Commands")
 	_, _, code = run(t, "pool", "query")
 	require.Equal(t, 0, code)
+}
+
+// A provider that is no provider string is refused before any scan.
+func TestNetworkScanProviderChecked(t *testing.T) {
+	scanned := ""
+	scan := func(_ context.Context, p string) (*hardware.NetworkScan, error) {
+		scanned = p
+		return &hardware.NetworkScan{}, nil
+	}
+	var jsonOut bool
+	root := NewRoot("tool", "a test tool", &jsonOut)
+	root.AddCommand(NetworkScanCommand("scan", "scan", scan, &jsonOut))
+	var out, errOut bytes.Buffer
+	require.Equal(t, 1, Execute(root, []string{"scan", "-p", "bogus"}, &out, &errOut))
+	require.Contains(t, errOut.String(), `--provider: parse provider "bogus"`)
+	require.Empty(t, scanned)
+	require.Equal(t, 0, Execute(root, []string{"scan", "-p", "ofi+tcp;ofi_rxm"}, &out, &errOut), errOut.String())
+	require.Equal(t, "ofi+tcp;ofi_rxm", scanned)
+}
+
+// help names a command; a topic that is none fails.
+func TestHelpTopics(t *testing.T) {
+	out, _, code := run(t, "help", "pool")
+	require.Equal(t, 0, code)
+	require.Contains(t, out, "pool commands")
+	_, errOut, code := run(t, "help", "bogus")
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, `unknown help topic "bogus"`)
+	_, _, code = run(t, "help", "pool", "nosuch")
+	require.Equal(t, 1, code)
+	out, _, code = run(t, "-j", "help", "bogus")
+	require.Equal(t, 1, code)
+	require.Contains(t, decode(t, out)["error"], "unknown help topic")
 }

@@ -2,11 +2,13 @@ package cmdutil
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 
 	"github.com/spf13/cobra"
 
+	"github.com/daos-go/daos/pkg/fabric"
 	"github.com/daos-go/daos/pkg/hardware"
 	"github.com/daos-go/daos/pkg/pretty"
 )
@@ -22,6 +24,11 @@ func NetworkScanCommand(use, short string, scan func(ctx context.Context, provid
 		Short: short,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if provider != "all" {
+				if _, err := fabric.ParseProvider(provider); err != nil {
+					return fmt.Errorf("--provider: %w", err)
+				}
+			}
 			s, err := scan(cmd.Context(), provider)
 			if err != nil {
 				return err
