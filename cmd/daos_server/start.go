@@ -38,6 +38,9 @@ func startCommand(cf *configFlags, sc scanners) *cobra.Command {
 		insecure   bool
 		port       int
 		ramAsDir   bool
+		// Overrides of every engine's targets, nr_xs_helpers and
+		// first_core, as DAOS's start takes them.
+		targets, xsHelpers, firstCore int
 	)
 	cmd := &cobra.Command{
 		Use:   "start",
@@ -64,8 +67,28 @@ dmg calls (storage scan and format, network scan, engine query) on port
 			if socketDir != "" {
 				cfg.SocketDir = socketDir
 			}
-			if group != "" {
+			changed := cmd.Flags().Changed
+			if changed("group") {
 				cfg.Name = group
+			}
+			if changed("port") {
+				cfg.Port = port
+			}
+			for _, e := range cfg.Engines {
+				if changed("targets") {
+					e.Targets = targets
+				}
+				if changed("xshelpernr") {
+					e.HelperStreams = xsHelpers
+				}
+				if changed("firstcore") {
+					fc := firstCore
+					e.FirstCore = &fc
+				}
+			}
+			// The flags' values go through the config's own checks.
+			if err := cfg.Validate(); err != nil {
+				return fmt.Errorf("start: with the command-line overrides: %w", err)
 			}
 			log, closeLog, err := controlLogger(cfg, cf.log, cmd.ErrOrStderr())
 			if err != nil {
@@ -87,9 +110,6 @@ dmg calls (storage scan and format, network scan, engine query) on port
 			}
 			if insecure {
 				cfg.Transport.AllowInsecure = true
-			}
-			if port > 0 {
-				cfg.Port = port
 			}
 			creds, err := security.ServerCredentials(cfg.Transport)
 			if err != nil {
@@ -199,6 +219,9 @@ dmg calls (storage scan and format, network scan, engine query) on port
 	f.BoolVar(&autoFormat, "auto-format", false, "format unformatted engine storage at start, with no dmg needed")
 	f.BoolVarP(&insecure, "insecure", "i", false, "serve gRPC without TLS (transport_config.allow_insecure)")
 	f.IntVarP(&port, "port", "p", 0, "gRPC control port (overrides port)")
+	f.IntVarP(&targets, "targets", "t", 0, "targets of every engine (overrides engines[].targets)")
+	f.IntVarP(&xsHelpers, "xshelpernr", "x", 0, "helper streams of every engine (overrides engines[].nr_xs_helpers)")
+	f.IntVarP(&firstCore, "firstcore", "f", 0, "first core of every engine (overrides engines[].first_core)")
 	f.BoolVar(&ramAsDir, "ram-scm-as-dir", false, "format class ram SCM as a plain directory, without mounting tmpfs (tests)")
 	_ = f.MarkHidden("ram-scm-as-dir")
 	return cmd

@@ -223,3 +223,28 @@ func TestStartChecksRAMDisks(t *testing.T) {
 	require.Contains(t, errOut, "RAM-disk SCM does not fit")
 	require.Contains(t, errOut, "lower system_ram_reserved")
 }
+
+// start's overrides (-g, -p, -t, -x, -f) go through the config's checks.
+func TestStartOverridesChecked(t *testing.T) {
+	dir := t.TempDir()
+	cfg := "name: daos_server\nport: 10001\nprovider: ofi+tcp\ncontrol_log_mask: ERROR\ncontrol_log_file: " + dir + "/control.log" +
+		"\nsocket_dir: " + dir + "/run\ntransport_config:\n  allow_insecure: true\n" +
+		"engines:\n- targets: 1\n  fabric_iface: lo\n  fabric_iface_port: 31416\n  storage:\n  - class: ram\n    scm_mount: " + dir + "/scm\n    scm_size: 4\n"
+	cfgPath := filepath.Join(dir, "daos_server.yml")
+	require.NoError(t, os.WriteFile(cfgPath, []byte(cfg), 0o644))
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-t", "0"}, "targets"},
+		{[]string{"-x", "-1"}, "nr_xs_helpers"},
+		{[]string{"-f", "-2"}, "first_core"},
+		{[]string{"-g", "a_name_far_too_long_for_a_system"}, "name"},
+		{[]string{"-p", "70000"}, "port"},
+	} {
+		code, _, errOut := run(t, fakeScanners(t), append([]string{"start", "-o", cfgPath}, tc.args...)...)
+		require.Equal(t, 1, code, tc.args)
+		require.Contains(t, errOut, "with the command-line overrides", tc.args)
+		require.Contains(t, errOut, tc.want, tc.args)
+	}
+}
