@@ -794,63 +794,9 @@ func systemDelAttrCommand(g *globals) *cobra.Command {
 	}
 }
 
-type poolEntry struct {
-	UUID         string   `json:"uuid"`
-	Label        string   `json:"label"`
-	SvcReps      []uint32 `json:"svc_reps"`
-	State        string   `json:"state"`
-	RebuildState string   `json:"rebuild_state"`
-}
-
 func systemListPoolsCommand(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "list-pools",
-		Short: "List the system's pools (as pool list does)",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ms, err := g.mgmt()
-			if err != nil {
-				return err
-			}
-			resp, err := ms.ListPools(cmd.Context())
-			if err != nil {
-				return fmt.Errorf("system list-pools: %w", err)
-			}
-			out := struct {
-				Pools []poolEntry `json:"pools"`
-			}{Pools: []poolEntry{}}
-			for _, p := range resp.Pools {
-				reps := p.SvcReps
-				if reps == nil {
-					reps = []uint32{}
-				}
-				out.Pools = append(out.Pools, poolEntry{UUID: p.Uuid, Label: p.Label, SvcReps: reps,
-					State: p.State, RebuildState: p.RebuildState})
-			}
-			sort.SliceStable(out.Pools, func(i, j int) bool {
-				a, b := out.Pools[i], out.Pools[j]
-				if a.Label != b.Label {
-					return a.Label < b.Label
-				}
-				return a.UUID < b.UUID
-			})
-			p := cmdutil.Printer{JSON: &g.json, Out: cmd.OutOrStdout()}
-			return p.Print(out, func(w io.Writer) error {
-				if len(out.Pools) == 0 {
-					_, err := fmt.Fprintln(w, "No pools in system")
-					return err
-				}
-				rows := make([][]string, 0, len(out.Pools))
-				for _, pl := range out.Pools {
-					rows = append(rows, []string{dash(pl.Label), pl.UUID, dash(pl.State),
-						ranklist.Of(pl.SvcReps...).RangedString()})
-				}
-				if err := pretty.Table(w, "", []string{"Pool", "UUID", "State", "SvcReps"}, rows); err != nil {
-					return err
-				}
-				_, err := fmt.Fprintln(w)
-				return err
-			})
-		},
-	}
+	// DAOS's system list-pools is pool list, flags and output alike.
+	cmd := poolListCommand(g)
+	cmd.Use, cmd.Aliases, cmd.Short = "list-pools", nil, "List the system's pools (as pool list does)"
+	return cmd
 }

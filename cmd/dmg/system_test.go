@@ -662,21 +662,18 @@ func TestSystemListPools(t *testing.T) {
 	require.Equal(t, "No pools in system\n", out)
 	require.Equal(t, "testsys", e.ms.req("ListPools").(*mgmtpb.ListPoolsReq).Sys)
 
+	// It is pool list, flags and output alike.
 	e.ms.pools = &mgmtpb.ListPoolsResp{Pools: []*mgmtpb.ListPoolsResp_Pool{
 		{Uuid: "2222", Label: "tank", SvcReps: []uint32{0, 1, 2}, State: "Ready"},
 		{Uuid: "1111", Label: "data", SvcReps: []uint32{3}, State: "Ready", RebuildState: "idle"}}}
-	out, _, rc = e.dmg(t, "system", "list-pools")
-	require.Equal(t, 0, rc, out)
-	require.Regexp(t, `Pool\s+UUID\s+State\s+SvcReps`, out)
-	require.Regexp(t, `data\s+1111\s+Ready\s+\[3\]\s+\n\s*tank\s+2222\s+Ready\s+\[0-2\]`, out)
-
-	out, _, rc = e.dmg(t, "-j", "system", "list-pools")
-	require.Equal(t, 0, rc)
-	var pools struct {
-		Pools []poolEntry `json:"pools"`
+	for _, flags := range [][]string{{"-n"}, {"-n", "-v"}, {"-j", "-n"}} {
+		want, _, rc := e.dmg(t, append([]string{"pool", "list"}, flags...)...)
+		require.Equal(t, 0, rc, want)
+		out, _, rc = e.dmg(t, append([]string{"system", "list-pools"}, flags...)...)
+		require.Equal(t, 0, rc, out)
+		require.Equal(t, want, out, flags)
 	}
-	decodeEnv(t, out, &pools)
-	require.Equal(t, poolEntry{UUID: "1111", Label: "data", SvcReps: []uint32{3}, State: "Ready", RebuildState: "idle"}, pools.Pools[0])
+	require.Contains(t, out, `"label": "data"`)
 
 	e.ms.pools = &mgmtpb.ListPoolsResp{Status: -1005}
 	out, _, rc = e.dmg(t, "-j", "system", "list-pools")
