@@ -109,7 +109,36 @@ func (s *Server) validateEngine(key string, e *Engine) *Error {
 	if err := checkExtras(key, e); err != nil {
 		return err
 	}
-	return s.validateTiers(join(key, "storage"), e.Storage)
+	if err := s.validateTiers(join(key, "storage"), e.Storage); err != nil {
+		return err
+	}
+	return checkTargetsPerSSD(key, e)
+}
+
+// Targets one SSD may serve (CONTROL.md 1.2): 64 with PMem (or RAM)
+// holding the metadata, 21 when an SSD carries all three MD-on-SSD roles.
+const (
+	maxTargetsPerSSD      = 64
+	maxTargetsPerSSDRoles = 21
+)
+
+// checkTargetsPerSSD refuses more targets than the engine's SSDs (its
+// bdev_list entries) can serve.
+func checkTargetsPerSSD(key string, e *Engine) *Error {
+	ssds, limit := 0, maxTargetsPerSSD
+	for _, t := range e.Storage {
+		if t == nil || !t.IsBdev() {
+			continue
+		}
+		ssds += len(t.BdevList)
+		if len(t.BdevRoles) == 3 {
+			limit = maxTargetsPerSSDRoles
+		}
+	}
+	if ssds > 0 && e.Targets > limit*ssds {
+		return keyErr(join(key, "targets"), "%d targets on %d SSDs: at most %d per SSD here", e.Targets, ssds, limit)
+	}
+	return nil
 }
 
 // checkExtras validates the engine's optional tuning blocks.

@@ -246,6 +246,10 @@ func TestLoadServerInvalid(t *testing.T) {
 			`daos_server.yml:18: engines[0].storage[2]: more than one bdev tier needs bdev_roles on every bdev tier (MD-on-SSD)`},
 		"roles without control_metadata": {r("bdev_size: 16", "bdev_size: 16\n        bdev_roles: [wal, meta, data]"),
 			`daos_server.yml:18: engines[0].storage[1].bdev_roles: MD-on-SSD needs control_metadata.path to be set`},
+		"targets per SSD": {r("targets: 4", "targets: 65"),
+			`daos_server.yml:7: engines[0].targets: 65 targets on 1 SSDs: at most 64 per SSD here`},
+		"targets per SSD, MD-on-SSD": {"control_metadata: {path: /var/daos}\n" + r("targets: 4", "targets: 22", "bdev_size: 16", "bdev_size: 16\n        bdev_roles: [wal, meta, data]"),
+			`daos_server.yml:8: engines[0].targets: 22 targets on 1 SSDs: at most 21 per SSD here`},
 		"role missing": {"control_metadata: {path: /var/daos}\n" + r("bdev_size: 16", "bdev_size: 16\n        bdev_roles: [wal, meta]"),
 			`daos_server.yml:12: engines[0].storage: bdev role "data" must appear in exactly one tier (found 0)`},
 		"wal and data without meta": {"control_metadata: {path: /var/daos}\n" + r("bdev_size: 16", "bdev_size: 16\n        bdev_roles: [wal, data]") +
