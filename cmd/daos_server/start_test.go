@@ -154,7 +154,11 @@ func TestStartSupervisesEngines(t *testing.T) {
 	}
 	cfgPath := filepath.Join(dir, "daos_server.yml")
 	telPort := freePort(t)
-	cfgText := fmt.Sprintf(localConfig, dir) + fmt.Sprintf("\ntelemetry_port: %d\n", telPort)
+	// A fabric port of its own, not localConfig's 31416: another run of
+	// this test (or a cluster) on the machine would collide with it.
+	fabricPort := freePort(t)
+	cfgText := strings.Replace(fmt.Sprintf(localConfig, dir), "fabric_iface_port: 31416", fmt.Sprintf("fabric_iface_port: %d", fabricPort), 1) +
+		fmt.Sprintf("\ntelemetry_port: %d\n", telPort)
 	if err := os.WriteFile(cfgPath, []byte(cfgText), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +214,7 @@ func TestStartSupervisesEngines(t *testing.T) {
 		return readSB().Incarnation != 0 && len(engineSockets(runDir)) == 1
 	})
 	first := readSB()
-	if first.UUID != sb.UUID || !strings.HasSuffix(first.URI, "://127.0.0.1:31416") {
+	if first.UUID != sb.UUID || !strings.HasSuffix(first.URI, fmt.Sprintf("://127.0.0.1:%d", fabricPort)) {
 		t.Fatalf("superblock after ready: %+v (formatted UUID %s)", first, sb.UUID)
 	}
 	sock := engineSockets(runDir)[0]
