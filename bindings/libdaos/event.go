@@ -319,11 +319,14 @@ func dgo_event_test(ev *C.daos_event_t, timeoutUS C.int64_t, flag *C.bool) C.int
 	if err != nil {
 		return rc(err)
 	}
-	// ev_error is not written here: every path that completes an event
-	// wrote it first, including the C ring's errors found before a
-	// launch, which the core's event never saw (res would be stale).
-	_ = res
+	// An event bound to a queue has ev_error written by whatever
+	// completed it, the C ring's errors found before a launch included
+	// (the core's event never saw those: res would be stale). A
+	// standalone one completes only in the core: res, abort included.
 	*flag = C.bool(done)
+	if done && evWords(ev)[C.DGO_EV_EQ] == nil {
+		ev.ev_error = rc(res)
+	}
 	return 0
 }
 

@@ -328,9 +328,16 @@ end_queue(struct dgo_eqc *q)
 static bool
 enlist(struct dgo_eqc *q, daos_event_t *ev)
 {
-	bool ok = true;
+	bool   ok = true;
+	size_t i;
 
 	pthread_mutex_lock(&q->lock);
+	/* An event initialised again without fini (zeroed, say) is there. */
+	for (i = 0; i < q->nevs; i++)
+		if (q->evs[i] == ev) {
+			pthread_mutex_unlock(&q->lock);
+			return true;
+		}
 	if (q->nevs == q->capevs) {
 		size_t         nc = q->capevs == 0 ? 16 : q->capevs * 2;
 		daos_event_t **ne = realloc(q->evs, nc * sizeof(*ne));
@@ -589,8 +596,11 @@ daos_eq_query(daos_handle_t eqh, daos_eq_query_t query, unsigned int n, daos_eve
 	if (q == NULL)
 		return -DER_NONEXIST;
 	if (events != NULL && n > 0) {
+		/* As DAOS: how many were written, at most n. */
 		cnt = list_events(q, query, n, events);
 		eq_put(q);
+		if (cnt > (int64_t)n)
+			cnt = n;
 		return cnt > INT_MAX ? INT_MAX : (int)cnt;
 	}
 	if (query & DAOS_EQR_COMPLETED) {
