@@ -188,7 +188,9 @@ type ownedCreator interface {
 // the container with the defaults first.
 func (x *createExtras) create(ctx context.Context, p poolHandle, label, typ string, props map[string]string) (*poolsvc.ContInfo, error) {
 	oc, ok := p.(ownedCreator)
-	if !ok || (len(x.aces) == 0 && x.group == "") {
+	// A POSIX container is formatted by its creator after the create,
+	// which an ACL given now might not allow: apply sets it after.
+	if !ok || (len(x.aces) == 0 && x.group == "") || typ == "POSIX" {
 		return p.CreateContainer(ctx, label, typ, props)
 	}
 	c, err := oc.CreateContainerAs(ctx, client.ContainerCreate{Label: label, Type: typ, Props: props, Group: x.group, ACL: x.aces})
@@ -336,6 +338,7 @@ type posixFormatter interface {
 func formatPOSIX(ctx context.Context, p poolHandle, uuid string, attr dfs.Attr) error {
 	h, err := p.OpenCont(ctx, uuid, client.RW)
 	if err != nil {
+		_ = p.DestroyContainer(ctx, uuid, true) // unformatted, it is of no use
 		return fmt.Errorf("open the new POSIX container to format it: %w", err)
 	}
 	f, ok := h.(posixFormatter)

@@ -68,9 +68,8 @@ type spaceQuerier interface {
 // space per tier as DAOS reports it (tier_stats).
 type poolQueryOut struct {
 	*poolsvc.PoolInfo
-	// SvcLdr and RebuildOut are what DAOS's JSON calls them (the pool
-	// service's own rebuild_state stays beside them).
-	SvcLdr     uint32        `json:"svc_ldr"`
+	// RebuildOut is DAOS's rebuild object (the pool service's own
+	// rebuild_state stays beside it).
 	RebuildOut rebuildStatus `json:"rebuild"`
 	TierStats  []tierStat    `json:"tier_stats,omitempty"`
 }

@@ -779,11 +779,11 @@ func (n *node) Unlink(ctx context.Context, name string) syscall.Errno {
 	ctx = settle(ctx)
 	if ch := n.GetChild(name); ch != nil {
 		if c := ch.Operations().(*node); c.opens.Load() > 0 {
-			c.unlinked.Store(true)
+			// Marked only once the name is gone (see Rename).
 			if _, err := n.fsys.dfs.RemoveKeep(ctx, n.handle(), name); err != nil {
-				c.unlinked.Store(false)
 				return n.fsys.errno("unlink "+name, err)
 			}
+			c.unlinked.Store(true)
 			// Closed meanwhile: nobody is left to destroy it.
 			if c.opens.Load() == 0 && c.unlinked.CompareAndSwap(true, false) {
 				return n.fsys.errno("unlink: destroy "+name, n.fsys.dfs.Destroy(ctx, c.handle()))
@@ -845,12 +845,12 @@ func (n *node) Rename(ctx context.Context, name string, newParent fs.InodeEmbedd
 			break
 		}
 		// The file replaced is open: like an unlinked one, it keeps
-		// its data until the last close.
-		victim.unlinked.Store(true)
+		// its data until the last close. Marked only once replaced, so
+		// that a close meanwhile cannot destroy a file still named.
 		if _, err = n.fsys.dfs.MoveKeep(ctx, n.handle(), name, dst, newName); err != nil {
-			victim.unlinked.Store(false)
 			break
 		}
+		victim.unlinked.Store(true)
 		if victim.opens.Load() == 0 && victim.unlinked.CompareAndSwap(true, false) {
 			// Closed meanwhile: nobody is left to destroy it.
 			if errno := n.fsys.errno("rename: destroy replaced "+newName, n.fsys.dfs.Destroy(ctx, victim.handle())); errno != 0 {
