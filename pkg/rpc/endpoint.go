@@ -94,6 +94,10 @@ type Endpoint struct {
 	draining  bool
 	handlers  sync.WaitGroup
 	slots     chan struct{}
+	// waiting counts requests from progress-thread providers waiting
+	// for a slot in goroutines of their own (dispatch), at most
+	// cap(slots)*maxWaitingPerSlot; more are refused with DER_BUSY.
+	waiting atomic.Int64
 	jobs      chan serveJob   // to idle handler goroutines
 	spawned   atomic.Int64    // handler goroutines started
 	base      context.Context // parent of handler contexts
@@ -714,14 +718,30 @@ func (e *Endpoint) dispatch(from fabric.Peer, h header, body, msg []byte) {
 	if _, ok := from.(progressDeliverer); ok {
 		// This provider delivers on its progress thread, which the
 		// handlers holding the slots need for their own transfers and
-		// replies: waiting there would stop them all.
-		go wait()
+		// replies: waiting there would stop them all. The waiters are
+		// bounded, as a reader's back-pressure bounds them on tcp.
+		if e.waiting.Add(1) > int64(cap(e.slots))*maxWaitingPerSlot {
+			e.waiting.Add(-1)
+			release()
+			e.done(key)
+			e.replyError(from, h.id, daos.Errorf(daos.ErrBusy, "%s: %d requests already wait for a handler at %s", e.reg.Name(h.op), cap(e.slots)*maxWaitingPerSlot, e.URI()))
+			e.handlers.Done()
+			return
+		}
+		go func() {
+			defer e.waiting.Add(-1)
+			wait()
+		}()
 		return
 	}
 	// Otherwise waiting holds back this peer's messages only: the
 	// provider's back-pressure on a peer that sends too much.
 	wait()
 }
+
+// maxWaitingPerSlot bounds the requests waiting for a handler (see
+// dispatch), per handler slot.
+const maxWaitingPerSlot = 4
 
 // progressDeliverer is a peer whose messages arrive on its provider's
 // progress thread (ofi), which must never wait for a handler.

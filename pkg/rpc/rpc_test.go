@@ -443,3 +443,43 @@ func TestRequestOverServersLimit(t *testing.T) {
 		require.Equal(t, uint64(3), resp.Seq)
 	})
 }
+
+// On a provider that delivers on its progress thread, the requests waiting
+// for a handler are bounded (4 per slot); past that they are refused with
+// DER_BUSY at once rather than held. Elsewhere they wait on the sender.
+func TestWaitingRequestsBounded(t *testing.T) {
+	forEachProvider(t, func(t *testing.T, prov string) {
+		ctx := testCtx(t)
+		srv := &testServer{started: make(chan struct{}, 16), ended: make(chan error, 16), release: make(chan struct{})}
+		ep, err := Listen(context.Background(), Config{
+			Fabric:   fabric.Config{Provider: prov, Interface: "127.0.0.1"},
+			Registry: srv.registry(), Logger: testLogger(), MaxHandlers: 1,
+		})
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = ep.Close() })
+		cl := newClient(t, prov)
+		const calls = 10
+		errs := make(chan error, calls)
+		for range calls {
+			go func() { errs <- cl.Call(ctx, ep.URI(), opBlock, nil, nil) }()
+		}
+		<-srv.started // one holds the slot
+		busy := 0
+		if prov != "tcp" {
+			// 1 running + 4 waiting; the other 5 are refused.
+			for range calls - 5 {
+				err := <-errs
+				require.ErrorIs(t, err, daos.ErrBusy)
+				busy++
+			}
+		}
+		go func() {
+			for range calls - busy {
+				srv.release <- struct{}{}
+			}
+		}()
+		for range calls - busy {
+			require.NoError(t, <-errs)
+		}
+	})
+}

@@ -461,9 +461,6 @@ func faultDomainTree(members []*system.Member, ranks []uint32) []uint32 {
 	return tree
 }
 
-// PoolDestroy has the pool service destroy the pool, then drops it from
-// the directory. An entry left in Creating by a create that failed
-// half-way is dropped once the engines hold nothing of it.
 // destroyRefusal says what a pool service's DER_BUSY refusal of a destroy
 // means (the engine's reply carries only the code): containers left
 // without --recursive, or handles open without --force.
@@ -482,6 +479,9 @@ func destroyRefusal(err error, req *mgmtpb.PoolDestroyReq) error {
 	return err
 }
 
+// PoolDestroy has the pool service destroy the pool, then drops it from
+// the directory. An entry left in Creating by a create that failed
+// half-way is dropped once the engines hold nothing of it.
 func (s *Service) PoolDestroy(ctx context.Context, req *mgmtpb.PoolDestroyReq) (*mgmtpb.PoolDestroyResp, error) {
 	r, p, err := s.findPool(ctx, req.Sys, req.Id)
 	if err != nil {

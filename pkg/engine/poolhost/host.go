@@ -71,6 +71,8 @@ type Config struct {
 // Host is an engine's pool hosting.
 type Host struct {
 	cfg Config
+	// createMu serialises shard creation behind the capacity check.
+	createMu sync.Mutex
 
 	mu       sync.Mutex
 	svcs     map[UUID]*hosted
@@ -165,6 +167,10 @@ func (h *Host) tgtCreate(ctx context.Context, _ *rpc.Incoming, req *TgtCreateReq
 		return nil, daos.Errorf(daos.ErrNospace, "pool %s: %d bytes of SCM over %d targets is %d per target, below the minimum of %d",
 			target.UUID(req.Pool), req.SCMBytes, n, scm, MinSCMPerTarget)
 	}
+	// Checked and taken in one step, so that pools created at once do
+	// not both fit into the same space.
+	h.createMu.Lock()
+	defer h.createMu.Unlock()
 	if err := h.checkCapacity(req.Pool, scm*n, nvme*n); err != nil {
 		return nil, err
 	}
@@ -256,7 +262,10 @@ func (h *Host) SpaceOfLive(ctx context.Context, p UUID, ranks []uint32, uris map
 	var errs []error
 	for i, a := range answers {
 		if a.err != nil {
-			if ctx.Err() != nil {
+			// Only a rank that cannot be reached is dead; one that
+			// answers with an error (no shard of the pool, say) is a
+			// fault to report.
+			if ctx.Err() != nil || !unreachable(a.err) {
 				return nil, nil, a.err
 			}
 			dead = append(dead, ranks[i])
@@ -269,6 +278,12 @@ func (h *Host) SpaceOfLive(ctx context.Context, p UUID, ranks []uint32, uris map
 		return nil, nil, errors.Join(errs...)
 	}
 	return space, dead, nil
+}
+
+// unreachable says err is a rank not answering: unreachable, timed out,
+// or without a known address.
+func unreachable(err error) bool {
+	return errors.Is(err, daos.ErrUnreach) || errors.Is(err, daos.ErrTimedout) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // Space asks every rank for the space of pool p's shards.
