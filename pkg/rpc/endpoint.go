@@ -97,11 +97,11 @@ type Endpoint struct {
 	// waiting counts requests from progress-thread providers waiting
 	// for a slot in goroutines of their own (dispatch), at most
 	// cap(slots)*maxWaitingPerSlot; more are refused with DER_BUSY.
-	waiting atomic.Int64
-	jobs      chan serveJob   // to idle handler goroutines
-	spawned   atomic.Int64    // handler goroutines started
-	base      context.Context // parent of handler contexts
-	stopBase  context.CancelFunc
+	waiting  atomic.Int64
+	jobs     chan serveJob   // to idle handler goroutines
+	spawned  atomic.Int64    // handler goroutines started
+	base     context.Context // parent of handler contexts
+	stopBase context.CancelFunc
 
 	shutOnce sync.Once
 	shutErr  error
