@@ -214,7 +214,7 @@ func (ep *endpoint) tooLarge(msg []byte) {
 		return
 	}
 	// Not on the progress goroutine: the goodbye's send needs it.
-	go s.close(fmt.Errorf("%s sent a message larger than the %d-byte limit here: %w", s.remote, ep.maxMsg, fabric.ErrTooLarge), nil)
+	go s.closeWith(fmt.Errorf("%s sent a message larger than the %d-byte limit here: %w", s.remote, ep.maxMsg, fabric.ErrTooLarge), []byte{byeTooLarge}, nil)
 }
 
 // accept makes the session a dialer's hello asks for and acknowledges it.

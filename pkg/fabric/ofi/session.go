@@ -89,13 +89,16 @@ func (s *session) fail(err error) {
 
 // close says goodbye (best effort; wg counts the goodbye until it left)
 // and ends the session with err.
-func (s *session) close(err error, wg *sync.WaitGroup) {
+func (s *session) close(err error, wg *sync.WaitGroup) { s.closeWith(err, nil, wg) }
+
+// closeWith is close with a bye reason (nil: none) in the goodbye.
+func (s *session) closeWith(err error, reason []byte, wg *sync.WaitGroup) {
 	if s.Err() == nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 		if wg != nil {
 			wg.Add(1)
 		}
-		if s.post(ctx, typBye, nil, func() {
+		if s.post(ctx, typBye, reason, func() {
 			if wg != nil {
 				wg.Done()
 			}
@@ -248,6 +251,10 @@ func (s *session) deliver(typ byte, msg []byte) {
 		return
 	}
 	if typ == typBye {
+		if len(msg) == 1 && msg[0] == byeTooLarge {
+			s.fail(fmt.Errorf("%s refused a message over its size limit and closed the session: %w", s.remote, fabric.ErrTooLarge))
+			return
+		}
 		s.fail(fmt.Errorf("peer closed the session: %w", fabric.ErrPeerLost))
 		return
 	}

@@ -26,7 +26,16 @@ const (
 	typMsg      = 3 // a fabric message; ordered
 	typPing     = 4 // dialer → acceptor, when quiet
 	typPong     = 5 // acceptor → dialer
-	typBye      = 6 // either way: the session ends; ordered
+	typBye      = 6 // either way: the session ends; ordered; payload: empty or a bye reason
+)
+
+// Bye reasons (a goodbye's one-byte payload).
+const (
+	// byeTooLarge: a message came over the receiver's limit. The sender's
+	// calls fail with DER_OVERFLOW, which nothing retries (a plain
+	// goodbye is a lost peer: calls would be sent again, and so would
+	// the message that is too large).
+	byeTooLarge = 1
 )
 
 // flagFromAcceptor marks messages sent by the accepting side of a session,
