@@ -183,6 +183,11 @@ func launch(ev *C.daos_event_t, fn func(context.Context) error) error {
 			return lib.Launch(unsafe.Pointer(ev), evID(ev), fn)
 		}
 		direct = atomic.CompareAndSwapUint64(st, C.DGO_EV_READY, C.DGO_EV_RUNNING)
+		if direct {
+			// In flight, for daos_eq_query's listing; the C layer
+			// takes it off when it takes the completion.
+			C.dgo_eq_inflight(q, ev)
+		}
 	}
 	if !direct && !atomic.CompareAndSwapUint64(st, C.DGO_EV_TAKEN, C.DGO_EV_RUNNING) {
 		return daos.Errorf(daos.ErrBusy, "event launch: event is in flight or completed and not polled")
@@ -193,6 +198,7 @@ func launch(ev *C.daos_event_t, fn func(context.Context) error) error {
 	}
 	if err := lib.Launch(unsafe.Pointer(ev), evID(ev), fn); err != nil {
 		if direct {
+			C.dgo_eq_landed(q, ev)
 			atomic.StoreUint64(st, C.DGO_EV_READY)
 			atomic.AddInt64(out, -1)
 		} else {

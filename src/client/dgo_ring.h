@@ -27,6 +27,7 @@
 #define DGO_RING_H
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <stdint.h>
 
 /* ev_private words (uint64_t space[20]). */
@@ -72,11 +73,60 @@ struct dgo_eqc {
 	pthread_mutex_t lock;        /* guards the list below */
 	uint64_t        head, tail;  /* completed, in order, not yet polled */
 	int64_t         nlist;
-	/* The events initialised on the queue (guarded by lock), for
-	 * daos_eq_query's listing; C only. */
+	/* The queue's events in flight (guarded by lock), for
+	 * daos_eq_query's listing: added when submitted (C) or launched
+	 * directly (the core), removed when taken off the completion stack. */
 	daos_event_t  **evs;
 	size_t          nevs, capevs;
 };
+
+/* dgo_eq_inflight adds ev to q's events in flight; 0, or -1 out of
+ * memory (the event is then only missing from listings). */
+static inline int
+dgo_eq_inflight(struct dgo_eqc *q, daos_event_t *ev)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&q->lock);
+	if (q->nevs == q->capevs) {
+		size_t         nc = q->capevs == 0 ? 16 : q->capevs * 2;
+		daos_event_t **ne = (daos_event_t **)realloc(q->evs, nc * sizeof(*ne));
+
+		if (ne == NULL)
+			rc = -1;
+		else {
+			q->evs    = ne;
+			q->capevs = nc;
+		}
+	}
+	if (rc == 0)
+		q->evs[q->nevs++] = ev;
+	pthread_mutex_unlock(&q->lock);
+	return rc;
+}
+
+/* dgo_eq_landed_locked removes ev from q's events in flight; q->lock
+ * held. */
+static inline void
+dgo_eq_landed_locked(struct dgo_eqc *q, daos_event_t *ev)
+{
+	size_t i;
+
+	for (i = 0; i < q->nevs; i++)
+		if (q->evs[i] == ev) {
+			q->evs[i] = q->evs[--q->nevs];
+			return;
+		}
+}
+
+/* dgo_eq_landed is dgo_eq_landed_locked taking the lock. */
+static inline void
+dgo_eq_landed(struct dgo_eqc *q, daos_event_t *ev)
+{
+	pthread_mutex_lock(&q->lock);
+	dgo_eq_landed_locked(q, ev);
+	pthread_mutex_unlock(&q->lock);
+}
 
 /* The process's submission stack. */
 struct dgo_ring {

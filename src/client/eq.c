@@ -148,8 +148,10 @@ take(struct dgo_eqc *q)
 	else
 		words((daos_event_t *)(uintptr_t)q->tail)[DGO_EV_DONE] = (uintptr_t)first;
 	q->tail = (uintptr_t)last;
-	for (daos_event_t *ev = first; ev != NULL; ev = (daos_event_t *)(uintptr_t)words(ev)[DGO_EV_DONE])
+	for (daos_event_t *ev = first; ev != NULL; ev = (daos_event_t *)(uintptr_t)words(ev)[DGO_EV_DONE]) {
+		dgo_eq_landed_locked(q, ev);
 		q->nlist++;
+	}
 }
 
 /* unlist takes ev off q's list (q->lock held): false if it is not there. */
@@ -287,6 +289,7 @@ dgo_ring_submit(daos_event_t *ev, int op, const uint64_t *args, int n)
 	memcpy(&w[DGO_EV_ARG0], args, (size_t)n * sizeof(*args));
 	/* Counted before the reference goes: destroy waits for it. */
 	__atomic_add_fetch(&q->outstanding, 1, SEQ);
+	(void)dgo_eq_inflight(q, ev);
 	eq_put(q);
 	old = __atomic_load_n(&ring.head, SEQ);
 	do {
@@ -322,52 +325,6 @@ end_queue(struct dgo_eqc *q)
 	pthread_mutex_destroy(&q->lock);
 	free(q->evs);
 	free(q);
-}
-
-/* enlist records ev as one of q's events; false when out of memory. */
-static bool
-enlist(struct dgo_eqc *q, daos_event_t *ev)
-{
-	bool   ok = true;
-	size_t i;
-
-	pthread_mutex_lock(&q->lock);
-	/* An event initialised again without fini (zeroed, say) is there. */
-	for (i = 0; i < q->nevs; i++)
-		if (q->evs[i] == ev) {
-			pthread_mutex_unlock(&q->lock);
-			return true;
-		}
-	if (q->nevs == q->capevs) {
-		size_t         nc = q->capevs == 0 ? 16 : q->capevs * 2;
-		daos_event_t **ne = realloc(q->evs, nc * sizeof(*ne));
-
-		if (ne == NULL)
-			ok = false;
-		else {
-			q->evs    = ne;
-			q->capevs = nc;
-		}
-	}
-	if (ok)
-		q->evs[q->nevs++] = ev;
-	pthread_mutex_unlock(&q->lock);
-	return ok;
-}
-
-/* delist forgets ev as one of q's events. */
-static void
-delist(struct dgo_eqc *q, daos_event_t *ev)
-{
-	size_t i;
-
-	pthread_mutex_lock(&q->lock);
-	for (i = 0; i < q->nevs; i++)
-		if (q->evs[i] == ev) {
-			q->evs[i] = q->evs[--q->nevs];
-			break;
-		}
-	pthread_mutex_unlock(&q->lock);
 }
 
 void
@@ -635,39 +592,15 @@ settle(daos_event_t *ev)
 	return rc;
 }
 
-/* unbind forgets ev as an event of the queue it was initialised on. */
-static void
-unbind(daos_event_t *ev)
-{
-	struct dgo_eqc *q = ev_queue(ev);
-
-	if (q != NULL) {
-		delist(q, ev);
-		eq_put(q);
-	}
-}
-
 int
 daos_event_init(daos_event_t *ev, daos_handle_t eqh, daos_event_t *parent)
 {
-	struct dgo_eqc *q;
-	int             rc;
+	int rc;
 
 	CORE(o);
 	if (ev != NULL && (rc = settle(ev)) != 0)
 		return rc;
-	if (ev != NULL)
-		unbind(ev);
-	rc = o->event_init(ev, eqh.cookie, parent);
-	if (rc == 0 && (q = ev_queue(ev)) != NULL) {
-		if (!enlist(q, ev)) {
-			eq_put(q);
-			o->event_fini(ev);
-			return -DER_NOMEM;
-		}
-		eq_put(q);
-	}
-	return rc;
+	return o->event_init(ev, eqh.cookie, parent);
 }
 
 int
@@ -682,8 +615,6 @@ daos_event_fini(daos_event_t *ev)
 	q  = ev == NULL ? NULL : ev_queue(ev);
 	rc = o->event_fini(ev);
 	if (q != NULL) {
-		if (rc == 0)
-			delist(q, ev);
 		eq_put(q);
 	} else if (ev != NULL && words(ev)[DGO_EV_MARKER] == EV_MARKER && words(ev)[DGO_EV_EQH] != 0) {
 		/* Bound to a queue that is gone (destroyed with force): the
