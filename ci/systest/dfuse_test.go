@@ -436,6 +436,11 @@ func TestDfuse(t *testing.T) {
 	if !slices.Equal(listed, names) {
 		fail("readdir of %d: got %d names", manyEntries, len(listed))
 	}
+	// readdir(3) also gives "." and ".." (Go's os.ReadDir drops them).
+	if out, err := exec.CommandContext(ctx, "ls", "-a", at("many")).Output(); err != nil ||
+		!strings.HasPrefix(string(out), ".\n..\n") || strings.Count(string(out), "\n") != manyEntries+2 {
+		fail("ls -a of many: %v\n%.200s", err, out)
+	}
 
 	// Symbolic links.
 	must(os.Symlink("r2", at("link")))

@@ -886,7 +886,14 @@ const readdirBatch = 512
 func (n *node) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
 	ctx = settle(ctx)
 	var anchor dfs.Anchor
-	var list []fuse.DirEntry
+	// "." and "..", which go-fuse leaves to the file system and readdir(3)
+	// callers (ls -a) expect first.
+	self := n.StableAttr().Ino
+	parentIno := self
+	if _, p := n.Parent(); p != nil {
+		parentIno = p.StableAttr().Ino
+	}
+	list := []fuse.DirEntry{{Name: ".", Mode: syscall.S_IFDIR, Ino: self}, {Name: "..", Mode: syscall.S_IFDIR, Ino: parentIno}}
 	d := n.handle()
 	for !anchor.EOF {
 		ents, err := n.fsys.dfs.ReaddirEntries(ctx, d, &anchor, readdirBatch)
