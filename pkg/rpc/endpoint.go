@@ -685,35 +685,15 @@ func (e *Endpoint) dispatch(from fabric.Peer, h header, body, msg []byte) {
 	e.handlers.Add(1)
 	e.servingMu.Unlock()
 
-	in := &Incoming{ep: e, from: from, op: h.op, body: body}
-	start := func() {
-		j := serveJob{ctx: ctx, key: key, in: in, hd: hd, release: release, recycle: recycle}
-		if recycle != nil {
-			j.recycler = rr.r
-		}
-		select {
-		case e.jobs <- j:
-		default:
-			e.spawned.Add(1)
-			go e.handlerLoop(j)
-		}
+	j := serveJob{ctx: ctx, key: key, in: &Incoming{ep: e, from: from, op: h.op, body: body}, hd: hd, release: release, recycle: recycle}
+	if recycle != nil {
+		j.recycler = rr.r
 	}
 	select {
 	case e.slots <- struct{}{}:
-		start()
+		e.start(j)
 		return
 	default:
-	}
-	wait := func() {
-		select {
-		case e.slots <- struct{}{}:
-			start()
-		case <-ctx.Done():
-			release()
-			e.done(key)
-			e.replyError(from, h.id, fmt.Errorf("%s: waiting for a free handler: %w", e.reg.Name(h.op), fabric.ContextError(ctx.Err())))
-			e.handlers.Done()
-		}
 	}
 	if _, ok := from.(progressDeliverer); ok {
 		// This provider delivers on its progress thread, which the
@@ -722,21 +702,48 @@ func (e *Endpoint) dispatch(from fabric.Peer, h header, body, msg []byte) {
 		// bounded, as a reader's back-pressure bounds them on tcp.
 		if e.waiting.Add(1) > int64(cap(e.slots))*maxWaitingPerSlot {
 			e.waiting.Add(-1)
-			release()
-			e.done(key)
-			e.replyError(from, h.id, daos.Errorf(daos.ErrBusy, "%s: %d requests already wait for a handler at %s", e.reg.Name(h.op), cap(e.slots)*maxWaitingPerSlot, e.URI()))
-			e.handlers.Done()
+			e.unserved(j, h, daos.Errorf(daos.ErrBusy, "%s: %d requests already wait for a handler at %s", e.reg.Name(h.op), cap(e.slots)*maxWaitingPerSlot, e.URI()))
 			return
 		}
 		go func() {
 			defer e.waiting.Add(-1)
-			wait()
+			e.waitSlot(j, h)
 		}()
 		return
 	}
 	// Otherwise waiting holds back this peer's messages only: the
 	// provider's back-pressure on a peer that sends too much.
-	wait()
+	e.waitSlot(j, h)
+}
+
+// start hands j, which holds a slot, to an idle handler goroutine or a
+// new one.
+func (e *Endpoint) start(j serveJob) {
+	select {
+	case e.jobs <- j:
+	default:
+		e.spawned.Add(1)
+		go e.handlerLoop(j)
+	}
+}
+
+// waitSlot starts j once a handler slot is free, or refuses it when its
+// deadline passes first.
+func (e *Endpoint) waitSlot(j serveJob, h header) {
+	select {
+	case e.slots <- struct{}{}:
+		e.start(j)
+	case <-j.ctx.Done():
+		e.unserved(j, h, fmt.Errorf("%s: waiting for a free handler: %w", e.reg.Name(h.op), fabric.ContextError(j.ctx.Err())))
+	}
+}
+
+// unserved answers a request that got no handler with err.
+func (e *Endpoint) unserved(j serveJob, h header, err error) {
+	j.release()
+	e.done(j.key)
+	e.replyError(j.in.from, h.id, err)
+	e.handlers.Done()
 }
 
 // maxWaitingPerSlot bounds the requests waiting for a handler (see
