@@ -7,7 +7,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -203,12 +202,7 @@ func TestConfigGenerateErrors(t *testing.T) {
 // the sizing rule's numbers (CONTROL.md 1.4), whether or not the storage
 // is formatted at start.
 func TestStartChecksRAMDisks(t *testing.T) {
-	dir := t.TempDir()
-	cfg := "name: daos_server\nport: 10001\nprovider: ofi+tcp\ncontrol_log_mask: ERROR\ncontrol_log_file: " + dir + "/control.log" +
-		"\nsocket_dir: " + dir + "/run\ntransport_config:\n  allow_insecure: true\n" +
-		"engines:\n- targets: 1\n  fabric_iface: lo\n  fabric_iface_port: 31416\n  storage:\n  - class: ram\n    scm_mount: " + dir + "/scm\n    scm_size: 40\n"
-	cfgPath := filepath.Join(dir, "daos_server.yml")
-	require.NoError(t, os.WriteFile(cfgPath, []byte(cfg), 0o644))
+	cfgPath := startConfig(t, "", "    scm_size: 40\n")
 	code, _, errOut := run(t, fakeScanners(t), "start", "-o", cfgPath)
 	require.Equal(t, 1, code)
 	require.Contains(t, errOut, "scm_size")
@@ -216,8 +210,7 @@ func TestStartChecksRAMDisks(t *testing.T) {
 
 	// Automatic sizing (no scm_size) with too little left after the
 	// reserve says how to fix it.
-	cfg = strings.Replace(strings.Replace(cfg, "    scm_size: 40\n", "", 1), "port: 10001\n", "port: 10001\nsystem_ram_reserved: 22\n", 1)
-	require.NoError(t, os.WriteFile(cfgPath, []byte(cfg), 0o644))
+	cfgPath = startConfig(t, "system_ram_reserved: 22\n", "")
 	code, _, errOut = run(t, fakeScanners(t), "start", "-o", cfgPath)
 	require.Equal(t, 1, code)
 	require.Contains(t, errOut, "RAM-disk SCM does not fit")
@@ -226,12 +219,7 @@ func TestStartChecksRAMDisks(t *testing.T) {
 
 // start's overrides (-g, -p, -t, -x, -f) go through the config's checks.
 func TestStartOverridesChecked(t *testing.T) {
-	dir := t.TempDir()
-	cfg := "name: daos_server\nport: 10001\nprovider: ofi+tcp\ncontrol_log_mask: ERROR\ncontrol_log_file: " + dir + "/control.log" +
-		"\nsocket_dir: " + dir + "/run\ntransport_config:\n  allow_insecure: true\n" +
-		"engines:\n- targets: 1\n  fabric_iface: lo\n  fabric_iface_port: 31416\n  storage:\n  - class: ram\n    scm_mount: " + dir + "/scm\n    scm_size: 4\n"
-	cfgPath := filepath.Join(dir, "daos_server.yml")
-	require.NoError(t, os.WriteFile(cfgPath, []byte(cfg), 0o644))
+	cfgPath := startConfig(t, "", "    scm_size: 4\n")
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -247,4 +235,18 @@ func TestStartOverridesChecked(t *testing.T) {
 		require.Contains(t, errOut, "with the command-line overrides", tc.args)
 		require.Contains(t, errOut, tc.want, tc.args)
 	}
+}
+
+// startConfig writes a one-engine config with ram SCM (top-level keys
+// top and SCM tier keys scm added) for start tests that stop before any
+// engine starts, and returns its path.
+func startConfig(t *testing.T, top, scm string) string {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := "name: daos_server\nport: 10001\n" + top + "provider: ofi+tcp\ncontrol_log_mask: ERROR\ncontrol_log_file: " + dir + "/control.log" +
+		"\nsocket_dir: " + dir + "/run\ntransport_config:\n  allow_insecure: true\n" +
+		"engines:\n- targets: 1\n  fabric_iface: lo\n  fabric_iface_port: 31416\n  storage:\n  - class: ram\n    scm_mount: " + dir + "/scm\n" + scm
+	path := filepath.Join(dir, "daos_server.yml")
+	require.NoError(t, os.WriteFile(path, []byte(cfg), 0o644))
+	return path
 }

@@ -211,22 +211,35 @@ func forEachProvider(t *testing.T, fn func(t *testing.T, prov string)) {
 
 func listen(t *testing.T, prov string, port int, reg *Registry) *Endpoint {
 	t.Helper()
-	ep, err := Listen(context.Background(), Config{
-		Fabric:   fabric.Config{Provider: prov, Interface: "127.0.0.1", Port: port},
-		Registry: reg,
-		Logger:   testLogger(),
-	})
+	return listenWith(t, Config{Fabric: fabric.Config{Provider: prov, Port: port}, Registry: reg})
+}
+
+// listenWith listens with cfg on 127.0.0.1 (unless cfg names an
+// interface), with the test logger; the endpoint closes with the test.
+func listenWith(t *testing.T, cfg Config) *Endpoint {
+	t.Helper()
+	if cfg.Fabric.Interface == "" {
+		cfg.Fabric.Interface = "127.0.0.1"
+	}
+	cfg.Logger = testLogger()
+	ep, err := Listen(context.Background(), cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = ep.Close() })
 	return ep
 }
 
 func newServer(t *testing.T, prov string) *testServer {
+	return newServerWith(t, Config{Fabric: fabric.Config{Provider: prov}})
+}
+
+// newServerWith is newServer with cfg (its Registry is the server's).
+func newServerWith(t *testing.T, cfg Config) *testServer {
 	s := &testServer{
 		started: make(chan struct{}, 16), ended: make(chan error, 16), release: make(chan struct{}),
 		name: "server",
 	}
-	s.ep = listen(t, prov, 0, s.registry())
+	cfg.Registry = s.registry()
+	s.ep = listenWith(t, cfg)
 	return s
 }
 

@@ -388,13 +388,8 @@ func TestRepliesOnlyFromTheCallee(t *testing.T) {
 func TestMoreRequestsThanHandlers(t *testing.T) {
 	forEachProvider(t, func(t *testing.T, prov string) {
 		ctx := testCtx(t)
-		srv := &testServer{started: make(chan struct{}, 16), ended: make(chan error, 16), release: make(chan struct{})}
-		ep, err := Listen(context.Background(), Config{
-			Fabric:   fabric.Config{Provider: prov, Interface: "127.0.0.1"},
-			Registry: srv.registry(), Logger: testLogger(), MaxHandlers: 2,
-		})
-		require.NoError(t, err)
-		t.Cleanup(func() { _ = ep.Close() })
+		srv := newServerWith(t, Config{Fabric: fabric.Config{Provider: prov}, MaxHandlers: 2})
+		ep := srv.ep
 		cl := newClient(t, prov)
 		const calls, size = 8, 1 << 20
 		errs := make(chan error, calls)
@@ -425,17 +420,12 @@ func TestRequestOverServersLimit(t *testing.T) {
 	forEachProvider(t, func(t *testing.T, prov string) {
 		ctx := testCtx(t)
 		srv := newServer(t, prov)
-		cl, err := Listen(context.Background(), Config{
-			Fabric:   fabric.Config{Provider: prov, Interface: "127.0.0.1", MaxMessageSize: 4 << 20},
-			Registry: (&testServer{}).registry(), Logger: testLogger(),
-		})
-		require.NoError(t, err)
-		t.Cleanup(func() { _ = cl.Close() })
+		cl := listenWith(t, Config{Fabric: fabric.Config{Provider: prov, MaxMessageSize: 4 << 20}, Registry: (&testServer{}).registry()})
 		require.NoError(t, cl.Call(ctx, srv.ep.URI(), opEcho, &echoMsg{Seq: 1}, nil), "a session first")
 		start := time.Now()
 		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
-		err = cl.Call(cctx, srv.ep.URI(), opEcho, &echoMsg{Seq: 2, Data: make([]byte, 2<<20)}, nil)
+		err := cl.Call(cctx, srv.ep.URI(), opEcho, &echoMsg{Seq: 2, Data: make([]byte, 2<<20)}, nil)
 		require.Error(t, err)
 		require.Less(t, time.Since(start), 3*time.Second, "failed by its deadline, not at once: %v", err)
 		if prov != "tcp" {
@@ -454,13 +444,8 @@ func TestRequestOverServersLimit(t *testing.T) {
 func TestWaitingRequestsBounded(t *testing.T) {
 	forEachProvider(t, func(t *testing.T, prov string) {
 		ctx := testCtx(t)
-		srv := &testServer{started: make(chan struct{}, 16), ended: make(chan error, 16), release: make(chan struct{})}
-		ep, err := Listen(context.Background(), Config{
-			Fabric:   fabric.Config{Provider: prov, Interface: "127.0.0.1"},
-			Registry: srv.registry(), Logger: testLogger(), MaxHandlers: 1,
-		})
-		require.NoError(t, err)
-		t.Cleanup(func() { _ = ep.Close() })
+		srv := newServerWith(t, Config{Fabric: fabric.Config{Provider: prov}, MaxHandlers: 1})
+		ep := srv.ep
 		cl := newClient(t, prov)
 		const calls = 10
 		errs := make(chan error, calls)
