@@ -323,7 +323,7 @@ func mountDFS(ctx context.Context, cont *client.Container, readOnly bool) (*dfs.
 	}
 	// EEXIST: formatted since (another dfuse raced us), or the EINVAL
 	// had another cause, which mounting again reports.
-	if fErr := dfs.Format(ctx, cont, formatAttr(cont)); fErr != nil && !errors.Is(fErr, syscall.EEXIST) {
+	if fErr := dfs.Format(ctx, cont, dfs.AttrOfProps(cont.Info.Props)); fErr != nil && !errors.Is(fErr, syscall.EEXIST) {
 		return nil, fmt.Errorf("format new POSIX container: %w", fErr)
 	}
 	return dfs.Mount(ctx, cont, flags)
@@ -333,10 +333,6 @@ func mountDFS(ctx context.Context, cont *client.Container, readOnly bool) (*dfs.
 func fresh(cont *client.Container) bool {
 	return cont.Info != nil && strings.EqualFold(cont.Info.Type, "POSIX") && cont.Info.AllocedOID == 0
 }
-
-// formatAttr takes the DFS defaults from the container's creation
-// properties (--chunk-size, --file-oclass, --dir-oclass, --oclass).
-func formatAttr(cont *client.Container) dfs.Attr { return dfs.AttrOfProps(cont.Info.Props) }
 
 // cacheAttrs applies the container attributes DAOS's dfuse reads for
 // its caches, when set: timeouts as a duration ("5s") or whole seconds,
