@@ -249,9 +249,6 @@ func TestServerRestartAndReconnect(t *testing.T) {
 
 func TestIdempotentRetry(t *testing.T) {
 	forEachProvider(t, func(t *testing.T, prov string) {
-		if prov != "tcp" {
-			t.Skip("needs a provider whose peers notice a dropped connection")
-		}
 		ctx := testCtx(t)
 		srv := newServer(t, prov)
 		cl := newClient(t, prov)
