@@ -201,9 +201,7 @@ func TestTwoProcessesKillMidCall(t *testing.T) {
 		err := recv(t, ctx, done, "the call's return")
 		require.Error(t, err)
 		require.NoError(t, callCtx.Err(), "the call only ended at its deadline: %v", err)
-		if prov == "tcp" {
-			require.True(t, transportDown(err), describe(err))
-		}
+		require.True(t, transportDown(err), describe(err))
 
 		ap, err := srv.uri.AddrPort()
 		require.NoError(t, err)

@@ -212,9 +212,7 @@ func TestPeerDiesMidCall(t *testing.T) {
 		require.NoError(t, srv.ep.Fabric().Close())
 		err := recv(t, ctx, done, "call return")
 		require.Error(t, err)
-		if prov == "tcp" {
-			require.True(t, transportDown(err), describe(err))
-		}
+		require.True(t, transportDown(err), describe(err))
 		require.NoError(t, ctx.Err(), "the call outlived its caller's deadline")
 		close(srv.release)
 	})
