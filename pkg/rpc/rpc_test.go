@@ -423,10 +423,8 @@ func TestRequestOverServersLimit(t *testing.T) {
 		err := cl.Call(cctx, srv.ep.URI(), opEcho, &echoMsg{Seq: 2, Data: make([]byte, 2<<20)}, nil)
 		require.Error(t, err)
 		require.Less(t, time.Since(start), 3*time.Second, "failed by its deadline, not at once: %v", err)
-		if prov != "tcp" {
-			// Said so, and not retried as a lost peer would be.
-			require.ErrorIs(t, err, daos.ErrOverflow)
-		}
+		// Said so, and not retried as a lost peer would be.
+		require.ErrorIs(t, err, daos.ErrOverflow)
 		var resp echoMsg
 		require.NoError(t, cl.Call(ctx, srv.ep.URI(), opEcho, &echoMsg{Seq: 3}, &resp))
 		require.Equal(t, uint64(3), resp.Seq)

@@ -161,13 +161,16 @@ func (s *session) fail(err error) {
 
 // close ends the session from this side: the peer is told with a bye
 // frame when the control connection is free.
-func (s *session) close(err error) {
+func (s *session) close(err error) { s.closeWith(ctrlBye, err) }
+
+// closeWith is close with the bye frame of type bye.
+func (s *session) closeWith(bye byte, err error) {
 	select {
 	case s.ctrlLock <- struct{}{}:
-		var bye [ctrlHeaderLen]byte
-		putCtrlHeader(bye[:], ctrlBye, 0)
+		var frame [ctrlHeaderLen]byte
+		putCtrlHeader(frame[:], bye, 0)
 		// Frames still queued go first.
-		out := append(s.pend, bye[:]...)
+		out := append(s.pend, frame[:]...)
 		s.pend, s.flushing, s.queued = nil, false, 0
 		_ = s.ctrl.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
 		_, _ = s.ctrl.Write(out)
@@ -392,7 +395,9 @@ func (s *session) readFrame() bool {
 			_ = s.ctrl.SetReadDeadline(time.Time{})
 			return s.Err() == nil
 		}
-		if errors.Is(err, fabric.ErrMalformed) {
+		if errors.Is(err, fabric.ErrTooLarge) {
+			s.closeWith(ctrlByeTooLarge, fmt.Errorf("%s sent a message over the limit here: %w", s.remote, err))
+		} else if errors.Is(err, fabric.ErrMalformed) {
 			s.fail(fmt.Errorf("control connection: %w", err))
 		} else {
 			s.fail(s.lost(err))
@@ -402,6 +407,9 @@ func (s *session) readFrame() bool {
 	switch typ {
 	case ctrlBye:
 		s.fail(fmt.Errorf("peer closed the session: %w", fabric.ErrPeerLost))
+		return false
+	case ctrlByeTooLarge:
+		s.fail(fmt.Errorf("%s refused a message over its size limit and closed the session: %w", s.remote, fabric.ErrTooLarge))
 		return false
 	case ctrlEager:
 		if err := s.announceEager(msg); err != nil {

@@ -34,6 +34,11 @@ const (
 	ctrlBye       = 2 // no payload: the sender is closing this session
 	ctrlEager     = 3 // payload id(8) key(8) n(8): the next message's region key comes eagerly
 	ctrlEagerLen  = 24
+	// ctrlByeTooLarge: no payload; the sender is closing this session
+	// because a message came over its limit. The peer's calls then fail
+	// with DER_OVERFLOW, which nothing retries (after a plain bye they
+	// would be sent again, the oversized message with them).
+	ctrlByeTooLarge = 4
 )
 
 // Bulk frames: a fixed header, followed by `chunk` data bytes for the data
@@ -108,37 +113,10 @@ func putCtrlHeader(b []byte, typ byte, n int) {
 	b[4] = typ
 }
 
-// readCtrlFrame reads one control frame. It allocates at most max bytes,
-// and only after the header said so.
+// readCtrlFrame reads one control frame from r, allocating at most max
+// bytes and only after the header said so.
 func readCtrlFrame(r *bufio.Reader, max int) (byte, []byte, error) {
-	var hdr [ctrlHeaderLen]byte
-	if _, err := io.ReadFull(r, hdr[:]); err != nil {
-		return 0, nil, err
-	}
-	n := binary.LittleEndian.Uint32(hdr[:])
-	typ := hdr[4]
-	switch typ {
-	case ctrlMessage:
-		if uint64(n) > uint64(max) {
-			return 0, nil, fmt.Errorf("message frame of %d bytes exceeds the limit of %d: %w", n, max, fabric.ErrMalformed)
-		}
-	case ctrlBye:
-		if n != 0 {
-			return 0, nil, fmt.Errorf("bye frame with %d payload bytes: %w", n, fabric.ErrMalformed)
-		}
-		return typ, nil, nil
-	case ctrlEager:
-		if n != ctrlEagerLen {
-			return 0, nil, fmt.Errorf("eager frame with %d payload bytes: %w", n, fabric.ErrMalformed)
-		}
-	default:
-		return 0, nil, fmt.Errorf("control frame of unknown type %d: %w", typ, fabric.ErrMalformed)
-	}
-	msg := make([]byte, n)
-	if _, err := io.ReadFull(r, msg); err != nil {
-		return 0, nil, unexpectedEOF(err)
-	}
-	return typ, msg, nil
+	return newFrameReader(r, max, nil).next()
 }
 
 // unexpectedEOF turns an EOF inside a frame into io.ErrUnexpectedEOF.
@@ -243,13 +221,13 @@ func (f *frameReader) next() (byte, []byte, error) {
 			switch f.typ {
 			case ctrlMessage:
 				if uint64(n) > uint64(f.max) {
-					return 0, nil, fmt.Errorf("message frame of %d bytes exceeds the limit of %d: %w", n, f.max, fabric.ErrMalformed)
+					return 0, nil, fmt.Errorf("message frame of %d bytes exceeds the limit of %d: %w", n, f.max, fabric.ErrTooLarge)
 				}
-			case ctrlBye:
+			case ctrlBye, ctrlByeTooLarge:
 				if n != 0 {
 					return 0, nil, fmt.Errorf("bye frame with %d payload bytes: %w", n, fabric.ErrMalformed)
 				}
-				return ctrlBye, nil, nil
+				return f.typ, nil, nil
 			case ctrlEager:
 				if n != ctrlEagerLen {
 					return 0, nil, fmt.Errorf("eager frame with %d payload bytes: %w", n, fabric.ErrMalformed)

@@ -38,16 +38,18 @@ func TestCtrlFrameRoundTrip(t *testing.T) {
 }
 
 func TestCtrlFrameRejects(t *testing.T) {
+	_, _, err := readCtrlFrame(bufio.NewReader(bytes.NewReader([]byte{0xff, 0xff, 0xff, 0x7f, ctrlMessage})), 1024)
+	require.ErrorIs(t, err, fabric.ErrTooLarge, "over the limit")
 	for name, frame := range map[string][]byte{
-		"too large":    {0xff, 0xff, 0xff, 0x7f, ctrlMessage},
-		"unknown type": {0, 0, 0, 0, 9},
-		"bye payload":  {1, 0, 0, 0, ctrlBye, 0},
+		"unknown type":           {0, 0, 0, 0, 9},
+		"bye payload":            {1, 0, 0, 0, ctrlBye, 0},
+		"bye payload, too large": {1, 0, 0, 0, ctrlByeTooLarge, 0},
 	} {
 		_, _, err := readCtrlFrame(bufio.NewReader(bytes.NewReader(frame)), 1024)
 		require.ErrorIs(t, err, fabric.ErrMalformed, name)
 	}
 	// A frame cut short is an unexpected EOF, not a clean one.
-	_, _, err := readCtrlFrame(bufio.NewReader(bytes.NewReader([]byte{5, 0, 0, 0, ctrlMessage, 'a'})), 1024)
+	_, _, err = readCtrlFrame(bufio.NewReader(bytes.NewReader([]byte{5, 0, 0, 0, ctrlMessage, 'a'})), 1024)
 	require.ErrorIs(t, err, io.ErrUnexpectedEOF)
 }
 
@@ -120,10 +122,16 @@ func TestGarbageFromPeers(t *testing.T) {
 	_, err = c.Write(frame)
 	require.NoError(t, err)
 	require.Equal(t, "hi", string(<-got))
-	// A length beyond the limit ends the session.
+	// A length beyond the limit ends the session, saying why.
 	binary.LittleEndian.PutUint32(frame, 1<<30)
 	_, _ = c.Write(frame[:ctrlHeaderLen])
 	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	bye := make([]byte, ctrlHeaderLen)
+	_, err = io.ReadFull(c, bye)
+	require.NoError(t, err)
+	want := make([]byte, ctrlHeaderLen)
+	putCtrlHeader(want, ctrlByeTooLarge, 0)
+	require.Equal(t, want, bye)
 	_, err = io.ReadFull(c, make([]byte, 1))
 	require.Error(t, err)
 	require.False(t, errors.Is(err, io.ErrNoProgress))
@@ -135,22 +143,24 @@ func TestGarbageFromPeers(t *testing.T) {
 	require.Equal(t, "ok", string(<-got))
 }
 
-// FuzzCtrlFrame feeds arbitrary bytes to the control frame parser: it must
-// never panic nor allocate beyond the limit.
+// FuzzCtrlFrame feeds arbitrary bytes to the control frame parser that
+// sessions use: it must never panic nor allocate beyond the limit.
 func FuzzCtrlFrame(f *testing.F) {
 	f.Add([]byte{3, 0, 0, 0, ctrlMessage, 'a', 'b', 'c'})
 	f.Add([]byte{0, 0, 0, 0, ctrlBye})
+	f.Add([]byte{0, 0, 0, 0, ctrlByeTooLarge})
 	f.Add([]byte{0xff, 0xff, 0xff, 0xff, ctrlMessage})
 	f.Add(append([]byte{ctrlEagerLen, 0, 0, 0, ctrlEager}, make([]byte, ctrlEagerLen)...))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		const limit = 1 << 16
-		r := bufio.NewReader(bytes.NewReader(data))
+		fr := newFrameReader(bufio.NewReader(bytes.NewReader(data)), limit, nil)
 		for i := 0; i < 100; i++ {
-			typ, msg, err := readCtrlFrame(r, limit)
+			typ, msg, err := fr.next()
 			if err != nil {
 				return
 			}
-			if len(msg) > limit || (typ != ctrlMessage && typ != ctrlBye && (typ != ctrlEager || len(msg) != ctrlEagerLen)) {
+			bye := typ == ctrlBye || typ == ctrlByeTooLarge
+			if len(msg) > limit || (typ != ctrlMessage && !(bye && len(msg) == 0) && (typ != ctrlEager || len(msg) != ctrlEagerLen)) {
 				t.Fatalf("accepted type %d with %d bytes", typ, len(msg))
 			}
 		}
