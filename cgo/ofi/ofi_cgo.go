@@ -310,6 +310,10 @@ type Endpoint struct {
 	info   Info
 	mrMode C.uint64_t
 	waits  bool
+	// addrFormat and addrLen describe the provider's addresses, so that
+	// InsertAddr can refuse a peer's bytes that are not one.
+	addrFormat C.uint32_t
+	addrLen    int
 
 	// life guards every C call on the endpoint's objects: callers hold it
 	// shared and check closed; Close takes it exclusively, so no call is
@@ -359,14 +363,16 @@ func Open(cfg Config) (*Endpoint, error) {
 		info.next = nil
 	}
 	ep := &Endpoint{
-		e:         (*C.struct_dgo_ep)(C.calloc(1, C.sizeof_struct_dgo_ep)),
-		assistBuf: newCQBuf(),
-		info:      infoFrom(info),
-		mrMode:    C.uint64_t(info.domain_attr.mr_mode),
-		ops:       make(map[uintptr]*op),
-		mrs:       make(map[*MemRegion]struct{}),
-		loopDone:  make(chan struct{}),
-		pollEnd:   make(chan struct{}, 1),
+		e:          (*C.struct_dgo_ep)(C.calloc(1, C.sizeof_struct_dgo_ep)),
+		assistBuf:  newCQBuf(),
+		info:       infoFrom(info),
+		mrMode:     C.uint64_t(info.domain_attr.mr_mode),
+		addrFormat: C.uint32_t(info.addr_format),
+		addrLen:    int(info.src_addrlen),
+		ops:        make(map[uintptr]*op),
+		mrs:        make(map[*MemRegion]struct{}),
+		loopDone:   make(chan struct{}),
+		pollEnd:    make(chan struct{}, 1),
 	}
 	var step *C.char
 	// Prefer a CQ with a wait object so the progress loop sleeps when idle;
@@ -423,21 +429,51 @@ func (ep *Endpoint) Name() ([]byte, error) {
 	return buf, nil
 }
 
+// The address formats checkAddr knows must be libfabric's (a negative
+// array length does not compile).
+var (
+	_ [addrSockaddr - C.FI_SOCKADDR]struct{}
+	_ [C.FI_SOCKADDR - addrSockaddr]struct{}
+	_ [addrSockaddrIn - C.FI_SOCKADDR_IN]struct{}
+	_ [C.FI_SOCKADDR_IN - addrSockaddrIn]struct{}
+	_ [addrSockaddrIn6 - C.FI_SOCKADDR_IN6]struct{}
+	_ [C.FI_SOCKADDR_IN6 - addrSockaddrIn6]struct{}
+	_ [addrStr - C.FI_ADDR_STR]struct{}
+	_ [C.FI_ADDR_STR - addrStr]struct{}
+)
+
 // InsertAddr adds a peer's address (from its Name) to the address vector.
+// The bytes often come from the network: ones that are not an address of
+// this provider's format are refused, as fi_av_insert would read past them.
 func (ep *Endpoint) InsertAddr(name []byte) (Addr, error) {
-	if len(name) == 0 {
-		return 0, errors.New("insert address: empty address")
+	if err := checkAddr(uint32(ep.addrFormat), ep.addrLen, name); err != nil {
+		return 0, fmt.Errorf("insert address: %w", err)
 	}
 	var fiAddr C.fi_addr_t
 	err := ep.whileOpen("fi_av_insert", func() error {
-		cname := C.CBytes(name)
+		// Zero padding behind the bytes: whatever length the provider
+		// assumes, it reads only memory of ours.
+		cname := C.calloc(C.size_t(len(name)+maxAddrLen), 1)
 		defer C.free(cname)
+		copy(unsafe.Slice((*byte)(cname), len(name)), name)
 		if n := C.fi_av_insert(ep.e.av, cname, 1, &fiAddr, 0, nil); n != 1 {
 			return fmt.Errorf("insert address of %d bytes: fi_av_insert inserted %d of 1", len(name), int(n))
 		}
 		return nil
 	})
 	return Addr(fiAddr), err
+}
+
+// RemoveAddr removes a peer's address from the address vector. The caller
+// must have no operation on it in flight nor start one after.
+func (ep *Endpoint) RemoveAddr(a Addr) error {
+	return ep.whileOpen("fi_av_remove", func() error {
+		fiAddr := C.fi_addr_t(a)
+		if rc := C.fi_av_remove(ep.e.av, &fiAddr, 1, 0); rc != 0 {
+			return fiError("fi_av_remove", rc)
+		}
+		return nil
+	})
 }
 
 // MemRegion is a Buffer registered with the endpoint's domain. Closing the

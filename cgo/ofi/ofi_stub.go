@@ -34,6 +34,9 @@ func (ep *Endpoint) Name() ([]byte, error) { return nil, ErrNotBuilt }
 // InsertAddr fails without libfabric.
 func (ep *Endpoint) InsertAddr(name []byte) (Addr, error) { return 0, ErrNotBuilt }
 
+// RemoveAddr fails without libfabric.
+func (ep *Endpoint) RemoveAddr(a Addr) error { return ErrNotBuilt }
+
 // Register fails without libfabric.
 func (ep *Endpoint) Register(buf *Buffer, access Access) (*MemRegion, error) {
 	return nil, ErrNotBuilt

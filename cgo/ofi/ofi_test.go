@@ -183,6 +183,16 @@ func TestBadArguments(t *testing.T) {
 	require.Error(t, a.Write(ctx, aToB, m, 0, 4096, RemoteBuffer{Len: 100}, 0))
 	_, err := a.InsertAddr(nil)
 	require.Error(t, err)
+	// Bytes that are not an address of the provider's format (a peer's
+	// hello carries them) are refused before libfabric reads them.
+	name, err := a.Name()
+	require.NoError(t, err)
+	for _, bad := range [][]byte{name[:len(name)-1], append(name, 0), {0xff, 0xff}, make([]byte, 300)} {
+		_, err = a.InsertAddr(bad)
+		require.Error(t, err, "%x", bad)
+	}
+	_, err = a.InsertAddr(name)
+	require.NoError(t, err)
 	_, err = a.Register(nil, AccessLocal)
 	require.Error(t, err)
 	_, err = AllocBuffer(0)

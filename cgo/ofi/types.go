@@ -1,6 +1,7 @@
 package ofi
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -119,3 +120,57 @@ type CompletionError struct {
 }
 
 func (e *CompletionError) Error() string { return "completion error: " + e.Text }
+
+// maxAddrLen bounds a provider address (fi_getname's buffer here).
+const maxAddrLen = 256
+
+// Address formats (enum in fi_getinfo's addr_format) that checkAddr knows.
+const (
+	addrSockaddr    = 1 // FI_SOCKADDR
+	addrSockaddrIn  = 2 // FI_SOCKADDR_IN
+	addrSockaddrIn6 = 3 // FI_SOCKADDR_IN6
+	addrStr         = 9 // FI_ADDR_STR
+)
+
+// Linux socket address families.
+const (
+	afInet  = 2
+	afInet6 = 10
+)
+
+// checkAddr reports whether name can be an address of the given format,
+// where addrLen is the length of the endpoint's own address (0: unknown).
+func checkAddr(format uint32, addrLen int, name []byte) error {
+	if len(name) == 0 || len(name) > maxAddrLen {
+		return fmt.Errorf("address of %d bytes (limit %d)", len(name), maxAddrLen)
+	}
+	family := func() uint16 {
+		if len(name) < 2 {
+			return 0
+		}
+		return uint16(name[0]) | uint16(name[1])<<8 // host order, little-endian
+	}
+	switch format {
+	case addrSockaddrIn:
+		if len(name) != 16 || family() != afInet {
+			return fmt.Errorf("%d bytes of family %d are not an IPv4 socket address", len(name), family())
+		}
+	case addrSockaddrIn6:
+		if len(name) != 28 || family() != afInet6 {
+			return fmt.Errorf("%d bytes of family %d are not an IPv6 socket address", len(name), family())
+		}
+	case addrSockaddr:
+		if !(len(name) == 16 && family() == afInet) && !(len(name) == 28 && family() == afInet6) {
+			return fmt.Errorf("%d bytes of family %d are not an IPv4 or IPv6 socket address", len(name), family())
+		}
+	case addrStr:
+		if i := bytes.IndexByte(name, 0); i < 1 || i != len(name)-1 {
+			return fmt.Errorf("a string address must end with its only NUL byte")
+		}
+	default:
+		if addrLen > 0 && len(name) != addrLen {
+			return fmt.Errorf("address of %d bytes, the provider's are %d", len(name), addrLen)
+		}
+	}
+	return nil
+}

@@ -27,13 +27,25 @@ type Driver struct {
 	// HandshakeTimeout bounds Connect when its context has no deadline;
 	// 0 means 10 s.
 	HandshakeTimeout time.Duration
+	// AddrLinger is how long a peer's address that no session uses stays
+	// in the address vector; 0 means DefaultAddrLinger. It must outlast
+	// any send still in flight to it, and a dial's handshake.
+	AddrLinger time.Duration
 }
 
 // Defaults of Driver.
 const (
 	DefaultPingInterval = time.Second
 	DefaultDeadAfter    = 4 * time.Second
+	DefaultAddrLinger   = 30 * time.Second
 )
+
+func (d Driver) addrLinger() time.Duration {
+	if d.AddrLinger <= 0 {
+		return DefaultAddrLinger
+	}
+	return max(d.AddrLinger, d.handshakeTimeout())
+}
 
 func (d Driver) pingInterval() time.Duration {
 	if d.PingInterval <= 0 {

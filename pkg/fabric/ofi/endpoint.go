@@ -25,9 +25,22 @@ const (
 	maxSmallSends = 1024
 	maxLargeSends = 32
 	// maxStash bounds the messages a session holds while an earlier one
-	// is still arriving.
+	// is still arriving; stashLimit bounds their bytes. Only the receives
+	// posted at once can overtake each other, so a peer that needs more
+	// is misbehaving.
 	maxStash = 4096
+	// maxAddrs bounds the address vector entries made for peers' hellos.
+	maxAddrs = 1 << 16
 )
+
+// peerAddr is an address vector entry.
+type peerAddr struct {
+	a    ofi.Addr
+	idle time.Time // since when no session uses it; zero: in use or just inserted
+}
+
+// stashLimit bounds the bytes of the messages a session parks.
+func (ep *endpoint) stashLimit() int { return 64<<20 + largeRecvs*ep.maxMsg }
 
 // endpoint is one libfabric RDM endpoint and the sessions made through it.
 type endpoint struct {
@@ -45,10 +58,10 @@ type endpoint struct {
 
 	mu       sync.Mutex
 	closed   bool
-	addrs    map[string]ofi.Addr // address vector entries by provider address
-	dialed   map[uint64]*session // by session id
-	accepted map[uint64]*session // by the dialer's session id
-	orphans  []*ofi.Buffer       // staging buffers the provider may still touch
+	addrs    map[string]*peerAddr // address vector entries by provider address
+	dialed   map[uint64]*session  // by session id
+	accepted map[uint64]*session  // by the dialer's session id
+	orphans  []*ofi.Buffer        // staging buffers the provider may still touch
 
 	allocMu sync.Mutex
 	allocs  []*allocation // memory from Alloc, by address
@@ -64,7 +77,7 @@ func open(d Driver, p fabric.Provider, oc ofi.Config, maxMsg int, h fabric.Handl
 	}
 	ep := &endpoint{
 		drv: d, prov: p, h: h, maxMsg: maxMsg, fi: fi,
-		addrs: map[string]ofi.Addr{}, dialed: map[uint64]*session{}, accepted: map[uint64]*session{},
+		addrs: map[string]*peerAddr{}, dialed: map[uint64]*session{}, accepted: map[uint64]*session{},
 		stop: make(chan struct{}),
 	}
 	if err := ep.start(); err != nil {
@@ -138,15 +151,48 @@ func (ep *endpoint) insert(name []byte) (ofi.Addr, error) {
 	if ep.closed {
 		return 0, fabric.ErrClosed
 	}
-	if a, ok := ep.addrs[string(name)]; ok {
-		return a, nil
+	if pa, ok := ep.addrs[string(name)]; ok {
+		pa.idle = time.Time{}
+		return pa.a, nil
+	}
+	if len(ep.addrs) >= maxAddrs {
+		return 0, fmt.Errorf("%d peer addresses known already", len(ep.addrs))
 	}
 	a, err := ep.fi.InsertAddr(name)
 	if err != nil {
 		return 0, err
 	}
-	ep.addrs[string(name)] = a
+	ep.addrs[string(name)] = &peerAddr{a: a}
 	return a, nil
+}
+
+// reapAddrs removes the address vector entries that no session has used
+// for the driver's AddrLinger, so that peers coming and going (every client process
+// has an address of its own) do not grow it for ever.
+func (ep *endpoint) reapAddrs(now time.Time) {
+	ep.mu.Lock()
+	defer ep.mu.Unlock()
+	if ep.closed {
+		return
+	}
+	used := make(map[ofi.Addr]bool, len(ep.dialed)+len(ep.accepted))
+	for _, s := range ep.dialed {
+		used[s.addr] = true
+	}
+	for _, s := range ep.accepted {
+		used[s.addr] = true
+	}
+	for name, pa := range ep.addrs {
+		switch {
+		case used[pa.a]:
+			pa.idle = time.Time{}
+		case pa.idle.IsZero():
+			pa.idle = now
+		case now.Sub(pa.idle) > ep.drv.addrLinger():
+			delete(ep.addrs, name)
+			_ = ep.fi.RemoveAddr(pa.a)
+		}
+	}
 }
 
 // received handles one completed receive in mem; true posts it again.
@@ -308,6 +354,7 @@ func (ep *endpoint) heartbeat() {
 			all = append(all, s)
 		}
 		ep.mu.Unlock()
+		ep.reapAddrs(now)
 		for _, s := range all {
 			quiet := now.Sub(time.Unix(0, s.lastHeard.Load()))
 			dead := ep.drv.deadAfter()

@@ -30,6 +30,7 @@ type session struct {
 	recvMu sync.Mutex
 	next   uint64            // next ordered sequence number to deliver
 	stash  map[uint64]parked // ordered messages that overtook an earlier one
+	stashB int               // bytes in stash
 
 	lastHeard atomic.Int64  // unix ns
 	ready     chan struct{} // dialer: closed when the hello is acknowledged
@@ -179,6 +180,14 @@ func (s *session) post(ctx context.Context, typ byte, payload []byte, sent func(
 		}
 	}
 	s.sendMu.Lock()
+	if err := s.Err(); err != nil && typ != typBye {
+		// Ended while this sender waited for a buffer: its address
+		// may leave the address vector (reapAddrs), so nothing more
+		// goes to it.
+		s.sendMu.Unlock()
+		pool.put(sl)
+		return err
+	}
 	if ordered(typ) {
 		s.seq++
 		h.seq = s.seq
@@ -222,11 +231,13 @@ func (s *session) arrive(seq uint64, typ byte, msg []byte) {
 	s.recvMu.Lock()
 	defer s.recvMu.Unlock()
 	if seq != s.next {
-		if seq < s.next || len(s.stash) >= maxStash {
-			s.fail(fmt.Errorf("message %d out of sequence (expecting %d, %d parked): %w", seq, s.next, len(s.stash), fabric.ErrMalformed))
+		_, dup := s.stash[seq]
+		if seq < s.next || dup || len(s.stash) >= maxStash || s.stashB+len(msg) > s.ep.stashLimit() {
+			s.fail(fmt.Errorf("message %d out of sequence (expecting %d, %d parked, %d bytes): %w", seq, s.next, len(s.stash), s.stashB, fabric.ErrMalformed))
 			return
 		}
 		s.stash[seq] = parked{typ, msg}
+		s.stashB += len(msg)
 		return
 	}
 	s.deliver(typ, msg)
@@ -237,6 +248,7 @@ func (s *session) arrive(seq uint64, typ byte, msg []byte) {
 			return
 		}
 		delete(s.stash, s.next)
+		s.stashB -= len(p.msg)
 		s.deliver(p.typ, p.msg)
 		s.next++
 	}

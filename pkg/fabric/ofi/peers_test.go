@@ -1,0 +1,137 @@
+//go:build ofi && cgo
+
+package ofi
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/daos-go/daos/cgo/ofi"
+	"github.com/daos-go/daos/pkg/fabric"
+)
+
+const testProvider = "ofi+tcp;ofi_rxm"
+
+func openTest(t testing.TB, d Driver, h fabric.Handler) *endpoint {
+	t.Helper()
+	have, err := d.Providers()
+	require.NoError(t, err)
+	if !slices.Contains(have, testProvider) {
+		t.Skipf("%s is not offered here (have %v)", testProvider, have)
+	}
+	ep, err := fabric.Open(context.Background(), fabric.Config{Provider: testProvider, Interface: "127.0.0.1"}, []fabric.Driver{d}, h)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = ep.Close() })
+	return ep.(*endpoint)
+}
+
+func addrCount(ep *endpoint) int {
+	ep.mu.Lock()
+	defer ep.mu.Unlock()
+	return len(ep.addrs)
+}
+
+// Peers come and go (each client process has an address of its own): the
+// address vector entry of one that no session uses any more is removed
+// after a while, and the peer can come back.
+func TestAddressesOfGonePeersRemoved(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	d := Driver{PingInterval: 20 * time.Millisecond, HandshakeTimeout: 200 * time.Millisecond, AddrLinger: 200 * time.Millisecond}
+	got := make(chan string, 4)
+	a := openTest(t, d, func(fabric.Peer, []byte) {})
+	b := openTest(t, d, func(_ fabric.Peer, m []byte) { got <- string(m) })
+
+	exchange := func(what string) {
+		ab, err := a.Connect(ctx, b.URI())
+		require.NoError(t, err)
+		require.NoError(t, ab.Send(ctx, []byte(what)))
+		select {
+		case m := <-got:
+			require.Equal(t, what, m)
+		case <-ctx.Done():
+			t.Fatalf("%s: nothing arrived", what)
+		}
+		require.Equal(t, 1, addrCount(b), "b knows a")
+		require.NoError(t, ab.Close())
+	}
+	exchange("first")
+	require.Eventually(t, func() bool { return addrCount(a) == 0 && addrCount(b) == 0 }, 10*time.Second, 10*time.Millisecond,
+		"the entries stay: a %d, b %d", addrCount(a), addrCount(b))
+	exchange("again")
+}
+
+// FuzzReceived feeds arbitrary bytes to an endpoint as if a peer had sent
+// them: it must never panic, and a message for no session is dropped.
+func FuzzReceived(f *testing.F) {
+	ep := openTest(f, Driver{HandshakeTimeout: 100 * time.Millisecond}, func(fabric.Peer, []byte) {})
+	msg := func(h header, payload []byte) []byte {
+		b := make([]byte, hdrLen+len(payload))
+		h.put(b)
+		copy(b[hdrLen:], payload)
+		return b
+	}
+	f.Add(msg(header{typ: typMsg, session: 1, seq: 1}, []byte("hello")))
+	f.Add(msg(header{typ: typBye, flags: flagFromAcceptor, session: 2, seq: 1}, []byte{byeTooLarge}))
+	f.Add(msg(header{typ: typPing, session: 3}, nil))
+	f.Add(msg(header{typ: typHello, session: 4}, []byte{1, 2, 3}))    // not an address
+	f.Add(msg(header{typ: typHello, session: 5}, make([]byte, 1000))) // over the name limit
+	f.Add(msg(header{typ: typHelloAck, flags: flagFromAcceptor, session: 6}, nil))
+	f.Add([]byte{typMsg})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) >= hdrLen && data[0] == typHello {
+			// A hello naming a socket address makes a session and
+			// answers it, at whatever address the bytes name: tests
+			// reach loopback only. Other names must be refused.
+			if name := data[hdrLen:]; (len(name) == 16 && name[0] == 2) || (len(name) == 28 && name[0] == 10) {
+				return
+			}
+		}
+		mem := make([]byte, len(data)+64)
+		copy(mem, data)
+		require.True(t, ep.received(mem, ofi.TaggedMessage{Len: len(data)}, nil))
+	})
+}
+
+// Messages that overtook an earlier one are parked, within bounds: a
+// duplicate, or more bytes than the receives posted at once could hold,
+// end the session as malformed.
+func TestParkedMessagesBounded(t *testing.T) {
+	var got []string
+	ep := openTest(t, Driver{}, func(_ fabric.Peer, m []byte) { got = append(got, string(m)) })
+	// The sessions' goodbyes at the end go to a real peer.
+	peer := openTest(t, Driver{}, func(fabric.Peer, []byte) {})
+	addr, err := ep.insert(peer.name)
+	require.NoError(t, err)
+	session := func(id uint64) *session {
+		s := newSession(ep, id, true, addr, "test peer")
+		ep.mu.Lock()
+		ep.accepted[id] = s
+		ep.mu.Unlock()
+		return s
+	}
+
+	s := session(1)
+	s.arrive(3, typMsg, []byte("c"))
+	s.arrive(2, typMsg, []byte("b"))
+	require.Empty(t, got)
+	s.arrive(1, typMsg, []byte("a"))
+	require.Equal(t, []string{"a", "b", "c"}, got)
+	require.Zero(t, s.stashB)
+	require.NoError(t, s.Err())
+
+	s = session(2)
+	s.arrive(2, typMsg, []byte("b"))
+	s.arrive(2, typMsg, []byte("b again"))
+	require.ErrorIs(t, s.Err(), fabric.ErrMalformed, "duplicate")
+
+	s = session(3)
+	s.arrive(2, typMsg, make([]byte, ep.stashLimit()/2))
+	require.NoError(t, s.Err())
+	s.arrive(3, typMsg, make([]byte, ep.stashLimit()/2+1))
+	require.ErrorIs(t, s.Err(), fabric.ErrMalformed, "too many bytes parked")
+}
