@@ -3,6 +3,8 @@ package selftest
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/daos-go/daos/pkg/daos"
 	"github.com/daos-go/daos/pkg/fabric"
+	"github.com/daos-go/daos/pkg/fabric/drivers"
 	"github.com/daos-go/daos/pkg/fabric/fabrictest"
 	"github.com/daos-go/daos/pkg/rpc"
 )
@@ -27,20 +30,33 @@ func TestParseSizes(t *testing.T) {
 }
 
 // A small plan runs end to end against an in-process echo service and the
-// raw baseline, and reports every test and the headline ratios.
+// raw baseline, and reports every test and the headline ratios, on every
+// provider built in that works on loopback.
 func TestExecuteSmallPlan(t *testing.T) {
+	have := fabric.Available(drivers.Default())
+	for _, prov := range []string{"tcp", "ofi+tcp;ofi_rxm"} {
+		t.Run(prov, func(t *testing.T) {
+			if !slices.Contains(have, prov) {
+				t.Skipf("%s is not built in or offered here (have %v)", prov, have)
+			}
+			testExecuteSmallPlan(t, prov)
+		})
+	}
+}
+
+func testExecuteSmallPlan(t *testing.T, prov string) {
 	fabrictest.NoLeaks(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	reg := rpc.NewRegistry()
 	require.NoError(t, Register(reg))
-	srv, err := rpc.Listen(ctx, rpc.Config{Fabric: fabric.Config{Provider: "tcp"}, Registry: reg})
+	srv, err := rpc.Listen(ctx, rpc.Config{Fabric: fabric.Config{Provider: prov}, Registry: reg})
 	require.NoError(t, err)
 	defer srv.Close()
 	raw, err := ServeRaw("127.0.0.1:0")
 	require.NoError(t, err)
 	defer raw.Close()
-	cl, err := rpc.Listen(ctx, rpc.Config{Fabric: fabric.Config{Provider: "tcp"}})
+	cl, err := rpc.Listen(ctx, rpc.Config{Fabric: fabric.Config{Provider: prov}})
 	require.NoError(t, err)
 	defer cl.Close()
 
@@ -62,12 +78,20 @@ func TestExecuteSmallPlan(t *testing.T) {
 		names = append(names, r.Metric)
 		require.Positive(t, r.Value, r.Metric)
 	}
-	require.Equal(t, []string{"rpc_rtt_p99_vs_tcp", "bulk_bw_16_vs_tcp_16buf", "bulk_bw_16_vs_tcp", "rpc_rtt_vs_tcp", "bulk_bw_vs_tcp"}, names)
+	infix := ""
+	if prov != "tcp" {
+		infix = "_ofi"
+	}
+	var want []string
+	for _, m := range []string{"rpc_rtt_p99%s_vs_tcp", "bulk_bw_16%s_vs_tcp_16buf", "bulk_bw_16%s_vs_tcp", "rpc_rtt%s_vs_tcp", "bulk_bw%s_vs_tcp"} {
+		want = append(want, fmt.Sprintf(m, infix))
+	}
+	require.Equal(t, want, names)
 	var out bytes.Buffer
 	require.NoError(t, rep.WriteTable(&out))
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	require.True(t, strings.HasPrefix(lines[len(lines)-1], "ratio bulk_bw_vs_tcp "), lines[len(lines)-1])
-	require.True(t, strings.HasPrefix(lines[len(lines)-2], "ratio rpc_rtt_vs_tcp "))
+	require.True(t, strings.HasPrefix(lines[len(lines)-1], "ratio "+want[4]+" "), lines[len(lines)-1])
+	require.True(t, strings.HasPrefix(lines[len(lines)-2], "ratio "+want[3]+" "))
 }
 
 // TestLimits: a server with limits refuses transfers over its bound by
