@@ -14,6 +14,7 @@ import (
 	"github.com/vishvananda/netlink"
 
 	"github.com/daos-go/daos/cgo/ofi"
+	"github.com/daos-go/daos/pkg/fabric/drivers"
 )
 
 // NetInterface is one network interface of this node.
@@ -36,7 +37,8 @@ type FabricInterface struct {
 	// Device is the network interface name.
 	Device   string `json:"device"`
 	NUMANode int    `json:"numa_node"`
-	// Priority is libfabric's preference order (0 is best).
+	// Priority is the preference order (0 is best): libfabric's, then
+	// the pure-Go "tcp" provider's after all of those.
 	Priority int `json:"priority"`
 }
 
@@ -65,7 +67,16 @@ type NetworkScanner struct {
 	RDMADevice func(netdev string) (string, error)
 	// SysfsRoot is normally "/sys".
 	SysfsRoot string
+	// Usable lists the providers this build's fabric drivers can open
+	// (fabric.Available): libfabric's others are left out, and the
+	// pure-Go "tcp" is listed on every interface that is up and has an
+	// address. nil keeps every libfabric provider and no pure-Go one.
+	Usable func() []string
 }
+
+// pureTCP is the pure-Go provider's name: a bare "tcp", where libfabric's
+// are "ofi+...".
+const pureTCP = "tcp"
 
 // DefaultNetworkScanner reads the running system.
 func DefaultNetworkScanner() NetworkScanner {
@@ -75,6 +86,7 @@ func DefaultNetworkScanner() NetworkScanner {
 		Providers:  ofi.GetInfo,
 		RDMADevice: rdmamap.GetRdmaDeviceForNetdevice,
 		SysfsRoot:  "/sys",
+		Usable:     drivers.Available,
 	}
 }
 
@@ -107,18 +119,51 @@ func (s NetworkScanner) Scan(ctx context.Context, provider string) (*NetworkScan
 	}
 	scan.NUMACount = len(numa)
 
+	var usable []string
+	if s.Usable != nil {
+		usable = s.Usable()
+	}
+	if err := s.addLibfabric(scan, byName, byRDMA, provider, usable); err != nil {
+		return nil, err
+	}
+	if contains(usable, pureTCP) && (normaliseProvider(provider) == "" || provider == pureTCP) {
+		prio := 0
+		for _, f := range scan.Fabric {
+			prio = max(prio, f.Priority+1)
+		}
+		for _, ni := range scan.Interfaces {
+			if ni.Up && len(ni.Addrs) > 0 {
+				scan.Fabric = append(scan.Fabric, FabricInterface{
+					Provider: pureTCP, Device: ni.Name, NUMANode: ni.NUMANode, Priority: prio,
+				})
+				prio++
+				if !contains(scan.Providers, pureTCP) {
+					scan.Providers = append(scan.Providers, pureTCP)
+				}
+			}
+		}
+	}
+	return scan, nil
+}
+
+// addLibfabric adds libfabric's interfaces for provider to scan (those in
+// usable, when that is given), or says why there are none.
+func (s NetworkScanner) addLibfabric(scan *NetworkScan, byName map[string]*NetInterface, byRDMA map[string]string, provider string, usable []string) error {
+	if provider == pureTCP {
+		return nil // the pure-Go provider alone
+	}
 	infos, err := s.Providers("")
 	if err != nil {
 		if !errors.Is(err, ofi.ErrNotBuilt) {
-			return nil, fmt.Errorf("network scan: list providers: %w", err)
+			return fmt.Errorf("network scan: list providers: %w", err)
 		}
 		scan.ProviderError = err.Error()
-		return scan, nil
+		return nil
 	}
 	seen := make(map[string]bool)
 	want := ofi.LibfabricProvider(normaliseProvider(provider))
 	for prio, info := range infos {
-		if !providerMatches(want, info.Provider) {
+		if !providerMatches(want, info.Provider) || (s.Usable != nil && !contains(usable, info.DAOSProvider())) {
 			continue
 		}
 		dev := info.Domain
@@ -143,7 +188,7 @@ func (s NetworkScanner) Scan(ctx context.Context, provider string) (*NetworkScan
 			scan.Providers = append(scan.Providers, info.DAOSProvider())
 		}
 	}
-	return scan, nil
+	return nil
 }
 
 func normaliseProvider(p string) string {

@@ -145,3 +145,35 @@ func indexOf(f []FabricInterface, prov, dev string) int {
 	}
 	return -1
 }
+
+// With the build's usable providers given, libfabric's others are left
+// out and the pure-Go tcp is listed on every interface that is up and has
+// an address, after libfabric's.
+func TestScanListsUsableProvidersOnly(t *testing.T) {
+	s := fakeScanner(t, fakeInfos, nil)
+	s.Usable = func() []string { return []string{"ofi+tcp", "ofi+tcp;ofi_rxm", "tcp"} }
+	scan, err := s.Scan(context.Background(), "all")
+	require.NoError(t, err)
+	require.Equal(t, []string{"ofi+tcp;ofi_rxm", "tcp"}, scan.Providers)
+	require.Equal(t, []FabricInterface{
+		{Provider: "ofi+tcp;ofi_rxm", Device: "eth0", NUMANode: 0, Priority: 1},
+		{Provider: "ofi+tcp;ofi_rxm", Device: "lo", NUMANode: 0, Priority: 3},
+		{Provider: "tcp", Device: "lo", NUMANode: 0, Priority: 4},
+	}, scan.Fabric, "eth0 has no address, ib0 is down")
+
+	scan, err = s.Scan(context.Background(), "tcp")
+	require.NoError(t, err)
+	require.Equal(t, []string{"tcp"}, scan.Providers, "tcp is the pure-Go provider; ofi+tcp is libfabric's")
+	scan, err = s.Scan(context.Background(), "ofi+tcp")
+	require.NoError(t, err)
+	require.Equal(t, []string{"ofi+tcp;ofi_rxm"}, scan.Providers)
+
+	// Without libfabric, the pure-Go provider still has its interfaces.
+	s = fakeScanner(t, nil, ofi.ErrNotBuilt)
+	s.Usable = func() []string { return []string{"tcp"} }
+	scan, err = s.Scan(context.Background(), "")
+	require.NoError(t, err)
+	require.Equal(t, []string{"tcp"}, scan.Providers)
+	require.Len(t, scan.Fabric, 1)
+	require.Contains(t, scan.ProviderError, "not built in")
+}

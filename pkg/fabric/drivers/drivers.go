@@ -13,3 +13,7 @@ import (
 func Default() []fabric.Driver {
 	return append([]fabric.Driver{tcp.Driver{}}, tagged()...)
 }
+
+// Available lists the providers this build's drivers can open on this
+// host, in DAOS's spelling.
+func Available() []string { return fabric.Available(Default()) }
