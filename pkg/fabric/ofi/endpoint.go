@@ -228,7 +228,11 @@ func (ep *endpoint) received(mem []byte, m ofi.TaggedMessage, err error) bool {
 	}
 	ep.mu.Unlock()
 	if s == nil {
-		return true // a session that ended
+		// A session that ended, or one of our previous incarnation's.
+		if h.typ == typPing && h.flags&flagFromAcceptor == 0 {
+			ep.unknownSession(h.session, payload)
+		}
+		return true
 	}
 	s.heard()
 	switch h.typ {
@@ -237,6 +241,10 @@ func (ep *endpoint) received(mem []byte, m ofi.TaggedMessage, err error) bool {
 	case typPing:
 		s.sendControl(typPong)
 	case typPong:
+	case typUnknown:
+		if !s.acceptor {
+			s.fail(fmt.Errorf("%s no longer knows this session (restarted?): %w", s.remote, fabric.ErrPeerLost))
+		}
 	default:
 		s.arrive(h.seq, h.typ, bytes.Clone(payload))
 	}
@@ -261,6 +269,20 @@ func (ep *endpoint) tooLarge(msg []byte) {
 	}
 	// Not on the progress goroutine: the goodbye's send needs it.
 	go s.closeWith(fmt.Errorf("%s sent a message larger than the %d-byte limit here: %w", s.remote, ep.maxMsg, fabric.ErrTooLarge), []byte{byeTooLarge}, nil)
+}
+
+// unknownSession tells the dialer at name, whose ping named a session id
+// we do not have, that its session is gone.
+func (ep *endpoint) unknownSession(id uint64, name []byte) {
+	if len(name) == 0 || len(name) > maxNameLen {
+		return // a peer whose pings carry no address
+	}
+	addr, err := ep.insert(name)
+	if err != nil {
+		return
+	}
+	// A session of the moment, in no table, to send the one answer.
+	newSession(ep, id, true, addr, "unknown session").sendControl(typUnknown)
 }
 
 // accept makes the session a dialer's hello asks for and acknowledges it.
@@ -365,7 +387,7 @@ func (ep *endpoint) heartbeat() {
 			case quiet > dead:
 				s.fail(fmt.Errorf("peer silent for %v: %w", quiet.Round(time.Millisecond), fabric.ErrPeerLost))
 			case !s.acceptor && quiet > ep.drv.pingInterval():
-				s.sendControl(typPing)
+				s.ping()
 			}
 		}
 	}

@@ -78,15 +78,18 @@ func FuzzReceived(f *testing.F) {
 	f.Add(msg(header{typ: typMsg, session: 1, seq: 1}, []byte("hello")))
 	f.Add(msg(header{typ: typBye, flags: flagFromAcceptor, session: 2, seq: 1}, []byte{byeTooLarge}))
 	f.Add(msg(header{typ: typPing, session: 3}, nil))
+	f.Add(msg(header{typ: typPing, session: 3}, []byte("not an address")))
+	f.Add(msg(header{typ: typUnknown, flags: flagFromAcceptor, session: 7}, nil))
 	f.Add(msg(header{typ: typHello, session: 4}, []byte{1, 2, 3}))    // not an address
 	f.Add(msg(header{typ: typHello, session: 5}, make([]byte, 1000))) // over the name limit
 	f.Add(msg(header{typ: typHelloAck, flags: flagFromAcceptor, session: 6}, nil))
 	f.Add([]byte{typMsg})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		if len(data) >= hdrLen && data[0] == typHello {
+		if len(data) >= hdrLen && (data[0] == typHello || data[0] == typPing) {
 			// A hello naming a socket address makes a session and
-			// answers it, at whatever address the bytes name: tests
-			// reach loopback only. Other names must be refused.
+			// answers it, at whatever address the bytes name, and so
+			// does a ping for an unknown session: tests reach loopback
+			// only. Other names must be refused.
 			if name := data[hdrLen:]; (len(name) == 16 && name[0] == 2) || (len(name) == 28 && name[0] == 10) {
 				return
 			}
@@ -134,4 +137,45 @@ func TestParkedMessagesBounded(t *testing.T) {
 	require.NoError(t, s.Err())
 	s.arrive(3, typMsg, make([]byte, ep.stashLimit()/2+1))
 	require.ErrorIs(t, s.Err(), fabric.ErrMalformed, "too many bytes parked")
+}
+
+// A peer that restarts at the same address does not know the sessions of
+// its previous incarnation: it answers their pings so, and the dialer's
+// session ends then, long before its pings would have gone unanswered
+// for DeadAfter.
+func TestRestartedPeerEndsOldSessions(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	d := Driver{PingInterval: 50 * time.Millisecond, DeadAfter: time.Minute}
+	a := openTest(t, d, func(fabric.Peer, []byte) {})
+	b := openTest(t, d, func(fabric.Peer, []byte) {})
+	ab, err := a.Connect(ctx, b.URI())
+	require.NoError(t, err)
+	require.NoError(t, ab.Send(ctx, []byte("before")))
+
+	// b dies without a goodbye, and comes back on the same port.
+	ap, err := b.URI().AddrPort()
+	require.NoError(t, err)
+	close(b.stop)
+	b.wg.Wait()
+	b.mu.Lock()
+	b.closed = true
+	b.mu.Unlock()
+	require.NoError(t, b.teardown())
+	ep, err := fabric.Open(ctx, fabric.Config{Provider: testProvider, Interface: "127.0.0.1", Port: int(ap.Port())}, []fabric.Driver{d}, func(fabric.Peer, []byte) {})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = ep.Close() })
+	require.Equal(t, b.URI(), ep.URI())
+
+	select {
+	case <-ab.Done():
+		require.ErrorIs(t, ab.Err(), fabric.ErrPeerLost)
+		require.ErrorContains(t, ab.Err(), "no longer knows this session")
+	case <-ctx.Done():
+		t.Fatal("the old session outlived the restart")
+	}
+	// A new session reaches the new incarnation.
+	ab2, err := a.Connect(ctx, ep.URI())
+	require.NoError(t, err)
+	require.NoError(t, ab2.Send(ctx, []byte("after")))
 }

@@ -148,6 +148,14 @@ func (s *session) sendControl(typ byte) {
 	_ = s.post(ctx, typ, nil, nil)
 }
 
+// ping asks the acceptor for a sign of life, with our address, so that an
+// acceptor that does not know the session can say so (typUnknown).
+func (s *session) ping() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_ = s.post(ctx, typPing, s.ep.name, nil)
+}
+
 func (s *session) send(ctx context.Context, typ byte, payload []byte) error {
 	return s.post(ctx, typ, payload, nil)
 }

@@ -24,9 +24,15 @@ const (
 	typHello    = 1 // dialer → acceptor; payload: the dialer's address
 	typHelloAck = 2 // acceptor → dialer
 	typMsg      = 3 // a fabric message; ordered
-	typPing     = 4 // dialer → acceptor, when quiet
+	typPing     = 4 // dialer → acceptor, when quiet; payload: the dialer's address
 	typPong     = 5 // acceptor → dialer
 	typBye      = 6 // either way: the session ends; ordered; payload: empty or a bye reason
+	// typUnknown answers a ping for a session the acceptor does not have
+	// (it restarted at the same address): the dialer's session is lost.
+	// Without it the dialer would only notice by its pings going
+	// unanswered for DeadAfter. Pings carry the dialer's address because
+	// receives here do not tell the sender's (no FI_SOURCE).
+	typUnknown = 7
 )
 
 // Bye reasons (a goodbye's one-byte payload).
@@ -76,7 +82,7 @@ func parseHeader(b []byte) (header, error) {
 		return header{}, fmt.Errorf("protocol version %d, want %d: %w", v, protoVersion, fabric.ErrMalformed)
 	}
 	h := header{typ: b[0], flags: b[1], session: binary.LittleEndian.Uint64(b[8:]), seq: binary.LittleEndian.Uint64(b[16:])}
-	if h.typ < typHello || h.typ > typBye || h.flags&^flagFromAcceptor != 0 {
+	if h.typ < typHello || h.typ > typUnknown || h.flags&^flagFromAcceptor != 0 {
 		return header{}, fmt.Errorf("unknown message type %d or flags %#x: %w", h.typ, h.flags, fabric.ErrMalformed)
 	}
 	return h, nil
