@@ -687,6 +687,31 @@ func TestDfuse(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 
+	// A rename over a name whose file (open here) another client renamed
+	// away meanwhile must leave that file alone: what the rename replaces
+	// is the other client's new file. (The kernel looks a rename target
+	// up again, so dfuse's view is stale only in a race; TestMoveKeepOfStaleView
+	// in pkg/dfs covers that case.)
+	held, err := os.Create(at("victim"))
+	must(err)
+	_, err = held.WriteString("kept under its new name")
+	must(err)
+	if err := os.Rename(filepath.Join(mnt2, "victim"), filepath.Join(mnt2, "survivor")); err != nil {
+		t.Fatalf("second mount rename victim: %v\n%s", err, p2.log)
+	}
+	if err := os.WriteFile(filepath.Join(mnt2, "victim"), []byte("second's"), 0o644); err != nil {
+		t.Fatalf("second mount new victim: %v\n%s", err, p2.log)
+	}
+	must(os.WriteFile(at("src"), []byte("renamed"), 0o644))
+	must(os.Rename(at("src"), at("victim")))
+	must(held.Close())
+	if b, err := os.ReadFile(filepath.Join(mnt2, "survivor")); err != nil || string(b) != "kept under its new name" {
+		fail("survivor after the first mount's rename and close: %q, %v", b, err)
+	}
+	if b, err := os.ReadFile(filepath.Join(mnt2, "victim")); err != nil || string(b) != "renamed" {
+		fail("victim after the rename: %q, %v", b, err)
+	}
+
 	// Unmount the second with fusermount3 (dfuse then exits by itself)
 	// and the first by SIGTERM.
 	if out, err := exec.Command("fusermount3", "-u", mnt2).CombinedOutput(); err != nil {

@@ -87,15 +87,15 @@ func (fs *FS) Exchange(ctx context.Context, parent1 *Obj, name1 string, parent2 
 	// way leaves every object under one name (at worst the temporary
 	// one), never under none.
 	tmp := fmt.Sprintf(".dfs-exchange.%016x", rand.Uint64())
-	if _, err := fs.move(ctx, parent1, name1, parent2, tmp, true, false); err != nil {
+	if _, err := fs.move(ctx, parent1, name1, parent2, tmp, true, nil); err != nil {
 		return wrap("exchange: set aside", name1, err)
 	}
-	if _, err := fs.move(ctx, parent2, name2, parent1, name1, true, false); err != nil {
+	if _, err := fs.move(ctx, parent2, name2, parent1, name1, true, nil); err != nil {
 		// Put the first back; the exchange did not happen.
-		_, _ = fs.move(context.WithoutCancel(ctx), parent2, tmp, parent1, name1, true, false)
+		_, _ = fs.move(context.WithoutCancel(ctx), parent2, tmp, parent1, name1, true, nil)
 		return wrap("exchange", name2, err)
 	}
-	if _, err := fs.move(ctx, parent2, tmp, parent2, name2, true, false); err != nil {
+	if _, err := fs.move(ctx, parent2, tmp, parent2, name2, true, nil); err != nil {
 		return wrap("exchange: put in place", name2, err)
 	}
 	return nil

@@ -633,25 +633,30 @@ func (fs *FS) removeTree(ctx context.Context, d *client.Object) error {
 // after a crash (movemark.go): readers never see both names, and a crash
 // at any point leaves exactly one.
 func (fs *FS) Move(ctx context.Context, parent *Obj, name string, newParent *Obj, newName string) (daos.ObjectID, error) {
-	return fs.move(ctx, parent, name, newParent, newName, false, false)
+	return fs.move(ctx, parent, name, newParent, newName, false, nil)
 }
 
-// MoveKeep is Move that leaves a replaced file's data in place, for
-// handles still open on it (POSIX keeps a file replaced by rename until
-// its last close, as it does an unlinked one): the caller destroys it
-// with Destroy then. A replaced directory, necessarily empty, goes.
-func (fs *FS) MoveKeep(ctx context.Context, parent *Obj, name string, newParent *Obj, newName string) (daos.ObjectID, error) {
-	return fs.move(ctx, parent, name, newParent, newName, false, true)
+// MoveKeep is Move that leaves a replaced file's data in place when it is
+// object keep, for handles still open on it (POSIX keeps a file replaced
+// by rename until its last close, as it does an unlinked one): the caller
+// destroys it with Destroy then. A replaced file that is some other object
+// (the caller's view of newName was stale: another client changed it)
+// goes as Move would, as does a replaced directory. It returns the
+// replaced object's id.
+func (fs *FS) MoveKeep(ctx context.Context, parent *Obj, name string, newParent *Obj, newName string, keep daos.ObjectID) (daos.ObjectID, error) {
+	return fs.move(ctx, parent, name, newParent, newName, false, &keep)
 }
 
 // MoveNoReplace is Move that fails with EEXIST when newName exists
 // (renameat2's RENAME_NOREPLACE), decided atomically with the insert.
 func (fs *FS) MoveNoReplace(ctx context.Context, parent *Obj, name string, newParent *Obj, newName string) error {
-	_, err := fs.move(ctx, parent, name, newParent, newName, true, false)
+	_, err := fs.move(ctx, parent, name, newParent, newName, true, nil)
 	return err
 }
 
-func (fs *FS) move(ctx context.Context, parent *Obj, name string, newParent *Obj, newName string, noReplace, keep bool) (daos.ObjectID, error) {
+// move renames; a replaced file that is object *keep (keep non-nil) is
+// left for the caller to destroy.
+func (fs *FS) move(ctx context.Context, parent *Obj, name string, newParent *Obj, newName string, noReplace bool, keep *daos.ObjectID) (daos.ObjectID, error) {
 	var none daos.ObjectID
 	if err := checkName("move", name); err != nil {
 		return none, err
@@ -737,7 +742,7 @@ func (fs *FS) move(ctx context.Context, parent *Obj, name string, newParent *Obj
 	if old == nil {
 		return none, nil
 	}
-	if keep && old.Mode&syscall.S_IFMT == syscall.S_IFREG {
+	if keep != nil && *keep == old.OID && old.Mode&syscall.S_IFMT == syscall.S_IFREG {
 		return old.OID, nil
 	}
 	if err := fs.destroy(ctx, old); err != nil {

@@ -104,7 +104,7 @@ func TestMoveKeepThenDestroy(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, fs.Write(ctx, a, [][]byte{[]byte("new")}, 0))
 
-	oid, err := fs.MoveKeep(ctx, nil, "a", nil, "b")
+	oid, err := fs.MoveKeep(ctx, nil, "a", nil, "b", victim.OID())
 	require.NoError(t, err)
 	require.Equal(t, victim.OID(), oid)
 	b, err := fs.Lookup(ctx, "/b", rw)
@@ -136,9 +136,42 @@ func TestMoveKeepThenDestroy(t *testing.T) {
 	require.NoError(t, fs.Mkdir(ctx, nil, "d2", 0o755, 0))
 	d2, err := fs.Lookup(ctx, "/d2", rw)
 	require.NoError(t, err)
-	oid, err = fs.MoveKeep(ctx, nil, "d1", nil, "d2")
+	oid, err = fs.MoveKeep(ctx, nil, "d1", nil, "d2", d2.OID())
 	require.NoError(t, err)
 	require.Equal(t, d2.OID(), oid)
+}
+
+// MoveKeep keeps only the object its caller believes it replaces: when
+// another client changed the name meanwhile, the file replaced is some
+// other object, which goes as Move would, and the caller learns which.
+func TestMoveKeepOfStaleView(t *testing.T) {
+	ctx := context.Background()
+	fs, _, _ := mounted(t)
+	x, err := fs.Open(ctx, nil, "x", fileMode, create, 0, 0, "")
+	require.NoError(t, err)
+	require.NoError(t, fs.Write(ctx, x, [][]byte{[]byte("x data")}, 0))
+	// "Another client": x is renamed away and a new file y takes its name.
+	_, err = fs.Move(ctx, nil, "x", nil, "elsewhere")
+	require.NoError(t, err)
+	y, err := fs.Open(ctx, nil, "x", fileMode, create, 0, 0, "")
+	require.NoError(t, err)
+	require.NoError(t, fs.Write(ctx, y, [][]byte{[]byte("y data")}, 0))
+	_, err = fs.Open(ctx, nil, "src", fileMode, create, 0, 0, "")
+	require.NoError(t, err)
+
+	// This client still thinks "x" names x.
+	oid, err := fs.MoveKeep(ctx, nil, "src", nil, "x", x.OID())
+	require.NoError(t, err)
+	require.Equal(t, y.OID(), oid, "the object replaced was y")
+	buf := make([]byte, 16)
+	n, err := fs.Read(ctx, y, [][]byte{buf}, 0)
+	require.NoError(t, err)
+	require.Zero(t, n, "y, not kept, went with the rename")
+	moved, err := fs.Lookup(ctx, "/elsewhere", rw)
+	require.NoError(t, err)
+	n, err = fs.Read(ctx, moved, [][]byte{buf}, 0)
+	require.NoError(t, err)
+	require.Equal(t, "x data", string(buf[:n]), "x, renamed away, is untouched")
 }
 
 // ftruncate on a file whose name is gone resizes its data (POSIX allows

@@ -846,8 +846,12 @@ func (n *node) Rename(ctx context.Context, name string, newParent fs.InodeEmbedd
 		}
 		// The file replaced is open: like an unlinked one, it keeps
 		// its data until the last close. Marked only once replaced, so
-		// that a close meanwhile cannot destroy a file still named.
-		if _, err = n.fsys.dfs.MoveKeep(ctx, n.handle(), name, dst, newName); err != nil {
+		// that a close meanwhile cannot destroy a file still named; and
+		// only if it is what was replaced: another client may have
+		// changed newName since it was looked up, and then the open
+		// file lives on under another name (or is gone already).
+		var replaced daos.ObjectID
+		if replaced, err = n.fsys.dfs.MoveKeep(ctx, n.handle(), name, dst, newName, victim.handle().OID()); err != nil || replaced != victim.handle().OID() {
 			break
 		}
 		victim.unlinked.Store(true)
