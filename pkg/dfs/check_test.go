@@ -38,7 +38,7 @@ func TestCheck(t *testing.T) {
 
 	// A file whose entry went but whose object stayed is leaked.
 	lost := write(d, "lost", "recover me")
-	oid, err := fs.RemoveKeep(ctx, d, "lost")
+	oid, err := fs.RemoveKeep(ctx, d, "lost", lost.OID())
 	require.NoError(t, err)
 	rep, err = fs.Check(ctx, dfs.CheckOptions{})
 	require.NoError(t, err)
@@ -62,7 +62,7 @@ func TestCheck(t *testing.T) {
 
 	// Another leak, removed this time.
 	gone := write(nil, "gone", "punch me")
-	_, err = fs.RemoveKeep(ctx, nil, "gone")
+	_, err = fs.RemoveKeep(ctx, nil, "gone", gone.OID())
 	require.NoError(t, err)
 	rep, err = fs.Check(ctx, dfs.CheckOptions{Remove: true})
 	require.NoError(t, err)

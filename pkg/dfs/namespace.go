@@ -495,16 +495,18 @@ func isEmpty(ctx context.Context, d *client.Object) (bool, error) {
 // a symlink, or a directory, which must be empty unless force, when its
 // whole tree goes. It returns the removed object's id.
 func (fs *FS) Remove(ctx context.Context, parent *Obj, name string, force bool) (daos.ObjectID, error) {
-	return fs.remove(ctx, parent, name, force, false)
+	return fs.remove(ctx, parent, name, force, nil)
 }
 
 // RemoveKeep unlinks name like Remove but leaves a file's data in place
-// for handles still open on it, as POSIX keeps an unlinked file until its
-// last close: the caller destroys it with Destroy then. (Should the
-// caller die first, the object is left without a name: space, not data,
-// is lost.)
-func (fs *FS) RemoveKeep(ctx context.Context, parent *Obj, name string) (daos.ObjectID, error) {
-	return fs.remove(ctx, parent, name, false, true)
+// when it is object keep, for handles still open on it, as POSIX keeps an
+// unlinked file until its last close: the caller destroys it with Destroy
+// then. (Should the caller die first, the object is left without a name:
+// space, not data, is lost.) A file that is some other object (another
+// client replaced it since the caller looked) goes as with Remove; the
+// removed object's id tells the caller which happened.
+func (fs *FS) RemoveKeep(ctx context.Context, parent *Obj, name string, keep daos.ObjectID) (daos.ObjectID, error) {
+	return fs.remove(ctx, parent, name, false, &keep)
 }
 
 // Destroy removes the data of file o, unlinked with RemoveKeep.
@@ -519,7 +521,9 @@ func (fs *FS) Destroy(ctx context.Context, o *Obj) error {
 	return wrap("destroy", o.name, a.Destroy(ctx))
 }
 
-func (fs *FS) remove(ctx context.Context, parent *Obj, name string, force, keep bool) (daos.ObjectID, error) {
+// remove unlinks; a file that is object *keep (keep non-nil) is left for
+// the caller to destroy.
+func (fs *FS) remove(ctx context.Context, parent *Obj, name string, force bool, keep *daos.ObjectID) (daos.ObjectID, error) {
 	if err := checkName("remove", name); err != nil {
 		return daos.ObjectID{}, err
 	}
@@ -559,7 +563,7 @@ func (fs *FS) remove(ctx context.Context, parent *Obj, name string, force, keep 
 	if err := d.dir.PunchDkeys(ctx, [][]byte{[]byte(name)}, daos.CondPunch); err != nil {
 		return daos.ObjectID{}, wrap("remove", name, err)
 	}
-	if keep && e.Mode&syscall.S_IFMT == syscall.S_IFREG {
+	if keep != nil && *keep == e.OID && e.Mode&syscall.S_IFMT == syscall.S_IFREG {
 		return e.OID, nil
 	}
 	if err := fs.destroy(ctx, e); err != nil {

@@ -20,7 +20,7 @@ func TestRemoveKeepThenDestroy(t *testing.T) {
 	f, err := fs.Open(ctx, nil, "f", fileMode, create, 0, 0, "")
 	require.NoError(t, err)
 	require.NoError(t, fs.Write(ctx, f, [][]byte{[]byte("kept")}, 0))
-	oid, err := fs.RemoveKeep(ctx, nil, "f")
+	oid, err := fs.RemoveKeep(ctx, nil, "f", f.OID())
 	require.NoError(t, err)
 	require.Equal(t, f.OID(), oid)
 	_, err = fs.Lookup(ctx, "/f", rw)
@@ -183,7 +183,7 @@ func TestSetSizeOfDetachedHandle(t *testing.T) {
 	f, err := fs.Open(ctx, nil, "f", fileMode, create, 0, 0, "")
 	require.NoError(t, err)
 	require.NoError(t, fs.Write(ctx, f, [][]byte{[]byte("0123456789")}, 0))
-	_, err = fs.RemoveKeep(ctx, nil, "f")
+	_, err = fs.RemoveKeep(ctx, nil, "f", f.OID())
 	require.NoError(t, err)
 
 	st, err := fs.SetAttr(ctx, f, &dfs.Stat{Size: 4}, dfs.SetSize)
@@ -278,4 +278,31 @@ func TestAttrOfProps(t *testing.T) {
 	require.Zero(t, a.ChunkSize)
 	require.Equal(t, placement.Name2ID("SX"), a.FileOClass)
 	require.Zero(t, a.DirOClass)
+}
+
+// RemoveKeep keeps only the object its caller holds open: a name another
+// client gave to a new file meanwhile is removed with its file, and the
+// caller's file, living under another name, is untouched.
+func TestRemoveKeepOfStaleView(t *testing.T) {
+	ctx := context.Background()
+	fs, _, _ := mounted(t)
+	x, err := fs.Open(ctx, nil, "x", fileMode, create, 0, 0, "")
+	require.NoError(t, err)
+	require.NoError(t, fs.Write(ctx, x, [][]byte{[]byte("x data")}, 0))
+	_, err = fs.Move(ctx, nil, "x", nil, "elsewhere")
+	require.NoError(t, err)
+	y, err := fs.Open(ctx, nil, "x", fileMode, create, 0, 0, "")
+	require.NoError(t, err)
+	require.NoError(t, fs.Write(ctx, y, [][]byte{[]byte("y data")}, 0))
+
+	oid, err := fs.RemoveKeep(ctx, nil, "x", x.OID())
+	require.NoError(t, err)
+	require.Equal(t, y.OID(), oid, "the object removed was y")
+	buf := make([]byte, 16)
+	n, err := fs.Read(ctx, y, [][]byte{buf}, 0)
+	require.NoError(t, err)
+	require.Zero(t, n, "y, not kept, went with its name")
+	n, err = fs.Read(ctx, x, [][]byte{buf}, 0)
+	require.NoError(t, err)
+	require.Equal(t, "x data", string(buf[:n]))
 }

@@ -779,8 +779,10 @@ func (n *node) Unlink(ctx context.Context, name string) syscall.Errno {
 	ctx = settle(ctx)
 	if ch := n.GetChild(name); ch != nil {
 		if c := ch.Operations().(*node); c.opens.Load() > 0 {
-			// Marked only once the name is gone (see Rename).
-			if _, err := n.fsys.dfs.RemoveKeep(ctx, n.handle(), name); err != nil {
+			// Marked only once the name is gone, and only if the name
+			// was still this file's (see Rename).
+			removed, err := n.fsys.dfs.RemoveKeep(ctx, n.handle(), name, c.handle().OID())
+			if err != nil || removed != c.handle().OID() {
 				return n.fsys.errno("unlink "+name, err)
 			}
 			c.unlinked.Store(true)
