@@ -37,9 +37,12 @@ import (
 const BuildTagsEnv = "DAOS_GO_BUILD_TAGS"
 
 // Build builds daos_server, daos_engine, dmg, daos_agent, daos and
-// daos_perf into dir.
-func Build(ctx context.Context, dir string) error {
-	out, err := exec.CommandContext(ctx, "go", "build", "-tags", os.Getenv(BuildTagsEnv), "-o", dir+"/",
+// daos_perf into dir, with the tags BuildTagsEnv names.
+func Build(ctx context.Context, dir string) error { return BuildTags(ctx, dir, os.Getenv(BuildTagsEnv)) }
+
+// BuildTags is Build with the given tags.
+func BuildTags(ctx context.Context, dir, tags string) error {
+	out, err := exec.CommandContext(ctx, "go", "build", "-tags", tags, "-o", dir+"/",
 		"github.com/daos-go/daos/cmd/daos_server", "github.com/daos-go/daos/cmd/daos_engine",
 		"github.com/daos-go/daos/cmd/dmg", "github.com/daos-go/daos/cmd/daos_agent", "github.com/daos-go/daos/cmd/daos",
 		"github.com/daos-go/daos/cmd/daos_perf").CombinedOutput()
@@ -75,6 +78,8 @@ type Server struct {
 	Config string
 	Log    *Buffer
 
+	host int // NetLab host it runs on; -1: this machine's namespace
+
 	mu     sync.Mutex
 	cmd    *exec.Cmd
 	exited chan struct{}
@@ -91,6 +96,10 @@ type Cluster struct {
 	admin      *config.Transport
 	agent      *config.Transport
 	controlYml string
+	// lab, when set, has each server on a host of its own and dmg, the
+	// agent and ClientCommand on host client.
+	lab    *NetLab
+	client int
 }
 
 // New writes the configs of n servers (n odd: all are replicas) under a
@@ -131,7 +140,7 @@ func newCluster(bin string, n int, secure bool, targets int) (*Cluster, error) {
 		replicas = append(replicas, fmt.Sprintf("%s:%d", ip, port))
 	}
 	for i := 0; i < n; i++ {
-		s := &Server{IP: fmt.Sprintf("127.0.0.%d", i+2), Addr: replicas[i], Dir: filepath.Join(dir, fmt.Sprintf("s%d", i)), Log: &Buffer{}}
+		s := &Server{IP: fmt.Sprintf("127.0.0.%d", i+2), Addr: replicas[i], Dir: filepath.Join(dir, fmt.Sprintf("s%d", i)), Log: &Buffer{}, host: -1}
 		s.Config = filepath.Join(s.Dir, "daos_server.yml")
 		if err := os.MkdirAll(filepath.Join(s.Dir, "run"), 0o755); err != nil {
 			c.Close()
@@ -261,7 +270,7 @@ func (c *Cluster) Start(i int, autoFormat bool) error {
 	if autoFormat {
 		args = append(args, "--auto-format")
 	}
-	cmd := exec.Command(filepath.Join(c.Bin, "daos_server"), args...)
+	cmd := c.command(context.Background(), s.host, filepath.Join(c.Bin, "daos_server"), args...)
 	fmt.Fprintf(s.Log, "---- daos_server %s ----\n", strings.Join(args, " "))
 	cmd.Stdout, cmd.Stderr = s.Log, s.Log
 	if err := cmd.Start(); err != nil {
@@ -345,6 +354,22 @@ func (s *Server) FullLog() string {
 	return out
 }
 
+// command runs name with args on NetLab host host, or here when the
+// cluster has no lab or host is -1. `ip netns exec` execs the program in
+// place, so the process is the program's and signals reach it.
+func (c *Cluster) command(ctx context.Context, host int, name string, args ...string) *exec.Cmd {
+	if c.lab == nil || host < 0 {
+		return exec.CommandContext(ctx, name, args...)
+	}
+	return exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", c.lab.Hosts[host], name}, args...)...)
+}
+
+// ClientCommand runs one of the cluster's binaries (bin relative to Bin)
+// where dmg and the agent run.
+func (c *Cluster) ClientCommand(ctx context.Context, bin string, args ...string) *exec.Cmd {
+	return c.command(ctx, c.client, filepath.Join(c.Bin, bin), args...)
+}
+
 // HostList is every server's address, for dmg -l.
 func (c *Cluster) HostList() string {
 	var l []string
@@ -363,7 +388,7 @@ func (c *Cluster) Dmg(ctx context.Context, args ...string) (string, error) {
 	if c.admin != nil {
 		full = append([]string{"-o", c.controlYml, "-l", c.HostList()}, args...)
 	}
-	cmd := exec.CommandContext(ctx, filepath.Join(c.Bin, "dmg"), full...)
+	cmd := c.command(ctx, c.client, filepath.Join(c.Bin, "dmg"), full...)
 	var stderr Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -562,7 +587,7 @@ func (c *Cluster) StartAgent(ctx context.Context) (*Agent, error) {
 		return nil, err
 	}
 	a := &Agent{Socket: filepath.Join(dir, "daos_agent.sock"), Log: &Buffer{}, exited: make(chan struct{})}
-	a.cmd = exec.Command(filepath.Join(c.Bin, "daos_agent"), "-o", cfgPath, "start")
+	a.cmd = c.command(context.Background(), c.client, filepath.Join(c.Bin, "daos_agent"), "-o", cfgPath, "start")
 	a.cmd.Stdout, a.cmd.Stderr = a.Log, a.Log
 	if err := a.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start daos_agent: %w", err)

@@ -221,7 +221,7 @@ func (a *Agent) getAttachInfo(ctx context.Context, body []byte) ([]byte, error) 
 		resp.Sys = a.cfg.Name
 	}
 	hint := resp.ClientNetHint
-	ifaces := a.localFabric(ctx, hint.Provider)
+	ifaces := reaching(a.localFabric(ctx, hint.Provider), engineAddrs(resp.RankUris))
 	iface, domain := req.Interface, req.Domain
 	numa := a.clientNUMA(ctx)
 	if iface == "" {

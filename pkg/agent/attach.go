@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,6 +21,7 @@ import (
 	"github.com/daos-go/daos/pkg/control/ctlclient"
 	"github.com/daos-go/daos/pkg/control/mgmtpb"
 	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/fabric"
 	"github.com/daos-go/daos/pkg/hardware"
 )
 
@@ -146,6 +149,65 @@ type fabricIface struct {
 	numa   int
 	iface  string
 	domain string
+	// From a scan (nil from fabric_ifaces): the interface's networks,
+	// and whether it is a loopback one.
+	nets     []netip.Prefix
+	loopback bool
+}
+
+// reaching narrows scanned interfaces to those a client can reach the
+// engines at addrs through: the interfaces on the engines' networks, or
+// else every interface but loopback ones, unless the engines are on
+// loopback themselves. A client handed lo on a cluster of other hosts
+// could reach none of them. Interfaces from fabric_ifaces (the admin's
+// choice), and any set the rule would empty, are kept as they are.
+func reaching(ifaces []fabricIface, addrs []netip.Addr) []fabricIface {
+	if len(addrs) == 0 {
+		return ifaces
+	}
+	for _, f := range ifaces {
+		if f.nets == nil && !f.loopback {
+			return ifaces // configured, not scanned
+		}
+	}
+	var on, notLoop []fabricIface
+	engLoop := true
+	for _, a := range addrs {
+		engLoop = engLoop && a.IsLoopback()
+	}
+	for _, f := range ifaces {
+		if slices.ContainsFunc(f.nets, func(p netip.Prefix) bool {
+			return slices.ContainsFunc(addrs, p.Contains)
+		}) {
+			on = append(on, f)
+		}
+		if !f.loopback || engLoop {
+			notLoop = append(notLoop, f)
+		}
+	}
+	switch {
+	case len(on) > 0:
+		return on
+	case len(notLoop) > 0:
+		return notLoop
+	}
+	return ifaces
+}
+
+// engineAddrs are the IP addresses of the ranks' URIs (none for providers
+// whose addresses are not IP).
+func engineAddrs(uris []*mgmtpb.GetAttachInfoResp_RankUri) []netip.Addr {
+	var out []netip.Addr
+	for _, u := range uris {
+		uri, err := fabric.ParseURI(u.GetUri())
+		if err != nil {
+			continue
+		}
+		if ap, err := uri.AddrPort(); err == nil && !slices.Contains(out, ap.Addr().Unmap()) {
+			out = append(out, ap.Addr().Unmap())
+		}
+	}
+	return out
 }
 
 // localFabric lists this node's interfaces for provider: fabric_ifaces
@@ -182,8 +244,17 @@ func (a *Agent) localFabric(ctx context.Context, provider string) []fabricIface 
 	fabric := append([]hardware.FabricInterface(nil), scan.Fabric...)
 	sort.SliceStable(fabric, func(i, j int) bool { return fabric[i].Priority < fabric[j].Priority })
 	rdma := make(map[string]string)
+	nets := make(map[string][]netip.Prefix)
+	loop := make(map[string]bool)
 	for _, ni := range scan.Interfaces {
 		rdma[ni.Name] = ni.RDMADevice
+		loop[ni.Name] = ni.Class == "loopback"
+		nets[ni.Name] = []netip.Prefix{}
+		for _, a := range ni.Addrs {
+			if p, err := netip.ParsePrefix(a); err == nil {
+				nets[ni.Name] = append(nets[ni.Name], p.Masked())
+			}
+		}
 	}
 	var out []fabricIface
 	seen := make(map[string]bool)
@@ -197,7 +268,7 @@ func (a *Agent) localFabric(ctx context.Context, provider string) []fabricIface 
 		if dom == "" {
 			dom = f.Device
 		}
-		out = append(out, fabricIface{numa: f.NUMANode, iface: f.Device, domain: dom})
+		out = append(out, fabricIface{numa: f.NUMANode, iface: f.Device, domain: dom, nets: nets[f.Device], loopback: loop[f.Device]})
 	}
 	if len(out) == 0 && len(fabric) > 0 {
 		a.deps.Logger.Warn("the network scan found interfaces, but exclude_fabric_ifaces/include_fabric_ifaces leave none",

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"sync"
@@ -466,4 +467,36 @@ func TestAttachInfoFabricIfaceFilters(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestReachingPrefersTheEnginesNetworks(t *testing.T) {
+	pfx := func(s string) []netip.Prefix { return []netip.Prefix{netip.MustParsePrefix(s)} }
+	eth1 := fabricIface{iface: "eth1", nets: pfx("10.233.0.0/24")}
+	ib0 := fabricIface{iface: "ib0", nets: pfx("10.9.0.0/16")}
+	lo := fabricIface{iface: "lo", nets: pfx("127.0.0.0/8"), loopback: true}
+	scanned := []fabricIface{lo, ib0, eth1}
+	names := func(fs []fabricIface) []string {
+		var out []string
+		for _, f := range fs {
+			out = append(out, f.iface)
+		}
+		return out
+	}
+	addrs := func(ss ...string) []netip.Addr {
+		var out []netip.Addr
+		for _, s := range ss {
+			out = append(out, netip.MustParseAddr(s))
+		}
+		return out
+	}
+	require.Equal(t, []string{"eth1"}, names(reaching(scanned, addrs("10.233.0.1", "10.233.0.2"))), "on the engines' network")
+	require.Equal(t, []string{"lo"}, names(reaching(scanned, addrs("127.0.0.1"))), "engines on loopback")
+	require.Equal(t, []string{"ib0", "eth1"}, names(reaching(scanned, addrs("192.0.2.7"))), "routed: anything but loopback")
+	require.Equal(t, []string{"lo"}, names(reaching([]fabricIface{lo}, addrs("192.0.2.7"))), "nothing better")
+	require.Equal(t, names(scanned), names(reaching(scanned, nil)), "engines without IP addresses")
+	configured := []fabricIface{{iface: "lo"}, {iface: "eth1"}}
+	require.Equal(t, []string{"lo", "eth1"}, names(reaching(configured, addrs("10.233.0.1"))), "fabric_ifaces stand")
+
+	uris := []*mgmtpb.GetAttachInfoResp_RankUri{{Uri: "ofi+tcp://10.233.0.1:31416"}, {Uri: "tcp://10.233.0.1:31417"}, {Uri: "garbage"}}
+	require.Equal(t, addrs("10.233.0.1"), engineAddrs(uris))
 }
