@@ -38,7 +38,9 @@ const BuildTagsEnv = "DAOS_GO_BUILD_TAGS"
 
 // Build builds daos_server, daos_engine, dmg, daos_agent, daos and
 // daos_perf into dir, with the tags BuildTagsEnv names.
-func Build(ctx context.Context, dir string) error { return BuildTags(ctx, dir, os.Getenv(BuildTagsEnv)) }
+func Build(ctx context.Context, dir string) error {
+	return BuildTags(ctx, dir, os.Getenv(BuildTagsEnv))
+}
 
 // BuildTags is Build with the given tags.
 func BuildTags(ctx context.Context, dir, tags string) error {
