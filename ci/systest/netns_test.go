@@ -149,4 +149,72 @@ func testMultiHost(t *testing.T, tags string) {
 			t.Fatalf("%s after the round trip: %d bytes (want %d), %v", name, len(got), len(b), err)
 		}
 	}
+
+	// Host 2 drops off the network (its link goes down: no resets, only
+	// silence). The others report its rank lost; once the link is back,
+	// its engine, removed from the group, restarts and joins again.
+	lost := rankAt(q.Response.Members, c.Servers[2].Addr)
+	if out, err := exec.Command("ip", "-n", lab.Hosts[2], "link", "set", LabIface, "down").CombinedOutput(); err != nil {
+		t.Fatalf("link down: %v: %s", err, out)
+	}
+	start := time.Now()
+	wctx, wcancel := context.WithTimeout(ctx, 90*time.Second)
+	_, err = c.WaitMembers(wctx, func(ms []Member) bool {
+		m := rankOfMember(ms, lost)
+		return m != nil && (m.State == "unresponsive" || m.State == "excluded")
+	})
+	wcancel()
+	if err != nil {
+		t.Fatalf("rank %d on the cut-off host was not reported lost: %v\n%s", lost, err, c.Logs())
+	}
+	t.Logf("rank %d reported lost %v after its host's link went down", lost, time.Since(start).Round(time.Millisecond))
+	if out, err := exec.Command("ip", "-n", lab.Hosts[2], "link", "set", LabIface, "up").CombinedOutput(); err != nil {
+		t.Fatalf("link up: %v: %s", err, out)
+	}
+	start = time.Now()
+	wctx, wcancel = context.WithTimeout(ctx, 90*time.Second)
+	_, err = c.WaitMembers(wctx, AllIn(3, "joined"))
+	wcancel()
+	if err != nil {
+		t.Fatalf("rank %d did not join again after its link came back: %v\n%s", lost, err, c.Logs())
+	}
+	t.Logf("rank %d joined again %v after its link came back", lost, time.Since(start).Round(time.Millisecond))
+	// And the data is whole: read back once more, retrying while the
+	// pool learns of the rank's return.
+	again := filepath.Join(t.TempDir(), "again")
+	for try := 0; ; try++ {
+		cctx, ccancel := context.WithTimeout(ctx, time.Minute)
+		cmd := c.ClientCommand(cctx, "daos", "filesystem", "copy", "--src", "daos://lab/fs/tree", "--dst", again)
+		cmd.Env = append(os.Environ(), "DAOS_AGENT_DRPC_DIR="+filepath.Dir(a.Socket))
+		out, err := cmd.CombinedOutput()
+		ccancel()
+		if err == nil {
+			break
+		}
+		if try == 30 {
+			t.Fatalf("read back after the partition healed: %v\n%s\n%s", err, out, c.Logs())
+		}
+		os.RemoveAll(again)
+		time.Sleep(time.Second)
+	}
+	for name, b := range want {
+		got, err := os.ReadFile(filepath.Join(again, name))
+		if err != nil || !bytes.Equal(got, b) {
+			t.Fatalf("%s after the partition: %d bytes (want %d), %v", name, len(got), len(b), err)
+		}
+	}
+}
+
+// rankAt is the rank of the member at control address addr.
+func rankAt(ms []struct {
+	Rank      uint32 `json:"rank"`
+	Addr      string `json:"addr"`
+	FabricURI string `json:"fabric_uri"`
+}, addr string) uint32 {
+	for _, m := range ms {
+		if m.Addr == addr {
+			return m.Rank
+		}
+	}
+	return ^uint32(0)
 }
