@@ -508,7 +508,7 @@ func (s *session) SendEager(ctx context.Context, msg []byte, handles []fabric.Bu
 	s.ctrlLock.unlock()
 	if err != nil {
 		release()
-		s.fail(s.lost(err))
+		s.writeFailed(err)
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("send to %s: %w", s.remote, fabric.ContextError(ctx.Err()))
 		}

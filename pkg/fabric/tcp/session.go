@@ -251,13 +251,35 @@ func (s *session) Send(ctx context.Context, msg []byte) error {
 	s.ctrlLock.unlock()
 	if err != nil {
 		// Part of a frame may have gone out: the stream is unusable.
-		s.fail(s.lost(err))
+		s.writeFailed(err)
 		if ctx.Err() != nil {
 			return fmt.Errorf("send to %s: %w", s.remote, fabric.ContextError(ctx.Err()))
 		}
 		return s.why("send to", errSessionDone)
 	}
 	return nil
+}
+
+// byeGrace is how long a failed write waits for the reader to find the
+// peer's goodbye (see writeFailed).
+const byeGrace = 200 * time.Millisecond
+
+// writeFailed ends the session after a failed write on the control
+// connection. A peer that refused something of ours said why before it
+// hung up (ctrlByeTooLarge, say), and its goodbye may sit unread in front
+// of the reset that broke the write: the reader is given a moment to find
+// it, so that the session ends with the peer's reason rather than as a
+// lost peer (which callers would retry, the refused message with them).
+func (s *session) writeFailed(err error) {
+	if errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) {
+		t := time.NewTimer(byeGrace)
+		select {
+		case <-s.done:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+	s.fail(s.lost(err))
 }
 
 // Unanswered counts a delivered message that gets no reply (see
