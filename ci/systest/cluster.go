@@ -372,8 +372,12 @@ func (c *Cluster) ClientCommand(ctx context.Context, bin string, args ...string)
 	return c.command(ctx, c.client, filepath.Join(c.Bin, bin), args...)
 }
 
-// HostList is every server's address, for dmg -l.
+// HostList is every server's address, for dmg -l: on a NetLab, their
+// names in hostlist syntax (host[0-2]), the port left to default.
 func (c *Cluster) HostList() string {
+	if c.lab != nil {
+		return fmt.Sprintf("host[0-%d]", len(c.Servers)-1)
+	}
 	var l []string
 	for _, s := range c.Servers {
 		l = append(l, s.Addr)
@@ -575,8 +579,12 @@ func (c *Cluster) StartAgent(ctx context.Context) (*Agent, error) {
 		return nil, err
 	}
 	var aps []string
-	for _, s := range c.Servers {
-		aps = append(aps, s.Addr)
+	for i, s := range c.Servers {
+		if c.lab != nil {
+			aps = append(aps, c.lab.Names[i])
+		} else {
+			aps = append(aps, s.Addr)
+		}
 	}
 	transport := "transport_config:\n  allow_insecure: true\n"
 	if c.agent != nil {

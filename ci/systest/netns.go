@@ -25,6 +25,11 @@ var ErrNoNetLab = errors.New("network namespaces need root and iproute2's ip")
 type NetLab struct {
 	Hosts []string // namespace names
 	IPs   []string // each host's address on LabIface
+	// Names are the hosts' names (host0, host1, ...), which every host
+	// resolves through an /etc/hosts of its own (`ip netns exec` mounts
+	// /etc/netns/NAMESPACE/hosts over /etc/hosts), as a cluster's nodes
+	// know each other by name.
+	Names []string
 	names []string // every namespace made, bridge included
 }
 
@@ -63,6 +68,22 @@ func NewNetLab(n int) (*NetLab, error) {
 			return nil, fmt.Errorf("ip %s: %v: %s", strings.Join(s, " "), err, out)
 		}
 	}
+	hosts := "127.0.0.1 localhost\n::1 localhost\n"
+	for i, ip := range l.IPs {
+		l.Names = append(l.Names, fmt.Sprintf("host%d", i))
+		hosts += fmt.Sprintf("%s %s\n", ip, l.Names[i])
+	}
+	for _, ns := range l.Hosts {
+		dir := filepath.Join("/etc/netns", ns)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			l.Close()
+			return nil, err
+		}
+		if err := os.WriteFile(filepath.Join(dir, "hosts"), []byte(hosts), 0o644); err != nil {
+			l.Close()
+			return nil, err
+		}
+	}
 	return l, nil
 }
 
@@ -70,6 +91,7 @@ func NewNetLab(n int) (*NetLab, error) {
 func (l *NetLab) Close() {
 	for _, ns := range l.names {
 		_ = exec.Command("ip", "netns", "del", ns).Run()
+		_ = os.RemoveAll(filepath.Join("/etc/netns", ns))
 	}
 }
 
@@ -80,8 +102,9 @@ const LabPort = 10001
 // NewMultiHost writes the configs of n servers on hosts 0..n-1 of lab (n
 // odd: all are replicas), with engines of targets targets on LabIface,
 // the same config on every host but for its directories and fault
-// domain, as on a real cluster; dmg and the agent run on host n. The
-// servers run insecure.
+// domain, as on a real cluster, where the replicas are named by host
+// name; dmg and the agent run on host n and name the servers so too (dmg
+// in hostlist syntax). The servers run insecure.
 func NewMultiHost(bin string, lab *NetLab, n, targets int) (*Cluster, error) {
 	if len(lab.Hosts) < n+1 {
 		return nil, fmt.Errorf("%d servers and a client need %d hosts, the lab has %d", n, n+1, len(lab.Hosts))
@@ -91,9 +114,10 @@ func NewMultiHost(bin string, lab *NetLab, n, targets int) (*Cluster, error) {
 		return nil, err
 	}
 	c := &Cluster{Bin: bin, Dir: dir, Port: LabPort, lab: lab, client: n}
-	var replicas []string
+	var replicas, names []string
 	for i := 0; i < n; i++ {
 		replicas = append(replicas, fmt.Sprintf("%s:%d", lab.IPs[i], LabPort))
+		names = append(names, lab.Names[i]) // by name, the port left to default
 	}
 	for i := 0; i < n; i++ {
 		s := &Server{IP: lab.IPs[i], Addr: replicas[i], Dir: filepath.Join(dir, fmt.Sprintf("s%d", i)), Log: &Buffer{}, host: i}
@@ -102,7 +126,7 @@ func NewMultiHost(bin string, lab *NetLab, n, targets int) (*Cluster, error) {
 			c.Close()
 			return nil, err
 		}
-		cfg := fmt.Sprintf(labServerConfig, LabPort, quoteList(replicas), s.Dir, targets, engineProcs(n), LabIface, fmt.Sprintf("/rack0/host%d", i))
+		cfg := fmt.Sprintf(labServerConfig, LabPort, quoteList(names), s.Dir, targets, engineProcs(n), LabIface, fmt.Sprintf("/rack0/host%d", i))
 		if err := os.WriteFile(s.Config, []byte(cfg), 0o644); err != nil {
 			c.Close()
 			return nil, err

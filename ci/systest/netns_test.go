@@ -18,8 +18,9 @@ import (
 
 // TestMultiHostCluster runs three servers and a client on hosts of their
 // own (network namespaces joined by a bridge), each with the same
-// daos_server.yml naming interface eth1 and no address of its own, as on
-// a real cluster: the ranks join at their hosts' addresses, the engines
+// daos_server.yml naming interface eth1, no address of its own and the
+// replicas by host name, as on a real cluster (dmg and the agent name the
+// servers so too): the ranks join at their hosts' addresses, the engines
 // serve on eth1's, and data written from the client host through the
 // agent and read back crosses the hosts' links.
 //
