@@ -202,13 +202,14 @@ func pickProvider(net *hardware.NetworkScan, ifaces map[int]string, opts Options
 	best := map[string]int{} // provider -> worst priority over ifaces
 	count := map[string]int{}
 	for _, f := range net.Fabric {
-		if skip(f.Provider) {
+		p := configProvider(f.Provider)
+		if skip(p) {
 			continue
 		}
 		for _, name := range ifaces {
 			if f.Device == name {
-				count[f.Provider]++
-				best[f.Provider] = max(best[f.Provider], f.Priority)
+				count[p]++
+				best[p] = max(best[p], f.Priority)
 			}
 		}
 	}
@@ -225,6 +226,15 @@ func pickProvider(net *hardware.NetworkScan, ifaces map[int]string, opts Options
 		return "", fmt.Errorf("generate config: no fabric provider serves all of the chosen interfaces %v: give one with --net-provider", sortedValues(ifaces))
 	}
 	return choice, nil
+}
+
+// configProvider is how a config names a scanned provider: daos-go's own
+// TCP transport (scanned as "tcp") serves ofi+tcp where libfabric does not.
+func configProvider(p string) string {
+	if p == "tcp" {
+		return "ofi+tcp"
+	}
+	return p
 }
 
 func skip(p string) bool {

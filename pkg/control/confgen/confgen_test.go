@@ -90,6 +90,22 @@ func TestGenerateEmulated(t *testing.T) {
 	require.Equal(t, &config.Tier{Class: "file", BdevList: []string{"/tmp/daos-bdev0"}, BdevSize: 16}, e.Storage[1])
 }
 
+// Without libfabric the scan finds daos-go's own TCP transport, which a
+// config names ofi+tcp (the engines then serve ofi+tcp with it).
+func TestGeneratePureGoTCP(t *testing.T) {
+	inv := smallHost()
+	inv.Network.Fabric = []hardware.FabricInterface{
+		{Provider: "tcp", Device: "eth0", Priority: 0},
+		{Provider: "tcp", Device: "lo", Priority: 1},
+	}
+	inv.Network.ProviderError = "libfabric support is not built in"
+	cfg, err := Generate(inv, Options{NetClass: NetClassEthernet})
+	require.NoError(t, err)
+	back := reload(t, cfg)
+	require.Equal(t, "ofi+tcp", back.Provider)
+	require.Equal(t, "eth0", back.Engines[0].Interface)
+}
+
 func TestGeneratePMemAndNVMe(t *testing.T) {
 	cfg, err := Generate(bigHost(), Options{MSReplicas: []string{"a", "b", "c:10005"}})
 	require.NoError(t, err)

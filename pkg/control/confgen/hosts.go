@@ -47,8 +47,8 @@ func signature(inv Inventory, opts Options) []aspect {
 		var fabric []string
 		if inv.Network != nil {
 			for _, f := range inv.Network.Fabric {
-				if ifaces[f.Device] && !skip(f.Provider) {
-					fabric = append(fabric, fmt.Sprintf("%s on %s (priority %d)", f.Provider, f.Device, f.Priority))
+				if p := configProvider(f.Provider); ifaces[f.Device] && !skip(p) {
+					fabric = append(fabric, fmt.Sprintf("%s on %s (priority %d)", p, f.Device, f.Priority))
 				}
 			}
 		}
