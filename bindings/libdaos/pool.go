@@ -36,8 +36,11 @@ func poolInfo(ctx context.Context, h uint64, out *C.daos_pool_info_t, pi *poolsv
 	out.pi_nnodes = C.uint32_t(pi.TotalEngines)
 	out.pi_ndisabled = C.uint32_t(pi.DisabledTargets)
 	out.pi_map_ver = C.uint32_t(pi.MapVersion)
-	if len(pi.SvcRanks) > 0 {
-		out.pi_leader = C.uint32_t(pi.SvcRanks[0])
+	switch {
+	case pi.Leader != nil:
+		out.pi_leader = C.uint32_t(*pi.Leader)
+	case len(pi.SvcRanks) > 0:
+		out.pi_leader = C.uint32_t(pi.SvcRanks[0]) // an engine that does not say
 	}
 	out.pi_bits = want
 	out.pi_space.ps_ntargets = C.uint32_t(pi.ActiveTargets)

@@ -118,15 +118,21 @@ func (p *Pool) refresh(ctx context.Context) (*placement.PoolMap, map[uint32]fabr
 }
 
 func (p *Pool) query(ctx context.Context, q poolsvc.Query, out any) error {
+	_, err := p.queryLeader(ctx, q, out)
+	return err
+}
+
+// queryLeader is query that also says which replica led.
+func (p *Pool) queryLeader(ctx context.Context, q poolsvc.Query, out any) (poolhost.Leader, error) {
 	body, _ := json.Marshal(q)
-	res, err := p.c.svc.Query(ctx, poolhost.UUID(p.UUID), p.replicas, body)
+	res, leader, err := p.c.svc.QueryLeader(ctx, poolhost.UUID(p.UUID), p.replicas, body)
 	if err != nil {
-		return err
+		return leader, err
 	}
 	if err := json.Unmarshal(res, out); err != nil {
-		return daos.Errorf(daos.ErrProto, "pool service answer: %v", err)
+		return leader, daos.Errorf(daos.ErrProto, "pool service answer: %v", err)
 	}
-	return nil
+	return leader, nil
 }
 
 func (p *Pool) apply(ctx context.Context, c *poolsvc.Command, out any) error {
@@ -150,8 +156,12 @@ func (p *Pool) apply(ctx context.Context, c *poolsvc.Command, out any) error {
 // Query reports the pool as its service sees it.
 func (p *Pool) Query(ctx context.Context) (*poolsvc.PoolInfo, error) {
 	info := &poolsvc.PoolInfo{}
-	if err := p.query(ctx, poolsvc.Query{What: "info"}, info); err != nil {
+	leader, err := p.queryLeader(ctx, poolsvc.Query{What: "info"}, info)
+	if err != nil {
 		return nil, fmt.Errorf("pool query: %w", err)
+	}
+	if leader.Known {
+		info.Leader = &leader.Rank
 	}
 	return info, nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/daos-go/daos/pkg/engine/poolhost"
 	"github.com/daos-go/daos/pkg/engine/target"
 	"github.com/daos-go/daos/pkg/placement"
+	"github.com/daos-go/daos/pkg/poolsvc"
 )
 
 // PoolInit makes a new pool service's first command from the management
@@ -67,8 +68,15 @@ func (e *Engine) poolCreate(ctx context.Context, body []byte) ([]byte, error) {
 	if err := e.dp.pools.CreatePool(cctx, plan); err != nil {
 		return fail(err)
 	}
-	e.opts.Logger.Info("pool created", "pool", req.Uuid, "ranks", req.Ranks, "svc_ranks", svc)
-	return proto.Marshal(&mgmtpb.PoolCreateResp{SvcLdr: svc[0], SvcReps: svc, TgtRanks: req.Ranks, TierBytes: req.TierBytes})
+	// The reply names the service's leader: the replica that answers a
+	// query (the first one only if that fails; the pool is made).
+	ldr := svc[0]
+	var info poolsvc.PoolInfo
+	if leader, err := e.serviceQueryLeader(cctx, poolhost.UUID(u), svc, poolsvc.Query{What: "info"}, &info); err == nil && leader.Known {
+		ldr = leader.Rank
+	}
+	e.opts.Logger.Info("pool created", "pool", req.Uuid, "ranks", req.Ranks, "svc_ranks", svc, "svc_leader", ldr)
+	return proto.Marshal(&mgmtpb.PoolCreateResp{SvcLdr: ldr, SvcReps: svc, TgtRanks: req.Ranks, TierBytes: req.TierBytes})
 }
 
 // rankDomains reads the management service's fault-domain tree (level,

@@ -37,6 +37,12 @@ func derOf(err error) int32 {
 
 // serviceQuery reads from pool p's service through its replicas.
 func (e *Engine) serviceQuery(ctx context.Context, p poolhost.UUID, svcRanks []uint32, q poolsvc.Query, out any) error {
+	_, err := e.serviceQueryLeader(ctx, p, svcRanks, q, out)
+	return err
+}
+
+// serviceQueryLeader is serviceQuery that also says which replica led.
+func (e *Engine) serviceQueryLeader(ctx context.Context, p poolhost.UUID, svcRanks []uint32, q poolsvc.Query, out any) (poolhost.Leader, error) {
 	uris := e.member.uris()
 	var replicas []string
 	for _, r := range svcRanks {
@@ -45,14 +51,14 @@ func (e *Engine) serviceQuery(ctx context.Context, p poolhost.UUID, svcRanks []u
 		}
 	}
 	body, _ := json.Marshal(q)
-	res, err := (&poolhost.Client{EP: e.dp.ep}).Query(ctx, p, replicas, body)
+	res, leader, err := (&poolhost.Client{EP: e.dp.ep}).QueryLeader(ctx, p, replicas, body)
 	if err != nil {
-		return err
+		return leader, err
 	}
 	if err := json.Unmarshal(res, out); err != nil {
-		return daos.Errorf(daos.ErrProto, "pool service %s answer: %v", q.What, err)
+		return leader, daos.Errorf(daos.ErrProto, "pool service %s answer: %v", q.What, err)
 	}
-	return nil
+	return leader, nil
 }
 
 func (e *Engine) serviceApply(ctx context.Context, p poolhost.UUID, svcRanks []uint32, c *poolsvc.Command) error {
@@ -93,7 +99,8 @@ func (e *Engine) poolQuery(ctx context.Context, body []byte) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, poolOpTimeout)
 	defer cancel()
 	var info poolsvc.PoolInfo
-	if err := e.serviceQuery(ctx, poolhost.UUID(u), req.SvcRanks, poolsvc.Query{What: "info"}, &info); err != nil {
+	leader, err := e.serviceQueryLeader(ctx, poolhost.UUID(u), req.SvcRanks, poolsvc.Query{What: "info"}, &info)
+	if err != nil {
 		return fail(err)
 	}
 	resp := &mgmtpb.PoolQueryResp{
@@ -109,7 +116,11 @@ func (e *Engine) poolQuery(ctx context.Context, body []byte) ([]byte, error) {
 	if info.Rebuild == "busy" {
 		resp.Rebuild.State = mgmtpb.PoolRebuildStatus_BUSY
 	}
-	if len(info.SvcRanks) > 0 {
+	switch {
+	case leader.Known:
+		resp.SvcLdr, resp.Leader = leader.Rank, leader.Rank
+	case len(info.SvcRanks) > 0:
+		// An engine that does not name the leader: the first replica.
 		resp.SvcLdr, resp.Leader = info.SvcRanks[0], info.SvcRanks[0]
 	}
 	resp.EnabledRanks = ranklist.Of(info.EnabledRanks...).String()

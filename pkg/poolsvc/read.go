@@ -21,6 +21,10 @@ type PoolInfo struct {
 	Group      string   `json:"group"`
 	MapVersion uint32   `json:"version"`
 	SvcRanks   []uint32 `json:"svc_reps"`
+	// Leader is the rank of the service replica that answered, which
+	// leads; the caller fills it in (poolhost.Client.QueryLeader), nil
+	// when the answer did not say.
+	Leader *uint32 `json:"svc_ldr,omitempty"`
 	// Target counts: all, usable (UP/UPIN), excluded (DOWN/DOWNOUT),
 	// draining.
 	TotalTargets    int `json:"total_targets"`

@@ -40,7 +40,24 @@ func (c *Client) AdminApply(ctx context.Context, p UUID, replicas []string, cmd 
 // Query reads from pool p's service; reads are retried on any transport
 // failure.
 func (c *Client) Query(ctx context.Context, p UUID, replicas []string, q []byte) ([]byte, error) {
-	return c.call(ctx, OpPoolQuery, p, replicas, q, true)
+	body, _, err := c.QueryLeader(ctx, p, replicas, q)
+	return body, err
+}
+
+// QueryLeader is Query that also returns the rank of the leader that
+// answered, when it said (ok false: an engine that does not say).
+func (c *Client) QueryLeader(ctx context.Context, p UUID, replicas []string, q []byte) (body []byte, leader Leader, err error) {
+	resp, err := c.callResp(ctx, OpPoolQuery, p, replicas, q, true)
+	if err != nil {
+		return nil, Leader{}, err
+	}
+	return resp.Body, Leader{Rank: resp.LeaderRank, Known: resp.LeaderKnown}, nil
+}
+
+// Leader is the rank of a pool service's leader, if Known.
+type Leader struct {
+	Rank  uint32
+	Known bool
 }
 
 // attemptTimeout bounds one attempt, so a replica whose host is gone
@@ -48,6 +65,16 @@ func (c *Client) Query(ctx context.Context, p UUID, replicas []string, q []byte)
 const attemptTimeout = 5 * time.Second
 
 func (c *Client) call(ctx context.Context, op rpc.Opcode, p UUID, replicas []string, body []byte, idempotent bool) ([]byte, error) {
+	resp, err := c.callResp(ctx, op, p, replicas, body, idempotent)
+	if err != nil {
+		return nil, err
+	}
+	return resp.Body, nil
+}
+
+// callResp sends body to the leader of pool p's service among replicas,
+// following redirects, and returns the leader's answer.
+func (c *Client) callResp(ctx context.Context, op rpc.Opcode, p UUID, replicas []string, body []byte, idempotent bool) (*ServiceResp, error) {
 	if len(replicas) == 0 {
 		return nil, daos.Errorf(daos.ErrInval, "pool %x: no service replicas to ask", p[:4])
 	}
@@ -78,7 +105,7 @@ func (c *Client) call(ctx context.Context, op rpc.Opcode, p UUID, replicas []str
 			c.mu.Lock()
 			c.leaders[p] = to
 			c.mu.Unlock()
-			return resp.Body, nil
+			return resp, nil
 		case err == nil && resp.NotHere:
 			// Every replica, asked twice, hosts nothing of it: no such
 			// pool (or not here any more).

@@ -560,7 +560,15 @@ func (h *Host) query(ctx context.Context, _ *rpc.Incoming, req *ServiceReq) (rpc
 	if err != nil {
 		return nil, err
 	}
-	return &ServiceResp{Body: body}, nil
+	// The answer names its leader (this replica), which pool queries
+	// report (svc_ldr, pi_leader).
+	resp := &ServiceResp{Body: body}
+	if addr, id := s.rep.Leader(); addr != "" {
+		if r, err := strconv.ParseUint(id, 10, 32); err == nil {
+			resp.LeaderKnown, resp.LeaderRank, resp.LeaderURI = true, uint32(r), addr
+		}
+	}
+	return resp, nil
 }
 
 // Close stops every replica.

@@ -200,9 +200,15 @@ func TestCreateUseFailoverReopenDestroy(t *testing.T) {
 		require.True(t, time.Now().Before(deadline), "the reopened replica did not catch up (at %d)", c)
 		time.Sleep(20 * time.Millisecond)
 	}
-	out, err = cl2.Query(ctx, pool, replicas, nil)
+	out, ldr, err := cl2.QueryLeader(ctx, pool, replicas, nil)
 	require.NoError(t, err)
 	assert.Equal(t, "15", string(out))
+	// The answer names the replica that leads now (pool query's svc_ldr).
+	require.True(t, ldr.Known)
+	es[ldr.Rank].host.mu.Lock()
+	led := es[ldr.Rank].host.svcs[pool].rep.IsLeader()
+	es[ldr.Rank].host.mu.Unlock()
+	assert.True(t, led, "rank %d answered as leader", ldr.Rank)
 
 	// An unknown pool: every replica says so.
 	_, err = cl2.Query(ctx, UUID{9}, replicas, nil)

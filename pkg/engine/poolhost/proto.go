@@ -121,7 +121,8 @@ func (m *ServiceReq) DecodeRPC(d *rpc.Decoder) error {
 }
 
 // ServiceResp answers it: the result, or, from a replica that does not
-// lead, where the leader is (LeaderKnown false: an election is on).
+// lead, where the leader is (LeaderKnown false: an election is on). A
+// query's result names its leader too.
 type ServiceResp struct {
 	// NotHere: this engine hosts no replica of the pool's service.
 	NotHere     bool
