@@ -76,6 +76,8 @@ func contInfo(out *C.daos_cont_info_t, ci *poolsvc.ContInfo) error {
 	}
 	out.ci_nhandles = C.uint32_t(ci.NumHandles)
 	out.ci_nsnapshots = C.uint32_t(ci.NumSnaps)
+	out.ci_md_otime = C.uint64_t(ci.OpenTime)
+	out.ci_md_mtime = C.uint64_t(ci.CloseModifyTime)
 	for _, s := range ci.Snapshots {
 		if C.daos_epoch_t(s) > out.ci_lsnapshot {
 			out.ci_lsnapshot = C.daos_epoch_t(s)

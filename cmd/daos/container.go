@@ -16,6 +16,7 @@ import (
 	"github.com/daos-go/daos/pkg/control/system"
 	"github.com/daos-go/daos/pkg/daos"
 	"github.com/daos-go/daos/pkg/dfs"
+	"github.com/daos-go/daos/pkg/hlc"
 	"github.com/daos-go/daos/pkg/placement"
 	"github.com/daos-go/daos/pkg/poolsvc"
 	"github.com/daos-go/daos/pkg/pretty"
@@ -34,6 +35,8 @@ type contInfo struct {
 	NumHandles       uint32 `json:"num_handles"`
 	NumSnapshots     uint32 `json:"num_snapshots"`
 	LatestSnapshot   uint64 `json:"latest_snapshot"`
+	OpenTime         uint64 `json:"open_time"`
+	CloseModifyTime  uint64 `json:"close_modify_time"`
 	ObjectClass      string `json:"object_class,omitempty"`
 	DirObjectClass   string `json:"dir_object_class,omitempty"`
 	FileObjectClass  string `json:"file_object_class,omitempty"`
@@ -45,6 +48,7 @@ func newContInfo(pool string, c *poolsvc.ContInfo) *contInfo {
 	ci := &contInfo{PoolUUID: pool, ContainerUUID: c.UUID, ContainerLabel: c.Label,
 		Type: orWord(c.Type, "unknown"), Health: orWord(c.Status, "HEALTHY"),
 		NumHandles: uint32(c.NumHandles), NumSnapshots: uint32(c.NumSnaps),
+		OpenTime: c.OpenTime, CloseModifyTime: c.CloseModifyTime,
 		ObjectClass: c.Props["oclass"], DirObjectClass: c.Props["dir_oclass"], FileObjectClass: c.Props["file_oclass"]}
 	if ci.ContainerLabel == "container_label_not_set" {
 		ci.ContainerLabel = ""
@@ -604,6 +608,14 @@ func contGetPropCommand(g *globals) *cobra.Command {
 	return cmd
 }
 
+// hlcText shows an HLC stamp and the time it stands for.
+func hlcText(stamp uint64) string {
+	if stamp == 0 {
+		return "0x0 (never)"
+	}
+	return fmt.Sprintf("%#x (%s)", stamp, hlc.Time(stamp).UTC().Format(time.DateTime))
+}
+
 // printContInfo prints a container the way daos container query does.
 func printContInfo(w io.Writer, ci *contInfo) error {
 	rows := [][2]string{
@@ -614,6 +626,8 @@ func printContInfo(w io.Writer, ci *contInfo) error {
 		{"Container redundancy factor", strconv.FormatUint(uint64(ci.RedundancyFactor), 10)},
 		{"Health", ci.Health},
 		{"Number of open handles", strconv.FormatUint(uint64(ci.NumHandles), 10)},
+		{"Latest open time", hlcText(ci.OpenTime)},
+		{"Latest close/modify time", hlcText(ci.CloseModifyTime)},
 		{"Number of snapshots", strconv.FormatUint(uint64(ci.NumSnapshots), 10)},
 	}
 	if ci.LatestSnapshot != 0 {

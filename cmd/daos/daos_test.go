@@ -216,7 +216,8 @@ func TestContainerListQueryDestroy(t *testing.T) {
 
 	out, _, code := run(t, f, "container", "query", "tank", "c1")
 	for _, want := range []string{"Container UUID", "0d6c7c1e-1111-4222-8333-444455556666", "Container Type", "POSIX",
-		"Container redundancy factor: 2", "Number of open handles     : 1"} {
+		"Container redundancy factor: 2", "Number of open handles     : 1", "Latest open time           : 0x",
+		"Latest close/modify time   : "} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("query: missing %q in\n%s", want, out)
 		}

@@ -91,3 +91,7 @@ func (c *Clock) Last() uint64 { return c.last.Load() }
 
 // Time is the physical time of a stamp.
 func Time(stamp uint64) time.Time { return time.Unix(0, int64(stamp&^logicalMask)) }
+
+// Stamp is the stamp of physical time t with no events counted: what
+// records made at t carry (Time's inverse, to the tick).
+func Stamp(t time.Time) uint64 { return uint64(t.UnixNano()) &^ logicalMask }

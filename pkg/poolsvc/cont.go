@@ -7,6 +7,7 @@ import (
 
 	"github.com/daos-go/daos/pkg/control/system"
 	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/hlc"
 )
 
 // Snap is a snapshot record.
@@ -33,6 +34,10 @@ type contRec struct {
 	// NextOID is the first object id not yet allocated.
 	NextOID uint64    `json:"next_oid"`
 	CTime   time.Time `json:"ctime"`
+	// OTime and MTime are HLC stamps of the latest open and of the
+	// latest close or metadata change (0: none yet).
+	OTime uint64 `json:"otime,omitempty"`
+	MTime uint64 `json:"mtime,omitempty"`
 }
 
 // fill makes the maps a decoded entry may lack.
@@ -101,12 +106,18 @@ type ContInfo struct {
 	// AllocedOID is the highest object id allocated so far (0: none).
 	AllocedOID uint64    `json:"alloced_oid"`
 	CTime      time.Time `json:"ctime"`
+	// OpenTime and CloseModifyTime are HLC stamps: the latest open, and
+	// the latest close or metadata change (DAOS's ci_md_otime and
+	// ci_md_mtime; 0: none yet).
+	OpenTime        uint64 `json:"open_time"`
+	CloseModifyTime uint64 `json:"close_modify_time"`
 }
 
 func (c *contRec) info() *ContInfo {
 	ci := &ContInfo{UUID: c.UUID, Label: c.Props["label"].Str, Owner: c.Owner, Group: c.Group,
 		ACL: slices.Clone(c.ACL), Props: map[string]string{}, NumHandles: len(c.Handles),
-		NumSnaps: len(c.Snaps), AllocedOID: c.NextOID - firstOID, CTime: c.CTime}
+		NumSnaps: len(c.Snaps), AllocedOID: c.NextOID - firstOID, CTime: c.CTime,
+		OpenTime: c.OTime, CloseModifyTime: c.MTime}
 	for _, d := range contProps {
 		if p, ok := c.Props[d.Name]; ok {
 			ci.Props[d.Name] = d.Format(p)
@@ -310,10 +321,14 @@ func (t *txn) contOpen(c *Command) error {
 	return nil
 }
 
-// contClose is idempotent, so retries are harmless.
+// contClose is idempotent, so retries are harmless. A close is the
+// container's latest close/modify time.
 func (t *txn) contClose(h string) {
 	for _, ct := range t.r.Conts {
-		delete(ct.Handles, h)
+		if _, ok := ct.Handles[h]; ok {
+			ct.MTime = hlc.Stamp(t.now)
+			delete(ct.Handles, h)
+		}
 	}
 }
 

@@ -3,8 +3,10 @@ package poolsvc
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/hlc"
 	"github.com/daos-go/daos/pkg/placement"
 )
 
@@ -194,4 +196,46 @@ func TestContPropsRoundTrip(t *testing.T) {
 			t.Errorf("%s: %q parses and prints as %q", name, printed, again)
 		}
 	}
+}
+
+// A container records its latest open and its latest close or metadata
+// change as HLC stamps of the commands' times (ci_md_otime, ci_md_mtime).
+func TestContainerOpenModifyTimes(t *testing.T) {
+	s := base(t) // c1 opened by base's last two commands, at t0+4s and t0+5s
+	ci, err := s.Container("c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Stamps keep time to the HLC's tick (2^18 ns).
+	tick := func(at time.Time) time.Time { return hlc.Time(hlc.Stamp(at)) }
+	if got, want := hlc.Time(ci.OpenTime), tick(t0.Add(5*time.Second)); !got.Equal(want) || ci.CloseModifyTime != 0 {
+		t.Fatalf("after the opens: open %v (want %v), close/modify %#x (want none)", got, want, ci.CloseModifyTime)
+	}
+	at := func(d time.Duration) time.Time { return t0.Add(time.Hour + d*time.Second) }
+	check := func(what string, open, mod time.Time) {
+		t.Helper()
+		ci, err := s.Container(c1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !hlc.Time(ci.OpenTime).Equal(tick(open)) || !hlc.Time(ci.CloseModifyTime).Equal(tick(mod)) {
+			t.Fatalf("%s: open %v, close/modify %v; want %v, %v", what, hlc.Time(ci.OpenTime), hlc.Time(ci.CloseModifyTime), open, mod)
+		}
+	}
+	open := t0.Add(5 * time.Second)
+	apply(t, s, &Command{Op: OpContSetAttrs, Handle: ch, Attrs: map[string][]byte{"a": []byte("1")}, Time: at(1)})
+	check("set-attr", open, at(1))
+	apply(t, s, &Command{Op: OpSnapCreate, Handle: ch, Epoch: 99, Time: at(2)})
+	check("snapshot", open, at(2))
+	apply(t, s, &Command{Op: OpAllocOIDs, Handle: ch, Num: 10, Time: at(3)})
+	check("object ids are data, not metadata", open, at(2))
+	apply(t, s, &Command{Op: OpContClose, Handle: chRO, Time: at(4)})
+	check("close", open, at(4))
+	apply(t, s, &Command{Op: OpContOpen, PoolHandle: ph, Cont: c1, Handle: chRO, Flags: FlagRO, Time: at(5)})
+	check("open", at(5), at(4))
+	// A refused change changes nothing.
+	if res := s.Apply(&Command{Op: OpContSetProps, Handle: chRO, Props: map[string]string{"label": "x"}, Time: at(6)}); res == nil {
+		t.Fatal("set-prop through a read-only handle succeeded")
+	}
+	check("refused set-prop", at(5), at(4))
 }

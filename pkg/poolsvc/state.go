@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/hlc"
 	"github.com/daos-go/daos/pkg/placement"
 )
 
@@ -138,6 +139,41 @@ type txn struct {
 }
 
 func (t *txn) apply(c *Command) (any, error) {
+	res, err := t.applyOp(c)
+	if err == nil {
+		t.stampCont(c)
+	}
+	return res, err
+}
+
+// contMetaOps change a container's metadata through one of its handles.
+var contMetaOps = map[string]bool{
+	OpContSetProps: true, OpContSetAttrs: true, OpContDelAttrs: true, OpSnapCreate: true, OpSnapDestroy: true,
+	OpContSetOwner: true, OpContACLOverwrite: true, OpContACLUpdate: true, OpContACLDelete: true,
+}
+
+// stampCont records, after a container command succeeded, when the
+// container was last opened or its metadata last changed (DAOS's
+// ci_md_otime and ci_md_mtime; a close counts as a change, see contClose).
+func (t *txn) stampCont(c *Command) {
+	now := hlc.Stamp(t.now)
+	switch {
+	case c.Op == OpContOpen:
+		if ct, err := t.findCont(c.Cont); err == nil {
+			ct.OTime = now
+		}
+	case c.Op == OpContSetOwner && c.Handle == "":
+		if ct, err := t.findCont(c.Cont); err == nil {
+			ct.MTime = now
+		}
+	case contMetaOps[c.Op]:
+		if ct, _, err := t.contByHandle(c.Handle); err == nil {
+			ct.MTime = now
+		}
+	}
+}
+
+func (t *txn) applyOp(c *Command) (any, error) {
 	if c.Op == OpCreate {
 		return nil, t.create(c.Create)
 	}

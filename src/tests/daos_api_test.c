@@ -285,6 +285,8 @@ test_cont(void **state)
 	memset(&info, 0, sizeof(info));
 	assert_int_equal(daos_cont_query(coh, &info, NULL, NULL), 0);
 	assert_memory_equal(info.ci_uuid, uuid, sizeof(uuid_t));
+	/* The open just made is the latest open (an HLC stamp). */
+	assert_true(info.ci_md_otime != 0);
 	/* Disconnecting while a container is open is refused. */
 	assert_int_equal(daos_pool_disconnect(poh, NULL), -DER_BUSY);
 }
