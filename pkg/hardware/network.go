@@ -126,7 +126,11 @@ func (s NetworkScanner) Scan(ctx context.Context, provider string) (*NetworkScan
 	if err := s.addLibfabric(scan, byName, byRDMA, provider, usable); err != nil {
 		return nil, err
 	}
-	if contains(usable, pureTCP) && (normaliseProvider(provider) == "" || provider == pureTCP) {
+	// The pure-Go provider is listed for itself, for every provider, and
+	// for ofi+tcp where libfabric is not built in: daos-go's engines
+	// serve ofi+tcp with it then, so it is what reaches them.
+	servesOFITCP := scan.ProviderError != "" && ofi.LibfabricProvider(provider) == "tcp"
+	if contains(usable, pureTCP) && (normaliseProvider(provider) == "" || provider == pureTCP || servesOFITCP) {
 		prio := 0
 		for _, f := range scan.Fabric {
 			prio = max(prio, f.Priority+1)
