@@ -56,8 +56,29 @@ func testMultiHost(t *testing.T, tags string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	if err := c.StartAll(ctx); err != nil {
-		t.Fatal(err)
+	// As an admin brings a system up: the servers start on unformatted
+	// storage, dmg formats it across the hosts, and the ranks join.
+	for i := range c.Servers {
+		if err := c.Start(i, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for try := 0; ; try++ {
+		out, err := c.Dmg(ctx, "storage", "format")
+		if err == nil {
+			t.Logf("dmg storage format:\n%s", out)
+			break
+		}
+		if try == 40 {
+			t.Fatalf("dmg storage format: %v\n%s\n%s", err, out, c.Logs())
+		}
+		time.Sleep(250 * time.Millisecond) // the servers' control listeners come up
+	}
+	wctx, wcancel := context.WithTimeout(ctx, time.Minute)
+	_, err = c.WaitMembers(wctx, AllIn(3, "joined"))
+	wcancel()
+	if err != nil {
+		t.Fatalf("ranks did not join after the format: %v\n%s", err, c.Logs())
 	}
 
 	out, err := c.Dmg(ctx, "-j", "system", "query", "-v")
@@ -159,7 +180,7 @@ func testMultiHost(t *testing.T, tags string) {
 		t.Fatalf("link down: %v: %s", err, out)
 	}
 	start := time.Now()
-	wctx, wcancel := context.WithTimeout(ctx, 90*time.Second)
+	wctx, wcancel = context.WithTimeout(ctx, 90*time.Second)
 	_, err = c.WaitMembers(wctx, func(ms []Member) bool {
 		m := rankOfMember(ms, lost)
 		return m != nil && (m.State == "unresponsive" || m.State == "excluded")
