@@ -502,7 +502,8 @@ func ByAddr(ms []Member, addr string) *Member {
 	return nil
 }
 
-// Engine is server i's engine 0 as that server reports it.
+// Engine is server i's engine 0 as that server reports it. It calls the
+// server from this process's network namespace: not for NetLab clusters.
 func (c *Cluster) Engine(ctx context.Context, i int) (pid int, joined bool, rank uint32, err error) {
 	creds := insecure.NewCredentials()
 	if c.admin != nil {

@@ -7,10 +7,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -102,9 +104,10 @@ func testMultiHost(t *testing.T, tags string) {
 	}
 	seen := map[string]bool{}
 	for _, m := range q.Response.Members {
+		// A replica joins as its mgmt_svc_replicas entry names it.
 		host := -1
 		for i, s := range c.Servers {
-			if s.Addr == m.Addr {
+			if m.Addr == s.Addr || m.Addr == fmt.Sprintf("%s:%d", lab.Names[i], LabPort) {
 				host = i
 			}
 		}
@@ -175,7 +178,10 @@ func testMultiHost(t *testing.T, tags string) {
 	// Host 2 drops off the network (its link goes down: no resets, only
 	// silence). The others report its rank lost; once the link is back,
 	// its engine, removed from the group, restarts and joins again.
-	lost := rankAt(q.Response.Members, c.Servers[2].Addr)
+	lost, ok := rankAt(q.Response.Members, c.Servers[2].Addr, fmt.Sprintf("%s:%d", lab.Names[2], LabPort))
+	if !ok {
+		t.Fatalf("no member on host 2:\n%s", out)
+	}
 	if out, err := exec.Command("ip", "-n", lab.Hosts[2], "link", "set", LabIface, "down").CombinedOutput(); err != nil {
 		t.Fatalf("link down: %v: %s", err, out)
 	}
@@ -227,16 +233,16 @@ func testMultiHost(t *testing.T, tags string) {
 	}
 }
 
-// rankAt is the rank of the member at control address addr.
+// rankAt is the rank of the member at one of the control addresses addrs.
 func rankAt(ms []struct {
 	Rank      uint32 `json:"rank"`
 	Addr      string `json:"addr"`
 	FabricURI string `json:"fabric_uri"`
-}, addr string) uint32 {
+}, addrs ...string) (uint32, bool) {
 	for _, m := range ms {
-		if m.Addr == addr {
-			return m.Rank
+		if slices.Contains(addrs, m.Addr) {
+			return m.Rank, true
 		}
 	}
-	return ^uint32(0)
+	return 0, false
 }

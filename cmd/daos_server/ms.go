@@ -25,20 +25,8 @@ import (
 // rest of the system knows it by.
 type controlAddr struct {
 	listen  string // what net.Listen binds
-	local   string // how others reach it (host:port), as the replica entry names it
+	local   string // how others reach it (host:port)
 	replica bool   // local is one of mgmt_svc_replicas
-	// member is local with the host resolved to the address matched
-	// (IP:port): what the server joins the system with, so that members
-	// show addresses, as DAOS's do, whatever names the config uses.
-	member string
-}
-
-// memberAddr is the address the server joins with.
-func (ca controlAddr) memberAddr() string {
-	if ca.member != "" {
-		return ca.member
-	}
-	return ca.local
 }
 
 // resolveControlAddr works out the control addresses. control_iface names
@@ -99,7 +87,6 @@ func resolveControlAddr(ctx context.Context, cfg *config.Server) (controlAddr, e
 		for _, ip := range ips {
 			if local[ip.String()] {
 				ca.local, ca.replica = r, true
-				ca.member = net.JoinHostPort(ip.String(), rport)
 				return ca, nil
 			}
 		}

@@ -135,7 +135,7 @@ dmg calls (storage scan and format, network scan, engine query) on port
 				return err
 			}
 			opts := server.Options{Config: cfg, EngineBinary: bin, AutoFormat: autoFormat, Logger: log,
-				EngineOutput: cmd.ErrOrStderr(), MS: plane.client, ControlAddr: addr.memberAddr(),
+				EngineOutput: cmd.ErrOrStderr(), MS: plane.client, ControlAddr: addr.local,
 				Credentials: credentialVerifier(cfg)}
 			if opts.HostFaultDomain, err = faultDomain(cmd.Context(), cfg); err != nil {
 				return fmt.Errorf("start: %w", err)
@@ -194,7 +194,7 @@ dmg calls (storage scan and format, network scan, engine query) on port
 				log.Info("telemetry disabled (telemetry_port is 0)")
 			}
 			log.Info("daos_server starting", "system", cfg.Name, "engines", len(cfg.Engines),
-				"socket", srv.SocketPath(), "grpc", lis.Addr().String(), "control_addr", addr.memberAddr(),
+				"socket", srv.SocketPath(), "grpc", lis.Addr().String(), "control_addr", addr.local,
 				"ms_replica", addr.replica, "insecure", cfg.Transport.AllowInsecure,
 				"pid", os.Getpid())
 			runErr := srv.Run(ctx)
