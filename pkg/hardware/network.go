@@ -127,9 +127,11 @@ func (s NetworkScanner) Scan(ctx context.Context, provider string) (*NetworkScan
 		return nil, err
 	}
 	// The pure-Go provider is listed for itself, for every provider, and
-	// for ofi+tcp where libfabric is not built in: daos-go's engines
-	// serve ofi+tcp with it then, so it is what reaches them.
-	servesOFITCP := scan.ProviderError != "" && ofi.LibfabricProvider(provider) == "tcp"
+	// for ofi+tcp (either spelling) where libfabric cannot serve it (not
+	// built in, or without tcp here): daos-go's engines serve ofi+tcp
+	// with it then, so it is what reaches them.
+	servesOFITCP := (provider == "ofi+tcp" || provider == "ofi+tcp;ofi_rxm") &&
+		!contains(usable, "ofi+tcp") && !contains(usable, "ofi+tcp;ofi_rxm")
 	if contains(usable, pureTCP) && (normaliseProvider(provider) == "" || provider == pureTCP || servesOFITCP) {
 		prio := 0
 		for _, f := range scan.Fabric {

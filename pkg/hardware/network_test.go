@@ -176,10 +176,12 @@ func TestScanListsUsableProvidersOnly(t *testing.T) {
 	require.Equal(t, []string{"tcp"}, scan.Providers)
 	require.Len(t, scan.Fabric, 1)
 	require.Contains(t, scan.ProviderError, "not built in")
-	// ... and serves ofi+tcp, so a scan for that finds it.
-	scan, err = s.Scan(context.Background(), "ofi+tcp")
-	require.NoError(t, err)
-	require.Equal(t, []string{"tcp"}, scan.Providers)
+	// ... and serves ofi+tcp, so a scan for that (either spelling) finds it.
+	for _, p := range []string{"ofi+tcp", "ofi+tcp;ofi_rxm"} {
+		scan, err = s.Scan(context.Background(), p)
+		require.NoError(t, err)
+		require.Equal(t, []string{"tcp"}, scan.Providers, p)
+	}
 	scan, err = s.Scan(context.Background(), "ofi+verbs")
 	require.NoError(t, err)
 	require.Empty(t, scan.Providers)

@@ -2,6 +2,7 @@ package confgen
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -200,18 +201,31 @@ func pickProvider(net *hardware.NetworkScan, ifaces map[int]string, opts Options
 		return "", fmt.Errorf("generate config: fabric providers unknown (%s): give one with --net-provider", why)
 	}
 	best := map[string]int{} // provider -> worst priority over ifaces
-	count := map[string]int{}
+	served := map[string]map[string]bool{}
+	libfabricTCP := slices.ContainsFunc(net.Fabric, func(f hardware.FabricInterface) bool {
+		return strings.HasPrefix(f.Provider, "ofi+tcp")
+	})
 	for _, f := range net.Fabric {
+		if f.Provider == "tcp" && libfabricTCP {
+			continue // ofi+tcp means libfabric's here
+		}
 		p := configProvider(f.Provider)
 		if skip(p) {
 			continue
 		}
 		for _, name := range ifaces {
 			if f.Device == name {
-				count[p]++
+				if served[p] == nil {
+					served[p] = map[string]bool{}
+				}
+				served[p][name] = true
 				best[p] = max(best[p], f.Priority)
 			}
 		}
+	}
+	count := map[string]int{}
+	for p, devs := range served {
+		count[p] = len(devs)
 	}
 	var choice string
 	for p, n := range count {
@@ -229,7 +243,8 @@ func pickProvider(net *hardware.NetworkScan, ifaces map[int]string, opts Options
 }
 
 // configProvider is how a config names a scanned provider: daos-go's own
-// TCP transport (scanned as "tcp") serves ofi+tcp where libfabric does not.
+// TCP transport (scanned as "tcp") serves ofi+tcp where libfabric does not
+// (pickProvider leaves it out where libfabric does).
 func configProvider(p string) string {
 	if p == "tcp" {
 		return "ofi+tcp"

@@ -104,6 +104,15 @@ func TestGeneratePureGoTCP(t *testing.T) {
 	back := reload(t, cfg)
 	require.Equal(t, "ofi+tcp", back.Provider)
 	require.Equal(t, "eth0", back.Engines[0].Interface)
+
+	// Beside libfabric's providers the pure-Go one changes nothing.
+	inv = smallHost()
+	inv.Network.Fabric = append(inv.Network.Fabric,
+		hardware.FabricInterface{Provider: "tcp", Device: "eth0", Priority: 4},
+		hardware.FabricInterface{Provider: "tcp", Device: "lo", Priority: 5})
+	cfg, err = Generate(inv, Options{NetClass: NetClassEthernet})
+	require.NoError(t, err)
+	require.Equal(t, "ofi+tcp;ofi_rxm", reload(t, cfg).Provider)
 }
 
 func TestGeneratePMemAndNVMe(t *testing.T) {
