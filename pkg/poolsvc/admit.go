@@ -36,6 +36,9 @@ func (m *Machine) Admit(b []byte) ([]byte, error) {
 	// contCreate grants only to a creator who could give the container
 	// away anyway (set-owner right after).
 	c.Cred, c.Machine, c.Owner, c.Group = Cred{}, "", "", ""
+	// The service's clock, not the client's, dates what the command
+	// records (handles, snapshots, containers' open and modify times).
+	c.Time = m.now()
 	if c.Op == OpSnapCreate && m.epochs != nil {
 		// Stamped here, on the leader, before the command is logged:
 		// every replica applies the same epoch.

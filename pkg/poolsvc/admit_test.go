@@ -2,6 +2,7 @@ package poolsvc
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -30,6 +31,15 @@ func TestAdmit(t *testing.T) {
 	assert.Equal(t, "h", c.PoolHandle)
 	_, err = m.Admit([]byte("{"))
 	assert.ErrorIs(t, err, daos.ErrProto)
+
+	// The service's clock dates the command, whatever the client said.
+	m.clock = func() time.Time { return t0.Add(time.Hour) }
+	b, _ = (&Command{Op: OpContOpen, PoolHandle: "h", Cont: "c", Handle: "x", Time: t0.Add(-24 * time.Hour)}).Encode()
+	out, err = m.Admit(b)
+	require.NoError(t, err)
+	c, err = DecodeCommand(out)
+	require.NoError(t, err)
+	assert.True(t, c.Time.Equal(t0.Add(time.Hour)), "dated %v", c.Time)
 }
 
 // A snapshot's epoch is moved on to the leader engine's clock when that

@@ -1,5 +1,7 @@
 package poolsvc
 
+import "time"
+
 // Machine adapts a State to rsvc: commands arrive JSON-encoded
 // (Command.Encode).
 type Machine struct {
@@ -7,6 +9,16 @@ type Machine struct {
 	// epochs, when set, is the hosting engine's hybrid logical clock:
 	// Admit stamps snapshots with it (SetEpochSource).
 	epochs func() uint64
+	// clock dates admitted commands; nil means time.Now (tests set it).
+	clock func() time.Time
+}
+
+// now is the time Admit dates a command with, in UTC.
+func (m *Machine) now() time.Time {
+	if m.clock != nil {
+		return m.clock().UTC()
+	}
+	return time.Now().UTC()
 }
 
 // NewMachine makes the state machine of a pool not yet created.
