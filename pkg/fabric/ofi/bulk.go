@@ -263,8 +263,14 @@ func (s *session) transfer(ctx context.Context, what string, write bool, remote 
 		seg := remote.Segments[sp.Seg]
 		rb := ofi.RemoteBuffer{Addr: seg.Addr, Key: seg.Key, Len: seg.Len}
 		off, size := int(loff+sp.Off), int(sp.Len)
+		// A session that ended (between spans, or during a retry's
+		// wait) sends nothing more: its address may leave the address
+		// vector (reapAddrs), its index then naming another peer.
 		var err error
 		for attempt := 0; ; attempt++ {
+			if serr := s.Err(); serr != nil {
+				return fmt.Errorf("%s: %w", what, serr)
+			}
 			if write {
 				err = s.ep.fi.Write(ctx, s.addr, lr.mr, off, size, rb, uint64(sp.SegOff))
 			} else {

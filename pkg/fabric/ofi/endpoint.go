@@ -386,7 +386,9 @@ func (ep *endpoint) heartbeat() {
 			switch {
 			case quiet > dead:
 				s.fail(fmt.Errorf("peer silent for %v: %w", quiet.Round(time.Millisecond), fabric.ErrPeerLost))
-			case !s.acceptor && quiet > ep.drv.pingInterval():
+			case !s.acceptor && quiet > ep.drv.pingInterval() && s.isAcked():
+				// Not before the hello's answer: a ping that overtook
+				// the hello would find no session and be told so.
 				s.ping()
 			}
 		}

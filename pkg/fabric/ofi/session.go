@@ -71,6 +71,16 @@ func (s *session) Err() error {
 func (s *session) heard() { s.lastHeard.Store(time.Now().UnixNano()) }
 func (s *session) acked() { s.readyOnce.Do(func() { close(s.ready) }) }
 
+// isAcked reports whether the peer answered the hello.
+func (s *session) isAcked() bool {
+	select {
+	case <-s.ready:
+		return true
+	default:
+		return false
+	}
+}
+
 // fail ends the session once, with err.
 func (s *session) fail(err error) {
 	s.once.Do(func() {

@@ -508,7 +508,7 @@ func (s *session) SendEager(ctx context.Context, msg []byte, handles []fabric.Bu
 	s.ctrlLock.unlock()
 	if err != nil {
 		release()
-		s.writeFailed(err)
+		s.writeFailed(ctx, err)
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("send to %s: %w", s.remote, fabric.ContextError(ctx.Err()))
 		}

@@ -165,8 +165,24 @@ func (s *session) close(err error) { s.closeWith(ctrlBye, err) }
 
 // closeWith is close with the bye frame of type bye.
 func (s *session) closeWith(bye byte, err error) {
+	// A plain goodbye is skipped when a writer holds the connection; one
+	// with a reason waits a little for it, as the peer needs the reason.
+	held := false
 	select {
 	case s.ctrlLock <- struct{}{}:
+		held = true
+	default:
+	}
+	if !held && bye != ctrlBye {
+		t := time.NewTimer(100 * time.Millisecond)
+		select {
+		case s.ctrlLock <- struct{}{}:
+			held = true
+		case <-t.C:
+		}
+		t.Stop()
+	}
+	if held {
 		var frame [ctrlHeaderLen]byte
 		putCtrlHeader(frame[:], bye, 0)
 		// Frames still queued go first.
@@ -175,7 +191,6 @@ func (s *session) closeWith(bye byte, err error) {
 		_ = s.ctrl.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
 		_, _ = s.ctrl.Write(out)
 		s.ctrlLock.unlock()
-	default:
 	}
 	s.fail(err)
 }
@@ -251,7 +266,7 @@ func (s *session) Send(ctx context.Context, msg []byte) error {
 	s.ctrlLock.unlock()
 	if err != nil {
 		// Part of a frame may have gone out: the stream is unusable.
-		s.writeFailed(err)
+		s.writeFailed(ctx, err)
 		if ctx.Err() != nil {
 			return fmt.Errorf("send to %s: %w", s.remote, fabric.ContextError(ctx.Err()))
 		}
@@ -260,9 +275,11 @@ func (s *session) Send(ctx context.Context, msg []byte) error {
 	return nil
 }
 
-// byeGrace is how long a failed write waits for the reader to find the
-// peer's goodbye (see writeFailed).
-const byeGrace = 200 * time.Millisecond
+// byeGrace bounds how long a failed write waits for the reader to find
+// the peer's goodbye (see writeFailed). The reader ends the session at
+// once on the reset that follows it, so only a reader held up long (a
+// machine under load) makes the writer wait this long.
+const byeGrace = time.Second
 
 // writeFailed ends the session after a failed write on the control
 // connection. A peer that refused something of ours said why before it
@@ -270,12 +287,13 @@ const byeGrace = 200 * time.Millisecond
 // of the reset that broke the write: the reader is given a moment to find
 // it, so that the session ends with the peer's reason rather than as a
 // lost peer (which callers would retry, the refused message with them).
-func (s *session) writeFailed(err error) {
+func (s *session) writeFailed(ctx context.Context, err error) {
 	if errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) {
 		t := time.NewTimer(byeGrace)
 		select {
 		case <-s.done:
 		case <-t.C:
+		case <-ctx.Done():
 		}
 		t.Stop()
 	}
