@@ -504,7 +504,9 @@ func (fs *FS) Remove(ctx context.Context, parent *Obj, name string, force bool) 
 // then. (Should the caller die first, the object is left without a name:
 // space, not data, is lost.) A file that is some other object (another
 // client replaced it since the caller looked) goes as with Remove; the
-// removed object's id tells the caller which happened.
+// removed object's id tells the caller which happened. (The entry is read
+// before it is punched, not in one step: a rename and create by another
+// client in between still escape this check, as they do DAOS's.)
 func (fs *FS) RemoveKeep(ctx context.Context, parent *Obj, name string, keep daos.ObjectID) (daos.ObjectID, error) {
 	return fs.remove(ctx, parent, name, false, &keep)
 }

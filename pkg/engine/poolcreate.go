@@ -72,12 +72,18 @@ func (e *Engine) poolCreate(ctx context.Context, body []byte) ([]byte, error) {
 	// query (the first one only if that fails; the pool is made).
 	ldr := svc[0]
 	var info poolsvc.PoolInfo
-	if leader, err := e.serviceQueryLeader(cctx, poolhost.UUID(u), svc, poolsvc.Query{What: "info"}, &info); err == nil && leader.Known {
+	lctx, lcancel := context.WithTimeout(cctx, leaderLookupTimeout)
+	if leader, err := e.serviceQueryLeader(lctx, poolhost.UUID(u), svc, poolsvc.Query{What: "info"}, &info); err == nil && leader.Known {
 		ldr = leader.Rank
 	}
+	lcancel()
 	e.opts.Logger.Info("pool created", "pool", req.Uuid, "ranks", req.Ranks, "svc_ranks", svc, "svc_leader", ldr)
 	return proto.Marshal(&mgmtpb.PoolCreateResp{SvcLdr: ldr, SvcReps: svc, TgtRanks: req.Ranks, TierBytes: req.TierBytes})
 }
+
+// leaderLookupTimeout bounds the leader query after a pool create: the
+// pool exists by then, and a slow answer must not make it look failed.
+const leaderLookupTimeout = 3 * time.Second
 
 // rankDomains reads the management service's fault-domain tree (level,
 // id, children per domain, breadth first, then the ranks) into each
