@@ -100,12 +100,13 @@ func (l *NetLab) Close() {
 const LabPort = 10001
 
 // NewMultiHost writes the configs of n servers on hosts 0..n-1 of lab (n
-// odd: all are replicas), with engines of targets targets on LabIface,
-// the same config on every host but for its directories and fault
-// domain, as on a real cluster, where the replicas are named by host
-// name; dmg and the agent run on host n and name the servers so too (dmg
-// in hostlist syntax). The servers run insecure.
-func NewMultiHost(bin string, lab *NetLab, n, targets int) (*Cluster, error) {
+// odd: all are replicas), each with engines engines of targets targets on
+// LabIface (ports 31416, 32416, ...), the same config on every host but
+// for its directories and fault domain, as on a real cluster, where the
+// replicas are named by host name; dmg and the agent run on host n and
+// name the servers so too (dmg in hostlist syntax). The servers run
+// insecure.
+func NewMultiHost(bin string, lab *NetLab, n, engines, targets int) (*Cluster, error) {
 	if len(lab.Hosts) < n+1 {
 		return nil, fmt.Errorf("%d servers and a client need %d hosts, the lab has %d", n, n+1, len(lab.Hosts))
 	}
@@ -126,7 +127,10 @@ func NewMultiHost(bin string, lab *NetLab, n, targets int) (*Cluster, error) {
 			c.Close()
 			return nil, err
 		}
-		cfg := fmt.Sprintf(labServerConfig, LabPort, quoteList(names), s.Dir, targets, engineProcs(n), LabIface, fmt.Sprintf("/rack0/host%d", i))
+		cfg := fmt.Sprintf(labServerConfig, LabPort, quoteList(names), s.Dir, fmt.Sprintf("/rack0/host%d", i))
+		for e := 0; e < engines; e++ {
+			cfg += fmt.Sprintf(labEngineConfig, targets, engineProcs(n*engines), LabIface, LabFabricPort+1000*e, s.Dir, e)
+		}
 		if err := os.WriteFile(s.Config, []byte(cfg), 0o644); err != nil {
 			c.Close()
 			return nil, err
@@ -136,8 +140,12 @@ func NewMultiHost(bin string, lab *NetLab, n, targets int) (*Cluster, error) {
 	return c, nil
 }
 
-// labServerConfig is serverConfig without per-host addresses: the control
-// listener on every interface, the engine on the host's LabIface.
+// LabFabricPort is engine 0's fabric port; engine e's is 1000*e more.
+const LabFabricPort = 31416
+
+// labServerConfig is serverConfig without per-host addresses (the
+// control listener on every interface); labEngineConfig is one engine
+// on the host's LabIface, appended per engine.
 const labServerConfig = `name: daos_server
 port: %d
 mgmt_svc_replicas: %s
@@ -145,20 +153,22 @@ provider: ofi+tcp
 socket_dir: %[3]s/run
 telemetry_port: 0
 engine_auto_restart_min_delay: 0
-engines:
-- targets: %[4]d
-  nr_xs_helpers: 0
-  env_vars: [GOMAXPROCS=%[5]d]
-  fabric_iface: %[6]s
-  fabric_iface_port: 31416
-  storage:
-  - class: ram
-    scm_mount: %[3]s/scm
-    scm_size: 4
-  - class: file
-    bdev_list: [%[3]s/bdev0]
-    bdev_size: 8
-fault_path: %[7]s
+fault_path: %[4]s
 transport_config:
   allow_insecure: true
+engines:
+`
+
+const labEngineConfig = `- targets: %d
+  nr_xs_helpers: 0
+  env_vars: [GOMAXPROCS=%d]
+  fabric_iface: %s
+  fabric_iface_port: %d
+  storage:
+  - class: ram
+    scm_mount: %[5]s/scm%[6]d
+    scm_size: 4
+  - class: file
+    bdev_list: [%[5]s/bdev%[6]d]
+    bdev_size: 8
 `

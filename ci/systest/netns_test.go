@@ -38,7 +38,12 @@ func TestMultiHostCluster(t *testing.T) {
 	})
 }
 
-func testMultiHost(t *testing.T, tags string) {
+// startLab brings up servers on three lab hosts, each with engines
+// engines of targets targets, built with tags, as an admin does: the
+// servers start on unformatted storage, dmg formats it across the hosts,
+// and the ranks join. The lab and cluster go when the test ends.
+func startLab(ctx context.Context, t *testing.T, tags string, engines, targets int) (*NetLab, *Cluster) {
+	t.Helper()
 	lab, err := NewNetLab(4)
 	if errors.Is(err, ErrNoNetLab) {
 		t.Skipf("skipped: %v", err)
@@ -47,41 +52,52 @@ func testMultiHost(t *testing.T, tags string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(lab.Close)
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
 	bin := t.TempDir()
 	if err := BuildTags(ctx, bin, tags); err != nil {
 		t.Fatal(err)
 	}
-	c, err := NewMultiHost(bin, lab, 3, 2)
+	c, err := NewMultiHost(bin, lab, 3, engines, targets)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	// As an admin brings a system up: the servers start on unformatted
-	// storage, dmg formats it across the hosts, and the ranks join.
 	for i := range c.Servers {
 		if err := c.Start(i, false); err != nil {
 			t.Fatal(err)
 		}
 	}
+	// Once every server answers (their control listeners take a moment
+	// to come up), one format: a retried format would find the engines
+	// of the hosts the first one reached running.
 	for try := 0; ; try++ {
-		out, err := c.Dmg(ctx, "storage", "format")
+		out, err := c.Dmg(ctx, "storage", "scan")
 		if err == nil {
-			t.Logf("dmg storage format:\n%s", out)
 			break
 		}
 		if try == 40 {
-			t.Fatalf("dmg storage format: %v\n%s\n%s", err, out, c.Logs())
+			t.Fatalf("dmg storage scan: %v\n%s\n%s", err, out, c.Logs())
 		}
-		time.Sleep(250 * time.Millisecond) // the servers' control listeners come up
+		time.Sleep(250 * time.Millisecond)
 	}
+	out, err := c.Dmg(ctx, "storage", "format")
+	if err != nil {
+		t.Fatalf("dmg storage format: %v\n%s\n%s", err, out, c.Logs())
+	}
+	t.Logf("dmg storage format:\n%s", out)
 	wctx, wcancel := context.WithTimeout(ctx, time.Minute)
-	_, err = c.WaitMembers(wctx, AllIn(3, "joined"))
+	_, err = c.WaitMembers(wctx, AllIn(3*engines, "joined"))
 	wcancel()
 	if err != nil {
 		t.Fatalf("ranks did not join after the format: %v\n%s", err, c.Logs())
 	}
+	return lab, c
+}
+
+func testMultiHost(t *testing.T, tags string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	lab, c := startLab(ctx, t, tags, 1, 2)
+	var err error
 
 	out, err := c.Dmg(ctx, "-j", "system", "query", "-v")
 	if err != nil {
@@ -186,7 +202,7 @@ func testMultiHost(t *testing.T, tags string) {
 		t.Fatalf("link down: %v: %s", err, out)
 	}
 	start := time.Now()
-	wctx, wcancel = context.WithTimeout(ctx, 90*time.Second)
+	wctx, wcancel := context.WithTimeout(ctx, 90*time.Second)
 	_, err = c.WaitMembers(wctx, func(ms []Member) bool {
 		m := rankOfMember(ms, lost)
 		return m != nil && (m.State == "unresponsive" || m.State == "excluded")
@@ -245,4 +261,125 @@ func rankAt(ms []struct {
 		}
 	}
 	return 0, false
+}
+
+// TestTwoEnginesPerHost runs three lab hosts with two engines each on one
+// interface (ports 31416 and 32416), as DAOS nodes usually run one engine
+// per socket: six ranks join, two per host; a pool spans them and data
+// crosses them; a server stopped and started again brings both its ranks
+// back under their old numbers.
+func TestTwoEnginesPerHost(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	lab, c := startLab(ctx, t, "", 2, 1)
+
+	members, err := c.Query(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.Dmg(ctx, "-j", "system", "query", "-v")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var q struct {
+		Response struct {
+			Members []struct {
+				Rank      uint32 `json:"rank"`
+				Addr      string `json:"addr"`
+				FabricURI string `json:"fabric_uri"`
+			} `json:"members"`
+		} `json:"response"`
+	}
+	if err := json.Unmarshal([]byte(out), &q); err != nil {
+		t.Fatalf("system query: %v\n%s", err, out)
+	}
+	uris := map[string]bool{}
+	ranksOf := map[string][]uint32{}
+	for _, m := range q.Response.Members {
+		uris[m.FabricURI] = true
+		ranksOf[m.Addr] = append(ranksOf[m.Addr], m.Rank)
+	}
+	for i := range c.Servers {
+		for e := 0; e < 2; e++ {
+			want := fmt.Sprintf("tcp://%s:%d", lab.IPs[i], LabFabricPort+1000*e)
+			if !uris[want] {
+				t.Fatalf("no engine serves at %s:\n%s", want, out)
+			}
+		}
+		if addr := fmt.Sprintf("%s:%d", lab.Names[i], LabPort); len(ranksOf[addr]) != 2 {
+			t.Fatalf("host %s has ranks %v, want two:\n%s", addr, ranksOf[addr], out)
+		}
+	}
+	t.Logf("ranks by host: %v", ranksOf)
+
+	createPool(ctx, t, c, "-s", "256MiB", "-n", "1GiB", "lab")
+	actx, acancel := context.WithTimeout(ctx, 20*time.Second)
+	defer acancel()
+	a, err := c.StartAgent(actx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Stop()
+	daos := func(args ...string) {
+		t.Helper()
+		cctx, ccancel := context.WithTimeout(ctx, time.Minute)
+		defer ccancel()
+		cmd := c.ClientCommand(cctx, "daos", args...)
+		cmd.Env = append(os.Environ(), "DAOS_AGENT_DRPC_DIR="+filepath.Dir(a.Socket))
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("daos %s: %v\n%s\n%s", strings.Join(args, " "), err, out, c.Logs())
+		}
+	}
+	daos("container", "create", "lab", "fs", "--type", "POSIX")
+	src := filepath.Join(t.TempDir(), "big")
+	data := make([]byte, 9<<20+7)
+	for i := range data {
+		data[i] = byte(rand.IntN(256))
+	}
+	if err := os.WriteFile(src, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	daos("filesystem", "copy", "--src", src, "--dst", "daos://lab/fs")
+	back := filepath.Join(t.TempDir(), "big")
+	daos("filesystem", "copy", "--src", "daos://lab/fs/big", "--dst", back)
+	if got, err := os.ReadFile(back); err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("after the round trip: %d bytes (want %d), %v", len(got), len(data), err)
+	}
+
+	// Server 1 stops (both engines with it) and starts again.
+	host1 := fmt.Sprintf("%s:%d", lab.Names[1], LabPort)
+	c.Stop(1)
+	wctx, wcancel := context.WithTimeout(ctx, time.Minute)
+	_, err = c.WaitMembers(wctx, func(ms []Member) bool {
+		down := 0
+		for _, m := range ms {
+			if m.Addr == host1 && m.State != "joined" {
+				down++
+			}
+		}
+		return down == 2
+	})
+	wcancel()
+	if err != nil {
+		t.Fatalf("host1's two ranks were not reported down: %v\n%s", err, c.Logs())
+	}
+	if err := c.Start(1, false); err != nil {
+		t.Fatal(err)
+	}
+	wctx, wcancel = context.WithTimeout(ctx, time.Minute)
+	after, err := c.WaitMembers(wctx, AllIn(6, "joined"))
+	wcancel()
+	if err != nil {
+		t.Fatalf("host1's ranks did not join again: %v\n%s", err, c.Logs())
+	}
+	for _, m := range members {
+		if a := rankOfMember(after, m.Rank); a == nil || a.Addr != m.Addr {
+			t.Fatalf("rank %d was on %s, is now %+v", m.Rank, m.Addr, a)
+		}
+	}
+	back2 := filepath.Join(t.TempDir(), "big")
+	daos("filesystem", "copy", "--src", "daos://lab/fs/big", "--dst", back2)
+	if got, err := os.ReadFile(back2); err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("after the restart: %d bytes (want %d), %v", len(got), len(data), err)
+	}
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -68,7 +69,13 @@ func (e *Engine) connect(ctx context.Context, _ *rpc.Incoming, req *poolhost.Con
 	if err != nil {
 		return nil, fmt.Errorf("pool connect: pool map: %w", err)
 	}
-	uris := e.member.uris()
+	// The client learns every rank's URI here: wait, briefly, for a group
+	// map that has them all (this engine may have only just joined).
+	ranks := slices.Clone(find.Svcreps)
+	for _, ri := range pm.Ranks() {
+		ranks = append(ranks, ri.Rank)
+	}
+	uris := e.member.urisFor(ctx, ranks)
 	resp := &poolhost.ConnectResp{Pool: p, Map: mr.Map}
 	for _, r := range find.Svcreps {
 		resp.SvcRanks = append(resp.SvcRanks, poolhost.Member{Rank: r, URI: uris[r]})

@@ -138,12 +138,5 @@ func (e *Engine) poolServiceURIs(ctx context.Context, p poolhost.UUID) ([]string
 	if err != nil {
 		return nil, err
 	}
-	uris := e.member.uris()
-	var out []string
-	for _, r := range ranks {
-		if u, ok := uris[r]; ok {
-			out = append(out, u)
-		}
-	}
-	return out, nil
+	return e.member.replicaURIs(ctx, ranks), nil
 }

@@ -3,7 +3,9 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -28,6 +30,56 @@ type membership struct {
 	// onKey receives the system's peer key of each join (the fabric
 	// endpoint proves it to other engines); nil: nobody needs it.
 	onKey func(key []byte) error
+	// changed, when set, is closed by the next group update (urisFor
+	// waits on it).
+	changed chan struct{}
+}
+
+// groupWait bounds how long urisFor waits for the group map to name the
+// ranks it is asked for.
+const groupWait = 5 * time.Second
+
+// urisFor is the group map once it names every rank of ranks, waiting for
+// group updates up to groupWait (or ctx): an engine just (re)joined
+// serves requests before its server's first group update reaches it, and
+// those that need other ranks' URIs (a pool's service replicas) must not
+// fail for that. After the wait it returns what it has.
+func (m *membership) urisFor(ctx context.Context, ranks []uint32) map[uint32]string {
+	t := time.NewTimer(groupWait)
+	defer t.Stop()
+	for {
+		m.mu.Lock()
+		missing := slices.ContainsFunc(ranks, func(r uint32) bool { _, ok := m.group[r]; return !ok })
+		if !missing {
+			m.mu.Unlock()
+			return m.uris()
+		}
+		if m.changed == nil {
+			m.changed = make(chan struct{})
+		}
+		ch := m.changed
+		m.mu.Unlock()
+		select {
+		case <-ch:
+		case <-t.C:
+			return m.uris()
+		case <-ctx.Done():
+			return m.uris()
+		}
+	}
+}
+
+// replicaURIs is the URIs of ranks, in their order, as urisFor finds them
+// (ranks still unknown after the wait are left out).
+func (m *membership) replicaURIs(ctx context.Context, ranks []uint32) []string {
+	uris := m.urisFor(ctx, ranks)
+	out := make([]string, 0, len(ranks))
+	for _, r := range ranks {
+		if u, ok := uris[r]; ok {
+			out = append(out, u)
+		}
+	}
+	return out
 }
 
 // self is the engine's rank, once set.
@@ -139,6 +191,10 @@ func (m *membership) groupUpdate(_ context.Context, body []byte) ([]byte, error)
 		g[e.Rank] = e.Uri
 	}
 	m.group, m.mapVersion = g, req.MapVersion
+	if m.changed != nil {
+		close(m.changed)
+		m.changed = nil
+	}
 	return status(nil)
 }
 

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -58,4 +59,32 @@ func TestServiceRankChoice(t *testing.T) {
 	assert.Equal(t, []uint32{0}, pickServiceRanks([]uint32{0, 1, 2, 3}, fd, 0))
 	// A tree that cannot be read: each rank its own domain.
 	assert.Equal(t, "/rank5", rankDomains([]uint32{2, 0, 9}, []uint32{5})[5])
+}
+
+// An engine that has just joined may be asked for ranks its group map
+// does not name yet: urisFor waits for the update that names them, and
+// gives up after its bound (or the caller's ctx) with what it has.
+func TestURIsForWaitsForGroupUpdate(t *testing.T) {
+	m := &membership{}
+	assert.Zero(t, call(t, m.groupUpdate, &enginepb.GroupUpdateReq{MapVersion: 1, Engines: []*enginepb.GroupUpdateReq_Engine{
+		{Rank: 0, Uri: "tcp://a"}}}))
+	got := make(chan []string, 1)
+	go func() { got <- m.replicaURIs(context.Background(), []uint32{1, 0}) }()
+	select {
+	case r := <-got:
+		t.Fatalf("answered %v before rank 1 was known", r)
+	case <-time.After(50 * time.Millisecond):
+	}
+	assert.Zero(t, call(t, m.groupUpdate, &enginepb.GroupUpdateReq{MapVersion: 2, Engines: []*enginepb.GroupUpdateReq_Engine{
+		{Rank: 0, Uri: "tcp://a"}, {Rank: 1, Uri: "tcp://b"}}}))
+	select {
+	case r := <-got:
+		assert.Equal(t, []string{"tcp://b", "tcp://a"}, r, "in the ranks' order")
+	case <-time.After(5 * time.Second):
+		t.Fatal("the update did not wake the waiter")
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	assert.Equal(t, []string{"tcp://a"}, m.replicaURIs(ctx, []uint32{0, 9}), "what is known, once the wait ends")
 }

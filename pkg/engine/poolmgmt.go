@@ -79,13 +79,7 @@ func (a *adminCall) query(ctx context.Context, what string, out any) error {
 // apply runs c at the service leader and gives its JSON result.
 func (a *adminCall) apply(ctx context.Context, c *poolsvc.Command) ([]byte, error) {
 	c.Time = time.Now().UTC()
-	uris := a.e.member.uris()
-	var replicas []string
-	for _, r := range a.svc {
-		if u, ok := uris[r]; ok {
-			replicas = append(replicas, u)
-		}
-	}
+	replicas := a.e.member.replicaURIs(ctx, a.svc)
 	body, err := c.Encode()
 	if err != nil {
 		return nil, err

@@ -43,13 +43,7 @@ func (e *Engine) serviceQuery(ctx context.Context, p poolhost.UUID, svcRanks []u
 
 // serviceQueryLeader is serviceQuery that also says which replica led.
 func (e *Engine) serviceQueryLeader(ctx context.Context, p poolhost.UUID, svcRanks []uint32, q poolsvc.Query, out any) (poolhost.Leader, error) {
-	uris := e.member.uris()
-	var replicas []string
-	for _, r := range svcRanks {
-		if u, ok := uris[r]; ok {
-			replicas = append(replicas, u)
-		}
-	}
+	replicas := e.member.replicaURIs(ctx, svcRanks)
 	body, _ := json.Marshal(q)
 	res, leader, err := (&poolhost.Client{EP: e.dp.ep}).QueryLeader(ctx, p, replicas, body)
 	if err != nil {
@@ -62,13 +56,7 @@ func (e *Engine) serviceQueryLeader(ctx context.Context, p poolhost.UUID, svcRan
 }
 
 func (e *Engine) serviceApply(ctx context.Context, p poolhost.UUID, svcRanks []uint32, c *poolsvc.Command) error {
-	uris := e.member.uris()
-	var replicas []string
-	for _, r := range svcRanks {
-		if u, ok := uris[r]; ok {
-			replicas = append(replicas, u)
-		}
-	}
+	replicas := e.member.replicaURIs(ctx, svcRanks)
 	body, err := c.Encode()
 	if err != nil {
 		return err
