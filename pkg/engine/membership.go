@@ -39,18 +39,19 @@ type membership struct {
 // ranks it is asked for.
 const groupWait = 5 * time.Second
 
-// urisFor is the group map once it names every rank of ranks, waiting for
-// group updates up to groupWait (or ctx): an engine just (re)joined
-// serves requests before its server's first group update reaches it, and
-// those that need other ranks' URIs (a pool's service replicas) must not
-// fail for that. After the wait it returns what it has.
+// urisFor is the group map, once it names every rank of ranks or once the
+// engine has had its first group update, waiting for that up to groupWait
+// (or ctx): an engine just (re)started serves requests before its
+// server's first group update reaches it, and those that need other
+// ranks' URIs (a pool's service replicas) must not fail for that. Later,
+// a rank the map lacks is one the system dropped, and nobody waits for it.
 func (m *membership) urisFor(ctx context.Context, ranks []uint32) map[uint32]string {
 	t := time.NewTimer(groupWait)
 	defer t.Stop()
 	for {
 		m.mu.Lock()
 		missing := slices.ContainsFunc(ranks, func(r uint32) bool { _, ok := m.group[r]; return !ok })
-		if !missing {
+		if !missing || m.group != nil {
 			m.mu.Unlock()
 			return m.uris()
 		}
