@@ -99,27 +99,12 @@ func testMultiHost(t *testing.T, tags string) {
 	lab, c := startLab(ctx, t, tags, 1, 2)
 	var err error
 
-	out, err := c.Dmg(ctx, "-j", "system", "query", "-v")
-	if err != nil {
-		t.Fatalf("%v\n%s", err, c.Logs())
-	}
-	var q struct {
-		Response struct {
-			Members []struct {
-				Rank      uint32 `json:"rank"`
-				Addr      string `json:"addr"`
-				FabricURI string `json:"fabric_uri"`
-			} `json:"members"`
-		} `json:"response"`
-	}
-	if err := json.Unmarshal([]byte(out), &q); err != nil {
-		t.Fatalf("system query: %v\n%s", err, out)
-	}
-	if len(q.Response.Members) != 3 {
+	members, out := labMembers(ctx, t, c)
+	if len(members) != 3 {
 		t.Fatalf("members: %s", out)
 	}
 	seen := map[string]bool{}
-	for _, m := range q.Response.Members {
+	for _, m := range members {
 		// A replica joins as its mgmt_svc_replicas entry names it.
 		host := -1
 		for i, s := range c.Servers {
@@ -143,27 +128,8 @@ func testMultiHost(t *testing.T, tags string) {
 	}
 
 	createPool(ctx, t, c, "-s", "256MiB", "-n", "1GiB", "lab")
-	actx, acancel := context.WithTimeout(ctx, 20*time.Second)
-	defer acancel()
-	a, err := c.StartAgent(actx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Stop()
-	daos := func(args ...string) string {
-		t.Helper()
-		cctx, ccancel := context.WithTimeout(ctx, time.Minute)
-		defer ccancel()
-		cmd := c.ClientCommand(cctx, "daos", args...)
-		cmd.Env = append(os.Environ(), "DAOS_AGENT_DRPC_DIR="+filepath.Dir(a.Socket))
-		var o, e bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &o, &e
-		if err := cmd.Run(); err != nil {
-			t.Fatalf("daos %s: %v\n%s%s\nagent:\n%s\n%s", strings.Join(args, " "), err, o.String(), e.String(), a.Log, c.Logs())
-		}
-		return o.String()
-	}
-	daos("container", "create", "lab", "fs", "--type", "POSIX")
+	daos := labClient(ctx, t, c)
+	daos.run("container", "create", "lab", "fs", "--type", "POSIX")
 
 	// A tree of a large file (chunks on every host's targets) and small
 	// ones, copied in from the client host and back out.
@@ -181,9 +147,9 @@ func testMultiHost(t *testing.T, tags string) {
 			t.Fatal(err)
 		}
 	}
-	daos("filesystem", "copy", "--src", src, "--dst", "daos://lab/fs")
+	daos.run("filesystem", "copy", "--src", src, "--dst", "daos://lab/fs")
 	back := filepath.Join(t.TempDir(), "back")
-	daos("filesystem", "copy", "--src", "daos://lab/fs/tree", "--dst", back)
+	daos.run("filesystem", "copy", "--src", "daos://lab/fs/tree", "--dst", back)
 	for name, b := range want {
 		got, err := os.ReadFile(filepath.Join(back, name))
 		if err != nil || !bytes.Equal(got, b) {
@@ -194,7 +160,7 @@ func testMultiHost(t *testing.T, tags string) {
 	// Host 2 drops off the network (its link goes down: no resets, only
 	// silence). The others report its rank lost; once the link is back,
 	// its engine, removed from the group, restarts and joins again.
-	lost, ok := rankAt(q.Response.Members, c.Servers[2].Addr, fmt.Sprintf("%s:%d", lab.Names[2], LabPort))
+	lost, ok := rankAt(members, c.Servers[2].Addr, fmt.Sprintf("%s:%d", lab.Names[2], LabPort))
 	if !ok {
 		t.Fatalf("no member on host 2:\n%s", out)
 	}
@@ -227,11 +193,7 @@ func testMultiHost(t *testing.T, tags string) {
 	// pool learns of the rank's return.
 	again := filepath.Join(t.TempDir(), "again")
 	for try := 0; ; try++ {
-		cctx, ccancel := context.WithTimeout(ctx, time.Minute)
-		cmd := c.ClientCommand(cctx, "daos", "filesystem", "copy", "--src", "daos://lab/fs/tree", "--dst", again)
-		cmd.Env = append(os.Environ(), "DAOS_AGENT_DRPC_DIR="+filepath.Dir(a.Socket))
-		out, err := cmd.CombinedOutput()
-		ccancel()
+		out, err := daos.try("filesystem", "copy", "--src", "daos://lab/fs/tree", "--dst", again)
 		if err == nil {
 			break
 		}
@@ -249,18 +211,84 @@ func testMultiHost(t *testing.T, tags string) {
 	}
 }
 
-// rankAt is the rank of the member at one of the control addresses addrs.
-func rankAt(ms []struct {
+// labMember is a rank as `dmg system query -j -v` reports it, with its
+// fabric URI.
+type labMember struct {
 	Rank      uint32 `json:"rank"`
 	Addr      string `json:"addr"`
 	FabricURI string `json:"fabric_uri"`
-}, addrs ...string) (uint32, bool) {
+}
+
+// labMembers runs `dmg -j system query -v` and returns its members and
+// output.
+func labMembers(ctx context.Context, t *testing.T, c *Cluster) ([]labMember, string) {
+	t.Helper()
+	out, err := c.Dmg(ctx, "-j", "system", "query", "-v")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, c.Logs())
+	}
+	var q struct {
+		Response struct {
+			Members []labMember `json:"members"`
+		} `json:"response"`
+	}
+	if err := json.Unmarshal([]byte(out), &q); err != nil {
+		t.Fatalf("system query: %v\n%s", err, out)
+	}
+	return q.Response.Members, out
+}
+
+// rankAt is the rank of the member at one of the control addresses addrs.
+func rankAt(ms []labMember, addrs ...string) (uint32, bool) {
 	for _, m := range ms {
 		if slices.Contains(addrs, m.Addr) {
 			return m.Rank, true
 		}
 	}
 	return 0, false
+}
+
+// labDaos runs the daos tool on a lab cluster's client host, through an
+// agent there.
+type labDaos struct {
+	t     *testing.T
+	ctx   context.Context
+	c     *Cluster
+	agent *Agent
+}
+
+// labClient starts the agent on the client host (stopped when the test
+// ends).
+func labClient(ctx context.Context, t *testing.T, c *Cluster) *labDaos {
+	t.Helper()
+	actx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	a, err := c.StartAgent(actx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Stop)
+	return &labDaos{t: t, ctx: ctx, c: c, agent: a}
+}
+
+// try runs daos with args and returns its output (both streams).
+func (d *labDaos) try(args ...string) (string, error) {
+	cctx, cancel := context.WithTimeout(d.ctx, time.Minute)
+	defer cancel()
+	cmd := d.c.ClientCommand(cctx, "daos", args...)
+	cmd.Env = append(os.Environ(), "DAOS_AGENT_DRPC_DIR="+filepath.Dir(d.agent.Socket))
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// run is try that fails the test, with the logs, on an error.
+func (d *labDaos) run(args ...string) string {
+	d.t.Helper()
+	out, err := d.try(args...)
+	if err != nil {
+		d.t.Fatalf("daos %s: %v\n%s\nagent:\n%s\n%s", strings.Join(args, " "), err, out, d.agent.Log, d.c.Logs())
+	}
+	return out
 }
 
 // TestTwoEnginesPerHost runs three lab hosts with two engines each on one
@@ -277,25 +305,10 @@ func TestTwoEnginesPerHost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := c.Dmg(ctx, "-j", "system", "query", "-v")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var q struct {
-		Response struct {
-			Members []struct {
-				Rank      uint32 `json:"rank"`
-				Addr      string `json:"addr"`
-				FabricURI string `json:"fabric_uri"`
-			} `json:"members"`
-		} `json:"response"`
-	}
-	if err := json.Unmarshal([]byte(out), &q); err != nil {
-		t.Fatalf("system query: %v\n%s", err, out)
-	}
+	lms, out := labMembers(ctx, t, c)
 	uris := map[string]bool{}
 	ranksOf := map[string][]uint32{}
-	for _, m := range q.Response.Members {
+	for _, m := range lms {
 		uris[m.FabricURI] = true
 		ranksOf[m.Addr] = append(ranksOf[m.Addr], m.Rank)
 	}
@@ -313,24 +326,8 @@ func TestTwoEnginesPerHost(t *testing.T) {
 	t.Logf("ranks by host: %v", ranksOf)
 
 	createPool(ctx, t, c, "-s", "256MiB", "-n", "1GiB", "lab")
-	actx, acancel := context.WithTimeout(ctx, 20*time.Second)
-	defer acancel()
-	a, err := c.StartAgent(actx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Stop()
-	daos := func(args ...string) {
-		t.Helper()
-		cctx, ccancel := context.WithTimeout(ctx, time.Minute)
-		defer ccancel()
-		cmd := c.ClientCommand(cctx, "daos", args...)
-		cmd.Env = append(os.Environ(), "DAOS_AGENT_DRPC_DIR="+filepath.Dir(a.Socket))
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("daos %s: %v\n%s\n%s", strings.Join(args, " "), err, out, c.Logs())
-		}
-	}
-	daos("container", "create", "lab", "fs", "--type", "POSIX")
+	daos := labClient(ctx, t, c)
+	daos.run("container", "create", "lab", "fs", "--type", "POSIX")
 	src := filepath.Join(t.TempDir(), "big")
 	data := make([]byte, 9<<20+7)
 	for i := range data {
@@ -339,9 +336,9 @@ func TestTwoEnginesPerHost(t *testing.T) {
 	if err := os.WriteFile(src, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	daos("filesystem", "copy", "--src", src, "--dst", "daos://lab/fs")
+	daos.run("filesystem", "copy", "--src", src, "--dst", "daos://lab/fs")
 	back := filepath.Join(t.TempDir(), "big")
-	daos("filesystem", "copy", "--src", "daos://lab/fs/big", "--dst", back)
+	daos.run("filesystem", "copy", "--src", "daos://lab/fs/big", "--dst", back)
 	if got, err := os.ReadFile(back); err != nil || !bytes.Equal(got, data) {
 		t.Fatalf("after the round trip: %d bytes (want %d), %v", len(got), len(data), err)
 	}
@@ -378,7 +375,7 @@ func TestTwoEnginesPerHost(t *testing.T) {
 		}
 	}
 	back2 := filepath.Join(t.TempDir(), "big")
-	daos("filesystem", "copy", "--src", "daos://lab/fs/big", "--dst", back2)
+	daos.run("filesystem", "copy", "--src", "daos://lab/fs/big", "--dst", back2)
 	if got, err := os.ReadFile(back2); err != nil || !bytes.Equal(got, data) {
 		t.Fatalf("after the restart: %d bytes (want %d), %v", len(got), len(data), err)
 	}

@@ -147,16 +147,8 @@ func TestMoveKeepThenDestroy(t *testing.T) {
 func TestMoveKeepOfStaleView(t *testing.T) {
 	ctx := context.Background()
 	fs, _, _ := mounted(t)
-	x, err := fs.Open(ctx, nil, "x", fileMode, create, 0, 0, "")
-	require.NoError(t, err)
-	require.NoError(t, fs.Write(ctx, x, [][]byte{[]byte("x data")}, 0))
-	// "Another client": x is renamed away and a new file y takes its name.
-	_, err = fs.Move(ctx, nil, "x", nil, "elsewhere")
-	require.NoError(t, err)
-	y, err := fs.Open(ctx, nil, "x", fileMode, create, 0, 0, "")
-	require.NoError(t, err)
-	require.NoError(t, fs.Write(ctx, y, [][]byte{[]byte("y data")}, 0))
-	_, err = fs.Open(ctx, nil, "src", fileMode, create, 0, 0, "")
+	x, y := staleView(t, fs)
+	_, err := fs.Open(ctx, nil, "src", fileMode, create, 0, 0, "")
 	require.NoError(t, err)
 
 	// This client still thinks "x" names x.
@@ -286,14 +278,7 @@ func TestAttrOfProps(t *testing.T) {
 func TestRemoveKeepOfStaleView(t *testing.T) {
 	ctx := context.Background()
 	fs, _, _ := mounted(t)
-	x, err := fs.Open(ctx, nil, "x", fileMode, create, 0, 0, "")
-	require.NoError(t, err)
-	require.NoError(t, fs.Write(ctx, x, [][]byte{[]byte("x data")}, 0))
-	_, err = fs.Move(ctx, nil, "x", nil, "elsewhere")
-	require.NoError(t, err)
-	y, err := fs.Open(ctx, nil, "x", fileMode, create, 0, 0, "")
-	require.NoError(t, err)
-	require.NoError(t, fs.Write(ctx, y, [][]byte{[]byte("y data")}, 0))
+	x, y := staleView(t, fs)
 
 	oid, err := fs.RemoveKeep(ctx, nil, "x", x.OID())
 	require.NoError(t, err)
@@ -305,4 +290,20 @@ func TestRemoveKeepOfStaleView(t *testing.T) {
 	n, err = fs.Read(ctx, x, [][]byte{buf}, 0)
 	require.NoError(t, err)
 	require.Equal(t, "x data", string(buf[:n]))
+}
+
+// staleView makes file x ("x data"), then does what another client might
+// meanwhile: renames x to "elsewhere" and creates y ("y data") as "x".
+func staleView(t *testing.T, fs *dfs.FS) (x, y *dfs.Obj) {
+	t.Helper()
+	ctx := context.Background()
+	x, err := fs.Open(ctx, nil, "x", fileMode, create, 0, 0, "")
+	require.NoError(t, err)
+	require.NoError(t, fs.Write(ctx, x, [][]byte{[]byte("x data")}, 0))
+	_, err = fs.Move(ctx, nil, "x", nil, "elsewhere")
+	require.NoError(t, err)
+	y, err = fs.Open(ctx, nil, "x", fileMode, create, 0, 0, "")
+	require.NoError(t, err)
+	require.NoError(t, fs.Write(ctx, y, [][]byte{[]byte("y data")}, 0))
+	return x, y
 }
