@@ -297,9 +297,23 @@ func (d *labDaos) run(args ...string) string {
 // crosses them; a server stopped and started again brings both its ranks
 // back under their old numbers.
 func TestTwoEnginesPerHost(t *testing.T) {
+	t.Run("pure-Go", func(t *testing.T) { testTwoEngines(t, "") })
+	t.Run("libfabric", func(t *testing.T) {
+		if err := exec.Command("pkg-config", "--exists", "libfabric").Run(); err != nil {
+			t.Skipf("skipped: libfabric's development files are not installed (pkg-config: %v)", err)
+		}
+		testTwoEngines(t, "ofi")
+	})
+}
+
+func testTwoEngines(t *testing.T, tags string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	lab, c := startLab(ctx, t, "", 2, 1)
+	lab, c := startLab(ctx, t, tags, 2, 1)
+	scheme := "tcp"
+	if tags != "" {
+		scheme = "ofi+tcp"
+	}
 
 	members, err := c.Query(ctx)
 	if err != nil {
@@ -314,7 +328,7 @@ func TestTwoEnginesPerHost(t *testing.T) {
 	}
 	for i := range c.Servers {
 		for e := 0; e < 2; e++ {
-			want := fmt.Sprintf("tcp://%s:%d", lab.IPs[i], LabFabricPort+1000*e)
+			want := fmt.Sprintf("%s://%s:%d", scheme, lab.IPs[i], LabFabricPort+1000*e)
 			if !uris[want] {
 				t.Fatalf("no engine serves at %s:\n%s", want, out)
 			}
