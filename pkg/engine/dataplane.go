@@ -188,7 +188,7 @@ func startDataPlane(ctx context.Context, cfg *enginepb.EngineConfig, log *slog.L
 	}
 	fc := fabric.Config{Provider: cfg.Provider, Interface: cfg.FabricIface, Port: int(cfg.FabricIfacePort)}
 	ep, err := rpc.Listen(ctx, rpc.Config{Fabric: fc, Registry: reg, Logger: log.With(logmask.SubsysKey, "rpc")})
-	if errors.Is(err, fabric.ErrUnavailable) && isOFITCP(cfg.Provider) {
+	if errors.Is(err, fabric.ErrUnavailable) && fabric.IsOFITCP(cfg.Provider) {
 		// Without libfabric, the pure-Go tcp provider is daos-go's
 		// emulation of ofi+tcp (same semantics, same addressing).
 		log.Warn("provider not built in; serving the fabric with daos-go's pure-Go tcp provider instead",
@@ -218,10 +218,6 @@ func (d *dataPlane) hasShard(p poolhost.UUID) bool {
 // handleRevoker is a handle cache closed handles can be dropped from.
 type handleRevoker interface {
 	revoke(pool objproto.UUID, handles []objproto.UUID)
-}
-
-func isOFITCP(p string) bool {
-	return p == "ofi+tcp" || p == "ofi+tcp;ofi_rxm"
 }
 
 func (d *dataPlane) close() error {

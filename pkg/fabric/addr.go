@@ -27,6 +27,11 @@ type Provider struct {
 	Utility string
 }
 
+// IsOFITCP reports whether s is libfabric's tcp in either of DAOS's
+// spellings ("ofi+tcp", "ofi+tcp;ofi_rxm"): the provider daos-go's pure-Go
+// tcp serves in its place where libfabric cannot.
+func IsOFITCP(s string) bool { return s == "ofi+tcp" || s == "ofi+tcp;ofi_rxm" }
+
 // ParseProvider checks a provider string and splits it.
 func ParseProvider(s string) (Provider, error) {
 	if s == "" {

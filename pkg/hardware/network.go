@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/vishvananda/netlink"
 
 	"github.com/daos-go/daos/cgo/ofi"
+	"github.com/daos-go/daos/pkg/fabric"
 	"github.com/daos-go/daos/pkg/fabric/drivers"
 )
 
@@ -130,8 +132,7 @@ func (s NetworkScanner) Scan(ctx context.Context, provider string) (*NetworkScan
 	// for ofi+tcp (either spelling) where libfabric cannot serve it (not
 	// built in, or without tcp here): daos-go's engines serve ofi+tcp
 	// with it then, so it is what reaches them.
-	servesOFITCP := (provider == "ofi+tcp" || provider == "ofi+tcp;ofi_rxm") &&
-		!contains(usable, "ofi+tcp") && !contains(usable, "ofi+tcp;ofi_rxm")
+	servesOFITCP := fabric.IsOFITCP(provider) && !slices.ContainsFunc(usable, fabric.IsOFITCP)
 	if contains(usable, pureTCP) && (normaliseProvider(provider) == "" || provider == pureTCP || servesOFITCP) {
 		prio := 0
 		for _, f := range scan.Fabric {
