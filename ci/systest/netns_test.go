@@ -28,13 +28,17 @@ import (
 //
 // It runs twice: with the pure-Go binaries, and built with libfabric (the
 // engines and clients then speak ofi+tcp;ofi_rxm) where it is installed.
-func TestMultiHostCluster(t *testing.T) {
-	t.Run("pure-Go", func(t *testing.T) { testMultiHost(t, "") })
+func TestMultiHostCluster(t *testing.T) { eachBuild(t, testMultiHost) }
+
+// eachBuild runs fn on pure-Go binaries (tags "") and on binaries built
+// with libfabric (tags "ofi") where its development files are installed.
+func eachBuild(t *testing.T, fn func(t *testing.T, tags string)) {
+	t.Run("pure-Go", func(t *testing.T) { fn(t, "") })
 	t.Run("libfabric", func(t *testing.T) {
 		if err := exec.Command("pkg-config", "--exists", "libfabric").Run(); err != nil {
 			t.Skipf("skipped: libfabric's development files are not installed (pkg-config: %v)", err)
 		}
-		testMultiHost(t, "ofi")
+		fn(t, "ofi")
 	})
 }
 
@@ -296,15 +300,7 @@ func (d *labDaos) run(args ...string) string {
 // per socket: six ranks join, two per host; a pool spans them and data
 // crosses them; a server stopped and started again brings both its ranks
 // back under their old numbers.
-func TestTwoEnginesPerHost(t *testing.T) {
-	t.Run("pure-Go", func(t *testing.T) { testTwoEngines(t, "") })
-	t.Run("libfabric", func(t *testing.T) {
-		if err := exec.Command("pkg-config", "--exists", "libfabric").Run(); err != nil {
-			t.Skipf("skipped: libfabric's development files are not installed (pkg-config: %v)", err)
-		}
-		testTwoEngines(t, "ofi")
-	})
-}
+func TestTwoEnginesPerHost(t *testing.T) { eachBuild(t, testTwoEngines) }
 
 func testTwoEngines(t *testing.T, tags string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
