@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // ErrNotBuilt is returned by every constructor when the package was built
@@ -54,6 +55,10 @@ type Config struct {
 	Service string
 	// Domain restricts the domain (interface or device), e.g. "lo".
 	Domain string
+	// WaitTimeout bounds one wait of the idle progress loop, so that a
+	// provider whose wait object misses an event still makes progress
+	// every so often; zero means 100 ms.
+	WaitTimeout time.Duration
 }
 
 func (c Config) String() string {
