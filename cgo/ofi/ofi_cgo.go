@@ -472,8 +472,13 @@ func (ep *Endpoint) pollWaitFD() {
 // whether blocking is safe: it fails while completions are due.
 func (ep *Endpoint) waitReady() {
 	_ = ep.waitFile.SetReadDeadline(time.Now().Add(ep.waitTimeout))
+	woken := false
 	_ = ep.waitConn.Read(func(uintptr) bool {
-		return ep.stopping.Load() || C.dgo_trywait(ep.e) != 0
+		if woken || ep.stopping.Load() {
+			return true // the poller saw an event: read the CQ
+		}
+		woken = true
+		return C.dgo_trywait(ep.e) != 0
 	})
 }
 
