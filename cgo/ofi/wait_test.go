@@ -62,3 +62,12 @@ func TestSpinOnlyWithCoresToSpare(t *testing.T) {
 	require.Zero(t, spinFor(1))
 	require.Equal(t, spinWindow, spinFor(2))
 }
+
+func TestAssistScalesWithSizeOnlyWithCoresToSpare(t *testing.T) {
+	one := &Endpoint{spin: spinFor(1)}
+	require.Equal(t, assistWindow, one.assistFor(1<<20))
+	many := &Endpoint{spin: spinFor(4)}
+	require.Equal(t, assistWindow, many.assistFor(64))
+	require.Equal(t, time.Duration(1<<20)/2, many.assistFor(1<<20))
+	require.Equal(t, maxAssist, many.assistFor(64<<20))
+}
