@@ -72,7 +72,17 @@ e2e)
 	# The cluster's SCM is RAM, as DAOS's class ram is: its directories go
 	# to /dev/shm when there is one.
 	if [ -d /dev/shm ] && [ -z "${TMPDIR:-}" ]; then export TMPDIR=/dev/shm; fi
-	go run ./ci/e2ebench -mib "${E2E_BENCH_MIB:-1024}" -ops "${E2E_BENCH_OPS:-20000}" -lat "${E2E_BENCH_LAT:-1000}"
+	e2e_args=(-mib "${E2E_BENCH_MIB:-1024}" -ops "${E2E_BENCH_OPS:-20000}" -lat "${E2E_BENCH_LAT:-1000}")
+	# The client speaks the servers' fabric: it is built with their tags.
+	go run -tags "$DAOS_GO_BUILD_TAGS" ./ci/e2ebench "${e2e_args[@]}"
+	# The same over libfabric (ofi+tcp;ofi_rxm), as `scons install` builds
+	# where libfabric is: for the record, its ratios named *_ofi_vs_tcp.
+	# E2E_BENCH_OFI=0 skips it.
+	if [ "${E2E_BENCH_OFI:-1}" != 0 ] && [[ " $DAOS_GO_BUILD_TAGS " != *" ofi "* ]] && pkg-config --exists libfabric 2>/dev/null; then
+		echo
+		echo "== the same with libfabric: servers and client built with -tags \"ofi $DAOS_GO_BUILD_TAGS\" (ofi+tcp;ofi_rxm)"
+		DAOS_GO_BUILD_TAGS="ofi $DAOS_GO_BUILD_TAGS" go run -tags "ofi $DAOS_GO_BUILD_TAGS" ./ci/e2ebench -metric ofi "${e2e_args[@]}"
+	fi
 	;;
 capi)
 	# CAPI_BENCH_GO_EVENTS=1 adds a third side: pkg/client driven through

@@ -29,6 +29,7 @@ func main() {
 	ops := flag.Int("ops", 4000, "operations in the 4 KiB rate tests")
 	lat := flag.Int("lat", 1000, "operations in the 4 KiB latency test")
 	cpuProfile := flag.String("cpuprofile", "", "write the client's CPU profile to this file")
+	metric := flag.String("metric", "", "word put in the ratio names (e2e_1m_write_WORD_vs_tcp), naming the fabric measured")
 	flag.Parse()
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -42,7 +43,7 @@ func main() {
 		defer f.Close()
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(*mib, *ops, *lat); err != nil {
+	if err := run(*mib, *ops, *lat, *metric); err != nil {
 		fmt.Fprintln(os.Stderr, "e2ebench:", err)
 		pprof.StopCPUProfile()
 		os.Exit(1)
@@ -51,7 +52,7 @@ func main() {
 
 const inflight = 16
 
-func run(mib, ops, latOps int) error {
+func run(mib, ops, latOps int, metric string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
 	bin, err := os.MkdirTemp("", "e2ebench")
@@ -206,10 +207,13 @@ func run(mib, ops, latOps int) error {
 	for _, r := range rows {
 		fmt.Printf("%-42s %14.1f %14.1f %8.3f\n", r.name, r.ours, r.base, r.ours/r.base)
 	}
-	fmt.Printf("\nratio e2e_1m_write_vs_tcp %.3f\n", rows[0].ours/rows[0].base)
-	fmt.Printf("ratio e2e_1m_read_vs_tcp %.3f\n", rows[1].ours/rows[1].base)
-	fmt.Printf("ratio e2e_4k_iops_vs_tcp %.3f\n", min(rows[2].ours, rows[3].ours)/rows[2].base)
-	fmt.Printf("ratio e2e_4k_lat_vs_tcp %.3f\n", rows[4].ours/rows[4].base)
+	if metric != "" {
+		metric += "_"
+	}
+	fmt.Printf("\nratio e2e_1m_write_%svs_tcp %.3f\n", metric, rows[0].ours/rows[0].base)
+	fmt.Printf("ratio e2e_1m_read_%svs_tcp %.3f\n", metric, rows[1].ours/rows[1].base)
+	fmt.Printf("ratio e2e_4k_iops_%svs_tcp %.3f\n", metric, min(rows[2].ours, rows[3].ours)/rows[2].base)
+	fmt.Printf("ratio e2e_4k_lat_%svs_tcp %.3f\n", metric, rows[4].ours/rows[4].base)
 	_ = cont.Close(ctx)
 	_ = pool.Disconnect(ctx)
 	return nil
