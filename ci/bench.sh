@@ -9,6 +9,7 @@
 #   ci/bench.sh fabric  RPC round trips and bulk bandwidth (tcp provider) against raw Go TCP
 #   ci/bench.sh control three-server system bring-up and dmg system query times (`time` lines)
 #   ci/bench.sh e2e     client I/O on a three-server cluster against raw loopback TCP
+#                       (then again over libfabric when it is here)
 #   ci/bench.sh capi    the libdaos C API (a C program with events) against pkg/client
 #   ci/bench.sh dfs     DFS and dfuse metadata against tmpfs, DFS 1 MiB bandwidth against raw loopback TCP
 set -euo pipefail
@@ -21,8 +22,8 @@ benchtime=${BENCH_TIME:-300ms}
 # storage_tags prints the Go build tags of the storage and checksum backends
 # scons would choose here (a library pkg-config finds), so that the system
 # benchmarks measure the binaries `scons install` makes. The fabric stays
-# the pure-Go tcp provider the benchmark clients speak (libfabric's figures
-# are ci/bench.sh fabric's). DAOS_GO_BUILD_TAGS, when set, wins (empty: pure
+# the pure-Go tcp provider (libfabric's figures are ci/bench.sh fabric's,
+# and e2e's second run). DAOS_GO_BUILD_TAGS, when set, wins (empty: pure
 # Go).
 storage_tags() {
 	local tags=() pc
