@@ -35,6 +35,8 @@ storage_tags() {
 case "$name" in
 e2e|capi|dfs)
 	export DAOS_GO_BUILD_TAGS="${DAOS_GO_BUILD_TAGS-$(storage_tags)}"
+	# go build takes tags separated by commas or spaces, not both: spaces.
+	DAOS_GO_BUILD_TAGS=${DAOS_GO_BUILD_TAGS//,/ }
 	echo "== servers built with -tags \"$DAOS_GO_BUILD_TAGS\" (the storage backends scons chooses here; DAOS_GO_BUILD_TAGS overrides)"
 	;;
 esac

@@ -71,9 +71,10 @@ static void dgo_ep_close(struct dgo_ep *e)
 	memset(e, 0, sizeof(*e));
 }
 
+enum { DGO_WAIT_NONE, DGO_WAIT_UNSPEC, DGO_WAIT_FD };
+
 // Opens fabric, domain, CQ, AV and endpoint; *step names the failed call.
-// wait picks the CQ's wait object: 2 a file descriptor, 1 the provider's
-// choice, 0 none.
+// wait (DGO_WAIT_*) picks the CQ's wait object.
 static int dgo_ep_open(struct fi_info *info, struct dgo_ep *e, int wait, const char **step)
 {
 	struct fi_cq_attr cq_attr;
@@ -88,7 +89,7 @@ static int dgo_ep_open(struct fi_info *info, struct dgo_ep *e, int wait, const c
 	if ((rc = fi_domain(e->fabric, info, &e->domain, NULL)) != 0) goto fail;
 	memset(&cq_attr, 0, sizeof(cq_attr));
 	cq_attr.format = FI_CQ_FORMAT_TAGGED;
-	cq_attr.wait_obj = wait == 2 ? FI_WAIT_FD : wait ? FI_WAIT_UNSPEC : FI_WAIT_NONE;
+	cq_attr.wait_obj = wait == DGO_WAIT_FD ? FI_WAIT_FD : wait == DGO_WAIT_UNSPEC ? FI_WAIT_UNSPEC : FI_WAIT_NONE;
 	*step = "fi_cq_open";
 	if ((rc = fi_cq_open(e->domain, &cq_attr, &e->cq, NULL)) != 0) goto fail;
 	memset(&av_attr, 0, sizeof(av_attr));
@@ -194,7 +195,6 @@ static const char *dgo_ep_type(enum fi_ep_type t)
 import "C"
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -205,6 +205,8 @@ import (
 	"syscall"
 	"time"
 	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
 // Backend names the implementation compiled in.
@@ -213,15 +215,29 @@ const Backend = "libfabric"
 // cqBatch is how many completions one CQ read takes at most.
 const cqBatch = 64
 
-// defaultWaitTimeout is Config.WaitTimeout's default.
+// defaultWaitTimeout is Config.WaitTimeout's default: rare enough to cost
+// nothing on an idle endpoint, short enough that a missed wake-up is not
+// noticed by a caller with a deadline.
 const defaultWaitTimeout = 100 * time.Millisecond
+
+// waitTimeout is the wait bound cfg asks for: the default when unset or
+// not positive, at least a millisecond (a shorter deadline would make the
+// idle loop spin).
+func waitTimeout(d time.Duration) time.Duration {
+	if d <= 0 {
+		return defaultWaitTimeout
+	}
+	return max(d, time.Millisecond)
+}
 
 // assistWindow is how long a waiting caller polls the CQ itself: about one
 // loopback round trip on tcp;ofi_rxm, so a reply is caught without a
 // hand-off, while a long wait costs at most this much CPU.
 const assistWindow = 100 * time.Microsecond
 
-// maxAssist bounds how long a caller assists a large transfer.
+// maxAssist bounds how long a caller assists a large transfer: 4 MiB at
+// the assumed rate, beyond which the spinning costs more than the
+// wake-ups it saves.
 const maxAssist = 2 * time.Millisecond
 
 // cancelWait bounds how long a cancelled receive waits for the provider to
@@ -356,6 +372,8 @@ type Endpoint struct {
 	// spin is how long the progress loop polls after a completion
 	// (spinFor); zero in a process with a single P.
 	spin time.Duration
+	// parks counts the progress loop's waits in the poller (tests).
+	parks atomic.Int64
 	// addrFormat and addrLen describe the provider's addresses, so that
 	// InsertAddr can refuse a peer's bytes that are not one.
 	addrFormat C.uint32_t
@@ -419,22 +437,23 @@ func Open(cfg Config) (*Endpoint, error) {
 		mrs:         make(map[*MemRegion]struct{}),
 		loopDone:    make(chan struct{}),
 		pollEnd:     make(chan struct{}, 1),
-		waitTimeout: cmp.Or(cfg.WaitTimeout, defaultWaitTimeout),
+		waitTimeout: waitTimeout(cfg.WaitTimeout),
 		spin:        spinFor(runtime.GOMAXPROCS(0)),
 	}
 	var step *C.char
 	// Prefer a CQ with a wait object so the progress loop sleeps when idle,
 	// a file descriptor first; fall back to polling for providers that
 	// have none.
-	rc := C.dgo_ep_open(info, ep.e, 2, &step)
+	// Only a CQ that refused the wait object is tried again without.
+	rc := C.dgo_ep_open(info, ep.e, C.DGO_WAIT_FD, &step)
 	if rc == 0 {
 		ep.pollWaitFD()
-	} else {
-		rc = C.dgo_ep_open(info, ep.e, 1, &step)
+	} else if C.GoString(step) == "fi_cq_open" {
+		rc = C.dgo_ep_open(info, ep.e, C.DGO_WAIT_UNSPEC, &step)
 	}
 	ep.waits = rc == 0
-	if rc != 0 {
-		rc = C.dgo_ep_open(info, ep.e, 0, &step)
+	if rc != 0 && C.GoString(step) == "fi_cq_open" {
+		rc = C.dgo_ep_open(info, ep.e, C.DGO_WAIT_NONE, &step)
 	}
 	if rc != 0 {
 		C.fi_freeinfo(info)
@@ -453,11 +472,11 @@ func (ep *Endpoint) pollWaitFD() {
 	if C.dgo_cq_waitfd(ep.e, &fd) != 0 || fd < 0 {
 		return
 	}
-	dup, err := syscall.Dup(int(fd))
+	// Close-on-exec at once: a child started meanwhile must not inherit it.
+	dup, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
 	if err != nil {
 		return
 	}
-	syscall.CloseOnExec(dup)
 	if err := syscall.SetNonblock(dup, true); err != nil {
 		syscall.Close(dup)
 		return
@@ -470,6 +489,12 @@ func (ep *Endpoint) pollWaitFD() {
 		f.Close() // not pollable after all
 		return
 	}
+	// fi_trywait must answer "block" or "not yet"; a provider without it
+	// (-FI_ENOSYS) would leave the loop spinning on an idle endpoint.
+	if r := C.dgo_trywait(ep.e); r != 0 && r != -C.FI_EAGAIN {
+		f.Close()
+		return
+	}
 	ep.waitFile, ep.waitConn = f, rc
 }
 
@@ -479,13 +504,29 @@ func (ep *Endpoint) pollWaitFD() {
 // whether blocking is safe: it fails while completions are due.
 func (ep *Endpoint) waitReady() {
 	_ = ep.waitFile.SetReadDeadline(time.Now().Add(ep.waitTimeout))
-	woken := false
+	tried := false
 	_ = ep.waitConn.Read(func(uintptr) bool {
-		if woken || ep.stopping.Load() {
+		if tried || ep.stopping.Load() {
 			return true // the poller saw an event: read the CQ
 		}
-		woken = true
-		return C.dgo_trywait(ep.e) != 0
+		tried = true
+		switch r := C.dgo_trywait(ep.e); r {
+		case 0:
+			// Close may have signalled after the check above, and
+			// trywait consumed that signal: look again before parking.
+			if ep.stopping.Load() {
+				return true
+			}
+			ep.parks.Add(1)
+			return false
+		case -C.FI_EAGAIN:
+			return true
+		default:
+			// Not seen at Open (pollWaitFD): block in fi_cq_sread from
+			// now on rather than spin.
+			ep.waitConn = nil
+			return true
+		}
 	})
 }
 
@@ -687,7 +728,9 @@ func (m *MemRegion) slice(what string, off, n int) (unsafe.Pointer, unsafe.Point
 // post registers an op, submits it until the provider accepts it, then
 // waits for its completion or ctx. When ctx ends first it also returns the
 // op, which the provider still holds, so the caller may cancel it.
-func (ep *Endpoint) post(ctx context.Context, what string, m *MemRegion, off, n int,
+// assistBytes sizes the caller's assist (assistFor): the bytes an RMA
+// moves, 0 for messages, whose arrival its size says nothing about.
+func (ep *Endpoint) post(ctx context.Context, what string, m *MemRegion, off, n, assistBytes int,
 	submit func(p, desc, c unsafe.Pointer) C.ssize_t) (result, *op, error) {
 	if m == nil {
 		return result{}, nil, fmt.Errorf("%s: memory region is nil", what)
@@ -696,7 +739,7 @@ func (ep *Endpoint) post(ctx context.Context, what string, m *MemRegion, off, n 
 	if err := ep.submit(ctx, what, o, m, off, n, submit); err != nil {
 		return result{}, nil, err
 	}
-	ep.assist(o, n)
+	ep.assist(o, assistBytes)
 	select {
 	case r := <-o.done:
 		if r.err != nil {
@@ -1024,7 +1067,7 @@ func (ep *Endpoint) failAll(err error) {
 
 // SendTagged sends n bytes at off of a registered region to dest with tag.
 func (ep *Endpoint) SendTagged(ctx context.Context, dest Addr, tag uint64, m *MemRegion, off, n int) error {
-	_, _, err := ep.post(ctx, "fi_tsend", m, off, n, func(p, desc, c unsafe.Pointer) C.ssize_t {
+	_, _, err := ep.post(ctx, "fi_tsend", m, off, n, 0, func(p, desc, c unsafe.Pointer) C.ssize_t {
 		return C.fi_tsend(ep.e.ep, p, C.size_t(n), desc, C.fi_addr_t(dest), C.uint64_t(tag), c)
 	})
 	return err
@@ -1033,7 +1076,7 @@ func (ep *Endpoint) SendTagged(ctx context.Context, dest Addr, tag uint64, m *Me
 // RecvTagged receives one message whose tag matches tag outside the ignore
 // bits, from any peer, into [off, off+n) of a registered region.
 func (ep *Endpoint) RecvTagged(ctx context.Context, tag, ignore uint64, m *MemRegion, off, n int) (TaggedMessage, error) {
-	r, pending, err := ep.post(ctx, "fi_trecv", m, off, n, func(p, desc, c unsafe.Pointer) C.ssize_t {
+	r, pending, err := ep.post(ctx, "fi_trecv", m, off, n, 0, func(p, desc, c unsafe.Pointer) C.ssize_t {
 		return C.fi_trecv(ep.e.ep, p, C.size_t(n), desc, C.FI_ADDR_UNSPEC, C.uint64_t(tag), C.uint64_t(ignore), c)
 	})
 	if pending != nil {
@@ -1122,7 +1165,7 @@ func (ep *Endpoint) rma(ctx context.Context, write C.int, dest Addr, local *MemR
 		return err
 	}
 	raddr := C.uint64_t(remote.Addr + roff)
-	_, _, err := ep.post(ctx, what, local, off, n, func(p, desc, c unsafe.Pointer) C.ssize_t {
+	_, _, err := ep.post(ctx, what, local, off, n, n, func(p, desc, c unsafe.Pointer) C.ssize_t {
 		return C.dgo_rma(ep.e.ep, write, p, C.size_t(n), desc, C.fi_addr_t(dest), raddr, C.uint64_t(remote.Key), c, flags)
 	})
 	return err

@@ -3,6 +3,7 @@
 package ofi
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -14,11 +15,22 @@ import (
 // with a wait timeout of an hour, only the descriptor can. Close must wake
 // it too.
 func TestIdleLoopWakesOnMessage(t *testing.T) {
-	a, _, _, _ := openPair(t)
+	a, err := Open(loopback)
+	if errors.Is(err, ErrNotBuilt) {
+		t.Skip("libfabric not built in")
+	}
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, a.Close()) })
 	cfg := loopback
 	cfg.WaitTimeout = time.Hour
 	b, err := Open(cfg)
 	require.NoError(t, err)
+	bClosed := false
+	t.Cleanup(func() {
+		if !bClosed {
+			b.Close()
+		}
+	})
 	require.NotNil(t, b.waitFile, "tcp;ofi_rxm should offer a wait descriptor")
 	buf, err := AllocBuffer(64)
 	require.NoError(t, err)
@@ -37,8 +49,20 @@ func TestIdleLoopWakesOnMessage(t *testing.T) {
 	require.NoError(t, err)
 	ctx := testCtx(t)
 	send := region(t, a, 64, AccessLocal)
+	// parked waits until b's loop has gone back to the poller since it
+	// had parked after times.
+	parked := func(after int64) int64 {
+		for ctx.Err() == nil {
+			if n := b.parks.Load(); n > after {
+				return n
+			}
+			time.Sleep(time.Millisecond)
+		}
+		t.Fatal("the idle progress loop never parked in the poller")
+		return 0
+	}
+	parks := parked(0)
 	for i := 1; i <= 3; i++ {
-		time.Sleep(20 * time.Millisecond) // b's loop goes back to waiting
 		require.NoError(t, a.SendTagged(ctx, aToB, 9, send, 0, i))
 		select {
 		case n := <-got:
@@ -46,16 +70,25 @@ func TestIdleLoopWakesOnMessage(t *testing.T) {
 		case <-ctx.Done():
 			t.Fatalf("message %d never woke the idle endpoint", i)
 		}
+		parks = parked(parks)
 	}
 	closed := make(chan error, 1)
 	go func() { closed <- b.Close() }()
 	select {
 	case err := <-closed:
+		bClosed = true
 		require.NoError(t, err)
 	case <-time.After(30 * time.Second):
 		t.Fatal("Close did not wake the parked progress loop")
 	}
 	require.NoError(t, buf.Free())
+}
+
+func TestWaitTimeoutBounds(t *testing.T) {
+	require.Equal(t, defaultWaitTimeout, waitTimeout(0))
+	require.Equal(t, defaultWaitTimeout, waitTimeout(-time.Second))
+	require.Equal(t, time.Millisecond, waitTimeout(time.Microsecond))
+	require.Equal(t, time.Hour, waitTimeout(time.Hour))
 }
 
 func TestSpinOnlyWithCoresToSpare(t *testing.T) {

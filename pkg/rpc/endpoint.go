@@ -333,6 +333,11 @@ func (e *Endpoint) roundTrip(ctx context.Context, p fabric.Peer, op Opcode, req,
 		e.callsMu.Unlock()
 		return errEndpointClosed
 	}
+	// Only a lone caller polls for its reply (poller): with more in
+	// flight the poller catches the others' replies too and must hand
+	// them over anyway, while its spinning takes the CPU their goroutines
+	// (and the peer) need.
+	alone := len(e.calls) == 0
 	e.calls[id] = pc
 	e.callsMu.Unlock()
 
@@ -363,7 +368,7 @@ func (e *Endpoint) roundTrip(ctx context.Context, p fabric.Peer, op Opcode, req,
 		if ap.Await(ctx, pc.done) {
 			return e.reply(ctx, pc, resp)
 		}
-	} else if pp, ok := p.(poller); ok && e.alone() {
+	} else if pp, ok := p.(poller); ok && alone {
 		pp.Poll(func() bool { return len(pc.done) > 0 })
 	}
 	select {
@@ -440,16 +445,6 @@ func (e *Endpoint) recycleReply(pc *pending, resp Message) {
 // when ctx or the peer ended first.
 type awaiter interface {
 	Await(ctx context.Context, ready <-chan struct{}) bool
-}
-
-// alone reports whether at most one call of this endpoint waits for its
-// reply. Only a lone caller polls for it: with more in flight the poller
-// catches the others' replies too and must hand them over anyway, while
-// its spinning takes the CPU their goroutines (and the peer) need.
-func (e *Endpoint) alone() bool {
-	e.callsMu.Lock()
-	defer e.callsMu.Unlock()
-	return len(e.calls) <= 1
 }
 
 // poller is a Peer whose caller may drive the provider's progress while
