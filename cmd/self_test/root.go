@@ -16,6 +16,7 @@ import (
 
 	"github.com/daos-go/daos/pkg/cmdutil"
 	"github.com/daos-go/daos/pkg/fabric"
+	"github.com/daos-go/daos/pkg/fabric/drivers"
 	"github.com/daos-go/daos/pkg/rpc"
 	"github.com/daos-go/daos/pkg/rpc/selftest"
 )
@@ -170,7 +171,8 @@ func measure(ctx context.Context, o options) (selftest.Report, error) {
 	if o.compareTCP {
 		plan.RawAddr = o.rawAddr
 	}
-	client, err := rpc.Listen(ctx, rpc.Config{Fabric: fabric.Config{Provider: o.provider, Interface: o.iface}})
+	// The client side is configured as the client library's (pkg/client).
+	client, err := rpc.Listen(ctx, rpc.Config{Fabric: fabric.Config{Provider: o.provider, Interface: o.iface}, Drivers: drivers.Client()})
 	if err != nil {
 		return selftest.Report{}, err
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/daos-go/daos/pkg/daos"
 	"github.com/daos-go/daos/pkg/drpc"
 	"github.com/daos-go/daos/pkg/fabric"
+	"github.com/daos-go/daos/pkg/fabric/drivers"
 	"github.com/daos-go/daos/pkg/rpc"
 )
 
@@ -192,10 +193,10 @@ func listen(ctx context.Context, hint *mgmtpb.ClientNetHint, served string) (*rp
 	if fc.Interface == "" {
 		fc.Interface = "127.0.0.1"
 	}
-	ep, err := rpc.Listen(ctx, rpc.Config{Fabric: fc})
+	ep, err := rpc.Listen(ctx, rpc.Config{Fabric: fc, Drivers: drivers.Client()})
 	if errors.Is(err, fabric.ErrUnavailable) && fc.Provider != "tcp" {
 		fc.Provider = "tcp"
-		ep, err = rpc.Listen(ctx, rpc.Config{Fabric: fc})
+		ep, err = rpc.Listen(ctx, rpc.Config{Fabric: fc, Drivers: drivers.Client()})
 	}
 	return ep, err
 }

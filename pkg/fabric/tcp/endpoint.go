@@ -44,8 +44,8 @@ type Driver struct {
 	// wake-up of a sleeping thread, which costs tens of microseconds on
 	// a loaded or virtual machine (DAOS's clients poll their network
 	// progress the same way). The poller holds a CPU meanwhile, which on
-	// a machine with few cores the peer may need: it pays where the
-	// client has cores to spare, so it is off unless asked for. 0 means
+	// a machine with few cores the peer may need: servers leave it off,
+	// client processes poll ClientReplySpin (drivers.Client). 0 means
 	// ReplySpinEnv's value when it is set, else no polling; negative
 	// never polls.
 	ReplySpin time.Duration
@@ -61,6 +61,12 @@ const (
 
 	// DefaultReplySpin is no polling (see Driver.ReplySpin).
 	DefaultReplySpin = 0
+	// ClientReplySpin is the reply spin of client processes
+	// (drivers.Client): about twice a 4 KiB update's round trip to an
+	// engine here, so that a synchronous caller's reply finds it still
+	// polling (a shorter poll, 40 µs, ended before most replies came and
+	// saved nothing). The ofi provider's callers poll as long.
+	ClientReplySpin = 200 * time.Microsecond
 )
 
 var provider = fabric.Provider{Core: "tcp"}
@@ -158,6 +164,10 @@ type endpoint struct {
 	regMu   sync.RWMutex
 	regions map[uint64]*region
 	nextKey atomic.Uint64
+
+	// awaiting counts the callers in Await on all sessions: only a call
+	// alone in flight on the endpoint polls for its reply.
+	awaiting atomic.Int32
 
 	wg sync.WaitGroup // accept loop, readers, bulk helpers
 }

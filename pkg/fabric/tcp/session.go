@@ -475,7 +475,11 @@ func (s *session) readFrame() bool {
 func (s *session) Await(ctx context.Context, ready <-chan struct{}) bool {
 	s.calls.Add(1)
 	s.awaiting.Add(1)
-	defer s.awaiting.Add(-1)
+	s.ep.awaiting.Add(1)
+	defer func() {
+		s.awaiting.Add(-1)
+		s.ep.awaiting.Add(-1)
+	}()
 	select {
 	case <-ready:
 		return true
@@ -493,9 +497,10 @@ func (s *session) Await(ctx context.Context, ready <-chan struct{}) bool {
 	defer s.rdTok.unlock()
 	// A lone call's reply usually comes within tens of microseconds:
 	// poll for it that long before parking (see Driver.ReplySpin). With
-	// other calls waiting, replies keep the reader busy anyway, and a
-	// poller would only take CPU from the peers doing the work.
-	if d := s.ep.drv.replySpin(); d > 0 && s.awaiting.Load() == 1 {
+	// other calls waiting, on this session or another, replies keep the
+	// readers busy anyway, and a poller would only take CPU from the
+	// peers doing the work.
+	if d := s.ep.drv.replySpin(); d > 0 && s.ep.awaiting.Load() == 1 {
 		s.spin.spin(d)
 		defer s.spin.spin(0)
 	}
