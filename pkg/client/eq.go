@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/fabric"
 	"github.com/daos-go/daos/pkg/gopool"
 )
 
@@ -185,7 +186,9 @@ func (ev *Event) Launch(ctx context.Context, fn func(context.Context) error) err
 		ev.mu.Unlock()
 		return daos.Errorf(daos.ErrBusy, "event launch: event is %s", st)
 	}
-	cctx, cancel := context.WithCancel(ctx)
+	// The completion goes to whoever polls the queue: the operation's
+	// goroutine has nothing to gain from polling for its replies.
+	cctx, cancel := context.WithCancel(fabric.WithoutReplyPoll(ctx))
 	ev.status, ev.err, ev.aborted, ev.cancel = EventRunning, nil, false, cancel
 	done := make(chan struct{})
 	ev.done = done

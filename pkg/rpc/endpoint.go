@@ -368,7 +368,7 @@ func (e *Endpoint) roundTrip(ctx context.Context, p fabric.Peer, op Opcode, req,
 		if ap.Await(ctx, pc.done) {
 			return e.reply(ctx, pc, resp)
 		}
-	} else if pp, ok := p.(poller); ok && alone {
+	} else if pp, ok := p.(poller); ok && alone && fabric.ReplyPollWanted(ctx) {
 		pp.Poll(func() bool { return len(pc.done) > 0 })
 	}
 	select {

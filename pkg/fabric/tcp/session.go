@@ -73,6 +73,7 @@ type session struct {
 
 func newSession(ep *endpoint, id uint64, remote string, ctrl net.Conn) *session {
 	spin := newSpinReader(ctrl)
+	spin.waiters = &ep.awaiting
 	return &session{
 		ep:        ep,
 		id:        id,
@@ -500,7 +501,7 @@ func (s *session) Await(ctx context.Context, ready <-chan struct{}) bool {
 	// other calls waiting, on this session or another, replies keep the
 	// readers busy anyway, and a poller would only take CPU from the
 	// peers doing the work.
-	if d := s.ep.drv.replySpin(); d > 0 && s.ep.awaiting.Load() == 1 {
+	if d := s.ep.drv.replySpin(); d > 0 && s.ep.awaiting.Load() == 1 && fabric.ReplyPollWanted(ctx) {
 		s.spin.spin(d)
 		defer s.spin.spin(0)
 	}

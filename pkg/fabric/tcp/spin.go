@@ -18,6 +18,10 @@ type spinReader struct {
 	c     net.Conn
 	rc    syscall.RawConn // nil: the connection has no descriptor; never spin
 	until atomic.Int64    // UnixNano until which reads spin
+	// waiters, when set, counts the callers waiting for replies on the
+	// whole endpoint: the poll stops as soon as another joins, since
+	// replies then keep the reader busy and the newcomers need the CPU.
+	waiters *atomic.Int32
 
 	// The current read's state, for pollOnce.
 	poll   func(fd uintptr) bool
@@ -48,7 +52,7 @@ func (r *spinReader) spin(d time.Duration) {
 
 func (r *spinReader) spinning() bool {
 	u := r.until.Load()
-	return u != 0 && time.Now().UnixNano() < u
+	return u != 0 && time.Now().UnixNano() < u && (r.waiters == nil || r.waiters.Load() <= 1)
 }
 
 // Read is net.Conn's Read, polling while spinning. Deadlines apply as

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -137,4 +138,21 @@ func TestReplySpinFromEnv(t *testing.T) {
 	t.Setenv(ReplySpinEnv, "soon")
 	_, err := Driver{}.Open(context.Background(), fabric.Config{Provider: "tcp", Interface: "127.0.0.1"}, func(fabric.Peer, []byte) {})
 	require.ErrorContains(t, err, ReplySpinEnv, "a bad value is refused at Open")
+}
+
+// The poll lasts only while its caller is the endpoint's one waiter.
+func TestSpinStopsWhenOthersWait(t *testing.T) {
+	c, _ := connPair(t)
+	var waiters atomic.Int32
+	r := newSpinReader(c)
+	r.waiters = &waiters
+	r.spin(time.Hour)
+	waiters.Store(1)
+	require.True(t, r.spinning())
+	waiters.Store(2)
+	require.False(t, r.spinning(), "another caller waits: stop polling")
+	waiters.Store(1)
+	require.True(t, r.spinning(), "alone again within the window")
+	r.spin(0)
+	require.False(t, r.spinning())
 }
