@@ -14,6 +14,7 @@ import (
 
 	"github.com/daos-go/daos/pkg/client"
 	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/fabric"
 )
 
 // pollAll polls eq until want events came back, checking none comes back
@@ -383,4 +384,22 @@ func TestEQHandoff(t *testing.T) {
 	default:
 		t.Fatal("Destroy returned before the aborted event was handed over")
 	}
+}
+
+// Operations on an event queue never poll for their replies: their
+// completion goes to whoever polls the queue.
+func TestEventOperationsDoNotPollForReplies(t *testing.T) {
+	eq := client.NewEQ()
+	defer eq.Destroy(true)
+	wanted := make(chan bool, 1)
+	ev, err := eq.Launch(context.Background(), func(ctx context.Context) error {
+		wanted <- fabric.ReplyPollWanted(ctx)
+		return nil
+	})
+	require.NoError(t, err)
+	require.False(t, <-wanted)
+	n, err := eq.Poll(context.Background(), false, time.Second, make([]*client.Event, 1))
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	require.NoError(t, ev.Fini())
 }
