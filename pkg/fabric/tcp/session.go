@@ -476,11 +476,14 @@ func (s *session) readFrame() bool {
 func (s *session) Await(ctx context.Context, ready <-chan struct{}) bool {
 	s.calls.Add(1)
 	s.awaiting.Add(1)
-	s.ep.awaiting.Add(1)
-	defer func() {
-		s.awaiting.Add(-1)
-		s.ep.awaiting.Add(-1)
-	}()
+	defer s.awaiting.Add(-1)
+	// The endpoint-wide count only matters where callers poll: servers
+	// leave the shared counter alone.
+	spin := s.ep.drv.replySpin()
+	if spin > 0 {
+		s.ep.awaiting.Add(1)
+		defer s.ep.awaiting.Add(-1)
+	}
 	select {
 	case <-ready:
 		return true
@@ -501,8 +504,8 @@ func (s *session) Await(ctx context.Context, ready <-chan struct{}) bool {
 	// other calls waiting, on this session or another, replies keep the
 	// readers busy anyway, and a poller would only take CPU from the
 	// peers doing the work.
-	if d := s.ep.drv.replySpin(); d > 0 && s.ep.awaiting.Load() == 1 && fabric.ReplyPollWanted(ctx) {
-		s.spin.spin(d)
+	if spin > 0 && s.ep.awaiting.Load() == 1 && fabric.ReplyPollWanted(ctx) {
+		s.spin.spin(spin)
 		defer s.spin.spin(0)
 	}
 	stop := context.AfterFunc(ctx, func() { _ = s.ctrl.SetReadDeadline(time.Unix(1, 0)) })
