@@ -156,3 +156,61 @@ func TestSpinStopsWhenOthersWait(t *testing.T) {
 	r.spin(0)
 	require.False(t, r.spinning())
 }
+
+// Every Await leaves the endpoint-wide count of waiting callers as it
+// found it: answered, cancelled, or on two sessions at once.
+func TestAwaitCountsBalance(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cfg := fabric.Config{Provider: "tcp", Interface: "127.0.0.1"}
+	srv, err := Driver{}.Open(ctx, cfg, func(from fabric.Peer, msg []byte) {
+		if string(msg) != "quiet" {
+			_ = from.Send(context.Background(), msg)
+		}
+	})
+	require.NoError(t, err)
+	defer srv.Close()
+	// Replies are delivered on the goroutine that reads them (Await's),
+	// as rpc's are: the handler readies the waiting caller right there.
+	replies := make(chan struct{}, 16)
+	cli, err := Driver{ReplySpin: time.Millisecond}.Open(ctx, cfg, func(fabric.Peer, []byte) {
+		replies <- struct{}{}
+	})
+	require.NoError(t, err)
+	defer cli.Close()
+	ep := cli.(*endpoint)
+	var sessions []*session
+	for range 2 {
+		p, err := cli.Connect(ctx, srv.URI())
+		require.NoError(t, err)
+		sessions = append(sessions, p.(*session))
+	}
+	require.NotSame(t, sessions[0], sessions[1])
+
+	// Answered, one at a time.
+	for _, s := range sessions {
+		require.NoError(t, s.Send(ctx, []byte("ping")))
+		require.True(t, s.Await(ctx, replies))
+		require.Zero(t, ep.awaiting.Load())
+	}
+	// Cancelled while nothing comes.
+	short, stop := context.WithTimeout(ctx, 20*time.Millisecond)
+	require.NoError(t, sessions[0].Send(short, []byte("quiet")))
+	require.False(t, sessions[0].Await(short, make(chan struct{})))
+	stop()
+	require.Zero(t, ep.awaiting.Load())
+	// Two sessions at once: both count on the endpoint.
+	w, stopBoth := context.WithCancel(ctx)
+	done := make(chan bool, 2)
+	for _, s := range sessions {
+		go func() { done <- s.Await(w, make(chan struct{})) }()
+	}
+	for ep.awaiting.Load() != 2 && ctx.Err() == nil {
+		time.Sleep(time.Millisecond)
+	}
+	require.EqualValues(t, 2, ep.awaiting.Load())
+	stopBoth()
+	require.False(t, <-done)
+	require.False(t, <-done)
+	require.Zero(t, ep.awaiting.Load())
+}
