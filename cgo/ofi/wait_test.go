@@ -4,6 +4,7 @@ package ofi
 
 import (
 	"errors"
+	"runtime"
 	"testing"
 	"time"
 
@@ -23,7 +24,10 @@ func TestIdleLoopWakesOnMessage(t *testing.T) {
 	t.Cleanup(func() { require.NoError(t, a.Close()) })
 	cfg := loopback
 	cfg.WaitTimeout = time.Hour
+	// Only a process with one P parks in the poller (parkInPoller).
+	procs := runtime.GOMAXPROCS(1)
 	b, err := Open(cfg)
+	runtime.GOMAXPROCS(procs)
 	require.NoError(t, err)
 	bClosed := false
 	t.Cleanup(func() {
@@ -89,6 +93,11 @@ func TestWaitTimeoutBounds(t *testing.T) {
 	require.Equal(t, defaultWaitTimeout, waitTimeout(-time.Second))
 	require.Equal(t, time.Millisecond, waitTimeout(time.Microsecond))
 	require.Equal(t, time.Hour, waitTimeout(time.Hour))
+}
+
+func TestParkInPollerOnlyWithOneP(t *testing.T) {
+	require.True(t, parkInPoller(1))
+	require.False(t, parkInPoller(2))
 }
 
 func TestSpinOnlyWithCoresToSpare(t *testing.T) {
