@@ -62,12 +62,7 @@ func TestDaosCLIOnThreeServers(t *testing.T) {
 	if err != nil {
 		t.Fatalf("pool create: %v\n%s\n%s", err, out, c.Logs())
 	}
-	actx, acancel := context.WithTimeout(ctx, 20*time.Second)
-	defer acancel()
-	a, err := c.StartAgent(actx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := startAgent(ctx, t, c)
 	defer a.Stop()
 
 	daosCmd := func(dir string, args ...string) (stdout, stderr string, err error) {

@@ -265,12 +265,7 @@ type labDaos struct {
 // ends).
 func labClient(ctx context.Context, t *testing.T, c *Cluster) *labDaos {
 	t.Helper()
-	actx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	a, err := c.StartAgent(actx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := startAgent(ctx, t, c)
 	t.Cleanup(a.Stop)
 	return &labDaos{t: t, ctx: ctx, c: c, agent: a}
 }

@@ -225,6 +225,19 @@ func TestThreeServerSystemTLS(t *testing.T) {
 	checkConfigGenerate(ctx, t, c)
 }
 
+// startAgent starts a daos_agent for c, failing the test when it is not up
+// within 20 s; the caller stops it.
+func startAgent(ctx context.Context, t *testing.T, c *Cluster) *Agent {
+	t.Helper()
+	actx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	a, err := c.StartAgent(actx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
 // checkAgent runs a daos_agent against the system: attach info lists the
 // three ranks, and a credential the agent issues to this process is
 // accepted by a server's VALIDATE_CREDS (as an engine would ask), while a
