@@ -244,13 +244,10 @@ func startAgent(ctx context.Context, t *testing.T, c *Cluster) *Agent {
 // tampered one is refused.
 func checkAgent(ctx context.Context, t *testing.T, c *Cluster) {
 	t.Helper()
+	a := startAgent(ctx, t, c)
+	defer a.Stop()
 	actx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	a, err := c.StartAgent(actx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Stop()
 	cl := drpc.NewClient(a.Socket, 0)
 	defer cl.Close()
 	body, _ := proto.Marshal(&mgmtpb.GetAttachInfoReq{Sys: "daos_server", AllRanks: true})
