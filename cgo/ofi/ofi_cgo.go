@@ -368,11 +368,11 @@ type Endpoint struct {
 	mrMode C.uint64_t
 	waits  bool
 	// waitFile is a duplicate of the CQ's wait file descriptor in Go's
-	// network poller, when the provider has one: the progress loop parks
-	// there instead of in fi_cq_sread, so an idle endpoint holds neither
-	// a thread nor a P (a blocking cgo call keeps its P until the runtime's
-	// monitor takes it back, which delays every goroutine a completion
-	// woke on a process with few Ps, as engines are).
+	// network poller, in a process with a single P (parkInPoller) whose
+	// provider has one: the progress loop parks there instead of in
+	// fi_cq_sread, so an idle endpoint holds neither a thread nor the P (a
+	// blocking cgo call keeps its P until the runtime's monitor takes it
+	// back, which delays every goroutine a completion woke).
 	waitFile *os.File
 	waitConn syscall.RawConn
 	// waitTimeout bounds one idle wait (Config.WaitTimeout).
@@ -451,17 +451,18 @@ func Open(cfg Config) (*Endpoint, error) {
 	var step *C.char
 	// Prefer a CQ with a wait object so the progress loop sleeps when idle,
 	// a file descriptor first; fall back to polling for providers that
-	// have none.
-	// Only a CQ that refused the wait object is tried again without.
+	// have none. Only a CQ that refused its wait object is tried again.
 	rc := C.dgo_ep_open(info, ep.e, C.DGO_WAIT_FD, &step)
-	if rc == 0 && parkInPoller(runtime.GOMAXPROCS(0)) {
-		ep.pollWaitFD()
-	} else if C.GoString(step) == "fi_cq_open" {
+	waitFD := rc == 0
+	if rc != 0 && C.GoString(step) == "fi_cq_open" {
 		rc = C.dgo_ep_open(info, ep.e, C.DGO_WAIT_UNSPEC, &step)
 	}
 	ep.waits = rc == 0
 	if rc != 0 && C.GoString(step) == "fi_cq_open" {
 		rc = C.dgo_ep_open(info, ep.e, C.DGO_WAIT_NONE, &step)
+	}
+	if waitFD && parkInPoller(runtime.GOMAXPROCS(0)) {
+		ep.pollWaitFD()
 	}
 	if rc != 0 {
 		C.fi_freeinfo(info)
