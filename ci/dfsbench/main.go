@@ -7,7 +7,8 @@
 //     0-byte and 4 KiB files, all workers in one directory or each in its
 //     own) through DFS in this process, through a dfuse mount with plain
 //     system calls, and with the same system calls on a local directory
-//     (tmpfs: /dev/shm by default);
+//     (tmpfs: /dev/shm by default) and on the FUSE floor, an in-memory
+//     go-fuse filesystem in a process of its own (memfuse.go);
 //   - an IOR-like bandwidth workload (1 MiB transfers, file per process
 //     and one shared file) through DFS against a raw loopback TCP stream
 //     of 1 MiB writes (the figure e2ebench and self_test compare with).
@@ -51,6 +52,7 @@ type config struct {
 	cpuProf  string
 	dfuseLog bool
 	hold     bool
+	noFloor  bool
 	// localReps: the local baseline's phases last only tens of
 	// milliseconds, so it runs this many times and its median counts.
 	localReps int
@@ -67,7 +69,16 @@ func main() {
 	flag.BoolVar(&cfg.dfuseLog, "dfuse-log", false, "print dfuse's output at the end")
 	flag.StringVar(&cfg.cpuProf, "cpuprofile", "", "write this process's CPU profile (the DFS client) to this file")
 	flag.BoolVar(&cfg.hold, "hold", false, "after the mounts, print where they are and wait for SIGINT instead of measuring (for profiling by hand)")
+	flag.BoolVar(&cfg.noFloor, "no-floor", false, "skip the FUSE floor (an in-memory go-fuse filesystem) side")
+	serveMem := flag.String("serve-memfuse", "", "internal: serve the FUSE floor filesystem on this directory")
 	flag.Parse()
+	if *serveMem != "" {
+		if err := serveMemFUSE(*serveMem); err != nil {
+			fmt.Fprintln(os.Stderr, "dfsbench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if cfg.workers <= 0 || cfg.files <= 0 || cfg.localReps <= 0 || cfg.mib < cfg.workers {
 		fmt.Fprintln(os.Stderr, "dfsbench: -workers and -files must be positive and -mib at least -workers")
 		os.Exit(2)
@@ -164,6 +175,20 @@ func run(ctx context.Context, cfg config) error {
 		}()
 	}
 
+	// The FUSE floor needs what dfuse needs (/dev/fuse, fusermount3).
+	var floor *memFUSE
+	if skip == "" && !cfg.noFloor {
+		floor, err = startMemFUSE(ctx, os.TempDir())
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if err := floor.stop(); err != nil {
+				fmt.Fprintln(os.Stderr, "dfsbench:", err)
+			}
+		}()
+	}
+
 	if cfg.cpuProf != "" {
 		f, err := os.Create(cfg.cpuProf)
 		if err != nil {
@@ -186,9 +211,12 @@ func run(ctx context.Context, cfg config) error {
 		return nil
 	}
 
-	sides := []mdFS{&osFS{root: local}, &dfsFS{fs: fsys}}
+	sides := []mdFS{&osFS{root: local}, &dfsFS{fs: fsys}, skipSide{}, skipSide{}}
 	if fuse != nil {
-		sides = append(sides, &osFS{root: fuse.mnt})
+		sides[2] = &osFS{root: fuse.mnt}
+	}
+	if floor != nil {
+		sides[3] = &osFS{root: floor.dir}
 	}
 	md, err := metadata(ctx, cfg, sides)
 	if err != nil {
@@ -201,13 +229,17 @@ func run(ctx context.Context, cfg config) error {
 
 	fmt.Printf("metadata (mdtest-like): %d workers, %d files each per variant; ops/s; local = %s (%s), median of %d repetitions\n",
 		cfg.workers, cfg.files, cfg.local, fsType(cfg.local), cfg.localReps)
-	fmt.Printf("%-16s %-7s %11s %11s %11s %10s %12s\n", "variant", "phase", "local", "DFS", "dfuse", "DFS/local", "dfuse/local")
+	fmt.Printf("%-16s %-7s %11s %11s %11s %11s %10s %12s %12s\n", "variant", "phase", "local", "DFS", "dfuse", "FUSE floor", "DFS/local", "dfuse/local", "floor/local")
 	for _, r := range md {
-		fu, fr := "-", "-"
-		if fuse != nil {
-			fu, fr = fmt.Sprintf("%.0f", r.rate[2]), fmt.Sprintf("%.3f", r.rate[2]/r.rate[0])
+		cell := func(s int) (string, string) {
+			if r.rate[s] == 0 {
+				return "-", "-"
+			}
+			return fmt.Sprintf("%.0f", r.rate[s]), fmt.Sprintf("%.3f", r.rate[s]/r.rate[0])
 		}
-		fmt.Printf("%-16s %-7s %11.0f %11.0f %11s %10.3f %12s\n", r.variant, r.phase, r.rate[0], r.rate[1], fu, r.rate[1]/r.rate[0], fr)
+		fu, fr := cell(2)
+		mu, mr := cell(3)
+		fmt.Printf("%-16s %-7s %11.0f %11.0f %11s %11s %10.3f %12s %12s\n", r.variant, r.phase, r.rate[0], r.rate[1], fu, mu, r.rate[1]/r.rate[0], fr, mr)
 	}
 	fmt.Println()
 	fmt.Printf("bandwidth (IOR-like): %d workers, 1 MiB transfers, %d MiB per test; MB/s (10^6 B/s)\n", cfg.workers, cfg.mib)
@@ -222,6 +254,11 @@ func run(ctx context.Context, cfg config) error {
 	fmt.Println("create ratios below: geometric mean over the four create variants (0 B and 4 KiB, one dir and many)")
 	if fuse == nil {
 		fmt.Printf("dfuse skipped: %s\n", skip)
+	}
+	if floor != nil {
+		// Not a goal: the bound the kernel's FUSE round trips and go-fuse
+		// put on any FUSE filesystem here, dfuse included.
+		fmt.Printf("FUSE floor (in-memory go-fuse filesystem) creates over tmpfs: %.3f\n", createRatio(md, 3))
 	}
 	fmt.Printf("ratio dfs_create_vs_tmpfs %.3f\n", createRatio(md, 1))
 	if fuse != nil {
@@ -287,6 +324,12 @@ type mdDir interface {
 	remove(ctx context.Context, name string) error
 	close() error
 }
+
+// skipSide stands for a side that is not measured in this run.
+type skipSide struct{}
+
+func (skipSide) mkdir(context.Context, string) (mdDir, error) { return nil, errors.ErrUnsupported }
+func (skipSide) rmdir(context.Context, string) error          { return errors.ErrUnsupported }
 
 // osFS does plain system calls below root: a local directory or a dfuse
 // mount.
@@ -435,7 +478,7 @@ func (d *dfsDir) close() error { return d.obj.Release() }
 type mdRow struct {
 	variant, phase string
 	size           int
-	rate           [3]float64
+	rate           [4]float64 // local, DFS, dfuse, FUSE floor; 0 when skipped
 }
 
 var phases = []string{"create", "stat", "read", "remove"}
@@ -458,6 +501,9 @@ func metadata(ctx context.Context, cfg config, sides []mdFS) ([]mdRow, error) {
 				vr[p] = mdRow{variant: variant, phase: phases[p], size: size}
 			}
 			for s, side := range sides {
+				if _, skip := side.(skipSide); skip {
+					continue
+				}
 				reps := 1
 				if s == 0 {
 					reps = cfg.localReps
