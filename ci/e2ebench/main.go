@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"runtime/pprof"
+	"runtime/trace"
 	"slices"
 	"sync"
 	"time"
@@ -29,6 +30,7 @@ func main() {
 	ops := flag.Int("ops", 4000, "operations in the 4 KiB rate tests")
 	lat := flag.Int("lat", 1000, "operations in the 4 KiB latency test")
 	cpuProfile := flag.String("cpuprofile", "", "write the client's CPU profile to this file")
+	traceFile := flag.String("trace", "", "write the client's execution trace of the 4 KiB latency test to this file (engines: DAOS_GO_ENGINE_TRACE)")
 	metric := flag.String("metric", "", "word put in the ratio names (e2e_1m_write_WORD_vs_tcp), naming the fabric measured")
 	flag.Parse()
 	if *cpuProfile != "" {
@@ -43,7 +45,7 @@ func main() {
 		defer f.Close()
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(*mib, *ops, *lat, *metric); err != nil {
+	if err := run(*mib, *ops, *lat, *metric, *traceFile); err != nil {
 		fmt.Fprintln(os.Stderr, "e2ebench:", err)
 		pprof.StopCPUProfile()
 		os.Exit(1)
@@ -52,7 +54,7 @@ func main() {
 
 const inflight = 16
 
-func run(mib, ops, latOps int, metric string) error {
+func run(mib, ops, latOps int, metric, traceFile string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
 	bin, err := os.MkdirTemp("", "e2ebench")
@@ -188,14 +190,24 @@ func run(mib, ops, latOps int, metric string) error {
 		row{"4 KiB fetch, 16 in flight (ops/s)", float64(ops) / fsecs, rawRate, "ops/s", false})
 
 	// One 4 KiB update at a time: median latency.
+	stopTrace := func() {}
+	if traceFile != "" {
+		if stopTrace, err = startTrace(traceFile); err != nil {
+			return err
+		}
+	}
 	var lats []time.Duration
 	for i := 0; i < latOps; i++ {
 		t0 := time.Now()
-		if _, err := small.Update(ctx, []byte(fmt.Sprint("lat", i%100)), one, [][]byte{val(0)}, 0); err != nil {
+		region := trace.StartRegion(ctx, "update") // a no-op unless tracing
+		_, err := small.Update(ctx, []byte(fmt.Sprint("lat", i%100)), one, [][]byte{val(0)}, 0)
+		region.End()
+		if err != nil {
 			return err
 		}
 		lats = append(lats, time.Since(t0))
 	}
+	stopTrace()
 	slices.Sort(lats)
 	ping, err := selftest.RawPing(ctx, raw.Addr(), 4096, latOps)
 	if err != nil {
@@ -238,4 +250,18 @@ func rawPingRate(ctx context.Context, addr string, size int64, n int) (float64, 
 		}
 	}
 	return float64(n/inflight*inflight) / time.Since(start).Seconds(), nil
+}
+
+// startTrace starts an execution trace written to path; it returns what
+// stops it.
+func startTrace(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("trace: %w", err)
+	}
+	if err := trace.Start(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("trace: %w", err)
+	}
+	return func() { trace.Stop(); f.Close() }, nil
 }

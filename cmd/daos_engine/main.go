@@ -33,6 +33,9 @@ const serverSocketEnv = "DAOS_SERVER_SOCKET"
 // across processes; daos_server passes its environment on to engines.
 const cpuProfileEnv = "DAOS_GO_ENGINE_CPUPROFILE"
 
+// traceEnv is cpuProfileEnv for execution traces (engine-<pid>.trace).
+const traceEnv = "DAOS_GO_ENGINE_TRACE"
+
 func main() { cmdutil.Main(newRoot()) }
 
 func newRoot() *cobra.Command {
@@ -59,6 +62,11 @@ func newRoot() *cobra.Command {
 			return err
 		}
 		defer stopProfile()
+		stopTrace, err := cmdutil.ExecTrace(traceEnv, "engine")
+		if err != nil {
+			return err
+		}
+		defer stopTrace()
 		ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, syscall.SIGINT)
 		defer stop()
 		// The text handler passes every level; the logmask handler in
