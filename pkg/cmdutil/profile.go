@@ -2,6 +2,7 @@ package cmdutil
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
@@ -13,19 +14,7 @@ import (
 // developers measuring the data path across processes; it returns what
 // stops it (nothing to stop when env is unset).
 func CPUProfile(env, name string) (stop func(), err error) {
-	dir := os.Getenv(env)
-	if dir == "" {
-		return func() {}, nil
-	}
-	f, err := os.Create(filepath.Join(dir, fmt.Sprintf("%s-%d.prof", name, os.Getpid())))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", env, err)
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("%s: %w", env, err)
-	}
-	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+	return recordTo(env, name, "prof", pprof.StartCPUProfile, pprof.StopCPUProfile)
 }
 
 // ExecTrace is CPUProfile for execution traces (runtime/trace, written as
@@ -33,17 +22,23 @@ func CPUProfile(env, name string) (stop func(), err error) {
 // threads, which a CPU profile does not show. Traces grow quickly; meant
 // for short runs.
 func ExecTrace(env, name string) (stop func(), err error) {
+	return recordTo(env, name, "trace", trace.Start, trace.Stop)
+}
+
+// recordTo runs start on <name>-<pid>.<ext> in the directory env names,
+// if it names one; the returned function stops and closes it.
+func recordTo(env, name, ext string, start func(io.Writer) error, stop func()) (func(), error) {
 	dir := os.Getenv(env)
 	if dir == "" {
 		return func() {}, nil
 	}
-	f, err := os.Create(filepath.Join(dir, fmt.Sprintf("%s-%d.trace", name, os.Getpid())))
+	f, err := os.Create(filepath.Join(dir, fmt.Sprintf("%s-%d.%s", name, os.Getpid(), ext)))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", env, err)
 	}
-	if err := trace.Start(f); err != nil {
+	if err := start(f); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("%s: %w", env, err)
 	}
-	return func() { trace.Stop(); f.Close() }, nil
+	return func() { stop(); f.Close() }, nil
 }
