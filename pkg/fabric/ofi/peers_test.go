@@ -5,6 +5,7 @@ package ofi
 import (
 	"context"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -66,9 +67,12 @@ func TestAddressesOfGonePeersRemoved(t *testing.T) {
 }
 
 // FuzzReceived feeds arbitrary bytes to an endpoint as if a peer had sent
-// them: it must never panic, and a message for no session is dropped.
+// them: it must never panic, and since no bytes here name a peer that
+// exists, nothing may come of them: no message delivered, no session and
+// no address vector entry left behind.
 func FuzzReceived(f *testing.F) {
-	ep := openTest(f, Driver{HandshakeTimeout: 100 * time.Millisecond}, func(fabric.Peer, []byte) {})
+	var delivered atomic.Int64
+	ep := openTest(f, Driver{HandshakeTimeout: 100 * time.Millisecond}, func(fabric.Peer, []byte) { delivered.Add(1) })
 	msg := func(h header, payload []byte) []byte {
 		b := make([]byte, hdrLen+len(payload))
 		h.put(b)
@@ -97,6 +101,12 @@ func FuzzReceived(f *testing.F) {
 		mem := make([]byte, len(data)+64)
 		copy(mem, data)
 		require.True(t, ep.received(mem, ofi.TaggedMessage{Len: len(data)}, nil))
+		require.Zero(t, delivered.Load(), "a message reached the handler")
+		ep.mu.Lock()
+		sessions, addrs := len(ep.accepted)+len(ep.dialed), len(ep.addrs)
+		ep.mu.Unlock()
+		require.Zero(t, sessions, "a session was made")
+		require.Zero(t, addrs, "an address vector entry was added")
 	})
 }
 
