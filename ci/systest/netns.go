@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -20,8 +21,9 @@ var ErrNoNetLab = errors.New("network namespaces need root and iproute2's ip")
 // NetLab is a set of network namespaces, one per emulated host, each with
 // an interface LabIface at 10.233.0.N/24 (N from 1), joined by a bridge in
 // a namespace of its own: hosts on one Ethernet segment, with nothing in
-// common with this machine's own network. Processes run in a host with
-// Command.
+// common with this machine's own network. Hosts made by NewRoutedNetLab
+// sit on a second segment, 10.234.0.0/24, behind a router. Processes run
+// in a host with Command.
 type NetLab struct {
 	Hosts []string // namespace names
 	IPs   []string // each host's address on LabIface
@@ -30,42 +32,92 @@ type NetLab struct {
 	// /etc/netns/NAMESPACE/hosts over /etc/hosts), as a cluster's nodes
 	// know each other by name.
 	Names []string
-	names []string // every namespace made, bridge included
+	// Router is the router's namespace when some hosts are routed, its
+	// interface RouterIface on their segment.
+	Router string
+	names  []string // every namespace made, bridge included
 }
 
-// NewNetLab makes n hosts. Close removes them.
-func NewNetLab(n int) (*NetLab, error) {
+// RouterIface is the router's interface on the routed hosts' segment.
+const RouterIface = "rt1"
+
+// Subnets of a NetLab and its router's address on each.
+const (
+	labNet, labRouter       = "10.233.0.0/24", "10.233.0.254"
+	routedNet, routedRouter = "10.234.0.0/24", "10.234.0.254"
+)
+
+// NewNetLab makes n hosts on one segment. Close removes them.
+func NewNetLab(n int) (*NetLab, error) { return NewRoutedNetLab(n, 0) }
+
+// NewRoutedNetLab makes n hosts of which the last routed ones are on a
+// segment of their own (10.234.0.N/24), reaching the others only through
+// a router, as a site's clients may reach its storage nodes across
+// subnets. Close removes them.
+func NewRoutedNetLab(n, routed int) (*NetLab, error) {
 	if os.Geteuid() != 0 {
 		return nil, fmt.Errorf("%w (running as uid %d)", ErrNoNetLab, os.Geteuid())
 	}
 	if _, err := exec.LookPath("ip"); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNoNetLab, err)
 	}
+	if routed < 0 || routed > n {
+		return nil, fmt.Errorf("%d routed hosts of %d", routed, n)
+	}
 	prefix := fmt.Sprintf("dgo%d-%d-", os.Getpid(), rand.IntN(1e6))
 	l := &NetLab{}
 	bridge := prefix + "br"
-	steps := [][]string{{"netns", "add", bridge}}
-	l.names = append(l.names, bridge)
-	steps = append(steps, []string{"-n", bridge, "link", "add", "br0", "type", "bridge"},
-		[]string{"-n", bridge, "link", "set", "br0", "up"})
-	for i := 0; i < n; i++ {
-		ns, peer, ip := fmt.Sprintf("%sh%d", prefix, i), fmt.Sprintf("p%d", i), fmt.Sprintf("10.233.0.%d", i+1)
-		l.Hosts, l.IPs = append(l.Hosts, ns), append(l.IPs, ip)
+	var steps [][]string
+	add := func(ns string) {
+		steps = append(steps, []string{"netns", "add", ns}, []string{"-n", ns, "link", "set", "lo", "up"})
+		l.names = append(l.names, ns)
+	}
+	// link joins namespace ns to bridge br with an interface named ifc
+	// at ip (a /24).
+	link := func(ns, ifc, peer, br, ip string) {
 		steps = append(steps,
-			[]string{"netns", "add", ns},
-			[]string{"-n", ns, "link", "set", "lo", "up"},
-			[]string{"link", "add", LabIface, "netns", ns, "type", "veth", "peer", "name", peer, "netns", bridge},
-			[]string{"-n", bridge, "link", "set", peer, "master", "br0", "up"},
-			[]string{"-n", ns, "addr", "add", ip + "/24", "dev", LabIface},
-			[]string{"-n", ns, "link", "set", LabIface, "up"})
+			[]string{"link", "add", ifc, "netns", ns, "type", "veth", "peer", "name", peer, "netns", bridge},
+			[]string{"-n", bridge, "link", "set", peer, "master", br, "up"},
+			[]string{"-n", ns, "addr", "add", ip + "/24", "dev", ifc},
+			[]string{"-n", ns, "link", "set", ifc, "up"})
+	}
+	add(bridge)
+	for _, br := range []string{"br0", "br1"}[:1+min(routed, 1)] {
+		steps = append(steps, []string{"-n", bridge, "link", "add", br, "type", "bridge"},
+			[]string{"-n", bridge, "link", "set", br, "up"})
+	}
+	local := n - routed
+	for i := 0; i < n; i++ {
+		ns, peer := fmt.Sprintf("%sh%d", prefix, i), fmt.Sprintf("p%d", i)
+		ip, br, via, other := fmt.Sprintf("10.233.0.%d", i+1), "br0", labRouter, routedNet
+		if i >= local {
+			ip, br, via, other = fmt.Sprintf("10.234.0.%d", i-local+1), "br1", routedRouter, labNet
+		}
+		l.Hosts, l.IPs = append(l.Hosts, ns), append(l.IPs, ip)
+		add(ns)
+		link(ns, LabIface, peer, br, ip)
+		if routed > 0 {
+			steps = append(steps, []string{"-n", ns, "route", "add", other, "via", via})
+		}
+	}
+	if routed > 0 {
+		l.Router = prefix + "rt"
+		add(l.Router)
+		link(l.Router, "rt0", "r0", "br0", labRouter)
+		link(l.Router, RouterIface, "r1", "br1", routedRouter)
 	}
 	for _, s := range steps {
-		if s[0] == "netns" && s[1] == "add" && s[2] != bridge {
-			l.names = append(l.names, s[2])
-		}
 		if out, err := exec.Command("ip", s...).CombinedOutput(); err != nil {
 			l.Close()
 			return nil, fmt.Errorf("ip %s: %v: %s", strings.Join(s, " "), err, out)
+		}
+	}
+	if l.Router != "" {
+		// /proc/sys/net is the reading process's network namespace's.
+		fwd := exec.Command("ip", "netns", "exec", l.Router, "sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward")
+		if out, err := fwd.CombinedOutput(); err != nil {
+			l.Close()
+			return nil, fmt.Errorf("router: turn on forwarding: %v: %s", err, out)
 		}
 	}
 	hosts := "127.0.0.1 localhost\n::1 localhost\n"
@@ -85,6 +137,25 @@ func NewNetLab(n int) (*NetLab, error) {
 		}
 	}
 	return l, nil
+}
+
+// RoutedBytes is how many bytes the router has forwarded to the routed
+// hosts' segment and received from it.
+func (l *NetLab) RoutedBytes() (tx, rx uint64, err error) {
+	if l.Router == "" {
+		return 0, 0, errors.New("the lab has no router")
+	}
+	read := func(what string) (uint64, error) {
+		out, err := exec.Command("ip", "netns", "exec", l.Router, "cat", "/sys/class/net/"+RouterIface+"/statistics/"+what).Output()
+		if err != nil {
+			return 0, fmt.Errorf("router %s: %w", what, err)
+		}
+		return strconv.ParseUint(strings.TrimSpace(string(out)), 10, 64)
+	}
+	if tx, err = read("tx_bytes"); err == nil {
+		rx, err = read("rx_bytes")
+	}
+	return tx, rx, err
 }
 
 // Close removes the namespaces, and with them their interfaces.

@@ -48,7 +48,17 @@ func eachBuild(t *testing.T, fn func(t *testing.T, tags string)) {
 // and the ranks join. The lab and cluster go when the test ends.
 func startLab(ctx context.Context, t *testing.T, tags string, engines, targets int) (*NetLab, *Cluster) {
 	t.Helper()
-	lab, err := NewNetLab(4)
+	return startLabOf(ctx, t, tags, engines, targets, false)
+}
+
+// startLabOf is startLab with the client host behind a router when routed.
+func startLabOf(ctx context.Context, t *testing.T, tags string, engines, targets int, routed bool) (*NetLab, *Cluster) {
+	t.Helper()
+	nRouted := 0
+	if routed {
+		nRouted = 1
+	}
+	lab, err := NewRoutedNetLab(4, nRouted)
 	if errors.Is(err, ErrNoNetLab) {
 		t.Skipf("skipped: %v", err)
 	}
@@ -384,4 +394,68 @@ func testTwoEngines(t *testing.T, tags string) {
 	if got, err := os.ReadFile(back2); err != nil || !bytes.Equal(got, data) {
 		t.Fatalf("after the restart: %d bytes (want %d), %v", len(got), len(data), err)
 	}
+}
+
+// TestRoutedClient puts the client host on a subnet of its own, reaching
+// the three servers' subnet only through a router, as a site's compute
+// nodes may reach its storage nodes: dmg formats and queries the servers
+// across it, the agent hands the client the one interface it has (not on
+// the engines' network), and data written and read back through the
+// agent crosses the router both ways.
+func TestRoutedClient(t *testing.T) { eachBuild(t, testRoutedClient) }
+
+func testRoutedClient(t *testing.T, tags string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	lab, c := startLabOf(ctx, t, tags, 1, 2, true)
+	client := lab.IPs[len(lab.IPs)-1]
+	if !strings.HasPrefix(client, "10.234.") {
+		t.Fatalf("the client host is at %s, not behind the router", client)
+	}
+	members, out := labMembers(ctx, t, c)
+	if len(members) != 3 {
+		t.Fatalf("members: %s", out)
+	}
+	for _, m := range members {
+		if !strings.Contains(m.FabricURI, "://10.233.0.") {
+			t.Fatalf("rank %d serves at %q, not on the servers' subnet", m.Rank, m.FabricURI)
+		}
+	}
+
+	createPool(ctx, t, c, "-s", "256MiB", "-n", "1GiB", "routed")
+	daos := labClient(ctx, t, c)
+	daos.run("container", "create", "routed", "fs", "--type", "POSIX")
+	tx0, rx0, err := lab.RoutedBytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(t.TempDir(), "tree")
+	data := make([]byte, 3<<20+17)
+	for i := range data {
+		data[i] = byte(rand.IntN(256))
+	}
+	if err := os.MkdirAll(src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(src, "data"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	daos.run("filesystem", "copy", "--src", src, "--dst", "daos://routed/fs")
+	back := filepath.Join(t.TempDir(), "back")
+	daos.run("filesystem", "copy", "--src", "daos://routed/fs/tree", "--dst", back)
+	got, err := os.ReadFile(filepath.Join(back, "data"))
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("after the round trip: %d bytes (want %d), %v", len(got), len(data), err)
+	}
+	tx1, rx1, err := lab.RoutedBytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The write went out of the client's segment (the router received
+	// it there), the read came into it (the router sent it there).
+	if rx1-rx0 < uint64(len(data)) || tx1-tx0 < uint64(len(data)) {
+		t.Fatalf("the router forwarded %d bytes from the client and %d to it, for %d written and read back",
+			rx1-rx0, tx1-tx0, len(data))
+	}
+	t.Logf("the router forwarded %d bytes from the client's segment and %d to it", rx1-rx0, tx1-tx0)
 }
