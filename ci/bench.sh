@@ -104,7 +104,7 @@ capi)
 dfs)
 	echo "== DFS (pkg/dfs in this process) and dfuse on three daos_server processes (127.0.0.2-4, one engine of 4 targets each)"
 	echo "   metadata (mdtest-like): 16 workers, ${DFS_BENCH_FILES:-100} files each per variant, against the same system calls on ${DFS_BENCH_LOCAL:-/dev/shm};"
-	echo "   and on an in-memory go-fuse filesystem (the FUSE floor: it stores nothing, so it bounds what dfuse can reach; not a goal);"
+	echo "   and on an in-memory go-fuse filesystem (the FUSE floor: it keeps everything in memory and does no I/O, so it bounds what dfuse can reach; not a goal);"
 	echo "   bandwidth (IOR-like): ${DFS_BENCH_MIB:-256} MiB of 1 MiB transfers per test, against raw loopback TCP; all in the same run"
 	# RAM-backed cluster directories, as for e2e.
 	if [ -d /dev/shm ] && [ -z "${TMPDIR:-}" ]; then export TMPDIR=/dev/shm; fi

@@ -175,9 +175,14 @@ func run(ctx context.Context, cfg config) error {
 		}()
 	}
 
-	// The FUSE floor needs what dfuse needs (/dev/fuse, fusermount3).
+	// The FUSE floor needs what dfuse needs (root, /dev/fuse,
+	// fusermount3), but not dfuse itself.
 	var floor *memFUSE
-	if skip == "" && !cfg.noFloor {
+	floorSkip := dfuseUnusable(false)
+	if cfg.noFloor {
+		floorSkip = "-no-floor given"
+	}
+	if floorSkip == "" {
 		floor, err = startMemFUSE(ctx, os.TempDir())
 		if err != nil {
 			return err
@@ -202,11 +207,15 @@ func run(ctx context.Context, cfg config) error {
 	}
 
 	if cfg.hold {
-		mnt := "(no dfuse)"
+		mnt, floorMnt := "(no dfuse)", "(no FUSE floor)"
 		if fuse != nil {
 			mnt = fuse.mnt
 		}
-		fmt.Printf("holding: dfuse mount %s, agent socket %s, pool bench, containers dfs and fuse; SIGINT ends\n", mnt, a.Socket)
+		if floor != nil {
+			floorMnt = floor.dir
+		}
+		fmt.Printf("holding: dfuse mount %s, FUSE floor mount %s, agent socket %s, pool bench, containers dfs and fuse; SIGINT ends\n",
+			mnt, floorMnt, a.Socket)
 		<-ctx.Done()
 		return nil
 	}
@@ -255,9 +264,11 @@ func run(ctx context.Context, cfg config) error {
 	if fuse == nil {
 		fmt.Printf("dfuse skipped: %s\n", skip)
 	}
-	if floor != nil {
+	if floor == nil {
+		fmt.Printf("FUSE floor skipped: %s\n", floorSkip)
+	} else {
 		// Not a goal: the bound the kernel's FUSE round trips and go-fuse
-		// put on any FUSE filesystem here, dfuse included.
+		// put on a filesystem mounted as dfuse is, dfuse included.
 		fmt.Printf("FUSE floor (in-memory go-fuse filesystem) creates over tmpfs: %.3f\n", createRatio(md, 3))
 	}
 	fmt.Printf("ratio dfs_create_vs_tmpfs %.3f\n", createRatio(md, 1))
@@ -331,8 +342,8 @@ type skipSide struct{}
 func (skipSide) mkdir(context.Context, string) (mdDir, error) { return nil, errors.ErrUnsupported }
 func (skipSide) rmdir(context.Context, string) error          { return errors.ErrUnsupported }
 
-// osFS does plain system calls below root: a local directory or a dfuse
-// mount.
+// osFS does plain system calls below root: a local directory, the dfuse
+// mount or the FUSE floor's.
 type osFS struct{ root string }
 
 type osDir string
@@ -474,7 +485,7 @@ func (d *dfsDir) remove(ctx context.Context, name string) error {
 
 func (d *dfsDir) close() error { return d.obj.Release() }
 
-// mdRow is one phase of one variant: ops/s per side (local, DFS, dfuse).
+// mdRow is one phase of one variant: ops/s per side.
 type mdRow struct {
 	variant, phase string
 	size           int

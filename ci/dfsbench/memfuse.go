@@ -1,28 +1,38 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
-	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
+
+	"github.com/daos-go/daos/ci/systest"
 )
 
-// The FUSE floor: an in-memory go-fuse filesystem that stores nothing
-// anywhere, served by its own process with dfuse's mount options and
-// cache timeouts. The metadata workload on it shows what the kernel's
-// FUSE round trips and go-fuse cost on this machine before any DAOS
-// work, so it bounds what dfuse can reach in the same run.
+// The FUSE floor: a go-fuse filesystem that keeps everything in memory
+// and does no I/O, served by its own process with dfuse's mount options
+// and cache timeouts. The metadata workload on it shows what the kernel's
+// FUSE round trips and go-fuse cost on this machine before any DAOS work,
+// so it bounds what dfuse can reach in the same run.
 
-// memDir is a directory of the floor filesystem; go-fuse's inode tree
-// holds its entries (lookups of names it lacks are misses).
+// memOpenFlags are the flags dfuse's opens and creates of small files
+// return, so that the kernel sends the floor the requests it sends dfuse
+// (no FLUSH at close).
+const memOpenFlags = fuse.FOPEN_KEEP_CACHE | fuse.FOPEN_NOFLUSH
+
+// memDir is a directory of the floor filesystem. go-fuse's inode tree
+// holds its entries; they are persistent inodes, so that the kernel
+// forgetting one (memory pressure) does not remove the file with it.
 type memDir struct {
 	fs.Inode
 	mu    sync.Mutex
@@ -52,17 +62,19 @@ func (d *memDir) Getattr(_ context.Context, _ fs.FileHandle, out *fuse.AttrOut) 
 	return 0
 }
 
+// The kernel holds the directory's lock across a create, mkdir, unlink or
+// rmdir, so the GetChild checks below do not race with each other; go-fuse
+// adds the new child after Create and Mkdir and drops it after Unlink and
+// Rmdir succeed.
+
 func (d *memDir) Create(ctx context.Context, name string, _, mode uint32, out *fuse.EntryOut) (*fs.Inode, fs.FileHandle, uint32, syscall.Errno) {
 	if d.GetChild(name) != nil {
 		return nil, nil, 0, syscall.EEXIST
 	}
-	now := time.Now()
-	f := &memFile{}
-	f.Attr = fuse.Attr{Mode: syscall.S_IFREG | mode&0o7777, Nlink: 1}
-	f.Attr.SetTimes(&now, &now, &now)
-	out.Attr = f.Attr
+	f := &memFile{mode: mode & 0o7777, mtime: time.Now()}
+	f.attr(&out.Attr)
 	d.touch()
-	return d.NewInode(ctx, f, fs.StableAttr{Mode: syscall.S_IFREG}), nil, memOpenFlags, 0
+	return d.NewPersistentInode(ctx, f, fs.StableAttr{Mode: syscall.S_IFREG}), nil, memOpenFlags, 0
 }
 
 func (d *memDir) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
@@ -73,15 +85,17 @@ func (d *memDir) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.
 	out.Mode = syscall.S_IFDIR | mode&0o7777
 	out.Nlink = 2
 	d.touch()
-	return d.NewInode(ctx, child, fs.StableAttr{Mode: syscall.S_IFDIR}), 0
+	return d.NewPersistentInode(ctx, child, fs.StableAttr{Mode: syscall.S_IFDIR}), 0
 }
 
 func (d *memDir) Unlink(_ context.Context, name string) syscall.Errno {
-	if d.GetChild(name) == nil {
+	c := d.GetChild(name)
+	if c == nil {
 		return syscall.ENOENT
 	}
+	c.ForgetPersistent()
 	d.touch()
-	return 0 // go-fuse removes the child from the tree
+	return 0
 }
 
 func (d *memDir) Rmdir(_ context.Context, name string) syscall.Errno {
@@ -92,27 +106,102 @@ func (d *memDir) Rmdir(_ context.Context, name string) syscall.Errno {
 	if len(c.Children()) > 0 {
 		return syscall.ENOTEMPTY
 	}
+	c.ForgetPersistent()
 	d.touch()
 	return 0
 }
 
-// memOpenFlags are the flags dfuse's opens and creates of small files
-// return, so that the kernel sends the floor the requests it sends dfuse
-// (no FLUSH at close).
-const memOpenFlags = fuse.FOPEN_KEEP_CACHE | fuse.FOPEN_NOFLUSH
+// memFile is a file of the floor filesystem. A write moves its mtime, as
+// a DFS file's does, so that the kernel's page cache decisions (it drops
+// a file's pages when a GETATTR shows a new mtime) match dfuse's.
+type memFile struct {
+	fs.Inode
+	mu    sync.Mutex
+	mode  uint32
+	data  []byte
+	mtime time.Time
+}
 
-// memFile is a file of the floor filesystem.
-type memFile struct{ fs.MemRegularFile }
+var (
+	_ fs.NodeOpener    = (*memFile)(nil)
+	_ fs.NodeReader    = (*memFile)(nil)
+	_ fs.NodeWriter    = (*memFile)(nil)
+	_ fs.NodeGetattrer = (*memFile)(nil)
+	_ fs.NodeSetattrer = (*memFile)(nil)
+)
 
-var _ fs.NodeOpener = (*memFile)(nil)
+// attr fills a with the file's attributes; call it holding f.mu or before
+// the file is shared.
+func (f *memFile) attr(a *fuse.Attr) {
+	a.Mode = syscall.S_IFREG | f.mode
+	a.Nlink = 1
+	a.Size = uint64(len(f.data))
+	a.SetTimes(nil, &f.mtime, &f.mtime)
+}
 
 func (f *memFile) Open(context.Context, uint32) (fs.FileHandle, uint32, syscall.Errno) {
 	return nil, memOpenFlags, 0
 }
 
+func (f *memFile) Read(_ context.Context, _ fs.FileHandle, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if off >= int64(len(f.data)) {
+		return fuse.ReadResultData(nil), 0
+	}
+	n := copy(dest, f.data[off:])
+	return fuse.ReadResultData(dest[:n]), 0
+}
+
+func (f *memFile) Write(_ context.Context, _ fs.FileHandle, data []byte, off int64) (uint32, syscall.Errno) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if end := off + int64(len(data)); end > int64(len(f.data)) {
+		f.data = append(f.data, make([]byte, end-int64(len(f.data)))...)
+	}
+	copy(f.data[off:], data)
+	f.mtime = time.Now()
+	return uint32(len(data)), 0
+}
+
+func (f *memFile) Getattr(_ context.Context, _ fs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.attr(&out.Attr)
+	return 0
+}
+
+func (f *memFile) Setattr(_ context.Context, _ fs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if sz, ok := in.GetSize(); ok {
+		if sz > uint64(len(f.data)) {
+			f.data = append(f.data, make([]byte, sz-uint64(len(f.data)))...)
+		}
+		f.data = f.data[:sz]
+		f.mtime = time.Now()
+	}
+	if m, ok := in.GetMode(); ok {
+		f.mode = m & 0o7777
+	}
+	if mt, ok := in.GetMTime(); ok {
+		f.mtime = mt
+	}
+	f.attr(&out.Attr)
+	return 0
+}
+
+// memFUSEReady is what the floor's server prints once it is mounted.
+const memFUSEReady = "mounted"
+
 // serveMemFUSE mounts the floor filesystem on dir and serves it until
-// SIGINT or SIGTERM; it is the child process startMemFUSE runs.
+// SIGINT or SIGTERM unmounts it; it is the child process startMemFUSE
+// runs.
 func serveMemFUSE(dir string) error {
+	// Before the mount, so that no signal can end the process with the
+	// mount in place and nobody serving it.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	attr, entry, neg := time.Second, time.Second, time.Second // dfuse's defaults
 	opts := &fs.Options{
 		AttrTimeout:     &attr,
@@ -130,21 +219,27 @@ func serveMemFUSE(dir string) error {
 	if err != nil {
 		return fmt.Errorf("mount the FUSE floor on %s: %w", dir, err)
 	}
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	go func() {
-		<-sig
-		_ = srv.Unmount()
+		// Each signal tries again: an unmount fails while the mount is
+		// busy (a workload interrupted midway).
+		for range sig {
+			err := srv.Unmount()
+			if err == nil {
+				return
+			}
+			fmt.Fprintf(os.Stderr, "dfsbench: FUSE floor: unmount %s: %v\n", dir, err)
+		}
 	}()
-	fmt.Println("mounted")
+	fmt.Println(memFUSEReady)
 	srv.Wait()
 	return nil
 }
 
 // memFUSE is the floor filesystem's process.
 type memFUSE struct {
-	dir string
-	cmd *exec.Cmd
+	dir    string
+	cmd    *exec.Cmd
+	exited chan error
 }
 
 // startMemFUSE runs this binary again as the floor filesystem's server
@@ -156,26 +251,38 @@ func startMemFUSE(ctx context.Context, parent string) (*memFUSE, error) {
 	}
 	self, err := os.Executable()
 	if err != nil {
+		os.Remove(dir)
 		return nil, fmt.Errorf("FUSE floor: find this binary: %w", err)
 	}
 	cmd := exec.Command(self, "-serve-memfuse", dir)
 	cmd.Stderr = os.Stderr
+	// Its own process group, so that a terminal's Ctrl-C reaches only
+	// this process, which then stops the server in order; and the server
+	// goes (unmounting) if this process dies without stopping it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
+		os.Remove(dir)
 		return nil, fmt.Errorf("FUSE floor: %w", err)
 	}
 	if err := cmd.Start(); err != nil {
+		os.Remove(dir)
 		return nil, fmt.Errorf("FUSE floor: start %s: %w", self, err)
 	}
-	m := &memFUSE{dir: dir, cmd: cmd}
+	m := &memFUSE{dir: dir, cmd: cmd, exited: make(chan error, 1)}
 	ready := make(chan error, 1)
 	go func() {
-		buf := make([]byte, 64)
-		n, err := out.Read(buf)
-		if err == nil && string(buf[:n]) != "mounted\n" {
-			err = fmt.Errorf("unexpected output %q", buf[:n])
+		r := bufio.NewReader(out)
+		line, err := r.ReadString('\n')
+		switch {
+		case errors.Is(err, io.EOF):
+			err = errors.New("the server exited before mounting")
+		case err == nil && line != memFUSEReady+"\n":
+			err = fmt.Errorf("unexpected output %q", line)
 		}
 		ready <- err
+		_, _ = io.Copy(io.Discard, r) // never let the server block on its output
+		m.exited <- cmd.Wait()
 	}()
 	wait, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
@@ -185,31 +292,36 @@ func startMemFUSE(ctx context.Context, parent string) (*memFUSE, error) {
 		err = wait.Err()
 	}
 	if err != nil {
-		_ = m.stop()
-		return nil, fmt.Errorf("FUSE floor: wait for the mount on %s: %w", dir, err)
+		return nil, errors.Join(fmt.Errorf("FUSE floor: wait for the mount on %s: %w", dir, err), m.stop())
 	}
 	return m, nil
 }
 
 // stop unmounts the floor (SIGTERM to its server, then a lazy unmount
-// and SIGKILL if it does not go) and removes the mount point.
+// and SIGKILL if it does not go), and removes the mount point once
+// nothing is mounted on it.
 func (m *memFUSE) stop() error {
 	_ = m.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- m.cmd.Wait() }()
 	var err error
 	select {
-	case err = <-done:
+	case err = <-m.exited:
 	case <-time.After(10 * time.Second):
-		_ = exec.Command("fusermount3", "-u", "-z", m.dir).Run()
+		_ = exec.Command("fusermount3", "-uz", m.dir).Run()
 		_ = m.cmd.Process.Kill()
-		err = <-done
-	}
-	if rmErr := os.Remove(m.dir); rmErr != nil {
-		return fmt.Errorf("FUSE floor: remove %s: %w", filepath.Clean(m.dir), rmErr)
+		err = <-m.exited
 	}
 	if err != nil {
-		return fmt.Errorf("FUSE floor server: %w", err)
+		err = fmt.Errorf("FUSE floor server: %w", err)
 	}
-	return nil
+	if systest.Mounted(m.dir) {
+		// The server died without unmounting.
+		_ = exec.Command("fusermount3", "-uz", m.dir).Run()
+	}
+	if systest.Mounted(m.dir) {
+		return errors.Join(err, fmt.Errorf("FUSE floor: %s is still mounted; left in place", m.dir))
+	}
+	if rmErr := os.Remove(m.dir); rmErr != nil {
+		err = errors.Join(err, fmt.Errorf("FUSE floor: remove the mount point: %w", rmErr))
+	}
+	return err
 }

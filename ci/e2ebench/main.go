@@ -192,9 +192,14 @@ func run(mib, ops, latOps int, metric, traceFile string) error {
 	// One 4 KiB update at a time: median latency.
 	stopTrace := func() {}
 	if traceFile != "" {
-		if stopTrace, err = startTrace(traceFile); err != nil {
+		stop, err := startTrace(traceFile)
+		if err != nil {
 			return err
 		}
+		// Stopped after the loop; on an error in it, by the defer, so
+		// that the file is whole either way.
+		stopTrace = sync.OnceFunc(stop)
+		defer stopTrace()
 	}
 	var lats []time.Duration
 	for i := 0; i < latOps; i++ {

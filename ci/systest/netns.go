@@ -139,8 +139,8 @@ func NewRoutedNetLab(n, routed int) (*NetLab, error) {
 	return l, nil
 }
 
-// RoutedBytes is how many bytes the router has forwarded to the routed
-// hosts' segment and received from it.
+// RoutedBytes is how many bytes the router's interface on the routed
+// hosts' segment has sent (to them) and received (from them).
 func (l *NetLab) RoutedBytes() (tx, rx uint64, err error) {
 	if l.Router == "" {
 		return 0, 0, errors.New("the lab has no router")
@@ -243,3 +243,31 @@ const labEngineConfig = `- targets: %d
     bdev_list: [%[5]s/bdev%[6]d]
     bdev_size: 8
 `
+
+// Forwarded is how many IP datagrams the router has forwarded.
+func (l *NetLab) Forwarded() (uint64, error) {
+	if l.Router == "" {
+		return 0, errors.New("the lab has no router")
+	}
+	out, err := exec.Command("ip", "netns", "exec", l.Router, "cat", "/proc/net/snmp").Output()
+	if err != nil {
+		return 0, fmt.Errorf("router IP statistics: %w", err)
+	}
+	// Two "Ip:" lines: the field names, then their values.
+	var names, values []string
+	for _, line := range strings.Split(string(out), "\n") {
+		if f := strings.Fields(line); len(f) > 1 && f[0] == "Ip:" {
+			if names == nil {
+				names = f[1:]
+			} else {
+				values = f[1:]
+			}
+		}
+	}
+	for i, n := range names {
+		if n == "ForwDatagrams" && i < len(values) {
+			return strconv.ParseUint(values[i], 10, 64)
+		}
+	}
+	return 0, fmt.Errorf("router IP statistics: no ForwDatagrams in %q", out)
+}

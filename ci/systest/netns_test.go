@@ -429,6 +429,10 @@ func testRoutedClient(t *testing.T, tags string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	fwd0, err := lab.Forwarded()
+	if err != nil {
+		t.Fatal(err)
+	}
 	src := filepath.Join(t.TempDir(), "tree")
 	data := make([]byte, 3<<20+17)
 	for i := range data {
@@ -451,11 +455,16 @@ func testRoutedClient(t *testing.T, tags string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The write went out of the client's segment (the router received
-	// it there), the read came into it (the router sent it there).
-	if rx1-rx0 < uint64(len(data)) || tx1-tx0 < uint64(len(data)) {
-		t.Fatalf("the router forwarded %d bytes from the client and %d to it, for %d written and read back",
-			rx1-rx0, tx1-tx0, len(data))
+	fwd1, err := lab.Forwarded()
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Logf("the router forwarded %d bytes from the client's segment and %d to it", rx1-rx0, tx1-tx0)
+	// The write went out of the client's segment (the router received
+	// it there), the read came into it (the router sent it there), and
+	// the router forwarded it (its own traffic would not count).
+	if rx1-rx0 < uint64(len(data)) || tx1-tx0 < uint64(len(data)) || fwd1 == fwd0 {
+		t.Fatalf("the router received %d bytes from the client's segment and sent %d to it, forwarding %d datagrams, for %d written and read back",
+			rx1-rx0, tx1-tx0, fwd1-fwd0, len(data))
+	}
+	t.Logf("the router received %d bytes from the client's segment and sent %d to it, forwarding %d datagrams", rx1-rx0, tx1-tx0, fwd1-fwd0)
 }
