@@ -17,6 +17,7 @@ import (
 	"github.com/daos-go/daos/pkg/daos"
 	"github.com/daos-go/daos/pkg/engine/target"
 	"github.com/daos-go/daos/pkg/fabric"
+	"github.com/daos-go/daos/pkg/fabric/drivers"
 	"github.com/daos-go/daos/pkg/hlc"
 	"github.com/daos-go/daos/pkg/object/objclient"
 	"github.com/daos-go/daos/pkg/object/objproto"
@@ -114,9 +115,11 @@ func Cluster(t testing.TB, o Options) (*client.Container, []Targets) {
 }
 
 // NewIO is an object I/O client with an endpoint of its own, as another
-// process would have; closed when the test ends.
+// process would have, opened as client processes open theirs (drivers.Client:
+// a lone call polls for its reply); closed when the test ends.
 func NewIO(t testing.TB) *objclient.Client {
-	ep, err := rpc.Listen(context.Background(), rpc.Config{Fabric: fabric.Config{Provider: "tcp", Interface: "127.0.0.1"}})
+	ep, err := rpc.Listen(context.Background(), rpc.Config{Fabric: fabric.Config{Provider: "tcp", Interface: "127.0.0.1"},
+		Drivers: drivers.Client()})
 	require.NoError(t, err)
 	t.Cleanup(func() { ep.Close() })
 	return &objclient.Client{EP: ep, Clock: &hlc.Clock{}}

@@ -566,6 +566,7 @@ type rawWriter struct {
 // write is the RawConn.Write callback: false asks the poller to wait for
 // room, true ends the write (w.err says how).
 func (w *rawWriter) write(fd uintptr) bool {
+	raceReleaseIO()
 	for len(w.b) > 0 {
 		n, _, e := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&w.b[0])), uintptr(len(w.b)))
 		switch e {

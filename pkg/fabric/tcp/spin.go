@@ -100,6 +100,7 @@ func (r *spinReader) pollOnce(fd uintptr) bool {
 	r.n = int(n)
 	switch err {
 	case 0:
+		raceAcquireIO()
 		return true
 	case syscall.EINTR:
 		r.polled = true

@@ -1,0 +1,15 @@
+//go:build race
+
+package tcp
+
+import "sync/atomic"
+
+// ioSync carries, for the race detector, the happens-before edge between
+// a write and the read that gets its bytes. The syscall package draws
+// that edge in Read and Write; the raw system calls here (rawWriter,
+// spinReader) skip it, so without this an in-process peer's reply would
+// look unsynchronized with what its handler did before writing it.
+var ioSync atomic.Uint64
+
+func raceReleaseIO() { ioSync.Add(1) }
+func raceAcquireIO() { ioSync.Load() }
