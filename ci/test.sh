@@ -66,6 +66,11 @@ gotest -count=1 -timeout 10m -race ./pkg/...
 stage "unit tests with libfabric, PMDK and ISA-L (tags: $tags)"
 gotest -count=1 -timeout 10m -tags "$tags" ./...
 gotest -count=1 -timeout 5m -race -tags "$tags" ./cgo/...
+# And the pkg/ packages that call the C libraries, with pkg/rpc, whose
+# provider suite runs over libfabric in this build: about a minute.
+cpkgs=$(go list -tags "$tags" -f '{{.ImportPath}}{{range .Imports}} {{.}}{{end}}' ./pkg/... |
+	awk '/ github.com\/daos-go\/daos\/cgo\//{print $1}')
+gotest -count=1 -timeout 10m -race -tags "$tags" $cpkgs ./pkg/rpc
 
 stage "multi-process system tests (three daos_server processes on 127.0.0.2-4)"
 gotest -count=1 -timeout 10m -tags systest ./ci/systest
