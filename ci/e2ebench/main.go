@@ -11,7 +11,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"runtime/pprof"
 	"runtime/trace"
 	"slices"
 	"sync"
@@ -20,6 +19,7 @@ import (
 	"github.com/daos-go/daos/ci/benchutil"
 	"github.com/daos-go/daos/ci/systest"
 	"github.com/daos-go/daos/pkg/client"
+	"github.com/daos-go/daos/pkg/cmdutil"
 	"github.com/daos-go/daos/pkg/daos"
 	"github.com/daos-go/daos/pkg/placement"
 	"github.com/daos-go/daos/pkg/rpc/selftest"
@@ -33,21 +33,20 @@ func main() {
 	traceFile := flag.String("trace", "", "write the client's execution trace of the 4 KiB latency test to this file (engines: DAOS_GO_ENGINE_TRACE)")
 	metric := flag.String("metric", "", "word put in the ratio names (e2e_1m_write_WORD_vs_tcp), naming the fabric measured")
 	flag.Parse()
+	stopProfile := func() error { return nil }
 	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err == nil {
-			err = pprof.StartCPUProfile(f)
-		}
-		if err != nil {
+		var err error
+		if stopProfile, err = cmdutil.CPUProfileTo(*cpuProfile); err != nil {
 			fmt.Fprintln(os.Stderr, "e2ebench:", err)
 			os.Exit(1)
 		}
-		defer f.Close()
-		defer pprof.StopCPUProfile()
 	}
-	if err := run(*mib, *ops, *lat, *metric, *traceFile); err != nil {
+	err := run(*mib, *ops, *lat, *metric, *traceFile)
+	if perr := stopProfile(); err == nil {
+		err = perr
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2ebench:", err)
-		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
@@ -192,13 +191,13 @@ func run(mib, ops, latOps int, metric, traceFile string) error {
 	// One 4 KiB update at a time: median latency.
 	stopTrace := func() {}
 	if traceFile != "" {
-		stop, err := startTrace(traceFile)
+		stop, err := cmdutil.TraceTo(traceFile)
 		if err != nil {
 			return err
 		}
 		// Stopped after the loop; on an error in it, by the defer, so
 		// that the file is whole either way.
-		stopTrace = sync.OnceFunc(stop)
+		stopTrace = sync.OnceFunc(func() { _ = stop() })
 		defer stopTrace()
 	}
 	var lats []time.Duration
@@ -255,18 +254,4 @@ func rawPingRate(ctx context.Context, addr string, size int64, n int) (float64, 
 		}
 	}
 	return float64(n/inflight*inflight) / time.Since(start).Seconds(), nil
-}
-
-// startTrace starts an execution trace written to path; it returns what
-// stops it.
-func startTrace(path string) (func(), error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, fmt.Errorf("trace: %w", err)
-	}
-	if err := trace.Start(f); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("trace: %w", err)
-	}
-	return func() { trace.Stop(); f.Close() }, nil
 }

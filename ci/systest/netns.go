@@ -142,20 +142,55 @@ func NewRoutedNetLab(n, routed int) (*NetLab, error) {
 // RoutedBytes is how many bytes the router's interface on the routed
 // hosts' segment has sent (to them) and received (from them).
 func (l *NetLab) RoutedBytes() (tx, rx uint64, err error) {
-	if l.Router == "" {
-		return 0, 0, errors.New("the lab has no router")
-	}
 	read := func(what string) (uint64, error) {
-		out, err := exec.Command("ip", "netns", "exec", l.Router, "cat", "/sys/class/net/"+RouterIface+"/statistics/"+what).Output()
+		out, err := l.routerFile("/sys/class/net/" + RouterIface + "/statistics/" + what)
 		if err != nil {
-			return 0, fmt.Errorf("router %s: %w", what, err)
+			return 0, err
 		}
-		return strconv.ParseUint(strings.TrimSpace(string(out)), 10, 64)
+		return strconv.ParseUint(strings.TrimSpace(out), 10, 64)
 	}
 	if tx, err = read("tx_bytes"); err == nil {
 		rx, err = read("rx_bytes")
 	}
 	return tx, rx, err
+}
+
+// Forwarded is how many IP datagrams the router has forwarded.
+func (l *NetLab) Forwarded() (uint64, error) {
+	out, err := l.routerFile("/proc/net/snmp")
+	if err != nil {
+		return 0, err
+	}
+	// Two "Ip:" lines: the field names, then their values.
+	var names, values []string
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(line); len(f) > 1 && f[0] == "Ip:" {
+			if names == nil {
+				names = f[1:]
+			} else {
+				values = f[1:]
+			}
+		}
+	}
+	for i, n := range names {
+		if n == "ForwDatagrams" && i < len(values) {
+			return strconv.ParseUint(values[i], 10, 64)
+		}
+	}
+	return 0, fmt.Errorf("router IP statistics: no ForwDatagrams in %q", out)
+}
+
+// routerFile reads a file in the router's namespace (its /sys and
+// /proc/net are that namespace's).
+func (l *NetLab) routerFile(path string) (string, error) {
+	if l.Router == "" {
+		return "", errors.New("the lab has no router")
+	}
+	out, err := exec.Command("ip", "netns", "exec", l.Router, "cat", path).Output()
+	if err != nil {
+		return "", fmt.Errorf("router: read %s: %w", path, err)
+	}
+	return string(out), nil
 }
 
 // Close removes the namespaces, and with them their interfaces.
@@ -243,31 +278,3 @@ const labEngineConfig = `- targets: %d
     bdev_list: [%[5]s/bdev%[6]d]
     bdev_size: 8
 `
-
-// Forwarded is how many IP datagrams the router has forwarded.
-func (l *NetLab) Forwarded() (uint64, error) {
-	if l.Router == "" {
-		return 0, errors.New("the lab has no router")
-	}
-	out, err := exec.Command("ip", "netns", "exec", l.Router, "cat", "/proc/net/snmp").Output()
-	if err != nil {
-		return 0, fmt.Errorf("router IP statistics: %w", err)
-	}
-	// Two "Ip:" lines: the field names, then their values.
-	var names, values []string
-	for _, line := range strings.Split(string(out), "\n") {
-		if f := strings.Fields(line); len(f) > 1 && f[0] == "Ip:" {
-			if names == nil {
-				names = f[1:]
-			} else {
-				values = f[1:]
-			}
-		}
-	}
-	for i, n := range names {
-		if n == "ForwDatagrams" && i < len(values) {
-			return strconv.ParseUint(values[i], 10, 64)
-		}
-	}
-	return 0, fmt.Errorf("router IP statistics: no ForwDatagrams in %q", out)
-}

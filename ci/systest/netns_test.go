@@ -48,17 +48,14 @@ func eachBuild(t *testing.T, fn func(t *testing.T, tags string)) {
 // and the ranks join. The lab and cluster go when the test ends.
 func startLab(ctx context.Context, t *testing.T, tags string, engines, targets int) (*NetLab, *Cluster) {
 	t.Helper()
-	return startLabOf(ctx, t, tags, engines, targets, false)
+	return startLabOf(ctx, t, tags, engines, targets, 0)
 }
 
-// startLabOf is startLab with the client host behind a router when routed.
-func startLabOf(ctx context.Context, t *testing.T, tags string, engines, targets int, routed bool) (*NetLab, *Cluster) {
+// startLabOf is startLab with the last routed lab hosts (the client's
+// when 1) behind a router.
+func startLabOf(ctx context.Context, t *testing.T, tags string, engines, targets, routed int) (*NetLab, *Cluster) {
 	t.Helper()
-	nRouted := 0
-	if routed {
-		nRouted = 1
-	}
-	lab, err := NewRoutedNetLab(4, nRouted)
+	lab, err := NewRoutedNetLab(4, routed)
 	if errors.Is(err, ErrNoNetLab) {
 		t.Skipf("skipped: %v", err)
 	}
@@ -407,7 +404,7 @@ func TestRoutedClient(t *testing.T) { eachBuild(t, testRoutedClient) }
 func testRoutedClient(t *testing.T, tags string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	lab, c := startLabOf(ctx, t, tags, 1, 2, true)
+	lab, c := startLabOf(ctx, t, tags, 1, 2, 1)
 	client := lab.IPs[len(lab.IPs)-1]
 	if !strings.HasPrefix(client, "10.234.") {
 		t.Fatalf("the client host is at %s, not behind the router", client)
