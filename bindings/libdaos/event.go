@@ -17,6 +17,7 @@ import (
 	"unsafe"
 
 	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/rpc"
 )
 
 // Events bound to a queue travel between the C layer and the core through
@@ -144,12 +145,6 @@ func submitted(ev *C.daos_event_t) {
 	wa := w[C.DGO_EV_ARG0 : C.DGO_EV_ARG0+C.DGO_EV_NARGS]
 	var code C.int
 	switch p[C.DGO_EV_OP] {
-	case C.DGO_OP_OBJ_UPDATE:
-		code = dgo_obj_update(C.uint64_t(a[0]), C.uint64_t(a[1]), C.uint64_t(a[2]), (*C.daos_key_t)(wa[3]),
-			C.uint(a[4]), (*C.daos_iod_t)(wa[5]), (*C.d_sg_list_t)(wa[6]), ev)
-	case C.DGO_OP_OBJ_FETCH:
-		code = dgo_obj_fetch(C.uint64_t(a[0]), C.uint64_t(a[1]), C.uint64_t(a[2]), (*C.daos_key_t)(wa[3]),
-			C.uint(a[4]), (*C.daos_iod_t)(wa[5]), (*C.d_sg_list_t)(wa[6]), (*C.daos_iom_t)(wa[7]), ev)
 	case C.DGO_OP_ARRAY_WRITE:
 		code = dgo_array_write(C.uint64_t(a[0]), C.uint64_t(a[1]), (*C.daos_array_iod_t)(wa[2]), (*C.d_sg_list_t)(wa[3]), ev)
 	case C.DGO_OP_ARRAY_READ:
@@ -167,9 +162,22 @@ func submitted(ev *C.daos_event_t) {
 // ready (a direct call) or taken by the dispatcher: one running or
 // completed and not yet polled is DER_BUSY, as the core's own check says.
 func launch(ev *C.daos_event_t, fn func(context.Context) error) error {
+	return launchWith(ev, func() error { return lib.Launch(unsafe.Pointer(ev), evID(ev), fn) })
+}
+
+// start is launch for an operation fn starts on the calling thread and
+// ends by calling end (client.Event.Start): no goroutine waits for it, so
+// its reply completes the event where the reply is read.
+func start(ev *C.daos_event_t, fn func(ctx context.Context, end func(error))) error {
+	return launchWith(ev, func() error { return lib.Start(batched, unsafe.Pointer(ev), evID(ev), fn) })
+}
+
+// launchWith does launch's bookkeeping around run, which hands the
+// operation to the core's event.
+func launchWith(ev *C.daos_event_t, run func() error) error {
 	q := evQueue(ev)
 	if q == nil {
-		return lib.Launch(unsafe.Pointer(ev), evID(ev), fn)
+		return run()
 	}
 	st := evState(ev)
 	direct := atomic.LoadUint64(st) == C.DGO_EV_READY
@@ -180,7 +188,7 @@ func launch(ev *C.daos_event_t, fn func(context.Context) error) error {
 		live := ring.eqcs[evPrivate(ev)[C.DGO_EV_EQH]] == q
 		ring.mu.Unlock()
 		if !live {
-			return lib.Launch(unsafe.Pointer(ev), evID(ev), fn)
+			return run()
 		}
 		direct = atomic.CompareAndSwapUint64(st, C.DGO_EV_READY, C.DGO_EV_RUNNING)
 		if direct {
@@ -196,7 +204,7 @@ func launch(ev *C.daos_event_t, fn func(context.Context) error) error {
 	if direct {
 		atomic.AddInt64(out, 1)
 	}
-	if err := lib.Launch(unsafe.Pointer(ev), evID(ev), fn); err != nil {
+	if err := run(); err != nil {
 		if direct {
 			C.dgo_eq_landed(q, ev)
 			atomic.StoreUint64(st, C.DGO_EV_READY)
@@ -207,6 +215,18 @@ func launch(ev *C.daos_event_t, fn func(context.Context) error) error {
 		return err
 	}
 	return nil
+}
+
+// batched is the context events start their operations with: requests
+// may wait for the next flush (rpc.WithDeferredSend), which the C layer
+// asks for before it waits for completions (dgo_flush), so that the
+// requests a C thread starts in a row go out in one write.
+var batched = rpc.WithDeferredSend(context.Background())
+
+//export dgo_flush
+func dgo_flush() C.int {
+	lib.Flush()
+	return 0
 }
 
 // complete hands ev, its ev_error set, to its queue's C side: pushed on

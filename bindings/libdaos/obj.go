@@ -233,6 +233,19 @@ func arrayIO(oh, th C.uint64_t, write bool) (*client.Array, error) {
 	return a, err
 }
 
+// failed ends a call refused before its operation started: the error is
+// the call's own without an event, and comes back through the event with
+// one (as DAOS reports it), unless the event cannot take an operation now.
+func failed(ev *C.daos_event_t, err error) C.int {
+	if ev == nil {
+		return rc(err)
+	}
+	return rc(start(ev, func(_ context.Context, end func(error)) {
+		ev.ev_error = rc(err)
+		end(err)
+	}))
+}
+
 // noTx refuses transactions: until they exist, only DAOS_TX_NONE is valid.
 func noTx(th C.uint64_t) error {
 	if th != 0 {
@@ -245,44 +258,50 @@ func noTx(th C.uint64_t) error {
 func dgo_obj_update(oh, th C.uint64_t, flags C.uint64_t, dkey *C.daos_key_t, nr C.uint, ciods *C.daos_iod_t, sgls *C.d_sg_list_t, ev *C.daos_event_t) C.int {
 	o, err := objectIO(oh, th)
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	dk, err := key(dkey, "update dkey")
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	ds, _, err := iods(nr, ciods, daos.CondFlags(flags)&daos.CondPerAkey != 0)
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	if sgls == nil {
-		return rc(inval("update: NULL sg lists"))
+		return failed(ev, inval("update: NULL sg lists"))
 	}
 	data := make([][]byte, nr)
 	for i, s := range unsafe.Slice(sgls, int(nr)) {
 		if data[i], err = gather(&s); err != nil {
-			return rc(err)
+			return failed(ev, err)
 		}
 	}
-	return run(ev, func(ctx context.Context) error {
-		_, err := o.Update(ctx, dk, ds, data, daos.CondFlags(flags))
-		return err
-	})
+	if ev != nil {
+		return rc(start(ev, func(ctx context.Context, end func(error)) {
+			o.StartUpdate(ctx, dk, ds, data, daos.CondFlags(flags), func(_ daos.Epoch, err error) {
+				ev.ev_error = rc(err)
+				end(err)
+			})
+		}))
+	}
+	_, err = o.Update(context.Background(), dk, ds, data, daos.CondFlags(flags))
+	return rc(err)
 }
 
 //export dgo_obj_fetch
 func dgo_obj_fetch(oh, th C.uint64_t, flags C.uint64_t, dkey *C.daos_key_t, nr C.uint, ciods *C.daos_iod_t, sgls *C.d_sg_list_t, ioms *C.daos_iom_t, ev *C.daos_event_t) C.int {
 	o, err := objectIO(oh, th)
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	dk, err := key(dkey, "fetch dkey")
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	ds, cs, err := iods(nr, ciods, daos.CondFlags(flags)&daos.CondPerAkey != 0)
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	if sgls == nil {
 		// A size query.
@@ -302,16 +321,32 @@ func dgo_obj_fetch(oh, th C.uint64_t, flags C.uint64_t, dkey *C.daos_key_t, nr C
 	bufs := make([][]byte, nr)
 	for i := range sl {
 		if vs[i], err = iovs(&sl[i]); err != nil {
-			return rc(err)
+			return failed(ev, err)
 		}
 		if bufs[i], err = scatterBuf(vs[i]); err != nil {
-			return rc(err)
+			return failed(ev, err)
 		}
 		// A known record size that does not fit the buffer is refused
 		// before asking, as DAOS does.
 		if need := ioBytes(ds[i], ds[i].Size); need > uint64(len(bufs[i])) {
-			return rc(daos.Errorf(daos.ErrRec2big, "fetch: IOD %d needs %d bytes, its sg list holds %d", i, need, len(bufs[i])))
+			return failed(ev, daos.Errorf(daos.ErrRec2big, "fetch: IOD %d needs %d bytes, its sg list holds %d", i, need, len(bufs[i])))
 		}
+	}
+	if ev != nil && ioms == nil && knownSizes(ds) {
+		// The common case, one round trip: started here and completed
+		// where its reply is read.
+		return rc(start(ev, func(ctx context.Context, end func(error)) {
+			o.StartFetch(ctx, daos.EpochMax, dk, ds, bufs, daos.CondFlags(flags), func(sizes []uint64, err error) {
+				if err == nil {
+					for i := range ds {
+						cs[i].iod_size = C.daos_size_t(sizes[i])
+						scatter(&sl[i], vs[i], bufs[i], min(ioBytes(ds[i], sizes[i]), uint64(len(bufs[i]))))
+					}
+				}
+				ev.ev_error = rc(err)
+				end(err)
+			})
+		}))
 	}
 	return run(ev, func(ctx context.Context) error {
 		if err := resolveAnySizes(ctx, o, dk, ds, cs, bufs); err != nil {
@@ -391,6 +426,17 @@ func fillIOMs(ctx context.Context, o *client.Object, dk []byte, ds []daos.IOD, s
 // into a buffer (the object layer reads data only for a known size), and
 // refuses with DER_REC2BIG, the size reported in iod_size, what does not
 // fit.
+// knownSizes reports whether every IOD gives its record size (none asks
+// for whatever size is stored: DAOS_REC_ANY).
+func knownSizes(ds []daos.IOD) bool {
+	for i := range ds {
+		if ds[i].Size == 0 {
+			return false
+		}
+	}
+	return true
+}
+
 func resolveAnySizes(ctx context.Context, o *client.Object, dk []byte, ds []daos.IOD, cs []C.daos_iod_t, bufs [][]byte) error {
 	var any []int
 	for i := range ds {

@@ -81,6 +81,7 @@ const struct dgo_ops dgo_ops = {
 	.dfs_exchange = dgo_dfs_exchange,
 	.dfs_iterate = dgo_dfs_iterate,
 	.set_ring = dgo_set_ring,
+	.flush = dgo_flush,
 	.eq_create = dgo_eq_create,
 	.eq_destroy = dgo_eq_destroy,
 	.event_init = dgo_event_init,

@@ -162,6 +162,26 @@ func (l *Lib) Launch(c unsafe.Pointer, id uint64, fn func(context.Context) error
 	return e.ev.Launch(context.Background(), fn)
 }
 
+// Start is Launch for an operation fn starts on the calling goroutine
+// and ends later by calling end (client.Event.Start).
+func (l *Lib) Start(ctx context.Context, c unsafe.Pointer, id uint64, fn func(ctx context.Context, end func(error))) error {
+	e, err := l.eventAt(c, id)
+	if err != nil {
+		return err
+	}
+	return e.ev.Start(ctx, fn)
+}
+
+// Flush sends what operations started with Start held back for a batch:
+// callers flush before they wait for completions.
+func (l *Lib) Flush() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, s := range l.sessions {
+		s.Flush()
+	}
+}
+
 // EventTest is daos_event_test: whether the event has completed, waiting
 // up to timeout (negative: forever); a completed event is harvested and
 // its result returned.

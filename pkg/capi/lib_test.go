@@ -29,6 +29,7 @@ func (f *fakeSession) PoolFromGlobal([]byte) (*client.Pool, error) {
 	return nil, daos.Errorf(daos.ErrInval, "fake: no blobs")
 }
 func (f *fakeSession) Close() error { f.closes.Add(1); return nil }
+func (f *fakeSession) Flush()       {}
 
 func fakeLib(t *testing.T) (*Lib, *fakeSession, *atomic.Int32) {
 	t.Helper()

@@ -15,6 +15,8 @@ type session interface {
 	System() string
 	Connect(ctx context.Context, pool string, flags uint64) (*client.Pool, error)
 	PoolFromGlobal(blob []byte) (*client.Pool, error)
+	// Flush sends the requests held back for a batch (rpc.WithDeferredSend).
+	Flush()
 	Close() error
 }
 
@@ -27,6 +29,7 @@ func (a agentSession) Connect(ctx context.Context, pool string, flags uint64) (*
 func (a agentSession) PoolFromGlobal(blob []byte) (*client.Pool, error) {
 	return a.s.Client.PoolFromGlobal(blob)
 }
+func (a agentSession) Flush()       { a.s.Client.EP.Flush() }
 func (a agentSession) Close() error { return a.s.Close() }
 
 // Pool connect flags (DAOS_PC_*).

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/daos-go/daos/pkg/daos"
@@ -173,18 +174,56 @@ func (ev *Event) Launch(ctx context.Context, fn func(context.Context) error) err
 	if fn == nil {
 		return daos.Errorf(daos.ErrInval, "event launch: no operation")
 	}
+	cctx, done, err := ev.begin(ctx)
+	if err != nil {
+		return err
+	}
+	if ev.eq != nil {
+		ev.eq.workers.Go(func() { ev.run(cctx, fn, done) })
+	} else {
+		go ev.run(cctx, fn, done)
+	}
+	return nil
+}
+
+// Start runs an operation that starts on the calling goroutine and ends
+// later: fn starts it and arranges for end to be called exactly once with
+// its result, on any goroutine. Waiting for the operation on a goroutine
+// of its own, as Launch does, costs a hand-off between threads at each
+// end; Start is for operations that can say when they are done
+// (Object.StartUpdate). fn gets a context that Abort cancels, and must not
+// block; the rules are Launch's otherwise.
+func (ev *Event) Start(ctx context.Context, fn func(ctx context.Context, end func(error))) error {
+	if fn == nil {
+		return daos.Errorf(daos.ErrInval, "event launch: no operation")
+	}
+	cctx, done, err := ev.begin(ctx)
+	if err != nil {
+		return err
+	}
+	var ended atomic.Bool
+	fn(cctx, func(err error) {
+		if !ended.Swap(true) { // a second end would complete a later launch
+			ev.end(err, done)
+		}
+	})
+	return nil
+}
+
+// begin marks the event running for a launch.
+func (ev *Event) begin(ctx context.Context) (context.Context, chan struct{}, error) {
 	ev.mu.Lock()
 	switch {
 	case ev.fini:
 		ev.mu.Unlock()
-		return daos.Errorf(daos.ErrNoHdl, "event launch: event finalised")
+		return nil, nil, daos.Errorf(daos.ErrNoHdl, "event launch: event finalised")
 	case ev.eq != nil && ev.eq.destroyed:
 		ev.mu.Unlock()
-		return daos.Errorf(daos.ErrNonexist, "event launch: event queue destroyed")
+		return nil, nil, daos.Errorf(daos.ErrNonexist, "event launch: event queue destroyed")
 	case ev.status != EventReady:
 		st := ev.status
 		ev.mu.Unlock()
-		return daos.Errorf(daos.ErrBusy, "event launch: event is %s", st)
+		return nil, nil, daos.Errorf(daos.ErrBusy, "event launch: event is %s", st)
 	}
 	// The completion goes to whoever polls the queue: the operation's
 	// goroutine has nothing to gain from polling for its replies.
@@ -196,16 +235,15 @@ func (ev *Event) Launch(ctx context.Context, fn func(context.Context) error) err
 		ev.eq.running[ev] = struct{}{}
 	}
 	ev.mu.Unlock()
-	if ev.eq != nil {
-		ev.eq.workers.Go(func() { ev.run(cctx, fn, done) })
-	} else {
-		go ev.run(cctx, fn, done)
-	}
-	return nil
+	return cctx, done, nil
 }
 
 func (ev *Event) run(ctx context.Context, fn func(context.Context) error, done chan struct{}) {
-	err := fn(ctx)
+	ev.end(fn(ctx), done)
+}
+
+// end completes the launch whose done channel is done with err.
+func (ev *Event) end(err error, done chan struct{}) {
 	ev.mu.Lock()
 	ev.cancel()
 	ev.cancel = nil

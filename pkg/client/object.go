@@ -328,6 +328,82 @@ func (o *Object) Fetch(ctx context.Context, epoch daos.Epoch, dkey []byte, iods 
 	return sizes, err
 }
 
+// StartUpdate is Update for a caller that cannot wait: it returns once
+// the request is out (or the update has failed), and done gets the
+// result on whichever goroutine ends the call (rpc.Endpoint.Start); done
+// must not block. A stale pool map is refreshed and the update sent
+// again, as Update does, on a goroutine of its own.
+func (o *Object) StartUpdate(ctx context.Context, dkey []byte, iods []daos.IOD, data [][]byte, flags daos.CondFlags, done func(daos.Epoch, error)) {
+	if err := o.writable(); err != nil {
+		done(0, err)
+		return
+	}
+	if err := checkIO("update", dkey, iods, true); err != nil {
+		done(0, err)
+		return
+	}
+	l, h, s, err := o.target(dkey)
+	if err != nil {
+		done(0, err)
+		return
+	}
+	h.Flags = flags
+	o.c.IO.StartUpdate(ctx, s, h, dkey, iods, data, func(epoch daos.Epoch, err error) {
+		if !errors.Is(err, daos.ErrStale) {
+			done(epoch, err)
+			return
+		}
+		o.c.IO.Go(func() {
+			if rerr := o.c.Pool.RefreshFrom(ctx, l.MapVersion); rerr != nil {
+				done(0, errors.Join(err, rerr))
+				return
+			}
+			done(o.Update(ctx, dkey, iods, data, flags))
+		})
+	})
+}
+
+// StartFetch is Fetch for a caller that cannot wait, as StartUpdate is
+// Update's.
+func (o *Object) StartFetch(ctx context.Context, epoch daos.Epoch, dkey []byte, iods []daos.IOD, bufs [][]byte, flags daos.CondFlags, done func([]uint64, error)) {
+	if err := checkIO("fetch", dkey, iods, false); err != nil {
+		done(nil, err)
+		return
+	}
+	l, h, s, err := o.target(dkey)
+	if err != nil {
+		done(nil, err)
+		return
+	}
+	h.Epoch, h.Flags = epoch, flags
+	o.c.IO.StartFetch(ctx, s, h, dkey, iods, bufs, func(sizes []uint64, err error) {
+		if !errors.Is(err, daos.ErrStale) {
+			done(sizes, err)
+			return
+		}
+		o.c.IO.Go(func() {
+			if rerr := o.c.Pool.RefreshFrom(ctx, l.MapVersion); rerr != nil {
+				done(nil, errors.Join(err, rerr))
+				return
+			}
+			done(o.Fetch(ctx, epoch, dkey, iods, bufs, flags))
+		})
+	})
+}
+
+// target is the layout, request header and shard for dkey now.
+func (o *Object) target(dkey []byte) (*placement.Layout, objproto.Header, objclient.Shard, error) {
+	l, err := o.currentLayout()
+	if err != nil {
+		return nil, objproto.Header{}, objclient.Shard{}, err
+	}
+	s, err := o.shard(l, l.GroupOfDkey(dkey))
+	if err != nil {
+		return nil, objproto.Header{}, objclient.Shard{}, err
+	}
+	return l, o.header(l), s, nil
+}
+
 // Sizes returns the sizes of iods of dkey (0: nothing there).
 func (o *Object) Sizes(ctx context.Context, epoch daos.Epoch, dkey []byte, iods []daos.IOD) ([]uint64, error) {
 	if err := checkIO("fetch sizes", dkey, iods, false); err != nil {

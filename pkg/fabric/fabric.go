@@ -43,6 +43,29 @@ type Unanswered interface {
 	Unanswered()
 }
 
+// DeferredSender is a Peer that can hold a message back so that several
+// go out in one write: SendDeferred queues msg until the endpoint's Flush
+// (Flusher), or until the endpoint reads any message, whichever is first.
+// A caller must therefore defer only while a reply is due on the
+// endpoint, or flush itself.
+type DeferredSender interface {
+	SendDeferred(ctx context.Context, msg []byte) error
+}
+
+// Flusher is an Endpoint whose peers can hold messages back
+// (DeferredSender): Flush writes them all.
+type Flusher interface {
+	Flush()
+}
+
+// ReplyExpecter is a Peer told that a reply is expected for which no
+// caller waits on a goroutine (an asynchronous call), so that a provider
+// whose callers usually read their own replies has its connection read
+// meanwhile.
+type ReplyExpecter interface {
+	ExpectReply()
+}
+
 // Endpoint is one local network endpoint: it has a URI peers reach it at,
 // connects to peers, and registers memory for bulk transfers. Its methods
 // are safe for concurrent use.

@@ -121,6 +121,7 @@ type peerSlot struct {
 	p     fabric.Peer
 	err   error
 	auth  dialAuth
+	watch sync.Once // starts watchPeer for the first asynchronous call
 }
 
 type pending struct {
@@ -129,6 +130,9 @@ type pending struct {
 	// peer is where the request went: only it may answer. Ids are
 	// sequential, so without this any endpoint could answer any call.
 	peer fabric.Peer
+	// async is the call when it was made with Start (done unused): the
+	// reply ends it where it is delivered.
+	async *asyncCall
 }
 
 type reply struct {
@@ -594,7 +598,9 @@ func (e *Endpoint) deliver(from fabric.Peer, msg []byte) {
 		}
 		delete(e.calls, h.id)
 		e.callsMu.Unlock()
-		if pc != nil {
+		if pc != nil && pc.async != nil {
+			pc.async.end(reply{h: h, body: body, msg: msg}, nil)
+		} else if pc != nil {
 			pc.r = reply{h: h, body: body, msg: msg}
 			pc.done <- struct{}{}
 		}

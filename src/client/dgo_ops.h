@@ -17,7 +17,7 @@
 
 #include "dgo_ring.h"
 
-#define DGO_OPS_VERSION 12
+#define DGO_OPS_VERSION 13
 
 struct dgo_ops {
 	uint32_t version;
@@ -97,6 +97,7 @@ struct dgo_ops {
 	int (*dfs_exchange)(uint64_t mh, uint64_t parent1, char* name1, uint64_t parent2, char* name2);
 	int (*dfs_iterate)(uint64_t mh, uint64_t oh, daos_anchor_t* anchor, uint32_t* nr, size_t size, void* op, void* cdfs, void* cobj, void* arg);
 	int (*set_ring)(struct dgo_ring* r);
+	int (*flush)(void);
 	int (*eq_create)(daos_handle_t* eqh, struct dgo_eqc* q);
 	int (*eq_destroy)(uint64_t eqh, int flags);
 	int (*event_init)(daos_event_t* ev, uint64_t eqh, daos_event_t* parent);

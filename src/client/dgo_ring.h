@@ -1,7 +1,7 @@
 /*
  * What the C layer of libdaos and the Go core share so that a C thread
- * launching and polling events never enters Go on the I/O path. Private:
- * not installed.
+ * polling events never enters Go, and launching array I/O does not
+ * either. Private: not installed.
  *
  * Why: every call from a C thread into Go takes a processor from the Go
  * scheduler and leaves it parked with that thread when the call returns,
@@ -9,11 +9,17 @@
  * C and a poll asking Go again, that was about 25 us of CPU per 4 KiB
  * operation on top of the Go client's (docs/performance.md).
  *
- * Submissions: the C layer stores the operation and its arguments in the
- * event's private space and pushes the event on one lock-free stack for
- * the process; a Go goroutine takes the whole stack at once, launches
- * every operation on it and sleeps on an eventfd, which the C layer
- * writes only when that goroutine said it was idle.
+ * Submissions of array reads and writes, which take several requests and
+ * run on goroutines of the core: the C layer stores the operation and its
+ * arguments in the event's private space and pushes the event on one
+ * lock-free stack for the process; a Go goroutine takes the whole stack
+ * at once, launches every operation on it and sleeps on an eventfd,
+ * which the C layer writes only when that goroutine said it was idle.
+ * Object updates and fetches, one request each, are called in instead:
+ * the core sends the request from the calling thread (held back for the
+ * next flush, which pollers ask for before they wait, so that a burst of
+ * them shares a write) and completes the event wherever the reply is
+ * read, which costs less than the hand-off to the dispatching goroutine.
  *
  * Completions: the core pushes each completed event on its queue's
  * lock-free stack and bumps a futex word; daos_eq_poll takes the stack,
@@ -53,10 +59,9 @@ enum dgo_ev_state {
 	DGO_EV_TAKEN     = 4, /* being launched by the core's dispatcher */
 };
 
-/* Operations the C layer submits through the stack. */
+/* Operations the C layer submits through the stack (1 and 2, object
+ * update and fetch, are called in directly since ops version 13). */
 enum dgo_ring_op {
-	DGO_OP_OBJ_UPDATE  = 1,
-	DGO_OP_OBJ_FETCH   = 2,
 	DGO_OP_ARRAY_WRITE = 3,
 	DGO_OP_ARRAY_READ  = 4,
 	DGO_OP_KV_PUT      = 5,

@@ -35,6 +35,26 @@
 
 static struct dgo_ring ring = {.efd = -1};
 
+/* Set when a C thread has started operations whose requests the core may
+ * hold back to send several in one write (their reply or the next flush
+ * sends them); pollers flush before they wait. */
+static int unflushed;
+
+void
+dgo_started(void)
+{
+	if (!__atomic_load_n(&unflushed, SEQ))
+		__atomic_store_n(&unflushed, 1, SEQ);
+}
+
+/* flush_started sends what the core holds back, if anything may be. */
+static void
+flush_started(const struct dgo_ops *o)
+{
+	if (__atomic_load_n(&unflushed, SEQ) && __atomic_exchange_n(&unflushed, 0, SEQ))
+		(void)o->flush();
+}
+
 static uint64_t *
 words(daos_event_t *ev)
 {
@@ -490,7 +510,10 @@ daos_eq_poll(daos_handle_t eqh, int wait_running, int64_t timeout, unsigned int 
 			events[got] = ev;
 		}
 		pthread_mutex_unlock(&q->lock);
-		if (got > 0 || timeout == DAOS_EQ_NOWAIT)
+		if (got > 0)
+			break;
+		flush_started(o);
+		if (timeout == DAOS_EQ_NOWAIT)
 			break;
 		if (eq_destroyed(eqh.cookie)) {
 			eq_put(q);
@@ -656,6 +679,7 @@ daos_event_test(daos_event_t *ev, int64_t timeout, bool *flag)
 			break;
 		}
 		*flag = false;
+		flush_started(o);
 		if (timeout == DAOS_EQ_NOWAIT || !sleep_on(q, seen, timeout > 0 ? &deadline : NULL))
 			break;
 		if (eq_destroyed(words(ev)[DGO_EV_EQH]))

@@ -20,6 +20,11 @@ int dgo_ring_start(const struct dgo_ops *ops) __attribute__((visibility("hidden"
 int dgo_ring_submit(daos_event_t *ev, int op, const uint64_t *args, int n)
 	__attribute__((visibility("hidden")));
 
+/* dgo_started says that this thread started operations on events
+ * directly in the core, whose requests may wait for a flush: pollers
+ * flush before they wait. */
+void dgo_started(void) __attribute__((visibility("hidden")));
+
 /* dgo_ring_after_fini ends the C side of every event queue when the
  * daos_fini just made tore the library down (the core then dropped the
  * queues' handles); otherwise it does nothing. */

@@ -200,3 +200,41 @@ func TestLargeSendBehindQueueHonoursContext(t *testing.T) {
 	}
 	require.Error(t, s.Err(), "the session ends: part of a frame may have gone out")
 }
+
+// TestSendDeferred: deferred frames wait in the session's queue until the
+// endpoint flushes (one write for all of them), or until a plain send on
+// the session writes them ahead of its own; frames over the small-write
+// size go at once; every frame arrives whole and in order.
+func TestSendDeferred(t *testing.T) {
+	c, p := connPair(t)
+	s := sendSession(c)
+	ctx := context.Background()
+	for i := range 5 {
+		require.NoError(t, s.SendDeferred(ctx, []byte{byte(i), 'd'}))
+	}
+	require.Equal(t, int32(1), s.ep.nDefer.Load(), "the session is listed once")
+	require.Equal(t, 5, s.queued, "nothing written before the flush")
+	s.ep.Flush()
+	require.Zero(t, s.ep.nDefer.Load())
+	require.Zero(t, s.queued)
+	require.Equal(t, 1, s.batches, "one write for the five")
+	_, msgs := readFrames(t, p, 5)
+	for i, m := range msgs {
+		require.Equal(t, []byte{byte(i), 'd'}, m)
+	}
+
+	// A plain send writes the deferred frames first; the flush that
+	// follows finds nothing left.
+	require.NoError(t, s.SendDeferred(ctx, []byte("first")))
+	require.NoError(t, s.Send(ctx, []byte("second")))
+	require.Zero(t, s.queued)
+	s.ep.Flush()
+	big := make([]byte, smallWrite+1)
+	big[0] = 'b'
+	require.NoError(t, s.SendDeferred(ctx, big))
+	require.Zero(t, s.ep.nDefer.Load(), "a large frame is not held")
+	_, msgs = readFrames(t, p, 3)
+	require.Equal(t, "first", string(msgs[0]))
+	require.Equal(t, "second", string(msgs[1]))
+	require.Equal(t, big, msgs[2])
+}

@@ -169,7 +169,27 @@ type endpoint struct {
 	// alone in flight on the endpoint polls for its reply.
 	awaiting atomic.Int32
 
+	// Sessions holding deferred frames (SendDeferred), written by Flush.
+	deferMu  sync.Mutex
+	deferred []*session
+	nDefer   atomic.Int32 // len(deferred), read without the lock
+
 	wg sync.WaitGroup // accept loop, readers, bulk helpers
+}
+
+// Flush writes the frames SendDeferred held back on every session.
+func (ep *endpoint) Flush() {
+	if ep.nDefer.Load() == 0 {
+		return
+	}
+	ep.deferMu.Lock()
+	ss := ep.deferred
+	ep.deferred = nil
+	ep.nDefer.Store(0)
+	ep.deferMu.Unlock()
+	for _, s := range ss {
+		s.flushDeferred()
+	}
 }
 
 // Open listens as cfg says and serves connections until Close.

@@ -38,9 +38,10 @@ type session struct {
 	// sender with nobody else under way; guarded by ctrlLock.
 	pend     []byte
 	flushing bool
-	batches  int // flushes of more than one frame, for tests
-	largest  int // the largest flush, for tests
-	queued   int // frames in pend
+	held     bool // pend holds deferred frames and the session is on ep.deferred
+	batches  int  // flushes of more than one frame, for tests
+	largest  int  // the largest flush, for tests
+	queued   int  // frames in pend
 	// Message frames received, and sent or left unanswered: their
 	// difference is the requests being handled on this session.
 	rx, tx atomic.Int64
@@ -55,6 +56,9 @@ type session struct {
 	calls atomic.Uint64 // Awaits started; the background reader stays off while it moves
 	// awaiting counts the callers in Await now.
 	awaiting atomic.Int32
+	// expect ends the background reader's lingering: a reply is due that
+	// no caller reads itself (ExpectReply).
+	expect chan struct{}
 
 	opsMu  sync.Mutex
 	ops    map[uint64]*bulkOp // transfers this side started
@@ -84,6 +88,7 @@ func newSession(ep *endpoint, id uint64, remote string, ctrl net.Conn) *session 
 		ctrlLock:  make(writeLock, 1),
 		bulkLock:  make(writeLock, 1),
 		rdTok:     make(writeLock, 1),
+		expect:    make(chan struct{}, 1),
 		fr:        newFrameReader(bufio.NewReaderSize(spin, ctrlReadBuffer), ep.maxMsg, &ep.frames),
 		spin:      spin,
 		ops:       map[uint64]*bulkOp{},
@@ -276,6 +281,56 @@ func (s *session) Send(ctx context.Context, msg []byte) error {
 	return nil
 }
 
+// SendDeferred is fabric.DeferredSender's: a small message is queued
+// and written by the endpoint's next Flush (or an earlier write on the
+// session), so that messages sent in a row share one system call; a
+// larger one is sent at once.
+func (s *session) SendDeferred(ctx context.Context, msg []byte) error {
+	if len(msg) > smallWrite {
+		return s.Send(ctx, msg)
+	}
+	if err := s.ctrlLock.lock(ctx, s.done); err != nil {
+		return s.why("send to", err)
+	}
+	s.tx.Add(1)
+	n := len(s.pend)
+	s.pend = append(s.pend, make([]byte, ctrlHeaderLen)...)
+	putCtrlHeader(s.pend[n:], ctrlMessage, len(msg))
+	s.pend = append(s.pend, msg...)
+	s.queued++
+	hold := !s.flushing && !s.held
+	if hold {
+		s.held = true
+	}
+	s.ctrlLock.unlock()
+	if hold {
+		ep := s.ep
+		ep.deferMu.Lock()
+		ep.deferred = append(ep.deferred, s)
+		ep.nDefer.Add(1)
+		ep.deferMu.Unlock()
+	}
+	return nil
+}
+
+// flushDeferred writes what SendDeferred queued, unless a write since did.
+func (s *session) flushDeferred() {
+	if err := s.ctrlLock.lock(context.Background(), s.done); err != nil {
+		return // the session is over; its calls fail with it
+	}
+	s.held = false
+	var err error
+	if !s.flushing {
+		err = s.writePendLocked()
+	}
+	s.ctrlLock.unlock()
+	if err != nil {
+		// Not on this goroutine: it may be the session's reader, which
+		// writeFailed waits for.
+		go s.writeFailed(context.Background(), err)
+	}
+}
+
 // byeGrace bounds how long a failed write waits for the reader to find
 // the peer's goodbye (see writeFailed). The reader ends the session at
 // once on the reset that follows it, so only a reader held up long (a
@@ -401,6 +456,9 @@ func (s *session) readCtrl() {
 			t.Reset(readerLinger)
 			select {
 			case <-t.C:
+			case <-s.expect:
+				t.Stop()
+				seen = s.calls.Load()
 			case <-s.done:
 				return
 			}
@@ -420,6 +478,16 @@ func (s *session) readCtrl() {
 		if !ok {
 			return
 		}
+	}
+}
+
+// ExpectReply is fabric.ReplyExpecter's: an asynchronous call's reply
+// is read by the background reader, which stops lingering for callers
+// that read their own.
+func (s *session) ExpectReply() {
+	select {
+	case s.expect <- struct{}{}:
+	default:
 	}
 }
 
@@ -466,6 +534,9 @@ func (s *session) readFrame() bool {
 		s.eager.cur = nil
 		s.releaseEager(cur)
 	}
+	// Requests held back for a batch go out once a reply comes in, at the
+	// latest: their senders count on that (see fabric.DeferredSender).
+	s.ep.Flush()
 	return true
 }
 

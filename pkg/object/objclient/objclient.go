@@ -119,6 +119,76 @@ func (c *Client) Fetch(ctx context.Context, s Shard, h objproto.Header, dkey []b
 	return resp.Sizes, nil
 }
 
+// StartUpdate is Update for a caller that cannot wait (rpc.Endpoint.Start
+// says where done runs): it returns once the request is out, and done
+// gets the epoch the engine stamped.
+func (c *Client) StartUpdate(ctx context.Context, s Shard, h objproto.Header, dkey []byte, iods []daos.IOD, data [][]byte, done func(daos.Epoch, error)) {
+	c.stamp(&h, s)
+	b, err := c.expose(data, rpc.ToServer)
+	if err != nil {
+		done(0, err)
+		return
+	}
+	req := &objproto.UpdateReq{Header: h, Dkey: dkey, IODs: iods, Data: b.Desc()}
+	resp := &objproto.UpdateResp{}
+	c.EP.Start(ctx, s.URI, objproto.OpUpdate, req, resp, rpc.CallOptions{}, func(err error) {
+		if ferr := b.Finish(nil); err == nil {
+			err = ferr
+		}
+		if err != nil {
+			done(0, err)
+			return
+		}
+		c.Clock.Update(resp.HLC)
+		done(resp.Epoch, nil)
+	})
+}
+
+// StartFetch is Fetch for a caller that cannot wait, as StartUpdate is
+// Update's.
+func (c *Client) StartFetch(ctx context.Context, s Shard, h objproto.Header, dkey []byte, iods []daos.IOD, bufs [][]byte, done func([]uint64, error)) {
+	c.stamp(&h, s)
+	b, err := c.expose(bufs, rpc.FromServer)
+	if err != nil {
+		done(nil, err)
+		return
+	}
+	req := &objproto.FetchReq{Header: h, Dkey: dkey, IODs: iods, Data: b.Desc()}
+	f := &fetchCall{b: b}
+	f.resp.Deliver = f.deliver
+	c.EP.Start(ctx, s.URI, objproto.OpFetch, req, &f.resp, rpc.CallOptions{Idempotent: true}, func(err error) {
+		if !f.finished {
+			if ferr := b.Finish(nil); err == nil {
+				err = ferr
+			}
+		}
+		if err != nil {
+			done(nil, err)
+			return
+		}
+		c.Clock.Update(f.resp.HLC)
+		if len(f.resp.Sizes) != len(iods) {
+			done(nil, fmt.Errorf("fetch: %d sizes for %d IODs: %w", len(f.resp.Sizes), len(iods), daos.ErrProto))
+			return
+		}
+		done(f.resp.Sizes, nil)
+	})
+}
+
+// fetchCall is a fetch's reply and its exposure: the inline data is
+// copied into the caller's buffers while the reply is decoded, so that
+// the reply's message can be reused at once.
+type fetchCall struct {
+	b        *rpc.ClientBulk
+	resp     objproto.FetchResp
+	finished bool
+}
+
+func (f *fetchCall) deliver(inline []byte) error {
+	f.finished = true
+	return f.b.Finish(inline)
+}
+
 // Sizes asks for the IODs' sizes only.
 func (c *Client) Sizes(ctx context.Context, s Shard, h objproto.Header, dkey []byte, iods []daos.IOD) ([]uint64, error) {
 	c.stamp(&h, s)

@@ -1,0 +1,254 @@
+package rpc
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/fabric"
+)
+
+// started runs Start and returns a channel that gets its result, failing
+// the test if done runs more than once.
+func started(t *testing.T, ctx context.Context, cl *Endpoint, to fabric.URI, op Opcode, req, resp Message, o CallOptions) <-chan error {
+	t.Helper()
+	out := make(chan error, 2)
+	var calls atomic.Int32
+	cl.Start(ctx, to, op, req, resp, o, func(err error) {
+		if calls.Add(1) > 1 {
+			err = fmt.Errorf("done called %d times", calls.Load())
+		}
+		out <- err
+	})
+	return out
+}
+
+func TestStartMatchedUnderConcurrency(t *testing.T) {
+	forEachProvider(t, func(t *testing.T, prov string) {
+		ctx := testCtx(t)
+		srv := newServer(t, prov)
+		cl := newClient(t, prov)
+		// Bursts of asynchronous calls, half of them held back for a batch
+		// and never flushed by the test: each must go out when another's
+		// reply comes in, or at once when it is alone. Synchronous callers
+		// run beside them on the same connection.
+		const bursts, each = 8, 50
+		var wg sync.WaitGroup
+		errs := make(chan error, bursts+4)
+		for b := range bursts {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				cctx := ctx
+				if b%2 == 0 {
+					cctx = WithDeferredSend(ctx)
+				}
+				type call struct {
+					seq  uint64
+					req  *echoMsg
+					resp *echoMsg
+					done <-chan error
+				}
+				calls := make([]call, each)
+				for i := range calls {
+					seq := uint64(b*each + i)
+					c := call{seq: seq, req: &echoMsg{Seq: seq, Data: pattern(seq, int64(seq*131%6000))}, resp: &echoMsg{}}
+					op := opEcho
+					if i%3 == 0 {
+						op = opEchoInline
+					}
+					c.done = started(t, cctx, cl, srv.ep.URI(), op, c.req, c.resp, CallOptions{})
+					calls[i] = c
+				}
+				for _, c := range calls {
+					if err := recv(t, ctx, c.done, "an asynchronous call"); err != nil {
+						errs <- err
+						return
+					}
+					if c.resp.Seq != c.seq || !bytes.Equal(c.resp.Data, c.req.Data) {
+						errs <- fmt.Errorf("call %d got the reply of call %d", c.seq, c.resp.Seq)
+						return
+					}
+				}
+			}()
+		}
+		for w := range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range each {
+					seq := uint64(1_000_000 + w*each + i)
+					var resp echoMsg
+					if err := cl.Call(ctx, srv.ep.URI(), opEcho, &echoMsg{Seq: seq}, &resp); err != nil {
+						errs <- err
+						return
+					}
+					if resp.Seq != seq {
+						errs <- fmt.Errorf("synchronous call %d got the reply of %d", seq, resp.Seq)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			require.NoError(t, err)
+		}
+		require.Equal(t, int64(bursts*each+4*each), srv.seen.Load())
+	})
+}
+
+func TestStartDeferredFlush(t *testing.T) {
+	forEachProvider(t, func(t *testing.T, prov string) {
+		ctx := testCtx(t)
+		srv := newServer(t, prov)
+		cl := newClient(t, prov)
+		to := srv.ep.URI()
+		// A call in flight that will not be answered until released.
+		blocked := started(t, ctx, cl, to, opBlock, nil, nil, CallOptions{})
+		recv(t, ctx, srv.started, "handler start")
+		// Held back while that reply is due, if the provider can hold
+		// messages; Flush sends it either way.
+		var resp echoMsg
+		echoed := started(t, WithDeferredSend(ctx), cl, to, opEcho, &echoMsg{Seq: 7}, &resp, CallOptions{})
+		cl.Flush()
+		require.NoError(t, recv(t, ctx, echoed, "flushed call"))
+		require.Equal(t, uint64(7), resp.Seq)
+		close(srv.release)
+		require.NoError(t, recv(t, ctx, blocked, "released call"))
+	})
+}
+
+func TestStartDeadlineAndCancel(t *testing.T) {
+	forEachProvider(t, func(t *testing.T, prov string) {
+		ctx := testCtx(t)
+		srv := newServer(t, prov)
+		cl := newClient(t, prov)
+		to := srv.ep.URI()
+
+		short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+		defer cancel()
+		err := recv(t, ctx, started(t, short, cl, to, opBlock, nil, nil, CallOptions{}), "timed-out call")
+		require.Equal(t, daos.ErrTimedout, daos.Code(err), describe(err))
+		require.Contains(t, err.Error(), "rpc block to "+to.String())
+		recv(t, ctx, srv.started, "handler start")
+		require.Error(t, recv(t, ctx, srv.ended, "handler end"))
+
+		// The endpoint's default deadline applies without one.
+		cl2 := listenWith(t, Config{Fabric: fabric.Config{Provider: prov}, Registry: NewRegistry(), DefaultTimeout: 150 * time.Millisecond})
+		err = recv(t, ctx, started(t, context.Background(), cl2, to, opBlock, nil, nil, CallOptions{}), "call without a deadline")
+		require.Equal(t, daos.ErrTimedout, daos.Code(err), describe(err))
+		recv(t, ctx, srv.started, "handler start")
+		require.Error(t, recv(t, ctx, srv.ended, "handler end"))
+
+		callCtx, cancelCall := context.WithCancel(ctx)
+		done := started(t, callCtx, cl, to, opBlock, nil, nil, CallOptions{})
+		recv(t, ctx, srv.started, "handler start")
+		cancelCall()
+		err = recv(t, ctx, done, "cancelled call")
+		require.Equal(t, daos.ErrCanceled, daos.Code(err), describe(err))
+		require.ErrorIs(t, recv(t, ctx, srv.ended, "handler end"), context.Canceled)
+
+		// A context that has ended already never sends.
+		seen := srv.seen.Load()
+		err = recv(t, ctx, started(t, callCtx, cl, to, opEcho, &echoMsg{}, nil, CallOptions{}), "call on an ended context")
+		require.Equal(t, daos.ErrCanceled, daos.Code(err), describe(err))
+		require.Equal(t, seen, srv.seen.Load())
+	})
+}
+
+func TestStartErrors(t *testing.T) {
+	forEachProvider(t, func(t *testing.T, prov string) {
+		ctx := testCtx(t)
+		srv := newServer(t, prov)
+		cl := newClient(t, prov)
+		to := srv.ep.URI()
+
+		err := recv(t, ctx, started(t, ctx, cl, to, opFail, nil, nil, CallOptions{}), "failing call")
+		require.ErrorIs(t, err, daos.ErrNonexist)
+		var re *RemoteError
+		require.ErrorAs(t, err, &re)
+		require.Contains(t, re.Text, "object 42 not found")
+
+		err = recv(t, ctx, started(t, ctx, cl, to, opEcho, &echoMsg{Seq: 1, Data: []byte("x")}, &bulkMsg{}, CallOptions{}), "undecodable reply")
+		require.Equal(t, daos.ErrProto, daos.Code(err), describe(err))
+
+		err = recv(t, ctx, started(t, ctx, cl, to, opEcho, &Raw{Data: make([]byte, fabric.DefaultMaxMessageSize)}, nil, CallOptions{}), "oversized request")
+		require.Equal(t, daos.ErrOverflow, daos.Code(err), describe(err))
+
+		// Nobody listens there.
+		dead := listen(t, prov, 0, NewRegistry())
+		deadURI := dead.URI()
+		require.NoError(t, dead.Close())
+		short, cancel := context.WithTimeout(ctx, 3*time.Second)
+		defer cancel()
+		err = recv(t, ctx, started(t, short, cl, deadURI, opEcho, &echoMsg{}, nil, CallOptions{}), "call to nobody")
+		require.True(t, transportDown(err) || daos.Code(err) == daos.ErrTimedout, describe(err))
+
+		// Idempotent calls are retried as Call retries them.
+		var resp echoMsg
+		err = recv(t, ctx, started(t, ctx, cl, to, opFlaky, nil, &resp, CallOptions{Idempotent: true}), "flaky call")
+		require.NoError(t, err)
+		require.Equal(t, uint64(2), resp.Seq)
+		require.Equal(t, int32(2), srv.flakyRun.Load())
+	})
+}
+
+func TestStartPeerDiesAndShutdown(t *testing.T) {
+	forEachProvider(t, func(t *testing.T, prov string) {
+		ctx := testCtx(t)
+		srv := newServer(t, prov)
+		cl := newClient(t, prov)
+		done := started(t, ctx, cl, srv.ep.URI(), opBlock, nil, nil, CallOptions{})
+		recv(t, ctx, srv.started, "handler start")
+		require.NoError(t, srv.ep.Fabric().Close())
+		err := recv(t, ctx, done, "call to a lost peer")
+		require.True(t, transportDown(err), describe(err))
+		require.NoError(t, ctx.Err(), "the call outlived its caller's deadline")
+		close(srv.release)
+
+		srv2 := newServer(t, prov)
+		done = started(t, ctx, cl, srv2.ep.URI(), opBlock, nil, nil, CallOptions{})
+		recv(t, ctx, srv2.started, "second handler start")
+		require.NoError(t, cl.Close())
+		err = recv(t, ctx, done, "call on a closed client")
+		require.ErrorIs(t, err, fabric.ErrClosed)
+		err = recv(t, ctx, started(t, ctx, cl, srv2.ep.URI(), opEcho, &echoMsg{}, nil, CallOptions{}), "call after close")
+		require.ErrorIs(t, err, fabric.ErrClosed)
+		close(srv2.release)
+	})
+}
+
+func TestStartBulk(t *testing.T) {
+	forEachProvider(t, func(t *testing.T, prov string) {
+		ctx := testCtx(t)
+		srv := newServer(t, prov)
+		cl := newClient(t, prov)
+		to := srv.ep.URI()
+		for i, size := range []int64{1, 4097, 1<<20 + 7} {
+			seed := uint64(i + 1)
+			b, err := cl.Expose(cut(pattern(seed, size), []uint32{3, 5000}), ToServer)
+			require.NoError(t, err)
+			err = recv(t, ctx, started(t, WithDeferredSend(ctx), cl, to, opPull, &bulkMsg{Seed: seed, Cuts: []uint32{77}, Bulk: b.Desc()}, nil, CallOptions{}), "pull")
+			require.NoError(t, b.Finish(nil))
+			require.NoError(t, err, "pull of %d bytes", size)
+
+			dst := make([]byte, size)
+			b, err = cl.Expose(cut(dst, []uint32{4099}), FromServer)
+			require.NoError(t, err)
+			var resp pushReply
+			err = recv(t, ctx, started(t, ctx, cl, to, opPush, &bulkMsg{Seed: seed, Cuts: []uint32{1}, Bulk: b.Desc()}, &resp, CallOptions{}), "push")
+			require.NoError(t, err, "push of %d bytes", size)
+			require.NoError(t, b.Finish(resp.Inline))
+			require.True(t, bytes.Equal(pattern(seed, size), dst), "push of %d bytes: data differs", size)
+		}
+	})
+}
