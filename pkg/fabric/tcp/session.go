@@ -535,8 +535,12 @@ func (s *session) readFrame() bool {
 		s.releaseEager(cur)
 	}
 	// Requests held back for a batch go out once a reply comes in, at the
-	// latest: their senders count on that (see fabric.DeferredSender).
-	s.ep.Flush()
+	// latest: their senders count on that (see fabric.DeferredSender). Not
+	// before the frames already read are delivered, though: their
+	// completions let the senders add more to the batch.
+	if s.fr.r.Buffered() == 0 {
+		s.ep.Flush()
+	}
 	return true
 }
 
