@@ -250,7 +250,9 @@ func complete(q *C.struct_dgo_eqc, ev *C.daos_event_t) {
 	atomic.AddInt64((*int64)(unsafe.Pointer(&q.outstanding)), -1)
 	seq := (*uint32)(unsafe.Pointer(&q.seq))
 	atomic.AddUint32(seq, 1)
-	if atomic.LoadUint32((*uint32)(unsafe.Pointer(&q.waiters))) != 0 {
+	// Only the push that finds sleepers flagged wakes them (all of them:
+	// each looks again); pushes until they sleep again make no call.
+	if w := (*uint32)(unsafe.Pointer(&q.waiters)); atomic.LoadUint32(w) != 0 && atomic.SwapUint32(w, 0) != 0 {
 		const futexWakePrivate = 1 | 128
 		syscall.RawSyscall6(syscall.SYS_FUTEX, uintptr(unsafe.Pointer(seq)), futexWakePrivate, 1<<30, 0, 0, 0)
 	}

@@ -248,10 +248,23 @@ func run(ops, mib, rounds int, spin, goEvents bool) error {
 // each process with `perf record -g` into DIR: the Go core inside the C
 // program is a c-shared library that cannot start pprof without being
 // changed, and perf sees the C code, the Go core and the kernel alike.
+// CAPIBENCH_SYSCALLS=DIR counts each process's writes, reads, futex calls
+// and context switches with `perf stat` into DIR instead.
 func side(ctx context.Context, what string, env []string, lo uint64, prog string, args ...string) (result, error) {
 	name := prog
 	if dir := os.Getenv("CAPIBENCH_PERF"); dir != "" {
-		args = append([]string{"record", "-g", "-q", "-o", filepath.Join(dir, fmt.Sprintf("%s-%d.perf.data", what, lo)), "--", prog}, args...)
+		ev := "cpu-clock"
+		if e := os.Getenv("CAPIBENCH_PERF_EVENT"); e != "" {
+			ev = e // a tracepoint, say, to see who makes a system call
+		}
+		args = append([]string{"record", "-e", ev, "-g", "-q", "-o", filepath.Join(dir, fmt.Sprintf("%s-%d.perf.data", what, lo)), "--", prog}, args...)
+		name = "perf"
+	} else if dir := os.Getenv("CAPIBENCH_SYSCALLS"); dir != "" {
+		// Counts of the system calls and switches that separate the
+		// clients (writes, reads, futex wake-ups and sleeps).
+		args = append([]string{"stat", "-x,", "-o", filepath.Join(dir, fmt.Sprintf("%s-%d.stat", what, lo)),
+			"-e", "syscalls:sys_enter_write,syscalls:sys_enter_writev,syscalls:sys_enter_read,syscalls:sys_enter_futex,syscalls:sys_enter_epoll_pwait,context-switches",
+			"--", prog}, args...)
 		name = "perf"
 	}
 	cmd := exec.CommandContext(ctx, name, args...)

@@ -72,7 +72,7 @@ enum dgo_ring_op {
 struct dgo_eqc {
 	uint64_t        done;        /* completion stack: daos_event_t *, 0 when empty */
 	uint32_t        seq;         /* futex word: bumped after every push */
-	uint32_t        waiters;     /* threads sleeping on seq */
+	uint32_t        waiters;     /* set by sleepers on seq, cleared by the push that wakes them */
 	int64_t         outstanding; /* launched (or queued) and not yet pushed */
 	int64_t         handing;     /* pushes under way: q is the core's until 0 */
 	pthread_mutex_t lock;        /* guards the list below */

@@ -255,9 +255,12 @@ sleep_on(struct dgo_eqc *q, uint32_t seen, const struct timespec *deadline)
 			return false;
 		relp = &rel;
 	}
-	__atomic_add_fetch(&q->waiters, 1, SEQ);
+	/* Set before the kernel compares seq with seen: a push that bumped
+	 * seq before this store is seen there (no sleep), and one after it
+	 * finds the flag. The pusher clears it when it wakes us, so the pushes
+	 * that follow while this thread is still waking make no system call. */
+	__atomic_store_n(&q->waiters, 1, SEQ);
 	futex(&q->seq, FUTEX_WAIT_PRIVATE, seen, relp);
-	__atomic_sub_fetch(&q->waiters, 1, SEQ);
 	return true;
 }
 

@@ -213,10 +213,10 @@ func TestSendDeferred(t *testing.T) {
 		require.NoError(t, s.SendDeferred(ctx, []byte{byte(i), 'd'}))
 	}
 	require.Equal(t, int32(1), s.ep.nDefer.Load(), "the session is listed once")
-	require.Equal(t, 5, s.queued, "nothing written before the flush")
+	require.Equal(t, 5, s.dqn, "nothing written before the flush")
 	s.ep.Flush()
 	require.Zero(t, s.ep.nDefer.Load())
-	require.Zero(t, s.queued)
+	require.Zero(t, s.dqn)
 	require.Equal(t, 1, s.batches, "one write for the five")
 	_, msgs := readFrames(t, p, 5)
 	for i, m := range msgs {
@@ -227,7 +227,7 @@ func TestSendDeferred(t *testing.T) {
 	// follows finds nothing left.
 	require.NoError(t, s.SendDeferred(ctx, []byte("first")))
 	require.NoError(t, s.Send(ctx, []byte("second")))
-	require.Zero(t, s.queued)
+	require.Zero(t, s.dqn)
 	s.ep.Flush()
 	big := make([]byte, smallWrite+1)
 	big[0] = 'b'

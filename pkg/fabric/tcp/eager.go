@@ -492,6 +492,7 @@ func (s *session) SendEager(ctx context.Context, msg []byte, handles []fabric.Bu
 		release()
 		return nil, s.why("send to", err)
 	}
+	s.takeDeferredLocked() // ahead of these frames, as they came first
 	s.tx.Add(1)
 	// Ids are taken in the order they go out: the peer checks they grow.
 	s.eager.mu.Lock()

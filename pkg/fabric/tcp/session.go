@@ -38,10 +38,18 @@ type session struct {
 	// sender with nobody else under way; guarded by ctrlLock.
 	pend     []byte
 	flushing bool
-	held     bool // pend holds deferred frames and the session is on ep.deferred
-	batches  int  // flushes of more than one frame, for tests
-	largest  int  // the largest flush, for tests
-	queued   int  // frames in pend
+	batches  int // flushes of more than one frame, for tests
+	largest  int // the largest flush, for tests
+	queued   int // frames in pend
+	// Frames SendDeferred queued, under their own lock rather than
+	// ctrlLock, which a writer holds through its system call: a caller
+	// queueing a request never waits for a write. Writers move them into
+	// pend first, so they keep their order with what follows them.
+	deferMu sync.Mutex
+	dq      []byte // frames, back to back
+	dqn     int    // frames in dq
+	held    bool   // the session is on ep.deferred
+	flusher bool   // a flushDeferred is writing them
 	// Message frames received, and sent or left unanswered: their
 	// difference is the requests being handled on this session.
 	rx, tx atomic.Int64
@@ -192,6 +200,7 @@ func (s *session) closeWith(bye byte, err error) {
 		var frame [ctrlHeaderLen]byte
 		putCtrlHeader(frame[:], bye, 0)
 		// Frames still queued go first.
+		s.takeDeferredLocked()
 		out := append(s.pend, frame[:]...)
 		s.pend, s.flushing, s.queued = nil, false, 0
 		_ = s.ctrl.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
@@ -230,6 +239,7 @@ func (s *session) Send(ctx context.Context, msg []byte) error {
 	if err := s.ctrlLock.lock(ctx, s.done); err != nil {
 		return s.why("send to", err)
 	}
+	s.takeDeferredLocked() // ahead of this frame, as they came first
 	var err error
 	// Other callers waiting for replies, or other requests being handled
 	// (messages received that are not answered yet): someone else is
@@ -289,21 +299,20 @@ func (s *session) SendDeferred(ctx context.Context, msg []byte) error {
 	if len(msg) > smallWrite {
 		return s.Send(ctx, msg)
 	}
-	if err := s.ctrlLock.lock(ctx, s.done); err != nil {
+	if err := s.Err(); err != nil {
 		return s.why("send to", err)
 	}
 	s.tx.Add(1)
-	n := len(s.pend)
-	s.pend = append(s.pend, make([]byte, ctrlHeaderLen)...)
-	putCtrlHeader(s.pend[n:], ctrlMessage, len(msg))
-	s.pend = append(s.pend, msg...)
-	s.queued++
-	hold := !s.flushing && !s.held
-	if hold {
-		s.held = true
-	}
-	s.ctrlLock.unlock()
-	if hold {
+	s.deferMu.Lock()
+	n := len(s.dq)
+	s.dq = append(s.dq, make([]byte, ctrlHeaderLen)...)
+	putCtrlHeader(s.dq[n:], ctrlMessage, len(msg))
+	s.dq = append(s.dq, msg...)
+	s.dqn++
+	list := !s.held
+	s.held = true
+	s.deferMu.Unlock()
+	if list {
 		ep := s.ep
 		ep.deferMu.Lock()
 		ep.deferred = append(ep.deferred, s)
@@ -313,21 +322,60 @@ func (s *session) SendDeferred(ctx context.Context, msg []byte) error {
 	return nil
 }
 
+// takeDeferredLocked moves the deferred frames behind the queued ones;
+// the caller holds ctrlLock, and every write of pend calls it first.
+func (s *session) takeDeferredLocked() {
+	s.deferMu.Lock()
+	if s.dqn > 0 {
+		s.pend = append(s.pend, s.dq...)
+		s.queued += s.dqn
+		s.dq, s.dqn = s.dq[:0], 0
+	}
+	s.deferMu.Unlock()
+}
+
 // flushDeferred writes what SendDeferred queued, unless a write since did.
+// One flusher at a time per session, which writes until nothing deferred
+// is left: a second one (the reader after a reply, and the caller before
+// it waits, say) leaves its frames to the first rather than wait for the
+// connection.
 func (s *session) flushDeferred() {
-	if err := s.ctrlLock.lock(context.Background(), s.done); err != nil {
-		return // the session is over; its calls fail with it
-	}
+	s.deferMu.Lock()
 	s.held = false
-	var err error
-	if !s.flushing {
-		err = s.writePendLocked()
+	if s.dqn == 0 || s.flusher {
+		s.deferMu.Unlock()
+		return
 	}
-	s.ctrlLock.unlock()
+	s.flusher = true
+	s.deferMu.Unlock()
+	err := s.ctrlLock.lock(context.Background(), s.done)
+	for err == nil {
+		if s.flushing {
+			// The sender that set flushing writes them with its own.
+			s.takeDeferredLocked()
+		} else {
+			err = s.writePendLocked()
+		}
+		s.deferMu.Lock()
+		more := s.dqn > 0 && err == nil
+		if !more {
+			s.flusher = false
+		}
+		s.deferMu.Unlock()
+		if !more {
+			s.ctrlLock.unlock()
+			break
+		}
+	}
 	if err != nil {
-		// Not on this goroutine: it may be the session's reader, which
-		// writeFailed waits for.
-		go s.writeFailed(context.Background(), err)
+		s.deferMu.Lock()
+		s.flusher = false
+		s.deferMu.Unlock()
+		if s.Err() == nil {
+			// Not on this goroutine: it may be the session's reader,
+			// which writeFailed waits for.
+			go s.writeFailed(context.Background(), err)
+		}
 	}
 }
 
@@ -378,6 +426,7 @@ func (s *session) flushLocked() error {
 // writeAfterPend writes the queued frames, then bufs, in one vectored
 // write bounded by ctx; the caller holds ctrlLock.
 func (s *session) writeAfterPend(ctx context.Context, bufs ...[]byte) error {
+	s.takeDeferredLocked()
 	out := make(net.Buffers, 0, len(bufs)+1)
 	if len(s.pend) > 0 {
 		out = append(out, s.pend)
@@ -402,6 +451,7 @@ func (s *session) emptyPend() {
 
 // writePendLocked writes the queued frames; the caller holds ctrlLock.
 func (s *session) writePendLocked() error {
+	s.takeDeferredLocked()
 	if len(s.pend) == 0 {
 		return nil
 	}
