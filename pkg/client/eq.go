@@ -82,6 +82,7 @@ type EQ struct {
 	// changed is closed (and replaced) whenever an event completes or the
 	// EQ is destroyed, waking pollers.
 	changed   chan struct{}
+	pollers   int // Polls waiting on changed: with none, it is left alone
 	destroyed bool
 	// notify, when set, is also told of those changes (outside the lock),
 	// for pollers that wait elsewhere.
@@ -174,7 +175,7 @@ func (ev *Event) Launch(ctx context.Context, fn func(context.Context) error) err
 	if fn == nil {
 		return daos.Errorf(daos.ErrInval, "event launch: no operation")
 	}
-	cctx, done, err := ev.begin(ctx)
+	cctx, done, err := ev.begin(ctx, true)
 	if err != nil {
 		return err
 	}
@@ -197,7 +198,7 @@ func (ev *Event) Start(ctx context.Context, fn func(ctx context.Context, end fun
 	if fn == nil {
 		return daos.Errorf(daos.ErrInval, "event launch: no operation")
 	}
-	cctx, done, err := ev.begin(ctx)
+	cctx, done, err := ev.begin(ctx, false)
 	if err != nil {
 		return err
 	}
@@ -211,7 +212,7 @@ func (ev *Event) Start(ctx context.Context, fn func(ctx context.Context, end fun
 }
 
 // begin marks the event running for a launch.
-func (ev *Event) begin(ctx context.Context) (context.Context, chan struct{}, error) {
+func (ev *Event) begin(ctx context.Context, onGoroutine bool) (context.Context, chan struct{}, error) {
 	ev.mu.Lock()
 	switch {
 	case ev.fini:
@@ -226,8 +227,12 @@ func (ev *Event) begin(ctx context.Context) (context.Context, chan struct{}, err
 		return nil, nil, daos.Errorf(daos.ErrBusy, "event launch: event is %s", st)
 	}
 	// The completion goes to whoever polls the queue: the operation's
-	// goroutine has nothing to gain from polling for its replies.
-	cctx, cancel := context.WithCancel(fabric.WithoutReplyPoll(ctx))
+	// goroutine has nothing to gain from polling for its replies (a
+	// started operation has no goroutine waiting at all).
+	if onGoroutine {
+		ctx = fabric.WithoutReplyPoll(ctx)
+	}
+	cctx, cancel := context.WithCancel(ctx)
 	ev.status, ev.err, ev.aborted, ev.cancel = EventRunning, nil, false, cancel
 	done := make(chan struct{})
 	ev.done = done
@@ -269,8 +274,10 @@ func (ev *Event) end(err error, done chan struct{}) {
 		default:
 			ev.status = EventReady // nothing will harvest it
 		}
-		close(eq.changed)
-		eq.changed = make(chan struct{})
+		if eq.pollers > 0 {
+			close(eq.changed)
+			eq.changed = make(chan struct{})
+		}
 	}
 	ev.mu.Unlock()
 	if handoff {
@@ -423,13 +430,22 @@ func (eq *EQ) Poll(ctx context.Context, waitRunning bool, timeout time.Duration,
 			return 0, nil
 		}
 		changed := eq.changed
+		eq.pollers++
 		eq.mu.Unlock()
+		var err error
+		timedOut := false
 		select {
 		case <-changed:
 		case <-tc:
-			return 0, nil
+			timedOut = true
 		case <-ctx.Done():
-			return 0, daos.Errorf(daos.ErrCanceled, "eq poll: %v", ctx.Err())
+			err = daos.Errorf(daos.ErrCanceled, "eq poll: %v", ctx.Err())
+		}
+		eq.mu.Lock()
+		eq.pollers--
+		eq.mu.Unlock()
+		if timedOut || err != nil {
+			return 0, err
 		}
 	}
 }

@@ -47,9 +47,10 @@ type Unanswered interface {
 // go out in one write: SendDeferred queues msg until the endpoint's Flush
 // (Flusher), or until the endpoint reads any message, whichever is first.
 // A caller must therefore defer only while a reply is due on the
-// endpoint, or flush itself.
+// endpoint, or flush itself. It never blocks; false (with no error) means
+// msg is too large to hold back, and the caller sends it.
 type DeferredSender interface {
-	SendDeferred(ctx context.Context, msg []byte) error
+	SendDeferred(msg []byte) (bool, error)
 }
 
 // Flusher is an Endpoint whose peers can hold messages back

@@ -82,6 +82,11 @@ type asyncCall struct {
 	id    uint64
 	timer *time.Timer
 	stop  func() bool // ends the ctx watch, nil when ctx never ends
+	// bctx bounds what start may wait for (a first connection, a proof, a
+	// large write) by the attempt's deadline; made only when needed, as
+	// the usual call needs none.
+	bctx    context.Context
+	bcancel context.CancelFunc
 	// mu guards timer, stop and sent, which start sets while the call
 	// may already be ending on another goroutine.
 	mu   sync.Mutex
@@ -95,14 +100,16 @@ func (a *asyncCall) start() error {
 	if err := a.ctx.Err(); err != nil {
 		return fabric.ContextError(err)
 	}
-	ctx, cancel := context.WithDeadline(a.ctx, a.attemptEnd)
-	defer cancel()
-	s, err := e.peer(ctx, a.to)
-	if err == nil {
-		e.authenticate(ctx, s, a.to, false)
+	defer a.unbound()
+	s := e.readyPeer(a.to)
+	if s == nil {
+		var err error
+		if s, err = e.peer(a.bound(), a.to); err != nil {
+			return err
+		}
 	}
-	if err != nil {
-		return err
+	if !e.authenticated(s) {
+		e.authenticate(a.bound(), s, a.to, false)
 	}
 	a.slot = s
 	s.watch.Do(func() { go e.watchPeer(s.p) })
@@ -135,15 +142,16 @@ func (a *asyncCall) start() error {
 	if a.req != nil {
 		a.req.EncodeRPC(enc)
 	}
+	var err error
 	if es, ok := p.(eagerSender); ok && len(enc.readable) > 0 {
 		// Set before any reply can end the call: deliver reads it.
 		var sent func()
-		sent, err = es.SendEager(ctx, enc.Bytes(), enc.readable)
+		sent, err = es.SendEager(a.bound(), enc.Bytes(), enc.readable)
 		if err == nil {
 			a.setSent(sent)
 		}
-	} else if ds, ok := p.(fabric.DeferredSender); ok && deferWanted(a.ctx) {
-		if err = ds.SendDeferred(ctx, enc.Bytes()); err == nil {
+	} else if ds, ok := p.(fabric.DeferredSender); ok && deferWanted(a.ctx) && a.deferred(ds, enc.Bytes(), &err) {
+		if err == nil {
 			// Held back only while another call's reply is due, which
 			// flushes it when it comes (fabric.DeferredSender); the
 			// session is marked before the count is read, and a reply's
@@ -157,7 +165,7 @@ func (a *asyncCall) start() error {
 			}
 		}
 	} else {
-		err = p.Send(ctx, enc.Bytes())
+		err = p.Send(a.bound(), enc.Bytes())
 	}
 	e.putEncoder(enc)
 	if err != nil {
@@ -179,6 +187,30 @@ func (a *asyncCall) start() error {
 	default:
 	}
 	return nil
+}
+
+// deferred queues msg on ds, reporting whether ds took it (or failed:
+// *err says); a message too large to hold back is sent as usual.
+func (a *asyncCall) deferred(ds fabric.DeferredSender, msg []byte, err *error) bool {
+	queued, e := ds.SendDeferred(msg)
+	*err = e
+	return queued || e != nil
+}
+
+// bound is start's context for what may wait.
+func (a *asyncCall) bound() context.Context {
+	if a.bctx == nil {
+		a.bctx, a.bcancel = context.WithDeadline(a.ctx, a.attemptEnd)
+	}
+	return a.bctx
+}
+
+// unbound ends start's bounded context.
+func (a *asyncCall) unbound() {
+	if a.bcancel != nil {
+		a.bcancel()
+		a.bctx, a.bcancel = nil, nil
+	}
 }
 
 func (a *asyncCall) setSent(sent func()) {

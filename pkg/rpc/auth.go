@@ -275,6 +275,13 @@ func (e *Endpoint) authenticate(ctx context.Context, s *peerSlot, to fabric.URI,
 	return true
 }
 
+// authenticated reports whether authenticate(s) has nothing to do: no
+// key, or a proof made with the current one.
+func (e *Endpoint) authenticated(s *peerSlot) bool {
+	k := e.key.Load()
+	return k == nil || s.auth.gen.Load() == k.gen
+}
+
 func (e *Endpoint) prove(ctx context.Context, p fabric.Peer, to fabric.URI, k *peerKey) error {
 	c := &authChallenge{}
 	if err := e.roundTrip(ctx, p, opAuthChallenge, nil, c); err != nil {

@@ -513,6 +513,25 @@ func (e *Endpoint) putEncoder(enc *Encoder) {
 
 // peer returns the slot of a live Peer for to, connecting once for
 // concurrent callers.
+// readyPeer is the connected, healthy slot for to, or nil when peer
+// would have to connect (or wait for a connection under way).
+func (e *Endpoint) readyPeer(to fabric.URI) *peerSlot {
+	e.peersMu.Lock()
+	defer e.peersMu.Unlock()
+	s := e.peers[to]
+	if s == nil {
+		return nil
+	}
+	select {
+	case <-s.ready:
+		if s.err == nil && s.p.Err() == nil {
+			return s
+		}
+	default:
+	}
+	return nil
+}
+
 func (e *Endpoint) peer(ctx context.Context, to fabric.URI) (*peerSlot, error) {
 	e.peersMu.Lock()
 	s := e.peers[to]

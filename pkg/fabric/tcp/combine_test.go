@@ -210,7 +210,9 @@ func TestSendDeferred(t *testing.T) {
 	s := sendSession(c)
 	ctx := context.Background()
 	for i := range 5 {
-		require.NoError(t, s.SendDeferred(ctx, []byte{byte(i), 'd'}))
+		queued, err := s.SendDeferred([]byte{byte(i), 'd'})
+		require.NoError(t, err)
+		require.True(t, queued)
 	}
 	require.Equal(t, int32(1), s.ep.nDefer.Load(), "the session is listed once")
 	require.Equal(t, 5, s.dqn, "nothing written before the flush")
@@ -225,14 +227,18 @@ func TestSendDeferred(t *testing.T) {
 
 	// A plain send writes the deferred frames first; the flush that
 	// follows finds nothing left.
-	require.NoError(t, s.SendDeferred(ctx, []byte("first")))
+	_, err := s.SendDeferred([]byte("first"))
+	require.NoError(t, err)
 	require.NoError(t, s.Send(ctx, []byte("second")))
 	require.Zero(t, s.dqn)
 	s.ep.Flush()
 	big := make([]byte, smallWrite+1)
 	big[0] = 'b'
-	require.NoError(t, s.SendDeferred(ctx, big))
-	require.Zero(t, s.ep.nDefer.Load(), "a large frame is not held")
+	queued, err := s.SendDeferred(big)
+	require.NoError(t, err)
+	require.False(t, queued, "a large frame is not held")
+	require.Zero(t, s.ep.nDefer.Load())
+	require.NoError(t, s.Send(ctx, big))
 	_, msgs = readFrames(t, p, 3)
 	require.Equal(t, "first", string(msgs[0]))
 	require.Equal(t, "second", string(msgs[1]))
@@ -260,7 +266,7 @@ func TestSendDeferredConcurrentFlushes(t *testing.T) {
 				if w%4 == 3 {
 					err = s.Send(context.Background(), msg)
 				} else {
-					err = s.SendDeferred(context.Background(), msg)
+					_, err = s.SendDeferred(msg)
 				}
 				if err != nil {
 					t.Error(err)

@@ -294,13 +294,13 @@ func (s *session) Send(ctx context.Context, msg []byte) error {
 // SendDeferred is fabric.DeferredSender's: a small message is queued
 // and written by the endpoint's next Flush (or an earlier write on the
 // session), so that messages sent in a row share one system call; a
-// larger one is sent at once.
-func (s *session) SendDeferred(ctx context.Context, msg []byte) error {
+// larger one is the caller's to send.
+func (s *session) SendDeferred(msg []byte) (bool, error) {
 	if len(msg) > smallWrite {
-		return s.Send(ctx, msg)
+		return false, nil
 	}
 	if err := s.Err(); err != nil {
-		return s.why("send to", err)
+		return false, s.why("send to", err)
 	}
 	s.tx.Add(1)
 	s.deferMu.Lock()
@@ -319,7 +319,7 @@ func (s *session) SendDeferred(ctx context.Context, msg []byte) error {
 		ep.nDefer.Add(1)
 		ep.deferMu.Unlock()
 	}
-	return nil
+	return true, nil
 }
 
 // takeDeferredLocked moves the deferred frames behind the queued ones;
