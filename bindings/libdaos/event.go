@@ -145,6 +145,9 @@ func submitted(ev *C.daos_event_t) {
 	wa := w[C.DGO_EV_ARG0 : C.DGO_EV_ARG0+C.DGO_EV_NARGS]
 	var code C.int
 	switch p[C.DGO_EV_OP] {
+	case C.DGO_OP_OBJ_UPDATE:
+		code = dgo_obj_update(C.uint64_t(a[0]), C.uint64_t(a[1]), C.uint64_t(a[2]), (*C.daos_key_t)(wa[3]),
+			C.uint(a[4]), (*C.daos_iod_t)(wa[5]), (*C.d_sg_list_t)(wa[6]), ev)
 	case C.DGO_OP_ARRAY_WRITE:
 		code = dgo_array_write(C.uint64_t(a[0]), C.uint64_t(a[1]), (*C.daos_array_iod_t)(wa[2]), (*C.d_sg_list_t)(wa[3]), ev)
 	case C.DGO_OP_ARRAY_READ:

@@ -3,11 +3,13 @@ package main
 /*
 #include <stdlib.h>
 #include <daos.h>
+#include "dgo_ring.h"
 */
 import "C"
 
 import (
 	"context"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/daos-go/daos/pkg/client"
@@ -277,7 +279,7 @@ func dgo_obj_update(oh, th C.uint64_t, flags C.uint64_t, dkey *C.daos_key_t, nr 
 			return failed(ev, err)
 		}
 	}
-	if ev != nil {
+	if ev != nil && inlineData(o, data) {
 		return rc(start(ev, func(ctx context.Context, end func(error)) {
 			o.StartUpdate(ctx, dk, ds, data, daos.CondFlags(flags), func(_ daos.Epoch, err error) {
 				ev.ev_error = rc(err)
@@ -285,8 +287,26 @@ func dgo_obj_update(oh, th C.uint64_t, flags C.uint64_t, dkey *C.daos_key_t, nr 
 			})
 		}))
 	}
-	_, err = o.Update(context.Background(), dk, ds, data, daos.CondFlags(flags))
-	return rc(err)
+	// Data that goes by bulk (a 1 MiB extent) would hold this thread for
+	// its copy into the connection: an event of a queue goes through the
+	// submission stack instead, whose goroutine calls here again.
+	if ev != nil && evQueue(ev) != nil && atomic.LoadUint64(evState(ev)) == C.DGO_EV_READY {
+		return C.DGO_USE_RING
+	}
+	return run(ev, func(ctx context.Context) error {
+		_, err := o.Update(ctx, dk, ds, data, daos.CondFlags(flags))
+		return err
+	})
+}
+
+// inlineData reports whether data travels inside an update's request, so
+// that starting the update on the caller's thread costs it no transfer.
+func inlineData(o *client.Object, data [][]byte) bool {
+	n := 0
+	for _, d := range data {
+		n += len(d)
+	}
+	return n < o.InlineBytes()
 }
 
 //export dgo_obj_fetch

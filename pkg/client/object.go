@@ -332,7 +332,8 @@ func (o *Object) Fetch(ctx context.Context, epoch daos.Epoch, dkey []byte, iods 
 // the request is out (or the update has failed), and done gets the
 // result on whichever goroutine ends the call (rpc.Endpoint.Start); done
 // must not block. A stale pool map is refreshed and the update sent
-// again, as Update does, on a goroutine of its own.
+// again, as Update does, on a goroutine of its own. Data of InlineBytes or
+// more may be copied into the connection before StartUpdate returns.
 func (o *Object) StartUpdate(ctx context.Context, dkey []byte, iods []daos.IOD, data [][]byte, flags daos.CondFlags, done func(daos.Epoch, error)) {
 	if err := o.writable(); err != nil {
 		done(0, err)
@@ -362,6 +363,10 @@ func (o *Object) StartUpdate(ctx context.Context, dkey []byte, iods []daos.IOD, 
 		})
 	})
 }
+
+// InlineBytes is the data size from which updates and fetches move
+// their values by bulk handle instead of inside the messages.
+func (o *Object) InlineBytes() int { return o.c.IO.InlineBytes() }
 
 // StartFetch is Fetch for a caller that cannot wait, as StartUpdate is
 // Update's.

@@ -15,7 +15,8 @@
  * lock-free stack for the process; a Go goroutine takes the whole stack
  * at once, launches every operation on it and sleeps on an eventfd,
  * which the C layer writes only when that goroutine said it was idle.
- * Object updates and fetches, one request each, are called in instead:
+ * Object updates and fetches, one request each, are called in instead
+ * (an update whose data goes by bulk is sent back to the stack):
  * the core sends the request from the calling thread (held back for the
  * next flush, which pollers ask for before they wait, so that a burst of
  * them shares a write) and completes the event wherever the reply is
@@ -59,14 +60,21 @@ enum dgo_ev_state {
 	DGO_EV_TAKEN     = 4, /* being launched by the core's dispatcher */
 };
 
-/* Operations the C layer submits through the stack (1 and 2, object
- * update and fetch, are called in directly since ops version 13). */
+/* Operations the C layer submits through the stack: object updates whose
+ * data goes by bulk (the core answers DGO_USE_RING when called with one);
+ * array reads and writes. */
 enum dgo_ring_op {
+	DGO_OP_OBJ_UPDATE  = 1,
 	DGO_OP_ARRAY_WRITE = 3,
 	DGO_OP_ARRAY_READ  = 4,
 	DGO_OP_KV_PUT      = 5,
 	DGO_OP_KV_GET      = 6,
 };
+
+/* What the core's obj_update returns, instead of 0 or a DER code, for an
+ * event bound to a queue whose data goes by bulk: submit it through the
+ * stack, as the transfer would hold the calling thread. */
+#define DGO_USE_RING 1
 
 /* The C side of one event queue. */
 struct dgo_eqc {

@@ -325,6 +325,14 @@ daos_obj_update(daos_handle_t oh, daos_handle_t th, uint64_t flags, daos_key_t *
 	 * request from this thread and completes the event where its reply
 	 * is read, with no thread in between (dgo_ring.h). */
 	rc = o->obj_update(oh.cookie, th.cookie, flags, dkey, nr, iods, sgls, ev);
+	if (rc == DGO_USE_RING) {
+		uint64_t a[] = {oh.cookie, th.cookie, flags, (uintptr_t)dkey, nr, (uintptr_t)iods, (uintptr_t)sgls};
+
+		rc = dgo_ring_submit(ev, DGO_OP_OBJ_UPDATE, a, 7);
+		if (rc == 1) /* its queue is gone since */
+			rc = -DER_NONEXIST;
+		return rc;
+	}
 	if (ev != NULL && rc == 0)
 		dgo_started();
 	return rc;

@@ -505,6 +505,78 @@ ev_update(daos_handle_t oh, struct ev_slot *s, int i)
 	return daos_obj_update(oh, DAOS_TX_NONE, 0, &s->dkey, 1, &s->iod, &s->sgl, &s->ev);
 }
 
+/* Events whose values take both paths into the core: 16 updates, half
+ * of 4 KiB (sent from the calling thread) and half of 256 KiB (moved by
+ * bulk, through the submission stack), all in flight at once on one
+ * queue, then fetched back with events into fresh buffers and compared;
+ * an event busy either way is -DER_BUSY. */
+static void
+test_events_sizes(void **state)
+{
+	enum { N = 16, BIGV = 256 << 10 };
+	static daos_event_t evs[N];
+	static char         bufs[N][BIGV], back[N][BIGV];
+	static char         dks[N][16];
+	d_iov_t             dkeys[N], iovs[N];
+	d_sg_list_t         sgls[N];
+	daos_iod_t          iods[N];
+	daos_event_t       *done[N];
+	daos_obj_id_t       oid = {.lo = 23, .hi = 0};
+	daos_handle_t       eqh, oh;
+	int                 i, got, total;
+
+	(void)state;
+	assert_int_equal(daos_obj_generate_oid(coh, &oid, DAOS_OT_MULTI_HASHED, OC_SX, 0, 0), 0);
+	assert_int_equal(daos_obj_open(coh, oid, DAOS_OO_RW, &oh, NULL), 0);
+	assert_int_equal(daos_eq_create(&eqh), 0);
+	for (i = 0; i < N; i++) {
+		size_t n = i % 2 ? BIGV : 4096, j;
+
+		assert_int_equal(daos_event_init(&evs[i], eqh, NULL), 0);
+		snprintf(dks[i], sizeof(dks[i]), "sz%d", i);
+		d_iov_set(&dkeys[i], dks[i], strlen(dks[i]));
+		for (j = 0; j < n; j++)
+			bufs[i][j] = (char)(i * 31 + j * 7);
+		memset(&iods[i], 0, sizeof(iods[i]));
+		d_iov_set(&iods[i].iod_name, "v", 1);
+		iods[i].iod_type = DAOS_IOD_SINGLE;
+		iods[i].iod_size = n;
+		iods[i].iod_nr   = 1;
+		d_iov_set(&iovs[i], bufs[i], n);
+		sgls[i] = (d_sg_list_t){.sg_nr = 1, .sg_iovs = &iovs[i]};
+		assert_int_equal(daos_obj_update(oh, DAOS_TX_NONE, 0, &dkeys[i], 1, &iods[i], &sgls[i], &evs[i]), 0);
+	}
+	/* In flight or completed and not polled: busy, whatever the size. */
+	assert_int_equal(daos_obj_update(oh, DAOS_TX_NONE, 0, &dkeys[0], 1, &iods[0], &sgls[0], &evs[0]), -DER_BUSY);
+	assert_int_equal(daos_obj_update(oh, DAOS_TX_NONE, 0, &dkeys[1], 1, &iods[1], &sgls[1], &evs[1]), -DER_BUSY);
+	for (total = 0; total < N; total += got) {
+		got = daos_eq_poll(eqh, 1, DAOS_EQ_WAIT, N, done);
+		assert_true(got > 0);
+		for (i = 0; i < got; i++)
+			assert_int_equal(done[i]->ev_error, 0);
+	}
+	for (i = 0; i < N; i++) {
+		d_iov_set(&iovs[i], back[i], BIGV);
+		iods[i].iod_size = i % 2 ? BIGV : 4096;
+		assert_int_equal(daos_obj_fetch(oh, DAOS_TX_NONE, 0, &dkeys[i], 1, &iods[i], &sgls[i], NULL, &evs[i]), 0);
+	}
+	for (total = 0; total < N; total += got) {
+		got = daos_eq_poll(eqh, 1, DAOS_EQ_WAIT, N, done);
+		assert_true(got > 0);
+		for (i = 0; i < got; i++)
+			assert_int_equal(done[i]->ev_error, 0);
+	}
+	for (i = 0; i < N; i++) {
+		size_t n = i % 2 ? BIGV : 4096;
+
+		assert_int_equal(iods[i].iod_size, n);
+		assert_memory_equal(back[i], bufs[i], n);
+		assert_int_equal(daos_event_fini(&evs[i]), 0);
+	}
+	assert_int_equal(daos_eq_destroy(eqh, 0), 0);
+	assert_int_equal(daos_obj_close(oh, NULL), 0);
+}
+
 /* wait_completed waits until eqh holds n completed, unpolled events. */
 static void
 wait_completed(daos_handle_t eqh, int n)
@@ -1595,6 +1667,7 @@ main(void)
 	    cmocka_unit_test(test_obj_io),
 	    cmocka_unit_test(test_async),
 	    cmocka_unit_test(test_events),
+	    cmocka_unit_test(test_events_sizes),
 	    cmocka_unit_test(test_handle_sharing),
 	    cmocka_unit_test(test_forked_writes),
 	    cmocka_unit_test(test_list),

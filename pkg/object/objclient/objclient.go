@@ -53,11 +53,16 @@ func (c *Client) Go(f func()) {
 const DefaultInline = 16 << 10
 
 func (c *Client) expose(segs [][]byte, dir rpc.BulkDir) (*rpc.ClientBulk, error) {
+	return c.EP.ExposeInline(segs, dir, c.InlineBytes())
+}
+
+// InlineBytes is the data size from which values go by bulk handle.
+func (c *Client) InlineBytes() int {
 	t := c.Inline
 	if t <= 0 {
 		t = DefaultInline
 	}
-	return c.EP.ExposeInline(segs, dir, min(t, objproto.MaxInlineBytes))
+	return min(t, objproto.MaxInlineBytes)
 }
 
 func (c *Client) stamp(h *objproto.Header, s Shard) {
@@ -121,7 +126,9 @@ func (c *Client) Fetch(ctx context.Context, s Shard, h objproto.Header, dkey []b
 
 // StartUpdate is Update for a caller that cannot wait (rpc.Endpoint.Start
 // says where done runs): it returns once the request is out, and done
-// gets the epoch the engine stamped.
+// gets the epoch the engine stamped. Data of InlineBytes or more goes
+// out with the request on providers that push it eagerly, so the caller
+// then waits for its copy into the connection.
 func (c *Client) StartUpdate(ctx context.Context, s Shard, h objproto.Header, dkey []byte, iods []daos.IOD, data [][]byte, done func(daos.Epoch, error)) {
 	c.stamp(&h, s)
 	b, err := c.expose(data, rpc.ToServer)
