@@ -252,14 +252,28 @@ func complete(q *C.struct_dgo_eqc, ev *C.daos_event_t) {
 	}
 	atomic.AddInt64((*int64)(unsafe.Pointer(&q.outstanding)), -1)
 	seq := (*uint32)(unsafe.Pointer(&q.seq))
-	atomic.AddUint32(seq, 1)
-	// Only the push that finds sleepers flagged wakes them (all of them:
-	// each looks again); pushes until they sleep again make no call.
-	if w := (*uint32)(unsafe.Pointer(&q.waiters)); atomic.LoadUint32(w) != 0 && atomic.SwapUint32(w, 0) != 0 {
+	// Only the push whose bump finds sleepers flagged in the word wakes
+	// them (all of them: each looks again), clearing the flag; pushes
+	// until one sleeps again make no call (dgo_ring.h).
+	if atomic.AddUint32(seq, C.DGO_SEQ_STEP)&C.DGO_SEQ_SLEEPERS != 0 && clearSleepers(seq) {
 		const futexWakePrivate = 1 | 128
 		syscall.RawSyscall6(syscall.SYS_FUTEX, uintptr(unsafe.Pointer(seq)), futexWakePrivate, 1<<30, 0, 0, 0)
 	}
 	atomic.AddInt64(handing, -1)
+}
+
+// clearSleepers clears the sleepers flag of a completion word, reporting
+// whether this call did (so wakes them).
+func clearSleepers(seq *uint32) bool {
+	for {
+		v := atomic.LoadUint32(seq)
+		if v&C.DGO_SEQ_SLEEPERS == 0 {
+			return false
+		}
+		if atomic.CompareAndSwapUint32(seq, v, v&^C.DGO_SEQ_SLEEPERS) {
+			return true
+		}
+	}
 }
 
 //export dgo_eq_create

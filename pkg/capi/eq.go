@@ -176,8 +176,13 @@ func (l *Lib) Start(ctx context.Context, c unsafe.Pointer, id uint64, fn func(ct
 // callers flush before they wait for completions.
 func (l *Lib) Flush() {
 	l.mu.Lock()
-	defer l.mu.Unlock()
+	var some [4]session // one per system attached: rarely more
+	ss := some[:0]
 	for _, s := range l.sessions {
+		ss = append(ss, s)
+	}
+	l.mu.Unlock()
+	for _, s := range ss {
 		s.Flush()
 	}
 }

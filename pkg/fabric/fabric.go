@@ -45,10 +45,11 @@ type Unanswered interface {
 
 // DeferredSender is a Peer that can hold a message back so that several
 // go out in one write: SendDeferred queues msg until the endpoint's Flush
-// (Flusher), or until the endpoint reads any message, whichever is first.
-// A caller must therefore defer only while a reply is due on the
-// endpoint, or flush itself. It never blocks; false (with no error) means
-// msg is too large to hold back, and the caller sends it.
+// (Flusher), or until the endpoint's reader has delivered what it has
+// read, whichever is first (and at most a few milliseconds when neither
+// comes). A caller should therefore defer only while a reply is due on
+// the endpoint, or flush itself. It never blocks; false (with no error)
+// means msg is too large to hold back, and the caller sends it.
 type DeferredSender interface {
 	SendDeferred(msg []byte) (bool, error)
 }

@@ -10,7 +10,8 @@ import (
 	"github.com/daos-go/daos/pkg/fabric"
 )
 
-// Start begins a call and returns once the request is sent; done is then
+// Start begins a call and returns once the request is sent (or queued to
+// be, with WithDeferredSend); done is then
 // called exactly once with the call's result, resp decoded before it. It
 // is Call for callers that cannot wait, such as libdaos's event queues,
 // whose C threads start operations and must not block on them: waiting
@@ -45,9 +46,10 @@ func (e *Endpoint) Start(ctx context.Context, to fabric.URI, op Opcode, req, res
 }
 
 // WithDeferredSend asks Start to let the provider hold the request back
-// until Flush, or until a reply to another call in flight comes in, so
-// that requests started in a row share a write. For callers that start
-// calls in bursts and flush before they wait (libdaos's event queues).
+// while other calls are in flight (a reply's reading flushes it), until
+// Flush, or for the provider's short bound at most, so that requests
+// started in a row share a write. For callers that start calls in bursts
+// and flush before they wait (libdaos's event queues).
 func WithDeferredSend(ctx context.Context) context.Context {
 	return context.WithValue(ctx, deferSendKey{}, true)
 }
@@ -152,11 +154,13 @@ func (a *asyncCall) start() error {
 		}
 	} else if ds, ok := p.(fabric.DeferredSender); ok && deferWanted(a.ctx) && a.deferred(ds, enc.Bytes(), &err) {
 		if err == nil {
-			// Held back only while another call's reply is due, which
-			// flushes it when it comes (fabric.DeferredSender); the
-			// session is marked before the count is read, and a reply's
-			// reader flushes after taking its call out of the count, so
-			// one of the two sees the other.
+			// Held back only while other calls are in flight: a reply's
+			// reading flushes it (fabric.DeferredSender). The frame is
+			// queued before the count is read, and a reply's reader
+			// takes its call out of the count before it flushes, so one
+			// of the two sees the other. The calls counted may all be
+			// held back themselves (two callers at once, say): then the
+			// pollers' flush, or the provider's bound, sends them.
 			e.callsMu.Lock()
 			alone := len(e.calls) <= 1
 			e.callsMu.Unlock()
@@ -174,6 +178,7 @@ func (a *asyncCall) start() error {
 		}
 		return nil
 	}
+
 	if ex, ok := p.(fabric.ReplyExpecter); ok {
 		ex.ExpectReply()
 	}
@@ -289,7 +294,7 @@ func (a *asyncCall) end(r reply, err error) {
 		}()
 		return
 	}
-	if a.o.Idempotent && retriable(err) && a.ctx.Err() == nil {
+	if a.o.Idempotent && retriable(err) && a.ctx.Err() == nil && time.Now().Before(a.deadline) {
 		o := a.o
 		if o.MaxAttempts <= 0 {
 			o.MaxAttempts = DefaultAttempts

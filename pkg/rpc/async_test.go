@@ -106,6 +106,37 @@ func TestStartMatchedUnderConcurrency(t *testing.T) {
 	})
 }
 
+// TestStartDeferredTogether: calls held back at the same moment by
+// goroutines with nothing else in flight go out without a flush from the
+// test, however they interleave (when each counts the others, the
+// provider's bound sends them), many times over.
+func TestStartDeferredTogether(t *testing.T) {
+	forEachProvider(t, func(t *testing.T, prov string) {
+		ctx := testCtx(t)
+		srv := newServer(t, prov)
+		cl := newClient(t, prov)
+		dctx := WithDeferredSend(ctx)
+		for round := range 200 {
+			var wg sync.WaitGroup
+			results := make([]<-chan error, 3)
+			start := make(chan struct{})
+			for i := range results {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					results[i] = started(t, dctx, cl, srv.ep.URI(), opEcho, &echoMsg{Seq: uint64(round)}, &echoMsg{}, CallOptions{})
+				}()
+			}
+			close(start)
+			wg.Wait()
+			for _, r := range results {
+				require.NoError(t, recv(t, ctx, r, "a call held back"))
+			}
+		}
+	})
+}
+
 func TestStartDeferredFlush(t *testing.T) {
 	forEachProvider(t, func(t *testing.T, prov string) {
 		ctx := testCtx(t)

@@ -511,8 +511,6 @@ func (e *Endpoint) putEncoder(enc *Encoder) {
 	e.enc.Put(enc)
 }
 
-// peer returns the slot of a live Peer for to, connecting once for
-// concurrent callers.
 // readyPeer is the connected, healthy slot for to, or nil when peer
 // would have to connect (or wait for a connection under way).
 func (e *Endpoint) readyPeer(to fabric.URI) *peerSlot {
@@ -532,6 +530,8 @@ func (e *Endpoint) readyPeer(to fabric.URI) *peerSlot {
 	return nil
 }
 
+// peer returns the slot of a live Peer for to, connecting once for
+// concurrent callers.
 func (e *Endpoint) peer(ctx context.Context, to fabric.URI) (*peerSlot, error) {
 	e.peersMu.Lock()
 	s := e.peers[to]

@@ -23,7 +23,8 @@
  * read, which costs less than the hand-off to the dispatching goroutine.
  *
  * Completions: the core pushes each completed event on its queue's
- * lock-free stack and bumps a futex word; daos_eq_poll takes the stack,
+ * lock-free stack and bumps a futex word (waking sleepers only when the
+ * word says there are some); daos_eq_poll takes the stack,
  * keeps the events in completion order in a list of its own, and sleeps
  * on that word (FUTEX_WAIT_PRIVATE) when there is nothing to hand back.
  *
@@ -76,11 +77,16 @@ enum dgo_ring_op {
  * stack, as the transfer would hold the calling thread. */
 #define DGO_USE_RING 1
 
+/* The completion futex word counts in steps of 2; its low bit says that
+ * threads sleep on it (set by them, cleared by the push that wakes them). */
+#define DGO_SEQ_STEP     2u
+#define DGO_SEQ_SLEEPERS 1u
+
 /* The C side of one event queue. */
 struct dgo_eqc {
 	uint64_t        done;        /* completion stack: daos_event_t *, 0 when empty */
-	uint32_t        seq;         /* futex word: bumped after every push */
-	uint32_t        waiters;     /* set by sleepers on seq, cleared by the push that wakes them */
+	uint32_t        seq;         /* futex word: DGO_SEQ_STEP added after every push */
+	uint32_t        pad;
 	int64_t         outstanding; /* launched (or queued) and not yet pushed */
 	int64_t         handing;     /* pushes under way: q is the core's until 0 */
 	pthread_mutex_t lock;        /* guards the list below */

@@ -255,12 +255,19 @@ sleep_on(struct dgo_eqc *q, uint32_t seen, const struct timespec *deadline)
 			return false;
 		relp = &rel;
 	}
-	/* Set before the kernel compares seq with seen: a push that bumped
-	 * seq before this store is seen there (no sleep), and one after it
-	 * finds the flag. The pusher clears it when it wakes us, so the pushes
-	 * that follow while this thread is still waking make no system call. */
-	__atomic_store_n(&q->waiters, 1, SEQ);
-	futex(&q->seq, FUTEX_WAIT_PRIVATE, seen, relp);
+	/* Sleepers are flagged in the word itself (DGO_SEQ_SLEEPERS), set
+	 * only while it still holds seen: a push since then changed it, and
+	 * this thread looks again instead of sleeping. A push after the flag
+	 * is set finds it in the value its own bump returns, clears it and
+	 * wakes every sleeper, so the pushes that follow while they wake make
+	 * no system call; a push from before cannot clear a flag set later. */
+	if (!(seen & DGO_SEQ_SLEEPERS)) {
+		uint32_t want = seen;
+
+		if (!__atomic_compare_exchange_n(&q->seq, &want, seen | DGO_SEQ_SLEEPERS, false, SEQ, SEQ))
+			return true;
+	}
+	futex(&q->seq, FUTEX_WAIT_PRIVATE, seen | DGO_SEQ_SLEEPERS, relp);
 	return true;
 }
 
@@ -363,7 +370,7 @@ dgo_ring_after_fini(void)
 	pthread_mutex_lock(&eqs_lock);
 	for (i = 0; i < neqs; i++) {
 		eqs[i].destroyed = true;
-		__atomic_add_fetch(&eqs[i].q->seq, 1, SEQ);
+		__atomic_add_fetch(&eqs[i].q->seq, DGO_SEQ_STEP, SEQ);
 		futex(&eqs[i].q->seq, FUTEX_WAKE_PRIVATE, INT_MAX, NULL);
 	}
 	pthread_mutex_unlock(&eqs_lock);
@@ -462,7 +469,7 @@ daos_eq_destroy(daos_handle_t eqh, int flags)
 	pthread_mutex_lock(&eqs_lock);
 	ent_locked(eqh.cookie)->destroyed = true;
 	pthread_mutex_unlock(&eqs_lock);
-	__atomic_add_fetch(&q->seq, 1, SEQ);
+	__atomic_add_fetch(&q->seq, DGO_SEQ_STEP, SEQ);
 	futex(&q->seq, FUTEX_WAKE_PRIVATE, INT_MAX, NULL);
 	for (;;) {
 		pthread_mutex_lock(&eqs_lock);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -572,6 +573,69 @@ test_events_sizes(void **state)
 		assert_int_equal(iods[i].iod_size, n);
 		assert_memory_equal(back[i], bufs[i], n);
 		assert_int_equal(daos_event_fini(&evs[i]), 0);
+	}
+	assert_int_equal(daos_eq_destroy(eqh, 0), 0);
+	assert_int_equal(daos_obj_close(oh, NULL), 0);
+}
+
+/* test_events_threads: threads sharing one queue each wait for their own
+ * events with daos_event_test while the others' complete, so that
+ * sleepers come and go on the queue's completion word all the time; a
+ * wake-up lost among them shows as a wait that times out. */
+struct ev_thread {
+	daos_handle_t  oh, eqh;
+	int            id;
+	struct ev_slot s[2];
+	int            failed;
+};
+
+static void *
+ev_thread_run(void *arg)
+{
+	struct ev_thread *t = arg;
+	int               i, j;
+	bool              flag;
+
+	for (j = 0; j < 2; j++)
+		if (daos_event_init(&t->s[j].ev, t->eqh, NULL) != 0)
+			return (void *)(t->failed = __LINE__, NULL);
+	for (i = 0; i < 150; i++) {
+		for (j = 0; j < 2; j++)
+			if (ev_update(t->oh, &t->s[j], t->id * 1000 + i * 2 + j) != 0)
+				return (void *)(t->failed = __LINE__, NULL);
+		/* Each wait is bounded (10 s): a lost wake-up fails here. */
+		for (j = 1; j >= 0; j--)
+			if (daos_event_test(&t->s[j].ev, 10 * 1000 * 1000, &flag) != 0 || !flag ||
+			    t->s[j].ev.ev_error != 0)
+				return (void *)(t->failed = __LINE__, NULL);
+	}
+	for (j = 0; j < 2; j++)
+		if (daos_event_fini(&t->s[j].ev) != 0)
+			return (void *)(t->failed = __LINE__, NULL);
+	return NULL;
+}
+
+static void
+test_events_threads(void **state)
+{
+	enum { T = 4 };
+	static struct ev_thread th[T];
+	pthread_t               tid[T];
+	daos_obj_id_t           oid = {.lo = 29, .hi = 0};
+	daos_handle_t           eqh, oh;
+	int                     i;
+
+	(void)state;
+	assert_int_equal(daos_obj_generate_oid(coh, &oid, DAOS_OT_MULTI_HASHED, OC_SX, 0, 0), 0);
+	assert_int_equal(daos_obj_open(coh, oid, DAOS_OO_RW, &oh, NULL), 0);
+	assert_int_equal(daos_eq_create(&eqh), 0);
+	for (i = 0; i < T; i++) {
+		th[i] = (struct ev_thread){.oh = oh, .eqh = eqh, .id = i};
+		assert_int_equal(pthread_create(&tid[i], NULL, ev_thread_run, &th[i]), 0);
+	}
+	for (i = 0; i < T; i++) {
+		assert_int_equal(pthread_join(tid[i], NULL), 0);
+		assert_int_equal(th[i].failed, 0); /* the line that failed */
 	}
 	assert_int_equal(daos_eq_destroy(eqh, 0), 0);
 	assert_int_equal(daos_obj_close(oh, NULL), 0);
@@ -1668,6 +1732,7 @@ main(void)
 	    cmocka_unit_test(test_async),
 	    cmocka_unit_test(test_events),
 	    cmocka_unit_test(test_events_sizes),
+	    cmocka_unit_test(test_events_threads),
 	    cmocka_unit_test(test_handle_sharing),
 	    cmocka_unit_test(test_forked_writes),
 	    cmocka_unit_test(test_list),

@@ -173,11 +173,18 @@ type endpoint struct {
 	deferMu  sync.Mutex
 	deferred []*session
 	nDefer   atomic.Int32 // len(deferred), read without the lock
+	backstop *time.Timer  // backstopTick's
+	ticking  bool         // backstop is set
+	// deferSeen: a frame was deferred since the last tick; closedDefer:
+	// the endpoint is closed, the backstop stays off.
+	deferSeen, closedDefer bool
 
 	wg sync.WaitGroup // accept loop, readers, bulk helpers
 }
 
-// Flush writes the frames SendDeferred held back on every session.
+// Flush writes the frames SendDeferred held back on every session. It
+// does not wait for a connection another writer holds, nor for room in a
+// full socket: a goroutine finishes those.
 func (ep *endpoint) Flush() {
 	if ep.nDefer.Load() == 0 {
 		return
@@ -188,8 +195,45 @@ func (ep *endpoint) Flush() {
 	ep.nDefer.Store(0)
 	ep.deferMu.Unlock()
 	for _, s := range ss {
-		s.flushDeferred()
+		s.flushDeferred(false)
 	}
+}
+
+// deferBackstop bounds how long a deferred frame can wait when neither a
+// reply nor a flush comes (its sender's rules make that rare: see
+// fabric.DeferredSender). The backstop ticks at this period while frames
+// are being deferred and stops after a quiet period: a timer set per
+// batch would cost more, as each one earlier than the runtime poller's
+// next wake-up makes the runtime wake that thread to say so.
+const deferBackstop = 2 * time.Millisecond
+
+// listDeferredLocked puts s on the sessions to flush; ep.deferMu held.
+func (ep *endpoint) listDeferredLocked(s *session) {
+	ep.deferred = append(ep.deferred, s)
+	ep.nDefer.Add(1)
+	ep.deferSeen = true
+	if !ep.ticking && !ep.closedDefer {
+		ep.ticking = true
+		if ep.backstop == nil {
+			ep.backstop = time.AfterFunc(deferBackstop, ep.backstopTick)
+		} else {
+			ep.backstop.Reset(deferBackstop)
+		}
+	}
+}
+
+// backstopTick flushes whatever waits, and ticks again while frames keep
+// being deferred.
+func (ep *endpoint) backstopTick() {
+	ep.Flush()
+	ep.deferMu.Lock()
+	defer ep.deferMu.Unlock()
+	if ep.deferSeen && !ep.closedDefer {
+		ep.deferSeen = false
+		ep.backstop.Reset(deferBackstop)
+		return
+	}
+	ep.ticking = false
 }
 
 // Open listens as cfg says and serves connections until Close.
@@ -436,6 +480,12 @@ func (ep *endpoint) Close() error {
 		return fmt.Errorf("close tcp endpoint %s: %w", ep.uri, fabric.ErrClosed)
 	}
 	ep.closed = true
+	ep.deferMu.Lock()
+	ep.closedDefer = true
+	if ep.backstop != nil {
+		ep.backstop.Stop()
+	}
+	ep.deferMu.Unlock()
 	var all []*session
 	for s := range ep.dialed {
 		all = append(all, s)

@@ -315,8 +315,7 @@ func (s *session) SendDeferred(msg []byte) (bool, error) {
 	if list {
 		ep := s.ep
 		ep.deferMu.Lock()
-		ep.deferred = append(ep.deferred, s)
-		ep.nDefer.Add(1)
+		ep.listDeferredLocked(s)
 		ep.deferMu.Unlock()
 	}
 	return true, nil
@@ -338,8 +337,10 @@ func (s *session) takeDeferredLocked() {
 // One flusher at a time per session, which writes until nothing deferred
 // is left: a second one (the reader after a reply, and the caller before
 // it waits, say) leaves its frames to the first rather than wait for the
-// connection.
-func (s *session) flushDeferred() {
+// connection. Without wait, a connection another writer holds or a full
+// socket hands the rest to a goroutine: a reader that waited there could
+// hold up replies its peer waits for, and a C thread must not block.
+func (s *session) flushDeferred(wait bool) {
 	s.deferMu.Lock()
 	s.held = false
 	if s.dqn == 0 || s.flusher {
@@ -348,13 +349,39 @@ func (s *session) flushDeferred() {
 	}
 	s.flusher = true
 	s.deferMu.Unlock()
-	err := s.ctrlLock.lock(context.Background(), s.done)
-	for err == nil {
-		if s.flushing {
+	s.flushLoop(wait)
+}
+
+// flushLoop is the flusher's work (see flushDeferred).
+func (s *session) flushLoop(wait bool) {
+	if wait {
+		if err := s.ctrlLock.lock(context.Background(), s.done); err != nil {
+			s.endFlusher()
+			return // the session is over; its calls fail with it
+		}
+	} else {
+		select {
+		case s.ctrlLock <- struct{}{}:
+		default:
+			go s.flushLoop(true)
+			return
+		}
+	}
+	for {
+		var err error
+		switch {
+		case s.flushing:
 			// The sender that set flushing writes them with its own.
 			s.takeDeferredLocked()
-		} else {
+		case wait:
 			err = s.writePendLocked()
+		default:
+			err = s.tryWritePendLocked()
+		}
+		if err == errWouldBlock {
+			s.ctrlLock.unlock()
+			go s.flushLoop(true)
+			return
 		}
 		s.deferMu.Lock()
 		more := s.dqn > 0 && err == nil
@@ -362,21 +389,44 @@ func (s *session) flushDeferred() {
 			s.flusher = false
 		}
 		s.deferMu.Unlock()
-		if !more {
-			s.ctrlLock.unlock()
-			break
+		if more {
+			continue
 		}
-	}
-	if err != nil {
-		s.deferMu.Lock()
-		s.flusher = false
-		s.deferMu.Unlock()
-		if s.Err() == nil {
+		s.ctrlLock.unlock()
+		if err != nil && s.Err() == nil {
 			// Not on this goroutine: it may be the session's reader,
 			// which writeFailed waits for.
 			go s.writeFailed(context.Background(), err)
 		}
+		return
 	}
+}
+
+func (s *session) endFlusher() {
+	s.deferMu.Lock()
+	s.flusher = false
+	s.deferMu.Unlock()
+}
+
+// tryWritePendLocked is writePendLocked without waiting for room: when
+// the socket fills, what is left stays at the head of pend and it
+// reports errWouldBlock.
+func (s *session) tryWritePendLocked() error {
+	s.takeDeferredLocked()
+	if len(s.pend) == 0 {
+		return nil
+	}
+	if s.queued > 1 {
+		s.batches++
+	}
+	s.largest = max(s.largest, len(s.pend))
+	n, err := s.writeSmallN(s.pend, true)
+	if err == errWouldBlock {
+		s.pend = s.pend[:copy(s.pend, s.pend[n:])]
+		return err
+	}
+	s.emptyPend()
+	return err
 }
 
 // byeGrace bounds how long a failed write waits for the reader to find
@@ -657,27 +707,35 @@ func (s *session) Await(ctx context.Context, ready <-chan struct{}) bool {
 // socket is non-blocking, so the call cannot block: when it is full the
 // goroutine waits in the poller as any write would.
 func (s *session) writeSmall(b []byte) error {
+	_, err := s.writeSmallN(b, false)
+	return err
+}
+
+// writeSmallN is writeSmall, reporting how much was written; with noWait
+// a full socket ends it with errWouldBlock rather than a wait (a
+// connection without a descriptor always waits).
+func (s *session) writeSmallN(b []byte, noWait bool) (int, error) {
 	w := &s.rawW
 	if w.conn == nil {
 		sc, ok := s.ctrl.(syscall.Conn)
 		if !ok {
-			_, err := s.ctrl.Write(b)
-			return err
+			return s.ctrl.Write(b)
 		}
 		rc, err := sc.SyscallConn()
 		if err != nil {
-			return err
+			return 0, err
 		}
 		w.conn = rc
 		w.fn = w.write // made once: a closure per call would be allocated
 	}
-	w.b, w.err = b, nil
+	w.b, w.err, w.noWait = b, nil, noWait
 	err := w.conn.Write(w.fn)
-	w.b = nil
+	n := len(b) - len(w.b)
+	w.b, w.noWait = nil, false
 	if err != nil {
-		return err
+		return n, err
 	}
-	return w.err
+	return n, w.err
 }
 
 // rawWriter is writeSmall's state, guarded by the session's ctrlLock.
@@ -686,7 +744,13 @@ type rawWriter struct {
 	fn   func(fd uintptr) bool
 	b    []byte // what is left to write
 	err  error
+	// noWait ends a write that finds the socket full (errWouldBlock,
+	// b left holding the rest) instead of waiting in the poller.
+	noWait bool
 }
+
+// errWouldBlock ends a write with noWait that found the socket full.
+var errWouldBlock = errors.New("tcp: the socket is full")
 
 // write is the RawConn.Write callback: false asks the poller to wait for
 // room, true ends the write (w.err says how).
@@ -699,6 +763,10 @@ func (w *rawWriter) write(fd uintptr) bool {
 			w.b = w.b[n:]
 		case syscall.EINTR:
 		case syscall.EAGAIN:
+			if w.noWait {
+				w.err = errWouldBlock
+				return true
+			}
 			return false
 		default:
 			w.err = e
