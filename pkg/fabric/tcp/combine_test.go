@@ -299,3 +299,38 @@ func TestSendDeferredConcurrentFlushes(t *testing.T) {
 	require.Zero(t, s.dqn)
 	require.False(t, s.flusher)
 }
+
+// TestFlushDoesNotWait: a flush that finds the socket full returns, and
+// a goroutine writes the rest once the peer reads; the backstop sends
+// frames nobody flushes.
+func TestFlushDoesNotWait(t *testing.T) {
+	c, p := connPair(t)
+	s := sendSession(c)
+	const n = 400 // 400 frames of 60 KiB: far more than the socket holds
+	for i := range n {
+		msg := make([]byte, 60<<10)
+		binary.LittleEndian.PutUint32(msg, uint32(i))
+		queued, err := s.SendDeferred(msg)
+		require.NoError(t, err)
+		require.True(t, queued)
+	}
+	flushed := make(chan struct{})
+	go func() { s.ep.Flush(); close(flushed) }()
+	select {
+	case <-flushed:
+	case <-time.After(30 * time.Second):
+		t.Fatal("Flush waited for the peer to read")
+	}
+	require.NoError(t, p.SetReadDeadline(time.Now().Add(time.Minute)))
+	_, msgs := readFrames(t, p, n)
+	for i, m := range msgs {
+		require.Equal(t, uint32(i), binary.LittleEndian.Uint32(m), "frame %d", i)
+	}
+
+	// Never flushed: the backstop sends it.
+	queued, err := s.SendDeferred([]byte("late"))
+	require.NoError(t, err)
+	require.True(t, queued)
+	_, msgs = readFrames(t, p, 1)
+	require.Equal(t, "late", string(msgs[0]))
+}
