@@ -411,23 +411,7 @@ func (s *session) endFlusher() {
 // tryWritePendLocked is writePendLocked without waiting for room: when
 // the socket fills, what is left stays at the head of pend and it
 // reports errWouldBlock.
-func (s *session) tryWritePendLocked() error {
-	s.takeDeferredLocked()
-	if len(s.pend) == 0 {
-		return nil
-	}
-	if s.queued > 1 {
-		s.batches++
-	}
-	s.largest = max(s.largest, len(s.pend))
-	n, err := s.writeSmallN(s.pend, true)
-	if err == errWouldBlock {
-		s.pend = s.pend[:copy(s.pend, s.pend[n:])]
-		return err
-	}
-	s.emptyPend()
-	return err
-}
+func (s *session) tryWritePendLocked() error { return s.writePendWith(true) }
 
 // byeGrace bounds how long a failed write waits for the reader to find
 // the peer's goodbye (see writeFailed). The reader ends the session at
@@ -500,7 +484,11 @@ func (s *session) emptyPend() {
 }
 
 // writePendLocked writes the queued frames; the caller holds ctrlLock.
-func (s *session) writePendLocked() error {
+func (s *session) writePendLocked() error { return s.writePendWith(false) }
+
+// writePendWith is writePendLocked, or with noWait its variant that keeps
+// what a full socket did not take (errWouldBlock).
+func (s *session) writePendWith(noWait bool) error {
 	s.takeDeferredLocked()
 	if len(s.pend) == 0 {
 		return nil
@@ -509,7 +497,11 @@ func (s *session) writePendLocked() error {
 		s.batches++
 	}
 	s.largest = max(s.largest, len(s.pend))
-	err := s.writeSmall(s.pend)
+	n, err := s.writeSmallN(s.pend, noWait)
+	if err == errWouldBlock {
+		s.pend = s.pend[:copy(s.pend, s.pend[n:])]
+		return err
+	}
 	s.emptyPend()
 	return err
 }
