@@ -350,17 +350,11 @@ func (o *Object) StartUpdate(ctx context.Context, dkey []byte, iods []daos.IOD, 
 	}
 	h.Flags = flags
 	o.c.IO.StartUpdate(ctx, s, h, dkey, iods, data, func(epoch daos.Epoch, err error) {
-		if !errors.Is(err, daos.ErrStale) {
-			done(epoch, err)
+		if errors.Is(err, daos.ErrStale) {
+			retryStale(o, ctx, l, err, done, func() (daos.Epoch, error) { return o.Update(ctx, dkey, iods, data, flags) })
 			return
 		}
-		o.c.IO.Go(func() {
-			if rerr := o.c.Pool.RefreshFrom(ctx, l.MapVersion); rerr != nil {
-				done(0, errors.Join(err, rerr))
-				return
-			}
-			done(o.Update(ctx, dkey, iods, data, flags))
-		})
+		done(epoch, err)
 	})
 }
 
@@ -382,17 +376,25 @@ func (o *Object) StartFetch(ctx context.Context, epoch daos.Epoch, dkey []byte, 
 	}
 	h.Epoch, h.Flags = epoch, flags
 	o.c.IO.StartFetch(ctx, s, h, dkey, iods, bufs, func(sizes []uint64, err error) {
-		if !errors.Is(err, daos.ErrStale) {
-			done(sizes, err)
+		if errors.Is(err, daos.ErrStale) {
+			retryStale(o, ctx, l, err, done, func() ([]uint64, error) { return o.Fetch(ctx, epoch, dkey, iods, bufs, flags) })
 			return
 		}
-		o.c.IO.Go(func() {
-			if rerr := o.c.Pool.RefreshFrom(ctx, l.MapVersion); rerr != nil {
-				done(nil, errors.Join(err, rerr))
-				return
-			}
-			done(o.Fetch(ctx, epoch, dkey, iods, bufs, flags))
-		})
+		done(sizes, err)
+	})
+}
+
+// retryStale ends a started operation an engine refused as stale (err)
+// as withShard would: on a goroutine of its own, the view is refreshed
+// past layout l and the operation run again synchronously (again).
+func retryStale[T any](o *Object, ctx context.Context, l *placement.Layout, err error, done func(T, error), again func() (T, error)) {
+	o.c.IO.Go(func() {
+		if rerr := o.c.Pool.RefreshFrom(ctx, l.MapVersion); rerr != nil {
+			var zero T
+			done(zero, errors.Join(err, rerr))
+			return
+		}
+		done(again())
 	})
 }
 

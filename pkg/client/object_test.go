@@ -168,25 +168,41 @@ func refreshingView(c *client.Container, newer *placement.PoolMap) (*client.Cont
 	return &client.Container{Pool: pv, UUID: c.UUID, Handle: c.Handle, IO: c.IO}, pv, refreshed
 }
 
-// TestStaleMapRefreshes: engines hold a newer map than the client, which
-// refreshes when told and retries.
-func TestStaleMapRefreshes(t *testing.T) {
+// staleSetup is a cluster whose engines hold a newer map (newer) than
+// the client's views: refreshing's view (view) can fetch it, counting in
+// refreshed; stale's cannot.
+type staleSetup struct {
+	refreshing, stale *client.Container
+	view              *client.PoolView
+	refreshed         *int
+	newer             *placement.PoolMap
+}
+
+func staleCluster(t *testing.T) staleSetup {
 	v := version(1)
 	c, _ := clusterWith(t, &v)
-	ctx := context.Background()
 	newer := c.Pool.Map().Clone()
 	require.NoError(t, newer.AddRanks([]placement.RankSpec{{Rank: 9, Targets: 4, FaultPath: "/node9"}}))
 	v = version(newer.Version())
 	c2, pv, refreshed := refreshingView(c, newer)
-	o, err := c2.Object(oidOf(t, c2, "S1", 5))
+	stale := &client.Container{Pool: client.NewPoolView(pool, c.Pool.Map(), c.Pool.URIs(), nil), UUID: c.UUID, Handle: c.Handle, IO: c.IO}
+	return staleSetup{refreshing: c2, stale: stale, view: pv, refreshed: refreshed, newer: newer}
+}
+
+// TestStaleMapRefreshes: engines hold a newer map than the client, which
+// refreshes when told and retries.
+func TestStaleMapRefreshes(t *testing.T) {
+	st := staleCluster(t)
+	ctx := context.Background()
+	o, err := st.refreshing.Object(oidOf(t, st.refreshing, "S1", 5))
 	require.NoError(t, err)
 	_, err = o.Update(ctx, []byte("d"), []daos.IOD{{Name: []byte("a"), Type: daos.IODSingle, Size: 1}}, [][]byte{{1}}, 0)
 	require.NoError(t, err)
-	assert.Equal(t, 1, *refreshed)
-	assert.Equal(t, newer.Version(), pv.Map().Version())
+	assert.Equal(t, 1, *st.refreshed)
+	assert.Equal(t, st.newer.Version(), st.view.Map().Version())
 
 	// A view that cannot refresh reports the staleness.
-	stale := &client.Container{Pool: client.NewPoolView(pool, c.Pool.Map(), c.Pool.URIs(), nil), UUID: c.UUID, Handle: c.Handle, IO: c.IO}
+	stale := st.stale
 	o, err = stale.Object(oidOf(t, stale, "S1", 5))
 	require.NoError(t, err)
 	_, err = o.Update(ctx, []byte("d"), []daos.IOD{{Name: []byte("a"), Type: daos.IODSingle, Size: 1}}, [][]byte{{1}}, 0)

@@ -12,7 +12,6 @@ import (
 
 	"github.com/daos-go/daos/pkg/client"
 	"github.com/daos-go/daos/pkg/daos"
-	"github.com/daos-go/daos/pkg/placement"
 	"github.com/daos-go/daos/pkg/rpc"
 )
 
@@ -114,21 +113,16 @@ func TestEventStartRules(t *testing.T) {
 // stale refreshes the view and is sent again, as Update is; a view that
 // cannot refresh reports the staleness.
 func TestStartStaleMapRefreshes(t *testing.T) {
-	v := version(1)
-	c, _ := clusterWith(t, &v)
+	st := staleCluster(t)
 	ctx := context.Background()
-	newer := c.Pool.Map().Clone()
-	require.NoError(t, newer.AddRanks([]placement.RankSpec{{Rank: 9, Targets: 4, FaultPath: "/node9"}}))
-	v = version(newer.Version())
-	c2, pv, refreshed := refreshingView(c, newer)
-	o, err := c2.Object(oidOf(t, c2, "S1", 6))
+	o, err := st.refreshing.Object(oidOf(t, st.refreshing, "S1", 6))
 	require.NoError(t, err)
 	iods := []daos.IOD{{Name: []byte("a"), Type: daos.IODSingle, Size: 1}}
 	done := make(chan error, 1)
 	o.StartUpdate(ctx, []byte("d"), iods, [][]byte{{1}}, 0, func(_ daos.Epoch, err error) { done <- err })
 	require.NoError(t, <-done)
-	assert.Equal(t, 1, *refreshed)
-	assert.Equal(t, newer.Version(), pv.Map().Version())
+	assert.Equal(t, 1, *st.refreshed)
+	assert.Equal(t, st.newer.Version(), st.view.Map().Version())
 	buf := make([]byte, 1)
 	sizes := make(chan []uint64, 1)
 	o.StartFetch(ctx, daos.EpochMax, []byte("d"), iods, [][]byte{buf}, 0, func(s []uint64, err error) {
@@ -138,7 +132,7 @@ func TestStartStaleMapRefreshes(t *testing.T) {
 	assert.Equal(t, []uint64{1}, <-sizes)
 	assert.Equal(t, []byte{1}, buf)
 
-	stale := &client.Container{Pool: client.NewPoolView(pool, c.Pool.Map(), c.Pool.URIs(), nil), UUID: c.UUID, Handle: c.Handle, IO: c.IO}
+	stale := st.stale
 	o, err = stale.Object(oidOf(t, stale, "S1", 6))
 	require.NoError(t, err)
 	o.StartUpdate(ctx, []byte("d"), iods, [][]byte{{1}}, 0, func(_ daos.Epoch, err error) { done <- err })

@@ -2,17 +2,15 @@ package rpc
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"time"
 
-	"github.com/daos-go/daos/pkg/daos"
 	"github.com/daos-go/daos/pkg/fabric"
 )
 
 // Start begins a call and returns once the request is sent (or queued to
-// be, with WithDeferredSend); done is then
-// called exactly once with the call's result, resp decoded before it. It
+// be, with WithDeferredSend); done is then called exactly once with the
+// call's result, resp decoded before it. It
 // is Call for callers that cannot wait, such as libdaos's event queues,
 // whose C threads start operations and must not block on them: waiting
 // in a goroutine of its own instead would cost a thread hand-off per
@@ -269,13 +267,7 @@ func (a *asyncCall) end(r reply, err error) {
 	a.ended()
 	e := a.e
 	if err == nil {
-		pc := pending{r: r}
-		if r.h.status != daos.Success && a.ctx.Err() != nil {
-			e.recycleReply(&pc, nil)
-			err = fabric.ContextError(a.ctx.Err())
-		} else {
-			err = e.finishCall(&pc, a.resp)
-		}
+		err = e.reply(a.ctx, &pending{r: r}, a.resp)
 	}
 	if err == nil {
 		a.done(nil)
@@ -318,10 +310,7 @@ func (a *asyncCall) failed(err error) {
 		a.done(nil)
 		return
 	}
-	if a.ctx.Err() != nil && daos.Code(err) == daos.ErrUnknown {
-		err = fabric.ContextError(a.ctx.Err())
-	}
-	a.done(fmt.Errorf("rpc %s to %s: %w", a.e.reg.Name(a.op), a.to.String(), err))
+	a.done(a.e.callError(a.ctx, a.op, callee{uri: a.to}, err))
 }
 
 // watchPeer ends the asynchronous calls waiting on p when p is lost or

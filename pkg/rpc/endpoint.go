@@ -286,6 +286,12 @@ func (e *Endpoint) call(ctx context.Context, target callee, op Opcode, req, resp
 		}
 		backoff = min(2*backoff, time.Second)
 	}
+	return e.callError(ctx, op, target, err)
+}
+
+// callError names a failed call's error as callers see it: the call, its
+// target, and the caller's context's end when the error says no more.
+func (e *Endpoint) callError(ctx context.Context, op Opcode, target callee, err error) error {
 	if ctx.Err() != nil && daos.Code(err) == daos.ErrUnknown {
 		err = fabric.ContextError(ctx.Err())
 	}

@@ -38,6 +38,31 @@ func readFrames(t *testing.T, p net.Conn, n int) (types []byte, msgs [][]byte) {
 	return types, msgs
 }
 
+// senderFrame is frame i of sender w (of each per sender): the two
+// numbers, then filler to a size below 8+spread that varies by frame.
+func senderFrame(w, i, each, spread int) []byte {
+	msg := make([]byte, 8+(w*each+i)%spread)
+	binary.LittleEndian.PutUint32(msg, uint32(w))
+	binary.LittleEndian.PutUint32(msg[4:], uint32(i))
+	return msg
+}
+
+// checkSenderFrames checks frames made by senderFrame arrived whole and,
+// sender by sender, in order, all of them.
+func checkSenderFrames(t *testing.T, msgs [][]byte, senders, each, spread int) {
+	t.Helper()
+	next := make([]int, senders)
+	for _, m := range msgs {
+		w, i := binary.LittleEndian.Uint32(m), int(binary.LittleEndian.Uint32(m[4:]))
+		require.Equal(t, next[w], i, "sender %d's frames in order", w)
+		require.Len(t, m, 8+(int(w)*each+i)%spread)
+		next[w]++
+	}
+	for w, n := range next {
+		require.Equal(t, each, n, "sender %d's frames", w)
+	}
+}
+
 // TestSendCombinesConcurrentFrames: while other requests are being handled
 // on a session (so more replies are coming), senders queue small frames
 // and one of them writes the queue; every frame arrives whole, each
@@ -53,10 +78,7 @@ func TestSendCombinesConcurrentFrames(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range each {
-				msg := make([]byte, 8+(w*each+i)%3000)
-				binary.LittleEndian.PutUint32(msg, uint32(w))
-				binary.LittleEndian.PutUint32(msg[4:], uint32(i))
-				if err := s.Send(context.Background(), msg); err != nil {
+				if err := s.Send(context.Background(), senderFrame(w, i, each, 3000)); err != nil {
 					t.Error(err)
 					return
 				}
@@ -65,13 +87,7 @@ func TestSendCombinesConcurrentFrames(t *testing.T) {
 	}
 	_, msgs := readFrames(t, p, senders*each)
 	wg.Wait()
-	next := make([]int, senders)
-	for _, m := range msgs {
-		w, i := binary.LittleEndian.Uint32(m), int(binary.LittleEndian.Uint32(m[4:]))
-		require.Equal(t, next[w], i, "sender %d's frames in order", w)
-		require.Len(t, m, 8+(int(w)*each+i)%3000)
-		next[w]++
-	}
+	checkSenderFrames(t, msgs, senders, each, 3000)
 	require.Positive(t, s.batches, "no write carried more than one frame")
 }
 
@@ -96,10 +112,7 @@ func TestQueuedFramesGoFirst(t *testing.T) {
 	c, p := connPair(t)
 	s := sendSession(c)
 	queue := func(msg string) {
-		n := len(s.pend)
-		s.pend = append(s.pend, make([]byte, ctrlHeaderLen)...)
-		putCtrlHeader(s.pend[n:], ctrlMessage, len(msg))
-		s.pend = append(s.pend, msg...)
+		s.pend = appendFrame(s.pend, []byte(msg))
 		s.queued++
 		s.flushing = true // its flusher has yielded
 	}
@@ -259,9 +272,7 @@ func TestSendDeferredConcurrentFlushes(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range each {
-				msg := make([]byte, 8+(w*each+i)%5000)
-				binary.LittleEndian.PutUint32(msg, uint32(w))
-				binary.LittleEndian.PutUint32(msg[4:], uint32(i))
+				msg := senderFrame(w, i, each, 5000)
 				var err error
 				if w%4 == 3 {
 					err = s.Send(context.Background(), msg)
@@ -287,13 +298,7 @@ func TestSendDeferredConcurrentFlushes(t *testing.T) {
 	require.NoError(t, p.SetReadDeadline(time.Now().Add(time.Minute))) // a frame left behind fails, not hangs
 	_, msgs := readFrames(t, p, senders*each)
 	<-done
-	next := make([]int, senders)
-	for _, m := range msgs {
-		w, i := binary.LittleEndian.Uint32(m), int(binary.LittleEndian.Uint32(m[4:]))
-		require.Equal(t, next[w], i, "sender %d's frames in order", w)
-		require.Len(t, m, 8+(int(w)*each+i)%5000)
-		next[w]++
-	}
+	checkSenderFrames(t, msgs, senders, each, 5000)
 	s.deferMu.Lock()
 	defer s.deferMu.Unlock()
 	require.Zero(t, s.dqn)

@@ -246,10 +246,7 @@ func (s *session) Send(ctx context.Context, msg []byte) error {
 	// likely to send soon.
 	handling := s.rx.Load() - s.tx.Add(1)
 	if len(msg) <= smallWrite {
-		n := len(s.pend)
-		s.pend = append(s.pend, make([]byte, ctrlHeaderLen)...)
-		putCtrlHeader(s.pend[n:], ctrlMessage, len(msg))
-		s.pend = append(s.pend, msg...)
+		s.pend = appendFrame(s.pend, msg)
 		s.queued++
 		switch {
 		case s.flushing && len(s.pend) < pendFlushAt:
@@ -304,10 +301,7 @@ func (s *session) SendDeferred(msg []byte) (bool, error) {
 	}
 	s.tx.Add(1)
 	s.deferMu.Lock()
-	n := len(s.dq)
-	s.dq = append(s.dq, make([]byte, ctrlHeaderLen)...)
-	putCtrlHeader(s.dq[n:], ctrlMessage, len(msg))
-	s.dq = append(s.dq, msg...)
+	s.dq = appendFrame(s.dq, msg)
 	s.dqn++
 	list := !s.held
 	s.held = true
@@ -319,6 +313,14 @@ func (s *session) SendDeferred(msg []byte) (bool, error) {
 		ep.deferMu.Unlock()
 	}
 	return true, nil
+}
+
+// appendFrame appends msg to b as a message frame, header first.
+func appendFrame(b, msg []byte) []byte {
+	n := len(b)
+	b = append(b, make([]byte, ctrlHeaderLen)...)
+	putCtrlHeader(b[n:], ctrlMessage, len(msg))
+	return append(b, msg...)
 }
 
 // takeDeferredLocked moves the deferred frames behind the queued ones;
