@@ -130,9 +130,12 @@ type Event struct {
 	status  EventStatus
 	err     error
 	aborted bool
-	cancel  context.CancelFunc
-	done    chan struct{} // closed when the current launch completes
-	fini    bool
+	// The running launch's context is ended by cancel, or by sctx's
+	// cancel for a started operation on a context that never ends.
+	cancel context.CancelFunc
+	sctx   *startCtx
+	done   chan struct{} // closed when the current launch completes
+	fini   bool
 }
 
 // NewEvent makes an event bound to eq (daos_event_init); eq nil makes a
@@ -232,8 +235,15 @@ func (ev *Event) begin(ctx context.Context, onGoroutine bool) (context.Context, 
 	if onGoroutine {
 		ctx = fabric.WithoutReplyPoll(ctx)
 	}
-	cctx, cancel := context.WithCancel(ctx)
-	ev.status, ev.err, ev.aborted, ev.cancel = EventRunning, nil, false, cancel
+	var cctx context.Context
+	if !onGoroutine && ctx.Done() == nil {
+		s := &startCtx{Context: ctx}
+		cctx, ev.cancel, ev.sctx = s, nil, s
+	} else {
+		cctx, ev.cancel = context.WithCancel(ctx)
+		ev.sctx = nil
+	}
+	ev.status, ev.err, ev.aborted = EventRunning, nil, false
 	done := make(chan struct{})
 	ev.done = done
 	if ev.eq != nil {
@@ -250,8 +260,10 @@ func (ev *Event) run(ctx context.Context, fn func(context.Context) error, done c
 // end completes the launch whose done channel is done with err.
 func (ev *Event) end(err error, done chan struct{}) {
 	ev.mu.Lock()
-	ev.cancel()
-	ev.cancel = nil
+	if ev.cancel != nil {
+		ev.cancel()
+	}
+	ev.cancel, ev.sctx = nil, nil
 	ev.status = EventCompleted
 	if ev.aborted {
 		ev.status = EventAborted
@@ -319,8 +331,17 @@ func (ev *Event) Abort() error {
 		return daos.Errorf(daos.ErrNoPerm, "event abort: event is %s, not running", ev.status)
 	}
 	ev.aborted = true
-	ev.cancel()
+	ev.cancelLocked()
 	return nil
+}
+
+// cancelLocked ends the running launch's context.
+func (ev *Event) cancelLocked() {
+	if ev.sctx != nil {
+		ev.sctx.cancel()
+	} else {
+		ev.cancel()
+	}
 }
 
 // Test tells whether the event has completed (daos_event_test), waiting up
@@ -484,7 +505,7 @@ func (eq *EQ) Destroy(force bool) error {
 	var wait []chan struct{}
 	for ev := range eq.running {
 		ev.aborted = true
-		ev.cancel()
+		ev.cancelLocked()
 		wait = append(wait, ev.done)
 	}
 	for _, ev := range eq.completed {

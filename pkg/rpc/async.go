@@ -63,6 +63,12 @@ func (e *Endpoint) Flush() {
 	}
 }
 
+// afterFuncer is a context that can run a function when it ends without
+// the child context context.AfterFunc makes (a started client event's).
+type afterFuncer interface {
+	AfterFunc(f func()) (stop func() bool)
+}
+
 // asyncCall is one call made with Start.
 type asyncCall struct {
 	e        *Endpoint
@@ -130,7 +136,9 @@ func (a *asyncCall) start() error {
 	e.calls[a.id] = pc
 	e.callsMu.Unlock()
 	a.timer = time.AfterFunc(time.Until(a.attemptEnd), a.expire)
-	if a.ctx.Done() != nil {
+	if af, ok := a.ctx.(afterFuncer); ok {
+		a.stop = af.AfterFunc(a.cancelled)
+	} else if a.ctx.Done() != nil {
 		a.stop = context.AfterFunc(a.ctx, a.cancelled)
 	}
 	a.mu.Unlock()

@@ -193,7 +193,77 @@ func TestStartDeadlineAndCancel(t *testing.T) {
 		err = recv(t, ctx, started(t, callCtx, cl, to, opEcho, &echoMsg{}, nil, CallOptions{}), "call on an ended context")
 		require.Equal(t, daos.ErrCanceled, daos.Code(err), describe(err))
 		require.Equal(t, seen, srv.seen.Load())
+
+		// A context with its own AfterFunc is watched through it, not
+		// through a child context: cancelling it ends the call, and a
+		// call that ends otherwise takes its function back.
+		ac := &abortCtx{Context: context.Background()}
+		done = started(t, ac, cl, to, opBlock, nil, nil, CallOptions{})
+		recv(t, ctx, srv.started, "handler start")
+		ac.cancel()
+		err = recv(t, ctx, done, "call on an aborted context")
+		require.Equal(t, daos.ErrCanceled, daos.Code(err), describe(err))
+		require.ErrorIs(t, recv(t, ctx, srv.ended, "handler end"), context.Canceled)
+		ac = &abortCtx{Context: context.Background()}
+		require.NoError(t, recv(t, ctx, started(t, ac, cl, to, opEcho, &echoMsg{Seq: 2}, &echoMsg{}, CallOptions{}), "echo"))
+		require.Equal(t, [2]int{1, 1}, ac.counts(), "registered, stopped")
 	})
+}
+
+// abortCtx ends only by its cancel and says so only to the functions
+// given to its AfterFunc (its Done is its parent's, nil), as a started
+// client event's context does.
+type abortCtx struct {
+	context.Context
+	mu         sync.Mutex
+	err        error
+	fns        map[int]func()
+	registered int
+	stopped    int
+}
+
+func (c *abortCtx) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+func (c *abortCtx) AfterFunc(f func()) func() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.fns == nil {
+		c.fns = map[int]func(){}
+	}
+	id := c.registered
+	c.registered++
+	c.fns[id] = f
+	return func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if _, ok := c.fns[id]; !ok {
+			return false
+		}
+		delete(c.fns, id)
+		c.stopped++
+		return true
+	}
+}
+
+func (c *abortCtx) cancel() {
+	c.mu.Lock()
+	c.err = context.Canceled
+	fns := c.fns
+	c.fns = nil
+	c.mu.Unlock()
+	for _, f := range fns {
+		go f()
+	}
+}
+
+func (c *abortCtx) counts() [2]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return [2]int{c.registered, c.stopped}
 }
 
 func TestStartErrors(t *testing.T) {
