@@ -177,7 +177,11 @@ func run(ops, mib, rounds int, spin, goEvents bool) error {
 			// Every run writes fresh objects, so that no side overwrites
 			// what another (or an earlier round) wrote.
 			lo := uint64(100 + 2*(r*len(sides)+i))
-			res, err := side(ctx, sd.name, env, lo, sd.prog, sd.args(lo)...)
+			senv := env
+			if sd.name == "C" {
+				senv = append(slices.Clone(env), strings.Fields(os.Getenv("CAPIBENCH_C_ENV"))...)
+			}
+			res, err := side(ctx, sd.name, senv, lo, sd.prog, sd.args(lo)...)
 			if err != nil {
 				return fmt.Errorf("round %d: %w\n%s", r+1, err, c.Logs())
 			}
@@ -250,6 +254,8 @@ func run(ops, mib, rounds int, spin, goEvents bool) error {
 // changed, and perf sees the C code, the Go core and the kernel alike.
 // CAPIBENCH_SYSCALLS=DIR counts each process's writes, reads, futex calls
 // and context switches with `perf stat` into DIR instead.
+// CAPIBENCH_C_ENV="K=V ..." adds variables to the C side's environment
+// only (GOGC, GOMAXPROCS or GODEBUG for the Go core inside libdaos, say).
 func side(ctx context.Context, what string, env []string, lo uint64, prog string, args ...string) (result, error) {
 	name := prog
 	if dir := os.Getenv("CAPIBENCH_PERF"); dir != "" {

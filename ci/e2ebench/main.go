@@ -10,7 +10,9 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"runtime/trace"
 	"slices"
 	"sync"
@@ -19,8 +21,10 @@ import (
 	"github.com/daos-go/daos/ci/benchutil"
 	"github.com/daos-go/daos/ci/systest"
 	"github.com/daos-go/daos/pkg/client"
+	"github.com/daos-go/daos/pkg/client/agentclient"
 	"github.com/daos-go/daos/pkg/cmdutil"
 	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/fabric"
 	"github.com/daos-go/daos/pkg/placement"
 	"github.com/daos-go/daos/pkg/rpc/selftest"
 )
@@ -32,7 +36,15 @@ func main() {
 	cpuProfile := flag.String("cpuprofile", "", "write the client's CPU profile to this file")
 	traceFile := flag.String("trace", "", "write the client's execution trace of the 4 KiB latency test to this file (engines: DAOS_GO_ENGINE_TRACE)")
 	metric := flag.String("metric", "", "word put in the ratio names (e2e_1m_write_WORD_vs_tcp), naming the fabric measured")
+	serveRaw := flag.Bool("serve-raw", false, "only serve the raw TCP baseline, until standard input closes (the second process of the floor measurement)")
 	flag.Parse()
+	if *serveRaw {
+		if err := rawServer(); err != nil {
+			fmt.Fprintln(os.Stderr, "e2ebench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	stopProfile := func() error { return nil }
 	if *cpuProfile != "" {
 		var err error
@@ -218,10 +230,20 @@ func run(mib, ops, latOps int, metric, traceFile string) error {
 		return err
 	}
 	rows = append(rows, row{"4 KiB update latency, median (µs)", float64(lats[len(lats)/2].Microseconds()), ping.P50US, "µs", true})
+	floors, err := latencyFloors(ctx, sess, latOps)
+	if err != nil {
+		return err
+	}
 
 	fmt.Printf("%-42s %14s %14s %8s\n", "test", "daos-go", "raw TCP", "ratio")
 	for _, r := range rows {
 		fmt.Printf("%-42s %14.1f %14.1f %8.3f\n", r.name, r.ours, r.base, r.ours/r.base)
+	}
+	// Not goals: what a round trip between two processes costs before any
+	// storage work, against the same in-process baseline.
+	fmt.Printf("\nfloors of the latency test (medians, µs; ratio over the raw TCP round trip above)\n")
+	for _, f := range floors {
+		fmt.Printf("%-56s %14.1f %8.3f\n", f.name, f.us, f.us/rows[4].base)
 	}
 	if metric != "" {
 		metric += "_"
@@ -233,6 +255,77 @@ func run(mib, ops, latOps int, metric, traceFile string) error {
 	_ = cont.Close(ctx)
 	_ = pool.Disconnect(ctx)
 	return nil
+}
+
+// floor is a diagnostic round trip of the latency test.
+type floor struct {
+	name string
+	us   float64
+}
+
+// latencyFloors measures, one call at a time with 4 KiB each way, what a
+// single update cannot go below here: a raw TCP round trip to a second
+// process (the in-process baseline's server shares this process's
+// threads, an engine never does), and the self-test echo RPC to each
+// engine, which crosses the same client, fabric and engine code as an
+// update without touching storage.
+func latencyFloors(ctx context.Context, sess *agentclient.Session, reps int) ([]floor, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, exe, "-serve-raw")
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start the raw TCP server process: %w", err)
+	}
+	defer func() { _ = in.Close(); _ = cmd.Wait() }()
+	var addr string
+	if _, err := fmt.Fscanln(out, &addr); err != nil {
+		return nil, fmt.Errorf("raw TCP server process: no address: %w", err)
+	}
+	two, err := selftest.RawPing(ctx, addr, 4096, reps)
+	if err != nil {
+		return nil, err
+	}
+	var echo []float64
+	for _, r := range sess.Info.GetRankUris() {
+		to, err := fabric.ParseURI(r.GetUri())
+		if err != nil {
+			return nil, err
+		}
+		res, err := selftest.Ping(ctx, sess.EP, to, 4096, 1, max(reps/len(sess.Info.GetRankUris()), 1))
+		if err != nil {
+			return nil, fmt.Errorf("echo to rank %d: %w", r.GetRank(), err)
+		}
+		echo = append(echo, res.P50US)
+	}
+	slices.Sort(echo)
+	return []floor{
+		{"raw TCP 4 KiB round trip, server in a second process", two.P50US},
+		{"4 KiB echo RPC to an engine (median over engines)", echo[len(echo)/2]},
+	}, nil
+}
+
+// rawServer is the second process of latencyFloors: the raw TCP
+// baseline's server, its address printed, until standard input closes.
+func rawServer() error {
+	raw, err := selftest.ServeRaw("127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	defer raw.Close()
+	fmt.Println(raw.Addr())
+	_, err = io.Copy(io.Discard, os.Stdin)
+	return err
 }
 
 // rawPingRate is the request/response rate of 16 plain connections.
