@@ -339,7 +339,7 @@ func scatter(r io.Reader, segs [][]byte, off, n int64) error {
 
 // readBulk handles the peer's bulk frames until the connection ends.
 func (s *session) readBulk() {
-	r := newBulkReader(s.bulk)
+	body, r := newBulkReader(s.bulk)
 	hdr := make([]byte, bulkHeaderLen)
 	// refused holds writes whose earlier chunk was refused, so that the
 	// peer hears of each at most once; bounded by the peer's slots.
@@ -358,6 +358,9 @@ func (s *session) readBulk() {
 			return
 		}
 		h, err := parseBulkHeader(hdr)
+		// The frame's body follows its header, mostly still being
+		// written: an empty socket is polled a moment (bodyReader).
+		body.inBody = h.chunk > 0
 		if err == nil {
 			switch h.typ {
 			case bulkReadReq:
@@ -372,6 +375,7 @@ func (s *session) readBulk() {
 				err = s.eagerData(r, h)
 			}
 		}
+		body.inBody = false
 		if err != nil {
 			if errors.Is(err, fabric.ErrMalformed) {
 				s.fail(fmt.Errorf("bulk connection: %w", err))

@@ -516,7 +516,12 @@ const ctrlReadBuffer = 64 << 10
 // runs of small frames (read requests, statuses) with one system call.
 const bulkReadBuffer = 4 << 10
 
-func newBulkReader(c net.Conn) *bufio.Reader { return bufio.NewReaderSize(c, bulkReadBuffer) }
+// newBulkReader is the bulk connection's reader: buffered for headers
+// and small frames, polling briefly inside bodies (body.inBody).
+func newBulkReader(c net.Conn) (body *bodyReader, r *bufio.Reader) {
+	body = newBodyReader(c)
+	return body, bufio.NewReaderSize(body, bulkReadBuffer)
+}
 
 // Recycle implements fabric.Recycler: msg's memory may carry a later
 // control message.
