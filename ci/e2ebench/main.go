@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -230,9 +231,11 @@ func run(mib, ops, latOps int, metric, traceFile string) error {
 		return err
 	}
 	rows = append(rows, row{"4 KiB update latency, median (µs)", float64(lats[len(lats)/2].Microseconds()), ping.P50US, "µs", true})
+	// Diagnostics: a failure here is reported, and costs the run nothing
+	// else.
 	floors, err := latencyFloors(ctx, sess, latOps)
 	if err != nil {
-		return err
+		fmt.Fprintln(os.Stderr, "e2ebench: latency floors not measured:", err)
 	}
 
 	fmt.Printf("%-42s %14s %14s %8s\n", "test", "daos-go", "raw TCP", "ratio")
@@ -241,7 +244,9 @@ func run(mib, ops, latOps int, metric, traceFile string) error {
 	}
 	// Not goals: what a round trip between two processes costs before any
 	// storage work, against the same in-process baseline.
-	fmt.Printf("\nfloors of the latency test (medians, µs; ratio over the raw TCP round trip above)\n")
+	if len(floors) > 0 {
+		fmt.Printf("\nfloors of the latency test (medians, µs; ratio over the raw TCP round trip above)\n")
+	}
 	for _, f := range floors {
 		fmt.Printf("%-56s %14.1f %8.3f\n", f.name, f.us, f.us/rows[4].base)
 	}
@@ -288,9 +293,22 @@ func latencyFloors(ctx context.Context, sess *agentclient.Session, reps int) ([]
 		return nil, fmt.Errorf("start the raw TCP server process: %w", err)
 	}
 	defer func() { _ = in.Close(); _ = cmd.Wait() }()
+	got := make(chan string, 1)
+	go func() {
+		var addr string
+		_, _ = fmt.Fscanln(out, &addr)
+		got <- addr
+		_, _ = io.Copy(io.Discard, out)
+	}()
 	var addr string
-	if _, err := fmt.Fscanln(out, &addr); err != nil {
-		return nil, fmt.Errorf("raw TCP server process: no address: %w", err)
+	select {
+	case addr = <-got:
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Kill()
+		return nil, errors.New("raw TCP server process: no address after 30 s")
+	}
+	if addr == "" {
+		return nil, errors.New("raw TCP server process: exited without an address")
 	}
 	two, err := selftest.RawPing(ctx, addr, 4096, reps)
 	if err != nil {

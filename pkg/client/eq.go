@@ -260,7 +260,11 @@ func (ev *Event) run(ctx context.Context, fn func(context.Context) error, done c
 // end completes the launch whose done channel is done with err.
 func (ev *Event) end(err error, done chan struct{}) {
 	ev.mu.Lock()
-	if ev.cancel != nil {
+	// The launch's context ends with it, as context.WithCancel's would
+	// (anything still watching it is let go).
+	if ev.sctx != nil {
+		ev.sctx.cancel()
+	} else if ev.cancel != nil {
 		ev.cancel()
 	}
 	ev.cancel, ev.sctx = nil, nil

@@ -96,12 +96,17 @@ func TestEventStartRules(t *testing.T) {
 
 	// Ended on another goroutine later.
 	var ran atomic.Bool
-	require.NoError(t, ev.Start(ctx, func(_ context.Context, e func(error)) {
+	require.NoError(t, ev.Start(ctx, func(c context.Context, e func(error)) {
+		opCtx = c
 		time.AfterFunc(10*time.Millisecond, func() { ran.Store(true); e(nil) })
 	}))
 	pollAll(t, eq, 1)
 	assert.True(t, ran.Load())
 	assert.NoError(t, ev.Err())
+	// The operation's context ends with it: nothing watching it is left
+	// waiting.
+	<-opCtx.Done()
+	assert.Equal(t, client.EventReady, ev.Status(), "an end is not an abort")
 
 	require.NoError(t, ev.Fini())
 	assert.ErrorIs(t, ev.Start(ctx, func(context.Context, func(error)) {}), daos.ErrNoHdl)

@@ -8,7 +8,7 @@ import (
 
 // startCtx is the context an operation begun with Event.Start gets when
 // the caller's context never ends (libdaos's): the caller's, ended by an
-// abort. context.WithCancel and the RPC layer's context.AfterFunc on it
+// abort or by the operation's end. context.WithCancel and the RPC layer's context.AfterFunc on it
 // cost a child context, a map of children and their locks per operation,
 // about a tenth of a C program's CPU at 4 KiB; a started operation never
 // waits on its context, so this one makes its done channel only when
@@ -17,9 +17,9 @@ import (
 type startCtx struct {
 	context.Context // the caller's; its Done is nil
 	mu              sync.Mutex
-	done            chan struct{} // made by Done, closed at the abort
+	done            chan struct{} // made by Done, closed when the context ends
 	err             error
-	after           []*afterFunc // to run at the abort
+	after           []*afterFunc // to run when the context ends
 }
 
 // afterFunc is one function registered with startCtx.AfterFunc.
@@ -74,8 +74,10 @@ func (a *afterFunc) stop() bool {
 	return true
 }
 
-// cancel ends the context (an abort): Done closes, Err says
-// context.Canceled and the registered functions run.
+// cancel ends the context (an abort, or the operation's end): Done
+// closes, Err says context.Canceled and the registered functions still
+// registered run (at the end there are usually none: the RPC layer takes
+// its function back when its call ends).
 func (s *startCtx) cancel() {
 	s.mu.Lock()
 	if s.err != nil {

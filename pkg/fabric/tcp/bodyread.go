@@ -25,22 +25,27 @@ const bodyRead = 256 << 10
 // connection between frames, polling for up to bodySpin inside a frame's
 // body (inBody, set by the frame's handler). Only the bulk reader's
 // goroutine reads it.
+//
+// Processes with one P (emulated engines) never poll: the poller's
+// yields would keep the runtime from looking at the network, so no other
+// connection's data would be noticed while it polls (the runtime's own
+// spinning has the same rule).
 type bodyReader struct {
 	c      net.Conn
-	rc     syscall.RawConn // nil: no descriptor; never poll
+	rc     syscall.RawConn // nil: no descriptor or one P; never poll
 	inBody bool
 
-	fn      func(fd uintptr) bool // pollOnce, bound once
-	p       []byte
-	n       int
-	err     error
-	polled  bool
-	spinEnd int64 // UnixNano when the current streak of empty reads parks
+	fn         func(fd uintptr) bool // pollOnce, bound once
+	p          []byte
+	n          int
+	err        error
+	polled     bool
+	emptySince time.Time // start of the current streak of empty reads; zero: none
 }
 
 func newBodyReader(c net.Conn) *bodyReader {
 	r := &bodyReader{c: c}
-	if sc, ok := c.(syscall.Conn); ok {
+	if sc, ok := c.(syscall.Conn); ok && runtime.GOMAXPROCS(0) > 1 {
 		if rc, err := sc.SyscallConn(); err == nil {
 			r.rc = rc
 		}
@@ -54,7 +59,7 @@ func (r *bodyReader) Read(p []byte) (int, error) {
 		return r.c.Read(p)
 	}
 	r.p = p[:min(len(p), bodyRead)]
-	r.spinEnd = 0
+	r.emptySince = time.Time{}
 	defer func() { r.p = nil }()
 	for {
 		r.n, r.err, r.polled = 0, nil, false
@@ -85,20 +90,22 @@ func (r *bodyReader) pollOnce(fd uintptr) bool {
 	switch err {
 	case 0:
 		raceAcquireIO()
+		raceWriteIO(r.p[:r.n])
 		return true
 	case syscall.EINTR:
 		r.polled = true
 		return true
 	case syscall.EAGAIN:
-		now := time.Now().UnixNano()
-		if r.spinEnd == 0 {
-			r.spinEnd = now + int64(bodySpin)
+		// Timed on the monotonic clock: a step of the wall clock must
+		// not stretch the poll.
+		if r.emptySince.IsZero() {
+			r.emptySince = time.Now()
 		}
-		if now < r.spinEnd {
+		if time.Since(r.emptySince) < bodySpin {
 			r.polled = true
 			return true
 		}
-		r.spinEnd = 0
+		r.emptySince = time.Time{}
 		return false
 	}
 	r.n, r.err = 0, err

@@ -3,5 +3,6 @@
 package tcp
 
 // See race_on.go.
-func raceReleaseIO() {}
-func raceAcquireIO() {}
+func raceReleaseIO()       {}
+func raceAcquireIO()       {}
+func raceWriteIO(b []byte) {}

@@ -17,7 +17,7 @@ import (
 type spinReader struct {
 	c     net.Conn
 	rc    syscall.RawConn // nil: the connection has no descriptor; never spin
-	until atomic.Int64    // UnixNano until which reads spin
+	until atomic.Int64    // monoNow until which reads spin; 0: not spinning
 	// waiters, when set, counts the callers waiting for replies on the
 	// whole endpoint: the poll stops as soon as another joins, since
 	// replies then keep the reader busy and the newcomers need the CPU.
@@ -41,18 +41,25 @@ func newSpinReader(c net.Conn) *spinReader {
 	return r
 }
 
+// monoBase anchors monoNow; set once, never written again.
+var monoBase = time.Now()
+
+// monoNow is nanoseconds on the monotonic clock, for deadlines kept in
+// atomics: a step of the wall clock must not stretch a poll.
+func monoNow() int64 { return int64(time.Since(monoBase)) + 1 }
+
 // spin makes reads poll for d from now; 0 stops polling.
 func (r *spinReader) spin(d time.Duration) {
 	if d <= 0 {
 		r.until.Store(0)
 		return
 	}
-	r.until.Store(time.Now().Add(d).UnixNano())
+	r.until.Store(monoNow() + int64(d))
 }
 
 func (r *spinReader) spinning() bool {
 	u := r.until.Load()
-	return u != 0 && time.Now().UnixNano() < u && (r.waiters == nil || r.waiters.Load() <= 1)
+	return u != 0 && monoNow() < u && (r.waiters == nil || r.waiters.Load() <= 1)
 }
 
 // Read is net.Conn's Read, polling while spinning. Deadlines apply as
