@@ -74,3 +74,42 @@ func TestStartCtx(t *testing.T) {
 	default:
 	}
 }
+
+// TestEventStartContexts: Start gives an operation on a context that
+// never ends a startCtx, and one on a context that can end a child of it,
+// which ends with its parent.
+func TestEventStartContexts(t *testing.T) {
+	eq := NewEQ()
+	ev, err := eq.NewEvent()
+	require.NoError(t, err)
+	var got context.Context
+	var end func(error)
+	start := func(ctx context.Context) {
+		require.NoError(t, ev.Start(ctx, func(c context.Context, e func(error)) { got, end = c, e }))
+	}
+	harvest := func() {
+		end(nil)
+		n, err := eq.Poll(context.Background(), true, EQWait, make([]*Event, 1))
+		require.NoError(t, err)
+		require.Equal(t, 1, n)
+	}
+
+	start(context.WithValue(context.Background(), ctxKey{}, "v"))
+	_, isStart := got.(*startCtx)
+	assert.True(t, isStart, "a context that never ends gets a startCtx")
+	assert.Equal(t, "v", got.Value(ctxKey{}))
+	harvest()
+
+	parent, cancel := context.WithCancel(context.Background())
+	start(parent)
+	_, isStart = got.(*startCtx)
+	assert.False(t, isStart, "a context that can end gets a child")
+	cancel()
+	select {
+	case <-got.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the operation's context outlived its parent")
+	}
+	harvest()
+	require.NoError(t, eq.Destroy(false))
+}
