@@ -86,13 +86,36 @@ func (v *PoolView) uri(rank uint32) (fabric.URI, error) {
 // share one refresh (a fan-out over an object's groups that finds the map
 // stale would otherwise ask the pool service once per group); each waits
 // within its own ctx.
-func (v *PoolView) Refresh(ctx context.Context) error {
+func (v *PoolView) Refresh(ctx context.Context) error { return v.refreshUnless(ctx, 0, false) }
+
+// RefreshFrom refreshes the view after an engine found map version
+// stale, unless the view already holds a newer one (another caller
+// refreshed meanwhile).
+func (v *PoolView) RefreshFrom(ctx context.Context, stale uint32) error {
+	return v.refreshUnless(ctx, stale, true)
+}
+
+// refreshUnless refreshes the view, or joins the refresh under way,
+// unless (checked) the view already holds a map newer than stale. The
+// check is made again under refreshMu before a refresh starts: a refresh
+// stores its map before it clears refreshing, so a caller that found the
+// old map just before the last refresh ended sees the new one there, and
+// does not start a second.
+func (v *PoolView) refreshUnless(ctx context.Context, stale uint32, checked bool) error {
+	newer := func() bool { pm := v.Map(); return checked && pm != nil && pm.Version() > stale }
+	if newer() {
+		return nil
+	}
 	if v.refresh == nil {
 		return daos.Errorf(daos.ErrStale, "pool map is stale and this view cannot refresh it")
 	}
 	v.refreshMu.Lock()
 	c := v.refreshing
 	if c == nil {
+		if newer() {
+			v.refreshMu.Unlock()
+			return nil
+		}
 		c = &refreshCall{done: make(chan struct{})}
 		v.refreshing = c
 		go func() {
@@ -112,16 +135,6 @@ func (v *PoolView) Refresh(ctx context.Context) error {
 	case <-ctx.Done():
 		return daos.Errorf(daos.ErrTimedout, "refresh the pool map: %v", ctx.Err())
 	}
-}
-
-// RefreshFrom refreshes the view after an engine found map version
-// stale, unless the view already holds a newer one (another caller
-// refreshed meanwhile).
-func (v *PoolView) RefreshFrom(ctx context.Context, stale uint32) error {
-	if pm := v.Map(); pm != nil && pm.Version() > stale {
-		return nil
-	}
-	return v.Refresh(ctx)
 }
 
 // refreshNow asks for a newer map and takes it.

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sort"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -345,6 +346,36 @@ func TestPoolViewRefreshShared(t *testing.T) {
 	// The view is newer than the stale caller's map: nothing to do.
 	require.NoError(t, pv.RefreshFrom(ctx, newer.Version()-1))
 	assert.Equal(t, int32(1), calls.Load())
+}
+
+// TestPoolViewRefreshFromOnce: callers that all found the same map stale
+// refresh it once, however their checks interleave with the end of the
+// refresh (one that looked just before the new map was stored, and locked
+// just after the refresh ended, used to start a second). Many waves of
+// concurrent callers, the refresh itself instant.
+func TestPoolViewRefreshFromOnce(t *testing.T) {
+	c, _ := cluster(t)
+	ctx := context.Background()
+	for wave := 0; wave < 200; wave++ {
+		old := c.Pool.Map()
+		newer := old.Clone()
+		require.NoError(t, newer.AddRanks([]placement.RankSpec{{Rank: 9, Targets: 4, FaultPath: "/node9"}}))
+		var calls atomic.Int32
+		pv := client.NewPoolView(pool, old, c.Pool.URIs(), func(context.Context) (*placement.PoolMap, map[uint32]fabric.URI, error) {
+			calls.Add(1)
+			return newer, c.Pool.URIs(), nil
+		})
+		var wg sync.WaitGroup
+		for i := 0; i < 16; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				assert.NoError(t, pv.RefreshFrom(ctx, old.Version()))
+			}()
+		}
+		wg.Wait()
+		require.Equal(t, int32(1), calls.Load(), "wave %d: refreshes", wave)
+	}
 }
 
 // What no server could take is refused before anything is sent, with
