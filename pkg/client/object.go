@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 
@@ -86,23 +87,24 @@ func (v *PoolView) uri(rank uint32) (fabric.URI, error) {
 // share one refresh (a fan-out over an object's groups that finds the map
 // stale would otherwise ask the pool service once per group); each waits
 // within its own ctx.
-func (v *PoolView) Refresh(ctx context.Context) error { return v.refreshUnless(ctx, 0, false) }
+func (v *PoolView) Refresh(ctx context.Context) error { return v.refreshUnless(ctx, math.MaxUint32) }
 
 // RefreshFrom refreshes the view after an engine found map version
 // stale, unless the view already holds a newer one (another caller
 // refreshed meanwhile).
 func (v *PoolView) RefreshFrom(ctx context.Context, stale uint32) error {
-	return v.refreshUnless(ctx, stale, true)
+	return v.refreshUnless(ctx, stale)
 }
 
 // refreshUnless refreshes the view, or joins the refresh under way,
-// unless (checked) the view already holds a map newer than stale. The
+// unless the view already holds a map newer than stale (never, for
+// math.MaxUint32). The
 // check is made again under refreshMu before a refresh starts: a refresh
 // stores its map before it clears refreshing, so a caller that found the
 // old map just before the last refresh ended sees the new one there, and
 // does not start a second.
-func (v *PoolView) refreshUnless(ctx context.Context, stale uint32, checked bool) error {
-	newer := func() bool { pm := v.Map(); return checked && pm != nil && pm.Version() > stale }
+func (v *PoolView) refreshUnless(ctx context.Context, stale uint32) error {
+	newer := func() bool { pm := v.Map(); return pm != nil && pm.Version() > stale }
 	if newer() {
 		return nil
 	}

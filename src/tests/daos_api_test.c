@@ -401,6 +401,23 @@ test_obj_io(void **state)
 
 #define NEV 64
 
+/* poll_all_ok harvests n events of evs[0..n) from eqh (done holds n),
+ * each completed without error. */
+static void
+poll_all_ok(daos_handle_t eqh, daos_event_t *evs, int n, daos_event_t **done)
+{
+	int got, total, i;
+
+	for (total = 0; total < n; total += got) {
+		got = daos_eq_poll(eqh, 1, DAOS_EQ_WAIT, n, done);
+		assert_true(got > 0);
+		for (i = 0; i < got; i++) {
+			assert_true(done[i] >= &evs[0] && done[i] < &evs[n]);
+			assert_int_equal(done[i]->ev_error, 0);
+		}
+	}
+}
+
 /* 64 updates in flight on one event queue, then 64 fetches; every value
  * read back. */
 static void
@@ -414,7 +431,7 @@ test_async(void **state)
 	daos_event_t       *done[NEV];
 	daos_obj_id_t       oid = {.lo = 2, .hi = 0};
 	daos_handle_t       eqh, oh, ch;
-	int                 i, n, got, pass;
+	int                 i, pass;
 
 	(void)state;
 	assert_int_equal(daos_obj_generate_oid(coh, &oid, DAOS_OT_MULTI_HASHED, OC_SX, 0, 0), 0);
@@ -453,14 +470,7 @@ test_async(void **state)
 		}
 		/* A running event cannot be finalised, nor its queue destroyed. */
 		assert_int_equal(daos_eq_destroy(eqh, 0), -DER_BUSY);
-		for (got = 0; got < NEV; got += n) {
-			n = daos_eq_poll(eqh, 1, DAOS_EQ_WAIT, NEV, done);
-			assert_true(n > 0);
-			for (i = 0; i < n; i++) {
-				assert_true(done[i] >= &evs[0] && done[i] < &evs[NEV]);
-				assert_int_equal(done[i]->ev_error, 0);
-			}
-		}
+		poll_all_ok(eqh, evs, NEV, done);
 		assert_int_equal(daos_eq_poll(eqh, 1, DAOS_EQ_WAIT, NEV, done), 0);
 		for (i = 0; i < NEV; i++)
 			assert_int_equal(daos_event_fini(&evs[i]), 0);
@@ -524,7 +534,7 @@ test_events_sizes(void **state)
 	daos_event_t       *done[N];
 	daos_obj_id_t       oid = {.lo = 23, .hi = 0};
 	daos_handle_t       eqh, oh;
-	int                 i, got, total;
+	int                 i;
 
 	(void)state;
 	assert_int_equal(daos_obj_generate_oid(coh, &oid, DAOS_OT_MULTI_HASHED, OC_SX, 0, 0), 0);
@@ -550,23 +560,13 @@ test_events_sizes(void **state)
 	/* In flight or completed and not polled: busy, whatever the size. */
 	assert_int_equal(daos_obj_update(oh, DAOS_TX_NONE, 0, &dkeys[0], 1, &iods[0], &sgls[0], &evs[0]), -DER_BUSY);
 	assert_int_equal(daos_obj_update(oh, DAOS_TX_NONE, 0, &dkeys[1], 1, &iods[1], &sgls[1], &evs[1]), -DER_BUSY);
-	for (total = 0; total < N; total += got) {
-		got = daos_eq_poll(eqh, 1, DAOS_EQ_WAIT, N, done);
-		assert_true(got > 0);
-		for (i = 0; i < got; i++)
-			assert_int_equal(done[i]->ev_error, 0);
-	}
+	poll_all_ok(eqh, evs, N, done);
 	for (i = 0; i < N; i++) {
 		d_iov_set(&iovs[i], back[i], BIGV);
 		iods[i].iod_size = i % 2 ? BIGV : 4096;
 		assert_int_equal(daos_obj_fetch(oh, DAOS_TX_NONE, 0, &dkeys[i], 1, &iods[i], &sgls[i], NULL, &evs[i]), 0);
 	}
-	for (total = 0; total < N; total += got) {
-		got = daos_eq_poll(eqh, 1, DAOS_EQ_WAIT, N, done);
-		assert_true(got > 0);
-		for (i = 0; i < got; i++)
-			assert_int_equal(done[i]->ev_error, 0);
-	}
+	poll_all_ok(eqh, evs, N, done);
 	for (i = 0; i < N; i++) {
 		size_t n = i % 2 ? BIGV : 4096;
 
