@@ -262,11 +262,7 @@ func (ev *Event) end(err error, done chan struct{}) {
 	ev.mu.Lock()
 	// The launch's context ends with it, as context.WithCancel's would
 	// (anything still watching it is let go).
-	if ev.sctx != nil {
-		ev.sctx.cancel()
-	} else if ev.cancel != nil {
-		ev.cancel()
-	}
+	ev.cancelLocked()
 	ev.cancel, ev.sctx = nil, nil
 	ev.status = EventCompleted
 	if ev.aborted {
@@ -343,7 +339,7 @@ func (ev *Event) Abort() error {
 func (ev *Event) cancelLocked() {
 	if ev.sctx != nil {
 		ev.sctx.cancel()
-	} else {
+	} else if ev.cancel != nil {
 		ev.cancel()
 	}
 }
