@@ -2,6 +2,8 @@ package tcp
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -40,13 +42,27 @@ func (ep *endpoint) Register(segs [][]byte, access fabric.Access) (fabric.Region
 	if ep.isClosed() {
 		return nil, fmt.Errorf("register memory: %w", fabric.ErrClosed)
 	}
-	r := &region{ep: ep, key: ep.nextKey.Add(1), segs: segs, n: n, access: access}
-	if access&(fabric.AccessRemoteRead|fabric.AccessRemoteWrite) != 0 {
-		ep.regMu.Lock()
-		ep.regions[r.key] = r
-		ep.regMu.Unlock()
+	r := &region{ep: ep, segs: segs, n: n, access: access}
+	if access&(fabric.AccessRemoteRead|fabric.AccessRemoteWrite) == 0 {
+		return r, nil // never looked up: its key is never read
 	}
+	ep.regMu.Lock()
+	for r.key == 0 || ep.regions[r.key] != nil {
+		r.key = regionKey()
+	}
+	ep.regions[r.key] = r
+	ep.regMu.Unlock()
 	return r, nil
+}
+
+// regionKey draws a region's key. The key is all a peer needs to reach
+// the region's memory, and any peer may connect, so keys are random, as
+// a provider's memory keys are, rather than counted: a peer can use only
+// the handles it was sent.
+func regionKey() uint64 {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
+	return binary.LittleEndian.Uint64(b[:])
 }
 
 func (r *region) Len() int64 { return r.n }
@@ -143,6 +159,10 @@ type bulkOp struct {
 	got   int64         // read bytes received so far
 	fill  chan struct{} // non-nil while the reader fills local memory
 	done  chan error    // one result
+	// A write's last chunk is on its way: only from then on may the peer
+	// say the write succeeded. A read never ends with a success status
+	// (its last data chunk ends it).
+	write, lastOut bool
 }
 
 // Read pulls n bytes at roff of the peer's region into local at loff.
@@ -226,6 +246,25 @@ func (s *session) finish(id uint64, op *bulkOp) {
 	<-s.slots
 }
 
+// status ends one of our ops as the peer says. A success the op cannot
+// have earned (a read whose data has not all come, a write whose last
+// chunk has not gone) would hand the caller memory the peer never filled:
+// the peer is broken and the session ends.
+func (s *session) status(h bulkHeader) error {
+	code := daos.Errno(h.n)
+	if code == daos.Success {
+		s.opsMu.Lock()
+		op := s.ops[h.op]
+		early := op != nil && (!op.write || !op.lastOut)
+		s.opsMu.Unlock()
+		if early {
+			return fmt.Errorf("peer says bulk op %d succeeded before its data was all sent: %w", h.op, fabric.ErrMalformed)
+		}
+	}
+	s.complete(h.op, fabric.RemoteStatus(code))
+	return nil
+}
+
 // complete ends op id with err, if it is still waiting.
 func (s *session) complete(id uint64, err error) {
 	s.opsMu.Lock()
@@ -268,7 +307,7 @@ func (s *session) readOne(ctx context.Context, key uint64, roff int64, local *re
 }
 
 func (s *session) writeOne(ctx context.Context, key uint64, roff int64, local *region, loff, n int64) error {
-	op := &bulkOp{local: local, loff: loff, n: n, done: make(chan error, 1)}
+	op := &bulkOp{local: local, loff: loff, n: n, done: make(chan error, 1), write: true}
 	id, err := s.start(ctx, op)
 	if err != nil {
 		return err
@@ -284,6 +323,10 @@ func (s *session) writeOne(ctx context.Context, key uint64, roff int64, local *r
 		h := bulkHeader{typ: bulkWriteData, op: id, key: key, off: uint64(roff + sent), chunk: uint32(c)}
 		if sent+c == n {
 			h.flags = flagLast
+			// Before the write: the peer may answer before it returns.
+			s.opsMu.Lock()
+			op.lastOut = true
+			s.opsMu.Unlock()
 		}
 		hdr := make([]byte, bulkHeaderLen)
 		h.put(hdr)
@@ -368,7 +411,7 @@ func (s *session) readBulk() {
 			case bulkReadData:
 				err = s.readData(r, h)
 			case bulkStatus:
-				s.complete(h.op, fabric.RemoteStatus(daos.Errno(h.n)))
+				err = s.status(h)
 			case bulkWriteData:
 				err = s.writeData(r, h, refused)
 			case bulkEagerData:

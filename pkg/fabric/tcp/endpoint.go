@@ -162,8 +162,7 @@ type endpoint struct {
 	accepted map[uint64]*session // by the dialer's session id
 
 	regMu   sync.RWMutex
-	regions map[uint64]*region
-	nextKey atomic.Uint64
+	regions map[uint64]*region // remotely accessible ones, by key
 
 	// awaiting counts the callers in Await on all sessions: only a call
 	// alone in flight on the endpoint polls for its reply.
