@@ -350,7 +350,7 @@ func (s *session) writeBulk(ctx context.Context, bufs net.Buffers) error {
 		}
 		return err
 	}
-	err := writeAll(ctx, s.bulk, bufs)
+	err := writeAll(ctx, s.bulk, bufs, s.ep.drv.writeStall())
 	s.bulkLock.unlock()
 	if err != nil {
 		s.fail(s.lost(err))

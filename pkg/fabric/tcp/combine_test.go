@@ -148,7 +148,7 @@ func TestSendQueueBounded(t *testing.T) {
 	}
 	require.NotEmpty(t, s.pend, "the rest waits for the yielded sender")
 	require.NoError(t, s.ctrlLock.lock(context.Background(), s.done))
-	require.NoError(t, s.flushLocked()) // it comes back
+	require.NoError(t, s.flushLocked(t.Context())) // it comes back
 	s.ctrlLock.unlock()
 	_, msgs := readFrames(t, p, frames)
 	for i, m := range msgs {

@@ -49,6 +49,12 @@ type Driver struct {
 	// ReplySpinEnv's value when it is set, else no polling; negative
 	// never polls.
 	ReplySpin time.Duration
+	// WriteStall is how long a write may wait for a peer that takes
+	// none of its bytes (a process stopped, or one that no longer reads)
+	// before the session is given up; a peer that takes some in that
+	// time is only slow. Callers' deadlines bound writes too. 0 means
+	// DefaultWriteStall.
+	WriteStall time.Duration
 }
 
 // Defaults of Driver.
@@ -67,6 +73,10 @@ const (
 	// polling (a shorter poll, 40 µs, ended before most replies came and
 	// saved nothing). The ofi provider's callers poll as long.
 	ClientReplySpin = 200 * time.Microsecond
+
+	// DefaultWriteStall is a minute: a peer held up that long by its own
+	// load is as good as gone for the calls waiting on it.
+	DefaultWriteStall = time.Minute
 )
 
 var provider = fabric.Provider{Core: "tcp"}
@@ -85,6 +95,13 @@ func (d Driver) chunkSize() int {
 		return DefaultChunkSize
 	}
 	return min(d.ChunkSize, MaxChunkWire)
+}
+
+func (d Driver) writeStall() time.Duration {
+	if d.WriteStall <= 0 {
+		return DefaultWriteStall
+	}
+	return d.WriteStall
 }
 
 func (d Driver) maxBulkOps() int {

@@ -1,6 +1,7 @@
 package tcp
 
 import (
+	"context"
 	"io"
 	"net"
 	"testing"
@@ -161,4 +162,34 @@ func waitErr(t *testing.T, done <-chan error) error {
 		t.Fatal("the transfer never ended")
 		return nil
 	}
+}
+
+// TestSendToPeerThatStopsReading checks that sends to a peer that keeps
+// its connections open but reads nothing (a stopped process) end at the
+// caller's deadline, and without one after the driver's stall, instead of
+// waiting for room for ever.
+func TestSendToPeerThatStopsReading(t *testing.T) {
+	flood := func(ctx context.Context, p fabric.Peer) error {
+		msg := make([]byte, 64<<10)
+		for range 1024 { // 64 MiB: more than loopback's buffers hold
+			if err := p.Send(ctx, msg); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	t.Run("deadline", func(t *testing.T) {
+		_, _, _, peer := hostilePeer(t, Driver{})
+		ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		require.ErrorIs(t, flood(ctx, peer), daos.ErrTimedout)
+		require.Less(t, time.Since(start), 5*time.Second)
+	})
+	t.Run("stall", func(t *testing.T) {
+		_, _, _, peer := hostilePeer(t, Driver{WriteStall: 300 * time.Millisecond})
+		start := time.Now()
+		require.ErrorIs(t, flood(context.Background(), peer), fabric.ErrPeerLost)
+		require.Less(t, time.Since(start), 10*time.Second)
+	})
 }

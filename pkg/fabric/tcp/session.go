@@ -2,6 +2,7 @@ package tcp
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -256,7 +257,7 @@ func (s *session) Send(ctx context.Context, msg []byte) error {
 			// Enough is queued: write it now rather than let the queue
 			// grow with the number of senders (the sender that yielded
 			// still comes, and finds the rest).
-			err = s.writePendLocked()
+			err = s.writePendLocked(ctx)
 		case s.awaiting.Load() > 0 || handling > 0:
 			s.flushing = true
 			s.ctrlLock.unlock()
@@ -266,10 +267,10 @@ func (s *session) Send(ctx context.Context, msg []byte) error {
 			if err := s.ctrlLock.lock(context.Background(), s.done); err != nil {
 				return s.why("send to", err)
 			}
-			err = s.flushLocked()
+			err = s.flushLocked(context.Background())
 		default:
 			// Nobody else is sending or waiting: no reason to wait.
-			err = s.writePendLocked()
+			err = s.writePendLocked(ctx)
 		}
 	} else {
 		var hdr [ctrlHeaderLen]byte
@@ -376,7 +377,7 @@ func (s *session) flushLoop(wait bool) {
 			// The sender that set flushing writes them with its own.
 			s.takeDeferredLocked()
 		case wait:
-			err = s.writePendLocked()
+			err = s.writePendLocked(context.Background())
 		default:
 			err = s.tryWritePendLocked()
 		}
@@ -413,7 +414,9 @@ func (s *session) endFlusher() {
 // tryWritePendLocked is writePendLocked without waiting for room: when
 // the socket fills, what is left stays at the head of pend and it
 // reports errWouldBlock.
-func (s *session) tryWritePendLocked() error { return s.writePendWith(true) }
+func (s *session) tryWritePendLocked() error {
+	return s.writePendWith(context.Background(), true)
+}
 
 // byeGrace bounds how long a failed write waits for the reader to find
 // the peer's goodbye (see writeFailed). The reader ends the session at
@@ -454,9 +457,9 @@ const (
 // flushLocked writes the queued small frames; the caller holds ctrlLock
 // and, before writing a frame of its own, calls it so frames go out in
 // the order they were sent.
-func (s *session) flushLocked() error {
+func (s *session) flushLocked(ctx context.Context) error {
 	s.flushing = false
-	return s.writePendLocked()
+	return s.writePendLocked(ctx)
 }
 
 // writeAfterPend writes the queued frames, then bufs, in one vectored
@@ -468,7 +471,7 @@ func (s *session) writeAfterPend(ctx context.Context, bufs ...[]byte) error {
 		out = append(out, s.pend)
 	}
 	out = append(out, bufs...)
-	err := writeAll(ctx, s.ctrl, out)
+	err := writeAll(ctx, s.ctrl, out, s.ep.drv.writeStall())
 	s.flushing = false
 	s.emptyPend()
 	return err
@@ -485,12 +488,15 @@ func (s *session) emptyPend() {
 	}
 }
 
-// writePendLocked writes the queued frames; the caller holds ctrlLock.
-func (s *session) writePendLocked() error { return s.writePendWith(false) }
+// writePendLocked writes the queued frames, waiting for room within ctx;
+// the caller holds ctrlLock.
+func (s *session) writePendLocked(ctx context.Context) error {
+	return s.writePendWith(ctx, false)
+}
 
 // writePendWith is writePendLocked, or with noWait its variant that keeps
 // what a full socket did not take (errWouldBlock).
-func (s *session) writePendWith(noWait bool) error {
+func (s *session) writePendWith(ctx context.Context, noWait bool) error {
 	s.takeDeferredLocked()
 	if len(s.pend) == 0 {
 		return nil
@@ -499,7 +505,7 @@ func (s *session) writePendWith(noWait bool) error {
 		s.batches++
 	}
 	s.largest = max(s.largest, len(s.pend))
-	n, err := s.writeSmallN(s.pend, noWait)
+	n, err := s.writeSmallN(ctx, s.pend, noWait)
 	if err == errWouldBlock {
 		s.pend = s.pend[:copy(s.pend, s.pend[n:])]
 		return err
@@ -508,17 +514,59 @@ func (s *session) writePendWith(noWait bool) error {
 	return err
 }
 
-// writeAll writes bufs, which may take long, giving up (and so breaking the
-// connection) when ctx ends.
-func writeAll(ctx context.Context, c net.Conn, bufs net.Buffers) error {
-	stop := context.AfterFunc(ctx, func() { _ = c.SetWriteDeadline(time.Unix(1, 0)) })
-	_, err := bufs.WriteTo(c)
-	if !stop() {
+// writeAll writes bufs, which may take long, giving up (and so breaking
+// the connection) when ctx ends or the peer takes nothing for stall.
+func writeAll(ctx context.Context, c net.Conn, bufs net.Buffers, stall time.Duration) error {
+	var stop func() bool
+	if ctx.Done() != nil {
+		stop = context.AfterFunc(ctx, func() { _ = c.SetWriteDeadline(time.Unix(1, 0)) })
+	}
+	var err error
+	ctxEnded := false
+	for {
+		dl, byCtx := stallDeadline(ctx, stall)
+		_ = c.SetWriteDeadline(dl)
+		if ctx.Err() != nil {
+			// Ended before that deadline was set, which may have replaced
+			// the one ending it.
+			ctxEnded = true
+			break
+		}
+		var n int64
+		n, err = bufs.WriteTo(c)
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			break
+		}
+		if byCtx || ctx.Err() != nil {
+			ctxEnded = true
+			break
+		}
+		if n == 0 {
+			err = fmt.Errorf("the peer took nothing for %v: %w", stall, fabric.ErrPeerLost)
+			break
+		}
+		// The peer is slow, not stuck: it took some.
+	}
+	if stop != nil && !stop() {
+		ctxEnded = true
+	}
+	if ctxEnded {
 		// The deadline is (or is about to be) in the past: the connection
 		// cannot be trusted with another write.
-		return fmt.Errorf("write: %w", fabric.ContextError(ctx.Err()))
+		return fmt.Errorf("write: %w", fabric.ContextError(cmp.Or(ctx.Err(), context.DeadlineExceeded)))
 	}
+	_ = c.SetWriteDeadline(time.Time{})
 	return err
+}
+
+// stallDeadline is the earlier of ctx's deadline (byCtx) and stall from
+// now: what bounds a write that must wait for room.
+func stallDeadline(ctx context.Context, stall time.Duration) (dl time.Time, byCtx bool) {
+	dl = time.Now().Add(stall)
+	if d, ok := ctx.Deadline(); ok && !d.After(dl) {
+		return d, true
+	}
+	return dl, false
 }
 
 // lost is the session error after an I/O error err.
@@ -699,21 +747,22 @@ func (s *session) Await(ctx context.Context, ready <-chan struct{}) bool {
 // processor away and wake another thread to run it, which costs the
 // process more than the write itself (see docs/performance.md). The
 // socket is non-blocking, so the call cannot block: when it is full the
-// goroutine waits in the poller as any write would.
-func (s *session) writeSmall(b []byte) error {
-	_, err := s.writeSmallN(b, false)
+// goroutine waits for room as a large write does (writeAll: within ctx,
+// and while the peer keeps taking bytes).
+func (s *session) writeSmall(ctx context.Context, b []byte) error {
+	_, err := s.writeSmallN(ctx, b, false)
 	return err
 }
 
 // writeSmallN is writeSmall, reporting how much was written; with noWait
 // a full socket ends it with errWouldBlock rather than a wait (a
 // connection without a descriptor always waits).
-func (s *session) writeSmallN(b []byte, noWait bool) (int, error) {
+func (s *session) writeSmallN(ctx context.Context, b []byte, noWait bool) (int, error) {
 	w := &s.rawW
 	if w.conn == nil {
 		sc, ok := s.ctrl.(syscall.Conn)
 		if !ok {
-			return s.ctrl.Write(b)
+			return len(b), writeAll(ctx, s.ctrl, net.Buffers{b}, s.ep.drv.writeStall())
 		}
 		rc, err := sc.SyscallConn()
 		if err != nil {
@@ -722,14 +771,21 @@ func (s *session) writeSmallN(b []byte, noWait bool) (int, error) {
 		w.conn = rc
 		w.fn = w.write // made once: a closure per call would be allocated
 	}
-	w.b, w.err, w.noWait = b, nil, noWait
+	w.b, w.err = b, nil
 	err := w.conn.Write(w.fn)
-	n := len(b) - len(w.b)
-	w.b, w.noWait = nil, false
-	if err != nil {
-		return n, err
+	rest := w.b
+	w.b = nil
+	if err == nil {
+		err = w.err
 	}
-	return n, w.err
+	if err == errWouldBlock && !noWait {
+		// The peer reads slower than we write, or not at all.
+		err = writeAll(ctx, s.ctrl, net.Buffers{rest}, s.ep.drv.writeStall())
+		if err == nil {
+			rest = nil
+		}
+	}
+	return len(b) - len(rest), err
 }
 
 // rawWriter is writeSmall's state, guarded by the session's ctrlLock.
@@ -738,16 +794,14 @@ type rawWriter struct {
 	fn   func(fd uintptr) bool
 	b    []byte // what is left to write
 	err  error
-	// noWait ends a write that finds the socket full (errWouldBlock,
-	// b left holding the rest) instead of waiting in the poller.
-	noWait bool
 }
 
-// errWouldBlock ends a write with noWait that found the socket full.
+// errWouldBlock ends a raw write that found the socket full.
 var errWouldBlock = errors.New("tcp: the socket is full")
 
-// write is the RawConn.Write callback: false asks the poller to wait for
-// room, true ends the write (w.err says how).
+// write is the RawConn.Write callback: it writes what the socket takes
+// and ends the write (w.err says how); it never asks the poller to wait,
+// as writeSmallN bounds that wait.
 func (w *rawWriter) write(fd uintptr) bool {
 	raceReleaseIO()
 	for len(w.b) > 0 {
@@ -757,11 +811,9 @@ func (w *rawWriter) write(fd uintptr) bool {
 			w.b = w.b[n:]
 		case syscall.EINTR:
 		case syscall.EAGAIN:
-			if w.noWait {
-				w.err = errWouldBlock
-				return true
-			}
-			return false
+			// The socket is full: b holds the rest (see writeSmallN).
+			w.err = errWouldBlock
+			return true
 		default:
 			w.err = e
 			return true
