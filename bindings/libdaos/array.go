@@ -7,6 +7,7 @@ import "C"
 
 import (
 	"context"
+	"fmt"
 	"unsafe"
 
 	"github.com/daos-go/daos/pkg/client"
@@ -127,7 +128,11 @@ func sgBufs(sgl *C.d_sg_list_t, read bool) ([][]byte, error) {
 		if vs[i].iov_buf == nil && n > 0 {
 			return nil, inval("iov %d: NULL buffer of %d bytes", i, n)
 		}
-		out[i] = cBytes(vs[i].iov_buf, n)
+		b, err := cBytes(vs[i].iov_buf, n, fmt.Sprintf("iov %d", i))
+		if err != nil {
+			return nil, err
+		}
+		out[i] = b
 	}
 	return out, nil
 }
@@ -165,11 +170,10 @@ func dgo_array_read(oh, th C.uint64_t, iod *C.daos_array_iod_t, sgl *C.d_sg_list
 	}
 	// The sg list must hold exactly the cells asked for; the iovs' lengths
 	// say how much each got.
-	var cells uint64
-	for _, r := range rs {
-		cells += r.Len
+	_, want, err := client.RangeBytes(rs, a.CellSize())
+	if err != nil {
+		return rc(err)
 	}
-	want := cells * a.CellSize()
 	return run(ev, func(ctx context.Context) error {
 		bs := trim(bufs, want)
 		res, err := a.Read(ctx, rs, bs)

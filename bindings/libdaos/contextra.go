@@ -8,6 +8,7 @@ import "C"
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"unsafe"
 
@@ -28,9 +29,9 @@ func fillProp(e *C.struct_daos_prop_entry, ci *poolsvc.ContInfo) error {
 	val := (*C.uint64_t)(unsafe.Pointer(&e.anon0))
 	str := (**C.char)(unsafe.Pointer(&e.anon0))
 	setStr := func(s string) {
-		if *str != nil {
-			C.free(unsafe.Pointer(*str))
-		}
+		// What the entry held is the caller's (a literal, a buffer,
+		// garbage in an entry it did not clear): replaced, never freed,
+		// as DAOS does.
 		*str = C.CString(s) // freed by daos_prop_free, with free()
 	}
 	e.dpe_flags &^= C.DAOS_PROP_ENTRY_NOT_SET
@@ -142,10 +143,13 @@ func dgo_cont_list_attr(coh C.uint64_t, buf *C.char, size *C.size_t, ev *C.daos_
 	if size == nil {
 		return rc(inval("container list-attr: NULL size"))
 	}
-	room := int(*size)
-	if buf == nil {
-		room = 0
+	var out []byte
+	if buf != nil {
+		if out, err = cBytes(unsafe.Pointer(buf), *size, "container list-attr"); err != nil {
+			return rc(err)
+		}
 	}
+	room := len(out)
 	return run(ev, func(ctx context.Context) error {
 		names, err := c.ListAttrs(ctx)
 		if err != nil {
@@ -153,7 +157,6 @@ func dgo_cont_list_attr(coh C.uint64_t, buf *C.char, size *C.size_t, ev *C.daos_
 		}
 		// Names are packed NUL-terminated as long as they fit whole;
 		// *size is what all of them need.
-		out := cBytes(unsafe.Pointer(buf), C.size_t(room))
 		need, off := 0, 0
 		for _, n := range names {
 			need += len(n) + 1
@@ -182,6 +185,14 @@ func dgo_cont_get_attr(coh C.uint64_t, n C.int, names **C.char, bufs *unsafe.Poi
 		return rc(inval("container get-attr: NULL buffers or sizes"))
 	}
 	bs, ss := unsafe.Slice(bufs, int(n)), unsafe.Slice(sizes, int(n))
+	dst := make([][]byte, n)
+	for i := range bs {
+		if bs[i] != nil {
+			if dst[i], err = cBytes(bs[i], ss[i], fmt.Sprintf("container get-attr: value %d", i)); err != nil {
+				return rc(err)
+			}
+		}
+	}
 	return run(ev, func(ctx context.Context) error {
 		got, err := c.GetAttrs(ctx, ns...)
 		if err != nil {
@@ -191,9 +202,7 @@ func dgo_cont_get_attr(coh C.uint64_t, n C.int, names **C.char, bufs *unsafe.Poi
 		// the value's whole size (a NULL buffer asks for the size only).
 		for i, name := range ns {
 			v := got[name]
-			if bs[i] != nil {
-				copy(cBytes(bs[i], ss[i]), v)
-			}
+			copy(dst[i], v)
 			ss[i] = C.size_t(len(v))
 		}
 		return nil
@@ -219,7 +228,9 @@ func dgo_cont_set_attr(coh C.uint64_t, n C.int, names **C.char, vals *unsafe.Poi
 		if ss[i] == 0 || vs[i] == nil {
 			return rc(inval("container set-attr %q: empty value", name))
 		}
-		attrs[name] = C.GoBytes(vs[i], C.int(ss[i]))
+		if attrs[name], err = goBytes(vs[i], ss[i], fmt.Sprintf("container set-attr %q", name)); err != nil {
+			return rc(err)
+		}
 	}
 	return run(ev, func(ctx context.Context) error { return c.SetAttrs(ctx, attrs) })
 }
@@ -398,7 +409,11 @@ func dgo_obj_query_key(oh, th C.uint64_t, flags C.uint64_t, dkey, akey *C.daos_k
 			if uint64(len(v)) > uint64(k.iov_buf_len) {
 				return daos.Errorf(daos.ErrKey2big, "query key: a key of %d bytes in a buffer of %d", len(v), k.iov_buf_len)
 			}
-			copy(cBytes(k.iov_buf, k.iov_buf_len), v)
+			b, err := cBytes(k.iov_buf, C.size_t(len(v)), "query key")
+			if err != nil {
+				return err
+			}
+			copy(b, v)
 			k.iov_len = C.size_t(len(v))
 			return nil
 		}

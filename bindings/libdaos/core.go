@@ -9,6 +9,7 @@ package main
 import "C"
 
 import (
+	"bytes"
 	"context"
 	"sync/atomic"
 	"unsafe"
@@ -76,24 +77,42 @@ func cookie(h C.daos_handle_t) uint64 { return uint64(h.cookie) }
 // setHandle stores h in the caller's handle.
 func setHandle(out *C.daos_handle_t, h uint64) { out.cookie = C.uint64_t(h) }
 
-// goBytes copies n bytes at p; NULL with n > 0 is an error.
+// Bounds on the sizes callers give: what no buffer can be (128 TiB, the
+// user space of x86-64; sums of maxIOVs of them cannot wrap), and what is
+// worth copying into Go memory (keys, global handles).
+const (
+	maxCBuffer = 1 << 47
+	maxCopy    = 1 << 30
+)
+
+// goBytes copies n bytes at p; NULL with n > 0, or n over maxCopy, is an
+// error.
 func goBytes(p unsafe.Pointer, n C.size_t, what string) ([]byte, error) {
+	if n > maxCopy {
+		return nil, inval("%s: %d bytes (at most %d)", what, n, maxCopy)
+	}
+	b, err := cBytes(p, n, what)
+	if err != nil || b == nil {
+		return nil, err
+	}
+	return bytes.Clone(b), nil
+}
+
+// cBytes is the caller's memory at p as a slice (no copy): for buffers the
+// API keeps in use until the call completes. A NULL p with n > 0, or an n
+// no memory can have, is the caller's error, which unsafe.Slice would
+// turn into a panic that ends the process.
+func cBytes(p unsafe.Pointer, n C.size_t, what string) ([]byte, error) {
 	if n == 0 {
 		return nil, nil
 	}
 	if p == nil {
 		return nil, inval("%s: NULL buffer of %d bytes", what, n)
 	}
-	return C.GoBytes(p, C.int(n)), nil
-}
-
-// cBytes is the caller's memory at p as a slice (no copy): for buffers the
-// API keeps in use until the call completes.
-func cBytes(p unsafe.Pointer, n C.size_t) []byte {
-	if n == 0 || p == nil {
-		return nil
+	if uint64(n) > maxCBuffer || uintptr(p)+uintptr(n) < uintptr(p) {
+		return nil, inval("%s: %d bytes at %p cannot be memory", what, n, p)
 	}
-	return unsafe.Slice((*byte)(p), int(n))
+	return unsafe.Slice((*byte)(p), int(n)), nil
 }
 
 //export dgo_init

@@ -8,6 +8,7 @@ import "C"
 import (
 	"context"
 	"errors"
+	"fmt"
 	"syscall"
 	"unsafe"
 
@@ -180,11 +181,15 @@ func putBlob(glob *C.d_iov_t, b []byte) error {
 		glob.iov_len = 0
 		return nil
 	}
-	if int(glob.iov_buf_len) < len(b) {
+	if uint64(glob.iov_buf_len) < uint64(len(b)) {
 		glob.iov_buf_len = C.size_t(len(b))
 		return &dfs.Error{Op: "local2global", Errno: syscall.ENOBUFS}
 	}
-	copy(cBytes(glob.iov_buf, glob.iov_buf_len), b)
+	dst, err := cBytes(glob.iov_buf, C.size_t(len(b)), "local2global")
+	if err != nil {
+		return einval("local2global: " + err.Error())
+	}
+	copy(dst, b)
 	glob.iov_len = C.size_t(len(b))
 	return nil
 }
@@ -194,7 +199,11 @@ func getBlob(glob C.d_iov_t) ([]byte, error) {
 	if glob.iov_buf == nil || glob.iov_len == 0 || glob.iov_len > glob.iov_buf_len {
 		return nil, einval("global2local: bad iov")
 	}
-	return C.GoBytes(glob.iov_buf, C.int(glob.iov_len)), nil
+	b, err := goBytes(glob.iov_buf, glob.iov_len, "global2local")
+	if err != nil {
+		return nil, einval(err.Error())
+	}
+	return b, nil
 }
 
 //export dgo_dfs_local2global
@@ -366,7 +375,11 @@ func dfsBufs(sgl *C.d_sg_list_t) ([][]byte, uint64, error) {
 		if vs[i].iov_buf == nil && vs[i].iov_len > 0 {
 			return nil, 0, einval("I/O: NULL iov buffer")
 		}
-		out[i] = cBytes(vs[i].iov_buf, vs[i].iov_len)
+		b, err := cBytes(vs[i].iov_buf, vs[i].iov_len, "I/O")
+		if err != nil {
+			return nil, 0, einval(fmt.Sprintf("I/O: iov %d: %v", i, err))
+		}
+		out[i] = b
 		n += uint64(vs[i].iov_len)
 	}
 	return out, n, nil

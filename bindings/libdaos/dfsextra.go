@@ -218,7 +218,10 @@ func dgo_dfs_setxattr(mh, oh C.uint64_t, name *C.char, value unsafe.Pointer, siz
 	if !ok || (size > 0 && value == nil) || size > dfs.MaxXattrLen {
 		return eno(einval("setxattr: bad name or value"))
 	}
-	v := C.GoBytes(value, C.int(size))
+	v, err := goBytes(value, C.size_t(size), "setxattr") // size is bounded above
+	if err != nil {
+		return eno(einval(err.Error()))
+	}
 	err = fs.Setxattr(context.Background(), o, n, v, int(flags))
 	if errors.Is(err, syscall.ENODATA) {
 		err = errnoErr("setxattr: replace", syscall.ENOENT) // DAOS's answer
@@ -249,7 +252,11 @@ func dgo_dfs_getxattr(mh, oh C.uint64_t, name *C.char, value unsafe.Pointer, siz
 		// and leaves *size alone.
 		return eno(errnoErr("getxattr: buffer too small", syscall.E2BIG))
 	}
-	copy(cBytes(value, C.size_t(len(v))), v)
+	dst, err := cBytes(value, C.size_t(len(v)), "getxattr")
+	if err != nil {
+		return eno(einval(err.Error()))
+	}
+	copy(dst, v)
 	*size = C.daos_size_t(len(v))
 	return 0
 }
@@ -291,7 +298,12 @@ func dgo_dfs_listxattr(mh, oh C.uint64_t, list *C.char, size *C.daos_size_t) C.i
 	if list != nil {
 		// As DAOS: the names that fit, in order, skipping any that
 		// does not; *size says what all of them need.
-		buf := cBytes(unsafe.Pointer(list), C.size_t(*size))
+		// Only the first total bytes can be written: a size past
+		// what memory can be is not looked at.
+		buf, err := cBytes(unsafe.Pointer(list), C.size_t(min(uint64(*size), total)), "listxattr")
+		if err != nil {
+			return eno(einval(err.Error()))
+		}
 		at := 0
 		for _, n := range names {
 			if len(buf)-at < len(n)+1 {
@@ -352,7 +364,10 @@ func dgo_dfs_get_symlink_value(mh, oh C.uint64_t, buf *C.char, size *C.daos_size
 	need := uint64(len(t)) + 1
 	if buf != nil && *size > 0 {
 		// A short buffer gets as much as fits, NUL-terminated.
-		b := cBytes(unsafe.Pointer(buf), C.size_t(min(uint64(*size), need)))
+		b, err := cBytes(unsafe.Pointer(buf), C.size_t(min(uint64(*size), need)), "get symlink value")
+		if err != nil {
+			return eno(einval(err.Error()))
+		}
 		n := copy(b[:len(b)-1], t)
 		b[n] = 0
 	}

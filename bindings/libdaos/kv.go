@@ -7,6 +7,7 @@ import "C"
 
 import (
 	"context"
+	"fmt"
 	"unsafe"
 
 	"github.com/daos-go/daos/pkg/daos"
@@ -59,10 +60,10 @@ func dgo_kv_put(oh, th, flags C.uint64_t, ckey *C.char, size C.daos_size_t, buf 
 	if err != nil {
 		return rc(err)
 	}
-	if buf == nil && size > 0 {
-		return rc(inval("KV put %q: NULL buffer of %d bytes", k, size))
+	val, err := cBytes(buf, C.size_t(size), fmt.Sprintf("KV put %q", k))
+	if err != nil {
+		return rc(err)
 	}
-	val := cBytes(buf, C.size_t(size))
 	return run(ev, func(ctx context.Context) error { return kv.Put(ctx, k, val, daos.CondFlags(flags)) })
 }
 
@@ -84,7 +85,9 @@ func dgo_kv_get(oh, th, flags C.uint64_t, ckey *C.char, size *C.daos_size_t, buf
 		if *size == 0 {
 			return rc(inval("KV get %q: a buffer of 0 bytes", k))
 		}
-		dst = cBytes(buf, C.size_t(*size))
+		if dst, err = cBytes(buf, C.size_t(*size), fmt.Sprintf("KV get %q", k)); err != nil {
+			return rc(err)
+		}
 	}
 	return run(ev, func(ctx context.Context) error {
 		n, err := kv.Get(ctx, k, dst, daos.CondFlags(flags))

@@ -88,7 +88,11 @@ func listArgs(nr *C.uint32_t, kds *C.daos_key_desc_t, sgl *C.d_sg_list_t, anchor
 	if len(vs) == 0 {
 		return nil, nil, nil, inval("list: sg list without an iov")
 	}
-	return unsafe.Slice(kds, int(*nr)), cBytes(vs[0].iov_buf, vs[0].iov_buf_len), &vs[0], nil
+	buf, err := cBytes(vs[0].iov_buf, vs[0].iov_buf_len, "list")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return unsafe.Slice(kds, int(*nr)), buf, &vs[0], nil
 }
 
 // listOut writes a page of keys.

@@ -9,6 +9,7 @@ import "C"
 
 import (
 	"context"
+	"fmt"
 	"sync/atomic"
 	"unsafe"
 
@@ -93,7 +94,8 @@ func iods(nr C.uint, in *C.daos_iod_t, perAkey bool) ([]daos.IOD, []C.daos_iod_t
 	return out, cs, nil
 }
 
-// iovs is an sg list's iovs (empty for a NULL list).
+// iovs is an sg list's iovs (empty for a NULL list), each a buffer that
+// can be memory: not NULL unless empty, at most maxCBuffer bytes.
 func iovs(s *C.d_sg_list_t) ([]C.d_iov_t, error) {
 	if s == nil || s.sg_nr == 0 {
 		return nil, nil
@@ -104,7 +106,13 @@ func iovs(s *C.d_sg_list_t) ([]C.d_iov_t, error) {
 	if s.sg_nr > maxIOVs {
 		return nil, inval("sg list of %d iovs (at most %d)", s.sg_nr, maxIOVs)
 	}
-	return unsafe.Slice(s.sg_iovs, int(s.sg_nr)), nil
+	vs := unsafe.Slice(s.sg_iovs, int(s.sg_nr))
+	for i := range vs {
+		if _, err := cBytes(vs[i].iov_buf, vs[i].iov_buf_len, fmt.Sprintf("iov %d", i)); err != nil {
+			return nil, err
+		}
+	}
+	return vs, nil
 }
 
 // gather is the bytes an sg list holds for a write: each iov's iov_len
@@ -121,7 +129,7 @@ func gather(s *C.d_sg_list_t) ([]byte, error) {
 		}
 	}
 	if len(vs) == 1 {
-		return cBytes(vs[0].iov_buf, vs[0].iov_len), nil
+		return cBytes(vs[0].iov_buf, vs[0].iov_len, "iov 0")
 	}
 	var n uint64
 	for i := range vs {
@@ -132,7 +140,11 @@ func gather(s *C.d_sg_list_t) ([]byte, error) {
 	}
 	out := make([]byte, 0, n)
 	for i := range vs {
-		out = append(out, cBytes(vs[i].iov_buf, vs[i].iov_len)...)
+		b, err := cBytes(vs[i].iov_buf, vs[i].iov_len, fmt.Sprintf("iov %d", i))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b...)
 	}
 	return out, nil
 }
@@ -141,7 +153,7 @@ func gather(s *C.d_sg_list_t) ([]byte, error) {
 // when there is one iov, else a buffer scattered into the iovs afterwards.
 func scatterBuf(vs []C.d_iov_t) ([]byte, error) {
 	if len(vs) == 1 {
-		return cBytes(vs[0].iov_buf, vs[0].iov_buf_len), nil
+		return cBytes(vs[0].iov_buf, vs[0].iov_buf_len, "iov 0")
 	}
 	var n uint64
 	for i := range vs {
@@ -162,7 +174,9 @@ func scatter(s *C.d_sg_list_t, vs []C.d_iov_t, buf []byte, n uint64) {
 	for i := range vs {
 		take := min(left, uint64(vs[i].iov_buf_len))
 		if len(vs) > 1 && take > 0 {
-			copy(cBytes(vs[i].iov_buf, C.size_t(take)), buf[n-left:])
+			// iovs checked the buffer: this cannot fail.
+			b, _ := cBytes(vs[i].iov_buf, C.size_t(take), "")
+			copy(b, buf[n-left:])
 		}
 		vs[i].iov_len = C.size_t(take)
 		left -= take

@@ -175,11 +175,15 @@ func toGlobal(glob *C.d_iov_t, blob []byte, err error) C.int {
 		glob.iov_len = 0
 		return 0
 	}
-	if int(glob.iov_buf_len) < len(blob) {
+	if uint64(glob.iov_buf_len) < uint64(len(blob)) {
 		glob.iov_buf_len = C.size_t(len(blob))
 		return rc(daos.Errorf(daos.ErrTrunc, "local2global: buffer of %d bytes for %d", glob.iov_buf_len, len(blob)))
 	}
-	copy(cBytes(glob.iov_buf, C.size_t(len(blob))), blob)
+	dst, err := cBytes(glob.iov_buf, C.size_t(len(blob)), "local2global")
+	if err != nil {
+		return rc(err)
+	}
+	copy(dst, blob)
 	glob.iov_len = C.size_t(len(blob))
 	return 0
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"math/bits"
 	"slices"
 	"sort"
 	"sync"
@@ -174,19 +175,41 @@ type piece struct {
 
 func (p piece) dkey() []byte { return dkeyOf(p.chunk + 1) }
 
-// split cuts ranges into per-chunk pieces, in sg-list order, and checks
-// that the ranges and the sg list are the same length.
-func (a *Array) split(ranges []Range, sglBytes uint64) ([]piece, error) {
-	var out []piece
-	var cells uint64
+// RangeBytes is the number of cells ranges cover and their size in bytes
+// with cells of cellSize; an error when a range or a sum overflows.
+func RangeBytes(ranges []Range, cellSize uint64) (cells, n uint64, err error) {
 	for _, r := range ranges {
-		if r.Len == 0 {
-			continue
+		if r.Idx+r.Len < r.Idx {
+			return 0, 0, daos.Errorf(daos.ErrInval, "array range [%d, +%d) overflows", r.Idx, r.Len)
 		}
+		var carry uint64
+		if cells, carry = bits.Add64(cells, r.Len, 0); carry != 0 {
+			return 0, 0, daos.Errorf(daos.ErrInval, "array ranges of more than 2^64 cells")
+		}
+	}
+	hi, n := bits.Mul64(cells, cellSize)
+	if hi != 0 {
+		return 0, 0, daos.Errorf(daos.ErrInval, "array I/O of %d cells of %d bytes overflows", cells, cellSize)
+	}
+	return cells, n, nil
+}
+
+// split cuts ranges into per-chunk pieces, in sg-list order, and checks
+// that the ranges and the sg list are the same length. The lengths are
+// compared first: ranges the buffers cannot hold make no pieces (a huge
+// range would make one per chunk, without bound).
+func (a *Array) split(ranges []Range, sglBytes uint64) ([]piece, error) {
+	cells, n, err := RangeBytes(ranges, a.cellSize)
+	if err != nil {
+		return nil, err
+	}
+	if n != sglBytes {
+		return nil, daos.Errorf(daos.ErrInval, "array I/O of %d cells of %d bytes with %d bytes of buffers", cells, a.cellSize, sglBytes)
+	}
+	var out []piece
+	cells = 0
+	for _, r := range ranges {
 		end := r.Idx + r.Len
-		if end < r.Idx || (end-1)/a.chunkSize+1 == 0 {
-			return nil, daos.Errorf(daos.ErrInval, "array range [%d, +%d) overflows", r.Idx, r.Len)
-		}
 		for cell := r.Idx; cell < end; {
 			rel := cell % a.chunkSize
 			n := min(a.chunkSize-rel, end-cell)
@@ -194,9 +217,6 @@ func (a *Array) split(ranges []Range, sglBytes uint64) ([]piece, error) {
 			cells += n
 			cell += n
 		}
-	}
-	if cells*a.cellSize != sglBytes || (a.cellSize != 0 && cells*a.cellSize/a.cellSize != cells) {
-		return nil, daos.Errorf(daos.ErrInval, "array I/O of %d cells of %d bytes with %d bytes of buffers", cells, a.cellSize, sglBytes)
 	}
 	return out, nil
 }

@@ -1679,6 +1679,91 @@ test_array_sharing(void **state)
 	assert_int_equal(daos_array_close(ah, NULL), 0);
 }
 
+/* Sizes no memory can have, NULL buffers with room, and ranges whose sums
+ * wrap are refused with -DER_INVAL; some used to end the process (a panic
+ * in the Go core) or make it allocate without bound. A property entry's
+ * old string is the caller's, never freed by a query. */
+static void
+test_bad_sizes(void **state)
+{
+	daos_obj_id_t      oid = {.lo = 20, .hi = 0}, kvoid = {.lo = 21, .hi = 0};
+	daos_obj_id_t      aoid = {.lo = 22, .hi = 0};
+	daos_handle_t      oh, kh, ah;
+	d_iov_t            dkey, iovs[2];
+	d_sg_list_t        sgl = {.sg_nr = 1, .sg_iovs = iovs};
+	daos_iod_t         iod;
+	daos_key_desc_t    kds[4];
+	daos_anchor_t      anchor = {0};
+	daos_array_iod_t   aiod;
+	daos_range_t       rgs[2];
+	daos_size_t        size;
+	daos_prop_t       *prop;
+	uint32_t           nr;
+	static char        buf[4096];
+	const char *const  name = "huge";
+	const void *const  val = buf;
+	size_t             vsize;
+
+	(void)state;
+	assert_int_equal(daos_obj_generate_oid(coh, &oid, DAOS_OT_MULTI_HASHED, OC_SX, 0, 0), 0);
+	assert_int_equal(daos_obj_open(coh, oid, DAOS_OO_RW, &oh, NULL), 0);
+	d_iov_set(&dkey, "d", 1);
+	memset(&iod, 0, sizeof(iod));
+	d_iov_set(&iod.iod_name, "a", 1);
+	iod.iod_type = DAOS_IOD_SINGLE;
+	iod.iod_size = 16;
+	iod.iod_nr   = 1;
+	iovs[0] = (d_iov_t){.iov_buf = buf, .iov_buf_len = (size_t)-1, .iov_len = (size_t)-1};
+	assert_int_equal(daos_obj_update(oh, DAOS_TX_NONE, 0, &dkey, 1, &iod, &sgl, NULL), -DER_INVAL);
+	iovs[0]   = (d_iov_t){.iov_buf = buf, .iov_buf_len = 1ULL << 63, .iov_len = 1ULL << 63};
+	iovs[1]   = iovs[0];
+	sgl.sg_nr = 2;
+	assert_int_equal(daos_obj_update(oh, DAOS_TX_NONE, 0, &dkey, 1, &iod, &sgl, NULL), -DER_INVAL);
+	iovs[0] = (d_iov_t){.iov_buf = NULL, .iov_buf_len = 16};
+	d_iov_set(&iovs[1], buf, 16);
+	assert_int_equal(daos_obj_fetch(oh, DAOS_TX_NONE, 0, &dkey, 1, &iod, &sgl, NULL, NULL), -DER_INVAL);
+	sgl.sg_nr = 1;
+	assert_int_equal(daos_obj_fetch(oh, DAOS_TX_NONE, 0, &dkey, 1, &iod, &sgl, NULL, NULL), -DER_INVAL);
+	iovs[0] = (d_iov_t){.iov_buf = buf, .iov_buf_len = 1ULL << 63};
+	assert_int_equal(daos_obj_fetch(oh, DAOS_TX_NONE, 0, &dkey, 1, &iod, &sgl, NULL, NULL), -DER_INVAL);
+	nr = 4;
+	assert_int_equal(daos_obj_list_dkey(oh, DAOS_TX_NONE, &nr, kds, &sgl, &anchor, NULL), -DER_INVAL);
+	assert_int_equal(daos_obj_close(oh, NULL), 0);
+
+	assert_int_equal(daos_obj_generate_oid(coh, &kvoid, DAOS_OT_KV_HASHED, OC_SX, 0, 0), 0);
+	assert_int_equal(daos_kv_open(coh, kvoid, DAOS_OO_RW, &kh, NULL), 0);
+	assert_int_equal(daos_kv_put(kh, DAOS_TX_NONE, 0, "k", (daos_size_t)-1, buf, NULL), -DER_INVAL);
+	size = 1ULL << 63;
+	assert_int_equal(daos_kv_get(kh, DAOS_TX_NONE, 0, "k", &size, buf, NULL), -DER_INVAL);
+	assert_int_equal(daos_kv_close(kh, NULL), 0);
+
+	assert_int_equal(daos_array_generate_oid(coh, &aoid, true, OC_SX, 0, 0), 0);
+	assert_int_equal(daos_array_create(coh, aoid, DAOS_TX_NONE, 1, 1 << 20, &ah, NULL), 0);
+	d_iov_set(&iovs[0], buf, sizeof(buf));
+	rgs[0] = (daos_range_t){.rg_idx = 0, .rg_len = 1ULL << 50};
+	aiod   = (daos_array_iod_t){.arr_nr = 1, .arr_rgs = rgs};
+	assert_int_equal(daos_array_write(ah, DAOS_TX_NONE, &aiod, &sgl, NULL), -DER_INVAL);
+	rgs[0]      = (daos_range_t){.rg_idx = 0, .rg_len = 1ULL << 63};
+	rgs[1]      = (daos_range_t){.rg_idx = 0, .rg_len = (1ULL << 63) + sizeof(buf)};
+	aiod.arr_nr = 2;
+	assert_int_equal(daos_array_read(ah, DAOS_TX_NONE, &aiod, &sgl, NULL), -DER_INVAL);
+	assert_int_equal(daos_array_destroy(ah, DAOS_TX_NONE, NULL), 0);
+	assert_int_equal(daos_array_close(ah, NULL), 0);
+
+	vsize = 1ULL << 31;
+	assert_int_equal(daos_cont_set_attr(coh, 1, &name, &val, &vsize, NULL), -DER_INVAL);
+	vsize = (1ULL << 32) + 16;
+	assert_int_equal(daos_cont_set_attr(coh, 1, &name, &val, &vsize, NULL), -DER_INVAL);
+
+	prop = daos_prop_alloc(1);
+	assert_non_null(prop);
+	prop->dpp_entries[0].dpe_type = DAOS_PROP_CO_LABEL;
+	prop->dpp_entries[0].dpe_str  = (char *)"a literal, not the library's to free";
+	assert_int_equal(daos_cont_query(coh, NULL, prop, NULL), 0);
+	assert_string_equal(prop->dpp_entries[0].dpe_str, cont_label);
+	daos_prop_free(prop);
+}
+
 static void
 test_teardown(void **state)
 {
@@ -1744,6 +1829,7 @@ main(void)
 	    cmocka_unit_test(test_snap_names),
 	    cmocka_unit_test(test_fetch_iom),
 	    cmocka_unit_test(test_array_sharing),
+	    cmocka_unit_test(test_bad_sizes),
 	    cmocka_unit_test(test_teardown),
 	    cmocka_unit_test(test_fini_ends_queues),
 	};
