@@ -709,8 +709,18 @@ func (e *Endpoint) dispatch(from fabric.Peer, h header, body, msg []byte) {
 		timeout = time.Duration(min(h.timeoutUS, uint64(1<<62)/1000)) * time.Microsecond
 		timeout += min(timeout/10, time.Second) + time.Millisecond
 	}
-	ctx := newHandlerCtx(e.base, time.Now().Add(timeout))
 	key := servingKey{from, h.id}
+	if e.serving[key] != nil {
+		// A broken peer reused the id of a request still being served:
+		// both would end with the first handler, the first's context
+		// never (it would only be found by id).
+		e.servingMu.Unlock()
+		release()
+		unanswered(from)
+		e.log.Warn("dropping a request whose id is being served", "peer", from.String(), "id", h.id, "op", e.reg.Name(h.op))
+		return
+	}
+	ctx := newHandlerCtx(e.base, time.Now().Add(timeout))
 	e.serving[key] = ctx
 	e.swept = false
 	if !e.sweeping {

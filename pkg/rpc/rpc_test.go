@@ -465,3 +465,35 @@ func TestWaitingRequestsBounded(t *testing.T) {
 		}
 	})
 }
+
+// TestDuplicateRequestIDDropped: a request whose id is still being served
+// for the same peer is dropped rather than run beside the first (whose
+// context it would hide), and the first is answered as usual.
+func TestDuplicateRequestIDDropped(t *testing.T) {
+	forEachProvider(t, func(t *testing.T, prov string) {
+		ctx := testCtx(t)
+		srv := newServer(t, prov)
+		cli := newClient(t, prov)
+		got := make(chan error, 1)
+		var resp echoMsg
+		go func() { got <- cli.Call(ctx, srv.ep.URI(), opBlock, nil, &resp) }()
+		<-srv.started
+		enc := NewEncoder(nil)
+		(&header{kind: kindRequest, id: cli.nextID.Load(), op: opBlock}).encode(enc)
+		slot, err := cli.peer(ctx, srv.ep.URI())
+		require.NoError(t, err)
+		require.NoError(t, slot.p.Send(ctx, enc.Bytes()))
+		select {
+		case <-srv.started:
+			t.Fatal("the duplicate request started a second handler")
+		case <-time.After(200 * time.Millisecond):
+		}
+		srv.release <- struct{}{}
+		require.NoError(t, <-got)
+		require.Eventually(t, func() bool {
+			srv.ep.servingMu.Lock()
+			defer srv.ep.servingMu.Unlock()
+			return len(srv.ep.serving) == 0
+		}, 5*time.Second, time.Millisecond, "a handler context is left behind")
+	})
+}
