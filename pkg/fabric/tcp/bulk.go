@@ -526,6 +526,12 @@ func (s *session) writeData(r io.Reader, h bulkHeader, refused map[uint64]struct
 	}
 	reg, code := s.ep.lookup(h.key, fabric.AccessRemoteWrite, int64(h.off), int64(h.chunk))
 	if code != daos.Success {
+		if int(s.statuses.Load()) >= 2*s.ep.drv.maxBulkOps() {
+			// Each refusal is written by a goroutine: a peer that
+			// keeps earning them without reading them would pile those
+			// up.
+			return fmt.Errorf("peer has %d refusals unread: %w", s.statuses.Load(), fabric.ErrMalformed)
+		}
 		if !last {
 			if len(refused) >= 2*s.ep.drv.maxBulkOps() {
 				return fmt.Errorf("peer keeps writing after %d refusals: %w", len(refused), fabric.ErrMalformed)
@@ -552,9 +558,11 @@ func (s *session) writeData(r io.Reader, h bulkHeader, refused map[uint64]struct
 func (s *session) sendStatus(op uint64, code daos.Errno) {
 	hdr := make([]byte, bulkHeaderLen)
 	(&bulkHeader{typ: bulkStatus, op: op, n: uint64(code)}).put(hdr)
+	s.statuses.Add(1)
 	s.ep.wg.Add(1)
 	go func() {
 		defer s.ep.wg.Done()
+		defer s.statuses.Add(-1)
 		_ = s.writeBulk(context.Background(), net.Buffers{hdr})
 	}()
 }

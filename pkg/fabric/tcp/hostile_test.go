@@ -193,3 +193,23 @@ func TestSendToPeerThatStopsReading(t *testing.T) {
 		require.Less(t, time.Since(start), 10*time.Second)
 	})
 }
+
+// TestUnreadRefusalsEndSession checks that a peer that keeps writing to
+// regions it has no handle for while reading none of the refusals loses
+// its session, instead of each refusal waiting in a goroutine of its own.
+func TestUnreadRefusalsEndSession(t *testing.T) {
+	_, ctrl, bulk, _ := hostilePeer(t, Driver{MaxBulkOps: 4})
+	go func() {
+		b := make([]byte, bulkHeaderLen)
+		for op := uint64(1); op < 1<<20; op++ {
+			(&bulkHeader{typ: bulkWriteData, flags: flagLast, op: op, key: 12345}).put(b)
+			if _, err := bulk.Write(b); err != nil {
+				return
+			}
+		}
+	}()
+	// The endpoint hangs up: the control connection ends.
+	_ = ctrl.SetReadDeadline(time.Now().Add(20 * time.Second))
+	_, err := io.Copy(io.Discard, ctrl)
+	require.NoError(t, err, "the session should end, not time out")
+}

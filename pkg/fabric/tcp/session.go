@@ -74,6 +74,8 @@ type session struct {
 	nextOp atomic.Uint64
 	slots  chan struct{} // bounds ops
 	serves atomic.Int32  // reads served for the peer right now
+	// statuses being written to the peer right now (sendStatus)
+	statuses atomic.Int32
 
 	eager      eagerState
 	eagerTimer *time.Timer // the bulk reader's, for eagerWait
