@@ -540,6 +540,11 @@ func writeAll(ctx context.Context, c net.Conn, bufs net.Buffers, stall time.Dura
 			break
 		}
 		if byCtx || ctx.Err() != nil {
+			if byCtx {
+				// The poller's timer may beat the context's own by a
+				// moment: wait for it, so that callers find ctx ended.
+				<-ctx.Done()
+			}
 			ctxEnded = true
 			break
 		}
