@@ -765,6 +765,12 @@ func (ep *Endpoint) post(ctx context.Context, what string, m *MemRegion, off, n,
 // submit hands o to the provider, retrying while its queues are full.
 func (ep *Endpoint) submit(ctx context.Context, what string, o *op, m *MemRegion, off, n int,
 	call func(p, desc, c unsafe.Pointer) C.ssize_t) error {
+	return ep.submitWith(ctx, true, what, o, m, off, n, call)
+}
+
+// submitWith is submit; without wait, full queues end it with ErrAgain.
+func (ep *Endpoint) submitWith(ctx context.Context, wait bool, what string, o *op, m *MemRegion, off, n int,
+	call func(p, desc, c unsafe.Pointer) C.ssize_t) error {
 	// -FI_EAGAIN means the provider's queues are full until progress
 	// drains them; the progress loop runs concurrently, so back off briefly.
 	backoff := time.Microsecond
@@ -793,6 +799,9 @@ func (ep *Endpoint) submit(ctx context.Context, what string, o *op, m *MemRegion
 		}
 		if rc != -C.FI_EAGAIN {
 			return fiError(what, C.int(rc))
+		}
+		if !wait {
+			return fmt.Errorf("%s: %w", what, ErrAgain)
 		}
 		select {
 		case <-ctx.Done():
@@ -1138,11 +1147,22 @@ func (ep *Endpoint) PostRecv(tag, ignore uint64, m *MemRegion, off, n int, fn fu
 // called with the outcome (as PostRecv's callbacks are). While the
 // provider's queues are full it retries until ctx ends.
 func (ep *Endpoint) PostSend(ctx context.Context, dest Addr, tag uint64, m *MemRegion, off, n int, fn func(error)) error {
+	return ep.postSend(ctx, true, dest, tag, m, off, n, fn)
+}
+
+// PostSendNow is PostSend that never waits: when the provider's queues
+// are full it fails with ErrAgain (and fn is not called). For callers on
+// the goroutine whose progress would empty them.
+func (ep *Endpoint) PostSendNow(dest Addr, tag uint64, m *MemRegion, off, n int, fn func(error)) error {
+	return ep.postSend(context.Background(), false, dest, tag, m, off, n, fn)
+}
+
+func (ep *Endpoint) postSend(ctx context.Context, wait bool, dest Addr, tag uint64, m *MemRegion, off, n int, fn func(error)) error {
 	if m == nil || fn == nil {
 		return errors.New("post send: nil memory region or callback")
 	}
 	o := &op{buf: m.buf, fn: func(r result) bool { fn(r.err); return false }}
-	return ep.submit(ctx, "fi_tsend", o, m, off, n, func(p, desc, c unsafe.Pointer) C.ssize_t {
+	return ep.submitWith(ctx, wait, "fi_tsend", o, m, off, n, func(p, desc, c unsafe.Pointer) C.ssize_t {
 		return C.fi_tsend(ep.e.ep, p, C.size_t(n), desc, C.fi_addr_t(dest), C.uint64_t(tag), c)
 	})
 }

@@ -72,6 +72,11 @@ func (ep *Endpoint) PostSend(ctx context.Context, dest Addr, tag uint64, m *MemR
 	return ErrNotBuilt
 }
 
+// PostSendNow fails without libfabric.
+func (ep *Endpoint) PostSendNow(dest Addr, tag uint64, m *MemRegion, off, n int, fn func(error)) error {
+	return ErrNotBuilt
+}
+
 // Poll does nothing without libfabric.
 func (ep *Endpoint) Poll(ready func() bool, window time.Duration) bool { return false }
 

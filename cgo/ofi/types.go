@@ -12,6 +12,9 @@ import (
 // without the `ofi` tag (or without cgo).
 var ErrNotBuilt = errors.New("libfabric support is not built in (build with -tags ofi and cgo enabled)")
 
+// ErrAgain is PostSendNow's error when the provider's queues are full.
+var ErrAgain = errors.New("the provider's queues are full")
+
 // errClosed is wrapped by every call on a closed endpoint.
 var errClosed = errors.New("endpoint is closed")
 

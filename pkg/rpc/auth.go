@@ -181,7 +181,7 @@ func (e *Endpoint) serveAuth(from fabric.Peer, h header, body []byte) {
 	default:
 		err = daos.Errorf(daos.ErrUnreg, "%s is not served by %s", e.reg.Name(h.op), e.URI())
 	}
-	e.sendReply(from, h.id, resp, err)
+	e.sendReply(from, h.id, resp, err, true)
 }
 
 func (e *Endpoint) challenge(from fabric.Peer) (Message, error) {

@@ -1,6 +1,7 @@
 package rpc
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -697,7 +698,7 @@ func (e *Endpoint) dispatch(from fabric.Peer, h header, body, msg []byte) {
 		in := &Incoming{ep: e, from: from, op: h.op, body: body}
 		resp, err := hd(e.base, in)
 		release()
-		e.sendReply(from, h.id, resp, err)
+		e.sendReply(from, h.id, resp, err, true)
 		in.replied()
 		e.handlers.Done()
 		return
@@ -945,13 +946,14 @@ func (e *Endpoint) serve(ctx context.Context, key servingKey, in *Incoming, hd H
 	release()
 	e.done(key)
 	<-e.slots
-	e.sendReply(in.from, key.id, resp, err)
+	e.sendReply(in.from, key.id, resp, err, false)
 	in.replied()
 }
 
 // sendReply encodes and sends a reply; one that exceeds the message limit
-// is replaced by a DER_OVERFLOW error.
-func (e *Endpoint) sendReply(to fabric.Peer, id uint64, resp Message, herr error) {
+// is replaced by a DER_OVERFLOW error. onDelivery says the caller is the
+// goroutine that delivered the request (see sendOn).
+func (e *Endpoint) sendReply(to fabric.Peer, id uint64, resp Message, herr error, onDelivery bool) {
 	enc := e.enc.Get().(*Encoder)
 	defer e.putEncoder(enc)
 	h := header{kind: kindReply, id: id}
@@ -965,17 +967,46 @@ func (e *Endpoint) sendReply(to fabric.Peer, id uint64, resp Message, herr error
 	// No deadline of its own: a reply that does not fit the socket now
 	// waits for the peer, and fails when the peer or the endpoint goes.
 	ctx := context.Background()
-	err := to.Send(ctx, enc.Bytes())
+	err := e.sendOn(ctx, to, enc.Bytes(), onDelivery)
 	if errors.Is(err, fabric.ErrTooLarge) {
 		size := enc.Len()
 		enc.Reset()
 		h.status, h.text = daos.ErrOverflow, fmt.Sprintf("reply of %d bytes is too large: %v", size, err)
 		h.encode(enc)
-		err = to.Send(ctx, enc.Bytes())
+		err = e.sendOn(ctx, to, enc.Bytes(), onDelivery)
 	}
 	if err != nil {
 		e.log.Debug("reply not sent", "peer", to.String(), "id", id, "err", err)
 	}
+}
+
+// trySender is a Peer that can send without waiting for resources only
+// its provider's progress frees (the ofi provider): false when the
+// message cannot go now.
+type trySender interface {
+	TrySend(msg []byte) (bool, error)
+}
+
+// sendOn sends msg to to. Where the provider delivers on its progress
+// goroutine, the goroutine that delivered a request (onDelivery) must not
+// wait for send buffers or queue space, which only that progress frees:
+// the message is tried without waiting, and one that cannot go now goes
+// from a goroutine of its own.
+func (e *Endpoint) sendOn(ctx context.Context, to fabric.Peer, msg []byte, onDelivery bool) error {
+	ts, ok := to.(trySender)
+	if !onDelivery || !ok {
+		return to.Send(ctx, msg)
+	}
+	if sent, err := ts.TrySend(msg); sent || err != nil {
+		return err
+	}
+	later := bytes.Clone(msg)
+	e.background(func() {
+		if err := to.Send(ctx, later); err != nil {
+			e.log.Debug("message not sent", "peer", to.String(), "err", err)
+		}
+	})
+	return nil
 }
 
 // errorCode is the DER code a handler's error is reported with; context
@@ -991,7 +1022,7 @@ func errorCode(err error) daos.Errno {
 // replyError answers a request that gets no handler, from a goroutine of
 // its own (deliver runs on the provider's progress goroutine).
 func (e *Endpoint) replyError(to fabric.Peer, id uint64, err error) {
-	e.background(func() { e.sendReply(to, id, nil, err) })
+	e.background(func() { e.sendReply(to, id, nil, err, false) })
 }
 
 // Shutdown stops the endpoint gracefully: new requests are refused with

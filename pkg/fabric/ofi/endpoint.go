@@ -510,6 +510,27 @@ func (s *slab) get(ctx context.Context) (slot, error) {
 	}
 }
 
+// tryGet returns a free slot, growing the slab, without waiting: false
+// when every slot is in use.
+func (s *slab) tryGet() (slot, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n := len(s.avail); n > 0 {
+		sl := s.avail[n-1]
+		s.avail = s.avail[:n-1]
+		return sl, true, nil
+	}
+	if s.total < s.limit {
+		if err := s.grow(); err != nil {
+			return slot{}, false, fmt.Errorf("send buffers: %w", err)
+		}
+		sl := s.avail[len(s.avail)-1]
+		s.avail = s.avail[:len(s.avail)-1]
+		return sl, true, nil
+	}
+	return slot{}, false, nil
+}
+
 // grow adds a chunk of slots; call it holding mu.
 func (s *slab) grow() error {
 	buf, err := ofi.AllocBuffer(s.size * s.perChunk)

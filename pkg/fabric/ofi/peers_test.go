@@ -190,3 +190,53 @@ func TestRestartedPeerEndsOldSessions(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, ab2.Send(ctx, []byte("after")))
 }
+
+// TestTrySendNeverWaits: with every send buffer taken, TrySend and the
+// control messages sent where messages are delivered return at once
+// instead of waiting for buffers only progress frees (which, on the
+// progress goroutine, would stop the endpoint); once buffers come back,
+// TrySend sends and the peer receives in order.
+func TestTrySendNeverWaits(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	got := make(chan string, 16)
+	b := openTest(t, Driver{}, func(_ fabric.Peer, msg []byte) { got <- string(msg) })
+	a := openTest(t, Driver{}, func(fabric.Peer, []byte) {})
+	p, err := a.Connect(ctx, b.URI())
+	require.NoError(t, err)
+	s := p.(*session)
+	require.NoError(t, s.Send(ctx, []byte("first")))
+	require.Equal(t, "first", <-got)
+
+	var held []slot
+	for {
+		sl, ok, err := a.small.tryGet()
+		require.NoError(t, err)
+		if !ok {
+			break
+		}
+		held = append(held, sl)
+	}
+	require.NotEmpty(t, held)
+	returned := make(chan struct{})
+	go func() {
+		sent, err := s.TrySend([]byte("not now"))
+		require.NoError(t, err)
+		require.False(t, sent)
+		s.sendControl(typPong)
+		close(returned)
+	}()
+	select {
+	case <-returned:
+	case <-time.After(5 * time.Second):
+		t.Fatal("a send that must not wait waited for a buffer")
+	}
+	for _, sl := range held {
+		a.small.put(sl)
+	}
+	sent, err := s.TrySend([]byte("second"))
+	require.NoError(t, err)
+	require.True(t, sent)
+	require.Equal(t, "second", <-got, "the refused message left no gap in the order")
+	require.NoError(t, s.Err())
+}

@@ -150,12 +150,40 @@ func (s *session) Send(ctx context.Context, msg []byte) error {
 // a short while; the message is then delivered on the caller's goroutine.
 func (s *session) Poll(ready func() bool) { s.ep.fi.Poll(ready, pollWindow) }
 
+// TrySend is Send without waiting for send buffers or the provider's
+// queues, which only progress frees: false when the message could not go
+// now. For senders on the goroutine that delivers (rpc's inline replies),
+// whose waiting would stop the progress it waits for.
+func (s *session) TrySend(msg []byte) (bool, error) {
+	if len(msg) > s.ep.maxMsg {
+		return false, fmt.Errorf("send %d bytes to %s: the limit is %d: %w", len(msg), s.remote, s.ep.maxMsg, fabric.ErrTooLarge)
+	}
+	if err := s.Err(); err != nil {
+		return false, fmt.Errorf("send to %s: %w", s.remote, err)
+	}
+	err := s.postWith(context.Background(), false, typMsg, msg, nil)
+	if errors.Is(err, errWouldWait) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("send to %s: %w", s.remote, err)
+	}
+	return true, nil
+}
+
 // sendControl sends an unordered control message, best effort: a failure
-// to send ends the session (see post).
+// to send ends the session (see post). It is called where messages are
+// delivered, so it never waits there: a message that cannot go at once
+// goes from a goroutine of its own.
 func (s *session) sendControl(typ byte) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	_ = s.post(ctx, typ, nil, nil)
+	if err := s.postWith(context.Background(), false, typ, nil, nil); !errors.Is(err, errWouldWait) {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_ = s.post(ctx, typ, nil, nil)
+	}()
 }
 
 // ping asks the acceptor for a sign of life, with our address, so that an
@@ -174,12 +202,31 @@ func (s *session) send(ctx context.Context, typ byte, payload []byte) error {
 // the provider; sent (if set) runs once the provider is done with it. A
 // send the provider reports as failed ends the session: the peer is gone.
 func (s *session) post(ctx context.Context, typ byte, payload []byte, sent func()) error {
+	return s.postWith(ctx, true, typ, payload, sent)
+}
+
+// errWouldWait ends a post without wait that would have had to wait.
+var errWouldWait = errors.New("ofi: no send buffer or queue space right now")
+
+// postWith is post; without wait, no free send buffer or full provider
+// queues end it with errWouldWait, nothing sent.
+func (s *session) postWith(ctx context.Context, wait bool, typ byte, payload []byte, sent func()) error {
 	n := hdrLen + len(payload)
 	pool, tag := s.ep.small, uint64(tagSmall)
 	if n > SmallSlot {
 		pool, tag = s.ep.large, tagLarge
 	}
-	sl, err := pool.get(ctx)
+	var sl slot
+	var err error
+	if wait {
+		sl, err = pool.get(ctx)
+	} else {
+		var ok bool
+		sl, ok, err = pool.tryGet()
+		if err == nil && !ok {
+			err = errWouldWait
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -211,7 +258,16 @@ func (s *session) post(ctx context.Context, typ byte, payload []byte, sent func(
 		h.seq = s.seq
 	}
 	h.put(sl.mem)
-	err = s.ep.fi.PostSend(ctx, s.addr, tag, sl.mr, sl.off, n, done)
+	if wait {
+		err = s.ep.fi.PostSend(ctx, s.addr, tag, sl.mr, sl.off, n, done)
+	} else if err = s.ep.fi.PostSendNow(s.addr, tag, sl.mr, sl.off, n, done); errors.Is(err, ofi.ErrAgain) {
+		if ordered(typ) {
+			s.seq-- // unspent: nothing else took one under sendMu
+		}
+		s.sendMu.Unlock()
+		pool.put(sl)
+		return errWouldWait
+	}
 	s.sendMu.Unlock()
 	if err != nil {
 		pool.put(sl)
