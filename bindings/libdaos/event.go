@@ -183,17 +183,27 @@ func launchWith(ev *C.daos_event_t, run func() error) error {
 		return run()
 	}
 	st := evState(ev)
+	out := (*int64)(unsafe.Pointer(&q.outstanding))
 	direct := atomic.LoadUint64(st) == C.DGO_EV_READY
 	if direct {
 		// A caller's own call: the queue may be gone (then so is the
 		// event, which lib.Launch reports) and q must not be touched.
+		// The check and the count are made under ring.mu, which
+		// dgo_eq_destroy takes to forget the queue: a destroy either
+		// came first (not live) or finds this event counted, and the C
+		// layer then waits for it before it frees q.
 		ring.mu.Lock()
 		live := ring.eqcs[evPrivate(ev)[C.DGO_EV_EQH]] == q
+		if live {
+			direct = atomic.CompareAndSwapUint64(st, C.DGO_EV_READY, C.DGO_EV_RUNNING)
+			if direct {
+				atomic.AddInt64(out, 1)
+			}
+		}
 		ring.mu.Unlock()
 		if !live {
 			return run()
 		}
-		direct = atomic.CompareAndSwapUint64(st, C.DGO_EV_READY, C.DGO_EV_RUNNING)
 		if direct {
 			// In flight, for daos_eq_query's listing; the C layer
 			// takes it off when it takes the completion.
@@ -202,10 +212,6 @@ func launchWith(ev *C.daos_event_t, run func() error) error {
 	}
 	if !direct && !atomic.CompareAndSwapUint64(st, C.DGO_EV_TAKEN, C.DGO_EV_RUNNING) {
 		return daos.Errorf(daos.ErrBusy, "event launch: event is in flight or completed and not polled")
-	}
-	out := (*int64)(unsafe.Pointer(&q.outstanding))
-	if direct {
-		atomic.AddInt64(out, 1)
 	}
 	if err := run(); err != nil {
 		if direct {

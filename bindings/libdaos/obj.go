@@ -75,6 +75,9 @@ func iods(nr C.uint, in *C.daos_iod_t, perAkey bool) ([]daos.IOD, []C.daos_iod_t
 		switch c.iod_type {
 		case C.DAOS_IOD_SINGLE:
 			d.Type = daos.IODSingle
+			if c.iod_nr != 1 {
+				return nil, nil, inval("IOD %d: a single value with iod_nr %d (must be 1)", i, c.iod_nr)
+			}
 		case C.DAOS_IOD_ARRAY:
 			d.Type = daos.IODArray
 			if c.iod_nr > maxRecxs {
@@ -191,6 +194,11 @@ func scatter(s *C.d_sg_list_t, vs []C.d_iov_t, buf []byte, n uint64) {
 func dgo_obj_generate_oid(coh C.uint64_t, oid *C.daos_obj_id_t, typ C.int, cid C.uint32_t, hints C.uint16_t, args C.uint32_t) C.int {
 	if oid == nil {
 		return rc(inval("generate oid: NULL oid"))
+	}
+	if typ < 0 || typ > C.DAOS_OT_MAX {
+		// Before the handle, as DAOS checks: and before the narrowing
+		// to placement.OType, which would make 267 ARRAY.
+		return rc(inval("generate oid: object type %d (0 to %d)", typ, C.DAOS_OT_MAX))
 	}
 	_ = args // reserved in DAOS
 	out, err := lib.GenerateOID(uint64(coh), oidFrom(*oid), placement.OType(typ), placement.ClassID(cid), placement.Hints(hints))

@@ -1542,6 +1542,9 @@ test_fetch_iom(void **state)
 	int           i;
 
 	(void)state;
+	/* A type past DAOS_OT_MAX, even one that is a type modulo 256. */
+	assert_int_equal(daos_obj_generate_oid(coh, &oid, 256 + DAOS_OT_ARRAY, OC_SX, 0, 0), -DER_INVAL);
+	assert_int_equal(daos_obj_generate_oid(DAOS_HDL_INVAL, &oid, -1, OC_SX, 0, 0), -DER_INVAL);
 	assert_int_equal(daos_obj_generate_oid(coh, &oid, DAOS_OT_MULTI_HASHED, OC_SX, 0, 0), 0);
 	assert_int_equal(daos_obj_open(coh, oid, DAOS_OO_RW, &oh, NULL), 0);
 	d_iov_set(&dkey, "d", 1);
@@ -1713,6 +1716,10 @@ test_bad_sizes(void **state)
 	iod.iod_type = DAOS_IOD_SINGLE;
 	iod.iod_size = 16;
 	iod.iod_nr   = 1;
+	d_iov_set(&iovs[0], buf, 16);
+	iod.iod_nr = 2; /* a single value is one record */
+	assert_int_equal(daos_obj_update(oh, DAOS_TX_NONE, 0, &dkey, 1, &iod, &sgl, NULL), -DER_INVAL);
+	iod.iod_nr = 1;
 	iovs[0] = (d_iov_t){.iov_buf = buf, .iov_buf_len = (size_t)-1, .iov_len = (size_t)-1};
 	assert_int_equal(daos_obj_update(oh, DAOS_TX_NONE, 0, &dkey, 1, &iod, &sgl, NULL), -DER_INVAL);
 	iovs[0]   = (d_iov_t){.iov_buf = buf, .iov_buf_len = 1ULL << 63, .iov_len = 1ULL << 63};
