@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/daos-go/daos/cgo/ofi"
@@ -42,6 +43,10 @@ type peerAddr struct {
 // stashLimit bounds the bytes of the messages a session parks.
 func (ep *endpoint) stashLimit() int { return 64<<20 + largeRecvs*ep.maxMsg }
 
+// parkedLimit bounds the bytes parked over all of the endpoint's sessions
+// (parked): four sessions' worth.
+func (ep *endpoint) parkedLimit() int64 { return 4 * int64(ep.stashLimit()) }
+
 // endpoint is one libfabric RDM endpoint and the sessions made through it.
 type endpoint struct {
 	drv    Driver
@@ -52,8 +57,9 @@ type endpoint struct {
 	maxMsg int
 	fi     *ofi.Endpoint
 
-	small, large *slab     // send buffers
-	stage        stagePool // staging buffers of regions
+	small, large *slab        // send buffers
+	parked       atomic.Int64 // bytes parked out of order, all sessions (session.arrive)
+	stage        stagePool    // staging buffers of regions
 	recvBufs     []*ofi.Buffer
 
 	mu       sync.Mutex

@@ -240,3 +240,33 @@ func TestTrySendNeverWaits(t *testing.T) {
 	require.Equal(t, "second", <-got, "the refused message left no gap in the order")
 	require.NoError(t, s.Err())
 }
+
+// TestParkedBytesBoundedOverSessions: sessions cost a peer nothing to
+// open, so what all of them park is bounded too; a session that ends gives
+// its parked bytes back to the count.
+func TestParkedBytesBoundedOverSessions(t *testing.T) {
+	ep := openTest(t, Driver{}, func(fabric.Peer, []byte) {})
+	peer := openTest(t, Driver{}, func(fabric.Peer, []byte) {})
+	addr, err := ep.insert(peer.name)
+	require.NoError(t, err)
+	big := make([]byte, ep.stashLimit()/2) // one array parked by all: only counts matter
+	var ss []*session
+	for id := uint64(1); ; id++ {
+		s := newSession(ep, id, true, addr, "test peer")
+		ep.mu.Lock()
+		ep.accepted[id] = s
+		ep.mu.Unlock()
+		s.arrive(2, typMsg, big)
+		if s.Err() != nil {
+			require.ErrorIs(t, s.Err(), fabric.ErrMalformed)
+			break
+		}
+		ss = append(ss, s)
+		require.Less(t, len(ss), 100, "nothing bounds the bytes parked over all sessions")
+	}
+	require.LessOrEqual(t, ep.parked.Load(), ep.parkedLimit())
+	for _, s := range ss {
+		s.fail(fabric.ErrClosed)
+	}
+	require.Eventually(t, func() bool { return ep.parked.Load() == 0 }, 5*time.Second, time.Millisecond)
+}

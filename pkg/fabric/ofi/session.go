@@ -95,7 +95,18 @@ func (s *session) fail(err error) {
 		s.ep.mu.Unlock()
 		s.err = err
 		close(s.done)
+		// Not here: fail may be called under recvMu (by arrive).
+		go s.dropStash()
 	})
+}
+
+// dropStash forgets an ended session's parked messages and their bytes
+// in the endpoint's count.
+func (s *session) dropStash() {
+	s.recvMu.Lock()
+	defer s.recvMu.Unlock()
+	s.ep.parked.Add(-int64(s.stashB))
+	s.stash, s.stashB = nil, 0
 }
 
 // close says goodbye (best effort; wg counts the goodbye until it left)
@@ -310,6 +321,16 @@ func (s *session) arrive(seq uint64, typ byte, msg []byte) {
 			s.fail(fmt.Errorf("message %d out of sequence (expecting %d, %d parked, %d bytes): %w", seq, s.next, len(s.stash), s.stashB, fabric.ErrMalformed))
 			return
 		}
+		if s.Err() != nil {
+			return // its stash is being dropped (dropStash)
+		}
+		// Sessions cost a peer nothing to open: the bytes parked over
+		// all of them are bounded too.
+		if total := s.ep.parked.Add(int64(len(msg))); total > s.ep.parkedLimit() {
+			s.ep.parked.Add(-int64(len(msg)))
+			s.fail(fmt.Errorf("message %d out of sequence with %d bytes parked over all sessions: %w", seq, total-int64(len(msg)), fabric.ErrMalformed))
+			return
+		}
 		s.stash[seq] = parked{typ, msg}
 		s.stashB += len(msg)
 		return
@@ -323,6 +344,7 @@ func (s *session) arrive(seq uint64, typ byte, msg []byte) {
 		}
 		delete(s.stash, s.next)
 		s.stashB -= len(p.msg)
+		s.ep.parked.Add(-int64(len(p.msg)))
 		s.deliver(p.typ, p.msg)
 		s.next++
 	}
