@@ -181,10 +181,15 @@ func dgo_cont_get_attr(coh C.uint64_t, n C.int, names **C.char, bufs *unsafe.Poi
 	if err != nil {
 		return rc(err)
 	}
-	if bufs == nil || sizes == nil {
-		return rc(inval("container get-attr: NULL buffers or sizes"))
+	if sizes == nil {
+		return rc(inval("container get-attr: NULL sizes"))
 	}
-	bs, ss := unsafe.Slice(bufs, int(n)), unsafe.Slice(sizes, int(n))
+	// NULL buffers ask for the sizes only, as a NULL buffer of one does.
+	ss := unsafe.Slice(sizes, int(n))
+	bs := make([]unsafe.Pointer, n)
+	if bufs != nil {
+		copy(bs, unsafe.Slice(bufs, int(n)))
+	}
 	dst := make([][]byte, n)
 	for i := range bs {
 		if bs[i] != nil {

@@ -81,10 +81,7 @@ func dgo_kv_get(oh, th, flags C.uint64_t, ckey *C.char, size *C.daos_size_t, buf
 		return rc(inval("KV get %q: NULL size", k))
 	}
 	var dst []byte
-	if buf != nil {
-		if *size == 0 {
-			return rc(inval("KV get %q: a buffer of 0 bytes", k))
-		}
+	if buf != nil && *size > 0 { // else the size only, as DAOS answers
 		if dst, err = cBytes(buf, C.size_t(*size), fmt.Sprintf("KV get %q", k)); err != nil {
 			return rc(err)
 		}

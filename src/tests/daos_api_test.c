@@ -1041,6 +1041,9 @@ test_kv(void **state)
 	size = 0;
 	assert_int_equal(daos_kv_get(kh, DAOS_TX_NONE, 0, "kv-key-7", &size, NULL, NULL), 0);
 	assert_int_equal(size, strlen("the value of key 7") + 1);
+	size = 0; /* a buffer of no bytes asks for the size too */
+	assert_int_equal(daos_kv_get(kh, DAOS_TX_NONE, 0, "kv-key-7", &size, back, NULL), 0);
+	assert_int_equal(size, strlen("the value of key 7") + 1);
 	size = sizeof(back);
 	assert_int_equal(daos_kv_get(kh, DAOS_TX_NONE, 0, "kv-key-7", &size, back, NULL), 0);
 	assert_string_equal(back, "the value of key 7");
@@ -1205,6 +1208,10 @@ test_cont_extras(void **state)
 	assert_int_equal(sizes[0], 5);
 	assert_int_equal(sizes[1], 6); /* the whole size, though only 2 bytes fit */
 	assert_memory_equal(b1, "ro", 2);
+	sizes[0] = sizes[1] = 0; /* no buffers at all: the sizes only */
+	assert_int_equal(daos_cont_get_attr(coh, 2, names, NULL, sizes, NULL), 0);
+	assert_int_equal(sizes[0], 5);
+	assert_int_equal(sizes[1], 6);
 	lsize = sizeof(list);
 	assert_int_equal(daos_cont_list_attr(coh, list, &lsize, NULL), 0);
 	assert_int_equal(lsize, strlen("color") + 1 + strlen("shape") + 1);
