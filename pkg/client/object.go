@@ -314,7 +314,7 @@ func (o *Object) Update(ctx context.Context, dkey []byte, iods []daos.IOD, data 
 	if err := o.writable(); err != nil {
 		return 0, err
 	}
-	if err := checkIO("update", dkey, iods, true); err != nil {
+	if err := o.checkIO("update", dkey, iods, true); err != nil {
 		return 0, err
 	}
 	var epoch daos.Epoch
@@ -330,7 +330,7 @@ func (o *Object) Update(ctx context.Context, dkey []byte, iods []daos.IOD, data 
 // Fetch reads iods of dkey at epoch (EpochMax: the newest) into bufs and
 // returns each IOD's size.
 func (o *Object) Fetch(ctx context.Context, epoch daos.Epoch, dkey []byte, iods []daos.IOD, bufs [][]byte, flags daos.CondFlags) ([]uint64, error) {
-	if err := checkIO("fetch", dkey, iods, false); err != nil {
+	if err := o.checkIO("fetch", dkey, iods, false); err != nil {
 		return nil, err
 	}
 	var sizes []uint64
@@ -354,7 +354,7 @@ func (o *Object) StartUpdate(ctx context.Context, dkey []byte, iods []daos.IOD, 
 		done(0, err)
 		return
 	}
-	if err := checkIO("update", dkey, iods, true); err != nil {
+	if err := o.checkIO("update", dkey, iods, true); err != nil {
 		done(0, err)
 		return
 	}
@@ -380,7 +380,7 @@ func (o *Object) InlineBytes() int { return o.c.IO.InlineBytes() }
 // StartFetch is Fetch for a caller that cannot wait, as StartUpdate is
 // Update's.
 func (o *Object) StartFetch(ctx context.Context, epoch daos.Epoch, dkey []byte, iods []daos.IOD, bufs [][]byte, flags daos.CondFlags, done func([]uint64, error)) {
-	if err := checkIO("fetch", dkey, iods, false); err != nil {
+	if err := o.checkIO("fetch", dkey, iods, false); err != nil {
 		done(nil, err)
 		return
 	}
@@ -428,7 +428,7 @@ func (o *Object) target(dkey []byte) (*placement.Layout, objproto.Header, objcli
 
 // Sizes returns the sizes of iods of dkey (0: nothing there).
 func (o *Object) Sizes(ctx context.Context, epoch daos.Epoch, dkey []byte, iods []daos.IOD) ([]uint64, error) {
-	if err := checkIO("fetch sizes", dkey, iods, false); err != nil {
+	if err := o.checkIO("fetch sizes", dkey, iods, false); err != nil {
 		return nil, err
 	}
 	var sizes []uint64
@@ -445,14 +445,22 @@ func (o *Object) Sizes(ctx context.Context, epoch daos.Epoch, dkey []byte, iods 
 // before sending: keys over the size limit (DER_KEY2BIG), IODs of no known
 // type, and for updates extents that overlap within an IOD (DER_INVAL),
 // whose bytes would have two values.
-func checkIO(op string, dkey []byte, iods []daos.IOD, update bool) error {
+func (o *Object) checkIO(op string, dkey []byte, iods []daos.IOD, update bool) error {
 	if len(dkey) > objproto.MaxKeyBytes {
 		return daos.Errorf(daos.ErrKey2big, "%s: dkey of %d bytes is over the limit of %d", op, len(dkey), objproto.MaxKeyBytes)
+	}
+	// Integer keys are ordered as numbers: anything but 8 bytes is not one.
+	t := placement.OIDType(o.oid)
+	if t.DkeyIsUint64() && len(dkey) != 8 {
+		return daos.Errorf(daos.ErrInval, "%s: a dkey of %d bytes for an object of integer dkeys (8 bytes)", op, len(dkey))
 	}
 	for i := range iods {
 		iod := &iods[i]
 		if len(iod.Name) > objproto.MaxKeyBytes {
 			return daos.Errorf(daos.ErrKey2big, "%s: IOD %d: akey of %d bytes is over the limit of %d", op, i, len(iod.Name), objproto.MaxKeyBytes)
+		}
+		if t.AkeyIsUint64() && len(iod.Name) != 8 {
+			return daos.Errorf(daos.ErrInval, "%s: IOD %d: an akey of %d bytes for an object of integer akeys (8 bytes)", op, i, len(iod.Name))
 		}
 		switch iod.Type {
 		case daos.IODSingle:

@@ -487,3 +487,43 @@ func TestWideClasses(t *testing.T) {
 		require.Equal(t, map[string]int{"S16": 16, "S32": 32}[class], holding, "targets holding the %s object", class)
 	}
 }
+
+// TestIntegerKeysAreEightBytes: objects whose dkeys (or akeys) are 64-bit
+// integers refuse keys of any other length (-DER_INVAL, as DAOS), and
+// take 8-byte ones.
+func TestIntegerKeysAreEightBytes(t *testing.T) {
+	c, _ := cluster(t)
+	ctx := context.Background()
+	one := []byte{1}
+	eight := []byte{1, 0, 0, 0, 0, 0, 0, 0}
+	for _, tc := range []struct {
+		typ        placement.OType
+		dkey, akey bool // integer dkeys, akeys
+	}{
+		{placement.OTDkeyUint64, true, false},
+		{placement.OTAkeyUint64, false, true},
+		{placement.OTMultiUint64, true, true},
+		{placement.OTMultiHashed, false, false},
+	} {
+		oid, err := placement.GenerateOID(daos.ObjectID{Lo: 900 + uint64(tc.typ)}, tc.typ, placement.Name2ID("S1"), 0, c.Pool.Map().Shape(0))
+		require.NoError(t, err)
+		o, err := c.Object(oid)
+		require.NoError(t, err)
+		update := func(dkey, akey []byte) error {
+			_, err := o.Update(ctx, dkey, []daos.IOD{{Name: akey, Type: daos.IODSingle, Size: 1}}, [][]byte{{7}}, 0)
+			return err
+		}
+		check := func(err error, integer bool, what string) {
+			if integer {
+				require.ErrorIs(t, err, daos.ErrInval, "type %d: %s", tc.typ, what)
+			} else {
+				require.NoError(t, err, "type %d: %s", tc.typ, what)
+			}
+		}
+		check(update(one, eight), tc.dkey, "a 1-byte dkey")
+		check(update(eight, one), tc.akey, "a 1-byte akey")
+		require.NoError(t, update(eight, eight), "type %d: 8-byte keys", tc.typ)
+		_, err = o.Fetch(ctx, daos.EpochMax, one, []daos.IOD{{Name: eight, Type: daos.IODSingle, Size: 1}}, [][]byte{make([]byte, 1)}, 0)
+		check(err, tc.dkey, "a fetch with a 1-byte dkey")
+	}
+}

@@ -64,6 +64,10 @@ func (t OType) DkeyIsUint64() bool {
 	return false
 }
 
+// AkeyIsUint64 reports the types whose akeys are 64-bit integers
+// (daos_is_akey_uint64).
+func (t OType) AkeyIsUint64() bool { return t == OTAkeyUint64 || t == OTMultiUint64 }
+
 // IsArray reports the array types (daos_is_array).
 func (t OType) IsArray() bool { return t == OTArray || t == OTArrayByte }
 
