@@ -350,7 +350,7 @@ func (s *session) writeBulk(ctx context.Context, bufs net.Buffers) error {
 		}
 		return err
 	}
-	err := writeAll(ctx, s.bulk, bufs, s.ep.drv.writeStall())
+	err := writeAll(ctx, s.bulk, bufs, s.ep.drv.stall())
 	s.bulkLock.unlock()
 	if err != nil {
 		s.fail(s.lost(err))
@@ -404,6 +404,11 @@ func (s *session) readBulk() {
 		// The frame's body follows its header, mostly still being
 		// written: an empty socket is polled a moment (bodyReader).
 		body.inBody = h.chunk > 0
+		if body.inBody {
+			// A body that stops coming holds the memory it lands in
+			// (and so Region.Close): the session ends instead.
+			_ = s.bulk.SetReadDeadline(time.Now().Add(s.ep.drv.stall()))
+		}
 		if err == nil {
 			switch h.typ {
 			case bulkReadReq:
@@ -417,6 +422,9 @@ func (s *session) readBulk() {
 			case bulkEagerData:
 				err = s.eagerData(r, h)
 			}
+		}
+		if body.inBody {
+			_ = s.bulk.SetReadDeadline(time.Time{})
 		}
 		body.inBody = false
 		if err != nil {

@@ -49,12 +49,13 @@ type Driver struct {
 	// ReplySpinEnv's value when it is set, else no polling; negative
 	// never polls.
 	ReplySpin time.Duration
-	// WriteStall is how long a write may wait for a peer that takes
-	// none of its bytes (a process stopped, or one that no longer reads)
-	// before the session is given up; a peer that takes some in that
-	// time is only slow. Callers' deadlines bound writes too. 0 means
-	// DefaultWriteStall.
-	WriteStall time.Duration
+	// Stall is how long a session waits on a peer that moves no bytes in
+	// the middle of an exchange before it gives the session up: a write
+	// waiting for room (a process stopped, or one that no longer reads),
+	// or a bulk frame whose body stops coming. A peer that moves some in
+	// that time is only slow. Callers' deadlines bound writes too. 0
+	// means DefaultStall.
+	Stall time.Duration
 }
 
 // Defaults of Driver.
@@ -74,9 +75,9 @@ const (
 	// saved nothing). The ofi provider's callers poll as long.
 	ClientReplySpin = 200 * time.Microsecond
 
-	// DefaultWriteStall is a minute: a peer held up that long by its own
-	// load is as good as gone for the calls waiting on it.
-	DefaultWriteStall = time.Minute
+	// DefaultStall is a minute: a peer held up that long by its own load
+	// is as good as gone for the calls waiting on it.
+	DefaultStall = time.Minute
 )
 
 var provider = fabric.Provider{Core: "tcp"}
@@ -97,11 +98,11 @@ func (d Driver) chunkSize() int {
 	return min(d.ChunkSize, MaxChunkWire)
 }
 
-func (d Driver) writeStall() time.Duration {
-	if d.WriteStall <= 0 {
-		return DefaultWriteStall
+func (d Driver) stall() time.Duration {
+	if d.Stall <= 0 {
+		return DefaultStall
 	}
-	return d.WriteStall
+	return d.Stall
 }
 
 func (d Driver) maxBulkOps() int {

@@ -187,7 +187,7 @@ func TestSendToPeerThatStopsReading(t *testing.T) {
 		require.Less(t, time.Since(start), 5*time.Second)
 	})
 	t.Run("stall", func(t *testing.T) {
-		_, _, _, peer := hostilePeer(t, Driver{WriteStall: 300 * time.Millisecond})
+		_, _, _, peer := hostilePeer(t, Driver{Stall: 300 * time.Millisecond})
 		start := time.Now()
 		require.ErrorIs(t, flood(context.Background(), peer), fabric.ErrPeerLost)
 		require.Less(t, time.Since(start), 10*time.Second)
@@ -212,4 +212,34 @@ func TestUnreadRefusalsEndSession(t *testing.T) {
 	_ = ctrl.SetReadDeadline(time.Now().Add(20 * time.Second))
 	_, err := io.Copy(io.Discard, ctrl)
 	require.NoError(t, err, "the session should end, not time out")
+}
+
+// TestStalledBodyEndsSession checks that a peer that stops in the middle
+// of writing into one of our regions loses its session after the driver's
+// stall, so that the region (whose Close waits for transfers inside it)
+// can be closed.
+func TestStalledBodyEndsSession(t *testing.T) {
+	srv, ctrl, bulk, _ := hostilePeer(t, Driver{Stall: 300 * time.Millisecond})
+	mem := make([]byte, 4096)
+	r, err := srv.Register([][]byte{mem}, fabric.AccessRemoteWrite)
+	require.NoError(t, err)
+	key := r.Handle().Segments[0].Key
+	b := make([]byte, bulkHeaderLen)
+	(&bulkHeader{typ: bulkWriteData, flags: flagLast, op: 1, key: key, chunk: 4096}).put(b)
+	_, err = bulk.Write(append(b, make([]byte, 10)...)) // 10 of 4096 bytes, then nothing
+	require.NoError(t, err)
+	closed := make(chan error, 1)
+	go func() {
+		time.Sleep(50 * time.Millisecond) // the transfer has begun
+		closed <- r.Close()
+	}()
+	select {
+	case err := <-closed:
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("Region.Close waits for a transfer whose peer stalled")
+	}
+	_ = ctrl.SetReadDeadline(time.Now().Add(10 * time.Second))
+	_, err = io.Copy(io.Discard, ctrl)
+	require.NoError(t, err, "the session should end")
 }

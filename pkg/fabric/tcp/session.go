@@ -473,7 +473,7 @@ func (s *session) writeAfterPend(ctx context.Context, bufs ...[]byte) error {
 		out = append(out, s.pend)
 	}
 	out = append(out, bufs...)
-	err := writeAll(ctx, s.ctrl, out, s.ep.drv.writeStall())
+	err := writeAll(ctx, s.ctrl, out, s.ep.drv.stall())
 	s.flushing = false
 	s.emptyPend()
 	return err
@@ -769,7 +769,7 @@ func (s *session) writeSmallN(ctx context.Context, b []byte, noWait bool) (int, 
 	if w.conn == nil {
 		sc, ok := s.ctrl.(syscall.Conn)
 		if !ok {
-			return len(b), writeAll(ctx, s.ctrl, net.Buffers{b}, s.ep.drv.writeStall())
+			return len(b), writeAll(ctx, s.ctrl, net.Buffers{b}, s.ep.drv.stall())
 		}
 		rc, err := sc.SyscallConn()
 		if err != nil {
@@ -787,7 +787,7 @@ func (s *session) writeSmallN(ctx context.Context, b []byte, noWait bool) (int, 
 	}
 	if err == errWouldBlock && !noWait {
 		// The peer reads slower than we write, or not at all.
-		err = writeAll(ctx, s.ctrl, net.Buffers{rest}, s.ep.drv.writeStall())
+		err = writeAll(ctx, s.ctrl, net.Buffers{rest}, s.ep.drv.stall())
 		if err == nil {
 			rest = nil
 		}

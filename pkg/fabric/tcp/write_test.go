@@ -77,7 +77,7 @@ func TestWriteSmallBounded(t *testing.T) {
 	}
 	t.Run("deadline", func(t *testing.T) {
 		c, _ := connPair(t)
-		s := &session{ctrl: c, ep: &endpoint{drv: Driver{WriteStall: time.Hour}}}
+		s := &session{ctrl: c, ep: &endpoint{drv: Driver{Stall: time.Hour}}}
 		ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
 		defer cancel()
 		start := time.Now()
@@ -87,7 +87,7 @@ func TestWriteSmallBounded(t *testing.T) {
 	})
 	t.Run("cancel", func(t *testing.T) {
 		c, _ := connPair(t)
-		s := &session{ctrl: c, ep: &endpoint{drv: Driver{WriteStall: time.Hour}}}
+		s := &session{ctrl: c, ep: &endpoint{drv: Driver{Stall: time.Hour}}}
 		ctx, cancel := context.WithCancel(t.Context())
 		time.AfterFunc(200*time.Millisecond, cancel)
 		require.Error(t, fill(ctx, s))
@@ -95,14 +95,14 @@ func TestWriteSmallBounded(t *testing.T) {
 	})
 	t.Run("stall", func(t *testing.T) {
 		c, _ := connPair(t)
-		s := &session{ctrl: c, ep: &endpoint{drv: Driver{WriteStall: stall}}}
+		s := &session{ctrl: c, ep: &endpoint{drv: Driver{Stall: stall}}}
 		start := time.Now()
 		require.ErrorIs(t, fill(context.Background(), s), fabric.ErrPeerLost)
 		require.Less(t, time.Since(start), 10*time.Second)
 	})
 	t.Run("slow peer", func(t *testing.T) {
 		c, p := connPair(t)
-		s := &session{ctrl: c, ep: &endpoint{drv: Driver{WriteStall: stall}}}
+		s := &session{ctrl: c, ep: &endpoint{drv: Driver{Stall: stall}}}
 		done := make(chan error, 1)
 		go func() { done <- fill(context.Background(), s) }()
 		got := 0
