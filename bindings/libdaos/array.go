@@ -16,10 +16,10 @@ import (
 //export dgo_array_create
 func dgo_array_create(coh C.uint64_t, oid C.daos_obj_id_t, th C.uint64_t, cell, chunk C.daos_size_t, oh *C.daos_handle_t, ev *C.daos_event_t) C.int {
 	if oh == nil {
-		return rc(inval("array create: NULL handle"))
+		return failed(ev, inval("array create: NULL handle"))
 	}
 	if err := noTx(th); err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	return run(ev, func(ctx context.Context) error {
 		h, err := lib.ArrayCreate(ctx, uint64(coh), oidFrom(oid), uint64(cell), uint64(chunk))
@@ -34,10 +34,10 @@ func dgo_array_create(coh C.uint64_t, oid C.daos_obj_id_t, th C.uint64_t, cell, 
 //export dgo_array_open
 func dgo_array_open(coh C.uint64_t, oid C.daos_obj_id_t, th C.uint64_t, mode C.uint, cell, chunk *C.daos_size_t, oh *C.daos_handle_t, ev *C.daos_event_t) C.int {
 	if oh == nil || cell == nil || chunk == nil {
-		return rc(inval("array open: NULL handle, cell size or chunk size"))
+		return failed(ev, inval("array open: NULL handle, cell size or chunk size"))
 	}
 	if err := noTx(th); err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	return run(ev, func(ctx context.Context) error {
 		h, a, err := lib.ArrayOpen(ctx, uint64(coh), oidFrom(oid), uint32(mode), 0, 0)
@@ -53,13 +53,13 @@ func dgo_array_open(coh C.uint64_t, oid C.daos_obj_id_t, th C.uint64_t, mode C.u
 //export dgo_array_open_with_attr
 func dgo_array_open_with_attr(coh C.uint64_t, oid C.daos_obj_id_t, th C.uint64_t, mode C.uint, cell, chunk C.daos_size_t, oh *C.daos_handle_t, ev *C.daos_event_t) C.int {
 	if oh == nil {
-		return rc(inval("array open: NULL handle"))
+		return failed(ev, inval("array open: NULL handle"))
 	}
 	if err := noTx(th); err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	if cell == 0 || chunk == 0 {
-		return rc(inval("array open: cell size %d and chunk size %d must not be 0", cell, chunk))
+		return failed(ev, inval("array open: cell size %d and chunk size %d must not be 0", cell, chunk))
 	}
 	return run(ev, func(ctx context.Context) error {
 		h, _, err := lib.ArrayOpen(ctx, uint64(coh), oidFrom(oid), uint32(mode), uint64(cell), uint64(chunk))
@@ -141,15 +141,15 @@ func sgBufs(sgl *C.d_sg_list_t, read bool) ([][]byte, error) {
 func dgo_array_write(oh, th C.uint64_t, iod *C.daos_array_iod_t, sgl *C.d_sg_list_t, ev *C.daos_event_t) C.int {
 	a, err := arrayIO(oh, th, true)
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	rs, err := ranges(iod)
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	bufs, err := sgBufs(sgl, false)
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	return run(ev, func(ctx context.Context) error { return a.Write(ctx, rs, bufs) })
 }
@@ -158,21 +158,21 @@ func dgo_array_write(oh, th C.uint64_t, iod *C.daos_array_iod_t, sgl *C.d_sg_lis
 func dgo_array_read(oh, th C.uint64_t, iod *C.daos_array_iod_t, sgl *C.d_sg_list_t, ev *C.daos_event_t) C.int {
 	a, err := arrayIO(oh, th, false)
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	rs, err := ranges(iod)
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	bufs, err := sgBufs(sgl, true)
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	// The sg list must hold exactly the cells asked for; the iovs' lengths
 	// say how much each got.
 	_, want, err := client.RangeBytes(rs, a.CellSize())
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	return run(ev, func(ctx context.Context) error {
 		bs := trim(bufs, want)
@@ -213,10 +213,10 @@ func trim(bufs [][]byte, n uint64) [][]byte {
 func dgo_array_get_size(oh, th C.uint64_t, size *C.daos_size_t, ev *C.daos_event_t) C.int {
 	a, err := arrayIO(oh, th, false)
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	if size == nil {
-		return rc(inval("array get size: NULL size"))
+		return failed(ev, inval("array get size: NULL size"))
 	}
 	return run(ev, func(ctx context.Context) error {
 		n, err := a.GetSize(ctx)
@@ -231,7 +231,7 @@ func dgo_array_get_size(oh, th C.uint64_t, size *C.daos_size_t, ev *C.daos_event
 func dgo_array_set_size(oh, th C.uint64_t, size C.daos_size_t, ev *C.daos_event_t) C.int {
 	a, err := arrayIO(oh, th, true)
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	return run(ev, func(ctx context.Context) error { return a.SetSize(ctx, uint64(size)) })
 }
@@ -240,10 +240,10 @@ func dgo_array_set_size(oh, th C.uint64_t, size C.daos_size_t, ev *C.daos_event_
 func dgo_array_stat(oh, th C.uint64_t, st *C.daos_array_stbuf_t, ev *C.daos_event_t) C.int {
 	a, err := arrayIO(oh, th, false)
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	if st == nil {
-		return rc(inval("array stat: NULL stat buffer"))
+		return failed(ev, inval("array stat: NULL stat buffer"))
 	}
 	return run(ev, func(ctx context.Context) error {
 		s, err := a.Stat(ctx)
@@ -258,11 +258,11 @@ func dgo_array_stat(oh, th C.uint64_t, st *C.daos_array_stbuf_t, ev *C.daos_even
 func dgo_array_punch(oh, th C.uint64_t, iod *C.daos_array_iod_t, ev *C.daos_event_t) C.int {
 	a, err := arrayIO(oh, th, true)
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	rs, err := ranges(iod)
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	return run(ev, func(ctx context.Context) error {
 		for _, r := range rs {
@@ -278,7 +278,7 @@ func dgo_array_punch(oh, th C.uint64_t, iod *C.daos_array_iod_t, ev *C.daos_even
 func dgo_array_destroy(oh, th C.uint64_t, ev *C.daos_event_t) C.int {
 	a, err := arrayIO(oh, th, true)
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	return run(ev, func(ctx context.Context) error { return a.Destroy(ctx) })
 }

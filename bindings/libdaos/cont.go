@@ -90,7 +90,7 @@ func contCreate(poh C.uint64_t, label string, cprops *C.daos_prop_t, uuid *C.uui
 	var o owned
 	ps, err := propsOwned(cprops, &o)
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	return run(ev, func(ctx context.Context) error {
 		id, err := lib.ContCreate(ctx, uint64(poh), label, ps, o.owner, o.group)
@@ -109,11 +109,11 @@ func dgo_cont_create(poh C.uint64_t, uuid *C.uuid_t, cprops *C.daos_prop_t, ev *
 //export dgo_cont_create_with_label
 func dgo_cont_create_with_label(poh C.uint64_t, label *C.char, cprops *C.daos_prop_t, uuid *C.uuid_t, ev *C.daos_event_t) C.int {
 	if label == nil {
-		return rc(inval("container create: NULL label"))
+		return failed(ev, inval("container create: NULL label"))
 	}
 	l := C.GoString(label)
 	if l == "" {
-		return rc(inval("container create: empty label"))
+		return failed(ev, inval("container create: empty label"))
 	}
 	return contCreate(poh, l, cprops, uuid, ev)
 }
@@ -121,7 +121,7 @@ func dgo_cont_create_with_label(poh C.uint64_t, label *C.char, cprops *C.daos_pr
 //export dgo_cont_open
 func dgo_cont_open(poh C.uint64_t, cont *C.char, flags C.uint, coh *C.daos_handle_t, info *C.daos_cont_info_t, ev *C.daos_event_t) C.int {
 	if cont == nil || coh == nil {
-		return rc(inval("container open: NULL container or handle"))
+		return failed(ev, inval("container open: NULL container or handle"))
 	}
 	id := C.GoString(cont)
 	return run(ev, func(ctx context.Context) error {
@@ -148,7 +148,7 @@ func dgo_cont_close(coh C.uint64_t, ev *C.daos_event_t) C.int {
 //export dgo_cont_destroy
 func dgo_cont_destroy(poh C.uint64_t, cont *C.char, force C.int, ev *C.daos_event_t) C.int {
 	if cont == nil {
-		return rc(inval("container destroy: NULL container"))
+		return failed(ev, inval("container destroy: NULL container"))
 	}
 	id := C.GoString(cont)
 	return run(ev, func(ctx context.Context) error { return lib.ContDestroy(ctx, uint64(poh), id, force != 0) })

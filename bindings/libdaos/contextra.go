@@ -107,14 +107,14 @@ func queryProps(out *C.daos_prop_t, ci *poolsvc.ContInfo) error {
 func dgo_cont_set_prop(coh C.uint64_t, cprops *C.daos_prop_t, ev *C.daos_event_t) C.int {
 	c, err := lib.Container(uint64(coh))
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	if cprops == nil || cprops.dpp_nr == 0 {
-		return rc(inval("container set-prop: no properties"))
+		return failed(ev, inval("container set-prop: no properties"))
 	}
 	ps, err := props(cprops)
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	return run(ev, func(ctx context.Context) error { return c.SetProps(ctx, ps) })
 }
@@ -138,15 +138,15 @@ func cStrings(n C.int, names **C.char, what string) ([]string, error) {
 func dgo_cont_list_attr(coh C.uint64_t, buf *C.char, size *C.size_t, ev *C.daos_event_t) C.int {
 	c, err := lib.Container(uint64(coh))
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	if size == nil {
-		return rc(inval("container list-attr: NULL size"))
+		return failed(ev, inval("container list-attr: NULL size"))
 	}
 	var out []byte
 	if buf != nil {
 		if out, err = cBytes(unsafe.Pointer(buf), *size, "container list-attr"); err != nil {
-			return rc(err)
+			return failed(ev, err)
 		}
 	}
 	room := len(out)
@@ -175,14 +175,14 @@ func dgo_cont_list_attr(coh C.uint64_t, buf *C.char, size *C.size_t, ev *C.daos_
 func dgo_cont_get_attr(coh C.uint64_t, n C.int, names **C.char, bufs *unsafe.Pointer, sizes *C.size_t, ev *C.daos_event_t) C.int {
 	c, err := lib.Container(uint64(coh))
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	ns, err := cStrings(n, names, "container get-attr")
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	if sizes == nil {
-		return rc(inval("container get-attr: NULL sizes"))
+		return failed(ev, inval("container get-attr: NULL sizes"))
 	}
 	// NULL buffers ask for the sizes only, as a NULL buffer of one does.
 	ss := unsafe.Slice(sizes, int(n))
@@ -194,7 +194,7 @@ func dgo_cont_get_attr(coh C.uint64_t, n C.int, names **C.char, bufs *unsafe.Poi
 	for i := range bs {
 		if bs[i] != nil {
 			if dst[i], err = cBytes(bs[i], ss[i], fmt.Sprintf("container get-attr: value %d", i)); err != nil {
-				return rc(err)
+				return failed(ev, err)
 			}
 		}
 	}
@@ -218,23 +218,23 @@ func dgo_cont_get_attr(coh C.uint64_t, n C.int, names **C.char, bufs *unsafe.Poi
 func dgo_cont_set_attr(coh C.uint64_t, n C.int, names **C.char, vals *unsafe.Pointer, sizes *C.size_t, ev *C.daos_event_t) C.int {
 	c, err := lib.Container(uint64(coh))
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	ns, err := cStrings(n, names, "container set-attr")
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	if vals == nil || sizes == nil {
-		return rc(inval("container set-attr: NULL values or sizes"))
+		return failed(ev, inval("container set-attr: NULL values or sizes"))
 	}
 	attrs := make(map[string][]byte, n)
 	vs, ss := unsafe.Slice(vals, int(n)), unsafe.Slice(sizes, int(n))
 	for i, name := range ns {
 		if ss[i] == 0 || vs[i] == nil {
-			return rc(inval("container set-attr %q: empty value", name))
+			return failed(ev, inval("container set-attr %q: empty value", name))
 		}
 		if attrs[name], err = goBytes(vs[i], ss[i], fmt.Sprintf("container set-attr %q", name)); err != nil {
-			return rc(err)
+			return failed(ev, err)
 		}
 	}
 	return run(ev, func(ctx context.Context) error { return c.SetAttrs(ctx, attrs) })
@@ -244,11 +244,11 @@ func dgo_cont_set_attr(coh C.uint64_t, n C.int, names **C.char, vals *unsafe.Poi
 func dgo_cont_del_attr(coh C.uint64_t, n C.int, names **C.char, ev *C.daos_event_t) C.int {
 	c, err := lib.Container(uint64(coh))
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	ns, err := cStrings(n, names, "container del-attr")
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	return run(ev, func(ctx context.Context) error { return c.DelAttrs(ctx, ns...) })
 }
@@ -257,10 +257,10 @@ func dgo_cont_del_attr(coh C.uint64_t, n C.int, names **C.char, ev *C.daos_event
 func dgo_cont_alloc_oids(coh C.uint64_t, num C.daos_size_t, oid *C.uint64_t, ev *C.daos_event_t) C.int {
 	c, err := lib.Container(uint64(coh))
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	if oid == nil || num == 0 {
-		return rc(inval("container alloc-oids: NULL oid or 0 ids"))
+		return failed(ev, inval("container alloc-oids: NULL oid or 0 ids"))
 	}
 	return run(ev, func(ctx context.Context) error {
 		first, err := c.AllocOIDs(ctx, uint64(num))
@@ -275,7 +275,7 @@ func dgo_cont_alloc_oids(coh C.uint64_t, num C.daos_size_t, oid *C.uint64_t, ev 
 func dgo_cont_create_snap(coh C.uint64_t, epoch *C.daos_epoch_t, name *C.char, ev *C.daos_event_t) C.int {
 	c, err := lib.Container(uint64(coh))
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	var n string
 	if name != nil {
@@ -298,10 +298,10 @@ const snapNameMax = 128
 func dgo_cont_list_snap(coh C.uint64_t, nr *C.int, epochs *C.daos_epoch_t, names **C.char, anchor *C.daos_anchor_t, ev *C.daos_event_t) C.int {
 	c, err := lib.Container(uint64(coh))
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	if nr == nil {
-		return rc(inval("container list-snap: NULL count"))
+		return failed(ev, inval("container list-snap: NULL count"))
 	}
 	// As DAOS: no epoch array or a negative count is a count-only call.
 	room := int(*nr)
@@ -341,10 +341,10 @@ func dgo_cont_list_snap(coh C.uint64_t, nr *C.int, epochs *C.daos_epoch_t, names
 func dgo_cont_destroy_snap(coh C.uint64_t, epr C.daos_epoch_range_t, ev *C.daos_event_t) C.int {
 	c, err := lib.Container(uint64(coh))
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	if epr.epr_lo > epr.epr_hi {
-		return rc(inval("container destroy-snap: range [%d, %d] is empty", epr.epr_lo, epr.epr_hi))
+		return failed(ev, inval("container destroy-snap: range [%d, %d] is empty", epr.epr_lo, epr.epr_hi))
 	}
 	return run(ev, func(ctx context.Context) error {
 		gone, err := c.DestroySnapRange(ctx, uint64(epr.epr_lo), uint64(epr.epr_hi))
@@ -382,7 +382,7 @@ func dgo_array_global2local(coh C.uint64_t, glob C.d_iov_t, mode C.uint, oh *C.d
 func dgo_obj_query_key(oh, th C.uint64_t, flags C.uint64_t, dkey, akey *C.daos_key_t, recx *C.daos_recx_t, ev *C.daos_event_t) C.int {
 	o, err := objectIO(oh, th)
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	f := daos.QueryFlags(flags)
 	// DAOS_GET_DKEY returns the dkey into dkey's buffer; otherwise dkey
@@ -390,20 +390,20 @@ func dgo_obj_query_key(oh, th C.uint64_t, flags C.uint64_t, dkey, akey *C.daos_k
 	var dk, ak []byte
 	if f&daos.GetDkey == 0 {
 		if dk, err = key(dkey, "query key dkey"); err != nil {
-			return rc(err)
+			return failed(ev, err)
 		}
 	} else if dkey == nil {
-		return rc(inval("query key: DAOS_GET_DKEY without a dkey buffer"))
+		return failed(ev, inval("query key: DAOS_GET_DKEY without a dkey buffer"))
 	}
 	if f&daos.GetAkey == 0 && f&daos.GetRecx != 0 {
 		if ak, err = key(akey, "query key akey"); err != nil {
-			return rc(err)
+			return failed(ev, err)
 		}
 	} else if f&daos.GetAkey != 0 && akey == nil {
-		return rc(inval("query key: DAOS_GET_AKEY without an akey buffer"))
+		return failed(ev, inval("query key: DAOS_GET_AKEY without an akey buffer"))
 	}
 	if f&daos.GetRecx != 0 && recx == nil {
-		return rc(inval("query key: DAOS_GET_RECX without a recx"))
+		return failed(ev, inval("query key: DAOS_GET_RECX without a recx"))
 	}
 	return run(ev, func(ctx context.Context) error {
 		q, err := o.QueryKey(ctx, daos.EpochMax, f, dk, ak)

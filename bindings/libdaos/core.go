@@ -71,6 +71,19 @@ func run(ev *C.daos_event_t, op func(ctx context.Context) error) C.int {
 	return rc(err)
 }
 
+// failed ends a call refused before its operation started: the error is
+// the call's own without an event, and comes back through the event with
+// one (as DAOS reports it: ABI.md 2.6), unless the event cannot take an operation now.
+func failed(ev *C.daos_event_t, err error) C.int {
+	if ev == nil {
+		return rc(err)
+	}
+	return rc(start(ev, func(_ context.Context, end func(error)) {
+		ev.ev_error = rc(err)
+		end(err)
+	}))
+}
+
 // cookie is a handle's value.
 func cookie(h C.daos_handle_t) uint64 { return uint64(h.cookie) }
 

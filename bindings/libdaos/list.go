@@ -121,11 +121,11 @@ func listOut(res capi.Listing, err error, nr *C.uint32_t, kds []C.daos_key_desc_
 func listDkeys(ev *C.daos_event_t, o *client.Object, nr *C.uint32_t, kds *C.daos_key_desc_t, sgl *C.d_sg_list_t, anchor *C.daos_anchor_t) C.int {
 	ks, buf, iov, err := listArgs(nr, kds, sgl, anchor)
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	a, err := readAnchor(anchor)
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	max := int(*nr)
 	return run(ev, func(ctx context.Context) error {
@@ -138,7 +138,7 @@ func listDkeys(ev *C.daos_event_t, o *client.Object, nr *C.uint32_t, kds *C.daos
 func dgo_obj_list_dkey(oh, th C.uint64_t, nr *C.uint32_t, kds *C.daos_key_desc_t, sgl *C.d_sg_list_t, anchor *C.daos_anchor_t, ev *C.daos_event_t) C.int {
 	o, err := objectIO(oh, th)
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	return listDkeys(ev, o, nr, kds, sgl, anchor)
 }
@@ -147,19 +147,19 @@ func dgo_obj_list_dkey(oh, th C.uint64_t, nr *C.uint32_t, kds *C.daos_key_desc_t
 func dgo_obj_list_akey(oh, th C.uint64_t, dkey *C.daos_key_t, nr *C.uint32_t, kds *C.daos_key_desc_t, sgl *C.d_sg_list_t, anchor *C.daos_anchor_t, ev *C.daos_event_t) C.int {
 	o, err := objectIO(oh, th)
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	dk, err := key(dkey, "list akeys dkey")
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	ks, buf, iov, err := listArgs(nr, kds, sgl, anchor)
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	a, err := readAnchor(anchor)
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	max := int(*nr)
 	return run(ev, func(ctx context.Context) error {
@@ -176,22 +176,22 @@ const recxDownMark = 'D'
 func dgo_obj_list_recx(oh, th C.uint64_t, dkey, akey *C.daos_key_t, size *C.daos_size_t, nr *C.uint32_t, recxs *C.daos_recx_t, eprs *C.daos_epoch_range_t, anchor *C.daos_anchor_t, incr C.bool, ev *C.daos_event_t) C.int {
 	o, err := objectIO(oh, th)
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	dk, err := key(dkey, "list recx dkey")
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	ak, err := key(akey, "list recx akey")
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	if nr == nil || *nr == 0 || recxs == nil || anchor == nil {
-		return rc(inval("list recx: NULL or empty nr, NULL recxs or anchor"))
+		return failed(ev, inval("list recx: NULL or empty nr, NULL recxs or anchor"))
 	}
 	a, err := readAnchor(anchor)
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	// A decreasing listing's anchor is its lowest index so far behind a
 	// marker byte, so that an anchor is not taken in the other order
@@ -200,14 +200,14 @@ func dgo_obj_list_recx(oh, th C.uint64_t, dkey, akey *C.daos_key_t, size *C.daos
 	if len(pos) > 0 {
 		down := len(pos) == 9 && pos[0] == recxDownMark
 		if down == bool(incr) {
-			return rc(inval("list recx: the anchor was made listing in the other order"))
+			return failed(ev, inval("list recx: the anchor was made listing in the other order"))
 		}
 		if down {
 			pos = pos[1:]
 		}
 	}
 	if a.Long {
-		return rc(inval("list recx: not an extent listing's anchor"))
+		return failed(ev, inval("list recx: not an extent listing's anchor"))
 	}
 	max := int(*nr)
 	return run(ev, func(ctx context.Context) error {

@@ -212,7 +212,7 @@ func dgo_obj_generate_oid(coh C.uint64_t, oid *C.daos_obj_id_t, typ C.int, cid C
 //export dgo_obj_open
 func dgo_obj_open(coh C.uint64_t, oid C.daos_obj_id_t, mode C.uint, oh *C.daos_handle_t, ev *C.daos_event_t) C.int {
 	if oh == nil {
-		return rc(inval("object open: NULL handle"))
+		return failed(ev, inval("object open: NULL handle"))
 	}
 	return run(ev, func(context.Context) error {
 		h, err := lib.ObjOpen(uint64(coh), oidFrom(oid), uint32(mode))
@@ -255,19 +255,6 @@ func arrayIO(oh, th C.uint64_t, write bool) (*client.Array, error) {
 		err = noTx(th)
 	}
 	return a, err
-}
-
-// failed ends a call refused before its operation started: the error is
-// the call's own without an event, and comes back through the event with
-// one (as DAOS reports it), unless the event cannot take an operation now.
-func failed(ev *C.daos_event_t, err error) C.int {
-	if ev == nil {
-		return rc(err)
-	}
-	return rc(start(ev, func(_ context.Context, end func(error)) {
-		ev.ev_error = rc(err)
-		end(err)
-	}))
 }
 
 // noTx refuses transactions: until they exist, only DAOS_TX_NONE is valid.
@@ -523,7 +510,7 @@ func ioBytes(d daos.IOD, size uint64) uint64 {
 func dgo_obj_punch(oh, th C.uint64_t, flags C.uint64_t, ev *C.daos_event_t) C.int {
 	o, err := objectIO(oh, th)
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	return run(ev, func(ctx context.Context) error { return o.Punch(ctx) })
 }
@@ -547,11 +534,11 @@ func keys(nr C.uint, in *C.daos_key_t, what string) ([][]byte, error) {
 func dgo_obj_punch_dkeys(oh, th C.uint64_t, flags C.uint64_t, nr C.uint, dkeys *C.daos_key_t, ev *C.daos_event_t) C.int {
 	o, err := objectIO(oh, th)
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	ks, err := keys(nr, dkeys, "punch dkeys")
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	return run(ev, func(ctx context.Context) error { return o.PunchDkeys(ctx, ks, daos.CondFlags(flags)) })
 }
@@ -560,15 +547,15 @@ func dgo_obj_punch_dkeys(oh, th C.uint64_t, flags C.uint64_t, nr C.uint, dkeys *
 func dgo_obj_punch_akeys(oh, th C.uint64_t, flags C.uint64_t, dkey *C.daos_key_t, nr C.uint, akeys *C.daos_key_t, ev *C.daos_event_t) C.int {
 	o, err := objectIO(oh, th)
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	dk, err := key(dkey, "punch akeys dkey")
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	ks, err := keys(nr, akeys, "punch akeys")
 	if err != nil {
-		return rc(err)
+		return failed(ev, err)
 	}
 	return run(ev, func(ctx context.Context) error { return o.PunchAkeys(ctx, dk, ks, daos.CondFlags(flags)) })
 }

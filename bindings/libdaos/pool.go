@@ -75,7 +75,7 @@ func poolInfo(ctx context.Context, h uint64, out *C.daos_pool_info_t, pi *poolsv
 //export dgo_pool_connect
 func dgo_pool_connect(pool, sys *C.char, flags C.uint, poh *C.daos_handle_t, info *C.daos_pool_info_t, ev *C.daos_event_t) C.int {
 	if pool == nil || poh == nil {
-		return rc(inval("pool connect: NULL pool or handle"))
+		return failed(ev, inval("pool connect: NULL pool or handle"))
 	}
 	id, system := C.GoString(pool), ""
 	if sys != nil {
@@ -113,7 +113,7 @@ func dgo_pool_disconnect(poh C.uint64_t, ev *C.daos_event_t) C.int {
 func dgo_pool_query(poh C.uint64_t, ranks **C.d_rank_list_t, info *C.daos_pool_info_t, props *C.daos_prop_t, ev *C.daos_event_t) C.int {
 	if props != nil {
 		if err := checkPoolPropsOut(props); err != nil {
-			return rc(err)
+			return failed(ev, err)
 		}
 	}
 	// As DAOS: the enabled engines when pi_bits asks for

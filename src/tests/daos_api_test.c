@@ -745,6 +745,16 @@ test_events(void **state)
 	assert_true(flag);
 	assert_int_equal(s[3].ev.ev_error, -DER_NO_HDL);
 	assert_int_equal(daos_eq_query(eqh, DAOS_EQR_COMPLETED, 8, done), 0);
+	/* So does any call's: the call itself returns 0 (ABI.md 2.6). */
+	assert_int_equal(daos_obj_punch(bad, DAOS_TX_NONE, 0, &s[3].ev), 0);
+	assert_int_equal(daos_eq_poll(eqh, 1, DAOS_EQ_WAIT, 8, done), 1);
+	assert_int_equal(s[3].ev.ev_error, -DER_NO_HDL);
+	assert_int_equal(daos_kv_put(bad, DAOS_TX_NONE, 0, "k", 1, "x", &s[3].ev), 0);
+	assert_int_equal(daos_eq_poll(eqh, 1, DAOS_EQ_WAIT, 8, done), 1);
+	assert_int_equal(s[3].ev.ev_error, -DER_NO_HDL);
+	assert_int_equal(daos_obj_list_dkey(oh, DAOS_TX_NONE, NULL, NULL, NULL, NULL, &s[3].ev), 0);
+	assert_int_equal(daos_eq_poll(eqh, 1, DAOS_EQ_WAIT, 8, done), 1);
+	assert_int_equal(s[3].ev.ev_error, -DER_INVAL);
 
 	/* Abort: the update either finished first or was cancelled. */
 	assert_int_equal(ev_update(oh, &s[4], 4), 0);
