@@ -658,6 +658,22 @@ daos_event_fini(daos_event_t *ev)
 	return rc;
 }
 
+/* queue_gone: ev was bound to a queue that no longer exists (destroyed
+ * with force, or ended by the last daos_fini). */
+static bool
+queue_gone(daos_event_t *ev)
+{
+	struct dgo_eqc *q;
+
+	if (words(ev)[DGO_EV_MARKER] != EV_MARKER || words(ev)[DGO_EV_EQH] == 0)
+		return false;
+	q = ev_queue(ev);
+	if (q == NULL)
+		return true;
+	eq_put(q);
+	return false;
+}
+
 int
 daos_event_test(daos_event_t *ev, int64_t timeout, bool *flag)
 {
@@ -668,6 +684,8 @@ daos_event_test(daos_event_t *ev, int64_t timeout, bool *flag)
 	int             rc;
 
 	CORE(o);
+	if (ev != NULL && flag != NULL && queue_gone(ev))
+		return -DER_NONEXIST; /* as DAOS: the queue is gone */
 	if (ev == NULL || flag == NULL || (q = ev_queue(ev)) == NULL)
 		return o->event_test(ev, timeout, flag); /* standalone, or the core names the error */
 	/* The core checks the event is one it knows. */
@@ -706,6 +724,8 @@ daos_event_abort(daos_event_t *ev)
 	int             i;
 
 	CORE(o);
+	if (ev != NULL && queue_gone(ev))
+		return -DER_NONEXIST; /* as DAOS: the queue is gone */
 	if (ev != NULL && (q = ev_queue(ev)) != NULL) {
 		/* A submitted event is launched in a moment: abort that. */
 		for (i = 0; i < 100000; i++) {

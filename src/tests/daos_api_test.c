@@ -783,6 +783,8 @@ test_events(void **state)
 	/* Their events are finalised all the same; DAOS says the queue is
 	 * gone. */
 	assert_int_equal(daos_event_fini(&s[5].ev), -DER_NONEXIST);
+	assert_int_equal(daos_event_test(&s[6].ev, DAOS_EQ_NOWAIT, &flag), -DER_NONEXIST);
+	assert_int_equal(daos_event_abort(&s[7].ev), -DER_NONEXIST);
 	assert_int_equal(daos_obj_close(oh, NULL), 0);
 }
 
