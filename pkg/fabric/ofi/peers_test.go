@@ -234,6 +234,22 @@ func TestTrySendNeverWaits(t *testing.T) {
 	for _, sl := range held {
 		a.small.put(sl)
 	}
+	// A sender that waits holds sendMu through its post (which may wait
+	// for queue space): TrySend does not wait for it either.
+	s.sendMu.Lock()
+	locked := make(chan struct{})
+	go func() {
+		defer close(locked)
+		sent, err := s.TrySend([]byte("not now either"))
+		require.NoError(t, err)
+		require.False(t, sent)
+	}()
+	select {
+	case <-locked:
+	case <-time.After(5 * time.Second):
+		t.Fatal("TrySend waited for another sender")
+	}
+	s.sendMu.Unlock()
 	sent, err := s.TrySend([]byte("second"))
 	require.NoError(t, err)
 	require.True(t, sent)

@@ -255,7 +255,14 @@ func (s *session) postWith(ctx context.Context, wait bool, typ byte, payload []b
 			s.fail(s.lost(err))
 		}
 	}
-	s.sendMu.Lock()
+	if wait {
+		s.sendMu.Lock()
+	} else if !s.sendMu.TryLock() {
+		// A waiting sender holds it through its post, which may wait
+		// for queue space only progress frees.
+		pool.put(sl)
+		return errWouldWait
+	}
 	if err := s.Err(); err != nil && typ != typBye {
 		// Ended while this sender waited for a buffer: its address
 		// may leave the address vector (reapAddrs), so nothing more

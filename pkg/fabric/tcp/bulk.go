@@ -566,11 +566,16 @@ func (s *session) writeData(r io.Reader, h bulkHeader, refused map[uint64]struct
 func (s *session) sendStatus(op uint64, code daos.Errno) {
 	hdr := make([]byte, bulkHeaderLen)
 	(&bulkHeader{typ: bulkStatus, op: op, n: uint64(code)}).put(hdr)
-	s.statuses.Add(1)
+	refusal := code != daos.Success
+	if refusal {
+		s.statuses.Add(1)
+	}
 	s.ep.wg.Add(1)
 	go func() {
 		defer s.ep.wg.Done()
-		defer s.statuses.Add(-1)
+		if refusal {
+			defer s.statuses.Add(-1)
+		}
 		_ = s.writeBulk(context.Background(), net.Buffers{hdr})
 	}()
 }

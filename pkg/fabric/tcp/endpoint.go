@@ -49,12 +49,13 @@ type Driver struct {
 	// ReplySpinEnv's value when it is set, else no polling; negative
 	// never polls.
 	ReplySpin time.Duration
-	// Stall is how long a session waits on a peer that moves no bytes in
-	// the middle of an exchange before it gives the session up: a write
-	// waiting for room (a process stopped, or one that no longer reads),
-	// or a bulk frame whose body stops coming. A peer that moves some in
-	// that time is only slow. Callers' deadlines bound writes too. 0
-	// means DefaultStall.
+	// Stall bounds how long a session waits on a peer that stops in the
+	// middle of an exchange before it gives the session up: a write
+	// waiting for room that the peer takes nothing of for Stall (a
+	// process stopped, or one that no longer reads; a peer that takes
+	// some is only slow), or a bulk frame whose body does not all come
+	// within Stall (a chunk, 1 MiB by default). Callers' deadlines bound
+	// writes too. 0 means DefaultStall.
 	Stall time.Duration
 }
 

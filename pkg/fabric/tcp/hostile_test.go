@@ -138,6 +138,10 @@ func TestEarlySuccessEndsSession(t *testing.T) {
 		first := readBulkHeader(t, bulk)
 		require.Equal(t, byte(bulkWriteData), first.typ)
 		writeBulkHeader(t, bulk, bulkHeader{typ: bulkStatus, op: first.op})
+		// Then read on, so that a writer that took the status for the
+		// end is not held by a full socket but returns.
+		_ = bulk.SetReadDeadline(time.Time{})
+		go func() { _, _ = io.Copy(io.Discard, bulk) }()
 		require.Error(t, waitErr(t, done), "a write the peer never received succeeded")
 	})
 }

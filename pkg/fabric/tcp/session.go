@@ -74,7 +74,7 @@ type session struct {
 	nextOp atomic.Uint64
 	slots  chan struct{} // bounds ops
 	serves atomic.Int32  // reads served for the peer right now
-	// statuses being written to the peer right now (sendStatus)
+	// refusals being written to the peer right now (sendStatus)
 	statuses atomic.Int32
 
 	eager      eagerState
@@ -504,6 +504,12 @@ func (s *session) writePendWith(ctx context.Context, noWait bool) error {
 		return nil
 	}
 	if s.queued > 1 {
+		// Others' frames ride along, their senders long gone: write them
+		// whatever this caller's context says (the stall still bounds
+		// it), as ending the write early ends the session for all.
+		ctx = context.Background()
+	}
+	if s.queued > 1 {
 		s.batches++
 	}
 	s.largest = max(s.largest, len(s.pend))
@@ -542,8 +548,14 @@ func writeAll(ctx context.Context, c net.Conn, bufs net.Buffers, stall time.Dura
 		if byCtx || ctx.Err() != nil {
 			if byCtx {
 				// The poller's timer may beat the context's own by a
-				// moment: wait for it, so that callers find ctx ended.
-				<-ctx.Done()
+				// moment: wait for it, so that callers find ctx ended
+				// (a moment only: a context may report its end late).
+				t := time.NewTimer(10 * time.Millisecond)
+				select {
+				case <-ctx.Done():
+				case <-t.C:
+				}
+				t.Stop()
 			}
 			ctxEnded = true
 			break
