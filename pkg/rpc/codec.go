@@ -276,6 +276,11 @@ func (d *Decoder) Count(max, minSize int) int {
 	if d.err != nil {
 		return 0
 	}
+	if max < 0 {
+		// A caller's mistake, which would lift the limit.
+		d.fail(fmt.Sprintf("list limit %d is negative", max))
+		return 0
+	}
 	if n > uint64(max) {
 		d.fail(fmt.Sprintf("list of %d elements exceeds the limit of %d", n, max))
 		return 0

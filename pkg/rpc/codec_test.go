@@ -241,3 +241,33 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestCountLimits: a count over the limit, one whose elements cannot fit
+// in the bytes left, and a negative limit (a caller's mistake that would
+// otherwise lift it) all fail the decoder.
+func TestCountLimits(t *testing.T) {
+	enc := func(n uint64, pad int) []byte {
+		e := NewEncoder(nil)
+		e.PutUvarint(n)
+		return append(e.Bytes(), make([]byte, pad)...)
+	}
+	d := getDecoder(enc(3, 12))
+	require.Equal(t, 3, d.Count(10, 4))
+	require.NoError(t, d.Err())
+	putDecoder(d)
+	for name, c := range map[string]struct {
+		msg          []byte
+		max, minSize int
+	}{
+		"over the limit":   {enc(11, 100), 10, 1},
+		"cannot fit":       {enc(4, 12), 10, 4},
+		"negative limit":   {enc(1, 8), -1, 1},
+		"huge with no pad": {enc(1<<62, 0), 1 << 30, 0},
+	} {
+		d := getDecoder(c.msg)
+		n := d.Count(c.max, c.minSize)
+		require.Zero(t, n, name)
+		require.ErrorIs(t, d.Err(), daos.ErrProto, name)
+		putDecoder(d)
+	}
+}
