@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/daos-go/daos/cgo/ofi"
@@ -43,9 +42,45 @@ type peerAddr struct {
 // stashLimit bounds the bytes of the messages a session parks.
 func (ep *endpoint) stashLimit() int { return 64<<20 + largeRecvs*ep.maxMsg }
 
-// parkedLimit bounds the bytes parked over all of the endpoint's sessions
-// (parked): four sessions' worth.
+// parkedLimit bounds the bytes parked over all the sessions of one peer
+// address (parkedBy): four sessions' worth.
 func (ep *endpoint) parkedLimit() int64 { return 4 * int64(ep.stashLimit()) }
+
+// park counts n more bytes parked for the peer at a; false, counting
+// nothing, when that would pass parkedLimit. Per address rather than for
+// the endpoint, so that a peer opening many sessions spends only its own
+// budget.
+func (ep *endpoint) park(a ofi.Addr, n int64) bool {
+	ep.parkedMu.Lock()
+	defer ep.parkedMu.Unlock()
+	if ep.parkedBy[a]+n > ep.parkedLimit() {
+		return false
+	}
+	if ep.parkedBy == nil {
+		ep.parkedBy = map[ofi.Addr]int64{}
+	}
+	ep.parkedBy[a] += n
+	return true
+}
+
+// unpark counts n bytes parked for a as gone.
+func (ep *endpoint) unpark(a ofi.Addr, n int64) {
+	if n == 0 {
+		return
+	}
+	ep.parkedMu.Lock()
+	defer ep.parkedMu.Unlock()
+	if ep.parkedBy[a] -= n; ep.parkedBy[a] <= 0 {
+		delete(ep.parkedBy, a)
+	}
+}
+
+// parkedFor is what park counts for a.
+func (ep *endpoint) parkedFor(a ofi.Addr) int64 {
+	ep.parkedMu.Lock()
+	defer ep.parkedMu.Unlock()
+	return ep.parkedBy[a]
+}
 
 // endpoint is one libfabric RDM endpoint and the sessions made through it.
 type endpoint struct {
@@ -57,9 +92,10 @@ type endpoint struct {
 	maxMsg int
 	fi     *ofi.Endpoint
 
-	small, large *slab        // send buffers
-	parked       atomic.Int64 // bytes parked out of order, all sessions (session.arrive)
-	stage        stagePool    // staging buffers of regions
+	small, large *slab // send buffers
+	parkedMu     sync.Mutex
+	parkedBy     map[ofi.Addr]int64 // bytes parked out of order, by peer address (park)
+	stage        stagePool          // staging buffers of regions
 	recvBufs     []*ofi.Buffer
 
 	mu       sync.Mutex

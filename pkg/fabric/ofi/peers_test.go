@@ -258,31 +258,42 @@ func TestTrySendNeverWaits(t *testing.T) {
 }
 
 // TestParkedBytesBoundedOverSessions: sessions cost a peer nothing to
-// open, so what all of them park is bounded too; a session that ends gives
-// its parked bytes back to the count.
+// open, so what all of one peer's park is bounded too, without taking
+// another peer's room; a session that ends gives its parked bytes back.
 func TestParkedBytesBoundedOverSessions(t *testing.T) {
 	ep := openTest(t, Driver{}, func(fabric.Peer, []byte) {})
 	peer := openTest(t, Driver{}, func(fabric.Peer, []byte) {})
+	other := openTest(t, Driver{}, func(fabric.Peer, []byte) {})
 	addr, err := ep.insert(peer.name)
 	require.NoError(t, err)
+	otherAddr, err := ep.insert(other.name)
+	require.NoError(t, err)
 	big := make([]byte, ep.stashLimit()/2) // one array parked by all: only counts matter
-	var ss []*session
-	for id := uint64(1); ; id++ {
-		s := newSession(ep, id, true, addr, "test peer")
+	open := func(id uint64, a ofi.Addr) *session {
+		s := newSession(ep, id, true, a, "test peer")
 		ep.mu.Lock()
 		ep.accepted[id] = s
 		ep.mu.Unlock()
+		return s
+	}
+	var ss []*session
+	for id := uint64(1); ; id++ {
+		s := open(id, addr)
 		s.arrive(2, typMsg, big)
 		if s.Err() != nil {
 			require.ErrorIs(t, s.Err(), fabric.ErrMalformed)
 			break
 		}
 		ss = append(ss, s)
-		require.Less(t, len(ss), 100, "nothing bounds the bytes parked over all sessions")
+		require.Less(t, len(ss), 100, "nothing bounds the bytes parked over a peer's sessions")
 	}
-	require.LessOrEqual(t, ep.parked.Load(), ep.parkedLimit())
+	require.LessOrEqual(t, ep.parkedFor(addr), ep.parkedLimit())
+	s := open(1000, otherAddr)
+	s.arrive(2, typMsg, big)
+	require.NoError(t, s.Err(), "another peer's session parks as before")
+	ss = append(ss, s)
 	for _, s := range ss {
 		s.fail(fabric.ErrClosed)
 	}
-	require.Eventually(t, func() bool { return ep.parked.Load() == 0 }, 5*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return ep.parkedFor(addr) == 0 && ep.parkedFor(otherAddr) == 0 }, 5*time.Second, time.Millisecond)
 }

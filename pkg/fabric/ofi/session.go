@@ -105,7 +105,7 @@ func (s *session) fail(err error) {
 func (s *session) dropStash() {
 	s.recvMu.Lock()
 	defer s.recvMu.Unlock()
-	s.ep.parked.Add(-int64(s.stashB))
+	s.ep.unpark(s.addr, int64(s.stashB))
 	s.stash, s.stashB = nil, 0
 }
 
@@ -332,10 +332,9 @@ func (s *session) arrive(seq uint64, typ byte, msg []byte) {
 			return // its stash is being dropped (dropStash)
 		}
 		// Sessions cost a peer nothing to open: the bytes parked over
-		// all of them are bounded too.
-		if total := s.ep.parked.Add(int64(len(msg))); total > s.ep.parkedLimit() {
-			s.ep.parked.Add(-int64(len(msg)))
-			s.fail(fmt.Errorf("message %d out of sequence with %d bytes parked over all sessions: %w", seq, total-int64(len(msg)), fabric.ErrMalformed))
+		// all of a peer's are bounded too.
+		if !s.ep.park(s.addr, int64(len(msg))) {
+			s.fail(fmt.Errorf("message %d out of sequence with %d bytes parked over the peer's sessions: %w", seq, s.ep.parkedFor(s.addr), fabric.ErrMalformed))
 			return
 		}
 		s.stash[seq] = parked{typ, msg}
@@ -351,7 +350,7 @@ func (s *session) arrive(seq uint64, typ byte, msg []byte) {
 		}
 		delete(s.stash, s.next)
 		s.stashB -= len(p.msg)
-		s.ep.parked.Add(-int64(len(p.msg)))
+		s.ep.unpark(s.addr, int64(len(p.msg)))
 		s.deliver(p.typ, p.msg)
 		s.next++
 	}
