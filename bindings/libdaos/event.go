@@ -304,9 +304,7 @@ func dgo_eq_create(eqh *C.daos_handle_t, q *C.struct_dgo_eqc) C.int {
 
 //export dgo_eq_destroy
 func dgo_eq_destroy(eqh C.uint64_t, flags C.int) C.int {
-	if flags&^C.DAOS_EQ_DESTROY_FORCE != 0 {
-		return rc(inval("eq destroy: unknown flags %#x", int(flags)))
-	}
+	flags &= C.DAOS_EQ_DESTROY_FORCE // other bits are ignored, as DAOS does
 	if err := lib.EQDestroy(uint64(eqh), flags&C.DAOS_EQ_DESTROY_FORCE != 0); err != nil {
 		return rc(err)
 	}

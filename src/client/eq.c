@@ -443,8 +443,7 @@ daos_eq_destroy(daos_handle_t eqh, int flags)
 	size_t          i;
 
 	CORE(o);
-	if (flags & ~DAOS_EQ_DESTROY_FORCE)
-		return o->eq_destroy(eqh.cookie, flags); /* the core names the error */
+	flags &= DAOS_EQ_DESTROY_FORCE; /* other bits are ignored, as DAOS does */
 	q = eq_get(eqh.cookie);
 	if (q == NULL)
 		return o->eq_destroy(eqh.cookie, flags);

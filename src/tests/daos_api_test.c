@@ -776,7 +776,9 @@ test_events(void **state)
 	 * queue and its events are gone. */
 	for (i = 5; i < 8; i++)
 		assert_int_equal(ev_update(oh, &s[i], i), 0);
-	assert_int_equal(daos_eq_destroy(eqh, DAOS_EQ_DESTROY_FORCE), 0);
+	/* Unknown flag bits are ignored: still busy without the force bit. */
+	assert_int_equal(daos_eq_destroy(eqh, 0x100), -DER_BUSY);
+	assert_int_equal(daos_eq_destroy(eqh, DAOS_EQ_DESTROY_FORCE | 0x100), 0);
 	assert_int_equal(daos_eq_poll(eqh, 1, DAOS_EQ_NOWAIT, 8, done), -DER_NONEXIST);
 	assert_int_equal(daos_eq_query(eqh, DAOS_EQR_ALL, 0, NULL), -DER_NONEXIST);
 	assert_int_equal(daos_eq_destroy(eqh, DAOS_EQ_DESTROY_FORCE), -DER_NONEXIST);
