@@ -125,9 +125,6 @@ func sgBufs(sgl *C.d_sg_list_t, read bool) ([][]byte, error) {
 		} else if n > vs[i].iov_buf_len {
 			return nil, inval("iov %d: %d bytes in a buffer of %d", i, n, vs[i].iov_buf_len)
 		}
-		if vs[i].iov_buf == nil && n > 0 {
-			return nil, inval("iov %d: NULL buffer of %d bytes", i, n)
-		}
 		b, err := cBytes(vs[i].iov_buf, n, fmt.Sprintf("iov %d", i))
 		if err != nil {
 			return nil, err

@@ -372,9 +372,6 @@ func dfsBufs(sgl *C.d_sg_list_t) ([][]byte, uint64, error) {
 	out := make([][]byte, len(vs))
 	var n uint64
 	for i := range vs {
-		if vs[i].iov_buf == nil && vs[i].iov_len > 0 {
-			return nil, 0, einval("I/O: NULL iov buffer")
-		}
 		b, err := cBytes(vs[i].iov_buf, vs[i].iov_len, "I/O")
 		if err != nil {
 			return nil, 0, einval(fmt.Sprintf("I/O: iov %d: %v", i, err))
