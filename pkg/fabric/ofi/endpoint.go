@@ -528,22 +528,9 @@ func newSlab(fi *ofi.Endpoint, size, perChunk, limit int) *slab {
 // get returns a free slot, growing the slab or waiting for one.
 func (s *slab) get(ctx context.Context) (slot, error) {
 	for {
-		s.mu.Lock()
-		if n := len(s.avail); n > 0 {
-			sl := s.avail[n-1]
-			s.avail = s.avail[:n-1]
-			s.mu.Unlock()
-			return sl, nil
+		if sl, ok, err := s.tryGet(); ok || err != nil {
+			return sl, err
 		}
-		if s.total < s.limit {
-			err := s.grow()
-			s.mu.Unlock()
-			if err != nil {
-				return slot{}, fmt.Errorf("send buffers: %w", err)
-			}
-			continue
-		}
-		s.mu.Unlock()
 		select {
 		case <-s.wakeup:
 		case <-ctx.Done():
@@ -557,20 +544,18 @@ func (s *slab) get(ctx context.Context) (slot, error) {
 func (s *slab) tryGet() (slot, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if n := len(s.avail); n > 0 {
-		sl := s.avail[n-1]
-		s.avail = s.avail[:n-1]
-		return sl, true, nil
-	}
-	if s.total < s.limit {
+	if len(s.avail) == 0 && s.total < s.limit {
 		if err := s.grow(); err != nil {
 			return slot{}, false, fmt.Errorf("send buffers: %w", err)
 		}
-		sl := s.avail[len(s.avail)-1]
-		s.avail = s.avail[:len(s.avail)-1]
-		return sl, true, nil
 	}
-	return slot{}, false, nil
+	n := len(s.avail)
+	if n == 0 {
+		return slot{}, false, nil
+	}
+	sl := s.avail[n-1]
+	s.avail = s.avail[:n-1]
+	return sl, true, nil
 }
 
 // grow adds a chunk of slots; call it holding mu.

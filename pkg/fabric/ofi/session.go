@@ -144,13 +144,22 @@ func (s *session) Close() error {
 
 // Send transmits msg as one ordered message.
 func (s *session) Send(ctx context.Context, msg []byte) error {
+	if err := s.sendable(msg); err != nil {
+		return err
+	}
+	if err := s.send(ctx, typMsg, msg); err != nil {
+		return fmt.Errorf("send to %s: %w", s.remote, err)
+	}
+	return nil
+}
+
+// sendable checks what Send and TrySend send: within the message limit,
+// on a session that works.
+func (s *session) sendable(msg []byte) error {
 	if len(msg) > s.ep.maxMsg {
 		return fmt.Errorf("send %d bytes to %s: the limit is %d: %w", len(msg), s.remote, s.ep.maxMsg, fabric.ErrTooLarge)
 	}
 	if err := s.Err(); err != nil {
-		return fmt.Errorf("send to %s: %w", s.remote, err)
-	}
-	if err := s.send(ctx, typMsg, msg); err != nil {
 		return fmt.Errorf("send to %s: %w", s.remote, err)
 	}
 	return nil
@@ -166,11 +175,8 @@ func (s *session) Poll(ready func() bool) { s.ep.fi.Poll(ready, pollWindow) }
 // now. For senders on the goroutine that delivers (rpc's inline replies),
 // whose waiting would stop the progress it waits for.
 func (s *session) TrySend(msg []byte) (bool, error) {
-	if len(msg) > s.ep.maxMsg {
-		return false, fmt.Errorf("send %d bytes to %s: the limit is %d: %w", len(msg), s.remote, s.ep.maxMsg, fabric.ErrTooLarge)
-	}
-	if err := s.Err(); err != nil {
-		return false, fmt.Errorf("send to %s: %w", s.remote, err)
+	if err := s.sendable(msg); err != nil {
+		return false, err
 	}
 	err := s.postWith(context.Background(), false, typMsg, msg, nil)
 	if errors.Is(err, errWouldWait) {
