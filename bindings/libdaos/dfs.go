@@ -372,6 +372,11 @@ func dfsBufs(sgl *C.d_sg_list_t) ([][]byte, uint64, error) {
 	out := make([][]byte, len(vs))
 	var n uint64
 	for i := range vs {
+		// iov_len is what moves; a length past the buffer would have the
+		// library read or write memory the caller does not own.
+		if vs[i].iov_len > vs[i].iov_buf_len {
+			return nil, 0, einval(fmt.Sprintf("I/O: iov %d: %d bytes in a buffer of %d", i, vs[i].iov_len, vs[i].iov_buf_len))
+		}
 		b, err := cBytes(vs[i].iov_buf, vs[i].iov_len, "I/O")
 		if err != nil {
 			return nil, 0, einval(fmt.Sprintf("I/O: iov %d: %v", i, err))

@@ -317,8 +317,12 @@ func (o *Object) Update(ctx context.Context, dkey []byte, iods []daos.IOD, data 
 	if err := o.checkIO("update", dkey, iods, true); err != nil {
 		return 0, err
 	}
+	data, err := fitData(iods, data)
+	if err != nil {
+		return 0, err
+	}
 	var epoch daos.Epoch
-	err := o.withShard(ctx, dkey, -1, func(h objproto.Header, s objclient.Shard) error {
+	err = o.withShard(ctx, dkey, -1, func(h objproto.Header, s objclient.Shard) error {
 		h.Flags = flags
 		var err error
 		epoch, err = o.c.IO.Update(ctx, s, h, dkey, iods, data)
@@ -355,6 +359,11 @@ func (o *Object) StartUpdate(ctx context.Context, dkey []byte, iods []daos.IOD, 
 		return
 	}
 	if err := o.checkIO("update", dkey, iods, true); err != nil {
+		done(0, err)
+		return
+	}
+	data, err := fitData(iods, data)
+	if err != nil {
 		done(0, err)
 		return
 	}
@@ -475,6 +484,53 @@ func (o *Object) checkIO(op string, dkey []byte, iods []daos.IOD, update bool) e
 		}
 	}
 	return nil
+}
+
+// fitData checks an update's data against its IODs, one buffer each.
+// Less data than an IOD describes is DER_REC2BIG, refused before anything
+// is sent, as DAOS does; more is allowed (an sg list may be larger than
+// its IOD) and only the bytes the IOD describes are sent. An IOD whose
+// size overflows is left to the server, which refuses it.
+func fitData(iods []daos.IOD, data [][]byte) ([][]byte, error) {
+	if len(data) != len(iods) {
+		return nil, daos.Errorf(daos.ErrInval, "update: %d IODs with %d data buffers", len(iods), len(data))
+	}
+	out := data
+	for i := range iods {
+		need, ok := iodBytes(iods[i])
+		if !ok {
+			continue
+		}
+		switch have := uint64(len(data[i])); {
+		case have < need:
+			return nil, daos.Errorf(daos.ErrRec2big, "update: IOD %d (akey %q) describes %d bytes, its data holds %d", i, iods[i].Name, need, have)
+		case have > need:
+			if &out[0] == &data[0] {
+				out = slices.Clone(data)
+			}
+			out[i] = data[i][:need]
+		}
+	}
+	return out, nil
+}
+
+// iodBytes is how many bytes of data an IOD describes; false when that
+// does not fit in 64 bits.
+func iodBytes(iod daos.IOD) (uint64, bool) {
+	if iod.Type != daos.IODArray {
+		return iod.Size, true
+	}
+	var recs uint64
+	for _, r := range iod.Recxs {
+		if recs+r.Nr < recs {
+			return 0, false
+		}
+		recs += r.Nr
+	}
+	if iod.Size != 0 && recs > math.MaxUint64/iod.Size {
+		return 0, false
+	}
+	return recs * iod.Size, true
 }
 
 // checkOverlap reports two extents of rs that share a record.

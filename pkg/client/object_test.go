@@ -527,3 +527,44 @@ func TestIntegerKeysAreEightBytes(t *testing.T) {
 		check(err, tc.dkey, "a fetch with a 1-byte dkey")
 	}
 }
+
+// TestUpdateDataFitsIODs checks an update's data against its IODs, both
+// ways and on both paths (Update and StartUpdate): short data is
+// DER_REC2BIG and writes nothing; longer data is allowed and only the
+// bytes the IOD describes are stored, the caller's slices untouched.
+func TestUpdateDataFitsIODs(t *testing.T) {
+	c, _ := cluster(t)
+	ctx := context.Background()
+	o, err := c.Object(oidOf(t, c, "S1", 78))
+	require.NoError(t, err)
+	single := daos.IOD{Name: []byte("s"), Type: daos.IODSingle, Size: 4}
+	arr := daos.IOD{Name: []byte("a"), Type: daos.IODArray, Size: 2, Recxs: []daos.Recx{{Idx: 0, Nr: 2}, {Idx: 4, Nr: 1}}}
+	start := func(dkey []byte, iods []daos.IOD, data [][]byte) error {
+		errc := make(chan error, 1)
+		o.StartUpdate(ctx, dkey, iods, data, 0, func(_ daos.Epoch, err error) { errc <- err })
+		return <-errc
+	}
+	update := func(dkey []byte, iods []daos.IOD, data [][]byte) error {
+		_, err := o.Update(ctx, dkey, iods, data, 0)
+		return err
+	}
+	for name, up := range map[string]func([]byte, []daos.IOD, [][]byte) error{"Update": update, "StartUpdate": start} {
+		dkey := []byte(name)
+		require.ErrorIs(t, up(dkey, []daos.IOD{single}, [][]byte{[]byte("abc")}), daos.ErrRec2big, name)
+		require.ErrorIs(t, up(dkey, []daos.IOD{single, arr}, [][]byte{[]byte("abcd"), []byte("12345")}), daos.ErrRec2big, name)
+		require.ErrorIs(t, up(dkey, []daos.IOD{single, arr}, [][]byte{[]byte("abcd")}), daos.ErrInval, name)
+		sizes, err := o.Sizes(ctx, daos.EpochMax, dkey, []daos.IOD{single, arr})
+		require.NoError(t, err)
+		require.Equal(t, []uint64{0, 0}, sizes, "%s: refused updates wrote nothing", name)
+
+		data := [][]byte{[]byte("abcdEXTRA"), []byte("123456tail")}
+		require.NoError(t, up(dkey, []daos.IOD{single, arr}, data), name)
+		require.Equal(t, "abcdEXTRA", string(data[0]), "%s: the caller's data is not changed", name)
+		bufs := [][]byte{make([]byte, 4), make([]byte, 6)}
+		sizes, err = o.Fetch(ctx, daos.EpochMax, dkey, []daos.IOD{single, arr}, bufs, 0)
+		require.NoError(t, err)
+		require.Equal(t, []uint64{4, 2}, sizes, name)
+		require.Equal(t, "abcd", string(bufs[0]), name)
+		require.Equal(t, "123456", string(bufs[1]), name)
+	}
+}

@@ -1741,6 +1741,14 @@ test_bad_sizes(void **state)
 	iod.iod_nr = 2; /* a single value is one record */
 	assert_int_equal(daos_obj_update(oh, DAOS_TX_NONE, 0, &dkey, 1, &iod, &sgl, NULL), -DER_INVAL);
 	iod.iod_nr = 1;
+	/* Data short of the IOD is refused before sending; more is allowed and only the IOD's bytes are stored. */
+	d_iov_set(&iovs[0], buf, 8);
+	assert_int_equal(daos_obj_update(oh, DAOS_TX_NONE, 0, &dkey, 1, &iod, &sgl, NULL), -DER_REC2BIG);
+	d_iov_set(&iovs[0], buf, 32);
+	assert_int_equal(daos_obj_update(oh, DAOS_TX_NONE, 0, &dkey, 1, &iod, &sgl, NULL), 0);
+	iod.iod_size = DAOS_REC_ANY;
+	assert_int_equal(daos_obj_fetch(oh, DAOS_TX_NONE, 0, &dkey, 1, &iod, NULL, NULL, NULL), 0);
+	assert_int_equal(iod.iod_size, 16);
 	iovs[0] = (d_iov_t){.iov_buf = buf, .iov_buf_len = (size_t)-1, .iov_len = (size_t)-1};
 	assert_int_equal(daos_obj_update(oh, DAOS_TX_NONE, 0, &dkey, 1, &iod, &sgl, NULL), -DER_INVAL);
 	iovs[0]   = (d_iov_t){.iov_buf = buf, .iov_buf_len = 1ULL << 63, .iov_len = 1ULL << 63};

@@ -171,6 +171,12 @@ test_ior_io(void **state)
 	assert_int_equal(got, 100);
 	assert_int_equal(dfs_read(dfs, f2, &sgl, 8 * MiB, &got, NULL), 0);
 	assert_int_equal(got, 0);
+	/* A length past its buffer is refused, both ways, and writes nothing. */
+	iovs[0].iov_buf_len = 100;
+	assert_int_equal(dfs_read(dfs, f2, &sgl, 0, &got, NULL), EINVAL);
+	assert_int_equal(dfs_write(dfs, f, &sgl, 8 * MiB, NULL), EINVAL);
+	assert_int_equal(dfs_get_size(dfs, f, &size), 0);
+	assert_int_equal(size, 8 * MiB);
 	sgl.sg_nr = 2;
 
 	assert_int_equal(dfs_get_size(dfs, f, &size), 0);
