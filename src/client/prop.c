@@ -432,8 +432,13 @@ daos_prop_entry_set_str(struct daos_prop_entry *entry, const char *str,
 	size_t n;
 	char  *s;
 
-	if (entry == NULL || str == NULL || kind_of(entry->dpe_type) != VAL_STR)
+	if (entry == NULL || kind_of(entry->dpe_type) != VAL_STR)
 		return -DER_INVAL;
+	/* No string clears the entry, as in DAOS. */
+	if (str == NULL || len == 0) {
+		entry_release(entry);
+		return 0;
+	}
 	/* Measure at most one past any limit: str need not be terminated
 	 * within len, and a huge len must not make us scan far. */
 	n = strnlen(str, len < DAOS_ACL_MAX_PRINCIPAL_LEN + 1 ?
@@ -460,18 +465,24 @@ daos_prop_entry_set_ptr(struct daos_prop_entry *entry, const void *ptr,
 {
 	void *p;
 
-	if (entry == NULL || ptr == NULL)
+	if (entry == NULL)
 		return -DER_INVAL;
+	if (kind_of(entry->dpe_type) != VAL_RANKS && kind_of(entry->dpe_type) != VAL_BLOB)
+		return -DER_INVAL;
+	/* No value clears the entry, as in DAOS. */
+	if (ptr == NULL || size == 0) {
+		entry_release(entry);
+		return 0;
+	}
 	switch (kind_of(entry->dpe_type)) {
 	case VAL_RANKS:
-		/* The rank list says its own size; size is not needed. */
+		/* The rank list says its own length; it is copied deep, where
+		 * a copy of size bytes would share the caller's ranks. */
 		if (!ranks_ok(ptr))
 			return -DER_INVAL;
 		p = ranks_dup(ptr);
 		break;
 	case VAL_BLOB:
-		if (size == 0)
-			return -DER_INVAL;
 		p = blob_new(ptr, (size_t)size);
 		break;
 	default:
@@ -491,8 +502,6 @@ daos_prop_set_str(daos_prop_t *prop, uint32_t type, const char *str,
 {
 	struct daos_prop_entry *e;
 
-	if (prop == NULL || str == NULL)
-		return -DER_INVAL;
 	e = daos_prop_entry_get(prop, type);
 	if (e == NULL)
 		return -DER_NONEXIST;
@@ -505,8 +514,6 @@ daos_prop_set_ptr(daos_prop_t *prop, uint32_t type, const void *ptr,
 {
 	struct daos_prop_entry *e;
 
-	if (prop == NULL || ptr == NULL)
-		return -DER_INVAL;
 	e = daos_prop_entry_get(prop, type);
 	if (e == NULL)
 		return -DER_NONEXIST;

@@ -213,7 +213,8 @@ int daos_prop_copy(daos_prop_t *dst, daos_prop_t *src);
 /* A deep copy, checked against the pool (pool true) or container types;
  * NULL on invalid input or no memory. */
 daos_prop_t *daos_prop_dup(daos_prop_t *prop, bool pool, bool input);
-/* Set the string or pointer value of the entry of that type. */
+/* Set the string or pointer value of the entry of that type (copied);
+ * a NULL value or a length of 0 clears it. -DER_NONEXIST: no such entry. */
 int daos_prop_set_str(daos_prop_t *prop, uint32_t type, const char *str,
 		      daos_size_t len);
 int daos_prop_set_ptr(daos_prop_t *prop, uint32_t type, const void *ptr,

@@ -81,7 +81,8 @@ test_owned_values_freed(void **state)
 	assert_non_null(ranks);
 	ranks->rl_ranks[0] = 4;
 	ranks->rl_ranks[2] = 9;
-	assert_int_equal(daos_prop_set_ptr(p, DAOS_PROP_PO_SVC_LIST, ranks, 0), 0);
+	/* The list is copied deep; a size of 0 would clear the entry. */
+	assert_int_equal(daos_prop_set_ptr(p, DAOS_PROP_PO_SVC_LIST, ranks, sizeof(*ranks)), 0);
 	d_rank_list_free(ranks);
 	ranks = p->dpp_entries[3].dpe_val_ptr;
 	assert_int_equal(ranks->rl_nr, 3);
@@ -159,14 +160,20 @@ test_set_str_limits(void **state)
 	assert_string_equal(p->dpp_entries[0].dpe_str, "abc");
 
 	/* A failed set keeps the old value. */
-	assert_int_equal(daos_prop_set_str(p, DAOS_PROP_CO_LABEL, NULL, 4), -DER_INVAL);
 	assert_int_equal(daos_prop_set_str(p, DAOS_PROP_CO_LABEL, "", 1), -DER_INVAL);
-	assert_int_equal(daos_prop_set_str(p, DAOS_PROP_CO_LABEL, "abc", 0), -DER_INVAL);
 	assert_int_equal(daos_prop_set_str(p, DAOS_PROP_CO_LABEL, "bad label", 9), -DER_INVAL);
 	assert_int_equal(daos_prop_set_str(p, DAOS_PROP_CO_LABEL,
 					   "12345678-1234-1234-1234-123456789abc", 36),
 			 -DER_INVAL);
 	assert_string_equal(p->dpp_entries[0].dpe_str, "abc");
+
+	/* No string (NULL, or a length of 0) clears the entry, as in DAOS. */
+	assert_int_equal(daos_prop_set_str(p, DAOS_PROP_CO_LABEL, NULL, 4), 0);
+	assert_null(p->dpp_entries[0].dpe_str);
+	assert_int_equal(daos_prop_set_str(p, DAOS_PROP_CO_LABEL, "abc", 3), 0);
+	assert_int_equal(daos_prop_set_str(p, DAOS_PROP_CO_LABEL, "abc", 0), 0);
+	assert_null(p->dpp_entries[0].dpe_str);
+	assert_int_equal(daos_prop_set_str(p, DAOS_PROP_CO_LABEL, "abc", 3), 0);
 
 	memset(owner, 'o', sizeof(owner) - 1);
 	owner[sizeof(owner) - 1] = '\0';
@@ -179,7 +186,8 @@ test_set_str_limits(void **state)
 	assert_int_equal(daos_prop_set_str(p, DAOS_PROP_CO_REDUN_FAC, "x", 1), -DER_INVAL);
 	assert_int_equal(daos_prop_set_str(p, DAOS_PROP_CO_OWNER_GROUP, "g@", 2),
 			 -DER_NONEXIST);
-	assert_int_equal(daos_prop_set_str(NULL, DAOS_PROP_CO_LABEL, "x", 1), -DER_INVAL);
+	assert_int_equal(daos_prop_set_str(NULL, DAOS_PROP_CO_LABEL, "x", 1), -DER_NONEXIST);
+	assert_int_equal(daos_prop_set_ptr(NULL, DAOS_PROP_CO_ACL, "x", 1), -DER_NONEXIST);
 	assert_int_equal(daos_prop_entry_set_str(NULL, "x", 1), -DER_INVAL);
 
 	assert_int_equal(daos_prop_set_ptr(p, DAOS_PROP_CO_LABEL, "x", 2), -DER_INVAL);
@@ -189,8 +197,14 @@ test_set_str_limits(void **state)
 	p = daos_prop_alloc(1);
 	assert_non_null(p);
 	p->dpp_entries[0].dpe_type = DAOS_PROP_CO_ACL;
-	assert_int_equal(daos_prop_set_ptr(p, DAOS_PROP_CO_ACL, "x", 0), -DER_INVAL);
-	assert_int_equal(daos_prop_set_ptr(p, DAOS_PROP_CO_ACL, NULL, 4), -DER_INVAL);
+	/* No value clears the entry. */
+	assert_int_equal(daos_prop_set_ptr(p, DAOS_PROP_CO_ACL, "x", 2), 0);
+	assert_non_null(p->dpp_entries[0].dpe_val_ptr);
+	assert_int_equal(daos_prop_set_ptr(p, DAOS_PROP_CO_ACL, "x", 0), 0);
+	assert_null(p->dpp_entries[0].dpe_val_ptr);
+	assert_int_equal(daos_prop_set_ptr(p, DAOS_PROP_CO_ACL, "x", 2), 0);
+	assert_int_equal(daos_prop_set_ptr(p, DAOS_PROP_CO_ACL, NULL, 4), 0);
+	assert_null(p->dpp_entries[0].dpe_val_ptr);
 	/* A set clears "not set". */
 	p->dpp_entries[0].dpe_flags = DAOS_PROP_ENTRY_NOT_SET;
 	assert_false(daos_prop_is_set(&p->dpp_entries[0]));
