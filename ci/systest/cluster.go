@@ -684,6 +684,17 @@ func (c *Cluster) CreatePool(ctx context.Context, args ...string) (string, error
 		var out string
 		var err error
 		if adopt {
+			// A pool the management service still lists as Creating
+			// refuses connects (DER_BUSY): the earlier create is not
+			// done until its entry says Ready.
+			if err = c.poolReady(ctx, label); err != nil {
+				failed(err, "")
+				if try == 20 || ctx.Err() != nil {
+					break
+				}
+				time.Sleep(500 * time.Millisecond)
+				continue
+			}
 			q := []string{"pool", "query", label}
 			if slices.Contains(args, "-j") || slices.Contains(args, "--json") {
 				q = append(q, "-j")
@@ -710,6 +721,35 @@ func (c *Cluster) CreatePool(ctx context.Context, args ...string) (string, error
 		time.Sleep(500 * time.Millisecond)
 	}
 	return "", fmt.Errorf("pool create (%d tries): %s", tries, strings.Join(fails, "\nthen: "))
+}
+
+// poolReady reports an error unless `dmg pool list` has pool label in
+// state Ready.
+func (c *Cluster) poolReady(ctx context.Context, label string) error {
+	out, err := c.Dmg(ctx, "-j", "pool", "list", "--no-query")
+	if err != nil {
+		return fmt.Errorf("pool list: %w", err)
+	}
+	var env struct {
+		Response struct {
+			Pools []struct {
+				Label string `json:"label"`
+				State string `json:"state"`
+			} `json:"pools"`
+		} `json:"response"`
+	}
+	if err := json.Unmarshal([]byte(out), &env); err != nil {
+		return fmt.Errorf("decode pool list: %w: %s", err, out)
+	}
+	for _, p := range env.Response.Pools {
+		if p.Label == label {
+			if p.State != "Ready" {
+				return fmt.Errorf("pool %q is %s", label, p.State)
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("pool %q is not listed", label)
 }
 
 // Mounted says whether mnt is a mount point in this process's namespace.
