@@ -382,6 +382,8 @@ func scatter(r io.Reader, segs [][]byte, off, n int64) error {
 
 // readBulk handles the peer's bulk frames until the connection ends.
 func (s *session) readBulk() {
+	// Only this reader buffers eager bytes: once it stops, they go.
+	defer s.endEager()
 	body, r := newBulkReader(s.bulk)
 	hdr := make([]byte, bulkHeaderLen)
 	// refused holds writes whose earlier chunk was refused, so that the

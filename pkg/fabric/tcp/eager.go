@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/daos-go/daos/pkg/daos"
@@ -23,7 +24,8 @@ import (
 // leaves an unclaimed region's data in the socket for up to eagerWait,
 // since the pull usually follows its message within microseconds; claimed
 // chunks go straight into the puller's memory, and chunks that arrive
-// unclaimed are buffered (up to Driver.EagerBuffer per session) and copied
+// unclaimed are buffered (up to Driver.EagerBuffer per session, and
+// Driver.EagerBudget over the endpoint's sessions) and copied
 // at the claim. Anything the eager bytes cannot serve (a second pull after bytes went straight to the first, a
 // region over the limits, dropped buffers) is pulled as usual, so eager
 // data only ever saves the read request. The receiver drops the entry
@@ -113,6 +115,12 @@ type eagerState struct {
 	byKey     map[uint64]*eagerIn // announced, unreleased
 	bytes     int64               // buffered over all entries
 	announced uint64              // highest announced id
+	// held is the endpoint's count of eager bytes buffered over all its
+	// sessions (bytes is this session's part of it).
+	held *atomic.Int64
+	// ended: the bulk reader has stopped, the buffers went (endEager);
+	// a claim still copying frees its entry's when it is done.
+	ended bool
 
 	// pending are announced for the next message, cur belong to the
 	// message being delivered; both guarded by the session's rdTok.
@@ -123,17 +131,55 @@ type eagerState struct {
 	slots chan struct{}
 }
 
-func newEagerState(slots int) eagerState {
-	return eagerState{byID: map[uint64]*eagerIn{}, byKey: map[uint64]*eagerIn{}, slots: make(chan struct{}, slots)}
+func newEagerState(slots int, held *atomic.Int64) eagerState {
+	return eagerState{byID: map[uint64]*eagerIn{}, byKey: map[uint64]*eagerIn{}, slots: make(chan struct{}, slots), held: held}
+}
+
+// account reserves c bytes of buffer within this session's limit and the
+// endpoint's budget; under mu.
+func (st *eagerState) account(c, limit, budget int64) bool {
+	if st.bytes+c > limit {
+		return false
+	}
+	if st.held.Add(c) > budget {
+		st.held.Add(-c)
+		return false
+	}
+	st.bytes += c
+	return true
+}
+
+// unaccount returns a buffer to the pool and its bytes to both counts;
+// under mu.
+func (st *eagerState) unaccount(b eagerBuf) {
+	b.free()
+	st.bytes -= b.cost()
+	st.held.Add(-b.cost())
 }
 
 // freeBufs returns e's buffers to the pool; under mu.
 func (st *eagerState) freeBufs(e *eagerIn) {
 	for _, b := range e.bufs {
-		b.free()
-		st.bytes -= b.cost()
+		st.unaccount(b)
 	}
 	e.bufs, e.buffered = nil, 0
+}
+
+// endEager frees what the session's eager regions buffered once its bulk
+// reader has stopped, so that a session's end gives its bytes back to the
+// endpoint's budget; a claim copying from buffers frees them when done.
+func (s *session) endEager() {
+	st := &s.eager
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.ended = true
+	for _, e := range st.byID {
+		if e.claim == nil {
+			st.freeBufs(e)
+			e.dropped = true
+			e.signal()
+		}
+	}
 }
 
 // forget drops e once nothing can refer to it; under mu.
@@ -280,13 +326,12 @@ func (s *session) eagerData(r io.Reader, h bulkHeader) error {
 	case cl != nil:
 		e.direct = true
 		cl.fill = make(chan struct{})
-	case st.bytes+max(c, eagerMinBuf) > s.ep.drv.eagerBuffer():
+	case !st.account(max(c, eagerMinBuf), s.ep.drv.eagerBuffer(), s.ep.drv.eagerBudget()):
 		st.freeBufs(e)
 		e.dropped = true
 		e.signal()
 	default:
 		buf = getEagerBuf(c)
-		st.bytes += buf.cost()
 	}
 	st.mu.Unlock()
 
@@ -310,8 +355,7 @@ func (s *session) eagerData(r io.Reader, h bulkHeader) error {
 	if buf.b != nil {
 		if e.dropped || err != nil {
 			// Released while this chunk came in, or cut short.
-			buf.free()
-			st.bytes -= buf.cost()
+			st.unaccount(buf)
 		} else {
 			e.bufs = append(e.bufs, buf)
 			e.buffered += c
@@ -386,6 +430,9 @@ func (s *session) readEager(ctx context.Context, key uint64, roff int64, local *
 		// Stop the reader from writing into local before giving it back.
 		e.claim = nil
 		fill := cl.fill
+		if st.ended {
+			st.freeBufs(e)
+		}
 		st.forgetIfDone(e)
 		st.mu.Unlock()
 		if fill != nil {
@@ -414,7 +461,7 @@ func (s *session) readEager(ctx context.Context, key uint64, roff int64, local *
 	}
 	st.mu.Lock()
 	e.claim = nil
-	if e.released {
+	if e.released || st.ended {
 		st.freeBufs(e)
 		e.dropped = true
 	}

@@ -59,8 +59,92 @@ func eagerIdle(t *testing.T, b *endpoint) {
 				return false
 			}
 		}
-		return true
+		return b.eagerHeld.Load() == 0
 	}, 5*time.Second, time.Millisecond)
+}
+
+// TestEagerBudgetOverSessions checks that the eager bytes an endpoint
+// buffers stay within Driver.EagerBudget however many sessions push them
+// (each session alone is within EagerBuffer), that regions dropped for
+// the budget are still pulled whole, and that a session's end gives its
+// buffered bytes back.
+func TestEagerBudgetOverSessions(t *testing.T) {
+	ctx := context.Background()
+	const budget, size, sessions, perSession = 3 << 20, 1<<20 + 77, 4, 2
+	type got struct {
+		s   *session
+		key uint64
+	}
+	msgs := make(chan got, sessions*perSession)
+	b, err := Driver{EagerBudget: budget}.Open(ctx, fabric.Config{Provider: "tcp", Interface: "127.0.0.1"}, func(p fabric.Peer, msg []byte) {
+		s := p.(*session)
+		// Taken and never released nor pulled in time: the bytes are
+		// buffered until the budget says no.
+		_ = s.TakeEager()
+		msgs <- got{s, binary.LittleEndian.Uint64(msg)}
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = b.Close() })
+	srv := b.(*endpoint)
+
+	var callers []*endpoint
+	src := map[uint64][]byte{}
+	for i := 0; i < sessions; i++ {
+		ep, err := Driver{}.Open(ctx, fabric.Config{Provider: "tcp", Interface: "127.0.0.1"}, func(fabric.Peer, []byte) {})
+		require.NoError(t, err)
+		a := ep.(*endpoint)
+		callers = append(callers, a)
+		p, err := a.Connect(ctx, srv.URI())
+		require.NoError(t, err)
+		for j := 0; j < perSession; j++ {
+			data := eagerPattern(byte(i*perSession+j), size)
+			region, err := a.Register([][]byte{data}, fabric.AccessRemoteRead)
+			require.NoError(t, err)
+			key := region.Handle().Segments[0].Key
+			src[key] = data
+			_, err = p.(*session).SendEager(ctx, binary.LittleEndian.AppendUint64(nil, key), []fabric.BulkHandle{region.Handle()})
+			require.NoError(t, err)
+		}
+	}
+	// Every region's bytes have arrived (buffered or dropped).
+	var all []got
+	for range sessions * perSession {
+		all = append(all, <-msgs)
+	}
+	require.Eventually(t, func() bool {
+		for _, g := range all {
+			g.s.eager.mu.Lock()
+			for _, e := range g.s.eager.byID {
+				if e.got != e.n {
+					g.s.eager.mu.Unlock()
+					return false
+				}
+			}
+			g.s.eager.mu.Unlock()
+		}
+		return true
+	}, 10*time.Second, time.Millisecond)
+	held := srv.eagerHeld.Load()
+	require.Positive(t, held, "some bytes are buffered")
+	require.LessOrEqual(t, held, int64(budget), "the endpoint's budget bounds them")
+
+	// Each region reads back whole, from buffers or by a usual pull.
+	for _, g := range all {
+		dst := make([]byte, size)
+		local, err := srv.Register([][]byte{dst}, fabric.AccessLocal)
+		require.NoError(t, err)
+		h := fabric.BulkHandle{Access: fabric.AccessRemoteRead, Segments: []fabric.RemoteSegment{{Key: g.key, Len: size}}}
+		require.NoError(t, g.s.Read(ctx, h, 0, local, 0, size))
+		require.NoError(t, local.Close())
+		require.Equal(t, src[g.key], dst)
+	}
+
+	// The callers go without their messages' regions being released:
+	// the sessions' ends give the bytes back.
+	for _, a := range callers {
+		require.NoError(t, a.Close())
+	}
+	require.Eventually(t, func() bool { return srv.eagerHeld.Load() == 0 }, 5*time.Second, time.Millisecond)
 }
 
 // TestEagerPulls checks that pulls served from eager data return exactly

@@ -36,6 +36,11 @@ type Driver struct {
 	// have not claimed them yet; beyond it they are dropped and pulled
 	// as usual. 0 means DefaultEagerBuffer.
 	EagerBuffer int64
+	// EagerBudget bounds the eager bytes held over all the sessions of
+	// an endpoint, so that a peer opening many sessions cannot multiply
+	// EagerBuffer; beyond it eager bytes are dropped and pulled as
+	// usual. 0 means DefaultEagerBudget.
+	EagerBudget int64
 	// HandshakeTimeout bounds connection set-up when the caller's context
 	// has no deadline, and always on the listening side; 0 means 10 s.
 	HandshakeTimeout time.Duration
@@ -66,6 +71,7 @@ const (
 
 	DefaultEagerLimit  = 2 << 20
 	DefaultEagerBuffer = 16 << 20
+	DefaultEagerBudget = 256 << 20
 
 	// DefaultReplySpin is no polling (see Driver.ReplySpin).
 	DefaultReplySpin = 0
@@ -159,6 +165,13 @@ func (d Driver) eagerBuffer() int64 {
 	return d.EagerBuffer
 }
 
+func (d Driver) eagerBudget() int64 {
+	if d.EagerBudget <= 0 {
+		return DefaultEagerBudget
+	}
+	return d.EagerBudget
+}
+
 func (d Driver) handshakeTimeout() time.Duration {
 	if d.HandshakeTimeout <= 0 {
 		return 10 * time.Second
@@ -182,6 +195,10 @@ type endpoint struct {
 
 	regMu   sync.RWMutex
 	regions map[uint64]*region // remotely accessible ones, by key
+
+	// eagerHeld is the eager bytes buffered over all sessions, bounded
+	// by Driver.EagerBudget.
+	eagerHeld atomic.Int64
 
 	// awaiting counts the callers in Await on all sessions: only a call
 	// alone in flight on the endpoint polls for its reply.

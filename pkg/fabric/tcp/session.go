@@ -104,7 +104,7 @@ func newSession(ep *endpoint, id uint64, remote string, ctrl net.Conn) *session 
 		spin:      spin,
 		ops:       map[uint64]*bulkOp{},
 		slots:     make(chan struct{}, ep.drv.maxBulkOps()),
-		eager:     newEagerState(ep.drv.maxBulkOps()),
+		eager:     newEagerState(ep.drv.maxBulkOps(), &ep.eagerHeld),
 		done:      make(chan struct{}),
 	}
 }
