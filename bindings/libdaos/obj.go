@@ -15,6 +15,7 @@ import (
 
 	"github.com/daos-go/daos/pkg/client"
 	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/object/objclient"
 	"github.com/daos-go/daos/pkg/placement"
 )
 
@@ -306,6 +307,17 @@ func dgo_obj_update(oh, th C.uint64_t, flags C.uint64_t, dkey *C.daos_key_t, nr 
 		_, err := o.Update(ctx, dk, ds, data, daos.CondFlags(flags))
 		return err
 	})
+}
+
+//export dgo_obj_inline_bytes
+func dgo_obj_inline_bytes() C.int {
+	// The size from which an update's data goes by bulk, for the C layer
+	// to send such updates with an event of a queue through the
+	// submission stack without calling in first (each call in costs the
+	// runtime a processor hand-off). libdaos's containers leave their
+	// object clients' threshold at its default. Routing only: an update
+	// the C layer calls in with is answered DGO_USE_RING as before.
+	return C.int((&objclient.Client{}).InlineBytes())
 }
 
 // inlineData reports whether data travels inside an update's request, so

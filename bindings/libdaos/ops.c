@@ -102,6 +102,7 @@ const struct dgo_ops dgo_ops = {
 	.obj_open = dgo_obj_open,
 	.obj_close = dgo_obj_close,
 	.obj_update = dgo_obj_update,
+	.obj_inline_bytes = dgo_obj_inline_bytes,
 	.obj_fetch = dgo_obj_fetch,
 	.obj_punch = dgo_obj_punch,
 	.obj_punch_dkeys = dgo_obj_punch_dkeys,

@@ -17,7 +17,7 @@
 
 #include "dgo_ring.h"
 
-#define DGO_OPS_VERSION 13
+#define DGO_OPS_VERSION 14
 
 struct dgo_ops {
 	uint32_t version;
@@ -118,6 +118,7 @@ struct dgo_ops {
 	int (*obj_open)(uint64_t coh, daos_obj_id_t oid, unsigned int mode, daos_handle_t* oh, daos_event_t* ev);
 	int (*obj_close)(uint64_t oh, daos_event_t* ev);
 	int (*obj_update)(uint64_t oh, uint64_t th, uint64_t flags, daos_key_t* dkey, unsigned int nr, daos_iod_t* ciods, d_sg_list_t* sgls, daos_event_t* ev);
+	int (*obj_inline_bytes)(void);
 	int (*obj_fetch)(uint64_t oh, uint64_t th, uint64_t flags, daos_key_t* dkey, unsigned int nr, daos_iod_t* ciods, d_sg_list_t* sgls, daos_iom_t* ioms, daos_event_t* ev);
 	int (*obj_punch)(uint64_t oh, uint64_t th, uint64_t flags, daos_event_t* ev);
 	int (*obj_punch_dkeys)(uint64_t oh, uint64_t th, uint64_t flags, unsigned int nr, daos_key_t* dkeys, daos_event_t* ev);

@@ -314,20 +314,57 @@ daos_obj_punch_akeys(daos_handle_t oh, daos_handle_t th, uint64_t flags, daos_ke
 	return o->obj_punch_akeys(oh.cookie, th.cookie, flags, dkey, nr, akeys, ev);
 }
 
+/* bulk_update reports whether an update's sg lists hold at least the
+ * core's inline threshold (asked once), so that its data goes by bulk.
+ * Only small shapes are looked at; anything else is left to the core. */
+static bool
+bulk_update(const struct dgo_ops *o, unsigned int nr, const d_sg_list_t *sgls)
+{
+	static int   inline_bytes;
+	int          limit = __atomic_load_n(&inline_bytes, __ATOMIC_RELAXED);
+	uint64_t     n     = 0;
+	unsigned int i, j;
+
+	if (sgls == NULL || nr == 0 || nr > 16)
+		return false;
+	if (limit <= 0) {
+		limit = o->obj_inline_bytes();
+		if (limit <= 0)
+			return false;
+		__atomic_store_n(&inline_bytes, limit, __ATOMIC_RELAXED);
+	}
+	for (i = 0; i < nr; i++) {
+		if (sgls[i].sg_nr > 16 || (sgls[i].sg_nr > 0 && sgls[i].sg_iovs == NULL))
+			return false;
+		for (j = 0; j < sgls[i].sg_nr; j++) {
+			if (sgls[i].sg_iovs[j].iov_len > sgls[i].sg_iovs[j].iov_buf_len)
+				return false;
+			n += sgls[i].sg_iovs[j].iov_len;
+		}
+	}
+	return n >= (uint64_t)limit;
+}
+
 int
 daos_obj_update(daos_handle_t oh, daos_handle_t th, uint64_t flags, daos_key_t *dkey,
 		unsigned int nr, daos_iod_t *iods, d_sg_list_t *sgls, daos_event_t *ev)
 {
-	int rc;
+	uint64_t a[] = {oh.cookie, th.cookie, flags, (uintptr_t)dkey, nr, (uintptr_t)iods, (uintptr_t)sgls};
+	int      rc;
 
 	CORE(o);
+	/* Data that goes by bulk would hold this thread for its transfer:
+	 * with an event of a queue the update goes through the submission
+	 * stack, without calling in to be told so (each call in costs the
+	 * Go runtime a processor hand-off). Arguments are checked where the
+	 * core takes it; an event without a queue, or not ready, calls in. */
+	if (ev != NULL && bulk_update(o, nr, sgls) && dgo_ring_submit(ev, DGO_OP_OBJ_UPDATE, a, 7) == 0)
+		return 0;
 	/* Called in, not through the submission stack: the core sends the
 	 * request from this thread and completes the event where its reply
 	 * is read, with no thread in between (dgo_ring.h). */
 	rc = o->obj_update(oh.cookie, th.cookie, flags, dkey, nr, iods, sgls, ev);
 	if (rc == DGO_USE_RING) {
-		uint64_t a[] = {oh.cookie, th.cookie, flags, (uintptr_t)dkey, nr, (uintptr_t)iods, (uintptr_t)sgls};
-
 		rc = dgo_ring_submit(ev, DGO_OP_OBJ_UPDATE, a, 7);
 		if (rc == 1) /* its queue is gone since */
 			rc = -DER_NONEXIST;

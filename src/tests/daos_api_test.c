@@ -490,6 +490,85 @@ test_async(void **state)
 	assert_int_equal(daos_eq_destroy(eqh, 0), -DER_NONEXIST);
 }
 
+/* Updates whose data goes by bulk (64 KiB arrays in two iovs), with events
+ * of a queue: all land, and argument errors come back through the event
+ * (the call returns 0), as for inline updates. */
+static void
+test_async_bulk(void **state)
+{
+	enum { N = 8, SZ = 64 << 10 };
+	static daos_event_t evs[N + 2];
+	static char         vals[N][SZ], back[SZ], dks[N][16];
+	static d_iov_t      dkeys[N], iovs[N][2];
+	static d_sg_list_t  sgls[N];
+	static daos_iod_t   iods[N];
+	static daos_recx_t  recx = {.rx_idx = 0, .rx_nr = SZ};
+	daos_event_t       *done[N + 2];
+	daos_obj_id_t       oid = {.lo = 23, .hi = 0};
+	daos_handle_t       eqh, oh, bad = {.cookie = 12345};
+	d_sg_list_t         one;
+	d_iov_t             iov;
+	daos_iod_t          bad_iod;
+	int                 i, got, errors = 0;
+
+	(void)state;
+	assert_int_equal(daos_obj_generate_oid(coh, &oid, DAOS_OT_MULTI_HASHED, OC_SX, 0, 0), 0);
+	assert_int_equal(daos_obj_open(coh, oid, DAOS_OO_RW, &oh, NULL), 0);
+	assert_int_equal(daos_eq_create(&eqh), 0);
+	for (i = 0; i < N; i++) {
+		assert_int_equal(daos_event_init(&evs[i], eqh, NULL), 0);
+		memset(vals[i], 'A' + i, SZ);
+		snprintf(dks[i], sizeof(dks[i]), "bulk%d", i);
+		d_iov_set(&dkeys[i], dks[i], strlen(dks[i]));
+		memset(&iods[i], 0, sizeof(iods[i]));
+		d_iov_set(&iods[i].iod_name, "a", 1);
+		iods[i].iod_type  = DAOS_IOD_ARRAY;
+		iods[i].iod_size  = 1;
+		iods[i].iod_nr    = 1;
+		iods[i].iod_recxs = &recx;
+		d_iov_set(&iovs[i][0], vals[i], 1000);
+		d_iov_set(&iovs[i][1], vals[i] + 1000, SZ - 1000);
+		sgls[i] = (d_sg_list_t){.sg_nr = 2, .sg_iovs = iovs[i]};
+		assert_int_equal(daos_obj_update(oh, DAOS_TX_NONE, 0, &dkeys[i], 1, &iods[i], &sgls[i], &evs[i]), 0);
+	}
+	/* A handle that names nothing, and a single value with two records. */
+	assert_int_equal(daos_event_init(&evs[N], eqh, NULL), 0);
+	assert_int_equal(daos_obj_update(bad, DAOS_TX_NONE, 0, &dkeys[0], 1, &iods[0], &sgls[0], &evs[N]), 0);
+	assert_int_equal(daos_event_init(&evs[N + 1], eqh, NULL), 0);
+	bad_iod          = iods[0];
+	bad_iod.iod_type = DAOS_IOD_SINGLE;
+	bad_iod.iod_size = SZ;
+	bad_iod.iod_nr   = 2;
+	assert_int_equal(daos_obj_update(oh, DAOS_TX_NONE, 0, &dkeys[0], 1, &bad_iod, &sgls[0], &evs[N + 1]), 0);
+	for (got = 0; got < N + 2;) {
+		int n = daos_eq_poll(eqh, 1, DAOS_EQ_WAIT, N + 2, done);
+
+		assert_true(n > 0);
+		for (i = 0; i < n; i++) {
+			if (done[i] == &evs[N])
+				assert_int_equal(done[i]->ev_error, -DER_NO_HDL);
+			else if (done[i] == &evs[N + 1])
+				assert_int_equal(done[i]->ev_error, -DER_INVAL);
+			else
+				assert_int_equal(done[i]->ev_error, 0);
+			errors += done[i]->ev_error != 0;
+		}
+		got += n;
+	}
+	assert_int_equal(errors, 2);
+	for (i = 0; i < N + 2; i++)
+		assert_int_equal(daos_event_fini(&evs[i]), 0);
+	assert_int_equal(daos_eq_destroy(eqh, 0), 0);
+	for (i = 0; i < N; i++) {
+		memset(back, 0, SZ);
+		d_iov_set(&iov, back, SZ);
+		one = (d_sg_list_t){.sg_nr = 1, .sg_iovs = &iov};
+		assert_int_equal(daos_obj_fetch(oh, DAOS_TX_NONE, 0, &dkeys[i], 1, &iods[i], &one, NULL, NULL), 0);
+		assert_memory_equal(back, vals[i], SZ);
+	}
+	assert_int_equal(daos_obj_close(oh, NULL), 0);
+}
+
 /* One slot of test_events: a 4 KiB single value under its own dkey. */
 struct ev_slot {
 	daos_event_t ev;
@@ -1851,6 +1930,7 @@ main(void)
 	    cmocka_unit_test(test_cont),
 	    cmocka_unit_test(test_obj_io),
 	    cmocka_unit_test(test_async),
+	    cmocka_unit_test(test_async_bulk),
 	    cmocka_unit_test(test_events),
 	    cmocka_unit_test(test_events_sizes),
 	    cmocka_unit_test(test_events_threads),
