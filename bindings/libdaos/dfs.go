@@ -72,12 +72,23 @@ func dfsRun(ev *C.daos_event_t, op func(ctx context.Context) error) C.int {
 	return 0
 }
 
-// optString is a C string that may be NULL ("").
+// optString is a C string that may be NULL (""), read as cString reads
+// paths.
 func optString(s *C.char) string {
 	if s == nil {
 		return ""
 	}
-	return C.GoString(s)
+	return cString(s, dfs.MaxPath)
+}
+
+// cString is a C string read up to max+1 bytes: enough for the callee to
+// refuse one over max, and never a run through memory past an
+// unterminated buffer.
+func cString(p *C.char, max int) string {
+	if p == nil {
+		return "" // as C.GoString: the callee refuses an empty name
+	}
+	return C.GoStringN(p, C.int(C.strnlen(p, C.size_t(max+1))))
 }
 
 // Stat fields the C layer copies into struct stat, in this order (see
@@ -270,7 +281,7 @@ func dgo_dfs_lookup(mh C.uint64_t, path *C.char, flags C.int, oh *C.uint64_t, mo
 		return eno(einval("lookup: NULL path"))
 	}
 	ctx := context.Background()
-	o, err := fs.Lookup(ctx, C.GoString(path), int(flags))
+	o, err := fs.Lookup(ctx, cString(path, dfs.MaxPath), int(flags))
 	if err != nil {
 		return eno(err)
 	}
@@ -287,7 +298,7 @@ func dgo_dfs_lookup_rel(mh, parent C.uint64_t, name *C.char, flags C.int, oh *C.
 		return eno(einval("lookup: NULL name"))
 	}
 	ctx := context.Background()
-	o, err := fs.LookupRel(ctx, p, C.GoString(name), int(flags))
+	o, err := fs.LookupRel(ctx, p, cString(name, dfs.MaxName), int(flags))
 	if err != nil {
 		return eno(err)
 	}
@@ -303,11 +314,11 @@ func dgo_dfs_open(mh, parent C.uint64_t, name *C.char, mode C.uint32_t, flags C.
 	if name == nil {
 		return eno(einval("open: NULL name"))
 	}
-	if mode&syscall.S_IFMT == syscall.S_IFLNK && value == nil {
+	if mode&syscall.S_IFMT == syscall.S_IFLNK && flags&syscall.O_CREAT != 0 && value == nil {
 		return eno(einval("open: a symbolic link needs a target"))
 	}
 	ctx := context.Background()
-	o, err := fs.Open(ctx, p, C.GoString(name), uint32(mode), int(flags), placement.ClassID(cid), uint64(chunk), optString(value))
+	o, err := fs.Open(ctx, p, cString(name, dfs.MaxName), uint32(mode), int(flags), placement.ClassID(cid), uint64(chunk), optString(value))
 	if err != nil {
 		return eno(err)
 	}
@@ -359,6 +370,25 @@ func fileIO(mh, oh C.uint64_t) (*dfs.FS, *dfs.Obj, error) {
 	return fs, o, err
 }
 
+// fileRW is fileIO for dfs_read and dfs_write: the object must be a file
+// (EINVAL otherwise, as DFS answers, where POSIX says EISDIR) that the
+// handle may read or write (EPERM), checked before an empty transfer
+// returns.
+func fileRW(mh, oh C.uint64_t, write bool) (*dfs.FS, *dfs.Obj, error) {
+	fs, o, err := fileIO(mh, oh)
+	switch {
+	case err != nil:
+		return nil, nil, err
+	case !o.IsFile():
+		return nil, nil, einval("I/O: not a regular file")
+	case write:
+		err = o.Writable("write")
+	default:
+		err = o.Readable("read")
+	}
+	return fs, o, err
+}
+
 // dfsBufs is an sg list's buffers: each iov's iov_len bytes (DFS reads
 // and writes both use iov_len), in place.
 func dfsBufs(sgl *C.d_sg_list_t) ([][]byte, uint64, error) {
@@ -389,7 +419,7 @@ func dfsBufs(sgl *C.d_sg_list_t) ([][]byte, uint64, error) {
 
 //export dgo_dfs_read
 func dgo_dfs_read(mh, oh C.uint64_t, sgl *C.d_sg_list_t, off C.uint64_t, readSize *C.daos_size_t, ev *C.daos_event_t) C.int {
-	fs, o, err := fileIO(mh, oh)
+	fs, o, err := fileRW(mh, oh, false)
 	if err != nil {
 		return eno(err)
 	}
@@ -415,13 +445,16 @@ func dgo_dfs_read(mh, oh C.uint64_t, sgl *C.d_sg_list_t, off C.uint64_t, readSiz
 
 //export dgo_dfs_write
 func dgo_dfs_write(mh, oh C.uint64_t, sgl *C.d_sg_list_t, off C.uint64_t, ev *C.daos_event_t) C.int {
-	fs, o, err := fileIO(mh, oh)
+	fs, o, err := fileRW(mh, oh, true)
 	if err != nil {
 		return eno(err)
 	}
-	bufs, n, err := dfsBufs(sgl)
-	if err != nil {
-		return eno(err)
+	var bufs [][]byte
+	var n uint64
+	if sgl != nil { // no sg list writes nothing, as in DFS
+		if bufs, n, err = dfsBufs(sgl); err != nil {
+			return eno(err)
+		}
 	}
 	return dfsRun(ev, func(ctx context.Context) error {
 		if n == 0 {
@@ -469,7 +502,7 @@ func dgo_dfs_mkdir(mh, parent C.uint64_t, name *C.char, mode C.uint32_t, cid C.u
 	if name == nil {
 		return eno(einval("mkdir: NULL name"))
 	}
-	return eno(fs.Mkdir(context.Background(), p, C.GoString(name), uint32(mode), placement.ClassID(cid)))
+	return eno(fs.Mkdir(context.Background(), p, cString(name, dfs.MaxName), uint32(mode), placement.ClassID(cid)))
 }
 
 //export dgo_dfs_remove
@@ -481,7 +514,7 @@ func dgo_dfs_remove(mh, parent C.uint64_t, name *C.char, force C.int, oid *C.dao
 	if name == nil {
 		return eno(einval("remove: NULL name"))
 	}
-	id, err := fs.Remove(context.Background(), p, C.GoString(name), force != 0)
+	id, err := fs.Remove(context.Background(), p, cString(name, dfs.MaxName), force != 0)
 	if err == nil {
 		setOID(oid, id)
 	}
@@ -501,7 +534,7 @@ func dgo_dfs_move(mh, parent C.uint64_t, name *C.char, newParent C.uint64_t, new
 	if name == nil || newName == nil {
 		return eno(einval("move: NULL name"))
 	}
-	id, err := fs.Move(context.Background(), p, C.GoString(name), np, C.GoString(newName))
+	id, err := fs.Move(context.Background(), p, cString(name, dfs.MaxName), np, cString(newName, dfs.MaxName))
 	if err == nil {
 		setOID(oid, id)
 	}

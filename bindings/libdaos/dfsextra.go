@@ -129,7 +129,7 @@ func changeTarget(ctx context.Context, fs *dfs.FS, p *dfs.Obj, name *C.char, nof
 	if nofollow {
 		flags |= syscall.O_NOFOLLOW
 	}
-	o, err = fs.LookupRel(ctx, p, C.GoString(name), flags)
+	o, err = fs.LookupRel(ctx, p, cString(name, dfs.MaxName), flags)
 	return o, err == nil, err
 }
 
@@ -449,7 +449,7 @@ func dgo_dfs_exchange(mh, parent1 C.uint64_t, name1 *C.char, parent2 C.uint64_t,
 	if name1 == nil || name2 == nil {
 		return eno(einval("exchange: NULL name"))
 	}
-	return eno(fs.Exchange(context.Background(), p1, C.GoString(name1), p2, C.GoString(name2)))
+	return eno(fs.Exchange(context.Background(), p1, cString(name1, dfs.MaxName), p2, cString(name2, dfs.MaxName)))
 }
 
 // dgo_dfs_iterate is dfs_iterate over Readdir: entries after anchor, at

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sort"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -506,6 +507,18 @@ func TestSymlink(t *testing.T) {
 	_, err = fs.Lookup(ctx, "/loop", syscall.O_RDONLY)
 	errno(t, syscall.ELOOP, err)
 	require.NoError(t, fs.Access(ctx, nil, "abs", dfs.ROK))
+
+	// Symlinks are only created (as in DFS): an existing name is EEXIST
+	// even without O_EXCL, no O_CREAT is ENOTSUP, and the target with its
+	// terminator fits in MaxPath bytes.
+	_, err = fs.Open(ctx, nil, "abs", linkMode, create, 0, 0, "/d/f")
+	errno(t, syscall.EEXIST, err)
+	_, err = fs.Open(ctx, nil, "abs", linkMode, rw, 0, 0, "/d/f")
+	errno(t, syscall.ENOTSUP, err)
+	_, err = fs.Open(ctx, nil, "long", linkMode, create, 0, 0, strings.Repeat("x", dfs.MaxPath))
+	errno(t, syscall.EINVAL, err)
+	_, err = fs.Open(ctx, nil, "long", linkMode, create, 0, 0, strings.Repeat("x", dfs.MaxPath-1))
+	require.NoError(t, err)
 }
 
 func TestReadOnlyMount(t *testing.T) {
@@ -821,4 +834,25 @@ func TestReaddirEntries(t *testing.T) {
 	assert.Equal(t, f.OID(), ents[1].OID)
 	assert.Equal(t, uint32(linkMode), ents[2].Mode)
 	assert.True(t, a.EOF)
+}
+
+// TestWriteOnlyHandle checks that a handle opened write-only writes but
+// does not read (EPERM, as in DFS), and that a read-only one reads only.
+func TestWriteOnlyHandle(t *testing.T) {
+	ctx := context.Background()
+	fs, _, _ := mounted(t)
+	f, err := fs.Open(ctx, nil, "f", fileMode, create, 0, 0, "")
+	require.NoError(t, err)
+	require.NoError(t, fs.Write(ctx, f, [][]byte{[]byte("xy")}, 0))
+
+	w, err := fs.Open(ctx, nil, "f", fileMode, syscall.O_WRONLY, 0, 0, "")
+	require.NoError(t, err)
+	require.NoError(t, fs.Write(ctx, w, [][]byte{[]byte("z")}, 2))
+	_, err = fs.Read(ctx, w, [][]byte{make([]byte, 3)}, 0)
+	errno(t, syscall.EPERM, err)
+
+	r, err := fs.Open(ctx, nil, "f", fileMode, syscall.O_RDONLY, 0, 0, "")
+	require.NoError(t, err)
+	errno(t, syscall.EPERM, fs.Write(ctx, r, [][]byte{[]byte("q")}, 0))
+	check(t, fs, r, []byte("xyz"))
 }

@@ -37,6 +37,9 @@ func (fs *FS) Read(ctx context.Context, o *Obj, bufs [][]byte, off uint64) (uint
 	if err != nil {
 		return 0, err
 	}
+	if err := o.Readable("read"); err != nil {
+		return 0, err
+	}
 	n := total(bufs)
 	if n == 0 {
 		return 0, nil

@@ -150,7 +150,8 @@ func (fs *FS) walk(ctx context.Context, stack []*Obj, comps []string, flags int)
 // type comes from mode's S_IFMT bits (a file, directory or symlink, whose
 // target is symlinkTarget); O_CREAT creates (EEXIST with O_EXCL when the
 // name exists, else the existing object is opened), O_TRUNC empties an
-// existing file, O_APPEND is ENOTSUP. oclass and chunkSize apply to a
+// existing file, O_APPEND is ENOTSUP. A symlink is only created, as in
+// DFS: without O_CREAT it is ENOTSUP, and an existing name EEXIST. oclass and chunkSize apply to a
 // new object; 0 takes the directory's or the container's default.
 func (fs *FS) Open(ctx context.Context, parent *Obj, name string, mode uint32, flags int,
 	oclass placement.ClassID, chunkSize uint64, symlinkTarget string) (*Obj, error) {
@@ -165,7 +166,10 @@ func (fs *FS) Open(ctx context.Context, parent *Obj, name string, mode uint32, f
 	switch {
 	case typ != syscall.S_IFREG && typ != syscall.S_IFDIR && typ != syscall.S_IFLNK:
 		return nil, fail("open", name, syscall.EINVAL)
-	case typ == syscall.S_IFLNK && (symlinkTarget == "" || len(symlinkTarget) > MaxPath):
+	case typ == syscall.S_IFLNK && flags&syscall.O_CREAT == 0:
+		return nil, fail("open symlink", name, syscall.ENOTSUP)
+	case typ == syscall.S_IFLNK && (symlinkTarget == "" || len(symlinkTarget) >= MaxPath):
+		// DFS keeps a target with its terminator within MaxPath bytes.
 		return nil, fail("open symlink", name, syscall.EINVAL)
 	case flags&syscall.O_APPEND != 0:
 		return nil, fail("open", name, syscall.ENOTSUP)
@@ -174,7 +178,7 @@ func (fs *FS) Open(ctx context.Context, parent *Obj, name string, mode uint32, f
 	}
 	if flags&syscall.O_CREAT != 0 {
 		o, err := fs.create(ctx, d, name, mode, flags, oclass, chunkSize, symlinkTarget)
-		if err == nil || !errors.Is(err, syscall.EEXIST) || flags&syscall.O_EXCL != 0 {
+		if err == nil || !errors.Is(err, syscall.EEXIST) || flags&syscall.O_EXCL != 0 || typ == syscall.S_IFLNK {
 			return o, err
 		}
 		// Lost a race to create, or the name was there: open it.

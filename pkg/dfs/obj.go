@@ -68,6 +68,14 @@ func (o *Obj) Release() error {
 	return nil
 }
 
+// Readable reports EPERM for a handle opened write-only, as DFS does.
+func (o *Obj) Readable(op string) error {
+	if o.flags&syscall.O_ACCMODE == syscall.O_WRONLY {
+		return fail(op, o.name, syscall.EPERM)
+	}
+	return nil
+}
+
 // Writable reports why changes through o are refused (EPERM for a
 // read-only handle, EROFS for a read-only mount), nil if they are not.
 func (o *Obj) Writable(op string) error { return o.writable(op) }

@@ -209,6 +209,9 @@ cont_create(daos_handle_t poh, const char *label, dfs_attr_t *attr, uuid_t *uuid
 int
 dfs_cont_create(daos_handle_t poh, uuid_t *uuid, dfs_attr_t *attr, daos_handle_t *coh, dfs_t **dfs)
 {
+	/* Without a label the UUID is the only way back to the container. */
+	if (uuid == NULL)
+		return EINVAL;
 	return cont_create(poh, NULL, attr, uuid, coh, dfs);
 }
 
@@ -237,14 +240,13 @@ dfs_mount(daos_handle_t poh, daos_handle_t coh, int flags, dfs_t **dfs)
 	return new_dfs(o, mh, poh, coh, dfs);
 }
 
-int
-dfs_umount(dfs_t *dfs)
+/* unmount ends a mount of either kind and frees dfs. */
+static int
+unmount(dfs_t *dfs)
 {
 	int rc;
 
 	CORE(o);
-	if (dfs == NULL)
-		return EINVAL;
 	if (__atomic_load_n(&dfs->pool_refs, __ATOMIC_ACQUIRE) != 0 ||
 	    __atomic_load_n(&dfs->cont_refs, __ATOMIC_ACQUIRE) != 0)
 		return EBUSY;
@@ -253,6 +255,17 @@ dfs_umount(dfs_t *dfs)
 	if (rc == 0)
 		free(dfs);
 	return rc;
+}
+
+int
+dfs_umount(dfs_t *dfs)
+{
+	/* A dfs_connect'ed mount is ended by dfs_disconnect, which also lets
+	 * go of its connection; freeing it here would leave that call a
+	 * pointer to freed memory. */
+	if (dfs == NULL || dfs->conn != 0)
+		return EINVAL;
+	return unmount(dfs);
 }
 
 static bool
@@ -371,7 +384,7 @@ dfs_disconnect(dfs_t *dfs)
 	if (dfs == NULL || dfs->conn == 0)
 		return EINVAL;
 	conn = dfs->conn;
-	rc   = dfs_umount(dfs);
+	rc   = unmount(dfs);
 	if (rc != 0)
 		return rc;
 	pthread_mutex_lock(&dfs_lock);
