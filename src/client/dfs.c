@@ -746,8 +746,10 @@ int
 dfs_readdir(dfs_t *dfs, dfs_obj_t *obj, daos_anchor_t *anchor, uint32_t *nr, struct dirent *dirs)
 {
 	CORE(o);
-	if (dfs == NULL || obj == NULL)
+	if (dfs == NULL)
 		return EINVAL;
+	if (obj == NULL) /* no directory, as DFS answers */
+		return ENOTDIR;
 	/* The core writes only d_name, at libc's offsets. */
 	return o->dfs_readdir(dfs->cookie, obj->cookie, anchor, nr, dirs, sizeof(*dirs),
 			      offsetof(struct dirent, d_name), sizeof(dirs->d_name));
@@ -959,7 +961,11 @@ dfs_iterate(dfs_t *dfs, dfs_obj_t *obj, daos_anchor_t *anchor, uint32_t *nr, siz
 	    void *arg)
 {
 	CORE(o);
-	if (dfs == NULL || obj == NULL || anchor == NULL || nr == NULL)
+	if (dfs == NULL)
+		return EINVAL;
+	if (obj == NULL) /* no directory, as DFS answers */
+		return ENOTDIR;
+	if (anchor == NULL || nr == NULL)
 		return EINVAL;
 	/* The core calls op back with the caller's own dfs and obj. */
 	return o->dfs_iterate(dfs->cookie, obj->cookie, anchor, nr, size, (void *)op, dfs, obj, arg);

@@ -1030,7 +1030,8 @@ test_iterate(void **state)
 	assert_int_equal(dfs_release(f), 0);
 	assert_int_equal(dfs_iterate(dfs, dir, NULL, &nr, 1000, NULL, NULL), EINVAL);
 	assert_int_equal(dfs_iterate(dfs, dir, &anchor, NULL, 1000, NULL, NULL), EINVAL);
-	assert_int_equal(dfs_iterate(dfs, NULL, &anchor, &nr, 1000, NULL, NULL), EINVAL);
+	assert_int_equal(dfs_iterate(dfs, NULL, &anchor, &nr, 1000, NULL, NULL), ENOTDIR);
+	assert_int_equal(dfs_readdir(dfs, NULL, &anchor, &nr, NULL), ENOTDIR);
 	assert_int_equal(dfs_iterate(NULL, dir, &anchor, &nr, 1000, NULL, NULL), EINVAL);
 
 	assert_int_equal(dfs_release(dir), 0);
