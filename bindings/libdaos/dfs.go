@@ -192,6 +192,11 @@ func putBlob(glob *C.d_iov_t, b []byte) error {
 		glob.iov_len = 0
 		return nil
 	}
+	if glob.iov_buf_len == 0 || glob.iov_buf_len < glob.iov_len {
+		// A buffer that says it is empty, or holds more than its size:
+		// refused as DFS does, before anything is written to it.
+		return einval(fmt.Sprintf("local2global: iov of %d bytes in a buffer of %d", glob.iov_len, glob.iov_buf_len))
+	}
 	if uint64(glob.iov_buf_len) < uint64(len(b)) {
 		glob.iov_buf_len = C.size_t(len(b))
 		return &dfs.Error{Op: "local2global", Errno: syscall.ENOBUFS}

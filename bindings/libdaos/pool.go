@@ -175,9 +175,15 @@ func toGlobal(glob *C.d_iov_t, blob []byte, err error) C.int {
 		glob.iov_len = 0
 		return 0
 	}
+	if glob.iov_buf_len == 0 || glob.iov_buf_len < glob.iov_len {
+		// An iov that contradicts itself, refused as DAOS does before
+		// anything is written to it.
+		return rc(inval("local2global: iov of %d bytes in a buffer of %d", glob.iov_len, glob.iov_buf_len))
+	}
 	if uint64(glob.iov_buf_len) < uint64(len(blob)) {
+		have := glob.iov_buf_len
 		glob.iov_buf_len = C.size_t(len(blob))
-		return rc(daos.Errorf(daos.ErrTrunc, "local2global: buffer of %d bytes for %d", glob.iov_buf_len, len(blob)))
+		return rc(daos.Errorf(daos.ErrTrunc, "local2global: buffer of %d bytes for %d", have, len(blob)))
 	}
 	dst, err := cBytes(glob.iov_buf, C.size_t(len(blob)), "local2global")
 	if err != nil {

@@ -887,9 +887,14 @@ test_handle_sharing(void **state)
 	assert_true(pg.iov_buf_len > 0);
 	pg.iov_buf = malloc(pg.iov_buf_len);
 	pg.iov_len = pg.iov_buf_len;
+	/* An iov holding more than its buffer is refused; a buffer too
+	 * small is -DER_TRUNC with the size needed. */
 	pg.iov_buf_len = 1;
+	assert_int_equal(daos_pool_local2global(poh, &pg), -DER_INVAL);
+	pg.iov_len = 0;
 	assert_int_equal(daos_pool_local2global(poh, &pg), -DER_TRUNC);
-	pg.iov_buf_len = pg.iov_len;
+	assert_true(pg.iov_buf_len > 1);
+	pg.iov_len = pg.iov_buf_len;
 	assert_int_equal(daos_pool_local2global(poh, &pg), 0);
 	assert_int_equal(daos_cont_local2global(coh, &cg), 0);
 	cg.iov_buf = malloc(cg.iov_buf_len);

@@ -86,6 +86,12 @@ test_ior_setup(void **state)
 
 		assert_int_equal(dfs_local2global(dfs, &small), ENOBUFS);
 		assert_int_equal(small.iov_buf_len, dg.iov_buf_len);
+		/* One holding more than its buffer, or an empty one, is EINVAL. */
+		small = (d_iov_t){.iov_buf = dg.iov_buf, .iov_buf_len = 1, .iov_len = 2};
+		assert_int_equal(dfs_local2global(dfs, &small), EINVAL);
+		small.iov_buf_len = 0;
+		small.iov_len = 0;
+		assert_int_equal(dfs_local2global(dfs, &small), EINVAL);
 	}
 	assert_int_equal(daos_pool_global2local(pg, &p2), 0);
 	assert_int_equal(daos_cont_global2local(p2, cg, &c2), 0);
