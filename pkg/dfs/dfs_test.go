@@ -119,6 +119,7 @@ func TestMkdirLookup(t *testing.T) {
 	errno(t, syscall.EINVAL, err)
 	require.NoError(t, fs.SetPrefix(""))
 	errno(t, syscall.EINVAL, fs.SetPrefix("relative"))
+	errno(t, syscall.EINVAL, fs.SetPrefix("/"+strings.Repeat("p", dfs.MaxPath-1)))
 }
 
 func TestBadPaths(t *testing.T) {

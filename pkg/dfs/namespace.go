@@ -30,6 +30,10 @@ func (fs *FS) SetPrefix(prefix string) error {
 	if !strings.HasPrefix(prefix, "/") {
 		return fail("set prefix", prefix, syscall.EINVAL)
 	}
+	if len(prefix) >= MaxPath {
+		// No path it could be stripped from fits DFS's limit.
+		return fail("set prefix", prefix[:64]+"...", syscall.EINVAL)
+	}
 	p := strings.TrimRight(prefix, "/")
 	fs.prefix.Store(&p)
 	return nil

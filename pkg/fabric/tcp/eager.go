@@ -431,7 +431,10 @@ func (s *session) readEager(ctx context.Context, key uint64, roff int64, local *
 		e.claim = nil
 		fill := cl.fill
 		if st.ended {
+			// endEager skipped this claimed entry: its buffers go now,
+			// and no later pull may take the entry for a whole one.
 			st.freeBufs(e)
+			e.dropped = true
 		}
 		st.forgetIfDone(e)
 		st.mu.Unlock()

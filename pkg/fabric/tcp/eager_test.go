@@ -443,3 +443,47 @@ func TestEagerProtocolViolations(t *testing.T) {
 		})
 	}
 }
+
+// TestEagerClaimAfterEndDrops checks that a pull which gives up after the
+// session's eager state ended (its context ended, or the session did)
+// frees the entry's buffers and drops the entry, so that a later pull of
+// the same region falls back to a usual pull instead of being served from
+// the freed, empty buffers as if its bytes had been copied.
+func TestEagerClaimAfterEndDrops(t *testing.T) {
+	var srv *session
+	got := make(chan struct{}, 1)
+	_, _, p := eagerPair(t, Driver{}, Driver{}, nil, func(s *session, _ []byte) {
+		srv = s
+		got <- struct{}{}
+	})
+	require.NoError(t, p.Send(context.Background(), []byte{1}))
+	<-got
+
+	// An entry whose bytes have not all come, in a session whose bulk
+	// reader has stopped (endEager ran while it was claimed).
+	const key, size = 77, 10
+	st := &srv.eager
+	e := &eagerIn{id: 1 << 40, key: key, n: size, ready: make(chan struct{}), wake: make(chan struct{})}
+	st.mu.Lock()
+	st.byID[e.id], st.byKey[key] = e, e
+	st.ended = true
+	st.mu.Unlock()
+
+	dst := make([]byte, size)
+	local, err := srv.ep.Register([][]byte{dst}, fabric.AccessLocal)
+	require.NoError(t, err)
+	defer local.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = srv.readEager(ctx, key, 0, local.(*region), 0, size)
+	require.Error(t, err, "the claim gave up")
+
+	// The bytes "arrive" after all: the entry must stay dropped.
+	st.mu.Lock()
+	e.got = size
+	close(e.ready)
+	st.mu.Unlock()
+	served, err := srv.readEager(context.Background(), key, 0, local.(*region), 0, size)
+	require.NoError(t, err)
+	require.False(t, served, "a dropped entry serves no pull")
+}
