@@ -181,45 +181,13 @@ func dgo_dfs_mount(poh, coh C.uint64_t, flags C.int, mh *C.uint64_t) C.int {
 //export dgo_dfs_umount
 func dgo_dfs_umount(mh C.uint64_t) C.int { return eno(lib.DFSUmount(uint64(mh))) }
 
-// putBlob is the l2g protocol for DFS: a NULL buffer asks for the size; a
-// buffer too small is ENOBUFS with the size in iov_buf_len.
+// putBlob is fillGlobal for DFS, whose too-small buffer is ENOBUFS.
 func putBlob(glob *C.d_iov_t, b []byte) error {
-	if glob == nil {
-		return einval("local2global: NULL iov")
-	}
-	if glob.iov_buf == nil {
-		glob.iov_buf_len = C.size_t(len(b))
-		glob.iov_len = 0
-		return nil
-	}
-	if glob.iov_buf_len == 0 || glob.iov_buf_len < glob.iov_len {
-		// A buffer that says it is empty, or holds more than its size:
-		// refused as DFS does, before anything is written to it.
-		return einval(fmt.Sprintf("local2global: iov of %d bytes in a buffer of %d", glob.iov_len, glob.iov_buf_len))
-	}
-	if uint64(glob.iov_buf_len) < uint64(len(b)) {
-		glob.iov_buf_len = C.size_t(len(b))
+	err := fillGlobal(glob, b)
+	if daos.Code(err) == daos.ErrTrunc {
 		return &dfs.Error{Op: "local2global", Errno: syscall.ENOBUFS}
 	}
-	dst, err := cBytes(glob.iov_buf, C.size_t(len(b)), "local2global")
-	if err != nil {
-		return einval("local2global: " + err.Error())
-	}
-	copy(dst, b)
-	glob.iov_len = C.size_t(len(b))
-	return nil
-}
-
-// getBlob is the bytes a received iov holds.
-func getBlob(glob C.d_iov_t) ([]byte, error) {
-	if glob.iov_buf == nil || glob.iov_len == 0 || glob.iov_len > glob.iov_buf_len {
-		return nil, einval("global2local: bad iov")
-	}
-	b, err := goBytes(glob.iov_buf, glob.iov_len, "global2local")
-	if err != nil {
-		return nil, einval(err.Error())
-	}
-	return b, nil
+	return err
 }
 
 //export dgo_dfs_local2global
@@ -233,7 +201,7 @@ func dgo_dfs_local2global(mh C.uint64_t, glob *C.d_iov_t) C.int {
 
 //export dgo_dfs_global2local
 func dgo_dfs_global2local(poh, coh C.uint64_t, flags C.int, glob C.d_iov_t, mh *C.uint64_t) C.int {
-	b, err := getBlob(glob)
+	b, err := fromGlobal(glob)
 	if err != nil {
 		return eno(err)
 	}
@@ -355,7 +323,7 @@ func dgo_dfs_obj_global2local(mh C.uint64_t, flags C.int, glob C.d_iov_t, oh *C.
 	if err != nil {
 		return eno(err)
 	}
-	b, err := getBlob(glob)
+	b, err := fromGlobal(glob)
 	if err != nil {
 		return eno(err)
 	}

@@ -51,11 +51,8 @@ func cName(p *C.char, max int) (string, bool) {
 	if p == nil {
 		return "", false
 	}
-	n := int(C.strnlen(p, C.size_t(max+1)))
-	if n > max {
-		return "", false
-	}
-	return C.GoStringN(p, C.int(n)), true
+	s := cString(p, max)
+	return s, len(s) <= max
 }
 
 //export dgo_dfs_ostat

@@ -164,34 +164,41 @@ func dgo_pool_query(poh C.uint64_t, ranks **C.d_rank_list_t, info *C.daos_pool_i
 // in iov_buf_len, else the blob (DER_TRUNC with the size when it does not
 // fit).
 func toGlobal(glob *C.d_iov_t, blob []byte, err error) C.int {
-	if glob == nil {
-		return rc(inval("local2global: NULL iov"))
-	}
-	if err != nil {
+	if err != nil && glob != nil {
 		return rc(err)
+	}
+	return rc(fillGlobal(glob, blob))
+}
+
+// fillGlobal is the local2global protocol every handle kind shares (DFS
+// mounts and objects too, whose callers turn DER_TRUNC into ENOBUFS): a
+// NULL buffer asks for the size, an iov that contradicts itself is
+// DER_INVAL before anything is written to it, as in DAOS, and a buffer
+// too small is DER_TRUNC with the size needed in iov_buf_len.
+func fillGlobal(glob *C.d_iov_t, blob []byte) error {
+	if glob == nil {
+		return inval("local2global: NULL iov")
 	}
 	if glob.iov_buf == nil {
 		glob.iov_buf_len = C.size_t(len(blob))
 		glob.iov_len = 0
-		return 0
+		return nil
 	}
 	if glob.iov_buf_len == 0 || glob.iov_buf_len < glob.iov_len {
-		// An iov that contradicts itself, refused as DAOS does before
-		// anything is written to it.
-		return rc(inval("local2global: iov of %d bytes in a buffer of %d", glob.iov_len, glob.iov_buf_len))
+		return inval("local2global: iov of %d bytes in a buffer of %d", glob.iov_len, glob.iov_buf_len)
 	}
 	if uint64(glob.iov_buf_len) < uint64(len(blob)) {
 		have := glob.iov_buf_len
 		glob.iov_buf_len = C.size_t(len(blob))
-		return rc(daos.Errorf(daos.ErrTrunc, "local2global: buffer of %d bytes for %d", have, len(blob)))
+		return daos.Errorf(daos.ErrTrunc, "local2global: buffer of %d bytes for %d", have, len(blob))
 	}
 	dst, err := cBytes(glob.iov_buf, C.size_t(len(blob)), "local2global")
 	if err != nil {
-		return rc(err)
+		return err
 	}
 	copy(dst, blob)
 	glob.iov_len = C.size_t(len(blob))
-	return 0
+	return nil
 }
 
 // fromGlobal is the blob a global2local call was given.
