@@ -726,9 +726,24 @@ func (c *Cluster) CreatePool(ctx context.Context, args ...string) (string, error
 // poolReady reports an error unless `dmg pool list` has pool label in
 // state Ready.
 func (c *Cluster) poolReady(ctx context.Context, label string) error {
+	pools, err := c.PoolStates(ctx)
+	if err != nil {
+		return err
+	}
+	switch st, ok := pools[label]; {
+	case !ok:
+		return fmt.Errorf("pool %q is not listed", label)
+	case st != "Ready":
+		return fmt.Errorf("pool %q is %s", label, st)
+	}
+	return nil
+}
+
+// PoolStates is `dmg pool list`'s state of every pool, by label.
+func (c *Cluster) PoolStates(ctx context.Context) (map[string]string, error) {
 	out, err := c.Dmg(ctx, "-j", "pool", "list", "--no-query")
 	if err != nil {
-		return fmt.Errorf("pool list: %w", err)
+		return nil, fmt.Errorf("pool list: %w", err)
 	}
 	var env struct {
 		Response struct {
@@ -739,17 +754,13 @@ func (c *Cluster) poolReady(ctx context.Context, label string) error {
 		} `json:"response"`
 	}
 	if err := json.Unmarshal([]byte(out), &env); err != nil {
-		return fmt.Errorf("decode pool list: %w: %s", err, out)
+		return nil, fmt.Errorf("decode pool list: %w: %s", err, out)
 	}
+	m := map[string]string{}
 	for _, p := range env.Response.Pools {
-		if p.Label == label {
-			if p.State != "Ready" {
-				return fmt.Errorf("pool %q is %s", label, p.State)
-			}
-			return nil
-		}
+		m[p.Label] = p.State
 	}
-	return fmt.Errorf("pool %q is not listed", label)
+	return m, nil
 }
 
 // Mounted says whether mnt is a mount point in this process's namespace.

@@ -46,12 +46,27 @@ const groupWait = 5 * time.Second
 // ranks' URIs (a pool's service replicas) must not fail for that. Later,
 // a rank the map lacks is one the system dropped, and nobody waits for it.
 func (m *membership) urisFor(ctx context.Context, ranks []uint32) map[uint32]string {
+	return m.waitURIs(ctx, ranks, true)
+}
+
+// urisNaming is the group map once it names every rank of ranks, waiting
+// up to groupWait (or ctx) for the updates that bring them. The ranks a
+// management service plans a pool with have joined, so a map without
+// them is one that lags the system's: the server pushes each new version
+// within its membership interval.
+func (m *membership) urisNaming(ctx context.Context, ranks []uint32) map[uint32]string {
+	return m.waitURIs(ctx, ranks, false)
+}
+
+// waitURIs waits for the map to name ranks; with anyUpdate, a map that
+// has had an update at all ends the wait too.
+func (m *membership) waitURIs(ctx context.Context, ranks []uint32, anyUpdate bool) map[uint32]string {
 	t := time.NewTimer(groupWait)
 	defer t.Stop()
 	for {
 		m.mu.Lock()
 		missing := slices.ContainsFunc(ranks, func(r uint32) bool { _, ok := m.group[r]; return !ok })
-		if !missing || m.group != nil {
+		if !missing || (anyUpdate && m.group != nil) {
 			m.mu.Unlock()
 			return m.uris()
 		}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -91,4 +92,37 @@ func TestURIsForWaitsForGroupUpdate(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	assert.Empty(t, (&membership{}).replicaURIs(ctx, []uint32{0}))
+}
+
+// A pool plan names ranks the management service has joined: urisNaming
+// waits for a map that names them even when the engine already has one
+// (it lags the system's by up to a membership interval), and pool create
+// refuses what is still missing with DER_GRPVER, which dmg retries.
+func TestURIsNamingWaitsForLaggingMap(t *testing.T) {
+	m := &membership{}
+	assert.Zero(t, call(t, m.groupUpdate, &enginepb.GroupUpdateReq{MapVersion: 1, Engines: []*enginepb.GroupUpdateReq_Engine{
+		{Rank: 0, Uri: "tcp://a"}}}))
+	got := make(chan map[uint32]string, 1)
+	go func() { got <- m.urisNaming(context.Background(), []uint32{0, 1}) }()
+	select {
+	case r := <-got:
+		t.Fatalf("answered %v before rank 1 was known", r)
+	case <-time.After(50 * time.Millisecond):
+	}
+	assert.Zero(t, call(t, m.groupUpdate, &enginepb.GroupUpdateReq{MapVersion: 2, Engines: []*enginepb.GroupUpdateReq_Engine{
+		{Rank: 0, Uri: "tcp://a"}, {Rank: 1, Uri: "tcp://b"}}}))
+	select {
+	case r := <-got:
+		assert.Equal(t, map[uint32]string{0: "tcp://a", 1: "tcp://b"}, r)
+		assert.NoError(t, lagging(r, []uint32{0, 1}, "pool create"))
+	case <-time.After(5 * time.Second):
+		t.Fatal("the update did not wake the waiter")
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	uris := m.urisNaming(ctx, []uint32{0, 7})
+	err := lagging(uris, []uint32{0, 7}, "pool create")
+	assert.True(t, errors.Is(err, daos.ErrGrpver), "%v", err)
+	assert.Contains(t, err.Error(), "rank 7")
 }

@@ -55,7 +55,11 @@ func (e *Engine) poolCreate(ctx context.Context, body []byte) ([]byte, error) {
 			nvme[i] = req.TierBytes[1]
 		}
 	}
-	plan := poolhost.Plan{Pool: poolhost.UUID(u), Ranks: req.Ranks, URIs: e.member.uris(), SCMBytes: scm, NVMeBytes: nvme,
+	uris := e.member.urisNaming(ctx, req.Ranks)
+	if err := lagging(uris, req.Ranks, "pool create"); err != nil {
+		return fail(err)
+	}
+	plan := poolhost.Plan{Pool: poolhost.UUID(u), Ranks: req.Ranks, URIs: uris, SCMBytes: scm, NVMeBytes: nvme,
 		SvcRanks: svc, Init: func(targets map[uint32]uint32) ([]byte, error) {
 			specs := make([]placement.RankSpec, 0, len(req.Ranks))
 			for _, r := range req.Ranks {
@@ -79,6 +83,18 @@ func (e *Engine) poolCreate(ctx context.Context, body []byte) ([]byte, error) {
 	lcancel()
 	e.opts.Logger.Info("pool created", "pool", req.Uuid, "ranks", req.Ranks, "svc_ranks", svc, "svc_leader", ldr)
 	return proto.Marshal(&mgmtpb.PoolCreateResp{SvcLdr: ldr, SvcReps: svc, TgtRanks: req.Ranks, TierBytes: req.TierBytes})
+}
+
+// lagging refuses a plan naming a rank the group map still lacks after
+// the wait: DER_GRPVER (this engine's map is behind the system's), which
+// dmg sends again.
+func lagging(uris map[uint32]string, ranks []uint32, what string) error {
+	for _, r := range ranks {
+		if _, ok := uris[r]; !ok {
+			return daos.Errorf(daos.ErrGrpver, "%s: rank %d is not in this engine's group map yet", what, r)
+		}
+	}
+	return nil
 }
 
 // leaderLookupTimeout bounds the leader query after a pool create: the

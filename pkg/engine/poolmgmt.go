@@ -514,7 +514,10 @@ func (e *Engine) poolExtend(ctx context.Context, body []byte) ([]byte, error) {
 		}
 		seen[r] = true
 	}
-	uris := e.member.uris()
+	uris := e.member.urisNaming(ctx, req.Ranks)
+	if err := lagging(uris, req.Ranks, "pool extend"); err != nil {
+		return fail(err)
+	}
 	scm, nvme, err := e.rankShare(ctx, a.pool, existing, uris)
 	if err != nil {
 		if len(req.TierBytes) == 0 {

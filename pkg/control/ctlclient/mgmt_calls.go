@@ -19,6 +19,16 @@ const StopStartTimeout = 2 * time.Minute
 type Mgmt struct {
 	*Client
 	System string
+	// RetryWait is the first pause before a retried call is sent again
+	// (0: 500 ms).
+	RetryWait time.Duration
+}
+
+func (m *Mgmt) retryWait() time.Duration {
+	if m.RetryWait > 0 {
+		return m.RetryWait
+	}
+	return defaultRetryWait
 }
 
 // Mgmt binds c to the named system.

@@ -43,7 +43,11 @@ func (f *fakeMgmt) ListPools(_ context.Context, r *mgmtpb.ListPoolsReq) (*mgmtpb
 	return &mgmtpb.ListPoolsResp{Status: -1012}, nil
 }
 
-func serveMgmt(t *testing.T, f *fakeMgmt) string {
+func serveMgmt(t *testing.T, f *fakeMgmt) string { return serveMS(t, f) }
+
+// serveMS serves a management service on a loopback port until the test
+// ends, and returns its address.
+func serveMS(t *testing.T, f mgmtpb.MgmtSvcServer) string {
 	t.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)

@@ -2,9 +2,11 @@ package ctlclient
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/daos-go/daos/pkg/control/mgmtpb"
+	"github.com/daos-go/daos/pkg/daos"
 )
 
 // PoolCreateTimeout bounds a pool create: the engines allocate and format
@@ -29,12 +31,34 @@ func poolCall[T statusReply](ctx context.Context, m *Mgmt, what string, timeout 
 	return resp, nil
 }
 
-// PoolCreate creates a pool; req.Uuid must be set by the caller.
+// PoolCreate creates a pool; req.Uuid must be set by the caller. A
+// create refused for a passing reason is sent again, with the same UUID,
+// until PoolCreateTimeout has passed: the service answers a repeated
+// create once (a repeat of one that succeeded gets its answer), so the
+// retry is safe, and it is how a create interrupted by a change of leader
+// ends up done instead of left Creating.
 func (m *Mgmt) PoolCreate(ctx context.Context, req *mgmtpb.PoolCreateReq) (*mgmtpb.PoolCreateResp, error) {
 	req.Sys = m.System
-	return poolCall(ctx, m, "pool create", PoolCreateTimeout, func(ctx context.Context, c mgmtpb.MgmtSvcClient) (*mgmtpb.PoolCreateResp, error) {
-		return c.PoolCreate(ctx, req)
+	ctx, cancel := context.WithTimeout(ctx, PoolCreateTimeout)
+	defer cancel()
+	return retrying(ctx, m.retryWait(), createRetryable, func() (*mgmtpb.PoolCreateResp, error) {
+		return poolCall(ctx, m, "pool create", PoolCreateTimeout, func(ctx context.Context, c mgmtpb.MgmtSvcClient) (*mgmtpb.PoolCreateResp, error) {
+			return c.PoolCreate(ctx, req)
+		})
 	})
+}
+
+// createRetryable tells the refusals of a create that a later try may not
+// get: no leader yet (an election), DER_AGAIN (the leader waits for an
+// earlier leader's create to be over), a group version that moved, or a
+// time-out on the servers' side.
+func createRetryable(err error) bool {
+	for _, e := range []daos.Errno{daos.ErrNotleader, daos.ErrAgain, daos.ErrGrpver, daos.ErrTimedout} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }
 
 // PoolDestroy destroys a pool.

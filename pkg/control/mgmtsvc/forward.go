@@ -51,7 +51,7 @@ func (s *Service) forward(ctx context.Context, method string, req any, h grpc.Un
 		hops, _ = strconv.Atoi(v[0])
 	}
 	if hops >= maxHops {
-		return nil, status.Errorf(codes.Unavailable, "management call %s went through %d servers without reaching the leader", method, hops)
+		return nil, grpcerr.Errorf(daos.ErrNotleader, "management call %s went through %d servers without reaching the leader", method, hops)
 	}
 	reply, err := newReply(method)
 	if err != nil {
@@ -96,7 +96,10 @@ func (s *Service) forward(ctx context.Context, method string, req any, h grpc.Un
 	if lastErr != nil {
 		msg += ": " + status.Convert(lastErr).Message()
 	}
-	return nil, status.Error(codes.Unavailable, msg)
+	// DER_NOTLEADER travels as codes.Unavailable (callers try the next
+	// server), and tells them a server answered, with no leader to send
+	// the call to: an election may end it.
+	return nil, grpcerr.Errorf(daos.ErrNotleader, "%s", msg)
 }
 
 // targets is where to send a call: the known leader, or else every other

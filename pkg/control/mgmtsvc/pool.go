@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -213,13 +214,128 @@ func (s *Service) createAgain(ctx context.Context, req *mgmtpb.PoolCreateReq, p 
 	case p.State == system.PoolDestroying:
 		return nil, grpcerr.Errorf(daos.ErrBusy, "pool create: pool %s (label %q) is being destroyed", p.UUID, p.Label)
 	case p.State != system.PoolReady:
-		return nil, grpcerr.Errorf(daos.ErrBusy, "pool create: pool %s (label %q) was being created by a request that did not finish here (another leader's may still be running); when it is not, destroy it (dmg pool destroy --force %s) and create it again", p.UUID, p.Label, p.Label)
+		return s.adoptOrReplace(ctx, req, p)
 	}
+	return createdReply(p), nil
+}
+
+// createdReply is the answer to a create of pool p, which is Ready.
+func createdReply(p system.PoolInfo) *mgmtpb.PoolCreateResp {
 	resp := &mgmtpb.PoolCreateResp{SvcReps: p.SvcReps, TgtRanks: p.Ranks, TierBytes: p.TierBytes, MemFileBytes: p.MemFileBytes}
 	if len(p.SvcReps) > 0 {
 		resp.SvcLdr = p.SvcReps[0]
 	}
-	return resp, nil
+	return resp
+}
+
+// unfinishedCreateBound is how long after its start a pool create can
+// still be at work on the engines: an engine gives a create 2 minutes and
+// the clean-up of a failed one 30 s more (pkg/engine, poolhost); the rest
+// is margin, also for the clocks of two servers.
+const unfinishedCreateBound = 3 * time.Minute
+
+// adoptQueryTimeout bounds the query of an unfinished create's pool.
+const adoptQueryTimeout = 10 * time.Second
+
+// adoptOrReplace answers a create of pool p, whose entry an earlier create
+// left Creating with no create of it running on this server: the leader
+// that began it lost office, or died, before it recorded the result. The
+// caller's retry (dmg sends the same UUID again) must not stay refused:
+//   - a pool service that answers with the pool created means that create
+//     finished on the engines, and the entry is completed;
+//   - otherwise, once that create cannot be running any more, what it left
+//     is torn down and the pool created anew;
+//   - before then the caller is asked to try again (DER_AGAIN).
+func (s *Service) adoptOrReplace(ctx context.Context, req *mgmtpb.PoolCreateReq, p system.PoolInfo) (*mgmtpb.PoolCreateResp, error) {
+	r, err := s.leading(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, busy := s.creating.LoadOrStore(p.UUID, true); busy {
+		if err := s.waitCreate(ctx, p.UUID); err != nil {
+			return nil, err
+		}
+		return s.PoolCreate(ctx, req)
+	}
+	release := sync.OnceFunc(func() { s.creating.Delete(p.UUID) })
+	defer release()
+
+	qctx, cancel := context.WithTimeout(ctx, adoptQueryTimeout)
+	q := &mgmtpb.PoolQueryResp{}
+	// Any of the ranks may hold a replica: the engine chose them.
+	qerr := s.callPool(qctx, "pool create: query the pool of an unfinished create", drpc.MethodPoolQuery,
+		&mgmtpb.PoolQueryReq{Sys: req.Sys, Id: p.UUID, SvcRanks: p.Ranks}, q)
+	cancel()
+	if qerr == nil && (q.State == mgmtpb.PoolServiceState_Ready || q.State == mgmtpb.PoolServiceState_TargetsExcluded) {
+		p.State = system.PoolReady
+		if len(q.SvcReps) > 0 {
+			p.SvcReps = q.SvcReps
+		}
+		if err := s.poolCmd(ctx, r, system.OpPoolUpdate, p); err != nil {
+			return nil, grpcerr.ToStatus(fmt.Errorf("pool create: record the pool an earlier create made: %w", err))
+		}
+		s.o.Logger.Info("pool create: an earlier create that was not recorded had finished; pool recorded", "uuid", p.UUID, "label", p.Label)
+		return createdReply(p), nil
+	}
+	members := s.o.DB.Members()
+	if left := unfinishedCreateBound - time.Since(p.CreateStart); left > 0 && creatorRuns(members, p.CreatorEngines, s.o.Local) {
+		return nil, grpcerr.Errorf(daos.ErrAgain, "pool create: pool %s (label %q) is being created by a request to an earlier leader, whose engine may still be at work for up to %s; try again then (dmg does)",
+			p.UUID, p.Label, left.Round(time.Second))
+	}
+	if rank, st, ok := unavailableRank(members, p.Ranks); ok {
+		return nil, grpcerr.Errorf(daos.ErrAgain, "pool create: what an unfinished earlier create of pool %s (label %q) left cannot be removed while rank %d is %s; try again once it is back (dmg does)",
+			p.UUID, p.Label, rank, st)
+	}
+	s.o.Logger.Warn("pool create: removing what an unfinished earlier create left, to create the pool anew", "uuid", p.UUID, "label", p.Label, "query", qerr)
+	if err := s.destroyPool(ctx, r, p, &mgmtpb.PoolDestroyReq{Sys: req.Sys, Id: p.UUID, Force: true, Recursive: true}); err != nil {
+		return nil, grpcerr.ToStatus(fmt.Errorf("pool create: removing what an unfinished earlier create of pool %s left: %w", p.UUID, grpcerr.FromStatus(err)))
+	}
+	release()
+	return s.PoolCreate(ctx, req)
+}
+
+// engineRuns lists the current runs of the engines of the server at addr.
+func engineRuns(members []*system.Member, addr string) []system.RankIncarnation {
+	var out []system.RankIncarnation
+	for _, m := range members {
+		if m.Addr == addr {
+			out = append(out, system.RankIncarnation{Rank: m.Rank, Incarnation: m.Incarnation})
+		}
+	}
+	return out
+}
+
+// creatorRuns tells whether an engine of those that drove a create may
+// still be at it: one still available in the same run, on another server
+// than local (this server's own create of the pool is over, or the caller
+// would have found it running). With none known (an entry from an older
+// version, a leader without engines), it may.
+func creatorRuns(members []*system.Member, creator []system.RankIncarnation, local string) bool {
+	if len(creator) == 0 {
+		return true
+	}
+	for _, c := range creator {
+		for _, m := range members {
+			if m.Rank == c.Rank && m.Incarnation == c.Incarnation && m.State&system.AvailableStates != 0 && m.Addr != local {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// unavailableRank finds a rank of ranks that is not Joined or Ready.
+func unavailableRank(members []*system.Member, ranks []uint32) (uint32, system.MemberState, bool) {
+	state := map[uint32]system.MemberState{}
+	for _, m := range members {
+		state[m.Rank] = m.State
+	}
+	for _, r := range ranks {
+		if st, ok := state[r]; !ok || st&system.AvailableStates == 0 {
+			return r, st, true
+		}
+	}
+	return 0, 0, false
 }
 
 // waitCreate waits until no create of pool uuid runs on this server.
@@ -265,6 +381,9 @@ func (s *Service) planPool(req *mgmtpb.PoolCreateReq) (system.PoolInfo, *mgmtpb.
 		return entry, nil, daos.Errorf(daos.ErrInval, "pool create: no label (the label property is required)")
 	}
 	if p, err := s.o.DB.FindPool(label); err == nil {
+		if p.State == system.PoolCreating {
+			return entry, nil, daos.Errorf(daos.ErrExist, "pool create: label %q is already used by pool %s, which is still Creating: a create that is under way, or one that did not finish (remove it with dmg pool destroy --force %s)", label, p.UUID, label)
+		}
 		return entry, nil, daos.Errorf(daos.ErrExist, "pool create: label %q is already used by pool %s", label, p.UUID)
 	}
 	if p, err := s.o.DB.FindPool(req.Uuid); err == nil {
@@ -285,7 +404,8 @@ func (s *Service) planPool(req *mgmtpb.PoolCreateReq) (system.PoolInfo, *mgmtpb.
 		return entry, nil, fmt.Errorf("pool create: %w", err)
 	}
 	entry = system.PoolInfo{UUID: strings.ToLower(req.Uuid), Label: label, State: system.PoolCreating,
-		Ranks: ranks, TierBytes: tiers, SvcReps: pickSvcRanks(members, ranks, nsvc)}
+		Ranks: ranks, TierBytes: tiers, SvcReps: pickSvcRanks(members, ranks, nsvc),
+		CreateStart: time.Now(), CreatorEngines: engineRuns(members, s.o.Local)}
 
 	// The engine gets the plan: explicit ranks and per-rank sizes.
 	ereq := proto.Clone(req).(*mgmtpb.PoolCreateReq)
@@ -490,40 +610,56 @@ func (s *Service) PoolDestroy(ctx context.Context, req *mgmtpb.PoolDestroyReq) (
 	if _, busy := s.creating.Load(p.UUID); busy {
 		return nil, grpcerr.Errorf(daos.ErrBusy, "pool destroy: pool %q is being created", req.Id)
 	}
+	if err := s.destroyPool(ctx, r, p, req); err != nil {
+		return nil, err
+	}
+	return &mgmtpb.PoolDestroyResp{}, nil
+}
+
+// destroyPool destroys pool p (the directory's entry) on the engines and
+// drops the entry.
+func (s *Service) destroyPool(ctx context.Context, r Replica, p system.PoolInfo, req *mgmtpb.PoolDestroyReq) error {
 	prev := p.State
 	p.State = system.PoolDestroying
 	if err := s.poolCmd(ctx, r, system.OpPoolUpdate, p); err != nil {
-		return nil, grpcerr.ToStatus(fmt.Errorf("pool destroy: %w", err))
+		return grpcerr.ToStatus(fmt.Errorf("pool destroy: %w", err))
 	}
 	ereq := proto.Clone(req).(*mgmtpb.PoolDestroyReq)
 	ereq.Id, ereq.SvcRanks = p.UUID, p.SvcReps
-	if prev == system.PoolDestroying {
+	switch prev {
+	case system.PoolDestroying:
 		// A destroy failed past its point of no return: the engine
 		// finishes it without the pool service, which may be gone.
 		ereq.Resume, ereq.Ranks = true, p.Ranks
+	case system.PoolCreating:
+		// A create that did not finish: its service may be missing,
+		// without a quorum, or never initialised, and its replicas on
+		// any of the ranks (the engine chose them), so whatever is
+		// there goes without the service's checks unless it answers.
+		ereq.Resume, ereq.Ranks, ereq.SvcRanks = true, p.Ranks, p.Ranks
 	}
 	eresp := &mgmtpb.PoolDestroyResp{}
-	err = s.callPool(ctx, "pool destroy", drpc.MethodPoolDestroy, ereq, eresp)
+	err := s.callPool(ctx, "pool destroy", drpc.MethodPoolDestroy, ereq, eresp)
 	stale := prev == system.PoolCreating && (errors.Is(err, daos.ErrNosys) || errors.Is(err, daos.ErrNonexist))
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
 	if err != nil && (eresp.Begun || prev == system.PoolDestroying) {
 		// Left Destroying: the next destroy resumes it.
 		s.o.Logger.Warn("pool destroy failed part way; run it again to finish", "uuid", p.UUID, "err", err)
-		return nil, grpcerr.ToStatus(fmt.Errorf("%w (the pool is left Destroying: run the destroy again to finish it)", err))
+		return grpcerr.ToStatus(fmt.Errorf("%w (the pool is left Destroying: run the destroy again to finish it)", err))
 	}
 	if err != nil && !stale {
 		p.State = prev
 		if uerr := s.poolCmd(cctx, r, system.OpPoolUpdate, p); uerr != nil {
 			s.o.Logger.Error("pool destroy failed and the pool's state could not be restored", "uuid", p.UUID, "err", uerr)
 		}
-		return nil, grpcerr.ToStatus(destroyRefusal(err, req))
+		return grpcerr.ToStatus(destroyRefusal(err, req))
 	}
 	if err := s.poolCmd(cctx, r, system.OpPoolRemove, p); err != nil {
-		return nil, grpcerr.ToStatus(fmt.Errorf("pool destroy: %w", err))
+		return grpcerr.ToStatus(fmt.Errorf("pool destroy: %w", err))
 	}
 	s.o.Logger.Info("pool destroyed", "uuid", p.UUID, "label", p.Label)
-	return &mgmtpb.PoolDestroyResp{}, nil
+	return nil
 }
 
 // PoolSetProp checks the properties (known, settable after create) and a

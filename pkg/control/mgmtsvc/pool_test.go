@@ -296,15 +296,164 @@ func TestPoolCreateAgain(t *testing.T) {
 	require.Equal(t, daos.ErrBusy, derOf(err), "%v", err)
 	require.Contains(t, err.Error(), "being destroyed")
 
-	// Left in Creating by a create that is not running any more.
-	const third = "33333333-2222-3333-4444-555555555555"
-	_, err = s.replica().Apply(ctx, &system.Command{Op: system.OpPoolAdd, Pool: &system.PoolInfo{UUID: third, Label: "half"}})
+}
+
+// TestPoolCreateUnfinished: a create whose entry an earlier leader left
+// Creating (no create of it running here) is not refused for ever. The
+// pool is recorded when its service answers created; before the earlier
+// create can have ended the caller is asked to try again; after, what it
+// left is torn down and the pool made anew.
+func TestPoolCreateUnfinished(t *testing.T) {
+	s, eng := newPoolService(t)
+	ctx := context.Background()
+	created := &mgmtpb.PoolCreateResp{SvcLdr: 1, SvcReps: []uint32{1, 0, 2}, TgtRanks: []uint32{0, 1, 2},
+		TierBytes: []uint64{600_000_000, 9_400_000_000}}
+	var creator []system.RankIncarnation // the engines that drove it
+	unfinished := func(label string, since time.Duration) {
+		t.Helper()
+		eng.mu.Lock()
+		clear(eng.reqs)
+		eng.mu.Unlock()
+		_, err := s.replica().Apply(ctx, &system.Command{Op: system.OpPoolAdd, Pool: &system.PoolInfo{UUID: poolUUID, Label: label,
+			Ranks: []uint32{0, 1, 2}, SvcReps: []uint32{0, 1, 2}, TierBytes: []uint64{600_000_000, 9_400_000_000},
+			CreateStart: time.Now().Add(-since), CreatorEngines: creator}})
+		require.NoError(t, err)
+	}
+	remove := func() {
+		t.Helper()
+		_, err := s.replica().Apply(ctx, &system.Command{Op: system.OpPoolRemove, Pool: &system.PoolInfo{UUID: poolUUID}})
+		require.NoError(t, err)
+	}
+	state := func() string {
+		t.Helper()
+		p, err := s.DB().FindPool(poolUUID)
+		if err != nil {
+			return "gone"
+		}
+		return p.State
+	}
+
+	// Begun a minute ago: it may still run on the engines.
+	unfinished("tank", time.Minute)
+	eng.replies[drpc.MethodPoolCreate] = created
+	_, err := s.PoolCreate(ctx, createReq("tank"))
+	require.Equal(t, daos.ErrAgain, derOf(err), "%v", err)
+	require.Contains(t, err.Error(), "try again")
+	require.Equal(t, system.PoolCreating, state())
+	require.False(t, eng.req(t, drpc.MethodPoolDestroy, &mgmtpb.PoolDestroyReq{}), "nothing torn down")
+	require.False(t, eng.req(t, drpc.MethodPoolCreate, &mgmtpb.PoolCreateReq{}), "no second create")
+	// The label stays taken, and says why.
+	other := createReq("tank")
+	other.Uuid = "99999999-2222-3333-4444-555555555555"
+	_, err = s.PoolCreate(ctx, other)
+	require.Equal(t, daos.ErrExist, derOf(err), "%v", err)
+	require.Contains(t, err.Error(), "still Creating")
+	require.Contains(t, err.Error(), "dmg pool destroy --force tank")
+
+	// Its service answers with the pool made: recorded as it is.
+	eng.replies[drpc.MethodPoolQuery] = &mgmtpb.PoolQueryResp{State: mgmtpb.PoolServiceState_Ready, SvcReps: []uint32{2, 1, 0}}
+	resp, err := s.PoolCreate(ctx, createReq("tank"))
 	require.NoError(t, err)
-	r = createReq("half")
-	r.Uuid = third
-	_, err = s.PoolCreate(ctx, r)
-	require.Equal(t, daos.ErrBusy, derOf(err), "%v", err)
-	require.Contains(t, err.Error(), "did not finish")
+	require.Equal(t, []uint32{2, 1, 0}, resp.SvcReps)
+	require.Equal(t, []uint32{0, 1, 2}, resp.TgtRanks)
+	require.Equal(t, system.PoolReady, state())
+	q := &mgmtpb.PoolQueryReq{}
+	require.True(t, eng.req(t, drpc.MethodPoolQuery, q))
+	require.Equal(t, []uint32{0, 1, 2}, q.SvcRanks, "every rank may hold a replica")
+	require.False(t, eng.req(t, drpc.MethodPoolDestroy, &mgmtpb.PoolDestroyReq{}))
+	require.False(t, eng.req(t, drpc.MethodPoolCreate, &mgmtpb.PoolCreateReq{}))
+	remove()
+
+	// Past the bound, its service not initialised: torn down without
+	// the service's checks on every rank, then created anew.
+	eng.replies[drpc.MethodPoolQuery] = &mgmtpb.PoolQueryResp{Status: int32(daos.ErrUninit.DerCode())}
+	eng.replies[drpc.MethodPoolDestroy] = &mgmtpb.PoolDestroyResp{}
+	unfinished("tank", 10*time.Minute)
+	resp, err = s.PoolCreate(ctx, createReq("tank"))
+	require.NoError(t, err)
+	require.Equal(t, created.SvcReps, resp.SvcReps)
+	require.Equal(t, system.PoolReady, state())
+	d := &mgmtpb.PoolDestroyReq{}
+	require.True(t, eng.req(t, drpc.MethodPoolDestroy, d))
+	require.True(t, d.Resume && d.Force && d.Recursive, "%v", d)
+	require.Equal(t, []uint32{0, 1, 2}, d.Ranks)
+	require.Equal(t, []uint32{0, 1, 2}, d.SvcRanks)
+	require.True(t, eng.req(t, drpc.MethodPoolCreate, &mgmtpb.PoolCreateReq{}), "created anew")
+	// The new entry names this server's engine (rank 0, first run) as
+	// the one driving the create, and when it began.
+	p, err := s.DB().FindPool(poolUUID)
+	require.NoError(t, err)
+	require.Equal(t, []system.RankIncarnation{{Rank: 0, Incarnation: 1}}, p.CreatorEngines)
+	require.WithinDuration(t, time.Now(), p.CreateStart, time.Minute)
+	remove()
+
+	// Within the bound, begun by this server in an earlier term of
+	// office: its create is over, so no wait.
+	creator = []system.RankIncarnation{{Rank: 0, Incarnation: 1}}
+	unfinished("tank", time.Minute)
+	_, err = s.PoolCreate(ctx, createReq("tank"))
+	require.NoError(t, err)
+	require.True(t, eng.req(t, drpc.MethodPoolDestroy, &mgmtpb.PoolDestroyReq{}))
+	remove()
+
+	// Within the bound, begun by another server whose engine runs on:
+	// wait.
+	creator = []system.RankIncarnation{{Rank: 1, Incarnation: 1}}
+	unfinished("tank", time.Minute)
+	_, err = s.PoolCreate(ctx, createReq("tank"))
+	require.Equal(t, daos.ErrAgain, derOf(err), "%v", err)
+	remove()
+
+	// Within the bound, but the engine that drove it has restarted since
+	// (a new run): that create is not running, so no wait.
+	creator = []system.RankIncarnation{{Rank: 1, Incarnation: 1}}
+	_, err = s.Join(ctx, &mgmtpb.JoinReq{Sys: "daos_server", Uuid: "u1", Rank: 1, Addr: "h2:10001", Uri: "tcp://h2:10001",
+		Nctxs: 2, SrvFaultDomain: "/hu1", Incarnation: 2})
+	require.NoError(t, err)
+	unfinished("tank", time.Minute)
+	_, err = s.PoolCreate(ctx, createReq("tank"))
+	require.NoError(t, err)
+	require.True(t, eng.req(t, drpc.MethodPoolDestroy, &mgmtpb.PoolDestroyReq{}))
+	require.Equal(t, system.PoolReady, state())
+	remove()
+
+	// A rank of the pool that is not available: its share cannot be
+	// removed, so the caller is asked to try again, and nothing changes.
+	_, err = s.SystemExclude(ctx, &mgmtpb.SystemExcludeReq{Ranks: "2"})
+	require.NoError(t, err)
+	unfinished("tank", 10*time.Minute)
+	_, err = s.PoolCreate(ctx, createReq("tank"))
+	require.Equal(t, daos.ErrAgain, derOf(err), "%v", err)
+	require.Contains(t, err.Error(), "rank 2 is AdminExcluded")
+	require.Equal(t, system.PoolCreating, state())
+	require.False(t, eng.req(t, drpc.MethodPoolDestroy, &mgmtpb.PoolDestroyReq{}))
+	_, err = s.SystemExclude(ctx, &mgmtpb.SystemExcludeReq{Ranks: "2", Clear: true})
+	require.NoError(t, err)
+	_, err = s.Join(ctx, &mgmtpb.JoinReq{Sys: "daos_server", Uuid: "u2", Rank: 2, Addr: "h3:10001", Uri: "tcp://h3:10001",
+		Nctxs: 2, SrvFaultDomain: "/hu2", Incarnation: 2})
+	require.NoError(t, err)
+	remove()
+	creator = nil
+
+	// A tear-down that fails leaves the entry Creating, and says so.
+	eng.replies[drpc.MethodPoolDestroy] = &mgmtpb.PoolDestroyResp{Status: int32(daos.ErrUnreach.DerCode())}
+	unfinished("tank", 10*time.Minute)
+	_, err = s.PoolCreate(ctx, createReq("tank"))
+	require.Equal(t, daos.ErrUnreach, derOf(err), "%v", err)
+	require.Contains(t, err.Error(), "unfinished earlier create")
+	require.Equal(t, system.PoolCreating, state())
+	require.False(t, eng.req(t, drpc.MethodPoolCreate, &mgmtpb.PoolCreateReq{}))
+
+	// An entry written before entries had a start time is past the bound.
+	eng.replies[drpc.MethodPoolDestroy] = &mgmtpb.PoolDestroyResp{}
+	p, err = s.DB().FindPool(poolUUID)
+	require.NoError(t, err)
+	p.CreateStart = time.Time{}
+	_, err = s.replica().Apply(ctx, &system.Command{Op: system.OpPoolUpdate, Pool: &p})
+	require.NoError(t, err)
+	_, err = s.PoolCreate(ctx, createReq("tank"))
+	require.NoError(t, err)
+	require.Equal(t, system.PoolReady, state())
 }
 
 func TestPoolCreatePlan(t *testing.T) {

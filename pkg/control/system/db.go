@@ -46,6 +46,19 @@ type PoolInfo struct {
 	Ranks        []uint32 `json:"ranks,omitempty"`
 	TierBytes    []uint64 `json:"tier_bytes,omitempty"`
 	MemFileBytes uint64   `json:"mem_file_bytes,omitempty"`
+	// CreateStart (the adding leader's clock) and CreatorEngines (that
+	// leader's engines, which drive the create) let a later leader that
+	// finds the entry still Creating tell whether that create can still
+	// be running: not past a time bound, nor once those engines have
+	// restarted or left.
+	CreateStart    time.Time         `json:"create_start,omitzero"`
+	CreatorEngines []RankIncarnation `json:"creator_engines,omitempty"`
+}
+
+// RankIncarnation names one run of a rank's engine.
+type RankIncarnation struct {
+	Rank        uint32 `json:"rank"`
+	Incarnation uint64 `json:"incarnation"`
 }
 
 // NewDatabase makes an empty record.

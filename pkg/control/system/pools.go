@@ -151,6 +151,7 @@ func (p *PoolInfo) clone() PoolInfo {
 	c.SvcReps = slices.Clone(p.SvcReps)
 	c.Ranks = slices.Clone(p.Ranks)
 	c.TierBytes = slices.Clone(p.TierBytes)
+	c.CreatorEngines = slices.Clone(p.CreatorEngines)
 	return c
 }
 
