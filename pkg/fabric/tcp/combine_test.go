@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
 
 	"github.com/daos-go/daos/pkg/daos"
 )
@@ -190,15 +191,7 @@ func TestSendAloneAfterUnansweredMessages(t *testing.T) {
 func TestLargeSendBehindQueueHonoursContext(t *testing.T) {
 	c, _ := connPair(t) // the peer never reads
 	s := sendSession(c)
-	// Fill the socket.
-	require.NoError(t, c.SetWriteDeadline(time.Now().Add(200*time.Millisecond)))
-	chunk := make([]byte, 1<<20)
-	for i := 0; i < 256; i++ {
-		if _, err := c.Write(chunk); err != nil {
-			break
-		}
-	}
-	require.NoError(t, c.SetWriteDeadline(time.Time{}))
+	fillSocket(t, c)
 	s.pend = append(s.pend, make([]byte, ctrlHeaderLen+pendFlushAt)...)
 	s.queued, s.flushing = 1, true
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
@@ -338,4 +331,33 @@ func TestFlushDoesNotWait(t *testing.T) {
 	require.True(t, queued)
 	_, msgs = readFrames(t, p, 1)
 	require.Equal(t, "late", string(msgs[0]))
+}
+
+// fillSocket writes to c until the kernel takes no more (a non-blocking
+// write answers EAGAIN), so that the next write must wait for the peer:
+// a write deadline would stop early on a loaded machine, with room left.
+func fillSocket(t *testing.T, c net.Conn) {
+	t.Helper()
+	raw, err := c.(*net.TCPConn).SyscallConn()
+	require.NoError(t, err)
+	chunk := make([]byte, 1<<16)
+	var werr error
+	full := false
+	require.NoError(t, raw.Write(func(fd uintptr) bool {
+		for range 1 << 16 { // bounded: 4 GiB, far past any socket buffer
+			_, werr = unix.Write(int(fd), chunk)
+			if werr == unix.EINTR {
+				continue
+			}
+			if werr == unix.EAGAIN {
+				full, werr = true, nil
+			}
+			if werr != nil || full {
+				return true
+			}
+		}
+		return true
+	}))
+	require.NoError(t, werr)
+	require.True(t, full, "the socket never filled")
 }
