@@ -59,8 +59,12 @@ func TestPoolCreateLeaderLost(t *testing.T) {
 		default:
 		}
 	}
-	if seen == "" {
+	switch seen {
+	case "":
 		t.Fatalf("the pool never showed in the directory\n%s", c.Logs())
+	case "Creating":
+	default:
+		t.Skipf("the pool was %s before the leader could be lost mid-create", seen)
 	}
 	c.Kill(li)
 	t.Logf("killed the leader %s with the pool %s", leader, seen)

@@ -50,7 +50,10 @@ func FetchAttachInfo(ctx context.Context, c *ctlclient.Client, sys string) (*mgm
 	})
 	switch {
 	case err != nil && !reached.Load():
-		return nil, fmt.Errorf("get attach info from access points %s: %w (%w)",
+		// Only DER_UNREACH is wrapped: servers that answered with no
+		// leader to serve the call (DER_NOTLEADER, an election) are
+		// unreachable to libdaos as well.
+		return nil, fmt.Errorf("get attach info from access points %s: %v (%w)",
 			strings.Join(c.Hosts, ","), err, daos.ErrUnreach)
 	case errors.Is(err, daos.ErrInval):
 		// The request carries nothing but the system name, so the

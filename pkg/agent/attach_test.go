@@ -359,6 +359,22 @@ func TestAttachInfoServerDown(t *testing.T) {
 	require.ErrorContains(t, err, dead)
 }
 
+// Servers that answer but have no leader to serve the call (an election:
+// DER_NOTLEADER, sent as gRPC Unavailable) are unreachable to libdaos too.
+func TestAttachInfoNoLeader(t *testing.T) {
+	m := startMgmt(t, func(int) (*mgmtpb.GetAttachInfoResp, error) {
+		return nil, grpcerr.Errorf(daos.ErrNotleader, "no management service leader answered")
+	})
+	h := start(t, "", m)
+	resp, err := h.attachInfo(t, &mgmtpb.GetAttachInfoReq{Sys: "daos_server"})
+	require.NoError(t, err)
+	require.Equal(t, int32(daos.ErrUnreach.DerCode()), resp.Status, "DER_UNREACH")
+
+	_, err = FetchAttachInfo(context.Background(), m.client(), "daos_server")
+	require.Equal(t, daos.ErrUnreach, daos.Code(err), "%v", err)
+	require.ErrorContains(t, err, "no management service leader answered")
+}
+
 func TestAttachCacheSharesFetch(t *testing.T) {
 	release := make(chan struct{})
 	var fetches atomic.Int32

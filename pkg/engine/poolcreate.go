@@ -55,7 +55,11 @@ func (e *Engine) poolCreate(ctx context.Context, body []byte) ([]byte, error) {
 			nvme[i] = req.TierBytes[1]
 		}
 	}
-	uris := e.member.urisNaming(ctx, req.Ranks)
+	// The bound covers the wait for the group map too: the management
+	// service counts on a create ending within it.
+	cctx, cancel := context.WithTimeout(ctx, poolCreateTimeout)
+	defer cancel()
+	uris := e.member.urisNaming(cctx, req.Ranks)
 	if err := lagging(uris, req.Ranks, "pool create"); err != nil {
 		return fail(err)
 	}
@@ -67,8 +71,6 @@ func (e *Engine) poolCreate(ctx context.Context, body []byte) ([]byte, error) {
 			}
 			return e.opts.PoolInit(req, specs, svc)
 		}}
-	cctx, cancel := context.WithTimeout(ctx, poolCreateTimeout)
-	defer cancel()
 	if err := e.dp.pools.CreatePool(cctx, plan); err != nil {
 		return fail(err)
 	}

@@ -10,8 +10,11 @@ import (
 )
 
 // PoolCreateTimeout bounds a pool create: the engines allocate and format
-// every target's share of storage before the pool service answers.
-const PoolCreateTimeout = 5 * time.Minute
+// every target's share of storage before the pool service answers, and a
+// create cut short by a change of leader is sent again until the new
+// leader can finish or redo it (up to 5 minutes of waiting for the lost
+// leader's engine, then the create itself).
+const PoolCreateTimeout = 10 * time.Minute
 
 // statusReply is every pool reply: a DER status besides the gRPC error.
 type statusReply interface{ GetStatus() int32 }

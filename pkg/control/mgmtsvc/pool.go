@@ -143,7 +143,7 @@ func (s *Service) PoolCreate(ctx context.Context, req *mgmtpb.PoolCreateReq) (*m
 	if err != nil {
 		return nil, grpcerr.ToStatus(err)
 	}
-	if _, busy := s.creating.LoadOrStore(entry.UUID, true); busy {
+	if _, busy := s.poolBusy.LoadOrStore(entry.UUID, opCreate); busy {
 		// The same request again before the first added its entry: once
 		// that one ends, this is a repeat of a create that succeeded or a
 		// new try after one that failed.
@@ -152,7 +152,7 @@ func (s *Service) PoolCreate(ctx context.Context, req *mgmtpb.PoolCreateReq) (*m
 		}
 		return s.PoolCreate(ctx, req)
 	}
-	defer s.creating.Delete(entry.UUID)
+	defer s.poolBusy.Delete(entry.UUID)
 	if err := s.poolCmd(ctx, r, system.OpPoolAdd, entry); err != nil {
 		return nil, grpcerr.ToStatus(fmt.Errorf("pool create: %w", err))
 	}
@@ -166,6 +166,11 @@ func (s *Service) PoolCreate(ctx context.Context, req *mgmtpb.PoolCreateReq) (*m
 		if rerr := s.poolCmd(cctx, r, system.OpPoolRemove, entry); rerr != nil {
 			s.o.Logger.Error("pool create failed and its directory entry could not be removed",
 				"uuid", entry.UUID, "err", rerr)
+			if errors.Is(rerr, daos.ErrNotleader) {
+				// The entry stays Creating for the next leader, which
+				// the caller's retry reaches (DER_NOTLEADER says so).
+				return nil, grpcerr.ToStatus(fmt.Errorf("pool create: %w; the create had failed: %v", rerr, err))
+			}
 		}
 		return nil, grpcerr.ToStatus(err)
 	}
@@ -213,8 +218,10 @@ func (s *Service) createAgain(ctx context.Context, req *mgmtpb.PoolCreateReq, p 
 		return nil, grpcerr.ToStatus(fmt.Errorf("pool create: the create of pool %s already under way failed: %w", req.Uuid, err))
 	case p.State == system.PoolDestroying:
 		return nil, grpcerr.Errorf(daos.ErrBusy, "pool create: pool %s (label %q) is being destroyed", p.UUID, p.Label)
-	case p.State != system.PoolReady:
+	case p.State == system.PoolCreating:
 		return s.adoptOrReplace(ctx, req, p)
+	case p.State != system.PoolReady:
+		return nil, grpcerr.Errorf(daos.ErrBusy, "pool create: pool %s (label %q) is %s", p.UUID, p.Label, p.State)
 	}
 	return createdReply(p), nil
 }
@@ -230,35 +237,49 @@ func createdReply(p system.PoolInfo) *mgmtpb.PoolCreateResp {
 
 // unfinishedCreateBound is how long after its start a pool create can
 // still be at work on the engines: an engine gives a create 2 minutes and
-// the clean-up of a failed one 30 s more (pkg/engine, poolhost); the rest
-// is margin, also for the clocks of two servers.
-const unfinishedCreateBound = 3 * time.Minute
+// the clean-up of a failed one 30 s more (pkg/engine, poolhost). The rest
+// is margin: for the clocks of two servers, and for the wait of a create
+// behind another on the leader's dRPC connection to its engine, which
+// takes one call at a time.
+const unfinishedCreateBound = 5 * time.Minute
 
 // adoptQueryTimeout bounds the query of an unfinished create's pool.
 const adoptQueryTimeout = 10 * time.Second
 
 // adoptOrReplace answers a create of pool p, whose entry an earlier create
-// left Creating with no create of it running on this server: the leader
-// that began it lost office, or died, before it recorded the result. The
-// caller's retry (dmg sends the same UUID again) must not stay refused:
+// left Creating with no create or destroy of it running on this server:
+// the leader that began it lost office, or died, before it recorded the
+// result. The caller's retry (dmg sends the same UUID again) must not stay
+// refused:
 //   - a pool service that answers with the pool created means that create
 //     finished on the engines, and the entry is completed;
 //   - otherwise, once that create cannot be running any more, what it left
 //     is torn down and the pool created anew;
 //   - before then the caller is asked to try again (DER_AGAIN).
+//
+// Tearing down a pool whose service could not be queried for a passing
+// reason loses nothing: a Creating entry was never reported created, and
+// the service refuses connections to a pool the directory lists as
+// Creating, so the pool holds no data.
 func (s *Service) adoptOrReplace(ctx context.Context, req *mgmtpb.PoolCreateReq, p system.PoolInfo) (*mgmtpb.PoolCreateResp, error) {
 	r, err := s.leading(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if _, busy := s.creating.LoadOrStore(p.UUID, true); busy {
+	if _, busy := s.poolBusy.LoadOrStore(p.UUID, opCreate); busy {
 		if err := s.waitCreate(ctx, p.UUID); err != nil {
 			return nil, err
 		}
 		return s.PoolCreate(ctx, req)
 	}
-	release := sync.OnceFunc(func() { s.creating.Delete(p.UUID) })
+	release := sync.OnceFunc(func() { s.poolBusy.Delete(p.UUID) })
 	defer release()
+	// Read again under the marker: a destroy that ended just before may
+	// have changed or removed it.
+	if p, err = s.o.DB.FindPool(p.UUID); err != nil || p.State != system.PoolCreating {
+		release()
+		return s.PoolCreate(ctx, req)
+	}
 
 	qctx, cancel := context.WithTimeout(ctx, adoptQueryTimeout)
 	q := &mgmtpb.PoolQueryResp{}
@@ -275,10 +296,16 @@ func (s *Service) adoptOrReplace(ctx context.Context, req *mgmtpb.PoolCreateReq,
 			return nil, grpcerr.ToStatus(fmt.Errorf("pool create: record the pool an earlier create made: %w", err))
 		}
 		s.o.Logger.Info("pool create: an earlier create that was not recorded had finished; pool recorded", "uuid", p.UUID, "label", p.Label)
-		return createdReply(p), nil
+		resp := createdReply(p)
+		// The query names the service's leader (rank 0 too, when it
+		// holds a replica).
+		if q.SvcLdr != 0 || slices.Contains(p.SvcReps, 0) {
+			resp.SvcLdr = q.SvcLdr
+		}
+		return resp, nil
 	}
 	members := s.o.DB.Members()
-	if left := unfinishedCreateBound - time.Since(p.CreateStart); left > 0 && creatorRuns(members, p.CreatorEngines, s.o.Local) {
+	if left := mayStillRun(p, members); left > 0 {
 		return nil, grpcerr.Errorf(daos.ErrAgain, "pool create: pool %s (label %q) is being created by a request to an earlier leader, whose engine may still be at work for up to %s; try again then (dmg does)",
 			p.UUID, p.Label, left.Round(time.Second))
 	}
@@ -294,6 +321,34 @@ func (s *Service) adoptOrReplace(ctx context.Context, req *mgmtpb.PoolCreateReq,
 	return s.PoolCreate(ctx, req)
 }
 
+// mayStillRun is how much longer the create that left entry p Creating
+// may still be at work on the engines (0: it cannot be). It may until
+// unfinishedCreateBound has passed since it began, unless every engine
+// that drove it (the leader's, recorded in the entry) has ended that run:
+// restarted (a new incarnation), or reported stopped or gone by its
+// server. An engine merely not heard from may still be at it.
+func mayStillRun(p system.PoolInfo, members []*system.Member) time.Duration {
+	left := unfinishedCreateBound - time.Since(p.CreateStart)
+	if left <= 0 {
+		return 0
+	}
+	if len(p.CreatorEngines) == 0 {
+		return left // an entry from an older version: the bound alone
+	}
+	for _, c := range p.CreatorEngines {
+		ended := false
+		for _, m := range members {
+			if m.Rank == c.Rank {
+				ended = m.Incarnation != c.Incarnation || m.State&(system.StateStopped|system.StateErrored) != 0
+			}
+		}
+		if !ended {
+			return left
+		}
+	}
+	return 0
+}
+
 // engineRuns lists the current runs of the engines of the server at addr.
 func engineRuns(members []*system.Member, addr string) []system.RankIncarnation {
 	var out []system.RankIncarnation
@@ -303,25 +358,6 @@ func engineRuns(members []*system.Member, addr string) []system.RankIncarnation 
 		}
 	}
 	return out
-}
-
-// creatorRuns tells whether an engine of those that drove a create may
-// still be at it: one still available in the same run, on another server
-// than local (this server's own create of the pool is over, or the caller
-// would have found it running). With none known (an entry from an older
-// version, a leader without engines), it may.
-func creatorRuns(members []*system.Member, creator []system.RankIncarnation, local string) bool {
-	if len(creator) == 0 {
-		return true
-	}
-	for _, c := range creator {
-		for _, m := range members {
-			if m.Rank == c.Rank && m.Incarnation == c.Incarnation && m.State&system.AvailableStates != 0 && m.Addr != local {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // unavailableRank finds a rank of ranks that is not Joined or Ready.
@@ -338,10 +374,17 @@ func unavailableRank(members []*system.Member, ranks []uint32) (uint32, system.M
 	return 0, 0, false
 }
 
-// waitCreate waits until no create of pool uuid runs on this server.
+// What a pool UUID in poolBusy is busy with.
+const (
+	opCreate  = "created"
+	opDestroy = "destroyed"
+)
+
+// waitCreate waits until no create or destroy of pool uuid runs on this
+// server.
 func (s *Service) waitCreate(ctx context.Context, uuid string) error {
 	for {
-		if _, busy := s.creating.Load(uuid); !busy {
+		if _, busy := s.poolBusy.Load(uuid); !busy {
 			return nil
 		}
 		select {
@@ -382,7 +425,7 @@ func (s *Service) planPool(req *mgmtpb.PoolCreateReq) (system.PoolInfo, *mgmtpb.
 	}
 	if p, err := s.o.DB.FindPool(label); err == nil {
 		if p.State == system.PoolCreating {
-			return entry, nil, daos.Errorf(daos.ErrExist, "pool create: label %q is already used by pool %s, which is still Creating: a create that is under way, or one that did not finish (remove it with dmg pool destroy --force %s)", label, p.UUID, label)
+			return entry, nil, daos.Errorf(daos.ErrExist, "pool create: label %q is already used by pool %s, which is still Creating: a create under way, or one that did not finish (once it cannot be running, dmg pool destroy --force %s removes it)", label, p.UUID, label)
 		}
 		return entry, nil, daos.Errorf(daos.ErrExist, "pool create: label %q is already used by pool %s", label, p.UUID)
 	}
@@ -607,8 +650,19 @@ func (s *Service) PoolDestroy(ctx context.Context, req *mgmtpb.PoolDestroyReq) (
 	if err != nil {
 		return nil, err
 	}
-	if _, busy := s.creating.Load(p.UUID); busy {
-		return nil, grpcerr.Errorf(daos.ErrBusy, "pool destroy: pool %q is being created", req.Id)
+	if op, busy := s.poolBusy.LoadOrStore(p.UUID, opDestroy); busy {
+		return nil, grpcerr.Errorf(daos.ErrBusy, "pool destroy: pool %q is being %s here", req.Id, op)
+	}
+	defer s.poolBusy.Delete(p.UUID)
+	// Read again under the marker: a create or destroy that ended just
+	// before may have changed or removed it.
+	if p, err = s.o.DB.FindPool(p.UUID); err != nil {
+		return nil, grpcerr.ToStatus(err)
+	}
+	if p.State == system.PoolCreating {
+		if left := mayStillRun(p, s.o.DB.Members()); left > 0 {
+			return nil, grpcerr.Errorf(daos.ErrBusy, "pool destroy: pool %q is being created by a request to an earlier leader, whose engine may still be at work for up to %s; try again then", req.Id, left.Round(time.Second))
+		}
 	}
 	if err := s.destroyPool(ctx, r, p, req); err != nil {
 		return nil, err

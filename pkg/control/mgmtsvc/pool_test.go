@@ -205,8 +205,8 @@ func TestPoolDestroyStaleCreating(t *testing.T) {
 	// One being created here is busy.
 	_, err = s.replica().Apply(ctx, &system.Command{Op: system.OpPoolAdd, Pool: &system.PoolInfo{UUID: poolUUID, Label: "half"}})
 	require.NoError(t, err)
-	s.creating.Store(poolUUID, true)
-	defer s.creating.Delete(poolUUID)
+	s.poolBusy.Store(poolUUID, opCreate)
+	defer s.poolBusy.Delete(poolUUID)
 	_, err = s.PoolDestroy(ctx, &mgmtpb.PoolDestroyReq{Id: "half"})
 	require.Equal(t, daos.ErrBusy, derOf(err))
 }
@@ -241,7 +241,7 @@ func TestPoolCreateAgain(t *testing.T) {
 	// then answer without error.
 	repeatWaits := func(what, uuid, label string, finish func()) {
 		t.Helper()
-		s.creating.Store(uuid, true)
+		s.poolBusy.Store(uuid, true)
 		done := make(chan error, 1)
 		go func() {
 			r := createReq(label)
@@ -255,7 +255,7 @@ func TestPoolCreateAgain(t *testing.T) {
 		case <-time.After(150 * time.Millisecond):
 		}
 		finish()
-		s.creating.Delete(uuid)
+		s.poolBusy.Delete(uuid)
 		select {
 		case err := <-done:
 			require.NoError(t, err, what)
@@ -387,21 +387,40 @@ func TestPoolCreateUnfinished(t *testing.T) {
 	require.WithinDuration(t, time.Now(), p.CreateStart, time.Minute)
 	remove()
 
-	// Within the bound, begun by this server in an earlier term of
-	// office: its create is over, so no wait.
-	creator = []system.RankIncarnation{{Rank: 0, Incarnation: 1}}
-	unfinished("tank", time.Minute)
-	_, err = s.PoolCreate(ctx, createReq("tank"))
-	require.NoError(t, err)
-	require.True(t, eng.req(t, drpc.MethodPoolDestroy, &mgmtpb.PoolDestroyReq{}))
-	remove()
+	// Within the bound, begun by engines that run on (this server's in
+	// an earlier term of office too: its engine goes on with a create
+	// whose caller has gone): wait, and a destroy is refused too.
+	for _, rank := range []uint32{0, 1} {
+		creator = []system.RankIncarnation{{Rank: rank, Incarnation: 1}}
+		unfinished("tank", time.Minute)
+		_, err = s.PoolCreate(ctx, createReq("tank"))
+		require.Equal(t, daos.ErrAgain, derOf(err), "%v", err)
+		_, err = s.PoolDestroy(ctx, &mgmtpb.PoolDestroyReq{Id: "tank", Force: true})
+		require.Equal(t, daos.ErrBusy, derOf(err), "%v", err)
+		require.Contains(t, err.Error(), "may still be at work")
+		require.False(t, eng.req(t, drpc.MethodPoolDestroy, &mgmtpb.PoolDestroyReq{}))
+		remove()
+	}
 
-	// Within the bound, begun by another server whose engine runs on:
-	// wait.
+	// Its engine not heard from (its server silent) is no proof that it
+	// stopped: wait. Reported stopped by its server: no wait.
 	creator = []system.RankIncarnation{{Rank: 1, Incarnation: 1}}
 	unfinished("tank", time.Minute)
+	setState := func(st system.MemberState) {
+		t.Helper()
+		_, err := s.replica().Apply(ctx, &system.Command{Op: system.OpState, State: &system.StateChange{
+			Ranks: []uint32{1}, Incarnations: []uint64{1}, State: st}})
+		require.NoError(t, err)
+	}
+	setState(system.StateUnresponsive)
 	_, err = s.PoolCreate(ctx, createReq("tank"))
 	require.Equal(t, daos.ErrAgain, derOf(err), "%v", err)
+	require.Contains(t, err.Error(), "may still be at work")
+	setState(system.StateStopped)
+	_, err = s.PoolCreate(ctx, createReq("tank"))
+	require.Equal(t, daos.ErrAgain, derOf(err), "%v", err)
+	require.Contains(t, err.Error(), "rank 1 is Stopped", "no wait for the creator, but its share cannot go")
+	require.False(t, eng.req(t, drpc.MethodPoolDestroy, &mgmtpb.PoolDestroyReq{}))
 	remove()
 
 	// Within the bound, but the engine that drove it has restarted since
@@ -647,4 +666,54 @@ func TestDestroyRefusal(t *testing.T) {
 	}
 	other := daos.Errorf(daos.ErrUnreach, "x")
 	require.Equal(t, other, destroyRefusal(other, &mgmtpb.PoolDestroyReq{}))
+}
+
+// hookEngine runs before on every call, then answers as its fakeEngine.
+type hookEngine struct {
+	*fakeEngine
+	before func(drpc.Method)
+}
+
+func (h hookEngine) CallEngine(ctx context.Context, m drpc.Method, body []byte) ([]byte, error) {
+	h.before(m)
+	return h.fakeEngine.CallEngine(ctx, m, body)
+}
+
+// TestPoolCreateLosesOffice: a leader that loses office while its engine
+// creates the pool cannot record the outcome; its caller gets
+// DER_NOTLEADER (which dmg retries, reaching the next leader) whether the
+// engine succeeded or failed, and the entry stays Creating, naming the
+// engine that drove the create, for the next leader to settle.
+func TestPoolCreateLosesOffice(t *testing.T) {
+	s, rep, h := newTestService(t)
+	joinAll(t, s, h)
+	eng := newFakeEngine()
+	s.SetPoolEngines(hookEngine{eng, func(m drpc.Method) {
+		if m == drpc.MethodPoolCreate {
+			rep.mu.Lock()
+			rep.leader = false
+			rep.mu.Unlock()
+		}
+	}})
+	ctx := context.Background()
+	regain := func() {
+		rep.mu.Lock()
+		rep.leader = true
+		rep.mu.Unlock()
+	}
+	for _, reply := range []*mgmtpb.PoolCreateResp{
+		{Status: int32(daos.ErrUnreach.DerCode())},
+		{SvcReps: []uint32{0, 1, 2}, TgtRanks: []uint32{0, 1, 2}},
+	} {
+		eng.replies[drpc.MethodPoolCreate] = reply
+		_, err := s.PoolCreate(ctx, createReq("tank"))
+		require.Equal(t, daos.ErrNotleader, derOf(err), "%v", err)
+		p, ferr := s.DB().FindPool(poolUUID)
+		require.NoError(t, ferr)
+		require.Equal(t, system.PoolCreating, p.State)
+		require.Equal(t, []system.RankIncarnation{{Rank: 0, Incarnation: 1}}, p.CreatorEngines)
+		regain()
+		_, err = s.replica().Apply(ctx, &system.Command{Op: system.OpPoolRemove, Pool: &system.PoolInfo{UUID: poolUUID}})
+		require.NoError(t, err)
+	}
 }

@@ -79,10 +79,11 @@ type Service struct {
 	lastSeen    map[string]time.Time
 	down        map[string]bool // replica addresses failing probes
 
-	// creating holds the UUIDs of pool creates in flight on this server,
-	// so a destroy does not remove a directory entry a create is still
-	// filling, and a repeat of a create waits for it.
-	creating sync.Map
+	// poolBusy holds the UUIDs of pool creates and destroys in flight on
+	// this server (the value says which), so a destroy does not remove
+	// a directory entry a create is still filling, nor two of them race,
+	// and a repeat of a create waits for the first.
+	poolBusy sync.Map
 }
 
 type replicaBox struct{ r Replica }

@@ -106,6 +106,16 @@ func (h *Host) CreatePool(ctx context.Context, p Plan) error {
 		return fmt.Errorf("pool create: service replicas: %w", err)
 	}
 	if _, err := (&Client{EP: ep}).AdminApply(ctx, p.Pool, replicas, init); err != nil {
+		// The command may have been applied with only its answer lost
+		// (a time-out, a leader change): a service that answers a query
+		// holds the pool, which another leader may already have found
+		// and recorded, so it must not be torn down.
+		qctx, qcancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+		_, qerr := (&Client{EP: ep}).Query(qctx, p.Pool, replicas, infoQuery)
+		qcancel()
+		if qerr == nil {
+			return nil
+		}
 		cleanup()
 		return fmt.Errorf("pool create: initialise the service: %w", err)
 	}
