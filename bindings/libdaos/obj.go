@@ -10,6 +10,7 @@ import "C"
 import (
 	"context"
 	"fmt"
+	"math"
 	"sync/atomic"
 	"unsafe"
 
@@ -369,8 +370,8 @@ func dgo_obj_fetch(oh, th C.uint64_t, flags C.uint64_t, dkey *C.daos_key_t, nr C
 		}
 		// A known record size that does not fit the buffer is refused
 		// before asking, as DAOS does.
-		if need := ioBytes(ds[i], ds[i].Size); need > uint64(len(bufs[i])) {
-			return failed(ev, daos.Errorf(daos.ErrRec2big, "fetch: IOD %d needs %d bytes, its sg list holds %d", i, need, len(bufs[i])))
+		if err := checkFetchFits(i, ds[i], ds[i].Size, len(bufs[i])); err != nil {
+			return failed(ev, err)
 		}
 	}
 	if ev != nil && ioms == nil && knownSizes(ds) {
@@ -499,23 +500,38 @@ func resolveAnySizes(ctx context.Context, o *client.Object, dk []byte, ds []daos
 	for j, i := range any {
 		ds[i].Size = sizes[j]
 		cs[i].iod_size = C.daos_size_t(sizes[j])
-		if need := ioBytes(ds[i], sizes[j]); need > uint64(len(bufs[i])) {
-			return daos.Errorf(daos.ErrRec2big, "fetch: IOD %d holds %d bytes, its sg list %d", i, need, len(bufs[i]))
+		if err := checkFetchFits(i, ds[i], sizes[j], len(bufs[i])); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// ioBytes is how many bytes an IOD moves with records of size bytes.
+// ioBytes is how many bytes an IOD moves with records of size bytes;
+// more than any buffer holds when that does not fit in 64 bits.
 func ioBytes(d daos.IOD, size uint64) uint64 {
-	if d.Type != daos.IODArray {
-		return size
-	}
-	var n uint64
-	for _, r := range d.Recxs {
-		n += r.Nr * size
+	d.Size = size
+	n, ok := client.IODBytes(d)
+	if !ok {
+		return math.MaxUint64
 	}
 	return n
+}
+
+// checkFetchFits refuses IOD i of a fetch whose records of size bytes do
+// not fit its sg list of have bytes (DER_REC2BIG, as DAOS does), or whose
+// size does not fit in 64 bits at all (DER_INVAL: no extent can be that
+// large, where a wrapped-around sum would pass as a few bytes).
+func checkFetchFits(i int, d daos.IOD, size uint64, have int) error {
+	d.Size = size
+	need, ok := client.IODBytes(d)
+	switch {
+	case !ok:
+		return inval("fetch: IOD %d: its extents of %d-byte records hold more than 2^64 bytes", i, size)
+	case need > uint64(have):
+		return daos.Errorf(daos.ErrRec2big, "fetch: IOD %d needs %d bytes, its sg list holds %d", i, need, have)
+	}
+	return nil
 }
 
 //export dgo_obj_punch

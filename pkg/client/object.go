@@ -497,7 +497,7 @@ func fitData(iods []daos.IOD, data [][]byte) ([][]byte, error) {
 	}
 	out := data
 	for i := range iods {
-		need, ok := iodBytes(iods[i])
+		need, ok := IODBytes(iods[i])
 		if !ok {
 			continue
 		}
@@ -514,9 +514,9 @@ func fitData(iods []daos.IOD, data [][]byte) ([][]byte, error) {
 	return out, nil
 }
 
-// iodBytes is how many bytes of data an IOD describes; false when that
+// IODBytes is how many bytes of data an IOD describes; false when that
 // does not fit in 64 bits.
-func iodBytes(iod daos.IOD) (uint64, bool) {
+func IODBytes(iod daos.IOD) (uint64, bool) {
 	if iod.Type != daos.IODArray {
 		return iod.Size, true
 	}

@@ -364,6 +364,19 @@ test_obj_io(void **state)
 			 -DER_REC2BIG);
 	iovs[0].iov_buf_len = sizeof(back1);
 
+	/* An extent whose bytes overflow 64 bits (2^62 records of 8 bytes)
+	 * is invalid, not a wrapped-around few bytes. */
+	{
+		daos_recx_t huge = {.rx_idx = 0, .rx_nr = 1ULL << 62};
+		daos_iod_t  big  = iods[1];
+
+		big.iod_size  = 8;
+		big.iod_recxs = &huge;
+		assert_int_equal(daos_obj_fetch(oh, DAOS_TX_NONE, 0, &dkey, 1, &big, &sgls[1], NULL,
+						NULL),
+				 -DER_INVAL);
+	}
+
 	/* Bad arguments. */
 	assert_int_equal(daos_obj_update(DAOS_HDL_INVAL, DAOS_TX_NONE, 0, &dkey, 1, iods, sgls, NULL),
 			 -DER_NO_HDL);
