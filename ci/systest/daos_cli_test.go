@@ -412,13 +412,16 @@ func checkListsTargetsACLs(t *testing.T, run func(args ...string) string,
 	if !strings.Contains(o, "tank") || !strings.Contains(o, "Ready") {
 		t.Errorf("pool list:\n%s", o)
 	}
-	var pools []struct {
-		UUID         string   `json:"uuid"`
-		Label        string   `json:"label"`
-		SvcReps      []uint32 `json:"svc_reps"`
-		TotalTargets int      `json:"total_targets"`
+	var listed struct {
+		Pools []struct {
+			UUID         string   `json:"uuid"`
+			Label        string   `json:"label"`
+			SvcReps      []uint32 `json:"svc_reps"`
+			TotalTargets int      `json:"total_targets"`
+		} `json:"pools"`
 	}
-	runJSON(0, &pools, "pool", "list", "-v")
+	runJSON(0, &listed, "pool", "list", "-v")
+	pools := listed.Pools
 	if len(pools) != 1 || pools[0].UUID != uuid || pools[0].Label != "tank" || pools[0].TotalTargets != 3 || len(pools[0].SvcReps) == 0 {
 		t.Errorf("pool list -v -j: %+v", pools)
 	}

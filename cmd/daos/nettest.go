@@ -22,7 +22,7 @@ import (
 type netTestOpts struct {
 	ranks, tags, sizes string
 	inflight, reps     int
-	bytes              bool
+	bytes, verbose     bool
 }
 
 // maxPingBytes is the largest message sent as an RPC payload; larger
@@ -99,7 +99,10 @@ func netTestCommand(g *globals) *cobra.Command {
 				return err
 			}
 			return cmdutil.Printer{JSON: &g.json, Out: cmd.OutOrStdout()}.Print(rows, func(w io.Writer) error {
-				return printNetTest(w, rows, o.bytes)
+				if o.verbose || g.verbose {
+					return printNetTest(w, rows, o.bytes)
+				}
+				return printNetTest(w, worstRanks(rows), o.bytes)
 			})
 		},
 	}
@@ -110,6 +113,7 @@ func netTestCommand(g *globals) *cobra.Command {
 	f.IntVarP(&o.inflight, "max-inflight", "m", 16, "RPCs in flight per test")
 	f.IntVarP(&o.reps, "rep-count", "c", 1000, "RPCs per rank and size")
 	f.BoolVarP(&o.bytes, "bytes", "y", false, "show bandwidth in bytes (MB/s) instead of bits (Mbit/s)")
+	f.BoolVarP(&o.verbose, "verbose", "v", false, "show every rank's results (default: the slowest rank of each test)")
 	return cmd
 }
 
@@ -174,6 +178,30 @@ func measureRank(ctx context.Context, ep *rpc.Endpoint, uri string, size int64, 
 		return selftest.Bulk(ctx, ep, to, rpc.ToServer, size, inflight, reps)
 	}
 	return selftest.Ping(ctx, ep, to, size, inflight, reps)
+}
+
+// worstRanks keeps, of each test and size, the row of the rank with the
+// highest median latency: a health check is about the slowest path.
+// The JSON reply always has every rank.
+func worstRanks(rows []netTestRow) []netTestRow {
+	type key struct {
+		test string
+		size int64
+	}
+	at := map[key]int{}
+	var out []netTestRow
+	for _, r := range rows {
+		k := key{r.Test, r.Size}
+		i, ok := at[k]
+		switch {
+		case !ok:
+			at[k] = len(out)
+			out = append(out, r)
+		case r.P50US > out[i].P50US:
+			out[i] = r
+		}
+	}
+	return out
 }
 
 func printNetTest(w io.Writer, rows []netTestRow, bytes bool) error {

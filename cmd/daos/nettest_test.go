@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -40,6 +41,11 @@ func TestNetTest(t *testing.T) {
 	require.Contains(t, out, "MB/s")
 	require.Contains(t, out, "rpc ping")
 	require.Contains(t, out, "bulk pull")
+	// The slowest rank of each test, or with -v every rank.
+	require.Equal(t, 2, strings.Count(out, "rpc ping")+strings.Count(out, "bulk pull"), out)
+	out, errOut, code = runAgent(t, a, nil, "health", "net-test", "-c", "20", "-s", "64,2m", "-v")
+	require.Zero(t, code, errOut)
+	require.Equal(t, 4, strings.Count(out, "rpc ping")+strings.Count(out, "bulk pull"), out)
 	out, errOut, code = runAgent(t, a, nil, "-j", "health", "net-test", "-r", "1", "-c", "20", "-s", "4k")
 	require.Zero(t, code, errOut)
 	var env struct {

@@ -210,7 +210,12 @@ func poolListCommand(g *globals) *cobra.Command {
 				}
 				return out[i].UUID < out[j].UUID
 			})
-			return cmdutil.Printer{JSON: &g.json, Out: cmd.OutOrStdout()}.Print(out, func(w io.Writer) error {
+			// The JSON reply wraps the list as dmg's does ({"pools": [...]}),
+			// which DAOS keeps so that scripts read both alike.
+			listed := struct {
+				Pools []*poolListEntry `json:"pools"`
+			}{append([]*poolListEntry{}, out...)}
+			return cmdutil.Printer{JSON: &g.json, Out: cmd.OutOrStdout()}.Print(listed, func(w io.Writer) error {
 				return printPoolList(w, out, verbose || g.verbose, noQuery)
 			})
 		},

@@ -115,10 +115,13 @@ func TestPoolList(t *testing.T) {
 
 	out, _, code = runAgent(t, a, connect, "pool", "list", "-v", "-j")
 	e := decode(t, out)
-	var rows []poolListEntry
-	if code != 0 || json.Unmarshal(e.Response, &rows) != nil || len(rows) != 1 {
+	var listed struct {
+		Pools []poolListEntry `json:"pools"`
+	}
+	if code != 0 || json.Unmarshal(e.Response, &listed) != nil || len(listed.Pools) != 1 {
 		t.Fatalf("json: %d %s", code, out)
 	}
+	rows := listed.Pools
 	if rows[0].UUID != poolUUID || rows[0].TotalTargets != 12 || rows[0].Containers == nil {
 		t.Errorf("row %+v", rows[0])
 	}

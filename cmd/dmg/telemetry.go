@@ -37,6 +37,7 @@ func telemetryCommand(g *globals) *cobra.Command {
 func metricsCommand(g *globals, query bool) *cobra.Command {
 	var (
 		port  int
+		host  string
 		names string
 	)
 	use, short := "list", "List the metrics a server's telemetry endpoint offers"
@@ -48,7 +49,14 @@ func metricsCommand(g *globals, query bool) *cobra.Command {
 		Short: short,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			url, err := metricsURL(g.hostList, port)
+			hosts := g.hostList
+			if host != "" {
+				if hosts != "" && hosts != host {
+					return fmt.Errorf("telemetry metrics: host given twice (-l %s, --host %s): give it once", hosts, host)
+				}
+				hosts = host
+			}
+			url, err := metricsURL(hosts, port)
 			if err != nil {
 				return err
 			}
@@ -76,6 +84,9 @@ func metricsCommand(g *globals, query bool) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.IntVarP(&port, "port", "p", config.DefaultTelemetryPort, "telemetry port")
+	// DAOS spells it -l/--host; -l is the global host list here, which
+	// takes the same single host.
+	f.StringVar(&host, "host", "", "the server to ask (as -l)")
 	if query {
 		f.StringVarP(&names, "metrics", "m", "", "comma-separated metric names (default all)")
 	}
@@ -87,7 +98,7 @@ func metricsCommand(g *globals, query bool) *cobra.Command {
 // commands take (-l host:10001), not the telemetry one.
 func metricsURL(hosts string, port int) (string, error) {
 	if hosts == "" {
-		return "", errors.New("telemetry metrics: give the host with -l/--host-list")
+		return "", errors.New("telemetry metrics: give the host with -l/--host")
 	}
 	if port <= 0 || port > 65535 {
 		return "", fmt.Errorf("telemetry metrics: port %d: must be 1-65535", port)

@@ -57,6 +57,21 @@ func TestTelemetryMetricsList(t *testing.T) {
 	require.True(t, found, out)
 }
 
+// DAOS's long spelling of the host, --host, works too; given twice with
+// different hosts it is an error.
+func TestTelemetryMetricsHostFlag(t *testing.T) {
+	host, port := endpoint(t)
+	out, rc := run(t, "telemetry", "metrics", "list", "--host", host, "-p", port)
+	require.Equal(t, 0, rc, out)
+	require.Contains(t, out, "go_goroutines")
+	out, rc = run(t, "telemetry", "metrics", "list", "-l", "node9", "--host", host, "-p", port)
+	require.NotEqual(t, 0, rc, out)
+	require.Contains(t, out, "host given twice")
+	out, rc = run(t, "telemetry", "metrics", "list", "-p", port)
+	require.NotEqual(t, 0, rc, out)
+	require.Contains(t, out, "give the host with -l/--host")
+}
+
 func TestTelemetryMetricsQuery(t *testing.T) {
 	host, port := endpoint(t)
 	// A port with the host is the control port (-l host:10001): the
@@ -91,7 +106,7 @@ func TestTelemetryMetricsQuery(t *testing.T) {
 func TestTelemetryMetricsErrors(t *testing.T) {
 	out, rc := run(t, "telemetry", "metrics", "list")
 	require.NotEqual(t, 0, rc)
-	require.Contains(t, out, "-l/--host-list")
+	require.Contains(t, out, "-l/--host")
 	out, rc = run(t, "telemetry", "metrics", "list", "-l", "localhost", "-p", "0")
 	require.NotEqual(t, 0, rc)
 	require.Contains(t, out, "port 0")
