@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/daos-go/daos/pkg/cmdutil"
+	"github.com/daos-go/daos/pkg/control/config"
 )
 
 type fakeSyslog struct{ lines []string }
@@ -92,4 +94,28 @@ func TestNoFlagClashes(t *testing.T) {
 		}
 	}
 	walk(newRoot())
+}
+
+// Engines without a log_file write to control_log_file when it is set
+// (after what is there), else to the server's stderr.
+func TestEngineOutput(t *testing.T) {
+	var stderr bytes.Buffer
+	w, closeOut, err := engineOutput(&config.Server{}, &stderr)
+	require.NoError(t, err)
+	_, _ = io.WriteString(w, "engine line\n")
+	closeOut()
+	require.Equal(t, "engine line\n", stderr.String())
+
+	path := filepath.Join(t.TempDir(), "control.log")
+	require.NoError(t, os.WriteFile(path, []byte("server line\n"), 0o644))
+	w, closeOut, err = engineOutput(&config.Server{ControlLogFile: path}, &stderr)
+	require.NoError(t, err)
+	_, _ = io.WriteString(w, "engine line\n")
+	closeOut()
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Equal(t, "server line\nengine line\n", string(data))
+
+	_, _, err = engineOutput(&config.Server{ControlLogFile: filepath.Join(path, "x")}, &stderr)
+	require.ErrorContains(t, err, "control_log_file for the engines' output")
 }

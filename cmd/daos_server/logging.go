@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"os/exec"
 	"strings"
 	"time"
@@ -79,4 +80,19 @@ func runFaultCb(ctx context.Context, path string) (string, error) {
 		return "", fmt.Errorf("fault_cb %s printed %q, not a fault path like /rack1/node2", path, fd)
 	}
 	return fd, nil
+}
+
+// engineOutput is where the output of engines without a log_file goes:
+// control_log_file (appended to, beside the server's own lines), or
+// stderr when that is unset. The engine process writes to the file
+// itself; the returned closer closes the server's copy.
+func engineOutput(cfg *config.Server, stderr io.Writer) (io.Writer, func(), error) {
+	if cfg.ControlLogFile == "" {
+		return stderr, func() {}, nil
+	}
+	f, err := os.OpenFile(cfg.ControlLogFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, nil, fmt.Errorf("control_log_file for the engines' output: %w", err)
+	}
+	return f, func() { f.Close() }, nil
 }

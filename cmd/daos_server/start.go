@@ -134,8 +134,13 @@ dmg calls (storage scan and format, network scan, engine query) on port
 			if err != nil && len(cfg.Engines) > 0 {
 				return err
 			}
+			engineOut, closeOut, err := engineOutput(cfg, cmd.ErrOrStderr())
+			if err != nil {
+				return fmt.Errorf("start: %w", err)
+			}
+			defer closeOut()
 			opts := server.Options{Config: cfg, EngineBinary: bin, AutoFormat: autoFormat, Logger: log,
-				EngineOutput: cmd.ErrOrStderr(), MS: plane.client, ControlAddr: addr.local,
+				EngineOutput: engineOut, MS: plane.client, ControlAddr: addr.local,
 				Credentials: credentialVerifier(cfg)}
 			if opts.HostFaultDomain, err = faultDomain(cmd.Context(), cfg); err != nil {
 				return fmt.Errorf("start: %w", err)

@@ -43,16 +43,6 @@ type logMaskGroup struct {
 	Engines []engineMasks `json:"engines"`
 }
 
-// checkNames checks a DD_MASK or DD_SUBSYS value: comma-separated names.
-func checkNames(flag, v string) error {
-	for _, item := range strings.Split(v, ",") {
-		if !logmask.ValidName(strings.TrimSpace(item)) {
-			return fmt.Errorf("--%s %q: item %q is not a name (lower-case letters, digits, _)", flag, v, item)
-		}
-	}
-	return nil
-}
-
 func setLogMasksCommand(g *globals) *cobra.Command {
 	var masks, streams, subsystems string
 	cmd := &cobra.Command{
@@ -80,15 +70,11 @@ DD_SUBSYS. An engine that is not running is reported as an error.`,
 					return fmt.Errorf("--masks: %w", err)
 				}
 			}
-			if streams != "" {
-				if err := checkNames("streams", streams); err != nil {
-					return err
-				}
+			if err := logmask.CheckStreams(streams); err != nil {
+				return fmt.Errorf("--streams %w", err)
 			}
-			if subsystems != "" {
-				if err := checkNames("subsystems", subsystems); err != nil {
-					return err
-				}
+			if err := logmask.CheckSubsystems(subsystems); err != nil {
+				return fmt.Errorf("--subsystems %w", err)
 			}
 			c, err := g.client()
 			if err != nil {

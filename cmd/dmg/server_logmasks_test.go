@@ -132,8 +132,9 @@ func TestServerSetLogMasksFlags(t *testing.T) {
 		"bad level":     {[]string{"-m", "LOUD"}, `item "LOUD" has level "LOUD"`},
 		"bad item":      {[]string{"-m", "ERR,mgmt=LOUD"}, `item "mgmt=LOUD"`},
 		"bare item":     {[]string{"-m", "ERR,DEBUG"}, `item "DEBUG" must be subsystem=LEVEL`},
-		"bad streams":   {[]string{"-d", "mgmt,I/O"}, `--streams "mgmt,I/O": item "I/O"`},
-		"bad subsystem": {[]string{"-s", "Pool"}, `--subsystems "Pool": item "Pool"`},
+		"bad streams":   {[]string{"-d", "mgmt,I/O"}, `--streams "mgmt,I/O": "I/O" is not a debug stream name`},
+		"bad subsystem": {[]string{"-s", "pools"}, `--subsystems "pools": "pools" is not a subsystem name`},
+		"all and more":  {[]string{"-d", "all,io"}, `all cannot be given with other debug stream names`},
 		"arguments":     {[]string{"DEBUG"}, "unknown command"},
 	} {
 		out, rc := run(t, append([]string{"-l", addr, "-i", "server", "set-logmasks"}, tc.args...)...)

@@ -157,7 +157,7 @@ var contProps = []*ContPropDef{
 	{Name: "scrub_disabled", Number: ContPropScrubDisabled, Access: ContReadOnly, def: fixed(Prop{})},
 	{Name: "obj_version", Number: ContPropObjVersion, Access: ContReadOnly, def: fixed(Prop{Num: 1})},
 	{Name: "perf_domain", Number: ContPropPerfDomain, Access: ContCreateOnly, def: inherit("perf_domain"),
-		values: map[string]uint64{"group": 3, "root": 255}},
+		values: map[string]uint64{"group": 200, "root": 255}},
 	{Name: "oclass", Access: ContCreateOnly, def: fixed(Prop{}), parse: oclassParse},
 	{Name: "dir_oclass", Access: ContCreateOnly, def: fixed(Prop{}), parse: oclassParse},
 	{Name: "file_oclass", Access: ContCreateOnly, def: fixed(Prop{}), parse: oclassParse},

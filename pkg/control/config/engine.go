@@ -3,6 +3,8 @@ package config
 import (
 	"fmt"
 	"strings"
+
+	"github.com/daos-go/daos/pkg/engine/logmask"
 )
 
 // inheritFabric fills an engine's unset fabric keys from the top level.
@@ -98,6 +100,16 @@ func (s *Server) validateEngine(key string, e *Engine) *Error {
 		if v, ok := strings.CutPrefix(kv, "D_LOG_MASK="); ok {
 			if err := checkLogMask(index(join(key, "env_vars"), i), v); err != nil {
 				return err
+			}
+		}
+		if v, ok := strings.CutPrefix(kv, "DD_MASK="); ok {
+			if err := logmask.CheckStreams(v); err != nil {
+				return keyErr(index(join(key, "env_vars"), i), "DD_MASK %v", err)
+			}
+		}
+		if v, ok := strings.CutPrefix(kv, "DD_SUBSYS="); ok {
+			if err := logmask.CheckSubsystems(v); err != nil {
+				return keyErr(index(join(key, "env_vars"), i), "DD_SUBSYS %v", err)
 			}
 		}
 	}

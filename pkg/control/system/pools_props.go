@@ -132,7 +132,7 @@ var poolProps = []*PoolPropDef{
 	{Name: "rp_pda", Number: PoolPropRpPda, Access: PropCreateOnly, Default: "4294967295", Help: "performance domain affinity of replicated objects",
 		parse: rangeParser(0, 0xFFFFFFFF, "")},
 	{Name: "perf_domain", Number: PoolPropPerfDomain, Access: PropCreateOnly, Default: "root", Help: "performance domain level",
-		values: map[string]uint64{"group": 3, "root": 255}},
+		values: map[string]uint64{"group": 200, "root": 255}},
 	{Name: "data_thresh", Number: PoolPropDataThresh, Access: PropMutable, Default: "4 KiB", Help: "data threshold for the bulk tier",
 		parse: sizeParser(0, 1<<62, 1)},
 	{Name: "global_version", Number: PoolPropGlobalVersion, Access: PropReadOnly, Help: "pool layout version"},

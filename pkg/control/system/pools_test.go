@@ -164,6 +164,7 @@ func TestPoolProps(t *testing.T) {
 	// The management service's check: create-only properties only at
 	// create, string/number types must match.
 	p, _ = enc("perf_domain", "group")
+	require.Equal(t, uint64(200), p.GetNumval(), "PO_COMP_TP_PERF")
 	_, err = CheckPoolProp(p, true)
 	require.NoError(t, err)
 	_, err = CheckPoolProp(p, false)

@@ -3,6 +3,7 @@ package logmask
 import (
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -171,4 +172,46 @@ func ValidName(s string) bool {
 		}
 	}
 	return true
+}
+
+// The names DD_MASK (debug streams) and DD_SUBSYS (subsystems) take:
+// DAOS's, GURT's and CaRT's, in any case, or "all" alone.
+var (
+	debugStreams = []string{"ALL", "MD", "PL", "MGMT", "EPC", "DF", "REBUILD", "SEC", "CSUM",
+		"GROUP_DEFAULT", "GROUP_METADATA_ONLY", "GROUP_METADATA", "ANY", "TRACE", "MEM", "NET", "IO", "TEST"}
+	subsystemNames = []string{"ALL", "DAOS", "ARRAY", "KV", "COMMON", "TREE", "VOS", "CLIENT",
+		"SERVER", "RDB", "RSVC", "POOL", "CONTAINER", "OBJECT", "PLACEMENT", "REBUILD", "MGMT", "BIO",
+		"TESTS", "DFS", "DUNS", "DRPC", "SECURITY", "DTX", "DFUSE", "IL", "CSUM", "STACK", "MISC", "MEM",
+		"SWIM", "FI", "TELEM", "CRT", "RPC", "BULK", "CORPC", "GRP", "LM", "HG", "EXTERNAL", "ST", "IV", "CTL"}
+)
+
+// maxNamesLen bounds a DD_MASK or DD_SUBSYS value, as DAOS does.
+const maxNamesLen = 1023
+
+// CheckStreams checks a DD_MASK value: comma-separated debug stream
+// names. An empty value is none.
+func CheckStreams(v string) error { return checkNames("debug stream", v, debugStreams) }
+
+// CheckSubsystems checks a DD_SUBSYS value: comma-separated subsystem
+// names. An empty value is none.
+func CheckSubsystems(v string) error { return checkNames("subsystem", v, subsystemNames) }
+
+func checkNames(kind, v string, known []string) error {
+	if v == "" {
+		return nil
+	}
+	if len(v) > maxNamesLen {
+		return fmt.Errorf("%d bytes, more than the %d a list of %s names may have", len(v), maxNamesLen, kind)
+	}
+	items := strings.Split(v, ",")
+	for _, item := range items {
+		up := strings.ToUpper(strings.TrimSpace(item))
+		switch {
+		case !slices.Contains(known, up):
+			return fmt.Errorf("%q: %q is not a %s name (one of %s)", v, item, kind, strings.ToLower(strings.Join(known, ", ")))
+		case up == "ALL" && len(items) > 1:
+			return fmt.Errorf("%q: all cannot be given with other %s names", v, kind)
+		}
+	}
+	return nil
 }
