@@ -183,6 +183,7 @@ func newMgmtPlane(cfg *config.Server, addr controlAddr, dial []grpc.DialOption, 
 	svc := mgmtsvc.New(mgmtsvc.Options{
 		System: cfg.Name, Version: build.DaosVersion, Local: addr.local, Replicas: cfg.MgmtSvcReplicas,
 		DB: system.NewDatabase(), Hosts: conns, Conns: conns, Provider: cfg.Provider, CrtTimeout: crt, Logger: log,
+		ClientEnvVars: cfg.ClientEnvVars,
 	})
 	cc, err := conns.Get(addr.local)
 	if err != nil {

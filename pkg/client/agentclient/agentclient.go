@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"google.golang.org/protobuf/proto"
 
@@ -73,6 +74,8 @@ func AttachAt(ctx context.Context, path, sys string) (*Session, error) {
 		s.agent.Close()
 		return nil, daos.Errorf(daos.ErrUnreach, "attach info for system %s lists no engines", sys)
 	}
+	// Before the endpoint opens: the variables may be the fabric's.
+	applyClientEnv(info.GetClientNetHint().GetEnvVars())
 	ep, err := listen(ctx, info.GetClientNetHint(), s.engines[0].Provider.String())
 	if err != nil {
 		s.agent.Close()
@@ -199,4 +202,25 @@ func listen(ctx context.Context, hint *mgmtpb.ClientNetHint, served string) (*rp
 		ep, err = rpc.Listen(ctx, rpc.Config{Fabric: fc, Drivers: drivers.Client()})
 	}
 	return ep, err
+}
+
+// maxClientEnv bounds one of the servers' client_env_vars entries, as
+// libdaos does.
+const maxClientEnv = 1024
+
+// applyClientEnv sets the variables the servers' client_env_vars name
+// ("NAME=value"), each only where the process has not set it (the
+// process's own environment wins, as with DAOS's libdaos). Entries that
+// are not NAME=value are skipped.
+func applyClientEnv(vars []string) {
+	for _, kv := range vars {
+		name, value, ok := strings.Cut(kv, "=")
+		if !ok || name == "" || len(kv) >= maxClientEnv {
+			continue
+		}
+		if _, set := os.LookupEnv(name); set {
+			continue
+		}
+		_ = os.Setenv(name, value) // refused only for a name no process could use
+	}
 }

@@ -3,6 +3,7 @@ package agentclient
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -31,7 +32,8 @@ func fakeAgent(t *testing.T, creds *int) string {
 		}
 		return proto.Marshal(&mgmtpb.GetAttachInfoResp{
 			RankUris:      []*mgmtpb.GetAttachInfoResp_RankUri{{Rank: 0, Uri: "tcp://127.0.0.1:1"}},
-			ClientNetHint: &mgmtpb.ClientNetHint{Provider: "ofi+tcp;ofi_rxm", Interface: "lo"},
+			ClientNetHint: &mgmtpb.ClientNetHint{Provider: "ofi+tcp;ofi_rxm", Interface: "lo",
+				EnvVars: []string{"DGO_TEST_SERVER_VAR=from-server", "DGO_TEST_OWN_VAR=from-server", "not-an-assignment", "=x"}},
 		})
 	})
 	srv.Register(drpc.ModuleSecAgent, drpc.MethodRequestCreds, func(context.Context, []byte) ([]byte, error) {
@@ -60,6 +62,13 @@ func TestAttachNoAgent(t *testing.T) {
 }
 
 func TestAttach(t *testing.T) {
+	// The servers' client_env_vars: set where the process has not set
+	// them, its own value kept otherwise, malformed entries skipped.
+	t.Setenv("DGO_TEST_OWN_VAR", "mine")
+	t.Setenv("DGO_TEST_SERVER_VAR", "")
+	if err := os.Unsetenv("DGO_TEST_SERVER_VAR"); err != nil {
+		t.Fatal(err)
+	}
 	var creds int
 	path := fakeAgent(t, &creds)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -74,6 +83,12 @@ func TestAttach(t *testing.T) {
 	defer s.Close()
 	if s.Sys != DefaultSystem || len(s.engines) != 1 || s.EP == nil {
 		t.Fatalf("session: %+v", s)
+	}
+	if v := os.Getenv("DGO_TEST_SERVER_VAR"); v != "from-server" {
+		t.Errorf("client_env_vars not applied: DGO_TEST_SERVER_VAR=%q", v)
+	}
+	if v := os.Getenv("DGO_TEST_OWN_VAR"); v != "mine" {
+		t.Errorf("client_env_vars overrode the process's value: DGO_TEST_OWN_VAR=%q", v)
 	}
 	for i := 0; i < 2; i++ {
 		raw, err := s.Credential(ctx)

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -53,7 +54,10 @@ type Options struct {
 	Provider string
 	// CrtTimeout is the clients' RPC timeout in seconds (attach info).
 	CrtTimeout uint32
-	Logger     *slog.Logger
+	// ClientEnvVars ("NAME=value", client_env_vars) go to clients in the
+	// attach info; libdaos sets those the process has not set.
+	ClientEnvVars []string
+	Logger        *slog.Logger
 
 	ProbeInterval     time.Duration // default 1 s
 	UnresponsiveAfter time.Duration // default 3 s
@@ -301,10 +305,11 @@ func (s *Service) GetAttachInfo(ctx context.Context, req *mgmtpb.GetAttachInfoRe
 		return nil, err
 	}
 	resp := &mgmtpb.GetAttachInfoResp{
-		Sys:           s.o.System,
-		DataVersion:   s.o.DB.DataVersion(),
-		ClientNetHint: &mgmtpb.ClientNetHint{Provider: s.o.Provider, CrtTimeout: s.o.CrtTimeout, SrvSrxSet: -1},
-		BuildInfo:     buildInfo(s.o.Version),
+		Sys:         s.o.System,
+		DataVersion: s.o.DB.DataVersion(),
+		ClientNetHint: &mgmtpb.ClientNetHint{Provider: s.o.Provider, CrtTimeout: s.o.CrtTimeout, SrvSrxSet: -1,
+			EnvVars: slices.Clone(s.o.ClientEnvVars)},
+		BuildInfo: buildInfo(s.o.Version),
 	}
 	version, group := s.o.DB.GroupMap()
 	resp.MapVersion = version

@@ -96,6 +96,7 @@ func newTestService(t *testing.T) (*Service, *localReplica, *fakeHosts) {
 	hosts := &fakeHosts{engines: map[string][]*ctlpb.EngineState{}, down: map[string]bool{}, failOp: map[RankOp]uint32{}}
 	s := New(Options{System: "daos_server", Version: "2.9.100", Local: "h1:10001", Replicas: []string{"h1:10001"},
 		DB: db, Hosts: hosts, Provider: "ofi+tcp", CrtTimeout: 60, Logger: slog.New(slog.DiscardHandler),
+		ClientEnvVars: []string{"FI_UNIVERSE_SIZE=2048"},
 		ProbeInterval: 10 * time.Millisecond, UnresponsiveAfter: 30 * time.Millisecond})
 	s.SetReplica(rep)
 	return s, rep, hosts
@@ -147,6 +148,7 @@ func TestJoinQueryAndAttachInfo(t *testing.T) {
 	assert.Equal(t, []uint32{0}, ai.MsRanks)
 	assert.Equal(t, "ofi+tcp", ai.ClientNetHint.Provider)
 	assert.Equal(t, uint32(60), ai.ClientNetHint.CrtTimeout)
+	assert.Equal(t, []string{"FI_UNIVERSE_SIZE=2048"}, ai.ClientNetHint.EnvVars, "client_env_vars")
 	assert.Equal(t, uint32(9), ai.BuildInfo.Minor)
 
 	lq, err := s.LeaderQuery(ctx, &mgmtpb.LeaderQueryReq{})
