@@ -31,7 +31,7 @@ func fakeAgent(t *testing.T, creds *int) string {
 			return proto.Marshal(&mgmtpb.GetAttachInfoResp{Status: -1003})
 		}
 		return proto.Marshal(&mgmtpb.GetAttachInfoResp{
-			RankUris:      []*mgmtpb.GetAttachInfoResp_RankUri{{Rank: 0, Uri: "tcp://127.0.0.1:1"}},
+			RankUris: []*mgmtpb.GetAttachInfoResp_RankUri{{Rank: 0, Uri: "tcp://127.0.0.1:1"}},
 			ClientNetHint: &mgmtpb.ClientNetHint{Provider: "ofi+tcp;ofi_rxm", Interface: "lo",
 				EnvVars: []string{"DGO_TEST_SERVER_VAR=from-server", "DGO_TEST_OWN_VAR=from-server", "not-an-assignment", "=x"}},
 		})

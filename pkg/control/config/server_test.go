@@ -99,6 +99,11 @@ func TestLoadServerValid(t *testing.T) {
 		"string keys take numbers": {"name: 1234\nfault_path: /rack1/1234\n", func(t *testing.T, s *Server) {
 			require.Equal(t, "1234", s.Name)
 		}},
+		"keys with no effect are named": {strings.NewReplacer("name: daos_server\n", "name: daos_server\ndisable_vmd: true\ndisable_srx: true\n",
+			"    nr_xs_helpers: 1\n", "    nr_xs_helpers: 1\n    env_pass_through: [HOME]\n    spdk_rpc_server:\n      enable: true\n      sock_addr: /tmp/spdk.sock\n").Replace(base),
+			func(t *testing.T, s *Server) {
+				require.Contains(t, s.Notices(), "these keys are accepted but change nothing here (daos-go has no SPDK, VFIO, VMD, kernel modules or shared receive contexts to set up, and engines get daos_server's whole environment): disable_vmd, disable_srx, engines[0].env_pass_through, engines[0].spdk_rpc_server")
+			}},
 		"hex core_dump_filter": {"core_dump_filter: 0xff\n", func(t *testing.T, s *Server) {
 			require.Equal(t, 0xff, s.CoreDumpFilter)
 		}},

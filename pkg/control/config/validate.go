@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -79,7 +80,58 @@ func (s *Server) Validate() error {
 	if err := s.validateAcrossEngines(); err != nil {
 		return err
 	}
+	if keys := s.inertKeys(); len(keys) > 0 {
+		s.notice("these keys are accepted but change nothing here (daos-go has no SPDK, VFIO, VMD, kernel modules or shared receive contexts to set up, and engines get daos_server's whole environment): %s",
+			strings.Join(keys, ", "))
+	}
 	return nil
+}
+
+// inertKeys names the keys set in the config that daos-go reads but that
+// have no effect on its engines, so that admins are told rather than
+// left to think they took effect.
+func (s *Server) inertKeys() []string {
+	var keys []string
+	add := func(set bool, key string) {
+		if set && !slices.Contains(keys, key) {
+			keys = append(keys, key)
+		}
+	}
+	add(s.DisableVFIO, "disable_vfio")
+	add(s.DisableVMD, "disable_vmd")
+	add(s.DisableHotplug != nil, "disable_hotplug")
+	add(s.AllowNumaImbalance, "allow_numa_imbalance")
+	add(s.AllowTHP, "allow_thp")
+	add(s.KernelConfigPath != "", "kernel_config_path")
+	top := s.Fabric
+	// Engines inherit these from the top level: an engine is named only
+	// when the top level does not set the key.
+	fabric := func(prefix string, f Fabric) {
+		add(f.BypassHealthChk != nil && *f.BypassHealthChk && (prefix == "" || top.BypassHealthChk == nil), prefix+"bypass_health_chk")
+		add(f.DisableSRX && (prefix == "" || !top.DisableSRX), prefix+"disable_srx")
+		add(f.AuthKey != "" && (prefix == "" || top.AuthKey == ""), prefix+"fabric_auth_key")
+	}
+	fabric("", top)
+	for i, e := range s.Engines {
+		if e == nil {
+			continue
+		}
+		p := fmt.Sprintf("engines[%d].", i)
+		fabric(p, e.Fabric)
+		add(len(e.EnvPassThrough) > 0, p+"env_pass_through")
+		add(e.Modules != "", p+"modules")
+		add(e.BdevAutoFaulty != nil, p+"bdev_auto_faulty")
+		add(e.SpdkIobuf != nil, p+"spdk_iobuf")
+		add(e.Acceleration != nil, p+"acceleration")
+		add(e.SpdkRPCServer != nil, p+"spdk_rpc_server")
+		for j, t := range e.Storage {
+			if t != nil {
+				add(t.ScmHugepagesDisabled != nil, fmt.Sprintf("%sstorage[%d].scm_hugepages_disabled", p, j))
+				add(t.BdevBusidRange != "", fmt.Sprintf("%sstorage[%d].bdev_busid_range", p, j))
+			}
+		}
+	}
+	return keys
 }
 
 func (s *Server) validateTop() *Error {

@@ -147,8 +147,20 @@ func (s *Server) launch(in *instance) (*exec.Cmd, error) {
 		Pdeathsig: syscall.SIGKILL,
 		Setpgid:   true,
 	}
-	if err := cmd.Start(); err != nil {
+	var cpus []int
+	if node := in.storage.Config.PinnedNumaNode; node != nil && !anyFirstCore(s.cfg) {
+		var err error
+		if cpus, err = nodeCPUs(s.sysfs(), *node); err != nil {
+			return nil, fmt.Errorf("launch engine %d: %w", in.idx, err)
+		}
+	}
+	if err := startOn(cmd, cpus); err != nil {
 		return nil, fmt.Errorf("launch engine %d (%s): %w", in.idx, s.opts.EngineBinary, err)
+	}
+	// core_dump_filter: which of the engine's mappings a core dump holds.
+	if err := os.WriteFile(fmt.Sprintf("/proc/%d/coredump_filter", cmd.Process.Pid),
+		fmt.Appendf(nil, "%#x", s.cfg.CoreDumpFilter), 0); err != nil {
+		s.log.Warn("engine core_dump_filter not set", "engine", in.idx, "filter", s.cfg.CoreDumpFilter, "err", err)
 	}
 	in.mu.Lock()
 	in.cmd, in.pid, in.state = cmd, cmd.Process.Pid, StateStarting

@@ -43,6 +43,9 @@ type Options struct {
 	// HostFaultDomain is recorded in new superblocks.
 	HostFaultDomain string
 	Logger          *slog.Logger
+	// SysfsRoot is where the NUMA nodes' CPU lists are read for
+	// pinned_numa_node; default /sys.
+	SysfsRoot string
 
 	RestartBackoffMin time.Duration // default 500 ms
 	RestartBackoffMax time.Duration // default 30 s

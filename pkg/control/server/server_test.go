@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -61,7 +62,7 @@ func TestEngineLifecycle(t *testing.T) {
 		t.Fatalf("build daos_engine: %v\n%s", err, out)
 	}
 	cfg := &config.Server{
-		Name: "daos_server", SocketDir: dir, EngineAutoRestartMinDelay: 0,
+		Name: "daos_server", SocketDir: dir, EngineAutoRestartMinDelay: 0, CoreDumpFilter: 0x13,
 		Engines: []*config.Engine{{
 			Targets: 2, Fabric: config.Fabric{Provider: "ofi+tcp", Interface: "lo", InterfacePort: 31416},
 			Storage: []*config.Tier{
@@ -91,6 +92,9 @@ func TestEngineLifecycle(t *testing.T) {
 	ready := waitState(t, s, StateReady)
 	if ready.UUID == "" || !strings.HasSuffix(ready.URI, "://127.0.0.1:31416") {
 		t.Fatalf("ready engine %+v", ready)
+	}
+	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/coredump_filter", ready.PID)); err != nil || strings.TrimSpace(string(b)) != "00000013" {
+		t.Errorf("engine coredump_filter %q (%v), want core_dump_filter 0x13 (the default is 0x33)", b, err)
 	}
 	tctx, tcancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer tcancel()
