@@ -511,8 +511,8 @@ type contProp struct {
 }
 
 // extraProps are the properties the pool service keeps outside the
-// catalogue's map.
-var extraProps = []string{"owner", "group", "alloc_oid"}
+// catalogue's map (read-only here; the ACL has its own commands).
+var extraProps = []string{"owner", "group", "alloc_oid", "acl"}
 
 func extraProp(c *poolsvc.ContInfo, name string) string {
 	switch name {
@@ -520,6 +520,8 @@ func extraProp(c *poolsvc.ContInfo, name string) string {
 		return c.Owner
 	case "group":
 		return c.Group
+	case "acl":
+		return strings.Join(c.ACL, ", ")
 	}
 	return strconv.FormatUint(c.AllocedOID, 10)
 }

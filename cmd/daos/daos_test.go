@@ -196,7 +196,8 @@ func TestContainerListQueryDestroy(t *testing.T) {
 	f := &fakePool{conts: []*poolsvc.ContInfo{
 		{UUID: "0d6c7c1e-1111-4222-8333-444455556666", Label: "c1", Type: "POSIX", Status: "HEALTHY",
 			Props: map[string]string{"label": "c1", "layout_type": "POSIX", "rd_fac": "2", "cksum": "off"},
-			Owner: "alice@", Group: "users@", NumHandles: 1, CTime: time.Unix(1, 0)},
+			Owner: "alice@", Group: "users@", NumHandles: 1, CTime: time.Unix(1, 0),
+			ACL: []string{"A::OWNER@:rwdtTaAo", "A:G:GROUP@:rwtT"}},
 	}}
 	for _, args := range [][]string{{"pool", "list-cont", "tank"}, {"pool", "list-containers", "tank"}, {"container", "ls", "tank"}} {
 		out, _, code := run(t, f, args...)
@@ -233,8 +234,12 @@ func TestContainerListQueryDestroy(t *testing.T) {
 	}
 	out, _, _ = run(t, f, "container", "get-prop", "tank", "c1", "-j")
 	var props []contProp
-	if e := decode(t, out); json.Unmarshal(e.Response, &props) != nil || len(props) != 7 || props[0].Name != "label" {
+	if e := decode(t, out); json.Unmarshal(e.Response, &props) != nil || len(props) != 8 || props[0].Name != "label" {
 		t.Errorf("JSON get-prop: %s", out)
+	}
+	out, _, code = run(t, f, "container", "get-prop", "tank", "c1", "acl")
+	if code != 0 || !strings.Contains(out, "A::OWNER@:rwdtTaAo, A:G:GROUP@:rwtT") {
+		t.Errorf("get-prop acl: %s", out)
 	}
 	if _, _, code := run(t, f, "container", "get-prop", "tank", "c1", "nosuch"); code == 0 {
 		t.Error("get-prop of an unknown property")
