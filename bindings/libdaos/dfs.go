@@ -2,6 +2,7 @@ package main
 
 /*
 #include <daos.h>
+#include <daos_fs.h>
 */
 import "C"
 
@@ -413,6 +414,116 @@ func dgo_dfs_read(mh, oh C.uint64_t, sgl *C.d_sg_list_t, off C.uint64_t, readSiz
 			*readSize = C.daos_size_t(got)
 		}
 		return err
+	})
+}
+
+// maxRanges bounds the ranges of one dfs_readx or dfs_writex.
+const maxRanges = 1 << 20
+
+// dfsRanges reads a dfs_iod_t and cuts the sg list's bytes in its order
+// into one buffer list per range: the ranges' bytes, in the order given,
+// are the sg list's, which must hold them all (it may hold more).
+func dfsRanges(iod *C.dfs_iod_t, bufs [][]byte, n uint64, what string) ([]uint64, [][][]byte, error) {
+	if iod == nil {
+		return nil, nil, einval(what + ": NULL iod")
+	}
+	nr := uint64(iod.iod_nr)
+	if nr > maxRanges {
+		return nil, nil, einval(fmt.Sprintf("%s: %d ranges (at most %d)", what, nr, maxRanges))
+	}
+	if nr > 0 && iod.iod_rgs == nil {
+		return nil, nil, einval(fmt.Sprintf("%s: %d ranges but a NULL range array", what, nr))
+	}
+	var rgs []C.daos_range_t
+	if nr > 0 {
+		rgs = unsafe.Slice(iod.iod_rgs, int(nr))
+	}
+	offs := make([]uint64, len(rgs))
+	parts := make([][][]byte, len(rgs))
+	var total uint64
+	b, at := 0, 0 // the next byte: bufs[b][at]
+	for i, rg := range rgs {
+		idx, size := uint64(rg.rg_idx), uint64(rg.rg_len)
+		if idx+size < idx {
+			return nil, nil, einval(fmt.Sprintf("%s: range %d [%d, +%d) runs past 2^64", what, i, idx, size))
+		}
+		if total+size < total || total+size > n {
+			return nil, nil, einval(fmt.Sprintf("%s: the ranges hold more than the sg list's %d bytes", what, n))
+		}
+		total += size
+		offs[i] = idx
+		for size > 0 {
+			for at == len(bufs[b]) {
+				b, at = b+1, 0
+			}
+			take := min(uint64(len(bufs[b])-at), size)
+			parts[i] = append(parts[i], bufs[b][at:at+int(take)])
+			at += int(take)
+			size -= take
+		}
+	}
+	return offs, parts, nil
+}
+
+//export dgo_dfs_readx
+func dgo_dfs_readx(mh, oh C.uint64_t, iod *C.dfs_iod_t, sgl *C.d_sg_list_t, readSize *C.daos_size_t, ev *C.daos_event_t) C.int {
+	fs, o, err := fileRW(mh, oh, false)
+	if err != nil {
+		return eno(err)
+	}
+	if readSize == nil {
+		return eno(einval("readx: NULL read size"))
+	}
+	bufs, n, err := dfsBufs(sgl)
+	if err != nil {
+		return eno(err)
+	}
+	offs, parts, err := dfsRanges(iod, bufs, n, "readx")
+	if err != nil {
+		return eno(err)
+	}
+	return dfsRun(ev, func(ctx context.Context) error {
+		// Each range as dfs_read reads it: up to the end of the file.
+		var got uint64
+		for i := range offs {
+			if len(parts[i]) == 0 {
+				continue
+			}
+			g, err := fs.Read(ctx, o, parts[i], offs[i])
+			if err != nil {
+				return err
+			}
+			got += g
+		}
+		*readSize = C.daos_size_t(got)
+		return nil
+	})
+}
+
+//export dgo_dfs_writex
+func dgo_dfs_writex(mh, oh C.uint64_t, iod *C.dfs_iod_t, sgl *C.d_sg_list_t, ev *C.daos_event_t) C.int {
+	fs, o, err := fileRW(mh, oh, true)
+	if err != nil {
+		return eno(err)
+	}
+	bufs, n, err := dfsBufs(sgl)
+	if err != nil {
+		return eno(err)
+	}
+	offs, parts, err := dfsRanges(iod, bufs, n, "writex")
+	if err != nil {
+		return eno(err)
+	}
+	return dfsRun(ev, func(ctx context.Context) error {
+		for i := range offs {
+			if len(parts[i]) == 0 {
+				continue
+			}
+			if err := fs.Write(ctx, o, parts[i], offs[i]); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 

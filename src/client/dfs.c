@@ -54,9 +54,10 @@ static int             dfs_refs;
 	if (o == NULL)                          \
 		return EINVAL
 
-/* der2errno maps the DER codes of the daos_* calls DFS makes itself. */
-static int
-der2errno(int rc)
+/* der2errno maps the DER codes of the daos_* calls DFS (and the unified
+ * namespace, duns.c) makes itself. */
+__attribute__((visibility("hidden"))) int
+dgo_der2errno(int rc)
 {
 	switch (rc) {
 	case 0:
@@ -116,7 +117,7 @@ dfs_init(void)
 	int rc;
 
 	pthread_mutex_lock(&dfs_lock);
-	rc = der2errno(daos_init());
+	rc = dgo_der2errno(daos_init());
 	if (rc == 0)
 		dfs_refs++;
 	pthread_mutex_unlock(&dfs_lock);
@@ -141,7 +142,7 @@ dfs_fini(void)
 			conn_close(c);
 		}
 	}
-	rc = der2errno(daos_fini());
+	rc = dgo_der2errno(daos_fini());
 	pthread_mutex_unlock(&dfs_lock);
 	return rc;
 }
@@ -302,7 +303,7 @@ conn_open(const char *pool, const char *sys, const char *cont, int flags, dfs_at
 		rc = ENOMEM;
 		goto out_free;
 	}
-	rc = der2errno(daos_pool_connect(pool, sys, rw ? DAOS_PC_RW : DAOS_PC_RO, &c->poh, NULL, NULL));
+	rc = dgo_der2errno(daos_pool_connect(pool, sys, rw ? DAOS_PC_RW : DAOS_PC_RO, &c->poh, NULL, NULL));
 	if (rc != 0)
 		goto out_free;
 	rc = daos_cont_open(c->poh, cont, coflags, &c->coh, NULL, NULL);
@@ -310,9 +311,9 @@ conn_open(const char *pool, const char *sys, const char *cont, int flags, dfs_at
 		rc = dfs_cont_create_with_label(c->poh, cont, attr, NULL, &c->coh, NULL);
 		/* Someone else created it meanwhile: use theirs. */
 		if (rc == EEXIST)
-			rc = der2errno(daos_cont_open(c->poh, cont, coflags, &c->coh, NULL, NULL));
+			rc = dgo_der2errno(daos_cont_open(c->poh, cont, coflags, &c->coh, NULL, NULL));
 	} else {
-		rc = der2errno(rc);
+		rc = dgo_der2errno(rc);
 	}
 	if (rc != 0) {
 		daos_pool_disconnect(c->poh, NULL);
@@ -669,6 +670,25 @@ dfs_write(dfs_t *dfs, dfs_obj_t *obj, d_sg_list_t *sgl, daos_off_t off, daos_eve
 	if (dfs == NULL || obj == NULL)
 		return EINVAL;
 	return o->dfs_write(dfs->cookie, obj->cookie, sgl, off, ev);
+}
+
+int
+dfs_readx(dfs_t *dfs, dfs_obj_t *obj, dfs_iod_t *iod, d_sg_list_t *sgl, daos_size_t *read_size,
+	  daos_event_t *ev)
+{
+	CORE(o);
+	if (dfs == NULL || obj == NULL)
+		return EINVAL;
+	return o->dfs_readx(dfs->cookie, obj->cookie, iod, sgl, read_size, ev);
+}
+
+int
+dfs_writex(dfs_t *dfs, dfs_obj_t *obj, dfs_iod_t *iod, d_sg_list_t *sgl, daos_event_t *ev)
+{
+	CORE(o);
+	if (dfs == NULL || obj == NULL)
+		return EINVAL;
+	return o->dfs_writex(dfs->cookie, obj->cookie, iod, sgl, ev);
 }
 
 int

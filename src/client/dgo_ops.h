@@ -14,10 +14,11 @@
 
 #include <stdbool.h>
 #include <daos.h>
+#include <daos_fs.h>
 
 #include "dgo_ring.h"
 
-#define DGO_OPS_VERSION 14
+#define DGO_OPS_VERSION 15
 
 struct dgo_ops {
 	uint32_t version;
@@ -68,6 +69,8 @@ struct dgo_ops {
 	int (*dfs_obj_local2global)(uint64_t mh, uint64_t oh, d_iov_t* glob);
 	int (*dfs_obj_global2local)(uint64_t mh, int flags, d_iov_t glob, uint64_t* oh);
 	int (*dfs_read)(uint64_t mh, uint64_t oh, d_sg_list_t* sgl, uint64_t off, daos_size_t* readSize, daos_event_t* ev);
+	int (*dfs_readx)(uint64_t mh, uint64_t oh, dfs_iod_t* iod, d_sg_list_t* sgl, daos_size_t* readSize, daos_event_t* ev);
+	int (*dfs_writex)(uint64_t mh, uint64_t oh, dfs_iod_t* iod, d_sg_list_t* sgl, daos_event_t* ev);
 	int (*dfs_write)(uint64_t mh, uint64_t oh, d_sg_list_t* sgl, uint64_t off, daos_event_t* ev);
 	int (*dfs_get_size)(uint64_t mh, uint64_t oh, daos_size_t* size);
 	int (*dfs_stat)(uint64_t mh, uint64_t parent, char* name, int64_t* st);

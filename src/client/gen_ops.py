@@ -28,6 +28,7 @@ HEADER = """/*
 
 #include <stdbool.h>
 #include <daos.h>
+#include <daos_fs.h>
 
 #include "dgo_ring.h"
 

@@ -112,3 +112,30 @@ d_rank_list_free(d_rank_list_t *rank_list)
 	free(rank_list->rl_ranks);
 	free(rank_list);
 }
+
+int
+d_getenv_bool(const char *name, bool *bool_val)
+{
+	const char *v, *p;
+	bool	    number;
+
+	if (name == NULL || bool_val == NULL)
+		return -DER_INVAL;
+	v = getenv(name);
+	if (v == NULL)
+		return -DER_NONEXIST;
+	number = v[0] != '\0';
+	for (p = v; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9') {
+			number = false;
+			break;
+		}
+	}
+	if (!number) {
+		*bool_val = true;
+		return 0;
+	}
+	/* Any digit but a 0 makes the number non-zero. */
+	*bool_val = strspn(v, "0") != strlen(v);
+	return 0;
+}

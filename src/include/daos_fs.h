@@ -149,6 +149,13 @@ int dfs_read(dfs_t *dfs, dfs_obj_t *obj, d_sg_list_t *sgl, daos_off_t off,
 /* Write the iovs' iov_len bytes, in order, at off. */
 int dfs_write(dfs_t *dfs, dfs_obj_t *obj, d_sg_list_t *sgl, daos_off_t off,
 	      daos_event_t *ev);
+/* Read, or write, the ranges of iod (file offsets and lengths), in their
+ * order, from or into the sg list's bytes in order; read_size is the
+ * bytes read, each range stopping at the end of the file. */
+int dfs_readx(dfs_t *dfs, dfs_obj_t *obj, dfs_iod_t *iod, d_sg_list_t *sgl,
+	      daos_size_t *read_size, daos_event_t *ev);
+int dfs_writex(dfs_t *dfs, dfs_obj_t *obj, dfs_iod_t *iod, d_sg_list_t *sgl,
+	       daos_event_t *ev);
 int dfs_get_size(dfs_t *dfs, dfs_obj_t *obj, daos_size_t *size);
 
 /* S_IFDIR is added to mode; cid 0 takes the container's default. */

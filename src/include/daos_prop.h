@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include <string.h>
+#include <strings.h>
 
 #include <daos_types.h>
 #include <daos_security.h>
@@ -93,6 +94,48 @@ enum daos_cont_layout {
 	DAOS_PROP_CO_LAYOUT_SEISMIC	= 7,
 	DAOS_PROP_CO_LAYOUT_METEO	= 8,
 };
+
+/* A container layout type as the unified namespace and DFS carry it. */
+typedef uint16_t daos_cont_layout_t;
+
+/* Reads a layout type name, in any case, with the short forms the daos
+ * tool accepts; anything else is DAOS_PROP_CO_LAYOUT_UNKNOWN. */
+static inline void
+daos_parse_ctype(const char *string, daos_cont_layout_t *type)
+{
+	static const struct {
+		const char		*name;
+		daos_cont_layout_t	 type;
+	} names[] = {
+		{"POSIX", DAOS_PROP_CO_LAYOUT_POSIX},	{"HDF5", DAOS_PROP_CO_LAYOUT_HDF5},
+		{"PYTHON", DAOS_PROP_CO_LAYOUT_PYTHON},	{"SPARK", DAOS_PROP_CO_LAYOUT_SPARK},
+		{"DATABASE", DAOS_PROP_CO_LAYOUT_DATABASE}, {"DB", DAOS_PROP_CO_LAYOUT_DATABASE},
+		{"ROOT", DAOS_PROP_CO_LAYOUT_ROOT},	{"RNTuple", DAOS_PROP_CO_LAYOUT_ROOT},
+		{"SEISMIC", DAOS_PROP_CO_LAYOUT_SEISMIC}, {"DSG", DAOS_PROP_CO_LAYOUT_SEISMIC},
+		{"METEO", DAOS_PROP_CO_LAYOUT_METEO},	{"FDB", DAOS_PROP_CO_LAYOUT_METEO},
+	};
+	size_t i;
+
+	*type = DAOS_PROP_CO_LAYOUT_UNKNOWN;
+	if (string == NULL)
+		return;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcasecmp(string, names[i].name) == 0) {
+			*type = names[i].type;
+			return;
+		}
+	}
+}
+
+/* Writes a layout type's name (at most 8 characters and the NUL). */
+static inline void
+daos_unparse_ctype(daos_cont_layout_t ctype, char *string)
+{
+	static const char *const names[] = {"unknown", "POSIX", "HDF5", "PYTHON", "SPARK",
+					    "DATABASE", "ROOT", "SEISMIC", "METEO"};
+
+	strcpy(string, ctype < sizeof(names) / sizeof(names[0]) ? names[ctype] : "unknown");
+}
 
 /* Values of DAOS_PROP_CO_CSUM. */
 enum {

@@ -24,6 +24,7 @@
 
 #include <daos.h>
 #include <daos_fs.h>
+#include <daos_uns.h>
 
 static const char *pool_label;
 static daos_handle_t poh, coh;
@@ -1044,6 +1045,186 @@ test_iterate(void **state)
 	assert_int_equal(dfs_remove(dfs, NULL, "it", true, NULL), 0);
 }
 
+/* Strided I/O as ROMIO's DAOS driver does it: ranges of the file from and
+ * into one sg list, in the ranges' order; reads stop at the end. */
+static void
+test_readx_writex(void **state)
+{
+	dfs_obj_t   *f;
+	char	     in[] = "abcdefg", out[16], whole[16];
+	d_iov_t	     iov;
+	d_sg_list_t  sgl = {.sg_nr = 1, .sg_iovs = &iov};
+	daos_range_t rg[2] = {{.rg_idx = 0, .rg_len = 4}, {.rg_idx = 10, .rg_len = 3}};
+	dfs_iod_t    iod = {.iod_nr = 2, .iod_rgs = rg};
+	daos_size_t  got;
+	daos_handle_t eqh;
+	daos_event_t ev, *evp;
+
+	(void)state;
+	assert_int_equal(dfs_open(dfs, NULL, "strided", S_IFREG | 0644, O_RDWR | O_CREAT, 0, 0, NULL, &f), 0);
+	d_iov_set(&iov, in, 7);
+	assert_int_equal(dfs_writex(dfs, f, &iod, &sgl, NULL), 0);
+	assert_int_equal(dfs_get_size(dfs, f, &got), 0);
+	assert_int_equal(got, 13);
+	memset(whole, 'x', sizeof(whole));
+	d_iov_set(&iov, whole, 13);
+	assert_int_equal(dfs_read(dfs, f, &sgl, 0, &got, NULL), 0);
+	assert_int_equal(got, 13);
+	assert_memory_equal(whole, "abcd\0\0\0\0\0\0efg", 13);
+
+	/* The other order, through an event. */
+	rg[0] = (daos_range_t){.rg_idx = 10, .rg_len = 3};
+	rg[1] = (daos_range_t){.rg_idx = 0, .rg_len = 4};
+	memset(out, 0, sizeof(out));
+	d_iov_set(&iov, out, 7);
+	assert_int_equal(daos_eq_create(&eqh), 0);
+	assert_int_equal(daos_event_init(&ev, eqh, NULL), 0);
+	assert_int_equal(dfs_readx(dfs, f, &iod, &sgl, &got, &ev), 0);
+	assert_int_equal(daos_eq_poll(eqh, 0, DAOS_EQ_WAIT, 1, &evp), 1);
+	assert_int_equal(evp->ev_error, 0);
+	assert_int_equal(got, 7);
+	assert_memory_equal(out, "efgabcd", 7);
+	assert_int_equal(daos_event_fini(&ev), 0);
+	assert_int_equal(daos_eq_destroy(eqh, 0), 0);
+
+	/* A range past the end reads what is there. */
+	iod.iod_nr = 1;
+	rg[0] = (daos_range_t){.rg_idx = 12, .rg_len = 4};
+	d_iov_set(&iov, out, 4);
+	assert_int_equal(dfs_readx(dfs, f, &iod, &sgl, &got, NULL), 0);
+	assert_int_equal(got, 1);
+	assert_int_equal(out[0], 'g');
+
+	/* Ranges the sg list cannot hold, no iod, a bad range array. */
+	rg[0].rg_len = 5;
+	assert_int_equal(dfs_readx(dfs, f, &iod, &sgl, &got, NULL), EINVAL);
+	assert_int_equal(dfs_writex(dfs, f, &iod, &sgl, NULL), EINVAL);
+	assert_int_equal(dfs_readx(dfs, f, NULL, &sgl, &got, NULL), EINVAL);
+	iod.iod_rgs = NULL;
+	assert_int_equal(dfs_writex(dfs, f, &iod, &sgl, NULL), EINVAL);
+	assert_int_equal(dfs_readx(dfs, NULL, &iod, &sgl, &got, NULL), EINVAL);
+	assert_int_equal(dfs_release(f), 0);
+	assert_int_equal(dfs_remove(dfs, NULL, "strided", false, NULL), 0);
+}
+
+/* The unified namespace: direct paths parse without a file system; a
+ * created path names a new POSIX container that resolves, with the rest
+ * of a longer path, and goes with its container. */
+static void
+test_duns(void **state)
+{
+	struct duns_attr_t attr;
+	char		   dir[] = "/tmp/dfs_api_test.XXXXXX", path[64], deep[96];
+	const char	  *u1 = "11111111-2222-3333-4444-555555555555";
+	const char	  *u2 = "66666666-7777-8888-9999-aaaaaaaaaaaa";
+	daos_handle_t	   c2;
+	dfs_t		  *d2;
+
+	(void)state;
+	memset(&attr, 0, sizeof(attr));
+	assert_int_equal(duns_resolve_path("daos://tank/c1/a/b", &attr), 0);
+	assert_string_equal(attr.da_pool, "tank");
+	assert_string_equal(attr.da_cont, "c1");
+	assert_string_equal(attr.da_rel_path, "/a/b");
+	duns_destroy_attr(&attr);
+	assert_null(attr.da_rel_path);
+
+	memset(&attr, 0, sizeof(attr));
+	assert_int_equal(duns_resolve_path("DAOS://tank//c1", &attr), 0);
+	assert_null(attr.da_rel_path);
+	memset(&attr, 0, sizeof(attr));
+	assert_int_equal(duns_resolve_path("daos://tank", &attr), 0);
+	assert_string_equal(attr.da_pool, "tank");
+	assert_string_equal(attr.da_cont, "");
+
+	/* Without the prefix, UUIDs only; the UUIDs also fill the old fields. */
+	memset(&attr, 0, sizeof(attr));
+	attr.da_flags = DUNS_NO_PREFIX;
+	snprintf(deep, sizeof(deep), "/%s/%s/x", u1, u2);
+	assert_int_equal(duns_resolve_path(deep, &attr), 0);
+	assert_string_equal(attr.da_cont, u2);
+	assert_string_equal(attr.da_rel_path, "/x");
+	{
+		char s[37];
+
+		uuid_unparse_lower(attr.da_puuid, s);
+		assert_string_equal(s, u1);
+	}
+	duns_destroy_attr(&attr);
+	/* Labels without the prefix only when told the path is direct. */
+	memset(&attr, 0, sizeof(attr));
+	attr.da_flags = DUNS_NO_CHECK_PATH | DUNS_NO_PREFIX;
+	assert_int_equal(duns_resolve_path("/tank/c1", &attr), 0);
+	assert_string_equal(attr.da_cont, "c1");
+	memset(&attr, 0, sizeof(attr));
+	attr.da_flags = DUNS_NO_PREFIX;
+	assert_int_equal(duns_resolve_path("/tank/c1", &attr), ENOENT);
+	memset(&attr, 0, sizeof(attr));
+	assert_int_equal(duns_resolve_path("daos://bad pool/c1", &attr), ENOENT);
+	assert_int_equal(duns_resolve_path(NULL, &attr), EINVAL);
+	assert_int_equal(duns_resolve_path("", &attr), EINVAL);
+
+	/* A path with no link on its way up. */
+	assert_non_null(mkdtemp(dir));
+	memset(&attr, 0, sizeof(attr));
+	assert_int_equal(duns_resolve_path(dir, &attr), ENODATA);
+	memset(&attr, 0, sizeof(attr));
+	assert_int_equal(duns_resolve_path("/no/such/path", &attr), ENOENT);
+
+	/* Create, resolve (the linked directory and below it), destroy. */
+	snprintf(path, sizeof(path), "%s/link", dir);
+	memset(&attr, 0, sizeof(attr));
+	assert_int_equal(duns_create_path(poh, path, &attr), EINVAL); /* no type */
+	attr.da_type = DAOS_PROP_CO_LAYOUT_POSIX;
+	assert_int_equal(duns_create_path(poh, path, &attr), 0);
+	assert_int_equal(strlen(attr.da_cont), 36);
+	assert_int_equal(duns_create_path(poh, path, &attr), EEXIST);
+	{
+		char cont[DAOS_PROP_LABEL_MAX_LEN + 1];
+		struct duns_attr_t r;
+
+		strcpy(cont, attr.da_cont);
+		memset(&r, 0, sizeof(r));
+		assert_int_equal(duns_resolve_path(path, &r), 0);
+		assert_int_equal(r.da_type, DAOS_PROP_CO_LAYOUT_POSIX);
+		assert_string_equal(r.da_cont, cont);
+		assert_null(r.da_rel_path);
+		/* The container is a DFS one: mount it through what resolved. */
+		assert_int_equal(daos_cont_open(poh, r.da_cont, DAOS_COO_RW, &c2, NULL, NULL), 0);
+		assert_int_equal(dfs_mount(poh, c2, O_RDWR, &d2), 0);
+		assert_int_equal(dfs_umount(d2), 0);
+		assert_int_equal(daos_cont_close(c2, NULL), 0);
+		duns_destroy_attr(&r);
+
+		snprintf(deep, sizeof(deep), "%s/sub/file", path);
+		memset(&r, 0, sizeof(r));
+		assert_int_equal(duns_resolve_path(deep, &r), ENOENT); /* must exist */
+		snprintf(deep, sizeof(deep), "%s/sub", path);
+		assert_int_equal(mkdir(deep, 0755), 0);
+		assert_int_equal(duns_resolve_path(deep, &r), 0);
+		assert_string_equal(r.da_cont, cont);
+		assert_string_equal(r.da_rel_path, "/sub");
+		duns_destroy_attr(&r);
+		memset(&r, 0, sizeof(r));
+		r.da_flags = DUNS_NO_REVERSE_LOOKUP;
+		assert_int_equal(duns_resolve_path(deep, &r), ENODATA);
+		assert_int_equal(rmdir(deep), 0);
+
+		assert_int_equal(duns_destroy_path(poh, path), 0);
+		assert_int_equal(daos_cont_open(poh, cont, DAOS_COO_RO, &c2, NULL, NULL), -DER_NONEXIST);
+	}
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(duns_destroy_path(poh, dir), ENODATA);
+	assert_int_equal(rmdir(dir), 0);
+
+	/* The system name is the caller's to set, and is freed with the rest. */
+	memset(&attr, 0, sizeof(attr));
+	assert_int_equal(duns_set_sys_name(&attr, "daos_server"), 0);
+	assert_string_equal(attr.da_sys, "daos_server");
+	duns_destroy_attr(&attr);
+	assert_null(attr.da_sys);
+}
+
 static void
 test_teardown(void **state)
 {
@@ -1101,6 +1282,8 @@ main(void)
 	    cmocka_unit_test(test_objinfo),
 	    cmocka_unit_test(test_exchange),
 	    cmocka_unit_test(test_iterate),
+	    cmocka_unit_test(test_readx_writex),
+	    cmocka_unit_test(test_duns),
 	};
 	int rc;
 

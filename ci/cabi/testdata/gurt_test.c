@@ -452,6 +452,33 @@ test_errstr(void **state)
 	assert_non_null(strstr(buf, "DER_NONEXIST(-1005): '"));
 }
 
+static void
+test_getenv_bool(void **state)
+{
+	bool v = true;
+
+	(void)state;
+	unsetenv("GURT_TEST_BOOL");
+	assert_int_equal(d_getenv_bool("GURT_TEST_BOOL", &v), -DER_NONEXIST);
+	assert_true(v); /* unchanged */
+	setenv("GURT_TEST_BOOL", "0", 1);
+	assert_int_equal(d_getenv_bool("GURT_TEST_BOOL", &v), 0);
+	assert_false(v);
+	setenv("GURT_TEST_BOOL", "000", 1);
+	assert_int_equal(d_getenv_bool("GURT_TEST_BOOL", &v), 0);
+	assert_false(v);
+	setenv("GURT_TEST_BOOL", "10", 1);
+	assert_int_equal(d_getenv_bool("GURT_TEST_BOOL", &v), 0);
+	assert_true(v);
+	v = false;
+	setenv("GURT_TEST_BOOL", "yes", 1);
+	assert_int_equal(d_getenv_bool("GURT_TEST_BOOL", &v), 0);
+	assert_true(v);
+	assert_int_equal(d_getenv_bool(NULL, &v), -DER_INVAL);
+	assert_int_equal(d_getenv_bool("GURT_TEST_BOOL", NULL), -DER_INVAL);
+	unsetenv("GURT_TEST_BOOL");
+}
+
 static int
 print_hashes(int argc, char **argv)
 {
@@ -494,6 +521,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_anonym_traverse),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_errstr),
+		cmocka_unit_test(test_getenv_bool),
 	};
 
 	if (argc > 1 && strcmp(argv[1], "hash") == 0)

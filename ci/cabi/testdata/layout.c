@@ -22,6 +22,7 @@
 
 #include <daos.h>
 #include <daos_fs.h>
+#include <daos_uns.h>
 #include <daos/common.h>
 #include <gurt/common.h>
 #include <gurt/hash.h>
@@ -43,6 +44,27 @@
 	STATIC_ASSERT(sizeof(((t *)0)->f) == (s), "sizeof(" #t "." #f ") != " #s)
 #define EQ(x, v) STATIC_ASSERT((x) == (v), #x " != " #v)
 
+
+/* daos_uns.h: DAOS's struct duns_attr_t (ROMIO and the HDF5 VOL embed it). */
+SIZE(daos_cont_layout_t, 2, 2);
+OFF(struct duns_attr_t, da_type, 0);
+OFF(struct duns_attr_t, da_oclass_id, 4);
+OFF(struct duns_attr_t, da_chunk_size, 8);
+OFF(struct duns_attr_t, da_props, 16);
+OFF(struct duns_attr_t, da_flags, 24);
+OFF(struct duns_attr_t, da_pool, 28);
+OFF(struct duns_attr_t, da_cont, 156);
+OFF(struct duns_attr_t, da_sys, 288);
+OFF(struct duns_attr_t, da_rel_path, 296);
+OFF(struct duns_attr_t, da_on_lustre, 304);
+OFF(struct duns_attr_t, da_no_prefix, 305);
+OFF(struct duns_attr_t, da_puuid, 306);
+OFF(struct duns_attr_t, da_cuuid, 322);
+SIZE(struct duns_attr_t, 344, 8);
+EQ(DUNS_NO_PREFIX, 1);
+EQ(DUNS_NO_REVERSE_LOOKUP, 2);
+EQ(DUNS_NO_CHECK_PATH, 4);
+EQ(DUNS_MAX_XATTR_LEN, 170);
 
 /* 2.4 gurt/types.h, gurt/list.h */
 SIZE(d_iov_t, 24, 8);

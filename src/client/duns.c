@@ -1,0 +1,403 @@
+/*
+ * The unified namespace (libduns.so is a link to libdaos.so.2): paths of
+ * an ordinary file system that name a container, through the "user.daos"
+ * extended attribute the daos tool and dfuse also read and write
+ * (pkg/uns), or directly as daos://<pool>/<cont>[/<rel>]. Plain C over
+ * the public daos_* and dfs_* calls. Returns are positive errno values.
+ */
+#define _GNU_SOURCE /* asprintf */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <daos.h>
+#include <daos_fs.h>
+#include <daos_uns.h>
+
+/* In dfs.c. */
+__attribute__((visibility("hidden"))) int dgo_der2errno(int rc);
+
+static const char daos_scheme[] = "daos://";
+
+/* is_uuid tells whether the n bytes at s are a UUID's 36 characters. */
+static bool
+is_uuid(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n != 36)
+		return false;
+	for (i = 0; i < n; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return false;
+		} else if (!isxdigit((unsigned char)s[i])) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* is_id tells whether the n bytes at s name a pool or container: a UUID,
+ * or a label of the characters labels take. */
+static bool
+is_id(const char *s, size_t n, bool uuid_only)
+{
+	size_t i;
+
+	if (is_uuid(s, n))
+		return true;
+	if (uuid_only || n == 0 || n > DAOS_PROP_LABEL_MAX_LEN)
+		return false;
+	for (i = 0; i < n; i++) {
+		if (!isalnum((unsigned char)s[i]) && strchr("._:", s[i]) == NULL)
+			return false;
+	}
+	return true;
+}
+
+/* set_id copies the n-byte id at s into dst (DAOS_PROP_LABEL_MAX_LEN + 1
+ * bytes), and a UUID also into the deprecated uuid field. */
+static void
+set_id(char *dst, uuid_t uuid, const char *s, size_t n)
+{
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+	if (is_uuid(s, n))
+		uuid_parse(dst, uuid);
+}
+
+/* direct parses a direct path: daos://<pool>[/<cont>[/<rel>]], or with
+ * no_prefix /<pool>/<cont>[/<rel>] (slashes may repeat). With check, it
+ * only reports (0 or EINVAL) whether the path has that form; a path
+ * without the prefix is taken for a direct one only when it names UUIDs,
+ * as any other could be a file system path. */
+static int
+direct(const char *path, bool no_prefix, bool check, struct duns_attr_t *attr)
+{
+	const char *p = path, *pool, *cont;
+	size_t      pn, cn;
+
+	if (!no_prefix) {
+		if (strncasecmp(p, daos_scheme, sizeof(daos_scheme) - 1) != 0)
+			return EINVAL;
+		p += sizeof(daos_scheme) - 1;
+	}
+	while (*p == '/')
+		p++;
+	pool = p;
+	pn = strcspn(pool, "/");
+	if (!is_id(pool, pn, no_prefix && check))
+		return EINVAL;
+	p = pool + pn;
+	while (*p == '/')
+		p++;
+	if (*p == '\0') {
+		/* A pool alone is a direct path only with the prefix. */
+		if (no_prefix)
+			return EINVAL;
+		if (!check)
+			set_id(attr->da_pool, attr->da_puuid, pool, pn);
+		return 0;
+	}
+	cont = p;
+	cn = strcspn(cont, "/");
+	if (!is_id(cont, cn, no_prefix && check))
+		return EINVAL;
+	if (check)
+		return 0;
+	set_id(attr->da_pool, attr->da_puuid, pool, pn);
+	set_id(attr->da_cont, attr->da_cuuid, cont, cn);
+	p = cont + cn;
+	while (*p == '/')
+		p++;
+	if (*p != '\0' && asprintf(&attr->da_rel_path, "/%s", p) < 0) {
+		attr->da_rel_path = NULL;
+		return ENOMEM;
+	}
+	return 0;
+}
+
+int
+duns_parse_attr(char *str, daos_size_t len, struct duns_attr_t *attr)
+{
+	char   value[DUNS_MAX_XATTR_LEN + 1];
+	char  *type, *sep, *pool, *cont;
+	size_t pn, cn;
+
+	if (str == NULL || attr == NULL || len == 0)
+		return EINVAL;
+	len = strnlen(str, len);
+	if (len > DUNS_MAX_XATTR_LEN)
+		return EINVAL;
+	memcpy(value, str, len);
+	value[len] = '\0';
+	if (strncmp(value, "DAOS.", 5) != 0)
+		return EINVAL;
+	type = value + 5;
+	sep = strstr(type, "://");
+	if (sep == NULL)
+		return EINVAL;
+	*sep = '\0';
+	daos_parse_ctype(type, &attr->da_type);
+	if (attr->da_type == DAOS_PROP_CO_LAYOUT_UNKNOWN)
+		return EINVAL;
+	/* The link names UUIDs; what older versions appended after the
+	 * container (object class, chunk size) is not part of it. */
+	pool = sep + 3;
+	pn = strcspn(pool, "/");
+	cont = pool + pn + (pool[pn] == '/');
+	cn = strcspn(cont, "/");
+	if (!is_uuid(pool, pn) || !is_uuid(cont, cn))
+		return EINVAL;
+	set_id(attr->da_pool, attr->da_puuid, pool, pn);
+	set_id(attr->da_cont, attr->da_cuuid, cont, cn);
+	return 0;
+}
+
+int
+duns_resolve_path(const char *path, struct duns_attr_t *attr)
+{
+	char	    value[DUNS_MAX_XATTR_LEN + 1];
+	char	   *real, *dir;
+	size_t	    len, end;
+	ssize_t	    n;
+	bool	    no_prefix;
+	struct statfs fs;
+	int	    rc;
+
+	if (path == NULL || path[0] == '\0' || attr == NULL)
+		return EINVAL;
+	no_prefix = attr->da_no_prefix || (attr->da_flags & DUNS_NO_PREFIX);
+	attr->da_sys = NULL;
+	attr->da_rel_path = NULL;
+	attr->da_on_lustre = false;
+	if ((attr->da_flags & DUNS_NO_CHECK_PATH) || direct(path, no_prefix, true, NULL) == 0) {
+		rc = direct(path, no_prefix, false, attr);
+		if (rc != 0)
+			duns_destroy_attr(attr);
+		return rc;
+	}
+
+	if (statfs(path, &fs) != 0)
+		return errno;
+	real = realpath(path, NULL);
+	if (real == NULL)
+		return errno;
+	len = strlen(real);
+	dir = strdup(real);
+	if (dir == NULL) {
+		free(real);
+		return ENOMEM;
+	}
+	/* Walk up from the path itself to the first entry with the link. */
+	end = len;
+	for (;;) {
+		n = lgetxattr(dir, DUNS_XATTR_NAME, value, DUNS_MAX_XATTR_LEN);
+		if (n >= 0) {
+			rc = duns_parse_attr(value, (daos_size_t)n, attr);
+			break;
+		}
+		rc = errno;
+		if (rc == ERANGE) {
+			rc = EIO; /* longer than any link */
+			break;
+		}
+		if (rc != ENODATA || end <= 1 || (attr->da_flags & DUNS_NO_REVERSE_LOOKUP))
+			break;
+		/* Up one entry: dir is real[0, end) cut at its last slash. */
+		while (end > 1 && real[end - 1] != '/')
+			end--;
+		if (end > 1)
+			end--; /* the slash, unless it is the root's */
+		memcpy(dir, real, end);
+		dir[end] = '\0';
+	}
+	if (rc == 0 && end < len) {
+		/* What is below the linked entry, from its slash. */
+		attr->da_rel_path = strdup(real + (end == 1 ? 0 : end));
+		if (attr->da_rel_path == NULL)
+			rc = ENOMEM;
+	}
+	free(dir);
+	free(real);
+	return rc;
+}
+
+void
+duns_destroy_attr(struct duns_attr_t *attrp)
+{
+	if (attrp == NULL)
+		return;
+	free(attrp->da_rel_path);
+	attrp->da_rel_path = NULL;
+	free(attrp->da_sys);
+	attrp->da_sys = NULL;
+}
+
+int
+duns_set_sys_name(struct duns_attr_t *attrp, const char *sys)
+{
+	char *copy = NULL;
+
+	if (attrp == NULL)
+		return EINVAL;
+	if (sys != NULL) {
+		if (strnlen(sys, DAOS_SYS_NAME_MAX + 1) > DAOS_SYS_NAME_MAX)
+			return EINVAL;
+		copy = strdup(sys);
+		if (copy == NULL)
+			return ENOMEM;
+	}
+	free(attrp->da_sys);
+	attrp->da_sys = copy;
+	return 0;
+}
+
+/* make_cont creates the container the new path names, its UUID in cuuid:
+ * a POSIX one formatted for DFS with the attribute's class and chunk
+ * size, any other a plain container of its layout type, each with the
+ * caller's properties. */
+static int
+make_cont(daos_handle_t poh, struct duns_attr_t *attrp, uuid_t cuuid)
+{
+	daos_prop_t *prop;
+	uint32_t     i, n;
+	int	     rc;
+
+	if (attrp->da_type == DAOS_PROP_CO_LAYOUT_POSIX) {
+		dfs_attr_t dattr;
+
+		memset(&dattr, 0, sizeof(dattr));
+		dattr.da_oclass_id = attrp->da_oclass_id;
+		dattr.da_chunk_size = attrp->da_chunk_size;
+		dattr.da_props = attrp->da_props;
+		return dfs_cont_create(poh, (uuid_t *)cuuid, &dattr, NULL, NULL);
+	}
+	/* The caller's properties, and the layout type unless they set it. */
+	n = attrp->da_props != NULL ? attrp->da_props->dpp_nr : 0;
+	prop = daos_prop_alloc(n + 1);
+	if (prop == NULL)
+		return ENOMEM;
+	prop->dpp_nr = 0;
+	for (i = 0; i < n; i++) {
+		prop->dpp_entries[i].dpe_type = attrp->da_props->dpp_entries[i].dpe_type;
+		prop->dpp_nr++;
+	}
+	if (n > 0) {
+		rc = dgo_der2errno(daos_prop_copy(prop, attrp->da_props));
+		if (rc != 0)
+			goto out;
+	}
+	if (daos_prop_entry_get(prop, DAOS_PROP_CO_LAYOUT_TYPE) == NULL) {
+		prop->dpp_entries[prop->dpp_nr].dpe_type = DAOS_PROP_CO_LAYOUT_TYPE;
+		prop->dpp_entries[prop->dpp_nr].dpe_val = attrp->da_type;
+		prop->dpp_nr++;
+	}
+	rc = dgo_der2errno(daos_cont_create(poh, (uuid_t *)cuuid, prop, NULL));
+out:
+	/* daos_prop_free releases what the entries hold: count them all. */
+	prop->dpp_nr = n + 1;
+	daos_prop_free(prop);
+	return rc;
+}
+
+int
+duns_create_path(daos_handle_t poh, const char *path, struct duns_attr_t *attrp)
+{
+	daos_pool_info_t info;
+	char		 type[16], pool[37], cont[37];
+	char		 value[DUNS_MAX_XATTR_LEN + 1];
+	uuid_t		 cuuid;
+	bool		 dir;
+	int		 fd, rc;
+
+	if (path == NULL || path[0] == '\0' || attrp == NULL)
+		return EINVAL;
+	if (attrp->da_type == DAOS_PROP_CO_LAYOUT_UNKNOWN ||
+	    attrp->da_type > DAOS_PROP_CO_LAYOUT_METEO)
+		return EINVAL;
+	/* The link stores UUIDs: the pool's comes from its handle. */
+	memset(&info, 0, sizeof(info));
+	rc = dgo_der2errno(daos_pool_query(poh, NULL, &info, NULL, NULL));
+	if (rc != 0)
+		return rc;
+	uuid_unparse_lower(info.pi_uuid, pool);
+
+	/* A POSIX container is entered as a directory; the others are files
+	 * (an HDF5 file, for instance). */
+	dir = attrp->da_type == DAOS_PROP_CO_LAYOUT_POSIX;
+	if (dir) {
+		if (mkdir(path, 0755) != 0)
+			return errno;
+	} else {
+		fd = open(path, O_CREAT | O_EXCL | O_RDONLY, 0644);
+		if (fd < 0)
+			return errno;
+		close(fd);
+	}
+
+	rc = make_cont(poh, attrp, cuuid);
+	if (rc != 0)
+		goto out_path;
+	uuid_unparse_lower(cuuid, cont);
+	daos_unparse_ctype(attrp->da_type, type);
+	snprintf(value, sizeof(value), "DAOS.%s://%s/%s", type, pool, cont);
+	if (lsetxattr(path, DUNS_XATTR_NAME, value, strlen(value) + 1, XATTR_CREATE) != 0) {
+		rc = errno;
+		daos_cont_destroy(poh, cont, 1, NULL);
+		goto out_path;
+	}
+	uuid_copy(attrp->da_cuuid, cuuid);
+	strcpy(attrp->da_cont, cont);
+	uuid_copy(attrp->da_puuid, info.pi_uuid);
+	strcpy(attrp->da_pool, pool);
+	return 0;
+
+out_path:
+	if (dir)
+		rmdir(path);
+	else
+		unlink(path);
+	return rc;
+}
+
+int
+duns_destroy_path(daos_handle_t poh, const char *path)
+{
+	struct duns_attr_t attr;
+	struct stat	   st;
+	bool		   direct_path;
+	int		   rc;
+
+	if (path == NULL || path[0] == '\0')
+		return EINVAL;
+	direct_path = direct(path, false, true, NULL) == 0;
+	memset(&attr, 0, sizeof(attr));
+	attr.da_flags = DUNS_NO_REVERSE_LOOKUP;
+	rc = duns_resolve_path(path, &attr);
+	if (rc != 0)
+		return rc;
+	if (attr.da_cont[0] == '\0') {
+		duns_destroy_attr(&attr);
+		return EINVAL; /* a direct path to a pool alone names no container */
+	}
+	rc = dgo_der2errno(daos_cont_destroy(poh, attr.da_cont, 1, NULL));
+	duns_destroy_attr(&attr);
+	if (rc != 0 || direct_path)
+		return rc;
+	if (lstat(path, &st) != 0)
+		return errno;
+	if ((S_ISDIR(st.st_mode) ? rmdir(path) : unlink(path)) != 0)
+		return errno;
+	return 0;
+}
