@@ -57,4 +57,23 @@ grep -qw libdaos.so.2 <<<"$needed" || fail "the program does not need libdaos.so
 for l in $needed; do
 	case $l in libdaos.so.2|libuuid.so.1|libc.so.6|libm.so.6) ;; *) fail "unexpected NEEDED $l (needs: $needed)";; esac
 done
-echo "iorprobe: $prefix passes IOR's configure probes; aiori-DFS links against $libdir (needs: $needed)"
+# ROMIO's DAOS driver (ad_daos): its configure's AC_CHECK_LIB for -lduns,
+# daos_uns.h after only the headers ad_fstype.c includes, and what it calls.
+printf 'char %s (void);\nint main (void) { return %s (); }\n' duns_resolve_path duns_resolve_path >"$work/l.c"
+cc -o "$work/l" "$work/l.c" -lduns 2>"$work/err" || { cat "$work/err"; fail "-lduns lacks duns_resolve_path"; }
+cat >"$work/romio.c" <<'C'
+#include <daos_prop.h>
+#include <daos_obj_class.h>
+#include <daos_cont.h>
+#include <daos_uns.h>
+#include <daos.h>
+#include <daos_fs.h>
+#include <gurt/common.h>
+void *refs[] = {
+	(void *)duns_resolve_path, (void *)duns_destroy_attr, (void *)dfs_readx, (void *)dfs_writex,
+	(void *)dfs_punch, (void *)d_getenv_bool, (void *)daos_event_test,
+};
+int main(void) { struct duns_attr_t a = {.da_flags = DUNS_NO_PREFIX}; return refs[0] == 0 || a.da_flags == 0; }
+C
+cc -o "$work/romio" "$work/romio.c" -ldaos -ldfs -lduns -lgurt -luuid || fail "ROMIO's DAOS driver does not build"
+echo "iorprobe: $prefix passes IOR's configure probes; aiori-DFS links against $libdir (needs: $needed); ROMIO's ad_daos calls link with -lduns"
