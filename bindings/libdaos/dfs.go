@@ -422,7 +422,7 @@ const maxRanges = 1 << 20
 
 // dfsRanges reads a dfs_iod_t and cuts the sg list's bytes in its order
 // into one buffer list per range: the ranges' bytes, in the order given,
-// are the sg list's, which must hold them all (it may hold more).
+// are exactly the sg list's (unequal totals are EINVAL, as in DAOS).
 func dfsRanges(iod *C.dfs_iod_t, bufs [][]byte, n uint64, what string) ([]uint64, [][][]byte, error) {
 	if iod == nil {
 		return nil, nil, einval(what + ": NULL iod")
@@ -462,8 +462,15 @@ func dfsRanges(iod *C.dfs_iod_t, bufs [][]byte, n uint64, what string) ([]uint64
 			size -= take
 		}
 	}
+	if total != n {
+		return nil, nil, einval(fmt.Sprintf("%s: the ranges hold %d bytes, the sg list %d", what, total, n))
+	}
 	return offs, parts, nil
 }
+
+// noRanges tells whether iod asks for no I/O at all, which needs no sg
+// list (DAOS completes it at once).
+func noRanges(iod *C.dfs_iod_t) bool { return iod != nil && iod.iod_nr == 0 }
 
 //export dgo_dfs_readx
 func dgo_dfs_readx(mh, oh C.uint64_t, iod *C.dfs_iod_t, sgl *C.d_sg_list_t, readSize *C.daos_size_t, ev *C.daos_event_t) C.int {
@@ -473,6 +480,9 @@ func dgo_dfs_readx(mh, oh C.uint64_t, iod *C.dfs_iod_t, sgl *C.d_sg_list_t, read
 	}
 	if readSize == nil {
 		return eno(einval("readx: NULL read size"))
+	}
+	if noRanges(iod) {
+		return dfsRun(ev, func(context.Context) error { *readSize = 0; return nil })
 	}
 	bufs, n, err := dfsBufs(sgl)
 	if err != nil {
@@ -505,6 +515,9 @@ func dgo_dfs_writex(mh, oh C.uint64_t, iod *C.dfs_iod_t, sgl *C.d_sg_list_t, ev 
 	fs, o, err := fileRW(mh, oh, true)
 	if err != nil {
 		return eno(err)
+	}
+	if noRanges(iod) {
+		return dfsRun(ev, func(context.Context) error { return nil })
 	}
 	bufs, n, err := dfsBufs(sgl)
 	if err != nil {

@@ -59,7 +59,7 @@ is_id(const char *s, size_t n, bool uuid_only)
 	if (uuid_only || n == 0 || n > DAOS_PROP_LABEL_MAX_LEN)
 		return false;
 	for (i = 0; i < n; i++) {
-		if (!isalnum((unsigned char)s[i]) && strchr("._:", s[i]) == NULL)
+		if (!daos_label_char_ok(s[i]))
 			return false;
 	}
 	return true;
@@ -208,10 +208,8 @@ duns_resolve_path(const char *path, struct duns_attr_t *attr)
 			break;
 		}
 		rc = errno;
-		if (rc == ERANGE) {
-			rc = EIO; /* longer than any link */
-			break;
-		}
+		if (rc == ERANGE)
+			break; /* longer than any link */
 		if (rc != ENODATA || end <= 1 || (attr->da_flags & DUNS_NO_REVERSE_LOOKUP))
 			break;
 		/* Up one entry: dir is real[0, end) cut at its last slash. */
@@ -266,9 +264,9 @@ duns_set_sys_name(struct duns_attr_t *attrp, const char *sys)
 /* make_cont creates the container the new path names, its UUID in cuuid:
  * a POSIX one formatted for DFS with the attribute's class and chunk
  * size, any other a plain container of its layout type, each with the
- * caller's properties. */
+ * caller's properties and the label, if any. */
 static int
-make_cont(daos_handle_t poh, struct duns_attr_t *attrp, uuid_t cuuid)
+make_cont(daos_handle_t poh, struct duns_attr_t *attrp, const char *label, uuid_t cuuid)
 {
 	daos_prop_t *prop;
 	uint32_t     i, n;
@@ -279,12 +277,20 @@ make_cont(daos_handle_t poh, struct duns_attr_t *attrp, uuid_t cuuid)
 
 		memset(&dattr, 0, sizeof(dattr));
 		dattr.da_oclass_id = attrp->da_oclass_id;
+		dattr.da_dir_oclass_id = attrp->da_dir_oclass_id;
+		dattr.da_file_oclass_id = attrp->da_file_oclass_id;
 		dattr.da_chunk_size = attrp->da_chunk_size;
 		dattr.da_props = attrp->da_props;
+		memcpy(dattr.da_hints, attrp->da_hints, sizeof(dattr.da_hints));
+		dattr.da_hints[sizeof(dattr.da_hints) - 1] = '\0';
+		if (label != NULL)
+			return dfs_cont_create_with_label(poh, label, &dattr, (uuid_t *)cuuid, NULL, NULL);
 		return dfs_cont_create(poh, (uuid_t *)cuuid, &dattr, NULL, NULL);
 	}
 	/* The caller's properties, and the layout type unless they set it. */
 	n = attrp->da_props != NULL ? attrp->da_props->dpp_nr : 0;
+	if (n > 0 && (attrp->da_props->dpp_entries == NULL || n >= 128)) /* libdaos takes at most 128 entries */
+		return EINVAL;
 	prop = daos_prop_alloc(n + 1);
 	if (prop == NULL)
 		return ENOMEM;
@@ -298,12 +304,24 @@ make_cont(daos_handle_t poh, struct duns_attr_t *attrp, uuid_t cuuid)
 		if (rc != 0)
 			goto out;
 	}
-	if (daos_prop_entry_get(prop, DAOS_PROP_CO_LAYOUT_TYPE) == NULL) {
-		prop->dpp_entries[prop->dpp_nr].dpe_type = DAOS_PROP_CO_LAYOUT_TYPE;
-		prop->dpp_entries[prop->dpp_nr].dpe_val = attrp->da_type;
-		prop->dpp_nr++;
+	{
+		struct daos_prop_entry *lt = daos_prop_entry_get(prop, DAOS_PROP_CO_LAYOUT_TYPE);
+
+		/* The link will name da_type: the container must be of it. */
+		if (lt != NULL && lt->dpe_val != attrp->da_type) {
+			rc = EINVAL;
+			goto out;
+		}
+		if (lt == NULL) {
+			prop->dpp_entries[prop->dpp_nr].dpe_type = DAOS_PROP_CO_LAYOUT_TYPE;
+			prop->dpp_entries[prop->dpp_nr].dpe_val = attrp->da_type;
+			prop->dpp_nr++;
+		}
 	}
-	rc = dgo_der2errno(daos_cont_create(poh, (uuid_t *)cuuid, prop, NULL));
+	if (label != NULL)
+		rc = dgo_der2errno(daos_cont_create_with_label(poh, label, prop, (uuid_t *)cuuid, NULL));
+	else
+		rc = dgo_der2errno(daos_cont_create(poh, (uuid_t *)cuuid, prop, NULL));
 out:
 	/* daos_prop_free releases what the entries hold: count them all. */
 	prop->dpp_nr = n + 1;
@@ -326,12 +344,35 @@ duns_create_path(daos_handle_t poh, const char *path, struct duns_attr_t *attrp)
 	if (attrp->da_type == DAOS_PROP_CO_LAYOUT_UNKNOWN ||
 	    attrp->da_type > DAOS_PROP_CO_LAYOUT_METEO)
 		return EINVAL;
-	/* The link stores UUIDs: the pool's comes from its handle. */
+	/* The link stores UUIDs: the pool's comes from its handle, and a
+	 * (deprecated) pool UUID the caller gives must be that pool's. */
 	memset(&info, 0, sizeof(info));
 	rc = dgo_der2errno(daos_pool_query(poh, NULL, &info, NULL, NULL));
 	if (rc != 0)
 		return rc;
+	if (!uuid_is_null(attrp->da_puuid) && uuid_compare(attrp->da_puuid, info.pi_uuid) != 0)
+		return EINVAL;
 	uuid_unparse_lower(info.pi_uuid, pool);
+
+	/* A direct path names the container only: it is made under its
+	 * label, with no file system entry. */
+	if (direct(path, attrp->da_no_prefix || (attrp->da_flags & DUNS_NO_PREFIX), true, NULL) == 0) {
+		struct duns_attr_t d;
+
+		memset(&d, 0, sizeof(d));
+		rc = direct(path, attrp->da_no_prefix || (attrp->da_flags & DUNS_NO_PREFIX), false, &d);
+		if (rc != 0)
+			return rc;
+		duns_destroy_attr(&d);
+		/* Our containers get their UUIDs from the service: a direct
+		 * path to a UUID cannot be made. */
+		if (d.da_cont[0] == '\0' || daos_label_looks_like_uuid(d.da_cont, strlen(d.da_cont)))
+			return EINVAL;
+		rc = make_cont(poh, attrp, d.da_cont, cuuid);
+		if (rc != 0)
+			return rc;
+		goto done;
+	}
 
 	/* A POSIX container is entered as a directory; the others are files
 	 * (an HDF5 file, for instance). */
@@ -346,7 +387,7 @@ duns_create_path(daos_handle_t poh, const char *path, struct duns_attr_t *attrp)
 		close(fd);
 	}
 
-	rc = make_cont(poh, attrp, cuuid);
+	rc = make_cont(poh, attrp, NULL, cuuid);
 	if (rc != 0)
 		goto out_path;
 	uuid_unparse_lower(cuuid, cont);
@@ -357,6 +398,8 @@ duns_create_path(daos_handle_t poh, const char *path, struct duns_attr_t *attrp)
 		daos_cont_destroy(poh, cont, 1, NULL);
 		goto out_path;
 	}
+done:
+	uuid_unparse_lower(cuuid, cont);
 	uuid_copy(attrp->da_cuuid, cuuid);
 	strcpy(attrp->da_cont, cont);
 	uuid_copy(attrp->da_puuid, info.pi_uuid);
@@ -391,13 +434,16 @@ duns_destroy_path(daos_handle_t poh, const char *path)
 		duns_destroy_attr(&attr);
 		return EINVAL; /* a direct path to a pool alone names no container */
 	}
-	rc = dgo_der2errno(daos_cont_destroy(poh, attr.da_cont, 1, NULL));
+	/* The entry goes first, as in DAOS: a link left to a destroyed
+	 * container would be worse than a container left unlinked. */
+	if (!direct_path) {
+		if (lstat(path, &st) != 0)
+			rc = errno;
+		else if ((S_ISDIR(st.st_mode) ? rmdir(path) : unlink(path)) != 0)
+			rc = errno;
+	}
+	if (rc == 0)
+		rc = dgo_der2errno(daos_cont_destroy(poh, attr.da_cont, 1, NULL));
 	duns_destroy_attr(&attr);
-	if (rc != 0 || direct_path)
-		return rc;
-	if (lstat(path, &st) != 0)
-		return errno;
-	if ((S_ISDIR(st.st_mode) ? rmdir(path) : unlink(path)) != 0)
-		return errno;
-	return 0;
+	return rc;
 }

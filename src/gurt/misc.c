@@ -1,6 +1,7 @@
 /*
  * Small libgurt helpers: key hashes, allocation wrappers, rank lists.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -116,26 +117,22 @@ d_rank_list_free(d_rank_list_t *rank_list)
 int
 d_getenv_bool(const char *name, bool *bool_val)
 {
-	const char *v, *p;
-	bool	    number;
+	const char *v;
+	char	   *end;
+	long long   n;
 
 	if (name == NULL || bool_val == NULL)
 		return -DER_INVAL;
 	v = getenv(name);
 	if (v == NULL)
 		return -DER_NONEXIST;
-	number = v[0] != '\0';
-	for (p = v; *p != '\0'; p++) {
-		if (*p < '0' || *p > '9') {
-			number = false;
-			break;
-		}
-	}
-	if (!number) {
+	/* A whole decimal integer (strtoll's form) is true unless 0; any
+	 * other value is true. */
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (end != v && *end == '\0' && errno == 0)
+		*bool_val = n != 0;
+	else
 		*bool_val = true;
-		return 0;
-	}
-	/* Any digit but a 0 makes the number non-zero. */
-	*bool_val = strspn(v, "0") != strlen(v);
 	return 0;
 }

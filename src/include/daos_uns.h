@@ -42,6 +42,9 @@ struct duns_attr_t {
 	bool			da_no_prefix;	/* in: deprecated DUNS_NO_PREFIX */
 	uuid_t			da_puuid;	/* in/out: deprecated pool UUID */
 	uuid_t			da_cuuid;	/* in/out: deprecated container UUID */
+	daos_oclass_id_t	da_dir_oclass_id;	/* in: POSIX directories' class */
+	daos_oclass_id_t	da_file_oclass_id;	/* in: POSIX files' class */
+	char			da_hints[DAOS_CONT_HINT_MAX_LEN];	/* in: POSIX hints */
 };
 
 #define DUNS_XATTR_NAME		"user.daos"

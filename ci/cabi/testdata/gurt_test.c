@@ -467,6 +467,9 @@ test_getenv_bool(void **state)
 	setenv("GURT_TEST_BOOL", "000", 1);
 	assert_int_equal(d_getenv_bool("GURT_TEST_BOOL", &v), 0);
 	assert_false(v);
+	setenv("GURT_TEST_BOOL", "-0", 1);
+	assert_int_equal(d_getenv_bool("GURT_TEST_BOOL", &v), 0);
+	assert_false(v);
 	setenv("GURT_TEST_BOOL", "10", 1);
 	assert_int_equal(d_getenv_bool("GURT_TEST_BOOL", &v), 0);
 	assert_true(v);

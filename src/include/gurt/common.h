@@ -60,8 +60,8 @@ d_rank_list_t *d_rank_list_alloc(uint32_t size);
 void d_rank_list_free(d_rank_list_t *rank_list);
 
 /* Reads environment variable name as a boolean into *bool_val: a decimal
- * integer is true unless 0, any other value is true. Unset: -DER_NONEXIST
- * and *bool_val unchanged. */
+ * integer (as strtoll reads it) is true unless 0, any other value is
+ * true. Unset: -DER_NONEXIST and *bool_val unchanged. */
 int d_getenv_bool(const char *name, bool *bool_val);
 
 /* Gives sgl nr zeroed iovs; 0 or -DER_NOMEM. */
