@@ -322,27 +322,42 @@ int
 daos_prop_copy(daos_prop_t *dst, daos_prop_t *src)
 {
 	struct daos_prop_entry *tmp;
-	uint32_t		i;
+	const struct daos_prop_entry *from;
+	uint32_t		nr, type, i;
+	bool			alloc;
 	int			rc = 0;
 
-	if (dst == NULL || src == NULL || !entries_ok(dst) || !entries_ok(src))
+	/* As DAOS: dst's entries say what is copied (every one must be in
+	 * src), an untyped entry takes src's at the same index, and a dst
+	 * with no entries gets all of src's. It is how a query's reply
+	 * reaches the caller's list. */
+	if (dst == NULL || !entries_ok(dst))
 		return -DER_INVAL;
-	if (src->dpp_nr == 0)
-		return 0;
+	if (src == NULL || src->dpp_nr == 0 || src->dpp_entries == NULL)
+		return -DER_PROTO;
+	alloc = dst->dpp_nr == 0;
+	nr = alloc ? src->dpp_nr : dst->dpp_nr;
 
-	/* Every src entry needs a slot before dst is touched, so a failure
-	 * leaves dst as it was. */
-	for (i = 0; i < src->dpp_nr; i++)
-		if (daos_prop_entry_get(dst, src->dpp_entries[i].dpe_type) == NULL)
-			return -DER_NONEXIST;
-
-	/* Copy first, then swap in: dst may be src, and a NOMEM midway must
-	 * not leave dst half replaced. */
-	tmp = calloc(src->dpp_nr, sizeof(*tmp));
+	/* Copy first, then swap in: dst may be src, and a failure midway
+	 * must leave dst as it was. */
+	tmp = calloc(nr, sizeof(*tmp));
 	if (tmp == NULL)
 		return -DER_NOMEM;
-	for (i = 0; i < src->dpp_nr; i++) {
-		rc = entry_dup(&tmp[i], &src->dpp_entries[i]);
+	for (i = 0; i < nr; i++) {
+		type = alloc ? 0 : dst->dpp_entries[i].dpe_type;
+		if (type == 0) {
+			if (i >= src->dpp_nr) {
+				rc = -DER_PROTO;
+				break;
+			}
+			type = src->dpp_entries[i].dpe_type;
+		}
+		from = daos_prop_entry_get(src, type);
+		if (from == NULL) {
+			rc = -DER_PROTO;
+			break;
+		}
+		rc = entry_dup(&tmp[i], from);
 		if (rc != 0)
 			break;
 	}
@@ -352,13 +367,14 @@ daos_prop_copy(daos_prop_t *dst, daos_prop_t *src)
 		free(tmp);
 		return rc;
 	}
-	for (i = 0; i < src->dpp_nr; i++) {
-		struct daos_prop_entry *d = daos_prop_entry_get(dst, tmp[i].dpe_type);
-
-		/* A repeated type in src: the later entry wins and the earlier
-		 * copy is released here. */
-		entry_release(d);
-		*d = tmp[i];
+	if (alloc) {
+		dst->dpp_entries = tmp;
+		dst->dpp_nr = nr;
+		return 0;
+	}
+	for (i = 0; i < nr; i++) {
+		entry_release(&dst->dpp_entries[i]);
+		dst->dpp_entries[i] = tmp[i];
 	}
 	free(tmp);
 	return 0;

@@ -270,23 +270,21 @@ check_sample(daos_prop_t *p)
 static void
 test_copy(void **state)
 {
-	daos_prop_t *src, *dst, *small;
+	daos_prop_t *src, *dst, *small, *all;
 	uint32_t     i;
 
 	(void)state;
 	src = cont_sample();
-	/* dst in another order, with an entry src lacks and an old label. */
-	dst = daos_prop_alloc(6);
+	/* dst's entries say what is copied, in its own order, over what
+	 * they held (an old label). */
+	dst = daos_prop_alloc(5);
 	assert_non_null(dst);
 	for (i = 0; i < 5; i++)
 		dst->dpp_entries[4 - i].dpe_type = src->dpp_entries[i].dpe_type;
-	dst->dpp_entries[5].dpe_type = DAOS_PROP_CO_CSUM;
-	dst->dpp_entries[5].dpe_val = DAOS_PROP_CO_CSUM_CRC32;
 	assert_int_equal(daos_prop_set_str(dst, DAOS_PROP_CO_LABEL, "old", 3), 0);
 
 	assert_int_equal(daos_prop_copy(dst, src), 0);
 	check_sample(dst);
-	assert_int_equal(dst->dpp_entries[5].dpe_val, DAOS_PROP_CO_CSUM_CRC32);
 	assert_ptr_not_equal(daos_prop_entry_get(dst, DAOS_PROP_CO_LABEL)->dpe_str,
 			     src->dpp_entries[0].dpe_str);
 	scribble(src);
@@ -296,25 +294,57 @@ test_copy(void **state)
 	assert_int_equal(daos_prop_copy(dst, dst), 0);
 	check_sample(dst);
 
-	/* src entries need a slot in dst; dst is unchanged on failure. */
+	/* A subset: only the entries dst names. */
 	small = daos_prop_alloc(1);
 	assert_non_null(small);
 	small->dpp_entries[0].dpe_type = DAOS_PROP_CO_LABEL;
-	assert_int_equal(daos_prop_copy(small, dst), -DER_NONEXIST);
-	assert_null(small->dpp_entries[0].dpe_str);
-	assert_int_equal(daos_prop_copy(dst, small), 0);
-	assert_null(daos_prop_entry_get(dst, DAOS_PROP_CO_LABEL)->dpe_str);
+	assert_int_equal(daos_prop_copy(small, dst), 0);
+	assert_string_equal(small->dpp_entries[0].dpe_str, "cont1");
+
+	/* An entry src lacks fails the copy (-DER_PROTO, as DAOS), and dst
+	 * is unchanged. */
+	daos_prop_free(small);
+	small = daos_prop_alloc(1);
+	assert_non_null(small);
+	small->dpp_entries[0].dpe_type = DAOS_PROP_CO_CSUM;
+	small->dpp_entries[0].dpe_val = DAOS_PROP_CO_CSUM_CRC32;
+	assert_int_equal(daos_prop_copy(small, dst), -DER_PROTO);
+	assert_int_equal(small->dpp_entries[0].dpe_val, DAOS_PROP_CO_CSUM_CRC32);
+
+	/* Untyped entries take src's at the same index; no entries at all
+	 * get every one of src's. */
+	daos_prop_free(small);
+	small = daos_prop_alloc(2);
+	assert_non_null(small);
+	assert_int_equal(daos_prop_copy(small, dst), 0);
+	assert_int_equal(small->dpp_entries[0].dpe_type, dst->dpp_entries[0].dpe_type);
+	assert_int_equal(small->dpp_entries[1].dpe_type, dst->dpp_entries[1].dpe_type);
+	all = daos_prop_alloc(0);
+	assert_non_null(all);
+	assert_int_equal(daos_prop_copy(all, dst), 0);
+	assert_int_equal(all->dpp_nr, dst->dpp_nr);
+	check_sample(all);
+	daos_prop_free(all);
 
 	assert_int_equal(daos_prop_copy(NULL, src), -DER_INVAL);
-	assert_int_equal(daos_prop_copy(dst, NULL), -DER_INVAL);
+	assert_int_equal(daos_prop_copy(dst, NULL), -DER_PROTO);
+	all = daos_prop_alloc(0);
+	assert_int_equal(daos_prop_copy(dst, all), -DER_PROTO); /* nothing to copy */
+	daos_prop_free(all);
 
 	/* A blob the application assigned has no known size to copy. */
+	daos_prop_free(small);
+	small = daos_prop_alloc(1);
+	assert_non_null(small);
 	small->dpp_entries[0].dpe_type = DAOS_PROP_CO_ACL;
 	small->dpp_entries[0].dpe_val_ptr = malloc(16);
-	assert_int_equal(daos_prop_copy(dst, small), -DER_NOTSUPPORTED);
-	assert_memory_equal(daos_prop_entry_get(dst, DAOS_PROP_CO_ACL)->dpe_val_ptr,
-			    "ACLBYTES", 8);
+	all = daos_prop_alloc(1);
+	assert_non_null(all);
+	all->dpp_entries[0].dpe_type = DAOS_PROP_CO_ACL;
+	assert_int_equal(daos_prop_copy(all, small), -DER_NOTSUPPORTED);
+	assert_null(all->dpp_entries[0].dpe_val_ptr);
 
+	daos_prop_free(all);
 	daos_prop_free(small);
 	daos_prop_free(src);
 	daos_prop_free(dst);
