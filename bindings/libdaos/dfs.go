@@ -423,9 +423,13 @@ const maxRanges = 1 << 20
 // dfsRanges reads a dfs_iod_t and cuts the sg list's bytes in its order
 // into one buffer list per range: the ranges' bytes, in the order given,
 // are exactly the sg list's (unequal totals are EINVAL, as in DAOS).
-func dfsRanges(iod *C.dfs_iod_t, bufs [][]byte, n uint64, what string) ([]uint64, [][][]byte, error) {
+func dfsRanges(iod *C.dfs_iod_t, sgl *C.d_sg_list_t, what string) ([]uint64, [][][]byte, error) {
 	if iod == nil {
 		return nil, nil, einval(what + ": NULL iod")
+	}
+	bufs, n, err := dfsBufs(sgl)
+	if err != nil {
+		return nil, nil, err
 	}
 	nr := uint64(iod.iod_nr)
 	if nr > maxRanges {
@@ -484,11 +488,7 @@ func dgo_dfs_readx(mh, oh C.uint64_t, iod *C.dfs_iod_t, sgl *C.d_sg_list_t, read
 	if noRanges(iod) {
 		return dfsRun(ev, func(context.Context) error { *readSize = 0; return nil })
 	}
-	bufs, n, err := dfsBufs(sgl)
-	if err != nil {
-		return eno(err)
-	}
-	offs, parts, err := dfsRanges(iod, bufs, n, "readx")
+	offs, parts, err := dfsRanges(iod, sgl, "readx")
 	if err != nil {
 		return eno(err)
 	}
@@ -519,11 +519,7 @@ func dgo_dfs_writex(mh, oh C.uint64_t, iod *C.dfs_iod_t, sgl *C.d_sg_list_t, ev 
 	if noRanges(iod) {
 		return dfsRun(ev, func(context.Context) error { return nil })
 	}
-	bufs, n, err := dfsBufs(sgl)
-	if err != nil {
-		return eno(err)
-	}
-	offs, parts, err := dfsRanges(iod, bufs, n, "writex")
+	offs, parts, err := dfsRanges(iod, sgl, "writex")
 	if err != nil {
 		return eno(err)
 	}

@@ -28,25 +28,6 @@ __attribute__((visibility("hidden"))) int dgo_der2errno(int rc);
 
 static const char daos_scheme[] = "daos://";
 
-/* is_uuid tells whether the n bytes at s are a UUID's 36 characters. */
-static bool
-is_uuid(const char *s, size_t n)
-{
-	size_t i;
-
-	if (n != 36)
-		return false;
-	for (i = 0; i < n; i++) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i] != '-')
-				return false;
-		} else if (!isxdigit((unsigned char)s[i])) {
-			return false;
-		}
-	}
-	return true;
-}
-
 /* is_id tells whether the n bytes at s name a pool or container: a UUID,
  * or a label of the characters labels take. */
 static bool
@@ -54,7 +35,7 @@ is_id(const char *s, size_t n, bool uuid_only)
 {
 	size_t i;
 
-	if (is_uuid(s, n))
+	if (daos_label_looks_like_uuid(s, n))
 		return true;
 	if (uuid_only || n == 0 || n > DAOS_PROP_LABEL_MAX_LEN)
 		return false;
@@ -65,6 +46,13 @@ is_id(const char *s, size_t n, bool uuid_only)
 	return true;
 }
 
+/* no_prefix tells whether attr says its paths lack the daos:// prefix. */
+static bool
+no_prefix(const struct duns_attr_t *attr)
+{
+	return attr->da_no_prefix || (attr->da_flags & DUNS_NO_PREFIX);
+}
+
 /* set_id copies the n-byte id at s into dst (DAOS_PROP_LABEL_MAX_LEN + 1
  * bytes), and a UUID also into the deprecated uuid field. */
 static void
@@ -72,22 +60,22 @@ set_id(char *dst, uuid_t uuid, const char *s, size_t n)
 {
 	memcpy(dst, s, n);
 	dst[n] = '\0';
-	if (is_uuid(s, n))
+	if (daos_label_looks_like_uuid(s, n))
 		uuid_parse(dst, uuid);
 }
 
 /* direct parses a direct path: daos://<pool>[/<cont>[/<rel>]], or with
- * no_prefix /<pool>/<cont>[/<rel>] (slashes may repeat). With check, it
+ * bare (no prefix) /<pool>/<cont>[/<rel>] (slashes may repeat). With check, it
  * only reports (0 or EINVAL) whether the path has that form; a path
  * without the prefix is taken for a direct one only when it names UUIDs,
  * as any other could be a file system path. */
 static int
-direct(const char *path, bool no_prefix, bool check, struct duns_attr_t *attr)
+direct(const char *path, bool bare, bool check, struct duns_attr_t *attr)
 {
 	const char *p = path, *pool, *cont;
 	size_t      pn, cn;
 
-	if (!no_prefix) {
+	if (!bare) {
 		if (strncasecmp(p, daos_scheme, sizeof(daos_scheme) - 1) != 0)
 			return EINVAL;
 		p += sizeof(daos_scheme) - 1;
@@ -96,14 +84,14 @@ direct(const char *path, bool no_prefix, bool check, struct duns_attr_t *attr)
 		p++;
 	pool = p;
 	pn = strcspn(pool, "/");
-	if (!is_id(pool, pn, no_prefix && check))
+	if (!is_id(pool, pn, bare && check))
 		return EINVAL;
 	p = pool + pn;
 	while (*p == '/')
 		p++;
 	if (*p == '\0') {
 		/* A pool alone is a direct path only with the prefix. */
-		if (no_prefix)
+		if (bare)
 			return EINVAL;
 		if (!check)
 			set_id(attr->da_pool, attr->da_puuid, pool, pn);
@@ -111,7 +99,7 @@ direct(const char *path, bool no_prefix, bool check, struct duns_attr_t *attr)
 	}
 	cont = p;
 	cn = strcspn(cont, "/");
-	if (!is_id(cont, cn, no_prefix && check))
+	if (!is_id(cont, cn, bare && check))
 		return EINVAL;
 	if (check)
 		return 0;
@@ -157,7 +145,7 @@ duns_parse_attr(char *str, daos_size_t len, struct duns_attr_t *attr)
 	pn = strcspn(pool, "/");
 	cont = pool + pn + (pool[pn] == '/');
 	cn = strcspn(cont, "/");
-	if (!is_uuid(pool, pn) || !is_uuid(cont, cn))
+	if (!daos_label_looks_like_uuid(pool, pn) || !daos_label_looks_like_uuid(cont, cn))
 		return EINVAL;
 	set_id(attr->da_pool, attr->da_puuid, pool, pn);
 	set_id(attr->da_cont, attr->da_cuuid, cont, cn);
@@ -171,18 +159,18 @@ duns_resolve_path(const char *path, struct duns_attr_t *attr)
 	char	   *real, *dir;
 	size_t	    len, end;
 	ssize_t	    n;
-	bool	    no_prefix;
+	bool	    bare;
 	struct statfs fs;
 	int	    rc;
 
 	if (path == NULL || path[0] == '\0' || attr == NULL)
 		return EINVAL;
-	no_prefix = attr->da_no_prefix || (attr->da_flags & DUNS_NO_PREFIX);
+	bare = no_prefix(attr);
 	attr->da_sys = NULL;
 	attr->da_rel_path = NULL;
 	attr->da_on_lustre = false;
-	if ((attr->da_flags & DUNS_NO_CHECK_PATH) || direct(path, no_prefix, true, NULL) == 0) {
-		rc = direct(path, no_prefix, false, attr);
+	if ((attr->da_flags & DUNS_NO_CHECK_PATH) || direct(path, bare, true, NULL) == 0) {
+		rc = direct(path, bare, false, attr);
 		if (rc != 0)
 			duns_destroy_attr(attr);
 		return rc;
@@ -356,11 +344,11 @@ duns_create_path(daos_handle_t poh, const char *path, struct duns_attr_t *attrp)
 
 	/* A direct path names the container only: it is made under its
 	 * label, with no file system entry. */
-	if (direct(path, attrp->da_no_prefix || (attrp->da_flags & DUNS_NO_PREFIX), true, NULL) == 0) {
+	if (direct(path, no_prefix(attrp), true, NULL) == 0) {
 		struct duns_attr_t d;
 
 		memset(&d, 0, sizeof(d));
-		rc = direct(path, attrp->da_no_prefix || (attrp->da_flags & DUNS_NO_PREFIX), false, &d);
+		rc = direct(path, no_prefix(attrp), false, &d);
 		if (rc != 0)
 			return rc;
 		duns_destroy_attr(&d);
