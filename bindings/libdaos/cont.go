@@ -87,13 +87,19 @@ func contInfo(out *C.daos_cont_info_t, ci *poolsvc.ContInfo) error {
 }
 
 func contCreate(poh C.uint64_t, label string, cprops *C.daos_prop_t, uuid *C.uuid_t, ev *C.daos_event_t) C.int {
+	return contCreateID(poh, "", label, cprops, uuid, ev)
+}
+
+// contCreateID is contCreate with the container's UUID chosen (want; empty:
+// a new one).
+func contCreateID(poh C.uint64_t, want, label string, cprops *C.daos_prop_t, uuid *C.uuid_t, ev *C.daos_event_t) C.int {
 	var o owned
 	ps, err := propsOwned(cprops, &o)
 	if err != nil {
 		return failed(ev, err)
 	}
 	return run(ev, func(ctx context.Context) error {
-		id, err := lib.ContCreate(ctx, uint64(poh), label, ps, o.owner, o.group)
+		id, err := lib.ContCreateID(ctx, uint64(poh), want, label, ps, o.owner, o.group)
 		if err != nil || uuid == nil {
 			return err
 		}
@@ -104,6 +110,14 @@ func contCreate(poh C.uint64_t, label string, cprops *C.daos_prop_t, uuid *C.uui
 //export dgo_cont_create
 func dgo_cont_create(poh C.uint64_t, uuid *C.uuid_t, cprops *C.daos_prop_t, ev *C.daos_event_t) C.int {
 	return contCreate(poh, "", cprops, uuid, ev)
+}
+
+//export dgo_cont_create_id
+func dgo_cont_create_id(poh C.uint64_t, id *C.char, cprops *C.daos_prop_t, ev *C.daos_event_t) C.int {
+	if id == nil {
+		return failed(ev, inval("container create: NULL UUID"))
+	}
+	return contCreateID(poh, C.GoString(id), "", cprops, nil, ev)
 }
 
 //export dgo_cont_create_with_label

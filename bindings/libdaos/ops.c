@@ -18,6 +18,7 @@ const struct dgo_ops dgo_ops = {
 	.array_punch = dgo_array_punch,
 	.array_destroy = dgo_array_destroy,
 	.cont_create = dgo_cont_create,
+	.cont_create_id = dgo_cont_create_id,
 	.cont_create_with_label = dgo_cont_create_with_label,
 	.cont_open = dgo_cont_open,
 	.cont_close = dgo_cont_close,

@@ -26,12 +26,13 @@ var requiredHeaders = []string{
 	"daos_cont.h", "daos_pool.h", "daos_mgmt.h", "daos_security.h",
 	"daos_api.h", "daos_version.h", "daos_fs.h", "gurt/types.h",
 	"gurt/list.h", "gurt/common.h", "gurt/hash.h", "gurt/debug.h",
-	"daos_uns.h", // optional in ABI.md; ROMIO's DAOS driver and the HDF5 VOL include it
+	"daos_uns.h",                // optional in ABI.md; ROMIO's DAOS driver and the HDF5 VOL include it
+	"daos_task.h", "daos/tse.h", // optional in ABI.md; the HDF5 VOL schedules every call as a task
 }
 
 // standaloneHeaders are the daos_*.h that daos.h does not pull in, as in
 // DAOS: applications include them themselves.
-var standaloneHeaders = []string{"daos_fs.h", "daos_uns.h"}
+var standaloneHeaders = []string{"daos_fs.h", "daos_uns.h", "daos_task.h"}
 
 var cWarn = []string{"-Wall", "-Wextra", "-Werror"}
 
@@ -264,6 +265,11 @@ func TestLayout(t *testing.T) {
 // C11, warnings fatal), checks the objects link into a shared object
 // with no undefined symbols, and builds the cmocka test against them.
 func buildGurt(t *testing.T) string {
+	return buildGurtTest(t, "gurt_test")
+}
+
+// buildGurtTest is buildGurt for the cmocka test testdata/NAME.c.
+func buildGurtTest(t *testing.T, name string) string {
 	t.Helper()
 	root := repoRoot(t)
 	inc := filepath.Join(root, "src", "include")
@@ -283,8 +289,8 @@ func buildGurt(t *testing.T) string {
 	so := append([]string{"-shared", "-Wl,-z,defs", "-o", filepath.Join(dir, "libgurt_check.so")}, objs...)
 	run(t, dir, "gcc", append(so, "-pthread")...)
 
-	bin := filepath.Join(dir, "gurt_test")
-	test := filepath.Join(root, "ci", "cabi", "testdata", "gurt_test.c")
+	bin := filepath.Join(dir, name)
+	test := filepath.Join(root, "ci", "cabi", "testdata", name+".c")
 	base := append([]string{"-std=gnu11", "-g"}, cWarn...)
 	base = append(base, "-I", inc, "-o", bin, test)
 	base = append(base, srcs...)
@@ -295,6 +301,17 @@ func buildGurt(t *testing.T) string {
 		run(t, dir, "gcc", append(base, "-pthread", "-lcmocka")...)
 	}
 	return bin
+}
+
+// TestTaskScheduler runs the task scheduler's cmocka tests (daos/tse.h,
+// src/gurt/tse.c), under the sanitizers when they build here.
+func TestTaskScheduler(t *testing.T) {
+	needCompilers(t)
+	bin := buildGurtTest(t, "tse_test")
+	out := run(t, filepath.Dir(bin), bin)
+	if !bytes.Contains(out, []byte("PASSED")) || bytes.Contains(out, []byte("FAILED")) {
+		t.Fatalf("cmocka run did not pass:\n%s", out)
+	}
 }
 
 // TestGurt runs the cmocka tests and compares the key hashes and DER

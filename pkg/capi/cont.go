@@ -28,6 +28,12 @@ type container struct {
 // are container properties by their daos CLI names (layout_type gives the
 // container type). It returns the new container's UUID.
 func (l *Lib) ContCreate(ctx context.Context, poh uint64, label string, props map[string]string, owner, group string) (string, error) {
+	return l.ContCreateID(ctx, poh, "", label, props, owner, group)
+}
+
+// ContCreateID is ContCreate of a container whose UUID the caller chose
+// (id; empty: a new one), as a DAOS task's CONT_CREATE may.
+func (l *Lib) ContCreateID(ctx context.Context, poh uint64, id, label string, props map[string]string, owner, group string) (string, error) {
 	p, err := lookup[*pool](l, poh, "pool")
 	if err != nil {
 		return "", err
@@ -39,7 +45,7 @@ func (l *Lib) ContCreate(ctx context.Context, poh uint64, label string, props ma
 		label = props["label"]
 	}
 	delete(props, "label")
-	info, err := p.p.CreateContainerAs(ctx, client.ContainerCreate{Label: label, Type: typ, Props: props, Owner: owner, Group: group})
+	info, err := p.p.CreateContainerAs(ctx, client.ContainerCreate{UUID: id, Label: label, Type: typ, Props: props, Owner: owner, Group: group})
 	if err != nil {
 		return "", err
 	}

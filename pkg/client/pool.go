@@ -189,6 +189,8 @@ func (p *Pool) CreateContainer(ctx context.Context, label, typ string, props map
 // may do what (empty: the pool handle's user and group, DAOS's default
 // ACL).
 type ContainerCreate struct {
+	// UUID is the container's, empty for a new random one.
+	UUID         string
 	Label, Type  string
 	Props        map[string]string
 	Owner, Group string
@@ -199,8 +201,12 @@ type ContainerCreate struct {
 // in the same step, so nobody else ever sees it otherwise.
 func (p *Pool) CreateContainerAs(ctx context.Context, c ContainerCreate) (*poolsvc.ContInfo, error) {
 	info := &poolsvc.ContInfo{}
+	id := c.UUID
+	if id == "" {
+		id = uuidString(newUUID())
+	}
 	err := p.apply(ctx, &poolsvc.Command{Op: poolsvc.OpContCreate, PoolHandle: uuidString(p.Handle),
-		ContCreate: &poolsvc.ContCreateArgs{UUID: uuidString(newUUID()), Label: c.Label, Type: c.Type, Props: c.Props,
+		ContCreate: &poolsvc.ContCreateArgs{UUID: id, Label: c.Label, Type: c.Type, Props: c.Props,
 			Owner: c.Owner, Group: c.Group, ACL: c.ACL}}, info)
 	if err != nil {
 		return nil, fmt.Errorf("container create: %w", err)

@@ -18,7 +18,7 @@
 
 #include "dgo_ring.h"
 
-#define DGO_OPS_VERSION 15
+#define DGO_OPS_VERSION 16
 
 struct dgo_ops {
 	uint32_t version;
@@ -35,6 +35,7 @@ struct dgo_ops {
 	int (*array_punch)(uint64_t oh, uint64_t th, daos_array_iod_t* iod, daos_event_t* ev);
 	int (*array_destroy)(uint64_t oh, uint64_t th, daos_event_t* ev);
 	int (*cont_create)(uint64_t poh, uuid_t* uuid, daos_prop_t* cprops, daos_event_t* ev);
+	int (*cont_create_id)(uint64_t poh, char* id, daos_prop_t* cprops, daos_event_t* ev);
 	int (*cont_create_with_label)(uint64_t poh, char* label, daos_prop_t* cprops, uuid_t* uuid, daos_event_t* ev);
 	int (*cont_open)(uint64_t poh, char* cont, unsigned int flags, daos_handle_t* coh, daos_cont_info_t* info, daos_event_t* ev);
 	int (*cont_close)(uint64_t coh, daos_event_t* ev);

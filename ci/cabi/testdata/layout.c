@@ -23,6 +23,7 @@
 #include <daos.h>
 #include <daos_fs.h>
 #include <daos_uns.h>
+#include <daos_task.h>
 #include <daos/common.h>
 #include <gurt/common.h>
 #include <gurt/hash.h>
@@ -44,6 +45,53 @@
 	STATIC_ASSERT(sizeof(((t *)0)->f) == (s), "sizeof(" #t "." #f ") != " #s)
 #define EQ(x, v) STATIC_ASSERT((x) == (v), #x " != " #v)
 
+
+/* daos/tse.h and daos_task.h: DAOS's task and scheduler (the HDF5 VOL
+ * keeps a scheduler in a global) and the argument structs callers fill. */
+SIZE(tse_task_t, 1024, 4);
+OFF(tse_task_t, dt_result, 0);
+OFF(tse_task_t, dt_private, 8);
+SIZE(tse_sched_t, 400, 8);
+OFF(tse_sched_t, ds_udata, 8);
+EQ(DAOS_OPC_POOL_CONNECT, 5);
+EQ(DAOS_OPC_CONT_CREATE, 18);
+EQ(DAOS_OPC_CONT_ALLOC_OIDS, 33);
+EQ(DAOS_OPC_TX_OPEN, 37);
+EQ(DAOS_OPC_OBJ_OPEN, 46);
+EQ(DAOS_OPC_OBJ_FETCH, 54);
+EQ(DAOS_OPC_OBJ_UPDATE, 55);
+EQ(DAOS_OPC_OBJ_LIST_AKEY, 57);
+EQ(DAOS_OPC_ARRAY_CREATE, 60);
+EQ(DAOS_OPC_KV_OPEN, 70);
+EQ(DAOS_OPC_KV_LIST, 76);
+EQ(DAOS_OPC_PIPELINE_RUN, 81);
+SIZE(daos_pool_connect_t, 56, 8);
+OFF(daos_pool_connect_t, grp, 16);
+OFF(daos_pool_connect_t, flags, 24);
+OFF(daos_pool_connect_t, pool, 48);
+SIZE(daos_cont_create_t, 40, 8);
+OFF(daos_cont_create_t, uuid, 8);
+OFF(daos_cont_create_t, cuuid, 32);
+SIZE(daos_cont_open_t, 56, 8);
+OFF(daos_cont_open_t, cont, 48);
+SIZE(daos_cont_destroy_t, 40, 8);
+OFF(daos_cont_destroy_t, force, 24);
+SIZE(daos_obj_punch_t, 48, 8);
+OFF(daos_obj_punch_t, flags, 32);
+OFF(daos_obj_punch_t, akey_nr, 40);
+SIZE(daos_obj_rw_t, 80, 8);
+OFF(daos_obj_rw_t, nr, 32);
+OFF(daos_obj_rw_t, extra_flags, 36);
+OFF(daos_obj_rw_t, csum_iov, 72);
+SIZE(daos_obj_list_t, 136, 8);
+OFF(daos_obj_list_t, type, 64);
+OFF(daos_obj_list_t, dkey_anchor, 96);
+OFF(daos_obj_list_t, akey_anchor, 104);
+OFF(daos_obj_list_t, incr_order, 128);
+SIZE(daos_array_open_t, 64, 8);
+OFF(daos_array_open_t, open_with_attr, 36);
+SIZE(daos_kv_get_t, 48, 8);
+SIZE(daos_tx_commit_t, 16, 8);
 
 /* daos_uns.h: DAOS's struct duns_attr_t (ROMIO and the HDF5 VOL embed it). */
 SIZE(daos_cont_layout_t, 2, 2);
