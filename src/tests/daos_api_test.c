@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include <daos.h>
+#include <daos_task.h>
 #include <gurt/common.h>
 
 static const char *pool_label;
@@ -1935,6 +1936,267 @@ test_fini_ends_queues(void **state)
 	assert_int_equal(daos_fini(), 0);
 }
 
+/* Tasks (daos_task.h), as the HDF5 DAOS VOL chains them: each task's
+ * handles come from the one before through a prep callback. */
+struct chain {
+	uuid_t        uuid;
+	char          uuid_str[37];
+	daos_handle_t c2, oh, poh2;
+	daos_key_t    dkey;
+	daos_iod_t    iod;
+	d_iov_t       iov, back_iov, key_iov;
+	d_sg_list_t   sgl, back_sgl, key_sgl;
+	char          data[64], back[64], keys[256];
+	uint32_t      nr;
+	daos_key_desc_t kds[8];
+	daos_anchor_t anchor;
+	int           checked;
+};
+
+static int
+prep_obj_open(tse_task_t *task, void *arg)
+{
+	struct chain *c = *(struct chain **)arg;
+	daos_obj_open_t *a = daos_task_get_args(task);
+
+	a->coh = c->c2;
+	return 0;
+}
+
+static int
+prep_oh(tse_task_t *task, void *arg)
+{
+	struct chain *c = *(struct chain **)arg;
+	daos_obj_rw_t *a = daos_task_get_args(task);
+
+	a->oh = c->oh;
+	return 0;
+}
+
+static int
+prep_list_oh(tse_task_t *task, void *arg)
+{
+	struct chain *c = *(struct chain **)arg;
+	daos_obj_list_t *a = daos_task_get_args(task);
+
+	a->oh = c->oh;
+	return 0;
+}
+
+static int
+prep_close_oh(tse_task_t *task, void *arg)
+{
+	struct chain *c = *(struct chain **)arg;
+	daos_obj_close_t *a = daos_task_get_args(task);
+
+	a->oh = c->oh;
+	return 0;
+}
+
+static int
+prep_cont_close(tse_task_t *task, void *arg)
+{
+	struct chain *c = *(struct chain **)arg;
+	daos_cont_close_t *a = daos_task_get_args(task);
+
+	a->coh = c->c2;
+	return 0;
+}
+
+static int
+comp_fetched(tse_task_t *task, void *arg)
+{
+	struct chain *c = *(struct chain **)arg;
+
+	assert_int_equal(task->dt_result, 0);
+	assert_memory_equal(c->back, c->data, sizeof(c->data));
+	c->checked++;
+	return 0;
+}
+
+static int
+comp_listed(tse_task_t *task, void *arg)
+{
+	struct chain *c = *(struct chain **)arg;
+
+	assert_int_equal(task->dt_result, 0);
+	assert_int_equal(c->nr, 1);
+	assert_int_equal(c->kds[0].kd_key_len, strlen("task-dkey"));
+	assert_memory_equal(c->keys, "task-dkey", strlen("task-dkey"));
+	c->checked++;
+	return 0;
+}
+
+static tse_task_t *
+chain_task(tse_sched_t *s, daos_opc_t opc, tse_task_t *dep, tse_task_cb_t prep,
+	   tse_task_cb_t comp, struct chain *c)
+{
+	tse_task_t *t;
+
+	assert_int_equal(daos_task_create(opc, s, dep ? 1 : 0, dep ? &dep : NULL, &t), 0);
+	if (prep != NULL || comp != NULL)
+		assert_int_equal(tse_task_register_cbs(t, prep, &c, sizeof(c), comp, &c,
+						       sizeof(c)), 0);
+	return t;
+}
+
+static void
+test_tasks(void **state)
+{
+	tse_sched_t        s;
+	struct chain      *c;
+	tse_task_t        *create, *open, *oopen, *update, *fetch, *list, *oclose, *cclose,
+			  *destroy, *bad, *after, *gate;
+	daos_cont_create_t *ca;
+	daos_cont_open_t   *oa;
+	daos_obj_open_t    *ooa;
+	daos_obj_rw_t      *rw;
+	daos_obj_list_t    *la;
+	daos_cont_destroy_t *da;
+	daos_obj_id_t      oid = {.lo = 77, .hi = 0};
+	bool               empty;
+	int                i;
+
+	(void)state;
+	c = calloc(1, sizeof(*c));
+	assert_non_null(c);
+	assert_int_equal(daos_obj_generate_oid(coh, &oid, DAOS_OT_MULTI_HASHED, OC_S1, 0, 0), 0);
+	assert_int_equal(tse_sched_init(&s, NULL, NULL), 0);
+
+	/* Bad arguments, and an operation this library does not run. */
+	assert_int_equal(daos_task_create(DAOS_OPC_OBJ_UPDATE, NULL, 0, NULL, &bad), -DER_INVAL);
+	assert_int_equal(daos_task_create(DAOS_OPC_OBJ_UPDATE, &s, 0, NULL, NULL), -DER_INVAL);
+	assert_int_equal(daos_task_create(DAOS_OPC_OBJ_UPDATE, &s, 0, &bad, &bad), -DER_INVAL);
+	assert_int_equal(daos_task_create(DAOS_OPC_POOL_EXCLUDE, &s, 0, NULL, &bad), -DER_NOSYS);
+	assert_int_equal(daos_progress(NULL, 0, &empty), -DER_INVAL);
+
+	/* create (with a UUID of ours) -> open by it -> object open -> update
+	 * -> fetch and list -> closes -> destroy */
+	uuid_generate(c->uuid);
+	uuid_unparse_lower(c->uuid, c->uuid_str);
+	for (i = 0; i < (int)sizeof(c->data); i++)
+		c->data[i] = (char)('a' + i % 26);
+	d_iov_set(&c->key_iov, "task-dkey", strlen("task-dkey"));
+	c->dkey = c->key_iov;
+	d_iov_set(&c->iod.iod_name, "v", 1);
+	c->iod.iod_type = DAOS_IOD_SINGLE;
+	c->iod.iod_nr = 1;
+	c->iod.iod_size = sizeof(c->data);
+	d_iov_set(&c->iov, c->data, sizeof(c->data));
+	c->sgl.sg_nr = 1;
+	c->sgl.sg_iovs = &c->iov;
+	d_iov_set(&c->back_iov, c->back, sizeof(c->back));
+	c->back_sgl.sg_nr = 1;
+	c->back_sgl.sg_iovs = &c->back_iov;
+	c->key_sgl.sg_nr = 1;
+	c->key_sgl.sg_iovs = malloc(sizeof(d_iov_t));
+	assert_non_null(c->key_sgl.sg_iovs);
+	d_iov_set(&c->key_sgl.sg_iovs[0], c->keys, sizeof(c->keys));
+	c->nr = 8;
+
+	create = chain_task(&s, DAOS_OPC_CONT_CREATE, NULL, NULL, NULL, c);
+	ca = daos_task_get_args(create);
+	ca->poh = poh;
+	uuid_copy(ca->uuid, c->uuid);
+
+	open = chain_task(&s, DAOS_OPC_CONT_OPEN, create, NULL, NULL, c);
+	oa = daos_task_get_args(open);
+	oa->poh = poh;
+	oa->cont = c->uuid_str;
+	oa->flags = DAOS_COO_RW;
+	oa->coh = &c->c2;
+
+	oopen = chain_task(&s, DAOS_OPC_OBJ_OPEN, open, prep_obj_open, NULL, c);
+	ooa = daos_task_get_args(oopen);
+	ooa->oid = oid;
+	ooa->mode = DAOS_OO_RW;
+	ooa->oh = &c->oh;
+
+	update = chain_task(&s, DAOS_OPC_OBJ_UPDATE, oopen, prep_oh, NULL, c);
+	rw = daos_task_get_args(update);
+	rw->th = DAOS_TX_NONE;
+	rw->dkey = &c->dkey;
+	rw->nr = 1;
+	rw->iods = &c->iod;
+	rw->sgls = &c->sgl;
+
+	fetch = chain_task(&s, DAOS_OPC_OBJ_FETCH, update, prep_oh, comp_fetched, c);
+	rw = daos_task_get_args(fetch);
+	rw->th = DAOS_TX_NONE;
+	rw->dkey = &c->dkey;
+	rw->nr = 1;
+	rw->iods = &c->iod;
+	rw->sgls = &c->back_sgl;
+
+	list = chain_task(&s, DAOS_OPC_OBJ_LIST_DKEY, update, prep_list_oh, comp_listed, c);
+	la = daos_task_get_args(list);
+	la->th = DAOS_TX_NONE;
+	la->nr = &c->nr;
+	la->kds = c->kds;
+	la->sgl = &c->key_sgl;
+	la->dkey_anchor = &c->anchor;
+
+	oclose = chain_task(&s, DAOS_OPC_OBJ_CLOSE, fetch, prep_close_oh, NULL, c);
+	assert_int_equal(tse_task_register_deps(oclose, 1, &list), 0);
+	cclose = chain_task(&s, DAOS_OPC_CONT_CLOSE, oclose, prep_cont_close, NULL, c);
+	destroy = chain_task(&s, DAOS_OPC_CONT_DESTROY, cclose, NULL, NULL, c);
+	da = daos_task_get_args(destroy);
+	da->poh = poh;
+	uuid_copy(da->uuid, c->uuid); /* cont NULL: by UUID */
+	da->force = 0;
+
+	/* Scheduled last to first: dependencies order them. */
+	assert_int_equal(tse_task_schedule(destroy, false), 0);
+	assert_int_equal(tse_task_schedule(cclose, false), 0);
+	assert_int_equal(tse_task_schedule(oclose, false), 0);
+	assert_int_equal(tse_task_schedule(list, false), 0);
+	assert_int_equal(tse_task_schedule(fetch, false), 0);
+	assert_int_equal(tse_task_schedule(update, false), 0);
+	assert_int_equal(tse_task_schedule(oopen, false), 0);
+	assert_int_equal(tse_task_schedule(open, false), 0);
+	assert_int_equal(tse_task_schedule(create, true), 0);
+	assert_int_equal(daos_progress(&s, DAOS_EQ_WAIT, &empty), 0);
+	assert_true(empty);
+	assert_int_equal(s.ds_result, 0);
+	assert_int_equal(c->checked, 2);
+	/* the container is gone: the chain's destroy used the UUID we chose */
+	assert_int_equal(daos_cont_open(poh, c->uuid_str, DAOS_COO_RO, &c->c2, NULL, NULL),
+			 -DER_NONEXIST);
+
+	/* An operation's error completes its task and passes on. */
+	assert_int_equal(daos_task_create(DAOS_OPC_OBJ_UPDATE, &s, 0, NULL, &bad), 0);
+	rw = daos_task_get_args(bad);
+	rw->oh.cookie = 12345; /* no such handle */
+	rw->dkey = &c->dkey;
+	rw->nr = 1;
+	rw->iods = &c->iod;
+	rw->sgls = &c->sgl;
+	assert_int_equal(daos_task_create(DAOS_OPC_CONT_QUERY, &s, 1, &bad, &after), 0);
+	((daos_cont_query_t *)daos_task_get_args(after))->coh = coh;
+	tse_task_addref(after);
+	assert_int_equal(tse_task_schedule(after, false), 0);
+	assert_int_equal(tse_task_schedule(bad, false), 0);
+	assert_int_equal(daos_progress(&s, DAOS_EQ_WAIT, &empty), 0);
+	assert_true(empty);
+	assert_int_equal(after->dt_result, -DER_NO_HDL);
+	assert_int_equal(s.ds_result, -DER_NO_HDL);
+	tse_task_decref(after);
+
+	/* A task nobody completes keeps daos_progress from finishing. */
+	assert_int_equal(tse_task_create(NULL, &s, NULL, &gate), 0);
+	assert_int_equal(tse_task_schedule(gate, false), 0);
+	assert_int_equal(daos_progress(&s, DAOS_EQ_NOWAIT, &empty), -DER_TIMEDOUT);
+	assert_false(empty);
+	assert_int_equal(daos_progress(&s, 2000, &empty), -DER_TIMEDOUT);
+	tse_task_complete(gate, 0);
+	assert_int_equal(daos_progress(&s, DAOS_EQ_NOWAIT, &empty), 0);
+	assert_true(empty);
+
+	tse_sched_fini(&s);
+	free(c->key_sgl.sg_iovs);
+	free(c);
+}
+
 int
 main(void)
 {
@@ -1964,6 +2226,7 @@ main(void)
 	    cmocka_unit_test(test_fetch_iom),
 	    cmocka_unit_test(test_array_sharing),
 	    cmocka_unit_test(test_bad_sizes),
+	    cmocka_unit_test(test_tasks),
 	    cmocka_unit_test(test_teardown),
 	    cmocka_unit_test(test_fini_ends_queues),
 	};
