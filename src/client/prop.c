@@ -15,6 +15,7 @@
  *    (-DER_NOTSUPPORTED) since its length is unknown.
  *  - every other type: the integer dpe_val, nothing to release.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -534,4 +535,140 @@ daos_prop_set_ptr(daos_prop_t *prop, uint32_t type, const void *ptr,
 	if (e == NULL)
 		return -DER_NONEXIST;
 	return daos_prop_entry_set_ptr(e, ptr, size);
+}
+
+/* A value's position in a NULL-ended list of names, or -1. */
+static int
+name_index(const char *const *names, const char *v)
+{
+	int i;
+
+	for (i = 0; names[i] != NULL; i++)
+		if (strcmp(names[i], v) == 0)
+			return i;
+	return -1;
+}
+
+static const char *const csum_names[] = {"off", "crc16", "crc32", "crc64", "sha1",
+					 "sha256", "sha512", "adler32", NULL};
+static const char *const compress_names[] = {"off", "lz4", "deflate", "deflate1",
+					     "deflate2", "deflate3", "deflate4", NULL};
+static const char *const encrypt_names[] = {"off", "aes-xts128", "aes-xts256", "aes-cbc128",
+					    "aes-cbc192", "aes-cbc256", "aes-gcm128",
+					    "aes-gcm256", NULL};
+static const char *const sv_names[] = {"off", "on", NULL};
+static const char *const dedup_names[] = {"off", "memcmp", "hash", NULL};
+static const char *const rf_names[] = {"0", "1", "2", "3", "4", NULL};
+
+/* Numbers as strtoull reads them (any base), the whole value. */
+static int
+number(const char *v, uint64_t *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoull(v, &end, 0);
+	return errno != 0 || end == v || *end != 0 || v[0] == '-' ? -DER_INVAL : 0;
+}
+
+/* parse_prop fills e from one "name:value" (its text is changed). */
+static int
+parse_prop(char *item, struct daos_prop_entry *e)
+{
+	char *colon = strchr(item, ':');
+	const char *name = item, *v;
+	static const struct {
+		const char	   *name;
+		uint32_t	    type;
+		const char *const *names; /* NULL: a number */
+	} table[] = {
+		{"cksum", DAOS_PROP_CO_CSUM, csum_names},
+		{"cksum_size", DAOS_PROP_CO_CSUM_CHUNK_SIZE, NULL},
+		{"srv_cksum", DAOS_PROP_CO_CSUM_SERVER_VERIFY, sv_names},
+		{"dedup", DAOS_PROP_CO_DEDUP, dedup_names},
+		{"dedup_threshold", DAOS_PROP_CO_DEDUP_THRESHOLD, NULL},
+		{"compression", DAOS_PROP_CO_COMPRESS, compress_names},
+		{"encryption", DAOS_PROP_CO_ENCRYPT, encrypt_names},
+		{"rd_fac", DAOS_PROP_CO_REDUN_FAC, rf_names},
+		{"rf", DAOS_PROP_CO_REDUN_FAC, rf_names},
+		{"ec_cell_sz", DAOS_PROP_CO_EC_CELL_SZ, NULL},
+		{"ec_pda", DAOS_PROP_CO_EC_PDA, NULL},
+		{"rp_pda", DAOS_PROP_CO_RP_PDA, NULL},
+		{"perf_domain", DAOS_PROP_CO_PERF_DOMAIN, NULL},
+	};
+	size_t i;
+
+	if (colon == NULL || colon == item || colon[1] == 0)
+		return -DER_INVAL;
+	*colon = 0;
+	v = colon + 1;
+	if (strcmp(name, "label") == 0) {
+		if (!daos_label_is_valid(v))
+			return -DER_INVAL;
+		e->dpe_type = DAOS_PROP_CO_LABEL;
+		return daos_prop_entry_set_str(e, v, strlen(v));
+	}
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		uint64_t n;
+		int at;
+
+		if (strcmp(name, table[i].name) != 0)
+			continue;
+		e->dpe_type = table[i].type;
+		if (table[i].names == NULL) {
+			if (number(v, &n) != 0)
+				return -DER_INVAL;
+			e->dpe_val = n;
+		} else {
+			at = name_index(table[i].names, v);
+			if (at < 0)
+				return -DER_INVAL;
+			e->dpe_val = (uint64_t)at;
+		}
+		e->dpe_flags &= ~DAOS_PROP_ENTRY_NOT_SET;
+		return 0;
+	}
+	return -DER_INVAL; /* read-only, or no such property */
+}
+
+int
+daos_prop_from_str(const char *str, daos_size_t len, daos_prop_t **prop_out)
+{
+	daos_prop_t *prop;
+	char *text, *item, *save = NULL;
+	uint32_t n = 0, i = 0;
+	int rc = 0;
+
+	if (str == NULL || len == 0 || prop_out == NULL)
+		return -DER_INVAL;
+	text = strndup(str, len);
+	if (text == NULL)
+		return -DER_NOMEM;
+	for (item = strtok_r(text, ";", &save); item != NULL; item = strtok_r(NULL, ";", &save))
+		n++;
+	free(text);
+	if (n == 0)
+		return -DER_INVAL;
+	prop = daos_prop_alloc(n);
+	if (prop == NULL)
+		return -DER_NOMEM;
+	text = strndup(str, len);
+	if (text == NULL) {
+		daos_prop_free(prop);
+		return -DER_NOMEM;
+	}
+	save = NULL;
+	for (item = strtok_r(text, ";", &save); item != NULL && i < n;
+	     item = strtok_r(NULL, ";", &save), i++) {
+		rc = parse_prop(item, &prop->dpp_entries[i]);
+		if (rc != 0)
+			break;
+	}
+	free(text);
+	if (rc != 0) {
+		daos_prop_free(prop);
+		return rc;
+	}
+	*prop_out = prop;
+	return 0;
 }

@@ -149,6 +149,42 @@ enum {
 	DAOS_PROP_CO_CSUM_ADLER32	= 7,
 };
 
+/* Values of DAOS_PROP_CO_CSUM_SERVER_VERIFY. */
+enum {
+	DAOS_PROP_CO_CSUM_SV_OFF	= 0,
+	DAOS_PROP_CO_CSUM_SV_ON		= 1,
+};
+
+/* Values of DAOS_PROP_CO_DEDUP. */
+enum {
+	DAOS_PROP_CO_DEDUP_OFF		= 0,
+	DAOS_PROP_CO_DEDUP_MEMCMP	= 1,
+	DAOS_PROP_CO_DEDUP_HASH		= 2,
+};
+
+/* Values of DAOS_PROP_CO_COMPRESS. */
+enum {
+	DAOS_PROP_CO_COMPRESS_OFF	= 0,
+	DAOS_PROP_CO_COMPRESS_LZ4	= 1,
+	DAOS_PROP_CO_COMPRESS_DEFLATE	= 2,
+	DAOS_PROP_CO_COMPRESS_DEFLATE1	= 3,
+	DAOS_PROP_CO_COMPRESS_DEFLATE2	= 4,
+	DAOS_PROP_CO_COMPRESS_DEFLATE3	= 5,
+	DAOS_PROP_CO_COMPRESS_DEFLATE4	= 6,
+};
+
+/* Values of DAOS_PROP_CO_ENCRYPT. */
+enum {
+	DAOS_PROP_CO_ENCRYPT_OFF	= 0,
+	DAOS_PROP_CO_ENCRYPT_AES_XTS128	= 1,
+	DAOS_PROP_CO_ENCRYPT_AES_XTS256	= 2,
+	DAOS_PROP_CO_ENCRYPT_AES_CBC128	= 3,
+	DAOS_PROP_CO_ENCRYPT_AES_CBC192	= 4,
+	DAOS_PROP_CO_ENCRYPT_AES_CBC256	= 5,
+	DAOS_PROP_CO_ENCRYPT_AES_GCM128	= 6,
+	DAOS_PROP_CO_ENCRYPT_AES_GCM256	= 7,
+};
+
 /* Values of DAOS_PROP_CO_REDUN_FAC: failures the container survives. */
 enum {
 	DAOS_PROP_CO_REDUN_RF0		= 0,
@@ -253,6 +289,12 @@ struct daos_prop_entry *daos_prop_entry_get(daos_prop_t *prop, uint32_t type);
 /* Deep copy of src into dst; dst entries without a match in src are
  * left alone. 0 or -DER_*. */
 int daos_prop_copy(daos_prop_t *dst, daos_prop_t *src);
+/* Container properties from "name:value;name:value" (len bytes of str at
+ * most): label, cksum, cksum_size, srv_cksum, dedup, dedup_threshold,
+ * compression, encryption, rd_fac (or rf), ec_cell_sz, ec_pda, rp_pda,
+ * perf_domain, the ones set only at creation. Free with daos_prop_free.
+ * -DER_INVAL names nothing here, or a read-only property, or a bad value. */
+int daos_prop_from_str(const char *str, daos_size_t len, daos_prop_t **prop);
 /* A deep copy, checked against the pool (pool true) or container types;
  * NULL on invalid input or no memory. */
 daos_prop_t *daos_prop_dup(daos_prop_t *prop, bool pool, bool input);

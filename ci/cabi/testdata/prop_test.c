@@ -438,6 +438,60 @@ test_dup(void **state)
 	daos_prop_free(pool);
 }
 
+/* daos_prop_from_str: the creation-time container properties the HDF5
+ * VOL takes from its users as text. */
+static void
+test_from_str(void **state)
+{
+	const char  good[] = "label:my-cont;cksum:crc64;cksum_size:0x4000;srv_cksum:on;"
+			     "rd_fac:2;compression:lz4;encryption:off;dedup:hash;ec_cell_sz:65536;";
+	daos_prop_t *prop = NULL;
+	struct daos_prop_entry *e;
+	const char *bad[] = {"cksum:md5", "rf:5", "layout_type:POSIX", "owner:me@", "nocolon",
+			     "label:", "label:bad label", "cksum_size:12x", "cksum_size:-1",
+			     "whatever:1", ";;", NULL};
+	int i;
+
+	(void)state;
+	assert_int_equal(daos_prop_from_str(NULL, 10, &prop), -DER_INVAL);
+	assert_int_equal(daos_prop_from_str(good, 0, &prop), -DER_INVAL);
+	assert_int_equal(daos_prop_from_str(good, sizeof(good), NULL), -DER_INVAL);
+
+	assert_int_equal(daos_prop_from_str(good, sizeof(good), &prop), 0);
+	assert_int_equal(prop->dpp_nr, 9);
+	e = daos_prop_entry_get(prop, DAOS_PROP_CO_LABEL);
+	assert_non_null(e);
+	assert_string_equal(e->dpe_str, "my-cont");
+	assert_int_equal(daos_prop_entry_get(prop, DAOS_PROP_CO_CSUM)->dpe_val,
+			 DAOS_PROP_CO_CSUM_CRC64);
+	assert_int_equal(daos_prop_entry_get(prop, DAOS_PROP_CO_CSUM_CHUNK_SIZE)->dpe_val,
+			 0x4000);
+	assert_int_equal(daos_prop_entry_get(prop, DAOS_PROP_CO_CSUM_SERVER_VERIFY)->dpe_val,
+			 DAOS_PROP_CO_CSUM_SV_ON);
+	assert_int_equal(daos_prop_entry_get(prop, DAOS_PROP_CO_REDUN_FAC)->dpe_val,
+			 DAOS_PROP_CO_REDUN_RF2);
+	assert_int_equal(daos_prop_entry_get(prop, DAOS_PROP_CO_COMPRESS)->dpe_val,
+			 DAOS_PROP_CO_COMPRESS_LZ4);
+	assert_int_equal(daos_prop_entry_get(prop, DAOS_PROP_CO_ENCRYPT)->dpe_val,
+			 DAOS_PROP_CO_ENCRYPT_OFF);
+	assert_int_equal(daos_prop_entry_get(prop, DAOS_PROP_CO_DEDUP)->dpe_val,
+			 DAOS_PROP_CO_DEDUP_HASH);
+	assert_int_equal(daos_prop_entry_get(prop, DAOS_PROP_CO_EC_CELL_SZ)->dpe_val, 65536);
+	daos_prop_free(prop);
+
+	/* len bounds what is read: the first property only */
+	prop = NULL;
+	assert_int_equal(daos_prop_from_str(good, strlen("label:my-cont"), &prop), 0);
+	assert_int_equal(prop->dpp_nr, 1);
+	daos_prop_free(prop);
+
+	for (i = 0; bad[i] != NULL; i++) {
+		prop = NULL;
+		assert_int_equal(daos_prop_from_str(bad[i], strlen(bad[i]), &prop), -DER_INVAL);
+		assert_null(prop);
+	}
+}
+
 int
 main(void)
 {
@@ -448,6 +502,7 @@ main(void)
 		cmocka_unit_test(test_set_str_limits),
 		cmocka_unit_test(test_copy),
 		cmocka_unit_test(test_dup),
+		cmocka_unit_test(test_from_str),
 	};
 
 	return cmocka_run_group_tests_name("daos_prop", tests, NULL, NULL);
