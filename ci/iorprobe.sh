@@ -76,4 +76,26 @@ void *refs[] = {
 int main(void) { struct duns_attr_t a = {.da_flags = DUNS_NO_PREFIX}; return refs[0] == 0 || a.da_flags == 0; }
 C
 cc -o "$work/romio" "$work/romio.c" -ldaos -ldfs -lduns -lgurt -luuid || fail "ROMIO's DAOS driver does not build"
-echo "iorprobe: $prefix passes IOR's configure probes; aiori-DFS links against $libdir (needs: $needed); ROMIO's ad_daos calls link with -lduns"
+# The HDF5 DAOS VOL's private header includes these, in this order, and
+# schedules every call as a task.
+cat >"$work/vol.c" <<'C'
+#include <gurt/common.h>
+#include <gurt/types.h>
+#include <daos.h>
+#include <daos/tse.h>
+#include <daos_task.h>
+#include <daos_uns.h>
+static tse_sched_t sched; /* a global, as the VOL keeps it */
+void *refs[] = {
+	(void *)tse_sched_init, (void *)tse_sched_fini, (void *)tse_task_create,
+	(void *)tse_task_reset, (void *)tse_task_schedule, (void *)tse_task_register_deps,
+	(void *)tse_task_register_cbs, (void *)tse_task_reinit, (void *)tse_task_get_priv,
+	(void *)tse_task_set_priv, (void *)tse_task_complete, (void *)tse_task_addref,
+	(void *)tse_task_decref, (void *)daos_task_create, (void *)daos_task_reset,
+	(void *)daos_task_get_args, (void *)daos_progress, (void *)daos_prop_from_str,
+	(void *)duns_create_path,
+};
+int main(void) { daos_obj_rw_t *a = 0; (void)a; return refs[0] == 0 || sched.ds_result != 0; }
+C
+cc -o "$work/vol" "$work/vol.c" -ldaos -lduns -lgurt -luuid || fail "the HDF5 DAOS VOL's task calls do not build"
+echo "iorprobe: $prefix passes IOR's configure probes; aiori-DFS links against $libdir (needs: $needed); ROMIO's ad_daos calls link with -lduns; the HDF5 VOL's task calls link"
