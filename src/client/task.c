@@ -34,32 +34,41 @@ struct op {
 	tse_task_t	*task;
 };
 
-/* Polls at most this many events at a time. */
-#define POLL_BATCH 16
-
+/* queue_wait completes the tasks of operations that ended, one event per
+ * poll: a completion callback may itself progress the scheduler, and must
+ * find every other ended operation still in the queue. */
 static int
 queue_wait(void *arg, int64_t timeout)
 {
 	struct ops_queue *q = arg;
-	daos_event_t *evs[POLL_BATCH];
-	int n, i;
+	daos_event_t *ev;
+	int n, done = 0;
 
-	n = daos_eq_poll(q->eqh, 1, timeout, POLL_BATCH, evs);
-	if (n <= 0)
-		return n;
-	for (i = 0; i < n; i++) {
-		struct op *op = (struct op *)evs[i];
-		tse_task_t *task = op->task;
-		int rc = evs[i]->ev_error;
+	for (;;) {
+		struct op *op;
+		tse_task_t *task;
+		int rc;
 
-		daos_event_fini(evs[i]);
-		free(op);
+		n = daos_eq_poll(q->eqh, 1, done == 0 ? timeout : 0, 1, &ev);
+		if (n <= 0)
+			return done > 0 ? done : n;
+		op = (struct op *)ev;
+		task = op->task;
+		rc = ev->ev_error;
+		daos_event_fini(ev);
 		pthread_mutex_lock(&q->lock);
 		q->inflight--;
 		pthread_mutex_unlock(&q->lock);
-		tse_task_complete(task, rc);
+		/* The task may have been completed (and reset, or re-run) by
+		 * others meanwhile: then this operation's end is not its. */
+		if (tse_task_get_ext(task) == op) {
+			tse_task_set_ext(task, NULL);
+			tse_task_complete(task, rc);
+		}
+		free(op);
+		tse_task_decref(task); /* the operation's */
+		done++;
 	}
-	return n;
 }
 
 static int
@@ -79,7 +88,8 @@ queue_fini(void *arg)
 {
 	struct ops_queue *q = arg;
 
-	/* The scheduler ends only when its tasks have: nothing is in flight. */
+	/* Runs when the scheduler's last task is freed, and each operation
+	 * holds its task: nothing is in flight. */
 	daos_eq_destroy(q->eqh, 0);
 	pthread_mutex_destroy(&q->lock);
 	free(q);
@@ -426,15 +436,19 @@ body(tse_task_t *task)
 	pthread_mutex_lock(&q->lock);
 	q->inflight++;
 	pthread_mutex_unlock(&q->lock);
+	tse_task_addref(task); /* the operation's, until its event is polled */
+	tse_task_set_ext(task, op);
 	rc = start(tse_task_get_tag(task), tse_task2arg(task), &op->ev);
 	if (rc != 0) {
 		/* Not launched: the event will not complete. */
 		pthread_mutex_lock(&q->lock);
 		q->inflight--;
 		pthread_mutex_unlock(&q->lock);
+		tse_task_set_ext(task, NULL);
 		daos_event_fini(&op->ev);
 		free(op);
 		tse_task_complete(task, rc);
+		tse_task_decref(task);
 	}
 	return rc;
 }
@@ -446,8 +460,7 @@ daos_task_create(daos_opc_t opc, tse_sched_t *sched, unsigned int num_deps,
 	tse_task_t *task;
 	int rc;
 
-	if (sched == NULL || taskp == NULL || (dep_tasks != NULL && num_deps == 0) ||
-	    (dep_tasks == NULL && num_deps != 0))
+	if (sched == NULL || taskp == NULL || (dep_tasks != NULL && num_deps == 0))
 		return -DER_INVAL;
 	if (!runs(opc))
 		return -DER_NOSYS;
@@ -456,11 +469,11 @@ daos_task_create(daos_opc_t opc, tse_sched_t *sched, unsigned int num_deps,
 		return rc;
 	tse_task_set_tag(task, opc);
 	memset(tse_task2arg(task), 0, TSE_TASK_ARG_LEN);
-	if (num_deps != 0) {
+	/* As in DAOS, a count with no array names no dependency. */
+	if (num_deps != 0 && dep_tasks != NULL) {
 		rc = tse_task_register_deps(task, (int)num_deps, dep_tasks);
 		if (rc != 0) {
-			/* Never scheduled: completing it frees it. */
-			tse_task_complete(task, rc);
+			tse_task_decref(task); /* never seen by the caller */
 			return rc;
 		}
 	}
@@ -514,7 +527,7 @@ daos_progress(tse_sched_t *sched, int64_t timeout, bool *is_empty)
 	for (;;) {
 		struct tse_hook *h;
 		int64_t wait;
-		int n;
+		int n = 0;
 
 		tse_sched_progress(sched);
 		if (tse_sched_check_complete(sched)) {
@@ -524,34 +537,32 @@ daos_progress(tse_sched_t *sched, int64_t timeout, bool *is_empty)
 		if (timeout == DAOS_EQ_NOWAIT) {
 			wait = 0;
 		} else if (timeout < 0) {
-			wait = DAOS_EQ_WAIT;
+			wait = 1000;
 		} else {
 			uint64_t now = tse_now_us();
 
 			if (now >= deadline)
 				return -DER_TIMEDOUT;
 			wait = (int64_t)(deadline - now);
+			if (wait > 1000)
+				wait = 1000;
 		}
+		/* Operations in flight end next; tasks that only others
+		 * complete (an MPI request's, a gate) or that wait on a delay
+		 * are looked at again after at most 1 ms. */
 		h = tse_sched_hook(sched);
 		if (h != NULL && h->pending(h->arg) > 0) {
-			/* Operations in flight: their ends are what comes next.
-			 * A waiting task with a delay is bounded by 1 ms polls. */
-			if (wait < 0 || wait > 1000)
-				wait = 1000;
 			n = h->wait(h->arg, wait);
 			if (n < 0 && n != -DER_TIMEDOUT)
 				return n;
-			if (n > 0)
-				continue;
-		} else if (wait != 0) {
-			/* Tasks that others complete (or that wait on a delay):
-			 * look again in a while. */
-			struct timespec ts = {0, 1000 * (wait < 0 || wait > 1000 ? 1000 : wait)};
+		} else if (wait > 0) {
+			struct timespec ts = {0, 1000 * wait};
 
 			nanosleep(&ts, NULL);
-			continue;
 		}
 		if (timeout == DAOS_EQ_NOWAIT) {
+			/* One round: what the poll completed may have freed
+			 * others to run. */
 			tse_sched_progress(sched);
 			if (tse_sched_check_complete(sched)) {
 				*is_empty = true;

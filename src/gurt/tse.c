@@ -48,11 +48,13 @@ struct task {
 	tse_task_func_t	  func;
 	void		 *priv;
 	void		 *ipriv;
+	void		 *ext;        /* the layer above's (an operation in flight) */
 	int		  tag;
 	int		  refs;
 	enum tstate	  state;
 	int		  ndeps;      /* dependencies not yet completed */
-	unsigned int	  gen;        /* bumped by reinit and new dependencies */
+	unsigned int	  reinits;    /* bumped by reinit */
+	unsigned int	  depgen;     /* bumped when a dependency is linked */
 	int		  completing; /* its completion callbacks are running */
 	int		  no_propagate;
 	uint32_t	  embedded;   /* argument bytes handed out */
@@ -76,6 +78,9 @@ struct sched {
 	d_list_t	 waiting;
 	d_list_t	 running;
 	int		 inflight; /* scheduled, not completed */
+	int		 ntasks;   /* tasks not yet freed: they point here */
+	int		 finied;   /* tse_sched_fini ran: free with the last task */
+	int		 cancelling;
 	int		 refs;
 	struct sched_cb	*cbs;
 	struct tse_hook	 hook;
@@ -168,23 +173,9 @@ tse_sched_init(tse_sched_t *sched, tse_sched_comp_cb_t comp_cb, void *udata)
 	return 0;
 }
 
-void
-tse_sched_fini(tse_sched_t *sched)
+static void
+sched_free(struct sched *s)
 {
-	struct sched *s = sched_of(sched);
-
-	if (s == NULL)
-		return;
-	pthread_mutex_lock(&s->lock);
-	if (s->inflight != 0) {
-		/* Tasks still point at it: keep the memory, say why. */
-		fprintf(stderr, "tse_sched_fini: %d task(s) not completed; the scheduler is kept\n",
-			s->inflight);
-		pthread_mutex_unlock(&s->lock);
-		sched->ds_private.ds_space[1] = 0;
-		return;
-	}
-	pthread_mutex_unlock(&s->lock);
 	if (s->has_hook && s->hook.fini != NULL)
 		s->hook.fini(s->hook.arg);
 	while (s->cbs != NULL) {
@@ -195,8 +186,27 @@ tse_sched_fini(tse_sched_t *sched)
 	}
 	pthread_mutex_destroy(&s->lock);
 	free(s);
+}
+
+void
+tse_sched_fini(tse_sched_t *sched)
+{
+	struct sched *s = sched_of(sched);
+	int now;
+
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&s->lock);
+	if (s->inflight != 0)
+		fprintf(stderr, "tse_sched_fini: %d task(s) not completed\n", s->inflight);
+	/* Tasks still referenced point at s: the last of them frees it. */
+	s->finied = 1;
+	now = s->ntasks == 0;
+	pthread_mutex_unlock(&s->lock);
 	sched->ds_private.ds_space[0] = 0;
 	sched->ds_private.ds_space[1] = 0;
+	if (now)
+		sched_free(s);
 }
 
 void
@@ -250,8 +260,15 @@ struct tse_hook *
 tse_sched_hook(tse_sched_t *sched)
 {
 	struct sched *s = sched_of(sched);
+	int has;
 
-	return s != NULL && s->has_hook ? &s->hook : NULL;
+	if (s == NULL)
+		return NULL;
+	/* set once, under the lock: reading the flag under it orders the rest */
+	pthread_mutex_lock(&s->lock);
+	has = s->has_hook;
+	pthread_mutex_unlock(&s->lock);
+	return has ? &s->hook : NULL;
 }
 
 int
@@ -292,6 +309,9 @@ tse_task_create(tse_task_func_t task_func, tse_sched_t *sched, void *priv, tse_t
 	t->state = T_NEW;
 	D_INIT_LIST_HEAD(&t->link);
 	D_INIT_LIST_HEAD(&t->ulink);
+	pthread_mutex_lock(&s->lock);
+	s->ntasks++;
+	pthread_mutex_unlock(&s->lock);
 	*taskp = &t->pub;
 	return 0;
 }
@@ -300,6 +320,8 @@ static void
 task_free(struct task *t)
 {
 	struct dependent *d = t->dependents;
+	struct sched *s = t->s;
+	int last;
 
 	cbs_free(t->prep);
 	cbs_free(t->comp);
@@ -310,6 +332,11 @@ task_free(struct task *t)
 		d = next;
 	}
 	free(t);
+	pthread_mutex_lock(&s->lock);
+	last = --s->ntasks == 0 && s->finied;
+	pthread_mutex_unlock(&s->lock);
+	if (last)
+		sched_free(s);
 }
 
 /* put drops a reference taken with the lock not held. */
@@ -410,7 +437,7 @@ run(struct task *t)
 		int rc;
 
 		pthread_mutex_lock(&s->lock);
-		if (t->state != T_RUNNING || t->completing) {
+		if (t->state != T_RUNNING) {
 			pthread_mutex_unlock(&s->lock);
 			goto out;
 		}
@@ -489,18 +516,18 @@ tse_sched_check_complete(tse_sched_t *sched)
 	return done;
 }
 
-void
-tse_task_complete(tse_task_t *task, int ret)
+/* complete_one completes t with ret (see tse_task_complete) and pushes
+ * the dependents it leaves with no dependency and nothing to run on *work
+ * (each node holds a reference on its task). The caller holds a reference
+ * on t for the call. */
+static void
+complete_one(struct task *t, int ret, struct dependent **work)
 {
-	struct task *t = T(task);
-	struct sched *s;
+	struct sched *s = t->s;
 	struct dependent *deps, *d;
-	struct dependent *finish = NULL;
 	struct cb *c;
+	unsigned int reinits;
 
-	if (task == NULL)
-		return;
-	s = t->s;
 	pthread_mutex_lock(&s->lock);
 	if (t->state == T_COMPLETED || t->completing) {
 		pthread_mutex_unlock(&s->lock);
@@ -509,23 +536,27 @@ tse_task_complete(tse_task_t *task, int ret)
 	if (t->pub.dt_result == 0)
 		t->pub.dt_result = ret;
 	t->completing = 1;
-	t->refs++; /* through the callbacks */
-	while ((c = t->comp) != NULL) {
-		unsigned int gen = t->gen;
+	reinits = t->reinits;
+	for (;;) {
+		unsigned int depgen = t->depgen;
 		int rc;
 
+		c = t->comp;
+		if (c == NULL)
+			break;
 		t->comp = c->next;
 		pthread_mutex_unlock(&s->lock);
-		rc = c->fn(task, c->data);
+		rc = c->fn(&t->pub, c->data);
 		free(c);
 		pthread_mutex_lock(&s->lock);
 		if (rc != 0 && t->pub.dt_result == 0)
 			t->pub.dt_result = rc;
-		if (t->gen != gen) {
-			/* Re-initialised or given dependencies: not over. */
+		if (t->reinits != reinits ||
+		    (t->depgen != depgen && t->ndeps != 0)) {
+			/* Re-initialised, or waiting for new dependencies: this
+			 * completion is over; the next one runs what is left. */
 			t->completing = 0;
 			pthread_mutex_unlock(&s->lock);
-			put(t);
 			return;
 		}
 	}
@@ -535,6 +566,9 @@ tse_task_complete(tse_task_t *task, int ret)
 		s->inflight--;
 	}
 	t->state = T_COMPLETED;
+	/* A prep callback that completed the task leaves the others unrun. */
+	cbs_free(t->prep);
+	t->prep = NULL;
 	if (t->pub.dt_result != 0 && t->sched->ds_result == 0)
 		t->sched->ds_result = t->pub.dt_result;
 	deps = t->dependents;
@@ -548,8 +582,8 @@ tse_task_complete(tse_task_t *task, int ret)
 		if (--w->ndeps == 0 && !w->completing &&
 		    (w->state == T_RUNNING || (w->state == T_WAITING && w->func == NULL))) {
 			/* It was only waiting for these: it ends now. */
-			d->next = finish;
-			finish = d;
+			d->next = *work;
+			*work = d;
 			continue;
 		}
 		d->next = NULL;
@@ -562,15 +596,29 @@ tse_task_complete(tse_task_t *task, int ret)
 		}
 		free(d);
 	}
+	t->refs--; /* the creation's: the caller's keeps t for now */
 	pthread_mutex_unlock(&s->lock);
-	while ((d = finish) != NULL) {
-		finish = d->next;
-		tse_task_complete(&d->task->pub, 0);
+}
+
+void
+tse_task_complete(tse_task_t *task, int ret)
+{
+	struct task *t = T(task);
+	struct dependent *work = NULL, *d;
+
+	if (task == NULL)
+		return;
+	/* Dependents that end with it are completed here in turn, not by
+	 * recursion: chains of meta tasks can be long. */
+	tse_task_addref(task);
+	complete_one(t, ret, &work);
+	put(t);
+	while ((d = work) != NULL) {
+		work = d->next;
+		complete_one(d->task, 0, &work);
 		put(d->task);
 		free(d);
 	}
-	put(t); /* the callbacks' */
-	put(t); /* the creation's */
 }
 
 int
@@ -616,8 +664,8 @@ tse_task_register_deps(tse_task_t *task, int num_deps, tse_task_t *dep_tasks[])
 		nodes[i] = NULL;
 		t->refs++;
 		t->ndeps++;
+		t->depgen++;
 	}
-	t->gen++;
 	pthread_mutex_unlock(&s->lock);
 out:
 	for (i = 0; i < num_deps; i++)
@@ -689,17 +737,24 @@ tse_task_reinit_with_delay(tse_task_t *task, uint64_t delay)
 		pthread_mutex_unlock(&s->lock);
 		return -DER_INVAL;
 	}
-	if (t->state != T_RUNNING) {
+	if (s->cancelling || (t->state != T_RUNNING && t->state != T_COMPLETED)) {
 		pthread_mutex_unlock(&s->lock);
 		return -DER_NO_PERM;
+	}
+	if (t->state == T_COMPLETED) {
+		/* Back in flight; its next completion drops the reference
+		 * its first one did. */
+		s->inflight++;
+		t->refs++;
 	}
 	d_list_del_init(&t->link);
 	d_list_add_tail(&t->link, &s->waiting);
 	t->state = T_WAITING;
 	t->pub.dt_result = 0;
 	t->stack_top = 0;
+	t->ext = NULL;
 	t->wake_at = delay != 0 ? tse_now_us() + delay : 0;
-	t->gen++;
+	t->reinits++;
 	pthread_mutex_unlock(&s->lock);
 	return 0;
 }
@@ -753,6 +808,7 @@ tse_task_reset(tse_task_t *task, tse_task_func_t task_func, void *priv)
 		t->func = task_func;
 		t->priv = priv;
 		t->ipriv = NULL;
+		t->ext = NULL;
 		t->pub.dt_result = 0;
 		t->wake_at = 0;
 		t->stack_top = 0;
@@ -797,6 +853,29 @@ tse_task_set_priv_internal(tse_task_t *task, void *priv)
 	old = T(task)->ipriv;
 	T(task)->ipriv = priv;
 	return old;
+}
+
+void *
+tse_task_get_ext(tse_task_t *task)
+{
+	void *v;
+
+	if (task == NULL)
+		return NULL;
+	pthread_mutex_lock(&T(task)->s->lock);
+	v = T(task)->ext;
+	pthread_mutex_unlock(&T(task)->s->lock);
+	return v;
+}
+
+void
+tse_task_set_ext(tse_task_t *task, void *ext)
+{
+	if (task == NULL)
+		return;
+	pthread_mutex_lock(&T(task)->s->lock);
+	T(task)->ext = ext;
+	pthread_mutex_unlock(&T(task)->s->lock);
 }
 
 int
@@ -884,52 +963,66 @@ tse_disable_propagate(tse_task_t *task)
 		T(task)->no_propagate = 1;
 }
 
+/* first_pending returns, with a reference, the first task waiting or
+ * else running, or NULL. */
+static struct task *
+first_pending(struct sched *s)
+{
+	d_list_t *p = NULL;
+	struct task *t = NULL;
+
+	pthread_mutex_lock(&s->lock);
+	if (!d_list_empty(&s->waiting))
+		p = s->waiting.next;
+	else if (!d_list_empty(&s->running))
+		p = s->running.next;
+	if (p != NULL) {
+		t = (struct task *)((char *)p - offsetof(struct task, link));
+		t->refs++;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return t;
+}
+
 void
 tse_sched_complete(tse_sched_t *sched, int ret, bool cancel)
 {
 	struct sched *s = sched_of(sched);
 	struct sched_cb *c;
+	struct task *t;
 
 	if (s == NULL)
 		return;
-	for (;;) {
-		struct tse_hook *h = tse_sched_hook(sched);
-		int before;
-
-		if (cancel) {
-			struct task *t = NULL;
-
-			pthread_mutex_lock(&s->lock);
-			if (!d_list_empty(&s->waiting)) {
-				t = (struct task *)((char *)s->waiting.next -
-						    offsetof(struct task, link));
-				t->refs++;
-			}
-			pthread_mutex_unlock(&s->lock);
-			if (t != NULL) {
-				tse_task_complete(&t->pub, ret);
-				put(t);
-				continue;
-			}
-		}
-		tse_sched_progress(sched);
+	if (cancel) {
+		/* Every task not completed ends with ret; none may be re-run. */
 		pthread_mutex_lock(&s->lock);
-		before = s->inflight;
+		s->cancelling = 1;
 		pthread_mutex_unlock(&s->lock);
-		if (before == 0)
-			break;
-		/* What is left runs outside: wait for it, if anything does. */
-		if (h == NULL || h->pending(h->arg) == 0 || h->wait(h->arg, -1) < 0)
-			break;
+		while ((t = first_pending(s)) != NULL) {
+			tse_task_complete(&t->pub, ret);
+			put(t);
+		}
+	} else {
+		for (;;) {
+			struct tse_hook *h = tse_sched_hook(sched);
+
+			tse_sched_progress(sched);
+			if (tse_sched_check_complete(sched))
+				break;
+			/* What is left runs outside: wait for it, if anything does. */
+			if (h == NULL || h->pending(h->arg) == 0 || h->wait(h->arg, -1) < 0)
+				break;
+		}
 	}
 	pthread_mutex_lock(&s->lock);
 	c = s->cbs;
 	s->cbs = NULL;
+	s->cancelling = 0;
 	pthread_mutex_unlock(&s->lock);
 	while (c != NULL) {
 		struct sched_cb *next = c->next;
 
-		c->fn(c->arg, sched->ds_result != 0 ? sched->ds_result : ret);
+		c->fn(c->arg, cancel ? ret : sched->ds_result);
 		free(c);
 		c = next;
 	}

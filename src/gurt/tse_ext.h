@@ -30,6 +30,11 @@ int tse_sched_set_hook(tse_sched_t *sched, const struct tse_hook *hook) DGO_HIDD
 void *tse_task_get_priv_internal(tse_task_t *task) DGO_HIDDEN;
 void *tse_task_set_priv_internal(tse_task_t *task, void *priv) DGO_HIDDEN;
 int tse_task_get_tag(tse_task_t *task) DGO_HIDDEN;
+/* The operation a task's body started (cleared by reinit and reset), so
+ * that an operation that ends after its task moved on is not taken for
+ * the task's current one. */
+void *tse_task_get_ext(tse_task_t *task) DGO_HIDDEN;
+void tse_task_set_ext(tse_task_t *task, void *ext) DGO_HIDDEN;
 void tse_task_set_tag(tse_task_t *task, int tag) DGO_HIDDEN;
 
 /* Microseconds of the monotonic clock. */

@@ -238,7 +238,9 @@ test_gate_and_meta(void **state)
 }
 
 /* A completion callback that re-arms and re-initialises its task, as the
- * VOL does to list again: the body runs again, the task ends once. */
+ * VOL does to list again: first on its own, then after a task it makes
+ * and depends on (registered on the completing task itself). The body
+ * runs again each time; the task ends once. */
 static int runs;
 
 static int
@@ -254,11 +256,30 @@ cb_again(tse_task_t *task, void *arg)
 {
 	(void)arg;
 	if (task->dt_result == -DER_KEY2BIG) {
+		tse_task_t *helper;
+
+		mark("r");
+		assert_int_equal(tse_task_create(body_ok, tse_task2sched(task), "h", &helper), 0);
+		assert_int_equal(tse_task_register_deps(task, 1, &helper), 0);
 		assert_int_equal(tse_task_register_comp_cb(task, cb_again, NULL, 0), 0);
 		assert_int_equal(tse_task_reinit(task), 0);
+		assert_int_equal(tse_task_schedule(helper, false), 0);
 		return 0;
 	}
 	mark("E");
+	return 0;
+}
+
+/* A dependency that is already complete when the callback registers it
+ * does not stop the completion. */
+static tse_task_t *done_task;
+
+static int
+cb_dep_on_done(tse_task_t *task, void *arg)
+{
+	(void)arg;
+	assert_int_equal(tse_task_register_deps(task, 1, &done_task), 0);
+	mark("c");
 	return 0;
 }
 
@@ -277,8 +298,19 @@ test_reinit_from_callback(void **state)
 	assert_int_equal(tse_task_schedule(t, false), 0);
 	progress_all(&s);
 	assert_int_equal(runs, 3);
-	assert_string_equal(trail, "E");
+	assert_string_equal(trail, "rhrhE");
 	assert_true(tse_sched_check_complete(&s));
+
+	trail[0] = 0;
+	assert_int_equal(tse_task_create(body_ok, &s, "D", &done_task), 0);
+	tse_task_addref(done_task);
+	assert_int_equal(tse_task_schedule(done_task, true), 0);
+	assert_int_equal(tse_task_create(body_ok, &s, "T", &t), 0);
+	assert_int_equal(tse_task_register_comp_cb(t, cb_dep_on_done, NULL, 0), 0);
+	assert_int_equal(tse_task_schedule(t, true), 0);
+	assert_string_equal(trail, "DTc");
+	assert_true(tse_sched_check_complete(&s));
+	tse_task_decref(done_task);
 	tse_sched_fini(&s);
 }
 
@@ -300,18 +332,21 @@ test_reset_and_refs(void **state)
 	assert_string_equal(trail, "1");
 	assert_int_equal(tse_task_schedule(t, false), -DER_NO_PERM);
 	assert_int_equal(tse_task_register_comp_cb(t, cb_mark, &x, sizeof(x)), -DER_NO_PERM);
-	assert_int_equal(tse_task_reinit(t), -DER_NO_PERM);
 	/* a dependency on a completed task is no wait */
 	assert_int_equal(tse_task_create(body_ok, &s, "2", &done), 0);
 	assert_int_equal(tse_task_register_deps(done, 1, &t), 0);
 	assert_int_equal(tse_task_schedule(done, true), 0);
 	assert_string_equal(trail, "12");
+	/* a completed task a reference keeps can be run again */
+	assert_int_equal(tse_task_reinit(t), 0);
+	progress_all(&s);
+	assert_string_equal(trail, "121");
 
 	assert_int_equal(tse_task_reset(t, body_ok, "3"), 0);
 	tse_task_addref(t); /* the VOL's list takes one per use */
 	assert_int_equal(tse_task_schedule(t, false), 0);
 	progress_all(&s);
-	assert_string_equal(trail, "123");
+	assert_string_equal(trail, "1213");
 	tse_task_decref(t); /* the list's: the task is freed */
 	tse_sched_fini(&s);
 }
@@ -378,18 +413,22 @@ static void
 test_sched_cancel(void **state)
 {
 	tse_sched_t s;
-	tse_task_t *gate, *t;
+	tse_task_t *gate, *t, *u;
 
 	(void)state;
 	trail[0] = 0;
 	assert_int_equal(tse_sched_init(&s, sched_done, NULL), 0);
 	assert_int_equal(tse_task_create(NULL, &s, NULL, &gate), 0);
 	assert_int_equal(tse_task_create(body_record, &s, "T", &t), 0);
+	assert_int_equal(tse_task_create(body_count, &s, NULL, &u), 0);
 	assert_int_equal(tse_task_register_deps(t, 1, &gate), 0);
-	assert_int_equal(tse_task_schedule(t, false), 0);
-	tse_task_complete(gate, 0); /* never scheduled: ends at once */
+	assert_int_equal(tse_task_register_comp_cb(u, cb_again, NULL, 0), 0);
+	assert_int_equal(tse_task_schedule(gate, false), 0); /* running, nobody ends it */
+	assert_int_equal(tse_task_schedule(t, false), 0);    /* blocked on the gate */
+	assert_int_equal(tse_task_schedule(u, false), 0);    /* would re-run itself */
 	tse_sched_complete(&s, -DER_CANCELED, true);
-	assert_string_equal(trail, "");
+	/* no body ran; u's completion callback did, with the cancel's code */
+	assert_string_equal(trail, "E");
 	assert_int_equal(sched_done_rc, -DER_CANCELED);
 	assert_true(tse_sched_check_complete(&s));
 	tse_sched_fini(&s);
