@@ -5,6 +5,7 @@
  * a completion callback, reuse through reset), run under the sanitizers
  * when they are here (leaks and freed memory are failures).
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -434,6 +435,77 @@ test_sched_cancel(void **state)
 	tse_sched_fini(&s);
 }
 
+/* Threads creating, scheduling and completing tasks of one scheduler
+ * while another progresses it: every task runs once and ends. */
+#define NTHREADS 4
+#define PER_THREAD 300
+
+static tse_sched_t shared;
+static int bodies_run; /* atomic */
+
+static int
+body_async(tse_task_t *task)
+{
+	__atomic_add_fetch(&bodies_run, 1, __ATOMIC_RELAXED);
+	(void)task; /* completed by its thread */
+	return 0;
+}
+
+static void *
+worker(void *arg)
+{
+	tse_task_t *gate, *t;
+	int i;
+
+	(void)arg;
+	for (i = 0; i < PER_THREAD; i++) {
+		assert_int_equal(tse_task_create(NULL, &shared, NULL, &gate), 0);
+		assert_int_equal(tse_task_create(body_async, &shared, NULL, &t), 0);
+		assert_int_equal(tse_task_register_deps(t, 1, &gate), 0);
+		tse_task_addref(t);
+		assert_int_equal(tse_task_schedule(gate, false), 0);
+		assert_int_equal(tse_task_schedule(t, false), 0);
+		tse_task_complete(gate, 0);
+		/* races the progressing thread: before, during or after the
+		 * body, the task ends once and is freed once */
+		tse_task_complete(t, 0);
+		tse_task_decref(t);
+	}
+	return NULL;
+}
+
+static void *
+progressor(void *arg)
+{
+	int *stop = arg;
+
+	while (!__atomic_load_n(stop, __ATOMIC_ACQUIRE))
+		tse_sched_progress(&shared);
+	return NULL;
+}
+
+static void
+test_threads(void **state)
+{
+	pthread_t w[NTHREADS], p;
+	int i, stop = 0;
+
+	(void)state;
+	bodies_run = 0;
+	assert_int_equal(tse_sched_init(&shared, NULL, NULL), 0);
+	assert_int_equal(pthread_create(&p, NULL, progressor, &stop), 0);
+	for (i = 0; i < NTHREADS; i++)
+		assert_int_equal(pthread_create(&w[i], NULL, worker, NULL), 0);
+	for (i = 0; i < NTHREADS; i++)
+		assert_int_equal(pthread_join(w[i], NULL), 0);
+	__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
+	assert_int_equal(pthread_join(p, NULL), 0);
+	/* a body may not have run when its thread completed the task first */
+	assert_true(bodies_run <= NTHREADS * PER_THREAD);
+	assert_true(tse_sched_check_complete(&shared));
+	tse_sched_fini(&shared);
+}
+
 int
 main(void)
 {
@@ -448,6 +520,7 @@ main(void)
 		cmocka_unit_test(test_complete_unscheduled),
 		cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_sched_cancel),
+		cmocka_unit_test(test_threads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
