@@ -204,6 +204,49 @@ start(int opc, void *args, daos_event_t *ev)
 
 		return daos_cont_alloc_oids(a->coh, a->num_oids, a->oid, ev);
 	}
+	case DAOS_OPC_CONT_SET_PROP: {
+		daos_cont_set_prop_t *a = args;
+
+		return daos_cont_set_prop(a->coh, a->prop, ev);
+	}
+	case DAOS_OPC_CONT_LIST_ATTR: {
+		daos_cont_list_attr_t *a = args;
+
+		return daos_cont_list_attr(a->coh, a->buf, a->size, ev);
+	}
+	case DAOS_OPC_CONT_GET_ATTR: {
+		daos_cont_get_attr_t *a = args;
+
+		return daos_cont_get_attr(a->coh, a->n, a->names, a->values, a->sizes, ev);
+	}
+	case DAOS_OPC_CONT_SET_ATTR: {
+		daos_cont_set_attr_t *a = args;
+
+		return daos_cont_set_attr(a->coh, a->n, a->names, a->values, a->sizes, ev);
+	}
+	case DAOS_OPC_CONT_DEL_ATTR: {
+		daos_cont_del_attr_t *a = args;
+
+		return daos_cont_del_attr(a->coh, a->n, a->names, ev);
+	}
+	case DAOS_OPC_CONT_LIST_SNAP: {
+		daos_cont_list_snap_t *a = args;
+
+		return daos_cont_list_snap(a->coh, a->nr, a->epochs, a->names, a->anchor, ev);
+	}
+	case DAOS_OPC_CONT_CREATE_SNAP: {
+		daos_cont_create_snap_t *a = args;
+
+		/* A snapshot's object table is not kept here. */
+		if (a->opts & ~DAOS_SNAP_OPT_CR)
+			return -DER_NOSYS;
+		return daos_cont_create_snap(a->coh, a->epoch, a->name, ev);
+	}
+	case DAOS_OPC_CONT_DESTROY_SNAP: {
+		daos_cont_destroy_snap_t *a = args;
+
+		return daos_cont_destroy_snap(a->coh, a->epr, ev);
+	}
 	case DAOS_OPC_TX_OPEN: {
 		daos_tx_open_t *a = args;
 
@@ -383,6 +426,14 @@ runs(int opc)
 	case DAOS_OPC_CONT_DESTROY:
 	case DAOS_OPC_CONT_QUERY:
 	case DAOS_OPC_CONT_ALLOC_OIDS:
+	case DAOS_OPC_CONT_SET_PROP:
+	case DAOS_OPC_CONT_LIST_ATTR:
+	case DAOS_OPC_CONT_GET_ATTR:
+	case DAOS_OPC_CONT_SET_ATTR:
+	case DAOS_OPC_CONT_DEL_ATTR:
+	case DAOS_OPC_CONT_LIST_SNAP:
+	case DAOS_OPC_CONT_CREATE_SNAP:
+	case DAOS_OPC_CONT_DESTROY_SNAP:
 	case DAOS_OPC_TX_OPEN:
 	case DAOS_OPC_TX_COMMIT:
 	case DAOS_OPC_TX_ABORT:

@@ -190,6 +190,64 @@ typedef struct {
 	uint64_t		*oid;
 } daos_cont_alloc_oids_t;
 
+typedef struct {
+	daos_handle_t		 coh;
+	daos_prop_t		*prop;
+} daos_cont_set_prop_t;
+
+typedef struct {
+	daos_handle_t		 coh;
+	char			*buf;
+	size_t			*size;
+} daos_cont_list_attr_t;
+
+typedef struct {
+	daos_handle_t		 coh;
+	int			 n;
+	char const *const	*names;
+	void *const		*values;
+	size_t			*sizes;
+} daos_cont_get_attr_t;
+
+typedef struct {
+	daos_handle_t		 coh;
+	int			 n;
+	char const *const	*names;
+	void const *const	*values;
+	size_t const		*sizes;
+} daos_cont_set_attr_t;
+
+typedef struct {
+	daos_handle_t		 coh;
+	int			 n;
+	char const *const	*names;
+} daos_cont_del_attr_t;
+
+typedef struct {
+	daos_handle_t		 coh;
+	int			*nr;
+	daos_epoch_t		*epochs;
+	char			**names;
+	daos_anchor_t		*anchor;
+} daos_cont_list_snap_t;
+
+/* Snapshot options: a snapshot (CR), and its object table (OIT, not
+ * provided here: -DER_NOSYS). */
+#define DAOS_SNAP_OPT_CR	(1U << 0)
+#define DAOS_SNAP_OPT_OIT	(1U << 1)
+
+typedef struct {
+	daos_handle_t		 coh;
+	unsigned int		 opts;
+	daos_epoch_t		*epoch;
+	char			*name;
+} daos_cont_create_snap_t;
+
+typedef struct {
+	daos_handle_t		coh;
+	daos_epoch_range_t	epr;
+} daos_cont_destroy_snap_t;
+
 /* Transactions. */
 typedef struct {
 	daos_handle_t		 coh;
@@ -412,7 +470,8 @@ typedef struct {
 /*
  * A task for operation opc on sched, depending on num_deps tasks. Run
  * here: POOL_CONNECT, POOL_DISCONNECT, POOL_QUERY; CONT_CREATE, _OPEN,
- * _CLOSE, _DESTROY, _QUERY, _ALLOC_OIDS; TX_OPEN, _COMMIT, _ABORT,
+ * _CLOSE, _DESTROY, _QUERY, _SET_PROP, _LIST_ATTR, _GET_ATTR, _SET_ATTR,
+ * _DEL_ATTR, _ALLOC_OIDS, _LIST_SNAP, _CREATE_SNAP, _DESTROY_SNAP; TX_OPEN, _COMMIT, _ABORT,
  * _OPEN_SNAP, _CLOSE, _RESTART; OBJ_OPEN, _CLOSE, _PUNCH, _PUNCH_DKEYS,
  * _PUNCH_AKEYS, _QUERY_KEY, _FETCH, _UPDATE, _LIST_DKEY, _LIST_AKEY,
  * _LIST_RECX; every ARRAY_ and KV_ operation. Others: -DER_NOSYS.

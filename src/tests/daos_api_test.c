@@ -2274,6 +2274,82 @@ test_tasks(void **state)
 	assert_int_equal(daos_progress(&s, DAOS_EQ_NOWAIT, &empty), 0);
 	assert_true(empty);
 
+	/* Container attributes and snapshots as tasks, in one chain. */
+	{
+		const char   *names[] = {"task-attr"};
+		const void   *values[] = {"v1"};
+		size_t        sizes[] = {2}, got[] = {8};
+		char          buf[8] = {0};
+		void         *bufs[] = {buf};
+		daos_epoch_t  epoch = 0, epochs[4] = {0};
+		int           nsnap = 4;
+		daos_anchor_t sa = {0};
+		tse_task_t   *set, *get, *snap, *ls, *bad_snap;
+		daos_cont_set_attr_t    *sa_args;
+		daos_cont_get_attr_t    *ga;
+		daos_cont_create_snap_t *cs;
+		daos_cont_list_snap_t   *lsa;
+
+		assert_int_equal(daos_task_create(DAOS_OPC_CONT_SET_ATTR, &s, 0, NULL, &set), 0);
+		sa_args = daos_task_get_args(set);
+		sa_args->coh = coh;
+		sa_args->n = 1;
+		sa_args->names = names;
+		sa_args->values = values;
+		sa_args->sizes = sizes;
+		assert_int_equal(daos_task_create(DAOS_OPC_CONT_GET_ATTR, &s, 1, &set, &get), 0);
+		ga = daos_task_get_args(get);
+		ga->coh = coh;
+		ga->n = 1;
+		ga->names = names;
+		ga->values = bufs;
+		ga->sizes = got;
+		assert_int_equal(daos_task_create(DAOS_OPC_CONT_CREATE_SNAP, &s, 1, &get, &snap), 0);
+		cs = daos_task_get_args(snap);
+		cs->coh = coh;
+		cs->opts = DAOS_SNAP_OPT_CR;
+		cs->epoch = &epoch;
+		cs->name = "task-snap";
+		assert_int_equal(daos_task_create(DAOS_OPC_CONT_LIST_SNAP, &s, 1, &snap, &ls), 0);
+		lsa = daos_task_get_args(ls);
+		lsa->coh = coh;
+		lsa->nr = &nsnap;
+		lsa->epochs = epochs;
+		lsa->anchor = &sa;
+		assert_int_equal(daos_task_create(DAOS_OPC_CONT_CREATE_SNAP, &s, 0, NULL, &bad_snap),
+				 0);
+		cs = daos_task_get_args(bad_snap);
+		cs->coh = coh;
+		cs->opts = DAOS_SNAP_OPT_CR | DAOS_SNAP_OPT_OIT;
+		cs->epoch = &epoch;
+		tse_task_addref(ls);
+		tse_task_addref(bad_snap);
+		assert_int_equal(tse_task_schedule(ls, false), 0);
+		assert_int_equal(tse_task_schedule(snap, false), 0);
+		assert_int_equal(tse_task_schedule(get, false), 0);
+		assert_int_equal(tse_task_schedule(set, false), 0);
+		assert_int_equal(tse_task_schedule(bad_snap, false), 0);
+		assert_int_equal(daos_progress(&s, DAOS_EQ_WAIT, &empty), 0);
+		assert_true(empty);
+		assert_int_equal(ls->dt_result, 0);
+		assert_int_equal(bad_snap->dt_result, -DER_NOSYS);
+		assert_int_equal(got[0], 2);
+		assert_memory_equal(buf, "v1", 2);
+		assert_true(epoch != 0);
+		assert_true(nsnap >= 1);
+		{
+			int i, found = 0;
+
+			for (i = 0; i < nsnap && i < 4; i++)
+				found |= epochs[i] == epoch;
+			assert_true(found || nsnap > 4);
+		}
+		tse_task_decref(ls);
+		tse_task_decref(bad_snap);
+		assert_int_equal(daos_cont_destroy_snap(coh, (daos_epoch_range_t){epoch, epoch},
+							NULL), 0);
+	}
+
 	tse_sched_fini(&s);
 	free(c->key_sgl.sg_iovs);
 	free(c);

@@ -92,6 +92,12 @@ SIZE(daos_array_open_t, 64, 8);
 OFF(daos_array_open_t, open_with_attr, 36);
 SIZE(daos_kv_get_t, 48, 8);
 SIZE(daos_tx_commit_t, 16, 8);
+SIZE(daos_cont_get_attr_t, 40, 8);
+OFF(daos_cont_get_attr_t, names, 16);
+SIZE(daos_cont_list_snap_t, 40, 8);
+SIZE(daos_cont_create_snap_t, 32, 8);
+OFF(daos_cont_create_snap_t, epoch, 16);
+SIZE(daos_cont_destroy_snap_t, 24, 8);
 
 /* daos_uns.h: DAOS's struct duns_attr_t (ROMIO and the HDF5 VOL embed it). */
 SIZE(daos_cont_layout_t, 2, 2);
