@@ -134,24 +134,31 @@ func cStrings(n C.int, names **C.char, what string) ([]string, error) {
 	return out, nil
 }
 
-//export dgo_cont_list_attr
-func dgo_cont_list_attr(coh C.uint64_t, buf *C.char, size *C.size_t, ev *C.daos_event_t) C.int {
-	c, err := lib.Container(uint64(coh))
-	if err != nil {
-		return failed(ev, err)
-	}
+// attrStore is what holds user attributes: a container or a pool.
+type attrStore interface {
+	ListAttrs(ctx context.Context) ([]string, error)
+	GetAttrs(ctx context.Context, names ...string) (map[string][]byte, error)
+	SetAttrs(ctx context.Context, attrs map[string][]byte) error
+	DelAttrs(ctx context.Context, names ...string) error
+}
+
+// The attribute calls of containers and pools (what names the caller's
+// kind in errors: "container" or "pool").
+
+func listAttr(st attrStore, what string, buf *C.char, size *C.size_t, ev *C.daos_event_t) C.int {
 	if size == nil {
-		return failed(ev, inval("container list-attr: NULL size"))
+		return failed(ev, inval("%s list-attr: NULL size", what))
 	}
 	var out []byte
 	if buf != nil {
-		if out, err = cBytes(unsafe.Pointer(buf), *size, "container list-attr"); err != nil {
+		var err error
+		if out, err = cBytes(unsafe.Pointer(buf), *size, what+" list-attr"); err != nil {
 			return failed(ev, err)
 		}
 	}
 	room := len(out)
 	return run(ev, func(ctx context.Context) error {
-		names, err := c.ListAttrs(ctx)
+		names, err := st.ListAttrs(ctx)
 		if err != nil {
 			return err
 		}
@@ -171,18 +178,13 @@ func dgo_cont_list_attr(coh C.uint64_t, buf *C.char, size *C.size_t, ev *C.daos_
 	})
 }
 
-//export dgo_cont_get_attr
-func dgo_cont_get_attr(coh C.uint64_t, n C.int, names **C.char, bufs *unsafe.Pointer, sizes *C.size_t, ev *C.daos_event_t) C.int {
-	c, err := lib.Container(uint64(coh))
-	if err != nil {
-		return failed(ev, err)
-	}
-	ns, err := cStrings(n, names, "container get-attr")
+func getAttr(st attrStore, what string, n C.int, names **C.char, bufs *unsafe.Pointer, sizes *C.size_t, ev *C.daos_event_t) C.int {
+	ns, err := cStrings(n, names, what+" get-attr")
 	if err != nil {
 		return failed(ev, err)
 	}
 	if sizes == nil {
-		return failed(ev, inval("container get-attr: NULL sizes"))
+		return failed(ev, inval("%s get-attr: NULL sizes", what))
 	}
 	// NULL buffers ask for the sizes only, as a NULL buffer of one does.
 	ss := unsafe.Slice(sizes, int(n))
@@ -193,13 +195,13 @@ func dgo_cont_get_attr(coh C.uint64_t, n C.int, names **C.char, bufs *unsafe.Poi
 	dst := make([][]byte, n)
 	for i := range bs {
 		if bs[i] != nil {
-			if dst[i], err = cBytes(bs[i], ss[i], fmt.Sprintf("container get-attr: value %d", i)); err != nil {
+			if dst[i], err = cBytes(bs[i], ss[i], fmt.Sprintf("%s get-attr: value %d", what, i)); err != nil {
 				return failed(ev, err)
 			}
 		}
 	}
 	return run(ev, func(ctx context.Context) error {
-		got, err := c.GetAttrs(ctx, ns...)
+		got, err := st.GetAttrs(ctx, ns...)
 		if err != nil {
 			return err
 		}
@@ -214,30 +216,60 @@ func dgo_cont_get_attr(coh C.uint64_t, n C.int, names **C.char, bufs *unsafe.Poi
 	})
 }
 
+func setAttr(st attrStore, what string, n C.int, names **C.char, vals *unsafe.Pointer, sizes *C.size_t, ev *C.daos_event_t) C.int {
+	ns, err := cStrings(n, names, what+" set-attr")
+	if err != nil {
+		return failed(ev, err)
+	}
+	if vals == nil || sizes == nil {
+		return failed(ev, inval("%s set-attr: NULL values or sizes", what))
+	}
+	attrs := make(map[string][]byte, n)
+	vs, ss := unsafe.Slice(vals, int(n)), unsafe.Slice(sizes, int(n))
+	for i, name := range ns {
+		if ss[i] == 0 || vs[i] == nil {
+			return failed(ev, inval("%s set-attr %q: empty value", what, name))
+		}
+		if attrs[name], err = goBytes(vs[i], ss[i], fmt.Sprintf("%s set-attr %q", what, name)); err != nil {
+			return failed(ev, err)
+		}
+	}
+	return run(ev, func(ctx context.Context) error { return st.SetAttrs(ctx, attrs) })
+}
+
+func delAttr(st attrStore, what string, n C.int, names **C.char, ev *C.daos_event_t) C.int {
+	ns, err := cStrings(n, names, what+" del-attr")
+	if err != nil {
+		return failed(ev, err)
+	}
+	return run(ev, func(ctx context.Context) error { return st.DelAttrs(ctx, ns...) })
+}
+
+//export dgo_cont_list_attr
+func dgo_cont_list_attr(coh C.uint64_t, buf *C.char, size *C.size_t, ev *C.daos_event_t) C.int {
+	c, err := lib.Container(uint64(coh))
+	if err != nil {
+		return failed(ev, err)
+	}
+	return listAttr(c, "container", buf, size, ev)
+}
+
+//export dgo_cont_get_attr
+func dgo_cont_get_attr(coh C.uint64_t, n C.int, names **C.char, bufs *unsafe.Pointer, sizes *C.size_t, ev *C.daos_event_t) C.int {
+	c, err := lib.Container(uint64(coh))
+	if err != nil {
+		return failed(ev, err)
+	}
+	return getAttr(c, "container", n, names, bufs, sizes, ev)
+}
+
 //export dgo_cont_set_attr
 func dgo_cont_set_attr(coh C.uint64_t, n C.int, names **C.char, vals *unsafe.Pointer, sizes *C.size_t, ev *C.daos_event_t) C.int {
 	c, err := lib.Container(uint64(coh))
 	if err != nil {
 		return failed(ev, err)
 	}
-	ns, err := cStrings(n, names, "container set-attr")
-	if err != nil {
-		return failed(ev, err)
-	}
-	if vals == nil || sizes == nil {
-		return failed(ev, inval("container set-attr: NULL values or sizes"))
-	}
-	attrs := make(map[string][]byte, n)
-	vs, ss := unsafe.Slice(vals, int(n)), unsafe.Slice(sizes, int(n))
-	for i, name := range ns {
-		if ss[i] == 0 || vs[i] == nil {
-			return failed(ev, inval("container set-attr %q: empty value", name))
-		}
-		if attrs[name], err = goBytes(vs[i], ss[i], fmt.Sprintf("container set-attr %q", name)); err != nil {
-			return failed(ev, err)
-		}
-	}
-	return run(ev, func(ctx context.Context) error { return c.SetAttrs(ctx, attrs) })
+	return setAttr(c, "container", n, names, vals, sizes, ev)
 }
 
 //export dgo_cont_del_attr
@@ -246,11 +278,43 @@ func dgo_cont_del_attr(coh C.uint64_t, n C.int, names **C.char, ev *C.daos_event
 	if err != nil {
 		return failed(ev, err)
 	}
-	ns, err := cStrings(n, names, "container del-attr")
+	return delAttr(c, "container", n, names, ev)
+}
+
+//export dgo_pool_list_attr
+func dgo_pool_list_attr(poh C.uint64_t, buf *C.char, size *C.size_t, ev *C.daos_event_t) C.int {
+	p, err := lib.Pool(uint64(poh))
 	if err != nil {
 		return failed(ev, err)
 	}
-	return run(ev, func(ctx context.Context) error { return c.DelAttrs(ctx, ns...) })
+	return listAttr(p, "pool", buf, size, ev)
+}
+
+//export dgo_pool_get_attr
+func dgo_pool_get_attr(poh C.uint64_t, n C.int, names **C.char, bufs *unsafe.Pointer, sizes *C.size_t, ev *C.daos_event_t) C.int {
+	p, err := lib.Pool(uint64(poh))
+	if err != nil {
+		return failed(ev, err)
+	}
+	return getAttr(p, "pool", n, names, bufs, sizes, ev)
+}
+
+//export dgo_pool_set_attr
+func dgo_pool_set_attr(poh C.uint64_t, n C.int, names **C.char, vals *unsafe.Pointer, sizes *C.size_t, ev *C.daos_event_t) C.int {
+	p, err := lib.Pool(uint64(poh))
+	if err != nil {
+		return failed(ev, err)
+	}
+	return setAttr(p, "pool", n, names, vals, sizes, ev)
+}
+
+//export dgo_pool_del_attr
+func dgo_pool_del_attr(poh C.uint64_t, n C.int, names **C.char, ev *C.daos_event_t) C.int {
+	p, err := lib.Pool(uint64(poh))
+	if err != nil {
+		return failed(ev, err)
+	}
+	return delAttr(p, "pool", n, names, ev)
 }
 
 //export dgo_cont_alloc_oids

@@ -44,6 +44,16 @@ type pool struct {
 	p *client.Pool
 }
 
+// Pool is the connected pool behind poh, for the calls that only forward
+// to it (attributes).
+func (l *Lib) Pool(poh uint64) (*client.Pool, error) {
+	p, err := lookup[*pool](l, poh, "pool")
+	if err != nil {
+		return nil, err
+	}
+	return p.p, nil
+}
+
 // PoolConnect is daos_pool_connect: pool is a label or a UUID string, sys
 // the system name ("" for the default).
 func (l *Lib) PoolConnect(ctx context.Context, id, sys string, flags uint32) (uint64, error) {

@@ -18,7 +18,7 @@
 
 #include "dgo_ring.h"
 
-#define DGO_OPS_VERSION 16
+#define DGO_OPS_VERSION 17
 
 struct dgo_ops {
 	uint32_t version;
@@ -48,6 +48,10 @@ struct dgo_ops {
 	int (*cont_get_attr)(uint64_t coh, int n, char** names, void** bufs, size_t* sizes, daos_event_t* ev);
 	int (*cont_set_attr)(uint64_t coh, int n, char** names, void** vals, size_t* sizes, daos_event_t* ev);
 	int (*cont_del_attr)(uint64_t coh, int n, char** names, daos_event_t* ev);
+	int (*pool_list_attr)(uint64_t poh, char* buf, size_t* size, daos_event_t* ev);
+	int (*pool_get_attr)(uint64_t poh, int n, char** names, void** bufs, size_t* sizes, daos_event_t* ev);
+	int (*pool_set_attr)(uint64_t poh, int n, char** names, void** vals, size_t* sizes, daos_event_t* ev);
+	int (*pool_del_attr)(uint64_t poh, int n, char** names, daos_event_t* ev);
 	int (*cont_alloc_oids)(uint64_t coh, daos_size_t num, uint64_t* oid, daos_event_t* ev);
 	int (*cont_create_snap)(uint64_t coh, daos_epoch_t* epoch, char* name, daos_event_t* ev);
 	int (*cont_list_snap)(uint64_t coh, int* nr, daos_epoch_t* epochs, char** names, daos_anchor_t* anchor, daos_event_t* ev);

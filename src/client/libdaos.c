@@ -580,6 +580,36 @@ daos_cont_set_prop(daos_handle_t coh, daos_prop_t *prop, daos_event_t *ev)
 }
 
 int
+daos_pool_list_attr(daos_handle_t poh, char *buffer, size_t *size, daos_event_t *ev)
+{
+	CORE(o);
+	return o->pool_list_attr(poh.cookie, buffer, size, ev);
+}
+
+int
+daos_pool_get_attr(daos_handle_t poh, int n, char const *const names[], void *const buffers[],
+		   size_t sizes[], daos_event_t *ev)
+{
+	CORE(o);
+	return o->pool_get_attr(poh.cookie, n, (char **)names, (void **)buffers, sizes, ev);
+}
+
+int
+daos_pool_set_attr(daos_handle_t poh, int n, char const *const names[], void const *const values[],
+		   size_t const sizes[], daos_event_t *ev)
+{
+	CORE(o);
+	return o->pool_set_attr(poh.cookie, n, (char **)names, (void **)values, (size_t *)sizes, ev);
+}
+
+int
+daos_pool_del_attr(daos_handle_t poh, int n, char const *const names[], daos_event_t *ev)
+{
+	CORE(o);
+	return o->pool_del_attr(poh.cookie, n, (char **)names, ev);
+}
+
+int
 daos_cont_list_attr(daos_handle_t coh, char *buffer, size_t *size, daos_event_t *ev)
 {
 	CORE(o);

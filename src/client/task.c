@@ -167,6 +167,26 @@ start(int opc, void *args, daos_event_t *ev)
 
 		return daos_pool_query(a->poh, a->ranks, a->info, a->prop, ev);
 	}
+	case DAOS_OPC_POOL_LIST_ATTR: {
+		daos_pool_list_attr_t *a = args;
+
+		return daos_pool_list_attr(a->poh, a->buf, a->size, ev);
+	}
+	case DAOS_OPC_POOL_GET_ATTR: {
+		daos_pool_get_attr_t *a = args;
+
+		return daos_pool_get_attr(a->poh, a->n, a->names, a->values, a->sizes, ev);
+	}
+	case DAOS_OPC_POOL_SET_ATTR: {
+		daos_pool_set_attr_t *a = args;
+
+		return daos_pool_set_attr(a->poh, a->n, a->names, a->values, a->sizes, ev);
+	}
+	case DAOS_OPC_POOL_DEL_ATTR: {
+		daos_pool_del_attr_t *a = args;
+
+		return daos_pool_del_attr(a->poh, a->n, a->names, ev);
+	}
 	case DAOS_OPC_CONT_CREATE: {
 		daos_cont_create_t *a = args;
 		const struct dgo_ops *o = dgo_core();
@@ -420,6 +440,10 @@ runs(int opc)
 	case DAOS_OPC_POOL_CONNECT:
 	case DAOS_OPC_POOL_DISCONNECT:
 	case DAOS_OPC_POOL_QUERY:
+	case DAOS_OPC_POOL_LIST_ATTR:
+	case DAOS_OPC_POOL_GET_ATTR:
+	case DAOS_OPC_POOL_SET_ATTR:
+	case DAOS_OPC_POOL_DEL_ATTR:
 	case DAOS_OPC_CONT_CREATE:
 	case DAOS_OPC_CONT_OPEN:
 	case DAOS_OPC_CONT_CLOSE:

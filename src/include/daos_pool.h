@@ -105,6 +105,20 @@ int daos_pool_query(daos_handle_t poh, d_rank_list_t **ranks,
 		    daos_pool_info_t *info, daos_prop_t *pool_prop,
 		    daos_event_t *ev);
 
+/* User attributes of the pool, as the container's (daos_cont.h): list
+ * packs the names NUL-terminated into buffer and sets *size to what all
+ * need; get copies each value as far as its buffer goes and sets its
+ * whole size (NULL buffers ask for sizes only). */
+int daos_pool_list_attr(daos_handle_t poh, char *buffer, size_t *size,
+			daos_event_t *ev);
+int daos_pool_get_attr(daos_handle_t poh, int n, char const *const names[],
+		       void *const buffers[], size_t sizes[], daos_event_t *ev);
+int daos_pool_set_attr(daos_handle_t poh, int n, char const *const names[],
+		       void const *const values[], size_t const sizes[],
+		       daos_event_t *ev);
+int daos_pool_del_attr(daos_handle_t poh, int n, char const *const names[],
+		       daos_event_t *ev);
+
 #ifdef __cplusplus
 }
 #endif

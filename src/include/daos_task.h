@@ -147,6 +147,34 @@ typedef struct {
 	daos_prop_t		*prop;
 } daos_pool_query_t;
 
+typedef struct {
+	daos_handle_t		 poh;
+	char			*buf;
+	size_t			*size;
+} daos_pool_list_attr_t;
+
+typedef struct {
+	daos_handle_t		 poh;
+	int			 n;
+	char const *const	*names;
+	void *const		*values;
+	size_t			*sizes;
+} daos_pool_get_attr_t;
+
+typedef struct {
+	daos_handle_t		 poh;
+	int			 n;
+	char const *const	*names;
+	void const *const	*values;
+	size_t const		*sizes;
+} daos_pool_set_attr_t;
+
+typedef struct {
+	daos_handle_t		 poh;
+	int			 n;
+	char const *const	*names;
+} daos_pool_del_attr_t;
+
 /* Containers. A create with a uuid that is not null makes the container
  * with that UUID; otherwise a new one is chosen and, if cuuid is set,
  * returned there. Open and destroy take cont (label or UUID string), or
@@ -469,7 +497,8 @@ typedef struct {
 
 /*
  * A task for operation opc on sched, depending on num_deps tasks. Run
- * here: POOL_CONNECT, POOL_DISCONNECT, POOL_QUERY; CONT_CREATE, _OPEN,
+ * here: POOL_CONNECT, POOL_DISCONNECT, POOL_QUERY, POOL_LIST_ATTR,
+ * _GET_ATTR, _SET_ATTR, _DEL_ATTR; CONT_CREATE, _OPEN,
  * _CLOSE, _DESTROY, _QUERY, _SET_PROP, _LIST_ATTR, _GET_ATTR, _SET_ATTR,
  * _DEL_ATTR, _ALLOC_OIDS, _LIST_SNAP, _CREATE_SNAP, _DESTROY_SNAP; TX_OPEN, _COMMIT, _ABORT,
  * _OPEN_SNAP, _CLOSE, _RESTART; OBJ_OPEN, _CLOSE, _PUNCH, _PUNCH_DKEYS,

@@ -1937,6 +1937,66 @@ test_fini_ends_queues(void **state)
 	assert_int_equal(daos_fini(), 0);
 }
 
+/* Pool user attributes: the container's calls on a pool handle, then the
+ * same through tasks. */
+static void
+test_pool_attrs(void **state)
+{
+	const char *const names[] = {"pool-color", "pool-shape"};
+	const void *const vals[] = {"green", "flat"};
+	const size_t      vsizes[] = {6, 5};
+	char              b0[16], b1[2], list[64];
+	void             *bufs[] = {b0, b1};
+	size_t            sizes[] = {sizeof(b0), sizeof(b1)}, lsize = sizeof(list);
+	daos_handle_t     bad = {.cookie = 999999};
+	tse_sched_t       s;
+	tse_task_t       *set, *get;
+	daos_pool_set_attr_t *sa;
+	daos_pool_get_attr_t *ga;
+	bool              empty;
+
+	(void)state;
+	assert_int_equal(daos_pool_set_attr(poh, 2, names, vals, vsizes, NULL), 0);
+	assert_int_equal(daos_pool_get_attr(poh, 2, names, bufs, sizes, NULL), 0);
+	assert_string_equal(b0, "green");
+	assert_int_equal(sizes[1], 5); /* the whole size, though only 2 bytes fit */
+	assert_memory_equal(b1, "fl", 2);
+	assert_int_equal(daos_pool_list_attr(poh, list, &lsize, NULL), 0);
+	assert_true(lsize >= strlen("pool-color") + strlen("pool-shape") + 2);
+	assert_int_equal(daos_pool_del_attr(poh, 2, names, NULL), 0);
+	sizes[0] = sizeof(b0);
+	assert_int_equal(daos_pool_get_attr(poh, 1, names, bufs, sizes, NULL), -DER_NONEXIST);
+	assert_int_equal(daos_pool_set_attr(poh, 0, names, vals, vsizes, NULL), -DER_INVAL);
+	assert_int_equal(daos_pool_list_attr(poh, list, NULL, NULL), -DER_INVAL);
+	assert_int_equal(daos_pool_del_attr(bad, 1, names, NULL), -DER_NO_HDL);
+
+	assert_int_equal(tse_sched_init(&s, NULL, NULL), 0);
+	assert_int_equal(daos_task_create(DAOS_OPC_POOL_SET_ATTR, &s, 0, NULL, &set), 0);
+	sa = daos_task_get_args(set);
+	sa->poh = poh;
+	sa->n = 1;
+	sa->names = names;
+	sa->values = vals;
+	sa->sizes = vsizes;
+	assert_int_equal(daos_task_create(DAOS_OPC_POOL_GET_ATTR, &s, 1, &set, &get), 0);
+	ga = daos_task_get_args(get);
+	ga->poh = poh;
+	ga->n = 1;
+	ga->names = names;
+	ga->values = bufs;
+	ga->sizes = sizes;
+	memset(b0, 0, sizeof(b0));
+	sizes[0] = sizeof(b0);
+	assert_int_equal(tse_task_schedule(get, false), 0);
+	assert_int_equal(tse_task_schedule(set, false), 0);
+	assert_int_equal(daos_progress(&s, DAOS_EQ_WAIT, &empty), 0);
+	assert_true(empty);
+	assert_int_equal(s.ds_result, 0);
+	assert_string_equal(b0, "green");
+	tse_sched_fini(&s);
+	assert_int_equal(daos_pool_del_attr(poh, 1, names, NULL), 0);
+}
+
 /* Tasks (daos_task.h), as the HDF5 DAOS VOL chains them: each task's
  * handles come from the one before through a prep callback. */
 struct chain {
@@ -2385,6 +2445,7 @@ main(void)
 	    cmocka_unit_test(test_array_sharing),
 	    cmocka_unit_test(test_bad_sizes),
 	    cmocka_unit_test(test_tasks),
+	    cmocka_unit_test(test_pool_attrs),
 	    cmocka_unit_test(test_teardown),
 	    cmocka_unit_test(test_fini_ends_queues),
 	};

@@ -93,6 +93,8 @@ OFF(daos_array_open_t, open_with_attr, 36);
 SIZE(daos_kv_get_t, 48, 8);
 SIZE(daos_tx_commit_t, 16, 8);
 SIZE(daos_cont_get_attr_t, 40, 8);
+SIZE(daos_pool_set_attr_t, 40, 8);
+OFF(daos_pool_set_attr_t, sizes, 32);
 OFF(daos_cont_get_attr_t, names, 16);
 SIZE(daos_cont_list_snap_t, 40, 8);
 SIZE(daos_cont_create_snap_t, 32, 8);
