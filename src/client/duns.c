@@ -402,6 +402,81 @@ out_path:
 	return rc;
 }
 
+/* duns_link_cont links the existing container cont (label or UUID) of the
+ * pool at path: a new directory for a POSIX container, a new file for the
+ * other layouts, with the attribute duns_resolve_path reads. */
+int
+duns_link_cont(daos_handle_t poh, const char *cont, const char *path)
+{
+	daos_pool_info_t pinfo;
+	daos_cont_info_t cinfo;
+	daos_handle_t	 coh;
+	daos_prop_t	*prop;
+	struct daos_prop_entry *e;
+	char		 type[16], pool[37], cuuid[37];
+	char		 value[DUNS_MAX_XATTR_LEN + 1];
+	uint64_t	 layout;
+	bool		 dir;
+	int		 fd, rc;
+
+	if (path == NULL || path[0] == '\0' || cont == NULL)
+		return EINVAL;
+	memset(&pinfo, 0, sizeof(pinfo));
+	rc = dgo_der2errno(daos_pool_query(poh, NULL, &pinfo, NULL, NULL));
+	if (rc != 0)
+		return rc;
+	memset(&cinfo, 0, sizeof(cinfo));
+	rc = dgo_der2errno(daos_cont_open(poh, cont, DAOS_COO_RW, &coh, &cinfo, NULL));
+	if (rc != 0)
+		return rc;
+	prop = daos_prop_alloc(1);
+	if (prop == NULL) {
+		rc = ENOMEM;
+		goto out_cont;
+	}
+	prop->dpp_entries[0].dpe_type = DAOS_PROP_CO_LAYOUT_TYPE;
+	rc = dgo_der2errno(daos_cont_query(coh, NULL, prop, NULL));
+	e = daos_prop_entry_get(prop, DAOS_PROP_CO_LAYOUT_TYPE);
+	layout = e != NULL ? e->dpe_val : DAOS_PROP_CO_LAYOUT_UNKNOWN;
+	daos_prop_free(prop);
+	if (rc != 0)
+		goto out_cont;
+	/* A container of no known layout has nothing to be entered as. */
+	if (layout == DAOS_PROP_CO_LAYOUT_UNKNOWN || layout > DAOS_PROP_CO_LAYOUT_METEO) {
+		rc = EINVAL;
+		goto out_cont;
+	}
+	dir = layout == DAOS_PROP_CO_LAYOUT_POSIX;
+	if (dir) {
+		if (mkdir(path, S_IRWXU | S_IRWXG | S_IROTH | S_IXOTH) != 0) {
+			rc = errno;
+			goto out_cont;
+		}
+	} else {
+		fd = open(path, O_CREAT | O_EXCL | O_RDONLY,
+			  S_IRUSR | S_IWUSR | S_IRGRP | S_IWGRP | S_IROTH);
+		if (fd < 0) {
+			rc = errno;
+			goto out_cont;
+		}
+		close(fd);
+	}
+	uuid_unparse_lower(pinfo.pi_uuid, pool);
+	uuid_unparse_lower(cinfo.ci_uuid, cuuid);
+	daos_unparse_ctype((daos_cont_layout_t)layout, type);
+	snprintf(value, sizeof(value), "DAOS.%s://%s/%s", type, pool, cuuid);
+	if (lsetxattr(path, DUNS_XATTR_NAME, value, strlen(value) + 1, XATTR_CREATE) != 0) {
+		rc = errno;
+		if (dir)
+			rmdir(path);
+		else
+			unlink(path);
+	}
+out_cont:
+	daos_cont_close(coh, NULL);
+	return rc;
+}
+
 int
 duns_destroy_path(daos_handle_t poh, const char *path)
 {

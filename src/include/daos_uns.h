@@ -54,6 +54,9 @@ struct duns_attr_t {
 /* Creates a container in the pool (a POSIX one formatted for DFS) and the
  * directory path (a file for HDF5) naming it. Returns 0 or an errno. */
 int duns_create_path(daos_handle_t poh, const char *path, struct duns_attr_t *attrp);
+/* Links the existing container cont (label or UUID) at path: a new
+ * directory for a POSIX container, a new file otherwise. 0 or an errno. */
+int duns_link_cont(daos_handle_t poh, const char *cont, const char *path);
 
 /* Finds the pool and container path names, directly or through the
  * attribute of path or of the nearest entry above it (da_rel_path is then

@@ -1254,6 +1254,49 @@ test_duns(void **state)
 		assert_int_equal(daos_cont_open(poh, cont, DAOS_COO_RO, &c2, NULL, NULL), -DER_NONEXIST);
 	}
 	assert_int_equal(access(path, F_OK), -1);
+
+	/* Links to containers that exist: a directory for a POSIX one, a
+	 * file for the others; both resolve to them. */
+	{
+		daos_prop_t	  *prop = daos_prop_alloc(1);
+		struct duns_attr_t r;
+		struct stat	   st;
+		char		   fpath[320];
+
+		assert_non_null(prop);
+		prop->dpp_entries[0].dpe_type = DAOS_PROP_CO_LAYOUT_TYPE;
+		prop->dpp_entries[0].dpe_val = DAOS_PROP_CO_LAYOUT_HDF5;
+		assert_int_equal(daos_cont_create_with_label(poh, "duns-link-h5", prop, NULL, NULL), 0);
+		daos_prop_free(prop);
+		snprintf(fpath, sizeof(fpath), "%s/file.h5", dir);
+		assert_int_equal(duns_link_cont(poh, "duns-link-h5", fpath), 0);
+		assert_int_equal(stat(fpath, &st), 0);
+		assert_true(S_ISREG(st.st_mode));
+		memset(&r, 0, sizeof(r));
+		assert_int_equal(duns_resolve_path(fpath, &r), 0);
+		assert_int_equal(r.da_type, DAOS_PROP_CO_LAYOUT_HDF5);
+		assert_int_equal(strlen(r.da_cont), 36);
+		duns_destroy_attr(&r);
+		assert_int_equal(duns_link_cont(poh, "duns-link-h5", fpath), EEXIST);
+		assert_int_equal(duns_link_cont(poh, "no-such-cont", path), ENOENT);
+		assert_int_equal(access(path, F_OK), -1); /* nothing left behind */
+		assert_int_equal(duns_link_cont(poh, NULL, path), EINVAL);
+		assert_int_equal(duns_destroy_path(poh, fpath), 0); /* the container too */
+		assert_int_equal(access(fpath, F_OK), -1);
+
+		assert_int_equal(dfs_cont_create_with_label(poh, "duns-link-posix", NULL, NULL, NULL,
+							    NULL), 0);
+		assert_int_equal(duns_link_cont(poh, "duns-link-posix", path), 0);
+		assert_int_equal(stat(path, &st), 0);
+		assert_true(S_ISDIR(st.st_mode));
+		memset(&r, 0, sizeof(r));
+		assert_int_equal(duns_resolve_path(path, &r), 0);
+		assert_int_equal(r.da_type, DAOS_PROP_CO_LAYOUT_POSIX);
+		duns_destroy_attr(&r);
+		assert_int_equal(duns_destroy_path(poh, path), 0);
+		assert_int_equal(daos_cont_open(poh, "duns-link-posix", DAOS_COO_RO, &c2, NULL, NULL),
+				 -DER_NONEXIST);
+	}
 	assert_int_equal(duns_destroy_path(poh, dir), ENODATA);
 	assert_int_equal(rmdir(dir), 0);
 
