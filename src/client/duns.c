@@ -317,15 +317,53 @@ out:
 	return rc;
 }
 
+/* make_entry creates the file system entry of a link: a directory (for a
+ * POSIX container) or an empty file. 0 or an errno. */
+static int
+make_entry(const char *path, bool dir, mode_t mode)
+{
+	int fd;
+
+	if (dir)
+		return mkdir(path, mode) != 0 ? errno : 0;
+	fd = open(path, O_CREAT | O_EXCL | O_RDONLY, mode);
+	if (fd < 0)
+		return errno;
+	close(fd);
+	return 0;
+}
+
+static void
+remove_entry(const char *path, bool dir)
+{
+	if (dir)
+		rmdir(path);
+	else
+		unlink(path);
+}
+
+/* set_link writes the attribute duns_resolve_path reads: the container's
+ * layout type, pool and container UUIDs. 0 or an errno. */
+static int
+set_link(const char *path, daos_cont_layout_t layout, const char *pool, const char *cont)
+{
+	char type[16], value[DUNS_MAX_XATTR_LEN + 1];
+
+	daos_unparse_ctype(layout, type);
+	snprintf(value, sizeof(value), "DAOS.%s://%s/%s", type, pool, cont);
+	if (lsetxattr(path, DUNS_XATTR_NAME, value, strlen(value) + 1, XATTR_CREATE) != 0)
+		return errno;
+	return 0;
+}
+
 int
 duns_create_path(daos_handle_t poh, const char *path, struct duns_attr_t *attrp)
 {
 	daos_pool_info_t info;
-	char		 type[16], pool[37], cont[37];
-	char		 value[DUNS_MAX_XATTR_LEN + 1];
+	char		 pool[37], cont[37];
 	uuid_t		 cuuid;
 	bool		 dir;
-	int		 fd, rc;
+	int		 rc;
 
 	if (path == NULL || path[0] == '\0' || attrp == NULL)
 		return EINVAL;
@@ -365,24 +403,15 @@ duns_create_path(daos_handle_t poh, const char *path, struct duns_attr_t *attrp)
 	/* A POSIX container is entered as a directory; the others are files
 	 * (an HDF5 file, for instance). */
 	dir = attrp->da_type == DAOS_PROP_CO_LAYOUT_POSIX;
-	if (dir) {
-		if (mkdir(path, 0755) != 0)
-			return errno;
-	} else {
-		fd = open(path, O_CREAT | O_EXCL | O_RDONLY, 0644);
-		if (fd < 0)
-			return errno;
-		close(fd);
-	}
-
+	rc = make_entry(path, dir, dir ? 0755 : 0644);
+	if (rc != 0)
+		return rc;
 	rc = make_cont(poh, attrp, NULL, cuuid);
 	if (rc != 0)
 		goto out_path;
 	uuid_unparse_lower(cuuid, cont);
-	daos_unparse_ctype(attrp->da_type, type);
-	snprintf(value, sizeof(value), "DAOS.%s://%s/%s", type, pool, cont);
-	if (lsetxattr(path, DUNS_XATTR_NAME, value, strlen(value) + 1, XATTR_CREATE) != 0) {
-		rc = errno;
+	rc = set_link(path, (daos_cont_layout_t)attrp->da_type, pool, cont);
+	if (rc != 0) {
 		daos_cont_destroy(poh, cont, 1, NULL);
 		goto out_path;
 	}
@@ -395,10 +424,7 @@ done:
 	return 0;
 
 out_path:
-	if (dir)
-		rmdir(path);
-	else
-		unlink(path);
+	remove_entry(path, dir);
 	return rc;
 }
 
@@ -413,11 +439,10 @@ duns_link_cont(daos_handle_t poh, const char *cont, const char *path)
 	daos_handle_t	 coh;
 	daos_prop_t	*prop;
 	struct daos_prop_entry *e;
-	char		 type[16], pool[37], cuuid[37];
-	char		 value[DUNS_MAX_XATTR_LEN + 1];
+	char		 pool[37], cuuid[37];
 	uint64_t	 layout;
 	bool		 dir;
-	int		 fd, rc;
+	int		 rc;
 
 	if (path == NULL || path[0] == '\0' || cont == NULL)
 		return EINVAL;
@@ -447,31 +472,17 @@ duns_link_cont(daos_handle_t poh, const char *cont, const char *path)
 		goto out_cont;
 	}
 	dir = layout == DAOS_PROP_CO_LAYOUT_POSIX;
-	if (dir) {
-		if (mkdir(path, S_IRWXU | S_IRWXG | S_IROTH | S_IXOTH) != 0) {
-			rc = errno;
-			goto out_cont;
-		}
-	} else {
-		fd = open(path, O_CREAT | O_EXCL | O_RDONLY,
-			  S_IRUSR | S_IWUSR | S_IRGRP | S_IWGRP | S_IROTH);
-		if (fd < 0) {
-			rc = errno;
-			goto out_cont;
-		}
-		close(fd);
-	}
+	/* DAOS's modes for links: group-writable */
+	rc = make_entry(path, dir,
+			dir ? (S_IRWXU | S_IRWXG | S_IROTH | S_IXOTH)
+			    : (S_IRUSR | S_IWUSR | S_IRGRP | S_IWGRP | S_IROTH));
+	if (rc != 0)
+		goto out_cont;
 	uuid_unparse_lower(pinfo.pi_uuid, pool);
 	uuid_unparse_lower(cinfo.ci_uuid, cuuid);
-	daos_unparse_ctype((daos_cont_layout_t)layout, type);
-	snprintf(value, sizeof(value), "DAOS.%s://%s/%s", type, pool, cuuid);
-	if (lsetxattr(path, DUNS_XATTR_NAME, value, strlen(value) + 1, XATTR_CREATE) != 0) {
-		rc = errno;
-		if (dir)
-			rmdir(path);
-		else
-			unlink(path);
-	}
+	rc = set_link(path, (daos_cont_layout_t)layout, pool, cuuid);
+	if (rc != 0)
+		remove_entry(path, dir);
 out_cont:
 	daos_cont_close(coh, NULL);
 	return rc;
