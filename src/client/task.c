@@ -95,9 +95,8 @@ queue_fini(void *arg)
 	free(q);
 }
 
-/* The scheduler's queue, made at its first operation. */
-static pthread_mutex_t queues_lock = PTHREAD_MUTEX_INITIALIZER;
-
+/* The scheduler's queue, made at its first operation. Two threads that
+ * make one at once both try to set it: the loser's is dropped. */
 static struct ops_queue *
 queue_of(tse_sched_t *sched, int *rc)
 {
@@ -107,22 +106,15 @@ queue_of(tse_sched_t *sched, int *rc)
 
 	if (h != NULL)
 		return h->arg;
-	pthread_mutex_lock(&queues_lock);
-	h = tse_sched_hook(sched);
-	if (h != NULL) {
-		pthread_mutex_unlock(&queues_lock);
-		return h->arg;
-	}
 	q = calloc(1, sizeof(*q));
 	if (q == NULL) {
 		*rc = -DER_NOMEM;
-		goto out;
+		return NULL;
 	}
 	*rc = daos_eq_create(&q->eqh);
 	if (*rc != 0) {
 		free(q);
-		q = NULL;
-		goto out;
+		return NULL;
 	}
 	pthread_mutex_init(&q->lock, NULL);
 	nh.wait = queue_wait;
@@ -130,13 +122,14 @@ queue_of(tse_sched_t *sched, int *rc)
 	nh.fini = queue_fini;
 	nh.arg = q;
 	*rc = tse_sched_set_hook(sched, &nh);
-	if (*rc != 0) {
-		queue_fini(q);
-		q = NULL;
+	if (*rc == 0)
+		return q;
+	queue_fini(q);
+	if (*rc == -DER_BUSY && (h = tse_sched_hook(sched)) != NULL) {
+		*rc = 0;
+		return h->arg;
 	}
-out:
-	pthread_mutex_unlock(&queues_lock);
-	return q;
+	return NULL;
 }
 
 /* A UUID as the text the core takes (open and destroy by UUID). */

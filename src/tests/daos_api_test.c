@@ -2002,7 +2002,7 @@ test_pool_attrs(void **state)
 struct chain {
 	uuid_t        uuid;
 	char          uuid_str[37];
-	daos_handle_t c2, oh, poh2;
+	daos_handle_t c2, oh;
 	daos_key_t    dkey;
 	daos_iod_t    iod;
 	d_iov_t       iov, back_iov, key_iov;
