@@ -98,4 +98,22 @@ void *refs[] = {
 int main(void) { daos_obj_rw_t *a = 0; (void)a; return refs[0] == 0 || sched.ds_result != 0; }
 C
 cc -o "$work/vol" "$work/vol.c" -ldaos -lduns -lgurt -luuid || fail "the HDF5 DAOS VOL's task calls do not build"
-echo "iorprobe: $prefix passes IOR's configure probes; aiori-DFS links against $libdir (needs: $needed); ROMIO's ad_daos calls link with -lduns; the HDF5 VOL's task calls link"
+# A parallel copy tool's dfs_sys calls (daos_fs_sys.h after daos_fs.h's
+# own includes), linked with -ldfs.
+cat >"$work/sys.c" <<'C'
+#include <fcntl.h>
+#include <daos.h>
+#include <daos_fs.h>
+#include <daos_fs_sys.h>
+void *refs[] = {
+	(void *)dfs_sys_connect, (void *)dfs_sys_disconnect, (void *)dfs_sys_local2global_all,
+	(void *)dfs_sys_global2local_all, (void *)dfs_sys_stat, (void *)dfs_sys_open,
+	(void *)dfs_sys_read, (void *)dfs_sys_write, (void *)dfs_sys_close, (void *)dfs_sys_mkdir_p,
+	(void *)dfs_sys_opendir, (void *)dfs_sys_readdir, (void *)dfs_sys_closedir,
+	(void *)dfs_sys_readlink, (void *)dfs_sys_symlink, (void *)dfs_sys_utimens,
+	(void *)dfs_sys_listxattr, (void *)dfs_sys_remove_type, (void *)dfs_local2global_all,
+};
+int main(void) { return refs[0] == 0 || DFS_SYS_NO_CACHE != 1 || DFS_SYS_NO_LOCK != 2; }
+C
+cc -o "$work/sys" "$work/sys.c" -ldfs -ldaos -luuid || fail "the dfs_sys calls do not build"
+echo "iorprobe: $prefix passes IOR's configure probes; aiori-DFS links against $libdir (needs: $needed); ROMIO's ad_daos calls link with -lduns; the HDF5 VOL's task calls link; dfs_sys calls link with -ldfs"

@@ -28,11 +28,12 @@ var requiredHeaders = []string{
 	"gurt/list.h", "gurt/common.h", "gurt/hash.h", "gurt/debug.h",
 	"daos_uns.h",                // optional in ABI.md; ROMIO's DAOS driver and the HDF5 VOL include it
 	"daos_task.h", "daos/tse.h", // optional in ABI.md; the HDF5 VOL schedules every call as a task
+	"daos_fs_sys.h", // optional in ABI.md; path-based DFS, as parallel copy tools use it
 }
 
 // standaloneHeaders are the daos_*.h that daos.h does not pull in, as in
 // DAOS: applications include them themselves.
-var standaloneHeaders = []string{"daos_fs.h", "daos_uns.h", "daos_task.h"}
+var standaloneHeaders = []string{"daos_fs.h", "daos_uns.h", "daos_task.h", "daos_fs_sys.h"}
 
 var cWarn = []string{"-Wall", "-Wextra", "-Werror"}
 

@@ -19,7 +19,7 @@ import (
 // error codes of bad arguments; then daos_share_test, five processes
 // sharing pool and container handles and a DFS mount and file as an MPI
 // job does; then dfs_api_test, the DFS calls IOR's backend makes and
-// their errno values.
+// their errno values; then dfs_sys_test, DFS by path.
 func TestCAPIOnThreeServers(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -30,7 +30,7 @@ func TestCAPIOnThreeServers(t *testing.T) {
 		t.Fatal(err)
 	}
 	root := filepath.Dir(inc)
-	for _, name := range []string{"daos_api_test", "daos_share_test", "dfs_api_test"} {
+	for _, name := range []string{"daos_api_test", "daos_share_test", "dfs_api_test", "dfs_sys_test"} {
 		// -ldfs as DFS programs link it (a link to libdaos).
 		cc := exec.CommandContext(ctx, "gcc", "-std=gnu11", "-Wall", "-Wextra", "-Werror", "-I", inc,
 			"-o", filepath.Join(work, name), filepath.Join(root, "tests", name+".c"),
@@ -88,5 +88,14 @@ func TestCAPIOnThreeServers(t *testing.T) {
 	if err != nil || !strings.Contains(string(out), "[  PASSED  ] 8 test(s).") ||
 		!strings.Contains(string(out), "[  PASSED  ] 7 test(s).") {
 		t.Fatalf("dfs_api_test: %v\n%s", err, c.Logs())
+	}
+
+	// DFS by path (daos_fs_sys.h), with its own container.
+	sysRun := exec.CommandContext(ctx, filepath.Join(work, "dfs_sys_test"))
+	sysRun.Env = append(sysRun.Environ(), env, "DAOS_POOL=dfs")
+	out, err = sysRun.CombinedOutput()
+	t.Logf("dfs_sys_test:\n%s", out)
+	if err != nil || !strings.Contains(string(out), "[  PASSED  ] 11 test(s).") {
+		t.Fatalf("dfs_sys_test: %v\n%s", err, c.Logs())
 	}
 }

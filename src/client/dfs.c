@@ -34,6 +34,9 @@ struct dfs {
 	/* Handles handed out by dfs_pool_get/dfs_cont_get, not yet put. */
 	uint32_t      pool_refs;
 	uint32_t      cont_refs;
+	/* poh and coh were opened by dfs_global2local_all: dfs_disconnect
+	 * closes them. */
+	bool          owns;
 };
 
 struct dfs_obj {
@@ -264,7 +267,7 @@ dfs_umount(dfs_t *dfs)
 	/* A dfs_connect'ed mount is ended by dfs_disconnect, which also lets
 	 * go of its connection; freeing it here would leave that call a
 	 * pointer to freed memory. */
-	if (dfs == NULL || dfs->conn != 0)
+	if (dfs == NULL || dfs->conn != 0 || dfs->owns)
 		return EINVAL;
 	return unmount(dfs);
 }
@@ -382,8 +385,18 @@ dfs_disconnect(dfs_t *dfs)
 	uint64_t conn;
 	int      rc;
 
-	if (dfs == NULL || dfs->conn == 0)
+	if (dfs == NULL || (dfs->conn == 0 && !dfs->owns))
 		return EINVAL;
+	if (dfs->owns) {
+		daos_handle_t poh = dfs->poh, coh = dfs->coh;
+
+		rc = unmount(dfs);
+		if (rc != 0)
+			return rc;
+		daos_cont_close(coh, NULL);
+		daos_pool_disconnect(poh, NULL);
+		return 0;
+	}
 	conn = dfs->conn;
 	rc   = unmount(dfs);
 	if (rc != 0)
@@ -499,6 +512,136 @@ dfs_global2local(daos_handle_t poh, daos_handle_t coh, int flags, d_iov_t glob, 
 	if (rc != 0)
 		return rc;
 	return new_dfs(o, mh, poh, coh, dfs);
+}
+
+/* dfs_local2global_all's buffer: this header, then the pool's, the
+ * container's and the mount's global handles, each len[i] bytes. */
+struct all_header {
+	uint32_t magic;
+	uint32_t version;
+	uint64_t len[3];
+};
+
+#define ALL_MAGIC   0x31414744u /* "DGA1" */
+#define ALL_VERSION 1u
+
+/* part_sizes asks each local2global call for its size (iov_buf NULL); the
+ * daos_* ones answer DER codes, dfs_local2global an errno. */
+static int
+part_sizes(dfs_t *dfs, uint64_t len[3])
+{
+	d_iov_t q;
+	int     rc;
+
+	memset(&q, 0, sizeof(q));
+	rc = dgo_der2errno(daos_pool_local2global(dfs->poh, &q));
+	if (rc != 0)
+		return rc;
+	len[0] = q.iov_buf_len;
+	memset(&q, 0, sizeof(q));
+	rc = dgo_der2errno(daos_cont_local2global(dfs->coh, &q));
+	if (rc != 0)
+		return rc;
+	len[1] = q.iov_buf_len;
+	memset(&q, 0, sizeof(q));
+	rc = dfs_local2global(dfs, &q);
+	if (rc != 0)
+		return rc;
+	len[2] = q.iov_buf_len;
+	return 0;
+}
+
+int
+dfs_local2global_all(dfs_t *dfs, d_iov_t *glob)
+{
+	struct all_header h = {.magic = ALL_MAGIC, .version = ALL_VERSION};
+	uint64_t          total;
+	d_iov_t           part;
+	char             *p;
+	int               rc;
+
+	if (dfs == NULL || glob == NULL)
+		return EINVAL;
+	rc = part_sizes(dfs, h.len);
+	if (rc != 0)
+		return rc;
+	total = sizeof(h) + h.len[0] + h.len[1] + h.len[2];
+	if (glob->iov_buf == NULL) {
+		glob->iov_buf_len = total;
+		glob->iov_len     = 0;
+		return 0;
+	}
+	if (glob->iov_buf_len < glob->iov_len)
+		return EINVAL;
+	if (glob->iov_buf_len < total)
+		return ENOBUFS;
+	p = glob->iov_buf;
+	memcpy(p, &h, sizeof(h));
+	p += sizeof(h);
+	d_iov_set(&part, p, h.len[0]);
+	part.iov_len = 0;
+	rc = dgo_der2errno(daos_pool_local2global(dfs->poh, &part));
+	if (rc == 0) {
+		p += h.len[0];
+		d_iov_set(&part, p, h.len[1]);
+		part.iov_len = 0;
+		rc = dgo_der2errno(daos_cont_local2global(dfs->coh, &part));
+	}
+	if (rc == 0) {
+		p += h.len[1];
+		d_iov_set(&part, p, h.len[2]);
+		part.iov_len = 0;
+		rc = dfs_local2global(dfs, &part);
+	}
+	/* A handle that grew between the two passes is ENOBUFS, as a
+	 * buffer that is too small. */
+	if (rc == 0)
+		glob->iov_len = total;
+	return rc;
+}
+
+int
+dfs_global2local_all(int flags, d_iov_t glob, dfs_t **dfs)
+{
+	struct all_header h;
+	daos_handle_t     poh, coh;
+	d_iov_t           part;
+	char             *p;
+	int               rc;
+
+	if (dfs == NULL || glob.iov_buf == NULL || glob.iov_len > glob.iov_buf_len ||
+	    glob.iov_len < sizeof(h))
+		return EINVAL;
+	memcpy(&h, glob.iov_buf, sizeof(h));
+	if (h.magic != ALL_MAGIC || h.version != ALL_VERSION)
+		return EINVAL;
+	/* Each length is checked before it is added, so the sum cannot
+	 * wrap. */
+	if (h.len[0] > glob.iov_len || h.len[1] > glob.iov_len || h.len[2] > glob.iov_len ||
+	    sizeof(h) + h.len[0] + h.len[1] + h.len[2] != glob.iov_len)
+		return EINVAL;
+	p = (char *)glob.iov_buf + sizeof(h);
+	d_iov_set(&part, p, h.len[0]);
+	rc = dgo_der2errno(daos_pool_global2local(part, &poh));
+	if (rc != 0)
+		return rc;
+	p += h.len[0];
+	d_iov_set(&part, p, h.len[1]);
+	rc = dgo_der2errno(daos_cont_global2local(poh, part, &coh));
+	if (rc != 0)
+		goto out_pool;
+	p += h.len[1];
+	d_iov_set(&part, p, h.len[2]);
+	rc = dfs_global2local(poh, coh, flags, part, dfs);
+	if (rc != 0)
+		goto out_cont;
+	(*dfs)->owns = true;
+	return 0;
+out_cont:
+	daos_cont_close(coh, NULL);
+out_pool:
+	daos_pool_disconnect(poh, NULL);
+	return rc;
 }
 
 int

@@ -116,6 +116,13 @@ int dfs_local2global(dfs_t *dfs, d_iov_t *glob);
 int dfs_global2local(daos_handle_t poh, daos_handle_t coh, int flags,
 		     d_iov_t glob, dfs_t **dfs);
 
+/* The mount with its pool and container handles in one buffer, for
+ * processes that have neither (an MPI rank that did not connect): same
+ * size protocol. dfs_global2local_all's mount owns the handles it opens
+ * and is ended with dfs_disconnect. */
+int dfs_local2global_all(dfs_t *dfs, d_iov_t *glob);
+int dfs_global2local_all(int flags, d_iov_t glob, dfs_t **dfs);
+
 /* An absolute path prefix removed from paths given to dfs_lookup; NULL
  * clears it. */
 int dfs_set_prefix(dfs_t *dfs, const char *prefix);
