@@ -252,8 +252,9 @@ func run(ops, mib, rounds int, spin, goEvents bool) error {
 // each process with `perf record -g` into DIR: the Go core inside the C
 // program is a c-shared library that cannot start pprof without being
 // changed, and perf sees the C code, the Go core and the kernel alike.
-// CAPIBENCH_SYSCALLS=DIR counts each process's writes, reads, futex calls
-// and context switches with `perf stat` into DIR instead.
+// CAPIBENCH_SYSCALLS=DIR counts each process's writes, reads, futex calls,
+// nanosleeps (the Go runtime's monitor) and context switches with `perf
+// stat` into DIR instead.
 // CAPIBENCH_C_ENV="K=V ..." adds variables to the C side's environment
 // only (GOGC, GOMAXPROCS or GODEBUG for the Go core inside libdaos, say).
 func side(ctx context.Context, what string, env []string, lo uint64, prog string, args ...string) (result, error) {
@@ -267,9 +268,10 @@ func side(ctx context.Context, what string, env []string, lo uint64, prog string
 		name = "perf"
 	} else if dir := os.Getenv("CAPIBENCH_SYSCALLS"); dir != "" {
 		// Counts of the system calls and switches that separate the
-		// clients (writes, reads, futex wake-ups and sleeps).
+		// clients (writes, reads, futex wake-ups and sleeps, the
+		// runtime monitor's naps).
 		args = append([]string{"stat", "-x,", "-o", filepath.Join(dir, fmt.Sprintf("%s-%d.stat", what, lo)),
-			"-e", "syscalls:sys_enter_write,syscalls:sys_enter_writev,syscalls:sys_enter_read,syscalls:sys_enter_futex,syscalls:sys_enter_epoll_pwait,context-switches",
+			"-e", "syscalls:sys_enter_write,syscalls:sys_enter_writev,syscalls:sys_enter_read,syscalls:sys_enter_futex,syscalls:sys_enter_epoll_pwait,syscalls:sys_enter_nanosleep,context-switches",
 			"--", prog}, args...)
 		name = "perf"
 	}
