@@ -551,6 +551,17 @@ part_sizes(dfs_t *dfs, uint64_t len[3])
 	return 0;
 }
 
+/* fill_part writes one part's global handle at p, which must take
+ * exactly len bytes: a handle that changed size since it was measured
+ * is ENOBUFS, as is a buffer too small, so that the caller asks again. */
+static int
+fill_part(int rc, const d_iov_t *part, uint64_t len)
+{
+	if (rc == -DER_TRUNC || (rc == 0 && part->iov_len != len))
+		return ENOBUFS;
+	return rc < 0 ? dgo_der2errno(rc) : rc;
+}
+
 int
 dfs_local2global_all(dfs_t *dfs, d_iov_t *glob)
 {
@@ -573,28 +584,28 @@ dfs_local2global_all(dfs_t *dfs, d_iov_t *glob)
 	}
 	if (glob->iov_buf_len < glob->iov_len)
 		return EINVAL;
-	if (glob->iov_buf_len < total)
+	if (glob->iov_buf_len < total) {
+		glob->iov_buf_len = total; /* the size to ask with, as in DAOS */
 		return ENOBUFS;
+	}
 	p = glob->iov_buf;
 	memcpy(p, &h, sizeof(h));
 	p += sizeof(h);
 	d_iov_set(&part, p, h.len[0]);
 	part.iov_len = 0;
-	rc = dgo_der2errno(daos_pool_local2global(dfs->poh, &part));
+	rc = fill_part(daos_pool_local2global(dfs->poh, &part), &part, h.len[0]);
 	if (rc == 0) {
 		p += h.len[0];
 		d_iov_set(&part, p, h.len[1]);
 		part.iov_len = 0;
-		rc = dgo_der2errno(daos_cont_local2global(dfs->coh, &part));
+		rc = fill_part(daos_cont_local2global(dfs->coh, &part), &part, h.len[1]);
 	}
 	if (rc == 0) {
 		p += h.len[1];
 		d_iov_set(&part, p, h.len[2]);
 		part.iov_len = 0;
-		rc = dfs_local2global(dfs, &part);
+		rc = fill_part(dfs_local2global(dfs, &part), &part, h.len[2]);
 	}
-	/* A handle that grew between the two passes is ENOBUFS, as a
-	 * buffer that is too small. */
 	if (rc == 0)
 		glob->iov_len = total;
 	return rc;
@@ -615,11 +626,19 @@ dfs_global2local_all(int flags, d_iov_t glob, dfs_t **dfs)
 	memcpy(&h, glob.iov_buf, sizeof(h));
 	if (h.magic != ALL_MAGIC || h.version != ALL_VERSION)
 		return EINVAL;
-	/* Each length is checked before it is added, so the sum cannot
-	 * wrap. */
-	if (h.len[0] > glob.iov_len || h.len[1] > glob.iov_len || h.len[2] > glob.iov_len ||
-	    sizeof(h) + h.len[0] + h.len[1] + h.len[2] != glob.iov_len)
-		return EINVAL;
+	/* Taken off what is left one at a time, so nothing can wrap. */
+	{
+		uint64_t left = glob.iov_len - sizeof(h);
+		int      i;
+
+		for (i = 0; i < 3; i++) {
+			if (h.len[i] == 0 || h.len[i] > left)
+				return EINVAL;
+			left -= h.len[i];
+		}
+		if (left != 0)
+			return EINVAL;
+	}
 	p = (char *)glob.iov_buf + sizeof(h);
 	d_iov_set(&part, p, h.len[0]);
 	rc = dgo_der2errno(daos_pool_global2local(part, &poh));

@@ -7,10 +7,12 @@
  * The cache is a gurt hash table of directory objects keyed by their
  * container path, with a reference per user so that an entry evicted
  * while a call uses it is released by that call. It holds at most
- * SYS_CACHE_MAX directories; past that an arbitrary entry makes room.
- * Entries go when this mount removes the path (and, for a forced remove,
- * everything under it); another client's renames are not seen, as with
- * any cache of names (DFS_SYS_NO_CACHE turns it off).
+ * SYS_CACHE_MAX directories, the least recently used going first. Paths
+ * are resolved one component at a time without following links, so a
+ * cached path is the directory's real one: what is reached through a link
+ * is not cached. Entries go when this mount removes the path (and, for a
+ * forced remove, everything under it); another client's renames are not
+ * seen, as with any cache of names (DFS_SYS_NO_CACHE turns it off).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,15 +37,20 @@ struct dfs_sys {
 	 * ended with dfs_disconnect, which also lets go of its handles. */
 	bool                 connected;
 	bool                 locking;
-	pthread_mutex_t      lock; /* the cache and its count */
+	pthread_mutex_t      lock; /* the cache, its list, count and generation */
 	struct d_hash_table *cache; /* NULL with DFS_SYS_NO_CACHE */
+	d_list_t             lru;   /* cached records, least recently used first */
 	uint32_t             cached;
+	/* Bumped by every eviction for a remove: a lookup that began before
+	 * one may have opened what was removed, and is not cached. */
+	uint64_t             gen;
 	char                *prefix; /* NULL: none */
 	size_t               prefix_len;
 };
 
 struct dir_rec {
 	d_list_t   link;
+	d_list_t   lru; /* on dfs_sys's list while in the table */
 	uint32_t   refs;
 	dfs_obj_t *obj;
 	uint32_t   klen;
@@ -54,6 +61,12 @@ static inline struct dir_rec *
 rec_of(d_list_t *link)
 {
 	return (struct dir_rec *)((char *)link - offsetof(struct dir_rec, link));
+}
+
+static inline struct dir_rec *
+lru_of(d_list_t *l)
+{
+	return (struct dir_rec *)((char *)l - offsetof(struct dir_rec, lru));
 }
 
 static bool
@@ -132,6 +145,7 @@ adopt(int rc, dfs_t *dfs, bool connected, int sflags, dfs_sys_t **out)
 	s->dfs       = dfs;
 	s->connected = connected;
 	s->locking   = !(sflags & DFS_SYS_NO_LOCK);
+	D_INIT_LIST_HEAD(&s->lru);
 	if (pthread_mutex_init(&s->lock, NULL) != 0) {
 		free(s);
 		goto fail;
@@ -153,12 +167,28 @@ fail:
 	return ENOMEM;
 }
 
+/* cache_clear drops every record (each freed by its last user); the
+ * lock is held or not needed. */
+static void
+cache_clear(dfs_sys_t *s)
+{
+	d_list_t *l;
+
+	if (s->cache == NULL)
+		return;
+	/* Off the list first: destroying the table frees the records. */
+	while ((l = d_list_pop(&s->lru)) != NULL)
+		D_INIT_LIST_HEAD(l);
+	d_hash_table_destroy(s->cache, true);
+	s->cache  = NULL;
+	s->cached = 0;
+}
+
 /* unwrap frees s and its cache, leaving the mount to the caller. */
 static void
 unwrap(dfs_sys_t *s)
 {
-	if (s->cache != NULL)
-		d_hash_table_destroy(s->cache, true);
+	cache_clear(s);
 	pthread_mutex_destroy(&s->lock);
 	free(s->prefix);
 	free(s);
@@ -226,15 +256,13 @@ end(dfs_sys_t *s, bool connected)
 		return EINVAL;
 	if (s->cache != NULL) {
 		/* Cached directories hold objects of the mount: release them
-		 * first; a later call finds an empty cache again. */
+		 * first; should the mount stay, a later call finds an empty
+		 * cache again (or none, without memory). */
 		sys_lock(s);
-		d_hash_table_destroy(s->cache, true);
-		s->cache  = NULL;
-		s->cached = 0;
-		rc        = d_hash_table_create(D_HASH_FT_NOLOCK, SYS_CACHE_BITS, NULL, &rec_ops, &s->cache);
-		sys_unlock(s);
-		if (rc != 0)
+		cache_clear(s);
+		if (d_hash_table_create(D_HASH_FT_NOLOCK, SYS_CACHE_BITS, NULL, &rec_ops, &s->cache) != 0)
 			s->cache = NULL;
+		sys_unlock(s);
 	}
 	rc = connected ? dfs_disconnect(s->dfs) : dfs_umount(s->dfs);
 	if (rc != 0)
@@ -290,10 +318,10 @@ dfs_sys_set_prefix(dfs_sys_t *dfs_sys, const char *prefix)
 	if (dfs_sys == NULL)
 		return EINVAL;
 	if (prefix != NULL) {
-		n = strnlen(prefix, DFS_MAX_PATH + 1);
+		n = strnlen(prefix, DFS_MAX_PATH);
 		if (n == 0 || prefix[0] != '/')
 			return EINVAL;
-		if (n > DFS_MAX_PATH)
+		if (n >= DFS_MAX_PATH)
 			return ENAMETOOLONG;
 		/* "/a/b/" names what "/a/b" does. */
 		while (n > 1 && prefix[n - 1] == '/')
@@ -366,7 +394,12 @@ path_parse(dfs_sys_t *s, const char *path, struct sys_path *p)
 		if (clen == 1 && c[0] == '.') {
 			/* nothing */
 		} else if (clen == 2 && c[0] == '.' && c[1] == '.') {
-			/* Up one, on the text; the root's parent is the root. */
+			/* Up one, on the text. The root's parent is the root,
+			 * but a prefix's is outside what this mount names. */
+			if (p->len == 0 && in != path) {
+				free(out);
+				return EINVAL;
+			}
 			while (p->len > 0 && out[p->len - 1] != '/')
 				p->len--;
 			if (p->len > 0)
@@ -429,65 +462,6 @@ lookup_full(dfs_sys_t *s, const char *cpath, size_t clen, int flags, dfs_obj_t *
 	return rc;
 }
 
-/* open_dir finds or opens the directory at the container path
- * key[0..klen). */
-static int
-open_dir(dfs_sys_t *s, const char *key, size_t klen, dfs_obj_t **obj, struct dir_rec **recp)
-{
-	struct dir_rec *rec;
-	d_list_t       *link = NULL;
-	mode_t          mode;
-	int             rc;
-
-	*recp = NULL;
-	if (s->cache != NULL) {
-		sys_lock(s);
-		link = d_hash_rec_find(s->cache, key, (unsigned int)klen);
-		sys_unlock(s);
-		if (link != NULL) {
-			*recp = rec_of(link);
-			*obj  = (*recp)->obj;
-			return 0;
-		}
-	}
-	rc = lookup_full(s, key, klen, O_RDONLY, obj, &mode);
-	if (rc != 0)
-		return rc;
-	if (!S_ISDIR(mode)) {
-		dfs_release(*obj);
-		return ENOTDIR;
-	}
-	if (s->cache == NULL)
-		return 0;
-	rec = malloc(sizeof(*rec) + klen);
-	if (rec == NULL)
-		return 0; /* the call goes on without caching */
-	rec->refs = 1; /* ours */
-	rec->obj  = *obj;
-	rec->klen = (uint32_t)klen;
-	memcpy(rec->key, key, klen);
-	sys_lock(s);
-	if (s->cached >= SYS_CACHE_MAX) {
-		d_list_t *victim = d_hash_rec_first(s->cache);
-
-		if (victim != NULL && d_hash_rec_delete_at(s->cache, victim))
-			s->cached--;
-	}
-	link = d_hash_rec_find_insert(s->cache, key, (unsigned int)klen, &rec->link);
-	if (link == &rec->link)
-		s->cached++;
-	sys_unlock(s);
-	if (link != &rec->link) {
-		/* Another call cached it first: use that one. */
-		dfs_release(rec->obj);
-		free(rec);
-		rec  = rec_of(link);
-		*obj = rec->obj;
-	}
-	*recp = rec;
-	return 0;
-}
-
 static void
 close_dir(dfs_sys_t *s, dfs_obj_t *obj, struct dir_rec *rec)
 {
@@ -498,6 +472,149 @@ close_dir(dfs_sys_t *s, dfs_obj_t *obj, struct dir_rec *rec)
 	} else if (obj != NULL) {
 		dfs_release(obj);
 	}
+}
+
+/* cache_find takes a reference on the record for key, if cached, and
+ * makes it the most recently used; the lock is held. */
+static struct dir_rec *
+cache_find(dfs_sys_t *s, const char *key, size_t klen)
+{
+	d_list_t       *link = d_hash_rec_find(s->cache, key, (unsigned int)klen);
+	struct dir_rec *r;
+
+	if (link == NULL)
+		return NULL;
+	r = rec_of(link);
+	d_list_move_tail(&r->lru, &s->lru);
+	return r;
+}
+
+/* cache_drop takes r out of the table and the list (users holding it
+ * keep it until they let go); the lock is held. */
+static void
+cache_drop(dfs_sys_t *s, struct dir_rec *r)
+{
+	d_list_del_init(&r->lru);
+	if (d_hash_rec_delete_at(s->cache, &r->link))
+		s->cached--;
+}
+
+/* cache_add caches obj, the directory at key[0..klen), unless a remove
+ * came since gen or there is no memory (then NULL: the caller keeps obj
+ * uncached). A record cached meanwhile by another call wins: obj is
+ * released and *objp becomes that record's. The caller holds the record
+ * returned. */
+static struct dir_rec *
+cache_add(dfs_sys_t *s, const char *key, size_t klen, dfs_obj_t **objp, uint64_t gen)
+{
+	struct dir_rec *r, *old;
+
+	r = malloc(sizeof(*r) + klen);
+	if (r == NULL)
+		return NULL;
+	r->refs = 1; /* the caller's */
+	r->obj  = *objp;
+	r->klen = (uint32_t)klen;
+	memcpy(r->key, key, klen);
+	D_INIT_LIST_HEAD(&r->lru);
+	sys_lock(s);
+	if (s->gen != gen) {
+		sys_unlock(s);
+		free(r);
+		return NULL;
+	}
+	old = cache_find(s, key, klen);
+	if (old == NULL) {
+		/* The least recently used record makes room. */
+		if (s->cached >= SYS_CACHE_MAX && !d_list_empty(&s->lru))
+			cache_drop(s, lru_of(s->lru.next));
+		/* Cannot find the key: it was looked for under this lock. */
+		d_hash_rec_insert(s->cache, key, (unsigned int)klen, &r->link, false);
+		d_list_add_tail(&r->lru, &s->lru);
+		s->cached++;
+	}
+	sys_unlock(s);
+	if (old != NULL) {
+		dfs_release(r->obj);
+		free(r);
+		*objp = old->obj;
+		return old;
+	}
+	return r;
+}
+
+/* last_slash is where the parent's path of key[0..end) ends (0: the
+ * root). */
+static size_t
+last_slash(const char *key, size_t end)
+{
+	while (end > 0 && key[end - 1] != '/')
+		end--;
+	return end > 0 ? end - 1 : 0;
+}
+
+/* open_dir opens the directory at the container path key[0..klen) (klen
+ * 0 is the root: obj NULL). From its longest cached ancestor (or the
+ * root) it looks each component up without following links, caching the
+ * directories on the way; a link is followed by a lookup of the whole
+ * path so far, and nothing at or below it is cached (*recp NULL). */
+static int
+open_dir(dfs_sys_t *s, const char *key, size_t klen, dfs_obj_t **obj, struct dir_rec **recp)
+{
+	struct dir_rec *rec = NULL;
+	dfs_obj_t      *cur = NULL, *next;
+	char            name[DFS_MAX_NAME + 1];
+	bool            aliased = false;
+	uint64_t        gen     = 0;
+	size_t          end = klen, stop;
+	mode_t          mode;
+	int             rc = 0;
+
+	*obj  = NULL;
+	*recp = NULL;
+	if (s->cache != NULL) {
+		sys_lock(s);
+		gen = s->gen;
+		for (; end > 0; end = last_slash(key, end)) {
+			rec = cache_find(s, key, end);
+			if (rec != NULL) {
+				cur = rec->obj;
+				break;
+			}
+		}
+		sys_unlock(s);
+	} else {
+		end = 0;
+	}
+	while (end < klen) {
+		/* The next component: key[end] is its '/'. */
+		for (stop = end + 1; stop < klen && key[stop] != '/'; stop++)
+			;
+		memcpy(name, key + end + 1, stop - end - 1);
+		name[stop - end - 1] = '\0';
+		rc = dfs_lookup_rel(s->dfs, cur, name, O_RDONLY | O_NOFOLLOW, &next, &mode, NULL);
+		if (rc == 0 && S_ISLNK(mode)) {
+			dfs_release(next);
+			aliased = true;
+			rc      = lookup_full(s, key, stop, O_RDONLY, &next, &mode);
+		}
+		if (rc == 0 && !S_ISDIR(mode)) {
+			dfs_release(next);
+			rc = ENOTDIR;
+		}
+		close_dir(s, cur, rec);
+		rec = NULL;
+		cur = NULL;
+		if (rc != 0)
+			return rc;
+		cur = next;
+		if (s->cache != NULL && !aliased)
+			rec = cache_add(s, key, stop, &cur, gen);
+		end = stop;
+	}
+	*obj  = cur;
+	*recp = rec;
+	return 0;
 }
 
 static int
@@ -550,6 +667,10 @@ dfs_sys_access(dfs_sys_t *dfs_sys, const char *path, int mask, int flags)
 	struct stat   st;
 	int           rc;
 
+	if (flags & AT_EACCESS)
+		return ENOTSUP; /* the effective ids: DFS checks the real ones */
+	if (flags & ~O_NOFOLLOW)
+		return EINVAL;
 	rc = target_get(dfs_sys, path, &t);
 	if (rc != 0)
 		return rc;
@@ -794,9 +915,15 @@ dfs_sys_punch(dfs_sys_t *dfs_sys, const char *path, daos_off_t offset, daos_off_
 int
 dfs_sys_symlink(dfs_sys_t *dfs_sys, const char *target, const char *path)
 {
+	dfs_obj_t *obj;
+	int        rc;
+
 	if (target == NULL)
 		return EINVAL;
-	return dfs_sys_open(dfs_sys, path, S_IFLNK | 0777, O_RDWR | O_CREAT | O_EXCL, 0, 0, target, NULL);
+	rc = dfs_sys_open(dfs_sys, path, S_IFLNK | 0777, O_RDWR | O_CREAT | O_EXCL, 0, 0, target, &obj);
+	if (rc == 0)
+		dfs_release(obj);
+	return rc;
 }
 
 int
@@ -808,39 +935,38 @@ dfs_sys_open(dfs_sys_t *dfs_sys, const char *path, mode_t mode, int flags, daos_
 	mode_t        got;
 	int           rc;
 
+	if (obj == NULL)
+		return EINVAL;
+	/* A mode without a type is a regular file's, as in DAOS. */
+	if ((mode & S_IFMT) == 0)
+		mode |= S_IFREG;
 	rc = target_get(dfs_sys, path, &t);
 	if (rc != 0)
 		return rc;
 	if (t.p.name == NULL) {
-		/* The root exists: only an open that may find it works. */
-		if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
+		/* The root exists and is a directory. */
+		if (flags & (O_CREAT | O_EXCL))
 			rc = EEXIST;
-		else if ((mode & S_IFMT) != 0 && !S_ISDIR(mode))
-			rc = EISDIR;
+		else if (!S_ISDIR(mode))
+			rc = ENOTDIR;
 		else
 			rc = target_open(dfs_sys, &t, flags & (O_ACCMODE | O_NOFOLLOW), &o, NULL);
 	} else if (flags & O_CREAT) {
 		rc = dfs_open(dfs_sys->dfs, t.parent, t.p.name, mode, flags, cid, chunk_size, value, &o);
 	} else {
-		/* An existing entry of any type, unless mode names one. */
+		/* An existing entry, of mode's type. */
 		rc = target_open(dfs_sys, &t, flags & (O_ACCMODE | O_NOFOLLOW), &o, &got);
-		if (rc == 0 && (mode & S_IFMT) != 0 && (mode & S_IFMT) != (got & S_IFMT))
-			rc = S_ISDIR(got) ? EISDIR : S_ISDIR(mode) ? ENOTDIR : EINVAL;
+		if (rc == 0 && (mode & S_IFMT) != (got & S_IFMT))
+			rc = EINVAL;
 		if (rc == 0 && (flags & O_TRUNC) && S_ISREG(got))
 			rc = dfs_punch(dfs_sys->dfs, o, 0, DFS_MAX_FSIZE);
-		if (rc != 0 && o != NULL) {
+		if (rc != 0 && o != NULL)
 			dfs_release(o);
-			o = NULL;
-		}
 	}
 	target_put(dfs_sys, &t);
-	if (rc != 0)
-		return rc;
-	if (obj != NULL)
+	if (rc == 0)
 		*obj = o;
-	else
-		dfs_release(o);
-	return 0;
+	return rc;
 }
 
 int
@@ -914,14 +1040,19 @@ static void
 evict(dfs_sys_t *s, const char *key, size_t klen, bool below)
 {
 	struct evict_scan e = {.key = key, .klen = klen, .below = below};
+	struct dir_rec   *r;
 	int               i;
 
 	if (s->cache == NULL)
 		return;
 	sys_lock(s);
+	s->gen++;
 	if (!below) {
-		if (d_hash_rec_delete(s->cache, key, (unsigned int)klen))
-			s->cached--;
+		r = cache_find(s, key, klen);
+		if (r != NULL) {
+			cache_drop(s, r);
+			d_hash_rec_decref(s->cache, &r->link);
+		}
 		sys_unlock(s);
 		return;
 	}
@@ -930,8 +1061,7 @@ evict(dfs_sys_t *s, const char *key, size_t klen, bool below)
 		e.n = 0;
 		d_hash_table_traverse(s->cache, evict_match, &e);
 		for (i = 0; i < e.n; i++)
-			if (d_hash_rec_delete_at(s->cache, e.found[i]))
-				s->cached--;
+			cache_drop(s, rec_of(e.found[i]));
 	} while (e.n == (int)(sizeof(e.found) / sizeof(e.found[0])));
 	sys_unlock(s);
 }
@@ -958,7 +1088,8 @@ dfs_sys_remove_type(dfs_sys_t *dfs_sys, const char *path, bool force, mode_t mod
 			goto out;
 	}
 	rc = dfs_remove(dfs_sys->dfs, t.parent, t.p.name, force, oid);
-	if (rc == 0)
+	/* A forced remove that failed may have removed some of the tree. */
+	if (rc == 0 || force)
 		evict(dfs_sys, t.p.buf, t.p.len, force);
 out:
 	target_put(dfs_sys, &t);

@@ -56,13 +56,15 @@ int dfs_sys_global2local(daos_handle_t poh, daos_handle_t coh, int mflags, int s
 			 dfs_sys_t **dfs_sys);
 
 /* An absolute prefix every path given must start with, removed before the
- * path is used (NULL clears it); also set on the underlying mount. */
+ * path is used (NULL clears it; ".." cannot climb above it); also set on
+ * the underlying mount. Not to be called while other calls use the mount. */
 int dfs_sys_set_prefix(dfs_sys_t *dfs_sys, const char *prefix);
 
 /* The underlying mount, which stays the dfs_sys_t's: do not unmount it. */
 int dfs_sys2base(dfs_sys_t *dfs_sys, dfs_t **dfs);
 
-/* access(2): mask F_OK or R_OK|W_OK|X_OK; flags O_NOFOLLOW. */
+/* access(2): mask F_OK or R_OK|W_OK|X_OK; flags O_NOFOLLOW (AT_EACCESS is
+ * ENOTSUP: the real ids are checked). */
 int dfs_sys_access(dfs_sys_t *dfs_sys, const char *path, int mask, int flags);
 int dfs_sys_chmod(dfs_sys_t *dfs_sys, const char *path, mode_t mode);
 /* uid or gid (uid_t)-1 / (gid_t)-1 stays as it is; flags O_NOFOLLOW. */
@@ -96,7 +98,10 @@ int dfs_sys_readlink(dfs_sys_t *dfs_sys, const char *path, char *buf, daos_size_
 int dfs_sys_symlink(dfs_sys_t *dfs_sys, const char *target, const char *path);
 
 /* Open (or with O_CREAT create, as dfs_open) the entry at path; value is
- * a new symbolic link's target. The object is closed by dfs_sys_close. */
+ * a new symbolic link's target. A mode without a type is S_IFREG's; an
+ * existing entry of another type is EINVAL (the root: S_IFDIR, and EEXIST
+ * with O_CREAT or O_EXCL). O_TRUNC empties a file. The object is closed
+ * by dfs_sys_close. */
 int dfs_sys_open(dfs_sys_t *dfs_sys, const char *path, mode_t mode, int flags, daos_oclass_id_t cid,
 		 daos_size_t chunk_size, const char *value, dfs_obj_t **obj);
 int dfs_sys_close(dfs_obj_t *obj);

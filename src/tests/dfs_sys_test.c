@@ -184,14 +184,24 @@ test_io(void **state)
 	assert_int_equal(dfs_sys_stat(sys, "/a/b/file", 0, &st), 0);
 	assert_int_equal(st.st_size, 0);
 
-	/* Opening without O_CREAT takes any type unless mode names one. */
-	assert_int_equal(dfs_sys_open(sys, "/a/b", 0, O_RDONLY, 0, 0, NULL, &dir), 0);
+	/* Without O_CREAT the entry must be of mode's type (none: a file). */
+	assert_int_equal(dfs_sys_open(sys, "/a/b", S_IFDIR, O_RDONLY, 0, 0, NULL, &dir), 0);
 	assert_int_equal(dfs_sys_close(dir), 0);
-	assert_int_equal(dfs_sys_open(sys, "/a/b", S_IFREG, O_RDONLY, 0, 0, NULL, &dir), EISDIR);
-	assert_int_equal(dfs_sys_open(sys, "/a/f", S_IFDIR, O_RDONLY, 0, 0, NULL, &dir), ENOTDIR);
+	assert_int_equal(dfs_sys_open(sys, "/a/b", 0, O_RDONLY, 0, 0, NULL, &dir), EINVAL);
+	assert_int_equal(dfs_sys_open(sys, "/a/b", S_IFREG, O_RDONLY, 0, 0, NULL, &dir), EINVAL);
+	assert_int_equal(dfs_sys_open(sys, "/a/f", S_IFDIR, O_RDONLY, 0, 0, NULL, &dir), EINVAL);
+	assert_int_equal(dfs_sys_open(sys, "/a/f", 0, O_RDONLY, 0, 0, NULL, &obj), 0);
+	assert_int_equal(dfs_sys_close(obj), 0);
 	assert_int_equal(dfs_sys_open(sys, "/", S_IFDIR, O_RDONLY, 0, 0, NULL, &dir), 0);
 	assert_int_equal(dfs_sys_close(dir), 0);
+	assert_int_equal(dfs_sys_open(sys, "/", 0, O_RDONLY, 0, 0, NULL, &dir), ENOTDIR);
 	assert_int_equal(dfs_sys_open(sys, "/", S_IFDIR, O_RDWR | O_CREAT | O_EXCL, 0, 0, NULL, &dir), EEXIST);
+	assert_int_equal(dfs_sys_open(sys, "/a/f", 0, O_RDONLY, 0, 0, NULL, NULL), EINVAL);
+	/* O_CREAT with permissions only makes a regular file. */
+	assert_int_equal(dfs_sys_open(sys, "/a/plain", 0644, O_RDWR | O_CREAT, 0, 0, NULL, &obj), 0);
+	assert_int_equal(dfs_sys_close(obj), 0);
+	assert_int_equal(dfs_sys_stat(sys, "/a/plain", 0, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
 	assert_int_equal(dfs_sys_open(sys, "/a/b/file", S_IFREG | 0644, O_RDWR | O_CREAT | O_EXCL, 0, 0, NULL,
 				      &obj),
 			 EEXIST);
@@ -232,6 +242,8 @@ test_links(void **state)
 	assert_int_equal(dfs_sys_opendir(sys, "/lnk", O_NOFOLLOW, &d), ENOTDIR);
 	assert_int_equal(dfs_sys_access(sys, "/lnk", R_OK | W_OK, O_NOFOLLOW), 0);
 	assert_int_equal(dfs_sys_access(sys, "/lnk", R_OK, 0), 0);
+	assert_int_equal(dfs_sys_access(sys, "/lnk", R_OK, AT_EACCESS), ENOTSUP);
+	assert_int_equal(dfs_sys_access(sys, "/lnk", R_OK, O_APPEND), EINVAL);
 	assert_int_equal(dfs_sys_mkdir_p(sys, "/lnk/under", 0755, 0), 0);
 	must_stat(sys, "/a/b/c/under", 0, S_IFDIR);
 	/* A dangling link: lstat sees it, stat does not. */
@@ -373,6 +385,13 @@ test_remove(void **state)
 	assert_int_equal(dfs_sys_mknod(sys, "/a/b/c/again", S_IFREG | 0644, 0, 0), 0);
 	assert_int_equal(dfs_lookup(base, "/a/b/c/again", O_RDONLY, &obj, NULL, NULL), 0);
 	assert_int_equal(dfs_release(obj), 0);
+	/* test_links made /lnk/under through the link to /a/b/c: what is
+	 * reached through a link is not cached under the link's path, so
+	 * the link now leads to the new /a/b/c. */
+	assert_int_equal(dfs_sys_stat(sys, "/lnk/under", 0, &st), ENOENT);
+	assert_int_equal(dfs_sys_mknod(sys, "/lnk/via-link", S_IFREG | 0644, 0, 0), 0);
+	assert_int_equal(dfs_lookup(base, "/a/b/c/via-link", O_RDONLY, &obj, NULL, NULL), 0);
+	assert_int_equal(dfs_release(obj), 0);
 }
 
 static void
@@ -388,6 +407,8 @@ test_prefix(void **state)
 	assert_int_equal(dfs_sys_stat(sys, "/a/b/c", 0, &st), EINVAL);
 	assert_int_equal(dfs_sys_stat(sys, "/mnt/dfsx/a", 0, &st), EINVAL);
 	assert_int_equal(dfs_sys_mkdir_p(sys, "/mnt/dfs/p/q", 0755, 0), 0);
+	must_stat(sys, "/mnt/dfs/p/../p/q/..", 0, S_IFDIR);
+	assert_int_equal(dfs_sys_stat(sys, "/mnt/dfs/../dfs/a", 0, &st), EINVAL); /* out of the prefix */
 	assert_int_equal(dfs_sys_set_prefix(sys, "relative"), EINVAL);
 	assert_int_equal(dfs_sys_set_prefix(sys, NULL), 0);
 	must_stat(sys, "/p/q", 0, S_IFDIR);
@@ -432,12 +453,20 @@ test_share(void **state)
 		memcpy(bad, g.iov_buf, g.iov_len);
 		b.iov_len = g.iov_len - 1;
 		assert_int_equal(dfs_sys_global2local_all(0, 0, b, &s2), EINVAL);
+		/* Part lengths (after the magic and version) of 0 and of all
+		 * ones: refused, nothing read past the buffer. */
+		b.iov_len = g.iov_len;
+		memset(bad + 8, 0, 8);
+		assert_int_equal(dfs_sys_global2local_all(0, 0, b, &s2), EINVAL);
+		memset(bad + 8, 0xff, 8);
+		assert_int_equal(dfs_sys_global2local_all(0, 0, b, &s2), EINVAL);
 	}
 	free(bad);
 	free(g.iov_buf);
 	d_iov_set(&g, small, sizeof(small));
 	g.iov_len = 0;
 	assert_int_equal(dfs_sys_local2global_all(sys, &g), ENOBUFS);
+	assert_true(g.iov_buf_len > sizeof(small)); /* the size needed */
 
 	/* The mount alone, over handles the receiver has. */
 	assert_int_equal(dfs_sys2base(sys, &base), 0);
@@ -529,6 +558,43 @@ test_threads(void **state)
 	assert_int_equal(dfs_sys_remove(sys, "/shared", false, NULL), 0);
 }
 
+/* More directories than the cache holds (4096): the least recently used
+ * go, and every path still leads to the right directory. */
+static void
+test_cache_limit(void **state)
+{
+	const int   n = 4200;
+	char        path[64];
+	struct stat st;
+	dfs_t      *base;
+	dfs_obj_t  *obj;
+	int         i;
+
+	(void)state;
+	assert_int_equal(dfs_sys2base(sys, &base), 0);
+	assert_int_equal(dfs_sys_mkdir(sys, "/ev", 0755, 0), 0);
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "/ev/d%04d", i);
+		assert_int_equal(dfs_sys_mkdir(sys, path, 0755, 0), 0);
+		/* Caches /ev/dNNNN as the parent of x. */
+		snprintf(path, sizeof(path), "/ev/d%04d/x", i);
+		assert_int_equal(dfs_sys_stat(sys, path, 0, &st), ENOENT);
+	}
+	/* The first (long evicted) and the last (cached), each removed and
+	 * made again: a file made in either is where a fresh lookup looks. */
+	for (i = 0; i < n; i += n - 1) {
+		snprintf(path, sizeof(path), "/ev/d%04d", i);
+		assert_int_equal(dfs_sys_remove(sys, path, false, NULL), 0);
+		assert_int_equal(dfs_sys_mkdir(sys, path, 0755, 0), 0);
+		snprintf(path, sizeof(path), "/ev/d%04d/f", i);
+		assert_int_equal(dfs_sys_mknod(sys, path, S_IFREG | 0644, 0, 0), 0);
+		assert_int_equal(dfs_lookup(base, path, O_RDONLY, &obj, NULL, NULL), 0);
+		assert_int_equal(dfs_release(obj), 0);
+	}
+	assert_int_equal(dfs_sys_remove(sys, "/ev", true, NULL), 0);
+	assert_int_equal(dfs_sys_stat(sys, "/ev/d0001", 0, &st), ENOENT);
+}
+
 static void
 test_teardown(void **state)
 {
@@ -550,7 +616,7 @@ main(void)
 	    cmocka_unit_test(test_connect), cmocka_unit_test(test_tree),    cmocka_unit_test(test_io),
 	    cmocka_unit_test(test_links),   cmocka_unit_test(test_attrs),   cmocka_unit_test(test_readdir),
 	    cmocka_unit_test(test_remove),  cmocka_unit_test(test_prefix),  cmocka_unit_test(test_share),
-	    cmocka_unit_test(test_threads), cmocka_unit_test(test_teardown),
+	    cmocka_unit_test(test_threads), cmocka_unit_test(test_cache_limit), cmocka_unit_test(test_teardown),
 	};
 
 	pool_label = getenv("DAOS_POOL");
