@@ -98,8 +98,9 @@ void *refs[] = {
 int main(void) { daos_obj_rw_t *a = 0; (void)a; return refs[0] == 0 || sched.ds_result != 0; }
 C
 cc -o "$work/vol" "$work/vol.c" -ldaos -lduns -lgurt -luuid || fail "the HDF5 DAOS VOL's task calls do not build"
-# A parallel copy tool's dfs_sys calls (daos_fs_sys.h after daos_fs.h's
-# own includes), linked with -ldfs.
+# A parallel copy tool's calls (mpifileutils): dfs_sys (daos_fs_sys.h after
+# daos_fs.h's own includes) and, for object-level copies, snapshots with
+# object index tables; linked with -ldfs.
 cat >"$work/sys.c" <<'C'
 #include <fcntl.h>
 #include <daos.h>
@@ -112,8 +113,15 @@ void *refs[] = {
 	(void *)dfs_sys_opendir, (void *)dfs_sys_readdir, (void *)dfs_sys_closedir,
 	(void *)dfs_sys_readlink, (void *)dfs_sys_symlink, (void *)dfs_sys_utimens,
 	(void *)dfs_sys_listxattr, (void *)dfs_sys_remove_type, (void *)dfs_local2global_all,
+	(void *)daos_cont_create_snap_opt, (void *)daos_oit_open, (void *)daos_oit_list,
+	(void *)daos_oit_close, (void *)daos_cont_destroy_snap,
 };
-int main(void) { return refs[0] == 0 || DFS_SYS_NO_CACHE != 1 || DFS_SYS_NO_LOCK != 2; }
+int main(void)
+{
+	enum daos_snapshot_opts o = DAOS_SNAP_OPT_CR | DAOS_SNAP_OPT_OIT;
+
+	return refs[0] == 0 || DFS_SYS_NO_CACHE != 1 || DFS_SYS_NO_LOCK != 2 || o != 3;
+}
 C
 cc -o "$work/sys" "$work/sys.c" -ldfs -ldaos -luuid || fail "the dfs_sys calls do not build"
-echo "iorprobe: $prefix passes IOR's configure probes; aiori-DFS links against $libdir (needs: $needed); ROMIO's ad_daos calls link with -lduns; the HDF5 VOL's task calls link; dfs_sys calls link with -ldfs"
+echo "iorprobe: $prefix passes IOR's configure probes; aiori-DFS links against $libdir (needs: $needed); ROMIO's ad_daos calls link with -lduns; the HDF5 VOL's task calls link; dfs_sys and OIT calls link with -ldfs"

@@ -403,19 +403,16 @@ func dgo_cont_list_snap(coh C.uint64_t, nr *C.int, epochs *C.daos_epoch_t, names
 
 //export dgo_cont_destroy_snap
 func dgo_cont_destroy_snap(coh C.uint64_t, epr C.daos_epoch_range_t, ev *C.daos_event_t) C.int {
-	c, err := lib.Container(uint64(coh))
-	if err != nil {
+	if _, err := lib.Container(uint64(coh)); err != nil {
 		return failed(ev, err)
 	}
 	if epr.epr_lo > epr.epr_hi {
 		return failed(ev, inval("container destroy-snap: range [%d, %d] is empty", epr.epr_lo, epr.epr_hi))
 	}
+	// With their object index tables (DestroySnapRange: DER_NONEXIST
+	// when the range holds no snapshot).
 	return run(ev, func(ctx context.Context) error {
-		gone, err := c.DestroySnapRange(ctx, uint64(epr.epr_lo), uint64(epr.epr_hi))
-		if err == nil && len(gone) == 0 {
-			return daos.Errorf(daos.ErrNonexist, "container destroy-snap: no snapshot in [%d, %d]", epr.epr_lo, epr.epr_hi)
-		}
-		return err
+		return lib.DestroySnaps(ctx, uint64(coh), daos.Epoch(epr.epr_lo), daos.Epoch(epr.epr_hi))
 	})
 }
 

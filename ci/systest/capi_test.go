@@ -61,7 +61,7 @@ func TestCAPIOnThreeServers(t *testing.T) {
 	out, err := run.CombinedOutput()
 	res := string(out)
 	t.Logf("daos_api_test:\n%s", res)
-	if err != nil || !strings.Contains(res, "[  PASSED  ] 29 test(s).") {
+	if err != nil || !strings.Contains(res, "[  PASSED  ] 30 test(s).") {
 		t.Fatalf("daos_api_test: %v\n%s", err, c.Logs())
 	}
 
@@ -95,7 +95,7 @@ func TestCAPIOnThreeServers(t *testing.T) {
 	sysRun.Env = append(sysRun.Environ(), env, "DAOS_POOL=dfs")
 	out, err = sysRun.CombinedOutput()
 	t.Logf("dfs_sys_test:\n%s", out)
-	if err != nil || !strings.Contains(string(out), "[  PASSED  ] 11 test(s).") {
+	if err != nil || !strings.Contains(string(out), "[  PASSED  ] 12 test(s).") {
 		t.Fatalf("dfs_sys_test: %v\n%s", err, c.Logs())
 	}
 }

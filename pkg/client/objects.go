@@ -16,7 +16,8 @@ import (
 var listObjectsBatch uint32 = 1024
 
 // ListObjects lists the ids of the container's objects that hold data
-// visible at epoch (0: the newest), in ascending (Hi, Lo) order. Every
+// visible at epoch (0: the newest), in ascending (Hi, Lo) order, leaving
+// out the snapshots' object index tables. Every
 // target of the pool map that serves reads (UP, UPIN, DRAIN) is asked in
 // turn, resuming each with its anchor; an object with shards on several
 // targets is listed once. Targets that are DOWN, DOWNOUT or NEW hold no
@@ -63,7 +64,9 @@ func (c *Container) listObjects(ctx context.Context, epoch daos.Epoch) ([]daos.O
 					return nil, fmt.Errorf("rank %d target %d: %w", rk.Rank, idx, err)
 				}
 				for _, o := range resp.OIDs {
-					seen[o] = struct{}{}
+					if !IsOIT(o) { // the snapshots' tables are the container's own
+						seen[o] = struct{}{}
+					}
 				}
 				if resp.EOF {
 					break
@@ -79,20 +82,6 @@ func (c *Container) listObjects(ctx context.Context, epoch daos.Epoch) ([]daos.O
 	for o := range seen {
 		out = append(out, o)
 	}
-	slices.SortFunc(out, func(a, b daos.ObjectID) int {
-		if a.Hi != b.Hi {
-			if a.Hi < b.Hi {
-				return -1
-			}
-			return 1
-		}
-		switch {
-		case a.Lo < b.Lo:
-			return -1
-		case a.Lo > b.Lo:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(out, daos.ObjectID.Compare)
 	return out, nil
 }

@@ -1,6 +1,7 @@
 package daos
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
@@ -16,6 +17,14 @@ type ObjectID struct {
 
 // String is DAOS's "hi.lo" form in decimal, as `daos object query` takes it.
 func (o ObjectID) String() string { return fmt.Sprintf("%d.%d", o.Hi, o.Lo) }
+
+// Compare orders object ids by (Hi, Lo), as slices.SortFunc wants.
+func (o ObjectID) Compare(p ObjectID) int {
+	if c := cmp.Compare(o.Hi, p.Hi); c != 0 {
+		return c
+	}
+	return cmp.Compare(o.Lo, p.Lo)
+}
 
 // Less orders object ids by (Hi, Lo).
 func (o ObjectID) Less(p ObjectID) bool {

@@ -18,7 +18,7 @@
 
 #include "dgo_ring.h"
 
-#define DGO_OPS_VERSION 17
+#define DGO_OPS_VERSION 18
 
 struct dgo_ops {
 	uint32_t version;
@@ -133,6 +133,11 @@ struct dgo_ops {
 	int (*obj_punch_akeys)(uint64_t oh, uint64_t th, uint64_t flags, daos_key_t* dkey, unsigned int nr, daos_key_t* akeys, daos_event_t* ev);
 	int (*oclass_name2id)(char* name);
 	int (*oclass_id2name)(uint32_t id, char* buf);
+	int (*cont_create_snap_opt)(uint64_t coh, daos_epoch_t* epoch, char* name, int opts, daos_event_t* ev);
+	int (*oit_open)(uint64_t coh, daos_epoch_t epoch, daos_handle_t* oh, daos_event_t* ev);
+	int (*oit_close)(uint64_t oh, daos_event_t* ev);
+	int (*oit_list)(uint64_t oh, daos_obj_id_t* oids, uint32_t* nr, daos_anchor_t* anchor, int kind, daos_oit_filter_cb* filter, daos_event_t* ev);
+	int (*oit_mark)(uint64_t oh, daos_obj_id_t oid, d_iov_t* marker, daos_event_t* ev);
 	int (*pool_connect)(char* pool, char* sys, unsigned int flags, daos_handle_t* poh, daos_pool_info_t* info, daos_event_t* ev);
 	int (*pool_disconnect)(uint64_t poh, daos_event_t* ev);
 	int (*pool_query)(uint64_t poh, d_rank_list_t** ranks, daos_pool_info_t* info, daos_prop_t* props, daos_event_t* ev);

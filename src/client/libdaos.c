@@ -669,6 +669,61 @@ daos_cont_destroy_snap(daos_handle_t coh, daos_epoch_range_t epr, daos_event_t *
 }
 
 int
+daos_cont_create_snap_opt(daos_handle_t coh, daos_epoch_t *epoch, char *name, enum daos_snapshot_opts opts,
+			  daos_event_t *ev)
+{
+	CORE(o);
+	return o->cont_create_snap_opt(coh.cookie, epoch, name, (int)opts, ev);
+}
+
+int
+daos_oit_open(daos_handle_t coh, daos_epoch_t epoch, daos_handle_t *oh, daos_event_t *ev)
+{
+	CORE(o);
+	return o->oit_open(coh.cookie, epoch, oh, ev);
+}
+
+int
+daos_oit_close(daos_handle_t oh, daos_event_t *ev)
+{
+	CORE(o);
+	return o->oit_close(oh.cookie, ev);
+}
+
+/* The three listings share the core's entry: all, unmarked, filtered (the
+ * core's oitAll, oitUnmarked and oitFiltered). */
+int
+daos_oit_list(daos_handle_t oh, daos_obj_id_t *oids, uint32_t *oids_nr, daos_anchor_t *anchor,
+	      daos_event_t *ev)
+{
+	CORE(o);
+	return o->oit_list(oh.cookie, oids, oids_nr, anchor, 0, NULL, ev);
+}
+
+int
+daos_oit_list_unmarked(daos_handle_t oh, daos_obj_id_t *oids, uint32_t *oids_nr, daos_anchor_t *anchor,
+		       daos_event_t *ev)
+{
+	CORE(o);
+	return o->oit_list(oh.cookie, oids, oids_nr, anchor, 1, NULL, ev);
+}
+
+int
+daos_oit_list_filter(daos_handle_t oh, daos_obj_id_t *oids, uint32_t *oids_nr, daos_anchor_t *anchor,
+		     daos_oit_filter_cb filter, daos_event_t *ev)
+{
+	CORE(o);
+	return o->oit_list(oh.cookie, oids, oids_nr, anchor, 2, filter, ev);
+}
+
+int
+daos_oit_mark(daos_handle_t oh, daos_obj_id_t oid, d_iov_t *marker, daos_event_t *ev)
+{
+	CORE(o);
+	return o->oit_mark(oh.cookie, oid, marker, ev);
+}
+
+int
 daos_array_local2global(daos_handle_t oh, d_iov_t *glob)
 {
 	CORE(o);

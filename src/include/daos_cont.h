@@ -89,9 +89,20 @@ int daos_cont_create_snap(daos_handle_t coh, daos_epoch_t *epoch, char *name,
 int daos_cont_list_snap(daos_handle_t coh, int *nr, daos_epoch_t *epochs,
 			char **names, daos_anchor_t *anchor,
 			daos_event_t *ev);
-/* Every snapshot with an epoch in [epr_lo, epr_hi]. */
+/* Every snapshot with an epoch in [epr_lo, epr_hi], with its object
+ * index table. */
 int daos_cont_destroy_snap(daos_handle_t coh, daos_epoch_range_t epr,
 			   daos_event_t *ev);
+
+enum daos_snapshot_opts {
+	DAOS_SNAP_OPT_CR	= (1 << 0),	/* take a snapshot now */
+	DAOS_SNAP_OPT_OIT	= (1 << 1),	/* and list its objects (daos_oit_*) */
+};
+
+/* A snapshot (CR: *epoch out), its object index table (OIT: of the
+ * snapshot at *epoch when CR is not given), or both. */
+int daos_cont_create_snap_opt(daos_handle_t coh, daos_epoch_t *epoch, char *name,
+			      enum daos_snapshot_opts opts, daos_event_t *ev);
 
 #ifdef __cplusplus
 }

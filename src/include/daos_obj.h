@@ -298,6 +298,36 @@ int daos_obj_query_key(daos_handle_t oh, daos_handle_t th, uint64_t flags,
 		       daos_key_t *dkey, daos_key_t *akey, daos_recx_t *recx,
 		       daos_event_t *ev);
 
+/*
+ * Object index tables: the ids of the objects a snapshot holds, made by
+ * daos_cont_create_snap_opt with DAOS_SNAP_OPT_OIT and removed with the
+ * snapshot. Each id may carry a marker of up to DAOS_OIT_MARKER_MAX_LEN
+ * bytes (a checker's progress, say), kept in the table.
+ */
+#define DAOS_OIT_MARKER_MAX_LEN	(32)
+
+/* -DER_NONEXIST when the snapshot at epoch has no table. */
+int daos_oit_open(daos_handle_t coh, daos_epoch_t epoch, daos_handle_t *oh,
+		  daos_event_t *ev);
+int daos_oit_close(daos_handle_t oh, daos_event_t *ev);
+/* *oids_nr in: room in oids; out: ids returned. Start with a zeroed
+ * anchor; the listing is over when daos_anchor_is_eof(anchor). */
+int daos_oit_list(daos_handle_t oh, daos_obj_id_t *oids, uint32_t *oids_nr,
+		  daos_anchor_t *anchor, daos_event_t *ev);
+/* marker NULL clears the id's marker; -DER_NONEXIST for an id not in
+ * the table. */
+int daos_oit_mark(daos_handle_t oh, daos_obj_id_t oid, d_iov_t *marker,
+		  daos_event_t *ev);
+int daos_oit_list_unmarked(daos_handle_t oh, daos_obj_id_t *oids,
+			   uint32_t *oids_nr, daos_anchor_t *anchor,
+			   daos_event_t *ev);
+/* Called for each id listed, with its marker (NULL: none): positive keeps
+ * the id, 0 leaves it out, negative ends the listing with that code. */
+typedef int (daos_oit_filter_cb)(daos_obj_id_t oid, d_iov_t *marker);
+int daos_oit_list_filter(daos_handle_t oh, daos_obj_id_t *oids,
+			 uint32_t *oids_nr, daos_anchor_t *anchor,
+			 daos_oit_filter_cb filter, daos_event_t *ev);
+
 #ifdef __cplusplus
 }
 #endif

@@ -259,14 +259,9 @@ typedef struct {
 	daos_anchor_t		*anchor;
 } daos_cont_list_snap_t;
 
-/* Snapshot options: a snapshot (CR), and its object table (OIT, not
- * provided here: -DER_NOSYS). */
-#define DAOS_SNAP_OPT_CR	(1U << 0)
-#define DAOS_SNAP_OPT_OIT	(1U << 1)
-
 typedef struct {
 	daos_handle_t		 coh;
-	unsigned int		 opts;
+	enum daos_snapshot_opts	 opts;
 	daos_epoch_t		*epoch;
 	char			*name;
 } daos_cont_create_snap_t;

@@ -1644,6 +1644,166 @@ test_snap_names(void **state)
 	assert_int_equal(nr, 0);
 }
 
+/* Object index tables: a snapshot's objects listed in pages, markers set
+ * and cleared, the unmarked and filtered listings, and the table going
+ * with its snapshot. In a container of its own, so the ids are known. */
+static int
+oit_keep_even(daos_obj_id_t oid, d_iov_t *marker)
+{
+	(void)marker;
+	return (oid.lo & 1) == 0;
+}
+
+static int
+oit_fail(daos_obj_id_t oid, d_iov_t *marker)
+{
+	(void)oid;
+	(void)marker;
+	return -DER_CANCELED;
+}
+
+static daos_size_t oit_marked_len;
+
+static int
+oit_seen_markers(daos_obj_id_t oid, d_iov_t *marker)
+{
+	(void)oid;
+	if (marker != NULL)
+		oit_marked_len += marker->iov_len;
+	return 1;
+}
+
+static void
+oit_list_all(daos_handle_t oit, int kind, daos_oit_filter_cb *f, daos_obj_id_t *out, uint32_t *n)
+{
+	daos_anchor_t anchor = {0};
+	uint32_t      nr;
+	int           pages = 0;
+
+	*n = 0;
+	while (!daos_anchor_is_eof(&anchor)) {
+		assert_true(++pages < 100);
+		nr = 3;
+		if (kind == 0)
+			assert_int_equal(daos_oit_list(oit, out + *n, &nr, &anchor, NULL), 0);
+		else if (kind == 1)
+			assert_int_equal(daos_oit_list_unmarked(oit, out + *n, &nr, &anchor, NULL), 0);
+		else
+			assert_int_equal(daos_oit_list_filter(oit, out + *n, &nr, &anchor, f, NULL), 0);
+		assert_true(nr <= 3);
+		*n += nr;
+	}
+}
+
+static void
+test_oit(void **state)
+{
+	enum { N = 20 };
+	daos_handle_t      c, oh, oit;
+	daos_obj_id_t      ids[N], got[N + 4], late;
+	daos_epoch_t       snap, none = 0;
+	daos_epoch_range_t epr;
+	daos_anchor_t      anchor = {0};
+	d_iov_t            val, mark;
+	d_sg_list_t        sgl = {.sg_nr = 1, .sg_iovs = &val};
+	daos_iod_t         iod;
+	daos_key_t         dkey;
+	uint32_t           n, nr;
+	char               v = 'v';
+	int                i, j, found;
+
+	(void)state;
+	assert_int_equal(daos_cont_create_with_label(poh, "oit", NULL, NULL, NULL), 0);
+	assert_int_equal(daos_cont_open(poh, "oit", DAOS_COO_RW, &c, NULL, NULL), 0);
+	d_iov_set(&val, &v, 1);
+	d_iov_set(&dkey, "d", 1);
+	memset(&iod, 0, sizeof(iod));
+	d_iov_set(&iod.iod_name, "a", 1);
+	iod.iod_type = DAOS_IOD_SINGLE;
+	iod.iod_size = 1;
+	iod.iod_nr   = 1;
+	for (i = 0; i <= N; i++) {
+		daos_obj_id_t id = {.lo = 100 + (uint64_t)i};
+
+		assert_int_equal(daos_obj_generate_oid(c, &id, 0, OC_S1, 0, 0), 0);
+		assert_int_equal(daos_obj_open(c, id, DAOS_OO_RW, &oh, NULL), 0);
+		assert_int_equal(daos_obj_update(oh, DAOS_TX_NONE, 0, &dkey, 1, &iod, &sgl, NULL), 0);
+		assert_int_equal(daos_obj_close(oh, NULL), 0);
+		if (i < N)
+			ids[i] = id;
+		else
+			late = id;
+		if (i == N - 1)
+			assert_int_equal(daos_cont_create_snap_opt(c, &snap, "oit",
+								   DAOS_SNAP_OPT_CR | DAOS_SNAP_OPT_OIT, NULL), 0);
+	}
+	/* A snapshot without a table has none to open, and gets one later. */
+	assert_int_equal(daos_cont_create_snap(c, &none, NULL, NULL), 0);
+	assert_int_equal(daos_oit_open(c, none, &oit, NULL), -DER_NONEXIST);
+	assert_int_equal(daos_cont_create_snap_opt(c, &none, NULL, DAOS_SNAP_OPT_OIT, NULL), 0);
+	assert_int_equal(daos_oit_open(c, none, &oit, NULL), 0);
+	oit_list_all(oit, 0, NULL, got, &n);
+	assert_int_equal(n, N + 1); /* the late object too */
+	assert_int_equal(daos_oit_close(oit, NULL), 0);
+
+	assert_int_equal(daos_oit_open(c, snap, &oit, NULL), 0);
+	oit_list_all(oit, 0, NULL, got, &n);
+	assert_int_equal(n, N);
+	for (i = 0; i < N; i++) {
+		for (found = 0, j = 0; j < N; j++)
+			found += got[j].lo == ids[i].lo && got[j].hi == ids[i].hi;
+		assert_int_equal(found, 1);
+		assert_false(got[i].lo == late.lo && got[i].hi == late.hi);
+	}
+
+	/* Markers. */
+	d_iov_set(&mark, "checked", 7);
+	assert_int_equal(daos_oit_mark(oit, ids[0], &mark, NULL), 0);
+	assert_int_equal(daos_oit_mark(oit, ids[1], &mark, NULL), 0);
+	assert_int_equal(daos_oit_mark(oit, late, &mark, NULL), -DER_NONEXIST);
+	d_iov_set(&mark, "0123456789012345678901234567890123", 33);
+	assert_int_equal(daos_oit_mark(oit, ids[2], &mark, NULL), -DER_INVAL);
+	d_iov_set(&mark, NULL, 0);
+	assert_int_equal(daos_oit_mark(oit, ids[2], &mark, NULL), -DER_INVAL);
+	oit_list_all(oit, 1, NULL, got, &n);
+	assert_int_equal(n, N - 2);
+	oit_marked_len = 0;
+	oit_list_all(oit, 2, oit_seen_markers, got, &n);
+	assert_int_equal(n, N);
+	assert_int_equal(oit_marked_len, 14);
+	assert_int_equal(daos_oit_mark(oit, ids[0], NULL, NULL), 0);
+	oit_list_all(oit, 1, NULL, got, &n);
+	assert_int_equal(n, N - 1);
+	oit_list_all(oit, 2, oit_keep_even, got, &n);
+	for (i = 0; i < (int)n; i++)
+		assert_int_equal(got[i].lo & 1, 0);
+	nr = 3;
+	assert_int_equal(daos_oit_list_filter(oit, got, &nr, &anchor, oit_fail, NULL), -DER_CANCELED);
+
+	/* Bad arguments. */
+	memset(&anchor, 0, sizeof(anchor));
+	assert_int_equal(daos_oit_list(oit, got, NULL, &anchor, NULL), -DER_INVAL);
+	assert_int_equal(daos_oit_list(oit, got, &nr, NULL, NULL), -DER_INVAL);
+	assert_int_equal(daos_oit_list_filter(oit, got, &nr, &anchor, NULL, NULL), -DER_INVAL);
+	assert_int_equal(daos_oit_list(c, got, &nr, &anchor, NULL), -DER_NO_HDL);
+	assert_int_equal(daos_oit_open(c, snap, NULL, NULL), -DER_INVAL);
+	assert_int_equal(daos_cont_create_snap_opt(c, &none, NULL, 0, NULL), -DER_INVAL);
+	assert_int_equal(daos_cont_create_snap_opt(c, &none, NULL, 4, NULL), -DER_INVAL);
+	assert_int_equal(daos_cont_create_snap_opt(c, NULL, NULL, DAOS_SNAP_OPT_CR, NULL), -DER_INVAL);
+	none = snap + 1; /* no snapshot there */
+	assert_int_equal(daos_cont_create_snap_opt(c, &none, NULL, DAOS_SNAP_OPT_OIT, NULL), -DER_NONEXIST);
+	assert_int_equal(daos_oit_close(oit, NULL), 0);
+	assert_int_equal(daos_oit_close(oit, NULL), -DER_NO_HDL);
+
+	/* The tables go with their snapshots. */
+	epr.epr_lo = 0;
+	epr.epr_hi = DAOS_EPOCH_MAX;
+	assert_int_equal(daos_cont_destroy_snap(c, epr, NULL), 0);
+	assert_int_equal(daos_oit_open(c, snap, &oit, NULL), -DER_NONEXIST);
+	assert_int_equal(daos_cont_close(c, NULL), 0);
+	assert_int_equal(daos_cont_destroy(poh, "oit", 0, NULL), 0);
+}
+
 /* daos_obj_fetch's I/O maps: the pieces of an array holding data within
  * the range fetched (lo/hi always, all of them with DAOS_IOMF_DETAIL,
  * into the caller's array or one allocated for it), none for a single
@@ -2344,7 +2504,9 @@ test_tasks(void **state)
 		daos_epoch_t  epoch = 0, epochs[4] = {0};
 		int           nsnap = 4;
 		daos_anchor_t sa = {0};
-		tse_task_t   *set, *get, *snap, *ls, *bad_snap;
+		tse_task_t   *set, *get, *snap, *ls, *oit_snap;
+		daos_epoch_t  oit_epoch = 0;
+		daos_handle_t oit;
 		daos_cont_set_attr_t    *sa_args;
 		daos_cont_get_attr_t    *ga;
 		daos_cont_create_snap_t *cs;
@@ -2376,23 +2538,26 @@ test_tasks(void **state)
 		lsa->nr = &nsnap;
 		lsa->epochs = epochs;
 		lsa->anchor = &sa;
-		assert_int_equal(daos_task_create(DAOS_OPC_CONT_CREATE_SNAP, &s, 0, NULL, &bad_snap),
+		assert_int_equal(daos_task_create(DAOS_OPC_CONT_CREATE_SNAP, &s, 0, NULL, &oit_snap),
 				 0);
-		cs = daos_task_get_args(bad_snap);
+		cs = daos_task_get_args(oit_snap);
 		cs->coh = coh;
 		cs->opts = DAOS_SNAP_OPT_CR | DAOS_SNAP_OPT_OIT;
-		cs->epoch = &epoch;
+		cs->epoch = &oit_epoch;
 		tse_task_addref(ls);
-		tse_task_addref(bad_snap);
+		tse_task_addref(oit_snap);
 		assert_int_equal(tse_task_schedule(ls, false), 0);
 		assert_int_equal(tse_task_schedule(snap, false), 0);
 		assert_int_equal(tse_task_schedule(get, false), 0);
 		assert_int_equal(tse_task_schedule(set, false), 0);
-		assert_int_equal(tse_task_schedule(bad_snap, false), 0);
+		assert_int_equal(tse_task_schedule(oit_snap, false), 0);
 		assert_int_equal(daos_progress(&s, DAOS_EQ_WAIT, &empty), 0);
 		assert_true(empty);
 		assert_int_equal(ls->dt_result, 0);
-		assert_int_equal(bad_snap->dt_result, -DER_NOSYS);
+		assert_int_equal(oit_snap->dt_result, 0);
+		assert_true(oit_epoch != 0);
+		assert_int_equal(daos_oit_open(coh, oit_epoch, &oit, NULL), 0);
+		assert_int_equal(daos_oit_close(oit, NULL), 0);
 		assert_int_equal(got[0], 2);
 		assert_memory_equal(buf, "v1", 2);
 		assert_true(epoch != 0);
@@ -2405,8 +2570,10 @@ test_tasks(void **state)
 			assert_true(found || nsnap > 4);
 		}
 		tse_task_decref(ls);
-		tse_task_decref(bad_snap);
+		tse_task_decref(oit_snap);
 		assert_int_equal(daos_cont_destroy_snap(coh, (daos_epoch_range_t){epoch, epoch},
+							NULL), 0);
+		assert_int_equal(daos_cont_destroy_snap(coh, (daos_epoch_range_t){oit_epoch, oit_epoch},
 							NULL), 0);
 	}
 
@@ -2441,6 +2608,7 @@ main(void)
 	    cmocka_unit_test(test_query_key),
 	    cmocka_unit_test(test_pool_query_ranks_props),
 	    cmocka_unit_test(test_snap_names),
+	    cmocka_unit_test(test_oit),
 	    cmocka_unit_test(test_fetch_iom),
 	    cmocka_unit_test(test_array_sharing),
 	    cmocka_unit_test(test_bad_sizes),
