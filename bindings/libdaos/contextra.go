@@ -403,16 +403,18 @@ func dgo_cont_list_snap(coh C.uint64_t, nr *C.int, epochs *C.daos_epoch_t, names
 
 //export dgo_cont_destroy_snap
 func dgo_cont_destroy_snap(coh C.uint64_t, epr C.daos_epoch_range_t, ev *C.daos_event_t) C.int {
-	if _, err := lib.Container(uint64(coh)); err != nil {
+	c, err := lib.Container(uint64(coh))
+	if err != nil {
 		return failed(ev, err)
 	}
 	if epr.epr_lo > epr.epr_hi {
 		return failed(ev, inval("container destroy-snap: range [%d, %d] is empty", epr.epr_lo, epr.epr_hi))
 	}
-	// With their object index tables (DestroySnapRange: DER_NONEXIST
-	// when the range holds no snapshot).
+	// With their object index tables (DER_NONEXIST when the range holds
+	// no snapshot).
 	return run(ev, func(ctx context.Context) error {
-		return lib.DestroySnaps(ctx, uint64(coh), daos.Epoch(epr.epr_lo), daos.Epoch(epr.epr_hi))
+		_, err := c.DestroySnapRange(ctx, daos.Epoch(epr.epr_lo), daos.Epoch(epr.epr_hi))
+		return err
 	})
 }
 

@@ -14,10 +14,13 @@ import (
 
 //export dgo_cont_create_snap_opt
 func dgo_cont_create_snap_opt(coh C.uint64_t, epoch *C.daos_epoch_t, name *C.char, opts C.int, ev *C.daos_event_t) C.int {
-	take, table := opts&C.DAOS_SNAP_OPT_CR != 0, opts&C.DAOS_SNAP_OPT_OIT != 0
 	switch {
-	case opts&^(C.DAOS_SNAP_OPT_CR|C.DAOS_SNAP_OPT_OIT) != 0 || !(take || table):
+	case opts&^(C.DAOS_SNAP_OPT_CR|C.DAOS_SNAP_OPT_OIT) != 0:
 		return failed(ev, inval("container create-snap: options %#x (DAOS_SNAP_OPT_CR, DAOS_SNAP_OPT_OIT)", int(opts)))
+	case opts&C.DAOS_SNAP_OPT_CR == 0:
+		// As DAOS: the table of an existing snapshot is
+		// daos_cont_snap_oit_create's.
+		return failed(ev, daos.Errorf(daos.ErrNosys, "container create-snap: options %#x without DAOS_SNAP_OPT_CR", int(opts)))
 	case epoch == nil:
 		return failed(ev, inval("container create-snap: NULL epoch"))
 	}
@@ -25,14 +28,31 @@ func dgo_cont_create_snap_opt(coh C.uint64_t, epoch *C.daos_epoch_t, name *C.cha
 	if name != nil {
 		n = C.GoString(name)
 	}
-	at := daos.Epoch(*epoch) // the snapshot whose table to build, without CR
+	table := opts&C.DAOS_SNAP_OPT_OIT != 0
 	return run(ev, func(ctx context.Context) error {
-		e, err := lib.SnapOpt(ctx, uint64(coh), at, n, take, table)
-		if take && e != 0 {
+		e, err := lib.SnapOpt(ctx, uint64(coh), n, table)
+		if err == nil {
 			*epoch = C.daos_epoch_t(e)
 		}
 		return err
 	})
+}
+
+//export dgo_cont_snap_oit_create
+func dgo_cont_snap_oit_create(coh C.uint64_t, epoch C.daos_epoch_t, ev *C.daos_event_t) C.int {
+	return run(ev, func(ctx context.Context) error { return lib.SnapOIT(ctx, uint64(coh), daos.Epoch(epoch)) })
+}
+
+//export dgo_cont_snap_oit_destroy
+func dgo_cont_snap_oit_destroy(coh, oh C.uint64_t, ev *C.daos_event_t) C.int {
+	if _, err := lib.Container(uint64(coh)); err != nil {
+		return failed(ev, err)
+	}
+	t, err := lib.OIT(uint64(oh))
+	if err != nil {
+		return failed(ev, err)
+	}
+	return run(ev, func(ctx context.Context) error { return t.Destroy(ctx) })
 }
 
 //export dgo_oit_open
@@ -61,7 +81,7 @@ const (
 	oitFiltered
 )
 
-// maxOITList bounds the ids one listing returns (the caller's room).
+// maxOITList bounds the ids one listing returns; more room is not used.
 const maxOITList = 1 << 20
 
 //export dgo_oit_list
@@ -73,10 +93,9 @@ func dgo_oit_list(oh C.uint64_t, oids *C.daos_obj_id_t, nr *C.uint32_t, anchor *
 	switch {
 	case nr == nil || anchor == nil:
 		return failed(ev, inval("oit list: NULL count or anchor"))
-	case *nr > maxOITList:
-		return failed(ev, inval("oit list: room for %d ids (at most %d)", *nr, maxOITList))
-	case oids == nil && *nr > 0:
-		return failed(ev, inval("oit list: NULL ids for %d", *nr))
+	case oids == nil || *nr == 0:
+		// As DAOS: a listing with no room would never reach the end.
+		return failed(ev, inval("oit list: no room for ids (%d at %p)", *nr, oids))
 	case kind == oitFiltered && filter == nil:
 		return failed(ev, inval("oit list: NULL filter"))
 	}
@@ -91,7 +110,7 @@ func dgo_oit_list(oh C.uint64_t, oids *C.daos_obj_id_t, nr *C.uint32_t, anchor *
 	case oitFiltered:
 		keep = oitFilter(filter)
 	}
-	room := int(*nr)
+	room := int(min(*nr, maxOITList))
 	return run(ev, func(ctx context.Context) error {
 		ids, next, err := lib.OITList(ctx, t, a, room, keep)
 		if err != nil {

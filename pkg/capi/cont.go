@@ -111,6 +111,8 @@ func (l *Lib) ContClose(ctx context.Context, coh uint64) error {
 			parent = o.cont
 		case *arrayHandle:
 			parent = o.cont
+		case *oitHandle:
+			parent = o.cont
 		}
 		if parent == c {
 			l.mu.Unlock()

@@ -2,6 +2,7 @@ package capi
 
 import (
 	"context"
+	"errors"
 
 	"github.com/daos-go/daos/pkg/client"
 	"github.com/daos-go/daos/pkg/daos"
@@ -13,41 +14,35 @@ type oitHandle struct {
 	cont *container
 }
 
-// SnapOpt is daos_cont_create_snap_opt: a snapshot (take), its object
-// index table (table, of the snapshot at epoch when take is false), or
-// both; it returns the snapshot's epoch.
-func (l *Lib) SnapOpt(ctx context.Context, coh uint64, epoch daos.Epoch, name string, take, table bool) (daos.Epoch, error) {
+// SnapOpt is daos_cont_create_snap_opt with DAOS_SNAP_OPT_CR: a snapshot
+// and, with table, its object index table; it returns the snapshot's
+// epoch. Both or neither: a table that cannot be built takes the new
+// snapshot with it.
+func (l *Lib) SnapOpt(ctx context.Context, coh uint64, name string, table bool) (daos.Epoch, error) {
 	c, err := lookup[*container](l, coh, "container")
 	if err != nil {
 		return 0, err
 	}
-	if take {
-		if epoch, err = c.c.CreateSnap(ctx, name); err != nil {
-			return 0, err
-		}
+	epoch, err := c.c.CreateSnap(ctx, name)
+	if err != nil || !table {
+		return epoch, err
 	}
-	if table {
-		if err := c.c.BuildOIT(ctx, epoch); err != nil {
-			return epoch, err
+	if err := c.c.BuildOIT(ctx, epoch); err != nil {
+		if derr := c.c.DestroySnap(context.WithoutCancel(ctx), epoch, ""); derr != nil {
+			err = errors.Join(err, derr)
 		}
+		return 0, err
 	}
 	return epoch, nil
 }
 
-// DestroySnaps is daos_cont_destroy_snap: the snapshots in [lo, hi] and
-// their object index tables.
-func (l *Lib) DestroySnaps(ctx context.Context, coh uint64, lo, hi daos.Epoch) error {
+// SnapOIT is daos_cont_snap_oit_create: the table of the snapshot at epoch.
+func (l *Lib) SnapOIT(ctx context.Context, coh uint64, epoch daos.Epoch) error {
 	c, err := lookup[*container](l, coh, "container")
 	if err != nil {
 		return err
 	}
-	gone, err := c.c.DestroySnapRange(ctx, lo, hi)
-	for _, e := range gone {
-		if derr := c.c.DropOIT(ctx, e); err == nil {
-			err = derr
-		}
-	}
-	return err
+	return c.c.BuildOIT(ctx, epoch)
 }
 
 // OITOpen is daos_oit_open.

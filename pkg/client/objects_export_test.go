@@ -19,3 +19,9 @@ func SetListObjectsBatch(n uint32) func() {
 func (c *Container) WriteOIT(ctx context.Context, epoch daos.Epoch) error {
 	return c.oitWrite(ctx, epoch)
 }
+
+// OpenOITAt opens the table at epoch without asking the pool service for
+// the snapshot.
+func (c *Container) OpenOITAt(ctx context.Context, epoch daos.Epoch) (*OIT, error) {
+	return c.openOIT(ctx, epoch)
+}

@@ -4,22 +4,26 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync"
 
 	"github.com/daos-go/daos/pkg/daos"
 	"github.com/daos-go/daos/pkg/placement"
+	"github.com/daos-go/daos/pkg/poolsvc"
 )
 
 // A snapshot's object index table (daos_oit_*): the ids of the objects
-// that held data at the snapshot's epoch, kept in an object of type
-// OIT_V2 whose lo is that epoch. Each id is a dkey of 16 bytes (hi, then
-// lo, big endian, so that they list in id order within a shard) holding
-// akey "oid"; daos_oit_mark sets akey "mark" beside it. A dkey of another
+// that held data at the snapshot's epoch, kept in an object of type OIT
+// with one group of rd_fac+1 replicas whose lo is that epoch, as DAOS
+// makes its id. Each id is a dkey of 16 bytes (hi, then lo) holding akey
+// "oid"; daos_oit_mark sets akey "mark" beside it. A dkey of another
 // length holds the table's header, written last, so that a table whose
 // building was cut short is not opened. DAOS's engines build the table;
-// here the client does, from ListObjects, when the snapshot is taken.
+// here the client does, from ListObjects, when the snapshot is taken,
+// and then records in the pool service that the snapshot has one. A
+// table goes before its snapshot (DestroySnap).
 
 var (
 	oitHeaderDkey = []byte("oit-header")
@@ -36,26 +40,27 @@ const oitWriters = 16
 // OIT is an open object index table.
 type OIT struct {
 	Epoch daos.Epoch
+	c     *Container
 	obj   *Object
 }
 
-// oitObject is the table object of the snapshot at epoch.
+// oitObject is the table object of the snapshot at epoch. Its id does
+// not depend on the pool's current shape, so that it is found again
+// whatever the pool has become.
 func (c *Container) oitObject(epoch daos.Epoch) (*Object, error) {
-	pm := c.Pool.Map()
-	if pm == nil {
-		return nil, daos.Errorf(daos.ErrUninit, "no pool map")
-	}
 	rf := 0
 	if c.Info != nil {
 		if v, ok := c.Info.Props["rd_fac"]; ok {
 			n, err := strconv.Atoi(v)
-			if err != nil {
-				return nil, daos.Errorf(daos.ErrInval, "container property rd_fac %q: %v", v, err)
+			if err != nil || n < 0 || n > 4 {
+				return nil, daos.Errorf(daos.ErrInval, "container property rd_fac %q", v)
 			}
 			rf = n
 		}
 	}
-	id, err := placement.GenerateOID(daos.ObjectID{Lo: uint64(epoch)}, placement.OTOITV2, 0, 0, pm.Shape(rf))
+	ords := [...]placement.Redun{placement.RP1, placement.RP2, placement.RP3, placement.RP4, placement.RP5}
+	id, err := placement.GenerateOID(daos.ObjectID{Lo: uint64(epoch)}, placement.OTOIT,
+		placement.ClassDef(ords[rf], 1), 0, placement.PoolShape{RdFac: rf})
 	if err != nil {
 		return nil, err
 	}
@@ -87,10 +92,31 @@ func (c *Container) BuildOIT(ctx context.Context, epoch daos.Epoch) error {
 }
 
 func (c *Container) oitBuild(ctx context.Context, epoch daos.Epoch) error {
-	if err := c.hasSnap(ctx, epoch); err != nil {
+	if _, err := c.snapAt(ctx, epoch); err != nil {
 		return err
 	}
-	return c.oitWrite(ctx, epoch)
+	if err := c.oitWrite(ctx, epoch); err != nil {
+		// What was written is nobody's: no record says it is there.
+		if derr := c.dropOIT(context.WithoutCancel(ctx), epoch); derr != nil {
+			err = errors.Join(err, derr)
+		}
+		return err
+	}
+	return c.markSnapOIT(ctx, epoch, true)
+}
+
+// markSnapOIT records in the pool service whether the snapshot at epoch
+// has a table.
+func (c *Container) markSnapOIT(ctx context.Context, epoch daos.Epoch, has bool) error {
+	p, err := c.service()
+	if err != nil {
+		return err
+	}
+	var flags uint64
+	if has {
+		flags = poolsvc.SnapHasOIT
+	}
+	return p.apply(ctx, &poolsvc.Command{Op: poolsvc.OpSnapOIT, Handle: uuidString(c.Handle), Epoch: epoch, Flags: flags}, nil)
 }
 
 // oitWrite writes the table of the objects visible at epoch.
@@ -103,6 +129,9 @@ func (c *Container) oitWrite(ctx context.Context, epoch daos.Epoch) error {
 	if err != nil {
 		return err
 	}
+	// The first error ends the build: the rest are not sent.
+	bctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	work := make(chan daos.ObjectID)
 	errs := make([]error, oitWriters)
 	var wg sync.WaitGroup
@@ -111,21 +140,30 @@ func (c *Container) oitWrite(ctx context.Context, epoch daos.Epoch) error {
 		go func() {
 			defer wg.Done()
 			for id := range work {
-				if errs[w] != nil {
-					continue // drain: the first error ends the build
-				}
 				val := oitKey(id)
 				iod := daos.IOD{Name: oitIDAkey, Type: daos.IODSingle, Size: uint64(len(val))}
-				_, errs[w] = o.Update(ctx, val, []daos.IOD{iod}, [][]byte{val}, 0)
+				if _, err := o.Update(bctx, val, []daos.IOD{iod}, [][]byte{val}, 0); err != nil {
+					errs[w] = err
+					cancel()
+					return
+				}
 			}
 		}()
 	}
+feed:
 	for _, id := range ids {
-		work <- id
+		select {
+		case work <- id:
+		case <-bctx.Done():
+			break feed
+		}
 	}
 	close(work)
 	wg.Wait()
 	if err := firstError(errs, nil); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
 		return err
 	}
 	hdr := binary.LittleEndian.AppendUint64(nil, uint64(len(ids)))
@@ -134,48 +172,88 @@ func (c *Container) oitWrite(ctx context.Context, epoch daos.Epoch) error {
 	return err
 }
 
-// hasSnap is DER_NONEXIST unless the container has a snapshot at epoch.
-func (c *Container) hasSnap(ctx context.Context, epoch daos.Epoch) error {
+// snapAt is the container's snapshot at epoch; DER_NONEXIST when there
+// is none.
+func (c *Container) snapAt(ctx context.Context, epoch daos.Epoch) (poolsvc.Snap, error) {
 	snaps, err := c.ListSnaps(ctx)
 	if err != nil {
-		return err
+		return poolsvc.Snap{}, err
 	}
 	for _, s := range snaps {
 		if s.Epoch == epoch {
-			return nil
+			return s, nil
 		}
 	}
-	return daos.Errorf(daos.ErrNonexist, "no snapshot at epoch %d", epoch)
+	return poolsvc.Snap{}, daos.Errorf(daos.ErrNonexist, "no snapshot at epoch %d", epoch)
 }
 
-// DropOIT punches the table of the snapshot at epoch, if it has one (its
-// snapshot was destroyed).
-func (c *Container) DropOIT(ctx context.Context, epoch daos.Epoch) error {
+// dropOIT punches the table of the snapshot at epoch, whole or cut
+// short, if there is one.
+func (c *Container) dropOIT(ctx context.Context, epoch daos.Epoch) error {
 	o, err := c.oitObject(epoch)
-	if err == nil {
-		err = o.Punch(ctx)
-	}
 	if err != nil {
-		return fmt.Errorf("container %s oit drop at %d: %w", c.uuid(), epoch, err)
+		return err
 	}
-	return nil
+	return o.Punch(ctx)
+}
+
+// oitComplete reports whether o holds a whole table (its header).
+func oitComplete(ctx context.Context, o *Object) (bool, error) {
+	sizes, err := o.Sizes(ctx, daos.EpochMax, oitHeaderDkey, []daos.IOD{{Name: oitIDAkey, Type: daos.IODSingle}})
+	if err != nil {
+		return false, err
+	}
+	return sizes[0] != 0, nil
 }
 
 // OpenOIT opens the table of the snapshot at epoch (daos_oit_open):
-// DER_NONEXIST when that snapshot has no complete table.
+// DER_NONEXIST when there is no such snapshot or it has no complete table.
 func (c *Container) OpenOIT(ctx context.Context, epoch daos.Epoch) (*OIT, error) {
-	o, err := c.oitObject(epoch)
-	if err == nil {
-		var sizes []uint64
-		sizes, err = o.Sizes(ctx, daos.EpochMax, oitHeaderDkey, []daos.IOD{{Name: oitIDAkey, Type: daos.IODSingle}})
-		if err == nil && sizes[0] == 0 {
+	t, err := func() (*OIT, error) {
+		s, err := c.snapAt(ctx, epoch)
+		if err == nil && !s.OIT {
 			err = daos.Errorf(daos.ErrNonexist, "the snapshot at epoch %d has no object index table", epoch)
 		}
-	}
+		if err != nil {
+			return nil, err
+		}
+		return c.openOIT(ctx, epoch)
+	}()
 	if err != nil {
 		return nil, fmt.Errorf("container %s oit open at %d: %w", c.uuid(), epoch, err)
 	}
-	return &OIT{Epoch: epoch, obj: o}, nil
+	return t, nil
+}
+
+// openOIT opens the table at epoch, whose snapshot exists.
+func (c *Container) openOIT(ctx context.Context, epoch daos.Epoch) (*OIT, error) {
+	o, err := c.oitObject(epoch)
+	if err != nil {
+		return nil, err
+	}
+	has, err := oitComplete(ctx, o)
+	if err == nil && !has {
+		err = daos.Errorf(daos.ErrNonexist, "the snapshot at epoch %d has no object index table", epoch)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &OIT{Epoch: epoch, c: c, obj: o}, nil
+}
+
+// Destroy punches the table t (daos_cont_snap_oit_destroy); its
+// snapshot stays. The record goes after the table: should that fail, the
+// table is gone all the same (OpenOIT finds no header) and a later
+// DestroySnap punches nothing that matters.
+func (t *OIT) Destroy(ctx context.Context) error {
+	err := t.obj.Punch(ctx)
+	if err == nil && t.c.pool != nil {
+		err = t.c.markSnapOIT(ctx, t.Epoch, false)
+	}
+	if err != nil {
+		return fmt.Errorf("oit destroy at %d: %w", t.Epoch, err)
+	}
+	return nil
 }
 
 // List returns up to max ids after anchor (daos_oit_list). With filter,

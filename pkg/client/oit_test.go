@@ -37,10 +37,10 @@ func TestOIT(t *testing.T) {
 	_, err = later.Update(ctx, []byte("d"), iod, [][]byte{{9}}, 0)
 	require.NoError(t, err)
 
-	_, err = c.OpenOIT(ctx, at)
+	_, err = c.OpenOITAt(ctx, at)
 	assert.ErrorIs(t, err, daos.ErrNonexist, "no table yet")
 	require.NoError(t, c.WriteOIT(ctx, at))
-	tab, err := c.OpenOIT(ctx, at)
+	tab, err := c.OpenOITAt(ctx, at)
 	require.NoError(t, err)
 
 	list := func(filter func(daos.ObjectID, []byte) (bool, error)) ([]daos.ObjectID, error) {
@@ -94,8 +94,9 @@ func TestOIT(t *testing.T) {
 	_, err = list(func(daos.ObjectID, []byte) (bool, error) { return false, stop })
 	assert.ErrorIs(t, err, stop, "a filter's error ends the listing")
 
-	// Dropped with its snapshot.
-	require.NoError(t, c.DropOIT(ctx, at))
-	_, err = c.OpenOIT(ctx, at)
+	// Destroyed (daos_cont_snap_oit_destroy; DestroySnap does the same
+	// before it destroys the snapshot).
+	require.NoError(t, tab.Destroy(ctx))
+	_, err = c.OpenOITAt(ctx, at)
 	assert.ErrorIs(t, err, daos.ErrNonexist, fmt.Sprint("dropped at ", at))
 }

@@ -46,11 +46,17 @@ func (c *Container) ListSnaps(ctx context.Context) ([]poolsvc.Snap, error) {
 }
 
 // DestroySnap destroys one snapshot, found by epoch, by name, or by
-// both (then both must match); DER_NONEXIST when there is none.
+// both (then both must match), with its object index table; DER_NONEXIST
+// when there is none.
 func (c *Container) DestroySnap(ctx context.Context, epoch daos.Epoch, name string) error {
 	p, err := c.service()
 	if err == nil && epoch == 0 && name == "" {
 		err = daos.Errorf(daos.ErrInval, "give a snapshot epoch or name")
+	}
+	if err == nil {
+		// Its object index table goes first, so that a failure leaves
+		// the snapshot to destroy again rather than a table nobody finds.
+		err = c.dropSnapOIT(ctx, epoch, name)
 	}
 	if err == nil {
 		err = p.apply(ctx, &poolsvc.Command{Op: poolsvc.OpSnapDestroy, Handle: uuidString(c.Handle), Epoch: epoch, Name: name}, nil)
@@ -88,4 +94,23 @@ func (c *Container) DestroySnapRange(ctx context.Context, lo, hi daos.Epoch) ([]
 			daos.Errorf(daos.ErrNonexist, "no snapshot in epoch range %d-%d", lo, hi))
 	}
 	return done, nil
+}
+
+// dropSnapOIT drops the object index table of the snapshot named by epoch
+// or name, when the pool service says it has one (DestroySnap says when
+// there is no such snapshot).
+func (c *Container) dropSnapOIT(ctx context.Context, epoch daos.Epoch, name string) error {
+	snaps, err := c.ListSnaps(ctx)
+	if err != nil {
+		return err
+	}
+	for _, s := range snaps {
+		if (epoch == 0 || s.Epoch == epoch) && (name == "" || s.Name == name) {
+			if !s.OIT {
+				return nil
+			}
+			return c.dropOIT(ctx, s.Epoch)
+		}
+	}
+	return nil
 }

@@ -13,7 +13,7 @@ import (
 var clientOps = map[string]bool{
 	OpSetAttrs: true, OpDelAttrs: true, OpDisconnect: true, OpContCreate: true, OpContDestroy: true, OpContOpen: true, OpContClose: true,
 	OpContSetProps: true, OpContSetAttrs: true, OpContDelAttrs: true, OpAllocOIDs: true,
-	OpSnapCreate: true, OpSnapDestroy: true,
+	OpSnapCreate: true, OpSnapDestroy: true, OpSnapOIT: true,
 	OpContACLOverwrite: true, OpContACLUpdate: true, OpContACLDelete: true, OpContSetOwner: true, OpContEvict: true,
 }
 

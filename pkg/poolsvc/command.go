@@ -34,7 +34,13 @@ const (
 	OpAllocOIDs    = "alloc_oids"
 	OpSnapCreate   = "snap_create"
 	OpSnapDestroy  = "snap_destroy"
+	// OpSnapOIT records whether the snapshot at Epoch has an object
+	// index table (Flags SnapHasOIT) or no longer has one (0).
+	OpSnapOIT = "snap_oit"
 )
+
+// SnapHasOIT is OpSnapOIT's flag: the table is complete.
+const SnapHasOIT uint64 = 1
 
 // Map update operations (Command.MapOp), CONTROL.md 7.5.
 const (

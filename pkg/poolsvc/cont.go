@@ -15,6 +15,8 @@ type Snap struct {
 	Epoch uint64    `json:"epoch"`
 	Name  string    `json:"name,omitempty"`
 	Time  time.Time `json:"time"`
+	// OIT: the snapshot has a complete object index table (daos_oit_*).
+	OIT bool `json:"oit,omitempty"`
 }
 
 // contRec is a container's entry in the pool service.
@@ -495,5 +497,23 @@ func (t *txn) snapDestroy(c *Command) error {
 		return daos.Errorf(daos.ErrNonexist, "container %s: no such snapshot", ct.UUID)
 	}
 	ct.Snaps = slices.Delete(ct.Snaps, i, i+1)
+	return nil
+}
+
+// snapOIT records whether the snapshot at c.Epoch has an object index
+// table (OpSnapOIT).
+func (t *txn) snapOIT(c *Command) error {
+	ct, err := t.contForChange(c.Handle, 0)
+	if err != nil {
+		return err
+	}
+	if c.Flags&^SnapHasOIT != 0 {
+		return daos.Errorf(daos.ErrInval, "snapshot oit: flags %#x", c.Flags)
+	}
+	i := slices.IndexFunc(ct.Snaps, func(s Snap) bool { return s.Epoch == c.Epoch })
+	if i < 0 {
+		return daos.Errorf(daos.ErrNonexist, "container %s: no snapshot at epoch %d", ct.UUID, c.Epoch)
+	}
+	ct.Snaps[i].OIT = c.Flags&SnapHasOIT != 0
 	return nil
 }

@@ -90,6 +90,15 @@ func TestContainers(t *testing.T) {
 	if len(sn) != 3 || sn[0].Epoch != 10 || sn[1].Name != "mid" || sn[2].Epoch != 30 {
 		t.Fatalf("snapshots %+v", sn)
 	}
+	// Object index tables are recorded on their snapshots.
+	apply(t, s, &Command{Op: OpSnapOIT, Handle: ch, Epoch: 20, Flags: SnapHasOIT})
+	if sn, _ = s.Snapshots(c1); !sn[1].OIT || sn[0].OIT || sn[2].OIT {
+		t.Fatalf("snapshots with a table %+v", sn)
+	}
+	apply(t, s, &Command{Op: OpSnapOIT, Handle: ch, Epoch: 20})
+	if sn, _ = s.Snapshots(c1); sn[1].OIT {
+		t.Fatalf("table not cleared %+v", sn)
+	}
 	apply(t, s, &Command{Op: OpSnapDestroy, Handle: ch, Name: "mid"}, &Command{Op: OpSnapDestroy, Handle: ch, Epoch: 10})
 	if sn, _ = s.Snapshots(c1); len(sn) != 1 || sn[0].Epoch != 30 {
 		t.Fatalf("snapshots after destroy %+v", sn)

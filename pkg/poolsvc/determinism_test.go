@@ -65,6 +65,9 @@ func randomCommand(r *rand.Rand) *Command {
 	case 21:
 		return &Command{Op: OpSnapCreate, Handle: hdl(300), Epoch: uint64(r.Intn(20)), Name: pick("", "s1", "s2")}
 	case 22:
+		if r.Intn(2) == 0 {
+			return &Command{Op: OpSnapOIT, Handle: hdl(300), Epoch: uint64(r.Intn(20)), Flags: uint64(r.Intn(2))}
+		}
 		return &Command{Op: OpSnapDestroy, Handle: hdl(300), Epoch: uint64(r.Intn(20)), Name: pick("", "s1")}
 	}
 	return &Command{Op: pick(OpACLUpdate, OpContSetProps), Handle: hdl(300), ACL: []string{"A::carol@:rwA"}, Props: map[string]string{"label": label}}

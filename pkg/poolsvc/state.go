@@ -148,7 +148,7 @@ func (t *txn) apply(c *Command) (any, error) {
 
 // contMetaOps change a container's metadata through one of its handles.
 var contMetaOps = map[string]bool{
-	OpContSetProps: true, OpContSetAttrs: true, OpContDelAttrs: true, OpSnapCreate: true, OpSnapDestroy: true,
+	OpContSetProps: true, OpContSetAttrs: true, OpContDelAttrs: true, OpSnapCreate: true, OpSnapDestroy: true, OpSnapOIT: true,
 	OpContSetOwner: true, OpContACLOverwrite: true, OpContACLUpdate: true, OpContACLDelete: true,
 }
 
@@ -237,6 +237,8 @@ func (t *txn) applyOp(c *Command) (any, error) {
 		return c.Epoch, nil
 	case OpSnapDestroy:
 		return nil, t.snapDestroy(c)
+	case OpSnapOIT:
+		return nil, t.snapOIT(c)
 	}
 	return nil, daos.Errorf(daos.ErrInval, "unknown pool service command %q", c.Op)
 }

@@ -407,5 +407,10 @@ func TestContRefusals(t *testing.T) {
 			cmd: &Command{Op: OpSnapDestroy, Handle: ch, Epoch: 5, Name: "b"}, want: daos.ErrNonexist},
 		{name: "snap destroy ro", setup: []*Command{{Op: OpSnapCreate, Handle: ch, Epoch: 5}},
 			cmd: &Command{Op: OpSnapDestroy, Handle: chRO, Epoch: 5}, want: daos.ErrNoPerm},
+		{name: "snap oit missing", cmd: &Command{Op: OpSnapOIT, Handle: ch, Epoch: 6, Flags: SnapHasOIT}, want: daos.ErrNonexist},
+		{name: "snap oit flags", setup: []*Command{{Op: OpSnapCreate, Handle: ch, Epoch: 5}},
+			cmd: &Command{Op: OpSnapOIT, Handle: ch, Epoch: 5, Flags: 2}, want: daos.ErrInval},
+		{name: "snap oit ro", setup: []*Command{{Op: OpSnapCreate, Handle: ch, Epoch: 5}},
+			cmd: &Command{Op: OpSnapOIT, Handle: chRO, Epoch: 5, Flags: SnapHasOIT}, want: daos.ErrNoPerm},
 	})
 }

@@ -18,7 +18,7 @@
 
 #include "dgo_ring.h"
 
-#define DGO_OPS_VERSION 18
+#define DGO_OPS_VERSION 19
 
 struct dgo_ops {
 	uint32_t version;
@@ -134,6 +134,8 @@ struct dgo_ops {
 	int (*oclass_name2id)(char* name);
 	int (*oclass_id2name)(uint32_t id, char* buf);
 	int (*cont_create_snap_opt)(uint64_t coh, daos_epoch_t* epoch, char* name, int opts, daos_event_t* ev);
+	int (*cont_snap_oit_create)(uint64_t coh, daos_epoch_t epoch, daos_event_t* ev);
+	int (*cont_snap_oit_destroy)(uint64_t coh, uint64_t oh, daos_event_t* ev);
 	int (*oit_open)(uint64_t coh, daos_epoch_t epoch, daos_handle_t* oh, daos_event_t* ev);
 	int (*oit_close)(uint64_t oh, daos_event_t* ev);
 	int (*oit_list)(uint64_t oh, daos_obj_id_t* oids, uint32_t* nr, daos_anchor_t* anchor, int kind, daos_oit_filter_cb* filter, daos_event_t* ev);

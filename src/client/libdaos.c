@@ -677,6 +677,21 @@ daos_cont_create_snap_opt(daos_handle_t coh, daos_epoch_t *epoch, char *name, en
 }
 
 int
+daos_cont_snap_oit_create(daos_handle_t coh, daos_epoch_t epoch, char *name, daos_event_t *ev)
+{
+	(void)name;
+	CORE(o);
+	return o->cont_snap_oit_create(coh.cookie, epoch, ev);
+}
+
+int
+daos_cont_snap_oit_destroy(daos_handle_t coh, daos_handle_t oh, daos_event_t *ev)
+{
+	CORE(o);
+	return o->cont_snap_oit_destroy(coh.cookie, oh.cookie, ev);
+}
+
+int
 daos_oit_open(daos_handle_t coh, daos_epoch_t epoch, daos_handle_t *oh, daos_event_t *ev)
 {
 	CORE(o);

@@ -260,6 +260,11 @@ start(int opc, void *args, daos_event_t *ev)
 
 		return daos_cont_create_snap_opt(a->coh, a->epoch, a->name, a->opts, ev);
 	}
+	OP(DAOS_OPC_CONT_SNAP_OIT_CREATE) {
+		daos_cont_snap_oit_create_t *a = args;
+
+		return daos_cont_snap_oit_create(a->coh, a->epoch, a->name, ev);
+	}
 	OP(DAOS_OPC_CONT_DESTROY_SNAP) {
 		daos_cont_destroy_snap_t *a = args;
 

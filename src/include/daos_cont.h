@@ -99,10 +99,17 @@ enum daos_snapshot_opts {
 	DAOS_SNAP_OPT_OIT	= (1 << 1),	/* and list its objects (daos_oit_*) */
 };
 
-/* A snapshot (CR: *epoch out), its object index table (OIT: of the
- * snapshot at *epoch when CR is not given), or both. */
+/* A snapshot (*epoch out) and, with DAOS_SNAP_OPT_OIT, its object index
+ * table: both or neither. Options without DAOS_SNAP_OPT_CR are
+ * -DER_NOSYS, as in DAOS. */
 int daos_cont_create_snap_opt(daos_handle_t coh, daos_epoch_t *epoch, char *name,
 			      enum daos_snapshot_opts opts, daos_event_t *ev);
+/* The object index table of the existing snapshot at epoch (name is not
+ * used), and the removal of an open one (oh from daos_oit_open, to be
+ * closed still). */
+int daos_cont_snap_oit_create(daos_handle_t coh, daos_epoch_t epoch, char *name,
+			      daos_event_t *ev);
+int daos_cont_snap_oit_destroy(daos_handle_t coh, daos_handle_t oh, daos_event_t *ev);
 
 #ifdef __cplusplus
 }

@@ -261,7 +261,7 @@ typedef struct {
 
 typedef struct {
 	daos_handle_t		 coh;
-	enum daos_snapshot_opts	 opts;
+	unsigned int		 opts;	/* enum daos_snapshot_opts */
 	daos_epoch_t		*epoch;
 	char			*name;
 } daos_cont_create_snap_t;
@@ -270,6 +270,20 @@ typedef struct {
 	daos_handle_t		coh;
 	daos_epoch_range_t	epr;
 } daos_cont_destroy_snap_t;
+
+/* The table of the snapshot at epoch (CONT_SNAP_OIT_CREATE; name unused).
+ * CONT_SNAP_OIT_DESTROY's args are declared, but that opcode is not run
+ * here: daos_cont_snap_oit_destroy takes the open table instead. */
+typedef struct {
+	daos_handle_t		 coh;
+	daos_epoch_t		 epoch;
+	char			*name;
+} daos_cont_snap_oit_create_t;
+
+typedef struct {
+	daos_handle_t		coh;
+	daos_epoch_t		epoch;
+} daos_cont_snap_oit_destroy_t;
 
 /* Transactions. */
 typedef struct {

@@ -1740,11 +1740,16 @@ test_oit(void **state)
 	/* A snapshot without a table has none to open, and gets one later. */
 	assert_int_equal(daos_cont_create_snap(c, &none, NULL, NULL), 0);
 	assert_int_equal(daos_oit_open(c, none, &oit, NULL), -DER_NONEXIST);
-	assert_int_equal(daos_cont_create_snap_opt(c, &none, NULL, DAOS_SNAP_OPT_OIT, NULL), 0);
+	assert_int_equal(daos_cont_create_snap_opt(c, &none, NULL, DAOS_SNAP_OPT_OIT, NULL), -DER_NOSYS);
+	assert_int_equal(daos_cont_snap_oit_create(c, none, NULL, NULL), 0);
 	assert_int_equal(daos_oit_open(c, none, &oit, NULL), 0);
 	oit_list_all(oit, 0, NULL, got, &n);
 	assert_int_equal(n, N + 1); /* the late object too */
+	/* An open table keeps its container open; destroyed, it is gone. */
+	assert_int_equal(daos_cont_close(c, NULL), -DER_BUSY);
+	assert_int_equal(daos_cont_snap_oit_destroy(c, oit, NULL), 0);
 	assert_int_equal(daos_oit_close(oit, NULL), 0);
+	assert_int_equal(daos_oit_open(c, none, &oit, NULL), -DER_NONEXIST);
 
 	assert_int_equal(daos_oit_open(c, snap, &oit, NULL), 0);
 	oit_list_all(oit, 0, NULL, got, &n);
@@ -1754,6 +1759,33 @@ test_oit(void **state)
 			found += got[j].lo == ids[i].lo && got[j].hi == ids[i].hi;
 		assert_int_equal(found, 1);
 		assert_false(got[i].lo == late.lo && got[i].hi == late.hi);
+	}
+
+	/* As a task, as the HDF5 VOL would run it. */
+	{
+		daos_cont_snap_oit_create_t *a;
+		tse_sched_t                  sched;
+		tse_task_t                  *t;
+		daos_epoch_t                 e3;
+		bool                         empty;
+
+		assert_int_equal(daos_cont_create_snap(c, &e3, NULL, NULL), 0);
+		assert_int_equal(tse_sched_init(&sched, NULL, NULL), 0);
+		assert_int_equal(daos_task_create(DAOS_OPC_CONT_SNAP_OIT_DESTROY, &sched, 0, NULL, &t),
+				 -DER_NOSYS);
+		assert_int_equal(daos_task_create(DAOS_OPC_CONT_SNAP_OIT_CREATE, &sched, 0, NULL, &t), 0);
+		a        = daos_task_get_args(t);
+		a->coh   = c;
+		a->epoch = e3;
+		tse_task_addref(t);
+		assert_int_equal(tse_task_schedule(t, false), 0);
+		assert_int_equal(daos_progress(&sched, DAOS_EQ_WAIT, &empty), 0);
+		assert_true(empty);
+		assert_int_equal(t->dt_result, 0);
+		tse_task_decref(t);
+		tse_sched_fini(&sched);
+		assert_int_equal(daos_oit_open(c, e3, &oh, NULL), 0);
+		assert_int_equal(daos_oit_close(oh, NULL), 0);
 	}
 
 	/* Markers. */
@@ -1787,11 +1819,14 @@ test_oit(void **state)
 	assert_int_equal(daos_oit_list_filter(oit, got, &nr, &anchor, NULL, NULL), -DER_INVAL);
 	assert_int_equal(daos_oit_list(c, got, &nr, &anchor, NULL), -DER_NO_HDL);
 	assert_int_equal(daos_oit_open(c, snap, NULL, NULL), -DER_INVAL);
-	assert_int_equal(daos_cont_create_snap_opt(c, &none, NULL, 0, NULL), -DER_INVAL);
+	assert_int_equal(daos_cont_create_snap_opt(c, &none, NULL, 0, NULL), -DER_NOSYS);
 	assert_int_equal(daos_cont_create_snap_opt(c, &none, NULL, 4, NULL), -DER_INVAL);
 	assert_int_equal(daos_cont_create_snap_opt(c, NULL, NULL, DAOS_SNAP_OPT_CR, NULL), -DER_INVAL);
-	none = snap + 1; /* no snapshot there */
-	assert_int_equal(daos_cont_create_snap_opt(c, &none, NULL, DAOS_SNAP_OPT_OIT, NULL), -DER_NONEXIST);
+	assert_int_equal(daos_cont_snap_oit_create(c, snap + 1, NULL, NULL), -DER_NONEXIST);
+	nr = 0;
+	assert_int_equal(daos_oit_list(oit, got, &nr, &anchor, NULL), -DER_INVAL);
+	nr = 3;
+	assert_int_equal(daos_oit_list(oit, NULL, &nr, &anchor, NULL), -DER_INVAL);
 	assert_int_equal(daos_oit_close(oit, NULL), 0);
 	assert_int_equal(daos_oit_close(oit, NULL), -DER_NO_HDL);
 

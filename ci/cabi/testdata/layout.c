@@ -100,6 +100,9 @@ SIZE(daos_cont_list_snap_t, 40, 8);
 SIZE(daos_cont_create_snap_t, 32, 8);
 OFF(daos_cont_create_snap_t, epoch, 16);
 SIZE(daos_cont_destroy_snap_t, 24, 8);
+SIZE(daos_cont_snap_oit_create_t, 24, 8);
+OFF(daos_cont_snap_oit_create_t, name, 16);
+SIZE(daos_cont_snap_oit_destroy_t, 16, 8);
 
 /* daos_uns.h: DAOS's struct duns_attr_t (ROMIO and the HDF5 VOL embed it). */
 SIZE(daos_cont_layout_t, 2, 2);
