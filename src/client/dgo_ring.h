@@ -50,6 +50,7 @@ enum {
 	DGO_EV_ARG0   = 7, /* arguments: DGO_EV_ARG0 .. DGO_EV_ARG0 + 8 */
 	DGO_EV_NARGS  = 9,
 	DGO_EV_EQH    = 16, /* the queue's handle cookie, 0 when standalone */
+	DGO_EV_CB     = 17, /* completion callbacks (C side only: struct ev_cb *) */
 };
 
 /* States of an event bound to a queue. */

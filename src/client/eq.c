@@ -61,6 +61,71 @@ words(daos_event_t *ev)
 	return ev->ev_private.space;
 }
 
+/* Completion callbacks of an event (daos_event_register_comp_cb), a list
+ * hung from its DGO_EV_CB word. */
+struct ev_cb {
+	struct ev_cb        *next;
+	daos_event_comp_cb_t cb;
+	void                *arg;
+};
+
+static struct ev_cb *
+take_cbs(daos_event_t *ev)
+{
+	struct ev_cb *c = (struct ev_cb *)(uintptr_t)words(ev)[DGO_EV_CB];
+
+	words(ev)[DGO_EV_CB] = 0;
+	return c;
+}
+
+static void
+free_cbs(struct ev_cb *c)
+{
+	struct ev_cb *next;
+
+	for (; c != NULL; c = next) {
+		next = c->next;
+		free(c);
+	}
+}
+
+/* run_cbs runs and frees ev's callbacks, each given the operation's
+ * result; the first that fails becomes the event's error if the
+ * operation succeeded (as DAOS does). */
+static void
+run_cbs(daos_event_t *ev)
+{
+	struct ev_cb *c = take_cbs(ev), *next;
+	int           rc = ev->ev_error, ret = rc, err;
+
+	for (; c != NULL; c = next) {
+		next = c->next;
+		err  = c->cb(c->arg, ev, rc);
+		if (ret == 0)
+			ret = err;
+		free(c);
+	}
+	ev->ev_error = ret;
+}
+
+int
+daos_event_register_comp_cb(daos_event_t *ev, daos_event_comp_cb_t cb, void *arg)
+{
+	struct ev_cb *c, **p;
+
+	if (ev == NULL || cb == NULL || words(ev)[DGO_EV_MARKER] != EV_MARKER)
+		return -DER_INVAL;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return -DER_NOMEM;
+	c->cb  = cb;
+	c->arg = arg;
+	for (p = (struct ev_cb **)(uintptr_t)&words(ev)[DGO_EV_CB]; *p != NULL; p = &(*p)->next)
+		;
+	*p = c;
+	return 0;
+}
+
 /* Live queues by handle cookie. A reference keeps a queue's C side from
  * being freed while a poll or test sleeps on it. */
 struct eq_ent {
@@ -519,8 +584,12 @@ daos_eq_poll(daos_handle_t eqh, int wait_running, int64_t timeout, unsigned int 
 			events[got] = ev;
 		}
 		pthread_mutex_unlock(&q->lock);
-		if (got > 0)
+		if (got > 0) {
+			for (unsigned int i = 0; i < got; i++)
+				if (words(events[i])[DGO_EV_CB] != 0)
+					run_cbs(events[i]);
 			break;
+		}
 		flush_started(o);
 		if (timeout == DAOS_EQ_NOWAIT)
 			break;
@@ -629,10 +698,19 @@ daos_event_init(daos_event_t *ev, daos_handle_t eqh, daos_event_t *parent)
 {
 	int rc;
 
+	struct ev_cb *cbs = NULL;
+
 	CORE(o);
 	if (ev != NULL && (rc = settle(ev)) != 0)
 		return rc;
-	return o->event_init(ev, eqh.cookie, parent);
+	/* Callbacks left from the event's last use (initialised before, or
+	 * the word is the caller's garbage: the core's check decides). */
+	if (ev != NULL && words(ev)[DGO_EV_MARKER] == EV_MARKER)
+		cbs = (struct ev_cb *)(uintptr_t)words(ev)[DGO_EV_CB];
+	rc = o->event_init(ev, eqh.cookie, parent);
+	if (rc == 0)
+		free_cbs(cbs);
+	return rc;
 }
 
 int
@@ -646,6 +724,8 @@ daos_event_fini(daos_event_t *ev)
 		return rc;
 	q  = ev == NULL ? NULL : ev_queue(ev);
 	rc = o->event_fini(ev);
+	if (rc == 0)
+		free_cbs(take_cbs(ev));
 	if (q != NULL) {
 		eq_put(q);
 	} else if (ev != NULL && words(ev)[DGO_EV_MARKER] == EV_MARKER && words(ev)[DGO_EV_EQH] != 0) {
@@ -685,8 +765,13 @@ daos_event_test(daos_event_t *ev, int64_t timeout, bool *flag)
 	CORE(o);
 	if (ev != NULL && flag != NULL && queue_gone(ev))
 		return -DER_NONEXIST; /* as DAOS: the queue is gone */
-	if (ev == NULL || flag == NULL || (q = ev_queue(ev)) == NULL)
-		return o->event_test(ev, timeout, flag); /* standalone, or the core names the error */
+	if (ev == NULL || flag == NULL || (q = ev_queue(ev)) == NULL) {
+		/* Standalone, or the core names the error. */
+		rc = o->event_test(ev, timeout, flag);
+		if (rc == 0 && *flag && words(ev)[DGO_EV_CB] != 0)
+			run_cbs(ev);
+		return rc;
+	}
 	/* The core checks the event is one it knows. */
 	rc = o->event_test(ev, DAOS_EQ_NOWAIT, flag);
 	if (rc != 0) {
@@ -703,6 +788,8 @@ daos_event_test(daos_event_t *ev, int64_t timeout, bool *flag)
 			if (st == DGO_EV_COMPLETED)
 				harvest(q, ev);
 			*flag = true;
+			if (words(ev)[DGO_EV_CB] != 0)
+				run_cbs(ev);
 			break;
 		}
 		*flag = false;

@@ -53,6 +53,14 @@ int daos_event_fini(daos_event_t *ev);
 /* Wait up to timeout microseconds for ev; *flag is true once done. */
 int daos_event_test(daos_event_t *ev, int64_t timeout, bool *flag);
 int daos_event_abort(daos_event_t *ev);
+
+/* A function to call when ev completes, with arg, the event and the
+ * operation's result; registered ones run once, in order, on the thread
+ * that polls or tests the event (before daos_eq_poll or daos_event_test
+ * return it), and the first to fail sets the event's error when the
+ * operation succeeded. Register before launching the operation. */
+typedef int (*daos_event_comp_cb_t)(void *, daos_event_t *, int);
+int daos_event_register_comp_cb(daos_event_t *ev, daos_event_comp_cb_t cb, void *arg);
 int daos_event_parent_barrier(daos_event_t *ev);
 daos_event_t *daos_event_next(daos_event_t *parent, daos_event_t *child);
 

@@ -505,6 +505,88 @@ test_async(void **state)
 	assert_int_equal(daos_eq_destroy(eqh, 0), -DER_NONEXIST);
 }
 
+/* Completion callbacks (daos_event_register_comp_cb): run once, in the
+ * order registered, on the polling or testing thread, each with the
+ * operation's result; the first failure becomes the event's error only
+ * when the operation succeeded. */
+static int cb_order[8], cb_n, cb_rc[8];
+
+static int
+comp_cb(void *arg, daos_event_t *ev, int rc)
+{
+	(void)ev;
+	cb_rc[cb_n]      = rc;
+	cb_order[cb_n++] = (int)(intptr_t)arg;
+	return (int)(intptr_t)arg == 2 ? -DER_IO : 0;
+}
+
+static void
+test_comp_cb(void **state)
+{
+	daos_event_t  ev, sev, *done[1];
+	daos_handle_t eqh, ch, none = DAOS_HDL_INVAL;
+	bool          flag;
+
+	(void)state;
+	assert_int_equal(daos_eq_create(&eqh), 0);
+	memset(&ev, 0, sizeof(ev));
+	assert_int_equal(daos_event_register_comp_cb(&ev, comp_cb, NULL), -DER_INVAL); /* not initialised */
+	assert_int_equal(daos_event_init(&ev, eqh, NULL), 0);
+	assert_int_equal(daos_event_register_comp_cb(&ev, NULL, NULL), -DER_INVAL);
+	assert_int_equal(daos_event_register_comp_cb(NULL, comp_cb, NULL), -DER_INVAL);
+
+	/* Through daos_eq_poll: 1 then 2 (which fails: the event's error). */
+	cb_n = 0;
+	assert_int_equal(daos_event_register_comp_cb(&ev, comp_cb, (void *)1), 0);
+	assert_int_equal(daos_event_register_comp_cb(&ev, comp_cb, (void *)2), 0);
+	assert_int_equal(daos_cont_query(coh, NULL, NULL, &ev), 0);
+	assert_int_equal(daos_eq_poll(eqh, 1, DAOS_EQ_WAIT, 1, done), 1);
+	assert_int_equal(cb_n, 2);
+	assert_int_equal(cb_order[0], 1);
+	assert_int_equal(cb_order[1], 2);
+	assert_int_equal(cb_rc[0], 0);
+	assert_int_equal(cb_rc[1], 0);
+	assert_int_equal(ev.ev_error, -DER_IO);
+	/* Once only: the next operation on the event runs none. */
+	assert_int_equal(daos_cont_query(coh, NULL, NULL, &ev), 0);
+	assert_int_equal(daos_eq_poll(eqh, 1, DAOS_EQ_WAIT, 1, done), 1);
+	assert_int_equal(cb_n, 2);
+	assert_int_equal(ev.ev_error, 0);
+
+	/* A failed operation keeps its error; callbacks see it. */
+	assert_int_equal(daos_event_register_comp_cb(&ev, comp_cb, (void *)2), 0);
+	assert_int_equal(daos_cont_open(poh, "no_such_cont", DAOS_COO_RW, &ch, NULL, &ev), 0);
+	assert_int_equal(daos_eq_poll(eqh, 1, DAOS_EQ_WAIT, 1, done), 1);
+	assert_int_equal(cb_n, 3);
+	assert_int_equal(cb_rc[2], -DER_NONEXIST);
+	assert_int_equal(ev.ev_error, -DER_NONEXIST);
+
+	/* Through daos_event_test, on a queue and standalone. */
+	assert_int_equal(daos_event_register_comp_cb(&ev, comp_cb, (void *)3), 0);
+	assert_int_equal(daos_cont_query(coh, NULL, NULL, &ev), 0);
+	assert_int_equal(daos_event_test(&ev, DAOS_EQ_WAIT, &flag), 0);
+	assert_true(flag);
+	assert_int_equal(cb_n, 4);
+	assert_int_equal(cb_order[3], 3);
+	assert_int_equal(daos_event_init(&sev, none, NULL), 0);
+	assert_int_equal(daos_event_register_comp_cb(&sev, comp_cb, (void *)4), 0);
+	assert_int_equal(daos_cont_query(coh, NULL, NULL, &sev), 0);
+	assert_int_equal(daos_event_test(&sev, DAOS_EQ_WAIT, &flag), 0);
+	assert_true(flag);
+	assert_int_equal(cb_n, 5);
+	assert_int_equal(cb_order[4], 4);
+	assert_int_equal(daos_event_test(&sev, DAOS_EQ_NOWAIT, &flag), 0);
+	assert_int_equal(cb_n, 5);
+
+	/* Callbacks never run go with the event. */
+	assert_int_equal(daos_event_register_comp_cb(&sev, comp_cb, (void *)5), 0);
+	assert_int_equal(daos_event_fini(&sev), 0);
+	assert_int_equal(daos_event_register_comp_cb(&ev, comp_cb, (void *)5), 0);
+	assert_int_equal(daos_event_fini(&ev), 0);
+	assert_int_equal(cb_n, 5);
+	assert_int_equal(daos_eq_destroy(eqh, 0), 0);
+}
+
 /* Updates whose data goes by bulk (64 KiB arrays in two iovs), with events
  * of a queue: all land, and argument errors come back through the event
  * (the call returns 0), as for inline updates. */
@@ -2631,6 +2713,7 @@ main(void)
 	    cmocka_unit_test(test_obj_io),
 	    cmocka_unit_test(test_async),
 	    cmocka_unit_test(test_async_bulk),
+	    cmocka_unit_test(test_comp_cb),
 	    cmocka_unit_test(test_events),
 	    cmocka_unit_test(test_events_sizes),
 	    cmocka_unit_test(test_events_threads),
