@@ -501,3 +501,58 @@ func dgo_obj_query_key(oh, th C.uint64_t, flags C.uint64_t, dkey, akey *C.daos_k
 		return nil
 	})
 }
+
+//export dgo_pool_list_cont
+func dgo_pool_list_cont(poh C.uint64_t, ncont *C.daos_size_t, cbuf *C.struct_daos_pool_cont_info, ev *C.daos_event_t) C.int {
+	p, err := lib.Pool(uint64(poh))
+	if err != nil {
+		return failed(ev, err)
+	}
+	if ncont == nil {
+		return failed(ev, inval("pool list-cont: NULL count"))
+	}
+	room := uint64(*ncont)
+	if cbuf == nil {
+		room = 0 // count only
+	} else if room > maxCBuffer/uint64(unsafe.Sizeof(*cbuf)) {
+		return failed(ev, inval("pool list-cont: room for %d containers", room))
+	}
+	return run(ev, func(ctx context.Context) error {
+		conts, err := p.ListContainers(ctx)
+		if err != nil {
+			return err
+		}
+		out := unsafe.Slice(cbuf, room)
+		for i := 0; i < len(conts) && uint64(i) < room; i++ {
+			if err := setUUID(&out[i].pci_uuid, conts[i].UUID); err != nil {
+				return err
+			}
+			lb := unsafe.Slice((*byte)(unsafe.Pointer(&out[i].pci_label[0])), len(out[i].pci_label))
+			clear(lb)
+			copy(lb[:len(lb)-1], conts[i].Label)
+		}
+		*ncont = C.daos_size_t(len(conts))
+		if cbuf != nil && uint64(len(conts)) > room {
+			return daos.Errorf(daos.ErrTrunc, "pool list-cont: %d containers, room for %d", len(conts), room)
+		}
+		return nil
+	})
+}
+
+//export dgo_obj_query_max_epoch
+func dgo_obj_query_max_epoch(oh, th C.uint64_t, epoch *C.daos_epoch_t, ev *C.daos_event_t) C.int {
+	o, err := objectIO(oh, th)
+	if err != nil {
+		return failed(ev, err)
+	}
+	if epoch == nil {
+		return failed(ev, inval("query max epoch: NULL epoch"))
+	}
+	return run(ev, func(ctx context.Context) error {
+		e, err := o.MaxEpoch(ctx)
+		if err == nil {
+			*epoch = C.daos_epoch_t(e)
+		}
+		return err
+	})
+}

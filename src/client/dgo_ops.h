@@ -18,7 +18,7 @@
 
 #include "dgo_ring.h"
 
-#define DGO_OPS_VERSION 19
+#define DGO_OPS_VERSION 20
 
 struct dgo_ops {
 	uint32_t version;
@@ -59,6 +59,8 @@ struct dgo_ops {
 	int (*array_local2global)(uint64_t oh, d_iov_t* glob);
 	int (*array_global2local)(uint64_t coh, d_iov_t glob, unsigned int mode, daos_handle_t* oh);
 	int (*obj_query_key)(uint64_t oh, uint64_t th, uint64_t flags, daos_key_t* dkey, daos_key_t* akey, daos_recx_t* recx, daos_event_t* ev);
+	int (*pool_list_cont)(uint64_t poh, daos_size_t* ncont, struct daos_pool_cont_info* cbuf, daos_event_t* ev);
+	int (*obj_query_max_epoch)(uint64_t oh, uint64_t th, daos_epoch_t* epoch, daos_event_t* ev);
 	int (*init)(void);
 	int (*fini)(void);
 	int (*dfs_cont_create)(uint64_t poh, char* label, uuid_t* uuid, uint64_t chunk, uint32_t oclass, uint32_t dirOClass, uint32_t fileOClass, uint32_t mode, char* hints, daos_prop_t* cprops, daos_handle_t* coh, uint64_t* mh);

@@ -669,6 +669,20 @@ daos_cont_destroy_snap(daos_handle_t coh, daos_epoch_range_t epr, daos_event_t *
 }
 
 int
+daos_pool_list_cont(daos_handle_t poh, daos_size_t *ncont, struct daos_pool_cont_info *cbuf, daos_event_t *ev)
+{
+	CORE(o);
+	return o->pool_list_cont(poh.cookie, ncont, cbuf, ev);
+}
+
+int
+daos_obj_query_max_epoch(daos_handle_t oh, daos_handle_t th, daos_epoch_t *epoch, daos_event_t *ev)
+{
+	CORE(o);
+	return o->obj_query_max_epoch(oh.cookie, th.cookie, epoch, ev);
+}
+
+int
 daos_cont_create_snap_opt(daos_handle_t coh, daos_epoch_t *epoch, char *name, enum daos_snapshot_opts opts,
 			  daos_event_t *ev)
 {

@@ -297,6 +297,9 @@ int daos_obj_list_recx(daos_handle_t oh, daos_handle_t th, daos_key_t *dkey,
 int daos_obj_query_key(daos_handle_t oh, daos_handle_t th, uint64_t flags,
 		       daos_key_t *dkey, daos_key_t *akey, daos_recx_t *recx,
 		       daos_event_t *ev);
+/* The highest epoch at which the object was updated. */
+int daos_obj_query_max_epoch(daos_handle_t oh, daos_handle_t th,
+			     daos_epoch_t *epoch, daos_event_t *ev);
 
 /*
  * Object index tables: the ids of the objects a snapshot holds, made by

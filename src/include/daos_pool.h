@@ -119,6 +119,18 @@ int daos_pool_set_attr(daos_handle_t poh, int n, char const *const names[],
 int daos_pool_del_attr(daos_handle_t poh, int n, char const *const names[],
 		       daos_event_t *ev);
 
+/* A container of the pool, as daos_pool_list_cont gives it. */
+struct daos_pool_cont_info {
+	uuid_t	pci_uuid;
+	char	pci_label[DAOS_PROP_LABEL_MAX_LEN + 1];
+};
+
+/* *ncont in: room in cbuf (NULL: only count); out: containers in the
+ * pool. -DER_TRUNC when cbuf cannot hold them all (*ncont says how many
+ * there are; cbuf holds the first). */
+int daos_pool_list_cont(daos_handle_t poh, daos_size_t *ncont,
+			struct daos_pool_cont_info *cbuf, daos_event_t *ev);
+
 #ifdef __cplusplus
 }
 #endif

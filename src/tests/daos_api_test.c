@@ -1678,6 +1678,62 @@ test_pool_query_ranks_props(void **state)
 	assert_null(ranks);
 }
 
+/* daos_pool_list_cont (count, fill, too small) and
+ * daos_obj_query_max_epoch (later updates, later epochs). */
+static void
+test_list_cont_max_epoch(void **state)
+{
+	static struct daos_pool_cont_info info[64];
+	daos_size_t                       n = 0, all, i;
+	daos_obj_id_t                     oid = {.lo = 77};
+	daos_handle_t                     oh;
+	daos_epoch_t                      e0 = 0, e1 = 0;
+	d_iov_t                           val, dkey;
+	d_sg_list_t                       sgl = {.sg_nr = 1, .sg_iovs = &val};
+	daos_iod_t                        iod;
+	char                              v = 'v';
+	int                               found = 0;
+
+	(void)state;
+	assert_int_equal(daos_pool_list_cont(poh, &n, NULL, NULL), 0);
+	all = n;
+	assert_true(all >= 2 && all <= 64); /* this test's and the forked children's */
+	n = 64;
+	memset(info, 0xff, sizeof(info));
+	assert_int_equal(daos_pool_list_cont(poh, &n, info, NULL), 0);
+	assert_int_equal(n, all);
+	for (i = 0; i < n; i++) {
+		assert_true(strlen(info[i].pci_label) < sizeof(info[i].pci_label));
+		found += strcmp(info[i].pci_label, cont_label) == 0;
+	}
+	assert_int_equal(found, 1);
+	n = 1;
+	assert_int_equal(daos_pool_list_cont(poh, &n, info, NULL), -DER_TRUNC);
+	assert_int_equal(n, all);
+	assert_int_equal(daos_pool_list_cont(poh, NULL, info, NULL), -DER_INVAL);
+	assert_int_equal(daos_pool_list_cont(coh, &n, info, NULL), -DER_NO_HDL);
+
+	assert_int_equal(daos_obj_generate_oid(coh, &oid, 0, OC_SX, 0, 0), 0);
+	assert_int_equal(daos_obj_open(coh, oid, DAOS_OO_RW, &oh, NULL), 0);
+	d_iov_set(&val, &v, 1);
+	d_iov_set(&dkey, "d", 1);
+	memset(&iod, 0, sizeof(iod));
+	d_iov_set(&iod.iod_name, "a", 1);
+	iod.iod_type = DAOS_IOD_SINGLE;
+	iod.iod_size = 1;
+	iod.iod_nr   = 1;
+	assert_int_equal(daos_obj_update(oh, DAOS_TX_NONE, 0, &dkey, 1, &iod, &sgl, NULL), 0);
+	assert_int_equal(daos_obj_query_max_epoch(oh, DAOS_TX_NONE, &e0, NULL), 0);
+	assert_true(e0 > 0);
+	d_iov_set(&dkey, "e", 1);
+	assert_int_equal(daos_obj_update(oh, DAOS_TX_NONE, 0, &dkey, 1, &iod, &sgl, NULL), 0);
+	assert_int_equal(daos_obj_query_max_epoch(oh, DAOS_TX_NONE, &e1, NULL), 0);
+	assert_true(e1 > e0);
+	assert_int_equal(daos_obj_query_max_epoch(oh, DAOS_TX_NONE, NULL, NULL), -DER_INVAL);
+	assert_int_equal(daos_obj_query_max_epoch(coh, DAOS_TX_NONE, &e1, NULL), -DER_NO_HDL);
+	assert_int_equal(daos_obj_close(oh, NULL), 0);
+}
+
 /* daos_cont_list_snap's names: written into the caller's buffers. */
 static void
 test_snap_names(void **state)
@@ -2726,6 +2782,7 @@ main(void)
 	    cmocka_unit_test(test_query_key),
 	    cmocka_unit_test(test_pool_query_ranks_props),
 	    cmocka_unit_test(test_snap_names),
+	    cmocka_unit_test(test_list_cont_max_epoch),
 	    cmocka_unit_test(test_oit),
 	    cmocka_unit_test(test_fetch_iom),
 	    cmocka_unit_test(test_array_sharing),

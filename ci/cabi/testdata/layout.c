@@ -100,6 +100,8 @@ SIZE(daos_cont_list_snap_t, 40, 8);
 SIZE(daos_cont_create_snap_t, 32, 8);
 OFF(daos_cont_create_snap_t, epoch, 16);
 SIZE(daos_cont_destroy_snap_t, 24, 8);
+SIZE(struct daos_pool_cont_info, 144, 1);
+OFF(struct daos_pool_cont_info, pci_label, 16);
 SIZE(daos_cont_snap_oit_create_t, 24, 8);
 OFF(daos_cont_snap_oit_create_t, name, 16);
 SIZE(daos_cont_snap_oit_destroy_t, 16, 8);
