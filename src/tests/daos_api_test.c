@@ -1678,6 +1678,25 @@ test_pool_query_ranks_props(void **state)
 	assert_null(ranks);
 }
 
+/* put_byte writes one byte, a single value under akey "a", at dkey dk. */
+static void
+put_byte(daos_handle_t oh, const char *dk)
+{
+	d_iov_t     val, dkey;
+	d_sg_list_t sgl = {.sg_nr = 1, .sg_iovs = &val};
+	daos_iod_t  iod;
+	char        v = 'v';
+
+	d_iov_set(&val, &v, 1);
+	d_iov_set(&dkey, (void *)dk, strlen(dk));
+	memset(&iod, 0, sizeof(iod));
+	d_iov_set(&iod.iod_name, "a", 1);
+	iod.iod_type = DAOS_IOD_SINGLE;
+	iod.iod_size = 1;
+	iod.iod_nr   = 1;
+	assert_int_equal(daos_obj_update(oh, DAOS_TX_NONE, 0, &dkey, 1, &iod, &sgl, NULL), 0);
+}
+
 /* daos_pool_list_cont (count, fill, too small) and
  * daos_obj_query_max_epoch (later updates, later epochs). */
 static void
@@ -1688,10 +1707,6 @@ test_list_cont_max_epoch(void **state)
 	daos_obj_id_t                     oid = {.lo = 77};
 	daos_handle_t                     oh;
 	daos_epoch_t                      e0 = 0, e1 = 0;
-	d_iov_t                           val, dkey;
-	d_sg_list_t                       sgl = {.sg_nr = 1, .sg_iovs = &val};
-	daos_iod_t                        iod;
-	char                              v = 'v';
 	int                               found = 0;
 
 	(void)state;
@@ -1715,18 +1730,10 @@ test_list_cont_max_epoch(void **state)
 
 	assert_int_equal(daos_obj_generate_oid(coh, &oid, 0, OC_SX, 0, 0), 0);
 	assert_int_equal(daos_obj_open(coh, oid, DAOS_OO_RW, &oh, NULL), 0);
-	d_iov_set(&val, &v, 1);
-	d_iov_set(&dkey, "d", 1);
-	memset(&iod, 0, sizeof(iod));
-	d_iov_set(&iod.iod_name, "a", 1);
-	iod.iod_type = DAOS_IOD_SINGLE;
-	iod.iod_size = 1;
-	iod.iod_nr   = 1;
-	assert_int_equal(daos_obj_update(oh, DAOS_TX_NONE, 0, &dkey, 1, &iod, &sgl, NULL), 0);
+	put_byte(oh, "d");
 	assert_int_equal(daos_obj_query_max_epoch(oh, DAOS_TX_NONE, &e0, NULL), 0);
 	assert_true(e0 > 0);
-	d_iov_set(&dkey, "e", 1);
-	assert_int_equal(daos_obj_update(oh, DAOS_TX_NONE, 0, &dkey, 1, &iod, &sgl, NULL), 0);
+	put_byte(oh, "e");
 	assert_int_equal(daos_obj_query_max_epoch(oh, DAOS_TX_NONE, &e1, NULL), 0);
 	assert_true(e1 > e0);
 	assert_int_equal(daos_obj_query_max_epoch(oh, DAOS_TX_NONE, NULL, NULL), -DER_INVAL);
@@ -1842,30 +1849,19 @@ test_oit(void **state)
 	daos_epoch_t       snap, none = 0;
 	daos_epoch_range_t epr;
 	daos_anchor_t      anchor = {0};
-	d_iov_t            val, mark;
-	d_sg_list_t        sgl = {.sg_nr = 1, .sg_iovs = &val};
-	daos_iod_t         iod;
-	daos_key_t         dkey;
+	d_iov_t            mark;
 	uint32_t           n, nr;
-	char               v = 'v';
 	int                i, j, found;
 
 	(void)state;
 	assert_int_equal(daos_cont_create_with_label(poh, "oit", NULL, NULL, NULL), 0);
 	assert_int_equal(daos_cont_open(poh, "oit", DAOS_COO_RW, &c, NULL, NULL), 0);
-	d_iov_set(&val, &v, 1);
-	d_iov_set(&dkey, "d", 1);
-	memset(&iod, 0, sizeof(iod));
-	d_iov_set(&iod.iod_name, "a", 1);
-	iod.iod_type = DAOS_IOD_SINGLE;
-	iod.iod_size = 1;
-	iod.iod_nr   = 1;
 	for (i = 0; i <= N; i++) {
 		daos_obj_id_t id = {.lo = 100 + (uint64_t)i};
 
 		assert_int_equal(daos_obj_generate_oid(c, &id, 0, OC_S1, 0, 0), 0);
 		assert_int_equal(daos_obj_open(c, id, DAOS_OO_RW, &oh, NULL), 0);
-		assert_int_equal(daos_obj_update(oh, DAOS_TX_NONE, 0, &dkey, 1, &iod, &sgl, NULL), 0);
+		put_byte(oh, "d");
 		assert_int_equal(daos_obj_close(oh, NULL), 0);
 		if (i < N)
 			ids[i] = id;
