@@ -509,11 +509,12 @@ func dgo_pool_list_cont(poh C.uint64_t, ncont *C.daos_size_t, cbuf *C.struct_dao
 		return failed(ev, err)
 	}
 	if ncont == nil {
-		return failed(ev, inval("pool list-cont: NULL count"))
+		// The call's own error, event or not, as DAOS answers it.
+		return rc(inval("pool list-cont: NULL count"))
 	}
 	room := uint64(*ncont)
-	if cbuf == nil {
-		room = 0 // count only
+	if cbuf == nil || room == 0 {
+		room, cbuf = 0, nil // a count only
 	} else if room > maxCBuffer/uint64(unsafe.Sizeof(*cbuf)) {
 		return failed(ev, inval("pool list-cont: room for %d containers", room))
 	}

@@ -60,6 +60,7 @@ enum dgo_ev_state {
 	DGO_EV_COMPLETED = 2, /* on its queue's completion stack or list */
 	DGO_EV_QUEUED    = 3, /* on the submission stack */
 	DGO_EV_TAKEN     = 4, /* being launched by the core's dispatcher */
+	DGO_EV_CALLBACK  = 5, /* taken off its queue, its completion callbacks running */
 };
 
 /* Operations the C layer submits through the stack: object updates whose

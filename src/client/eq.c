@@ -72,10 +72,16 @@ struct ev_cb {
 static struct ev_cb *
 take_cbs(daos_event_t *ev)
 {
-	struct ev_cb *c = (struct ev_cb *)(uintptr_t)words(ev)[DGO_EV_CB];
+	return (struct ev_cb *)(uintptr_t)__atomic_exchange_n(&words(ev)[DGO_EV_CB], 0, SEQ);
+}
 
-	words(ev)[DGO_EV_CB] = 0;
-	return c;
+/* done_state is what a completed event taken off its queue becomes:
+ * CALLBACK while it has callbacks to run (its taker runs them, then
+ * finish_cbs makes it READY), READY otherwise. */
+static uint64_t
+done_state(daos_event_t *ev)
+{
+	return __atomic_load_n(&words(ev)[DGO_EV_CB], SEQ) != 0 ? DGO_EV_CALLBACK : DGO_EV_READY;
 }
 
 static void
@@ -91,7 +97,9 @@ free_cbs(struct ev_cb *c)
 
 /* run_cbs runs and frees ev's callbacks, each given the operation's
  * result; the first that fails becomes the event's error if the
- * operation succeeded (as DAOS does). */
+ * operation succeeded (as DAOS does). The event is in CALLBACK state
+ * meanwhile, so a callback cannot finalise, re-initialise or relaunch it
+ * (-DER_BUSY), and another thread's test waits; then it is READY. */
 static void
 run_cbs(daos_event_t *ev)
 {
@@ -106,6 +114,7 @@ run_cbs(daos_event_t *ev)
 		free(c);
 	}
 	ev->ev_error = ret;
+	__atomic_store_n(&words(ev)[DGO_EV_STATE], DGO_EV_READY, SEQ);
 }
 
 int
@@ -115,6 +124,13 @@ daos_event_register_comp_cb(daos_event_t *ev, daos_event_comp_cb_t cb, void *arg
 
 	if (ev == NULL || cb == NULL || words(ev)[DGO_EV_MARKER] != EV_MARKER)
 		return -DER_INVAL;
+	/* Run where a queue's poller or tester takes the event: an event of
+	 * no queue completes in the core, out of reach. */
+	if (words(ev)[DGO_EV_EQH] == 0)
+		return -DER_NOSYS;
+	/* Before the operation is launched: the list is not locked. */
+	if (__atomic_load_n(&words(ev)[DGO_EV_STATE], SEQ) != DGO_EV_READY)
+		return -DER_BUSY;
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return -DER_NOMEM;
@@ -262,13 +278,14 @@ unlist(struct dgo_eqc *q, daos_event_t *ev)
 	return true;
 }
 
-/* harvest takes ev, completed, off q's list: it is ready again. The core
- * marks an event completed just before it pushes it, so this waits for
- * the push. */
-static void
+/* harvest takes ev, completed, off q's list: it is ready again, or in
+ * CALLBACK state for the caller to run its callbacks (run_cbs); true if
+ * this call took it. The core marks an event completed just before it
+ * pushes it, so this waits for the push. */
+static bool
 harvest(struct dgo_eqc *q, daos_event_t *ev)
 {
-	bool pending = true;
+	bool pending = true, took = false;
 
 	while (pending) {
 		pthread_mutex_lock(&q->lock);
@@ -276,13 +293,15 @@ harvest(struct dgo_eqc *q, daos_event_t *ev)
 		if (__atomic_load_n(&words(ev)[DGO_EV_STATE], SEQ) != DGO_EV_COMPLETED) {
 			pending = false; /* a poll took it */
 		} else if (unlist(q, ev)) {
-			__atomic_store_n(&words(ev)[DGO_EV_STATE], DGO_EV_READY, SEQ);
+			__atomic_store_n(&words(ev)[DGO_EV_STATE], done_state(ev), SEQ);
 			pending = false;
+			took    = true;
 		}
 		pthread_mutex_unlock(&q->lock);
 		if (pending)
 			sched_yield();
 	}
+	return took;
 }
 
 /* deadline_of turns a timeout in microseconds (> 0) into a deadline. */
@@ -414,6 +433,8 @@ end_queue(struct dgo_eqc *q)
 		daos_event_t *ev = (daos_event_t *)(uintptr_t)q->head;
 
 		unlist(q, ev);
+		/* A queue ended with events unpolled drops their callbacks. */
+		free_cbs(take_cbs(ev));
 		__atomic_store_n(&words(ev)[DGO_EV_STATE], DGO_EV_READY, SEQ);
 	}
 	pthread_mutex_unlock(&q->lock);
@@ -580,13 +601,13 @@ daos_eq_poll(daos_handle_t eqh, int wait_running, int64_t timeout, unsigned int 
 			daos_event_t *ev = (daos_event_t *)(uintptr_t)q->head;
 
 			unlist(q, ev);
-			__atomic_store_n(&words(ev)[DGO_EV_STATE], DGO_EV_READY, SEQ);
+			__atomic_store_n(&words(ev)[DGO_EV_STATE], done_state(ev), SEQ);
 			events[got] = ev;
 		}
 		pthread_mutex_unlock(&q->lock);
 		if (got > 0) {
 			for (unsigned int i = 0; i < got; i++)
-				if (words(events[i])[DGO_EV_CB] != 0)
+				if (__atomic_load_n(&words(events[i])[DGO_EV_STATE], SEQ) == DGO_EV_CALLBACK)
 					run_cbs(events[i]);
 			break;
 		}
@@ -685,10 +706,11 @@ settle(daos_event_t *ev)
 	if (q == NULL)
 		return 0;
 	st = __atomic_load_n(&words(ev)[DGO_EV_STATE], SEQ);
-	if (st == DGO_EV_QUEUED || st == DGO_EV_TAKEN || st == DGO_EV_RUNNING)
+	if (st == DGO_EV_QUEUED || st == DGO_EV_TAKEN || st == DGO_EV_RUNNING || st == DGO_EV_CALLBACK)
 		rc = -DER_BUSY;
-	else if (st == DGO_EV_COMPLETED)
-		harvest(q, ev);
+	else if (st == DGO_EV_COMPLETED && harvest(q, ev) &&
+		 __atomic_load_n(&words(ev)[DGO_EV_STATE], SEQ) == DGO_EV_CALLBACK)
+		run_cbs(ev); /* owed: the operation completed */
 	eq_put(q);
 	return rc;
 }
@@ -698,19 +720,10 @@ daos_event_init(daos_event_t *ev, daos_handle_t eqh, daos_event_t *parent)
 {
 	int rc;
 
-	struct ev_cb *cbs = NULL;
-
 	CORE(o);
 	if (ev != NULL && (rc = settle(ev)) != 0)
 		return rc;
-	/* Callbacks left from the event's last use (initialised before, or
-	 * the word is the caller's garbage: the core's check decides). */
-	if (ev != NULL && words(ev)[DGO_EV_MARKER] == EV_MARKER)
-		cbs = (struct ev_cb *)(uintptr_t)words(ev)[DGO_EV_CB];
-	rc = o->event_init(ev, eqh.cookie, parent);
-	if (rc == 0)
-		free_cbs(cbs);
-	return rc;
+	return o->event_init(ev, eqh.cookie, parent);
 }
 
 int
@@ -724,13 +737,14 @@ daos_event_fini(daos_event_t *ev)
 		return rc;
 	q  = ev == NULL ? NULL : ev_queue(ev);
 	rc = o->event_fini(ev);
-	if (rc == 0)
-		free_cbs(take_cbs(ev));
+	if (rc == 0 && ev != NULL)
+		free_cbs(take_cbs(ev)); /* registered, never launched */
 	if (q != NULL) {
 		eq_put(q);
 	} else if (ev != NULL && words(ev)[DGO_EV_MARKER] == EV_MARKER && words(ev)[DGO_EV_EQH] != 0) {
 		/* Bound to a queue that is gone (destroyed with force): the
 		 * event is finalised all the same, and DAOS says so. */
+		free_cbs(take_cbs(ev));
 		words(ev)[DGO_EV_MARKER] = 0;
 		return -DER_NONEXIST;
 	}
@@ -765,13 +779,8 @@ daos_event_test(daos_event_t *ev, int64_t timeout, bool *flag)
 	CORE(o);
 	if (ev != NULL && flag != NULL && queue_gone(ev))
 		return -DER_NONEXIST; /* as DAOS: the queue is gone */
-	if (ev == NULL || flag == NULL || (q = ev_queue(ev)) == NULL) {
-		/* Standalone, or the core names the error. */
-		rc = o->event_test(ev, timeout, flag);
-		if (rc == 0 && *flag && words(ev)[DGO_EV_CB] != 0)
-			run_cbs(ev);
-		return rc;
-	}
+	if (ev == NULL || flag == NULL || (q = ev_queue(ev)) == NULL)
+		return o->event_test(ev, timeout, flag); /* standalone, or the core names the error */
 	/* The core checks the event is one it knows. */
 	rc = o->event_test(ev, DAOS_EQ_NOWAIT, flag);
 	if (rc != 0) {
@@ -783,13 +792,18 @@ daos_event_test(daos_event_t *ev, int64_t timeout, bool *flag)
 	for (;;) {
 		seen = __atomic_load_n(&q->seq, SEQ);
 		st   = __atomic_load_n(&words(ev)[DGO_EV_STATE], SEQ);
+		if (st == DGO_EV_CALLBACK) {
+			/* Another thread took it and runs its callbacks. */
+			sched_yield();
+			continue;
+		}
 		if (st == DGO_EV_READY || st == DGO_EV_COMPLETED) {
-			/* Never launched, already polled, or harvested now. */
-			if (st == DGO_EV_COMPLETED)
-				harvest(q, ev);
-			*flag = true;
-			if (words(ev)[DGO_EV_CB] != 0)
+			/* Never launched, already polled, or harvested now:
+			 * only the taker runs the callbacks. */
+			if (st == DGO_EV_COMPLETED && harvest(q, ev) &&
+			    __atomic_load_n(&words(ev)[DGO_EV_STATE], SEQ) == DGO_EV_CALLBACK)
 				run_cbs(ev);
+			*flag = true;
 			break;
 		}
 		*flag = false;
