@@ -7,21 +7,19 @@
  *    dpe_str, released with free();
  *  - DAOS_PROP_PO_SVC_LIST: a d_rank_list_t with its own rank array,
  *    released with d_rank_list_free();
- *  - ACLs and DAOS_PROP_CO_ROOTS: an opaque blob in dpe_val_ptr, released
- *    with free(). The headers give no size for these (struct daos_acl is
- *    opaque), so the blobs this file allocates record their size in a
- *    small registry keyed by address; a blob an application assigned to
- *    dpe_val_ptr itself is still freed, but cannot be copied
- *    (-DER_NOTSUPPORTED) since its length is unknown.
+ *  - ACLs: a struct daos_acl in dpe_val_ptr (its header gives its size),
+ *    released with free();
+ *  - DAOS_PROP_CO_ROOTS: a struct daos_prop_co_roots in dpe_val_ptr,
+ *    released with free();
  *  - every other type: the integer dpe_val, nothing to release.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <daos_errno.h>
 #include <daos_prop.h>
+#include <daos_security.h>
 #include <gurt/common.h>
 
 /* More entries than there are property types would only hold
@@ -33,7 +31,8 @@ enum val_kind {
 	VAL_NUM,
 	VAL_STR,
 	VAL_RANKS,
-	VAL_BLOB,
+	VAL_ACL,
+	VAL_ROOTS,
 };
 
 static enum val_kind
@@ -51,8 +50,9 @@ kind_of(uint32_t type)
 		return VAL_RANKS;
 	case DAOS_PROP_PO_ACL:
 	case DAOS_PROP_CO_ACL:
+		return VAL_ACL;
 	case DAOS_PROP_CO_ROOTS:
-		return VAL_BLOB;
+		return VAL_ROOTS;
 	default:
 		return VAL_NUM;
 	}
@@ -87,96 +87,6 @@ is_cont_type(uint32_t type)
 	return type > DAOS_PROP_CO_MIN && type < DAOS_PROP_CO_MAX;
 }
 
-/* ---- blob registry: sizes of the opaque values this file allocated ---- */
-
-struct blob {
-	const void	*addr;
-	size_t		 len;
-};
-
-static pthread_mutex_t	 blob_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct blob	*blobs;
-static size_t		 blob_nr;
-static size_t		 blob_cap;
-
-/* A linear scan: a process holds few property blobs at a time. */
-static size_t
-blob_find_locked(const void *addr)
-{
-	size_t i;
-
-	for (i = 0; i < blob_nr; i++)
-		if (blobs[i].addr == addr)
-			return i;
-	return blob_nr;
-}
-
-static void *
-blob_new(const void *src, size_t len)
-{
-	void *p = malloc(len);
-
-	if (p == NULL)
-		return NULL;
-	memcpy(p, src, len);
-
-	pthread_mutex_lock(&blob_lock);
-	if (blob_nr == blob_cap) {
-		size_t	     cap = blob_cap == 0 ? 16 : blob_cap * 2;
-		struct blob *nb = realloc(blobs, cap * sizeof(*nb));
-
-		if (nb == NULL) {
-			pthread_mutex_unlock(&blob_lock);
-			free(p);
-			return NULL;
-		}
-		blobs = nb;
-		blob_cap = cap;
-	}
-	blobs[blob_nr].addr = p;
-	blobs[blob_nr].len = len;
-	blob_nr++;
-	pthread_mutex_unlock(&blob_lock);
-	return p;
-}
-
-static bool
-blob_size(const void *addr, size_t *len)
-{
-	size_t i;
-	bool   found;
-
-	pthread_mutex_lock(&blob_lock);
-	i = blob_find_locked(addr);
-	found = i < blob_nr;
-	if (found)
-		*len = blobs[i].len;
-	pthread_mutex_unlock(&blob_lock);
-	return found;
-}
-
-static void
-blob_free(void *addr)
-{
-	size_t i;
-
-	if (addr == NULL)
-		return;
-	pthread_mutex_lock(&blob_lock);
-	i = blob_find_locked(addr);
-	if (i < blob_nr) {
-		blobs[i] = blobs[--blob_nr];
-		/* Give the table back when idle so leak checkers stay quiet. */
-		if (blob_nr == 0) {
-			free(blobs);
-			blobs = NULL;
-			blob_cap = 0;
-		}
-	}
-	pthread_mutex_unlock(&blob_lock);
-	free(addr);
-}
-
 /* ---- values ---- */
 
 static bool
@@ -208,8 +118,9 @@ entry_release(struct daos_prop_entry *e)
 	case VAL_RANKS:
 		d_rank_list_free(e->dpe_val_ptr);
 		break;
-	case VAL_BLOB:
-		blob_free(e->dpe_val_ptr);
+	case VAL_ACL:
+	case VAL_ROOTS:
+		free(e->dpe_val_ptr);
 		break;
 	case VAL_NUM:
 		break;
@@ -222,8 +133,6 @@ entry_release(struct daos_prop_entry *e)
 static int
 entry_dup(struct daos_prop_entry *out, const struct daos_prop_entry *in)
 {
-	size_t len;
-
 	*out = *in;
 	switch (kind_of(in->dpe_type)) {
 	case VAL_NUM:
@@ -241,14 +150,23 @@ entry_dup(struct daos_prop_entry *out, const struct daos_prop_entry *in)
 			return -DER_INVAL;
 		out->dpe_val_ptr = ranks_dup(in->dpe_val_ptr);
 		return out->dpe_val_ptr == NULL ? -DER_NOMEM : 0;
-	case VAL_BLOB:
+	case VAL_ACL:
 		if (in->dpe_val_ptr == NULL)
 			return 0;
 		out->dpe_val_ptr = NULL;
-		if (!blob_size(in->dpe_val_ptr, &len))
-			return -DER_NOTSUPPORTED;
-		out->dpe_val_ptr = blob_new(in->dpe_val_ptr, len);
+		if (daos_acl_get_size(in->dpe_val_ptr) > (ssize_t)(sizeof(struct daos_acl) +
+								   DAOS_ACL_MAX_ACE_LEN))
+			return -DER_INVAL;
+		out->dpe_val_ptr = daos_acl_dup(in->dpe_val_ptr);
 		return out->dpe_val_ptr == NULL ? -DER_NOMEM : 0;
+	case VAL_ROOTS:
+		if (in->dpe_val_ptr == NULL)
+			return 0;
+		out->dpe_val_ptr = malloc(sizeof(struct daos_prop_co_roots));
+		if (out->dpe_val_ptr == NULL)
+			return -DER_NOMEM;
+		memcpy(out->dpe_val_ptr, in->dpe_val_ptr, sizeof(struct daos_prop_co_roots));
+		return 0;
 	}
 	return -DER_INVAL;
 }
@@ -399,6 +317,8 @@ input_ok(const struct daos_prop_entry *e)
 	default:
 		break;
 	}
+	if (kind_of(e->dpe_type) == VAL_ACL)
+		return e->dpe_val_ptr != NULL && daos_acl_validate(e->dpe_val_ptr) == 0;
 	if (kind_of(e->dpe_type) == VAL_STR)
 		return e->dpe_str != NULL &&
 		       str_ok(e->dpe_type, e->dpe_str,
@@ -484,7 +404,8 @@ daos_prop_entry_set_ptr(struct daos_prop_entry *entry, const void *ptr,
 
 	if (entry == NULL)
 		return -DER_INVAL;
-	if (kind_of(entry->dpe_type) != VAL_RANKS && kind_of(entry->dpe_type) != VAL_BLOB)
+	if (kind_of(entry->dpe_type) != VAL_RANKS && kind_of(entry->dpe_type) != VAL_ACL &&
+	    kind_of(entry->dpe_type) != VAL_ROOTS)
 		return -DER_INVAL;
 	/* No value clears the entry, as in DAOS. */
 	if (ptr == NULL || size == 0) {
@@ -499,8 +420,21 @@ daos_prop_entry_set_ptr(struct daos_prop_entry *entry, const void *ptr,
 			return -DER_INVAL;
 		p = ranks_dup(ptr);
 		break;
-	case VAL_BLOB:
-		p = blob_new(ptr, (size_t)size);
+	case VAL_ACL:
+		/* size is the ACL's own (daos_acl_get_size), and the ACL
+		 * must be one a service would take. */
+		if (size < sizeof(struct daos_acl) ||
+		    (daos_size_t)daos_acl_get_size((struct daos_acl *)ptr) != size ||
+		    daos_acl_validate((struct daos_acl *)ptr) != 0)
+			return -DER_INVAL;
+		p = daos_acl_dup((struct daos_acl *)ptr);
+		break;
+	case VAL_ROOTS:
+		if (size != sizeof(struct daos_prop_co_roots))
+			return -DER_INVAL;
+		p = malloc(size);
+		if (p != NULL)
+			memcpy(p, ptr, size);
 		break;
 	default:
 		return -DER_INVAL;
@@ -671,4 +605,109 @@ daos_prop_from_str(const char *str, daos_size_t len, daos_prop_t **prop_out)
 	}
 	*prop_out = prop;
 	return 0;
+}
+
+bool
+daos_prop_has_str(struct daos_prop_entry *entry)
+{
+	return entry != NULL && kind_of(entry->dpe_type) == VAL_STR;
+}
+
+bool
+daos_prop_has_ptr(struct daos_prop_entry *entry)
+{
+	return entry != NULL && (kind_of(entry->dpe_type) == VAL_RANKS ||
+				 kind_of(entry->dpe_type) == VAL_ACL ||
+				 kind_of(entry->dpe_type) == VAL_ROOTS);
+}
+
+int
+daos_prop_entry_dup_ptr(struct daos_prop_entry *entry_dst,
+			struct daos_prop_entry *entry_src, size_t len)
+{
+	if (entry_dst == NULL || entry_src == NULL || entry_src->dpe_val_ptr == NULL ||
+	    len == 0)
+		return -DER_INVAL;
+	return daos_prop_entry_set_ptr(entry_dst, entry_src->dpe_val_ptr, len);
+}
+
+int
+daos_prop_entry_dup_co_roots(struct daos_prop_entry *dst, struct daos_prop_entry *src)
+{
+	if (dst == NULL || src == NULL || src->dpe_type != DAOS_PROP_CO_ROOTS ||
+	    dst->dpe_type != DAOS_PROP_CO_ROOTS)
+		return -DER_INVAL;
+	return daos_prop_entry_dup_ptr(dst, src, sizeof(struct daos_prop_co_roots));
+}
+
+int
+daos_prop_entry_cmp_acl(struct daos_prop_entry *entry1, struct daos_prop_entry *entry2)
+{
+	ssize_t n1, n2;
+
+	if (entry1 == NULL || entry2 == NULL || kind_of(entry1->dpe_type) != VAL_ACL ||
+	    kind_of(entry2->dpe_type) != VAL_ACL)
+		return -DER_INVAL;
+	n1 = daos_acl_get_size(entry1->dpe_val_ptr);
+	n2 = daos_acl_get_size(entry2->dpe_val_ptr);
+	if (n1 < 0 || n2 < 0)
+		return n1 == n2 ? 0 : -DER_MISMATCH; /* both unset match */
+	if (n1 != n2 || memcmp(entry1->dpe_val_ptr, entry2->dpe_val_ptr, (size_t)n1) != 0)
+		return -DER_MISMATCH;
+	return 0;
+}
+
+int
+daos_prop_merge2(daos_prop_t *old_prop, daos_prop_t *new_prop, daos_prop_t **out_prop)
+{
+	daos_prop_t		*out;
+	struct daos_prop_entry	*e;
+	uint32_t		 i, nr;
+	int			 rc = 0;
+
+	if (old_prop == NULL || new_prop == NULL || out_prop == NULL ||
+	    !entries_ok(old_prop) || !entries_ok(new_prop))
+		return -DER_INVAL;
+	/* The result: old's entries, new's values where new has one of the
+	 * same type, then new's other entries. */
+	nr = old_prop->dpp_nr;
+	for (i = 0; i < new_prop->dpp_nr; i++)
+		if (daos_prop_entry_get(old_prop, new_prop->dpp_entries[i].dpe_type) == NULL)
+			nr++;
+	if (nr > PROP_ENTRIES_MAX)
+		return -DER_INVAL;
+	out = daos_prop_alloc(nr);
+	if (out == NULL)
+		return -DER_NOMEM;
+	out->dpp_nr = 0; /* counts the entries filled, for a clean free */
+	for (i = 0; i < old_prop->dpp_nr && rc == 0; i++) {
+		const struct daos_prop_entry *src = &old_prop->dpp_entries[i];
+		const struct daos_prop_entry *nw = daos_prop_entry_get(new_prop, src->dpe_type);
+
+		rc = entry_dup(&out->dpp_entries[i], nw != NULL ? nw : src);
+		out->dpp_nr++;
+	}
+	for (i = 0; i < new_prop->dpp_nr && rc == 0; i++) {
+		e = &new_prop->dpp_entries[i];
+		if (daos_prop_entry_get(old_prop, e->dpe_type) != NULL)
+			continue;
+		rc = entry_dup(&out->dpp_entries[out->dpp_nr], e);
+		out->dpp_nr++;
+	}
+	if (rc != 0) {
+		daos_prop_free(out);
+		return rc;
+	}
+	*out_prop = out;
+	return 0;
+}
+
+daos_prop_t *
+daos_prop_merge(daos_prop_t *old_prop, daos_prop_t *new_prop)
+{
+	daos_prop_t *out = NULL;
+
+	if (daos_prop_merge2(old_prop, new_prop, &out) != 0)
+		return NULL;
+	return out;
 }

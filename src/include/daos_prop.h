@@ -206,6 +206,58 @@ enum {
 	DAOS_PROP_CO_UNCLEAN		= 1,
 };
 
+/* dcs_flags: the status is being cleared. */
+#define DAOS_PROP_CO_CLEAR	0x1
+
+/* DAOS_PROP_CO_STATUS's value, unpacked: flags in bits 48-63, the status
+ * in 32-47, the pool map version it was set at in 0-31. */
+struct daos_co_status {
+	uint16_t	dcs_status;	/* DAOS_PROP_CO_HEALTHY or _UNCLEAN */
+	uint16_t	dcs_flags;
+	uint32_t	dcs_pm_ver;
+};
+
+#define DAOS_PROP_CO_STATUS_VAL(status, flag, pm_ver)			\
+	((((uint64_t)(flag)) << 48) | (((uint64_t)(status) & 0xFFFF) << 32) |	\
+	 ((uint64_t)(pm_ver)))
+
+static inline uint64_t
+daos_prop_co_status_2_val(struct daos_co_status *co_status)
+{
+	return DAOS_PROP_CO_STATUS_VAL(co_status->dcs_status, co_status->dcs_flags,
+				       co_status->dcs_pm_ver);
+}
+
+static inline void
+daos_prop_val_2_co_status(uint64_t val, struct daos_co_status *co_status)
+{
+	co_status->dcs_flags = (uint16_t)(val >> 48);
+	co_status->dcs_status = (uint16_t)((val >> 32) & 0xFFFF);
+	co_status->dcs_pm_ver = (uint32_t)(val & 0xFFFFFFFF);
+}
+
+/* DAOS_PROP_CO_ROOTS's value: the object ids a middleware (DFS: the
+ * superblock and the root directory) keeps its roots in. */
+struct daos_prop_co_roots {
+	daos_obj_id_t	cr_oids[4];
+};
+
+/* Highest redundancy factors of a pool's data and of its service. */
+#define DAOS_PROP_PO_REDUN_FAC_MAX	4
+#define DAOS_PROP_PO_SVC_REDUN_FAC_MAX	4
+
+static inline bool
+daos_rf_is_valid(unsigned long long rf)
+{
+	return rf <= DAOS_PROP_PO_REDUN_FAC_MAX;
+}
+
+static inline bool
+daos_svc_rf_is_valid(uint64_t svc_rf)
+{
+	return svc_rf <= DAOS_PROP_PO_SVC_REDUN_FAC_MAX;
+}
+
 #define DAOS_PROP_LABEL_MAX_LEN		127
 #define DAOS_CONT_HINT_MAX_LEN		128
 
@@ -308,6 +360,26 @@ int daos_prop_entry_set_str(struct daos_prop_entry *entry, const char *str,
 			    daos_size_t len);
 int daos_prop_entry_set_ptr(struct daos_prop_entry *entry, const void *ptr,
 			    daos_size_t size);
+
+/* A new list: old_prop's entries, with new_prop's value where it has an
+ * entry of the same type, then new_prop's other entries (deep copies).
+ * 0, -DER_INVAL or -DER_NOMEM; merge gives NULL on any error. */
+int daos_prop_merge2(daos_prop_t *old_prop, daos_prop_t *new_prop,
+		     daos_prop_t **out_prop);
+daos_prop_t *daos_prop_merge(daos_prop_t *old_prop, daos_prop_t *new_prop);
+/* Copy src's pointer value into dst (releasing dst's), as
+ * daos_prop_entry_set_ptr with len. */
+int daos_prop_entry_dup_ptr(struct daos_prop_entry *entry_dst,
+			    struct daos_prop_entry *entry_src, size_t len);
+int daos_prop_entry_dup_co_roots(struct daos_prop_entry *dst,
+				 struct daos_prop_entry *src);
+/* 0 when the two ACL entries hold the same ACL, else -DER_MISMATCH. */
+int daos_prop_entry_cmp_acl(struct daos_prop_entry *entry1,
+			    struct daos_prop_entry *entry2);
+/* Does the entry's type take a string (owner, label) or a pointer (ACL,
+ * service ranks, roots)? */
+bool daos_prop_has_str(struct daos_prop_entry *entry);
+bool daos_prop_has_ptr(struct daos_prop_entry *entry);
 
 static inline bool
 daos_prop_is_set(struct daos_prop_entry *entry)

@@ -14,7 +14,33 @@
 
 #include <daos_errno.h>
 #include <daos_prop.h>
+#include <daos_security.h>
 #include <gurt/common.h>
+
+/* A small valid ACL; free with daos_acl_free. */
+static struct daos_acl *
+sample_acl(void)
+{
+	const char	*aces[] = {"A::OWNER@:rwdtTaAo", "A:G:GROUP@:rwtT", "A::bob@:r"};
+	struct daos_acl	*acl = NULL;
+
+	assert_int_equal(daos_acl_from_strs(aces, 3, &acl), 0);
+	return acl;
+}
+
+/* Container roots with recognisable ids. */
+static struct daos_prop_co_roots
+sample_roots(void)
+{
+	struct daos_prop_co_roots	r;
+	int				i;
+
+	for (i = 0; i < 4; i++) {
+		r.cr_oids[i].lo = 100 + i;
+		r.cr_oids[i].hi = 200 + i;
+	}
+	return r;
+}
 
 static void
 test_alloc_free(void **state)
@@ -56,10 +82,9 @@ test_owned_values_freed(void **state)
 	daos_prop_t   *p;
 	daos_prop_t    onstack;
 	d_rank_list_t *ranks;
-	unsigned char  acl[40];
+	struct daos_acl *acl = sample_acl();
 
 	(void)state;
-	memset(acl, 0xa5, sizeof(acl));
 	p = daos_prop_alloc(5);
 	assert_non_null(p);
 	p->dpp_entries[0].dpe_type = DAOS_PROP_PO_LABEL;
@@ -72,10 +97,18 @@ test_owned_values_freed(void **state)
 	assert_int_equal(daos_prop_set_str(p, DAOS_PROP_PO_LABEL, "pool_b", 64), 0);
 	assert_string_equal(p->dpp_entries[0].dpe_str, "pool_b");
 	assert_int_equal(daos_prop_set_str(p, DAOS_PROP_PO_OWNER, "root@", 5), 0);
-	assert_int_equal(daos_prop_set_ptr(p, DAOS_PROP_PO_ACL, acl, sizeof(acl)), 0);
+	assert_int_equal(daos_prop_set_ptr(p, DAOS_PROP_PO_ACL, acl, daos_acl_get_size(acl)), 0);
 	assert_ptr_not_equal(p->dpp_entries[2].dpe_val_ptr, acl);
-	assert_memory_equal(p->dpp_entries[2].dpe_val_ptr, acl, sizeof(acl));
-	assert_int_equal(daos_prop_set_ptr(p, DAOS_PROP_PO_ACL, acl, 8), 0);
+	assert_memory_equal(p->dpp_entries[2].dpe_val_ptr, acl, daos_acl_get_size(acl));
+	/* An ACL's size is its own, and it must be valid; a refused value
+	 * leaves the entry as it was. */
+	assert_int_equal(daos_prop_set_ptr(p, DAOS_PROP_PO_ACL, acl, 8), -DER_INVAL);
+	acl->dal_ver = 2;
+	assert_int_equal(daos_prop_set_ptr(p, DAOS_PROP_PO_ACL, acl, daos_acl_get_size(acl)),
+			 -DER_INVAL);
+	acl->dal_ver = DAOS_ACL_VERSION;
+	assert_int_equal(daos_acl_validate(p->dpp_entries[2].dpe_val_ptr), 0);
+	daos_acl_free(acl);
 
 	ranks = d_rank_list_alloc(3);
 	assert_non_null(ranks);
@@ -135,9 +168,11 @@ test_entry_get(void **state)
 static void
 test_set_str_limits(void **state)
 {
-	daos_prop_t *p;
-	char	     label[DAOS_PROP_LABEL_MAX_LEN + 2];
-	char	     owner[DAOS_ACL_MAX_PRINCIPAL_LEN + 2];
+	daos_prop_t	*p;
+	char		 label[DAOS_PROP_LABEL_MAX_LEN + 2];
+	char		 owner[DAOS_ACL_MAX_PRINCIPAL_LEN + 2];
+	struct daos_acl	*acl;
+	ssize_t		 n;
 
 	(void)state;
 	p = daos_prop_alloc(3);
@@ -197,19 +232,23 @@ test_set_str_limits(void **state)
 	p = daos_prop_alloc(1);
 	assert_non_null(p);
 	p->dpp_entries[0].dpe_type = DAOS_PROP_CO_ACL;
-	/* No value clears the entry. */
-	assert_int_equal(daos_prop_set_ptr(p, DAOS_PROP_CO_ACL, "x", 2), 0);
+	acl = sample_acl();
+	n = daos_acl_get_size(acl);
+	/* No value clears the entry; bytes that are no ACL are refused. */
+	assert_int_equal(daos_prop_set_ptr(p, DAOS_PROP_CO_ACL, "x", 2), -DER_INVAL);
+	assert_int_equal(daos_prop_set_ptr(p, DAOS_PROP_CO_ACL, acl, n), 0);
 	assert_non_null(p->dpp_entries[0].dpe_val_ptr);
-	assert_int_equal(daos_prop_set_ptr(p, DAOS_PROP_CO_ACL, "x", 0), 0);
+	assert_int_equal(daos_prop_set_ptr(p, DAOS_PROP_CO_ACL, acl, 0), 0);
 	assert_null(p->dpp_entries[0].dpe_val_ptr);
-	assert_int_equal(daos_prop_set_ptr(p, DAOS_PROP_CO_ACL, "x", 2), 0);
+	assert_int_equal(daos_prop_set_ptr(p, DAOS_PROP_CO_ACL, acl, n), 0);
 	assert_int_equal(daos_prop_set_ptr(p, DAOS_PROP_CO_ACL, NULL, 4), 0);
 	assert_null(p->dpp_entries[0].dpe_val_ptr);
 	/* A set clears "not set". */
 	p->dpp_entries[0].dpe_flags = DAOS_PROP_ENTRY_NOT_SET;
 	assert_false(daos_prop_is_set(&p->dpp_entries[0]));
-	assert_int_equal(daos_prop_entry_set_ptr(&p->dpp_entries[0], "acl", 4), 0);
+	assert_int_equal(daos_prop_entry_set_ptr(&p->dpp_entries[0], acl, n), 0);
 	assert_true(daos_prop_is_set(&p->dpp_entries[0]));
+	daos_acl_free(acl);
 	daos_prop_free(p);
 }
 
@@ -217,7 +256,9 @@ test_set_str_limits(void **state)
 static daos_prop_t *
 cont_sample(void)
 {
-	daos_prop_t *p = daos_prop_alloc(5);
+	daos_prop_t			*p = daos_prop_alloc(5);
+	struct daos_acl			*acl = sample_acl();
+	struct daos_prop_co_roots	 roots = sample_roots();
 
 	assert_non_null(p);
 	p->dpp_entries[0].dpe_type = DAOS_PROP_CO_LABEL;
@@ -228,9 +269,11 @@ cont_sample(void)
 	p->dpp_entries[4].dpe_type = DAOS_PROP_CO_ROOTS;
 	assert_int_equal(daos_prop_set_str(p, DAOS_PROP_CO_LABEL, "cont1", 5), 0);
 	assert_int_equal(daos_prop_set_str(p, DAOS_PROP_CO_OWNER, "alice@", 6), 0);
-	assert_int_equal(daos_prop_set_ptr(p, DAOS_PROP_CO_ACL, "ACLBYTES", 8), 0);
-	assert_int_equal(daos_prop_set_ptr(p, DAOS_PROP_CO_ROOTS,
-					   "0123456789abcdef0123456789abcdef", 32), 0);
+	assert_int_equal(daos_prop_set_ptr(p, DAOS_PROP_CO_ACL, acl, daos_acl_get_size(acl)), 0);
+	/* Roots are exactly one struct daos_prop_co_roots. */
+	assert_int_equal(daos_prop_set_ptr(p, DAOS_PROP_CO_ROOTS, &roots, 32), -DER_INVAL);
+	assert_int_equal(daos_prop_set_ptr(p, DAOS_PROP_CO_ROOTS, &roots, sizeof(roots)), 0);
+	daos_acl_free(acl);
 	return p;
 }
 
@@ -240,15 +283,17 @@ scribble(daos_prop_t *p)
 {
 	p->dpp_entries[0].dpe_str[0] = 'X';
 	p->dpp_entries[1].dpe_str[0] = 'X';
-	memset(p->dpp_entries[2].dpe_val_ptr, 'X', 8);
+	memset(((struct daos_acl *)p->dpp_entries[2].dpe_val_ptr)->dal_ace, 'X', 8);
 	p->dpp_entries[3].dpe_val = DAOS_PROP_CO_LAYOUT_HDF5;
-	memset(p->dpp_entries[4].dpe_val_ptr, 'X', 32);
+	memset(p->dpp_entries[4].dpe_val_ptr, 'X', sizeof(struct daos_prop_co_roots));
 }
 
 static void
 check_sample(daos_prop_t *p)
 {
-	struct daos_prop_entry *e;
+	struct daos_prop_entry		*e;
+	struct daos_acl			*acl = sample_acl();
+	struct daos_prop_co_roots	 roots = sample_roots();
 
 	e = daos_prop_entry_get(p, DAOS_PROP_CO_LABEL);
 	assert_non_null(e);
@@ -258,13 +303,15 @@ check_sample(daos_prop_t *p)
 	assert_string_equal(e->dpe_str, "alice@");
 	e = daos_prop_entry_get(p, DAOS_PROP_CO_ACL);
 	assert_non_null(e);
-	assert_memory_equal(e->dpe_val_ptr, "ACLBYTES", 8);
+	assert_int_equal(daos_acl_get_size(e->dpe_val_ptr), daos_acl_get_size(acl));
+	assert_memory_equal(e->dpe_val_ptr, acl, daos_acl_get_size(acl));
+	daos_acl_free(acl);
 	e = daos_prop_entry_get(p, DAOS_PROP_CO_LAYOUT_TYPE);
 	assert_non_null(e);
 	assert_int_equal(e->dpe_val, DAOS_PROP_CO_LAYOUT_POSIX);
 	e = daos_prop_entry_get(p, DAOS_PROP_CO_ROOTS);
 	assert_non_null(e);
-	assert_memory_equal(e->dpe_val_ptr, "0123456789abcdef0123456789abcdef", 32);
+	assert_memory_equal(e->dpe_val_ptr, &roots, sizeof(roots));
 }
 
 static void
@@ -332,17 +379,17 @@ test_copy(void **state)
 	assert_int_equal(daos_prop_copy(dst, all), -DER_PROTO); /* nothing to copy */
 	daos_prop_free(all);
 
-	/* A blob the application assigned has no known size to copy. */
+	/* An ACL the application assigned itself is copied by its size. */
 	daos_prop_free(small);
 	small = daos_prop_alloc(1);
 	assert_non_null(small);
 	small->dpp_entries[0].dpe_type = DAOS_PROP_CO_ACL;
-	small->dpp_entries[0].dpe_val_ptr = malloc(16);
+	small->dpp_entries[0].dpe_val_ptr = sample_acl();
 	all = daos_prop_alloc(1);
 	assert_non_null(all);
 	all->dpp_entries[0].dpe_type = DAOS_PROP_CO_ACL;
-	assert_int_equal(daos_prop_copy(all, small), -DER_NOTSUPPORTED);
-	assert_null(all->dpp_entries[0].dpe_val_ptr);
+	assert_int_equal(daos_prop_copy(all, small), 0);
+	assert_int_equal(daos_prop_entry_cmp_acl(&all->dpp_entries[0], &small->dpp_entries[0]), 0);
 
 	daos_prop_free(all);
 	daos_prop_free(small);
@@ -492,6 +539,91 @@ test_from_str(void **state)
 	}
 }
 
+static void
+test_merge_and_helpers(void **state)
+{
+	daos_prop_t		*old, *nw, *out = NULL;
+	struct daos_prop_entry	*e;
+	struct daos_acl		*acl;
+	struct daos_co_status	 st = {DAOS_PROP_CO_UNCLEAN, DAOS_PROP_CO_CLEAR, 77}, back;
+	const char		*other[] = {"A::OWNER@:rw"};
+
+	(void)state;
+	/* old: the sample; new: a label to override, an entry to append. */
+	old = cont_sample();
+	nw = daos_prop_alloc(2);
+	assert_non_null(nw);
+	nw->dpp_entries[0].dpe_type = DAOS_PROP_CO_LABEL;
+	assert_int_equal(daos_prop_set_str(nw, DAOS_PROP_CO_LABEL, "merged", 6), 0);
+	nw->dpp_entries[1].dpe_type = DAOS_PROP_CO_REDUN_FAC;
+	nw->dpp_entries[1].dpe_val = DAOS_PROP_CO_REDUN_RF2;
+	assert_int_equal(daos_prop_merge2(old, nw, &out), 0);
+	assert_int_equal(out->dpp_nr, old->dpp_nr + 1);
+	assert_string_equal(daos_prop_entry_get(out, DAOS_PROP_CO_LABEL)->dpe_str, "merged");
+	assert_int_equal(daos_prop_entry_get(out, DAOS_PROP_CO_REDUN_FAC)->dpe_val,
+			 DAOS_PROP_CO_REDUN_RF2);
+	/* Deep copies: changing the inputs leaves the result alone. */
+	scribble(old);
+	nw->dpp_entries[0].dpe_str[0] = 'X';
+	assert_string_equal(daos_prop_entry_get(out, DAOS_PROP_CO_LABEL)->dpe_str, "merged");
+	assert_string_equal(daos_prop_entry_get(out, DAOS_PROP_CO_OWNER)->dpe_str, "alice@");
+	daos_prop_free(out);
+	out = daos_prop_merge(nw, nw);
+	assert_non_null(out);
+	assert_int_equal(out->dpp_nr, 2);
+	daos_prop_free(out);
+	assert_null(daos_prop_merge(NULL, nw));
+	assert_int_equal(daos_prop_merge2(old, NULL, &out), -DER_INVAL);
+	assert_int_equal(daos_prop_merge2(old, nw, NULL), -DER_INVAL);
+
+	/* Kinds of entries. */
+	assert_true(daos_prop_has_str(daos_prop_entry_get(old, DAOS_PROP_CO_LABEL)));
+	assert_false(daos_prop_has_str(daos_prop_entry_get(old, DAOS_PROP_CO_ACL)));
+	assert_true(daos_prop_has_ptr(daos_prop_entry_get(old, DAOS_PROP_CO_ACL)));
+	assert_true(daos_prop_has_ptr(daos_prop_entry_get(old, DAOS_PROP_CO_ROOTS)));
+	assert_false(daos_prop_has_ptr(daos_prop_entry_get(old, DAOS_PROP_CO_LAYOUT_TYPE)));
+	assert_false(daos_prop_has_ptr(NULL));
+
+	/* ACL comparison and pointer copies. */
+	daos_prop_free(old);
+	old = cont_sample();
+	out = cont_sample();
+	e = daos_prop_entry_get(out, DAOS_PROP_CO_ACL);
+	assert_int_equal(daos_prop_entry_cmp_acl(e, daos_prop_entry_get(old, DAOS_PROP_CO_ACL)), 0);
+	assert_int_equal(daos_acl_from_strs(other, 1, &acl), 0);
+	assert_int_equal(daos_prop_entry_set_ptr(e, acl, daos_acl_get_size(acl)), 0);
+	assert_int_equal(daos_prop_entry_cmp_acl(e, daos_prop_entry_get(old, DAOS_PROP_CO_ACL)),
+			 -DER_MISMATCH);
+	assert_int_equal(daos_prop_entry_cmp_acl(e, daos_prop_entry_get(old, DAOS_PROP_CO_LABEL)),
+			 -DER_INVAL);
+	assert_int_equal(daos_prop_entry_dup_ptr(e, daos_prop_entry_get(old, DAOS_PROP_CO_ACL),
+						 daos_acl_get_size(daos_prop_entry_get(old,
+							DAOS_PROP_CO_ACL)->dpe_val_ptr)), 0);
+	assert_int_equal(daos_prop_entry_cmp_acl(e, daos_prop_entry_get(old, DAOS_PROP_CO_ACL)), 0);
+	daos_acl_free(acl);
+	e = daos_prop_entry_get(out, DAOS_PROP_CO_ROOTS);
+	memset(e->dpe_val_ptr, 0, sizeof(struct daos_prop_co_roots));
+	assert_int_equal(daos_prop_entry_dup_co_roots(e, daos_prop_entry_get(old, DAOS_PROP_CO_ROOTS)), 0);
+	check_sample(out);
+	assert_int_equal(daos_prop_entry_dup_co_roots(e, daos_prop_entry_get(old, DAOS_PROP_CO_ACL)),
+			 -DER_INVAL);
+	daos_prop_free(out);
+	daos_prop_free(old);
+	daos_prop_free(nw);
+
+	/* The status value packs flags, status and map version. */
+	assert_int_equal(daos_prop_co_status_2_val(&st),
+			 DAOS_PROP_CO_STATUS_VAL(DAOS_PROP_CO_UNCLEAN, DAOS_PROP_CO_CLEAR, 77));
+	daos_prop_val_2_co_status(daos_prop_co_status_2_val(&st), &back);
+	assert_int_equal(back.dcs_status, DAOS_PROP_CO_UNCLEAN);
+	assert_int_equal(back.dcs_flags, DAOS_PROP_CO_CLEAR);
+	assert_int_equal(back.dcs_pm_ver, 77);
+	assert_true(daos_rf_is_valid(4));
+	assert_false(daos_rf_is_valid(5));
+	assert_true(daos_svc_rf_is_valid(0));
+	assert_false(daos_svc_rf_is_valid(5));
+}
+
 int
 main(void)
 {
@@ -501,6 +633,7 @@ main(void)
 		cmocka_unit_test(test_entry_get),
 		cmocka_unit_test(test_set_str_limits),
 		cmocka_unit_test(test_copy),
+		cmocka_unit_test(test_merge_and_helpers),
 		cmocka_unit_test(test_dup),
 		cmocka_unit_test(test_from_str),
 	};
