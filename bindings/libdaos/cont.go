@@ -9,6 +9,7 @@ import (
 	"context"
 	"unsafe"
 
+	"github.com/daos-go/daos/pkg/capi"
 	"github.com/daos-go/daos/pkg/poolsvc"
 )
 
@@ -18,12 +19,16 @@ func props(in *C.daos_prop_t) (map[string]string, error) {
 	return propsOwned(in, nil)
 }
 
-// owned is the owner and group a create's properties name
-// (DAOS_PROP_CO_OWNER, DAOS_PROP_CO_OWNER_GROUP).
-type owned struct{ owner, group string }
+// owned is the owner, group and ACL a create's properties give
+// (DAOS_PROP_CO_OWNER, DAOS_PROP_CO_OWNER_GROUP, DAOS_PROP_CO_ACL; a nil
+// ACL: none given).
+type owned struct {
+	owner, group string
+	acl          []string
+}
 
-// propsOwned is props that also takes the owner and group into o (nil:
-// they are refused, as for set-prop).
+// propsOwned is props that also takes the owner, group and ACL into o
+// (nil: they are refused, as for set-prop).
 func propsOwned(in *C.daos_prop_t, o *owned) (map[string]string, error) {
 	out := map[string]string{}
 	if in == nil || in.dpp_nr == 0 {
@@ -34,6 +39,17 @@ func propsOwned(in *C.daos_prop_t, o *owned) (map[string]string, error) {
 	}
 	for _, e := range unsafe.Slice(in.dpp_entries, int(in.dpp_nr)) {
 		if e.dpe_flags&C.DAOS_PROP_ENTRY_NOT_SET != 0 {
+			continue
+		}
+		if uint32(e.dpe_type) == propContACL {
+			if o == nil {
+				return nil, inval("property acl: set through daos_cont_overwrite_acl or daos_cont_update_acl")
+			}
+			acl, err := aclFromC(*(*unsafe.Pointer)(unsafe.Pointer(&e.anon0)), "property acl")
+			if err != nil {
+				return nil, err
+			}
+			o.acl = acl
 			continue
 		}
 		if t := uint32(e.dpe_type); o != nil && (t == poolsvc.ContPropOwner || t == poolsvc.ContPropOwnerGroup) {
@@ -99,7 +115,7 @@ func contCreateID(poh C.uint64_t, want, label string, cprops *C.daos_prop_t, uui
 		return failed(ev, err)
 	}
 	return run(ev, func(ctx context.Context) error {
-		id, err := lib.ContCreateID(ctx, uint64(poh), want, label, ps, o.owner, o.group)
+		id, err := lib.ContCreateID(ctx, uint64(poh), want, label, ps, capi.Ownership{Owner: o.owner, Group: o.group, ACL: o.acl})
 		if err != nil || uuid == nil {
 			return err
 		}
@@ -170,6 +186,10 @@ func dgo_cont_destroy(poh C.uint64_t, cont *C.char, force C.int, ev *C.daos_even
 
 //export dgo_cont_query
 func dgo_cont_query(coh C.uint64_t, info *C.daos_cont_info_t, cprops *C.daos_prop_t, ev *C.daos_event_t) C.int {
+	c, err := lib.Container(uint64(coh))
+	if err != nil {
+		return failed(ev, err)
+	}
 	return run(ev, func(ctx context.Context) error {
 		ci, err := lib.ContQuery(ctx, uint64(coh))
 		if err != nil {
@@ -181,7 +201,17 @@ func dgo_cont_query(coh C.uint64_t, info *C.daos_cont_info_t, cprops *C.daos_pro
 			}
 		}
 		if cprops != nil {
-			return queryProps(cprops, ci)
+			var acl []string
+			return queryProps(cprops, ci, func() ([]string, error) {
+				if acl == nil {
+					a, err := c.GetACL(ctx)
+					if err != nil {
+						return nil, err
+					}
+					acl = a.ACL
+				}
+				return acl, nil
+			})
 		}
 		return nil
 	})

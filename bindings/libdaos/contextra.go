@@ -25,7 +25,7 @@ const (
 
 // fillProp sets one entry from the container's information; entries the
 // library cannot report are marked not set.
-func fillProp(e *C.struct_daos_prop_entry, ci *poolsvc.ContInfo) error {
+func fillProp(e *C.struct_daos_prop_entry, ci *poolsvc.ContInfo, acl func() ([]string, error)) error {
 	val := (*C.uint64_t)(unsafe.Pointer(&e.anon0))
 	str := (**C.char)(unsafe.Pointer(&e.anon0))
 	setStr := func(s string) {
@@ -41,6 +41,17 @@ func fillProp(e *C.struct_daos_prop_entry, ci *poolsvc.ContInfo) error {
 		return nil
 	case propOwnerGroup:
 		setStr(ci.Group)
+		return nil
+	case propContACL:
+		entries, err := acl()
+		if err != nil {
+			return err
+		}
+		p, err := aclToC(entries)
+		if err != nil {
+			return err
+		}
+		*(*unsafe.Pointer)(unsafe.Pointer(&e.anon0)) = p
 		return nil
 	}
 	d, err := poolsvc.LookupContPropNumber(uint32(e.dpe_type))
@@ -70,8 +81,10 @@ func fillProp(e *C.struct_daos_prop_entry, ci *poolsvc.ContInfo) error {
 
 // queryProps answers daos_cont_query's property list: the entries asked
 // for, or every property when the list has none (entries allocated with
-// calloc, as daos_prop_free expects).
-func queryProps(out *C.daos_prop_t, ci *poolsvc.ContInfo) error {
+// calloc, as daos_prop_free expects). The ACL is read through acl, once,
+// and only when asked for (all properties include it, as in DAOS, so a
+// caller without the get-acl permission must name the ones it wants).
+func queryProps(out *C.daos_prop_t, ci *poolsvc.ContInfo, acl func() ([]string, error)) error {
 	if out.dpp_nr == 0 {
 		var types []uint32
 		for name := range ci.Props {
@@ -79,7 +92,7 @@ func queryProps(out *C.daos_prop_t, ci *poolsvc.ContInfo) error {
 				types = append(types, d.Number)
 			}
 		}
-		types = append(types, propOwner, propOwnerGroup)
+		types = append(types, propOwner, propOwnerGroup, propContACL)
 		sort.Slice(types, func(i, j int) bool { return types[i] < types[j] })
 		es := (*C.struct_daos_prop_entry)(C.calloc(C.size_t(len(types)), C.size_t(unsafe.Sizeof(C.struct_daos_prop_entry{}))))
 		if es == nil {
@@ -96,7 +109,7 @@ func queryProps(out *C.daos_prop_t, ci *poolsvc.ContInfo) error {
 	}
 	entries := unsafe.Slice(out.dpp_entries, int(out.dpp_nr))
 	for i := range entries {
-		if err := fillProp(&entries[i], ci); err != nil {
+		if err := fillProp(&entries[i], ci, acl); err != nil {
 			return err
 		}
 	}

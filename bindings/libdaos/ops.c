@@ -5,6 +5,11 @@
 
 const struct dgo_ops dgo_ops = {
 	.version = DGO_OPS_VERSION,
+	.cont_get_acl = dgo_cont_get_acl,
+	.cont_overwrite_acl = dgo_cont_overwrite_acl,
+	.cont_update_acl = dgo_cont_update_acl,
+	.cont_delete_acl = dgo_cont_delete_acl,
+	.cont_set_owner = dgo_cont_set_owner,
 	.array_create = dgo_array_create,
 	.array_open = dgo_array_open,
 	.array_open_with_attr = dgo_array_open_with_attr,

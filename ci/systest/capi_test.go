@@ -61,7 +61,7 @@ func TestCAPIOnThreeServers(t *testing.T) {
 	out, err := run.CombinedOutput()
 	res := string(out)
 	t.Logf("daos_api_test:\n%s", res)
-	if err != nil || !strings.Contains(res, "[  PASSED  ] 32 test(s).") {
+	if err != nil || !strings.Contains(res, "[  PASSED  ] 33 test(s).") {
 		t.Fatalf("daos_api_test: %v\n%s", err, c.Logs())
 	}
 

@@ -24,16 +24,24 @@ type container struct {
 	pool *pool
 }
 
+// Ownership is what a container create may set beside its properties:
+// the owner and owner group (name@[domain]; empty: the caller's) and the
+// ACL (ACE strings; nil: the default ACL).
+type Ownership struct {
+	Owner, Group string
+	ACL          []string
+}
+
 // ContCreate is daos_cont_create(_with_label): label may be empty; props
 // are container properties by their daos CLI names (layout_type gives the
 // container type). It returns the new container's UUID.
-func (l *Lib) ContCreate(ctx context.Context, poh uint64, label string, props map[string]string, owner, group string) (string, error) {
-	return l.ContCreateID(ctx, poh, "", label, props, owner, group)
+func (l *Lib) ContCreate(ctx context.Context, poh uint64, label string, props map[string]string, own Ownership) (string, error) {
+	return l.ContCreateID(ctx, poh, "", label, props, own)
 }
 
 // ContCreateID is ContCreate of a container whose UUID the caller chose
 // (id; empty: a new one), as a DAOS task's CONT_CREATE may.
-func (l *Lib) ContCreateID(ctx context.Context, poh uint64, id, label string, props map[string]string, owner, group string) (string, error) {
+func (l *Lib) ContCreateID(ctx context.Context, poh uint64, id, label string, props map[string]string, own Ownership) (string, error) {
 	p, err := lookup[*pool](l, poh, "pool")
 	if err != nil {
 		return "", err
@@ -45,7 +53,8 @@ func (l *Lib) ContCreateID(ctx context.Context, poh uint64, id, label string, pr
 		label = props["label"]
 	}
 	delete(props, "label")
-	info, err := p.p.CreateContainerAs(ctx, client.ContainerCreate{UUID: id, Label: label, Type: typ, Props: props, Owner: owner, Group: group})
+	info, err := p.p.CreateContainerAs(ctx, client.ContainerCreate{UUID: id, Label: label, Type: typ, Props: props,
+		Owner: own.Owner, Group: own.Group, ACL: own.ACL})
 	if err != nil {
 		return "", err
 	}

@@ -55,7 +55,7 @@ func (l *Lib) DFSContCreate(ctx context.Context, poh uint64, label string, props
 	}
 	props = cloneProps(props)
 	props["layout_type"] = "POSIX"
-	if id, err = l.ContCreate(ctx, poh, label, props, "", ""); err != nil {
+	if id, err = l.ContCreate(ctx, poh, label, props, Ownership{}); err != nil {
 		return "", 0, 0, err
 	}
 	undo := func(err error) (string, uint64, uint64, error) {

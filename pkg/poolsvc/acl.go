@@ -49,12 +49,13 @@ func (p Perm) String() string {
 // Access types (DAOS_ACL_ACCESS_*) and flags (DAOS_ACL_FLAG_*).
 const (
 	AccessAllow = 1 << 0 // A
-	AccessAudit = 1 << 1 // L
-	AccessAlarm = 1 << 2 // U
+	AccessAudit = 1 << 1 // U
+	AccessAlarm = 1 << 2 // L
 
-	FlagGroup   = 1 << 0 // G
-	FlagSuccess = 1 << 2 // S
-	FlagFail    = 1 << 3 // F
+	FlagGroup       = 1 << 0 // G
+	FlagPoolInherit = 1 << 1 // P
+	FlagFail        = 1 << 2 // F
+	FlagSuccess     = 1 << 3 // S
 )
 
 // PrincipalType orders ACEs the way DAOS sorts an ACL (enum
@@ -103,9 +104,9 @@ func ParseACE(s string) (ACE, error) {
 		switch f[0][i] {
 		case 'A':
 			bit = AccessAllow
-		case 'L':
-			bit = AccessAudit
 		case 'U':
+			bit = AccessAudit
+		case 'L':
 			bit = AccessAlarm
 		default:
 			return bad("unknown access type " + string(f[0][i]))
@@ -120,6 +121,8 @@ func ParseACE(s string) (ACE, error) {
 			a.Flags |= FlagSuccess
 		case 'F':
 			a.Flags |= FlagFail
+		case 'P':
+			a.Flags |= FlagPoolInherit
 		default:
 			return bad("unknown flag " + string(f[1][i]))
 		}
@@ -190,7 +193,7 @@ func (a ACE) String() string {
 	for _, x := range []struct {
 		c   byte
 		bit uint8
-	}{{'A', AccessAllow}, {'L', AccessAudit}, {'U', AccessAlarm}} {
+	}{{'A', AccessAllow}, {'U', AccessAudit}, {'L', AccessAlarm}} {
 		if a.Access&x.bit != 0 {
 			b.WriteByte(x.c)
 		}
@@ -199,7 +202,7 @@ func (a ACE) String() string {
 	for _, x := range []struct {
 		c   byte
 		bit uint16
-	}{{'G', FlagGroup}, {'S', FlagSuccess}, {'F', FlagFail}} {
+	}{{'G', FlagGroup}, {'S', FlagSuccess}, {'F', FlagFail}, {'P', FlagPoolInherit}} {
 		if a.Flags&x.bit != 0 {
 			b.WriteByte(x.c)
 		}

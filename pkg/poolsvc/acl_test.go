@@ -18,7 +18,8 @@ func TestParseACE(t *testing.T) {
 		"L:S:OWNER@:r":          "L:S:OWNER@:r",
 		"U:F:bob@:w":            "U:F:bob@:w",
 		"AL:SF:bob@:r":          "AL:SF:bob@:r",
-		"AUL:GSF:team@lab:rw":   "ALU:GSF:team@lab:rw",
+		"LUA:GFS:team@lab:rw":   "AUL:GSF:team@lab:rw", // DAOS's order
+		"A:PG:GROUP@:r":         "A:GP:GROUP@:r",
 		"A::OWNER@:":            "A::OWNER@:",
 	}
 	for in, want := range valid {

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <daos_errno.h>
+#include <daos_prop.h>
 #include <daos_security.h>
 
 #define ACE_HDR		sizeof(struct daos_ace)
@@ -1013,20 +1014,24 @@ local_name(const char *principal, char *out)
 	return 0;
 }
 
+/* Looks up the local user or group a principal names. */
+static int
+principal_lookup(const char *principal, ident_call call, struct ident *id, void **found)
+{
+	char	local[DAOS_ACL_MAX_PRINCIPAL_BUF_LEN];
+	int	rc = local_name(principal, local);
+
+	return rc != 0 ? rc : ident_lookup(call, local, id, found);
+}
+
 int
 daos_acl_principal_to_uid(const char *principal, uid_t *uid)
 {
-	char		 local[DAOS_ACL_MAX_PRINCIPAL_BUF_LEN];
 	struct ident	 id = {.buf = NULL};
 	void		*found;
-	int		 rc;
+	int		 rc = uid == NULL ? -DER_INVAL :
+			      principal_lookup(principal, pw_by_name, &id, &found);
 
-	if (uid == NULL)
-		return -DER_INVAL;
-	rc = local_name(principal, local);
-	if (rc != 0)
-		return rc;
-	rc = ident_lookup(pw_by_name, local, &id, &found);
 	if (rc == 0)
 		*uid = ((struct passwd *)found)->pw_uid;
 	free(id.buf);
@@ -1036,17 +1041,11 @@ daos_acl_principal_to_uid(const char *principal, uid_t *uid)
 int
 daos_acl_principal_to_gid(const char *principal, gid_t *gid)
 {
-	char		 local[DAOS_ACL_MAX_PRINCIPAL_BUF_LEN];
 	struct ident	 id = {.buf = NULL};
 	void		*found;
-	int		 rc;
+	int		 rc = gid == NULL ? -DER_INVAL :
+			      principal_lookup(principal, gr_by_name, &id, &found);
 
-	if (gid == NULL)
-		return -DER_INVAL;
-	rc = local_name(principal, local);
-	if (rc != 0)
-		return rc;
-	rc = ident_lookup(gr_by_name, local, &id, &found);
 	if (rc == 0)
 		*gid = ((struct group *)found)->gr_gid;
 	free(id.buf);
@@ -1082,4 +1081,102 @@ daos_acl_principal_from_str(const char *principal_str,
 		return -DER_INVAL;
 	*name = strdup(p);
 	return *name == NULL ? -DER_NOMEM : 0;
+}
+
+/* ---- permissions from properties ---- */
+
+/* The permissions an ACL grants a user (name) in groups (names), where
+ * owner and group own the object: the owner's entry if the user owns it,
+ * else the user's own entry, else the union of every matching group
+ * entry, else EVERYONE@'s. Only allow entries grant. */
+static uint64_t
+acl_perms(struct daos_acl *acl, const char *owner, const char *group,
+	  const char *user, char *const groups[], size_t nr_groups)
+{
+	struct daos_ace	*a;
+	uint64_t	 p = 0;
+	bool		 matched = false;
+	size_t		 i;
+
+#define ALLOWED(e) (((e)->dae_access_types & DAOS_ACL_ACCESS_ALLOW) ? (e)->dae_allow_perms : 0)
+	if (strcmp(user, owner) == 0 &&
+	    daos_acl_get_ace_for_principal(acl, DAOS_ACL_OWNER, NULL, &a) == 0)
+		return ALLOWED(a);
+	if (daos_acl_get_ace_for_principal(acl, DAOS_ACL_USER, user, &a) == 0)
+		return ALLOWED(a);
+	for (i = 0; i < nr_groups; i++) {
+		if (strcmp(groups[i], group) == 0 &&
+		    daos_acl_get_ace_for_principal(acl, DAOS_ACL_OWNER_GROUP, NULL, &a) == 0) {
+			p |= ALLOWED(a);
+			matched = true;
+		}
+		if (daos_acl_get_ace_for_principal(acl, DAOS_ACL_GROUP, groups[i], &a) == 0) {
+			p |= ALLOWED(a);
+			matched = true;
+		}
+	}
+	if (matched)
+		return p;
+	if (daos_acl_get_ace_for_principal(acl, DAOS_ACL_EVERYONE, NULL, &a) == 0)
+		return ALLOWED(a);
+#undef ALLOWED
+	return 0;
+}
+
+/* Evaluates prop's ACL, owner and owner group (entries of the three types
+ * given) for a local user and groups. */
+static int
+prop_perms(daos_prop_t *prop, uint32_t acl_type, uint32_t owner_type, uint32_t group_type,
+	   uid_t uid, gid_t *gids, size_t nr_gids, uint64_t *perms)
+{
+	struct daos_prop_entry	 *acl, *owner, *group;
+	char			 *user = NULL;
+	char			**groups = NULL;
+	size_t			  i, n = 0;
+	int			  rc;
+
+	if (prop == NULL || perms == NULL || (nr_gids > 0 && gids == NULL) ||
+	    nr_gids > 65536)
+		return -DER_INVAL;
+	acl = daos_prop_entry_get(prop, acl_type);
+	owner = daos_prop_entry_get(prop, owner_type);
+	group = daos_prop_entry_get(prop, group_type);
+	if (acl == NULL || owner == NULL || group == NULL || acl->dpe_val_ptr == NULL ||
+	    owner->dpe_str == NULL || group->dpe_str == NULL ||
+	    daos_acl_validate(acl->dpe_val_ptr) != 0)
+		return -DER_INVAL;
+	rc = daos_acl_uid_to_principal(uid, &user);
+	if (rc != 0)
+		return rc;
+	if (nr_gids > 0) {
+		groups = calloc(nr_gids, sizeof(*groups));
+		if (groups == NULL)
+			rc = -DER_NOMEM;
+	}
+	for (n = 0; n < nr_gids && rc == 0; n++)
+		rc = daos_acl_gid_to_principal(gids[n], &groups[n]);
+	if (rc == 0)
+		*perms = acl_perms(acl->dpe_val_ptr, owner->dpe_str, group->dpe_str, user,
+				   groups, nr_gids);
+	for (i = 0; i < n && groups != NULL; i++)
+		free(groups[i]);
+	free(groups);
+	free(user);
+	return rc;
+}
+
+int
+daos_cont_get_perms(daos_prop_t *cont_prop, uid_t uid, gid_t *gids, size_t nr_gids,
+		    uint64_t *perms)
+{
+	return prop_perms(cont_prop, DAOS_PROP_CO_ACL, DAOS_PROP_CO_OWNER,
+			  DAOS_PROP_CO_OWNER_GROUP, uid, gids, nr_gids, perms);
+}
+
+int
+daos_pool_get_perms(daos_prop_t *pool_prop, uid_t uid, gid_t *gids, size_t nr_gids,
+		    uint64_t *perms)
+{
+	return prop_perms(pool_prop, DAOS_PROP_PO_ACL, DAOS_PROP_PO_OWNER,
+			  DAOS_PROP_PO_OWNER_GROUP, uid, gids, nr_gids, perms);
 }

@@ -18,10 +18,15 @@
 
 #include "dgo_ring.h"
 
-#define DGO_OPS_VERSION 20
+#define DGO_OPS_VERSION 21
 
 struct dgo_ops {
 	uint32_t version;
+	int (*cont_get_acl)(uint64_t coh, daos_prop_t** out, daos_event_t* ev);
+	int (*cont_overwrite_acl)(uint64_t coh, void* acl, daos_event_t* ev);
+	int (*cont_update_acl)(uint64_t coh, void* acl, daos_event_t* ev);
+	int (*cont_delete_acl)(uint64_t coh, int typ, char* name, daos_event_t* ev);
+	int (*cont_set_owner)(uint64_t coh, char* user, char* group, daos_event_t* ev);
 	int (*array_create)(uint64_t coh, daos_obj_id_t oid, uint64_t th, daos_size_t cell, daos_size_t chunk, daos_handle_t* oh, daos_event_t* ev);
 	int (*array_open)(uint64_t coh, daos_obj_id_t oid, uint64_t th, unsigned int mode, daos_size_t* cell, daos_size_t* chunk, daos_handle_t* oh, daos_event_t* ev);
 	int (*array_open_with_attr)(uint64_t coh, daos_obj_id_t oid, uint64_t th, unsigned int mode, daos_size_t cell, daos_size_t chunk, daos_handle_t* oh, daos_event_t* ev);

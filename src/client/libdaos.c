@@ -580,6 +580,50 @@ daos_cont_set_prop(daos_handle_t coh, daos_prop_t *prop, daos_event_t *ev)
 }
 
 int
+daos_cont_get_acl(daos_handle_t coh, daos_prop_t **acl_prop, daos_event_t *ev)
+{
+	CORE(o);
+	return o->cont_get_acl(coh.cookie, acl_prop, ev);
+}
+
+int
+daos_cont_overwrite_acl(daos_handle_t coh, struct daos_acl *acl, daos_event_t *ev)
+{
+	CORE(o);
+	return o->cont_overwrite_acl(coh.cookie, acl, ev);
+}
+
+int
+daos_cont_update_acl(daos_handle_t coh, struct daos_acl *acl, daos_event_t *ev)
+{
+	CORE(o);
+	return o->cont_update_acl(coh.cookie, acl, ev);
+}
+
+int
+daos_cont_delete_acl(daos_handle_t coh, enum daos_acl_principal_type type, d_string_t name,
+		     daos_event_t *ev)
+{
+	CORE(o);
+	return o->cont_delete_acl(coh.cookie, (int)type, name, ev);
+}
+
+int
+daos_cont_set_owner(daos_handle_t coh, d_string_t user, d_string_t group, daos_event_t *ev)
+{
+	CORE(o);
+	return o->cont_set_owner(coh.cookie, user, group, ev);
+}
+
+/* The service never resolves names, so there is nothing to skip. */
+int
+daos_cont_set_owner_no_check(daos_handle_t coh, d_string_t user, d_string_t group,
+			     daos_event_t *ev)
+{
+	return daos_cont_set_owner(coh, user, group, ev);
+}
+
+int
 daos_pool_list_attr(daos_handle_t poh, char *buffer, size_t *size, daos_event_t *ev)
 {
 	CORE(o);

@@ -60,6 +60,31 @@ int daos_cont_query(daos_handle_t coh, daos_cont_info_t *info,
 int daos_cont_set_prop(daos_handle_t coh, daos_prop_t *prop,
 		       daos_event_t *ev);
 
+/* Access control. get_acl gives a new property list (daos_prop_free)
+ * holding DAOS_PROP_CO_ACL, DAOS_PROP_CO_OWNER and _OWNER_GROUP; it needs
+ * the get-ACL permission (a). overwrite replaces the ACL, update adds
+ * entries (replacing those of the same principals), delete removes one
+ * principal's entry (name only for DAOS_ACL_USER and DAOS_ACL_GROUP):
+ * they need the set-ACL permission (A). set_owner changes the owner
+ * and/or the owner group (NULL keeps one) and needs o; the _no_check
+ * variant is the same here, as the service never looks names up. */
+int daos_cont_get_acl(daos_handle_t coh, daos_prop_t **acl_prop,
+		      daos_event_t *ev);
+int daos_cont_overwrite_acl(daos_handle_t coh, struct daos_acl *acl,
+			    daos_event_t *ev);
+int daos_cont_update_acl(daos_handle_t coh, struct daos_acl *acl,
+			 daos_event_t *ev);
+int daos_cont_delete_acl(daos_handle_t coh, enum daos_acl_principal_type type,
+			 d_string_t name, daos_event_t *ev);
+int daos_cont_set_owner(daos_handle_t coh, d_string_t user, d_string_t group,
+			daos_event_t *ev);
+int daos_cont_set_owner_no_check(daos_handle_t coh, d_string_t user,
+				 d_string_t group, daos_event_t *ev);
+/* The permissions (enum daos_acl_perm bits) the ACL, owner and owner
+ * group in cont_prop grant a local user in the given local groups. */
+int daos_cont_get_perms(daos_prop_t *cont_prop, uid_t uid, gid_t *gids,
+			size_t nr_gids, uint64_t *perms);
+
 /* User attributes. list_attr packs NUL-terminated names into buffer and
  * sets *size to the total length needed. */
 int daos_cont_list_attr(daos_handle_t coh, char *buffer, size_t *size,

@@ -131,6 +131,11 @@ struct daos_pool_cont_info {
 int daos_pool_list_cont(daos_handle_t poh, daos_size_t *ncont,
 			struct daos_pool_cont_info *cbuf, daos_event_t *ev);
 
+/* The permissions (enum daos_acl_perm bits) the ACL, owner and owner
+ * group in pool_prop grant a local user in the given local groups. */
+int daos_pool_get_perms(daos_prop_t *pool_prop, uid_t uid, gid_t *gids,
+			size_t nr_gids, uint64_t *perms);
+
 #ifdef __cplusplus
 }
 #endif

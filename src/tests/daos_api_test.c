@@ -1864,6 +1864,224 @@ oit_list_all(daos_handle_t oit, int kind, daos_oit_filter_cb *f, daos_obj_id_t *
 	}
 }
 
+/* ACL strings of an ACL property entry, joined by ' '. */
+static void
+acl_entry_text(struct daos_prop_entry *e, char *out, size_t len)
+{
+	char	**strs = NULL;
+	size_t	  n = 0, i;
+
+	assert_non_null(e);
+	assert_non_null(e->dpe_val_ptr);
+	assert_int_equal(daos_acl_to_strs(e->dpe_val_ptr, &strs, &n), 0);
+	out[0] = '\0';
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			strncat(out, " ", len - strlen(out) - 1);
+		strncat(out, strs[i], len - strlen(out) - 1);
+		free(strs[i]);
+	}
+	free(strs);
+}
+
+/* Container ACLs through the C API, and mpifileutils' way of copying a
+ * container's properties and ACL to a new one (query, get_acl, merge,
+ * create). */
+static void
+test_cont_acl(void **state)
+{
+	daos_handle_t	 c, c2;
+	daos_prop_t	*prop, *acl_prop = NULL, *q, *merged;
+	struct daos_acl	*acl = NULL, *bad;
+	struct daos_ace	*ace = NULL;
+	daos_event_t	 ev;
+	daos_handle_t	 eq;
+	char		*me = NULL, *mygroup = NULL;
+	char		 ent[4][DAOS_ACL_MAX_ACE_STR_LEN], want[4 * DAOS_ACL_MAX_ACE_STR_LEN + 4];
+	char		 text[2048];
+	const char	*strs[4];
+	gid_t		 gid = getegid();
+	uint64_t	 perms = 0;
+	bool		 flag;
+
+	(void)state;
+	assert_int_equal(daos_acl_uid_to_principal(geteuid(), &me), 0);
+	assert_int_equal(daos_acl_gid_to_principal(gid, &mygroup), 0);
+	/* This user by name, with everything, so that it keeps its rights
+	 * whoever owns the container. */
+	snprintf(ent[0], sizeof(ent[0]), "A::OWNER@:rwdtTaAo");
+	snprintf(ent[1], sizeof(ent[1]), "A::%s:rwdtTaAo", me);
+	snprintf(ent[2], sizeof(ent[2]), "A:G:GROUP@:rt");
+	snprintf(ent[3], sizeof(ent[3]), "A::EVERYONE@:r");
+	strs[0] = ent[3]; /* out of order on purpose */
+	strs[1] = ent[1];
+	strs[2] = ent[0];
+	strs[3] = ent[2];
+	assert_int_equal(daos_acl_from_strs(strs, 4, &acl), 0);
+	snprintf(want, sizeof(want), "%s %s %s %s", ent[0], ent[1], ent[2], ent[3]);
+
+	/* Created with the ACL among its properties. */
+	prop = daos_prop_alloc(2);
+	assert_non_null(prop);
+	prop->dpp_entries[0].dpe_type = DAOS_PROP_CO_ACL;
+	assert_int_equal(daos_prop_set_ptr(prop, DAOS_PROP_CO_ACL, acl, daos_acl_get_size(acl)), 0);
+	prop->dpp_entries[1].dpe_type = DAOS_PROP_CO_REDUN_FAC;
+	prop->dpp_entries[1].dpe_val = DAOS_PROP_CO_REDUN_RF0;
+	assert_int_equal(daos_cont_create_with_label(poh, "acl_src", prop, NULL, NULL), 0);
+	daos_prop_free(prop);
+	assert_int_equal(daos_cont_open(poh, "acl_src", DAOS_COO_RW, &c, NULL, NULL), 0);
+
+	assert_int_equal(daos_cont_get_acl(c, &acl_prop, NULL), 0);
+	assert_non_null(acl_prop);
+	acl_entry_text(daos_prop_entry_get(acl_prop, DAOS_PROP_CO_ACL), text, sizeof(text));
+	assert_string_equal(text, want);
+	assert_string_equal(daos_prop_entry_get(acl_prop, DAOS_PROP_CO_OWNER)->dpe_str, me);
+	assert_non_null(daos_prop_entry_get(acl_prop, DAOS_PROP_CO_OWNER_GROUP)->dpe_str);
+	/* What the ACL grants this user, evaluated locally. */
+	assert_int_equal(daos_cont_get_perms(acl_prop, geteuid(), &gid, 1, &perms), 0);
+	assert_int_equal(perms, DAOS_ACL_PERM_CONT_ALL);
+	assert_int_equal(daos_cont_get_perms(acl_prop, geteuid(), NULL, 1, &perms), -DER_INVAL);
+	assert_int_equal(daos_cont_get_perms(NULL, geteuid(), NULL, 0, &perms), -DER_INVAL);
+	assert_int_equal(daos_pool_get_perms(acl_prop, geteuid(), NULL, 0, &perms), -DER_INVAL);
+	daos_prop_free(acl_prop);
+	acl_prop = NULL;
+
+	/* Update adds (or replaces) entries; delete removes one. */
+	assert_int_equal(daos_ace_from_str("A::acl_bob@:r", &ace), 0);
+	daos_acl_free(acl);
+	acl = daos_acl_create(&ace, 1);
+	assert_non_null(acl);
+	assert_int_equal(daos_cont_update_acl(c, acl, NULL), 0);
+	assert_int_equal(daos_cont_get_acl(c, &acl_prop, NULL), 0);
+	acl_entry_text(daos_prop_entry_get(acl_prop, DAOS_PROP_CO_ACL), text, sizeof(text));
+	assert_non_null(strstr(text, "A::acl_bob@:r"));
+	daos_prop_free(acl_prop);
+	acl_prop = NULL;
+	assert_int_equal(daos_cont_delete_acl(c, DAOS_ACL_USER, "acl_bob@", NULL), 0);
+	assert_int_equal(daos_cont_delete_acl(c, DAOS_ACL_USER, "acl_bob@", NULL), -DER_NONEXIST);
+	assert_int_equal(daos_cont_delete_acl(c, DAOS_ACL_USER, NULL, NULL), -DER_INVAL);
+	assert_int_equal(daos_cont_delete_acl(c, 77, NULL, NULL), -DER_INVAL);
+	assert_int_equal(daos_cont_get_acl(c, &acl_prop, NULL), 0);
+	acl_entry_text(daos_prop_entry_get(acl_prop, DAOS_PROP_CO_ACL), text, sizeof(text));
+	assert_string_equal(text, want);
+	daos_prop_free(acl_prop);
+	acl_prop = NULL;
+
+	/* A query names the ACL like any property; all properties include
+	 * it. */
+	q = daos_prop_alloc(2);
+	q->dpp_entries[0].dpe_type = DAOS_PROP_CO_ACL;
+	q->dpp_entries[1].dpe_type = DAOS_PROP_CO_LABEL;
+	assert_int_equal(daos_cont_query(c, NULL, q, NULL), 0);
+	acl_entry_text(&q->dpp_entries[0], text, sizeof(text));
+	assert_string_equal(text, want);
+	assert_string_equal(q->dpp_entries[1].dpe_str, "acl_src");
+	daos_prop_free(q);
+	q = daos_prop_alloc(0);
+	assert_int_equal(daos_cont_query(c, NULL, q, NULL), 0);
+	acl_entry_text(daos_prop_entry_get(q, DAOS_PROP_CO_ACL), text, sizeof(text));
+	assert_string_equal(text, want);
+	daos_prop_free(q);
+
+	/* mpifileutils' copy: the properties it names, then the ACL, merged
+	 * into the new container's create. */
+	q = daos_prop_alloc(2);
+	q->dpp_entries[0].dpe_type = DAOS_PROP_CO_REDUN_FAC;
+	q->dpp_entries[1].dpe_type = DAOS_PROP_CO_LAYOUT_TYPE;
+	assert_int_equal(daos_cont_query(c, NULL, q, NULL), 0);
+	assert_int_equal(daos_cont_get_acl(c, &acl_prop, NULL), 0);
+	merged = daos_prop_merge(q, acl_prop);
+	assert_non_null(merged);
+	assert_int_equal(merged->dpp_nr, 5);
+	assert_int_equal(daos_cont_create_with_label(poh, "acl_dst", merged, NULL, NULL), 0);
+	assert_int_equal(daos_cont_open(poh, "acl_dst", DAOS_COO_RW, &c2, NULL, NULL), 0);
+	daos_prop_free(q);
+	q = NULL;
+	assert_int_equal(daos_cont_get_acl(c2, &q, NULL), 0);
+	assert_int_equal(daos_prop_entry_cmp_acl(daos_prop_entry_get(q, DAOS_PROP_CO_ACL),
+						 daos_prop_entry_get(acl_prop, DAOS_PROP_CO_ACL)), 0);
+	assert_string_equal(daos_prop_entry_get(q, DAOS_PROP_CO_OWNER)->dpe_str, me);
+	daos_prop_free(q);
+	daos_prop_free(merged);
+	daos_prop_free(acl_prop);
+	acl_prop = NULL;
+
+	/* Overwrite replaces the whole ACL, with an event this time. */
+	daos_acl_free(acl);
+	strs[0] = ent[1];
+	strs[1] = ent[3];
+	assert_int_equal(daos_acl_from_strs(strs, 2, &acl), 0);
+	assert_int_equal(daos_eq_create(&eq), 0);
+	assert_int_equal(daos_event_init(&ev, eq, NULL), 0);
+	assert_int_equal(daos_cont_overwrite_acl(c2, acl, &ev), 0);
+	assert_int_equal(daos_event_test(&ev, DAOS_EQ_WAIT, &flag), 0);
+	assert_true(flag);
+	assert_int_equal(ev.ev_error, 0);
+	assert_int_equal(daos_event_fini(&ev), 0);
+	assert_int_equal(daos_event_init(&ev, eq, NULL), 0);
+	assert_int_equal(daos_cont_get_acl(c2, &acl_prop, &ev), 0);
+	assert_int_equal(daos_event_test(&ev, DAOS_EQ_WAIT, &flag), 0);
+	assert_int_equal(ev.ev_error, 0);
+	acl_entry_text(daos_prop_entry_get(acl_prop, DAOS_PROP_CO_ACL), text, sizeof(text));
+	snprintf(want, sizeof(want), "%s %s", ent[1], ent[3]);
+	assert_string_equal(text, want);
+	daos_prop_free(acl_prop);
+	acl_prop = NULL;
+	assert_int_equal(daos_event_fini(&ev), 0);
+	assert_int_equal(daos_eq_destroy(eq, 0), 0);
+
+	/* A new owner and group; this user keeps its rights by name. */
+	assert_int_equal(daos_cont_set_owner(c2, "acl_carol@", NULL, NULL), 0);
+	assert_int_equal(daos_cont_set_owner_no_check(c2, NULL, "acl_staff@", NULL), 0);
+	assert_int_equal(daos_cont_get_acl(c2, &acl_prop, NULL), 0);
+	assert_string_equal(daos_prop_entry_get(acl_prop, DAOS_PROP_CO_OWNER)->dpe_str, "acl_carol@");
+	assert_string_equal(daos_prop_entry_get(acl_prop, DAOS_PROP_CO_OWNER_GROUP)->dpe_str,
+			    "acl_staff@");
+	daos_prop_free(acl_prop);
+	acl_prop = NULL;
+	assert_int_equal(daos_cont_set_owner(c2, NULL, NULL, NULL), -DER_INVAL);
+	assert_int_equal(daos_cont_set_owner(c2, "no_at_sign", NULL, NULL), -DER_INVAL);
+
+	/* Bad ACLs and arguments: named, never a crash. */
+	bad = daos_acl_dup(acl);
+	bad->dal_ver = 9;
+	assert_int_equal(daos_cont_overwrite_acl(c2, bad, NULL), -DER_INVAL);
+	bad->dal_ver = DAOS_ACL_VERSION;
+	bad->dal_len = 1 << 20;
+	assert_int_equal(daos_cont_update_acl(c2, bad, NULL), -DER_INVAL);
+	daos_acl_free(bad);
+	assert_int_equal(daos_cont_overwrite_acl(c2, NULL, NULL), -DER_INVAL);
+	assert_int_equal(daos_cont_get_acl(c2, NULL, NULL), -DER_INVAL);
+	assert_int_equal(daos_cont_get_acl(DAOS_HDL_INVAL, &acl_prop, NULL), -DER_NO_HDL);
+	assert_null(acl_prop);
+	prop = daos_prop_alloc(1);
+	prop->dpp_entries[0].dpe_type = DAOS_PROP_CO_ACL;
+	prop->dpp_entries[0].dpe_val_ptr = daos_acl_dup(acl);
+	assert_int_equal(daos_cont_set_prop(c2, prop, NULL), -DER_INVAL);
+	daos_prop_free(prop);
+
+	/* Without get-ACL (a) the ACL cannot be read. */
+	daos_acl_free(acl);
+	snprintf(ent[1], sizeof(ent[1]), "A::%s:rwdtTAo", me);
+	strs[0] = ent[1];
+	assert_int_equal(daos_acl_from_strs(strs, 1, &acl), 0);
+	assert_int_equal(daos_cont_overwrite_acl(c2, acl, NULL), 0);
+	assert_int_equal(daos_cont_get_acl(c2, &acl_prop, NULL), -DER_NO_PERM);
+	q = daos_prop_alloc(1);
+	q->dpp_entries[0].dpe_type = DAOS_PROP_CO_ACL;
+	assert_int_equal(daos_cont_query(c2, NULL, q, NULL), -DER_NO_PERM);
+	daos_prop_free(q);
+
+	assert_int_equal(daos_cont_close(c2, NULL), 0);
+	assert_int_equal(daos_cont_close(c, NULL), 0);
+	assert_int_equal(daos_cont_destroy(poh, "acl_dst", 0, NULL), 0);
+	assert_int_equal(daos_cont_destroy(poh, "acl_src", 0, NULL), 0);
+	daos_acl_free(acl);
+	daos_ace_free(ace);
+	free(me);
+	free(mygroup);
+}
+
 static void
 test_oit(void **state)
 {
@@ -2803,6 +3021,7 @@ main(void)
 	    cmocka_unit_test(test_pool_query_ranks_props),
 	    cmocka_unit_test(test_snap_names),
 	    cmocka_unit_test(test_list_cont_max_epoch),
+	    cmocka_unit_test(test_cont_acl),
 	    cmocka_unit_test(test_oit),
 	    cmocka_unit_test(test_fetch_iom),
 	    cmocka_unit_test(test_array_sharing),
