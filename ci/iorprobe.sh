@@ -124,4 +124,27 @@ int main(void)
 }
 C
 cc -o "$work/sys" "$work/sys.c" -ldfs -ldaos -luuid || fail "the dfs_sys calls do not build"
-echo "iorprobe: $prefix passes IOR's configure probes; aiori-DFS links against $libdir (needs: $needed); ROMIO's ad_daos calls link with -lduns; the HDF5 VOL's task calls link; dfs_sys and OIT calls link with -ldfs"
+# Its container copy: properties and the ACL merged into the new
+# container's create, the status word decoded, with only daos.h and
+# gurt/common.h included (PRId64 among what gurt brings), linked with
+# every library its FindDAOS insists on (libcart included).
+cat >"$work/mfu.c" <<'C'
+#include <daos.h>
+#include <gurt/common.h>
+void *refs[] = {
+	(void *)daos_cont_get_acl, (void *)daos_prop_merge, (void *)daos_acl_to_strs,
+	(void *)daos_acl_from_strs, (void *)daos_cont_query, (void *)daos_prop_entry_get,
+};
+int main(void)
+{
+	struct daos_co_status	st;
+	uint16_t		t = DAOS_PROP_CO_LAYOUT_UNKOWN;
+
+	daos_prop_val_2_co_status(DAOS_PROP_CO_STATUS_VAL(DAOS_PROP_CO_HEALTHY, 0, 1), &st);
+	printf("%" PRId64 "\n", (int64_t)st.dcs_pm_ver);
+	return refs[0] == 0 || st.dcs_status != DAOS_PROP_CO_HEALTHY || t != DAOS_PROP_CO_LAYOUT_UNKNOWN;
+}
+C
+cc -Wall -Werror -o "$work/mfu" "$work/mfu.c" -ldaos -lgurt -lcart -lduns -ldfs -ldaos_common -luuid ||
+	fail "mpifileutils' container copy calls do not build"
+echo "iorprobe: $prefix passes IOR's configure probes; aiori-DFS links against $libdir (needs: $needed); ROMIO's ad_daos calls link with -lduns; the HDF5 VOL's task calls link; dfs_sys and OIT calls link with -ldfs; mpifileutils' container copy links with its libraries"

@@ -596,6 +596,30 @@ func dgo_oclass_name2id(name *C.char) C.int {
 	return C.int(placement.Name2ID(C.GoString(name)))
 }
 
+//export dgo_oclass_names_list
+func dgo_oclass_names_list(size C.size_t, buf *C.char) C.int {
+	if size == 0 || buf == nil {
+		return -C.DER_INVAL
+	}
+	// DAOS's form: every name followed by ", "; the length returned
+	// counts them all, and a buffer they (and the NUL) do not fit is
+	// -DER_OVERFLOW with nothing but a NUL in it.
+	var b []byte
+	for _, n := range placement.ClassNames() {
+		b = append(append(b, n...), ", "...)
+	}
+	out := unsafe.Slice((*byte)(unsafe.Pointer(buf)), int(size))
+	out[0] = 0
+	if len(b) >= int(size) {
+		return -C.DER_OVERFLOW
+	}
+	out[copy(out, b)] = 0
+	return C.int(len(b))
+}
+
+//export dgo_oclass_nr
+func dgo_oclass_nr() C.int { return C.int(len(placement.ClassNames())) }
+
 //export dgo_oclass_id2name
 func dgo_oclass_id2name(id C.uint32_t, buf *C.char) C.int {
 	name, ok := placement.ID2Name(placement.ClassID(id))

@@ -134,9 +134,15 @@ func dgo_pool_query(poh C.uint64_t, ranks **C.d_rank_list_t, info *C.daos_pool_i
 			}
 		}
 		var wire map[string]poolsvc.Prop
+		var acl []string
 		if props != nil {
 			if wire, err = lib.PoolProps(ctx, h); err != nil {
 				return err
+			}
+			if poolACLAsked(props) {
+				if acl, err = lib.PoolACL(ctx, h); err != nil {
+					return err
+				}
 			}
 		}
 		if info != nil {
@@ -145,7 +151,7 @@ func dgo_pool_query(poh C.uint64_t, ranks **C.d_rank_list_t, info *C.daos_pool_i
 			}
 		}
 		if props != nil {
-			if err := poolPropsOut(props, pi, wire); err != nil {
+			if err := poolPropsOut(props, pi, wire, acl); err != nil {
 				return err
 			}
 		}

@@ -66,12 +66,12 @@ func checkPoolPropsOut(p *C.daos_prop_t) error {
 
 // poolPropTypes are the properties a pool query with an empty list
 // returns, in number order: every stored one DAOS numbers, the owner,
-// group and service ranks. (The ACL is left out: see fillPoolProp.)
+// group, ACL and service ranks.
 func poolPropTypes(wire map[string]poolsvc.Prop) []uint32 {
-	types := []uint32{system.PoolPropOwner, system.PoolPropOwnerGroup, system.PoolPropSvcList}
+	types := []uint32{system.PoolPropOwner, system.PoolPropOwnerGroup, system.PoolPropSvcList, system.PoolPropACL}
 	for name := range wire {
 		d, err := system.LookupPoolProp(name)
-		if err != nil || d.Number == system.PoolPropSvcList {
+		if err != nil || d.Number == system.PoolPropSvcList || d.Number == system.PoolPropACL {
 			continue
 		}
 		types = append(types, d.Number)
@@ -85,7 +85,7 @@ func poolPropTypes(wire map[string]poolsvc.Prop) []uint32 {
 // with calloc); else the types asked for, those the pool does not have
 // flagged DAOS_PROP_ENTRY_NOT_SET. Strings are strdup'ed into dpe_str and
 // the service ranks are a d_rank_list_t, for daos_prop_free.
-func poolPropsOut(p *C.daos_prop_t, pi *poolsvc.PoolInfo, wire map[string]poolsvc.Prop) error {
+func poolPropsOut(p *C.daos_prop_t, pi *poolsvc.PoolInfo, wire map[string]poolsvc.Prop, acl []string) error {
 	if p.dpp_nr == 0 {
 		types := poolPropTypes(wire)
 		es := (*C.struct_daos_prop_entry)(C.calloc(C.size_t(len(types)), C.size_t(unsafe.Sizeof(C.struct_daos_prop_entry{}))))
@@ -100,16 +100,33 @@ func poolPropsOut(p *C.daos_prop_t, pi *poolsvc.PoolInfo, wire map[string]poolsv
 	}
 	entries := unsafe.Slice(p.dpp_entries, int(p.dpp_nr))
 	for i := range entries {
-		if err := fillPoolProp(&entries[i], pi, wire); err != nil {
+		if err := fillPoolProp(&entries[i], pi, wire, acl); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// fillPoolProp sets one entry. The pool ACL is not reported (flagged not
-// set): the service keeps it as dmg's text, not as a struct daos_acl.
-func fillPoolProp(e *C.struct_daos_prop_entry, pi *poolsvc.PoolInfo, wire map[string]poolsvc.Prop) error {
+// poolACLAsked says whether a pool query's list asks for the ACL (an empty
+// list asks for everything).
+func poolACLAsked(p *C.daos_prop_t) bool {
+	if p.dpp_nr == 0 {
+		return true
+	}
+	if p.dpp_entries == nil {
+		return false // checkPoolPropsOut refuses it
+	}
+	for _, e := range unsafe.Slice(p.dpp_entries, int(p.dpp_nr)) {
+		if uint32(e.dpe_type) == system.PoolPropACL {
+			return true
+		}
+	}
+	return false
+}
+
+// fillPoolProp sets one entry; acl is the pool's ACL, read when the list
+// asks for it.
+func fillPoolProp(e *C.struct_daos_prop_entry, pi *poolsvc.PoolInfo, wire map[string]poolsvc.Prop, acl []string) error {
 	val := (*C.uint64_t)(unsafe.Pointer(&e.anon0))
 	ptr := (*unsafe.Pointer)(unsafe.Pointer(&e.anon0))
 	setStr := func(s string) error {
@@ -134,7 +151,13 @@ func fillPoolProp(e *C.struct_daos_prop_entry, pi *poolsvc.PoolInfo, wire map[st
 		*ptr = unsafe.Pointer(l)
 		return nil
 	case system.PoolPropACL:
-		return notSet()
+		p, err := aclToC(acl)
+		if err != nil {
+			return err
+		}
+		e.dpe_flags = 0
+		*ptr = p
+		return nil
 	}
 	d, ok := system.PoolPropByNumber(t)
 	if !ok {

@@ -15,7 +15,7 @@ import (
 
 // LibdaosLibs are the names applications link; all resolve to
 // libdaos.so.2, which holds the whole C API (ABI.md 0.3-0.4).
-var LibdaosLibs = []string{"libdaos.so", "libdfs.so", "libduns.so", "libgurt.so", "libdaos_common.so"}
+var LibdaosLibs = []string{"libdaos.so", "libdfs.so", "libduns.so", "libgurt.so", "libcart.so", "libdaos_common.so"}
 
 // moduleRoot is the root of this Go module (the repository).
 func moduleRoot(ctx context.Context) (string, error) {

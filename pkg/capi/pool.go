@@ -155,6 +155,20 @@ func (l *Lib) PoolProps(ctx context.Context, h uint64) (map[string]poolsvc.Prop,
 	return p.p.Props(ctx)
 }
 
+// PoolACL is the pool's ACL (ACE strings) as daos_pool_query's
+// DAOS_PROP_PO_ACL reports it.
+func (l *Lib) PoolACL(ctx context.Context, h uint64) ([]string, error) {
+	p, err := lookup[*pool](l, h, "pool")
+	if err != nil {
+		return nil, err
+	}
+	a, err := p.p.GetACL(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return a.ACL, nil
+}
+
 // PoolEngineRanks is daos_pool_query's rank list: the engines with all
 // their targets enabled, or (enabled false) those with some disabled.
 func (l *Lib) PoolEngineRanks(ctx context.Context, h uint64, enabled bool) ([]uint32, error) {

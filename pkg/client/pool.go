@@ -166,6 +166,15 @@ func (p *Pool) Query(ctx context.Context) (*poolsvc.PoolInfo, error) {
 	return info, nil
 }
 
+// GetACL reads the pool's ACL, owner and group through this handle.
+func (p *Pool) GetACL(ctx context.Context) (*poolsvc.PoolACLReply, error) {
+	out := &poolsvc.PoolACLReply{}
+	if err := p.query(ctx, poolsvc.Query{What: "pool_acl", ID: uuidString(p.Handle)}, out); err != nil {
+		return nil, fmt.Errorf("pool get-acl: %w", err)
+	}
+	return out, nil
+}
+
 // Disconnect closes the pool handle. On a handle received through
 // PoolFromGlobal it only drops this process's copy: the handle belongs to
 // the process that connected.

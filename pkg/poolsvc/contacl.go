@@ -142,3 +142,30 @@ func (s *State) ContACL(h string) (*ContACLReply, error) {
 	}
 	return &ContACLReply{Cont: ct.UUID, ACL: out, Owner: ct.Owner, Group: ct.Group}, nil
 }
+
+// PoolACLReply answers a "pool_acl" query: the pool's ACL (ACE strings in
+// DAOS's order), owner and group.
+type PoolACLReply struct {
+	ACL   []string `json:"acl"`
+	Owner string   `json:"owner"`
+	Group string   `json:"group"`
+}
+
+// PoolACL reads the pool's ACL for the holder of pool handle h: any
+// connected handle may, as a pool query's properties include the ACL.
+func (s *State) PoolACL(h string) (*PoolACLReply, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if _, ok := s.st.Handles[h]; !ok {
+		return nil, daos.Errorf(daos.ErrNoHdl, "no pool handle %q", h)
+	}
+	acl, err := ParseACL(s.st.ACL)
+	if err != nil {
+		return nil, err
+	}
+	out := acl.Strings()
+	if out == nil {
+		out = []string{}
+	}
+	return &PoolACLReply{ACL: out, Owner: s.st.Owner, Group: s.st.Group}, nil
+}

@@ -192,6 +192,23 @@ func TestQueryContACL(t *testing.T) {
 	assert.ErrorIs(t, err, daos.ErrNoPerm, "carol's GROUP@ entry has no a")
 	_, err = q(ph)
 	assert.ErrorIs(t, err, daos.ErrNoHdl)
+
+	// The pool's ACL, for any connected handle; a container handle is
+	// not one.
+	qp := func(id string) ([]byte, error) {
+		b, _ := json.Marshal(Query{What: "pool_acl", ID: id})
+		return m.Query(b)
+	}
+	for _, h := range []string{ph, phC} {
+		out, err := qp(h)
+		require.NoError(t, err)
+		var pr PoolACLReply
+		require.NoError(t, json.Unmarshal(out, &pr))
+		assert.Equal(t, DefaultPoolACL, pr.ACL)
+		assert.Equal(t, createArgs().Owner, pr.Owner)
+	}
+	_, err = qp(ch)
+	assert.ErrorIs(t, err, daos.ErrNoHdl)
 }
 
 func TestAdmitContACL(t *testing.T) {

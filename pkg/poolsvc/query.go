@@ -70,6 +70,8 @@ func (m *Machine) Query(b []byte) ([]byte, error) {
 		out, err = m.State.ContAttrs(q.ID)
 	case "cont_acl":
 		out, err = m.State.ContACL(q.ID)
+	case "pool_acl":
+		out, err = m.State.PoolACL(q.ID)
 	case "targets":
 		out, err = m.State.RankTargets(q.ID)
 	default:

@@ -937,6 +937,56 @@ dfs_readdir(dfs_t *dfs, dfs_obj_t *obj, daos_anchor_t *anchor, uint32_t *nr, str
 			      offsetof(struct dirent, d_name), sizeof(dirs->d_name));
 }
 
+int
+dfs_readdirplus(dfs_t *dfs, dfs_obj_t *obj, daos_anchor_t *anchor, uint32_t *nr,
+		struct dirent *dirs, struct stat *stbufs)
+{
+	uint32_t i, kept = 0;
+	int      rc;
+
+	if (stbufs == NULL || nr == NULL)
+		return EINVAL;
+	rc = dfs_readdir(dfs, obj, anchor, nr, dirs);
+	if (rc != 0)
+		return rc;
+	for (i = 0; i < *nr; i++) {
+		rc = dfs_stat(dfs, obj, dirs[i].d_name, &stbufs[kept]);
+		if (rc == ENOENT)
+			continue; /* removed since it was listed: not there any more */
+		if (rc != 0)
+			return rc;
+		if (kept != i)
+			dirs[kept] = dirs[i];
+		kept++;
+	}
+	*nr = kept;
+	return 0;
+}
+
+/* A second handle on an open object, made as another process would from
+ * the object's global form: nothing is asked of the servers. */
+int
+dfs_dup(dfs_t *dfs, dfs_obj_t *obj, int flags, dfs_obj_t **new_obj)
+{
+	d_iov_t glob = {0};
+	int     rc;
+
+	if (dfs == NULL || obj == NULL || new_obj == NULL)
+		return EINVAL;
+	rc = dfs_obj_local2global(dfs, obj, &glob);
+	if (rc != 0)
+		return rc;
+	glob.iov_buf = malloc(glob.iov_buf_len);
+	if (glob.iov_buf == NULL)
+		return ENOMEM;
+	glob.iov_len = glob.iov_buf_len;
+	rc = dfs_obj_local2global(dfs, obj, &glob);
+	if (rc == 0)
+		rc = dfs_obj_global2local(dfs, flags, glob, new_obj);
+	free(glob.iov_buf);
+	return rc;
+}
+
 /* put_stat is fill_stat the other way: the fields dfs_osetattr may set,
  * in the core's order. */
 static void

@@ -18,7 +18,7 @@
 
 #include "dgo_ring.h"
 
-#define DGO_OPS_VERSION 21
+#define DGO_OPS_VERSION 22
 
 struct dgo_ops {
 	uint32_t version;
@@ -139,6 +139,8 @@ struct dgo_ops {
 	int (*obj_punch_dkeys)(uint64_t oh, uint64_t th, uint64_t flags, unsigned int nr, daos_key_t* dkeys, daos_event_t* ev);
 	int (*obj_punch_akeys)(uint64_t oh, uint64_t th, uint64_t flags, daos_key_t* dkey, unsigned int nr, daos_key_t* akeys, daos_event_t* ev);
 	int (*oclass_name2id)(char* name);
+	int (*oclass_names_list)(size_t size, char* buf);
+	int (*oclass_nr)(void);
 	int (*oclass_id2name)(uint32_t id, char* buf);
 	int (*cont_create_snap_opt)(uint64_t coh, daos_epoch_t* epoch, char* name, int opts, daos_event_t* ev);
 	int (*cont_snap_oit_create)(uint64_t coh, daos_epoch_t epoch, daos_event_t* ev);

@@ -266,6 +266,44 @@ daos_oclass_id2name(daos_oclass_id_t oc_id, char *name)
 	return o->oclass_id2name(oc_id, name);
 }
 
+ssize_t
+daos_oclass_names_list(size_t size, char *str)
+{
+	CORE(o);
+	return o->oclass_names_list(size, str);
+}
+
+int
+daos_oclass_nr(int opts)
+{
+	(void)opts; /* reserved */
+	CORE(o);
+	return o->oclass_nr();
+}
+
+/* As in DAOS: class attributes are not served to clients. */
+int
+daos_obj_query_class(daos_handle_t coh, daos_oclass_id_t cid, struct daos_oclass_attr *attr,
+		     daos_event_t *ev)
+{
+	(void)coh;
+	(void)cid;
+	(void)attr;
+	(void)ev;
+	return -DER_NOSYS;
+}
+
+int
+daos_obj_list_class(daos_handle_t coh, struct daos_oclass_list *list, daos_anchor_t *anchor,
+		    daos_event_t *ev)
+{
+	(void)coh;
+	(void)list;
+	(void)anchor;
+	(void)ev;
+	return -DER_NOSYS;
+}
+
 int
 daos_obj_generate_oid(daos_handle_t coh, daos_obj_id_t *oid, enum daos_otype_t type,
 		      daos_oclass_id_t cid, daos_oclass_hints_t hints, uint32_t args)

@@ -148,6 +148,9 @@ int dfs_release(dfs_obj_t *obj);
 int dfs_obj_local2global(dfs_t *dfs, dfs_obj_t *obj, d_iov_t *glob);
 int dfs_obj_global2local(dfs_t *dfs, int flags, d_iov_t glob,
 			 dfs_obj_t **obj);
+/* A second handle on obj (flags: O_RDONLY or O_RDWR, 0: obj's), made
+ * without asking the servers; release each with dfs_release. */
+int dfs_dup(dfs_t *dfs, dfs_obj_t *obj, int flags, dfs_obj_t **new_obj);
 
 /* Read into the sgl's iovs (iov_len bytes each) from off; *read_size is
  * what the file held there, 0 at or past its end. */
@@ -186,6 +189,10 @@ int dfs_sync(dfs_t *dfs);
  * filled; *nr is set to the count and the anchor reaches EOF at the end. */
 int dfs_readdir(dfs_t *dfs, dfs_obj_t *obj, daos_anchor_t *anchor,
 		uint32_t *nr, struct dirent *dirs);
+/* dfs_readdir with each entry's stat in stbufs (as many as dirs); an
+ * entry removed between the listing and its stat is left out. */
+int dfs_readdirplus(dfs_t *dfs, dfs_obj_t *obj, daos_anchor_t *anchor,
+		    uint32_t *nr, struct dirent *dirs, struct stat *stbufs);
 
 /* dfs_iterate calls this for every entry it lists; a nonzero return
  * stops the iteration, and dfs_iterate returns that value. */

@@ -317,6 +317,25 @@ int daos_oclass_name2id(const char *name);
 /* Writes the class name into name (room for MAX_OBJ_CLASS_NAME_LEN + 1
  * bytes); "UNKNOWN" and -1 for an unknown id. */
 int daos_oclass_id2name(daos_oclass_id_t oc_id, char *name);
+/* Every class name, each followed by ", ", into str (size bytes); the
+ * length of that list, or -DER_OVERFLOW when it does not fit. */
+ssize_t daos_oclass_names_list(size_t size, char *str);
+/* How many classes there are (opts is reserved). */
+int daos_oclass_nr(int opts);
+
+struct daos_oclass_list {
+	uint32_t		 cl_nr;		/* room in cl_cids */
+	uint32_t		 cl_nr_out;	/* classes listed */
+	daos_oclass_id_t	*cl_cids;
+	struct daos_oclass_attr	*cl_cattrs;	/* optional */
+};
+
+/* Class attributes are not served to clients, as in DAOS: these return
+ * -DER_NOSYS. */
+int daos_obj_query_class(daos_handle_t coh, daos_oclass_id_t cid,
+			 struct daos_oclass_attr *attr, daos_event_t *ev);
+int daos_obj_list_class(daos_handle_t coh, struct daos_oclass_list *list,
+			daos_anchor_t *anchor, daos_event_t *ev);
 /* Registering custom classes is not supported: -DER_NOSYS. */
 int daos_obj_register_class(daos_handle_t coh, daos_oclass_id_t cid,
 			    struct daos_oclass_attr *cattr,

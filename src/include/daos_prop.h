@@ -82,9 +82,12 @@ enum daos_cont_props {
 	DAOS_PROP_CO_MAX,
 };
 
-/* Values of DAOS_PROP_CO_LAYOUT_TYPE. */
-enum daos_cont_layout {
+/* Values of DAOS_PROP_CO_LAYOUT_TYPE (an unnamed enum, as in DAOS, so
+ * that comparing them with daos_cont_layout_t values draws no warning;
+ * UNKOWN is the misspelling DAOS keeps for old code). */
+enum {
 	DAOS_PROP_CO_LAYOUT_UNKNOWN	= 0,
+	DAOS_PROP_CO_LAYOUT_UNKOWN	= DAOS_PROP_CO_LAYOUT_UNKNOWN,
 	DAOS_PROP_CO_LAYOUT_POSIX	= 1,
 	DAOS_PROP_CO_LAYOUT_HDF5	= 2,
 	DAOS_PROP_CO_LAYOUT_PYTHON	= 3,

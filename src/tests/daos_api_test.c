@@ -177,6 +177,30 @@ test_oclass(void **state)
 	assert_int_equal(daos_oclass_id2name(OC_S1, name), 0);
 	assert_string_equal(name, "S1");
 	assert_int_equal(daos_oclass_id2name(0x12345, name), -1);
+
+	/* The class list: every name and ", ", its length returned. */
+	{
+		char	 small[8], *all;
+		ssize_t	 n;
+		int	 nr = daos_oclass_nr(0);
+
+		assert_true(nr > 100);
+		assert_int_equal(daos_oclass_names_list(sizeof(small), small), -DER_OVERFLOW);
+		assert_string_equal(small, "");
+		all = malloc(8192);
+		assert_non_null(all);
+		n = daos_oclass_names_list(8192, all);
+		assert_true(n > 0);
+		assert_int_equal((size_t)n, strlen(all));
+		assert_non_null(strstr(all, "S1, "));
+		assert_non_null(strstr(all, ", RP_3GX, "));
+		assert_non_null(strstr(all, ", EC_2P1GX, "));
+		assert_int_equal(daos_oclass_names_list(0, all), -DER_INVAL);
+		assert_int_equal(daos_oclass_names_list(8, NULL), -DER_INVAL);
+		free(all);
+	}
+	assert_int_equal(daos_obj_query_class(DAOS_HDL_INVAL, OC_S1, NULL, NULL), -DER_NOSYS);
+	assert_int_equal(daos_obj_list_class(DAOS_HDL_INVAL, NULL, NULL, NULL), -DER_NOSYS);
 }
 
 static void
@@ -1653,7 +1677,7 @@ test_pool_query_ranks_props(void **state)
 	assert_true(info.pi_space.ps_space.s_total[DAOS_MEDIA_SCM] > 0);
 	d_rank_list_free(ranks);
 
-	/* Properties by type; the ACL is not reported. */
+	/* Properties by type; the ACL as a struct daos_acl. */
 	prop = daos_prop_alloc(4);
 	assert_non_null(prop);
 	prop->dpp_entries[0].dpe_type = DAOS_PROP_PO_LABEL;
@@ -1667,7 +1691,15 @@ test_pool_query_ranks_props(void **state)
 	svc = prop->dpp_entries[2].dpe_val_ptr;
 	assert_non_null(svc);
 	assert_true(svc->rl_nr >= 1);
-	assert_true(prop->dpp_entries[3].dpe_flags & DAOS_PROP_ENTRY_NOT_SET);
+	assert_false(prop->dpp_entries[3].dpe_flags & DAOS_PROP_ENTRY_NOT_SET);
+	assert_int_equal(daos_acl_validate(prop->dpp_entries[3].dpe_val_ptr), 0);
+	{
+		struct daos_ace *owner_ace = NULL;
+
+		assert_int_equal(daos_acl_get_ace_for_principal(prop->dpp_entries[3].dpe_val_ptr,
+								DAOS_ACL_OWNER, NULL, &owner_ace), 0);
+		assert_true(owner_ace->dae_allow_perms & DAOS_ACL_PERM_READ);
+	}
 	daos_prop_free(prop);
 	/* An empty list: every property, entries allocated for it. */
 	prop = daos_prop_alloc(0);
@@ -1681,6 +1713,17 @@ test_pool_query_ranks_props(void **state)
 	assert_non_null(e);
 	assert_non_null(e->dpe_str);
 	assert_non_null(daos_prop_entry_get(prop, DAOS_PROP_PO_SVC_LIST));
+	e = daos_prop_entry_get(prop, DAOS_PROP_PO_ACL);
+	assert_non_null(e);
+	assert_int_equal(daos_acl_validate(e->dpe_val_ptr), 0);
+	/* The pool's owner (this user) may read and write. */
+	{
+		uint64_t	perms = 0;
+		gid_t		g = getegid();
+
+		assert_int_equal(daos_pool_get_perms(prop, geteuid(), &g, 1, &perms), 0);
+		assert_true(perms & DAOS_ACL_PERM_READ);
+	}
 	daos_prop_free(prop);
 
 	/* Bad lists and handles. */

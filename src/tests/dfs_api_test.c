@@ -1029,6 +1029,49 @@ test_iterate(void **state)
 	assert_int_equal(dfs_iterate(dfs, dir, &anchor, &nr, 1000, NULL, NULL), 0);
 	assert_int_equal(nr, 0);
 
+	/* readdirplus: each name with its stat. */
+	{
+		struct dirent	ents[16];
+		struct stat	sts[16];
+		uint32_t	j;
+		dfs_obj_t	*d2;
+		char		buf[4] = "abc", back[4] = {0};
+		d_iov_t		iov;
+		d_sg_list_t	sgl = {1, 0, &iov};
+		daos_size_t	got = 0;
+
+		memset(&anchor, 0, sizeof(anchor));
+		total = 0;
+		while (!daos_anchor_is_eof(&anchor)) {
+			nr = 16;
+			memset(sts, 0, sizeof(sts));
+			assert_int_equal(dfs_readdirplus(dfs, dir, &anchor, &nr, ents, sts), 0);
+			for (j = 0; j < nr; j++) {
+				assert_true(S_ISREG(sts[j].st_mode));
+				assert_int_equal(sts[j].st_mode & 0777, 0600);
+				assert_int_equal(sts[j].st_size, 0);
+				assert_int_equal(strncmp(ents[j].d_name, "entry-", 6), 0);
+			}
+			total += nr;
+		}
+		assert_int_equal(total, IT_N);
+		assert_int_equal(dfs_readdirplus(dfs, dir, &anchor, &nr, ents, NULL), EINVAL);
+
+		/* dup: a second handle on an open file, released on its own. */
+		assert_int_equal(dfs_lookup(dfs, "/it/entry-001", O_RDWR, &f, NULL, NULL), 0);
+		assert_int_equal(dfs_dup(dfs, f, O_RDWR, &d2), 0);
+		assert_int_equal(dfs_release(f), 0);
+		d_iov_set(&iov, buf, 3);
+		assert_int_equal(dfs_write(dfs, d2, &sgl, 0, NULL), 0);
+		d_iov_set(&iov, back, 3);
+		assert_int_equal(dfs_read(dfs, d2, &sgl, 0, &got, NULL), 0);
+		assert_int_equal(got, 3);
+		assert_string_equal(back, "abc");
+		assert_int_equal(dfs_release(d2), 0);
+		assert_int_equal(dfs_dup(dfs, NULL, O_RDWR, &d2), EINVAL);
+		assert_int_equal(dfs_dup(dfs, dir, O_RDONLY, NULL), EINVAL);
+	}
+
 	/* Bad arguments. */
 	assert_int_equal(dfs_lookup(dfs, "/it/entry-000", O_RDONLY, &f, NULL, NULL), 0);
 	memset(&anchor, 0, sizeof(anchor));

@@ -5,11 +5,20 @@
 #ifndef GURT_COMMON_H
 #define GURT_COMMON_H
 
+/* The libc headers DAOS's gurt/common.h brings with it: programs written
+ * against DAOS use PRId64, errno, FILE and the like without their own. */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <uuid/uuid.h>
 
 #include <daos_errno.h>
