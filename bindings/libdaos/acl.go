@@ -122,8 +122,11 @@ func contACLChange(coh C.uint64_t, acl unsafe.Pointer, overwrite bool, ev *C.dao
 		return failed(ev, err)
 	}
 	return run(ev, func(ctx context.Context) error {
-		if overwrite {
+		switch {
+		case overwrite:
 			return c.OverwriteACL(ctx, entries)
+		case len(entries) == 0:
+			return nil // nothing to add: done, as in DAOS
 		}
 		return c.UpdateACL(ctx, entries)
 	})

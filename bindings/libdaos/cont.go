@@ -13,12 +13,6 @@ import (
 	"github.com/daos-go/daos/pkg/poolsvc"
 )
 
-// props turns C container properties into the names and values the
-// container service takes (as `daos container create --properties`).
-func props(in *C.daos_prop_t) (map[string]string, error) {
-	return propsOwned(in, nil)
-}
-
 // owned is the owner, group and ACL a create's properties give
 // (DAOS_PROP_CO_OWNER, DAOS_PROP_CO_OWNER_GROUP, DAOS_PROP_CO_ACL; a nil
 // ACL: none given).
@@ -27,8 +21,9 @@ type owned struct {
 	acl          []string
 }
 
-// propsOwned is props that also takes the owner, group and ACL into o
-// (nil: they are refused, as for set-prop).
+// propsOwned turns C container properties into the names and values the
+// container service takes (as `daos container create --properties`), and
+// the owner, group and ACL into o.
 func propsOwned(in *C.daos_prop_t, o *owned) (map[string]string, error) {
 	out := map[string]string{}
 	if in == nil || in.dpp_nr == 0 {
@@ -42,9 +37,6 @@ func propsOwned(in *C.daos_prop_t, o *owned) (map[string]string, error) {
 			continue
 		}
 		if uint32(e.dpe_type) == propContACL {
-			if o == nil {
-				return nil, inval("property acl: set through daos_cont_overwrite_acl or daos_cont_update_acl")
-			}
 			acl, err := aclFromC(*(*unsafe.Pointer)(unsafe.Pointer(&e.anon0)), "property acl")
 			if err != nil {
 				return nil, err
@@ -52,7 +44,7 @@ func propsOwned(in *C.daos_prop_t, o *owned) (map[string]string, error) {
 			o.acl = acl
 			continue
 		}
-		if t := uint32(e.dpe_type); o != nil && (t == poolsvc.ContPropOwner || t == poolsvc.ContPropOwnerGroup) {
+		if t := uint32(e.dpe_type); t == poolsvc.ContPropOwner || t == poolsvc.ContPropOwnerGroup {
 			p := *(**C.char)(unsafe.Pointer(&e.anon0))
 			if p == nil {
 				return nil, inval("property owner/group: NULL string")
@@ -195,23 +187,23 @@ func dgo_cont_query(coh C.uint64_t, info *C.daos_cont_info_t, cprops *C.daos_pro
 		if err != nil {
 			return err
 		}
+		// Everything is asked before anything is handed out, so that a
+		// failure (no a for the ACL) leaves the caller nothing to free.
+		var acl []string
+		if cprops != nil && propAsked(cprops, propContACL) {
+			a, err := c.GetACL(ctx)
+			if err != nil {
+				return err
+			}
+			acl = a.ACL
+		}
 		if info != nil {
 			if err := contInfo(info, ci); err != nil {
 				return err
 			}
 		}
 		if cprops != nil {
-			var acl []string
-			return queryProps(cprops, ci, func() ([]string, error) {
-				if acl == nil {
-					a, err := c.GetACL(ctx)
-					if err != nil {
-						return nil, err
-					}
-					acl = a.ACL
-				}
-				return acl, nil
-			})
+			return queryProps(cprops, ci, acl)
 		}
 		return nil
 	})

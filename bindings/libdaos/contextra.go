@@ -25,7 +25,7 @@ const (
 
 // fillProp sets one entry from the container's information; entries the
 // library cannot report are marked not set.
-func fillProp(e *C.struct_daos_prop_entry, ci *poolsvc.ContInfo, acl func() ([]string, error)) error {
+func fillProp(e *C.struct_daos_prop_entry, ci *poolsvc.ContInfo, acl []string) error {
 	val := (*C.uint64_t)(unsafe.Pointer(&e.anon0))
 	str := (**C.char)(unsafe.Pointer(&e.anon0))
 	setStr := func(s string) {
@@ -43,11 +43,7 @@ func fillProp(e *C.struct_daos_prop_entry, ci *poolsvc.ContInfo, acl func() ([]s
 		setStr(ci.Group)
 		return nil
 	case propContACL:
-		entries, err := acl()
-		if err != nil {
-			return err
-		}
-		p, err := aclToC(entries)
+		p, err := aclToC(acl)
 		if err != nil {
 			return err
 		}
@@ -81,10 +77,10 @@ func fillProp(e *C.struct_daos_prop_entry, ci *poolsvc.ContInfo, acl func() ([]s
 
 // queryProps answers daos_cont_query's property list: the entries asked
 // for, or every property when the list has none (entries allocated with
-// calloc, as daos_prop_free expects). The ACL is read through acl, once,
-// and only when asked for (all properties include it, as in DAOS, so a
-// caller without the get-acl permission must name the ones it wants).
-func queryProps(out *C.daos_prop_t, ci *poolsvc.ContInfo, acl func() ([]string, error)) error {
+// calloc, as daos_prop_free expects). acl is the container's ACL, read
+// beforehand when propAsked (all properties include it, as in DAOS, so
+// a caller without the get-acl permission must name the ones it wants).
+func queryProps(out *C.daos_prop_t, ci *poolsvc.ContInfo, acl []string) error {
 	if out.dpp_nr == 0 {
 		var types []uint32
 		for name := range ci.Props {
@@ -116,6 +112,23 @@ func queryProps(out *C.daos_prop_t, ci *poolsvc.ContInfo, acl func() ([]string, 
 	return nil
 }
 
+// propAsked says whether a query's property list asks for typ (an empty
+// list asks for everything).
+func propAsked(p *C.daos_prop_t, typ uint32) bool {
+	if p.dpp_nr == 0 {
+		return true
+	}
+	if p.dpp_entries == nil {
+		return false // the query refuses it
+	}
+	for _, e := range unsafe.Slice(p.dpp_entries, int(p.dpp_nr)) {
+		if uint32(e.dpe_type) == typ {
+			return true
+		}
+	}
+	return false
+}
+
 //export dgo_cont_set_prop
 func dgo_cont_set_prop(coh C.uint64_t, cprops *C.daos_prop_t, ev *C.daos_event_t) C.int {
 	c, err := lib.Container(uint64(coh))
@@ -125,11 +138,30 @@ func dgo_cont_set_prop(coh C.uint64_t, cprops *C.daos_prop_t, ev *C.daos_event_t
 	if cprops == nil || cprops.dpp_nr == 0 {
 		return failed(ev, inval("container set-prop: no properties"))
 	}
-	ps, err := props(cprops)
+	// The owner, group and ACL go as DAOS's set-prop takes them too, each
+	// needing its own permission (o, A); they are applied after the
+	// other properties, one change after another.
+	var o owned
+	ps, err := propsOwned(cprops, &o)
 	if err != nil {
 		return failed(ev, err)
 	}
-	return run(ev, func(ctx context.Context) error { return c.SetProps(ctx, ps) })
+	return run(ev, func(ctx context.Context) error {
+		if len(ps) > 0 {
+			if err := c.SetProps(ctx, ps); err != nil {
+				return err
+			}
+		}
+		if o.owner != "" || o.group != "" {
+			if err := c.SetOwner(ctx, o.owner, o.group); err != nil {
+				return err
+			}
+		}
+		if o.acl != nil {
+			return c.OverwriteACL(ctx, o.acl)
+		}
+		return nil
+	})
 }
 
 // cStrings copies n C strings.

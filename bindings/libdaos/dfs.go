@@ -137,7 +137,10 @@ func setOID(out *C.daos_obj_id_t, oid daos.ObjectID) {
 //export dgo_dfs_cont_create
 func dgo_dfs_cont_create(poh C.uint64_t, label *C.char, uuid *C.uuid_t, chunk C.uint64_t, oclass, dirOClass, fileOClass, mode C.uint32_t,
 	hints *C.char, cprops *C.daos_prop_t, coh *C.daos_handle_t, mh *C.uint64_t) C.int {
-	ps, err := props(cprops)
+	// Owner, group and ACL are taken as daos_cont_create takes them
+	// (mpifileutils copies a POSIX container's so).
+	var o owned
+	ps, err := propsOwned(cprops, &o)
 	if err != nil {
 		return eno(err)
 	}
@@ -152,7 +155,8 @@ func dgo_dfs_cont_create(poh C.uint64_t, label *C.char, uuid *C.uuid_t, chunk C.
 	if attr.Mode != dfs.ModeBalanced {
 		attr.Mode = dfs.ModeRelaxed // anything else is relaxed, as in DFS
 	}
-	id, c, m, err := lib.DFSContCreate(context.Background(), uint64(poh), optString(label), ps, attr, coh != nil, mh != nil)
+	id, c, m, err := lib.DFSContCreate(context.Background(), uint64(poh), optString(label), ps,
+		capi.Ownership{Owner: o.owner, Group: o.group, ACL: o.acl}, attr, coh != nil, mh != nil)
 	if err != nil {
 		return eno(err)
 	}

@@ -18,8 +18,12 @@ import (
 // daos_anchor_t's private bytes (da_buf) hold a capi.Anchor: the length
 // of the key kept (2 bytes), whether it is a long key's prefix (1 byte),
 // a spare byte, then the key (up to capi.AnchorInline bytes) or the long
-// key's digest followed by its prefix. da_shard holds the group.
+// key's digest followed by its prefix. da_shard holds the group, and
+// da_flags has anchorOneGroup when the listing covers that group only
+// (DAOS's internal DIOF_TO_SPEC_GROUP).
 const (
+	anchorOneGroup = 0x20
+
 	anchorKeyAt    = 4
 	anchorPrefixAt = anchorKeyAt + 32
 )
@@ -40,7 +44,7 @@ func readAnchor(a *C.daos_anchor_t) (capi.Anchor, error) {
 	}
 	b := anchorBuf(a)
 	n := int(binary.LittleEndian.Uint16(b))
-	out := capi.Anchor{Group: int(a.da_shard), Long: b[2] == 1}
+	out := capi.Anchor{Group: int(a.da_shard), Long: b[2] == 1, OneGroup: a.da_flags&anchorOneGroup != 0}
 	switch {
 	case !out.Long && n <= capi.AnchorInline:
 		out.Key = append([]byte{}, b[anchorKeyAt:anchorKeyAt+n]...)
@@ -62,6 +66,10 @@ func writeAnchor(a *C.daos_anchor_t, in capi.Anchor) {
 	clear(b)
 	a.da_type = C.DAOS_ANCHOR_TYPE_KEY
 	a.da_shard = C.uint16_t(in.Group)
+	a.da_flags = 0
+	if in.OneGroup {
+		a.da_flags = anchorOneGroup
+	}
 	binary.LittleEndian.PutUint16(b, uint16(len(in.Key)))
 	if in.Long {
 		b[2] = 1
@@ -246,4 +254,97 @@ func dgo_obj_list_recx(oh, th C.uint64_t, dkey, akey *C.daos_key_t, size *C.daos
 		writeAnchor(anchor, capi.Anchor{Key: page.Anchor, EOF: page.EOF})
 		return nil
 	})
+}
+
+// anchorSplit fills daos_obj_anchor_split's outputs for an object of
+// groups groups.
+func anchorSplit(groups int, nr *C.uint32_t, anchors *C.daos_anchor_t) error {
+	if nr == nil {
+		return inval("anchor split: NULL count")
+	}
+	as, err := capi.AnchorSplit(groups, int(*nr))
+	if err != nil {
+		return err
+	}
+	*nr = C.uint32_t(len(as))
+	if anchors != nil {
+		for i, a := range as {
+			p := (*C.daos_anchor_t)(unsafe.Add(unsafe.Pointer(anchors), uintptr(i)*unsafe.Sizeof(C.daos_anchor_t{})))
+			*p = C.daos_anchor_t{}
+			writeAnchor(p, a)
+		}
+	}
+	return nil
+}
+
+// anchorSet is daos_obj_anchor_set for an object of groups groups.
+func anchorSet(groups int, index C.uint32_t, anchor *C.daos_anchor_t) error {
+	if anchor == nil {
+		return inval("anchor set: NULL anchor")
+	}
+	a, err := capi.AnchorAt(groups, int(index))
+	if err != nil {
+		return err
+	}
+	*anchor = C.daos_anchor_t{}
+	writeAnchor(anchor, a)
+	return nil
+}
+
+// objGroups is the number of groups of an open object's layout.
+func objGroups(oh C.uint64_t) (int, error) {
+	o, err := lib.Object(uint64(oh))
+	if err != nil {
+		return 0, err
+	}
+	l, err := o.Layout()
+	if err != nil {
+		return 0, err
+	}
+	return l.Groups, nil
+}
+
+//export dgo_obj_anchor_split
+func dgo_obj_anchor_split(oh C.uint64_t, nr *C.uint32_t, anchors *C.daos_anchor_t) C.int {
+	g, err := objGroups(oh)
+	if err == nil {
+		err = anchorSplit(g, nr, anchors)
+	}
+	return rc(err)
+}
+
+//export dgo_obj_anchor_set
+func dgo_obj_anchor_set(oh C.uint64_t, index C.uint32_t, anchor *C.daos_anchor_t) C.int {
+	g, err := objGroups(oh)
+	if err == nil {
+		err = anchorSet(g, index, anchor)
+	}
+	return rc(err)
+}
+
+// dfsDirGroups is the group count of an open DFS directory.
+func dfsDirGroups(mh, oh C.uint64_t) (int, error) {
+	fs, o, err := lib.DFSObj(uint64(mh), uint64(oh))
+	if err != nil {
+		return 0, err
+	}
+	return lib.DFSDirGroups(fs, o)
+}
+
+//export dgo_dfs_obj_anchor_split
+func dgo_dfs_obj_anchor_split(mh, oh C.uint64_t, nr *C.uint32_t, anchors *C.daos_anchor_t) C.int {
+	g, err := dfsDirGroups(mh, oh)
+	if err == nil {
+		err = anchorSplit(g, nr, anchors)
+	}
+	return eno(err)
+}
+
+//export dgo_dfs_obj_anchor_set
+func dgo_dfs_obj_anchor_set(mh, oh C.uint64_t, index C.uint32_t, anchor *C.daos_anchor_t) C.int {
+	g, err := dfsDirGroups(mh, oh)
+	if err == nil {
+		err = anchorSet(g, index, anchor)
+	}
+	return eno(err)
 }

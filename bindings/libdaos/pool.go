@@ -139,7 +139,7 @@ func dgo_pool_query(poh C.uint64_t, ranks **C.d_rank_list_t, info *C.daos_pool_i
 			if wire, err = lib.PoolProps(ctx, h); err != nil {
 				return err
 			}
-			if poolACLAsked(props) {
+			if propAsked(props, poolPropACL) {
 				if acl, err = lib.PoolACL(ctx, h); err != nil {
 					return err
 				}

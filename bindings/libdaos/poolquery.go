@@ -107,23 +107,6 @@ func poolPropsOut(p *C.daos_prop_t, pi *poolsvc.PoolInfo, wire map[string]poolsv
 	return nil
 }
 
-// poolACLAsked says whether a pool query's list asks for the ACL (an empty
-// list asks for everything).
-func poolACLAsked(p *C.daos_prop_t) bool {
-	if p.dpp_nr == 0 {
-		return true
-	}
-	if p.dpp_entries == nil {
-		return false // checkPoolPropsOut refuses it
-	}
-	for _, e := range unsafe.Slice(p.dpp_entries, int(p.dpp_nr)) {
-		if uint32(e.dpe_type) == system.PoolPropACL {
-			return true
-		}
-	}
-	return false
-}
-
 // fillPoolProp sets one entry; acl is the pool's ACL, read when the list
 // asks for it.
 func fillPoolProp(e *C.struct_daos_prop_entry, pi *poolsvc.PoolInfo, wire map[string]poolsvc.Prop, acl []string) error {
@@ -174,3 +157,6 @@ func fillPoolProp(e *C.struct_daos_prop_entry, pi *poolsvc.PoolInfo, wire map[st
 	*val = C.uint64_t(v.Num)
 	return nil
 }
+
+// poolPropACL is DAOS_PROP_PO_ACL.
+const poolPropACL = system.PoolPropACL

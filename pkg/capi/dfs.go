@@ -49,13 +49,13 @@ func dfsInval(format string, args ...any) error {
 // when wantMount; otherwise it is closed. A failed format destroys the
 // new container, so a half-made one is not left behind under the label.
 func (l *Lib) DFSContCreate(ctx context.Context, poh uint64, label string, props map[string]string,
-	attr dfs.Attr, wantCoh, wantMount bool) (id string, coh, mh uint64, err error) {
+	own Ownership, attr dfs.Attr, wantCoh, wantMount bool) (id string, coh, mh uint64, err error) {
 	if wantMount && !wantCoh {
 		return "", 0, 0, dfsInval("dfs container create: a mount needs the container handle")
 	}
 	props = cloneProps(props)
 	props["layout_type"] = "POSIX"
-	if id, err = l.ContCreate(ctx, poh, label, props, Ownership{}); err != nil {
+	if id, err = l.ContCreate(ctx, poh, label, props, own); err != nil {
 		return "", 0, 0, err
 	}
 	undo := func(err error) (string, uint64, uint64, error) {
@@ -192,7 +192,7 @@ func (l *Lib) DFSReaddir(ctx context.Context, fs *dfs.FS, o *dfs.Obj, a Anchor, 
 	if err != nil {
 		return nil, a, err
 	}
-	ca := &dfs.Anchor{Group: a.Group, Key: from}
+	ca := &dfs.Anchor{Group: a.Group, Key: from, OneGroup: a.OneGroup}
 	names, err := fs.Readdir(ctx, o, ca, max)
 	if err != nil {
 		return nil, a, err
@@ -200,5 +200,13 @@ func (l *Lib) DFSReaddir(ctx context.Context, fs *dfs.FS, o *dfs.Obj, a Anchor, 
 	if ca.EOF {
 		return names, Anchor{EOF: true}, nil
 	}
-	return names, l.anchorAt(ca.Group, ca.Key), nil
+	next := l.anchorAt(ca.Group, ca.Key)
+	next.OneGroup = a.OneGroup
+	return names, next, nil
+}
+
+// DFSDirGroups is the number of groups of a directory's object: how many
+// anchors dfs_obj_anchor_split gives.
+func (l *Lib) DFSDirGroups(fs *dfs.FS, o *dfs.Obj) (int, error) {
+	return fs.DirGroups(o)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/daos-go/daos/pkg/client"
@@ -291,4 +292,25 @@ func TestEventsHandedOff(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, got)
 	require.NoError(t, l.EQDestroy(eq, false))
+}
+
+func TestAnchorSplit(t *testing.T) {
+	as, err := AnchorSplit(4, 0)
+	require.NoError(t, err)
+	require.Len(t, as, 4)
+	for i, a := range as {
+		assert.Equal(t, Anchor{Group: i, OneGroup: true}, a)
+	}
+	as, err = AnchorSplit(4, 4)
+	require.NoError(t, err)
+	assert.Len(t, as, 4)
+	_, err = AnchorSplit(4, 3)
+	assert.ErrorIs(t, err, daos.ErrInval, "only the recommended number, as in DAOS")
+	a, err := AnchorAt(4, 3)
+	require.NoError(t, err)
+	assert.Equal(t, Anchor{Group: 3, OneGroup: true}, a)
+	for _, bad := range []int{-1, 4} {
+		_, err = AnchorAt(4, bad)
+		assert.ErrorIs(t, err, daos.ErrInval, "index %d", bad)
+	}
 }

@@ -22,6 +22,8 @@ type Anchor struct {
 	Long  bool   // Key is only a prefix of the last key, Sum its digest
 	Sum   [sha256.Size]byte
 	EOF   bool
+	// OneGroup limits the listing to Group (daos_obj_anchor_set).
+	OneGroup bool
 }
 
 // AnchorInline is the longest key an Anchor keeps whole; AnchorPrefix how
@@ -115,7 +117,7 @@ func (l *Lib) ListDkeys(ctx context.Context, o *client.Object, a Anchor, max, ro
 	if err != nil {
 		return Listing{}, err
 	}
-	ca := &client.Anchor{Group: a.Group, Key: from}
+	ca := &client.Anchor{Group: a.Group, Key: from, OneGroup: a.OneGroup}
 	out := Listing{Next: a}
 	used := 0
 	for {
@@ -133,6 +135,7 @@ func (l *Lib) ListDkeys(ctx context.Context, o *client.Object, a Anchor, max, ro
 			out.Keys = append(out.Keys, k)
 			used += len(k)
 			out.Next = l.anchorAt(lay.GroupOfDkey(k), k)
+			out.Next.OneGroup = a.OneGroup
 			if len(out.Keys) == max {
 				return out, nil
 			}
@@ -195,4 +198,28 @@ func (l *Lib) ListAkeys(ctx context.Context, o *client.Object, dkey []byte, a An
 	}
 	out.Next = Anchor{EOF: true}
 	return out, nil
+}
+
+// AnchorSplit is daos_obj_anchor_split for an object of groups groups:
+// one anchor per group, each listing its group only. want is the number
+// asked for (0: the one recommended); any other number than the groups' is
+// DER_INVAL, as in DAOS.
+func AnchorSplit(groups, want int) ([]Anchor, error) {
+	n := groups
+	if want != 0 && want != n {
+		return nil, daos.Errorf(daos.ErrInval, "anchor split: %d anchors asked, the object splits into %d (its groups)", want, n)
+	}
+	out := make([]Anchor, n)
+	for i := range out {
+		out[i] = Anchor{Group: i, OneGroup: true}
+	}
+	return out, nil
+}
+
+// AnchorAt is daos_obj_anchor_set: an anchor listing group index only.
+func AnchorAt(groups, index int) (Anchor, error) {
+	if n := groups; index < 0 || index >= n {
+		return Anchor{}, daos.Errorf(daos.ErrInval, "anchor set: index %d, the object has %d groups", index, n)
+	}
+	return Anchor{Group: index, OneGroup: true}, nil
 }

@@ -601,11 +601,13 @@ func (o *Object) punchGroup(ctx context.Context, g int, epoch daos.Epoch) error 
 }
 
 // Anchor resumes a dkey listing: the group reached and that group's
-// position.
+// position. With OneGroup the listing covers Group only, so that several
+// listers can share an object a group each (daos_obj_anchor_split).
 type Anchor struct {
-	Group int
-	Key   []byte
-	EOF   bool
+	Group    int
+	Key      []byte
+	EOF      bool
+	OneGroup bool
 }
 
 // ListDkeys returns up to max dkeys after anchor, walking the groups in
@@ -634,8 +636,12 @@ func (o *Object) ListDkeys(ctx context.Context, epoch daos.Epoch, anchor *Anchor
 		out = append(out, resp.Keys...)
 		anchor.Key = resp.Anchor
 		if resp.EOF {
-			anchor.Group++
 			anchor.Key = nil
+			if anchor.OneGroup {
+				anchor.EOF = true
+				break
+			}
+			anchor.Group++
 		}
 	}
 	return out, nil

@@ -568,3 +568,37 @@ func TestUpdateDataFitsIODs(t *testing.T) {
 		require.Equal(t, "123456", string(bufs[1]), name)
 	}
 }
+
+// TestListDkeysOneGroup: anchors limited to one group each (the split
+// daos_obj_anchor_split makes) list disjoint parts that together are the
+// whole object, each key from its own group.
+func TestListDkeysOneGroup(t *testing.T) {
+	c, _ := cluster(t)
+	ctx := context.Background()
+	o, err := c.Object(oidOf(t, c, "SX", 2))
+	require.NoError(t, err)
+	const n = 200
+	for i := 0; i < n; i++ {
+		_, err := o.Update(ctx, []byte(fmt.Sprintf("key-%03d", i)), []daos.IOD{{Name: []byte("a"), Type: daos.IODSingle, Size: 1}}, [][]byte{{1}}, 0)
+		require.NoError(t, err)
+	}
+	l, err := o.Layout()
+	require.NoError(t, err)
+	require.Greater(t, l.Groups, 1)
+	seen := map[string]bool{}
+	for g := 0; g < l.Groups; g++ {
+		anchor := &client.Anchor{Group: g, OneGroup: true}
+		for pages := 0; !anchor.EOF; pages++ {
+			require.Less(t, pages, n+1)
+			keys, err := o.ListDkeys(ctx, daos.EpochMax, anchor, 7)
+			require.NoError(t, err)
+			for _, k := range keys {
+				assert.Equal(t, g, l.GroupOfDkey(k), "key %q listed by group %d", k, g)
+				assert.False(t, seen[string(k)], "key %q listed twice", k)
+				seen[string(k)] = true
+			}
+			assert.Equal(t, g, anchor.Group, "the listing left its group")
+		}
+	}
+	assert.Len(t, seen, n)
+}

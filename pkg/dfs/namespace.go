@@ -492,6 +492,21 @@ func (fs *FS) Readdir(ctx context.Context, dir *Obj, anchor *Anchor, max int) ([
 	return names, nil
 }
 
+// DirGroups is the number of groups dir's object spreads its entries over
+// (nil: the root): a listing splits into that many anchors, each listing
+// one group (dfs_obj_anchor_split).
+func (fs *FS) DirGroups(dir *Obj) (int, error) {
+	d, err := fs.dirObj("anchor split", dir)
+	if err != nil {
+		return 0, err
+	}
+	l, err := d.dir.Layout()
+	if err != nil {
+		return 0, wrap("anchor split", d.name, err)
+	}
+	return l.Groups, nil
+}
+
 // isEmpty says whether directory object d holds no entry.
 func isEmpty(ctx context.Context, d *client.Object) (bool, error) {
 	var a Anchor

@@ -27,6 +27,10 @@ const (
 	PermPoolAll = PermRead | PermGetProp | PermWrite | PermCreateCont | PermDelCont
 	PermContAll = PermRead | PermWrite | PermDelCont | PermGetProp | PermSetProp |
 		PermGetACL | PermSetACL | PermSetOwner
+
+	// ContOwnerMinPerms is what a container's owner has whatever its ACL
+	// says (DAOS's CONT_OWNER_MIN_PERMS).
+	ContOwnerMinPerms = PermGetACL | PermSetACL
 )
 
 // permLetters is in DAOS's printing order.
@@ -267,13 +271,11 @@ func ParseACL(entries []string) (ACL, error) {
 	return acl, nil
 }
 
+// sort orders the entries by principal type, keeping the given order
+// within a type (DAOS keeps an ACL so, and appends a new entry at the end
+// of its type's run).
 func (acl ACL) sort() {
-	slices.SortStableFunc(acl, func(x, y ACE) int {
-		if x.Type != y.Type {
-			return int(x.Type) - int(y.Type)
-		}
-		return strings.Compare(x.Name, y.Name)
-	})
+	slices.SortStableFunc(acl, func(x, y ACE) int { return int(x.Type) - int(y.Type) })
 }
 
 // Strings prints every ACE.

@@ -51,7 +51,9 @@ func TestParseACL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"A::OWNER@:rw", "A::bob@:rw", "A:G:GROUP@:rw", "A:G:aa@:w", "A:G:zz@:r", "A::EVERYONE@:r"}
+	// By principal type, in the given order within a type, as DAOS keeps
+	// them.
+	want := []string{"A::OWNER@:rw", "A::bob@:rw", "A:G:GROUP@:rw", "A:G:zz@:r", "A:G:aa@:w", "A::EVERYONE@:r"}
 	if got := acl.Strings(); !equalStrings(got, want) {
 		t.Fatalf("sorted ACL = %q, want %q", got, want)
 	}
@@ -82,7 +84,7 @@ func TestParseACL(t *testing.T) {
 
 	up := acl.Update(mustACL(t, "A::bob@:r", "A::carol@:w"))
 	if got, want := up.Strings(), []string{"A::OWNER@:rw", "A::bob@:r", "A::carol@:w", "A:G:GROUP@:rw",
-		"A:G:aa@:w", "A:G:zz@:r", "A::EVERYONE@:r"}; !equalStrings(got, want) {
+		"A:G:zz@:r", "A:G:aa@:w", "A::EVERYONE@:r"}; !equalStrings(got, want) {
 		t.Fatalf("updated = %q, want %q", got, want)
 	}
 	del, err := up.Delete("u:carol@")

@@ -111,6 +111,9 @@ func UnmarshalACL(b []byte) (ACL, error) {
 		if err != nil {
 			return bad("entry at byte %d: %v", off, err)
 		}
+		if len(acl) > 0 && a.Type < acl[len(acl)-1].Type {
+			return bad("entry at byte %d: out of order (principal type %d after %d)", off, a.Type, acl[len(acl)-1].Type)
+		}
 		acl = append(acl, a)
 		off += aceHeaderLen + pl
 	}

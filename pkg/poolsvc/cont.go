@@ -242,7 +242,13 @@ func (t *txn) contCreate(c *Command) (any, error) {
 
 func (t *txn) contPerms(ct *contRec, c Cred) Perm {
 	acl, _ := ParseACL(ct.ACL)
-	return acl.Perms(c, ct.Owner, ct.Group)
+	p := acl.Perms(c, ct.Owner, ct.Group)
+	if c.User != "" && c.User == ct.Owner {
+		// A container's owner may always read and change its ACL, as in
+		// DAOS (CONT_OWNER_MIN_PERMS), whatever the ACL says.
+		p |= ContOwnerMinPerms
+	}
+	return p
 }
 
 func (t *txn) contDestroy(c *Command) error {

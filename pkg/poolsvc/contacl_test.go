@@ -36,8 +36,10 @@ func TestContACLRefusals(t *testing.T) {
 		{name: "delete a missing principal", cmd: &Command{Op: OpContACLDelete, Handle: ch, Principal: "u:bob@"}, want: daos.ErrNonexist},
 		{name: "delete no principal", cmd: &Command{Op: OpContACLDelete, Handle: ch}, want: daos.ErrInval},
 		{name: "delete without A", cmd: &Command{Op: OpContACLDelete, Handle: chC, Principal: "GROUP@"}, want: daos.ErrNoPerm},
-		{name: "overwrite after losing A", setup: []*Command{{Op: OpContACLOverwrite, Handle: ch, ACL: []string{"A::OWNER@:rw"}}},
-			cmd: &Command{Op: OpContACLOverwrite, Handle: ch, ACL: []string{"A::OWNER@:rwA"}}, want: daos.ErrNoPerm},
+		{name: "overwrite after losing A", setup: []*Command{
+			{Op: OpContACLOverwrite, Handle: ch, ACL: []string{"A::OWNER@:rw", "A:G:GROUP@:rwA"}},
+			{Op: OpContACLOverwrite, Handle: chC, ACL: []string{"A::OWNER@:rw", "A:G:GROUP@:rw"}}},
+			cmd: &Command{Op: OpContACLOverwrite, Handle: chC, ACL: []string{"A:G:GROUP@:rwA"}}, want: daos.ErrNoPerm},
 		{name: "set owner without o", cmd: &Command{Op: OpContSetOwner, Handle: chC, Props: map[string]string{"owner": "carol@"}}, want: daos.ErrNoPerm},
 		{name: "set owner read-only", cmd: &Command{Op: OpContSetOwner, Handle: chRO, Props: map[string]string{"owner": "carol@"}}, want: daos.ErrNoPerm},
 		{name: "set owner no handle", cmd: &Command{Op: OpContSetOwner, Props: map[string]string{"owner": "carol@"}}, want: daos.ErrNoHdl},
@@ -161,6 +163,20 @@ func TestContSetOwnerAdmin(t *testing.T) {
 	assert.ErrorIs(t, res.(error), daos.ErrNoPerm)
 	apply(t, s, &Command{Op: OpContSetOwner, Cont: "c1", Owner: "carol@"},
 		&Command{Op: OpContACLUpdate, Handle: chC, ACL: []string{"A::bob@:r"}})
+}
+
+// TestContOwnerKeepsACLRights: whatever the ACL says, a container's owner
+// may read and change it (DAOS's CONT_OWNER_MIN_PERMS), and nothing more.
+func TestContOwnerKeepsACLRights(t *testing.T) {
+	s := withCarol(t)
+	apply(t, s, &Command{Op: OpContACLOverwrite, Handle: ch, ACL: []string{"A::EVERYONE@:r"}})
+	_, err := s.ContACL(ch)
+	require.NoError(t, err, "the owner reads the ACL without a")
+	apply(t, s, &Command{Op: OpContACLOverwrite, Handle: ch, ACL: []string{"A::OWNER@:r", "A::EVERYONE@:r"}})
+	res := s.Apply(&Command{Op: OpContSetOwner, Handle: ch, Props: map[string]string{"owner": "bob@"}, Time: t0})
+	assert.ErrorIs(t, res.(error), daos.ErrNoPerm, "o is not among the owner's own rights")
+	_, err = s.ContACL(chC)
+	assert.ErrorIs(t, err, daos.ErrNoPerm, "carol is not the owner")
 }
 
 func TestQueryContACL(t *testing.T) {

@@ -281,17 +281,19 @@ daos_acl_validate(struct daos_acl *acl)
 }
 
 /* A new ACL of n entries in *out, ordered by principal type and otherwise
- * as given: -DER_INVAL when one is invalid, two share a principal or they
- * do not fit in one ACL. */
+ * as given: -DER_INVAL when they do not fit in one ACL, or with check when
+ * one is invalid or two share a principal. Unchecked, it takes what DAOS's
+ * daos_acl_create takes: entries still being filled in, for instance. */
 static int
-acl_build(struct daos_ace *const aces[], size_t n, struct daos_acl **out)
+acl_build(struct daos_ace *const aces[], size_t n, bool check, struct daos_acl **out)
 {
 	struct daos_acl	*acl;
 	size_t		 i, len = 0, off = 0;
 	unsigned	 t;
 
 	for (i = 0; i < n; i++) {
-		if (!daos_ace_is_valid(aces[i]))
+		if (aces[i] == NULL || (check && !daos_ace_is_valid(aces[i])) ||
+		    aces[i]->dae_principal_len % 8 != 0)
 			return -DER_INVAL;
 		len += ace_size(aces[i]);
 		if (len > DAOS_ACL_MAX_ACE_LEN)
@@ -302,13 +304,15 @@ acl_build(struct daos_ace *const aces[], size_t n, struct daos_acl **out)
 		return -DER_NOMEM;
 	acl->dal_ver = DAOS_ACL_VERSION;
 	acl->dal_len = (uint32_t)len;
-	for (t = 0; t < NUM_DAOS_ACL_TYPES; t++)
+	/* Types out of range go last, in their given order. */
+	for (t = 0; t <= NUM_DAOS_ACL_TYPES; t++)
 		for (i = 0; i < n; i++)
-			if (aces[i]->dae_principal_type == t) {
+			if (aces[i]->dae_principal_type == t ||
+			    (t == NUM_DAOS_ACL_TYPES && !type_ok(aces[i]->dae_principal_type))) {
 				memcpy(acl->dal_ace + off, aces[i], ace_size(aces[i]));
 				off += ace_size(aces[i]);
 			}
-	if (daos_acl_validate(acl) != 0) {
+	if (check && daos_acl_validate(acl) != 0) {
 		free(acl);
 		return -DER_INVAL;
 	}
@@ -323,7 +327,7 @@ daos_acl_create(struct daos_ace *aces[], uint16_t num_aces)
 
 	if (num_aces > 0 && aces == NULL)
 		return NULL;
-	(void)acl_build(aces, num_aces, &acl);
+	(void)acl_build(aces, num_aces, false, &acl);
 	return acl;
 }
 
@@ -398,8 +402,7 @@ daos_acl_add_ace(struct daos_acl **acl, struct daos_ace *new_ace)
 	size_t		  n, i;
 	int		  rc;
 
-	if (acl == NULL || *acl == NULL || !daos_ace_is_valid(new_ace) ||
-	    daos_acl_validate(*acl) != 0)
+	if (acl == NULL || *acl == NULL || !daos_ace_is_valid(new_ace))
 		return -DER_INVAL;
 	rc = acl_entries(*acl, &v, &n);
 	if (rc != 0)
@@ -409,7 +412,7 @@ daos_acl_add_ace(struct daos_acl **acl, struct daos_ace *new_ace)
 		if (same_principal(v[i], new_ace->dae_principal_type, new_ace->dae_principal))
 			break;
 	v[i] = new_ace;
-	rc = acl_build(v, i == n ? n + 1 : n, &out);
+	rc = acl_build(v, i == n ? n + 1 : n, false, &out);
 	free(v);
 	if (rc != 0)
 		return rc;
@@ -428,8 +431,7 @@ daos_acl_remove_ace(struct daos_acl **acl, enum daos_acl_principal_type type,
 	int		  rc;
 
 	if (acl == NULL || *acl == NULL || !type_ok(type) ||
-	    (type_named(type) && !daos_acl_principal_is_valid(principal_name)) ||
-	    daos_acl_validate(*acl) != 0)
+	    (type_named(type) && !daos_acl_principal_is_valid(principal_name)))
 		return -DER_INVAL;
 	rc = acl_entries(*acl, &v, &n);
 	if (rc != 0)
@@ -442,7 +444,7 @@ daos_acl_remove_ace(struct daos_acl **acl, enum daos_acl_principal_type type,
 		return -DER_NONEXIST;
 	}
 	memmove(&v[i], &v[i + 1], (n - i - 1) * sizeof(*v));
-	rc = acl_build(v, n - 1, &out);
+	rc = acl_build(v, n - 1, false, &out);
 	free(v);
 	if (rc != 0)
 		return rc;
@@ -746,7 +748,7 @@ daos_acl_from_strs(const char **ace_strs, size_t ace_nr, struct daos_acl **acl)
 	for (i = 0; i < ace_nr && rc == 0; i++)
 		rc = daos_ace_from_str(ace_strs[i], &aces[i]);
 	if (rc == 0)
-		rc = acl_build(aces, ace_nr, &out);
+		rc = acl_build(aces, ace_nr, true, &out);
 	if (rc == 0)
 		*acl = out;
 	for (i = 0; i < ace_nr; i++)
@@ -808,18 +810,18 @@ daos_acl_to_stream(FILE *stream, struct daos_acl *acl, bool verbose)
 		if (rc != 0)
 			return rc;
 	}
-	rc = fputs("# Entries:\n", stream) < 0 ? -DER_MISC : 0;
+	rc = fputs("# Entries:\n", stream) < 0 ? -DER_IO : 0;
 	if (rc == 0 && n == 0)
-		rc = fputs("#   None\n", stream) < 0 ? -DER_MISC : 0;
+		rc = fputs("#   None\n", stream) < 0 ? -DER_IO : 0;
 	for (i = 0; i < n && rc == 0; i++) {
 		/* A verbose line cut short is still worth printing. */
 		if (verbose) {
 			rc = daos_ace_str_get_verbose(strs[i], words, sizeof(words));
 			if (rc == 0 || rc == -DER_TRUNC)
-				rc = fprintf(stream, "# %s\n", words) < 0 ? -DER_MISC : 0;
+				rc = fprintf(stream, "# %s\n", words) < 0 ? -DER_IO : 0;
 		}
 		if (rc == 0)
-			rc = fprintf(stream, "%s\n", strs[i]) < 0 ? -DER_MISC : 0;
+			rc = fprintf(stream, "%s\n", strs[i]) < 0 ? -DER_IO : 0;
 	}
 	if (strs != NULL)
 		strs_free(strs, n);
@@ -946,11 +948,22 @@ ident_lookup(ident_call call, const void *key, struct ident *id, void **found)
 			break;
 		len *= 2;
 	}
-	if (rc == ENOMEM)
-		return -DER_NOMEM;
-	if (rc == ENOENT || rc == ESRCH || (rc == 0 && *found == NULL))
+	switch (rc) {
+	case 0:
+		return *found == NULL ? -DER_NONEXIST : 0;
+	case ENOENT:
+	case ESRCH:
 		return -DER_NONEXIST;
-	return rc == 0 ? 0 : -DER_MISC;
+	case ENOMEM:
+		return -DER_NOMEM;
+	case EPERM:
+	case EACCES:
+		return -DER_NO_PERM;
+	case EIO:
+		return -DER_IO;
+	default:
+		return -DER_MISC;
+	}
 }
 
 static int
@@ -1088,22 +1101,23 @@ daos_acl_principal_from_str(const char *principal_str,
 /* The permissions an ACL grants a user (name) in groups (names), where
  * owner and group own the object: the owner's entry if the user owns it,
  * else the user's own entry, else the union of every matching group
- * entry, else EVERYONE@'s. Only allow entries grant. */
+ * entry, else EVERYONE@'s. Only allow entries grant. The owner also has
+ * owner_min whatever the ACL says (a container's get and set ACL). */
 static uint64_t
 acl_perms(struct daos_acl *acl, const char *owner, const char *group,
-	  const char *user, char *const groups[], size_t nr_groups)
+	  const char *user, char *const groups[], size_t nr_groups, uint64_t owner_min)
 {
 	struct daos_ace	*a;
 	uint64_t	 p = 0;
 	bool		 matched = false;
+	bool		 owns = strcmp(user, owner) == 0;
 	size_t		 i;
 
 #define ALLOWED(e) (((e)->dae_access_types & DAOS_ACL_ACCESS_ALLOW) ? (e)->dae_allow_perms : 0)
-	if (strcmp(user, owner) == 0 &&
-	    daos_acl_get_ace_for_principal(acl, DAOS_ACL_OWNER, NULL, &a) == 0)
-		return ALLOWED(a);
+	if (owns && daos_acl_get_ace_for_principal(acl, DAOS_ACL_OWNER, NULL, &a) == 0)
+		return ALLOWED(a) | owner_min;
 	if (daos_acl_get_ace_for_principal(acl, DAOS_ACL_USER, user, &a) == 0)
-		return ALLOWED(a);
+		return ALLOWED(a) | (owns ? owner_min : 0);
 	for (i = 0; i < nr_groups; i++) {
 		if (strcmp(groups[i], group) == 0 &&
 		    daos_acl_get_ace_for_principal(acl, DAOS_ACL_OWNER_GROUP, NULL, &a) == 0) {
@@ -1115,19 +1129,17 @@ acl_perms(struct daos_acl *acl, const char *owner, const char *group,
 			matched = true;
 		}
 	}
-	if (matched)
-		return p;
-	if (daos_acl_get_ace_for_principal(acl, DAOS_ACL_EVERYONE, NULL, &a) == 0)
-		return ALLOWED(a);
+	if (!matched && daos_acl_get_ace_for_principal(acl, DAOS_ACL_EVERYONE, NULL, &a) == 0)
+		p = ALLOWED(a);
 #undef ALLOWED
-	return 0;
+	return p | (owns ? owner_min : 0);
 }
 
 /* Evaluates prop's ACL, owner and owner group (entries of the three types
  * given) for a local user and groups. */
 static int
 prop_perms(daos_prop_t *prop, uint32_t acl_type, uint32_t owner_type, uint32_t group_type,
-	   uid_t uid, gid_t *gids, size_t nr_gids, uint64_t *perms)
+	   uint64_t owner_min, uid_t uid, gid_t *gids, size_t nr_gids, uint64_t *perms)
 {
 	struct daos_prop_entry	 *acl, *owner, *group;
 	char			 *user = NULL;
@@ -1135,6 +1147,8 @@ prop_perms(daos_prop_t *prop, uint32_t acl_type, uint32_t owner_type, uint32_t g
 	size_t			  i, n = 0;
 	int			  rc;
 
+	if (perms != NULL)
+		*perms = 0;
 	if (prop == NULL || perms == NULL || (nr_gids > 0 && gids == NULL) ||
 	    nr_gids > 65536)
 		return -DER_INVAL;
@@ -1157,7 +1171,7 @@ prop_perms(daos_prop_t *prop, uint32_t acl_type, uint32_t owner_type, uint32_t g
 		rc = daos_acl_gid_to_principal(gids[n], &groups[n]);
 	if (rc == 0)
 		*perms = acl_perms(acl->dpe_val_ptr, owner->dpe_str, group->dpe_str, user,
-				   groups, nr_gids);
+				   groups, nr_gids, owner_min);
 	for (i = 0; i < n && groups != NULL; i++)
 		free(groups[i]);
 	free(groups);
@@ -1170,7 +1184,8 @@ daos_cont_get_perms(daos_prop_t *cont_prop, uid_t uid, gid_t *gids, size_t nr_gi
 		    uint64_t *perms)
 {
 	return prop_perms(cont_prop, DAOS_PROP_CO_ACL, DAOS_PROP_CO_OWNER,
-			  DAOS_PROP_CO_OWNER_GROUP, uid, gids, nr_gids, perms);
+			  DAOS_PROP_CO_OWNER_GROUP, DAOS_ACL_PERM_GET_ACL | DAOS_ACL_PERM_SET_ACL,
+			  uid, gids, nr_gids, perms);
 }
 
 int
@@ -1178,5 +1193,5 @@ daos_pool_get_perms(daos_prop_t *pool_prop, uid_t uid, gid_t *gids, size_t nr_gi
 		    uint64_t *perms)
 {
 	return prop_perms(pool_prop, DAOS_PROP_PO_ACL, DAOS_PROP_PO_OWNER,
-			  DAOS_PROP_PO_OWNER_GROUP, uid, gids, nr_gids, perms);
+			  DAOS_PROP_PO_OWNER_GROUP, 0, uid, gids, nr_gids, perms);
 }

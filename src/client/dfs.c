@@ -987,6 +987,24 @@ dfs_dup(dfs_t *dfs, dfs_obj_t *obj, int flags, dfs_obj_t **new_obj)
 	return rc;
 }
 
+int
+dfs_obj_anchor_split(dfs_obj_t *obj, uint32_t *nr, daos_anchor_t *anchors)
+{
+	CORE(o);
+	if (obj == NULL)
+		return EINVAL;
+	return o->dfs_obj_anchor_split(obj->mount, obj->cookie, nr, anchors);
+}
+
+int
+dfs_obj_anchor_set(dfs_obj_t *obj, uint32_t index, daos_anchor_t *anchor)
+{
+	CORE(o);
+	if (obj == NULL)
+		return EINVAL;
+	return o->dfs_obj_anchor_set(obj->mount, obj->cookie, index, anchor);
+}
+
 /* put_stat is fill_stat the other way: the fields dfs_osetattr may set,
  * in the core's order. */
 static void

@@ -18,7 +18,7 @@
 
 #include "dgo_ring.h"
 
-#define DGO_OPS_VERSION 22
+#define DGO_OPS_VERSION 23
 
 struct dgo_ops {
 	uint32_t version;
@@ -129,6 +129,10 @@ struct dgo_ops {
 	int (*obj_list_dkey)(uint64_t oh, uint64_t th, uint32_t* nr, daos_key_desc_t* kds, d_sg_list_t* sgl, daos_anchor_t* anchor, daos_event_t* ev);
 	int (*obj_list_akey)(uint64_t oh, uint64_t th, daos_key_t* dkey, uint32_t* nr, daos_key_desc_t* kds, d_sg_list_t* sgl, daos_anchor_t* anchor, daos_event_t* ev);
 	int (*obj_list_recx)(uint64_t oh, uint64_t th, daos_key_t* dkey, daos_key_t* akey, daos_size_t* size, uint32_t* nr, daos_recx_t* recxs, daos_epoch_range_t* eprs, daos_anchor_t* anchor, bool incr, daos_event_t* ev);
+	int (*obj_anchor_split)(uint64_t oh, uint32_t* nr, daos_anchor_t* anchors);
+	int (*obj_anchor_set)(uint64_t oh, uint32_t index, daos_anchor_t* anchor);
+	int (*dfs_obj_anchor_split)(uint64_t mh, uint64_t oh, uint32_t* nr, daos_anchor_t* anchors);
+	int (*dfs_obj_anchor_set)(uint64_t mh, uint64_t oh, uint32_t index, daos_anchor_t* anchor);
 	int (*obj_generate_oid)(uint64_t coh, daos_obj_id_t* oid, int typ, uint32_t cid, uint16_t hints, uint32_t args);
 	int (*obj_open)(uint64_t coh, daos_obj_id_t oid, unsigned int mode, daos_handle_t* oh, daos_event_t* ev);
 	int (*obj_close)(uint64_t oh, daos_event_t* ev);

@@ -439,6 +439,20 @@ daos_obj_list_dkey(daos_handle_t oh, daos_handle_t th, uint32_t *nr, daos_key_de
 }
 
 int
+daos_obj_anchor_split(daos_handle_t oh, uint32_t *nr, daos_anchor_t *anchors)
+{
+	CORE(o);
+	return o->obj_anchor_split(oh.cookie, nr, anchors);
+}
+
+int
+daos_obj_anchor_set(daos_handle_t oh, uint32_t index, daos_anchor_t *anchor)
+{
+	CORE(o);
+	return o->obj_anchor_set(oh.cookie, index, anchor);
+}
+
+int
 daos_obj_list_akey(daos_handle_t oh, daos_handle_t th, daos_key_t *dkey, uint32_t *nr,
 		   daos_key_desc_t *kds, d_sg_list_t *sgl, daos_anchor_t *anchor, daos_event_t *ev)
 {
@@ -646,19 +660,41 @@ daos_cont_delete_acl(daos_handle_t coh, enum daos_acl_principal_type type, d_str
 	return o->cont_delete_acl(coh.cookie, (int)type, name, ev);
 }
 
+/* An owner or group name given as "" is an error, as in DAOS; NULL keeps
+ * the current one. */
+static bool
+owner_names_ok(d_string_t user, d_string_t group)
+{
+	return (user != NULL || group != NULL) && (user == NULL || user[0] != '\0') &&
+	       (group == NULL || group[0] != '\0');
+}
+
+/* As DAOS's, the names must be users and groups this node knows. */
 int
 daos_cont_set_owner(daos_handle_t coh, d_string_t user, d_string_t group, daos_event_t *ev)
 {
+	uid_t uid;
+	gid_t gid;
+	int   rc;
+
 	CORE(o);
+	if (!owner_names_ok(user, group))
+		return -DER_INVAL;
+	if (user != NULL && (rc = daos_acl_principal_to_uid(user, &uid)) != 0)
+		return rc;
+	if (group != NULL && (rc = daos_acl_principal_to_gid(group, &gid)) != 0)
+		return rc;
 	return o->cont_set_owner(coh.cookie, user, group, ev);
 }
 
-/* The service never resolves names, so there is nothing to skip. */
 int
 daos_cont_set_owner_no_check(daos_handle_t coh, d_string_t user, d_string_t group,
 			     daos_event_t *ev)
 {
-	return daos_cont_set_owner(coh, user, group, ev);
+	CORE(o);
+	if (!owner_names_ok(user, group))
+		return -DER_INVAL;
+	return o->cont_set_owner(coh.cookie, user, group, ev);
 }
 
 int

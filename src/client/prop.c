@@ -421,11 +421,12 @@ daos_prop_entry_set_ptr(struct daos_prop_entry *entry, const void *ptr,
 		p = ranks_dup(ptr);
 		break;
 	case VAL_ACL:
-		/* size is the ACL's own (daos_acl_get_size), and the ACL
-		 * must be one a service would take. */
+		/* size is the ACL's own (daos_acl_get_size), so that the
+		 * copy is the whole ACL and later copies know its size; its
+		 * entries are checked where it is used (daos_prop_dup with
+		 * input, container create), as in DAOS. */
 		if (size < sizeof(struct daos_acl) ||
-		    (daos_size_t)daos_acl_get_size((struct daos_acl *)ptr) != size ||
-		    daos_acl_validate((struct daos_acl *)ptr) != 0)
+		    (daos_size_t)daos_acl_get_size((struct daos_acl *)ptr) != size)
 			return -DER_INVAL;
 		p = daos_acl_dup((struct daos_acl *)ptr);
 		break;

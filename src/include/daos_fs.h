@@ -203,6 +203,10 @@ typedef int (*dfs_filler_cb_t)(dfs_t *dfs, dfs_obj_t *obj, const char name[], vo
  * is set to the count. E2BIG when the first name does not fit. */
 int dfs_iterate(dfs_t *dfs, dfs_obj_t *obj, daos_anchor_t *anchor,
 		uint32_t *nr, size_t size, dfs_filler_cb_t op, void *arg);
+/* A directory's listing split into anchors for readers in parallel, as
+ * daos_obj_anchor_split/set do for its object (errno values). */
+int dfs_obj_anchor_split(dfs_obj_t *obj, uint32_t *nr, daos_anchor_t *anchors);
+int dfs_obj_anchor_set(dfs_obj_t *obj, uint32_t index, daos_anchor_t *anchor);
 
 /* Swap two entries, each keeping its attributes (NULL parents: root). */
 int dfs_exchange(dfs_t *dfs, dfs_obj_t *parent1, const char *name1,

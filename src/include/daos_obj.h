@@ -283,6 +283,12 @@ int daos_obj_fetch(daos_handle_t oh, daos_handle_t th, uint64_t flags,
 int daos_obj_list_dkey(daos_handle_t oh, daos_handle_t th, uint32_t *nr,
 		       daos_key_desc_t *kds, d_sg_list_t *sgl,
 		       daos_anchor_t *anchor, daos_event_t *ev);
+/* Parallel listing: an object's dkeys split into one anchor per group of
+ * its layout, each listing that group only. *nr in: anchors wanted (0: the
+ * number recommended, which any other value must equal, as in DAOS), out:
+ * that number; anchors (optional) are set. anchor_set sets one. */
+int daos_obj_anchor_split(daos_handle_t oh, uint32_t *nr, daos_anchor_t *anchors);
+int daos_obj_anchor_set(daos_handle_t oh, uint32_t index, daos_anchor_t *anchor);
 int daos_obj_list_akey(daos_handle_t oh, daos_handle_t th, daos_key_t *dkey,
 		       uint32_t *nr, daos_key_desc_t *kds, d_sg_list_t *sgl,
 		       daos_anchor_t *anchor, daos_event_t *ev);

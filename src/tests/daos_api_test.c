@@ -1196,6 +1196,50 @@ test_list(void **state)
 	}
 	assert_int_equal(total, NKEYS + 1);
 
+	/* Split listing: one anchor per group, each listing its group only;
+	 * together every key once. */
+	{
+		daos_anchor_t	*parts;
+		uint32_t	 np = 0, j;
+		char		 seen2[NKEYS + 1] = {0};
+
+		assert_int_equal(daos_obj_anchor_split(oh, &np, NULL), 0);
+		assert_true(np > 1);
+		parts = calloc(np, sizeof(*parts));
+		assert_non_null(parts);
+		j = np + 1;
+		assert_int_equal(daos_obj_anchor_split(oh, &j, parts), -DER_INVAL);
+		assert_int_equal(daos_obj_anchor_split(oh, &np, parts), 0);
+		assert_int_equal(daos_obj_anchor_split(oh, NULL, parts), -DER_INVAL);
+		/* The last part again, through anchor_set. */
+		assert_int_equal(daos_obj_anchor_set(oh, np - 1, &parts[np - 1]), 0);
+		assert_int_equal(daos_obj_anchor_set(oh, np, &anchor), -DER_INVAL);
+		total = 0;
+		for (j = 0; j < np; j++) {
+			while (!daos_anchor_is_eof(&parts[j])) {
+				char *p = buf;
+
+				nr = 7;
+				d_iov_set(&iov, buf, sizeof(buf));
+				assert_int_equal(daos_obj_list_dkey(oh, DAOS_TX_NONE, &nr, kds, &sgl,
+								    &parts[j], NULL), 0);
+				for (i = 0; i < (int)nr; i++) {
+					int k = NKEYS;
+
+					if (kds[i].kd_key_len == 7)
+						k = (p[4] - '0') * 100 + (p[5] - '0') * 10 + (p[6] - '0');
+					assert_int_equal(seen2[k], 0);
+					seen2[k] = 1;
+					p += kds[i].kd_key_len;
+					total++;
+				}
+			}
+		}
+		assert_int_equal(total, NKEYS + 1);
+		free(parts);
+		assert_int_equal(daos_obj_anchor_split(DAOS_HDL_INVAL, &np, NULL), -DER_NO_HDL);
+	}
+
 	memset(&anchor, 0, sizeof(anchor));
 	d_iov_set(&dkey, "key-000", 7);
 	while (!daos_anchor_is_eof(&anchor)) {
@@ -2026,16 +2070,29 @@ test_cont_acl(void **state)
 	assert_string_equal(text, want);
 	daos_prop_free(q);
 
-	/* mpifileutils' copy: the properties it names, then the ACL, merged
-	 * into the new container's create. */
-	q = daos_prop_alloc(2);
-	q->dpp_entries[0].dpe_type = DAOS_PROP_CO_REDUN_FAC;
-	q->dpp_entries[1].dpe_type = DAOS_PROP_CO_LAYOUT_TYPE;
+	/* mpifileutils' copy: the sixteen properties it names (the owner and
+	 * group among them), then the ACL, merged into the new container's
+	 * create. */
+	{
+		static const uint32_t mfu[] = {
+			DAOS_PROP_CO_LAYOUT_TYPE, DAOS_PROP_CO_LAYOUT_VER, DAOS_PROP_CO_CSUM,
+			DAOS_PROP_CO_CSUM_CHUNK_SIZE, DAOS_PROP_CO_CSUM_SERVER_VERIFY,
+			DAOS_PROP_CO_REDUN_FAC, DAOS_PROP_CO_REDUN_LVL, DAOS_PROP_CO_SNAPSHOT_MAX,
+			DAOS_PROP_CO_COMPRESS, DAOS_PROP_CO_ENCRYPT, DAOS_PROP_CO_OWNER,
+			DAOS_PROP_CO_OWNER_GROUP, DAOS_PROP_CO_DEDUP, DAOS_PROP_CO_DEDUP_THRESHOLD,
+			DAOS_PROP_CO_EC_CELL_SZ, DAOS_PROP_CO_SCRUBBER_DISABLED,
+		};
+		uint32_t k;
+
+		q = daos_prop_alloc(16);
+		for (k = 0; k < 16; k++)
+			q->dpp_entries[k].dpe_type = mfu[k];
+	}
 	assert_int_equal(daos_cont_query(c, NULL, q, NULL), 0);
 	assert_int_equal(daos_cont_get_acl(c, &acl_prop, NULL), 0);
 	merged = daos_prop_merge(q, acl_prop);
 	assert_non_null(merged);
-	assert_int_equal(merged->dpp_nr, 5);
+	assert_int_equal(merged->dpp_nr, 17);
 	assert_int_equal(daos_cont_create_with_label(poh, "acl_dst", merged, NULL, NULL), 0);
 	assert_int_equal(daos_cont_open(poh, "acl_dst", DAOS_COO_RW, &c2, NULL, NULL), 0);
 	daos_prop_free(q);
@@ -2073,8 +2130,11 @@ test_cont_acl(void **state)
 	assert_int_equal(daos_event_fini(&ev), 0);
 	assert_int_equal(daos_eq_destroy(eq, 0), 0);
 
-	/* A new owner and group; this user keeps its rights by name. */
-	assert_int_equal(daos_cont_set_owner(c2, "acl_carol@", NULL, NULL), 0);
+	/* A new owner and group; this user keeps its rights by name. Names
+	 * this node does not know need the _no_check call. */
+	assert_int_equal(daos_cont_set_owner(c2, "acl_carol@", NULL, NULL), -DER_NONEXIST);
+	assert_int_equal(daos_cont_set_owner(c2, me, mygroup, NULL), 0);
+	assert_int_equal(daos_cont_set_owner_no_check(c2, "acl_carol@", NULL, NULL), 0);
 	assert_int_equal(daos_cont_set_owner_no_check(c2, NULL, "acl_staff@", NULL), 0);
 	assert_int_equal(daos_cont_get_acl(c2, &acl_prop, NULL), 0);
 	assert_string_equal(daos_prop_entry_get(acl_prop, DAOS_PROP_CO_OWNER)->dpe_str, "acl_carol@");
@@ -2084,6 +2144,7 @@ test_cont_acl(void **state)
 	acl_prop = NULL;
 	assert_int_equal(daos_cont_set_owner(c2, NULL, NULL, NULL), -DER_INVAL);
 	assert_int_equal(daos_cont_set_owner(c2, "no_at_sign", NULL, NULL), -DER_INVAL);
+	assert_int_equal(daos_cont_set_owner_no_check(c2, NULL, "", NULL), -DER_INVAL);
 
 	/* Bad ACLs and arguments: named, never a crash. */
 	bad = daos_acl_dup(acl);
@@ -2097,11 +2158,32 @@ test_cont_acl(void **state)
 	assert_int_equal(daos_cont_get_acl(c2, NULL, NULL), -DER_INVAL);
 	assert_int_equal(daos_cont_get_acl(DAOS_HDL_INVAL, &acl_prop, NULL), -DER_NO_HDL);
 	assert_null(acl_prop);
+	/* An unsorted ACL is refused, as daos_acl_validate refuses it. */
+	bad = daos_acl_dup(acl);
+	{
+		/* EVERYONE@ first, then the named user. */
+		struct daos_ace	*first = (struct daos_ace *)acl->dal_ace;
+		size_t		 n1 = daos_ace_get_size(first);
+		size_t		 n2 = acl->dal_len - n1;
+
+		memcpy(bad->dal_ace, acl->dal_ace + n1, n2);
+		memcpy(bad->dal_ace + n2, acl->dal_ace, n1);
+	}
+	assert_int_equal(daos_acl_validate(bad), -DER_INVAL);
+	assert_int_equal(daos_cont_overwrite_acl(c2, bad, NULL), -DER_INVAL);
+	daos_acl_free(bad);
+
+	/* The ACL also goes through set_prop, as in DAOS. */
 	prop = daos_prop_alloc(1);
 	prop->dpp_entries[0].dpe_type = DAOS_PROP_CO_ACL;
 	prop->dpp_entries[0].dpe_val_ptr = daos_acl_dup(acl);
-	assert_int_equal(daos_cont_set_prop(c2, prop, NULL), -DER_INVAL);
+	assert_int_equal(daos_cont_set_prop(c2, prop, NULL), 0);
 	daos_prop_free(prop);
+	assert_int_equal(daos_cont_get_acl(c2, &acl_prop, NULL), 0);
+	acl_entry_text(daos_prop_entry_get(acl_prop, DAOS_PROP_CO_ACL), text, sizeof(text));
+	assert_string_equal(text, want);
+	daos_prop_free(acl_prop);
+	acl_prop = NULL;
 
 	/* Without get-ACL (a) the ACL cannot be read. */
 	daos_acl_free(acl);
@@ -2114,6 +2196,23 @@ test_cont_acl(void **state)
 	q->dpp_entries[0].dpe_type = DAOS_PROP_CO_ACL;
 	assert_int_equal(daos_cont_query(c2, NULL, q, NULL), -DER_NO_PERM);
 	daos_prop_free(q);
+
+	/* The owner may always read and change its container's ACL. */
+	strs[0] = ent[3];
+	daos_acl_free(acl);
+	assert_int_equal(daos_acl_from_strs(strs, 1, &acl), 0);
+	assert_int_equal(daos_cont_overwrite_acl(c, acl, NULL), 0);
+	assert_int_equal(daos_cont_get_acl(c, &acl_prop, NULL), 0);
+	acl_entry_text(daos_prop_entry_get(acl_prop, DAOS_PROP_CO_ACL), text, sizeof(text));
+	assert_string_equal(text, ent[3]);
+	assert_int_equal(daos_cont_get_perms(acl_prop, geteuid(), &gid, 1, &perms), 0);
+	assert_int_equal(perms, DAOS_ACL_PERM_READ | DAOS_ACL_PERM_GET_ACL | DAOS_ACL_PERM_SET_ACL);
+	daos_prop_free(acl_prop);
+	acl_prop = NULL;
+	strs[0] = ent[0];
+	daos_acl_free(acl);
+	assert_int_equal(daos_acl_from_strs(strs, 1, &acl), 0);
+	assert_int_equal(daos_cont_overwrite_acl(c, acl, NULL), 0);
 
 	assert_int_equal(daos_cont_close(c2, NULL), 0);
 	assert_int_equal(daos_cont_close(c, NULL), 0);

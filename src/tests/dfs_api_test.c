@@ -1070,6 +1070,31 @@ test_iterate(void **state)
 		assert_int_equal(dfs_release(d2), 0);
 		assert_int_equal(dfs_dup(dfs, NULL, O_RDWR, &d2), EINVAL);
 		assert_int_equal(dfs_dup(dfs, dir, O_RDONLY, NULL), EINVAL);
+
+		/* A split listing, as a parallel loader does: every entry
+		 * once over all the parts. */
+		{
+			daos_anchor_t	part;
+			uint32_t	np = 0, p;
+
+			assert_int_equal(dfs_obj_anchor_split(dir, &np, NULL), 0);
+			assert_true(np >= 1);
+			total = 0;
+			for (p = 0; p < np; p++) {
+				assert_int_equal(dfs_obj_anchor_set(dir, p, &part), 0);
+				while (!daos_anchor_is_eof(&part)) {
+					nr = 16;
+					assert_int_equal(dfs_readdir(dfs, dir, &part, &nr, ents), 0);
+					total += nr;
+				}
+			}
+			assert_int_equal(total, IT_N);
+			assert_int_equal(dfs_obj_anchor_set(dir, np, &part), EINVAL);
+			assert_int_equal(dfs_obj_anchor_split(NULL, &np, NULL), EINVAL);
+			assert_int_equal(dfs_lookup(dfs, "/it/entry-002", O_RDONLY, &f, NULL, NULL), 0);
+			assert_int_equal(dfs_obj_anchor_split(f, &np, NULL), ENOTDIR);
+			assert_int_equal(dfs_release(f), 0);
+		}
 	}
 
 	/* Bad arguments. */

@@ -272,12 +272,24 @@ test_acl_create(void **state)
 	daos_acl_free(dup);
 	daos_acl_free(acl);
 
-	/* Two entries for one principal, or an invalid one, make no ACL. */
+	/* As DAOS's, create takes entries as they are (two for one
+	 * principal, one not filled in yet): validate says what is wrong. */
 	daos_ace_free(in[0]);
 	in[0] = ace("A::bob@:r");
-	assert_null(daos_acl_create(in, 4));
+	acl = daos_acl_create(in, 4);
+	assert_non_null(acl);
+	assert_int_equal(daos_acl_validate(acl), -DER_INVAL);
+	daos_acl_free(acl);
 	in[0]->dae_access_types = 0;
-	assert_null(daos_acl_create(in, 1));
+	acl = daos_acl_create(in, 1);
+	assert_non_null(acl);
+	assert_int_equal(daos_acl_validate(acl), -DER_INVAL);
+	/* An entry can still be added to it, and removed. */
+	assert_int_equal(daos_acl_add_ace(&acl, in[3]), 0);
+	assert_int_equal(daos_acl_remove_ace(&acl, DAOS_ACL_USER, "bob@"), 0);
+	acl_text(acl, text, sizeof(text));
+	assert_string_equal(text, "A::OWNER@:rwdtTaAo");
+	daos_acl_free(acl);
 	assert_null(daos_acl_create(NULL, 2));
 	/* No entries at all is an ACL. */
 	acl = daos_acl_create(NULL, 0);
