@@ -69,6 +69,10 @@ func propsOwned(in *C.daos_prop_t, o *owned) (map[string]string, error) {
 				return nil, inval("property %s: NULL string", d.Name)
 			}
 			v = C.GoString(p)
+		} else if d.Number == poolsvc.ContPropStatus {
+			// Packed as DAOS_PROP_CO_STATUS_VAL: the status in bits
+			// 32-47 (flags above, a map version below: not kept).
+			v = d.Format(poolsvc.Prop{Num: (uint64(raw) >> 32) & 0xFFFF})
 		} else {
 			v = d.Format(poolsvc.Prop{Num: uint64(raw)})
 		}

@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"unsafe"
 
 	"github.com/daos-go/daos/pkg/daos"
@@ -41,6 +42,15 @@ func fillProp(e *C.struct_daos_prop_entry, ci *poolsvc.ContInfo, acl []string) e
 		return nil
 	case propOwnerGroup:
 		setStr(ci.Group)
+		return nil
+	case poolsvc.ContPropStatus:
+		// DAOS's packing (DAOS_PROP_CO_STATUS_VAL): the status in bits
+		// 32-47, flags above, the pool map version below (not kept).
+		var st uint64
+		if strings.EqualFold(ci.Status, "unclean") {
+			st = C.DAOS_PROP_CO_UNCLEAN
+		}
+		*val = C.uint64_t(st << 32)
 		return nil
 	case propContACL:
 		p, err := aclToC(acl)

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -221,6 +222,18 @@ func TestDaosCLIOnThreeServers(t *testing.T) {
 		if err != nil || !bytes.Equal(got, want) {
 			t.Errorf("clone f%d: %d bytes (want %d), %v", i, len(got), len(want), err)
 		}
+	}
+	// The clone holds c1's objects under their ids: it allocates above
+	// c1's highest.
+	var srcOID, dstOID []struct{ Name, Value string }
+	runJSON(0, &srcOID, "container", "get-prop", "tank", "c1", "alloced_oid")
+	runJSON(0, &dstOID, "container", "get-prop", "tank", "c1copy", "alloced_oid")
+	if len(srcOID) != 1 || len(dstOID) != 1 {
+		t.Errorf("alloced_oid: c1 %+v, clone %+v", srcOID, dstOID)
+	} else if s, _ := strconv.ParseUint(srcOID[0].Value, 10, 64); s == 0 {
+		t.Errorf("alloced_oid: c1 %+v allocated nothing", srcOID)
+	} else if d, _ := strconv.ParseUint(dstOID[0].Value, 10, 64); d < s {
+		t.Errorf("alloced_oid: the clone's %d is below c1's %d", d, s)
 	}
 	runJSON(-1004, nil, "container", "clone", "--src", "daos://tank/c1", "--dst", "daos://tank/c1copy") // DER_EXIST
 	o = run("container", "check", "tank", "c1copy")

@@ -66,12 +66,14 @@ type cloneResult struct {
 }
 
 // cloneProps are the source's properties a clone is created with: all
-// but those that name or describe the source itself.
+// but those that name or describe the source itself. The highest
+// allocated object id goes with them, so that the clone, holding the
+// source's objects under their ids, never hands one of them out again.
 func cloneProps(src *poolsvc.ContInfo) map[string]string {
 	out := map[string]string{}
 	for k, v := range src.Props {
 		switch k {
-		case "label", "layout_type", "layout_version", "status", "alloc_oid", "owner", "group", "acl":
+		case "label", "layout_type", "layout_version", "status", "owner", "group", "acl":
 			continue
 		}
 		d, err := poolsvc.LookupContProp(k)

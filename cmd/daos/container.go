@@ -512,7 +512,7 @@ type contProp struct {
 
 // extraProps are the properties the pool service keeps outside the
 // catalogue's map (read-only here; the ACL has its own commands).
-var extraProps = []string{"owner", "group", "alloc_oid", "acl"}
+var extraProps = []string{"owner", "group", "acl"}
 
 func extraProp(c *poolsvc.ContInfo, name string) string {
 	switch name {
@@ -520,10 +520,8 @@ func extraProp(c *poolsvc.ContInfo, name string) string {
 		return c.Owner
 	case "group":
 		return c.Group
-	case "acl":
-		return strings.Join(c.ACL, ", ")
 	}
-	return strconv.FormatUint(c.AllocedOID, 10)
+	return strings.Join(c.ACL, ", ")
 }
 
 // selectProps picks the asked-for properties (all when names is empty),

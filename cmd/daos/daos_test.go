@@ -195,7 +195,7 @@ func TestContainerCreate(t *testing.T) {
 func TestContainerListQueryDestroy(t *testing.T) {
 	f := &fakePool{conts: []*poolsvc.ContInfo{
 		{UUID: "0d6c7c1e-1111-4222-8333-444455556666", Label: "c1", Type: "POSIX", Status: "HEALTHY",
-			Props: map[string]string{"label": "c1", "layout_type": "POSIX", "rd_fac": "2", "cksum": "off"},
+			Props: map[string]string{"label": "c1", "layout_type": "POSIX", "rd_fac": "2", "cksum": "off", "alloced_oid": "12"},
 			Owner: "alice@", Group: "users@", NumHandles: 1, CTime: time.Unix(1, 0),
 			ACL: []string{"A::OWNER@:rwdtTaAo", "A:G:GROUP@:rwtT"}},
 	}}
@@ -234,7 +234,8 @@ func TestContainerListQueryDestroy(t *testing.T) {
 	}
 	out, _, _ = run(t, f, "container", "get-prop", "tank", "c1", "-j")
 	var props []contProp
-	if e := decode(t, out); json.Unmarshal(e.Response, &props) != nil || len(props) != 8 || props[0].Name != "label" {
+	if e := decode(t, out); json.Unmarshal(e.Response, &props) != nil || len(props) != 8 || props[0].Name != "label" ||
+		!strings.Contains(out, `"alloced_oid"`) {
 		t.Errorf("JSON get-prop: %s", out)
 	}
 	out, _, code = run(t, f, "container", "get-prop", "tank", "c1", "acl")

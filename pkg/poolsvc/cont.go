@@ -3,6 +3,7 @@ package poolsvc
 import (
 	"math"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/daos-go/daos/pkg/control/system"
@@ -125,6 +126,7 @@ func (c *contRec) info() *ContInfo {
 			ci.Props[d.Name] = d.Format(p)
 		}
 	}
+	ci.Props["alloced_oid"] = strconv.FormatUint(ci.AllocedOID, 10)
 	ci.Type = ci.Props["layout_type"]
 	ci.Status = ci.Props["status"]
 	for _, s := range c.Snaps {
@@ -177,6 +179,10 @@ func (t *txn) contCreate(c *Command) (any, error) {
 			return nil, err
 		}
 		ct.Props[d.Name] = p
+	}
+	if p, ok := ct.Props["alloced_oid"]; ok {
+		ct.NextOID = firstOID + p.Num
+		delete(ct.Props, "alloced_oid") // info reports the allocator's
 	}
 	if a.Label != "" {
 		d, _ := LookupContProp("label")

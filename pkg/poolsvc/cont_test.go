@@ -2,6 +2,7 @@ package poolsvc
 
 import (
 	"errors"
+	"strconv"
 	"testing"
 	"time"
 
@@ -78,9 +79,22 @@ func TestContainers(t *testing.T) {
 		}
 		last = first + n - 1
 	}
-	if ci, _ = s.Container(c1); ci.AllocedOID != last {
-		t.Fatalf("alloced %d, want %d", ci.AllocedOID, last)
+	if ci, _ = s.Container(c1); ci.AllocedOID != last || ci.Props["alloced_oid"] != strconv.FormatUint(last, 10) {
+		t.Fatalf("alloced %d (%q), want %d", ci.AllocedOID, ci.Props["alloced_oid"], last)
 	}
+	// A copy made with the highest allocated id allocates above it; it
+	// cannot be changed later.
+	apply(t, s, &Command{Op: OpContCreate, PoolHandle: ph, ContCreate: &ContCreateArgs{UUID: uuid(77), Label: "copy",
+		Props: map[string]string{"alloced_oid": strconv.FormatUint(last, 10)}}})
+	apply(t, s, &Command{Op: OpContOpen, PoolHandle: ph, Cont: "copy", Handle: uuid(78), Flags: FlagRW})
+	if first := apply(t, s, &Command{Op: OpAllocOIDs, Handle: uuid(78), Num: 5}).(uint64); first != last+1 {
+		t.Fatalf("the copy allocated %d first, want %d", first, last+1)
+	}
+	res = s.Apply(&Command{Op: OpContSetProps, Handle: uuid(78), Props: map[string]string{"alloced_oid": "1"}, Time: t0})
+	if err, _ := res.(error); !errors.Is(err, daos.ErrInval) {
+		t.Fatalf("alloced_oid set after create: %v", res)
+	}
+	apply(t, s, &Command{Op: OpContClose, Handle: uuid(78)}, &Command{Op: OpContDestroy, PoolHandle: ph, Cont: "copy"})
 
 	// Snapshots.
 	apply(t, s, &Command{Op: OpSnapCreate, Handle: ch, Epoch: 30, Name: "late"},

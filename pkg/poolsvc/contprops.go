@@ -2,6 +2,7 @@ package poolsvc
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -154,6 +155,11 @@ var contProps = []*ContPropDef{
 	{Name: "ec_pda", Number: ContPropEcPda, Access: ContCreateOnly, def: inherit("ec_pda"), parse: uintRange(0, 0xFFFFFFFF)},
 	{Name: "rp_pda", Number: ContPropRpPda, Access: ContCreateOnly, def: inherit("rp_pda"), parse: uintRange(0, 0xFFFFFFFF)},
 	{Name: "global_version", Number: ContPropGlobalVersion, Access: ContReadOnly, def: fixed(Prop{Num: GlobalVersion})},
+	// alloced_oid is the highest object id allocated; given at create
+	// (a copy of another container: mpifileutils), allocation goes on
+	// above it. The value lives in the allocator, not among the props.
+	{Name: "alloced_oid", Number: ContPropAllocedOID, Access: ContCreateOnly, def: fixed(Prop{}),
+		parse: uintRange(0, math.MaxUint64-firstOID)},
 	{Name: "scrub_disabled", Number: ContPropScrubDisabled, Access: ContReadOnly, def: fixed(Prop{})},
 	{Name: "obj_version", Number: ContPropObjVersion, Access: ContReadOnly, def: fixed(Prop{Num: 1})},
 	{Name: "perf_domain", Number: ContPropPerfDomain, Access: ContCreateOnly, def: inherit("perf_domain"),

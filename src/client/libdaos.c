@@ -631,6 +631,55 @@ daos_cont_set_prop(daos_handle_t coh, daos_prop_t *prop, daos_event_t *ev)
 	return o->cont_set_prop(coh.cookie, prop, ev);
 }
 
+/* Marks an UNCLEAN container (one that lost data it could not rebuild)
+ * healthy again, as DAOS does: a set_prop of the status with the clear
+ * flag. The list is copied before the call returns, so it is freed here
+ * even with an event. */
+int
+daos_cont_status_clear(daos_handle_t coh, daos_event_t *ev)
+{
+	daos_prop_t *prop = daos_prop_alloc(1);
+	int          rc;
+
+	if (prop == NULL)
+		return -DER_NOMEM;
+	prop->dpp_entries[0].dpe_type = DAOS_PROP_CO_STATUS;
+	prop->dpp_entries[0].dpe_val =
+	    DAOS_PROP_CO_STATUS_VAL(DAOS_PROP_CO_HEALTHY, DAOS_PROP_CO_CLEAR, 0);
+	rc = daos_cont_set_prop(coh, prop, ev);
+	daos_prop_free(prop);
+	return rc;
+}
+
+/* Epoch operations no service here offers yet: aggregation on request,
+ * rollback to a snapshot, subscription to new epochs. */
+int
+daos_cont_aggregate(daos_handle_t coh, daos_epoch_t epoch, daos_event_t *ev)
+{
+	(void)coh;
+	(void)epoch;
+	(void)ev;
+	return -DER_NOSYS;
+}
+
+int
+daos_cont_rollback(daos_handle_t coh, daos_epoch_t epoch, daos_event_t *ev)
+{
+	(void)coh;
+	(void)epoch;
+	(void)ev;
+	return -DER_NOSYS;
+}
+
+int
+daos_cont_subscribe(daos_handle_t coh, daos_epoch_t *epoch, daos_event_t *ev)
+{
+	(void)coh;
+	(void)epoch;
+	(void)ev;
+	return -DER_NOSYS;
+}
+
 int
 daos_cont_get_acl(daos_handle_t coh, daos_prop_t **acl_prop, daos_event_t *ev)
 {

@@ -60,6 +60,14 @@ int daos_cont_query(daos_handle_t coh, daos_cont_info_t *info,
 int daos_cont_set_prop(daos_handle_t coh, daos_prop_t *prop,
 		       daos_event_t *ev);
 
+/* Marks an UNCLEAN container healthy again (DAOS_PROP_CO_STATUS). */
+int daos_cont_status_clear(daos_handle_t coh, daos_event_t *ev);
+/* Not offered yet: -DER_NOSYS (no service here aggregates on request,
+ * rolls back to a snapshot or reports new epochs). */
+int daos_cont_aggregate(daos_handle_t coh, daos_epoch_t epoch, daos_event_t *ev);
+int daos_cont_rollback(daos_handle_t coh, daos_epoch_t epoch, daos_event_t *ev);
+int daos_cont_subscribe(daos_handle_t coh, daos_epoch_t *epoch, daos_event_t *ev);
+
 /* Access control. get_acl gives a new property list (daos_prop_free)
  * holding DAOS_PROP_CO_ACL, DAOS_PROP_CO_OWNER and _OWNER_GROUP; it needs
  * the get-ACL permission (a). overwrite replaces the ACL, update adds

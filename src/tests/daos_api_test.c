@@ -2106,6 +2106,48 @@ test_cont_acl(void **state)
 	daos_prop_free(acl_prop);
 	acl_prop = NULL;
 
+	/* Its copy of an object-level container also carries the highest
+	 * allocated object id (and asks for the roots, which containers of
+	 * no middleware do not have): allocation in the copy goes on above
+	 * the source's, so the objects copied keep ids nobody else gets. */
+	{
+		uint64_t	lo = 0, lo2 = 0;
+		daos_handle_t	c3;
+
+		assert_int_equal(daos_cont_alloc_oids(c, 100, &lo, NULL), 0);
+		q = daos_prop_alloc(2);
+		q->dpp_entries[0].dpe_type = DAOS_PROP_CO_ALLOCED_OID;
+		q->dpp_entries[1].dpe_type = DAOS_PROP_CO_ROOTS;
+		assert_int_equal(daos_cont_query(c, NULL, q, NULL), 0);
+		assert_false(q->dpp_entries[0].dpe_flags & DAOS_PROP_ENTRY_NOT_SET);
+		assert_int_equal(q->dpp_entries[0].dpe_val, lo + 99);
+		assert_true(q->dpp_entries[1].dpe_flags & DAOS_PROP_ENTRY_NOT_SET);
+		assert_int_equal(daos_cont_create_with_label(poh, "oid_dst", q, NULL, NULL), 0);
+		daos_prop_free(q);
+		assert_int_equal(daos_cont_open(poh, "oid_dst", DAOS_COO_RW, &c3, NULL, NULL), 0);
+		assert_int_equal(daos_cont_alloc_oids(c3, 1, &lo2, NULL), 0);
+		assert_int_equal(lo2, lo + 100);
+		assert_int_equal(daos_cont_close(c3, NULL), 0);
+		assert_int_equal(daos_cont_destroy(poh, "oid_dst", 0, NULL), 0);
+	}
+
+	/* The status, packed as DAOS packs it, and clearing it. */
+	{
+		struct daos_co_status st = {.dcs_status = 99};
+
+		q = daos_prop_alloc(1);
+		q->dpp_entries[0].dpe_type = DAOS_PROP_CO_STATUS;
+		assert_int_equal(daos_cont_query(c, NULL, q, NULL), 0);
+		daos_prop_val_2_co_status(q->dpp_entries[0].dpe_val, &st);
+		assert_int_equal(st.dcs_status, DAOS_PROP_CO_HEALTHY);
+		daos_prop_free(q);
+		assert_int_equal(daos_cont_status_clear(c, NULL), 0);
+		assert_int_equal(daos_cont_status_clear(DAOS_HDL_INVAL, NULL), -DER_NO_HDL);
+		assert_int_equal(daos_cont_aggregate(c, 10, NULL), -DER_NOSYS);
+		assert_int_equal(daos_cont_rollback(c, 10, NULL), -DER_NOSYS);
+		assert_int_equal(daos_cont_subscribe(c, NULL, NULL), -DER_NOSYS);
+	}
+
 	/* Overwrite replaces the whole ACL, with an event this time. */
 	daos_acl_free(acl);
 	strs[0] = ent[1];
