@@ -141,4 +141,5 @@ const struct dgo_ops dgo_ops = {
 	.pool_query = dgo_pool_query,
 	.pool_local2global = dgo_pool_local2global,
 	.pool_global2local = dgo_pool_global2local,
+	.mgmt_list_pools = dgo_mgmt_list_pools,
 };

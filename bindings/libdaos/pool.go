@@ -1,6 +1,7 @@
 package main
 
 /*
+#include <stdlib.h>
 #include <daos.h>
 */
 import "C"
@@ -236,4 +237,60 @@ func dgo_pool_global2local(glob C.d_iov_t, poh *C.daos_handle_t) C.int {
 	}
 	setHandle(poh, h)
 	return 0
+}
+
+// noRank is d_rank_t's "no rank" (CRT_NO_RANK): the service leader a
+// pool listing does not know.
+const noRank = ^C.d_rank_t(0)
+
+//export dgo_mgmt_list_pools
+func dgo_mgmt_list_pools(group *C.char, npools *C.daos_size_t, pools *C.daos_mgmt_pool_info_t, ev *C.daos_event_t) C.int {
+	if npools == nil {
+		return failed(ev, inval("list pools: NULL count"))
+	}
+	var sys string
+	if group != nil {
+		sys = C.GoString(group)
+	}
+	room := int(*npools)
+	return run(ev, func(ctx context.Context) error {
+		ps, err := lib.ListPools(ctx, sys)
+		if err != nil {
+			return err
+		}
+		*npools = C.daos_size_t(len(ps))
+		if pools == nil {
+			return nil
+		}
+		if len(ps) > room {
+			return daos.Errorf(daos.ErrTrunc, "list pools: %d pools, room for %d", len(ps), room)
+		}
+		out := unsafe.Slice(pools, len(ps))
+		// Everything is made before anything is handed out.
+		ranks := make([]*C.d_rank_list_t, len(ps))
+		for i, p := range ps {
+			if ranks[i], err = rankList(p.SvcRanks); err != nil {
+				for _, r := range ranks[:i] {
+					freeRankList(r)
+				}
+				return err
+			}
+		}
+		for i, p := range ps {
+			out[i] = C.daos_mgmt_pool_info_t{}
+			if err := setUUID(&out[i].mgpi_uuid, p.UUID); err != nil {
+				return err
+			}
+			out[i].mgpi_label = C.CString(p.Label) // malloc'ed: the caller frees it
+			out[i].mgpi_svc = ranks[i]
+			out[i].mgpi_ldr = noRank
+		}
+		return nil
+	})
+}
+
+// freeRankList frees a list rankList made, as d_rank_list_free would.
+func freeRankList(l *C.d_rank_list_t) {
+	C.free(unsafe.Pointer(l.rl_ranks))
+	C.free(unsafe.Pointer(l))
 }

@@ -31,6 +31,9 @@ func (f *fakeSession) PoolFromGlobal([]byte) (*client.Pool, error) {
 }
 func (f *fakeSession) Close() error { f.closes.Add(1); return nil }
 func (f *fakeSession) Flush()       {}
+func (f *fakeSession) ListPools(context.Context) ([]PoolEntry, error) {
+	return []PoolEntry{{UUID: "00000000-0000-0000-0000-000000000001", Label: "p_" + f.sys, SvcRanks: []uint32{0}}}, nil
+}
 
 func fakeLib(t *testing.T) (*Lib, *fakeSession, *atomic.Int32) {
 	t.Helper()
@@ -313,4 +316,18 @@ func TestAnchorSplit(t *testing.T) {
 		_, err = AnchorAt(4, bad)
 		assert.ErrorIs(t, err, daos.ErrInval, "index %d", bad)
 	}
+}
+
+func TestListPools(t *testing.T) {
+	ctx := context.Background()
+	l, _, _ := fakeLib(t)
+	_, err := l.ListPools(ctx, "")
+	requireCode(t, daos.ErrUninit, err)
+	require.NoError(t, l.Init(ctx))
+	defer func() { require.NoError(t, l.Fini(ctx)) }()
+	ps, err := l.ListPools(ctx, "")
+	require.NoError(t, err)
+	assert.Equal(t, []PoolEntry{{UUID: "00000000-0000-0000-0000-000000000001", Label: "p_daos_server", SvcRanks: []uint32{0}}}, ps)
+	_, err = l.ListPools(ctx, "other_system")
+	requireCode(t, daos.ErrNonexist, err)
 }

@@ -17,7 +17,15 @@ type session interface {
 	PoolFromGlobal(blob []byte) (*client.Pool, error)
 	// Flush sends the requests held back for a batch (rpc.WithDeferredSend).
 	Flush()
+	// ListPools is the system's pool directory.
+	ListPools(ctx context.Context) ([]PoolEntry, error)
 	Close() error
+}
+
+// PoolEntry is a pool as daos_mgmt_list_pools lists it.
+type PoolEntry struct {
+	UUID, Label string
+	SvcRanks    []uint32
 }
 
 type agentSession struct{ s *agentclient.Session }
@@ -29,7 +37,18 @@ func (a agentSession) Connect(ctx context.Context, pool string, flags uint64) (*
 func (a agentSession) PoolFromGlobal(blob []byte) (*client.Pool, error) {
 	return a.s.Client.PoolFromGlobal(blob)
 }
-func (a agentSession) Flush()       { a.s.Client.EP.Flush() }
+func (a agentSession) Flush() { a.s.Client.EP.Flush() }
+func (a agentSession) ListPools(ctx context.Context) ([]PoolEntry, error) {
+	ps, err := a.s.ListPools(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]PoolEntry, len(ps))
+	for i, p := range ps {
+		out[i] = PoolEntry{UUID: p.Uuid, Label: p.Label, SvcRanks: p.SvcReps}
+	}
+	return out, nil
+}
 func (a agentSession) Close() error { return a.s.Close() }
 
 // Pool connect flags (DAOS_PC_*).
@@ -177,4 +196,18 @@ func (l *Lib) PoolEngineRanks(ctx context.Context, h uint64, enabled bool) ([]ui
 		return nil, err
 	}
 	return p.p.EngineRanks(ctx, enabled)
+}
+
+// ListPools is daos_mgmt_list_pools: the pools of system sys ("": the
+// default one), as its management service lists them.
+func (l *Lib) ListPools(ctx context.Context, sys string) ([]PoolEntry, error) {
+	s, err := l.session(ctx, sys)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := s.ListPools(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list pools: %w", err)
+	}
+	return ps, nil
 }

@@ -18,7 +18,7 @@
 
 #include "dgo_ring.h"
 
-#define DGO_OPS_VERSION 23
+#define DGO_OPS_VERSION 24
 
 struct dgo_ops {
 	uint32_t version;
@@ -158,6 +158,7 @@ struct dgo_ops {
 	int (*pool_query)(uint64_t poh, d_rank_list_t** ranks, daos_pool_info_t* info, daos_prop_t* props, daos_event_t* ev);
 	int (*pool_local2global)(uint64_t poh, d_iov_t* glob);
 	int (*pool_global2local)(d_iov_t glob, daos_handle_t* poh);
+	int (*mgmt_list_pools)(char* group, daos_size_t* npools, daos_mgmt_pool_info_t* pools, daos_event_t* ev);
 };
 
 #endif /* DGO_OPS_H */

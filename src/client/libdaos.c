@@ -266,6 +266,14 @@ daos_oclass_id2name(daos_oclass_id_t oc_id, char *name)
 	return o->oclass_id2name(oc_id, name);
 }
 
+int
+daos_mgmt_list_pools(const char *group, daos_size_t *npools, daos_mgmt_pool_info_t *pools,
+		     daos_event_t *ev)
+{
+	CORE(o);
+	return o->mgmt_list_pools((char *)group, npools, pools, ev);
+}
+
 ssize_t
 daos_oclass_names_list(size_t size, char *str)
 {

@@ -230,6 +230,41 @@ test_pool(void **state)
 	assert_int_equal(info.pi_ndisabled, 0);
 	assert_true(info.pi_map_ver >= 1);
 
+	/* The system's pool directory lists this pool. */
+	{
+		daos_mgmt_pool_info_t	*pools;
+		daos_size_t		 n = 0, room, i;
+		int			 found = 0;
+
+		assert_int_equal(daos_mgmt_list_pools(NULL, &n, NULL, NULL), 0);
+		assert_true(n >= 1);
+		pools = calloc(n, sizeof(*pools));
+		assert_non_null(pools);
+		room = 0;
+		assert_int_equal(daos_mgmt_list_pools(NULL, &room, pools, NULL), -DER_TRUNC);
+		assert_int_equal(room, n);
+		assert_null(pools[0].mgpi_label);
+		assert_int_equal(daos_mgmt_list_pools(NULL, &n, pools, NULL), 0);
+		for (i = 0; i < n; i++) {
+			if (pools[i].mgpi_label != NULL &&
+			    strcmp(pools[i].mgpi_label, pool_label) == 0) {
+				found++;
+				assert_memory_equal(pools[i].mgpi_uuid, info.pi_uuid, sizeof(uuid_t));
+				assert_non_null(pools[i].mgpi_svc);
+				assert_true(pools[i].mgpi_svc->rl_nr >= 1);
+				assert_int_equal(pools[i].mgpi_ldr, (d_rank_t)-1);
+			}
+			free(pools[i].mgpi_label);
+			d_rank_list_free(pools[i].mgpi_svc);
+		}
+		assert_int_equal(found, 1);
+		free(pools);
+		assert_int_equal(daos_mgmt_list_pools(NULL, NULL, NULL, NULL), -DER_INVAL);
+		n = 0;
+		/* A system this agent does not serve (the agent's answer). */
+		assert_true(daos_mgmt_list_pools("no_such_system", &n, NULL, NULL) < 0);
+	}
+
 	memset(&info, 0, sizeof(info));
 	assert_int_equal(daos_pool_query(poh, NULL, &info, NULL, NULL), 0);
 	assert_true(info.pi_ntargets > 0);
