@@ -359,8 +359,10 @@ daos_acl_get_ace_for_principal(struct daos_acl *acl,
 {
 	struct daos_ace *cur;
 
+	/* As DAOS: a named type needs a name; one that is no principal is
+	 * simply not found. */
 	if (acl == NULL || ace == NULL || !type_ok(type) ||
-	    (type_named(type) && !daos_acl_principal_is_valid(principal)))
+	    (type_named(type) && (principal == NULL || principal[0] == '\0')))
 		return -DER_INVAL;
 	for (cur = daos_acl_get_next_ace(acl, NULL); cur != NULL;
 	     cur = daos_acl_get_next_ace(acl, cur))
@@ -431,7 +433,7 @@ daos_acl_remove_ace(struct daos_acl **acl, enum daos_acl_principal_type type,
 	int		  rc;
 
 	if (acl == NULL || *acl == NULL || !type_ok(type) ||
-	    (type_named(type) && !daos_acl_principal_is_valid(principal_name)))
+	    (type_named(type) && (principal_name == NULL || principal_name[0] == '\0')))
 		return -DER_INVAL;
 	rc = acl_entries(*acl, &v, &n);
 	if (rc != 0)

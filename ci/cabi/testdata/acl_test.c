@@ -335,7 +335,8 @@ test_acl_add_remove(void **state)
 	acl_text(acl, text, sizeof(text));
 	assert_string_equal(text, "A::OWNER@:rwdtTaAo A::bob@:rwt");
 	assert_int_equal(daos_acl_remove_ace(&acl, DAOS_ACL_GROUP, "staff@"), -DER_NONEXIST);
-	assert_int_equal(daos_acl_remove_ace(&acl, DAOS_ACL_USER, "nope"), -DER_INVAL);
+	assert_int_equal(daos_acl_remove_ace(&acl, DAOS_ACL_USER, "nope"), -DER_NONEXIST);
+	assert_int_equal(daos_acl_remove_ace(&acl, DAOS_ACL_USER, ""), -DER_INVAL);
 	assert_int_equal(daos_acl_remove_ace(&acl, NUM_DAOS_ACL_TYPES, NULL), -DER_INVAL);
 	assert_int_equal(daos_acl_remove_ace(NULL, DAOS_ACL_OWNER, NULL), -DER_INVAL);
 
