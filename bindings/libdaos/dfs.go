@@ -1,6 +1,7 @@
 package main
 
 /*
+#include <string.h>
 #include <daos.h>
 #include <daos_fs.h>
 */
@@ -715,5 +716,23 @@ func dgo_dfs_query(mh C.uint64_t, chunk *C.uint64_t, oclass, dirOClass, fileOCla
 		*oclass = C.uint32_t(a.FileOClass)
 	}
 	*mode = C.uint32_t(a.Mode)
+	return 0
+}
+
+//export dgo_dfs_suggest_oclass
+func dgo_dfs_suggest_oclass(mh C.uint64_t, hint *C.char, cid *C.uint32_t) C.int {
+	fs, err := lib.DFS(uint64(mh))
+	if err != nil {
+		return eno(err)
+	}
+	if hint == nil || cid == nil {
+		return eno(einval("suggest oclass: NULL hint or class"))
+	}
+	// At most a hint's length and one more: a longer one is refused.
+	c, err := fs.SuggestClass(C.GoStringN(hint, C.int(C.strnlen(hint, 128))))
+	if err != nil {
+		return eno(err)
+	}
+	*cid = C.uint32_t(c)
 	return 0
 }

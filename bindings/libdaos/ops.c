@@ -76,6 +76,7 @@ const struct dgo_ops dgo_ops = {
 	.dfs_sync = dgo_dfs_sync,
 	.dfs_readdir = dgo_dfs_readdir,
 	.dfs_query = dgo_dfs_query,
+	.dfs_suggest_oclass = dgo_dfs_suggest_oclass,
 	.dfs_ostat = dgo_dfs_ostat,
 	.dfs_osetattr = dgo_dfs_osetattr,
 	.dfs_chmod = dgo_dfs_chmod,

@@ -60,3 +60,42 @@ func (a *Attr) applyHints(shape placement.PoolShape) error {
 	}
 	return pick(&a.DirOClass, placement.OTMultiHashed, dir)
 }
+
+// maxHintLen is DAOS_CONT_HINT_MAX_LEN: a hint is shorter.
+const maxHintLen = 128
+
+// parseOneHint reads one hint, "file:<sharding>" or "dir:<sharding>"
+// (sharding single or max), into the object type it is for and its
+// sharding.
+func parseOneHint(hint string) (placement.OType, placement.Hints, error) {
+	if len(hint) >= maxHintLen {
+		return 0, 0, fail("suggest oclass", "hint longer than 127 bytes", syscall.EINVAL)
+	}
+	kind, val, ok := strings.Cut(strings.TrimSpace(hint), ":")
+	h, known := hintShards[strings.ToLower(strings.TrimSpace(val))]
+	if !ok || !known {
+		return 0, 0, fail("suggest oclass", hint, syscall.EINVAL)
+	}
+	switch strings.ToLower(strings.TrimSpace(kind)) {
+	case "file":
+		return placement.OTArrayByte, h, nil
+	case "dir", "directory":
+		return placement.OTMultiHashed, h, nil
+	}
+	return 0, 0, fail("suggest oclass", hint, syscall.EINVAL)
+}
+
+// SuggestClass is dfs_suggest_oclass: the class a file or a directory
+// made with this one hint would get in this container (its pool's shape
+// and redundancy factor).
+func (fs *FS) SuggestClass(hint string) (placement.ClassID, error) {
+	t, h, err := parseOneHint(hint)
+	if err != nil {
+		return 0, err
+	}
+	c, err := placement.DefaultClass(t, h, fs.shape)
+	if err != nil {
+		return 0, wrap("suggest oclass", hint, err)
+	}
+	return c, nil
+}

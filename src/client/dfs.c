@@ -988,6 +988,21 @@ dfs_dup(dfs_t *dfs, dfs_obj_t *obj, int flags, dfs_obj_t **new_obj)
 }
 
 int
+dfs_suggest_oclass(dfs_t *dfs, const char *hint, daos_oclass_id_t *cid)
+{
+	uint32_t c;
+	int      rc;
+
+	CORE(o);
+	if (dfs == NULL || hint == NULL || cid == NULL)
+		return EINVAL;
+	rc = o->dfs_suggest_oclass(dfs->cookie, (char *)hint, &c);
+	if (rc == 0)
+		*cid = c;
+	return rc;
+}
+
+int
 dfs_obj_anchor_split(dfs_obj_t *obj, uint32_t *nr, daos_anchor_t *anchors)
 {
 	CORE(o);

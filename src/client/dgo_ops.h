@@ -18,7 +18,7 @@
 
 #include "dgo_ring.h"
 
-#define DGO_OPS_VERSION 24
+#define DGO_OPS_VERSION 25
 
 struct dgo_ops {
 	uint32_t version;
@@ -93,6 +93,7 @@ struct dgo_ops {
 	int (*dfs_sync)(uint64_t mh);
 	int (*dfs_readdir)(uint64_t mh, uint64_t oh, daos_anchor_t* anchor, uint32_t* nr, void* buf, size_t stride, size_t nameOff, size_t nameMax);
 	int (*dfs_query)(uint64_t mh, uint64_t* chunk, uint32_t* oclass, uint32_t* dirOClass, uint32_t* fileOClass, uint32_t* mode);
+	int (*dfs_suggest_oclass)(uint64_t mh, char* hint, uint32_t* cid);
 	int (*dfs_ostat)(uint64_t mh, uint64_t oh, int64_t* st);
 	int (*dfs_osetattr)(uint64_t mh, uint64_t oh, int64_t* in, int flags, int64_t* out);
 	int (*dfs_chmod)(uint64_t mh, uint64_t parent, char* name, uint32_t mode);

@@ -148,6 +148,11 @@ int dfs_release(dfs_obj_t *obj);
 int dfs_obj_local2global(dfs_t *dfs, dfs_obj_t *obj, d_iov_t *glob);
 int dfs_obj_global2local(dfs_t *dfs, int flags, d_iov_t glob,
 			 dfs_obj_t **obj);
+/* The class a file ("file:single", "file:max") or a directory
+ * ("dir:single", "dir:max") made with that hint would get in this
+ * container: its pool's shape and redundancy factor. EINVAL for another
+ * hint. */
+int dfs_suggest_oclass(dfs_t *dfs, const char *hint, daos_oclass_id_t *cid);
 /* A second handle on obj (flags: O_RDONLY or O_RDWR, 0: obj's), made
  * without asking the servers; release each with dfs_release. */
 int dfs_dup(dfs_t *dfs, dfs_obj_t *obj, int flags, dfs_obj_t **new_obj);

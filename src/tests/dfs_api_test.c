@@ -768,6 +768,22 @@ test_objinfo(void **state)
 	daos_size_t    chunk;
 
 	(void)state;
+	/* Classes suggested for hints (this container: rd_fac 0). */
+	{
+		daos_oclass_id_t	cid = 0;
+		char			name[MAX_OBJ_CLASS_NAME_LEN + 1];
+
+		assert_int_equal(dfs_suggest_oclass(dfs, "file:single", &cid), 0);
+		assert_int_equal(daos_oclass_id2name(cid, name), 0);
+		assert_string_equal(name, "S1");
+		assert_int_equal(dfs_suggest_oclass(dfs, "dir:max", &cid), 0);
+		assert_int_equal(daos_oclass_id2name(cid, name), 0);
+		assert_true(name[0] == 'S' && strcmp(name, "S1") != 0);
+		assert_int_equal(dfs_suggest_oclass(dfs, "file:huge", &cid), EINVAL);
+		assert_int_equal(dfs_suggest_oclass(dfs, "link:single", &cid), EINVAL);
+		assert_int_equal(dfs_suggest_oclass(dfs, NULL, &cid), EINVAL);
+		assert_int_equal(dfs_suggest_oclass(NULL, "file:single", &cid), EINVAL);
+	}
 	assert_int_equal(dfs_mkdir(dfs, NULL, "oi", 0755, 0), 0);
 	assert_int_equal(dfs_lookup(dfs, "/oi", O_RDWR, &dir, NULL, NULL), 0);
 	memset(&info, 0xff, sizeof(info));
