@@ -21,18 +21,14 @@ func ParseHints(s string) (file, dir placement.Hints, err error) {
 		return 0, 0, nil
 	}
 	for _, part := range strings.Split(s, ",") {
-		kind, val, ok := strings.Cut(strings.TrimSpace(part), ":")
-		h, known := hintShards[strings.ToLower(strings.TrimSpace(val))]
-		if !ok || !known {
-			return 0, 0, fail("hints", part, syscall.EINVAL)
+		t, h, err := oneHint("hints", part)
+		if err != nil {
+			return 0, 0, err
 		}
-		switch strings.ToLower(strings.TrimSpace(kind)) {
-		case "file":
+		if t == placement.OTArrayByte {
 			file = h
-		case "dir", "directory":
+		} else {
 			dir = h
-		default:
-			return 0, 0, fail("hints", part, syscall.EINVAL)
 		}
 	}
 	return file, dir, nil
@@ -64,17 +60,14 @@ func (a *Attr) applyHints(shape placement.PoolShape) error {
 // maxHintLen is DAOS_CONT_HINT_MAX_LEN: a hint is shorter.
 const maxHintLen = 128
 
-// parseOneHint reads one hint, "file:<sharding>" or "dir:<sharding>"
-// (sharding single or max), into the object type it is for and its
-// sharding.
-func parseOneHint(hint string) (placement.OType, placement.Hints, error) {
-	if len(hint) >= maxHintLen {
-		return 0, 0, fail("suggest oclass", "hint longer than 127 bytes", syscall.EINVAL)
-	}
+// oneHint reads one hint, "file:<sharding>" or "dir:<sharding>" (sharding
+// single or max), into the object type it is for and its sharding; op
+// names the call in its error.
+func oneHint(op, hint string) (placement.OType, placement.Hints, error) {
 	kind, val, ok := strings.Cut(strings.TrimSpace(hint), ":")
 	h, known := hintShards[strings.ToLower(strings.TrimSpace(val))]
 	if !ok || !known {
-		return 0, 0, fail("suggest oclass", hint, syscall.EINVAL)
+		return 0, 0, fail(op, hint, syscall.EINVAL)
 	}
 	switch strings.ToLower(strings.TrimSpace(kind)) {
 	case "file":
@@ -82,14 +75,17 @@ func parseOneHint(hint string) (placement.OType, placement.Hints, error) {
 	case "dir", "directory":
 		return placement.OTMultiHashed, h, nil
 	}
-	return 0, 0, fail("suggest oclass", hint, syscall.EINVAL)
+	return 0, 0, fail(op, hint, syscall.EINVAL)
 }
 
 // SuggestClass is dfs_suggest_oclass: the class a file or a directory
 // made with this one hint would get in this container (its pool's shape
 // and redundancy factor).
 func (fs *FS) SuggestClass(hint string) (placement.ClassID, error) {
-	t, h, err := parseOneHint(hint)
+	if len(hint) >= maxHintLen {
+		return 0, fail("suggest oclass", "hint longer than 127 bytes", syscall.EINVAL)
+	}
+	t, h, err := oneHint("suggest oclass", hint)
 	if err != nil {
 		return 0, err
 	}
