@@ -165,7 +165,7 @@ func (c *Container) allAttrs(ctx context.Context) (map[string][]byte, error) {
 		return nil, err
 	}
 	all := map[string][]byte{}
-	if err := p.query(ctx, poolsvc.Query{What: "cont_attrs", ID: c.uuid()}, &all); err != nil {
+	if err := p.query(ctx, poolsvc.Query{What: "cont_attrs", ID: c.uuid(), Handle: uuidString(c.Handle)}, &all); err != nil {
 		return nil, err
 	}
 	return all, nil
@@ -250,7 +250,7 @@ func (c *Container) Query(ctx context.Context) (*poolsvc.ContInfo, error) {
 		return nil, fmt.Errorf("container query: %w", err)
 	}
 	info := &poolsvc.ContInfo{}
-	if err := p.query(ctx, poolsvc.Query{What: "container", ID: c.uuid()}, info); err != nil {
+	if err := p.query(ctx, poolsvc.Query{What: "container", ID: c.uuid(), Handle: uuidString(c.Handle)}, info); err != nil {
 		return nil, fmt.Errorf("container %s query: %w", c.uuid(), err)
 	}
 	return info, nil

@@ -46,7 +46,7 @@ func svcPool(t *testing.T) (rw, ro *Pool, m *poolsvc.Machine) {
 		return run(body)
 	}))
 	reg.MustRegister(poolhost.OpPoolQuery, "pool_query", rpc.Handle(func(_ context.Context, _ *rpc.Incoming, req *poolhost.ServiceReq) (rpc.Message, error) {
-		out, err := m.Query(req.Body)
+		out, err := m.ClientQuery(req.Body)
 		if err != nil {
 			return nil, err
 		}

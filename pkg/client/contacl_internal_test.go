@@ -92,3 +92,44 @@ func TestCreateContainerAs(t *testing.T) {
 	_, err = rw.OpenContainer(ctx, "bad", RO)
 	assert.ErrorIs(t, err, daos.ErrNonexist, "refused creates made nothing")
 }
+
+// Another user of the pool reads a container through its handles as its
+// ACL lets it: carol, in the owner group (rwtT), opens it and sees its
+// properties but not its ACL; the owner sees both.
+func TestContainerReadsFollowTheACL(t *testing.T) {
+	ctx := context.Background()
+	rw, _, m := svcPool(t)
+	_, err := rw.CreateContainer(ctx, "c1", "POSIX", nil)
+	require.NoError(t, err)
+	require.NoError(t, rw.SetAttrs(ctx, map[string][]byte{"x": {1}}))
+	carol := &Pool{c: rw.c, UUID: rw.UUID, Handle: newUUID(), replicas: rw.replicas, View: rw.View}
+	b, err := (&poolsvc.Command{Op: poolsvc.OpConnect, Handle: uuidString(carol.Handle), Flags: RW,
+		Cred: poolsvc.Cred{User: "carol@", Groups: []string{"staff@"}}}).Encode()
+	require.NoError(t, err)
+	if err, ok := m.Apply(b).(error); ok {
+		t.Fatal(err)
+	}
+
+	c, err := carol.OpenContainer(ctx, "c1", RO)
+	require.NoError(t, err)
+	assert.Equal(t, "POSIX", c.Info.Type)
+	assert.Equal(t, "alice@", c.Info.Owner)
+	assert.Nil(t, c.Info.ACL, "carol has no a on c1")
+	_, err = c.GetACL(ctx)
+	assert.ErrorIs(t, err, daos.ErrNoPerm)
+	list, err := carol.ListContainers(ctx)
+	require.NoError(t, err)
+	require.Len(t, list, 1)
+	assert.Nil(t, list[0].ACL)
+	assert.Equal(t, "POSIX", list[0].Type, "carol may read c1's properties")
+
+	owned, err := rw.OpenContainer(ctx, "c1", RO)
+	require.NoError(t, err)
+	assert.Equal(t, poolsvc.DefaultContACL, owned.Info.ACL)
+	info, err := owned.Query(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, poolsvc.DefaultContACL, info.ACL)
+	info, err = c.Query(ctx)
+	require.NoError(t, err)
+	assert.Nil(t, info.ACL)
+}

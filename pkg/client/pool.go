@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -122,8 +123,12 @@ func (p *Pool) query(ctx context.Context, q poolsvc.Query, out any) error {
 	return err
 }
 
-// queryLeader is query that also says which replica led.
+// queryLeader is query that also says which replica led. Reads go
+// through the pool handle unless q names another (a container's).
 func (p *Pool) queryLeader(ctx context.Context, q poolsvc.Query, out any) (poolhost.Leader, error) {
+	if q.Handle == "" {
+		q.Handle = uuidString(p.Handle)
+	}
 	body, _ := json.Marshal(q)
 	res, leader, err := p.c.svc.QueryLeader(ctx, poolhost.UUID(p.UUID), p.replicas, body)
 	if err != nil {
@@ -242,14 +247,18 @@ func (p *Pool) DestroyContainer(ctx context.Context, id string, force bool) erro
 
 // OpenContainer opens a container (label or UUID) for I/O.
 func (p *Pool) OpenContainer(ctx context.Context, id string, flags uint64) (*Container, error) {
-	info := &poolsvc.ContInfo{}
-	if err := p.query(ctx, poolsvc.Query{What: "container", ID: id}, info); err != nil {
-		return nil, fmt.Errorf("container open %q: %w", id, err)
-	}
+	// Opened first, then read through the new handle: the open checks
+	// the ACL, and the handle may read the properties I/O needs even
+	// where the user may not read them through the pool handle.
 	h := newUUID()
-	if err := p.apply(ctx, &poolsvc.Command{Op: poolsvc.OpContOpen, PoolHandle: uuidString(p.Handle), Cont: info.UUID,
+	if err := p.apply(ctx, &poolsvc.Command{Op: poolsvc.OpContOpen, PoolHandle: uuidString(p.Handle), Cont: id,
 		Handle: uuidString(h), Flags: flags}, nil); err != nil {
 		return nil, fmt.Errorf("container open %q: %w", id, err)
+	}
+	info := &poolsvc.ContInfo{}
+	if err := p.query(ctx, poolsvc.Query{What: "container", Handle: uuidString(h)}, info); err != nil {
+		cerr := p.apply(ctx, &poolsvc.Command{Op: poolsvc.OpContClose, Handle: uuidString(h)}, nil)
+		return nil, fmt.Errorf("container open %q: read it through the new handle: %w", id, errors.Join(err, cerr))
 	}
 	u, err := target.ParseUUID(info.UUID)
 	if err != nil {

@@ -39,7 +39,7 @@ func (c *Container) ListSnaps(ctx context.Context) ([]poolsvc.Snap, error) {
 		return nil, fmt.Errorf("container %s list-snaps: %w", c.uuid(), err)
 	}
 	var out []poolsvc.Snap
-	if err := p.query(ctx, poolsvc.Query{What: "snapshots", ID: c.uuid()}, &out); err != nil {
+	if err := p.query(ctx, poolsvc.Query{What: "snapshots", ID: c.uuid(), Handle: uuidString(c.Handle)}, &out); err != nil {
 		return nil, fmt.Errorf("container %s list-snaps: %w", c.uuid(), err)
 	}
 	return out, nil

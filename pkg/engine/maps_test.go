@@ -94,7 +94,7 @@ func TestStaleMapEndToEnd(t *testing.T) {
 	readMap := func() *placement.PoolMap {
 		t.Helper()
 		body, _ := json.Marshal(poolsvc.Query{What: "map"})
-		res, err := svc.Query(ctx, pool, replicas, body)
+		res, _, err := svc.AdminQueryLeader(ctx, pool, replicas, body)
 		require.NoError(t, err)
 		var mr poolsvc.MapReply
 		require.NoError(t, json.Unmarshal(res, &mr))

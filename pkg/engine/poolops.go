@@ -45,7 +45,7 @@ func (e *Engine) serviceQuery(ctx context.Context, p poolhost.UUID, svcRanks []u
 func (e *Engine) serviceQueryLeader(ctx context.Context, p poolhost.UUID, svcRanks []uint32, q poolsvc.Query, out any) (poolhost.Leader, error) {
 	replicas := e.member.replicaURIs(ctx, svcRanks)
 	body, _ := json.Marshal(q)
-	res, leader, err := (&poolhost.Client{EP: e.dp.ep}).QueryLeader(ctx, p, replicas, body)
+	res, leader, err := (&poolhost.Client{EP: e.dp.ep}).AdminQueryLeader(ctx, p, replicas, body)
 	if err != nil {
 		return leader, err
 	}

@@ -116,7 +116,7 @@ func newRevokeFixture(t *testing.T, ctx context.Context, n int) *revokeFixture {
 		replicas: []string{engines[0].member.uris()[0]}, svc: &poolhost.Client{EP: cep},
 		io: &objclient.Client{EP: cep, Clock: &hlc.Clock{}}}
 	body, _ := json.Marshal(poolsvc.Query{What: "map"})
-	res, err := f.svc.Query(ctx, f.pool, f.replicas, body)
+	res, _, err := f.svc.AdminQueryLeader(ctx, f.pool, f.replicas, body)
 	require.NoError(t, err)
 	var mr poolsvc.MapReply
 	require.NoError(t, json.Unmarshal(res, &mr))

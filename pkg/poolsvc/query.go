@@ -16,6 +16,9 @@ type Query struct {
 	What string `json:"what"`
 	// ID names the handle or container (UUID or label).
 	ID string `json:"id,omitempty"`
+	// Handle is the pool or container handle a client reads through
+	// (ClientQuery); engines' reads name none.
+	Handle string `json:"handle,omitempty"`
 }
 
 // MapReply is the pool map, encoded by pkg/placement.

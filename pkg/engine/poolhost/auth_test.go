@@ -53,6 +53,7 @@ func TestEngineOpcodesRefusedToClients(t *testing.T) {
 			req rpc.Message
 		}{
 			{OpPoolAdmin, &ServiceReq{Pool: pool, Body: []byte("100")}},
+			{OpPoolAdminQuery, &ServiceReq{Pool: pool, Body: []byte("secret")}},
 			{OpTgtDestroy, &PoolReq{Pool: pool}},
 			{OpSvcStop, &PoolReq{Pool: pool}},
 			{OpMapDist, &MapDistReq{Pool: pool, Version: version + 100}},
@@ -75,6 +76,9 @@ func TestEngineOpcodesRefusedToClients(t *testing.T) {
 		out2, err := (&Client{EP: cep}).Query(ctx, pool, replicas, nil)
 		require.NoError(t, err, name)
 		assert.Equal(t, string(out), string(out2))
+		// Its reads are answered as a client's.
+		_, err = (&Client{EP: cep}).Query(ctx, pool, replicas, []byte("secret"))
+		assert.True(t, errors.Is(err, daos.ErrNoPerm), "%s: a client read what only engines may: %v", name, err)
 	}
 	out, err := (&Client{EP: e.ep}).Query(ctx, pool, replicas, nil)
 	require.NoError(t, err)
@@ -88,13 +92,16 @@ func TestEngineOpcodesRefusedToClients(t *testing.T) {
 	}
 	v, vKnown := e.host.maps.Version(pool)
 	assert.Equal(t, []any{version, known}, []any{v, vKnown}, "a refused map push was kept")
-	assert.Equal(t, uint64(22), e.ep.RefusedInternal())
+	assert.Equal(t, uint64(24), e.ep.RefusedInternal())
 
 	// An engine holding the key is served.
 	eng, err := rpc.Listen(ctx, rpc.Config{Fabric: fabric.Config{Provider: "tcp", Interface: "127.0.0.1"}, PeerKey: testPeerKey})
 	require.NoError(t, err)
 	defer eng.Close()
 	out, err = (&Client{EP: eng}).AdminApply(ctx, pool, replicas, []byte("10"))
+	require.NoError(t, err)
+	assert.Equal(t, "12", string(out))
+	out, _, err = (&Client{EP: eng}).AdminQueryLeader(ctx, pool, replicas, []byte("secret"))
 	require.NoError(t, err)
 	assert.Equal(t, "12", string(out))
 }

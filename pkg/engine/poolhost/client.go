@@ -47,7 +47,17 @@ func (c *Client) Query(ctx context.Context, p UUID, replicas []string, q []byte)
 // QueryLeader is Query that also returns the rank of the leader that
 // answered, when it said (ok false: an engine that does not say).
 func (c *Client) QueryLeader(ctx context.Context, p UUID, replicas []string, q []byte) (body []byte, leader Leader, err error) {
-	resp, err := c.callResp(ctx, OpPoolQuery, p, replicas, q, true)
+	return c.queryLeader(ctx, OpPoolQuery, p, replicas, q)
+}
+
+// AdminQueryLeader is QueryLeader for engines: reads of anything in the
+// service, on sessions that proved the system's peer key.
+func (c *Client) AdminQueryLeader(ctx context.Context, p UUID, replicas []string, q []byte) (body []byte, leader Leader, err error) {
+	return c.queryLeader(ctx, OpPoolAdminQuery, p, replicas, q)
+}
+
+func (c *Client) queryLeader(ctx context.Context, op rpc.Opcode, p UUID, replicas []string, q []byte) ([]byte, Leader, error) {
+	resp, err := c.callResp(ctx, op, p, replicas, q, true)
 	if err != nil {
 		return nil, Leader{}, err
 	}

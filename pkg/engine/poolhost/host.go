@@ -33,8 +33,11 @@ import (
 // Service is a pool service's state machine with its reads.
 type Service interface {
 	rsvc.StateMachine
-	// Query answers a read from the leader's state.
+	// Query answers an engine's read from the leader's state.
 	Query(q []byte) ([]byte, error)
+	// ClientQuery answers a client's read, which acts through a handle
+	// and sees what that handle's credential may see.
+	ClientQuery(q []byte) ([]byte, error)
 	// Admit checks a command a client sent directly and returns what to
 	// apply (or refuses it): clients may only act through their handles.
 	Admit(cmd []byte) ([]byte, error)
@@ -102,8 +105,8 @@ func New(cfg Config) *Host {
 // internal: served only to sessions that proved the system's peer key,
 // since their handlers trust the caller (OpPoolAdmin runs what the
 // forwarding engine checked, OpTgtDestroy removes data at once, ...).
-// Clients send only OpPoolApply and OpPoolQuery, whose commands the pool
-// service checks against the sender's handle itself.
+// Clients send only OpPoolApply and OpPoolQuery, whose commands and reads
+// the pool service checks against the sender's handle itself.
 func (h *Host) Register(reg *rpc.Registry) error {
 	for _, op := range []struct {
 		op       rpc.Opcode
@@ -117,7 +120,8 @@ func (h *Host) Register(reg *rpc.Registry) error {
 		{OpSvcStop, "pool_svc_stop", rpc.Handle(h.svcStop), true},
 		{OpPoolApply, "pool_apply", rpc.Handle(h.apply), false},
 		{OpPoolAdmin, "pool_admin", rpc.Handle(h.admin), true},
-		{OpPoolQuery, "pool_query", rpc.Handle(h.query), false},
+		{OpPoolQuery, "pool_query", rpc.Handle(h.clientQuery), false},
+		{OpPoolAdminQuery, "pool_admin_query", rpc.Handle(h.query), true},
 		{OpPoolSpace, "pool_space", rpc.Handle(h.space), false},
 		{OpTgtQuery, "pool_tgt_query", rpc.Handle(h.tgtQuery), true},
 		{OpMapDist, "pool_map_dist", rpc.Handle(h.mapDist), true},
@@ -552,11 +556,23 @@ func (h *Host) run(ctx context.Context, req *ServiceReq, client bool) (rpc.Messa
 }
 
 func (h *Host) query(ctx context.Context, _ *rpc.Incoming, req *ServiceReq) (rpc.Message, error) {
+	return h.read(ctx, req, false)
+}
+
+func (h *Host) clientQuery(ctx context.Context, _ *rpc.Incoming, req *ServiceReq) (rpc.Message, error) {
+	return h.read(ctx, req, true)
+}
+
+func (h *Host) read(ctx context.Context, req *ServiceReq, client bool) (rpc.Message, error) {
 	s, redirect, err := h.leading(ctx, req.Pool)
 	if err != nil || redirect != nil {
 		return redirect, err
 	}
-	body, err := s.svc.Query(req.Body)
+	answer := s.svc.Query
+	if client {
+		answer = s.svc.ClientQuery
+	}
+	body, err := answer(req.Body)
 	if err != nil {
 		return nil, err
 	}

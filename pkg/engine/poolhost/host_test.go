@@ -69,6 +69,14 @@ func (c *counter) Admit(b []byte) ([]byte, error) {
 	return b, nil
 }
 
+// ClientQuery answers clients as Query does, but refuses "secret".
+func (c *counter) ClientQuery(q []byte) ([]byte, error) {
+	if string(q) == "secret" {
+		return nil, daos.Errorf(daos.ErrNoPerm, "clients may not read secrets")
+	}
+	return c.Query(q)
+}
+
 func (c *counter) Query([]byte) ([]byte, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

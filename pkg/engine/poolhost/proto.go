@@ -16,6 +16,9 @@ const (
 	OpTgtQuery   rpc.Opcode = 0x05000007 // space of a pool's shards on an engine
 	OpConnect    rpc.Opcode = 0x05000008 // a client connects to a pool
 	OpPoolAdmin  rpc.Opcode = 0x05000009 // an engine's command for the pool service leader
+	// OpPoolAdminQuery is an engine's read from the pool service leader
+	// (OpPoolQuery's reads are a client's, through its handles).
+	OpPoolAdminQuery rpc.Opcode = 0x0500000e
 )
 
 const (
