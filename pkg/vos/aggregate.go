@@ -22,10 +22,14 @@ func (p *Pool) SetSnapshots(ctx context.Context, cont ContainerID, epochs []daos
 	snaps := slices.Clone(epochs)
 	slices.Sort(snaps)
 	snaps = slices.Compact(snaps)
+	if slices.Equal(snaps, p.conts[cont].snaps) {
+		return nil // unchanged: nothing to journal
+	}
 	if err := p.record(ctx, opSetSnapshots, encodeSnapshots(cont, snaps)); err != nil {
 		return fmt.Errorf("set snapshots: %w", err)
 	}
 	p.conts[cont].snaps = snaps
+	p.conts[cont].gen++
 	return nil
 }
 
@@ -44,6 +48,10 @@ func (p *Pool) Snapshots(cont ContainerID) ([]daos.Epoch, error) {
 type AggregateStats struct {
 	VersionsRemoved uint64
 	KeysRemoved     uint64
+	// Skipped: nothing changed since an aggregation that left nothing
+	// at or above its boundary, so this one had nothing to remove and
+	// visited nothing.
+	Skipped bool
 }
 
 // Aggregate removes committed versions below upTo that no view needs: the
@@ -59,9 +67,13 @@ func (p *Pool) Aggregate(ctx context.Context, cont ContainerID, upTo daos.Epoch)
 	// First raise the boundary, so that no write lands below it while the
 	// objects are visited.
 	p.mu.Lock()
-	_, err := p.container(cont)
+	c, err := p.container(cont)
 	if err == nil {
 		err = p.settleStaged(ctx)
+	}
+	if err == nil && c.settled && c.settledGen == c.gen {
+		p.mu.Unlock()
+		return AggregateStats{Skipped: true}, nil
 	}
 	if err == nil {
 		err = p.record(ctx, opAggregate, encodeContOp(contOp{cont: cont, a: upTo}))
@@ -70,22 +82,32 @@ func (p *Pool) Aggregate(ctx context.Context, cont ContainerID, upTo daos.Epoch)
 		p.mu.Unlock()
 		return st, fmt.Errorf("aggregate %s: %w", cont, err)
 	}
-	p.conts[cont].aggregated = max(p.conts[cont].aggregated, upTo)
+	c.aggregated = max(c.aggregated, upTo)
+	gen := c.gen
 	p.mu.Unlock()
 	// Then visit the objects a few at a time, each batch one journal record,
 	// so that readers and writers wait for one batch at most.
-	next, more := daos.ObjectID{}, true
+	next, more, open := daos.ObjectID{}, true, false
 	for more {
 		if err := ctx.Err(); err != nil {
 			return st, fmt.Errorf("aggregate %s: %w", cont, err)
 		}
 		var s AggregateStats
-		s, next, more, err = p.aggregateBatch(ctx, cont, upTo, next)
+		var left bool
+		s, left, next, more, err = p.aggregateBatch(ctx, cont, upTo, next)
 		if err != nil {
 			return st, fmt.Errorf("aggregate %s: %w", cont, err)
 		}
+		open = open || left
 		st.VersionsRemoved += s.VersionsRemoved
 		st.KeysRemoved += s.KeysRemoved
+	}
+	if !open {
+		p.mu.Lock()
+		if c, err := p.container(cont); err == nil && c.gen == gen {
+			c.settled, c.settledGen = true, gen
+		}
+		p.mu.Unlock()
 	}
 	return st, nil
 }
@@ -93,9 +115,10 @@ func (p *Pool) Aggregate(ctx context.Context, cont ContainerID, upTo daos.Epoch)
 // aggBatchObjects is how many objects one aggregation step visits.
 const aggBatchObjects = 64
 
-// aggregateBatch aggregates up to aggBatchObjects objects from `from` on and
-// says where the next batch starts.
-func (p *Pool) aggregateBatch(ctx context.Context, cont ContainerID, upTo daos.Epoch, from daos.ObjectID) (AggregateStats, daos.ObjectID, bool, error) {
+// aggregateBatch aggregates up to aggBatchObjects objects from `from` on,
+// says whether it left any stamp at or above upTo or uncommitted, and
+// where the next batch starts.
+func (p *Pool) aggregateBatch(ctx context.Context, cont ContainerID, upTo daos.Epoch, from daos.ObjectID) (st AggregateStats, left bool, next daos.ObjectID, more bool, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	c, err := p.container(cont)
@@ -103,7 +126,7 @@ func (p *Pool) aggregateBatch(ctx context.Context, cont ContainerID, upTo daos.E
 		err = p.settleStaged(ctx)
 	}
 	if err != nil {
-		return AggregateStats{}, from, false, err // destroyed meanwhile
+		return st, true, from, false, err // destroyed meanwhile
 	}
 	var batch []daos.ObjectID
 	c.objs.AscendGreaterOrEqual(&object{oid: from}, func(o *object) bool {
@@ -111,15 +134,15 @@ func (p *Pool) aggregateBatch(ctx context.Context, cont ContainerID, upTo daos.E
 		return len(batch) < aggBatchObjects
 	})
 	if len(batch) == 0 {
-		return AggregateStats{}, from, false, nil
+		return st, false, from, false, nil
 	}
 	last := batch[len(batch)-1]
 	if err := p.record(ctx, opAggregateRange, encodeAggRange(cont, upTo, batch[0], last)); err != nil {
-		return AggregateStats{}, from, false, err
+		return st, true, from, false, err
 	}
-	st := p.applyAggregateRange(cont, upTo, batch[0], last)
+	st, left = p.applyAggregateRange(cont, upTo, batch[0], last)
 	next, wrapped := nextOID(last)
-	return st, next, !wrapped && len(batch) == aggBatchObjects, nil
+	return st, left, next, !wrapped && len(batch) == aggBatchObjects, nil
 }
 
 // nextOID is the object id after o; wrapped is set past the last one.
@@ -133,10 +156,11 @@ func nextOID(o daos.ObjectID) (daos.ObjectID, bool) {
 	return o, true
 }
 
-// applyAggregateRange aggregates the objects from..to (inclusive). It is
-// deterministic in the index state, so the journal only records its
-// arguments.
-func (p *Pool) applyAggregateRange(cont ContainerID, upTo daos.Epoch, from, to daos.ObjectID) AggregateStats {
+// applyAggregateRange aggregates the objects from..to (inclusive) and says
+// whether any stamp it left is at or above upTo or uncommitted (a later
+// aggregation may have more to do there). It is deterministic in the
+// index state, so the journal only records its arguments.
+func (p *Pool) applyAggregateRange(cont ContainerID, upTo daos.Epoch, from, to daos.ObjectID) (AggregateStats, bool) {
 	c := p.conts[cont]
 	var views []view
 	for _, s := range c.snaps {
@@ -147,14 +171,18 @@ func (p *Pool) applyAggregateRange(cont ContainerID, upTo daos.Epoch, from, to d
 	views = append(views, view{epoch: upTo - 1})
 	var st AggregateStats
 	var objs []*object
+	left := false
 	c.objs.AscendGreaterOrEqual(&object{oid: from}, func(o *object) bool {
 		if to.Less(o.oid) {
 			return false
 		}
 		objs = append(objs, o)
+		left = left || anyOpen(o.punches, upTo)
 		o.dkeys.Ascend(func(d *dkey) bool {
+			left = left || anyOpen(d.punchList(), upTo)
 			d.akeys.Ascend(func(a *akey) bool {
 				st.VersionsRemoved += p.aggregateAkey(a, views, o, d, upTo)
+				left = left || a.openAfterAggregation(upTo)
 				return true
 			})
 			return true
@@ -162,7 +190,37 @@ func (p *Pool) applyAggregateRange(cont ContainerID, upTo daos.Epoch, from, to d
 		return true
 	})
 	st.KeysRemoved = p.pruneObjects(c, objs)
-	return st
+	return st, left
+}
+
+// openStamp is a stamp an aggregation below upTo may not touch yet.
+func openStamp(s stamp, upTo daos.Epoch) bool { return s.tx != 0 || s.epoch >= upTo }
+
+func anyOpen(ss []stamp, upTo daos.Epoch) bool {
+	for _, s := range ss {
+		if openStamp(s, upTo) {
+			return true
+		}
+	}
+	return false
+}
+
+// openAfterAggregation says whether any of the akey's stamps is open.
+func (a *akey) openAfterAggregation(upTo daos.Epoch) bool {
+	if anyOpen(a.punchList(), upTo) {
+		return true
+	}
+	for i := range a.svs {
+		if openStamp(a.svs[i].stamp, upTo) {
+			return true
+		}
+	}
+	for i := range a.extents() {
+		if openStamp(a.extents()[i].stamp, upTo) {
+			return true
+		}
+	}
+	return false
 }
 
 // aggregateAkey drops the akey's versions no view needs and returns how
@@ -172,7 +230,7 @@ func (p *Pool) aggregateAkey(a *akey, views []view, o *object, d *dkey, upTo dao
 	for i, v := range views {
 		floors[i] = v.floor(v.floor(v.floor(0, o.punches), d.punchList()), a.punchList())
 	}
-	candidate := func(s stamp) bool { return s.tx == 0 && s.epoch < upTo }
+	candidate := func(s stamp) bool { return !openStamp(s, upTo) }
 
 	neededSV := make(map[int]bool)
 	for i, v := range views {
@@ -266,6 +324,7 @@ func (p *Pool) Discard(ctx context.Context, cont ContainerID, from, to daos.Epoc
 
 func (p *Pool) applyDiscard(cont ContainerID, from, to daos.Epoch) {
 	c := p.conts[cont]
+	c.gen++
 	keep := func(s stamp) bool { return s.epoch < from || s.epoch > to }
 	c.objs.Ascend(func(o *object) bool {
 		o.punches = p.filterPunches(o.punches, keep)

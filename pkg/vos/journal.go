@@ -201,7 +201,7 @@ func (p *Pool) replayOp(typ uint8, payload []byte) error {
 		if _, err := p.container(cont); err != nil {
 			return corrupt("aggregation range", err)
 		}
-		p.applyAggregateRange(cont, upTo, from, to)
+		p.applyAggregateRange(cont, upTo, from, to) // whether it settled matters to live aggregation only
 	case opSetSnapshots:
 		cont, snaps, err := decodeSnapshots(payload)
 		if err != nil {

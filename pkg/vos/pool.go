@@ -122,6 +122,15 @@ type container struct {
 	// aggregated: epochs below it have been aggregated, so nothing new may
 	// be written there (the versions it would be compared with are gone).
 	aggregated daos.Epoch
+	// gen counts the changes that could give aggregation more to do
+	// (writes, punches, transaction ends, discards, snapshot lists);
+	// settled says an aggregation left nothing at or above its boundary
+	// or uncommitted, and settledGen was gen then: until gen moves, a
+	// higher boundary would find nothing to remove. In memory only: a
+	// loaded pool aggregates once before it settles again.
+	gen        uint64
+	settled    bool
+	settledGen uint64
 }
 
 // NewPool makes an empty pool in DRAM.

@@ -208,6 +208,7 @@ func (p *Pool) applyPunch(op *punchOp) {
 	p.scmUsed += punchSCMCost(c, op)
 	o := c.object(op.oid, true)
 	o.noteWrite(op.epoch)
+	c.gen++
 	s := stamp{op.epoch, op.tx}
 	var t *txn
 	if op.tx != 0 {

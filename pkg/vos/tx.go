@@ -50,6 +50,7 @@ func (p *Pool) Commit(ctx context.Context, cont ContainerID, id TxID) error {
 
 func (p *Pool) applyCommit(cont ContainerID, id TxID) {
 	c := p.conts[cont]
+	c.gen++
 	c.txs[id].each(func(s *stamp) {
 		if s.tx == id {
 			s.tx = 0
@@ -78,6 +79,7 @@ func (p *Pool) Abort(ctx context.Context, cont ContainerID, id TxID) error {
 
 func (p *Pool) applyAbort(cont ContainerID, id TxID) {
 	c := p.conts[cont]
+	c.gen++
 	t := c.txs[id]
 	keep := func(s stamp) bool { return s.tx != id }
 	for o := range t.objs {

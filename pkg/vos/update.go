@@ -566,6 +566,7 @@ func (p *Pool) applyUpdate(op *updateOp) {
 		cost += recordOverheadBytes
 	}
 	o.noteWrite(op.epoch)
+	c.gen++
 	var made *akey     // the akey made along with a new dkey
 	var madeVal string // its first value, stored with it
 	var madeValOK bool

@@ -617,3 +617,58 @@ func TestClearHoles(t *testing.T) {
 	clearHoles(b, []span{{0, 4}})
 	require.Equal(t, "####", string(b))
 }
+
+// An aggregation that left nothing at or above its boundary, nor
+// uncommitted, settles the container: the next ones skip it until
+// something changes that could give them work.
+func TestAggregateSettles(t *testing.T) {
+	p := newTestPool(t)
+	agg := func(upTo daos.Epoch) AggregateStats {
+		t.Helper()
+		st, err := p.Aggregate(ctx, cid, upTo)
+		require.NoError(t, err)
+		return st
+	}
+	putSV(t, p, 10, "d", "a", "v10")
+	putSV(t, p, 20, "d", "a", "v20")
+	st := agg(30)
+	require.Equal(t, uint64(1), st.VersionsRemoved)
+	require.False(t, st.Skipped)
+	require.True(t, agg(40).Skipped, "nothing changed and nothing was left above 30")
+
+	// A write above the boundary: the next aggregation visits again, and
+	// while something stays at or above its boundary it does not settle.
+	putSV(t, p, 35, "d", "a", "v35")
+	putSV(t, p, 50, "d", "a", "v50")
+	st = agg(45)
+	require.False(t, st.Skipped)
+	require.Equal(t, uint64(1), st.VersionsRemoved, "v20 goes, v35 is the view below 45")
+	st = agg(46)
+	require.False(t, st.Skipped, "v50 was above the last boundary")
+	require.Zero(t, st.VersionsRemoved)
+	require.Equal(t, uint64(1), agg(60).VersionsRemoved)
+	require.True(t, agg(70).Skipped)
+	require.Equal(t, "v50", getSV(t, p, daos.EpochMax, "d", "a"))
+
+	// A new snapshot list unsettles it (an unchanged one does not).
+	require.NoError(t, p.SetSnapshots(ctx, cid, nil))
+	require.True(t, agg(71).Skipped)
+	require.NoError(t, p.SetSnapshots(ctx, cid, []daos.Epoch{75}))
+	require.False(t, agg(72).Skipped)
+
+	// An uncommitted write keeps it unsettled; its commit counts as a change.
+	require.NoError(t, p.Update(ctx, cid, oid1, 80, []byte("d"), []daos.IOD{sv("a", "tx")}, [][]byte{[]byte("tx")}, UpdateOptions{Tx: 9}))
+	putSV(t, p, 81, "d", "b", "b81")
+	require.False(t, agg(90).Skipped)
+	require.False(t, agg(91).Skipped, "transaction 9 is open")
+	require.NoError(t, p.Commit(ctx, cid, 9))
+	require.False(t, agg(92).Skipped)
+	require.True(t, agg(93).Skipped)
+	require.Equal(t, "tx", getSV(t, p, daos.EpochMax, "d", "a"))
+	require.Equal(t, "v50", getSV(t, p, 75, "d", "a"), "snapshot 75 keeps its view")
+
+	// A punch is a change too.
+	require.NoError(t, p.PunchDkeys(ctx, cid, oid1, 95, [][]byte{[]byte("d")}, PunchOptions{}))
+	require.False(t, agg(100).Skipped)
+	require.True(t, agg(101).Skipped)
+}
