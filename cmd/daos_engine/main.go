@@ -12,11 +12,13 @@
 package main
 
 import (
+	"fmt"
 	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -35,6 +37,33 @@ const cpuProfileEnv = "DAOS_GO_ENGINE_CPUPROFILE"
 
 // traceEnv is cpuProfileEnv for execution traces (engine-<pid>.trace).
 const traceEnv = "DAOS_GO_ENGINE_TRACE"
+
+// Aggregation pacing (durations such as 10s; see engine.AggregationOptions),
+// set in an engine's env_vars.
+const (
+	aggIntervalEnv = "DAOS_GO_AGG_INTERVAL"
+	aggWindowEnv   = "DAOS_GO_AGG_WINDOW"
+)
+
+// aggregationOptions reads the aggregation pacing from the environment.
+func aggregationOptions(getenv func(string) string) (engine.AggregationOptions, error) {
+	var o engine.AggregationOptions
+	for _, v := range []struct {
+		name string
+		dst  *time.Duration
+	}{{aggIntervalEnv, &o.Interval}, {aggWindowEnv, &o.Window}} {
+		s := getenv(v.name)
+		if s == "" {
+			continue
+		}
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 {
+			return o, fmt.Errorf("%s=%q: want a positive duration such as 10s", v.name, s)
+		}
+		*v.dst = d
+	}
+	return o, nil
+}
 
 func main() { cmdutil.Main(newRoot()) }
 
@@ -57,6 +86,10 @@ func newRoot() *cobra.Command {
 		if serverSocket == "" {
 			serverSocket = filepath.Join(socketDir, engine.ServerSocketName)
 		}
+		agg, err := aggregationOptions(os.Getenv)
+		if err != nil {
+			return err
+		}
 		stopProfile, err := cmdutil.CPUProfile(cpuProfileEnv, "engine")
 		if err != nil {
 			return err
@@ -76,7 +109,7 @@ func newRoot() *cobra.Command {
 		text := slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: logmask.LevelDebug, ReplaceAttr: logmask.ReplaceLevel})
 		log := slog.New(logmask.NewHandler(text, levels)).With("engine", instance)
 		return engine.Run(ctx, engine.Options{Instance: instance, ServerSocket: serverSocket, Logger: log,
-			PoolService: poolService, PoolInit: poolInit, LogLevels: levels, LogEnv: env})
+			PoolService: poolService, PoolInit: poolInit, LogLevels: levels, LogEnv: env, Aggregation: agg})
 	}
 	return root
 }

@@ -49,6 +49,8 @@ type Options struct {
 	LogLevels *logmask.Levels
 	// LogEnv is D_LOG_MASK, DD_MASK and DD_SUBSYS from the environment.
 	LogEnv LogEnv
+	// Aggregation paces the background aggregation.
+	Aggregation AggregationOptions
 }
 
 // Engine is a running engine's state.
@@ -117,6 +119,18 @@ func Run(ctx context.Context, opts Options) error {
 		}
 		dp.learnMaps()
 	}
+	// Stopped before the data plane closes (defers run last first).
+	agg := newAggregator(dp.targets, e.aggregationPolicy, opts.Aggregation, opts.Logger.With(logmask.SubsysKey, "vos"))
+	aggCtx, stopAgg := context.WithCancel(ctx)
+	aggDone := make(chan struct{})
+	go func() {
+		defer close(aggDone)
+		agg.run(aggCtx)
+	}()
+	defer func() {
+		stopAgg()
+		<-aggDone
+	}()
 
 	sockPath := SocketPath(cfg.SocketDir, os.Getpid())
 	mgmtLog := opts.Logger.With(logmask.SubsysKey, "mgmt")

@@ -12,7 +12,8 @@ type Query struct {
 	// What: "info", "props" (stored pool properties as they travel on
 	// the wire, by dmg name, svc_list included), "map", "handle", "cont_handle", "container",
 	// "containers", "snapshots", "attrs" (the pool's user attributes),
-	// "cont_attrs" (container ID's).
+	// "cont_attrs" (container ID's), "aggregation" (reclaim strategy and
+	// every container's snapshot epochs).
 	What string `json:"what"`
 	// ID names the handle or container (UUID or label).
 	ID string `json:"id,omitempty"`
@@ -77,6 +78,8 @@ func (m *Machine) Query(b []byte) ([]byte, error) {
 		out, err = m.State.PoolACL(q.ID)
 	case "targets":
 		out, err = m.State.RankTargets(q.ID)
+	case "aggregation":
+		out, err = m.State.Aggregation()
 	default:
 		return nil, daos.Errorf(daos.ErrInval, "pool service query %q: unknown", q.What)
 	}

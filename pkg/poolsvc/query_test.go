@@ -71,3 +71,29 @@ func TestQuery(t *testing.T) {
 	_, err = m.Query([]byte("{"))
 	assert.True(t, errors.Is(err, daos.ErrProto))
 }
+
+func TestAggregationQuery(t *testing.T) {
+	s := base(t)
+	m := &Machine{State: s}
+	ask := func() *AggregationReply {
+		t.Helper()
+		out, err := m.Query([]byte(`{"what":"aggregation"}`))
+		require.NoError(t, err)
+		var r AggregationReply
+		require.NoError(t, json.Unmarshal(out, &r))
+		return &r
+	}
+	r := ask()
+	assert.Equal(t, uint64(ReclaimLazy), r.Reclaim, "DAOS's default")
+	assert.Equal(t, map[string][]uint64{c1: {}}, r.Snapshots)
+	apply(t, s, &Command{Op: OpSnapCreate, Handle: ch, Epoch: 50}, &Command{Op: OpSnapCreate, Handle: ch, Epoch: 70},
+		&Command{Op: OpSetProps, Props: map[string]string{"reclaim": "time"}})
+	r = ask()
+	assert.Equal(t, uint64(ReclaimTime), r.Reclaim)
+	assert.Equal(t, map[string][]uint64{c1: {50, 70}}, r.Snapshots)
+	apply(t, s, &Command{Op: OpSetProps, Props: map[string]string{"reclaim": "disabled"}})
+	assert.Equal(t, uint64(ReclaimDisabled), ask().Reclaim)
+	// Not a client's read.
+	_, err := m.ClientQuery([]byte(`{"what":"aggregation","handle":"` + ph + `"}`))
+	assert.ErrorIs(t, err, daos.ErrNoPerm)
+}

@@ -240,6 +240,42 @@ func (s *State) ContHandle(uuid string) (*Handle, string, error) {
 	return h.clone(), ct.UUID, nil
 }
 
+// Reclaim strategies (the pool property reclaim, DAOS_RECLAIM_*).
+const (
+	ReclaimDisabled = 0
+	ReclaimLazy     = 1
+	ReclaimTime     = 4
+)
+
+// AggregationReply is what an engine's aggregation needs from the pool
+// service: the reclaim strategy and each container's snapshot epochs
+// (versions visible at them stay).
+type AggregationReply struct {
+	Reclaim   uint64              `json:"reclaim"`
+	Snapshots map[string][]uint64 `json:"snapshots"`
+}
+
+// Aggregation answers an "aggregation" query.
+func (s *State) Aggregation() (*AggregationReply, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.created(); err != nil {
+		return nil, err
+	}
+	r := &AggregationReply{Reclaim: ReclaimLazy, Snapshots: make(map[string][]uint64, len(s.st.Conts))}
+	if p, ok := s.st.Props["reclaim"]; ok {
+		r.Reclaim = p.Num
+	}
+	for id, ct := range s.st.Conts {
+		eps := make([]uint64, 0, len(ct.Snaps))
+		for _, sn := range ct.Snaps {
+			eps = append(eps, sn.Epoch)
+		}
+		r.Snapshots[id] = eps
+	}
+	return r, nil
+}
+
 // Snapshots lists a container's snapshots in epoch order.
 func (s *State) Snapshots(cont string) ([]Snap, error) {
 	s.mu.RLock()
