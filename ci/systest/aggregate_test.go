@@ -19,6 +19,8 @@ import (
 // with the pool's default reclaim strategy (lazy) an idle engine gives
 // their space back, while the latest data and a snapshot's view stay
 // readable. The engines aggregate every second, epochs older than 2 s.
+// The container sums its data (crc32 in 4 KiB chunks, checked by the
+// engine too), so every write and read here is checked end to end.
 func TestAggregationReclaimsOverwrites(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
@@ -41,7 +43,7 @@ func TestAggregationReclaimsOverwrites(t *testing.T) {
 	if err != nil {
 		t.Fatalf("connect: %v\n%s", err, c.Logs())
 	}
-	if _, err := pool.CreateContainer(ctx, "versions", "", nil); err != nil {
+	if _, err := pool.CreateContainer(ctx, "versions", "", map[string]string{"cksum": "crc32", "cksum_size": "4096", "srv_cksum": "on"}); err != nil {
 		t.Fatal(err)
 	}
 	cont, err := pool.OpenContainer(ctx, "versions", client.RW)

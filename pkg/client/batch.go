@@ -3,6 +3,7 @@ package client
 import (
 	"bytes"
 	"context"
+	"fmt"
 
 	"github.com/daos-go/daos/pkg/daos"
 	"github.com/daos-go/daos/pkg/object/objclient"
@@ -59,6 +60,15 @@ func (o *Object) Batch(ctx context.Context, steps []BatchStep) (daos.Epoch, erro
 			}
 			w.Data = bytes.Join(s.Data, nil)
 			total += len(w.Data)
+			if o.c.csum.On() {
+				w.Csums = make([][]byte, len(s.IODs))
+				for j := range s.IODs {
+					var err error
+					if w.Csums[j], err = o.c.csum.Compute(nil, &s.IODs[j], s.Data[j:j+1], uint64(len(s.Data[j]))); err != nil {
+						return 0, fmt.Errorf("batch step %d: checksums of akey %q: %w", i, s.IODs[j].Name, err)
+					}
+				}
+			}
 		}
 		wire[i] = w
 	}

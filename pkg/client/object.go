@@ -9,10 +9,12 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"sync"
 
 	"github.com/daos-go/daos/pkg/daos"
 	"github.com/daos-go/daos/pkg/fabric"
+	"github.com/daos-go/daos/pkg/object/csum"
 	"github.com/daos-go/daos/pkg/object/objclient"
 	"github.com/daos-go/daos/pkg/object/objproto"
 	"github.com/daos-go/daos/pkg/placement"
@@ -169,6 +171,35 @@ type Container struct {
 	// imported: received from another process (ContainerFromGlobal), so
 	// Close must not close the handle at the pool service.
 	imported bool
+	// csum is how the container's data is summed (its cksum properties
+	// as opened; off for views made by hand).
+	csum csum.Spec
+}
+
+// csumSpec reads a container's checksum properties (as the pool service
+// formats them: cksum by name, cksum_size in bytes, srv_cksum on/off).
+func csumSpec(info *poolsvc.ContInfo) (csum.Spec, error) {
+	var s csum.Spec
+	if info == nil {
+		return s, nil
+	}
+	typ, ok := info.Props["cksum"]
+	if !ok {
+		return s, nil
+	}
+	t, err := csum.ParseType(typ)
+	if err != nil {
+		return s, fmt.Errorf("container property cksum: %w", err)
+	}
+	if t == csum.Off {
+		return s, nil
+	}
+	chunk, err := strconv.ParseUint(info.Props["cksum_size"], 10, 32)
+	if err != nil || chunk == 0 {
+		return s, daos.Errorf(daos.ErrInval, "container property cksum_size %q: not a chunk size in bytes", info.Props["cksum_size"])
+	}
+	s = csum.Spec{Type: t, ChunkBytes: uint32(chunk), ServerVerify: info.Props["srv_cksum"] == "on"}
+	return s, s.Check()
 }
 
 // Object is an object of a container, opened for I/O.
@@ -266,7 +297,7 @@ func (o *Object) currentLayout() (*placement.Layout, error) {
 func (o *Object) Layout() (*placement.Layout, error) { return o.currentLayout() }
 
 func (o *Object) header(l *placement.Layout) objproto.Header {
-	return objproto.Header{Pool: o.c.Pool.UUID, Cont: o.c.UUID, ContHandle: o.c.Handle, MapVersion: l.MapVersion, OID: o.oid}
+	return objproto.Header{Pool: o.c.Pool.UUID, Cont: o.c.UUID, ContHandle: o.c.Handle, MapVersion: l.MapVersion, OID: o.oid, Csum: o.c.csum}
 }
 
 // shard is where group g lives.

@@ -264,7 +264,12 @@ func (p *Pool) OpenContainer(ctx context.Context, id string, flags uint64) (*Con
 	if err != nil {
 		return nil, err
 	}
-	ct := &Container{Pool: p.View, UUID: objproto.UUID(u), Handle: h, IO: p.c.io, pool: p, Info: info}
+	spec, err := csumSpec(info)
+	if err != nil {
+		cerr := p.apply(ctx, &poolsvc.Command{Op: poolsvc.OpContClose, Handle: uuidString(h)}, nil)
+		return nil, fmt.Errorf("container open %q: %w", id, errors.Join(err, cerr))
+	}
+	ct := &Container{Pool: p.View, UUID: objproto.UUID(u), Handle: h, IO: p.c.io, pool: p, Info: info, csum: spec}
 	ct.flags = flags
 	return ct, nil
 }

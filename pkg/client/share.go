@@ -378,7 +378,11 @@ func (p *Pool) ContainerFromGlobal(blob []byte) (*Container, error) {
 	}
 	info.UUID = target.UUID(cont).String()
 	info.Status = info.Props["status"]
-	ct := &Container{Pool: p.View, UUID: cont, Handle: handle, IO: p.c.io, Info: info, pool: p}
+	spec, err := csumSpec(info)
+	if err != nil {
+		return nil, fmt.Errorf("container global handle: %w", err)
+	}
+	ct := &Container{Pool: p.View, UUID: cont, Handle: handle, IO: p.c.io, Info: info, pool: p, csum: spec}
 	ct.flags, ct.imported = flags, true
 	return ct, nil
 }

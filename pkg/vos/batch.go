@@ -30,6 +30,8 @@ type BatchOp struct {
 	// the batch: CondDkeyInsert/Update (and akey ones) for updates,
 	// CondPunch for punches.
 	Flags daos.CondFlags
+	// Csums are stored with an update's data, as UpdateOptions.Csums.
+	Csums [][][]byte
 }
 
 // MaxBatchOps bounds the steps of one batch.
@@ -177,7 +179,7 @@ func buildBatch(cont ContainerID, oid daos.ObjectID, epoch daos.Epoch, ops []Bat
 			if o.Flags&daos.CondPunch != 0 {
 				return nil, daos.Errorf(daos.ErrInval, "step %d: an update takes no punch condition", i)
 			}
-			u, err := buildUpdate(cont, oid, epoch, o.Dkey, o.IODs, o.Data, UpdateOptions{Flags: o.Flags}, nil)
+			u, err := buildUpdate(cont, oid, epoch, o.Dkey, o.IODs, o.Data, UpdateOptions{Flags: o.Flags, Csums: o.Csums}, nil)
 			if err != nil {
 				return nil, fmt.Errorf("step %d: %w", i, err)
 			}

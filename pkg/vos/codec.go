@@ -179,12 +179,16 @@ func (d *decoder) opValue() opValue {
 	}
 }
 
+// MaxCsumBytes bounds the checksums stored with one value or extent: a
+// 64 MiB extent summed in 4 KiB chunks with SHA-512 takes 1 MiB.
+const MaxCsumBytes = 1 << 20
+
 // Bounds for decoding; generous, but they stop a corrupt length from
 // allocating the machine.
 const (
 	maxValueBytes = 1 << 30
 	maxVersions   = 1 << 24
-	maxCsumBytes  = 1 << 10
+	maxCsumBytes  = MaxCsumBytes
 )
 
 // Operation types in the journal.

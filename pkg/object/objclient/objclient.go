@@ -16,6 +16,7 @@ import (
 	"github.com/daos-go/daos/pkg/fabric"
 	"github.com/daos-go/daos/pkg/gopool"
 	"github.com/daos-go/daos/pkg/hlc"
+	"github.com/daos-go/daos/pkg/object/csum"
 	"github.com/daos-go/daos/pkg/object/objproto"
 	"github.com/daos-go/daos/pkg/rpc"
 )
@@ -75,11 +76,15 @@ func (c *Client) stamp(h *objproto.Header, s Shard) {
 // the epoch the engine stamped.
 func (c *Client) Update(ctx context.Context, s Shard, h objproto.Header, dkey []byte, iods []daos.IOD, data [][]byte) (daos.Epoch, error) {
 	c.stamp(&h, s)
+	sums, err := updateSums(&h, iods, data)
+	if err != nil {
+		return 0, err
+	}
 	b, err := c.expose(data, rpc.ToServer)
 	if err != nil {
 		return 0, err
 	}
-	req := &objproto.UpdateReq{Header: h, Dkey: dkey, IODs: iods, Data: b.Desc()}
+	req := &objproto.UpdateReq{Header: h, Dkey: dkey, IODs: iods, Data: b.Desc(), Csums: sums}
 	resp := &objproto.UpdateResp{}
 	err = c.EP.Call(ctx, s.URI, objproto.OpUpdate, req, resp)
 	if ferr := b.Finish(nil); err == nil {
@@ -121,6 +126,9 @@ func (c *Client) Fetch(ctx context.Context, s Shard, h objproto.Header, dkey []b
 	if len(resp.Sizes) != len(iods) {
 		return nil, fmt.Errorf("fetch: %d sizes for %d IODs: %w", len(resp.Sizes), len(iods), daos.ErrProto)
 	}
+	if err := verifyFetch(&h, iods, bufs, resp.Sizes, resp.Csums); err != nil {
+		return nil, err
+	}
 	return resp.Sizes, nil
 }
 
@@ -131,12 +139,17 @@ func (c *Client) Fetch(ctx context.Context, s Shard, h objproto.Header, dkey []b
 // then waits for its copy into the connection.
 func (c *Client) StartUpdate(ctx context.Context, s Shard, h objproto.Header, dkey []byte, iods []daos.IOD, data [][]byte, done func(daos.Epoch, error)) {
 	c.stamp(&h, s)
+	sums, err := updateSums(&h, iods, data)
+	if err != nil {
+		done(0, err)
+		return
+	}
 	b, err := c.expose(data, rpc.ToServer)
 	if err != nil {
 		done(0, err)
 		return
 	}
-	req := &objproto.UpdateReq{Header: h, Dkey: dkey, IODs: iods, Data: b.Desc()}
+	req := &objproto.UpdateReq{Header: h, Dkey: dkey, IODs: iods, Data: b.Desc(), Csums: sums}
 	resp := &objproto.UpdateResp{}
 	c.EP.Start(ctx, s.URI, objproto.OpUpdate, req, resp, rpc.CallOptions{}, func(err error) {
 		if ferr := b.Finish(nil); err == nil {
@@ -178,6 +191,10 @@ func (c *Client) StartFetch(ctx context.Context, s Shard, h objproto.Header, dke
 			done(nil, fmt.Errorf("fetch: %d sizes for %d IODs: %w", len(f.resp.Sizes), len(iods), daos.ErrProto))
 			return
 		}
+		if err := verifyFetch(&h, iods, bufs, f.resp.Sizes, f.resp.Csums); err != nil {
+			done(nil, err)
+			return
+		}
 		done(f.resp.Sizes, nil)
 	})
 }
@@ -194,6 +211,49 @@ type fetchCall struct {
 func (f *fetchCall) deliver(inline []byte) error {
 	f.finished = true
 	return f.b.Finish(inline)
+}
+
+// updateSums is an update's checksums, one list per IOD, when the
+// container sums its data (h.Csum).
+func updateSums(h *objproto.Header, iods []daos.IOD, data [][]byte) ([][]byte, error) {
+	if !h.Csum.On() {
+		return nil, nil
+	}
+	if len(data) != len(iods) {
+		return nil, daos.Errorf(daos.ErrInval, "update: %d data buffers for %d IODs", len(data), len(iods))
+	}
+	out := make([][]byte, len(iods))
+	for i := range iods {
+		var err error
+		if out[i], err = h.Csum.Compute(nil, &iods[i], data[i:i+1], uint64(len(data[i]))); err != nil {
+			return nil, fmt.Errorf("update: checksums of akey %q: %w", iods[i].Name, err)
+		}
+	}
+	return out, nil
+}
+
+// verifyFetch checks what a fetch read against the engine's checksums
+// of it, when the container sums its data: DER_CSUM when they differ.
+func verifyFetch(h *objproto.Header, iods []daos.IOD, bufs [][]byte, sizes []uint64, sums [][]byte) error {
+	if !h.Csum.On() {
+		return nil
+	}
+	if len(sums) != len(iods) {
+		return daos.Errorf(daos.ErrCsum, "fetch: the engine sent %d checksum lists for %d IODs", len(sums), len(iods))
+	}
+	for i := range iods {
+		n := csum.FetchedBytes(&iods[i], sizes[i], objproto.IODBytes(&iods[i]))
+		if n == 0 {
+			continue
+		}
+		if i >= len(bufs) || uint64(len(bufs[i])) < n {
+			return daos.Errorf(daos.ErrCsum, "fetch: akey %q: %d bytes read, the buffer holds fewer", iods[i].Name, n)
+		}
+		if err := h.Csum.Verify(&iods[i], [][]byte{bufs[i][:n]}, n, sums[i]); err != nil {
+			return fmt.Errorf("fetch: %w", err)
+		}
+	}
+	return nil
 }
 
 // Sizes asks for the IODs' sizes only.

@@ -23,6 +23,9 @@ type BatchStep struct {
 	IODs  []daos.IOD // updates
 	Data  []byte     // updates: the IODs' bytes back to back
 	Akeys [][]byte   // akey punches
+	// Csums are an update's checksums, one list per IOD, when
+	// Header.Csum is on (as UpdateReq.Csums).
+	Csums [][]byte
 }
 
 // BatchReq is a batch; its reply is an UpdateResp.
@@ -42,6 +45,7 @@ func (m *BatchReq) EncodeRPC(e *rpc.Encoder) {
 		putIODs(e, s.IODs)
 		e.PutBytes(s.Data)
 		putKeys(e, s.Akeys)
+		putCsums(e, s.Csums)
 	}
 }
 
@@ -64,6 +68,7 @@ func (m *BatchReq) DecodeRPC(d *rpc.Decoder) error {
 		s.Data = d.Bytes(MaxInlineBytes - total)
 		total += len(s.Data)
 		s.Akeys = keysFrom(d)
+		s.Csums = csumsFrom(d, len(s.IODs), false)
 		if d.Err() != nil {
 			break
 		}

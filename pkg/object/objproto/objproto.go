@@ -14,7 +14,10 @@
 package objproto
 
 import (
+	"bytes"
+
 	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/object/csum"
 	"github.com/daos-go/daos/pkg/rpc"
 	"github.com/daos-go/daos/pkg/vos"
 )
@@ -37,6 +40,8 @@ const (
 	// MaxInlineBytes bounds inline data in one message; larger data must
 	// use a bulk handle.
 	MaxInlineBytes = 1 << 20
+	// MaxCsumBytes bounds one IOD's checksums in a message.
+	MaxCsumBytes = vos.MaxCsumBytes
 )
 
 // UUID is a pool, container or handle id.
@@ -59,6 +64,10 @@ type Header struct {
 	// order after everything the client has seen.
 	HLC   uint64
 	Flags daos.CondFlags
+	// Csum is how the container's data is summed (its cksum properties):
+	// updates carry the sums of their data, fetches get the sums of
+	// what they read.
+	Csum csum.Spec
 }
 
 func (h *Header) encode(e *rpc.Encoder) {
@@ -72,6 +81,9 @@ func (h *Header) encode(e *rpc.Encoder) {
 	e.PutUint64(h.Epoch)
 	e.PutUint64(h.HLC)
 	e.PutUint64(uint64(h.Flags))
+	e.PutUint8(uint8(h.Csum.Type))
+	e.PutUint32(h.Csum.ChunkBytes)
+	e.PutBool(h.Csum.ServerVerify)
 }
 
 func (h *Header) decode(d *rpc.Decoder) {
@@ -85,6 +97,55 @@ func (h *Header) decode(d *rpc.Decoder) {
 	h.Epoch = d.Uint64()
 	h.HLC = d.Uint64()
 	h.Flags = daos.CondFlags(d.Uint64())
+	h.Csum.Type = csum.Type(d.Uint8())
+	h.Csum.ChunkBytes = d.Uint32()
+	h.Csum.ServerVerify = d.Bool()
+	if err := h.Csum.Check(); err != nil && d.Err() == nil {
+		d.Fail(err.Error())
+	}
+}
+
+// IODBytes is how many bytes an IOD's data takes (in a fetch, the room
+// the caller gives it): the value size for a single value, records times
+// record size for an array. Engines check the limits (objsrv).
+func IODBytes(iod *daos.IOD) uint64 {
+	if iod.Type != daos.IODArray {
+		return iod.Size
+	}
+	var recs uint64
+	for _, r := range iod.Recxs {
+		recs += r.Nr
+	}
+	return recs * iod.Size
+}
+
+// putCsums writes one checksum list per IOD (none: no checksums).
+func putCsums(e *rpc.Encoder, sums [][]byte) {
+	e.PutUvarint(uint64(len(sums)))
+	for _, s := range sums {
+		e.PutBytes(s)
+	}
+}
+
+// csumsFrom reads what putCsums wrote: none, or one list per IOD. With
+// clone the lists are copied out of the message.
+func csumsFrom(d *rpc.Decoder, iods int, clone bool) [][]byte {
+	n := d.Count(MaxIODs, 1)
+	if d.Err() != nil || n == 0 {
+		return nil
+	}
+	if n != iods {
+		d.Fail("checksum lists not one per IOD")
+		return nil
+	}
+	out := make([][]byte, n)
+	for i := range out {
+		out[i] = d.Bytes(MaxCsumBytes)
+		if clone {
+			out[i] = bytes.Clone(out[i])
+		}
+	}
+	return out
 }
 
 func putIODs(e *rpc.Encoder, iods []daos.IOD) {
@@ -138,6 +199,9 @@ type UpdateReq struct {
 	Dkey []byte
 	IODs []daos.IOD
 	Data rpc.Bulk
+	// Csums are the checksums of each IOD's data (csum.Spec.Compute),
+	// when Header.Csum is on.
+	Csums [][]byte
 }
 
 // EncodeRPC implements rpc.Message.
@@ -146,6 +210,7 @@ func (m *UpdateReq) EncodeRPC(e *rpc.Encoder) {
 	e.PutBytes(m.Dkey)
 	putIODs(e, m.IODs)
 	e.PutBulk(m.Data)
+	putCsums(e, m.Csums)
 }
 
 // DecodeRPC implements rpc.Message.
@@ -154,6 +219,7 @@ func (m *UpdateReq) DecodeRPC(d *rpc.Decoder) error {
 	m.Dkey = d.Bytes(MaxKeyBytes)
 	m.IODs = iodsFrom(d)
 	m.Data = d.Bulk(MaxInlineBytes)
+	m.Csums = csumsFrom(d, len(m.IODs), false)
 	return d.Err()
 }
 
@@ -222,6 +288,9 @@ type FetchResp struct {
 	Inline     []byte
 	MapVersion uint32
 	HLC        uint64
+	// Csums are the checksums of what each IOD read, when the request's
+	// Header.Csum is on (decoded into memory of their own).
+	Csums [][]byte
 
 	// Deliver, when set by the caller, takes the inline data while the
 	// reply is decoded (it must copy what it keeps; an error fails the
@@ -243,6 +312,7 @@ func (m *FetchResp) EncodeRPC(e *rpc.Encoder) {
 	e.PutBytes(m.Inline)
 	e.PutUint32(m.MapVersion)
 	e.PutUint64(m.HLC)
+	putCsums(e, m.Csums)
 }
 
 // DecodeRPC implements rpc.Message.
@@ -258,6 +328,7 @@ func (m *FetchResp) DecodeRPC(d *rpc.Decoder) error {
 	inline := d.Bytes(MaxInlineBytes)
 	m.MapVersion = d.Uint32()
 	m.HLC = d.Uint64()
+	m.Csums = csumsFrom(d, len(m.Sizes), true)
 	if err := d.Err(); err != nil {
 		return err
 	}

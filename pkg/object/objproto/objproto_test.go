@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/object/csum"
 	"github.com/daos-go/daos/pkg/rpc"
 	"github.com/daos-go/daos/pkg/vos"
 )
@@ -40,6 +41,11 @@ func TestRoundTrips(t *testing.T) {
 		{Name: []byte("arr"), Type: daos.IODArray, Size: 1, Recxs: []daos.Recx{{Idx: 0, Nr: 3}, {Idx: 10, Nr: 2}}, Flags: daos.CondAkeyInsert},
 	}
 	roundTrip(t, &UpdateReq{Header: hdr, Dkey: []byte("d"), IODs: iods, Data: rpc.Bulk{Len: 10, Inline: []byte("helloabcde")}}, &UpdateReq{})
+	summed := hdr
+	summed.Csum = csum.Spec{Type: csum.CRC32, ChunkBytes: 4096, ServerVerify: true}
+	roundTrip(t, &UpdateReq{Header: summed, Dkey: []byte("d"), IODs: iods, Data: rpc.Bulk{Len: 10, Inline: []byte("helloabcde")},
+		Csums: [][]byte{[]byte("sum1"), []byte("sum2sum3")}}, &UpdateReq{})
+	roundTrip(t, &FetchResp{Sizes: []uint64{5, 1}, Inline: []byte("x"), MapVersion: 2, HLC: 3, Csums: [][]byte{{1, 2}, nil}}, &FetchResp{})
 	roundTrip(t, &UpdateResp{Epoch: 5, MapVersion: 2, HLC: 9}, &UpdateResp{})
 	roundTrip(t, &FetchReq{Header: hdr, Dkey: []byte("d"), IODs: iods, Data: rpc.Bulk{Len: 10}, SizeOnly: true}, &FetchReq{})
 	roundTrip(t, &FetchResp{Sizes: []uint64{5, 1}, Inline: []byte("x"), MapVersion: 2, HLC: 3}, &FetchResp{})
@@ -50,7 +56,7 @@ func TestRoundTrips(t *testing.T) {
 	roundTrip(t, &QueryKeyReq{Header: hdr, Query: daos.GetMax | daos.GetDkey, Dkey: []byte("d"), Akey: []byte("a")}, &QueryKeyReq{})
 	roundTrip(t, &QueryKeyResp{Dkey: []byte("d"), Akey: []byte("a"), Recx: daos.Recx{Idx: 4, Nr: 1}, MapVersion: 1}, &QueryKeyResp{})
 	roundTrip(t, &BatchReq{Header: hdr, Steps: []BatchStep{
-		{Kind: vos.BatchUpdate, Flags: daos.CondDkeyInsert, Dkey: []byte("new"), IODs: iods[:1], Data: []byte("entry")},
+		{Kind: vos.BatchUpdate, Flags: daos.CondDkeyInsert, Dkey: []byte("new"), IODs: iods[:1], Data: []byte("entry"), Csums: [][]byte{[]byte("sum")}},
 		{Kind: vos.BatchPunchDkey, Flags: daos.CondPunch, Dkey: []byte("old"), IODs: []daos.IOD{}},
 		{Kind: vos.BatchPunchAkeys, Dkey: []byte("x"), IODs: []daos.IOD{}, Akeys: [][]byte{[]byte("a")}},
 	}}, &BatchReq{})
@@ -76,7 +82,7 @@ func TestCollectiveRejects(t *testing.T) {
 		m.EncodeRPC(e)
 		return e.Bytes()
 	}
-	hdrLen := 16*3 + 4 + 4 + 16 + 8 + 8 + 8
+	hdrLen := 16*3 + 4 + 4 + 16 + 8 + 8 + 8 + 1 + 4 + 1
 	// A kind of 0, then of 3.
 	for _, k := range []byte{0, 3} {
 		b := enc(&CollReq{Header: hdr, Kind: CollPunch, Targets: []uint32{1}})
@@ -108,7 +114,14 @@ func TestRejects(t *testing.T) {
 		}
 		assert.ErrorIs(t, err, daos.ErrProto)
 	}
-	hdrLen := 16*3 + 4 + 4 + 16 + 8 + 8 + 8
+	hdrLen := 16*3 + 4 + 4 + 16 + 8 + 8 + 8 + 1 + 4 + 1
+	// A checksum type of 99; a type with a chunk size of 0.
+	bad(&PunchReq{Header: hdr, Kind: PunchObject}, &PunchReq{}, func(b []byte) []byte { b[hdrLen-6] = 99; return b })
+	bad(&PunchReq{Header: hdr, Kind: PunchObject}, &PunchReq{}, func(b []byte) []byte { b[hdrLen-6] = 2; return b })
+	// Checksum lists not one per IOD.
+	bad(&UpdateReq{Header: hdr, Dkey: []byte("d"), IODs: []daos.IOD{{Name: []byte("a"), Type: daos.IODSingle, Size: 1}}, Data: rpc.Bulk{Len: 1, Inline: []byte("x")},
+		Csums: [][]byte{{1}, {2}}}, &UpdateReq{}, func(b []byte) []byte { return b })
+	bad(&FetchResp{Sizes: []uint64{1}, Csums: [][]byte{{1}, {2}}}, &FetchResp{}, func(b []byte) []byte { return b })
 	// An IOD type byte of 9.
 	bad(&UpdateReq{Header: hdr, Dkey: []byte("d"), IODs: []daos.IOD{{Name: []byte("a"), Type: daos.IODSingle, Size: 1}}, Data: rpc.Bulk{Len: 1, Inline: []byte("x")}},
 		&UpdateReq{}, func(b []byte) []byte { b[hdrLen+2+1+2] = 9; return b })

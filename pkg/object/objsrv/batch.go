@@ -2,6 +2,7 @@ package objsrv
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/daos-go/daos/pkg/daos"
 	"github.com/daos-go/daos/pkg/engine/target"
@@ -28,10 +29,15 @@ func (s *Service) batch(ctx context.Context, _ *rpc.Incoming, req *objproto.Batc
 				return nil, daos.Errorf(daos.ErrIoInval, "batch step %d: %d data bytes for IODs of %d", i, len(st.Data), total)
 			}
 			op.Data = make([][]byte, len(lens))
+			perIOD := make([][][]byte, len(lens))
 			off := int64(0)
 			for j, n := range lens {
 				op.Data[j] = st.Data[off : off+n]
+				perIOD[j] = op.Data[j : j+1 : j+1]
 				off += n
+			}
+			if op.Csums, err = updateCsums(&req.Header, st.IODs, perIOD, lens, st.Csums); err != nil {
+				return nil, fmt.Errorf("batch step %d: %w", i, err)
 			}
 		}
 		ops[i] = op

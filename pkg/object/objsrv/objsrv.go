@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/daos-go/daos/pkg/daos"
 	"github.com/daos-go/daos/pkg/engine/target"
 	"github.com/daos-go/daos/pkg/hlc"
+	"github.com/daos-go/daos/pkg/object/csum"
 	"github.com/daos-go/daos/pkg/object/objproto"
 	"github.com/daos-go/daos/pkg/rpc"
 	"github.com/daos-go/daos/pkg/vos"
@@ -275,7 +277,7 @@ func (s *Service) update(ctx context.Context, in *rpc.Incoming, req *objproto.Up
 		if epoch == 0 {
 			epoch = s.Clock.Now()
 		}
-		if done, err := s.updateInPlace(ctx, in, req, t, epoch); done || err != nil {
+		if done, err := s.updateInPlace(ctx, in, req, t, epoch, lens); done || err != nil {
 			if err != nil {
 				return nil, err
 			}
@@ -302,6 +304,14 @@ func (s *Service) update(ctx context.Context, in *rpc.Incoming, req *objproto.Up
 		data[i] = buf[off : off+n]
 		off += n
 	}
+	perIOD := make([][][]byte, len(data))
+	for i := range data {
+		perIOD[i] = data[i : i+1 : i+1]
+	}
+	sums, err := updateCsums(&req.Header, req.IODs, perIOD, lens, req.Csums)
+	if err != nil {
+		return nil, err
+	}
 	cont := vos.ContainerID(req.Cont)
 	epoch, err := s.stamped(req.Epoch, func(epoch daos.Epoch) error {
 		return t.Exec.Run(ctx, func(ctx context.Context) error {
@@ -309,7 +319,7 @@ func (s *Service) update(ctx context.Context, in *rpc.Incoming, req *objproto.Up
 			if err != nil {
 				return err
 			}
-			return vp.Update(ctx, cont, req.OID, epoch, req.Dkey, req.IODs, data, vos.UpdateOptions{Flags: req.Flags})
+			return vp.Update(ctx, cont, req.OID, epoch, req.Dkey, req.IODs, data, vos.UpdateOptions{Flags: req.Flags, Csums: sums})
 		})
 	})
 	if err != nil {
@@ -352,8 +362,19 @@ const ZeroCopyMin = 64 << 10
 // runs on the target's executor. done is false, with nothing done, when
 // the target's pool cannot take the data in place (no NVMe that can be
 // mapped): the caller then takes the buffered path.
-func (s *Service) updateInPlace(ctx context.Context, in *rpc.Incoming, req *objproto.UpdateReq, t *target.Target, epoch daos.Epoch) (bool, error) {
+func (s *Service) updateInPlace(ctx context.Context, in *rpc.Incoming, req *objproto.UpdateReq, t *target.Target, epoch daos.Epoch, lens []int64) (bool, error) {
 	cont := vos.ContainerID(req.Cont)
+	// What VOS stores with the extents; checked against the data once it
+	// has landed.
+	var sums [][][]byte
+	if req.Csum.On() {
+		sums = make([][][]byte, len(req.IODs))
+		for i := range req.IODs {
+			if i < len(req.Csums) {
+				sums[i] = req.Csum.Split(&req.IODs[i], uint64(lens[i]), req.Csums[i])
+			}
+		}
+	}
 	var u *vos.PendingUpdate
 	err := t.Exec.Run(ctx, func(ctx context.Context) error {
 		vp, err := t.Container(ctx, target.UUID(req.Pool), cont)
@@ -363,7 +384,7 @@ func (s *Service) updateInPlace(ctx context.Context, in *rpc.Incoming, req *objp
 		if !vp.ZeroCopyUpdates() {
 			return nil
 		}
-		u, err = vp.BeginUpdate(ctx, cont, req.OID, epoch, req.Dkey, req.IODs, vos.UpdateOptions{Flags: req.Flags})
+		u, err = vp.BeginUpdate(ctx, cont, req.OID, epoch, req.Dkey, req.IODs, vos.UpdateOptions{Flags: req.Flags, Csums: sums})
 		return err
 	})
 	if err != nil {
@@ -377,6 +398,9 @@ func (s *Service) updateInPlace(ctx context.Context, in *rpc.Incoming, req *objp
 	defer u.Abort()
 	if err := in.Pull(ctx, req.Data, u.Segments()); err != nil {
 		return true, fmt.Errorf("update: fetch the data: %w", err)
+	}
+	if _, err := updateCsums(&req.Header, req.IODs, splitSegs(u.Segments(), lens), lens, req.Csums); err != nil {
+		return true, err
 	}
 	return true, t.Exec.Run(ctx, u.Commit)
 }
@@ -466,12 +490,22 @@ func (s *Service) fetch(ctx context.Context, in *rpc.Incoming, req *objproto.Fet
 		// The caller's layout: each IOD's room in order, whatever it
 		// holds now (shorter single values leave the rest untouched).
 		segs := make([][]byte, 0, len(res))
+		if req.Csum.On() {
+			resp.Csums = make([][]byte, len(res))
+		}
 		for i, r := range res {
 			data := [][]byte{r.Data}
 			if mf != nil {
 				data = mf.Segments(i)
 			}
+			start := len(segs)
 			segs = appendSized(segs, data, lens[i])
+			if resp.Csums != nil {
+				n := csum.FetchedBytes(&req.IODs[i], r.Size, uint64(lens[i]))
+				if resp.Csums[i], err = req.Csum.Compute(nil, &req.IODs[i], segs[start:], n); err != nil {
+					return nil, fmt.Errorf("fetch: checksums of akey %q: %w", req.IODs[i].Name, err)
+				}
+			}
 		}
 		if req.Data.Handle.IsZero() && total < minPooled && mf == nil && len(segs) == 1 && int64(len(segs[0])) <= req.Data.Len {
 			// One value in a buffer of this call's (VOS's, or a small
@@ -488,6 +522,55 @@ func (s *Service) fetch(ctx context.Context, in *rpc.Incoming, req *objproto.Fet
 	}
 	resp.HLC = s.Clock.Now()
 	return resp, nil
+}
+
+// updateCsums checks an update's data (each IOD's as segments) against
+// the checksums it came with when the container asks engines to
+// (srv_cksum), and returns the checksums cut per extent, as VOS stores
+// them (nil: the container sums nothing).
+func updateCsums(h *objproto.Header, iods []daos.IOD, data [][][]byte, lens []int64, sums [][]byte) ([][][]byte, error) {
+	if !h.Csum.On() {
+		return nil, nil
+	}
+	if len(sums) != len(iods) {
+		return nil, daos.Errorf(daos.ErrInval, "update: the container sums its data with %s but the request carries %d checksum lists for %d IODs",
+			h.Csum.Type, len(sums), len(iods))
+	}
+	out := make([][][]byte, len(iods))
+	for i := range iods {
+		n := uint64(lens[i])
+		if h.Csum.ServerVerify {
+			if err := h.Csum.Verify(&iods[i], data[i], n, sums[i]); err != nil {
+				return nil, fmt.Errorf("update: %w", err)
+			}
+		}
+		if out[i] = h.Csum.Split(&iods[i], n, sums[i]); out[i] == nil && n > 0 {
+			return nil, daos.Errorf(daos.ErrCsum, "update: akey %q: %d bytes of checksums do not fit its data", iods[i].Name, len(sums[i]))
+		}
+	}
+	return out, nil
+}
+
+// splitSegs cuts a list of segments holding every IOD's data back to
+// back into one list per IOD, of the IODs' lengths.
+func splitSegs(segs [][]byte, lens []int64) [][][]byte {
+	segs = slices.Clone(segs) // its first entry is cut as it goes
+	out := make([][][]byte, len(lens))
+	for i, n := range lens {
+		for n > 0 && len(segs) > 0 {
+			s := segs[0]
+			if int64(len(s)) > n {
+				out[i] = append(out[i], s[:n])
+				segs[0] = s[n:]
+				n = 0
+				break
+			}
+			out[i] = append(out[i], s)
+			n -= int64(len(s))
+			segs = segs[1:]
+		}
+	}
+	return out
 }
 
 // cutBuf cuts buf into one slice per IOD, of the IODs' lengths.

@@ -1,0 +1,140 @@
+package objsrv_test
+
+import (
+	"bytes"
+	"context"
+	"math/rand/v2"
+	"os"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/engine/target"
+	"github.com/daos-go/daos/pkg/object/csum"
+	"github.com/daos-go/daos/pkg/object/objclient"
+	"github.com/daos-go/daos/pkg/object/objproto"
+	"github.com/daos-go/daos/pkg/vos"
+)
+
+// With a container's checksums on, updates of every size (inline,
+// buffered, landed in place on the device) carry their sums, the engine
+// checks them (srv_cksum) and refuses data that does not match them with
+// DER_CSUM, storing nothing; fetches of whole values, sub-ranges cutting
+// chunks and holes come back with sums the client checks.
+func TestChecksumsEndToEnd(t *testing.T) {
+	dir := func() string {
+		d, err := os.MkdirTemp("/dev/shm", "objsrv-csum-")
+		if err != nil {
+			return t.TempDir()
+		}
+		t.Cleanup(func() { os.RemoveAll(d) })
+		return d
+	}
+	uri, ts := engineWith(t, "tcp", dir, vos.LogFile)
+	c := client(t)
+	ctx := context.Background()
+	s := objclient.Shard{URI: uri, Target: 0}
+	vp, err := ts[0].Shard(target.UUID(pool))
+	require.NoError(t, err)
+	rnd := rand.New(rand.NewPCG(3, 4))
+	fill := func(n int) []byte {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(rnd.Uint32())
+		}
+		return b
+	}
+	spec := csum.Spec{Type: csum.CRC32, ChunkBytes: 4096, ServerVerify: true}
+	summed := func(oid uint64) objproto.Header {
+		h := hdr(oid)
+		h.Csum = spec
+		return h
+	}
+
+	for _, size := range []int{100, 40 << 10, 1 << 20} {
+		val := fill(size)
+		arr := fill(size + 3000)
+		aiod := daos.IOD{Name: []byte("x"), Type: daos.IODArray, Size: 1,
+			Recxs: []daos.Recx{{Idx: 7, Nr: 3000}, {Idx: 10_000, Nr: uint64(size)}}}
+		iods := []daos.IOD{single("a", uint64(size)), aiod}
+		_, err := c.Update(ctx, s, summed(uint64(size)), []byte("d"), iods, [][]byte{val, arr})
+		require.NoError(t, err, "size %d", size)
+		got := [][]byte{make([]byte, size), make([]byte, len(arr))}
+		_, err = c.Fetch(ctx, s, summed(uint64(size)), []byte("d"), iods, got)
+		require.NoError(t, err, "size %d", size)
+		require.True(t, bytes.Equal(val, got[0]) && bytes.Equal(arr, got[1]), "size %d read back differs", size)
+
+		// A range that cuts chunks and reaches into a hole.
+		part := daos.IOD{Name: []byte("x"), Type: daos.IODArray, Size: 1, Recxs: []daos.Recx{{Idx: 5, Nr: 5000}}}
+		pgot := [][]byte{make([]byte, 5000)}
+		_, err = c.Fetch(ctx, s, summed(uint64(size)), []byte("d"), []daos.IOD{part}, pgot)
+		require.NoError(t, err)
+		want := append(append([]byte{0, 0}, arr[:3000]...), make([]byte, 1998)...)
+		require.True(t, bytes.Equal(want, pgot[0]), "size %d: partial read differs", size)
+
+		// The same update with one byte of its data changed after the
+		// sums were taken: refused, nothing stored.
+		sums, err := spec.Compute(nil, &iods[0], [][]byte{val}, uint64(size))
+		require.NoError(t, err)
+		asums, err := spec.Compute(nil, &aiod, [][]byte{arr}, uint64(len(arr)))
+		require.NoError(t, err)
+		bad := bytes.Clone(arr)
+		bad[len(bad)/2] ^= 0x40
+		before := vp.Space()
+		b, err := c.EP.ExposeInline([][]byte{val, bad}, 1, c.InlineBytes())
+		require.NoError(t, err)
+		h := summed(uint64(size) + 1)
+		h.HLC = c.Clock.Now()
+		err = c.EP.Call(ctx, uri, objproto.OpUpdate, &objproto.UpdateReq{Header: h, Dkey: []byte("d"), IODs: iods,
+			Data: b.Desc(), Csums: [][]byte{sums, asums}}, &objproto.UpdateResp{})
+		require.NoError(t, b.Finish(nil))
+		require.ErrorIs(t, err, daos.ErrCsum, "size %d", size)
+		assert.ErrorContains(t, err, `akey "x"`)
+		after := vp.Space()
+		assert.Equal(t, before.NVMeUsed, after.NVMeUsed, "size %d: a refused update used space", size)
+		assert.Zero(t, after.NVMeReserved)
+		sizes, err := c.Sizes(ctx, s, hdr(uint64(size)+1), []byte("d"), []daos.IOD{single("a", 0)})
+		require.NoError(t, err)
+		assert.Equal(t, []uint64{0}, sizes, "size %d: a refused update left a value", size)
+
+		// Without the sums at all: refused too.
+		b, err = c.EP.ExposeInline([][]byte{val, arr}, 1, c.InlineBytes())
+		require.NoError(t, err)
+		err = c.EP.Call(ctx, uri, objproto.OpUpdate, &objproto.UpdateReq{Header: h, Dkey: []byte("d"), IODs: iods, Data: b.Desc()}, &objproto.UpdateResp{})
+		require.NoError(t, b.Finish(nil))
+		require.ErrorIs(t, err, daos.ErrInval)
+	}
+
+	// A batch step's data is checked as an update's.
+	entry := []byte("entry")
+	esum, err := spec.Compute(nil, &daos.IOD{Type: daos.IODSingle}, [][]byte{entry}, 5)
+	require.NoError(t, err)
+	step := objproto.BatchStep{Kind: vos.BatchUpdate, Dkey: []byte("b"), IODs: []daos.IOD{single("e", 5)}, Data: entry, Csums: [][]byte{esum}}
+	_, err = c.Batch(ctx, s, summed(50), []objproto.BatchStep{step})
+	require.NoError(t, err)
+	step.Data = []byte("Entry")
+	_, err = c.Batch(ctx, s, summed(51), []objproto.BatchStep{step})
+	require.ErrorIs(t, err, daos.ErrCsum)
+	step.Csums = nil
+	_, err = c.Batch(ctx, s, summed(51), []objproto.BatchStep{step})
+	require.ErrorIs(t, err, daos.ErrInval)
+
+	// srv_cksum off: the engine does not check (the client does, on its
+	// reads, against what the engine sums as it returns the data).
+	trusting := summed(99)
+	trusting.Csum.ServerVerify = false
+	trusting.HLC = c.Clock.Now()
+	val := fill(64)
+	b, err := c.EP.ExposeInline([][]byte{val}, 1, c.InlineBytes())
+	require.NoError(t, err)
+	err = c.EP.Call(ctx, uri, objproto.OpUpdate, &objproto.UpdateReq{Header: trusting, Dkey: []byte("d"), IODs: []daos.IOD{single("a", 64)},
+		Data: b.Desc(), Csums: [][]byte{{1, 2, 3, 4}}}, &objproto.UpdateResp{})
+	require.NoError(t, b.Finish(nil))
+	require.NoError(t, err)
+	got := [][]byte{make([]byte, 64)}
+	_, err = c.Fetch(ctx, s, summed(99), []byte("d"), []daos.IOD{single("a", 64)}, got)
+	require.NoError(t, err)
+	assert.Equal(t, val, got[0])
+}
