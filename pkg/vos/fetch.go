@@ -38,6 +38,10 @@ type FetchResult struct {
 	Csums [][]byte
 	// Extents are the written pieces inside the requested ranges (arrays).
 	Extents []ExtentInfo
+	// Stored are the whole extents those pieces are of, as written (in
+	// Extents order): where a piece is its whole extent, Csums are the
+	// sums of exactly its data.
+	Stored []daos.Recx
 }
 
 // Fetch reads the IODs of dkey of oid as of epoch.
@@ -424,6 +428,7 @@ func (p *Pool) fetchArray(a *akey, v view, floor daos.Epoch, iod *daos.IOD, bufs
 			}
 			pieces = append(pieces, piece{dst: base + (f.recx.Idx - want.Idx), frag: f})
 			res.Extents = append(res.Extents, ExtentInfo{Recx: f.recx, Epoch: f.rec.epoch})
+			res.Stored = append(res.Stored, f.rec.recx)
 			res.Csums = append(res.Csums, csumBytes(f.rec.csum))
 		}
 		base += want.Nr

@@ -121,8 +121,9 @@ func TestChecksumsEndToEnd(t *testing.T) {
 	_, err = c.Batch(ctx, s, summed(51), []objproto.BatchStep{step})
 	require.ErrorIs(t, err, daos.ErrInval)
 
-	// srv_cksum off: the engine does not check (the client does, on its
-	// reads, against what the engine sums as it returns the data).
+	// srv_cksum off: the engine does not check; the sums are stored as
+	// they came, and a read of the whole value gets them back, so the
+	// reader finds the data does not match what its writer summed.
 	trusting := summed(99)
 	trusting.Csum.ServerVerify = false
 	trusting.HLC = c.Clock.Now()
@@ -135,6 +136,29 @@ func TestChecksumsEndToEnd(t *testing.T) {
 	require.NoError(t, err)
 	got := [][]byte{make([]byte, 64)}
 	_, err = c.Fetch(ctx, s, summed(99), []byte("d"), []daos.IOD{single("a", 64)}, got)
+	require.ErrorIs(t, err, daos.ErrCsum)
+
+	// A whole extent read as written comes back with its writer's sums;
+	// the same data read in another shape is summed by the engine.
+	arr := fill(10_000)
+	aiod := daos.IOD{Name: []byte("w"), Type: daos.IODArray, Size: 1, Recxs: []daos.Recx{{Idx: 100, Nr: 10_000}}}
+	wsums, err := spec.Compute(nil, &aiod, [][]byte{arr}, 10_000)
 	require.NoError(t, err)
-	assert.Equal(t, val, got[0])
+	trusting.HLC = c.Clock.Now()
+	wrong := bytes.Clone(wsums)
+	wrong[0] ^= 1
+	b, err = c.EP.ExposeInline([][]byte{arr}, 1, c.InlineBytes())
+	require.NoError(t, err)
+	err = c.EP.Call(ctx, uri, objproto.OpUpdate, &objproto.UpdateReq{Header: trusting, Dkey: []byte("w"), IODs: []daos.IOD{aiod},
+		Data: b.Desc(), Csums: [][]byte{wrong}}, &objproto.UpdateResp{})
+	require.NoError(t, b.Finish(nil))
+	require.NoError(t, err)
+	got = [][]byte{make([]byte, 10_000)}
+	_, err = c.Fetch(ctx, s, summed(99), []byte("w"), []daos.IOD{aiod}, got)
+	require.ErrorIs(t, err, daos.ErrCsum, "the stored sums came back")
+	shifted := daos.IOD{Name: []byte("w"), Type: daos.IODArray, Size: 1, Recxs: []daos.Recx{{Idx: 99, Nr: 10_001}}}
+	got = [][]byte{make([]byte, 10_001)}
+	_, err = c.Fetch(ctx, s, summed(99), []byte("w"), []daos.IOD{shifted}, got)
+	require.NoError(t, err, "summed by the engine")
+	assert.Equal(t, arr, got[0][1:])
 }
