@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"unsafe"
 
@@ -76,10 +77,15 @@ func fillProp(e *C.struct_daos_prop_entry, ci *poolsvc.ContInfo, acl []string) e
 	}
 	p, err := d.Parse(v)
 	if err != nil {
-		// Values the service reports but would not take back (read-only
-		// ones such as the status) are numbers or known words.
-		e.dpe_flags |= C.DAOS_PROP_ENTRY_NOT_SET
-		return nil
+		// Read-only numbers (layout and object versions, the snapshot
+		// limit, ...) are reported as the service formats them, but not
+		// taken back by Parse.
+		n, nerr := strconv.ParseUint(v, 10, 64)
+		if nerr != nil {
+			e.dpe_flags |= C.DAOS_PROP_ENTRY_NOT_SET
+			return nil
+		}
+		p.Num = n
 	}
 	*val = C.uint64_t(p.Num)
 	return nil

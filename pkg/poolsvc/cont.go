@@ -4,6 +4,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/daos-go/daos/pkg/control/system"
@@ -172,7 +173,13 @@ func (t *txn) contCreate(c *Command) (any, error) {
 			return nil, err
 		}
 		if d.Access == ContReadOnly {
-			return nil, daos.Errorf(daos.ErrInval, "container property %s is read-only", d.Name)
+			// As DAOS's create does, one may be named with the value
+			// the container gets anyway (a copy of another container's
+			// properties names them all); any other is refused.
+			if def := d.Format(d.def(t.r.Props)); strings.TrimSpace(a.Props[k]) != def {
+				return nil, daos.Errorf(daos.ErrInval, "container property %s is read-only (%s for a new container, not %q)", d.Name, def, a.Props[k])
+			}
+			continue
 		}
 		p, err := d.Parse(a.Props[k])
 		if err != nil {

@@ -18,8 +18,8 @@ func TestContainers(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Defaults: inherited from the pool where DAOS inherits.
-	want := map[string]string{"label": "c1", "layout_type": "POSIX", "layout_version": "1", "cksum": "off",
-		"cksum_size": "32768", "srv_cksum": "off", "rd_fac": "2", "rd_lvl": "node", "ec_cell_sz": "131072",
+	want := map[string]string{"label": "c1", "layout_type": "POSIX", "layout_version": "1", "cksum": "crc32",
+		"cksum_size": "32768", "srv_cksum": "on", "rd_fac": "2", "rd_lvl": "node", "ec_cell_sz": "131072",
 		"status": "HEALTHY", "perf_domain": "root", "oclass": "auto", "chunk_size": "1048576", "rp_pda": "4294967295"}
 	for k, v := range want {
 		if ci.Props[k] != v {
@@ -261,4 +261,18 @@ func TestContainerOpenModifyTimes(t *testing.T) {
 		t.Fatal("set-prop through a read-only handle succeeded")
 	}
 	check("refused set-prop", at(5), at(4))
+}
+
+// A create may name the read-only properties with the values a new
+// container gets (a copy of another container's properties names them
+// all, as DAOS's create takes them); other values are refused above.
+func TestContCreateTakesReadOnlyDefaults(t *testing.T) {
+	s := base(t)
+	res := apply(t, s, &Command{Op: OpContCreate, PoolHandle: ph, ContCreate: &ContCreateArgs{UUID: uuid(201), Label: "copy",
+		Props: map[string]string{"layout_version": "1", "max_snapshot": "0", "scrub_disabled": "0", "obj_version": "1",
+			"global_version": strconv.Itoa(GlobalVersion)}}})
+	ci := res.(*ContInfo)
+	if ci.Props["layout_version"] != "1" || ci.Props["obj_version"] != "1" {
+		t.Fatalf("props %v", ci.Props)
+	}
 }

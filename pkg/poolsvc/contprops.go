@@ -126,13 +126,13 @@ var contProps = []*ContPropDef{
 		def: fixed(Prop{Str: "container_label_not_set"})},
 	{Name: "layout_type", Number: ContPropLayoutType, Access: ContReadOnly, values: layoutTypes, def: fixed(Prop{})},
 	{Name: "layout_version", Number: ContPropLayoutVer, Access: ContReadOnly, def: fixed(Prop{Num: 1})},
-	// Checksums default off until they are implemented (CONTROL.md
-	// decisions: say so truthfully).
-	{Name: "cksum", Number: ContPropCsum, Access: ContCreateOnly, def: fixed(Prop{}),
+	// New containers sum their data with CRC-32 and have engines check
+	// it, as DAOS's user documentation says (CONTROL.md decisions).
+	{Name: "cksum", Number: ContPropCsum, Access: ContCreateOnly, def: fixed(Prop{Num: 2}),
 		values: map[string]uint64{"off": 0, "crc16": 1, "crc32": 2, "crc64": 3, "sha1": 4, "sha256": 5, "sha512": 6, "adler32": 7}},
 	{Name: "cksum_size", Number: ContPropCsumChunkSize, Access: ContCreateOnly, def: fixed(Prop{Num: 32 << 10}),
 		parse: sizeRange(1, 1<<30, 1)},
-	{Name: "srv_cksum", Number: ContPropCsumSrvVerify, Access: ContCreateOnly, def: fixed(Prop{}),
+	{Name: "srv_cksum", Number: ContPropCsumSrvVerify, Access: ContCreateOnly, def: fixed(Prop{Num: 1}),
 		values: map[string]uint64{"off": 0, "on": 1}},
 	{Name: "rd_fac", Number: ContPropRedunFac, Access: ContCreateOnly, def: inherit("rd_fac"), parse: uintRange(0, 4)},
 	{Name: "rd_lvl", Number: ContPropRedunLvl, Access: ContCreateOnly, def: fixed(Prop{Num: rdLvlNode}),

@@ -2124,6 +2124,21 @@ test_cont_acl(void **state)
 			q->dpp_entries[k].dpe_type = mfu[k];
 	}
 	assert_int_equal(daos_cont_query(c, NULL, q, NULL), 0);
+	/* Every one reported, the read-only ones too; checksums as DAOS's
+	 * documentation gives new containers: CRC-32 in 32 KiB chunks, with
+	 * the engines checking. */
+	{
+		uint32_t k;
+
+		for (k = 0; k < q->dpp_nr; k++)
+			assert_false(q->dpp_entries[k].dpe_flags & DAOS_PROP_ENTRY_NOT_SET);
+	}
+	assert_int_equal(daos_prop_entry_get(q, DAOS_PROP_CO_LAYOUT_VER)->dpe_val, 1);
+	assert_int_equal(daos_prop_entry_get(q, DAOS_PROP_CO_SNAPSHOT_MAX)->dpe_val, 0);
+	assert_int_equal(daos_prop_entry_get(q, DAOS_PROP_CO_CSUM)->dpe_val, DAOS_PROP_CO_CSUM_CRC32);
+	assert_int_equal(daos_prop_entry_get(q, DAOS_PROP_CO_CSUM_CHUNK_SIZE)->dpe_val, 32768);
+	assert_int_equal(daos_prop_entry_get(q, DAOS_PROP_CO_CSUM_SERVER_VERIFY)->dpe_val,
+			 DAOS_PROP_CO_CSUM_SV_ON);
 	assert_int_equal(daos_cont_get_acl(c, &acl_prop, NULL), 0);
 	merged = daos_prop_merge(q, acl_prop);
 	assert_non_null(merged);

@@ -38,4 +38,7 @@ func TestVerifyFetch(t *testing.T) {
 	assert.ErrorIs(t, verifyFetch(h, iods, bufs, []uint64{12, 1}, all), daos.ErrCsum, "one more byte of the value")
 	assert.NoError(t, verifyFetch(&objproto.Header{}, iods, bufs, sizes, nil), "a container without checksums")
 	assert.NoError(t, verifyFetch(h, iods, bufs, []uint64{0, 1}, [][]byte{nil, sums[0]}), "no value: nothing to check")
+	sizeOnly := []daos.IOD{{Name: []byte("v"), Type: daos.IODSingle}, {Name: []byte("x"), Type: daos.IODArray, Recxs: []daos.Recx{{Idx: 3, Nr: 10}}}}
+	assert.NoError(t, verifyFetch(h, sizeOnly, [][]byte{nil, nil}, []uint64{11, 1}, nil), "sizes only: no bytes, no sums")
+	assert.ErrorIs(t, verifyFetch(h, iods, bufs, sizes, [][]byte{vsum}), daos.ErrCsum, "one list for two IODs")
 }

@@ -238,13 +238,17 @@ func verifyFetch(h *objproto.Header, iods []daos.IOD, bufs [][]byte, sizes []uin
 	if !h.Csum.On() {
 		return nil
 	}
-	if len(sums) != len(iods) {
+	// A fetch that read no bytes at all (sizes only) comes without sums.
+	if len(sums) != 0 && len(sums) != len(iods) {
 		return daos.Errorf(daos.ErrCsum, "fetch: the engine sent %d checksum lists for %d IODs", len(sums), len(iods))
 	}
 	for i := range iods {
 		n := csum.FetchedBytes(&iods[i], sizes[i], objproto.IODBytes(&iods[i]))
 		if n == 0 {
 			continue
+		}
+		if len(sums) == 0 {
+			return daos.Errorf(daos.ErrCsum, "fetch: akey %q: %d bytes read without checksums", iods[i].Name, n)
 		}
 		if i >= len(bufs) || uint64(len(bufs[i])) < n {
 			return daos.Errorf(daos.ErrCsum, "fetch: akey %q: %d bytes read, the buffer holds fewer", iods[i].Name, n)
