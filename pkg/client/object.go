@@ -368,6 +368,7 @@ func (o *Object) Fetch(ctx context.Context, epoch daos.Epoch, dkey []byte, iods 
 	if err := o.checkIO("fetch", dkey, iods, false); err != nil {
 		return nil, err
 	}
+	bufs = fitBufs(iods, bufs)
 	var sizes []uint64
 	err := o.withShard(ctx, dkey, -1, func(h objproto.Header, s objclient.Shard) error {
 		h.Epoch, h.Flags = epoch, flags
@@ -424,6 +425,7 @@ func (o *Object) StartFetch(ctx context.Context, epoch daos.Epoch, dkey []byte, 
 		done(nil, err)
 		return
 	}
+	bufs = fitBufs(iods, bufs)
 	l, h, s, err := o.target(dkey)
 	if err != nil {
 		done(nil, err)
@@ -547,21 +549,26 @@ func fitData(iods []daos.IOD, data [][]byte) ([][]byte, error) {
 
 // IODBytes is how many bytes of data an IOD describes; false when that
 // does not fit in 64 bits.
-func IODBytes(iod daos.IOD) (uint64, bool) {
-	if iod.Type != daos.IODArray {
-		return iod.Size, true
-	}
-	var recs uint64
-	for _, r := range iod.Recxs {
-		if recs+r.Nr < recs {
-			return 0, false
+func IODBytes(iod daos.IOD) (uint64, bool) { return objproto.IODBytes(&iod) }
+
+// fitBufs cuts fetch buffers longer than their IODs' data: the engine
+// lays the IODs' data back to back, so the tail of a longer buffer would
+// take the next IOD's.
+func fitBufs(iods []daos.IOD, bufs [][]byte) [][]byte {
+	out := bufs
+	for i := range bufs {
+		if i >= len(iods) {
+			break
 		}
-		recs += r.Nr
+		need, ok := IODBytes(iods[i])
+		if ok && uint64(len(bufs[i])) > need {
+			if &out[0] == &bufs[0] {
+				out = slices.Clone(bufs)
+			}
+			out[i] = bufs[i][:need]
+		}
 	}
-	if iod.Size != 0 && recs > math.MaxUint64/iod.Size {
-		return 0, false
-	}
-	return recs * iod.Size, true
+	return out
 }
 
 // checkOverlap reports two extents of rs that share a record.

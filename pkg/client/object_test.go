@@ -566,6 +566,25 @@ func TestUpdateDataFitsIODs(t *testing.T) {
 		require.Equal(t, []uint64{4, 2}, sizes, name)
 		require.Equal(t, "abcd", string(bufs[0]), name)
 		require.Equal(t, "123456", string(bufs[1]), name)
+
+		// Fetch buffers longer than their IODs' data: each IOD's data
+		// lands in its own buffer (the engine lays them back to back).
+		bufs = [][]byte{[]byte("............"), []byte("......----")}
+		for _, fetch := range []func() error{
+			func() error {
+				_, err := o.Fetch(ctx, daos.EpochMax, dkey, []daos.IOD{single, arr}, bufs, 0)
+				return err
+			},
+			func() error {
+				errc := make(chan error, 1)
+				o.StartFetch(ctx, daos.EpochMax, dkey, []daos.IOD{single, arr}, bufs, 0, func(_ []uint64, err error) { errc <- err })
+				return <-errc
+			},
+		} {
+			require.NoError(t, fetch(), name)
+			require.Equal(t, "abcd........", string(bufs[0]), name)
+			require.Equal(t, "123456----", string(bufs[1]), name)
+		}
 	}
 }
 

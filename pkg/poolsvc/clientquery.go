@@ -117,11 +117,16 @@ func redactInfo(ci *ContInfo, perms Perm, open bool) *ContInfo {
 		ci.ACL = nil
 	}
 	if !open && perms&PermGetProp == 0 {
-		ci.Props = map[string]string{}
-		if ci.Label != "" {
-			ci.Props["label"] = ci.Label
+		kept := map[string]string{}
+		for _, k := range []string{"label", "status"} {
+			if v, ok := ci.Props[k]; ok {
+				kept[k] = v
+			}
 		}
-		ci.Owner, ci.Group, ci.Type, ci.Status = "", "", "", ""
+		ci.Props = kept
+		// The status stays: whether a container lost data is no secret,
+		// and health checks list it.
+		ci.Owner, ci.Group, ci.Type = "", "", ""
 		ci.Snapshots, ci.NumSnaps, ci.AllocedOID = nil, 0, 0
 	}
 	return ci

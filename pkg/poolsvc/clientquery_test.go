@@ -70,7 +70,8 @@ func TestClientQuery(t *testing.T) {
 				assert.Equal(t, "POSIX", ci.Type, tc.name)
 				assert.Equal(t, []uint64{77}, ci.Snapshots, tc.name)
 			} else {
-				assert.Equal(t, map[string]string{"label": "c1"}, ci.Props, tc.name)
+				assert.Equal(t, map[string]string{"label": "c1", "status": "HEALTHY"}, ci.Props, tc.name)
+				assert.Equal(t, "HEALTHY", ci.Status, tc.name)
 				assert.Empty(t, ci.Owner+ci.Group+ci.Type, tc.name)
 				assert.Nil(t, ci.Snapshots, tc.name)
 			}

@@ -83,7 +83,7 @@ func (p *Pool) Aggregate(ctx context.Context, cont ContainerID, upTo daos.Epoch)
 		return st, fmt.Errorf("aggregate %s: %w", cont, err)
 	}
 	c.aggregated = max(c.aggregated, upTo)
-	gen := c.gen
+	gen, visited := c.gen, c
 	p.mu.Unlock()
 	// Then visit the objects a few at a time, each batch one journal record,
 	// so that readers and writers wait for one batch at most.
@@ -104,7 +104,8 @@ func (p *Pool) Aggregate(ctx context.Context, cont ContainerID, upTo daos.Epoch)
 	}
 	if !open {
 		p.mu.Lock()
-		if c, err := p.container(cont); err == nil && c.gen == gen {
+		// The same container, not one made again under its id meanwhile.
+		if c, err := p.container(cont); err == nil && c == visited && c.gen == gen {
 			c.settled, c.settledGen = true, gen
 		}
 		p.mu.Unlock()

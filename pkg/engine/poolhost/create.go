@@ -111,7 +111,7 @@ func (h *Host) CreatePool(ctx context.Context, p Plan) error {
 		// holds the pool, which another leader may already have found
 		// and recorded, so it must not be torn down.
 		qctx, qcancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
-		_, qerr := (&Client{EP: ep}).Query(qctx, p.Pool, replicas, infoQuery)
+		_, _, qerr := (&Client{EP: ep}).AdminQueryLeader(qctx, p.Pool, replicas, infoQuery)
 		qcancel()
 		if qerr == nil {
 			return nil

@@ -155,6 +155,17 @@ func (s Spec) Count(iod *daos.IOD, n uint64) int {
 	return total
 }
 
+// Fits refuses an IOD of n bytes whose checksums would take more than
+// max bytes (a message's or a stored extent's bound): DER_INVAL naming
+// the chunk size, which is what makes them so many.
+func (s Spec) Fits(iod *daos.IOD, n uint64, max int) error {
+	if need := s.Count(iod, n) * s.Type.Size(); need > max {
+		return daos.Errorf(daos.ErrInval, "akey %q: %d bytes in %d-byte %s chunks need %d bytes of checksums, more than the %d one I/O may carry: the container's cksum_size is too small for I/O this large",
+			iod.Name, n, s.ChunkBytes, s.Type, need, max)
+	}
+	return nil
+}
+
 // Compute appends to dst the checksums of one IOD's data, given as
 // segments holding n bytes in all (the IOD's value, or its extents'
 // records back to back, record size iod.Size).
@@ -229,8 +240,8 @@ func FetchedBytes(iod *daos.IOD, size, room uint64) uint64 {
 // extent; nil when the checksums are not as many as the data needs.
 func (s Spec) Split(iod *daos.IOD, n uint64, sums []byte) [][]byte {
 	size := s.Type.Size()
-	if !s.On() || len(sums) != s.Count(iod, n)*size {
-		return nil
+	if !s.On() || n == 0 || len(sums) != s.Count(iod, n)*size {
+		return nil // nothing summed (a punch's extents hold no data)
 	}
 	if iod.Type != daos.IODArray {
 		return [][]byte{sums}
@@ -242,6 +253,9 @@ func (s Spec) Split(iod *daos.IOD, n uint64, sums []byte) [][]byte {
 		k := 0
 		if r.Nr > 0 {
 			k = int((r.Idx+r.Nr-1)/c - r.Idx/c + 1)
+		}
+		if off+k*size > len(sums) {
+			return nil
 		}
 		out[i] = sums[off : off+k*size : off+k*size]
 		off += k * size

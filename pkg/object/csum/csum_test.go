@@ -69,6 +69,11 @@ func TestChunksAlignedToRecordIndexes(t *testing.T) {
 	parts := s.Split(&iod, 20, want)
 	assert.Equal(t, [][]byte{want[:12], want[12:]}, parts)
 	assert.Nil(t, s.Split(&iod, 20, want[:8]))
+	assert.NoError(t, s.Fits(&iod, 20, 16))
+	assert.ErrorIs(t, s.Fits(&iod, 20, 15), daos.ErrInval)
+	punch := daos.IOD{Name: []byte("a"), Type: daos.IODArray, Size: 0, Recxs: []daos.Recx{{Idx: 2, Nr: 9}}}
+	assert.Nil(t, s.Split(&punch, 0, nil), "a punch's extents hold nothing to sum")
+	assert.NoError(t, s.Verify(&punch, nil, 0, nil))
 
 	// One flipped byte names its chunk; wrong lengths are refused.
 	bad := bytes.Clone(data)

@@ -101,6 +101,9 @@ func (c *Client) Update(ctx context.Context, s Shard, h objproto.Header, dkey []
 // IOD's data) and returns each IOD's size (0: nothing there).
 func (c *Client) Fetch(ctx context.Context, s Shard, h objproto.Header, dkey []byte, iods []daos.IOD, bufs [][]byte) ([]uint64, error) {
 	c.stamp(&h, s)
+	if err := fetchSumsFit(&h, iods); err != nil {
+		return nil, err
+	}
 	b, err := c.expose(bufs, rpc.FromServer)
 	if err != nil {
 		return nil, err
@@ -168,6 +171,10 @@ func (c *Client) StartUpdate(ctx context.Context, s Shard, h objproto.Header, dk
 // Update's.
 func (c *Client) StartFetch(ctx context.Context, s Shard, h objproto.Header, dkey []byte, iods []daos.IOD, bufs [][]byte, done func([]uint64, error)) {
 	c.stamp(&h, s)
+	if err := fetchSumsFit(&h, iods); err != nil {
+		done(nil, err)
+		return
+	}
 	b, err := c.expose(bufs, rpc.FromServer)
 	if err != nil {
 		done(nil, err)
@@ -224,12 +231,31 @@ func updateSums(h *objproto.Header, iods []daos.IOD, data [][]byte) ([][]byte, e
 	}
 	out := make([][]byte, len(iods))
 	for i := range iods {
+		if err := h.Csum.Fits(&iods[i], uint64(len(data[i])), objproto.MaxCsumBytes); err != nil {
+			return nil, fmt.Errorf("update: %w", err)
+		}
 		var err error
 		if out[i], err = h.Csum.Compute(nil, &iods[i], data[i:i+1], uint64(len(data[i]))); err != nil {
 			return nil, fmt.Errorf("update: checksums of akey %q: %w", iods[i].Name, err)
 		}
 	}
 	return out, nil
+}
+
+// fetchSumsFit refuses a fetch whose reply's checksums could not fit in
+// it (the engine would sum every byte of each IOD's room).
+func fetchSumsFit(h *objproto.Header, iods []daos.IOD) error {
+	if !h.Csum.On() {
+		return nil
+	}
+	for i := range iods {
+		if room, ok := objproto.IODBytes(&iods[i]); ok {
+			if err := h.Csum.Fits(&iods[i], room, objproto.MaxCsumBytes); err != nil {
+				return fmt.Errorf("fetch: %w", err)
+			}
+		}
+	}
+	return nil
 }
 
 // verifyFetch checks what a fetch read against the engine's checksums
@@ -243,7 +269,8 @@ func verifyFetch(h *objproto.Header, iods []daos.IOD, bufs [][]byte, sizes []uin
 		return daos.Errorf(daos.ErrCsum, "fetch: the engine sent %d checksum lists for %d IODs", len(sums), len(iods))
 	}
 	for i := range iods {
-		n := csum.FetchedBytes(&iods[i], sizes[i], objproto.IODBytes(&iods[i]))
+		room, _ := objproto.IODBytes(&iods[i])
+		n := csum.FetchedBytes(&iods[i], sizes[i], room)
 		if n == 0 {
 			continue
 		}

@@ -15,6 +15,7 @@ package objproto
 
 import (
 	"bytes"
+	"math"
 
 	"github.com/daos-go/daos/pkg/daos"
 	"github.com/daos-go/daos/pkg/object/csum"
@@ -107,16 +108,23 @@ func (h *Header) decode(d *rpc.Decoder) {
 
 // IODBytes is how many bytes an IOD's data takes (in a fetch, the room
 // the caller gives it): the value size for a single value, records times
-// record size for an array. Engines check the limits (objsrv).
-func IODBytes(iod *daos.IOD) uint64 {
+// record size for an array; false when that does not fit in 64 bits.
+// Engines check the limits (objsrv).
+func IODBytes(iod *daos.IOD) (uint64, bool) {
 	if iod.Type != daos.IODArray {
-		return iod.Size
+		return iod.Size, true
 	}
 	var recs uint64
 	for _, r := range iod.Recxs {
+		if recs+r.Nr < recs {
+			return 0, false
+		}
 		recs += r.Nr
 	}
-	return recs * iod.Size
+	if iod.Size != 0 && recs > math.MaxUint64/iod.Size {
+		return 0, false
+	}
+	return recs * iod.Size, true
 }
 
 // putCsums writes one checksum list per IOD (none: no checksums).

@@ -107,6 +107,20 @@ func TestChecksumsEndToEnd(t *testing.T) {
 		require.ErrorIs(t, err, daos.ErrInval)
 	}
 
+	// A punch of array records (an update of record size 0, as a
+	// truncate sends) has no data and no sums.
+	arr := fill(100)
+	aiod := daos.IOD{Name: []byte("p"), Type: daos.IODArray, Size: 1, Recxs: []daos.Recx{{Idx: 0, Nr: 100}}}
+	_, err = c.Update(ctx, s, summed(60), []byte("d"), []daos.IOD{aiod}, [][]byte{arr})
+	require.NoError(t, err)
+	punch := daos.IOD{Name: []byte("p"), Type: daos.IODArray, Size: 0, Recxs: []daos.Recx{{Idx: 50, Nr: 50}}}
+	_, err = c.Update(ctx, s, summed(60), []byte("d"), []daos.IOD{punch}, [][]byte{nil})
+	require.NoError(t, err)
+	got := [][]byte{make([]byte, 100)}
+	_, err = c.Fetch(ctx, s, summed(60), []byte("d"), []daos.IOD{aiod}, got)
+	require.NoError(t, err)
+	assert.Equal(t, append(arr[:50:50], make([]byte, 50)...), got[0])
+
 	// A batch step's data is checked as an update's.
 	entry := []byte("entry")
 	esum, err := spec.Compute(nil, &daos.IOD{Type: daos.IODSingle}, [][]byte{entry}, 5)
@@ -134,14 +148,14 @@ func TestChecksumsEndToEnd(t *testing.T) {
 		Data: b.Desc(), Csums: [][]byte{{1, 2, 3, 4}}}, &objproto.UpdateResp{})
 	require.NoError(t, b.Finish(nil))
 	require.NoError(t, err)
-	got := [][]byte{make([]byte, 64)}
+	got = [][]byte{make([]byte, 64)}
 	_, err = c.Fetch(ctx, s, summed(99), []byte("d"), []daos.IOD{single("a", 64)}, got)
 	require.ErrorIs(t, err, daos.ErrCsum)
 
 	// A whole extent read as written comes back with its writer's sums;
 	// the same data read in another shape is summed by the engine.
-	arr := fill(10_000)
-	aiod := daos.IOD{Name: []byte("w"), Type: daos.IODArray, Size: 1, Recxs: []daos.Recx{{Idx: 100, Nr: 10_000}}}
+	arr = fill(10_000)
+	aiod = daos.IOD{Name: []byte("w"), Type: daos.IODArray, Size: 1, Recxs: []daos.Recx{{Idx: 100, Nr: 10_000}}}
 	wsums, err := spec.Compute(nil, &aiod, [][]byte{arr}, 10_000)
 	require.NoError(t, err)
 	trusting.HLC = c.Clock.Now()

@@ -417,6 +417,13 @@ func (s *Service) fetch(ctx context.Context, in *rpc.Incoming, req *objproto.Fet
 	if !req.SizeOnly && total > req.Data.Len {
 		return nil, daos.Errorf(daos.ErrInval, "fetch: the IODs describe %d bytes, the caller has room for %d", total, req.Data.Len)
 	}
+	if req.Csum.On() && !req.SizeOnly {
+		for i := range req.IODs {
+			if err := req.Csum.Fits(&req.IODs[i], uint64(lens[i]), objproto.MaxCsumBytes); err != nil {
+				return nil, fmt.Errorf("fetch: %w", err)
+			}
+		}
+	}
 	epoch := req.Epoch
 	if epoch == 0 {
 		epoch = daos.EpochMax
@@ -568,6 +575,9 @@ func updateCsums(h *objproto.Header, iods []daos.IOD, data [][][]byte, lens []in
 	out := make([][][]byte, len(iods))
 	for i := range iods {
 		n := uint64(lens[i])
+		if err := h.Csum.Fits(&iods[i], n, vos.MaxCsumBytes); err != nil {
+			return nil, fmt.Errorf("update: %w", err)
+		}
 		if h.Csum.ServerVerify {
 			if err := h.Csum.Verify(&iods[i], data[i], n, sums[i]); err != nil {
 				return nil, fmt.Errorf("update: %w", err)
