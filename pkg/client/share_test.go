@@ -47,11 +47,11 @@ func (ts shareTargets) Target(i uint32) (*target.Target, error) {
 // handle, open for writing.
 type shareHandles struct{}
 
-func (shareHandles) ContHandle(_ context.Context, p, h objproto.UUID) (objproto.UUID, bool, error) {
+func (shareHandles) ContHandle(_ context.Context, p, h objproto.UUID) (objsrv.HandleInfo, error) {
 	if p != sharePool || h != shareHandle {
-		return objproto.UUID{}, false, daos.Errorf(daos.ErrNoHdl, "no container handle")
+		return objsrv.HandleInfo{}, daos.Errorf(daos.ErrNoHdl, "no container handle")
 	}
-	return shareCont, true, nil
+	return objsrv.HandleInfo{Cont: shareCont, Write: true}, nil
 }
 
 // shareCluster runs two in-process engines of two targets on 127.0.0.1

@@ -12,6 +12,7 @@ import (
 	"github.com/daos-go/daos/pkg/engine/poolhost"
 	"github.com/daos-go/daos/pkg/engine/target"
 	"github.com/daos-go/daos/pkg/object/objproto"
+	"github.com/daos-go/daos/pkg/object/objsrv"
 	"github.com/daos-go/daos/pkg/poolsvc"
 )
 
@@ -41,8 +42,7 @@ type handleService interface {
 type handleKey struct{ pool, handle objproto.UUID }
 
 type handleEntry struct {
-	cont    objproto.UUID
-	write   bool
+	info    objsrv.HandleInfo
 	err     error // DER_NO_HDL, cached briefly
 	expires time.Time
 	// done is closed when a lookup in flight ends (nil once it has):
@@ -75,14 +75,14 @@ func newHandleCache(svc handleService) *handleCache {
 
 // ContHandle gives the container that handle is open on and whether it may
 // write (objsrv.Handles).
-func (c *handleCache) ContHandle(ctx context.Context, pool, handle objproto.UUID) (objproto.UUID, bool, error) {
+func (c *handleCache) ContHandle(ctx context.Context, pool, handle objproto.UUID) (objsrv.HandleInfo, error) {
 	k := handleKey{pool, handle}
 	for {
 		c.mu.Lock()
 		e, ok := c.entries[k]
 		if ok && e.done == nil && c.now().Before(e.expires) {
 			c.mu.Unlock()
-			return e.cont, e.write, e.err
+			return e.info, e.err
 		}
 		if ok && e.done != nil {
 			done := e.done
@@ -91,7 +91,7 @@ func (c *handleCache) ContHandle(ctx context.Context, pool, handle objproto.UUID
 			case <-done:
 				continue
 			case <-ctx.Done():
-				return objproto.UUID{}, false, ctx.Err()
+				return objsrv.HandleInfo{}, ctx.Err()
 			}
 		}
 		e = &handleEntry{done: make(chan struct{})}
@@ -99,7 +99,7 @@ func (c *handleCache) ContHandle(ctx context.Context, pool, handle objproto.UUID
 		c.entries[k] = e
 		c.mu.Unlock()
 
-		cont, write, err := c.lookup(ctx, pool, handle)
+		info, err := c.lookup(ctx, pool, handle)
 		c.mu.Lock()
 		close(e.done)
 		e.done = nil
@@ -110,7 +110,7 @@ func (c *handleCache) ContHandle(ctx context.Context, pool, handle objproto.UUID
 				delete(c.entries, k)
 			}
 		case err == nil:
-			e.cont, e.write, e.expires = cont, write, c.now().Add(handleTTL)
+			e.info, e.expires = info, c.now().Add(handleTTL)
 		case errors.Is(err, daos.ErrNoHdl):
 			e.err, e.expires = err, c.now().Add(noHandleTTL)
 		default:
@@ -118,7 +118,7 @@ func (c *handleCache) ContHandle(ctx context.Context, pool, handle objproto.UUID
 			delete(c.entries, k)
 		}
 		c.mu.Unlock()
-		return cont, write, err
+		return info, err
 	}
 }
 
@@ -168,12 +168,12 @@ func (c *handleCache) makeRoom() {
 	}
 }
 
-func (c *handleCache) lookup(ctx context.Context, pool, handle objproto.UUID) (objproto.UUID, bool, error) {
+func (c *handleCache) lookup(ctx context.Context, pool, handle objproto.UUID) (objsrv.HandleInfo, error) {
 	ctx, cancel := context.WithTimeout(ctx, handleLookup)
 	defer cancel()
 	ranks, err := c.svcRanks(ctx, pool)
 	if err != nil {
-		return objproto.UUID{}, false, err
+		return objsrv.HandleInfo{}, err
 	}
 	r, err := c.svc.contHandle(ctx, pool, ranks, handle)
 	if err != nil {
@@ -183,16 +183,19 @@ func (c *handleCache) lookup(ctx context.Context, pool, handle objproto.UUID) (o
 			delete(c.svcs, pool)
 			c.mu.Unlock()
 		}
-		return objproto.UUID{}, false, err
+		return objsrv.HandleInfo{}, err
 	}
 	if r.Handle == nil {
-		return objproto.UUID{}, false, daos.Errorf(daos.ErrProto, "pool service answered no container handle")
+		return objsrv.HandleInfo{}, daos.Errorf(daos.ErrProto, "pool service answered no container handle")
 	}
 	u, err := target.ParseUUID(r.Cont)
 	if err != nil {
-		return objproto.UUID{}, false, daos.Errorf(daos.ErrProto, "pool service answered container %q: %v", r.Cont, err)
+		return objsrv.HandleInfo{}, daos.Errorf(daos.ErrProto, "pool service answered container %q: %v", r.Cont, err)
 	}
-	return objproto.UUID(u), r.Handle.Flags&(poolsvc.FlagRW|poolsvc.FlagEX) != 0, nil
+	if err := r.Csum.Check(); err != nil {
+		return objsrv.HandleInfo{}, daos.Errorf(daos.ErrProto, "pool service answered container %q: %v", r.Cont, err)
+	}
+	return objsrv.HandleInfo{Cont: objproto.UUID(u), Write: r.Handle.Flags&(poolsvc.FlagRW|poolsvc.FlagEX) != 0, Csum: r.Csum}, nil
 }
 
 // svcRanks finds pool's service replicas, remembered as long as handles.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/daos-go/daos/pkg/daos"
 	"github.com/daos-go/daos/pkg/engine/target"
+	"github.com/daos-go/daos/pkg/object/csum"
 	"github.com/daos-go/daos/pkg/object/objproto"
 	"github.com/daos-go/daos/pkg/poolsvc"
 )
@@ -87,10 +88,10 @@ func TestHandleCacheTTL(t *testing.T) {
 	f.set(ro, hCont, poolsvc.FlagRO|poolsvc.FlagForce)
 	f.set(ex, hCont, poolsvc.FlagEX)
 	for h, write := range map[objproto.UUID]bool{rw: true, ro: false, ex: true} {
-		cont, w, err := c.ContHandle(ctx, hPool, h)
+		info, err := c.ContHandle(ctx, hPool, h)
 		require.NoError(t, err)
-		assert.Equal(t, hCont, cont)
-		assert.Equal(t, write, w, "handle %x", h[0])
+		assert.Equal(t, hCont, info.Cont)
+		assert.Equal(t, write, info.Write, "handle %x", h[0])
 	}
 	finds, queries := f.counts()
 	assert.Equal(t, 1, finds, "the service's ranks are found once per pool")
@@ -101,12 +102,12 @@ func TestHandleCacheTTL(t *testing.T) {
 	delete(f.open, rw)
 	f.mu.Unlock()
 	clk.add(handleTTL - time.Second)
-	_, _, err := c.ContHandle(ctx, hPool, rw)
+	_, err := c.ContHandle(ctx, hPool, rw)
 	require.NoError(t, err)
 	_, queries = f.counts()
 	assert.Equal(t, 3, queries, "a cached handle asked the service again")
 	clk.add(2 * time.Second)
-	_, _, err = c.ContHandle(ctx, hPool, rw)
+	_, err = c.ContHandle(ctx, hPool, rw)
 	assert.True(t, errors.Is(err, daos.ErrNoHdl), "%v", err)
 }
 
@@ -114,29 +115,29 @@ func TestHandleCacheNegative(t *testing.T) {
 	f, c, clk := newFake()
 	ctx := context.Background()
 	h := objproto.UUID{9}
-	_, _, err := c.ContHandle(ctx, hPool, h)
+	_, err := c.ContHandle(ctx, hPool, h)
 	assert.True(t, errors.Is(err, daos.ErrNoHdl), "%v", err)
 	// Opened just after: refused for at most noHandleTTL.
 	f.set(h, hCont, poolsvc.FlagRW)
-	_, _, err = c.ContHandle(ctx, hPool, h)
+	_, err = c.ContHandle(ctx, hPool, h)
 	assert.True(t, errors.Is(err, daos.ErrNoHdl), "%v", err)
 	clk.add(noHandleTTL)
-	cont, write, err := c.ContHandle(ctx, hPool, h)
+	info, err := c.ContHandle(ctx, hPool, h)
 	require.NoError(t, err)
-	assert.Equal(t, hCont, cont)
-	assert.True(t, write)
+	assert.Equal(t, hCont, info.Cont)
+	assert.True(t, info.Write)
 
 	// Failures to reach the service are not remembered at all, and the
 	// service is looked for again.
 	other := objproto.UUID{10}
 	f.set(other, hCont, poolsvc.FlagRO)
 	f.fail = daos.Errorf(daos.ErrTimedout, "no leader")
-	_, _, err = c.ContHandle(ctx, hPool, other)
+	_, err = c.ContHandle(ctx, hPool, other)
 	assert.True(t, errors.Is(err, daos.ErrTimedout), "%v", err)
 	f.fail = nil
-	_, write, err = c.ContHandle(ctx, hPool, other)
+	info, err = c.ContHandle(ctx, hPool, other)
 	require.NoError(t, err)
-	assert.False(t, write)
+	assert.False(t, info.Write)
 	finds, _ := f.counts()
 	assert.Equal(t, 2, finds)
 }
@@ -152,7 +153,7 @@ func TestHandleCacheSharedLookupAndBound(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, _, err := c.ContHandle(ctx, hPool, h)
+			_, err := c.ContHandle(ctx, hPool, h)
 			assert.NoError(t, err)
 		}()
 	}
@@ -164,10 +165,34 @@ func TestHandleCacheSharedLookupAndBound(t *testing.T) {
 
 	f.gate = nil
 	for i := 0; i < maxHandles+100; i++ {
-		_, _, _ = c.ContHandle(ctx, hPool, objproto.UUID{0xee, byte(i), byte(i >> 8)})
+		_, _ = c.ContHandle(ctx, hPool, objproto.UUID{0xee, byte(i), byte(i >> 8)})
 	}
 	c.mu.Lock()
 	n := len(c.entries)
 	c.mu.Unlock()
 	assert.LessOrEqual(t, n, maxHandles)
+}
+
+// The cache hands on how the handle's container sums its data, and
+// refuses a spec no engine could follow.
+func TestHandleCacheCsumSpec(t *testing.T) {
+	f, c, _ := newFake()
+	ctx := context.Background()
+	h, bad := objproto.UUID{20}, objproto.UUID{21}
+	spec := csum.Spec{Type: csum.SHA256, ChunkBytes: 8192, ServerVerify: true}
+	f.set(h, hCont, poolsvc.FlagRW)
+	f.set(bad, hCont, poolsvc.FlagRW)
+	f.mu.Lock()
+	r := f.open[h]
+	r.Csum = spec
+	f.open[h] = r
+	r = f.open[bad]
+	r.Csum = csum.Spec{Type: csum.CRC32}
+	f.open[bad] = r
+	f.mu.Unlock()
+	info, err := c.ContHandle(ctx, hPool, h)
+	require.NoError(t, err)
+	assert.Equal(t, spec, info.Csum)
+	_, err = c.ContHandle(ctx, hPool, bad)
+	assert.ErrorIs(t, err, daos.ErrProto)
 }

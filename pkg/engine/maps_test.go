@@ -21,6 +21,7 @@ import (
 	"github.com/daos-go/daos/pkg/hlc"
 	"github.com/daos-go/daos/pkg/object/objclient"
 	"github.com/daos-go/daos/pkg/object/objproto"
+	"github.com/daos-go/daos/pkg/object/objsrv"
 	"github.com/daos-go/daos/pkg/placement"
 	"github.com/daos-go/daos/pkg/poolsvc"
 	"github.com/daos-go/daos/pkg/rpc"
@@ -32,8 +33,8 @@ type anyHandle struct{}
 
 var mapsCont = objproto.UUID{0xc0}
 
-func (anyHandle) ContHandle(context.Context, objproto.UUID, objproto.UUID) (objproto.UUID, bool, error) {
-	return mapsCont, true, nil
+func (anyHandle) ContHandle(context.Context, objproto.UUID, objproto.UUID) (objsrv.HandleInfo, error) {
+	return objsrv.HandleInfo{Cont: mapsCont, Write: true}, nil
 }
 
 // TestStaleMapEndToEnd: three engines with their data planes as Run

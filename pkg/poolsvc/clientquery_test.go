@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/object/csum"
 )
 
 // A client reads only through a handle it holds, and sees of a container
@@ -108,4 +109,24 @@ func TestClientQuery(t *testing.T) {
 	})
 	_, err := m.ClientQuery([]byte("{"))
 	assert.ErrorIs(t, err, daos.ErrProto)
+}
+
+// Engines learn from a handle how its container sums its data.
+func TestContHandleCsumSpec(t *testing.T) {
+	s := base(t)
+	apply(t, s, &Command{Op: OpContCreate, PoolHandle: ph, ContCreate: &ContCreateArgs{UUID: uuid(202), Label: "plain",
+		Props: map[string]string{"cksum": "off"}}},
+		&Command{Op: OpContCreate, PoolHandle: ph, ContCreate: &ContCreateArgs{UUID: uuid(203), Label: "sha",
+			Props: map[string]string{"cksum": "sha512", "cksum_size": "4096", "srv_cksum": "off"}}},
+		&Command{Op: OpContOpen, PoolHandle: ph, Cont: "plain", Handle: uuid(330), Flags: FlagRW},
+		&Command{Op: OpContOpen, PoolHandle: ph, Cont: "sha", Handle: uuid(331), Flags: FlagRW})
+	for h, want := range map[string]csum.Spec{
+		ch:        {Type: csum.CRC32, ChunkBytes: 32 << 10, ServerVerify: true}, // the defaults
+		uuid(330): {},
+		uuid(331): {Type: csum.SHA512, ChunkBytes: 4096},
+	} {
+		_, _, spec, err := s.ContHandle(h)
+		require.NoError(t, err)
+		assert.Equal(t, want, spec, h)
+	}
 }

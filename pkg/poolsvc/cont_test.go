@@ -146,7 +146,7 @@ func TestContainers(t *testing.T) {
 	if l := s.Containers(); len(l) != 1 || l[0].UUID != c3 {
 		t.Fatalf("after destroy %+v", l)
 	}
-	if _, _, err := s.ContHandle(ch); !errors.Is(err, daos.ErrNoHdl) {
+	if _, _, _, err := s.ContHandle(ch); !errors.Is(err, daos.ErrNoHdl) {
 		t.Fatalf("handle of destroyed container: %v", err)
 	}
 	// A disconnect closes the container handles opened through it.

@@ -42,7 +42,7 @@ func TestContEvict(t *testing.T) {
 			assert.Equal(t, tc.want, res)
 			assert.Len(t, closed, tc.want, "the engines are told of every closed handle")
 			for _, h := range []string{ch, chRO, chC, ch2} {
-				_, _, err := s.ContHandle(h)
+				_, _, _, err := s.ContHandle(h)
 				assert.Equal(t, hasHandle(tc.left, h), err == nil, "handle %s", h)
 			}
 		})

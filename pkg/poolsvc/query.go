@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/object/csum"
 )
 
 // Query is a read from the pool service, as it travels to the leader.
@@ -34,6 +35,8 @@ type MapReply struct {
 type ContHandleReply struct {
 	Handle *Handle `json:"handle"`
 	Cont   string  `json:"cont"`
+	// Csum is how the container sums its data (its cksum properties).
+	Csum csum.Spec `json:"csum"`
 }
 
 // Query answers an encoded Query from the state (the hosting engine
@@ -60,7 +63,7 @@ func (m *Machine) Query(b []byte) ([]byte, error) {
 		out, err = m.State.Handle(q.ID)
 	case "cont_handle":
 		var r ContHandleReply
-		r.Handle, r.Cont, err = m.State.ContHandle(q.ID)
+		r.Handle, r.Cont, r.Csum, err = m.State.ContHandle(q.ID)
 		out = r
 	case "container":
 		out, err = m.State.Container(q.ID)

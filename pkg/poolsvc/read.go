@@ -8,6 +8,7 @@ import (
 	"github.com/daos-go/daos/pkg/control/ranklist"
 	"github.com/daos-go/daos/pkg/control/system"
 	"github.com/daos-go/daos/pkg/daos"
+	"github.com/daos-go/daos/pkg/object/csum"
 	"github.com/daos-go/daos/pkg/placement"
 )
 
@@ -229,15 +230,25 @@ func (s *State) Containers() []*ContInfo {
 	return out
 }
 
-// ContHandle looks up an open container handle and the container's UUID.
-func (s *State) ContHandle(uuid string) (*Handle, string, error) {
+// ContHandle looks up an open container handle, the container's UUID
+// and how it sums its data.
+func (s *State) ContHandle(uuid string) (*Handle, string, csum.Spec, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	ct, h, err := s.reader().contByHandle(uuid)
 	if err != nil {
-		return nil, "", err
+		return nil, "", csum.Spec{}, err
 	}
-	return h.clone(), ct.UUID, nil
+	return h.clone(), ct.UUID, ct.csumSpec(), nil
+}
+
+// csumSpec is how the container sums its data, from its properties.
+func (c *contRec) csumSpec() csum.Spec {
+	t := csum.Type(c.Props["cksum"].Num)
+	if t == csum.Off {
+		return csum.Spec{}
+	}
+	return csum.Spec{Type: t, ChunkBytes: uint32(c.Props["cksum_size"].Num), ServerVerify: c.Props["srv_cksum"].Num != 0}
 }
 
 // Reclaim strategies (the pool property reclaim, DAOS_RECLAIM_*).

@@ -240,7 +240,7 @@ func TestPoolCommands(t *testing.T) {
 	if n := apply(t, s, &Command{Op: OpEvict, Machine: "node1"}); n != 1 {
 		t.Fatalf("evicted %v", n)
 	}
-	if _, _, err := s.ContHandle(ch); !errors.Is(err, daos.ErrNoHdl) {
+	if _, _, _, err := s.ContHandle(ch); !errors.Is(err, daos.ErrNoHdl) {
 		t.Fatalf("container handle after evict: %v", err)
 	}
 	if n := apply(t, s, &Command{Op: OpEvict}); n != 2 {

@@ -50,11 +50,11 @@ func (ts Targets) Target(i uint32) (*target.Target, error) {
 // writing through Handle.
 type openHandles struct{}
 
-func (openHandles) ContHandle(_ context.Context, p, h objproto.UUID) (objproto.UUID, bool, error) {
+func (openHandles) ContHandle(_ context.Context, p, h objproto.UUID) (objsrv.HandleInfo, error) {
 	if p != Pool || h != Handle {
-		return objproto.UUID{}, false, daos.Errorf(daos.ErrNoHdl, "no container handle")
+		return objsrv.HandleInfo{}, daos.Errorf(daos.ErrNoHdl, "no container handle")
 	}
-	return Cont, true, nil
+	return objsrv.HandleInfo{Cont: Cont, Write: true}, nil
 }
 
 // ScmDir is a directory for a target's SCM, RAM-backed when /dev/shm

@@ -13,7 +13,7 @@ import (
 
 // batch applies a batch of updates and punches on one shard, all or none.
 func (s *Service) batch(ctx context.Context, _ *rpc.Incoming, req *objproto.BatchReq) (rpc.Message, error) {
-	t, version, err := s.check(ctx, &req.Header, true)
+	t, version, err := s.check(ctx, &req.Header, accWrite|accData)
 	if err != nil {
 		return nil, err
 	}

@@ -46,12 +46,31 @@ func TestChecksumsEndToEnd(t *testing.T) {
 		}
 		return b
 	}
-	spec := csum.Spec{Type: csum.CRC32, ChunkBytes: 4096, ServerVerify: true}
+	spec := summedSpec
 	summed := func(oid uint64) objproto.Header {
 		h := hdr(oid)
-		h.Csum = spec
+		h.Cont, h.ContHandle, h.Csum = objproto.UUID{0xce}, summedRW, spec
 		return h
 	}
+
+	// Data in or out is summed as the container says: a request that
+	// sums otherwise (or not at all) is refused, a punch or a size query
+	// need not say.
+	plain := summed(1)
+	plain.Csum = csum.Spec{}
+	_, err = c.Update(ctx, s, plain, []byte("d"), []daos.IOD{single("a", 1)}, [][]byte{{1}})
+	require.ErrorIs(t, err, daos.ErrInval)
+	assert.ErrorContains(t, err, "sums its data with crc32")
+	_, err = c.Fetch(ctx, s, plain, []byte("d"), []daos.IOD{single("a", 1)}, [][]byte{{0}})
+	require.ErrorIs(t, err, daos.ErrInval)
+	_, err = c.Sizes(ctx, s, plain, []byte("d"), []daos.IOD{single("a", 0)})
+	require.NoError(t, err)
+	_, err = c.Punch(ctx, s, plain, objproto.PunchObject, nil, nil)
+	require.NoError(t, err)
+	summedPlain := hdr(1)
+	summedPlain.Csum = spec
+	_, err = c.Update(ctx, s, summedPlain, []byte("d"), []daos.IOD{single("a", 1)}, [][]byte{{1}})
+	require.ErrorIs(t, err, daos.ErrInval, "sums for a container that has none")
 
 	for _, size := range []int{100, 40 << 10, 1 << 20} {
 		val := fill(size)
@@ -139,7 +158,7 @@ func TestChecksumsEndToEnd(t *testing.T) {
 	// they came, and a read of the whole value gets them back, so the
 	// reader finds the data does not match what its writer summed.
 	trusting := summed(99)
-	trusting.Csum.ServerVerify = false
+	trusting.Cont, trusting.ContHandle, trusting.Csum = objproto.UUID{0xcf}, trustingRW, trustingSpec
 	trusting.HLC = c.Clock.Now()
 	val := fill(64)
 	b, err := c.EP.ExposeInline([][]byte{val}, 1, c.InlineBytes())
@@ -149,7 +168,8 @@ func TestChecksumsEndToEnd(t *testing.T) {
 	require.NoError(t, b.Finish(nil))
 	require.NoError(t, err)
 	got = [][]byte{make([]byte, 64)}
-	_, err = c.Fetch(ctx, s, summed(99), []byte("d"), []daos.IOD{single("a", 64)}, got)
+	readTrusting := trusting
+	_, err = c.Fetch(ctx, s, readTrusting, []byte("d"), []daos.IOD{single("a", 64)}, got)
 	require.ErrorIs(t, err, daos.ErrCsum)
 
 	// A whole extent read as written comes back with its writer's sums;
@@ -168,11 +188,11 @@ func TestChecksumsEndToEnd(t *testing.T) {
 	require.NoError(t, b.Finish(nil))
 	require.NoError(t, err)
 	got = [][]byte{make([]byte, 10_000)}
-	_, err = c.Fetch(ctx, s, summed(99), []byte("w"), []daos.IOD{aiod}, got)
+	_, err = c.Fetch(ctx, s, readTrusting, []byte("w"), []daos.IOD{aiod}, got)
 	require.ErrorIs(t, err, daos.ErrCsum, "the stored sums came back")
 	shifted := daos.IOD{Name: []byte("w"), Type: daos.IODArray, Size: 1, Recxs: []daos.Recx{{Idx: 99, Nr: 10_001}}}
 	got = [][]byte{make([]byte, 10_001)}
-	_, err = c.Fetch(ctx, s, summed(99), []byte("w"), []daos.IOD{shifted}, got)
+	_, err = c.Fetch(ctx, s, readTrusting, []byte("w"), []daos.IOD{shifted}, got)
 	require.NoError(t, err, "summed by the engine")
 	assert.Equal(t, arr, got[0][1:])
 }

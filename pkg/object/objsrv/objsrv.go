@@ -48,7 +48,18 @@ type MapLearner interface {
 // on in pool, and whether it was opened for writing (RW or EX); an
 // unknown handle is DER_NO_HDL.
 type Handles interface {
-	ContHandle(ctx context.Context, pool, handle objproto.UUID) (cont objproto.UUID, write bool, err error)
+	ContHandle(ctx context.Context, pool, handle objproto.UUID) (HandleInfo, error)
+}
+
+// HandleInfo is what an open container handle allows.
+type HandleInfo struct {
+	// Cont is the container it is open on.
+	Cont objproto.UUID
+	// Write: open for writing.
+	Write bool
+	// Csum is how the container sums its data: the data a request
+	// carries or reads must be summed so.
+	Csum csum.Spec
 }
 
 // Metrics receives one observation per request served (iostats.Stats).
@@ -151,13 +162,13 @@ func (s *Service) Register(reg *rpc.Registry) error {
 
 // check validates the header, that its container handle is open on its
 // container (and writable when write is set), and finds the target.
-func (s *Service) check(ctx context.Context, h *objproto.Header, write bool) (*target.Target, uint32, error) {
+func (s *Service) check(ctx context.Context, h *objproto.Header, a access) (*target.Target, uint32, error) {
 	// A sender's clock (or a write's explicit epoch) far ahead of this
 	// engine's would stamp writes that hide every later one.
 	if err := s.Clock.Check(h.HLC); err != nil {
 		return nil, 0, err
 	}
-	if write && h.Epoch != 0 {
+	if a&accWrite != 0 && h.Epoch != 0 {
 		if err := s.Clock.Check(h.Epoch); err != nil {
 			return nil, 0, err
 		}
@@ -176,7 +187,7 @@ func (s *Service) check(ctx context.Context, h *objproto.Header, write bool) (*t
 			l.NewerMap(h.Pool, h.MapVersion)
 		}
 	}
-	if err := s.checkHandle(ctx, h, write); err != nil {
+	if err := s.checkHandle(ctx, h, a); err != nil {
 		return nil, version, err
 	}
 	t, err := s.Targets.Target(h.Target)
@@ -186,21 +197,48 @@ func (s *Service) check(ctx context.Context, h *objproto.Header, write bool) (*t
 	return t, version, nil
 }
 
-func (s *Service) checkHandle(ctx context.Context, h *objproto.Header, write bool) error {
+func (s *Service) checkHandle(ctx context.Context, h *objproto.Header, a access) error {
 	if s.Handles == nil {
 		return daos.Errorf(daos.ErrNoHdl, "this engine cannot check container handles")
 	}
-	cont, writable, err := s.Handles.ContHandle(ctx, h.Pool, h.ContHandle)
+	info, err := s.Handles.ContHandle(ctx, h.Pool, h.ContHandle)
 	if err != nil {
 		return fmt.Errorf("container handle %s: %w", uuidString(h.ContHandle), err)
 	}
-	if cont != h.Cont {
+	if info.Cont != h.Cont {
 		return daos.Errorf(daos.ErrNoHdl, "container handle %s is not open on container %s", uuidString(h.ContHandle), uuidString(h.Cont))
 	}
-	if write && !writable {
+	if a&accWrite != 0 && !info.Write {
 		return daos.Errorf(daos.ErrNoPerm, "container handle %s is read-only", uuidString(h.ContHandle))
 	}
+	// Data in or out is summed as the container says, whatever the
+	// client thinks: a client that sums nothing (or otherwise) would
+	// store data nobody can check.
+	if a&accData != 0 && h.Csum != info.Csum {
+		return daos.Errorf(daos.ErrInval, "container %s sums its data with %s, the request with %s",
+			uuidString(h.Cont), specText(info.Csum), specText(h.Csum))
+	}
 	return nil
+}
+
+// access is what a request does with a container.
+type access uint8
+
+const (
+	accRead  access = 0
+	accWrite access = 1 << iota // changes it
+	accData                     // carries or reads values
+)
+
+func specText(s csum.Spec) string {
+	if !s.On() {
+		return "no checksums"
+	}
+	srv := "off"
+	if s.ServerVerify {
+		srv = "on"
+	}
+	return fmt.Sprintf("%s in %d-byte chunks (srv_cksum %s)", s.Type, s.ChunkBytes, srv)
 }
 
 func uuidString(u objproto.UUID) string { return target.UUID(u).String() }
@@ -257,7 +295,7 @@ func (s *Service) put(b []byte) {
 }
 
 func (s *Service) update(ctx context.Context, in *rpc.Incoming, req *objproto.UpdateReq) (rpc.Message, error) {
-	t, version, err := s.check(ctx, &req.Header, true)
+	t, version, err := s.check(ctx, &req.Header, accWrite|accData)
 	if err != nil {
 		return nil, err
 	}
@@ -406,7 +444,11 @@ func (s *Service) updateInPlace(ctx context.Context, in *rpc.Incoming, req *objp
 }
 
 func (s *Service) fetch(ctx context.Context, in *rpc.Incoming, req *objproto.FetchReq) (rpc.Message, error) {
-	t, version, err := s.check(ctx, &req.Header, false)
+	a := accData
+	if req.SizeOnly {
+		a = accRead
+	}
+	t, version, err := s.check(ctx, &req.Header, a)
 	if err != nil {
 		return nil, err
 	}
@@ -649,7 +691,7 @@ func appendSized(segs, data [][]byte, n int64) [][]byte {
 }
 
 func (s *Service) punch(ctx context.Context, _ *rpc.Incoming, req *objproto.PunchReq) (rpc.Message, error) {
-	t, version, err := s.check(ctx, &req.Header, true)
+	t, version, err := s.check(ctx, &req.Header, accWrite)
 	if err != nil {
 		return nil, err
 	}
@@ -727,7 +769,7 @@ func pageKeys(anchor *vos.Anchor, max int, list func(a *vos.Anchor, n int) ([][]
 }
 
 func (s *Service) enum(ctx context.Context, _ *rpc.Incoming, req *objproto.EnumReq) (rpc.Message, error) {
-	t, version, err := s.check(ctx, &req.Header, false)
+	t, version, err := s.check(ctx, &req.Header, accRead)
 	if err != nil {
 		return nil, err
 	}
@@ -782,7 +824,7 @@ func (s *Service) enum(ctx context.Context, _ *rpc.Incoming, req *objproto.EnumR
 }
 
 func (s *Service) queryKey(ctx context.Context, _ *rpc.Incoming, req *objproto.QueryKeyReq) (rpc.Message, error) {
-	t, version, err := s.check(ctx, &req.Header, false)
+	t, version, err := s.check(ctx, &req.Header, accRead)
 	if err != nil {
 		return nil, err
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/daos-go/daos/pkg/fabric"
 	"github.com/daos-go/daos/pkg/fabric/drivers"
 	"github.com/daos-go/daos/pkg/hlc"
+	"github.com/daos-go/daos/pkg/object/csum"
 	"github.com/daos-go/daos/pkg/object/objclient"
 	"github.com/daos-go/daos/pkg/object/objproto"
 	"github.com/daos-go/daos/pkg/object/objsrv"
@@ -49,23 +50,28 @@ var (
 	other = objproto.UUID{0x13}
 )
 
-type openHandle struct {
-	cont  objproto.UUID
-	write bool
-}
-
 // handles is a fake pool service's open container handles of pool.
-type handles map[objproto.UUID]openHandle
+type handles map[objproto.UUID]objsrv.HandleInfo
 
-func (hs handles) ContHandle(_ context.Context, p, h objproto.UUID) (objproto.UUID, bool, error) {
+func (hs handles) ContHandle(_ context.Context, p, h objproto.UUID) (objsrv.HandleInfo, error) {
 	oh, ok := hs[h]
 	if p != pool || !ok {
-		return objproto.UUID{}, false, daos.Errorf(daos.ErrNoHdl, "no container handle")
+		return objsrv.HandleInfo{}, daos.Errorf(daos.ErrNoHdl, "no container handle")
 	}
-	return oh.cont, oh.write, nil
+	return oh, nil
 }
 
-var testHandles = handles{rw: {objproto.UUID{0xcc}, true}, ro: {objproto.UUID{0xcc}, false}, other: {objproto.UUID{0xdd}, true}}
+// Containers that sum their data: 0xce as summedSpec says (handle
+// summedRW), 0xcf the same but with srv_cksum off (trustingRW).
+var (
+	summedSpec   = csum.Spec{Type: csum.CRC32, ChunkBytes: 4096, ServerVerify: true}
+	trustingSpec = csum.Spec{Type: csum.CRC32, ChunkBytes: 4096}
+	summedRW     = objproto.UUID{0x14}
+	trustingRW   = objproto.UUID{0x15}
+)
+
+var testHandles = handles{rw: {Cont: objproto.UUID{0xcc}, Write: true}, ro: {Cont: objproto.UUID{0xcc}}, other: {Cont: objproto.UUID{0xdd}, Write: true},
+	summedRW: {Cont: objproto.UUID{0xce}, Write: true, Csum: summedSpec}, trustingRW: {Cont: objproto.UUID{0xcf}, Write: true, Csum: trustingSpec}}
 
 // engine is an in-process engine: two targets with a shard of pool each,
 // serving the object service on loopback.
