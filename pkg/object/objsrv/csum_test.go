@@ -190,9 +190,32 @@ func TestChecksumsEndToEnd(t *testing.T) {
 	got = [][]byte{make([]byte, 10_000)}
 	_, err = c.Fetch(ctx, s, readTrusting, []byte("w"), []daos.IOD{aiod}, got)
 	require.ErrorIs(t, err, daos.ErrCsum, "the stored sums came back")
+	// Read in another shape that holds the whole extent: the engine
+	// checks it against its writer's sums before summing the reply.
 	shifted := daos.IOD{Name: []byte("w"), Type: daos.IODArray, Size: 1, Recxs: []daos.Recx{{Idx: 99, Nr: 10_001}}}
 	got = [][]byte{make([]byte, 10_001)}
 	_, err = c.Fetch(ctx, s, readTrusting, []byte("w"), []daos.IOD{shifted}, got)
+	require.ErrorIs(t, err, daos.ErrCsum, "the whole stored extent is checked")
+	assert.ErrorContains(t, err, "stored extent [100, 10100)")
+	// A part of it cannot be checked without the rest of its chunks: the
+	// engine sums what it read.
+	part := daos.IOD{Name: []byte("w"), Type: daos.IODArray, Size: 1, Recxs: []daos.Recx{{Idx: 5000, Nr: 300}}}
+	got = [][]byte{make([]byte, 300)}
+	_, err = c.Fetch(ctx, s, readTrusting, []byte("w"), []daos.IOD{part}, got)
 	require.NoError(t, err, "summed by the engine")
-	assert.Equal(t, arr, got[0][1:])
+	assert.Equal(t, arr[4900:5200], got[0])
+
+	// Whole extents read together (with holes and a part between) are
+	// each checked against their writer's sums: good ones pass.
+	for i, idx := range []uint64{0, 20_000, 40_000} {
+		ext := daos.IOD{Name: []byte("m"), Type: daos.IODArray, Size: 2, Recxs: []daos.Recx{{Idx: idx, Nr: 3000}}}
+		_, err = c.Update(ctx, s, summed(98), []byte("m"), []daos.IOD{ext}, [][]byte{bytes.Repeat([]byte{byte(i + 1)}, 6000)})
+		require.NoError(t, err)
+	}
+	many := daos.IOD{Name: []byte("m"), Type: daos.IODArray, Size: 2, Recxs: []daos.Recx{{Idx: 0, Nr: 25_000}, {Idx: 39_000, Nr: 5000}}}
+	got = [][]byte{make([]byte, 60_000)}
+	_, err = c.Fetch(ctx, s, summed(98), []byte("m"), []daos.IOD{many}, got)
+	require.NoError(t, err)
+	assert.Equal(t, bytes.Repeat([]byte{2}, 6000), got[0][40_000:46_000])
+	assert.Equal(t, bytes.Repeat([]byte{3}, 6000), got[0][52_000:58_000])
 }
