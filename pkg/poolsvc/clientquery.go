@@ -44,14 +44,7 @@ func (m *Machine) ClientQuery(b []byte) ([]byte, error) {
 	default:
 		return nil, daos.Errorf(daos.ErrNoPerm, "pool service query %q: not one a client may send", q.What)
 	}
-	if err != nil {
-		return nil, err
-	}
-	res, err := json.Marshal(out)
-	if err != nil {
-		return nil, fmt.Errorf("pool service query %s: %w", q.What, err)
-	}
-	return res, nil
+	return encodeAnswer(q.What, out, err)
 }
 
 func (s *State) checkPoolHandle(h string) error {

@@ -86,12 +86,17 @@ func (m *Machine) Query(b []byte) ([]byte, error) {
 	default:
 		return nil, daos.Errorf(daos.ErrInval, "pool service query %q: unknown", q.What)
 	}
+	return encodeAnswer(q.What, out, err)
+}
+
+// encodeAnswer encodes a query's answer, or passes its error on.
+func encodeAnswer(what string, out any, err error) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
 	res, err := json.Marshal(out)
 	if err != nil {
-		return nil, fmt.Errorf("pool service query %s: %w", q.What, err)
+		return nil, fmt.Errorf("pool service query %s: %w", what, err)
 	}
 	return res, nil
 }

@@ -3,7 +3,6 @@ package objsrv_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -17,15 +16,7 @@ import (
 // engineB is an in-process engine whose SCM is RAM (/dev/shm) when there
 // is some, as an engine's is.
 func engineB(b *testing.B) fabric.URI {
-	dir := func() string {
-		d, err := os.MkdirTemp("/dev/shm", "objsrvbench")
-		if err != nil {
-			return b.TempDir()
-		}
-		b.Cleanup(func() { os.RemoveAll(d) })
-		return d
-	}
-	uri, _ := engineWith(b, "tcp", dir, vos.LogPMem)
+	uri, _ := engineWith(b, "tcp", shmDirs(b), vos.LogPMem)
 	return uri
 }
 

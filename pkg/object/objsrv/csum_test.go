@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"math/rand/v2"
-	"os"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -24,15 +23,7 @@ import (
 // DER_CSUM, storing nothing; fetches of whole values, sub-ranges cutting
 // chunks and holes come back with sums the client checks.
 func TestChecksumsEndToEnd(t *testing.T) {
-	dir := func() string {
-		d, err := os.MkdirTemp("/dev/shm", "objsrv-csum-")
-		if err != nil {
-			return t.TempDir()
-		}
-		t.Cleanup(func() { os.RemoveAll(d) })
-		return d
-	}
-	uri, ts := engineWith(t, "tcp", dir, vos.LogFile)
+	uri, ts := engineWith(t, "tcp", shmDirs(t), vos.LogFile)
 	c := client(t)
 	ctx := context.Background()
 	s := objclient.Shard{URI: uri, Target: 0}

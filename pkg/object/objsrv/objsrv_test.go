@@ -115,6 +115,20 @@ func engineWith(t testing.TB, prov string, dir func() string, mode vos.LogMode) 
 
 func client(t *testing.T) *objclient.Client { return clientOn(t, "tcp") }
 
+// shmDirs makes directories in RAM (/dev/shm, where an NVMe file can be
+// mapped as a RAM-backed device's is), or temporary ones where there is
+// no /dev/shm; each goes when the test ends.
+func shmDirs(tb testing.TB) func() string {
+	return func() string {
+		d, err := os.MkdirTemp("/dev/shm", "objsrv-test-")
+		if err != nil {
+			return tb.TempDir()
+		}
+		tb.Cleanup(func() { os.RemoveAll(d) })
+		return d
+	}
+}
+
 func clientOn(t testing.TB, prov string) *objclient.Client {
 	ep, err := rpc.Listen(context.Background(), rpc.Config{Fabric: fabric.Config{Provider: prov, Interface: "127.0.0.1"}})
 	require.NoError(t, err)
@@ -459,14 +473,7 @@ func testFetchesReuseNoStaleBytes(t *testing.T, n int) {
 // NVMe file and on the test's temporary directory; an update whose pull
 // fails leaves no NVMe space used or reserved.
 func TestLargeUpdateInPlace(t *testing.T) {
-	shm := func() string {
-		d, err := os.MkdirTemp("/dev/shm", "objsrv-test-")
-		if err != nil {
-			return t.TempDir()
-		}
-		t.Cleanup(func() { os.RemoveAll(d) })
-		return d
-	}
+	shm := shmDirs(t)
 	for name, dir := range map[string]func() string{"shm": shm, "temp": t.TempDir} {
 		t.Run(name, func(t *testing.T) {
 			uri, ts := engineWith(t, "tcp", dir, vos.LogFile)
@@ -534,14 +541,7 @@ func TestLargeUpdateInPlace(t *testing.T) {
 // bytes. A fetch whose push fails (the caller's memory is gone) leaves
 // nothing pinned: the target closes at once.
 func TestLargeFetchFromDeviceMemory(t *testing.T) {
-	shm := func() string {
-		d, err := os.MkdirTemp("/dev/shm", "objsrv-test-")
-		if err != nil {
-			return t.TempDir()
-		}
-		t.Cleanup(func() { os.RemoveAll(d) })
-		return d
-	}
+	shm := shmDirs(t)
 	for name, dir := range map[string]func() string{"shm": shm, "temp": t.TempDir} {
 		t.Run(name, func(t *testing.T) {
 			uri, ts := engineWith(t, "tcp", dir, vos.LogFile)
