@@ -3,7 +3,6 @@ package objsrv_test
 import (
 	"bytes"
 	"context"
-	"math/rand/v2"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -29,14 +28,7 @@ func TestChecksumsEndToEnd(t *testing.T) {
 	s := objclient.Shard{URI: uri, Target: 0}
 	vp, err := ts[0].Shard(target.UUID(pool))
 	require.NoError(t, err)
-	rnd := rand.New(rand.NewPCG(3, 4))
-	fill := func(n int) []byte {
-		b := make([]byte, n)
-		for i := range b {
-			b[i] = byte(rnd.Uint32())
-		}
-		return b
-	}
+	fill := randomBytes(3, 4)
 	spec := summedSpec
 	summed := func(oid uint64) objproto.Header {
 		h := hdr(oid)

@@ -115,6 +115,18 @@ func engineWith(t testing.TB, prov string, dir func() string, mode vos.LogMode) 
 
 func client(t *testing.T) *objclient.Client { return clientOn(t, "tcp") }
 
+// randomBytes gives slices of n random bytes, the same for the same seeds.
+func randomBytes(seed1, seed2 uint64) func(n int) []byte {
+	rnd := rand.New(rand.NewPCG(seed1, seed2))
+	return func(n int) []byte {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(rnd.Uint32())
+		}
+		return b
+	}
+}
+
 // shmDirs makes directories in RAM (/dev/shm, where an NVMe file can be
 // mapped as a RAM-backed device's is), or temporary ones where there is
 // no /dev/shm; each goes when the test ends.
@@ -483,14 +495,7 @@ func TestLargeUpdateInPlace(t *testing.T) {
 			vp, err := ts[0].Shard(target.UUID(pool))
 			require.NoError(t, err)
 			require.True(t, vp.ZeroCopyUpdates())
-			rnd := rand.New(rand.NewPCG(1, 2))
-			fill := func(n int) []byte {
-				b := make([]byte, n)
-				for i := range b {
-					b[i] = byte(rnd.Uint32())
-				}
-				return b
-			}
+			fill := randomBytes(1, 2)
 			big, odd := fill(1<<20), fill(objsrv.ZeroCopyMin+123)
 			_, err = c.Update(ctx, s, hdr(7), []byte("d"), []daos.IOD{single("a", uint64(len(big))), single("b", uint64(len(odd)))}, [][]byte{big, odd})
 			require.NoError(t, err)
@@ -556,14 +561,7 @@ func TestLargeFetchFromDeviceMemory(t *testing.T) {
 			} else if name == "shm" {
 				require.True(t, vp.ZeroCopyFetches())
 			}
-			rnd := rand.New(rand.NewPCG(3, 4))
-			fill := func(n int) []byte {
-				b := make([]byte, n)
-				for i := range b {
-					b[i] = byte(rnd.Uint32())
-				}
-				return b
-			}
+			fill := randomBytes(3, 4)
 			// A single value of an odd size, and 3-byte records: a small
 			// extent, two large ones, and a later one over parts of both.
 			const rs = 3
