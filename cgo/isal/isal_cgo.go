@@ -77,10 +77,14 @@ func CRC32C(crc uint32, p []byte) uint32 {
 // (ISA-L is under twice as fast as Go here; a 4 KiB value's CRC is 0.1 us).
 const minCgoLen = 64 << 10
 
+// minCgoLen64 is minCgoLen for CRC-64, which Go computes ten times slower
+// than ISA-L (1.3 against 12 GB/s at 4 KiB): from 4 KiB the call pays.
+const minCgoLen64 = 4 << 10
+
 // CRC64 returns crc updated with p, as CRC-64/XZ (reflected ECMA-182, DAOS's
 // "crc64"); CRC64(0, p) is the CRC of p. See the package documentation.
 func CRC64(crc uint64, p []byte) uint64 {
-	if len(p) < minCgoLen {
+	if len(p) < minCgoLen64 {
 		return goCRC64(crc, p)
 	}
 	return cCRC64(crc, p)
