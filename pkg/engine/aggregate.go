@@ -112,6 +112,13 @@ func (a *aggregator) pass(ctx context.Context) aggPassStats {
 		if pol.Reclaim == poolsvc.ReclaimDisabled {
 			continue
 		}
+		poolUpTo := upTo
+		if pol.Now != 0 {
+			// Snapshots from now on are stamped by the leader's clock:
+			// the window counts from it too, should this engine's run
+			// ahead.
+			poolUpTo = min(poolUpTo, daos.Epoch(hlc.Stamp(hlc.Time(pol.Now).Add(-a.opts.Window))))
+		}
 		for i, t := range a.targets {
 			shard, err := t.Shard(pool)
 			if err != nil {
@@ -120,7 +127,7 @@ func (a *aggregator) pass(ctx context.Context) aggPassStats {
 			if pol.Reclaim == poolsvc.ReclaimLazy && !idle[i] && !shortOfSpace(shard.Space()) {
 				continue
 			}
-			a.shard(ctx, pool, t, shard, pol, upTo, &total)
+			a.shard(ctx, pool, t, shard, pol, poolUpTo, &total)
 		}
 	}
 	if total.VersionsRemoved > 0 || total.KeysRemoved > 0 {

@@ -76,6 +76,12 @@ func TestAggregatorFollowsReclaimAndSnapshots(t *testing.T) {
 	reply.Reclaim = poolsvc.ReclaimTime
 	assert.Zero(t, a.pass(ctx).VersionsRemoved, "the service could not be read")
 	policyErr = nil
+	// A leader whose clock is behind this engine's: the window counts
+	// from the leader's (snapshots are stamped by it), so the 5-minute
+	// version, the newest below that boundary, stays.
+	reply.Now = uint64(epochAt(210 * time.Second))
+	assert.Zero(t, a.pass(ctx).VersionsRemoved, "boundary from the leader's clock")
+	reply.Now = 0 // unknown: no bound from it
 
 	st := a.pass(ctx)
 	assert.Equal(t, uint64(2), st.VersionsRemoved, "the 5-minute version, on each target")

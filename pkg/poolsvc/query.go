@@ -82,7 +82,11 @@ func (m *Machine) Query(b []byte) ([]byte, error) {
 	case "targets":
 		out, err = m.State.RankTargets(q.ID)
 	case "aggregation":
-		out, err = m.State.Aggregation()
+		var r *AggregationReply
+		if r, err = m.State.Aggregation(); err == nil && m.epochs != nil {
+			r.Now = m.epochs()
+		}
+		out = r
 	default:
 		return nil, daos.Errorf(daos.ErrInval, "pool service query %q: unknown", q.What)
 	}

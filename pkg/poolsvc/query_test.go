@@ -93,6 +93,8 @@ func TestAggregationQuery(t *testing.T) {
 	assert.Equal(t, map[string][]uint64{c1: {50, 70}}, r.Snapshots)
 	apply(t, s, &Command{Op: OpSetProps, Props: map[string]string{"reclaim": "disabled"}})
 	assert.Equal(t, uint64(ReclaimDisabled), ask().Reclaim)
+	m.SetEpochSource(func() uint64 { return 12345 })
+	assert.Equal(t, uint64(12345), ask().Now, "the leader's clock")
 	// Not a client's read.
 	_, err := m.ClientQuery([]byte(`{"what":"aggregation","handle":"` + ph + `"}`))
 	assert.ErrorIs(t, err, daos.ErrNoPerm)

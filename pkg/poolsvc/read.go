@@ -264,6 +264,9 @@ const (
 type AggregationReply struct {
 	Reclaim   uint64              `json:"reclaim"`
 	Snapshots map[string][]uint64 `json:"snapshots"`
+	// Now is the leader's clock as it answered (0: unknown): snapshots
+	// made later are stamped at or after it.
+	Now uint64 `json:"now,omitempty"`
 }
 
 // Aggregation answers an "aggregation" query.
