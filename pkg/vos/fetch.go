@@ -42,6 +42,8 @@ type FetchResult struct {
 	// Extents order): where a piece is its whole extent, Csums are the
 	// sums of exactly its data.
 	Stored []daos.Recx
+	// At is where each piece is in Data, in records (Extents order).
+	At []uint64
 }
 
 // Fetch reads the IODs of dkey of oid as of epoch.
@@ -429,6 +431,7 @@ func (p *Pool) fetchArray(a *akey, v view, floor daos.Epoch, iod *daos.IOD, bufs
 			pieces = append(pieces, piece{dst: base + (f.recx.Idx - want.Idx), frag: f})
 			res.Extents = append(res.Extents, ExtentInfo{Recx: f.recx, Epoch: f.rec.epoch})
 			res.Stored = append(res.Stored, f.rec.recx)
+			res.At = append(res.At, base+(f.recx.Idx-want.Idx))
 			res.Csums = append(res.Csums, csumBytes(f.rec.csum))
 		}
 		base += want.Nr

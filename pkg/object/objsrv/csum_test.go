@@ -201,4 +201,16 @@ func TestChecksumsEndToEnd(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, bytes.Repeat([]byte{2}, 6000), got[0][40_000:46_000])
 	assert.Equal(t, bytes.Repeat([]byte{3}, 6000), got[0][52_000:58_000])
+
+	// Requested extents that overlap: a whole stored extent in the
+	// second is checked where the second's data is, not the first's.
+	e := daos.IOD{Name: []byte("o"), Type: daos.IODArray, Size: 1, Recxs: []daos.Recx{{Idx: 5, Nr: 10}}}
+	ev := []byte("0123456789")
+	_, err = c.Update(ctx, s, summed(97), []byte("o"), []daos.IOD{e}, [][]byte{ev})
+	require.NoError(t, err)
+	overlap := daos.IOD{Name: []byte("o"), Type: daos.IODArray, Size: 1, Recxs: []daos.Recx{{Idx: 0, Nr: 10}, {Idx: 5, Nr: 10}}}
+	got = [][]byte{make([]byte, 20)}
+	_, err = c.Fetch(ctx, s, summed(97), []byte("o"), []daos.IOD{overlap}, got)
+	require.NoError(t, err)
+	assert.Equal(t, "\x00\x00\x00\x00\x0001234"+string(ev), string(got[0]))
 }

@@ -616,18 +616,10 @@ func storedSums(spec csum.Spec, iod *daos.IOD, r *vos.FetchResult, n uint64) []b
 // Pieces of extents cannot be checked without the rest of their chunks;
 // VOS checks its own CRC of every extent on NVMe as it reads it.
 func checkStoredExtents(spec csum.Spec, iod *daos.IOD, r *vos.FetchResult, segs [][]byte) error {
-	if iod.Type != daos.IODArray || r.Size == 0 || len(r.Stored) != len(r.Extents) || len(r.Csums) != len(r.Extents) {
+	if iod.Type != daos.IODArray || r.Size == 0 || len(r.Stored) != len(r.Extents) || len(r.Csums) != len(r.Extents) || len(r.At) != len(r.Extents) {
 		return nil
 	}
-	want, base := 0, uint64(0) // the requested extent holding piece k, and its offset in records
 	for k, piece := range r.Extents {
-		for want < len(iod.Recxs) && (piece.Recx.Idx < iod.Recxs[want].Idx || piece.Recx.Idx >= iod.Recxs[want].Idx+iod.Recxs[want].Nr) {
-			base += iod.Recxs[want].Nr
-			want++
-		}
-		if want == len(iod.Recxs) {
-			return nil // not laid out as asked: nothing to check against
-		}
 		if piece.Recx != r.Stored[k] {
 			continue
 		}
@@ -636,7 +628,7 @@ func checkStoredExtents(spec csum.Spec, iod *daos.IOD, r *vos.FetchResult, segs 
 		if len(r.Csums[k]) != spec.Count(&whole, n)*spec.Type.Size() {
 			continue // stored without sums, or with others
 		}
-		off := (base + piece.Recx.Idx - iod.Recxs[want].Idx) * r.Size
+		off := r.At[k] * r.Size
 		if err := spec.Verify(&whole, sliceSegs(segs, off, n), n, r.Csums[k]); err != nil {
 			return fmt.Errorf("stored extent [%d, %d) does not match the checksums it was written with: %w",
 				piece.Recx.Idx, piece.Recx.Idx+piece.Recx.Nr, err)
