@@ -368,7 +368,6 @@ func (o *Object) Fetch(ctx context.Context, epoch daos.Epoch, dkey []byte, iods 
 	if err := o.checkIO("fetch", dkey, iods, false); err != nil {
 		return nil, err
 	}
-	bufs = fitBufs(iods, bufs)
 	var sizes []uint64
 	err := o.withShard(ctx, dkey, -1, func(h objproto.Header, s objclient.Shard) error {
 		h.Epoch, h.Flags = epoch, flags
@@ -425,7 +424,6 @@ func (o *Object) StartFetch(ctx context.Context, epoch daos.Epoch, dkey []byte, 
 		done(nil, err)
 		return
 	}
-	bufs = fitBufs(iods, bufs)
 	l, h, s, err := o.target(dkey)
 	if err != nil {
 		done(nil, err)
@@ -550,26 +548,6 @@ func fitData(iods []daos.IOD, data [][]byte) ([][]byte, error) {
 // IODBytes is how many bytes of data an IOD describes; false when that
 // does not fit in 64 bits.
 func IODBytes(iod daos.IOD) (uint64, bool) { return objproto.IODBytes(&iod) }
-
-// fitBufs cuts fetch buffers longer than their IODs' data: the engine
-// lays the IODs' data back to back, so the tail of a longer buffer would
-// take the next IOD's.
-func fitBufs(iods []daos.IOD, bufs [][]byte) [][]byte {
-	out := bufs
-	for i := range bufs {
-		if i >= len(iods) {
-			break
-		}
-		need, ok := IODBytes(iods[i])
-		if ok && uint64(len(bufs[i])) > need {
-			if &out[0] == &bufs[0] {
-				out = slices.Clone(bufs)
-			}
-			out[i] = bufs[i][:need]
-		}
-	}
-	return out
-}
 
 // checkOverlap reports two extents of rs that share a record.
 func checkOverlap(rs []daos.Recx) error {

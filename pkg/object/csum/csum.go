@@ -108,6 +108,18 @@ type Spec struct {
 	ServerVerify bool
 }
 
+// String says how the spec sums, for messages.
+func (s Spec) String() string {
+	if !s.On() {
+		return "no checksums"
+	}
+	srv := "off"
+	if s.ServerVerify {
+		srv = "on"
+	}
+	return fmt.Sprintf("%s in %d-byte chunks (srv_cksum %s)", s.Type, s.ChunkBytes, srv)
+}
+
 // On says the spec sums anything.
 func (s Spec) On() bool { return s.Type != Off }
 

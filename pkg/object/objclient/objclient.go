@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -104,6 +105,7 @@ func (c *Client) Fetch(ctx context.Context, s Shard, h objproto.Header, dkey []b
 	if err := fetchSumsFit(&h, iods); err != nil {
 		return nil, err
 	}
+	bufs = fitBufs(iods, bufs)
 	b, err := c.expose(bufs, rpc.FromServer)
 	if err != nil {
 		return nil, err
@@ -175,6 +177,7 @@ func (c *Client) StartFetch(ctx context.Context, s Shard, h objproto.Header, dke
 		done(nil, err)
 		return
 	}
+	bufs = fitBufs(iods, bufs)
 	b, err := c.expose(bufs, rpc.FromServer)
 	if err != nil {
 		done(nil, err)
@@ -240,6 +243,26 @@ func updateSums(h *objproto.Header, iods []daos.IOD, data [][]byte) ([][]byte, e
 		}
 	}
 	return out, nil
+}
+
+// fitBufs cuts fetch buffers longer than their IODs' data: the buffers
+// are exposed back to back and the engine lays out each IOD's data that
+// way, so the tail of a longer buffer would take the next IOD's.
+func fitBufs(iods []daos.IOD, bufs [][]byte) [][]byte {
+	out := bufs
+	for i := range bufs {
+		if i >= len(iods) {
+			break
+		}
+		need, ok := objproto.IODBytes(&iods[i])
+		if ok && uint64(len(bufs[i])) > need {
+			if &out[0] == &bufs[0] {
+				out = slices.Clone(bufs)
+			}
+			out[i] = bufs[i][:need]
+		}
+	}
+	return out
 }
 
 // fetchSumsFit refuses a fetch whose reply's checksums could not fit in

@@ -216,7 +216,7 @@ func (s *Service) checkHandle(ctx context.Context, h *objproto.Header, a access)
 	// store data nobody can check.
 	if a&accData != 0 && h.Csum != info.Csum {
 		return daos.Errorf(daos.ErrInval, "container %s sums its data with %s, the request with %s",
-			uuidString(h.Cont), specText(info.Csum), specText(h.Csum))
+			uuidString(h.Cont), info.Csum, h.Csum)
 	}
 	return nil
 }
@@ -229,17 +229,6 @@ const (
 	accWrite access = 1 << iota // changes it
 	accData                     // carries or reads values
 )
-
-func specText(s csum.Spec) string {
-	if !s.On() {
-		return "no checksums"
-	}
-	srv := "off"
-	if s.ServerVerify {
-		srv = "on"
-	}
-	return fmt.Sprintf("%s in %d-byte chunks (srv_cksum %s)", s.Type, s.ChunkBytes, srv)
-}
 
 func uuidString(u objproto.UUID) string { return target.UUID(u).String() }
 
